@@ -1,0 +1,2 @@
+export * from './parsers.js';
+export * from './reader.js';

@@ -1,0 +1,145 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { type ConfigDocument, loadConfigFile } from '../config/index.js';
+import { ConfigurationError } from '../errors/index.js';
+import {
+  type NumberBounds,
+  parseBoolean,
+  parseDuration,
+  parseEnum,
+  parseInteger,
+  parseList,
+  parseNumber,
+} from './parsers.js';
+
+/** Where raw input text comes from: the runner's INPUT_* variables, or the CLI's flags. */
+export type InputSource = (name: string) => string | undefined;
+
+/** The runner's convention: `INPUT_` + the name upper-cased with spaces as underscores; hyphens are kept. */
+export function inputVariableName(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+export function environmentInputSource(env: NodeJS.ProcessEnv): InputSource {
+  return (name) => env[inputVariableName(name)];
+}
+
+export interface InputReaderOptions {
+  /** Relative paths in inputs are resolved against this directory (the runner's GITHUB_WORKSPACE). */
+  workspace: string;
+}
+
+/** Typed readers over one input source. An empty input counts as not given, as on the runner. */
+export class InputReader {
+  readonly #source: InputSource;
+  readonly #workspace: string;
+
+  constructor(source: InputSource, options: InputReaderOptions) {
+    this.#source = source;
+    this.#workspace = options.workspace;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.#source(name)?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) {
+      throw new ConfigurationError(`Input '${name}' is required but was not given.`, { input: name });
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.optional(name);
+    return value === undefined ? fallback : parseBoolean(value, name);
+  }
+
+  integer(name: string, fallback: number, bounds?: NumberBounds): number;
+  integer(name: string, fallback?: undefined, bounds?: NumberBounds): number | undefined;
+  integer(name: string, fallback?: number, bounds: NumberBounds = {}): number | undefined {
+    const value = this.optional(name);
+    return value === undefined ? fallback : parseInteger(value, name, bounds);
+  }
+
+  number(name: string, fallback: number, bounds?: NumberBounds): number;
+  number(name: string, fallback?: undefined, bounds?: NumberBounds): number | undefined;
+  number(name: string, fallback?: number, bounds: NumberBounds = {}): number | undefined {
+    const value = this.optional(name);
+    return value === undefined ? fallback : parseNumber(value, name, bounds);
+  }
+
+  /** A duration in milliseconds; the fallback is written the way a user would (`60s`). */
+  duration(name: string, fallback: string, bounds?: NumberBounds): number;
+  duration(name: string, fallback?: undefined, bounds?: NumberBounds): number | undefined;
+  duration(name: string, fallback?: string, bounds: NumberBounds = {}): number | undefined {
+    const value = this.optional(name) ?? fallback;
+    return value === undefined ? undefined : parseDuration(value, name, bounds);
+  }
+
+  list(name: string): string[] {
+    const value = this.optional(name);
+    return value === undefined ? [] : parseList(value);
+  }
+
+  requiredList(name: string): string[] {
+    const items = this.list(name);
+    if (items.length === 0) {
+      throw new ConfigurationError(`Input '${name}' is required: give one or more items, comma or newline separated.`, {
+        input: name,
+      });
+    }
+    return items;
+  }
+
+  enum<const T extends string>(name: string, allowed: readonly T[], fallback: T): T;
+  enum<const T extends string>(name: string, allowed: readonly T[]): T | undefined;
+  enum<const T extends string>(name: string, allowed: readonly T[], fallback?: T): T | undefined {
+    const value = this.optional(name);
+    return value === undefined ? fallback : parseEnum(value, name, allowed);
+  }
+
+  /** An absolute path resolved against the workspace, as the user wrote it relative to the repository. */
+  path(name: string): string | undefined {
+    const value = this.optional(name);
+    return value === undefined ? undefined : this.resolvePath(value);
+  }
+
+  /** A path that must exist; `kind` narrows it to a file or a directory. */
+  async existingPath(name: string, kind: 'file' | 'directory' | 'any' = 'any'): Promise<string | undefined> {
+    const path = this.path(name);
+    if (path === undefined) return undefined;
+    let stats: Awaited<ReturnType<typeof stat>>;
+    try {
+      stats = await stat(path);
+    } catch {
+      throw new ConfigurationError(`Input '${name}': '${this.display(path)}' does not exist.`, { input: name });
+    }
+    if (kind === 'file' && !stats.isFile()) {
+      throw new ConfigurationError(`Input '${name}': '${this.display(path)}' is not a file.`, { input: name });
+    }
+    if (kind === 'directory' && !stats.isDirectory()) {
+      throw new ConfigurationError(`Input '${name}': '${this.display(path)}' is not a directory.`, { input: name });
+    }
+    return path;
+  }
+
+  /** A YAML or JSON file, parsed with positions so later checks can name the line. */
+  async configFile(name: string): Promise<ConfigDocument | undefined> {
+    const path = this.path(name);
+    if (path === undefined) return undefined;
+    return loadConfigFile(path, this.display(path), name);
+  }
+
+  resolvePath(path: string): string {
+    return isAbsolute(path) ? path : resolve(this.#workspace, path);
+  }
+
+  /** How a path is shown to the user: relative to the workspace when inside it. */
+  display(path: string): string {
+    const inside = relative(this.#workspace, path);
+    return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+  }
+}
