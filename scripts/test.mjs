@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: lint, a fresh build compared with the committed dist/, type-check of everything including the
-// tests, then the vitest suites. Each stage's time is printed; the first failing stage stops the run.
+// `npm test`: setup of what the suites need beyond npm (scripts/setup), lint, a fresh build compared with the
+// committed dist/, type-check of everything including the tests, then the vitest suites. Each stage's time is printed; the first failing stage stops the run.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const stages = [
+  ['setup', 'bash', [join(root, 'scripts', 'setup')]],
   ['lint', bin('biome'), ['check', '.']],
   ['check-dist', process.execPath, [join(root, 'scripts', 'check-dist.mjs')]],
   ['typecheck', bin('tsc'), ['-b']],
