@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { type EventName, eventEnvironment, exampleEvent, type WebhookEvent } from './events.js';
 import { type Annotation, annotationsOf, parseFileCommands, parseWorkflowCommands } from './workflow-commands.js';
 
@@ -18,6 +19,8 @@ export interface RunActionOptions {
   workspace?: string;
   /** Kill the action after this long (the test then fails on the signal). */
   timeoutMs?: number;
+  /** What `${{ github.token }}` evaluates to in input defaults; none by default (no GitHub to talk to). */
+  githubToken?: string;
 }
 
 export interface ActionRun {
@@ -144,7 +147,15 @@ export async function runAction(actionDir: string, options: RunActionOptions = {
     ...eventEnvironment(event),
     ...commandFiles,
   });
-  for (const [name, value] of Object.entries(options.inputs ?? {})) {
+  // The runner sets every input that has a default in action.yml, evaluating expressions in it.
+  const metadata = parse(await readFile(join(actionDir, 'action.yml'), 'utf8').catch(() => '{}')) ?? {};
+  const defaults: Record<string, string> = {};
+  for (const [name, spec] of Object.entries<{ default?: unknown }>(metadata.inputs ?? {})) {
+    if (spec.default === undefined) continue;
+    const text = String(spec.default);
+    defaults[name] = /^\$\{\{\s*github\.token\s*\}\}$/.test(text) ? (options.githubToken ?? '') : text;
+  }
+  for (const [name, value] of Object.entries({ ...defaults, ...options.inputs })) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   }
   for (const [name, value] of Object.entries(options.env ?? {})) {

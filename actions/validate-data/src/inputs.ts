@@ -1,9 +1,16 @@
-import { FAIL_ON_LEVELS, type FailOn, type InputReader } from '@mlops-actions/core';
+import {
+  type CommentRequest,
+  FAIL_ON_LEVELS,
+  type FailOn,
+  type InputReader,
+  readCommentRequest,
+} from '@mlops-actions/core';
 
 export interface Inputs {
   data: string[];
   suite: string;
   failOn: FailOn;
+  comment: CommentRequest;
 }
 
 /** Reads and checks every input once, before any work. */
@@ -12,5 +19,6 @@ export function getInputs(reader: InputReader): Inputs {
     data: reader.requiredList('data'),
     suite: reader.required('suite'),
     failOn: reader.enum('fail-on', FAIL_ON_LEVELS, 'error'),
+    comment: readCommentRequest(reader, 'validate-data'),
   };
 }

@@ -22,6 +22,7 @@ export const action = defineAction({
   name: 'validate-data',
   async main(host) {
     const inputs = getInputs(host.inputs);
+    host.setSecret(inputs.comment.token);
     const files = await host.log.group('Resolve data files', () =>
       resolveDataFiles(inputs.data, host.github.workspace, 'data'),
     );
@@ -54,7 +55,7 @@ export const action = defineAction({
       run: reportRun(host.github),
       fields: { data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })) },
     });
-    await host.publish({ report, markdown: renderChecks('Data validation', report) });
+    await host.publish({ report, markdown: renderChecks('Data validation', report), comment: inputs.comment });
 
     const counts = countChecks(checks);
     const failing = failingChecks(checks, inputs.failOn);

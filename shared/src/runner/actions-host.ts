@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { publishComment } from '../comments/publish.js';
 import { readGithubEnvironment } from '../context/index.js';
 import { environmentInputSource, InputReader } from '../inputs/index.js';
 import type { AnnotationPosition, Logger } from '../log/index.js';
@@ -56,6 +57,12 @@ export function createActionsHost(action: string, env: NodeJS.ProcessEnv = proce
       const summaryPath = env.GITHUB_STEP_SUMMARY;
       if (summaryPath) await appendSummaryFile(summaryPath, publication.markdown, secrets);
       else log.debug('GITHUB_STEP_SUMMARY is not set: no job summary written.');
+      if (publication.comment) {
+        const markdown = secrets.redact(publication.markdown);
+        await log.group('PR comment', () =>
+          publishComment(publication.comment!, markdown, publication.report, path, github, log, env),
+        );
+      }
       return path;
     },
     saveState: (name, value) => core.saveState(name, secrets.redact(value)),

@@ -1,3 +1,4 @@
+import type { CommentRequest } from '../comments/publish.js';
 import type { GithubEnvironment } from '../context/index.js';
 import type { InputReader } from '../inputs/index.js';
 import type { Logger } from '../log/index.js';
@@ -11,6 +12,8 @@ export interface Publication {
   report: Report;
   /** The job summary section; also the PR comment body where the action comments. */
   markdown: string;
+  /** Where the action comments (inputs `comment`, `comment-key`, `github-token`). */
+  comment?: CommentRequest;
 }
 
 /**
@@ -27,7 +30,10 @@ export interface ActionHost {
   setSecret(value: string | undefined): void;
   readonly secrets: SecretMask;
   setOutput(name: string, value: OutputValue): void;
-  /** Writes the JSON report, sets the `report` output and appends the Markdown to the job summary. */
+  /**
+   * Writes the JSON report, sets the `report` output, appends the Markdown to the job summary and, when asked,
+   * posts it as the sticky PR comment (the CLI writes it to a file instead). Returns the report's path.
+   */
   publish(publication: Publication): Promise<string>;
   saveState(name: string, value: string): void;
   getState(name: string): string | undefined;

@@ -1,0 +1,116 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { uploadRunArtifact } from '../artifacts/index.js';
+import { type GithubEnvironment, readEventPayload } from '../context/index.js';
+import { createGitHubClient } from '../github/client.js';
+import { type PullRequestTarget, resolvePullRequest } from '../github/pull-request.js';
+import type { Logger } from '../log/index.js';
+import type { Report } from '../report/index.js';
+import { type CommentTarget, resolveTokenLogin, upsertStickyComment } from './index.js';
+
+/** `auto`: on the run's pull request when there is one; `always`: else on the commit; `never`: no comment. */
+export const COMMENT_MODES = ['auto', 'always', 'never'] as const;
+export type CommentMode = (typeof COMMENT_MODES)[number];
+
+export interface CommentRequest {
+  mode: CommentMode;
+  key: string;
+  token: string | undefined;
+}
+
+export interface CommentOutcome {
+  state: 'posted' | 'skipped' | 'handed-on';
+  url?: string;
+  detail: string;
+}
+
+/** The artifact a report travels in when this run cannot comment (fork PRs): see workflows/comment-on-pr.yml. */
+export function reportArtifactName(action: string, job: string | undefined): string {
+  return `mlops-report-${action}-${(job ?? 'job').replace(/[^\w.-]+/g, '-')}`;
+}
+
+/**
+ * Posts (or updates) the action's sticky comment for this run. It never fails the step for GitHub's sake: a
+ * read-only token (a fork's pull request) hands the report on as an artifact for a `workflow_run` job to post.
+ */
+export async function publishComment(
+  request: CommentRequest,
+  markdown: string,
+  report: Report,
+  reportPath: string,
+  github: GithubEnvironment,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+): Promise<CommentOutcome> {
+  if (request.mode === 'never') return { state: 'skipped', detail: 'comment: never' };
+  if (!request.token) {
+    log.info("No GitHub token: no PR comment (set 'github-token' to comment).");
+    return { state: 'skipped', detail: 'no token' };
+  }
+  if (!github.owner || !github.repo) return { state: 'skipped', detail: 'not in a GitHub repository' };
+  const repository = { owner: github.owner, repo: github.repo };
+  const client = createGitHubClient({ token: request.token, apiUrl: github.apiUrl, log });
+  const payload = await readEventPayload(github);
+  const pull: PullRequestTarget | undefined = await resolvePullRequest(client, repository, github, payload);
+  let target: CommentTarget | undefined;
+  if (pull) target = { pullRequest: pull.number };
+  else if (request.mode === 'always' && github.sha) target = { commit: github.sha };
+  if (!target) {
+    log.info('This run has no pull request: no comment (comment: auto).');
+    return { state: 'skipped', detail: 'no pull request' };
+  }
+  const result = await upsertStickyComment({
+    client,
+    repository,
+    target,
+    key: request.key,
+    body: markdown,
+    author: await resolveTokenLogin(client),
+    ...(github.runUrl ? { runUrl: github.runUrl } : {}),
+  });
+  if (result.action !== 'read-only') {
+    log.info(`PR comment ${result.action}: ${result.url}`);
+    return { state: 'posted', url: result.url, detail: result.action };
+  }
+  return handOn(result.reason, markdown, report, reportPath, github, log, env);
+}
+
+async function handOn(
+  reason: string,
+  markdown: string,
+  report: Report,
+  reportPath: string,
+  github: GithubEnvironment,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+): Promise<CommentOutcome> {
+  const name = reportArtifactName(report.action, github.job);
+  if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
+    log.warning(`Cannot comment: ${reason}. The report is in the job summary.`);
+    return { state: 'skipped', detail: reason };
+  }
+  const folder = join(reportPath, '..');
+  const markdownPath = join(folder, `${report.action}-comment.md`);
+  await writeFile(markdownPath, markdown);
+  const uploaded = await uploadRunArtifact(name, [reportPath, markdownPath], folder, 7);
+  log.warning(
+    `Cannot comment: ${reason}. The report was uploaded as artifact '${name}' (id ${uploaded.id}); ` +
+      'the comment-on-pr workflow posts it with a write token.',
+  );
+  return { state: 'handed-on', detail: name };
+}
+
+/** The three comment inputs every commenting action shares. */
+export function readCommentRequest(
+  reader: {
+    enum<const T extends string>(name: string, allowed: readonly T[], fallback: T): T;
+    optional(name: string): string | undefined;
+  },
+  defaultKey: string,
+): CommentRequest {
+  return {
+    mode: reader.enum('comment', COMMENT_MODES, 'auto'),
+    key: reader.optional('comment-key') ?? defaultKey,
+    token: reader.optional('github-token'),
+  };
+}
