@@ -171,6 +171,8 @@ export class GitHubEmulator {
       const text = this.violations
         .map((v) => `${v.kind} ${v.method} ${v.path} (${v.operationId ?? 'no operation'}): ${v.problems.join('; ')}`)
         .join('\n');
+      // Reported once: the next test starts clean.
+      this.violations.length = 0;
       throw new Error(`GitHub contract violations:\n${text}`);
     }
   }
@@ -687,21 +689,24 @@ export class GitHubEmulator {
         const repository = this.#repo(params);
         const deployment = repository.deployments.find((candidate) => candidate.id === Number(params.deployment_id));
         if (!deployment) throw new HttpError(404, 'Not Found');
-        const status = {
+        const status: Json = {
           ...this.contract.example('deployment-status'),
           id: this.nextId(),
           state: body.state,
           description: body.description ?? '',
           environment: body.environment ?? deployment.environment,
-          log_url: body.log_url ?? '',
-          environment_url: body.environment_url ?? '',
-          target_url: body.log_url ?? '',
+          target_url: body.log_url ?? body.target_url ?? deployment.url,
           creator: this.#user(identity),
           deployment_url: deployment.url,
           repository_url: this.#repositoryUrl(repository),
           created_at: now,
           updated_at: now,
         };
+        // Optional URLs are absent unless given (an empty string would not be a URI).
+        if (body.log_url) status.log_url = body.log_url;
+        else delete status.log_url;
+        if (body.environment_url) status.environment_url = body.environment_url;
+        else delete status.environment_url;
         const list = repository.deploymentStatuses.get(deployment.id) ?? [];
         list.unshift(status);
         repository.deploymentStatuses.set(deployment.id, list);
