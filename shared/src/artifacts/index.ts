@@ -126,3 +126,41 @@ export async function downloadLatestArtifact(
   const downloaded = await downloadRunArtifact(client, token, repository, run.id, name, destination);
   return downloaded ? { ...downloaded, run } : undefined;
 }
+
+/**
+ * Downloads every artifact of a run whose name starts with `prefix` into its own folder under `destination`
+ * (the reports a fork's run handed on). Returns the folders.
+ */
+export async function downloadRunArtifactsByPrefix(
+  client: GitHubClient,
+  token: string,
+  repository: RepositoryRef,
+  runId: number,
+  prefix: string,
+  destination: string,
+): Promise<DownloadedArtifact[]> {
+  let names: string[];
+  try {
+    const artifacts = await client.paginate(client.rest.actions.listWorkflowRunArtifacts, {
+      ...repository,
+      run_id: runId,
+      per_page: 100,
+    });
+    names = [
+      ...new Set(
+        artifacts
+          .filter((artifact) => artifact.name.startsWith(prefix) && !artifact.expired)
+          .map((artifact) => artifact.name),
+      ),
+    ];
+  } catch (error) {
+    throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
+  }
+  const downloaded: DownloadedArtifact[] = [];
+  for (const name of names.sort()) {
+    const folder = `${destination}/${name.replace(/[^\w.-]+/g, '_')}`;
+    const artifact = await downloadRunArtifact(client, token, repository, runId, name, folder);
+    if (artifact) downloaded.push(artifact);
+  }
+  return downloaded;
+}

@@ -228,10 +228,13 @@ export async function runCli(argv: readonly string[], registry: ActionRegistry, 
       outputs.set('report', path);
       const markdown = secrets.redact(publication.markdown);
       await mkdir(resolve(commentFile, '..'), { recursive: true });
-      await writeFile(commentFile, `${markdown}\n`);
+      await writeFile(commentFile, `${secrets.redact(publication.commentMarkdown ?? publication.markdown)}\n`);
       io.stdout(`\n${markdownToTerminal(markdown)}\n\n`);
       io.stdout(`PR comment that would be posted: ${commentFile}\n`);
-      return path;
+      return {
+        reportPath: path,
+        comment: { state: 'skipped', url: commentFile, detail: 'written to a file by the CLI' },
+      };
     },
     saveState: (name, value) => {
       state.set(name, value);

@@ -16,6 +16,8 @@ export interface CommentRequest {
   mode: CommentMode;
   key: string;
   token: string | undefined;
+  /** Comment on this pull request instead of the one found from the event. */
+  pullRequest?: number;
 }
 
 export interface CommentOutcome {
@@ -50,11 +52,18 @@ export async function publishComment(
   if (!github.owner || !github.repo) return { state: 'skipped', detail: 'not in a GitHub repository' };
   const repository = { owner: github.owner, repo: github.repo };
   const client = createGitHubClient({ token: request.token, apiUrl: github.apiUrl, log });
-  const payload = await readEventPayload(github);
-  const pull: PullRequestTarget | undefined = await resolvePullRequest(client, repository, github, payload);
   let target: CommentTarget | undefined;
-  if (pull) target = { pullRequest: pull.number };
-  else if (request.mode === 'always' && github.sha) target = { commit: github.sha };
+  if (request.pullRequest !== undefined) target = { pullRequest: request.pullRequest };
+  else {
+    const pull: PullRequestTarget | undefined = await resolvePullRequest(
+      client,
+      repository,
+      github,
+      await readEventPayload(github),
+    );
+    if (pull) target = { pullRequest: pull.number };
+  }
+  if (!target && request.mode === 'always' && github.sha) target = { commit: github.sha };
   if (!target) {
     log.info('This run has no pull request: no comment (comment: auto).');
     return { state: 'skipped', detail: 'no pull request' };

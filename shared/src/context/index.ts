@@ -63,8 +63,11 @@ export function readGithubEnvironment(env: NodeJS.ProcessEnv, cwd = process.cwd(
   };
 }
 
+/** A webhook payload: its shape depends on the event, so fields are read defensively where used. */
+export type WebhookPayload = Record<string, any>;
+
 /** The webhook payload that triggered the run, or undefined outside a workflow. */
-export async function readEventPayload(github: GithubEnvironment): Promise<Record<string, unknown> | undefined> {
+export async function readEventPayload(github: GithubEnvironment): Promise<WebhookPayload | undefined> {
   if (!github.eventPath) return undefined;
-  return JSON.parse(await readFile(github.eventPath, 'utf8')) as Record<string, unknown>;
+  return JSON.parse(await readFile(github.eventPath, 'utf8')) as WebhookPayload;
 }

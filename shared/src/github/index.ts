@@ -1,2 +1,3 @@
+export * from './checks.js';
 export * from './client.js';
 export * from './pull-request.js';

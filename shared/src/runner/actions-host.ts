@@ -57,13 +57,13 @@ export function createActionsHost(action: string, env: NodeJS.ProcessEnv = proce
       const summaryPath = env.GITHUB_STEP_SUMMARY;
       if (summaryPath) await appendSummaryFile(summaryPath, publication.markdown, secrets);
       else log.debug('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-      if (publication.comment) {
-        const markdown = secrets.redact(publication.markdown);
-        await log.group('PR comment', () =>
-          publishComment(publication.comment!, markdown, publication.report, path, github, log, env),
-        );
-      }
-      return path;
+      if (!publication.comment) return { reportPath: path };
+      const request = publication.comment;
+      const markdown = secrets.redact(publication.commentMarkdown ?? publication.markdown);
+      const comment = await log.group('PR comment', () =>
+        publishComment(request, markdown, publication.report, path, github, log, env),
+      );
+      return { reportPath: path, comment };
     },
     saveState: (name, value) => core.saveState(name, secrets.redact(value)),
     getState: (name) => core.getState(name) || undefined,

@@ -1,4 +1,4 @@
-import type { CommentRequest } from '../comments/publish.js';
+import type { CommentOutcome, CommentRequest } from '../comments/publish.js';
 import type { GithubEnvironment } from '../context/index.js';
 import type { InputReader } from '../inputs/index.js';
 import type { Logger } from '../log/index.js';
@@ -14,6 +14,13 @@ export interface Publication {
   markdown: string;
   /** Where the action comments (inputs `comment`, `comment-key`, `github-token`). */
   comment?: CommentRequest;
+  /** The comment body when it differs from the summary (a shortened version). */
+  commentMarkdown?: string;
+}
+
+export interface Published {
+  reportPath: string;
+  comment?: CommentOutcome;
 }
 
 /**
@@ -32,9 +39,9 @@ export interface ActionHost {
   setOutput(name: string, value: OutputValue): void;
   /**
    * Writes the JSON report, sets the `report` output, appends the Markdown to the job summary and, when asked,
-   * posts it as the sticky PR comment (the CLI writes it to a file instead). Returns the report's path.
+   * posts it as the sticky PR comment (the CLI writes it to a file instead).
    */
-  publish(publication: Publication): Promise<string>;
+  publish(publication: Publication): Promise<Published>;
   saveState(name: string, value: string): void;
   getState(name: string): string | undefined;
 }
