@@ -6,6 +6,7 @@
 //
 //   node scripts/build.mjs [--out DIR]   write the dist files under DIR instead of the repository (check-dist)
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,10 +16,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const run = (tool, args) => execFileSync(tool, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 
-/** The action folders, sorted, each with its parsed action.yml. */
+/** The action folders that have an action.yml, sorted, each with its parsed metadata. */
 export async function listActions() {
   const names = (await readdir(join(root, 'actions'), { withFileTypes: true }))
-    .filter((entry) => entry.isDirectory())
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, 'actions', entry.name, 'action.yml')))
     .map((entry) => entry.name)
     .sort();
   return Promise.all(

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { repositoryRoot } from '../support/run-action.js';
 const { compareDist, distFiles } = await import('../../scripts/check-dist.mjs');
 
 const actionNames = (await readdir(join(repositoryRoot, 'actions'), { withFileTypes: true }))
-  .filter((entry) => entry.isDirectory())
+  .filter((entry) => entry.isDirectory() && existsSync(join(repositoryRoot, 'actions', entry.name, 'action.yml')))
   .map((entry) => entry.name);
 
 describe('action metadata', () => {

@@ -1,0 +1,2 @@
+// Inputs of this action are being written; see its issue.
+export {};
