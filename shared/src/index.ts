@@ -22,3 +22,4 @@ export * from './runner/publish.js';
 export * from './runner/run-action.js';
 export * from './secrets/index.js';
 export * from './validation/suite.js';
+export * from './metrics/index.js';

@@ -1,0 +1,321 @@
+import { ConfigurationError, isConfigurationError } from '../errors/index.js';
+import { type MetricDirection, metricDirection } from './directions.js';
+import { type MetricFunction, metricFunction } from './functions.js';
+import type { ModelTask } from './task.js';
+import { assertFinite, assertPaired, assertSameLength, type Labels, type Values } from './validate.js';
+
+/**
+ * A seeded PRNG (xoshiro128**, seeded through splitmix32) returning uniform doubles in [0, 1) with 53 random bits:
+ * the same seed gives the same resamples on every machine and Node version.
+ */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  const splitmix = (): number => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let s0 = splitmix();
+  let s1 = splitmix();
+  let s2 = splitmix();
+  let s3 = splitmix();
+  const next32 = (): number => {
+    const result = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9) >>> 0;
+    const shifted = (s1 << 9) >>> 0;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= shifted;
+    s3 = rotateLeft(s3, 11);
+    s0 >>>= 0;
+    s1 >>>= 0;
+    s2 >>>= 0;
+    return result;
+  };
+  return () => ((next32() >>> 5) * 67_108_864 + (next32() >>> 6)) / 9_007_199_254_740_992;
+}
+
+function rotateLeft(value: number, bits: number): number {
+  return ((value << bits) | (value >>> (32 - bits))) >>> 0;
+}
+
+/** Fills `into` with indices drawn uniformly with replacement from [0, count). */
+export function drawBootstrapIndices(count: number, random: () => number, into: Int32Array): Int32Array {
+  for (let index = 0; index < into.length; index += 1) into[index] = Math.floor(random() * count);
+  return into;
+}
+
+/** numpy's default ('linear') percentile of ascending values, q in [0, 1]. */
+export function percentileOfSorted(sorted: ArrayLike<number>, q: number): number {
+  const position = (sorted.length - 1) * q;
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  const fraction = position - below;
+  const low = sorted[below]!;
+  const high = sorted[above]!;
+  // numpy's _lerp: interpolate from the nearer end, so q = 1 returns the maximum exactly.
+  return fraction >= 0.5 ? high - (high - low) * (1 - fraction) : low + (high - low) * fraction;
+}
+
+export type ChangeVerdict = 'within noise' | 'better' | 'worse' | 'higher' | 'lower';
+
+export interface PairedBootstrapOptions {
+  /** A built-in metric name (its function and direction are looked up for `task`) or a metric function. */
+  metric: string | MetricFunction;
+  /** Needed with a metric name: which kind of prediction column is passed. */
+  task?: ModelTask;
+  /** Threshold for binary counting metrics given by name (default 0.5, score >= threshold is positive). */
+  threshold?: number;
+  /** Which way is better; looked up for built-in names. Without it the verdict is 'higher' or 'lower'. */
+  direction?: MetricDirection;
+  /** Number of resamples (default 1000). */
+  resamples?: number;
+  /** PRNG seed (default 0). */
+  seed?: number;
+  /** Two-sided confidence level of the interval (default 0.95). */
+  confidence?: number;
+  /** Also return every resample's delta (default false). */
+  keepDeltas?: boolean;
+}
+
+export interface PairedBootstrapResult {
+  candidate: number;
+  baseline: number;
+  /** candidate − baseline on all examples. */
+  delta: number;
+  /** Percentile interval of the resampled deltas. */
+  low: number;
+  high: number;
+  confidence: number;
+  resamples: number;
+  seed: number;
+  /** Resamples on which the metric was undefined (e.g. one class only) and that were left out. */
+  skipped: number;
+  /** The interval contains 0. */
+  withinNoise: boolean;
+  /** 'within noise' when the interval contains 0; else 'better'/'worse' by direction, or 'higher'/'lower'. */
+  verdict: ChangeVerdict;
+  deltas?: number[];
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigurationError(`${name} must be a positive integer, got ${value}.`);
+  }
+  return value;
+}
+
+function resolveMetric(options: PairedBootstrapOptions): { compute: MetricFunction; direction?: MetricDirection } {
+  if (typeof options.metric === 'function') return { compute: options.metric, direction: options.direction };
+  if (options.task === undefined) {
+    throw new ConfigurationError(
+      `metric '${options.metric}' is given by name, so the task is needed: pass task 'binary', 'multiclass' or 'regression'.`,
+    );
+  }
+  const thresholdOptions = options.threshold === undefined ? {} : { threshold: options.threshold };
+  return {
+    compute: metricFunction(options.metric, options.task, thresholdOptions),
+    direction: options.direction ?? metricDirection(options.metric),
+  };
+}
+
+/**
+ * Paired bootstrap of a metric's change against a baseline scored on the same examples: each resample draws n
+ * examples with replacement and computes metric(candidate) − metric(baseline) on the same draw, so the interval
+ * reflects the models' disagreement rather than the two models' independent noise. The interval is numpy's linear
+ * percentile of the deltas; a change whose interval contains 0 is labelled "within noise".
+ */
+export function pairedBootstrap(
+  yTrue: Labels,
+  candidate: Values,
+  baseline: Values,
+  options: PairedBootstrapOptions,
+): PairedBootstrapResult {
+  assertPaired('yTrue', yTrue, 'candidate', candidate);
+  assertSameLength('yTrue', yTrue, 'baseline', baseline);
+  const resamples = positiveInteger('resamples', options.resamples ?? 1000);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed)) throw new ConfigurationError(`seed must be an integer, got ${seed}.`);
+  const confidence = options.confidence ?? 0.95;
+  if (!(confidence > 0 && confidence < 1)) {
+    throw new ConfigurationError(`confidence must be between 0 and 1 (e.g. 0.95), got ${confidence}.`);
+  }
+  const { compute, direction } = resolveMetric(options);
+  const candidateValue = compute(yTrue, candidate);
+  const baselineValue = compute(yTrue, baseline);
+
+  const count = yTrue.length;
+  const random = createRandom(seed);
+  const indices = new Int32Array(count);
+  // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
+  const sampleTrue = new Float64Array(count);
+  const sampleCandidate = new Float64Array(count);
+  const sampleBaseline = new Float64Array(count);
+  const deltas: number[] = [];
+  let skipped = 0;
+  for (let resample = 0; resample < resamples; resample += 1) {
+    drawBootstrapIndices(count, random, indices);
+    for (let index = 0; index < count; index += 1) {
+      const drawn = indices[index]!;
+      sampleTrue[index] = yTrue[drawn]!;
+      sampleCandidate[index] = candidate[drawn]!;
+      sampleBaseline[index] = baseline[drawn]!;
+    }
+    try {
+      deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
+    } catch (error) {
+      if (!isConfigurationError(error)) throw error;
+      skipped += 1;
+    }
+  }
+  if (deltas.length === 0) {
+    throw new ConfigurationError(
+      `the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
+        'bootstrap needs more examples of every class.',
+    );
+  }
+  const sorted = Float64Array.from(deltas).sort();
+  const low = percentileOfSorted(sorted, (1 - confidence) / 2);
+  const high = percentileOfSorted(sorted, (1 + confidence) / 2);
+  const delta = candidateValue - baselineValue;
+  const withinNoise = low <= 0 && high >= 0;
+  let verdict: ChangeVerdict;
+  if (withinNoise) verdict = 'within noise';
+  else if (direction === undefined) verdict = delta > 0 ? 'higher' : 'lower';
+  else verdict = delta > 0 === (direction === 'higher') ? 'better' : 'worse';
+  const result: PairedBootstrapResult = {
+    candidate: candidateValue,
+    baseline: baselineValue,
+    delta,
+    low,
+    high,
+    confidence,
+    resamples,
+    seed,
+    skipped,
+    withinNoise,
+    verdict,
+  };
+  if (options.keepDeltas) result.deltas = deltas;
+  return result;
+}
+
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
+export function logGamma(x: number): number {
+  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+  const coefficients = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
+  const shifted = x - 1;
+  let series = coefficients[0]!;
+  for (let index = 1; index < coefficients.length; index += 1) series += coefficients[index]! / (shifted + index);
+  const t = shifted + 7.5;
+  return 0.5 * Math.log(2 * Math.PI) + (shifted + 0.5) * Math.log(t) - t + Math.log(series);
+}
+
+/** Regularised upper incomplete gamma Q(a, x): series below a + 1, Lentz's continued fraction above. */
+export function upperRegularizedGamma(a: number, x: number): number {
+  if (x <= 0) return 1;
+  const logPrefix = a * Math.log(x) - x - logGamma(a);
+  if (x < a + 1) {
+    let term = 1 / a;
+    let sum = term;
+    for (let n = 1; n < 10_000; n += 1) {
+      term *= x / (a + n);
+      sum += term;
+      if (Math.abs(term) < Math.abs(sum) * 1e-17) break;
+    }
+    return 1 - sum * Math.exp(logPrefix);
+  }
+  const tiny = 1e-300;
+  let b = x + 1 - a;
+  let c = 1 / tiny;
+  let d = 1 / b;
+  let fraction = d;
+  for (let n = 1; n < 10_000; n += 1) {
+    const an = -n * (n - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const step = d * c;
+    fraction *= step;
+    if (Math.abs(step - 1) < 1e-17) break;
+  }
+  return Math.exp(logPrefix) * fraction;
+}
+
+/** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */
+export function binomialHalfCdf(k: number, n: number): number {
+  if (k >= n) return 1;
+  const logPmf = logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) - n * Math.LN2;
+  let relative = 1;
+  let sum = 1;
+  for (let j = k; j > 0; j -= 1) {
+    relative *= j / (n - j + 1);
+    sum += relative;
+    if (relative < sum * 1e-18) break;
+  }
+  return Math.exp(logPmf) * sum;
+}
+
+export interface McNemarOptions {
+  /** Use the exact binomial test when fewer discordant pairs than this (default 25), else chi² with continuity. */
+  exactBelow?: number;
+}
+
+export interface McNemarResult {
+  /** Examples the candidate gets right and the baseline wrong. */
+  candidateOnlyCorrect: number;
+  /** Examples the baseline gets right and the candidate wrong. */
+  baselineOnlyCorrect: number;
+  discordant: number;
+  method: 'exact-binomial' | 'chi2-continuity';
+  /** min(b, c) for the exact test; (|b − c| − 1)² / (b + c) for chi². */
+  statistic: number;
+  /** Two-sided. */
+  pValue: number;
+}
+
+/**
+ * McNemar's test of paired accuracy: only the discordant examples (one model right, the other wrong) carry
+ * information. With b + c < exactBelow (default 25, the usual rule of thumb) the exact two-sided binomial test
+ * p = min(1, 2·P(X ≤ min(b, c))), X ~ Bin(b + c, ½) (scipy.stats.binomtest); otherwise the chi² statistic with
+ * Edwards' continuity correction (|b − c| − 1)² / (b + c) on 1 degree of freedom (scipy.stats.chi2.sf).
+ */
+export function mcnemarTest(
+  yTrue: Labels,
+  candidatePred: Labels,
+  baselinePred: Labels,
+  options: McNemarOptions = {},
+): McNemarResult {
+  assertPaired('yTrue', yTrue, 'candidatePred', candidatePred);
+  assertSameLength('yTrue', yTrue, 'baselinePred', baselinePred);
+  assertFinite('yTrue', yTrue);
+  assertFinite('candidatePred', candidatePred);
+  assertFinite('baselinePred', baselinePred);
+  const exactBelow = options.exactBelow ?? 25;
+  let candidateOnly = 0;
+  let baselineOnly = 0;
+  for (let index = 0; index < yTrue.length; index += 1) {
+    const candidateRight = candidatePred[index] === yTrue[index];
+    const baselineRight = baselinePred[index] === yTrue[index];
+    if (candidateRight && !baselineRight) candidateOnly += 1;
+    else if (baselineRight && !candidateRight) baselineOnly += 1;
+  }
+  const discordant = candidateOnly + baselineOnly;
+  const base = { candidateOnlyCorrect: candidateOnly, baselineOnlyCorrect: baselineOnly, discordant };
+  if (discordant < exactBelow) {
+    const smaller = Math.min(candidateOnly, baselineOnly);
+    const pValue = discordant === 0 ? 1 : Math.min(1, 2 * binomialHalfCdf(smaller, discordant));
+    return { ...base, method: 'exact-binomial', statistic: smaller, pValue };
+  }
+  const statistic = (Math.abs(candidateOnly - baselineOnly) - 1) ** 2 / discordant;
+  return { ...base, method: 'chi2-continuity', statistic, pValue: upperRegularizedGamma(0.5, statistic / 2) };
+}
