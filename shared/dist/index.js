@@ -56923,7 +56923,7 @@ async function readEventPayload(github) {
  * A mistake in what the user gave us (an input, a config file, a data file). It is reported as one
  * `::error::` annotation without a stack trace; anything else that is thrown is treated as our bug.
  */
-class ConfigurationError extends Error {
+class errors_ConfigurationError extends Error {
     location;
     constructor(message, location = {}) {
         super(message);
@@ -56931,8 +56931,8 @@ class ConfigurationError extends Error {
         this.location = location;
     }
 }
-function isConfigurationError(error) {
-    return error instanceof ConfigurationError;
+function errors_isConfigurationError(error) {
+    return error instanceof errors_ConfigurationError;
 }
 /** Renders a thrown value that may not be an Error (a string, an object from a rejected promise). */
 function describeThrown(value) {
@@ -56963,7 +56963,7 @@ function parseBoolean(text, input) {
         return true;
     if (lowered === 'false')
         return false;
-    throw new ConfigurationError(`Input '${input}' must be true or false, got ${quote(text)}.`, { input });
+    throw new errors_ConfigurationError(`Input '${input}' must be true or false, got ${quote(text)}.`, { input });
 }
 function checkBounds(value, input, bounds, text) {
     const { min, max } = bounds;
@@ -56973,14 +56973,14 @@ function checkBounds(value, input, bounds, text) {
             : min !== undefined
                 ? `at least ${min}`
                 : `at most ${max}`;
-        throw new ConfigurationError(`Input '${input}' must be ${range}, got ${quote(text)}.`, { input });
+        throw new errors_ConfigurationError(`Input '${input}' must be ${range}, got ${quote(text)}.`, { input });
     }
     return value;
 }
 function parseInteger(text, input, bounds = {}) {
     const trimmed = text.trim();
     if (!/^[+-]?\d+$/.test(trimmed) || !Number.isSafeInteger(Number(trimmed))) {
-        throw new ConfigurationError(`Input '${input}' must be a whole number such as 10, got ${quote(text)}.`, {
+        throw new errors_ConfigurationError(`Input '${input}' must be a whole number such as 10, got ${quote(text)}.`, {
             input,
         });
     }
@@ -56990,7 +56990,7 @@ function parseNumber(text, input, bounds = {}) {
     const trimmed = text.trim();
     // Number('') is 0 and Number('0x10') is 16: accept only plain decimal notation.
     if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) {
-        throw new ConfigurationError(`Input '${input}' must be a number such as 0.05, got ${quote(text)}.`, {
+        throw new errors_ConfigurationError(`Input '${input}' must be a number such as 0.05, got ${quote(text)}.`, {
             input,
         });
     }
@@ -57012,14 +57012,14 @@ function parseDuration(text, input, bounds = {}) {
         index = part.lastIndex;
     }
     if (trimmed.length === 0 || index !== trimmed.length) {
-        throw new ConfigurationError(`Input '${input}' must be a duration such as 90s, 5m or 1h30m (units ms, s, m, h, d), got ${quote(text)}.`, { input });
+        throw new errors_ConfigurationError(`Input '${input}' must be a duration such as 90s, 5m or 1h30m (units ms, s, m, h, d), got ${quote(text)}.`, { input });
     }
     const ms = Math.round(total);
     if ((bounds.min !== undefined && ms < bounds.min) || (bounds.max !== undefined && ms > bounds.max)) {
         const lower = bounds.min !== undefined ? parsers_formatDuration(bounds.min) : undefined;
         const upper = bounds.max !== undefined ? parsers_formatDuration(bounds.max) : undefined;
         const range = lower && upper ? `between ${lower} and ${upper}` : lower ? `at least ${lower}` : `at most ${upper}`;
-        throw new ConfigurationError(`Input '${input}' must be ${range}, got ${quote(text)}.`, { input });
+        throw new errors_ConfigurationError(`Input '${input}' must be ${range}, got ${quote(text)}.`, { input });
     }
     return ms;
 }
@@ -57055,7 +57055,7 @@ function parseEnum(text, input, allowed) {
     const trimmed = text.trim();
     const found = allowed.find((value) => value === trimmed);
     if (found === undefined) {
-        throw new ConfigurationError(`Input '${input}' must be one of ${allowed.map((value) => `'${value}'`).join(', ')}, got ${quote(text)}.`, { input });
+        throw new errors_ConfigurationError(`Input '${input}' must be one of ${allowed.map((value) => `'${value}'`).join(', ')}, got ${quote(text)}.`, { input });
     }
     return found;
 }
@@ -57077,7 +57077,7 @@ function parseConfig(text, displayName, input) {
     if (problem) {
         const position = lineCounter.linePos(problem.pos[0]);
         const firstLine = problem.message.split('\n')[0] ?? problem.message;
-        throw new ConfigurationError(`${displayName}:${position.line}: ${firstLine}`, {
+        throw new errors_ConfigurationError(`${displayName}:${position.line}: ${firstLine}`, {
             file: displayName,
             line: position.line,
             column: position.col,
@@ -57124,7 +57124,7 @@ function parseConfig(text, displayName, input) {
             const { line, column } = locate(path, options);
             const where = path.length > 0 ? ` (at ${formatConfigPath(path)})` : '';
             const inputName = options.input ?? input;
-            return new ConfigurationError(`${displayName}:${line}: ${message}${where}`, {
+            return new errors_ConfigurationError(`${displayName}:${line}: ${message}${where}`, {
                 file: displayName,
                 line,
                 column,
@@ -57144,7 +57144,7 @@ async function loadConfigFile(path, displayName = path, input) {
     catch (error) {
         const code = error.code;
         const reason = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
-        throw new ConfigurationError(`Configuration file '${displayName}' ${reason}.`, {
+        throw new errors_ConfigurationError(`Configuration file '${displayName}' ${reason}.`, {
             file: displayName,
             ...(input ? { input } : {}),
         });
@@ -57180,7 +57180,7 @@ class InputReader {
     required(name) {
         const value = this.optional(name);
         if (value === undefined) {
-            throw new ConfigurationError(`Input '${name}' is required but was not given.`, { input: name });
+            throw new errors_ConfigurationError(`Input '${name}' is required but was not given.`, { input: name });
         }
         return value;
     }
@@ -57207,7 +57207,7 @@ class InputReader {
     requiredList(name) {
         const items = this.list(name);
         if (items.length === 0) {
-            throw new ConfigurationError(`Input '${name}' is required: give one or more items, comma or newline separated.`, {
+            throw new errors_ConfigurationError(`Input '${name}' is required: give one or more items, comma or newline separated.`, {
                 input: name,
             });
         }
@@ -57232,13 +57232,13 @@ class InputReader {
             stats = await (0,promises_.stat)(path);
         }
         catch {
-            throw new ConfigurationError(`Input '${name}': '${this.display(path)}' does not exist.`, { input: name });
+            throw new errors_ConfigurationError(`Input '${name}': '${this.display(path)}' does not exist.`, { input: name });
         }
         if (kind === 'file' && !stats.isFile()) {
-            throw new ConfigurationError(`Input '${name}': '${this.display(path)}' is not a file.`, { input: name });
+            throw new errors_ConfigurationError(`Input '${name}': '${this.display(path)}' is not a file.`, { input: name });
         }
         if (kind === 'directory' && !stats.isDirectory()) {
-            throw new ConfigurationError(`Input '${name}': '${this.display(path)}' is not a directory.`, { input: name });
+            throw new errors_ConfigurationError(`Input '${name}': '${this.display(path)}' is not a directory.`, { input: name });
         }
         return path;
     }
@@ -57411,7 +57411,7 @@ class GateFailure extends Error {
  * points at the input or file; our bugs with a hint and, under debug logging only, the stack.
  */
 function describeFailure(action, error, debug) {
-    if (isConfigurationError(error)) {
+    if (errors_isConfigurationError(error)) {
         const { file, line, column, input } = error.location;
         const where = { title: input ? `${action}: input '${input}'` : `${action}: configuration` };
         if (file)
@@ -57838,7 +57838,7 @@ const COMMENT_LIMIT = 65_536;
 const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 function commentMarker(key) {
     if (!/^[A-Za-z0-9_.-]{1,100}$/.test(key)) {
-        throw new ConfigurationError(`Input 'comment-key' must be 1-100 letters, digits, '.', '_' or '-', got ${JSON.stringify(key)}.`, { input: 'comment-key' });
+        throw new errors_ConfigurationError(`Input 'comment-key' must be 1-100 letters, digits, '.', '_' or '-', got ${JSON.stringify(key)}.`, { input: 'comment-key' });
     }
     return `<!-- mlops-actions:${key} -->`;
 }
@@ -58125,7 +58125,7 @@ async function resolveDataFiles(patterns, workspace, input) {
             found.add((0,external_node_path_.isAbsolute)(match) ? match : (0,external_node_path_.resolve)(workspace, match));
         }
         if (found.size === before) {
-            throw new ConfigurationError(`Input '${input}': no file matches '${pattern}' (relative to ${workspace}).`, {
+            throw new errors_ConfigurationError(`Input '${input}': no file matches '${pattern}' (relative to ${workspace}).`, {
                 input,
             });
         }
@@ -58138,16 +58138,16 @@ async function resolveDataFiles(patterns, workspace, input) {
         const display = (0,external_node_path_.relative)(workspace, path).startsWith('..') ? path : (0,external_node_path_.relative)(workspace, path);
         const format = dataFormatOf(path);
         if (!format) {
-            throw new ConfigurationError(`Input '${input}': '${display}' has an unsupported extension '${(0,external_node_path_.extname)(path)}'; use one of ${SUPPORTED}.`, { input });
+            throw new errors_ConfigurationError(`Input '${input}': '${display}' has an unsupported extension '${(0,external_node_path_.extname)(path)}'; use one of ${SUPPORTED}.`, { input });
         }
         files.push({ path, display, format, bytes: info.size });
     }
     if (files.length === 0) {
-        throw new ConfigurationError(`Input '${input}': the paths given match only directories, no data files.`, { input });
+        throw new errors_ConfigurationError(`Input '${input}': the paths given match only directories, no data files.`, { input });
     }
     const formats = new Set(files.map((file) => file.format));
     if (formats.size > 1) {
-        throw new ConfigurationError(`Input '${input}': the files are read as one table and must share a format, found ${[...formats].join(' and ')}.`, { input });
+        throw new errors_ConfigurationError(`Input '${input}': the files are read as one table and must share a format, found ${[...formats].join(' and ')}.`, { input });
     }
     return files;
 }
@@ -58699,7 +58699,1654 @@ function readSuiteOutline(document) {
     };
 }
 
+;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
+
+function describeValue(value) {
+    return Number.isNaN(value) ? 'NaN' : String(value);
+}
+/** Throws when an input has no rows: every metric is undefined on zero examples. */
+function validate_assertNonEmpty(name, values) {
+    if (values.length === 0) {
+        throw new errors_ConfigurationError(`${name} is empty: metrics need at least one example; check the evaluation data.`);
+    }
+}
+/** Throws when two per-example inputs differ in length (one prediction per example is expected). */
+function validate_assertSameLength(firstName, first, secondName, second) {
+    if (first.length !== second.length) {
+        throw new errors_ConfigurationError(`length mismatch: ${firstName} has ${first.length} values but ${secondName} has ${second.length}; ` +
+            'pass exactly one prediction per example, in the same order.');
+    }
+}
+/** Non-empty, equal lengths. */
+function validate_assertPaired(firstName, first, secondName, second) {
+    validate_assertNonEmpty(firstName, first);
+    validate_assertSameLength(firstName, first, secondName, second);
+}
+/** Throws at the first NaN or ±Infinity (sklearn's check_array refuses them as well). */
+function validate_assertFinite(name, values) {
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (!Number.isFinite(value)) {
+            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(value)}: ${name} must hold finite numbers; ` +
+                'drop or impute the rows without a valid value before computing metrics.');
+        }
+    }
+}
+/** Throws at the first value outside [0, 1] (or non-finite): log loss and the Brier score need probabilities. */
+function validate_assertProbabilities(name, values, where = (index) => `${name}[${index}]`) {
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (!(value >= 0 && value <= 1)) {
+            throw new ConfigurationError(`${where(index)} is ${describeValue(value)}, outside [0, 1]: this metric needs probabilities ` +
+                "(e.g. predict_proba's column), not decision-function scores or logits.");
+        }
+    }
+}
+/** Throws at the first label that is not 0 or 1; returns the number of positives (label 1). */
+function validate_countBinaryLabels(name, labels) {
+    let positives = 0;
+    for (let index = 0; index < labels.length; index += 1) {
+        const label = labels[index];
+        if (label === 1)
+            positives += 1;
+        else if (label !== 0) {
+            throw new ConfigurationError(`${name}[${index}] is ${describeValue(label)}: binary metrics need labels 0 (negative) and 1 (positive); ` +
+                'map the positive class to 1, or use the multiclass metrics.');
+        }
+    }
+    return positives;
+}
+/** Throws when a metric that ranks positives against negatives sees only one class. */
+function validate_assertBothClasses(metric, name, positives, total) {
+    if (positives === 0 || positives === total) {
+        const present = positives === 0 ? 'negatives (0)' : 'positives (1)';
+        throw new ConfigurationError(`${name} must hold both classes for ${metric}, but all ${total} examples are ${present} and the metric is ` +
+            'undefined (sklearn returns NaN with a warning): evaluate on data that holds positive and negative examples.');
+    }
+}
+/** Throws unless `value` is a finite number; used for options such as thresholds. */
+function validate_assertFiniteOption(name, value) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new ConfigurationError(`${name} must be a finite number, got ${String(value)}.`);
+    }
+}
+/**
+ * Neumaier's compensated sum: metric means over 10M rows stay within a few ulps of the exact sum, so they agree
+ * with numpy's pairwise summation far below the 1e-9 we promise.
+ */
+class validate_CompensatedSum {
+    sum = 0;
+    compensation = 0;
+    add(value) {
+        const total = this.sum + value;
+        if (Math.abs(this.sum) >= Math.abs(value))
+            this.compensation += this.sum - total + value;
+        else
+            this.compensation += value - total + this.sum;
+        this.sum = total;
+    }
+    get value() {
+        return this.sum + this.compensation;
+    }
+}
+/** sklearn's `zero_division="warn"` default: a ratio with a zero denominator is reported as 0.0. */
+function validate_divideOrZero(numerator, denominator) {
+    return denominator === 0 ? 0 : numerator / denominator;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/ranking.js
+
+/**
+ * ROC AUC and average precision from groups of tied scores, visited from the highest score down.
+ *
+ * ROC AUC: sklearn integrates the ROC curve with the trapezoid rule over the distinct thresholds. Summed up, each
+ * trapezoid is `negatives_in_group × (positives_above + positives_in_group / 2)` pairs, so the area is the
+ * Mann-Whitney count (a tie counts half) over P·N: we add these half-integers exactly and divide once.
+ *
+ * Average precision: sklearn's step-wise sum Σ (R_k − R_{k−1}) · P_k over the distinct thresholds, where a group of
+ * tied scores is one threshold: its positives all get the precision at the bottom of the group.
+ *
+ * With `binned` set, a group is a histogram cell whose scores may differ, and the accumulator also sums how far
+ * the true value can be from the cell-tied one (see `errorBounds`).
+ */
+class ranking_RankingAccumulator {
+    binned;
+    truePositives = 0;
+    falsePositives = 0;
+    /** Twice the Mann-Whitney count, kept integer so it is exact up to 2^53. */
+    doublePairs = 0;
+    /** Positive-negative pairs that share a group: the only pairs whose order a group can hide. */
+    pairsWithinGroups = 0;
+    precisionSum = new CompensatedSum();
+    precisionSpread = new CompensatedSum();
+    constructor(binned = false) {
+        this.binned = binned;
+    }
+    addGroup(positives, negatives) {
+        const truePositivesAbove = this.truePositives;
+        const falsePositivesAbove = this.falsePositives;
+        this.doublePairs += negatives * (2 * truePositivesAbove + positives);
+        this.truePositives = truePositivesAbove + positives;
+        this.falsePositives = falsePositivesAbove + negatives;
+        if (positives > 0) {
+            this.precisionSum.add((positives * this.truePositives) / (this.truePositives + this.falsePositives));
+            if (this.binned) {
+                this.pairsWithinGroups += positives * negatives;
+                // Whatever the order inside the cell, each of its positives sees a precision between these two.
+                const lowest = (truePositivesAbove + 1) / (truePositivesAbove + 1 + falsePositivesAbove + negatives);
+                const highest = this.truePositives / (this.truePositives + falsePositivesAbove);
+                this.precisionSpread.add(positives * (highest - lowest));
+            }
+        }
+    }
+    get positives() {
+        return this.truePositives;
+    }
+    get negatives() {
+        return this.falsePositives;
+    }
+    rocAuc() {
+        return this.doublePairs / 2 / (this.truePositives * this.falsePositives);
+    }
+    averagePrecision() {
+        return this.truePositives === 0 ? 0 : this.precisionSum.value / this.truePositives;
+    }
+    /**
+     * Upper bounds on |value − exact value| when groups are histogram cells (0 for exact groups).
+     * ROC AUC: cells keep the order of pairs in different cells (the cell map is monotone), and a pair inside one
+     * cell counts ½ where the exact AUC counts 0, ½ or 1, so the error is at most ½ · (pairs inside cells) / (P·N).
+     * Average precision: every positive's precision lies in [lowest, highest] of its cell, both for the exact order
+     * and for the cell-tied value, so the error is at most Σ_cells positives · (highest − lowest) / P.
+     */
+    errorBounds() {
+        return {
+            rocAuc: this.pairsWithinGroups / 2 / (this.truePositives * this.falsePositives),
+            averagePrecision: this.truePositives === 0 ? 0 : this.precisionSpread.value / this.truePositives,
+        };
+    }
+}
+/** Splits scores by label (1 or 0) into two ascending arrays; labels must already be validated as binary. */
+function ranking_sortedScoresByClass(labels, scores, positives) {
+    const positive = new Float64Array(positives);
+    const negative = new Float64Array(labels.length - positives);
+    let nextPositive = 0;
+    let nextNegative = 0;
+    for (let index = 0; index < labels.length; index += 1) {
+        if (labels[index] === 1)
+            positive[nextPositive++] = scores[index];
+        else
+            negative[nextNegative++] = scores[index];
+    }
+    sortAscending(positive);
+    sortAscending(negative);
+    return { positive, negative };
+}
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const DIGIT_BITS = 11;
+const DIGIT_VALUES = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGIT_VALUES - 1;
+/** Six 11-bit digits cover the 64-bit key: bits 0, 11, 22 of the low word, then of the high word (10 bits each at 22). */
+const DIGIT_PASSES = 6;
+/** The order-preserving key word of a double: flip the sign bit of non-negatives, every bit of negatives. */
+function keyWord(high, word, isHighWord) {
+    if (high >>> 31)
+        return ~word >>> 0;
+    return isHighWord ? (word | 0x80000000) >>> 0 : word;
+}
+/**
+ * Sorts finite doubles ascending in place. Large arrays use an LSD radix sort on the doubles' bit patterns (six
+ * passes of 11 bits, skipping passes where every key has the same digit), about 2–3× faster than the native
+ * comparison sort at 10M values; small arrays and big-endian machines use the native typed-array sort. Both order
+ * −0 before +0, which the ranking walk treats as one score anyway.
+ */
+function sortAscending(values) {
+    const count = values.length;
+    if (count < 1 << 15 || !LITTLE_ENDIAN)
+        return values.sort();
+    let source = values;
+    let target = new Float64Array(count);
+    let sourceWords = new Uint32Array(source.buffer, source.byteOffset, 2 * count);
+    let targetWords = new Uint32Array(target.buffer, target.byteOffset, 2 * count);
+    const counts = new Uint32Array(DIGIT_PASSES * DIGIT_VALUES);
+    for (let index = 0; index < count; index += 1) {
+        const rawHigh = sourceWords[2 * index + 1];
+        const low = keyWord(rawHigh, sourceWords[2 * index], false);
+        const high = keyWord(rawHigh, rawHigh, true);
+        counts[low & DIGIT_MASK] += 1;
+        counts[DIGIT_VALUES + ((low >>> 11) & DIGIT_MASK)] += 1;
+        counts[2 * DIGIT_VALUES + (low >>> 22)] += 1;
+        counts[3 * DIGIT_VALUES + (high & DIGIT_MASK)] += 1;
+        counts[4 * DIGIT_VALUES + ((high >>> 11) & DIGIT_MASK)] += 1;
+        counts[5 * DIGIT_VALUES + (high >>> 22)] += 1;
+    }
+    const offsets = new Uint32Array(DIGIT_VALUES);
+    for (let pass = 0; pass < DIGIT_PASSES; pass += 1) {
+        const base = pass * DIGIT_VALUES;
+        let allSame = false;
+        let start = 0;
+        for (let digit = 0; digit < DIGIT_VALUES; digit += 1) {
+            const digitCount = counts[base + digit];
+            if (digitCount === count) {
+                allSame = true;
+                break;
+            }
+            offsets[digit] = start;
+            start += digitCount;
+        }
+        if (allSame)
+            continue;
+        const isHighWord = pass >= 3;
+        const shift = (pass % 3) * DIGIT_BITS;
+        for (let index = 0; index < count; index += 1) {
+            const rawHigh = sourceWords[2 * index + 1];
+            const word = keyWord(rawHigh, isHighWord ? rawHigh : sourceWords[2 * index], isHighWord);
+            const digit = (word >>> shift) & DIGIT_MASK;
+            target[offsets[digit]++] = source[index];
+        }
+        [source, target] = [target, source];
+        [sourceWords, targetWords] = [targetWords, sourceWords];
+    }
+    if (source !== values)
+        values.set(source);
+    return values;
+}
+/** Walks two ascending arrays from the top, one group per distinct score, into the accumulator. */
+function ranking_accumulateSorted(positive, negative, into) {
+    let nextPositive = positive.length - 1;
+    let nextNegative = negative.length - 1;
+    while (nextPositive >= 0 || nextNegative >= 0) {
+        const topPositive = nextPositive >= 0 ? positive[nextPositive] : Number.NEGATIVE_INFINITY;
+        const topNegative = nextNegative >= 0 ? negative[nextNegative] : Number.NEGATIVE_INFINITY;
+        const threshold = topPositive > topNegative ? topPositive : topNegative;
+        let groupPositives = 0;
+        while (nextPositive >= 0 && positive[nextPositive] === threshold) {
+            groupPositives += 1;
+            nextPositive -= 1;
+        }
+        let groupNegatives = 0;
+        while (nextNegative >= 0 && negative[nextNegative] === threshold) {
+            groupNegatives += 1;
+            nextNegative -= 1;
+        }
+        into.addGroup(groupPositives, groupNegatives);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/binary.js
+
+
+/** The float64 machine epsilon: sklearn 1.9 clips probabilities to [eps, 1 − eps] (eps of the input's dtype). */
+const binary_LOG_LOSS_EPS = (/* unused pure expression or super */ null && (2 ** -52));
+function checkedBinary(yTrue, yScore, scoreName) {
+    assertPaired('yTrue', yTrue, scoreName, yScore);
+    const positives = countBinaryLabels('yTrue', yTrue);
+    assertFinite(scoreName, yScore);
+    return positives;
+}
+function resolveThreshold(options) {
+    const threshold = options.threshold ?? 0.5;
+    assertFiniteOption('threshold', threshold);
+    return { threshold, inclusive: options.inclusive ?? true };
+}
+function countConfusion(yTrue, yScore, threshold, inclusive) {
+    let tp = 0;
+    let fp = 0;
+    let predictedPositives = 0;
+    let positives = 0;
+    for (let index = 0; index < yTrue.length; index += 1) {
+        const score = yScore[index];
+        const predicted = inclusive ? score >= threshold : score > threshold;
+        const actual = yTrue[index] === 1;
+        if (actual)
+            positives += 1;
+        if (predicted) {
+            predictedPositives += 1;
+            if (actual)
+                tp += 1;
+        }
+    }
+    fp = predictedPositives - tp;
+    return { tn: yTrue.length - positives - fp, fp, fn: positives - tp, tp };
+}
+/** Accuracy, precision, recall and F1 from confusion counts, with sklearn's zero_division="warn" → 0.0. */
+function binary_ratesFromConfusion(confusion) {
+    const { tn, fp, fn, tp } = confusion;
+    return {
+        accuracy: (tp + tn) / (tn + fp + fn + tp),
+        precision: divideOrZero(tp, tp + fp),
+        recall: divideOrZero(tp, tp + fn),
+        // sklearn ≥ 1.3 computes F1 as 2·tp / (2·tp + fp + fn), not from the rounded precision and recall.
+        f1: divideOrZero(2 * tp, 2 * tp + fp + fn),
+    };
+}
+/** Confusion counts at a threshold (`score >= 0.5` by default); equals sklearn confusion_matrix(y, y_score >= t). */
+function binaryConfusionMatrix(yTrue, yScore, options = {}) {
+    checkedBinary(yTrue, yScore, 'yScore');
+    const { threshold, inclusive } = resolveThreshold(options);
+    return countConfusion(yTrue, yScore, threshold, inclusive);
+}
+function binary_binaryAccuracy(yTrue, yScore, options = {}) {
+    return binary_ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).accuracy;
+}
+function binary_binaryPrecision(yTrue, yScore, options = {}) {
+    return binary_ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).precision;
+}
+function binary_binaryRecall(yTrue, yScore, options = {}) {
+    return binary_ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).recall;
+}
+function binary_binaryF1(yTrue, yScore, options = {}) {
+    return binary_ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).f1;
+}
+function ranking(yTrue, yScore, positives) {
+    const { positive, negative } = sortedScoresByClass(yTrue, yScore, positives);
+    const accumulator = new RankingAccumulator();
+    accumulateSorted(positive, negative, accumulator);
+    return accumulator;
+}
+/** sklearn roc_auc_score for binary labels: exact, ties as sklearn (a tied positive-negative pair counts ½). */
+function binary_rocAucScore(yTrue, yScore) {
+    const positives = checkedBinary(yTrue, yScore, 'yScore');
+    assertBothClasses('ROC AUC', 'yTrue', positives, yTrue.length);
+    return ranking(yTrue, yScore, positives).rocAuc();
+}
+/** sklearn average_precision_score (the PR AUC): step-wise, one step per distinct score. */
+function binary_averagePrecisionScore(yTrue, yScore) {
+    const positives = checkedBinary(yTrue, yScore, 'yScore');
+    assertBothClasses('average precision (PR AUC)', 'yTrue', positives, yTrue.length);
+    return ranking(yTrue, yScore, positives).averagePrecision();
+}
+/** −log of the clipped probability given to the true class; sklearn forms 1 − p first, then clips both columns. */
+function binary_binaryLogLossTerm(label, probability) {
+    const forTrueClass = label === 1 ? probability : 1 - probability;
+    const clipped = forTrueClass < binary_LOG_LOSS_EPS ? binary_LOG_LOSS_EPS : forTrueClass > 1 - binary_LOG_LOSS_EPS ? 1 - binary_LOG_LOSS_EPS : forTrueClass;
+    return -Math.log(clipped);
+}
+/**
+ * sklearn 1.9.1 log_loss(y_true, y_proba, labels=[0, 1]): probabilities clipped to [eps, 1 − eps] with eps the
+ * float64 machine epsilon (2^-52), natural log, mean over examples. One class present is allowed (labels are
+ * always {0, 1} here), as with sklearn given labels=[0, 1].
+ */
+function binary_binaryLogLoss(yTrue, yProba) {
+    checkedBinary(yTrue, yProba, 'yProba');
+    assertProbabilities('yProba', yProba);
+    const sum = new CompensatedSum();
+    for (let index = 0; index < yTrue.length; index += 1)
+        sum.add(binary_binaryLogLossTerm(yTrue[index], yProba[index]));
+    return sum.value / yTrue.length;
+}
+/** sklearn brier_score_loss for binary labels: mean squared difference between label and probability. */
+function binary_brierScoreLoss(yTrue, yProba) {
+    checkedBinary(yTrue, yProba, 'yProba');
+    assertProbabilities('yProba', yProba);
+    const sum = new CompensatedSum();
+    for (let index = 0; index < yTrue.length; index += 1) {
+        const difference = yTrue[index] - yProba[index];
+        sum.add(difference * difference);
+    }
+    return sum.value / yTrue.length;
+}
+/**
+ * Every binary metric in one validation pass and one sort (the fast path for large evaluations).
+ * Needs both classes (ROC AUC and PR AUC are undefined otherwise).
+ */
+function binaryMetrics(yTrue, yScore, options = {}) {
+    const probabilities = options.probabilities ?? true;
+    const scoreName = probabilities ? 'yProba' : 'yScore';
+    const positives = checkedBinary(yTrue, yScore, scoreName);
+    assertBothClasses('ROC AUC and PR AUC', 'yTrue', positives, yTrue.length);
+    if (probabilities)
+        assertProbabilities(scoreName, yScore);
+    const { threshold, inclusive } = resolveThreshold(options);
+    const confusion = countConfusion(yTrue, yScore, threshold, inclusive);
+    const accumulator = ranking(yTrue, yScore, positives);
+    const result = {
+        count: yTrue.length,
+        positives,
+        threshold,
+        confusion,
+        ...binary_ratesFromConfusion(confusion),
+        rocAuc: accumulator.rocAuc(),
+        prAuc: accumulator.averagePrecision(),
+    };
+    if (probabilities) {
+        const logLoss = new CompensatedSum();
+        const brier = new CompensatedSum();
+        for (let index = 0; index < yTrue.length; index += 1) {
+            const label = yTrue[index];
+            const probability = yScore[index];
+            logLoss.add(binary_binaryLogLossTerm(label, probability));
+            const difference = label - probability;
+            brier.add(difference * difference);
+        }
+        result.logLoss = logLoss.value / yTrue.length;
+        result.brier = brier.value / yTrue.length;
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/directions.js
+
+/** Built-in metrics by the name users write in configuration, with their direction and sklearn counterpart. */
+const directions_BUILTIN_METRICS = {
+    accuracy: { direction: 'higher', tasks: ['binary', 'multiclass'], sklearn: 'accuracy_score' },
+    precision: { direction: 'higher', tasks: ['binary'], sklearn: 'precision_score' },
+    recall: { direction: 'higher', tasks: ['binary'], sklearn: 'recall_score' },
+    f1: { direction: 'higher', tasks: ['binary'], sklearn: 'f1_score' },
+    roc_auc: { direction: 'higher', tasks: ['binary'], sklearn: 'roc_auc_score' },
+    pr_auc: { direction: 'higher', tasks: ['binary'], sklearn: 'average_precision_score' },
+    log_loss: { direction: 'lower', tasks: ['binary', 'multiclass'], sklearn: 'log_loss' },
+    brier: { direction: 'lower', tasks: ['binary'], sklearn: 'brier_score_loss' },
+    precision_macro: { direction: 'higher', tasks: ['multiclass'], sklearn: "precision_score(average='macro')" },
+    recall_macro: { direction: 'higher', tasks: ['multiclass'], sklearn: "recall_score(average='macro')" },
+    f1_macro: { direction: 'higher', tasks: ['multiclass'], sklearn: "f1_score(average='macro')" },
+    precision_weighted: { direction: 'higher', tasks: ['multiclass'], sklearn: "precision_score(average='weighted')" },
+    recall_weighted: { direction: 'higher', tasks: ['multiclass'], sklearn: "recall_score(average='weighted')" },
+    f1_weighted: { direction: 'higher', tasks: ['multiclass'], sklearn: "f1_score(average='weighted')" },
+    mae: { direction: 'lower', tasks: ['regression'], sklearn: 'mean_absolute_error' },
+    mse: { direction: 'lower', tasks: ['regression'], sklearn: 'mean_squared_error' },
+    rmse: { direction: 'lower', tasks: ['regression'], sklearn: 'root_mean_squared_error' },
+    r2: { direction: 'higher', tasks: ['regression'], sklearn: 'r2_score' },
+    mape: { direction: 'lower', tasks: ['regression'], sklearn: 'mean_absolute_percentage_error' },
+    median_absolute_error: { direction: 'lower', tasks: ['regression'], sklearn: 'median_absolute_error' },
+};
+function isBuiltinMetric(name) {
+    return Object.hasOwn(directions_BUILTIN_METRICS, name);
+}
+/** Checks that `name` is a built-in metric; an unknown name is a configuration mistake. */
+function directions_builtinMetric(name) {
+    if (!isBuiltinMetric(name)) {
+        throw new ConfigurationError(`unknown metric '${name}': the built-in metrics are ${Object.keys(directions_BUILTIN_METRICS).join(', ')}.`);
+    }
+    return name;
+}
+/** The direction of a built-in metric. */
+function directions_metricDirection(name) {
+    return directions_BUILTIN_METRICS[directions_builtinMetric(name)].direction;
+}
+/** The built-in metric names that apply to a task, in table order. */
+function metricsForTask(task) {
+    return Object.keys(directions_BUILTIN_METRICS).filter((name) => directions_BUILTIN_METRICS[name].tasks.includes(task));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/multiclass.js
+
+
+
+/** Sorted distinct values of the arrays (sklearn's unique_labels for numeric labels). */
+function uniqueLabels(...arrays) {
+    const seen = new Set();
+    for (const array of arrays)
+        for (let index = 0; index < array.length; index += 1)
+            seen.add(array[index]);
+    return [...seen].sort((left, right) => left - right);
+}
+/** Maps a label to its position in the class list; a lookup table for small non-negative integer classes. */
+function classLookup(classes) {
+    const smallIntegers = classes.every((label) => Number.isInteger(label) && label >= 0 && label < 65_536);
+    if (smallIntegers) {
+        const table = new Int32Array(classes.length === 0 ? 0 : Math.max(...classes) + 1).fill(-1);
+        classes.forEach((label, position) => {
+            table[label] = position;
+        });
+        return (label) => (label >= 0 && label < table.length && Number.isInteger(label) ? table[label] : -1);
+    }
+    const positions = new Map(classes.map((label, position) => [label, position]));
+    return (label) => positions.get(label) ?? -1;
+}
+function resolveClasses(options, ...labels) {
+    if (options.classes === undefined)
+        return uniqueLabels(...labels);
+    const classes = Array.from(options.classes);
+    assertNonEmpty('classes', classes);
+    assertFinite('classes', classes);
+    if (new Set(classes).size !== classes.length) {
+        throw new ConfigurationError(`classes lists a class twice (${classes.join(', ')}): list each class once.`);
+    }
+    return classes;
+}
+function multiclass_positionsOf(name, labels, classes) {
+    const lookup = classLookup(classes);
+    const positions = new Int32Array(labels.length);
+    for (let index = 0; index < labels.length; index += 1) {
+        const position = lookup(labels[index]);
+        if (position < 0) {
+            throw new ConfigurationError(`${name}[${index}] is ${labels[index]}, which is not in classes [${classes.join(', ')}]: ` +
+                'add it to the class list or fix the label.');
+        }
+        positions[index] = position;
+    }
+    return positions;
+}
+function checkedLabels(yTrue, yPred) {
+    assertPaired('yTrue', yTrue, 'yPred', yPred);
+    assertFinite('yTrue', yTrue);
+    assertFinite('yPred', yPred);
+}
+/** sklearn accuracy_score: the share of examples whose predicted label equals the true label. */
+function multiclass_accuracyScore(yTrue, yPred) {
+    checkedLabels(yTrue, yPred);
+    let correct = 0;
+    for (let index = 0; index < yTrue.length; index += 1)
+        if (yTrue[index] === yPred[index])
+            correct += 1;
+    return correct / yTrue.length;
+}
+function multiclass_countMatrix(trueIndex, predictedIndex, classCount) {
+    const counts = new Float64Array(classCount * classCount);
+    for (let index = 0; index < trueIndex.length; index += 1) {
+        counts[trueIndex[index] * classCount + predictedIndex[index]] += 1;
+    }
+    return counts;
+}
+function toRows(counts, classCount) {
+    return Array.from({ length: classCount }, (_, row) => Array.from(counts.subarray(row * classCount, (row + 1) * classCount)));
+}
+/** sklearn confusion_matrix(y_true, y_pred, labels=classes). */
+function multiclassConfusionMatrix(yTrue, yPred, options = {}) {
+    checkedLabels(yTrue, yPred);
+    const classes = resolveClasses(options, yTrue, yPred);
+    const counts = multiclass_countMatrix(multiclass_positionsOf('yTrue', yTrue, classes), multiclass_positionsOf('yPred', yPred, classes), classes.length);
+    return { classes, matrix: toRows(counts, classes.length) };
+}
+/**
+ * Per-class and averaged precision, recall and F1 from a confusion matrix (rows true, columns predicted).
+ * Macro: unweighted mean over classes; weighted: mean weighted by support (sklearn's average="weighted").
+ */
+function multiclass_scoresFromConfusion(confusion) {
+    const { classes, matrix } = confusion;
+    let total = 0;
+    let correct = 0;
+    const predictedTotals = new Float64Array(classes.length);
+    const perClass = classes.map((label, position) => {
+        const row = matrix[position];
+        let support = 0;
+        for (let column = 0; column < classes.length; column += 1) {
+            support += row[column];
+            predictedTotals[column] += row[column];
+        }
+        total += support;
+        correct += row[position];
+        return { label, support, precision: 0, recall: 0, f1: 0 };
+    });
+    for (const [position, scores] of perClass.entries()) {
+        const truePositives = matrix[position][position];
+        scores.precision = divideOrZero(truePositives, predictedTotals[position]);
+        scores.recall = divideOrZero(truePositives, scores.support);
+        scores.f1 = divideOrZero(2 * truePositives, scores.support + predictedTotals[position]);
+    }
+    const average = (weightOf) => {
+        let weightSum = 0;
+        const sums = { precision: 0, recall: 0, f1: 0 };
+        for (const scores of perClass) {
+            const weight = weightOf(scores);
+            weightSum += weight;
+            sums.precision += weight * scores.precision;
+            sums.recall += weight * scores.recall;
+            sums.f1 += weight * scores.f1;
+        }
+        return { precision: sums.precision / weightSum, recall: sums.recall / weightSum, f1: sums.f1 / weightSum };
+    };
+    return {
+        perClass,
+        macro: average(() => 1),
+        weighted: average((scores) => scores.support),
+        accuracy: correct / total,
+    };
+}
+/** sklearn precision/recall/f1 with average="macro" and "weighted", plus the per-class values (average=None). */
+function multiclass_precisionRecallF1(yTrue, yPred, options = {}) {
+    const { perClass, macro, weighted } = multiclass_scoresFromConfusion(multiclassConfusionMatrix(yTrue, yPred, options));
+    return { perClass, macro, weighted };
+}
+/** Reads a probability matrix as columns (one per class), checking its shape and that values lie in [0, 1]. */
+function multiclass_probabilityColumns(probabilities, rows, classCount) {
+    let columns;
+    if (Array.isArray(probabilities) && probabilities.length > 0 && typeof probabilities[0] !== 'number') {
+        columns = probabilities;
+        if (columns.length !== classCount) {
+            throw new ConfigurationError(`probabilities has ${columns.length} columns but there are ${classCount} classes: ` +
+                'pass one probability column per class, in the class list order.');
+        }
+        for (const [position, column] of columns.entries())
+            assertSameLengthColumn(position, column, rows);
+    }
+    else {
+        const matrix = probabilities;
+        if (matrix.length !== rows * classCount) {
+            throw new ConfigurationError(`probabilities has ${matrix.length} values but ${rows} examples × ${classCount} classes need ` +
+                `${rows * classCount}: pass a row-major matrix with one column per class, or an array of columns.`);
+        }
+        columns = Array.from({ length: classCount }, (_, position) => strided(matrix, position, classCount, rows));
+    }
+    columns.forEach((column, position) => {
+        assertProbabilities('probabilities', column, (row) => `probabilities row ${row}, column ${position}`);
+    });
+    return columns;
+}
+function assertSameLengthColumn(position, column, rows) {
+    if (column.length !== rows) {
+        throw new ConfigurationError(`length mismatch: probabilities column ${position} has ${column.length} values but yTrue has ${rows}; ` +
+            'pass one probability per example in every column.');
+    }
+}
+function strided(matrix, offset, stride, rows) {
+    const column = new Float64Array(rows);
+    for (let row = 0; row < rows; row += 1)
+        column[row] = matrix[row * stride + offset];
+    return column;
+}
+/** Sum of −log(clip(p_true_class)) over the examples (the numerator of the mean log loss). */
+function multiclass_multiclassLogLossSum(trueIndex, columns) {
+    const sum = new CompensatedSum();
+    for (let index = 0; index < trueIndex.length; index += 1) {
+        const probability = columns[trueIndex[index]][index];
+        const clipped = probability < LOG_LOSS_EPS ? LOG_LOSS_EPS : probability > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : probability;
+        sum.add(-Math.log(clipped));
+    }
+    return sum.value;
+}
+/**
+ * sklearn 1.9.1 log_loss(y_true, y_proba, labels=classes) for a matrix whose columns follow `classes`: each
+ * probability clipped to [eps, 1 − eps] (eps = 2^-52), rows not renormalised (sklearn 1.9 only warns when a row does
+ * not sum to 1), mean of −log(p of the true class).
+ */
+function multiclassLogLoss(yTrue, probabilities, classes) {
+    assertNonEmpty('yTrue', yTrue);
+    assertFinite('yTrue', yTrue);
+    const classList = resolveClasses({ classes });
+    if (classList.length < 2) {
+        throw new ConfigurationError(`log loss needs at least two classes, got [${classList.join(', ')}]: list every class the model can predict.`);
+    }
+    const columns = multiclass_probabilityColumns(probabilities, yTrue.length, classList.length);
+    return multiclass_multiclassLogLossSum(multiclass_positionsOf('yTrue', yTrue, classList), columns) / yTrue.length;
+}
+/** Accuracy, macro and weighted precision/recall/F1, per-class scores, the confusion matrix and optional log loss. */
+function multiclassMetrics(yTrue, yPred, options = {}) {
+    const confusion = multiclassConfusionMatrix(yTrue, yPred, options);
+    const { perClass, macro, weighted, accuracy } = multiclass_scoresFromConfusion(confusion);
+    const result = {
+        count: yTrue.length,
+        classes: confusion.classes,
+        accuracy,
+        macro,
+        weighted,
+        perClass,
+        confusion,
+    };
+    if (options.probabilities !== undefined) {
+        result.logLoss = multiclassLogLoss(yTrue, options.probabilities, confusion.classes);
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/regression.js
+
+
+/** The float64 machine epsilon: sklearn's mean_absolute_percentage_error divides by max(|y|, eps). */
+const regression_MAPE_EPS = 2 ** -52;
+function checkedRegression(yTrue, yPred) {
+    validate_assertPaired('yTrue', yTrue, 'yPred', yPred);
+    validate_assertFinite('yTrue', yTrue);
+    validate_assertFinite('yPred', yPred);
+}
+/** Mean of f(y, ŷ) over the examples, compensated. */
+function meanOf(yTrue, yPred, term) {
+    const sum = new validate_CompensatedSum();
+    for (let index = 0; index < yTrue.length; index += 1)
+        sum.add(term(yTrue[index], yPred[index]));
+    return sum.value / yTrue.length;
+}
+const absoluteError = (actual, predicted) => Math.abs(predicted - actual);
+const squaredError = (actual, predicted) => (actual - predicted) * (actual - predicted);
+const percentageError = (actual, predicted) => Math.abs(predicted - actual) / Math.max(Math.abs(actual), regression_MAPE_EPS);
+/** sklearn mean_absolute_error. */
+function meanAbsoluteError(yTrue, yPred) {
+    checkedRegression(yTrue, yPred);
+    return meanOf(yTrue, yPred, absoluteError);
+}
+/** sklearn mean_squared_error. */
+function meanSquaredError(yTrue, yPred) {
+    checkedRegression(yTrue, yPred);
+    return meanOf(yTrue, yPred, squaredError);
+}
+/** sklearn root_mean_squared_error: √MSE. */
+function rootMeanSquaredError(yTrue, yPred) {
+    return Math.sqrt(meanSquaredError(yTrue, yPred));
+}
+/**
+ * sklearn mean_absolute_percentage_error: mean of |ŷ − y| / max(|y|, eps) with eps = 2^-52, as a fraction (not ×100).
+ * A true value of 0 therefore gives a huge term rather than an error, exactly as sklearn.
+ */
+function meanAbsolutePercentageError(yTrue, yPred) {
+    checkedRegression(yTrue, yPred);
+    return meanOf(yTrue, yPred, percentageError);
+}
+/** Sum of squared deviations from the mean, two-pass (the stable form numpy uses for r2's denominator). */
+function sumOfSquaredDeviations(values) {
+    const sum = new validate_CompensatedSum();
+    for (let index = 0; index < values.length; index += 1)
+        sum.add(values[index]);
+    const mean = sum.value / values.length;
+    const deviations = new validate_CompensatedSum();
+    for (let index = 0; index < values.length; index += 1) {
+        const deviation = values[index] - mean;
+        deviations.add(deviation * deviation);
+    }
+    return deviations.value;
+}
+/** R² from its two sums with sklearn's force_finite=True: a constant y_true gives 1.0 if predicted perfectly, else 0.0. */
+function regression_r2FromSums(residualSumOfSquares, totalSumOfSquares) {
+    if (totalSumOfSquares === 0)
+        return residualSumOfSquares === 0 ? 1 : 0;
+    return 1 - residualSumOfSquares / totalSumOfSquares;
+}
+/** R² is undefined below two examples. */
+function regression_assertR2Defined(count) {
+    if (count < 2) {
+        throw new errors_ConfigurationError(`R² needs at least two examples, got ${count}: it is undefined (sklearn returns NaN); evaluate on more data.`);
+    }
+}
+/**
+ * sklearn r2_score (force_finite=True). sklearn returns NaN with a warning for fewer than two examples; we throw,
+ * since a NaN would silently pass or fail a gate.
+ */
+function r2Score(yTrue, yPred) {
+    checkedRegression(yTrue, yPred);
+    regression_assertR2Defined(yTrue.length);
+    return regression_r2FromSums(meanOf(yTrue, yPred, squaredError) * yTrue.length, sumOfSquaredDeviations(yTrue));
+}
+/** The k-th smallest value (0-based) of `values`, reordering it in place (Hoare quickselect, median-of-three). */
+function selectInPlace(values, k) {
+    let low = 0;
+    let high = values.length - 1;
+    while (high > low) {
+        const middle = (low + high) >>> 1;
+        const a = values[low];
+        const b = values[middle];
+        const c = values[high];
+        const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+        let left = low;
+        let right = high;
+        while (left <= right) {
+            while (values[left] < pivot)
+                left += 1;
+            while (values[right] > pivot)
+                right -= 1;
+            if (left <= right) {
+                const swap = values[left];
+                values[left] = values[right];
+                values[right] = swap;
+                left += 1;
+                right -= 1;
+            }
+        }
+        if (k <= right)
+            high = right;
+        else if (k >= left)
+            low = left;
+        else
+            return values[k];
+    }
+    return values[k];
+}
+/** Median as numpy: the middle value, or the mean of the two middle values for an even count. */
+function medianInPlace(values) {
+    const upper = values.length >>> 1;
+    const upperValue = selectInPlace(values, upper);
+    if (values.length % 2 === 1)
+        return upperValue;
+    // After selection everything left of `upper` is ≤ it; the lower middle is their maximum.
+    let lowerValue = Number.NEGATIVE_INFINITY;
+    for (let index = 0; index < upper; index += 1)
+        if (values[index] > lowerValue)
+            lowerValue = values[index];
+    return (lowerValue + upperValue) / 2;
+}
+/** sklearn median_absolute_error: the median of |ŷ − y|. */
+function medianAbsoluteError(yTrue, yPred) {
+    checkedRegression(yTrue, yPred);
+    const errors = new Float64Array(yTrue.length);
+    for (let index = 0; index < yTrue.length; index += 1)
+        errors[index] = Math.abs(yPred[index] - yTrue[index]);
+    return medianInPlace(errors);
+}
+/** All regression metrics with one validation pass. */
+function regressionMetrics(yTrue, yPred) {
+    checkedRegression(yTrue, yPred);
+    const mse = meanOf(yTrue, yPred, squaredError);
+    const errors = new Float64Array(yTrue.length);
+    for (let index = 0; index < yTrue.length; index += 1)
+        errors[index] = Math.abs(yPred[index] - yTrue[index]);
+    return {
+        count: yTrue.length,
+        mae: meanOf(yTrue, yPred, absoluteError),
+        mse,
+        rmse: Math.sqrt(mse),
+        r2: r2Score(yTrue, yPred),
+        mape: meanOf(yTrue, yPred, percentageError),
+        medianAbsoluteError: medianInPlace(errors),
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/functions.js
+
+
+
+
+
+function forBinary(name, options) {
+    switch (name) {
+        case 'accuracy':
+            return (yTrue, yScore) => binaryAccuracy(yTrue, yScore, options);
+        case 'precision':
+            return (yTrue, yScore) => binaryPrecision(yTrue, yScore, options);
+        case 'recall':
+            return (yTrue, yScore) => binaryRecall(yTrue, yScore, options);
+        case 'f1':
+            return (yTrue, yScore) => binaryF1(yTrue, yScore, options);
+        case 'roc_auc':
+            return rocAucScore;
+        case 'pr_auc':
+            return averagePrecisionScore;
+        case 'log_loss':
+            return binaryLogLoss;
+        case 'brier':
+            return brierScoreLoss;
+        default:
+            return undefined;
+    }
+}
+function forMulticlass(name) {
+    if (name === 'accuracy')
+        return accuracyScore;
+    const averaged = /^(precision|recall|f1)_(macro|weighted)$/.exec(name);
+    if (averaged === null)
+        return undefined;
+    const [, score, average] = averaged;
+    return (yTrue, yPred) => precisionRecallF1(yTrue, yPred)[average][score];
+}
+const REGRESSION = {
+    mae: meanAbsoluteError,
+    mse: meanSquaredError,
+    rmse: rootMeanSquaredError,
+    r2: r2Score,
+    mape: meanAbsolutePercentageError,
+    median_absolute_error: medianAbsoluteError,
+};
+/**
+ * The function computing a built-in metric for a task, e.g. to bootstrap it. Multiclass log loss needs the whole
+ * probability matrix and is not a single-column metric: use multiclassLogLoss directly.
+ */
+function functions_metricFunction(name, task, options = {}) {
+    const metric = builtinMetric(name);
+    const found = task === 'binary' ? forBinary(metric, options) : task === 'multiclass' ? forMulticlass(metric) : REGRESSION[metric];
+    if (found === undefined) {
+        const fitting = Object.keys(BUILTIN_METRICS).filter((candidate) => BUILTIN_METRICS[candidate].tasks.includes(task) &&
+            !(task === 'multiclass' && candidate === 'log_loss'));
+        throw new ConfigurationError(`metric '${metric}' does not apply to one prediction column of a ${task} model; ` +
+            `use one of ${fitting.join(', ')}.`);
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/partials.js
+
+
+
+
+
+
+const DEFAULT_RESOLUTION = (/* unused pure expression or super */ null && (2 ** 16));
+function resolveSettings(options) {
+    const resolution = options.resolution ?? DEFAULT_RESOLUTION;
+    if (!Number.isInteger(resolution) || resolution < 2 ** 4 || resolution > 2 ** 24) {
+        throw new ConfigurationError(`resolution must be an integer between 16 and 16777216 (2^24), got ${resolution}; 65536 (2^16) is the default.`);
+    }
+    const range = options.range ?? [0, 1];
+    const [low, high] = range;
+    if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
+        throw new ConfigurationError(`range must be two finite numbers [low, high] with low < high, got [${range}].`);
+    }
+    const exactLimit = options.exactLimit ?? DEFAULT_RESOLUTION;
+    if (!Number.isInteger(exactLimit) || exactLimit < 0) {
+        throw new ConfigurationError(`exactLimit must be a non-negative integer, got ${exactLimit}.`);
+    }
+    return { resolution, range: [low, high], exactLimit };
+}
+function cellOf(score, settings) {
+    const [low, high] = settings.range;
+    return Math.round(((score - low) / (high - low)) * settings.resolution);
+}
+/** Dense class counts per cell, filled by scores or by other partials, then made sparse. */
+class DenseHistogram {
+    settings;
+    positives;
+    negatives;
+    constructor(settings) {
+        this.settings = settings;
+        this.positives = new Float64Array(settings.resolution + 1);
+        this.negatives = new Float64Array(settings.resolution + 1);
+    }
+    addScore(score, positives, negatives) {
+        const cell = cellOf(score, this.settings);
+        this.positives[cell] += positives;
+        this.negatives[cell] += negatives;
+    }
+    addRanking(ranking) {
+        for (let index = 0; index < ranking.positives.length; index += 1) {
+            const cell = ranking.mode === 'exact' ? cellOf(ranking.scores[index], this.settings) : ranking.cells[index];
+            this.positives[cell] += ranking.positives[index];
+            this.negatives[cell] += ranking.negatives[index];
+        }
+    }
+    toSparse() {
+        const histogram = { mode: 'histogram', cells: [], positives: [], negatives: [] };
+        for (let cell = 0; cell < this.positives.length; cell += 1) {
+            if (this.positives[cell] > 0 || this.negatives[cell] > 0) {
+                histogram.cells.push(cell);
+                histogram.positives.push(this.positives[cell]);
+                histogram.negatives.push(this.negatives[cell]);
+            }
+        }
+        return histogram;
+    }
+}
+function outOfRange(settings, scores) {
+    const [low, high] = settings.range;
+    for (let index = 0; index < scores.length; index += 1) {
+        const score = scores[index];
+        if (score < low || score > high)
+            return index;
+    }
+    return -1;
+}
+function rangeError(score, settings, distinct) {
+    return new ConfigurationError(`score ${score} is outside the histogram range [${settings.range}] and ${distinct} distinct scores are more than ` +
+        `exactLimit (${settings.exactLimit}) can keep exactly: pass a range that covers every shard's scores ` +
+        '(the same on all shards), or a larger exactLimit.');
+}
+/** Exact counts when the shard has few distinct scores, else a histogram (scores must then lie in the range). */
+function rankingOfShard(yTrue, yScore, positives, settings) {
+    const outside = outOfRange(settings, yScore);
+    if (outside < 0) {
+        // One pass: bin every score, and note whether any cell saw two different scores.
+        const histogram = new DenseHistogram(settings);
+        const cellScore = new Float64Array(settings.resolution + 1).fill(Number.NaN);
+        let collision = false;
+        for (let index = 0; index < yTrue.length; index += 1) {
+            const score = yScore[index];
+            const cell = cellOf(score, settings);
+            const positive = yTrue[index] === 1 ? 1 : 0;
+            histogram.positives[cell] += positive;
+            histogram.negatives[cell] += 1 - positive;
+            const seen = cellScore[cell];
+            if (Number.isNaN(seen))
+                cellScore[cell] = score;
+            else if (seen !== score)
+                collision = true;
+        }
+        const sparse = histogram.toSparse();
+        if (collision || sparse.cells.length > settings.exactLimit)
+            return sparse;
+        return {
+            mode: 'exact',
+            scores: sparse.cells.map((cell) => cellScore[cell]),
+            positives: sparse.positives,
+            negatives: sparse.negatives,
+        };
+    }
+    const exact = exactCountsBySorting(yTrue, yScore, positives);
+    if (exact.scores.length > settings.exactLimit) {
+        throw rangeError(yScore[outside], settings, `this shard's ${exact.scores.length}`);
+    }
+    return exact;
+}
+function exactCountsBySorting(yTrue, yScore, positives) {
+    const { positive, negative } = sortedScoresByClass(yTrue, yScore, positives);
+    const counts = { mode: 'exact', scores: [], positives: [], negatives: [] };
+    let nextPositive = 0;
+    let nextNegative = 0;
+    while (nextPositive < positive.length || nextNegative < negative.length) {
+        const low = Math.min(nextPositive < positive.length ? positive[nextPositive] : Number.POSITIVE_INFINITY, nextNegative < negative.length ? negative[nextNegative] : Number.POSITIVE_INFINITY);
+        let groupPositives = 0;
+        let groupNegatives = 0;
+        while (nextPositive < positive.length && positive[nextPositive] === low) {
+            groupPositives += 1;
+            nextPositive += 1;
+        }
+        while (nextNegative < negative.length && negative[nextNegative] === low) {
+            groupNegatives += 1;
+            nextNegative += 1;
+        }
+        counts.scores.push(low);
+        counts.positives.push(groupPositives);
+        counts.negatives.push(groupNegatives);
+    }
+    return counts;
+}
+/** One shard's binary partial. Shards may hold a single class; the merged data needs both for ROC/PR AUC. */
+function binaryPartial(yTrue, yScore, options = {}) {
+    assertSameLength('yTrue', yTrue, 'yScore', yScore);
+    const positives = countBinaryLabels('yTrue', yTrue);
+    assertFinite('yScore', yScore);
+    const probabilities = options.probabilities ?? true;
+    if (probabilities)
+        assertProbabilities('yScore', yScore);
+    const threshold = options.threshold ?? 0.5;
+    assertFiniteOption('threshold', threshold);
+    const inclusive = options.inclusive ?? true;
+    const settings = resolveSettings(options);
+    let tp = 0;
+    let fp = 0;
+    const logLoss = new CompensatedSum();
+    const brier = new CompensatedSum();
+    for (let index = 0; index < yTrue.length; index += 1) {
+        const label = yTrue[index];
+        const score = yScore[index];
+        if (inclusive ? score >= threshold : score > threshold) {
+            if (label === 1)
+                tp += 1;
+            else
+                fp += 1;
+        }
+        if (probabilities) {
+            logLoss.add(binaryLogLossTerm(label, score));
+            brier.add((label - score) * (label - score));
+        }
+    }
+    return {
+        kind: 'binary',
+        version: 1,
+        threshold,
+        inclusive,
+        probabilities,
+        settings,
+        count: yTrue.length,
+        positives,
+        confusion: { tn: yTrue.length - positives - fp, fp, fn: positives - tp, tp },
+        logLossSum: probabilities ? logLoss.value : null,
+        brierSum: probabilities ? brier.value : null,
+        ranking: rankingOfShard(yTrue, yScore, positives, settings),
+    };
+}
+/** One shard's multiclass partial; `classes` is required so that every shard counts into the same matrix. */
+function multiclassPartial(yTrue, yPred, options) {
+    assertSameLength('yTrue', yTrue, 'yPred', yPred);
+    const classes = Array.from(options.classes);
+    if (classes.length === 0 || new Set(classes).size !== classes.length) {
+        throw new ConfigurationError(`classes must list each class once, got [${classes.join(', ')}].`);
+    }
+    const trueIndex = positionsOf('yTrue', yTrue, classes);
+    const confusion = Array.from(countMatrix(trueIndex, positionsOf('yPred', yPred, classes), classes.length));
+    let logLossSum = null;
+    if (options.probabilities !== undefined) {
+        logLossSum = multiclassLogLossSum(trueIndex, probabilityColumns(options.probabilities, yTrue.length, classes.length));
+    }
+    return { kind: 'multiclass', version: 1, classes, count: yTrue.length, confusion, logLossSum };
+}
+/** One shard's regression partial. */
+function regressionPartial(yTrue, yPred) {
+    assertSameLength('yTrue', yTrue, 'yPred', yPred);
+    assertFinite('yTrue', yTrue);
+    assertFinite('yPred', yPred);
+    const absolute = new CompensatedSum();
+    const squared = new CompensatedSum();
+    const percentage = new CompensatedSum();
+    const total = new CompensatedSum();
+    for (let index = 0; index < yTrue.length; index += 1) {
+        const actual = yTrue[index];
+        const error = yPred[index] - actual;
+        absolute.add(Math.abs(error));
+        squared.add(error * error);
+        percentage.add(Math.abs(error) / Math.max(Math.abs(actual), MAPE_EPS));
+        total.add(actual);
+    }
+    const trueMean = yTrue.length === 0 ? 0 : total.value / yTrue.length;
+    const deviations = new CompensatedSum();
+    for (let index = 0; index < yTrue.length; index += 1)
+        deviations.add((yTrue[index] - trueMean) ** 2);
+    return {
+        kind: 'regression',
+        version: 1,
+        count: yTrue.length,
+        absoluteErrorSum: absolute.value,
+        squaredErrorSum: squared.value,
+        percentageErrorSum: percentage.value,
+        trueMean,
+        trueSquaredDeviations: deviations.value,
+    };
+}
+function mismatch(what, first, other) {
+    return new ConfigurationError(`cannot merge partials with different ${what} (${JSON.stringify(first)} and ${JSON.stringify(other)}): ` +
+        'compute every shard with the same options.');
+}
+function sumOrNull(values) {
+    return values.some((value) => value === null) ? null : values.reduce((sum, value) => sum + value, 0);
+}
+function mergeBinary(partials) {
+    const first = partials[0];
+    for (const other of partials) {
+        for (const key of ['threshold', 'inclusive', 'probabilities']) {
+            if (other[key] !== first[key])
+                throw mismatch(key, first[key], other[key]);
+        }
+        const grid = (settings) => ({ resolution: settings.resolution, range: settings.range });
+        if (JSON.stringify(grid(other.settings)) !== JSON.stringify(grid(first.settings))) {
+            throw mismatch('histogram grids', grid(first.settings), grid(other.settings));
+        }
+    }
+    // Shards may differ in how many distinct scores they keep exactly; the union keeps the smallest promise.
+    const settings = {
+        ...first.settings,
+        exactLimit: Math.min(...partials.map((partial) => partial.settings.exactLimit)),
+    };
+    const confusion = { tn: 0, fp: 0, fn: 0, tp: 0 };
+    for (const { confusion: shard } of partials) {
+        confusion.tn += shard.tn;
+        confusion.fp += shard.fp;
+        confusion.fn += shard.fn;
+        confusion.tp += shard.tp;
+    }
+    return {
+        ...first,
+        settings,
+        count: partials.reduce((sum, partial) => sum + partial.count, 0),
+        positives: partials.reduce((sum, partial) => sum + partial.positives, 0),
+        confusion,
+        logLossSum: sumOrNull(partials.map((partial) => partial.logLossSum)),
+        brierSum: sumOrNull(partials.map((partial) => partial.brierSum)),
+        ranking: mergeRankings(partials.map((partial) => partial.ranking), settings),
+    };
+}
+function mergeRankings(rankings, settings) {
+    if (rankings.every((ranking) => ranking.mode === 'exact')) {
+        const byScore = new Map();
+        for (const ranking of rankings) {
+            for (const [index, score] of ranking.scores.entries()) {
+                const counts = byScore.get(score) ?? [0, 0];
+                counts[0] += ranking.positives[index];
+                counts[1] += ranking.negatives[index];
+                byScore.set(score, counts);
+            }
+        }
+        const scores = [...byScore.keys()].sort((left, right) => left - right);
+        if (scores.length <= settings.exactLimit) {
+            return {
+                mode: 'exact',
+                scores,
+                positives: scores.map((score) => byScore.get(score)[0]),
+                negatives: scores.map((score) => byScore.get(score)[1]),
+            };
+        }
+        const outside = outOfRange(settings, scores);
+        if (outside >= 0)
+            throw rangeError(scores[outside], settings, `the merged ${scores.length}`);
+    }
+    else {
+        for (const ranking of rankings) {
+            const outside = ranking.mode === 'exact' ? outOfRange(settings, ranking.scores) : -1;
+            if (outside >= 0) {
+                throw new ConfigurationError(`score ${ranking.scores[outside]} of one shard is outside the histogram range ` +
+                    `[${settings.range}] that another shard's histogram uses: pass a range that covers every shard's scores.`);
+            }
+        }
+    }
+    const histogram = new DenseHistogram(settings);
+    for (const ranking of rankings)
+        histogram.addRanking(ranking);
+    return histogram.toSparse();
+}
+function mergeMulticlass(partials) {
+    const first = partials[0];
+    for (const other of partials) {
+        if (JSON.stringify(other.classes) !== JSON.stringify(first.classes)) {
+            throw mismatch('classes', first.classes, other.classes);
+        }
+    }
+    return {
+        ...first,
+        count: partials.reduce((sum, partial) => sum + partial.count, 0),
+        confusion: first.confusion.map((_, cell) => partials.reduce((sum, partial) => sum + partial.confusion[cell], 0)),
+        logLossSum: sumOrNull(partials.map((partial) => partial.logLossSum)),
+    };
+}
+function mergeRegression(partials) {
+    return partials.reduce((merged, shard) => {
+        const count = merged.count + shard.count;
+        if (count === 0)
+            return merged;
+        // Chan, Golub and LeVeque's pairwise update of the mean and the sum of squared deviations.
+        const delta = shard.trueMean - merged.trueMean;
+        return {
+            kind: 'regression',
+            version: 1,
+            count,
+            absoluteErrorSum: merged.absoluteErrorSum + shard.absoluteErrorSum,
+            squaredErrorSum: merged.squaredErrorSum + shard.squaredErrorSum,
+            percentageErrorSum: merged.percentageErrorSum + shard.percentageErrorSum,
+            trueMean: merged.trueMean + (delta * shard.count) / count,
+            trueSquaredDeviations: merged.trueSquaredDeviations +
+                shard.trueSquaredDeviations +
+                (delta * delta * merged.count * shard.count) / count,
+        };
+    });
+}
+/** Combines shard partials of one kind (computed with the same options) into the partial of their union. */
+function mergePartials(partials) {
+    if (partials.length === 0)
+        throw new ConfigurationError('mergePartials needs at least one partial; got none.');
+    const kind = partials[0].kind;
+    for (const partial of partials) {
+        if (partial.version !== 1)
+            throw mismatch('versions', 1, partial.version);
+        if (partial.kind !== kind)
+            throw mismatch('kinds', kind, partial.kind);
+    }
+    if (kind === 'binary')
+        return mergeBinary(partials);
+    if (kind === 'multiclass')
+        return mergeMulticlass(partials);
+    return mergeRegression(partials);
+}
+function assertNotEmpty(count) {
+    if (count === 0) {
+        throw new ConfigurationError('the merged partials hold no examples: metrics need at least one example.');
+    }
+}
+function binaryFromPartial(partial) {
+    assertNotEmpty(partial.count);
+    assertBothClasses('ROC AUC and PR AUC', 'the merged labels', partial.positives, partial.count);
+    const { ranking } = partial;
+    const accumulator = new RankingAccumulator(ranking.mode === 'histogram');
+    for (let index = ranking.positives.length - 1; index >= 0; index -= 1) {
+        accumulator.addGroup(ranking.positives[index], ranking.negatives[index]);
+    }
+    const bounds = accumulator.errorBounds();
+    const result = {
+        count: partial.count,
+        positives: partial.positives,
+        threshold: partial.threshold,
+        confusion: partial.confusion,
+        ...ratesFromConfusion(partial.confusion),
+        rocAuc: accumulator.rocAuc(),
+        prAuc: accumulator.averagePrecision(),
+        exact: ranking.mode === 'exact',
+        rocAucErrorBound: bounds.rocAuc,
+        prAucErrorBound: bounds.averagePrecision,
+    };
+    if (partial.logLossSum !== null)
+        result.logLoss = partial.logLossSum / partial.count;
+    if (partial.brierSum !== null)
+        result.brier = partial.brierSum / partial.count;
+    return result;
+}
+function multiclassFromPartial(partial) {
+    assertNotEmpty(partial.count);
+    const size = partial.classes.length;
+    const matrix = Array.from({ length: size }, (_, row) => partial.confusion.slice(row * size, (row + 1) * size));
+    const confusion = { classes: partial.classes, matrix };
+    const result = {
+        count: partial.count,
+        classes: partial.classes,
+        ...scoresFromConfusion(confusion),
+        confusion,
+    };
+    if (partial.logLossSum !== null)
+        result.logLoss = partial.logLossSum / partial.count;
+    return result;
+}
+function regressionFromPartial(partial) {
+    assertNotEmpty(partial.count);
+    assertR2Defined(partial.count);
+    const mse = partial.squaredErrorSum / partial.count;
+    return {
+        count: partial.count,
+        mae: partial.absoluteErrorSum / partial.count,
+        mse,
+        rmse: Math.sqrt(mse),
+        r2: r2FromSums(partial.squaredErrorSum, partial.trueSquaredDeviations),
+        mape: partial.percentageErrorSum / partial.count,
+    };
+}
+/** The metrics of a (merged) partial. */
+function metricsFromPartial(partial) {
+    if (partial.kind === 'binary')
+        return binaryFromPartial(partial);
+    if (partial.kind === 'multiclass')
+        return multiclassFromPartial(partial);
+    return regressionFromPartial(partial);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/significance.js
+
+
+
+
+/**
+ * A seeded PRNG (xoshiro128**, seeded through splitmix32) returning uniform doubles in [0, 1) with 53 random bits:
+ * the same seed gives the same resamples on every machine and Node version.
+ */
+function createRandom(seed) {
+    let state = seed >>> 0;
+    const splitmix = () => {
+        state = (state + 0x9e3779b9) >>> 0;
+        let z = state;
+        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+        return (z ^ (z >>> 16)) >>> 0;
+    };
+    let s0 = splitmix();
+    let s1 = splitmix();
+    let s2 = splitmix();
+    let s3 = splitmix();
+    const next32 = () => {
+        const result = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9) >>> 0;
+        const shifted = (s1 << 9) >>> 0;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= shifted;
+        s3 = rotateLeft(s3, 11);
+        s0 >>>= 0;
+        s1 >>>= 0;
+        s2 >>>= 0;
+        return result;
+    };
+    return () => ((next32() >>> 5) * 67_108_864 + (next32() >>> 6)) / 9_007_199_254_740_992;
+}
+function rotateLeft(value, bits) {
+    return ((value << bits) | (value >>> (32 - bits))) >>> 0;
+}
+/** Fills `into` with indices drawn uniformly with replacement from [0, count). */
+function drawBootstrapIndices(count, random, into) {
+    for (let index = 0; index < into.length; index += 1)
+        into[index] = Math.floor(random() * count);
+    return into;
+}
+/** numpy's default ('linear') percentile of ascending values, q in [0, 1]. */
+function percentileOfSorted(sorted, q) {
+    const position = (sorted.length - 1) * q;
+    const below = Math.floor(position);
+    const above = Math.min(below + 1, sorted.length - 1);
+    const fraction = position - below;
+    const low = sorted[below];
+    const high = sorted[above];
+    // numpy's _lerp: interpolate from the nearer end, so q = 1 returns the maximum exactly.
+    return fraction >= 0.5 ? high - (high - low) * (1 - fraction) : low + (high - low) * fraction;
+}
+function positiveInteger(name, value) {
+    if (!Number.isInteger(value) || value < 1) {
+        throw new ConfigurationError(`${name} must be a positive integer, got ${value}.`);
+    }
+    return value;
+}
+function resolveMetric(options) {
+    if (typeof options.metric === 'function')
+        return { compute: options.metric, direction: options.direction };
+    if (options.task === undefined) {
+        throw new ConfigurationError(`metric '${options.metric}' is given by name, so the task is needed: pass task 'binary', 'multiclass' or 'regression'.`);
+    }
+    const thresholdOptions = options.threshold === undefined ? {} : { threshold: options.threshold };
+    return {
+        compute: metricFunction(options.metric, options.task, thresholdOptions),
+        direction: options.direction ?? metricDirection(options.metric),
+    };
+}
+/**
+ * Paired bootstrap of a metric's change against a baseline scored on the same examples: each resample draws n
+ * examples with replacement and computes metric(candidate) − metric(baseline) on the same draw, so the interval
+ * reflects the models' disagreement rather than the two models' independent noise. The interval is numpy's linear
+ * percentile of the deltas; a change whose interval contains 0 is labelled "within noise".
+ */
+function pairedBootstrap(yTrue, candidate, baseline, options) {
+    assertPaired('yTrue', yTrue, 'candidate', candidate);
+    assertSameLength('yTrue', yTrue, 'baseline', baseline);
+    const resamples = positiveInteger('resamples', options.resamples ?? 1000);
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed))
+        throw new ConfigurationError(`seed must be an integer, got ${seed}.`);
+    const confidence = options.confidence ?? 0.95;
+    if (!(confidence > 0 && confidence < 1)) {
+        throw new ConfigurationError(`confidence must be between 0 and 1 (e.g. 0.95), got ${confidence}.`);
+    }
+    const { compute, direction } = resolveMetric(options);
+    const candidateValue = compute(yTrue, candidate);
+    const baselineValue = compute(yTrue, baseline);
+    const count = yTrue.length;
+    const random = createRandom(seed);
+    const indices = new Int32Array(count);
+    // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
+    const sampleTrue = new Float64Array(count);
+    const sampleCandidate = new Float64Array(count);
+    const sampleBaseline = new Float64Array(count);
+    const deltas = [];
+    let skipped = 0;
+    for (let resample = 0; resample < resamples; resample += 1) {
+        drawBootstrapIndices(count, random, indices);
+        for (let index = 0; index < count; index += 1) {
+            const drawn = indices[index];
+            sampleTrue[index] = yTrue[drawn];
+            sampleCandidate[index] = candidate[drawn];
+            sampleBaseline[index] = baseline[drawn];
+        }
+        try {
+            deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
+        }
+        catch (error) {
+            if (!isConfigurationError(error))
+                throw error;
+            skipped += 1;
+        }
+    }
+    if (deltas.length === 0) {
+        throw new ConfigurationError(`the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
+            'bootstrap needs more examples of every class.');
+    }
+    const sorted = Float64Array.from(deltas).sort();
+    const low = percentileOfSorted(sorted, (1 - confidence) / 2);
+    const high = percentileOfSorted(sorted, (1 + confidence) / 2);
+    const delta = candidateValue - baselineValue;
+    const withinNoise = low <= 0 && high >= 0;
+    let verdict;
+    if (withinNoise)
+        verdict = 'within noise';
+    else if (direction === undefined)
+        verdict = delta > 0 ? 'higher' : 'lower';
+    else
+        verdict = delta > 0 === (direction === 'higher') ? 'better' : 'worse';
+    const result = {
+        candidate: candidateValue,
+        baseline: baselineValue,
+        delta,
+        low,
+        high,
+        confidence,
+        resamples,
+        seed,
+        skipped,
+        withinNoise,
+        verdict,
+    };
+    if (options.keepDeltas)
+        result.deltas = deltas;
+    return result;
+}
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
+function logGamma(x) {
+    if (x < 0.5)
+        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+    const coefficients = [
+        0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+        12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+    ];
+    const shifted = x - 1;
+    let series = coefficients[0];
+    for (let index = 1; index < coefficients.length; index += 1)
+        series += coefficients[index] / (shifted + index);
+    const t = shifted + 7.5;
+    return 0.5 * Math.log(2 * Math.PI) + (shifted + 0.5) * Math.log(t) - t + Math.log(series);
+}
+/** Regularised upper incomplete gamma Q(a, x): series below a + 1, Lentz's continued fraction above. */
+function upperRegularizedGamma(a, x) {
+    if (x <= 0)
+        return 1;
+    const logPrefix = a * Math.log(x) - x - logGamma(a);
+    if (x < a + 1) {
+        let term = 1 / a;
+        let sum = term;
+        for (let n = 1; n < 10_000; n += 1) {
+            term *= x / (a + n);
+            sum += term;
+            if (Math.abs(term) < Math.abs(sum) * 1e-17)
+                break;
+        }
+        return 1 - sum * Math.exp(logPrefix);
+    }
+    const tiny = 1e-300;
+    let b = x + 1 - a;
+    let c = 1 / tiny;
+    let d = 1 / b;
+    let fraction = d;
+    for (let n = 1; n < 10_000; n += 1) {
+        const an = -n * (n - a);
+        b += 2;
+        d = an * d + b;
+        if (Math.abs(d) < tiny)
+            d = tiny;
+        c = b + an / c;
+        if (Math.abs(c) < tiny)
+            c = tiny;
+        d = 1 / d;
+        const step = d * c;
+        fraction *= step;
+        if (Math.abs(step - 1) < 1e-17)
+            break;
+    }
+    return Math.exp(logPrefix) * fraction;
+}
+/** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */
+function binomialHalfCdf(k, n) {
+    if (k >= n)
+        return 1;
+    const logPmf = logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) - n * Math.LN2;
+    let relative = 1;
+    let sum = 1;
+    for (let j = k; j > 0; j -= 1) {
+        relative *= j / (n - j + 1);
+        sum += relative;
+        if (relative < sum * 1e-18)
+            break;
+    }
+    return Math.exp(logPmf) * sum;
+}
+/**
+ * McNemar's test of paired accuracy: only the discordant examples (one model right, the other wrong) carry
+ * information. With b + c < exactBelow (default 25, the usual rule of thumb) the exact two-sided binomial test
+ * p = min(1, 2·P(X ≤ min(b, c))), X ~ Bin(b + c, ½) (scipy.stats.binomtest); otherwise the chi² statistic with
+ * Edwards' continuity correction (|b − c| − 1)² / (b + c) on 1 degree of freedom (scipy.stats.chi2.sf).
+ */
+function mcnemarTest(yTrue, candidatePred, baselinePred, options = {}) {
+    assertPaired('yTrue', yTrue, 'candidatePred', candidatePred);
+    assertSameLength('yTrue', yTrue, 'baselinePred', baselinePred);
+    assertFinite('yTrue', yTrue);
+    assertFinite('candidatePred', candidatePred);
+    assertFinite('baselinePred', baselinePred);
+    const exactBelow = options.exactBelow ?? 25;
+    let candidateOnly = 0;
+    let baselineOnly = 0;
+    for (let index = 0; index < yTrue.length; index += 1) {
+        const candidateRight = candidatePred[index] === yTrue[index];
+        const baselineRight = baselinePred[index] === yTrue[index];
+        if (candidateRight && !baselineRight)
+            candidateOnly += 1;
+        else if (baselineRight && !candidateRight)
+            baselineOnly += 1;
+    }
+    const discordant = candidateOnly + baselineOnly;
+    const base = { candidateOnlyCorrect: candidateOnly, baselineOnlyCorrect: baselineOnly, discordant };
+    if (discordant < exactBelow) {
+        const smaller = Math.min(candidateOnly, baselineOnly);
+        const pValue = discordant === 0 ? 1 : Math.min(1, 2 * binomialHalfCdf(smaller, discordant));
+        return { ...base, method: 'exact-binomial', statistic: smaller, pValue };
+    }
+    const statistic = (Math.abs(candidateOnly - baselineOnly) - 1) ** 2 / discordant;
+    return { ...base, method: 'chi2-continuity', statistic, pValue: upperRegularizedGamma(0.5, statistic / 2) };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/task.js
+
+function firstNonInteger(values) {
+    for (let index = 0; index < values.length; index += 1)
+        if (!Number.isInteger(values[index]))
+            return index;
+    return -1;
+}
+function distinctCount(limit, ...arrays) {
+    const seen = new Set();
+    for (const array of arrays) {
+        for (let index = 0; index < array.length; index += 1) {
+            seen.add(array[index]);
+            if (seen.size > limit)
+                return seen.size;
+        }
+    }
+    return seen.size;
+}
+/**
+ * Which kind of model produced the columns, in this order of evidence:
+ * 1. score columns: one → binary, several → multiclass (only classifiers produce per-class scores);
+ * 2. a non-integer label or prediction → regression (sklearn's type_of_target calls it "continuous");
+ * 3. otherwise at most two distinct values across labels and predictions → binary, more → multiclass
+ *    (sklearn's "binary" / "multiclass").
+ */
+function detectTask(columns) {
+    const { labels, predictions, scores } = columns;
+    if (scores !== undefined && scores.length > 0) {
+        return scores.length === 1
+            ? { task: 'binary', reason: 'one score column (the positive class) is present' }
+            : { task: 'multiclass', reason: `${scores.length} score columns (one per class) are present` };
+    }
+    const targets = [labels, predictions].filter((values) => values !== undefined);
+    if (targets.length === 0 || targets.every((values) => values.length === 0)) {
+        throw new ConfigurationError('cannot tell the task: no labels, predictions or score columns were given; ' +
+            'provide the label column and a prediction or score column.');
+    }
+    for (const values of targets) {
+        const index = firstNonInteger(values);
+        if (index >= 0) {
+            const name = values === labels ? 'labels' : 'predictions';
+            if (!Number.isFinite(values[index])) {
+                throw new ConfigurationError(`cannot tell the task: ${name}[${index}] is ${values[index]}; drop rows with missing values first.`);
+            }
+            return {
+                task: 'regression',
+                reason: `${name} hold non-integer values such as ${values[index]}`,
+            };
+        }
+    }
+    const distinct = distinctCount(2, ...targets);
+    return distinct <= 2
+        ? { task: 'binary', reason: `integer labels with ${distinct} distinct value(s)` }
+        : { task: 'multiclass', reason: 'integer labels with more than two distinct values' };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/index.js
+// Model metrics from predictions, equal to scikit-learn 1.9.1 (each module states the conventions it follows).
+// Only the public API is re-exported: internal helpers (validation, compensated sums, special functions, counting
+// kernels) stay module-private so that `export *` from shared/src/index.ts cannot clash with other concerns.
+
+
+
+
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/index.js
+
 
 
 
@@ -58760,12 +60407,12 @@ const action = defineAction({
         if (inputs.fromArtifacts) {
             const runId = payload?.workflow_run?.id;
             if (!runId) {
-                throw new ConfigurationError("Input 'from-artifacts' needs a workflow_run event: it reads the triggering run's artifacts.", {
+                throw new errors_ConfigurationError("Input 'from-artifacts' needs a workflow_run event: it reads the triggering run's artifacts.", {
                     input: 'from-artifacts',
                 });
             }
             if (!inputs.comment.token || !github.owner || !github.repo) {
-                throw new ConfigurationError("Input 'from-artifacts' needs 'github-token' with actions: read.", {
+                throw new errors_ConfigurationError("Input 'from-artifacts' needs 'github-token' with actions: read.", {
                     input: 'github-token',
                 });
             }
