@@ -1,0 +1,169 @@
+// Evidently's drift tests behind one function: its automatic choice of method by reference size, column kind
+// and number of distinct values, and the drift decision against each method's threshold.
+
+import { type Category, chiSquareDrift, countCategories, zTestDrift } from './categorical.js';
+import {
+  jensenShannonDistance,
+  NORMED_WASSERSTEIN_MIN_STD,
+  populationStabilityIndex,
+  populationStd,
+  wassersteinDistanceSorted,
+} from './distance.js';
+import { sturgesSharesSorted } from './histogram.js';
+import { ks2SampSorted } from './ks.js';
+import { sortedFiniteSample } from './numeric.js';
+
+export type ColumnKind = 'numeric' | 'categorical';
+export type DriftMethod = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi';
+
+/** Whether a method yields a p-value (drift when p <= threshold) or a distance (drift when distance >= threshold). */
+export const DRIFT_METHOD_KIND: Record<DriftMethod, 'p-value' | 'distance'> = {
+  ks: 'p-value',
+  chisquare: 'p-value',
+  z: 'p-value',
+  wasserstein: 'distance',
+  jensenshannon: 'distance',
+  psi: 'distance',
+};
+
+/** Evidently's default thresholds: 0.05 for p-values, 0.1 for distances (normed Wasserstein, JS, PSI). */
+export const DEFAULT_DRIFT_THRESHOLDS: Record<DriftMethod, number> = {
+  ks: 0.05,
+  chisquare: 0.05,
+  z: 0.05,
+  wasserstein: 0.1,
+  jensenshannon: 0.1,
+  psi: 0.1,
+};
+
+/** Evidently switches from tests to distances above this many reference rows. */
+export const SMALL_REFERENCE_MAX_ROWS = 1000;
+
+/** Distinct values of reference and current together, the count `chooseDriftMethod` takes (Evidently `nunique`). */
+export function distinctValueCount(reference: ArrayLike<Category>, current: ArrayLike<Category>): number {
+  return countCategories(reference, current).categories.length;
+}
+
+export interface DriftMethodChoice {
+  method: DriftMethod;
+  threshold: number;
+}
+
+/**
+ * Evidently's automatic choice. Reference <= 1000 rows: numeric with > 5 distinct values → KS, 3-5 → chi-square,
+ * <= 2 → z-test; categorical with > 2 values → chi-square, else z-test. Larger references: numeric with > 5
+ * distinct values → normed Wasserstein, anything else → Jensen-Shannon. `distinctValues` counts the distinct
+ * non-missing values of reference and current together.
+ */
+export function chooseDriftMethod(referenceRows: number, kind: ColumnKind, distinctValues: number): DriftMethodChoice {
+  if (!Number.isInteger(referenceRows) || referenceRows < 0) {
+    throw new RangeError(`referenceRows must be a whole number >= 0, got ${referenceRows}`);
+  }
+  if (!Number.isInteger(distinctValues) || distinctValues < 0) {
+    throw new RangeError(`distinctValues must be a whole number >= 0, got ${distinctValues}`);
+  }
+  if (kind !== 'numeric' && kind !== 'categorical') throw new RangeError(`unknown column kind ${String(kind)}`);
+  let method: DriftMethod;
+  if (referenceRows <= SMALL_REFERENCE_MAX_ROWS) {
+    if (kind === 'numeric') method = distinctValues > 5 ? 'ks' : distinctValues > 2 ? 'chisquare' : 'z';
+    else method = distinctValues > 2 ? 'chisquare' : 'z';
+  } else method = kind === 'numeric' && distinctValues > 5 ? 'wasserstein' : 'jensenshannon';
+  return { method, threshold: DEFAULT_DRIFT_THRESHOLDS[method] };
+}
+
+export interface DriftTestResult {
+  method: DriftMethod;
+  /** KS D, chi-square X², z, normed Wasserstein, Jensen-Shannon distance or PSI. */
+  statistic: number;
+  /** Present for the p-value methods (ks, chisquare, z). */
+  pValue?: number;
+  threshold: number;
+  drifted: boolean;
+}
+
+function isNumericSample(sample: ArrayLike<Category>): sample is ArrayLike<number> {
+  for (let index = 0; index < sample.length; index += 1) if (typeof sample[index] !== 'number') return false;
+  return true;
+}
+
+function numericOnly(sample: ArrayLike<Category>, name: string, method: DriftMethod): Float64Array {
+  if (!isNumericSample(sample)) throw new RangeError(`${method} compares numeric samples; ${name} holds non-numbers`);
+  return sortedFiniteSample(sample, name);
+}
+
+/** Reference and current shares for PSI / Jensen-Shannon: Sturges bins when numeric, category shares otherwise. */
+function shares(
+  method: DriftMethod,
+  reference: ArrayLike<Category>,
+  current: ArrayLike<Category>,
+  kind: ColumnKind,
+): { referenceShares: ArrayLike<number>; currentShares: ArrayLike<number> } {
+  if (kind === 'numeric') {
+    return sturgesSharesSorted(numericOnly(reference, 'reference', method), numericOnly(current, 'current', method));
+  }
+  const counts = countCategories(reference, current);
+  return {
+    referenceShares: counts.referenceCounts.map((count) => count / counts.referenceSize),
+    currentShares: counts.currentCounts.map((count) => count / counts.currentSize),
+  };
+}
+
+/**
+ * Runs one drift method as Evidently does and decides drift: p-value methods drift when p <= threshold,
+ * distances when distance >= threshold (the threshold defaults to Evidently's). Chi-square and z treat values as
+ * categories whatever their type; PSI and Jensen-Shannon bin numbers with Sturges unless `kind` is 'categorical'
+ * (default: numeric when every value is a number). Throws RangeError for empty samples, NaN or missing values.
+ */
+export function driftTest(
+  method: DriftMethod,
+  reference: ArrayLike<Category>,
+  current: ArrayLike<Category>,
+  threshold: number = DEFAULT_DRIFT_THRESHOLDS[method],
+  kind?: ColumnKind,
+): DriftTestResult {
+  if (!(method in DEFAULT_DRIFT_THRESHOLDS)) throw new RangeError(`unknown drift method ${String(method)}`);
+  if (!Number.isFinite(threshold) || threshold < 0) throw new RangeError(`threshold must be >= 0, got ${threshold}`);
+  if (reference.length === 0) throw new RangeError('reference is empty: a statistic needs at least one value');
+  if (current.length === 0) throw new RangeError('current is empty: a statistic needs at least one value');
+  let statistic: number;
+  let pValue: number | undefined;
+  switch (method) {
+    case 'ks': {
+      const result = ks2SampSorted(
+        numericOnly(reference, 'reference', method),
+        numericOnly(current, 'current', method),
+      );
+      statistic = result.statistic;
+      pValue = result.pValue;
+      break;
+    }
+    case 'chisquare':
+    case 'z': {
+      const counts = countCategories(reference, current);
+      const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
+      statistic = result.statistic;
+      pValue = result.pValue;
+      break;
+    }
+    case 'wasserstein': {
+      const sortedReference = numericOnly(reference, 'reference', method);
+      const distance = wassersteinDistanceSorted(sortedReference, numericOnly(current, 'current', method));
+      statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
+      break;
+    }
+    case 'jensenshannon':
+    case 'psi': {
+      const columnKind = kind ?? (isNumericSample(reference) && isNumericSample(current) ? 'numeric' : 'categorical');
+      const { referenceShares, currentShares } = shares(method, reference, current, columnKind);
+      statistic =
+        method === 'psi'
+          ? populationStabilityIndex(referenceShares, currentShares)
+          : jensenShannonDistance(referenceShares, currentShares);
+      break;
+    }
+  }
+  const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
+  return pValue !== undefined
+    ? { method, statistic, pValue, threshold, drifted }
+    : { method, statistic, threshold, drifted };
+}
