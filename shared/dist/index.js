@@ -1,3 +1,4 @@
+import * as __WEBPACK_EXTERNAL_MODULE__duckdb_node_api_72c7c125__ from "@duckdb/node-api";
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
@@ -37347,6 +37348,32 @@ module.exports = {
 
 /***/ }),
 
+/***/ 30326:
+/***/ ((module) => {
+
+function webpackEmptyAsyncContext(req) {
+	// Here Promise.resolve().then() is used instead of new Promise() to prevent
+	// uncaught exception popping up in devtools
+	return Promise.resolve().then(() => {
+		var e = new Error("Cannot find module '" + req + "'");
+		e.code = 'MODULE_NOT_FOUND';
+		throw e;
+	});
+}
+webpackEmptyAsyncContext.keys = () => ([]);
+webpackEmptyAsyncContext.resolve = webpackEmptyAsyncContext;
+webpackEmptyAsyncContext.id = 30326;
+module.exports = webpackEmptyAsyncContext;
+
+/***/ }),
+
+/***/ 96647:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_MODULE__duckdb_node_api_72c7c125__;
+
+/***/ }),
+
 /***/ 42613:
 /***/ ((module) => {
 
@@ -58237,7 +58264,7 @@ function lastLine(text) {
  * Runs a tool with an argument array. The echoed command line and any error message have secrets masked, and
  * a failure's message carries the tool's last stderr line, which is usually the one that says why.
  */
-async function runTool(tool, args, options = {}) {
+async function exec_runTool(tool, args, options = {}) {
     const logger = options.logger ?? silentLogger;
     const secrets = options.secrets ?? new SecretMask();
     const timeoutMs = options.timeoutMs ?? 30 * 60_000;
@@ -60345,7 +60372,1412 @@ function detectTask(columns) {
 
 
 
+;// CONCATENATED MODULE: ./shared/lib/statistics/special.js
+// Special functions: log-gamma, the regularized incomplete gamma functions (so chi-square and normal tails come
+// from one accurate routine, also in log space), chi-square and normal tails. Accurate to about 1e-14 relative
+// in the ranges drift tests and deploy gates use; checked against scipy in test/statistics/special.test.ts.
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+const STIRLING_FROM = 15;
+const MAX_ITERATIONS = 100_000;
+const EPSILON = Number.EPSILON;
+const TINY = 1e-300;
+/** Stirling's series for log Γ(z) - ((z - 1/2) log z - z + log √(2π)), accurate to 1e-18 for z >= 15. */
+function stirlingCorrection(z) {
+    const r = 1 / z;
+    const r2 = r * r;
+    return (r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 * (1 / 1680 - r2 * (1 / 1188 - r2 * (691 / 360360 - r2 / 156)))))));
+}
+/** log Γ(x) for x > 0. */
+function special_logGamma(x) {
+    if (!(x > 0))
+        throw new RangeError(`logGamma needs x > 0, got ${x}`);
+    if (x === Number.POSITIVE_INFINITY)
+        return x;
+    let z = x;
+    let product = 1;
+    while (z < STIRLING_FROM) {
+        product *= z;
+        z += 1;
+    }
+    const shifted = (z - 0.5) * Math.log(z) - z + LOG_SQRT_2PI + stirlingCorrection(z);
+    return product === 1 ? shifted : shifted - Math.log(product);
+}
+/** a (log(x/a) - (x - a)/a) = a log(x/a) - (x - a), without cancellation when x is near a. */
+function scaledLogRatioMinusDifference(a, x) {
+    const t = (x - a) / a;
+    if (Math.abs(t) > 0.3)
+        return a * Math.log(x / a) - (x - a);
+    // log(1 + t) - t = -t²/2 + t³/3 - t⁴/4 + ...
+    let power = t * t;
+    let sum = -power / 2;
+    for (let k = 3; k < 200; k += 1) {
+        power *= -t;
+        const term = power / k;
+        sum -= term;
+        if (Math.abs(term) <= EPSILON * Math.abs(sum))
+            break;
+    }
+    return a * sum;
+}
+/** log(x^a e^-x / Γ(a)), the factor in front of both incomplete-gamma expansions, without cancellation. */
+function logGammaPrefactor(a, x) {
+    if (a < STIRLING_FROM)
+        return a * Math.log(x) - x - special_logGamma(a);
+    // With Stirling for log Γ(a): a log(x/a) - (x - a) + ½ log(a/2π) - correction(a).
+    return scaledLogRatioMinusDifference(a, x) + 0.5 * Math.log(a) - LOG_SQRT_2PI - stirlingCorrection(a);
+}
+/** Σ x^n / (a (a+1) ... (a+n)), the lower series (converges fast for x < a + 1). */
+function lowerSeries(a, x) {
+    let term = 1 / a;
+    let sum = term;
+    let denominator = a;
+    for (let iteration = 0; iteration < MAX_ITERATIONS; iteration += 1) {
+        denominator += 1;
+        term *= x / denominator;
+        sum += term;
+        if (Math.abs(term) < Math.abs(sum) * EPSILON)
+            return sum;
+    }
+    throw new Error(`incomplete gamma series did not converge for a=${a}, x=${x}`);
+}
+/** The continued fraction for Γ(a, x) e^x x^-a (modified Lentz; converges fast for x >= a + 1). */
+function upperContinuedFraction(a, x) {
+    let b = x + 1 - a;
+    let c = 1 / TINY;
+    let d = 1 / b;
+    let h = d;
+    for (let i = 1; i < MAX_ITERATIONS; i += 1) {
+        const an = -i * (i - a);
+        b += 2;
+        d = an * d + b;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = b + an / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        const delta = d * c;
+        h *= delta;
+        if (Math.abs(delta - 1) < EPSILON)
+            return h;
+    }
+    throw new Error(`incomplete gamma continued fraction did not converge for a=${a}, x=${x}`);
+}
+function checkGammaArguments(a, x) {
+    if (!(a > 0) || !Number.isFinite(a))
+        throw new RangeError(`incomplete gamma needs a finite a > 0, got ${a}`);
+    if (Number.isNaN(x) || x < 0)
+        throw new RangeError(`incomplete gamma needs x >= 0, got ${x}`);
+}
+/** The regularized lower incomplete gamma P(a, x) = γ(a, x) / Γ(a) (scipy `gammainc`). */
+function regularizedGammaP(a, x) {
+    checkGammaArguments(a, x);
+    if (x === 0)
+        return 0;
+    if (x === Number.POSITIVE_INFINITY)
+        return 1;
+    if (x < a + 1)
+        return Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x);
+    return 1 - Math.exp(logGammaPrefactor(a, x)) * upperContinuedFraction(a, x);
+}
+/** log Q(a, x), finite far beyond where Q itself underflows. */
+function logRegularizedGammaQ(a, x) {
+    checkGammaArguments(a, x);
+    if (x === 0)
+        return 0;
+    if (x === Number.POSITIVE_INFINITY)
+        return Number.NEGATIVE_INFINITY;
+    if (x < a + 1)
+        return Math.log1p(-Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x));
+    return logGammaPrefactor(a, x) + Math.log(upperContinuedFraction(a, x));
+}
+/** The regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a) (scipy `gammaincc`). */
+function special_regularizedGammaQ(a, x) {
+    checkGammaArguments(a, x);
+    if (x === 0)
+        return 1;
+    if (x === Number.POSITIVE_INFINITY)
+        return 0;
+    if (x < a + 1)
+        return 1 - Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x);
+    return Math.exp(logGammaPrefactor(a, x)) * upperContinuedFraction(a, x);
+}
+/** Survival function of the chi-square distribution (scipy `chi2.sf(x, dof)`). */
+function special_chiSquareSf(x, degreesOfFreedom) {
+    if (!(degreesOfFreedom > 0))
+        throw new RangeError(`chi-square needs degrees of freedom > 0, got ${degreesOfFreedom}`);
+    if (Number.isNaN(x))
+        throw new RangeError('chi-square statistic is NaN');
+    if (x <= 0)
+        return 1;
+    return special_regularizedGammaQ(degreesOfFreedom / 2, x / 2);
+}
+/** erfc(x) = Q(1/2, x²): full relative accuracy in the far tail, where 1 - erf(x) would round to 0. */
+function erfc(x) {
+    if (Number.isNaN(x))
+        return x;
+    const tail = special_regularizedGammaQ(0.5, x * x);
+    return x >= 0 ? tail : 2 - tail;
+}
+/** P(Z > z) for a standard normal Z. */
+function normalSf(z) {
+    if (Number.isNaN(z))
+        return z;
+    const tail = 0.5 * special_regularizedGammaQ(0.5, (z * z) / 2);
+    return z >= 0 ? tail : 1 - tail;
+}
+/** Φ(z) = P(Z <= z). */
+function normalCdf(z) {
+    return normalSf(-z);
+}
+/**
+ * log Φ(z) + z²/2 without the cancellation of two huge terms when z is very negative (log of the scaled
+ * complementary error function): log Φ(z) ≈ -z²/2 - log(-z√(2π)) there.
+ */
+function special_logNormalCdfPlusHalfSquare(z) {
+    if (Number.isNaN(z))
+        return z;
+    const x = (z * z) / 2;
+    if (z >= 0 || x < 1.5)
+        return logNormalCdf(z) + x;
+    // Q(½, x) = x^½ e^-x / Γ(½) · CF(x): the e^-x cancels the + z²/2.
+    return Math.log(0.5) + 0.5 * Math.log(x) - 0.5 * Math.log(Math.PI) + Math.log(upperContinuedFraction(0.5, x));
+}
+/** log Φ(z), finite for any finite z (Φ itself underflows below z ≈ -38). */
+function logNormalCdf(z) {
+    if (Number.isNaN(z))
+        return z;
+    if (z < 0)
+        return Math.log(0.5) + logRegularizedGammaQ(0.5, (z * z) / 2);
+    return Math.log1p(-0.5 * special_regularizedGammaQ(0.5, (z * z) / 2));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/categorical.js
+// Tests on category counts as Evidently runs them: chi-square goodness of fit of the current counts against the
+// reference proportions, and the pooled two-proportion z-test for two categories.
+
+
+function checkCategory(value, name, index) {
+    const type = typeof value;
+    if ((type !== 'string' && type !== 'number' && type !== 'boolean') || Number.isNaN(value)) {
+        throw new RangeError(`${name}[${index}] is ${String(value)}: filter missing values before testing`);
+    }
+}
+/** Counts each category in both samples over their union (Evidently's `value_counts` on the union of keys). */
+function categorical_countCategories(reference, current) {
+    if (reference.length === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (current.length === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    const slots = new Map();
+    const referenceCounts = [];
+    const currentCounts = [];
+    const tally = (sample, counts, name) => {
+        for (let index = 0; index < sample.length; index += 1) {
+            const value = sample[index];
+            checkCategory(value, name, index);
+            let slot = slots.get(value);
+            if (slot === undefined) {
+                slot = slots.size;
+                slots.set(value, slot);
+                referenceCounts.push(0);
+                currentCounts.push(0);
+            }
+            counts[slot] = counts[slot] + 1;
+        }
+    };
+    tally(reference, referenceCounts, 'reference');
+    tally(current, currentCounts, 'current');
+    return {
+        categories: [...slots.keys()],
+        referenceCounts,
+        currentCounts,
+        referenceSize: reference.length,
+        currentSize: current.length,
+    };
+}
+function checkCounts(counts, name) {
+    let total = 0;
+    for (let index = 0; index < counts.length; index += 1) {
+        const count = counts[index];
+        if (!Number.isFinite(count) || count < 0)
+            throw new RangeError(`${name}[${index}] is ${count}: counts are >= 0`);
+        total += count;
+    }
+    return total;
+}
+/**
+ * scipy `chisquare(observed, expected)`: Σ (o - e)² / e with k - 1 degrees of freedom. A category expected 0
+ * times but observed makes the statistic infinite (p = 0), as in scipy. With a single category there are no
+ * degrees of freedom and nothing can differ: statistic 0, p-value 1 (scipy returns NaN).
+ */
+function chiSquareTest(observed, expected) {
+    if (observed.length !== expected.length) {
+        throw new RangeError(`observed has ${observed.length} categories but expected has ${expected.length}`);
+    }
+    if (observed.length === 0)
+        throw new RangeError('chi-square needs at least one category');
+    const observedTotal = checkCounts(observed, 'observed');
+    const expectedTotal = checkCounts(expected, 'expected');
+    if (Math.abs(observedTotal - expectedTotal) > 1e-8 * Math.max(observedTotal, expectedTotal)) {
+        throw new RangeError(`observed counts sum to ${observedTotal} but expected counts to ${expectedTotal}`);
+    }
+    const statistic = new CompensatedSum();
+    for (let index = 0; index < observed.length; index += 1) {
+        const difference = observed[index] - expected[index];
+        if (difference === 0)
+            continue;
+        if (expected[index] === 0)
+            return { statistic: Number.POSITIVE_INFINITY, pValue: 0 };
+        statistic.add((difference * difference) / expected[index]);
+    }
+    if (observed.length === 1)
+        return { statistic: 0, pValue: 1 };
+    return { statistic: statistic.value, pValue: chiSquareSf(statistic.value, observed.length - 1) };
+}
+/**
+ * Evidently's chi-square drift test: current counts against the reference counts scaled to the current size,
+ * f_exp = reference count × (current size / reference size), over the union of categories.
+ */
+function categorical_chiSquareDrift(counts) {
+    const scale = counts.currentSize / counts.referenceSize;
+    return chiSquareTest(counts.currentCounts, counts.referenceCounts.map((count) => count * scale));
+}
+/**
+ * Pooled two-proportion z-test, two-sided: z = (p1 - p2) / √(P(1-P)(1/n1 + 1/n2)), p = 2 P(Z > |z|) computed as
+ * erfc (accurate in the far tail, where Evidently's 2 (1 - Φ(|z|)) rounds to 0). Identical proportions of 0 or 1
+ * in both samples give z = 0, p = 1.
+ */
+function twoProportionZTest(successes1, size1, successes2, size2) {
+    for (const [name, value] of [
+        ['successes1', successes1],
+        ['size1', size1],
+        ['successes2', successes2],
+        ['size2', size2],
+    ]) {
+        if (!Number.isFinite(value) || value < 0)
+            throw new RangeError(`${name} is ${value}: counts are finite and >= 0`);
+    }
+    if (size1 === 0 || size2 === 0)
+        throw new RangeError('two-proportion z-test needs two non-empty samples');
+    if (successes1 > size1 || successes2 > size2)
+        throw new RangeError('successes cannot exceed the sample size');
+    const p1 = successes1 / size1;
+    const p2 = successes2 / size2;
+    const pooled = (p1 * size1 + p2 * size2) / (size1 + size2);
+    const variance = pooled * (1 - pooled) * (1 / size1 + 1 / size2);
+    if (variance === 0)
+        return { statistic: 0, pValue: 1 };
+    const z = (p1 - p2) / Math.sqrt(variance);
+    return { statistic: z, pValue: regularizedGammaQ(0.5, (z * z) / 2) };
+}
+/**
+ * Evidently's z-test drift for a column with (at most) two values: the share of the first category of the union
+ * in reference against current. A column with one and the same value in both samples cannot drift (p = 1).
+ */
+function categorical_zTestDrift(counts) {
+    if (counts.categories.length > 2) {
+        throw new RangeError(`the z-test compares two categories, the column has ${counts.categories.length}: use chi-square`);
+    }
+    return twoProportionZTest(counts.referenceCounts[0], counts.referenceSize, counts.currentCounts[0], counts.currentSize);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/kolmogorov.js
+// The one-sample two-sided Kolmogorov-Smirnov distribution, P(D_n >= d): scipy's `kstwo.sf(d, n)`, which
+// `ks_2samp` uses for its asymptotic p-value. A port of scipy/stats/_ksstats.py (Simard & L'Ecuyer's choice
+// between Durbin's matrix (Marsaglia-Tsang-Wang), Pomeranz's recursion, Pelz-Good and Smirnov's one-sided sum)
+// and of the one-sided `smirnov` from scipy's xsf (cephes/kolmogorov.h).
+
+const SCALE_EXPONENT = 128;
+const SCALE_UP = 2 ** SCALE_EXPONENT;
+const SCALE_DOWN = 2 ** -SCALE_EXPONENT;
+const MIN_LOG = (/* unused pure expression or super */ null && (-708));
+const LOG_2PI = Math.log(2 * Math.PI);
+const SQRT_2PI = Math.sqrt(2 * Math.PI);
+const SQRT3 = Math.sqrt(3);
+const PI_SQUARED = Math.PI ** 2;
+const PI_FOUR = Math.PI ** 4;
+const PI_SIX = Math.PI ** 6;
+// Stirling coefficients B_2j / (2j (2j-1)) for j = 8 .. 1, as in _ksstats.py.
+const STIRLING_COEFFICIENTS = (/* unused pure expression or super */ null && ([-3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12]));
+/** log(n! / n^n) by Stirling, with n log n removed up front. */
+function logFactorialOverPower(n) {
+    const rn = 1 / n;
+    let polynomial = 0;
+    for (const coefficient of STIRLING_COEFFICIENTS)
+        polynomial = polynomial * (rn / n) + coefficient;
+    return Math.log(n) / 2 - n + LOG_2PI / 2 + rn * polynomial;
+}
+function multiply(a, b, size) {
+    const out = new Float64Array(size * size);
+    for (let i = 0; i < size; i += 1) {
+        for (let k = 0; k < size; k += 1) {
+            const aik = a[i * size + k];
+            if (aik === 0)
+                continue;
+            for (let j = 0; j < size; j += 1)
+                out[i * size + j] = out[i * size + j] + aik * b[k * size + j];
+        }
+    }
+    return out;
+}
+/** P(D_n <= d) by Durbin's matrix algorithm as Marsaglia, Tsang and Wang evaluate it. */
+function durbinCdf(n, d) {
+    if (d >= 1)
+        return 1;
+    const nd = n * d;
+    if (nd <= 0.5)
+        return 0;
+    const k = Math.ceil(nd);
+    const h = k - nd;
+    const m = 2 * k - 1;
+    const v = new Float64Array(m);
+    const w = new Float64Array(m);
+    let factorial = 1;
+    for (let j = 1; j <= m; j += 1) {
+        w[j - 1] = factorial;
+        factorial /= j;
+        v[j - 1] = (1 - h ** j) * factorial;
+    }
+    const tt = Math.max(2 * h - 1, 0) ** m - 2 * h ** m;
+    v[m - 1] = (1 + tt) * factorial;
+    let power = new Float64Array(m * m);
+    for (let i = 1; i < m; i += 1) {
+        for (let row = i - 1; row < m; row += 1)
+            power[row * m + i] = w[row - i + 1];
+    }
+    for (let row = 0; row < m; row += 1)
+        power[row * m] = v[row];
+    for (let column = 0; column < m; column += 1)
+        power[(m - 1) * m + column] = v[m - 1 - column];
+    let result = new Float64Array(m * m);
+    for (let i = 0; i < m; i += 1)
+        result[i * m + i] = 1;
+    let remaining = n;
+    let exponent = 0;
+    let powerExponent = 0;
+    const diagonal = (k - 1) * m + (k - 1);
+    while (remaining > 0) {
+        if (remaining % 2) {
+            result = multiply(result, power, m);
+            exponent += powerExponent;
+        }
+        power = multiply(power, power, m);
+        powerExponent *= 2;
+        if (Math.abs(power[diagonal]) > SCALE_UP) {
+            for (let index = 0; index < power.length; index += 1)
+                power[index] /= SCALE_UP;
+            powerExponent += SCALE_EXPONENT;
+        }
+        remaining = Math.floor(remaining / 2);
+    }
+    let p = result[diagonal];
+    for (let i = 1; i <= n; i += 1) {
+        p = (i * p) / n;
+        if (Math.abs(p) < SCALE_DOWN) {
+            p *= SCALE_UP;
+            exponent -= SCALE_EXPONENT;
+        }
+    }
+    return clampProbability(exponent !== 0 ? ldexp(p, exponent) : p);
+}
+function pomeranzInterval(i, n, ll, ceilf, roundf) {
+    let j1;
+    let j2;
+    if (i === 0) {
+        j1 = -ll - ceilf - 1;
+        j2 = ll + ceilf - 1;
+    }
+    else {
+        const half = Math.floor((i + 1) / 2);
+        if ((i + 1) % 2 === 0) {
+            if (half === n + 1) {
+                j1 = n - ll - ceilf - 1;
+                j2 = n + ll + ceilf - 1;
+            }
+            else {
+                j1 = half - 1 - ll - roundf - 1;
+                j2 = half + ll - 1 + ceilf - 1;
+            }
+        }
+        else {
+            j1 = half - 1 - ll - 1;
+            j2 = half + ll + roundf - 1;
+        }
+    }
+    return [Math.max(j1 + 2, 0), Math.min(j2, n)];
+}
+/** P(D_n <= d) by Pomeranz's recursion. */
+function pomeranzCdf(n, x) {
+    const t = n * x;
+    const ll = Math.floor(t);
+    const f = t - ll;
+    const g = Math.min(f, 1 - f);
+    const ceilf = f > 0 ? 1 : 0;
+    const roundf = f > 0.5 ? 1 : 0;
+    const powers = 2 * (ll + 1);
+    const gPower = new Float64Array(powers);
+    const twoGPower = new Float64Array(powers);
+    const oneMinusTwoGPower = new Float64Array(powers);
+    gPower[0] = 1;
+    twoGPower[0] = 1;
+    oneMinusTwoGPower[0] = 1;
+    const gOverN = g / n;
+    const twoGOverN = (2 * g) / n;
+    const oneMinusTwoGOverN = (1 - 2 * g) / n;
+    for (let m = 1; m < powers; m += 1) {
+        gPower[m] = (gPower[m - 1] * gOverN) / m;
+        twoGPower[m] = (twoGPower[m - 1] * twoGOverN) / m;
+        oneMinusTwoGPower[m] = (oneMinusTwoGPower[m - 1] * oneMinusTwoGOverN) / m;
+    }
+    let v0 = new Float64Array(powers);
+    let v1 = new Float64Array(powers);
+    v1[0] = 1;
+    let v0Start = 0;
+    let v1Start = 0;
+    let exponent = 0;
+    let [j1, j2] = pomeranzInterval(0, n, ll, ceilf, roundf);
+    for (let i = 1; i < 2 * n + 2; i += 1) {
+        const k1 = j1;
+        [v0, v1] = [v1, v0];
+        [v0Start, v1Start] = [v1Start, v0Start];
+        v1.fill(0);
+        [j1, j2] = pomeranzInterval(i, n, ll, ceilf, roundf);
+        const weights = i === 1 || i === 2 * n + 1 ? gPower : i % 2 ? twoGPower : oneMinusTwoGPower;
+        const length = j2 - k1 + 1;
+        if (length > 0) {
+            // The entries [j1 - k1, j2 - k1] of the full convolution of V0[k1 - V0s ...] (length `length`) with weights.
+            const offset = k1 - v0Start;
+            const first = j1 - k1;
+            const count = j2 - j1 + 1;
+            let largest = 0;
+            for (let out = 0; out < count; out += 1) {
+                const position = first + out;
+                let sum = 0;
+                // numpy truncates a slice that runs past the row's end, which is the same as zero padding.
+                const last = Math.min(position, length - 1, powers - 1 - offset);
+                for (let index = Math.max(0, position - length + 1); index <= last; index += 1) {
+                    sum += v0[offset + index] * weights[position - index];
+                }
+                v1[out] = sum;
+                if (sum > largest)
+                    largest = sum;
+            }
+            if (largest > 0 && largest < SCALE_DOWN) {
+                for (let index = 0; index < count; index += 1)
+                    v1[index] *= SCALE_UP;
+                exponent -= SCALE_EXPONENT;
+            }
+            v1Start = v0Start + j1 - k1;
+        }
+    }
+    let answer = v1[n - v1Start];
+    for (let m = 1; m <= n; m += 1) {
+        if (Math.abs(answer) > SCALE_UP) {
+            answer *= SCALE_DOWN;
+            exponent += SCALE_EXPONENT;
+        }
+        answer *= m;
+    }
+    return clampProbability(exponent !== 0 ? ldexp(answer, exponent) : answer);
+}
+/** The Pelz-Good approximation of P(D_n <= x) (Li-Chien/Korolyuk transformed for small z = x √n). */
+function pelzGoodCdf(n, x) {
+    if (x <= 0)
+        return 0;
+    if (x >= 1)
+        return 1;
+    const z = Math.sqrt(n) * x;
+    const z2 = z ** 2;
+    const z3 = z ** 3;
+    const z4 = z ** 4;
+    const z6 = z ** 6;
+    const qlog = -PI_SQUARED / 8 / z2;
+    if (qlog < MIN_LOG)
+        return 0;
+    let q = Math.exp(qlog);
+    const k1a = -z2;
+    const k1b = PI_SQUARED / 4;
+    const k2a = 6 * z6 + 2 * z4;
+    const k2b = ((2 * z4 - 5 * z2) * PI_SQUARED) / 4;
+    const k2c = (PI_FOUR * (1 - 2 * z2)) / 16;
+    const k3d = (PI_SIX * (5 - 30 * z2)) / 64;
+    const k3c = (PI_FOUR * (-60 * z2 + 212 * z4)) / 16;
+    const k3b = (PI_SQUARED * (135 * z4 - 96 * z6)) / 4;
+    const k3a = -30 * z6 - 90 * z ** 8;
+    const terms = [0, 0, 0, 0];
+    const maxK = Math.ceil((16 * z) / Math.PI);
+    for (let k = maxK; k > 0; k -= 1) {
+        const m = 2 * k - 1;
+        const m2 = m ** 2;
+        const m4 = m ** 4;
+        const m6 = m ** 6;
+        const qPower = q ** (8 * k);
+        const coefficients = [1, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4, k3a + k3b * m2 + k3c * m4 + k3d * m6];
+        for (let index = 0; index < 4; index += 1)
+            terms[index] = terms[index] * qPower + coefficients[index];
+    }
+    const divisors = [z, 6 * z4, 72 * z ** 7, 6480 * z ** 10];
+    for (let index = 0; index < 4; index += 1)
+        terms[index] = (terms[index] * q * SQRT_2PI) / divisors[index];
+    q = Math.exp(-PI_SQUARED / 2 / z2);
+    const sqrt3z = SQRT3 * z;
+    let k2extra = 0;
+    let k3extra = 0;
+    for (let k = maxK; k > 0; k -= 1) {
+        const k2 = k ** 2;
+        const qPower = q ** k2;
+        const kPi = Math.PI * k;
+        k2extra += k2 * qPower;
+        k3extra += (sqrt3z + kPi) * (sqrt3z - kPi) * k2 * qPower;
+    }
+    terms[2] = terms[2] + (k2extra * PI_SQUARED * SQRT_2PI) / (-36 * z3);
+    terms[3] = terms[3] + (k3extra * PI_SQUARED * SQRT_2PI) / (216 * z6);
+    let sum = 0;
+    for (let index = 0; index < 4; index += 1)
+        sum += terms[index] / n ** (index / 2);
+    return sum;
+}
+/** floor(n x) and its fractional part as an unevaluated sum high + low, from the exact product (xsf `modNX`). */
+function floorAndFraction(n, x) {
+    const product = n * x;
+    const error = productError(n, x, product);
+    let floor = Math.floor(product);
+    let high = product - floor;
+    let low = error;
+    if (high === 0 && low < 0) {
+        floor -= 1;
+        high = 1;
+    }
+    if (high + low >= 1) {
+        floor += 1;
+        high = 0;
+        low = 0;
+    }
+    return { floor, high, low };
+}
+const frexpDouble = new Float64Array(1);
+const frexpWords = new Uint32Array(frexpDouble.buffer);
+const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0; // little-endian: the high word is [1]
+/** [m, e] with x = m · 2^e and m in [0.5, 1), for finite x > 0 (C's frexp), read from the IEEE bits. */
+function frexp(x) {
+    frexpDouble[0] = x;
+    const high = frexpWords[HIGH_WORD];
+    const biased = (high >>> 20) & 0x7ff;
+    if (biased === 0) {
+        const [mantissa, exponent] = frexp(x * 2 ** 64);
+        return [mantissa, exponent - 64];
+    }
+    frexpWords[HIGH_WORD] = (high & 0x800fffff) | (1022 << 20);
+    return [frexpDouble[0], biased - 1022];
+}
+const MAX_SCALED_EXPONENT = 960;
+/** base^k as mantissa and exponent, never underflowing (xsf `pow2Scaled_D`), for base > 0 and whole k >= 0. */
+function powScaled(base, k) {
+    if (k === 0)
+        return [1, 0];
+    const [y, yExponent] = frexp(base);
+    const log2y = -Math.log2(y);
+    if (k * log2y < MAX_SCALED_EXPONENT) {
+        const [mantissa, exponent] = frexp(y ** k);
+        return [mantissa, exponent + k * yExponent];
+    }
+    const chunk = Math.max(1, Math.floor(MAX_SCALED_EXPONENT / 2 / log2y));
+    const [chunkMantissa, chunkExponent] = powScaled(y, chunk);
+    const [chunksMantissa, chunksExponent] = powScaled(chunkMantissa, Math.floor(k / chunk));
+    const [restMantissa, restExponent] = powScaled(y, k % chunk);
+    const [mantissa, exponent] = frexp(chunksMantissa * restMantissa);
+    return [mantissa, exponent + chunksExponent + Math.floor(k / chunk) * chunkExponent + restExponent + k * yExponent];
+}
+/** (high + low)^k as mantissa and exponent: the low part enters to first order, as in xsf `pow_D`. */
+function powScaledDouble(high, low, k) {
+    const [mantissa, exponent] = powScaled(high, k);
+    return [mantissa * (1 + (k * low) / high), exponent];
+}
+/** (integer + high + low) / n as an unevaluated sum, for a whole number `integer`. */
+function ratioDouble(integer, high, low, n) {
+    const sum = integer + high;
+    const sumError = integer - (sum - high) + (high - (sum - (sum - high)));
+    const numerator = sum + (sumError + low);
+    const numeratorLow = sumError + low - (numerator - sum);
+    const quotient = numerator / n;
+    const back = quotient * n;
+    const remainder = numerator - back - productError(quotient, n, back) + numeratorLow;
+    return [quotient, remainder / n];
+}
+const SMIRNOV_MAX_COMPUTE_N = 1_000_000;
+const CEPHES_MIN_LOG = Math.log(2 ** -1022); // cephes MINLOG
+/**
+ * The one-sided Smirnov survival function P(D_n^+ >= x) (scipy.special.smirnov), by the Birnbaum-Tingey sum
+ * x Σ_{v < n(1-x)} C(n,v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v). Every factor is carried as mantissa and exponent
+ * and the bases to double-double precision, as xsf does, so large n loses no accuracy to rounding in the powers.
+ */
+function smirnovSf(n, x) {
+    if (!(Number.isInteger(n) && n > 0 && x >= 0 && x <= 1))
+        return Number.NaN;
+    if (n === 1)
+        return 1 - x;
+    if (x === 0)
+        return 1;
+    if (x === 1)
+        return 0;
+    const { floor: nxFloor, high: alphaHigh, low: alphaLow } = floorAndFraction(n, x);
+    const alphaIsZero = alphaHigh + alphaLow === 0;
+    if (nxFloor === 0 || (nxFloor === 1 && alphaIsZero)) {
+        const onePlusX = 1 + x;
+        const [mantissa, exponent] = powScaledDouble(onePlusX, x - (onePlusX - 1), n - 1);
+        return 1 - x * ldexp(mantissa, exponent);
+    }
+    if (-2 * n * x * x < CEPHES_MIN_LOG)
+        return 0;
+    if (nxFloor >= n - 1) {
+        const oneMinusX = 1 - x;
+        const [mantissa, exponent] = powScaledDouble(oneMinusX, 1 - oneMinusX - x, n);
+        return ldexp(mantissa, exponent);
+    }
+    if (n > SMIRNOV_MAX_COMPUTE_N) {
+        const logP = -((6 * n * x + 1) ** 2) / 18 / n;
+        return logP < -Math.LN2 ? Math.exp(logP) : 1 + Math.expm1(logP);
+    }
+    // The lower sum over v = 0 .. n - floor(nx) - 1 (all terms positive).
+    const termCount = n - nxFloor;
+    const middle = Math.floor(n / 2);
+    let binomialMantissa = 1;
+    let binomialExponent = 0;
+    let sum = 0;
+    for (let v = 0; v < termCount; v += 1) {
+        // A_v = C(n,v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v), with x + v/n = (v + nx)/n and 1 - x - v/n = (n - v - nx)/n.
+        const [t1High, t1Low] = ratioDouble(v + nxFloor, alphaHigh, alphaLow, n);
+        const [t2High, t2Low] = ratioDouble(n - v - nxFloor, -alphaHigh, -alphaLow, n);
+        let t1Mantissa;
+        let t1Exponent;
+        if (v === 0)
+            [t1Mantissa, t1Exponent] = frexp(1 / x);
+        else
+            [t1Mantissa, t1Exponent] = powScaledDouble(t1High, t1Low, v - 1);
+        const [t2Mantissa, t2Exponent] = powScaledDouble(t2High, t2Low, n - v);
+        const term = ldexp(binomialMantissa * t1Mantissa * t2Mantissa, binomialExponent + t1Exponent + t2Exponent);
+        sum += term;
+        if (term !== 0) {
+            if (4 * (termCount - v) * term < Number.EPSILON * sum && v !== termCount - 1)
+                break;
+        }
+        else if (v > middle)
+            break;
+        // C(n, v+1) = C(n, v) (n - v) / (v + 1), renormalised into [0.5, 1).
+        const [mantissa, shift] = frexp((binomialMantissa * (n - v)) / (v + 1));
+        binomialMantissa = mantissa;
+        binomialExponent += shift;
+    }
+    return clampProbability(x * sum);
+}
+/**
+ * P(D_n >= x) for the two-sided one-sample statistic: scipy `kstwo.sf(x, n)` (`_kolmogn(n, x, cdf=False)`).
+ * NaN when n is not a positive integer, as scipy.
+ */
+function kolmogorov_kolmogorovSmirnovSf(n, x) {
+    if (!Number.isInteger(n) || n <= 0 || Number.isNaN(x))
+        return Number.NaN;
+    if (x >= 1)
+        return 0;
+    if (x <= 0)
+        return 1;
+    const t = n * x;
+    if (t <= 1) {
+        if (t <= 0.5)
+            return 1;
+        let cdf;
+        if (n <= 140) {
+            cdf = 1;
+            for (let i = 1; i <= n; i += 1)
+                cdf *= i * (1 / n) * (2 * t - 1);
+        }
+        else
+            cdf = Math.exp(logFactorialOverPower(n) + n * Math.log(2 * t - 1));
+        return clampProbability(1 - cdf);
+    }
+    if (t >= n - 1)
+        return clampProbability(2 * (1 - x) ** n);
+    if (x >= 0.5)
+        return clampProbability(2 * smirnovSf(n, x));
+    const nxSquared = t * x;
+    if (n <= 140) {
+        if (nxSquared <= 0.754693)
+            return clampProbability(1 - durbinCdf(n, x));
+        if (nxSquared <= 4)
+            return clampProbability(1 - pomeranzCdf(n, x));
+        return clampProbability(2 * smirnovSf(n, x));
+    }
+    if (nxSquared >= 370)
+        return 0;
+    if (nxSquared >= 2.2)
+        return clampProbability(2 * smirnovSf(n, x));
+    const cdf = n <= 100_000 && n * x ** 1.5 <= 1.4 ? durbinCdf(n, x) : pelzGoodCdf(n, x);
+    return clampProbability(1 - clampProbability(cdf));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/ks.js
+// Two-sample Kolmogorov-Smirnov test, two-sided: a port of scipy 1.17.1 `stats.ks_2samp` (scipy/stats/_stats_py.py,
+// with `_compute_outer_prob_inside_method` from scipy/stats/_stats_pythran.py and `kstwo.sf` from kolmogorov.ts).
+
+
+/** scipy's `MAX_AUTO_N`: 'auto' is exact when both samples have at most this many values. */
+const KS_MAX_EXACT_AUTO_N = 10_000;
+const INT32_MAX = (/* unused pure expression or super */ null && (2 ** 31 - 1));
+/** The largest gap between the two empirical CDFs, evaluated as scipy does (ties count on both sides at once). */
+function ksStatisticSorted(sorted1, sorted2) {
+    const n1 = sorted1.length;
+    const n2 = sorted2.length;
+    let i = 0;
+    let j = 0;
+    let maxDifference = Number.NEGATIVE_INFINITY;
+    let minDifference = Number.POSITIVE_INFINITY;
+    while (i < n1 || j < n2) {
+        const value = j >= n2 || (i < n1 && sorted1[i] <= sorted2[j]) ? sorted1[i] : sorted2[j];
+        while (i < n1 && sorted1[i] <= value)
+            i += 1;
+        while (j < n2 && sorted2[j] <= value)
+            j += 1;
+        const difference = i / n1 - j / n2;
+        if (difference > maxDifference)
+            maxDifference = difference;
+        if (difference < minDifference)
+            minDifference = difference;
+    }
+    const minS = Math.min(1, Math.max(0, -minDifference));
+    return minS > maxDifference ? minS : maxDifference;
+}
+/** 2 Σ ±binom(2n, n-kh)/binom(2n, n): P(D_{n,n} >= h/n), evaluated Horner-like as scipy does. */
+function probabilityOutsideSquare(n, h) {
+    let p = 0;
+    for (let k = Math.floor(n / h); k >= 0; k -= 1) {
+        let term = 1;
+        for (let j = 0; j < h; j += 1)
+            term = ((n - k * h - j) * term) / (n + k * h + j + 1);
+        p = term * (1 - p);
+    }
+    return 2 * p;
+}
+/** P(D_{m,n} >= h/lcm) by Hodges' inside method with Viehmann's recursion for 1 - p (scipy's pythran kernel). */
+function probabilityOutsideBand(sizeA, sizeB, g, h) {
+    const m = Math.max(sizeA, sizeB);
+    const n = Math.min(sizeA, sizeB);
+    const mg = m / g;
+    const ng = n / g;
+    let minj = 0;
+    let maxj = Math.min(Math.ceil(h / mg), n + 1);
+    let currentLength = maxj - minj;
+    const lengthA = Math.min(2 * maxj + 2, n + 1);
+    const a = new Float64Array(lengthA).fill(1);
+    a.fill(0, minj, Math.min(maxj, lengthA));
+    for (let i = 1; i <= m; i += 1) {
+        const lastMinj = minj;
+        const lastLength = currentLength;
+        minj = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
+        maxj = Math.min(Math.ceil((ng * i + h) / mg), n + 1);
+        if (maxj <= minj)
+            return 1;
+        let value = minj === 0 ? 0 : 1;
+        for (let jj = 0; jj < maxj - minj; jj += 1) {
+            const j = jj + minj;
+            value = (a[jj + minj - lastMinj] * i + value * j) / (i + j);
+            a[jj] = value;
+        }
+        currentLength = maxj - minj;
+        if (lastLength > currentLength) {
+            a.fill(1, maxj - minj, Math.min(maxj - minj + (lastLength - currentLength), lengthA));
+        }
+    }
+    return a[maxj - minj - 1];
+}
+/** scipy `_attempt_exact_2kssamp` for the two-sided alternative; undefined when the exact value is unusable. */
+function exactTwoSided(n1, n2, statistic) {
+    const g = greatestCommonDivisor(n1, n2);
+    const lcm = (n1 / g) * n2;
+    const h = roundHalfEven(statistic * lcm);
+    const rounded = h / lcm;
+    if (h === 0)
+        return { statistic: rounded, pValue: 1 };
+    const pValue = n1 === n2 ? probabilityOutsideSquare(n1, h) : probabilityOutsideBand(n1, n2, g, h);
+    if (!(pValue >= 0 && pValue <= 1))
+        return undefined;
+    return { statistic: rounded, pValue };
+}
+/** Smirnov's asymptotic p-value: kstwo.sf(d, round(n1 n2 / (n1 + n2))). */
+function asymptoticTwoSided(n1, n2, statistic) {
+    const m = Math.max(n1, n2);
+    const n = Math.min(n1, n2);
+    const effectiveN = roundHalfEven((m * n) / (m + n));
+    return Math.min(1, Math.max(0, kolmogorovSmirnovSf(effectiveN, statistic)));
+}
+/**
+ * Two-sample, two-sided Kolmogorov-Smirnov test, equal to scipy 1.17.1 `ks_2samp(x, y, method=...)`.
+ * 'auto' is exact when max(n1, n2) <= 10000, else asymptotic; 'exact' falls back to asymptotic when
+ * lcm(n1, n2) does not fit scipy's int32 or the exact computation fails, as scipy does (scipy warns; we report
+ * the method used). Throws RangeError for empty samples or non-finite values.
+ *
+ * One scipy quirk is kept: the asymptotic p-value for n1 = n2 = 1 is NaN (round(0.5) = 0 observations).
+ */
+function ks2Samp(sample1, sample2, method = 'auto') {
+    return ks_ks2SampSorted(sortedFiniteSample(sample1, 'sample1'), sortedFiniteSample(sample2, 'sample2'), method);
+}
+/** `ks2Samp` for samples already checked and sorted ascending (no copy). */
+function ks_ks2SampSorted(sorted1, sorted2, method = 'auto') {
+    const n1 = sorted1.length;
+    const n2 = sorted2.length;
+    if (n1 === 0 || n2 === 0)
+        throw new RangeError('ks2Samp needs two non-empty samples');
+    let statistic = ksStatisticSorted(sorted1, sorted2);
+    let mode = method;
+    if (mode === 'auto')
+        mode = Math.max(n1, n2) <= KS_MAX_EXACT_AUTO_N ? 'exact' : 'asymp';
+    else if (mode === 'exact') {
+        const g = greatestCommonDivisor(n1, n2);
+        if (n1 / g >= INT32_MAX / (n2 / g))
+            mode = 'asymp';
+    }
+    if (mode === 'exact') {
+        const exact = exactTwoSided(n1, n2, statistic);
+        if (exact)
+            return { statistic: exact.statistic, pValue: exact.pValue, method: 'exact' };
+        // scipy keeps the statistic rounded to h / lcm when it falls back.
+        const g = greatestCommonDivisor(n1, n2);
+        const lcm = (n1 / g) * n2;
+        statistic = roundHalfEven(statistic * lcm) / lcm;
+    }
+    return { statistic, pValue: asymptoticTwoSided(n1, n2, statistic), method: 'asymp' };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/drift.js
+// Evidently's drift tests behind one function: its automatic choice of method by reference size, column kind
+// and number of distinct values, and the drift decision against each method's threshold.
+
+
+
+
+
+/** Whether a method yields a p-value (drift when p <= threshold) or a distance (drift when distance >= threshold). */
+const DRIFT_METHOD_KIND = {
+    ks: 'p-value',
+    chisquare: 'p-value',
+    z: 'p-value',
+    wasserstein: 'distance',
+    jensenshannon: 'distance',
+    psi: 'distance',
+};
+/** Evidently's default thresholds: 0.05 for p-values, 0.1 for distances (normed Wasserstein, JS, PSI). */
+const DEFAULT_DRIFT_THRESHOLDS = {
+    ks: 0.05,
+    chisquare: 0.05,
+    z: 0.05,
+    wasserstein: 0.1,
+    jensenshannon: 0.1,
+    psi: 0.1,
+};
+/** Evidently switches from tests to distances above this many reference rows. */
+const SMALL_REFERENCE_MAX_ROWS = 1000;
+/** Distinct values of reference and current together, the count `chooseDriftMethod` takes (Evidently `nunique`). */
+function distinctValueCount(reference, current) {
+    return countCategories(reference, current).categories.length;
+}
+/**
+ * Evidently's automatic choice. Reference <= 1000 rows: numeric with > 5 distinct values → KS, 3-5 → chi-square,
+ * <= 2 → z-test; categorical with > 2 values → chi-square, else z-test. Larger references: numeric with > 5
+ * distinct values → normed Wasserstein, anything else → Jensen-Shannon. `distinctValues` counts the distinct
+ * non-missing values of reference and current together.
+ */
+function chooseDriftMethod(referenceRows, kind, distinctValues) {
+    if (!Number.isInteger(referenceRows) || referenceRows < 0) {
+        throw new RangeError(`referenceRows must be a whole number >= 0, got ${referenceRows}`);
+    }
+    if (!Number.isInteger(distinctValues) || distinctValues < 0) {
+        throw new RangeError(`distinctValues must be a whole number >= 0, got ${distinctValues}`);
+    }
+    if (kind !== 'numeric' && kind !== 'categorical')
+        throw new RangeError(`unknown column kind ${String(kind)}`);
+    let method;
+    if (referenceRows <= SMALL_REFERENCE_MAX_ROWS) {
+        if (kind === 'numeric')
+            method = distinctValues > 5 ? 'ks' : distinctValues > 2 ? 'chisquare' : 'z';
+        else
+            method = distinctValues > 2 ? 'chisquare' : 'z';
+    }
+    else
+        method = kind === 'numeric' && distinctValues > 5 ? 'wasserstein' : 'jensenshannon';
+    return { method, threshold: DEFAULT_DRIFT_THRESHOLDS[method] };
+}
+function isNumericSample(sample) {
+    for (let index = 0; index < sample.length; index += 1)
+        if (typeof sample[index] !== 'number')
+            return false;
+    return true;
+}
+function numericOnly(sample, name, method) {
+    if (!isNumericSample(sample))
+        throw new RangeError(`${method} compares numeric samples; ${name} holds non-numbers`);
+    return sortedFiniteSample(sample, name);
+}
+/** Reference and current shares for PSI / Jensen-Shannon: Sturges bins when numeric, category shares otherwise. */
+function shares(method, reference, current, kind) {
+    if (kind === 'numeric') {
+        return sturgesSharesSorted(numericOnly(reference, 'reference', method), numericOnly(current, 'current', method));
+    }
+    const counts = countCategories(reference, current);
+    return {
+        referenceShares: counts.referenceCounts.map((count) => count / counts.referenceSize),
+        currentShares: counts.currentCounts.map((count) => count / counts.currentSize),
+    };
+}
+/**
+ * Runs one drift method as Evidently does and decides drift: p-value methods drift when p <= threshold,
+ * distances when distance >= threshold (the threshold defaults to Evidently's). Chi-square and z treat values as
+ * categories whatever their type; PSI and Jensen-Shannon bin numbers with Sturges unless `kind` is 'categorical'
+ * (default: numeric when every value is a number). Throws RangeError for empty samples, NaN or missing values.
+ */
+function driftTest(method, reference, current, threshold = DEFAULT_DRIFT_THRESHOLDS[method], kind) {
+    if (!(method in DEFAULT_DRIFT_THRESHOLDS))
+        throw new RangeError(`unknown drift method ${String(method)}`);
+    if (!Number.isFinite(threshold) || threshold < 0)
+        throw new RangeError(`threshold must be >= 0, got ${threshold}`);
+    if (reference.length === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (current.length === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    let statistic;
+    let pValue;
+    switch (method) {
+        case 'ks': {
+            const result = ks2SampSorted(numericOnly(reference, 'reference', method), numericOnly(current, 'current', method));
+            statistic = result.statistic;
+            pValue = result.pValue;
+            break;
+        }
+        case 'chisquare':
+        case 'z': {
+            const counts = countCategories(reference, current);
+            const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
+            statistic = result.statistic;
+            pValue = result.pValue;
+            break;
+        }
+        case 'wasserstein': {
+            const sortedReference = numericOnly(reference, 'reference', method);
+            const distance = wassersteinDistanceSorted(sortedReference, numericOnly(current, 'current', method));
+            statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
+            break;
+        }
+        case 'jensenshannon':
+        case 'psi': {
+            const columnKind = kind ?? (isNumericSample(reference) && isNumericSample(current) ? 'numeric' : 'categorical');
+            const { referenceShares, currentShares } = shares(method, reference, current, columnKind);
+            statistic =
+                method === 'psi'
+                    ? populationStabilityIndex(referenceShares, currentShares)
+                    : jensenShannonDistance(referenceShares, currentShares);
+            break;
+        }
+    }
+    const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
+    return pValue !== undefined
+        ? { method, statistic, pValue, threshold, drifted }
+        : { method, statistic, threshold, drifted };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/sequential.js
+// The deploy gate's sequential test: the mixture sequential probability ratio test (mSPRT; Johari, Pekelis &
+// Walsh, "Always valid inference"), valid however often it is checked. For n pairs (n observations per arm) with
+// observed difference θ̂ = mean(B) - mean(A) and per-pair variance V (Bernoulli: pA(1-pA) + pB(1-pB)), a normal
+// mixing distribution N(θ0, τ²) gives
+//   Λ_n = √(V / (V + nτ²)) · exp(n²τ²(θ̂ - θ0)² / (2V(V + nτ²)))
+// and the half-normal (one-sided) mixture Λ⁺_n = 2Φ(nτ(θ̂ - θ0) / √(V(V + nτ²))) · Λ_n.
+// Reject H0 at the first n with Λ_n >= 1/α; the false-rejection probability over all n stays <= α.
+// Everything is computed in log space so large n cannot overflow.
+
+function checkInput({ n, thetaHat, variance, tau2, theta0 = 0 }) {
+    if (!Number.isFinite(n) || n < 0)
+        throw new RangeError(`n must be a finite number >= 0, got ${n}`);
+    if (!Number.isFinite(thetaHat))
+        throw new RangeError(`thetaHat must be finite, got ${thetaHat}`);
+    if (!Number.isFinite(theta0))
+        throw new RangeError(`theta0 must be finite, got ${theta0}`);
+    if (!(tau2 > 0) || !Number.isFinite(tau2))
+        throw new RangeError(`tau2 must be finite and > 0, got ${tau2}`);
+    if (!(variance > 0) || !Number.isFinite(variance)) {
+        throw new RangeError(`variance must be finite and > 0, got ${variance}: before both outcomes have been seen, pass a varianceFloor (e.g. the planning variance)`);
+    }
+}
+function checkAlpha(alpha) {
+    if (!(alpha > 0 && alpha < 1))
+        throw new RangeError(`alpha must lie strictly between 0 and 1, got ${alpha}`);
+}
+/** log Λ_n (two-sided) or log Λ⁺_n (one-sided). */
+function msprtLogLikelihoodRatio(input, alternative = 'two-sided') {
+    checkInput(input);
+    const { n, thetaHat, variance, tau2, theta0 = 0 } = input;
+    // The exponent n²τ²(θ̂-θ0)²/(2V(V+nτ²)) is u²/2 with u the argument of Φ in the one-sided mixture.
+    const u = (n * Math.sqrt(tau2) * (thetaHat - theta0)) / Math.sqrt(variance * (variance + n * tau2));
+    const logShrink = -0.5 * Math.log1p((n * tau2) / variance);
+    if (alternative === 'two-sided')
+        return logShrink + (u * u) / 2;
+    // log Φ(±u) + u²/2 in one piece: against the alternative it would cancel two huge terms.
+    return Math.LN2 + logNormalCdfPlusHalfSquare(alternative === 'greater' ? u : -u) + logShrink;
+}
+/** Λ_n itself (Infinity once it exceeds the double range; decide with the log form). */
+function msprtLikelihoodRatio(input, alternative = 'two-sided') {
+    return Math.exp(msprtLogLikelihoodRatio(input, alternative));
+}
+/** pA(1-pA) + pB(1-pB), the plug-in variance of one Bernoulli pair. */
+function bernoulliVariance(pA, pB) {
+    return pA * (1 - pA) + pB * (1 - pB);
+}
+/** The Bernoulli form: θ̂ = eventsB/n - eventsA/n and V = max(pA(1-pA) + pB(1-pB), varianceFloor). */
+function bernoulliMsprtInput(look) {
+    const { n, eventsA, eventsB, tau2, theta0 = 0, varianceFloor = 0 } = look;
+    if (!Number.isInteger(n) || n <= 0)
+        throw new RangeError(`n must be a whole number > 0, got ${n}`);
+    for (const [name, events] of [
+        ['eventsA', eventsA],
+        ['eventsB', eventsB],
+    ]) {
+        if (!Number.isInteger(events) || events < 0 || events > n) {
+            throw new RangeError(`${name} must be a whole number between 0 and n (${n}), got ${events}`);
+        }
+    }
+    const pA = eventsA / n;
+    const pB = eventsB / n;
+    return { n, thetaHat: pB - pA, variance: Math.max(bernoulliVariance(pA, pB), varianceFloor), tau2, theta0 };
+}
+/**
+ * The mSPRT's confidence sequence for θ at level 1 - α: the θ0 the two-sided test would not reject,
+ * θ̂ ± √(2V(V + nτ²)/(n²τ²) · (ln(1/α) + ½ ln(1 + nτ²/V))). Valid simultaneously over all n; intersecting
+ * the intervals of successive looks keeps it valid and makes it shrink monotonically.
+ */
+function msprtConfidenceSequence(input, alpha) {
+    checkInput(input);
+    checkAlpha(alpha);
+    const { n, thetaHat, variance, tau2 } = input;
+    if (n === 0)
+        return { lower: Number.NEGATIVE_INFINITY, upper: Number.POSITIVE_INFINITY };
+    const halfWidth = Math.sqrt(((2 * variance * (variance + n * tau2)) / (n * n * tau2)) *
+        (-Math.log(alpha) + 0.5 * Math.log1p((n * tau2) / variance)));
+    return { lower: thetaHat - halfWidth, upper: thetaHat + halfWidth };
+}
+/** One look of the gate: Λ against 1/α, compared in log space, with the confidence sequence. */
+function msprtTest(input, { alpha, alternative = 'two-sided' }) {
+    checkAlpha(alpha);
+    const logLikelihoodRatio = msprtLogLikelihoodRatio(input, alternative);
+    return {
+        logLikelihoodRatio,
+        likelihoodRatio: Math.exp(logLikelihoodRatio),
+        threshold: 1 / alpha,
+        reject: logLikelihoodRatio >= -Math.log(alpha),
+        confidenceSequence: msprtConfidenceSequence(input, alpha),
+    };
+}
+/** The index of the first look whose Λ reaches 1/α, or -1 when none does. */
+function firstMsprtRejection(looks, options) {
+    checkAlpha(options.alpha);
+    const boundary = -Math.log(options.alpha);
+    let index = 0;
+    for (const look of looks) {
+        if (msprtLogLikelihoodRatio(look, options.alternative) >= boundary)
+            return index;
+        index += 1;
+    }
+    return -1;
+}
+/**
+ * r* = n*τ²/V that makes the confidence sequence narrowest at n*: the root of r - ln(1 + r) = 2 ln(1/α)
+ * (r* = 8.2120 at α = 0.05). Defined for every α in (0, 1).
+ */
+function msprtOptimalMixingRatio(alpha) {
+    checkAlpha(alpha);
+    const target = -2 * Math.log(alpha);
+    // Fixed point r = target + ln(1 + r): a contraction (slope 1/(1+r) < 1), started above the root's lower bound.
+    let r = target + Math.log1p(target);
+    for (let iteration = 0; iteration < 200; iteration += 1) {
+        const next = target + Math.log1p(r);
+        if (Math.abs(next - r) <= 1e-15 * next)
+            return next;
+        r = next;
+    }
+    return r;
+}
+/** τ² = r*(α) V / n*: the mixing variance that tightens the test at the target sample size n* per arm. */
+function msprtTau2(variance, targetN, alpha) {
+    if (!(variance > 0) || !Number.isFinite(variance))
+        throw new RangeError(`variance must be > 0, got ${variance}`);
+    if (!(targetN > 0) || !Number.isFinite(targetN))
+        throw new RangeError(`targetN must be > 0, got ${targetN}`);
+    return (msprtOptimalMixingRatio(alpha) * variance) / targetN;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/index.js
+// Exact statistics for data drift and the deploy gate, equal to scipy / numpy / Evidently (test/statistics).
+// Floating-point helpers (numeric.ts) and log Γ stay internal: shared/src/metrics exports its own
+// CompensatedSum and logGamma, and `export *` of both would clash.
+
+
+
+
+
+
+
+
+
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./shared/lib/data/duckdb-runtime.json
+const duckdb_runtime_namespaceObject = {"rE":"1.5.5-r.5"};
+;// CONCATENATED MODULE: ./shared/lib/data/duckdb.js
+
+
+
+
+
+
+/** The pinned DuckDB Node API; its native library is installed at run time, never shipped in dist/. */
+const DUCKDB_VERSION = duckdb_runtime_namespaceObject.rE;
+function isModuleNotFound(error) {
+    const code = error.code;
+    return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+/** Where the tool cache keeps this DuckDB for this platform (the native binding differs per OS and CPU). */
+function duckdbCacheDirectory(toolCache) {
+    return join(toolCache, 'mlops-actions-duckdb', DUCKDB_VERSION, `${process.platform}-${process.arch}`);
+}
+/**
+ * Loads DuckDB: from the workspace when the action runs from a checkout with node_modules (development, tests),
+ * else from the runner's tool cache, installing it there on first use with `npm ci` against a lockfile that pins
+ * every platform's package and integrity hash.
+ */
+async function duckdb_loadDuckDB(options) {
+    if (!options.preferToolCache) {
+        try {
+            return await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 96647));
+        }
+        catch (error) {
+            if (!isModuleNotFound(error))
+                throw error;
+        }
+    }
+    const directory = duckdbCacheDirectory(options.toolCache);
+    const entry = join(directory, 'node_modules', '@duckdb', 'node-api', 'package.json');
+    if (!existsSync(entry)) {
+        await options.log.group(`Install DuckDB ${DUCKDB_VERSION} into the tool cache`, async () => {
+            await mkdir(directory, { recursive: true });
+            await writeFile(join(directory, 'package.json'), JSON.stringify(runtime.packageJson));
+            await writeFile(join(directory, 'package-lock.json'), JSON.stringify(runtime.lock));
+            try {
+                await runTool('npm', ['ci', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'], {
+                    cwd: directory,
+                    logger: options.log,
+                    timeoutMs: 10 * 60_000,
+                });
+            }
+            catch (error) {
+                throw new Error(`Could not install DuckDB ${DUCKDB_VERSION} (${process.platform}-${process.arch}) into ${directory}: ` +
+                    `${error.message}. The data actions need npm and the npm registry on the runner.`);
+            }
+        });
+    }
+    const main = join(directory, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js');
+    return (await __nccwpck_require__(30326)(pathToFileURL(main).href));
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(38522);
+;// CONCATENATED MODULE: ./shared/lib/data/engine.js
+
+
+
+
+
+
+/** SQL identifiers and literals built from user text (column names, paths) are always quoted. */
+function quoteIdentifier(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function quoteLiteral(text) {
+    return `'${text.replace(/'/g, "''")}'`;
+}
+/**
+ * The table function that reads the files as one table. CSV and JSON are read with type detection over the
+ * whole file (`sample_size=-1`) so a late odd value is not cast away, and several files unite by column name.
+ */
+function tableSource(files) {
+    const list = `[${files.map((file) => quoteLiteral(file.path)).join(', ')}]`;
+    const format = files[0]?.format;
+    switch (format) {
+        case 'csv':
+            return `read_csv(${list}, header = true, delim = ',', union_by_name = true, sample_size = -1)`;
+        case 'tsv':
+            return `read_csv(${list}, header = true, delim = '\\t', union_by_name = true, sample_size = -1)`;
+        case 'parquet':
+            return `read_parquet(${list}, union_by_name = true)`;
+        case 'json':
+            return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
+        case 'jsonl':
+            return `read_json(${list}, format = 'newline_delimited', union_by_name = true, sample_size = -1)`;
+        default:
+            throw new Error(`no reader for format ${format}`);
+    }
+}
+/** Counts a CSV line's fields, honouring double quotes (a quoted delimiter is not a separator). */
+function countFields(line, delimiter, state) {
+    let fields = 1;
+    for (const char of line) {
+        if (char === '"')
+            state.quoted = !state.quoted;
+        else if (char === delimiter && !state.quoted)
+            fields += 1;
+    }
+    return fields;
+}
+/**
+ * The first line whose field count differs from the header's. DuckDB's dialect sniffer reports a ragged file
+ * without a line number; this finds it so the error can point at the row.
+ */
+async function findRaggedLine(file) {
+    if (file.format !== 'csv' && file.format !== 'tsv')
+        return undefined;
+    const delimiter = file.format === 'tsv' ? '\t' : ',';
+    const raw = createReadStream(file.path);
+    const lines = createInterface({ input: file.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw, crlfDelay: Number.POSITIVE_INFINITY });
+    let expected;
+    let lineNumber = 0;
+    let fields = 0;
+    const state = { quoted: false };
+    try {
+        for await (const line of lines) {
+            lineNumber += 1;
+            // A quoted field may span lines: keep counting into the same record.
+            fields += countFields(line, delimiter, state) - (fields > 0 ? 1 : 0);
+            if (state.quoted)
+                continue;
+            if (expected === undefined)
+                expected = fields;
+            else if (line.length > 0 && fields !== expected)
+                return { line: lineNumber, expected, found: fields };
+            fields = 0;
+        }
+    }
+    finally {
+        lines.close();
+        raw.destroy();
+    }
+    return undefined;
+}
+/**
+ * Turns a DuckDB reading error into the user's mistake it usually is (a malformed row, bytes that are not
+ * UTF-8, a file that is not Parquet), naming the file and line where DuckDB says them.
+ */
+async function describeReadError(error, files, input) {
+    for (const file of files) {
+        if (raggedHint.has(file.path))
+            continue;
+        const ragged = await findRaggedLine(file).catch(() => undefined);
+        if (ragged)
+            raggedHint.set(file.path, ragged);
+    }
+    return describeKnownReadError(error, files, input);
+}
+const raggedHint = new Map();
+function describeKnownReadError(error, files, input) {
+    const message = error instanceof Error ? error.message : String(error);
+    const firstLine = message.split('\n')[0] ?? message;
+    const file = files.find((candidate) => message.includes(candidate.path)) ?? (files.length === 1 ? files[0] : undefined);
+    const line = /(?:CSV Error on Line|Line):\s*(\d+)/i.exec(message)?.[1];
+    const display = file?.display ?? files.map((candidate) => candidate.display).join(', ');
+    const where = { input, ...(file ? { file: file.display } : {}), ...(line ? { line: Number(line) } : {}) };
+    const ragged = raggedHint.get(file?.path ?? '');
+    if (ragged) {
+        return new ConfigurationError(`Input '${input}': ${display}:${ragged.line} has ${ragged.found} fields where the header has ${ragged.expected}.`, { ...where, line: ragged.line });
+    }
+    if (/invalid unicode|not valid utf|byte sequence|invalid utf/i.test(message)) {
+        return new ConfigurationError(`Input '${input}': ${display}${line ? `:${line}` : ''} is not valid UTF-8 text (${firstLine}).`, where);
+    }
+    if (/magic bytes|not a parquet|parquet/i.test(message) && file?.format === 'parquet') {
+        return new ConfigurationError(`Input '${input}': ${display} is not a Parquet file (${firstLine}).`, where);
+    }
+    if (/CSV Error|sniff|Could not convert|expected \d+ values|too many columns|column count/i.test(message)) {
+        const detail = message
+            .split('\n')
+            .filter((text) => /Original Line|Expected Number of Columns|Found:|Error when/i.test(text))
+            .slice(0, 2)
+            .join('; ');
+        return new ConfigurationError(`Input '${input}': ${display}${line ? `:${line}` : ''} could not be read as a table: ${firstLine}${detail ? ` (${detail.trim()})` : ''}.`, where);
+    }
+    if (/JSON/i.test(message) && (file?.format === 'json' || file?.format === 'jsonl')) {
+        return new ConfigurationError(`Input '${input}': ${display} is not valid JSON data (${firstLine}).`, where);
+    }
+    return error instanceof Error ? error : new Error(message);
+}
+/** An in-memory DuckDB with spilling to the temp directory, for one action run. */
+async function openDataEngine(options) {
+    const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? tmpdir() });
+    const instance = await duckdb.DuckDBInstance.create(':memory:', {
+        temp_directory: tmpdir(),
+        ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    });
+    const connection = await instance.connect();
+    return {
+        async rows(sql) {
+            const reader = await connection.runAndReadAll(sql);
+            return reader.getRowObjectsJS();
+        },
+        async doubles(sql) {
+            const result = await connection.run(sql);
+            const parts = [];
+            let total = 0;
+            for (;;) {
+                const chunk = await result.fetchChunk();
+                if (!chunk || chunk.rowCount === 0)
+                    break;
+                const vector = chunk.getColumnVector(0);
+                const values = new Float64Array(chunk.rowCount);
+                let count = 0;
+                for (let index = 0; index < chunk.rowCount; index += 1) {
+                    const value = vector.getItem(index);
+                    if (value !== null)
+                        values[count++] = Number(value);
+                }
+                parts.push(values.subarray(0, count));
+                total += count;
+            }
+            const all = new Float64Array(total);
+            let offset = 0;
+            for (const part of parts) {
+                all.set(part, offset);
+                offset += part.length;
+            }
+            return all;
+        },
+        async columns(source) {
+            const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+            return reader.getRowObjectsJS().map((row) => ({
+                name: row.column_name,
+                type: row.column_type,
+            }));
+        },
+        close() {
+            connection.closeSync();
+            instance.closeSync();
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/index.js
+
+
+
 
 
 

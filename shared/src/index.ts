@@ -23,3 +23,6 @@ export * from './runner/run-action.js';
 export * from './secrets/index.js';
 export * from './validation/suite.js';
 export * from './metrics/index.js';
+export * from './statistics/index.js';
+export * from './data/duckdb.js';
+export * from './data/engine.js';

@@ -1,0 +1,218 @@
+import { createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { ConfigurationError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { loadDuckDB } from './duckdb.js';
+import type { DataFile } from './files.js';
+
+/** SQL identifiers and literals built from user text (column names, paths) are always quoted. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * The table function that reads the files as one table. CSV and JSON are read with type detection over the
+ * whole file (`sample_size=-1`) so a late odd value is not cast away, and several files unite by column name.
+ */
+export function tableSource(files: readonly DataFile[]): string {
+  const list = `[${files.map((file) => quoteLiteral(file.path)).join(', ')}]`;
+  const format = files[0]?.format;
+  switch (format) {
+    case 'csv':
+      return `read_csv(${list}, header = true, delim = ',', union_by_name = true, sample_size = -1)`;
+    case 'tsv':
+      return `read_csv(${list}, header = true, delim = '\\t', union_by_name = true, sample_size = -1)`;
+    case 'parquet':
+      return `read_parquet(${list}, union_by_name = true)`;
+    case 'json':
+      return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
+    case 'jsonl':
+      return `read_json(${list}, format = 'newline_delimited', union_by_name = true, sample_size = -1)`;
+    default:
+      throw new Error(`no reader for format ${format}`);
+  }
+}
+
+export interface ColumnInfo {
+  name: string;
+  /** DuckDB's type name, e.g. BIGINT, DOUBLE, VARCHAR, DATE, TIMESTAMP, BOOLEAN. */
+  type: string;
+}
+
+export type Row = Record<string, unknown>;
+
+export interface DataEngine {
+  rows(sql: string): Promise<Row[]>;
+  /** The non-null values of the first column of `sql` as doubles. */
+  doubles(sql: string): Promise<Float64Array>;
+  columns(source: string): Promise<ColumnInfo[]>;
+  close(): void;
+}
+
+export interface OpenEngineOptions {
+  log: Logger;
+  toolCache?: string;
+  /** Which input the data came from, for error messages. */
+  input?: string;
+  /** Spill directory and memory cap: DuckDB streams larger-than-memory data through it. */
+  memoryLimit?: string;
+}
+
+/** Counts a CSV line's fields, honouring double quotes (a quoted delimiter is not a separator). */
+function countFields(line: string, delimiter: string, state: { quoted: boolean }): number {
+  let fields = 1;
+  for (const char of line) {
+    if (char === '"') state.quoted = !state.quoted;
+    else if (char === delimiter && !state.quoted) fields += 1;
+  }
+  return fields;
+}
+
+/**
+ * The first line whose field count differs from the header's. DuckDB's dialect sniffer reports a ragged file
+ * without a line number; this finds it so the error can point at the row.
+ */
+export async function findRaggedLine(
+  file: DataFile,
+): Promise<{ line: number; expected: number; found: number } | undefined> {
+  if (file.format !== 'csv' && file.format !== 'tsv') return undefined;
+  const delimiter = file.format === 'tsv' ? '\t' : ',';
+  const raw = createReadStream(file.path);
+  const lines = createInterface({
+    input: file.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw,
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let expected: number | undefined;
+  let lineNumber = 0;
+  let fields = 0;
+  const state = { quoted: false };
+  try {
+    for await (const line of lines) {
+      lineNumber += 1;
+      // A quoted field may span lines: keep counting into the same record.
+      fields += countFields(line, delimiter, state) - (fields > 0 ? 1 : 0);
+      if (state.quoted) continue;
+      if (expected === undefined) expected = fields;
+      else if (line.length > 0 && fields !== expected) return { line: lineNumber, expected, found: fields };
+      fields = 0;
+    }
+  } finally {
+    lines.close();
+    raw.destroy();
+  }
+  return undefined;
+}
+
+/**
+ * Turns a DuckDB reading error into the user's mistake it usually is (a malformed row, bytes that are not
+ * UTF-8, a file that is not Parquet), naming the file and line where DuckDB says them.
+ */
+export async function describeReadError(error: unknown, files: readonly DataFile[], input: string): Promise<Error> {
+  for (const file of files) {
+    if (raggedHint.has(file.path)) continue;
+    const ragged = await findRaggedLine(file).catch(() => undefined);
+    if (ragged) raggedHint.set(file.path, ragged);
+  }
+  return describeKnownReadError(error, files, input);
+}
+
+const raggedHint = new Map<string, { line: number; expected: number; found: number }>();
+
+function describeKnownReadError(error: unknown, files: readonly DataFile[], input: string): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n')[0] ?? message;
+  const file =
+    files.find((candidate) => message.includes(candidate.path)) ?? (files.length === 1 ? files[0] : undefined);
+  const line = /(?:CSV Error on Line|Line):\s*(\d+)/i.exec(message)?.[1];
+  const display = file?.display ?? files.map((candidate) => candidate.display).join(', ');
+  const where = { input, ...(file ? { file: file.display } : {}), ...(line ? { line: Number(line) } : {}) };
+  const ragged = raggedHint.get(file?.path ?? '');
+  if (ragged) {
+    return new ConfigurationError(
+      `Input '${input}': ${display}:${ragged.line} has ${ragged.found} fields where the header has ${ragged.expected}.`,
+      { ...where, line: ragged.line },
+    );
+  }
+  if (/invalid unicode|not valid utf|byte sequence|invalid utf/i.test(message)) {
+    return new ConfigurationError(
+      `Input '${input}': ${display}${line ? `:${line}` : ''} is not valid UTF-8 text (${firstLine}).`,
+      where,
+    );
+  }
+  if (/magic bytes|not a parquet|parquet/i.test(message) && file?.format === 'parquet') {
+    return new ConfigurationError(`Input '${input}': ${display} is not a Parquet file (${firstLine}).`, where);
+  }
+  if (/CSV Error|sniff|Could not convert|expected \d+ values|too many columns|column count/i.test(message)) {
+    const detail = message
+      .split('\n')
+      .filter((text) => /Original Line|Expected Number of Columns|Found:|Error when/i.test(text))
+      .slice(0, 2)
+      .join('; ');
+    return new ConfigurationError(
+      `Input '${input}': ${display}${line ? `:${line}` : ''} could not be read as a table: ${firstLine}${detail ? ` (${detail.trim()})` : ''}.`,
+      where,
+    );
+  }
+  if (/JSON/i.test(message) && (file?.format === 'json' || file?.format === 'jsonl')) {
+    return new ConfigurationError(`Input '${input}': ${display} is not valid JSON data (${firstLine}).`, where);
+  }
+  return error instanceof Error ? error : new Error(message);
+}
+
+/** An in-memory DuckDB with spilling to the temp directory, for one action run. */
+export async function openDataEngine(options: OpenEngineOptions): Promise<DataEngine> {
+  const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? tmpdir() });
+  const instance = await duckdb.DuckDBInstance.create(':memory:', {
+    temp_directory: tmpdir(),
+    ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+  });
+  const connection = await instance.connect();
+  return {
+    async rows(sql) {
+      const reader = await connection.runAndReadAll(sql);
+      return reader.getRowObjectsJS() as Row[];
+    },
+    async doubles(sql) {
+      const result = await connection.run(sql);
+      const parts: Float64Array[] = [];
+      let total = 0;
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const vector = chunk.getColumnVector(0);
+        const values = new Float64Array(chunk.rowCount);
+        let count = 0;
+        for (let index = 0; index < chunk.rowCount; index += 1) {
+          const value = vector.getItem(index);
+          if (value !== null) values[count++] = Number(value);
+        }
+        parts.push(values.subarray(0, count));
+        total += count;
+      }
+      const all = new Float64Array(total);
+      let offset = 0;
+      for (const part of parts) {
+        all.set(part, offset);
+        offset += part.length;
+      }
+      return all;
+    },
+    async columns(source) {
+      const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+      return (reader.getRowObjectsJS() as { column_name: string; column_type: string }[]).map((row) => ({
+        name: row.column_name,
+        type: row.column_type,
+      }));
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}

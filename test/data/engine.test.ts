@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  ConfigurationError,
+  type DataEngine,
+  DUCKDB_VERSION,
+  describeReadError,
+  duckdbCacheDirectory,
+  loadDuckDB,
+  MemoryLogger,
+  openDataEngine,
+  quoteIdentifier,
+  resolveDataFiles,
+  tableSource,
+} from '../../shared/src/index.js';
+
+let engine: DataEngine;
+let dir: string;
+
+beforeAll(async () => {
+  engine = await openDataEngine({ log: new MemoryLogger() });
+  dir = await mkdtemp(join(tmpdir(), 'engine-'));
+});
+afterAll(() => engine.close());
+
+async function files(name: string, content: string | Buffer) {
+  await writeFile(join(dir, name), content);
+  return resolveDataFiles([name], dir, 'data');
+}
+
+async function readError(name: string, content: string | Buffer): Promise<ConfigurationError> {
+  const found = await files(name, content);
+  try {
+    await engine.rows(`SELECT count(*) AS n FROM ${tableSource(found)}`);
+  } catch (error) {
+    const described = await describeReadError(error, found, 'data');
+    expect(described).toBeInstanceOf(ConfigurationError);
+    return described as ConfigurationError;
+  }
+  throw new Error('expected the read to fail');
+}
+
+describe('DuckDB data engine', () => {
+  test('reads several CSV files as one table, uniting by column name', async () => {
+    await files('a.csv', 'id,age\n1,30\n2,40\n');
+    const found = await files('b.csv', 'age,id,plan\n50,3,pro\n');
+    const all = await resolveDataFiles(['a.csv', 'b.csv'], dir, 'data');
+    expect(found).toHaveLength(1);
+    const rows = await engine.rows(`SELECT id, age, plan FROM ${tableSource(all)} ORDER BY id`);
+    expect(rows).toEqual([
+      { id: 1n, age: 30n, plan: null },
+      { id: 2n, age: 40n, plan: null },
+      { id: 3n, age: 50n, plan: 'pro' },
+    ]);
+    const columns = await engine.columns(tableSource(all));
+    expect(columns.map((column) => column.name)).toEqual(['id', 'age', 'plan']);
+  });
+
+  test('doubles() returns non-null numbers as a Float64Array', async () => {
+    const found = await files('n.csv', 'x\n1.5\n\n2.5\n3\n');
+    expect([...(await engine.doubles(`SELECT x FROM ${tableSource(found)}`))]).toEqual([1.5, 2.5, 3]);
+  });
+
+  test('JSON lines and quoted identifiers', async () => {
+    const found = await files('d.jsonl', '{"a b": 1, "c\\"d": "x"}\n{"a b": 2, "c\\"d": "y"}\n');
+    const rows = await engine.rows(`SELECT ${quoteIdentifier('a b')} AS v FROM ${tableSource(found)}`);
+    expect(rows.map((row) => row.v)).toEqual([1n, 2n]);
+  });
+
+  test('a malformed CSV row is the user’s error, with the file and line', async () => {
+    const error = await readError('bad.csv', 'a,b\n1,2\n3,4\n5,6,7\n8,9\n');
+    expect(error.message).toBe("Input 'data': bad.csv:4 has 3 fields where the header has 2.");
+    expect(error.location).toMatchObject({ input: 'data', file: 'bad.csv', line: 4 });
+  });
+
+  test('a quoted delimiter or line break is not a ragged row', async () => {
+    const found = await files('quoted.csv', 'a,b\n"x,y",2\n"multi\nline",3\n');
+    expect(await engine.rows(`SELECT b FROM ${tableSource(found)}`)).toEqual([{ b: 2n }, { b: 3n }]);
+  });
+
+  test('bytes that are not UTF-8 are named as such', async () => {
+    const error = await readError(
+      'latin1.csv',
+      Buffer.concat([Buffer.from('name\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]),
+    );
+    expect(error.message).toMatch(/^Input 'data': latin1\.csv(:\d+)? is not valid UTF-8 text/);
+  });
+
+  test('a .parquet file that is not Parquet', async () => {
+    const error = await readError('fake.parquet', 'this is not parquet');
+    expect(error.message).toMatch(/^Input 'data': fake\.parquet is not a Parquet file/);
+  });
+
+  test('broken JSON', async () => {
+    const error = await readError('broken.jsonl', '{"a": 1}\n{"a": \n');
+    expect(error.message).toMatch(/^Input 'data': broken\.jsonl/);
+  });
+});
+
+describe('DuckDB from the runner tool cache', () => {
+  test('installs the pinned version with npm ci from the lockfile, then loads it', async () => {
+    const toolCache = await mkdtemp(join(tmpdir(), 'toolcache-'));
+    const log = new MemoryLogger();
+    const duckdb = await loadDuckDB({ log, toolCache, preferToolCache: true });
+    const directory = duckdbCacheDirectory(toolCache);
+    expect(existsSync(join(directory, 'node_modules', '@duckdb', 'node-api', 'package.json'))).toBe(true);
+    expect(log.entries.find((entry) => entry.message.startsWith('[command]npm ci'))?.groups).toEqual([
+      `Install DuckDB ${DUCKDB_VERSION} into the tool cache`,
+    ]);
+    const instance = await duckdb.DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const reader = await connection.runAndReadAll('SELECT 41 + 1 AS answer');
+    expect(reader.getRowObjectsJS()).toEqual([{ answer: 42 }]);
+    connection.closeSync();
+    // A second load finds it in the cache without npm.
+    const again = new MemoryLogger();
+    await loadDuckDB({ log: again, toolCache, preferToolCache: true });
+    expect(again.entries).toEqual([]);
+  }, 180_000);
+});
