@@ -1,4 +1,3 @@
-import * as __WEBPACK_EXTERNAL_MODULE__duckdb_node_api_72c7c125__ from "@duckdb/node-api";
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
@@ -37348,32 +37347,6 @@ module.exports = {
 
 /***/ }),
 
-/***/ 30326:
-/***/ ((module) => {
-
-function webpackEmptyAsyncContext(req) {
-	// Here Promise.resolve().then() is used instead of new Promise() to prevent
-	// uncaught exception popping up in devtools
-	return Promise.resolve().then(() => {
-		var e = new Error("Cannot find module '" + req + "'");
-		e.code = 'MODULE_NOT_FOUND';
-		throw e;
-	});
-}
-webpackEmptyAsyncContext.keys = () => ([]);
-webpackEmptyAsyncContext.resolve = webpackEmptyAsyncContext;
-webpackEmptyAsyncContext.id = 30326;
-module.exports = webpackEmptyAsyncContext;
-
-/***/ }),
-
-/***/ 96647:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_MODULE__duckdb_node_api_72c7c125__;
-
-/***/ }),
-
 /***/ 42613:
 /***/ ((module) => {
 
@@ -61557,7 +61530,8 @@ function duckdbCacheDirectory(toolCache) {
 async function duckdb_loadDuckDB(options) {
     if (!options.preferToolCache) {
         try {
-            return await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 96647));
+            // Left to Node at run time (never bundled): on a runner the action's checkout has no node_modules.
+            return (await import(/* webpackIgnore: true */ '@duckdb/node-api'));
         }
         catch (error) {
             if (!isModuleNotFound(error))
@@ -61585,7 +61559,7 @@ async function duckdb_loadDuckDB(options) {
         });
     }
     const main = join(directory, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js');
-    return (await __nccwpck_require__(30326)(pathToFileURL(main).href));
+    return (await import(/* webpackIgnore: true */ pathToFileURL(main).href));
 }
 
 // EXTERNAL MODULE: external "node:os"
@@ -61650,7 +61624,10 @@ async function findRaggedLine(file) {
         return undefined;
     const delimiter = file.format === 'tsv' ? '\t' : ',';
     const raw = createReadStream(file.path);
-    const lines = createInterface({ input: file.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw, crlfDelay: Number.POSITIVE_INFINITY });
+    const lines = createInterface({
+        input: file.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw,
+        crlfDelay: Number.POSITIVE_INFINITY,
+    });
     let expected;
     let lineNumber = 0;
     let fields = 0;

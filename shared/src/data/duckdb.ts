@@ -37,7 +37,8 @@ export function duckdbCacheDirectory(toolCache: string): string {
 export async function loadDuckDB(options: LoadDuckDBOptions): Promise<DuckDBModule> {
   if (!options.preferToolCache) {
     try {
-      return await import('@duckdb/node-api');
+      // Left to Node at run time (never bundled): on a runner the action's checkout has no node_modules.
+      return (await import(/* webpackIgnore: true */ '@duckdb/node-api')) as DuckDBModule;
     } catch (error) {
       if (!isModuleNotFound(error)) throw error;
     }
@@ -64,5 +65,5 @@ export async function loadDuckDB(options: LoadDuckDBOptions): Promise<DuckDBModu
     });
   }
   const main = join(directory, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js');
-  return (await import(pathToFileURL(main).href)) as DuckDBModule;
+  return (await import(/* webpackIgnore: true */ pathToFileURL(main).href)) as DuckDBModule;
 }
