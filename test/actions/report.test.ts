@@ -17,7 +17,11 @@ beforeAll(async () => {
   workspace = await mkdtemp(join(tmpdir(), 'report-ws-'));
   await mkdir(join(workspace, 'data'));
   await writeFile(join(workspace, 'data', 'train.csv'), 'age\n31\n');
-  await writeFile(join(workspace, 'suite.yml'), 'version: 1\ncolumns:\n  age: {type: integer}\n');
+  // age 31 breaks a warning-level check: the combined status is a warning.
+  await writeFile(
+    join(workspace, 'suite.yml'),
+    'version: 1\ncolumns:\n  age: {type: integer, max: 30, severity: warning}\n',
+  );
 });
 afterEach(() => sandbox.emulator.assertContractClean());
 afterAll(() => sandbox.stop());
@@ -86,7 +90,7 @@ describe('report: one combined, fork-safe comment', () => {
     );
     const [comment] = prComments(number);
     expect(comment?.body).toMatch(/^<!-- mlops-actions:summary -->\n### ⚠️ mlops-actions\n/);
-    expect(comment?.body).toContain('| ⚠️ | data | 1 data file(s) found; suite read, not evaluated |');
+    expect(comment?.body).toContain('| ⚠️ | data | 0 failed, 1 warnings of 2 checks on 1 rows |');
     expect(comment?.body).toContain('| — | model | <sub>not run</sub> |');
     const check = sandbox.emulator.repository(REPO).checkRuns.find((run) => run.head_sha === headSha);
     expect(check).toMatchObject({ name: 'mlops-actions', conclusion: 'neutral', status: 'completed' });

@@ -1,107 +1,340 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
-import { actionDir, runAction } from '../support/run-action.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { runReference } from '../support/python.js';
+import { actionDir, repositoryRoot, runAction } from '../support/run-action.js';
 import { reportValidator } from '../support/schemas.js';
 
 const validateData = actionDir('validate-data');
+const fixtures = join(repositoryRoot, 'test', 'fixtures', 'data');
 
-async function workspace(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'validate-ws-'));
-  for (const [name, text] of Object.entries(files)) {
-    await mkdir(join(dir, name, '..'), { recursive: true });
-    await writeFile(join(dir, name), text);
-  }
+// A suite that the real Seattle weather data (NOAA, 2012–2015) meets as published.
+const weatherSuite = `version: 1
+table:
+  row-count: {min: 1000}
+  columns: {required: [date, precipitation, temp_max, temp_min, wind, weather]}
+  unique: [[date]]
+columns:
+  date: {type: date, nullable: false}
+  precipitation: {type: float, nullable: false, min: 0, max: 60}
+  temp_max: {type: float, min: -10, max: 40, mean: {min: 14, max: 18}}
+  temp_min: {type: float, min: -15, max: 20, quantiles: {0.5: {min: 7, max: 10}}}
+  wind: {type: float, min: 0, max: 10, stddev: {max: 2}}
+  weather: {type: category, in: [drizzle, rain, sun, snow, fog]}
+`;
+
+let clean: string;
+let lines: string[];
+
+beforeAll(async () => {
+  clean = await readFile(join(fixtures, 'seattle-weather.csv'), 'utf8');
+  lines = clean.trimEnd().split('\n');
+});
+
+async function workspace(files: Record<string, string | Buffer>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'validate-'));
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   return dir;
 }
 
-const suite = 'version: 1\ntable:\n  row-count: {min: 1}\ncolumns:\n  age: {type: integer}\n';
+/** The weather CSV with row `row` (1-based, header excluded) replaced by `fields`. */
+function withRow(row: number, change: (fields: string[]) => string[]): string {
+  const copy = [...lines];
+  copy[row] = change((copy[row] as string).split(',')).join(',');
+  return `${copy.join('\n')}\n`;
+}
 
-describe('validate-data (skeleton) through the runner harness', () => {
-  test('writes outputs, a schema-valid report and a job summary', async () => {
-    const ws = await workspace({ 'data/a.csv': 'age\n1\n', 'data/b.csv': 'age\n2\n', 'suite.yml': suite });
-    const run = await runAction(validateData, {
-      inputs: { data: 'data/*.csv', suite: 'suite.yml', 'fail-on': 'error' },
-      workspace: ws,
-    });
+async function validate(files: Record<string, string | Buffer>, inputs: Record<string, string>) {
+  const ws = await workspace(files);
+  const run = await runAction(validateData, { workspace: ws, inputs: { comment: 'never', ...inputs } });
+  const report = run.outputs.report ? JSON.parse(await readFile(run.outputs.report, 'utf8')) : undefined;
+  return { run, report, ws };
+}
+
+const failed = (report: { checks: { id: string; status: string }[] }) =>
+  report.checks.filter((check) => check.status !== 'passed').map((check) => check.id);
+
+describe('validate-data on real data (Seattle weather) through the runner harness', () => {
+  test('the clean data passes every check; report, profile and outputs are written', async () => {
+    const { run, report } = await validate(
+      { 'weather.csv': clean, 'suite.yml': weatherSuite },
+      { data: 'weather.csv', suite: 'suite.yml' },
+    );
     expect(run.exitCode, run.stdout).toBe(0);
-    expect(run.outputs).toMatchObject({ passed: 'true', errors: '0', warnings: '1' });
-    expect(run.outputs.report).toBe(join(run.runnerTemp, 'mlops-reports', 'validate-data-step_1.json'));
-
-    const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
-    const validate = await reportValidator();
-    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-    expect(report).toMatchObject({
-      action: 'validate-data',
-      status: 'warning',
-      run: { repository: expect.stringContaining('/'), runId: '4242' },
-      data: [
-        { path: 'data/a.csv', format: 'csv', bytes: 6 },
-        { path: 'data/b.csv', format: 'csv', bytes: 6 },
-      ],
+    expect(failed(report)).toEqual([]);
+    expect(report.checks).toHaveLength(23);
+    expect(run.outputs).toMatchObject({
+      passed: 'true',
+      errors: '0',
+      warnings: '0',
+      'drifted-columns': '[]',
+      'drift-share': '0',
     });
-    expect(report.checks.map((check: { id: string }) => check.id)).toEqual(['data.files', 'suite.evaluated']);
-    expect(run.summary).toContain('### ⚠️ Data validation');
-    expect(run.summary).toContain('| ⚠️ | Suite evaluated |');
-    expect(run.stdout).toContain('::group::Resolve data files');
-  });
-
-  test("fail-on warning fails the step on the skeleton's warning", async () => {
-    const ws = await workspace({ 'd.csv': 'a\n1\n', 'suite.yml': suite });
-    const run = await runAction(validateData, {
-      inputs: { data: 'd.csv', suite: 'suite.yml', 'fail-on': 'warning' },
-      workspace: ws,
-    });
-    expect(run.exitCode).toBe(1);
-    expect(run.outputs.passed).toBe('false');
-    expect(run.annotations).toEqual([
-      {
-        level: 'error',
-        title: 'validate-data: checks failed',
-        message: "1 check(s) failed at fail-on 'warning': 1 data file(s) found; suite read, not evaluated.",
-      },
+    const checkSchema = await reportValidator();
+    expect(checkSchema(report), JSON.stringify(checkSchema.errors)).toBe(true);
+    const profile = JSON.parse(await readFile(run.outputs.profile as string, 'utf8'));
+    expect(profile).toMatchObject({ kind: 'mlops-actions/data-profile', rows: 1461 });
+    const weather = profile.columns.find((column: { name: string }) => column.name === 'weather');
+    expect(weather.top.map((item: { value: string }) => item.value).sort()).toEqual([
+      'drizzle',
+      'fog',
+      'rain',
+      'snow',
+      'sun',
     ]);
+    expect(run.summary).toContain('### ✅ Data validation');
+    expect(run.summary).toContain('**all 23 checks passed on 1461 rows**');
   });
 
   test.each([
     [
-      { 'fail-on': 'sometimes' },
-      "Input 'fail-on' must be one of 'error', 'warning', 'never', got \"sometimes\".",
-      'fail-on',
+      'negative precipitation',
+      (f: string[]) => [f[0], '-1.5', ...f.slice(2)],
+      'column.precipitation.min',
+      'row 10: -1.5',
     ],
-    [{ data: 'missing/*.csv' }, "Input 'data': no file matches 'missing/*.csv'", 'data'],
-    [{ data: 'notes.txt' }, "Input 'data': 'notes.txt' has an unsupported extension '.txt'", 'data'],
-    [{ data: 'd.csv, d.parquet' }, "Input 'data': the files are read as one table and must share a format", 'data'],
-    [{ suite: '' }, "Input 'suite' is required but was not given.", 'suite'],
-    [{ suite: 'nope.yml' }, "Configuration file 'nope.yml' does not exist.", 'suite'],
-  ])('bad input %j: one ::error:: naming the input, exit 1, no stack', async (override, message, input) => {
-    const ws = await workspace({ 'd.csv': 'a\n1\n', 'd.parquet': 'PAR1', 'notes.txt': 'x', 'suite.yml': suite });
-    const run = await runAction(validateData, {
-      inputs: { data: 'd.csv', suite: 'suite.yml', 'fail-on': 'error', ...override },
-      workspace: ws,
-    });
+    ['an unknown weather', (f: string[]) => [...f.slice(0, 5), 'hail'], 'column.weather.in', 'row 10: "hail"'],
+    ['a missing date', (f: string[]) => ['', ...f.slice(1)], 'column.date.nullable', 'row 10: null'],
+    ['text in temp_max', (f: string[]) => [f[0], f[1], 'n/a', ...f.slice(3)], 'column.temp_max.type', 'row 10: "n/a"'],
+    ['wind far out of range', (f: string[]) => [...f.slice(0, 4), '99', f[5]], 'column.wind.max', 'row 10: 99'],
+  ])('%s is reported by the right check, with the row', async (_name, change, id, sample) => {
+    const { run, report } = await validate(
+      { 'weather.csv': withRow(10, change as (fields: string[]) => string[]), 'suite.yml': weatherSuite },
+      { data: 'weather.csv', suite: 'suite.yml' },
+    );
     expect(run.exitCode).toBe(1);
-    expect(run.annotations).toHaveLength(1);
-    expect(run.annotations[0]).toMatchObject({ level: 'error', title: `validate-data: input '${input}'` });
-    expect(run.annotations[0]?.message).toContain(message);
-    expect(run.stdout).not.toMatch(/\n\s+at .+:\d+:\d+/);
-    expect(run.outputs.report).toBeUndefined();
+    expect(failed(report)).toContain(id);
+    const check = report.checks.find((candidate: { id: string }) => candidate.id === id);
+    expect(check.details).toBe(sample);
+    expect(run.annotations.at(-1)?.message).toMatch(/check\(s\) failed at fail-on 'error'/);
   });
 
-  test('a suite with an unknown key points at the file and line', async () => {
-    const ws = await workspace({ 'd.csv': 'a\n1\n', 'conf/suite.yml': 'version: 1\ncolumns: {}\ncolums:\n  a: {}\n' });
-    const run = await runAction(validateData, { inputs: { data: 'd.csv', suite: 'conf/suite.yml' }, workspace: ws });
-    expect(run.exitCode).toBe(1);
-    expect(run.annotations).toEqual([
-      {
-        level: 'error',
-        title: "validate-data: input 'suite'",
-        file: 'conf/suite.yml',
-        line: 3,
-        column: 1,
-        message: "conf/suite.yml:3: unknown key 'colums'; a suite has version, table, columns, drift (at colums)",
-      },
+  test('a duplicated date is found with both rows', async () => {
+    const duplicated = `${clean}${lines[5]}\n`;
+    const { report } = await validate(
+      { 'weather.csv': duplicated, 'suite.yml': weatherSuite },
+      { data: 'weather.csv', suite: 'suite.yml' },
+    );
+    expect(failed(report)).toEqual(['unique.date']);
+    expect(report.checks.find((check: { id: string }) => check.id === 'unique.date').details).toBe(
+      `("${lines[5]!.split(',')[0]}") at rows 5, 1462`,
+    );
+  });
+
+  test('warnings fail only with fail-on warning', async () => {
+    const suite = weatherSuite.replace(
+      'wind: {type: float, min: 0, max: 10, stddev: {max: 2}}',
+      'wind: {type: float, min: 0, max: 5, severity: warning}',
+    );
+    const files = { 'weather.csv': clean, 'suite.yml': suite };
+    const lenient = await validate(files, { data: 'weather.csv', suite: 'suite.yml' });
+    expect(lenient.run.exitCode).toBe(0);
+    expect(lenient.run.outputs).toMatchObject({ passed: 'true', warnings: '1' });
+    const strict = await validate(files, { data: 'weather.csv', suite: 'suite.yml', 'fail-on': 'warning' });
+    expect(strict.run.exitCode).toBe(1);
+  });
+
+  test('penguins (JSON, with nulls): null fractions and categories', async () => {
+    const suite = `version: 1
+columns:
+  Species: {type: category, in: [Adelie, Chinstrap, Gentoo]}
+  Sex: {type: category, max-null-fraction: 0.01}
+  "Body Mass (g)": {type: number, min: 2500, max: 6500}
+`;
+    const { report } = await validate(
+      { 'penguins.json': await readFile(join(fixtures, 'penguins.json')), 'suite.yml': suite },
+      { data: 'penguins.json', suite: 'suite.yml' },
+    );
+    expect(failed(report)).toEqual(['column.Sex.max-null-fraction']);
+    const share = await runReference<number>(
+      'result = sum(1 for row in data if row.get("Sex") is None) / len(data)',
+      JSON.parse(await readFile(join(fixtures, 'penguins.json'), 'utf8')),
+    );
+    const observed = report.checks.find(
+      (check: { id: string }) => check.id === 'column.Sex.max-null-fraction',
+    ).observed;
+    expect(observed.nullFraction).toBeCloseTo(share, 6);
+  });
+});
+
+describe('drift', () => {
+  test('KS and chi-square against reference data equal scipy on the same columns', async () => {
+    const reference = `${lines.slice(0, 701).join('\n')}\n`;
+    const current = `${[lines[0], ...lines.slice(701)].join('\n')}\n`;
+    const { run, report } = await validate(
+      { 'reference.csv': reference, 'current.csv': current },
+      { data: 'current.csv', reference: 'reference.csv' },
+    );
+    expect(run.exitCode, run.stdout).toBe(0); // drift is a warning by default
+    const columns = Object.fromEntries(
+      report.drift.columns.map((column: { column: string }) => [column.column, column]),
+    );
+    const parse = (text: string) =>
+      text
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(','));
+    const expected = await runReference<Record<string, [number, number]>>(
+      `from scipy import stats
+ref, cur = data["ref"], data["cur"]
+result = {}
+for i, name in [(1, "precipitation"), (2, "temp_max"), (3, "temp_min"), (4, "wind")]:
+    r = stats.ks_2samp([float(x[i]) for x in ref], [float(x[i]) for x in cur])
+    result[name] = [float(r.statistic), float(r.pvalue)]
+keys = sorted(set(x[5] for x in ref) | set(x[5] for x in cur))
+rc = [sum(1 for x in ref if x[5] == k) for k in keys]
+cc = [sum(1 for x in cur if x[5] == k) for k in keys]
+expected = [c * len(cur) / len(ref) for c in rc]
+r = stats.chisquare(cc, expected)
+result["weather"] = [float(r.statistic), float(r.pvalue)]`,
+      { ref: parse(reference), cur: parse(current) },
+    );
+    for (const [name, [statistic, pValue]] of Object.entries(expected)) {
+      expect(columns[name].statistic, name).toBeCloseTo(statistic, 12);
+      expect(Math.abs(columns[name].pValue - pValue) / pValue, name).toBeLessThan(1e-9);
+    }
+    expect(columns.weather.method).toBe('chisquare');
+    expect(columns.wind.method).toBe('ks');
+    expect(JSON.parse(run.outputs['drifted-columns'] as string)).toEqual(
+      Object.entries(expected)
+        .filter(([, [, p]]) => p <= 0.05)
+        .map(([name]) => name)
+        .sort(
+          (a, b) =>
+            ['precipitation', 'temp_max', 'temp_min', 'wind', 'weather'].indexOf(a) -
+            ['precipitation', 'temp_max', 'temp_min', 'wind', 'weather'].indexOf(b),
+        ),
+    );
+    expect(run.summary).toContain('| Column | Method | Statistic | p-value | Threshold | Drift |');
+    expect(run.summary).toContain('xychart-beta');
+  });
+
+  test("a profile from main's run is a reference without the raw data", async () => {
+    const ws = await workspace({ 'weather.csv': clean });
+    const first = await runAction(validateData, {
+      workspace: ws,
+      inputs: { data: 'weather.csv', reference: 'weather.csv', comment: 'never' },
+    });
+    expect(first.exitCode, first.stdout).toBe(0);
+    await copyFile(first.outputs.profile as string, join(ws, 'main-profile.json'));
+    const second = await runAction(validateData, {
+      workspace: ws,
+      inputs: { data: 'weather.csv', reference: 'main-profile.json', comment: 'never' },
+    });
+    expect(second.exitCode, second.stdout).toBe(0);
+    const report = JSON.parse(await readFile(second.outputs.report as string, 'utf8'));
+    // 1461 reference rows: normed Wasserstein and Jensen-Shannon; same data, so no drift.
+    expect(
+      report.drift.columns.map((column: { column: string; method: string; drifted: boolean }) => [
+        column.column,
+        column.method,
+        column.drifted,
+      ]),
+    ).toEqual([
+      ['precipitation', 'wasserstein', false],
+      ['temp_max', 'wasserstein', false],
+      ['temp_min', 'wasserstein', false],
+      ['wind', 'wasserstein', false],
+      ['weather', 'jensenshannon', false],
     ]);
+    expect(report.drift.columns.find((column: { column: string }) => column.column === 'temp_max').approximate).toBe(
+      true,
+    );
+    expect(report.drift.columns.find((column: { column: string }) => column.column === 'weather').statistic).toBe(0);
+  });
+});
+
+describe('infer', () => {
+  test('writes a suite that the same data then passes', async () => {
+    const ws = await workspace({ 'weather.csv': clean });
+    const inferred = await runAction(validateData, {
+      workspace: ws,
+      inputs: { data: 'weather.csv', infer: 'true', suite: 'inferred.yml' },
+    });
+    expect(inferred.exitCode, inferred.stdout).toBe(0);
+    const text = await readFile(join(ws, 'inferred.yml'), 'utf8');
+    expect(text).toContain('date:\n    type: date\n    nullable: false\n    unique: true');
+    const run = await runAction(validateData, {
+      workspace: ws,
+      inputs: { data: 'weather.csv', suite: 'inferred.yml', comment: 'never' },
+    });
+    expect(run.exitCode, run.stdout).toBe(0);
+  });
+});
+
+describe('bad inputs: one clear error, exit 1, no stack trace', () => {
+  const suite = 'version: 1\ncolumns:\n  a: {type: integer}\n';
+  test.each([
+    [
+      'a missing file',
+      { 'suite.yml': suite },
+      { data: 'missing.csv', suite: 'suite.yml' },
+      "Input 'data': no file matches 'missing.csv'",
+    ],
+    [
+      'an empty file',
+      { 'd.csv': '', 'suite.yml': suite },
+      { data: 'd.csv', suite: 'suite.yml' },
+      "Input 'data': d.csv is empty (0 bytes).",
+    ],
+    [
+      'a malformed CSV row',
+      { 'd.csv': 'a,b\n1,2\n3,4,5\n', 'suite.yml': suite },
+      { data: 'd.csv', suite: 'suite.yml' },
+      "Input 'data': d.csv:3 has 3 fields where the header has 2.",
+    ],
+    [
+      'Parquet that is not Parquet',
+      { 'd.parquet': 'PAR1 not really', 'suite.yml': suite },
+      { data: 'd.parquet', suite: 'suite.yml' },
+      "Input 'data': d.parquet is not a Parquet file",
+    ],
+    [
+      'a suite with an unknown key',
+      { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  a: {tpye: integer}\n' },
+      { data: 'd.csv', suite: 'suite.yml' },
+      "suite.yml:3: unknown key 'tpye' in column 'a'",
+    ],
+    [
+      'a suite with a wrong type',
+      { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  a: {min: [1]}\n' },
+      { data: 'd.csv', suite: 'suite.yml' },
+      'suite.yml:3: min must be a number, string or boolean, got [1]',
+    ],
+    [
+      'a suite column that is not in the data',
+      { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  b: {type: integer}\n' },
+      { data: 'd.csv', suite: 'suite.yml' },
+      "suite.yml:3: column 'b' is not in the data (columns: a)",
+    ],
+    [
+      'non-UTF-8 bytes',
+      { 'd.csv': Buffer.from([0x61, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]), 'suite.yml': 'version: 1\n' },
+      { data: 'd.csv', suite: 'suite.yml' },
+      'is not valid UTF-8 text',
+    ],
+    [
+      'no suite and no reference',
+      { 'd.csv': 'a\n1\n' },
+      { data: 'd.csv' },
+      "Input 'suite' is required unless 'infer' is true or a 'reference' is given for drift only.",
+    ],
+  ])('%s', async (_name, files, inputs, message) => {
+    const { run } = await validate(files as Record<string, string | Buffer>, inputs);
+    expect(run.exitCode, run.stdout).toBe(1);
+    const errors = run.annotations.filter((annotation) => annotation.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toContain(message);
+    expect(run.stdout).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  });
+
+  test('an error inside the suite points the annotation at its file and line', async () => {
+    const { run } = await validate(
+      { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  a: {tpye: integer}\n' },
+      { data: 'd.csv', suite: 'suite.yml' },
+    );
+    expect(run.annotations[0]).toMatchObject({ file: 'suite.yml', line: 3, title: "validate-data: input 'suite'" });
   });
 });

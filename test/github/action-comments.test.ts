@@ -63,7 +63,7 @@ describe('validate-data comments through the runner harness and the emulator', (
     const second = await validate(event, TOKENS.actions);
     expect(second.result.exitCode).toBe(0);
     expect(prComments(number)).toHaveLength(1);
-    expect(prComments(number)[0]?.body).toMatch(/^<!-- mlops-actions:validate-data -->\n### ⚠️ Data validation/);
+    expect(prComments(number)[0]?.body).toMatch(/^<!-- mlops-actions:validate-data -->\n### ✅ Data validation/);
     expect(second.result.stdout).toMatch(
       /PR comment (updated|unchanged): https:\/\/github\.com\/Codertocat\/Hello-World\/pull\/2#issuecomment-\d+/,
     );

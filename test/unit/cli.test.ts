@@ -151,7 +151,7 @@ describe('the mlops command from the bundle', () => {
       env: { PATH: process.env.PATH },
     });
     expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toContain('### ⚠️ Data validation');
+    expect(run.stdout).toContain('### ✅ Data validation');
     expect(run.stdout).toContain('  passed=true');
     expect(await readFile(join(cwd, '.mlops', 'validate-data', 'comment.md'), 'utf8')).toContain('Data validation');
   });

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ConfigurationError, loadConfigFile, parseConfig, readSuiteOutline } from '../../shared/src/index.js';
+import { ConfigurationError, loadConfigFile, parseConfig } from '../../shared/src/index.js';
 
 const gate = `version: 1
 alpha: 0.05
@@ -69,34 +69,5 @@ describe('parseConfig', () => {
     await writeFile(join(dir, 'ok.yml'), 'version: 1\n');
     await expect(loadConfigFile(join(dir, 'ok.yml'))).resolves.toMatchObject({ value: { version: 1 } });
     await expect(loadConfigFile(dir, 'dir')).rejects.toThrow("Configuration file 'dir' is a directory.");
-  });
-});
-
-describe('readSuiteOutline', () => {
-  test('reads the sections of a suite', () => {
-    const outline = readSuiteOutline(
-      parseConfig('version: 1\ntable:\n  row-count: {min: 1}\ncolumns:\n  age: {type: integer}\ndrift: {}\n', 's.yml'),
-    );
-    expect(outline).toEqual({ version: 1, tableChecks: ['row-count'], columns: ['age'], drift: true });
-  });
-
-  test.each([
-    [
-      'version: 1\ncolums: {}\n',
-      "s.yml:2: unknown key 'colums'; a suite has version, table, columns, drift (at colums)",
-      2,
-      1,
-    ],
-    ['version: 2\n', "s.yml:1: 'version' must be 1, got 2 (at version)", 1, 10],
-    ['version: 1\ntable: [1]\n', "s.yml:2: 'table' must be a mapping (at table)", 2, 8],
-    ['- 1\n', 's.yml:1: a suite must be a mapping with version, table, columns and drift', 1, 1],
-  ])('%j is refused at its line', (text, message, line, column) => {
-    try {
-      readSuiteOutline(parseConfig(text, 's.yml'));
-      throw new Error('expected an error');
-    } catch (error) {
-      expect((error as ConfigurationError).message).toBe(message);
-      expect((error as ConfigurationError).location).toMatchObject({ file: 's.yml', line, column });
-    }
   });
 });

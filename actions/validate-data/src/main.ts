@@ -1,68 +1,97 @@
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   buildReport,
   countChecks,
   defineAction,
   failingChecks,
   GateFailure,
+  inferSuite,
   loadConfigFile,
-  type ReportCheck,
-  readSuiteOutline,
-  renderChecks,
+  openDataEngine,
+  type ReferenceInput,
+  readSuite,
+  renderValidation,
   reportRun,
   resolveDataFiles,
+  validateDataset,
 } from '@mlops-actions/core';
 import { getInputs } from './inputs.js';
 
-/**
- * Skeleton of validate-data: it resolves the data, reads the suite's outline with line-numbered errors and
- * reports both. Evaluating expectations and drift needs the DuckDB engine, which is not in this build; the
- * report says so as a warning rather than passing silently.
- */
 export const action = defineAction({
   name: 'validate-data',
   async main(host) {
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.comment.token);
-    const files = await host.log.group('Resolve data files', () =>
-      resolveDataFiles(inputs.data, host.github.workspace, 'data'),
-    );
-    const suitePath = host.inputs.resolvePath(inputs.suite);
-    const outline = readSuiteOutline(await loadConfigFile(suitePath, host.inputs.display(suitePath), 'suite'));
+    const { github, log } = host;
+    const files = await resolveDataFiles(inputs.data, github.workspace, 'data');
+    const engine = await openDataEngine({ log, toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp });
+    try {
+      if (inputs.infer) {
+        const target = host.inputs.resolvePath(inputs.suite ?? 'mlops-suite.yml');
+        await writeFile(target, await log.group('Infer a suite', () => inferSuite(engine, files)));
+        log.info(`Inferred suite written to ${host.inputs.display(target)}.`);
+        host.setOutput('suite', target);
+        return;
+      }
+      const suite = inputs.suite
+        ? readSuite(await loadConfigFile(host.inputs.resolvePath(inputs.suite), host.inputs.display(host.inputs.resolvePath(inputs.suite)), 'suite'))
+        : undefined;
+      let reference: ReferenceInput | undefined;
+      let referenceName: string | undefined;
+      if (inputs.reference.length > 0) {
+        const referenceFiles = await resolveDataFiles(inputs.reference, github.workspace, 'reference');
+        // A single .json file may be a profile from an earlier run rather than data.
+        const single = referenceFiles.length === 1 ? referenceFiles[0] : undefined;
+        const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
+        reference = isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
+        referenceName = referenceFiles.map((file) => file.display).join(', ');
+      }
+      const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () => validateDataset(engine, files, suite, reference));
+      const profilePath = join(github.runnerTemp, 'mlops-reports', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
+      const counts = countChecks(run.checks);
+      const drifted = run.drift?.columns.filter((column) => column.drifted).map((column) => column.column) ?? [];
+      const report = buildReport({
+        action: host.action,
+        headline:
+          counts.errors + counts.warnings === 0
+            ? `all ${run.checks.length} checks passed on ${run.rows} rows`
+            : `${counts.errors} failed, ${counts.warnings} warnings of ${run.checks.length} checks on ${run.rows} rows`,
+        checks: run.checks.map(({ samples: _samples, ...check }) => check),
+        run: reportRun(github),
+        fields: {
+          data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
+          rows: run.rows,
+          drift: run.drift
+            ? { share: run.drift.share, datasetDrift: run.drift.datasetDrift, columns: run.drift.columns, skipped: run.drift.skipped }
+            : null,
+          samples: Object.fromEntries(run.checks.filter((check) => check.samples).map((check) => [check.id, check.samples])),
+        },
+      });
+      await mkdir(join(profilePath, '..'), { recursive: true });
+      await writeFile(profilePath, `${JSON.stringify(run.profile)}\n`);
+      await host.publish({ report, markdown: renderValidation(report, run, referenceName), comment: inputs.comment });
 
-    const checks: ReportCheck[] = [
-      {
-        id: 'data.files',
-        title: 'Data files found',
-        status: 'passed',
-        severity: 'error',
-        observed: { files: files.length, bytes: files.reduce((total, file) => total + file.bytes, 0) },
-        details: files.map((file) => file.display).join(', '),
-      },
-      {
-        id: 'suite.evaluated',
-        title: 'Suite evaluated',
-        status: 'warning',
-        severity: 'warning',
-        observed: 'not evaluated',
-        expected: { tableChecks: outline.tableChecks, columns: outline.columns, drift: outline.drift },
-        details: 'This build reads the suite but has no data engine to evaluate it yet.',
-      },
-    ];
-    const report = buildReport({
-      action: host.action,
-      headline: `${files.length} data file(s) found; suite read, not evaluated`,
-      checks,
-      run: reportRun(host.github),
-      fields: { data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })) },
-    });
-    await host.publish({ report, markdown: renderChecks('Data validation', report), comment: inputs.comment });
-
-    const counts = countChecks(checks);
-    const failing = failingChecks(checks, inputs.failOn);
-    host.setOutput('passed', failing === 0);
-    host.setOutput('errors', counts.errors);
-    host.setOutput('warnings', counts.warnings);
-    if (failing > 0)
-      throw new GateFailure(`${failing} check(s) failed at fail-on '${inputs.failOn}': ${report.headline}.`);
+      const failing = failingChecks(report.checks, inputs.failOn);
+      host.setOutput('passed', failing === 0);
+      host.setOutput('errors', counts.errors);
+      host.setOutput('warnings', counts.warnings);
+      host.setOutput('drifted-columns', drifted);
+      host.setOutput('drift-share', run.drift ? Number(run.drift.share.toFixed(6)) : 0);
+      host.setOutput('profile', profilePath);
+      if (failing > 0) throw new GateFailure(`${failing} check(s) failed at fail-on '${inputs.failOn}': ${report.headline}.`);
+    } finally {
+      engine.close();
+    }
   },
 });
+
+async function looksLikeProfile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(200), 0, 200, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8').includes('"mlops-actions/data-profile"');
+  } finally {
+    await handle.close();
+  }
+}

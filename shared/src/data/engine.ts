@@ -25,9 +25,10 @@ export function tableSource(files: readonly DataFile[]): string {
   const format = files[0]?.format;
   switch (format) {
     case 'csv':
-      return `read_csv(${list}, header = true, delim = ',', union_by_name = true, sample_size = -1)`;
+      // skip = 0: the sniffer may not drop leading rows to make a ragged file look consistent.
+      return `read_csv(${list}, header = true, delim = ',', skip = 0, union_by_name = true, sample_size = -1)`;
     case 'tsv':
-      return `read_csv(${list}, header = true, delim = '\\t', union_by_name = true, sample_size = -1)`;
+      return `read_csv(${list}, header = true, delim = '\\t', skip = 0, union_by_name = true, sample_size = -1)`;
     case 'parquet':
       return `read_parquet(${list}, union_by_name = true)`;
     case 'json':

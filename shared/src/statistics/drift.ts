@@ -1,7 +1,7 @@
 // Evidently's drift tests behind one function: its automatic choice of method by reference size, column kind
 // and number of distinct values, and the drift decision against each method's threshold.
 
-import { type Category, chiSquareDrift, countCategories, zTestDrift } from './categorical.js';
+import { type Category, type CategoryCounts, chiSquareDrift, countCategories, zTestDrift } from './categorical.js';
 import {
   jensenShannonDistance,
   NORMED_WASSERSTEIN_MIN_STD,
@@ -161,6 +161,37 @@ export function driftTest(
           : jensenShannonDistance(referenceShares, currentShares);
       break;
     }
+  }
+  const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
+  return pValue !== undefined
+    ? { method, statistic, pValue, threshold, drifted }
+    : { method, statistic, threshold, drifted };
+}
+
+/**
+ * The categorical methods from category counts (as a group-by in the data engine gives them), without
+ * materialising one value per row: chi-square, z, Jensen-Shannon and PSI over the category shares.
+ */
+export function driftTestFromCounts(
+  method: Exclude<DriftMethod, 'ks' | 'wasserstein'>,
+  counts: CategoryCounts,
+  threshold: number = DEFAULT_DRIFT_THRESHOLDS[method],
+): DriftTestResult {
+  if (counts.referenceSize === 0) throw new RangeError('reference is empty: a statistic needs at least one value');
+  if (counts.currentSize === 0) throw new RangeError('current is empty: a statistic needs at least one value');
+  let statistic: number;
+  let pValue: number | undefined;
+  if (method === 'chisquare' || method === 'z') {
+    const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
+    statistic = result.statistic;
+    pValue = result.pValue;
+  } else {
+    const referenceShares = counts.referenceCounts.map((count) => count / counts.referenceSize);
+    const currentShares = counts.currentCounts.map((count) => count / counts.currentSize);
+    statistic =
+      method === 'psi'
+        ? populationStabilityIndex(referenceShares, currentShares)
+        : jensenShannonDistance(referenceShares, currentShares);
   }
   const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
   return pValue !== undefined

@@ -1,42 +1,308 @@
-import type { ConfigDocument } from '../config/index.js';
-
-/** The top-level sections of a suite file; `schemas/suite.schema.json` describes them for editors. */
-export const SUITE_SECTIONS = ['version', 'table', 'columns', 'drift'] as const;
-
-export interface SuiteOutline {
-  version: 1;
-  tableChecks: string[];
-  columns: string[];
-  drift: boolean;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import type { ConfigDocument, ConfigPath } from '../config/index.js';
+import type { Severity } from '../report/index.js';
 
 /**
- * Checks a suite's outline: a mapping with `version: 1` and only known sections, each section a mapping.
- * Errors name the file and line of the offending key.
+ * The expectation suite (`suite:` YAML, schema in schemas/suite.schema.json). Parsing is strict: an unknown key or
+ * a value of the wrong type is a configuration error that points at its line, because a misspelt check that is
+ * silently ignored is a check that never runs.
  */
-export function readSuiteOutline(document: ConfigDocument): SuiteOutline {
-  const suite = document.value;
-  if (!isRecord(suite)) throw document.error([], 'a suite must be a mapping with version, table, columns and drift');
-  for (const key of Object.keys(suite)) {
-    if (!(SUITE_SECTIONS as readonly string[]).includes(key)) {
-      throw document.error([key], `unknown key '${key}'; a suite has ${SUITE_SECTIONS.join(', ')}`, { key: true });
+
+export const COLUMN_TYPES = [
+  'integer',
+  'float',
+  'number',
+  'string',
+  'boolean',
+  'date',
+  'timestamp',
+  'category',
+] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+export const SUITE_DRIFT_METHODS = ['auto', 'ks', 'chi-square', 'z', 'wasserstein', 'jensen-shannon', 'psi'] as const;
+export type SuiteDriftMethod = (typeof SUITE_DRIFT_METHODS)[number];
+
+export interface Bounds {
+  min?: number;
+  max?: number;
+  severity: Severity;
+}
+
+export type Scalar = string | number | boolean;
+
+export interface ColumnRules {
+  name: string;
+  path: ConfigPath;
+  severity: Severity;
+  type?: ColumnType;
+  nullable?: boolean;
+  min?: Scalar;
+  max?: Scalar;
+  in?: Scalar[];
+  pattern?: string;
+  unique?: boolean;
+  maxNullFraction?: number;
+  mean?: Bounds;
+  stddev?: Bounds;
+  quantiles: { q: number; bounds: Bounds }[];
+}
+
+export interface DriftSettings {
+  columns: 'all' | string[];
+  method: SuiteDriftMethod;
+  threshold: number | null;
+  share: number;
+  severity: Severity;
+}
+
+export interface Suite {
+  rowCount?: Bounds;
+  columnSet?: { required?: string[]; exact?: string[]; forbidden?: string[]; severity: Severity };
+  unique: { columns: string[]; severity: Severity; path: ConfigPath }[];
+  columns: ColumnRules[];
+  drift?: DriftSettings;
+  document: ConfigDocument;
+}
+
+type Json = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+class SuiteReader {
+  constructor(readonly document: ConfigDocument) {}
+
+  fail(path: ConfigPath, message: string, key = false): never {
+    throw this.document.error(path, message, { key });
+  }
+
+  mapping(value: unknown, path: ConfigPath, allowed: readonly string[], what: string): Json {
+    if (!isRecord(value)) this.fail(path, `${what} must be a mapping`);
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) {
+        this.fail([...path, key], `unknown key '${key}' in ${what}; allowed: ${allowed.join(', ')}`, true);
+      }
+    }
+    return value;
+  }
+
+  number(value: unknown, path: ConfigPath, what: string): number {
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      this.fail(path, `${what} must be a number, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  fraction(value: unknown, path: ConfigPath, what: string): number {
+    const number = this.number(value, path, what);
+    if (number < 0 || number > 1) this.fail(path, `${what} must be between 0 and 1, got ${number}`);
+    return number;
+  }
+
+  boolean(value: unknown, path: ConfigPath, what: string): boolean {
+    if (typeof value !== 'boolean') this.fail(path, `${what} must be true or false, got ${JSON.stringify(value)}`);
+    return value;
+  }
+
+  string(value: unknown, path: ConfigPath, what: string): string {
+    if (typeof value !== 'string' || value.length === 0) this.fail(path, `${what} must be a non-empty string`);
+    return value;
+  }
+
+  scalar(value: unknown, path: ConfigPath, what: string): Scalar {
+    if (value instanceof Date) return value.toISOString();
+    if (
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value))
+    ) {
+      return value;
+    }
+    return this.fail(path, `${what} must be a number, string or boolean, got ${JSON.stringify(value)}`);
+  }
+
+  names(value: unknown, path: ConfigPath, what: string): string[] {
+    if (!Array.isArray(value) || value.length === 0)
+      this.fail(path, `${what} must be a non-empty list of column names`);
+    return value.map((item, index) => this.string(item, [...path, index], `${what}[${index}]`));
+  }
+
+  severity(value: unknown, path: ConfigPath, inherited: Severity): Severity {
+    if (value === undefined) return inherited;
+    if (value !== 'error' && value !== 'warning' && value !== 'info') {
+      this.fail(path, `severity must be error, warning or info, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  }
+
+  bounds(value: unknown, path: ConfigPath, what: string, inherited: Severity): Bounds {
+    const map = this.mapping(value, path, ['min', 'max', 'severity'], what);
+    if (map.min === undefined && map.max === undefined) this.fail(path, `${what} needs min, max or both`);
+    const bounds: Bounds = { severity: this.severity(map.severity, [...path, 'severity'], inherited) };
+    if (map.min !== undefined) bounds.min = this.number(map.min, [...path, 'min'], `${what}.min`);
+    if (map.max !== undefined) bounds.max = this.number(map.max, [...path, 'max'], `${what}.max`);
+    if (bounds.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {
+      this.fail(path, `${what}: min ${bounds.min} is above max ${bounds.max}`);
+    }
+    return bounds;
+  }
+}
+
+const COLUMN_KEYS = [
+  'type',
+  'nullable',
+  'min',
+  'max',
+  'in',
+  'pattern',
+  'unique',
+  'max-null-fraction',
+  'mean',
+  'stddev',
+  'quantiles',
+  'severity',
+] as const;
+
+function readColumn(reader: SuiteReader, name: string, value: unknown, path: ConfigPath): ColumnRules {
+  const map = reader.mapping(value ?? {}, path, COLUMN_KEYS, `column '${name}'`);
+  const severity = reader.severity(map.severity, [...path, 'severity'], 'error');
+  const rules: ColumnRules = { name, path, severity, quantiles: [] };
+  if (map.type !== undefined) {
+    if (!(COLUMN_TYPES as readonly unknown[]).includes(map.type)) {
+      reader.fail([...path, 'type'], `type must be one of ${COLUMN_TYPES.join(', ')}, got ${JSON.stringify(map.type)}`);
+    }
+    rules.type = map.type as ColumnType;
+  }
+  if (map.nullable !== undefined) rules.nullable = reader.boolean(map.nullable, [...path, 'nullable'], 'nullable');
+  if (map.min !== undefined) rules.min = reader.scalar(map.min, [...path, 'min'], 'min');
+  if (map.max !== undefined) rules.max = reader.scalar(map.max, [...path, 'max'], 'max');
+  if (map.in !== undefined) {
+    if (!Array.isArray(map.in) || map.in.length === 0)
+      reader.fail([...path, 'in'], "'in' must be a non-empty list of allowed values");
+    rules.in = map.in.map((item, index) => reader.scalar(item, [...path, 'in', index], `in[${index}]`));
+  }
+  if (map.pattern !== undefined) {
+    const pattern = reader.string(map.pattern, [...path, 'pattern'], 'pattern');
+    try {
+      new RegExp(pattern);
+    } catch (error) {
+      reader.fail([...path, 'pattern'], `pattern is not a valid regular expression: ${(error as Error).message}`);
+    }
+    rules.pattern = pattern;
+  }
+  if (map.unique !== undefined) rules.unique = reader.boolean(map.unique, [...path, 'unique'], 'unique');
+  if (map['max-null-fraction'] !== undefined) {
+    rules.maxNullFraction = reader.fraction(
+      map['max-null-fraction'],
+      [...path, 'max-null-fraction'],
+      'max-null-fraction',
+    );
+  }
+  if (map.mean !== undefined) rules.mean = reader.bounds(map.mean, [...path, 'mean'], 'mean', severity);
+  if (map.stddev !== undefined) rules.stddev = reader.bounds(map.stddev, [...path, 'stddev'], 'stddev', severity);
+  if (map.quantiles !== undefined) {
+    if (!isRecord(map.quantiles))
+      reader.fail([...path, 'quantiles'], 'quantiles must map a quantile (0 to 1) to {min, max}');
+    for (const [key, bounds] of Object.entries(map.quantiles)) {
+      const q = Number(key);
+      if (!Number.isFinite(q) || q < 0 || q > 1)
+        reader.fail([...path, 'quantiles', key], `quantile '${key}' must be a number from 0 to 1`, true);
+      rules.quantiles.push({
+        q,
+        bounds: reader.bounds(bounds, [...path, 'quantiles', key], `quantile ${key}`, severity),
+      });
     }
   }
-  if (suite.version !== 1)
-    throw document.error(['version'], `'version' must be 1, got ${JSON.stringify(suite.version)}`);
-  for (const section of ['table', 'columns', 'drift'] as const) {
-    if (suite[section] !== undefined && suite[section] !== null && !isRecord(suite[section])) {
-      throw document.error([section], `'${section}' must be a mapping`);
+  return rules;
+}
+
+/** Reads and checks a whole suite; every mistake names its file and line. */
+export function readSuite(document: ConfigDocument): Suite {
+  const reader = new SuiteReader(document);
+  const root = reader.mapping(document.value ?? {}, [], ['version', 'table', 'columns', 'drift'], 'the suite');
+  if (root.version !== 1) reader.fail(['version'], `'version' must be 1, got ${JSON.stringify(root.version)}`);
+  const suite: Suite = { unique: [], columns: [], document };
+
+  if (root.table !== undefined && root.table !== null) {
+    const table = reader.mapping(root.table, ['table'], ['row-count', 'columns', 'unique', 'severity'], 'table');
+    const severity = reader.severity(table.severity, ['table', 'severity'], 'error');
+    if (table['row-count'] !== undefined)
+      suite.rowCount = reader.bounds(table['row-count'], ['table', 'row-count'], 'row-count', severity);
+    if (table.columns !== undefined) {
+      const path = ['table', 'columns'];
+      const set = reader.mapping(table.columns, path, ['required', 'exact', 'forbidden', 'severity'], 'table.columns');
+      suite.columnSet = { severity: reader.severity(set.severity, [...path, 'severity'], severity) };
+      for (const key of ['required', 'exact', 'forbidden'] as const) {
+        if (set[key] !== undefined)
+          suite.columnSet[key] = reader.names(set[key], [...path, key], `table.columns.${key}`);
+      }
+    }
+    if (table.unique !== undefined) {
+      const lists: unknown[] = Array.isArray(table.unique)
+        ? table.unique
+        : reader.fail(['table', 'unique'], 'table.unique must be a list of column lists, e.g. [[id], [user_id, day]]');
+      lists.forEach((item: unknown, index: number) => {
+        const path = ['table', 'unique', index];
+        const columns = Array.isArray(item)
+          ? reader.names(item, path, `table.unique[${index}]`)
+          : [reader.string(item, path, `table.unique[${index}]`)];
+        suite.unique.push({ columns, severity, path });
+      });
     }
   }
-  return {
-    version: 1,
-    tableChecks: isRecord(suite.table) ? Object.keys(suite.table) : [],
-    columns: isRecord(suite.columns) ? Object.keys(suite.columns) : [],
-    drift: isRecord(suite.drift),
-  };
+
+  if (root.columns !== undefined && root.columns !== null) {
+    if (!isRecord(root.columns)) reader.fail(['columns'], 'columns must map column names to their checks');
+    for (const [name, rules] of Object.entries(root.columns)) {
+      const column = readColumn(reader, name, rules, ['columns', name]);
+      suite.columns.push(column);
+      if (column.unique)
+        suite.unique.push({ columns: [name], severity: column.severity, path: ['columns', name, 'unique'] });
+    }
+  }
+
+  if (root.drift !== undefined && root.drift !== null) {
+    const path = ['drift'];
+    const drift = reader.mapping(root.drift, path, ['columns', 'method', 'threshold', 'share', 'severity'], 'drift');
+    const method = drift.method ?? 'auto';
+    if (!(SUITE_DRIFT_METHODS as readonly unknown[]).includes(method)) {
+      reader.fail(
+        [...path, 'method'],
+        `drift.method must be one of ${SUITE_DRIFT_METHODS.join(', ')}, got ${JSON.stringify(method)}`,
+      );
+    }
+    let columns: 'all' | string[] = 'all';
+    if (drift.columns !== undefined && drift.columns !== 'all')
+      columns = reader.names(drift.columns, [...path, 'columns'], 'drift.columns');
+    suite.drift = {
+      columns,
+      method: method as SuiteDriftMethod,
+      threshold:
+        drift.threshold === undefined || drift.threshold === null
+          ? null
+          : reader.number(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
+      share: drift.share === undefined ? 0.5 : reader.fraction(drift.share, [...path, 'share'], 'drift.share'),
+      severity: reader.severity(drift.severity, [...path, 'severity'], 'warning'),
+    };
+  }
+  return suite;
+}
+
+/** The checks a suite defines, for the report's "suite read" line and for the CLI. */
+export function countSuiteChecks(suite: Suite): number {
+  let count = (suite.rowCount ? 1 : 0) + (suite.columnSet ? 1 : 0) + suite.unique.length;
+  for (const column of suite.columns) {
+    count += [
+      column.type,
+      column.nullable === false ? true : undefined,
+      column.min,
+      column.max,
+      column.in,
+      column.pattern,
+      column.maxNullFraction,
+      column.mean,
+      column.stddev,
+    ].filter((value) => value !== undefined).length;
+    count += column.quantiles.length;
+  }
+  return count;
 }

@@ -1,0 +1,337 @@
+import { type ColumnInfo, type DataEngine, quoteIdentifier, quoteLiteral, type Row } from '../data/engine.js';
+import { ConfigurationError } from '../errors/index.js';
+import type { ReportCheck, Severity } from '../report/index.js';
+import { comparisonType, literal, storedKind, typeViolation, valueExpression } from './columns.js';
+import type { Bounds, ColumnRules, Suite } from './suite.js';
+
+/** At most this many failing rows are shown per check. */
+export const SAMPLE_ROWS = 5;
+
+export interface FailingSample {
+  row: number;
+  value: unknown;
+}
+
+export interface CheckOutcome extends ReportCheck {
+  samples?: FailingSample[];
+}
+
+interface Pending {
+  id: string;
+  title: string;
+  severity: Severity;
+  expected: unknown;
+  /** Aliases of the aggregate values this check reads. */
+  reads: string[];
+  judge(values: Record<string, unknown>): { passed: boolean; observed: unknown; details?: string };
+  /** Predicate selecting the failing rows, for samples. */
+  rowPredicate?: string;
+  sampleColumn?: string;
+}
+
+const asNumber = (value: unknown): number | null =>
+  value === null || value === undefined ? null : typeof value === 'bigint' ? Number(value) : Number(value);
+
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === 'object' && 'toString' in value && !Array.isArray(value)) return String(value);
+  return value;
+}
+
+/** Sample values as the data shows them: numbers as numbers, anything else (dates, timestamps) as its text. */
+function shownValue(column: string, info: ColumnInfo | undefined): string {
+  const id = quoteIdentifier(column);
+  const kind = info ? storedKind(info.type) : 'other';
+  return kind === 'integer' || kind === 'float' || kind === 'boolean' || kind === 'string'
+    ? id
+    : `CAST(${id} AS VARCHAR)`;
+}
+
+function within(value: number | null, bounds: { min?: number; max?: number }): boolean {
+  if (value === null || Number.isNaN(value)) return false;
+  return (bounds.min === undefined || value >= bounds.min) && (bounds.max === undefined || value <= bounds.max);
+}
+
+function boundsText(bounds: { min?: number | string | boolean; max?: number | string | boolean }): string {
+  if (bounds.min !== undefined && bounds.max !== undefined) return `${bounds.min} … ${bounds.max}`;
+  return bounds.min !== undefined ? `≥ ${bounds.min}` : `≤ ${bounds.max}`;
+}
+
+/** Expected vs stored columns: configuration mistakes (a suite column that is not there) stop the run. */
+export function checkSuiteColumns(suite: Suite, columns: readonly ColumnInfo[]): void {
+  const present = new Set(columns.map((column) => column.name));
+  const requiredByTable = new Set([...(suite.columnSet?.required ?? []), ...(suite.columnSet?.exact ?? [])]);
+  for (const column of suite.columns) {
+    if (!present.has(column.name) && !requiredByTable.has(column.name)) {
+      throw suite.document.error(
+        column.path,
+        `column '${column.name}' is not in the data (columns: ${[...present].join(', ')}); list it under table.columns.required to check for its absence`,
+        { key: true, input: 'suite' },
+      );
+    }
+  }
+  for (const unique of suite.unique) {
+    for (const name of unique.columns) {
+      if (!present.has(name) && !requiredByTable.has(name)) {
+        throw suite.document.error(unique.path, `unique key column '${name}' is not in the data`, { input: 'suite' });
+      }
+    }
+  }
+}
+
+function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pending: Pending[]): void {
+  const stored = storedKind(info.type);
+  const id = quoteIdentifier(rules.name);
+  const value = valueExpression(rules.name, rules.type, stored);
+  const target = comparisonType(rules.type, stored);
+  const alias = (stat: string) => `c${index}_${stat}`;
+  const base = `column.${rules.name}`;
+  const rowCheck = (
+    check: string,
+    title: string,
+    predicate: string,
+    expected: unknown,
+    severity: Severity = rules.severity,
+  ) => {
+    const key = alias(check.replace(/\W/g, '_'));
+    pending.push({
+      id: `${base}.${check}`,
+      title,
+      severity,
+      expected,
+      reads: [`count(*) FILTER (WHERE ${predicate}) AS ${key}`],
+      rowPredicate: predicate,
+      sampleColumn: rules.name,
+      judge: (values) => {
+        const failing = asNumber(values[key]) ?? 0;
+        return { passed: failing === 0, observed: { failingRows: failing } };
+      },
+    });
+  };
+
+  if (rules.type) {
+    const violation = typeViolation(rules.name, rules.type, stored);
+    if (violation)
+      rowCheck('type', `${rules.name}: type ${rules.type}`, violation, { type: rules.type, stored: info.type });
+    else {
+      pending.push({
+        id: `${base}.type`,
+        title: `${rules.name}: type ${rules.type}`,
+        severity: rules.severity,
+        expected: { type: rules.type },
+        reads: [],
+        judge: () => ({ passed: true, observed: { stored: info.type } }),
+      });
+    }
+  }
+  if (rules.nullable === false) rowCheck('nullable', `${rules.name}: no nulls`, `${id} IS NULL`, { nulls: 0 });
+  if (rules.maxNullFraction !== undefined) {
+    const key = alias('null_fraction');
+    const limit = rules.maxNullFraction;
+    pending.push({
+      id: `${base}.max-null-fraction`,
+      title: `${rules.name}: null fraction ≤ ${limit}`,
+      severity: rules.severity,
+      expected: { maxNullFraction: limit },
+      reads: [`(count(*) - count(${id}))::DOUBLE / greatest(count(*), 1) AS ${key}`],
+      judge: (values) => {
+        const fraction = asNumber(values[key]) ?? 0;
+        return { passed: fraction <= limit, observed: { nullFraction: Number(fraction.toPrecision(6)) } };
+      },
+    });
+  }
+  if (rules.min !== undefined)
+    rowCheck('min', `${rules.name} ≥ ${rules.min}`, `${value} < ${literal(rules.min, target)}`, { min: rules.min });
+  if (rules.max !== undefined)
+    rowCheck('max', `${rules.name} ≤ ${rules.max}`, `${value} > ${literal(rules.max, target)}`, { max: rules.max });
+  if (rules.in) {
+    const numeric = rules.in.every((item) => typeof item === 'number');
+    const subject = numeric ? valueExpression(rules.name, 'number', stored) : `CAST(${id} AS VARCHAR)`;
+    const list = rules.in.map((item) => (numeric ? String(item) : quoteLiteral(String(item)))).join(', ');
+    rowCheck('in', `${rules.name} in the allowed set`, `${id} IS NOT NULL AND ${subject} NOT IN (${list})`, {
+      in: rules.in,
+    });
+  }
+  if (rules.pattern) {
+    rowCheck(
+      'pattern',
+      `${rules.name} matches ${rules.pattern}`,
+      `${id} IS NOT NULL AND NOT regexp_matches(CAST(${id} AS VARCHAR), ${quoteLiteral(rules.pattern)})`,
+      { pattern: rules.pattern },
+    );
+  }
+  const aggregate = (check: string, title: string, sql: string, bounds: Bounds) => {
+    const key = alias(check.replace(/\W/g, '_'));
+    pending.push({
+      id: `${base}.${check}`,
+      title,
+      severity: bounds.severity,
+      expected: { min: bounds.min, max: bounds.max },
+      reads: [`${sql} AS ${key}`],
+      judge: (values) => {
+        const observed = asNumber(values[key]);
+        return {
+          passed: within(observed, bounds),
+          observed: observed === null ? null : Number(observed.toPrecision(8)),
+        };
+      },
+    });
+  };
+  const numeric = valueExpression(rules.name, 'number', stored);
+  if (rules.mean) aggregate('mean', `${rules.name}: mean ${boundsText(rules.mean)}`, `avg(${numeric})`, rules.mean);
+  // Sample standard deviation (n − 1), as pandas, Great Expectations and pandera use.
+  if (rules.stddev)
+    aggregate('stddev', `${rules.name}: stddev ${boundsText(rules.stddev)}`, `stddev_samp(${numeric})`, rules.stddev);
+  for (const { q, bounds } of rules.quantiles) {
+    // Exact quantiles (DuckDB sorts the column), linearly interpolated as numpy's default.
+    aggregate(
+      `quantile-${q}`,
+      `${rules.name}: quantile ${q} ${boundsText(bounds)}`,
+      `quantile_cont(${numeric}, ${q})`,
+      bounds,
+    );
+  }
+}
+
+function tableChecks(suite: Suite, columns: readonly ColumnInfo[], pending: Pending[]): void {
+  if (suite.rowCount) {
+    const bounds = suite.rowCount;
+    pending.push({
+      id: 'table.row-count',
+      title: `row count ${boundsText(bounds)}`,
+      severity: bounds.severity,
+      expected: { min: bounds.min, max: bounds.max },
+      reads: ['count(*) AS t_rows'],
+      judge: (values) => {
+        const rows = asNumber(values.t_rows) ?? 0;
+        return { passed: within(rows, bounds), observed: rows };
+      },
+    });
+  }
+  const set = suite.columnSet;
+  if (set) {
+    const present = columns.map((column) => column.name);
+    const missing = [...(set.required ?? []), ...(set.exact ?? [])].filter((name) => !present.includes(name));
+    const extra = set.exact ? present.filter((name) => !set.exact?.includes(name)) : [];
+    const forbidden = (set.forbidden ?? []).filter((name) => present.includes(name));
+    const problems = [
+      missing.length ? `missing: ${missing.join(', ')}` : '',
+      extra.length ? `unexpected: ${extra.join(', ')}` : '',
+      forbidden.length ? `forbidden present: ${forbidden.join(', ')}` : '',
+    ].filter(Boolean);
+    pending.push({
+      id: 'table.columns',
+      title: 'columns as expected',
+      severity: set.severity,
+      expected: { required: set.required, exact: set.exact, forbidden: set.forbidden },
+      reads: [],
+      judge: () => ({
+        passed: problems.length === 0,
+        observed: present,
+        ...(problems.length ? { details: problems.join('; ') } : {}),
+      }),
+    });
+  }
+}
+
+function samplesText(samples: readonly FailingSample[], failing: number): string {
+  const shown = samples.map((sample) => `row ${sample.row}: ${JSON.stringify(sample.value)}`).join(', ');
+  return failing > samples.length ? `${shown} … (${failing} rows)` : shown;
+}
+
+/**
+ * Runs a suite against the table `current` in as few scans as it can: one aggregate query for every column
+ * statistic and row-level rule, one group-by per uniqueness key, then failing-row samples (5 per failed check,
+ * with their row numbers) only for the checks that failed.
+ */
+export async function evaluateSuite(
+  engine: DataEngine,
+  suite: Suite,
+  columns: readonly ColumnInfo[],
+): Promise<CheckOutcome[]> {
+  checkSuiteColumns(suite, columns);
+  const pending: Pending[] = [];
+  tableChecks(suite, columns, pending);
+  suite.columns.forEach((rules, index) => {
+    const info = columns.find((column) => column.name === rules.name);
+    if (info) columnChecks(rules, info, index, pending);
+  });
+  const reads = pending.flatMap((check) => check.reads);
+  const values: Row =
+    reads.length > 0 ? ((await engine.rows(`SELECT ${reads.join(',\n  ')} FROM current`))[0] ?? {}) : {};
+
+  const outcomes: CheckOutcome[] = [];
+  for (const check of pending) {
+    const verdict = check.judge(values);
+    const outcome: CheckOutcome = {
+      id: check.id,
+      title: check.title,
+      status: verdict.passed ? 'passed' : 'failed',
+      severity: check.severity,
+      observed: verdict.observed,
+      expected: check.expected,
+      ...(verdict.details ? { details: verdict.details } : {}),
+    };
+    if (!verdict.passed && check.rowPredicate && check.sampleColumn) {
+      const info = columns.find((column) => column.name === check.sampleColumn);
+      const rows = await engine.rows(
+        `SELECT rowid + 1 AS "row", ${shownValue(check.sampleColumn, info)} AS "value" FROM current WHERE ${check.rowPredicate} ORDER BY rowid LIMIT ${SAMPLE_ROWS}`,
+      );
+      outcome.samples = rows.map((row) => ({ row: asNumber(row.row) ?? 0, value: plain(row.value) }));
+      const failing = (verdict.observed as { failingRows?: number }).failingRows ?? outcome.samples.length;
+      outcome.details = samplesText(outcome.samples, failing);
+    }
+    outcomes.push(outcome);
+  }
+
+  for (const unique of suite.unique) {
+    const present = unique.columns.every((name) => columns.some((column) => column.name === name));
+    if (!present) continue;
+    const key = unique.columns.map(quoteIdentifier).join(', ');
+    const [summary] = await engine.rows(
+      `SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM current GROUP BY ${key} HAVING count(*) > 1)`,
+    );
+    const duplicatedKeys = asNumber(summary?.keys) ?? 0;
+    const outcome: CheckOutcome = {
+      id: `unique.${unique.columns.join('+')}`,
+      title: `${unique.columns.join(' + ')} unique`,
+      status: duplicatedKeys === 0 ? 'passed' : 'failed',
+      severity: unique.severity,
+      observed: { duplicatedKeys, duplicatedRows: asNumber(summary?.rows) ?? 0 },
+      expected: { duplicatedKeys: 0 },
+    };
+    if (duplicatedKeys > 0) {
+      const shown = unique.columns.map(
+        (name, index) =>
+          `${shownValue(
+            name,
+            columns.find((column) => column.name === name),
+          )} AS k${index}`,
+      );
+      const rows = await engine.rows(
+        `SELECT ${shown.join(', ')}, list(rowid + 1 ORDER BY rowid)[1:3] AS "rows" FROM current GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT ${SAMPLE_ROWS}`,
+      );
+      outcome.details = rows
+        .map((row) => {
+          const keyText = unique.columns.map((_, index) => JSON.stringify(plain(row[`k${index}`]))).join(', ');
+          const at = (row.rows as unknown[]).map((item) => asNumber(item)).join(', ');
+          return `(${keyText}) at rows ${at}`;
+        })
+        .join('; ');
+    }
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+export function requireColumnsExist(
+  names: readonly string[],
+  columns: readonly ColumnInfo[],
+  what: string,
+  input: string,
+): void {
+  const present = new Set(columns.map((column) => column.name));
+  const missing = names.filter((name) => !present.has(name));
+  if (missing.length > 0) throw new ConfigurationError(`${what}: ${missing.join(', ')} not in the data.`, { input });
+}

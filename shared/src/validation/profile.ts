@@ -1,0 +1,133 @@
+import { type ColumnInfo, type DataEngine, quoteIdentifier } from '../data/engine.js';
+import { isNumericKind, storedKind } from './columns.js';
+import type { ColumnType } from './suite.js';
+
+/** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
+export const PROFILE_QUANTILES = 1001;
+/** Up to this many rows a profile also keeps the raw numeric values, so small references stay exact. */
+export const PROFILE_RAW_VALUES_MAX_ROWS = 1000;
+/** Categories kept per column; the rest are counted together. */
+export const PROFILE_TOP_VALUES = 1000;
+
+export type ProfileColumnKind = 'numeric' | 'categorical' | 'other';
+
+export interface ColumnProfile {
+  name: string;
+  type: string;
+  kind: ProfileColumnKind;
+  count: number;
+  nulls: number;
+  /** HyperLogLog estimate (DuckDB approx_count_distinct, typically within a few percent). */
+  distinct: number;
+  min?: string | number | null;
+  max?: string | number | null;
+  mean?: number | null;
+  stddev?: number | null;
+  /** PROFILE_QUANTILES values at q = 0, 0.001, …, 1 (exact, linear interpolation). */
+  quantiles?: number[];
+  values?: number[];
+  top?: { value: string; count: number }[];
+  otherCount?: number;
+}
+
+export interface DataProfile {
+  kind: 'mlops-actions/data-profile';
+  version: 1;
+  rows: number;
+  createdAt: string;
+  columns: ColumnProfile[];
+}
+
+export function columnKind(info: ColumnInfo, declared?: ColumnType): ProfileColumnKind {
+  const stored = storedKind(info.type);
+  if (declared === 'category' || declared === 'string' || declared === 'boolean')
+    return stored === 'other' ? 'other' : 'categorical';
+  if (isNumericKind(stored)) return 'numeric';
+  if (stored === 'string' || stored === 'boolean') return 'categorical';
+  return 'other';
+}
+
+const toNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+
+const QUANTILE_GRID = `[${Array.from({ length: PROFILE_QUANTILES }, (_, index) => (index / (PROFILE_QUANTILES - 1)).toFixed(3)).join(', ')}]`;
+
+/** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
+export async function profileTable(
+  engine: DataEngine,
+  table: string,
+  columns: readonly ColumnInfo[],
+  declared: ReadonlyMap<string, ColumnType> = new Map(),
+): Promise<DataProfile> {
+  const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
+  const parts = ['count(*) AS rows'];
+  columns.forEach((info, index) => {
+    const id = quoteIdentifier(info.name);
+    parts.push(`count(${id}) AS n${index}`, `approx_count_distinct(${id}) AS d${index}`);
+    if (kinds[index] === 'numeric') {
+      const value = `CAST(${id} AS DOUBLE)`;
+      parts.push(
+        `min(${value}) AS lo${index}`,
+        `max(${value}) AS hi${index}`,
+        `avg(${value}) AS m${index}`,
+        `stddev_pop(${value}) AS s${index}`,
+        `quantile_cont(${value}, ${QUANTILE_GRID}) AS q${index}`,
+      );
+    } else {
+      parts.push(`min(CAST(${id} AS VARCHAR)) AS lo${index}`, `max(CAST(${id} AS VARCHAR)) AS hi${index}`);
+    }
+  });
+  const [stats = {}] = await engine.rows(`SELECT ${parts.join(', ')} FROM ${table}`);
+  const rows = toNumber(stats.rows) ?? 0;
+  const profiles: ColumnProfile[] = [];
+  for (const [index, info] of columns.entries()) {
+    const kind = kinds[index] as ProfileColumnKind;
+    const count = toNumber(stats[`n${index}`]) ?? 0;
+    const profile: ColumnProfile = {
+      name: info.name,
+      type: info.type,
+      kind,
+      count,
+      nulls: rows - count,
+      distinct: toNumber(stats[`d${index}`]) ?? 0,
+      min: kind === 'numeric' ? toNumber(stats[`lo${index}`]) : ((stats[`lo${index}`] as string | null) ?? null),
+      max: kind === 'numeric' ? toNumber(stats[`hi${index}`]) : ((stats[`hi${index}`] as string | null) ?? null),
+    };
+    if (kind === 'numeric') {
+      profile.mean = toNumber(stats[`m${index}`]);
+      profile.stddev = toNumber(stats[`s${index}`]);
+      const grid = stats[`q${index}`] as unknown[] | null;
+      if (grid && count > 0) profile.quantiles = grid.map((value) => Number(value));
+      if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && count > 0) {
+        profile.values = [
+          ...(await engine.doubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`)),
+        ];
+      }
+    } else if (kind === 'categorical') {
+      const id = quoteIdentifier(info.name);
+      const top = await engine.rows(
+        `SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${PROFILE_TOP_VALUES}`,
+      );
+      profile.top = top.map((row) => ({ value: String(row.value), count: Number(row.n) }));
+      const kept = profile.top.reduce((sum, item) => sum + item.count, 0);
+      if (kept < count) profile.otherCount = count - kept;
+    }
+    profiles.push(profile);
+  }
+  return {
+    kind: 'mlops-actions/data-profile',
+    version: 1,
+    rows,
+    createdAt: new Date().toISOString(),
+    columns: profiles,
+  };
+}
+
+export function isDataProfile(value: unknown): value is DataProfile {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as DataProfile).kind === 'mlops-actions/data-profile' &&
+    (value as DataProfile).version === 1 &&
+    Array.isArray((value as DataProfile).columns)
+  );
+}

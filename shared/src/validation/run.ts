@@ -1,0 +1,221 @@
+import { readFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
+import { type DataEngine, describeReadError, quoteIdentifier, tableSource } from '../data/engine.js';
+import type { DataFile } from '../data/files.js';
+import { ConfigurationError } from '../errors/index.js';
+import { code, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
+import type { Report } from '../report/index.js';
+import { renderChecks } from '../report/render.js';
+import { computeDrift, type DriftResult, type Reference } from './drift.js';
+import { type CheckOutcome, evaluateSuite } from './evaluate.js';
+import { type DataProfile, isDataProfile, profileTable } from './profile.js';
+import type { ColumnType, DriftSettings, Suite } from './suite.js';
+
+export type ReferenceInput = { files: DataFile[] } | { profilePath: string; display: string };
+
+export interface ValidationRun {
+  rows: number;
+  checks: CheckOutcome[];
+  drift?: DriftResult;
+  profile: DataProfile;
+}
+
+const DEFAULT_DRIFT: DriftSettings = {
+  columns: 'all',
+  method: 'auto',
+  threshold: null,
+  share: 0.5,
+  severity: 'warning',
+};
+
+/** Loads files into a temp table so every later query reads columns from memory, not the files again. */
+async function loadTable(engine: DataEngine, name: string, files: readonly DataFile[], input: string): Promise<void> {
+  const empty = files.find((file) => file.bytes === 0);
+  if (empty)
+    throw new ConfigurationError(`Input '${input}': ${empty.display} is empty (0 bytes).`, {
+      input,
+      file: empty.display,
+    });
+  try {
+    await engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${tableSource(files)}`);
+  } catch (error) {
+    throw await describeReadError(error, files, input);
+  }
+}
+
+async function readProfile(path: string, display: string): Promise<DataProfile> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigurationError(
+      `Input 'reference': ${display} is not a readable profile JSON (${(error as Error).message}).`,
+      {
+        input: 'reference',
+      },
+    );
+  }
+  if (!isDataProfile(value)) {
+    throw new ConfigurationError(
+      `Input 'reference': ${display} is JSON but not a data profile written by validate-data.`,
+      {
+        input: 'reference',
+      },
+    );
+  }
+  return value;
+}
+
+/** The data checked by the suite, profiled, and compared with the reference for drift. */
+export async function validateDataset(
+  engine: DataEngine,
+  files: readonly DataFile[],
+  suite: Suite | undefined,
+  reference: ReferenceInput | undefined,
+): Promise<ValidationRun> {
+  await loadTable(engine, 'current', files, 'data');
+  const columns = await engine.columns('current');
+  const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
+  const declared = new Map<string, ColumnType>(
+    (suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type!]),
+  );
+  const checks = suite ? await evaluateSuite(engine, suite, columns) : [];
+  const profile = await profileTable(engine, 'current', columns, declared);
+
+  let drift: DriftResult | undefined;
+  if (reference) {
+    let source: Reference;
+    if ('files' in reference) {
+      await loadTable(engine, 'reference', reference.files, 'reference');
+      const referenceColumns = await engine.columns('reference');
+      const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
+      source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
+    } else {
+      source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
+    }
+    const settings = suite?.drift ?? DEFAULT_DRIFT;
+    const emptySuite = suite ?? ({ unique: [], columns: [], document: undefined } as unknown as Suite);
+    drift = await computeDrift(engine, emptySuite, settings, columns, source);
+    const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
+    checks.push({
+      id: 'drift.dataset',
+      title: `dataset drift: share of drifted columns < ${settings.share}`,
+      status: drift.datasetDrift ? 'failed' : 'passed',
+      severity: settings.severity,
+      observed: { drifted: drifted.length, checked: drift.columns.length, share: Number(drift.share.toFixed(4)) },
+      expected: { share: `< ${settings.share}` },
+      ...(drifted.length ? { details: `drifted: ${drifted.join(', ')}` } : {}),
+    });
+  }
+  return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
+}
+
+/** How far past its threshold each column is: ≥ 1 means drift whatever the method's scale. */
+export function driftScore(column: { pValue?: number; statistic: number; threshold: number }): number {
+  if (column.pValue !== undefined) return column.threshold / Math.max(column.pValue, 1e-300);
+  return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
+}
+
+export function renderValidation(report: Report, run: ValidationRun, referenceName: string | undefined): string {
+  const parts = [renderChecks('Data validation', report)];
+  if (run.drift && run.drift.columns.length > 0) {
+    const drift = run.drift;
+    parts.push(
+      heading(
+        4,
+        raw(
+          `Drift against ${referenceName ? code(referenceName).text : 'the reference'}: ${drift.columns.filter((c) => c.drifted).length} of ${drift.columns.length} columns drifted (share ${formatNumber(drift.share)}, dataset drift at ${drift.settings.share})`,
+        ),
+      ),
+    );
+    parts.push(
+      table(
+        ['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'],
+        drift.columns.map((column) => [
+          column.column,
+          raw(`${column.method}${column.approximate ? ' ≈' : ''}`),
+          column.statistic,
+          column.pValue ?? null,
+          column.threshold,
+          raw(column.drifted ? '🔴 yes' : '🟢 no'),
+        ]),
+        { align: ['left', 'left', 'right', 'right', 'right', 'center'] },
+      ),
+    );
+    const charted = drift.columns.slice(0, 30);
+    parts.push(
+      xyChart({
+        title: 'Drift score ÷ threshold (≥ 1 is drift)',
+        labels: charted.map((column) => column.column),
+        yLabel: 'score / threshold',
+        series: [
+          { kind: 'bar', values: charted.map((column) => Math.min(driftScore(column), 10)) },
+          { kind: 'line', values: charted.map(() => 1) },
+        ],
+      }),
+    );
+    if (drift.columns.some((column) => column.approximate)) {
+      parts.push(
+        escapeText(
+          '≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).',
+        ),
+      );
+    }
+    if (drift.skipped.length > 0)
+      parts.push(
+        escapeText(
+          `Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`,
+        ),
+      );
+  }
+  return parts.join('\n\n');
+}
+
+/** A starting suite from what the data shows: types, nullability, observed ranges, small category sets, keys. */
+export async function inferSuite(engine: DataEngine, files: readonly DataFile[]): Promise<string> {
+  await loadTable(engine, 'current', files, 'data');
+  const columns = await engine.columns('current');
+  const profile = await profileTable(engine, 'current', columns);
+  const suite: Record<string, unknown> = {
+    version: 1,
+    table: {
+      'row-count': { min: Math.max(1, Math.floor(profile.rows / 2)) },
+      columns: { required: columns.map((column) => column.name) },
+    },
+    columns: {},
+  };
+  const rules = suite.columns as Record<string, Record<string, unknown>>;
+  for (const column of profile.columns) {
+    const entry: Record<string, unknown> = {};
+    const type = column.type;
+    entry.type = /INT/.test(type)
+      ? 'integer'
+      : /DOUBLE|FLOAT|DECIMAL|REAL/.test(type)
+        ? 'float'
+        : type === 'BOOLEAN'
+          ? 'boolean'
+          : type === 'DATE'
+            ? 'date'
+            : type.startsWith('TIMESTAMP')
+              ? 'timestamp'
+              : 'string';
+    if (column.nulls === 0) entry.nullable = false;
+    else entry['max-null-fraction'] = Number(Math.min(1, (column.nulls / Math.max(profile.rows, 1)) * 2).toFixed(4));
+    if (column.kind === 'numeric' && typeof column.min === 'number' && typeof column.max === 'number') {
+      entry.min = column.min;
+      entry.max = column.max;
+    }
+    if (column.kind === 'categorical' && column.top && column.top.length <= 20 && !column.otherCount)
+      entry.in = column.top.map((item) => item.value);
+    // Keys are integers, text or dates; floats that happen to be distinct are not keys.
+    const keyLike = !/DOUBLE|FLOAT|DECIMAL|REAL|BOOLEAN/.test(column.type);
+    if (keyLike && column.count > 1 && column.nulls === 0) {
+      const [row] = await engine.rows(
+        `SELECT count(DISTINCT ${quoteIdentifier(column.name)}) = count(*) AS exact FROM current`,
+      );
+      if (row?.exact === true) entry.unique = true;
+    }
+    rules[column.name] = entry;
+  }
+  return `# Inferred by mlops-actions validate-data from ${files.map((file) => file.display).join(', ')} (${profile.rows} rows).\n# Review before use: ranges are the observed ones.\n${stringify(suite)}`;
+}
