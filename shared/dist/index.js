@@ -42131,7 +42131,7 @@ __webpack_unused_export__ = parser.Parser;
 __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
-__webpack_unused_export__ = publicApi.stringify;
+exports.As = publicApi.stringify;
 __webpack_unused_export__ = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
@@ -57016,15 +57016,15 @@ function parseDuration(text, input, bounds = {}) {
     }
     const ms = Math.round(total);
     if ((bounds.min !== undefined && ms < bounds.min) || (bounds.max !== undefined && ms > bounds.max)) {
-        const lower = bounds.min !== undefined ? parsers_formatDuration(bounds.min) : undefined;
-        const upper = bounds.max !== undefined ? parsers_formatDuration(bounds.max) : undefined;
+        const lower = bounds.min !== undefined ? formatDuration(bounds.min) : undefined;
+        const upper = bounds.max !== undefined ? formatDuration(bounds.max) : undefined;
         const range = lower && upper ? `between ${lower} and ${upper}` : lower ? `at least ${lower}` : `at most ${upper}`;
         throw new errors_ConfigurationError(`Input '${input}' must be ${range}, got ${quote(text)}.`, { input });
     }
     return ms;
 }
 /** The inverse of parseDuration for messages: 5400000 → "1h30m". */
-function parsers_formatDuration(ms) {
+function formatDuration(ms) {
     if (ms === 0)
         return '0s';
     const parts = [];
@@ -57555,7 +57555,7 @@ async function appendSummaryFile(path, markdown, secrets) {
  * Values that must never be shown: tokens, passwords. The runner masks its own log once told (`::add-mask::`),
  * but not files we write (outputs, summary, reports, comments), so every channel also goes through `redact`.
  */
-class secrets_SecretMask {
+class SecretMask {
     #values = new Set();
     add(value) {
         if (!value)
@@ -57762,7 +57762,7 @@ async function runCli(argv, registry, io) {
         GITHUB_WORKSPACE: io.env.GITHUB_WORKSPACE ?? io.cwd,
     };
     const github = readGithubEnvironment(env, io.cwd);
-    const secrets = new secrets_SecretMask();
+    const secrets = new SecretMask();
     const debug = isDebugEnabled(env);
     const log = createTerminalLogger(io.stdout, secrets, debug);
     const state = new Map();
@@ -58094,6 +58094,11226 @@ function readCommentRequest(reader, defaultKey) {
     };
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
+function isPlainObject(value) {
+	if (typeof value !== 'object' || value === null) {
+		return false;
+	}
+
+	const prototype = Object.getPrototypeOf(value);
+	return (prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null) && !(Symbol.toStringTag in value) && !(Symbol.iterator in value);
+}
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/file-url.js
+
+
+// Allow some arguments/options to be either a file path string or a file URL
+const safeNormalizeFileUrl = (file, name) => {
+	const fileString = normalizeFileUrl(normalizeDenoExecPath(file));
+
+	if (typeof fileString !== 'string') {
+		throw new TypeError(`${name} must be a string or a file URL: ${fileString}.`);
+	}
+
+	return fileString;
+};
+
+// In Deno node:process execPath is a special object, not just a string:
+// https://github.com/denoland/deno/blob/f460188e583f00144000aa0d8ade08218d47c3c1/ext/node/polyfills/process.ts#L344
+const normalizeDenoExecPath = file => isDenoExecPath(file)
+	? file.toString()
+	: file;
+
+const isDenoExecPath = file => typeof file !== 'string'
+	&& file
+	&& Object.getPrototypeOf(file) === String.prototype;
+
+// Same but also allows other values, e.g. `boolean` for the `shell` option
+const normalizeFileUrl = file => file instanceof URL ? (0,external_node_url_.fileURLToPath)(file) : file;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/parameters.js
+
+
+
+// The command `arguments` and `options` are both optional.
+// This also does basic validation on them and on the command file.
+const normalizeParameters = (rawFile, rawArguments = [], rawOptions, ...rawExtraArguments) => {
+	if (rawExtraArguments.length > 0) {
+		throw new TypeError('Execa accepts at most three arguments: file, arguments, options.');
+	}
+
+	if (rawOptions !== undefined && isPlainObject(rawArguments)) {
+		throw new TypeError('Execa accepts at most one options object. Please merge the second and third arguments.');
+	}
+
+	const filePath = safeNormalizeFileUrl(rawFile, 'First argument');
+	const [commandArguments, options = {}] = isPlainObject(rawArguments)
+		? [[], rawArguments]
+		: [rawArguments, rawOptions];
+
+	if (!Array.isArray(commandArguments)) {
+		throw new TypeError(`Second argument must be either an array of arguments or an options object: ${commandArguments}`);
+	}
+
+	if (commandArguments.some(commandArgument => typeof commandArgument === 'object' && commandArgument !== null)) {
+		throw new TypeError(`Second argument must be an array of strings: ${commandArguments}`);
+	}
+
+	const normalizedArguments = commandArguments.map(String);
+	const nullByteArgument = normalizedArguments.find(normalizedArgument => normalizedArgument.includes('\0'));
+	if (nullByteArgument !== undefined) {
+		throw new TypeError(`Arguments cannot contain null bytes ("\\0"): ${nullByteArgument}`);
+	}
+
+	if (!isPlainObject(options)) {
+		throw new TypeError(`Last argument must be an options object: ${options}`);
+	}
+
+	// Prevent prototype pollution by copying only own properties to a null-prototype object
+	return [filePath, normalizedArguments, {__proto__: null, ...options}];
+};
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:process"
+var external_node_process_ = __nccwpck_require__(1708);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(57975);
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/escape.js
+
+
+
+// Compute `result.command` and `result.escapedCommand`
+const joinCommand = (filePath, rawArguments, shell) => {
+	const fileAndArguments = [filePath, ...rawArguments];
+	const command = fileAndArguments.join(' ');
+	// With `shell`, the shell interprets the command, so it must not be quoted
+	const escapedCommand = shell
+		? escapeControlCharacters(command)
+		: fileAndArguments
+			.map(fileAndArgument => quoteString(escapeControlCharacters(fileAndArgument)))
+			.join(' ');
+	return {command, escapedCommand};
+};
+
+// Remove ANSI sequences and escape control characters and newlines
+const escapeLines = lines => (0,external_node_util_.stripVTControlCharacters)(lines)
+	.split('\n')
+	.map(line => escapeControlCharacters(line))
+	.join('\n');
+
+const escapeControlCharacters = line => line.replaceAll(SPECIAL_CHAR_REGEXP, character => escapeControlCharacter(character));
+
+const escapeControlCharacter = character => {
+	const commonEscape = COMMON_ESCAPES[character];
+	if (commonEscape !== undefined) {
+		return commonEscape;
+	}
+
+	const codepoint = character.codePointAt(0);
+	const codepointHex = codepoint.toString(16);
+	return codepoint <= ASTRAL_START
+		? `\\u${codepointHex.padStart(4, '0')}`
+		: `\\U${codepointHex}`;
+};
+
+// Characters that would create issues when printed are escaped using the \u or \U notation.
+// Those include control characters and newlines.
+// The \u and \U notation is Bash specific, but there is no way to do this in a shell-agnostic way.
+// Some shells do not even have a way to print those characters in an escaped fashion.
+// Therefore, we prioritize printing those safely, instead of allowing those to be copy-pasted.
+// List of Unicode character categories: https://www.fileformat.info/info/unicode/category/index.htm
+const getSpecialCharRegExp = () => {
+	try {
+		// This throws when using Node.js without ICU support.
+		// When using a RegExp literal, this would throw at parsing-time, instead of runtime.
+		// eslint-disable-next-line prefer-regex-literals
+		return new RegExp('\\p{Separator}|\\p{Other}', 'gu');
+	} catch {
+		// Similar to the above RegExp, but works even when Node.js has been built without ICU support.
+		// Unlike the above RegExp, it only covers whitespaces and C0/C1 control characters.
+		// It does not cover some edge cases, such as Unicode reserved characters.
+		// See https://github.com/sindresorhus/execa/issues/1143
+		// eslint-disable-next-line no-control-regex, regexp/no-control-character, unicorn/prefer-unicode-code-point-escapes
+		return /[\s\u0000-\u001F\u007F-\u009F\u00AD]/g;
+	}
+};
+
+const SPECIAL_CHAR_REGEXP = getSpecialCharRegExp();
+
+// Accepted by $'...' in Bash.
+// Exclude \a \e \v which are accepted in Bash but not in JavaScript (except \v) and JSON.
+const COMMON_ESCAPES = {
+	' ': ' ',
+	'\b': '\\b',
+	'\f': '\\f',
+	'\n': '\\n',
+	'\r': '\\r',
+	'\t': '\\t',
+};
+
+// Up until that code point, a character is a single UTF-16 code unit, so the \u notation can be used instead of \U
+const ASTRAL_START = 0xFF_FF;
+
+// Some characters are shell-specific, i.e. need to be escaped when the command is copy-pasted then run.
+// Escaping is shell-specific. We cannot know which shell is used: `process.platform` detection is not enough.
+// For example, Windows users could be using `cmd.exe`, Powershell or Bash for Windows which all use different escaping.
+// We use '...' on Unix, which is POSIX shell compliant and escape all characters but ' so this is fairly safe.
+// On Windows, we assume cmd.exe is used and escape with "...", which also works with Powershell.
+const quoteString = escapedArgument => {
+	if (NO_ESCAPE_REGEXP.test(escapedArgument)) {
+		return escapedArgument;
+	}
+
+	return external_node_process_.platform === 'win32'
+		? `"${escapedArgument.replaceAll('"', '""')}"`
+		: `'${escapedArgument.replaceAll('\'', '\'\\\'\'')}'`;
+};
+
+const NO_ESCAPE_REGEXP = /^[\w\-./]+$/;
+
+// EXTERNAL MODULE: external "node:string_decoder"
+var external_node_string_decoder_ = __nccwpck_require__(46193);
+;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/uint-array.js
+
+
+const {toString: objectToString} = Object.prototype;
+
+const isArrayBuffer = value => objectToString.call(value) === '[object ArrayBuffer]';
+
+// Is either Uint8Array or Buffer
+const isUint8Array = value => objectToString.call(value) === '[object Uint8Array]';
+
+const bufferToUint8Array = buffer => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+
+const textEncoder = new TextEncoder();
+const stringToUint8Array = string => textEncoder.encode(string);
+
+const textDecoder = new TextDecoder();
+const uint8ArrayToString = uint8Array => textDecoder.decode(uint8Array);
+
+const joinToString = (uint8ArraysOrStrings, encoding) => {
+	const strings = uint8ArraysToStrings(uint8ArraysOrStrings, encoding);
+	return strings.join('');
+};
+
+const uint8ArraysToStrings = (uint8ArraysOrStrings, encoding) => {
+	if (encoding === 'utf8' && uint8ArraysOrStrings.every(uint8ArrayOrString => typeof uint8ArrayOrString === 'string')) {
+		return uint8ArraysOrStrings;
+	}
+
+	const decoder = new external_node_string_decoder_.StringDecoder(encoding);
+	const strings = uint8ArraysOrStrings
+		.map(uint8ArrayOrString => typeof uint8ArrayOrString === 'string'
+			? stringToUint8Array(uint8ArrayOrString)
+			: uint8ArrayOrString)
+		.map(uint8Array => decoder.write(uint8Array));
+	const finalString = decoder.end();
+	return finalString === '' ? strings : [...strings, finalString];
+};
+
+const joinToUint8Array = uint8ArraysOrStrings => uint8ArraysOrStrings.length === 1 && isUint8Array(uint8ArraysOrStrings[0]) ? uint8ArraysOrStrings[0] : concatUint8Arrays(stringsToUint8Arrays(uint8ArraysOrStrings));
+
+const stringsToUint8Arrays = uint8ArraysOrStrings => uint8ArraysOrStrings.map(uint8ArrayOrString => typeof uint8ArrayOrString === 'string'
+	? stringToUint8Array(uint8ArrayOrString)
+	: uint8ArrayOrString);
+
+const concatUint8Arrays = uint8Arrays => {
+	const result = new Uint8Array(getJoinLength(uint8Arrays));
+
+	let index = 0;
+	for (const uint8Array of uint8Arrays) {
+		result.set(uint8Array, index);
+		index += uint8Array.length;
+	}
+
+	return result;
+};
+
+const getJoinLength = uint8Arrays => {
+	let joinLength = 0;
+	for (const uint8Array of uint8Arrays) {
+		joinLength += uint8Array.length;
+	}
+
+	return joinLength;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/return/final-error.js
+// When the subprocess fails, this is the error instance being returned.
+// If another error instance is being thrown, it is kept as `error.cause`.
+const getFinalError = (originalError, message, isSync) => {
+	const ErrorClass = isSync ? ExecaSyncError : ExecaError;
+	const options = originalError instanceof DiscardedError ? {} : {cause: originalError};
+	return new ErrorClass(message, options);
+};
+
+// Indicates that the error is used only to interrupt control flow, but not in the return value
+class DiscardedError extends Error {}
+
+// Proper way to set `error.name`: it should be inherited and non-enumerable
+const setErrorName = (ErrorClass, value) => {
+	Object.defineProperties(ErrorClass.prototype, {
+		name: {
+			value,
+			writable: true,
+			enumerable: false,
+			configurable: true,
+		},
+		[execaErrorSymbol]: {
+			value: true,
+			writable: false,
+			enumerable: false,
+			configurable: false,
+		},
+	});
+};
+
+// Unlike `instanceof`, this works across realms
+const isExecaError = error => isErrorInstance(error) && execaErrorSymbol in error;
+
+const execaErrorSymbol = Symbol('isExecaError');
+
+// `instanceof` handles `DOMException` and subclasses with a custom `Symbol.toStringTag`, `Object.prototype.toString()` handles other realms
+const isErrorInstance = value => value instanceof Error || Object.prototype.toString.call(value) === '[object Error]';
+
+// We use two different Error classes for async/sync methods since they have slightly different shape and types
+class ExecaError extends Error {}
+// eslint-disable-next-line unicorn/no-top-level-side-effects -- `error.name` must be set as soon as the class is defined
+setErrorName(ExecaError, ExecaError.name);
+
+class ExecaSyncError extends Error {}
+// eslint-disable-next-line unicorn/no-top-level-side-effects -- `error.name` must be set as soon as the class is defined
+setErrorName(ExecaSyncError, ExecaSyncError.name);
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/type-name.js
+// Like `typeof`, but `null` is reported as `null` instead of `object`, so error messages name the actual value
+const getTypeName = value => value === null ? 'null' : typeof value;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/template.js
+
+
+
+
+
+
+
+// Check whether the template string syntax is being used
+const isTemplateString = templates => Array.isArray(templates) && Array.isArray(templates.raw);
+
+// Convert execa`file ...commandArguments` to execa(file, commandArguments)
+const parseTemplates = (templates, expressions) => {
+	let tokens = [];
+	// Whether whitespaces separate the last token from the next one
+	let isSeparated = false;
+
+	for (const [index, template] of templates.entries()) {
+		({tokens, isSeparated} = parseTemplate({
+			templates,
+			expressions,
+			tokens,
+			isSeparated,
+			index,
+			template,
+		}));
+	}
+
+	if (tokens.length === 0) {
+		throw new TypeError('Template script must not be empty');
+	}
+
+	const [file, ...commandArguments] = tokens;
+	return [file, commandArguments, {}];
+};
+
+const parseTemplate = ({templates, expressions, tokens, isSeparated, index, template}) => {
+	if (template === undefined) {
+		throw new TypeError(`Invalid backslash sequence: ${templates.raw[index]}`);
+	}
+
+	const {nextTokens, leadingWhitespaces, trailingWhitespaces} = splitByWhitespaces(template, templates.raw[index]);
+	const newTokens = concatTokens(tokens, nextTokens, isSeparated || leadingWhitespaces);
+	// When the template has no tokens, the whitespaces before it still separate the next token, e.g. after an empty array expression
+	const isTemplateSeparated = trailingWhitespaces || (nextTokens.length === 0 && isSeparated);
+
+	if (index === expressions.length) {
+		return {tokens: newTokens, isSeparated: isTemplateSeparated};
+	}
+
+	const expression = expressions[index];
+	const expressionTokens = Array.isArray(expression)
+		? expression.map(expression => parseExpression(expression))
+		: [parseExpression(expression)];
+	return {
+		tokens: concatTokens(newTokens, expressionTokens, isTemplateSeparated),
+		isSeparated: expressionTokens.length === 0 && isTemplateSeparated,
+	};
+};
+
+// Like `string.split(/[ \t\r\n]+/)` except newlines and tabs are:
+//  - ignored when input as a backslash sequence like: `echo foo\n bar`
+//  - not ignored when input directly
+// The only way to distinguish those in JavaScript is to use a tagged template and compare:
+//  - the first array argument, which does not escape backslash sequences
+//  - its `raw` property, which escapes them
+const splitByWhitespaces = (template, rawTemplate) => {
+	// The template is empty either between two `${expression}`, or when it only contains escaped newlines.
+	// Neither holds any whitespace, so neither separates tokens.
+	if (template.length === 0) {
+		return {nextTokens: [], leadingWhitespaces: false, trailingWhitespaces: false};
+	}
+
+	const nextTokens = [];
+	let templateStart = 0;
+	let isLeadingWhitespaces = false;
+
+	for (
+		let templateIndex = 0, rawIndex = 0;
+		templateIndex < template.length;
+		templateIndex += 1, rawIndex += 1
+	) {
+		const rawCharacter = rawTemplate[rawIndex];
+		if (DELIMITERS.has(rawCharacter)) {
+			// Escaped newlines are ignored, so a whitespace after them is still a leading one
+			if (templateIndex === 0) {
+				isLeadingWhitespaces = true;
+			}
+
+			if (templateStart !== templateIndex) {
+				nextTokens.push(template.slice(templateStart, templateIndex));
+			}
+
+			templateStart = templateIndex + 1;
+		} else if (rawCharacter === '\\') {
+			const nextRawCharacter = rawTemplate[rawIndex + 1];
+			if (nextRawCharacter === '\n') {
+				// Handles escaped newlines in templates
+				templateIndex -= 1;
+				rawIndex += 1;
+			} else if (nextRawCharacter === 'u' && rawTemplate[rawIndex + 2] === '{') {
+				const closingBraceIndex = rawTemplate.indexOf('}', rawIndex + 3);
+				// A code point above the BMP is a surrogate pair, i.e. two characters, in the template string
+				if (isAstralEscape(rawTemplate.slice(rawIndex + 3, closingBraceIndex))) {
+					templateIndex += 1;
+				}
+
+				rawIndex = closingBraceIndex;
+			} else {
+				rawIndex += ESCAPE_LENGTH[nextRawCharacter] ?? 1;
+			}
+		}
+	}
+
+	const isTrailingWhitespaces = templateStart === template.length;
+	if (!isTrailingWhitespaces) {
+		nextTokens.push(template.slice(templateStart));
+	}
+
+	return {nextTokens, leadingWhitespaces: isLeadingWhitespaces, trailingWhitespaces: isTrailingWhitespaces};
+};
+
+const isAstralEscape = codePointHex => Number.parseInt(codePointHex, 16) > ASTRAL_START;
+
+const DELIMITERS = new Set([' ', '\t', '\r', '\n']);
+
+// Number of characters in backslash escape sequences: \0 \xXX or \uXXXX
+// \cX is allowed in RegExps but not in strings
+// Octal sequences are not allowed in strict mode
+const ESCAPE_LENGTH = {x: 3, u: 5};
+
+const concatTokens = (tokens, nextTokens, isSeparated) => isSeparated
+	|| tokens.length === 0
+	|| nextTokens.length === 0
+	? [...tokens, ...nextTokens]
+	: [
+		...tokens.slice(0, -1),
+		`${tokens.at(-1)}${nextTokens[0]}`,
+		...nextTokens.slice(1),
+	];
+
+// Handle `${expression}` inside the template string syntax
+const parseExpression = expression => {
+	const typeOfExpression = getTypeName(expression);
+
+	if (typeOfExpression === 'string') {
+		return expression;
+	}
+
+	if (typeOfExpression === 'number') {
+		return String(expression);
+	}
+
+	// Only own properties are checked: a polluted `Object.prototype.stdout` must not turn any plain object into a subprocess result.
+	// A failed subprocess result is an error instance instead.
+	if ((isPlainObject(expression) || isExecaError(expression)) && (Object.hasOwn(expression, 'stdout') || Object.hasOwn(expression, 'isMaxBuffer'))) {
+		return getSubprocessResult(expression);
+	}
+
+	if (expression instanceof external_node_child_process_namespaceObject.ChildProcess || Object.prototype.toString.call(expression) === '[object Promise]') {
+		// eslint-disable-next-line no-template-curly-in-string
+		throw new TypeError('Unexpected subprocess in template expression. Please use ${await subprocess} instead of ${subprocess}.');
+	}
+
+	throw new TypeError(`Unexpected "${typeOfExpression}" in template expression`);
+};
+
+const getSubprocessResult = result => {
+	// Read the own property only: results with `stdout: 'ignore'` have no `stdout` property, which must not be read from a polluted prototype
+	const stdout = Object.hasOwn(result, 'stdout') ? result.stdout : undefined;
+	if (typeof stdout === 'string') {
+		return stdout;
+	}
+
+	if (isUint8Array(stdout)) {
+		return uint8ArrayToString(stdout);
+	}
+
+	if (stdout === undefined) {
+		throw new TypeError('Missing result.stdout in template expression. This is probably due to the previous subprocess\' "stdout" option.');
+	}
+
+	throw new TypeError(`Unexpected "${getTypeName(stdout)}" stdout in template expression`);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/standard-stream.js
+
+
+const isStandardStream = stream => STANDARD_STREAMS.includes(stream);
+const STANDARD_STREAMS = [external_node_process_.stdin, external_node_process_.stdout, external_node_process_.stderr];
+const STANDARD_STREAMS_ALIASES = ['stdin', 'stdout', 'stderr'];
+const getStreamName = fdNumber => STANDARD_STREAMS_ALIASES[fdNumber] ?? `stdio[${fdNumber}]`;
+
+// `subprocess.all` is created by Execa itself, which then pipes `stdout`/`stderr` into it.
+// `verbose` needs to tell that pipe apart from a user pipe, which it disables.
+const allStreamSymbol = Symbol('execa.allStream');
+const setAllStream = stream => Object.assign(stream, {[allStreamSymbol]: true});
+const isAllStream = stream => stream?.[allStreamSymbol] === true;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/options.js
+// The options of methods like `subprocess.pipe()`, `subprocess.readable()` or `sendMessage()` are kept on a null-prototype object, otherwise a polluted `Object.prototype` would inject option values.
+// Like destructuring them, `null` throws.
+const copyOptions = (options = {}) => {
+	if (options === null) {
+		throw new TypeError('The options must be an object, not `null`.');
+	}
+
+	return {__proto__: null, ...options};
+};
+
+const checkBooleanOption = (value, optionName) => {
+	if (value !== undefined && typeof value !== 'boolean') {
+		throw new TypeError(`The \`${optionName}\` option must use a boolean.`);
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/specific.js
+
+
+
+
+
+// Some options can have different values for `stdout`/`stderr`/`fd3`.
+// This normalizes those to array of values.
+// For example, `{verbose: {stdout: 'none', stderr: 'full'}}` becomes `{verbose: ['none', 'none', 'full']}`
+const normalizeFdSpecificOptions = options => {
+	// Keep the null prototype, otherwise a polluted `Object.prototype` would inject option values
+	const optionsCopy = {__proto__: null, ...options};
+
+	for (const optionName of FD_SPECIFIC_OPTIONS) {
+		optionsCopy[optionName] = normalizeFdSpecificOption(options, optionName);
+	}
+
+	return optionsCopy;
+};
+
+const normalizeFdSpecificOption = (options, optionName) => {
+	const stdioLength = getStdioLength(options);
+	const optionBaseArray = Array.from({length: stdioLength + 1});
+	const optionArray = normalizeFdSpecificValue(options[optionName], optionBaseArray, optionName, stdioLength);
+	return addDefaultValue(optionArray, optionName);
+};
+
+const getStdioLength = ({stdio}) => Array.isArray(stdio)
+	? Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length)
+	: STANDARD_STREAMS_ALIASES.length;
+
+const normalizeFdSpecificValue = (optionValue, optionArray, optionName, stdioLength) => {
+	if (isPlainObject(optionValue)) {
+		return normalizeOptionObject(optionValue, optionArray, optionName, stdioLength);
+	}
+
+	validateFdSpecificValue(optionValue, optionName);
+	return optionArray.fill(optionValue);
+};
+
+const normalizeOptionObject = (optionValue, optionArray, optionName, stdioLength) => {
+	for (const fdName of Object.keys(optionValue).sort(compareFdName)) {
+		validateFdSpecificValue(optionValue[fdName], optionName, `${optionName}.${fdName}`);
+		for (const fdNumber of parseFdName(fdName, optionName, stdioLength)) {
+			optionArray[fdNumber] = optionValue[fdName];
+		}
+	}
+
+	return optionArray;
+};
+
+// Ensure priority order when setting both `stdout`/`stderr`, `fd1`/`fd2`, and `all`
+const compareFdName = (fdNameA, fdNameB) => getFdNameOrder(fdNameA) < getFdNameOrder(fdNameB) ? 1 : -1;
+
+const getFdNameOrder = fdName => {
+	if (fdName === 'stdout' || fdName === 'stderr') {
+		return 0;
+	}
+
+	return fdName === 'all' ? 2 : 1;
+};
+
+const parseFdName = (fdName, optionName, stdioLength) => {
+	if (fdName === 'ipc') {
+		return [stdioLength];
+	}
+
+	const fdNumber = parseFd(fdName);
+	if (fdNumber === undefined || fdNumber === 0) {
+		throw new TypeError(`"${optionName}.${fdName}" is invalid.
+It must be "${optionName}.stdout", "${optionName}.stderr", "${optionName}.all", "${optionName}.ipc", or "${optionName}.fd3", "${optionName}.fd4" (and so on).`);
+	}
+
+	if (fdNumber !== 'all' && fdNumber >= stdioLength) {
+		throw new TypeError(`"${optionName}.${fdName}" is invalid: that file descriptor does not exist.
+Please set the "stdio" option to ensure that file descriptor exists.`);
+	}
+
+	return fdNumber === 'all' ? [1, 2] : [fdNumber];
+};
+
+// Use the same syntax for fd-specific options and the `from`/`to` options
+const parseFd = fdName => {
+	if (fdName === 'all') {
+		return fdName;
+	}
+
+	if (STANDARD_STREAMS_ALIASES.includes(fdName)) {
+		return STANDARD_STREAMS_ALIASES.indexOf(fdName);
+	}
+
+	const regexpResult = FD_REGEXP.exec(fdName);
+	if (regexpResult !== null) {
+		return Number(regexpResult.groups.fdNumber);
+	}
+};
+
+const FD_REGEXP = /^fd(?<fdNumber>\d+)$/;
+
+const addDefaultValue = (optionArray, optionName) => optionArray.map(optionValue => optionValue === undefined
+	? DEFAULT_OPTIONS[optionName]
+	: optionValue);
+
+const BOOLEAN_FD_SPECIFIC_OPTIONS = new Set(['lines', 'buffer', 'stripFinalNewline']);
+
+// Wrong types must be reported instead of being silently coerced, e.g. a truthy string enabling the `buffer` option.
+// `undefined` uses the default value.
+const validateFdSpecificValue = (optionValue, optionName, fullOptionName = optionName) => {
+	if (BOOLEAN_FD_SPECIFIC_OPTIONS.has(optionName)) {
+		checkBooleanOption(optionValue, fullOptionName);
+	} else if (optionName === 'maxBuffer' && optionValue !== undefined && (typeof optionValue !== 'number' || Number.isNaN(optionValue))) {
+		throw new TypeError(`The \`${fullOptionName}\` option must use a number.`);
+	}
+};
+
+// Default value for the `verbose` option
+const verboseDefault = (0,external_node_util_.debuglog)('execa').enabled ? 'full' : 'none';
+
+const DEFAULT_OPTIONS = {
+	lines: false,
+	buffer: true,
+	maxBuffer: 1000 * 1000 * 100,
+	verbose: verboseDefault,
+	stripFinalNewline: true,
+};
+
+// List of options which can have different values for `stdout`/`stderr`
+const FD_SPECIFIC_OPTIONS = ['lines', 'buffer', 'maxBuffer', 'verbose', 'stripFinalNewline'];
+
+// Retrieve fd-specific option
+const getFdSpecificValue = (optionArray, fdNumber) => fdNumber === 'ipc'
+	? optionArray.at(-1)
+	: optionArray[fdNumber];
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/values.js
+
+
+// The `verbose` option can have different values for `stdout`/`stderr`
+const isVerbose = ({verbose}, fdNumber) => getFdVerbose(verbose, fdNumber) !== 'none';
+
+// Whether IPC and output and logged
+const isFullVerbose = ({verbose}, fdNumber) => !['none', 'short'].includes(getFdVerbose(verbose, fdNumber));
+
+// The `verbose` option can be a function to customize logging
+const getVerboseFunction = ({verbose}, fdNumber) => {
+	const fdVerbose = getFdVerbose(verbose, fdNumber);
+	return isVerboseFunction(fdVerbose) ? fdVerbose : undefined;
+};
+
+// When using `verbose: {stdout, stderr, fd3, ipc}`:
+//  - `verbose.stdout|stderr|fd3` is used for 'output'
+//  - `verbose.ipc` is only used for 'ipc'
+//  - highest `verbose.*` value is used for 'command', 'error' and 'duration'
+const getFdVerbose = (verbose, fdNumber) => fdNumber === undefined
+	? getFdGenericVerbose(verbose)
+	: getFdSpecificValue(verbose, fdNumber);
+
+// When using `verbose: {stdout, stderr, fd3, ipc}` and logging is not specific to a file descriptor.
+// We then use the highest `verbose.*` value, using the following order:
+//  - function > 'full' > 'short' > 'none'
+//  - if several functions are defined: stdout > stderr > fd3 > ipc
+const getFdGenericVerbose = verbose => verbose.find(fdVerbose => isVerboseFunction(fdVerbose))
+	?? VERBOSE_VALUES.findLast(fdVerbose => verbose.includes(fdVerbose));
+
+// Whether the `verbose` option is customized using a function
+const isVerboseFunction = fdVerbose => typeof fdVerbose === 'function';
+
+const VERBOSE_VALUES = ['none', 'short', 'full'];
+
+;// CONCATENATED MODULE: ./node_modules/is-unicode-supported/index.js
+
+
+function isUnicodeSupported() {
+	const {env} = external_node_process_;
+	const {TERM, TERM_PROGRAM} = env;
+
+	if (external_node_process_.platform !== 'win32') {
+		return TERM !== 'linux'; // Linux console (kernel)
+	}
+
+	return Boolean(env.WT_SESSION) // Windows Terminal
+		|| Boolean(env.TERMINUS_SUBLIME) // Terminus (<0.2.27)
+		|| env.ConEmuTask === '{cmd::Cmder}' // ConEmu and cmder
+		|| TERM_PROGRAM === 'Terminus-Sublime'
+		|| TERM_PROGRAM === 'vscode'
+		|| TERM === 'xterm-256color'
+		|| TERM === 'alacritty'
+		|| TERM === 'rxvt-unicode'
+		|| TERM === 'rxvt-unicode-256color'
+		|| env.TERMINAL_EMULATOR === 'JetBrains-JediTerm';
+}
+
+;// CONCATENATED MODULE: ./node_modules/figures/index.js
+
+
+const common = {
+	circleQuestionMark: '(?)',
+	questionMarkPrefix: '(?)',
+	square: '█',
+	squareDarkShade: '▓',
+	squareMediumShade: '▒',
+	squareLightShade: '░',
+	squareTop: '▀',
+	squareBottom: '▄',
+	squareLeft: '▌',
+	squareRight: '▐',
+	squareCenter: '■',
+	bullet: '●',
+	dot: '․',
+	ellipsis: '…',
+	pointerSmall: '›',
+	triangleUp: '▲',
+	triangleUpSmall: '▴',
+	triangleDown: '▼',
+	triangleDownSmall: '▾',
+	triangleLeftSmall: '◂',
+	triangleRightSmall: '▸',
+	home: '⌂',
+	heart: '♥',
+	musicNote: '♪',
+	musicNoteBeamed: '♫',
+	arrowUp: '↑',
+	arrowDown: '↓',
+	arrowLeft: '←',
+	arrowRight: '→',
+	arrowLeftRight: '↔',
+	arrowUpDown: '↕',
+	almostEqual: '≈',
+	notEqual: '≠',
+	lessOrEqual: '≤',
+	greaterOrEqual: '≥',
+	identical: '≡',
+	infinity: '∞',
+	subscriptZero: '₀',
+	subscriptOne: '₁',
+	subscriptTwo: '₂',
+	subscriptThree: '₃',
+	subscriptFour: '₄',
+	subscriptFive: '₅',
+	subscriptSix: '₆',
+	subscriptSeven: '₇',
+	subscriptEight: '₈',
+	subscriptNine: '₉',
+	oneHalf: '½',
+	oneThird: '⅓',
+	oneQuarter: '¼',
+	oneFifth: '⅕',
+	oneSixth: '⅙',
+	oneEighth: '⅛',
+	twoThirds: '⅔',
+	twoFifths: '⅖',
+	threeQuarters: '¾',
+	threeFifths: '⅗',
+	threeEighths: '⅜',
+	fourFifths: '⅘',
+	fiveSixths: '⅚',
+	fiveEighths: '⅝',
+	sevenEighths: '⅞',
+	line: '─',
+	lineBold: '━',
+	lineDouble: '═',
+	lineDashed0: '┄',
+	lineDashed1: '┅',
+	lineDashed2: '┈',
+	lineDashed3: '┉',
+	lineDashed4: '╌',
+	lineDashed5: '╍',
+	lineDashed6: '╴',
+	lineDashed7: '╶',
+	lineDashed8: '╸',
+	lineDashed9: '╺',
+	lineDashed10: '╼',
+	lineDashed11: '╾',
+	lineDashed12: '−',
+	lineDashed13: '–',
+	lineDashed14: '‐',
+	lineDashed15: '⁃',
+	lineVertical: '│',
+	lineVerticalBold: '┃',
+	lineVerticalDouble: '║',
+	lineVerticalDashed0: '┆',
+	lineVerticalDashed1: '┇',
+	lineVerticalDashed2: '┊',
+	lineVerticalDashed3: '┋',
+	lineVerticalDashed4: '╎',
+	lineVerticalDashed5: '╏',
+	lineVerticalDashed6: '╵',
+	lineVerticalDashed7: '╷',
+	lineVerticalDashed8: '╹',
+	lineVerticalDashed9: '╻',
+	lineVerticalDashed10: '╽',
+	lineVerticalDashed11: '╿',
+	lineDownLeft: '┐',
+	lineDownLeftArc: '╮',
+	lineDownBoldLeftBold: '┓',
+	lineDownBoldLeft: '┒',
+	lineDownLeftBold: '┑',
+	lineDownDoubleLeftDouble: '╗',
+	lineDownDoubleLeft: '╖',
+	lineDownLeftDouble: '╕',
+	lineDownRight: '┌',
+	lineDownRightArc: '╭',
+	lineDownBoldRightBold: '┏',
+	lineDownBoldRight: '┎',
+	lineDownRightBold: '┍',
+	lineDownDoubleRightDouble: '╔',
+	lineDownDoubleRight: '╓',
+	lineDownRightDouble: '╒',
+	lineUpLeft: '┘',
+	lineUpLeftArc: '╯',
+	lineUpBoldLeftBold: '┛',
+	lineUpBoldLeft: '┚',
+	lineUpLeftBold: '┙',
+	lineUpDoubleLeftDouble: '╝',
+	lineUpDoubleLeft: '╜',
+	lineUpLeftDouble: '╛',
+	lineUpRight: '└',
+	lineUpRightArc: '╰',
+	lineUpBoldRightBold: '┗',
+	lineUpBoldRight: '┖',
+	lineUpRightBold: '┕',
+	lineUpDoubleRightDouble: '╚',
+	lineUpDoubleRight: '╙',
+	lineUpRightDouble: '╘',
+	lineUpDownLeft: '┤',
+	lineUpBoldDownBoldLeftBold: '┫',
+	lineUpBoldDownBoldLeft: '┨',
+	lineUpDownLeftBold: '┥',
+	lineUpBoldDownLeftBold: '┩',
+	lineUpDownBoldLeftBold: '┪',
+	lineUpDownBoldLeft: '┧',
+	lineUpBoldDownLeft: '┦',
+	lineUpDoubleDownDoubleLeftDouble: '╣',
+	lineUpDoubleDownDoubleLeft: '╢',
+	lineUpDownLeftDouble: '╡',
+	lineUpDownRight: '├',
+	lineUpBoldDownBoldRightBold: '┣',
+	lineUpBoldDownBoldRight: '┠',
+	lineUpDownRightBold: '┝',
+	lineUpBoldDownRightBold: '┡',
+	lineUpDownBoldRightBold: '┢',
+	lineUpDownBoldRight: '┟',
+	lineUpBoldDownRight: '┞',
+	lineUpDoubleDownDoubleRightDouble: '╠',
+	lineUpDoubleDownDoubleRight: '╟',
+	lineUpDownRightDouble: '╞',
+	lineDownLeftRight: '┬',
+	lineDownBoldLeftBoldRightBold: '┳',
+	lineDownLeftBoldRightBold: '┯',
+	lineDownBoldLeftRight: '┰',
+	lineDownBoldLeftBoldRight: '┱',
+	lineDownBoldLeftRightBold: '┲',
+	lineDownLeftRightBold: '┮',
+	lineDownLeftBoldRight: '┭',
+	lineDownDoubleLeftDoubleRightDouble: '╦',
+	lineDownDoubleLeftRight: '╥',
+	lineDownLeftDoubleRightDouble: '╤',
+	lineUpLeftRight: '┴',
+	lineUpBoldLeftBoldRightBold: '┻',
+	lineUpLeftBoldRightBold: '┷',
+	lineUpBoldLeftRight: '┸',
+	lineUpBoldLeftBoldRight: '┹',
+	lineUpBoldLeftRightBold: '┺',
+	lineUpLeftRightBold: '┶',
+	lineUpLeftBoldRight: '┵',
+	lineUpDoubleLeftDoubleRightDouble: '╩',
+	lineUpDoubleLeftRight: '╨',
+	lineUpLeftDoubleRightDouble: '╧',
+	lineUpDownLeftRight: '┼',
+	lineUpBoldDownBoldLeftBoldRightBold: '╋',
+	lineUpDownBoldLeftBoldRightBold: '╈',
+	lineUpBoldDownLeftBoldRightBold: '╇',
+	lineUpBoldDownBoldLeftRightBold: '╊',
+	lineUpBoldDownBoldLeftBoldRight: '╉',
+	lineUpBoldDownLeftRight: '╀',
+	lineUpDownBoldLeftRight: '╁',
+	lineUpDownLeftBoldRight: '┽',
+	lineUpDownLeftRightBold: '┾',
+	lineUpBoldDownBoldLeftRight: '╂',
+	lineUpDownLeftBoldRightBold: '┿',
+	lineUpBoldDownLeftBoldRight: '╃',
+	lineUpBoldDownLeftRightBold: '╄',
+	lineUpDownBoldLeftBoldRight: '╅',
+	lineUpDownBoldLeftRightBold: '╆',
+	lineUpDoubleDownDoubleLeftDoubleRightDouble: '╬',
+	lineUpDoubleDownDoubleLeftRight: '╫',
+	lineUpDownLeftDoubleRightDouble: '╪',
+	lineCross: '╳',
+	lineBackslash: '╲',
+	lineSlash: '╱',
+};
+
+const specialMainSymbols = {
+	tick: '✔',
+	info: 'ℹ',
+	warning: '⚠',
+	cross: '✘',
+	squareSmall: '◻',
+	squareSmallFilled: '◼',
+	circle: '◯',
+	circleFilled: '◉',
+	circleDotted: '◌',
+	circleDouble: '◎',
+	circleCircle: 'ⓞ',
+	circleCross: 'ⓧ',
+	circlePipe: 'Ⓘ',
+	radioOn: '◉',
+	radioOff: '◯',
+	checkboxOn: '☒',
+	checkboxOff: '☐',
+	checkboxCircleOn: 'ⓧ',
+	checkboxCircleOff: 'Ⓘ',
+	pointer: '❯',
+	triangleUpOutline: '△',
+	triangleLeft: '◀',
+	triangleRight: '▶',
+	lozenge: '◆',
+	lozengeOutline: '◇',
+	hamburger: '☰',
+	smiley: '㋡',
+	mustache: '෴',
+	star: '★',
+	play: '▶',
+	nodejs: '⬢',
+	oneSeventh: '⅐',
+	oneNinth: '⅑',
+	oneTenth: '⅒',
+};
+
+const specialFallbackSymbols = {
+	tick: '√',
+	info: 'i',
+	warning: '‼',
+	cross: '×',
+	squareSmall: '□',
+	squareSmallFilled: '■',
+	circle: '( )',
+	circleFilled: '(*)',
+	circleDotted: '( )',
+	circleDouble: '( )',
+	circleCircle: '(○)',
+	circleCross: '(×)',
+	circlePipe: '(│)',
+	radioOn: '(*)',
+	radioOff: '( )',
+	checkboxOn: '[×]',
+	checkboxOff: '[ ]',
+	checkboxCircleOn: '(×)',
+	checkboxCircleOff: '( )',
+	pointer: '>',
+	triangleUpOutline: '∆',
+	triangleLeft: '◄',
+	triangleRight: '►',
+	lozenge: '♦',
+	lozengeOutline: '◊',
+	hamburger: '≡',
+	smiley: '☺',
+	mustache: '┌─┐',
+	star: '✶',
+	play: '►',
+	nodejs: '♦',
+	oneSeventh: '1/7',
+	oneNinth: '1/9',
+	oneTenth: '1/10',
+};
+
+const mainSymbols = {...common, ...specialMainSymbols};
+const fallbackSymbols = {...common, ...specialFallbackSymbols};
+
+const shouldUseMain = isUnicodeSupported();
+const figures = shouldUseMain ? mainSymbols : fallbackSymbols;
+/* harmony default export */ const node_modules_figures = (figures);
+
+const replacements = Object.entries(specialMainSymbols);
+
+// On terminals which do not support Unicode symbols, substitute them to other symbols
+const replaceSymbols = (string, {useFallback = !shouldUseMain} = {}) => {
+	if (useFallback) {
+		for (const [key, mainSymbol] of replacements) {
+			string = string.replaceAll(mainSymbol, fallbackSymbols[key]);
+		}
+	}
+
+	return string;
+};
+
+;// CONCATENATED MODULE: external "node:tty"
+const external_node_tty_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tty");
+;// CONCATENATED MODULE: ./node_modules/yoctocolors/base.js
+
+
+// eslint-disable-next-line no-warning-comments
+// TODO: Use a better method when it's added to Node.js (https://github.com/nodejs/node/pull/40240)
+// Lots of optionals here to support Deno.
+const hasColors = external_node_tty_namespaceObject?.WriteStream?.prototype?.hasColors?.() ?? false;
+
+const format = (open, close) => {
+	if (!hasColors) {
+		return input => input;
+	}
+
+	const openCode = `\u001B[${open}m`;
+	const closeCode = `\u001B[${close}m`;
+
+	return input => {
+		const string = input + ''; // eslint-disable-line no-implicit-coercion -- This is faster.
+		let index = string.indexOf(closeCode);
+
+		if (index === -1) {
+			// Note: Intentionally not using string interpolation for performance reasons.
+			return openCode + string + closeCode;
+		}
+
+		// Handle nested colors.
+
+		// We could have done this, but it's too slow (as of Node.js 22).
+		// return openCode + string.replaceAll(closeCode, (close === 22 ? closeCode : '') + openCode) + closeCode;
+
+		let result = openCode;
+		let lastIndex = 0;
+
+		// SGR 22 resets both bold (1) and dim (2). When we encounter a nested
+		// close for styles that use 22, we need to re-open the outer style.
+		const reopenOnNestedClose = close === 22;
+		const replaceCode = (reopenOnNestedClose ? closeCode : '') + openCode;
+
+		while (index !== -1) {
+			result += string.slice(lastIndex, index) + replaceCode;
+			lastIndex = index + closeCode.length;
+			index = string.indexOf(closeCode, lastIndex);
+		}
+
+		result += string.slice(lastIndex) + closeCode;
+
+		return result;
+	};
+};
+
+const base_reset = format(0, 0);
+const bold = format(1, 22);
+const dim = format(2, 22);
+const italic = format(3, 23);
+const underline = format(4, 24);
+// Extended underline styles (`SGR 4:x` sub-parameters).
+const underlineDouble = format('4:2', 24);
+const underlineCurly = format('4:3', 24);
+const underlineDotted = format('4:4', 24);
+const underlineDashed = format('4:5', 24);
+const overline = format(53, 55);
+const inverse = format(7, 27);
+const base_hidden = format(8, 28);
+const strikethrough = format(9, 29);
+
+const black = format(30, 39);
+const red = format(31, 39);
+const green = format(32, 39);
+const yellow = format(33, 39);
+const blue = format(34, 39);
+const magenta = format(35, 39);
+const cyan = format(36, 39);
+const white = format(37, 39);
+const gray = format(90, 39);
+
+const bgBlack = format(40, 49);
+const bgRed = format(41, 49);
+const bgGreen = format(42, 49);
+const bgYellow = format(43, 49);
+const bgBlue = format(44, 49);
+const bgMagenta = format(45, 49);
+const bgCyan = format(46, 49);
+const bgWhite = format(47, 49);
+const bgGray = format(100, 49);
+
+const redBright = format(91, 39);
+const greenBright = format(92, 39);
+const yellowBright = format(93, 39);
+const blueBright = format(94, 39);
+const magentaBright = format(95, 39);
+const cyanBright = format(96, 39);
+const whiteBright = format(97, 39);
+
+const bgRedBright = format(101, 49);
+const bgGreenBright = format(102, 49);
+const bgYellowBright = format(103, 49);
+const bgBlueBright = format(104, 49);
+const bgMagentaBright = format(105, 49);
+const bgCyanBright = format(106, 49);
+const bgWhiteBright = format(107, 49);
+
+// Underline color (`SGR 58`/`59`). It has no basic 16-color form, so the palette index is used.
+const underlineBlack = format('58;5;0', 59);
+const underlineRed = format('58;5;1', 59);
+const underlineGreen = format('58;5;2', 59);
+const underlineYellow = format('58;5;3', 59);
+const underlineBlue = format('58;5;4', 59);
+const underlineMagenta = format('58;5;5', 59);
+const underlineCyan = format('58;5;6', 59);
+const underlineWhite = format('58;5;7', 59);
+const underlineGray = format('58;5;8', 59);
+
+const underlineRedBright = format('58;5;9', 59);
+const underlineGreenBright = format('58;5;10', 59);
+const underlineYellowBright = format('58;5;11', 59);
+const underlineBlueBright = format('58;5;12', 59);
+const underlineMagentaBright = format('58;5;13', 59);
+const underlineCyanBright = format('58;5;14', 59);
+const underlineWhiteBright = format('58;5;15', 59);
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/default.js
+
+
+
+
+// `yoctocolors` checks whether the terminal type supports colors, but not whether `stderr`, where this is printed, is a terminal.
+// Like `util.styleText()`, colors are not used when `stderr` is redirected, e.g. to a file, unless `FORCE_COLOR` is set.
+const default_hasColors = external_node_process_.env.FORCE_COLOR !== undefined || external_node_process_.stderr.isTTY === true;
+const identity = string => string;
+const getColor = color => default_hasColors ? color : identity;
+const default_gray = getColor(gray);
+const default_bold = getColor(bold);
+const default_redBright = getColor(redBright);
+const default_yellowBright = getColor(yellowBright);
+
+// Default when `verbose` is not a function
+const defaultVerboseFunction = ({
+	type,
+	message,
+	timestamp,
+	piped,
+	commandId,
+	result: {failed = false} = {},
+	options: {reject = true},
+}) => {
+	const timestampString = serializeTimestamp(timestamp);
+	const icon = ICONS[type]({failed, reject, piped});
+	const color = COLORS[type]({reject});
+	return `${default_gray(`[${timestampString}]`)} ${default_gray(`[${commandId}]`)} ${color(icon)} ${color(message)}`;
+};
+
+// Prepending the timestamp allows debugging the slow paths of a subprocess
+const serializeTimestamp = timestamp => `${padField(timestamp.getHours(), 2)}:${padField(timestamp.getMinutes(), 2)}:${padField(timestamp.getSeconds(), 2)}.${padField(timestamp.getMilliseconds(), 3)}`;
+
+const padField = (field, padding) => String(field).padStart(padding, '0');
+
+const getFinalIcon = ({failed, reject}) => {
+	if (!failed) {
+		return node_modules_figures.tick;
+	}
+
+	return reject ? node_modules_figures.cross : node_modules_figures.warning;
+};
+
+const ICONS = {
+	command: ({piped}) => piped ? '|' : '$',
+	output: () => ' ',
+	ipc: () => '*',
+	error: getFinalIcon,
+	duration: getFinalIcon,
+};
+
+const COLORS = {
+	command: () => default_bold,
+	output: () => identity,
+	ipc: () => identity,
+	error: ({reject}) => reject ? default_redBright : default_yellowBright,
+	duration: () => default_gray,
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/custom.js
+
+
+// Apply the `verbose` function on each line
+const applyVerboseOnLines = (printedLines, verboseInfo, fdNumber) => {
+	const verboseFunction = getVerboseFunction(verboseInfo, fdNumber);
+	return printedLines
+		.map(({verboseLine, verboseObject}) => applyVerboseFunction(verboseLine, verboseObject, verboseFunction))
+		.filter(printedLine => printedLine !== undefined)
+		.map(printedLine => appendNewline(printedLine))
+		.join('');
+};
+
+const applyVerboseFunction = (verboseLine, verboseObject, verboseFunction) => {
+	if (verboseFunction === undefined) {
+		return verboseLine;
+	}
+
+	const printedLine = verboseFunction(verboseLine, verboseObject);
+	if (typeof printedLine === 'string') {
+		return printedLine;
+	}
+};
+
+const appendNewline = printedLine => printedLine.endsWith('\n')
+	? printedLine
+	: `${printedLine}\n`;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/log.js
+
+
+
+
+
+// This prints on stderr.
+// If the subprocess prints on stdout and is using `stdout: 'inherit'`,
+// there is a chance both writes will compete (introducing a race condition).
+// This means their respective order is not deterministic.
+// In particular, this means the verbose command lines might be after the start of the subprocess output.
+// Using synchronous I/O does not solve this problem.
+// However, this only seems to happen when the stdout/stderr target
+// (e.g. a terminal) is being written to by many subprocesses at once, which is unlikely in real scenarios.
+const verboseLog = ({type, verboseMessage, fdNumber, verboseInfo, result}) => {
+	const verboseObject = getVerboseObject({type, result, verboseInfo});
+	const printedLines = getPrintedLines(verboseMessage, verboseObject);
+	const finalLines = applyVerboseOnLines(printedLines, verboseInfo, fdNumber);
+	if (finalLines !== '') {
+		console.warn(finalLines.slice(0, -1));
+	}
+};
+
+const getVerboseObject = ({type, result, verboseInfo}) => {
+	const {escapedCommand, commandId, rawOptions} = verboseInfo;
+	const {piped = false, ...options} = rawOptions;
+	return {
+		type,
+		escapedCommand,
+		commandId: `${commandId}`,
+		timestamp: new Date(),
+		piped,
+		result,
+		options,
+	};
+};
+
+const getPrintedLines = (verboseMessage, verboseObject) => verboseMessage
+	.split('\n')
+	.map(message => getPrintedLine({...verboseObject, message}));
+
+const getPrintedLine = verboseObject => {
+	const verboseLine = defaultVerboseFunction(verboseObject);
+	return {verboseLine, verboseObject};
+};
+
+// Serialize any type to a line string, for logging.
+// Tabs are escaped by `escapeLines()`, like any other control character.
+const serializeVerboseMessage = message => {
+	const messageString = typeof message === 'string' ? message : (0,external_node_util_.inspect)(message);
+	return escapeLines(messageString);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/start.js
+
+
+
+// When `verbose` is `short|full|custom`, print each command
+const logCommand = (escapedCommand, verboseInfo) => {
+	if (!isVerbose(verboseInfo)) {
+		return;
+	}
+
+	verboseLog({
+		type: 'command',
+		verboseMessage: escapedCommand,
+		verboseInfo,
+	});
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/info.js
+
+
+// Information computed before spawning, used by the `verbose` option
+const getVerboseInfo = (verbose, escapedCommand, rawOptions) => {
+	validateVerbose(verbose);
+	const commandId = getCommandId(verbose);
+	return {
+		verbose,
+		escapedCommand,
+		commandId,
+		rawOptions,
+	};
+};
+
+const getCommandId = verbose => isVerbose({verbose}) ? COMMAND_ID++ : undefined;
+
+// Prepending the `pid` is useful when multiple commands print their output at the same time.
+// However, we cannot use the real PID since this is not available with `child_process.spawnSync()`.
+// Also, we cannot use the real PID if we want to print it before `child_process.spawn()` is run.
+// As a pro, it is shorter than a normal PID and never re-uses the same id.
+// As a con, it cannot be used to send signals.
+let COMMAND_ID = 0n;
+
+const validateVerbose = verbose => {
+	for (const fdVerbose of verbose) {
+		if (fdVerbose === false) {
+			throw new TypeError('The "verbose: false" option was renamed to "verbose: \'none\'".');
+		}
+
+		if (fdVerbose === true) {
+			throw new TypeError('The "verbose: true" option was renamed to "verbose: \'short\'".');
+		}
+
+		if (!VERBOSE_VALUES.includes(fdVerbose) && !isVerboseFunction(fdVerbose)) {
+			const allowedValues = VERBOSE_VALUES.map(allowedValue => `'${allowedValue}'`).join(', ');
+			throw new TypeError(`The "verbose" option must not be ${fdVerbose}. Allowed values are: ${allowedValues} or a function.`);
+		}
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/return/duration.js
+
+
+// Start counting time before spawning the subprocess
+const getStartTime = () => external_node_process_.hrtime.bigint();
+
+// Compute duration after the subprocess ended.
+// Printed by the `verbose` option.
+const getDurationMs = startTime => Number(external_node_process_.hrtime.bigint() - startTime) / 1e6;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/command.js
+
+
+
+
+
+
+// Compute `result.command`, `result.escapedCommand` and `verbose`-related information
+const handleCommand = (filePath, rawArguments, rawOptions) => {
+	const startTime = getStartTime();
+	// The `node` option ignores `shell`
+	const {command, escapedCommand} = joinCommand(filePath, rawArguments, rawOptions.shell && !rawOptions.node);
+	const verbose = normalizeFdSpecificOption(rawOptions, 'verbose');
+	// Keep the null prototype, otherwise a polluted `Object.prototype` would inject option values
+	const verboseInfo = getVerboseInfo(verbose, escapedCommand, {__proto__: null, ...rawOptions});
+	logCommand(escapedCommand, verboseInfo);
+	return {
+		command,
+		escapedCommand,
+		startTime,
+		verboseInfo,
+	};
+};
+
+;// CONCATENATED MODULE: ./node_modules/path-key/index.js
+function pathKey(options = {}) {
+	const {
+		env = process.env,
+		platform = process.platform
+	} = options;
+
+	if (platform !== 'win32') {
+		return 'PATH';
+	}
+
+	return Object.keys(env).reverse().find(key => key.toUpperCase() === 'PATH') || 'Path';
+}
+
+;// CONCATENATED MODULE: ./node_modules/unicorn-magic/node.js
+
+
+
+
+
+const execFileOriginal = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
+
+function toPath(urlOrPath) {
+	return urlOrPath instanceof URL ? (0,external_node_url_.fileURLToPath)(urlOrPath) : urlOrPath;
+}
+
+function rootDirectory(pathInput) {
+	return path.parse(toPath(pathInput)).root;
+}
+
+function traversePathUp(startPath) {
+	return {
+		* [Symbol.iterator]() {
+			let currentPath = external_node_path_.resolve(toPath(startPath));
+			let previousPath;
+
+			while (previousPath !== currentPath) {
+				yield currentPath;
+				previousPath = currentPath;
+				currentPath = external_node_path_.resolve(currentPath, '..');
+			}
+		},
+	};
+}
+
+const TEN_MEGABYTES_IN_BYTES = (/* unused pure expression or super */ null && (10 * 1024 * 1024));
+
+async function execFile(file, arguments_, options = {}) {
+	return execFileOriginal(file, arguments_, {
+		maxBuffer: TEN_MEGABYTES_IN_BYTES,
+		...options,
+	});
+}
+
+function execFileSync(file, arguments_ = [], options = {}) {
+	return execFileSyncOriginal(file, arguments_, {
+		maxBuffer: TEN_MEGABYTES_IN_BYTES,
+		encoding: 'utf8',
+		stdio: 'pipe',
+		...options,
+	});
+}
+
+
+
+;// CONCATENATED MODULE: ./node_modules/npm-run-path/index.js
+
+
+
+
+
+const npmRunPath = ({
+	cwd = external_node_process_.cwd(),
+	path: pathOption = external_node_process_.env[pathKey()],
+	preferLocal = true,
+	execPath = external_node_process_.execPath,
+	addExecPath = true,
+} = {}) => {
+	const cwdPath = external_node_path_.resolve(toPath(cwd));
+	const result = [];
+	const pathParts = pathOption.split(external_node_path_.delimiter);
+
+	if (preferLocal) {
+		applyPreferLocal(result, pathParts, cwdPath);
+	}
+
+	if (addExecPath) {
+		applyExecPath(result, pathParts, execPath, cwdPath);
+	}
+
+	return pathOption === '' || pathOption === external_node_path_.delimiter
+		? `${result.join(external_node_path_.delimiter)}${pathOption}`
+		: [...result, pathOption].join(external_node_path_.delimiter);
+};
+
+const applyPreferLocal = (result, pathParts, cwdPath) => {
+	for (const directory of traversePathUp(cwdPath)) {
+		const pathPart = external_node_path_.join(directory, 'node_modules/.bin');
+		if (!pathParts.includes(pathPart)) {
+			result.push(pathPart);
+		}
+	}
+};
+
+// Ensure the running `node` binary is used
+const applyExecPath = (result, pathParts, execPath, cwdPath) => {
+	const pathPart = external_node_path_.resolve(cwdPath, toPath(execPath), '..');
+	if (!pathParts.includes(pathPart)) {
+		result.push(pathPart);
+	}
+};
+
+const npmRunPathEnv = ({env = external_node_process_.env, ...options} = {}) => {
+	env = {...env};
+
+	const pathName = pathKey({env});
+	options.path = env[pathName];
+	env[pathName] = npmRunPath(options);
+
+	return env;
+};
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(48161);
+;// CONCATENATED MODULE: ./node_modules/human-signals/build/src/realtime.js
+
+const getRealtimeSignals=()=>{
+const length=SIGRTMAX-SIGRTMIN+1;
+return Array.from({length},getRealtimeSignal)
+};
+
+const getRealtimeSignal=(value,index)=>({
+name:`SIGRT${index+1}`,
+number:SIGRTMIN+index,
+action:"terminate",
+description:"Application-specific signal (realtime)",
+standard:"posix"
+});
+
+const SIGRTMIN=34;
+const SIGRTMAX=64;
+;// CONCATENATED MODULE: ./node_modules/human-signals/build/src/core.js
+
+
+const SIGNALS=[
+{
+name:"SIGHUP",
+number:1,
+action:"terminate",
+description:"Terminal closed",
+standard:"posix"
+},
+{
+name:"SIGINT",
+number:2,
+action:"terminate",
+description:"User interruption with CTRL-C",
+standard:"ansi"
+},
+{
+name:"SIGQUIT",
+number:3,
+action:"core",
+description:"User interruption with CTRL-\\",
+standard:"posix"
+},
+{
+name:"SIGILL",
+number:4,
+action:"core",
+description:"Invalid machine instruction",
+standard:"ansi"
+},
+{
+name:"SIGTRAP",
+number:5,
+action:"core",
+description:"Debugger breakpoint",
+standard:"posix"
+},
+{
+name:"SIGABRT",
+number:6,
+action:"core",
+description:"Aborted",
+standard:"ansi"
+},
+{
+name:"SIGIOT",
+number:6,
+action:"core",
+description:"Aborted",
+standard:"bsd"
+},
+{
+name:"SIGBUS",
+number:7,
+action:"core",
+description:
+"Bus error due to misaligned, non-existing address or paging error",
+standard:"bsd"
+},
+{
+name:"SIGEMT",
+number:7,
+action:"terminate",
+description:"Command should be emulated but is not implemented",
+standard:"other"
+},
+{
+name:"SIGFPE",
+number:8,
+action:"core",
+description:"Floating point arithmetic error",
+standard:"ansi"
+},
+{
+name:"SIGKILL",
+number:9,
+action:"terminate",
+description:"Forced termination",
+standard:"posix",
+forced:true
+},
+{
+name:"SIGUSR1",
+number:10,
+action:"terminate",
+description:"Application-specific signal",
+standard:"posix"
+},
+{
+name:"SIGSEGV",
+number:11,
+action:"core",
+description:"Segmentation fault",
+standard:"ansi"
+},
+{
+name:"SIGUSR2",
+number:12,
+action:"terminate",
+description:"Application-specific signal",
+standard:"posix"
+},
+{
+name:"SIGPIPE",
+number:13,
+action:"terminate",
+description:"Broken pipe or socket",
+standard:"posix"
+},
+{
+name:"SIGALRM",
+number:14,
+action:"terminate",
+description:"Timeout or timer",
+standard:"posix"
+},
+{
+name:"SIGTERM",
+number:15,
+action:"terminate",
+description:"Termination",
+standard:"ansi"
+},
+{
+name:"SIGSTKFLT",
+number:16,
+action:"terminate",
+description:"Stack is empty or overflowed",
+standard:"other"
+},
+{
+name:"SIGCHLD",
+number:17,
+action:"ignore",
+description:"Child process terminated, paused or unpaused",
+standard:"posix"
+},
+{
+name:"SIGCLD",
+number:17,
+action:"ignore",
+description:"Child process terminated, paused or unpaused",
+standard:"other"
+},
+{
+name:"SIGCONT",
+number:18,
+action:"unpause",
+description:"Unpaused",
+standard:"posix",
+forced:true
+},
+{
+name:"SIGSTOP",
+number:19,
+action:"pause",
+description:"Paused",
+standard:"posix",
+forced:true
+},
+{
+name:"SIGTSTP",
+number:20,
+action:"pause",
+description:"Paused using CTRL-Z or \"suspend\"",
+standard:"posix"
+},
+{
+name:"SIGTTIN",
+number:21,
+action:"pause",
+description:"Background process cannot read terminal input",
+standard:"posix"
+},
+{
+name:"SIGBREAK",
+number:21,
+action:"terminate",
+description:"User interruption with CTRL-BREAK",
+standard:"other"
+},
+{
+name:"SIGTTOU",
+number:22,
+action:"pause",
+description:"Background process cannot write to terminal output",
+standard:"posix"
+},
+{
+name:"SIGURG",
+number:23,
+action:"ignore",
+description:"Socket received out-of-band data",
+standard:"bsd"
+},
+{
+name:"SIGXCPU",
+number:24,
+action:"core",
+description:"Process timed out",
+standard:"bsd"
+},
+{
+name:"SIGXFSZ",
+number:25,
+action:"core",
+description:"File too big",
+standard:"bsd"
+},
+{
+name:"SIGVTALRM",
+number:26,
+action:"terminate",
+description:"Timeout or timer",
+standard:"bsd"
+},
+{
+name:"SIGPROF",
+number:27,
+action:"terminate",
+description:"Timeout or timer",
+standard:"bsd"
+},
+{
+name:"SIGWINCH",
+number:28,
+action:"ignore",
+description:"Terminal window size changed",
+standard:"bsd"
+},
+{
+name:"SIGIO",
+number:29,
+action:"terminate",
+description:"I/O is available",
+standard:"other"
+},
+{
+name:"SIGPOLL",
+number:29,
+action:"terminate",
+description:"Watched event",
+standard:"other"
+},
+{
+name:"SIGINFO",
+number:29,
+action:"ignore",
+description:"Request for process information",
+standard:"other"
+},
+{
+name:"SIGPWR",
+number:30,
+action:"terminate",
+description:"Device running out of power",
+standard:"systemv"
+},
+{
+name:"SIGSYS",
+number:31,
+action:"core",
+description:"Invalid system call",
+standard:"other"
+},
+{
+name:"SIGUNUSED",
+number:31,
+action:"terminate",
+description:"Invalid system call",
+standard:"other"
+}];
+;// CONCATENATED MODULE: ./node_modules/human-signals/build/src/signals.js
+
+
+
+
+
+
+
+const getSignals=()=>{
+const realtimeSignals=getRealtimeSignals();
+const signals=[...SIGNALS,...realtimeSignals].map(normalizeSignal);
+return signals
+};
+
+
+
+
+
+
+
+const normalizeSignal=({
+name,
+number:defaultNumber,
+description,
+action,
+forced=false,
+standard
+})=>{
+const{
+signals:{[name]:constantSignal}
+}=external_node_os_.constants;
+const supported=constantSignal!==undefined;
+const number=supported?constantSignal:defaultNumber;
+return{name,number,description,supported,action,forced,standard}
+};
+;// CONCATENATED MODULE: ./node_modules/human-signals/build/src/main.js
+
+
+
+
+
+
+
+const getSignalsByName=()=>{
+const signals=getSignals();
+return Object.fromEntries(signals.map(getSignalByName))
+};
+
+const getSignalByName=({
+name,
+number,
+description,
+supported,
+action,
+forced,
+standard
+})=>[name,{name,number,description,supported,action,forced,standard}];
+
+const signalsByName=getSignalsByName();
+
+
+
+
+const getSignalsByNumber=()=>{
+const signals=getSignals();
+const length=SIGRTMAX+1;
+const signalsA=Array.from({length},(value,number)=>
+getSignalByNumber(number,signals)
+);
+return Object.assign({},...signalsA)
+};
+
+const getSignalByNumber=(number,signals)=>{
+const signal=findSignalByNumber(number,signals);
+
+if(signal===undefined){
+return{}
+}
+
+const{name,description,supported,action,forced,standard}=signal;
+return{
+[number]:{
+name,
+number,
+description,
+supported,
+action,
+forced,
+standard
+}
+}
+};
+
+
+
+const findSignalByNumber=(number,signals)=>{
+const signal=signals.find(({name})=>external_node_os_.constants.signals[name]===number);
+
+if(signal!==undefined){
+return signal
+}
+
+return signals.find((signalA)=>signalA.number===number)
+};
+
+const signalsByNumber=getSignalsByNumber();
+;// CONCATENATED MODULE: ./node_modules/execa/lib/terminate/signal.js
+
+
+
+// Normalize signals for comparison purpose.
+// Also validate the signal exists.
+const normalizeKillSignal = killSignal => {
+	const optionName = 'option `killSignal`';
+	if (killSignal === 0) {
+		throw new TypeError(`Invalid ${optionName}: 0 cannot be used.`);
+	}
+
+	return signal_normalizeSignal(killSignal, optionName);
+};
+
+const normalizeSignalArgument = signal => signal === 0
+	? signal
+	: signal_normalizeSignal(signal, '`subprocess.kill()`\'s argument');
+
+const signal_normalizeSignal = (signalNameOrInteger, optionName) => {
+	if (Number.isInteger(signalNameOrInteger)) {
+		return normalizeSignalInteger(signalNameOrInteger, optionName);
+	}
+
+	if (typeof signalNameOrInteger === 'string') {
+		return normalizeSignalName(signalNameOrInteger, optionName);
+	}
+
+	throw new TypeError(`Invalid ${optionName} ${String(signalNameOrInteger)}: it must be a string or an integer.\n${getAvailableSignals()}`);
+};
+
+const normalizeSignalInteger = (signalInteger, optionName) => {
+	if (signalsIntegerToName.has(signalInteger)) {
+		return signalsIntegerToName.get(signalInteger);
+	}
+
+	throw new TypeError(`Invalid ${optionName} ${signalInteger}: this signal integer does not exist.\n${getAvailableSignals()}`);
+};
+
+const getSignalsIntegerToName = () => new Map(Object.entries(external_node_os_.constants.signals)
+	.reverse()
+	.map(([signalName, signalInteger]) => [signalInteger, signalName]));
+
+const signalsIntegerToName = getSignalsIntegerToName();
+
+const normalizeSignalName = (signalName, optionName) => {
+	if (signalName in external_node_os_.constants.signals) {
+		return signalName;
+	}
+
+	if (signalName.toUpperCase() in external_node_os_.constants.signals) {
+		throw new TypeError(`Invalid ${optionName} '${signalName}': please rename it to '${signalName.toUpperCase()}'.`);
+	}
+
+	throw new TypeError(`Invalid ${optionName} '${signalName}': this signal name does not exist.\n${getAvailableSignals()}`);
+};
+
+const getAvailableSignals = () => `Available signal names: ${getAvailableSignalNames()}.
+Available signal numbers: ${getAvailableSignalIntegers()}.`;
+
+const getAvailableSignalNames = () => Object.keys(external_node_os_.constants.signals)
+	.sort()
+	.map(signalName => `'${signalName}'`)
+	.join(', ');
+
+const getAvailableSignalIntegers = () => [...new Set(Object.values(external_node_os_.constants.signals)
+	.sort((signalInteger, signalIntegerTwo) => signalInteger - signalIntegerTwo))]
+	.join(', ');
+
+// Human-friendly description of a signal
+const getSignalDescription = signal => signalsByName[signal].description;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/terminate/timeout.js
+
+
+
+
+// Validate `timeout` option
+const validateTimeout = ({timeout}) => {
+	if (timeout !== undefined) {
+		validateDelay(timeout, 'timeout');
+	}
+};
+
+// Used by the `timeout` and `forceKillAfterDelay` options.
+// Fractional numbers are excluded since `spawnSync()` requires an integer `timeout`.
+const validateDelay = (delay, optionName) => {
+	if (!Number.isInteger(delay) || delay < 0 || delay > MAX_DELAY) {
+		throw new TypeError(`Expected the \`${optionName}\` option to be a non-negative integer up to ${MAX_DELAY}, got \`${delay}\` (${getTypeName(delay)})`);
+	}
+};
+
+// Timers fire right away when their delay is larger than this
+const MAX_DELAY = (2 ** 31) - 1;
+
+// Fails when the `timeout` option is exceeded
+const throwOnTimeout = (kill, timeout, context, controller) => timeout === 0 || timeout === undefined
+	? []
+	: [killAfterTimeout(kill, timeout, context, controller)];
+
+const killAfterTimeout = async (kill, timeout, context, {signal}) => {
+	await (0,external_node_timers_promises_namespaceObject.setTimeout)(timeout, undefined, {signal});
+	context.terminationReason ??= 'timeout';
+	kill();
+	throw new DiscardedError();
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/terminate/kill.js
+
+
+
+
+
+// Normalize the `forceKillAfterDelay` option
+const normalizeForceKillAfterDelay = forceKillAfterDelay => {
+	if (forceKillAfterDelay === false) {
+		return forceKillAfterDelay;
+	}
+
+	if (forceKillAfterDelay === true) {
+		return DEFAULT_FORCE_KILL_TIMEOUT;
+	}
+
+	validateDelay(forceKillAfterDelay, 'forceKillAfterDelay');
+	return forceKillAfterDelay;
+};
+
+const DEFAULT_FORCE_KILL_TIMEOUT = 1000 * 5;
+
+// Monkey-patches `subprocess.kill()` to add `forceKillAfterDelay` behavior and `.kill(error)`
+const subprocessKill = (
+	{kill, options: {forceKillAfterDelay, killSignal}, onInternalError, context, controller},
+	signalOrError,
+	errorArgument,
+) => {
+	const {signal, error} = parseKillArguments(signalOrError, errorArgument, killSignal);
+	emitKillError(error, onInternalError);
+	const killResult = kill(signal);
+	setKillTimeout({
+		kill,
+		signal,
+		forceKillAfterDelay,
+		killSignal,
+		killResult,
+		context,
+		controller,
+	});
+	return killResult;
+};
+
+const parseKillArguments = (signalOrError, errorArgument, killSignal) => {
+	const [signal = killSignal, error] = isErrorInstance(signalOrError)
+		? [undefined, signalOrError]
+		: [signalOrError, errorArgument];
+
+	if (typeof signal !== 'string' && !Number.isInteger(signal)) {
+		throw new TypeError(`The first argument must be an error instance or a signal name string/integer: ${String(signal)}`);
+	}
+
+	if (error !== undefined && !isErrorInstance(error)) {
+		throw new TypeError(`The second argument is optional. If specified, it must be an error instance: ${error}`);
+	}
+
+	return {signal: normalizeSignalArgument(signal), error};
+};
+
+// Fails right away when calling `subprocess.kill(error)`.
+// Does not wait for actual signal termination.
+// Uses a deferred promise instead of the `error` event on the subprocess, as this is less intrusive.
+const emitKillError = (error, onInternalError) => {
+	if (error !== undefined) {
+		onInternalError.reject(error);
+	}
+};
+
+const setKillTimeout = async ({kill, signal, forceKillAfterDelay, killSignal, killResult, context, controller}) => {
+	if (signal === killSignal && killResult) {
+		killOnTimeout({
+			kill,
+			forceKillAfterDelay,
+			context,
+			controllerSignal: controller.signal,
+		});
+	}
+};
+
+// Forcefully terminate a subprocess after a timeout
+const killOnTimeout = async ({kill, forceKillAfterDelay, context, controllerSignal}) => {
+	if (forceKillAfterDelay === false) {
+		return;
+	}
+
+	try {
+		await (0,external_node_timers_promises_namespaceObject.setTimeout)(forceKillAfterDelay, undefined, {signal: controllerSignal});
+		if (kill('SIGKILL')) {
+			context.isForcefullyTerminated ??= true;
+		}
+	} catch {}
+};
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(78474);
+;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/abort-signal.js
+
+
+// Combines `util.aborted()` and `events.addAbortListener()`: promise-based and cleaned up with a stop signal
+const onAbortedSignal = async (mainSignal, stopSignal) => {
+	if (!mainSignal.aborted) {
+		await (0,external_node_events_.once)(mainSignal, 'abort', {signal: stopSignal});
+	}
+};
+
+// Validate the `cancelSignal` and `unpipeSignal` options, so a wrong type fails right away instead of failing later with an unrelated error
+const validateAbortSignal = (signal, optionName) => {
+	if (signal !== undefined && Object.prototype.toString.call(signal) !== '[object AbortSignal]') {
+		throw new TypeError(`The \`${optionName}\` option must be an AbortSignal: ${String(signal)}.`);
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/terminate/cancel.js
+
+
+// Validate the `cancelSignal` option
+const validateCancelSignal = ({cancelSignal}) => {
+	validateAbortSignal(cancelSignal, 'cancelSignal');
+};
+
+// The `signal` option was renamed to `cancelSignal`. Validated for every method, otherwise synchronous methods would silently ignore it, since `child_process.spawnSync()` does not support that option either.
+const validateRenamedSignalOption = ({signal}) => {
+	if (signal !== undefined) {
+		throw new TypeError('The "signal" option has been renamed to "cancelSignal" instead.');
+	}
+};
+
+// Terminate the subprocess when aborting the `cancelSignal` option and `gracefulSignal` is `false`
+const throwOnCancel = ({kill, cancelSignal, gracefulCancel, context, controller}) => cancelSignal === undefined || gracefulCancel
+	? []
+	: [terminateOnCancel(kill, cancelSignal, context, controller)];
+
+const terminateOnCancel = async (kill, cancelSignal, context, {signal}) => {
+	await onAbortedSignal(cancelSignal, signal);
+	context.terminationReason ??= 'cancel';
+	kill();
+	throw cancelSignal.reason;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/validation.js
+
+
+// Validate the IPC channel is connected before receiving/sending messages
+const validateIpcMethod = ({methodName, isSubprocess, ipc, isConnected}) => {
+	validateIpcOption(methodName, isSubprocess, ipc);
+	validateConnection(methodName, isSubprocess, isConnected);
+};
+
+// Better error message when forgetting to set `ipc: true` and using the IPC methods
+const validateIpcOption = (methodName, isSubprocess, ipc) => {
+	if (!ipc) {
+		throw new Error(`${getMethodName(methodName, isSubprocess)} can only be used if the \`ipc\` option is \`true\`.`);
+	}
+};
+
+// Better error message when one process does not send/receive messages once the other process has disconnected.
+// This also makes it clear that any buffered messages are lost once either process has disconnected.
+// Also when aborting `cancelSignal` after disconnecting the IPC.
+const validateConnection = (methodName, isSubprocess, isConnected) => {
+	if (!isConnected) {
+		throw new Error(`${getMethodName(methodName, isSubprocess)} cannot be used: the ${getOtherProcessName(isSubprocess)} has already exited or disconnected.`);
+	}
+};
+
+// When `getOneMessage()` could not complete due to an early disconnection
+const throwOnEarlyDisconnect = isSubprocess => {
+	throw new Error(`${getMethodName('getOneMessage', isSubprocess)} could not complete: the ${getOtherProcessName(isSubprocess)} exited or disconnected.`);
+};
+
+// When both processes use `sendMessage()` with `strict` at the same time
+const throwOnStrictDeadlockError = isSubprocess => {
+	throw new Error(`${getMethodName('sendMessage', isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} is sending a message too, instead of listening to incoming messages.
+This can be fixed by both sending a message and listening to incoming messages at the same time:
+
+const [receivedMessage] = await Promise.all([
+	${getMethodName('getOneMessage', isSubprocess)},
+	${getMethodName('sendMessage', isSubprocess, 'message, {strict: true}')},
+]);`);
+};
+
+// When the other process used `strict` but the current process had I/O error calling `sendMessage()` for the response
+const getStrictResponseError = (error, isSubprocess) => new Error(`${getMethodName('sendMessage', isSubprocess)} failed when sending an acknowledgment response to the ${getOtherProcessName(isSubprocess)}.`, {cause: error});
+
+// When using `strict` but the other process was not listening for messages
+const throwOnMissingStrict = isSubprocess => {
+	throw new Error(`${getMethodName('sendMessage', isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} is not listening to incoming messages.`);
+};
+
+// When using `strict` but the other process disconnected before receiving the message
+const throwOnStrictDisconnect = isSubprocess => {
+	throw new Error(`${getMethodName('sendMessage', isSubprocess)} failed: the ${getOtherProcessName(isSubprocess)} exited without listening to incoming messages.`);
+};
+
+// When the current process disconnects while the subprocess is listening to `cancelSignal`
+const getAbortDisconnectError = () => new Error(`\`cancelSignal\` aborted: the ${getOtherProcessName(true)} disconnected.`);
+
+// When the subprocess uses `cancelSignal` but not the current process
+const throwOnMissingParent = () => {
+	throw new Error('`getCancelSignal()` cannot be used without setting the `gracefulCancel` option to `true`.');
+};
+
+// EPIPE can happen when sending a message to a subprocess that is closing but has not disconnected yet
+const handleEpipeError = ({error, methodName, isSubprocess}) => {
+	if (error.code === 'EPIPE') {
+		throw new Error(`${getMethodName(methodName, isSubprocess)} cannot be used: the ${getOtherProcessName(isSubprocess)} is disconnecting.`, {cause: error});
+	}
+};
+
+// Better error message when sending messages which cannot be serialized.
+// Works with both `serialization: 'advanced'` and `serialization: 'json'`.
+const handleSerializationError = ({error, methodName, isSubprocess, message}) => {
+	if (isSerializationError(error)) {
+		throw new Error(`${getMethodName(methodName, isSubprocess)}'s argument type is invalid: the message cannot be serialized: ${serializeInvalidMessage(message)}.`, {cause: error});
+	}
+};
+
+// `String()` throws with objects that have a `null` prototype or a throwing `toString()` method
+const serializeInvalidMessage = message => {
+	try {
+		return String(message);
+	} catch {
+		return (0,external_node_util_.inspect)(message);
+	}
+};
+
+const isSerializationError = ({code, message}) => SERIALIZATION_ERROR_CODES.has(code)
+	|| SERIALIZATION_ERROR_MESSAGES.some(serializationErrorMessage => message.includes(serializationErrorMessage));
+
+// `error.code` set by Node.js when it failed to serialize the message
+const SERIALIZATION_ERROR_CODES = new Set([
+	// Message is `undefined`
+	'ERR_MISSING_ARGS',
+	// Message is a function, a bigint, a symbol
+	'ERR_INVALID_ARG_TYPE',
+]);
+
+// `error.message` set by Node.js when it failed to serialize the message
+const SERIALIZATION_ERROR_MESSAGES = [
+	// Message is a promise or a proxy, with `serialization: 'advanced'`
+	'could not be cloned',
+	// Message has cycles, with `serialization: 'json'`
+	'circular structure',
+	// Message has cycles inside toJSON(), with `serialization: 'json'`
+	'call stack size exceeded',
+];
+
+const getMethodName = (methodName, isSubprocess, parameters = '') => methodName === 'cancelSignal'
+	? '`cancelSignal`\'s `controller.abort()`'
+	: `${getNamespaceName(isSubprocess)}${methodName}(${parameters})`;
+
+const getNamespaceName = isSubprocess => isSubprocess ? '' : 'subprocess.';
+
+const getOtherProcessName = isSubprocess => isSubprocess ? 'parent process' : 'subprocess';
+
+// When any error arises, we disconnect the IPC.
+// Otherwise, it is likely that one of the processes will stop sending/receiving messages.
+// This would leave the other process hanging.
+const disconnect = anyProcess => {
+	if (anyProcess.connected) {
+		anyProcess.disconnect();
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/deferred.js
+const createDeferred = () => {
+	const methods = {};
+	const promise = new Promise((resolve, reject) => {
+		Object.assign(methods, {resolve, reject});
+	});
+	return Object.assign(promise, methods);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/utils/max-listeners.js
+
+
+// Temporarily increase the maximum number of listeners on an eventEmitter
+const incrementMaxListeners = (eventEmitter, maxListenersIncrement, signal) => {
+	const maxListeners = eventEmitter.getMaxListeners();
+	if (maxListeners === 0 || maxListeners === Infinity) {
+		return;
+	}
+
+	eventEmitter.setMaxListeners(maxListeners + maxListenersIncrement);
+	(0,external_node_events_.addAbortListener)(signal, () => {
+		eventEmitter.setMaxListeners(eventEmitter.getMaxListeners() - maxListenersIncrement);
+	});
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/reference.js
+// By default, Node.js keeps the subprocess alive while it has a `message` or `disconnect` listener.
+// We replicate the same logic for the events that we proxy.
+// This ensures the subprocess is kept alive while `getOneMessage()` and `getEachMessage()` are ongoing.
+// This is not a problem with `sendMessage()` since Node.js handles that method automatically.
+// We do not use `anyProcess.channel.ref()` since this would prevent the automatic `.channel.refCounted()` Node.js is doing.
+// We keep a reference to `anyProcess.channel` since it might be `null` while `getOneMessage()` or `getEachMessage()` is still processing debounced messages.
+// See https://github.com/nodejs/node/blob/2aaeaa863c35befa2ebaa98fb7737ec84df4d8e9/lib/internal/child_process.js#L547
+const addReference = (channel, reference) => {
+	if (reference) {
+		addReferenceCount(channel);
+	}
+};
+
+const addReferenceCount = channel => {
+	channel.refCounted();
+};
+
+const removeReference = (channel, reference) => {
+	if (reference) {
+		removeReferenceCount(channel);
+	}
+};
+
+const removeReferenceCount = channel => {
+	channel.unrefCounted();
+};
+
+// To proxy events, we setup some global listeners on the `message` and `disconnect` events.
+// Those should not keep the subprocess alive, so we remove the automatic counting that Node.js is doing.
+// See https://github.com/nodejs/node/blob/1b965270a9c273d4cf70e8808e9d28b9ada7844f/lib/child_process.js#L180
+const undoAddedReferences = (channel, isSubprocess) => {
+	if (!isSubprocess) {
+		return;
+	}
+
+	removeReferenceCount(channel);
+	removeReferenceCount(channel);
+};
+
+// Reverse it during `disconnect`
+const redoAddedReferences = (channel, isSubprocess) => {
+	if (!isSubprocess) {
+		return;
+	}
+
+	addReferenceCount(channel);
+	addReferenceCount(channel);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/incoming.js
+
+
+
+
+
+
+
+// By default, Node.js buffers `message` events.
+//  - Buffering happens when there is a `message` event is emitted but there is no handler.
+//  - As soon as a `message` event handler is set, all buffered `message` events are emitted, emptying the buffer.
+//  - This happens both in the current process and the subprocess.
+//  - See https://github.com/nodejs/node/blob/501546e8f37059cd577041e23941b640d0d4d406/lib/internal/child_process.js#L719
+// This is helpful. Notably, this allows sending messages to a subprocess that's still initializing.
+// However, it has several problems.
+//  - This works with `events.on()` but not `events.once()` since all buffered messages are emitted at once.
+//    For example, users cannot call `await getOneMessage()`/`getEachMessage()` multiple times in a row.
+//  - When a user intentionally starts listening to `message` at a specific point in time, past `message` events are replayed, which might be unexpected.
+//  - Buffering is unlimited, which might lead to an out-of-memory crash.
+//  - This does not work well with multiple consumers.
+//    For example, Execa consumes events with both `result.ipcOutput` and manual IPC calls like `getOneMessage()`.
+//    Since `result.ipcOutput` reads all incoming messages, no buffering happens for manual IPC calls.
+//  - Forgetting to setup a `message` listener, or setting it up too late, is a programming mistake.
+//    The default behavior does not allow users to realize they made that mistake.
+// To solve those problems, instead of buffering messages, we debounce them.
+// The `message` event so it is emitted at most once per macrotask.
+const onMessage = async ({anyProcess, channel, isSubprocess, ipcEmitter}, wrappedMessage) => {
+	// `gracefulCancel` messages are only ever sent by the current process to its subprocess.
+	// Only the subprocess must interpret them, otherwise a subprocess could abort its parent's own `cancelSignal`, or make it silently drop a message.
+	if (handleStrictResponse(wrappedMessage, anyProcess) || (isSubprocess && handleAbort(wrappedMessage))) {
+		return;
+	}
+
+	if (!INCOMING_MESSAGES.has(anyProcess)) {
+		INCOMING_MESSAGES.set(anyProcess, []);
+	}
+
+	const incomingMessages = INCOMING_MESSAGES.get(anyProcess);
+	incomingMessages.push(wrappedMessage);
+
+	if (incomingMessages.length > 1) {
+		return;
+	}
+
+	while (incomingMessages.length > 0) {
+		// The message being processed is the oldest one, which is not `wrappedMessage` after the first iteration
+		// eslint-disable-next-line no-await-in-loop
+		await waitForOutgoingMessages(anyProcess, ipcEmitter, incomingMessages[0]);
+		// eslint-disable-next-line no-await-in-loop
+		await external_node_timers_promises_namespaceObject.scheduler.yield();
+
+		// eslint-disable-next-line no-await-in-loop
+		const message = await handleStrictRequest({
+			wrappedMessage: incomingMessages[0],
+			anyProcess,
+			channel,
+			isSubprocess,
+			ipcEmitter,
+		});
+
+		incomingMessages.shift();
+		ipcEmitter.emit('message', message);
+		ipcEmitter.emit('message:done');
+	}
+};
+
+// If the `message` event is currently debounced, the `disconnect` event must wait for it
+const onDisconnect = async ({anyProcess, channel, isSubprocess, ipcEmitter, boundOnMessage}) => {
+	// Like `gracefulCancel` messages, only the disconnection from the parent process aborts `getCancelSignal()`.
+	// Otherwise, disconnecting from one of the current process' own subprocesses would abort it.
+	if (isSubprocess) {
+		abortOnDisconnect();
+	}
+
+	const incomingMessages = INCOMING_MESSAGES.get(anyProcess);
+	while (incomingMessages?.length > 0) {
+		// eslint-disable-next-line no-await-in-loop
+		await (0,external_node_events_.once)(ipcEmitter, 'message:done');
+	}
+
+	anyProcess.removeListener('message', boundOnMessage);
+	redoAddedReferences(channel, isSubprocess);
+	ipcEmitter.connected = false;
+	ipcEmitter.emit('disconnect');
+};
+
+const INCOMING_MESSAGES = new WeakMap();
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/forward.js
+
+
+
+
+// Forward the `message` and `disconnect` events from the process and subprocess to a proxy emitter.
+// This prevents the `error` event from stopping IPC.
+// This also allows debouncing the `message` event.
+const getIpcEmitter = (anyProcess, channel, isSubprocess) => {
+	if (IPC_EMITTERS.has(anyProcess)) {
+		return IPC_EMITTERS.get(anyProcess);
+	}
+
+	// Use an `EventEmitter`, like the `process` that is being proxied
+	// eslint-disable-next-line unicorn/prefer-event-target
+	const ipcEmitter = new external_node_events_.EventEmitter();
+	// Each pending `getOneMessage()` or `getEachMessage()` call adds listeners, which are removed once it ends. Users cannot reach this emitter to increase its maximum number of listeners.
+	ipcEmitter.setMaxListeners(0);
+	ipcEmitter.connected = true;
+	IPC_EMITTERS.set(anyProcess, ipcEmitter);
+	forwardEvents({
+		ipcEmitter,
+		anyProcess,
+		channel,
+		isSubprocess,
+	});
+	return ipcEmitter;
+};
+
+const IPC_EMITTERS = new WeakMap();
+
+// The `message` and `disconnect` events are buffered in the subprocess until the first listener is setup.
+// However, unbuffering happens after one tick, so this give enough time for the caller to setup the listener on the proxy emitter first.
+// See https://github.com/nodejs/node/blob/2aaeaa863c35befa2ebaa98fb7737ec84df4d8e9/lib/internal/child_process.js#L721
+const forwardEvents = ({ipcEmitter, anyProcess, channel, isSubprocess}) => {
+	const boundOnMessage = onMessage.bind(undefined, {
+		anyProcess,
+		channel,
+		isSubprocess,
+		ipcEmitter,
+	});
+	anyProcess.on('message', boundOnMessage);
+	anyProcess.once('disconnect', onDisconnect.bind(undefined, {
+		anyProcess,
+		channel,
+		isSubprocess,
+		ipcEmitter,
+		boundOnMessage,
+	}));
+	undoAddedReferences(channel, isSubprocess);
+};
+
+// Check whether there might still be some `message` events to receive
+const isConnected = anyProcess => {
+	const ipcEmitter = IPC_EMITTERS.get(anyProcess);
+	return ipcEmitter === undefined
+		? anyProcess.channel !== undefined && anyProcess.channel !== null
+		: ipcEmitter.connected;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/strict.js
+
+
+
+
+
+
+
+
+// When using the `strict` option, wrap the message with metadata during `sendMessage()`
+const handleSendStrict = ({anyProcess, channel, isSubprocess, message, strict}) => {
+	if (!strict) {
+		return message;
+	}
+
+	const ipcEmitter = getIpcEmitter(anyProcess, channel, isSubprocess);
+	const hasListeners = hasMessageListeners(anyProcess, ipcEmitter);
+	return {
+		id: count++,
+		type: REQUEST_TYPE,
+		message,
+		hasListeners,
+	};
+};
+
+// This is a plain number, not a `BigInt`, since it must be serializable with `serialization: 'json'`
+let count = 0;
+
+// Handles when both processes are calling `sendMessage()` with `strict` at the same time.
+// If neither process is listening, this would create a deadlock. We detect it and throw.
+const validateStrictDeadlock = (outgoingMessages, wrappedMessage) => {
+	if (!isStrictRequest(wrappedMessage) || wrappedMessage.hasListeners) {
+		return;
+	}
+
+	for (const {id} of outgoingMessages) {
+		if (id !== undefined) {
+			STRICT_RESPONSES[id].deferred.resolve({isDeadlock: true, hasListeners: false});
+		}
+	}
+};
+
+// The other process then sends the acknowledgment back as a response
+const handleStrictRequest = async ({wrappedMessage, anyProcess, channel, isSubprocess, ipcEmitter}) => {
+	if (!isStrictRequest(wrappedMessage)) {
+		return wrappedMessage;
+	}
+
+	const {id, message} = wrappedMessage;
+	// The acknowledgment cannot be sent anymore, but the message is still delivered
+	if (!anyProcess.connected) {
+		return message;
+	}
+
+	const response = {id, type: RESPONSE_TYPE, message: hasMessageListeners(anyProcess, ipcEmitter)};
+
+	try {
+		await sendMessage({
+			anyProcess,
+			channel,
+			isSubprocess,
+			ipc: true,
+		}, response);
+	} catch (error) {
+		// When the other process disconnects right after sending the message, it cannot receive the acknowledgment anymore. Like above, the message is still delivered.
+		if (error.cause?.code !== 'EPIPE') {
+			ipcEmitter.emit('strict:error', error);
+		}
+	}
+
+	return message;
+};
+
+// Reception of the acknowledgment response.
+// Ids are shared by all processes, so the response must come from the process the message was sent to. Otherwise, a subprocess could acknowledge a message sent to another one.
+const handleStrictResponse = (wrappedMessage, anyProcess) => {
+	if (wrappedMessage?.type !== RESPONSE_TYPE) {
+		return false;
+	}
+
+	const {id, message: hasListeners} = wrappedMessage;
+	const strictResponse = STRICT_RESPONSES[id];
+	if (strictResponse?.anyProcess === anyProcess) {
+		strictResponse.deferred.resolve({isDeadlock: false, hasListeners});
+	}
+
+	return true;
+};
+
+// Wait for the other process to receive the message from `sendMessage()`
+const waitForStrictResponse = async (wrappedMessage, anyProcess, isSubprocess) => {
+	const deferred = createDeferred();
+	STRICT_RESPONSES[wrappedMessage.id] = {deferred, anyProcess};
+	const controller = new AbortController();
+
+	try {
+		const {isDeadlock, hasListeners} = await Promise.race([
+			deferred,
+			throwOnDisconnect(anyProcess, isSubprocess, controller),
+		]);
+
+		if (isDeadlock) {
+			throwOnStrictDeadlockError(isSubprocess);
+		}
+
+		if (!hasListeners) {
+			throwOnMissingStrict(isSubprocess);
+		}
+	} finally {
+		controller.abort();
+		delete STRICT_RESPONSES[wrappedMessage.id];
+	}
+};
+
+const STRICT_RESPONSES = {__proto__: null};
+
+const throwOnDisconnect = async (anyProcess, isSubprocess, {signal}) => {
+	incrementMaxListeners(anyProcess, 1, signal);
+	await (0,external_node_events_.once)(anyProcess, 'disconnect', {signal});
+	throwOnStrictDisconnect(isSubprocess);
+};
+
+const REQUEST_TYPE = 'execa:ipc:request';
+const RESPONSE_TYPE = 'execa:ipc:response';
+
+// `id` and `hasListeners` are always defined in messages sent by `sendMessage()` with the `strict` option.
+// Messages with the same `type` but without them are user messages, which must be delivered as is.
+const isStrictRequest = wrappedMessage => wrappedMessage?.type === REQUEST_TYPE
+	&& Number.isInteger(wrappedMessage.id)
+	&& typeof wrappedMessage.hasListeners === 'boolean';
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/outgoing.js
+
+
+
+
+// When `sendMessage()` is ongoing, any `message` being received waits before being emitted.
+// This allows calling one or multiple `await sendMessage()` followed by `await getOneMessage()`/`await getEachMessage()`.
+// Without running into a race condition when the other process sends a response too fast, before the current process set up a listener.
+const startSendMessage = (anyProcess, wrappedMessage, strict) => {
+	if (!OUTGOING_MESSAGES.has(anyProcess)) {
+		OUTGOING_MESSAGES.set(anyProcess, new Set());
+	}
+
+	const outgoingMessages = OUTGOING_MESSAGES.get(anyProcess);
+	const onMessageSent = createDeferred();
+	const id = strict ? wrappedMessage.id : undefined;
+	const outgoingMessage = {onMessageSent, id};
+	outgoingMessages.add(outgoingMessage);
+	return {outgoingMessages, outgoingMessage};
+};
+
+const endSendMessage = ({outgoingMessages, outgoingMessage}) => {
+	outgoingMessages.delete(outgoingMessage);
+	outgoingMessage.onMessageSent.resolve();
+};
+
+// Await while `sendMessage()` is ongoing, unless there is already a `message` listener
+const waitForOutgoingMessages = async (anyProcess, ipcEmitter, wrappedMessage) => {
+	while (!hasMessageListeners(anyProcess, ipcEmitter) && OUTGOING_MESSAGES.get(anyProcess)?.size > 0) {
+		const outgoingMessages = [...OUTGOING_MESSAGES.get(anyProcess)];
+		validateStrictDeadlock(outgoingMessages, wrappedMessage);
+		// eslint-disable-next-line no-await-in-loop
+		await Promise.all(outgoingMessages.map(({onMessageSent}) => onMessageSent));
+	}
+};
+
+const OUTGOING_MESSAGES = new WeakMap();
+const IPC_SUBPROCESS_OPTIONS = new WeakMap();
+
+const setIpcSubprocessOptions = (subprocess, options) => {
+	IPC_SUBPROCESS_OPTIONS.set(subprocess, options);
+};
+
+// Whether any `message` listener is setup
+const hasMessageListeners = (anyProcess, ipcEmitter) => ipcEmitter.listenerCount('message') > getMinListenerCount(anyProcess);
+
+// When `buffer` is `false`, we set up a `message` listener that should be ignored.
+// That listener is only meant to intercept `strict` acknowledgement responses.
+const getMinListenerCount = anyProcess => getOptions(anyProcess) !== undefined
+	&& !getFdSpecificValue(getOptions(anyProcess).buffer, 'ipc')
+	? 1
+	: 0;
+
+const getOptions = anyProcess => IPC_SUBPROCESS_OPTIONS.get(anyProcess);
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/send.js
+
+
+
+
+
+
+// Like `[sub]process.send()` but promise-based.
+// We do not `await subprocess` during `.sendMessage()` nor `.getOneMessage()` since those methods are transient.
+// Users would still need to `await subprocess` after the method is done.
+// Also, this would prevent `unhandledRejection` event from being emitted, making it silent.
+const sendMessage = ({anyProcess, channel, isSubprocess, ipc}, message, options) => {
+	const {strict = false} = copyOptions(options);
+	checkBooleanOption(strict, 'strict');
+	const methodName = 'sendMessage';
+	validateIpcMethod({
+		methodName,
+		isSubprocess,
+		ipc,
+		isConnected: anyProcess.connected,
+	});
+
+	return sendMessageAsync({
+		anyProcess,
+		channel,
+		methodName,
+		isSubprocess,
+		message,
+		strict,
+	});
+};
+
+const sendMessageAsync = async ({anyProcess, channel, methodName, isSubprocess, message, strict}) => {
+	const wrappedMessage = handleSendStrict({
+		anyProcess,
+		channel,
+		isSubprocess,
+		message,
+		strict,
+	});
+	const outgoingMessagesState = startSendMessage(anyProcess, wrappedMessage, strict);
+	try {
+		await sendOneMessage({
+			anyProcess,
+			methodName,
+			isSubprocess,
+			wrappedMessage,
+			message,
+			strict,
+		});
+	} catch (error) {
+		disconnect(anyProcess);
+		throw error;
+	} finally {
+		endSendMessage(outgoingMessagesState);
+	}
+};
+
+// Used internally by `cancelSignal`
+const sendOneMessage = async ({anyProcess, methodName, isSubprocess, wrappedMessage, message, strict = false}) => {
+	const sendMethod = getSendMethod(anyProcess);
+
+	try {
+		await Promise.all([
+			// Only messages sent with the `strict` option wait for an acknowledgment response
+			strict ? waitForStrictResponse(wrappedMessage, anyProcess, isSubprocess) : undefined,
+			sendMethod(wrappedMessage),
+		]);
+	} catch (error) {
+		handleEpipeError({error, methodName, isSubprocess});
+		handleSerializationError({
+			error,
+			methodName,
+			isSubprocess,
+			message,
+		});
+		throw error;
+	}
+};
+
+// [sub]process.send() promisified, memoized
+const getSendMethod = anyProcess => {
+	if (PROCESS_SEND_METHODS.has(anyProcess)) {
+		return PROCESS_SEND_METHODS.get(anyProcess);
+	}
+
+	const sendMethod = (0,external_node_util_.promisify)(anyProcess.send.bind(anyProcess));
+	PROCESS_SEND_METHODS.set(anyProcess, sendMethod);
+	return sendMethod;
+};
+
+const PROCESS_SEND_METHODS = new WeakMap();
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/graceful.js
+
+
+
+
+
+// Send an IPC message so the subprocess performs a graceful termination
+const sendAbort = (subprocess, message) => {
+	const methodName = 'cancelSignal';
+	validateConnection(methodName, false, subprocess.connected);
+	return sendOneMessage({
+		anyProcess: subprocess,
+		methodName,
+		isSubprocess: false,
+		wrappedMessage: {type: GRACEFUL_CANCEL_TYPE, message},
+		message,
+	});
+};
+
+// When the signal is being used, start listening for incoming messages.
+// Unbuffering messages takes one microtask to complete, so this must be async.
+const getCancelSignal = async ({anyProcess, channel, isSubprocess, ipc}) => {
+	await startIpc({
+		anyProcess,
+		channel,
+		isSubprocess,
+		ipc,
+	});
+	return cancelController.signal;
+};
+
+const startIpc = async ({anyProcess, channel, isSubprocess, ipc}) => {
+	if (isCancelListening) {
+		return;
+	}
+
+	// This is validated before the flag is set, so that a call which throws keeps failing on subsequent calls
+	if (!ipc) {
+		throwOnMissingParent();
+		return;
+	}
+
+	isCancelListening = true;
+
+	// `channel` is retrieved when Execa is imported, so the current process might have disconnected since then
+	if (!anyProcess.connected) {
+		abortOnDisconnect();
+		return;
+	}
+
+	getIpcEmitter(anyProcess, channel, isSubprocess);
+	await external_node_timers_promises_namespaceObject.scheduler.yield();
+};
+
+let isCancelListening = false;
+
+// Reception of IPC message to perform a graceful termination
+const handleAbort = wrappedMessage => {
+	if (wrappedMessage?.type !== GRACEFUL_CANCEL_TYPE) {
+		return false;
+	}
+
+	cancelController.abort(wrappedMessage.message);
+	return true;
+};
+
+const GRACEFUL_CANCEL_TYPE = 'execa:ipc:cancel';
+
+// When the current process disconnects early, the subprocess `cancelSignal` is aborted.
+// Otherwise, the signal would never be able to be aborted later on.
+const abortOnDisconnect = () => {
+	cancelController.abort(getAbortDisconnectError());
+};
+
+const cancelController = new AbortController();
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/terminate/graceful.js
+
+
+
+
+// Validate the `gracefulCancel` option
+const validateGracefulCancel = ({gracefulCancel, cancelSignal, ipc, serialization}) => {
+	if (!gracefulCancel) {
+		return;
+	}
+
+	if (cancelSignal === undefined) {
+		throw new Error('The `cancelSignal` option must be defined when setting the `gracefulCancel` option.');
+	}
+
+	if (!ipc) {
+		throw new Error('The `ipc` option cannot be false when setting the `gracefulCancel` option.');
+	}
+
+	if (serialization === 'json') {
+		throw new Error('The `serialization` option cannot be \'json\' when setting the `gracefulCancel` option.');
+	}
+};
+
+// Send abort reason to the subprocess when aborting the `cancelSignal` option and `gracefulCancel` is `true`
+const throwOnGracefulCancel = ({
+	subprocess,
+	kill,
+	cancelSignal,
+	gracefulCancel,
+	forceKillAfterDelay,
+	context,
+	controller,
+}) => gracefulCancel
+	? [sendOnAbort({
+		subprocess,
+		kill,
+		cancelSignal,
+		forceKillAfterDelay,
+		context,
+		controller,
+	})]
+	: [];
+
+const sendOnAbort = async ({subprocess, kill, cancelSignal, forceKillAfterDelay, context, controller: {signal}}) => {
+	await onAbortedSignal(cancelSignal, signal);
+	const reason = getReason(cancelSignal);
+	await sendAbort(subprocess, reason);
+	killOnTimeout({
+		kill,
+		forceKillAfterDelay,
+		context,
+		controllerSignal: signal,
+	});
+	context.terminationReason ??= 'gracefulCancel';
+	throw cancelSignal.reason;
+};
+
+// The default `reason` is a DOMException, which is not serializable with V8
+// See https://github.com/nodejs/node/issues/53225
+const getReason = ({reason}) => {
+	if (!(reason instanceof DOMException)) {
+		return reason;
+	}
+
+	const error = new Error(reason.message);
+	Object.defineProperty(error, 'stack', {
+		value: reason.stack,
+		enumerable: false,
+		configurable: true,
+		writable: true,
+	});
+	return error;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/node.js
+
+
+
+
+// `execaNode()` is a shortcut for `execa(..., {node: true})`
+const mapNode = ({options}) => {
+	if (options.node === false) {
+		throw new TypeError('The "node" option cannot be false with `execaNode()`.');
+	}
+
+	return {options: {__proto__: null, ...options, node: true}};
+};
+
+// The subprocess must not reuse the current process' `--inspect` port.
+// It must not run the current process' `node --eval` or `node --print` code either, instead of its file. Like `child_process.fork()`, this prevents fork bombs.
+const getDefaultNodeOptions = () => {
+	const nodeOptions = [];
+	for (let index = 0; index < external_node_process_.execArgv.length; index += 1) {
+		const nodeOption = external_node_process_.execArgv[index];
+		if (REMOVED_OPTIONS_WITH_VALUE.has(nodeOption)) {
+			// `-p` and `--print` do not take a value when followed by another flag, e.g. `node -p -e code`. With the other options, Node.js fails when their value starts with `-`.
+			if (!external_node_process_.execArgv[index + 1]?.startsWith('-')) {
+				index += 1;
+			}
+		} else if (!IGNORED_OPTIONS_REGEXP.test(nodeOption)) {
+			nodeOptions.push(nodeOption);
+		}
+	}
+
+	return nodeOptions;
+};
+
+// Those options are followed by a separate value, which is removed too
+const REMOVED_OPTIONS_WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '-pe', '--input-type', '--inspect-port']);
+const IGNORED_OPTIONS_REGEXP = /^--(?:inspect|eval=|print=|input-type=)/;
+
+// Applies the `node: true` option, and the related `nodePath`/`nodeOptions` options.
+// Modifies the file commands/arguments to ensure the same Node binary and flags are re-used.
+// Also adds `ipc: true` and `shell: false`.
+const handleNodeOption = (file, commandArguments, {
+	node: shouldHandleNode = false,
+	nodePath = external_node_process_.execPath,
+	nodeOptions = getDefaultNodeOptions(),
+	cwd,
+	execPath: formerNodePath,
+	...options
+}) => {
+	if (formerNodePath !== undefined) {
+		throw new TypeError('The "execPath" option has been removed. Please use the "nodePath" option instead.');
+	}
+
+	if (!Array.isArray(nodeOptions) || nodeOptions.some(nodeOption => typeof nodeOption !== 'string')) {
+		throw new TypeError('The "nodeOptions" option must be an array of strings.');
+	}
+
+	const normalizedNodePath = safeNormalizeFileUrl(nodePath, 'The "nodePath" option');
+	const resolvedNodePath = external_node_path_.resolve(cwd, normalizedNodePath);
+	// Use spread (which only copies own properties) to safely get shell without reading polluted prototype
+	const newOptions = {
+		__proto__: null,
+		shell: false,
+		...options,
+		nodePath: resolvedNodePath,
+		node: shouldHandleNode,
+		cwd,
+	};
+
+	if (!shouldHandleNode) {
+		return [file, commandArguments, newOptions];
+	}
+
+	if (external_node_path_.basename(file, '.exe') === 'node') {
+		throw new TypeError('When the "node" option is true, the first argument does not need to be "node".');
+	}
+
+	return [
+		resolvedNodePath,
+		[
+			...nodeOptions,
+			file,
+			...commandArguments,
+		],
+		{
+			__proto__: null,
+			...newOptions,
+			// Like other options, `undefined` uses the default value
+			ipc: newOptions.ipc === undefined ? true : newOptions.ipc,
+			shell: false,
+		},
+	];
+};
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/ipc-input.js
+
+
+
+// Validate the `ipcInput` option
+const validateIpcInputOption = ({ipcInput, ipc, serialization}) => {
+	if (ipcInput === undefined) {
+		return;
+	}
+
+	if (!ipc) {
+		throw new Error('The `ipcInput` option cannot be set unless the `ipc` option is `true`.');
+	}
+
+	// An invalid `serialization` option is reported by `node:child_process` when spawning, like when `ipcInput` is not used
+	validateIpcInput[serialization]?.(ipcInput);
+};
+
+const validateAdvancedInput = ipcInput => {
+	try {
+		(0,external_node_v8_namespaceObject.serialize)(ipcInput);
+	} catch (error) {
+		throw new Error('The `ipcInput` option is not serializable with a structured clone.', {cause: error});
+	}
+};
+
+const validateJsonInput = ipcInput => {
+	try {
+		// `JSON.stringify()` returns `undefined` instead of throwing for values it cannot represent, such as functions and symbols
+		if (JSON.stringify(ipcInput) === undefined) {
+			throw new TypeError('The value cannot be represented as JSON.');
+		}
+	} catch (error) {
+		throw new Error('The `ipcInput` option is not serializable with JSON.', {cause: error});
+	}
+};
+
+const validateIpcInput = {
+	__proto__: null,
+	advanced: validateAdvancedInput,
+	json: validateJsonInput,
+};
+
+// When the `ipcInput` option is set, it is sent as an initial IPC message to the subprocess
+const sendIpcInput = async (subprocess, ipcInput, ipc) => {
+	if (ipcInput === undefined) {
+		return;
+	}
+
+	await sendMessage({
+		anyProcess: subprocess,
+		channel: subprocess.channel,
+		isSubprocess: false,
+		ipc,
+	}, ipcInput);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/encoding-option.js
+// Validate `encoding` option
+const validateEncoding = ({encoding}) => {
+	if (ENCODINGS.has(encoding)) {
+		return;
+	}
+
+	const correctEncoding = getCorrectEncoding(encoding);
+	if (correctEncoding !== undefined) {
+		throw new TypeError(`Invalid option \`encoding: ${serializeEncoding(encoding)}\`.
+Please rename it to ${serializeEncoding(correctEncoding)}.`);
+	}
+
+	const correctEncodings = [...ENCODINGS].map(correctEncoding => serializeEncoding(correctEncoding)).join(', ');
+	throw new TypeError(`Invalid option \`encoding: ${serializeEncoding(encoding)}\`.
+Please rename it to one of: ${correctEncodings}.`);
+};
+
+const TEXT_ENCODINGS = new Set(['utf8', 'utf16le']);
+const BINARY_ENCODINGS = new Set(['buffer', 'hex', 'base64', 'base64url', 'latin1', 'ascii']);
+const ENCODINGS = TEXT_ENCODINGS.union(BINARY_ENCODINGS);
+
+/*
+Encoding to use when converting a transform's string to bytes.
+Text encodings describe how text is represented as bytes, so those must be used, otherwise the string would be decoded with a different encoding than the one it was encoded with, which corrupts it.
+Binary encodings instead describe how bytes are serialized as text, so the string's UTF-8 bytes are used. The same applies with the `binary` transform option, since the transform then deals with raw bytes.
+*/
+const getStringEncoding = (binary, encoding) => binary || !TEXT_ENCODINGS.has(encoding) ? 'utf8' : encoding;
+
+// Text encodings only apply to the subprocess' output. Its input is always text encoded with UTF-8, so input transforms decode and encode strings with UTF-8 too, whichever text encoding the `encoding` option uses.
+const getInputEncoding = encoding => TEXT_ENCODINGS.has(encoding) ? 'utf8' : encoding;
+
+const getCorrectEncoding = encoding => {
+	if (encoding === null) {
+		return 'buffer';
+	}
+
+	if (typeof encoding !== 'string') {
+		return;
+	}
+
+	const lowerEncoding = encoding.toLowerCase();
+	if (lowerEncoding in ENCODING_ALIASES) {
+		return ENCODING_ALIASES[lowerEncoding];
+	}
+
+	if (ENCODINGS.has(lowerEncoding)) {
+		return lowerEncoding;
+	}
+};
+
+const ENCODING_ALIASES = {
+	__proto__: null,
+	// eslint-disable-next-line unicorn/text-encoding-identifier-case
+	'utf-8': 'utf8',
+	'utf-16le': 'utf16le',
+	'ucs-2': 'utf16le',
+	ucs2: 'utf16le',
+	binary: 'latin1',
+};
+
+const serializeEncoding = encoding => typeof encoding === 'string' ? `"${encoding}"` : String(encoding);
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./node_modules/which-command/index.js
+
+
+
+
+
+const isWindows = external_node_process_.platform === 'win32';
+
+// A command containing a directory separator is treated as a path and looked up directly, instead of being searched for in `PATH`. Backslash only counts as a separator on Windows, since it's a valid filename character on other platforms.
+const separatorPattern = isWindows ? /[\/\\]/v : /\//v;
+
+// The standard Windows executable extensions, used when `PATHEXT` is not set.
+const defaultPathExt = '.COM;.EXE;.BAT;.CMD;.VBS;.VBE;.JS;.JSE;.WSF;.WSH;.MSC';
+
+function resolveOptions(command, options) {
+	if (typeof command !== 'string' || command.length === 0) {
+		throw new TypeError('Expected a non-empty string.');
+	}
+
+	const {
+		cwd = external_node_process_.cwd(),
+		// On Windows, `process.env.PATH` can be undefined in some contexts (for example, worker threads), where it's only exposed as `Path`.
+		path: searchPath = external_node_process_.env.PATH ?? (isWindows ? external_node_process_.env.Path : undefined) ?? '',
+		// `||` (not `??`) so an empty `PATHEXT` falls back to the default instead of disabling all lookup on Windows.
+		pathExt = external_node_process_.env.PATHEXT || defaultPathExt,
+	} = options;
+
+	return {cwd, searchPath, pathExt};
+}
+
+function windowsExtensions(command, pathExt) {
+	const extensions = pathExt.split(external_node_path_.delimiter).filter(Boolean);
+	const commandExtension = external_node_path_.extname(command).toLowerCase();
+
+	// If the command already ends with a known executable extension, also try it verbatim.
+	if (commandExtension !== '' && extensions.some(extension => extension.toLowerCase() === commandExtension)) {
+		return ['', ...extensions];
+	}
+
+	return extensions;
+}
+
+function * candidatePaths(command, {cwd, searchPath, pathExt}) {
+	const extensions = isWindows ? windowsExtensions(command, pathExt) : [''];
+
+	if (separatorPattern.test(command)) {
+		const base = external_node_path_.resolve(cwd, command);
+		for (const extension of extensions) {
+			yield base + extension;
+		}
+
+		return;
+	}
+
+	const directories = [
+		// Windows searches the current directory before `PATH`.
+		...(isWindows ? [cwd] : []),
+		...searchPath.split(external_node_path_.delimiter),
+	];
+
+	for (const directory of directories) {
+		// `PATH` entries can be wrapped in double quotes on Windows.
+		const unquoted = isWindows && directory.length > 1 && directory.startsWith('"') && directory.endsWith('"') ? directory.slice(1, -1) : directory;
+
+		// Skip empty entries. Unlike a POSIX shell, an empty entry is not treated as the current directory, since implicitly searching the current directory is a security risk. Checked after unquoting so a quoted-empty entry (`""`) is skipped too.
+		if (unquoted === '') {
+			continue;
+		}
+
+		const base = external_node_path_.resolve(cwd, unquoted, command);
+		for (const extension of extensions) {
+			yield base + extension;
+		}
+	}
+}
+
+async function isExecutable(filePath) {
+	let stats;
+	try {
+		stats = await fsPromises.stat(filePath);
+	} catch (error) {
+		// Windows App Execution Aliases (in `WindowsApps`) throw `EACCES` on `stat`, but are valid, launchable executables.
+		return isWindows && error.code === 'EACCES';
+	}
+
+	// A directory can have the executable bit set, but it's not a command.
+	if (!stats.isFile()) {
+		return false;
+	}
+
+	// On Windows, executability is determined by the file extension, which is already validated against `PATHEXT`.
+	if (isWindows) {
+		return true;
+	}
+
+	try {
+		await fsPromises.access(filePath, fs.constants.X_OK);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function isExecutableSync(filePath) {
+	let stats;
+	try {
+		stats = external_node_fs_.statSync(filePath);
+	} catch (error) {
+		return isWindows && error.code === 'EACCES';
+	}
+
+	if (!stats.isFile()) {
+		return false;
+	}
+
+	if (isWindows) {
+		return true;
+	}
+
+	try {
+		external_node_fs_.accessSync(filePath, external_node_fs_.constants.X_OK);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+async function whichCommand(command, options = {}) {
+	const resolved = resolveOptions(command, options);
+
+	for (const candidate of candidatePaths(command, resolved)) {
+		// Checked sequentially so the first match in `PATH` order wins and the search can short-circuit.
+		if (await isExecutable(candidate)) { // eslint-disable-line no-await-in-loop
+			return candidate;
+		}
+	}
+
+	return undefined;
+}
+
+function whichCommandSync(command, options = {}) {
+	const resolved = resolveOptions(command, options);
+
+	for (const candidate of candidatePaths(command, resolved)) {
+		if (isExecutableSync(candidate)) {
+			return candidate;
+		}
+	}
+
+	return undefined;
+}
+
+async function whichCommandAll(command, options = {}) {
+	const resolved = resolveOptions(command, options);
+	const candidates = [...candidatePaths(command, resolved)];
+	const matches = await Promise.all(candidates.map(async candidate => (await isExecutable(candidate)) ? candidate : undefined));
+	return [...new Set(matches.filter(Boolean))];
+}
+
+function whichCommandAllSync(command, options = {}) {
+	const resolved = resolveOptions(command, options);
+	const found = [];
+
+	for (const candidate of candidatePaths(command, resolved)) {
+		if (isExecutableSync(candidate)) {
+			found.push(candidate);
+		}
+	}
+
+	return [...new Set(found)];
+}
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/command-file.js
+
+
+
+
+
+
+/*
+On Windows, `node:child_process` cannot natively run many kinds of files (`.cmd`, `.bat`, shebang scripts, ...): without a shell it resolves neither `PATHEXT` nor shebangs, and it does not escape arguments. We resolve the command to its full file path and escape its arguments ourselves, so those work without an explicit shell, just like on Unix, where the OS handles all of this for us.
+*/
+const parseCommandFile = (file, commandArguments, options) => {
+	// The arguments are cloned since a shebang interpreter might be prepended below, which must not mutate the caller's array
+	const parsed = {file, commandArguments: [...commandArguments], options};
+
+	// Under a shell, or on Unix, the OS resolves the file and escapes the arguments itself
+	return options.shell || external_node_process_.platform !== 'win32' ? parsed : escapeWindowsCommand(parsed);
+};
+
+// Only `.exe` and `.com` files can be spawned directly; anything else needs `cmd.exe`
+const directlyExecutableRegExp = /\.(?:com|exe)$/i;
+
+const escapeWindowsCommand = parsed => {
+	// Resolve the file to an absolute path, following its shebang to the interpreter if any
+	const resolvedFile = resolveWithShebang(parsed);
+
+	// A directly executable file is spawned by its resolved path, bypassing `cmd.exe` and its escaping
+	if (resolvedFile !== undefined && directlyExecutableRegExp.test(resolvedFile)) {
+		if (parsed.options.argv0 === undefined) {
+			parsed.options.argv0 = parsed.file;
+		}
+
+		parsed.file = resolvedFile;
+		return parsed;
+	}
+
+	/*
+	`cmd.exe` treats CR and LF as command separators and offers no way to escape them, so allowing either would enable command injection.
+	Reject them instead.
+	*/
+	for (const value of [parsed.file, ...parsed.commandArguments]) {
+		assertNoLineBreak(value);
+	}
+
+	/*
+	POSIX separators must become Windows ones (`foo/bar` -> `foo\bar`), otherwise resolution always fails with ENOENT.
+
+	Unlike Rust, which quotes the batch file's path, the file is caret-escaped. `cmd.exe` only interprets it once, and the file might not be resolved, for example when it is a `cmd.exe` builtin, which would not run if quoted.
+	*/
+	const escapedFile = escapeMetaChars(external_node_path_.normalize(resolvedFile ?? parsed.file));
+	const escapedArguments = parsed.commandArguments.map(argument => escapeArgument(argument));
+	const commandLine = `"${[escapedFile, ...escapedArguments].join(' ')}"`;
+
+	// Let `node:child_process` pass the already-escaped command line through untouched
+	parsed.options.windowsVerbatimArguments = true;
+	return {
+		file: external_node_process_.env.comspec || 'cmd.exe',
+		// `/e:on` enables the command extensions the `%` escaping relies on, and `/v:off` disables delayed expansion so `!` is literal, even when the registry changes either default
+		commandArguments: ['/d', '/e:on', '/v:off', '/s', '/c', commandLine],
+		options: parsed.options,
+	};
+};
+
+// Resolve the command's absolute path, then, if it is a shebang script, resolve its interpreter instead, since Windows cannot run shebangs natively
+const resolveWithShebang = parsed => {
+	const resolvedFile = resolvePath(parsed);
+	const interpreter = resolvedFile !== undefined && readShebang(resolvedFile);
+	if (!interpreter) {
+		return resolvedFile;
+	}
+
+	// Run the interpreter with the script as its first argument, then resolve the interpreter's own path
+	parsed.commandArguments.unshift(resolvedFile);
+	parsed.file = interpreter;
+	return resolvePath(parsed);
+};
+
+// Search `PATH` for the command, resolving its Windows executable extension via `PATHEXT`
+const resolvePath = parsed => {
+	const environment = parsed.options.env || external_node_process_.env;
+	const cwd = parsed.options.cwd ?? external_node_process_.cwd();
+	const environmentPathExt = getWindowsEnvironmentValue(environment, 'PATHEXT');
+	const commandExtension = external_node_path_.extname(parsed.file);
+	// Commands with an explicit extension must be tried verbatim so shebang scripts work even when their extension is excluded from PATHEXT.
+	const pathExt = commandExtension === '' ? environmentPathExt : `${commandExtension}${external_node_path_.delimiter}${environmentPathExt ?? ''}`;
+	if (hasWindowsPathSeparator(parsed.file)) {
+		return whichCommandSync(external_node_path_.resolve(cwd, parsed.file), {cwd, pathExt});
+	}
+
+	const searchPath = getWindowsEnvironmentValue(environment, 'PATH') ?? getWindowsEnvironmentValue(external_node_process_.env, 'PATH') ?? '';
+	const resolveOptions = {
+		cwd,
+		path: searchPath,
+		pathExt,
+	};
+
+	return shouldSearchCurrentDirectory(environment) ? whichCommandSync(parsed.file, resolveOptions) : resolvePathDirectories(parsed.file, resolveOptions);
+};
+
+const hasWindowsPathSeparator = file => file.includes('/') || file.includes('\\') || file.includes(':');
+
+const shouldSearchCurrentDirectory = environment => getWindowsEnvironmentValue(external_node_process_.env, 'NODEFAULTCURRENTDIRECTORYINEXEPATH') === undefined && getWindowsEnvironmentValue(environment, 'NODEFAULTCURRENTDIRECTORYINEXEPATH') === undefined;
+
+const resolvePathDirectories = (file, {cwd, path: searchPath, pathExt}) => {
+	for (const directory of searchPath.split(external_node_path_.delimiter)) {
+		const unquotedDirectory = directory.length > 1 && directory.startsWith('"') && directory.endsWith('"') ? directory.slice(1, -1) : directory;
+		if (unquotedDirectory === '') {
+			continue;
+		}
+
+		const resolvedFile = whichCommandSync(external_node_path_.resolve(cwd, unquotedDirectory, file), {cwd, pathExt});
+		if (resolvedFile !== undefined) {
+			return resolvedFile;
+		}
+	}
+};
+
+// Node sorts Windows environment keys and uses the first case-insensitive match when spawning.
+const getWindowsEnvironmentValue = (environment, name) => {
+	const environmentKey = Object.keys(environment).sort().find(key => key.toUpperCase() === name);
+	return environmentKey === undefined ? undefined : environment[environmentKey];
+};
+
+const SHEBANG_BYTE_LENGTH = 150;
+
+// Read the file's first bytes to find its shebang interpreter, if it has one
+const readShebang = file => {
+	const buffer = external_node_buffer_.Buffer.alloc(SHEBANG_BYTE_LENGTH);
+	let bytesRead = 0;
+
+	try {
+		const fileDescriptor = (0,external_node_fs_.openSync)(file, 'r');
+		try {
+			bytesRead = (0,external_node_fs_.readSync)(fileDescriptor, buffer, 0, SHEBANG_BYTE_LENGTH, 0);
+		} finally {
+			(0,external_node_fs_.closeSync)(fileDescriptor);
+		}
+	} catch {
+		return undefined;
+	}
+
+	// A file shorter than the buffer leaves it zero-filled, so only the bytes actually read must be parsed.
+	// Otherwise, a shebang line which is not terminated by a newline would include those `\0` characters.
+	return parseShebang(buffer.toString('utf8', 0, bytesRead));
+};
+
+const shebangRegExp = /^#!(?<line>.*)/;
+
+/*
+Extract the interpreter from a shebang line, e.g. `#!/usr/bin/env node` -> `node`.
+*/
+const parseShebang = contents => {
+	const shebangLine = contents.match(shebangRegExp)?.groups.line.trim();
+	if (!shebangLine) {
+		return undefined;
+	}
+
+	const [interpreterPath, argument] = shebangLine.split(' ', 2);
+	const interpreter = interpreterPath.split('/').at(-1);
+	if (interpreter === 'env') {
+		return argument;
+	}
+
+	return argument ? `${interpreter} ${argument}` : interpreter;
+};
+
+const lineBreakRegExp = /[\n\r]/;
+
+const assertNoLineBreak = value => {
+	if (lineBreakRegExp.test(value)) {
+		throw new TypeError(`The command and its arguments cannot contain a line break on Windows without a shell.\nThis would allow a command injection with \`cmd.exe\`.\nInvalid value: ${JSON.stringify(`${value}`)}`);
+	}
+};
+
+// See https://web.archive.org/web/20241220221102/https://www.robvanderwoude.com/escapechars.php
+// eslint-disable-next-line regexp/sort-character-class-elements
+const metaCharsRegExp = /[()\][%!^"`<>&|;, *?]/g;
+
+// Prefix every `cmd.exe` metacharacter with a caret to neutralize it. This is only used for the file, since arguments are quoted instead.
+const escapeMetaChars = value => value.replaceAll(metaCharsRegExp, '^$&');
+
+const backslashRunRegExp = /\\+/g;
+
+// Matches any character requiring quoting: anything except ASCII letters, digits, a few punctuation characters that `cmd.exe` never interprets, and non-ASCII characters other than control characters
+const quotedCharacterRegExp = /[^\w#$*+\-./:?@\\\u{80}-\u{10FFFF}]|\p{Control}/u;
+
+/*
+Escape an argument the same way as Rust's `std::process::Command` does for batch files, which fixed the "BatBadBut" vulnerability (CVE-2024-24576): https://github.com/rust-lang/rust/blob/main/library/std/src/sys/args/windows.rs (`append_bat_arg()`). yt-dlp uses the same algorithm.
+
+Any argument containing a `cmd.exe` metacharacter is wrapped in double quotes, which keeps `cmd.exe` from interpreting it. `cmd.exe` might interpret it more than once: when invoking a batch file, then again when that batch file forwards it with `%*`, like npm cmd-shims do. Caret escaping depends on that count, so it breaks batch files reading their arguments directly with `%~1`, like Maven's `mvn.cmd`. Quoting does not, as long as the quotes stay balanced.
+
+Rust only uses this for batch files. We use it for any file run through `cmd.exe`, since it is also correct when `cmd.exe` interprets the argument only once.
+
+Limitations, which no escaping can fix since they depend on how the batch file uses its arguments:
+- A batch file reading `%~1` gets the escaped argument without its surrounding quotes: double quotes are doubled, and trailing backslashes too.
+- A batch file using `%~1` outside double quotes, or `%1` inside double quotes (like `if "%1" == ""`), lets `cmd.exe` interpret its metacharacters. Since `%1` includes the argument's surrounding quotes, the extra ones unquote it.
+- A batch file forwarding its arguments with `call` expands `%` again, and one enabling delayed expansion expands `!` again.
+*/
+const escapeArgument = rawArgument => {
+	/*
+	Escape backslashes, following the algorithm at https://web.archive.org/web/20240930203505/https://qntm.org/cmd.
+
+	A run of backslashes only needs doubling when it precedes a double quote, or the end of the argument since that becomes a double quote once the argument is wrapped below. Otherwise the backslashes would be taken as escaping that quote. Every double quote is then escaped in turn.
+
+	Each backslash run is matched exactly once and consumed, so a long run cannot trigger the quadratic backtracking a naive pattern would, which would be a denial-of-service risk.
+
+	Double quotes are escaped as `""` instead of `\"`. Both are a literal double quote inside a quoted argument for the subprocess, but only `""` keeps the quotes balanced for `cmd.exe`, which does not know about backslashes. Otherwise, the metacharacters after the double quote would not be quoted anymore, allowing command injection.
+
+	`%` cannot be escaped inside double quotes, so it is replaced by `%%cd:~,%` instead. That is a literal `%` followed by an empty substring of the `%cd%` variable, which `cmd.exe` expands to nothing. This prevents `%VAR%` from being expanded.
+	*/
+	const argument = `${rawArgument}`;
+	if (!shouldQuoteArgument(argument)) {
+		return argument;
+	}
+
+	const escapedArgument = argument
+		.replaceAll(backslashRunRegExp, (backslashes, offset, string) => {
+			const nextCharacter = string[offset + backslashes.length];
+			const isPrecedesDoubleQuote = nextCharacter === '"' || nextCharacter === undefined;
+			return isPrecedesDoubleQuote ? backslashes.repeat(2) : backslashes;
+		})
+		.replaceAll('"', '""')
+		.replaceAll('%', '%%cd:~,%');
+
+	return `"${escapedArgument}"`;
+};
+
+/*
+An empty argument must be quoted, otherwise it would be dropped.
+An argument ending with a backslash must be quoted, otherwise a batch file wrapping it in double quotes, like `"%~1"`, would have that backslash escape its closing double quote.
+Since `"` and `%` require quoting, an unquoted argument never needs any escaping.
+*/
+const shouldQuoteArgument = argument => argument === ''
+	|| argument.endsWith('\\')
+	|| quotedCharacterRegExp.test(argument);
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/cwd.js
+
+
+
+
+
+// Normalize `cwd` option
+const normalizeCwd = (cwd = getDefaultCwd()) => {
+	const cwdString = safeNormalizeFileUrl(cwd, 'The "cwd" option');
+	return external_node_path_.resolve(cwdString);
+};
+
+const getDefaultCwd = () => {
+	try {
+		return external_node_process_.cwd();
+	} catch (error) {
+		error.message = `The current directory does not exist.\n${error.message}`;
+		throw error;
+	}
+};
+
+// `process.cwd()` throws if the current directory has been deleted.
+// This is only used to improve an error message, so it must not throw itself, which would hide that error.
+const getCurrentCwd = () => {
+	try {
+		return external_node_process_.cwd();
+	} catch {}
+};
+
+// When `cwd` option has an invalid value, provide with a better error message
+const fixCwdError = (originalMessage, cwd) => {
+	if (cwd === getCurrentCwd()) {
+		return originalMessage;
+	}
+
+	let cwdStat;
+	try {
+		cwdStat = (0,external_node_fs_.statSync)(cwd);
+	} catch (error) {
+		return `The "cwd" option is invalid: ${cwd}.\n${error.message}\n${originalMessage}`;
+	}
+
+	return cwdStat.isDirectory() ? originalMessage : `The "cwd" option is not a directory: ${cwd}.\n${originalMessage}`;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/options.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const cmdExeRegExp = /^cmd(?:\.exe)?$/i;
+
+// Normalize the options object, and sometimes also the file paths and arguments.
+// Applies default values, validate allowed options, normalize them.
+const normalizeOptions = (filePath, rawArguments, rawOptions) => {
+	// Prevent prototype pollution by copying only own properties to a null-prototype object
+	const sanitizedOptions = {__proto__: null, ...rawOptions};
+	sanitizedOptions.cwd = normalizeCwd(sanitizedOptions.cwd);
+	const [processedFile, processedArguments, processedOptions] = handleNodeOption(filePath, rawArguments, sanitizedOptions);
+	const fdOptions = normalizeFdSpecificOptions(processedOptions);
+	const options = addDefaultOptions(fdOptions);
+	validateBooleanOptions(options);
+	validateEnv(options);
+	options.env = getEnv(options);
+
+	const {file, commandArguments} = parseCommandFile(processedFile, processedArguments, options);
+
+	validateTimeout(options);
+	validateEncoding(options);
+	validateIpcInputOption(options);
+	validateCancelSignal(options);
+	validateRenamedSignalOption(options);
+	validateGracefulCancel(options);
+	options.shell = normalizeFileUrl(options.shell);
+	options.killSignal = normalizeKillSignal(options.killSignal);
+	options.forceKillAfterDelay = normalizeForceKillAfterDelay(options.forceKillAfterDelay);
+	options.lines = options.lines.map((lines, fdNumber) => lines && !BINARY_ENCODINGS.has(options.encoding) && options.buffer[fdNumber]);
+
+	// The file is now an absolute path resolved via `PATHEXT`, so its extension might be uppercase (`cmd.EXE`)
+	if (external_node_process_.platform === 'win32' && cmdExeRegExp.test(external_node_path_.basename(file))) {
+		// #116
+		commandArguments.unshift('/q');
+	}
+
+	return {file, commandArguments, options};
+};
+
+const BOOLEAN_OPTIONS = [
+	'extendEnv',
+	'preferLocal',
+	'reject',
+	'cleanup',
+	'killDescendants',
+	'all',
+	'gracefulCancel',
+	'ipc',
+	'node',
+];
+
+// Wrong types must be reported instead of being silently coerced, e.g. the string 'false' enabling an option
+const validateBooleanOptions = options => {
+	for (const optionName of BOOLEAN_OPTIONS) {
+		checkBooleanOption(options[optionName], optionName);
+	}
+};
+
+// A non-object `env` would be spread into unrelated properties, e.g. its characters when a string
+const validateEnv = ({env}) => {
+	if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env))) {
+		throw new TypeError(`The \`env\` option must be an object: ${String(env)}.`);
+	}
+};
+
+// Use null prototype to prevent prototype pollution from leaking through
+const addDefaultOptions = ({
+	extendEnv = true,
+	preferLocal = false,
+	cwd,
+	localDir: localDirectory = cwd,
+	encoding = 'utf8',
+	reject = true,
+	cleanup = true,
+	killDescendants = false,
+	all = false,
+	windowsHide = true,
+	killSignal = 'SIGTERM',
+	forceKillAfterDelay = true,
+	gracefulCancel = false,
+	ipcInput,
+	ipc = ipcInput !== undefined || gracefulCancel,
+	serialization = 'advanced',
+	...options
+}) => ({
+	__proto__: null,
+	...options,
+	extendEnv,
+	preferLocal,
+	cwd,
+	localDirectory,
+	encoding,
+	reject,
+	cleanup,
+	killDescendants,
+	all,
+	windowsHide,
+	killSignal,
+	forceKillAfterDelay,
+	gracefulCancel,
+	ipcInput,
+	ipc,
+	serialization,
+});
+
+/*
+Keep a null prototype, otherwise a polluted `Object.prototype` would inject environment variables.
+Unlike the other options, `child_process` intentionally passes the inherited properties of `env` to the subprocess, so they are the ones which must not leak. This includes `PATH`, which decides which file the command resolves to.
+`npmRunPathEnv()` returns a plain object, so this is applied to its result too.
+*/
+const getEnv = options => ({__proto__: null, ...computeEnv(options)});
+
+const computeEnv = ({env: envOption, extendEnv, preferLocal, node, localDirectory, nodePath}) => {
+	// Spread `envOption` even when it is `undefined`, so `extendEnv: false` results in an empty environment instead of inheriting `process.env`
+	const env = {__proto__: null, ...(extendEnv && external_node_process_.env), ...envOption};
+
+	if (preferLocal || node) {
+		return npmRunPathEnv({
+			env,
+			cwd: localDirectory,
+			execPath: nodePath,
+			preferLocal,
+			addExecPath: node,
+		});
+	}
+
+	return env;
+};
+
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/shell.js
+// When the `shell` option is set, any command argument is concatenated as a single string by Node.js:
+// https://github.com/nodejs/node/blob/e38ce27f3ca0a65f68a31cedd984cddb927d4002/lib/child_process.js#L614-L624
+// However, since Node 24, it also prints a deprecation warning.
+// To avoid this warning, we perform that same operation before calling `node:child_process`.
+// Shells only understand strings, which is why Node.js performs that concatenation.
+// However, we rely on users splitting command arguments as an array.
+// For example, this allows us to easily detect which arguments are passed.
+// So we do want users to pass array of arguments even with `shell: true`, but we also want to avoid any warning.
+const concatenateShell = (file, commandArguments, options) => options.shell && commandArguments.length > 0
+	? [[file, ...commandArguments].join(' '), [], options]
+	: [file, commandArguments, options];
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/split.js
+
+
+// Split chunks line-wise for generators passed to the `std*` options
+const getSplitLinesGenerator = (binary, preserveNewlines, skipped, state) => binary || skipped
+	? undefined
+	: initializeSplitLines(preserveNewlines, state);
+
+// Same but for synchronous methods
+const splitLinesSync = (chunk, preserveNewlines, objectMode) => objectMode
+	? chunk.flatMap(item => splitLinesItemSync(item, preserveNewlines))
+	: splitLinesItemSync(chunk, preserveNewlines);
+
+const splitLinesItemSync = (chunk, preserveNewlines) => {
+	const {transform, final} = initializeSplitLines(preserveNewlines, {});
+	return [...transform(chunk), ...final()];
+};
+
+const initializeSplitLines = (preserveNewlines, state) => {
+	state.previousChunks = '';
+	return {
+		transform: splitGenerator.bind(undefined, state, preserveNewlines),
+		final: linesFinal.bind(undefined, state),
+	};
+};
+
+// This imperative logic is much faster than using `String.split()` and uses very low memory.
+const splitGenerator = function * (state, preserveNewlines, chunk) {
+	if (typeof chunk !== 'string') {
+		yield chunk;
+		return;
+	}
+
+	let {previousChunks} = state;
+	let start = -1;
+
+	for (let end = 0; end < chunk.length; end += 1) {
+		if (chunk[end] !== '\n') {
+			continue;
+		}
+
+		// The `\r` of a `\r\n` sequence is stripped further below, once `previousChunks` has been prepended.
+		// Otherwise, a `\r\n` sequence split across two chunks would not be detected.
+		let line = chunk.slice(start + 1, preserveNewlines ? end + 1 : end);
+
+		if (previousChunks.length > 0) {
+			line = concatString(previousChunks, line);
+			previousChunks = '';
+		}
+
+		yield preserveNewlines ? line : stripCarriageReturn(line, state);
+		start = end;
+	}
+
+	if (start !== chunk.length - 1) {
+		previousChunks = concatString(previousChunks, chunk.slice(start + 1));
+	}
+
+	state.previousChunks = previousChunks;
+};
+
+const stripCarriageReturn = (line, state) => {
+	state.isWindowsNewline = line.endsWith('\r');
+	return state.isWindowsNewline ? line.slice(0, -1) : line;
+};
+
+const linesFinal = function * ({previousChunks}) {
+	if (previousChunks.length > 0) {
+		yield previousChunks;
+	}
+};
+
+// Unless `preserveNewlines: true` is used, we strip the newline of each line.
+// This re-adds them after the user `transform` code has run.
+// The re-added newline must be encoded with the `encoding` option when the chunk is bytes: a UTF-8 newline would misalign `utf16le` bytes.
+const getAppendNewlineGenerator = ({binary, preserveNewlines, readableObjectMode, state, encoding}) => binary || preserveNewlines || readableObjectMode
+	? undefined
+	: {transform: appendNewlineGenerator.bind(undefined, state, getStringEncoding(binary, encoding))};
+
+const appendNewlineGenerator = function * ({isWindowsNewline = false}, stringEncoding, chunk) {
+	const {unixNewline, windowsNewline, concat} = typeof chunk === 'string'
+		? linesStringInfo
+		: LINES_BYTES_INFO[stringEncoding];
+
+	if (endsWithNewline(chunk, unixNewline)) {
+		yield chunk;
+		return;
+	}
+
+	const newline = isWindowsNewline ? windowsNewline : unixNewline;
+	yield concat(chunk, newline);
+};
+
+const endsWithNewline = (chunk, unixNewline) => typeof chunk === 'string'
+	? chunk.endsWith(unixNewline)
+	: chunk.length >= unixNewline.length
+		&& chunk.subarray(-unixNewline.length).every((byte, index) => byte === unixNewline[index]);
+
+const concatString = (firstChunk, secondChunk) => `${firstChunk}${secondChunk}`;
+
+const linesStringInfo = {
+	windowsNewline: '\r\n',
+	unixNewline: '\n',
+	concat: concatString,
+};
+
+const concatUint8Array = (firstChunk, secondChunk) => {
+	const chunk = new Uint8Array(firstChunk.length + secondChunk.length);
+	chunk.set(firstChunk, 0);
+	chunk.set(secondChunk, firstChunk.length);
+	return chunk;
+};
+
+// Only indexed with text encodings, since the `binary` option and binary encodings disable this generator
+const LINES_BYTES_INFO = {
+	__proto__: null,
+	utf8: {
+		windowsNewline: new Uint8Array([0x0D, 0x0A]),
+		unixNewline: new Uint8Array([0x0A]),
+		concat: concatUint8Array,
+	},
+	utf16le: {
+		windowsNewline: new Uint8Array([0x0D, 0x00, 0x0A, 0x00]),
+		unixNewline: new Uint8Array([0x0A, 0x00]),
+		concat: concatUint8Array,
+	},
+};
+
+;// CONCATENATED MODULE: ./node_modules/strip-final-newline/index.js
+function strip_final_newline_stripFinalNewline(input) {
+	if (typeof input === 'string') {
+		return stripFinalNewlineString(input);
+	}
+
+	if (!(ArrayBuffer.isView(input) && input.BYTES_PER_ELEMENT === 1)) {
+		throw new Error('Input must be a string or a Uint8Array');
+	}
+
+	return stripFinalNewlineBinary(input);
+}
+
+const stripFinalNewlineString = input =>
+	input.at(-1) === LF
+		? input.slice(0, input.at(-2) === CR ? -2 : -1)
+		: input;
+
+const stripFinalNewlineBinary = input =>
+	input.at(-1) === LF_BINARY
+		? input.subarray(0, input.at(-2) === CR_BINARY ? -2 : -1)
+		: input;
+
+const LF = '\n';
+const LF_BINARY = LF.codePointAt(0);
+const CR = '\r';
+const CR_BINARY = CR.codePointAt(0);
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/io/strip-newline.js
+
+
+// Apply `stripFinalNewline` option, which applies to `result.stdout|stderr|all|stdio[*]`.
+// If the `lines` option is used, it is applied on each line, but using a different function.
+const stripNewline = (value, {stripFinalNewline}, fdNumber, allFds) => value !== undefined && !Array.isArray(value) && getStripFinalNewline(stripFinalNewline, fdNumber, allFds)
+	? strip_final_newline_stripFinalNewline(value)
+	: value;
+
+// Retrieve `stripFinalNewline` option value, including with `subprocess.all`
+// With `subprocess.all`, `allFds` are the file descriptors it actually interleaves. Only those are considered, otherwise a single one would be stripped because another one defaults to being stripped.
+const getStripFinalNewline = (stripFinalNewline, fdNumber, allFds) => fdNumber === 'all'
+	? allFds.some(allFd => stripFinalNewline[allFd])
+	: stripFinalNewline[fdNumber];
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/resolve/all-sync.js
+
+
+
+
+
+// The file descriptors which `result.all` interleaves. Those are the ones with an output, like with the `all` stream.
+const getAllSyncFds = ([, stdout, stderr]) => [
+	...(stdout === undefined ? [] : [1]),
+	...(stderr === undefined ? [] : [2]),
+];
+
+// Retrieve `result.all` with synchronous methods
+const getAllSync = ([, stdout, stderr], allFds, options) => {
+	if (!options.all) {
+		return;
+	}
+
+	if (stdout === undefined) {
+		return splitAllLines(stderr, allFds, options);
+	}
+
+	if (stderr === undefined) {
+		return splitAllLines(stdout, allFds, options);
+	}
+
+	// Like asynchronous methods, `all` is split into lines as soon as the `lines` option applies to either file descriptor.
+	// A file descriptor which uses the `lines` option is already split with its own `stripFinalNewline` value, like `result.stdout` and `result.stderr` are. The other one is split with the `stripFinalNewline` value of `result.all`.
+	// This differs from asynchronous methods, which cannot tell which file descriptor the merged output's last newline belongs to.
+	if (hasLines(options)) {
+		return [splitAllLines(stdout, allFds, options), splitAllLines(stderr, allFds, options)].flat();
+	}
+
+	// Without the `lines` option, arrays can only come from object mode, which does not apply to the other file descriptor.
+	// Like asynchronous methods, that other file descriptor is omitted when it is empty.
+	if (Array.isArray(stdout) || Array.isArray(stderr)) {
+		return [stdout, stderr].filter(value => value.length > 0).flat();
+	}
+
+	if (isUint8Array(stdout) && isUint8Array(stderr)) {
+		return concatUint8Arrays([stdout, stderr]);
+	}
+
+	return BASE64_ENCODINGS.has(options.encoding) ? concatBase64(stdout, stderr, options.encoding) : `${stdout}${stderr}`;
+};
+
+// Unlike other encodings, base64 strings cannot be concatenated, since the first one might end with padding
+const concatBase64 = (stdout, stderr, encoding) => external_node_buffer_.Buffer.concat([external_node_buffer_.Buffer.from(stdout, encoding), external_node_buffer_.Buffer.from(stderr, encoding)]).toString(encoding);
+
+const BASE64_ENCODINGS = new Set(['base64', 'base64url']);
+
+const hasLines = ({lines}) => Boolean(lines[1] || lines[2]);
+
+// Each file descriptor is either already split into lines, or is a string which still needs to be split
+const splitAllLines = (value, allFds, options) => value === undefined || Array.isArray(value) || !hasLines(options)
+	? value
+	: splitLinesSync(value, !getStripFinalNewline(options.stripFinalNewline, 'all', allFds), false);
+
+;// CONCATENATED MODULE: ./node_modules/is-stream/index.js
+function isStream(stream, {checkOpen = true} = {}) {
+	return stream !== null
+		&& typeof stream === 'object'
+		&& (stream.writable || stream.readable || !checkOpen || (stream.writable === undefined && stream.readable === undefined))
+		&& typeof stream.pipe === 'function';
+}
+
+function isWritableStream(stream, {checkOpen = true} = {}) {
+	return isStream(stream, {checkOpen})
+		&& (stream.writable || !checkOpen)
+		&& typeof stream.write === 'function'
+		&& typeof stream.end === 'function'
+		&& typeof stream.writable === 'boolean'
+		&& typeof stream.writableObjectMode === 'boolean'
+		&& typeof stream.destroy === 'function'
+		&& typeof stream.destroyed === 'boolean';
+}
+
+function isReadableStream(stream, {checkOpen = true} = {}) {
+	return isStream(stream, {checkOpen})
+		&& (stream.readable || !checkOpen)
+		&& typeof stream.read === 'function'
+		&& typeof stream.readable === 'boolean'
+		&& typeof stream.readableObjectMode === 'boolean'
+		&& typeof stream.destroy === 'function'
+		&& typeof stream.destroyed === 'boolean';
+}
+
+function isDuplexStream(stream, options) {
+	return isWritableStream(stream, options)
+		&& isReadableStream(stream, options);
+}
+
+function isTransformStream(stream, options) {
+	return isDuplexStream(stream, options)
+		&& typeof stream._transform === 'function';
+}
+
+;// CONCATENATED MODULE: ./node_modules/@sec-ant/readable-stream/dist/ponyfill/asyncIterator.js
+const a = Object.getPrototypeOf(
+  Object.getPrototypeOf(
+    /* istanbul ignore next */
+    async function* () {
+    }
+  ).prototype
+);
+class c {
+  #t;
+  #n;
+  #r = !1;
+  #e = void 0;
+  constructor(e, t) {
+    this.#t = e, this.#n = t;
+  }
+  next() {
+    const e = () => this.#s();
+    return this.#e = this.#e ? this.#e.then(e, e) : e(), this.#e;
+  }
+  return(e) {
+    const t = () => this.#i(e);
+    return this.#e ? this.#e.then(t, t) : t();
+  }
+  async #s() {
+    if (this.#r)
+      return {
+        done: !0,
+        value: void 0
+      };
+    let e;
+    try {
+      e = await this.#t.read();
+    } catch (t) {
+      throw this.#e = void 0, this.#r = !0, this.#t.releaseLock(), t;
+    }
+    return e.done && (this.#e = void 0, this.#r = !0, this.#t.releaseLock()), e;
+  }
+  async #i(e) {
+    if (this.#r)
+      return {
+        done: !0,
+        value: e
+      };
+    if (this.#r = !0, !this.#n) {
+      const t = this.#t.cancel(e);
+      return this.#t.releaseLock(), await t, {
+        done: !0,
+        value: e
+      };
+    }
+    return this.#t.releaseLock(), {
+      done: !0,
+      value: e
+    };
+  }
+}
+const n = Symbol();
+function i() {
+  return this[n].next();
+}
+Object.defineProperty(i, "name", { value: "next" });
+function o(r) {
+  return this[n].return(r);
+}
+Object.defineProperty(o, "name", { value: "return" });
+const u = Object.create(a, {
+  next: {
+    enumerable: !0,
+    configurable: !0,
+    writable: !0,
+    value: i
+  },
+  return: {
+    enumerable: !0,
+    configurable: !0,
+    writable: !0,
+    value: o
+  }
+});
+function h({ preventCancel: r = !1 } = {}) {
+  const e = this.getReader(), t = new c(
+    e,
+    r
+  ), s = Object.create(u);
+  return s[n] = t, s;
+}
+
+
+;// CONCATENATED MODULE: ./node_modules/@sec-ant/readable-stream/dist/ponyfill/index.js
+
+
+
+
+;// CONCATENATED MODULE: ./node_modules/get-stream/source/stream.js
+
+
+
+const getAsyncIterable = stream => {
+	if (isReadableStream(stream, {checkOpen: false}) && nodeImports.on !== undefined) {
+		return getStreamIterable(stream);
+	}
+
+	if (typeof stream?.[Symbol.asyncIterator] === 'function') {
+		return stream;
+	}
+
+	// `ReadableStream[Symbol.asyncIterator]` support is missing in multiple browsers, so we ponyfill it
+	if (stream_toString.call(stream) === '[object ReadableStream]') {
+		return h.call(stream);
+	}
+
+	throw new TypeError('The first argument must be a Readable, a ReadableStream, or an async iterable.');
+};
+
+const {toString: stream_toString} = Object.prototype;
+
+// The default iterable for Node.js streams does not allow for multiple readers at once, so we re-implement it
+const getStreamIterable = async function * (stream) {
+	const controller = new AbortController();
+	const state = {};
+	handleStreamEnd(stream, controller, state);
+
+	try {
+		for await (const [chunk] of nodeImports.on(stream, 'data', {signal: controller.signal})) {
+			yield chunk;
+		}
+	} catch (error) {
+		// Stream failure, for example due to `stream.destroy(error)`
+		if (state.error !== undefined) {
+			throw state.error;
+		// `error` event directly emitted on stream
+		} else if (!controller.signal.aborted) {
+			throw error;
+		// Otherwise, stream completed successfully
+		}
+		// The `finally` block also runs when the caller throws, for example due to the `maxBuffer` option
+	} finally {
+		stream.destroy();
+	}
+};
+
+const handleStreamEnd = async (stream, controller, state) => {
+	try {
+		await nodeImports.finished(stream, {
+			cleanup: true,
+			readable: true,
+			writable: false,
+			error: false,
+		});
+	} catch (error) {
+		state.error = error;
+	} finally {
+		controller.abort();
+	}
+};
+
+// Loaded by the Node entrypoint, but not by the browser one.
+// This prevents using dynamic imports.
+const nodeImports = {};
+
+;// CONCATENATED MODULE: ./node_modules/get-stream/source/contents.js
+
+
+const getStreamContents = async (stream, {init, convertChunk, getSize, truncateChunk, addChunk, getFinalChunk, finalize}, {maxBuffer = Number.POSITIVE_INFINITY} = {}) => {
+	const asyncIterable = getAsyncIterable(stream);
+
+	const state = init();
+	state.length = 0;
+
+	try {
+		for await (const chunk of asyncIterable) {
+			const chunkType = getChunkType(chunk);
+			const convertedChunk = convertChunk[chunkType](chunk, state);
+			appendChunk({
+				convertedChunk,
+				state,
+				getSize,
+				truncateChunk,
+				addChunk,
+				maxBuffer,
+			});
+		}
+
+		appendFinalChunk({
+			state,
+			convertChunk,
+			getSize,
+			truncateChunk,
+			addChunk,
+			getFinalChunk,
+			maxBuffer,
+		});
+		return finalize(state);
+	} catch (error) {
+		const normalizedError = typeof error === 'object' && error !== null ? error : new Error(error);
+		normalizedError.bufferedData = finalize(state);
+		throw normalizedError;
+	}
+};
+
+const appendFinalChunk = ({state, getSize, truncateChunk, addChunk, getFinalChunk, maxBuffer}) => {
+	const convertedChunk = getFinalChunk(state);
+	if (convertedChunk !== undefined) {
+		appendChunk({
+			convertedChunk,
+			state,
+			getSize,
+			truncateChunk,
+			addChunk,
+			maxBuffer,
+		});
+	}
+};
+
+const appendChunk = ({convertedChunk, state, getSize, truncateChunk, addChunk, maxBuffer}) => {
+	const chunkSize = getSize(convertedChunk);
+	const newLength = state.length + chunkSize;
+
+	if (newLength <= maxBuffer) {
+		addNewChunk(convertedChunk, state, addChunk, newLength);
+		return;
+	}
+
+	const truncatedChunk = truncateChunk(convertedChunk, maxBuffer - state.length);
+
+	if (truncatedChunk !== undefined) {
+		addNewChunk(truncatedChunk, state, addChunk, maxBuffer);
+	}
+
+	throw new MaxBufferError();
+};
+
+const addNewChunk = (convertedChunk, state, addChunk, newLength) => {
+	state.contents = addChunk(convertedChunk, state, newLength);
+	state.length = newLength;
+};
+
+const getChunkType = chunk => {
+	const typeOfChunk = typeof chunk;
+
+	if (typeOfChunk === 'string') {
+		return 'string';
+	}
+
+	if (typeOfChunk !== 'object' || chunk === null) {
+		return 'others';
+	}
+
+	if (globalThis.Buffer?.isBuffer(chunk)) {
+		return 'buffer';
+	}
+
+	const prototypeName = contents_objectToString.call(chunk);
+
+	if (prototypeName === '[object ArrayBuffer]') {
+		return 'arrayBuffer';
+	}
+
+	if (prototypeName === '[object DataView]') {
+		return 'dataView';
+	}
+
+	if (
+		Number.isInteger(chunk.byteLength)
+		&& Number.isInteger(chunk.byteOffset)
+		&& contents_objectToString.call(chunk.buffer) === '[object ArrayBuffer]'
+	) {
+		return 'typedArray';
+	}
+
+	return 'others';
+};
+
+const {toString: contents_objectToString} = Object.prototype;
+
+class MaxBufferError extends Error {
+	name = 'MaxBufferError';
+
+	constructor() {
+		super('maxBuffer exceeded');
+	}
+}
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/io/max-buffer.js
+
+
+
+
+// When the `maxBuffer` option is hit, a MaxBufferError is thrown.
+// The stream is aborted, then specific information is kept for the error message.
+const handleMaxBuffer = ({error, stream, readableObjectMode, lines, encoding, fdNumber}) => {
+	if (!(error instanceof MaxBufferError)) {
+		throw error;
+	}
+
+	if (fdNumber === 'all') {
+		return error;
+	}
+
+	const unit = getMaxBufferUnit(readableObjectMode, lines, encoding);
+	error.maxBufferInfo = {fdNumber, unit};
+	stream.destroy();
+	throw error;
+};
+
+const getMaxBufferUnit = (readableObjectMode, lines, encoding) => {
+	if (readableObjectMode) {
+		return 'objects';
+	}
+
+	if (lines) {
+		return 'lines';
+	}
+
+	return encoding === 'buffer' ? 'bytes' : 'characters';
+};
+
+// Check the `maxBuffer` option with `result.ipcOutput`, before buffering one more message.
+// Like the stream-based `maxBuffer`, the threshold is hit when the buffered amount would exceed it, which also applies to non-integer values.
+const checkIpcMaxBuffer = (ipcOutput, maxBuffer) => {
+	if (ipcOutput.length + 1 <= maxBuffer) {
+		return;
+	}
+
+	const error = new MaxBufferError();
+	error.maxBufferInfo = {fdNumber: 'ipc'};
+	throw error;
+};
+
+// Error message when `maxBuffer` is hit
+const getMaxBufferMessage = (error, maxBuffer) => {
+	const {streamName, threshold, unit} = getMaxBufferInfo(error, maxBuffer);
+	return `Command's ${streamName} was larger than ${threshold} ${unit}`;
+};
+
+const getMaxBufferInfo = (error, maxBuffer) => {
+	if (error?.maxBufferInfo === undefined) {
+		return {streamName: 'output', threshold: maxBuffer[1], unit: 'bytes'};
+	}
+
+	const {maxBufferInfo: {fdNumber, unit, threshold = getFdSpecificValue(maxBuffer, fdNumber)}} = error;
+	delete error.maxBufferInfo;
+
+	return fdNumber === 'ipc' ? {streamName: 'IPC output', threshold, unit: 'messages'} : {streamName: getStreamName(fdNumber), threshold, unit};
+};
+
+// The native `maxBuffer` option passed to `spawnSync()` does not allow differentiating values per file descriptor, so we use `stdout`'s.
+// Since each other file descriptor's own limit is capped by `stdout`'s, this is also the highest one.
+// Node.js applies it to the total output of all piped file descriptors, not to each of them. When it is hit, the subprocess is killed and a `ENOBUFS` error is thrown.
+// Node.js disables its limit at zero, so use the smallest positive value to reject the first output byte.
+const getMaxBufferSync = ([, stdoutMaxBuffer]) => stdoutMaxBuffer === 0 ? Number.MIN_VALUE : stdoutMaxBuffer;
+
+// File descriptors with a limit lower than `spawnSync()`'s native `maxBuffer` are enforced from the output, after the subprocess exits.
+// Since no native error was thrown, we create the `ENOBUFS` error ourselves.
+// Like with asynchronous methods, file descriptors which are not buffered are not limited by their own value. However, when they are piped, e.g. to a file, they still count towards the native limit, which is `stdout`'s value.
+const handleMaxBufferSync = ({resultError, output, maxBuffer, buffer}) => {
+	const fdNumber = findMaxBufferSync(output, maxBuffer, buffer);
+	if (fdNumber === undefined) {
+		// The native limit can be hit by the total output without any single file descriptor being over its own limit
+		return {resultError, isMaxBuffer: resultError?.code === 'ENOBUFS'};
+	}
+
+	const threshold = getMaxBufferValueSync(maxBuffer, fdNumber);
+	const error = resultError ?? Object.assign(new MaxBufferError(), {code: 'ENOBUFS'});
+	error.maxBufferInfo = {fdNumber, unit: 'bytes', threshold};
+	return {resultError: error, isMaxBuffer: true};
+};
+
+const findMaxBufferSync = (output, maxBuffer, buffer) => {
+	if (output === null) {
+		return;
+	}
+
+	const fdNumber = output.findIndex((result, index) => result !== null
+		&& buffer[index]
+		&& result.length > getMaxBufferValueSync(maxBuffer, index));
+	return fdNumber === -1 ? undefined : fdNumber;
+};
+
+// `spawnSync()` uses `maxBuffer.stdout` as its native `maxBuffer`, so other file descriptors' limits can only be lower than that
+const getMaxBufferValueSync = (maxBuffer, fdNumber) => Math.min(maxBuffer[1], maxBuffer[fdNumber]);
+
+// When `maxBuffer` is hit, ensure each buffered file descriptor's result is truncated at its own limit
+const truncateMaxBufferSync = (result, fdNumber, {maxBuffer, buffer}) => {
+	const maxBufferValue = getMaxBufferValueSync(maxBuffer, fdNumber);
+	return buffer[fdNumber] && result.length > maxBufferValue ? result.slice(0, maxBufferValue) : result;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/return/message.js
+
+
+
+
+
+
+
+
+
+// Computes `error.message`, `error.shortMessage` and `error.originalMessage`
+const createMessages = ({
+	stdio,
+	all,
+	ipcOutput,
+	originalError,
+	signal,
+	signalDescription,
+	exitCode,
+	escapedCommand,
+	timedOut,
+	isCanceled,
+	isGracefullyCanceled,
+	isMaxBuffer,
+	isForcefullyTerminated,
+	forceKillAfterDelay,
+	killSignal,
+	maxBuffer,
+	timeout,
+	cwd,
+}) => {
+	const errorCode = getErrorCode(originalError);
+	const prefix = getErrorPrefix({
+		originalError,
+		timedOut,
+		timeout,
+		isMaxBuffer,
+		maxBuffer,
+		errorCode,
+		signal,
+		signalDescription,
+		exitCode,
+		isCanceled,
+		isGracefullyCanceled,
+		isForcefullyTerminated,
+		forceKillAfterDelay,
+		killSignal,
+	});
+	const originalMessage = getOriginalMessage(originalError, cwd);
+	const suffix = originalMessage === undefined ? '' : `\n${originalMessage}`;
+	const shortMessage = `${prefix}: ${escapedCommand}${suffix}`;
+	const messageStdio = all === undefined ? [stdio[2], stdio[1]] : [all];
+	const message = [
+		shortMessage,
+		...messageStdio,
+		...stdio.slice(3),
+		ipcOutput.map(ipcMessage => serializeIpcMessage(ipcMessage)).join('\n'),
+	]
+		.map(messagePart => escapeLines(strip_final_newline_stripFinalNewline(serializeMessagePart(messagePart))))
+		.filter(Boolean)
+		.join('\n\n');
+	return {originalMessage, shortMessage, message};
+};
+
+// `DOMException`, e.g. the default `cancelSignal` reason, has a legacy numeric `code`, which is not an error code like `ENOENT`
+const getErrorCode = error => typeof error?.code === 'string' ? error.code : undefined;
+
+const getErrorPrefix = ({
+	originalError,
+	timedOut,
+	timeout,
+	isMaxBuffer,
+	maxBuffer,
+	errorCode,
+	signal,
+	signalDescription,
+	exitCode,
+	isCanceled,
+	isGracefullyCanceled,
+	isForcefullyTerminated,
+	forceKillAfterDelay,
+	killSignal,
+}) => {
+	const forcefulSuffix = getForcefulSuffix(isForcefullyTerminated, forceKillAfterDelay);
+
+	if (timedOut) {
+		return `Command timed out after ${timeout} milliseconds${forcefulSuffix}`;
+	}
+
+	if (isGracefullyCanceled) {
+		if (signal === undefined) {
+			return `Command was gracefully canceled with exit code ${exitCode}`;
+		}
+
+		return isForcefullyTerminated
+			? `Command was gracefully canceled${forcefulSuffix}`
+			: `Command was gracefully canceled with ${signal} (${signalDescription})`;
+	}
+
+	if (isCanceled) {
+		return `Command was canceled${forcefulSuffix}`;
+	}
+
+	if (isMaxBuffer) {
+		return `${getMaxBufferMessage(originalError, maxBuffer)}${forcefulSuffix}`;
+	}
+
+	if (errorCode !== undefined) {
+		return `Command failed with ${errorCode}${forcefulSuffix}`;
+	}
+
+	if (isForcefullyTerminated) {
+		return `Command was killed with ${killSignal} (${getSignalDescription(killSignal)})${forcefulSuffix}`;
+	}
+
+	if (signal !== undefined) {
+		return `Command was killed with ${signal} (${signalDescription})`;
+	}
+
+	return exitCode === undefined ? 'Command failed' : `Command failed with exit code ${exitCode}`;
+};
+
+const getForcefulSuffix = (isForcefullyTerminated, forceKillAfterDelay) => isForcefullyTerminated
+	? ` and was forcefully terminated after ${forceKillAfterDelay} milliseconds`
+	: '';
+
+const getOriginalMessage = (originalError, cwd) => {
+	if (originalError instanceof DiscardedError) {
+		return;
+	}
+
+	// An `ExecaError` has no `originalMessage` when it was not caused by another error, e.g. with a non-zero exit code
+	const originalMessage = isExecaError(originalError)
+		? originalError.originalMessage ?? ''
+		: String(originalError?.message ?? originalError);
+	const escapedOriginalMessage = escapeLines(fixCwdError(originalMessage, cwd));
+	return escapedOriginalMessage === '' ? undefined : escapedOriginalMessage;
+};
+
+const serializeIpcMessage = ipcMessage => typeof ipcMessage === 'string'
+	? ipcMessage
+	: (0,external_node_util_.inspect)(ipcMessage);
+
+// With the `lines` option, empty lines are kept. Only objects are omitted.
+const serializeMessagePart = messagePart => Array.isArray(messagePart)
+	? messagePart.filter(messageItem => isTextItem(messageItem)).map(messageItem => strip_final_newline_stripFinalNewline(serializeMessageItem(messageItem))).join('\n')
+	: serializeMessageItem(messagePart);
+
+const isTextItem = messageItem => typeof messageItem === 'string' || isUint8Array(messageItem);
+
+const serializeMessageItem = messageItem => {
+	if (typeof messageItem === 'string') {
+		return messageItem;
+	}
+
+	return isUint8Array(messageItem) ? uint8ArrayToString(messageItem) : '';
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/return/result.js
+
+
+
+
+
+
+// Object returned on subprocess success
+const makeSuccessResult = ({
+	command,
+	escapedCommand,
+	stdio,
+	all,
+	ipcOutput,
+	options: {cwd},
+	startTime,
+}) => omitUndefinedProperties({
+	command,
+	escapedCommand,
+	cwd,
+	durationMs: getDurationMs(startTime),
+	failed: false,
+	timedOut: false,
+	isCanceled: false,
+	isGracefullyCanceled: false,
+	isTerminated: false,
+	isMaxBuffer: false,
+	isForcefullyTerminated: false,
+	exitCode: 0,
+	stdout: stdio[1],
+	stderr: stdio[2],
+	all,
+	stdio,
+	ipcOutput,
+	pipedFrom: [],
+});
+
+// Object returned on subprocess failure before spawning
+const makeEarlyError = ({
+	error,
+	command,
+	escapedCommand,
+	fileDescriptors,
+	options,
+	startTime,
+	isSync,
+	stdio = Array.from({length: fileDescriptors.length}),
+	all,
+}) => makeError({
+	error,
+	command,
+	escapedCommand,
+	startTime,
+	timedOut: false,
+	isCanceled: false,
+	isGracefullyCanceled: false,
+	isMaxBuffer: false,
+	isForcefullyTerminated: false,
+	stdio,
+	all,
+	ipcOutput: [],
+	options,
+	isSync,
+});
+
+// When the subprocess fails to spawn, its output is empty, with the same shape as when it spawns but prints nothing
+const getEarlyErrorOutput = (fileDescriptors, options) => {
+	const stdio = fileDescriptors.map((fileDescriptor, fdNumber) => getEmptyOutput(fileDescriptor, fdNumber, options));
+	return {stdio, all: getAllSync(stdio, getAllSyncFds(stdio), options)};
+};
+
+const getEmptyOutput = ({direction, objectMode}, fdNumber, {stdio, buffer, lines, encoding}) => {
+	if (direction === 'input' || !PIPED_STDIO.has(stdio[fdNumber]) || !buffer[fdNumber]) {
+		return;
+	}
+
+	if (objectMode || lines[fdNumber]) {
+		return [];
+	}
+
+	return encoding === 'buffer' ? new Uint8Array() : '';
+};
+
+const PIPED_STDIO = new Set(['pipe', 'overlapped']);
+
+// Object returned on subprocess failure
+const makeError = ({
+	error: originalError,
+	command,
+	escapedCommand,
+	startTime,
+	timedOut,
+	isCanceled,
+	isGracefullyCanceled,
+	isMaxBuffer,
+	isForcefullyTerminated,
+	exitCode: rawExitCode,
+	signal: rawSignal,
+	stdio,
+	all,
+	ipcOutput,
+	options: {
+		timeoutDuration,
+		timeout = timeoutDuration,
+		forceKillAfterDelay,
+		killSignal,
+		cwd,
+		maxBuffer,
+	},
+	isSync,
+}) => {
+	const {exitCode, signal, signalDescription} = normalizeExitPayload(rawExitCode, rawSignal);
+	const {originalMessage, shortMessage, message} = createMessages({
+		stdio,
+		all,
+		ipcOutput,
+		originalError,
+		signal,
+		signalDescription,
+		exitCode,
+		escapedCommand,
+		timedOut,
+		isCanceled,
+		isGracefullyCanceled,
+		isMaxBuffer,
+		isForcefullyTerminated,
+		forceKillAfterDelay,
+		killSignal,
+		maxBuffer,
+		timeout,
+		cwd,
+	});
+	const error = getFinalError(originalError, message, isSync);
+	Object.assign(error, getErrorProperties({
+		error,
+		command,
+		escapedCommand,
+		startTime,
+		timedOut,
+		isCanceled,
+		isGracefullyCanceled,
+		isMaxBuffer,
+		isForcefullyTerminated,
+		exitCode,
+		signal,
+		signalDescription,
+		stdio,
+		all,
+		ipcOutput,
+		cwd,
+		originalMessage,
+		shortMessage,
+	}));
+	return error;
+};
+
+const getErrorProperties = ({
+	error,
+	command,
+	escapedCommand,
+	startTime,
+	timedOut,
+	isCanceled,
+	isGracefullyCanceled,
+	isMaxBuffer,
+	isForcefullyTerminated,
+	exitCode,
+	signal,
+	signalDescription,
+	stdio,
+	all,
+	ipcOutput,
+	cwd,
+	originalMessage,
+	shortMessage,
+}) => omitUndefinedProperties({
+	shortMessage,
+	originalMessage,
+	command,
+	escapedCommand,
+	cwd,
+	durationMs: getDurationMs(startTime),
+	failed: true,
+	timedOut,
+	isCanceled,
+	isGracefullyCanceled,
+	isTerminated: signal !== undefined,
+	isMaxBuffer,
+	isForcefullyTerminated,
+	exitCode,
+	signal,
+	signalDescription,
+	code: getErrorCode(error.cause),
+	stdout: stdio[1],
+	stderr: stdio[2],
+	all,
+	stdio,
+	ipcOutput,
+	pipedFrom: [],
+});
+
+const omitUndefinedProperties = result => Object.fromEntries(Object.entries(result).filter(([, value]) => value !== undefined));
+
+// `signal` and `exitCode` emitted on `subprocess.on('exit')` event can be `null`.
+// We normalize them to `undefined`
+const normalizeExitPayload = (rawExitCode, rawSignal) => {
+	const exitCode = rawExitCode === null ? undefined : rawExitCode;
+	const signal = rawSignal === null ? undefined : rawSignal;
+	const signalDescription = signal === undefined ? undefined : getSignalDescription(rawSignal);
+	return {exitCode, signal, signalDescription};
+};
+
+;// CONCATENATED MODULE: ./node_modules/parse-ms/index.js
+const toZeroIfInfinity = value => Number.isFinite(value) ? value : 0;
+
+function parse_ms_parseNumber(milliseconds) {
+	return {
+		days: Math.trunc(milliseconds / 86_400_000),
+		hours: Math.trunc(milliseconds / 3_600_000 % 24),
+		minutes: Math.trunc(milliseconds / 60_000 % 60),
+		seconds: Math.trunc(milliseconds / 1000 % 60),
+		milliseconds: Math.trunc(milliseconds % 1000),
+		microseconds: Math.trunc(toZeroIfInfinity(milliseconds * 1000) % 1000),
+		nanoseconds: Math.trunc(toZeroIfInfinity(milliseconds * 1e6) % 1000),
+	};
+}
+
+function parseBigint(milliseconds) {
+	return {
+		days: milliseconds / 86_400_000n,
+		hours: milliseconds / 3_600_000n % 24n,
+		minutes: milliseconds / 60_000n % 60n,
+		seconds: milliseconds / 1000n % 60n,
+		milliseconds: milliseconds % 1000n,
+		microseconds: 0n,
+		nanoseconds: 0n,
+	};
+}
+
+function parseMilliseconds(milliseconds) {
+	switch (typeof milliseconds) {
+		case 'number': {
+			if (Number.isFinite(milliseconds)) {
+				return parse_ms_parseNumber(milliseconds);
+			}
+
+			break;
+		}
+
+		case 'bigint': {
+			return parseBigint(milliseconds);
+		}
+
+		// No default
+	}
+
+	throw new TypeError('Expected a finite number or bigint');
+}
+
+;// CONCATENATED MODULE: ./node_modules/pretty-ms/index.js
+
+
+const isZero = value => value === 0 || value === 0n;
+const pluralize = (word, count) => (count === 1 || count === 1n) ? word : `${word}s`;
+
+const SECOND_ROUNDING_EPSILON = 0.000_000_1;
+const ONE_DAY_IN_MILLISECONDS = 24n * 60n * 60n * 1000n;
+
+function prettyMilliseconds(milliseconds, options) {
+	const isBigInt = typeof milliseconds === 'bigint';
+	if (!isBigInt && !Number.isFinite(milliseconds)) {
+		throw new TypeError('Expected a finite number or bigint');
+	}
+
+	options = {...options};
+
+	const sign = milliseconds < 0 ? '-' : '';
+	milliseconds = milliseconds < 0 ? -milliseconds : milliseconds; // Cannot use `Math.abs()` because of BigInt support.
+
+	if (options.colonNotation) {
+		options.compact = false;
+		options.formatSubMilliseconds = false;
+		options.separateMilliseconds = false;
+		options.verbose = false;
+	}
+
+	if (options.compact) {
+		options.unitCount = 1;
+		options.secondsDecimalDigits = 0;
+		options.millisecondsDecimalDigits = 0;
+	}
+
+	let result = [];
+
+	const floorDecimals = (value, decimalDigits) => {
+		const flooredInterimValue = Math.floor((value * (10 ** decimalDigits)) + SECOND_ROUNDING_EPSILON);
+		const flooredValue = Math.round(flooredInterimValue) / (10 ** decimalDigits);
+		return flooredValue.toFixed(decimalDigits);
+	};
+
+	const add = (value, long, short, valueString) => {
+		if (
+			(result.length === 0 || !options.colonNotation)
+			&& isZero(value)
+			&& !(options.colonNotation && short === 'm')) {
+			return;
+		}
+
+		valueString ??= String(value);
+		if (options.colonNotation) {
+			const wholeDigits = valueString.includes('.') ? valueString.split('.')[0].length : valueString.length;
+			const minLength = result.length > 0 ? 2 : 1;
+			valueString = '0'.repeat(Math.max(0, minLength - wholeDigits)) + valueString;
+		} else {
+			valueString += options.verbose ? ' ' + pluralize(long, value) : short;
+		}
+
+		result.push(valueString);
+	};
+
+	const parsed = parseMilliseconds(milliseconds);
+	const days = BigInt(parsed.days);
+
+	if (options.hideYearAndDays) {
+		add((BigInt(days) * 24n) + BigInt(parsed.hours), 'hour', 'h');
+	} else {
+		if (options.hideYear) {
+			add(days, 'day', 'd');
+		} else {
+			add(days / 365n, 'year', 'y');
+			add(days % 365n, 'day', 'd');
+		}
+
+		add(Number(parsed.hours), 'hour', 'h');
+	}
+
+	add(Number(parsed.minutes), 'minute', 'm');
+
+	if (!options.hideSeconds) {
+		if (
+			options.separateMilliseconds
+			|| options.formatSubMilliseconds
+			|| (!options.colonNotation && milliseconds < 1000 && !options.subSecondsAsDecimals)
+		) {
+			const seconds = Number(parsed.seconds);
+			const milliseconds = Number(parsed.milliseconds);
+			const microseconds = Number(parsed.microseconds);
+			const nanoseconds = Number(parsed.nanoseconds);
+
+			add(seconds, 'second', 's');
+
+			if (options.formatSubMilliseconds) {
+				add(milliseconds, 'millisecond', 'ms');
+				add(microseconds, 'microsecond', 'µs');
+				add(nanoseconds, 'nanosecond', 'ns');
+			} else {
+				const millisecondsAndBelow
+					= milliseconds
+					+ (microseconds / 1000)
+					+ (nanoseconds / 1e6);
+
+				const millisecondsDecimalDigits
+					= typeof options.millisecondsDecimalDigits === 'number'
+						? options.millisecondsDecimalDigits
+						: 0;
+
+				const roundedMilliseconds = millisecondsAndBelow >= 1
+					? Math.round(millisecondsAndBelow)
+					: Math.ceil(millisecondsAndBelow);
+				const maximumMilliseconds = 1000 - (10 ** -millisecondsDecimalDigits);
+
+				const millisecondsString = millisecondsDecimalDigits
+					? Math.min(millisecondsAndBelow, maximumMilliseconds).toFixed(millisecondsDecimalDigits)
+					: Math.min(roundedMilliseconds, maximumMilliseconds);
+
+				add(
+					Number.parseFloat(millisecondsString),
+					'millisecond',
+					'ms',
+					millisecondsString,
+				);
+			}
+		} else {
+			const seconds = (
+				(isBigInt ? Number(milliseconds % ONE_DAY_IN_MILLISECONDS) : milliseconds)
+				/ 1000
+			) % 60;
+			const secondsDecimalDigits
+				= typeof options.secondsDecimalDigits === 'number'
+					? options.secondsDecimalDigits
+					: 1;
+			const secondsFixed = floorDecimals(seconds, secondsDecimalDigits);
+			const secondsString = options.keepDecimalsOnWholeSeconds
+				? secondsFixed
+				: secondsFixed.replace(/\.0+$/, '');
+			add(Number.parseFloat(secondsString), 'second', 's', secondsString);
+		}
+	}
+
+	if (result.length === 0) {
+		return sign + '0' + (options.verbose ? ' milliseconds' : 'ms');
+	}
+
+	const separator = options.colonNotation ? ':' : ' ';
+	if (typeof options.unitCount === 'number') {
+		result = result.slice(0, Math.max(options.unitCount, 1));
+	}
+
+	return sign + result.join(separator);
+}
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/error.js
+
+
+// When `verbose` is `short|full|custom`, print each command's error when it fails
+const logError = (result, verboseInfo) => {
+	if (result.failed) {
+		verboseLog({
+			type: 'error',
+			verboseMessage: result.shortMessage,
+			verboseInfo,
+			result,
+		});
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/complete.js
+
+
+
+
+
+// When `verbose` is `short|full|custom`, print each command's completion, duration and error
+const logResult = (result, verboseInfo) => {
+	if (!isVerbose(verboseInfo)) {
+		return;
+	}
+
+	logError(result, verboseInfo);
+	logDuration(result, verboseInfo);
+};
+
+const logDuration = (result, verboseInfo) => {
+	const verboseMessage = `(done in ${prettyMilliseconds(result.durationMs)})`;
+	verboseLog({
+		type: 'duration',
+		verboseMessage,
+		verboseInfo,
+		result,
+	});
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/return/reject.js
+
+
+// Applies the `reject` option.
+// Also print the final log line with `verbose`.
+const handleResult = (result, verboseInfo, {reject}) => {
+	logResult(result, verboseInfo);
+
+	if (reject && result.failed) {
+		throw result;
+	}
+
+	return result;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/type.js
+
+
+
+
+
+// The `stdin`/`stdout`/`stderr` option can be of many types. This detects it.
+const getStdioItemType = (value, optionName) => {
+	if (isAsyncGenerator(value)) {
+		return 'asyncGenerator';
+	}
+
+	if (isSyncGenerator(value)) {
+		return 'generator';
+	}
+
+	if (isUrl(value)) {
+		return 'fileUrl';
+	}
+
+	if (isFilePathObject(value)) {
+		return 'filePath';
+	}
+
+	if (isWebStream(value)) {
+		return 'webStream';
+	}
+
+	if (isStream(value, {checkOpen: false})) {
+		return 'native';
+	}
+
+	if (isUint8Array(value)) {
+		return 'uint8Array';
+	}
+
+	if (isAsyncIterableObject(value)) {
+		return 'asyncIterable';
+	}
+
+	if (isIterableObject(value)) {
+		return 'iterable';
+	}
+
+	if (type_isTransformStream(value)) {
+		return getTransformStreamType({transform: value}, optionName);
+	}
+
+	return isTransformOptions(value) ? getTransformObjectType(value, optionName) : 'native';
+};
+
+const getTransformObjectType = (value, optionName) => {
+	if (isDuplexStream(value.transform, {checkOpen: false})) {
+		return getDuplexType(value, optionName);
+	}
+
+	return type_isTransformStream(value.transform) ? getTransformStreamType(value, optionName) : getGeneratorObjectType(value, optionName);
+};
+
+const getDuplexType = (value, optionName) => {
+	validateNonGeneratorType(value, optionName, 'Duplex stream');
+	return 'duplex';
+};
+
+const getTransformStreamType = (value, optionName) => {
+	validateNonGeneratorType(value, optionName, 'web TransformStream');
+	return 'webTransform';
+};
+
+const validateNonGeneratorType = ({final, binary, objectMode}, optionName, typeName) => {
+	checkUndefinedOption(final, `${optionName}.final`, typeName);
+	checkUndefinedOption(binary, `${optionName}.binary`, typeName);
+	checkBooleanOption(objectMode, `${optionName}.objectMode`);
+};
+
+const checkUndefinedOption = (value, optionName, typeName) => {
+	if (value !== undefined) {
+		throw new TypeError(`The \`${optionName}\` option can only be defined when using a generator, not a ${typeName}.`);
+	}
+};
+
+const getGeneratorObjectType = ({transform, final, binary, objectMode}, optionName) => {
+	if (transform !== undefined && !isGenerator(transform)) {
+		throw new TypeError(`The \`${optionName}.transform\` option must be a generator, a Duplex stream or a web TransformStream.`);
+	}
+
+	if (isDuplexStream(final, {checkOpen: false})) {
+		throw new TypeError(`The \`${optionName}.final\` option must not be a Duplex stream.`);
+	}
+
+	if (type_isTransformStream(final)) {
+		throw new TypeError(`The \`${optionName}.final\` option must not be a web TransformStream.`);
+	}
+
+	if (final !== undefined && !isGenerator(final)) {
+		throw new TypeError(`The \`${optionName}.final\` option must be a generator.`);
+	}
+
+	checkBooleanOption(binary, `${optionName}.binary`);
+	checkBooleanOption(objectMode, `${optionName}.objectMode`);
+
+	return isAsyncGenerator(transform) || isAsyncGenerator(final) ? 'asyncGenerator' : 'generator';
+};
+
+const isGenerator = value => isAsyncGenerator(value) || isSyncGenerator(value);
+const isAsyncGenerator = value => Object.prototype.toString.call(value) === '[object AsyncGeneratorFunction]';
+const isSyncGenerator = value => Object.prototype.toString.call(value) === '[object GeneratorFunction]';
+const isTransformOptions = value => isPlainObject(value)
+	&& (value.transform !== undefined || value.final !== undefined);
+
+const isUrl = value => Object.prototype.toString.call(value) === '[object URL]';
+const isRegularUrl = value => isUrl(value) && value.protocol !== 'file:';
+
+const isFilePathObject = value => isPlainObject(value)
+	&& Object.keys(value).length > 0
+	&& Object.keys(value).every(key => FILE_PATH_KEYS.has(key))
+	&& isFilePathString(value.file);
+const FILE_PATH_KEYS = new Set(['file', 'append']);
+const isFilePathString = file => typeof file === 'string';
+
+// The `{value, input}` object form marks an additional file descriptor's direction explicitly.
+// This is needed for direction-ambiguous values (like `'pipe'`, `'inherit'`, a file or a transform) on fd3+, which otherwise default to output.
+const isStdioValueObject = value => isPlainObject(value)
+	&& Object.keys(value).length > 0
+	&& Object.keys(value).every(key => STDIO_VALUE_KEYS.has(key))
+	&& 'value' in value;
+const STDIO_VALUE_KEYS = new Set(['value', 'input']);
+
+const isUnknownStdioString = (type, value) => type === 'native'
+	&& typeof value === 'string'
+	&& !KNOWN_STDIO_STRINGS.has(value);
+const KNOWN_STDIO_STRINGS = new Set(['ipc', 'ignore', 'inherit', 'overlapped', 'pipe']);
+
+const type_isReadableStream = value => Object.prototype.toString.call(value) === '[object ReadableStream]';
+const type_isWritableStream = value => Object.prototype.toString.call(value) === '[object WritableStream]';
+const isWebStream = value => type_isReadableStream(value) || type_isWritableStream(value);
+const type_isTransformStream = value => type_isReadableStream(value?.readable) && type_isWritableStream(value?.writable);
+
+const isAsyncIterableObject = value => isObject(value) && typeof value[Symbol.asyncIterator] === 'function';
+const isIterableObject = value => isObject(value) && typeof value[Symbol.iterator] === 'function';
+const isObject = value => typeof value === 'object' && value !== null;
+
+// Types which modify `subprocess.std*`
+const TRANSFORM_TYPES = new Set(['generator', 'asyncGenerator', 'duplex', 'webTransform']);
+// Types which write to a file or a file descriptor
+const FILE_TYPES = new Set(['fileUrl', 'filePath', 'fileNumber']);
+// When two file descriptors of this type share the same target, we need to do some special logic
+const SPECIAL_DUPLICATE_TYPES_SYNC = new Set(['fileUrl', 'filePath']);
+const SPECIAL_DUPLICATE_TYPES = new Set([...SPECIAL_DUPLICATE_TYPES_SYNC, 'webStream', 'nodeStream']);
+// Do not allow two file descriptors of this type sharing the same target
+const FORBID_DUPLICATE_TYPES = new Set(['webTransform', 'duplex']);
+
+// Convert types to human-friendly strings for error messages
+const TYPE_TO_MESSAGE = {
+	generator: 'a generator',
+	asyncGenerator: 'an async generator',
+	fileUrl: 'a file URL',
+	filePath: 'a file path string',
+	fileNumber: 'a file descriptor number',
+	webStream: 'a web stream',
+	nodeStream: 'a Node.js stream',
+	webTransform: 'a web TransformStream',
+	duplex: 'a Duplex stream',
+	native: 'any value',
+	iterable: 'an iterable',
+	asyncIterable: 'an async iterable',
+	string: 'a string',
+	uint8Array: 'a Uint8Array',
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/object-mode.js
+
+
+/*
+Retrieve the `objectMode`s of a single transform.
+`objectMode` determines the return value's type, i.e. the `readableObjectMode`.
+The chunk argument's type is based on the previous generator's return value, i.e. the `writableObjectMode` is based on the previous `readableObjectMode`.
+The last input's generator is read by `subprocess.stdin` which:
+- should not be in `objectMode` for performance reasons.
+- can only be strings, Buffers and Uint8Arrays.
+Therefore its `readableObjectMode` must be `false`.
+The same applies to the first output's generator's `writableObjectMode`.
+*/
+const getTransformObjectModes = (objectMode, index, newTransforms, direction) => direction === 'output'
+	? getOutputObjectModes(objectMode, index, newTransforms)
+	: getInputObjectModes(objectMode, index, newTransforms);
+
+const getOutputObjectModes = (objectMode, index, newTransforms) => {
+	const writableObjectMode = index !== 0 && newTransforms[index - 1].value.readableObjectMode;
+	const readableObjectMode = objectMode ?? writableObjectMode;
+	return {writableObjectMode, readableObjectMode};
+};
+
+const getInputObjectModes = (objectMode, index, newTransforms) => {
+	const writableObjectMode = index === 0
+		? objectMode === true
+		: newTransforms[index - 1].value.readableObjectMode;
+	const readableObjectMode = index !== newTransforms.length - 1 && (objectMode ?? writableObjectMode);
+	return {writableObjectMode, readableObjectMode};
+};
+
+// Retrieve the `objectMode` of a file descriptor, e.g. `stdout` or `stderr`
+const getFdObjectMode = (stdioItems, direction) => {
+	const lastTransform = stdioItems.findLast(({type}) => TRANSFORM_TYPES.has(type));
+	if (lastTransform === undefined) {
+		return false;
+	}
+
+	return direction === 'input'
+		? lastTransform.value.writableObjectMode
+		: lastTransform.value.readableObjectMode;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/normalize.js
+
+
+
+
+
+// Transforms generators/duplex/TransformStream can have multiple shapes.
+// This normalizes it and applies default values.
+const normalizeTransforms = (stdioItems, optionName, direction, options) => [
+	...stdioItems.filter(({type}) => !TRANSFORM_TYPES.has(type)),
+	...getTransforms(stdioItems, optionName, direction, options),
+];
+
+const getTransforms = (stdioItems, optionName, direction, {encoding}) => {
+	const transforms = stdioItems.filter(({type}) => TRANSFORM_TYPES.has(type));
+	const newTransforms = Array.from({length: transforms.length});
+
+	for (const [index, stdioItem] of Object.entries(transforms)) {
+		newTransforms[index] = normalizeTransform({
+			stdioItem,
+			index: Number(index),
+			newTransforms,
+			optionName,
+			direction,
+			encoding,
+		});
+	}
+
+	return sortTransforms(newTransforms, direction);
+};
+
+const normalizeTransform = ({stdioItem, stdioItem: {type}, index, newTransforms, optionName, direction, encoding}) => {
+	if (type === 'duplex') {
+		return normalizeDuplex({stdioItem, optionName});
+	}
+
+	if (type === 'webTransform') {
+		return normalizeTransformStream({
+			stdioItem,
+			index,
+			newTransforms,
+			direction,
+		});
+	}
+
+	return normalizeGenerator({
+		stdioItem,
+		index,
+		newTransforms,
+		direction,
+		encoding,
+	});
+};
+
+const normalizeDuplex = ({stdioItem, optionName}) => {
+	const {value} = stdioItem;
+	const {transform} = value;
+	const {writableObjectMode, readableObjectMode} = transform;
+	const {objectMode = readableObjectMode} = value;
+
+	if (objectMode && !readableObjectMode) {
+		throw new TypeError(`The \`${optionName}.objectMode\` option can only be \`true\` if \`new Duplex({objectMode: true})\` is used.`);
+	}
+
+	if (!objectMode && readableObjectMode) {
+		throw new TypeError(`The \`${optionName}.objectMode\` option cannot be \`false\` if \`new Duplex({objectMode: true})\` is used.`);
+	}
+
+	return {
+		...stdioItem,
+		value: {transform, writableObjectMode, readableObjectMode},
+	};
+};
+
+const normalizeTransformStream = ({stdioItem, stdioItem: {value}, index, newTransforms, direction}) => {
+	const {transform, objectMode} = isPlainObject(value) ? value : {transform: value};
+	const {writableObjectMode, readableObjectMode} = getTransformObjectModes(objectMode, index, newTransforms, direction);
+	return ({
+		...stdioItem,
+		value: {transform, writableObjectMode, readableObjectMode},
+	});
+};
+
+const normalizeGenerator = ({stdioItem, stdioItem: {value}, index, newTransforms, direction, encoding}) => {
+	const {
+		transform,
+		final,
+		binary: binaryOption = false,
+		preserveNewlines = false,
+		objectMode,
+	} = isPlainObject(value) ? value : {transform: value};
+	const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
+	const {writableObjectMode, readableObjectMode} = getTransformObjectModes(objectMode, index, newTransforms, direction);
+	return {
+		...stdioItem,
+		value: {
+			transform,
+			final,
+			binary,
+			preserveNewlines,
+			writableObjectMode,
+			readableObjectMode,
+		},
+	};
+};
+
+const sortTransforms = (newTransforms, direction) => direction === 'input' ? newTransforms.reverse() : newTransforms;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/direction.js
+
+
+
+
+// For `stdio[fdNumber]` beyond stdin/stdout/stderr, we need to guess whether the value passed is intended for inputs or outputs.
+// This allows us to know whether to pipe _into_ or _from_ the stream.
+// When `stdio[fdNumber]` is a single value, this guess is fairly straightforward.
+// However, when it is an array instead, we also need to make sure the different values are not incompatible with each other.
+const getStreamDirection = ({stdioItems, isStdioArray, fdNumber, optionName}) => {
+	const directions = stdioItems.map(stdioItem => getStdioItemDirection(stdioItem, fdNumber, isStdioArray));
+
+	if (directions.includes('input') && directions.includes('output')) {
+		throw new TypeError(`The \`${optionName}\` option must not be an array of both readable and writable values.`);
+	}
+
+	return directions.find(Boolean) ?? DEFAULT_DIRECTION;
+};
+
+const getStdioItemDirection = (stdioItem, fdNumber, isStdioArray) => {
+	const knownDirection = KNOWN_DIRECTIONS[fdNumber];
+	const direction = getRequestedDirection(stdioItem);
+	if (knownDirection === undefined) {
+		return direction;
+	}
+
+	validateKnownDirection(stdioItem, knownDirection, isStdioArray);
+	return knownDirection;
+};
+
+// `direction` is set when the user explicitly requests it, e.g. `{value: 'pipe', input: true}`.
+// It takes precedence over guessing, but not over the fixed direction of `stdin`/`stdout`/`stderr`.
+// The explicitly requested `direction` must not contradict a value that is intrinsically the other direction.
+// For example, `{value: writableStream, input: true}` is invalid since a writable value can only be an output.
+const getRequestedDirection = ({type, value, direction, optionName}) => {
+	const guessedDirection = guessStreamDirection[type](value);
+	if (direction === 'input' && guessedDirection === 'output') {
+		throw new TypeError(`The \`${optionName}\` option is invalid: \`input: true\` cannot be used with a writable value, which is always an output.`);
+	}
+
+	return direction ?? guessedDirection;
+};
+
+// `stdin`/`stdout`/`stderr` have a fixed direction, which each value must not contradict.
+// Otherwise, asynchronous methods pipe in the wrong direction and crash, e.g. with `dest.end is not a function`.
+// Only values whose direction is intrinsic to a stream are checked: other values (e.g. `Uint8Array`) are already
+// rejected in the wrong direction when their stream properties are added.
+// A single file descriptor 0, 1 or 2, e.g. `stdin: 1`, is passed as is to `child_process.spawn()` instead of being piped by Execa, so it is not checked. Those are often the same terminal, which is both readable and writable.
+const validateKnownDirection = ({type, value, optionName}, knownDirection, isStdioArray) => {
+	if (!STREAM_TYPES.has(type) || (!isStdioArray && getStandardStreamDirection(value) !== undefined)) {
+		return;
+	}
+
+	const guessedDirection = guessStreamDirection[type](value);
+	if (guessedDirection === undefined || guessedDirection === knownDirection) {
+		return;
+	}
+
+	const valueName = guessedDirection === 'input' ? 'readable' : 'writable';
+	throw new TypeError(`The \`${optionName}\` option is invalid: a ${valueName} value is always an ${guessedDirection}, but \`${optionName}\` is an ${knownDirection}.`);
+};
+
+const STREAM_TYPES = new Set(['native', 'nodeStream', 'webStream']);
+
+// `stdin`/`stdout`/`stderr` have a known direction
+const KNOWN_DIRECTIONS = ['input', 'output', 'output'];
+
+const anyDirection = () => undefined;
+const alwaysInput = () => 'input';
+
+// `string` can only be added through the `input` option, i.e. on `stdin`, so it is always an input
+const guessStreamDirection = {
+	generator: anyDirection,
+	asyncGenerator: anyDirection,
+	fileUrl: anyDirection,
+	filePath: anyDirection,
+	iterable: alwaysInput,
+	asyncIterable: alwaysInput,
+	uint8Array: alwaysInput,
+	string: alwaysInput,
+	webStream: value => type_isWritableStream(value) ? 'output' : 'input',
+	nodeStream(value) {
+		if (!isReadableStream(value, {checkOpen: false})) {
+			return 'output';
+		}
+
+		return isWritableStream(value, {checkOpen: false}) ? undefined : 'input';
+	},
+	webTransform: anyDirection,
+	duplex: anyDirection,
+	native(value) {
+		const standardStreamDirection = getStandardStreamDirection(value);
+		if (standardStreamDirection !== undefined) {
+			return standardStreamDirection;
+		}
+
+		if (isStream(value, {checkOpen: false})) {
+			return guessStreamDirection.nodeStream(value);
+		}
+	},
+};
+
+const getStandardStreamDirection = value => {
+	if ([0, external_node_process_.stdin].includes(value)) {
+		return 'input';
+	}
+
+	if ([1, 2, external_node_process_.stdout, external_node_process_.stderr].includes(value)) {
+		return 'output';
+	}
+};
+
+// When ambiguous, we initially keep the direction as `undefined`.
+// This allows arrays of `stdio` values to resolve the ambiguity.
+// For example, `stdio[3]: DuplexStream` is ambiguous, but `stdio[3]: [DuplexStream, WritableStream]` is not.
+// When the ambiguity remains, we default to `output` since it is the most common use case for additional file descriptors.
+const DEFAULT_DIRECTION = 'output';
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/array.js
+// The `ipc` option adds an `ipc` item to the `stdio` option
+const normalizeIpcStdioArray = (stdioArray, ipc) => ipc
+	? [...stdioArray, 'ipc']
+	: stdioArray;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/stdio-option.js
+
+
+
+
+
+
+// Add support for `stdin`/`stdout`/`stderr` as an alias for `stdio`.
+// Also normalize the `stdio` option.
+// A rest pattern is not used to read the other options, since the object it creates inherits from `Object.prototype`, which a prototype pollution could then use to inject option values
+const normalizeStdioOption = (options, verboseInfo, isSync) => {
+	const {stdio, ipc, buffer} = options;
+	const stdioArray = getStdioArray(stdio, options).map((stdioOption, fdNumber) => stdio_option_addDefaultValue(stdioOption, fdNumber));
+	validateIpcStdioOption(stdioArray);
+	return isSync
+		? normalizeStdioSync(stdioArray, buffer, verboseInfo)
+		: normalizeIpcStdioArray(stdioArray, ipc);
+};
+
+// The `stdio: 'ipc'` value (raw `child_process` syntax) was replaced by the `ipc: true` option
+const validateIpcStdioOption = stdioArray => {
+	if (stdioArray.some(stdioOption => hasIpcStdioOption(stdioOption))) {
+		throw new Error('The `ipc: true` option must be used instead of `stdio: \'ipc\'`.');
+	}
+};
+
+const hasIpcStdioOption = stdioOption => Array.isArray(stdioOption) ? stdioOption.some(item => hasIpcStdioItem(item)) : hasIpcStdioItem(stdioOption);
+
+const hasIpcStdioItem = stdioOption => isStdioValueObject(stdioOption) ? stdioOption.value === 'ipc' : stdioOption === 'ipc';
+
+const getStdioArray = (stdio, options) => {
+	if (stdio === undefined) {
+		return STANDARD_STREAMS_ALIASES.map(alias => options[alias]);
+	}
+
+	if (hasAlias(options)) {
+		throw new Error(`It's not possible to provide \`stdio\` in combination with one of ${STANDARD_STREAMS_ALIASES.map(alias => `\`${alias}\``).join(', ')}`);
+	}
+
+	if (typeof stdio === 'string') {
+		return [stdio, stdio, stdio];
+	}
+
+	if (!Array.isArray(stdio)) {
+		throw new TypeError(`Expected \`stdio\` to be of type \`string\` or \`Array\`, got \`${getTypeName(stdio)}\``);
+	}
+
+	const length = Math.max(stdio.length, STANDARD_STREAMS_ALIASES.length);
+	return Array.from({length}, (_, fdNumber) => stdio[fdNumber]);
+};
+
+const hasAlias = options => STANDARD_STREAMS_ALIASES.some(alias => options[alias] !== undefined);
+
+const stdio_option_addDefaultValue = (stdioOption, fdNumber) => {
+	if (Array.isArray(stdioOption)) {
+		return stdioOption.map(item => stdio_option_addDefaultValue(item, fdNumber));
+	}
+
+	if (stdioOption === null || stdioOption === undefined) {
+		return fdNumber >= STANDARD_STREAMS_ALIASES.length ? 'ignore' : 'pipe';
+	}
+
+	return stdioOption;
+};
+
+// Using `buffer: false` with synchronous methods implies `stdout`/`stderr`: `ignore`.
+// Unless the output is needed, e.g. due to `verbose: 'full'` or to redirecting to a file.
+// This is only done for `stdout`/`stderr`, since `ignore` redirects them to `/dev/null`.
+// With additional file descriptors, it does not pass them to the subprocess at all, which would make it fail when writing to them.
+const normalizeStdioSync = (stdioArray, buffer, verboseInfo) => stdioArray.map((stdioOption, fdNumber) =>
+	!buffer[fdNumber]
+	&& isStandardOutputFd(fdNumber)
+	&& !isFullVerbose(verboseInfo, fdNumber)
+	&& isOutputPipeOnly(stdioOption, fdNumber)
+		? 'ignore'
+		: stdioOption);
+
+// An empty array is not output pipe only: it must keep being rejected as an empty array below
+const isOutputPipeOnly = (stdioOption, fdNumber) => isOutputPipe(stdioOption, fdNumber)
+	|| (Array.isArray(stdioOption) && stdioOption.length > 0 && stdioOption.every(item => isOutputPipe(item, fdNumber)));
+
+const isOutputPipe = (stdioOption, fdNumber) => stdioOption === 'pipe'
+	|| isOutputPipeObject(stdioOption, fdNumber);
+
+const isOutputPipeObject = (stdioOption, fdNumber) => isStdioValueObject(stdioOption)
+	&& stdioOption.value === 'pipe'
+	&& (stdioOption.input === undefined || stdioOption.input === false || isFixedOutputPipe(fdNumber, stdioOption.input));
+
+// On `stdout`/`stderr`, the direction is always output, so `input: true` is ignored and the pipe stays output.
+const isFixedOutputPipe = (fdNumber, input) => input === true && isStandardOutputFd(fdNumber);
+
+const isStandardOutputFd = fdNumber => fdNumber === 1 || fdNumber === 2;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/arguments/fd-options.js
+
+
+// Retrieve stream targeted by the `to` option
+const getToStream = (destination, to = 'stdin') => {
+	const isWritable = true;
+	const {options, fileDescriptors} = SUBPROCESS_OPTIONS.get(destination);
+	const fdNumber = getFdNumber(fileDescriptors, to, isWritable);
+	const destinationStream = destination.stdio[fdNumber];
+
+	if (destinationStream === null) {
+		throw new TypeError(getInvalidStdioOptionMessage(fdNumber, to, options, isWritable));
+	}
+
+	return destinationStream;
+};
+
+// Retrieve stream targeted by the `from` option
+const getFromStream = (source, from = 'stdout') => {
+	const isWritable = false;
+	const {options, fileDescriptors} = SUBPROCESS_OPTIONS.get(source);
+	const fdNumber = getFdNumber(fileDescriptors, from, isWritable);
+	const sourceStream = fdNumber === 'all' ? source.all : source.stdio[fdNumber];
+
+	if (sourceStream === null || sourceStream === undefined) {
+		throw new TypeError(getInvalidStdioOptionMessage(fdNumber, from, options, isWritable));
+	}
+
+	return sourceStream;
+};
+
+// Keeps track of the options passed to each Execa call
+const SUBPROCESS_OPTIONS = new WeakMap();
+
+const getFdNumber = (fileDescriptors, fdName, isWritable) => {
+	const fdNumber = parseFdNumber(fdName, isWritable);
+	validateFdNumber(fdNumber, fdName, isWritable, fileDescriptors);
+	return fdNumber;
+};
+
+const parseFdNumber = (fdName, isWritable) => {
+	const fdNumber = parseFd(fdName);
+	if (fdNumber !== undefined) {
+		return fdNumber;
+	}
+
+	const {validOptions, defaultValue} = isWritable
+		? {validOptions: '"stdin"', defaultValue: 'stdin'}
+		: {validOptions: '"stdout", "stderr", "all"', defaultValue: 'stdout'};
+	throw new TypeError(`"${getOptionName(isWritable)}" must not be "${fdName}".
+It must be ${validOptions} or "fd3", "fd4" (and so on).
+It is optional and defaults to "${defaultValue}".`);
+};
+
+const validateFdNumber = (fdNumber, fdName, isWritable, fileDescriptors) => {
+	const fileDescriptor = fileDescriptors[getUsedDescriptor(fdNumber)];
+	if (fileDescriptor === undefined) {
+		throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. That file descriptor does not exist.
+Please set the "stdio" option to ensure that file descriptor exists.`);
+	}
+
+	if (!isWritable && fileDescriptor.direction === 'input') {
+		throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. It must be a readable stream, not writable.`);
+	}
+
+	if (isWritable && fileDescriptor.direction !== 'input') {
+		throw new TypeError(`"${getOptionName(isWritable)}" must not be ${fdName}. It must be a writable stream, not readable.
+If you meant to use it as input, please set its "stdio" option to \`{value: 'pipe', input: true}\`.`);
+	}
+};
+
+const getInvalidStdioOptionMessage = (fdNumber, fdName, options, isWritable) => {
+	if (fdNumber === 'all' && !options.all) {
+		return 'The "all" option must be true to use "from: \'all\'".';
+	}
+
+	const {optionName, optionValue} = getInvalidStdioOption(fdNumber, options);
+	return `The "${optionName}: ${serializeOptionValue(optionValue)}" option is incompatible with using "${getOptionName(isWritable)}: ${serializeOptionValue(fdName)}".
+Please set this option with "pipe" instead.`;
+};
+
+const getInvalidStdioOption = (fdNumber, {stdin, stdout, stderr, stdio}) => {
+	const usedDescriptor = getUsedDescriptor(fdNumber);
+
+	if (usedDescriptor === 0 && stdin !== undefined) {
+		return {optionName: 'stdin', optionValue: stdin};
+	}
+
+	if (usedDescriptor === 1 && stdout !== undefined) {
+		return {optionName: 'stdout', optionValue: stdout};
+	}
+
+	return usedDescriptor === 2 && stderr !== undefined ? {optionName: 'stderr', optionValue: stderr} : {optionName: `stdio[${usedDescriptor}]`, optionValue: stdio[usedDescriptor]};
+};
+
+const getUsedDescriptor = fdNumber => fdNumber === 'all' ? 1 : fdNumber;
+
+const getOptionName = isWritable => isWritable ? 'to' : 'from';
+
+const serializeOptionValue = value => {
+	if (typeof value === 'string') {
+		return `'${value}'`;
+	}
+
+	return typeof value === 'number' ? `${value}` : 'Stream';
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/native.js
+
+
+
+
+
+
+
+// When we use multiple `stdio` values for the same streams, we pass 'pipe' to `child_process.spawn()`.
+// We then emulate the piping done by core Node.js.
+// To do so, we transform the following values:
+//  - Node.js streams are marked as `type: nodeStream`
+//  - 'inherit' becomes `process.stdin|stdout|stderr`
+//  - any file descriptor integer becomes `process.stdio[fdNumber]`
+// All of the above transformations tell Execa to perform manual piping.
+const handleNativeStream = ({stdioItem, stdioItem: {type}, isStdioArray, fdNumber, direction, isSync}) => {
+	if (!isStdioArray || type !== 'native') {
+		return stdioItem;
+	}
+
+	return isSync
+		? handleNativeStreamSync({stdioItem, fdNumber, direction})
+		: handleNativeStreamAsync({stdioItem, fdNumber});
+};
+
+// Synchronous methods use a different logic.
+// 'inherit', file descriptors and process.std* are handled by readFileSync()/writeFileSync().
+const handleNativeStreamSync = ({stdioItem, stdioItem: {value, optionName}, fdNumber, direction}) => {
+	const targetFd = getTargetFd({
+		value,
+		optionName,
+		fdNumber,
+		direction,
+	});
+	if (targetFd !== undefined) {
+		return targetFd;
+	}
+
+	if (isStream(value, {checkOpen: false})) {
+		throw new TypeError(`The \`${optionName}: Stream\` option cannot both be an array and include a stream with synchronous methods.`);
+	}
+
+	return stdioItem;
+};
+
+const getTargetFd = ({value, optionName, fdNumber, direction}) => {
+	const targetFdNumber = getTargetFdNumber(value, fdNumber);
+	if (targetFdNumber === undefined) {
+		return;
+	}
+
+	if (direction === 'output') {
+		return {type: 'fileNumber', value: targetFdNumber, optionName};
+	}
+
+	if (external_node_tty_namespaceObject.isatty(targetFdNumber)) {
+		throw new TypeError(`The \`${optionName}: ${serializeOptionValue(value)}\` option is invalid: it cannot be a TTY with synchronous methods.`);
+	}
+
+	// The file descriptor is read lazily, like `inputFile`, so that a read failure is reported like any other early error, instead of being thrown as a raw error
+	return {type: 'uint8Array', contents: () => [bufferToUint8Array((0,external_node_fs_.readFileSync)(targetFdNumber))], optionName};
+};
+
+const getTargetFdNumber = (value, fdNumber) => {
+	if (value === 'inherit') {
+		return fdNumber;
+	}
+
+	if (typeof value === 'number') {
+		return value;
+	}
+
+	const standardStreamIndex = STANDARD_STREAMS.indexOf(value);
+	if (standardStreamIndex !== -1) {
+		return standardStreamIndex;
+	}
+};
+
+const handleNativeStreamAsync = ({stdioItem, stdioItem: {value, optionName}, fdNumber}) => {
+	if (value === 'inherit') {
+		return {type: 'nodeStream', value: getStandardStream(fdNumber, value, optionName), optionName};
+	}
+
+	if (typeof value === 'number') {
+		return {type: 'nodeStream', value: getStandardStream(value, value, optionName), optionName};
+	}
+
+	return isStream(value, {checkOpen: false}) ? {type: 'nodeStream', value, optionName} : stdioItem;
+};
+
+// Node.js does not allow to easily retrieve file descriptors beyond stdin/stdout/stderr as streams.
+//  - `fs.createReadStream()`/`fs.createWriteStream()` with the `fd` option do not work with character devices that use blocking reads/writes (such as interactive TTYs).
+//  - Using a TCP `Socket` would work but be rather complex to implement.
+// Since this is an edge case, we simply throw an error message.
+// See https://github.com/sindresorhus/execa/pull/643#discussion_r1435905707
+const getStandardStream = (fdNumber, value, optionName) => {
+	const standardStream = STANDARD_STREAMS[fdNumber];
+
+	if (standardStream === undefined) {
+		throw new TypeError(`The \`${optionName}: ${value}\` option is invalid: no such standard stream.`);
+	}
+
+	return standardStream;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/input-option.js
+
+
+
+
+// Append the `stdin` option with the `input` and `inputFile` options
+const handleInputOptions = ({input, inputFile}, fdNumber) => fdNumber === 0
+	? [
+		...handleInputOption(input),
+		...handleInputFileOption(inputFile),
+	]
+	: [];
+
+const handleInputOption = input => input === undefined
+	? []
+	: [{
+		type: getInputType(input),
+		value: input,
+		optionName: 'input',
+	}];
+
+const getInputType = input => {
+	if (isReadableStream(input, {checkOpen: false})) {
+		return 'nodeStream';
+	}
+
+	if (typeof input === 'string') {
+		return 'string';
+	}
+
+	if (isUint8Array(input)) {
+		return 'uint8Array';
+	}
+
+	throw new Error('The `input` option must be a string, a Uint8Array or a Node.js Readable stream.');
+};
+
+const handleInputFileOption = inputFile => inputFile === undefined
+	? []
+	: [{
+		...getInputFileType(inputFile),
+		optionName: 'inputFile',
+	}];
+
+const getInputFileType = inputFile => {
+	if (isUrl(inputFile)) {
+		return {type: 'fileUrl', value: inputFile};
+	}
+
+	if (isFilePathString(inputFile)) {
+		return {type: 'filePath', value: {file: inputFile}};
+	}
+
+	throw new Error('The `inputFile` option must be a file path string or a file URL.');
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/duplicate.js
+
+
+
+
+// `{file: './output.txt'}` and a `file:` URL are two ways to target the same file, so both must be compared together
+const isFileType = type => SPECIAL_DUPLICATE_TYPES_SYNC.has(type);
+
+// The file that a `filePath` or `fileUrl` stdio item targets, as an absolute path
+const getFileTarget = ({type, value}) => type === 'filePath'
+	? external_node_path_.resolve(value.file)
+	: (0,external_node_url_.fileURLToPath)(value);
+
+// Duplicates in the same file descriptor is most likely an error.
+// However, this can be useful with generators.
+const filterDuplicates = stdioItems => stdioItems.filter((stdioItemOne, indexOne) =>
+	stdioItems.every((stdioItemTwo, indexTwo) => !hasSameValueAndDirection(stdioItemOne, stdioItemTwo)
+		|| indexOne >= indexTwo
+		|| stdioItemOne.type === 'generator'
+		|| stdioItemOne.type === 'asyncGenerator'));
+
+const hasSameValueAndDirection = (stdioItemOne, stdioItemTwo) => stdioItemOne.value === stdioItemTwo.value
+	&& stdioItemOne.direction === stdioItemTwo.direction;
+
+// Check if two file descriptors are sharing the same target.
+// For example `{stdout: {file: './output.txt'}, stderr: {file: './output.txt'}}`.
+// The same applies to two items of a single file descriptor, e.g. `{stdout: [{file: './output.txt'}, {file: './output.txt'}]}`.
+const getDuplicateStream = ({stdioItem: {type, value, optionName}, direction, fileDescriptors, isSync}) => {
+	const otherStdioItems = getOtherStdioItems(fileDescriptors, type);
+	if (otherStdioItems.length === 0) {
+		return;
+	}
+
+	if (isSync) {
+		validateDuplicateStreamSync({
+			otherStdioItems,
+			type,
+			value,
+			optionName,
+			direction,
+		});
+		return;
+	}
+
+	if (SPECIAL_DUPLICATE_TYPES.has(type)) {
+		return getDuplicateStreamInstance({
+			otherStdioItems,
+			type,
+			value,
+			optionName,
+			direction,
+		});
+	}
+
+	if (FORBID_DUPLICATE_TYPES.has(type)) {
+		validateDuplicateTransform({
+			otherStdioItems,
+			type,
+			value,
+			optionName,
+		});
+	}
+};
+
+// Values shared by multiple file descriptors, including the other items of the file descriptor currently being built
+const getOtherStdioItems = (fileDescriptors, type) => fileDescriptors
+	.flatMap(({direction, stdioItems}) => stdioItems
+		.map(stdioItem => ({...stdioItem, direction})),
+	)
+	.filter(stdioItem => isSameDuplicateType(stdioItem.type, type));
+
+// A `filePath` and a `fileUrl` are compared together, since they can target the same file
+const isSameDuplicateType = (otherType, type) => otherType === type || (isFileType(otherType) && isFileType(type));
+
+// With `execaSync()`, do not allow setting a file path both in input and output
+const validateDuplicateStreamSync = ({otherStdioItems, type, value, optionName, direction}) => {
+	if (SPECIAL_DUPLICATE_TYPES_SYNC.has(type)) {
+		getDuplicateStreamInstance({
+			otherStdioItems,
+			type,
+			value,
+			optionName,
+			direction,
+		});
+	}
+};
+
+// When two file descriptors share the file or stream, we need to re-use the same underlying stream.
+// Otherwise, the stream would be closed twice when piping ends.
+// This is only an issue with output file descriptors.
+// This is not a problem with generator functions since those create a new instance for each file descriptor.
+// We also forbid input and output file descriptors sharing the same file or stream, since that does not make sense.
+const getDuplicateStreamInstance = ({otherStdioItems, type, value, optionName, direction}) => {
+	const duplicateStdioItems = otherStdioItems.filter(stdioItem => hasSameValue(stdioItem, type, value));
+	if (duplicateStdioItems.length === 0) {
+		return;
+	}
+
+	const differentStdioItem = duplicateStdioItems.find(stdioItem => stdioItem.direction !== direction);
+	throwOnDuplicateStream(differentStdioItem, optionName, type);
+
+	// Output streams must be re-used so they are not closed twice.
+	// Web streams must be re-used in the input direction too, since they cannot be converted twice: reading one locks it.
+	return direction === 'output' || type === 'webStream' ? duplicateStdioItems[0].stream : undefined;
+};
+
+// `type` and `value` are the current item's, `otherStdioItem` is the other one
+const hasSameValue = (otherStdioItem, type, value) => isFileType(otherStdioItem.type)
+	? getFileTarget(otherStdioItem) === getFileTarget({type, value})
+	: otherStdioItem.value === value;
+
+// We do not allow two file descriptors to share the same Duplex or TransformStream.
+// This is because those are set directly to `subprocess.std*`.
+// For example, this could result in `subprocess.stdout` and `subprocess.stderr` being the same value.
+// This means reading from either would get data from both stdout and stderr.
+const validateDuplicateTransform = ({otherStdioItems, type, value, optionName}) => {
+	const duplicateStdioItem = otherStdioItems.find(({value: {transform}}) => transform === value.transform);
+	throwOnDuplicateStream(duplicateStdioItem, optionName, type);
+};
+
+const throwOnDuplicateStream = (stdioItem, optionName, type) => {
+	if (stdioItem !== undefined) {
+		throw new TypeError(`The \`${stdioItem.optionName}\` and \`${optionName}\` options must not target ${TYPE_TO_MESSAGE[type]} that is the same.`);
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/handle.js
+
+
+
+
+
+
+
+
+
+
+
+
+// Handle `input`, `inputFile`, `stdin`, `stdout` and `stderr` options, before spawning, in async/sync mode
+// They are converted into an array of `fileDescriptors`.
+// Each `fileDescriptor` is normalized, validated and contains all information necessary for further handling.
+const handleStdio = (addProperties, options, verboseInfo, isSync) => {
+	const stdio = normalizeStdioOption(options, verboseInfo, isSync);
+	const initialFileDescriptors = stdio.map((stdioOption, fdNumber) => getFileDescriptor({
+		stdioOption,
+		fdNumber,
+		options,
+		isSync,
+	}));
+	const fileDescriptors = getFinalFileDescriptors({
+		initialFileDescriptors,
+		addProperties,
+		options,
+		isSync,
+	});
+	options.stdio = fileDescriptors.map(({stdioItems}) => forwardStdio(stdioItems));
+	return fileDescriptors;
+};
+
+const getFileDescriptor = ({stdioOption, fdNumber, options, isSync}) => {
+	const optionName = getStreamName(fdNumber);
+	const {stdioItems: initialStdioItems, isStdioArray} = initializeStdioItems({
+		stdioOption,
+		fdNumber,
+		options,
+		optionName,
+	});
+	const direction = getStreamDirection({
+		stdioItems: initialStdioItems,
+		isStdioArray,
+		fdNumber,
+		optionName,
+	});
+	const stdioItems = initialStdioItems.map(stdioItem => handleNativeStream({
+		stdioItem,
+		isStdioArray,
+		fdNumber,
+		direction,
+		isSync,
+	}));
+	const normalizedStdioItems = normalizeTransforms(stdioItems, optionName, direction, options);
+	const objectMode = getFdObjectMode(normalizedStdioItems, direction);
+	validateFileObjectMode(normalizedStdioItems, objectMode);
+	return {direction, objectMode, stdioItems: normalizedStdioItems};
+};
+
+// We make sure passing an array with a single item behaves the same as passing that item without an array.
+// This is what users would expect.
+// For example, `stdout: ['ignore']` behaves the same as `stdout: 'ignore'`.
+const initializeStdioItems = ({stdioOption, fdNumber, options, optionName}) => {
+	const values = Array.isArray(stdioOption) ? stdioOption : [stdioOption];
+	const inputStdioItems = handleInputOptions(options, fdNumber);
+	const initialStdioItems = [
+		...omitInheritedStdin(values.map(value => initializeStdioItem(value, optionName)), inputStdioItems),
+		...inputStdioItems,
+	];
+
+	const stdioItems = filterDuplicates(initialStdioItems);
+	const isStdioArray = stdioItems.length > 1;
+	validateStdioArray(stdioItems, isStdioArray, optionName);
+	validateStreams(stdioItems, isStdioArray);
+	return {stdioItems, isStdioArray};
+};
+
+const omitInheritedStdin = (stdioItems, inputStdioItems) => inputStdioItems.length > 0 && isInheritedStdinOnly(stdioItems)
+	? []
+	: stdioItems;
+
+const isInheritedStdinOnly = stdioItems => stdioItems.length === 1
+	&& stdioItems[0].type === 'native'
+	&& stdioItems[0].value === 'inherit';
+
+const initializeStdioItem = (value, optionName) => {
+	if (isStdioValueObject(value)) {
+		return initializeStdioValueObject(value, optionName);
+	}
+
+	return {
+		type: getStdioItemType(value, optionName),
+		value,
+		optionName,
+	};
+};
+
+// The `{value, input}` object form wraps any stdio value with an explicit direction.
+const initializeStdioValueObject = ({value, input}, optionName) => {
+	checkBooleanOption(input, `${optionName}.input`);
+
+	return {
+		type: getStdioItemType(value, optionName),
+		value,
+		direction: input ? 'input' : undefined,
+		optionName,
+	};
+};
+
+const validateStdioArray = (stdioItems, isStdioArray, optionName) => {
+	if (stdioItems.length === 0) {
+		throw new TypeError(`The \`${optionName}\` option must not be an empty array.`);
+	}
+
+	if (!isStdioArray) {
+		return;
+	}
+
+	for (const {value, optionName} of stdioItems) {
+		if (INVALID_STDIO_ARRAY_OPTIONS.has(value)) {
+			throw new Error(`The \`${optionName}\` option must not include \`${value}\`.`);
+		}
+	}
+};
+
+// Using the `ignore` value together with others for the same stream does not make sense, so we make it fail.
+// However, we do allow it if the array has a single item.
+const INVALID_STDIO_ARRAY_OPTIONS = new Set(['ignore']);
+
+const validateStreams = (stdioItems, isStdioArray) => {
+	for (const stdioItem of stdioItems) {
+		validateFileStdio(stdioItem);
+		validateFileDescriptorStdio(stdioItem);
+		validateNativeStdio(stdioItem, isStdioArray);
+	}
+};
+
+// File descriptors can be passed as numbers or native objects with an `fd` property. Invalid descriptors can make `node:child_process` abort the current process with a fatal assertion instead of throwing.
+const validateFileDescriptorStdio = ({type, value, optionName}) => {
+	if (type !== 'native') {
+		return;
+	}
+
+	const fileDescriptor = typeof value === 'number' ? value : value?.fd;
+	if (typeof fileDescriptor === 'number' && (!Number.isInteger(fileDescriptor) || fileDescriptor < 0 || fileDescriptor > MAX_FILE_DESCRIPTOR)) {
+		throw new TypeError(`The \`${optionName}\` option must be a non-negative 32-bit integer: got ${fileDescriptor}.`);
+	}
+};
+
+// `node:child_process` converts file descriptors to a 32-bit signed integer, and aborts the process when it cannot
+const MAX_FILE_DESCRIPTOR = (2 ** 31) - 1;
+
+// When passed alone, any unknown value fails when calling `node:child_process`.
+// However, when an array is used, Execa only forwards `pipe` to `node:child_process`, so unknown values would be silently ignored.
+// Valid values are the ones `node:child_process` accepts: known strings, file descriptor integers, Node.js streams and file handles.
+// File handles are the exception: they are valid alone, but Execa's array emulation cannot handle them, so they would be silently ignored.
+const validateNativeStdio = ({type, value, optionName}, isStdioArray) => {
+	if (type !== 'native') {
+		return;
+	}
+
+	if (isFileHandle(value)) {
+		if (isStdioArray) {
+			throw new TypeError(`The \`${optionName}\` option cannot combine file handles with other values.`);
+		}
+
+		return;
+	}
+
+	if (typeof value !== 'string' && typeof value !== 'number' && !isStream(value, {checkOpen: false})) {
+		throw new TypeError(`The \`${optionName}\` option is invalid: ${String(value)} (${typeof value}).`);
+	}
+};
+
+const isFileHandle = value => typeof value?.fd === 'number' && !isStream(value, {checkOpen: false});
+
+const validateFileStdio = ({type, value, optionName}) => {
+	if (isRegularUrl(value)) {
+		throw new TypeError(`The \`${optionName}: URL\` option must use the \`file:\` scheme.
+For example, you can use the \`pathToFileURL()\` method of the \`url\` core module.`);
+	}
+
+	if (isUnknownStdioString(type, value)) {
+		throw new TypeError(`The \`${optionName}: { file: '...' }\` option must be used instead of \`${optionName}: '...'\`.`);
+	}
+};
+
+const validateFileObjectMode = (stdioItems, objectMode) => {
+	if (!objectMode) {
+		return;
+	}
+
+	const fileStdioItem = stdioItems.find(({type}) => FILE_TYPES.has(type));
+	if (fileStdioItem !== undefined) {
+		throw new TypeError(`The \`${fileStdioItem.optionName}\` option cannot use both files and transforms in objectMode.`);
+	}
+};
+
+// Some `stdio` values require Execa to create streams.
+// For example, file paths create file read/write streams.
+// Those transformations are specified in `addProperties`, which is both direction-specific and type-specific.
+const getFinalFileDescriptors = ({initialFileDescriptors, addProperties, options, isSync}) => {
+	const fileDescriptors = [];
+
+	try {
+		for (const fileDescriptor of initialFileDescriptors) {
+			addFinalFileDescriptor({
+				fileDescriptor,
+				fileDescriptors,
+				addProperties,
+				options,
+				isSync,
+			});
+		}
+
+		return fileDescriptors;
+	} catch (error) {
+		cleanupCustomStreams(fileDescriptors);
+		throw error;
+	}
+};
+
+/*
+The file descriptor is added to `fileDescriptors` before its items are, for two reasons:
+  - its items are added one at a time, so that each one knows about the previous ones, to detect duplicates within the same file descriptor
+  - if an item throws, the streams created by the previous ones are cleaned up too
+*/
+const addFinalFileDescriptor = ({fileDescriptor, fileDescriptors, addProperties, options, isSync}) => {
+	const {direction, objectMode, stdioItems} = fileDescriptor;
+	const finalFileDescriptor = {direction, objectMode, stdioItems: []};
+	fileDescriptors.push(finalFileDescriptor);
+
+	for (const stdioItem of stdioItems) {
+		finalFileDescriptor.stdioItems.push(addStreamProperties({
+			stdioItem,
+			addProperties,
+			direction,
+			objectMode,
+			options,
+			fileDescriptors,
+			isSync,
+		}));
+	}
+};
+
+const addStreamProperties = ({stdioItem, addProperties, direction, objectMode, options, fileDescriptors, isSync}) => {
+	const duplicateStream = getDuplicateStream({
+		stdioItem,
+		direction,
+		fileDescriptors,
+		isSync,
+	});
+
+	if (duplicateStream !== undefined) {
+		return {...stdioItem, stream: duplicateStream};
+	}
+
+	return {
+		...stdioItem,
+		...addProperties[direction][stdioItem.type](stdioItem, options, objectMode),
+	};
+};
+
+// The stream error handling is performed by the piping logic above, which cannot be performed before subprocess spawning.
+// If the subprocess spawning fails (e.g. due to an invalid command), the streams need to be manually destroyed.
+// We need to create those streams before subprocess spawning, in case their creation fails, e.g. when passing an invalid generator as argument.
+// Like this, an exception would be thrown, which would prevent spawning a subprocess.
+const cleanupCustomStreams = fileDescriptors => {
+	for (const {stream} of fileDescriptors.flatMap(({stdioItems}) => stdioItems)) {
+		if (stream === undefined || isStandardStream(stream)) {
+			continue;
+		}
+
+		// The stream can still error after being destroyed, e.g. when its file cannot be opened.
+		// That error would be uncaught and crash the current process, although it is irrelevant since execa already fails with its own error.
+		stream.on('error', () => {});
+		stream.destroy();
+	}
+};
+
+// When the `std*: Iterable | WebStream | URL | filePath`, `input` or `inputFile` option is used, we pipe to `subprocess.std*`.
+// When the `std*: Array` option is used, we emulate some of the native values ('inherit', Node.js stream and file descriptor integer). To do so, we also need to pipe to `subprocess.std*`.
+// Therefore the `std*` options must be either `pipe` or `overlapped`. Other values do not set `subprocess.std*`.
+const forwardStdio = stdioItems => {
+	if (stdioItems.length > 1) {
+		return stdioItems.some(({value}) => value === 'overlapped') ? 'overlapped' : 'pipe';
+	}
+
+	const [{type, value}] = stdioItems;
+	return type === 'native' ? value : 'pipe';
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/handle-sync.js
+
+
+
+
+
+// Normalize `input`, `inputFile`, `stdin`, `stdout` and `stderr` options, before spawning, in sync mode
+const handleStdioSync = (options, verboseInfo) => handleStdio(addPropertiesSync, options, verboseInfo, true);
+
+const forbiddenIfSync = ({type, optionName}) => {
+	throwInvalidSyncValue(optionName, TYPE_TO_MESSAGE[type]);
+};
+
+const forbiddenNativeIfSync = ({optionName, value}) => {
+	if (value === 'overlapped') {
+		throwInvalidSyncValue(optionName, `"${value}"`);
+	}
+
+	return {};
+};
+
+// A native input pipe on an additional file descriptor cannot be fed in sync mode, since there is no way to write to it after spawning, so it would hang.
+const forbiddenNativeInputIfSync = stdioItem => {
+	const {optionName, value} = stdioItem;
+	if (value === 'pipe' && optionName !== 'stdin') {
+		throw new TypeError(`Only the \`stdin\` option, not \`${optionName}\`, can be an input pipe with synchronous methods.`);
+	}
+
+	return forbiddenNativeIfSync(stdioItem);
+};
+
+// For the same reason, an input transform can only be used with `stdin`, which is fed with the `input` option
+const forbiddenInputTransformIfSync = ({optionName}) => {
+	if (optionName !== 'stdin') {
+		throw new TypeError(`Only the \`stdin\` option, not \`${optionName}\`, can be an input transform with synchronous methods.`);
+	}
+};
+
+const throwInvalidSyncValue = (optionName, value) => {
+	throw new TypeError(`The \`${optionName}\` option cannot be ${value} with synchronous methods.`);
+};
+
+// Create streams used internally for redirecting when using specific values for the `std*` options, in sync mode.
+// For example, `stdin: {file}` reads the file synchronously, then passes it as the `input` option.
+const addProperties = {
+	generator() {},
+	asyncGenerator: forbiddenIfSync,
+	webStream: forbiddenIfSync,
+	nodeStream: forbiddenIfSync,
+	webTransform: forbiddenIfSync,
+	duplex: forbiddenIfSync,
+	asyncIterable: forbiddenIfSync,
+	native: forbiddenNativeIfSync,
+};
+
+const addPropertiesSync = {
+	input: {
+		...addProperties,
+		generator: forbiddenInputTransformIfSync,
+		native: forbiddenNativeInputIfSync,
+		// Files and iterables are read lazily, so that a file which cannot be read, or an iterable which throws, is reported like any other early error, instead of being thrown as a raw error
+		fileUrl: ({value}) => ({contents: () => [bufferToUint8Array((0,external_node_fs_.readFileSync)(value))]}),
+		filePath: ({value: {file}}) => ({contents: () => [bufferToUint8Array((0,external_node_fs_.readFileSync)(file))]}),
+		fileNumber: forbiddenIfSync,
+		iterable: ({value}) => ({contents: () => [...value]}),
+		string: ({value}) => ({contents: [value]}),
+		// `contents` is already set when reading from a file descriptor
+		uint8Array: ({value, contents = [value]}) => ({contents}),
+	},
+	output: {
+		...addProperties,
+		fileUrl: ({value}) => ({path: value}),
+		filePath: ({value: {file, append}}) => ({path: file, append}),
+		fileNumber: ({value}) => ({path: value}),
+		iterable: forbiddenIfSync,
+		string: forbiddenIfSync,
+		uint8Array: forbiddenIfSync,
+	},
+};
+
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(57075);
+;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/validate.js
+
+
+
+// Validate the type of chunk argument passed to transform generators
+const getValidateTransformInput = (writableObjectMode, optionName) => writableObjectMode
+	? undefined
+	: validateStringTransformInput.bind(undefined, optionName);
+
+const validateStringTransformInput = function * (optionName, chunk) {
+	if (typeof chunk !== 'string' && !isUint8Array(chunk) && !external_node_buffer_.Buffer.isBuffer(chunk)) {
+		throw new TypeError(`The \`${optionName}\` option's transform must use "objectMode: true" to receive as input: ${typeof chunk}.`);
+	}
+
+	yield chunk;
+};
+
+// Validate the type of the value returned by transform generators
+const getValidateTransformReturn = (readableObjectMode, optionName) => readableObjectMode
+	? validateObjectTransformReturn.bind(undefined, optionName)
+	: validateStringTransformReturn.bind(undefined, optionName);
+
+const validateObjectTransformReturn = function * (optionName, chunk) {
+	validateEmptyReturn(optionName, chunk);
+	yield chunk;
+};
+
+const validateStringTransformReturn = function * (optionName, chunk) {
+	validateEmptyReturn(optionName, chunk);
+
+	if (typeof chunk !== 'string' && !isUint8Array(chunk)) {
+		throw new TypeError(`The \`${optionName}\` option's function must yield a string or an Uint8Array, not ${typeof chunk}.`);
+	}
+
+	yield chunk;
+};
+
+const validateEmptyReturn = (optionName, chunk) => {
+	if (chunk === null || chunk === undefined) {
+		throw new TypeError(`The \`${optionName}\` option's function must not call \`yield ${chunk}\`.
+Instead, \`yield\` should either be called with a value, or not be called at all. For example:
+  if (condition) { yield value; }`);
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/encoding-transform.js
+
+
+
+
+
+/*
+When using binary encodings, add an internal generator that converts chunks from `Buffer` to `string` or `Uint8Array`.
+Chunks might be Buffer, Uint8Array or strings since:
+- `subprocess.stdout|stderr` emits Buffers
+- `subprocess.stdin.write()` accepts Buffer, Uint8Array or string
+- Previous generators might return Uint8Array or string
+
+However, those are converted to Buffer:
+- on writes: `Duplex.writable` `decodeStrings: true` default option
+- on reads: `Duplex.readable` `readableEncoding: null` default option
+*/
+const getEncodingTransformGenerator = (binary, encoding, skipped) => {
+	if (skipped) {
+		return;
+	}
+
+	if (binary) {
+		return {transform: encodingUint8ArrayGenerator.bind(undefined, new TextEncoder())};
+	}
+
+	const stringDecoder = new external_node_string_decoder_.StringDecoder(encoding);
+	return {
+		transform: encodingStringGenerator.bind(undefined, stringDecoder),
+		final: encodingStringFinal.bind(undefined, stringDecoder),
+	};
+};
+
+const encodingUint8ArrayGenerator = function * (textEncoder, chunk) {
+	if (external_node_buffer_.Buffer.isBuffer(chunk)) {
+		yield bufferToUint8Array(chunk);
+	} else if (typeof chunk === 'string') {
+		yield textEncoder.encode(chunk);
+	} else {
+		yield chunk;
+	}
+};
+
+const encodingStringGenerator = function * (stringDecoder, chunk) {
+	yield isUint8Array(chunk) ? stringDecoder.write(chunk) : chunk;
+};
+
+const encodingStringFinal = function * (stringDecoder) {
+	const lastChunk = stringDecoder.end();
+	if (lastChunk !== '') {
+		yield lastChunk;
+	}
+};
+
+/*
+Once the user's transform has run, its string chunks are converted to bytes: by `Transform.push()` with the asynchronous methods, and by `joinToString()` with the synchronous ones. Both use UTF-8, yet the result is then decoded with the `encoding` option, which would corrupt the text when that option is a different text encoding.
+Therefore, those chunks are converted using the `encoding` option beforehand.
+With the `binary` transform option, they are converted with UTF-8 even when the `encoding` option is another text encoding. Otherwise, with synchronous methods, the next transform would receive the string itself, while with asynchronous methods it receives those UTF-8 bytes decoded with the `encoding` option.
+When the `encoding` option is UTF-8, strings round-trip unchanged, so there is nothing to do.
+*/
+const getStringToBytesGenerator = (binary, encoding, skipped) => skipped || encoding === 'utf8'
+	? undefined
+	: {transform: stringToBytesGenerator.bind(undefined, getStringEncoding(binary, encoding))};
+
+const stringToBytesGenerator = function * (stringEncoding, chunk) {
+	yield typeof chunk === 'string' ? bufferToUint8Array(external_node_buffer_.Buffer.from(chunk, stringEncoding)) : chunk;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/run-async.js
+
+
+// Applies a series of generator functions asynchronously
+const pushChunks = (0,external_node_util_.callbackify)(async (getChunks, state, getChunksArguments, transformStream) => {
+	state.currentIterable = getChunks(...getChunksArguments);
+
+	try {
+		for await (const chunk of state.currentIterable) {
+			transformStream.push(chunk);
+		}
+	} finally {
+		delete state.currentIterable;
+	}
+});
+
+// For each new chunk, apply each `transform()` method
+const transformChunk = async function * (chunk, generators, index) {
+	if (index === generators.length) {
+		yield chunk;
+		return;
+	}
+
+	const {transform = identityGenerator} = generators[index];
+	for await (const transformedChunk of transform(chunk)) {
+		yield * transformChunk(transformedChunk, generators, index + 1);
+	}
+};
+
+// At the end, apply each `final()` method, followed by the `transform()` method of the next transforms
+const finalChunks = async function * (generators) {
+	for (const [index, {final}] of Object.entries(generators)) {
+		yield * generatorFinalChunks(final, Number(index), generators);
+	}
+};
+
+const generatorFinalChunks = async function * (final, index, generators) {
+	if (final === undefined) {
+		return;
+	}
+
+	for await (const finalChunk of final()) {
+		yield * transformChunk(finalChunk, generators, index + 1);
+	}
+};
+
+// Cancel any ongoing async generator when the Transform is destroyed, e.g. when the subprocess errors
+const destroyTransform = (0,external_node_util_.callbackify)(async ({currentIterable}, error) => {
+	if (currentIterable !== undefined) {
+		await (error ? currentIterable.throw(error) : currentIterable.return());
+		return;
+	}
+
+	if (error) {
+		throw error;
+	}
+});
+
+const identityGenerator = function * (chunk) {
+	yield chunk;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/run-sync.js
+// Duplicate the code from `run-async.js` but as synchronous functions
+const pushChunksSync = (getChunksSync, getChunksArguments, transformStream, done) => {
+	try {
+		for (const chunk of getChunksSync(...getChunksArguments)) {
+			transformStream.push(chunk);
+		}
+
+		done();
+	} catch (error) {
+		done(normalizeTransformError(error));
+	}
+};
+
+// Match `util.callbackify()` so falsy exceptions cannot be mistaken for callback success or missing errors.
+const normalizeTransformError = error => error || Object.assign(new Error('Promise was rejected with falsy value'), {
+	code: 'ERR_FALSY_VALUE_REJECTION',
+	reason: error,
+});
+
+// Run synchronous generators with `execaSync()`
+const runTransformSync = (generators, chunks) => {
+	try {
+		return [
+			...chunks.flatMap(chunk => [...transformChunkSync(chunk, generators, 0)]),
+			...finalChunksSync(generators),
+		];
+	} catch (error) {
+		throw normalizeTransformError(error);
+	}
+};
+
+const transformChunkSync = function * (chunk, generators, index) {
+	if (index === generators.length) {
+		yield chunk;
+		return;
+	}
+
+	const {transform = run_sync_identityGenerator} = generators[index];
+	for (const transformedChunk of transform(chunk)) {
+		yield * transformChunkSync(transformedChunk, generators, index + 1);
+	}
+};
+
+const finalChunksSync = function * (generators) {
+	for (const [index, {final}] of Object.entries(generators)) {
+		yield * generatorFinalChunksSync(final, Number(index), generators);
+	}
+};
+
+const generatorFinalChunksSync = function * (final, index, generators) {
+	if (final === undefined) {
+		return;
+	}
+
+	for (const finalChunk of final()) {
+		yield * transformChunkSync(finalChunk, generators, index + 1);
+	}
+};
+
+const run_sync_identityGenerator = function * (chunk) {
+	yield chunk;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/transform/generator.js
+
+
+
+
+
+
+
+
+
+
+/*
+Generators can be used to transform/filter standard streams.
+
+Generators have a simple syntax, yet allows all of the following:
+- Sharing `state` between chunks
+- Flushing logic, by using a `final` function
+- Asynchronous logic
+- Emitting multiple chunks from a single source chunk, even if spaced in time, by using multiple `yield`
+- Filtering, by using no `yield`
+
+Therefore, there is no need to allow Node.js or web transform streams.
+
+The `highWaterMark` is kept as the default value, since this is what `subprocess.std*` uses.
+
+Chunks are currently processed serially. We could add a `concurrency` option to parallelize in the future.
+
+Transform an array of generator functions into a `Transform` stream.
+`Duplex.from(generator)` cannot be used because it does not allow setting the `objectMode` and `highWaterMark`.
+*/
+const generatorToStream = ({
+	value,
+	value: {
+		transform,
+		final,
+		binary,
+		writableObjectMode,
+		readableObjectMode,
+	},
+	optionName,
+}, {encoding}) => {
+	const state = {};
+	const generators = addInternalGenerators(value, encoding, optionName);
+
+	const transformAsync = isAsyncGenerator(transform);
+	const finalAsync = isAsyncGenerator(final);
+	const transformMethod = transformAsync
+		? pushChunks.bind(undefined, transformChunk, state)
+		: pushChunksSync.bind(undefined, transformChunkSync);
+	const finalMethod = transformAsync || finalAsync
+		? pushChunks.bind(undefined, finalChunks, state)
+		: pushChunksSync.bind(undefined, finalChunksSync);
+	const destroyMethod = transformAsync || finalAsync
+		? destroyTransform.bind(undefined, state)
+		: undefined;
+
+	const stream = new external_node_stream_.Transform({
+		writableObjectMode,
+		writableHighWaterMark: (0,external_node_stream_.getDefaultHighWaterMark)(writableObjectMode),
+		readableObjectMode,
+		readableHighWaterMark: (0,external_node_stream_.getDefaultHighWaterMark)(readableObjectMode),
+		// A string written to the stream is converted to bytes with this encoding, which `getEncodingTransformGenerator()` then decodes with the `encoding` option
+		defaultEncoding: getStringEncoding(binary, encoding),
+		transform(chunk, encoding, done) {
+			transformMethod([chunk, generators, 0], this, done);
+		},
+		flush(done) {
+			finalMethod([generators], this, done);
+		},
+		destroy: destroyMethod,
+	});
+	return {stream};
+};
+
+// Applies transform generators in sync mode
+const runGeneratorsSync = (chunks, stdioItems, encoding, isInput) => {
+	const generators = stdioItems.filter(({type}) => type === 'generator');
+	const reversedGenerators = isInput ? generators.reverse() : generators;
+
+	for (const {value, optionName} of reversedGenerators) {
+		// Byte-mode transforms encode strings before decoding them, like Transform's `decodeStrings` option.
+		if (!value.writableObjectMode) {
+			const stringEncoding = getStringEncoding(value.binary, encoding);
+			chunks = chunks.map(chunk => typeof chunk === 'string' ? external_node_buffer_.Buffer.from(chunk, stringEncoding) : chunk);
+		}
+
+		const generators = addInternalGenerators(value, encoding, optionName);
+		chunks = runTransformSync(generators, chunks);
+	}
+
+	return chunks;
+};
+
+// Generators used internally to convert the chunk type, validate it, and split into lines
+const addInternalGenerators = (
+	{transform, final, binary, writableObjectMode, readableObjectMode, preserveNewlines},
+	encoding,
+	optionName,
+) => {
+	const state = {};
+	return [
+		{transform: getValidateTransformInput(writableObjectMode, optionName)},
+		getEncodingTransformGenerator(binary, encoding, writableObjectMode),
+		getSplitLinesGenerator(binary, preserveNewlines, writableObjectMode, state),
+		{transform, final},
+		{transform: getValidateTransformReturn(readableObjectMode, optionName)},
+		getAppendNewlineGenerator({
+			binary,
+			preserveNewlines,
+			readableObjectMode,
+			state,
+			encoding,
+		}),
+		getStringToBytesGenerator(binary, encoding, readableObjectMode),
+	].filter(Boolean);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/io/input-sync.js
+
+
+
+
+
+// Apply `stdin`/`input`/`inputFile` options, before spawning, in sync mode, by converting it to the `input` option
+const addInputOptionsSync = (fileDescriptors, options) => {
+	for (const fdNumber of getInputFdNumbers(fileDescriptors)) {
+		addInputOptionSync(fileDescriptors, fdNumber, options);
+	}
+};
+
+const getInputFdNumbers = fileDescriptors => new Set(Object.entries(fileDescriptors)
+	.filter(([, {direction}]) => direction === 'input')
+	.map(([fdNumber]) => Number(fdNumber)));
+
+const addInputOptionSync = (fileDescriptors, fdNumber, options) => {
+	const {stdioItems} = fileDescriptors[fdNumber];
+	const allStdioItems = stdioItems.filter(({contents}) => contents !== undefined);
+	// Even without an input source, generators must run so that `final` can produce input or report errors.
+	if (allStdioItems.length === 0 && stdioItems.every(({type}) => type !== 'generator')) {
+		return;
+	}
+
+	if (fdNumber !== 0) {
+		const [{type, optionName}] = allStdioItems;
+		throw new TypeError(`Only the \`stdin\` option, not \`${optionName}\`, can be ${TYPE_TO_MESSAGE[type]} with synchronous methods.`);
+	}
+
+	// All input sources are merged into a single list of chunks, like asynchronous methods merge input streams, so that transforms receive a single stream of data: line splitting spans all sources and `final` runs only once.
+	// Files and iterables are read lazily, so that a read failure is reported like any other early error
+	const chunks = allStdioItems.flatMap(({type, contents}) => getChunks(type, typeof contents === 'function' ? contents() : contents));
+	options.input = applyInputGeneratorsSync(chunks, stdioItems, options.encoding);
+};
+
+// Like with asynchronous methods, an empty input is not passed as a chunk, otherwise binary transforms, which do not split lines, would run on it.
+// Iterables are left as is, since each of their items is a chunk.
+const getChunks = (type, chunks) => type === 'iterable' ? chunks : chunks.filter(chunk => chunk.length > 0);
+
+const applyInputGeneratorsSync = (chunks, stdioItems, encoding) => {
+	// Input transforms use UTF-8 with text encodings, since those only apply to the output
+	const newContents = runGeneratorsSync(chunks, stdioItems, getInputEncoding(encoding), true);
+	validateSerializable(newContents);
+	return joinToUint8Array(newContents);
+};
+
+const validateSerializable = newContents => {
+	const invalidItem = newContents.find(item => !isSerializableInput(item));
+	if (invalidItem !== undefined) {
+		throwOnSerializableInput('stdin', invalidItem);
+	}
+};
+
+// Values written to the subprocess, which is not in object mode
+const isSerializableInput = item => typeof item === 'string' || isUint8Array(item);
+
+const throwOnSerializableInput = (optionName, invalidItem) => {
+	throw new TypeError(`The \`${optionName}\` option is invalid: when passing objects as input, a transform must be used to serialize them to strings or Uint8Arrays: ${invalidItem}.`);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/output.js
+
+
+
+
+
+
+// `ignore` opts-out of `verbose` for a specific stream.
+// `ipc` cannot use piping.
+// `inherit` would result in double printing.
+// They can also lead to double printing when passing file descriptor integers or `process.std*`.
+// This only leaves with `pipe` and `overlapped`.
+const shouldLogOutput = ({stdioItems, encoding, verboseInfo, fdNumber}) => fdNumber !== 'all'
+	&& isFullVerbose(verboseInfo, fdNumber)
+	&& !BINARY_ENCODINGS.has(encoding)
+	&& isFdVerbose(fdNumber)
+	&& (stdioItems.some(({type, value}) => type === 'native' && PIPED_STDIO_VALUES.has(value))
+		|| stdioItems.every(({type}) => TRANSFORM_TYPES.has(type)));
+
+// Printing input streams would be confusing.
+// Files and streams can produce big outputs, which we don't want to print.
+// We could print `stdio[3+]` but it often is redirected to files and streams, with the same issue.
+// So we only print stdout and stderr.
+const isFdVerbose = fdNumber => fdNumber === 1 || fdNumber === 2;
+
+const PIPED_STDIO_VALUES = new Set(['pipe', 'overlapped']);
+
+// `verbose: 'full'` printing logic with async methods
+const logLines = async (linesIterable, stream, fdNumber, verboseInfo) => {
+	for await (const line of linesIterable) {
+		if (!isPipingStream(stream)) {
+			logLine(line, fdNumber, verboseInfo);
+		}
+	}
+};
+
+// `verbose: 'full'` printing logic with sync methods
+const logLinesSync = (linesArray, fdNumber, verboseInfo) => {
+	for (const line of linesArray) {
+		logLine(line, fdNumber, verboseInfo);
+	}
+};
+
+// When `subprocess.stdout|stderr.pipe()` is called, `verbose` becomes a noop.
+// This prevents the following problems:
+//  - `.pipe()` achieves the same result as using `stdout: 'inherit'`, `stdout: stream`, etc. which also make `verbose` a noop.
+//    For example, `subprocess.stdout.pipe(process.stdin)` would print each line twice.
+//  - When chaining subprocesses with `subprocess.pipe(otherSubprocess)`, only the last one should print its output.
+// Detecting whether `.pipe()` is impossible without monkey-patching it, so we use the following undocumented property.
+// The pipe into `subprocess.all` is done by Execa itself, so it only counts when `subprocess.all` is itself piped, e.g. `subprocess.all.pipe(process.stdout)`.
+// This is not a critical behavior since changes of the following property would only make `verbose` more verbose.
+const isPipingStream = stream => stream._readableState.pipes.some(pipe => !isAllStream(pipe) || isPipingStream(pipe));
+
+// When `verbose` is `full`, print stdout|stderr
+const logLine = (line, fdNumber, verboseInfo) => {
+	const verboseMessage = serializeVerboseMessage(line);
+	verboseLog({
+		type: 'output',
+		verboseMessage,
+		fdNumber,
+		verboseInfo,
+	});
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/io/output-sync.js
+
+
+
+
+
+
+
+
+
+// Apply `stdout`/`stderr` options, after spawning, in sync mode
+const transformOutputSync = ({fileDescriptors, syncResult, options, verboseInfo}) => {
+	const output = syncResult.output ?? getSpawnFailureOutput(options);
+	const outputFiles = new Set();
+	// Transforms, `verbose` and file writes apply to a single file descriptor each, so their errors must not affect the other ones
+	const errors = [];
+	const transformedOutput = output.map((result, fdNumber) =>
+		transformOutputResultSync({
+			result,
+			fileDescriptors,
+			fdNumber,
+			errors,
+			outputFiles,
+			verboseInfo,
+		}, options));
+	return {output: transformedOutput, error: errors.find(error => error !== undefined)};
+};
+
+// When the subprocess fails to spawn, `spawnSync()` returns no output. Like with asynchronous methods, each piped output is empty instead.
+// This is the output `spawnSync()` returns when the subprocess succeeds without printing anything: `stdin` and non-piped file descriptors are `null`. Input pipes on other file descriptors cannot be used with synchronous methods.
+const getSpawnFailureOutput = ({stdio}) => stdio.map((stdioOption, fdNumber) => fdNumber !== 0 && stdioOption === 'pipe' ? new Uint8Array() : null);
+
+const transformOutputResultSync = (
+	{result, fileDescriptors, fdNumber, errors, outputFiles, verboseInfo},
+	{buffer, encoding, lines, stripFinalNewline, maxBuffer},
+) => {
+	if (result === null) {
+		return;
+	}
+
+	const truncatedResult = truncateMaxBufferSync(result, fdNumber, {maxBuffer, buffer});
+	const uint8ArrayResult = bufferToUint8Array(truncatedResult);
+	const {stdioItems, objectMode} = fileDescriptors[fdNumber];
+	// Empty output must not be passed as a chunk: with a binary encoding, no line is split, so transforms would wrongly run on it
+	const {chunks, error: transformError} = runOutputGeneratorsSync(uint8ArrayResult.length === 0 ? [] : [uint8ArrayResult], stdioItems, encoding);
+	const {serializedResult, finalResult} = serializeChunks({
+		chunks,
+		objectMode,
+		encoding,
+		lines,
+		stripFinalNewline,
+		fdNumber,
+	});
+
+	const logError = logOutputSync({
+		serializedResult,
+		fdNumber,
+		verboseInfo,
+		encoding,
+		stdioItems,
+		objectMode,
+	});
+
+	const error = transformError ?? logError;
+	errors.push(error);
+
+	const returnedResult = buffer[fdNumber] ? finalResult : undefined;
+
+	try {
+		if (error === undefined) {
+			writeToFiles(chunks, stdioItems, outputFiles);
+		}
+
+		return returnedResult;
+	} catch (writeError) {
+		errors.push(writeError);
+		return returnedResult;
+	}
+};
+
+// Applies transform generators to `stdout`/`stderr`
+const runOutputGeneratorsSync = (chunks, stdioItems, encoding) => {
+	try {
+		// `error` is set, so that a polluted `Object.prototype.error` is not read when destructuring
+		return {chunks: runGeneratorsSync(chunks, stdioItems, encoding, false), error: undefined};
+	} catch (error) {
+		// Raw output must not bypass a failed transform, which might be filtering sensitive data.
+		return {chunks: [], error};
+	}
+};
+
+// The contents is converted to three stages:
+//  - serializedResult: used by `verbose`
+//  - finalResult/returnedResult: returned as `result.std*`
+const serializeChunks = ({chunks, objectMode, encoding, lines, stripFinalNewline, fdNumber}) => {
+	if (objectMode) {
+		return {serializedResult: chunks, finalResult: chunks};
+	}
+
+	if (encoding === 'buffer') {
+		const serializedResult = joinToUint8Array(chunks);
+		return {serializedResult, finalResult: serializedResult};
+	}
+
+	const serializedResult = joinToString(chunks, encoding);
+	const finalResult = lines[fdNumber] ? splitLinesSync(serializedResult, !stripFinalNewline[fdNumber], objectMode) : serializedResult;
+	return {serializedResult, finalResult};
+};
+
+const logOutputSync = ({serializedResult, fdNumber, verboseInfo, encoding, stdioItems, objectMode}) => {
+	if (!shouldLogOutput({
+		stdioItems,
+		encoding,
+		verboseInfo,
+		fdNumber,
+	})) {
+		return;
+	}
+
+	const linesArray = splitLinesSync(serializedResult, false, objectMode);
+
+	try {
+		logLinesSync(linesArray, fdNumber, verboseInfo);
+	} catch (error) {
+		return error;
+	}
+};
+
+// When the `std*` target is a file path/URL or a file descriptor
+// Object mode cannot be used with those targets.
+const writeToFiles = (chunks, stdioItems, outputFiles) => {
+	const fileItems = stdioItems.filter(({type}) => FILE_TYPES.has(type));
+	if (fileItems.length === 0) {
+		return;
+	}
+
+	// Like with asynchronous methods, the bytes are written as is, not the text decoded with the `encoding` option, which would change them
+	const contents = joinToUint8Array(chunks);
+	const writtenPaths = new Set();
+
+	for (const stdioItem of fileItems) {
+		const {type, append} = stdioItem;
+		// A `filePath` and a `fileUrl` can target the same file, so they must share the same key
+		const path = type === 'fileNumber' ? stdioItem.path : getFileTarget(stdioItem);
+
+		// A single file descriptor can target the same file twice, e.g. `stdout: [{file}, {file}]`.
+		// Its output is a single stream, so it must only be written once.
+		if (writtenPaths.has(path)) {
+			continue;
+		}
+
+		writtenPaths.add(path);
+		// Like with asynchronous methods, when several file descriptors target the same file, the first one decides whether it is appended to
+		if (append || outputFiles.has(path)) {
+			(0,external_node_fs_.appendFileSync)(path, contents);
+		} else {
+			(0,external_node_fs_.writeFileSync)(path, contents);
+		}
+
+		outputFiles.add(path);
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/resolve/exit-async.js
+
+
+
+// If `error` is emitted before `spawn`, `exit` will never be emitted.
+// However, `error` might be emitted after `spawn`.
+// In that case, `exit` will still be emitted.
+// Since the `exit` event contains the signal name, we want to make sure we are listening for it.
+// This function also takes into account the following unlikely cases:
+//  - `exit` being emitted in the same microtask as `spawn`
+//  - `error` being emitted multiple times
+const waitForExit = async (subprocess, context) => {
+	const [exitCode, signal] = await waitForExitOrError(subprocess);
+	context.isForcefullyTerminated ??= false;
+	return [exitCode, signal];
+};
+
+const waitForExitOrError = async subprocess => {
+	const [spawnPayload, exitPayload] = await Promise.allSettled([
+		(0,external_node_events_.once)(subprocess, 'spawn'),
+		(0,external_node_events_.once)(subprocess, 'exit'),
+	]);
+
+	if (spawnPayload.status === 'rejected') {
+		return [];
+	}
+
+	return exitPayload.status === 'rejected'
+		? waitForSubprocessExit(subprocess)
+		: exitPayload.value;
+};
+
+const waitForSubprocessExit = async subprocess => {
+	try {
+		return await (0,external_node_events_.once)(subprocess, 'exit');
+	} catch {
+		return waitForSubprocessExit(subprocess);
+	}
+};
+
+// Retrieve the final exit code and|or signal name
+const waitForSuccessfulExit = async exitPromise => {
+	const [exitCode, signal] = await exitPromise;
+
+	if (!isSubprocessErrorExit(exitCode, signal) && isFailedExit(exitCode, signal)) {
+		throw new DiscardedError();
+	}
+
+	return [exitCode, signal];
+};
+
+// When the subprocess fails due to an `error` event
+const isSubprocessErrorExit = (exitCode, signal) => exitCode === undefined && signal === undefined;
+// When the subprocess fails due to a non-0 exit code or to a signal termination
+const isFailedExit = (exitCode, signal) => exitCode !== 0 || signal !== null;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/resolve/exit-sync.js
+
+
+
+
+// Retrieve exit code, signal name and error information, with synchronous methods
+const getExitResultSync = ({error, status: exitCode, signal, output}, {maxBuffer, buffer}) => {
+	const initialError = getResultError(error, exitCode, signal);
+	const isTimedOut = initialError?.code === 'ETIMEDOUT';
+	// A file descriptor over its `maxBuffer` does not stop the subprocess, so the timeout that did is reported instead. That file descriptor is still truncated.
+	const {resultError, isMaxBuffer} = isTimedOut
+		? {resultError: initialError, isMaxBuffer: false}
+		: handleMaxBufferSync({
+			resultError: initialError,
+			output,
+			maxBuffer,
+			buffer,
+		});
+	return {
+		resultError,
+		exitCode,
+		signal,
+		timedOut: isTimedOut,
+		isMaxBuffer,
+	};
+};
+
+const getResultError = (error, exitCode, signal) => {
+	if (error !== undefined) {
+		return error;
+	}
+
+	return isFailedExit(exitCode, signal) ? new DiscardedError() : undefined;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/main-sync.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// Main shared logic for all sync methods: `execaSync()`, `$.sync()`
+const execaCoreSync = (rawFile, rawArguments, rawOptions) => {
+	const {file, commandArguments, command, escapedCommand, startTime, verboseInfo, options, fileDescriptors} = handleSyncArguments(rawFile, rawArguments, rawOptions);
+	const result = spawnSubprocessSync({
+		file,
+		commandArguments,
+		options,
+		command,
+		escapedCommand,
+		verboseInfo,
+		fileDescriptors,
+		startTime,
+	});
+	return handleResult(result, verboseInfo, options);
+};
+
+// Compute arguments to pass to `child_process.spawnSync()`
+const handleSyncArguments = (rawFile, rawArguments, rawOptions) => {
+	const {command, escapedCommand, startTime, verboseInfo} = handleCommand(rawFile, rawArguments, rawOptions);
+	const syncOptions = normalizeSyncOptions(rawOptions);
+	const {file, commandArguments, options} = normalizeOptions(rawFile, rawArguments, syncOptions);
+	validateSyncOptions(options);
+	const fileDescriptors = handleStdioSync(options, verboseInfo);
+	return {
+		file,
+		commandArguments,
+		command,
+		escapedCommand,
+		startTime,
+		verboseInfo,
+		options,
+		fileDescriptors,
+	};
+};
+
+// Options normalization logic specific to sync methods
+const normalizeSyncOptions = options => options.node && !options.ipc ? {...options, ipc: false} : options;
+
+// Options validation logic specific to sync methods
+const validateSyncOptions = ({ipc, ipcInput, detached, cancelSignal, killDescendants}) => {
+	// Any value can be sent over IPC, including falsy ones, so only `undefined` means the option is not set
+	if (ipcInput !== undefined) {
+		throwInvalidSyncOption('ipcInput');
+	}
+
+	if (ipc) {
+		throwInvalidSyncOption('ipc: true');
+	}
+
+	if (detached) {
+		throwInvalidSyncOption('detached: true');
+	}
+
+	if (killDescendants) {
+		throwInvalidSyncOption('killDescendants: true');
+	}
+
+	if (cancelSignal) {
+		throwInvalidSyncOption('cancelSignal');
+	}
+};
+
+const throwInvalidSyncOption = value => {
+	throw new TypeError(`The "${value}" option cannot be used with synchronous methods.`);
+};
+
+const spawnSubprocessSync = ({file, commandArguments, options, command, escapedCommand, verboseInfo, fileDescriptors, startTime}) => {
+	const syncResult = runSubprocessSync({
+		file,
+		commandArguments,
+		options,
+		command,
+		escapedCommand,
+		fileDescriptors,
+		startTime,
+	});
+	if (syncResult.failed) {
+		return syncResult;
+	}
+
+	const {resultError, exitCode, signal, timedOut, isMaxBuffer} = getExitResultSync(syncResult, options);
+	const {output, error = resultError} = transformOutputSync({
+		fileDescriptors,
+		syncResult,
+		options,
+		verboseInfo,
+	});
+	const stdio = output.map((stdioOutput, fdNumber) => stripNewline(stdioOutput, options, fdNumber));
+	const allFds = getAllSyncFds(output);
+	const all = stripNewline(getAllSync(output, allFds, options), options, 'all', allFds);
+	return getSyncResult({
+		error,
+		exitCode,
+		signal,
+		timedOut,
+		isMaxBuffer,
+		stdio,
+		all,
+		options,
+		command,
+		escapedCommand,
+		startTime,
+	});
+};
+
+const runSubprocessSync = ({file, commandArguments, options, command, escapedCommand, fileDescriptors, startTime}) => {
+	try {
+		addInputOptionsSync(fileDescriptors, options);
+		const normalizedOptions = normalizeSpawnSyncOptions(options);
+		// Keep the null prototype, otherwise a polluted `Object.prototype.failed` would make the result look like an early error
+		return {__proto__: null, ...(0,external_node_child_process_namespaceObject.spawnSync)(...concatenateShell(file, commandArguments, normalizedOptions))};
+	} catch (error) {
+		return makeEarlyError({
+			error,
+			command,
+			escapedCommand,
+			fileDescriptors,
+			options,
+			startTime,
+			isSync: true,
+			...getEarlyErrorOutput(fileDescriptors, options),
+		});
+	}
+};
+
+// The `encoding` option is handled by Execa, not by `child_process.spawnSync()`
+const normalizeSpawnSyncOptions = ({encoding, maxBuffer, ...options}) => ({...options, encoding: 'buffer', maxBuffer: getMaxBufferSync(maxBuffer)});
+
+const getSyncResult = ({error, exitCode, signal, timedOut, isMaxBuffer, stdio, all, options, command, escapedCommand, startTime}) => error === undefined
+	? makeSuccessResult({
+		command,
+		escapedCommand,
+		stdio,
+		all,
+		ipcOutput: [],
+		options,
+		startTime,
+	})
+	: makeError({
+		error,
+		command,
+		escapedCommand,
+		timedOut,
+		isCanceled: false,
+		isGracefullyCanceled: false,
+		isMaxBuffer,
+		isForcefullyTerminated: false,
+		exitCode,
+		signal,
+		stdio,
+		all,
+		ipcOutput: [],
+		options,
+		startTime,
+		isSync: true,
+	});
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/get-one.js
+
+
+
+
+
+
+const internalGetOneMessageOptions = Symbol('internalGetOneMessageOptions');
+
+// Like `[sub]process.once('message')` but promise-based
+const getOneMessage = ({anyProcess, channel, isSubprocess, ipc}, rawOptions) => {
+	const options = copyOptions(rawOptions);
+	const {reference = true, filter} = options;
+	const {signal} = options[internalGetOneMessageOptions] ?? {};
+
+	validateIpcMethod({
+		methodName: 'getOneMessage',
+		isSubprocess,
+		ipc,
+		isConnected: isConnected(anyProcess),
+	});
+
+	return getOneMessageAsync({
+		anyProcess,
+		channel,
+		isSubprocess,
+		filter,
+		reference,
+		signal,
+	});
+};
+
+const getOneMessageAsync = async ({anyProcess, channel, isSubprocess, filter, reference, signal}) => {
+	addReference(channel, reference);
+	const ipcEmitter = getIpcEmitter(anyProcess, channel, isSubprocess);
+	const controller = new AbortController();
+	stopOnAbort(signal, controller);
+
+	try {
+		return await Promise.race([
+			getMessage(ipcEmitter, filter, controller),
+			get_one_throwOnDisconnect(ipcEmitter, isSubprocess, controller),
+			throwOnStrictError(ipcEmitter, isSubprocess, controller),
+		]);
+	} catch (error) {
+		// When the internal `signal` stops the read, e.g. when a `.pipe()` is canceled, the subprocess keeps running and can still use IPC
+		if (!signal?.aborted) {
+			disconnect(anyProcess);
+		}
+
+		throw error;
+	} finally {
+		controller.abort();
+		removeReference(channel, reference);
+	}
+};
+
+const stopOnAbort = (signal, controller) => {
+	if (signal === undefined) {
+		return;
+	}
+
+	if (signal.aborted) {
+		controller.abort();
+		return;
+	}
+
+	signal.addEventListener('abort', () => {
+		controller.abort();
+	}, {once: true, signal: controller.signal});
+};
+
+const getMessage = async (ipcEmitter, filter, {signal}) => {
+	if (filter === undefined) {
+		const [message] = await (0,external_node_events_.once)(ipcEmitter, 'message', {signal});
+		return message;
+	}
+
+	for await (const [message] of (0,external_node_events_.on)(ipcEmitter, 'message', {signal})) {
+		if (filter(message)) {
+			return message;
+		}
+	}
+};
+
+const get_one_throwOnDisconnect = async (ipcEmitter, isSubprocess, {signal}) => {
+	await (0,external_node_events_.once)(ipcEmitter, 'disconnect', {signal});
+	throwOnEarlyDisconnect(isSubprocess);
+};
+
+const throwOnStrictError = async (ipcEmitter, isSubprocess, {signal}) => {
+	const [error] = await (0,external_node_events_.once)(ipcEmitter, 'strict:error', {signal});
+	throw getStrictResponseError(error, isSubprocess);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/get-each.js
+
+
+
+
+
+
+const internalGetEachMessageOptions = Symbol('internalGetEachMessageOptions');
+
+// Like `[sub]process.on('message')` but promise-based
+const getEachMessage = (subprocessInfo, rawOptions) => {
+	const options = copyOptions(rawOptions);
+	const {reference = true} = options;
+	// Internal callers can stop the IPC listener without exposing cancellation or pipe-awaiting options as public API.
+	const {signal, shouldAwait = !subprocessInfo.isSubprocess} = options[internalGetEachMessageOptions] ?? {};
+
+	return loopOnMessages({
+		...subprocessInfo,
+		shouldAwait,
+		reference,
+		signal,
+	});
+};
+
+// Same but used internally
+const loopOnMessages = ({anyProcess, waitProcess = anyProcess, channel, isSubprocess, ipc, shouldAwait, reference, signal}) => {
+	validateIpcMethod({
+		methodName: 'getEachMessage',
+		isSubprocess,
+		ipc,
+		isConnected: isConnected(anyProcess),
+	});
+
+	addReference(channel, reference);
+	const ipcEmitter = getIpcEmitter(anyProcess, channel, isSubprocess);
+	const controller = new AbortController();
+	const state = {};
+	get_each_stopOnAbort(signal, controller);
+	stopOnDisconnect(anyProcess, ipcEmitter, controller);
+	abortOnStrictError({
+		ipcEmitter,
+		isSubprocess,
+		controller,
+		state,
+	});
+	return iterateOnMessages({
+		anyProcess,
+		waitProcess,
+		channel,
+		ipcEmitter,
+		isSubprocess,
+		shouldAwait,
+		controller,
+		state,
+		reference,
+		signal,
+	});
+};
+
+const get_each_stopOnAbort = (signal, controller) => {
+	if (signal === undefined) {
+		return;
+	}
+
+	if (signal.aborted) {
+		controller.abort();
+		return;
+	}
+
+	// Reuse the iterator controller for listener cleanup when iteration ends before the internal signal aborts.
+	signal.addEventListener('abort', () => {
+		controller.abort();
+	}, {once: true, signal: controller.signal});
+};
+
+const stopOnDisconnect = async (anyProcess, ipcEmitter, controller) => {
+	try {
+		await (0,external_node_events_.once)(ipcEmitter, 'disconnect', {signal: controller.signal});
+		controller.abort();
+	} catch {}
+};
+
+const abortOnStrictError = async ({ipcEmitter, isSubprocess, controller, state}) => {
+	try {
+		const [error] = await (0,external_node_events_.once)(ipcEmitter, 'strict:error', {signal: controller.signal});
+		state.error = getStrictResponseError(error, isSubprocess);
+		controller.abort();
+	} catch {}
+};
+
+const iterateOnMessages = async function * ({anyProcess, waitProcess, channel, ipcEmitter, isSubprocess, shouldAwait, controller, state, reference, signal}) {
+	try {
+		for await (const [message] of (0,external_node_events_.on)(ipcEmitter, 'message', {signal: controller.signal})) {
+			throwIfStrictError(state);
+			yield message;
+		}
+	} catch {
+		throwIfStrictError(state);
+	} finally {
+		controller.abort();
+		removeReference(channel, reference);
+
+		// When the internal `signal` stops the iteration, e.g. when a `.pipe()` is canceled, the subprocess keeps running and can still use IPC
+		if (!isSubprocess && !signal?.aborted) {
+			disconnect(anyProcess);
+		}
+
+		if (shouldAwait) {
+			await waitProcess;
+		}
+	}
+};
+
+const throwIfStrictError = ({error}) => {
+	if (error) {
+		throw error;
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/methods.js
+
+
+
+
+
+
+// Add promise-based IPC methods in current process
+const addIpcMethods = (target, subprocess, {ipc}) => {
+	Object.assign(target, getIpcMethods(subprocess, false, ipc, target));
+};
+
+// Get promise-based IPC in the subprocess
+const getIpcExport = () => {
+	const anyProcess = external_node_process_;
+	const isSubprocess = true;
+	const isIpc = external_node_process_.channel !== undefined;
+
+	return {
+		...getIpcMethods(anyProcess, isSubprocess, isIpc),
+		getCancelSignal: getCancelSignal.bind(undefined, {
+			anyProcess,
+			channel: anyProcess.channel,
+			isSubprocess,
+			ipc: isIpc,
+		}),
+	};
+};
+
+// Retrieve the `ipc` shared by both the current process and the subprocess
+const getIpcMethods = (anyProcess, isSubprocess, ipc, waitProcess = anyProcess) => ({
+	sendMessage: sendMessage.bind(undefined, {
+		anyProcess,
+		channel: anyProcess.channel,
+		isSubprocess,
+		ipc,
+	}),
+	getOneMessage: getOneMessage.bind(undefined, {
+		anyProcess,
+		channel: anyProcess.channel,
+		isSubprocess,
+		ipc,
+	}),
+	getEachMessage: getEachMessage.bind(undefined, {
+		anyProcess,
+		channel: anyProcess.channel,
+		isSubprocess,
+		ipc,
+		waitProcess,
+	}),
+});
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/return/early-error.js
+
+
+
+
+
+
+
+// When the subprocess fails to spawn.
+// We ensure the returned error is always both a promise and a subprocess.
+const handleEarlyError = ({error, command, escapedCommand, fileDescriptors, options, startTime, verboseInfo}) => {
+	cleanupCustomStreams(fileDescriptors);
+
+	const subprocess = new external_node_child_process_namespaceObject.ChildProcess();
+	// The subprocess never spawned, so there is no process to signal.
+	// `ChildProcess.prototype.kill()` would signal the current process group instead, since its process id is `0`.
+	subprocess.kill = () => false;
+	const all = createDummyStreams(subprocess, fileDescriptors);
+
+	const promise = handleDummyPromise({
+		error,
+		command,
+		escapedCommand,
+		fileDescriptors,
+		options,
+		startTime,
+		verboseInfo,
+	});
+	return {
+		subprocess,
+		promise,
+		all: options.all ? all : undefined,
+		convertedStreams: getConvertedStreams(promise),
+	};
+};
+
+const createDummyStreams = (subprocess, fileDescriptors) => {
+	const stdin = createDummyStream();
+	const stdout = createDummyStream();
+	const stderr = createDummyStream();
+	const extraStdio = Array.from({length: fileDescriptors.length - 3}, createDummyStream);
+	const all = createDummyStream();
+	const stdio = [stdin, stdout, stderr, ...extraStdio];
+	Object.assign(subprocess, {
+		stdin,
+		stdout,
+		stderr,
+		stdio,
+	});
+	return all;
+};
+
+// Writing to an ended stream emits an error, which would crash the current process when the user writes to `subprocess.stdin`.
+// Like when the subprocess exits before reading its input, that input is discarded instead.
+const createDummyStream = () => {
+	const stream = new external_node_stream_.PassThrough();
+	stream.on('error', () => {});
+	stream.end();
+	return stream;
+};
+
+// The subprocess never started, so those streams have no contents.
+// Like when the subprocess did start, they end once its promise resolves, or error with its error, as opposed to hanging forever.
+const getConvertedStreams = promise => {
+	const waitForPromise = async () => {
+		await promise;
+	};
+
+	const endReadable = function () {
+		(0,external_node_util_.callbackify)(waitForPromise)(error => {
+			if (error) {
+				this.destroy(error);
+			} else {
+				this.push(null);
+			}
+		});
+	};
+
+	const endWritable = (0,external_node_util_.callbackify)(waitForPromise);
+	const writeWritable = (chunk, encoding, done) => {
+		endWritable(done);
+	};
+
+	const readable = () => new external_node_stream_.Readable({read: endReadable});
+	const writable = () => new external_node_stream_.Writable({write: writeWritable, final: endWritable});
+	const duplex = () => new external_node_stream_.Duplex({read: endReadable, write: writeWritable, final: endWritable});
+	const iterable = () => readable()[Symbol.asyncIterator]();
+
+	return {
+		readable,
+		writable,
+		duplex,
+		readableStream: () => external_node_stream_.Readable.toWeb(readable()),
+		writableStream: () => external_node_stream_.Writable.toWeb(writable()),
+		transformStream: () => external_node_stream_.Duplex.toWeb(duplex()),
+		iterable,
+		[Symbol.asyncIterator]: iterable,
+	};
+};
+
+// `error` is a promise when the spawn error is only emitted on the next tick
+const handleDummyPromise = async ({error, command, escapedCommand, fileDescriptors, options, startTime, verboseInfo}) => {
+	const earlyError = makeEarlyError({
+		error: await error,
+		command,
+		escapedCommand,
+		fileDescriptors,
+		options,
+		startTime,
+		isSync: false,
+		...getEarlyErrorOutput(fileDescriptors, options),
+	});
+	return handleResult(earlyError, verboseInfo, options);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/stdio/handle-async.js
+
+
+
+
+
+
+
+
+
+// Handle `input`, `inputFile`, `stdin`, `stdout` and `stderr` options, before spawning, in async mode
+const handleStdioAsync = (options, verboseInfo) => handleStdio(addPropertiesAsync, options, verboseInfo, false);
+
+const forbiddenIfAsync = ({type, optionName}) => {
+	throw new TypeError(`The \`${optionName}\` option cannot be ${TYPE_TO_MESSAGE[type]}.`);
+};
+
+// Create streams used internally for piping when using specific values for the `std*` options, in async mode.
+// For example, `stdout: {file}` creates a file stream, which is piped from/to.
+const handle_async_addProperties = {
+	fileNumber: forbiddenIfAsync,
+	generator: generatorToStream,
+	asyncGenerator: generatorToStream,
+	nodeStream: ({value}) => ({stream: value}),
+	// `Duplex.fromWeb()` uses the same `objectMode` for both sides
+	webTransform: ({value: {transform, writableObjectMode, readableObjectMode}}) => ({
+		stream: external_node_stream_.Duplex.from({
+			writable: external_node_stream_.Writable.fromWeb(transform.writable, {objectMode: writableObjectMode}),
+			readable: external_node_stream_.Readable.fromWeb(transform.readable, {objectMode: readableObjectMode}),
+		}),
+	}),
+	duplex: ({value: {transform}}) => ({stream: transform}),
+	native() {},
+};
+
+// Without transforms in object mode, iterable values are written to the subprocess, which only accepts strings and Uint8Arrays.
+// `Readable.from()` emits the values of synchronous iterables on a later tick, where `subprocess.stdin.write()` throwing would crash the current process. Throwing while iterating errors the stream instead.
+// Synchronous iterables must stay synchronous, otherwise their order would change when they are combined with other input sources.
+const validateIterable = function * (iterable, optionName) {
+	for (const value of iterable) {
+		validateIterableValue(value, optionName);
+		yield value;
+	}
+};
+
+const validateAsyncIterable = async function * (iterable, optionName) {
+	for await (const value of iterable) {
+		validateIterableValue(value, optionName);
+		yield value;
+	}
+};
+
+const validateIterableValue = (value, optionName) => {
+	if (!isSerializableInput(value)) {
+		throwOnSerializableInput(optionName, value);
+	}
+};
+
+// Empty input is not passed as a chunk, otherwise binary transforms, which do not split lines, would run on it
+const readableFromChunk = chunk => external_node_stream_.Readable.from(chunk.length === 0 ? [] : [chunk]);
+
+// Input transforms use UTF-8 with text encodings, since those only apply to the output
+const generatorToInputStream = (stdioItem, {encoding}) => generatorToStream(stdioItem, {encoding: getInputEncoding(encoding)});
+
+const addPropertiesAsync = {
+	input: {
+		...handle_async_addProperties,
+		generator: generatorToInputStream,
+		asyncGenerator: generatorToInputStream,
+		fileUrl: ({value}) => ({stream: (0,external_node_fs_.createReadStream)(value)}),
+		filePath: ({value: {file}}) => ({stream: (0,external_node_fs_.createReadStream)(file)}),
+		webStream: ({value}, options, objectMode) => ({stream: external_node_stream_.Readable.fromWeb(value, {objectMode})}),
+		iterable: ({value, optionName}, options, objectMode) => ({stream: external_node_stream_.Readable.from(objectMode ? value : validateIterable(value, optionName))}),
+		asyncIterable: ({value, optionName}, options, objectMode) => ({stream: external_node_stream_.Readable.from(objectMode ? value : validateAsyncIterable(value, optionName))}),
+		string: ({value}) => ({stream: readableFromChunk(value)}),
+		uint8Array: ({value}) => ({stream: readableFromChunk(external_node_buffer_.Buffer.from(value))}),
+	},
+	output: {
+		...handle_async_addProperties,
+		fileUrl: ({value}) => ({stream: (0,external_node_fs_.createWriteStream)(value)}),
+		filePath: ({value: {file, append}}) => ({stream: (0,external_node_fs_.createWriteStream)(file, append ? {flags: 'a'} : {})}),
+		// Web writers accept arbitrary chunks, including when a shared writer receives both bytes and objects.
+		webStream: ({value}) => ({stream: external_node_stream_.Writable.fromWeb(value, {objectMode: true})}),
+		iterable: forbiddenIfAsync,
+		asyncIterable: forbiddenIfAsync,
+		string: forbiddenIfAsync,
+		uint8Array: forbiddenIfAsync,
+	},
+};
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./node_modules/@sindresorhus/merge-streams/index.js
+
+
+
+
+function mergeStreams(streams) {
+	if (!Array.isArray(streams)) {
+		throw new TypeError(`Expected an array, got \`${typeof streams}\`.`);
+	}
+
+	for (const stream of streams) {
+		validateStream(stream);
+	}
+
+	const objectMode = streams.some(({readableObjectMode}) => readableObjectMode);
+	const highWaterMark = getHighWaterMark(streams, objectMode);
+	const passThroughStream = new MergedStream({
+		objectMode,
+		writableHighWaterMark: highWaterMark,
+		readableHighWaterMark: highWaterMark,
+	});
+
+	for (const stream of streams) {
+		passThroughStream.add(stream);
+	}
+
+	return passThroughStream;
+}
+
+const getHighWaterMark = (streams, objectMode) => {
+	if (streams.length === 0) {
+		return (0,external_node_stream_.getDefaultHighWaterMark)(objectMode);
+	}
+
+	const highWaterMarks = streams
+		.filter(({readableObjectMode}) => readableObjectMode === objectMode)
+		.map(({readableHighWaterMark}) => readableHighWaterMark);
+	return Math.max(...highWaterMarks);
+};
+
+class MergedStream extends external_node_stream_.PassThrough {
+	#streams = new Set([]);
+	#ended = new Set([]);
+	#aborted = new Set([]);
+	#onFinished;
+	#unpipeEvent = Symbol('unpipe');
+	#streamPromises = new WeakMap();
+
+	add(stream) {
+		validateStream(stream);
+
+		if (this.#streams.has(stream)) {
+			return;
+		}
+
+		this.#streams.add(stream);
+
+		this.#onFinished ??= onMergedStreamFinished(this, this.#streams, this.#unpipeEvent);
+		const streamPromise = endWhenStreamsDone({
+			passThroughStream: this,
+			stream,
+			streams: this.#streams,
+			ended: this.#ended,
+			aborted: this.#aborted,
+			onFinished: this.#onFinished,
+			unpipeEvent: this.#unpipeEvent,
+		});
+		this.#streamPromises.set(stream, streamPromise);
+
+		stream.pipe(this, {end: false});
+	}
+
+	async remove(stream) {
+		validateStream(stream);
+
+		if (!this.#streams.has(stream)) {
+			return false;
+		}
+
+		const streamPromise = this.#streamPromises.get(stream);
+		if (streamPromise === undefined) {
+			return false;
+		}
+
+		this.#streamPromises.delete(stream);
+
+		stream.unpipe(this);
+		await streamPromise;
+		return true;
+	}
+}
+
+const onMergedStreamFinished = async (passThroughStream, streams, unpipeEvent) => {
+	updateMaxListeners(passThroughStream, PASSTHROUGH_LISTENERS_COUNT);
+	const controller = new AbortController();
+
+	try {
+		await Promise.race([
+			onMergedStreamEnd(passThroughStream, controller),
+			onInputStreamsUnpipe(passThroughStream, streams, unpipeEvent, controller),
+		]);
+	} finally {
+		controller.abort();
+		updateMaxListeners(passThroughStream, -PASSTHROUGH_LISTENERS_COUNT);
+	}
+};
+
+const onMergedStreamEnd = async (passThroughStream, {signal}) => {
+	try {
+		await (0,external_node_stream_promises_namespaceObject.finished)(passThroughStream, {signal, cleanup: true});
+	} catch (error) {
+		errorOrAbortStream(passThroughStream, error);
+		throw error;
+	}
+};
+
+const onInputStreamsUnpipe = async (passThroughStream, streams, unpipeEvent, {signal}) => {
+	for await (const [unpipedStream] of (0,external_node_events_.on)(passThroughStream, 'unpipe', {signal})) {
+		if (streams.has(unpipedStream)) {
+			unpipedStream.emit(unpipeEvent);
+		}
+	}
+};
+
+const validateStream = stream => {
+	if (typeof stream?.pipe !== 'function') {
+		throw new TypeError(`Expected a readable stream, got: \`${typeof stream}\`.`);
+	}
+};
+
+const endWhenStreamsDone = async ({passThroughStream, stream, streams, ended, aborted, onFinished, unpipeEvent}) => {
+	updateMaxListeners(passThroughStream, PASSTHROUGH_LISTENERS_PER_STREAM);
+	const controller = new AbortController();
+
+	try {
+		await Promise.race([
+			afterMergedStreamFinished(onFinished, stream, controller),
+			onInputStreamEnd({
+				passThroughStream,
+				stream,
+				streams,
+				ended,
+				aborted,
+				controller,
+			}),
+			onInputStreamUnpipe({
+				stream,
+				streams,
+				ended,
+				aborted,
+				unpipeEvent,
+				controller,
+			}),
+		]);
+	} finally {
+		controller.abort();
+		updateMaxListeners(passThroughStream, -PASSTHROUGH_LISTENERS_PER_STREAM);
+	}
+
+	if (streams.size > 0 && streams.size === ended.size + aborted.size) {
+		if (ended.size === 0 && aborted.size > 0) {
+			abortStream(passThroughStream);
+		} else {
+			endStream(passThroughStream);
+		}
+	}
+};
+
+const afterMergedStreamFinished = async (onFinished, stream, {signal}) => {
+	try {
+		await onFinished;
+		if (!signal.aborted) {
+			abortStream(stream);
+		}
+	} catch (error) {
+		if (!signal.aborted) {
+			errorOrAbortStream(stream, error);
+		}
+	}
+};
+
+const onInputStreamEnd = async ({passThroughStream, stream, streams, ended, aborted, controller: {signal}}) => {
+	try {
+		await (0,external_node_stream_promises_namespaceObject.finished)(stream, {
+			signal,
+			cleanup: true,
+			readable: true,
+			writable: false,
+		});
+		if (streams.has(stream)) {
+			ended.add(stream);
+		}
+	} catch (error) {
+		if (signal.aborted || !streams.has(stream)) {
+			return;
+		}
+
+		if (isAbortError(error)) {
+			aborted.add(stream);
+		} else {
+			errorStream(passThroughStream, error);
+		}
+	}
+};
+
+const onInputStreamUnpipe = async ({stream, streams, ended, aborted, unpipeEvent, controller: {signal}}) => {
+	await (0,external_node_events_.once)(stream, unpipeEvent, {signal});
+
+	if (!stream.readable) {
+		return (0,external_node_events_.once)(signal, 'abort', {signal});
+	}
+
+	streams.delete(stream);
+	ended.delete(stream);
+	aborted.delete(stream);
+};
+
+const endStream = stream => {
+	if (stream.writable) {
+		stream.end();
+	}
+};
+
+const errorOrAbortStream = (stream, error) => {
+	if (isAbortError(error)) {
+		abortStream(stream);
+	} else {
+		errorStream(stream, error);
+	}
+};
+
+// This is the error thrown by `finished()` on `stream.destroy()`
+const isAbortError = error => error?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+
+const abortStream = stream => {
+	if (stream.readable || stream.writable) {
+		stream.destroy();
+	}
+};
+
+// `stream.destroy(error)` crashes the process with `uncaughtException` if no `error` event listener exists on `stream`.
+// We take care of error handling on user behalf, so we do not want this to happen.
+const errorStream = (stream, error) => {
+	if (!stream.destroyed) {
+		stream.once('error', merge_streams_noop);
+		stream.destroy(error);
+	}
+};
+
+const merge_streams_noop = () => {};
+
+const updateMaxListeners = (passThroughStream, increment) => {
+	const maxListeners = passThroughStream.getMaxListeners();
+	if (maxListeners !== 0 && maxListeners !== Number.POSITIVE_INFINITY) {
+		passThroughStream.setMaxListeners(maxListeners + increment);
+	}
+};
+
+// Number of times `passThroughStream.on()` is called regardless of streams:
+//  - once due to `finished(passThroughStream)`
+//  - once due to `on(passThroughStream)`
+const PASSTHROUGH_LISTENERS_COUNT = 2;
+
+// Number of times `passThroughStream.on()` is called per stream:
+//  - once due to `stream.pipe(passThroughStream)`
+const PASSTHROUGH_LISTENERS_PER_STREAM = 1;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/io/pipeline.js
+
+
+
+// Similar to `Stream.pipeline(source, destination)`, but does not destroy standard streams.
+// `onDestinationEnd` runs when the destination ends, before the source is aborted.
+const pipeStreams = (source, destination, onDestinationEnd) => {
+	source.pipe(destination);
+	onSourceFinish(source, destination);
+	onDestinationFinish(source, destination, onDestinationEnd);
+};
+
+// `source.pipe(destination)` makes `destination` end when `source` ends.
+// But it does not propagate aborts or errors. This function does it.
+const onSourceFinish = async (source, destination) => {
+	if (isStandardStream(source) || isStandardStream(destination)) {
+		return;
+	}
+
+	try {
+		await (0,external_node_stream_promises_namespaceObject.finished)(source, {cleanup: true, readable: true, writable: false});
+	} catch {}
+
+	endDestinationStream(destination);
+};
+
+const endDestinationStream = destination => {
+	if (destination.writable) {
+		destination.end();
+	}
+};
+
+// We do the same thing in the other direction as well.
+const onDestinationFinish = async (source, destination, onDestinationEnd) => {
+	if (isStandardStream(source) || isStandardStream(destination)) {
+		return;
+	}
+
+	try {
+		await (0,external_node_stream_promises_namespaceObject.finished)(destination, {cleanup: true, readable: false, writable: true});
+	} catch {}
+
+	if (onDestinationEnd !== undefined) {
+		await onDestinationEnd();
+	}
+
+	abortSourceStream(source);
+};
+
+const abortSourceStream = source => {
+	if (source.readable) {
+		source.destroy();
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/io/output-async.js
+
+
+
+
+
+
+// Handle `input`, `inputFile`, `stdin`, `stdout` and `stderr` options, after spawning, in async mode
+// When multiple input streams are used, we merge them to ensure the output stream ends only once each input stream has ended
+const pipeOutputAsync = (subprocess, fileDescriptors, controller) => {
+	const pipeGroups = new Map();
+
+	for (const [fdNumber, {stdioItems, direction}] of Object.entries(fileDescriptors)) {
+		const transformItems = stdioItems.filter(({type}) => TRANSFORM_TYPES.has(type));
+		for (const {stream} of transformItems) {
+			pipeTransform(subprocess, stream, direction, fdNumber);
+		}
+
+		const nonTransformItems = stdioItems.filter(({type}) => !TRANSFORM_TYPES.has(type));
+		for (const {stream} of nonTransformItems) {
+			pipeStdioItem({
+				subprocess,
+				stream,
+				direction,
+				fdNumber,
+				pipeGroups,
+				controller,
+			});
+		}
+	}
+
+	for (const [outputStream, inputStreams] of pipeGroups) {
+		const inputStream = inputStreams.length === 1 ? inputStreams[0] : mergeStreams(inputStreams);
+		pipeStreams(inputStream, outputStream);
+	}
+};
+
+// When using transforms, `subprocess.stdin|stdout|stderr|stdio` is directly mutated
+const pipeTransform = (subprocess, stream, direction, fdNumber) => {
+	if (direction === 'output') {
+		pipeStreams(subprocess.stdio[fdNumber], stream);
+	} else {
+		pipeStreams(stream, subprocess.stdio[fdNumber]);
+	}
+
+	const streamProperty = SUBPROCESS_STREAM_PROPERTIES[fdNumber];
+	if (streamProperty !== undefined) {
+		subprocess[streamProperty] = stream;
+	}
+
+	subprocess.stdio[fdNumber] = stream;
+};
+
+const SUBPROCESS_STREAM_PROPERTIES = ['stdin', 'stdout', 'stderr'];
+
+// Most `std*` option values involve piping `subprocess.std*` to a stream.
+// The stream is either passed by the user or created internally.
+const pipeStdioItem = ({subprocess, stream, direction, fdNumber, pipeGroups, controller}) => {
+	if (stream === undefined) {
+		return;
+	}
+
+	setStandardStreamMaxListeners(stream, controller);
+
+	const [inputStream, outputStream] = direction === 'output'
+		? [stream, subprocess.stdio[fdNumber]]
+		: [subprocess.stdio[fdNumber], stream];
+	const outputStreams = pipeGroups.get(inputStream) ?? [];
+	pipeGroups.set(inputStream, [...outputStreams, outputStream]);
+};
+
+// Multiple subprocesses might be piping from/to `process.std*` at the same time.
+// This is not necessarily an error and should not print a `maxListeners` warning.
+const setStandardStreamMaxListeners = (stream, {signal}) => {
+	if (isStandardStream(stream)) {
+		incrementMaxListeners(stream, MAX_LISTENERS_INCREMENT, signal);
+	}
+};
+
+// `source.pipe(destination)` adds at most 1 listener for each event.
+// If `stdin` option is an array, the values might be combined with `merge-streams`.
+// That library also listens for `source` end, which adds 1 more listener.
+const MAX_LISTENERS_INCREMENT = 2;
+
+;// CONCATENATED MODULE: external "node:path/win32"
+const win32_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path/win32");
+;// CONCATENATED MODULE: ./node_modules/execa/lib/terminate/kill-descendants.js
+
+
+
+
+const kill_descendants_isWindows = external_node_process_.platform === 'win32';
+
+// The `killDescendants` option terminates the whole process tree, not just the direct child.
+// On Unix, this requires spawning the subprocess in its own process group, so we override the
+// `detached` argument passed to `child_process.spawn()`.
+// This is kept separate from the user-facing `detached` option, which must keep its own value,
+// so the `cleanup` behavior is not affected.
+const getSpawnOptions = options => !kill_descendants_isWindows && options.killDescendants
+	? {...options, detached: true}
+	: options;
+
+// Returns the low-level function used to send a signal to the subprocess.
+// With the `killDescendants` option, the signal is sent to the whole process tree.
+const getKillFunction = (subprocess, {killDescendants}) => {
+	if (!killDescendants) {
+		/*
+		`subprocess.pid` is `undefined` when the subprocess failed to spawn, e.g. with `ENOENT`.
+		`ChildProcess.prototype.kill()` then signals the current process group, since its process id is `0`.
+		So, like `ChildProcess.prototype.kill()` does for a subprocess which already exited, nothing is signaled and `false` is returned.
+		*/
+		const killSubprocess = subprocess.kill.bind(subprocess);
+		return (...arguments_) => (subprocess.pid === undefined ? false : killSubprocess(...arguments_));
+	}
+
+	const killDescendantsFunction = kill_descendants_isWindows ? killDescendantsWindows : killDescendantsUnix;
+	return killDescendantsFunction.bind(undefined, subprocess);
+};
+
+/*
+Unlike `subprocess.kill()`, signaling a process group or a process tree uses the PID directly, without going through the subprocess' handle. The OS can re-assign that PID once it is not used anymore, and signaling it then would terminate an unrelated process, and on Windows its own descendants too.
+On Unix, a PID stays reserved as long as it is the process group ID of a running process, i.e. as long as any descendant in that group is still running. So signaling the process group after the subprocess exited is still useful, e.g. for the `forceKillAfterDelay` escalation while Execa is waiting on a descendant, or with `subprocess.kill()` to terminate background descendants once the subprocess has settled. Once the whole group exited, the PID can only be signaled if the OS re-assigned it to a new process group leader, which is unlikely, so this is a documented limitation.
+On Windows, there are no process groups: a PID is only reserved while a handle to the process is open, which Node.js closes once the subprocess exits. `taskkill /T` also cannot find the descendants of a process which exited. So the process tree is never signaled once the subprocess exited.
+*/
+const isAbandoned = subprocess => subprocess.pid === undefined
+	|| (kill_descendants_isWindows && hasExited(subprocess));
+
+const hasExited = ({exitCode, signalCode}) => exitCode !== null || signalCode !== null;
+
+// On Unix, the subprocess is its own process group leader (its PGID equals its PID), since it
+// was spawned with `detached: true`. Sending the signal to `-pid` targets the whole group.
+const killDescendantsUnix = (subprocess, signal) => {
+	if (isAbandoned(subprocess)) {
+		return false;
+	}
+
+	try {
+		return external_node_process_.kill(-subprocess.pid, signal);
+	} catch {
+		// The process group might already be gone, or signaling it might not be permitted, so we
+		// fall back to the direct child. Like `ChildProcess.kill()`, this returns `false` instead of throwing.
+		return subprocess.kill(signal);
+	}
+};
+
+// Windows has no process groups. Instead, `taskkill /T` recursively terminates the process tree.
+// It must run while the tree is still intact, so direct subprocess termination is only used as a
+// fallback: killing the direct subprocess first would orphan its descendants before `taskkill` could enumerate them.
+// If `taskkill` is unavailable or fails, the fallback only terminates the direct subprocess.
+// `taskkill` ignores the signal (`/F` terminates the tree).
+const killDescendantsWindows = (subprocess, signal) => {
+	if (isAbandoned(subprocess)) {
+		return false;
+	}
+
+	const taskkillFile = getTaskkillFile();
+	if (taskkillFile === undefined) {
+		return subprocess.kill(signal);
+	}
+
+	// This is best-effort: if `taskkill` fails, still try the direct subprocess.
+	(0,external_node_child_process_namespaceObject.execFile)(taskkillFile, ['/pid', `${subprocess.pid}`, '/T', '/F'], error => {
+		if (error) {
+			subprocess.kill(signal);
+		}
+	});
+	return true;
+};
+
+const getTaskkillFile = () => {
+	const windowsDirectory = [external_node_process_.env.SystemRoot, external_node_process_.env.windir]
+		.find(directory => directory && isWindowsDriveAbsolutePath(directory));
+
+	return windowsDirectory === undefined
+		? undefined
+		: win32_namespaceObject.join(windowsDirectory, 'System32', 'taskkill.exe');
+};
+
+const isWindowsDriveAbsolutePath = directory => {
+	const {root} = win32_namespaceObject.parse(directory);
+	return /^[a-z]:[/\\]/i.test(root);
+};
+
+;// CONCATENATED MODULE: ./node_modules/signal-exit/dist/mjs/signals.js
+/**
+ * This is not the set of all possible signals.
+ *
+ * It IS, however, the set of all signals that trigger
+ * an exit on either Linux or BSD systems.  Linux is a
+ * superset of the signal names supported on BSD, and
+ * the unknown signals just fail to register, so we can
+ * catch that easily enough.
+ *
+ * Windows signals are a different set, since there are
+ * signals that terminate Windows processes, but don't
+ * terminate (or don't even exist) on Posix systems.
+ *
+ * Don't bother with SIGKILL.  It's uncatchable, which
+ * means that we can't fire any callbacks anyway.
+ *
+ * If a user does happen to register a handler on a non-
+ * fatal signal like SIGWINCH or something, and then
+ * exit, it'll end up firing `process.emit('exit')`, so
+ * the handler will be fired anyway.
+ *
+ * SIGBUS, SIGFPE, SIGSEGV and SIGILL, when not raised
+ * artificially, inherently leave the process in a
+ * state from which it is not safe to try and enter JS
+ * listeners.
+ */
+const signals = [];
+signals.push('SIGHUP', 'SIGINT', 'SIGTERM');
+if (process.platform !== 'win32') {
+    signals.push('SIGALRM', 'SIGABRT', 'SIGVTALRM', 'SIGXCPU', 'SIGXFSZ', 'SIGUSR2', 'SIGTRAP', 'SIGSYS', 'SIGQUIT', 'SIGIOT'
+    // should detect profiler and enable/disable accordingly.
+    // see #21
+    // 'SIGPROF'
+    );
+}
+if (process.platform === 'linux') {
+    signals.push('SIGIO', 'SIGPOLL', 'SIGPWR', 'SIGSTKFLT');
+}
+//# sourceMappingURL=signals.js.map
+;// CONCATENATED MODULE: ./node_modules/signal-exit/dist/mjs/index.js
+// Note: since nyc uses this module to output coverage, any lines
+// that are in the direct sync flow of nyc's outputCoverage are
+// ignored, since we can never get coverage for them.
+// grab a reference to node's real process object right away
+
+
+const processOk = (process) => !!process &&
+    typeof process === 'object' &&
+    typeof process.removeListener === 'function' &&
+    typeof process.emit === 'function' &&
+    typeof process.reallyExit === 'function' &&
+    typeof process.listeners === 'function' &&
+    typeof process.kill === 'function' &&
+    typeof process.pid === 'number' &&
+    typeof process.on === 'function';
+const kExitEmitter = Symbol.for('signal-exit emitter');
+const bundle_entry_global = globalThis;
+const ObjectDefineProperty = Object.defineProperty.bind(Object);
+// teeny special purpose ee
+class Emitter {
+    emitted = {
+        afterExit: false,
+        exit: false,
+    };
+    listeners = {
+        afterExit: [],
+        exit: [],
+    };
+    count = 0;
+    id = Math.random();
+    constructor() {
+        if (bundle_entry_global[kExitEmitter]) {
+            return bundle_entry_global[kExitEmitter];
+        }
+        ObjectDefineProperty(bundle_entry_global, kExitEmitter, {
+            value: this,
+            writable: false,
+            enumerable: false,
+            configurable: false,
+        });
+    }
+    on(ev, fn) {
+        this.listeners[ev].push(fn);
+    }
+    removeListener(ev, fn) {
+        const list = this.listeners[ev];
+        const i = list.indexOf(fn);
+        /* c8 ignore start */
+        if (i === -1) {
+            return;
+        }
+        /* c8 ignore stop */
+        if (i === 0 && list.length === 1) {
+            list.length = 0;
+        }
+        else {
+            list.splice(i, 1);
+        }
+    }
+    emit(ev, code, signal) {
+        if (this.emitted[ev]) {
+            return false;
+        }
+        this.emitted[ev] = true;
+        let ret = false;
+        for (const fn of this.listeners[ev]) {
+            ret = fn(code, signal) === true || ret;
+        }
+        if (ev === 'exit') {
+            ret = this.emit('afterExit', code, signal) || ret;
+        }
+        return ret;
+    }
+}
+class SignalExitBase {
+}
+const signalExitWrap = (handler) => {
+    return {
+        onExit(cb, opts) {
+            return handler.onExit(cb, opts);
+        },
+        load() {
+            return handler.load();
+        },
+        unload() {
+            return handler.unload();
+        },
+    };
+};
+class SignalExitFallback extends SignalExitBase {
+    onExit() {
+        return () => { };
+    }
+    load() { }
+    unload() { }
+}
+class SignalExit extends SignalExitBase {
+    // "SIGHUP" throws an `ENOSYS` error on Windows,
+    // so use a supported signal instead
+    /* c8 ignore start */
+    #hupSig = mjs_process.platform === 'win32' ? 'SIGINT' : 'SIGHUP';
+    /* c8 ignore stop */
+    #emitter = new Emitter();
+    #process;
+    #originalProcessEmit;
+    #originalProcessReallyExit;
+    #sigListeners = {};
+    #loaded = false;
+    constructor(process) {
+        super();
+        this.#process = process;
+        // { <signal>: <listener fn>, ... }
+        this.#sigListeners = {};
+        for (const sig of signals) {
+            this.#sigListeners[sig] = () => {
+                // If there are no other listeners, an exit is coming!
+                // Simplest way: remove us and then re-send the signal.
+                // We know that this will kill the process, so we can
+                // safely emit now.
+                const listeners = this.#process.listeners(sig);
+                let { count } = this.#emitter;
+                // This is a workaround for the fact that signal-exit v3 and signal
+                // exit v4 are not aware of each other, and each will attempt to let
+                // the other handle it, so neither of them do. To correct this, we
+                // detect if we're the only handler *except* for previous versions
+                // of signal-exit, and increment by the count of listeners it has
+                // created.
+                /* c8 ignore start */
+                const p = process;
+                if (typeof p.__signal_exit_emitter__ === 'object' &&
+                    typeof p.__signal_exit_emitter__.count === 'number') {
+                    count += p.__signal_exit_emitter__.count;
+                }
+                /* c8 ignore stop */
+                if (listeners.length === count) {
+                    this.unload();
+                    const ret = this.#emitter.emit('exit', null, sig);
+                    /* c8 ignore start */
+                    const s = sig === 'SIGHUP' ? this.#hupSig : sig;
+                    if (!ret)
+                        process.kill(process.pid, s);
+                    /* c8 ignore stop */
+                }
+            };
+        }
+        this.#originalProcessReallyExit = process.reallyExit;
+        this.#originalProcessEmit = process.emit;
+    }
+    onExit(cb, opts) {
+        /* c8 ignore start */
+        if (!processOk(this.#process)) {
+            return () => { };
+        }
+        /* c8 ignore stop */
+        if (this.#loaded === false) {
+            this.load();
+        }
+        const ev = opts?.alwaysLast ? 'afterExit' : 'exit';
+        this.#emitter.on(ev, cb);
+        return () => {
+            this.#emitter.removeListener(ev, cb);
+            if (this.#emitter.listeners['exit'].length === 0 &&
+                this.#emitter.listeners['afterExit'].length === 0) {
+                this.unload();
+            }
+        };
+    }
+    load() {
+        if (this.#loaded) {
+            return;
+        }
+        this.#loaded = true;
+        // This is the number of onSignalExit's that are in play.
+        // It's important so that we can count the correct number of
+        // listeners on signals, and don't wait for the other one to
+        // handle it instead of us.
+        this.#emitter.count += 1;
+        for (const sig of signals) {
+            try {
+                const fn = this.#sigListeners[sig];
+                if (fn)
+                    this.#process.on(sig, fn);
+            }
+            catch (_) { }
+        }
+        this.#process.emit = (ev, ...a) => {
+            return this.#processEmit(ev, ...a);
+        };
+        this.#process.reallyExit = (code) => {
+            return this.#processReallyExit(code);
+        };
+    }
+    unload() {
+        if (!this.#loaded) {
+            return;
+        }
+        this.#loaded = false;
+        signals.forEach(sig => {
+            const listener = this.#sigListeners[sig];
+            /* c8 ignore start */
+            if (!listener) {
+                throw new Error('Listener not defined for signal: ' + sig);
+            }
+            /* c8 ignore stop */
+            try {
+                this.#process.removeListener(sig, listener);
+                /* c8 ignore start */
+            }
+            catch (_) { }
+            /* c8 ignore stop */
+        });
+        this.#process.emit = this.#originalProcessEmit;
+        this.#process.reallyExit = this.#originalProcessReallyExit;
+        this.#emitter.count -= 1;
+    }
+    #processReallyExit(code) {
+        /* c8 ignore start */
+        if (!processOk(this.#process)) {
+            return 0;
+        }
+        this.#process.exitCode = code || 0;
+        /* c8 ignore stop */
+        this.#emitter.emit('exit', this.#process.exitCode, null);
+        return this.#originalProcessReallyExit.call(this.#process, this.#process.exitCode);
+    }
+    #processEmit(ev, ...args) {
+        const og = this.#originalProcessEmit;
+        if (ev === 'exit' && processOk(this.#process)) {
+            if (typeof args[0] === 'number') {
+                this.#process.exitCode = args[0];
+                /* c8 ignore start */
+            }
+            /* c8 ignore start */
+            const ret = og.call(this.#process, ev, ...args);
+            /* c8 ignore start */
+            this.#emitter.emit('exit', this.#process.exitCode, null);
+            /* c8 ignore stop */
+            return ret;
+        }
+        else {
+            return og.call(this.#process, ev, ...args);
+        }
+    }
+}
+const mjs_process = globalThis.process;
+// wrap so that we call the method on the actual handler, without
+// exporting it directly.
+const { 
+/**
+ * Called when the process is exiting, whether via signal, explicit
+ * exit, or running out of stuff to do.
+ *
+ * If the global process object is not suitable for instrumentation,
+ * then this will be a no-op.
+ *
+ * Returns a function that may be used to unload signal-exit.
+ */
+onExit, 
+/**
+ * Load the listeners.  Likely you never need to call this, unless
+ * doing a rather deep integration with signal-exit functionality.
+ * Mostly exposed for the benefit of testing.
+ *
+ * @internal
+ */
+load, 
+/**
+ * Unload the listeners.  Likely you never need to call this, unless
+ * doing a rather deep integration with signal-exit functionality.
+ * Mostly exposed for the benefit of testing.
+ *
+ * @internal
+ */
+unload, } = signalExitWrap(processOk(mjs_process) ? new SignalExit(mjs_process) : new SignalExitFallback());
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/execa/lib/terminate/cleanup.js
+
+
+
+// If the `cleanup` option is used, call `subprocess.kill()` when the parent process exits
+const cleanupOnExit = (kill, {cleanup, detached}, {signal}) => {
+	if (!cleanup || detached) {
+		return;
+	}
+
+	const removeExitHandler = onExit(() => {
+		kill();
+	});
+	(0,external_node_events_.addAbortListener)(signal, () => {
+		removeExitHandler();
+	});
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/convert/concurrent.js
+
+
+// When using multiple `.readable()`/`.writable()`/`.duplex()`, `final` and `destroy` should wait for other streams
+const initializeConcurrentStreams = () => ({
+	readableDestroy: new WeakMap(),
+	writableFinal: new WeakMap(),
+	writableDestroy: new WeakMap(),
+});
+
+// Each file descriptor + `waitName` has its own array of promises.
+// Each promise is a single `.readable()`/`.writable()`/`.duplex()` call.
+const addConcurrentStream = (concurrentStreams, stream, waitName) => {
+	const weakMap = concurrentStreams[waitName];
+	if (!weakMap.has(stream)) {
+		weakMap.set(stream, []);
+	}
+
+	const promises = weakMap.get(stream);
+	const promise = createDeferred();
+	promises.push(promise);
+	const resolve = promise.resolve.bind(promise);
+	return {resolve, promises};
+};
+
+// Wait for other streams, but stop waiting when subprocess ends
+const waitForConcurrentStreams = async ({resolve, promises}, subprocess) => {
+	resolve();
+	const [isSubprocessExit] = await Promise.race([
+		Promise.allSettled([true, subprocess]),
+		Promise.all([false, ...promises]),
+	]);
+	return !isSubprocessExit;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/io/iterate.js
+
+
+
+
+
+
+// Iterate over lines of `subprocess.stdout`, used by `subprocess.readable|duplex|iterable()`
+const iterateOnSubprocessStream = ({subprocessStdout, subprocess, binary, shouldEncode, encoding, preserveNewlines}) => {
+	const controller = new AbortController();
+	stopReadingOnExit(subprocess, controller);
+	return iterateOnStream({
+		stream: subprocessStdout,
+		controller,
+		binary,
+		shouldEncode: !subprocessStdout.readableObjectMode && shouldEncode,
+		encoding,
+		shouldSplit: !subprocessStdout.readableObjectMode,
+		preserveNewlines,
+	});
+};
+
+const stopReadingOnExit = async (subprocess, controller) => {
+	try {
+		await subprocess;
+	} catch {} finally {
+		controller.abort();
+	}
+};
+
+// Iterate over lines of `subprocess.stdout`, used by `result.stdout` and the `verbose: 'full'` option.
+// Applies the `lines` and `encoding` options.
+const iterateForResult = ({stream, onStreamEnd, lines, encoding, stripFinalNewline, allMixed}) => {
+	const controller = new AbortController();
+	stopReadingOnStreamEnd(onStreamEnd, controller, stream);
+	const objectMode = stream.readableObjectMode && !allMixed;
+	return iterateOnStream({
+		stream,
+		controller,
+		binary: encoding === 'buffer',
+		shouldEncode: !objectMode,
+		encoding,
+		shouldSplit: !objectMode && lines,
+		preserveNewlines: !stripFinalNewline,
+	});
+};
+
+const stopReadingOnStreamEnd = async (onStreamEnd, controller, stream) => {
+	try {
+		await onStreamEnd;
+	} catch {
+		stream.destroy();
+	} finally {
+		controller.abort();
+	}
+};
+
+const iterateOnStream = ({stream, controller, binary, shouldEncode, encoding, shouldSplit, preserveNewlines}) => {
+	const onStdoutChunk = (0,external_node_events_.on)(stream, 'data', {
+		signal: controller.signal,
+		highWaterMark: HIGH_WATER_MARK,
+		// Backward compatibility with older name for this option
+		// See https://github.com/nodejs/node/pull/52080#discussion_r1525227861
+		// @todo Remove after removing support for Node 21
+		highWatermark: HIGH_WATER_MARK,
+	});
+	return iterateOnData({
+		onStdoutChunk,
+		controller,
+		binary,
+		shouldEncode,
+		encoding,
+		shouldSplit,
+		preserveNewlines,
+	});
+};
+
+const DEFAULT_OBJECT_HIGH_WATER_MARK = (0,external_node_stream_.getDefaultHighWaterMark)(true);
+
+// The `highWaterMark` of `events.on()` is measured in number of events, not in bytes.
+// Not knowing the average amount of bytes per `data` event, we use the same heuristic as streams in objectMode, since they have the same issue.
+// Therefore, we use the value of `getDefaultHighWaterMark(true)`.
+// Note: this option does not exist on Node 18, but this is ok since the logic works without it. It just consumes more memory.
+const HIGH_WATER_MARK = DEFAULT_OBJECT_HIGH_WATER_MARK;
+
+const iterateOnData = async function * ({onStdoutChunk, controller, binary, shouldEncode, encoding, shouldSplit, preserveNewlines}) {
+	const generators = getGenerators({
+		binary,
+		shouldEncode,
+		encoding,
+		shouldSplit,
+		preserveNewlines,
+	});
+
+	try {
+		for await (const [chunk] of onStdoutChunk) {
+			yield * transformChunkSync(chunk, generators, 0);
+		}
+	} catch (error) {
+		if (!controller.signal.aborted) {
+			throw error;
+		}
+	} finally {
+		yield * finalChunksSync(generators);
+	}
+};
+
+const getGenerators = ({binary, shouldEncode, encoding, shouldSplit, preserveNewlines}) => [
+	getEncodingTransformGenerator(binary, encoding, !shouldEncode),
+	getSplitLinesGenerator(binary, preserveNewlines, !shouldSplit, {}),
+].filter(Boolean);
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/convert/iterable.js
+
+
+
+
+
+// Convert the subprocess to an async iterable
+const createIterable = (subprocess, encoding, options) => {
+	const {from, binary: binaryOption = false, preserveNewlines = false} = copyOptions(options);
+	checkBooleanOption(binaryOption, 'binary');
+	checkBooleanOption(preserveNewlines, 'preserveNewlines');
+	const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
+	const subprocessStdout = getFromStream(subprocess, from);
+	const onStdoutData = iterateOnSubprocessStream({
+		subprocessStdout,
+		subprocess,
+		binary,
+		shouldEncode: true,
+		encoding,
+		preserveNewlines,
+	});
+	return iterateOnStdoutData(onStdoutData, subprocessStdout, subprocess);
+};
+
+const iterateOnStdoutData = async function * (onStdoutData, subprocessStdout, subprocess) {
+	try {
+		yield * onStdoutData;
+	} finally {
+		if (subprocessStdout.readable) {
+			subprocessStdout.destroy();
+		}
+
+		await subprocess;
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/resolve/wait-stream.js
+
+
+// Wraps `finished(stream)` to handle the following case:
+//  - When the subprocess exits, Node.js automatically calls `subprocess.stdin.destroy()`, which we need to ignore.
+//  - However, we still need to throw if `subprocess.stdin.destroy()` is called before subprocess exit.
+const waitForStream = async (stream, fdNumber, streamInfo, {
+	isSameDirection,
+	stopOnExit = false,
+	readable = true,
+	writable = true,
+} = {}) => {
+	const state = handleStdinDestroy(stream, streamInfo);
+	const abortController = new AbortController();
+	try {
+		await Promise.race([
+			...(stopOnExit ? [streamInfo.exitPromise] : []),
+			(0,external_node_stream_promises_namespaceObject.finished)(stream, {
+				cleanup: true,
+				signal: abortController.signal,
+				readable,
+				writable,
+			}),
+		]);
+	} catch (error) {
+		if (!state.stdinCleanedUp && !isInputTransformAbort(stream, fdNumber, streamInfo, error)) {
+			handleStreamError(error, fdNumber, streamInfo, isSameDirection);
+		}
+	} finally {
+		abortController.abort();
+	}
+};
+
+// If `subprocess.stdin` is destroyed before being fully written to, it is considered aborted and should throw an error.
+// This can happen for example when user called `subprocess.stdin.destroy()` before `subprocess.stdin.end()`.
+// However, Node.js calls `subprocess.stdin.destroy()` on exit for cleanup purposes.
+// https://github.com/nodejs/node/blob/0b4cdb4b42956cbd7019058e409e06700a199e11/lib/internal/child_process.js#L278
+// This is normal and should not throw an error.
+// Therefore, we need to differentiate between both situations to know whether to throw an error.
+// Unfortunately, events (`close`, `error`, `end`, `exit`) cannot be used because `.destroy()` can take an arbitrary amount of time.
+// For example, `stdin: 'pipe'` is implemented as a TCP socket, and its `.destroy()` method waits for TCP disconnection.
+// Therefore `.destroy()` might end before or after subprocess exit, based on OS speed and load.
+// The only way to detect this is to spy on `subprocess.stdin._destroy()` by wrapping it.
+// If `subprocess.exitCode` or `subprocess.signalCode` is set, it means `.destroy()` is being called by Node.js itself.
+// With an input transform, `subprocess.stdin` is that transform, so Node.js destroys it instead of the original `stdin`.
+const handleStdinDestroy = (stream, {originalStreams, subprocess}) => {
+	const [originalStdin] = originalStreams;
+	const state = {stdinCleanedUp: false};
+	if (stream === originalStdin || stream === subprocess.stdin) {
+		spyOnStdinDestroy(stream, subprocess, state);
+	}
+
+	return state;
+};
+
+const spyOnStdinDestroy = (subprocessStdin, subprocess, state) => {
+	const {_destroy} = subprocessStdin;
+	subprocessStdin._destroy = (...destroyArguments) => {
+		setStdinCleanedUp(subprocess, state);
+		_destroy.call(subprocessStdin, ...destroyArguments);
+	};
+};
+
+const setStdinCleanedUp = ({exitCode, signalCode}, state) => {
+	if (exitCode !== null || signalCode !== null) {
+		state.stdinCleanedUp = true;
+	}
+};
+
+// An input transform writes to the subprocess' original stream. When that stream is closed first, e.g. when the subprocess exits without reading its input, the transform is aborted.
+// Like `EPIPE` with `stdin: 'pipe'`, this is not an error.
+// When the transform is aborted by the user instead, the original stream is still open at that point.
+const isInputTransformAbort = (stream, fdNumber, streamInfo, error) => {
+	const originalStream = streamInfo.originalStreams[fdNumber];
+	return stream !== originalStream
+		&& isInputFileDescriptor(streamInfo, fdNumber)
+		&& originalStream?.destroyed === true
+		// A `TransformStream` is aborted with an `AbortError`
+		&& (isStreamAbort(error) || error?.code === 'ABORT_ERR');
+};
+
+// We ignore EPIPEs on writable streams and aborts on readable streams since those can happen normally.
+// When one stream errors, the error is propagated to the other streams on the same file descriptor.
+// Those other streams might have a different direction due to the above.
+// When this happens, the direction of both the initial stream and the others should then be taken into account.
+// Therefore, we keep track of whether a stream error is currently propagating.
+const handleStreamError = (error, fdNumber, streamInfo, isSameDirection) => {
+	if (!shouldIgnoreStreamError(error, fdNumber, streamInfo, isSameDirection)) {
+		throw error;
+	}
+};
+
+const shouldIgnoreStreamError = (error, fdNumber, streamInfo, isSameDirection = true) => {
+	if (streamInfo.propagating) {
+		return isStreamEpipe(error) || isStreamAbort(error);
+	}
+
+	streamInfo.propagating = true;
+	return isInputFileDescriptor(streamInfo, fdNumber) === isSameDirection
+		? isStreamEpipe(error)
+		: isStreamAbort(error);
+};
+
+// Unfortunately, we cannot use the stream's class or properties to know whether it is readable or writable.
+// For example, `subprocess.stdin` is technically a Duplex, but can only be used as a writable.
+// Therefore, we need to use the file descriptor's direction (`stdin` is input, `stdout` is output, etc.).
+// However, while `subprocess.std*` and transforms follow that direction, any stream passed the `std*` option has the opposite direction.
+// For example, `subprocess.stdin` is a writable, but the `stdin` option is a readable.
+const isInputFileDescriptor = ({fileDescriptors}, fdNumber) => fdNumber !== 'all' && fileDescriptors[fdNumber].direction === 'input';
+
+// When `stream.destroy()` is called without an `error` argument, stream is aborted.
+// This is the only way to abort a readable stream, which can be useful in some instances.
+// Therefore, we ignore this error on readable streams.
+// Breaking out of `for await (const chunk of subprocess.stdout)` aborts it with an `AbortError` instead. However, that error cannot be told apart from an `AbortError` thrown by a transform, which must make the subprocess fail. So this is not supported, and `subprocess.readable()` or `subprocess.iterable()` should be used instead.
+const isStreamAbort = error => error?.code === 'ERR_STREAM_PREMATURE_CLOSE';
+
+// When `stream.write()` is called but the underlying source has been closed, `EPIPE` is emitted.
+// When piping subprocesses, the source subprocess usually decides when to stop piping.
+// However, there are some instances when the destination does instead, such as `... | head -n1`.
+// It notifies the source by using `EPIPE`.
+// Therefore, we ignore this error on writable streams.
+const isStreamEpipe = error => error?.code === 'EPIPE';
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/convert/shared.js
+
+
+
+const safeWaitForSubprocessStdin = async subprocessStdin => {
+	if (subprocessStdin === undefined) {
+		return;
+	}
+
+	try {
+		await waitForSubprocessStdin(subprocessStdin);
+	} catch {}
+};
+
+const safeWaitForSubprocessStdout = async subprocessStdout => {
+	if (subprocessStdout === undefined) {
+		return;
+	}
+
+	try {
+		await waitForSubprocessStdout(subprocessStdout);
+	} catch {}
+};
+
+const waitForSubprocessStdin = async subprocessStdin => {
+	await (0,external_node_stream_promises_namespaceObject.finished)(subprocessStdin, {cleanup: true, readable: false, writable: true});
+};
+
+const waitForSubprocessStdout = async subprocessStdout => {
+	await (0,external_node_stream_promises_namespaceObject.finished)(subprocessStdout, {cleanup: true, readable: true, writable: false});
+};
+
+// When `readable` or `writable` aborts/errors, the caller awaits the subprocess, for the reason mentioned above.
+// Then, the error passed to `stream.destroy(error)` is emitted, including when the subprocess has already ended.
+const throwDestroyError = error => {
+	if (error) {
+		throw error;
+	}
+};
+
+const destroyOtherStream = (stream, isOpen, error) => {
+	if (error && !isStreamAbort(error)) {
+		stream.destroy(error);
+	} else if (isOpen) {
+		stream.destroy();
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/convert/readable.js
+
+
+
+
+
+
+
+
+
+
+// Create a `Readable` stream that forwards from `stdout` and awaits the subprocess
+const createReadable = ({subprocess, concurrentStreams, encoding}, options) => {
+	const {from, binary: binaryOption = true, preserveNewlines = true} = copyOptions(options);
+	checkBooleanOption(binaryOption, 'binary');
+	checkBooleanOption(preserveNewlines, 'preserveNewlines');
+	const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
+	// Retrieve `stdout` (or other stream depending on `from`)
+	const subprocessStdout = getFromStream(subprocess, from);
+	const waitReadableDestroy = addConcurrentStream(concurrentStreams, subprocessStdout, 'readableDestroy');
+	const {readableEncoding, readableObjectMode, readableHighWaterMark} = getReadableOptions(subprocessStdout, binary);
+	const {read, onStdoutDataDone} = getReadableMethods({
+		subprocessStdout,
+		subprocess,
+		binary,
+		encoding,
+		preserveNewlines,
+	});
+	const readable = new external_node_stream_.Readable({
+		read,
+		destroy: (0,external_node_util_.callbackify)(onReadableDestroy.bind(undefined, {subprocessStdout, subprocess, waitReadableDestroy})),
+		highWaterMark: readableHighWaterMark,
+		objectMode: readableObjectMode,
+		encoding: readableEncoding,
+	});
+	onStdoutFinished({
+		subprocessStdout,
+		onStdoutDataDone,
+		readable,
+		subprocess,
+	});
+	return readable;
+};
+
+const getReadableOptions = ({readableEncoding, readableObjectMode, readableHighWaterMark}, binary) => binary
+	? {readableEncoding, readableObjectMode, readableHighWaterMark}
+	: {readableEncoding, readableObjectMode: true, readableHighWaterMark: DEFAULT_OBJECT_HIGH_WATER_MARK};
+
+const getReadableMethods = ({subprocessStdout, subprocess, binary, encoding, preserveNewlines}) => {
+	const onStdoutDataDone = createDeferred();
+	const onStdoutData = iterateOnSubprocessStream({
+		subprocessStdout,
+		subprocess,
+		binary,
+		shouldEncode: !binary,
+		encoding,
+		preserveNewlines,
+	});
+
+	return {
+		read() {
+			onRead(this, onStdoutData, onStdoutDataDone);
+		},
+		onStdoutDataDone,
+	};
+};
+
+// Forwards data from `stdout` to `readable`
+const onRead = async (readable, onStdoutData, onStdoutDataDone) => {
+	try {
+		const {value, done} = await onStdoutData.next();
+		if (done) {
+			onStdoutDataDone.resolve();
+		} else {
+			readable.push(value);
+		}
+	} catch {}
+};
+
+// When `subprocess.stdout` ends/aborts/errors, do the same on `readable`.
+// Await the subprocess, for the same reason as above.
+const onStdoutFinished = async ({subprocessStdout, onStdoutDataDone, readable, subprocess, subprocessStdin}) => {
+	try {
+		await waitForSubprocessStdout(subprocessStdout);
+		await subprocess;
+		await safeWaitForSubprocessStdin(subprocessStdin);
+		await onStdoutDataDone;
+
+		if (readable.readable) {
+			readable.push(null);
+		}
+	} catch (error) {
+		await safeWaitForSubprocessStdin(subprocessStdin);
+		destroyOtherReadable(readable, await getPrematureCloseError(subprocess, error));
+	}
+};
+
+const getPrematureCloseError = async (subprocess, error) => {
+	if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+		return error;
+	}
+
+	try {
+		await subprocess;
+	} catch (subprocessError) {
+		return subprocessError;
+	}
+
+	return error;
+};
+
+// When `readable` aborts/errors, do the same on `subprocess.stdout`
+const onReadableDestroy = async ({subprocessStdout, subprocess, waitReadableDestroy}, error) => {
+	if (await waitForConcurrentStreams(waitReadableDestroy, subprocess)) {
+		// Breaking out of `for await (const chunk of readable)` or cancelling `subprocess.readableStream()` destroys `readable` with an `AbortError`. Like `readable.destroy()`, this aborts `subprocess.stdout` instead of making it fail.
+		destroyOtherReadable(subprocessStdout, error?.code === 'ABORT_ERR' ? undefined : error);
+		await subprocess;
+	}
+
+	throwDestroyError(error);
+};
+
+const destroyOtherReadable = (stream, error) => {
+	destroyOtherStream(stream, stream.readable, error);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/convert/web.js
+
+
+// Web stream versions of `subprocess.readable()`, `subprocess.writable()` and `subprocess.duplex()`.
+// They wrap those methods with `.toWeb()`, so all error and abort handling is reused as is.
+const createReadableStream = (subprocess, readableOptions) => external_node_stream_.Readable.toWeb(subprocess.readable(readableOptions));
+const createWritableStream = (subprocess, writableOptions) => external_node_stream_.Writable.toWeb(subprocess.writable(writableOptions));
+const createTransformStream = (subprocess, duplexOptions) => external_node_stream_.Duplex.toWeb(subprocess.duplex(duplexOptions));
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/pipe/pipe-arguments.js
+
+
+
+
+
+
+
+// Normalize and validate arguments passed to `source.pipe(destination)`
+const normalizePipeArguments = ({source, sourcePromise, boundOptions, createNested}, ...pipeArguments) => {
+	const startTime = getStartTime();
+	const {
+		destination,
+		destinationStream,
+		destinationError,
+		from,
+		unpipeSignal,
+	} = getDestinationStream(boundOptions, createNested, pipeArguments);
+	const {sourceStream, sourceError} = getSourceStream(source, from);
+	const {options: sourceOptions, fileDescriptors} = SUBPROCESS_OPTIONS.get(source);
+	return {
+		source,
+		sourcePromise,
+		sourceStream,
+		sourceOptions,
+		sourceError,
+		destination,
+		destinationStream,
+		destinationError,
+		unpipeSignal,
+		fileDescriptors,
+		startTime,
+	};
+};
+
+const getDestinationStream = (boundOptions, createNested, pipeArguments) => {
+	let destinationInfo;
+
+	try {
+		destinationInfo = getDestination(boundOptions, createNested, ...pipeArguments);
+	} catch (error) {
+		return {destinationError: error};
+	}
+
+	const {destination, pipeOptions} = destinationInfo;
+
+	try {
+		const {from, to, unpipeSignal} = copyOptions(pipeOptions);
+		validateAbortSignal(unpipeSignal, 'unpipeSignal');
+		const destinationStream = getToStream(destination, to);
+		return {
+			destination,
+			destinationStream,
+			from,
+			unpipeSignal,
+		};
+	} catch (error) {
+		abortDestination(destination, pipeArguments[0]);
+		return {destinationError: error};
+	}
+};
+
+/*
+The destination has already been spawned at that point, since the `to` option is validated afterwards.
+When Execa spawned it, nothing else can end it, so it is terminated. Otherwise, it would keep running, e.g. waiting for its `stdin` forever, which also prevents the current process from exiting. A destination passed by the user is left to them.
+In both cases, its error must be handled, otherwise it becomes an unhandled rejection which crashes the current process, e.g. with `source.pipe(execa('command'), {to: 'fd9'})`. This does not prevent the user from awaiting it.
+*/
+const abortDestination = (destination, firstArgument) => {
+	if (destination !== firstArgument) {
+		destination.kill();
+	}
+
+	destination.catch(() => {});
+};
+
+// Piping subprocesses can use three syntaxes:
+//  - source.pipe('command', commandArguments, pipeOptionsOrDestinationOptions)
+//  - source.pipe`command commandArgument` or source.pipe(pipeOptionsOrDestinationOptions)`command commandArgument`
+//  - source.pipe(execa(...), pipeOptions)
+const getDestination = (boundOptions, createNested, firstArgument, ...pipeArguments) => {
+	if (Array.isArray(firstArgument)) {
+		const destination = createNested(mapDestinationArguments, boundOptions)(firstArgument, ...pipeArguments);
+		return {destination, pipeOptions: boundOptions};
+	}
+
+	if (typeof firstArgument === 'string' || firstArgument instanceof URL || isDenoExecPath(firstArgument)) {
+		if (Object.keys(boundOptions).length > 0) {
+			throw new TypeError('Please use .pipe("file", ..., options) or .pipe(execa("file", ..., options)) instead of .pipe(options)("file", ...).');
+		}
+
+		const [rawFile, rawArguments, rawOptions] = normalizeParameters(firstArgument, ...pipeArguments);
+		const destination = createNested(mapDestinationArguments)(rawFile, rawArguments, rawOptions);
+		return {destination, pipeOptions: rawOptions};
+	}
+
+	if (SUBPROCESS_OPTIONS.has(firstArgument)) {
+		if (Object.keys(boundOptions).length > 0) {
+			throw new TypeError('Please use .pipe(options)`command` or .pipe($(options)`command`) instead of .pipe(options)($`command`).');
+		}
+
+		return {destination: firstArgument, pipeOptions: pipeArguments[0]};
+	}
+
+	throw new TypeError(`The first argument must be a template string, an options object, or an Execa subprocess: ${firstArgument}`);
+};
+
+// Force `stdin: 'pipe'` with the destination subprocess
+const mapDestinationArguments = ({options}) => ({
+	options: {
+		__proto__: null,
+		...options,
+		// Piping writes to the destination's `stdin`, which is forced even if the user set another value.
+		// However, `stdin` cannot be combined with `stdio`, which is needed for `to: 'fd3'` and higher.
+		...((options.stdio === undefined) && {stdin: 'pipe'}),
+		piped: true,
+	},
+});
+
+const getSourceStream = (source, from) => {
+	try {
+		const sourceStream = getFromStream(source, from);
+		return {sourceStream};
+	} catch (error) {
+		return {sourceError: error};
+	}
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/pipe/throw.js
+
+
+
+// When passing invalid arguments to `source.pipe()`, throw asynchronously.
+// We also abort both subprocesses.
+const handlePipeArgumentsError = ({
+	sourceStream,
+	sourceError,
+	destinationStream,
+	destinationError,
+	fileDescriptors,
+	sourceOptions,
+	startTime,
+}) => {
+	const error = getPipeArgumentsError({
+		sourceStream,
+		sourceError,
+		destinationStream,
+		destinationError,
+	});
+	if (error !== undefined) {
+		throw createNonCommandError({
+			error,
+			fileDescriptors,
+			sourceOptions,
+			startTime,
+		});
+	}
+};
+
+const getPipeArgumentsError = ({sourceStream, sourceError, destinationStream, destinationError}) => {
+	if (sourceError !== undefined && destinationError !== undefined) {
+		return destinationError;
+	}
+
+	if (destinationError !== undefined) {
+		abortSourceStream(sourceStream);
+		return destinationError;
+	}
+
+	if (sourceError === undefined) {
+		return;
+	}
+
+	endDestinationStream(destinationStream);
+	return sourceError;
+};
+
+// Specific error return value when passing invalid arguments to `subprocess.pipe()` or when using `unpipeSignal`
+const createNonCommandError = ({error, fileDescriptors, sourceOptions, startTime}) => makeEarlyError({
+	error,
+	command: PIPE_COMMAND_MESSAGE,
+	escapedCommand: PIPE_COMMAND_MESSAGE,
+	fileDescriptors,
+	options: sourceOptions,
+	startTime,
+	isSync: false,
+});
+
+const PIPE_COMMAND_MESSAGE = 'source.pipe(destination)';
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/pipe/sequence.js
+// Like Bash, we await both subprocesses. This is unlike some other shells which only await the destination subprocess.
+// Like Bash with the `pipefail` option, if either subprocess fails, the whole pipe fails.
+// Like Bash, if both subprocesses fail, we return the failure of the destination.
+// This ensures both subprocesses' errors are present, using `error.pipedFrom`.
+const waitForBothSubprocesses = async subprocessPromises => {
+	const [
+		{status: sourceStatus, reason: sourceReason, value: sourceResult = sourceReason},
+		{status: destinationStatus, reason: destinationReason, value: destinationResult = destinationReason},
+		{reason: pipedFromReason, value: pipedFromResult = pipedFromReason},
+	] = await subprocessPromises;
+
+	if (!destinationResult.pipedFrom.includes(pipedFromResult)) {
+		destinationResult.pipedFrom.push(pipedFromResult);
+	}
+
+	if (destinationStatus === 'rejected') {
+		throw destinationResult;
+	}
+
+	if (sourceStatus === 'rejected') {
+		throw sourceResult;
+	}
+
+	return destinationResult;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/pipe/streaming.js
+
+
+
+
+
+// The piping behavior is like Bash.
+// In particular, when one subprocess exits, the other is not terminated by a signal.
+// Instead, its stdout (for the source) or stdin (for the destination) closes.
+// If the subprocess uses it, it will make it error with SIGPIPE or EPIPE (for the source) or end (for the destination).
+// If it does not use it, it will continue running.
+// This allows for subprocesses to gracefully exit and lower the coupling between subprocesses.
+const pipeSubprocessStream = (sourceStream, destinationStream, maxListenersController) => {
+	const mergedStream = MERGED_STREAMS.has(destinationStream)
+		? pipeMoreSubprocessStream(sourceStream, destinationStream)
+		: pipeFirstSubprocessStream(sourceStream, destinationStream);
+	incrementMaxListeners(sourceStream, SOURCE_LISTENERS_PER_PIPE, maxListenersController.signal);
+	incrementMaxListeners(destinationStream, DESTINATION_LISTENERS_PER_PIPE, maxListenersController.signal);
+	cleanupMergedStreamsMap(destinationStream);
+	return mergedStream;
+};
+
+// We use `merge-streams` to allow for multiple sources to pipe to the same destination.
+const pipeFirstSubprocessStream = (sourceStream, destinationStream) => {
+	const mergedStream = mergeStreams([sourceStream]);
+	addMergeSource(mergedStream, sourceStream);
+	pipeStreams(mergedStream, destinationStream, () => unpipeSourcesOnDestinationEnd(mergedStream));
+	MERGED_STREAMS.set(destinationStream, mergedStream);
+	return mergedStream;
+};
+
+const pipeMoreSubprocessStream = (sourceStream, destinationStream) => {
+	const mergedStream = MERGED_STREAMS.get(destinationStream);
+	mergedStream.add(sourceStream);
+	addMergeSource(mergedStream, sourceStream);
+	return mergedStream;
+};
+
+/*
+One source stream can be piped to multiple destinations, e.g. `subprocess.pipe(first)` and `subprocess.pipe(second)`.
+When a destination ends, its source must only be aborted when it is its last destination, so the other destinations keep receiving data.
+Sources with several destinations are then only removed from the ended destination's merge stream, instead of being aborted.
+This also holds when a source has been piped to one destination and unpiped from another one.
+*/
+const MERGE_SOURCES = new WeakMap();
+const SOURCE_MERGES = new WeakMap();
+
+const addMergeSource = (mergedStream, sourceStream) => {
+	addToSetMap(MERGE_SOURCES, mergedStream, sourceStream);
+	addToSetMap(SOURCE_MERGES, sourceStream, mergedStream);
+};
+
+const addToSetMap = (map, key, value) => {
+	if (!map.has(key)) {
+		map.set(key, new Set());
+	}
+
+	map.get(key).add(value);
+};
+
+// Stop piping a source into a destination, e.g. with the `unpipeSignal` option
+const unpipeSubprocessStream = async (mergedStream, sourceStream) => {
+	MERGE_SOURCES.get(mergedStream)?.delete(sourceStream);
+	SOURCE_MERGES.get(sourceStream)?.delete(mergedStream);
+	await mergedStream.remove(sourceStream);
+};
+
+const unpipeSourcesOnDestinationEnd = async mergedStream => {
+	for (const sourceStream of MERGE_SOURCES.get(mergedStream)) {
+		const mergedStreams = SOURCE_MERGES.get(sourceStream);
+		mergedStreams.delete(mergedStream);
+		if (mergedStreams.size > 0) {
+			// Other destinations still need that source, so it must not be aborted
+			// eslint-disable-next-line no-await-in-loop
+			await mergedStream.remove(sourceStream);
+		}
+	}
+};
+
+const cleanupMergedStreamsMap = async destinationStream => {
+	try {
+		await (0,external_node_stream_promises_namespaceObject.finished)(destinationStream, {cleanup: true, readable: false, writable: true});
+	} catch {}
+
+	MERGED_STREAMS.delete(destinationStream);
+};
+
+const MERGED_STREAMS = new WeakMap();
+
+// Number of listeners set up on `sourceStream` by each `sourceStream.pipe(destinationStream)`
+// Those are added by `merge-streams`
+const SOURCE_LISTENERS_PER_PIPE = 2;
+// Number of listeners set up on `destinationStream` by each `sourceStream.pipe(destinationStream)`
+// Those are added by `finished()` in `cleanupMergedStreamsMap()`
+const DESTINATION_LISTENERS_PER_PIPE = 1;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/pipe/abort.js
+
+
+
+
+// When passing an `unpipeSignal` option, abort piping when the signal is aborted.
+// However, do not terminate the subprocesses.
+const unpipeOnAbort = (unpipeSignal, unpipeContext) => unpipeSignal === undefined
+	? []
+	: [unpipeOnSignalAbort(unpipeSignal, unpipeContext)];
+
+const unpipeOnSignalAbort = async (unpipeSignal, {sourceStream, mergedStream, fileDescriptors, sourceOptions, startTime}) => {
+	await (0,external_node_util_.aborted)(unpipeSignal, sourceStream);
+	await unpipeSubprocessStream(mergedStream, sourceStream);
+	const error = new Error('Pipe canceled by `unpipeSignal` option.');
+	throw createNonCommandError({
+		error,
+		fileDescriptors,
+		sourceOptions,
+		startTime,
+	});
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/pipe/setup.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// Pipe a subprocess' `stdout`/`stderr`/`stdio` into another subprocess' `stdin`
+const pipeToSubprocess = (sourceInfo, ...pipeArguments) => {
+	if (isPlainObject(pipeArguments[0])) {
+		return pipeToSubprocess.bind(undefined, {
+			...sourceInfo,
+			boundOptions: {...sourceInfo.boundOptions, ...pipeArguments[0]},
+		});
+	}
+
+	// The previous `.pipe()` failed because of its arguments, so there is no source. Its promise rejects with that error.
+	// The destination is not spawned, since nothing would end its `stdin`.
+	if (sourceInfo.source === undefined) {
+		return sourceInfo.sourcePromise;
+	}
+
+	const {destination, ...normalizedInfo} = normalizePipeArguments(sourceInfo, ...pipeArguments);
+	const pipeFailureController = new AbortController();
+	const promise = handlePipePromise({...normalizedInfo, destination, pipeFailureController});
+	promise.pipe = pipeToSubprocess.bind(undefined, {
+		...sourceInfo,
+		source: destination,
+		sourcePromise: promise,
+		boundOptions: {},
+	});
+	forwardDestinationMethods(promise, destination, pipeFailureController.signal);
+	return promise;
+};
+
+/*
+The return value of `.pipe()` exposes the destination subprocess' output, but its iteration and stream conversion methods must await the whole pipe so source failures are propagated too. The destination is `undefined` when `.pipe()` was passed invalid arguments, in which case the promise rejects and there is nothing to forward.
+*/
+const forwardDestinationMethods = (promise, destination, pipeFailureSignal) => {
+	if (destination === undefined) {
+		return;
+	}
+
+	forwardReadableMethods(promise, destination);
+	forwardIpcMethods(promise, destination, pipeFailureSignal);
+};
+
+const forwardReadableMethods = (promise, destination) => {
+	const subprocessOptions = SUBPROCESS_OPTIONS.get(destination);
+	SUBPROCESS_OPTIONS.set(promise, subprocessOptions);
+	promise.stdio = destination.stdio;
+	promise.all = destination.all;
+
+	const {options: {encoding}} = subprocessOptions;
+	const concurrentStreams = initializeConcurrentStreams();
+	promise[Symbol.asyncIterator] = createIterable.bind(undefined, promise, encoding, {});
+	promise.iterable = createIterable.bind(undefined, promise, encoding);
+	promise.readable = createPipeReadable.bind(undefined, promise, {
+		subprocess: promise,
+		concurrentStreams,
+		encoding,
+	});
+	promise.readableStream = createReadableStream.bind(undefined, promise);
+	forwardAll(promise, destination);
+};
+
+const forwardAll = (promise, destination) => {
+	if (destination.all === undefined) {
+		promise.all = undefined;
+		return;
+	}
+
+	Object.defineProperty(promise, 'all', {
+		get() {
+			setAllProperty(promise, destination.all);
+			const all = promise.readable({from: 'all'});
+			// Like `subprocess.all`, the pipe's failure is handled by awaiting it, not by listening to the stream's `error` event. Consumers like `text(all)` still fail.
+			all.on('error', () => {});
+			setAllProperty(promise, all);
+			return all;
+		},
+		enumerable: true,
+		configurable: true,
+	});
+};
+
+const setAllProperty = (promise, value) => {
+	Object.defineProperty(promise, 'all', {
+		value,
+		writable: true,
+		enumerable: true,
+		configurable: true,
+	});
+};
+
+const createPipeReadable = (promise, readableOptions, ...arguments_) => {
+	const readable = createReadable(readableOptions, ...arguments_);
+	destroyOnPipeFailure(promise, readable);
+	return readable;
+};
+
+const destroyOnPipeFailure = async (promise, readable) => {
+	try {
+		await promise;
+	} catch (error) {
+		readable.destroy(error);
+	}
+};
+
+const forwardIpcMethods = (promise, destination, pipeFailureSignal) => {
+	promise.sendMessage = destination.sendMessage;
+	promise.getOneMessage = getOnePipeMessage.bind(undefined, destination, pipeFailureSignal);
+	promise.getEachMessage = getEachPipeMessage.bind(undefined, promise, destination, pipeFailureSignal);
+};
+
+const getOnePipeMessage = (destination, pipeFailureSignal, ...arguments_) => {
+	const controller = new AbortController();
+	const messagePromise = destination.getOneMessage(...addPipeOptions(arguments_, controller.signal, internalGetOneMessageOptions));
+	return waitForOnePipeMessage(pipeFailureSignal, messagePromise, controller);
+};
+
+const waitForOnePipeMessage = async (pipeFailureSignal, messagePromise, controller) => {
+	try {
+		return await Promise.race([messagePromise, getSignalRejection(pipeFailureSignal, controller.signal)]);
+	} finally {
+		controller.abort();
+	}
+};
+
+const getSignalRejection = (signal, listenerSignal) => new Promise((_, reject) => {
+	if (signal.aborted) {
+		reject(signal.reason);
+		return;
+	}
+
+	signal.addEventListener('abort', () => {
+		reject(signal.reason);
+	}, {once: true, signal: listenerSignal});
+});
+
+const getEachPipeMessage = (promise, destination, pipeFailureSignal, ...arguments_) => {
+	const controller = new AbortController();
+	// Create the destination iterator before awaiting the pipe so option validation stays synchronous.
+	const iterator = destination.getEachMessage(...addPipeOptions(arguments_, controller.signal, internalGetEachMessageOptions));
+	abortOnSignal(pipeFailureSignal, controller);
+	return iterateOnPipeMessages(promise, iterator, controller);
+};
+
+const iterateOnPipeMessages = async function * (promise, iterator, controller) {
+	try {
+		yield * iterator;
+	} finally {
+		controller.abort();
+		await promise;
+	}
+};
+
+const addPipeOptions = (arguments_, signal, internalOptionsSymbol) => {
+	if (arguments_[0] === null) {
+		// Preserve the public validation error from `getEachMessage(null)` instead of masking it with a pipe failure.
+		return arguments_;
+	}
+
+	const [options] = arguments_;
+	// The returned pipe promise is awaited by the forwarded IPC iterator, so the destination IPC iterator must not also await the destination subprocess on close.
+	return [{...options, [internalOptionsSymbol]: {signal, shouldAwait: false}}];
+};
+
+const abortOnSignal = (signal, controller) => {
+	if (signal.aborted) {
+		controller.abort();
+		return;
+	}
+
+	// Interrupt pending IPC reads when the pipe rejects, including `unpipeSignal` cancellation while the destination keeps running.
+	signal.addEventListener('abort', () => {
+		controller.abort();
+	}, {once: true, signal: controller.signal});
+};
+
+// `writable()`, `duplex()`, `writableStream()` and `transformStream()` are intentionally not forwarded: they write to the destination's `stdin`, which is already being piped from the source.
+
+// Asynchronous logic when piping subprocesses
+const handlePipePromise = async ({
+	source,
+	sourcePromise,
+	sourceStream,
+	sourceOptions,
+	sourceError,
+	destination,
+	destinationStream,
+	destinationError,
+	unpipeSignal,
+	fileDescriptors,
+	startTime,
+	pipeFailureController,
+}) => {
+	const maxListenersController = new AbortController();
+	try {
+		const subprocessPromises = getSubprocessPromises(sourcePromise, destination, source);
+		handlePipeArgumentsError({
+			sourceStream,
+			sourceError,
+			destinationStream,
+			destinationError,
+			fileDescriptors,
+			sourceOptions,
+			startTime,
+		});
+		const mergedStream = pipeSubprocessStream(sourceStream, destinationStream, maxListenersController);
+		return await Promise.race([
+			waitForBothSubprocesses(subprocessPromises),
+			...unpipeOnAbort(unpipeSignal, {
+				sourceStream,
+				mergedStream,
+				sourceOptions,
+				fileDescriptors,
+				startTime,
+			}),
+		]);
+	} catch (error) {
+		pipeFailureController.abort(error);
+		throw error;
+	} finally {
+		maxListenersController.abort();
+	}
+};
+
+// `.pipe()` awaits the subprocess promises.
+// When invalid arguments are passed to `.pipe()`, we throw an error, which prevents awaiting them.
+// We need to ensure this does not create unhandled rejections.
+// With `source.pipe(destination).pipe(secondDestination)`, the second `sourcePromise` is the first `.pipe()`, which rejects with the error of either subprocess. However, `secondDestination` is only piped from `destination`.
+const getSubprocessPromises = (sourcePromise, destination, source) => Promise.allSettled([sourcePromise, destination, source]);
+
+;// CONCATENATED MODULE: ./node_modules/get-stream/source/utils.js
+const utils_identity = value => value;
+
+const utils_noop = () => undefined;
+
+const getContentsProperty = ({contents}) => contents;
+
+const throwObjectStream = chunk => {
+	throw new Error(`Streams in object mode are not supported: ${String(chunk)}`);
+};
+
+const getLengthProperty = convertedChunk => convertedChunk.length;
+
+;// CONCATENATED MODULE: ./node_modules/get-stream/source/array.js
+
+
+
+async function getStreamAsArray(stream, options) {
+	return getStreamContents(stream, arrayMethods, options);
+}
+
+const initArray = () => ({contents: []});
+
+const increment = () => 1;
+
+const addArrayChunk = (convertedChunk, {contents}) => {
+	contents.push(convertedChunk);
+	return contents;
+};
+
+const arrayMethods = {
+	init: initArray,
+	convertChunk: {
+		string: utils_identity,
+		buffer: utils_identity,
+		arrayBuffer: utils_identity,
+		dataView: utils_identity,
+		typedArray: utils_identity,
+		others: utils_identity,
+	},
+	getSize: increment,
+	truncateChunk: utils_noop,
+	addChunk: addArrayChunk,
+	getFinalChunk: utils_noop,
+	finalize: getContentsProperty,
+};
+
+;// CONCATENATED MODULE: ./node_modules/get-stream/source/array-buffer.js
+
+
+
+async function getStreamAsArrayBuffer(stream, options) {
+	return getStreamContents(stream, arrayBufferMethods, options);
+}
+
+const initArrayBuffer = () => ({contents: new ArrayBuffer(0)});
+
+const useTextEncoder = chunk => array_buffer_textEncoder.encode(chunk);
+const array_buffer_textEncoder = new TextEncoder();
+
+const useUint8Array = chunk => new Uint8Array(chunk);
+
+const useUint8ArrayWithOffset = chunk => new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+
+const truncateArrayBufferChunk = (convertedChunk, chunkSize) => convertedChunk.slice(0, chunkSize);
+
+// `contents` is an increasingly growing `Uint8Array`.
+const addArrayBufferChunk = (convertedChunk, {contents, length: previousLength}, length) => {
+	const newContents = hasArrayBufferResize() ? resizeArrayBuffer(contents, length) : resizeArrayBufferSlow(contents, length);
+	new Uint8Array(newContents).set(convertedChunk, previousLength);
+	return newContents;
+};
+
+// Without `ArrayBuffer.resize()`, `contents` size is always a power of 2.
+// This means its last bytes are zeroes (not stream data), which need to be
+// trimmed at the end with `ArrayBuffer.slice()`.
+const resizeArrayBufferSlow = (contents, length) => {
+	if (length <= contents.byteLength) {
+		return contents;
+	}
+
+	const arrayBuffer = new ArrayBuffer(getNewContentsLength(length));
+	new Uint8Array(arrayBuffer).set(new Uint8Array(contents), 0);
+	return arrayBuffer;
+};
+
+// With `ArrayBuffer.resize()`, `contents` size matches exactly the size of
+// the stream data. It does not include extraneous zeroes to trim at the end.
+// The underlying `ArrayBuffer` does allocate a number of bytes that is a power
+// of 2, but those bytes are only visible after calling `ArrayBuffer.resize()`.
+const resizeArrayBuffer = (contents, length) => {
+	if (length <= contents.maxByteLength) {
+		contents.resize(length);
+		return contents;
+	}
+
+	const arrayBuffer = new ArrayBuffer(length, {maxByteLength: getNewContentsLength(length)});
+	new Uint8Array(arrayBuffer).set(new Uint8Array(contents), 0);
+	return arrayBuffer;
+};
+
+// Retrieve the closest `length` that is both >= and a power of 2
+const getNewContentsLength = length => SCALE_FACTOR ** Math.ceil(Math.log(length) / Math.log(SCALE_FACTOR));
+
+const SCALE_FACTOR = 2;
+
+const finalizeArrayBuffer = ({contents, length}) => hasArrayBufferResize() ? contents : contents.slice(0, length);
+
+// `ArrayBuffer.slice()` is slow. When `ArrayBuffer.resize()` is available
+// (Node >=20.0.0, Safari >=16.4 and Chrome), we can use it instead.
+// eslint-disable-next-line no-warning-comments
+// TODO: remove after dropping support for Node 20.
+// eslint-disable-next-line no-warning-comments
+// TODO: use `ArrayBuffer.transferToFixedLength()` instead once it is available
+const hasArrayBufferResize = () => 'resize' in ArrayBuffer.prototype;
+
+const arrayBufferMethods = {
+	init: initArrayBuffer,
+	convertChunk: {
+		string: useTextEncoder,
+		buffer: useUint8Array,
+		arrayBuffer: useUint8Array,
+		dataView: useUint8ArrayWithOffset,
+		typedArray: useUint8ArrayWithOffset,
+		others: throwObjectStream,
+	},
+	getSize: getLengthProperty,
+	truncateChunk: truncateArrayBufferChunk,
+	addChunk: addArrayBufferChunk,
+	getFinalChunk: utils_noop,
+	finalize: finalizeArrayBuffer,
+};
+
+;// CONCATENATED MODULE: ./node_modules/get-stream/source/string.js
+
+
+
+async function getStreamAsString(stream, options) {
+	return getStreamContents(stream, stringMethods, options);
+}
+
+const initString = () => ({contents: '', textDecoder: new TextDecoder()});
+
+const useTextDecoder = (chunk, {textDecoder}) => textDecoder.decode(chunk, {stream: true});
+
+const addStringChunk = (convertedChunk, {contents}) => contents + convertedChunk;
+
+const truncateStringChunk = (convertedChunk, chunkSize) => convertedChunk.slice(0, chunkSize);
+
+const getFinalStringChunk = ({textDecoder}) => {
+	const finalChunk = textDecoder.decode();
+	return finalChunk === '' ? undefined : finalChunk;
+};
+
+const stringMethods = {
+	init: initString,
+	convertChunk: {
+		string: utils_identity,
+		buffer: useTextDecoder,
+		arrayBuffer: useTextDecoder,
+		dataView: useTextDecoder,
+		typedArray: useTextDecoder,
+		others: throwObjectStream,
+	},
+	getSize: getLengthProperty,
+	truncateChunk: truncateStringChunk,
+	addChunk: addStringChunk,
+	getFinalChunk: getFinalStringChunk,
+	finalize: getContentsProperty,
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/io/contents.js
+
+
+
+
+
+
+
+
+// Retrieve `result.stdout|stderr|all|stdio[*]`
+const getStreamOutput = async ({stream, onStreamEnd, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline, allFds, verboseInfo, streamInfo}) => {
+	const logPromise = logOutputAsync({
+		stream,
+		onStreamEnd,
+		fdNumber,
+		encoding,
+		allMixed,
+		verboseInfo,
+		streamInfo,
+	});
+
+	if (!buffer) {
+		await Promise.all([resumeStream(stream), logPromise]);
+		return;
+	}
+
+	const stripFinalNewlineValue = getStripFinalNewline(stripFinalNewline, fdNumber, allFds);
+	const iterable = iterateForResult({
+		stream,
+		onStreamEnd,
+		lines,
+		encoding,
+		stripFinalNewline: stripFinalNewlineValue,
+		allMixed,
+	});
+	const [output] = await Promise.all([
+		contents_getStreamContents({
+			stream,
+			iterable,
+			fdNumber,
+			encoding,
+			maxBuffer,
+			lines,
+		}),
+		logPromise,
+	]);
+	return output;
+};
+
+const logOutputAsync = async ({stream, onStreamEnd, fdNumber, encoding, allMixed, verboseInfo, streamInfo: {fileDescriptors}}) => {
+	if (!shouldLogOutput({
+		stdioItems: fileDescriptors[fdNumber]?.stdioItems,
+		encoding,
+		verboseInfo,
+		fdNumber,
+	})) {
+		return;
+	}
+
+	const linesIterable = iterateForResult({
+		stream,
+		onStreamEnd,
+		lines: true,
+		encoding,
+		stripFinalNewline: true,
+		allMixed,
+	});
+	await logLines(linesIterable, stream, fdNumber, verboseInfo);
+};
+
+// When using `buffer: false`, users need to read `subprocess.stdout|stderr|all` right away
+// See https://github.com/sindresorhus/execa/issues/730 and https://github.com/sindresorhus/execa/pull/729#discussion_r1465496310
+const resumeStream = async stream => {
+	await (0,external_node_timers_promises_namespaceObject.setImmediate)();
+	if (stream.readableFlowing === null) {
+		stream.resume();
+	}
+};
+
+const contents_getStreamContents = async ({stream, stream: {readableObjectMode}, iterable, fdNumber, encoding, maxBuffer, lines}) => {
+	try {
+		if (readableObjectMode || lines) {
+			return await getStreamAsArray(iterable, {maxBuffer});
+		}
+
+		return encoding === 'buffer' ? new Uint8Array(await getStreamAsArrayBuffer(iterable, {maxBuffer})) : (await getStreamAsString(iterable, {maxBuffer}));
+	} catch (error) {
+		return handleBufferedData(handleMaxBuffer({
+			error,
+			stream,
+			readableObjectMode,
+			lines,
+			encoding,
+			fdNumber,
+		}));
+	}
+};
+
+// On failure, `result.stdout|stderr|all` should contain the currently buffered stream
+// They are automatically closed and flushed by Node.js when the subprocess exits
+// When `buffer` is `false`, `streamPromise` is `undefined` and there is no buffered data to retrieve
+const getBufferedData = async streamPromise => {
+	try {
+		return await streamPromise;
+	} catch (error) {
+		return handleBufferedData(error);
+	}
+};
+
+// Ensure we are returning Uint8Arrays when using `encoding: 'buffer'`
+// The error might be any value thrown by the `verbose` function, including `null` or `undefined`
+const handleBufferedData = error => isArrayBuffer(error?.bufferedData)
+	? new Uint8Array(error.bufferedData)
+	: error?.bufferedData;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/resolve/stdio.js
+
+
+
+// Read the contents of `subprocess.std*` and|or wait for its completion
+const waitForStdioStreams = ({subprocess, encoding, buffer, maxBuffer, lines, stripFinalNewline, verboseInfo, streamInfo}) => subprocess.stdio.map((stream, fdNumber) => waitForSubprocessStream({
+	stream,
+	fdNumber,
+	encoding,
+	buffer: buffer[fdNumber],
+	maxBuffer: maxBuffer[fdNumber],
+	lines: lines[fdNumber],
+	allMixed: false,
+	stripFinalNewline,
+	verboseInfo,
+	streamInfo,
+}));
+
+// Read the contents of `subprocess.std*` or `subprocess.all` and|or wait for its completion
+const waitForSubprocessStream = async ({stream, fdNumber, encoding, buffer, maxBuffer, lines, allMixed, stripFinalNewline, allFds, verboseInfo, streamInfo}) => {
+	if (!stream) {
+		return;
+	}
+
+	const onStreamEnd = waitForStream(stream, fdNumber, streamInfo);
+	if (isInputFileDescriptor(streamInfo, fdNumber)) {
+		await onStreamEnd;
+		return;
+	}
+
+	const [output] = await Promise.all([
+		getStreamOutput({
+			stream,
+			onStreamEnd,
+			fdNumber,
+			encoding,
+			buffer,
+			maxBuffer,
+			lines,
+			allMixed,
+			stripFinalNewline,
+			allFds,
+			verboseInfo,
+			streamInfo,
+		}),
+		onStreamEnd,
+	]);
+	return output;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/resolve/all-async.js
+
+
+
+
+
+// `all` interleaves `stdout` and `stderr`
+const makeAllStream = ({stdout, stderr}, {all}) => {
+	if (!all) {
+		return;
+	}
+
+	const fileDescriptors = [[stdout, 1], [stderr, 2]].filter(([stream]) => stream);
+	return fileDescriptors.length === 0 ? undefined : setAllStream(mergeStreams(fileDescriptors.map(([stream]) => stream)));
+};
+
+// The file descriptors which `result.all` contains, which the `all` options must follow
+// Unlike `subprocess.all`, this excludes the file descriptors which are not buffered, since their output is not included
+const getAllFds = ({stdout, stderr}, [, bufferStdout, bufferStderr]) => [
+	...(stdout !== null && bufferStdout ? [1] : []),
+	...(stderr !== null && bufferStderr ? [2] : []),
+];
+
+// Read the contents of `subprocess.all` and|or wait for its completion
+const waitForAllStream = ({subprocess, all, encoding, buffer, maxBuffer, lines, stripFinalNewline, verboseInfo, streamInfo}) => {
+	const {stream, buffer: bufferAll, drainedStream} = getAllStream(subprocess, all, buffer);
+	return Promise.all([
+		waitForSubprocessStream({
+			stream,
+			buffer: bufferAll,
+			fdNumber: 'all',
+			encoding,
+			maxBuffer: maxBuffer[1] + maxBuffer[2],
+			lines: lines[1] || lines[2],
+			allFds: getAllFds(subprocess, buffer),
+			// A single buffered descriptor keeps its own object mode, even when the merged stream has mixed modes.
+			allMixed: stream === all && getAllMixed(subprocess, all),
+			stripFinalNewline,
+			verboseInfo,
+			streamInfo,
+		}),
+		// When only one of the two file descriptors is buffered, its stream is read instead of the merged one.
+		// The merged one is then drained, otherwise it would apply backpressure on that file descriptor and hang the subprocess.
+		drainedStream === undefined ? undefined : resumeStream(drainedStream),
+	]).then(([output]) => output);
+};
+
+const getAllStream = ({stdout, stderr}, all, [, bufferStdout, bufferStderr]) => {
+	const buffer = bufferStdout || bufferStderr;
+	if (!buffer) {
+		return {stream: all, buffer};
+	}
+
+	if (!all) {
+		return {stream: undefined, buffer};
+	}
+
+	if (!bufferStdout) {
+		return {stream: stderr, buffer, drainedStream: all};
+	}
+
+	return bufferStderr ? {stream: all, buffer} : {stream: stdout, buffer, drainedStream: all};
+};
+
+// When `subprocess.stdout` is in objectMode but not `subprocess.stderr` (or the opposite), we need to use both:
+//  - `getStreamAsArray()` for the chunks in objectMode, to return as an array without changing each chunk
+//  - `getStreamAsArrayBuffer()` or `getStream()` for the chunks not in objectMode, to convert them from Buffers to string or Uint8Array
+// We do this by emulating the Buffer -> string|Uint8Array conversion performed by `get-stream` with our own, which is identical.
+const getAllMixed = ({stdout, stderr}, all) => all
+	&& stdout
+	&& stderr
+	&& stdout.readableObjectMode !== stderr.readableObjectMode;
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/verbose/ipc.js
+
+
+
+// When `verbose` is `'full'`, print IPC messages from the subprocess
+const shouldLogIpc = verboseInfo => isFullVerbose(verboseInfo, 'ipc');
+
+const logIpcOutput = (message, verboseInfo) => {
+	const verboseMessage = serializeVerboseMessage(message);
+	verboseLog({
+		type: 'ipc',
+		verboseMessage,
+		fdNumber: 'ipc',
+		verboseInfo,
+	});
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/ipc/buffer-messages.js
+
+
+
+
+
+// Iterate through IPC messages sent by the subprocess
+const waitForIpcOutput = async ({
+	subprocess,
+	buffer: bufferArray,
+	maxBuffer: maxBufferArray,
+	ipc,
+	ipcOutput,
+	verboseInfo,
+}) => {
+	if (!ipc) {
+		return ipcOutput;
+	}
+
+	const isVerbose = shouldLogIpc(verboseInfo);
+	const buffer = getFdSpecificValue(bufferArray, 'ipc');
+	const maxBuffer = getFdSpecificValue(maxBufferArray, 'ipc');
+	// A throwing `verbose` function must not prevent the following messages from being buffered
+	const logErrors = [];
+
+	for await (const message of loopOnMessages({
+		anyProcess: subprocess,
+		channel: subprocess.channel,
+		isSubprocess: false,
+		ipc,
+		shouldAwait: false,
+		reference: true,
+	})) {
+		if (buffer) {
+			checkIpcMaxBuffer(ipcOutput, maxBuffer);
+			ipcOutput.push(message);
+		}
+
+		if (isVerbose) {
+			try {
+				logIpcOutput(message, verboseInfo);
+			} catch (error) {
+				logErrors.push(error);
+			}
+		}
+	}
+
+	if (logErrors.length > 0) {
+		throw logErrors[0];
+	}
+
+	return ipcOutput;
+};
+
+const getBufferedIpcOutput = async (ipcOutputPromise, ipcOutput) => {
+	await Promise.allSettled([ipcOutputPromise]);
+	return ipcOutput;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/resolve/wait-subprocess.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// Retrieve result of subprocess: exit code, signal, error, streams (stdout/stderr/all)
+const waitForSubprocessResult = async ({
+	subprocess,
+	kill,
+	all,
+	options: {
+		encoding,
+		buffer,
+		maxBuffer,
+		lines,
+		timeoutDuration: timeout,
+		cancelSignal,
+		gracefulCancel,
+		forceKillAfterDelay,
+		stripFinalNewline,
+		ipc,
+		ipcInput,
+	},
+	context,
+	verboseInfo,
+	fileDescriptors,
+	originalStreams,
+	onInternalError,
+	controller,
+}) => {
+	const exitPromise = waitForExit(subprocess, context);
+	const streamInfo = {
+		originalStreams,
+		fileDescriptors,
+		subprocess,
+		exitPromise,
+		propagating: false,
+	};
+
+	const stdioPromises = waitForStdioStreams({
+		subprocess,
+		encoding,
+		buffer,
+		maxBuffer,
+		lines,
+		stripFinalNewline,
+		verboseInfo,
+		streamInfo,
+	});
+	const allPromise = waitForAllStream({
+		subprocess,
+		all,
+		encoding,
+		buffer,
+		maxBuffer,
+		lines,
+		stripFinalNewline,
+		verboseInfo,
+		streamInfo,
+	});
+	const ipcOutput = [];
+	const ipcOutputPromise = waitForIpcOutput({
+		subprocess,
+		buffer,
+		maxBuffer,
+		ipc,
+		ipcOutput,
+		verboseInfo,
+	});
+	const originalPromises = waitForOriginalStreams(originalStreams, subprocess, streamInfo);
+	const customStreamsEndPromises = waitForCustomStreamsEnd(fileDescriptors, streamInfo);
+
+	try {
+		return await Promise.race([
+			Promise.all([
+				{},
+				waitForSuccessfulExit(exitPromise),
+				Promise.all(stdioPromises),
+				allPromise,
+				ipcOutputPromise,
+				sendIpcInput(subprocess, ipcInput, ipc),
+				...originalPromises,
+				...customStreamsEndPromises,
+			]),
+			onInternalError,
+			throwOnSubprocessError(subprocess, controller),
+			...throwOnTimeout(kill, timeout, context, controller),
+			...throwOnCancel({
+				kill,
+				cancelSignal,
+				gracefulCancel,
+				context,
+				controller,
+			}),
+			...throwOnGracefulCancel({
+				subprocess,
+				kill,
+				cancelSignal,
+				gracefulCancel,
+				forceKillAfterDelay,
+				context,
+				controller,
+			}),
+		]);
+	} catch (error) {
+		context.terminationReason ??= 'other';
+		// Closing the output stream does not stop a subprocess that stays alive without writing again.
+		if (error instanceof MaxBufferError) {
+			kill();
+		}
+
+		return Promise.all([
+			{error},
+			exitPromise,
+			Promise.all(stdioPromises.map(stdioPromise => getBufferedData(stdioPromise))),
+			getBufferedData(allPromise),
+			getBufferedIpcOutput(ipcOutputPromise, ipcOutput),
+			Promise.allSettled(originalPromises),
+			Promise.allSettled(customStreamsEndPromises),
+		]);
+	}
+};
+
+// Transforms replace `subprocess.std*`, which means they are not exposed to users.
+// However, we still want to wait for their completion.
+const waitForOriginalStreams = (originalStreams, subprocess, streamInfo) =>
+	originalStreams.map((stream, fdNumber) => stream === subprocess.stdio[fdNumber]
+		? undefined
+		: waitForStream(stream, fdNumber, streamInfo));
+
+// Some `stdin`/`stdout`/`stderr` options create a stream, e.g. when passing a file path.
+// The `.pipe()` method automatically ends that stream when `subprocess` ends.
+// This makes sure we wait for the completion of those streams, in order to catch any error.
+const waitForCustomStreamsEnd = (fileDescriptors, streamInfo) => fileDescriptors.flatMap(({stdioItems, direction}, fdNumber) => stdioItems
+	.filter(({value, stream = value}) => isStream(stream, {checkOpen: false}) && !isStandardStream(stream))
+	.map(({type, value, stream = value}) => waitForStream(stream, fdNumber, streamInfo, {
+		isSameDirection: TRANSFORM_TYPES.has(type),
+		stopOnExit: type === 'native',
+		// Output streams are destinations which are handed back to the user: waiting for their readable side would mean waiting for the user to consume them.
+		readable: direction !== 'output' || TRANSFORM_TYPES.has(type),
+	})));
+
+// Fails when the subprocess emits an `error` event
+const throwOnSubprocessError = async (subprocess, {signal}) => {
+	const [error] = await (0,external_node_events_.once)(subprocess, 'error', {signal});
+	throw error;
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/convert/writable.js
+
+
+
+
+
+
+
+
+// Create a `Writable` stream that forwards to `stdin` and awaits the subprocess
+const createWritable = ({subprocess, concurrentStreams}, options) => {
+	const {to} = copyOptions(options);
+	// Retrieve `stdin` (or other stream depending on `to`)
+	const subprocessStdin = getToStream(subprocess, to);
+	const {waitWritableFinal, waitWritableDestroy} = addWritableConcurrentStreams(concurrentStreams, subprocessStdin);
+	const writable = new external_node_stream_.Writable({
+		...getWritableMethods(subprocessStdin, subprocess, waitWritableFinal),
+		destroy: (0,external_node_util_.callbackify)(onWritableDestroy.bind(undefined, {
+			subprocessStdin,
+			subprocess,
+			waitWritableFinal,
+			waitWritableDestroy,
+		})),
+		highWaterMark: subprocessStdin.writableHighWaterMark,
+		objectMode: subprocessStdin.writableObjectMode,
+	});
+	onStdinFinished(subprocessStdin, writable, undefined, subprocess);
+	return writable;
+};
+
+// Register both writable lifecycle waits for an already validated stream.
+const addWritableConcurrentStreams = (concurrentStreams, subprocessStdin) => {
+	const waitWritableFinal = addConcurrentStream(concurrentStreams, subprocessStdin, 'writableFinal');
+	const waitWritableDestroy = addConcurrentStream(concurrentStreams, subprocessStdin, 'writableDestroy');
+	return {waitWritableFinal, waitWritableDestroy};
+};
+
+const getWritableMethods = (subprocessStdin, subprocess, waitWritableFinal) => ({
+	write: onWrite.bind(undefined, subprocessStdin),
+	final: (0,external_node_util_.callbackify)(onWritableFinal.bind(undefined, subprocessStdin, subprocess, waitWritableFinal)),
+});
+
+// Forwards data from `writable` to `stdin`
+const onWrite = (subprocessStdin, chunk, encoding, done) => {
+	if (subprocessStdin.write(chunk, encoding)) {
+		done();
+	} else {
+		subprocessStdin.once('drain', done);
+	}
+};
+
+// Ensures that the writable `final` and readable `end` events awaits the subprocess.
+// Like this, any subprocess failure is propagated as a stream `error` event, instead of being lost.
+// The user does not need to `await` the subprocess anymore, but now needs to await the stream completion or error.
+// When multiple writables are targeting the same stream, they wait for each other, unless the subprocess ends first.
+const onWritableFinal = async (subprocessStdin, subprocess, waitWritableFinal) => {
+	if (!await waitForConcurrentStreams(waitWritableFinal, subprocess)) {
+		return;
+	}
+
+	if (subprocessStdin.writable) {
+		subprocessStdin.end();
+	}
+
+	await subprocess;
+};
+
+// When `subprocess.stdin` ends/aborts/errors, do the same on `writable`.
+const onStdinFinished = async (subprocessStdin, writable, subprocessStdout, subprocess) => {
+	try {
+		await waitForSubprocessStdin(subprocessStdin);
+		await subprocess;
+		if (writable.writable) {
+			writable.end();
+		}
+	} catch (error) {
+		await safeWaitForSubprocessStdout(subprocessStdout);
+		// `writable.writable` is already `false` once `writable.end()` is called, although its pending writes still wait for `stdin`
+		destroyOtherStream(writable, !writable.writableFinished, await getSubprocessError(subprocess, error));
+	}
+};
+
+const getSubprocessError = async (subprocess, error) => {
+	if (!shouldUseSubprocessError(error)) {
+		return error;
+	}
+
+	try {
+		await subprocess;
+	} catch (subprocessError) {
+		return subprocessError;
+	}
+
+	return error;
+};
+
+// `EPIPE` happens when the subprocess fails without reading its `stdin`, e.g. when it fails to spawn
+const shouldUseSubprocessError = error => error === undefined
+	|| isStreamAbort(error)
+	|| error.code === 'EPIPE';
+
+// When `writable` aborts/errors, do the same on `subprocess.stdin`
+const onWritableDestroy = async ({subprocessStdin, subprocess, waitWritableFinal, waitWritableDestroy}, error) => {
+	await waitForConcurrentStreams(waitWritableFinal, subprocess);
+	if (await waitForConcurrentStreams(waitWritableDestroy, subprocess)) {
+		destroyOtherWritable(subprocessStdin, error);
+		await subprocess;
+	}
+
+	throwDestroyError(error);
+};
+
+const destroyOtherWritable = (stream, error) => {
+	destroyOtherStream(stream, stream.writable, error);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/convert/duplex.js
+
+
+
+
+
+
+
+
+
+// Create a `Duplex` stream combining both `subprocess.readable()` and `subprocess.writable()`
+const createDuplex = ({subprocess, concurrentStreams, encoding}, options) => {
+	const {from, to, binary: binaryOption = true, preserveNewlines = true} = copyOptions(options);
+	checkBooleanOption(binaryOption, 'binary');
+	checkBooleanOption(preserveNewlines, 'preserveNewlines');
+	const binary = binaryOption || BINARY_ENCODINGS.has(encoding);
+	// Validate both directions before registering lifecycle waits, since a thrown option error must not leave a concurrent stream behind.
+	const subprocessStdout = getFromStream(subprocess, from);
+	const subprocessStdin = getToStream(subprocess, to);
+	const waitReadableDestroy = addConcurrentStream(concurrentStreams, subprocessStdout, 'readableDestroy');
+	const {waitWritableFinal, waitWritableDestroy} = addWritableConcurrentStreams(concurrentStreams, subprocessStdin);
+	const {readableEncoding, readableObjectMode, readableHighWaterMark} = getReadableOptions(subprocessStdout, binary);
+	const {read, onStdoutDataDone} = getReadableMethods({
+		subprocessStdout,
+		subprocess,
+		binary,
+		encoding,
+		preserveNewlines,
+	});
+	const duplex = new external_node_stream_.Duplex({
+		read,
+		...getWritableMethods(subprocessStdin, subprocess, waitWritableFinal),
+		destroy: (0,external_node_util_.callbackify)(onDuplexDestroy.bind(undefined, {
+			subprocessStdout,
+			subprocessStdin,
+			subprocess,
+			waitReadableDestroy,
+			waitWritableFinal,
+			waitWritableDestroy,
+		})),
+		readableHighWaterMark,
+		writableHighWaterMark: subprocessStdin.writableHighWaterMark,
+		readableObjectMode,
+		writableObjectMode: subprocessStdin.writableObjectMode,
+		encoding: readableEncoding,
+	});
+	onStdoutFinished({
+		subprocessStdout,
+		onStdoutDataDone,
+		readable: duplex,
+		subprocess,
+		subprocessStdin,
+	});
+	onStdinFinished(subprocessStdin, duplex, subprocessStdout, subprocess);
+	return duplex;
+};
+
+const onDuplexDestroy = async ({subprocessStdout, subprocessStdin, subprocess, waitReadableDestroy, waitWritableFinal, waitWritableDestroy}, error) => {
+	await Promise.all([
+		onReadableDestroy({subprocessStdout, subprocess, waitReadableDestroy}, error),
+		onWritableDestroy({
+			subprocessStdin,
+			subprocess,
+			waitWritableFinal,
+			waitWritableDestroy,
+		}, error),
+	]);
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/convert/add.js
+
+
+
+
+
+
+
+// Add methods to convert the subprocess to a stream or iterable
+const addConvertedStreams = (subprocess, {encoding}) => {
+	const concurrentStreams = initializeConcurrentStreams();
+	subprocess.readable = createReadable.bind(undefined, {subprocess, concurrentStreams, encoding});
+	subprocess.writable = createWritable.bind(undefined, {subprocess, concurrentStreams});
+	subprocess.duplex = createDuplex.bind(undefined, {subprocess, concurrentStreams, encoding});
+	subprocess.readableStream = createReadableStream.bind(undefined, subprocess);
+	subprocess.writableStream = createWritableStream.bind(undefined, subprocess);
+	subprocess.transformStream = createTransformStream.bind(undefined, subprocess);
+	subprocess.iterable = createIterable.bind(undefined, subprocess, encoding);
+	subprocess[Symbol.asyncIterator] = createIterable.bind(undefined, subprocess, encoding, {});
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/promise.js
+// The return value is a native Promise with Execa-specific properties.
+const mergePromise = (promise, properties) => Object.assign(promise, properties);
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/main-async.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+// Main shared logic for all async methods: `execa()`, `$`, `execaNode()`
+const execaCoreAsync = (rawFile, rawArguments, rawOptions, createNested) => {
+	const {file, commandArguments, command, escapedCommand, startTime, verboseInfo, options, fileDescriptors} = handleAsyncArguments(rawFile, rawArguments, rawOptions);
+	const {subprocess: nodeChildProcess, promise, kill, all, convertedStreams} = spawnSubprocessAsync({
+		file,
+		commandArguments,
+		options,
+		startTime,
+		verboseInfo,
+		command,
+		escapedCommand,
+		fileDescriptors,
+	});
+	const subprocess = getSubprocessPromise({
+		promise,
+		nodeChildProcess,
+		kill,
+		all,
+		convertedStreams,
+		options,
+	});
+	subprocess.pipe = pipeToSubprocess.bind(undefined, {
+		source: subprocess,
+		sourcePromise: promise,
+		boundOptions: {},
+		createNested,
+	});
+	SUBPROCESS_OPTIONS.set(subprocess, {options, fileDescriptors});
+	return subprocess;
+};
+
+// Compute arguments to pass to `child_process.spawn()`
+const handleAsyncArguments = (rawFile, rawArguments, rawOptions) => {
+	const {command, escapedCommand, startTime, verboseInfo} = handleCommand(rawFile, rawArguments, rawOptions);
+	const {file, commandArguments, options: normalizedOptions} = normalizeOptions(rawFile, rawArguments, rawOptions);
+	const options = handleAsyncOptions(normalizedOptions);
+	const fileDescriptors = handleStdioAsync(options, verboseInfo);
+	return {
+		file,
+		commandArguments,
+		command,
+		escapedCommand,
+		startTime,
+		verboseInfo,
+		options,
+		fileDescriptors,
+	};
+};
+
+// Options normalization logic specific to async methods.
+// Prevent passing the `timeout` option directly to `child_process.spawn()`.
+// The `signal` option is not passed either: it has been renamed and is validated in `normalizeOptions()`, for both synchronous and asynchronous methods.
+// The returned object keeps a null prototype, otherwise a polluted `Object.prototype` would inject option values.
+const handleAsyncOptions = ({timeout, signal, ...options}) => ({__proto__: null, ...options, timeoutDuration: timeout});
+
+const spawnSubprocessAsync = ({file, commandArguments, options, startTime, verboseInfo, command, escapedCommand, fileDescriptors}) => {
+	let subprocess;
+	try {
+		subprocess = (0,external_node_child_process_namespaceObject.spawn)(...concatenateShell(file, commandArguments, getSpawnOptions(options)));
+	} catch (error) {
+		return handleEarlyError({
+			error,
+			command,
+			escapedCommand,
+			fileDescriptors,
+			options,
+			startTime,
+			verboseInfo,
+		});
+	}
+
+	// With EMFILE or ENFILE, Node.js does not create the subprocess' streams, and emits the error on the next tick instead of throwing it.
+	// The listener must be added right away, or that error would crash the current process.
+	if (subprocess.stdio === undefined) {
+		return handleEarlyError({
+			error: (0,external_node_events_.once)(subprocess, 'error').then(([error]) => error),
+			command,
+			escapedCommand,
+			fileDescriptors,
+			options,
+			startTime,
+			verboseInfo,
+		});
+	}
+
+	const controller = new AbortController();
+	(0,external_node_events_.setMaxListeners)(Infinity, controller.signal);
+
+	const originalStreams = [...subprocess.stdio];
+	pipeOutputAsync(subprocess, fileDescriptors, controller);
+	setIpcSubprocessOptions(subprocess, options);
+
+	const context = {};
+	const onInternalError = createDeferred();
+	const kill = subprocessKill.bind(undefined, {
+		kill: getKillFunction(subprocess, options),
+		options,
+		onInternalError,
+		context,
+		controller,
+	});
+	cleanupOnExit(kill, options, controller);
+	const all = makeAllStream(subprocess, options);
+
+	const promise = handlePromise({
+		subprocess,
+		kill,
+		all,
+		options,
+		startTime,
+		verboseInfo,
+		fileDescriptors,
+		originalStreams,
+		command,
+		escapedCommand,
+		context,
+		onInternalError,
+		controller,
+	});
+	return {
+		subprocess,
+		promise,
+		kill,
+		all,
+	};
+};
+
+const getSubprocessPromise = ({promise, nodeChildProcess, kill, all, convertedStreams, options}) => {
+	const subprocess = mergePromise(promise, getSubprocessProperties(nodeChildProcess, all));
+	subprocess.kill = kill ?? subprocess.kill;
+	if (convertedStreams === undefined) {
+		addConvertedStreams(subprocess, options);
+	} else {
+		Object.assign(subprocess, convertedStreams);
+	}
+
+	addIpcMethods(subprocess, nodeChildProcess, options);
+	return subprocess;
+};
+
+const getSubprocessProperties = (nodeChildProcess, all) => ({
+	nodeChildProcess,
+	pid: nodeChildProcess.pid,
+	stdin: nodeChildProcess.stdin,
+	stdout: nodeChildProcess.stdout,
+	stderr: nodeChildProcess.stderr,
+	stdio: nodeChildProcess.stdio,
+	all,
+	kill: nodeChildProcess.kill.bind(nodeChildProcess),
+});
+
+// Asynchronous logic, as opposed to the previous logic which can be run synchronously, i.e. can be returned to user right away
+const handlePromise = async ({subprocess, kill, all: allStream, options, startTime, verboseInfo, fileDescriptors, originalStreams, command, escapedCommand, context, onInternalError, controller}) => {
+	const [
+		errorInfo,
+		[exitCode, signal],
+		stdioResults,
+		allResult,
+		ipcOutput,
+	] = await waitForSubprocessResult({
+		subprocess,
+		kill,
+		all: allStream,
+		options,
+		context,
+		verboseInfo,
+		fileDescriptors,
+		originalStreams,
+		onInternalError,
+		controller,
+	});
+	controller.abort();
+	onInternalError.resolve();
+
+	const stdio = stdioResults.map((stdioResult, fdNumber) => stripNewline(stdioResult, options, fdNumber));
+	const all = stripNewline(allResult, options, 'all', getAllFds(subprocess, options.buffer));
+	const result = getAsyncResult({
+		errorInfo,
+		exitCode,
+		signal,
+		stdio,
+		all,
+		ipcOutput,
+		context,
+		options,
+		command,
+		escapedCommand,
+		startTime,
+	});
+	return handleResult(result, verboseInfo, options);
+};
+
+const getAsyncResult = ({errorInfo, exitCode, signal, stdio, all, ipcOutput, context, options, command, escapedCommand, startTime}) => Object.hasOwn(errorInfo, 'error')
+	? makeError({
+		error: errorInfo.error,
+		command,
+		escapedCommand,
+		timedOut: context.terminationReason === 'timeout',
+		isCanceled: context.terminationReason === 'cancel' || context.terminationReason === 'gracefulCancel',
+		isGracefullyCanceled: context.terminationReason === 'gracefulCancel',
+		isMaxBuffer: errorInfo.error instanceof MaxBufferError,
+		isForcefullyTerminated: context.isForcefullyTerminated,
+		exitCode,
+		signal,
+		stdio,
+		all,
+		ipcOutput,
+		options,
+		startTime,
+		isSync: false,
+	})
+	: makeSuccessResult({
+		command,
+		escapedCommand,
+		stdio,
+		all,
+		ipcOutput,
+		options,
+		startTime,
+	});
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/bind.js
+
+
+
+// Deep merge specific options like `env`. Shallow merge the other ones.
+// Use spread (which only copies own properties) to safely read from boundOptions without prototype pollution
+const mergeOptions = (boundOptions, options) => {
+	const safeBoundOptions = {__proto__: null, ...boundOptions};
+	const mergedOptions = Object.fromEntries(Object.entries(options).map(([optionName, optionValue]) => [
+		optionName,
+		mergeOption(optionName, safeBoundOptions[optionName], optionValue),
+	]));
+	return {__proto__: null, ...safeBoundOptions, ...mergedOptions};
+};
+
+const mergeOption = (optionName, boundOptionValue, optionValue) => DEEP_OPTIONS.has(optionName) && isPlainObject(boundOptionValue) && isPlainObject(optionValue) ? {...boundOptionValue, ...optionValue} : optionValue;
+
+const DEEP_OPTIONS = new Set(['env', ...FD_SPECIFIC_OPTIONS]);
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/create.js
+
+
+
+
+
+
+
+// Wraps every exported methods to provide the following features:
+//  - template string syntax: execa`command argument`
+//  - options binding: boundExeca = execa(options)
+//  - optional argument/options: execa(file), execa(file, args), execa(file, options), execa(file, args, options)
+// `mapArguments()` and `setBoundExeca()` allows for method-specific logic.
+const createExeca = (mapArguments, boundOptions, deepOptions, setBoundExeca) => {
+	const createNested = (mapArguments, boundOptions, setBoundExeca) => createExeca(mapArguments, boundOptions, deepOptions, setBoundExeca);
+	const boundExeca = (...execaArguments) => callBoundExeca({
+		mapArguments,
+		deepOptions,
+		boundOptions,
+		setBoundExeca,
+		createNested,
+	}, ...execaArguments);
+
+	if (setBoundExeca !== undefined) {
+		setBoundExeca(boundExeca, createNested, boundOptions);
+	}
+
+	return boundExeca;
+};
+
+const callBoundExeca = ({mapArguments, deepOptions = {}, boundOptions = {}, setBoundExeca, createNested}, firstArgument, ...nextArguments) => {
+	if (isPlainObject(firstArgument)) {
+		return createNested(mapArguments, mergeOptions(boundOptions, firstArgument), setBoundExeca);
+	}
+
+	const {file, commandArguments, options, isSync} = parseArguments({
+		mapArguments,
+		firstArgument,
+		nextArguments,
+		deepOptions,
+		boundOptions,
+	});
+	return isSync
+		? execaCoreSync(file, commandArguments, options)
+		: execaCoreAsync(file, commandArguments, options, createNested);
+};
+
+const parseArguments = ({mapArguments, firstArgument, nextArguments, deepOptions, boundOptions}) => {
+	const callArguments = isTemplateString(firstArgument)
+		? parseTemplates(firstArgument, nextArguments)
+		: [firstArgument, ...nextArguments];
+	const [initialFile, initialArguments, initialOptions] = normalizeParameters(...callArguments);
+	const mergedOptions = mergeOptions(mergeOptions(deepOptions, boundOptions), initialOptions);
+	// Explicit `undefined` resets to the method's default, including on pipe destinations.
+	for (const [optionName, optionValue] of Object.entries(deepOptions)) {
+		if (mergedOptions[optionName] === undefined) {
+			mergedOptions[optionName] = optionValue;
+		}
+	}
+
+	// `mapArguments()` returns a plain object, so its result is read from a null-prototype copy.
+	// Otherwise a polluted `Object.prototype` would replace every option, or switch the execution mode.
+	const {
+		options = mergedOptions,
+		isSync = false,
+	} = {__proto__: null, ...mapArguments({options: mergedOptions})};
+	return {
+		file: initialFile,
+		commandArguments: initialArguments,
+		options,
+		isSync,
+	};
+};
+
+;// CONCATENATED MODULE: ./node_modules/execa/lib/methods/script.js
+// Sets `$.sync` and `$.s`
+const setScriptSync = (boundExeca, createNested, boundOptions) => {
+	boundExeca.sync = createNested(mapScriptSync, boundOptions);
+	boundExeca.s = boundExeca.sync;
+};
+
+// Main logic for `$`
+const mapScriptAsync = ({options}) => getScriptOptions(options);
+
+// Main logic for `$.sync`
+const mapScriptSync = ({options}) => ({...getScriptOptions(options), isSync: true});
+
+// `$` is like `execa` but with script-friendly options: `{stdin: 'inherit', preferLocal: true}`
+const getScriptOptions = options => ({options: {__proto__: null, ...options, ...getScriptStdinOption(options)}});
+
+const getScriptStdinOption = ({stdin = 'inherit', input, inputFile, stdio}) => input === undefined && inputFile === undefined && stdio === undefined
+	? {stdin}
+	: {};
+
+// When using $(...).pipe(...), most script-friendly options should apply to both commands.
+// However, some options (like `stdin: 'inherit'`) would create issues with piping, i.e. cannot be deep.
+const deepScriptOptions = {preferLocal: true};
+
+;// CONCATENATED MODULE: ./node_modules/execa/index.js
+
+
+
+
+
+
+
+
+const execa = createExeca(() => ({}));
+const execaSync = createExeca(() => ({isSync: true}));
+const execaNode = createExeca(mapNode);
+const $ = createExeca(mapScriptAsync, {}, deepScriptOptions, setScriptSync);
+
+const {
+	sendMessage: execa_sendMessage,
+	getOneMessage: execa_getOneMessage,
+	getEachMessage: execa_getEachMessage,
+	getCancelSignal: execa_getCancelSignal,
+} = getIpcExport();
+
+
+;// CONCATENATED MODULE: ./shared/lib/log/index.js
+/** Keeps every entry in memory, for tests that assert on what was logged. */
+class MemoryLogger {
+    entries = [];
+    #groups = [];
+    #push(level, message, where) {
+        this.entries.push({ level, message, ...(where ? { where } : {}), groups: [...this.#groups] });
+    }
+    debug(message) {
+        this.#push('debug', message);
+    }
+    info(message) {
+        this.#push('info', message);
+    }
+    notice(message, where) {
+        this.#push('notice', message, where);
+    }
+    warning(message, where) {
+        this.#push('warning', message, where);
+    }
+    error(message, where) {
+        this.#push('error', message, where);
+    }
+    async group(name, work) {
+        this.#groups.push(name);
+        try {
+            return await work();
+        }
+        finally {
+            this.#groups.pop();
+        }
+    }
+    messages(level) {
+        return this.entries.filter((entry) => !level || entry.level === level).map((entry) => entry.message);
+    }
+}
+/** Logs nothing. */
+const silentLogger = {
+    debug() { },
+    info() { },
+    notice() { },
+    warning() { },
+    error() { },
+    group: (_name, work) => work(),
+};
+
+;// CONCATENATED MODULE: ./shared/lib/exec/index.js
+
+
+
+
+/** A tool that could not be started, timed out or exited with an unexpected code. */
+class ToolError extends Error {
+    tool;
+    commandLine;
+    exitCode;
+    stderr;
+    constructor(message, details) {
+        super(message);
+        this.name = 'ToolError';
+        this.tool = details.tool;
+        this.commandLine = details.commandLine;
+        this.exitCode = details.exitCode;
+        this.stderr = details.stderr;
+    }
+}
+/** Quotes an argument for display only; tools are always run with an argument array, never a shell. */
+function displayArgument(argument) {
+    return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+function formatCommandLine(tool, args, secrets) {
+    const text = [tool, ...args].map(displayArgument).join(' ');
+    return secrets ? secrets.redact(text) : text;
+}
+function lastLine(text) {
+    const lines = text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
+    return lines.at(-1);
+}
+/**
+ * Runs a tool with an argument array. The echoed command line and any error message have secrets masked, and
+ * a failure's message carries the tool's last stderr line, which is usually the one that says why.
+ */
+async function runTool(tool, args, options = {}) {
+    const logger = options.logger ?? silentLogger;
+    const secrets = options.secrets ?? new SecretMask();
+    const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+    const commandLine = formatCommandLine(tool, args, secrets);
+    logger.info(`[command]${commandLine}`);
+    const started = performance.now();
+    const result = await execa(tool, [...args], {
+        reject: false,
+        timeout: timeoutMs,
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
+        stripFinalNewline: true,
+    });
+    const durationMs = performance.now() - started;
+    const stdout = String(result.stdout ?? '');
+    const stderr = String(result.stderr ?? '');
+    const exitCode = result.exitCode;
+    const okCodes = options.okExitCodes ?? [0];
+    const details = {
+        tool,
+        commandLine,
+        stderr: secrets.redact(stderr),
+        ...(exitCode !== undefined ? { exitCode } : {}),
+    };
+    if (result.timedOut) {
+        throw new ToolError(`'${tool}' did not finish within ${formatDuration(timeoutMs)}: ${commandLine}`, details);
+    }
+    const startError = result.code;
+    if (startError === 'ENOENT') {
+        throw new ToolError(`'${tool}' was not found on PATH.`, details);
+    }
+    if (exitCode === undefined || !okCodes.includes(exitCode)) {
+        const why = lastLine(stderr) ?? lastLine(stdout) ?? (result.signal ? `killed by ${result.signal}` : 'no output');
+        const status = exitCode === undefined ? `was killed (${result.signal ?? 'unknown signal'})` : `exited with ${exitCode}`;
+        throw new ToolError(secrets.redact(`'${tool}' ${status}: ${why}`), details);
+    }
+    return { stdout, stderr, exitCode, durationMs };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/data/duckdb-runtime.json
+const duckdb_runtime_namespaceObject = /*#__PURE__*/JSON.parse('{"rE":"1.5.5-r.5","T9":{"name":"mlops-actions-duckdb-runtime","private":true,"dependencies":{"@duckdb/node-api":"1.5.5-r.5"}},"s2":{"name":"mlops-actions-duckdb-runtime","lockfileVersion":3,"requires":true,"packages":{"":{"name":"mlops-actions-duckdb-runtime","dependencies":{"@duckdb/node-api":"1.5.5-r.5"}},"node_modules/@duckdb/node-api":{"version":"1.5.5-r.5","integrity":"sha512-ZMX+sel3DjSKbGuQ44Y5Tp5LwYjlJkhB5faKr+9sSMcxixDMSW+8vaTOD1uRDuN9o0udUoCY/XX9PI1haEZuZg==","license":"MIT","dependencies":{"@duckdb/node-bindings":"1.5.5-r.5"}},"node_modules/@duckdb/node-bindings":{"version":"1.5.5-r.5","integrity":"sha512-sR7x91TfBunLqLbdvrcdiPCU+VGEQFPicxh1STZM402fuHW2ituPTAo2bY3IlntsvJShltrKF4R6B+JYPlAPZg==","license":"MIT","dependencies":{"detect-libc":"^2.1.2"},"optionalDependencies":{"@duckdb/node-bindings-darwin-arm64":"1.5.5-r.5","@duckdb/node-bindings-darwin-x64":"1.5.5-r.5","@duckdb/node-bindings-linux-arm64":"1.5.5-r.5","@duckdb/node-bindings-linux-arm64-musl":"1.5.5-r.5","@duckdb/node-bindings-linux-x64":"1.5.5-r.5","@duckdb/node-bindings-linux-x64-musl":"1.5.5-r.5","@duckdb/node-bindings-win32-arm64":"1.5.5-r.5","@duckdb/node-bindings-win32-x64":"1.5.5-r.5"}},"node_modules/@duckdb/node-bindings-darwin-arm64":{"version":"1.5.5-r.5","integrity":"sha512-WJdeLTFy4pRg60rkbp9smtlP1iIQ8ErtIJkxS+2LQtM1ZZMSByyW+3WPpNoKe7IwPtVl2fLlPw7tDmQW4Z974g==","cpu":["arm64"],"license":"MIT","optional":true,"os":["darwin"]},"node_modules/@duckdb/node-bindings-darwin-x64":{"version":"1.5.5-r.5","integrity":"sha512-rN0KjX13MwVQ5V5ufykolty/tf4SaafOpGWcUA1Cegf98jPeRdsJsEE1IMXn8n3u6WvMSZEVJmHJ3ma4Hr7Vzg==","cpu":["x64"],"license":"MIT","optional":true,"os":["darwin"]},"node_modules/@duckdb/node-bindings-linux-arm64":{"version":"1.5.5-r.5","integrity":"sha512-CafH2AIvXtpwDynG3KB/4uEOHRGlFoB7auCRMIwH3BKNIobsANV5LSpDJ3tfyRCFIsK6e8AT1eseWVnu2Dv3cw==","cpu":["arm64"],"libc":["glibc"],"license":"MIT","optional":true,"os":["linux"]},"node_modules/@duckdb/node-bindings-linux-arm64-musl":{"version":"1.5.5-r.5","integrity":"sha512-00z3mYHUBAucp3L73EoftKDdaGOaV8ENELejiT+PK7dFjTzdXxqhJwZ1LaQV1/zEhIecz+x23f6WvFhWw+7XXQ==","cpu":["arm64"],"libc":["musl"],"license":"MIT","optional":true,"os":["linux"]},"node_modules/@duckdb/node-bindings-linux-x64":{"version":"1.5.5-r.5","integrity":"sha512-kCyq6BXhn6QXfwF8yVdVKriSSHP+rfVWcJ56cG8qZzlOZpxyvT5WGm6jMshxg4ditLlOsHsIN/D47RYrcjXuHQ==","cpu":["x64"],"libc":["glibc"],"license":"MIT","optional":true,"os":["linux"]},"node_modules/@duckdb/node-bindings-linux-x64-musl":{"version":"1.5.5-r.5","integrity":"sha512-S5qEc7F+GjXt85T2xArjjvN5oc/IjtH6zsLJsuo8N3fQolheBCefemIMdZoK2Jik8a0sBxidiS6Ld4qprMPPDw==","cpu":["x64"],"libc":["musl"],"license":"MIT","optional":true,"os":["linux"]},"node_modules/@duckdb/node-bindings-win32-arm64":{"version":"1.5.5-r.5","integrity":"sha512-L3Mroc23xhqOowWVElni8LgEmsm5e9DdG1y2pLka/1ug3Pl2vpQMl1Phxwz4UEMF8DOBbMgN5BBNrYwG2BFo+g==","cpu":["arm64"],"license":"MIT","optional":true,"os":["win32"]},"node_modules/@duckdb/node-bindings-win32-x64":{"version":"1.5.5-r.5","integrity":"sha512-mBGFn8netT/AAhK4TOG6Fw47+Db68CxCVtQ9qfxZc1kZAjds+aYrh17Fd/u5CbTDdxILsrcyuF8q9cUcm54kQA==","cpu":["x64"],"license":"MIT","optional":true,"os":["win32"]},"node_modules/detect-libc":{"version":"2.1.2","integrity":"sha512-Btj2BOOO83o3WyH59e8MgXsxEQVcarkUOpEYrubB0urwnN10yQ364rsiByU11nZlqWYZm05i/of7io4mzihBtQ==","license":"Apache-2.0","engines":{"node":">=8"}}}}}');
+;// CONCATENATED MODULE: ./shared/lib/data/duckdb.js
+
+
+
+
+
+
+/** The pinned DuckDB Node API; its native library is installed at run time, never shipped in dist/. */
+const DUCKDB_VERSION = duckdb_runtime_namespaceObject.rE;
+function isModuleNotFound(error) {
+    const code = error.code;
+    return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+/** Where the tool cache keeps this DuckDB for this platform (the native binding differs per OS and CPU). */
+function duckdbCacheDirectory(toolCache) {
+    return (0,external_node_path_.join)(toolCache, 'mlops-actions-duckdb', DUCKDB_VERSION, `${process.platform}-${process.arch}`);
+}
+/**
+ * Loads DuckDB: from the workspace when the action runs from a checkout with node_modules (development, tests),
+ * else from the runner's tool cache, installing it there on first use with `npm ci` against a lockfile that pins
+ * every platform's package and integrity hash.
+ */
+async function loadDuckDB(options) {
+    if (!options.preferToolCache) {
+        try {
+            // Left to Node at run time (never bundled): on a runner the action's checkout has no node_modules.
+            return (await import(/* webpackIgnore: true */ '@duckdb/node-api'));
+        }
+        catch (error) {
+            if (!isModuleNotFound(error))
+                throw error;
+        }
+    }
+    const directory = duckdbCacheDirectory(options.toolCache);
+    const entry = (0,external_node_path_.join)(directory, 'node_modules', '@duckdb', 'node-api', 'package.json');
+    if (!(0,external_node_fs_.existsSync)(entry)) {
+        await options.log.group(`Install DuckDB ${DUCKDB_VERSION} into the tool cache`, async () => {
+            await (0,promises_.mkdir)(directory, { recursive: true });
+            await (0,promises_.writeFile)((0,external_node_path_.join)(directory, 'package.json'), JSON.stringify(duckdb_runtime_namespaceObject.T9));
+            await (0,promises_.writeFile)((0,external_node_path_.join)(directory, 'package-lock.json'), JSON.stringify(duckdb_runtime_namespaceObject.s2));
+            try {
+                await runTool('npm', ['ci', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'], {
+                    cwd: directory,
+                    logger: options.log,
+                    timeoutMs: 10 * 60_000,
+                });
+            }
+            catch (error) {
+                throw new Error(`Could not install DuckDB ${DUCKDB_VERSION} (${process.platform}-${process.arch}) into ${directory}: ` +
+                    `${error.message}. The data actions need npm and the npm registry on the runner.`);
+            }
+        });
+    }
+    const main = (0,external_node_path_.join)(directory, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js');
+    return (await import(/* webpackIgnore: true */ (0,external_node_url_.pathToFileURL)(main).href));
+}
+
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(38522);
+;// CONCATENATED MODULE: ./shared/lib/data/engine.js
+
+
+
+
+
+
+/** SQL identifiers and literals built from user text (column names, paths) are always quoted. */
+function quoteIdentifier(name) {
+    return `"${name.replace(/"/g, '""')}"`;
+}
+function quoteLiteral(text) {
+    return `'${text.replace(/'/g, "''")}'`;
+}
+/**
+ * The table function that reads the files as one table. CSV and JSON are read with type detection over the
+ * whole file (`sample_size=-1`) so a late odd value is not cast away, and several files unite by column name.
+ */
+function tableSource(files) {
+    const list = `[${files.map((file) => quoteLiteral(file.path)).join(', ')}]`;
+    const format = files[0]?.format;
+    switch (format) {
+        case 'csv':
+            // skip = 0: the sniffer may not drop leading rows to make a ragged file look consistent.
+            return `read_csv(${list}, header = true, delim = ',', skip = 0, union_by_name = true, sample_size = -1)`;
+        case 'tsv':
+            return `read_csv(${list}, header = true, delim = '\\t', skip = 0, union_by_name = true, sample_size = -1)`;
+        case 'parquet':
+            return `read_parquet(${list}, union_by_name = true)`;
+        case 'json':
+            return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
+        case 'jsonl':
+            return `read_json(${list}, format = 'newline_delimited', union_by_name = true, sample_size = -1)`;
+        default:
+            throw new Error(`no reader for format ${format}`);
+    }
+}
+/** Counts a CSV line's fields, honouring double quotes (a quoted delimiter is not a separator). */
+function countFields(line, delimiter, state) {
+    let fields = 1;
+    for (const char of line) {
+        if (char === '"')
+            state.quoted = !state.quoted;
+        else if (char === delimiter && !state.quoted)
+            fields += 1;
+    }
+    return fields;
+}
+/**
+ * The first line whose field count differs from the header's. DuckDB's dialect sniffer reports a ragged file
+ * without a line number; this finds it so the error can point at the row.
+ */
+async function findRaggedLine(file) {
+    if (file.format !== 'csv' && file.format !== 'tsv')
+        return undefined;
+    const delimiter = file.format === 'tsv' ? '\t' : ',';
+    const raw = (0,external_node_fs_.createReadStream)(file.path);
+    const lines = (0,external_node_readline_namespaceObject.createInterface)({
+        input: file.path.endsWith('.gz') ? raw.pipe((0,external_node_zlib_.createGunzip)()) : raw,
+        crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    let expected;
+    let lineNumber = 0;
+    let fields = 0;
+    const state = { quoted: false };
+    try {
+        for await (const line of lines) {
+            lineNumber += 1;
+            // A quoted field may span lines: keep counting into the same record.
+            fields += countFields(line, delimiter, state) - (fields > 0 ? 1 : 0);
+            if (state.quoted)
+                continue;
+            if (expected === undefined)
+                expected = fields;
+            else if (line.length > 0 && fields !== expected)
+                return { line: lineNumber, expected, found: fields };
+            fields = 0;
+        }
+    }
+    finally {
+        lines.close();
+        raw.destroy();
+    }
+    return undefined;
+}
+/**
+ * Turns a DuckDB reading error into the user's mistake it usually is (a malformed row, bytes that are not
+ * UTF-8, a file that is not Parquet), naming the file and line where DuckDB says them.
+ */
+async function describeReadError(error, files, input) {
+    for (const file of files) {
+        if (raggedHint.has(file.path))
+            continue;
+        const ragged = await findRaggedLine(file).catch(() => undefined);
+        if (ragged)
+            raggedHint.set(file.path, ragged);
+    }
+    return describeKnownReadError(error, files, input);
+}
+const raggedHint = new Map();
+function describeKnownReadError(error, files, input) {
+    const message = error instanceof Error ? error.message : String(error);
+    const firstLine = message.split('\n')[0] ?? message;
+    const file = files.find((candidate) => message.includes(candidate.path)) ?? (files.length === 1 ? files[0] : undefined);
+    const line = /(?:CSV Error on Line|Line):\s*(\d+)/i.exec(message)?.[1];
+    const display = file?.display ?? files.map((candidate) => candidate.display).join(', ');
+    const where = { input, ...(file ? { file: file.display } : {}), ...(line ? { line: Number(line) } : {}) };
+    const ragged = raggedHint.get(file?.path ?? '');
+    if (ragged) {
+        return new errors_ConfigurationError(`Input '${input}': ${display}:${ragged.line} has ${ragged.found} fields where the header has ${ragged.expected}.`, { ...where, line: ragged.line });
+    }
+    if (/invalid unicode|not valid utf|byte sequence|invalid utf/i.test(message)) {
+        return new errors_ConfigurationError(`Input '${input}': ${display}${line ? `:${line}` : ''} is not valid UTF-8 text (${firstLine}).`, where);
+    }
+    if (/magic bytes|not a parquet|parquet/i.test(message) && file?.format === 'parquet') {
+        return new errors_ConfigurationError(`Input '${input}': ${display} is not a Parquet file (${firstLine}).`, where);
+    }
+    if (/CSV Error|sniff|Could not convert|expected \d+ values|too many columns|column count/i.test(message)) {
+        const detail = message
+            .split('\n')
+            .filter((text) => /Original Line|Expected Number of Columns|Found:|Error when/i.test(text))
+            .slice(0, 2)
+            .join('; ');
+        return new errors_ConfigurationError(`Input '${input}': ${display}${line ? `:${line}` : ''} could not be read as a table: ${firstLine}${detail ? ` (${detail.trim()})` : ''}.`, where);
+    }
+    if (/JSON/i.test(message) && (file?.format === 'json' || file?.format === 'jsonl')) {
+        return new errors_ConfigurationError(`Input '${input}': ${display} is not valid JSON data (${firstLine}).`, where);
+    }
+    return error instanceof Error ? error : new Error(message);
+}
+/** An in-memory DuckDB with spilling to the temp directory, for one action run. */
+async function openDataEngine(options) {
+    const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? (0,external_node_os_.tmpdir)() });
+    const instance = await duckdb.DuckDBInstance.create(':memory:', {
+        temp_directory: (0,external_node_os_.tmpdir)(),
+        ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    });
+    const connection = await instance.connect();
+    return {
+        async rows(sql) {
+            const reader = await connection.runAndReadAll(sql);
+            return reader.getRowObjectsJS();
+        },
+        async doubles(sql) {
+            const result = await connection.run(sql);
+            const parts = [];
+            let total = 0;
+            for (;;) {
+                const chunk = await result.fetchChunk();
+                if (!chunk || chunk.rowCount === 0)
+                    break;
+                const vector = chunk.getColumnVector(0);
+                const values = new Float64Array(chunk.rowCount);
+                let count = 0;
+                for (let index = 0; index < chunk.rowCount; index += 1) {
+                    const value = vector.getItem(index);
+                    if (value !== null)
+                        values[count++] = Number(value);
+                }
+                parts.push(values.subarray(0, count));
+                total += count;
+            }
+            const all = new Float64Array(total);
+            let offset = 0;
+            for (const part of parts) {
+                all.set(part, offset);
+                offset += part.length;
+            }
+            return all;
+        },
+        async columns(source) {
+            const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+            return reader.getRowObjectsJS().map((row) => ({
+                name: row.column_name,
+                type: row.column_type,
+            }));
+        },
+        close() {
+            connection.closeSync();
+            instance.closeSync();
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/data/files.js
 
 
@@ -58152,132 +69372,6 @@ async function resolveDataFiles(patterns, workspace, input) {
     return files;
 }
 
-;// CONCATENATED MODULE: ./shared/lib/log/index.js
-/** Keeps every entry in memory, for tests that assert on what was logged. */
-class MemoryLogger {
-    entries = [];
-    #groups = [];
-    #push(level, message, where) {
-        this.entries.push({ level, message, ...(where ? { where } : {}), groups: [...this.#groups] });
-    }
-    debug(message) {
-        this.#push('debug', message);
-    }
-    info(message) {
-        this.#push('info', message);
-    }
-    notice(message, where) {
-        this.#push('notice', message, where);
-    }
-    warning(message, where) {
-        this.#push('warning', message, where);
-    }
-    error(message, where) {
-        this.#push('error', message, where);
-    }
-    async group(name, work) {
-        this.#groups.push(name);
-        try {
-            return await work();
-        }
-        finally {
-            this.#groups.pop();
-        }
-    }
-    messages(level) {
-        return this.entries.filter((entry) => !level || entry.level === level).map((entry) => entry.message);
-    }
-}
-/** Logs nothing. */
-const log_silentLogger = {
-    debug() { },
-    info() { },
-    notice() { },
-    warning() { },
-    error() { },
-    group: (_name, work) => work(),
-};
-
-;// CONCATENATED MODULE: ./shared/lib/exec/index.js
-
-
-
-
-/** A tool that could not be started, timed out or exited with an unexpected code. */
-class ToolError extends Error {
-    tool;
-    commandLine;
-    exitCode;
-    stderr;
-    constructor(message, details) {
-        super(message);
-        this.name = 'ToolError';
-        this.tool = details.tool;
-        this.commandLine = details.commandLine;
-        this.exitCode = details.exitCode;
-        this.stderr = details.stderr;
-    }
-}
-/** Quotes an argument for display only; tools are always run with an argument array, never a shell. */
-function displayArgument(argument) {
-    return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
-}
-function formatCommandLine(tool, args, secrets) {
-    const text = [tool, ...args].map(displayArgument).join(' ');
-    return secrets ? secrets.redact(text) : text;
-}
-function lastLine(text) {
-    const lines = text
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean);
-    return lines.at(-1);
-}
-/**
- * Runs a tool with an argument array. The echoed command line and any error message have secrets masked, and
- * a failure's message carries the tool's last stderr line, which is usually the one that says why.
- */
-async function exec_runTool(tool, args, options = {}) {
-    const logger = options.logger ?? silentLogger;
-    const secrets = options.secrets ?? new SecretMask();
-    const timeoutMs = options.timeoutMs ?? 30 * 60_000;
-    const commandLine = formatCommandLine(tool, args, secrets);
-    logger.info(`[command]${commandLine}`);
-    const started = performance.now();
-    const result = await execa(tool, [...args], {
-        reject: false,
-        timeout: timeoutMs,
-        ...(options.cwd ? { cwd: options.cwd } : {}),
-        ...(options.env ? { env: options.env } : {}),
-        ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' }),
-        stripFinalNewline: true,
-    });
-    const durationMs = performance.now() - started;
-    const stdout = String(result.stdout ?? '');
-    const stderr = String(result.stderr ?? '');
-    const exitCode = result.exitCode;
-    const okCodes = options.okExitCodes ?? [0];
-    const details = {
-        tool,
-        commandLine,
-        stderr: secrets.redact(stderr),
-        ...(exitCode !== undefined ? { exitCode } : {}),
-    };
-    if (result.timedOut) {
-        throw new ToolError(`'${tool}' did not finish within ${formatDuration(timeoutMs)}: ${commandLine}`, details);
-    }
-    const startError = result.code;
-    if (startError === 'ENOENT') {
-        throw new ToolError(`'${tool}' was not found on PATH.`, details);
-    }
-    if (exitCode === undefined || !okCodes.includes(exitCode)) {
-        const why = lastLine(stderr) ?? lastLine(stdout) ?? (result.signal ? `killed by ${result.signal}` : 'no output');
-        const status = exitCode === undefined ? `was killed (${result.signal ?? 'unknown signal'})` : `exited with ${exitCode}`;
-        throw new ToolError(secrets.redact(`'${tool}' ${status}: ${why}`), details);
-    }
-    return { stdout, stderr, exitCode, durationMs };
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/github/checks.js
 
 /** GitHub's cap on a check run's output summary. */
@@ -58313,391 +69407,6 @@ async function createCompletedCheckRun(client, repository, options) {
 
 
 
-
-// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
-var _2020 = __nccwpck_require__(52210);
-// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
-var ajv_formats_dist = __nccwpck_require__(82815);
-;// CONCATENATED MODULE: ./shared/lib/report/render.js
-
-
-function valueCell(value) {
-    if (value === undefined)
-        return '';
-    return code(typeof value === 'string' ? value : JSON.stringify(value));
-}
-function checksTable(checks) {
-    return table(['', 'Check', 'Observed', 'Expected', 'Details'], checks.map((check) => [
-        raw(STATUS_ICON[check.status]),
-        check.title,
-        valueCell(check.observed),
-        valueCell(check.expected),
-        check.details ?? '',
-    ]));
-}
-/**
- * The common part of every action's summary: a verdict line, the checks that did not pass in a table, and the
- * ones that passed collapsed. Actions append their own sections (metrics, drift) after it.
- */
-function renderChecks(title, report) {
-    const counts = countChecks(report.checks);
-    const parts = [
-        heading(3, raw(`${STATUS_ICON[report.status]} ${escapeText(title)}`)),
-        `**${escapeText(report.headline)}** · ${counts.errors} failed · ${counts.warnings} warnings · ${counts.passed} passed`,
-    ];
-    const open = report.checks.filter((check) => check.status !== 'passed');
-    const passed = report.checks.filter((check) => check.status === 'passed');
-    if (open.length > 0)
-        parts.push(checksTable(open));
-    if (passed.length > 0)
-        parts.push(details(`${passed.length} passed checks`, checksTable(passed)));
-    if (report.run.url)
-        parts.push(`<sub>[Workflow run](${encodeURI(report.run.url)})</sub>`);
-    return parts.join('\n\n');
-}
-
-;// CONCATENATED MODULE: ./shared/lib/report/schema.js
-/**
- * The JSON Schema of every action's report. `schemas/report.schema.json` is generated from it for editors and
- * other tools (`npm run schemas`), and a test keeps the two equal.
- */
-const REPORT_SCHEMA = {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://mlops-actions.dev/schemas/report.schema.json',
-    title: 'mlops-actions report',
-    description: 'The JSON report every mlops-actions action writes under RUNNER_TEMP/mlops-reports and names in its `report` output. Action-specific fields sit beside the common ones.',
-    type: 'object',
-    required: ['schemaVersion', 'action', 'status', 'headline', 'createdAt', 'run', 'checks'],
-    properties: {
-        schemaVersion: { const: 1 },
-        action: { type: 'string', enum: ['validate-data', 'test-model', 'build-image', 'promote', 'deploy', 'report'] },
-        status: { $ref: '#/$defs/status' },
-        headline: { type: 'string', maxLength: 1000 },
-        createdAt: { type: 'string', format: 'date-time' },
-        run: {
-            type: 'object',
-            properties: {
-                repository: { type: 'string' },
-                sha: { type: 'string' },
-                ref: { type: 'string' },
-                runId: { type: 'string' },
-                runAttempt: { type: 'string' },
-                job: { type: 'string' },
-                url: { type: 'string', format: 'uri' },
-            },
-            additionalProperties: false,
-        },
-        checks: {
-            type: 'array',
-            maxItems: 10000,
-            items: {
-                type: 'object',
-                required: ['id', 'title', 'status', 'severity'],
-                properties: {
-                    id: { type: 'string', minLength: 1, maxLength: 200 },
-                    title: { type: 'string', maxLength: 500 },
-                    status: { $ref: '#/$defs/status' },
-                    severity: { enum: ['error', 'warning', 'info'] },
-                    observed: {},
-                    expected: {},
-                    details: { type: 'string' },
-                },
-                additionalProperties: false,
-            },
-        },
-    },
-    $defs: {
-        status: { enum: ['passed', 'warning', 'failed'] },
-    },
-};
-
-;// CONCATENATED MODULE: ./shared/lib/report/combine.js
-
-
-
-
-
-
-
-
-/** Reports may come from another run (a fork's pull request): untrusted, so sizes are capped before parsing. */
-const MAX_REPORT_BYTES = 2 * 1024 * 1024;
-const MAX_TEXT = 2000;
-const MAX_CHECKS_SHOWN = 200;
-/** Pipeline order and how each stage is named in the combined comment. */
-const STAGES = [
-    { action: 'validate-data', label: 'data' },
-    { action: 'test-model', label: 'model' },
-    { action: 'build-image', label: 'image' },
-    { action: 'promote', label: 'promote' },
-    { action: 'deploy', label: 'deploy' },
-];
-let validator;
-function validateReport(value) {
-    if (!validator) {
-        const ajv = new _2020.Ajv2020({ allErrors: false, strict: true });
-        ajv_formats_dist(ajv);
-        validator = ajv.compile(REPORT_SCHEMA);
-    }
-    if (validator(value))
-        return undefined;
-    const error = validator.errors?.[0];
-    return error ? `${error.instancePath || '(root)'} ${error.message}` : 'does not match the report schema';
-}
-/** Cuts untrusted text to a length a comment can carry. */
-function cap(text, limit = MAX_TEXT) {
-    return text.length > limit
-        ? `${text.slice(0, limit)}… (${(text.length - limit).toLocaleString('en-US')} more characters)`
-        : text;
-}
-function capValue(value) {
-    if (value === undefined)
-        return undefined;
-    const json = JSON.stringify(value);
-    return json.length > 500 ? `${json.slice(0, 500)}…` : value;
-}
-/**
- * Reads one report file as untrusted input: size-capped, JSON-parsed, schema-validated; long texts are cut and
- * the run link is kept only when it is this repository's own run page.
- */
-async function loadUntrustedReport(path, source, trustedRunPrefix) {
-    const size = (await (0,promises_.stat)(path)).size;
-    if (size > MAX_REPORT_BYTES) {
-        return {
-            source,
-            reason: `${(size / 1048576).toFixed(1)} MB is over the ${MAX_REPORT_BYTES / 1048576} MB limit for a report`,
-        };
-    }
-    let value;
-    try {
-        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
-    }
-    catch (error) {
-        return { source, reason: `not JSON (${error.message.split('\n')[0]})` };
-    }
-    const problem = validateReport(value);
-    if (problem)
-        return { source, reason: `not a report: ${problem}` };
-    const report = value;
-    const run = { ...report.run };
-    if (run.url && !(trustedRunPrefix && new RegExp(`^${escapeRegExp(trustedRunPrefix)}\\d+$`).test(run.url)))
-        delete run.url;
-    return {
-        source,
-        report: {
-            ...report,
-            headline: cap(report.headline, 300),
-            run,
-            checks: report.checks.map((check) => ({
-                ...check,
-                title: cap(check.title, 300),
-                ...(check.details !== undefined ? { details: cap(check.details) } : {}),
-                ...(check.observed !== undefined ? { observed: capValue(check.observed) } : {}),
-                ...(check.expected !== undefined ? { expected: capValue(check.expected) } : {}),
-            })),
-        },
-    };
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-const SEVERITY_ORDER = { passed: 0, warning: 1, failed: 2 };
-function worstStatus(statuses) {
-    return statuses.reduce((worst, status) => (SEVERITY_ORDER[status] > SEVERITY_ORDER[worst] ? status : worst), 'passed');
-}
-function stageLine(label, reports) {
-    if (reports.length === 0)
-        return [raw('—'), label, raw('<sub>not run</sub>')];
-    const status = worstStatus(reports.map((report) => report.status));
-    return [raw(STATUS_ICON[status]), label, reports.map((report) => report.headline).join(' · ')];
-}
-/**
- * One comment for the whole pipeline: a status line per stage, then each stage's checks, collapsed unless the
- * stage failed. When the whole does not fit in a comment, passing sections go first, then all sections, leaving
- * the status lines and a pointer to the job summary, which keeps everything.
- */
-function combineReports(reports, runUrl, limit = COMMENT_LIMIT) {
-    const byStage = (action) => reports.filter((report) => report.action === action);
-    const known = new Set(STAGES.map((stage) => stage.action));
-    const others = reports.filter((report) => !known.has(report.action));
-    const status = worstStatus(reports.map((report) => report.status));
-    const header = [
-        heading(3, raw(`${STATUS_ICON[status]} mlops-actions`)),
-        table(['', 'Stage', 'Result'], [
-            ...STAGES.map((stage) => stageLine(stage.label, byStage(stage.action))),
-            ...others.map((report) => stageLine(report.action, [report])),
-        ]),
-    ].join('\n\n');
-    const section = (report, open) => {
-        const shown = report.checks.length > MAX_CHECKS_SHOWN
-            ? { ...report, checks: report.checks.slice(0, MAX_CHECKS_SHOWN) }
-            : report;
-        const body = renderChecks(report.action, shown);
-        const more = report.checks.length > MAX_CHECKS_SHOWN
-            ? `\n\n${escapeText(`… and ${report.checks.length - MAX_CHECKS_SHOWN} more checks`)}`
-            : '';
-        return `<details${open ? ' open' : ''}>\n<summary>${STATUS_ICON[report.status]} ${escapeText(report.action)}</summary>\n\n${body}${more}\n\n</details>`;
-    };
-    const ordered = [...STAGES.flatMap((stage) => byStage(stage.action)), ...others];
-    const render = (include) => {
-        const sections = ordered.filter(include).map((report) => section(report, report.status === 'failed'));
-        const omitted = ordered.length - ordered.filter(include).length;
-        const pointer = omitted > 0
-            ? `\n\n${omitted} section(s) left out to fit a comment; ${runUrl ? `see the [job summary](${runUrl})` : 'see the job summary'}.`
-            : '';
-        return [header, ...sections].join('\n\n') + pointer;
-    };
-    const full = render(() => true);
-    if (full.length <= limit - 200)
-        return { status, comment: full, full, shortened: false };
-    const failedOnly = render((report) => report.status === 'failed');
-    if (failedOnly.length <= limit - 200)
-        return { status, comment: failedOnly, full, shortened: true };
-    return { status, comment: render(() => false), full, shortened: true };
-}
-
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
-var core = __nccwpck_require__(77094);
-;// CONCATENATED MODULE: ./shared/lib/runner/actions-host.js
-
-
-
-
-
-
-
-function annotation(where) {
-    if (!where)
-        return {};
-    const properties = {};
-    if (where.title)
-        properties.title = where.title;
-    if (where.file)
-        properties.file = where.file;
-    if (where.line !== undefined)
-        properties.startLine = where.line;
-    if (where.column !== undefined)
-        properties.startColumn = where.column;
-    return properties;
-}
-/** A Logger that speaks the runner's workflow commands: groups, debug lines and file annotations. */
-function createActionsLogger(secrets) {
-    const clean = (text) => secrets.redact(text);
-    return {
-        debug: (message) => core/* debug */.Yz(clean(message)),
-        info: (message) => core/* info */.pq(clean(message)),
-        notice: (message, where) => core/* notice */.lm(clean(message), annotation(where)),
-        warning: (message, where) => core/* warning */.$e(clean(message), annotation(where)),
-        error: (message, where) => core/* error */.z3(clean(message), annotation(where)),
-        group: (name, work) => core/* group */.Os(clean(name), work),
-    };
-}
-/** The host for a step on a GitHub runner: INPUT_* in, workflow command files out. */
-function createActionsHost(action, env = process.env) {
-    const secrets = new secrets_SecretMask();
-    const github = readGithubEnvironment(env);
-    const log = createActionsLogger(secrets);
-    return {
-        action,
-        inputs: new InputReader(environmentInputSource(env), { workspace: github.workspace }),
-        log,
-        github,
-        env,
-        secrets,
-        setSecret(value) {
-            if (!value)
-                return;
-            core/* setSecret */.Pq(value);
-            secrets.add(value);
-        },
-        setOutput(name, value) {
-            core/* setOutput */.uH(name, secrets.redact(outputText(value)));
-        },
-        async publish(publication) {
-            const path = await writePublishedReport(github, secrets, publication);
-            core/* setOutput */.uH('report', path);
-            const summaryPath = env.GITHUB_STEP_SUMMARY;
-            if (summaryPath)
-                await appendSummaryFile(summaryPath, publication.markdown, secrets);
-            else
-                log.debug('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-            if (!publication.comment)
-                return { reportPath: path };
-            const request = publication.comment;
-            const markdown = secrets.redact(publication.commentMarkdown ?? publication.markdown);
-            const comment = await log.group('PR comment', () => publishComment(request, markdown, publication.report, path, github, log, env));
-            return { reportPath: path, comment };
-        },
-        saveState: (name, value) => core/* saveState */.LZ(name, secrets.redact(value)),
-        getState: (name) => core/* getState */.Gu(name) || undefined,
-    };
-}
-
-;// CONCATENATED MODULE: ./shared/lib/runner/run-action.js
-
-
-
-/** Saved by main so that the `post:` run of the same entry point knows it is the post step (as actions/cache). */
-const POST_STATE = 'isPost';
-/**
- * Runs one action as the runner invokes it. Failures set exit code 1 and never escape as an unhandled
- * rejection; the process is not force-exited, so cleanup in `finally` blocks always runs.
- */
-async function runAction(definition, env = process.env) {
-    const host = createActionsHost(definition.name, env);
-    const isPost = host.getState(POST_STATE) === 'true';
-    try {
-        if (isPost) {
-            if (definition.post)
-                await definition.post(host);
-            return;
-        }
-        if (definition.post)
-            host.saveState(POST_STATE, 'true');
-        await definition.main(host);
-    }
-    catch (error) {
-        const failure = describeFailure(definition.name, error, isDebugEnabled(env));
-        host.log.error(failure.message, failure.where);
-        if (failure.stack)
-            core/* info */.pq(host.secrets.redact(failure.stack));
-        process.exitCode = 1;
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/suite.js
-/** The top-level sections of a suite file; `schemas/suite.schema.json` describes them for editors. */
-const SUITE_SECTIONS = ['version', 'table', 'columns', 'drift'];
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/**
- * Checks a suite's outline: a mapping with `version: 1` and only known sections, each section a mapping.
- * Errors name the file and line of the offending key.
- */
-function readSuiteOutline(document) {
-    const suite = document.value;
-    if (!isRecord(suite))
-        throw document.error([], 'a suite must be a mapping with version, table, columns and drift');
-    for (const key of Object.keys(suite)) {
-        if (!SUITE_SECTIONS.includes(key)) {
-            throw document.error([key], `unknown key '${key}'; a suite has ${SUITE_SECTIONS.join(', ')}`, { key: true });
-        }
-    }
-    if (suite.version !== 1)
-        throw document.error(['version'], `'version' must be 1, got ${JSON.stringify(suite.version)}`);
-    for (const section of ['table', 'columns', 'drift']) {
-        if (suite[section] !== undefined && suite[section] !== null && !isRecord(suite[section])) {
-            throw document.error([section], `'${section}' must be a mapping`);
-        }
-    }
-    return {
-        version: 1,
-        tableChecks: isRecord(suite.table) ? Object.keys(suite.table) : [],
-        columns: isRecord(suite.columns) ? Object.keys(suite.columns) : [],
-        drift: isRecord(suite.drift),
-    };
-}
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
 
@@ -60345,6 +71054,467 @@ function detectTask(columns) {
 
 
 
+// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
+var _2020 = __nccwpck_require__(52210);
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
+var ajv_formats_dist = __nccwpck_require__(82815);
+;// CONCATENATED MODULE: ./shared/lib/report/render.js
+
+
+function valueCell(value) {
+    if (value === undefined)
+        return '';
+    return code(typeof value === 'string' ? value : JSON.stringify(value));
+}
+function checksTable(checks) {
+    return table(['', 'Check', 'Observed', 'Expected', 'Details'], checks.map((check) => [
+        // A failed check of warning severity warns; only error severity fails the verdict.
+        raw(STATUS_ICON[check.status === 'failed' && check.severity !== 'error' ? 'warning' : check.status]),
+        check.title,
+        valueCell(check.observed),
+        valueCell(check.expected),
+        check.details ?? '',
+    ]));
+}
+/**
+ * The common part of every action's summary: a verdict line, the checks that did not pass in a table, and the
+ * ones that passed collapsed. Actions append their own sections (metrics, drift) after it.
+ */
+function renderChecks(title, report) {
+    const counts = countChecks(report.checks);
+    const parts = [
+        heading(3, raw(`${STATUS_ICON[report.status]} ${escapeText(title)}`)),
+        `**${escapeText(report.headline)}** · ${counts.errors} failed · ${counts.warnings} warnings · ${counts.passed} passed`,
+    ];
+    const open = report.checks.filter((check) => check.status !== 'passed');
+    const passed = report.checks.filter((check) => check.status === 'passed');
+    if (open.length > 0)
+        parts.push(checksTable(open));
+    if (passed.length > 0)
+        parts.push(details(`${passed.length} passed checks`, checksTable(passed)));
+    if (report.run.url)
+        parts.push(`<sub>[Workflow run](${encodeURI(report.run.url)})</sub>`);
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/report/schema.js
+/**
+ * The JSON Schema of every action's report. `schemas/report.schema.json` is generated from it for editors and
+ * other tools (`npm run schemas`), and a test keeps the two equal.
+ */
+const REPORT_SCHEMA = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://mlops-actions.dev/schemas/report.schema.json',
+    title: 'mlops-actions report',
+    description: 'The JSON report every mlops-actions action writes under RUNNER_TEMP/mlops-reports and names in its `report` output. Action-specific fields sit beside the common ones.',
+    type: 'object',
+    required: ['schemaVersion', 'action', 'status', 'headline', 'createdAt', 'run', 'checks'],
+    properties: {
+        schemaVersion: { const: 1 },
+        action: { type: 'string', enum: ['validate-data', 'test-model', 'build-image', 'promote', 'deploy', 'report'] },
+        status: { $ref: '#/$defs/status' },
+        headline: { type: 'string', maxLength: 1000 },
+        createdAt: { type: 'string', format: 'date-time' },
+        run: {
+            type: 'object',
+            properties: {
+                repository: { type: 'string' },
+                sha: { type: 'string' },
+                ref: { type: 'string' },
+                runId: { type: 'string' },
+                runAttempt: { type: 'string' },
+                job: { type: 'string' },
+                url: { type: 'string', format: 'uri' },
+            },
+            additionalProperties: false,
+        },
+        checks: {
+            type: 'array',
+            maxItems: 10000,
+            items: {
+                type: 'object',
+                required: ['id', 'title', 'status', 'severity'],
+                properties: {
+                    id: { type: 'string', minLength: 1, maxLength: 200 },
+                    title: { type: 'string', maxLength: 500 },
+                    status: { $ref: '#/$defs/status' },
+                    severity: { enum: ['error', 'warning', 'info'] },
+                    observed: {},
+                    expected: {},
+                    details: { type: 'string' },
+                },
+                additionalProperties: false,
+            },
+        },
+    },
+    $defs: {
+        status: { enum: ['passed', 'warning', 'failed'] },
+    },
+};
+
+;// CONCATENATED MODULE: ./shared/lib/report/combine.js
+
+
+
+
+
+
+
+
+/** Reports may come from another run (a fork's pull request): untrusted, so sizes are capped before parsing. */
+const MAX_REPORT_BYTES = 2 * 1024 * 1024;
+const MAX_TEXT = 2000;
+const MAX_CHECKS_SHOWN = 200;
+/** Pipeline order and how each stage is named in the combined comment. */
+const STAGES = [
+    { action: 'validate-data', label: 'data' },
+    { action: 'test-model', label: 'model' },
+    { action: 'build-image', label: 'image' },
+    { action: 'promote', label: 'promote' },
+    { action: 'deploy', label: 'deploy' },
+];
+let validator;
+function validateReport(value) {
+    if (!validator) {
+        const ajv = new _2020.Ajv2020({ allErrors: false, strict: true });
+        ajv_formats_dist(ajv);
+        validator = ajv.compile(REPORT_SCHEMA);
+    }
+    if (validator(value))
+        return undefined;
+    const error = validator.errors?.[0];
+    return error ? `${error.instancePath || '(root)'} ${error.message}` : 'does not match the report schema';
+}
+/** Cuts untrusted text to a length a comment can carry. */
+function cap(text, limit = MAX_TEXT) {
+    return text.length > limit
+        ? `${text.slice(0, limit)}… (${(text.length - limit).toLocaleString('en-US')} more characters)`
+        : text;
+}
+function capValue(value) {
+    if (value === undefined)
+        return undefined;
+    const json = JSON.stringify(value);
+    return json.length > 500 ? `${json.slice(0, 500)}…` : value;
+}
+/**
+ * Reads one report file as untrusted input: size-capped, JSON-parsed, schema-validated; long texts are cut and
+ * the run link is kept only when it is this repository's own run page.
+ */
+async function loadUntrustedReport(path, source, trustedRunPrefix) {
+    const size = (await (0,promises_.stat)(path)).size;
+    if (size > MAX_REPORT_BYTES) {
+        return {
+            source,
+            reason: `${(size / 1048576).toFixed(1)} MB is over the ${MAX_REPORT_BYTES / 1048576} MB limit for a report`,
+        };
+    }
+    let value;
+    try {
+        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (error) {
+        return { source, reason: `not JSON (${error.message.split('\n')[0]})` };
+    }
+    const problem = validateReport(value);
+    if (problem)
+        return { source, reason: `not a report: ${problem}` };
+    const report = value;
+    const run = { ...report.run };
+    if (run.url && !(trustedRunPrefix && new RegExp(`^${escapeRegExp(trustedRunPrefix)}\\d+$`).test(run.url)))
+        delete run.url;
+    return {
+        source,
+        report: {
+            ...report,
+            headline: cap(report.headline, 300),
+            run,
+            checks: report.checks.map((check) => ({
+                ...check,
+                title: cap(check.title, 300),
+                ...(check.details !== undefined ? { details: cap(check.details) } : {}),
+                ...(check.observed !== undefined ? { observed: capValue(check.observed) } : {}),
+                ...(check.expected !== undefined ? { expected: capValue(check.expected) } : {}),
+            })),
+        },
+    };
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+const SEVERITY_ORDER = { passed: 0, warning: 1, failed: 2 };
+function worstStatus(statuses) {
+    return statuses.reduce((worst, status) => (SEVERITY_ORDER[status] > SEVERITY_ORDER[worst] ? status : worst), 'passed');
+}
+function stageLine(label, reports) {
+    if (reports.length === 0)
+        return [raw('—'), label, raw('<sub>not run</sub>')];
+    const status = worstStatus(reports.map((report) => report.status));
+    return [raw(STATUS_ICON[status]), label, reports.map((report) => report.headline).join(' · ')];
+}
+/**
+ * One comment for the whole pipeline: a status line per stage, then each stage's checks, collapsed unless the
+ * stage failed. When the whole does not fit in a comment, passing sections go first, then all sections, leaving
+ * the status lines and a pointer to the job summary, which keeps everything.
+ */
+function combineReports(reports, runUrl, limit = COMMENT_LIMIT) {
+    const byStage = (action) => reports.filter((report) => report.action === action);
+    const known = new Set(STAGES.map((stage) => stage.action));
+    const others = reports.filter((report) => !known.has(report.action));
+    const status = worstStatus(reports.map((report) => report.status));
+    const header = [
+        heading(3, raw(`${STATUS_ICON[status]} mlops-actions`)),
+        table(['', 'Stage', 'Result'], [
+            ...STAGES.map((stage) => stageLine(stage.label, byStage(stage.action))),
+            ...others.map((report) => stageLine(report.action, [report])),
+        ]),
+    ].join('\n\n');
+    const section = (report, open) => {
+        const shown = report.checks.length > MAX_CHECKS_SHOWN
+            ? { ...report, checks: report.checks.slice(0, MAX_CHECKS_SHOWN) }
+            : report;
+        const body = renderChecks(report.action, shown);
+        const more = report.checks.length > MAX_CHECKS_SHOWN
+            ? `\n\n${escapeText(`… and ${report.checks.length - MAX_CHECKS_SHOWN} more checks`)}`
+            : '';
+        return `<details${open ? ' open' : ''}>\n<summary>${STATUS_ICON[report.status]} ${escapeText(report.action)}</summary>\n\n${body}${more}\n\n</details>`;
+    };
+    const ordered = [...STAGES.flatMap((stage) => byStage(stage.action)), ...others];
+    const render = (include) => {
+        const sections = ordered.filter(include).map((report) => section(report, report.status === 'failed'));
+        const omitted = ordered.length - ordered.filter(include).length;
+        const pointer = omitted > 0
+            ? `\n\n${omitted} section(s) left out to fit a comment; ${runUrl ? `see the [job summary](${runUrl})` : 'see the job summary'}.`
+            : '';
+        return [header, ...sections].join('\n\n') + pointer;
+    };
+    const full = render(() => true);
+    if (full.length <= limit - 200)
+        return { status, comment: full, full, shortened: false };
+    const failedOnly = render((report) => report.status === 'failed');
+    if (failedOnly.length <= limit - 200)
+        return { status, comment: failedOnly, full, shortened: true };
+    return { status, comment: render(() => false), full, shortened: true };
+}
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
+var core = __nccwpck_require__(77094);
+;// CONCATENATED MODULE: ./shared/lib/runner/actions-host.js
+
+
+
+
+
+
+
+function annotation(where) {
+    if (!where)
+        return {};
+    const properties = {};
+    if (where.title)
+        properties.title = where.title;
+    if (where.file)
+        properties.file = where.file;
+    if (where.line !== undefined)
+        properties.startLine = where.line;
+    if (where.column !== undefined)
+        properties.startColumn = where.column;
+    return properties;
+}
+/** A Logger that speaks the runner's workflow commands: groups, debug lines and file annotations. */
+function createActionsLogger(secrets) {
+    const clean = (text) => secrets.redact(text);
+    return {
+        debug: (message) => core/* debug */.Yz(clean(message)),
+        info: (message) => core/* info */.pq(clean(message)),
+        notice: (message, where) => core/* notice */.lm(clean(message), annotation(where)),
+        warning: (message, where) => core/* warning */.$e(clean(message), annotation(where)),
+        error: (message, where) => core/* error */.z3(clean(message), annotation(where)),
+        group: (name, work) => core/* group */.Os(clean(name), work),
+    };
+}
+/** The host for a step on a GitHub runner: INPUT_* in, workflow command files out. */
+function createActionsHost(action, env = process.env) {
+    const secrets = new SecretMask();
+    const github = readGithubEnvironment(env);
+    const log = createActionsLogger(secrets);
+    return {
+        action,
+        inputs: new InputReader(environmentInputSource(env), { workspace: github.workspace }),
+        log,
+        github,
+        env,
+        secrets,
+        setSecret(value) {
+            if (!value)
+                return;
+            core/* setSecret */.Pq(value);
+            secrets.add(value);
+        },
+        setOutput(name, value) {
+            core/* setOutput */.uH(name, secrets.redact(outputText(value)));
+        },
+        async publish(publication) {
+            const path = await writePublishedReport(github, secrets, publication);
+            core/* setOutput */.uH('report', path);
+            const summaryPath = env.GITHUB_STEP_SUMMARY;
+            if (summaryPath)
+                await appendSummaryFile(summaryPath, publication.markdown, secrets);
+            else
+                log.debug('GITHUB_STEP_SUMMARY is not set: no job summary written.');
+            if (!publication.comment)
+                return { reportPath: path };
+            const request = publication.comment;
+            const markdown = secrets.redact(publication.commentMarkdown ?? publication.markdown);
+            const comment = await log.group('PR comment', () => publishComment(request, markdown, publication.report, path, github, log, env));
+            return { reportPath: path, comment };
+        },
+        saveState: (name, value) => core/* saveState */.LZ(name, secrets.redact(value)),
+        getState: (name) => core/* getState */.Gu(name) || undefined,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/runner/run-action.js
+
+
+
+/** Saved by main so that the `post:` run of the same entry point knows it is the post step (as actions/cache). */
+const POST_STATE = 'isPost';
+/**
+ * Runs one action as the runner invokes it. Failures set exit code 1 and never escape as an unhandled
+ * rejection; the process is not force-exited, so cleanup in `finally` blocks always runs.
+ */
+async function runAction(definition, env = process.env) {
+    const host = createActionsHost(definition.name, env);
+    const isPost = host.getState(POST_STATE) === 'true';
+    try {
+        if (isPost) {
+            if (definition.post)
+                await definition.post(host);
+            return;
+        }
+        if (definition.post)
+            host.saveState(POST_STATE, 'true');
+        await definition.main(host);
+    }
+    catch (error) {
+        const failure = describeFailure(definition.name, error, isDebugEnabled(env));
+        host.log.error(failure.message, failure.where);
+        if (failure.stack)
+            core/* info */.pq(host.secrets.redact(failure.stack));
+        process.exitCode = 1;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
+// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
+// JavaScript lacks (ldexp, round-half-even, an exact product).
+/**
+ * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
+ * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
+ */
+function finiteSample(sample, name) {
+    const length = sample.length;
+    if (length === 0)
+        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
+    const copy = new Float64Array(length);
+    for (let index = 0; index < length; index += 1) {
+        const value = sample[index];
+        if (!Number.isFinite(value)) {
+            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
+        }
+        copy[index] = value;
+    }
+    return copy;
+}
+/** `finiteSample` sorted ascending (typed-array sort is numeric). */
+function numeric_sortedFiniteSample(sample, name) {
+    return finiteSample(sample, name).sort();
+}
+/** Merges two ascending arrays into one ascending array. */
+function mergeSorted(first, second) {
+    const merged = new Float64Array(first.length + second.length);
+    let i = 0;
+    let j = 0;
+    let out = 0;
+    while (i < first.length && j < second.length)
+        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
+    while (i < first.length)
+        merged[out++] = first[i++];
+    while (j < second.length)
+        merged[out++] = second[j++];
+    return merged;
+}
+/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
+class numeric_CompensatedSum {
+    sum = 0;
+    compensation = 0;
+    add(value) {
+        const total = this.sum + value;
+        if (Math.abs(this.sum) >= Math.abs(value))
+            this.compensation += this.sum - total + value;
+        else
+            this.compensation += value - total + this.sum;
+        this.sum = total;
+    }
+    get value() {
+        return this.sum + this.compensation;
+    }
+}
+function compensatedSum(values) {
+    const sum = new numeric_CompensatedSum();
+    for (let index = 0; index < values.length; index += 1)
+        sum.add(values[index]);
+    return sum.value;
+}
+/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
+function ldexp(x, exponent) {
+    let result = x;
+    let remaining = exponent;
+    while (remaining > 1000) {
+        result *= 2 ** 1000;
+        remaining -= 1000;
+    }
+    while (remaining < -1000) {
+        result *= 2 ** -1000;
+        remaining += 1000;
+    }
+    return result * 2 ** remaining;
+}
+/** numpy's `np.round`: halves go to the even neighbour. */
+function roundHalfEven(x) {
+    const floor = Math.floor(x);
+    const difference = x - floor;
+    if (difference < 0.5)
+        return floor;
+    if (difference > 0.5)
+        return floor + 1;
+    return floor % 2 === 0 ? floor : floor + 1;
+}
+const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
+/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
+function productError(a, b, product) {
+    const aScaled = SPLITTER * a;
+    const aHigh = aScaled - (aScaled - a);
+    const aLow = a - aHigh;
+    const bScaled = SPLITTER * b;
+    const bHigh = bScaled - (bScaled - b);
+    const bLow = b - bHigh;
+    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
+function clampProbability(p) {
+    if (Number.isNaN(p))
+        return p;
+    return Math.min(1, Math.max(0, p));
+}
+function greatestCommonDivisor(a, b) {
+    let x = a;
+    let y = b;
+    while (y !== 0)
+        [x, y] = [y, x % y];
+    return x;
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/statistics/special.js
 // Special functions: log-gamma, the regularized incomplete gamma functions (so chi-square and normal tails come
 // from one accurate routine, also in log space), chi-square and normal tails. Accurate to about 1e-14 relative
@@ -60465,7 +71635,7 @@ function logRegularizedGammaQ(a, x) {
     return logGammaPrefactor(a, x) + Math.log(upperContinuedFraction(a, x));
 }
 /** The regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a) (scipy `gammaincc`). */
-function special_regularizedGammaQ(a, x) {
+function regularizedGammaQ(a, x) {
     checkGammaArguments(a, x);
     if (x === 0)
         return 1;
@@ -60476,27 +71646,27 @@ function special_regularizedGammaQ(a, x) {
     return Math.exp(logGammaPrefactor(a, x)) * upperContinuedFraction(a, x);
 }
 /** Survival function of the chi-square distribution (scipy `chi2.sf(x, dof)`). */
-function special_chiSquareSf(x, degreesOfFreedom) {
+function chiSquareSf(x, degreesOfFreedom) {
     if (!(degreesOfFreedom > 0))
         throw new RangeError(`chi-square needs degrees of freedom > 0, got ${degreesOfFreedom}`);
     if (Number.isNaN(x))
         throw new RangeError('chi-square statistic is NaN');
     if (x <= 0)
         return 1;
-    return special_regularizedGammaQ(degreesOfFreedom / 2, x / 2);
+    return regularizedGammaQ(degreesOfFreedom / 2, x / 2);
 }
 /** erfc(x) = Q(1/2, x²): full relative accuracy in the far tail, where 1 - erf(x) would round to 0. */
 function erfc(x) {
     if (Number.isNaN(x))
         return x;
-    const tail = special_regularizedGammaQ(0.5, x * x);
+    const tail = regularizedGammaQ(0.5, x * x);
     return x >= 0 ? tail : 2 - tail;
 }
 /** P(Z > z) for a standard normal Z. */
 function normalSf(z) {
     if (Number.isNaN(z))
         return z;
-    const tail = 0.5 * special_regularizedGammaQ(0.5, (z * z) / 2);
+    const tail = 0.5 * regularizedGammaQ(0.5, (z * z) / 2);
     return z >= 0 ? tail : 1 - tail;
 }
 /** Φ(z) = P(Z <= z). */
@@ -60522,7 +71692,7 @@ function logNormalCdf(z) {
         return z;
     if (z < 0)
         return Math.log(0.5) + logRegularizedGammaQ(0.5, (z * z) / 2);
-    return Math.log1p(-0.5 * special_regularizedGammaQ(0.5, (z * z) / 2));
+    return Math.log1p(-0.5 * regularizedGammaQ(0.5, (z * z) / 2));
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/statistics/categorical.js
@@ -60595,7 +71765,7 @@ function chiSquareTest(observed, expected) {
     if (Math.abs(observedTotal - expectedTotal) > 1e-8 * Math.max(observedTotal, expectedTotal)) {
         throw new RangeError(`observed counts sum to ${observedTotal} but expected counts to ${expectedTotal}`);
     }
-    const statistic = new CompensatedSum();
+    const statistic = new numeric_CompensatedSum();
     for (let index = 0; index < observed.length; index += 1) {
         const difference = observed[index] - expected[index];
         if (difference === 0)
@@ -60612,7 +71782,7 @@ function chiSquareTest(observed, expected) {
  * Evidently's chi-square drift test: current counts against the reference counts scaled to the current size,
  * f_exp = reference count × (current size / reference size), over the union of categories.
  */
-function categorical_chiSquareDrift(counts) {
+function chiSquareDrift(counts) {
     const scale = counts.currentSize / counts.referenceSize;
     return chiSquareTest(counts.currentCounts, counts.referenceCounts.map((count) => count * scale));
 }
@@ -60648,11 +71818,225 @@ function twoProportionZTest(successes1, size1, successes2, size2) {
  * Evidently's z-test drift for a column with (at most) two values: the share of the first category of the union
  * in reference against current. A column with one and the same value in both samples cannot drift (p = 1).
  */
-function categorical_zTestDrift(counts) {
+function zTestDrift(counts) {
     if (counts.categories.length > 2) {
         throw new RangeError(`the z-test compares two categories, the column has ${counts.categories.length}: use chi-square`);
     }
     return twoProportionZTest(counts.referenceCounts[0], counts.referenceSize, counts.currentCounts[0], counts.currentSize);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/distance.js
+// Distances between distributions: Wasserstein-1 between samples (scipy `wasserstein_distance`, unweighted),
+// Evidently's normed Wasserstein, Jensen-Shannon distance (scipy `distance.jensenshannon`, natural log) and the
+// population stability index with Evidently's empty-bin fill.
+
+/** Wasserstein-1 between two sorted samples: ∫ |F_u - F_v| over the merged support. */
+function wassersteinDistanceSorted(u, v) {
+    const nu = u.length;
+    const nv = v.length;
+    if (nu === 0 || nv === 0)
+        throw new RangeError('wassersteinDistance needs two non-empty samples');
+    const integral = new numeric_CompensatedSum();
+    let i = 0;
+    let j = 0;
+    let previous = Math.min(u[0], v[0]);
+    while (i < nu || j < nv) {
+        const value = j >= nv || (i < nu && u[i] <= v[j]) ? u[i] : v[j];
+        if (value > previous)
+            integral.add(Math.abs(i / nu - j / nv) * (value - previous));
+        while (i < nu && u[i] <= value)
+            i += 1;
+        while (j < nv && v[j] <= value)
+            j += 1;
+        previous = value;
+    }
+    return integral.value;
+}
+/** scipy `stats.wasserstein_distance(u, v)` (unweighted). */
+function wassersteinDistance(u, v) {
+    return wassersteinDistanceSorted(sortedFiniteSample(u, 'u'), sortedFiniteSample(v, 'v'));
+}
+/** numpy `std(values)` (ddof = 0, two passes, compensated sums). */
+function populationStd(values) {
+    const sample = finiteSample(values, 'values');
+    const total = new numeric_CompensatedSum();
+    for (const value of sample)
+        total.add(value);
+    const mean = total.value / sample.length;
+    const squares = new numeric_CompensatedSum();
+    for (const value of sample)
+        squares.add((value - mean) * (value - mean));
+    return Math.sqrt(squares.value / sample.length);
+}
+/** Evidently's floor on the reference spread, so a constant reference does not divide by zero. */
+const NORMED_WASSERSTEIN_MIN_STD = 0.001;
+/** Evidently's normed Wasserstein: W1(reference, current) / max(std(reference), 0.001). */
+function normedWassersteinDistance(reference, current) {
+    const distance = wassersteinDistance(reference, current);
+    return distance / Math.max(populationStd(reference), NORMED_WASSERSTEIN_MIN_STD);
+}
+function checkDistribution(values, name) {
+    if (values.length === 0)
+        throw new RangeError(`${name} is empty`);
+    let total = 0;
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (!Number.isFinite(value) || value < 0)
+            throw new RangeError(`${name}[${index}] is ${value}: shares are >= 0`);
+        total += value;
+    }
+    if (!(total > 0))
+        throw new RangeError(`${name} sums to 0: no distribution to compare`);
+    return total;
+}
+/** x log(x / y) with scipy `rel_entr`'s conventions for zeros. */
+function relativeEntropyTerm(x, y) {
+    if (x > 0 && y > 0)
+        return x * Math.log(x / y);
+    if (x === 0 && y >= 0)
+        return 0;
+    return Number.POSITIVE_INFINITY;
+}
+/**
+ * scipy `spatial.distance.jensenshannon(p, q)` with the natural log: the square root of the Jensen-Shannon
+ * divergence. p and q are normalised to sum to 1 first (counts work as well as shares). Between 0 and √ln 2.
+ */
+function jensenShannonDistance(p, q) {
+    if (p.length !== q.length)
+        throw new RangeError(`p has ${p.length} entries but q has ${q.length}`);
+    const pTotal = checkDistribution(p, 'p');
+    const qTotal = checkDistribution(q, 'q');
+    const left = new numeric_CompensatedSum();
+    const right = new numeric_CompensatedSum();
+    for (let index = 0; index < p.length; index += 1) {
+        const pi = p[index] / pTotal;
+        const qi = q[index] / qTotal;
+        const mi = (pi + qi) / 2;
+        left.add(relativeEntropyTerm(pi, mi));
+        right.add(relativeEntropyTerm(qi, mi));
+    }
+    return Math.sqrt(Math.max(0, (left.value + right.value) / 2));
+}
+/**
+ * Evidently's fill for empty bins before PSI: with m the smallest non-zero share, zeros become m / 1e6 when
+ * m <= 1e-4, else 1e-4. No renormalisation.
+ */
+function fillEmptyShares(shares) {
+    const filled = Float64Array.from(shares);
+    let smallest = Number.POSITIVE_INFINITY;
+    for (const share of filled) {
+        if (!Number.isFinite(share) || share < 0)
+            throw new RangeError(`share ${share} is not a finite value >= 0`);
+        if (share !== 0 && share < smallest)
+            smallest = share;
+    }
+    if (smallest === Number.POSITIVE_INFINITY)
+        throw new RangeError('every share is 0: no distribution to compare');
+    const fill = smallest <= 1e-4 ? smallest / 1e6 : 1e-4;
+    return filled.map((share) => (share === 0 ? fill : share));
+}
+/** Population stability index Σ (ref - cur) ln(ref / cur), after Evidently's empty-bin fill of both sides. */
+function populationStabilityIndex(referenceShares, currentShares) {
+    if (referenceShares.length !== currentShares.length) {
+        throw new RangeError(`reference has ${referenceShares.length} bins but current has ${currentShares.length}`);
+    }
+    const reference = fillEmptyShares(referenceShares);
+    const current = fillEmptyShares(currentShares);
+    const total = new numeric_CompensatedSum();
+    for (let index = 0; index < reference.length; index += 1) {
+        const r = reference[index];
+        const c = current[index];
+        total.add((r - c) * Math.log(r / c));
+    }
+    return total.value;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/histogram.js
+// numpy's histogram conventions, bit for bit: `histogram_bin_edges(values, 'sturges')` (linspace edges) and
+// `histogram(sample, edges)` with explicit edges (every bin half-open except the last, which is closed).
+
+/** numpy `linspace(start, stop, count)` with endpoint: start + index * step, the last edge exactly `stop`. */
+function linspace(start, stop, count) {
+    const edges = new Float64Array(count);
+    const divisions = count - 1;
+    const delta = stop - start;
+    const step = delta / divisions;
+    for (let index = 0; index < count; index += 1) {
+        // numpy special-cases a zero (denormal-underflowed) step: y / div * delta.
+        edges[index] = (step === 0 ? (index / divisions) * delta : index * step) + start;
+    }
+    edges[divisions] = stop;
+    return edges;
+}
+/** Sturges bin edges over a sorted, finite, non-empty sample (numpy `histogram_bin_edges(a, 'sturges')`). */
+function sturgesBinEdgesSorted(sorted) {
+    let first = sorted[0];
+    let last = sorted[sorted.length - 1];
+    const width = (last - first) / (Math.log2(sorted.length) + 1);
+    if (first === last) {
+        first -= 0.5;
+        last += 0.5;
+    }
+    const binCount = width ? Math.ceil((last - first) / width) : 1;
+    const edges = linspace(first, last, binCount + 1);
+    for (let index = 1; index < edges.length; index += 1) {
+        if (!(edges[index - 1] < edges[index])) {
+            throw new RangeError(`too many bins for the data range: cannot create ${binCount} finite-sized bins`);
+        }
+    }
+    return edges;
+}
+/** numpy `histogram_bin_edges(values, bins='sturges')`. */
+function sturgesBinEdges(values) {
+    return sturgesBinEdgesSorted(sortedFiniteSample(values, 'values'));
+}
+/** First index whose value is >= (or > when `right`) the target, in a sorted array. */
+function searchSorted(sorted, target, right = false) {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (right ? sorted[middle] <= target : sorted[middle] < target)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+/** numpy `histogram(sample, edges)[0]` for a sorted sample: values outside [edges[0], edges[-1]] are not counted. */
+function histogramCountsSorted(sorted, edges) {
+    const counts = new Float64Array(edges.length - 1);
+    let previous = searchSorted(sorted, edges[0]);
+    for (let bin = 0; bin < counts.length; bin += 1) {
+        const isLast = bin === counts.length - 1;
+        const next = searchSorted(sorted, edges[bin + 1], isLast);
+        counts[bin] = next - previous;
+        previous = next;
+    }
+    return counts;
+}
+/** numpy `histogram(sample, edges)[0]`: edges must increase; the last bin includes its right edge. */
+function histogramCounts(sample, edges) {
+    if (edges.length < 2)
+        throw new RangeError('a histogram needs at least two edges');
+    const edgeArray = Float64Array.from(edges);
+    for (let index = 1; index < edgeArray.length; index += 1) {
+        if (!(edgeArray[index - 1] <= edgeArray[index]))
+            throw new RangeError('histogram edges must increase');
+    }
+    return histogramCountsSorted(sortedFiniteSample(sample, 'sample'), edgeArray);
+}
+/**
+ * Evidently's numeric binning for PSI and Jensen-Shannon: Sturges edges over reference and current combined,
+ * then each sample's counts divided by its size.
+ */
+function sturgesShares(reference, current) {
+    return sturgesSharesSorted(sortedFiniteSample(reference, 'reference'), sortedFiniteSample(current, 'current'));
+}
+function sturgesSharesSorted(reference, current) {
+    const edges = sturgesBinEdgesSorted(mergeSorted(reference, current));
+    const share = (sorted) => histogramCountsSorted(sorted, edges).map((count) => count / sorted.length);
+    return { edges, referenceShares: share(reference), currentShares: share(current) };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/statistics/kolmogorov.js
@@ -60664,7 +72048,7 @@ function categorical_zTestDrift(counts) {
 const SCALE_EXPONENT = 128;
 const SCALE_UP = 2 ** SCALE_EXPONENT;
 const SCALE_DOWN = 2 ** -SCALE_EXPONENT;
-const MIN_LOG = (/* unused pure expression or super */ null && (-708));
+const MIN_LOG = -708;
 const LOG_2PI = Math.log(2 * Math.PI);
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
 const SQRT3 = Math.sqrt(3);
@@ -60672,7 +72056,7 @@ const PI_SQUARED = Math.PI ** 2;
 const PI_FOUR = Math.PI ** 4;
 const PI_SIX = Math.PI ** 6;
 // Stirling coefficients B_2j / (2j (2j-1)) for j = 8 .. 1, as in _ksstats.py.
-const STIRLING_COEFFICIENTS = (/* unused pure expression or super */ null && ([-3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12]));
+const STIRLING_COEFFICIENTS = [-3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12];
 /** log(n! / n^n) by Stirling, with n log n removed up front. */
 function logFactorialOverPower(n) {
     const rn = 1 / n;
@@ -61048,7 +72432,7 @@ function smirnovSf(n, x) {
  * P(D_n >= x) for the two-sided one-sample statistic: scipy `kstwo.sf(x, n)` (`_kolmogn(n, x, cdf=False)`).
  * NaN when n is not a positive integer, as scipy.
  */
-function kolmogorov_kolmogorovSmirnovSf(n, x) {
+function kolmogorovSmirnovSf(n, x) {
     if (!Number.isInteger(n) || n <= 0 || Number.isNaN(x))
         return Number.NaN;
     if (x >= 1)
@@ -61096,7 +72480,7 @@ function kolmogorov_kolmogorovSmirnovSf(n, x) {
 
 /** scipy's `MAX_AUTO_N`: 'auto' is exact when both samples have at most this many values. */
 const KS_MAX_EXACT_AUTO_N = 10_000;
-const INT32_MAX = (/* unused pure expression or super */ null && (2 ** 31 - 1));
+const INT32_MAX = 2 ** 31 - 1;
 /** The largest gap between the two empirical CDFs, evaluated as scipy does (ties count on both sides at once). */
 function ksStatisticSorted(sorted1, sorted2) {
     const n1 = sorted1.length;
@@ -61192,10 +72576,10 @@ function asymptoticTwoSided(n1, n2, statistic) {
  * One scipy quirk is kept: the asymptotic p-value for n1 = n2 = 1 is NaN (round(0.5) = 0 observations).
  */
 function ks2Samp(sample1, sample2, method = 'auto') {
-    return ks_ks2SampSorted(sortedFiniteSample(sample1, 'sample1'), sortedFiniteSample(sample2, 'sample2'), method);
+    return ks2SampSorted(sortedFiniteSample(sample1, 'sample1'), sortedFiniteSample(sample2, 'sample2'), method);
 }
 /** `ks2Samp` for samples already checked and sorted ascending (no copy). */
-function ks_ks2SampSorted(sorted1, sorted2, method = 'auto') {
+function ks2SampSorted(sorted1, sorted2, method = 'auto') {
     const n1 = sorted1.length;
     const n2 = sorted2.length;
     if (n1 === 0 || n2 === 0)
@@ -61288,14 +72672,14 @@ function isNumericSample(sample) {
 function numericOnly(sample, name, method) {
     if (!isNumericSample(sample))
         throw new RangeError(`${method} compares numeric samples; ${name} holds non-numbers`);
-    return sortedFiniteSample(sample, name);
+    return numeric_sortedFiniteSample(sample, name);
 }
 /** Reference and current shares for PSI / Jensen-Shannon: Sturges bins when numeric, category shares otherwise. */
 function shares(method, reference, current, kind) {
     if (kind === 'numeric') {
         return sturgesSharesSorted(numericOnly(reference, 'reference', method), numericOnly(current, 'current', method));
     }
-    const counts = countCategories(reference, current);
+    const counts = categorical_countCategories(reference, current);
     return {
         referenceShares: counts.referenceCounts.map((count) => count / counts.referenceSize),
         currentShares: counts.currentCounts.map((count) => count / counts.currentSize),
@@ -61327,7 +72711,7 @@ function driftTest(method, reference, current, threshold = DEFAULT_DRIFT_THRESHO
         }
         case 'chisquare':
         case 'z': {
-            const counts = countCategories(reference, current);
+            const counts = categorical_countCategories(reference, current);
             const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
             statistic = result.statistic;
             pValue = result.pValue;
@@ -61349,6 +72733,35 @@ function driftTest(method, reference, current, threshold = DEFAULT_DRIFT_THRESHO
                     : jensenShannonDistance(referenceShares, currentShares);
             break;
         }
+    }
+    const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
+    return pValue !== undefined
+        ? { method, statistic, pValue, threshold, drifted }
+        : { method, statistic, threshold, drifted };
+}
+/**
+ * The categorical methods from category counts (as a group-by in the data engine gives them), without
+ * materialising one value per row: chi-square, z, Jensen-Shannon and PSI over the category shares.
+ */
+function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLDS[method]) {
+    if (counts.referenceSize === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (counts.currentSize === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    let statistic;
+    let pValue;
+    if (method === 'chisquare' || method === 'z') {
+        const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
+        statistic = result.statistic;
+        pValue = result.pValue;
+    }
+    else {
+        const referenceShares = counts.referenceCounts.map((count) => count / counts.referenceSize);
+        const currentShares = counts.currentCounts.map((count) => count / counts.currentSize);
+        statistic =
+            method === 'psi'
+                ? populationStabilityIndex(referenceShares, currentShares)
+                : jensenShannonDistance(referenceShares, currentShares);
     }
     const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
     return pValue !== undefined
@@ -61499,259 +72912,1047 @@ function msprtTau2(variance, targetN, alpha) {
 
 
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(73136);
-;// CONCATENATED MODULE: ./shared/lib/data/duckdb-runtime.json
-const duckdb_runtime_namespaceObject = {"rE":"1.5.5-r.5"};
-;// CONCATENATED MODULE: ./shared/lib/data/duckdb.js
+;// CONCATENATED MODULE: ./shared/lib/validation/columns.js
 
-
-
-
-
-
-/** The pinned DuckDB Node API; its native library is installed at run time, never shipped in dist/. */
-const DUCKDB_VERSION = duckdb_runtime_namespaceObject.rE;
-function isModuleNotFound(error) {
-    const code = error.code;
-    return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+/** DuckDB type families, by the type names DESCRIBE reports. */
+const INTEGER_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
+const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/;
+function storedKind(duckType) {
+    if (INTEGER_TYPES.test(duckType))
+        return 'integer';
+    if (FLOAT_TYPES.test(duckType))
+        return 'float';
+    if (duckType === 'VARCHAR' || duckType.startsWith('ENUM'))
+        return 'string';
+    if (duckType === 'BOOLEAN')
+        return 'boolean';
+    if (duckType === 'DATE')
+        return 'date';
+    if (duckType.startsWith('TIMESTAMP'))
+        return 'timestamp';
+    return 'other';
 }
-/** Where the tool cache keeps this DuckDB for this platform (the native binding differs per OS and CPU). */
-function duckdbCacheDirectory(toolCache) {
-    return join(toolCache, 'mlops-actions-duckdb', DUCKDB_VERSION, `${process.platform}-${process.arch}`);
+function isNumericKind(kind) {
+    return kind === 'integer' || kind === 'float';
+}
+/** The type a column's values are compared in, from what the suite expects or else what is stored. */
+function comparisonType(expected, stored) {
+    if (expected === 'integer' || expected === 'float' || expected === 'number')
+        return 'number';
+    if (expected === 'date' || expected === 'timestamp' || expected === 'boolean' || expected === 'string')
+        return expected;
+    if (isNumericKind(stored))
+        return 'number';
+    if (stored === 'date' || stored === 'timestamp' || stored === 'boolean')
+        return stored;
+    return 'string';
+}
+const CAST = {
+    number: 'DOUBLE',
+    date: 'DATE',
+    timestamp: 'TIMESTAMP',
+    string: 'VARCHAR',
+    boolean: 'BOOLEAN',
+};
+/** The column as a typed SQL expression: values that do not convert become NULL (they fail the type check). */
+function valueExpression(column, expected, stored) {
+    const target = comparisonType(expected, stored);
+    const id = quoteIdentifier(column);
+    const alreadyTyped = (target === 'number' && isNumericKind(stored)) ||
+        (target !== 'number' && target === stored) ||
+        (target === 'string' && stored === 'string');
+    return alreadyTyped ? id : `TRY_CAST(${id} AS ${CAST[target]})`;
 }
 /**
- * Loads DuckDB: from the workspace when the action runs from a checkout with node_modules (development, tests),
- * else from the runner's tool cache, installing it there on first use with `npm ci` against a lockfile that pins
- * every platform's package and integrity hash.
+ * A predicate true for the non-null values that are not of the expected type, or undefined when every value of
+ * the stored type is acceptable. Text is accepted where it converts (a CSV column of "1", "2" is an integer).
  */
-async function duckdb_loadDuckDB(options) {
-    if (!options.preferToolCache) {
-        try {
-            // Left to Node at run time (never bundled): on a runner the action's checkout has no node_modules.
-            return (await import(/* webpackIgnore: true */ '@duckdb/node-api'));
+function typeViolation(column, expected, stored) {
+    const id = quoteIdentifier(column);
+    const present = `${id} IS NOT NULL`;
+    switch (expected) {
+        case 'integer':
+            if (stored === 'integer')
+                return undefined;
+            if (stored === 'float')
+                return `${present} AND ${id} <> trunc(${id})`;
+            if (stored === 'string')
+                return `${present} AND TRY_CAST(${id} AS HUGEINT) IS NULL`;
+            return present;
+        case 'float':
+        case 'number':
+            if (isNumericKind(stored))
+                return undefined;
+            if (stored === 'string')
+                return `${present} AND TRY_CAST(${id} AS DOUBLE) IS NULL`;
+            return present;
+        case 'string':
+        case 'category':
+            return stored === 'other' ? present : undefined;
+        case 'boolean':
+            if (stored === 'boolean')
+                return undefined;
+            if (stored === 'string')
+                return `${present} AND TRY_CAST(${id} AS BOOLEAN) IS NULL`;
+            return present;
+        case 'date':
+            if (stored === 'date')
+                return undefined;
+            if (stored === 'string')
+                return `${present} AND TRY_CAST(${id} AS DATE) IS NULL`;
+            return present;
+        case 'timestamp':
+            if (stored === 'timestamp' || stored === 'date')
+                return undefined;
+            if (stored === 'string')
+                return `${present} AND TRY_CAST(${id} AS TIMESTAMP) IS NULL`;
+            return present;
+    }
+}
+/** A suite value as a SQL literal of the comparison type. */
+function literal(value, target) {
+    if (target === 'number')
+        return typeof value === 'number' ? String(value) : `TRY_CAST(${quoteLiteral(String(value))} AS DOUBLE)`;
+    if (target === 'boolean')
+        return typeof value === 'boolean'
+            ? String(value).toUpperCase()
+            : `TRY_CAST(${quoteLiteral(String(value))} AS BOOLEAN)`;
+    if (target === 'date' || target === 'timestamp')
+        return `${CAST[target]} ${quoteLiteral(String(value))}`;
+    return quoteLiteral(String(value));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/profile.js
+
+
+/** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
+const PROFILE_QUANTILES = 1001;
+/** Up to this many rows a profile also keeps the raw numeric values, so small references stay exact. */
+const PROFILE_RAW_VALUES_MAX_ROWS = 1000;
+/** Categories kept per column; the rest are counted together. */
+const PROFILE_TOP_VALUES = 1000;
+function columnKind(info, declared) {
+    const stored = storedKind(info.type);
+    if (declared === 'category' || declared === 'string' || declared === 'boolean')
+        return stored === 'other' ? 'other' : 'categorical';
+    if (isNumericKind(stored))
+        return 'numeric';
+    if (stored === 'string' || stored === 'boolean')
+        return 'categorical';
+    return 'other';
+}
+const toNumber = (value) => (value === null || value === undefined ? null : Number(value));
+const QUANTILE_GRID = `[${Array.from({ length: PROFILE_QUANTILES }, (_, index) => (index / (PROFILE_QUANTILES - 1)).toFixed(3)).join(', ')}]`;
+/** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
+async function profileTable(engine, table, columns, declared = new Map()) {
+    const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
+    const parts = ['count(*) AS rows'];
+    columns.forEach((info, index) => {
+        const id = quoteIdentifier(info.name);
+        parts.push(`count(${id}) AS n${index}`, `approx_count_distinct(${id}) AS d${index}`);
+        if (kinds[index] === 'numeric') {
+            const value = `CAST(${id} AS DOUBLE)`;
+            parts.push(`min(${value}) AS lo${index}`, `max(${value}) AS hi${index}`, `avg(${value}) AS m${index}`, `stddev_pop(${value}) AS s${index}`, `quantile_cont(${value}, ${QUANTILE_GRID}) AS q${index}`);
         }
-        catch (error) {
-            if (!isModuleNotFound(error))
-                throw error;
+        else {
+            parts.push(`min(CAST(${id} AS VARCHAR)) AS lo${index}`, `max(CAST(${id} AS VARCHAR)) AS hi${index}`);
+        }
+    });
+    const [stats = {}] = await engine.rows(`SELECT ${parts.join(', ')} FROM ${table}`);
+    const rows = toNumber(stats.rows) ?? 0;
+    const profiles = [];
+    for (const [index, info] of columns.entries()) {
+        const kind = kinds[index];
+        const count = toNumber(stats[`n${index}`]) ?? 0;
+        const profile = {
+            name: info.name,
+            type: info.type,
+            kind,
+            count,
+            nulls: rows - count,
+            distinct: toNumber(stats[`d${index}`]) ?? 0,
+            min: kind === 'numeric' ? toNumber(stats[`lo${index}`]) : (stats[`lo${index}`] ?? null),
+            max: kind === 'numeric' ? toNumber(stats[`hi${index}`]) : (stats[`hi${index}`] ?? null),
+        };
+        if (kind === 'numeric') {
+            profile.mean = toNumber(stats[`m${index}`]);
+            profile.stddev = toNumber(stats[`s${index}`]);
+            const grid = stats[`q${index}`];
+            if (grid && count > 0)
+                profile.quantiles = grid.map((value) => Number(value));
+            if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && count > 0) {
+                profile.values = [
+                    ...(await engine.doubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`)),
+                ];
+            }
+        }
+        else if (kind === 'categorical') {
+            const id = quoteIdentifier(info.name);
+            const top = await engine.rows(`SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${PROFILE_TOP_VALUES}`);
+            profile.top = top.map((row) => ({ value: String(row.value), count: Number(row.n) }));
+            const kept = profile.top.reduce((sum, item) => sum + item.count, 0);
+            if (kept < count)
+                profile.otherCount = count - kept;
+        }
+        profiles.push(profile);
+    }
+    return {
+        kind: 'mlops-actions/data-profile',
+        version: 1,
+        rows,
+        createdAt: new Date().toISOString(),
+        columns: profiles,
+    };
+}
+function isDataProfile(value) {
+    return (typeof value === 'object' &&
+        value !== null &&
+        value.kind === 'mlops-actions/data-profile' &&
+        value.version === 1 &&
+        Array.isArray(value.columns));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/drift.js
+
+
+
+
+const METHOD_NAMES = {
+    ks: 'ks',
+    'chi-square': 'chisquare',
+    z: 'z',
+    wasserstein: 'wasserstein',
+    'jensen-shannon': 'jensenshannon',
+    psi: 'psi',
+};
+const NUMERIC_ONLY = new Set(['ks', 'wasserstein']);
+/** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
+function driftMethodName(method) {
+    return METHOD_NAMES[method];
+}
+async function categoryCountsFromTables(engine, column) {
+    const id = quoteIdentifier(column);
+    const rows = await engine.rows(`SELECT v, count(*) FILTER (WHERE side = 'r') AS r, count(*) FILTER (WHERE side = 'c') AS c FROM (
+       SELECT CAST(${id} AS VARCHAR) AS v, 'r' AS side FROM reference UNION ALL SELECT CAST(${id} AS VARCHAR), 'c' FROM current
+     ) WHERE v IS NOT NULL GROUP BY v ORDER BY v`);
+    return toCounts(rows.map((row) => ({ value: String(row.v), reference: Number(row.r), current: Number(row.c) })));
+}
+function toCounts(items) {
+    return {
+        categories: items.map((item) => item.value),
+        referenceCounts: items.map((item) => item.reference),
+        currentCounts: items.map((item) => item.current),
+        referenceSize: items.reduce((sum, item) => sum + item.reference, 0),
+        currentSize: items.reduce((sum, item) => sum + item.current, 0),
+    };
+}
+async function categoryCountsFromProfile(engine, column, profile) {
+    const id = quoteIdentifier(column);
+    const current = await engine.rows(`SELECT CAST(${id} AS VARCHAR) AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL GROUP BY 1`);
+    const byValue = new Map();
+    for (const item of profile.top ?? [])
+        byValue.set(item.value, { reference: item.count, current: 0 });
+    const other = '(other values)';
+    for (const row of current) {
+        const value = String(row.v);
+        // Categories beyond the profile's kept set go with its "other" count.
+        const key = byValue.has(value) || !profile.otherCount ? value : other;
+        const entry = byValue.get(key) ?? { reference: key === other ? (profile.otherCount ?? 0) : 0, current: 0 };
+        entry.current += Number(row.n);
+        byValue.set(key, entry);
+    }
+    return toCounts([...byValue.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => ({ value, ...counts })));
+}
+/**
+ * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
+ * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
+ * category counts from the engine.
+ */
+async function computeDrift(engine, suite, settings, current, reference) {
+    const declared = new Map(suite.columns.filter((column) => column.type).map((column) => [column.name, column.type]));
+    const referenceNames = reference.kind === 'table'
+        ? reference.columns.map((column) => column.name)
+        : reference.profile.columns.map((column) => column.name);
+    const candidates = settings.columns === 'all'
+        ? current.map((column) => column.name).filter((name) => referenceNames.includes(name))
+        : settings.columns;
+    for (const name of candidates) {
+        if (!current.some((column) => column.name === name) || !referenceNames.includes(name)) {
+            throw suite.document.error(['drift', 'columns'], `drift column '${name}' must be in both the data and the reference`, { input: 'suite' });
         }
     }
-    const directory = duckdbCacheDirectory(options.toolCache);
-    const entry = join(directory, 'node_modules', '@duckdb', 'node-api', 'package.json');
-    if (!existsSync(entry)) {
-        await options.log.group(`Install DuckDB ${DUCKDB_VERSION} into the tool cache`, async () => {
-            await mkdir(directory, { recursive: true });
-            await writeFile(join(directory, 'package.json'), JSON.stringify(runtime.packageJson));
-            await writeFile(join(directory, 'package-lock.json'), JSON.stringify(runtime.lock));
-            try {
-                await runTool('npm', ['ci', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'], {
-                    cwd: directory,
-                    logger: options.log,
-                    timeoutMs: 10 * 60_000,
-                });
+    const result = { columns: [], skipped: [], share: 0, datasetDrift: false, settings };
+    const referenceRows = reference.kind === 'table' ? reference.rows : reference.profile.rows;
+    for (const name of candidates) {
+        const info = current.find((column) => column.name === name);
+        const kind = columnKind(info, declared.get(name));
+        if (kind === 'other') {
+            result.skipped.push({ column: name, reason: `${info.type} columns are not tested for drift` });
+            continue;
+        }
+        const profile = reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
+        const id = quoteIdentifier(name);
+        let distinct;
+        if (reference.kind === 'table') {
+            const [row] = await engine.rows(`SELECT count(DISTINCT v) AS d FROM (SELECT ${id} AS v FROM reference UNION ALL SELECT ${id} FROM current)`);
+            distinct = Number(row?.d ?? 0);
+        }
+        else {
+            const [row] = await engine.rows(`SELECT count(DISTINCT ${id}) AS d FROM current`);
+            distinct = Math.max(Number(row?.d ?? 0), profile?.distinct ?? 0);
+        }
+        const choice = settings.method === 'auto'
+            ? chooseDriftMethod(referenceRows, kind, distinct)
+            : {
+                method: driftMethodName(settings.method),
+                threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method)],
+            };
+        const threshold = settings.threshold ?? choice.threshold;
+        if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
+            throw suite.document.error(['drift', 'method'], `drift method ${settings.method} needs numeric columns; '${name}' is categorical (use auto, chi-square, z, jensen-shannon or psi)`, {
+                input: 'suite',
+            });
+        }
+        const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
+        let approximate = false;
+        let outcome;
+        if (numericTest) {
+            const currentValues = await engine.doubles(`SELECT CAST(${id} AS DOUBLE) FROM current`);
+            let referenceValues;
+            if (reference.kind === 'table')
+                referenceValues = await engine.doubles(`SELECT CAST(${id} AS DOUBLE) FROM reference`);
+            else if (profile?.values)
+                referenceValues = profile.values;
+            else {
+                referenceValues = profile?.quantiles ?? [];
+                approximate = true;
             }
-            catch (error) {
-                throw new Error(`Could not install DuckDB ${DUCKDB_VERSION} (${process.platform}-${process.arch}) into ${directory}: ` +
-                    `${error.message}. The data actions need npm and the npm registry on the runner.`);
+            if (currentValues.length === 0 || referenceValues.length === 0) {
+                result.skipped.push({ column: name, reason: 'no values on one side' });
+                continue;
             }
+            outcome = driftTest(choice.method, referenceValues, currentValues, threshold, 'numeric');
+        }
+        else {
+            const counts = reference.kind === 'table'
+                ? await categoryCountsFromTables(engine, name)
+                : await categoryCountsFromProfile(engine, name, profile);
+            if (counts.referenceSize === 0 || counts.currentSize === 0) {
+                result.skipped.push({ column: name, reason: 'no values on one side' });
+                continue;
+            }
+            outcome = driftTestFromCounts(choice.method, counts, threshold);
+        }
+        result.columns.push({ column: name, kind, ...outcome, approximate });
+    }
+    const drifted = result.columns.filter((column) => column.drifted).length;
+    result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
+    result.datasetDrift = result.columns.length > 0 && result.share >= settings.share;
+    return result;
+}
+function assertReferenceUsable(reference, suite) {
+    if (suite.drift && !reference) {
+        throw new ConfigurationError("The suite has a drift section but no 'reference' was given: pass reference data or a profile JSON.", {
+            input: 'reference',
         });
     }
-    const main = join(directory, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js');
-    return (await import(/* webpackIgnore: true */ pathToFileURL(main).href));
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(48161);
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(38522);
-;// CONCATENATED MODULE: ./shared/lib/data/engine.js
+;// CONCATENATED MODULE: ./shared/lib/validation/evaluate.js
 
 
 
-
-
-
-/** SQL identifiers and literals built from user text (column names, paths) are always quoted. */
-function quoteIdentifier(name) {
-    return `"${name.replace(/"/g, '""')}"`;
+/** At most this many failing rows are shown per check. */
+const SAMPLE_ROWS = 5;
+const asNumber = (value) => value === null || value === undefined ? null : typeof value === 'bigint' ? Number(value) : Number(value);
+function plain(value) {
+    if (typeof value === 'bigint')
+        return Number(value);
+    if (value instanceof Date)
+        return value.toISOString();
+    if (value !== null && typeof value === 'object' && 'toString' in value && !Array.isArray(value))
+        return String(value);
+    return value;
 }
-function quoteLiteral(text) {
-    return `'${text.replace(/'/g, "''")}'`;
+/** Sample values as the data shows them: numbers as numbers, anything else (dates, timestamps) as its text. */
+function shownValue(column, info) {
+    const id = quoteIdentifier(column);
+    const kind = info ? storedKind(info.type) : 'other';
+    return kind === 'integer' || kind === 'float' || kind === 'boolean' || kind === 'string'
+        ? id
+        : `CAST(${id} AS VARCHAR)`;
 }
-/**
- * The table function that reads the files as one table. CSV and JSON are read with type detection over the
- * whole file (`sample_size=-1`) so a late odd value is not cast away, and several files unite by column name.
- */
-function tableSource(files) {
-    const list = `[${files.map((file) => quoteLiteral(file.path)).join(', ')}]`;
-    const format = files[0]?.format;
-    switch (format) {
-        case 'csv':
-            return `read_csv(${list}, header = true, delim = ',', union_by_name = true, sample_size = -1)`;
-        case 'tsv':
-            return `read_csv(${list}, header = true, delim = '\\t', union_by_name = true, sample_size = -1)`;
-        case 'parquet':
-            return `read_parquet(${list}, union_by_name = true)`;
-        case 'json':
-            return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
-        case 'jsonl':
-            return `read_json(${list}, format = 'newline_delimited', union_by_name = true, sample_size = -1)`;
-        default:
-            throw new Error(`no reader for format ${format}`);
-    }
+function within(value, bounds) {
+    if (value === null || Number.isNaN(value))
+        return false;
+    return (bounds.min === undefined || value >= bounds.min) && (bounds.max === undefined || value <= bounds.max);
 }
-/** Counts a CSV line's fields, honouring double quotes (a quoted delimiter is not a separator). */
-function countFields(line, delimiter, state) {
-    let fields = 1;
-    for (const char of line) {
-        if (char === '"')
-            state.quoted = !state.quoted;
-        else if (char === delimiter && !state.quoted)
-            fields += 1;
-    }
-    return fields;
+function boundsText(bounds) {
+    if (bounds.min !== undefined && bounds.max !== undefined)
+        return `${bounds.min} … ${bounds.max}`;
+    return bounds.min !== undefined ? `≥ ${bounds.min}` : `≤ ${bounds.max}`;
 }
-/**
- * The first line whose field count differs from the header's. DuckDB's dialect sniffer reports a ragged file
- * without a line number; this finds it so the error can point at the row.
- */
-async function findRaggedLine(file) {
-    if (file.format !== 'csv' && file.format !== 'tsv')
-        return undefined;
-    const delimiter = file.format === 'tsv' ? '\t' : ',';
-    const raw = createReadStream(file.path);
-    const lines = createInterface({
-        input: file.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw,
-        crlfDelay: Number.POSITIVE_INFINITY,
-    });
-    let expected;
-    let lineNumber = 0;
-    let fields = 0;
-    const state = { quoted: false };
-    try {
-        for await (const line of lines) {
-            lineNumber += 1;
-            // A quoted field may span lines: keep counting into the same record.
-            fields += countFields(line, delimiter, state) - (fields > 0 ? 1 : 0);
-            if (state.quoted)
-                continue;
-            if (expected === undefined)
-                expected = fields;
-            else if (line.length > 0 && fields !== expected)
-                return { line: lineNumber, expected, found: fields };
-            fields = 0;
+/** Expected vs stored columns: configuration mistakes (a suite column that is not there) stop the run. */
+function checkSuiteColumns(suite, columns) {
+    const present = new Set(columns.map((column) => column.name));
+    const requiredByTable = new Set([...(suite.columnSet?.required ?? []), ...(suite.columnSet?.exact ?? [])]);
+    for (const column of suite.columns) {
+        if (!present.has(column.name) && !requiredByTable.has(column.name)) {
+            throw suite.document.error(column.path, `column '${column.name}' is not in the data (columns: ${[...present].join(', ')}); list it under table.columns.required to check for its absence`, { key: true, input: 'suite' });
         }
     }
-    finally {
-        lines.close();
-        raw.destroy();
+    for (const unique of suite.unique) {
+        for (const name of unique.columns) {
+            if (!present.has(name) && !requiredByTable.has(name)) {
+                throw suite.document.error(unique.path, `unique key column '${name}' is not in the data`, { input: 'suite' });
+            }
+        }
     }
-    return undefined;
+}
+function columnChecks(rules, info, index, pending) {
+    const stored = storedKind(info.type);
+    const id = quoteIdentifier(rules.name);
+    const value = valueExpression(rules.name, rules.type, stored);
+    const target = comparisonType(rules.type, stored);
+    const alias = (stat) => `c${index}_${stat}`;
+    const base = `column.${rules.name}`;
+    const rowCheck = (check, title, predicate, expected, severity = rules.severity) => {
+        const key = alias(check.replace(/\W/g, '_'));
+        pending.push({
+            id: `${base}.${check}`,
+            title,
+            severity,
+            expected,
+            reads: [`count(*) FILTER (WHERE ${predicate}) AS ${key}`],
+            rowPredicate: predicate,
+            sampleColumn: rules.name,
+            judge: (values) => {
+                const failing = asNumber(values[key]) ?? 0;
+                return { passed: failing === 0, observed: { failingRows: failing } };
+            },
+        });
+    };
+    if (rules.type) {
+        const violation = typeViolation(rules.name, rules.type, stored);
+        if (violation)
+            rowCheck('type', `${rules.name}: type ${rules.type}`, violation, { type: rules.type, stored: info.type });
+        else {
+            pending.push({
+                id: `${base}.type`,
+                title: `${rules.name}: type ${rules.type}`,
+                severity: rules.severity,
+                expected: { type: rules.type },
+                reads: [],
+                judge: () => ({ passed: true, observed: { stored: info.type } }),
+            });
+        }
+    }
+    if (rules.nullable === false)
+        rowCheck('nullable', `${rules.name}: no nulls`, `${id} IS NULL`, { nulls: 0 });
+    if (rules.maxNullFraction !== undefined) {
+        const key = alias('null_fraction');
+        const limit = rules.maxNullFraction;
+        pending.push({
+            id: `${base}.max-null-fraction`,
+            title: `${rules.name}: null fraction ≤ ${limit}`,
+            severity: rules.severity,
+            expected: { maxNullFraction: limit },
+            reads: [`(count(*) - count(${id}))::DOUBLE / greatest(count(*), 1) AS ${key}`],
+            judge: (values) => {
+                const fraction = asNumber(values[key]) ?? 0;
+                return { passed: fraction <= limit, observed: { nullFraction: Number(fraction.toPrecision(6)) } };
+            },
+        });
+    }
+    if (rules.min !== undefined)
+        rowCheck('min', `${rules.name} ≥ ${rules.min}`, `${value} < ${literal(rules.min, target)}`, { min: rules.min });
+    if (rules.max !== undefined)
+        rowCheck('max', `${rules.name} ≤ ${rules.max}`, `${value} > ${literal(rules.max, target)}`, { max: rules.max });
+    if (rules.in) {
+        const numeric = rules.in.every((item) => typeof item === 'number');
+        const subject = numeric ? valueExpression(rules.name, 'number', stored) : `CAST(${id} AS VARCHAR)`;
+        const list = rules.in.map((item) => (numeric ? String(item) : quoteLiteral(String(item)))).join(', ');
+        rowCheck('in', `${rules.name} in the allowed set`, `${id} IS NOT NULL AND ${subject} NOT IN (${list})`, {
+            in: rules.in,
+        });
+    }
+    if (rules.pattern) {
+        rowCheck('pattern', `${rules.name} matches ${rules.pattern}`, `${id} IS NOT NULL AND NOT regexp_matches(CAST(${id} AS VARCHAR), ${quoteLiteral(rules.pattern)})`, { pattern: rules.pattern });
+    }
+    const aggregate = (check, title, sql, bounds) => {
+        const key = alias(check.replace(/\W/g, '_'));
+        pending.push({
+            id: `${base}.${check}`,
+            title,
+            severity: bounds.severity,
+            expected: { min: bounds.min, max: bounds.max },
+            reads: [`${sql} AS ${key}`],
+            judge: (values) => {
+                const observed = asNumber(values[key]);
+                return {
+                    passed: within(observed, bounds),
+                    observed: observed === null ? null : Number(observed.toPrecision(8)),
+                };
+            },
+        });
+    };
+    const numeric = valueExpression(rules.name, 'number', stored);
+    if (rules.mean)
+        aggregate('mean', `${rules.name}: mean ${boundsText(rules.mean)}`, `avg(${numeric})`, rules.mean);
+    // Sample standard deviation (n − 1), as pandas, Great Expectations and pandera use.
+    if (rules.stddev)
+        aggregate('stddev', `${rules.name}: stddev ${boundsText(rules.stddev)}`, `stddev_samp(${numeric})`, rules.stddev);
+    for (const { q, bounds } of rules.quantiles) {
+        // Exact quantiles (DuckDB sorts the column), linearly interpolated as numpy's default.
+        aggregate(`quantile-${q}`, `${rules.name}: quantile ${q} ${boundsText(bounds)}`, `quantile_cont(${numeric}, ${q})`, bounds);
+    }
+}
+function tableChecks(suite, columns, pending) {
+    if (suite.rowCount) {
+        const bounds = suite.rowCount;
+        pending.push({
+            id: 'table.row-count',
+            title: `row count ${boundsText(bounds)}`,
+            severity: bounds.severity,
+            expected: { min: bounds.min, max: bounds.max },
+            reads: ['count(*) AS t_rows'],
+            judge: (values) => {
+                const rows = asNumber(values.t_rows) ?? 0;
+                return { passed: within(rows, bounds), observed: rows };
+            },
+        });
+    }
+    const set = suite.columnSet;
+    if (set) {
+        const present = columns.map((column) => column.name);
+        const missing = [...(set.required ?? []), ...(set.exact ?? [])].filter((name) => !present.includes(name));
+        const extra = set.exact ? present.filter((name) => !set.exact?.includes(name)) : [];
+        const forbidden = (set.forbidden ?? []).filter((name) => present.includes(name));
+        const problems = [
+            missing.length ? `missing: ${missing.join(', ')}` : '',
+            extra.length ? `unexpected: ${extra.join(', ')}` : '',
+            forbidden.length ? `forbidden present: ${forbidden.join(', ')}` : '',
+        ].filter(Boolean);
+        pending.push({
+            id: 'table.columns',
+            title: 'columns as expected',
+            severity: set.severity,
+            expected: { required: set.required, exact: set.exact, forbidden: set.forbidden },
+            reads: [],
+            judge: () => ({
+                passed: problems.length === 0,
+                observed: present,
+                ...(problems.length ? { details: problems.join('; ') } : {}),
+            }),
+        });
+    }
+}
+function samplesText(samples, failing) {
+    const shown = samples.map((sample) => `row ${sample.row}: ${JSON.stringify(sample.value)}`).join(', ');
+    return failing > samples.length ? `${shown} … (${failing} rows)` : shown;
 }
 /**
- * Turns a DuckDB reading error into the user's mistake it usually is (a malformed row, bytes that are not
- * UTF-8, a file that is not Parquet), naming the file and line where DuckDB says them.
+ * Runs a suite against the table `current` in as few scans as it can: one aggregate query for every column
+ * statistic and row-level rule, one group-by per uniqueness key, then failing-row samples (5 per failed check,
+ * with their row numbers) only for the checks that failed.
  */
-async function describeReadError(error, files, input) {
-    for (const file of files) {
-        if (raggedHint.has(file.path))
-            continue;
-        const ragged = await findRaggedLine(file).catch(() => undefined);
-        if (ragged)
-            raggedHint.set(file.path, ragged);
-    }
-    return describeKnownReadError(error, files, input);
-}
-const raggedHint = new Map();
-function describeKnownReadError(error, files, input) {
-    const message = error instanceof Error ? error.message : String(error);
-    const firstLine = message.split('\n')[0] ?? message;
-    const file = files.find((candidate) => message.includes(candidate.path)) ?? (files.length === 1 ? files[0] : undefined);
-    const line = /(?:CSV Error on Line|Line):\s*(\d+)/i.exec(message)?.[1];
-    const display = file?.display ?? files.map((candidate) => candidate.display).join(', ');
-    const where = { input, ...(file ? { file: file.display } : {}), ...(line ? { line: Number(line) } : {}) };
-    const ragged = raggedHint.get(file?.path ?? '');
-    if (ragged) {
-        return new ConfigurationError(`Input '${input}': ${display}:${ragged.line} has ${ragged.found} fields where the header has ${ragged.expected}.`, { ...where, line: ragged.line });
-    }
-    if (/invalid unicode|not valid utf|byte sequence|invalid utf/i.test(message)) {
-        return new ConfigurationError(`Input '${input}': ${display}${line ? `:${line}` : ''} is not valid UTF-8 text (${firstLine}).`, where);
-    }
-    if (/magic bytes|not a parquet|parquet/i.test(message) && file?.format === 'parquet') {
-        return new ConfigurationError(`Input '${input}': ${display} is not a Parquet file (${firstLine}).`, where);
-    }
-    if (/CSV Error|sniff|Could not convert|expected \d+ values|too many columns|column count/i.test(message)) {
-        const detail = message
-            .split('\n')
-            .filter((text) => /Original Line|Expected Number of Columns|Found:|Error when/i.test(text))
-            .slice(0, 2)
-            .join('; ');
-        return new ConfigurationError(`Input '${input}': ${display}${line ? `:${line}` : ''} could not be read as a table: ${firstLine}${detail ? ` (${detail.trim()})` : ''}.`, where);
-    }
-    if (/JSON/i.test(message) && (file?.format === 'json' || file?.format === 'jsonl')) {
-        return new ConfigurationError(`Input '${input}': ${display} is not valid JSON data (${firstLine}).`, where);
-    }
-    return error instanceof Error ? error : new Error(message);
-}
-/** An in-memory DuckDB with spilling to the temp directory, for one action run. */
-async function openDataEngine(options) {
-    const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? tmpdir() });
-    const instance = await duckdb.DuckDBInstance.create(':memory:', {
-        temp_directory: tmpdir(),
-        ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+async function evaluateSuite(engine, suite, columns) {
+    checkSuiteColumns(suite, columns);
+    const pending = [];
+    tableChecks(suite, columns, pending);
+    suite.columns.forEach((rules, index) => {
+        const info = columns.find((column) => column.name === rules.name);
+        if (info)
+            columnChecks(rules, info, index, pending);
     });
-    const connection = await instance.connect();
-    return {
-        async rows(sql) {
-            const reader = await connection.runAndReadAll(sql);
-            return reader.getRowObjectsJS();
+    const reads = pending.flatMap((check) => check.reads);
+    const values = reads.length > 0 ? ((await engine.rows(`SELECT ${reads.join(',\n  ')} FROM current`))[0] ?? {}) : {};
+    const outcomes = [];
+    for (const check of pending) {
+        const verdict = check.judge(values);
+        const outcome = {
+            id: check.id,
+            title: check.title,
+            status: verdict.passed ? 'passed' : 'failed',
+            severity: check.severity,
+            observed: verdict.observed,
+            expected: check.expected,
+            ...(verdict.details ? { details: verdict.details } : {}),
+        };
+        if (!verdict.passed && check.rowPredicate && check.sampleColumn) {
+            const info = columns.find((column) => column.name === check.sampleColumn);
+            const rows = await engine.rows(`SELECT rowid + 1 AS "row", ${shownValue(check.sampleColumn, info)} AS "value" FROM current WHERE ${check.rowPredicate} ORDER BY rowid LIMIT ${SAMPLE_ROWS}`);
+            outcome.samples = rows.map((row) => ({ row: asNumber(row.row) ?? 0, value: plain(row.value) }));
+            const failing = verdict.observed.failingRows ?? outcome.samples.length;
+            outcome.details = samplesText(outcome.samples, failing);
+        }
+        outcomes.push(outcome);
+    }
+    for (const unique of suite.unique) {
+        const present = unique.columns.every((name) => columns.some((column) => column.name === name));
+        if (!present)
+            continue;
+        const key = unique.columns.map(quoteIdentifier).join(', ');
+        const [summary] = await engine.rows(`SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM current GROUP BY ${key} HAVING count(*) > 1)`);
+        const duplicatedKeys = asNumber(summary?.keys) ?? 0;
+        const outcome = {
+            id: `unique.${unique.columns.join('+')}`,
+            title: `${unique.columns.join(' + ')} unique`,
+            status: duplicatedKeys === 0 ? 'passed' : 'failed',
+            severity: unique.severity,
+            observed: { duplicatedKeys, duplicatedRows: asNumber(summary?.rows) ?? 0 },
+            expected: { duplicatedKeys: 0 },
+        };
+        if (duplicatedKeys > 0) {
+            const shown = unique.columns.map((name, index) => `${shownValue(name, columns.find((column) => column.name === name))} AS k${index}`);
+            const rows = await engine.rows(`SELECT ${shown.join(', ')}, list(rowid + 1 ORDER BY rowid)[1:3] AS "rows" FROM current GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT ${SAMPLE_ROWS}`);
+            outcome.details = rows
+                .map((row) => {
+                const keyText = unique.columns.map((_, index) => JSON.stringify(plain(row[`k${index}`]))).join(', ');
+                const at = row.rows.map((item) => asNumber(item)).join(', ');
+                return `(${keyText}) at rows ${at}`;
+            })
+                .join('; ');
+        }
+        outcomes.push(outcome);
+    }
+    return outcomes;
+}
+function requireColumnsExist(names, columns, what, input) {
+    const present = new Set(columns.map((column) => column.name));
+    const missing = names.filter((name) => !present.has(name));
+    if (missing.length > 0)
+        throw new ConfigurationError(`${what}: ${missing.join(', ')} not in the data.`, { input });
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/run.js
+
+
+
+
+
+
+
+
+
+const DEFAULT_DRIFT = {
+    columns: 'all',
+    method: 'auto',
+    threshold: null,
+    share: 0.5,
+    severity: 'warning',
+};
+/** Loads files into a temp table so every later query reads columns from memory, not the files again. */
+async function loadTable(engine, name, files, input) {
+    const empty = files.find((file) => file.bytes === 0);
+    if (empty)
+        throw new errors_ConfigurationError(`Input '${input}': ${empty.display} is empty (0 bytes).`, {
+            input,
+            file: empty.display,
+        });
+    try {
+        await engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${tableSource(files)}`);
+    }
+    catch (error) {
+        throw await describeReadError(error, files, input);
+    }
+}
+async function readProfile(path, display) {
+    let value;
+    try {
+        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (error) {
+        throw new errors_ConfigurationError(`Input 'reference': ${display} is not a readable profile JSON (${error.message}).`, {
+            input: 'reference',
+        });
+    }
+    if (!isDataProfile(value)) {
+        throw new errors_ConfigurationError(`Input 'reference': ${display} is JSON but not a data profile written by validate-data.`, {
+            input: 'reference',
+        });
+    }
+    return value;
+}
+/** The data checked by the suite, profiled, and compared with the reference for drift. */
+async function validateDataset(engine, files, suite, reference) {
+    await loadTable(engine, 'current', files, 'data');
+    const columns = await engine.columns('current');
+    const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
+    const declared = new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
+    const checks = suite ? await evaluateSuite(engine, suite, columns) : [];
+    const profile = await profileTable(engine, 'current', columns, declared);
+    let drift;
+    if (reference) {
+        let source;
+        if ('files' in reference) {
+            await loadTable(engine, 'reference', reference.files, 'reference');
+            const referenceColumns = await engine.columns('reference');
+            const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
+            source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
+        }
+        else {
+            source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
+        }
+        const settings = suite?.drift ?? DEFAULT_DRIFT;
+        const emptySuite = suite ?? { unique: [], columns: [], document: undefined };
+        drift = await computeDrift(engine, emptySuite, settings, columns, source);
+        const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
+        checks.push({
+            id: 'drift.dataset',
+            title: `dataset drift: share of drifted columns < ${settings.share}`,
+            status: drift.datasetDrift ? 'failed' : 'passed',
+            severity: settings.severity,
+            observed: { drifted: drifted.length, checked: drift.columns.length, share: Number(drift.share.toFixed(4)) },
+            expected: { share: `< ${settings.share}` },
+            ...(drifted.length ? { details: `drifted: ${drifted.join(', ')}` } : {}),
+        });
+    }
+    return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
+}
+/** How far past its threshold each column is: ≥ 1 means drift whatever the method's scale. */
+function driftScore(column) {
+    if (column.pValue !== undefined)
+        return column.threshold / Math.max(column.pValue, 1e-300);
+    return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
+}
+function renderValidation(report, run, referenceName) {
+    const parts = [renderChecks('Data validation', report)];
+    if (run.drift && run.drift.columns.length > 0) {
+        const drift = run.drift;
+        parts.push(heading(4, raw(`Drift against ${referenceName ? code(referenceName).text : 'the reference'}: ${drift.columns.filter((c) => c.drifted).length} of ${drift.columns.length} columns drifted (share ${formatNumber(drift.share)}, dataset drift at ${drift.settings.share})`)));
+        parts.push(table(['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'], drift.columns.map((column) => [
+            column.column,
+            raw(`${column.method}${column.approximate ? ' ≈' : ''}`),
+            column.statistic,
+            column.pValue ?? null,
+            column.threshold,
+            raw(column.drifted ? '🔴 yes' : '🟢 no'),
+        ]), { align: ['left', 'left', 'right', 'right', 'right', 'center'] }));
+        const charted = drift.columns.slice(0, 30);
+        parts.push(xyChart({
+            title: 'Drift score ÷ threshold (≥ 1 is drift)',
+            labels: charted.map((column) => column.column),
+            yLabel: 'score / threshold',
+            series: [
+                { kind: 'bar', values: charted.map((column) => Math.min(driftScore(column), 10)) },
+                { kind: 'line', values: charted.map(() => 1) },
+            ],
+        }));
+        if (drift.columns.some((column) => column.approximate)) {
+            parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
+        }
+        if (drift.skipped.length > 0)
+            parts.push(escapeText(`Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`));
+    }
+    return parts.join('\n\n');
+}
+/** A starting suite from what the data shows: types, nullability, observed ranges, small category sets, keys. */
+async function inferSuite(engine, files) {
+    await loadTable(engine, 'current', files, 'data');
+    const columns = await engine.columns('current');
+    const profile = await profileTable(engine, 'current', columns);
+    const suite = {
+        version: 1,
+        table: {
+            'row-count': { min: Math.max(1, Math.floor(profile.rows / 2)) },
+            columns: { required: columns.map((column) => column.name) },
         },
-        async doubles(sql) {
-            const result = await connection.run(sql);
-            const parts = [];
-            let total = 0;
-            for (;;) {
-                const chunk = await result.fetchChunk();
-                if (!chunk || chunk.rowCount === 0)
-                    break;
-                const vector = chunk.getColumnVector(0);
-                const values = new Float64Array(chunk.rowCount);
-                let count = 0;
-                for (let index = 0; index < chunk.rowCount; index += 1) {
-                    const value = vector.getItem(index);
-                    if (value !== null)
-                        values[count++] = Number(value);
-                }
-                parts.push(values.subarray(0, count));
-                total += count;
-            }
-            const all = new Float64Array(total);
-            let offset = 0;
-            for (const part of parts) {
-                all.set(part, offset);
-                offset += part.length;
-            }
-            return all;
-        },
-        async columns(source) {
-            const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
-            return reader.getRowObjectsJS().map((row) => ({
-                name: row.column_name,
-                type: row.column_type,
-            }));
-        },
-        close() {
-            connection.closeSync();
-            instance.closeSync();
-        },
+        columns: {},
     };
+    const rules = suite.columns;
+    for (const column of profile.columns) {
+        const entry = {};
+        const type = column.type;
+        entry.type = /INT/.test(type)
+            ? 'integer'
+            : /DOUBLE|FLOAT|DECIMAL|REAL/.test(type)
+                ? 'float'
+                : type === 'BOOLEAN'
+                    ? 'boolean'
+                    : type === 'DATE'
+                        ? 'date'
+                        : type.startsWith('TIMESTAMP')
+                            ? 'timestamp'
+                            : 'string';
+        if (column.nulls === 0)
+            entry.nullable = false;
+        else
+            entry['max-null-fraction'] = Number(Math.min(1, (column.nulls / Math.max(profile.rows, 1)) * 2).toFixed(4));
+        if (column.kind === 'numeric' && typeof column.min === 'number' && typeof column.max === 'number') {
+            entry.min = column.min;
+            entry.max = column.max;
+        }
+        if (column.kind === 'categorical' && column.top && column.top.length <= 20 && !column.otherCount)
+            entry.in = column.top.map((item) => item.value);
+        // Keys are integers, text or dates; floats that happen to be distinct are not keys.
+        const keyLike = !/DOUBLE|FLOAT|DECIMAL|REAL|BOOLEAN/.test(column.type);
+        if (keyLike && column.count > 1 && column.nulls === 0) {
+            const [row] = await engine.rows(`SELECT count(DISTINCT ${quoteIdentifier(column.name)}) = count(*) AS exact FROM current`);
+            if (row?.exact === true)
+                entry.unique = true;
+        }
+        rules[column.name] = entry;
+    }
+    return `# Inferred by mlops-actions validate-data from ${files.map((file) => file.display).join(', ')} (${profile.rows} rows).\n# Review before use: ranges are the observed ones.\n${(0,dist/* stringify */.As)(suite)}`;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/suite.js
+/**
+ * The expectation suite (`suite:` YAML, schema in schemas/suite.schema.json). Parsing is strict: an unknown key or
+ * a value of the wrong type is a configuration error that points at its line, because a misspelt check that is
+ * silently ignored is a check that never runs.
+ */
+const COLUMN_TYPES = [
+    'integer',
+    'float',
+    'number',
+    'string',
+    'boolean',
+    'date',
+    'timestamp',
+    'category',
+];
+const SUITE_DRIFT_METHODS = ['auto', 'ks', 'chi-square', 'z', 'wasserstein', 'jensen-shannon', 'psi'];
+const isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+class SuiteReader {
+    document;
+    constructor(document) {
+        this.document = document;
+    }
+    fail(path, message, key = false) {
+        throw this.document.error(path, message, { key });
+    }
+    mapping(value, path, allowed, what) {
+        if (!isRecord(value))
+            this.fail(path, `${what} must be a mapping`);
+        for (const key of Object.keys(value)) {
+            if (!allowed.includes(key)) {
+                this.fail([...path, key], `unknown key '${key}' in ${what}; allowed: ${allowed.join(', ')}`, true);
+            }
+        }
+        return value;
+    }
+    number(value, path, what) {
+        if (typeof value !== 'number' || !Number.isFinite(value))
+            this.fail(path, `${what} must be a number, got ${JSON.stringify(value)}`);
+        return value;
+    }
+    fraction(value, path, what) {
+        const number = this.number(value, path, what);
+        if (number < 0 || number > 1)
+            this.fail(path, `${what} must be between 0 and 1, got ${number}`);
+        return number;
+    }
+    boolean(value, path, what) {
+        if (typeof value !== 'boolean')
+            this.fail(path, `${what} must be true or false, got ${JSON.stringify(value)}`);
+        return value;
+    }
+    string(value, path, what) {
+        if (typeof value !== 'string' || value.length === 0)
+            this.fail(path, `${what} must be a non-empty string`);
+        return value;
+    }
+    scalar(value, path, what) {
+        if (value instanceof Date)
+            return value.toISOString();
+        if (typeof value === 'string' ||
+            typeof value === 'boolean' ||
+            (typeof value === 'number' && Number.isFinite(value))) {
+            return value;
+        }
+        return this.fail(path, `${what} must be a number, string or boolean, got ${JSON.stringify(value)}`);
+    }
+    names(value, path, what) {
+        if (!Array.isArray(value) || value.length === 0)
+            this.fail(path, `${what} must be a non-empty list of column names`);
+        return value.map((item, index) => this.string(item, [...path, index], `${what}[${index}]`));
+    }
+    severity(value, path, inherited) {
+        if (value === undefined)
+            return inherited;
+        if (value !== 'error' && value !== 'warning' && value !== 'info') {
+            this.fail(path, `severity must be error, warning or info, got ${JSON.stringify(value)}`);
+        }
+        return value;
+    }
+    bounds(value, path, what, inherited) {
+        const map = this.mapping(value, path, ['min', 'max', 'severity'], what);
+        if (map.min === undefined && map.max === undefined)
+            this.fail(path, `${what} needs min, max or both`);
+        const bounds = { severity: this.severity(map.severity, [...path, 'severity'], inherited) };
+        if (map.min !== undefined)
+            bounds.min = this.number(map.min, [...path, 'min'], `${what}.min`);
+        if (map.max !== undefined)
+            bounds.max = this.number(map.max, [...path, 'max'], `${what}.max`);
+        if (bounds.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {
+            this.fail(path, `${what}: min ${bounds.min} is above max ${bounds.max}`);
+        }
+        return bounds;
+    }
+}
+const COLUMN_KEYS = [
+    'type',
+    'nullable',
+    'min',
+    'max',
+    'in',
+    'pattern',
+    'unique',
+    'max-null-fraction',
+    'mean',
+    'stddev',
+    'quantiles',
+    'severity',
+];
+function readColumn(reader, name, value, path) {
+    const map = reader.mapping(value ?? {}, path, COLUMN_KEYS, `column '${name}'`);
+    const severity = reader.severity(map.severity, [...path, 'severity'], 'error');
+    const rules = { name, path, severity, quantiles: [] };
+    if (map.type !== undefined) {
+        if (!COLUMN_TYPES.includes(map.type)) {
+            reader.fail([...path, 'type'], `type must be one of ${COLUMN_TYPES.join(', ')}, got ${JSON.stringify(map.type)}`);
+        }
+        rules.type = map.type;
+    }
+    if (map.nullable !== undefined)
+        rules.nullable = reader.boolean(map.nullable, [...path, 'nullable'], 'nullable');
+    if (map.min !== undefined)
+        rules.min = reader.scalar(map.min, [...path, 'min'], 'min');
+    if (map.max !== undefined)
+        rules.max = reader.scalar(map.max, [...path, 'max'], 'max');
+    if (map.in !== undefined) {
+        if (!Array.isArray(map.in) || map.in.length === 0)
+            reader.fail([...path, 'in'], "'in' must be a non-empty list of allowed values");
+        rules.in = map.in.map((item, index) => reader.scalar(item, [...path, 'in', index], `in[${index}]`));
+    }
+    if (map.pattern !== undefined) {
+        const pattern = reader.string(map.pattern, [...path, 'pattern'], 'pattern');
+        try {
+            new RegExp(pattern);
+        }
+        catch (error) {
+            reader.fail([...path, 'pattern'], `pattern is not a valid regular expression: ${error.message}`);
+        }
+        rules.pattern = pattern;
+    }
+    if (map.unique !== undefined)
+        rules.unique = reader.boolean(map.unique, [...path, 'unique'], 'unique');
+    if (map['max-null-fraction'] !== undefined) {
+        rules.maxNullFraction = reader.fraction(map['max-null-fraction'], [...path, 'max-null-fraction'], 'max-null-fraction');
+    }
+    if (map.mean !== undefined)
+        rules.mean = reader.bounds(map.mean, [...path, 'mean'], 'mean', severity);
+    if (map.stddev !== undefined)
+        rules.stddev = reader.bounds(map.stddev, [...path, 'stddev'], 'stddev', severity);
+    if (map.quantiles !== undefined) {
+        if (!isRecord(map.quantiles))
+            reader.fail([...path, 'quantiles'], 'quantiles must map a quantile (0 to 1) to {min, max}');
+        for (const [key, bounds] of Object.entries(map.quantiles)) {
+            const q = Number(key);
+            if (!Number.isFinite(q) || q < 0 || q > 1)
+                reader.fail([...path, 'quantiles', key], `quantile '${key}' must be a number from 0 to 1`, true);
+            rules.quantiles.push({
+                q,
+                bounds: reader.bounds(bounds, [...path, 'quantiles', key], `quantile ${key}`, severity),
+            });
+        }
+    }
+    return rules;
+}
+/** Reads and checks a whole suite; every mistake names its file and line. */
+function readSuite(document) {
+    const reader = new SuiteReader(document);
+    const root = reader.mapping(document.value ?? {}, [], ['version', 'table', 'columns', 'drift'], 'the suite');
+    if (root.version !== 1)
+        reader.fail(['version'], `'version' must be 1, got ${JSON.stringify(root.version)}`);
+    const suite = { unique: [], columns: [], document };
+    if (root.table !== undefined && root.table !== null) {
+        const table = reader.mapping(root.table, ['table'], ['row-count', 'columns', 'unique', 'severity'], 'table');
+        const severity = reader.severity(table.severity, ['table', 'severity'], 'error');
+        if (table['row-count'] !== undefined)
+            suite.rowCount = reader.bounds(table['row-count'], ['table', 'row-count'], 'row-count', severity);
+        if (table.columns !== undefined) {
+            const path = ['table', 'columns'];
+            const set = reader.mapping(table.columns, path, ['required', 'exact', 'forbidden', 'severity'], 'table.columns');
+            suite.columnSet = { severity: reader.severity(set.severity, [...path, 'severity'], severity) };
+            for (const key of ['required', 'exact', 'forbidden']) {
+                if (set[key] !== undefined)
+                    suite.columnSet[key] = reader.names(set[key], [...path, key], `table.columns.${key}`);
+            }
+        }
+        if (table.unique !== undefined) {
+            const lists = Array.isArray(table.unique)
+                ? table.unique
+                : reader.fail(['table', 'unique'], 'table.unique must be a list of column lists, e.g. [[id], [user_id, day]]');
+            lists.forEach((item, index) => {
+                const path = ['table', 'unique', index];
+                const columns = Array.isArray(item)
+                    ? reader.names(item, path, `table.unique[${index}]`)
+                    : [reader.string(item, path, `table.unique[${index}]`)];
+                suite.unique.push({ columns, severity, path });
+            });
+        }
+    }
+    if (root.columns !== undefined && root.columns !== null) {
+        if (!isRecord(root.columns))
+            reader.fail(['columns'], 'columns must map column names to their checks');
+        for (const [name, rules] of Object.entries(root.columns)) {
+            const column = readColumn(reader, name, rules, ['columns', name]);
+            suite.columns.push(column);
+            if (column.unique)
+                suite.unique.push({ columns: [name], severity: column.severity, path: ['columns', name, 'unique'] });
+        }
+    }
+    if (root.drift !== undefined && root.drift !== null) {
+        const path = ['drift'];
+        const drift = reader.mapping(root.drift, path, ['columns', 'method', 'threshold', 'share', 'severity'], 'drift');
+        const method = drift.method ?? 'auto';
+        if (!SUITE_DRIFT_METHODS.includes(method)) {
+            reader.fail([...path, 'method'], `drift.method must be one of ${SUITE_DRIFT_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
+        }
+        let columns = 'all';
+        if (drift.columns !== undefined && drift.columns !== 'all')
+            columns = reader.names(drift.columns, [...path, 'columns'], 'drift.columns');
+        suite.drift = {
+            columns,
+            method: method,
+            threshold: drift.threshold === undefined || drift.threshold === null
+                ? null
+                : reader.number(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
+            share: drift.share === undefined ? 0.5 : reader.fraction(drift.share, [...path, 'share'], 'drift.share'),
+            severity: reader.severity(drift.severity, [...path, 'severity'], 'warning'),
+        };
+    }
+    return suite;
+}
+/** The checks a suite defines, for the report's "suite read" line and for the CLI. */
+function countSuiteChecks(suite) {
+    let count = (suite.rowCount ? 1 : 0) + (suite.columnSet ? 1 : 0) + suite.unique.length;
+    for (const column of suite.columns) {
+        count += [
+            column.type,
+            column.nullable === false ? true : undefined,
+            column.min,
+            column.max,
+            column.in,
+            column.pattern,
+            column.maxNullFraction,
+            column.mean,
+            column.stddev,
+        ].filter((value) => value !== undefined).length;
+        count += column.quantiles.length;
+    }
+    return count;
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/index.js
+
+
+
+
+
 
 
 
@@ -61919,66 +74120,102 @@ const action = defineAction({
 
 /** Reads and checks every input once, before any work. */
 function inputs_getInputs(reader) {
-    return {
+    const inputs = {
         data: reader.requiredList('data'),
-        suite: reader.required('suite'),
+        suite: reader.optional('suite'),
+        reference: reader.list('reference'),
         failOn: reader.enum('fail-on', FAIL_ON_LEVELS, 'error'),
+        infer: reader.boolean('infer', false),
         comment: readCommentRequest(reader, 'validate-data'),
     };
+    if (!inputs.suite && !inputs.infer && inputs.reference.length === 0) {
+        throw new errors_ConfigurationError("Input 'suite' is required unless 'infer' is true or a 'reference' is given for drift only.", { input: 'suite' });
+    }
+    return inputs;
 }
 
 ;// CONCATENATED MODULE: ./actions/validate-data/lib/main.js
 
 
-/**
- * Skeleton of validate-data: it resolves the data, reads the suite's outline with line-numbered errors and
- * reports both. Evaluating expectations and drift needs the DuckDB engine, which is not in this build; the
- * report says so as a warning rather than passing silently.
- */
+
+
 const main_action = defineAction({
     name: 'validate-data',
     async main(host) {
         const inputs = inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
-        const files = await host.log.group('Resolve data files', () => resolveDataFiles(inputs.data, host.github.workspace, 'data'));
-        const suitePath = host.inputs.resolvePath(inputs.suite);
-        const outline = readSuiteOutline(await loadConfigFile(suitePath, host.inputs.display(suitePath), 'suite'));
-        const checks = [
-            {
-                id: 'data.files',
-                title: 'Data files found',
-                status: 'passed',
-                severity: 'error',
-                observed: { files: files.length, bytes: files.reduce((total, file) => total + file.bytes, 0) },
-                details: files.map((file) => file.display).join(', '),
-            },
-            {
-                id: 'suite.evaluated',
-                title: 'Suite evaluated',
-                status: 'warning',
-                severity: 'warning',
-                observed: 'not evaluated',
-                expected: { tableChecks: outline.tableChecks, columns: outline.columns, drift: outline.drift },
-                details: 'This build reads the suite but has no data engine to evaluate it yet.',
-            },
-        ];
-        const report = buildReport({
-            action: host.action,
-            headline: `${files.length} data file(s) found; suite read, not evaluated`,
-            checks,
-            run: reportRun(host.github),
-            fields: { data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })) },
-        });
-        await host.publish({ report, markdown: renderChecks('Data validation', report), comment: inputs.comment });
-        const counts = countChecks(checks);
-        const failing = failingChecks(checks, inputs.failOn);
-        host.setOutput('passed', failing === 0);
-        host.setOutput('errors', counts.errors);
-        host.setOutput('warnings', counts.warnings);
-        if (failing > 0)
-            throw new GateFailure(`${failing} check(s) failed at fail-on '${inputs.failOn}': ${report.headline}.`);
+        const { github, log } = host;
+        const files = await resolveDataFiles(inputs.data, github.workspace, 'data');
+        const engine = await openDataEngine({ log, toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp });
+        try {
+            if (inputs.infer) {
+                const target = host.inputs.resolvePath(inputs.suite ?? 'mlops-suite.yml');
+                await (0,promises_.writeFile)(target, await log.group('Infer a suite', () => inferSuite(engine, files)));
+                log.info(`Inferred suite written to ${host.inputs.display(target)}.`);
+                host.setOutput('suite', target);
+                return;
+            }
+            const suite = inputs.suite
+                ? readSuite(await loadConfigFile(host.inputs.resolvePath(inputs.suite), host.inputs.display(host.inputs.resolvePath(inputs.suite)), 'suite'))
+                : undefined;
+            let reference;
+            let referenceName;
+            if (inputs.reference.length > 0) {
+                const referenceFiles = await resolveDataFiles(inputs.reference, github.workspace, 'reference');
+                // A single .json file may be a profile from an earlier run rather than data.
+                const single = referenceFiles.length === 1 ? referenceFiles[0] : undefined;
+                const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
+                reference = isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
+                referenceName = referenceFiles.map((file) => file.display).join(', ');
+            }
+            const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () => validateDataset(engine, files, suite, reference));
+            const profilePath = (0,external_node_path_.join)(github.runnerTemp, 'mlops-reports', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
+            const counts = countChecks(run.checks);
+            const drifted = run.drift?.columns.filter((column) => column.drifted).map((column) => column.column) ?? [];
+            const report = buildReport({
+                action: host.action,
+                headline: counts.errors + counts.warnings === 0
+                    ? `all ${run.checks.length} checks passed on ${run.rows} rows`
+                    : `${counts.errors} failed, ${counts.warnings} warnings of ${run.checks.length} checks on ${run.rows} rows`,
+                checks: run.checks.map(({ samples: _samples, ...check }) => check),
+                run: reportRun(github),
+                fields: {
+                    data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
+                    rows: run.rows,
+                    drift: run.drift
+                        ? { share: run.drift.share, datasetDrift: run.drift.datasetDrift, columns: run.drift.columns, skipped: run.drift.skipped }
+                        : null,
+                    samples: Object.fromEntries(run.checks.filter((check) => check.samples).map((check) => [check.id, check.samples])),
+                },
+            });
+            await (0,promises_.mkdir)((0,external_node_path_.join)(profilePath, '..'), { recursive: true });
+            await (0,promises_.writeFile)(profilePath, `${JSON.stringify(run.profile)}\n`);
+            await host.publish({ report, markdown: renderValidation(report, run, referenceName), comment: inputs.comment });
+            const failing = failingChecks(report.checks, inputs.failOn);
+            host.setOutput('passed', failing === 0);
+            host.setOutput('errors', counts.errors);
+            host.setOutput('warnings', counts.warnings);
+            host.setOutput('drifted-columns', drifted);
+            host.setOutput('drift-share', run.drift ? Number(run.drift.share.toFixed(6)) : 0);
+            host.setOutput('profile', profilePath);
+            if (failing > 0)
+                throw new GateFailure(`${failing} check(s) failed at fail-on '${inputs.failOn}': ${report.headline}.`);
+        }
+        finally {
+            engine.close();
+        }
     },
 });
+async function looksLikeProfile(path) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        const { buffer, bytesRead } = await handle.read(Buffer.alloc(200), 0, 200, 0);
+        return buffer.subarray(0, bytesRead).toString('utf8').includes('"mlops-actions/data-profile"');
+    }
+    finally {
+        await handle.close();
+    }
+}
 
 ;// CONCATENATED MODULE: ./.build/bundle-entry.js
 // Generated by scripts/build.mjs: the one bundle every action and the CLI run from.
@@ -61988,7 +74225,7 @@ const main_action = defineAction({
 
 const actions = {
   "report": { definition: action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
-  "validate-data": { definition: main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference before a model trains on it.","inputs":{"data":{"description":"Data to check; a path or glob relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML).","required":true},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"report":{"description":"Path of the JSON report."}}} },
+  "validate-data": { definition: main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
 
 var __webpack_exports__actions = __webpack_exports__.o1;
