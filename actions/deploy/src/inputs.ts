@@ -1,2 +1,142 @@
-// Inputs of this action are being written; see its issue.
-export {};
+import {
+  ConfigurationError,
+  checkServerAddresses,
+  checkUpstreamName,
+  deriveTestCommand,
+  type InputReader,
+  ON_NO_DATA,
+  type OnNoData,
+  PROVIDERS,
+  type ProviderSettings,
+  parseSteps,
+  parseStickyKey,
+  splitCommandLine,
+} from '@mlops-actions/core';
+
+export interface Inputs {
+  provider: ProviderSettings;
+  steps: number[];
+  intervalMs: number;
+  pollMs: number;
+  maxDurationMs: number;
+  gate: string;
+  prometheusUrl: string;
+  onNoData: OnNoData;
+  environment: string | undefined;
+  githubToken: string | undefined;
+}
+
+const NGINX_ONLY = ['nginx-config', 'nginx-test', 'sticky-key'] as const;
+
+function commandLine(_reader: InputReader, name: string, text: string): string[] {
+  try {
+    const words = splitCommandLine(text);
+    if (words.length === 0) throw new SyntaxError('no command');
+    return words;
+  } catch (error) {
+    throw new ConfigurationError(
+      `Input '${name}' is not a command line (${(error as Error).message}); it runs without a shell, quote arguments with ' or ".`,
+      { input: name },
+    );
+  }
+}
+
+function readProvider(reader: InputReader): ProviderSettings {
+  const kind = reader.enum('provider', PROVIDERS);
+  if (kind === undefined) {
+    throw new ConfigurationError(`Input 'provider' is required: ${PROVIDERS.join(' or ')}.`, { input: 'provider' });
+  }
+  const baseline = reader.required('baseline');
+  const candidate = reader.required('candidate');
+  if (kind === 'command') {
+    for (const name of NGINX_ONLY) {
+      if (reader.optional(name) !== undefined) {
+        throw new ConfigurationError(`Input '${name}' is for provider nginx; provider is command.`, { input: name });
+      }
+    }
+    const text = reader.optional('set-weight-command');
+    if (text === undefined) {
+      throw new ConfigurationError(
+        'Input \'set-weight-command\' is required with provider command, e.g. "./set-weight.sh {weight}".',
+        {
+          input: 'set-weight-command',
+        },
+      );
+    }
+    const command = commandLine(reader, 'set-weight-command', text);
+    if (!command.some((argument) => argument.includes('{weight}'))) {
+      throw new ConfigurationError(
+        `Input 'set-weight-command' must pass the candidate's weight with {weight}, e.g. "./set-weight.sh {weight}".`,
+        { input: 'set-weight-command' },
+      );
+    }
+    return { kind, command, baseline, candidate };
+  }
+  if (reader.optional('set-weight-command') !== undefined) {
+    throw new ConfigurationError("Input 'set-weight-command' is for provider command; provider is nginx.", {
+      input: 'set-weight-command',
+    });
+  }
+  const configPath = reader.path('nginx-config');
+  if (configPath === undefined) {
+    throw new ConfigurationError(
+      "Input 'nginx-config' is required with provider nginx: the file this action rewrites, included at http {} level.",
+      { input: 'nginx-config' },
+    );
+  }
+  const stickyText = reader.optional('sticky-key');
+  const reloadCommand = commandLine(reader, 'nginx-reload', reader.optional('nginx-reload') ?? 'nginx -s reload');
+  const testText = reader.optional('nginx-test');
+  return {
+    kind,
+    split: {
+      upstream: checkUpstreamName(reader.optional('nginx-upstream') ?? 'model', 'nginx-upstream'),
+      baseline: checkServerAddresses(reader.list('baseline'), 'baseline'),
+      candidate: checkServerAddresses(reader.list('candidate'), 'candidate'),
+      sticky: stickyText === undefined ? undefined : parseStickyKey(stickyText, 'sticky-key'),
+    },
+    configPath,
+    configDisplay: reader.display(configPath),
+    reloadCommand,
+    testCommand:
+      testText === undefined ? deriveTestCommand(reloadCommand) : commandLine(reader, 'nginx-test', testText),
+  };
+}
+
+/** Reads and checks every input once, before any work. */
+export function getInputs(reader: InputReader): Inputs {
+  const provider = readProvider(reader);
+  const steps = parseSteps(reader.list('steps').length > 0 ? reader.list('steps') : ['5', '25', '50', '100']);
+  const intervalMs = reader.duration('interval', '60s', { min: 1_000 });
+  const pollMs =
+    reader.duration('poll-interval', undefined, { min: 250 }) ?? Math.min(15_000, Math.max(1_000, intervalMs / 4));
+  const bakingSteps = steps.length - 1;
+  const maxDurationMs = reader.duration('max-duration', undefined, { min: 1_000 }) ?? 3 * bakingSteps * intervalMs;
+  if (maxDurationMs < bakingSteps * intervalMs) {
+    throw new ConfigurationError(
+      `Input 'max-duration' must leave time for every step: at least ${bakingSteps} × interval = ${(bakingSteps * intervalMs) / 1000}s.`,
+      { input: 'max-duration' },
+    );
+  }
+  const prometheusUrl = reader.required('prometheus-url');
+  if (!/^https?:\/\/[^\s/]+/.test(prometheusUrl)) {
+    throw new ConfigurationError(
+      `Input 'prometheus-url' must be an http(s) URL such as http://prometheus:9090, got "${prometheusUrl}".`,
+      {
+        input: 'prometheus-url',
+      },
+    );
+  }
+  return {
+    provider,
+    steps,
+    intervalMs,
+    pollMs,
+    maxDurationMs,
+    gate: reader.required('gate'),
+    prometheusUrl,
+    onNoData: reader.enum('on-no-data', ON_NO_DATA, 'hold'),
+    environment: reader.optional('environment'),
+    githubToken: reader.optional('github-token'),
+  };
+}

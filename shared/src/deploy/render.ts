@@ -1,0 +1,162 @@
+// The verdict table: per step and metric, what was measured, how sure we are, and why the gate decided so.
+import { code, details, escapeText, formatNumber, heading, raw, table } from '../markdown/index.js';
+import type { ReportCheck } from '../report/index.js';
+import type { MetricVerdict } from './evaluate.js';
+import type { RolloutResult, StepRecord } from './rollout.js';
+
+const DECISION_ICON: Record<MetricVerdict['decision'], string> = {
+  harm: '❌',
+  breach: '❌',
+  'no-harm-shown': '✅',
+  'non-inferior': '✅',
+  within: '✅',
+  'not-yet-non-inferior': '⏳',
+  'too-few-samples': '⏳',
+  'no-data': '⚠️',
+};
+
+const OUTCOME_TEXT: Record<StepRecord['outcome'], string> = {
+  advanced: 'advanced',
+  promoted: 'promoted',
+  'rolled-back': 'rolled back',
+  held: 'held at max-duration',
+  interrupted: 'interrupted',
+};
+
+function percent(value: number | undefined): string {
+  return value === undefined ? '' : `${formatNumber(value * 100, 3)}%`;
+}
+
+function estimateCell(metric: MetricVerdict): string {
+  const { baseline, candidate, difference } = metric.estimate;
+  if (metric.kind === 'threshold') {
+    return [
+      baseline !== undefined ? `baseline ${formatNumber(baseline)}` : '',
+      candidate !== undefined ? `candidate ${formatNumber(candidate)}` : '',
+    ]
+      .filter(Boolean)
+      .join(' / ');
+  }
+  if (baseline === undefined || candidate === undefined || difference === undefined) return '';
+  const sign = difference >= 0 ? '+' : '−';
+  return `${percent(baseline)} → ${percent(candidate)} (${sign}${formatNumber(Math.abs(difference) * 100, 3)} pp)`;
+}
+
+function confidenceCell(metric: MetricVerdict): string {
+  if (!metric.confidence || !metric.alpha) return '';
+  const level = formatNumber((1 - metric.alpha) * 100, 4);
+  return `${level}%: [${formatNumber(metric.confidence.lower * 100, 3)}, ${formatNumber(metric.confidence.upper * 100, 3)}] pp`;
+}
+
+function statisticCell(metric: MetricVerdict): string {
+  if (metric.statistic === undefined || metric.threshold === undefined) return '';
+  const compare = metric.statistic >= metric.threshold ? '≥' : '<';
+  return `Λ ${formatNumber(metric.statistic, 3)} ${compare} ${formatNumber(metric.threshold, 4)}`;
+}
+
+/** One row per step and metric, from the step's last look. */
+export function verdictRows(result: Pick<RolloutResult, 'steps'>) {
+  return result.steps.flatMap((step) => (step.last?.metrics ?? []).map((metric) => ({ step, metric })));
+}
+
+export function renderVerdictTable(result: Pick<RolloutResult, 'steps'>): string {
+  const rows = verdictRows(result).map(({ step, metric }) => [
+    `${step.weight}%`,
+    code(metric.metric),
+    metric.role,
+    metric.samples ? `${metric.samples.baseline} / ${metric.samples.candidate}` : '',
+    estimateCell(metric),
+    confidenceCell(metric),
+    statisticCell(metric),
+    raw(`${DECISION_ICON[metric.decision]} ${escapeText(metric.decision)}`),
+    metric.why,
+  ]);
+  return table(
+    [
+      'Step',
+      'Metric',
+      'Role',
+      'Samples (baseline / candidate)',
+      'Estimate',
+      'Confidence sequence',
+      'Statistic vs threshold',
+      'Decision',
+      'Why',
+    ],
+    rows,
+  );
+}
+
+export function renderStepsTable(result: Pick<RolloutResult, 'steps'>): string {
+  return table(
+    ['Step', 'Looks', 'Baked', 'Outcome', 'Gate'],
+    result.steps.map((step) => [
+      `${step.weight}%`,
+      step.looks,
+      step.endedAt !== undefined ? `${formatNumber((step.endedAt - step.startedAt) / 1000, 3)} s` : '',
+      OUTCOME_TEXT[step.outcome],
+      step.last ? `${step.last.decision}: ${step.last.why}` : '',
+    ]),
+    { align: ['right', 'right', 'right'] },
+  );
+}
+
+export interface DeploySummaryInput {
+  result: RolloutResult;
+  headline: string;
+  alpha: number;
+  metricAlpha: number;
+  minSamples: number;
+  runUrl?: string | undefined;
+}
+
+const HEADLINE_ICON = { promoted: '✅', 'rolled-back': '❌', inconclusive: '⚠️' } as const;
+
+export function renderDeploySummary(input: DeploySummaryInput): string {
+  const { result } = input;
+  const parts = [
+    heading(3, raw(`${HEADLINE_ICON[result.decision]} ${escapeText('Deploy')}`)),
+    `**${escapeText(input.headline)}**`,
+    escapeText(
+      `Always-valid mixture SPRT per metric at α = ${formatNumber(input.metricAlpha, 4)} (gate α ${formatNumber(input.alpha, 4)}, Bonferroni), at least ${input.minSamples} requests per arm before any decision. Λ ≥ 1/α rejects: a guardrail's harm rolls back, a primary's non-inferiority allows promotion.`,
+    ),
+    renderVerdictTable(result),
+    details('Steps', renderStepsTable(result)),
+  ];
+  if (input.runUrl) parts.push(`<sub>[Workflow run](${encodeURI(input.runUrl)})</sub>`);
+  return parts.join('\n\n');
+}
+
+/** The report's checks: one per metric from the last look, and the rollout's own outcome. */
+export function deployChecks(result: RolloutResult): ReportCheck[] {
+  const last = [...result.steps].reverse().find((step) => step.last && step.last.metrics.length > 0)?.last;
+  const metrics: ReportCheck[] = (last?.metrics ?? []).map((metric) => ({
+    id: `gate.${metric.metric}`,
+    title: `${metric.metric} (${metric.role})`,
+    status:
+      metric.decision === 'harm' || metric.decision === 'breach'
+        ? 'failed'
+        : ['no-harm-shown', 'non-inferior', 'within'].includes(metric.decision)
+          ? 'passed'
+          : 'warning',
+    severity: 'error',
+    observed: {
+      ...metric.estimate,
+      ...(metric.samples ? { samples: metric.samples } : {}),
+      ...(metric.statistic !== undefined ? { statistic: metric.statistic } : {}),
+    },
+    ...(metric.threshold !== undefined ? { expected: { threshold: metric.threshold } } : {}),
+    details: `${metric.decision}: ${metric.why}`,
+  }));
+  return [
+    ...metrics,
+    {
+      id: 'rollout',
+      title: `Rollout ${result.decision} at ${result.finalWeight}%`,
+      status: result.decision === 'promoted' ? 'passed' : result.decision === 'rolled-back' ? 'failed' : 'warning',
+      severity: 'error',
+      observed: { decision: result.decision, finalWeight: result.finalWeight },
+      details: result.reason,
+    },
+  ];
+}
