@@ -69372,6 +69372,1532 @@ async function resolveDataFiles(patterns, workspace, input) {
     return files;
 }
 
+;// CONCATENATED MODULE: ./shared/lib/deploy/command-line.js
+// Commands given as one input line (`nginx -s reload`, `kubectl … {weight}`) are split into an argument array the
+// way a POSIX shell splits words, without anything else a shell does: no variables, globs, pipes or `;`.
+/** Splits on unquoted whitespace; '…' is literal, "…" honours \" and \\, a backslash outside quotes escapes. */
+function splitCommandLine(text) {
+    const words = [];
+    let word = '';
+    let inWord = false;
+    let quote;
+    for (let index = 0; index < text.length; index += 1) {
+        const char = text[index];
+        if (quote === "'") {
+            if (char === "'")
+                quote = undefined;
+            else
+                word += char;
+        }
+        else if (quote === '"') {
+            if (char === '"')
+                quote = undefined;
+            else if (char === '\\' && (text[index + 1] === '"' || text[index + 1] === '\\')) {
+                word += text[index + 1];
+                index += 1;
+            }
+            else
+                word += char;
+        }
+        else if (char === "'" || char === '"') {
+            quote = char;
+            inWord = true;
+        }
+        else if (char === '\\' && index + 1 < text.length) {
+            word += text[index + 1];
+            index += 1;
+            inWord = true;
+        }
+        else if (/\s/.test(char)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+        }
+        else {
+            word += char;
+            inWord = true;
+        }
+    }
+    if (quote)
+        throw new SyntaxError(`unclosed ${quote} quote`);
+    if (inWord)
+        words.push(word);
+    return words;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/special.js
+// Special functions: log-gamma, the regularized incomplete gamma functions (so chi-square and normal tails come
+// from one accurate routine, also in log space), chi-square and normal tails. Accurate to about 1e-14 relative
+// in the ranges drift tests and deploy gates use; checked against scipy in test/statistics/special.test.ts.
+const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+const STIRLING_FROM = 15;
+const MAX_ITERATIONS = 100_000;
+const EPSILON = Number.EPSILON;
+const TINY = 1e-300;
+/** Stirling's series for log Γ(z) - ((z - 1/2) log z - z + log √(2π)), accurate to 1e-18 for z >= 15. */
+function stirlingCorrection(z) {
+    const r = 1 / z;
+    const r2 = r * r;
+    return (r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 * (1 / 1680 - r2 * (1 / 1188 - r2 * (691 / 360360 - r2 / 156)))))));
+}
+/** log Γ(x) for x > 0. */
+function logGamma(x) {
+    if (!(x > 0))
+        throw new RangeError(`logGamma needs x > 0, got ${x}`);
+    if (x === Number.POSITIVE_INFINITY)
+        return x;
+    let z = x;
+    let product = 1;
+    while (z < STIRLING_FROM) {
+        product *= z;
+        z += 1;
+    }
+    const shifted = (z - 0.5) * Math.log(z) - z + LOG_SQRT_2PI + stirlingCorrection(z);
+    return product === 1 ? shifted : shifted - Math.log(product);
+}
+/** a (log(x/a) - (x - a)/a) = a log(x/a) - (x - a), without cancellation when x is near a. */
+function scaledLogRatioMinusDifference(a, x) {
+    const t = (x - a) / a;
+    if (Math.abs(t) > 0.3)
+        return a * Math.log(x / a) - (x - a);
+    // log(1 + t) - t = -t²/2 + t³/3 - t⁴/4 + ...
+    let power = t * t;
+    let sum = -power / 2;
+    for (let k = 3; k < 200; k += 1) {
+        power *= -t;
+        const term = power / k;
+        sum -= term;
+        if (Math.abs(term) <= EPSILON * Math.abs(sum))
+            break;
+    }
+    return a * sum;
+}
+/** log(x^a e^-x / Γ(a)), the factor in front of both incomplete-gamma expansions, without cancellation. */
+function logGammaPrefactor(a, x) {
+    if (a < STIRLING_FROM)
+        return a * Math.log(x) - x - logGamma(a);
+    // With Stirling for log Γ(a): a log(x/a) - (x - a) + ½ log(a/2π) - correction(a).
+    return scaledLogRatioMinusDifference(a, x) + 0.5 * Math.log(a) - LOG_SQRT_2PI - stirlingCorrection(a);
+}
+/** Σ x^n / (a (a+1) ... (a+n)), the lower series (converges fast for x < a + 1). */
+function lowerSeries(a, x) {
+    let term = 1 / a;
+    let sum = term;
+    let denominator = a;
+    for (let iteration = 0; iteration < MAX_ITERATIONS; iteration += 1) {
+        denominator += 1;
+        term *= x / denominator;
+        sum += term;
+        if (Math.abs(term) < Math.abs(sum) * EPSILON)
+            return sum;
+    }
+    throw new Error(`incomplete gamma series did not converge for a=${a}, x=${x}`);
+}
+/** The continued fraction for Γ(a, x) e^x x^-a (modified Lentz; converges fast for x >= a + 1). */
+function upperContinuedFraction(a, x) {
+    let b = x + 1 - a;
+    let c = 1 / TINY;
+    let d = 1 / b;
+    let h = d;
+    for (let i = 1; i < MAX_ITERATIONS; i += 1) {
+        const an = -i * (i - a);
+        b += 2;
+        d = an * d + b;
+        if (Math.abs(d) < TINY)
+            d = TINY;
+        c = b + an / c;
+        if (Math.abs(c) < TINY)
+            c = TINY;
+        d = 1 / d;
+        const delta = d * c;
+        h *= delta;
+        if (Math.abs(delta - 1) < EPSILON)
+            return h;
+    }
+    throw new Error(`incomplete gamma continued fraction did not converge for a=${a}, x=${x}`);
+}
+function checkGammaArguments(a, x) {
+    if (!(a > 0) || !Number.isFinite(a))
+        throw new RangeError(`incomplete gamma needs a finite a > 0, got ${a}`);
+    if (Number.isNaN(x) || x < 0)
+        throw new RangeError(`incomplete gamma needs x >= 0, got ${x}`);
+}
+/** The regularized lower incomplete gamma P(a, x) = γ(a, x) / Γ(a) (scipy `gammainc`). */
+function regularizedGammaP(a, x) {
+    checkGammaArguments(a, x);
+    if (x === 0)
+        return 0;
+    if (x === Number.POSITIVE_INFINITY)
+        return 1;
+    if (x < a + 1)
+        return Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x);
+    return 1 - Math.exp(logGammaPrefactor(a, x)) * upperContinuedFraction(a, x);
+}
+/** log Q(a, x), finite far beyond where Q itself underflows. */
+function logRegularizedGammaQ(a, x) {
+    checkGammaArguments(a, x);
+    if (x === 0)
+        return 0;
+    if (x === Number.POSITIVE_INFINITY)
+        return Number.NEGATIVE_INFINITY;
+    if (x < a + 1)
+        return Math.log1p(-Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x));
+    return logGammaPrefactor(a, x) + Math.log(upperContinuedFraction(a, x));
+}
+/** The regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a) (scipy `gammaincc`). */
+function regularizedGammaQ(a, x) {
+    checkGammaArguments(a, x);
+    if (x === 0)
+        return 1;
+    if (x === Number.POSITIVE_INFINITY)
+        return 0;
+    if (x < a + 1)
+        return 1 - Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x);
+    return Math.exp(logGammaPrefactor(a, x)) * upperContinuedFraction(a, x);
+}
+/** Survival function of the chi-square distribution (scipy `chi2.sf(x, dof)`). */
+function chiSquareSf(x, degreesOfFreedom) {
+    if (!(degreesOfFreedom > 0))
+        throw new RangeError(`chi-square needs degrees of freedom > 0, got ${degreesOfFreedom}`);
+    if (Number.isNaN(x))
+        throw new RangeError('chi-square statistic is NaN');
+    if (x <= 0)
+        return 1;
+    return regularizedGammaQ(degreesOfFreedom / 2, x / 2);
+}
+/** erfc(x) = Q(1/2, x²): full relative accuracy in the far tail, where 1 - erf(x) would round to 0. */
+function erfc(x) {
+    if (Number.isNaN(x))
+        return x;
+    const tail = regularizedGammaQ(0.5, x * x);
+    return x >= 0 ? tail : 2 - tail;
+}
+/** P(Z > z) for a standard normal Z. */
+function normalSf(z) {
+    if (Number.isNaN(z))
+        return z;
+    const tail = 0.5 * regularizedGammaQ(0.5, (z * z) / 2);
+    return z >= 0 ? tail : 1 - tail;
+}
+/** Φ(z) = P(Z <= z). */
+function normalCdf(z) {
+    return normalSf(-z);
+}
+/**
+ * log Φ(z) + z²/2 without the cancellation of two huge terms when z is very negative (log of the scaled
+ * complementary error function): log Φ(z) ≈ -z²/2 - log(-z√(2π)) there.
+ */
+function logNormalCdfPlusHalfSquare(z) {
+    if (Number.isNaN(z))
+        return z;
+    const x = (z * z) / 2;
+    if (z >= 0 || x < 1.5)
+        return logNormalCdf(z) + x;
+    // Q(½, x) = x^½ e^-x / Γ(½) · CF(x): the e^-x cancels the + z²/2.
+    return Math.log(0.5) + 0.5 * Math.log(x) - 0.5 * Math.log(Math.PI) + Math.log(upperContinuedFraction(0.5, x));
+}
+/** log Φ(z), finite for any finite z (Φ itself underflows below z ≈ -38). */
+function logNormalCdf(z) {
+    if (Number.isNaN(z))
+        return z;
+    if (z < 0)
+        return Math.log(0.5) + logRegularizedGammaQ(0.5, (z * z) / 2);
+    return Math.log1p(-0.5 * regularizedGammaQ(0.5, (z * z) / 2));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/sequential.js
+// The deploy gate's sequential test: the mixture sequential probability ratio test (mSPRT; Johari, Pekelis &
+// Walsh, "Always valid inference"), valid however often it is checked. For n pairs (n observations per arm) with
+// observed difference θ̂ = mean(B) - mean(A) and per-pair variance V (Bernoulli: pA(1-pA) + pB(1-pB)), a normal
+// mixing distribution N(θ0, τ²) gives
+//   Λ_n = √(V / (V + nτ²)) · exp(n²τ²(θ̂ - θ0)² / (2V(V + nτ²)))
+// and the half-normal (one-sided) mixture Λ⁺_n = 2Φ(nτ(θ̂ - θ0) / √(V(V + nτ²))) · Λ_n.
+// Reject H0 at the first n with Λ_n >= 1/α; the false-rejection probability over all n stays <= α.
+// Everything is computed in log space so large n cannot overflow.
+
+function checkInput({ n, thetaHat, variance, tau2, theta0 = 0 }) {
+    if (!Number.isFinite(n) || n < 0)
+        throw new RangeError(`n must be a finite number >= 0, got ${n}`);
+    if (!Number.isFinite(thetaHat))
+        throw new RangeError(`thetaHat must be finite, got ${thetaHat}`);
+    if (!Number.isFinite(theta0))
+        throw new RangeError(`theta0 must be finite, got ${theta0}`);
+    if (!(tau2 > 0) || !Number.isFinite(tau2))
+        throw new RangeError(`tau2 must be finite and > 0, got ${tau2}`);
+    if (!(variance > 0) || !Number.isFinite(variance)) {
+        throw new RangeError(`variance must be finite and > 0, got ${variance}: before both outcomes have been seen, pass a varianceFloor (e.g. the planning variance)`);
+    }
+}
+function checkAlpha(alpha) {
+    if (!(alpha > 0 && alpha < 1))
+        throw new RangeError(`alpha must lie strictly between 0 and 1, got ${alpha}`);
+}
+/** log Λ_n (two-sided) or log Λ⁺_n (one-sided). */
+function msprtLogLikelihoodRatio(input, alternative = 'two-sided') {
+    checkInput(input);
+    const { n, thetaHat, variance, tau2, theta0 = 0 } = input;
+    // The exponent n²τ²(θ̂-θ0)²/(2V(V+nτ²)) is u²/2 with u the argument of Φ in the one-sided mixture.
+    const u = (n * Math.sqrt(tau2) * (thetaHat - theta0)) / Math.sqrt(variance * (variance + n * tau2));
+    const logShrink = -0.5 * Math.log1p((n * tau2) / variance);
+    if (alternative === 'two-sided')
+        return logShrink + (u * u) / 2;
+    // log Φ(±u) + u²/2 in one piece: against the alternative it would cancel two huge terms.
+    return Math.LN2 + logNormalCdfPlusHalfSquare(alternative === 'greater' ? u : -u) + logShrink;
+}
+/** Λ_n itself (Infinity once it exceeds the double range; decide with the log form). */
+function msprtLikelihoodRatio(input, alternative = 'two-sided') {
+    return Math.exp(msprtLogLikelihoodRatio(input, alternative));
+}
+/** pA(1-pA) + pB(1-pB), the plug-in variance of one Bernoulli pair. */
+function bernoulliVariance(pA, pB) {
+    return pA * (1 - pA) + pB * (1 - pB);
+}
+/** The Bernoulli form: θ̂ = eventsB/n - eventsA/n and V = max(pA(1-pA) + pB(1-pB), varianceFloor). */
+function bernoulliMsprtInput(look) {
+    const { n, eventsA, eventsB, tau2, theta0 = 0, varianceFloor = 0 } = look;
+    if (!Number.isInteger(n) || n <= 0)
+        throw new RangeError(`n must be a whole number > 0, got ${n}`);
+    for (const [name, events] of [
+        ['eventsA', eventsA],
+        ['eventsB', eventsB],
+    ]) {
+        if (!Number.isInteger(events) || events < 0 || events > n) {
+            throw new RangeError(`${name} must be a whole number between 0 and n (${n}), got ${events}`);
+        }
+    }
+    const pA = eventsA / n;
+    const pB = eventsB / n;
+    return { n, thetaHat: pB - pA, variance: Math.max(bernoulliVariance(pA, pB), varianceFloor), tau2, theta0 };
+}
+/**
+ * The mSPRT's confidence sequence for θ at level 1 - α: the θ0 the two-sided test would not reject,
+ * θ̂ ± √(2V(V + nτ²)/(n²τ²) · (ln(1/α) + ½ ln(1 + nτ²/V))). Valid simultaneously over all n; intersecting
+ * the intervals of successive looks keeps it valid and makes it shrink monotonically.
+ */
+function msprtConfidenceSequence(input, alpha) {
+    checkInput(input);
+    checkAlpha(alpha);
+    const { n, thetaHat, variance, tau2 } = input;
+    if (n === 0)
+        return { lower: Number.NEGATIVE_INFINITY, upper: Number.POSITIVE_INFINITY };
+    const halfWidth = Math.sqrt(((2 * variance * (variance + n * tau2)) / (n * n * tau2)) *
+        (-Math.log(alpha) + 0.5 * Math.log1p((n * tau2) / variance)));
+    return { lower: thetaHat - halfWidth, upper: thetaHat + halfWidth };
+}
+/** One look of the gate: Λ against 1/α, compared in log space, with the confidence sequence. */
+function msprtTest(input, { alpha, alternative = 'two-sided' }) {
+    checkAlpha(alpha);
+    const logLikelihoodRatio = msprtLogLikelihoodRatio(input, alternative);
+    return {
+        logLikelihoodRatio,
+        likelihoodRatio: Math.exp(logLikelihoodRatio),
+        threshold: 1 / alpha,
+        reject: logLikelihoodRatio >= -Math.log(alpha),
+        confidenceSequence: msprtConfidenceSequence(input, alpha),
+    };
+}
+/** The index of the first look whose Λ reaches 1/α, or -1 when none does. */
+function firstMsprtRejection(looks, options) {
+    checkAlpha(options.alpha);
+    const boundary = -Math.log(options.alpha);
+    let index = 0;
+    for (const look of looks) {
+        if (msprtLogLikelihoodRatio(look, options.alternative) >= boundary)
+            return index;
+        index += 1;
+    }
+    return -1;
+}
+/**
+ * r* = n*τ²/V that makes the confidence sequence narrowest at n*: the root of r - ln(1 + r) = 2 ln(1/α)
+ * (r* = 8.2120 at α = 0.05). Defined for every α in (0, 1).
+ */
+function msprtOptimalMixingRatio(alpha) {
+    checkAlpha(alpha);
+    const target = -2 * Math.log(alpha);
+    // Fixed point r = target + ln(1 + r): a contraction (slope 1/(1+r) < 1), started above the root's lower bound.
+    let r = target + Math.log1p(target);
+    for (let iteration = 0; iteration < 200; iteration += 1) {
+        const next = target + Math.log1p(r);
+        if (Math.abs(next - r) <= 1e-15 * next)
+            return next;
+        r = next;
+    }
+    return r;
+}
+/** τ² = r*(α) V / n*: the mixing variance that tightens the test at the target sample size n* per arm. */
+function msprtTau2(variance, targetN, alpha) {
+    if (!(variance > 0) || !Number.isFinite(variance))
+        throw new RangeError(`variance must be > 0, got ${variance}`);
+    if (!(targetN > 0) || !Number.isFinite(targetN))
+        throw new RangeError(`targetN must be > 0, got ${targetN}`);
+    return (msprtOptimalMixingRatio(alpha) * variance) / targetN;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/gate.js
+const GATE_METRIC_KINDS = ['proportion', 'threshold'];
+const GATE_ROLES = ['guardrail', 'primary'];
+const GATE_DIRECTIONS = ['lower', 'higher'];
+const GATE_DEFAULTS = { alpha: 0.05, minSamples: 500, baseline: 'baseline', candidate: 'candidate' };
+const TOP_KEYS = ['version', 'alpha', 'min-samples', 'variants', 'metrics'];
+const PROPORTION_KEYS = ['name', 'kind', 'events', 'trials', 'better', 'role', 'margin', 'tau'];
+const THRESHOLD_KEYS = ['name', 'kind', 'query', 'max', 'min'];
+const NAME_PATTERN = /^[A-Za-z0-9][\w.-]{0,62}$/;
+const LABEL_VALUE_PATTERN = /^[^"\\\n]{1,200}$/;
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function show(value) {
+    return JSON.stringify(value) ?? String(value);
+}
+function checkKeys(document, path, value, allowed, what) {
+    for (const key of Object.keys(value)) {
+        if (!allowed.includes(key)) {
+            throw document.error([...path, key], `unknown key '${key}' in ${what}; allowed: ${allowed.join(', ')}`, {
+                key: true,
+            });
+        }
+    }
+}
+function number(document, path, value, check, expected) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
+        throw document.error(path, `'${path.at(-1)}' must be ${expected}, got ${show(value)}`);
+    }
+    return value;
+}
+function choice(document, path, value, allowed) {
+    const found = allowed.find((item) => item === value);
+    if (found === undefined) {
+        throw document.error(path, `'${path.at(-1)}' must be one of ${allowed.join(', ')}, got ${show(value)}`);
+    }
+    return found;
+}
+function query(document, path, value, needsWindow) {
+    const key = path.at(-1);
+    if (typeof value !== 'string' || value.trim() === '') {
+        throw document.error(path, `'${key}' must be a PromQL query, got ${show(value)}`);
+    }
+    if (!value.includes('$variant')) {
+        throw document.error(path, `'${key}' must select one arm with $variant (e.g. {variant="$variant"}); without it both arms read the same series`);
+    }
+    if (needsWindow && !value.includes('$window')) {
+        throw document.error(path, `'${key}' must count since the rollout began with $window (e.g. increase(...[$window])); the test needs cumulative counts`);
+    }
+    return value.trim();
+}
+function readMetric(document, index, value) {
+    const path = ['metrics', index];
+    if (!isRecord(value))
+        throw document.error(path, 'each metric must be a mapping with name, kind and its queries');
+    if (typeof value.name !== 'string' || !NAME_PATTERN.test(value.name)) {
+        throw document.error([...path, 'name'], `'name' must be letters, digits, '.', '_' or '-' (up to 63), got ${show(value.name)}`);
+    }
+    const kind = choice(document, [...path, 'kind'], value.kind ?? 'proportion', GATE_METRIC_KINDS);
+    if (kind === 'threshold') {
+        checkKeys(document, path, value, THRESHOLD_KEYS, `threshold metric '${value.name}'`);
+        const finite = () => true;
+        const max = value.max === undefined ? undefined : number(document, [...path, 'max'], value.max, finite, 'a number');
+        const min = value.min === undefined ? undefined : number(document, [...path, 'min'], value.min, finite, 'a number');
+        if (max === undefined && min === undefined) {
+            throw document.error(path, `threshold metric '${value.name}' needs 'max' or 'min' (or both)`);
+        }
+        if (max !== undefined && min !== undefined && min > max) {
+            throw document.error([...path, 'min'], `'min' (${min}) must not exceed 'max' (${max})`);
+        }
+        return { kind, name: value.name, path, query: query(document, [...path, 'query'], value.query, false), max, min };
+    }
+    checkKeys(document, path, value, PROPORTION_KEYS, `proportion metric '${value.name}'`);
+    if (value.role === undefined) {
+        throw document.error(path, `proportion metric '${value.name}' needs 'role': guardrail (harm rolls back) or primary (non-inferiority promotes)`);
+    }
+    if (value.better === undefined)
+        throw document.error(path, `proportion metric '${value.name}' needs 'better': lower or higher`);
+    return {
+        kind,
+        name: value.name,
+        path,
+        events: query(document, [...path, 'events'], value.events, true),
+        trials: query(document, [...path, 'trials'], value.trials, true),
+        better: choice(document, [...path, 'better'], value.better, GATE_DIRECTIONS),
+        role: choice(document, [...path, 'role'], value.role, GATE_ROLES),
+        margin: value.margin === undefined
+            ? 0
+            : number(document, [...path, 'margin'], value.margin, (x) => x >= 0 && x < 1, 'a number in [0, 1)'),
+        tau: value.tau === undefined
+            ? undefined
+            : number(document, [...path, 'tau'], value.tau, (x) => x > 0 && x <= 1, 'a number in (0, 1]'),
+    };
+}
+/** Reads and checks a gate file; throws a ConfigurationError naming the file and line of the first mistake. */
+function readGate(document) {
+    const root = document.value;
+    if (!isRecord(root))
+        throw document.error([], 'a gate file must be a mapping with version, alpha, min-samples and metrics');
+    checkKeys(document, [], root, TOP_KEYS, 'the gate file');
+    if (root.version !== 1)
+        throw document.error(['version'], `'version' must be 1, got ${show(root.version)}`);
+    const alpha = root.alpha === undefined
+        ? GATE_DEFAULTS.alpha
+        : number(document, ['alpha'], root.alpha, (x) => x > 0 && x <= 0.5, 'a number in (0, 0.5] such as 0.05');
+    const minSamples = root['min-samples'] === undefined
+        ? GATE_DEFAULTS.minSamples
+        : number(document, ['min-samples'], root['min-samples'], (x) => Number.isInteger(x) && x >= 1, 'a whole number >= 1');
+    const variants = { baseline: GATE_DEFAULTS.baseline, candidate: GATE_DEFAULTS.candidate };
+    if (root.variants !== undefined) {
+        if (!isRecord(root.variants))
+            throw document.error(['variants'], "'variants' must map baseline and candidate to label values");
+        checkKeys(document, ['variants'], root.variants, ['baseline', 'candidate'], "'variants'");
+        for (const arm of ['baseline', 'candidate']) {
+            const label = root.variants[arm];
+            if (label === undefined)
+                continue;
+            if (typeof label !== 'string' || !LABEL_VALUE_PATTERN.test(label)) {
+                throw document.error(['variants', arm], `'${arm}' must be a label value without quotes or backslashes, got ${show(label)}`);
+            }
+            variants[arm] = label;
+        }
+        if (variants.baseline === variants.candidate) {
+            throw document.error(['variants'], `baseline and candidate must have different label values, both are '${variants.baseline}'`);
+        }
+    }
+    if (!Array.isArray(root.metrics) || root.metrics.length === 0) {
+        throw document.error(['metrics'], "'metrics' must be a list with at least one metric");
+    }
+    const metrics = root.metrics.map((metric, index) => readMetric(document, index, metric));
+    const seen = new Set();
+    for (const [index, metric] of metrics.entries()) {
+        if (seen.has(metric.name))
+            throw document.error(['metrics', index, 'name'], `metric name '${metric.name}' is used twice`);
+        seen.add(metric.name);
+    }
+    return { version: 1, alpha, minSamples, variants, metrics, document };
+}
+/** The statistical metrics share alpha equally (Bonferroni), so the family-wise false-alarm rate stays <= alpha. */
+function metricAlpha(gate) {
+    const tested = gate.metrics.filter((metric) => metric.kind === 'proportion').length;
+    return tested === 0 ? gate.alpha : gate.alpha / tested;
+}
+/** A query for one arm over the window since the rollout began. */
+function renderQuery(template, variant, windowSeconds) {
+    return template.replaceAll('$variant', variant).replaceAll('$window', `${Math.max(1, Math.ceil(windowSeconds))}s`);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/evaluate.js
+// Gate evaluation: one look at every metric, decided with the mixture SPRT (always valid, so looking after every
+// poll keeps the false-alarm rate at alpha) and Bonferroni's split of alpha across the statistical metrics.
+//
+// The arms need not be the same size (a 5% canary has 19 baseline requests per candidate request). Λ depends on
+// the data only through θ̂ and the variance of θ̂, σ² = pA(1-pA)/nA + pB(1-pB)/nB, so the pair form of
+// sequential.ts is used with an effective size n = 2·nA·nB/(nA + nB) and V = σ²·n; equal arms give the textbook
+// n and V = pA(1-pA) + pB(1-pB).
+
+
+const evaluate_format = (value) => (Number.isFinite(value) ? Number(value.toPrecision(3)).toString() : String(value));
+/** The test's direction for a metric: which way of θ = candidate - baseline rejects, and from which θ0. */
+function testDirection(metric) {
+    const worseIsUp = metric.better === 'lower';
+    if (metric.role === 'guardrail') {
+        // H0: the candidate is worse by at most the margin. Rejecting it is evidence of harm.
+        return worseIsUp
+            ? { alternative: 'greater', theta0: metric.margin }
+            : { alternative: 'less', theta0: -metric.margin };
+    }
+    // H0: the candidate is worse by the margin or more. Rejecting it shows non-inferiority.
+    return worseIsUp
+        ? { alternative: 'less', theta0: metric.margin }
+        : { alternative: 'greater', theta0: -metric.margin };
+}
+/**
+ * Var(θ̂) = pA(1-pA)/nA + pB(1-pB)/nB with plug-in rates. An arm with no events (or only events) would add 0 and
+ * make the test overconfident, so that arm uses the Jeffreys-smoothed rate (e + ½)/(n + 1) instead.
+ */
+function differenceVariance(baseline, candidate) {
+    const armVariance = ({ events, trials }) => {
+        const p = events === 0 || events === trials ? (events + 0.5) / (trials + 1) : events / trials;
+        return (p * (1 - p)) / trials;
+    };
+    return armVariance(baseline) + armVariance(candidate);
+}
+/**
+ * The default mixing variance: τ² = r*(α)·V₀/n* with n* = min-samples and V₀ = 2p̄(1-p̄) from the pooled rate at
+ * the first look with min-samples per arm, so the test is tightest where decisions start (sequential.ts msprtTau2).
+ */
+function defaultTau2(baseline, candidate, minSamples, alpha) {
+    const total = baseline.trials + candidate.trials;
+    const pooled = Math.min(Math.max((baseline.events + candidate.events) / total, 1 / total), 1 - 1 / total);
+    return (msprtOptimalMixingRatio(alpha) * 2 * pooled * (1 - pooled)) / minSamples;
+}
+function cleanCounts(counts) {
+    if (!counts || !Number.isFinite(counts.trials) || !Number.isFinite(counts.events))
+        return undefined;
+    // increase() extrapolates to the window's edges: counts come back fractional and must be whole for the test.
+    const trials = Math.max(0, Math.round(counts.trials));
+    const events = Math.min(trials, Math.max(0, Math.round(counts.events)));
+    return trials === 0 ? undefined : { events, trials };
+}
+/**
+ * Evaluates looks one after another, keeping what an always-valid test carries between looks: the mixing
+ * variance fixed at the first decisive look, and the running intersection of the confidence sequence.
+ */
+class GateEvaluator {
+    gate;
+    alpha;
+    #state = new Map();
+    constructor(gate) {
+        this.gate = gate;
+        this.alpha = metricAlpha(gate);
+    }
+    evaluate(observations) {
+        const proportionSamples = this.gate.metrics.flatMap((metric) => {
+            if (metric.kind !== 'proportion')
+                return [];
+            const seen = observations.get(metric.name);
+            if (seen?.kind !== 'proportion')
+                return [0];
+            return [Math.min(cleanCounts(seen.baseline)?.trials ?? 0, cleanCounts(seen.candidate)?.trials ?? 0)];
+        });
+        // Thresholds wait for the same per-arm traffic as the tests: a p95 of ten requests decides nothing.
+        const armSamples = proportionSamples.length > 0 ? Math.min(...proportionSamples) : undefined;
+        const metrics = this.gate.metrics.map((metric) => {
+            const seen = observations.get(metric.name);
+            return metric.kind === 'proportion'
+                ? this.#proportion(metric, seen?.kind === 'proportion' ? seen : undefined)
+                : this.#threshold(metric, seen?.kind === 'threshold' ? seen : undefined, armSamples);
+        });
+        return summarise(metrics);
+    }
+    #proportion(metric, seen) {
+        const base = {
+            metric: metric.name,
+            kind: metric.kind,
+            role: metric.role,
+            alpha: this.alpha,
+            threshold: 1 / this.alpha,
+        };
+        const baseline = cleanCounts(seen?.baseline);
+        const candidate = cleanCounts(seen?.candidate);
+        if (!baseline || !candidate) {
+            const missing = [!baseline ? 'baseline' : '', !candidate ? 'candidate' : ''].filter(Boolean).join(' and ');
+            return { ...base, estimate: {}, decision: 'no-data', why: `no requests counted for the ${missing}` };
+        }
+        const pA = baseline.events / baseline.trials;
+        const pB = candidate.events / candidate.trials;
+        const samples = { baseline: baseline.trials, candidate: candidate.trials };
+        const estimate = { baseline: pA, candidate: pB, difference: pB - pA };
+        const state = this.#state.get(metric.name) ?? {};
+        this.#state.set(metric.name, state);
+        const minSamples = this.gate.minSamples;
+        if (samples.baseline < minSamples || samples.candidate < minSamples) {
+            return {
+                ...base,
+                samples,
+                estimate,
+                decision: 'too-few-samples',
+                why: `${Math.min(samples.baseline, samples.candidate)} of ${minSamples} requests per arm needed before deciding`,
+            };
+        }
+        if (state.tau2 === undefined) {
+            state.tau2 =
+                metric.tau !== undefined ? metric.tau ** 2 : defaultTau2(baseline, candidate, minSamples, this.alpha);
+        }
+        const { alternative, theta0 } = testDirection(metric);
+        const sigma2 = differenceVariance(baseline, candidate);
+        const n = (2 * samples.baseline * samples.candidate) / (samples.baseline + samples.candidate);
+        const test = msprtTest({ n, thetaHat: pB - pA, variance: sigma2 * n, tau2: state.tau2, theta0 }, { alpha: this.alpha, alternative });
+        const previous = state.confidence;
+        state.confidence = previous
+            ? {
+                lower: Math.max(previous.lower, test.confidenceSequence.lower),
+                upper: Math.min(previous.upper, test.confidenceSequence.upper),
+            }
+            : test.confidenceSequence;
+        const statistic = test.likelihoodRatio;
+        const verdict = {
+            ...base,
+            samples,
+            estimate,
+            confidence: state.confidence,
+            statistic,
+            tau: Math.sqrt(state.tau2),
+            theta0,
+        };
+        const against = `Λ = ${evaluate_format(statistic)} ${test.reject ? '≥' : '<'} 1/α = ${evaluate_format(1 / this.alpha)}`;
+        const side = alternative === 'greater' ? '>' : '<';
+        if (metric.role === 'guardrail') {
+            return test.reject
+                ? {
+                    ...verdict,
+                    decision: 'harm',
+                    why: `candidate worse beyond the margin: difference ${side} ${evaluate_format(theta0)}, ${against}`,
+                }
+                : { ...verdict, decision: 'no-harm-shown', why: `no significant harm beyond ${evaluate_format(theta0)}: ${against}` };
+        }
+        return test.reject
+            ? { ...verdict, decision: 'non-inferior', why: `non-inferior: difference ${side} ${evaluate_format(theta0)}, ${against}` }
+            : { ...verdict, decision: 'not-yet-non-inferior', why: `non-inferiority not shown yet: ${against}` };
+    }
+    #threshold(metric, seen, armSamples) {
+        const base = { metric: metric.name, kind: metric.kind, role: 'threshold' };
+        const candidate = seen?.candidate;
+        const baseline = seen?.baseline;
+        const estimate = {
+            ...(baseline !== undefined && Number.isFinite(baseline) ? { baseline } : {}),
+            ...(candidate !== undefined && Number.isFinite(candidate) ? { candidate } : {}),
+        };
+        if (candidate === undefined || !Number.isFinite(candidate)) {
+            return {
+                ...base,
+                estimate,
+                decision: 'no-data',
+                why: 'no value for the candidate (no series, or NaN without traffic)',
+            };
+        }
+        if (armSamples !== undefined && armSamples < this.gate.minSamples) {
+            return {
+                ...base,
+                estimate,
+                decision: 'too-few-samples',
+                why: `${armSamples} of ${this.gate.minSamples} requests per arm needed before deciding`,
+            };
+        }
+        const bound = metric.max !== undefined && candidate > metric.max
+            ? `above max ${evaluate_format(metric.max)}`
+            : metric.min !== undefined && candidate < metric.min
+                ? `below min ${evaluate_format(metric.min)}`
+                : undefined;
+        const limits = [
+            metric.min !== undefined ? `min ${evaluate_format(metric.min)}` : '',
+            metric.max !== undefined ? `max ${evaluate_format(metric.max)}` : '',
+        ]
+            .filter(Boolean)
+            .join(', ');
+        return bound
+            ? { ...base, estimate, decision: 'breach', why: `candidate ${evaluate_format(candidate)} ${bound}` }
+            : { ...base, estimate, decision: 'within', why: `candidate ${evaluate_format(candidate)} within ${limits}` };
+    }
+}
+function summarise(metrics) {
+    const named = (decisions) => metrics.filter((metric) => decisions.includes(metric.decision)).map((metric) => `${metric.metric}: ${metric.why}`);
+    const failing = named(['harm', 'breach']);
+    if (failing.length > 0)
+        return { decision: 'rollback', why: failing.join('; '), metrics };
+    const waiting = named(['no-data', 'too-few-samples']);
+    if (waiting.length > 0)
+        return { decision: 'wait', why: waiting.join('; '), metrics };
+    const unproven = named(['not-yet-non-inferior']);
+    if (unproven.length > 0)
+        return { decision: 'safe', why: unproven.join('; '), metrics };
+    return { decision: 'promotable', why: 'no harm, every threshold kept, every primary non-inferior', metrics };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/github.js
+// The GitHub deployment that records a rollout on the environment's page: in_progress while it runs, then
+// success (promoted) or failure (rolled back, inconclusive, interrupted).
+
+async function createDeployment(client, repository, deployment) {
+    try {
+        const { data } = await client.rest.repos.createDeployment({
+            ...repository,
+            ref: deployment.ref,
+            environment: deployment.environment,
+            description: deployment.description.slice(0, 140),
+            payload: deployment.payload ?? {},
+            // The rollout is the deployment: no merge of the default branch, no wait for commit statuses.
+            auto_merge: false,
+            required_contexts: [],
+        });
+        if (!('id' in data))
+            throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data)}`);
+        return data.id;
+    }
+    catch (error) {
+        throw client_describeGitHubFailure(error, `Creating a deployment to '${deployment.environment}'`);
+    }
+}
+async function setDeploymentStatus(client, repository, deploymentId, status) {
+    try {
+        await client.rest.repos.createDeploymentStatus({
+            ...repository,
+            deployment_id: deploymentId,
+            state: status.state,
+            description: status.description.slice(0, 140),
+            ...(status.logUrl ? { log_url: status.logUrl } : {}),
+            ...(status.environment ? { environment: status.environment } : {}),
+        });
+    }
+    catch (error) {
+        throw client_describeGitHubFailure(error, `Setting deployment ${deploymentId} to ${status.state}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/prometheus/index.js
+// A small client for the Prometheus HTTP API (instant queries only), with retries. It tells a query the server
+// refused (a PromQL mistake: the user's) from a server that could not answer (down, 5xx, timeout: transient).
+class PrometheusError extends Error {
+    kind;
+    /** Prometheus's own errorType, e.g. `bad_data` for a parse error. */
+    errorType;
+    constructor(message, kind, errorType) {
+        super(message);
+        this.name = 'PrometheusError';
+        this.kind = kind;
+        this.errorType = errorType;
+    }
+}
+const defaultSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+function parseValue(text) {
+    if (typeof text !== 'string')
+        return Number.NaN;
+    return Number(text.replace(/^\+?Inf$/, 'Infinity').replace(/^-Inf$/, '-Infinity'));
+}
+/** Turns the `data` of a query answer into samples: vectors keep their labels, scalars have none. */
+function parseQueryData(data) {
+    const { resultType, result } = data ?? {};
+    if (resultType === 'scalar' && Array.isArray(result))
+        return [{ metric: {}, value: parseValue(result[1]) }];
+    if (resultType === 'vector' && Array.isArray(result)) {
+        return result.map((item) => {
+            const { metric, value } = item;
+            return { metric: metric ?? {}, value: parseValue(value?.[1]) };
+        });
+    }
+    throw new PrometheusError(`Prometheus answered a ${resultType ?? 'malformed'} result; an instant query must give a vector or a scalar`, 'bad-response');
+}
+function createPrometheusClient(options) {
+    const base = options.url.replace(/\/+$/, '');
+    let parsed;
+    try {
+        parsed = new URL(base);
+    }
+    catch {
+        throw new TypeError(`'${options.url}' is not a URL`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        throw new TypeError(`'${options.url}' is not an http(s) URL`);
+    }
+    const retries = options.retries ?? 3;
+    const retryDelayMs = options.retryDelayMs ?? 250;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    const doFetch = options.fetch ?? fetch;
+    const sleep = options.sleep ?? defaultSleep;
+    const once = async (promql) => {
+        let response;
+        try {
+            // POST keeps long queries out of URL length limits; Prometheus accepts both.
+            response = await doFetch(`${base}/api/v1/query`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
+                body: new URLSearchParams({ query: promql }).toString(),
+                signal: AbortSignal.timeout(timeoutMs),
+            });
+        }
+        catch (error) {
+            const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+            throw new PrometheusError(`Prometheus at ${base} could not be reached (${cause || 'no answer'})`, 'unreachable');
+        }
+        const text = await response.text();
+        let body;
+        try {
+            body = JSON.parse(text);
+        }
+        catch {
+            body = undefined;
+        }
+        // 400 bad_data and 422 execution errors are the query's fault; retrying cannot help.
+        if ((response.status === 400 || response.status === 422) && body?.status === 'error') {
+            throw new PrometheusError(`${body.errorType ?? 'error'}: ${body.error ?? 'query refused'}`, 'bad-query', body.errorType);
+        }
+        if (!response.ok || body?.status !== 'success') {
+            const reason = body?.error ?? (text.slice(0, 200) || response.statusText);
+            throw new PrometheusError(`Prometheus at ${base} answered ${response.status}: ${reason}`, 'server-error');
+        }
+        return parseQueryData(body.data);
+    };
+    const query = async (promql) => {
+        for (let attempt = 0;; attempt += 1) {
+            try {
+                return await once(promql);
+            }
+            catch (error) {
+                const transient = error instanceof PrometheusError && error.kind !== 'bad-query';
+                if (!transient || attempt >= retries)
+                    throw error;
+                await sleep(retryDelayMs * 2 ** attempt);
+            }
+        }
+    };
+    return {
+        url: base,
+        query,
+        async checkReachable() {
+            await query('vector(1)');
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/observe.js
+// Reading the gate's metrics from Prometheus: every query once per arm, `$variant` and `$window` substituted.
+
+
+
+/** A query that answered more than one series: the gate cannot tell which one is the arm's. */
+class AmbiguousQueryError extends Error {
+    metric;
+    field;
+    constructor(metric, field, series) {
+        super(`metric '${metric.name}' ${field}: the query returned ${series} series for one arm; aggregate it to one, e.g. sum(...)`);
+        this.name = 'AmbiguousQueryError';
+        this.metric = metric;
+        this.field = field;
+    }
+}
+function queryFields(metric) {
+    return metric.kind === 'proportion' ? ['events', 'trials'] : ['query'];
+}
+async function single(client, metric, field, promql) {
+    const samples = await client.query(promql);
+    if (samples.length > 1)
+        throw new AmbiguousQueryError(metric, field, samples.length);
+    return samples[0]?.value;
+}
+/**
+ * One poll: every metric for both arms over the window since the rollout began. Throws PrometheusError when
+ * Prometheus cannot answer (the rollout then holds) and AmbiguousQueryError for a query that needs aggregating.
+ */
+async function observeGate(client, gate, windowSeconds) {
+    const arm = async (metric, which) => {
+        const variant = gate.variants[which];
+        const read = (field, template) => single(client, metric, field, renderQuery(template, variant, windowSeconds));
+        if (metric.kind === 'threshold')
+            return read('query', metric.query);
+        const [events, trials] = await Promise.all([read('events', metric.events), read('trials', metric.trials)]);
+        return trials === undefined ? undefined : { events: events ?? 0, trials };
+    };
+    const entries = await Promise.all(gate.metrics.map(async (metric) => {
+        const [baseline, candidate] = await Promise.all([arm(metric, 'baseline'), arm(metric, 'candidate')]);
+        return metric.kind === 'proportion'
+            ? [
+                metric.name,
+                {
+                    kind: 'proportion',
+                    baseline: baseline,
+                    candidate: candidate,
+                },
+            ]
+            : [
+                metric.name,
+                { kind: 'threshold', baseline: baseline, candidate: candidate },
+            ];
+    }));
+    return new Map(entries);
+}
+/**
+ * Before any traffic moves: Prometheus answers, and accepts every query of the gate (a PromQL mistake is reported
+ * at its line in the gate file) with at most one series per arm.
+ */
+async function checkGateQueries(client, gate, inputs) {
+    try {
+        await client.checkReachable();
+    }
+    catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new errors_ConfigurationError(`Input '${inputs.prometheus}': Prometheus does not answer (${why}).`, {
+            input: inputs.prometheus,
+        });
+    }
+    for (const metric of gate.metrics) {
+        for (const field of queryFields(metric)) {
+            const template = metric[field];
+            for (const variant of [gate.variants.baseline, gate.variants.candidate]) {
+                try {
+                    await single(client, metric, field, renderQuery(template, variant, 60));
+                }
+                catch (error) {
+                    if (error instanceof AmbiguousQueryError) {
+                        throw gate.document.error([...metric.path, field], error.message, { input: inputs.gate });
+                    }
+                    if (error instanceof PrometheusError && error.kind === 'bad-query') {
+                        throw gate.document.error([...metric.path, field], `Prometheus refused the query: ${error.message}`, {
+                            input: inputs.gate,
+                        });
+                    }
+                    const why = error instanceof Error ? error.message : String(error);
+                    throw new errors_ConfigurationError(`Input '${inputs.prometheus}': Prometheus could not run the gate's queries (${why}).`, {
+                        input: inputs.prometheus,
+                    });
+                }
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/providers/provider.js
+// How a rollout moves traffic. nginx and a user's command implement it now; a Kubernetes Gateway API HTTPRoute
+// (backendRefs weights), a KServe InferenceService (canaryTrafficPercent) or a SageMaker endpoint
+// (UpdateEndpointWeightsAndCapacities) fit the same two calls.
+
+
+/** A weight change the provider could not make (the rollout then tries to put all traffic back on the baseline). */
+class ProviderError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'ProviderError';
+    }
+}
+/** The absolute path of an executable named by a command line's first word, or undefined. */
+function findExecutable(name, path = process.env.PATH ?? '') {
+    const isExecutable = (candidate) => {
+        try {
+            (0,external_node_fs_.accessSync)(candidate, external_node_fs_.constants.X_OK);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    if (name.includes('/'))
+        return isExecutable(name) ? name : undefined;
+    return [...path.split(external_node_path_.delimiter), '/usr/sbin', '/sbin']
+        .filter(Boolean)
+        .map((dir) => (0,external_node_path_.join)(dir, name))
+        .find(isExecutable);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/providers/command.js
+
+
+
+/** Placeholders a `set-weight-command` may use in any argument. */
+const COMMAND_PLACEHOLDERS = (/* unused pure expression or super */ null && (['{weight}', '{baseline-weight}', '{baseline}', '{candidate}']));
+/** The arguments for one weight: each placeholder replaced, never passed through a shell. */
+function commandArguments(template, weight, names) {
+    return template.map((argument) => argument
+        .replaceAll('{weight}', String(weight))
+        .replaceAll('{baseline-weight}', String(100 - weight))
+        .replaceAll('{baseline}', names.baseline)
+        .replaceAll('{candidate}', names.candidate));
+}
+/** Runs the user's command with the candidate's weight, e.g. `kubectl argo rollouts set weight app {weight}`. */
+function createCommandProvider(options) {
+    const [tool, ...template] = options.command;
+    const { input } = options;
+    if (tool === undefined)
+        throw new errors_ConfigurationError(`Input '${input}' is empty: give the command to run.`, { input });
+    if (!options.command.some((argument) => argument.includes('{weight}'))) {
+        throw new errors_ConfigurationError(`Input '${input}' must pass the candidate's weight with {weight}, e.g. "set-weight.sh --candidate {weight}".`, { input });
+    }
+    return {
+        kind: 'command',
+        target: [tool, ...template].join(' '),
+        async preflight() {
+            if (findExecutable(tool) === undefined) {
+                throw new errors_ConfigurationError(`Input '${input}': '${tool}' was not found (not on PATH or not executable).`, {
+                    input,
+                });
+            }
+        },
+        async setCandidateWeight(weight) {
+            try {
+                await runTool(tool, commandArguments(template, weight, options), {
+                    logger: options.logger,
+                    ...(options.secrets ? { secrets: options.secrets } : {}),
+                    timeoutMs: options.timeoutMs ?? 5 * 60_000,
+                });
+            }
+            catch (error) {
+                if (error instanceof ToolError)
+                    throw new ProviderError(`Setting the weight to ${weight}% failed: ${error.message}`);
+                throw error;
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/providers/nginx.js
+// The nginx provider owns one file that the user's nginx.conf includes at `http {}` level, and rewrites it for
+// every weight: an upstream with weights (plain A/B), or a split_clients map keyed on a header or cookie (sticky
+// A/B). Every version is checked with `nginx -t` before the reload; a version nginx refuses is replaced by the
+// previous one, so the running config and the file never disagree.
+
+
+
+
+
+const UPSTREAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+// host:port, [v6]:port, a name, or unix:/path: nothing that could end the directive or open a block.
+const SERVER_ADDRESS = /^(unix:\/[^\s;{}#'"$\\]+|\[[0-9A-Fa-f:.]+\](:\d{1,5})?|[A-Za-z0-9._-]+(:\d{1,5})?)$/;
+/** Checks an upstream name for nginx (it is also part of a variable name). */
+function checkUpstreamName(name, input) {
+    if (!UPSTREAM_NAME.test(name)) {
+        throw new errors_ConfigurationError(`Input '${input}' must be an nginx upstream name of letters, digits and '_' (e.g. model), got "${name}".`, { input });
+    }
+    return name;
+}
+/** Checks `host:port` / `unix:/path` server addresses; anything else could inject nginx directives. */
+function checkServerAddresses(addresses, input) {
+    if (addresses.length === 0) {
+        throw new errors_ConfigurationError(`Input '${input}' is required: give the server address(es), e.g. 10.0.0.5:8080.`, {
+            input,
+        });
+    }
+    for (const address of addresses) {
+        if (!SERVER_ADDRESS.test(address)) {
+            throw new errors_ConfigurationError(`Input '${input}': "${address}" is not a server address; write host:port, [ipv6]:port or unix:/path.`, { input });
+        }
+    }
+    return [...addresses];
+}
+/** `header:X-User-Id` or `cookie:user_id`, the key split_clients hashes for sticky A/B. */
+function parseStickyKey(text, input) {
+    const match = /^(header|cookie):([A-Za-z0-9_-]{1,100})$/.exec(text.trim());
+    if (!match || (match[1] === 'cookie' && match[2]?.includes('-'))) {
+        throw new errors_ConfigurationError(`Input '${input}' must be header:<Name> or cookie:<name> (letters, digits, '_'; '-' in header names), got "${text}".`, { input });
+    }
+    return { source: match[1], name: match[2] };
+}
+/** The nginx variable that holds the sticky key: $http_x_user_id for header:X-User-Id. */
+function stickyVariable(key) {
+    return key.source === 'header' ? `$http_${key.name.toLowerCase().replace(/-/g, '_')}` : `$cookie_${key.name}`;
+}
+function gcd(a, b) {
+    return b === 0 ? a : gcd(b, a % b);
+}
+function serverLines(addresses, weight) {
+    // nginx refuses weight=0: a server without traffic is marked down.
+    return addresses.map((address) => `    server ${address}${weight > 0 ? ` weight=${weight}` : ' down'};`);
+}
+/** The file's text for `weight` percent to the candidate. */
+function renderNginxSplit(split, weight) {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 100)
+        throw new RangeError(`weight must be 0..100, got ${weight}`);
+    const header = `# Written by mlops-actions/deploy: candidate at ${weight}%. The next rollout step rewrites this file.\n`;
+    if (split.sticky) {
+        const variable = `$${split.upstream}_variant`;
+        // The candidate's share comes first, so raising its weight only moves keys from baseline to candidate.
+        const entries = weight === 0
+            ? [`    * ${split.upstream}_baseline;`]
+            : weight === 100
+                ? [`    * ${split.upstream}_candidate;`]
+                : [`    ${weight}% ${split.upstream}_candidate;`, `    * ${split.upstream}_baseline;`];
+        return [
+            header,
+            `split_clients "${stickyVariable(split.sticky)}" ${variable} {`,
+            ...entries,
+            '}',
+            `upstream ${split.upstream}_baseline {`,
+            ...serverLines(split.baseline, 1),
+            '}',
+            `upstream ${split.upstream}_candidate {`,
+            ...serverLines(split.candidate, 1),
+            '}',
+            '',
+        ].join('\n');
+    }
+    // Per-server weights keep the arms' shares exact whatever the number of servers in each.
+    let baselineWeight = (100 - weight) * split.candidate.length;
+    let candidateWeight = weight * split.baseline.length;
+    const divisor = gcd(baselineWeight, candidateWeight) || 1;
+    baselineWeight /= divisor;
+    candidateWeight /= divisor;
+    return [
+        header,
+        `upstream ${split.upstream} {`,
+        ...serverLines(split.baseline, baselineWeight),
+        ...serverLines(split.candidate, candidateWeight),
+        '}',
+        '',
+    ].join('\n');
+}
+/**
+ * The test command for a reload command: `nginx … -s reload` becomes `nginx … -t` (same prefix and config);
+ * anything else is tested with plain `nginx -t`.
+ */
+function deriveTestCommand(reload) {
+    const signal = reload.findIndex((argument, index) => argument === '-s' && reload[index + 1] === 'reload');
+    if (signal > 0)
+        return [...reload.slice(0, signal), '-t', ...reload.slice(signal + 2)];
+    return ['nginx', '-t'];
+}
+async function readOptional(path) {
+    try {
+        return await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+}
+async function writeAtomically(path, text) {
+    const temporary = `${path}.mlops-${process.pid}.tmp`;
+    await (0,promises_.writeFile)(temporary, text);
+    await (0,promises_.rename)(temporary, path);
+}
+function createNginxProvider(options) {
+    const { configPath, configDisplay, split, logger } = options;
+    const settleMs = options.settleMs ?? 500;
+    const tool = (command) => {
+        const [name, ...args] = command;
+        return runTool(name, args, {
+            logger,
+            ...(options.secrets ? { secrets: options.secrets } : {}),
+            timeoutMs: 60_000,
+        });
+    };
+    return {
+        kind: 'nginx',
+        target: configDisplay,
+        async preflight() {
+            for (const [input, command] of [
+                ['nginx-reload', options.reloadCommand],
+                ['nginx-test', options.testCommand],
+            ]) {
+                const name = command[0];
+                if (name === undefined || findExecutable(name) === undefined) {
+                    throw new errors_ConfigurationError(`Input '${input}': '${name ?? ''}' was not found (not on PATH or not executable).`, {
+                        input,
+                    });
+                }
+            }
+            const directory = (0,external_node_path_.dirname)(configPath);
+            const folder = await (0,promises_.stat)(directory).catch(() => undefined);
+            if (!folder?.isDirectory()) {
+                throw new errors_ConfigurationError(`Input 'nginx-config': the folder of '${configDisplay}' does not exist.`, {
+                    input: 'nginx-config',
+                });
+            }
+            const existing = await (0,promises_.stat)(configPath).catch(() => undefined);
+            if (existing && !existing.isFile()) {
+                throw new errors_ConfigurationError(`Input 'nginx-config': '${configDisplay}' is not a file.`, {
+                    input: 'nginx-config',
+                });
+            }
+        },
+        async setCandidateWeight(weight) {
+            const previous = await readOptional(configPath);
+            await writeAtomically(configPath, renderNginxSplit(split, weight));
+            try {
+                await tool(options.testCommand);
+            }
+            catch (error) {
+                if (previous === undefined)
+                    await (0,promises_.rm)(configPath, { force: true });
+                else
+                    await writeAtomically(configPath, previous);
+                const why = error instanceof ToolError ? error.message : String(error);
+                throw new ProviderError(`nginx refused the config for ${weight}% (previous file restored): ${why}`);
+            }
+            try {
+                await tool(options.reloadCommand);
+            }
+            catch (error) {
+                // nginx keeps serving the old config when the reload fails: put the file back in line with it.
+                if (previous === undefined)
+                    await (0,promises_.rm)(configPath, { force: true });
+                else
+                    await writeAtomically(configPath, previous);
+                const why = error instanceof ToolError ? error.message : String(error);
+                throw new ProviderError(`nginx did not reload for ${weight}% (previous file restored): ${why}`);
+            }
+            if (settleMs > 0)
+                await new Promise((resolve) => setTimeout(resolve, settleMs));
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/providers/factory.js
+
+
+const PROVIDERS = ['nginx', 'command'];
+function createProvider(settings, context) {
+    if (settings.kind === 'nginx')
+        return createNginxProvider({ ...settings, ...context });
+    return createCommandProvider({ ...settings, input: 'set-weight-command', ...context });
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/render.js
+// The verdict table: per step and metric, what was measured, how sure we are, and why the gate decided so.
+
+const DECISION_ICON = {
+    harm: '❌',
+    breach: '❌',
+    'no-harm-shown': '✅',
+    'non-inferior': '✅',
+    within: '✅',
+    'not-yet-non-inferior': '⏳',
+    'too-few-samples': '⏳',
+    'no-data': '⚠️',
+};
+const OUTCOME_TEXT = {
+    advanced: 'advanced',
+    promoted: 'promoted',
+    'rolled-back': 'rolled back',
+    held: 'held at max-duration',
+    interrupted: 'interrupted',
+};
+function percent(value) {
+    return value === undefined ? '' : `${formatNumber(value * 100, 3)}%`;
+}
+function estimateCell(metric) {
+    const { baseline, candidate, difference } = metric.estimate;
+    if (metric.kind === 'threshold') {
+        return [
+            baseline !== undefined ? `baseline ${formatNumber(baseline)}` : '',
+            candidate !== undefined ? `candidate ${formatNumber(candidate)}` : '',
+        ]
+            .filter(Boolean)
+            .join(' / ');
+    }
+    if (baseline === undefined || candidate === undefined || difference === undefined)
+        return '';
+    const sign = difference >= 0 ? '+' : '−';
+    return `${percent(baseline)} → ${percent(candidate)} (${sign}${formatNumber(Math.abs(difference) * 100, 3)} pp)`;
+}
+function confidenceCell(metric) {
+    if (!metric.confidence || !metric.alpha)
+        return '';
+    const level = formatNumber((1 - metric.alpha) * 100, 4);
+    return `${level}%: [${formatNumber(metric.confidence.lower * 100, 3)}, ${formatNumber(metric.confidence.upper * 100, 3)}] pp`;
+}
+function statisticCell(metric) {
+    if (metric.statistic === undefined || metric.threshold === undefined)
+        return '';
+    const compare = metric.statistic >= metric.threshold ? '≥' : '<';
+    return `Λ ${formatNumber(metric.statistic, 3)} ${compare} ${formatNumber(metric.threshold, 4)}`;
+}
+/** One row per step and metric, from the step's last look. */
+function verdictRows(result) {
+    return result.steps.flatMap((step) => (step.last?.metrics ?? []).map((metric) => ({ step, metric })));
+}
+function renderVerdictTable(result) {
+    const rows = verdictRows(result).map(({ step, metric }) => [
+        `${step.weight}%`,
+        code(metric.metric),
+        metric.role,
+        metric.samples ? `${metric.samples.baseline} / ${metric.samples.candidate}` : '',
+        estimateCell(metric),
+        confidenceCell(metric),
+        statisticCell(metric),
+        raw(`${DECISION_ICON[metric.decision]} ${escapeText(metric.decision)}`),
+        metric.why,
+    ]);
+    return table([
+        'Step',
+        'Metric',
+        'Role',
+        'Samples (baseline / candidate)',
+        'Estimate',
+        'Confidence sequence',
+        'Statistic vs threshold',
+        'Decision',
+        'Why',
+    ], rows);
+}
+function renderStepsTable(result) {
+    return table(['Step', 'Looks', 'Baked', 'Outcome', 'Gate'], result.steps.map((step) => [
+        `${step.weight}%`,
+        step.looks,
+        step.endedAt !== undefined ? `${formatNumber((step.endedAt - step.startedAt) / 1000, 3)} s` : '',
+        OUTCOME_TEXT[step.outcome],
+        step.last ? `${step.last.decision}: ${step.last.why}` : '',
+    ]), { align: ['right', 'right', 'right'] });
+}
+const HEADLINE_ICON = { promoted: '✅', 'rolled-back': '❌', inconclusive: '⚠️' };
+function renderDeploySummary(input) {
+    const { result } = input;
+    const parts = [
+        heading(3, raw(`${HEADLINE_ICON[result.decision]} ${escapeText('Deploy')}`)),
+        `**${escapeText(input.headline)}**`,
+        escapeText(`Always-valid mixture SPRT per metric at α = ${formatNumber(input.metricAlpha, 4)} (gate α ${formatNumber(input.alpha, 4)}, Bonferroni), at least ${input.minSamples} requests per arm before any decision. Λ ≥ 1/α rejects: a guardrail's harm rolls back, a primary's non-inferiority allows promotion.`),
+        renderVerdictTable(result),
+        details('Steps', renderStepsTable(result)),
+    ];
+    if (input.runUrl)
+        parts.push(`<sub>[Workflow run](${encodeURI(input.runUrl)})</sub>`);
+    return parts.join('\n\n');
+}
+/** The report's checks: one per metric from the last look, and the rollout's own outcome. */
+function deployChecks(result) {
+    const last = [...result.steps].reverse().find((step) => step.last && step.last.metrics.length > 0)?.last;
+    const metrics = (last?.metrics ?? []).map((metric) => ({
+        id: `gate.${metric.metric}`,
+        title: `${metric.metric} (${metric.role})`,
+        status: metric.decision === 'harm' || metric.decision === 'breach'
+            ? 'failed'
+            : ['no-harm-shown', 'non-inferior', 'within'].includes(metric.decision)
+                ? 'passed'
+                : 'warning',
+        severity: 'error',
+        observed: {
+            ...metric.estimate,
+            ...(metric.samples ? { samples: metric.samples } : {}),
+            ...(metric.statistic !== undefined ? { statistic: metric.statistic } : {}),
+        },
+        ...(metric.threshold !== undefined ? { expected: { threshold: metric.threshold } } : {}),
+        details: `${metric.decision}: ${metric.why}`,
+    }));
+    return [
+        ...metrics,
+        {
+            id: 'rollout',
+            title: `Rollout ${result.decision} at ${result.finalWeight}%`,
+            status: result.decision === 'promoted' ? 'passed' : result.decision === 'rolled-back' ? 'failed' : 'warning',
+            severity: 'error',
+            observed: { decision: result.decision, finalWeight: result.finalWeight },
+            details: result.reason,
+        },
+    ];
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/rollout.js
+const ON_NO_DATA = ['hold', 'rollback'];
+const realClock = {
+    now: () => performance.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+/** The gate's verdict when the metrics could not be read: wait, never promote. */
+function unreadable(error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return { decision: 'wait', why: `metrics unavailable: ${why}`, metrics: [] };
+}
+/** Whether a verdict lets the rollout leave a step for `next` (100 is the promotion). */
+function mayAdvance(verdict, next) {
+    return next === 100
+        ? verdict.decision === 'promotable'
+        : verdict.decision === 'promotable' || verdict.decision === 'safe';
+}
+async function runRollout(options) {
+    const clock = options.clock ?? realClock;
+    const { provider, log } = options;
+    const started = clock.now();
+    const elapsed = () => clock.now() - started;
+    const steps = [];
+    const looks = [];
+    let weight = 0;
+    const setWeight = async (next) => {
+        await options.beforeWeightChange?.(next);
+        log.info(`Weight: candidate ${next}%, baseline ${100 - next}% (${provider.kind} ${provider.target}).`);
+        await provider.setCandidateWeight(next);
+        weight = next;
+    };
+    const finish = (decision, reason) => {
+        const current = steps.at(-1);
+        if (current && current.endedAt === undefined)
+            current.endedAt = elapsed();
+        return { decision, finalWeight: weight, reason, steps, looks, durationMs: elapsed() };
+    };
+    const rollBack = async (reason, step) => {
+        if (step)
+            step.outcome = 'rolled-back';
+        log.warning(`Rolling back: ${reason}`);
+        await setWeight(0);
+        return finish('rolled-back', reason);
+    };
+    for (const [index, target] of options.steps.entries()) {
+        const step = { weight: target, startedAt: elapsed(), looks: 0, outcome: 'interrupted' };
+        try {
+            await setWeight(target);
+        }
+        catch (error) {
+            const why = error instanceof Error ? error.message : String(error);
+            steps.push(step);
+            return rollBack(`the weight change to ${target}% failed: ${why}`, step);
+        }
+        steps.push(step);
+        if (target === 100) {
+            step.outcome = 'promoted';
+            return finish('promoted', `every step passed; the candidate takes all traffic`);
+        }
+        const next = options.steps[index + 1] ?? 100;
+        let lastHoldReason = '';
+        for (;;) {
+            await clock.sleep(options.pollMs);
+            let verdict;
+            try {
+                verdict = options.evaluator.evaluate(await options.observe(elapsed() / 1000));
+            }
+            catch (error) {
+                verdict = unreadable(error);
+            }
+            step.looks += 1;
+            step.last = verdict;
+            looks.push({ at: elapsed(), weight: target, verdict });
+            log.debug(`look ${looks.length} at ${target}%: ${verdict.decision}: ${verdict.why}`);
+            if (verdict.decision === 'rollback')
+                return rollBack(verdict.why, step);
+            const baked = clock.now() - started - step.startedAt >= options.intervalMs;
+            if (baked && mayAdvance(verdict, next)) {
+                step.outcome = 'advanced';
+                step.endedAt = elapsed();
+                break;
+            }
+            if (elapsed() >= options.maxDurationMs) {
+                step.outcome = 'held';
+                const reason = `no decision within max-duration at ${target}%: ${verdict.why}`;
+                if (options.onNoData === 'rollback')
+                    return rollBack(reason, step);
+                log.warning(`Holding at ${target}% (on-no-data: hold): ${reason}`);
+                return finish('inconclusive', reason);
+            }
+            if (baked && verdict.why !== lastHoldReason) {
+                lastHoldReason = verdict.why;
+                log.info(`Holding at ${target}%: ${verdict.why}`);
+            }
+        }
+    }
+    // Unreachable with validated steps (the last is 100); kept so a caller's mistake cannot promote silently.
+    return finish('inconclusive', 'the steps ended below 100%');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/steps.js
+
+const DEFAULT_STEPS = '5,25,50,100';
+/**
+ * Rollout steps: whole percentages, strictly increasing, within 1..100, ending at 100 (the promotion), with at
+ * least one step below 100 so the gate sees both arms before the candidate takes everything.
+ */
+function parseSteps(items, input = 'steps') {
+    const fail = (problem) => new errors_ConfigurationError(`Input '${input}' ${problem}; write increasing whole percentages ending at 100, e.g. ${DEFAULT_STEPS}.`, { input });
+    if (items.length === 0)
+        throw fail('is empty');
+    const steps = items.map((item) => {
+        const text = item.replace(/%$/, '');
+        if (!/^\d+$/.test(text))
+            throw fail(`has "${item}", which is not a whole percentage`);
+        const value = Number(text);
+        if (value < 1 || value > 100)
+            throw fail(`has ${value}, outside 1..100`);
+        return value;
+    });
+    for (let index = 1; index < steps.length; index += 1) {
+        const previous = steps[index - 1];
+        const current = steps[index];
+        if (current <= previous)
+            throw fail(`is not increasing: ${current} follows ${previous}`);
+    }
+    if (steps.at(-1) !== 100)
+        throw fail(`ends at ${steps.at(-1)}, not 100 (promotion sends all traffic to the candidate)`);
+    if (steps.length < 2)
+        throw fail('has no step below 100, so the gate would never compare the arms');
+    return steps;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/index.js
+// Gated A/B rollouts: the gate file, its sequential evaluation, traffic providers, the rollout loop and its report.
+
+
+
+
+
+
+
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/github/checks.js
 
 /** GitHub's cap on a check run's output summary. */
@@ -70882,9 +72408,9 @@ function pairedBootstrap(yTrue, candidate, baseline, options) {
     return result;
 }
 /** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
-function logGamma(x) {
+function significance_logGamma(x) {
     if (x < 0.5)
-        return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
+        return Math.log(Math.PI / Math.sin(Math.PI * x)) - significance_logGamma(1 - x);
     const coefficients = [
         0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
         12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
@@ -70900,7 +72426,7 @@ function logGamma(x) {
 function upperRegularizedGamma(a, x) {
     if (x <= 0)
         return 1;
-    const logPrefix = a * Math.log(x) - x - logGamma(a);
+    const logPrefix = a * Math.log(x) - x - significance_logGamma(a);
     if (x < a + 1) {
         let term = 1 / a;
         let sum = term;
@@ -70938,7 +72464,7 @@ function upperRegularizedGamma(a, x) {
 function binomialHalfCdf(k, n) {
     if (k >= n)
         return 1;
-    const logPmf = logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) - n * Math.LN2;
+    const logPmf = significance_logGamma(n + 1) - significance_logGamma(k + 1) - significance_logGamma(n - k + 1) - n * Math.LN2;
     let relative = 1;
     let sum = 1;
     for (let j = k; j > 0; j -= 1) {
@@ -71513,186 +73039,6 @@ function greatestCommonDivisor(a, b) {
     while (y !== 0)
         [x, y] = [y, x % y];
     return x;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/special.js
-// Special functions: log-gamma, the regularized incomplete gamma functions (so chi-square and normal tails come
-// from one accurate routine, also in log space), chi-square and normal tails. Accurate to about 1e-14 relative
-// in the ranges drift tests and deploy gates use; checked against scipy in test/statistics/special.test.ts.
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
-const STIRLING_FROM = 15;
-const MAX_ITERATIONS = 100_000;
-const EPSILON = Number.EPSILON;
-const TINY = 1e-300;
-/** Stirling's series for log Γ(z) - ((z - 1/2) log z - z + log √(2π)), accurate to 1e-18 for z >= 15. */
-function stirlingCorrection(z) {
-    const r = 1 / z;
-    const r2 = r * r;
-    return (r * (1 / 12 - r2 * (1 / 360 - r2 * (1 / 1260 - r2 * (1 / 1680 - r2 * (1 / 1188 - r2 * (691 / 360360 - r2 / 156)))))));
-}
-/** log Γ(x) for x > 0. */
-function special_logGamma(x) {
-    if (!(x > 0))
-        throw new RangeError(`logGamma needs x > 0, got ${x}`);
-    if (x === Number.POSITIVE_INFINITY)
-        return x;
-    let z = x;
-    let product = 1;
-    while (z < STIRLING_FROM) {
-        product *= z;
-        z += 1;
-    }
-    const shifted = (z - 0.5) * Math.log(z) - z + LOG_SQRT_2PI + stirlingCorrection(z);
-    return product === 1 ? shifted : shifted - Math.log(product);
-}
-/** a (log(x/a) - (x - a)/a) = a log(x/a) - (x - a), without cancellation when x is near a. */
-function scaledLogRatioMinusDifference(a, x) {
-    const t = (x - a) / a;
-    if (Math.abs(t) > 0.3)
-        return a * Math.log(x / a) - (x - a);
-    // log(1 + t) - t = -t²/2 + t³/3 - t⁴/4 + ...
-    let power = t * t;
-    let sum = -power / 2;
-    for (let k = 3; k < 200; k += 1) {
-        power *= -t;
-        const term = power / k;
-        sum -= term;
-        if (Math.abs(term) <= EPSILON * Math.abs(sum))
-            break;
-    }
-    return a * sum;
-}
-/** log(x^a e^-x / Γ(a)), the factor in front of both incomplete-gamma expansions, without cancellation. */
-function logGammaPrefactor(a, x) {
-    if (a < STIRLING_FROM)
-        return a * Math.log(x) - x - special_logGamma(a);
-    // With Stirling for log Γ(a): a log(x/a) - (x - a) + ½ log(a/2π) - correction(a).
-    return scaledLogRatioMinusDifference(a, x) + 0.5 * Math.log(a) - LOG_SQRT_2PI - stirlingCorrection(a);
-}
-/** Σ x^n / (a (a+1) ... (a+n)), the lower series (converges fast for x < a + 1). */
-function lowerSeries(a, x) {
-    let term = 1 / a;
-    let sum = term;
-    let denominator = a;
-    for (let iteration = 0; iteration < MAX_ITERATIONS; iteration += 1) {
-        denominator += 1;
-        term *= x / denominator;
-        sum += term;
-        if (Math.abs(term) < Math.abs(sum) * EPSILON)
-            return sum;
-    }
-    throw new Error(`incomplete gamma series did not converge for a=${a}, x=${x}`);
-}
-/** The continued fraction for Γ(a, x) e^x x^-a (modified Lentz; converges fast for x >= a + 1). */
-function upperContinuedFraction(a, x) {
-    let b = x + 1 - a;
-    let c = 1 / TINY;
-    let d = 1 / b;
-    let h = d;
-    for (let i = 1; i < MAX_ITERATIONS; i += 1) {
-        const an = -i * (i - a);
-        b += 2;
-        d = an * d + b;
-        if (Math.abs(d) < TINY)
-            d = TINY;
-        c = b + an / c;
-        if (Math.abs(c) < TINY)
-            c = TINY;
-        d = 1 / d;
-        const delta = d * c;
-        h *= delta;
-        if (Math.abs(delta - 1) < EPSILON)
-            return h;
-    }
-    throw new Error(`incomplete gamma continued fraction did not converge for a=${a}, x=${x}`);
-}
-function checkGammaArguments(a, x) {
-    if (!(a > 0) || !Number.isFinite(a))
-        throw new RangeError(`incomplete gamma needs a finite a > 0, got ${a}`);
-    if (Number.isNaN(x) || x < 0)
-        throw new RangeError(`incomplete gamma needs x >= 0, got ${x}`);
-}
-/** The regularized lower incomplete gamma P(a, x) = γ(a, x) / Γ(a) (scipy `gammainc`). */
-function regularizedGammaP(a, x) {
-    checkGammaArguments(a, x);
-    if (x === 0)
-        return 0;
-    if (x === Number.POSITIVE_INFINITY)
-        return 1;
-    if (x < a + 1)
-        return Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x);
-    return 1 - Math.exp(logGammaPrefactor(a, x)) * upperContinuedFraction(a, x);
-}
-/** log Q(a, x), finite far beyond where Q itself underflows. */
-function logRegularizedGammaQ(a, x) {
-    checkGammaArguments(a, x);
-    if (x === 0)
-        return 0;
-    if (x === Number.POSITIVE_INFINITY)
-        return Number.NEGATIVE_INFINITY;
-    if (x < a + 1)
-        return Math.log1p(-Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x));
-    return logGammaPrefactor(a, x) + Math.log(upperContinuedFraction(a, x));
-}
-/** The regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a) (scipy `gammaincc`). */
-function regularizedGammaQ(a, x) {
-    checkGammaArguments(a, x);
-    if (x === 0)
-        return 1;
-    if (x === Number.POSITIVE_INFINITY)
-        return 0;
-    if (x < a + 1)
-        return 1 - Math.exp(logGammaPrefactor(a, x)) * lowerSeries(a, x);
-    return Math.exp(logGammaPrefactor(a, x)) * upperContinuedFraction(a, x);
-}
-/** Survival function of the chi-square distribution (scipy `chi2.sf(x, dof)`). */
-function chiSquareSf(x, degreesOfFreedom) {
-    if (!(degreesOfFreedom > 0))
-        throw new RangeError(`chi-square needs degrees of freedom > 0, got ${degreesOfFreedom}`);
-    if (Number.isNaN(x))
-        throw new RangeError('chi-square statistic is NaN');
-    if (x <= 0)
-        return 1;
-    return regularizedGammaQ(degreesOfFreedom / 2, x / 2);
-}
-/** erfc(x) = Q(1/2, x²): full relative accuracy in the far tail, where 1 - erf(x) would round to 0. */
-function erfc(x) {
-    if (Number.isNaN(x))
-        return x;
-    const tail = regularizedGammaQ(0.5, x * x);
-    return x >= 0 ? tail : 2 - tail;
-}
-/** P(Z > z) for a standard normal Z. */
-function normalSf(z) {
-    if (Number.isNaN(z))
-        return z;
-    const tail = 0.5 * regularizedGammaQ(0.5, (z * z) / 2);
-    return z >= 0 ? tail : 1 - tail;
-}
-/** Φ(z) = P(Z <= z). */
-function normalCdf(z) {
-    return normalSf(-z);
-}
-/**
- * log Φ(z) + z²/2 without the cancellation of two huge terms when z is very negative (log of the scaled
- * complementary error function): log Φ(z) ≈ -z²/2 - log(-z√(2π)) there.
- */
-function special_logNormalCdfPlusHalfSquare(z) {
-    if (Number.isNaN(z))
-        return z;
-    const x = (z * z) / 2;
-    if (z >= 0 || x < 1.5)
-        return logNormalCdf(z) + x;
-    // Q(½, x) = x^½ e^-x / Γ(½) · CF(x): the e^-x cancels the + z²/2.
-    return Math.log(0.5) + 0.5 * Math.log(x) - 0.5 * Math.log(Math.PI) + Math.log(upperContinuedFraction(0.5, x));
-}
-/** log Φ(z), finite for any finite z (Φ itself underflows below z ≈ -38). */
-function logNormalCdf(z) {
-    if (Number.isNaN(z))
-        return z;
-    if (z < 0)
-        return Math.log(0.5) + logRegularizedGammaQ(0.5, (z * z) / 2);
-    return Math.log1p(-0.5 * regularizedGammaQ(0.5, (z * z) / 2));
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/statistics/categorical.js
@@ -72769,135 +74115,6 @@ function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLD
         : { method, statistic, threshold, drifted };
 }
 
-;// CONCATENATED MODULE: ./shared/lib/statistics/sequential.js
-// The deploy gate's sequential test: the mixture sequential probability ratio test (mSPRT; Johari, Pekelis &
-// Walsh, "Always valid inference"), valid however often it is checked. For n pairs (n observations per arm) with
-// observed difference θ̂ = mean(B) - mean(A) and per-pair variance V (Bernoulli: pA(1-pA) + pB(1-pB)), a normal
-// mixing distribution N(θ0, τ²) gives
-//   Λ_n = √(V / (V + nτ²)) · exp(n²τ²(θ̂ - θ0)² / (2V(V + nτ²)))
-// and the half-normal (one-sided) mixture Λ⁺_n = 2Φ(nτ(θ̂ - θ0) / √(V(V + nτ²))) · Λ_n.
-// Reject H0 at the first n with Λ_n >= 1/α; the false-rejection probability over all n stays <= α.
-// Everything is computed in log space so large n cannot overflow.
-
-function checkInput({ n, thetaHat, variance, tau2, theta0 = 0 }) {
-    if (!Number.isFinite(n) || n < 0)
-        throw new RangeError(`n must be a finite number >= 0, got ${n}`);
-    if (!Number.isFinite(thetaHat))
-        throw new RangeError(`thetaHat must be finite, got ${thetaHat}`);
-    if (!Number.isFinite(theta0))
-        throw new RangeError(`theta0 must be finite, got ${theta0}`);
-    if (!(tau2 > 0) || !Number.isFinite(tau2))
-        throw new RangeError(`tau2 must be finite and > 0, got ${tau2}`);
-    if (!(variance > 0) || !Number.isFinite(variance)) {
-        throw new RangeError(`variance must be finite and > 0, got ${variance}: before both outcomes have been seen, pass a varianceFloor (e.g. the planning variance)`);
-    }
-}
-function checkAlpha(alpha) {
-    if (!(alpha > 0 && alpha < 1))
-        throw new RangeError(`alpha must lie strictly between 0 and 1, got ${alpha}`);
-}
-/** log Λ_n (two-sided) or log Λ⁺_n (one-sided). */
-function msprtLogLikelihoodRatio(input, alternative = 'two-sided') {
-    checkInput(input);
-    const { n, thetaHat, variance, tau2, theta0 = 0 } = input;
-    // The exponent n²τ²(θ̂-θ0)²/(2V(V+nτ²)) is u²/2 with u the argument of Φ in the one-sided mixture.
-    const u = (n * Math.sqrt(tau2) * (thetaHat - theta0)) / Math.sqrt(variance * (variance + n * tau2));
-    const logShrink = -0.5 * Math.log1p((n * tau2) / variance);
-    if (alternative === 'two-sided')
-        return logShrink + (u * u) / 2;
-    // log Φ(±u) + u²/2 in one piece: against the alternative it would cancel two huge terms.
-    return Math.LN2 + logNormalCdfPlusHalfSquare(alternative === 'greater' ? u : -u) + logShrink;
-}
-/** Λ_n itself (Infinity once it exceeds the double range; decide with the log form). */
-function msprtLikelihoodRatio(input, alternative = 'two-sided') {
-    return Math.exp(msprtLogLikelihoodRatio(input, alternative));
-}
-/** pA(1-pA) + pB(1-pB), the plug-in variance of one Bernoulli pair. */
-function bernoulliVariance(pA, pB) {
-    return pA * (1 - pA) + pB * (1 - pB);
-}
-/** The Bernoulli form: θ̂ = eventsB/n - eventsA/n and V = max(pA(1-pA) + pB(1-pB), varianceFloor). */
-function bernoulliMsprtInput(look) {
-    const { n, eventsA, eventsB, tau2, theta0 = 0, varianceFloor = 0 } = look;
-    if (!Number.isInteger(n) || n <= 0)
-        throw new RangeError(`n must be a whole number > 0, got ${n}`);
-    for (const [name, events] of [
-        ['eventsA', eventsA],
-        ['eventsB', eventsB],
-    ]) {
-        if (!Number.isInteger(events) || events < 0 || events > n) {
-            throw new RangeError(`${name} must be a whole number between 0 and n (${n}), got ${events}`);
-        }
-    }
-    const pA = eventsA / n;
-    const pB = eventsB / n;
-    return { n, thetaHat: pB - pA, variance: Math.max(bernoulliVariance(pA, pB), varianceFloor), tau2, theta0 };
-}
-/**
- * The mSPRT's confidence sequence for θ at level 1 - α: the θ0 the two-sided test would not reject,
- * θ̂ ± √(2V(V + nτ²)/(n²τ²) · (ln(1/α) + ½ ln(1 + nτ²/V))). Valid simultaneously over all n; intersecting
- * the intervals of successive looks keeps it valid and makes it shrink monotonically.
- */
-function msprtConfidenceSequence(input, alpha) {
-    checkInput(input);
-    checkAlpha(alpha);
-    const { n, thetaHat, variance, tau2 } = input;
-    if (n === 0)
-        return { lower: Number.NEGATIVE_INFINITY, upper: Number.POSITIVE_INFINITY };
-    const halfWidth = Math.sqrt(((2 * variance * (variance + n * tau2)) / (n * n * tau2)) *
-        (-Math.log(alpha) + 0.5 * Math.log1p((n * tau2) / variance)));
-    return { lower: thetaHat - halfWidth, upper: thetaHat + halfWidth };
-}
-/** One look of the gate: Λ against 1/α, compared in log space, with the confidence sequence. */
-function msprtTest(input, { alpha, alternative = 'two-sided' }) {
-    checkAlpha(alpha);
-    const logLikelihoodRatio = msprtLogLikelihoodRatio(input, alternative);
-    return {
-        logLikelihoodRatio,
-        likelihoodRatio: Math.exp(logLikelihoodRatio),
-        threshold: 1 / alpha,
-        reject: logLikelihoodRatio >= -Math.log(alpha),
-        confidenceSequence: msprtConfidenceSequence(input, alpha),
-    };
-}
-/** The index of the first look whose Λ reaches 1/α, or -1 when none does. */
-function firstMsprtRejection(looks, options) {
-    checkAlpha(options.alpha);
-    const boundary = -Math.log(options.alpha);
-    let index = 0;
-    for (const look of looks) {
-        if (msprtLogLikelihoodRatio(look, options.alternative) >= boundary)
-            return index;
-        index += 1;
-    }
-    return -1;
-}
-/**
- * r* = n*τ²/V that makes the confidence sequence narrowest at n*: the root of r - ln(1 + r) = 2 ln(1/α)
- * (r* = 8.2120 at α = 0.05). Defined for every α in (0, 1).
- */
-function msprtOptimalMixingRatio(alpha) {
-    checkAlpha(alpha);
-    const target = -2 * Math.log(alpha);
-    // Fixed point r = target + ln(1 + r): a contraction (slope 1/(1+r) < 1), started above the root's lower bound.
-    let r = target + Math.log1p(target);
-    for (let iteration = 0; iteration < 200; iteration += 1) {
-        const next = target + Math.log1p(r);
-        if (Math.abs(next - r) <= 1e-15 * next)
-            return next;
-        r = next;
-    }
-    return r;
-}
-/** τ² = r*(α) V / n*: the mixing variance that tightens the test at the target sample size n* per arm. */
-function msprtTau2(variance, targetN, alpha) {
-    if (!(variance > 0) || !Number.isFinite(variance))
-        throw new RangeError(`variance must be > 0, got ${variance}`);
-    if (!(targetN > 0) || !Number.isFinite(targetN))
-        throw new RangeError(`targetN must be > 0, got ${targetN}`);
-    return (msprtOptimalMixingRatio(alpha) * variance) / targetN;
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/statistics/index.js
 // Exact statistics for data drift and the deploy gate, equal to scipy / numpy / Evidently (test/statistics).
 // Floating-point helpers (numeric.ts) and log Γ stay internal: shared/src/metrics exports its own
@@ -73714,7 +74931,7 @@ const COLUMN_TYPES = [
     'category',
 ];
 const SUITE_DRIFT_METHODS = ['auto', 'ks', 'chi-square', 'z', 'wasserstein', 'jensen-shannon', 'psi'];
-const isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+const suite_isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
 class SuiteReader {
     document;
     constructor(document) {
@@ -73724,7 +74941,7 @@ class SuiteReader {
         throw this.document.error(path, message, { key });
     }
     mapping(value, path, allowed, what) {
-        if (!isRecord(value))
+        if (!suite_isRecord(value))
             this.fail(path, `${what} must be a mapping`);
         for (const key of Object.keys(value)) {
             if (!allowed.includes(key)) {
@@ -73847,7 +75064,7 @@ function readColumn(reader, name, value, path) {
     if (map.stddev !== undefined)
         rules.stddev = reader.bounds(map.stddev, [...path, 'stddev'], 'stddev', severity);
     if (map.quantiles !== undefined) {
-        if (!isRecord(map.quantiles))
+        if (!suite_isRecord(map.quantiles))
             reader.fail([...path, 'quantiles'], 'quantiles must map a quantile (0 to 1) to {min, max}');
         for (const [key, bounds] of Object.entries(map.quantiles)) {
             const q = Number(key);
@@ -73896,7 +75113,7 @@ function readSuite(document) {
         }
     }
     if (root.columns !== undefined && root.columns !== null) {
-        if (!isRecord(root.columns))
+        if (!suite_isRecord(root.columns))
             reader.fail(['columns'], 'columns must map column names to their checks');
         for (const [name, rules] of Object.entries(root.columns)) {
             const column = readColumn(reader, name, rules, ['columns', name]);
@@ -73982,10 +75199,237 @@ function countSuiteChecks(suite) {
 
 
 
+
+
+;// CONCATENATED MODULE: ./actions/deploy/lib/inputs.js
+
+const NGINX_ONLY = ['nginx-config', 'nginx-test', 'sticky-key'];
+function commandLine(_reader, name, text) {
+    try {
+        const words = splitCommandLine(text);
+        if (words.length === 0)
+            throw new SyntaxError('no command');
+        return words;
+    }
+    catch (error) {
+        throw new errors_ConfigurationError(`Input '${name}' is not a command line (${error.message}); it runs without a shell, quote arguments with ' or ".`, { input: name });
+    }
+}
+function readProvider(reader) {
+    const kind = reader.enum('provider', PROVIDERS);
+    if (kind === undefined) {
+        throw new errors_ConfigurationError(`Input 'provider' is required: ${PROVIDERS.join(' or ')}.`, { input: 'provider' });
+    }
+    const baseline = reader.required('baseline');
+    const candidate = reader.required('candidate');
+    if (kind === 'command') {
+        for (const name of NGINX_ONLY) {
+            if (reader.optional(name) !== undefined) {
+                throw new errors_ConfigurationError(`Input '${name}' is for provider nginx; provider is command.`, { input: name });
+            }
+        }
+        const text = reader.optional('set-weight-command');
+        if (text === undefined) {
+            throw new errors_ConfigurationError('Input \'set-weight-command\' is required with provider command, e.g. "./set-weight.sh {weight}".', {
+                input: 'set-weight-command',
+            });
+        }
+        const command = commandLine(reader, 'set-weight-command', text);
+        if (!command.some((argument) => argument.includes('{weight}'))) {
+            throw new errors_ConfigurationError(`Input 'set-weight-command' must pass the candidate's weight with {weight}, e.g. "./set-weight.sh {weight}".`, { input: 'set-weight-command' });
+        }
+        return { kind, command, baseline, candidate };
+    }
+    if (reader.optional('set-weight-command') !== undefined) {
+        throw new errors_ConfigurationError("Input 'set-weight-command' is for provider command; provider is nginx.", {
+            input: 'set-weight-command',
+        });
+    }
+    const configPath = reader.path('nginx-config');
+    if (configPath === undefined) {
+        throw new errors_ConfigurationError("Input 'nginx-config' is required with provider nginx: the file this action rewrites, included at http {} level.", { input: 'nginx-config' });
+    }
+    const stickyText = reader.optional('sticky-key');
+    const reloadCommand = commandLine(reader, 'nginx-reload', reader.optional('nginx-reload') ?? 'nginx -s reload');
+    const testText = reader.optional('nginx-test');
+    return {
+        kind,
+        split: {
+            upstream: checkUpstreamName(reader.optional('nginx-upstream') ?? 'model', 'nginx-upstream'),
+            baseline: checkServerAddresses(reader.list('baseline'), 'baseline'),
+            candidate: checkServerAddresses(reader.list('candidate'), 'candidate'),
+            sticky: stickyText === undefined ? undefined : parseStickyKey(stickyText, 'sticky-key'),
+        },
+        configPath,
+        configDisplay: reader.display(configPath),
+        reloadCommand,
+        testCommand: testText === undefined ? deriveTestCommand(reloadCommand) : commandLine(reader, 'nginx-test', testText),
+    };
+}
+/** Reads and checks every input once, before any work. */
+function getInputs(reader) {
+    const provider = readProvider(reader);
+    const steps = parseSteps(reader.list('steps').length > 0 ? reader.list('steps') : ['5', '25', '50', '100']);
+    const intervalMs = reader.duration('interval', '60s', { min: 1_000 });
+    const pollMs = reader.duration('poll-interval', undefined, { min: 250 }) ?? Math.min(15_000, Math.max(1_000, intervalMs / 4));
+    const bakingSteps = steps.length - 1;
+    const maxDurationMs = reader.duration('max-duration', undefined, { min: 1_000 }) ?? 3 * bakingSteps * intervalMs;
+    if (maxDurationMs < bakingSteps * intervalMs) {
+        throw new errors_ConfigurationError(`Input 'max-duration' must leave time for every step: at least ${bakingSteps} × interval = ${(bakingSteps * intervalMs) / 1000}s.`, { input: 'max-duration' });
+    }
+    const prometheusUrl = reader.required('prometheus-url');
+    if (!/^https?:\/\/[^\s/]+/.test(prometheusUrl)) {
+        throw new errors_ConfigurationError(`Input 'prometheus-url' must be an http(s) URL such as http://prometheus:9090, got "${prometheusUrl}".`, {
+            input: 'prometheus-url',
+        });
+    }
+    return {
+        provider,
+        steps,
+        intervalMs,
+        pollMs,
+        maxDurationMs,
+        gate: reader.required('gate'),
+        prometheusUrl,
+        onNoData: reader.enum('on-no-data', ON_NO_DATA, 'hold'),
+        environment: reader.optional('environment'),
+        githubToken: reader.optional('github-token'),
+    };
+}
+
+;// CONCATENATED MODULE: ./actions/deploy/lib/main.js
+
+
+/** State main leaves for the post step: whether traffic may have moved, whether main finished, the deployment. */
+const STATE = { started: 'deploy-started', finished: 'deploy-finished', deployment: 'deploy-deployment-id' };
+function main_github(host, inputs) {
+    const { owner, repo } = host.github;
+    if (!inputs.environment || !inputs.githubToken || !owner || !repo)
+        return undefined;
+    return {
+        client: createGitHubClient({ token: inputs.githubToken, apiUrl: host.github.apiUrl, log: host.log }),
+        repository: { owner, repo },
+        environment: inputs.environment,
+    };
+}
+/**
+ * A gated A/B rollout. Everything that can be wrong with the inputs, the gate file, the provider or Prometheus is
+ * checked before the first weight change; the post step puts all traffic back on the baseline if main did not
+ * finish (cancelled, timed out, killed).
+ */
+const action = defineAction({
+    name: 'deploy',
+    async main(host) {
+        const inputs = getInputs(host.inputs);
+        host.setSecret(inputs.githubToken);
+        const gatePath = host.inputs.resolvePath(inputs.gate);
+        const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
+        const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
+        await provider.preflight();
+        const prometheus = createPrometheusClient({ url: inputs.prometheusUrl, retries: 2 });
+        await checkGateQueries(prometheus, gate, { prometheus: 'prometheus-url', gate: 'gate' });
+        const gh = main_github(host, inputs);
+        if (inputs.environment && !gh) {
+            host.log.warning(`No deployment recorded for '${inputs.environment}': github-token or GITHUB_REPOSITORY is missing.`);
+        }
+        let deploymentId;
+        const ref = host.github.sha ?? host.github.ref;
+        if (gh && ref) {
+            deploymentId = await createDeployment(gh.client, gh.repository, {
+                ref,
+                environment: gh.environment,
+                description: `A/B rollout ${inputs.steps.join('→')}% by mlops-actions/deploy`,
+                payload: { steps: inputs.steps, provider: inputs.provider.kind },
+            });
+            host.saveState(STATE.deployment, String(deploymentId));
+            host.setOutput('deployment-id', deploymentId);
+            await setDeploymentStatus(gh.client, gh.repository, deploymentId, {
+                state: 'in_progress',
+                description: `Rolling out: ${inputs.steps.join('→')}%`,
+                logUrl: host.github.runUrl,
+            });
+        }
+        const evaluator = new GateEvaluator(gate);
+        const result = await runRollout({
+            steps: inputs.steps,
+            intervalMs: inputs.intervalMs,
+            maxDurationMs: inputs.maxDurationMs,
+            pollMs: inputs.pollMs,
+            onNoData: inputs.onNoData,
+            evaluator,
+            provider,
+            observe: (windowSeconds) => observeGate(prometheus, gate, windowSeconds),
+            log: host.log,
+            beforeWeightChange: () => host.saveState(STATE.started, 'true'),
+        });
+        host.saveState(STATE.finished, 'true');
+        const headline = `${result.decision} at ${result.finalWeight}%: ${result.reason}`.slice(0, 300);
+        host.setOutput('decision', result.decision);
+        host.setOutput('final-weight', result.finalWeight);
+        if (gh && deploymentId !== undefined) {
+            await setDeploymentStatus(gh.client, gh.repository, deploymentId, {
+                state: result.decision === 'promoted' ? 'success' : 'failure',
+                description: headline,
+                logUrl: host.github.runUrl,
+            });
+        }
+        const report = buildReport({
+            action: 'deploy',
+            headline,
+            checks: deployChecks(result),
+            run: reportRun(host.github),
+            fields: {
+                decision: result.decision,
+                finalWeight: result.finalWeight,
+                provider: { kind: provider.kind, target: provider.target },
+                gate: { alpha: gate.alpha, metricAlpha: evaluator.alpha, minSamples: gate.minSamples },
+                steps: result.steps,
+                looks: result.looks.length,
+                durationMs: Math.round(result.durationMs),
+                ...(deploymentId !== undefined ? { deploymentId } : {}),
+            },
+        });
+        await host.publish({
+            report,
+            markdown: renderDeploySummary({
+                result,
+                headline,
+                alpha: gate.alpha,
+                metricAlpha: evaluator.alpha,
+                minSamples: gate.minSamples,
+                runUrl: host.github.runUrl,
+            }),
+        });
+        if (result.decision !== 'promoted')
+            throw new GateFailure(`Deploy ${headline}`);
+    },
+    async post(host) {
+        if (host.getState(STATE.started) !== 'true')
+            return host.log.info('No traffic was moved: nothing to restore.');
+        if (host.getState(STATE.finished) === 'true')
+            return host.log.info('The rollout finished: nothing to restore.');
+        const inputs = getInputs(host.inputs);
+        host.setSecret(inputs.githubToken);
+        const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
+        host.log.warning('The rollout did not finish (cancelled, timed out or killed): restoring 100% baseline.');
+        await provider.setCandidateWeight(0);
+        host.log.info(`Restored: candidate 0%, baseline 100% (${provider.kind} ${provider.target}).`);
+        const deploymentId = Number(host.getState(STATE.deployment));
+        const gh = main_github(host, inputs);
+        if (gh && Number.isInteger(deploymentId) && deploymentId > 0) {
+            await setDeploymentStatus(gh.client, gh.repository, deploymentId, {
+                state: 'failure',
+                description: 'Rollout interrupted; all traffic restored to the baseline',
+                logUrl: host.github.runUrl,
+            });
+        }
+    },
+});
+
 ;// CONCATENATED MODULE: ./actions/report/lib/inputs.js
 
 /** Reads and checks every input once, before any work. */
-function getInputs(reader) {
+function inputs_getInputs(reader) {
     const comment = readCommentRequest(reader, 'summary');
     const pullRequest = reader.integer('pr-number', undefined, { min: 1 });
     return {
@@ -74006,10 +75450,10 @@ const REPORT_ARTIFACT_PREFIX = 'mlops-report-';
  * Combines the reports of this job (or, under workflow_run, of the triggering run's artifacts) into one sticky
  * comment. Reports are untrusted input: capped, schema-checked and escaped before anything is rendered.
  */
-const action = defineAction({
+const main_action = defineAction({
     name: 'report',
     async main(host) {
-        const inputs = getInputs(host.inputs);
+        const inputs = inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github } = host;
         const files = [];
@@ -74119,7 +75563,7 @@ const action = defineAction({
 ;// CONCATENATED MODULE: ./actions/validate-data/lib/inputs.js
 
 /** Reads and checks every input once, before any work. */
-function inputs_getInputs(reader) {
+function lib_inputs_getInputs(reader) {
     const inputs = {
         data: reader.requiredList('data'),
         suite: reader.optional('suite'),
@@ -74139,10 +75583,10 @@ function inputs_getInputs(reader) {
 
 
 
-const main_action = defineAction({
+const lib_main_action = defineAction({
     name: 'validate-data',
     async main(host) {
-        const inputs = inputs_getInputs(host.inputs);
+        const inputs = lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github, log } = host;
         const files = await resolveDataFiles(inputs.data, github.workspace, 'data');
@@ -74223,9 +75667,11 @@ async function looksLikeProfile(path) {
 
 
 
+
 const actions = {
-  "report": { definition: action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
-  "validate-data": { definition: main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
+  "deploy": { definition: action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
+  "report": { definition: main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
+  "validate-data": { definition: lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
 
 var __webpack_exports__actions = __webpack_exports__.o1;
