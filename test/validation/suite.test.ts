@@ -120,7 +120,12 @@ describe('schemas/suite.schema.json', () => {
     const { Ajv2020 } = await import('ajv/dist/2020.js');
     const { repositoryRoot } = await import('../support/run-action.js');
     const schema = JSON.parse(await readFile(join(repositoryRoot, 'schemas', 'suite.schema.json'), 'utf8'));
-    const validate = new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true }).compile(schema);
+    const validate = new Ajv2020({
+      strict: true,
+      strictRequired: false,
+      allowUnionTypes: true,
+      allErrors: true,
+    }).compile(schema);
     expect(validate(parse(full)), JSON.stringify(validate.errors)).toBe(true);
     expect(validate(parse('version: 1\ncolumns:\n  a: {minimum: 0}\n'))).toBe(false);
     expect(validate(parse('version: 1\ndrift: {method: kolmogorov}\n'))).toBe(false);

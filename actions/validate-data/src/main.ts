@@ -35,7 +35,13 @@ export const action = defineAction({
         return;
       }
       const suite = inputs.suite
-        ? readSuite(await loadConfigFile(host.inputs.resolvePath(inputs.suite), host.inputs.display(host.inputs.resolvePath(inputs.suite)), 'suite'))
+        ? readSuite(
+            await loadConfigFile(
+              host.inputs.resolvePath(inputs.suite),
+              host.inputs.display(host.inputs.resolvePath(inputs.suite)),
+              'suite',
+            ),
+          )
         : undefined;
       let reference: ReferenceInput | undefined;
       let referenceName: string | undefined;
@@ -44,11 +50,18 @@ export const action = defineAction({
         // A single .json file may be a profile from an earlier run rather than data.
         const single = referenceFiles.length === 1 ? referenceFiles[0] : undefined;
         const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
-        reference = isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
+        reference =
+          isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
         referenceName = referenceFiles.map((file) => file.display).join(', ');
       }
-      const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () => validateDataset(engine, files, suite, reference));
-      const profilePath = join(github.runnerTemp, 'mlops-reports', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
+      const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () =>
+        validateDataset(engine, files, suite, reference),
+      );
+      const profilePath = join(
+        github.runnerTemp,
+        'mlops-reports',
+        `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`,
+      );
       const counts = countChecks(run.checks);
       const drifted = run.drift?.columns.filter((column) => column.drifted).map((column) => column.column) ?? [];
       const report = buildReport({
@@ -63,9 +76,16 @@ export const action = defineAction({
           data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
           rows: run.rows,
           drift: run.drift
-            ? { share: run.drift.share, datasetDrift: run.drift.datasetDrift, columns: run.drift.columns, skipped: run.drift.skipped }
+            ? {
+                share: run.drift.share,
+                datasetDrift: run.drift.datasetDrift,
+                columns: run.drift.columns,
+                skipped: run.drift.skipped,
+              }
             : null,
-          samples: Object.fromEntries(run.checks.filter((check) => check.samples).map((check) => [check.id, check.samples])),
+          samples: Object.fromEntries(
+            run.checks.filter((check) => check.samples).map((check) => [check.id, check.samples]),
+          ),
         },
       });
       await mkdir(join(profilePath, '..'), { recursive: true });
@@ -79,7 +99,8 @@ export const action = defineAction({
       host.setOutput('drifted-columns', drifted);
       host.setOutput('drift-share', run.drift ? Number(run.drift.share.toFixed(6)) : 0);
       host.setOutput('profile', profilePath);
-      if (failing > 0) throw new GateFailure(`${failing} check(s) failed at fail-on '${inputs.failOn}': ${report.headline}.`);
+      if (failing > 0)
+        throw new GateFailure(`${failing} check(s) failed at fail-on '${inputs.failOn}': ${report.headline}.`);
     } finally {
       engine.close();
     }

@@ -174,12 +174,17 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
     ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
   });
   const connection = await instance.connect();
+  // Profiles and drift read the same numeric columns; tables only change through CREATE, which clears this.
+  const doublesCache = new Map<string, Float64Array>();
   return {
     async rows(sql) {
+      if (/^\s*CREATE/i.test(sql)) doublesCache.clear();
       const reader = await connection.runAndReadAll(sql);
       return reader.getRowObjectsJS() as Row[];
     },
     async doubles(sql) {
+      const cached = doublesCache.get(sql);
+      if (cached) return cached;
       const result = await connection.run(sql);
       const parts: Float64Array[] = [];
       let total = 0;
@@ -202,6 +207,7 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
         all.set(part, offset);
         offset += part.length;
       }
+      doublesCache.set(sql, all);
       return all;
     },
     async columns(source) {

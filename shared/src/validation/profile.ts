@@ -49,7 +49,24 @@ export function columnKind(info: ColumnInfo, declared?: ColumnType): ProfileColu
 
 const toNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
-const QUANTILE_GRID = `[${Array.from({ length: PROFILE_QUANTILES }, (_, index) => (index / (PROFILE_QUANTILES - 1)).toFixed(3)).join(', ')}]`;
+/**
+ * Quantiles at q = 0, 1/(points−1), …, 1 of sorted values with numpy's default linear interpolation. Done here
+ * rather than in SQL: DuckDB evaluates a list of quantiles one by one, a thousand passes over the column.
+ */
+export function quantileGrid(sorted: Float64Array, points: number): number[] {
+  const grid: number[] = [];
+  const last = sorted.length - 1;
+  for (let index = 0; index < points; index += 1) {
+    const position = (index / (points - 1)) * last;
+    const low = Math.floor(position);
+    const high = Math.min(low + 1, last);
+    const fraction = position - low;
+    const a = sorted[low] as number;
+    const b = sorted[high] as number;
+    grid.push(fraction === 0 ? a : a + fraction * (b - a));
+  }
+  return grid;
+}
 
 /** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
 export async function profileTable(
@@ -70,7 +87,6 @@ export async function profileTable(
         `max(${value}) AS hi${index}`,
         `avg(${value}) AS m${index}`,
         `stddev_pop(${value}) AS s${index}`,
-        `quantile_cont(${value}, ${QUANTILE_GRID}) AS q${index}`,
       );
     } else {
       parts.push(`min(CAST(${id} AS VARCHAR)) AS lo${index}`, `max(CAST(${id} AS VARCHAR)) AS hi${index}`);

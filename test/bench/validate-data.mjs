@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// validate-data at scale: a generated 5M-row, 7-column table as CSV and Parquet, a 20-check suite plus drift
+// against a second 5M-row file. Each contender runs in its own process (wall time and peak RSS):
+//   - bare DuckDB: count / nulls / min / max of every column of the same file (the floor: one scan)
+//   - mlops validate-data: the CLI on the committed bundle, suite + drift + profile
+//   - Great Expectations 1.x and pandera (PyPI, venv .cache/venv-bench-peers): the same checks on pandas
+// Ratios are against the bare scan of the same file in the same run. Data is cached in .cache/bench-data.
+//   node test/bench/validate-data.mjs [--rows N] [--no-peers]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const rowsFlag = process.argv.indexOf('--rows');
+const rows = rowsFlag >= 0 ? Number(process.argv[rowsFlag + 1]) : 5_000_000;
+const withPeers = !process.argv.includes('--no-peers');
+const dataDir = join(root, '.cache', 'bench-data', String(rows));
+await mkdir(dataDir, { recursive: true });
+
+const files = {
+  csv: join(dataDir, 'current.csv'),
+  parquet: join(dataDir, 'current.parquet'),
+  referenceParquet: join(dataDir, 'reference.parquet'),
+  referenceCsv: join(dataDir, 'reference.csv'),
+};
+
+/** Runs a Node snippet (ESM) in a child and returns what it printed as JSON. */
+function nodeChild(code) {
+  const started = performance.now();
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  return { seconds: (performance.now() - started) / 1000, ...JSON.parse(output.trim().split('\n').at(-1)) };
+}
+
+const generate = (shift, seed) => `SELECT
+    i AS id,
+    18 + (hash(i * ${seed}) % 70)::INTEGER AS age,
+    ['free', 'pro', 'enterprise'][1 + (hash(i + ${seed}) % 3)::INTEGER] AS plan,
+    CASE WHEN hash(i * 7 + ${seed}) % 1000 = 0 THEN NULL ELSE ((hash(i * 13 + ${seed}) % 1000000) / 1000000.0 + ${shift}) / (1 + ${shift}) END AS score,
+    exp(1 + (hash(i * 17 + ${seed}) % 1000) / 400.0) AS income,
+    DATE '2020-01-01' + (hash(i * 19 + ${seed}) % 1500)::INTEGER AS signup,
+    'user' || i || '@example.com' AS email
+  FROM range(${rows}) t(i)`;
+
+if (!existsSync(files.parquet) || !existsSync(files.referenceCsv)) {
+  console.log(`generating ${rows.toLocaleString('en-US')} rows × 7 columns (cached in ${dataDir}) …`);
+  nodeChild(`import { DuckDBInstance } from '@duckdb/node-api';
+    const c = await (await DuckDBInstance.create(':memory:')).connect();
+    await c.run(\`COPY (${generate(0, 1)}) TO '${files.csv}' (HEADER)\`);
+    await c.run(\`COPY (SELECT * FROM read_csv('${files.csv}')) TO '${files.parquet}' (FORMAT parquet)\`);
+    await c.run(\`COPY (${generate(0.15, 2)}) TO '${files.referenceCsv}' (HEADER)\`);
+    await c.run(\`COPY (SELECT * FROM read_csv('${files.referenceCsv}')) TO '${files.referenceParquet}' (FORMAT parquet)\`);
+    console.log(JSON.stringify({}));`);
+}
+
+// 20 checks: 3 table-level, 17 on columns.
+const suite = `version: 1
+table:
+  row-count: {min: 1000, max: 100000000}
+  columns: {required: [id, age, plan, score, income, signup, email]}
+  unique: [[id]]
+columns:
+  id: {type: integer, nullable: false}
+  age: {type: integer, nullable: false, min: 0, max: 120, mean: {min: 30, max: 70}}
+  plan: {type: string, in: [free, pro, enterprise]}
+  score: {type: float, min: 0, max: 1, max-null-fraction: 0.01, quantiles: {0.5: {min: 0.4, max: 0.6}}, stddev: {max: 0.4}}
+  income: {type: float, min: 0}
+  email: {type: string, pattern: '^[^@]+@[^@]+$'}
+  signup: {type: date, nullable: false}
+`;
+const suitePath = join(dataDir, 'suite.yml');
+await writeFile(suitePath, suite);
+
+function bare(path) {
+  return nodeChild(`import { DuckDBInstance } from '@duckdb/node-api';
+    const c = await (await DuckDBInstance.create(':memory:')).connect();
+    const cols = ['id','age','plan','score','income','signup','email'];
+    const source = ${JSON.stringify(path)}.endsWith('.csv') ? "read_csv('${path}', header = true)" : "read_parquet('${path}')";
+    const sql = 'SELECT count(*) AS n, ' + cols.map(c => 'count(*) - count(' + c + '), min(' + c + '), max(' + c + ')').join(', ') + ' FROM ' + source;
+    await c.runAndReadAll(sql);
+    console.log(JSON.stringify({ rssMb: process.resourceUsage().maxRSS / 1024 }));`);
+}
+
+function ours(data, reference) {
+  const started = performance.now();
+  const out = join(dataDir, 'out');
+  const run = spawnSync(
+    process.execPath,
+    [
+      join(root, 'shared', 'bin', 'mlops.js'),
+      'validate-data',
+      '--data',
+      data,
+      '--suite',
+      suitePath,
+      '--reference',
+      reference,
+      '--out-dir',
+      out,
+      '--fail-on',
+      'never',
+    ],
+    { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`validate-data failed:\n${run.stdout}\n${run.stderr}`);
+  const rss = spawnSync(
+    'bash',
+    [
+      '-c',
+      `/usr/bin/time -f %M ${process.execPath} ${join(root, 'shared', 'bin', 'mlops.js')} validate-data --data ${data} --suite ${suitePath} --reference ${reference} --out-dir ${out} --fail-on never > /dev/null`,
+    ],
+    { encoding: 'utf8' },
+  );
+  const rssMb = Number(rss.stderr.trim().split('\n').at(-1)) / 1024;
+  const checks = /(\d+) checks on/.exec(run.stdout)?.[1] ?? /all (\d+) checks/.exec(run.stdout)?.[1];
+  return { seconds, rssMb: Number.isFinite(rssMb) ? rssMb : null, checks };
+}
+
+const peersPython = join(root, '.cache', 'venv-bench-peers', 'bin', 'python');
+function peer(kind, path) {
+  const code = `
+import resource, sys, time
+import pandas as pd
+path = ${JSON.stringify(path)}
+started = time.perf_counter()
+df = pd.read_parquet(path) if path.endswith('.parquet') else pd.read_csv(path, parse_dates=['signup'])
+if ${JSON.stringify(kind)} == 'gx':
+    import great_expectations as gx
+    import great_expectations.expectations as E
+    context = gx.get_context(mode='ephemeral')
+    batch = context.data_sources.add_pandas('p').add_dataframe_asset('a').add_batch_definition_whole_dataframe('b').get_batch(batch_parameters={'dataframe': df})
+    suite = context.suites.add(gx.ExpectationSuite(name='s'))
+    for e in [
+        E.ExpectTableRowCountToBeBetween(min_value=1000, max_value=100000000),
+        E.ExpectTableColumnsToMatchSet(column_set=['id','age','plan','score','income','signup','email'], exact_match=False),
+        E.ExpectColumnValuesToBeUnique(column='id'),
+        E.ExpectColumnValuesToBeOfType(column='id', type_='int64'), E.ExpectColumnValuesToNotBeNull(column='id'),
+        E.ExpectColumnValuesToBeOfType(column='age', type_='int64'), E.ExpectColumnValuesToNotBeNull(column='age'),
+        E.ExpectColumnValuesToBeBetween(column='age', min_value=0, max_value=120), E.ExpectColumnMeanToBeBetween(column='age', min_value=30, max_value=70),
+        E.ExpectColumnValuesToBeInSet(column='plan', value_set=['free','pro','enterprise']),
+        E.ExpectColumnValuesToBeBetween(column='score', min_value=0, max_value=1), E.ExpectColumnValuesToNotBeNull(column='score', mostly=0.99),
+        E.ExpectColumnMedianToBeBetween(column='score', min_value=0.4, max_value=0.6), E.ExpectColumnStdevToBeBetween(column='score', max_value=0.4),
+        E.ExpectColumnValuesToBeOfType(column='score', type_='float64'), E.ExpectColumnValuesToBeOfType(column='income', type_='float64'),
+        E.ExpectColumnValuesToBeBetween(column='income', min_value=0), E.ExpectColumnValuesToMatchRegex(column='email', regex='^[^@]+@[^@]+$'),
+        E.ExpectColumnValuesToNotBeNull(column='signup'), E.ExpectColumnValuesToBeOfType(column='plan', type_='object'),
+    ]:
+        suite.add_expectation(e)
+    result = batch.validate(suite)
+    checks = len(result.results)
+else:
+    import pandera.pandas as pa
+    schema = pa.DataFrameSchema({
+        'id': pa.Column(int, nullable=False, unique=True),
+        'age': pa.Column(int, [pa.Check.in_range(0, 120), pa.Check(lambda s: 30 <= s.mean() <= 70)], nullable=False),
+        'plan': pa.Column(str, pa.Check.isin(['free','pro','enterprise'])),
+        'score': pa.Column(float, [pa.Check.in_range(0, 1), pa.Check(lambda s: s.isna().mean() <= 0.01, element_wise=False), pa.Check(lambda s: 0.4 <= s.median() <= 0.6), pa.Check(lambda s: s.std() <= 0.4)], nullable=True),
+        'income': pa.Column(float, pa.Check.ge(0)),
+        'email': pa.Column(str, pa.Check.str_matches(r'^[^@]+@[^@]+$')),
+        'signup': pa.Column('datetime64[ns]', nullable=False, coerce=True),
+    }, checks=[pa.Check(lambda df: 1000 <= len(df) <= 100000000)])
+    schema.validate(df, lazy=True)
+    checks = 20
+elapsed = time.perf_counter() - started
+print('{"checks": %d, "seconds": %f, "rssMb": %f}' % (checks, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+`;
+  const started = performance.now();
+  const run = spawnSync(peersPython, ['-c', code], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) return { error: run.stderr.trim().split('\n').at(-1) };
+  return { ...JSON.parse(run.stdout.trim().split('\n').at(-1)), seconds };
+}
+
+const results = [];
+for (const format of ['csv', 'parquet']) {
+  const data = files[format];
+  const reference = format === 'csv' ? files.referenceCsv : files.referenceParquet;
+  const floor = bare(data);
+  results.push({ format, name: 'bare DuckDB scan (count/nulls/min/max)', ...floor, ratio: 1 });
+  const mine = ours(data, reference);
+  results.push({
+    format,
+    name: 'mlops validate-data (20 checks + drift + profile)',
+    ...mine,
+    ratio: mine.seconds / floor.seconds,
+  });
+  if (withPeers && existsSync(peersPython)) {
+    for (const [kind, name] of [
+      ['gx', 'Great Expectations 1.24 (pandas)'],
+      ['pandera', 'pandera 0.35 (pandas)'],
+    ]) {
+      const result = peer(kind, data);
+      results.push({ format, name, ...result, ratio: result.seconds ? result.seconds / floor.seconds : null });
+    }
+  } else if (withPeers) {
+    console.log(`(peers skipped: create ${peersPython} with pip install -r test/bench/requirements-peers.txt)`);
+  }
+}
+console.log(
+  `\nvalidate-data benchmark, ${rows.toLocaleString('en-US')} rows × 7 columns (reference: another ${rows.toLocaleString('en-US')} rows)`,
+);
+for (const result of results) {
+  const time = result.seconds ? `${result.seconds.toFixed(2)} s` : 'failed';
+  const rss = result.rssMb ? `${Math.round(result.rssMb)} MB` : '?';
+  const ratio = result.ratio ? `${result.ratio.toFixed(2)}× the bare scan` : (result.error ?? '');
+  console.log(
+    `  [${result.format}] ${result.name.padEnd(52)} ${time.padStart(9)}  peak RSS ${rss.padStart(7)}  ${ratio}`,
+  );
+}
