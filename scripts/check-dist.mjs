@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fails when the committed bundles differ from a fresh build: builds into a temporary directory and compares
 // every file under shared/dist and actions/*/dist. The differences also go to the job summary on GitHub.
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
