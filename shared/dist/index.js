@@ -69268,12 +69268,19 @@ async function openDataEngine(options) {
         ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
     });
     const connection = await instance.connect();
+    // Profiles and drift read the same numeric columns; tables only change through CREATE, which clears this.
+    const doublesCache = new Map();
     return {
         async rows(sql) {
+            if (/^\s*CREATE/i.test(sql))
+                doublesCache.clear();
             const reader = await connection.runAndReadAll(sql);
             return reader.getRowObjectsJS();
         },
         async doubles(sql) {
+            const cached = doublesCache.get(sql);
+            if (cached)
+                return cached;
             const result = await connection.run(sql);
             const parts = [];
             let total = 0;
@@ -69298,6 +69305,7 @@ async function openDataEngine(options) {
                 all.set(part, offset);
                 offset += part.length;
             }
+            doublesCache.set(sql, all);
             return all;
         },
         async columns(source) {
@@ -74259,7 +74267,24 @@ function columnKind(info, declared) {
     return 'other';
 }
 const toNumber = (value) => (value === null || value === undefined ? null : Number(value));
-const QUANTILE_GRID = `[${Array.from({ length: PROFILE_QUANTILES }, (_, index) => (index / (PROFILE_QUANTILES - 1)).toFixed(3)).join(', ')}]`;
+/**
+ * Quantiles at q = 0, 1/(points−1), …, 1 of sorted values with numpy's default linear interpolation. Done here
+ * rather than in SQL: DuckDB evaluates a list of quantiles one by one, a thousand passes over the column.
+ */
+function quantileGrid(sorted, points) {
+    const grid = [];
+    const last = sorted.length - 1;
+    for (let index = 0; index < points; index += 1) {
+        const position = (index / (points - 1)) * last;
+        const low = Math.floor(position);
+        const high = Math.min(low + 1, last);
+        const fraction = position - low;
+        const a = sorted[low];
+        const b = sorted[high];
+        grid.push(fraction === 0 ? a : a + fraction * (b - a));
+    }
+    return grid;
+}
 /** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
 async function profileTable(engine, table, columns, declared = new Map()) {
     const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
@@ -74269,7 +74294,7 @@ async function profileTable(engine, table, columns, declared = new Map()) {
         parts.push(`count(${id}) AS n${index}`, `approx_count_distinct(${id}) AS d${index}`);
         if (kinds[index] === 'numeric') {
             const value = `CAST(${id} AS DOUBLE)`;
-            parts.push(`min(${value}) AS lo${index}`, `max(${value}) AS hi${index}`, `avg(${value}) AS m${index}`, `stddev_pop(${value}) AS s${index}`, `quantile_cont(${value}, ${QUANTILE_GRID}) AS q${index}`);
+            parts.push(`min(${value}) AS lo${index}`, `max(${value}) AS hi${index}`, `avg(${value}) AS m${index}`, `stddev_pop(${value}) AS s${index}`);
         }
         else {
             parts.push(`min(CAST(${id} AS VARCHAR)) AS lo${index}`, `max(CAST(${id} AS VARCHAR)) AS hi${index}`);
@@ -75609,7 +75634,8 @@ const lib_main_action = defineAction({
                 // A single .json file may be a profile from an earlier run rather than data.
                 const single = referenceFiles.length === 1 ? referenceFiles[0] : undefined;
                 const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
-                reference = isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
+                reference =
+                    isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
                 referenceName = referenceFiles.map((file) => file.display).join(', ');
             }
             const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () => validateDataset(engine, files, suite, reference));
@@ -75627,7 +75653,12 @@ const lib_main_action = defineAction({
                     data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
                     rows: run.rows,
                     drift: run.drift
-                        ? { share: run.drift.share, datasetDrift: run.drift.datasetDrift, columns: run.drift.columns, skipped: run.drift.skipped }
+                        ? {
+                            share: run.drift.share,
+                            datasetDrift: run.drift.datasetDrift,
+                            columns: run.drift.columns,
+                            skipped: run.drift.skipped,
+                        }
                         : null,
                     samples: Object.fromEntries(run.checks.filter((check) => check.samples).map((check) => [check.id, check.samples])),
                 },
