@@ -1,0 +1,181 @@
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigurationError } from '../errors/index.js';
+import { runTool } from '../exec/index.js';
+import type { Logger } from '../log/index.js';
+import type { RegistryCredentials } from '../oci/auth.js';
+import type { SecretMask } from '../secrets/index.js';
+import { readOciLayout } from './oci-layout.js';
+
+export const BUILDERS = ['auto', 'docker', 'buildah', 'layers'] as const;
+export type BuilderChoice = (typeof BUILDERS)[number];
+export type Builder = Exclude<BuilderChoice, 'auto'>;
+
+/** A Dockerfile build, the same for docker buildx and buildah bud. */
+export interface DockerfileBuild {
+  context: string;
+  dockerfile: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  platforms: string[];
+  /** Timestamps in the image (SOURCE_DATE_EPOCH for buildkit, --timestamp for buildah). */
+  epochSeconds?: number;
+  /** Plain HTTP / no TLS verification for the registries in FROM (loopback registries). */
+  insecureRegistries?: boolean;
+}
+
+function repeated(flag: string, values: Record<string, string>): string[] {
+  return Object.entries(values).flatMap(([key, value]) => [flag, `${key}=${value}`]);
+}
+
+/**
+ * `docker buildx build` writing an OCI layout directory rather than pushing: the push is ours, so tags go up
+ * only after every blob and the manifest did, through the same retrying client as the other builders.
+ */
+export function dockerBuildArgs(build: DockerfileBuild, layoutDir: string): string[] {
+  return [
+    'buildx',
+    'build',
+    '--file',
+    build.dockerfile,
+    ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
+    ...repeated('--build-arg', build.buildArgs),
+    ...repeated('--label', build.labels),
+    ...repeated('--annotation', build.annotations),
+    '--provenance=false',
+    '--output',
+    `type=oci,dest=${layoutDir},tar=false`,
+    build.context,
+  ];
+}
+
+/** The environment for docker buildx: SOURCE_DATE_EPOCH makes buildkit's timestamps reproducible. */
+export function dockerBuildEnv(build: DockerfileBuild): Record<string, string> {
+  return build.epochSeconds === undefined ? {} : { SOURCE_DATE_EPOCH: String(build.epochSeconds) };
+}
+
+/** `buildah bud` with the same meaning: chroot isolation (no runc, no daemon), no layer cache. */
+export function buildahBudArgs(build: DockerfileBuild, localName: string, authFile?: string): string[] {
+  return [
+    'bud',
+    '--isolation',
+    'chroot',
+    '--layers=false',
+    '--file',
+    build.dockerfile,
+    ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
+    ...repeated('--build-arg', build.buildArgs),
+    ...repeated('--label', build.labels),
+    ...repeated('--annotation', build.annotations),
+    ...(build.epochSeconds !== undefined ? ['--timestamp', String(build.epochSeconds)] : []),
+    ...(build.insecureRegistries ? ['--tls-verify=false'] : []),
+    ...(authFile ? ['--authfile', authFile] : []),
+    '--tag',
+    localName,
+    build.context,
+  ];
+}
+
+export interface BuilderAvailability {
+  dockerDaemon: boolean;
+  buildah: boolean;
+}
+
+/**
+ * `auto`: a Dockerfile builds with docker when its daemon answers, else with buildah; without a Dockerfile, a
+ * model directory goes onto the base image with `layers`.
+ */
+export function chooseBuilder(
+  requested: BuilderChoice,
+  options: { hasDockerfile: boolean; hasModelPath: boolean; available: BuilderAvailability },
+): Builder {
+  if (requested !== 'auto') return requested;
+  if (!options.hasDockerfile) {
+    if (options.hasModelPath) return 'layers';
+    throw new ConfigurationError(
+      "Input 'builder': auto found no Dockerfile to build and no 'model-path' for the layers builder; give 'dockerfile' or 'model-path' and 'base-image'.",
+      { input: 'builder' },
+    );
+  }
+  if (options.available.dockerDaemon) return 'docker';
+  if (options.available.buildah) return 'buildah';
+  throw new ConfigurationError(
+    "Input 'builder': auto needs a Docker daemon or buildah to build the Dockerfile, and this machine has neither; install buildah, or use builder: layers with 'model-path' and 'base-image'.",
+    { input: 'builder' },
+  );
+}
+
+/** Whether a Docker daemon answers (not only whether the client is installed). */
+export async function dockerDaemonAnswers(): Promise<boolean> {
+  const answer = await runTool('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 }).catch(
+    () => undefined,
+  );
+  return answer !== undefined && answer.stdout.trim() !== '';
+}
+
+export async function toolAnswers(tool: string): Promise<boolean> {
+  return (await runTool(tool, ['--version'], { timeoutMs: 15_000 }).catch(() => undefined)) !== undefined;
+}
+
+export async function requireDockerfile(path: string, display: string): Promise<void> {
+  try {
+    await access(path);
+  } catch {
+    throw new ConfigurationError(
+      `Input 'dockerfile': '${display}' does not exist; name the Dockerfile relative to the repository root.`,
+      { input: 'dockerfile' },
+    );
+  }
+}
+
+export interface DockerfileBuildRun {
+  build: DockerfileBuild;
+  builder: 'docker' | 'buildah';
+  workDir: string;
+  /** Credentials for the registries the Dockerfile pulls from (FROM), written to a private auth file. */
+  registryAuth?: { registry: string; credentials: RegistryCredentials };
+  env?: Record<string, string | undefined>;
+  log: Logger;
+  secrets: SecretMask;
+}
+
+/**
+ * Builds a Dockerfile with docker or buildah into an OCI layout directory and returns its push plan. The auth
+ * file (0600) and the local image are removed afterwards, also on failure.
+ */
+export async function buildDockerfileToLayout(run: DockerfileBuildRun) {
+  const dir = await mkdtemp(join(run.workDir, `${run.builder}-`));
+  const layout = join(dir, 'layout');
+  let authFile: string | undefined;
+  if (run.registryAuth) {
+    authFile = join(dir, 'auth.json');
+    const { username, password } = run.registryAuth.credentials;
+    const auth = Buffer.from(`${username}:${password}`).toString('base64');
+    run.secrets.add(auth);
+    await writeFile(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), { mode: 0o600 });
+  }
+  const options = { logger: run.log, secrets: run.secrets, env: { ...run.env }, cwd: run.build.context };
+  const localName = `localhost/mlops-actions/build-${process.pid}-${Date.now()}:latest`;
+  try {
+    if (run.builder === 'docker') {
+      await runTool('docker', dockerBuildArgs(run.build, layout), {
+        ...options,
+        env: { ...options.env, ...dockerBuildEnv(run.build) },
+      });
+    } else {
+      await runTool('buildah', buildahBudArgs(run.build, localName, authFile), options);
+      try {
+        await runTool('buildah', ['push', '--format', 'oci', localName, `oci:${layout}:latest`], options);
+      } finally {
+        await runTool('buildah', ['rmi', '--force', localName], options).catch(() => undefined);
+      }
+    }
+    return { layout, ...(await readOciLayout(layout)), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    if (authFile) await rm(authFile, { force: true });
+  }
+}

@@ -1,0 +1,248 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  bufferBlobSource,
+  copyImage,
+  type ImageIndex,
+  isRegistryError,
+  MediaType,
+  pushImage,
+  RegistryClient,
+  type RegistryCredentials,
+  referrersFallbackTag,
+  sha256Digest,
+} from '@mlops-actions/core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type ContainerTools, createContainerTools } from '../services/containers.js';
+import { type FaultProxy, startFaultProxy } from '../services/fault-proxy.js';
+import { type RegistryHandle, startRegistry } from '../services/registry.js';
+import { requireService } from '../services/require-service.js';
+import { stopAll } from '../services/rig.js';
+import { makeTestImage } from './support.js';
+
+type TestImage = Awaited<ReturnType<typeof makeTestImage>>;
+
+/** What skopeo (not our client) sees at `reference`: the manifest digest, after copying every blob out. */
+async function skopeoVerify(tools: ContainerTools, reference: string, authFile?: string) {
+  const auth = authFile ? ['--authfile', authFile] : [];
+  const inspected = await tools.skopeo(['inspect', '--tls-verify=false', ...auth, `docker://${reference}`]);
+  const target = join(tools.dir, `copy-${Date.now()}-${Math.random().toString(16).slice(2)}`);
+  // skopeo copy checks every blob's digest on the way: a truncated or wrong blob fails here.
+  const copied = await tools.copy(`docker://${reference}`, `dir:${target}`, authFile);
+  await rm(target, { recursive: true, force: true });
+  return { digest: JSON.parse(inspected.stdout).Digest as string, copied: copied.code, stderr: copied.stderr };
+}
+
+describe.skipIf(!requireService('registry', 'skopeo'))('RegistryClient against the rig registry', () => {
+  let tools: ContainerTools;
+  let open: RegistryHandle;
+  let basic: RegistryHandle;
+  let token: RegistryHandle;
+  let image: TestImage;
+  const basicUser = { username: 'builder', password: 'correct horse' };
+  const pusher = { username: 'pusher', password: 'push-secret' };
+
+  beforeAll(async () => {
+    [tools, open, basic, token, image] = await Promise.all([
+      createContainerTools(),
+      startRegistry({ mode: 'none' }),
+      startRegistry({ mode: 'htpasswd', users: { builder: 'correct horse' } }),
+      startRegistry({
+        mode: 'token',
+        users: {
+          pusher: { password: 'push-secret', grants: { 'models/*': ['pull', 'push'] } },
+          reader: { password: 'read-secret', grants: { 'models/*': ['pull'] } },
+        },
+      }),
+      makeTestImage({ randomBytes: 3 << 20, files: 3 }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await stopAll([open, basic, token]);
+    await tools?.remove();
+    await rm(image.dir, { recursive: true, force: true });
+  });
+
+  const modes = () =>
+    [
+      { name: 'none', registry: open, credentials: undefined },
+      { name: 'htpasswd', registry: basic, credentials: basicUser },
+      { name: 'token', registry: token, credentials: pusher },
+    ] as { name: string; registry: RegistryHandle; credentials?: RegistryCredentials }[];
+
+  test.each(['none', 'htpasswd', 'token'])(
+    'auth %s: chunked push, tags after the manifest, skopeo sees the same digest; a second push uploads nothing',
+    async (mode) => {
+      const { registry, credentials } = modes().find((candidate) => candidate.name === mode)!;
+      // Chunks of 512 KiB: the 3 MiB layer goes up in PATCHes.
+      const client = new RegistryClient({ registry: registry.host, credentials, chunkSize: 512 * 1024 });
+      await client.checkAccess('models/churn', 'pull,push');
+      const first = await pushImage(client, 'models/churn', { ...image, tags: ['v1', 'latest'] });
+      expect(first.digest).toBe(image.digest);
+      expect(first.blobs).toEqual({ exists: 0, mounted: 0, uploaded: image.blobs.length });
+      expect(client.requestCounts.PATCH).toBeGreaterThanOrEqual(6);
+
+      const authFile = credentials ? await tools.writeAuthFile({ [registry.host]: credentials }) : undefined;
+      const seen = await skopeoVerify(tools, `${registry.host}/models/churn:v1`, authFile);
+      expect(seen.copied, seen.stderr).toBe(0);
+      expect(seen.digest).toBe(image.digest);
+      expect((await client.resolve('models/churn', 'latest'))?.digest).toBe(image.digest);
+      expect((await client.listTags('models/churn')).sort()).toEqual(['latest', 'v1']);
+
+      const again = await pushImage(client, 'models/churn', { ...image, tags: ['v1'] });
+      expect(again.blobs).toEqual({ exists: image.blobs.length, mounted: 0, uploaded: 0 });
+      const fetched = await client.getManifest('models/churn', 'v1');
+      expect(fetched.bytes.equals(Buffer.from(image.manifests[0]!.bytes))).toBe(true);
+      const config = await client.getBlob('models/churn', image.manifest.config.digest);
+      expect(JSON.parse(config.toString()).config.Labels).toEqual({ test: 'oci' });
+    },
+  );
+
+  test('wrong passwords are unauthorized in Basic and token mode; a pull-only grant is denied a push', async () => {
+    const wrongBasic = new RegistryClient({
+      registry: basic.host,
+      credentials: { username: 'builder', password: 'nope' },
+    });
+    const basicError = await wrongBasic.checkAccess('models/x', 'pull,push').catch((error) => error);
+    expect(isRegistryError(basicError, 'unauthorized'), String(basicError)).toBe(true);
+
+    const wrongToken = new RegistryClient({
+      registry: token.host,
+      credentials: { username: 'pusher', password: 'nope' },
+    });
+    const tokenError = await wrongToken.checkAccess('models/x', 'pull').catch((error) => error);
+    expect(isRegistryError(tokenError, 'unauthorized'), String(tokenError)).toBe(true);
+    expect(String(tokenError)).not.toContain('nope');
+
+    const reader = new RegistryClient({
+      registry: token.host,
+      credentials: { username: 'reader', password: 'read-secret' },
+    });
+    await reader.checkAccess('models/churn', 'pull');
+    const denied = await reader.checkAccess('models/churn', 'pull,push').catch((error) => error);
+    expect(isRegistryError(denied, 'denied'), String(denied)).toBe(true);
+    const issued = token.tokenServer!.issued.filter((entry) => entry.account === 'reader');
+    expect(issued.flatMap((entry) => entry.access.flatMap((claim) => claim.actions))).not.toContain('push');
+  });
+
+  test('an unreachable registry fails fast as unreachable', async () => {
+    const client = new RegistryClient({ registry: '127.0.0.1:9', retry: { baseDelayMs: 10 } });
+    const started = performance.now();
+    const error = await client.checkAccess('models/x', 'pull').catch((caught) => caught);
+    expect(isRegistryError(error, 'unreachable'), String(error)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  test('copyImage between registries keeps the digest (ranged reads) and mounts within one', async () => {
+    const source = new RegistryClient({ registry: token.host, credentials: pusher, chunkSize: 1 << 20 });
+    await pushImage(source, 'models/source', { ...image, tags: ['1'] });
+    const destination = new RegistryClient({ registry: open.host, chunkSize: 1 << 20 });
+    const copied = await copyImage(
+      { client: source, repository: 'models/source', reference: '1' },
+      { client: destination, repository: 'promoted/churn' },
+      ['prod'],
+    );
+    expect(copied.digest).toBe(image.digest);
+    expect(copied.blobs.uploaded).toBe(image.blobs.length);
+    const seen = await skopeoVerify(tools, `${open.host}/promoted/churn:prod`);
+    expect(seen.copied, seen.stderr).toBe(0);
+    expect(seen.digest).toBe(image.digest);
+
+    const mounted = await copyImage(
+      { client: source, repository: 'models/source', reference: image.digest },
+      { client: source, repository: 'models/mounted' },
+      ['m'],
+    );
+    expect(mounted.blobs).toEqual({ exists: 0, mounted: image.blobs.length, uploaded: 0 });
+  });
+
+  test('referrers fall back to the sha256-<hex> tag on a registry without the referrers API', async () => {
+    const client = new RegistryClient({ registry: open.host });
+    await pushImage(client, 'models/ref', { ...image, tags: ['1'] });
+    expect(await client.referrers('models/ref', image.digest)).toEqual([]);
+    const empty = Buffer.from('{}');
+    const emptyDigest = sha256Digest(empty);
+    const signature = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        artifactType: 'application/vnd.example.signature',
+        config: { mediaType: MediaType.ociEmpty, digest: emptyDigest, size: 2 },
+        layers: [{ mediaType: MediaType.ociEmpty, digest: emptyDigest, size: 2 }],
+        subject: { mediaType: MediaType.ociManifest, digest: image.digest, size: image.manifests[0]!.bytes.length },
+      }),
+    );
+    await client.uploadBlob('models/ref', bufferBlobSource(empty, emptyDigest));
+    const signatureDigest = await client.putManifest(
+      'models/ref',
+      sha256Digest(signature),
+      signature,
+      MediaType.ociManifest,
+    );
+    const fallback: ImageIndex = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        {
+          mediaType: MediaType.ociManifest,
+          digest: signatureDigest,
+          size: signature.length,
+          artifactType: 'application/vnd.example.signature',
+        },
+      ],
+    };
+    const fallbackBytes = Buffer.from(JSON.stringify(fallback));
+    await client.putManifest('models/ref', referrersFallbackTag(image.digest), fallbackBytes, MediaType.ociIndex);
+    expect(await client.referrers('models/ref', image.digest)).toEqual(fallback.manifests);
+  });
+});
+
+describe.skipIf(!requireService('registry', 'skopeo'))('RegistryClient through the fault proxy at 20%', () => {
+  let tools: ContainerTools;
+  let registry: RegistryHandle;
+  let proxy: FaultProxy;
+  let image: TestImage;
+
+  beforeAll(async () => {
+    [tools, registry, image] = await Promise.all([
+      createContainerTools(),
+      startRegistry({ mode: 'htpasswd', users: { builder: 'correct horse' } }),
+      makeTestImage({ randomBytes: 4 << 20, files: 12 }),
+    ]);
+    proxy = await startFaultProxy({ target: registry.url, failureRate: 0.2, seed: 20, retryAfterSeconds: 1 });
+  });
+
+  afterAll(async () => {
+    await stopAll([registry, proxy]);
+    await tools?.remove();
+    await rm(image.dir, { recursive: true, force: true });
+  });
+
+  test('every fault kind is met and recovered; the push is complete and correct', async () => {
+    const host = new URL(proxy.url).host;
+    const credentials = { username: 'builder', password: 'correct horse' };
+    const client = new RegistryClient({
+      registry: host,
+      credentials,
+      chunkSize: 256 * 1024,
+      retry: { baseDelayMs: 20, maxDelayMs: 1000, attempts: 10 },
+    });
+    const pushed = await pushImage(client, 'models/flaky', { ...image, tags: ['v1', 'v2'] });
+    expect(pushed.digest).toBe(image.digest);
+
+    const faults = proxy.log.filter((entry) => entry.fault !== undefined);
+    expect(faults.length / proxy.log.length).toBeGreaterThan(0.1);
+    expect(new Set(faults.map((entry) => entry.fault))).toEqual(new Set([500, 503, 429, 'reset']));
+    // Faults landed on the upload steps themselves, not only on reads.
+    expect(faults.some((entry) => entry.method === 'PATCH')).toBe(true);
+
+    // Verified straight at the registry, not through the proxy, by skopeo.
+    const authFile = await tools.writeAuthFile({ [registry.host]: credentials });
+    for (const tag of ['v1', 'v2']) {
+      const seen = await skopeoVerify(tools, `${registry.host}/models/flaky:${tag}`, authFile);
+      expect(seen.copied, seen.stderr).toBe(0);
+      expect(seen.digest).toBe(image.digest);
+    }
+  });
+});
