@@ -42128,7 +42128,7 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-__webpack_unused_export__ = publicApi.parse;
+exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 exports.As = publicApi.stringify;
@@ -56750,7 +56750,7 @@ function isReadOnlyTokenError(error) {
  * Rewrites an Octokit failure into a message that names what we were doing and which resource, e.g.
  * "Reading pull request #9 of acme/churn failed: GitHub answered 404 Not Found (GET /repos/acme/churn/pulls/9)".
  */
-function client_describeGitHubFailure(error, doing) {
+function describeGitHubFailure(error, doing) {
     if (!isGitHubRequestError(error))
         return error instanceof Error ? error : new Error(String(error));
     const request = error.request?.url
@@ -56815,7 +56815,7 @@ async function downloadRunArtifact(client, token, repository, runId, name, desti
         } = await client.rest.actions.listWorkflowRunArtifacts({ ...repository, run_id: runId, name, per_page: 100 }));
     }
     catch (error) {
-        throw client_describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
+        throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
     }
     const artifact = artifacts.filter((candidate) => !candidate.expired).at(-1);
     if (!artifact)
@@ -56862,7 +56862,7 @@ async function downloadRunArtifactsByPrefix(client, token, repository, runId, pr
         ];
     }
     catch (error) {
-        throw client_describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
+        throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
     }
     const downloaded = [];
     for (const name of names.sort()) {
@@ -56931,7 +56931,7 @@ class errors_ConfigurationError extends Error {
         this.location = location;
     }
 }
-function errors_isConfigurationError(error) {
+function isConfigurationError(error) {
     return error instanceof errors_ConfigurationError;
 }
 /** Renders a thrown value that may not be an Error (a string, an object from a rejected promise). */
@@ -57411,7 +57411,7 @@ class GateFailure extends Error {
  * points at the input or file; our bugs with a hint and, under debug logging only, the stack.
  */
 function describeFailure(action, error, debug) {
-    if (errors_isConfigurationError(error)) {
+    if (isConfigurationError(error)) {
         const { file, line, column, input } = error.location;
         const where = { title: input ? `${action}: input '${input}'` : `${action}: configuration` };
         if (file)
@@ -57872,7 +57872,7 @@ async function resolveTokenLogin(client) {
     catch (error) {
         if (isGitHubRequestError(error) && error.status === 403)
             return ACTIONS_BOT_LOGIN;
-        throw client_describeGitHubFailure(error, 'Asking GitHub who the token belongs to');
+        throw describeGitHubFailure(error, 'Asking GitHub who the token belongs to');
     }
 }
 async function findOwnComment(client, repository, target, marker, author) {
@@ -57914,7 +57914,7 @@ async function upsertStickyComment(options) {
             existing = await findOwnComment(client, repository, target, marker, author);
         }
         catch (error) {
-            throw client_describeGitHubFailure(error, `Listing the comments of ${where} in ${fullName}`);
+            throw describeGitHubFailure(error, `Listing the comments of ${where} in ${fullName}`);
         }
         if (existing && existing.body === fitted.body) {
             return { action: 'unchanged', id: existing.id, url: existing.html_url, truncated: fitted.truncated };
@@ -57939,7 +57939,7 @@ async function upsertStickyComment(options) {
         }
         if (error instanceof Error && !isGitHubRequestError(error))
             throw error;
-        throw client_describeGitHubFailure(error, `Writing the comment on ${where} of ${fullName}`);
+        throw describeGitHubFailure(error, `Writing the comment on ${where} of ${fullName}`);
     }
 }
 
@@ -58009,7 +58009,7 @@ async function resolvePullRequest(client, repository, github, payload) {
         return undefined;
     }
     catch (error) {
-        throw client_describeGitHubFailure(error, `Finding the pull request of ${sha ?? `#${listed}`} in ${fullName}`);
+        throw describeGitHubFailure(error, `Finding the pull request of ${sha ?? `#${listed}`} in ${fullName}`);
     }
 }
 
@@ -70120,7 +70120,7 @@ async function createDeployment(client, repository, deployment) {
         return data.id;
     }
     catch (error) {
-        throw client_describeGitHubFailure(error, `Creating a deployment to '${deployment.environment}'`);
+        throw describeGitHubFailure(error, `Creating a deployment to '${deployment.environment}'`);
     }
 }
 async function setDeploymentStatus(client, repository, deploymentId, status) {
@@ -70135,7 +70135,7 @@ async function setDeploymentStatus(client, repository, deploymentId, status) {
         });
     }
     catch (error) {
-        throw client_describeGitHubFailure(error, `Setting deployment ${deploymentId} to ${status.state}`);
+        throw describeGitHubFailure(error, `Setting deployment ${deploymentId} to ${status.state}`);
     }
 }
 
@@ -70906,41 +70906,49 @@ function parseSteps(items, input = 'steps') {
 
 
 
-;// CONCATENATED MODULE: ./shared/lib/github/checks.js
+;// CONCATENATED MODULE: ./shared/lib/evaluation/baseline.js
 
-/** GitHub's cap on a check run's output summary. */
-const CHECK_SUMMARY_LIMIT = 65_535;
-const CONCLUSION = {
-    passed: 'success',
-    warning: 'neutral',
-    failed: 'failure',
-};
-/** A completed check run on `headSha` whose conclusion follows the report status. */
-async function createCompletedCheckRun(client, repository, options) {
-    const summary = options.summary.length > CHECK_SUMMARY_LIMIT
-        ? `${options.summary.slice(0, CHECK_SUMMARY_LIMIT - 40)}\n\n… shortened`
-        : options.summary;
+/** The files of the metrics artifact a push to the default branch saves, and a later pull request compares with. */
+const SAVED_METRICS_FILE = 'mlops-metrics.json';
+const SAVED_PREDICTIONS_FILE = 'predictions.parquet';
+/** Artifact names allow letters, digits and `-_.`; other characters of a model name become `-`. */
+function artifactSafeName(name) {
+    return name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+}
+function metricsArtifactName(name) {
+    return `mlops-metrics-${artifactSafeName(name)}`;
+}
+function partialArtifactPrefix(name) {
+    return `mlops-partial-${artifactSafeName(name)}-`;
+}
+function baseline_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function isSavedMetrics(value) {
+    return baseline_isRecord(value) && value.mlopsMetrics === 1 && baseline_isRecord(value.metrics);
+}
+/**
+ * A saved metrics file read back: the artifact is untrusted (another run wrote it), so its metric values are
+ * checked to be finite numbers before anything compares with them.
+ */
+function parseSavedMetrics(text, display, input) {
+    let value;
     try {
-        const { data } = await client.rest.checks.create({
-            ...repository,
-            name: options.name,
-            head_sha: options.headSha,
-            status: 'completed',
-            conclusion: CONCLUSION[options.status],
-            output: { title: options.title.slice(0, 1000), summary },
-            ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}),
-        });
-        return { id: data.id, url: data.html_url ?? data.url };
+        value = JSON.parse(text);
     }
     catch (error) {
-        throw client_describeGitHubFailure(error, `Creating check run '${options.name}' on ${options.headSha.slice(0, 7)}`);
+        throw new errors_ConfigurationError(`Input '${input}': ${display} is not JSON (${error.message}).`, { input });
     }
+    if (!isSavedMetrics(value)) {
+        throw new errors_ConfigurationError(`Input '${input}': ${display} is not a metrics file saved by test-model.`, { input });
+    }
+    for (const [name, metric] of Object.entries(value.metrics)) {
+        if (typeof metric !== 'number' || !Number.isFinite(metric)) {
+            throw new errors_ConfigurationError(`Input '${input}': ${display}: metric '${name}' is not a finite number.`, { input });
+        }
+    }
+    return value;
 }
-
-;// CONCATENATED MODULE: ./shared/lib/github/index.js
-
-
-
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
 
@@ -70948,25 +70956,25 @@ function describeValue(value) {
     return Number.isNaN(value) ? 'NaN' : String(value);
 }
 /** Throws when an input has no rows: every metric is undefined on zero examples. */
-function validate_assertNonEmpty(name, values) {
+function assertNonEmpty(name, values) {
     if (values.length === 0) {
         throw new errors_ConfigurationError(`${name} is empty: metrics need at least one example; check the evaluation data.`);
     }
 }
 /** Throws when two per-example inputs differ in length (one prediction per example is expected). */
-function validate_assertSameLength(firstName, first, secondName, second) {
+function assertSameLength(firstName, first, secondName, second) {
     if (first.length !== second.length) {
         throw new errors_ConfigurationError(`length mismatch: ${firstName} has ${first.length} values but ${secondName} has ${second.length}; ` +
             'pass exactly one prediction per example, in the same order.');
     }
 }
 /** Non-empty, equal lengths. */
-function validate_assertPaired(firstName, first, secondName, second) {
-    validate_assertNonEmpty(firstName, first);
-    validate_assertSameLength(firstName, first, secondName, second);
+function assertPaired(firstName, first, secondName, second) {
+    assertNonEmpty(firstName, first);
+    assertSameLength(firstName, first, secondName, second);
 }
 /** Throws at the first NaN or ±Infinity (sklearn's check_array refuses them as well). */
-function validate_assertFinite(name, values) {
+function assertFinite(name, values) {
     for (let index = 0; index < values.length; index += 1) {
         const value = values[index];
         if (!Number.isFinite(value)) {
@@ -70976,48 +70984,48 @@ function validate_assertFinite(name, values) {
     }
 }
 /** Throws at the first value outside [0, 1] (or non-finite): log loss and the Brier score need probabilities. */
-function validate_assertProbabilities(name, values, where = (index) => `${name}[${index}]`) {
+function assertProbabilities(name, values, where = (index) => `${name}[${index}]`) {
     for (let index = 0; index < values.length; index += 1) {
         const value = values[index];
         if (!(value >= 0 && value <= 1)) {
-            throw new ConfigurationError(`${where(index)} is ${describeValue(value)}, outside [0, 1]: this metric needs probabilities ` +
+            throw new errors_ConfigurationError(`${where(index)} is ${describeValue(value)}, outside [0, 1]: this metric needs probabilities ` +
                 "(e.g. predict_proba's column), not decision-function scores or logits.");
         }
     }
 }
 /** Throws at the first label that is not 0 or 1; returns the number of positives (label 1). */
-function validate_countBinaryLabels(name, labels) {
+function countBinaryLabels(name, labels) {
     let positives = 0;
     for (let index = 0; index < labels.length; index += 1) {
         const label = labels[index];
         if (label === 1)
             positives += 1;
         else if (label !== 0) {
-            throw new ConfigurationError(`${name}[${index}] is ${describeValue(label)}: binary metrics need labels 0 (negative) and 1 (positive); ` +
+            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(label)}: binary metrics need labels 0 (negative) and 1 (positive); ` +
                 'map the positive class to 1, or use the multiclass metrics.');
         }
     }
     return positives;
 }
 /** Throws when a metric that ranks positives against negatives sees only one class. */
-function validate_assertBothClasses(metric, name, positives, total) {
+function assertBothClasses(metric, name, positives, total) {
     if (positives === 0 || positives === total) {
         const present = positives === 0 ? 'negatives (0)' : 'positives (1)';
-        throw new ConfigurationError(`${name} must hold both classes for ${metric}, but all ${total} examples are ${present} and the metric is ` +
+        throw new errors_ConfigurationError(`${name} must hold both classes for ${metric}, but all ${total} examples are ${present} and the metric is ` +
             'undefined (sklearn returns NaN with a warning): evaluate on data that holds positive and negative examples.');
     }
 }
 /** Throws unless `value` is a finite number; used for options such as thresholds. */
-function validate_assertFiniteOption(name, value) {
+function assertFiniteOption(name, value) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new ConfigurationError(`${name} must be a finite number, got ${String(value)}.`);
+        throw new errors_ConfigurationError(`${name} must be a finite number, got ${String(value)}.`);
     }
 }
 /**
  * Neumaier's compensated sum: metric means over 10M rows stay within a few ulps of the exact sum, so they agree
  * with numpy's pairwise summation far below the 1e-9 we promise.
  */
-class validate_CompensatedSum {
+class CompensatedSum {
     sum = 0;
     compensation = 0;
     add(value) {
@@ -71033,7 +71041,7 @@ class validate_CompensatedSum {
     }
 }
 /** sklearn's `zero_division="warn"` default: a ratio with a zero denominator is reported as 0.0. */
-function validate_divideOrZero(numerator, denominator) {
+function divideOrZero(numerator, denominator) {
     return denominator === 0 ? 0 : numerator / denominator;
 }
 
@@ -71052,7 +71060,7 @@ function validate_divideOrZero(numerator, denominator) {
  * With `binned` set, a group is a histogram cell whose scores may differ, and the accumulator also sums how far
  * the true value can be from the cell-tied one (see `errorBounds`).
  */
-class ranking_RankingAccumulator {
+class RankingAccumulator {
     binned;
     truePositives = 0;
     falsePositives = 0;
@@ -71109,7 +71117,7 @@ class ranking_RankingAccumulator {
     }
 }
 /** Splits scores by label (1 or 0) into two ascending arrays; labels must already be validated as binary. */
-function ranking_sortedScoresByClass(labels, scores, positives) {
+function sortedScoresByClass(labels, scores, positives) {
     const positive = new Float64Array(positives);
     const negative = new Float64Array(labels.length - positives);
     let nextPositive = 0;
@@ -71194,7 +71202,7 @@ function sortAscending(values) {
     return values;
 }
 /** Walks two ascending arrays from the top, one group per distinct score, into the accumulator. */
-function ranking_accumulateSorted(positive, negative, into) {
+function accumulateSorted(positive, negative, into) {
     let nextPositive = positive.length - 1;
     let nextNegative = negative.length - 1;
     while (nextPositive >= 0 || nextNegative >= 0) {
@@ -71219,7 +71227,7 @@ function ranking_accumulateSorted(positive, negative, into) {
 
 
 /** The float64 machine epsilon: sklearn 1.9 clips probabilities to [eps, 1 − eps] (eps of the input's dtype). */
-const binary_LOG_LOSS_EPS = (/* unused pure expression or super */ null && (2 ** -52));
+const LOG_LOSS_EPS = 2 ** -52;
 function checkedBinary(yTrue, yScore, scoreName) {
     assertPaired('yTrue', yTrue, scoreName, yScore);
     const positives = countBinaryLabels('yTrue', yTrue);
@@ -71252,7 +71260,7 @@ function countConfusion(yTrue, yScore, threshold, inclusive) {
     return { tn: yTrue.length - positives - fp, fp, fn: positives - tp, tp };
 }
 /** Accuracy, precision, recall and F1 from confusion counts, with sklearn's zero_division="warn" → 0.0. */
-function binary_ratesFromConfusion(confusion) {
+function ratesFromConfusion(confusion) {
     const { tn, fp, fn, tp } = confusion;
     return {
         accuracy: (tp + tn) / (tn + fp + fn + tp),
@@ -71268,17 +71276,17 @@ function binaryConfusionMatrix(yTrue, yScore, options = {}) {
     const { threshold, inclusive } = resolveThreshold(options);
     return countConfusion(yTrue, yScore, threshold, inclusive);
 }
-function binary_binaryAccuracy(yTrue, yScore, options = {}) {
-    return binary_ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).accuracy;
+function binaryAccuracy(yTrue, yScore, options = {}) {
+    return ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).accuracy;
 }
-function binary_binaryPrecision(yTrue, yScore, options = {}) {
-    return binary_ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).precision;
+function binaryPrecision(yTrue, yScore, options = {}) {
+    return ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).precision;
 }
-function binary_binaryRecall(yTrue, yScore, options = {}) {
-    return binary_ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).recall;
+function binaryRecall(yTrue, yScore, options = {}) {
+    return ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).recall;
 }
-function binary_binaryF1(yTrue, yScore, options = {}) {
-    return binary_ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).f1;
+function binaryF1(yTrue, yScore, options = {}) {
+    return ratesFromConfusion(binaryConfusionMatrix(yTrue, yScore, options)).f1;
 }
 function ranking(yTrue, yScore, positives) {
     const { positive, negative } = sortedScoresByClass(yTrue, yScore, positives);
@@ -71287,21 +71295,21 @@ function ranking(yTrue, yScore, positives) {
     return accumulator;
 }
 /** sklearn roc_auc_score for binary labels: exact, ties as sklearn (a tied positive-negative pair counts ½). */
-function binary_rocAucScore(yTrue, yScore) {
+function rocAucScore(yTrue, yScore) {
     const positives = checkedBinary(yTrue, yScore, 'yScore');
     assertBothClasses('ROC AUC', 'yTrue', positives, yTrue.length);
     return ranking(yTrue, yScore, positives).rocAuc();
 }
 /** sklearn average_precision_score (the PR AUC): step-wise, one step per distinct score. */
-function binary_averagePrecisionScore(yTrue, yScore) {
+function averagePrecisionScore(yTrue, yScore) {
     const positives = checkedBinary(yTrue, yScore, 'yScore');
     assertBothClasses('average precision (PR AUC)', 'yTrue', positives, yTrue.length);
     return ranking(yTrue, yScore, positives).averagePrecision();
 }
 /** −log of the clipped probability given to the true class; sklearn forms 1 − p first, then clips both columns. */
-function binary_binaryLogLossTerm(label, probability) {
+function binaryLogLossTerm(label, probability) {
     const forTrueClass = label === 1 ? probability : 1 - probability;
-    const clipped = forTrueClass < binary_LOG_LOSS_EPS ? binary_LOG_LOSS_EPS : forTrueClass > 1 - binary_LOG_LOSS_EPS ? 1 - binary_LOG_LOSS_EPS : forTrueClass;
+    const clipped = forTrueClass < LOG_LOSS_EPS ? LOG_LOSS_EPS : forTrueClass > 1 - LOG_LOSS_EPS ? 1 - LOG_LOSS_EPS : forTrueClass;
     return -Math.log(clipped);
 }
 /**
@@ -71309,16 +71317,16 @@ function binary_binaryLogLossTerm(label, probability) {
  * float64 machine epsilon (2^-52), natural log, mean over examples. One class present is allowed (labels are
  * always {0, 1} here), as with sklearn given labels=[0, 1].
  */
-function binary_binaryLogLoss(yTrue, yProba) {
+function binaryLogLoss(yTrue, yProba) {
     checkedBinary(yTrue, yProba, 'yProba');
     assertProbabilities('yProba', yProba);
     const sum = new CompensatedSum();
     for (let index = 0; index < yTrue.length; index += 1)
-        sum.add(binary_binaryLogLossTerm(yTrue[index], yProba[index]));
+        sum.add(binaryLogLossTerm(yTrue[index], yProba[index]));
     return sum.value / yTrue.length;
 }
 /** sklearn brier_score_loss for binary labels: mean squared difference between label and probability. */
-function binary_brierScoreLoss(yTrue, yProba) {
+function brierScoreLoss(yTrue, yProba) {
     checkedBinary(yTrue, yProba, 'yProba');
     assertProbabilities('yProba', yProba);
     const sum = new CompensatedSum();
@@ -71347,7 +71355,7 @@ function binaryMetrics(yTrue, yScore, options = {}) {
         positives,
         threshold,
         confusion,
-        ...binary_ratesFromConfusion(confusion),
+        ...ratesFromConfusion(confusion),
         rocAuc: accumulator.rocAuc(),
         prAuc: accumulator.averagePrecision(),
     };
@@ -71357,7 +71365,7 @@ function binaryMetrics(yTrue, yScore, options = {}) {
         for (let index = 0; index < yTrue.length; index += 1) {
             const label = yTrue[index];
             const probability = yScore[index];
-            logLoss.add(binary_binaryLogLossTerm(label, probability));
+            logLoss.add(binaryLogLossTerm(label, probability));
             const difference = label - probability;
             brier.add(difference * difference);
         }
@@ -71370,7 +71378,7 @@ function binaryMetrics(yTrue, yScore, options = {}) {
 ;// CONCATENATED MODULE: ./shared/lib/metrics/directions.js
 
 /** Built-in metrics by the name users write in configuration, with their direction and sklearn counterpart. */
-const directions_BUILTIN_METRICS = {
+const BUILTIN_METRICS = {
     accuracy: { direction: 'higher', tasks: ['binary', 'multiclass'], sklearn: 'accuracy_score' },
     precision: { direction: 'higher', tasks: ['binary'], sklearn: 'precision_score' },
     recall: { direction: 'higher', tasks: ['binary'], sklearn: 'recall_score' },
@@ -71393,22 +71401,22 @@ const directions_BUILTIN_METRICS = {
     median_absolute_error: { direction: 'lower', tasks: ['regression'], sklearn: 'median_absolute_error' },
 };
 function isBuiltinMetric(name) {
-    return Object.hasOwn(directions_BUILTIN_METRICS, name);
+    return Object.hasOwn(BUILTIN_METRICS, name);
 }
 /** Checks that `name` is a built-in metric; an unknown name is a configuration mistake. */
-function directions_builtinMetric(name) {
+function builtinMetric(name) {
     if (!isBuiltinMetric(name)) {
-        throw new ConfigurationError(`unknown metric '${name}': the built-in metrics are ${Object.keys(directions_BUILTIN_METRICS).join(', ')}.`);
+        throw new errors_ConfigurationError(`unknown metric '${name}': the built-in metrics are ${Object.keys(BUILTIN_METRICS).join(', ')}.`);
     }
     return name;
 }
 /** The direction of a built-in metric. */
-function directions_metricDirection(name) {
-    return directions_BUILTIN_METRICS[directions_builtinMetric(name)].direction;
+function metricDirection(name) {
+    return BUILTIN_METRICS[builtinMetric(name)].direction;
 }
 /** The built-in metric names that apply to a task, in table order. */
 function metricsForTask(task) {
-    return Object.keys(directions_BUILTIN_METRICS).filter((name) => directions_BUILTIN_METRICS[name].tasks.includes(task));
+    return Object.keys(BUILTIN_METRICS).filter((name) => BUILTIN_METRICS[name].tasks.includes(task));
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/multiclass.js
@@ -71443,17 +71451,17 @@ function resolveClasses(options, ...labels) {
     assertNonEmpty('classes', classes);
     assertFinite('classes', classes);
     if (new Set(classes).size !== classes.length) {
-        throw new ConfigurationError(`classes lists a class twice (${classes.join(', ')}): list each class once.`);
+        throw new errors_ConfigurationError(`classes lists a class twice (${classes.join(', ')}): list each class once.`);
     }
     return classes;
 }
-function multiclass_positionsOf(name, labels, classes) {
+function positionsOf(name, labels, classes) {
     const lookup = classLookup(classes);
     const positions = new Int32Array(labels.length);
     for (let index = 0; index < labels.length; index += 1) {
         const position = lookup(labels[index]);
         if (position < 0) {
-            throw new ConfigurationError(`${name}[${index}] is ${labels[index]}, which is not in classes [${classes.join(', ')}]: ` +
+            throw new errors_ConfigurationError(`${name}[${index}] is ${labels[index]}, which is not in classes [${classes.join(', ')}]: ` +
                 'add it to the class list or fix the label.');
         }
         positions[index] = position;
@@ -71466,7 +71474,7 @@ function checkedLabels(yTrue, yPred) {
     assertFinite('yPred', yPred);
 }
 /** sklearn accuracy_score: the share of examples whose predicted label equals the true label. */
-function multiclass_accuracyScore(yTrue, yPred) {
+function accuracyScore(yTrue, yPred) {
     checkedLabels(yTrue, yPred);
     let correct = 0;
     for (let index = 0; index < yTrue.length; index += 1)
@@ -71474,7 +71482,7 @@ function multiclass_accuracyScore(yTrue, yPred) {
             correct += 1;
     return correct / yTrue.length;
 }
-function multiclass_countMatrix(trueIndex, predictedIndex, classCount) {
+function countMatrix(trueIndex, predictedIndex, classCount) {
     const counts = new Float64Array(classCount * classCount);
     for (let index = 0; index < trueIndex.length; index += 1) {
         counts[trueIndex[index] * classCount + predictedIndex[index]] += 1;
@@ -71488,14 +71496,14 @@ function toRows(counts, classCount) {
 function multiclassConfusionMatrix(yTrue, yPred, options = {}) {
     checkedLabels(yTrue, yPred);
     const classes = resolveClasses(options, yTrue, yPred);
-    const counts = multiclass_countMatrix(multiclass_positionsOf('yTrue', yTrue, classes), multiclass_positionsOf('yPred', yPred, classes), classes.length);
+    const counts = countMatrix(positionsOf('yTrue', yTrue, classes), positionsOf('yPred', yPred, classes), classes.length);
     return { classes, matrix: toRows(counts, classes.length) };
 }
 /**
  * Per-class and averaged precision, recall and F1 from a confusion matrix (rows true, columns predicted).
  * Macro: unweighted mean over classes; weighted: mean weighted by support (sklearn's average="weighted").
  */
-function multiclass_scoresFromConfusion(confusion) {
+function scoresFromConfusion(confusion) {
     const { classes, matrix } = confusion;
     let total = 0;
     let correct = 0;
@@ -71537,17 +71545,17 @@ function multiclass_scoresFromConfusion(confusion) {
     };
 }
 /** sklearn precision/recall/f1 with average="macro" and "weighted", plus the per-class values (average=None). */
-function multiclass_precisionRecallF1(yTrue, yPred, options = {}) {
-    const { perClass, macro, weighted } = multiclass_scoresFromConfusion(multiclassConfusionMatrix(yTrue, yPred, options));
+function precisionRecallF1(yTrue, yPred, options = {}) {
+    const { perClass, macro, weighted } = scoresFromConfusion(multiclassConfusionMatrix(yTrue, yPred, options));
     return { perClass, macro, weighted };
 }
 /** Reads a probability matrix as columns (one per class), checking its shape and that values lie in [0, 1]. */
-function multiclass_probabilityColumns(probabilities, rows, classCount) {
+function probabilityColumns(probabilities, rows, classCount) {
     let columns;
     if (Array.isArray(probabilities) && probabilities.length > 0 && typeof probabilities[0] !== 'number') {
         columns = probabilities;
         if (columns.length !== classCount) {
-            throw new ConfigurationError(`probabilities has ${columns.length} columns but there are ${classCount} classes: ` +
+            throw new errors_ConfigurationError(`probabilities has ${columns.length} columns but there are ${classCount} classes: ` +
                 'pass one probability column per class, in the class list order.');
         }
         for (const [position, column] of columns.entries())
@@ -71556,7 +71564,7 @@ function multiclass_probabilityColumns(probabilities, rows, classCount) {
     else {
         const matrix = probabilities;
         if (matrix.length !== rows * classCount) {
-            throw new ConfigurationError(`probabilities has ${matrix.length} values but ${rows} examples × ${classCount} classes need ` +
+            throw new errors_ConfigurationError(`probabilities has ${matrix.length} values but ${rows} examples × ${classCount} classes need ` +
                 `${rows * classCount}: pass a row-major matrix with one column per class, or an array of columns.`);
         }
         columns = Array.from({ length: classCount }, (_, position) => strided(matrix, position, classCount, rows));
@@ -71568,7 +71576,7 @@ function multiclass_probabilityColumns(probabilities, rows, classCount) {
 }
 function assertSameLengthColumn(position, column, rows) {
     if (column.length !== rows) {
-        throw new ConfigurationError(`length mismatch: probabilities column ${position} has ${column.length} values but yTrue has ${rows}; ` +
+        throw new errors_ConfigurationError(`length mismatch: probabilities column ${position} has ${column.length} values but yTrue has ${rows}; ` +
             'pass one probability per example in every column.');
     }
 }
@@ -71579,7 +71587,7 @@ function strided(matrix, offset, stride, rows) {
     return column;
 }
 /** Sum of −log(clip(p_true_class)) over the examples (the numerator of the mean log loss). */
-function multiclass_multiclassLogLossSum(trueIndex, columns) {
+function multiclassLogLossSum(trueIndex, columns) {
     const sum = new CompensatedSum();
     for (let index = 0; index < trueIndex.length; index += 1) {
         const probability = columns[trueIndex[index]][index];
@@ -71598,15 +71606,15 @@ function multiclassLogLoss(yTrue, probabilities, classes) {
     assertFinite('yTrue', yTrue);
     const classList = resolveClasses({ classes });
     if (classList.length < 2) {
-        throw new ConfigurationError(`log loss needs at least two classes, got [${classList.join(', ')}]: list every class the model can predict.`);
+        throw new errors_ConfigurationError(`log loss needs at least two classes, got [${classList.join(', ')}]: list every class the model can predict.`);
     }
-    const columns = multiclass_probabilityColumns(probabilities, yTrue.length, classList.length);
-    return multiclass_multiclassLogLossSum(multiclass_positionsOf('yTrue', yTrue, classList), columns) / yTrue.length;
+    const columns = probabilityColumns(probabilities, yTrue.length, classList.length);
+    return multiclassLogLossSum(positionsOf('yTrue', yTrue, classList), columns) / yTrue.length;
 }
 /** Accuracy, macro and weighted precision/recall/F1, per-class scores, the confusion matrix and optional log loss. */
 function multiclassMetrics(yTrue, yPred, options = {}) {
     const confusion = multiclassConfusionMatrix(yTrue, yPred, options);
-    const { perClass, macro, weighted, accuracy } = multiclass_scoresFromConfusion(confusion);
+    const { perClass, macro, weighted, accuracy } = scoresFromConfusion(confusion);
     const result = {
         count: yTrue.length,
         classes: confusion.classes,
@@ -71626,22 +71634,22 @@ function multiclassMetrics(yTrue, yPred, options = {}) {
 
 
 /** The float64 machine epsilon: sklearn's mean_absolute_percentage_error divides by max(|y|, eps). */
-const regression_MAPE_EPS = 2 ** -52;
+const MAPE_EPS = 2 ** -52;
 function checkedRegression(yTrue, yPred) {
-    validate_assertPaired('yTrue', yTrue, 'yPred', yPred);
-    validate_assertFinite('yTrue', yTrue);
-    validate_assertFinite('yPred', yPred);
+    assertPaired('yTrue', yTrue, 'yPred', yPred);
+    assertFinite('yTrue', yTrue);
+    assertFinite('yPred', yPred);
 }
 /** Mean of f(y, ŷ) over the examples, compensated. */
 function meanOf(yTrue, yPred, term) {
-    const sum = new validate_CompensatedSum();
+    const sum = new CompensatedSum();
     for (let index = 0; index < yTrue.length; index += 1)
         sum.add(term(yTrue[index], yPred[index]));
     return sum.value / yTrue.length;
 }
 const absoluteError = (actual, predicted) => Math.abs(predicted - actual);
 const squaredError = (actual, predicted) => (actual - predicted) * (actual - predicted);
-const percentageError = (actual, predicted) => Math.abs(predicted - actual) / Math.max(Math.abs(actual), regression_MAPE_EPS);
+const percentageError = (actual, predicted) => Math.abs(predicted - actual) / Math.max(Math.abs(actual), MAPE_EPS);
 /** sklearn mean_absolute_error. */
 function meanAbsoluteError(yTrue, yPred) {
     checkedRegression(yTrue, yPred);
@@ -71666,11 +71674,11 @@ function meanAbsolutePercentageError(yTrue, yPred) {
 }
 /** Sum of squared deviations from the mean, two-pass (the stable form numpy uses for r2's denominator). */
 function sumOfSquaredDeviations(values) {
-    const sum = new validate_CompensatedSum();
+    const sum = new CompensatedSum();
     for (let index = 0; index < values.length; index += 1)
         sum.add(values[index]);
     const mean = sum.value / values.length;
-    const deviations = new validate_CompensatedSum();
+    const deviations = new CompensatedSum();
     for (let index = 0; index < values.length; index += 1) {
         const deviation = values[index] - mean;
         deviations.add(deviation * deviation);
@@ -71678,13 +71686,13 @@ function sumOfSquaredDeviations(values) {
     return deviations.value;
 }
 /** R² from its two sums with sklearn's force_finite=True: a constant y_true gives 1.0 if predicted perfectly, else 0.0. */
-function regression_r2FromSums(residualSumOfSquares, totalSumOfSquares) {
+function r2FromSums(residualSumOfSquares, totalSumOfSquares) {
     if (totalSumOfSquares === 0)
         return residualSumOfSquares === 0 ? 1 : 0;
     return 1 - residualSumOfSquares / totalSumOfSquares;
 }
 /** R² is undefined below two examples. */
-function regression_assertR2Defined(count) {
+function assertR2Defined(count) {
     if (count < 2) {
         throw new errors_ConfigurationError(`R² needs at least two examples, got ${count}: it is undefined (sklearn returns NaN); evaluate on more data.`);
     }
@@ -71695,8 +71703,8 @@ function regression_assertR2Defined(count) {
  */
 function r2Score(yTrue, yPred) {
     checkedRegression(yTrue, yPred);
-    regression_assertR2Defined(yTrue.length);
-    return regression_r2FromSums(meanOf(yTrue, yPred, squaredError) * yTrue.length, sumOfSquaredDeviations(yTrue));
+    assertR2Defined(yTrue.length);
+    return r2FromSums(meanOf(yTrue, yPred, squaredError) * yTrue.length, sumOfSquaredDeviations(yTrue));
 }
 /** The k-th smallest value (0-based) of `values`, reordering it in place (Hoare quickselect, median-of-three). */
 function selectInPlace(values, k) {
@@ -71820,13 +71828,13 @@ const REGRESSION = {
  * The function computing a built-in metric for a task, e.g. to bootstrap it. Multiclass log loss needs the whole
  * probability matrix and is not a single-column metric: use multiclassLogLoss directly.
  */
-function functions_metricFunction(name, task, options = {}) {
+function metricFunction(name, task, options = {}) {
     const metric = builtinMetric(name);
     const found = task === 'binary' ? forBinary(metric, options) : task === 'multiclass' ? forMulticlass(metric) : REGRESSION[metric];
     if (found === undefined) {
         const fitting = Object.keys(BUILTIN_METRICS).filter((candidate) => BUILTIN_METRICS[candidate].tasks.includes(task) &&
             !(task === 'multiclass' && candidate === 'log_loss'));
-        throw new ConfigurationError(`metric '${metric}' does not apply to one prediction column of a ${task} model; ` +
+        throw new errors_ConfigurationError(`metric '${metric}' does not apply to one prediction column of a ${task} model; ` +
             `use one of ${fitting.join(', ')}.`);
     }
     return found;
@@ -71839,20 +71847,20 @@ function functions_metricFunction(name, task, options = {}) {
 
 
 
-const DEFAULT_RESOLUTION = (/* unused pure expression or super */ null && (2 ** 16));
+const DEFAULT_RESOLUTION = 2 ** 16;
 function resolveSettings(options) {
     const resolution = options.resolution ?? DEFAULT_RESOLUTION;
     if (!Number.isInteger(resolution) || resolution < 2 ** 4 || resolution > 2 ** 24) {
-        throw new ConfigurationError(`resolution must be an integer between 16 and 16777216 (2^24), got ${resolution}; 65536 (2^16) is the default.`);
+        throw new errors_ConfigurationError(`resolution must be an integer between 16 and 16777216 (2^24), got ${resolution}; 65536 (2^16) is the default.`);
     }
     const range = options.range ?? [0, 1];
     const [low, high] = range;
     if (!(Number.isFinite(low) && Number.isFinite(high) && low < high)) {
-        throw new ConfigurationError(`range must be two finite numbers [low, high] with low < high, got [${range}].`);
+        throw new errors_ConfigurationError(`range must be two finite numbers [low, high] with low < high, got [${range}].`);
     }
     const exactLimit = options.exactLimit ?? DEFAULT_RESOLUTION;
     if (!Number.isInteger(exactLimit) || exactLimit < 0) {
-        throw new ConfigurationError(`exactLimit must be a non-negative integer, got ${exactLimit}.`);
+        throw new errors_ConfigurationError(`exactLimit must be a non-negative integer, got ${exactLimit}.`);
     }
     return { resolution, range: [low, high], exactLimit };
 }
@@ -71904,7 +71912,7 @@ function outOfRange(settings, scores) {
     return -1;
 }
 function rangeError(score, settings, distinct) {
-    return new ConfigurationError(`score ${score} is outside the histogram range [${settings.range}] and ${distinct} distinct scores are more than ` +
+    return new errors_ConfigurationError(`score ${score} is outside the histogram range [${settings.range}] and ${distinct} distinct scores are more than ` +
         `exactLimit (${settings.exactLimit}) can keep exactly: pass a range that covers every shard's scores ` +
         '(the same on all shards), or a larger exactLimit.');
 }
@@ -72017,7 +72025,7 @@ function multiclassPartial(yTrue, yPred, options) {
     assertSameLength('yTrue', yTrue, 'yPred', yPred);
     const classes = Array.from(options.classes);
     if (classes.length === 0 || new Set(classes).size !== classes.length) {
-        throw new ConfigurationError(`classes must list each class once, got [${classes.join(', ')}].`);
+        throw new errors_ConfigurationError(`classes must list each class once, got [${classes.join(', ')}].`);
     }
     const trueIndex = positionsOf('yTrue', yTrue, classes);
     const confusion = Array.from(countMatrix(trueIndex, positionsOf('yPred', yPred, classes), classes.length));
@@ -72060,7 +72068,7 @@ function regressionPartial(yTrue, yPred) {
     };
 }
 function mismatch(what, first, other) {
-    return new ConfigurationError(`cannot merge partials with different ${what} (${JSON.stringify(first)} and ${JSON.stringify(other)}): ` +
+    return new errors_ConfigurationError(`cannot merge partials with different ${what} (${JSON.stringify(first)} and ${JSON.stringify(other)}): ` +
         'compute every shard with the same options.');
 }
 function sumOrNull(values) {
@@ -72129,7 +72137,7 @@ function mergeRankings(rankings, settings) {
         for (const ranking of rankings) {
             const outside = ranking.mode === 'exact' ? outOfRange(settings, ranking.scores) : -1;
             if (outside >= 0) {
-                throw new ConfigurationError(`score ${ranking.scores[outside]} of one shard is outside the histogram range ` +
+                throw new errors_ConfigurationError(`score ${ranking.scores[outside]} of one shard is outside the histogram range ` +
                     `[${settings.range}] that another shard's histogram uses: pass a range that covers every shard's scores.`);
             }
         }
@@ -72177,7 +72185,7 @@ function mergeRegression(partials) {
 /** Combines shard partials of one kind (computed with the same options) into the partial of their union. */
 function mergePartials(partials) {
     if (partials.length === 0)
-        throw new ConfigurationError('mergePartials needs at least one partial; got none.');
+        throw new errors_ConfigurationError('mergePartials needs at least one partial; got none.');
     const kind = partials[0].kind;
     for (const partial of partials) {
         if (partial.version !== 1)
@@ -72193,7 +72201,7 @@ function mergePartials(partials) {
 }
 function assertNotEmpty(count) {
     if (count === 0) {
-        throw new ConfigurationError('the merged partials hold no examples: metrics need at least one example.');
+        throw new errors_ConfigurationError('the merged partials hold no examples: metrics need at least one example.');
     }
 }
 function binaryFromPartial(partial) {
@@ -72320,7 +72328,7 @@ function percentileOfSorted(sorted, q) {
 }
 function positiveInteger(name, value) {
     if (!Number.isInteger(value) || value < 1) {
-        throw new ConfigurationError(`${name} must be a positive integer, got ${value}.`);
+        throw new errors_ConfigurationError(`${name} must be a positive integer, got ${value}.`);
     }
     return value;
 }
@@ -72328,7 +72336,7 @@ function resolveMetric(options) {
     if (typeof options.metric === 'function')
         return { compute: options.metric, direction: options.direction };
     if (options.task === undefined) {
-        throw new ConfigurationError(`metric '${options.metric}' is given by name, so the task is needed: pass task 'binary', 'multiclass' or 'regression'.`);
+        throw new errors_ConfigurationError(`metric '${options.metric}' is given by name, so the task is needed: pass task 'binary', 'multiclass' or 'regression'.`);
     }
     const thresholdOptions = options.threshold === undefined ? {} : { threshold: options.threshold };
     return {
@@ -72348,10 +72356,10 @@ function pairedBootstrap(yTrue, candidate, baseline, options) {
     const resamples = positiveInteger('resamples', options.resamples ?? 1000);
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed))
-        throw new ConfigurationError(`seed must be an integer, got ${seed}.`);
+        throw new errors_ConfigurationError(`seed must be an integer, got ${seed}.`);
     const confidence = options.confidence ?? 0.95;
     if (!(confidence > 0 && confidence < 1)) {
-        throw new ConfigurationError(`confidence must be between 0 and 1 (e.g. 0.95), got ${confidence}.`);
+        throw new errors_ConfigurationError(`confidence must be between 0 and 1 (e.g. 0.95), got ${confidence}.`);
     }
     const { compute, direction } = resolveMetric(options);
     const candidateValue = compute(yTrue, candidate);
@@ -72383,7 +72391,7 @@ function pairedBootstrap(yTrue, candidate, baseline, options) {
         }
     }
     if (deltas.length === 0) {
-        throw new ConfigurationError(`the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
+        throw new errors_ConfigurationError(`the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
             'bootstrap needs more examples of every class.');
     }
     const sorted = Float64Array.from(deltas).sort();
@@ -72552,7 +72560,7 @@ function detectTask(columns) {
     }
     const targets = [labels, predictions].filter((values) => values !== undefined);
     if (targets.length === 0 || targets.every((values) => values.length === 0)) {
-        throw new ConfigurationError('cannot tell the task: no labels, predictions or score columns were given; ' +
+        throw new errors_ConfigurationError('cannot tell the task: no labels, predictions or score columns were given; ' +
             'provide the label column and a prediction or score column.');
     }
     for (const values of targets) {
@@ -72560,7 +72568,7 @@ function detectTask(columns) {
         if (index >= 0) {
             const name = values === labels ? 'labels' : 'predictions';
             if (!Number.isFinite(values[index])) {
-                throw new ConfigurationError(`cannot tell the task: ${name}[${index}] is ${values[index]}; drop rows with missing values first.`);
+                throw new errors_ConfigurationError(`cannot tell the task: ${name}[${index}] is ${values[index]}; drop rows with missing values first.`);
             }
             return {
                 task: 'regression',
@@ -72588,14 +72596,3867 @@ function detectTask(columns) {
 
 
 
+;// CONCATENATED MODULE: ./shared/lib/evaluation/compute.js
+
+
+function columnError(input, message) {
+    return new errors_ConfigurationError(`Input '${input}': ${message}`, { input });
+}
+function allWithin(values, low, high) {
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (value < low || value > high)
+            return false;
+    }
+    return true;
+}
+function argmax(columns, classes, rows) {
+    const predicted = new Float64Array(rows);
+    for (let row = 0; row < rows; row += 1) {
+        let best = 0;
+        for (let column = 1; column < columns.length; column += 1) {
+            if (columns[column][row] > columns[best][row])
+                best = column;
+        }
+        predicted[row] = classes[best];
+    }
+    return predicted;
+}
+function labelName(value, names) {
+    return names ? (names[value] ?? String(value)) : String(value);
+}
+/** Decides the task and which column plays which role; every mismatch is a configuration error. */
+function resolveColumns(columns, options) {
+    const notes = [];
+    const probabilityCount = columns.probabilities?.length ?? 0;
+    const detected = options.task
+        ? { task: options.task, reason: `given as input 'task'` }
+        : detectTask({
+            labels: columns.labels,
+            ...(columns.predictions ? { predictions: columns.predictions } : {}),
+            ...(columns.scores
+                ? { scores: [columns.scores] }
+                : columns.probabilities
+                    ? { scores: columns.probabilities }
+                    : {}),
+        });
+    const base = { task: detected.task, taskReason: detected.reason, labels: columns.labels, notes };
+    if (detected.task === 'regression') {
+        if (!columns.predictions) {
+            throw columnError('prediction-column', 'regression metrics need the predicted values: name their column.');
+        }
+        if (columns.classes) {
+            throw columnError('label-column', `column '${columns.columns.label}' holds text, not regression targets.`);
+        }
+        return { ...base, predictions: columns.predictions, probabilities: false };
+    }
+    if (detected.task === 'binary') {
+        if (columns.classes) {
+            throw columnError('label-column', `column '${columns.columns.label}' holds text labels (${columns.classes.slice(0, 4).join(', ')}); binary ` +
+                "metrics need labels 0/1 (or true/false) to know the positive class: map them, or set 'task: multiclass'.");
+        }
+        for (let index = 0; index < columns.labels.length; index += 1) {
+            const label = columns.labels[index];
+            if (label !== 0 && label !== 1) {
+                throw columnError('label-column', `row ${index + 1} of column '${columns.columns.label}' is ${label}; binary metrics need labels 0 and 1 ` +
+                    "(map the positive class to 1, or set 'task: multiclass').");
+            }
+        }
+        let scores = columns.scores;
+        if (!scores && columns.probabilities) {
+            const positive = columns.probabilityClasses?.findIndex((name) => name === '1' || name.toLowerCase() === 'true');
+            if (positive === undefined || positive < 0) {
+                throw columnError('probability-columns', `a binary model needs the positive class's probability column; found columns for classes ${columns.probabilityClasses?.join(', ')}.`);
+            }
+            scores = columns.probabilities[positive];
+        }
+        if (!scores) {
+            scores = columns.predictions;
+            notes.push(`No score column '${columns.columns.score ?? 'score'}': ROC AUC and PR AUC are computed from the hard 0/1 predictions, as sklearn would from them.`);
+        }
+        const probabilities = allWithin(scores, 0, 1);
+        if (!probabilities)
+            notes.push('Scores are not probabilities (outside [0, 1]): no log loss or Brier score.');
+        return { ...base, predictions: scores, probabilities, classes: [0, 1], classNames: ['0', '1'] };
+    }
+    // multiclass
+    const classValues = uniqueLabels(columns.labels, ...(columns.predictions ? [columns.predictions] : []));
+    const names = classValues.map((value) => labelName(value, columns.classes));
+    let probabilityColumns;
+    if (columns.probabilities && probabilityCount > 0) {
+        const byName = new Map(columns.probabilityClasses.map((name, index) => [name, columns.probabilities[index]]));
+        const unmatched = names.filter((name) => !byName.has(name));
+        if (unmatched.length > 0) {
+            throw columnError('probability-columns', `no probability column for class(es) ${unmatched.join(', ')}; the columns found are for ` +
+                `${columns.probabilityClasses.join(', ')} (the part matched by '*' must be the class label).`);
+        }
+        // Classes that only have a probability column still count as classes (the model can predict them).
+        for (const name of columns.probabilityClasses) {
+            if (!names.includes(name)) {
+                const value = columns.classes ? undefined : Number(name);
+                if (value === undefined || !Number.isFinite(value)) {
+                    throw columnError('probability-columns', `probability column for class '${name}', which no label or prediction has.`);
+                }
+                classValues.push(value);
+                names.push(name);
+            }
+        }
+        const order = classValues.map((value, index) => ({ value, name: names[index] })).sort((a, b) => a.value - b.value);
+        classValues.splice(0, classValues.length, ...order.map((item) => item.value));
+        names.splice(0, names.length, ...order.map((item) => item.name));
+        probabilityColumns = names.map((name) => byName.get(name));
+    }
+    let predictions = columns.predictions;
+    if (!predictions) {
+        if (!probabilityColumns) {
+            throw columnError('prediction-column', 'multiclass metrics need predicted labels or per-class probabilities.');
+        }
+        predictions = argmax(probabilityColumns, classValues, columns.rows);
+        notes.push('Predicted labels are the argmax of the probability columns (the first class on ties, as numpy).');
+    }
+    return {
+        ...base,
+        predictions,
+        probabilities: probabilityColumns !== undefined,
+        ...(probabilityColumns ? { probabilityColumns } : {}),
+        classes: classValues,
+        classNames: names,
+    };
+}
+function binaryFlat(metrics) {
+    const flat = {
+        accuracy: metrics.accuracy,
+        precision: metrics.precision,
+        recall: metrics.recall,
+        f1: metrics.f1,
+    };
+    if (metrics.rocAuc !== undefined)
+        flat.roc_auc = metrics.rocAuc;
+    if (metrics.prAuc !== undefined)
+        flat.pr_auc = metrics.prAuc;
+    if (metrics.logLoss !== undefined)
+        flat.log_loss = metrics.logLoss;
+    if (metrics.brier !== undefined)
+        flat.brier = metrics.brier;
+    return flat;
+}
+function binaryConfusionTable(confusion) {
+    return {
+        labels: ['0', '1'],
+        matrix: [
+            [confusion.tn, confusion.fp],
+            [confusion.fn, confusion.tp],
+        ],
+    };
+}
+function countPositives(labels) {
+    let positives = 0;
+    for (let index = 0; index < labels.length; index += 1)
+        positives += labels[index];
+    return positives;
+}
+/**
+ * Metrics of resolved columns. `oneClassAllowed` (slices): a binary subset with a single class still gets its
+ * counting metrics, log loss and Brier; ROC AUC and PR AUC are left out because they are undefined there.
+ */
+function computeMetrics(resolved, threshold, options = {}) {
+    const { task, labels, predictions } = resolved;
+    const notes = [...resolved.notes];
+    const base = { task, taskReason: resolved.taskReason, count: labels.length, notes };
+    if (task === 'binary') {
+        const positives = countPositives(labels);
+        if (positives === 0 || positives === labels.length) {
+            const only = positives === 0 ? '0 (negative)' : '1 (positive)';
+            if (!options.oneClassAllowed) {
+                throw new errors_ConfigurationError(`Input 'label-column': every one of the ${labels.length} labels in '${options.labelColumn ?? 'label'}' is ${only}: ` +
+                    'ROC AUC and PR AUC are undefined with a single class (sklearn returns NaN with a warning). ' +
+                    'Evaluate on data that holds both classes.', { input: 'label-column' });
+            }
+            const confusion = binaryConfusionMatrix(labels, predictions, { threshold });
+            const flat = binaryFlat(ratesFromConfusion(confusion));
+            if (resolved.probabilities) {
+                flat.log_loss = binaryLogLoss(labels, predictions);
+                flat.brier = brierScoreLoss(labels, predictions);
+            }
+            return { ...base, metrics: flat, confusion: binaryConfusionTable(confusion), threshold };
+        }
+        const metrics = binaryMetrics(labels, predictions, { threshold, probabilities: resolved.probabilities });
+        const evaluation = {
+            ...base,
+            metrics: binaryFlat(metrics),
+            confusion: binaryConfusionTable(metrics.confusion),
+            threshold,
+        };
+        if (options.partial) {
+            evaluation.partial = binaryPartial(labels, predictions, {
+                threshold,
+                probabilities: resolved.probabilities,
+                ...(resolved.probabilities ? {} : { range: scoreRange(predictions) }),
+            });
+        }
+        return evaluation;
+    }
+    if (task === 'multiclass') {
+        const classes = resolved.classes;
+        const metrics = multiclassMetrics(labels, predictions, {
+            classes,
+            ...(resolved.probabilityColumns ? { probabilities: resolved.probabilityColumns } : {}),
+        });
+        const flat = {
+            accuracy: metrics.accuracy,
+            precision_macro: metrics.macro.precision,
+            recall_macro: metrics.macro.recall,
+            f1_macro: metrics.macro.f1,
+            precision_weighted: metrics.weighted.precision,
+            recall_weighted: metrics.weighted.recall,
+            f1_weighted: metrics.weighted.f1,
+        };
+        if (metrics.logLoss !== undefined)
+            flat.log_loss = metrics.logLoss;
+        const names = resolved.classNames;
+        const evaluation = {
+            ...base,
+            metrics: flat,
+            confusion: { labels: names, matrix: metrics.confusion.matrix },
+            perClass: metrics.perClass.map((row, index) => ({
+                label: names[index] ?? String(row.label),
+                precision: row.precision,
+                recall: row.recall,
+                f1: row.f1,
+                support: row.support,
+            })),
+        };
+        if (options.partial) {
+            evaluation.partial = multiclassPartial(labels, predictions, {
+                classes,
+                ...(resolved.probabilityColumns ? { probabilities: resolved.probabilityColumns } : {}),
+            });
+        }
+        return evaluation;
+    }
+    const metrics = regressionMetrics(labels, predictions);
+    const evaluation = {
+        ...base,
+        metrics: {
+            mae: metrics.mae,
+            mse: metrics.mse,
+            rmse: metrics.rmse,
+            r2: metrics.r2,
+            mape: metrics.mape,
+            median_absolute_error: metrics.medianAbsoluteError,
+        },
+    };
+    if (options.partial)
+        evaluation.partial = regressionPartial(labels, predictions);
+    return evaluation;
+}
+function scoreRange(scores) {
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (let index = 0; index < scores.length; index += 1) {
+        low = Math.min(low, scores[index]);
+        high = Math.max(high, scores[index]);
+    }
+    return low < high ? [low, high] : [low, low + 1];
+}
+/** Resolves the roles and computes every metric of the task, with the mergeable partial of the same rows. */
+function evaluatePredictions(columns, options) {
+    return computeMetrics(resolveColumns(columns, options), options.threshold, {
+        labelColumn: columns.columns.label,
+        partial: true,
+    });
+}
+/** The metrics of merged shard partials; ROC/PR AUC from histograms carry their error bound in the notes. */
+function evaluatePartial(partial, classNames) {
+    const base = { count: partial.count, taskReason: 'merged from shard partials', partial };
+    if (partial.kind === 'binary') {
+        const metrics = metricsFromPartial(partial);
+        const notes = [];
+        if (!metrics.exact) {
+            notes.push(`ROC AUC and PR AUC come from merged score histograms (${partial.settings.resolution} cells): within ` +
+                `±${metrics.rocAucErrorBound.toExponential(2)} and ±${metrics.prAucErrorBound.toExponential(2)} of the exact values.`);
+        }
+        const flat = binaryFlat(metrics);
+        return {
+            ...base,
+            task: 'binary',
+            metrics: flat,
+            confusion: binaryConfusionTable(metrics.confusion),
+            threshold: partial.threshold,
+            notes,
+        };
+    }
+    if (partial.kind === 'multiclass') {
+        const metrics = metricsFromPartial(partial);
+        const names = partial.classes.map((value, index) => classNames?.[index] ?? String(value));
+        const flat = {
+            accuracy: metrics.accuracy,
+            precision_macro: metrics.macro.precision,
+            recall_macro: metrics.macro.recall,
+            f1_macro: metrics.macro.f1,
+            precision_weighted: metrics.weighted.precision,
+            recall_weighted: metrics.weighted.recall,
+            f1_weighted: metrics.weighted.f1,
+        };
+        if (metrics.logLoss !== undefined)
+            flat.log_loss = metrics.logLoss;
+        return {
+            ...base,
+            task: 'multiclass',
+            metrics: flat,
+            confusion: { labels: names, matrix: metrics.confusion.matrix },
+            notes: [],
+        };
+    }
+    const metrics = metricsFromPartial(partial);
+    return {
+        ...base,
+        task: 'regression',
+        metrics: { mae: metrics.mae, mse: metrics.mse, rmse: metrics.rmse, r2: metrics.r2, mape: metrics.mape },
+        notes: ['The median absolute error is not mergeable across shards and is left out.'],
+    };
+}
+/** A slice's metrics; on a small slice where some metric is undefined (R² of one row), the others still count. */
+function sliceMetrics(subset, threshold) {
+    try {
+        return computeMetrics(subset, threshold, { oneClassAllowed: true }).metrics;
+    }
+    catch (error) {
+        if (!isConfigurationError(error))
+            throw error;
+        const flat = {};
+        for (const name of metricsForTask(subset.task)) {
+            if (subset.task === 'multiclass' && name === 'log_loss')
+                continue;
+            try {
+                flat[name] = metricFunction(name, subset.task, { threshold })(subset.labels, subset.predictions);
+            }
+            catch (inner) {
+                if (!isConfigurationError(inner))
+                    throw inner;
+            }
+        }
+        return flat;
+    }
+}
+function gather(values, indices) {
+    const out = new Float64Array(indices.length);
+    for (let index = 0; index < indices.length; index += 1)
+        out[index] = values[indices[index]];
+    return out;
+}
+/** Metrics of every value of every slice column (rows with that value), with the same roles and threshold. */
+function evaluateSlices(resolved, slices, threshold, minRows) {
+    const results = [];
+    for (const [column, coded] of Object.entries(slices)) {
+        const members = coded.names.map(() => []);
+        for (let row = 0; row < coded.codes.length; row += 1)
+            members[coded.codes[row]].push(row);
+        for (const [code, rows] of members.entries()) {
+            if (rows.length === 0)
+                continue;
+            const indices = Int32Array.from(rows);
+            const subset = {
+                ...resolved,
+                labels: gather(resolved.labels, indices),
+                predictions: gather(resolved.predictions, indices),
+                ...(resolved.probabilityColumns
+                    ? { probabilityColumns: resolved.probabilityColumns.map((values) => gather(values, indices)) }
+                    : {}),
+                notes: [],
+            };
+            results.push({
+                column,
+                value: coded.names[code],
+                rows: rows.length,
+                metrics: sliceMetrics(subset, threshold),
+                tooSmall: rows.length < minRows,
+            });
+        }
+    }
+    return results;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/evaluation/gates.js
+
+/**
+ * Limits are compared with a relative tolerance of 1e-12: a drop of 0.91 − 0.90 is 0.010000000000000009 in binary
+ * floating point, and a limit of 0.01 must let it pass.
+ */
+const GATE_TOLERANCE = 1e-12;
+function atMost(observed, limit) {
+    return observed <= limit + GATE_TOLERANCE * Math.max(1, Math.abs(limit));
+}
+function gates_percent(value) {
+    return `${formatNumber(value * 100, 3)}%`;
+}
+function describeGate(kind, limit) {
+    switch (kind) {
+        case 'min':
+            return `≥ ${formatNumber(limit)}`;
+        case 'max':
+            return `≤ ${formatNumber(limit)}`;
+        case 'max-drop':
+            return `drop ≤ ${formatNumber(limit)}`;
+        case 'max-relative-drop':
+            return `drop ≤ ${gates_percent(limit)}`;
+        case 'max-rise':
+            return `rise ≤ ${formatNumber(limit)}`;
+        case 'max-gap':
+            return `gap ≤ ${formatNumber(limit)}`;
+    }
+}
+const METRIC_GATES = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise'];
+/**
+ * The gates of one metric. `value` undefined: the metric could not be computed here (a slice where it is
+ * undefined) and its gates fail, saying so. `baseline` undefined: the relative gates are skipped, because there is
+ * nothing to compare with; the absolute ones still count.
+ */
+function evaluateMetricGates(metric, test, value, baseline, idPrefix = '') {
+    const results = [];
+    for (const kind of METRIC_GATES) {
+        const limit = test[kind];
+        if (limit === undefined)
+            continue;
+        const result = {
+            id: `${idPrefix}${metric}.${kind}`,
+            metric,
+            kind,
+            limit,
+            status: 'passed',
+            description: describeGate(kind, limit),
+        };
+        results.push(result);
+        if (value === undefined) {
+            result.status = 'failed';
+            result.reason = `${metric} is undefined here`;
+            continue;
+        }
+        if (kind === 'min' || kind === 'max') {
+            result.observed = value;
+            const passed = kind === 'min' ? atMost(-value, -limit) : atMost(value, limit);
+            if (!passed) {
+                result.status = 'failed';
+                result.reason = `${metric} is ${formatNumber(value)}, ${kind === 'min' ? 'below' : 'above'} ${formatNumber(limit)}`;
+            }
+            continue;
+        }
+        if (baseline === undefined) {
+            result.status = 'skipped';
+            result.reason = 'no baseline to compare with';
+            continue;
+        }
+        if (kind === 'max-rise') {
+            result.observed = value - baseline;
+            if (!atMost(result.observed, limit)) {
+                result.status = 'failed';
+                result.reason = `${metric} rose by ${formatNumber(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${formatNumber(limit)}`;
+            }
+            continue;
+        }
+        if (kind === 'max-drop') {
+            result.observed = baseline - value;
+            if (!atMost(result.observed, limit)) {
+                result.status = 'failed';
+                result.reason = `${metric} dropped by ${formatNumber(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${formatNumber(limit)}`;
+            }
+            continue;
+        }
+        if (baseline === 0) {
+            result.status = value >= 0 ? 'passed' : 'failed';
+            result.observed = value >= 0 ? 0 : Number.POSITIVE_INFINITY;
+            if (value < 0)
+                result.reason = `${metric} fell below a baseline of 0, an unbounded relative drop`;
+            continue;
+        }
+        result.observed = (baseline - value) / Math.abs(baseline);
+        if (!atMost(result.observed, limit)) {
+            result.status = 'failed';
+            result.reason = `${metric} dropped by ${gates_percent(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${gates_percent(limit)}`;
+        }
+    }
+    return results;
+}
+/** The gates of every tested metric; `baseline` undefined means no baseline was found. */
+function evaluateModelGates(tests, metrics, baseline) {
+    return Object.entries(tests).flatMap(([metric, test]) => evaluateMetricGates(metric, test, metrics[metric], baseline?.[metric]));
+}
+function sliceKey(slice) {
+    return `${slice.column}=${slice.value}`;
+}
+/**
+ * Per-slice gates (every slice with at least min-rows rows, against the same slice of the baseline) and, per
+ * slice column, the gap between its best and worst slice. Slices below min-rows are reported but never gated.
+ */
+function evaluateSliceGates(settings, slices, baseline) {
+    const results = [];
+    const baselineBy = new Map((baseline ?? []).map((slice) => [sliceKey(slice), slice]));
+    const eligible = slices.filter((slice) => !slice.tooSmall);
+    for (const slice of eligible) {
+        const before = baselineBy.get(sliceKey(slice));
+        for (const [metric, test] of Object.entries(settings.metrics)) {
+            const { 'max-gap': _gap, ...perSlice } = test;
+            for (const result of evaluateMetricGates(metric, perSlice, slice.metrics[metric], before && !before.tooSmall ? before.metrics[metric] : undefined, `slice.${sliceKey(slice)}.`)) {
+                result.slice = { column: slice.column, value: slice.value };
+                if (result.status === 'skipped' && baseline !== undefined)
+                    result.reason = 'slice not in the baseline';
+                results.push(result);
+            }
+        }
+    }
+    for (const column of settings.by) {
+        const inColumn = eligible.filter((slice) => slice.column === column);
+        for (const [metric, test] of Object.entries(settings.metrics)) {
+            const limit = test['max-gap'];
+            if (limit === undefined)
+                continue;
+            const result = {
+                id: `slice.${column}.${metric}.max-gap`,
+                metric,
+                kind: 'max-gap',
+                limit,
+                status: 'passed',
+                description: describeGate('max-gap', limit),
+                slice: { column },
+            };
+            results.push(result);
+            const valued = inColumn.filter((slice) => slice.metrics[metric] !== undefined);
+            if (valued.length < 2) {
+                result.status = 'skipped';
+                result.reason = `fewer than two slices of '${column}' with at least ${settings.minRows} rows`;
+                continue;
+            }
+            const sorted = [...valued].sort((a, b) => a.metrics[metric] - b.metrics[metric]);
+            const worst = sorted[0];
+            const best = sorted.at(-1);
+            result.observed = best.metrics[metric] - worst.metrics[metric];
+            if (!atMost(result.observed, limit)) {
+                result.status = 'failed';
+                result.reason =
+                    `${metric} differs by ${formatNumber(result.observed)} between ${column}=${best.value} ` +
+                        `(${formatNumber(best.metrics[metric])}) and ${column}=${worst.value} (${formatNumber(worst.metrics[metric])}), more than ${formatNumber(limit)}`;
+            }
+        }
+    }
+    return results;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/evaluation/metric-files.js
+
+
+
+
+function metric_files_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/**
+ * Flattens a nested metrics object the way DVC's `metrics show/diff` does: nested mappings join their keys with
+ * dots, numbers are metrics, and anything else (strings, lists, null) is not a metric and is left out. Booleans
+ * count as 0/1 as in DVC. Two paths that flatten to the same name (`{"a.b": 1, "a": {"b": 2}}`) are an error.
+ */
+function flattenMetrics(value, onDuplicate = (name) => {
+    throw new errors_ConfigurationError(`metric '${name}' is given twice (once nested, once with a dotted key).`);
+}) {
+    const flat = {};
+    const walk = (node, prefix, path) => {
+        if (!metric_files_isRecord(node))
+            return;
+        for (const [key, item] of Object.entries(node)) {
+            const name = prefix ? `${prefix}.${key}` : key;
+            const here = [...path, key];
+            if (metric_files_isRecord(item))
+                walk(item, name, here);
+            else if ((typeof item === 'number' && Number.isFinite(item)) || typeof item === 'boolean') {
+                if (Object.hasOwn(flat, name))
+                    onDuplicate(name, here);
+                flat[name] = Number(item);
+            }
+        }
+    };
+    walk(value, '', []);
+    return flat;
+}
+const METRIC_FILE_EXTENSIONS = ['.json', '.yaml', '.yml', '.csv', '.tsv'];
+function parseDelimited(text, delimiter, display, input) {
+    const rows = [];
+    for (const [index, line] of text.split(/\r?\n/).entries()) {
+        if (line.trim() === '')
+            continue;
+        const fields = [];
+        let field = '';
+        let quoted = false;
+        for (let position = 0; position < line.length; position += 1) {
+            const char = line[position];
+            if (quoted) {
+                if (char === '"' && line[position + 1] === '"') {
+                    field += '"';
+                    position += 1;
+                }
+                else if (char === '"')
+                    quoted = false;
+                else
+                    field += char;
+            }
+            else if (char === '"')
+                quoted = true;
+            else if (char === delimiter) {
+                fields.push(field.trim());
+                field = '';
+            }
+            else
+                field += char;
+        }
+        if (quoted) {
+            throw new errors_ConfigurationError(`${display}:${index + 1}: unterminated quoted field.`, {
+                input,
+                file: display,
+                line: index + 1,
+            });
+        }
+        fields.push(field.trim());
+        rows.push(fields);
+    }
+    return rows;
+}
+function numberCell(text) {
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text))
+        return undefined;
+    return Number(text);
+}
+/**
+ * A CSV/TSV metrics file as DVC writes them: either a header of metric names over one row of values, or two
+ * columns `name,value` (also `metric,value`) with one metric per row. Non-numeric cells in the wide form are
+ * not metrics (e.g. a `model` column), as in DVC.
+ */
+function parseDelimitedMetrics(text, delimiter, display, input) {
+    const where = (line) => ({ input, file: display, line });
+    const rows = parseDelimited(text, delimiter, display, input);
+    const [header, ...body] = rows;
+    if (!header || body.length === 0) {
+        throw new errors_ConfigurationError(`${display}: a CSV metrics file needs a header and at least one row (metric names over values, or name,value rows).`, { input, file: display });
+    }
+    const lowered = header.map((name) => name.toLowerCase());
+    const flat = {};
+    if (header.length === 2 && ['name', 'metric'].includes(lowered[0]) && lowered[1] === 'value') {
+        for (const [index, [name, cell]] of body.entries()) {
+            const value = numberCell(cell ?? '');
+            if (!name || value === undefined) {
+                throw new errors_ConfigurationError(`${display}:${index + 2}: expected a metric name and a number, got ${JSON.stringify(body[index]?.join(delimiter))}.`, where(index + 2));
+            }
+            if (Object.hasOwn(flat, name))
+                throw new errors_ConfigurationError(`${display}:${index + 2}: metric '${name}' is given twice.`, where(index + 2));
+            flat[name] = value;
+        }
+        return flat;
+    }
+    if (body.length > 1) {
+        throw new errors_ConfigurationError(`${display}: ${body.length} rows of values; a wide CSV metrics file has exactly one row under its header ` +
+            '(or write it as name,value rows).', where(3));
+    }
+    for (const [index, name] of header.entries()) {
+        const value = numberCell(body[0][index] ?? '');
+        if (value !== undefined)
+            flat[name] = value;
+    }
+    return flat;
+}
+/** Metrics of one file: YAML or JSON (nested → dotted names) or CSV/TSV; anything else is an error. */
+async function readModelMetricsFile(path, display, input) {
+    const extension = (0,external_node_path_.extname)(path).toLowerCase();
+    if (!METRIC_FILE_EXTENSIONS.includes(extension)) {
+        throw new errors_ConfigurationError(`Input '${input}': '${display}' is not a metrics file: use JSON (.json), YAML (.yaml, .yml) or CSV (.csv, .tsv).`, { input, file: display });
+    }
+    let text;
+    try {
+        text = await (0,promises_.readFile)(path, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        throw new errors_ConfigurationError(`Input '${input}': '${display}' ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}.`, { input, file: display });
+    }
+    if (text.trim() === '') {
+        throw new errors_ConfigurationError(`Input '${input}': '${display}' is empty; it should hold metric names and values.`, {
+            input,
+            file: display,
+        });
+    }
+    if (extension === '.csv' || extension === '.tsv') {
+        return parseDelimitedMetrics(text, extension === '.csv' ? ',' : '\t', display, input);
+    }
+    if (extension === '.json') {
+        // YAML would accept more than JSON (`"f1": ` is null there): a .json file must be JSON.
+        try {
+            JSON.parse(text);
+        }
+        catch (error) {
+            const message = error.message;
+            const line = /line (\d+)/.exec(message)?.[1];
+            throw new errors_ConfigurationError(`${display}${line ? `:${line}` : ''}: not valid JSON (${message.split('\n')[0]}).`, {
+                input,
+                file: display,
+                ...(line ? { line: Number(line) } : {}),
+            });
+        }
+    }
+    const document = parseConfig(text, display, input);
+    if (!metric_files_isRecord(document.value)) {
+        throw document.error([], `a metrics file must be a ${extension === '.json' ? 'JSON object' : 'YAML mapping'} of metric names to numbers, ` +
+            `e.g. {"accuracy": 0.91, "val": {"loss": 0.2}}`);
+    }
+    const flat = flattenMetrics(document.value, (name, at) => {
+        throw document.error(at, `metric '${name}' is given twice (once nested, once with a dotted key)`);
+    });
+    if (Object.keys(flat).length === 0) {
+        throw document.error([], 'no numeric metric found; values must be numbers (nested mappings become dotted names)');
+    }
+    return flat;
+}
+/** The metrics of several files as one set; a name in two files is an error (which value would count?). */
+async function readModelMetricsFiles(files, input) {
+    const metrics = {};
+    const sources = {};
+    for (const file of files) {
+        for (const [name, value] of Object.entries(await readModelMetricsFile(file.path, file.display, input))) {
+            if (Object.hasOwn(metrics, name)) {
+                throw new errors_ConfigurationError(`Input '${input}': metric '${name}' is in both ${sources[name]} and ${file.display}; give each metric once.`, { input, file: file.display });
+            }
+            metrics[name] = value;
+            sources[name] = file.display;
+        }
+    }
+    return { metrics, sources };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/evaluation/predictions.js
+
+
+
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*|BOOLEAN)$/;
+const TABLE = 'mlops_predictions';
+/** Distinct values a slice column may have: more is an id or a continuous feature, not a slice. */
+const MAX_SLICE_VALUES = 200;
+/** Paths and globs (relative to the workspace) of files of any kind, sorted; each pattern must match a file. */
+async function resolveFiles(patterns, workspace, input) {
+    const found = new Set();
+    for (const pattern of patterns) {
+        const before = found.size;
+        for await (const match of (0,promises_.glob)(pattern, { cwd: workspace })) {
+            const path = (0,external_node_path_.isAbsolute)(match) ? match : (0,external_node_path_.resolve)(workspace, match);
+            if ((await (0,promises_.stat)(path)).isFile())
+                found.add(path);
+        }
+        if (found.size === before) {
+            throw new errors_ConfigurationError(`Input '${input}': no file matches '${pattern}' (relative to ${workspace}).`, {
+                input,
+            });
+        }
+    }
+    return [...found].sort().map((path) => {
+        const inside = (0,external_node_path_.relative)(workspace, path);
+        return { path, display: inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside) ? path : inside };
+    });
+}
+/** Where row `row` (1-based, within its file) of file `fileIndex` stands, as a reader would look for it. */
+function locate(files, fileIndex, row) {
+    const file = files[fileIndex];
+    if (file.format === 'csv' || file.format === 'tsv')
+        return { file, line: row + 1, row };
+    if (file.format === 'jsonl')
+        return { file, line: row, row };
+    return { file, row };
+}
+function where(located) {
+    return located.line !== undefined
+        ? `${located.file.display}:${located.line}`
+        : `${located.file.display} row ${located.row}`;
+}
+function problemError(input, located, message) {
+    return new errors_ConfigurationError(`Input '${input}': ${where(located)}: ${message}`, {
+        input,
+        file: located.file.display,
+        ...(located.line !== undefined ? { line: located.line } : {}),
+    });
+}
+/** Glob → the matching column names, in table order; `*` matches any run of characters. */
+function matchColumns(pattern, names) {
+    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '(.*)');
+    const regex = new RegExp(`^${escaped}$`);
+    return names.flatMap((name) => {
+        const match = regex.exec(name);
+        return match ? [{ name, captured: match[1] ?? name }] : [];
+    });
+}
+/**
+ * Reads the predictions into typed columns through DuckDB: CSV/TSV (also gzipped), Parquet, JSON and JSON Lines,
+ * several files as one table. Every used column is checked before any metric: missing columns name the ones that
+ * exist, nulls, non-numeric and non-finite values name the file and line of the first one.
+ */
+async function readPredictions(engine, files, spec, input) {
+    for (const file of files) {
+        if (file.bytes === 0) {
+            throw new errors_ConfigurationError(`Input '${input}': '${file.display}' is empty; it should hold one row per example.`, {
+                input,
+                file: file.display,
+            });
+        }
+    }
+    const parts = files.map((file, index) => `SELECT ${index} AS __file, row_number() OVER () AS __row, * FROM ${tableSource([file])}`);
+    try {
+        await engine.rows(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS ${parts.join(' UNION ALL BY NAME ')}`);
+    }
+    catch (error) {
+        throw await describeReadError(error, files, input);
+    }
+    const [{ rows }] = (await engine.rows(`SELECT count(*)::DOUBLE AS rows FROM ${TABLE}`));
+    if (rows === 0) {
+        throw new errors_ConfigurationError(`Input '${input}': ${files.map((file) => file.display).join(', ')} has a header but no rows; metrics need at least one example.`, { input, file: files[0].display });
+    }
+    const columnTypes = new Map((await engine.columns(TABLE)).filter((column) => !column.name.startsWith('__')).map((c) => [c.name, c.type]));
+    const available = [...columnTypes.keys()];
+    const missing = (column, inputName) => new errors_ConfigurationError(`Input '${inputName}': column '${column}' is not in ${files.map((file) => file.display).join(', ')}; ` +
+        `its columns are ${available.join(', ')}.`, { input: inputName });
+    const labelType = columnTypes.get(spec.label);
+    if (labelType === undefined)
+        throw missing(spec.label, 'label-column');
+    const hasPrediction = columnTypes.has(spec.prediction);
+    const hasScore = columnTypes.has(spec.score);
+    const probabilityColumns = spec.probabilities.flatMap((pattern) => {
+        const matched = matchColumns(pattern, available);
+        if (matched.length === 0)
+            throw missing(pattern, 'probability-columns');
+        return matched;
+    });
+    if (!hasPrediction && !hasScore && probabilityColumns.length === 0) {
+        throw new errors_ConfigurationError(`Input '${input}': neither the prediction column '${spec.prediction}' nor the score column '${spec.score}' is in ` +
+            `${files.map((file) => file.display).join(', ')}; its columns are ${available.join(', ')}. ` +
+            "Name yours with 'prediction-column', 'score-column' or 'probability-columns'.", { input: 'prediction-column' });
+    }
+    const firstProblem = async (column, condition) => {
+        const found = (await engine.rows(`SELECT __file::INTEGER AS f, __row::BIGINT AS r, CAST(${quoteIdentifier(column)} AS VARCHAR) AS v FROM ${TABLE} ` +
+            `WHERE ${condition} ORDER BY __file, __row LIMIT 1`));
+        const [hit] = found;
+        return hit ? { located: locate(files, hit.f, Number(hit.r)), value: hit.v } : undefined;
+    };
+    const noNulls = async (column, role) => {
+        const hit = await firstProblem(column, `${quoteIdentifier(column)} IS NULL`);
+        if (hit) {
+            throw problemError(input, hit.located, `the ${role} column '${column}' is empty; every row needs a value (drop or impute the rows first).`);
+        }
+    };
+    /** A numeric column as doubles, after checking that every value is a finite number. */
+    const numeric = async (column, role) => {
+        await noNulls(column, role);
+        const quoted = quoteIdentifier(column);
+        const type = columnTypes.get(column);
+        const asDouble = `TRY_CAST(${quoted} AS DOUBLE)`;
+        if (!NUMERIC.test(type)) {
+            const hit = await firstProblem(column, `${asDouble} IS NULL`);
+            if (hit) {
+                throw problemError(input, hit.located, `the ${role} column '${column}' holds ${JSON.stringify(hit.value)}, which is not a number; ${role}s must be numeric.`);
+            }
+        }
+        const bad = await firstProblem(column, `NOT isfinite(${asDouble})`);
+        if (bad) {
+            throw problemError(input, bad.located, `the ${role} column '${column}' holds ${bad.value}; ${role}s must be finite numbers (drop or fix the rows first).`);
+        }
+        return engine.doubles(`SELECT CAST(${quoted} AS DOUBLE) FROM ${TABLE} ORDER BY __file, __row`);
+    };
+    /** Distinct values as text in sorted order (sklearn sorts string labels the same way), coded by position. */
+    const coded = async (columns, limit) => {
+        const union = columns
+            .map((column) => `SELECT DISTINCT CAST(${quoteIdentifier(column)} AS VARCHAR) AS v FROM ${TABLE}`)
+            .join(' UNION ');
+        const names = (await engine.rows(`SELECT v FROM (${union}) ORDER BY v NULLS LAST`)).map((row) => row.v ?? '(missing)');
+        if (limit !== undefined && names.length > limit) {
+            throw new errors_ConfigurationError(`Input 'tests': slice column '${columns[0]}' has ${names.length} distinct values, more than ${limit}; ` +
+                'slice by a categorical column (bucket continuous ones first).', { input: 'tests' });
+        }
+        const list = `[${names.map(quoteLiteral).join(', ')}]`;
+        return Promise.all(columns.map(async (column) => ({
+            names,
+            codes: await engine.doubles(`SELECT list_position(${list}, coalesce(CAST(${quoteIdentifier(column)} AS VARCHAR), '(missing)')) - 1 ` +
+                `FROM ${TABLE} ORDER BY __file, __row`),
+        })));
+    };
+    const result = {
+        rows,
+        labels: new Float64Array(0),
+        columns: { label: spec.label },
+        slices: {},
+    };
+    const textLabels = !NUMERIC.test(labelType);
+    const predictionType = hasPrediction ? columnTypes.get(spec.prediction) : undefined;
+    if (textLabels) {
+        await noNulls(spec.label, 'label');
+        if (hasPrediction)
+            await noNulls(spec.prediction, 'prediction');
+        const [labels, predictions] = await coded(hasPrediction ? [spec.label, spec.prediction] : [spec.label]);
+        result.labels = labels.codes;
+        result.classes = labels.names;
+        if (predictions) {
+            result.predictions = predictions.codes;
+            result.columns.prediction = spec.prediction;
+        }
+    }
+    else {
+        result.labels = await numeric(spec.label, 'label');
+        if (hasPrediction) {
+            if (!NUMERIC.test(predictionType)) {
+                await noNulls(spec.prediction, 'prediction');
+                const hit = await firstProblem(spec.prediction, `TRY_CAST(${quoteIdentifier(spec.prediction)} AS DOUBLE) IS NULL`);
+                if (hit) {
+                    throw problemError(input, hit.located, `the prediction column '${spec.prediction}' holds ${JSON.stringify(hit.value)} but the labels in '${spec.label}' are numbers; predictions and labels must be of one kind.`);
+                }
+            }
+            result.predictions = await numeric(spec.prediction, 'prediction');
+            result.columns.prediction = spec.prediction;
+        }
+    }
+    if (hasScore && probabilityColumns.length === 0) {
+        result.scores = await numeric(spec.score, 'score');
+        result.columns.score = spec.score;
+    }
+    if (probabilityColumns.length > 0) {
+        result.probabilities = [];
+        for (const column of probabilityColumns)
+            result.probabilities.push(await numeric(column.name, 'probability'));
+        result.probabilityClasses = probabilityColumns.map((column) => column.captured);
+        result.columns.probabilities = probabilityColumns.map((column) => column.name);
+    }
+    for (const column of spec.slices ?? []) {
+        if (!columnTypes.has(column))
+            throw missing(column, 'tests');
+        result.slices[column] = (await coded([column], MAX_SLICE_VALUES))[0];
+    }
+    return result;
+}
+/** Copies the used columns of the last read predictions to a Parquet file (the baseline's predictions). */
+async function writePredictionsParquet(engine, columns, path) {
+    const used = [
+        columns.columns.label,
+        columns.columns.prediction,
+        columns.columns.score,
+        ...(columns.columns.probabilities ?? []),
+    ].filter((column) => column !== undefined);
+    const list = [...new Set(used)].map(quoteIdentifier).join(', ');
+    await engine.rows(`COPY (SELECT ${list} FROM ${TABLE} ORDER BY __file, __row) TO ${quoteLiteral(path)} (FORMAT parquet)`);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/evaluation/render.js
+
+const GATE_ICON = { passed: '✅', failed: '❌', skipped: '➖' };
+function signed(value) {
+    if (value === 0)
+        return '0';
+    return `${value > 0 ? '+' : '−'}${formatNumber(Math.abs(value))}`;
+}
+/** ▲/▼ with 🟢/🔴 when the direction says which is better; ⚪ when within noise. */
+function deltaCell(value, before, direction, significance) {
+    if (value === undefined || before === undefined)
+        return '—';
+    const delta = value - before;
+    if (delta === 0)
+        return raw('= 0');
+    const arrow = delta > 0 ? '▲' : '▼';
+    let mark = '';
+    if (significance?.withinNoise)
+        mark = '⚪ ';
+    else if (direction)
+        mark = delta > 0 === (direction === 'higher') ? '🟢 ' : '🔴 ';
+    let text = `${mark}${arrow} ${signed(delta)}`;
+    if (significance) {
+        const level = `${formatNumber(significance.confidence * 100, 3)}%`;
+        const interval = `${level} CI ${signed(significance.low)} … ${signed(significance.high)}`;
+        const p = significance.pValue !== undefined ? `, McNemar p = ${formatNumber(significance.pValue, 2)}` : '';
+        text += `<br><sub>${significance.withinNoise ? 'within noise' : significance.verdict} (${interval}${p})</sub>`;
+    }
+    return raw(text);
+}
+function gatesCell(gates) {
+    if (gates.length === 0)
+        return '';
+    return raw(gates
+        .map((gate) => {
+        const note = gate.status === 'skipped' && gate.reason ? ` <sub>${escapeText(gate.reason)}</sub>` : '';
+        return `${GATE_ICON[gate.status]} ${escapeText(gate.description)}${note}`;
+    })
+        .join(' · '));
+}
+function valueCell(value) {
+    return value === undefined ? '—' : value;
+}
+function metricRows(names, view, gatesBy, withTests) {
+    const significanceBy = new Map((view.significance ?? []).map((item) => [item.metric, item]));
+    return names.map((name) => {
+        const row = [code(name)];
+        if (view.baseline)
+            row.push(valueCell(view.baseline.metrics[name]));
+        row.push(valueCell(view.metrics[name]));
+        if (view.baseline) {
+            row.push(deltaCell(view.metrics[name], view.baseline.metrics[name], view.direction(name), significanceBy.get(name)));
+        }
+        if (withTests)
+            row.push(gatesCell(gatesBy.get(name) ?? []));
+        return row;
+    });
+}
+function metricHeaders(view, withTests) {
+    const headers = ['Metric'];
+    if (view.baseline)
+        headers.push(view.baseline.label);
+    headers.push('this PR');
+    if (view.baseline)
+        headers.push('Δ');
+    if (withTests)
+        headers.push('Test');
+    return headers;
+}
+function alignment(view, withTests) {
+    return {
+        align: [
+            'left',
+            ...(view.baseline ? ['right', 'right', 'right'] : ['right']),
+            ...(withTests ? ['left'] : []),
+        ],
+    };
+}
+function verdictLine(view) {
+    const failed = view.gates.filter((gate) => gate.status === 'failed');
+    const counted = view.gates.filter((gate) => gate.status !== 'skipped');
+    const skipped = view.gates.length - counted.length;
+    const facts = [];
+    if (view.task)
+        facts.push(view.task);
+    if (view.count !== undefined)
+        facts.push(`${view.count.toLocaleString('en-US')} examples`);
+    if (view.baseline) {
+        const sha = view.baseline.sha ? ` (${view.baseline.sha.slice(0, 7)})` : '';
+        const label = `compared with ${escapeText(view.baseline.label)}${escapeText(sha)}`;
+        facts.push(view.baseline.url ? `[${label}](${encodeURI(view.baseline.url)})` : label);
+    }
+    else
+        facts.push('no baseline');
+    let verdict;
+    if (view.gates.length === 0)
+        verdict = '**No tests configured**';
+    else if (failed.length > 0) {
+        const list = failed
+            .slice(0, 3)
+            .map((gate) => `${gate.slice ? `${gate.slice.column}${gate.slice.value ? `=${gate.slice.value}` : ''} ` : ''}${gate.metric} ${gate.description}`)
+            .join(', ');
+        verdict = `**${failed.length} of ${counted.length} tests failed**: ${escapeText(list)}${failed.length > 3 ? ', …' : ''}`;
+    }
+    else
+        verdict = `**All ${counted.length} tests passed**`;
+    if (skipped > 0)
+        verdict += ` · ${skipped} skipped`;
+    return `${verdict} · ${facts.join(' · ')}`;
+}
+function confusionTable(confusion) {
+    return table([raw('true ╲ predicted'), ...confusion.labels.map((label) => code(label))], confusion.matrix.map((row, index) => [code(confusion.labels[index] ?? String(index)), ...row]), { align: ['left', ...confusion.labels.map(() => 'right')] });
+}
+function sliceSection(view) {
+    const slices = view.slices ?? [];
+    const tested = [...new Set(view.gates.filter((gate) => gate.slice).map((gate) => gate.metric))];
+    const columns = view.sliceColumns ?? [...new Set(slices.map((slice) => slice.column))];
+    const metrics = tested.length > 0 ? tested : Object.keys(slices[0]?.metrics ?? {}).slice(0, 3);
+    const parts = [];
+    for (const column of columns) {
+        const inColumn = slices.filter((slice) => slice.column === column);
+        const baselineBy = new Map((view.baseline?.slices ?? []).filter((slice) => slice.column === column).map((slice) => [slice.value, slice]));
+        const rows = inColumn.map((slice) => {
+            const gates = view.gates.filter((gate) => gate.slice?.column === column && gate.slice.value === slice.value);
+            const before = baselineBy.get(slice.value);
+            return [
+                slice.value,
+                slice.tooSmall
+                    ? raw(`${slice.rows} <sub>below min-rows ${view.sliceMinRows ?? ''}, not gated</sub>`)
+                    : slice.rows,
+                ...metrics.map((metric) => {
+                    const value = slice.metrics[metric];
+                    if (value === undefined)
+                        return '—';
+                    const old = before?.metrics[metric];
+                    return old === undefined
+                        ? value
+                        : raw(`${formatNumber(value)} <sub>(${escapeText(view.baseline.label)} ${formatNumber(old)})</sub>`);
+                }),
+                gates.some((gate) => gate.status === 'failed')
+                    ? raw(`❌ ${escapeText(gates
+                        .filter((gate) => gate.status === 'failed')
+                        .map((gate) => `${gate.metric} ${gate.description}`)
+                        .join(', '))}`)
+                    : gates.length > 0
+                        ? raw('✅')
+                        : '',
+            ];
+        });
+        for (const gate of view.gates.filter((item) => item.kind === 'max-gap' && item.slice?.column === column)) {
+            rows.push([
+                raw('<b>gap (best − worst)</b>'),
+                '',
+                ...metrics.map((metric) => (metric === gate.metric && gate.observed !== undefined ? gate.observed : '')),
+                gatesCell([gate]),
+            ]);
+        }
+        parts.push(table([code(column), 'Rows', ...metrics.map((metric) => code(metric)), 'Test'], rows, {
+            align: ['left', 'right', ...metrics.map(() => 'right'), 'left'],
+        }));
+    }
+    return parts.join('\n\n');
+}
+/**
+ * The test-model section of the job summary and the PR comment: a verdict line, the tested metrics against the
+ * baseline with arrows and ✅/❌, slices, the confusion matrix, a chart of baseline vs this PR, and the rest
+ * collapsed.
+ */
+function renderTestModel(view) {
+    const failed = view.gates.some((gate) => gate.status === 'failed');
+    const title = `${failed ? '❌' : '✅'} Model tests: ${escapeText(view.name)}`;
+    const parts = [heading(3, raw(title)), verdictLine(view)];
+    if (view.baselineNote)
+        parts.push(`> [!NOTE]\n> ${escapeText(view.baselineNote)}`);
+    const gatesBy = new Map();
+    for (const gate of view.gates.filter((item) => !item.slice)) {
+        gatesBy.set(gate.metric, [...(gatesBy.get(gate.metric) ?? []), gate]);
+    }
+    const tested = [...gatesBy.keys()];
+    const untested = Object.keys(view.metrics).filter((name) => !gatesBy.has(name));
+    if (tested.length > 0) {
+        parts.push(table(metricHeaders(view, true), metricRows(tested, view, gatesBy, true), alignment(view, true)));
+    }
+    if ((view.slices ?? []).length > 0)
+        parts.push(heading(4, 'Slices'), sliceSection(view));
+    if (view.confusion) {
+        const threshold = view.threshold !== undefined ? ` at threshold ${formatNumber(view.threshold)}` : '';
+        const matrix = confusionTable(view.confusion);
+        if (view.confusion.labels.length <= 6)
+            parts.push(heading(4, `Confusion matrix${threshold}`), matrix);
+        else
+            parts.push(details(`Confusion matrix (${view.confusion.labels.length} classes)`, matrix));
+    }
+    if (view.baseline) {
+        const charted = tested.filter((name) => view.metrics[name] !== undefined && view.baseline.metrics[name] !== undefined);
+        if (charted.length > 0) {
+            parts.push(xyChart({
+                title: `${view.baseline.label} vs this PR`,
+                labels: charted,
+                series: [
+                    { kind: 'bar', values: charted.map((name) => view.baseline.metrics[name]) },
+                    { kind: 'bar', values: charted.map((name) => view.metrics[name]) },
+                ],
+            }), `<sub>Bars per metric: ${escapeText(view.baseline.label)} first, this PR second.</sub>`);
+        }
+    }
+    const more = [];
+    if (untested.length > 0) {
+        more.push(details(`All other metrics (${untested.length})`, table(metricHeaders(view, false), metricRows(untested, view, gatesBy, false), alignment(view, false))));
+    }
+    if (view.perClass && view.perClass.length > 0) {
+        more.push(details('Per-class precision, recall and F1', table(['Class', 'Precision', 'Recall', 'F1', 'Support'], view.perClass.map((row) => [code(row.label), row.precision, row.recall, row.f1, row.support]), { align: ['left', 'right', 'right', 'right', 'right'] })));
+    }
+    const about = [...view.notes, ...(view.significanceNotes ?? [])];
+    if (view.significance && view.significance.length > 0) {
+        const first = view.significance[0];
+        about.push(`Significance: paired bootstrap over examples at ${formatNumber(first.confidence * 100, 3)}% confidence ` +
+            '(McNemar for accuracy); ⚪ marks a change within the noise.');
+    }
+    if (view.metricSources && Object.keys(view.metricSources).length > 0) {
+        const files = [...new Set(Object.values(view.metricSources))];
+        about.push(`Metrics read from ${files.join(', ')}.`);
+    }
+    if (about.length > 0)
+        more.push(details('How these were computed', about.map((line) => `- ${escapeText(line)}`).join('\n')));
+    parts.push(...more);
+    if (view.runUrl)
+        parts.push(`<sub>[Workflow run](${encodeURI(view.runUrl)})</sub>`);
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/evaluation/significance.js
+
+
+function sameValues(a, b) {
+    if (a.length !== b.length)
+        return false;
+    for (let index = 0; index < a.length; index += 1)
+        if (a[index] !== b[index])
+            return false;
+    return true;
+}
+function hardPredictions(columns, threshold) {
+    if (columns.task !== 'binary')
+        return columns.predictions;
+    return columns.predictions.map((score) => (score >= threshold ? 1 : 0));
+}
+function verdictOf(delta, withinNoise, direction) {
+    if (withinNoise)
+        return 'within noise';
+    return delta > 0 === (direction === 'higher') ? 'better' : 'worse';
+}
+/**
+ * Is each metric's change against the baseline larger than the noise? Needs the baseline's predictions on the same
+ * examples in the same order (checked through the labels). Every built-in per-example metric gets a paired
+ * bootstrap interval of its delta at confidence 1 − alpha; accuracy is decided by McNemar's test on the discordant
+ * examples, which is exact for paired proportions.
+ */
+function compareWithBaseline(candidate, baseline, metrics, settings, threshold) {
+    const notes = [];
+    if (candidate.task !== baseline.task) {
+        return {
+            results: [],
+            notes: [`The baseline is a ${baseline.task} model and this one ${candidate.task}: no significance.`],
+        };
+    }
+    if (!sameValues(candidate.labels, baseline.labels)) {
+        return {
+            results: [],
+            notes: [
+                `The baseline's predictions are not on the same examples (${baseline.labels.length} rows with other labels or ` +
+                    `order than these ${candidate.labels.length}): no paired significance.`,
+            ],
+        };
+    }
+    const task = candidate.task;
+    if (task === 'multiclass' &&
+        JSON.stringify(candidate.classNames) !== JSON.stringify(baseline.classNames ?? candidate.classNames)) {
+        return { results: [], notes: ["The baseline's classes differ from these: no paired significance."] };
+    }
+    const confidence = 1 - settings.alpha;
+    const results = [];
+    for (const metric of metrics) {
+        try {
+            metricFunction(metric, task, { threshold });
+        }
+        catch (error) {
+            if (error instanceof errors_ConfigurationError) {
+                notes.push(`${metric}: no significance (not a per-example metric of a ${task} model).`);
+                continue;
+            }
+            throw error;
+        }
+        const bootstrap = pairedBootstrap(candidate.labels, candidate.predictions, baseline.predictions, {
+            metric,
+            task,
+            threshold,
+            resamples: settings.resamples,
+            seed: settings.seed,
+            confidence,
+        });
+        const result = {
+            metric,
+            delta: bootstrap.delta,
+            low: bootstrap.low,
+            high: bootstrap.high,
+            confidence,
+            method: 'paired bootstrap',
+            withinNoise: bootstrap.withinNoise,
+            verdict: bootstrap.verdict,
+        };
+        if (metric === 'accuracy' && task !== 'regression') {
+            const test = mcnemarTest(candidate.labels, hardPredictions(candidate, threshold), hardPredictions(baseline, threshold));
+            result.pValue = test.pValue;
+            result.method = 'paired bootstrap + McNemar';
+            result.withinNoise = test.pValue >= settings.alpha;
+            result.verdict = verdictOf(result.delta, result.withinNoise, metricDirection(metric));
+        }
+        results.push(result);
+    }
+    return { results, notes };
+}
+
 // EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
 var _2020 = __nccwpck_require__(52210);
+;// CONCATENATED MODULE: ./shared/lib/evaluation/tests-file.js
+
+
+
+/** What a gate compares: the metric itself (min, max), its change against the baseline, or the spread of slices. */
+const GATE_KINDS = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise', 'max-gap'];
+const threshold = { type: 'number' };
+const metricTestProperties = {
+    min: { ...threshold, description: 'The metric must be at least this.' },
+    max: { ...threshold, description: 'The metric must be at most this.' },
+    'max-drop': {
+        type: 'number',
+        minimum: 0,
+        description: 'Largest absolute decrease allowed against the baseline (baseline − value).',
+    },
+    'max-relative-drop': {
+        type: 'number',
+        minimum: 0,
+        description: 'Largest decrease allowed against the baseline as a fraction of it ((baseline − value) / |baseline|).',
+    },
+    'max-rise': {
+        type: 'number',
+        minimum: 0,
+        description: 'Largest absolute increase allowed against the baseline (value − baseline), for lower-is-better metrics.',
+    },
+    direction: { enum: ['higher', 'lower'], description: 'Which way is better, for custom metrics.' },
+};
+/** The JSON Schema of the tests file; `schemas/tests.schema.json` is the same, for editors (a test keeps them equal). */
+const TESTS_SCHEMA = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://mlops-actions.dev/schemas/tests.schema.json',
+    title: 'mlops-actions test-model tests',
+    description: 'Metric gates of the test-model action: thresholds, regressions against the baseline, slices.',
+    type: 'object',
+    required: ['version'],
+    additionalProperties: false,
+    properties: {
+        version: { const: 1 },
+        metrics: {
+            type: 'object',
+            description: 'Gates by metric name: a built-in metric or any metric of the metrics files.',
+            additionalProperties: { $ref: '#/$defs/metricTest' },
+        },
+        significance: {
+            type: 'object',
+            description: 'Flags changes against the baseline predictions that are smaller than the noise.',
+            additionalProperties: false,
+            properties: {
+                alpha: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.5, default: 0.05 },
+                method: { enum: ['bootstrap'], default: 'bootstrap' },
+                resamples: { type: 'integer', minimum: 100, maximum: 100000, default: 2000 },
+                seed: { type: 'integer', minimum: 0, default: 0 },
+            },
+        },
+        slices: {
+            type: 'object',
+            description: 'Metrics per value of each column in `by`, and the gap between the best and the worst slice.',
+            required: ['by'],
+            additionalProperties: false,
+            properties: {
+                by: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true },
+                'min-rows': { type: 'integer', minimum: 1, default: 30 },
+                metrics: { type: 'object', additionalProperties: { $ref: '#/$defs/sliceTest' } },
+            },
+        },
+    },
+    $defs: {
+        metricTest: {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            properties: metricTestProperties,
+        },
+        sliceTest: {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            properties: {
+                ...metricTestProperties,
+                'max-gap': {
+                    type: 'number',
+                    minimum: 0,
+                    description: 'Largest difference allowed between the best and the worst slice of each `by` column.',
+                },
+            },
+        },
+    },
+};
+let validator;
+function compiled() {
+    validator ??= new _2020.Ajv2020({ allErrors: false, strict: true, verbose: true }).compile(TESTS_SCHEMA);
+    return validator;
+}
+function pathOf(instancePath) {
+    if (instancePath === '')
+        return [];
+    return instancePath
+        .slice(1)
+        .split('/')
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+function schemaError(document, error) {
+    const path = pathOf(error.instancePath);
+    const at = path.length > 0 ? `'${path.at(-1)}'` : 'the tests file';
+    switch (error.keyword) {
+        case 'additionalProperties': {
+            const key = error.params.additionalProperty;
+            const allowed = Object.keys(error.parentSchema.properties ?? {});
+            return document.error([...path, key], `unknown key '${key}'; allowed here: ${allowed.join(', ')}`, {
+                key: true,
+            });
+        }
+        case 'required': {
+            const missing = error.params.missingProperty;
+            return document.error(path, `${at} needs '${missing}'`);
+        }
+        case 'const':
+            return document.error(path, `${at} must be ${JSON.stringify(error.schema)}`);
+        case 'enum':
+            return document.error(path, `${at} must be one of ${error.schema.join(', ')}`);
+        case 'minProperties':
+            return document.error(path, `${at} needs at least one of ${GATE_KINDS.join(', ')}`);
+        default:
+            return document.error(path, `${at} ${error.message ?? 'is invalid'}`);
+    }
+}
+function defined(value) {
+    return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined));
+}
+/**
+ * Reads a tests file (YAML or JSON) against TESTS_SCHEMA: unknown keys, wrong types and out-of-range values are
+ * errors that name the file and line. Metric names are checked later, once the available metrics are known
+ * (`checkTestedMetrics`).
+ */
+function readTestsFile(document) {
+    const value = document.value ?? {};
+    const validate = compiled();
+    if (!validate(value))
+        throw schemaError(document, validate.errors[0]);
+    const raw = value;
+    const tests = { metrics: { ...(raw.metrics ?? {}) }, document };
+    if (raw.significance) {
+        tests.significance = {
+            alpha: raw.significance.alpha ?? 0.05,
+            method: 'bootstrap',
+            resamples: raw.significance.resamples ?? 2000,
+            seed: raw.significance.seed ?? 0,
+        };
+    }
+    if (raw.slices) {
+        tests.slices = { by: raw.slices.by, minRows: raw.slices['min-rows'] ?? 30, metrics: raw.slices.metrics ?? {} };
+    }
+    for (const [section, metrics] of [
+        ['metrics', tests.metrics],
+        ['slices', tests.slices?.metrics ?? {}],
+    ]) {
+        for (const [name, test] of Object.entries(metrics))
+            checkDirection(document, section, name, defined(test));
+    }
+    return tests;
+}
+function metricPath(section, name) {
+    return section === 'metrics' ? ['metrics', name] : ['slices', 'metrics', name];
+}
+/** A drop limit on a lower-is-better metric (or a rise limit on a higher-is-better one) guards the wrong way. */
+function checkDirection(document, section, name, test) {
+    const builtin = isBuiltinMetric(name) ? BUILTIN_METRICS[name].direction : undefined;
+    if (builtin && test.direction && test.direction !== builtin) {
+        throw document.error([...metricPath(section, name), 'direction'], `'${name}' is a built-in metric where ${builtin} is better; remove 'direction'`);
+    }
+    const direction = builtin ?? test.direction;
+    if (test.min !== undefined && test.max !== undefined && test.min > test.max) {
+        throw document.error([...metricPath(section, name), 'min'], `min ${test.min} is above max ${test.max}`);
+    }
+    if (direction === 'lower' && (test['max-drop'] !== undefined || test['max-relative-drop'] !== undefined)) {
+        const key = test['max-drop'] !== undefined ? 'max-drop' : 'max-relative-drop';
+        throw document.error([...metricPath(section, name), key], `lower is better for '${name}', so a drop is an improvement; limit the regression with 'max-rise'`, { key: true });
+    }
+    if (direction === 'higher' && test['max-rise'] !== undefined) {
+        throw document.error([...metricPath(section, name), 'max-rise'], `higher is better for '${name}', so a rise is an improvement; limit the regression with 'max-drop' or 'max-relative-drop'`, { key: true });
+    }
+}
+function editDistance(a, b) {
+    let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+    for (let i = 1; i <= a.length; i += 1) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j += 1) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
+function suggestion(name, available) {
+    const close = available
+        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+        .filter(({ distance }) => distance <= Math.max(1, Math.floor(name.length / 3)))
+        .sort((a, b) => a.distance - b.distance)[0];
+    return close ? ` Did you mean '${close.candidate}'?` : '';
+}
+/**
+ * Every tested metric must exist: a built-in metric of the task (computed from predictions) or a metric of the
+ * metrics files. An unknown name is an error at its line, with the closest available name.
+ */
+function checkTestedMetrics(tests, available, task, sliceable = available) {
+    const document = tests.document;
+    const sections = [
+        ['metrics', tests.metrics, available],
+        ['slices', tests.slices?.metrics ?? {}, sliceable],
+    ];
+    for (const [section, metrics, names] of sections) {
+        for (const name of Object.keys(metrics)) {
+            if (names.includes(name))
+                continue;
+            const builtinElsewhere = isBuiltinMetric(name) &&
+                task !== undefined &&
+                !BUILTIN_METRICS[name].tasks.includes(task)
+                ? ` '${name}' is a ${BUILTIN_METRICS[name].tasks.join('/')} metric and this is a ${task} model.`
+                : '';
+            const where = section === 'slices' ? 'computed per slice' : 'computed or read from the metrics files';
+            const message = `unknown metric '${name}': the metrics ${where} are ${names.length > 0 ? names.join(', ') : 'none'}.` +
+                (builtinElsewhere || suggestion(name, names));
+            if (document)
+                throw document.error(metricPath(section, name), message, { key: true, input: 'tests' });
+            throw new errors_ConfigurationError(message, { input: 'tests' });
+        }
+    }
+}
+/** Direction of a metric: built-in, else what the tests file says, else unknown. */
+function directionOf(name, tests) {
+    if (isBuiltinMetric(name))
+        return BUILTIN_METRICS[name].direction;
+    return tests?.metrics[name]?.direction ?? tests?.slices?.metrics[name]?.direction;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/evaluation/run.js
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const SAVE_BASELINE_MODES = ['auto', 'true', 'false'];
+const TASKS = ['binary', 'multiclass', 'regression'];
+function isPartialFile(value) {
+    const record = value;
+    return (typeof record === 'object' && record !== null && record.mlopsPartial === 1 && typeof record.partial === 'object');
+}
+/** The workflow file of this run (`ml.yml`), from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/ml.yml@ref`). */
+function workflowFileOf(workflowRef) {
+    const match = /\/\.github\/workflows\/([^@/]+)@/.exec(workflowRef ?? '');
+    return match?.[1];
+}
+/** The branch whose metrics a run compares with: the pull request's base, else the default branch. */
+function baselineBranchOf(eventName, payload) {
+    if (eventName === 'pull_request' || eventName === 'pull_request_target')
+        return payload?.pull_request?.base?.ref;
+    return payload?.repository?.default_branch;
+}
+function checksOf(gates) {
+    return gates.map((gate) => ({
+        id: gate.id.slice(0, 200),
+        title: `${gate.slice ? `${gate.slice.column}${gate.slice.value ? `=${gate.slice.value}` : ''}: ` : ''}${gate.metric} ${gate.description}`.slice(0, 500),
+        status: gate.status === 'skipped' ? 'warning' : gate.status,
+        severity: gate.status === 'skipped' ? 'info' : 'error',
+        ...(gate.observed !== undefined ? { observed: gate.observed } : {}),
+        expected: { [gate.kind]: gate.limit },
+        ...(gate.reason ? { details: gate.reason } : {}),
+    }));
+}
+class LazyEngine {
+    host;
+    #engine;
+    constructor(host) {
+        this.host = host;
+    }
+    async get() {
+        this.#engine ??= await openDataEngine({
+            log: this.host.log,
+            ...(this.host.env.RUNNER_TOOL_CACHE ? { toolCache: this.host.env.RUNNER_TOOL_CACHE } : {}),
+        });
+        return this.#engine;
+    }
+    close() {
+        this.#engine?.close();
+    }
+}
+async function readPredictionFiles(engine, host, patterns, spec, input) {
+    const files = await resolveDataFiles(patterns, host.github.workspace, input);
+    return readPredictions(engine, files, spec, input);
+}
+/**
+ * test-model: metrics from predictions (and metrics files), gates from the tests file, a baseline from the base
+ * branch's last green run, significance of the changes, slices, and one report for the summary and the PR.
+ */
+async function testModel(host, inputs) {
+    const engine = new LazyEngine(host);
+    try {
+        await run(host, inputs, engine);
+    }
+    finally {
+        engine.close();
+    }
+}
+async function run(host, inputs, engine) {
+    const { github, log } = host;
+    const name = inputs.name ?? github.repo ?? 'model';
+    let tests = { metrics: {} };
+    if (inputs.tests) {
+        const path = host.inputs.resolvePath(inputs.tests);
+        tests = readTestsFile(await loadConfigFile(path, host.inputs.display(path), 'tests'));
+    }
+    const spec = { ...inputs.columns, slices: tests.slices?.by ?? [] };
+    const payload = await readEventPayload(github);
+    // 1. This model's metrics.
+    let evaluation;
+    let resolved;
+    let columns;
+    let slices;
+    let classes;
+    if (inputs.merge) {
+        if (tests.slices && tests.document) {
+            throw tests.document.error(['slices'], "slices need per-example predictions, and merged shards hand on partial statistics only; test slices in each shard's own job or drop 'slices' here", { key: true });
+        }
+        const merged = await log.group('Merge shard partials', () => mergeShardArtifacts(host, inputs, name));
+        evaluation = evaluatePartial(merged.partial, merged.classes);
+        classes = merged.classes;
+        evaluation.notes.push(`Merged from ${merged.shards} shard(s).`);
+    }
+    else if (inputs.predictions.length > 0) {
+        const read = await log.group('Read predictions', async () => readPredictionFiles(await engine.get(), host, inputs.predictions, spec, 'predictions'));
+        columns = read;
+        resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
+        evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial: true });
+        classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
+        if (tests.slices)
+            slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
+        log.info(`${evaluation.task} model (${evaluation.taskReason}), ${evaluation.count} examples.`);
+    }
+    if (inputs.shard !== undefined) {
+        await saveShard(host, inputs, name, evaluation, classes);
+        return;
+    }
+    const metrics = { ...(evaluation?.metrics ?? {}) };
+    let metricSources = {};
+    if (inputs.metrics.length > 0) {
+        const files = await resolveFiles(inputs.metrics, github.workspace, 'metrics');
+        const read = await readModelMetricsFiles(files, 'metrics');
+        for (const metric of Object.keys(read.metrics)) {
+            if (Object.hasOwn(metrics, metric)) {
+                throw new errors_ConfigurationError(`Input 'metrics': '${metric}' in ${read.sources[metric]} is also computed from the predictions; rename it in the file.`, { input: 'metrics' });
+            }
+        }
+        Object.assign(metrics, read.metrics);
+        metricSources = read.sources;
+    }
+    const sliceable = Object.keys(slices?.[0]?.metrics ?? evaluation?.metrics ?? {});
+    checkTestedMetrics(tests, Object.keys(metrics), evaluation?.task, sliceable);
+    // 2. The baseline.
+    let baselineNote;
+    let baseline;
+    if (inputs.baseline === 'none') {
+        baselineNote = "Baseline 'none': only absolute thresholds are tested.";
+    }
+    else if (inputs.baseline === 'auto') {
+        const found = await log.group('Find the baseline', () => downloadBaseline(host, name, payload, engine, inputs));
+        if ('note' in found)
+            baselineNote = found.note;
+        else
+            baseline = found;
+    }
+    else {
+        baseline = await loadBaselineFile(host, inputs, spec, engine);
+    }
+    if (!baseline && inputs.baseline === 'auto' && Object.values(tests.metrics).some((test) => hasRelative(test))) {
+        log.warning(`${baselineNote ?? 'No baseline.'} Tests against the baseline are skipped.`);
+    }
+    // 3. Significance of the changes.
+    let significance;
+    if (tests.significance) {
+        if (resolved && baseline?.resolved) {
+            const tested = Object.keys(tests.metrics).filter((metric) => Object.hasOwn(evaluation?.metrics ?? {}, metric));
+            significance = await log.group('Significance against the baseline', async () => compareWithBaseline(resolved, baseline.resolved, tested, tests.significance, inputs.threshold));
+        }
+        else {
+            significance = {
+                results: [],
+                notes: [
+                    resolved
+                        ? "Significance: the baseline's predictions are not available, so changes are not tested against the noise."
+                        : 'Significance: needs per-example predictions of this model and the baseline; not tested.',
+                ],
+            };
+        }
+    }
+    // 4. Gates, report, outputs.
+    const gates = [
+        ...evaluateModelGates(tests.metrics, metrics, baseline?.rendered.metrics),
+        ...(tests.slices && slices ? evaluateSliceGates(tests.slices, slices, baseline?.rendered.slices) : []),
+    ];
+    const failed = gates.filter((gate) => gate.status === 'failed');
+    const counted = gates.filter((gate) => gate.status !== 'skipped').length;
+    const headline = gates.length === 0
+        ? `${name}: ${Object.keys(metrics).length} metric(s), no tests configured`
+        : failed.length > 0
+            ? `${name}: ${failed.length} of ${counted} tests failed`
+            : `${name}: all ${counted} tests passed`;
+    const markdown = renderTestModel({
+        name,
+        ...(evaluation ? { task: evaluation.task, count: evaluation.count } : {}),
+        ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
+        metrics,
+        metricSources,
+        ...(evaluation?.confusion ? { confusion: evaluation.confusion } : {}),
+        ...(evaluation?.perClass ? { perClass: evaluation.perClass } : {}),
+        ...(baseline ? { baseline: baseline.rendered } : {}),
+        ...(baselineNote ? { baselineNote } : {}),
+        gates,
+        ...(significance ? { significance: significance.results, significanceNotes: significance.notes } : {}),
+        ...(slices ? { slices, sliceColumns: tests.slices.by, sliceMinRows: tests.slices.minRows } : {}),
+        notes: evaluation ? [`Task: ${evaluation.task} (${evaluation.taskReason}).`, ...evaluation.notes] : [],
+        direction: (metric) => directionOf(metric, tests),
+        ...(github.runUrl ? { runUrl: github.runUrl } : {}),
+    });
+    const report = buildReport({
+        action: 'test-model',
+        headline,
+        checks: checksOf(gates),
+        run: reportRun(github),
+        fields: {
+            model: name,
+            ...(evaluation ? { task: evaluation.task, examples: evaluation.count } : {}),
+            metrics,
+            baseline: baseline
+                ? {
+                    label: baseline.rendered.label,
+                    metrics: baseline.rendered.metrics,
+                    ...(baseline.rendered.url ? { url: baseline.rendered.url } : {}),
+                }
+                : { note: baselineNote ?? 'none' },
+            ...(significance ? { significance: significance.results } : {}),
+            ...(slices ? { slices } : {}),
+        },
+    });
+    await host.publish({ report, markdown, comment: inputs.comment });
+    host.setOutput('passed', failed.length === 0);
+    host.setOutput('metrics', metrics);
+    host.setOutput('baseline-metrics', baseline?.rendered.metrics ?? {});
+    host.setOutput('failed-tests', failed.map((gate) => gate.id));
+    if (shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload)) {
+        await log.group('Save the metrics as the baseline', () => saveBaseline(host, name, metrics, evaluation, slices, columns, classes, engine));
+    }
+    if (failed.length > 0) {
+        throw new GateFailure(`${failed.length} of ${counted} model tests failed: ${failed
+            .slice(0, 5)
+            .map((gate) => gate.reason ?? `${gate.metric} ${gate.description}`)
+            .join('; ')}${failed.length > 5 ? '; …' : ''}.`);
+    }
+}
+function hasRelative(test) {
+    return test['max-drop'] !== undefined || test['max-relative-drop'] !== undefined || test['max-rise'] !== undefined;
+}
+function shouldSaveBaseline(mode, eventName, refName, payload) {
+    if (mode === 'true')
+        return true;
+    if (mode === 'false')
+        return false;
+    return eventName === 'push' && refName !== undefined && refName === payload?.repository?.default_branch;
+}
+function clientFor(host, inputs) {
+    return createGitHubClient({ token: inputs.comment.token, apiUrl: host.github.apiUrl, log: host.log });
+}
+async function downloadBaseline(host, name, payload, engine, inputs) {
+    const { github } = host;
+    const artifact = metricsArtifactName(name);
+    const branch = baselineBranchOf(github.eventName, payload);
+    const workflow = workflowFileOf(host.env.GITHUB_WORKFLOW_REF);
+    const none = (why) => ({
+        note: `No baseline: ${why}. Only absolute thresholds are tested; a push to the default branch saves '${artifact}' for later runs.`,
+    });
+    if (!branch)
+        return none('this event names no base or default branch');
+    if (!workflow)
+        return none('GITHUB_WORKFLOW_REF does not name this workflow file');
+    if (!inputs.comment.token || !github.owner || !github.repo)
+        return none("no 'github-token' to look for it");
+    const destination = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-baseline-'));
+    const downloaded = await downloadLatestArtifact(clientFor(host, inputs), inputs.comment.token, { owner: github.owner, repo: github.repo }, { workflow, branch, event: 'push' }, artifact, destination);
+    if (!downloaded)
+        return none(`no successful push run of ${workflow} on ${branch} saved '${artifact}'`);
+    const saved = parseSavedMetrics(await (0,promises_.readFile)((0,external_node_path_.join)(destination, SAVED_METRICS_FILE), 'utf8'), `artifact '${artifact}' of run ${downloaded.runId}`, 'baseline');
+    host.log.info(`Baseline: '${artifact}' of run ${downloaded.runId} on ${branch} (${downloaded.run.headSha.slice(0, 7)}).`);
+    return {
+        saved,
+        rendered: {
+            label: branch,
+            metrics: saved.metrics,
+            ...(saved.slices ? { slices: saved.slices } : {}),
+            url: downloaded.run.url,
+            sha: downloaded.run.headSha,
+        },
+        ...(await savedPredictions(saved, destination, engine, inputs, host)),
+    };
+}
+/** The saved predictions of a baseline, resolved with the saved column names (for significance). */
+async function savedPredictions(saved, folder, engine, inputs, host) {
+    const path = (0,external_node_path_.join)(folder, saved.predictions ?? SAVED_PREDICTIONS_FILE);
+    if (!saved.predictions || !saved.columns || !(0,external_node_fs_.existsSync)(path))
+        return {};
+    const spec = {
+        label: saved.columns.label,
+        prediction: saved.columns.prediction ?? '',
+        score: saved.columns.score ?? '',
+        probabilities: saved.columns.probabilities ?? [],
+    };
+    const read = await readPredictionFiles(await engine.get(), host, [path], spec, 'baseline');
+    return {
+        resolved: resolveColumns(read, {
+            ...(saved.task ? { task: saved.task } : {}),
+            threshold: saved.threshold ?? inputs.threshold,
+        }),
+    };
+}
+async function loadBaselineFile(host, inputs, spec, engine) {
+    const path = host.inputs.resolvePath(inputs.baseline);
+    const display = host.inputs.display(path);
+    if (!(0,external_node_fs_.existsSync)(path)) {
+        throw new errors_ConfigurationError(`Input 'baseline': '${display}' does not exist; give 'auto', 'none' or a metrics or predictions file.`, { input: 'baseline' });
+    }
+    const extension = (0,external_node_path_.extname)(path).toLowerCase();
+    if (extension === '.json') {
+        const text = await (0,promises_.readFile)(path, 'utf8');
+        let parsed;
+        try {
+            parsed = JSON.parse(text);
+        }
+        catch {
+            parsed = undefined;
+        }
+        if (isSavedMetrics(parsed)) {
+            const saved = parseSavedMetrics(text, display, 'baseline');
+            return {
+                saved,
+                rendered: { label: display, metrics: saved.metrics, ...(saved.slices ? { slices: saved.slices } : {}) },
+                ...(await savedPredictions(saved, (0,external_node_path_.join)(path, '..'), engine, inputs, host)),
+            };
+        }
+    }
+    const format = dataFormatOf(path);
+    const isPredictions = format !== undefined &&
+        format !== 'json' &&
+        (format !== 'csv' ||
+            (await (0,promises_.readFile)(path, 'utf8'))
+                .split(/\r?\n/, 1)[0]
+                .split(',')
+                .map((c) => c.trim().replace(/^"|"$/g, ''))
+                .includes(spec.label));
+    if (!isPredictions) {
+        return { rendered: { label: display, metrics: await readModelMetricsFile(path, display, 'baseline') } };
+    }
+    const read = await readPredictionFiles(await engine.get(), host, [path], { ...spec, slices: spec.slices ?? [] }, 'baseline');
+    const resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
+    const evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label });
+    return { rendered: { label: display, metrics: evaluation.metrics }, resolved };
+}
+async function saveBaseline(host, name, metrics, evaluation, slices, columns, classes, engine) {
+    const { github, env } = host;
+    const artifact = metricsArtifactName(name);
+    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
+        host.log.warning(`Cannot save '${artifact}': the Actions runtime (ACTIONS_RUNTIME_TOKEN) is not available here.`);
+        return;
+    }
+    const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-metrics-'));
+    const files = [(0,external_node_path_.join)(folder, SAVED_METRICS_FILE)];
+    const saved = {
+        mlopsMetrics: 1,
+        name,
+        metrics,
+        ...(evaluation ? { task: evaluation.task, count: evaluation.count } : {}),
+        ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
+        ...(evaluation?.partial ? { partial: evaluation.partial } : {}),
+        ...(classes ? { classes } : {}),
+        ...(slices ? { slices } : {}),
+        source: {
+            ...(github.sha ? { sha: github.sha } : {}),
+            ...(github.ref ? { ref: github.ref } : {}),
+            ...(github.runUrl ? { runUrl: github.runUrl } : {}),
+            createdAt: new Date().toISOString(),
+        },
+    };
+    if (columns) {
+        const parquet = (0,external_node_path_.join)(folder, SAVED_PREDICTIONS_FILE);
+        await writePredictionsParquet(await engine.get(), columns, parquet);
+        saved.predictions = SAVED_PREDICTIONS_FILE;
+        saved.columns = columns.columns;
+        files.push(parquet);
+    }
+    await (0,promises_.writeFile)(files[0], `${JSON.stringify(saved)}\n`);
+    const uploaded = await uploadRunArtifact(artifact, files, folder, 90);
+    host.log.info(`Saved the metrics as artifact '${artifact}' (id ${uploaded.id}) for pull requests to compare with.`);
+}
+async function saveShard(host, inputs, name, evaluation, classes) {
+    if (!evaluation?.partial) {
+        throw new errors_ConfigurationError("Input 'shard' needs 'predictions': a shard saves the partial statistics of its rows.", {
+            input: 'shard',
+        });
+    }
+    const shard = inputs.shard;
+    const artifact = `${partialArtifactPrefix(name)}${shard.replace(/[^\w.-]+/g, '-')}`;
+    const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(host.github.runnerTemp, 'mlops-partial-'));
+    const file = (0,external_node_path_.join)(folder, 'partial.json');
+    const content = {
+        mlopsPartial: 1,
+        name,
+        shard,
+        ...(classes ? { classes } : {}),
+        partial: evaluation.partial,
+    };
+    await (0,promises_.writeFile)(file, JSON.stringify(content));
+    if (!host.env.ACTIONS_RUNTIME_TOKEN || !host.env.ACTIONS_RESULTS_URL) {
+        throw new errors_ConfigurationError("Input 'shard' uploads the shard's partial as an artifact, which needs the Actions runtime (run it in a workflow).", { input: 'shard' });
+    }
+    const uploaded = await uploadRunArtifact(artifact, [file], folder, 1);
+    const report = buildReport({
+        action: 'test-model',
+        headline: `${name}: shard ${shard} (${evaluation.count} examples) saved for merging`,
+        checks: [],
+        run: reportRun(host.github),
+        fields: { model: name, shard, examples: evaluation.count, metrics: evaluation.metrics, artifact },
+    });
+    await host.publish({
+        report,
+        markdown: `### Model tests: ${name}, shard ${shard}\n\n${evaluation.count} examples; partial statistics saved as artifact \`${artifact}\` (id ${uploaded.id}) for the merge job.`,
+    });
+    host.setOutput('passed', true);
+    host.setOutput('metrics', evaluation.metrics);
+    host.setOutput('baseline-metrics', {});
+    host.setOutput('failed-tests', []);
+}
+async function mergeShardArtifacts(host, inputs, name) {
+    const { github } = host;
+    if (inputs.predictions.length > 0) {
+        throw new errors_ConfigurationError("Input 'merge' combines the shards' partial artifacts of this run; do not also give 'predictions'.", { input: 'merge' });
+    }
+    if (!inputs.comment.token || !github.owner || !github.repo || !github.runId) {
+        throw new errors_ConfigurationError("Input 'merge' needs 'github-token' (actions: read) inside a workflow run.", {
+            input: 'merge',
+        });
+    }
+    const destination = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-partials-'));
+    const prefix = partialArtifactPrefix(name);
+    const downloaded = await downloadRunArtifactsByPrefix(clientFor(host, inputs), inputs.comment.token, { owner: github.owner, repo: github.repo }, Number(github.runId), prefix, destination);
+    if (downloaded.length === 0) {
+        throw new errors_ConfigurationError(`Input 'merge': this run has no '${prefix}*' artifacts; run the shards first with 'shard' set (and the same 'name').`, { input: 'merge' });
+    }
+    const files = [];
+    for (const artifact of downloaded) {
+        const value = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(artifact.path, 'partial.json'), 'utf8'));
+        if (!isPartialFile(value))
+            throw new Error(`Artifact '${artifact.name}' holds no test-model partial.`);
+        files.push(value);
+    }
+    const classes = files[0].classes;
+    for (const file of files) {
+        if (JSON.stringify(file.classes) !== JSON.stringify(classes)) {
+            throw new errors_ConfigurationError(`Input 'merge': shard ${file.shard} has classes ${file.classes?.join(', ')} and shard ${files[0].shard} ${classes?.join(', ')}; shards must see the same class list.`, { input: 'merge' });
+        }
+    }
+    return {
+        partial: mergePartials(files.map((file) => file.partial)),
+        ...(classes ? { classes } : {}),
+        shards: files.length,
+    };
+}
+
+
+;// CONCATENATED MODULE: ./shared/lib/evaluation/index.js
+
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/github/checks.js
+
+/** GitHub's cap on a check run's output summary. */
+const CHECK_SUMMARY_LIMIT = 65_535;
+const CONCLUSION = {
+    passed: 'success',
+    warning: 'neutral',
+    failed: 'failure',
+};
+/** A completed check run on `headSha` whose conclusion follows the report status. */
+async function createCompletedCheckRun(client, repository, options) {
+    const summary = options.summary.length > CHECK_SUMMARY_LIMIT
+        ? `${options.summary.slice(0, CHECK_SUMMARY_LIMIT - 40)}\n\n… shortened`
+        : options.summary;
+    try {
+        const { data } = await client.rest.checks.create({
+            ...repository,
+            name: options.name,
+            head_sha: options.headSha,
+            status: 'completed',
+            conclusion: CONCLUSION[options.status],
+            output: { title: options.title.slice(0, 1000), summary },
+            ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}),
+        });
+        return { id: data.id, url: data.html_url ?? data.url };
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Creating check run '${options.name}' on ${options.headSha.slice(0, 7)}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/github/index.js
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/oci/auth.js
+
+
+
+/** Parses the first challenge of a WWW-Authenticate header (`Bearer realm="…",service="…",scope="…"`). */
+function parseAuthChallenge(header) {
+    if (!header)
+        return undefined;
+    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
+    if (!match)
+        return undefined;
+    const scheme = match[1].toLowerCase();
+    if (scheme !== 'basic' && scheme !== 'bearer')
+        return undefined;
+    const params = {};
+    const pattern = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?\s*/gy;
+    const text = match[2] ?? '';
+    let found = pattern.exec(text);
+    while (found !== null) {
+        params[found[1].toLowerCase()] =
+            found[2] !== undefined ? found[2].replace(/\\(.)/g, '$1') : (found[3] ?? '');
+        found = pattern.exec(text);
+    }
+    return { scheme, params };
+}
+function basicAuthorization(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+/** How an auth file may spell a registry: bare host, with scheme, or Docker Hub's legacy v1 URL. */
+function authKeys(registry) {
+    const keys = [
+        registry,
+        `https://${registry}`,
+        `http://${registry}`,
+        `https://${registry}/v1/`,
+        `https://${registry}/v2/`,
+    ];
+    if (registry === 'docker.io' || registry === 'registry-1.docker.io' || registry === 'index.docker.io') {
+        keys.push('https://index.docker.io/v1/', 'index.docker.io', 'docker.io');
+    }
+    return keys;
+}
+/** Credentials for `registry` from one docker config.json / containers auth.json text, if it has them. */
+function credentialsFromAuthFile(text, registry) {
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of authKeys(registry)) {
+        const entry = parsed.auths?.[key];
+        if (!entry)
+            continue;
+        if (entry.username && entry.password)
+            return { username: entry.username, password: entry.password };
+        if (entry.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const separator = decoded.indexOf(':');
+            if (separator > 0)
+                return { username: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
+        }
+        if (entry.identitytoken)
+            return { username: '<token>', password: entry.identitytoken };
+    }
+    return undefined;
+}
+/** The auth files docker, podman, buildah and skopeo read, in the order they read them. */
+function authFileCandidates(env) {
+    const files = [];
+    if (env.REGISTRY_AUTH_FILE)
+        files.push(env.REGISTRY_AUTH_FILE);
+    if (env.XDG_RUNTIME_DIR)
+        files.push((0,external_node_path_.join)(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
+    files.push((0,external_node_path_.join)(env.DOCKER_CONFIG ?? (0,external_node_path_.join)(env.HOME ?? (0,external_node_os_.homedir)(), '.docker'), 'config.json'));
+    return files;
+}
+/**
+ * Credentials left by `docker login` (or `podman login`, `skopeo login`) for `registry`. Credential helpers
+ * (`credsStore`, `credHelpers`) are not run: only credentials stored in the file itself are read.
+ */
+async function readStoredCredentials(registry, env) {
+    for (const file of authFileCandidates(env)) {
+        const text = await (0,promises_.readFile)(file, 'utf8').catch(() => undefined);
+        if (text === undefined)
+            continue;
+        const found = credentialsFromAuthFile(text, registry);
+        if (found)
+            return found;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/blob-source.js
+
+function bufferBlobSource(data, digest) {
+    return {
+        digest,
+        size: data.byteLength,
+        read: async (offset, length) => data.subarray(offset, offset + length),
+    };
+}
+function fileBlobSource(path, digest, size) {
+    return {
+        digest,
+        size,
+        read: async (offset, length) => {
+            const handle = await (0,promises_.open)(path, 'r');
+            try {
+                const buffer = Buffer.allocUnsafe(Math.min(length, size - offset));
+                let filled = 0;
+                while (filled < buffer.length) {
+                    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
+                    if (bytesRead === 0)
+                        throw new Error(`${path} is shorter than the ${size} bytes expected`);
+                    filled += bytesRead;
+                }
+                return buffer;
+            }
+            finally {
+                await handle.close();
+            }
+        },
+    };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+;// CONCATENATED MODULE: ./shared/lib/oci/digest.js
+
+const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+function isDigest(text) {
+    return DIGEST_PATTERN.test(text);
+}
+function sha256Digest(data) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
+}
+/** The referrers tag schema's fallback tag for a subject digest: `sha256-<hex>`. */
+function referrersFallbackTag(digest) {
+    return digest.replace(':', '-');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/errors.js
+class RegistryError extends Error {
+    kind;
+    status;
+    registry;
+    constructor(kind, message, details) {
+        super(message);
+        this.name = 'RegistryError';
+        this.kind = kind;
+        this.status = details.status;
+        this.registry = details.registry;
+    }
+}
+function isRegistryError(error, kind) {
+    return error instanceof RegistryError && (kind === undefined || error.kind === kind);
+}
+/** The first `errors[].message` of a distribution error body, which says why better than the status. */
+function registryErrorDetail(body) {
+    try {
+        const parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+        const first = parsed.errors?.[0];
+        if (!first)
+            return undefined;
+        return [first.code, first.message].filter(Boolean).join(': ');
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/media-types.js
+const MediaType = {
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociConfig: 'application/vnd.oci.image.config.v1+json',
+    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    ociLayer: 'application/vnd.oci.image.layer.v1.tar',
+    ociEmpty: 'application/vnd.oci.empty.v1+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerConfig: 'application/vnd.docker.container.image.v1+json',
+    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+};
+/** Every manifest type we understand, OCI first: the rig's registry answers in the type Accept names first. */
+const MANIFEST_ACCEPT = [
+    MediaType.ociManifest,
+    MediaType.ociIndex,
+    MediaType.dockerManifest,
+    MediaType.dockerManifestList,
+];
+function media_types_isIndexMediaType(mediaType) {
+    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
+}
+function platformName(platform) {
+    if (!platform)
+        return 'unknown';
+    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/reference.js
+
+
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d+)?$|^\[[0-9a-fA-F:.]+\](?::\d+)?$/;
+const DOCKER_HUB = 'docker.io';
+function isValidTag(tag) {
+    return TAG.test(tag);
+}
+/**
+ * Parses `[registry/]repository[:tag][@digest]` by the distribution reference grammar. The first path part is the
+ * registry when it has a dot or a port or is `localhost`, as docker decides it. Mistakes name the input.
+ */
+function parseImageReference(text, input = 'image') {
+    const fail = (why) => {
+        throw new errors_ConfigurationError(`Input '${input}': '${text}' is not a valid image reference: ${why}.`, { input });
+    };
+    const trimmed = text.trim();
+    if (trimmed === '')
+        fail('it is empty');
+    if (/^[a-z]+:\/\//i.test(trimmed))
+        fail('write it without a scheme, e.g. ghcr.io/acme/model');
+    let rest = trimmed;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!isDigest(digest))
+            fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
+    }
+    let tag;
+    const lastSlash = rest.lastIndexOf('/');
+    const colon = rest.lastIndexOf(':');
+    if (colon > lastSlash) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+        if (!isValidTag(tag))
+            fail(`the tag '${tag}' must be 1-128 of letters, digits, '_', '.', '-', not starting with '.' or '-'`);
+    }
+    const parts = rest.split('/');
+    let registry = DOCKER_HUB;
+    const first = parts[0] ?? '';
+    if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+        registry = first;
+        parts.shift();
+        if (!DOMAIN.test(registry))
+            fail(`'${registry}' is not a registry host name`);
+    }
+    if (parts.length === 0 || parts.some((part) => part === ''))
+        fail('the repository path has an empty part');
+    for (const part of parts) {
+        if (part !== part.toLowerCase()) {
+            fail(`repository names must be lower case ('${part}' → '${part.toLowerCase()}')`);
+        }
+        if (!COMPONENT.test(part)) {
+            fail(`'${part}' may only hold a-z, 0-9 and single '.', '_', '__' or '-' separators between them`);
+        }
+    }
+    if (registry === DOCKER_HUB && parts.length === 1)
+        parts.unshift('library');
+    const repository = parts.join('/');
+    if (repository.length > 255)
+        fail('the repository path is longer than 255 characters');
+    return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+function formatImageReference(reference) {
+    const base = `${reference.registry}/${reference.repository}`;
+    if (reference.digest)
+        return `${base}@${reference.digest}`;
+    return reference.tag ? `${base}:${reference.tag}` : base;
+}
+/** The host the API answers on: Docker Hub's API is not at docker.io. */
+function registryApiHost(registry) {
+    return registry === DOCKER_HUB || registry === 'index.docker.io' ? 'registry-1.docker.io' : registry;
+}
+/** Loopback registries speak plain HTTP, as docker and skopeo allow for them without configuration. */
+function isLoopbackRegistry(registry) {
+    const host = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/retry.js
+const DEFAULT_RETRY = { attempts: 8, baseDelayMs: 200, maxDelayMs: 15_000 };
+/** 429 and the 5xx a proxy or an overloaded registry answers: the request may succeed if tried again. */
+function isRetryableStatus(status) {
+    return status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+}
+/** Seconds or an HTTP date, as RFC 9110 allows; undefined when absent or unreadable. */
+function parseRetryAfter(header, now = Date.now()) {
+    if (!header)
+        return undefined;
+    const trimmed = header.trim();
+    if (/^\d+$/.test(trimmed))
+        return Number(trimmed) * 1000;
+    const date = Date.parse(trimmed);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+/**
+ * Delay before try `attempt + 1` (attempt counts from 1): the server's Retry-After when it sent one (capped),
+ * else exponential backoff with full jitter so that parallel uploads do not retry in lockstep.
+ */
+function retryDelayMs(attempt, policy, retryAfterMs) {
+    if (retryAfterMs !== undefined)
+        return Math.min(retryAfterMs, policy.maxDelayMs);
+    const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+;// CONCATENATED MODULE: ./shared/lib/oci/client.js
+
+
+
+
+
+
+
+/** A connection that broke or never opened: worth another try, unlike a name that does not resolve. */
+function networkFailure(error) {
+    const cause = error.cause;
+    const code = cause?.code ?? error.code;
+    const name = error.name;
+    if (name === 'TimeoutError' || name === 'AbortError')
+        return { retryable: true, why: 'timed out' };
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+        return { retryable: false, why: `host not found (${code})` };
+    if (code?.startsWith('ERR_TLS') || code?.includes('CERT'))
+        return { retryable: false, why: `TLS failed (${code})` };
+    const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+    return { retryable: true, why: code ? `${code}: ${message}` : message };
+}
+/**
+ * A client of the OCI distribution API (the Docker registry v2 protocol): manifests with the right Accept headers,
+ * blob existence, cross-repository mount, chunked uploads that restart cleanly after a lost answer, ranged blob
+ * reads for copies between registries, Basic auth and the Bearer token flow, and retries with backoff on
+ * 429/5xx and broken connections that honour Retry-After. It knows nothing of actions; errors are RegistryErrors.
+ */
+class RegistryClient {
+    registry;
+    baseUrl;
+    #credentials;
+    #policy;
+    #chunkSize;
+    #timeoutMs;
+    #log;
+    #userAgent;
+    #challenge;
+    #tokens = new Map();
+    /** Requests that reached the registry, by method, for logs and reports. */
+    requestCounts = {};
+    constructor(options) {
+        this.registry = options.registry;
+        const plainHttp = options.plainHttp ?? isLoopbackRegistry(options.registry);
+        this.baseUrl = `${plainHttp ? 'http' : 'https'}://${registryApiHost(options.registry)}`;
+        this.#credentials = options.credentials;
+        this.#policy = { ...DEFAULT_RETRY, ...options.retry };
+        this.#chunkSize = options.chunkSize ?? 32 * 1024 * 1024;
+        this.#timeoutMs = options.requestTimeoutMs ?? 5 * 60_000;
+        this.#log = options.logger ?? silentLogger;
+        this.#userAgent = options.userAgent ?? 'mlops-actions';
+    }
+    // ---- requests, auth and retries ----------------------------------------------------------------------------
+    #error(kind, message, status) {
+        return new RegistryError(kind, message, { registry: this.registry, ...(status !== undefined ? { status } : {}) });
+    }
+    #scope(spec) {
+        const scopes = [`repository:${spec.repository}:${spec.access}`];
+        if (spec.alsoPull)
+            scopes.push(`repository:${spec.alsoPull}:pull`);
+        return scopes.join(' ');
+    }
+    async #authorization(scope) {
+        if (this.#challenge?.scheme === 'basic') {
+            return this.#credentials ? basicAuthorization(this.#credentials) : undefined;
+        }
+        if (this.#challenge?.scheme === 'bearer') {
+            const cached = this.#tokens.get(scope);
+            if (cached && cached.expiresAt > Date.now())
+                return `Bearer ${cached.value}`;
+            // The realm is known: ask for this scope's token now rather than after a 401.
+            await this.#fetchToken(scope, this.#challenge);
+            return `Bearer ${this.#tokens.get(scope).value}`;
+        }
+        return undefined;
+    }
+    /** The Docker token flow: GET realm?service=…&scope=… with Basic credentials (or anonymously). */
+    async #fetchToken(scope, challenge) {
+        const realm = challenge.params.realm;
+        if (!realm)
+            throw this.#error('protocol', `${this.registry} asked for a Bearer token without naming a realm.`);
+        const url = new URL(realm);
+        if (challenge.params.service)
+            url.searchParams.set('service', challenge.params.service);
+        for (const part of scope.split(' '))
+            url.searchParams.append('scope', part);
+        const headers = { 'user-agent': this.#userAgent };
+        if (this.#credentials)
+            headers.authorization = basicAuthorization(this.#credentials);
+        const answer = await this.#send({ method: 'GET', url: url.toString(), headers, attempts: this.#policy.attempts });
+        if (answer.status === 401 || answer.status === 403) {
+            throw this.#error('unauthorized', this.#credentials
+                ? `${this.registry} refused the user name or password (its token service answered ${answer.status}).`
+                : `${this.registry} needs credentials: its token service refused an anonymous request.`, answer.status);
+        }
+        if (answer.status !== 200) {
+            throw this.#error('protocol', `The token service of ${this.registry} answered ${answer.status}.`, answer.status);
+        }
+        const parsed = JSON.parse(answer.body.toString('utf8'));
+        const value = parsed.token ?? parsed.access_token;
+        if (!value)
+            throw this.#error('protocol', `The token service of ${this.registry} answered without a token.`);
+        // Renew a little early; the spec's default lifetime is 60 s when none is given.
+        const lifetimeMs = Math.max(10, (parsed.expires_in ?? 60) - 10) * 1000;
+        this.#tokens.set(scope, { value, expiresAt: Date.now() + lifetimeMs });
+    }
+    /** One HTTP exchange with retries on broken connections and retryable statuses; the body is read in full. */
+    async #send(request) {
+        const retryStatuses = request.retryStatuses ?? true;
+        for (let attempt = 1;; attempt++) {
+            let answer;
+            let failure;
+            try {
+                const response = await fetch(request.url, {
+                    method: request.method,
+                    headers: request.headers,
+                    ...(request.body !== undefined ? { body: request.body } : {}),
+                    redirect: 'follow',
+                    signal: AbortSignal.timeout(this.#timeoutMs),
+                });
+                const body = Buffer.from(await response.arrayBuffer());
+                answer = { status: response.status, headers: response.headers, body, url: response.url || request.url };
+                this.requestCounts[request.method] = (this.requestCounts[request.method] ?? 0) + 1;
+            }
+            catch (error) {
+                failure = networkFailure(error);
+            }
+            const canRetry = attempt < request.attempts;
+            if (answer && !(retryStatuses && isRetryableStatus(answer.status) && canRetry))
+                return answer;
+            if (failure && (!failure.retryable || !canRetry)) {
+                throw this.#error('unreachable', `${request.method} ${this.#display(request.url)} failed after ${attempt} attempt(s): ${failure.why}.`);
+            }
+            const retryAfter = answer ? parseRetryAfter(answer.headers.get('retry-after')) : undefined;
+            const delay = retryDelayMs(attempt, this.#policy, retryAfter);
+            this.#log.debug(`${request.method} ${this.#display(request.url)}: ${answer ? answer.status : failure?.why}; retry ${attempt} in ${Math.round(delay)} ms`);
+            await sleep(delay);
+        }
+    }
+    /** URLs as logged: upload locations carry state tokens that are noise to a reader. */
+    #display(url) {
+        return url.replace(/\?.*$/, '');
+    }
+    #url(path) {
+        return /^https?:\/\//.test(path) ? path : new URL(path, this.baseUrl).toString();
+    }
+    /**
+     * A registry request with authentication: on 401 it answers the challenge (Basic, or a Bearer token for the
+     * request's scope) once and tries again. Statuses outside 2xx and `accept` become RegistryErrors.
+     */
+    async request(spec) {
+        const scope = this.#scope(spec);
+        const url = this.#url(spec.path);
+        let authenticated = false;
+        for (;;) {
+            const headers = { 'user-agent': this.#userAgent, ...spec.headers };
+            const authorization = await this.#authorization(scope);
+            if (authorization)
+                headers.authorization = authorization;
+            const answer = await this.#send({
+                method: spec.method,
+                url,
+                headers,
+                ...(spec.body !== undefined ? { body: spec.body } : {}),
+                attempts: spec.retry === false ? 1 : (spec.attempts ?? this.#policy.attempts),
+            });
+            if (answer.status === 401 && !authenticated) {
+                const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
+                if (!challenge)
+                    throw this.#error('unauthorized', `${this.registry} answered 401 without a usable challenge.`, 401);
+                this.#challenge = challenge;
+                authenticated = true;
+                if (challenge.scheme === 'basic') {
+                    if (!this.#credentials) {
+                        throw this.#error('unauthorized', `${this.registry} needs a user name and password (HTTP Basic).`, 401);
+                    }
+                }
+                else {
+                    await this.#fetchToken(scope, challenge);
+                }
+                continue;
+            }
+            if ((answer.status >= 200 && answer.status < 300) || spec.accept?.includes(answer.status))
+                return answer;
+            throw this.#statusError(spec, answer);
+        }
+    }
+    #statusError(spec, answer) {
+        const detail = registryErrorDetail(answer.body);
+        const what = `${spec.method} ${this.#display(this.#url(spec.path))}`;
+        const suffix = detail ? ` (${detail})` : '';
+        if (answer.status === 401) {
+            const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
+            if (challenge?.params.error === 'insufficient_scope' || this.#challenge?.scheme === 'bearer') {
+                return this.#error('denied', `${this.registry} denied ${spec.access === 'pull' ? 'reading' : 'pushing to'} ${spec.repository}: the credentials lack that access${suffix}.`, 401);
+            }
+            return this.#error('unauthorized', `${this.registry} refused the credentials for ${what}${suffix}.`, 401);
+        }
+        if (answer.status === 403) {
+            return this.#error('denied', `${this.registry} denied ${what}${suffix}.`, 403);
+        }
+        if (answer.status === 404)
+            return this.#error('not-found', `${what}: not found${suffix}.`, 404);
+        if (isRetryableStatus(answer.status)) {
+            return this.#error('unavailable', `${what} still answered ${answer.status} after retries${suffix}.`, answer.status);
+        }
+        return this.#error('protocol', `${what} answered ${answer.status}${suffix}.`, answer.status);
+    }
+    // ---- registry and manifests ---------------------------------------------------------------------------------
+    /**
+     * Checks that the registry answers and that the credentials give `access` to `repository`, before any work
+     * that would be wasted (a build) starts. A few tries only: an unreachable registry should fail fast.
+     */
+    async checkAccess(repository, access, attempts = 5) {
+        await this.request({ method: 'GET', path: '/v2/', repository, access, attempts });
+        if (this.#challenge?.scheme === 'bearer') {
+            // The token for the scope is in the cache now; a pull-only grant shows as missing actions only on use,
+            // so probe an upload session cheaply: POST then DELETE it.
+            if (access === 'pull,push') {
+                const started = await this.request({
+                    method: 'POST',
+                    path: `/v2/${repository}/blobs/uploads/`,
+                    repository,
+                    access,
+                    attempts,
+                });
+                const location = started.headers.get('location');
+                if (location) {
+                    await this.request({
+                        method: 'DELETE',
+                        path: new URL(location, this.baseUrl).toString(),
+                        repository,
+                        access,
+                        accept: [404, 405],
+                        attempts,
+                    }).catch(() => undefined);
+                }
+            }
+        }
+    }
+    /** The descriptor a tag or digest points at, from a HEAD; undefined when there is none. */
+    async resolve(repository, reference) {
+        const answer = await this.request({
+            method: 'HEAD',
+            path: `/v2/${repository}/manifests/${reference}`,
+            repository,
+            access: 'pull',
+            headers: { accept: MANIFEST_ACCEPT.join(', ') },
+            accept: [404],
+        });
+        if (answer.status === 404)
+            return undefined;
+        const digest = answer.headers.get('docker-content-digest') ?? (isDigest(reference) ? reference : undefined);
+        if (!digest) {
+            // Some registries omit the header on HEAD: fall back to the body.
+            const fetched = await this.getManifest(repository, reference);
+            return { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.bytes.length };
+        }
+        return {
+            mediaType: (answer.headers.get('content-type') ?? '').split(';')[0]?.trim() ?? '',
+            digest,
+            size: Number(answer.headers.get('content-length') ?? 0),
+        };
+    }
+    /** A manifest or index by tag or digest, its bytes checked against the digest. */
+    async getManifest(repository, reference) {
+        const answer = await this.request({
+            method: 'GET',
+            path: `/v2/${repository}/manifests/${reference}`,
+            repository,
+            access: 'pull',
+            headers: { accept: MANIFEST_ACCEPT.join(', ') },
+        });
+        const digest = sha256Digest(answer.body);
+        const expected = isDigest(reference) ? reference : answer.headers.get('docker-content-digest');
+        if (expected && expected !== digest) {
+            throw this.#error('protocol', `${repository}:${reference}: the manifest's digest is ${digest}, not ${expected}.`);
+        }
+        const json = JSON.parse(answer.body.toString('utf8'));
+        const mediaType = (typeof json.mediaType === 'string' ? json.mediaType : undefined) ??
+            (answer.headers.get('content-type') ?? '').split(';')[0]?.trim() ??
+            MediaType.ociManifest;
+        return { digest, mediaType, bytes: answer.body, json };
+    }
+    /** Puts a manifest under a tag or its digest; returns the digest, checked against what the registry says. */
+    async putManifest(repository, reference, bytes, mediaType) {
+        const digest = sha256Digest(bytes);
+        if (isDigest(reference) && reference !== digest) {
+            throw new Error(`putManifest: the bytes hash to ${digest}, not to the reference ${reference}`);
+        }
+        const answer = await this.request({
+            method: 'PUT',
+            path: `/v2/${repository}/manifests/${reference}`,
+            repository,
+            access: 'pull,push',
+            headers: { 'content-type': mediaType },
+            body: bytes,
+        });
+        const reported = answer.headers.get('docker-content-digest');
+        if (reported && reported !== digest) {
+            throw this.#error('protocol', `${this.registry} stored the manifest as ${reported}; we sent ${digest}.`);
+        }
+        return digest;
+    }
+    /** Every tag of a repository, following `Link` pagination. */
+    async listTags(repository) {
+        const tags = [];
+        let path = `/v2/${repository}/tags/list`;
+        while (path) {
+            const answer = await this.request({ method: 'GET', path, repository, access: 'pull', accept: [404] });
+            if (answer.status === 404)
+                return [];
+            const parsed = JSON.parse(answer.body.toString('utf8'));
+            tags.push(...(parsed.tags ?? []));
+            const next = /<([^>]+)>;\s*rel="?next"?/.exec(answer.headers.get('link') ?? '');
+            path = next?.[1];
+        }
+        return tags;
+    }
+    /**
+     * Manifests that refer to `digest` (signatures, SBOMs): the referrers API, or the referrers tag schema's
+     * fallback tag `sha256-<hex>` on registries without it (such as the distribution registry).
+     */
+    async referrers(repository, digest) {
+        const answer = await this.request({
+            method: 'GET',
+            path: `/v2/${repository}/referrers/${digest}`,
+            repository,
+            access: 'pull',
+            headers: { accept: MediaType.ociIndex },
+            accept: [404, 405, 400],
+        });
+        if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(MediaType.ociIndex)) {
+            return JSON.parse(answer.body.toString('utf8')).manifests ?? [];
+        }
+        const fallback = await this.resolve(repository, referrersFallbackTag(digest));
+        if (!fallback)
+            return [];
+        const index = await this.getManifest(repository, fallback.digest);
+        return (index.json.manifests ?? []).filter(Boolean);
+    }
+    // ---- blobs --------------------------------------------------------------------------------------------------
+    /** The blob's size when the repository has it. */
+    async blobExists(repository, digest) {
+        const answer = await this.request({
+            method: 'HEAD',
+            path: `/v2/${repository}/blobs/${digest}`,
+            repository,
+            access: 'pull',
+            accept: [404],
+        });
+        return answer.status === 404 ? undefined : Number(answer.headers.get('content-length') ?? 0);
+    }
+    /** A whole blob, checked against its digest; for configs and other small blobs. */
+    async getBlob(repository, digest) {
+        const answer = await this.request({
+            method: 'GET',
+            path: `/v2/${repository}/blobs/${digest}`,
+            repository,
+            access: 'pull',
+        });
+        const actual = sha256Digest(answer.body);
+        if (actual !== digest)
+            throw this.#error('protocol', `Blob ${digest} of ${repository} arrived as ${actual}.`);
+        return answer.body;
+    }
+    /** A byte range of a blob (`Range` GET); the pieces of a copy between registries. */
+    async readBlobRange(repository, digest, offset, length) {
+        const answer = await this.request({
+            method: 'GET',
+            path: `/v2/${repository}/blobs/${digest}`,
+            repository,
+            access: 'pull',
+            headers: { range: `bytes=${offset}-${offset + length - 1}` },
+        });
+        if (answer.status === 206)
+            return answer.body;
+        // A registry that ignores Range sends the whole blob.
+        return answer.body.subarray(offset, offset + length);
+    }
+    /** A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file. */
+    blobSource(repository, descriptor) {
+        return {
+            digest: descriptor.digest,
+            size: descriptor.size,
+            read: (offset, length) => this.readBlobRange(repository, descriptor.digest, offset, length),
+        };
+    }
+    /** Links a blob from another repository of the same registry; false when the registry started an upload instead. */
+    async mountBlob(repository, digest, from) {
+        const answer = await this.request({
+            method: 'POST',
+            path: `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
+            repository,
+            access: 'pull,push',
+            alsoPull: from,
+        });
+        if (answer.status === 201)
+            return true;
+        const location = answer.headers.get('location');
+        if (location) {
+            await this.request({
+                method: 'DELETE',
+                path: this.#resolveLocation(location),
+                repository,
+                access: 'pull,push',
+                accept: [404, 405],
+            }).catch(() => undefined);
+        }
+        return false;
+    }
+    #resolveLocation(location) {
+        return new URL(location, this.baseUrl).toString();
+    }
+    async #startUpload(repository) {
+        const answer = await this.request({
+            method: 'POST',
+            path: `/v2/${repository}/blobs/uploads/`,
+            repository,
+            access: 'pull,push',
+        });
+        const location = answer.headers.get('location');
+        if (!location)
+            throw this.#error('protocol', `${this.registry} started an upload without a Location header.`);
+        return this.#resolveLocation(location);
+    }
+    /** Where an upload session stands: the next offset, or undefined when the session is gone. */
+    async #uploadOffset(repository, location) {
+        const answer = await this.request({
+            method: 'GET',
+            path: location,
+            repository,
+            access: 'pull,push',
+            accept: [400, 404, 416],
+        });
+        if (answer.status !== 204)
+            return undefined;
+        const range = /^(?:bytes=)?0-(\d+)$/.exec(answer.headers.get('range') ?? '');
+        return range ? Number(range[1]) + 1 : 0;
+    }
+    /**
+     * Uploads a blob unless the repository has it (or can mount it from `mountFrom`). Small blobs go in one PUT;
+     * large ones in PATCH chunks. A step that fails (a 5xx, a cut connection, a lost answer) is recovered by asking
+     * whether the blob arrived after all, then where the session stands; a session the registry dropped (the
+     * distribution registry cancels one resumed from stale state) restarts from the first byte.
+     */
+    async uploadBlob(repository, source, options = {}) {
+        if ((await this.blobExists(repository, source.digest)) !== undefined)
+            return 'exists';
+        if (options.mountFrom && options.mountFrom !== repository) {
+            if (await this.mountBlob(repository, source.digest, options.mountFrom))
+                return 'mounted';
+        }
+        let failures = 0;
+        const recover = async (step, error) => {
+            failures += 1;
+            if (error instanceof RegistryError &&
+                error.kind !== 'unavailable' &&
+                error.kind !== 'unreachable' &&
+                error.kind !== 'protocol') {
+                throw error;
+            }
+            if (failures >= this.#policy.attempts * 2) {
+                throw this.#error('unavailable', `Uploading ${source.digest} to ${repository} failed ${failures} times; last at ${step}: ${error.message}`);
+            }
+            this.#log.debug(`upload ${source.digest.slice(7, 19)} ${step} failed (${error.message}); recovering`);
+            await sleep(retryDelayMs(failures, this.#policy));
+        };
+        let location;
+        let offset = 0;
+        for (;;) {
+            try {
+                if (location === undefined) {
+                    location = await this.#startUpload(repository);
+                    offset = 0;
+                }
+                if (offset === 0 && source.size <= this.#chunkSize) {
+                    await this.#finishUpload(repository, location, source.digest, await source.read(0, source.size));
+                    return 'uploaded';
+                }
+                while (offset < source.size) {
+                    const length = Math.min(this.#chunkSize, source.size - offset);
+                    const chunk = await source.read(offset, length);
+                    const answer = await this.request({
+                        method: 'PATCH',
+                        path: location,
+                        repository,
+                        access: 'pull,push',
+                        headers: {
+                            'content-type': 'application/octet-stream',
+                            'content-range': `${offset}-${offset + length - 1}`,
+                        },
+                        body: chunk,
+                        retry: false,
+                    });
+                    const next = answer.headers.get('location');
+                    if (next)
+                        location = this.#resolveLocation(next);
+                    offset += length;
+                }
+                await this.#finishUpload(repository, location, source.digest);
+                return 'uploaded';
+            }
+            catch (error) {
+                await recover(location === undefined ? 'start' : `offset ${offset}`, error);
+                if ((await this.blobExists(repository, source.digest)) !== undefined)
+                    return 'uploaded';
+                if (location !== undefined) {
+                    const at = await this.#uploadOffset(repository, location).catch(() => undefined);
+                    if (at === undefined || at > source.size) {
+                        location = undefined;
+                    }
+                    else {
+                        offset = at;
+                    }
+                }
+            }
+        }
+    }
+    async #finishUpload(repository, location, digest, body) {
+        const url = new URL(location);
+        url.searchParams.set('digest', digest);
+        await this.request({
+            method: 'PUT',
+            path: url.toString(),
+            repository,
+            access: 'pull,push',
+            headers: { 'content-type': 'application/octet-stream' },
+            body: body ?? new Uint8Array(0),
+            retry: false,
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/copy.js
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
+async function mapLimit(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await work(items[index]);
+        }
+    });
+    await Promise.all(workers);
+    return results;
+}
+/**
+ * Pushes an image so that no tag ever names a partial image: every blob (missing ones only), then every manifest
+ * by digest, and only then the tags, each pointing at the root manifest.
+ */
+async function pushImage(client, repository, plan) {
+    const root = plan.manifests.at(-1);
+    if (!root)
+        throw new Error('pushImage: the plan has no manifest');
+    const outcomes = { exists: 0, mounted: 0, uploaded: 0 };
+    let uploadedBytes = 0;
+    const unique = [...new Map(plan.blobs.map((blob) => [blob.source.digest, blob])).values()];
+    await mapLimit(unique, 3, async (blob) => {
+        const outcome = await client.uploadBlob(repository, blob.source, blob.mountFrom !== undefined ? { mountFrom: blob.mountFrom } : {});
+        outcomes[outcome] += 1;
+        if (outcome === 'uploaded')
+            uploadedBytes += blob.source.size;
+    });
+    for (const manifest of plan.manifests) {
+        await client.putManifest(repository, manifest.digest, manifest.bytes, manifest.mediaType);
+    }
+    for (const tag of plan.tags)
+        await client.putManifest(repository, tag, root.bytes, root.mediaType);
+    return { digest: root.digest, blobs: outcomes, uploadedBytes };
+}
+/**
+ * Copies an image (a manifest or a whole index with every platform) by digest, byte for byte, so the digest is
+ * the same at the destination: blobs are mounted within one registry and streamed by ranges between two, then
+ * the tags are put last. The promote action's copy.
+ */
+async function copyImage(from, to, tags) {
+    const sameRegistry = from.client.baseUrl === to.client.baseUrl;
+    const blobs = [];
+    const manifests = [];
+    const visit = async (reference) => {
+        const fetched = await from.client.getManifest(from.repository, reference);
+        if (isIndexMediaType(fetched.mediaType)) {
+            for (const child of fetched.json.manifests)
+                await visit(child.digest);
+        }
+        else {
+            const manifest = fetched.json;
+            for (const descriptor of [manifest.config, ...manifest.layers]) {
+                blobs.push({
+                    source: from.client.blobSource(from.repository, descriptor),
+                    ...(sameRegistry ? { mountFrom: from.repository } : {}),
+                });
+            }
+        }
+        manifests.push({ bytes: fetched.bytes, mediaType: fetched.mediaType, digest: fetched.digest });
+    };
+    await visit(from.reference);
+    return pushImage(to.client, to.repository, { blobs, manifests, tags });
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/index.js
+
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/image/oci-layout.js
+
+
+
+
+
+function blobPath(layout, digest) {
+    const [algorithm, hex] = digest.split(':');
+    return (0,external_node_path_.join)(layout, 'blobs', algorithm, hex);
+}
+/**
+ * The push plan of the image in an OCI image layout directory (what `buildah push oci:DIR` and
+ * `docker buildx build --output type=oci,tar=false` write): its blobs by file and its manifests byte for byte,
+ * so the pushed digest is the layout's.
+ */
+async function readOciLayout(layout) {
+    const top = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(layout, 'index.json'), 'utf8'));
+    const entry = top.manifests?.[0];
+    if (!entry)
+        throw new Error(`${layout}/index.json lists no image`);
+    const blobs = [];
+    const manifests = [];
+    const visit = async (descriptor) => {
+        const bytes = await (0,promises_.readFile)(blobPath(layout, descriptor.digest));
+        if (sha256Digest(bytes) !== descriptor.digest)
+            throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
+        const parsed = JSON.parse(bytes.toString('utf8'));
+        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? MediaType.ociManifest;
+        if (media_types_isIndexMediaType(mediaType)) {
+            for (const child of parsed.manifests)
+                await visit(child);
+        }
+        else {
+            for (const blob of [parsed.config, ...parsed.layers]) {
+                const path = blobPath(layout, blob.digest);
+                const size = (await (0,promises_.stat)(path)).size;
+                blobs.push({ source: fileBlobSource(path, blob.digest, size) });
+            }
+        }
+        manifests.push({ bytes, mediaType, digest: descriptor.digest });
+    };
+    await visit(entry);
+    const root = manifests.at(-1);
+    return { digest: root.digest, mediaType: root.mediaType, blobs, manifests };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/dockerfile-builds.js
+
+
+
+
+
+const BUILDERS = ['auto', 'docker', 'buildah', 'layers'];
+function repeated(flag, values) {
+    return Object.entries(values).flatMap(([key, value]) => [flag, `${key}=${value}`]);
+}
+/**
+ * `docker buildx build` writing an OCI layout directory rather than pushing: the push is ours, so tags go up
+ * only after every blob and the manifest did, through the same retrying client as the other builders.
+ */
+function dockerBuildArgs(build, layoutDir) {
+    return [
+        'buildx',
+        'build',
+        '--file',
+        build.dockerfile,
+        ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
+        ...repeated('--build-arg', build.buildArgs),
+        ...repeated('--label', build.labels),
+        ...repeated('--annotation', build.annotations),
+        '--provenance=false',
+        '--output',
+        `type=oci,dest=${layoutDir},tar=false`,
+        build.context,
+    ];
+}
+/** The environment for docker buildx: SOURCE_DATE_EPOCH makes buildkit's timestamps reproducible. */
+function dockerBuildEnv(build) {
+    return build.epochSeconds === undefined ? {} : { SOURCE_DATE_EPOCH: String(build.epochSeconds) };
+}
+/** `buildah bud` with the same meaning: chroot isolation (no runc, no daemon), no layer cache. */
+function buildahBudArgs(build, localName, authFile) {
+    return [
+        'bud',
+        '--isolation',
+        'chroot',
+        '--layers=false',
+        '--file',
+        build.dockerfile,
+        ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
+        ...repeated('--build-arg', build.buildArgs),
+        ...repeated('--label', build.labels),
+        ...repeated('--annotation', build.annotations),
+        ...(build.epochSeconds !== undefined ? ['--timestamp', String(build.epochSeconds)] : []),
+        ...(build.insecureRegistries ? ['--tls-verify=false'] : []),
+        ...(authFile ? ['--authfile', authFile] : []),
+        '--tag',
+        localName,
+        build.context,
+    ];
+}
+/**
+ * `auto`: a Dockerfile builds with docker when its daemon answers, else with buildah; without a Dockerfile, a
+ * model directory goes onto the base image with `layers`.
+ */
+function chooseBuilder(requested, options) {
+    if (requested !== 'auto')
+        return requested;
+    if (!options.hasDockerfile) {
+        if (options.hasModelPath)
+            return 'layers';
+        throw new errors_ConfigurationError("Input 'builder': auto found no Dockerfile to build and no 'model-path' for the layers builder; give 'dockerfile' or 'model-path' and 'base-image'.", { input: 'builder' });
+    }
+    if (options.available.dockerDaemon)
+        return 'docker';
+    if (options.available.buildah)
+        return 'buildah';
+    throw new errors_ConfigurationError("Input 'builder': auto needs a Docker daemon or buildah to build the Dockerfile, and this machine has neither; install buildah, or use builder: layers with 'model-path' and 'base-image'.", { input: 'builder' });
+}
+/** Whether a Docker daemon answers (not only whether the client is installed). */
+async function dockerDaemonAnswers() {
+    const answer = await runTool('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 }).catch(() => undefined);
+    return answer !== undefined && answer.stdout.trim() !== '';
+}
+async function toolAnswers(tool) {
+    return (await runTool(tool, ['--version'], { timeoutMs: 15_000 }).catch(() => undefined)) !== undefined;
+}
+async function requireDockerfile(path, display) {
+    try {
+        await (0,promises_.access)(path);
+    }
+    catch {
+        throw new errors_ConfigurationError(`Input 'dockerfile': '${display}' does not exist; name the Dockerfile relative to the repository root.`, { input: 'dockerfile' });
+    }
+}
+/**
+ * Builds a Dockerfile with docker or buildah into an OCI layout directory and returns its push plan. The auth
+ * file (0600) and the local image are removed afterwards, also on failure.
+ */
+async function buildDockerfileToLayout(run) {
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.workDir, `${run.builder}-`));
+    const layout = (0,external_node_path_.join)(dir, 'layout');
+    let authFile;
+    if (run.registryAuth) {
+        authFile = (0,external_node_path_.join)(dir, 'auth.json');
+        const { username, password } = run.registryAuth.credentials;
+        const auth = Buffer.from(`${username}:${password}`).toString('base64');
+        run.secrets.add(auth);
+        await (0,promises_.writeFile)(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), { mode: 0o600 });
+    }
+    const options = { logger: run.log, secrets: run.secrets, env: { ...run.env }, cwd: run.build.context };
+    const localName = `localhost/mlops-actions/build-${process.pid}-${Date.now()}:latest`;
+    try {
+        if (run.builder === 'docker') {
+            await runTool('docker', dockerBuildArgs(run.build, layout), {
+                ...options,
+                env: { ...options.env, ...dockerBuildEnv(run.build) },
+            });
+        }
+        else {
+            await runTool('buildah', buildahBudArgs(run.build, localName, authFile), options);
+            try {
+                await runTool('buildah', ['push', '--format', 'oci', localName, `oci:${layout}:latest`], options);
+            }
+            finally {
+                await runTool('buildah', ['rmi', '--force', localName], options).catch(() => undefined);
+            }
+        }
+        return { layout, ...(await readOciLayout(layout)), cleanup: () => (0,promises_.rm)(dir, { recursive: true, force: true }) };
+    }
+    catch (error) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw error;
+    }
+    finally {
+        if (authFile)
+            await (0,promises_.rm)(authFile, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/gzip.js
+
+
+
+
+
+const deflateRawAsync = (0,external_node_util_.promisify)(external_node_zlib_.deflateRaw);
+/**
+ * Fixed compression settings. Changing any of them changes every layer digest, so they are constants, not
+ * options: level 1 (zlib's fastest: on model files, weights barely compress at any level and text such as CSV
+ * shards comes out about 10% larger than at level 6 but three times faster), a 32 KiB window, memLevel 8,
+ * default strategy, 4 MiB segments.
+ */
+const GZIP_SETTINGS = {
+    level: 1,
+    windowBits: 15,
+    memLevel: 8,
+    strategy: external_node_zlib_.constants.Z_DEFAULT_STRATEGY,
+    segmentBytes: 4 * 1024 * 1024,
+    /** A segment is stored rather than deflated when a level-1 probe of its samples saves less than this share. */
+    minSaving: 0.03,
+    sampleBytes: 16 * 1024,
+};
+/** Deflate "stored" blocks (at most 65535 bytes each, never final) for data that does not compress. */
+function storedBlocks(data) {
+    const blocks = Math.max(1, Math.ceil(data.length / 65535));
+    const out = Buffer.allocUnsafe(data.length + blocks * 5);
+    let written = 0;
+    for (let offset = 0; offset < data.length || written === 0; offset += 65535) {
+        const length = Math.min(65535, data.length - offset);
+        out[written] = 0;
+        out.writeUInt16LE(length, written + 1);
+        out.writeUInt16LE(~length & 0xffff, written + 3);
+        data.copy(out, written + 5, offset, offset + length);
+        written += 5 + length;
+        if (data.length === 0)
+            break;
+    }
+    return out.subarray(0, written);
+}
+function samples(segment) {
+    const size = GZIP_SETTINGS.sampleBytes;
+    if (segment.length <= size * 4)
+        return segment;
+    const step = Math.floor(segment.length / 4);
+    return Buffer.concat([0, 1, 2, 3].map((index) => segment.subarray(index * step, index * step + size)));
+}
+/**
+ * One segment as a piece of a deflate stream that ends byte-aligned and not final: deflated with a sync flush,
+ * or stored when a probe says it would not shrink. Segments are independent, so they compress in parallel on
+ * the thread pool (as pigz does), and the choice depends only on the bytes, so the output is deterministic.
+ */
+async function compressSegment(segment) {
+    const sample = samples(segment);
+    const probe = await deflateRawAsync(sample, { level: 1 });
+    if (probe.length >= sample.length * (1 - GZIP_SETTINGS.minSaving))
+        return { bytes: storedBlocks(segment), stored: true };
+    const bytes = await deflateRawAsync(segment, {
+        level: GZIP_SETTINGS.level,
+        windowBits: GZIP_SETTINGS.windowBits,
+        memLevel: GZIP_SETTINGS.memLevel,
+        strategy: GZIP_SETTINGS.strategy,
+        finishFlush: external_node_zlib_.constants.Z_SYNC_FLUSH,
+    });
+    return { bytes, stored: false };
+}
+/** Magic, deflate, no flags, mtime 0, no extra flags, OS "unknown": nothing about the machine or the time. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
+/** An empty final stored block closes the deflate stream. */
+const FINAL_BLOCK = Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]);
+/**
+ * Compresses a byte stream into a gzip file at `outPath` deterministically: the input is cut into fixed-size
+ * segments whatever sizes the chunks arrive in, each segment compressed on its own and in parallel, and the
+ * gzip header carries no time or OS. Returns both digests an image needs.
+ */
+async function writeDeterministicGzip(input, outPath, concurrency = Math.max(2, (0,external_node_os_.availableParallelism)())) {
+    const handle = await (0,promises_.open)(outPath, 'w');
+    const compressedHash = (0,external_node_crypto_.createHash)('sha256');
+    const tarHash = (0,external_node_crypto_.createHash)('sha256');
+    let crc = 0;
+    let uncompressedSize = 0;
+    let size = 0;
+    let storedSegments = 0;
+    let segments = 0;
+    const inFlight = [];
+    const write = async (bytes) => {
+        compressedHash.update(bytes);
+        size += bytes.length;
+        let offset = 0;
+        while (offset < bytes.length)
+            offset += (await handle.write(bytes, offset)).bytesWritten;
+    };
+    const drainOne = async () => {
+        const done = await inFlight.shift();
+        if (done.stored)
+            storedSegments += 1;
+        await write(done.bytes);
+    };
+    const dispatch = async (segment) => {
+        tarHash.update(segment);
+        crc = (0,external_node_zlib_.crc32)(segment, crc);
+        uncompressedSize += segment.length;
+        segments += 1;
+        inFlight.push(compressSegment(segment));
+        if (inFlight.length >= concurrency)
+            await drainOne();
+    };
+    try {
+        await write(GZIP_HEADER);
+        let pending = [];
+        let pendingBytes = 0;
+        for await (const chunk of input) {
+            let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+            while (data.length > 0) {
+                const room = GZIP_SETTINGS.segmentBytes - pendingBytes;
+                const part = data.subarray(0, room);
+                // Copy: the producer may reuse its buffers, and the segment outlives this turn of the loop.
+                pending.push(Buffer.from(part));
+                pendingBytes += part.length;
+                data = data.subarray(part.length);
+                if (pendingBytes === GZIP_SETTINGS.segmentBytes) {
+                    await dispatch(Buffer.concat(pending, pendingBytes));
+                    pending = [];
+                    pendingBytes = 0;
+                }
+            }
+        }
+        if (pendingBytes > 0)
+            await dispatch(Buffer.concat(pending, pendingBytes));
+        while (inFlight.length > 0)
+            await drainOne();
+        const trailer = Buffer.alloc(8);
+        trailer.writeUInt32LE(crc >>> 0, 0);
+        trailer.writeUInt32LE(uncompressedSize % 2 ** 32, 4);
+        await write(Buffer.concat([FINAL_BLOCK, trailer]));
+    }
+    finally {
+        // Settle whatever is still compressing before the file closes, even after a failure.
+        await Promise.allSettled(inFlight);
+        await handle.close();
+    }
+    return {
+        digest: `sha256:${compressedHash.digest('hex')}`,
+        size,
+        diffId: `sha256:${tarHash.digest('hex')}`,
+        uncompressedSize,
+        storedSegments,
+        segments,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/labels.js
+
+
+
+
+
+const MAX_HEADLINE_METRICS = 10;
+/** A label key part: lower case, dots and dashes kept, anything else '-'. */
+function labelKeyPart(name) {
+    return name
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]/g, '-')
+        .replace(/^-+|-+$/g, '');
+}
+/**
+ * The OCI annotations keys (`org.opencontainers.image.*`) and ours (`ai.mlops.model.*`), for the image config's
+ * labels; user labels win on conflicts. Keys come out sorted so the config's bytes do not depend on order.
+ */
+function imageLabels(context, userLabels = {}) {
+    const labels = {};
+    const set = (key, value) => {
+        if (value !== undefined && value !== '')
+            labels[key] = value;
+    };
+    set('org.opencontainers.image.source', context.source);
+    set('org.opencontainers.image.revision', context.revision);
+    set('org.opencontainers.image.created', context.created);
+    set('org.opencontainers.image.version', context.version);
+    set('org.opencontainers.image.title', context.title);
+    set('ai.mlops.model.name', context.model.name);
+    set('ai.mlops.model.version', context.model.version);
+    set('ai.mlops.model.metrics-digest', context.model.metricsDigest);
+    for (const [name, value] of Object.entries(context.model.metrics ?? {})) {
+        set(`ai.mlops.model.metric.${labelKeyPart(name)}`, String(value));
+    }
+    Object.assign(labels, userLabels);
+    return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+/** `key=value` lines (the `labels`, `annotations` and `build-args` inputs) into a record; names the bad line. */
+function parseKeyValues(lines, input) {
+    const result = {};
+    for (const line of lines) {
+        const separator = line.indexOf('=');
+        if (separator <= 0) {
+            throw new errors_ConfigurationError(`Input '${input}': '${line}' must be written key=value.`, { input });
+        }
+        result[line.slice(0, separator).trim()] = line.slice(separator + 1).trim();
+    }
+    return result;
+}
+/**
+ * The metrics file's digest and its headline metrics: numbers at the top level, or under `metrics:` (JSON or
+ * YAML, as test-model writes them).
+ */
+async function readMetricsFile(path, display, input = 'metrics-file') {
+    let bytes;
+    try {
+        bytes = await (0,promises_.readFile)(path);
+    }
+    catch {
+        throw new errors_ConfigurationError(`Input '${input}': '${display}' does not exist.`, { input, file: display });
+    }
+    let parsed;
+    try {
+        parsed = (0,dist/* parse */.qg)(bytes.toString('utf8'));
+    }
+    catch (error) {
+        throw new errors_ConfigurationError(`Input '${input}': '${display}' is not JSON or YAML: ${error.message}`, {
+            input,
+            file: display,
+        });
+    }
+    const object = (parsed ?? {});
+    const source = object.metrics && typeof object.metrics === 'object' ? object.metrics : object;
+    const metrics = {};
+    for (const [name, value] of Object.entries(source)) {
+        if (typeof value === 'number' && Number.isFinite(value) && Object.keys(metrics).length < MAX_HEADLINE_METRICS) {
+            metrics[name] = value;
+        }
+    }
+    return { metricsDigest: `sha256:${(0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex')}`, metrics };
+}
+/**
+ * The time written into layers and the config: SOURCE_DATE_EPOCH when set, else the commit's committer time
+ * (`git log`), else the push event's head commit time; the current time only when reproducible is false.
+ */
+async function resolveSourceDate(options) {
+    if (!options.reproducible)
+        return { epochSeconds: Math.floor(Date.now() / 1000), origin: 'now' };
+    const fromEnv = options.env.SOURCE_DATE_EPOCH?.trim();
+    if (fromEnv) {
+        if (!/^\d+$/.test(fromEnv)) {
+            throw new errors_ConfigurationError(`SOURCE_DATE_EPOCH must be whole seconds since 1970, got '${fromEnv}'.`);
+        }
+        return { epochSeconds: Number(fromEnv), origin: 'SOURCE_DATE_EPOCH' };
+    }
+    const commit = await runTool('git', ['log', '-1', '--format=%ct', options.sha ?? 'HEAD'], {
+        cwd: options.workspace,
+        timeoutMs: 10_000,
+    }).catch(() => undefined);
+    if (commit && /^\d+$/.test(commit.stdout.trim()))
+        return { epochSeconds: Number(commit.stdout.trim()), origin: 'commit' };
+    const eventTime = options.eventCommitTime ? Date.parse(options.eventCommitTime) : Number.NaN;
+    if (!Number.isNaN(eventTime))
+        return { epochSeconds: Math.floor(eventTime / 1000), origin: 'event' };
+    return { epochSeconds: 0, origin: 'epoch' };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/tar.js
+
+
+
+function compareBytes(a, b) {
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+/** `opt/ml/model` → directory entries `opt`, `opt/ml`, `opt/ml/model`. */
+function parentDirectories(path) {
+    const parts = path.split('/').filter(Boolean);
+    return parts.map((_, index) => ({
+        path: parts.slice(0, index + 1).join('/'),
+        type: 'directory',
+        mode: 0o755,
+        size: 0,
+    }));
+}
+/** Normalises an image path such as `/opt/ml/model/` to `opt/ml/model`; refuses `..`. */
+function imagePath(text, input) {
+    const normalised = external_node_path_.posix.normalize(`/${text.trim()}`).replace(/^\/+|\/+$/g, '');
+    if (normalised.split('/').includes('..') || text.includes('\0')) {
+        throw new errors_ConfigurationError(`Input '${input}': '${text}' must be an absolute path inside the image.`, { input });
+    }
+    return normalised;
+}
+/**
+ * Every entry under `root`, placed under `destination` in the image, sorted by path bytes (so the order never
+ * depends on the file system), with the destination's parent directories first. Owners, times and permission
+ * bits beyond "executable or not" are dropped on purpose: they differ between checkouts.
+ */
+async function scanDirectory(root, destination) {
+    const entries = parentDirectories(destination);
+    const walk = async (dir, inImage) => {
+        const names = (await (0,promises_.readdir)(dir)).sort(compareBytes);
+        for (const name of names) {
+            const source = (0,external_node_path_.join)(dir, name);
+            const path = inImage ? `${inImage}/${name}` : name;
+            const stats = await (0,promises_.lstat)(source);
+            if (stats.isDirectory()) {
+                entries.push({ path, type: 'directory', mode: 0o755, size: 0 });
+                await walk(source, path);
+            }
+            else if (stats.isFile()) {
+                entries.push({ path, type: 'file', mode: stats.mode & 0o111 ? 0o755 : 0o644, size: stats.size, source });
+            }
+            else if (stats.isSymbolicLink()) {
+                entries.push({ path, type: 'symlink', mode: 0o777, size: 0, linkTarget: await (0,promises_.readlink)(source) });
+            }
+            // Sockets, FIFOs and devices have no place in a model directory and are left out.
+        }
+    };
+    await walk(root, destination);
+    return entries.sort((a, b) => compareBytes(a.path, b.path));
+}
+const BLOCK = 512;
+function writeString(header, text, offset, length) {
+    header.write(text, offset, Math.min(length, Buffer.byteLength(text)), 'utf8');
+}
+function writeOctal(header, value, offset, length) {
+    header.write(`${value.toString(8).padStart(length - 1, '0')}\0`, offset, length, 'ascii');
+}
+/** A PAX record `LEN key=value\n`, whose length counts its own digits. */
+function paxRecord(key, value) {
+    const body = ` ${key}=${value}\n`;
+    let length = Buffer.byteLength(body) + 1;
+    while (String(length).length + Buffer.byteLength(body) !== length)
+        length += 1;
+    return `${length}${body}`;
+}
+function ustarHeader(fields) {
+    const header = Buffer.alloc(BLOCK);
+    writeString(header, fields.name, 0, 100);
+    writeOctal(header, fields.mode, 100, 8);
+    writeOctal(header, 0, 108, 8);
+    writeOctal(header, 0, 116, 8);
+    writeOctal(header, fields.size, 124, 12);
+    writeOctal(header, fields.mtime, 136, 12);
+    header.fill(' ', 148, 156);
+    header.write(fields.typeflag, 156, 1, 'ascii');
+    writeString(header, fields.linkname ?? '', 157, 100);
+    header.write('ustar\0', 257, 6, 'ascii');
+    header.write('00', 263, 2, 'ascii');
+    writeString(header, 'root', 265, 32);
+    writeString(header, 'root', 297, 32);
+    let sum = 0;
+    for (const byte of header)
+        sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'ascii');
+    return header;
+}
+function padding(size) {
+    const rest = size % BLOCK;
+    return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
+}
+const MAX_OCTAL_SIZE = 8 ** 11 - 1;
+/** The header block(s) of one entry: a PAX header first when a name or size does not fit USTAR. */
+function entryHeader(entry, mtime) {
+    const name = entry.type === 'directory' ? `${entry.path}/` : entry.path;
+    const pax = [];
+    if (Buffer.byteLength(name) > 100)
+        pax.push(paxRecord('path', name));
+    if (entry.linkTarget !== undefined && Buffer.byteLength(entry.linkTarget) > 100) {
+        pax.push(paxRecord('linkpath', entry.linkTarget));
+    }
+    if (entry.size > MAX_OCTAL_SIZE)
+        pax.push(paxRecord('size', String(entry.size)));
+    const typeflag = entry.type === 'file' ? '0' : entry.type === 'directory' ? '5' : '2';
+    const main = ustarHeader({
+        name: Buffer.byteLength(name) > 100 ? Buffer.from(name).subarray(0, 100).toString('latin1') : name,
+        mode: entry.mode,
+        size: entry.type === 'file' ? Math.min(entry.size, MAX_OCTAL_SIZE) : 0,
+        mtime,
+        typeflag,
+        ...(entry.linkTarget !== undefined ? { linkname: entry.linkTarget.slice(0, 100) } : {}),
+    });
+    if (pax.length === 0)
+        return main;
+    const body = Buffer.from(pax.join(''));
+    const paxHeader = ustarHeader({ name: 'PaxHeader', mode: 0o644, size: body.length, mtime, typeflag: 'x' });
+    return Buffer.concat([paxHeader, body, padding(body.length), main]);
+}
+/**
+ * The tar stream of `entries` with every header field fixed (uid/gid 0, owner root, mtime `mtime`): the same
+ * entries and file contents give the same bytes on any machine. A file that changes size while read is an error.
+ */
+async function* tarStream(entries, mtime, readBytes = 1 << 20) {
+    for (const entry of entries) {
+        yield entryHeader(entry, mtime);
+        if (entry.type !== 'file' || entry.size === 0)
+            continue;
+        const handle = await (0,promises_.open)(entry.source, 'r');
+        try {
+            let offset = 0;
+            while (offset < entry.size) {
+                const buffer = Buffer.allocUnsafe(Math.min(readBytes, entry.size - offset));
+                const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+                if (bytesRead === 0)
+                    throw new Error(`${entry.source} shrank while it was being read`);
+                offset += bytesRead;
+                yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+            }
+            if ((await handle.stat()).size !== entry.size)
+                throw new Error(`${entry.source} changed while it was being read`);
+        }
+        finally {
+            await handle.close();
+        }
+        yield padding(entry.size);
+    }
+    yield Buffer.alloc(BLOCK * 2);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/layers.js
+
+
+
+
+
+
+
+
+/** Files at least this large get a layer of their own, so a change elsewhere does not re-upload them. */
+const OWN_LAYER_BYTES = 64 * 1024 * 1024;
+/** At most this many files get their own layer (the largest); the rest share one. */
+const MAX_OWN_LAYERS = 8;
+/**
+ * How the model directory is cut into layers: every directory, link and small file in one layer, and each of
+ * the (at most MAX_OWN_LAYERS) largest files of OWN_LAYER_BYTES or more in a layer of its own, in path order.
+ * The cut depends only on paths and sizes, so it is the same on every machine.
+ */
+function planModelLayers(entries) {
+    const large = entries
+        .filter((entry) => entry.type === 'file' && entry.size >= OWN_LAYER_BYTES)
+        .sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1))
+        .slice(0, MAX_OWN_LAYERS);
+    const own = new Set(large.map((entry) => entry.path));
+    const shared = entries.filter((entry) => !own.has(entry.path));
+    const plans = [
+        { entries: shared, bytes: shared.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0) },
+    ];
+    for (const entry of entries.filter((candidate) => own.has(candidate.path))) {
+        plans.push({ entries: [...parentDirectories(external_node_path_.posix.dirname(entry.path)), entry], bytes: entry.size });
+    }
+    return plans;
+}
+/** Writes the model directory as deterministic tar.gz layers under `workDir`. */
+async function buildModelLayers(options) {
+    await (0,promises_.mkdir)(options.workDir, { recursive: true });
+    const entries = await scanDirectory(options.modelPath, options.modelDest);
+    const layers = [];
+    for (const [index, plan] of planModelLayers(entries).entries()) {
+        const path = (0,external_node_path_.join)(options.workDir, `model-layer-${index}.tar.gz`);
+        const result = await writeDeterministicGzip(tarStream(plan.entries, options.epochSeconds), path);
+        layers.push({
+            digest: result.digest,
+            size: result.size,
+            diffId: result.diffId,
+            path,
+            files: plan.entries.filter((entry) => entry.type === 'file').length,
+            modelBytes: plan.bytes,
+            storedSegments: result.storedSegments,
+            segments: result.segments,
+        });
+    }
+    return layers;
+}
+function mergeEnv(base, added) {
+    const key = (entry) => entry.split('=', 1)[0];
+    const replaced = new Set(added.map(key));
+    return [...base.filter((entry) => !replaced.has(key(entry))), ...added];
+}
+const json = (value) => Buffer.from(JSON.stringify(value));
+/** A docker attestation manifest (`unknown/unknown`) refers to a manifest we replace: it cannot carry over. */
+function isAttestation(descriptor) {
+    return (descriptor.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+        (descriptor.platform?.os === 'unknown' && descriptor.platform?.architecture === 'unknown'));
+}
+/**
+ * The base image with the model layers added: per platform a new config (labels, env, cmd, diff_ids, history,
+ * created) and manifest, and for a multi-platform base a new index over them. Pure composition: nothing is
+ * pushed; the plan lists every blob (base layers mount from the base's repository on the same registry, or are
+ * read by ranges from another) and every manifest, children first.
+ */
+async function composeLayeredImage(base, target, layers, changes) {
+    const root = await base.client.getManifest(base.repository, base.reference);
+    const sameRegistry = base.client.baseUrl === target.client.baseUrl;
+    const blobs = layers.map((layer) => ({ source: fileBlobSource(layer.path, layer.digest, layer.size) }));
+    const manifests = [];
+    const platforms = [];
+    const sizes = [];
+    const extend = async (manifestBytes, mediaType, platform) => {
+        const manifest = JSON.parse(manifestBytes.toString('utf8'));
+        const docker = mediaType === MediaType.dockerManifest;
+        const config = JSON.parse((await base.client.getBlob(base.repository, manifest.config.digest)).toString('utf8'));
+        const runConfig = config.config ?? {};
+        const newConfig = {
+            ...config,
+            created: changes.created,
+            config: {
+                ...runConfig,
+                Env: mergeEnv(runConfig.Env ?? [], changes.env),
+                ...(changes.cmd ? { Cmd: changes.cmd } : {}),
+                Labels: { ...(runConfig.Labels ?? {}), ...changes.labels },
+            },
+            rootfs: { type: 'layers', diff_ids: [...config.rootfs.diff_ids, ...layers.map((layer) => layer.diffId)] },
+            history: [
+                ...(config.history ?? []),
+                ...layers.map((layer, index) => ({
+                    created: changes.created,
+                    created_by: `mlops-actions build-image: model files in /${changes.modelDest} (layer ${index + 1} of ${layers.length}, ${layer.files} files)`,
+                })),
+            ],
+        };
+        const configBytes = json(newConfig);
+        const configDescriptor = {
+            mediaType: manifest.config.mediaType,
+            digest: sha256Digest(configBytes),
+            size: configBytes.length,
+        };
+        blobs.push({ source: bufferBlobSource(configBytes, configDescriptor.digest) });
+        for (const layer of manifest.layers) {
+            blobs.push(sameRegistry
+                ? { source: base.client.blobSource(base.repository, layer), mountFrom: base.repository }
+                : { source: base.client.blobSource(base.repository, layer) });
+        }
+        const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
+        const newManifest = {
+            schemaVersion: 2,
+            mediaType,
+            config: configDescriptor,
+            layers: [
+                ...manifest.layers,
+                ...layers.map((layer) => ({ mediaType: layerType, digest: layer.digest, size: layer.size })),
+            ],
+            ...(docker ? {} : { annotations: { ...(manifest.annotations ?? {}), ...changes.annotations } }),
+        };
+        const bytes = json(newManifest);
+        const digest = sha256Digest(bytes);
+        manifests.push({ bytes, mediaType, digest });
+        platforms.push({
+            platform: platformName(platform ?? {
+                os: newConfig.os,
+                architecture: newConfig.architecture,
+                ...(newConfig.variant ? { variant: newConfig.variant } : {}),
+            }),
+            digest,
+            configDigest: configDescriptor.digest,
+        });
+        sizes.push(configBytes.length + newManifest.layers.reduce((sum, layer) => sum + layer.size, 0));
+        return { mediaType, digest, size: bytes.length, ...(platform ? { platform } : {}) };
+    };
+    let digest;
+    let mediaType;
+    if (media_types_isIndexMediaType(root.mediaType)) {
+        const index = root.json;
+        const children = [];
+        for (const child of index.manifests.filter((descriptor) => !isAttestation(descriptor))) {
+            const fetched = await base.client.getManifest(base.repository, child.digest);
+            children.push(await extend(fetched.bytes, fetched.mediaType, child.platform));
+        }
+        const docker = root.mediaType === MediaType.dockerManifestList;
+        const newIndex = {
+            schemaVersion: 2,
+            mediaType: root.mediaType,
+            manifests: children,
+            ...(docker ? {} : { annotations: { ...(index.annotations ?? {}), ...changes.annotations } }),
+        };
+        const bytes = json(newIndex);
+        digest = sha256Digest(bytes);
+        mediaType = root.mediaType;
+        manifests.push({ bytes, mediaType, digest });
+    }
+    else {
+        const child = await extend(root.bytes, root.mediaType);
+        digest = child.digest;
+        mediaType = child.mediaType;
+    }
+    return {
+        digest,
+        mediaType,
+        platforms,
+        layers: [...layers],
+        size: sizes[0] ?? 0,
+        baseDigest: root.digest,
+        plan: { blobs, manifests },
+    };
+}
+/** The `layers` builder: model layers onto the base image, no daemon and no Dockerfile. */
+async function buildWithLayers(options) {
+    const layers = await options.log.group('Build model layers', async () => {
+        const built = await buildModelLayers({
+            modelPath: options.modelPath,
+            modelDest: options.changes.modelDest,
+            epochSeconds: options.epochSeconds,
+            workDir: options.workDir,
+        });
+        for (const layer of built) {
+            options.log.info(`${layer.digest}: ${layer.files} file(s), ${layer.modelBytes} bytes → ${layer.size} bytes compressed (${layer.storedSegments}/${layer.segments} segments stored)`);
+        }
+        return built;
+    });
+    const image = await options.log.group(`Compose onto ${options.base.name}`, () => composeLayeredImage(options.base, options.target, layers, options.changes));
+    if (options.pushTags === undefined)
+        return { image };
+    const tags = options.pushTags;
+    const pushed = await options.log.group(`Push ${image.digest}`, () => pushImage(options.target.client, options.target.repository, { ...image.plan, tags }));
+    options.log.info(`Blobs: ${pushed.blobs.uploaded} uploaded (${pushed.uploadedBytes} bytes), ${pushed.blobs.mounted} mounted, ${pushed.blobs.exists} already there.`);
+    return { image, pushed };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/registry-problems.js
+
+
+/**
+ * A registry refusal told as the user's mistake, naming the input to fix: wrong credentials point at
+ * `registry-password`, missing access at `registry-username`, an unreachable registry at the input that named
+ * it. Outages (5xx after every retry) and protocol breaks stay our errors.
+ */
+function explainRegistryError(error, context) {
+    if (!isRegistryError(error))
+        return error;
+    switch (error.kind) {
+        case 'unreachable':
+            return new errors_ConfigurationError(`Input '${context.input}': the registry of '${context.reference}' could not be reached: ${error.message}`, { input: context.input });
+        case 'unauthorized':
+            return context.username
+                ? new errors_ConfigurationError(`Input 'registry-password': ${error.registry} refused the password for user '${context.username}'. Check the secret, or the token's scopes (write:packages for ghcr.io).`, { input: 'registry-password' })
+                : new errors_ConfigurationError(`Input 'registry-username': ${error.registry} needs credentials for '${context.reference}'; give 'registry-username' and 'registry-password' (or log in before this step).`, { input: 'registry-username' });
+        case 'denied':
+            return new errors_ConfigurationError(`Input 'registry-username': ${context.username ? `user '${context.username}'` : 'an anonymous client'} may not do this on '${context.reference}': ${error.message}`, { input: 'registry-username' });
+        case 'not-found':
+            return new errors_ConfigurationError(`Input '${context.input}': '${context.reference}' was not found: ${error.message}`, {
+                input: context.input,
+            });
+        default:
+            return error;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/tags.js
+
+
+function tagContext(github, payload) {
+    const pull = payload?.pull_request;
+    const isPull = github.eventName === 'pull_request' || github.eventName === 'pull_request_target';
+    if (isPull && pull?.number !== undefined) {
+        return {
+            eventName: github.eventName,
+            ref: github.ref,
+            sha: pull.head?.sha ?? github.sha,
+            pullRequest: pull.number,
+        };
+    }
+    if (github.eventName === 'release' && payload?.release?.tag_name) {
+        return { eventName: github.eventName, ref: `refs/tags/${payload.release.tag_name}`, sha: github.sha };
+    }
+    return { eventName: github.eventName, ref: github.ref, sha: github.sha };
+}
+const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+function parseSemVer(text) {
+    const match = SEMVER.exec(text);
+    if (!match)
+        return undefined;
+    return {
+        major: Number(match[1]),
+        minor: Number(match[2]),
+        patch: Number(match[3]),
+        ...(match[4] !== undefined ? { prerelease: match[4] } : {}),
+        ...(match[5] !== undefined ? { build: match[5] } : {}),
+    };
+}
+/** A git ref name made into a valid tag: invalid characters become '-', at most 128, no leading '.' or '-'. */
+function sanitizeTag(name) {
+    return name
+        .replace(/[^\w.-]/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, 128);
+}
+/**
+ * The default tags, as docker/metadata-action computes them: `sha-<7>` always; the branch name on branch pushes;
+ * `pr-<n>` on pull requests (whose sha is the head's); for a tag `v1.2.3`, `1.2.3`, `1.2`, `1` and `latest`;
+ * for a pre-release tag `v1.2.3-rc.1`, only `1.2.3-rc.1`; for another tag, its name. A major of 0 gets no tag
+ * of its own: `0` would promise a stability that 0.x versions do not have.
+ */
+function defaultTags(context) {
+    const tags = [];
+    const ref = context.ref ?? '';
+    if (context.pullRequest !== undefined) {
+        tags.push(`pr-${context.pullRequest}`);
+    }
+    else if (ref.startsWith('refs/heads/')) {
+        tags.push(sanitizeTag(ref.slice('refs/heads/'.length)));
+    }
+    else if (ref.startsWith('refs/tags/')) {
+        const name = ref.slice('refs/tags/'.length);
+        const version = parseSemVer(name);
+        if (!version) {
+            tags.push(sanitizeTag(name));
+        }
+        else {
+            const { major, minor, patch, prerelease, build } = version;
+            const full = `${major}.${minor}.${patch}${prerelease ? `-${prerelease}` : ''}${build ? `-${build}` : ''}`;
+            tags.push(sanitizeTag(full));
+            if (!prerelease) {
+                tags.push(`${major}.${minor}`);
+                if (major > 0)
+                    tags.push(String(major));
+                tags.push('latest');
+            }
+        }
+    }
+    if (context.sha && /^[0-9a-f]{7,}$/.test(context.sha))
+        tags.push(`sha-${context.sha.slice(0, 7)}`);
+    return [...new Set(tags.filter(Boolean))];
+}
+/** Explicit tags from the `tags` input, each checked, or the defaults when none are given. */
+function resolveTags(explicit, context, input = 'tags') {
+    if (explicit.length === 0)
+        return defaultTags(context);
+    for (const tag of explicit) {
+        if (!isValidTag(tag)) {
+            throw new errors_ConfigurationError(`Input '${input}': '${tag}' is not a valid tag: 1-128 of letters, digits, '_', '.', '-', not starting with '.' or '-'.`, { input });
+        }
+    }
+    return [...new Set(explicit)];
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/index.js
+
+
+
+
+
+
+
+
+
+
 // EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
 var ajv_formats_dist = __nccwpck_require__(82815);
 ;// CONCATENATED MODULE: ./shared/lib/report/render.js
 
 
-function valueCell(value) {
+function render_valueCell(value) {
     if (value === undefined)
         return '';
     return code(typeof value === 'string' ? value : JSON.stringify(value));
@@ -72605,8 +76466,8 @@ function checksTable(checks) {
         // A failed check of warning severity warns; only error severity fails the verdict.
         raw(STATUS_ICON[check.status === 'failed' && check.severity !== 'error' ? 'warning' : check.status]),
         check.title,
-        valueCell(check.observed),
-        valueCell(check.expected),
+        render_valueCell(check.observed),
+        render_valueCell(check.expected),
         check.details ?? '',
     ]));
 }
@@ -72707,16 +76568,16 @@ const STAGES = [
     { action: 'promote', label: 'promote' },
     { action: 'deploy', label: 'deploy' },
 ];
-let validator;
+let combine_validator;
 function validateReport(value) {
-    if (!validator) {
+    if (!combine_validator) {
         const ajv = new _2020.Ajv2020({ allErrors: false, strict: true });
         ajv_formats_dist(ajv);
-        validator = ajv.compile(REPORT_SCHEMA);
+        combine_validator = ajv.compile(REPORT_SCHEMA);
     }
-    if (validator(value))
+    if (combine_validator(value))
         return undefined;
-    const error = validator.errors?.[0];
+    const error = combine_validator.errors?.[0];
     return error ? `${error.instancePath || '(root)'} ${error.message}` : 'does not match the report schema';
 }
 /** Cuts untrusted text to a length a comment can carry. */
@@ -75226,6 +79087,320 @@ function countSuiteChecks(suite) {
 
 
 
+
+
+;// CONCATENATED MODULE: ./actions/build-image/lib/inputs.js
+
+function readCmd(reader) {
+    const text = reader.optional('cmd');
+    if (text === undefined)
+        return undefined;
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((item) => typeof item === 'string')) {
+        throw new errors_ConfigurationError(`Input 'cmd' must be a JSON array of strings such as ["python", "serve.py"], got ${JSON.stringify(text)}.`, {
+            input: 'cmd',
+        });
+    }
+    return parsed;
+}
+/** Reads and checks every input once, before any work. */
+function getInputs(reader) {
+    const image = parseImageReference(reader.required('image'), 'image');
+    if (image.tag !== undefined || image.digest !== undefined) {
+        throw new errors_ConfigurationError(`Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model) and give tags in 'tags'.`, { input: 'image' });
+    }
+    const baseText = reader.optional('base-image');
+    const env = reader.list('env');
+    for (const entry of env) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(entry)) {
+            throw new errors_ConfigurationError(`Input 'env': '${entry}' must be written NAME=value.`, { input: 'env' });
+        }
+    }
+    const registryUsername = reader.optional('registry-username');
+    const registryPassword = reader.optional('registry-password');
+    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
+        throw new errors_ConfigurationError("Inputs 'registry-username' and 'registry-password' go together: give both or neither.", {
+            input: registryUsername === undefined ? 'registry-username' : 'registry-password',
+        });
+    }
+    const pushText = reader.optional('push');
+    return {
+        image,
+        tags: reader.list('tags'),
+        builder: reader.enum('builder', BUILDERS, 'auto'),
+        context: reader.path('context') ?? reader.resolvePath('.'),
+        dockerfile: reader.path('dockerfile'),
+        buildArgs: parseKeyValues(reader.list('build-args'), 'build-args'),
+        platforms: reader.list('platforms'),
+        baseImage: baseText === undefined ? undefined : { text: baseText, reference: parseImageReference(baseText, 'base-image') },
+        modelPath: reader.path('model-path'),
+        modelDest: imagePath(reader.optional('model-dest') ?? '/opt/ml/model', 'model-dest'),
+        push: pushText === undefined || pushText === 'auto' ? undefined : reader.boolean('push', true),
+        registryUsername,
+        registryPassword,
+        githubToken: reader.optional('github-token'),
+        labels: parseKeyValues(reader.list('labels'), 'labels'),
+        annotations: parseKeyValues(reader.list('annotations'), 'annotations'),
+        env,
+        cmd: readCmd(reader),
+        modelName: reader.optional('model-name'),
+        modelVersion: reader.optional('model-version'),
+        metricsFile: reader.path('metrics-file'),
+        reproducible: reader.boolean('reproducible', true),
+    };
+}
+
+;// CONCATENATED MODULE: ./actions/build-image/lib/main.js
+
+
+
+
+async function exists(path) {
+    return (0,promises_.access)(path).then(() => true, () => false);
+}
+/** Credentials for `registry`: the inputs, else github-token for ghcr.io, else what `docker login` stored. */
+async function credentialsFor(registry, inputs, host) {
+    if (inputs.registryUsername && inputs.registryPassword) {
+        return { username: inputs.registryUsername, password: inputs.registryPassword };
+    }
+    if (registry === 'ghcr.io' && inputs.githubToken) {
+        return { username: host.github.actor ?? 'x-access-token', password: inputs.githubToken };
+    }
+    const stored = await readStoredCredentials(registry, host.env);
+    host.setSecret(stored?.password);
+    return stored;
+}
+/**
+ * Builds a model-serving image with docker, buildah or (no daemon, no Dockerfile) by adding the model as
+ * deterministic layers to a base image, and pushes it with tags only after every blob and the manifest are up.
+ */
+const action = defineAction({
+    name: 'build-image',
+    async main(host) {
+        const inputs = getInputs(host.inputs);
+        host.setSecret(inputs.registryPassword);
+        host.setSecret(inputs.githubToken);
+        const { github } = host;
+        const payload = await readEventPayload(github);
+        const context = tagContext(github, payload);
+        const tags = resolveTags(inputs.tags, context);
+        if (tags.length === 0) {
+            throw new errors_ConfigurationError("Input 'tags': none given and none derive from this event; name at least one.", {
+                input: 'tags',
+            });
+        }
+        const fromFork = Boolean(payload?.pull_request?.head?.repo &&
+            payload.pull_request.head.repo.full_name !== payload.pull_request.base?.repo?.full_name);
+        const push = inputs.push ?? !fromFork;
+        // Decide the builder and check its inputs before anything talks to a registry.
+        const dockerfile = inputs.dockerfile ?? (0,external_node_path_.join)(inputs.context, 'Dockerfile');
+        const hasDockerfile = inputs.dockerfile !== undefined || (await exists(dockerfile));
+        const builder = inputs.builder === 'auto'
+            ? chooseBuilder('auto', {
+                hasDockerfile,
+                hasModelPath: inputs.modelPath !== undefined,
+                available: {
+                    dockerDaemon: hasDockerfile && (await dockerDaemonAnswers()),
+                    buildah: hasDockerfile && (await toolAnswers('buildah')),
+                },
+            })
+            : inputs.builder;
+        if (builder === 'layers') {
+            if (!inputs.baseImage) {
+                throw new errors_ConfigurationError("Input 'base-image' is required by the layers builder (e.g. python:3.12-slim).", {
+                    input: 'base-image',
+                });
+            }
+            if (!inputs.modelPath) {
+                throw new errors_ConfigurationError("Input 'model-path' is required by the layers builder: the model directory.", {
+                    input: 'model-path',
+                });
+            }
+            const modelStats = await (0,promises_.stat)(inputs.modelPath).catch(() => undefined);
+            if (!modelStats?.isDirectory()) {
+                throw new errors_ConfigurationError(`Input 'model-path': '${host.inputs.display(inputs.modelPath)}' ${modelStats ? 'is not a directory' : 'does not exist'}.`, { input: 'model-path' });
+            }
+        }
+        else {
+            await requireDockerfile(dockerfile, host.inputs.display(dockerfile));
+        }
+        const sourceDate = await resolveSourceDate({
+            reproducible: inputs.reproducible,
+            env: host.env,
+            workspace: github.workspace,
+            ...(context.sha ? { sha: context.sha } : {}),
+            ...(payload?.head_commit?.timestamp ? { eventCommitTime: payload.head_commit.timestamp } : {}),
+        });
+        if (sourceDate.origin === 'epoch') {
+            host.log.warning('No commit time found (no git checkout, no SOURCE_DATE_EPOCH): image timestamps are 1970-01-01 so the digest stays reproducible.');
+        }
+        const created = new Date(sourceDate.epochSeconds * 1000).toISOString();
+        const model = {
+            ...(inputs.modelName ? { name: inputs.modelName } : {}),
+            ...(inputs.modelVersion ? { version: inputs.modelVersion } : {}),
+            ...(inputs.metricsFile ? await readMetricsFile(inputs.metricsFile, host.inputs.display(inputs.metricsFile)) : {}),
+        };
+        const labels = imageLabels({
+            ...(github.repository ? { source: `${github.serverUrl}/${github.repository}` } : {}),
+            ...(context.sha ? { revision: context.sha } : {}),
+            created,
+            ...(tags[0] ? { version: tags[0] } : {}),
+            ...(github.repo ? { title: github.repo } : {}),
+            model,
+        }, inputs.labels);
+        const credentials = await credentialsFor(inputs.image.registry, inputs, host);
+        const imageName = formatImageReference(inputs.image);
+        const client = new RegistryClient({ registry: inputs.image.registry, credentials, logger: host.log });
+        const explain = (input, reference, username) => (error) => {
+            throw explainRegistryError(error, { input, reference, username });
+        };
+        if (push) {
+            await client
+                .checkAccess(inputs.image.repository, 'pull,push')
+                .catch(explain('image', imageName, credentials?.username));
+        }
+        const workDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-build-image-'));
+        try {
+            let digest;
+            let pushed;
+            let metadata;
+            if (builder === 'layers') {
+                const base = inputs.baseImage;
+                const sameRegistry = base.reference.registry === inputs.image.registry;
+                const baseCredentials = sameRegistry
+                    ? credentials
+                    : await credentialsFor(base.reference.registry, inputs, host);
+                const baseClient = sameRegistry
+                    ? client
+                    : new RegistryClient({ registry: base.reference.registry, credentials: baseCredentials, logger: host.log });
+                const annotations = {
+                    'org.opencontainers.image.created': created,
+                    'org.opencontainers.image.base.name': base.text,
+                    ...(context.sha ? { 'org.opencontainers.image.revision': context.sha } : {}),
+                    ...inputs.annotations,
+                };
+                const result = await buildWithLayers({
+                    base: {
+                        client: baseClient,
+                        repository: base.reference.repository,
+                        reference: base.reference.digest ?? base.reference.tag ?? 'latest',
+                        name: base.text,
+                    },
+                    target: { client, repository: inputs.image.repository },
+                    modelPath: inputs.modelPath,
+                    changes: {
+                        created,
+                        labels,
+                        annotations,
+                        env: inputs.env,
+                        ...(inputs.cmd ? { cmd: inputs.cmd } : {}),
+                        modelDest: inputs.modelDest,
+                    },
+                    epochSeconds: sourceDate.epochSeconds,
+                    workDir,
+                    ...(push ? { pushTags: tags } : {}),
+                    log: host.log,
+                }).catch(explain('base-image', base.text, baseCredentials?.username));
+                digest = result.image.digest;
+                pushed = result.pushed;
+                metadata = {
+                    labels,
+                    annotations,
+                    size: result.image.size,
+                    baseDigest: result.image.baseDigest,
+                    platforms: result.image.platforms,
+                    layers: result.image.layers.map(({ digest, size, diffId, files, modelBytes }) => ({
+                        digest,
+                        size,
+                        diffId,
+                        files,
+                        modelBytes,
+                    })),
+                };
+            }
+            else {
+                const built = await host.log.group(`Build ${host.inputs.display(dockerfile)} with ${builder}`, () => buildDockerfileToLayout({
+                    builder: builder,
+                    build: {
+                        context: inputs.context,
+                        dockerfile,
+                        buildArgs: inputs.buildArgs,
+                        labels,
+                        annotations: inputs.annotations,
+                        platforms: inputs.platforms,
+                        epochSeconds: sourceDate.epochSeconds,
+                        insecureRegistries: isLoopbackRegistry(inputs.image.registry),
+                    },
+                    workDir,
+                    ...(credentials ? { registryAuth: { registry: inputs.image.registry, credentials } } : {}),
+                    log: host.log,
+                    secrets: host.secrets,
+                }));
+                digest = built.digest;
+                if (push) {
+                    pushed = await host.log
+                        .group(`Push ${digest}`, () => pushImage(client, inputs.image.repository, { blobs: built.blobs, manifests: built.manifests, tags }))
+                        .catch(explain('image', imageName, credentials?.username));
+                }
+                metadata = {
+                    labels,
+                    annotations: inputs.annotations,
+                    size: built.blobs.reduce((sum, blob) => sum + blob.source.size, 0),
+                    layers: built.blobs.slice(1).map((blob) => ({ digest: blob.source.digest, size: blob.source.size })),
+                };
+            }
+            const references = tags.map((tag) => `${imageName}:${tag}`);
+            const imageRef = `${imageName}@${digest}`;
+            metadata = { builder, pushed: push, created, createdFrom: sourceDate.origin, ...metadata };
+            const checks = [
+                {
+                    id: 'image.built',
+                    title: `Image built with ${builder}`,
+                    status: 'passed',
+                    severity: 'error',
+                    observed: { digest, size: metadata.size },
+                },
+                push
+                    ? {
+                        id: 'image.pushed',
+                        title: `Pushed ${imageName} with ${tags.length} tag(s)`,
+                        status: 'passed',
+                        severity: 'error',
+                        observed: pushed ? { tags, blobs: pushed.blobs, uploadedBytes: pushed.uploadedBytes } : { tags },
+                    }
+                    : {
+                        id: 'image.pushed',
+                        title: 'Not pushed',
+                        status: 'passed',
+                        severity: 'info',
+                        details: fromFork ? 'A pull request from a fork cannot push.' : "Input 'push' is false.",
+                    },
+            ];
+            const report = buildReport({
+                action: host.action,
+                headline: push ? `${imageRef} pushed as ${tags.join(', ')}` : `${digest} built, not pushed`,
+                checks,
+                run: reportRun(github),
+                fields: { image: imageName, digest, imageRef, tags: references, metadata },
+            });
+            await host.publish({ report, markdown: renderChecks('Model image', report) });
+            host.setOutput('digest', digest);
+            host.setOutput('image-ref', imageRef);
+            host.setOutput('tags', references);
+            host.setOutput('metadata', metadata);
+        }
+        finally {
+            await (0,promises_.rm)(workDir, { recursive: true, force: true });
+        }
+    },
+});
+
 ;// CONCATENATED MODULE: ./actions/deploy/lib/inputs.js
 
 const NGINX_ONLY = ['nginx-config', 'nginx-test', 'sticky-key'];
@@ -75292,7 +79467,7 @@ function readProvider(reader) {
     };
 }
 /** Reads and checks every input once, before any work. */
-function getInputs(reader) {
+function inputs_getInputs(reader) {
     const provider = readProvider(reader);
     const steps = parseSteps(reader.list('steps').length > 0 ? reader.list('steps') : ['5', '25', '50', '100']);
     const intervalMs = reader.duration('interval', '60s', { min: 1_000 });
@@ -75342,10 +79517,10 @@ function main_github(host, inputs) {
  * checked before the first weight change; the post step puts all traffic back on the baseline if main did not
  * finish (cancelled, timed out, killed).
  */
-const action = defineAction({
+const main_action = defineAction({
     name: 'deploy',
     async main(host) {
-        const inputs = getInputs(host.inputs);
+        const inputs = inputs_getInputs(host.inputs);
         host.setSecret(inputs.githubToken);
         const gatePath = host.inputs.resolvePath(inputs.gate);
         const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
@@ -75433,7 +79608,7 @@ const action = defineAction({
             return host.log.info('No traffic was moved: nothing to restore.');
         if (host.getState(STATE.finished) === 'true')
             return host.log.info('The rollout finished: nothing to restore.');
-        const inputs = getInputs(host.inputs);
+        const inputs = inputs_getInputs(host.inputs);
         host.setSecret(inputs.githubToken);
         const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
         host.log.warning('The rollout did not finish (cancelled, timed out or killed): restoring 100% baseline.');
@@ -75454,7 +79629,7 @@ const action = defineAction({
 ;// CONCATENATED MODULE: ./actions/report/lib/inputs.js
 
 /** Reads and checks every input once, before any work. */
-function inputs_getInputs(reader) {
+function lib_inputs_getInputs(reader) {
     const comment = readCommentRequest(reader, 'summary');
     const pullRequest = reader.integer('pr-number', undefined, { min: 1 });
     return {
@@ -75475,10 +79650,10 @@ const REPORT_ARTIFACT_PREFIX = 'mlops-report-';
  * Combines the reports of this job (or, under workflow_run, of the triggering run's artifacts) into one sticky
  * comment. Reports are untrusted input: capped, schema-checked and escaped before anything is rendered.
  */
-const main_action = defineAction({
+const lib_main_action = defineAction({
     name: 'report',
     async main(host) {
-        const inputs = inputs_getInputs(host.inputs);
+        const inputs = lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github } = host;
         const files = [];
@@ -75585,10 +79760,58 @@ const main_action = defineAction({
     },
 });
 
+;// CONCATENATED MODULE: ./actions/test-model/lib/inputs.js
+
+/** Reads and checks every input once, before any work. */
+function test_model_lib_inputs_getInputs(reader) {
+    const predictions = reader.list('predictions');
+    const metrics = reader.list('metrics');
+    const merge = reader.boolean('merge', false);
+    if (predictions.length === 0 && metrics.length === 0 && !merge) {
+        throw new errors_ConfigurationError("Give 'predictions' (a CSV, Parquet or JSON Lines file with one row per example) or 'metrics' (JSON, YAML or CSV metric files), or both.", { input: 'predictions' });
+    }
+    const task = reader.enum('task', TASKS);
+    const name = reader.optional('name');
+    const tests = reader.optional('tests');
+    const shard = reader.optional('shard');
+    return {
+        predictions,
+        metrics,
+        ...(task ? { task } : {}),
+        columns: {
+            label: reader.optional('label-column') ?? 'label',
+            prediction: reader.optional('prediction-column') ?? 'prediction',
+            score: reader.optional('score-column') ?? 'score',
+            probabilities: reader.list('probability-columns'),
+        },
+        threshold: reader.number('threshold', 0.5),
+        ...(tests ? { tests } : {}),
+        ...(name ? { name } : {}),
+        baseline: reader.optional('baseline') ?? 'auto',
+        saveBaseline: reader.enum('save-baseline', SAVE_BASELINE_MODES, 'auto'),
+        merge,
+        ...(shard ? { shard } : {}),
+        comment: readCommentRequest(reader, 'test-model'),
+    };
+}
+
+;// CONCATENATED MODULE: ./actions/test-model/lib/main.js
+
+
+/** Metric gates, regression against the base branch, slices and significance: the work is in shared/evaluation. */
+const test_model_lib_main_action = defineAction({
+    name: 'test-model',
+    async main(host) {
+        const inputs = test_model_lib_inputs_getInputs(host.inputs);
+        host.setSecret(inputs.comment.token);
+        await testModel(host, inputs);
+    },
+});
+
 ;// CONCATENATED MODULE: ./actions/validate-data/lib/inputs.js
 
 /** Reads and checks every input once, before any work. */
-function lib_inputs_getInputs(reader) {
+function validate_data_lib_inputs_getInputs(reader) {
     const inputs = {
         data: reader.requiredList('data'),
         suite: reader.optional('suite'),
@@ -75608,10 +79831,10 @@ function lib_inputs_getInputs(reader) {
 
 
 
-const lib_main_action = defineAction({
+const validate_data_lib_main_action = defineAction({
     name: 'validate-data',
     async main(host) {
-        const inputs = lib_inputs_getInputs(host.inputs);
+        const inputs = validate_data_lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github, log } = host;
         const files = await resolveDataFiles(inputs.data, github.workspace, 'data');
@@ -75699,10 +79922,14 @@ async function looksLikeProfile(path) {
 
 
 
+
+
 const actions = {
-  "deploy": { definition: action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
-  "report": { definition: main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
-  "validate-data": { definition: lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
+  "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64.","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform).","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
+  "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
+  "report": { definition: lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
+  "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
+  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
 
 var __webpack_exports__actions = __webpack_exports__.o1;
