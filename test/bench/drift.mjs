@@ -1,31 +1,21 @@
 #!/usr/bin/env node
-// Drift statistics at scale against scipy in the same run: two-sample KS (exact and asymptotic p-values) and
-// Wasserstein-1 on 1e5 and 1e6-sized samples. Both sides get the same seeded samples (binary files) and time
-// only the call itself (median of the repeats; scipy sorts inside ks_2samp, and so do we). Prints each result's
-// difference from scipy and the time ratio ours / scipy.
-// Run `npx tsc -b` first: this imports the compiled shared/lib/statistics.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+// Drift statistics at scale against scipy in the same run: two-sample KS (exact and asymptotic p-values) and
+// Wasserstein-1 on 1e5 and 1e6-sized samples. Both sides get the same seeded samples (binary files) and time
+// only the call itself (median of the repeats; scipy sorts inside ks_2samp, and so do we). Prints each result's
+// difference from scipy and the time ratio ours / scipy.
+// Run `npx tsc -b` first: this imports the compiled shared/lib/statistics.
+import { seededRandom as mulberry32 } from '../support/random.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { ks2Samp, wassersteinDistance } = await import(
   pathToFileURL(join(root, 'shared', 'lib', 'statistics', 'index.js')).href
 );
 const python = join(root, '.cache', 'venv-reference', 'bin', 'python');
-
-function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normalSample(seed, size, mean) {
   const random = mulberry32(seed);

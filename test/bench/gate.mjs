@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 // The deploy gate's sequential test in simulation (no servers): A/B rollouts checked every 100 requests per arm
 // up to 10,000 per arm, seeded, bounded. Reports for the mSPRT (one-sided "harm" mixture, the gate; two-sided for
 // reference), a Flagger-style fixed threshold tuned to the mSPRT's false-alarm rate, and a naive repeated z-test:
@@ -6,8 +8,7 @@
 //   - power at 10,000 per arm when the candidate's error rate doubles, 1% -> 2% (goal >= 90%)
 //   - median requests per arm until rollback.
 // Run `npx tsc -b` first: this imports the compiled shared/lib/statistics.
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { seededRandom as mulberry32 } from '../support/random.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const statistics = await import(pathToFileURL(join(root, 'shared', 'lib', 'statistics', 'index.js')).href);
@@ -25,17 +26,6 @@ const HARMFUL_RATE = 0.02;
 const PLANNING_VARIANCE = 2 * BASELINE_RATE * (1 - BASELINE_RATE);
 const TARGET_N = 5000;
 const TAU2 = msprtTau2(PLANNING_VARIANCE, TARGET_N, ALPHA);
-
-function mulberry32(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cumulative error counts at each look for every run: Int32Array(RUNS * LOOKS) per arm. */
 function simulate(seed, rateA, rateB) {

@@ -9,6 +9,7 @@ import {
   readGate,
   testDirection,
 } from '../../shared/src/index.js';
+import { seededRandom as random } from '../support/random.js';
 
 function gateWith(metrics: string, header = 'alpha: 0.05\nmin-samples: 200') {
   return readGate(parseConfig(`version: 1\n${header}\nmetrics:\n${metrics}`, 'gate.yml'));
@@ -24,18 +25,6 @@ ${extra}`;
 
 const observe = (baseline: ArmCounts, candidate: ArmCounts): Map<string, MetricObservation> =>
   new Map([['error-rate', { kind: 'proportion', baseline, candidate }]]);
-
-/** Mulberry32: a seeded generator, so the simulations below are the same on every run. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('gate evaluation', () => {
   test('Λ depends on the arms only through Var(θ̂): the published one-sided vector with n = 1, V/n', () => {

@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { seededRandom } from '../support/random.js';
 import { type InProcessServer, listenOnLoopback } from './in-process-server.js';
 
 /** An HTTP status answered instead of forwarding, or a connection cut halfway through the upstream's answer. */
@@ -36,18 +37,6 @@ export interface FaultProxy extends InProcessServer {
   setFailureRate(rate: number): void;
   /** Requests whose method matches and whose path matches the pattern, e.g. ('PUT', /\/blobs\/uploads\//). */
   count(method: string, path: RegExp): number;
-}
-
-/** mulberry32: a tiny seeded generator; the proxy needs repeatable draws, not cryptographic ones. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const allFaults: readonly Fault[] = [500, 503, 429, 'reset'];

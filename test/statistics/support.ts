@@ -1,17 +1,7 @@
 // Helpers for the statistics suites: a seeded generator for samples, and comparison with a stated tolerance.
 import { expect } from 'vitest';
 
-/** mulberry32: a small seeded PRNG, so every run tests the same samples against scipy. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../support/random.js';
 
 /** Normal draws by Box-Muller. */
 export function normalSample(random: () => number, size: number, mean = 0, sd = 1): number[] {

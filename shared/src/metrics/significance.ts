@@ -1,4 +1,5 @@
 import { ConfigurationError, isConfigurationError } from '../errors/index.js';
+import { chiSquareSf, logGamma } from '../statistics/special.js';
 import { type MetricDirection, metricDirection } from './directions.js';
 import { type MetricFunction, metricFunction } from './functions.js';
 import type { ModelTask } from './task.js';
@@ -203,54 +204,6 @@ export function pairedBootstrap(
   return result;
 }
 
-/** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
-export function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - logGamma(1 - x);
-  const coefficients = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-  ];
-  const shifted = x - 1;
-  let series = coefficients[0]!;
-  for (let index = 1; index < coefficients.length; index += 1) series += coefficients[index]! / (shifted + index);
-  const t = shifted + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (shifted + 0.5) * Math.log(t) - t + Math.log(series);
-}
-
-/** Regularised upper incomplete gamma Q(a, x): series below a + 1, Lentz's continued fraction above. */
-export function upperRegularizedGamma(a: number, x: number): number {
-  if (x <= 0) return 1;
-  const logPrefix = a * Math.log(x) - x - logGamma(a);
-  if (x < a + 1) {
-    let term = 1 / a;
-    let sum = term;
-    for (let n = 1; n < 10_000; n += 1) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * 1e-17) break;
-    }
-    return 1 - sum * Math.exp(logPrefix);
-  }
-  const tiny = 1e-300;
-  let b = x + 1 - a;
-  let c = 1 / tiny;
-  let d = 1 / b;
-  let fraction = d;
-  for (let n = 1; n < 10_000; n += 1) {
-    const an = -n * (n - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = b + an / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const step = d * c;
-    fraction *= step;
-    if (Math.abs(step - 1) < 1e-17) break;
-  }
-  return Math.exp(logPrefix) * fraction;
-}
-
 /** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */
 export function binomialHalfCdf(k: number, n: number): number {
   if (k >= n) return 1;
@@ -317,5 +270,5 @@ export function mcnemarTest(
     return { ...base, method: 'exact-binomial', statistic: smaller, pValue };
   }
   const statistic = (Math.abs(candidateOnly - baselineOnly) - 1) ** 2 / discordant;
-  return { ...base, method: 'chi2-continuity', statistic, pValue: upperRegularizedGamma(0.5, statistic / 2) };
+  return { ...base, method: 'chi2-continuity', statistic, pValue: chiSquareSf(statistic, 1) };
 }

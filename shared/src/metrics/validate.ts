@@ -101,25 +101,8 @@ export function assertFiniteOption(name: string, value: number): void {
   }
 }
 
-/**
- * Neumaier's compensated sum: metric means over 10M rows stay within a few ulps of the exact sum, so they agree
- * with numpy's pairwise summation far below the 1e-9 we promise.
- */
-export class CompensatedSum {
-  private sum = 0;
-  private compensation = 0;
-
-  add(value: number): void {
-    const total = this.sum + value;
-    if (Math.abs(this.sum) >= Math.abs(value)) this.compensation += this.sum - total + value;
-    else this.compensation += value - total + this.sum;
-    this.sum = total;
-  }
-
-  get value(): number {
-    return this.sum + this.compensation;
-  }
-}
+/** Neumaier's compensated sum, shared with the statistics module. */
+export { CompensatedSum } from '../statistics/numeric.js';
 
 /** sklearn's `zero_division="warn"` default: a ratio with a zero denominator is reported as 0.0. */
 export function divideOrZero(numerator: number, denominator: number): number {

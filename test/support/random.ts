@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a tiny seeded generator for tests, benchmarks and the fault proxy, which need repeatable draws, not
+ * cryptographic ones. Plain TypeScript without type-only syntax, so `.mjs` benchmarks import it too.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
