@@ -1,49 +1,110 @@
 #!/usr/bin/env node
-// `npm run demo`: runs the pipeline locally through the `mlops` CLI, on the same bundle the actions run, and
-// prints where the reports and the PR comment went. Stages join as the actions land.
+// `npm run demo`: the pipeline locally through the `mlops` CLI (the same bundle the actions run) on
+// examples/demo: validate-data with drift against main's data and an injected sensor fault, then test-model
+// against main's model on the same days. Prints what it ran, where the reports are and the PR comment it would post.
 import { spawnSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const example = join(root, 'examples', 'demo');
 const work = join(root, '.mlops', 'demo');
 const mlops = join(root, 'shared', 'bin', 'mlops.js');
-
-/** A small deterministic data set (a linear congruential generator, so every run sees the same rows). */
-function demoData(rows) {
-  let seed = 42;
-  const next = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  const plans = ['free', 'pro', 'enterprise'];
-  const lines = ['id,age,plan,score'];
-  for (let id = 1; id <= rows; id += 1) {
-    lines.push(`${id},${18 + Math.floor(next() * 60)},${plans[Math.floor(next() * 3)]},${next().toFixed(4)}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
 const started = performance.now();
+
 await rm(work, { recursive: true, force: true });
-await mkdir(join(work, 'data'), { recursive: true });
-await writeFile(join(work, 'data', 'train.csv'), demoData(500));
+await mkdir(work, { recursive: true });
+const [header, ...rows] = (await readFile(join(example, 'data', 'weather.csv'), 'utf8')).trimEnd().split('\n');
+const main = rows.filter((row) => row < '2014');
+const pr = rows.filter((row) => row >= '2014');
+// A sensor fault in the pull request's data: a week of wind readings in km/h instead of m/s.
+const faulty = pr.map((row, index) => {
+  if (index < 100 || index >= 107) return row;
+  const fields = row.split(',');
+  fields[4] = (Number(fields[4]) * 3.6).toFixed(1);
+  return fields.join(',');
+});
+await writeFile(join(work, 'main.csv'), `${header}\n${main.join('\n')}\n`);
+await writeFile(join(work, 'pr.csv'), `${header}\n${faulty.join('\n')}\n`);
+
+/** A two-feature logistic rain score; `weights` differ between main's model and the pull request's. */
+function predictions(lines, weights) {
+  const out = ['label,prediction,score,season'];
+  for (const line of lines) {
+    const [date, precipitation, tempMax, , wind, weather] = line.split(',');
+    const month = Number(date.slice(5, 7));
+    const season = [
+      'winter',
+      'winter',
+      'spring',
+      'spring',
+      'spring',
+      'summer',
+      'summer',
+      'summer',
+      'autumn',
+      'autumn',
+      'autumn',
+      'winter',
+    ][month - 1];
+    const z =
+      weights.bias +
+      weights.precipitation * Number(precipitation) +
+      weights.temp * (Number(tempMax) - 15) +
+      weights.wind * Number(wind);
+    const score = 1 / (1 + Math.exp(-z));
+    out.push(`${weather === 'rain' ? 1 : 0},${score >= 0.5 ? 1 : 0},${score.toFixed(6)},${season}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+await writeFile(
+  join(work, 'main-predictions.csv'),
+  predictions(pr, { bias: -0.6, precipitation: 1.4, temp: -0.12, wind: 0.05 }),
+);
+await writeFile(
+  join(work, 'pr-predictions.csv'),
+  predictions(pr, { bias: -0.5, precipitation: 1.2, temp: -0.1, wind: 0.12 }),
+);
 
 const stages = [
   {
     name: 'validate-data',
-    args: ['--data', join(work, 'data', 'train.csv'), '--suite', join(root, 'examples', 'demo', 'suite.yml')],
+    what: 'the pull request data (2014–15, a week of wind in km/h) against the suite, drift against main (2012–13)',
+    args: [
+      '--data',
+      join(work, 'pr.csv'),
+      '--suite',
+      join(example, 'suite.yml'),
+      '--reference',
+      join(work, 'main.csv'),
+    ],
+  },
+  {
+    name: 'test-model',
+    what: "the pull request's rain model against main's, on the same days",
+    args: [
+      '--predictions',
+      join(work, 'pr-predictions.csv'),
+      '--baseline',
+      join(work, 'main-predictions.csv'),
+      '--tests',
+      join(example, 'tests.yml'),
+      '--name',
+      'rain-model',
+    ],
   },
 ];
+
 const results = [];
 for (const stage of stages) {
-  console.log(`\n=== ${stage.name}`);
+  console.log(`\n=== ${stage.name}: ${stage.what}`);
   const outDir = join(work, stage.name);
   const run = spawnSync(process.execPath, [mlops, stage.name, ...stage.args, '--out-dir', outDir], {
     cwd: root,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, GITHUB_TOKEN: '' },
   });
   process.stdout.write(run.stdout);
   const outputs = Object.fromEntries(
@@ -54,9 +115,14 @@ for (const stage of stages) {
 
 console.log('\n=== demo summary');
 for (const result of results) {
-  console.log(`${result.stage}: exit ${result.exitCode}, passed=${result.outputs.passed ?? '?'}`);
+  const verdict = result.exitCode === 0 ? 'passed' : 'failed its gates';
+  console.log(`${result.stage}: ${verdict} (exit ${result.exitCode}), passed=${result.outputs.passed ?? '?'}`);
   console.log(`  report:  ${relative(root, result.outputs.report ?? '(none)')}`);
   console.log(`  comment: ${relative(root, result.comment)}`);
 }
+console.log(
+  'Not in this demo yet: build-image, promote and deploy (they need a registry, MLflow and nginx + Prometheus; see test/services).',
+);
 console.log(`demo finished in ${((performance.now() - started) / 1000).toFixed(1)}s`);
-process.exitCode = results.every((result) => result.exitCode === 0) ? 0 : 1;
+// The injected fault makes validate-data fail on purpose: the demo succeeds when every stage ran and reported.
+process.exitCode = results.every((result) => result.outputs.report) ? 0 : 1;
