@@ -111,12 +111,10 @@ export async function profileTable(
     if (kind === 'numeric') {
       profile.mean = toNumber(stats[`m${index}`]);
       profile.stddev = toNumber(stats[`s${index}`]);
-      const grid = stats[`q${index}`] as unknown[] | null;
-      if (grid && count > 0) profile.quantiles = grid.map((value) => Number(value));
-      if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && count > 0) {
-        profile.values = [
-          ...(await engine.doubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`)),
-        ];
+      if (count > 0) {
+        const values = await engine.doubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`);
+        profile.quantiles = quantileGrid(Float64Array.from(values).sort(), PROFILE_QUANTILES);
+        if (rows <= PROFILE_RAW_VALUES_MAX_ROWS) profile.values = [...values];
       }
     } else if (kind === 'categorical') {
       const id = quoteIdentifier(info.name);
