@@ -70950,6 +70950,115 @@ function parseSavedMetrics(text, display, input) {
     return value;
 }
 
+;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
+// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
+// JavaScript lacks (ldexp, round-half-even, an exact product).
+/**
+ * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
+ * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
+ */
+function finiteSample(sample, name) {
+    const length = sample.length;
+    if (length === 0)
+        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
+    const copy = new Float64Array(length);
+    for (let index = 0; index < length; index += 1) {
+        const value = sample[index];
+        if (!Number.isFinite(value)) {
+            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
+        }
+        copy[index] = value;
+    }
+    return copy;
+}
+/** `finiteSample` sorted ascending (typed-array sort is numeric). */
+function numeric_sortedFiniteSample(sample, name) {
+    return finiteSample(sample, name).sort();
+}
+/** Merges two ascending arrays into one ascending array. */
+function mergeSorted(first, second) {
+    const merged = new Float64Array(first.length + second.length);
+    let i = 0;
+    let j = 0;
+    let out = 0;
+    while (i < first.length && j < second.length)
+        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
+    while (i < first.length)
+        merged[out++] = first[i++];
+    while (j < second.length)
+        merged[out++] = second[j++];
+    return merged;
+}
+/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
+class CompensatedSum {
+    sum = 0;
+    compensation = 0;
+    add(value) {
+        const total = this.sum + value;
+        if (Math.abs(this.sum) >= Math.abs(value))
+            this.compensation += this.sum - total + value;
+        else
+            this.compensation += value - total + this.sum;
+        this.sum = total;
+    }
+    get value() {
+        return this.sum + this.compensation;
+    }
+}
+function compensatedSum(values) {
+    const sum = new CompensatedSum();
+    for (let index = 0; index < values.length; index += 1)
+        sum.add(values[index]);
+    return sum.value;
+}
+/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
+function ldexp(x, exponent) {
+    let result = x;
+    let remaining = exponent;
+    while (remaining > 1000) {
+        result *= 2 ** 1000;
+        remaining -= 1000;
+    }
+    while (remaining < -1000) {
+        result *= 2 ** -1000;
+        remaining += 1000;
+    }
+    return result * 2 ** remaining;
+}
+/** numpy's `np.round`: halves go to the even neighbour. */
+function roundHalfEven(x) {
+    const floor = Math.floor(x);
+    const difference = x - floor;
+    if (difference < 0.5)
+        return floor;
+    if (difference > 0.5)
+        return floor + 1;
+    return floor % 2 === 0 ? floor : floor + 1;
+}
+const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
+/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
+function productError(a, b, product) {
+    const aScaled = SPLITTER * a;
+    const aHigh = aScaled - (aScaled - a);
+    const aLow = a - aHigh;
+    const bScaled = SPLITTER * b;
+    const bHigh = bScaled - (bScaled - b);
+    const bLow = b - bHigh;
+    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
+function clampProbability(p) {
+    if (Number.isNaN(p))
+        return p;
+    return Math.min(1, Math.max(0, p));
+}
+function greatestCommonDivisor(a, b) {
+    let x = a;
+    let y = b;
+    while (y !== 0)
+        [x, y] = [y, x % y];
+    return x;
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
 
 function describeValue(value) {
@@ -71021,25 +71130,8 @@ function assertFiniteOption(name, value) {
         throw new errors_ConfigurationError(`${name} must be a finite number, got ${String(value)}.`);
     }
 }
-/**
- * Neumaier's compensated sum: metric means over 10M rows stay within a few ulps of the exact sum, so they agree
- * with numpy's pairwise summation far below the 1e-9 we promise.
- */
-class CompensatedSum {
-    sum = 0;
-    compensation = 0;
-    add(value) {
-        const total = this.sum + value;
-        if (Math.abs(this.sum) >= Math.abs(value))
-            this.compensation += this.sum - total + value;
-        else
-            this.compensation += value - total + this.sum;
-        this.sum = total;
-    }
-    get value() {
-        return this.sum + this.compensation;
-    }
-}
+/** Neumaier's compensated sum, shared with the statistics module. */
+
 /** sklearn's `zero_division="warn"` default: a ratio with a zero denominator is reported as 0.0. */
 function divideOrZero(numerator, denominator) {
     return denominator === 0 ? 0 : numerator / denominator;
@@ -72273,6 +72365,7 @@ function metricsFromPartial(partial) {
 
 
 
+
 /**
  * A seeded PRNG (xoshiro128**, seeded through splitmix32) returning uniform doubles in [0, 1) with 53 random bits:
  * the same seed gives the same resamples on every machine and Node version.
@@ -72423,64 +72516,11 @@ function pairedBootstrap(yTrue, candidate, baseline, options) {
         result.deltas = deltas;
     return result;
 }
-/** ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
-function significance_logGamma(x) {
-    if (x < 0.5)
-        return Math.log(Math.PI / Math.sin(Math.PI * x)) - significance_logGamma(1 - x);
-    const coefficients = [
-        0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-        12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
-    ];
-    const shifted = x - 1;
-    let series = coefficients[0];
-    for (let index = 1; index < coefficients.length; index += 1)
-        series += coefficients[index] / (shifted + index);
-    const t = shifted + 7.5;
-    return 0.5 * Math.log(2 * Math.PI) + (shifted + 0.5) * Math.log(t) - t + Math.log(series);
-}
-/** Regularised upper incomplete gamma Q(a, x): series below a + 1, Lentz's continued fraction above. */
-function upperRegularizedGamma(a, x) {
-    if (x <= 0)
-        return 1;
-    const logPrefix = a * Math.log(x) - x - significance_logGamma(a);
-    if (x < a + 1) {
-        let term = 1 / a;
-        let sum = term;
-        for (let n = 1; n < 10_000; n += 1) {
-            term *= x / (a + n);
-            sum += term;
-            if (Math.abs(term) < Math.abs(sum) * 1e-17)
-                break;
-        }
-        return 1 - sum * Math.exp(logPrefix);
-    }
-    const tiny = 1e-300;
-    let b = x + 1 - a;
-    let c = 1 / tiny;
-    let d = 1 / b;
-    let fraction = d;
-    for (let n = 1; n < 10_000; n += 1) {
-        const an = -n * (n - a);
-        b += 2;
-        d = an * d + b;
-        if (Math.abs(d) < tiny)
-            d = tiny;
-        c = b + an / c;
-        if (Math.abs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        const step = d * c;
-        fraction *= step;
-        if (Math.abs(step - 1) < 1e-17)
-            break;
-    }
-    return Math.exp(logPrefix) * fraction;
-}
 /** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */
 function binomialHalfCdf(k, n) {
     if (k >= n)
         return 1;
-    const logPmf = significance_logGamma(n + 1) - significance_logGamma(k + 1) - significance_logGamma(n - k + 1) - n * Math.LN2;
+    const logPmf = logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) - n * Math.LN2;
     let relative = 1;
     let sum = 1;
     for (let j = k; j > 0; j -= 1) {
@@ -72522,7 +72562,7 @@ function mcnemarTest(yTrue, candidatePred, baselinePred, options = {}) {
         return { ...base, method: 'exact-binomial', statistic: smaller, pValue };
     }
     const statistic = (Math.abs(candidateOnly - baselineOnly) - 1) ** 2 / discordant;
-    return { ...base, method: 'chi2-continuity', statistic, pValue: upperRegularizedGamma(0.5, statistic / 2) };
+    return { ...base, method: 'chi2-continuity', statistic, pValue: chiSquareSf(statistic, 1) };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/task.js
@@ -76801,115 +76841,6 @@ async function runAction(definition, env = process.env) {
     }
 }
 
-;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
-// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
-// JavaScript lacks (ldexp, round-half-even, an exact product).
-/**
- * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
- * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
- */
-function finiteSample(sample, name) {
-    const length = sample.length;
-    if (length === 0)
-        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
-    const copy = new Float64Array(length);
-    for (let index = 0; index < length; index += 1) {
-        const value = sample[index];
-        if (!Number.isFinite(value)) {
-            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
-        }
-        copy[index] = value;
-    }
-    return copy;
-}
-/** `finiteSample` sorted ascending (typed-array sort is numeric). */
-function numeric_sortedFiniteSample(sample, name) {
-    return finiteSample(sample, name).sort();
-}
-/** Merges two ascending arrays into one ascending array. */
-function mergeSorted(first, second) {
-    const merged = new Float64Array(first.length + second.length);
-    let i = 0;
-    let j = 0;
-    let out = 0;
-    while (i < first.length && j < second.length)
-        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
-    while (i < first.length)
-        merged[out++] = first[i++];
-    while (j < second.length)
-        merged[out++] = second[j++];
-    return merged;
-}
-/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
-class numeric_CompensatedSum {
-    sum = 0;
-    compensation = 0;
-    add(value) {
-        const total = this.sum + value;
-        if (Math.abs(this.sum) >= Math.abs(value))
-            this.compensation += this.sum - total + value;
-        else
-            this.compensation += value - total + this.sum;
-        this.sum = total;
-    }
-    get value() {
-        return this.sum + this.compensation;
-    }
-}
-function compensatedSum(values) {
-    const sum = new numeric_CompensatedSum();
-    for (let index = 0; index < values.length; index += 1)
-        sum.add(values[index]);
-    return sum.value;
-}
-/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
-function ldexp(x, exponent) {
-    let result = x;
-    let remaining = exponent;
-    while (remaining > 1000) {
-        result *= 2 ** 1000;
-        remaining -= 1000;
-    }
-    while (remaining < -1000) {
-        result *= 2 ** -1000;
-        remaining += 1000;
-    }
-    return result * 2 ** remaining;
-}
-/** numpy's `np.round`: halves go to the even neighbour. */
-function roundHalfEven(x) {
-    const floor = Math.floor(x);
-    const difference = x - floor;
-    if (difference < 0.5)
-        return floor;
-    if (difference > 0.5)
-        return floor + 1;
-    return floor % 2 === 0 ? floor : floor + 1;
-}
-const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
-/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
-function productError(a, b, product) {
-    const aScaled = SPLITTER * a;
-    const aHigh = aScaled - (aScaled - a);
-    const aLow = a - aHigh;
-    const bScaled = SPLITTER * b;
-    const bHigh = bScaled - (bScaled - b);
-    const bLow = b - bHigh;
-    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
-}
-function clampProbability(p) {
-    if (Number.isNaN(p))
-        return p;
-    return Math.min(1, Math.max(0, p));
-}
-function greatestCommonDivisor(a, b) {
-    let x = a;
-    let y = b;
-    while (y !== 0)
-        [x, y] = [y, x % y];
-    return x;
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/statistics/categorical.js
 // Tests on category counts as Evidently runs them: chi-square goodness of fit of the current counts against the
 // reference proportions, and the pooled two-proportion z-test for two categories.
@@ -76980,7 +76911,7 @@ function chiSquareTest(observed, expected) {
     if (Math.abs(observedTotal - expectedTotal) > 1e-8 * Math.max(observedTotal, expectedTotal)) {
         throw new RangeError(`observed counts sum to ${observedTotal} but expected counts to ${expectedTotal}`);
     }
-    const statistic = new numeric_CompensatedSum();
+    const statistic = new CompensatedSum();
     for (let index = 0; index < observed.length; index += 1) {
         const difference = observed[index] - expected[index];
         if (difference === 0)
@@ -77051,7 +76982,7 @@ function wassersteinDistanceSorted(u, v) {
     const nv = v.length;
     if (nu === 0 || nv === 0)
         throw new RangeError('wassersteinDistance needs two non-empty samples');
-    const integral = new numeric_CompensatedSum();
+    const integral = new CompensatedSum();
     let i = 0;
     let j = 0;
     let previous = Math.min(u[0], v[0]);
@@ -77074,11 +77005,11 @@ function wassersteinDistance(u, v) {
 /** numpy `std(values)` (ddof = 0, two passes, compensated sums). */
 function populationStd(values) {
     const sample = finiteSample(values, 'values');
-    const total = new numeric_CompensatedSum();
+    const total = new CompensatedSum();
     for (const value of sample)
         total.add(value);
     const mean = total.value / sample.length;
-    const squares = new numeric_CompensatedSum();
+    const squares = new CompensatedSum();
     for (const value of sample)
         squares.add((value - mean) * (value - mean));
     return Math.sqrt(squares.value / sample.length);
@@ -77121,8 +77052,8 @@ function jensenShannonDistance(p, q) {
         throw new RangeError(`p has ${p.length} entries but q has ${q.length}`);
     const pTotal = checkDistribution(p, 'p');
     const qTotal = checkDistribution(q, 'q');
-    const left = new numeric_CompensatedSum();
-    const right = new numeric_CompensatedSum();
+    const left = new CompensatedSum();
+    const right = new CompensatedSum();
     for (let index = 0; index < p.length; index += 1) {
         const pi = p[index] / pTotal;
         const qi = q[index] / qTotal;
@@ -77157,7 +77088,7 @@ function populationStabilityIndex(referenceShares, currentShares) {
     }
     const reference = fillEmptyShares(referenceShares);
     const current = fillEmptyShares(currentShares);
-    const total = new numeric_CompensatedSum();
+    const total = new CompensatedSum();
     for (let index = 0; index < reference.length; index += 1) {
         const r = reference[index];
         const c = current[index];
@@ -78180,13 +78111,11 @@ async function profileTable(engine, table, columns, declared = new Map()) {
         if (kind === 'numeric') {
             profile.mean = toNumber(stats[`m${index}`]);
             profile.stddev = toNumber(stats[`s${index}`]);
-            const grid = stats[`q${index}`];
-            if (grid && count > 0)
-                profile.quantiles = grid.map((value) => Number(value));
-            if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && count > 0) {
-                profile.values = [
-                    ...(await engine.doubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`)),
-                ];
+            if (count > 0) {
+                const values = await engine.doubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`);
+                profile.quantiles = quantileGrid(Float64Array.from(values).sort(), PROFILE_QUANTILES);
+                if (rows <= PROFILE_RAW_VALUES_MAX_ROWS)
+                    profile.values = [...values];
             }
         }
         else if (kind === 'categorical') {
