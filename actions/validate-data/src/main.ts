@@ -57,9 +57,10 @@ export const action = defineAction({
       const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () =>
         validateDataset(engine, files, suite, reference),
       );
+      // Not under mlops-reports/: the report action reads every JSON file there as a report.
       const profilePath = join(
         github.runnerTemp,
-        'mlops-reports',
+        'mlops-profiles',
         `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`,
       );
       const counts = countChecks(run.checks);

@@ -1,0 +1,148 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { type GitHubSandbox, REPOSITORY, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
+import { type ActWorkspace, freePort, prepareActWorkspace, runAct, stepOutcomes } from './act.js';
+
+/**
+ * Every template under nektos/act (self-hosted mode) on the example project, with GitHub's API at the emulator and
+ * uploads going to act's artifact server. The runs build on each other as on GitHub: main saves its baselines, a
+ * pull request compares against them, a fork's pull request hands its report on to comment-on-pr.
+ */
+
+let sandbox: GitHubSandbox;
+let workspace: ActWorkspace;
+const [owner, name] = REPOSITORY.split('/') as [string, string];
+const repositoryPayload = { full_name: REPOSITORY, name, owner: { login: owner }, default_branch: 'main', fork: false };
+// A local registry name: nothing listens there, so a push would fail loudly rather than reach the internet.
+const vars = { MODEL_IMAGE: '127.0.0.1:9/acme/penguin-sex' };
+
+beforeAll(async () => {
+  [sandbox, workspace] = await Promise.all([startGitHubSandbox({ artifacts: true }), prepareActWorkspace(REPOSITORY)]);
+}, 900_000);
+afterEach(() => sandbox.emulator.assertContractClean());
+afterAll(() => sandbox?.stop());
+
+const comments = (number: number) =>
+  sandbox.emulator.repository(REPOSITORY).issueComments.filter((comment) => comment.issue_number === number);
+
+/**
+ * No image can be built here: no Docker daemon answers, and buildah would need the Dockerfile's base
+ * (python:3.11-slim) from Docker Hub, which this machine cannot reach; the registry named by MODEL_IMAGE is not
+ * there either. The step runs and fails on that, and everything after it that does not need it still runs.
+ */
+const UNBUILDABLE = "Input 'image': the registry of '127.0.0.1:9/acme/penguin-sex' could not be reached";
+
+type Outcome = 'success' | 'failure';
+function expectedSteps(steps: (string | [string, Outcome])[], checkout = true) {
+  return [
+    ...(checkout ? [{ step: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', outcome: 'success' }] : []),
+    ...(checkout ? [{ step: 'Install the pinned requirements', outcome: 'success' }] : []),
+    ...steps.map((step) =>
+      typeof step === 'string' ? { step, outcome: 'success' } : { step: step[0], outcome: step[1] },
+    ),
+  ];
+}
+
+function pullRequestPayload(number: number, fork: boolean) {
+  const headRepo = fork
+    ? { ...repositoryPayload, full_name: 'contributor/churn-model', fork: true }
+    : repositoryPayload;
+  return {
+    action: 'opened',
+    number,
+    pull_request: {
+      number,
+      head: { sha: workspace.headSha, ref: `feature-${number}`, repo: headRepo },
+      base: { sha: workspace.headSha, ref: 'main', repo: repositoryPayload },
+    },
+    repository: repositoryPayload,
+  };
+}
+
+describe('templates under act', () => {
+  test('ml-main.yml: validates, trains, tests and saves the metrics baseline', async () => {
+    const runId = sandbox.emulator.addWorkflowRun(REPOSITORY, {
+      workflow: 'ml-main.yml',
+      branch: 'main',
+      event: 'push',
+      headSha: workspace.headSha,
+    }).id;
+    const result = await runAct(workspace, 'ml-main.yml', {
+      event: 'push',
+      payload: { ref: 'refs/heads/main', after: workspace.headSha, repository: repositoryPayload },
+      runId,
+      token: TOKENS.actions,
+      emulator: sandbox.emulator,
+      repository: REPOSITORY,
+      artifactPort: await freePort(),
+      vars,
+      env: { GITHUB_WORKFLOW_REF: `${REPOSITORY}/.github/workflows/ml-main.yml@refs/heads/main` },
+    });
+    await writeFile(join(workspace.directory, '..', 'ml-main.log'), result.log);
+    expect(result.removed.map((uses) => uses.split('@')[0])).toEqual([
+      'actions/setup-python',
+      'actions/upload-artifact',
+    ]);
+    expect(stepOutcomes(result.log), result.log.slice(-4000)).toEqual(
+      expectedSteps([
+        'Validate the data',
+        'Train and evaluate',
+        "Test the model and save main's metrics",
+        ['Build and push the serving image (sha-<7>, main)', 'failure'],
+        'Summary',
+      ]),
+    );
+    expect(result.log).toContain(UNBUILDABLE);
+    // test-model saved main's metrics and predictions, through the results service, as this run's artifact.
+    const saved = sandbox.emulator.repository(REPOSITORY).artifacts.filter((a) => a.workflow_run.id === runId);
+    expect(saved.map((a) => a.name)).toEqual(['mlops-metrics-penguin-sex']);
+    expect(result.log).toMatch(/passed=true/);
+  }, 300_000);
+
+  test('ml-pull-request.yml: compares with main and posts one combined comment', async () => {
+    const number = 5;
+    sandbox.emulator.addPullRequest(REPOSITORY, { number, headSha: workspace.headSha });
+    const runId = sandbox.emulator.addWorkflowRun(REPOSITORY, {
+      workflow: 'ml-pull-request.yml',
+      branch: 'feature-5',
+      event: 'pull_request',
+      headSha: workspace.headSha,
+    }).id;
+    const result = await runAct(workspace, 'ml-pull-request.yml', {
+      event: 'pull_request',
+      payload: pullRequestPayload(number, false),
+      runId,
+      token: TOKENS.actions,
+      emulator: sandbox.emulator,
+      repository: REPOSITORY,
+      artifactPort: await freePort(),
+      vars,
+    });
+    await writeFile(join(workspace.directory, '..', 'ml-pull-request.log'), result.log);
+    expect(result.removed.map((uses) => uses.split('@')[0])).toEqual(['actions/setup-python']);
+    expect(stepOutcomes(result.log), result.log.slice(-4000)).toEqual(
+      expectedSteps([
+        "Fetch main's baselines",
+        "Validate the data (drift against main's profile)",
+        'Train and evaluate',
+        'Test the model against main',
+        ['Build the serving image (pushed as pr-<n>, except from forks)', 'failure'],
+        'Comment',
+      ]),
+    );
+    expect(result.log).toContain(UNBUILDABLE);
+    // main's metrics artifact was found and verified; main saved no profile (upload-artifact cannot run here).
+    expect(result.log).toMatch(/metrics: 'mlops-metrics-penguin-sex' of run \d+ \([0-9a-f]{7}\) -> /);
+    expect(result.log).toContain("saved no artifact 'mlops-data-profile'");
+    const posted = comments(number);
+    expect(posted).toHaveLength(1);
+    const body = posted[0]?.body as string;
+    expect(body).toMatch(/^<!-- mlops-actions:summary -->/);
+    expect(body).toMatch(/\| data \|/);
+    expect(body).toMatch(/\| model \|/);
+    // 9 tests: the 6 thresholds and the 3 drops against main (without a baseline: 6 passed, 3 skipped).
+    expect(body).toContain('| ✅ | model | penguin-sex: all 9 tests passed |');
+    expect(result.log).toMatch(/::set-output:: baseline-metrics=\{"accuracy":0\.8955/);
+  }, 300_000);
+});
