@@ -55,17 +55,33 @@ process.once('exit', () => {
 
 export const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A port the kernel just handed out on 127.0.0.1; the service binds it a moment later. */
-export async function freePort(): Promise<number> {
+/** Ports below Linux's ephemeral range (32768 and up), so no `listen(0)` elsewhere can be handed one of them. */
+const PORT_RANGE = { low: 20_000, high: 32_000 } as const;
+const handedOut = new Set<number>();
+
+function canBind(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address for the probe socket');
-  return address.port;
+}
+
+/**
+ * A free port on 127.0.0.1 for a service to bind a moment later. A port from `listen(0)` can be handed to the
+ * next `listen(0)` of another test worker as soon as the probe closes it (seen as EADDRINUSE under CI), so ports
+ * are drawn at random below the ephemeral range instead, and never twice by one process.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = PORT_RANGE.low + Math.floor(Math.random() * (PORT_RANGE.high - PORT_RANGE.low));
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between ${PORT_RANGE.low} and ${PORT_RANGE.high} on 127.0.0.1`);
 }
 
 /** A fresh directory for one service's config, storage and logs. */
