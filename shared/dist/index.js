@@ -79791,7 +79791,8 @@ const validate_data_lib_main_action = defineAction({
                 referenceName = referenceFiles.map((file) => file.display).join(', ');
             }
             const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () => validateDataset(engine, files, suite, reference));
-            const profilePath = (0,external_node_path_.join)(github.runnerTemp, 'mlops-reports', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
+            // Not under mlops-reports/: the report action reads every JSON file there as a report.
+            const profilePath = (0,external_node_path_.join)(github.runnerTemp, 'mlops-profiles', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
             const counts = countChecks(run.checks);
             const drifted = run.drift?.columns.filter((column) => column.drifted).map((column) => column.column) ?? [];
             const report = buildReport({
