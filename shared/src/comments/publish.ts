@@ -35,15 +35,18 @@ export function reportArtifactName(action: string, job: string | undefined): str
  * Posts (or updates) the action's sticky comment for this run. It never fails the step for GitHub's sake: a
  * read-only token (a fork's pull request) hands the report on as an artifact for a `workflow_run` job to post.
  */
-export async function publishComment(
-  request: CommentRequest,
-  markdown: string,
-  report: Report,
-  reportPath: string,
-  github: GithubEnvironment,
-  log: Logger,
-  env: NodeJS.ProcessEnv,
-): Promise<CommentOutcome> {
+/** What a published report carries into commenting: its text, its JSON, and the run around it. */
+export interface PublishedReport {
+  markdown: string;
+  report: Report;
+  reportPath: string;
+  github: GithubEnvironment;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function publishComment(request: CommentRequest, published: PublishedReport): Promise<CommentOutcome> {
+  const { markdown, github, log } = published;
   if (request.mode === 'never') return { state: 'skipped', detail: 'comment: never' };
   if (!request.token) {
     log.info("No GitHub token: no PR comment (set 'github-token' to comment).");
@@ -81,17 +84,12 @@ export async function publishComment(
     log.info(`PR comment ${result.action}: ${result.url}`);
     return { state: 'posted', url: result.url, detail: result.action };
   }
-  return handOn(result.reason, markdown, report, reportPath, github, log, env);
+  return handOn(result.reason, published);
 }
 
 async function handOn(
   reason: string,
-  markdown: string,
-  report: Report,
-  reportPath: string,
-  github: GithubEnvironment,
-  log: Logger,
-  env: NodeJS.ProcessEnv,
+  { markdown, report, reportPath, github, log, env }: PublishedReport,
 ): Promise<CommentOutcome> {
   const name = reportArtifactName(report.action, github.job);
   if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {

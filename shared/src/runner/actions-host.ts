@@ -61,7 +61,7 @@ export function createActionsHost(action: string, env: NodeJS.ProcessEnv = proce
       const request = publication.comment;
       const markdown = secrets.redact(publication.commentMarkdown ?? publication.markdown);
       const comment = await log.group('PR comment', () =>
-        publishComment(request, markdown, publication.report, path, github, log, env),
+        publishComment(request, { markdown, report: publication.report, reportPath: path, github, log, env }),
       );
       return { reportPath: path, comment };
     },
