@@ -1,2 +1,155 @@
-// Inputs of this action are being written; see its issue.
-export {};
+import { ConfigurationError, type ImageReference, type InputReader, parseImageReference } from '@mlops-actions/core';
+
+export interface TargetInput {
+  /** As written, without a leading ':' (the deployment environment). */
+  name: string;
+  reference: ImageReference & { tag: string };
+}
+
+export interface MlflowInputs {
+  trackingUri: string;
+  model: string;
+  version: string | undefined;
+  alias: string | undefined;
+  targetModel: string | undefined;
+}
+
+export interface Inputs {
+  /** The repository the source defaults into and `:tag` targets live in. */
+  image: ImageReference;
+  /** undefined: `<image>:sha-<7>` of the commit. */
+  source: ImageReference | undefined;
+  targets: TargetInput[];
+  requireChecks: string[];
+  mlflow: MlflowInputs | undefined;
+  registryUsername: string | undefined;
+  registryPassword: string | undefined;
+  dryRun: boolean;
+  githubToken: string | undefined;
+}
+
+function readTargets(reader: InputReader, image: ImageReference): TargetInput[] {
+  const texts = reader.requiredList('targets');
+  const targets: TargetInput[] = [];
+  for (const text of texts) {
+    const reference = text.startsWith(':')
+      ? parseImageReference(`${image.registry}/${image.repository}${text}`, 'targets')
+      : parseImageReference(text, 'targets');
+    if (reference.tag === undefined || reference.digest !== undefined) {
+      throw new ConfigurationError(
+        `Input 'targets': '${text}' must name a tag (':production', 'registry/team/model:prod'); a digest cannot be moved.`,
+        { input: 'targets' },
+      );
+    }
+    targets.push({ name: text.replace(/^:/, ''), reference: reference as ImageReference & { tag: string } });
+  }
+  const seen = new Set<string>();
+  for (const target of targets) {
+    const key = `${target.reference.registry}/${target.reference.repository}:${target.reference.tag}`;
+    if (seen.has(key)) {
+      throw new ConfigurationError(`Input 'targets' names ${key} twice.`, { input: 'targets' });
+    }
+    seen.add(key);
+  }
+  return targets;
+}
+
+/** MLflow's alias rule: letters, digits, '_' and '-', not 'latest', not a version-like 'v<number>'. */
+function checkAlias(alias: string): string {
+  if (!/^[\w-]{1,255}$/.test(alias) || alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) {
+    throw new ConfigurationError(
+      `Input 'mlflow-alias': '${alias}' is not a valid MLflow alias (letters, digits, '_' and '-'; not 'latest' or 'v<number>'), e.g. champion.`,
+      { input: 'mlflow-alias' },
+    );
+  }
+  return alias;
+}
+
+function readMlflow(reader: InputReader, env: NodeJS.ProcessEnv): MlflowInputs | undefined {
+  const model = reader.optional('mlflow-model');
+  const dependent = ['mlflow-version', 'mlflow-alias', 'mlflow-target-model'] as const;
+  if (model === undefined) {
+    for (const name of dependent) {
+      if (reader.optional(name) !== undefined) {
+        throw new ConfigurationError(`Input '${name}' needs 'mlflow-model': the registered model to promote.`, {
+          input: name,
+        });
+      }
+    }
+    return undefined;
+  }
+  const trackingUri = reader.optional('mlflow-tracking-uri') ?? env.MLFLOW_TRACKING_URI;
+  if (trackingUri === undefined || !/^https?:\/\/[^\s/]+/.test(trackingUri)) {
+    throw new ConfigurationError(
+      `Input 'mlflow-tracking-uri' must be the tracking server's http(s) URL (or set MLFLOW_TRACKING_URI), e.g. http://mlflow:5000${trackingUri === undefined ? '' : `, got "${trackingUri}"`}.`,
+      { input: 'mlflow-tracking-uri' },
+    );
+  }
+  const version = reader.optional('mlflow-version');
+  if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
+    throw new ConfigurationError(`Input 'mlflow-version' must be a version number such as 3, got "${version}".`, {
+      input: 'mlflow-version',
+    });
+  }
+  const alias = reader.optional('mlflow-alias');
+  const targetModel = reader.optional('mlflow-target-model');
+  if (targetModel === model) {
+    throw new ConfigurationError(`Input 'mlflow-target-model' is the same model as 'mlflow-model' (${model}).`, {
+      input: 'mlflow-target-model',
+    });
+  }
+  return {
+    trackingUri,
+    model,
+    version,
+    alias: alias === undefined ? undefined : checkAlias(alias),
+    targetModel,
+  };
+}
+
+/** Reads and checks every input once, before any work. */
+export function getInputs(reader: InputReader, env: NodeJS.ProcessEnv): Inputs {
+  const sourceText = reader.optional('source');
+  const source = sourceText === undefined ? undefined : parseImageReference(sourceText, 'source');
+  if (source && source.tag === undefined && source.digest === undefined) {
+    throw new ConfigurationError(
+      `Input 'source': '${sourceText}' names no tag or digest; write e.g. ${sourceText}:sha-1a2b3c4 or ${sourceText}@sha256:….`,
+      { input: 'source' },
+    );
+  }
+  const imageText = reader.optional('image');
+  if (imageText === undefined && source === undefined) {
+    throw new ConfigurationError("Input 'image' is required (the repository, e.g. ghcr.io/acme/churn-model).", {
+      input: 'image',
+    });
+  }
+  const image =
+    imageText === undefined
+      ? { registry: (source as ImageReference).registry, repository: (source as ImageReference).repository }
+      : parseImageReference(imageText, 'image');
+  if (image.tag !== undefined || image.digest !== undefined) {
+    throw new ConfigurationError(
+      "Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model); the image to promote goes in 'source'.",
+      { input: 'image' },
+    );
+  }
+  const registryUsername = reader.optional('registry-username');
+  const registryPassword = reader.optional('registry-password');
+  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
+    throw new ConfigurationError(
+      "Inputs 'registry-username' and 'registry-password' go together: give both or neither.",
+      { input: registryUsername === undefined ? 'registry-username' : 'registry-password' },
+    );
+  }
+  return {
+    image,
+    source,
+    targets: readTargets(reader, image),
+    requireChecks: [...new Set(reader.list('require-checks'))],
+    mlflow: readMlflow(reader, env),
+    registryUsername,
+    registryPassword,
+    dryRun: reader.boolean('dry-run', false),
+    githubToken: reader.optional('github-token'),
+  };
+}

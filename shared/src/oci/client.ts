@@ -406,10 +406,28 @@ export class RegistryClient {
   }
 
   /**
-   * Manifests that refer to `digest` (signatures, SBOMs): the referrers API, or the referrers tag schema's
-   * fallback tag `sha256-<hex>` on registries without it (such as the distribution registry).
+   * Removes a tag (or, given a digest, the manifest and every tag on it). 'unsupported' when the registry
+   * refuses to delete by tag (the distribution registry before 3.0 answers 400 UNSUPPORTED) or at all (405).
    */
-  async referrers(repository: string, digest: string): Promise<Descriptor[]> {
+  async deleteManifest(repository: string, reference: string): Promise<'deleted' | 'absent' | 'unsupported'> {
+    const answer = await this.request({
+      method: 'DELETE',
+      path: `/v2/${repository}/manifests/${reference}`,
+      repository,
+      access: 'pull,push',
+      accept: [400, 404, 405],
+    });
+    if (answer.status === 404) return 'absent';
+    if (answer.status === 400 || answer.status === 405) return 'unsupported';
+    return 'deleted';
+  }
+
+  /** Whether the registry serves the OCI 1.1 referrers API (else referrers live under the fallback tag). */
+  async hasReferrersApi(repository: string, digest: string): Promise<boolean> {
+    return (await this.#referrersApi(repository, digest)) !== undefined;
+  }
+
+  async #referrersApi(repository: string, digest: string): Promise<Descriptor[] | undefined> {
     const answer = await this.request({
       method: 'GET',
       path: `/v2/${repository}/referrers/${digest}`,
@@ -421,6 +439,16 @@ export class RegistryClient {
     if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(MediaType.ociIndex)) {
       return (JSON.parse(answer.body.toString('utf8')) as ImageIndex).manifests ?? [];
     }
+    return undefined;
+  }
+
+  /**
+   * Manifests that refer to `digest` (signatures, SBOMs): the referrers API, or the referrers tag schema's
+   * fallback tag `sha256-<hex>` on registries without it (such as the distribution registry).
+   */
+  async referrers(repository: string, digest: string): Promise<Descriptor[]> {
+    const viaApi = await this.#referrersApi(repository, digest);
+    if (viaApi) return viaApi;
     const fallback = await this.resolve(repository, referrersFallbackTag(digest));
     if (!fallback) return [];
     const index = await this.getManifest(repository, fallback.digest);
@@ -468,12 +496,27 @@ export class RegistryClient {
     return answer.body.subarray(offset, offset + length);
   }
 
-  /** A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file. */
+  /**
+   * A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file.
+   * Reads are sequential in an upload, so the next range is fetched while the current one is sent.
+   */
   blobSource(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): BlobSource {
+    let ahead: { offset: number; length: number; bytes: Promise<Buffer> } | undefined;
+    const fetchRange = (offset: number, length: number) => {
+      const bytes = this.readBlobRange(repository, descriptor.digest, offset, length);
+      bytes.catch(() => undefined); // a prefetch nobody asks for must not become an unhandled rejection
+      return bytes;
+    };
     return {
       digest: descriptor.digest,
       size: descriptor.size,
-      read: (offset, length) => this.readBlobRange(repository, descriptor.digest, offset, length),
+      read: async (offset, length) => {
+        const current = ahead?.offset === offset && ahead.length === length ? ahead.bytes : fetchRange(offset, length);
+        const next = offset + length;
+        const nextLength = Math.min(length, descriptor.size - next);
+        ahead = nextLength > 0 ? { offset: next, length: nextLength, bytes: fetchRange(next, nextLength) } : undefined;
+        return current;
+      },
     };
   }
 

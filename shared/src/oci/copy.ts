@@ -1,6 +1,7 @@
 import type { BlobSource } from './blob-source.js';
 import type { RegistryClient, UploadOutcome } from './client.js';
-import { type Descriptor, type ImageIndex, type ImageManifest, isIndexMediaType } from './media-types.js';
+import { referrersFallbackTag, sha256Digest } from './digest.js';
+import { type Descriptor, type ImageIndex, type ImageManifest, isIndexMediaType, MediaType } from './media-types.js';
 
 /** A blob to push, and where in the same registry it may already be (to mount instead of uploading). */
 export interface BlobToPush {
@@ -47,13 +48,18 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
  * Pushes an image so that no tag ever names a partial image: every blob (missing ones only), then every manifest
  * by digest, and only then the tags, each pointing at the root manifest.
  */
-export async function pushImage(client: RegistryClient, repository: string, plan: PushPlan): Promise<PushResult> {
+export async function pushImage(
+  client: RegistryClient,
+  repository: string,
+  plan: PushPlan,
+  options: { concurrency?: number } = {},
+): Promise<PushResult> {
   const root = plan.manifests.at(-1);
   if (!root) throw new Error('pushImage: the plan has no manifest');
   const outcomes: Record<UploadOutcome, number> = { exists: 0, mounted: 0, uploaded: 0 };
   let uploadedBytes = 0;
   const unique = [...new Map(plan.blobs.map((blob) => [blob.source.digest, blob])).values()];
-  await mapLimit(unique, 3, async (blob) => {
+  await mapLimit(unique, options.concurrency ?? 3, async (blob) => {
     const outcome = await client.uploadBlob(
       repository,
       blob.source,
@@ -87,6 +93,12 @@ export async function copyImage(
   tags: readonly string[],
 ): Promise<PushResult> {
   const sameRegistry = from.client.baseUrl === to.client.baseUrl;
+  if (sameRegistry && from.repository === to.repository) {
+    // Everything is already there: only the tags are new.
+    const root = await from.client.getManifest(from.repository, from.reference);
+    for (const tag of tags) await to.client.putManifest(to.repository, tag, root.bytes, root.mediaType);
+    return { digest: root.digest, blobs: { exists: 0, mounted: 0, uploaded: 0 }, uploadedBytes: 0 };
+  }
   const blobs: BlobToPush[] = [];
   const manifests: ManifestToPush[] = [];
   const visit = async (reference: string): Promise<void> => {
@@ -105,5 +117,47 @@ export async function copyImage(
     manifests.push({ bytes: fetched.bytes, mediaType: fetched.mediaType, digest: fetched.digest });
   };
   await visit(from.reference);
-  return pushImage(to.client, to.repository, { blobs, manifests, tags });
+  // Blobs stream from one registry to another: as many at once as skopeo copies (its default is 6).
+  return pushImage(to.client, to.repository, { blobs, manifests, tags }, { concurrency: 6 });
+}
+
+/** Where referrers of a subject are, or go: a repository of one registry. */
+export interface RepositoryAt {
+  client: RegistryClient;
+  repository: string;
+}
+
+export interface ReferrersCopy {
+  /** Referrer manifests copied (by digest, with their blobs), in the order copied. */
+  copied: Descriptor[];
+  /**
+   * On a registry without the referrers API, the fallback index (`sha256-<hex>` tag) that lists the target's
+   * referrers after the copy: the caller puts it, so the tag write can be undone like any other.
+   */
+  fallback?: { tag: string; manifest: ManifestToPush };
+}
+
+/**
+ * Copies the referrers of `subject` (signatures, SBOMs, attestations: OCI 1.1 manifests with a `subject`) that
+ * `to` lacks. Content only: the fallback tag on registries without the referrers API is returned, not written.
+ */
+export async function copyReferrers(from: RepositoryAt, to: RepositoryAt, subject: string): Promise<ReferrersCopy> {
+  const wanted = await from.client.referrers(from.repository, subject);
+  const hasApi = await to.client.hasReferrersApi(to.repository, subject);
+  const present = await to.client.referrers(to.repository, subject);
+  const presentDigests = new Set(present.map((descriptor) => descriptor.digest));
+  const missing = wanted.filter((descriptor) => !presentDigests.has(descriptor.digest));
+  for (const descriptor of missing) {
+    await copyImage({ ...from, reference: descriptor.digest }, to, []);
+  }
+  if (hasApi || missing.length === 0) return { copied: missing };
+  const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...present, ...missing] };
+  const bytes = Buffer.from(JSON.stringify(index));
+  return {
+    copied: missing,
+    fallback: {
+      tag: referrersFallbackTag(subject),
+      manifest: { bytes, mediaType: MediaType.ociIndex, digest: sha256Digest(bytes) },
+    },
+  };
 }
