@@ -58027,11 +58027,8 @@ const COMMENT_MODES = ['auto', 'always', 'never'];
 function reportArtifactName(action, job) {
     return `mlops-report-${action}-${(job ?? 'job').replace(/[^\w.-]+/g, '-')}`;
 }
-/**
- * Posts (or updates) the action's sticky comment for this run. It never fails the step for GitHub's sake: a
- * read-only token (a fork's pull request) hands the report on as an artifact for a `workflow_run` job to post.
- */
-async function publishComment(request, markdown, report, reportPath, github, log, env) {
+async function publishComment(request, published) {
+    const { markdown, github, log } = published;
     if (request.mode === 'never')
         return { state: 'skipped', detail: 'comment: never' };
     if (!request.token) {
@@ -58069,9 +58066,9 @@ async function publishComment(request, markdown, report, reportPath, github, log
         log.info(`PR comment ${result.action}: ${result.url}`);
         return { state: 'posted', url: result.url, detail: result.action };
     }
-    return handOn(result.reason, markdown, report, reportPath, github, log, env);
+    return handOn(result.reason, published);
 }
-async function handOn(reason, markdown, report, reportPath, github, log, env) {
+async function handOn(reason, { markdown, report, reportPath, github, log, env }) {
     const name = reportArtifactName(report.action, github.job);
     if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
         log.warning(`Cannot comment: ${reason}. The report is in the job summary.`);
@@ -74840,7 +74837,7 @@ const MANIFEST_ACCEPT = [
     MediaType.dockerManifest,
     MediaType.dockerManifestList,
 ];
-function media_types_isIndexMediaType(mediaType) {
+function isIndexMediaType(mediaType) {
     return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
 }
 function platformName(platform) {
@@ -75280,10 +75277,28 @@ class RegistryClient {
         return tags;
     }
     /**
-     * Manifests that refer to `digest` (signatures, SBOMs): the referrers API, or the referrers tag schema's
-     * fallback tag `sha256-<hex>` on registries without it (such as the distribution registry).
+     * Removes a tag (or, given a digest, the manifest and every tag on it). 'unsupported' when the registry
+     * refuses to delete by tag (the distribution registry before 3.0 answers 400 UNSUPPORTED) or at all (405).
      */
-    async referrers(repository, digest) {
+    async deleteManifest(repository, reference) {
+        const answer = await this.request({
+            method: 'DELETE',
+            path: `/v2/${repository}/manifests/${reference}`,
+            repository,
+            access: 'pull,push',
+            accept: [400, 404, 405],
+        });
+        if (answer.status === 404)
+            return 'absent';
+        if (answer.status === 400 || answer.status === 405)
+            return 'unsupported';
+        return 'deleted';
+    }
+    /** Whether the registry serves the OCI 1.1 referrers API (else referrers live under the fallback tag). */
+    async hasReferrersApi(repository, digest) {
+        return (await this.#referrersApi(repository, digest)) !== undefined;
+    }
+    async #referrersApi(repository, digest) {
         const answer = await this.request({
             method: 'GET',
             path: `/v2/${repository}/referrers/${digest}`,
@@ -75295,6 +75310,16 @@ class RegistryClient {
         if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(MediaType.ociIndex)) {
             return JSON.parse(answer.body.toString('utf8')).manifests ?? [];
         }
+        return undefined;
+    }
+    /**
+     * Manifests that refer to `digest` (signatures, SBOMs): the referrers API, or the referrers tag schema's
+     * fallback tag `sha256-<hex>` on registries without it (such as the distribution registry).
+     */
+    async referrers(repository, digest) {
+        const viaApi = await this.#referrersApi(repository, digest);
+        if (viaApi)
+            return viaApi;
         const fallback = await this.resolve(repository, referrersFallbackTag(digest));
         if (!fallback)
             return [];
@@ -75340,12 +75365,27 @@ class RegistryClient {
         // A registry that ignores Range sends the whole blob.
         return answer.body.subarray(offset, offset + length);
     }
-    /** A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file. */
+    /**
+     * A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file.
+     * Reads are sequential in an upload, so the next range is fetched while the current one is sent.
+     */
     blobSource(repository, descriptor) {
+        let ahead;
+        const fetchRange = (offset, length) => {
+            const bytes = this.readBlobRange(repository, descriptor.digest, offset, length);
+            bytes.catch(() => undefined); // a prefetch nobody asks for must not become an unhandled rejection
+            return bytes;
+        };
         return {
             digest: descriptor.digest,
             size: descriptor.size,
-            read: (offset, length) => this.readBlobRange(repository, descriptor.digest, offset, length),
+            read: async (offset, length) => {
+                const current = ahead?.offset === offset && ahead.length === length ? ahead.bytes : fetchRange(offset, length);
+                const next = offset + length;
+                const nextLength = Math.min(length, descriptor.size - next);
+                ahead = nextLength > 0 ? { offset: next, length: nextLength, bytes: fetchRange(next, nextLength) } : undefined;
+                return current;
+            },
         };
     }
     /** Links a blob from another repository of the same registry; false when the registry started an upload instead. */
@@ -75496,6 +75536,7 @@ class RegistryClient {
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/copy.js
 
+
 /** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
 async function mapLimit(items, limit, work) {
     const results = new Array(items.length);
@@ -75513,14 +75554,14 @@ async function mapLimit(items, limit, work) {
  * Pushes an image so that no tag ever names a partial image: every blob (missing ones only), then every manifest
  * by digest, and only then the tags, each pointing at the root manifest.
  */
-async function pushImage(client, repository, plan) {
+async function pushImage(client, repository, plan, options = {}) {
     const root = plan.manifests.at(-1);
     if (!root)
         throw new Error('pushImage: the plan has no manifest');
     const outcomes = { exists: 0, mounted: 0, uploaded: 0 };
     let uploadedBytes = 0;
     const unique = [...new Map(plan.blobs.map((blob) => [blob.source.digest, blob])).values()];
-    await mapLimit(unique, 3, async (blob) => {
+    await mapLimit(unique, options.concurrency ?? 3, async (blob) => {
         const outcome = await client.uploadBlob(repository, blob.source, blob.mountFrom !== undefined ? { mountFrom: blob.mountFrom } : {});
         outcomes[outcome] += 1;
         if (outcome === 'uploaded')
@@ -75540,6 +75581,13 @@ async function pushImage(client, repository, plan) {
  */
 async function copyImage(from, to, tags) {
     const sameRegistry = from.client.baseUrl === to.client.baseUrl;
+    if (sameRegistry && from.repository === to.repository) {
+        // Everything is already there: only the tags are new.
+        const root = await from.client.getManifest(from.repository, from.reference);
+        for (const tag of tags)
+            await to.client.putManifest(to.repository, tag, root.bytes, root.mediaType);
+        return { digest: root.digest, blobs: { exists: 0, mounted: 0, uploaded: 0 }, uploadedBytes: 0 };
+    }
     const blobs = [];
     const manifests = [];
     const visit = async (reference) => {
@@ -75560,7 +75608,33 @@ async function copyImage(from, to, tags) {
         manifests.push({ bytes: fetched.bytes, mediaType: fetched.mediaType, digest: fetched.digest });
     };
     await visit(from.reference);
-    return pushImage(to.client, to.repository, { blobs, manifests, tags });
+    // Blobs stream from one registry to another: as many at once as skopeo copies (its default is 6).
+    return pushImage(to.client, to.repository, { blobs, manifests, tags }, { concurrency: 6 });
+}
+/**
+ * Copies the referrers of `subject` (signatures, SBOMs, attestations: OCI 1.1 manifests with a `subject`) that
+ * `to` lacks. Content only: the fallback tag on registries without the referrers API is returned, not written.
+ */
+async function copyReferrers(from, to, subject) {
+    const wanted = await from.client.referrers(from.repository, subject);
+    const hasApi = await to.client.hasReferrersApi(to.repository, subject);
+    const present = await to.client.referrers(to.repository, subject);
+    const presentDigests = new Set(present.map((descriptor) => descriptor.digest));
+    const missing = wanted.filter((descriptor) => !presentDigests.has(descriptor.digest));
+    for (const descriptor of missing) {
+        await copyImage({ ...from, reference: descriptor.digest }, to, []);
+    }
+    if (hasApi || missing.length === 0)
+        return { copied: missing };
+    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...present, ...missing] };
+    const bytes = Buffer.from(JSON.stringify(index));
+    return {
+        copied: missing,
+        fallback: {
+            tag: referrersFallbackTag(subject),
+            manifest: { bytes, mediaType: MediaType.ociIndex, digest: sha256Digest(bytes) },
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/index.js
@@ -75602,7 +75676,7 @@ async function readOciLayout(layout) {
             throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
         const parsed = JSON.parse(bytes.toString('utf8'));
         const mediaType = parsed.mediaType ?? descriptor.mediaType ?? MediaType.ociManifest;
-        if (media_types_isIndexMediaType(mediaType)) {
+        if (isIndexMediaType(mediaType)) {
             for (const child of parsed.manifests)
                 await visit(child);
         }
@@ -76306,7 +76380,7 @@ async function composeLayeredImage(base, target, layers, changes) {
     };
     let digest;
     let mediaType;
-    if (media_types_isIndexMediaType(root.mediaType)) {
+    if (isIndexMediaType(root.mediaType)) {
         const index = root.json;
         const children = [];
         for (const child of index.manifests.filter((descriptor) => !isAttestation(descriptor))) {
@@ -76483,6 +76557,1048 @@ function resolveTags(explicit, context, input = 'tags') {
 ;// CONCATENATED MODULE: ./shared/lib/image/index.js
 
 
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/mlflow/client.js
+
+
+/** Why an MLflow call failed: MLflow's own `error_code` when it answered, `UNREACHABLE` when it did not. */
+class MlflowError extends Error {
+    code;
+    status;
+    constructor(code, message, status) {
+        super(message);
+        this.name = 'MlflowError';
+        this.code = code;
+        this.status = status;
+    }
+}
+function isMlflowError(error, code) {
+    return error instanceof MlflowError && (code === undefined || error.code === code);
+}
+function mlflowAuthFromEnv(env) {
+    if (env.MLFLOW_TRACKING_TOKEN)
+        return { token: env.MLFLOW_TRACKING_TOKEN };
+    if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
+        return { username: env.MLFLOW_TRACKING_USERNAME, password: env.MLFLOW_TRACKING_PASSWORD };
+    }
+    return undefined;
+}
+/** The tag keys a version carries, as a map. */
+function versionTags(version) {
+    return Object.fromEntries((version.tags ?? []).map((tag) => [tag.key, tag.value]));
+}
+/** A single-quoted string in MLflow's search filter grammar. */
+function filterString(value) {
+    return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+/**
+ * A small client of the MLflow Model Registry REST API 2.0: versions, tags, aliases, and `copyModelVersion` as
+ * the Python client's `copy_model_version` does it. Retries 429/5xx and broken connections; an answer MLflow
+ * refused becomes an MlflowError carrying its `error_code` (an unknown alias is 400 INVALID_PARAMETER_VALUE).
+ */
+class MlflowClient {
+    trackingUri;
+    #auth;
+    #policy;
+    #timeoutMs;
+    #log;
+    #pageSize;
+    constructor(options) {
+        this.#pageSize = options.pageSize ?? 200;
+        this.trackingUri = options.trackingUri.replace(/\/+$/, '');
+        this.#auth = options.auth;
+        this.#policy = { ...DEFAULT_RETRY, attempts: 5, ...options.retry };
+        this.#timeoutMs = options.requestTimeoutMs ?? 60_000;
+        this.#log = options.logger ?? silentLogger;
+    }
+    #headers() {
+        const headers = { 'content-type': 'application/json', 'user-agent': 'mlops-actions' };
+        if (this.#auth && 'token' in this.#auth)
+            headers.authorization = `Bearer ${this.#auth.token}`;
+        else if (this.#auth) {
+            headers.authorization = `Basic ${Buffer.from(`${this.#auth.username}:${this.#auth.password}`).toString('base64')}`;
+        }
+        return headers;
+    }
+    /** One REST call; GET parameters go in the query, others in a JSON body. */
+    async call(method, path, parameters = {}) {
+        let url = `${this.trackingUri}/api/2.0/mlflow/${path}`;
+        if (method === 'GET') {
+            const query = new URLSearchParams();
+            for (const [key, value] of Object.entries(parameters))
+                if (value !== undefined)
+                    query.set(key, String(value));
+            if ([...query].length > 0)
+                url += `?${query}`;
+        }
+        const what = `MLflow ${method} ${path}`;
+        for (let attempt = 1;; attempt++) {
+            let status;
+            let text = '';
+            let retryAfter;
+            let why;
+            try {
+                const response = await fetch(url, {
+                    method,
+                    headers: this.#headers(),
+                    ...(method === 'GET' ? {} : { body: JSON.stringify(parameters) }),
+                    signal: AbortSignal.timeout(this.#timeoutMs),
+                });
+                status = response.status;
+                text = await response.text();
+                retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+                if (response.ok)
+                    return (text === '' ? {} : JSON.parse(text));
+                why = `answered ${status}`;
+            }
+            catch (error) {
+                const cause = error.cause;
+                why = cause?.code ?? error.message;
+            }
+            const retryable = status === undefined || isRetryableStatus(status);
+            if (!retryable || attempt >= this.#policy.attempts) {
+                if (status === undefined) {
+                    throw new MlflowError('UNREACHABLE', `${what}: ${this.trackingUri} could not be reached after ${attempt} attempt(s) (${why}).`);
+                }
+                let parsed = {};
+                try {
+                    parsed = JSON.parse(text);
+                }
+                catch {
+                    parsed = {};
+                }
+                const code = parsed.error_code ?? `HTTP_${status}`;
+                const message = parsed.message ?? (text.slice(0, 200) || `status ${status}`);
+                throw new MlflowError(code, `${what} answered ${status} ${code}: ${message}`, status);
+            }
+            const delay = retryDelayMs(attempt, this.#policy, retryAfter);
+            this.#log.debug(`${what}: ${why}; retry ${attempt} in ${Math.round(delay)} ms`);
+            await sleep(delay);
+        }
+    }
+    async getRegisteredModel(name) {
+        try {
+            return (await this.call('GET', 'registered-models/get', { name }))
+                .registered_model;
+        }
+        catch (error) {
+            if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST'))
+                return undefined;
+            throw error;
+        }
+    }
+    /** Creates the registered model; false when it already existed (as `copy_model_version` tolerates). */
+    async createRegisteredModel(name) {
+        try {
+            await this.call('POST', 'registered-models/create', { name });
+            return true;
+        }
+        catch (error) {
+            if (isMlflowError(error, 'RESOURCE_ALREADY_EXISTS'))
+                return false;
+            throw error;
+        }
+    }
+    async deleteRegisteredModel(name) {
+        await this.call('DELETE', 'registered-models/delete', { name });
+    }
+    async getModelVersion(name, version) {
+        try {
+            return (await this.call('GET', 'model-versions/get', { name, version }))
+                .model_version;
+        }
+        catch (error) {
+            if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST'))
+                return undefined;
+            throw error;
+        }
+    }
+    /** Every version matching an MLflow search filter, following page tokens. */
+    async searchModelVersions(filter) {
+        const found = [];
+        let pageToken;
+        do {
+            const page = await this.call('GET', 'model-versions/search', { filter, max_results: this.#pageSize, page_token: pageToken });
+            found.push(...(page.model_versions ?? []));
+            pageToken = page.next_page_token || undefined;
+        } while (pageToken);
+        return found;
+    }
+    /** Versions of `name` whose tag `key` is `value`, newest (highest number) first. */
+    async findVersionsByTag(name, key, value) {
+        if (!/^[\w.-]+$/.test(key))
+            throw new Error(`findVersionsByTag: unsupported tag key '${key}'`);
+        const versions = await this.searchModelVersions(`name = ${filterString(name)} and tags.${key} = ${filterString(value)}`);
+        return versions.sort((a, b) => Number(b.version) - Number(a.version));
+    }
+    async setModelVersionTag(name, version, key, value) {
+        await this.call('POST', 'model-versions/set-tag', { name, version, key, value });
+    }
+    async deleteModelVersionTag(name, version, key) {
+        await this.call('DELETE', 'model-versions/delete-tag', { name, version, key });
+    }
+    async createModelVersion(version) {
+        const { model_version } = await this.call('POST', 'model-versions/create', {
+            name: version.name,
+            source: version.source,
+            ...(version.runId ? { run_id: version.runId } : {}),
+            ...(version.runLink ? { run_link: version.runLink } : {}),
+            ...(version.description ? { description: version.description } : {}),
+            ...(version.tags && version.tags.length > 0 ? { tags: version.tags } : {}),
+        });
+        return model_version;
+    }
+    async deleteModelVersion(name, version) {
+        await this.call('DELETE', 'model-versions/delete', { name, version });
+    }
+    /** The version an alias names, or undefined when the alias is not set (MLflow answers 400, not 404). */
+    async getAlias(name, alias) {
+        try {
+            return (await this.call('GET', 'registered-models/alias', { name, alias }))
+                .model_version;
+        }
+        catch (error) {
+            if (isMlflowError(error, 'INVALID_PARAMETER_VALUE') && /alias .* not found/i.test(error.message))
+                return undefined;
+            if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST') && /alias/i.test(error.message))
+                return undefined;
+            throw error;
+        }
+    }
+    async setAlias(name, alias, version) {
+        await this.call('POST', 'registered-models/alias', { name, alias, version });
+    }
+    async deleteAlias(name, alias) {
+        await this.call('DELETE', 'registered-models/alias', { name, alias });
+    }
+    /** Waits until a new version leaves PENDING_REGISTRATION; a FAILED_REGISTRATION is an error. */
+    async waitUntilReady(name, version, timeoutMs = 60_000) {
+        const deadline = Date.now() + timeoutMs;
+        for (let delay = 100;; delay = Math.min(delay * 2, 2000)) {
+            const current = await this.getModelVersion(name, version);
+            if (!current)
+                throw new MlflowError('RESOURCE_DOES_NOT_EXIST', `Model version ${name}/${version} vanished.`);
+            if (current.status === undefined || current.status === 'READY')
+                return current;
+            if (current.status === 'FAILED_REGISTRATION') {
+                throw new MlflowError('FAILED_REGISTRATION', `MLflow failed to register ${name}/${version}.`);
+            }
+            if (Date.now() > deadline) {
+                throw new MlflowError('TIMEOUT', `${name}/${version} was still ${current.status} after ${timeoutMs / 1000}s.`);
+            }
+            await sleep(delay);
+        }
+    }
+    /**
+     * Copies a version into the registered model `target`, creating the model when it is missing, the way the
+     * Python client's `copy_model_version` does: source `models:/<name>/<version>`, the same run, run link,
+     * description and tags. An earlier copy of the same version (same source) is reused, so a rerun adds nothing.
+     */
+    /** Versions of `target` copied from `source` (their source is `models:/<name>/<version>`), oldest first. */
+    async copiesOf(source, target) {
+        const uri = `models:/${source.name}/${source.version}`;
+        return (await this.searchModelVersions(`name = ${filterString(target)}`))
+            .filter((version) => version.source === uri)
+            .sort((a, b) => Number(a.version) - Number(b.version));
+    }
+    async copyModelVersion(source, target) {
+        const uri = `models:/${source.name}/${source.version}`;
+        const createdModel = await this.createRegisteredModel(target);
+        if (!createdModel) {
+            const existing = (await this.copiesOf(source, target))[0];
+            if (existing)
+                return { version: existing, createdModel, createdVersion: false };
+        }
+        const created = await this.createModelVersion({
+            name: target,
+            source: uri,
+            runId: source.run_id,
+            runLink: source.run_link,
+            description: source.description,
+            tags: source.tags ?? [],
+        });
+        return { version: await this.waitUntilReady(target, created.version), createdModel, createdVersion: true };
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/mlflow/index.js
+
+
+;// CONCATENATED MODULE: ./shared/lib/promotion/audit.js
+
+const audit_OUTCOME_TEXT = {
+    promoted: '✅ Promoted',
+    unchanged: '✅ Already promoted: nothing changed',
+    'dry-run': '📝 Dry run: nothing changed',
+    blocked: '❌ Blocked by required checks: nothing promoted',
+    'rolled-back': '❌ Failed and rolled back',
+};
+function audit_short(digest) {
+    return digest ? digest.slice(0, 19) : '—';
+}
+function promotionHeadline(record) {
+    switch (record.outcome) {
+        case 'promoted':
+            return `${audit_short(record.digest)} promoted to ${record.targets.length} target(s)${record.model ? `, ${record.model.model} version ${record.model.version}` : ''}`;
+        case 'unchanged':
+            return `Every target already had ${audit_short(record.digest)}: nothing changed`;
+        case 'dry-run':
+            return `Dry run: ${record.targets.filter((target) => target.change !== 'unchanged').length} target(s) would move to ${audit_short(record.digest)}`;
+        case 'blocked':
+            return `Blocked: ${record.checks
+                .filter((check) => !check.passed)
+                .map((check) => `${check.name} is ${check.state}`)
+                .join(', ')}`;
+        case 'rolled-back':
+            return `Failed, rolled back: ${record.failure ?? 'unknown failure'}`.slice(0, 300);
+    }
+}
+function modelLines(record) {
+    const lines = [];
+    const model = record.model;
+    if (model) {
+        lines.push(`- Model: ${code(`${model.model}`).toString()} version ${code(model.version).toString()}`);
+        if (model.copy) {
+            lines.push(`- Copied to ${code(model.copy.model).toString()} version ${code(model.copy.version).toString()}${model.copy.createdVersion ? '' : ' (existing copy)'}`);
+        }
+        if (model.alias) {
+            lines.push(`- Alias ${code(model.alias.alias).toString()} of ${code(model.alias.model).toString()}: ${model.alias.from ?? 'unset'} → ${model.alias.to}${model.alias.moved ? '' : ' (already)'}`);
+        }
+    }
+    else if (record.modelPlan) {
+        const plan = record.modelPlan;
+        lines.push(`- Model: ${code(plan.model).toString()} version ${code(plan.version).toString()}`);
+        if (plan.alias)
+            lines.push(`- Alias ${code(plan.alias).toString()}: ${plan.aliasFrom ?? 'unset'}`);
+    }
+    return lines;
+}
+/** The audit record as Markdown: the job summary section, and the body of the release notes section. */
+function renderPromotionRecord(record, level = 3) {
+    const parts = [
+        heading(level, raw(`${audit_OUTCOME_TEXT[record.outcome]}`)),
+        `**${escapeText(promotionHeadline(record))}**`,
+    ];
+    const facts = [
+        `- Commit: ${code(record.commit).toString()}${record.release ? ` · release ${code(record.release).toString()}` : ''}`,
+        ...(record.source ? [`- Source: ${code(record.source).toString()}`] : []),
+        ...(record.digest ? [`- Digest: ${code(record.digest).toString()}`] : []),
+        ...modelLines(record),
+        `- By ${escapeText(record.promotedBy ?? 'unknown')} at ${record.promotedAt}${record.runUrl ? ` · [workflow run](${encodeURI(record.runUrl)})` : ''}`,
+    ];
+    parts.push(facts.join('\n'));
+    if (record.targets.length > 0) {
+        parts.push(table(['Target', 'Before', 'Now', 'Change', 'Bytes sent'], record.targets.map((target) => [
+            code(target.ref),
+            code(audit_short(target.previous)),
+            code(audit_short(record.outcome === 'promoted' || record.outcome === 'unchanged' ? target.digest : target.previous)),
+            target.change === 'unchanged' ? 'already there' : target.change === 'create' ? 'new tag' : 'moved',
+            target.uploadedBytes ?? 0,
+        ])));
+    }
+    if (record.checks.length > 0) {
+        parts.push(table(['Required check', 'Kind', 'State'], record.checks.map((check) => [
+            raw(`${check.passed ? '✅' : '❌'} ${escapeText(check.name)}`),
+            check.source,
+            check.state,
+        ])));
+    }
+    if (record.rollback) {
+        const { undone, failed } = record.rollback;
+        parts.push([
+            `**Failure:** ${escapeText(record.failure ?? '')}`,
+            undone.length > 0
+                ? `**Undone:**\n${undone.map((line) => `- ${escapeText(line)}`).join('\n')}`
+                : 'Nothing had changed.',
+            ...(failed.length > 0
+                ? [
+                    `**Not undone (fix by hand):**\n${failed.map((entry) => `- ${escapeText(`${entry.step}: ${entry.error}`)}`).join('\n')}`,
+                ]
+                : []),
+        ].join('\n\n'));
+    }
+    return parts.join('\n\n');
+}
+const RELEASE_SECTION_START = '<!-- mlops-actions/promote:start -->';
+const RELEASE_SECTION_END = '<!-- mlops-actions/promote:end -->';
+/** Release notes with the promotion section appended, or replaced when a run already wrote one. */
+function withReleaseSection(body, record) {
+    const section = `${RELEASE_SECTION_START}\n${renderPromotionRecord(record, 2).replace(/^## [^\n]*/, '## Promotion')}\n${RELEASE_SECTION_END}`;
+    const text = body ?? '';
+    const start = text.indexOf(RELEASE_SECTION_START);
+    const end = text.indexOf(RELEASE_SECTION_END);
+    if (start >= 0 && end > start) {
+        return `${text.slice(0, start)}${section}${text.slice(end + RELEASE_SECTION_END.length)}`;
+    }
+    return text.trim() === '' ? section : `${text.trimEnd()}\n\n${section}`;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/promotion/gate.js
+
+/**
+ * Whether every named check succeeded on `sha`: check runs (every page; a re-run's latest run per name) and
+ * commit statuses (the combined status, every page, which keeps the latest per context). A name with a check run
+ * and a status passes only when both succeeded; only `success` passes (neutral, skipped and pending do not).
+ */
+async function evaluateRequiredChecks(client, repository, sha, names) {
+    if (names.length === 0)
+        return { passed: true, checks: [] };
+    const runs = new Map();
+    try {
+        const all = await client.paginate(client.rest.checks.listForRef, {
+            ...repository,
+            ref: sha,
+            filter: 'latest',
+            per_page: 100,
+        });
+        for (const run of all) {
+            const known = runs.get(run.name);
+            if (known && known.id > run.id)
+                continue;
+            runs.set(run.name, {
+                id: run.id,
+                state: run.status === 'completed' ? (run.conclusion ?? 'unknown') : run.status,
+                url: run.html_url ?? undefined,
+            });
+        }
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Listing the check runs of ${sha.slice(0, 7)}`);
+    }
+    const statuses = new Map();
+    try {
+        for (let page = 1;; page++) {
+            const answer = await client.rest.repos.getCombinedStatusForRef({ ...repository, ref: sha, per_page: 100, page });
+            for (const status of answer.data.statuses) {
+                if (!statuses.has(status.context)) {
+                    statuses.set(status.context, { state: status.state, url: status.target_url ?? undefined });
+                }
+            }
+            if (!/rel="next"/.test(answer.headers.link ?? ''))
+                break;
+        }
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Reading the commit statuses of ${sha.slice(0, 7)}`);
+    }
+    const checks = [];
+    for (const name of names) {
+        const run = runs.get(name);
+        const status = statuses.get(name);
+        if (!run && !status) {
+            checks.push({ name, source: 'missing', state: 'missing', passed: false });
+            continue;
+        }
+        // Report the one that failed when only one did.
+        const found = [
+            ...(run ? [{ source: 'check-run', ...run }] : []),
+            ...(status ? [{ source: 'status', ...status }] : []),
+        ];
+        const failing = found.find((entry) => entry.state !== 'success');
+        const shown = failing ?? found[0];
+        checks.push({
+            name,
+            source: shown.source,
+            state: shown.state,
+            passed: failing === undefined,
+            ...(shown.url ? { url: shown.url } : {}),
+        });
+    }
+    return { passed: checks.every((check) => check.passed), checks };
+}
+/** "model-eval (failure), data-checks (missing)": the checks that block, as a reader wants them named. */
+function describeBlockingChecks(result) {
+    return result.checks
+        .filter((check) => !check.passed)
+        .map((check) => `${check.name} (${check.source === 'missing' ? 'missing' : check.state})`)
+        .join(', ');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/promotion/image.js
+
+function endpointRef(at, tag) {
+    return `${at.registry}/${at.repository}:${tag}`;
+}
+function sameRepository(a, b) {
+    return a.client.baseUrl === b.client.baseUrl && a.repository === b.repository;
+}
+/** What `tag` of a repository points at now, with the manifest bytes (to restore it exactly), or undefined. */
+async function readTag(at, tag) {
+    const found = await at.client.resolve(at.repository, tag);
+    if (!found)
+        return undefined;
+    const manifest = await at.client.getManifest(at.repository, found.digest);
+    return { digest: manifest.digest, bytes: manifest.bytes, mediaType: manifest.mediaType };
+}
+/**
+ * Resolves the source to a digest once and reads what every target points at now. Reads only: nothing changes.
+ */
+async function planImagePromotion(source, targets) {
+    const fetched = await source.client.getManifest(source.repository, source.reference);
+    const digest = fetched.digest;
+    const referrers = await source.client.referrers(source.repository, digest);
+    const planned = await mapLimit(targets, 4, async (target) => {
+        const previous = await readTag(target.at, target.tag);
+        const same = sameRepository(source, target.at);
+        const contentPresent = same ||
+            previous?.digest === digest ||
+            (await target.at.client.resolve(target.at.repository, digest)) !== undefined;
+        return {
+            ...target,
+            ref: endpointRef(target.at, target.tag),
+            previous,
+            change: previous === undefined ? 'create' : previous.digest === digest ? 'unchanged' : 'move',
+            contentPresent,
+            sameRepositoryAsSource: same,
+        };
+    });
+    const separator = source.reference.startsWith('sha256:') ? '@' : ':';
+    return {
+        source: { ...source, ref: `${source.registry}/${source.repository}${separator}${source.reference}` },
+        digest,
+        root: { bytes: fetched.bytes, mediaType: fetched.mediaType, digest },
+        referrers,
+        targets: planned,
+    };
+}
+/**
+ * Copies what each target repository lacks, by digest and without any tag: blobs (mounted within a registry,
+ * streamed and digest-checked between registries), manifests children first, then the referrers. Invisible to
+ * users of the tags, so a failure here leaves nothing to undo. Each target repository is filled once.
+ */
+async function copyPromotionContent(plan) {
+    const results = new Map();
+    const repositories = new Map();
+    for (const target of plan.targets) {
+        const key = `${target.at.client.baseUrl}/${target.at.repository}`;
+        if (!repositories.has(key))
+            repositories.set(key, target);
+    }
+    const byRepository = new Map();
+    for (const [key, target] of repositories) {
+        const content = {
+            ref: target.ref,
+            blobs: { exists: 0, mounted: 0, uploaded: 0 },
+            uploadedBytes: 0,
+            referrersCopied: [],
+        };
+        if (!target.sameRepositoryAsSource) {
+            if (!target.contentPresent) {
+                const copied = await copyImage({ ...plan.source, reference: plan.digest }, target.at, []);
+                content.blobs = copied.blobs;
+                content.uploadedBytes = copied.uploadedBytes;
+            }
+            if (plan.referrers.length > 0) {
+                const referrers = await copyReferrers(plan.source, target.at, plan.digest);
+                content.referrersCopied = referrers.copied.map((descriptor) => descriptor.digest);
+                if (referrers.fallback)
+                    content.fallback = referrers.fallback;
+            }
+        }
+        byRepository.set(key, content);
+    }
+    for (const target of plan.targets) {
+        const content = byRepository.get(`${target.at.client.baseUrl}/${target.at.repository}`);
+        results.set(target.ref, content);
+    }
+    return results;
+}
+/**
+ * Puts `tag` back as it was: the previous manifest's exact bytes, or no tag at all. Registries that cannot delete
+ * a tag (the distribution registry before 3.0) lose the manifest by digest instead, which is exact only when the
+ * digest was not in that repository before; otherwise the tag cannot be removed and this says so.
+ */
+async function restoreTag(at, tag, previous, digest, digestWasPresent) {
+    const ref = endpointRef(at, tag);
+    if (previous) {
+        await at.client.putManifest(at.repository, tag, previous.bytes, previous.mediaType);
+        return `${ref} back to ${previous.digest}`;
+    }
+    const outcome = await at.client.deleteManifest(at.repository, tag);
+    if (outcome === 'deleted')
+        return `${ref} removed (it did not exist before)`;
+    if (outcome === 'absent')
+        return undefined;
+    if (digestWasPresent) {
+        throw new Error(`${at.registry} cannot delete tags and ${digest} was in ${at.repository} before, so ${ref} (new) still points at it`);
+    }
+    await at.client.deleteManifest(at.repository, digest);
+    return `${ref} removed (with ${digest}, new in ${at.repository})`;
+}
+/**
+ * Points every target at the digest (and puts the fallback referrers index where needed), each move registered
+ * in the transaction with its undo first. Targets already at the digest are left alone.
+ */
+async function moveTags(plan, content, transaction, which = () => true) {
+    const moves = [];
+    const fallbacksDone = new Set();
+    for (const target of plan.targets.filter(which)) {
+        const fallback = content.get(target.ref)?.fallback;
+        const fallbackKey = `${target.at.client.baseUrl}/${target.at.repository}/${fallback?.tag}`;
+        if (fallback && !fallbacksDone.has(fallbackKey)) {
+            fallbacksDone.add(fallbackKey);
+            const previous = await readTag(target.at, fallback.tag);
+            await transaction.step(`referrers index ${endpointRef(target.at, fallback.tag)}`, () => restoreTag(target.at, fallback.tag, previous, fallback.manifest.digest, previous !== undefined), () => target.at.client.putManifest(target.at.repository, fallback.tag, fallback.manifest.bytes, fallback.manifest.mediaType));
+        }
+        if (target.change === 'unchanged')
+            continue;
+        await transaction.step(`${target.ref} → ${plan.digest}`, () => restoreTag(target.at, target.tag, target.previous, plan.digest, target.contentPresent), () => target.at.client.putManifest(target.at.repository, target.tag, plan.root.bytes, plan.root.mediaType));
+        moves.push({ ref: target.ref, from: target.previous?.digest, to: plan.digest });
+    }
+    return moves;
+}
+/**
+ * A new tag in a repository that already had the digest can only be undone by deleting the tag, which some
+ * registries refuse (the distribution registry before 3.0): such tags go last, after every undoable step.
+ */
+function undoableEverywhere(target) {
+    return target.change !== 'create' || !target.contentPresent;
+}
+/** Reads every target back: each must name exactly the promoted digest. */
+async function verifyTargets(plan) {
+    const wrong = [];
+    await mapLimit(plan.targets, 4, async (target) => {
+        const found = await target.at.client.resolve(target.at.repository, target.tag);
+        if (found?.digest !== plan.digest)
+            wrong.push(`${target.ref} is ${found?.digest ?? 'missing'}`);
+    });
+    if (wrong.length > 0) {
+        throw new Error(`After the promotion, ${wrong.join(', ')} instead of ${plan.digest}.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/promotion/model.js
+
+
+/** The version tag that ties a model version to the commit it was trained and tested at. */
+const GIT_SHA_TAG = 'git_sha';
+/** Tags to write for `desired`: none when the identity tags already match (a rerun keeps the first timestamps). */
+function tagChanges(current, desired, identity) {
+    if (identity.length > 0 && identity.every((key) => current[key] === desired[key]))
+        return [];
+    return Object.entries(desired)
+        .filter(([key, value]) => current[key] !== value)
+        .map(([key, to]) => ({ key, from: current[key], to }));
+}
+/** Finds the version to promote and reads the alias's current version. Reads only. */
+async function planModelPromotion(client, request) {
+    let version;
+    if (request.version !== undefined) {
+        const found = await client.getModelVersion(request.model, request.version);
+        if (!found) {
+            throw new errors_ConfigurationError(`Input 'mlflow-version': ${request.model} has no version ${request.version} at ${client.trackingUri}.`, { input: 'mlflow-version' });
+        }
+        const sha = versionTags(found)[GIT_SHA_TAG];
+        if (sha !== undefined && sha !== request.commit) {
+            throw new errors_ConfigurationError(`Input 'mlflow-version': ${request.model} version ${request.version} has ${GIT_SHA_TAG}=${sha}, not the released commit ${request.commit}: it is not the model that was tested with this release.`, { input: 'mlflow-version' });
+        }
+        version = found;
+    }
+    else {
+        if ((await client.getRegisteredModel(request.model)) === undefined) {
+            throw new errors_ConfigurationError(`Input 'mlflow-model': there is no registered model '${request.model}' at ${client.trackingUri}.`, {
+                input: 'mlflow-model',
+            });
+        }
+        const matches = await client.findVersionsByTag(request.model, GIT_SHA_TAG, request.commit);
+        if (matches.length === 0) {
+            throw new errors_ConfigurationError(`Input 'mlflow-version': no version of ${request.model} has the tag ${GIT_SHA_TAG}=${request.commit}; tag the version at registration or name it in 'mlflow-version'.`, { input: 'mlflow-version' });
+        }
+        if (matches.length > 1) {
+            throw new errors_ConfigurationError(`Input 'mlflow-version': versions ${matches.map((match) => match.version).join(', ')} of ${request.model} all have ${GIT_SHA_TAG}=${request.commit}; name the one to promote.`, { input: 'mlflow-version' });
+        }
+        version = matches[0];
+    }
+    const aliasModel = request.targetModel ?? request.model;
+    const targetModelExists = request.targetModel === undefined || (await client.getRegisteredModel(request.targetModel)) !== undefined;
+    const previousAlias = request.alias !== undefined && targetModelExists
+        ? (await client.getAlias(aliasModel, request.alias))?.version
+        : undefined;
+    const existingCopies = request.targetModel !== undefined && targetModelExists ? await client.copiesOf(version, request.targetModel) : [];
+    const desired = { [GIT_SHA_TAG]: request.commit, ...request.tags };
+    const changes = tagChanges(versionTags(version), desired, request.identityTags);
+    const copy = existingCopies[0];
+    const aliasTarget = request.targetModel === undefined ? version.version : copy?.version;
+    const noop = changes.length === 0 &&
+        (request.targetModel === undefined ||
+            (copy !== undefined && tagChanges(versionTags(copy), desired, request.identityTags).length === 0)) &&
+        (request.alias === undefined || (aliasTarget !== undefined && previousAlias === aliasTarget));
+    return {
+        request,
+        version,
+        tagChanges: changes,
+        aliasModel,
+        previousAlias,
+        targetModelExists,
+        existingCopies,
+        noop,
+    };
+}
+async function writeTags(client, transaction, name, version, changes) {
+    for (const change of changes) {
+        await transaction.step(`tag ${change.key} on ${name}/${version}`, async () => {
+            if (change.from === undefined)
+                await client.deleteModelVersionTag(name, version, change.key);
+            else
+                await client.setModelVersionTag(name, version, change.key, change.from);
+            return `${name}/${version} tag ${change.key} ${change.from === undefined ? 'removed' : `back to ${change.from}`}`;
+        }, () => client.setModelVersionTag(name, version, change.key, change.to));
+    }
+}
+/** Tags the version, copies it into the target model, moves the alias: each step undone on a later failure. */
+async function executeModelPromotion(client, plan, transaction) {
+    const { request, version } = plan;
+    await writeTags(client, transaction, version.name, version.version, plan.tagChanges);
+    const outcome = { model: version.name, version: version.version, tags: plan.tagChanges };
+    let aliasVersion = version.version;
+    if (request.targetModel !== undefined) {
+        const target = request.targetModel;
+        const before = new Set(plan.existingCopies.map((copy) => copy.version));
+        const copied = await transaction.step(`copy ${version.name}/${version.version} into ${target}`, async () => {
+            if (!plan.targetModelExists) {
+                if ((await client.getRegisteredModel(target)) === undefined)
+                    return undefined;
+                await client.deleteRegisteredModel(target);
+                return `${target} deleted (created by this promotion)`;
+            }
+            // Found by source, not by the answer: a copy whose answer was lost is removed too.
+            const created = (await client.copiesOf(version, target)).filter((copy) => !before.has(copy.version));
+            for (const copy of created)
+                await client.deleteModelVersion(target, copy.version);
+            return created.length > 0
+                ? `${target} version ${created.map((copy) => copy.version).join(', ')} deleted (copied by this promotion)`
+                : undefined;
+        }, () => client.copyModelVersion(version, target));
+        const copyTags = tagChanges(versionTags(copied.version), { [GIT_SHA_TAG]: request.commit, ...request.tags }, copied.createdVersion ? [] : request.identityTags);
+        await writeTags(client, transaction, target, copied.version.version, copyTags);
+        outcome.copy = {
+            model: target,
+            version: copied.version.version,
+            createdModel: copied.createdModel,
+            createdVersion: copied.createdVersion,
+            tags: copyTags,
+        };
+        aliasVersion = copied.version.version;
+    }
+    if (request.alias !== undefined) {
+        const alias = request.alias;
+        const moved = plan.previousAlias !== aliasVersion;
+        if (moved) {
+            await transaction.step(`alias ${alias} of ${plan.aliasModel} → ${aliasVersion}`, async () => {
+                if (plan.previousAlias === undefined) {
+                    if (!plan.targetModelExists)
+                        return undefined; // the model goes, and the alias with it
+                    await client.deleteAlias(plan.aliasModel, alias);
+                    return `alias ${alias} of ${plan.aliasModel} removed (it was not set before)`;
+                }
+                await client.setAlias(plan.aliasModel, alias, plan.previousAlias);
+                return `alias ${alias} of ${plan.aliasModel} back to version ${plan.previousAlias}`;
+            }, () => client.setAlias(plan.aliasModel, alias, aliasVersion));
+        }
+        outcome.alias = { model: plan.aliasModel, alias, from: plan.previousAlias, to: aliasVersion, moved };
+    }
+    return outcome;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/promotion/records.js
+
+
+
+/** One GitHub deployment per target environment, in_progress while the promotion runs. */
+async function startDeployments(records, commit, environments, payload) {
+    const ids = new Map();
+    for (const environment of new Set(environments)) {
+        const id = await createDeployment(records.client, records.repository, {
+            ref: commit,
+            environment,
+            description: `Promote ${String(payload.digest ?? '').slice(0, 19)} by mlops-actions/promote`,
+            payload,
+        });
+        await setDeploymentStatus(records.client, records.repository, id, {
+            state: 'in_progress',
+            description: 'Promoting',
+            logUrl: records.runUrl,
+        });
+        ids.set(environment, id);
+    }
+    return ids;
+}
+async function finishDeployments(records, ids, state, description) {
+    for (const id of ids.values()) {
+        await setDeploymentStatus(records.client, records.repository, id, {
+            state,
+            description,
+            logUrl: records.runUrl,
+        });
+    }
+}
+/** The release of `tag`, or undefined when the tag has no release (a plain tag push). */
+async function findRelease(records, tag) {
+    try {
+        const { data } = await records.client.rest.repos.getReleaseByTag({ ...records.repository, tag });
+        return { id: data.id, body: data.body ?? null };
+    }
+    catch (error) {
+        if (isGitHubRequestError(error) && error.status === 404)
+            return undefined;
+        throw describeGitHubFailure(error, `Reading the release of ${tag}`);
+    }
+}
+/** Appends the audit record to the release notes (replacing the section an earlier run wrote). */
+async function appendToReleaseNotes(records, release, record) {
+    try {
+        await records.client.rest.repos.updateRelease({
+            ...records.repository,
+            release_id: release.id,
+            body: withReleaseSection(release.body, record),
+        });
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Appending the promotion to release ${release.id}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/promotion/transaction.js
+
+class Transaction {
+    #undos = [];
+    /** Steps that completed, in order. */
+    applied = [];
+    /** Runs `action`; `undo` returns what it did (or undefined when there was nothing to put back). */
+    async step(step, undo, action) {
+        const registered = { step, undo, completed: false };
+        this.#undos.push(registered);
+        const result = await action();
+        registered.completed = true;
+        this.applied.push(step);
+        return result;
+    }
+    /** Undoes every registered step, newest first; one failed undo does not stop the others. */
+    async rollback() {
+        const result = { undone: [], failed: [] };
+        while (this.#undos.length > 0) {
+            const { step, undo, completed } = this.#undos.pop();
+            try {
+                const done = await undo();
+                if (done)
+                    result.undone.push(done);
+            }
+            catch (error) {
+                // The step that failed may never have reached the server: say so rather than claim a change.
+                const note = completed ? '' : ' (this step itself failed, so it may never have taken effect)';
+                result.failed.push({ step, error: `${describeThrown(error)}${note}` });
+            }
+        }
+        return result;
+    }
+}
+/** A promotion that failed after changing things: what failed, and what the rollback did about it. */
+class PromotionFailure extends Error {
+    rollback;
+    failure;
+    /** The audit record of the failed promotion, for the report. */
+    record;
+    constructor(failure, rollback, record) {
+        const undone = rollback.undone.length > 0 ? ` Undone: ${rollback.undone.join('; ')}.` : ' Nothing had changed yet.';
+        const left = rollback.failed.length > 0
+            ? ` NOT undone (fix by hand): ${rollback.failed.map((entry) => `${entry.step}: ${entry.error}`).join('; ')}.`
+            : '';
+        super(`Promotion failed: ${describeThrown(failure)}${undone}${left}`);
+        this.name = 'PromotionFailure';
+        this.failure = failure;
+        this.rollback = rollback;
+        this.record = record;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/promotion/promote.js
+
+
+
+
+
+
+
+
+/** The version tags a promotion writes besides git_sha; the identity ones decide whether a rerun is a no-op. */
+function promotionTags(options, digest, at) {
+    return {
+        ...(options.release ? { release: options.release } : {}),
+        image_digest: digest,
+        promoted_by: options.promotedBy ?? 'unknown',
+        promoted_at: at,
+        ...(options.runUrl ? { run_url: options.runUrl } : {}),
+    };
+}
+function explainPlanError(error, input, reference, username) {
+    if (isMlflowError(error, 'UNREACHABLE')) {
+        return new errors_ConfigurationError(`Input 'mlflow-tracking-uri': ${error.message}`, { input: 'mlflow-tracking-uri' });
+    }
+    return explainRegistryError(error, { input, reference, username });
+}
+function targetRecords(plan, content) {
+    return plan.targets.map((target) => {
+        const copied = content?.get(target.ref);
+        return {
+            name: target.name,
+            ref: target.ref,
+            previous: target.previous?.digest,
+            digest: plan.digest,
+            change: target.change,
+            ...(copied
+                ? { uploadedBytes: copied.uploadedBytes, blobs: copied.blobs, referrersCopied: copied.referrersCopied }
+                : {}),
+        };
+    });
+}
+function modelPlanSummary(plan) {
+    return {
+        model: plan.version.name,
+        version: plan.version.version,
+        ...(plan.request.alias ? { alias: plan.request.alias } : {}),
+        ...(plan.previousAlias ? { aliasFrom: plan.previousAlias } : {}),
+        ...(plan.request.targetModel ? { targetModel: plan.request.targetModel } : {}),
+    };
+}
+/**
+ * Promotes the tested image and model version of a release as one step that is applied in full or not at all:
+ *
+ * 1. gate: every required check succeeded on the commit, else nothing happens;
+ * 2. plan (reads only): the source resolved to one digest, what every target and the alias point at now, the
+ *    model version by its git_sha tag; a plan that changes nothing ends here and says so;
+ * 3. content by digest into every target repository (invisible until tagged, so nothing to undo);
+ * 4. the tags, the version's tags, its copy and the alias, each with its undo registered first; new tags that
+ *    only a tag deletion could undo go last; then every target is read back. A failure anywhere undoes what was
+ *    done and names it.
+ *
+ * The audit record goes to deployments (one per target environment) and the release notes.
+ */
+async function promote(options) {
+    const { log } = options;
+    const startedAt = new Date().toISOString();
+    const record = {
+        outcome: 'promoted',
+        commit: options.commit,
+        release: options.release,
+        source: undefined,
+        digest: undefined,
+        targets: [],
+        model: undefined,
+        checks: [],
+        promotedBy: options.promotedBy,
+        promotedAt: startedAt,
+        runUrl: options.runUrl,
+    };
+    if (options.requiredChecks.length > 0) {
+        if (!options.github) {
+            throw new errors_ConfigurationError("Input 'require-checks' needs 'github-token' and a repository (GITHUB_REPOSITORY) to read the checks.", { input: 'github-token' });
+        }
+        const gate = await evaluateRequiredChecks(options.github.client, options.github.repository, options.commit, options.requiredChecks);
+        record.checks = gate.checks;
+        if (!gate.passed) {
+            record.outcome = 'blocked';
+            return record;
+        }
+        log.info(`Required checks passed on ${options.commit.slice(0, 7)}: ${options.requiredChecks.join(', ')}.`);
+    }
+    const sourceText = `${options.source.registry}/${options.source.repository}${options.source.reference.startsWith('sha256:') ? '@' : ':'}${options.source.reference}`;
+    const imagePlan = await planImagePromotion(options.source, options.targets).catch((error) => {
+        throw explainPlanError(error, 'source', sourceText, options.usernames?.[options.source.registry]);
+    });
+    record.source = imagePlan.source.ref;
+    record.digest = imagePlan.digest;
+    record.targets = targetRecords(imagePlan);
+    log.info(`${imagePlan.source.ref} is ${imagePlan.digest}${imagePlan.referrers.length ? ` with ${imagePlan.referrers.length} referrer(s)` : ''}.`);
+    let modelPlan;
+    if (options.model) {
+        const model = options.model;
+        modelPlan = await planModelPromotion(model.client, {
+            model: model.model,
+            version: model.version,
+            commit: options.commit,
+            alias: model.alias,
+            targetModel: model.targetModel,
+            tags: promotionTags(options, imagePlan.digest, startedAt),
+            identityTags: ['git_sha', 'release', 'image_digest'],
+        }).catch((error) => {
+            throw explainPlanError(error, 'mlflow-model', model.model, undefined);
+        });
+        record.modelPlan = modelPlanSummary(modelPlan);
+    }
+    const missingReferrers = await Promise.all(imagePlan.targets
+        .filter((target) => !target.sameRepositoryAsSource && imagePlan.referrers.length > 0)
+        .map(async (target) => {
+        const present = new Set((await target.at.client.referrers(target.at.repository, imagePlan.digest)).map((entry) => entry.digest));
+        return imagePlan.referrers.some((referrer) => !present.has(referrer.digest));
+    }));
+    const imageNoop = imagePlan.targets.every((target) => target.change === 'unchanged') && !missingReferrers.some(Boolean);
+    if (imageNoop && (modelPlan === undefined || modelPlan.noop)) {
+        record.outcome = 'unchanged';
+        log.info(`Nothing to do: every target already is ${imagePlan.digest}${modelPlan ? ' and MLflow already records this promotion' : ''}.`);
+        return record;
+    }
+    if (options.dryRun) {
+        record.outcome = 'dry-run';
+        for (const target of imagePlan.targets) {
+            log.info(`Would ${target.change === 'unchanged' ? 'keep' : 'point'} ${target.ref} (now ${target.previous?.digest ?? 'absent'}) at ${imagePlan.digest}.`);
+        }
+        return record;
+    }
+    // Preflight of the audit trail: a token that may not write deployments fails here, before anything moved.
+    const release = options.github && options.release ? await findRelease(options.github, options.release) : undefined;
+    const deployments = options.github
+        ? await startDeployments(options.github, options.commit, imagePlan.targets.map((target) => target.name), {
+            digest: imagePlan.digest,
+            source: imagePlan.source.ref,
+            ...(modelPlan ? { model: modelPlan.version.name, version: modelPlan.version.version } : {}),
+        })
+        : new Map();
+    const transaction = new Transaction();
+    let content;
+    let modelOutcome;
+    try {
+        content = await log.group(`Copy ${imagePlan.digest} into the target repositories`, () => copyPromotionContent(imagePlan));
+        record.targets = targetRecords(imagePlan, content);
+        const moves = await moveTags(imagePlan, content, transaction, undoableEverywhere);
+        if (options.model && modelPlan) {
+            modelOutcome = await executeModelPromotion(options.model.client, modelPlan, transaction);
+            record.model = modelOutcome;
+        }
+        moves.push(...(await moveTags(imagePlan, content, transaction, (target) => !undoableEverywhere(target))));
+        for (const move of moves)
+            log.info(`${move.ref}: ${move.from ?? 'new'} → ${move.to}`);
+        await verifyTargets(imagePlan);
+        if (options.github) {
+            if (release)
+                await appendToReleaseNotes(options.github, release, record);
+            await finishDeployments(options.github, deployments, 'success', `Promoted ${imagePlan.digest.slice(0, 19)}`);
+        }
+    }
+    catch (error) {
+        const rollback = await transaction.rollback();
+        record.outcome = 'rolled-back';
+        record.failure = describeThrown(error);
+        record.rollback = rollback;
+        for (const line of rollback.undone)
+            log.warning(`Undone: ${line}`);
+        for (const entry of rollback.failed)
+            log.warning(`NOT undone: ${entry.step}: ${entry.error}`);
+        if (options.github && deployments.size > 0) {
+            await finishDeployments(options.github, deployments, 'failure', rollback.failed.length === 0 ? 'Failed; every change was undone' : 'Failed; some changes could not be undone').catch((statusError) => log.warning(`Could not mark the deployments failed: ${describeThrown(statusError)}`));
+        }
+        throw new PromotionFailure(error, rollback, record);
+    }
+    return record;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/promotion/index.js
 
 
 
@@ -76801,7 +77917,7 @@ function createActionsHost(action, env = process.env) {
                 return { reportPath: path };
             const request = publication.comment;
             const markdown = secrets.redact(publication.commentMarkdown ?? publication.markdown);
-            const comment = await log.group('PR comment', () => publishComment(request, markdown, publication.report, path, github, log, env));
+            const comment = await log.group('PR comment', () => publishComment(request, { markdown, report: publication.report, reportPath: path, github, log, env }));
             return { reportPath: path, comment };
         },
         saveState: (name, value) => core/* saveState */.LZ(name, secrets.redact(value)),
@@ -79018,6 +80134,8 @@ function countSuiteChecks(suite) {
 
 
 
+
+
 ;// CONCATENATED MODULE: ./actions/build-image/lib/inputs.js
 
 function readCmd(reader) {
@@ -79555,10 +80673,302 @@ const main_action = defineAction({
     },
 });
 
+;// CONCATENATED MODULE: ./actions/promote/lib/inputs.js
+
+function readTargets(reader, image) {
+    const texts = reader.requiredList('targets');
+    const targets = [];
+    for (const text of texts) {
+        const reference = text.startsWith(':')
+            ? parseImageReference(`${image.registry}/${image.repository}${text}`, 'targets')
+            : parseImageReference(text, 'targets');
+        if (reference.tag === undefined || reference.digest !== undefined) {
+            throw new errors_ConfigurationError(`Input 'targets': '${text}' must name a tag (':production', 'registry/team/model:prod'); a digest cannot be moved.`, { input: 'targets' });
+        }
+        targets.push({ name: text.replace(/^:/, ''), reference: reference });
+    }
+    const seen = new Set();
+    for (const target of targets) {
+        const key = `${target.reference.registry}/${target.reference.repository}:${target.reference.tag}`;
+        if (seen.has(key)) {
+            throw new errors_ConfigurationError(`Input 'targets' names ${key} twice.`, { input: 'targets' });
+        }
+        seen.add(key);
+    }
+    return targets;
+}
+/** MLflow's alias rule: letters, digits, '_' and '-', not 'latest', not a version-like 'v<number>'. */
+function checkAlias(alias) {
+    if (!/^[\w-]{1,255}$/.test(alias) || alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) {
+        throw new errors_ConfigurationError(`Input 'mlflow-alias': '${alias}' is not a valid MLflow alias (letters, digits, '_' and '-'; not 'latest' or 'v<number>'), e.g. champion.`, { input: 'mlflow-alias' });
+    }
+    return alias;
+}
+function readMlflow(reader, env) {
+    const model = reader.optional('mlflow-model');
+    const dependent = ['mlflow-version', 'mlflow-alias', 'mlflow-target-model'];
+    if (model === undefined) {
+        for (const name of dependent) {
+            if (reader.optional(name) !== undefined) {
+                throw new errors_ConfigurationError(`Input '${name}' needs 'mlflow-model': the registered model to promote.`, {
+                    input: name,
+                });
+            }
+        }
+        return undefined;
+    }
+    const trackingUri = reader.optional('mlflow-tracking-uri') ?? env.MLFLOW_TRACKING_URI;
+    if (trackingUri === undefined || !/^https?:\/\/[^\s/]+/.test(trackingUri)) {
+        throw new errors_ConfigurationError(`Input 'mlflow-tracking-uri' must be the tracking server's http(s) URL (or set MLFLOW_TRACKING_URI), e.g. http://mlflow:5000${trackingUri === undefined ? '' : `, got "${trackingUri}"`}.`, { input: 'mlflow-tracking-uri' });
+    }
+    const version = reader.optional('mlflow-version');
+    if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
+        throw new errors_ConfigurationError(`Input 'mlflow-version' must be a version number such as 3, got "${version}".`, {
+            input: 'mlflow-version',
+        });
+    }
+    const alias = reader.optional('mlflow-alias');
+    const targetModel = reader.optional('mlflow-target-model');
+    if (targetModel === model) {
+        throw new errors_ConfigurationError(`Input 'mlflow-target-model' is the same model as 'mlflow-model' (${model}).`, {
+            input: 'mlflow-target-model',
+        });
+    }
+    return {
+        trackingUri,
+        model,
+        version,
+        alias: alias === undefined ? undefined : checkAlias(alias),
+        targetModel,
+    };
+}
+/** Reads and checks every input once, before any work. */
+function lib_inputs_getInputs(reader, env) {
+    const sourceText = reader.optional('source');
+    const source = sourceText === undefined ? undefined : parseImageReference(sourceText, 'source');
+    if (source && source.tag === undefined && source.digest === undefined) {
+        throw new errors_ConfigurationError(`Input 'source': '${sourceText}' names no tag or digest; write e.g. ${sourceText}:sha-1a2b3c4 or ${sourceText}@sha256:….`, { input: 'source' });
+    }
+    const imageText = reader.optional('image');
+    if (imageText === undefined && source === undefined) {
+        throw new errors_ConfigurationError("Input 'image' is required (the repository, e.g. ghcr.io/acme/churn-model).", {
+            input: 'image',
+        });
+    }
+    const image = imageText === undefined
+        ? { registry: source.registry, repository: source.repository }
+        : parseImageReference(imageText, 'image');
+    if (image.tag !== undefined || image.digest !== undefined) {
+        throw new errors_ConfigurationError("Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model); the image to promote goes in 'source'.", { input: 'image' });
+    }
+    const registryUsername = reader.optional('registry-username');
+    const registryPassword = reader.optional('registry-password');
+    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
+        throw new errors_ConfigurationError("Inputs 'registry-username' and 'registry-password' go together: give both or neither.", { input: registryUsername === undefined ? 'registry-username' : 'registry-password' });
+    }
+    return {
+        image,
+        source,
+        targets: readTargets(reader, image),
+        requireChecks: [...new Set(reader.list('require-checks'))],
+        mlflow: readMlflow(reader, env),
+        registryUsername,
+        registryPassword,
+        dryRun: reader.boolean('dry-run', false),
+        githubToken: reader.optional('github-token'),
+    };
+}
+
+;// CONCATENATED MODULE: ./actions/promote/lib/main.js
+
+
+/** One client per registry, with the inputs' credentials for the image's registry and stored ones elsewhere. */
+function registryClients(inputs, host) {
+    const clients = new Map();
+    const credentialsFor = async (registry) => {
+        if (registry === inputs.image.registry && inputs.registryUsername && inputs.registryPassword) {
+            return { username: inputs.registryUsername, password: inputs.registryPassword };
+        }
+        const stored = await readStoredCredentials(registry, host.env);
+        host.setSecret(stored?.password);
+        if (stored)
+            return stored;
+        if (registry === 'ghcr.io' && inputs.githubToken) {
+            return { username: host.github.actor ?? 'x-access-token', password: inputs.githubToken };
+        }
+        return undefined;
+    };
+    return async (registry) => {
+        let entry = clients.get(registry);
+        if (!entry) {
+            entry = credentialsFor(registry).then((credentials) => ({
+                client: new RegistryClient({ registry, credentials, logger: host.log }),
+                username: credentials?.username,
+            }));
+            clients.set(registry, entry);
+        }
+        return entry;
+    };
+}
+function reportChecks(record) {
+    const checks = record.checks.map((check) => ({
+        id: `gate.${check.name}`,
+        title: `Required check ${check.name}`,
+        status: check.passed ? 'passed' : 'failed',
+        severity: 'error',
+        observed: { source: check.source, state: check.state },
+        expected: 'success',
+    }));
+    const failed = record.outcome === 'rolled-back';
+    for (const target of record.targets) {
+        checks.push({
+            id: `image.${target.ref}`,
+            title: `${target.ref} → ${target.digest.slice(0, 19)}`,
+            status: failed ? 'failed' : 'passed',
+            severity: record.outcome === 'dry-run' ? 'info' : 'error',
+            observed: { previous: target.previous ?? null, change: target.change, uploadedBytes: target.uploadedBytes ?? 0 },
+            expected: target.digest,
+        });
+    }
+    if (record.model ?? record.modelPlan) {
+        const model = record.model;
+        checks.push({
+            id: 'mlflow',
+            title: model
+                ? `MLflow ${model.model} version ${model.version}${model.alias ? ` as ${model.alias.alias}` : ''}`
+                : `MLflow ${record.modelPlan?.model} version ${record.modelPlan?.version}`,
+            status: failed ? 'failed' : 'passed',
+            severity: model ? 'error' : 'info',
+            observed: model ?? record.modelPlan,
+        });
+    }
+    return checks;
+}
+/**
+ * Promotes the tested image (by digest, to every target) and model version (tags, copy, alias) of a release,
+ * all or nothing, behind the required checks; the audit goes to the report, deployments and the release notes.
+ */
+const lib_main_action = defineAction({
+    name: 'promote',
+    async main(host) {
+        const inputs = lib_inputs_getInputs(host.inputs, host.env);
+        host.setSecret(inputs.registryPassword);
+        host.setSecret(inputs.githubToken);
+        const mlflowAuth = mlflowAuthFromEnv(host.env);
+        host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
+        const { github } = host;
+        const commit = github.sha;
+        if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {
+            throw new errors_ConfigurationError('No commit to promote: GITHUB_SHA is missing. Run on a release (published) or a v* tag push.');
+        }
+        const payload = await readEventPayload(github);
+        const release = github.eventName === 'release'
+            ? payload?.release?.tag_name
+            : github.ref?.startsWith('refs/tags/')
+                ? github.ref.slice('refs/tags/'.length)
+                : undefined;
+        if (release === undefined) {
+            host.log.warning(`promote runs on ${github.eventName ?? 'no event'}, not on a release or tag push: no release notes to append to.`);
+        }
+        const source = inputs.source ?? { ...inputs.image, tag: `sha-${commit.slice(0, 7)}` };
+        const clientFor = registryClients(inputs, host);
+        const sourceClient = await clientFor(source.registry);
+        const targets = await Promise.all(inputs.targets.map(async (target) => ({
+            name: target.name,
+            tag: target.reference.tag,
+            at: {
+                client: (await clientFor(target.reference.registry)).client,
+                registry: target.reference.registry,
+                repository: target.reference.repository,
+            },
+        })));
+        const usernames = {};
+        for (const registry of new Set([source.registry, ...inputs.targets.map((target) => target.reference.registry)])) {
+            usernames[registry] = (await clientFor(registry)).username;
+        }
+        const { owner, repo } = github;
+        const records = inputs.githubToken && owner && repo
+            ? {
+                client: createGitHubClient({ token: inputs.githubToken, apiUrl: github.apiUrl, log: host.log }),
+                repository: { owner, repo },
+                runUrl: github.runUrl,
+            }
+            : undefined;
+        let record;
+        let failure;
+        try {
+            record = await promote({
+                commit,
+                release,
+                source: {
+                    client: sourceClient.client,
+                    registry: source.registry,
+                    repository: source.repository,
+                    reference: source.digest ?? source.tag,
+                },
+                targets,
+                requiredChecks: inputs.requireChecks,
+                github: records,
+                model: inputs.mlflow
+                    ? {
+                        client: new MlflowClient({
+                            trackingUri: inputs.mlflow.trackingUri,
+                            ...(mlflowAuth ? { auth: mlflowAuth } : {}),
+                            logger: host.log,
+                        }),
+                        model: inputs.mlflow.model,
+                        version: inputs.mlflow.version,
+                        alias: inputs.mlflow.alias,
+                        targetModel: inputs.mlflow.targetModel,
+                    }
+                    : undefined,
+                dryRun: inputs.dryRun,
+                promotedBy: github.actor,
+                runUrl: github.runUrl,
+                log: host.log,
+                usernames,
+            });
+        }
+        catch (error) {
+            if (!(error instanceof PromotionFailure) || !error.record)
+                throw error;
+            failure = error;
+            record = error.record;
+        }
+        const headline = promotionHeadline(record);
+        const report = buildReport({
+            action: 'promote',
+            headline,
+            checks: reportChecks(record),
+            run: reportRun(github),
+            fields: { promotion: record },
+        });
+        await host.publish({ report, markdown: renderPromotionRecord(record) });
+        if (record.digest)
+            host.setOutput('digest', record.digest);
+        const promoted = record.outcome === 'promoted' || record.outcome === 'unchanged';
+        host.setOutput('promoted', promoted ? record.targets.map((target) => target.ref) : []);
+        const version = record.model?.copy?.version ?? record.model?.version ?? record.modelPlan?.version;
+        if (version)
+            host.setOutput('mlflow-version', version);
+        const previous = {};
+        for (const target of record.targets)
+            previous[target.ref] = target.previous ?? null;
+        const alias = record.model?.alias;
+        if (alias)
+            previous[`models:/${alias.model}@${alias.alias}`] = alias.from ?? null;
+        host.setOutput('previous', previous);
+        if (failure)
+            throw failure;
+        if (record.outcome === 'blocked')
+            throw new GateFailure(`Nothing promoted. ${headline}.`);
+    },
+});
+
 ;// CONCATENATED MODULE: ./actions/report/lib/inputs.js
 
 /** Reads and checks every input once, before any work. */
-function lib_inputs_getInputs(reader) {
+function report_lib_inputs_getInputs(reader) {
     const comment = readCommentRequest(reader, 'summary');
     const pullRequest = reader.integer('pr-number', undefined, { min: 1 });
     return {
@@ -79579,10 +80989,10 @@ const REPORT_ARTIFACT_PREFIX = 'mlops-report-';
  * Combines the reports of this job (or, under workflow_run, of the triggering run's artifacts) into one sticky
  * comment. Reports are untrusted input: capped, schema-checked and escaped before anything is rendered.
  */
-const lib_main_action = defineAction({
+const report_lib_main_action = defineAction({
     name: 'report',
     async main(host) {
-        const inputs = lib_inputs_getInputs(host.inputs);
+        const inputs = report_lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github } = host;
         const files = [];
@@ -79854,10 +81264,12 @@ async function looksLikeProfile(path) {
 
 
 
+
 const actions = {
   "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64.","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform).","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
-  "report": { definition: lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
+  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
+  "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
   "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
