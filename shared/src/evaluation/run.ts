@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { downloadLatestArtifact, downloadRunArtifactsByPrefix, uploadRunArtifact } from '../artifacts/index.js';
 import type { CommentRequest } from '../comments/publish.js';
 import { loadConfigFile } from '../config/index.js';
@@ -449,7 +449,11 @@ async function loadBaselineFile(
       const saved = parseSavedMetrics(text, display, 'baseline');
       return {
         saved,
-        rendered: { label: display, metrics: saved.metrics, ...(saved.slices ? { slices: saved.slices } : {}) },
+        rendered: {
+          label: basename(display),
+          metrics: saved.metrics,
+          ...(saved.slices ? { slices: saved.slices } : {}),
+        },
         ...(await savedPredictions(saved, join(path, '..'), engine, inputs, host)),
       };
     }
@@ -465,7 +469,7 @@ async function loadBaselineFile(
         .map((c) => c.trim().replace(/^"|"$/g, ''))
         .includes(spec.label));
   if (!isPredictions) {
-    return { rendered: { label: display, metrics: await readModelMetricsFile(path, display, 'baseline') } };
+    return { rendered: { label: basename(display), metrics: await readModelMetricsFile(path, display, 'baseline') } };
   }
   const read = await readPredictionFiles(
     await engine.get(),
@@ -476,7 +480,7 @@ async function loadBaselineFile(
   );
   const resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
   const evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label });
-  return { rendered: { label: display, metrics: evaluation.metrics }, resolved };
+  return { rendered: { label: basename(display), metrics: evaluation.metrics }, resolved };
 }
 
 async function saveBaseline(
