@@ -145,4 +145,73 @@ describe('templates under act', () => {
     expect(body).toContain('| ✅ | model | penguin-sex: all 9 tests passed |');
     expect(result.log).toMatch(/::set-output:: baseline-metrics=\{"accuracy":0\.8955/);
   }, 300_000);
+  test("a fork's pull request hands its reports on; comment-on-pr.yml posts them under workflow_run", async () => {
+    const number = 6;
+    sandbox.emulator.addPullRequest(REPOSITORY, {
+      number,
+      headSha: workspace.headSha,
+      fromFork: 'contributor/churn-model',
+    });
+    const forkRun = sandbox.emulator.addWorkflowRun(REPOSITORY, {
+      workflow: 'ml-pull-request.yml',
+      branch: 'feature-6',
+      event: 'pull_request',
+      headSha: workspace.headSha,
+    });
+    // The fork's run: GitHub gives it a read-only token, so every mlops-actions step uploads its report instead.
+    const forked = await runAct(workspace, 'ml-pull-request.yml', {
+      event: 'pull_request',
+      payload: pullRequestPayload(number, true),
+      runId: forkRun.id,
+      token: TOKENS.fork,
+      emulator: sandbox.emulator,
+      repository: REPOSITORY,
+      artifactPort: await freePort(),
+      vars,
+    });
+    await writeFile(join(workspace.directory, '..', 'ml-pull-request-fork.log'), forked.log);
+    expect(comments(number)).toHaveLength(0);
+    const handedOn = sandbox.emulator
+      .repository(REPOSITORY)
+      .artifacts.filter((artifact) => artifact.workflow_run.id === forkRun.id)
+      .map((artifact) => artifact.name);
+    expect(handedOn.filter((name) => name.startsWith('mlops-report-')).length, forked.log.slice(-3000)).toBeGreaterThan(
+      0,
+    );
+
+    // The poster runs in the base repository with a write token, on the completed run's payload.
+    const posterRun = sandbox.emulator.addWorkflowRun(REPOSITORY, {
+      workflow: 'comment-on-pr.yml',
+      branch: 'main',
+      event: 'workflow_run',
+      headSha: workspace.headSha,
+    });
+    const posted = await runAct(workspace, 'comment-on-pr.yml', {
+      event: 'workflow_run',
+      payload: {
+        action: 'completed',
+        workflow_run: {
+          id: forkRun.id,
+          event: 'pull_request',
+          head_sha: workspace.headSha,
+          head_branch: 'feature-6',
+          conclusion: 'failure',
+          pull_requests: [], // what GitHub sends for a fork
+        },
+        repository: repositoryPayload,
+      },
+      runId: posterRun.id,
+      token: TOKENS.actions,
+      emulator: sandbox.emulator,
+      repository: REPOSITORY,
+      artifactPort: await freePort(),
+      vars,
+    });
+    await writeFile(join(workspace.directory, '..', 'comment-on-pr.log'), posted.log);
+    expect(posted.removed).toEqual([]);
+    const [comment] = comments(number);
+    expect(comment?.body, posted.log.slice(-3000)).toMatch(/^<!-- mlops-actions:summary -->/);
+    expect(comment?.body).toMatch(/\| data \|/);
+    expect(comments(number)).toHaveLength(1);
+  }, 600_000);
 });
