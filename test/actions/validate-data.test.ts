@@ -110,6 +110,25 @@ describe('validate-data on real data (Seattle weather) through the runner harnes
     expect(run.annotations.at(-1)?.message).toMatch(/check\(s\) failed at fail-on 'error'/);
   });
 
+  test('an odd value past the type-inference sample is a type failure with its row, not a read error', async () => {
+    const rows = Array.from(
+      { length: 30_000 },
+      (_, index) => `${index + 1},${index === 24_999 ? 'n/a' : (index % 97) / 10}`,
+    );
+    const { run, report } = await validate(
+      {
+        'big.csv': `id,reading\n${rows.join('\n')}\n`,
+        'suite.yml': 'version: 1\ncolumns:\n  reading: {type: float}\n',
+      },
+      { data: 'big.csv', suite: 'suite.yml' },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(failed(report)).toEqual(['column.reading.type']);
+    expect(report.checks.find((check: { id: string }) => check.id === 'column.reading.type').details).toBe(
+      'row 25000: "n/a"',
+    );
+  });
+
   test('a duplicated date is found with both rows', async () => {
     const duplicated = `${clean}${lines[5]}\n`;
     const { report } = await validate(

@@ -17,24 +17,26 @@ export function quoteLiteral(text: string): string {
 }
 
 /**
- * The table function that reads the files as one table. CSV and JSON are read with type detection over the
- * whole file (`sample_size=-1`) so a late odd value is not cast away, and several files unite by column name.
+ * The table function that reads the files as one table; several files unite by column name. CSV is comma-separated
+ * with a header (TSV tab-separated), and the sniffer may not skip leading rows to make a ragged file look regular.
  */
-export function tableSource(files: readonly DataFile[]): string {
+export function tableSource(files: readonly DataFile[], options: { sampleAll?: boolean } = {}): string {
+  // DuckDB infers types from the first 20,480 rows by default; sampling the whole file is exact but reads it twice.
+  const sample = options.sampleAll ? -1 : 20_480;
   const list = `[${files.map((file) => quoteLiteral(file.path)).join(', ')}]`;
   const format = files[0]?.format;
   switch (format) {
     case 'csv':
       // skip = 0: the sniffer may not drop leading rows to make a ragged file look consistent.
-      return `read_csv(${list}, header = true, delim = ',', skip = 0, union_by_name = true, sample_size = -1)`;
+      return `read_csv(${list}, header = true, delim = ',', skip = 0, union_by_name = true, sample_size = ${sample})`;
     case 'tsv':
-      return `read_csv(${list}, header = true, delim = '\\t', skip = 0, union_by_name = true, sample_size = -1)`;
+      return `read_csv(${list}, header = true, delim = '\\t', skip = 0, union_by_name = true, sample_size = ${sample})`;
     case 'parquet':
       return `read_parquet(${list}, union_by_name = true)`;
     case 'json':
-      return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
+      return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = ${sample})`;
     case 'jsonl':
-      return `read_json(${list}, format = 'newline_delimited', union_by_name = true, sample_size = -1)`;
+      return `read_json(${list}, format = 'newline_delimited', union_by_name = true, sample_size = ${sample})`;
     default:
       throw new Error(`no reader for format ${format}`);
   }
@@ -52,6 +54,11 @@ export interface DataEngine {
   rows(sql: string): Promise<Row[]>;
   /** The non-null values of the first column of `sql` as doubles. */
   doubles(sql: string): Promise<Float64Array>;
+  /**
+   * The same, sorted ascending, and kept: profiles and drift read the same numeric columns and each sorts them.
+   * Tables only change through CREATE, which clears what is kept.
+   */
+  sortedDoubles(sql: string): Promise<Float64Array>;
   columns(source: string): Promise<ColumnInfo[]>;
   close(): void;
 }
@@ -174,41 +181,58 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
     ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
   });
   const connection = await instance.connect();
-  // Profiles and drift read the same numeric columns; tables only change through CREATE, which clears this.
-  const doublesCache = new Map<string, Float64Array>();
+  const sortedCache = new Map<string, Float64Array>();
+  const doubles = async (sql: string): Promise<Float64Array> => {
+    const result = await connection.run(sql);
+    const parts: Float64Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const vector = chunk.getColumnVector(0);
+      // A DOUBLE vector without nulls holds its values in a Float64Array: copy it whole.
+      const items = (vector as unknown as { items?: unknown }).items;
+      const validity = (vector as unknown as { validity?: { itemValid?: (index: number) => boolean } }).validity;
+      // Without a validity reader we cannot tell nulls apart: take the slow path.
+      let allValid = typeof validity?.itemValid === 'function';
+      for (let index = 0; index < chunk.rowCount && allValid; index += 1)
+        allValid = validity?.itemValid?.(index) === true;
+      if (items instanceof Float64Array && allValid) {
+        parts.push(Float64Array.from(items.subarray(0, chunk.rowCount)));
+        total += chunk.rowCount;
+        continue;
+      }
+      const values = new Float64Array(chunk.rowCount);
+      let count = 0;
+      for (let index = 0; index < chunk.rowCount; index += 1) {
+        const value = vector.getItem(index);
+        if (value !== null) values[count++] = Number(value);
+      }
+      parts.push(values.subarray(0, count));
+      total += count;
+    }
+    const all = new Float64Array(total);
+    let offset = 0;
+    for (const part of parts) {
+      all.set(part, offset);
+      offset += part.length;
+    }
+    return all;
+  };
   return {
     async rows(sql) {
-      if (/^\s*CREATE/i.test(sql)) doublesCache.clear();
+      if (/^\s*CREATE/i.test(sql)) sortedCache.clear();
       const reader = await connection.runAndReadAll(sql);
       return reader.getRowObjectsJS() as Row[];
     },
-    async doubles(sql) {
-      const cached = doublesCache.get(sql);
-      if (cached) return cached;
-      const result = await connection.run(sql);
-      const parts: Float64Array[] = [];
-      let total = 0;
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        const vector = chunk.getColumnVector(0);
-        const values = new Float64Array(chunk.rowCount);
-        let count = 0;
-        for (let index = 0; index < chunk.rowCount; index += 1) {
-          const value = vector.getItem(index);
-          if (value !== null) values[count++] = Number(value);
-        }
-        parts.push(values.subarray(0, count));
-        total += count;
+    doubles,
+    async sortedDoubles(sql) {
+      let sorted = sortedCache.get(sql);
+      if (!sorted) {
+        sorted = (await doubles(sql)).sort();
+        sortedCache.set(sql, sorted);
       }
-      const all = new Float64Array(total);
-      let offset = 0;
-      for (const part of parts) {
-        all.set(part, offset);
-        offset += part.length;
-      }
-      doublesCache.set(sql, all);
-      return all;
+      return sorted;
     },
     async columns(source) {
       const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);

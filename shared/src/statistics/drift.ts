@@ -125,18 +125,22 @@ export function driftTest(
   if (!Number.isFinite(threshold) || threshold < 0) throw new RangeError(`threshold must be >= 0, got ${threshold}`);
   if (reference.length === 0) throw new RangeError('reference is empty: a statistic needs at least one value');
   if (current.length === 0) throw new RangeError('current is empty: a statistic needs at least one value');
+  const columnKind = kind ?? (isNumericSample(reference) && isNumericSample(current) ? 'numeric' : 'categorical');
+  const numeric =
+    method === 'ks' ||
+    method === 'wasserstein' ||
+    (columnKind === 'numeric' && method !== 'chisquare' && method !== 'z');
+  if (numeric) {
+    return driftTestSorted(
+      method,
+      numericOnly(reference, 'reference', method),
+      numericOnly(current, 'current', method),
+      threshold,
+    );
+  }
   let statistic: number;
   let pValue: number | undefined;
   switch (method) {
-    case 'ks': {
-      const result = ks2SampSorted(
-        numericOnly(reference, 'reference', method),
-        numericOnly(current, 'current', method),
-      );
-      statistic = result.statistic;
-      pValue = result.pValue;
-      break;
-    }
     case 'chisquare':
     case 'z': {
       const counts = countCategories(reference, current);
@@ -145,21 +149,12 @@ export function driftTest(
       pValue = result.pValue;
       break;
     }
-    case 'wasserstein': {
-      const sortedReference = numericOnly(reference, 'reference', method);
-      const distance = wassersteinDistanceSorted(sortedReference, numericOnly(current, 'current', method));
-      statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
-      break;
-    }
-    case 'jensenshannon':
-    case 'psi': {
-      const columnKind = kind ?? (isNumericSample(reference) && isNumericSample(current) ? 'numeric' : 'categorical');
-      const { referenceShares, currentShares } = shares(method, reference, current, columnKind);
+    default: {
+      const { referenceShares, currentShares } = shares(method, reference, current, 'categorical');
       statistic =
         method === 'psi'
           ? populationStabilityIndex(referenceShares, currentShares)
           : jensenShannonDistance(referenceShares, currentShares);
-      break;
     }
   }
   const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
@@ -188,6 +183,40 @@ export function driftTestFromCounts(
   } else {
     const referenceShares = counts.referenceCounts.map((count) => count / counts.referenceSize);
     const currentShares = counts.currentCounts.map((count) => count / counts.currentSize);
+    statistic =
+      method === 'psi'
+        ? populationStabilityIndex(referenceShares, currentShares)
+        : jensenShannonDistance(referenceShares, currentShares);
+  }
+  const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
+  return pValue !== undefined
+    ? { method, statistic, pValue, threshold, drifted }
+    : { method, statistic, threshold, drifted };
+}
+
+/**
+ * The numeric methods on samples already checked and sorted ascending (no copy, no re-sort): callers that keep
+ * sorted columns, such as validate-data's profile, sort each column once.
+ */
+export function driftTestSorted(
+  method: Exclude<DriftMethod, 'chisquare' | 'z'>,
+  sortedReference: Float64Array,
+  sortedCurrent: Float64Array,
+  threshold: number = DEFAULT_DRIFT_THRESHOLDS[method],
+): DriftTestResult {
+  if (sortedReference.length === 0) throw new RangeError('reference is empty: a statistic needs at least one value');
+  if (sortedCurrent.length === 0) throw new RangeError('current is empty: a statistic needs at least one value');
+  let statistic: number;
+  let pValue: number | undefined;
+  if (method === 'ks') {
+    const result = ks2SampSorted(sortedReference, sortedCurrent);
+    statistic = result.statistic;
+    pValue = result.pValue;
+  } else if (method === 'wasserstein') {
+    const distance = wassersteinDistanceSorted(sortedReference, sortedCurrent);
+    statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
+  } else {
+    const { referenceShares, currentShares } = sturgesSharesSorted(sortedReference, sortedCurrent);
     statistic =
       method === 'psi'
         ? populationStabilityIndex(referenceShares, currentShares)

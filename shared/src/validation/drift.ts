@@ -5,8 +5,9 @@ import {
   chooseDriftMethod,
   DEFAULT_DRIFT_THRESHOLDS,
   type DriftMethod,
-  driftTest,
+  type DriftTestResult,
   driftTestFromCounts,
+  driftTestSorted,
 } from '../statistics/index.js';
 import { type ColumnProfile, columnKind, type DataProfile } from './profile.js';
 import type { DriftSettings, Suite, SuiteDriftMethod } from './suite.js';
@@ -45,6 +46,9 @@ const METHOD_NAMES: Record<Exclude<SuiteDriftMethod, 'auto'>, DriftMethod> = {
 };
 
 const NUMERIC_ONLY = new Set<DriftMethod>(['ks', 'wasserstein']);
+
+/** Categorical columns with more distinct values than this are not tested unless the suite names them. */
+export const HIGH_CARDINALITY = 1000;
 
 /** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
 export function driftMethodName(method: Exclude<SuiteDriftMethod, 'auto'>): DriftMethod {
@@ -139,14 +143,24 @@ export async function computeDrift(
       reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
     const id = quoteIdentifier(name);
     let distinct: number;
+    // Only the thresholds matter here (2, 5 and 1,000 distinct values), where HyperLogLog is exact in practice
+    // (it counts small sets exactly): an exact count over both tables of an id column costs seconds.
     if (reference.kind === 'table') {
       const [row] = await engine.rows(
-        `SELECT count(DISTINCT v) AS d FROM (SELECT ${id} AS v FROM reference UNION ALL SELECT ${id} FROM current)`,
+        `SELECT approx_count_distinct(v) AS d FROM (SELECT ${id} AS v FROM reference UNION ALL SELECT ${id} FROM current)`,
       );
       distinct = Number(row?.d ?? 0);
     } else {
-      const [row] = await engine.rows(`SELECT count(DISTINCT ${id}) AS d FROM current`);
+      const [row] = await engine.rows(`SELECT approx_count_distinct(${id}) AS d FROM current`);
       distinct = Math.max(Number(row?.d ?? 0), profile?.distinct ?? 0);
+    }
+    if (kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY) {
+      // An identifier or free text: every value is new, so any test calls it drift. Listing it forces the test.
+      result.skipped.push({
+        column: name,
+        reason: `${distinct} distinct values: an identifier or free text (list it under drift.columns to test it)`,
+      });
+      continue;
     }
     const choice =
       settings.method === 'auto'
@@ -167,22 +181,23 @@ export async function computeDrift(
     }
     const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
     let approximate = false;
-    let outcome: ReturnType<typeof driftTest>;
+    let outcome: DriftTestResult;
     if (numericTest) {
-      const currentValues = await engine.doubles(`SELECT CAST(${id} AS DOUBLE) FROM current`);
-      let referenceValues: ArrayLike<number>;
-      if (reference.kind === 'table')
-        referenceValues = await engine.doubles(`SELECT CAST(${id} AS DOUBLE) FROM reference`);
-      else if (profile?.values) referenceValues = profile.values;
-      else {
-        referenceValues = profile?.quantiles ?? [];
-        approximate = true;
+      // Sorted once and shared with the profile, which read the same column.
+      const currentValues = await engine.sortedDoubles(`SELECT CAST(${id} AS DOUBLE) FROM current`);
+      let referenceValues: Float64Array;
+      if (reference.kind === 'table') {
+        referenceValues = await engine.sortedDoubles(`SELECT CAST(${id} AS DOUBLE) FROM reference`);
+      } else {
+        approximate = !profile?.values;
+        referenceValues = Float64Array.from(profile?.values ?? profile?.quantiles ?? []).sort();
       }
       if (currentValues.length === 0 || referenceValues.length === 0) {
         result.skipped.push({ column: name, reason: 'no values on one side' });
         continue;
       }
-      outcome = driftTest(choice.method, referenceValues, currentValues, threshold, 'numeric');
+      const method = choice.method as Exclude<DriftMethod, 'chisquare' | 'z'>;
+      outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
     } else {
       const counts =
         reference.kind === 'table'

@@ -112,9 +112,9 @@ export async function profileTable(
       profile.mean = toNumber(stats[`m${index}`]);
       profile.stddev = toNumber(stats[`s${index}`]);
       if (count > 0) {
-        const values = await engine.doubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`);
-        profile.quantiles = quantileGrid(Float64Array.from(values).sort(), PROFILE_QUANTILES);
-        if (rows <= PROFILE_RAW_VALUES_MAX_ROWS) profile.values = [...values];
+        const sorted = await engine.sortedDoubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`);
+        profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
+        if (rows <= PROFILE_RAW_VALUES_MAX_ROWS) profile.values = [...sorted];
       }
     } else if (kind === 'categorical') {
       const id = quoteIdentifier(info.name);

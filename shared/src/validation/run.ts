@@ -36,10 +36,20 @@ async function loadTable(engine: DataEngine, name: string, files: readonly DataF
       input,
       file: empty.display,
     });
+  const load = (sampleAll: boolean) =>
+    engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${tableSource(files, { sampleAll })}`);
   try {
-    await engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${tableSource(files)}`);
+    await load(false);
   } catch (error) {
-    throw await describeReadError(error, files, input);
+    // A value past the type-inference sample that does not fit the inferred type ("n/a" in a number column):
+    // read again with types from the whole file, so the suite's type check reports it with its row.
+    if (!/Could not convert|Conversion Error/i.test(String((error as Error).message)))
+      throw await describeReadError(error, files, input);
+    try {
+      await load(true);
+    } catch (again) {
+      throw await describeReadError(again, files, input);
+    }
   }
 }
 
