@@ -121,3 +121,21 @@ describe('DuckDB from the runner tool cache', () => {
     expect(again.entries).toEqual([]);
   }, 180_000);
 });
+
+describe('sorted numeric columns', () => {
+  test('are read once, and only a new version of their own table makes them stale', async () => {
+    const own = await openDataEngine({ log: new MemoryLogger() });
+    try {
+      await own.rows('CREATE TEMP TABLE current AS SELECT * FROM (VALUES (3.0), (1.0), (NULL), (2.0)) t(x)');
+      await own.rows('CREATE TEMP TABLE reference AS SELECT * FROM (VALUES (9.0)) t(x)');
+      const first = await own.sortedDoubles('SELECT x FROM current');
+      expect([...first]).toEqual([1, 2, 3]);
+      await own.rows('CREATE OR REPLACE TEMP TABLE reference AS SELECT * FROM (VALUES (8.0)) t(x)');
+      expect(await own.sortedDoubles('SELECT x FROM current')).toBe(first);
+      await own.rows('CREATE OR REPLACE TEMP TABLE current AS SELECT * FROM (VALUES (5.0)) t(x)');
+      expect([...(await own.sortedDoubles('SELECT x FROM current'))]).toEqual([5]);
+    } finally {
+      own.close();
+    }
+  });
+});

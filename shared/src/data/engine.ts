@@ -221,7 +221,13 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
   };
   return {
     async rows(sql) {
-      if (/^\s*CREATE/i.test(sql)) sortedCache.clear();
+      if (/^\s*CREATE/i.test(sql)) {
+        // A new or replaced table makes what was read from it stale; other tables' columns stay valid.
+        const table = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?TABLE\s+("?)(\w+)\1/i.exec(sql)?.[2];
+        for (const key of [...sortedCache.keys()]) {
+          if (!table || new RegExp(`\\bFROM\\s+"?${table}"?\\b`, 'i').test(key)) sortedCache.delete(key);
+        }
+      }
       const reader = await connection.runAndReadAll(sql);
       return reader.getRowObjectsJS() as Row[];
     },

@@ -116,7 +116,9 @@ export async function profileTable(
         profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
         if (rows <= PROFILE_RAW_VALUES_MAX_ROWS) profile.values = [...sorted];
       }
-    } else if (kind === 'categorical') {
+    } else if (kind === 'categorical' && profile.distinct <= PROFILE_TOP_VALUES * 10) {
+      // Identifiers and free text (far more distinct values than kept) get no top list: it would say nothing,
+      // and grouping millions of distinct strings costs seconds.
       const id = quoteIdentifier(info.name);
       const top = await engine.rows(
         `SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${PROFILE_TOP_VALUES}`,
