@@ -90,6 +90,7 @@ function bare(paths) {
 }
 
 function ours(data, reference) {
+  const withReference = reference ? ['--reference', reference] : [];
   const started = performance.now();
   const out = join(dataDir, 'out');
   const run = spawnSync(
@@ -116,7 +117,7 @@ function ours(data, reference) {
     'bash',
     [
       '-c',
-      `/usr/bin/time -f %M ${process.execPath} ${join(root, 'shared', 'bin', 'mlops.js')} validate-data --data ${data} --suite ${suitePath} --reference ${reference} --out-dir ${out} --fail-on never > /dev/null`,
+      `/usr/bin/time -f %M ${process.execPath} ${join(root, 'shared', 'bin', 'mlops.js')} validate-data --data ${data} --suite ${suitePath} ${withReference.join(' ')} --out-dir ${out} --fail-on never > /dev/null`,
     ],
     { encoding: 'utf8' },
   );
