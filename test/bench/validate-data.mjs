@@ -102,8 +102,7 @@ function ours(data, reference) {
       data,
       '--suite',
       suitePath,
-      '--reference',
-      reference,
+      ...withReference,
       '--out-dir',
       out,
       '--fail-on',
@@ -192,6 +191,14 @@ for (const format of ['csv', 'parquet']) {
     name: 'mlops validate-data (20 checks + drift + profile)',
     ...mine,
     ratio: mine.seconds / floor.seconds,
+  });
+  // The peers below run the checks only, on the current file: the same for us.
+  const checksOnly = ours(data, undefined);
+  results.push({
+    format,
+    name: 'mlops validate-data (20 checks + profile, no drift)',
+    ...checksOnly,
+    ratio: checksOnly.seconds / floor.seconds,
   });
   if (withPeers && existsSync(peersPython)) {
     for (const [kind, name] of [
