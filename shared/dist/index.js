@@ -69127,7 +69127,373 @@ async function loadDuckDB(options) {
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(38522);
+;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
+// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
+// JavaScript lacks (ldexp, round-half-even, an exact product).
+/**
+ * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
+ * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
+ */
+function finiteSample(sample, name) {
+    const length = sample.length;
+    if (length === 0)
+        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
+    const copy = new Float64Array(length);
+    for (let index = 0; index < length; index += 1) {
+        const value = sample[index];
+        if (!Number.isFinite(value)) {
+            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
+        }
+        copy[index] = value;
+    }
+    return copy;
+}
+/** `finiteSample` sorted ascending (typed-array sort is numeric). */
+function numeric_sortedFiniteSample(sample, name) {
+    return finiteSample(sample, name).sort();
+}
+/** Merges two ascending arrays into one ascending array. */
+function mergeSorted(first, second) {
+    const merged = new Float64Array(first.length + second.length);
+    let i = 0;
+    let j = 0;
+    let out = 0;
+    while (i < first.length && j < second.length)
+        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
+    while (i < first.length)
+        merged[out++] = first[i++];
+    while (j < second.length)
+        merged[out++] = second[j++];
+    return merged;
+}
+/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
+class CompensatedSum {
+    sum = 0;
+    compensation = 0;
+    add(value) {
+        const total = this.sum + value;
+        if (Math.abs(this.sum) >= Math.abs(value))
+            this.compensation += this.sum - total + value;
+        else
+            this.compensation += value - total + this.sum;
+        this.sum = total;
+    }
+    get value() {
+        return this.sum + this.compensation;
+    }
+}
+function compensatedSum(values) {
+    const sum = new CompensatedSum();
+    for (let index = 0; index < values.length; index += 1)
+        sum.add(values[index]);
+    return sum.value;
+}
+/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
+function ldexp(x, exponent) {
+    let result = x;
+    let remaining = exponent;
+    while (remaining > 1000) {
+        result *= 2 ** 1000;
+        remaining -= 1000;
+    }
+    while (remaining < -1000) {
+        result *= 2 ** -1000;
+        remaining += 1000;
+    }
+    return result * 2 ** remaining;
+}
+/** numpy's `np.round`: halves go to the even neighbour. */
+function roundHalfEven(x) {
+    const floor = Math.floor(x);
+    const difference = x - floor;
+    if (difference < 0.5)
+        return floor;
+    if (difference > 0.5)
+        return floor + 1;
+    return floor % 2 === 0 ? floor : floor + 1;
+}
+const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
+/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
+function productError(a, b, product) {
+    const aScaled = SPLITTER * a;
+    const aHigh = aScaled - (aScaled - a);
+    const aLow = a - aHigh;
+    const bScaled = SPLITTER * b;
+    const bHigh = bScaled - (bScaled - b);
+    const bLow = b - bHigh;
+    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
+function clampProbability(p) {
+    if (Number.isNaN(p))
+        return p;
+    return Math.min(1, Math.max(0, p));
+}
+function greatestCommonDivisor(a, b) {
+    let x = a;
+    let y = b;
+    while (y !== 0)
+        [x, y] = [y, x % y];
+    return x;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
+
+function describeValue(value) {
+    return Number.isNaN(value) ? 'NaN' : String(value);
+}
+/** Throws when an input has no rows: every metric is undefined on zero examples. */
+function assertNonEmpty(name, values) {
+    if (values.length === 0) {
+        throw new errors_ConfigurationError(`${name} is empty: metrics need at least one example; check the evaluation data.`);
+    }
+}
+/** Throws when two per-example inputs differ in length (one prediction per example is expected). */
+function assertSameLength(firstName, first, secondName, second) {
+    if (first.length !== second.length) {
+        throw new errors_ConfigurationError(`length mismatch: ${firstName} has ${first.length} values but ${secondName} has ${second.length}; ` +
+            'pass exactly one prediction per example, in the same order.');
+    }
+}
+/** Non-empty, equal lengths. */
+function assertPaired(firstName, first, secondName, second) {
+    assertNonEmpty(firstName, first);
+    assertSameLength(firstName, first, secondName, second);
+}
+/** Throws at the first NaN or ±Infinity (sklearn's check_array refuses them as well). */
+function assertFinite(name, values) {
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (!Number.isFinite(value)) {
+            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(value)}: ${name} must hold finite numbers; ` +
+                'drop or impute the rows without a valid value before computing metrics.');
+        }
+    }
+}
+/** Throws at the first value outside [0, 1] (or non-finite): log loss and the Brier score need probabilities. */
+function assertProbabilities(name, values, where = (index) => `${name}[${index}]`) {
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (!(value >= 0 && value <= 1)) {
+            throw new errors_ConfigurationError(`${where(index)} is ${describeValue(value)}, outside [0, 1]: this metric needs probabilities ` +
+                "(e.g. predict_proba's column), not decision-function scores or logits.");
+        }
+    }
+}
+/** Throws at the first label that is not 0 or 1; returns the number of positives (label 1). */
+function countBinaryLabels(name, labels) {
+    let positives = 0;
+    for (let index = 0; index < labels.length; index += 1) {
+        const label = labels[index];
+        if (label === 1)
+            positives += 1;
+        else if (label !== 0) {
+            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(label)}: binary metrics need labels 0 (negative) and 1 (positive); ` +
+                'map the positive class to 1, or use the multiclass metrics.');
+        }
+    }
+    return positives;
+}
+/** Throws when a metric that ranks positives against negatives sees only one class. */
+function assertBothClasses(metric, name, positives, total) {
+    if (positives === 0 || positives === total) {
+        const present = positives === 0 ? 'negatives (0)' : 'positives (1)';
+        throw new errors_ConfigurationError(`${name} must hold both classes for ${metric}, but all ${total} examples are ${present} and the metric is ` +
+            'undefined (sklearn returns NaN with a warning): evaluate on data that holds positive and negative examples.');
+    }
+}
+/** Throws unless `value` is a finite number; used for options such as thresholds. */
+function assertFiniteOption(name, value) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new errors_ConfigurationError(`${name} must be a finite number, got ${String(value)}.`);
+    }
+}
+/** Neumaier's compensated sum, shared with the statistics module. */
+
+/** sklearn's `zero_division="warn"` default: a ratio with a zero denominator is reported as 0.0. */
+function divideOrZero(numerator, denominator) {
+    return denominator === 0 ? 0 : numerator / denominator;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/ranking.js
+
+/**
+ * ROC AUC and average precision from groups of tied scores, visited from the highest score down.
+ *
+ * ROC AUC: sklearn integrates the ROC curve with the trapezoid rule over the distinct thresholds. Summed up, each
+ * trapezoid is `negatives_in_group × (positives_above + positives_in_group / 2)` pairs, so the area is the
+ * Mann-Whitney count (a tie counts half) over P·N: we add these half-integers exactly and divide once.
+ *
+ * Average precision: sklearn's step-wise sum Σ (R_k − R_{k−1}) · P_k over the distinct thresholds, where a group of
+ * tied scores is one threshold: its positives all get the precision at the bottom of the group.
+ *
+ * With `binned` set, a group is a histogram cell whose scores may differ, and the accumulator also sums how far
+ * the true value can be from the cell-tied one (see `errorBounds`).
+ */
+class RankingAccumulator {
+    binned;
+    truePositives = 0;
+    falsePositives = 0;
+    /** Twice the Mann-Whitney count, kept integer so it is exact up to 2^53. */
+    doublePairs = 0;
+    /** Positive-negative pairs that share a group: the only pairs whose order a group can hide. */
+    pairsWithinGroups = 0;
+    precisionSum = new CompensatedSum();
+    precisionSpread = new CompensatedSum();
+    constructor(binned = false) {
+        this.binned = binned;
+    }
+    addGroup(positives, negatives) {
+        const truePositivesAbove = this.truePositives;
+        const falsePositivesAbove = this.falsePositives;
+        this.doublePairs += negatives * (2 * truePositivesAbove + positives);
+        this.truePositives = truePositivesAbove + positives;
+        this.falsePositives = falsePositivesAbove + negatives;
+        if (positives > 0) {
+            this.precisionSum.add((positives * this.truePositives) / (this.truePositives + this.falsePositives));
+            if (this.binned) {
+                this.pairsWithinGroups += positives * negatives;
+                // Whatever the order inside the cell, each of its positives sees a precision between these two.
+                const lowest = (truePositivesAbove + 1) / (truePositivesAbove + 1 + falsePositivesAbove + negatives);
+                const highest = this.truePositives / (this.truePositives + falsePositivesAbove);
+                this.precisionSpread.add(positives * (highest - lowest));
+            }
+        }
+    }
+    get positives() {
+        return this.truePositives;
+    }
+    get negatives() {
+        return this.falsePositives;
+    }
+    rocAuc() {
+        return this.doublePairs / 2 / (this.truePositives * this.falsePositives);
+    }
+    averagePrecision() {
+        return this.truePositives === 0 ? 0 : this.precisionSum.value / this.truePositives;
+    }
+    /**
+     * Upper bounds on |value − exact value| when groups are histogram cells (0 for exact groups).
+     * ROC AUC: cells keep the order of pairs in different cells (the cell map is monotone), and a pair inside one
+     * cell counts ½ where the exact AUC counts 0, ½ or 1, so the error is at most ½ · (pairs inside cells) / (P·N).
+     * Average precision: every positive's precision lies in [lowest, highest] of its cell, both for the exact order
+     * and for the cell-tied value, so the error is at most Σ_cells positives · (highest − lowest) / P.
+     */
+    errorBounds() {
+        return {
+            rocAuc: this.pairsWithinGroups / 2 / (this.truePositives * this.falsePositives),
+            averagePrecision: this.truePositives === 0 ? 0 : this.precisionSpread.value / this.truePositives,
+        };
+    }
+}
+/** Splits scores by label (1 or 0) into two ascending arrays; labels must already be validated as binary. */
+function sortedScoresByClass(labels, scores, positives) {
+    const positive = new Float64Array(positives);
+    const negative = new Float64Array(labels.length - positives);
+    let nextPositive = 0;
+    let nextNegative = 0;
+    for (let index = 0; index < labels.length; index += 1) {
+        if (labels[index] === 1)
+            positive[nextPositive++] = scores[index];
+        else
+            negative[nextNegative++] = scores[index];
+    }
+    sortAscending(positive);
+    sortAscending(negative);
+    return { positive, negative };
+}
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const DIGIT_BITS = 11;
+const DIGIT_VALUES = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGIT_VALUES - 1;
+/** Six 11-bit digits cover the 64-bit key: bits 0, 11, 22 of the low word, then of the high word (10 bits each at 22). */
+const DIGIT_PASSES = 6;
+/** The order-preserving key word of a double: flip the sign bit of non-negatives, every bit of negatives. */
+function keyWord(high, word, isHighWord) {
+    if (high >>> 31)
+        return ~word >>> 0;
+    return isHighWord ? (word | 0x80000000) >>> 0 : word;
+}
+/**
+ * Sorts finite doubles ascending in place. Large arrays use an LSD radix sort on the doubles' bit patterns (six
+ * passes of 11 bits, skipping passes where every key has the same digit), about 2–3× faster than the native
+ * comparison sort at 10M values; small arrays and big-endian machines use the native typed-array sort. Both order
+ * −0 before +0, which the ranking walk treats as one score anyway.
+ */
+function sortAscending(values) {
+    const count = values.length;
+    if (count < 1 << 15 || !LITTLE_ENDIAN)
+        return values.sort();
+    let source = values;
+    let target = new Float64Array(count);
+    let sourceWords = new Uint32Array(source.buffer, source.byteOffset, 2 * count);
+    let targetWords = new Uint32Array(target.buffer, target.byteOffset, 2 * count);
+    const counts = new Uint32Array(DIGIT_PASSES * DIGIT_VALUES);
+    for (let index = 0; index < count; index += 1) {
+        const rawHigh = sourceWords[2 * index + 1];
+        const low = keyWord(rawHigh, sourceWords[2 * index], false);
+        const high = keyWord(rawHigh, rawHigh, true);
+        counts[low & DIGIT_MASK] += 1;
+        counts[DIGIT_VALUES + ((low >>> 11) & DIGIT_MASK)] += 1;
+        counts[2 * DIGIT_VALUES + (low >>> 22)] += 1;
+        counts[3 * DIGIT_VALUES + (high & DIGIT_MASK)] += 1;
+        counts[4 * DIGIT_VALUES + ((high >>> 11) & DIGIT_MASK)] += 1;
+        counts[5 * DIGIT_VALUES + (high >>> 22)] += 1;
+    }
+    const offsets = new Uint32Array(DIGIT_VALUES);
+    for (let pass = 0; pass < DIGIT_PASSES; pass += 1) {
+        const base = pass * DIGIT_VALUES;
+        let allSame = false;
+        let start = 0;
+        for (let digit = 0; digit < DIGIT_VALUES; digit += 1) {
+            const digitCount = counts[base + digit];
+            if (digitCount === count) {
+                allSame = true;
+                break;
+            }
+            offsets[digit] = start;
+            start += digitCount;
+        }
+        if (allSame)
+            continue;
+        const isHighWord = pass >= 3;
+        const shift = (pass % 3) * DIGIT_BITS;
+        for (let index = 0; index < count; index += 1) {
+            const rawHigh = sourceWords[2 * index + 1];
+            const word = keyWord(rawHigh, isHighWord ? rawHigh : sourceWords[2 * index], isHighWord);
+            const digit = (word >>> shift) & DIGIT_MASK;
+            target[offsets[digit]++] = source[index];
+        }
+        [source, target] = [target, source];
+        [sourceWords, targetWords] = [targetWords, sourceWords];
+    }
+    if (source !== values)
+        values.set(source);
+    return values;
+}
+/** Walks two ascending arrays from the top, one group per distinct score, into the accumulator. */
+function accumulateSorted(positive, negative, into) {
+    let nextPositive = positive.length - 1;
+    let nextNegative = negative.length - 1;
+    while (nextPositive >= 0 || nextNegative >= 0) {
+        const topPositive = nextPositive >= 0 ? positive[nextPositive] : Number.NEGATIVE_INFINITY;
+        const topNegative = nextNegative >= 0 ? negative[nextNegative] : Number.NEGATIVE_INFINITY;
+        const threshold = topPositive > topNegative ? topPositive : topNegative;
+        let groupPositives = 0;
+        while (nextPositive >= 0 && positive[nextPositive] === threshold) {
+            groupPositives += 1;
+            nextPositive -= 1;
+        }
+        let groupNegatives = 0;
+        while (nextNegative >= 0 && negative[nextNegative] === threshold) {
+            groupNegatives += 1;
+            nextNegative -= 1;
+        }
+        into.addGroup(groupPositives, groupNegatives);
+    }
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/data/engine.js
+
 
 
 
@@ -69142,24 +69508,26 @@ function quoteLiteral(text) {
     return `'${text.replace(/'/g, "''")}'`;
 }
 /**
- * The table function that reads the files as one table. CSV and JSON are read with type detection over the
- * whole file (`sample_size=-1`) so a late odd value is not cast away, and several files unite by column name.
+ * The table function that reads the files as one table; several files unite by column name. CSV is comma-separated
+ * with a header (TSV tab-separated), and the sniffer may not skip leading rows to make a ragged file look regular.
  */
-function tableSource(files) {
+function tableSource(files, options = {}) {
+    // DuckDB infers types from the first 20,480 rows by default; sampling the whole file is exact but reads it twice.
+    const sample = options.sampleAll ? -1 : 20_480;
     const list = `[${files.map((file) => quoteLiteral(file.path)).join(', ')}]`;
     const format = files[0]?.format;
     switch (format) {
         case 'csv':
             // skip = 0: the sniffer may not drop leading rows to make a ragged file look consistent.
-            return `read_csv(${list}, header = true, delim = ',', skip = 0, union_by_name = true, sample_size = -1)`;
+            return `read_csv(${list}, header = true, delim = ',', skip = 0, union_by_name = true, sample_size = ${sample})`;
         case 'tsv':
-            return `read_csv(${list}, header = true, delim = '\\t', skip = 0, union_by_name = true, sample_size = -1)`;
+            return `read_csv(${list}, header = true, delim = '\\t', skip = 0, union_by_name = true, sample_size = ${sample})`;
         case 'parquet':
             return `read_parquet(${list}, union_by_name = true)`;
         case 'json':
-            return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = -1)`;
+            return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = ${sample})`;
         case 'jsonl':
-            return `read_json(${list}, format = 'newline_delimited', union_by_name = true, sample_size = -1)`;
+            return `read_json(${list}, format = 'newline_delimited', union_by_name = true, sample_size = ${sample})`;
         default:
             throw new Error(`no reader for format ${format}`);
     }
@@ -69265,45 +69633,68 @@ async function openDataEngine(options) {
         ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
     });
     const connection = await instance.connect();
-    // Profiles and drift read the same numeric columns; tables only change through CREATE, which clears this.
-    const doublesCache = new Map();
+    const sortedCache = new Map();
+    const doubles = async (sql) => {
+        const result = await connection.run(sql);
+        const parts = [];
+        let total = 0;
+        for (;;) {
+            const chunk = await result.fetchChunk();
+            if (!chunk || chunk.rowCount === 0)
+                break;
+            const vector = chunk.getColumnVector(0);
+            // A DOUBLE vector without nulls holds its values in a Float64Array: copy it whole.
+            const items = vector.items;
+            const validity = vector.validity;
+            // Without a validity reader we cannot tell nulls apart: take the slow path.
+            let allValid = typeof validity?.itemValid === 'function';
+            for (let index = 0; index < chunk.rowCount && allValid; index += 1)
+                allValid = validity?.itemValid?.(index) === true;
+            if (items instanceof Float64Array && allValid) {
+                parts.push(Float64Array.from(items.subarray(0, chunk.rowCount)));
+                total += chunk.rowCount;
+                continue;
+            }
+            const values = new Float64Array(chunk.rowCount);
+            let count = 0;
+            for (let index = 0; index < chunk.rowCount; index += 1) {
+                const value = vector.getItem(index);
+                if (value !== null)
+                    values[count++] = Number(value);
+            }
+            parts.push(values.subarray(0, count));
+            total += count;
+        }
+        const all = new Float64Array(total);
+        let offset = 0;
+        for (const part of parts) {
+            all.set(part, offset);
+            offset += part.length;
+        }
+        return all;
+    };
     return {
         async rows(sql) {
-            if (/^\s*CREATE/i.test(sql))
-                doublesCache.clear();
+            if (/^\s*CREATE/i.test(sql)) {
+                // A new or replaced table makes what was read from it stale; other tables' columns stay valid.
+                const table = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?TABLE\s+("?)(\w+)\1/i.exec(sql)?.[2];
+                for (const key of [...sortedCache.keys()]) {
+                    if (!table || new RegExp(`\\bFROM\\s+"?${table}"?\\b`, 'i').test(key))
+                        sortedCache.delete(key);
+                }
+            }
             const reader = await connection.runAndReadAll(sql);
             return reader.getRowObjectsJS();
         },
-        async doubles(sql) {
-            const cached = doublesCache.get(sql);
-            if (cached)
-                return cached;
-            const result = await connection.run(sql);
-            const parts = [];
-            let total = 0;
-            for (;;) {
-                const chunk = await result.fetchChunk();
-                if (!chunk || chunk.rowCount === 0)
-                    break;
-                const vector = chunk.getColumnVector(0);
-                const values = new Float64Array(chunk.rowCount);
-                let count = 0;
-                for (let index = 0; index < chunk.rowCount; index += 1) {
-                    const value = vector.getItem(index);
-                    if (value !== null)
-                        values[count++] = Number(value);
-                }
-                parts.push(values.subarray(0, count));
-                total += count;
+        doubles,
+        async sortedDoubles(sql) {
+            let sorted = sortedCache.get(sql);
+            if (!sorted) {
+                // Radix sort on the bit patterns: 2–3× the native sort at millions of values.
+                sorted = sortAscending(await doubles(sql));
+                sortedCache.set(sql, sorted);
             }
-            const all = new Float64Array(total);
-            let offset = 0;
-            for (const part of parts) {
-                all.set(part, offset);
-                offset += part.length;
-            }
-            doublesCache.set(sql, all);
-            return all;
+            return sorted;
         },
         async columns(source) {
             const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
@@ -70945,371 +71336,6 @@ function parseSavedMetrics(text, display, input) {
         }
     }
     return value;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
-// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
-// JavaScript lacks (ldexp, round-half-even, an exact product).
-/**
- * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
- * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
- */
-function finiteSample(sample, name) {
-    const length = sample.length;
-    if (length === 0)
-        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
-    const copy = new Float64Array(length);
-    for (let index = 0; index < length; index += 1) {
-        const value = sample[index];
-        if (!Number.isFinite(value)) {
-            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
-        }
-        copy[index] = value;
-    }
-    return copy;
-}
-/** `finiteSample` sorted ascending (typed-array sort is numeric). */
-function numeric_sortedFiniteSample(sample, name) {
-    return finiteSample(sample, name).sort();
-}
-/** Merges two ascending arrays into one ascending array. */
-function mergeSorted(first, second) {
-    const merged = new Float64Array(first.length + second.length);
-    let i = 0;
-    let j = 0;
-    let out = 0;
-    while (i < first.length && j < second.length)
-        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
-    while (i < first.length)
-        merged[out++] = first[i++];
-    while (j < second.length)
-        merged[out++] = second[j++];
-    return merged;
-}
-/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
-class CompensatedSum {
-    sum = 0;
-    compensation = 0;
-    add(value) {
-        const total = this.sum + value;
-        if (Math.abs(this.sum) >= Math.abs(value))
-            this.compensation += this.sum - total + value;
-        else
-            this.compensation += value - total + this.sum;
-        this.sum = total;
-    }
-    get value() {
-        return this.sum + this.compensation;
-    }
-}
-function compensatedSum(values) {
-    const sum = new CompensatedSum();
-    for (let index = 0; index < values.length; index += 1)
-        sum.add(values[index]);
-    return sum.value;
-}
-/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
-function ldexp(x, exponent) {
-    let result = x;
-    let remaining = exponent;
-    while (remaining > 1000) {
-        result *= 2 ** 1000;
-        remaining -= 1000;
-    }
-    while (remaining < -1000) {
-        result *= 2 ** -1000;
-        remaining += 1000;
-    }
-    return result * 2 ** remaining;
-}
-/** numpy's `np.round`: halves go to the even neighbour. */
-function roundHalfEven(x) {
-    const floor = Math.floor(x);
-    const difference = x - floor;
-    if (difference < 0.5)
-        return floor;
-    if (difference > 0.5)
-        return floor + 1;
-    return floor % 2 === 0 ? floor : floor + 1;
-}
-const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
-/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
-function productError(a, b, product) {
-    const aScaled = SPLITTER * a;
-    const aHigh = aScaled - (aScaled - a);
-    const aLow = a - aHigh;
-    const bScaled = SPLITTER * b;
-    const bHigh = bScaled - (bScaled - b);
-    const bLow = b - bHigh;
-    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
-}
-function clampProbability(p) {
-    if (Number.isNaN(p))
-        return p;
-    return Math.min(1, Math.max(0, p));
-}
-function greatestCommonDivisor(a, b) {
-    let x = a;
-    let y = b;
-    while (y !== 0)
-        [x, y] = [y, x % y];
-    return x;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
-
-function describeValue(value) {
-    return Number.isNaN(value) ? 'NaN' : String(value);
-}
-/** Throws when an input has no rows: every metric is undefined on zero examples. */
-function assertNonEmpty(name, values) {
-    if (values.length === 0) {
-        throw new errors_ConfigurationError(`${name} is empty: metrics need at least one example; check the evaluation data.`);
-    }
-}
-/** Throws when two per-example inputs differ in length (one prediction per example is expected). */
-function assertSameLength(firstName, first, secondName, second) {
-    if (first.length !== second.length) {
-        throw new errors_ConfigurationError(`length mismatch: ${firstName} has ${first.length} values but ${secondName} has ${second.length}; ` +
-            'pass exactly one prediction per example, in the same order.');
-    }
-}
-/** Non-empty, equal lengths. */
-function assertPaired(firstName, first, secondName, second) {
-    assertNonEmpty(firstName, first);
-    assertSameLength(firstName, first, secondName, second);
-}
-/** Throws at the first NaN or ±Infinity (sklearn's check_array refuses them as well). */
-function assertFinite(name, values) {
-    for (let index = 0; index < values.length; index += 1) {
-        const value = values[index];
-        if (!Number.isFinite(value)) {
-            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(value)}: ${name} must hold finite numbers; ` +
-                'drop or impute the rows without a valid value before computing metrics.');
-        }
-    }
-}
-/** Throws at the first value outside [0, 1] (or non-finite): log loss and the Brier score need probabilities. */
-function assertProbabilities(name, values, where = (index) => `${name}[${index}]`) {
-    for (let index = 0; index < values.length; index += 1) {
-        const value = values[index];
-        if (!(value >= 0 && value <= 1)) {
-            throw new errors_ConfigurationError(`${where(index)} is ${describeValue(value)}, outside [0, 1]: this metric needs probabilities ` +
-                "(e.g. predict_proba's column), not decision-function scores or logits.");
-        }
-    }
-}
-/** Throws at the first label that is not 0 or 1; returns the number of positives (label 1). */
-function countBinaryLabels(name, labels) {
-    let positives = 0;
-    for (let index = 0; index < labels.length; index += 1) {
-        const label = labels[index];
-        if (label === 1)
-            positives += 1;
-        else if (label !== 0) {
-            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(label)}: binary metrics need labels 0 (negative) and 1 (positive); ` +
-                'map the positive class to 1, or use the multiclass metrics.');
-        }
-    }
-    return positives;
-}
-/** Throws when a metric that ranks positives against negatives sees only one class. */
-function assertBothClasses(metric, name, positives, total) {
-    if (positives === 0 || positives === total) {
-        const present = positives === 0 ? 'negatives (0)' : 'positives (1)';
-        throw new errors_ConfigurationError(`${name} must hold both classes for ${metric}, but all ${total} examples are ${present} and the metric is ` +
-            'undefined (sklearn returns NaN with a warning): evaluate on data that holds positive and negative examples.');
-    }
-}
-/** Throws unless `value` is a finite number; used for options such as thresholds. */
-function assertFiniteOption(name, value) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new errors_ConfigurationError(`${name} must be a finite number, got ${String(value)}.`);
-    }
-}
-/** Neumaier's compensated sum, shared with the statistics module. */
-
-/** sklearn's `zero_division="warn"` default: a ratio with a zero denominator is reported as 0.0. */
-function divideOrZero(numerator, denominator) {
-    return denominator === 0 ? 0 : numerator / denominator;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/metrics/ranking.js
-
-/**
- * ROC AUC and average precision from groups of tied scores, visited from the highest score down.
- *
- * ROC AUC: sklearn integrates the ROC curve with the trapezoid rule over the distinct thresholds. Summed up, each
- * trapezoid is `negatives_in_group × (positives_above + positives_in_group / 2)` pairs, so the area is the
- * Mann-Whitney count (a tie counts half) over P·N: we add these half-integers exactly and divide once.
- *
- * Average precision: sklearn's step-wise sum Σ (R_k − R_{k−1}) · P_k over the distinct thresholds, where a group of
- * tied scores is one threshold: its positives all get the precision at the bottom of the group.
- *
- * With `binned` set, a group is a histogram cell whose scores may differ, and the accumulator also sums how far
- * the true value can be from the cell-tied one (see `errorBounds`).
- */
-class RankingAccumulator {
-    binned;
-    truePositives = 0;
-    falsePositives = 0;
-    /** Twice the Mann-Whitney count, kept integer so it is exact up to 2^53. */
-    doublePairs = 0;
-    /** Positive-negative pairs that share a group: the only pairs whose order a group can hide. */
-    pairsWithinGroups = 0;
-    precisionSum = new CompensatedSum();
-    precisionSpread = new CompensatedSum();
-    constructor(binned = false) {
-        this.binned = binned;
-    }
-    addGroup(positives, negatives) {
-        const truePositivesAbove = this.truePositives;
-        const falsePositivesAbove = this.falsePositives;
-        this.doublePairs += negatives * (2 * truePositivesAbove + positives);
-        this.truePositives = truePositivesAbove + positives;
-        this.falsePositives = falsePositivesAbove + negatives;
-        if (positives > 0) {
-            this.precisionSum.add((positives * this.truePositives) / (this.truePositives + this.falsePositives));
-            if (this.binned) {
-                this.pairsWithinGroups += positives * negatives;
-                // Whatever the order inside the cell, each of its positives sees a precision between these two.
-                const lowest = (truePositivesAbove + 1) / (truePositivesAbove + 1 + falsePositivesAbove + negatives);
-                const highest = this.truePositives / (this.truePositives + falsePositivesAbove);
-                this.precisionSpread.add(positives * (highest - lowest));
-            }
-        }
-    }
-    get positives() {
-        return this.truePositives;
-    }
-    get negatives() {
-        return this.falsePositives;
-    }
-    rocAuc() {
-        return this.doublePairs / 2 / (this.truePositives * this.falsePositives);
-    }
-    averagePrecision() {
-        return this.truePositives === 0 ? 0 : this.precisionSum.value / this.truePositives;
-    }
-    /**
-     * Upper bounds on |value − exact value| when groups are histogram cells (0 for exact groups).
-     * ROC AUC: cells keep the order of pairs in different cells (the cell map is monotone), and a pair inside one
-     * cell counts ½ where the exact AUC counts 0, ½ or 1, so the error is at most ½ · (pairs inside cells) / (P·N).
-     * Average precision: every positive's precision lies in [lowest, highest] of its cell, both for the exact order
-     * and for the cell-tied value, so the error is at most Σ_cells positives · (highest − lowest) / P.
-     */
-    errorBounds() {
-        return {
-            rocAuc: this.pairsWithinGroups / 2 / (this.truePositives * this.falsePositives),
-            averagePrecision: this.truePositives === 0 ? 0 : this.precisionSpread.value / this.truePositives,
-        };
-    }
-}
-/** Splits scores by label (1 or 0) into two ascending arrays; labels must already be validated as binary. */
-function sortedScoresByClass(labels, scores, positives) {
-    const positive = new Float64Array(positives);
-    const negative = new Float64Array(labels.length - positives);
-    let nextPositive = 0;
-    let nextNegative = 0;
-    for (let index = 0; index < labels.length; index += 1) {
-        if (labels[index] === 1)
-            positive[nextPositive++] = scores[index];
-        else
-            negative[nextNegative++] = scores[index];
-    }
-    sortAscending(positive);
-    sortAscending(negative);
-    return { positive, negative };
-}
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const DIGIT_BITS = 11;
-const DIGIT_VALUES = 1 << DIGIT_BITS;
-const DIGIT_MASK = DIGIT_VALUES - 1;
-/** Six 11-bit digits cover the 64-bit key: bits 0, 11, 22 of the low word, then of the high word (10 bits each at 22). */
-const DIGIT_PASSES = 6;
-/** The order-preserving key word of a double: flip the sign bit of non-negatives, every bit of negatives. */
-function keyWord(high, word, isHighWord) {
-    if (high >>> 31)
-        return ~word >>> 0;
-    return isHighWord ? (word | 0x80000000) >>> 0 : word;
-}
-/**
- * Sorts finite doubles ascending in place. Large arrays use an LSD radix sort on the doubles' bit patterns (six
- * passes of 11 bits, skipping passes where every key has the same digit), about 2–3× faster than the native
- * comparison sort at 10M values; small arrays and big-endian machines use the native typed-array sort. Both order
- * −0 before +0, which the ranking walk treats as one score anyway.
- */
-function sortAscending(values) {
-    const count = values.length;
-    if (count < 1 << 15 || !LITTLE_ENDIAN)
-        return values.sort();
-    let source = values;
-    let target = new Float64Array(count);
-    let sourceWords = new Uint32Array(source.buffer, source.byteOffset, 2 * count);
-    let targetWords = new Uint32Array(target.buffer, target.byteOffset, 2 * count);
-    const counts = new Uint32Array(DIGIT_PASSES * DIGIT_VALUES);
-    for (let index = 0; index < count; index += 1) {
-        const rawHigh = sourceWords[2 * index + 1];
-        const low = keyWord(rawHigh, sourceWords[2 * index], false);
-        const high = keyWord(rawHigh, rawHigh, true);
-        counts[low & DIGIT_MASK] += 1;
-        counts[DIGIT_VALUES + ((low >>> 11) & DIGIT_MASK)] += 1;
-        counts[2 * DIGIT_VALUES + (low >>> 22)] += 1;
-        counts[3 * DIGIT_VALUES + (high & DIGIT_MASK)] += 1;
-        counts[4 * DIGIT_VALUES + ((high >>> 11) & DIGIT_MASK)] += 1;
-        counts[5 * DIGIT_VALUES + (high >>> 22)] += 1;
-    }
-    const offsets = new Uint32Array(DIGIT_VALUES);
-    for (let pass = 0; pass < DIGIT_PASSES; pass += 1) {
-        const base = pass * DIGIT_VALUES;
-        let allSame = false;
-        let start = 0;
-        for (let digit = 0; digit < DIGIT_VALUES; digit += 1) {
-            const digitCount = counts[base + digit];
-            if (digitCount === count) {
-                allSame = true;
-                break;
-            }
-            offsets[digit] = start;
-            start += digitCount;
-        }
-        if (allSame)
-            continue;
-        const isHighWord = pass >= 3;
-        const shift = (pass % 3) * DIGIT_BITS;
-        for (let index = 0; index < count; index += 1) {
-            const rawHigh = sourceWords[2 * index + 1];
-            const word = keyWord(rawHigh, isHighWord ? rawHigh : sourceWords[2 * index], isHighWord);
-            const digit = (word >>> shift) & DIGIT_MASK;
-            target[offsets[digit]++] = source[index];
-        }
-        [source, target] = [target, source];
-        [sourceWords, targetWords] = [targetWords, sourceWords];
-    }
-    if (source !== values)
-        values.set(source);
-    return values;
-}
-/** Walks two ascending arrays from the top, one group per distinct score, into the accumulator. */
-function accumulateSorted(positive, negative, into) {
-    let nextPositive = positive.length - 1;
-    let nextNegative = negative.length - 1;
-    while (nextPositive >= 0 || nextNegative >= 0) {
-        const topPositive = nextPositive >= 0 ? positive[nextPositive] : Number.NEGATIVE_INFINITY;
-        const topNegative = nextNegative >= 0 ? negative[nextNegative] : Number.NEGATIVE_INFINITY;
-        const threshold = topPositive > topNegative ? topPositive : topNegative;
-        let groupPositives = 0;
-        while (nextPositive >= 0 && positive[nextPositive] === threshold) {
-            groupPositives += 1;
-            nextPositive -= 1;
-        }
-        let groupNegatives = 0;
-        while (nextNegative >= 0 && negative[nextNegative] === threshold) {
-            groupNegatives += 1;
-            nextNegative -= 1;
-        }
-        into.addGroup(groupPositives, groupNegatives);
-    }
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/binary.js
@@ -74464,7 +74490,11 @@ async function loadBaselineFile(host, inputs, spec, engine) {
             const saved = parseSavedMetrics(text, display, 'baseline');
             return {
                 saved,
-                rendered: { label: display, metrics: saved.metrics, ...(saved.slices ? { slices: saved.slices } : {}) },
+                rendered: {
+                    label: (0,external_node_path_.basename)(display),
+                    metrics: saved.metrics,
+                    ...(saved.slices ? { slices: saved.slices } : {}),
+                },
                 ...(await savedPredictions(saved, (0,external_node_path_.join)(path, '..'), engine, inputs, host)),
             };
         }
@@ -74479,12 +74509,12 @@ async function loadBaselineFile(host, inputs, spec, engine) {
                 .map((c) => c.trim().replace(/^"|"$/g, ''))
                 .includes(spec.label));
     if (!isPredictions) {
-        return { rendered: { label: display, metrics: await readModelMetricsFile(path, display, 'baseline') } };
+        return { rendered: { label: (0,external_node_path_.basename)(display), metrics: await readModelMetricsFile(path, display, 'baseline') } };
     }
     const read = await readPredictionFiles(await engine.get(), host, [path], { ...spec, slices: spec.slices ?? [] }, 'baseline');
     const resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
     const evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label });
-    return { rendered: { label: display, metrics: evaluation.metrics }, resolved };
+    return { rendered: { label: (0,external_node_path_.basename)(display), metrics: evaluation.metrics }, resolved };
 }
 async function saveBaseline(host, name, metrics, evaluation, slices, columns, classes, engine) {
     const { github, env } = host;
@@ -78044,7 +78074,7 @@ function chiSquareTest(observed, expected) {
  * Evidently's chi-square drift test: current counts against the reference counts scaled to the current size,
  * f_exp = reference count × (current size / reference size), over the union of categories.
  */
-function chiSquareDrift(counts) {
+function categorical_chiSquareDrift(counts) {
     const scale = counts.currentSize / counts.referenceSize;
     return chiSquareTest(counts.currentCounts, counts.referenceCounts.map((count) => count * scale));
 }
@@ -78080,7 +78110,7 @@ function twoProportionZTest(successes1, size1, successes2, size2) {
  * Evidently's z-test drift for a column with (at most) two values: the share of the first category of the union
  * in reference against current. A column with one and the same value in both samples cannot drift (p = 1).
  */
-function zTestDrift(counts) {
+function categorical_zTestDrift(counts) {
     if (counts.categories.length > 2) {
         throw new RangeError(`the z-test compares two categories, the column has ${counts.categories.length}: use chi-square`);
     }
@@ -78163,7 +78193,7 @@ function relativeEntropyTerm(x, y) {
  * scipy `spatial.distance.jensenshannon(p, q)` with the natural log: the square root of the Jensen-Shannon
  * divergence. p and q are normalised to sum to 1 first (counts work as well as shares). Between 0 and √ln 2.
  */
-function jensenShannonDistance(p, q) {
+function distance_jensenShannonDistance(p, q) {
     if (p.length !== q.length)
         throw new RangeError(`p has ${p.length} entries but q has ${q.length}`);
     const pTotal = checkDistribution(p, 'p');
@@ -78198,7 +78228,7 @@ function fillEmptyShares(shares) {
     return filled.map((share) => (share === 0 ? fill : share));
 }
 /** Population stability index Σ (ref - cur) ln(ref / cur), after Evidently's empty-bin fill of both sides. */
-function populationStabilityIndex(referenceShares, currentShares) {
+function distance_populationStabilityIndex(referenceShares, currentShares) {
     if (referenceShares.length !== currentShares.length) {
         throw new RangeError(`reference has ${referenceShares.length} bins but current has ${currentShares.length}`);
     }
@@ -78293,9 +78323,9 @@ function histogramCounts(sample, edges) {
  * then each sample's counts divided by its size.
  */
 function sturgesShares(reference, current) {
-    return sturgesSharesSorted(sortedFiniteSample(reference, 'reference'), sortedFiniteSample(current, 'current'));
+    return histogram_sturgesSharesSorted(sortedFiniteSample(reference, 'reference'), sortedFiniteSample(current, 'current'));
 }
-function sturgesSharesSorted(reference, current) {
+function histogram_sturgesSharesSorted(reference, current) {
     const edges = sturgesBinEdgesSorted(mergeSorted(reference, current));
     const share = (sorted) => histogramCountsSorted(sorted, edges).map((count) => count / sorted.length);
     return { edges, referenceShares: share(reference), currentShares: share(current) };
@@ -78934,14 +78964,14 @@ function isNumericSample(sample) {
 function numericOnly(sample, name, method) {
     if (!isNumericSample(sample))
         throw new RangeError(`${method} compares numeric samples; ${name} holds non-numbers`);
-    return numeric_sortedFiniteSample(sample, name);
+    return sortedFiniteSample(sample, name);
 }
 /** Reference and current shares for PSI / Jensen-Shannon: Sturges bins when numeric, category shares otherwise. */
 function shares(method, reference, current, kind) {
     if (kind === 'numeric') {
         return sturgesSharesSorted(numericOnly(reference, 'reference', method), numericOnly(current, 'current', method));
     }
-    const counts = categorical_countCategories(reference, current);
+    const counts = countCategories(reference, current);
     return {
         referenceShares: counts.referenceCounts.map((count) => count / counts.referenceSize),
         currentShares: counts.currentCounts.map((count) => count / counts.currentSize),
@@ -78962,38 +78992,30 @@ function driftTest(method, reference, current, threshold = DEFAULT_DRIFT_THRESHO
         throw new RangeError('reference is empty: a statistic needs at least one value');
     if (current.length === 0)
         throw new RangeError('current is empty: a statistic needs at least one value');
+    const columnKind = kind ?? (isNumericSample(reference) && isNumericSample(current) ? 'numeric' : 'categorical');
+    const numeric = method === 'ks' ||
+        method === 'wasserstein' ||
+        (columnKind === 'numeric' && method !== 'chisquare' && method !== 'z');
+    if (numeric) {
+        return driftTestSorted(method, numericOnly(reference, 'reference', method), numericOnly(current, 'current', method), threshold);
+    }
     let statistic;
     let pValue;
     switch (method) {
-        case 'ks': {
-            const result = ks2SampSorted(numericOnly(reference, 'reference', method), numericOnly(current, 'current', method));
-            statistic = result.statistic;
-            pValue = result.pValue;
-            break;
-        }
         case 'chisquare':
         case 'z': {
-            const counts = categorical_countCategories(reference, current);
+            const counts = countCategories(reference, current);
             const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
             statistic = result.statistic;
             pValue = result.pValue;
             break;
         }
-        case 'wasserstein': {
-            const sortedReference = numericOnly(reference, 'reference', method);
-            const distance = wassersteinDistanceSorted(sortedReference, numericOnly(current, 'current', method));
-            statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
-            break;
-        }
-        case 'jensenshannon':
-        case 'psi': {
-            const columnKind = kind ?? (isNumericSample(reference) && isNumericSample(current) ? 'numeric' : 'categorical');
-            const { referenceShares, currentShares } = shares(method, reference, current, columnKind);
+        default: {
+            const { referenceShares, currentShares } = shares(method, reference, current, 'categorical');
             statistic =
                 method === 'psi'
                     ? populationStabilityIndex(referenceShares, currentShares)
                     : jensenShannonDistance(referenceShares, currentShares);
-            break;
         }
     }
     const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
@@ -79013,7 +79035,7 @@ function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLD
     let statistic;
     let pValue;
     if (method === 'chisquare' || method === 'z') {
-        const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
+        const result = method === 'z' ? categorical_zTestDrift(counts) : categorical_chiSquareDrift(counts);
         statistic = result.statistic;
         pValue = result.pValue;
     }
@@ -79022,8 +79044,40 @@ function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLD
         const currentShares = counts.currentCounts.map((count) => count / counts.currentSize);
         statistic =
             method === 'psi'
-                ? populationStabilityIndex(referenceShares, currentShares)
-                : jensenShannonDistance(referenceShares, currentShares);
+                ? distance_populationStabilityIndex(referenceShares, currentShares)
+                : distance_jensenShannonDistance(referenceShares, currentShares);
+    }
+    const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
+    return pValue !== undefined
+        ? { method, statistic, pValue, threshold, drifted }
+        : { method, statistic, threshold, drifted };
+}
+/**
+ * The numeric methods on samples already checked and sorted ascending (no copy, no re-sort): callers that keep
+ * sorted columns, such as validate-data's profile, sort each column once.
+ */
+function driftTestSorted(method, sortedReference, sortedCurrent, threshold = DEFAULT_DRIFT_THRESHOLDS[method]) {
+    if (sortedReference.length === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (sortedCurrent.length === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    let statistic;
+    let pValue;
+    if (method === 'ks') {
+        const result = ks2SampSorted(sortedReference, sortedCurrent);
+        statistic = result.statistic;
+        pValue = result.pValue;
+    }
+    else if (method === 'wasserstein') {
+        const distance = wassersteinDistanceSorted(sortedReference, sortedCurrent);
+        statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
+    }
+    else {
+        const { referenceShares, currentShares } = histogram_sturgesSharesSorted(sortedReference, sortedCurrent);
+        statistic =
+            method === 'psi'
+                ? distance_populationStabilityIndex(referenceShares, currentShares)
+                : distance_jensenShannonDistance(referenceShares, currentShares);
     }
     const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
     return pValue !== undefined
@@ -79228,13 +79282,15 @@ async function profileTable(engine, table, columns, declared = new Map()) {
             profile.mean = toNumber(stats[`m${index}`]);
             profile.stddev = toNumber(stats[`s${index}`]);
             if (count > 0) {
-                const values = await engine.doubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`);
-                profile.quantiles = quantileGrid(Float64Array.from(values).sort(), PROFILE_QUANTILES);
+                const sorted = await engine.sortedDoubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`);
+                profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
                 if (rows <= PROFILE_RAW_VALUES_MAX_ROWS)
-                    profile.values = [...values];
+                    profile.values = [...sorted];
             }
         }
-        else if (kind === 'categorical') {
+        else if (kind === 'categorical' && profile.distinct <= PROFILE_TOP_VALUES * 10) {
+            // Identifiers and free text (far more distinct values than kept) get no top list: it would say nothing,
+            // and grouping millions of distinct strings costs seconds.
             const id = quoteIdentifier(info.name);
             const top = await engine.rows(`SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${PROFILE_TOP_VALUES}`);
             profile.top = top.map((row) => ({ value: String(row.value), count: Number(row.n) }));
@@ -79274,6 +79330,8 @@ const METHOD_NAMES = {
     psi: 'psi',
 };
 const NUMERIC_ONLY = new Set(['ks', 'wasserstein']);
+/** Categorical columns with more distinct values than this are not tested unless the suite names them. */
+const HIGH_CARDINALITY = 1000;
 /** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
 function driftMethodName(method) {
     return METHOD_NAMES[method];
@@ -79341,13 +79399,23 @@ async function computeDrift(engine, suite, settings, current, reference) {
         const profile = reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
         const id = quoteIdentifier(name);
         let distinct;
+        // Only the thresholds matter here (2, 5 and 1,000 distinct values), where HyperLogLog is exact in practice
+        // (it counts small sets exactly): an exact count over both tables of an id column costs seconds.
         if (reference.kind === 'table') {
-            const [row] = await engine.rows(`SELECT count(DISTINCT v) AS d FROM (SELECT ${id} AS v FROM reference UNION ALL SELECT ${id} FROM current)`);
+            const [row] = await engine.rows(`SELECT approx_count_distinct(v) AS d FROM (SELECT ${id} AS v FROM reference UNION ALL SELECT ${id} FROM current)`);
             distinct = Number(row?.d ?? 0);
         }
         else {
-            const [row] = await engine.rows(`SELECT count(DISTINCT ${id}) AS d FROM current`);
+            const [row] = await engine.rows(`SELECT approx_count_distinct(${id}) AS d FROM current`);
             distinct = Math.max(Number(row?.d ?? 0), profile?.distinct ?? 0);
+        }
+        if (kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY) {
+            // An identifier or free text: every value is new, so any test calls it drift. Listing it forces the test.
+            result.skipped.push({
+                column: name,
+                reason: `${distinct} distinct values: an identifier or free text (list it under drift.columns to test it)`,
+            });
+            continue;
         }
         const choice = settings.method === 'auto'
             ? chooseDriftMethod(referenceRows, kind, distinct)
@@ -79365,21 +79433,22 @@ async function computeDrift(engine, suite, settings, current, reference) {
         let approximate = false;
         let outcome;
         if (numericTest) {
-            const currentValues = await engine.doubles(`SELECT CAST(${id} AS DOUBLE) FROM current`);
+            // Sorted once and shared with the profile, which read the same column.
+            const currentValues = await engine.sortedDoubles(`SELECT CAST(${id} AS DOUBLE) FROM current`);
             let referenceValues;
-            if (reference.kind === 'table')
-                referenceValues = await engine.doubles(`SELECT CAST(${id} AS DOUBLE) FROM reference`);
-            else if (profile?.values)
-                referenceValues = profile.values;
+            if (reference.kind === 'table') {
+                referenceValues = await engine.sortedDoubles(`SELECT CAST(${id} AS DOUBLE) FROM reference`);
+            }
             else {
-                referenceValues = profile?.quantiles ?? [];
-                approximate = true;
+                approximate = !profile?.values;
+                referenceValues = Float64Array.from(profile?.values ?? profile?.quantiles ?? []).sort();
             }
             if (currentValues.length === 0 || referenceValues.length === 0) {
                 result.skipped.push({ column: name, reason: 'no values on one side' });
                 continue;
             }
-            outcome = driftTest(choice.method, referenceValues, currentValues, threshold, 'numeric');
+            const method = choice.method;
+            outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
         }
         else {
             const counts = reference.kind === 'table'
@@ -79698,11 +79767,21 @@ async function loadTable(engine, name, files, input) {
             input,
             file: empty.display,
         });
+    const load = (sampleAll) => engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${tableSource(files, { sampleAll })}`);
     try {
-        await engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${tableSource(files)}`);
+        await load(false);
     }
     catch (error) {
-        throw await describeReadError(error, files, input);
+        // A value past the type-inference sample that does not fit the inferred type ("n/a" in a number column):
+        // read again with types from the whole file, so the suite's type check reports it with its row.
+        if (!/Could not convert|Conversion Error/i.test(String(error.message)))
+            throw await describeReadError(error, files, input);
+        try {
+            await load(true);
+        }
+        catch (again) {
+            throw await describeReadError(again, files, input);
+        }
     }
 }
 async function readProfile(path, display) {
