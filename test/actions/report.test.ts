@@ -69,6 +69,7 @@ describe('report: one combined, fork-safe comment', () => {
     completed.payload.workflow_run.id = prRun.id;
     completed.payload.workflow_run.head_sha = headSha;
     completed.payload.workflow_run.pull_requests = []; // what GitHub sends for forks
+    completed.payload.workflow_run.head_repository.full_name = 'contributor/Hello-World';
     const posterRun = sandbox.emulator.addWorkflowRun(REPO, {
       workflow: 'comment-on-pr.yml',
       branch: 'master',

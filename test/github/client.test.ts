@@ -121,6 +121,9 @@ describe('resolvePullRequest', () => {
     const fork = exampleEvent('workflow_run', 'completed');
     fork.payload.workflow_run.head_sha = '5'.repeat(40);
     fork.payload.workflow_run.pull_requests = [];
+    fork.payload.workflow_run.head_repository.full_name = 'contributor/churn-model';
+    // The same commit heads another repository's pull request: the head repository tells them apart.
+    sandbox.emulator.addPullRequest(REPOSITORY, { number: 33, headSha: '5'.repeat(40) });
     sandbox.emulator.addPullRequest(REPOSITORY, {
       number: 32,
       headSha: '5'.repeat(40),

@@ -197,6 +197,7 @@ describe('templates under act', () => {
           head_branch: 'feature-6',
           conclusion: 'failure',
           pull_requests: [], // what GitHub sends for a fork
+          head_repository: { full_name: 'contributor/churn-model' },
         },
         repository: repositoryPayload,
       },
