@@ -57969,9 +57969,9 @@ function eventHeadSha(github, payload) {
     }
 }
 /**
- * Finds the pull request a run belongs to: from the payload for pull_request(_target); for push and
- * workflow_run by the head commit (GitHub leaves workflow_run.pull_requests empty for forks, so the commit is
- * matched against open pull requests too). Undefined when the commit has no open pull request.
+ * Finds the pull request a run belongs to: from the payload for pull_request(_target); for push by the pushed
+ * commit; for workflow_run from its pull_requests, else (forks) by head commit and head repository among the open
+ * pull requests. Undefined when there is none.
  */
 async function resolvePullRequest(client, repository, github, payload) {
     const fullName = `${repository.owner}/${repository.repo}`;
@@ -57987,26 +57987,27 @@ async function resolvePullRequest(client, repository, github, payload) {
         }
         if (!sha)
             return undefined;
+        if (github.eventName === 'workflow_run') {
+            // GitHub leaves workflow_run.pull_requests empty for forks, and one commit can be the head of several pull
+            // requests: match the open one whose head is this commit in the run's head repository.
+            const headRepository = payload?.workflow_run?.head_repository?.full_name;
+            for await (const { data: pulls } of client.paginate.iterator(client.rest.pulls.list, {
+                ...repository,
+                state: 'open',
+                per_page: 100,
+            })) {
+                const match = pulls.find((pull) => pull.head.sha === sha && (!headRepository || pull.head.repo?.full_name === headRepository));
+                if (match)
+                    return fromPayloadPull(match, fullName);
+            }
+            return undefined;
+        }
         const { data: associated } = await client.rest.repos.listPullRequestsAssociatedWithCommit({
             ...repository,
             commit_sha: sha,
         });
         const open = associated.find((pull) => pull.state === 'open' && pull.head.sha === sha);
-        if (open)
-            return fromPayloadPull(open, fullName);
-        if (github.eventName !== 'workflow_run')
-            return undefined;
-        // A fork's commit is not associated with the base repository: look for the open pull request whose head it is.
-        for await (const { data: pulls } of client.paginate.iterator(client.rest.pulls.list, {
-            ...repository,
-            state: 'open',
-            per_page: 100,
-        })) {
-            const match = pulls.find((pull) => pull.head.sha === sha);
-            if (match)
-                return fromPayloadPull(match, fullName);
-        }
-        return undefined;
+        return open ? fromPayloadPull(open, fullName) : undefined;
     }
     catch (error) {
         throw describeGitHubFailure(error, `Finding the pull request of ${sha ?? `#${listed}`} in ${fullName}`);
