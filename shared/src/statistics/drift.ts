@@ -91,23 +91,6 @@ function numericOnly(sample: ArrayLike<Category>, name: string, method: DriftMet
   return sortedFiniteSample(sample, name);
 }
 
-/** Reference and current shares for PSI / Jensen-Shannon: Sturges bins when numeric, category shares otherwise. */
-function shares(
-  method: DriftMethod,
-  reference: ArrayLike<Category>,
-  current: ArrayLike<Category>,
-  kind: ColumnKind,
-): { referenceShares: ArrayLike<number>; currentShares: ArrayLike<number> } {
-  if (kind === 'numeric') {
-    return sturgesSharesSorted(numericOnly(reference, 'reference', method), numericOnly(current, 'current', method));
-  }
-  const counts = countCategories(reference, current);
-  return {
-    referenceShares: counts.referenceCounts.map((count) => count / counts.referenceSize),
-    currentShares: counts.currentCounts.map((count) => count / counts.currentSize),
-  };
-}
-
 /**
  * Runs one drift method as Evidently does and decides drift: p-value methods drift when p <= threshold,
  * distances when distance >= threshold (the threshold defaults to Evidently's). Chi-square and z treat values as
@@ -138,25 +121,20 @@ export function driftTest(
       threshold,
     );
   }
-  let statistic: number;
-  let pValue: number | undefined;
-  switch (method) {
-    case 'chisquare':
-    case 'z': {
-      const counts = countCategories(reference, current);
-      const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
-      statistic = result.statistic;
-      pValue = result.pValue;
-      break;
-    }
-    default: {
-      const { referenceShares, currentShares } = shares(method, reference, current, 'categorical');
-      statistic =
-        method === 'psi'
-          ? populationStabilityIndex(referenceShares, currentShares)
-          : jensenShannonDistance(referenceShares, currentShares);
-    }
-  }
+  return driftTestFromCounts(
+    method as Exclude<DriftMethod, 'ks' | 'wasserstein'>,
+    countCategories(reference, current),
+    threshold,
+  );
+}
+
+/** Drift by the method's rule: p-values at or below the threshold, distances at or above it. */
+function decide(
+  method: DriftMethod,
+  statistic: number,
+  pValue: number | undefined,
+  threshold: number,
+): DriftTestResult {
   const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
   return pValue !== undefined
     ? { method, statistic, pValue, threshold, drifted }
@@ -188,10 +166,7 @@ export function driftTestFromCounts(
         ? populationStabilityIndex(referenceShares, currentShares)
         : jensenShannonDistance(referenceShares, currentShares);
   }
-  const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
-  return pValue !== undefined
-    ? { method, statistic, pValue, threshold, drifted }
-    : { method, statistic, threshold, drifted };
+  return decide(method, statistic, pValue, threshold);
 }
 
 /**
@@ -222,8 +197,5 @@ export function driftTestSorted(
         ? populationStabilityIndex(referenceShares, currentShares)
         : jensenShannonDistance(referenceShares, currentShares);
   }
-  const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
-  return pValue !== undefined
-    ? { method, statistic, pValue, threshold, drifted }
-    : { method, statistic, threshold, drifted };
+  return decide(method, statistic, pValue, threshold);
 }
