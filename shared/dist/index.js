@@ -78075,7 +78075,7 @@ function chiSquareTest(observed, expected) {
  * Evidently's chi-square drift test: current counts against the reference counts scaled to the current size,
  * f_exp = reference count × (current size / reference size), over the union of categories.
  */
-function categorical_chiSquareDrift(counts) {
+function chiSquareDrift(counts) {
     const scale = counts.currentSize / counts.referenceSize;
     return chiSquareTest(counts.currentCounts, counts.referenceCounts.map((count) => count * scale));
 }
@@ -78111,7 +78111,7 @@ function twoProportionZTest(successes1, size1, successes2, size2) {
  * Evidently's z-test drift for a column with (at most) two values: the share of the first category of the union
  * in reference against current. A column with one and the same value in both samples cannot drift (p = 1).
  */
-function categorical_zTestDrift(counts) {
+function zTestDrift(counts) {
     if (counts.categories.length > 2) {
         throw new RangeError(`the z-test compares two categories, the column has ${counts.categories.length}: use chi-square`);
     }
@@ -78194,7 +78194,7 @@ function relativeEntropyTerm(x, y) {
  * scipy `spatial.distance.jensenshannon(p, q)` with the natural log: the square root of the Jensen-Shannon
  * divergence. p and q are normalised to sum to 1 first (counts work as well as shares). Between 0 and √ln 2.
  */
-function distance_jensenShannonDistance(p, q) {
+function jensenShannonDistance(p, q) {
     if (p.length !== q.length)
         throw new RangeError(`p has ${p.length} entries but q has ${q.length}`);
     const pTotal = checkDistribution(p, 'p');
@@ -78229,7 +78229,7 @@ function fillEmptyShares(shares) {
     return filled.map((share) => (share === 0 ? fill : share));
 }
 /** Population stability index Σ (ref - cur) ln(ref / cur), after Evidently's empty-bin fill of both sides. */
-function distance_populationStabilityIndex(referenceShares, currentShares) {
+function populationStabilityIndex(referenceShares, currentShares) {
     if (referenceShares.length !== currentShares.length) {
         throw new RangeError(`reference has ${referenceShares.length} bins but current has ${currentShares.length}`);
     }
@@ -78324,9 +78324,9 @@ function histogramCounts(sample, edges) {
  * then each sample's counts divided by its size.
  */
 function sturgesShares(reference, current) {
-    return histogram_sturgesSharesSorted(sortedFiniteSample(reference, 'reference'), sortedFiniteSample(current, 'current'));
+    return sturgesSharesSorted(sortedFiniteSample(reference, 'reference'), sortedFiniteSample(current, 'current'));
 }
-function histogram_sturgesSharesSorted(reference, current) {
+function sturgesSharesSorted(reference, current) {
     const edges = sturgesBinEdgesSorted(mergeSorted(reference, current));
     const share = (sorted) => histogramCountsSorted(sorted, edges).map((count) => count / sorted.length);
     return { edges, referenceShares: share(reference), currentShares: share(current) };
@@ -78967,17 +78967,6 @@ function numericOnly(sample, name, method) {
         throw new RangeError(`${method} compares numeric samples; ${name} holds non-numbers`);
     return sortedFiniteSample(sample, name);
 }
-/** Reference and current shares for PSI / Jensen-Shannon: Sturges bins when numeric, category shares otherwise. */
-function shares(method, reference, current, kind) {
-    if (kind === 'numeric') {
-        return sturgesSharesSorted(numericOnly(reference, 'reference', method), numericOnly(current, 'current', method));
-    }
-    const counts = countCategories(reference, current);
-    return {
-        referenceShares: counts.referenceCounts.map((count) => count / counts.referenceSize),
-        currentShares: counts.currentCounts.map((count) => count / counts.currentSize),
-    };
-}
 /**
  * Runs one drift method as Evidently does and decides drift: p-value methods drift when p <= threshold,
  * distances when distance >= threshold (the threshold defaults to Evidently's). Chi-square and z treat values as
@@ -79000,25 +78989,10 @@ function driftTest(method, reference, current, threshold = DEFAULT_DRIFT_THRESHO
     if (numeric) {
         return driftTestSorted(method, numericOnly(reference, 'reference', method), numericOnly(current, 'current', method), threshold);
     }
-    let statistic;
-    let pValue;
-    switch (method) {
-        case 'chisquare':
-        case 'z': {
-            const counts = countCategories(reference, current);
-            const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
-            statistic = result.statistic;
-            pValue = result.pValue;
-            break;
-        }
-        default: {
-            const { referenceShares, currentShares } = shares(method, reference, current, 'categorical');
-            statistic =
-                method === 'psi'
-                    ? populationStabilityIndex(referenceShares, currentShares)
-                    : jensenShannonDistance(referenceShares, currentShares);
-        }
-    }
+    return driftTestFromCounts(method, countCategories(reference, current), threshold);
+}
+/** Drift by the method's rule: p-values at or below the threshold, distances at or above it. */
+function decide(method, statistic, pValue, threshold) {
     const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
     return pValue !== undefined
         ? { method, statistic, pValue, threshold, drifted }
@@ -79036,7 +79010,7 @@ function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLD
     let statistic;
     let pValue;
     if (method === 'chisquare' || method === 'z') {
-        const result = method === 'z' ? categorical_zTestDrift(counts) : categorical_chiSquareDrift(counts);
+        const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
         statistic = result.statistic;
         pValue = result.pValue;
     }
@@ -79045,13 +79019,10 @@ function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLD
         const currentShares = counts.currentCounts.map((count) => count / counts.currentSize);
         statistic =
             method === 'psi'
-                ? distance_populationStabilityIndex(referenceShares, currentShares)
-                : distance_jensenShannonDistance(referenceShares, currentShares);
+                ? populationStabilityIndex(referenceShares, currentShares)
+                : jensenShannonDistance(referenceShares, currentShares);
     }
-    const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
-    return pValue !== undefined
-        ? { method, statistic, pValue, threshold, drifted }
-        : { method, statistic, threshold, drifted };
+    return decide(method, statistic, pValue, threshold);
 }
 /**
  * The numeric methods on samples already checked and sorted ascending (no copy, no re-sort): callers that keep
@@ -79074,16 +79045,13 @@ function driftTestSorted(method, sortedReference, sortedCurrent, threshold = DEF
         statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
     }
     else {
-        const { referenceShares, currentShares } = histogram_sturgesSharesSorted(sortedReference, sortedCurrent);
+        const { referenceShares, currentShares } = sturgesSharesSorted(sortedReference, sortedCurrent);
         statistic =
             method === 'psi'
-                ? distance_populationStabilityIndex(referenceShares, currentShares)
-                : distance_jensenShannonDistance(referenceShares, currentShares);
+                ? populationStabilityIndex(referenceShares, currentShares)
+                : jensenShannonDistance(referenceShares, currentShares);
     }
-    const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
-    return pValue !== undefined
-        ? { method, statistic, pValue, threshold, drifted }
-        : { method, statistic, threshold, drifted };
+    return decide(method, statistic, pValue, threshold);
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/statistics/index.js
