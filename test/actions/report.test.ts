@@ -26,14 +26,7 @@ beforeAll(async () => {
 afterEach(() => sandbox.emulator.assertContractClean());
 afterAll(() => sandbox.stop());
 
-function runnerEnv(runId: number) {
-  return {
-    GITHUB_API_URL: sandbox.emulator.apiUrl,
-    GITHUB_RUN_ID: String(runId),
-    ACTIONS_RESULTS_URL: sandbox.emulator.resultsUrl,
-    ACTIONS_RUNTIME_TOKEN: sandbox.emulator.runtimeTokenFor(REPO, runId),
-  };
-}
+const runnerEnv = (runId: number) => sandbox.emulator.runnerEnvironment(REPO, runId);
 
 const prComments = (number: number) =>
   sandbox.emulator.repository(REPO).issueComments.filter((comment) => comment.issue_number === number);

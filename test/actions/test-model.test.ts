@@ -64,13 +64,7 @@ afterEach(() => sandbox.emulator.assertContractClean());
 afterAll(() => sandbox.stop());
 
 function runnerEnv(runId: number) {
-  return {
-    GITHUB_API_URL: sandbox.emulator.apiUrl,
-    GITHUB_RUN_ID: String(runId),
-    GITHUB_WORKFLOW_REF: WORKFLOW_REF,
-    ACTIONS_RESULTS_URL: sandbox.emulator.resultsUrl,
-    ACTIONS_RUNTIME_TOKEN: sandbox.emulator.runtimeTokenFor(REPO, runId),
-  };
+  return { ...sandbox.emulator.runnerEnvironment(REPO, runId), GITHUB_WORKFLOW_REF: WORKFLOW_REF };
 }
 
 function pushToMaster(): WebhookEvent {

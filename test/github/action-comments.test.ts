@@ -40,12 +40,7 @@ function validate(event: ReturnType<typeof exampleEvent>, token: string, extra: 
       'comment-key': 'validate-data',
       ...extra,
     },
-    env: {
-      GITHUB_API_URL: sandbox.emulator.apiUrl,
-      GITHUB_RUN_ID: String(run.id),
-      ACTIONS_RESULTS_URL: sandbox.emulator.resultsUrl,
-      ACTIONS_RUNTIME_TOKEN: sandbox.emulator.runtimeTokenFor(REPO, run.id),
-    },
+    env: sandbox.emulator.runnerEnvironment(REPO, run.id),
   }).then((result) => ({ result, run }));
 }
 

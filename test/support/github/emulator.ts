@@ -293,6 +293,19 @@ export class GitHubEmulator {
     return `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}.${encode({ signature: 'emulated' })}`;
   }
 
+  /**
+   * What a step of run `runId` sees of GitHub on a runner: the API, its run id, and the results service with a
+   * runtime token scoped to that run (uploads land in its artifacts).
+   */
+  runnerEnvironment(fullName: string, runId: number): Record<string, string> {
+    return {
+      GITHUB_API_URL: this.apiUrl,
+      GITHUB_RUN_ID: String(runId),
+      ACTIONS_RESULTS_URL: this.resultsUrl,
+      ACTIONS_RUNTIME_TOKEN: this.runtimeTokenFor(fullName, runId),
+    };
+  }
+
   // ---------------------------------------------------------------------------------------------------------
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', this.url);
