@@ -8,6 +8,11 @@ export interface ScrapeTarget {
   job: string;
   /** Base URL; Prometheus scrapes `<url>/metrics`. */
   url: string;
+  /**
+   * Metric names rewritten at scrape time (from → to), so the rig's backends can stand in for a server whose
+   * counters a gate file names differently, e.g. `{ model_requests_total: 'http_requests_total' }`.
+   */
+  renameMetrics?: Record<string, string>;
 }
 
 export interface PrometheusSample {
@@ -35,6 +40,15 @@ async function instantQuery(url: string, promql: string): Promise<PrometheusSamp
   return body.data.result.map(({ metric, value }) => ({ metric, value: Number(value[1]) }));
 }
 
+/** A scrape job's metric_relabel_configs that rename whole metrics; empty without renames. */
+function metricRenames(renames: Record<string, string> = {}): string {
+  const rules = Object.entries(renames).map(
+    ([from, to]) =>
+      `      - source_labels: [__name__]\n        regex: ${JSON.stringify(from)}\n        target_label: __name__\n        replacement: ${JSON.stringify(to)}`,
+  );
+  return rules.length === 0 ? '' : `\n    metric_relabel_configs:\n${rules.join('\n')}`;
+}
+
 /**
  * Prometheus scraping `targets` every second. Ready means every target's `up` is 1 through the query API, not
  * merely that the server answers /-/ready: a suite can query rates at once.
@@ -49,7 +63,7 @@ export async function startPrometheus(targets: readonly ScrapeTarget[]): Promise
   const scrapeConfigs = targets
     .map(
       (target) =>
-        `  - job_name: ${JSON.stringify(target.job)}\n    static_configs:\n      - targets: [${JSON.stringify(new URL(target.url).host)}]`,
+        `  - job_name: ${JSON.stringify(target.job)}\n    static_configs:\n      - targets: [${JSON.stringify(new URL(target.url).host)}]${metricRenames(target.renameMetrics)}`,
     )
     .join('\n');
   const config = join(workDir, 'prometheus.yml');

@@ -1,0 +1,325 @@
+import { writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createNginxProvider, MemoryLogger, RegistryClient, versionTags } from '../../shared/src/index.js';
+import { type DeployRig, retryingPredictions, servedBy, startDeployRig } from '../deploy/support/rig.js';
+import { registerVersion } from '../mlflow/support.js';
+import { digestsOf, pushSingle } from '../promotion/support.js';
+import { type InProcessServer, listenOnLoopback } from '../services/in-process-server.js';
+import { type MlflowHandle, startMlflow } from '../services/mlflow.js';
+import { type PrometheusHandle, startPrometheus } from '../services/prometheus.js';
+import { type RegistryHandle, startRegistry } from '../services/registry.js';
+import { requireService } from '../services/require-service.js';
+import { stopAll } from '../services/rig.js';
+import { exampleEvent } from '../support/events.js';
+import { type GitHubSandbox, REPOSITORY, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
+import { type ActWorkspace, freePort, prepareActWorkspace, runAct, stepOutcomes } from './act.js';
+
+/**
+ * ml-release.yml under nektos/act (self-hosted mode) on the example project, against what ml-main.yml would have
+ * left: the image `sha-<7>` of the released commit in a real registry, an MLflow model version tagged with the
+ * commit, and main's check run `ml` passing. promote points the release tag and `production` at the tested digest
+ * and moves MLflow's `champion` alias; deploy then rolls the promoted image out through real nginx behind the
+ * example's own gate file, read from real Prometheus, while this test sends traffic.
+ *
+ * Every step of the template runs (none is removed). What act cannot run is job-level configuration it does not
+ * parse at all (act 0.2.89's model.Job has no such fields):
+ * - `environment: production` of job deploy: no required reviewers, so the human approval is not emulated and the
+ *   job starts as soon as promote succeeds (nor are environment-scoped variables or secrets). The deployment the
+ *   rollout records in `production` comes from the deploy action's own `environment` input and is asserted.
+ * - `permissions:` (the emulator's token may write everything) and `concurrency:` (one run here; nothing queues).
+ * `vars.DEPLOY_INTERVAL` shortens the bake time from the template's default of 5m.
+ */
+
+const TAG = 'v1.0.0';
+/** The template's MODEL_NAME and the repository ml-main pushes to under MODEL_IMAGE. */
+const MODEL = 'penguin-sex';
+const IMAGE_REPOSITORY = `acme/${MODEL}`;
+/**
+ * The rig's model backends count `model_requests_total{variant,code}`; the example's serve.py, whose gate file
+ * the template reads, calls the same counter `http_requests_total`. Prometheus renames it at scrape time.
+ */
+const SERVE_PY_COUNTERS = { model_requests_total: 'http_requests_total' };
+
+interface Serving {
+  rig: DeployRig;
+  prometheus: PrometheusHandle;
+  stop(): Promise<void>;
+}
+
+/** Baseline and candidate backends behind nginx (0% candidate), scraped by Prometheus under serve.py's names. */
+async function startServing(): Promise<Serving> {
+  const rig = await startDeployRig({ prometheus: false });
+  try {
+    const prometheus = await startPrometheus(
+      [rig.baseline, rig.candidate].map((backend) => ({
+        job: backend.variant,
+        url: backend.url,
+        renameMetrics: SERVE_PY_COUNTERS,
+      })),
+    );
+    return { rig, prometheus, stop: () => stopAll([rig, prometheus]) };
+  } catch (error) {
+    await rig.stop();
+    throw error;
+  }
+}
+
+interface WeightSwitch extends InProcessServer {
+  /** What SET_WEIGHT_COMMAND passed, one entry per call. */
+  readonly calls: { weight: number; candidate: string }[];
+  /** The command for SET_WEIGHT_COMMAND, run by the deploy action without a shell. */
+  readonly command: string;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The user's traffic switch, as a small HTTP service the set-weight command calls with curl: it moves nginx's
+ * split with the deploy action's own nginx provider and answers once nginx serves the new weight, so a step's
+ * bake time starts with the traffic already moved.
+ */
+async function startWeightSwitch(rig: DeployRig): Promise<WeightSwitch> {
+  const provider = createNginxProvider({
+    split: rig.split,
+    configPath: rig.includePath,
+    configDisplay: 'split.conf',
+    reloadCommand: rig.reloadCommand,
+    testCommand: rig.reloadCommand.slice(0, -2).concat('-t'),
+    logger: new MemoryLogger(),
+  });
+  const calls: { weight: number; candidate: string }[] = [];
+  const server = createServer((request, response) => {
+    void (async () => {
+      const form = new URLSearchParams(await readBody(request));
+      const weight = Number(form.get('weight'));
+      if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
+        response.writeHead(400).end(`weight must be an integer percentage, got "${form.get('weight')}"\n`);
+        return;
+      }
+      try {
+        await provider.setCandidateWeight(weight);
+        calls.push({ weight, candidate: form.get('candidate') ?? '' });
+        response.writeHead(200).end(`candidate weight ${weight}%\n`);
+      } catch (error) {
+        response.writeHead(500).end(`${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    })();
+  });
+  const listening = await listenOnLoopback(server);
+  return {
+    ...listening,
+    calls,
+    command: `curl --fail-with-body --silent --show-error --data-urlencode weight={weight} --data-urlencode candidate={candidate} ${listening.url}/weight`,
+  };
+}
+
+/** Prediction traffic through nginx from a retrying client until stopped; counts what it sent. */
+function startTraffic(url: string) {
+  let running = true;
+  const counts = { sent: 0, failed: 0 };
+  const done = (async () => {
+    while (running) {
+      const { statuses } = await retryingPredictions(url, 100, { concurrency: 6 });
+      counts.sent += statuses.length;
+      counts.failed += statuses.filter((status) => status !== 200).length;
+    }
+  })();
+  return {
+    counts,
+    stop: async () => {
+      running = false;
+      await done;
+      return counts;
+    },
+  };
+}
+
+const describeRelease = describe.skipIf(!requireService('registry', 'mlflow', 'nginx', 'prometheus'));
+
+describeRelease('ml-release.yml under act', () => {
+  let sandbox: GitHubSandbox;
+  let workspace: ActWorkspace;
+  let registry: RegistryHandle;
+  let mlflow: MlflowHandle;
+  let serving: Serving;
+  let weightSwitch: WeightSwitch;
+
+  beforeAll(async () => {
+    const started = await Promise.allSettled([
+      startGitHubSandbox(),
+      prepareActWorkspace(REPOSITORY),
+      startRegistry(),
+      startMlflow(),
+      startServing(),
+    ]);
+    const failed = started.find((result) => result.status === 'rejected');
+    const value = <T>(result: PromiseSettledResult<T>) => (result.status === 'fulfilled' ? result.value : undefined);
+    sandbox = value(started[0]) as GitHubSandbox;
+    workspace = value(started[1]) as ActWorkspace;
+    registry = value(started[2]) as RegistryHandle;
+    mlflow = value(started[3]) as MlflowHandle;
+    serving = value(started[4]) as Serving;
+    if (failed) throw failed.reason;
+    weightSwitch = await startWeightSwitch(serving.rig);
+  }, 900_000);
+  afterEach(() => sandbox.emulator.assertContractClean());
+  afterAll(async () => {
+    await stopAll([sandbox, registry, mlflow, serving, weightSwitch]);
+  });
+
+  test('promotes the image and model version main tested, then rolls it out to production behind the gate', async () => {
+    const commit = workspace.headSha;
+    const image = `${registry.host}/${IMAGE_REPOSITORY}`;
+
+    // What ml-main.yml and the last release left: production serving an older image and model version, and the
+    // released commit's image (sha-<7>) and model version, tested by main's passing `ml` job.
+    const registryClient = new RegistryClient({ registry: registry.host });
+    const previouslyServed = await pushSingle(registryClient, IMAGE_REPOSITORY, 'production');
+    const tested = await pushSingle(registryClient, IMAGE_REPOSITORY, `sha-${commit.slice(0, 7)}`);
+    const championBefore = await registerVersion(mlflow, MODEL, { git_sha: 'e'.repeat(40) });
+    await mlflow.api('POST', 'registered-models/alias', { name: MODEL, alias: 'champion', version: championBefore });
+    const version = await registerVersion(mlflow, MODEL, { git_sha: commit });
+    const [owner, repo] = REPOSITORY.split('/') as [string, string];
+    const { client: github } = sandbox.client();
+    await github.rest.checks.create({
+      owner,
+      repo,
+      name: 'ml',
+      head_sha: commit,
+      status: 'completed',
+      conclusion: 'success',
+    });
+
+    const event = exampleEvent('release', 'published');
+    Object.assign(event.payload.release, {
+      tag_name: TAG,
+      target_commitish: commit,
+      body: 'Release notes by a person.',
+    });
+    Object.assign(event.payload.repository, { full_name: REPOSITORY, name: repo, default_branch: 'main' });
+    event.payload.repository.owner.login = owner;
+    const stored = sandbox.emulator.repository(REPOSITORY);
+    stored.releases.push({
+      ...sandbox.emulator.contract.example<Record<string, unknown>>('release'),
+      id: event.payload.release.id,
+      tag_name: TAG,
+      body: event.payload.release.body,
+    });
+    const runId = sandbox.emulator.addWorkflowRun(REPOSITORY, {
+      workflow: 'ml-release.yml',
+      branch: TAG,
+      event: 'release',
+      headSha: commit,
+    }).id;
+
+    const { rig, prometheus } = serving;
+    const traffic = startTraffic(rig.nginx.url);
+    const result = await runAct(workspace, 'ml-release.yml', {
+      event: 'release',
+      payload: event.payload,
+      runId,
+      token: TOKENS.actions,
+      emulator: sandbox.emulator,
+      repository: REPOSITORY,
+      artifactPort: await freePort(),
+      vars: {
+        MODEL_IMAGE: image,
+        MLFLOW_TRACKING_URI: mlflow.url,
+        PROMETHEUS_URL: prometheus.url,
+        SET_WEIGHT_COMMAND: weightSwitch.command,
+        SERVING_BASELINE: `${image}@${previouslyServed.digest}`,
+        // Long enough for the 5% step to count the gate's 500 requests per arm (about 15 s here) before the
+        // default max-duration of three intervals per step runs out.
+        DEPLOY_INTERVAL: '10s',
+      },
+    }).finally(() => traffic.stop());
+    await writeFile(join(workspace.directory, '..', 'ml-release.log'), result.log);
+    const tail = result.log.slice(-6000);
+
+    // Every step ran under act: nothing removed, promote then the rollout and its post step (nothing to restore).
+    expect(result.removed).toEqual([]);
+    expect(stepOutcomes(result.log), tail).toEqual([
+      { step: 'Promote the tested image and model version', outcome: 'success' },
+      { step: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', outcome: 'success' },
+      { step: 'Gated A/B rollout', outcome: 'success' },
+      { step: 'Gated A/B rollout', outcome: 'success' },
+    ]);
+    expect(result.code, tail).toBe(0);
+    expect(result.log).toContain(`::set-output:: digest=${tested.digest}`);
+    expect(result.log).toContain(`::set-output:: mlflow-version=${version}`);
+    // What the release replaced, for a manual rollback: production's old digest and champion's old version.
+    expect(JSON.parse(/::set-output:: previous=(.*)$/m.exec(result.log)?.[1] ?? '{}')).toEqual({
+      [`${image}:${TAG}`]: null,
+      [`${image}:production`]: previouslyServed.digest,
+      [`models:/${MODEL}@champion`]: championBefore,
+    });
+    expect(result.log).toContain('::set-output:: decision=promoted');
+    expect(result.log).toContain('::set-output:: final-weight=100');
+    expect(result.log).toMatch(/The rollout finished: nothing to restore/);
+
+    // The registry: the release tag and production name the tested digest; sha-<7> is untouched.
+    expect(await digestsOf(registryClient, IMAGE_REPOSITORY, [TAG, 'production', `sha-${commit.slice(0, 7)}`])).toEqual(
+      {
+        [TAG]: tested.digest,
+        production: tested.digest,
+        [`sha-${commit.slice(0, 7)}`]: tested.digest,
+      },
+    );
+
+    // MLflow: champion moved from the old version to the released commit's, which carries the release's tags.
+    const alias = await mlflow.api<{ model_version: { version: string } }>('GET', 'registered-models/alias', {
+      name: MODEL,
+      alias: 'champion',
+    });
+    expect(alias.model_version.version).toBe(version);
+    expect(version).not.toBe(championBefore);
+    const promotedVersion = await mlflow.api<{ model_version: { tags: { key: string; value: string }[] } }>(
+      'GET',
+      'model-versions/get',
+      { name: MODEL, version },
+    );
+    expect(versionTags(promotedVersion.model_version)).toMatchObject({
+      git_sha: commit,
+      release: TAG,
+      image_digest: tested.digest,
+    });
+
+    // The release notes keep the person's text and gain the promotion record.
+    const release = stored.releases.find((entry) => entry.tag_name === TAG);
+    expect(release?.body).toMatch(
+      /^Release notes by a person\.\n\n<!-- mlops-actions\/promote:start -->\n## Promotion/,
+    );
+    expect(release?.body).toContain(tested.digest);
+    expect(release?.body).toContain('<!-- mlops-actions/promote:end -->');
+
+    // Deployments on the commit: promote's audit per target, then the rollout's in production; all ended success.
+    const deployments = stored.deployments.filter((deployment) => deployment.sha === commit);
+    const statesOf = (id: number) =>
+      [...(stored.deploymentStatuses.get(id) ?? [])].reverse().map((status) => status.state);
+    expect(
+      deployments.map((deployment) => [deployment.environment, deployment.description, statesOf(deployment.id)]),
+    ).toEqual([
+      [TAG, expect.stringMatching(/^Promote sha256:/), ['in_progress', 'success']],
+      ['production', expect.stringMatching(/^Promote sha256:/), ['in_progress', 'success']],
+      ['production', 'A/B rollout 5→25→50→100% by mlops-actions/deploy', ['in_progress', 'success']],
+    ]);
+    expect(result.log).toContain(`::set-output:: deployment-id=${deployments[2]?.id}`);
+
+    // The traffic switch moved through every step with the promoted image by digest, and all traffic now
+    // reaches the candidate; no request failed along the way.
+    expect(weightSwitch.calls).toEqual(
+      [5, 25, 50, 100].map((weight) => ({ weight, candidate: `${image}@${tested.digest}` })),
+    );
+    expect(traffic.counts.failed).toBe(0);
+    const before = await servedBy(rig.candidate);
+    const { statuses } = await retryingPredictions(rig.nginx.url, 50);
+    expect(statuses.every((status) => status === 200)).toBe(true);
+    expect((await servedBy(rig.candidate)) - before).toBe(50);
+  }, 300_000);
+});
