@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runReference } from '../support/python.js';
+import { seededRandom } from '../support/random.js';
 import { actionDir, repositoryRoot, runAction } from '../support/run-action.js';
 import { reportValidator } from '../support/schemas.js';
 
@@ -228,6 +229,59 @@ result["weather"] = [float(r.statistic), float(r.pvalue)]`,
     );
     expect(run.summary).toContain('| Column | Method | Statistic | p-value | Threshold | Drift |');
     expect(run.summary).toContain('xychart-beta');
+  });
+
+  test('large tables: normed Wasserstein and Jensen-Shannon equal scipy; ids, free text and dates are listed as not tested', async () => {
+    // Over 1,000 reference rows, so Evidently's distances. `grade` repeats (counted by DuckDB), `level` barely
+    // does (read and sorted): both paths must give scipy's numbers. `note` is free text, `day` a date.
+    const random = seededRandom(20261123);
+    const table = (rows: number, shift: number) => {
+      const out = ['id,grade,level,city,note,day'];
+      for (let index = 0; index < rows; index += 1) {
+        const grade = 1 + Math.floor(random() * 10 + shift * 3);
+        const level = (random() + random() + shift).toFixed(6);
+        const city = ['Oslo', 'Lima', 'Pune', 'Kyiv'][Math.floor(random() ** (1 + shift) * 4)];
+        const note = random() < 0.03 ? '' : `note ${Math.floor(random() * 1e9)}`;
+        out.push(`${index},${grade},${level},${city},${note},2026-01-${String(1 + (index % 28)).padStart(2, '0')}`);
+      }
+      return `${out.join('\n')}\n`;
+    };
+    const reference = table(3000, 0);
+    const current = table(2500, 0.4);
+    const { run, report } = await validate(
+      { 'reference.csv': reference, 'current.csv': current },
+      { data: 'current.csv', reference: 'reference.csv' },
+    );
+    expect(run.exitCode, run.stdout).toBe(0);
+    const parse = (text: string) =>
+      text
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(','));
+    const expected = await runReference<Record<string, number>>(
+      `import numpy as np
+from scipy import stats, spatial
+ref, cur = data["ref"], data["cur"]
+result = {}
+for i, name in [(0, "id"), (1, "grade"), (2, "level")]:
+    r, c = np.array([float(x[i]) for x in ref]), np.array([float(x[i]) for x in cur])
+    result[name] = float(stats.wasserstein_distance(r, c) / max(np.std(r), 0.001))
+keys = sorted(set(x[3] for x in ref) | set(x[3] for x in cur))
+result["city"] = float(spatial.distance.jensenshannon([sum(x[3] == k for x in ref) / len(ref) for k in keys], [sum(x[3] == k for x in cur) / len(cur) for k in keys]))`,
+      { ref: parse(reference), cur: parse(current) },
+    );
+    const columns = Object.fromEntries(
+      report.drift.columns.map((column: { column: string }) => [column.column, column]),
+    );
+    expect(Object.keys(columns)).toEqual(['id', 'grade', 'level', 'city']);
+    for (const [name, statistic] of Object.entries(expected)) {
+      expect(columns[name].method, name).toBe(name === 'city' ? 'jensenshannon' : 'wasserstein');
+      expect(Math.abs(columns[name].statistic - statistic), name).toBeLessThan(1e-9 * Math.max(1, statistic));
+    }
+    expect(columns.grade.drifted).toBe(true);
+    expect(report.drift.skipped.map((item: { column: string }) => item.column)).toEqual(['note', 'day']);
+    expect(run.summary).toMatch(/Not tested for drift: note \(\d+ distinct values: an identifier or free text/);
   });
 
   test("a profile from main's run is a reference without the raw data", async () => {

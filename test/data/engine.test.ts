@@ -138,4 +138,39 @@ describe('sorted numeric columns', () => {
       own.close();
     }
   });
+
+  test('counted by DuckDB (values that repeat) or read and sorted, they are the same array', async () => {
+    const own = await openDataEngine({ log: new MemoryLogger() });
+    try {
+      // Repeats, ties at -0/0, nulls, a large spread and integers, 10,000 rows in all.
+      await own.rows(
+        `CREATE TEMP TABLE current AS SELECT CASE WHEN i % 97 = 0 THEN NULL WHEN i % 13 = 0 THEN -0.0 ELSE (hash(i) % 50) * 1e3 - 7.25 END AS x, (i % 7)::BIGINT AS k FROM range(10000) t(i)`,
+      );
+      for (const column of ['x', 'k']) {
+        const sql = `SELECT ${column} FROM current`;
+        const sorted = [...(await own.sortedDoubles(sql))];
+        own.release(sql);
+        const counted = [...(await own.sortedDoubles(sql, { fewDistinct: true }))];
+        expect(counted).toEqual(sorted);
+        expect(sorted.length).toBe(column === 'x' ? 10000 - 104 : 10000);
+        expect(sorted.every((value, index) => index === 0 || (sorted[index - 1] as number) <= value)).toBe(true);
+      }
+    } finally {
+      own.close();
+    }
+  });
+
+  test('a released column is read again', async () => {
+    const own = await openDataEngine({ log: new MemoryLogger() });
+    try {
+      await own.rows('CREATE TEMP TABLE current AS SELECT * FROM (VALUES (2.0), (1.0)) t(x)');
+      const first = await own.sortedDoubles('SELECT x FROM current');
+      own.release('SELECT x FROM current');
+      const again = await own.sortedDoubles('SELECT x FROM current');
+      expect(again).not.toBe(first);
+      expect([...again]).toEqual([1, 2]);
+    } finally {
+      own.close();
+    }
+  });
 });

@@ -57,9 +57,13 @@ export interface DataEngine {
   doubles(sql: string): Promise<Float64Array>;
   /**
    * The same, sorted ascending, and kept: profiles and drift read the same numeric columns and each sorts them.
-   * Tables only change through CREATE, which clears what is kept.
+   * Tables only change through CREATE, which clears what is kept. With `fewDistinct` (the caller's estimate says
+   * values repeat a lot) DuckDB counts each distinct value and they are expanded here: the same array, without
+   * moving every row into JavaScript and sorting it.
    */
-  sortedDoubles(sql: string): Promise<Float64Array>;
+  sortedDoubles(sql: string, options?: { fewDistinct?: boolean }): Promise<Float64Array>;
+  /** Forgets a kept sorted column once nobody needs it, so its memory can go. */
+  release(sql: string): void;
   columns(source: string): Promise<ColumnInfo[]>;
   close(): void;
 }
@@ -174,6 +178,70 @@ function describeKnownReadError(error: unknown, files: readonly DataFile[], inpu
   return error instanceof Error ? error : new Error(message);
 }
 
+type Connection = import('@duckdb/node-api').DuckDBConnection;
+
+/**
+ * The columns of `sql` (all DOUBLE, no nulls) as typed arrays, a chunk's vector at a time: DuckDB hands a DOUBLE
+ * vector over as a Float64Array, so nothing is converted value by value.
+ */
+async function readDoubleColumns(connection: Connection, sql: string, width: number): Promise<Float64Array[]> {
+  const result = await connection.run(sql);
+  const parts: Float64Array[][] = Array.from({ length: width }, () => []);
+  let total = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    for (let column = 0; column < width; column += 1) {
+      const vector = chunk.getColumnVector(column);
+      const items = (vector as unknown as { items?: unknown }).items;
+      (parts[column] as Float64Array[]).push(
+        items instanceof Float64Array
+          ? items.slice(0, chunk.rowCount)
+          : Float64Array.from({ length: chunk.rowCount }, (_, index) => Number(vector.getItem(index))),
+      );
+    }
+    total += chunk.rowCount;
+  }
+  return parts.map((columnParts) => {
+    const all = new Float64Array(total);
+    let offset = 0;
+    for (const part of columnParts) {
+      all.set(part, offset);
+      offset += part.length;
+    }
+    return all;
+  });
+}
+
+/** The non-null values of the first column of `sql` as doubles, in the query's order. */
+async function nonNullDoubles(connection: Connection, sql: string): Promise<Float64Array> {
+  const [values] = await readDoubleColumns(
+    connection,
+    `SELECT CAST(v AS DOUBLE) FROM (${sql}) AS source(v) WHERE v IS NOT NULL`,
+    1,
+  );
+  return values as Float64Array;
+}
+
+/** The sorted non-null values of the first column of `sql`, rebuilt from DuckDB's count of each distinct value. */
+async function expandedValueCounts(connection: Connection, sql: string): Promise<Float64Array> {
+  const [values, counts] = (await readDoubleColumns(
+    connection,
+    `SELECT CAST(v AS DOUBLE), CAST(count(*) AS DOUBLE) FROM (${sql}) AS source(v) WHERE v IS NOT NULL GROUP BY v ORDER BY v`,
+    2,
+  )) as [Float64Array, Float64Array];
+  let total = 0;
+  for (const count of counts) total += count;
+  const sorted = new Float64Array(total);
+  let offset = 0;
+  for (let index = 0; index < values.length; index += 1) {
+    const count = counts[index] as number;
+    sorted.fill(values[index] as number, offset, offset + count);
+    offset += count;
+  }
+  return sorted;
+}
+
 /** An in-memory DuckDB with spilling to the temp directory, for one action run. */
 export async function openDataEngine(options: OpenEngineOptions): Promise<DataEngine> {
   const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? tmpdir() });
@@ -183,43 +251,6 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
   });
   const connection = await instance.connect();
   const sortedCache = new Map<string, Float64Array>();
-  const doubles = async (sql: string): Promise<Float64Array> => {
-    const result = await connection.run(sql);
-    const parts: Float64Array[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const vector = chunk.getColumnVector(0);
-      // A DOUBLE vector without nulls holds its values in a Float64Array: copy it whole.
-      const items = (vector as unknown as { items?: unknown }).items;
-      const validity = (vector as unknown as { validity?: { itemValid?: (index: number) => boolean } }).validity;
-      // Without a validity reader we cannot tell nulls apart: take the slow path.
-      let allValid = typeof validity?.itemValid === 'function';
-      for (let index = 0; index < chunk.rowCount && allValid; index += 1)
-        allValid = validity?.itemValid?.(index) === true;
-      if (items instanceof Float64Array && allValid) {
-        parts.push(Float64Array.from(items.subarray(0, chunk.rowCount)));
-        total += chunk.rowCount;
-        continue;
-      }
-      const values = new Float64Array(chunk.rowCount);
-      let count = 0;
-      for (let index = 0; index < chunk.rowCount; index += 1) {
-        const value = vector.getItem(index);
-        if (value !== null) values[count++] = Number(value);
-      }
-      parts.push(values.subarray(0, count));
-      total += count;
-    }
-    const all = new Float64Array(total);
-    let offset = 0;
-    for (const part of parts) {
-      all.set(part, offset);
-      offset += part.length;
-    }
-    return all;
-  };
   return {
     async rows(sql) {
       if (/^\s*CREATE/i.test(sql)) {
@@ -232,15 +263,19 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
       const reader = await connection.runAndReadAll(sql);
       return reader.getRowObjectsJS() as Row[];
     },
-    doubles,
-    async sortedDoubles(sql) {
+    doubles: (sql) => nonNullDoubles(connection, sql),
+    async sortedDoubles(sql, options = {}) {
       let sorted = sortedCache.get(sql);
       if (!sorted) {
-        // Radix sort on the bit patterns: 2–3× the native sort at millions of values.
-        sorted = sortAscending(await doubles(sql));
+        sorted = options.fewDistinct
+          ? await expandedValueCounts(connection, sql)
+          : sortAscending(await nonNullDoubles(connection, sql));
         sortedCache.set(sql, sorted);
       }
       return sorted;
+    },
+    release(sql) {
+      sortedCache.delete(sql);
     },
     async columns(source) {
       const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);

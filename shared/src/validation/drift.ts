@@ -9,8 +9,9 @@ import {
   driftTestFromCounts,
   driftTestSorted,
 } from '../statistics/index.js';
+import { numericValues, valuesRepeat } from './columns.js';
 import { type ColumnProfile, columnKind, type DataProfile } from './profile.js';
-import type { DriftSettings, Suite, SuiteDriftMethod } from './suite.js';
+import type { ColumnType, DriftSettings, Suite, SuiteDriftMethod } from './suite.js';
 
 export interface ColumnDrift {
   column: string;
@@ -101,22 +102,43 @@ async function categoryCountsFromProfile(
 }
 
 /**
- * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
- * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
- * category counts from the engine.
+ * Distinct non-null values per column, of reference and current together, as far as the method thresholds need
+ * them (2, 5 and 1,000 values): a column whose current values alone pass 1,000 (the profile's estimate) passes
+ * every threshold, so only the others are counted, in one scan of both tables. HyperLogLog is exact in practice
+ * for such small sets; an exact count, or any count of an id or text column, costs seconds at millions of rows.
  */
-export async function computeDrift(
+async function distinctValueEstimates(
   engine: DataEngine,
+  columns: readonly string[],
+  reference: Reference,
+  currentProfile: DataProfile,
+): Promise<Map<string, number>> {
+  const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
+  const estimates = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
+  const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= HIGH_CARDINALITY);
+  if (reference.kind === 'profile' || counted.length === 0) return estimates;
+  const ids = counted.map(quoteIdentifier);
+  const [row = {}] = await engine.rows(
+    `SELECT ${ids.map((id, index) => `approx_count_distinct(${id}) AS d${index}`).join(', ')} FROM ` +
+      `(SELECT ${ids.join(', ')} FROM reference UNION ALL SELECT ${ids.join(', ')} FROM current)`,
+  );
+  counted.forEach((name, index) => {
+    estimates.set(name, Number(row[`d${index}`] ?? 0));
+  });
+  return estimates;
+}
+
+function declaredTypes(suite: Suite): Map<string, ColumnType> {
+  return new Map(suite.columns.filter((column) => column.type).map((column) => [column.name, column.type!]));
+}
+
+/** The columns the drift settings name (all those in both tables by default); each must be in both. */
+function driftCandidates(
   suite: Suite,
   settings: DriftSettings,
   current: readonly ColumnInfo[],
-  reference: Reference,
-): Promise<DriftResult> {
-  const declared = new Map(suite.columns.filter((column) => column.type).map((column) => [column.name, column.type!]));
-  const referenceNames =
-    reference.kind === 'table'
-      ? reference.columns.map((column) => column.name)
-      : reference.profile.columns.map((column) => column.name);
+  referenceNames: readonly string[],
+): string[] {
   const candidates =
     settings.columns === 'all'
       ? current.map((column) => column.name).filter((name) => referenceNames.includes(name))
@@ -130,8 +152,57 @@ export async function computeDrift(
       );
     }
   }
+  return candidates;
+}
+
+/**
+ * The reference columns drift can test, known before the reference is read: not the types drift skips, nor
+ * (unless named) text columns whose current values alone are too many to be categories. Reading only these keeps
+ * an identifier or free-text column of millions of rows out of memory.
+ */
+export function driftColumnsToRead(
+  suite: Suite | undefined,
+  settings: DriftSettings,
+  current: readonly ColumnInfo[],
+  referenceNames: readonly string[],
+  currentProfile: DataProfile,
+): string[] {
+  const declared = suite ? declaredTypes(suite) : new Map<string, ColumnType>();
+  const candidates = suite
+    ? driftCandidates(suite, settings, current, referenceNames)
+    : current.map((column) => column.name).filter((name) => referenceNames.includes(name));
+  return candidates.filter((name) => {
+    const kind = columnKind(current.find((column) => column.name === name) as ColumnInfo, declared.get(name));
+    const distinct = currentProfile.columns.find((column) => column.name === name)?.distinct ?? 0;
+    return kind !== 'other' && !(kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY);
+  });
+}
+
+/**
+ * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
+ * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
+ * category counts from the engine.
+ */
+export async function computeDrift(
+  engine: DataEngine,
+  suite: Suite,
+  settings: DriftSettings,
+  current: readonly ColumnInfo[],
+  reference: Reference,
+  currentProfile: DataProfile,
+): Promise<DriftResult> {
+  const declared = declaredTypes(suite);
+  const referenceNames =
+    reference.kind === 'table'
+      ? reference.columns.map((column) => column.name)
+      : reference.profile.columns.map((column) => column.name);
+  const candidates = driftCandidates(suite, settings, current, referenceNames);
   const result: DriftResult = { columns: [], skipped: [], share: 0, datasetDrift: false, settings };
   const referenceRows = reference.kind === 'table' ? reference.rows : reference.profile.rows;
+  const testable = candidates.filter(
+    (name) => columnKind(current.find((column) => column.name === name) as ColumnInfo, declared.get(name)) !== 'other',
+  );
+  const distinctCounts = await distinctValueEstimates(engine, testable, reference, currentProfile);
   for (const name of candidates) {
     const info = current.find((column) => column.name === name) as ColumnInfo;
     const kind = columnKind(info, declared.get(name));
@@ -141,19 +212,7 @@ export async function computeDrift(
     }
     const profile =
       reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
-    const id = quoteIdentifier(name);
-    let distinct: number;
-    // Only the thresholds matter here (2, 5 and 1,000 distinct values), where HyperLogLog is exact in practice
-    // (it counts small sets exactly): an exact count over both tables of an id column costs seconds.
-    if (reference.kind === 'table') {
-      const [row] = await engine.rows(
-        `SELECT approx_count_distinct(v) AS d FROM (SELECT ${id} AS v FROM reference UNION ALL SELECT ${id} FROM current)`,
-      );
-      distinct = Number(row?.d ?? 0);
-    } else {
-      const [row] = await engine.rows(`SELECT approx_count_distinct(${id}) AS d FROM current`);
-      distinct = Math.max(Number(row?.d ?? 0), profile?.distinct ?? 0);
-    }
+    const distinct = Math.max(distinctCounts.get(name) ?? 0, profile?.distinct ?? 0);
     if (kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY) {
       // An identifier or free text: every value is new, so any test calls it drift. Listing it forces the test.
       result.skipped.push({
@@ -183,11 +242,16 @@ export async function computeDrift(
     let approximate = false;
     let outcome: DriftTestResult;
     if (numericTest) {
-      // Sorted once and shared with the profile, which read the same column.
-      const currentValues = await engine.sortedDoubles(`SELECT CAST(${id} AS DOUBLE) FROM current`);
+      // Sorted once and shared with the profile, which read the same column; let go once tested.
+      const currentQuery = numericValues('current', name);
+      const referenceQuery = numericValues('reference', name);
+      const fewDistinct = valuesRepeat(distinct, referenceRows);
+      const currentValues = await engine.sortedDoubles(currentQuery, { fewDistinct });
+      engine.release(currentQuery);
       let referenceValues: Float64Array;
       if (reference.kind === 'table') {
-        referenceValues = await engine.sortedDoubles(`SELECT CAST(${id} AS DOUBLE) FROM reference`);
+        referenceValues = await engine.sortedDoubles(referenceQuery, { fewDistinct });
+        engine.release(referenceQuery);
       } else {
         approximate = !profile?.values;
         referenceValues = Float64Array.from(profile?.values ?? profile?.quantiles ?? []).sort();

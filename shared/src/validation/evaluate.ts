@@ -240,16 +240,21 @@ function samplesText(samples: readonly FailingSample[], failing: number): string
   return failing > samples.length ? `${shown} … (${failing} rows)` : shown;
 }
 
+/** A suite compiled against the table's columns: the aggregates its checks read, and how to judge them. */
+export interface SuitePlan {
+  suite: Suite;
+  columns: readonly ColumnInfo[];
+  /** `expression AS alias` items for one aggregate query over `current` (other readers may add theirs). */
+  reads: string[];
+  pending: Pending[];
+}
+
 /**
- * Runs a suite against the table `current` in as few scans as it can: one aggregate query for every column
- * statistic and row-level rule, one group-by per uniqueness key, then failing-row samples (5 per failed check,
- * with their row numbers) only for the checks that failed.
+ * Compiles a suite against the table `current` into as few scans as it can: one aggregate query for every column
+ * statistic and row-level rule (shared with the profile's), one group-by per uniqueness key, then failing-row
+ * samples (5 per failed check, with their row numbers) only for the checks that failed.
  */
-export async function evaluateSuite(
-  engine: DataEngine,
-  suite: Suite,
-  columns: readonly ColumnInfo[],
-): Promise<CheckOutcome[]> {
+export function planSuite(suite: Suite, columns: readonly ColumnInfo[]): SuitePlan {
   checkSuiteColumns(suite, columns);
   const pending: Pending[] = [];
   tableChecks(suite, columns, pending);
@@ -257,10 +262,12 @@ export async function evaluateSuite(
     const info = columns.find((column) => column.name === rules.name);
     if (info) columnChecks(rules, info, index, pending);
   });
-  const reads = pending.flatMap((check) => check.reads);
-  const values: Row =
-    reads.length > 0 ? ((await engine.rows(`SELECT ${reads.join(',\n  ')} FROM current`))[0] ?? {}) : {};
+  return { suite, columns, reads: pending.flatMap((check) => check.reads), pending };
+}
 
+/** The checks' outcomes from the aggregate row holding the plan's reads, then samples and uniqueness. */
+export async function judgeSuite(engine: DataEngine, plan: SuitePlan, values: Row): Promise<CheckOutcome[]> {
+  const { suite, columns, pending } = plan;
   const outcomes: CheckOutcome[] = [];
   for (const check of pending) {
     const verdict = check.judge(values);

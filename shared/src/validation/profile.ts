@@ -1,5 +1,5 @@
-import { type ColumnInfo, type DataEngine, quoteIdentifier } from '../data/engine.js';
-import { isNumericKind, storedKind } from './columns.js';
+import { type ColumnInfo, type DataEngine, quoteIdentifier, type Row } from '../data/engine.js';
+import { isNumericKind, numericValues, storedKind, valuesRepeat } from './columns.js';
 import type { ColumnType } from './suite.js';
 
 /** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
@@ -68,6 +68,40 @@ export function quantileGrid(sorted: Float64Array, points: number): number[] {
   return grid;
 }
 
+/** A profile's aggregates, to be read in one query over the table (other readers may add theirs). */
+export interface ProfilePlan {
+  table: string;
+  columns: readonly ColumnInfo[];
+  kinds: ProfileColumnKind[];
+  /** `expression AS alias` items; aliases start with `p_`. */
+  reads: string[];
+}
+
+export function planProfile(
+  table: string,
+  columns: readonly ColumnInfo[],
+  declared: ReadonlyMap<string, ColumnType> = new Map(),
+): ProfilePlan {
+  const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
+  const reads = ['count(*) AS p_rows'];
+  columns.forEach((info, index) => {
+    const id = quoteIdentifier(info.name);
+    reads.push(`count(${id}) AS p_n${index}`, `approx_count_distinct(${id}) AS p_d${index}`);
+    if (kinds[index] === 'numeric') {
+      const value = `CAST(${id} AS DOUBLE)`;
+      reads.push(
+        `min(${value}) AS p_lo${index}`,
+        `max(${value}) AS p_hi${index}`,
+        `avg(${value}) AS p_m${index}`,
+        `stddev_pop(${value}) AS p_s${index}`,
+      );
+    } else {
+      reads.push(`min(CAST(${id} AS VARCHAR)) AS p_lo${index}`, `max(CAST(${id} AS VARCHAR)) AS p_hi${index}`);
+    }
+  });
+  return { table, columns, kinds, reads };
+}
+
 /** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
 export async function profileTable(
   engine: DataEngine,
@@ -75,44 +109,36 @@ export async function profileTable(
   columns: readonly ColumnInfo[],
   declared: ReadonlyMap<string, ColumnType> = new Map(),
 ): Promise<DataProfile> {
-  const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
-  const parts = ['count(*) AS rows'];
-  columns.forEach((info, index) => {
-    const id = quoteIdentifier(info.name);
-    parts.push(`count(${id}) AS n${index}`, `approx_count_distinct(${id}) AS d${index}`);
-    if (kinds[index] === 'numeric') {
-      const value = `CAST(${id} AS DOUBLE)`;
-      parts.push(
-        `min(${value}) AS lo${index}`,
-        `max(${value}) AS hi${index}`,
-        `avg(${value}) AS m${index}`,
-        `stddev_pop(${value}) AS s${index}`,
-      );
-    } else {
-      parts.push(`min(CAST(${id} AS VARCHAR)) AS lo${index}`, `max(CAST(${id} AS VARCHAR)) AS hi${index}`);
-    }
-  });
-  const [stats = {}] = await engine.rows(`SELECT ${parts.join(', ')} FROM ${table}`);
-  const rows = toNumber(stats.rows) ?? 0;
+  const plan = planProfile(table, columns, declared);
+  const [stats = {}] = await engine.rows(`SELECT ${plan.reads.join(', ')} FROM ${table}`);
+  return finishProfile(engine, plan, stats);
+}
+
+/** The profile from the aggregate row holding the plan's reads, with quantiles and top values added. */
+export async function finishProfile(engine: DataEngine, plan: ProfilePlan, stats: Row): Promise<DataProfile> {
+  const { table, columns, kinds } = plan;
+  const rows = toNumber(stats.p_rows) ?? 0;
   const profiles: ColumnProfile[] = [];
   for (const [index, info] of columns.entries()) {
     const kind = kinds[index] as ProfileColumnKind;
-    const count = toNumber(stats[`n${index}`]) ?? 0;
+    const count = toNumber(stats[`p_n${index}`]) ?? 0;
     const profile: ColumnProfile = {
       name: info.name,
       type: info.type,
       kind,
       count,
       nulls: rows - count,
-      distinct: toNumber(stats[`d${index}`]) ?? 0,
-      min: kind === 'numeric' ? toNumber(stats[`lo${index}`]) : ((stats[`lo${index}`] as string | null) ?? null),
-      max: kind === 'numeric' ? toNumber(stats[`hi${index}`]) : ((stats[`hi${index}`] as string | null) ?? null),
+      distinct: toNumber(stats[`p_d${index}`]) ?? 0,
+      min: kind === 'numeric' ? toNumber(stats[`p_lo${index}`]) : ((stats[`p_lo${index}`] as string | null) ?? null),
+      max: kind === 'numeric' ? toNumber(stats[`p_hi${index}`]) : ((stats[`p_hi${index}`] as string | null) ?? null),
     };
     if (kind === 'numeric') {
-      profile.mean = toNumber(stats[`m${index}`]);
-      profile.stddev = toNumber(stats[`s${index}`]);
+      profile.mean = toNumber(stats[`p_m${index}`]);
+      profile.stddev = toNumber(stats[`p_s${index}`]);
       if (count > 0) {
-        const sorted = await engine.sortedDoubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`);
+        const sorted = await engine.sortedDoubles(numericValues(table, info.name), {
+          fewDistinct: valuesRepeat(profile.distinct, count),
+        });
         profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
         if (rows <= PROFILE_RAW_VALUES_MAX_ROWS) profile.values = [...sorted];
       }

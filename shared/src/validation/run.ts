@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
-import { type DataEngine, describeReadError, quoteIdentifier, tableSource } from '../data/engine.js';
+import { type ColumnInfo, type DataEngine, describeReadError, quoteIdentifier, tableSource } from '../data/engine.js';
 import type { DataFile } from '../data/files.js';
 import { ConfigurationError } from '../errors/index.js';
 import { code, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
 import type { Report } from '../report/index.js';
 import { renderChecks } from '../report/render.js';
-import { computeDrift, type DriftResult, type Reference } from './drift.js';
-import { type CheckOutcome, evaluateSuite } from './evaluate.js';
-import { type DataProfile, isDataProfile, profileTable } from './profile.js';
+import { computeDrift, type DriftResult, driftColumnsToRead, type Reference } from './drift.js';
+import { type CheckOutcome, judgeSuite, planSuite } from './evaluate.js';
+import { type DataProfile, finishProfile, isDataProfile, planProfile, profileTable } from './profile.js';
 import type { ColumnType, DriftSettings, Suite } from './suite.js';
 
 export type ReferenceInput = { files: DataFile[] } | { profilePath: string; display: string };
@@ -28,16 +28,42 @@ const DEFAULT_DRIFT: DriftSettings = {
   severity: 'warning',
 };
 
-/** Loads files into a temp table so every later query reads columns from memory, not the files again. */
-async function loadTable(engine: DataEngine, name: string, files: readonly DataFile[], input: string): Promise<void> {
+function refuseEmptyFiles(files: readonly DataFile[], input: string): void {
   const empty = files.find((file) => file.bytes === 0);
   if (empty)
     throw new ConfigurationError(`Input '${input}': ${empty.display} is empty (0 bytes).`, {
       input,
       file: empty.display,
     });
+}
+
+/** The columns of files without reading them whole (DuckDB sniffs a sample). */
+async function describeFiles(engine: DataEngine, files: readonly DataFile[], input: string): Promise<ColumnInfo[]> {
+  refuseEmptyFiles(files, input);
+  try {
+    return await engine.columns(tableSource(files));
+  } catch (error) {
+    throw await describeReadError(error, files, input);
+  }
+}
+
+/**
+ * Loads files into a temp table so every later query reads columns from memory, not the files again; only
+ * `only` columns when given.
+ */
+async function loadTable(
+  engine: DataEngine,
+  name: string,
+  files: readonly DataFile[],
+  input: string,
+  only?: readonly string[],
+): Promise<void> {
+  refuseEmptyFiles(files, input);
+  const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
   const load = (sampleAll: boolean) =>
-    engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${tableSource(files, { sampleAll })}`);
+    engine.rows(
+      `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${projection} FROM ${tableSource(files, { sampleAll })}`,
+    );
   try {
     await load(false);
   } catch (error) {
@@ -89,23 +115,37 @@ export async function validateDataset(
   const declared = new Map<string, ColumnType>(
     (suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type!]),
   );
-  const checks = suite ? await evaluateSuite(engine, suite, columns) : [];
-  const profile = await profileTable(engine, 'current', columns, declared);
+  // The suite's aggregates and the profile's in one scan of the table.
+  const suitePlan = suite ? planSuite(suite, columns) : undefined;
+  const profilePlan = planProfile('current', columns, declared);
+  const [values = {}] = await engine.rows(
+    `SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`,
+  );
+  const checks = suitePlan ? await judgeSuite(engine, suitePlan, values) : [];
+  const profile = await finishProfile(engine, profilePlan, values);
 
   let drift: DriftResult | undefined;
   if (reference) {
     let source: Reference;
+    const settings = suite?.drift ?? DEFAULT_DRIFT;
     if ('files' in reference) {
-      await loadTable(engine, 'reference', reference.files, 'reference');
-      const referenceColumns = await engine.columns('reference');
+      const referenceColumns = await describeFiles(engine, reference.files, 'reference');
+      const needed = driftColumnsToRead(
+        suite,
+        settings,
+        columns,
+        referenceColumns.map((column) => column.name),
+        profile,
+      );
+      await loadTable(engine, 'reference', reference.files, 'reference', needed);
       const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
+      // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.
       source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
     } else {
       source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
     }
-    const settings = suite?.drift ?? DEFAULT_DRIFT;
     const emptySuite = suite ?? ({ unique: [], columns: [], document: undefined } as unknown as Suite);
-    drift = await computeDrift(engine, emptySuite, settings, columns, source);
+    drift = await computeDrift(engine, emptySuite, settings, columns, source, profile);
     const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
     checks.push({
       id: 'drift.dataset',
