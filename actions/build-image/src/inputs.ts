@@ -5,9 +5,16 @@ import {
   type ImageReference,
   type InputReader,
   imagePath,
+  type Platform,
   parseImageReference,
   parseKeyValues,
+  parsePlatform,
+  platformName,
+  SCRATCH_BASE,
 } from '@mlops-actions/core';
+
+/** The platform a scratch image claims when 'platforms' names none: the most common serving runtime. */
+const SCRATCH_DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 
 export interface Inputs {
   image: ImageReference;
@@ -17,7 +24,10 @@ export interface Inputs {
   dockerfile: string | undefined;
   buildArgs: Record<string, string>;
   platforms: string[];
-  baseImage: { text: string; reference: ImageReference } | undefined;
+  /** SCRATCH_BASE for an image of the model layers only. */
+  baseImage: { text: string; reference: ImageReference } | typeof SCRATCH_BASE | undefined;
+  /** With a scratch base: the platforms it claims. */
+  scratchPlatforms: Platform[];
   modelPath: string | undefined;
   modelDest: string;
   /** undefined: decide from the event (false on pull requests from forks). */
@@ -55,12 +65,27 @@ function readCmd(reader: InputReader): string[] | undefined {
   return parsed as string[];
 }
 
+/** The platforms a scratch image claims: each once, linux/amd64 when none is named. */
+function scratchPlatforms(texts: readonly string[]): Platform[] {
+  if (texts.length === 0) return [SCRATCH_DEFAULT_PLATFORM];
+  const seen = new Set<string>();
+  return texts.map((text) => {
+    const platform = parsePlatform(text, 'platforms');
+    const name = platformName(platform);
+    if (seen.has(name)) {
+      throw new ConfigurationError(`Input 'platforms' names ${name} twice.`, { input: 'platforms' });
+    }
+    seen.add(name);
+    return platform;
+  });
+}
+
 /** Reads and checks every input once, before any work. */
 export function getInputs(reader: InputReader): Inputs {
   const image = parseImageReference(reader.required('image'), 'image');
   if (image.tag !== undefined || image.digest !== undefined) {
     throw new ConfigurationError(
-      `Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model) and give tags in 'tags'.`,
+      `Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model or oci:build/churn-image) and give tags in 'tags'.`,
       { input: 'image' },
     );
   }
@@ -82,6 +107,8 @@ export function getInputs(reader: InputReader): Inputs {
     );
   }
   const pushText = reader.optional('push');
+  const platforms = reader.list('platforms');
+  const scratch = baseText === SCRATCH_BASE;
   return {
     image,
     tags: reader.list('tags'),
@@ -89,9 +116,13 @@ export function getInputs(reader: InputReader): Inputs {
     context: reader.path('context') ?? reader.resolvePath('.'),
     dockerfile: reader.path('dockerfile'),
     buildArgs: parseKeyValues(reader.list('build-args'), 'build-args'),
-    platforms: reader.list('platforms'),
-    baseImage:
-      baseText === undefined ? undefined : { text: baseText, reference: parseImageReference(baseText, 'base-image') },
+    platforms,
+    baseImage: scratch
+      ? SCRATCH_BASE
+      : baseText === undefined
+        ? undefined
+        : { text: baseText, reference: parseImageReference(baseText, 'base-image') },
+    scratchPlatforms: scratch ? scratchPlatforms(platforms) : [],
     modelPath: reader.path('model-path'),
     modelDest: imagePath(reader.optional('model-dest') ?? '/opt/ml/model', 'model-dest'),
     push: pushText === undefined || pushText === 'auto' ? undefined : reader.boolean('push', true),

@@ -2,6 +2,7 @@ import { access, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type ActionHost,
+  type BaseImage,
   type Builder,
   buildDockerfileToLayout,
   buildReport,
@@ -15,10 +16,12 @@ import {
   type ImageReference,
   imageLabels,
   isLoopbackRegistry,
+  isOciLayout,
+  isScratchBase,
   type ModelMetadata,
+  openImageStore,
   type PushResult,
   pushImage,
-  RegistryClient,
   type RegistryCredentials,
   type ReportCheck,
   readEventPayload,
@@ -29,6 +32,8 @@ import {
   requireDockerfile,
   resolveSourceDate,
   resolveTags,
+  SCRATCH_BASE,
+  scratchBase,
   tagContext,
   toolAnswers,
 } from '@mlops-actions/core';
@@ -99,9 +104,12 @@ export const action = defineAction({
         : inputs.builder;
     if (builder === 'layers') {
       if (!inputs.baseImage) {
-        throw new ConfigurationError("Input 'base-image' is required by the layers builder (e.g. python:3.12-slim).", {
-          input: 'base-image',
-        });
+        throw new ConfigurationError(
+          "Input 'base-image' is required by the layers builder (e.g. python:3.12-slim, or scratch for the model files alone).",
+          {
+            input: 'base-image',
+          },
+        );
       }
       if (!inputs.modelPath) {
         throw new ConfigurationError("Input 'model-path' is required by the layers builder: the model directory.", {
@@ -149,9 +157,13 @@ export const action = defineAction({
       inputs.labels,
     );
 
-    const credentials = await credentialsFor(inputs.image.registry, inputs, host);
+    // A layout directory (oci:DIR) needs no credentials; a registry gets the inputs' or the stored ones.
+    const credentials = isOciLayout(inputs.image)
+      ? undefined
+      : await credentialsFor(inputs.image.registry, inputs, host);
     const imageName = formatImageReference(inputs.image);
-    const client = new RegistryClient({ registry: inputs.image.registry, credentials, logger: host.log });
+    const storeOptions = { workspace: github.workspace, logger: host.log };
+    const client = openImageStore(inputs.image.registry, { ...storeOptions, credentials });
     const explain = (input: string, reference: string, username: string | undefined) => (error: unknown) => {
       throw explainRegistryError(error, { input, reference, username });
     };
@@ -167,27 +179,36 @@ export const action = defineAction({
       let pushed: PushResult | undefined;
       let metadata: Record<string, unknown>;
       if (builder === 'layers') {
-        const base = inputs.baseImage as { text: string; reference: ImageReference };
-        const sameRegistry = base.reference.registry === inputs.image.registry;
-        const baseCredentials = sameRegistry
-          ? credentials
-          : await credentialsFor(base.reference.registry, inputs, host);
-        const baseClient = sameRegistry
-          ? client
-          : new RegistryClient({ registry: base.reference.registry, credentials: baseCredentials, logger: host.log });
+        let base: BaseImage;
+        let baseCredentials: RegistryCredentials | undefined;
+        if (inputs.baseImage === SCRATCH_BASE) {
+          base = scratchBase(inputs.scratchPlatforms);
+        } else {
+          const { text, reference } = inputs.baseImage as { text: string; reference: ImageReference };
+          const sameRegistry = reference.registry === inputs.image.registry;
+          baseCredentials = isOciLayout(reference)
+            ? undefined
+            : sameRegistry
+              ? credentials
+              : await credentialsFor(reference.registry, inputs, host);
+          base = {
+            client: sameRegistry
+              ? client
+              : openImageStore(reference.registry, { ...storeOptions, credentials: baseCredentials }),
+            repository: reference.repository,
+            reference: reference.digest ?? reference.tag ?? 'latest',
+            name: text,
+          };
+        }
         const annotations = {
           'org.opencontainers.image.created': created,
-          'org.opencontainers.image.base.name': base.text,
+          // A scratch image has no base to name.
+          ...(isScratchBase(base) ? {} : { 'org.opencontainers.image.base.name': base.name }),
           ...(context.sha ? { 'org.opencontainers.image.revision': context.sha } : {}),
           ...inputs.annotations,
         };
         const result = await buildWithLayers({
-          base: {
-            client: baseClient,
-            repository: base.reference.repository,
-            reference: base.reference.digest ?? base.reference.tag ?? 'latest',
-            name: base.text,
-          },
+          base,
           target: { client, repository: inputs.image.repository },
           modelPath: inputs.modelPath as string,
           changes: {
@@ -202,7 +223,7 @@ export const action = defineAction({
           workDir,
           ...(push ? { pushTags: tags } : {}),
           log: host.log,
-        }).catch(explain('base-image', base.text, baseCredentials?.username));
+        }).catch(explain('base-image', base.name, baseCredentials?.username));
         digest = result.image.digest;
         pushed = result.pushed;
         metadata = {

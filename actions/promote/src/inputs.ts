@@ -1,4 +1,10 @@
-import { ConfigurationError, type ImageReference, type InputReader, parseImageReference } from '@mlops-actions/core';
+import {
+  ConfigurationError,
+  formatImageReference,
+  type ImageReference,
+  type InputReader,
+  parseImageReference,
+} from '@mlops-actions/core';
 
 export interface TargetInput {
   /** As written, without a leading ':' (the deployment environment). */
@@ -33,7 +39,7 @@ function readTargets(reader: InputReader, image: ImageReference): TargetInput[] 
   const targets: TargetInput[] = [];
   for (const text of texts) {
     const reference = text.startsWith(':')
-      ? parseImageReference(`${image.registry}/${image.repository}${text}`, 'targets')
+      ? parseImageReference(`${formatImageReference(image)}${text}`, 'targets')
       : parseImageReference(text, 'targets');
     if (reference.tag === undefined || reference.digest !== undefined) {
       throw new ConfigurationError(

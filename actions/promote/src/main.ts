@@ -7,13 +7,15 @@ import {
   GateFailure,
   type GitHubRecords,
   type ImageReference,
+  type ImageStore,
+  isOciLayout,
   MlflowClient,
   mlflowAuthFromEnv,
+  openImageStore,
   PromotionFailure,
   type PromotionRecord,
   promote,
   promotionHeadline,
-  RegistryClient,
   type RegistryCredentials,
   type ReportCheck,
   readEventPayload,
@@ -23,10 +25,14 @@ import {
 } from '@mlops-actions/core';
 import { getInputs, type Inputs } from './inputs.js';
 
-/** One client per registry, with the inputs' credentials for the image's registry and stored ones elsewhere. */
+/**
+ * One store per registry (one for all OCI layout directories), with the inputs' credentials for the image's
+ * registry and stored ones elsewhere.
+ */
 function registryClients(inputs: Inputs, host: ActionHost) {
-  const clients = new Map<string, Promise<{ client: RegistryClient; username: string | undefined }>>();
+  const clients = new Map<string, Promise<{ client: ImageStore; username: string | undefined }>>();
   const credentialsFor = async (registry: string): Promise<RegistryCredentials | undefined> => {
+    if (isOciLayout({ registry })) return undefined;
     if (registry === inputs.image.registry && inputs.registryUsername && inputs.registryPassword) {
       return { username: inputs.registryUsername, password: inputs.registryPassword };
     }
@@ -42,7 +48,7 @@ function registryClients(inputs: Inputs, host: ActionHost) {
     let entry = clients.get(registry);
     if (!entry) {
       entry = credentialsFor(registry).then((credentials) => ({
-        client: new RegistryClient({ registry, credentials, logger: host.log }),
+        client: openImageStore(registry, { workspace: host.github.workspace, credentials, logger: host.log }),
         username: credentials?.username,
       }));
       clients.set(registry, entry);

@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Logger } from '../log/index.js';
 import { bufferBlobSource, fileBlobSource } from '../oci/blob-source.js';
-import type { RegistryClient } from '../oci/client.js';
 import { type BlobToPush, type ManifestToPush, type PushResult, pushImage } from '../oci/copy.js';
 import { sha256Digest } from '../oci/digest.js';
 import {
@@ -12,8 +11,10 @@ import {
   type ImageManifest,
   isIndexMediaType,
   MediaType,
+  type Platform,
   platformName,
 } from '../oci/media-types.js';
+import type { ImageStore } from '../oci/store.js';
 import { writeDeterministicGzip } from './gzip.js';
 import { type LayerEntry, parentDirectories, scanDirectory, tarStream } from './tar.js';
 
@@ -87,12 +88,35 @@ export async function buildModelLayers(options: {
   return layers;
 }
 
-export interface BaseImage {
-  client: RegistryClient;
+/** A base image read from a store (a registry or an OCI layout). */
+export interface StoredBaseImage {
+  client: ImageStore;
   repository: string;
   reference: string;
   /** As the user wrote it, for the base-name annotation. */
   name: string;
+}
+
+/** No base at all, like `FROM scratch`: the image is the model layers only, one manifest per platform. */
+export interface ScratchBaseImage {
+  scratch: true;
+  name: 'scratch';
+  /** The platforms the image claims; more than one gives an index over identical images. */
+  platforms: Platform[];
+}
+
+export type BaseImage = StoredBaseImage | ScratchBaseImage;
+
+/** What the `base-image` input calls the empty base. */
+export const SCRATCH_BASE = 'scratch';
+
+export function scratchBase(platforms: readonly Platform[]): ScratchBaseImage {
+  if (platforms.length === 0) throw new Error('scratchBase: name at least one platform');
+  return { scratch: true, name: SCRATCH_BASE, platforms: [...platforms] };
+}
+
+export function isScratchBase(base: BaseImage): base is ScratchBaseImage {
+  return 'scratch' in base;
 }
 
 export interface ImageChanges {
@@ -120,7 +144,8 @@ export interface LayeredImage {
   layers: ModelLayer[];
   /** Compressed size of every layer and config of the (first) platform image. */
   size: number;
-  baseDigest: string;
+  /** The base's manifest (or index) digest; undefined on scratch. */
+  baseDigest: string | undefined;
   plan: { blobs: BlobToPush[]; manifests: ManifestToPush[] };
 }
 
@@ -143,28 +168,29 @@ function isAttestation(descriptor: Descriptor): boolean {
 /**
  * The base image with the model layers added: per platform a new config (labels, env, cmd, diff_ids, history,
  * created) and manifest, and for a multi-platform base a new index over them. Pure composition: nothing is
- * pushed; the plan lists every blob (base layers mount from the base's repository on the same registry, or are
- * read by ranges from another) and every manifest, children first.
+ * pushed; the plan lists every blob (base layers mount from the base's repository in the same store, or are
+ * read by ranges from another) and every manifest, children first. A scratch base adds nothing but a minimal
+ * config (platform, the changes) under OCI media types.
  */
 export async function composeLayeredImage(
   base: BaseImage,
-  target: { client: RegistryClient; repository: string },
+  target: { client: ImageStore; repository: string },
   layers: readonly ModelLayer[],
   changes: ImageChanges,
 ): Promise<LayeredImage> {
-  const root = await base.client.getManifest(base.repository, base.reference);
-  const sameRegistry = base.client.baseUrl === target.client.baseUrl;
   const blobs: BlobToPush[] = layers.map((layer) => ({ source: fileBlobSource(layer.path, layer.digest, layer.size) }));
   const manifests: ManifestToPush[] = [];
   const platforms: PlatformImage[] = [];
   const sizes: number[] = [];
 
-  const extend = async (manifestBytes: Buffer, mediaType: string, platform?: Descriptor['platform']) => {
-    const manifest = JSON.parse(manifestBytes.toString('utf8')) as ImageManifest;
+  /** One platform's image on the base's layers, config and annotations (the base's blobs are in `blobs`). */
+  const extend = (
+    manifest: Pick<ImageManifest, 'layers' | 'annotations'> & { config: Pick<Descriptor, 'mediaType'> },
+    config: ImageConfig,
+    mediaType: string,
+    platform?: Descriptor['platform'],
+  ): Descriptor => {
     const docker = mediaType === MediaType.dockerManifest;
-    const config = JSON.parse(
-      (await base.client.getBlob(base.repository, manifest.config.digest)).toString('utf8'),
-    ) as ImageConfig;
     const runConfig = config.config ?? {};
     const newConfig: ImageConfig = {
       ...config,
@@ -191,13 +217,6 @@ export async function composeLayeredImage(
       size: configBytes.length,
     };
     blobs.push({ source: bufferBlobSource(configBytes, configDescriptor.digest) });
-    for (const layer of manifest.layers) {
-      blobs.push(
-        sameRegistry
-          ? { source: base.client.blobSource(base.repository, layer), mountFrom: base.repository }
-          : { source: base.client.blobSource(base.repository, layer) },
-      );
-    }
     const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
     const newManifest: ImageManifest = {
       schemaVersion: 2,
@@ -224,48 +243,80 @@ export async function composeLayeredImage(
       configDigest: configDescriptor.digest,
     });
     sizes.push(configBytes.length + newManifest.layers.reduce((sum, layer) => sum + layer.size, 0));
-    return { mediaType, digest, size: bytes.length, ...(platform ? { platform } : {}) } satisfies Descriptor;
+    return { mediaType, digest, size: bytes.length, ...(platform ? { platform } : {}) };
   };
 
-  let digest: string;
-  let mediaType: string;
-  if (isIndexMediaType(root.mediaType)) {
-    const index = root.json as unknown as ImageIndex;
-    const children: Descriptor[] = [];
-    for (const child of index.manifests.filter((descriptor) => !isAttestation(descriptor))) {
-      const fetched = await base.client.getManifest(base.repository, child.digest);
-      children.push(await extend(fetched.bytes, fetched.mediaType, child.platform));
-    }
-    const docker = root.mediaType === MediaType.dockerManifestList;
+  /** The new index over the platform images, keeping the base index's annotations. */
+  const indexOver = (children: Descriptor[], mediaType: string, baseAnnotations: Record<string, string> = {}) => {
+    const docker = mediaType === MediaType.dockerManifestList;
     const newIndex: ImageIndex = {
       schemaVersion: 2,
-      mediaType: root.mediaType,
+      mediaType,
       manifests: children,
-      ...(docker ? {} : { annotations: { ...(index.annotations ?? {}), ...changes.annotations } }),
+      ...(docker ? {} : { annotations: { ...baseAnnotations, ...changes.annotations } }),
     };
     const bytes = json(newIndex);
-    digest = sha256Digest(bytes);
-    mediaType = root.mediaType;
+    const digest = sha256Digest(bytes);
     manifests.push({ bytes, mediaType, digest });
+    return { digest, mediaType };
+  };
+
+  let root: { digest: string; mediaType: string };
+  let baseDigest: string | undefined;
+  if (isScratchBase(base)) {
+    const children = base.platforms.map((platform) =>
+      extend(
+        { config: { mediaType: MediaType.ociConfig }, layers: [] },
+        { ...platform, config: {}, rootfs: { type: 'layers', diff_ids: [] } },
+        MediaType.ociManifest,
+        base.platforms.length > 1 ? platform : undefined,
+      ),
+    );
+    root = children.length > 1 ? indexOver(children, MediaType.ociIndex) : (children[0] as Descriptor);
   } else {
-    const child = await extend(root.bytes, root.mediaType);
-    digest = child.digest;
-    mediaType = child.mediaType;
+    const fetched = await base.client.getManifest(base.repository, base.reference);
+    baseDigest = fetched.digest;
+    const sameStore = base.client.baseUrl === target.client.baseUrl;
+    const extendStored = async (manifestBytes: Buffer, mediaType: string, platform?: Descriptor['platform']) => {
+      const manifest = JSON.parse(manifestBytes.toString('utf8')) as ImageManifest;
+      const config = JSON.parse(
+        (await base.client.getBlob(base.repository, manifest.config.digest)).toString('utf8'),
+      ) as ImageConfig;
+      for (const layer of manifest.layers) {
+        blobs.push(
+          sameStore
+            ? { source: base.client.blobSource(base.repository, layer), mountFrom: base.repository }
+            : { source: base.client.blobSource(base.repository, layer) },
+        );
+      }
+      return extend(manifest, config, mediaType, platform);
+    };
+    if (isIndexMediaType(fetched.mediaType)) {
+      const index = fetched.json as unknown as ImageIndex;
+      const children: Descriptor[] = [];
+      for (const child of index.manifests.filter((descriptor) => !isAttestation(descriptor))) {
+        const platformManifest = await base.client.getManifest(base.repository, child.digest);
+        children.push(await extendStored(platformManifest.bytes, platformManifest.mediaType, child.platform));
+      }
+      root = indexOver(children, fetched.mediaType, index.annotations);
+    } else {
+      root = await extendStored(fetched.bytes, fetched.mediaType);
+    }
   }
   return {
-    digest,
-    mediaType,
+    digest: root.digest,
+    mediaType: root.mediaType,
     platforms,
     layers: [...layers],
     size: sizes[0] ?? 0,
-    baseDigest: root.digest,
+    baseDigest,
     plan: { blobs, manifests },
   };
 }
 
 export interface LayersBuildOptions {
   base: BaseImage;
-  target: { client: RegistryClient; repository: string };
+  target: { client: ImageStore; repository: string };
   modelPath: string;
   changes: ImageChanges;
   epochSeconds: number;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileBlobSource } from '../oci/blob-source.js';
 import type { BlobToPush, ManifestToPush } from '../oci/copy.js';
 import { sha256Digest } from '../oci/digest.js';
+import { layoutBlobPath } from '../oci/layout.js';
 import {
   type Descriptor,
   type ImageIndex,
@@ -10,11 +11,6 @@ import {
   isIndexMediaType,
   MediaType,
 } from '../oci/media-types.js';
-
-function blobPath(layout: string, digest: string): string {
-  const [algorithm, hex] = digest.split(':');
-  return join(layout, 'blobs', algorithm as string, hex as string);
-}
 
 /**
  * The push plan of the image in an OCI image layout directory (what `buildah push oci:DIR` and
@@ -30,7 +26,7 @@ export async function readOciLayout(
   const blobs: BlobToPush[] = [];
   const manifests: ManifestToPush[] = [];
   const visit = async (descriptor: Descriptor): Promise<void> => {
-    const bytes = await readFile(blobPath(layout, descriptor.digest));
+    const bytes = await readFile(layoutBlobPath(layout, descriptor.digest));
     if (sha256Digest(bytes) !== descriptor.digest) throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
     const parsed = JSON.parse(bytes.toString('utf8')) as ImageManifest & ImageIndex;
     const mediaType = parsed.mediaType ?? descriptor.mediaType ?? MediaType.ociManifest;
@@ -38,7 +34,7 @@ export async function readOciLayout(
       for (const child of parsed.manifests) await visit(child);
     } else {
       for (const blob of [parsed.config, ...parsed.layers]) {
-        const path = blobPath(layout, blob.digest);
+        const path = layoutBlobPath(layout, blob.digest);
         const size = (await stat(path)).size;
         blobs.push({ source: fileBlobSource(path, blob.digest, size) });
       }

@@ -6,6 +6,7 @@ import { RegistryError, type RegistryErrorKind, registryErrorDetail } from './er
 import { type Descriptor, type ImageIndex, MANIFEST_ACCEPT, MediaType } from './media-types.js';
 import { isLoopbackRegistry, registryApiHost } from './reference.js';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelayMs, sleep } from './retry.js';
+import type { ImageStore } from './store.js';
 
 export interface RegistryClientOptions {
   /** `ghcr.io`, `127.0.0.1:5000`, `docker.io` (as in image references). */
@@ -82,7 +83,7 @@ function networkFailure(error: unknown): { retryable: boolean; why: string } {
  * reads for copies between registries, Basic auth and the Bearer token flow, and retries with backoff on
  * 429/5xx and broken connections that honour Retry-After. It knows nothing of actions; errors are RegistryErrors.
  */
-export class RegistryClient {
+export class RegistryClient implements ImageStore {
   readonly registry: string;
   readonly baseUrl: string;
   readonly #credentials: RegistryCredentials | undefined;

@@ -1,7 +1,8 @@
 import type { BlobSource } from './blob-source.js';
-import type { RegistryClient, UploadOutcome } from './client.js';
+import type { UploadOutcome } from './client.js';
 import { referrersFallbackTag, sha256Digest } from './digest.js';
 import { type Descriptor, type ImageIndex, type ImageManifest, isIndexMediaType, MediaType } from './media-types.js';
+import type { ImageStore } from './store.js';
 
 /** A blob to push, and where in the same registry it may already be (to mount instead of uploading). */
 export interface BlobToPush {
@@ -49,7 +50,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
  * by digest, and only then the tags, each pointing at the root manifest.
  */
 export async function pushImage(
-  client: RegistryClient,
+  client: ImageStore,
   repository: string,
   plan: PushPlan,
   options: { concurrency?: number } = {},
@@ -76,7 +77,7 @@ export async function pushImage(
 }
 
 export interface CopySource {
-  client: RegistryClient;
+  client: ImageStore;
   repository: string;
   /** A tag or digest. */
   reference: string;
@@ -89,7 +90,7 @@ export interface CopySource {
  */
 export async function copyImage(
   from: CopySource,
-  to: { client: RegistryClient; repository: string },
+  to: { client: ImageStore; repository: string },
   tags: readonly string[],
 ): Promise<PushResult> {
   const sameRegistry = from.client.baseUrl === to.client.baseUrl;
@@ -123,7 +124,7 @@ export async function copyImage(
 
 /** Where referrers of a subject are, or go: a repository of one registry. */
 export interface RepositoryAt {
-  client: RegistryClient;
+  client: ImageStore;
   repository: string;
 }
 

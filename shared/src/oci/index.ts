@@ -4,6 +4,8 @@ export * from './client.js';
 export * from './copy.js';
 export * from './digest.js';
 export * from './errors.js';
+export * from './layout.js';
 export * from './media-types.js';
 export * from './reference.js';
 export * from './retry.js';
+export * from './store.js';

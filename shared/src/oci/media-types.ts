@@ -1,3 +1,5 @@
+import { ConfigurationError } from '../errors/index.js';
+
 export const MediaType = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -93,4 +95,17 @@ export interface ImageConfig {
 export function platformName(platform: Platform | undefined): string {
   if (!platform) return 'unknown';
   return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+
+/** `os/architecture[/variant]` as docker's --platform takes it, e.g. linux/amd64 or linux/arm64/v8. */
+export function parsePlatform(text: string, input: string): Platform {
+  const parts = text.trim().split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((part) => !/^[a-z0-9_.-]+$/.test(part))) {
+    throw new ConfigurationError(
+      `Input '${input}': '${text}' is not a platform; write os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8.`,
+      { input },
+    );
+  }
+  const [os, architecture, variant] = parts as [string, string, string | undefined];
+  return { os, architecture, ...(variant ? { variant } : {}) };
 }

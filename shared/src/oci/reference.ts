@@ -3,9 +3,12 @@ import { isDigest } from './digest.js';
 
 /** A parsed image reference: where the registry is, which repository, and optionally a tag and/or digest. */
 export interface ImageReference {
-  /** As written or normalised for Docker Hub: `ghcr.io`, `127.0.0.1:5000`, `docker.io`. */
+  /** As written or normalised for Docker Hub: `ghcr.io`, `127.0.0.1:5000`, `docker.io`; OCI_LAYOUT for `oci:DIR`. */
   registry: string;
-  /** Lower-case path inside the registry, e.g. `acme/churn-model` (`library/busybox` on Docker Hub). */
+  /**
+   * Lower-case path inside the registry, e.g. `acme/churn-model` (`library/busybox` on Docker Hub); for an OCI
+   * image layout, its directory as written (relative to the workspace).
+   */
   repository: string;
   tag?: string;
   digest?: string;
@@ -21,6 +24,39 @@ export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
 
+/** The `registry` of references to OCI image layout directories, written `oci:DIR[:TAG]` as skopeo does. */
+export const OCI_LAYOUT = 'oci';
+const LAYOUT_PREFIX = `${OCI_LAYOUT}:`;
+
+export function isOciLayout(reference: Pick<ImageReference, 'registry'>): boolean {
+  return reference.registry === OCI_LAYOUT;
+}
+
+/** `oci:DIR`, `oci:DIR:TAG` or `oci:DIR@sha256:…`: the directory ends at the first ':' as in skopeo. */
+function parseLayoutReference(text: string, fail: (why: string) => never): ImageReference {
+  let rest = text.slice(LAYOUT_PREFIX.length);
+  let digest: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!isDigest(digest)) fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
+  }
+  const colon = rest.indexOf(':');
+  const directory = colon >= 0 ? rest.slice(0, colon) : rest;
+  const tag = colon >= 0 ? rest.slice(colon + 1) : undefined;
+  if (directory === '') fail("name the layout directory after 'oci:', e.g. oci:build/model-image:latest");
+  if (tag !== undefined && !isValidTag(tag)) {
+    fail(`the tag '${tag}' must be 1-128 of letters, digits, '_', '.', '-', not starting with '.' or '-'`);
+  }
+  return {
+    registry: OCI_LAYOUT,
+    repository: directory,
+    ...(tag !== undefined ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
+}
+
 /**
  * Parses `[registry/]repository[:tag][@digest]` by the distribution reference grammar. The first path part is the
  * registry when it has a dot or a port or is `localhost`, as docker decides it. Mistakes name the input.
@@ -32,6 +68,7 @@ export function parseImageReference(text: string, input = 'image'): ImageReferen
   const trimmed = text.trim();
   if (trimmed === '') fail('it is empty');
   if (/^[a-z]+:\/\//i.test(trimmed)) fail('write it without a scheme, e.g. ghcr.io/acme/model');
+  if (trimmed.startsWith(LAYOUT_PREFIX)) return parseLayoutReference(trimmed, fail);
   let rest = trimmed;
   let digest: string | undefined;
   const at = rest.indexOf('@');
@@ -73,7 +110,9 @@ export function parseImageReference(text: string, input = 'image'): ImageReferen
 }
 
 export function formatImageReference(reference: ImageReference): string {
-  const base = `${reference.registry}/${reference.repository}`;
+  const base = isOciLayout(reference)
+    ? `${LAYOUT_PREFIX}${reference.repository}`
+    : `${reference.registry}/${reference.repository}`;
   if (reference.digest) return `${base}@${reference.digest}`;
   return reference.tag ? `${base}:${reference.tag}` : base;
 }

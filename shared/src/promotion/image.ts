@@ -1,11 +1,14 @@
-import type { RegistryClient, UploadOutcome } from '../oci/client.js';
+import type { UploadOutcome } from '../oci/client.js';
 import { copyImage, copyReferrers, type ManifestToPush, mapLimit } from '../oci/copy.js';
+import { isDigest } from '../oci/digest.js';
 import type { Descriptor } from '../oci/media-types.js';
+import { formatImageReference } from '../oci/reference.js';
+import type { ImageStore } from '../oci/store.js';
 import type { Transaction } from './transaction.js';
 
 /** A repository of one registry, with the client that speaks to it. */
 export interface RepositoryEndpoint {
-  client: RegistryClient;
+  client: ImageStore;
   /** `127.0.0.1:5000`, `ghcr.io`: as the reference names it. */
   registry: string;
   repository: string;
@@ -47,8 +50,17 @@ export interface ImagePlan {
   targets: PlannedTarget[];
 }
 
+/** `registry/repository:tag`, or `oci:DIR:tag` for a layout. */
 export function endpointRef(at: Pick<RepositoryEndpoint, 'registry' | 'repository'>, tag: string): string {
-  return `${at.registry}/${at.repository}:${tag}`;
+  return formatImageReference({ registry: at.registry, repository: at.repository, tag });
+}
+
+/** The source as the user named it: by tag or `@digest`. */
+export function sourceRef(source: Pick<RepositoryEndpoint, 'registry' | 'repository'> & { reference: string }): string {
+  const { registry, repository, reference } = source;
+  return formatImageReference(
+    isDigest(reference) ? { registry, repository, digest: reference } : { registry, repository, tag: reference },
+  );
 }
 
 function sameRepository(a: RepositoryEndpoint, b: RepositoryEndpoint): boolean {
@@ -89,9 +101,8 @@ export async function planImagePromotion(
       sameRepositoryAsSource: same,
     };
   });
-  const separator = source.reference.startsWith('sha256:') ? '@' : ':';
   return {
-    source: { ...source, ref: `${source.registry}/${source.repository}${separator}${source.reference}` },
+    source: { ...source, ref: sourceRef(source) },
     digest,
     root: { bytes: fetched.bytes, mediaType: fetched.mediaType, digest },
     referrers,

@@ -11,6 +11,7 @@ import {
   moveTags,
   planImagePromotion,
   type RepositoryEndpoint,
+  sourceRef,
   type TargetContent,
   undoableEverywhere,
   verifyTargets,
@@ -146,7 +147,7 @@ export async function promote(options: PromotionOptions): Promise<PromotionRecor
     log.info(`Required checks passed on ${options.commit.slice(0, 7)}: ${options.requiredChecks.join(', ')}.`);
   }
 
-  const sourceText = `${options.source.registry}/${options.source.repository}${options.source.reference.startsWith('sha256:') ? '@' : ':'}${options.source.reference}`;
+  const sourceText = sourceRef(options.source);
   const imagePlan = await planImagePromotion(options.source, options.targets).catch((error) => {
     throw explainPlanError(error, 'source', sourceText, options.usernames?.[options.source.registry]);
   });
