@@ -4,7 +4,6 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { ConfigurationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import { sortAscending } from '../metrics/ranking.js';
 import { loadDuckDB } from './duckdb.js';
 import type { DataFile } from './files.js';
 
@@ -223,6 +222,16 @@ async function nonNullDoubles(connection: Connection, sql: string): Promise<Floa
   return values as Float64Array;
 }
 
+/** DuckDB's parallel sort beats sorting in JavaScript (about 0.45 s against 0.6 s for 5M values on 2 cores). */
+async function sortedNonNullDoubles(connection: Connection, sql: string): Promise<Float64Array> {
+  const [values] = await readDoubleColumns(
+    connection,
+    `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL ORDER BY v`,
+    1,
+  );
+  return values as Float64Array;
+}
+
 /** The sorted non-null values of the first column of `sql`, rebuilt from DuckDB's count of each distinct value. */
 async function expandedValueCounts(connection: Connection, sql: string): Promise<Float64Array> {
   const [values, counts] = (await readDoubleColumns(
@@ -269,7 +278,7 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
       if (!sorted) {
         sorted = options.fewDistinct
           ? await expandedValueCounts(connection, sql)
-          : sortAscending(await nonNullDoubles(connection, sql));
+          : await sortedNonNullDoubles(connection, sql);
         sortedCache.set(sql, sorted);
       }
       return sorted;
