@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { MemoryLogger, openDataEngine } from '../../shared/src/index.js';
 import { runReference } from '../support/python.js';
 import { seededRandom } from '../support/random.js';
 import { actionDir, repositoryRoot, runAction } from '../support/run-action.js';
@@ -140,6 +141,63 @@ describe('validate-data on real data (Seattle weather) through the runner harnes
     expect(report.checks.find((check: { id: string }) => check.id === 'unique.date').details).toBe(
       `("${lines[5]!.split(',')[0]}") at rows 5, 1462`,
     );
+  });
+
+  test.each([
+    ['every id once (proved from the sorted ids)', [3, 1, 2, 9007199254740991], undefined],
+    ['an id twice', [3, 1, 2, 1], '(1) at rows 2, 4'],
+    ['two missing ids (nulls make one key)', [3, null, 2, null], '(null) at rows 2, 4'],
+    ['one missing id', [3, null, 2, 1], undefined],
+  ])('an integer key with %s', async (_, ids, duplicates) => {
+    const csv = `id,value\n${ids.map((id, index) => `${id ?? ''},${index}`).join('\n')}\n`;
+    const { report } = await validate(
+      { 'ids.csv': csv, 'suite.yml': 'version: 1\ntable:\n  unique: [[id]]\n' },
+      { data: 'ids.csv', suite: 'suite.yml' },
+    );
+    const check = report.checks.find((item: { id: string }) => item.id === 'unique.id');
+    expect(check.status).toBe(duplicates ? 'failed' : 'passed');
+    expect(check.details).toBe(duplicates);
+  });
+
+  test('Parquet in two files reports the same failures and rows as the same data in one CSV', async () => {
+    // Defects in the second file: a negative wind, an unknown weather, a date repeated from the first file.
+    let defective = withRow(1000, (fields) => [fields[0]!, fields[1]!, fields[2]!, fields[3]!, '-3', fields[5]!]);
+    defective = defective.replace(lines[1200] as string, (lines[1200] as string).replace(/,[a-z]+$/, ',hail'));
+    defective = defective.replace(lines[1300] as string, `${lines[3]!.split(',')[0]}${lines[1300]!.slice(10)}`);
+    const rows = defective.trimEnd().split('\n');
+    const ws = await workspace({
+      'all.csv': defective,
+      'part-1.csv': `${rows.slice(0, 701).join('\n')}\n`,
+      'part-2.csv': `${[rows[0], ...rows.slice(701)].join('\n')}\n`,
+      'suite.yml': weatherSuite,
+    });
+    const engine = await openDataEngine({ log: new MemoryLogger() });
+    try {
+      for (const part of ['part-1', 'part-2'])
+        await engine.rows(
+          `COPY (SELECT * FROM read_csv('${join(ws, `${part}.csv`)}')) TO '${join(ws, `${part}.parquet`)}' (FORMAT parquet)`,
+        );
+    } finally {
+      engine.close();
+    }
+    const outcomes = async (data: string) => {
+      const run = await runAction(validateData, {
+        workspace: ws,
+        inputs: { comment: 'never', data, suite: 'suite.yml', 'fail-on': 'never' },
+      });
+      expect(run.exitCode, run.stdout).toBe(0);
+      const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
+      return report.checks
+        .filter((check: { status: string }) => check.status !== 'passed')
+        .map((check: { id: string; observed: unknown; details?: string }) => [check.id, check.observed, check.details]);
+    };
+    const fromParquet = await outcomes('part-*.parquet');
+    expect(fromParquet).toEqual(await outcomes('all.csv'));
+    expect(fromParquet).toEqual([
+      ['column.wind.min', { failingRows: 1 }, 'row 1000: -3'],
+      ['column.weather.in', { failingRows: 1 }, 'row 1200: "hail"'],
+      ['unique.date', { duplicatedKeys: 1, duplicatedRows: 2 }, `("${lines[3]!.split(',')[0]}") at rows 3, 1300`],
+    ]);
   });
 
   test('warnings fail only with fail-on warning', async () => {

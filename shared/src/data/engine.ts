@@ -20,7 +20,10 @@ export function quoteLiteral(text: string): string {
  * The table function that reads the files as one table; several files unite by column name. CSV is comma-separated
  * with a header (TSV tab-separated), and the sniffer may not skip leading rows to make a ragged file look regular.
  */
-export function tableSource(files: readonly DataFile[], options: { sampleAll?: boolean } = {}): string {
+export function tableSource(
+  files: readonly DataFile[],
+  options: { sampleAll?: boolean; rowNumbers?: boolean } = {},
+): string {
   // DuckDB infers types from the first 20,480 rows by default; sampling the whole file is exact but reads it twice.
   const sample = options.sampleAll ? -1 : 20_480;
   const list = `[${files.map((file) => quoteLiteral(file.path)).join(', ')}]`;
@@ -32,7 +35,8 @@ export function tableSource(files: readonly DataFile[], options: { sampleAll?: b
     case 'tsv':
       return `read_csv(${list}, header = true, delim = '\\t', skip = 0, union_by_name = true, sample_size = ${sample})`;
     case 'parquet':
-      return `read_parquet(${list}, union_by_name = true)`;
+      // With rowNumbers: each row's file and its 0-based position in it (`filename`, `file_row_number`).
+      return `read_parquet(${list}, union_by_name = true${options.rowNumbers ? ', filename = true, file_row_number = true' : ''})`;
     case 'json':
       return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = ${sample})`;
     case 'jsonl':
@@ -264,7 +268,9 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
     async rows(sql) {
       if (/^\s*CREATE/i.test(sql)) {
         // A new or replaced table makes what was read from it stale; other tables' columns stay valid.
-        const table = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?TABLE\s+("?)(\w+)\1/i.exec(sql)?.[2];
+        const table = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+("?)(\w+)\1/i.exec(
+          sql,
+        )?.[2];
         for (const key of [...sortedCache.keys()]) {
           if (!table || new RegExp(`\\bFROM\\s+"?${table}"?\\b`, 'i').test(key)) sortedCache.delete(key);
         }

@@ -47,6 +47,8 @@ export function columnKind(info: ColumnInfo, declared?: ColumnType): ProfileColu
   return 'other';
 }
 
+const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
+
 const toNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
 /**
@@ -95,6 +97,9 @@ export function planProfile(
         `avg(${value}) AS p_m${index}`,
         `stddev_pop(${value}) AS p_s${index}`,
       );
+    } else if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
+      // Text, dates, timestamps and booleans order as their text does: compare natively, cast the two results.
+      reads.push(`CAST(min(${id}) AS VARCHAR) AS p_lo${index}`, `CAST(max(${id}) AS VARCHAR) AS p_hi${index}`);
     } else {
       reads.push(`min(CAST(${id} AS VARCHAR)) AS p_lo${index}`, `max(CAST(${id} AS VARCHAR)) AS p_hi${index}`);
     }

@@ -1,13 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
-import { type ColumnInfo, type DataEngine, describeReadError, quoteIdentifier, tableSource } from '../data/engine.js';
+import {
+  type ColumnInfo,
+  type DataEngine,
+  describeReadError,
+  quoteIdentifier,
+  quoteLiteral,
+  tableSource,
+} from '../data/engine.js';
 import type { DataFile } from '../data/files.js';
 import { ConfigurationError } from '../errors/index.js';
 import { code, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
 import type { Report } from '../report/index.js';
 import { renderChecks } from '../report/render.js';
 import { computeDrift, type DriftResult, driftColumnsToRead, type Reference } from './drift.js';
-import { type CheckOutcome, judgeSuite, planSuite } from './evaluate.js';
+import { type CheckOutcome, judgeSuite, planSuite, ROW_NUMBER } from './evaluate.js';
 import { type DataProfile, finishProfile, isDataProfile, planProfile, profileTable } from './profile.js';
 import type { ColumnType, DriftSettings, Suite } from './suite.js';
 
@@ -48,8 +55,10 @@ async function describeFiles(engine: DataEngine, files: readonly DataFile[], inp
 }
 
 /**
- * Loads files into a temp table so every later query reads columns from memory, not the files again; only
- * `only` columns when given.
+ * Makes the files queryable as `name`, and as `<name>_rows` with ROW_NUMBER added; only `only` columns when given.
+ * Text formats (CSV, JSON) are loaded into a temp table, so later queries read columns from memory rather than
+ * parse the files again. Parquet stays a view over the files: it is columnar and compressed already, so each query
+ * decodes only the columns it reads, and nothing is copied into memory.
  */
 async function loadTable(
   engine: DataEngine,
@@ -60,6 +69,28 @@ async function loadTable(
 ): Promise<void> {
   refuseEmptyFiles(files, input);
   const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
+  if (files[0]?.format === 'parquet') {
+    try {
+      await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${projection} FROM ${tableSource(files)}`);
+      // Row numbers run on across the files, in the order they are read (as a loaded table's rowid does).
+      let offset = 0;
+      const offsets: string[] = [];
+      for (const file of files) {
+        offsets.push(`WHEN ${quoteLiteral(file.path)} THEN ${offset}`);
+        const [{ rows = 0 } = {}] = await engine.rows(
+          `SELECT count(*) AS rows FROM read_parquet(${quoteLiteral(file.path)})`,
+        );
+        offset += Number(rows);
+      }
+      const numbered = tableSource(files, { rowNumbers: true });
+      await engine.rows(
+        `CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT ${projection}, file_row_number + 1 + CASE filename ${offsets.join(' ')} END AS ${ROW_NUMBER} FROM ${numbered}`,
+      );
+    } catch (error) {
+      throw await describeReadError(error, files, input);
+    }
+    return;
+  }
   const load = (sampleAll: boolean) =>
     engine.rows(
       `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${projection} FROM ${tableSource(files, { sampleAll })}`,
@@ -77,6 +108,7 @@ async function loadTable(
       throw await describeReadError(again, files, input);
     }
   }
+  await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT *, rowid + 1 AS ${ROW_NUMBER} FROM ${name}`);
 }
 
 async function readProfile(path: string, display: string): Promise<DataProfile> {
