@@ -423,6 +423,18 @@ describe('bad inputs: one clear error, exit 1, no stack trace', () => {
       "Input 'data': d.parquet is not a Parquet file",
     ],
     [
+      'a memory limit DuckDB could not work in',
+      { 'd.csv': 'a\n1\n', 'suite.yml': suite },
+      { data: 'd.csv', suite: 'suite.yml', 'memory-limit': '10MB' },
+      "Input 'memory-limit' must be at least 64MiB (DuckDB needs room to sort and group), got '10MB'.",
+    ],
+    [
+      'a memory limit without a unit',
+      { 'd.csv': 'a\n1\n', 'suite.yml': suite },
+      { data: 'd.csv', suite: 'suite.yml', 'memory-limit': '512' },
+      "Input 'memory-limit' must be a size such as 512MB",
+    ],
+    [
       'a suite with an unknown key',
       { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  a: {tpye: integer}\n' },
       { data: 'd.csv', suite: 'suite.yml' },

@@ -2,7 +2,7 @@
 // validate-data at scale: a generated 5M-row, 7-column table as CSV and Parquet, a 20-check suite plus drift
 // against a second 5M-row file. Each contender runs in its own process (wall time and peak RSS):
 //   - bare DuckDB: count / nulls / min / max of every column of both files (the floor: one scan of each)
-//   - mlops validate-data: the CLI on the committed bundle, suite + drift + profile
+//   - mlops validate-data: the CLI on the committed bundle, suite + drift + profile (also with memory-limit 300MB)
 //   - Great Expectations 1.x and pandera (PyPI, venv .cache/venv-bench-peers): the same checks on pandas
 // Ratios are against the bare scan of the same file in the same run. Data is cached in .cache/bench-data.
 //   node test/bench/validate-data.mjs [--rows N] [--no-peers]
@@ -89,8 +89,11 @@ function bare(paths) {
     console.log(JSON.stringify({ rssMb: process.resourceUsage().maxRSS / 1024 }));`);
 }
 
-function ours(data, reference) {
-  const withReference = reference ? ['--reference', reference] : [];
+function ours(data, reference, memoryLimit) {
+  const withReference = [
+    ...(reference ? ['--reference', reference] : []),
+    ...(memoryLimit ? ['--memory-limit', memoryLimit] : []),
+  ];
   const started = performance.now();
   const out = join(dataDir, 'out');
   const run = spawnSync(
@@ -191,6 +194,14 @@ for (const format of ['csv', 'parquet']) {
     name: 'mlops validate-data (20 checks + drift + profile)',
     ...mine,
     ratio: mine.seconds / floor.seconds,
+  });
+  // The same with DuckDB held to 300 MB (input memory-limit): what a small runner trades for memory.
+  const bounded = ours(data, reference, '300MB');
+  results.push({
+    format,
+    name: 'mlops validate-data, memory-limit 300MB',
+    ...bounded,
+    ratio: bounded.seconds / floor.seconds,
   });
   // The peers below run the checks only, on the current file: the same for us.
   const checksOnly = ours(data, undefined);

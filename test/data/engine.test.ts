@@ -122,6 +122,17 @@ describe('DuckDB from the runner tool cache', () => {
   }, 180_000);
 });
 
+test('a memory limit reaches DuckDB, and its spill directory goes with the engine', async () => {
+  const own = await openDataEngine({ log: new MemoryLogger(), memoryLimit: '100MiB' });
+  const [setting] = await own.rows(
+    `SELECT current_setting('memory_limit') AS limit, current_setting('temp_directory') AS spill`,
+  );
+  own.close();
+  expect(setting?.limit).toBe('100.0 MiB');
+  expect(String(setting?.spill)).toMatch(/mlops-duckdb-/);
+  expect(existsSync(String(setting?.spill))).toBe(false);
+});
+
 describe('sorted numeric columns', () => {
   test('are read once, and only a new version of their own table makes them stale', async () => {
     const own = await openDataEngine({ log: new MemoryLogger() });

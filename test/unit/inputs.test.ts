@@ -6,6 +6,7 @@ import {
   InputReader,
   inputVariableName,
   parseBoolean,
+  parseByteSize,
   parseDuration,
   parseEnum,
   parseInteger,
@@ -83,6 +84,25 @@ describe('parseNumber', () => {
   test('bounds apply', () => {
     expect(errorOf(() => parseNumber('1.5', 'alpha', { min: 0, max: 1 })).message).toBe(
       'Input \'alpha\' must be between 0 and 1, got "1.5".',
+    );
+  });
+});
+
+describe('parseByteSize', () => {
+  test.each([
+    ['512MB', 512e6],
+    ['1.5GB', 1.5e9],
+    ['2GiB', 2 * 2 ** 30],
+    [' 64 mib ', 64 * 2 ** 20],
+    ['100KB', 1e5],
+  ])('%j → %d bytes', (text, expected) => {
+    expect(parseByteSize(text, 'memory-limit')).toBe(expected);
+  });
+
+  test.each(['512', '', 'MB', '5 M', '1.5 gigs', '-1GB', '1e9B'])('%j is refused', (text) => {
+    const error = errorOf(() => parseByteSize(text, 'memory-limit'));
+    expect(error.message).toBe(
+      `Input 'memory-limit' must be a size such as 512MB, 1.5GB or 2GiB (units KB, MB, GB, TB or KiB, MiB, GiB, TiB), got ${JSON.stringify(text)}.`,
     );
   });
 });

@@ -25,7 +25,11 @@ export const action = defineAction({
     host.setSecret(inputs.comment.token);
     const { github, log } = host;
     const files = await resolveDataFiles(inputs.data, github.workspace, 'data');
-    const engine = await openDataEngine({ log, toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp });
+    const engine = await openDataEngine({
+      log,
+      toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp,
+      ...(inputs.memoryLimit ? { memoryLimit: `${inputs.memoryLimit}B` } : {}),
+    });
     try {
       if (inputs.infer) {
         const target = host.inputs.resolvePath(inputs.suite ?? 'mlops-suite.yml');

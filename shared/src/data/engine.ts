@@ -1,5 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { ConfigurationError } from '../errors/index.js';
@@ -258,8 +260,10 @@ async function expandedValueCounts(connection: Connection, sql: string): Promise
 /** An in-memory DuckDB with spilling to the temp directory, for one action run. */
 export async function openDataEngine(options: OpenEngineOptions): Promise<DataEngine> {
   const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? tmpdir() });
+  // A directory of its own: spill files of concurrent runs must not meet.
+  const spill = await mkdtemp(join(tmpdir(), 'mlops-duckdb-'));
   const instance = await duckdb.DuckDBInstance.create(':memory:', {
-    temp_directory: tmpdir(),
+    temp_directory: spill,
     ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
   });
   const connection = await instance.connect();
@@ -302,6 +306,7 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
     close() {
       connection.closeSync();
       instance.closeSync();
+      rmSync(spill, { recursive: true, force: true });
     },
   };
 }

@@ -108,6 +108,37 @@ export function formatDuration(ms: number): string {
   return parts.join('');
 }
 
+const BYTE_UNITS: Record<string, number> = {
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/**
+ * Parses a memory size such as `512MB`, `1.5GB` or `2GiB` into bytes (KB/MB/GB are powers of 1000, KiB/MiB/GiB of
+ * 1024, as DuckDB reads them). A bare number is refused: its unit is a guess.
+ */
+export function parseByteSize(text: string, input: string, bounds: NumberBounds = {}): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)$/i.exec(text.trim());
+  if (!match) {
+    throw new ConfigurationError(
+      `Input '${input}' must be a size such as 512MB, 1.5GB or 2GiB (units KB, MB, GB, TB or KiB, MiB, GiB, TiB), got ${quote(text)}.`,
+      { input },
+    );
+  }
+  return checkBounds(
+    Math.round(Number(match[1]) * (BYTE_UNITS[(match[2] as string).toLowerCase()] as number)),
+    input,
+    bounds,
+    text,
+  );
+}
+
 /** Splits on commas and newlines, trims, drops empty items: both `a, b` and a YAML block list work. */
 export function parseList(text: string): string[] {
   return text
