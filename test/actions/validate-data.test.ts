@@ -294,13 +294,16 @@ result["weather"] = [float(r.statistic), float(r.pvalue)]`,
     // does (read and sorted): both paths must give scipy's numbers. `note` is free text, `day` a date.
     const random = seededRandom(20261123);
     const table = (rows: number, shift: number) => {
-      const out = ['id,grade,level,city,note,day'];
+      const out = ['id,grade,level,city,note,day,flag'];
       for (let index = 0; index < rows; index += 1) {
         const grade = 1 + Math.floor(random() * 10 + shift * 3);
         const level = (random() + random() + shift).toFixed(6);
         const city = ['Oslo', 'Lima', 'Pune', 'Kyiv'][Math.floor(random() ** (1 + shift) * 4)];
         const note = random() < 0.03 ? '' : `note ${Math.floor(random() * 1e9)}`;
-        out.push(`${index},${grade},${level},${city},${note},2026-01-${String(1 + (index % 28)).padStart(2, '0')}`);
+        const flag = random() < 0.2 + shift / 2 ? 1 : 0;
+        out.push(
+          `${index},${grade},${level},${city},${note},2026-01-${String(1 + (index % 28)).padStart(2, '0')},${flag}`,
+        );
       }
       return `${out.join('\n')}\n`;
     };
@@ -326,15 +329,16 @@ for i, name in [(0, "id"), (1, "grade"), (2, "level")]:
     r, c = np.array([float(x[i]) for x in ref]), np.array([float(x[i]) for x in cur])
     result[name] = float(stats.wasserstein_distance(r, c) / max(np.std(r), 0.001))
 keys = sorted(set(x[3] for x in ref) | set(x[3] for x in cur))
-result["city"] = float(spatial.distance.jensenshannon([sum(x[3] == k for x in ref) / len(ref) for k in keys], [sum(x[3] == k for x in cur) / len(cur) for k in keys]))`,
+result["city"] = float(spatial.distance.jensenshannon([sum(x[3] == k for x in ref) / len(ref) for k in keys], [sum(x[3] == k for x in cur) / len(cur) for k in keys]))
+result["flag"] = float(spatial.distance.jensenshannon([sum(x[6] == k for x in ref) / len(ref) for k in "01"], [sum(x[6] == k for x in cur) / len(cur) for k in "01"]))`,
       { ref: parse(reference), cur: parse(current) },
     );
     const columns = Object.fromEntries(
       report.drift.columns.map((column: { column: string }) => [column.column, column]),
     );
-    expect(Object.keys(columns)).toEqual(['id', 'grade', 'level', 'city']);
+    expect(Object.keys(columns)).toEqual(['id', 'grade', 'level', 'city', 'flag']);
     for (const [name, statistic] of Object.entries(expected)) {
-      expect(columns[name].method, name).toBe(name === 'city' ? 'jensenshannon' : 'wasserstein');
+      expect(columns[name].method, name).toBe(['city', 'flag'].includes(name) ? 'jensenshannon' : 'wasserstein');
       expect(Math.abs(columns[name].statistic - statistic), name).toBeLessThan(1e-9 * Math.max(1, statistic));
     }
     expect(columns.grade.drifted).toBe(true);

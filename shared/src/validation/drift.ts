@@ -48,6 +48,9 @@ const METHOD_NAMES: Record<Exclude<SuiteDriftMethod, 'auto'>, DriftMethod> = {
 
 const NUMERIC_ONLY = new Set<DriftMethod>(['ks', 'wasserstein']);
 
+/** Numeric columns with at most this many distinct values are tested as categories (Evidently's rule). */
+const FEW_NUMERIC_VALUES = 5;
+
 /** Categorical columns with more distinct values than this are not tested unless the suite names them. */
 export const HIGH_CARDINALITY = 1000;
 
@@ -102,10 +105,10 @@ async function categoryCountsFromProfile(
 }
 
 /**
- * Distinct non-null values per column, of reference and current together, as far as the method thresholds need
- * them (2, 5 and 1,000 values): a column whose current values alone pass 1,000 (the profile's estimate) passes
- * every threshold, so only the others are counted, in one scan of both tables. HyperLogLog is exact in practice
- * for such small sets; an exact count, or any count of an id or text column, costs seconds at millions of rows.
+ * Distinct non-null values of numeric columns, of reference and current together, as far as the method thresholds
+ * need them (2 and 5 values): a column whose current values alone pass 5 (the profile's estimate) passes both, so
+ * only the others are counted, in one scan of both tables; HyperLogLog counts such small sets exactly. Categorical
+ * columns count their categories exactly from the counts their tests use.
  */
 async function distinctValueEstimates(
   engine: DataEngine,
@@ -115,7 +118,7 @@ async function distinctValueEstimates(
 ): Promise<Map<string, number>> {
   const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
   const estimates = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
-  const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= HIGH_CARDINALITY);
+  const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= FEW_NUMERIC_VALUES);
   if (reference.kind === 'profile' || counted.length === 0) return estimates;
   const ids = counted.map(quoteIdentifier);
   const [row = {}] = await engine.rows(
@@ -199,10 +202,12 @@ export async function computeDrift(
   const candidates = driftCandidates(suite, settings, current, referenceNames);
   const result: DriftResult = { columns: [], skipped: [], share: 0, datasetDrift: false, settings };
   const referenceRows = reference.kind === 'table' ? reference.rows : reference.profile.rows;
-  const testable = candidates.filter(
-    (name) => columnKind(current.find((column) => column.name === name) as ColumnInfo, declared.get(name)) !== 'other',
+  const numeric = candidates.filter(
+    (name) =>
+      columnKind(current.find((column) => column.name === name) as ColumnInfo, declared.get(name)) === 'numeric',
   );
-  const distinctCounts = await distinctValueEstimates(engine, testable, reference, currentProfile);
+  const distinctCounts = await distinctValueEstimates(engine, numeric, reference, currentProfile);
+  const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
   for (const name of candidates) {
     const info = current.find((column) => column.name === name) as ColumnInfo;
     const kind = columnKind(info, declared.get(name));
@@ -212,7 +217,16 @@ export async function computeDrift(
     }
     const profile =
       reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
-    const distinct = Math.max(distinctCounts.get(name) ?? 0, profile?.distinct ?? 0);
+    const categoryCounts = () =>
+      reference.kind === 'table'
+        ? categoryCountsFromTables(engine, name)
+        : categoryCountsFromProfile(engine, name, profile as ColumnProfile);
+    // The current values' estimate rules out identifiers and free text before any grouping (and they were not
+    // read from the reference); the others count their categories exactly.
+    const estimate = Math.max(distinctCounts.get(name) ?? currentDistinct.get(name) ?? 0, profile?.distinct ?? 0);
+    const tooMany = kind === 'categorical' && settings.columns === 'all' && estimate > HIGH_CARDINALITY;
+    const counts = kind === 'categorical' && !tooMany ? await categoryCounts() : undefined;
+    const distinct = Math.max(counts?.categories.length ?? estimate, profile?.distinct ?? 0);
     if (kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY) {
       // An identifier or free text: every value is new, so any test calls it drift. Listing it forces the test.
       result.skipped.push({
@@ -263,15 +277,12 @@ export async function computeDrift(
       const method = choice.method as Exclude<DriftMethod, 'chisquare' | 'z'>;
       outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
     } else {
-      const counts =
-        reference.kind === 'table'
-          ? await categoryCountsFromTables(engine, name)
-          : await categoryCountsFromProfile(engine, name, profile as ColumnProfile);
-      if (counts.referenceSize === 0 || counts.currentSize === 0) {
+      const tested = counts ?? (await categoryCounts());
+      if (tested.referenceSize === 0 || tested.currentSize === 0) {
         result.skipped.push({ column: name, reason: 'no values on one side' });
         continue;
       }
-      outcome = driftTestFromCounts(choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, counts, threshold);
+      outcome = driftTestFromCounts(choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, tested, threshold);
     }
     result.columns.push({ column: name, kind, ...outcome, approximate });
   }
