@@ -104,14 +104,18 @@ test('the demo deploys the release gated: nginx + Prometheus when installed, rol
   expect(comment).toContain('rolled-back at 0%');
 });
 
-test('the embedded deploy (MLOPS_DEMO_EMBEDDED=1) needs only Node: command provider, the same rollback', async () => {
-  const work = await mkdtemp(join(tmpdir(), 'demo-deploy-'));
+/**
+ * One of the demo's stage modules on its own, as `npm run demo` calls it, in a temp work directory with
+ * MLOPS_DEMO_EMBEDDED=1 (Node only); what it returned is printed on a `RESULTS` line.
+ */
+async function runEmbedded(module: string, run: string) {
+  const work = await mkdtemp(join(tmpdir(), `demo-${module}-`));
   onTestFinished(() => rm(work, { recursive: true, force: true }));
   const script = `
     import { join } from 'node:path';
-    import { runDemoDeploy } from './scripts/demo/deploy.mjs';
+    import { ${run} } from './scripts/demo/${module}.mjs';
     const root = process.cwd();
-    const results = await runDemoDeploy({
+    const results = await ${run}({
       root,
       work: ${JSON.stringify(work)},
       mlops: join(root, 'shared', 'bin', 'mlops.js'),
@@ -125,6 +129,11 @@ test('the embedded deploy (MLOPS_DEMO_EMBEDDED=1) needs only Node: command provi
     timeout: 120_000,
   });
   expect(embedded.status, embedded.stdout + embedded.stderr).toBe(0);
+  return { work, embedded };
+}
+
+test('the embedded deploy (MLOPS_DEMO_EMBEDDED=1) needs only Node: command provider, the same rollback', async () => {
+  const { work, embedded } = await runEmbedded('deploy', 'runDemoDeploy');
   const [result] = JSON.parse(/^RESULTS (.*)$/m.exec(embedded.stdout)?.[1] ?? '[]');
   expect(result).toMatchObject({
     stage: 'deploy',
@@ -232,26 +241,7 @@ test('the demo builds the rain model image and promotes that digest to the relea
 });
 
 test('the embedded image stages (MLOPS_DEMO_EMBEDDED=1) need only Node: OCI layouts, the same promotion', async () => {
-  const work = await mkdtemp(join(tmpdir(), 'demo-image-'));
-  onTestFinished(() => rm(work, { recursive: true, force: true }));
-  const script = `
-    import { join } from 'node:path';
-    import { runDemoImage } from './scripts/demo/image.mjs';
-    const root = process.cwd();
-    const results = await runDemoImage({
-      root,
-      work: ${JSON.stringify(work)},
-      mlops: join(root, 'shared', 'bin', 'mlops.js'),
-      example: join(root, 'examples', 'demo'),
-    });
-    console.log('RESULTS ' + JSON.stringify(results));`;
-  const embedded = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: repositoryRoot,
-    encoding: 'utf8',
-    env: { ...process.env, MLOPS_DEMO_EMBEDDED: '1' },
-    timeout: 60_000,
-  });
-  expect(embedded.status, embedded.stdout + embedded.stderr).toBe(0);
+  const { work, embedded } = await runEmbedded('image', 'runDemoImage');
   const [build, promote] = JSON.parse(/^RESULTS (.*)$/m.exec(embedded.stdout)?.[1] ?? '[]');
   expect([build?.stage, build?.exitCode, promote?.stage, promote?.exitCode]).toEqual(['build-image', 0, 'promote', 0]);
   const details = detailsOf(build.details);

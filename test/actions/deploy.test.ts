@@ -3,8 +3,13 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createNginxProvider, MemoryLogger } from '../../shared/src/index.js';
-import { type DeployRig, retryingPredictions, servedBy, startDeployRig } from '../deploy/support/rig.js';
+import {
+  type DeployRig,
+  retryingPredictions,
+  rigNginxProvider,
+  servedBy,
+  startDeployRig,
+} from '../deploy/support/rig.js';
 import { delay } from '../services/process.js';
 import { requireService } from '../services/require-service.js';
 import { type GitHubSandbox, REPOSITORY, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
@@ -141,14 +146,7 @@ describeRig('deploy: gated rollout on real nginx, Prometheus and model backends'
       rig.baseline.setBehaviour({ errorRate: 0.01 }),
       rig.candidate.setBehaviour({ errorRate: 0.01 }),
     ]);
-    await createNginxProvider({
-      split: rig.split,
-      configPath: rig.includePath,
-      configDisplay: 'split.conf',
-      reloadCommand: rig.reloadCommand,
-      testCommand: rig.reloadCommand.slice(0, -2).concat('-t'),
-      logger: new MemoryLogger(),
-    }).setCandidateWeight(0);
+    await rigNginxProvider(rig).setCandidateWeight(0);
   });
 
   const inputs = () => ({

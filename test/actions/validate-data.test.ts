@@ -54,6 +54,14 @@ async function validate(files: Record<string, string | Buffer>, inputs: Record<s
   return { run, report, ws };
 }
 
+/** The data rows of a CSV text as fields (no quoting in these files). */
+const csvRows = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(','));
+
 const failed = (report: { checks: { id: string; status: string }[] }) =>
   report.checks.filter((check) => check.status !== 'passed').map((check) => check.id);
 
@@ -248,12 +256,6 @@ describe('drift', () => {
     const columns = Object.fromEntries(
       report.drift.columns.map((column: { column: string }) => [column.column, column]),
     );
-    const parse = (text: string) =>
-      text
-        .trimEnd()
-        .split('\n')
-        .slice(1)
-        .map((line) => line.split(','));
     const expected = await runReference<Record<string, [number, number]>>(
       `from scipy import stats
 ref, cur = data["ref"], data["cur"]
@@ -267,7 +269,7 @@ cc = [sum(1 for x in cur if x[5] == k) for k in keys]
 expected = [c * len(cur) / len(ref) for c in rc]
 r = stats.chisquare(cc, expected)
 result["weather"] = [float(r.statistic), float(r.pvalue)]`,
-      { ref: parse(reference), cur: parse(current) },
+      { ref: csvRows(reference), cur: csvRows(current) },
     );
     for (const [name, [statistic, pValue]] of Object.entries(expected)) {
       expect(columns[name].statistic, name).toBeCloseTo(statistic, 12);
@@ -314,12 +316,6 @@ result["weather"] = [float(r.statistic), float(r.pvalue)]`,
       { data: 'current.csv', reference: 'reference.csv' },
     );
     expect(run.exitCode, run.stdout).toBe(0);
-    const parse = (text: string) =>
-      text
-        .trimEnd()
-        .split('\n')
-        .slice(1)
-        .map((line) => line.split(','));
     const expected = await runReference<Record<string, number>>(
       `import numpy as np
 from scipy import stats, spatial
@@ -331,7 +327,7 @@ for i, name in [(0, "id"), (1, "grade"), (2, "level")]:
 keys = sorted(set(x[3] for x in ref) | set(x[3] for x in cur))
 result["city"] = float(spatial.distance.jensenshannon([sum(x[3] == k for x in ref) / len(ref) for k in keys], [sum(x[3] == k for x in cur) / len(cur) for k in keys]))
 result["flag"] = float(spatial.distance.jensenshannon([sum(x[6] == k for x in ref) / len(ref) for k in "01"], [sum(x[6] == k for x in cur) / len(cur) for k in "01"]))`,
-      { ref: parse(reference), cur: parse(current) },
+      { ref: csvRows(reference), cur: csvRows(current) },
     );
     const columns = Object.fromEntries(
       report.drift.columns.map((column: { column: string }) => [column.column, column]),

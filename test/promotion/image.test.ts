@@ -4,7 +4,6 @@ import {
   copyPromotionContent,
   type ImageTarget,
   MediaType,
-  MemoryLogger,
   moveTags,
   type PromotionOptions,
   planImagePromotion,
@@ -17,7 +16,7 @@ import { type FaultProxy, startFaultProxy } from '../services/fault-proxy.js';
 import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
-import { attachReferrer, digestsOf, endpoint, pushIndex, pushSingle } from './support.js';
+import { attachReferrer, digestsOf, endpoint, promotionOptions, pushIndex, pushSingle } from './support.js';
 
 const COMMIT = '5eed'.padEnd(40, '0');
 const uploadPath = /\/blobs\/uploads\//;
@@ -25,18 +24,7 @@ const uploadPath = /\/blobs\/uploads\//;
 function options(
   overrides: Partial<PromotionOptions> & Pick<PromotionOptions, 'source' | 'targets'>,
 ): PromotionOptions {
-  return {
-    commit: COMMIT,
-    release: 'v1.4.0',
-    requiredChecks: [],
-    github: undefined,
-    model: undefined,
-    dryRun: false,
-    promotedBy: 'octocat',
-    runUrl: undefined,
-    log: new MemoryLogger(),
-    ...overrides,
-  };
+  return promotionOptions(COMMIT, 'v1.4.0', overrides);
 }
 
 function target(client: RegistryClient, repository: string, tag: string, name = tag): ImageTarget {

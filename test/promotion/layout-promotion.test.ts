@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import {
   type ImageIndex,
   type ImageStore,
-  MemoryLogger,
   OciLayoutStore,
   type PromotionOptions,
   promote,
@@ -18,6 +17,7 @@ import { makeTestImage } from '../oci/support.js';
 import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
+import { promotionOptions } from './support.js';
 
 const COMMIT = 'a1b2'.padEnd(40, '0');
 const dirs: string[] = [];
@@ -42,19 +42,10 @@ async function pushTestImage(store: ImageStore, repository: string, tag: string)
 
 const at = (client: ImageStore, repository: string) => ({ client, registry: client.registry, repository });
 
-function options(overrides: Pick<PromotionOptions, 'source' | 'targets'>): PromotionOptions {
-  return {
-    commit: COMMIT,
-    release: 'v1.0.0',
-    requiredChecks: [],
-    github: undefined,
-    model: undefined,
-    dryRun: false,
-    promotedBy: 'octocat',
-    runUrl: undefined,
-    log: new MemoryLogger(),
-    ...overrides,
-  };
+function options(
+  overrides: Partial<PromotionOptions> & Pick<PromotionOptions, 'source' | 'targets'>,
+): PromotionOptions {
+  return promotionOptions(COMMIT, 'v1.0.0', overrides);
 }
 
 async function layoutTags(directory: string): Promise<Record<string, string>> {

@@ -3,6 +3,8 @@ import {
   bufferBlobSource,
   type ImageIndex,
   MediaType,
+  MemoryLogger,
+  type PromotionOptions,
   pushImage,
   type RegistryClient,
   type RepositoryEndpoint,
@@ -102,4 +104,24 @@ export async function digestsOf(client: RegistryClient, repository: string, tags
   const found: Record<string, string | undefined> = {};
   for (const tag of tags) found[tag] = (await client.resolve(repository, tag))?.digest;
   return found;
+}
+
+/** A promotion of `commit` as release `release` by octocat, no GitHub and no model: image only, for real. */
+export function promotionOptions(
+  commit: string,
+  release: string,
+  overrides: Partial<PromotionOptions> & Pick<PromotionOptions, 'source' | 'targets'>,
+): PromotionOptions {
+  return {
+    commit,
+    release,
+    requiredChecks: [],
+    github: undefined,
+    model: undefined,
+    dryRun: false,
+    promotedBy: 'octocat',
+    runUrl: undefined,
+    log: new MemoryLogger(),
+    ...overrides,
+  };
 }

@@ -2,8 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { createNginxProvider, MemoryLogger, RegistryClient, versionTags } from '../../shared/src/index.js';
-import { type DeployRig, retryingPredictions, servedBy, startDeployRig } from '../deploy/support/rig.js';
+import { RegistryClient, versionTags } from '../../shared/src/index.js';
+import {
+  type DeployRig,
+  retryingPredictions,
+  rigNginxProvider,
+  servedBy,
+  startDeployRig,
+} from '../deploy/support/rig.js';
 import { registerVersion } from '../mlflow/support.js';
 import { digestsOf, pushSingle } from '../promotion/support.js';
 import { type InProcessServer, listenOnLoopback } from '../services/in-process-server.js';
@@ -85,14 +91,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
  * bake time starts with the traffic already moved.
  */
 async function startWeightSwitch(rig: DeployRig): Promise<WeightSwitch> {
-  const provider = createNginxProvider({
-    split: rig.split,
-    configPath: rig.includePath,
-    configDisplay: 'split.conf',
-    reloadCommand: rig.reloadCommand,
-    testCommand: rig.reloadCommand.slice(0, -2).concat('-t'),
-    logger: new MemoryLogger(),
-  });
+  const provider = rigNginxProvider(rig);
   const calls: { weight: number; candidate: string }[] = [];
   const server = createServer((request, response) => {
     void (async () => {

@@ -2,7 +2,7 @@
 // and Prometheus scraping both backends. Built from test/services (used, not changed).
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type NginxSplit, renderNginxSplit } from '../../../shared/src/index.js';
+import { createNginxProvider, MemoryLogger, type NginxSplit, renderNginxSplit } from '../../../shared/src/index.js';
 import { meanInstance } from '../../rig/traffic.js';
 import { type ModelBackendHandle, startModelBackend } from '../../services/backends.js';
 import { type NginxHandle, startNginx } from '../../services/nginx.js';
@@ -132,4 +132,16 @@ export async function retryingPredictions(
     }),
   );
   return { statuses, retries, variants };
+}
+
+/** The deploy action's nginx provider over the rig's split file, as the action would build it. */
+export function rigNginxProvider(rig: DeployRig) {
+  return createNginxProvider({
+    split: rig.split,
+    configPath: rig.includePath,
+    configDisplay: 'split.conf',
+    reloadCommand: rig.reloadCommand,
+    testCommand: rig.reloadCommand.slice(0, -2).concat('-t'),
+    logger: new MemoryLogger(),
+  });
 }
