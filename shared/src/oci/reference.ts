@@ -32,16 +32,18 @@ export function isOciLayout(reference: Pick<ImageReference, 'registry'>): boolea
   return reference.registry === OCI_LAYOUT;
 }
 
+/** The text before the '@' at `at` and the digest after it (checked); all of it when `at` is -1. */
+function splitDigest(text: string, at: number, fail: (why: string) => never): { rest: string; digest?: string } {
+  if (at < 0) return { rest: text };
+  const digest = text.slice(at + 1);
+  if (!isDigest(digest)) fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
+  return { rest: text.slice(0, at), digest };
+}
+
 /** `oci:DIR`, `oci:DIR:TAG` or `oci:DIR@sha256:…`: the directory ends at the first ':' as in skopeo. */
 function parseLayoutReference(text: string, fail: (why: string) => never): ImageReference {
-  let rest = text.slice(LAYOUT_PREFIX.length);
-  let digest: string | undefined;
-  const at = rest.lastIndexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!isDigest(digest)) fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
-  }
+  const body = text.slice(LAYOUT_PREFIX.length);
+  const { rest, digest } = splitDigest(body, body.lastIndexOf('@'), fail);
   const colon = rest.indexOf(':');
   const directory = colon >= 0 ? rest.slice(0, colon) : rest;
   const tag = colon >= 0 ? rest.slice(colon + 1) : undefined;
@@ -69,14 +71,9 @@ export function parseImageReference(text: string, input = 'image'): ImageReferen
   if (trimmed === '') fail('it is empty');
   if (/^[a-z]+:\/\//i.test(trimmed)) fail('write it without a scheme, e.g. ghcr.io/acme/model');
   if (trimmed.startsWith(LAYOUT_PREFIX)) return parseLayoutReference(trimmed, fail);
-  let rest = trimmed;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!isDigest(digest)) fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
-  }
+  const split = splitDigest(trimmed, trimmed.indexOf('@'), fail);
+  let rest = split.rest;
+  const digest = split.digest;
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
   const colon = rest.lastIndexOf(':');
