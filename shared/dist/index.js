@@ -57044,6 +57044,27 @@ function formatDuration(ms) {
     }
     return parts.join('');
 }
+const BYTE_UNITS = {
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    tb: 1e12,
+    kib: 2 ** 10,
+    mib: 2 ** 20,
+    gib: 2 ** 30,
+    tib: 2 ** 40,
+};
+/**
+ * Parses a memory size such as `512MB`, `1.5GB` or `2GiB` into bytes (KB/MB/GB are powers of 1000, KiB/MiB/GiB of
+ * 1024, as DuckDB reads them). A bare number is refused: its unit is a guess.
+ */
+function parseByteSize(text, input, bounds = {}) {
+    const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b)$/i.exec(text.trim());
+    if (!match) {
+        throw new errors_ConfigurationError(`Input '${input}' must be a size such as 512MB, 1.5GB or 2GiB (units KB, MB, GB, TB or KiB, MiB, GiB, TiB), got ${quote(text)}.`, { input });
+    }
+    return checkBounds(Math.round(Number(match[1]) * BYTE_UNITS[match[2].toLowerCase()]), input, bounds, text);
+}
 /** Splits on commas and newlines, trims, drops empty items: both `a, b` and a YAML block list work. */
 function parseList(text) {
     return text
@@ -69128,372 +69149,8 @@ async function loadDuckDB(options) {
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(38522);
-;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
-// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
-// JavaScript lacks (ldexp, round-half-even, an exact product).
-/**
- * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
- * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
- */
-function finiteSample(sample, name) {
-    const length = sample.length;
-    if (length === 0)
-        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
-    const copy = new Float64Array(length);
-    for (let index = 0; index < length; index += 1) {
-        const value = sample[index];
-        if (!Number.isFinite(value)) {
-            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
-        }
-        copy[index] = value;
-    }
-    return copy;
-}
-/** `finiteSample` sorted ascending (typed-array sort is numeric). */
-function numeric_sortedFiniteSample(sample, name) {
-    return finiteSample(sample, name).sort();
-}
-/** Merges two ascending arrays into one ascending array. */
-function mergeSorted(first, second) {
-    const merged = new Float64Array(first.length + second.length);
-    let i = 0;
-    let j = 0;
-    let out = 0;
-    while (i < first.length && j < second.length)
-        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
-    while (i < first.length)
-        merged[out++] = first[i++];
-    while (j < second.length)
-        merged[out++] = second[j++];
-    return merged;
-}
-/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
-class CompensatedSum {
-    sum = 0;
-    compensation = 0;
-    add(value) {
-        const total = this.sum + value;
-        if (Math.abs(this.sum) >= Math.abs(value))
-            this.compensation += this.sum - total + value;
-        else
-            this.compensation += value - total + this.sum;
-        this.sum = total;
-    }
-    get value() {
-        return this.sum + this.compensation;
-    }
-}
-function compensatedSum(values) {
-    const sum = new CompensatedSum();
-    for (let index = 0; index < values.length; index += 1)
-        sum.add(values[index]);
-    return sum.value;
-}
-/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
-function ldexp(x, exponent) {
-    let result = x;
-    let remaining = exponent;
-    while (remaining > 1000) {
-        result *= 2 ** 1000;
-        remaining -= 1000;
-    }
-    while (remaining < -1000) {
-        result *= 2 ** -1000;
-        remaining += 1000;
-    }
-    return result * 2 ** remaining;
-}
-/** numpy's `np.round`: halves go to the even neighbour. */
-function roundHalfEven(x) {
-    const floor = Math.floor(x);
-    const difference = x - floor;
-    if (difference < 0.5)
-        return floor;
-    if (difference > 0.5)
-        return floor + 1;
-    return floor % 2 === 0 ? floor : floor + 1;
-}
-const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
-/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
-function productError(a, b, product) {
-    const aScaled = SPLITTER * a;
-    const aHigh = aScaled - (aScaled - a);
-    const aLow = a - aHigh;
-    const bScaled = SPLITTER * b;
-    const bHigh = bScaled - (bScaled - b);
-    const bLow = b - bHigh;
-    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
-}
-function clampProbability(p) {
-    if (Number.isNaN(p))
-        return p;
-    return Math.min(1, Math.max(0, p));
-}
-function greatestCommonDivisor(a, b) {
-    let x = a;
-    let y = b;
-    while (y !== 0)
-        [x, y] = [y, x % y];
-    return x;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
-
-function describeValue(value) {
-    return Number.isNaN(value) ? 'NaN' : String(value);
-}
-/** Throws when an input has no rows: every metric is undefined on zero examples. */
-function assertNonEmpty(name, values) {
-    if (values.length === 0) {
-        throw new errors_ConfigurationError(`${name} is empty: metrics need at least one example; check the evaluation data.`);
-    }
-}
-/** Throws when two per-example inputs differ in length (one prediction per example is expected). */
-function assertSameLength(firstName, first, secondName, second) {
-    if (first.length !== second.length) {
-        throw new errors_ConfigurationError(`length mismatch: ${firstName} has ${first.length} values but ${secondName} has ${second.length}; ` +
-            'pass exactly one prediction per example, in the same order.');
-    }
-}
-/** Non-empty, equal lengths. */
-function assertPaired(firstName, first, secondName, second) {
-    assertNonEmpty(firstName, first);
-    assertSameLength(firstName, first, secondName, second);
-}
-/** Throws at the first NaN or ±Infinity (sklearn's check_array refuses them as well). */
-function assertFinite(name, values) {
-    for (let index = 0; index < values.length; index += 1) {
-        const value = values[index];
-        if (!Number.isFinite(value)) {
-            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(value)}: ${name} must hold finite numbers; ` +
-                'drop or impute the rows without a valid value before computing metrics.');
-        }
-    }
-}
-/** Throws at the first value outside [0, 1] (or non-finite): log loss and the Brier score need probabilities. */
-function assertProbabilities(name, values, where = (index) => `${name}[${index}]`) {
-    for (let index = 0; index < values.length; index += 1) {
-        const value = values[index];
-        if (!(value >= 0 && value <= 1)) {
-            throw new errors_ConfigurationError(`${where(index)} is ${describeValue(value)}, outside [0, 1]: this metric needs probabilities ` +
-                "(e.g. predict_proba's column), not decision-function scores or logits.");
-        }
-    }
-}
-/** Throws at the first label that is not 0 or 1; returns the number of positives (label 1). */
-function countBinaryLabels(name, labels) {
-    let positives = 0;
-    for (let index = 0; index < labels.length; index += 1) {
-        const label = labels[index];
-        if (label === 1)
-            positives += 1;
-        else if (label !== 0) {
-            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(label)}: binary metrics need labels 0 (negative) and 1 (positive); ` +
-                'map the positive class to 1, or use the multiclass metrics.');
-        }
-    }
-    return positives;
-}
-/** Throws when a metric that ranks positives against negatives sees only one class. */
-function assertBothClasses(metric, name, positives, total) {
-    if (positives === 0 || positives === total) {
-        const present = positives === 0 ? 'negatives (0)' : 'positives (1)';
-        throw new errors_ConfigurationError(`${name} must hold both classes for ${metric}, but all ${total} examples are ${present} and the metric is ` +
-            'undefined (sklearn returns NaN with a warning): evaluate on data that holds positive and negative examples.');
-    }
-}
-/** Throws unless `value` is a finite number; used for options such as thresholds. */
-function assertFiniteOption(name, value) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-        throw new errors_ConfigurationError(`${name} must be a finite number, got ${String(value)}.`);
-    }
-}
-/** Neumaier's compensated sum, shared with the statistics module. */
-
-/** sklearn's `zero_division="warn"` default: a ratio with a zero denominator is reported as 0.0. */
-function divideOrZero(numerator, denominator) {
-    return denominator === 0 ? 0 : numerator / denominator;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/metrics/ranking.js
-
-/**
- * ROC AUC and average precision from groups of tied scores, visited from the highest score down.
- *
- * ROC AUC: sklearn integrates the ROC curve with the trapezoid rule over the distinct thresholds. Summed up, each
- * trapezoid is `negatives_in_group × (positives_above + positives_in_group / 2)` pairs, so the area is the
- * Mann-Whitney count (a tie counts half) over P·N: we add these half-integers exactly and divide once.
- *
- * Average precision: sklearn's step-wise sum Σ (R_k − R_{k−1}) · P_k over the distinct thresholds, where a group of
- * tied scores is one threshold: its positives all get the precision at the bottom of the group.
- *
- * With `binned` set, a group is a histogram cell whose scores may differ, and the accumulator also sums how far
- * the true value can be from the cell-tied one (see `errorBounds`).
- */
-class RankingAccumulator {
-    binned;
-    truePositives = 0;
-    falsePositives = 0;
-    /** Twice the Mann-Whitney count, kept integer so it is exact up to 2^53. */
-    doublePairs = 0;
-    /** Positive-negative pairs that share a group: the only pairs whose order a group can hide. */
-    pairsWithinGroups = 0;
-    precisionSum = new CompensatedSum();
-    precisionSpread = new CompensatedSum();
-    constructor(binned = false) {
-        this.binned = binned;
-    }
-    addGroup(positives, negatives) {
-        const truePositivesAbove = this.truePositives;
-        const falsePositivesAbove = this.falsePositives;
-        this.doublePairs += negatives * (2 * truePositivesAbove + positives);
-        this.truePositives = truePositivesAbove + positives;
-        this.falsePositives = falsePositivesAbove + negatives;
-        if (positives > 0) {
-            this.precisionSum.add((positives * this.truePositives) / (this.truePositives + this.falsePositives));
-            if (this.binned) {
-                this.pairsWithinGroups += positives * negatives;
-                // Whatever the order inside the cell, each of its positives sees a precision between these two.
-                const lowest = (truePositivesAbove + 1) / (truePositivesAbove + 1 + falsePositivesAbove + negatives);
-                const highest = this.truePositives / (this.truePositives + falsePositivesAbove);
-                this.precisionSpread.add(positives * (highest - lowest));
-            }
-        }
-    }
-    get positives() {
-        return this.truePositives;
-    }
-    get negatives() {
-        return this.falsePositives;
-    }
-    rocAuc() {
-        return this.doublePairs / 2 / (this.truePositives * this.falsePositives);
-    }
-    averagePrecision() {
-        return this.truePositives === 0 ? 0 : this.precisionSum.value / this.truePositives;
-    }
-    /**
-     * Upper bounds on |value − exact value| when groups are histogram cells (0 for exact groups).
-     * ROC AUC: cells keep the order of pairs in different cells (the cell map is monotone), and a pair inside one
-     * cell counts ½ where the exact AUC counts 0, ½ or 1, so the error is at most ½ · (pairs inside cells) / (P·N).
-     * Average precision: every positive's precision lies in [lowest, highest] of its cell, both for the exact order
-     * and for the cell-tied value, so the error is at most Σ_cells positives · (highest − lowest) / P.
-     */
-    errorBounds() {
-        return {
-            rocAuc: this.pairsWithinGroups / 2 / (this.truePositives * this.falsePositives),
-            averagePrecision: this.truePositives === 0 ? 0 : this.precisionSpread.value / this.truePositives,
-        };
-    }
-}
-/** Splits scores by label (1 or 0) into two ascending arrays; labels must already be validated as binary. */
-function sortedScoresByClass(labels, scores, positives) {
-    const positive = new Float64Array(positives);
-    const negative = new Float64Array(labels.length - positives);
-    let nextPositive = 0;
-    let nextNegative = 0;
-    for (let index = 0; index < labels.length; index += 1) {
-        if (labels[index] === 1)
-            positive[nextPositive++] = scores[index];
-        else
-            negative[nextNegative++] = scores[index];
-    }
-    sortAscending(positive);
-    sortAscending(negative);
-    return { positive, negative };
-}
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const DIGIT_BITS = 11;
-const DIGIT_VALUES = 1 << DIGIT_BITS;
-const DIGIT_MASK = DIGIT_VALUES - 1;
-/** Six 11-bit digits cover the 64-bit key: bits 0, 11, 22 of the low word, then of the high word (10 bits each at 22). */
-const DIGIT_PASSES = 6;
-/** The order-preserving key word of a double: flip the sign bit of non-negatives, every bit of negatives. */
-function keyWord(high, word, isHighWord) {
-    if (high >>> 31)
-        return ~word >>> 0;
-    return isHighWord ? (word | 0x80000000) >>> 0 : word;
-}
-/**
- * Sorts finite doubles ascending in place. Large arrays use an LSD radix sort on the doubles' bit patterns (six
- * passes of 11 bits, skipping passes where every key has the same digit), about 2–3× faster than the native
- * comparison sort at 10M values; small arrays and big-endian machines use the native typed-array sort. Both order
- * −0 before +0, which the ranking walk treats as one score anyway.
- */
-function sortAscending(values) {
-    const count = values.length;
-    if (count < 1 << 15 || !LITTLE_ENDIAN)
-        return values.sort();
-    let source = values;
-    let target = new Float64Array(count);
-    let sourceWords = new Uint32Array(source.buffer, source.byteOffset, 2 * count);
-    let targetWords = new Uint32Array(target.buffer, target.byteOffset, 2 * count);
-    const counts = new Uint32Array(DIGIT_PASSES * DIGIT_VALUES);
-    for (let index = 0; index < count; index += 1) {
-        const rawHigh = sourceWords[2 * index + 1];
-        const low = keyWord(rawHigh, sourceWords[2 * index], false);
-        const high = keyWord(rawHigh, rawHigh, true);
-        counts[low & DIGIT_MASK] += 1;
-        counts[DIGIT_VALUES + ((low >>> 11) & DIGIT_MASK)] += 1;
-        counts[2 * DIGIT_VALUES + (low >>> 22)] += 1;
-        counts[3 * DIGIT_VALUES + (high & DIGIT_MASK)] += 1;
-        counts[4 * DIGIT_VALUES + ((high >>> 11) & DIGIT_MASK)] += 1;
-        counts[5 * DIGIT_VALUES + (high >>> 22)] += 1;
-    }
-    const offsets = new Uint32Array(DIGIT_VALUES);
-    for (let pass = 0; pass < DIGIT_PASSES; pass += 1) {
-        const base = pass * DIGIT_VALUES;
-        let allSame = false;
-        let start = 0;
-        for (let digit = 0; digit < DIGIT_VALUES; digit += 1) {
-            const digitCount = counts[base + digit];
-            if (digitCount === count) {
-                allSame = true;
-                break;
-            }
-            offsets[digit] = start;
-            start += digitCount;
-        }
-        if (allSame)
-            continue;
-        const isHighWord = pass >= 3;
-        const shift = (pass % 3) * DIGIT_BITS;
-        for (let index = 0; index < count; index += 1) {
-            const rawHigh = sourceWords[2 * index + 1];
-            const word = keyWord(rawHigh, isHighWord ? rawHigh : sourceWords[2 * index], isHighWord);
-            const digit = (word >>> shift) & DIGIT_MASK;
-            target[offsets[digit]++] = source[index];
-        }
-        [source, target] = [target, source];
-        [sourceWords, targetWords] = [targetWords, sourceWords];
-    }
-    if (source !== values)
-        values.set(source);
-    return values;
-}
-/** Walks two ascending arrays from the top, one group per distinct score, into the accumulator. */
-function accumulateSorted(positive, negative, into) {
-    let nextPositive = positive.length - 1;
-    let nextNegative = negative.length - 1;
-    while (nextPositive >= 0 || nextNegative >= 0) {
-        const topPositive = nextPositive >= 0 ? positive[nextPositive] : Number.NEGATIVE_INFINITY;
-        const topNegative = nextNegative >= 0 ? negative[nextNegative] : Number.NEGATIVE_INFINITY;
-        const threshold = topPositive > topNegative ? topPositive : topNegative;
-        let groupPositives = 0;
-        while (nextPositive >= 0 && positive[nextPositive] === threshold) {
-            groupPositives += 1;
-            nextPositive -= 1;
-        }
-        let groupNegatives = 0;
-        while (nextNegative >= 0 && negative[nextNegative] === threshold) {
-            groupNegatives += 1;
-            nextNegative -= 1;
-        }
-        into.addGroup(groupPositives, groupNegatives);
-    }
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/data/engine.js
+
 
 
 
@@ -69524,7 +69181,8 @@ function tableSource(files, options = {}) {
         case 'tsv':
             return `read_csv(${list}, header = true, delim = '\\t', skip = 0, union_by_name = true, sample_size = ${sample})`;
         case 'parquet':
-            return `read_parquet(${list}, union_by_name = true)`;
+            // With rowNumbers: each row's file and its 0-based position in it (`filename`, `file_row_number`).
+            return `read_parquet(${list}, union_by_name = true${options.rowNumbers ? ', filename = true, file_row_number = true' : ''})`;
         case 'json':
             return `read_json(${list}, format = 'auto', union_by_name = true, sample_size = ${sample})`;
         case 'jsonl':
@@ -69626,59 +69284,78 @@ function describeKnownReadError(error, files, input) {
     }
     return error instanceof Error ? error : new Error(message);
 }
-/** An in-memory DuckDB with spilling to the temp directory, for one action run. */
-async function openDataEngine(options) {
-    const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? (0,external_node_os_.tmpdir)() });
-    const instance = await duckdb.DuckDBInstance.create(':memory:', {
-        temp_directory: (0,external_node_os_.tmpdir)(),
-        ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
-    });
-    const connection = await instance.connect();
-    const sortedCache = new Map();
-    const doubles = async (sql) => {
-        const result = await connection.run(sql);
-        const parts = [];
-        let total = 0;
-        for (;;) {
-            const chunk = await result.fetchChunk();
-            if (!chunk || chunk.rowCount === 0)
-                break;
-            const vector = chunk.getColumnVector(0);
-            // A DOUBLE vector without nulls holds its values in a Float64Array: copy it whole.
+/**
+ * The columns of `sql` (all DOUBLE, no nulls) as typed arrays, a chunk's vector at a time: DuckDB hands a DOUBLE
+ * vector over as a Float64Array, so nothing is converted value by value.
+ */
+async function readDoubleColumns(connection, sql, width) {
+    const result = await connection.run(sql);
+    const parts = Array.from({ length: width }, () => []);
+    let total = 0;
+    for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0)
+            break;
+        for (let column = 0; column < width; column += 1) {
+            const vector = chunk.getColumnVector(column);
             const items = vector.items;
-            const validity = vector.validity;
-            // Without a validity reader we cannot tell nulls apart: take the slow path.
-            let allValid = typeof validity?.itemValid === 'function';
-            for (let index = 0; index < chunk.rowCount && allValid; index += 1)
-                allValid = validity?.itemValid?.(index) === true;
-            if (items instanceof Float64Array && allValid) {
-                parts.push(Float64Array.from(items.subarray(0, chunk.rowCount)));
-                total += chunk.rowCount;
-                continue;
-            }
-            const values = new Float64Array(chunk.rowCount);
-            let count = 0;
-            for (let index = 0; index < chunk.rowCount; index += 1) {
-                const value = vector.getItem(index);
-                if (value !== null)
-                    values[count++] = Number(value);
-            }
-            parts.push(values.subarray(0, count));
-            total += count;
+            parts[column].push(items instanceof Float64Array
+                ? items.slice(0, chunk.rowCount)
+                : Float64Array.from({ length: chunk.rowCount }, (_, index) => Number(vector.getItem(index))));
         }
+        total += chunk.rowCount;
+    }
+    return parts.map((columnParts) => {
         const all = new Float64Array(total);
         let offset = 0;
-        for (const part of parts) {
+        for (const part of columnParts) {
             all.set(part, offset);
             offset += part.length;
         }
         return all;
-    };
+    });
+}
+/** The non-null values of the first column of `sql` as doubles, in the query's order. */
+async function nonNullDoubles(connection, sql) {
+    const [values] = await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) FROM (${sql}) AS source(v) WHERE v IS NOT NULL`, 1);
+    return values;
+}
+/** DuckDB's parallel sort beats sorting in JavaScript (about 0.45 s against 0.6 s for 5M values on 2 cores). */
+async function sortedNonNullDoubles(connection, sql) {
+    const [values] = await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL ORDER BY v`, 1);
+    return values;
+}
+/** The sorted non-null values of the first column of `sql`, rebuilt from DuckDB's count of each distinct value. */
+async function expandedValueCounts(connection, sql) {
+    const [values, counts] = (await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE), CAST(count(*) AS DOUBLE) FROM (${sql}) AS source(v) WHERE v IS NOT NULL GROUP BY v ORDER BY v`, 2));
+    let total = 0;
+    for (const count of counts)
+        total += count;
+    const sorted = new Float64Array(total);
+    let offset = 0;
+    for (let index = 0; index < values.length; index += 1) {
+        const count = counts[index];
+        sorted.fill(values[index], offset, offset + count);
+        offset += count;
+    }
+    return sorted;
+}
+/** An in-memory DuckDB with spilling to the temp directory, for one action run. */
+async function openDataEngine(options) {
+    const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? (0,external_node_os_.tmpdir)() });
+    // A directory of its own: spill files of concurrent runs must not meet.
+    const spill = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'mlops-duckdb-'));
+    const instance = await duckdb.DuckDBInstance.create(':memory:', {
+        temp_directory: spill,
+        ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    });
+    const connection = await instance.connect();
+    const sortedCache = new Map();
     return {
         async rows(sql) {
             if (/^\s*CREATE/i.test(sql)) {
                 // A new or replaced table makes what was read from it stale; other tables' columns stay valid.
-                const table = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?TABLE\s+("?)(\w+)\1/i.exec(sql)?.[2];
+                const table = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+("?)(\w+)\1/i.exec(sql)?.[2];
                 for (const key of [...sortedCache.keys()]) {
                     if (!table || new RegExp(`\\bFROM\\s+"?${table}"?\\b`, 'i').test(key))
                         sortedCache.delete(key);
@@ -69687,15 +69364,19 @@ async function openDataEngine(options) {
             const reader = await connection.runAndReadAll(sql);
             return reader.getRowObjectsJS();
         },
-        doubles,
-        async sortedDoubles(sql) {
+        doubles: (sql) => nonNullDoubles(connection, sql),
+        async sortedDoubles(sql, options = {}) {
             let sorted = sortedCache.get(sql);
             if (!sorted) {
-                // Radix sort on the bit patterns: 2–3× the native sort at millions of values.
-                sorted = sortAscending(await doubles(sql));
+                sorted = options.fewDistinct
+                    ? await expandedValueCounts(connection, sql)
+                    : await sortedNonNullDoubles(connection, sql);
                 sortedCache.set(sql, sorted);
             }
             return sorted;
+        },
+        release(sql) {
+            sortedCache.delete(sql);
         },
         async columns(source) {
             const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
@@ -69707,6 +69388,7 @@ async function openDataEngine(options) {
         close() {
             connection.closeSync();
             instance.closeSync();
+            (0,external_node_fs_.rmSync)(spill, { recursive: true, force: true });
         },
     };
 }
@@ -71337,6 +71019,371 @@ function parseSavedMetrics(text, display, input) {
         }
     }
     return value;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
+// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
+// JavaScript lacks (ldexp, round-half-even, an exact product).
+/**
+ * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
+ * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
+ */
+function finiteSample(sample, name) {
+    const length = sample.length;
+    if (length === 0)
+        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
+    const copy = new Float64Array(length);
+    for (let index = 0; index < length; index += 1) {
+        const value = sample[index];
+        if (!Number.isFinite(value)) {
+            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
+        }
+        copy[index] = value;
+    }
+    return copy;
+}
+/** `finiteSample` sorted ascending (typed-array sort is numeric). */
+function numeric_sortedFiniteSample(sample, name) {
+    return finiteSample(sample, name).sort();
+}
+/** Merges two ascending arrays into one ascending array. */
+function mergeSorted(first, second) {
+    const merged = new Float64Array(first.length + second.length);
+    let i = 0;
+    let j = 0;
+    let out = 0;
+    while (i < first.length && j < second.length)
+        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
+    while (i < first.length)
+        merged[out++] = first[i++];
+    while (j < second.length)
+        merged[out++] = second[j++];
+    return merged;
+}
+/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
+class CompensatedSum {
+    sum = 0;
+    compensation = 0;
+    add(value) {
+        const total = this.sum + value;
+        if (Math.abs(this.sum) >= Math.abs(value))
+            this.compensation += this.sum - total + value;
+        else
+            this.compensation += value - total + this.sum;
+        this.sum = total;
+    }
+    get value() {
+        return this.sum + this.compensation;
+    }
+}
+function compensatedSum(values) {
+    const sum = new CompensatedSum();
+    for (let index = 0; index < values.length; index += 1)
+        sum.add(values[index]);
+    return sum.value;
+}
+/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
+function ldexp(x, exponent) {
+    let result = x;
+    let remaining = exponent;
+    while (remaining > 1000) {
+        result *= 2 ** 1000;
+        remaining -= 1000;
+    }
+    while (remaining < -1000) {
+        result *= 2 ** -1000;
+        remaining += 1000;
+    }
+    return result * 2 ** remaining;
+}
+/** numpy's `np.round`: halves go to the even neighbour. */
+function roundHalfEven(x) {
+    const floor = Math.floor(x);
+    const difference = x - floor;
+    if (difference < 0.5)
+        return floor;
+    if (difference > 0.5)
+        return floor + 1;
+    return floor % 2 === 0 ? floor : floor + 1;
+}
+const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
+/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
+function productError(a, b, product) {
+    const aScaled = SPLITTER * a;
+    const aHigh = aScaled - (aScaled - a);
+    const aLow = a - aHigh;
+    const bScaled = SPLITTER * b;
+    const bHigh = bScaled - (bScaled - b);
+    const bLow = b - bHigh;
+    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
+function clampProbability(p) {
+    if (Number.isNaN(p))
+        return p;
+    return Math.min(1, Math.max(0, p));
+}
+function greatestCommonDivisor(a, b) {
+    let x = a;
+    let y = b;
+    while (y !== 0)
+        [x, y] = [y, x % y];
+    return x;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
+
+function describeValue(value) {
+    return Number.isNaN(value) ? 'NaN' : String(value);
+}
+/** Throws when an input has no rows: every metric is undefined on zero examples. */
+function assertNonEmpty(name, values) {
+    if (values.length === 0) {
+        throw new errors_ConfigurationError(`${name} is empty: metrics need at least one example; check the evaluation data.`);
+    }
+}
+/** Throws when two per-example inputs differ in length (one prediction per example is expected). */
+function assertSameLength(firstName, first, secondName, second) {
+    if (first.length !== second.length) {
+        throw new errors_ConfigurationError(`length mismatch: ${firstName} has ${first.length} values but ${secondName} has ${second.length}; ` +
+            'pass exactly one prediction per example, in the same order.');
+    }
+}
+/** Non-empty, equal lengths. */
+function assertPaired(firstName, first, secondName, second) {
+    assertNonEmpty(firstName, first);
+    assertSameLength(firstName, first, secondName, second);
+}
+/** Throws at the first NaN or ±Infinity (sklearn's check_array refuses them as well). */
+function assertFinite(name, values) {
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (!Number.isFinite(value)) {
+            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(value)}: ${name} must hold finite numbers; ` +
+                'drop or impute the rows without a valid value before computing metrics.');
+        }
+    }
+}
+/** Throws at the first value outside [0, 1] (or non-finite): log loss and the Brier score need probabilities. */
+function assertProbabilities(name, values, where = (index) => `${name}[${index}]`) {
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (!(value >= 0 && value <= 1)) {
+            throw new errors_ConfigurationError(`${where(index)} is ${describeValue(value)}, outside [0, 1]: this metric needs probabilities ` +
+                "(e.g. predict_proba's column), not decision-function scores or logits.");
+        }
+    }
+}
+/** Throws at the first label that is not 0 or 1; returns the number of positives (label 1). */
+function countBinaryLabels(name, labels) {
+    let positives = 0;
+    for (let index = 0; index < labels.length; index += 1) {
+        const label = labels[index];
+        if (label === 1)
+            positives += 1;
+        else if (label !== 0) {
+            throw new errors_ConfigurationError(`${name}[${index}] is ${describeValue(label)}: binary metrics need labels 0 (negative) and 1 (positive); ` +
+                'map the positive class to 1, or use the multiclass metrics.');
+        }
+    }
+    return positives;
+}
+/** Throws when a metric that ranks positives against negatives sees only one class. */
+function assertBothClasses(metric, name, positives, total) {
+    if (positives === 0 || positives === total) {
+        const present = positives === 0 ? 'negatives (0)' : 'positives (1)';
+        throw new errors_ConfigurationError(`${name} must hold both classes for ${metric}, but all ${total} examples are ${present} and the metric is ` +
+            'undefined (sklearn returns NaN with a warning): evaluate on data that holds positive and negative examples.');
+    }
+}
+/** Throws unless `value` is a finite number; used for options such as thresholds. */
+function assertFiniteOption(name, value) {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new errors_ConfigurationError(`${name} must be a finite number, got ${String(value)}.`);
+    }
+}
+/** Neumaier's compensated sum, shared with the statistics module. */
+
+/** sklearn's `zero_division="warn"` default: a ratio with a zero denominator is reported as 0.0. */
+function divideOrZero(numerator, denominator) {
+    return denominator === 0 ? 0 : numerator / denominator;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/ranking.js
+
+/**
+ * ROC AUC and average precision from groups of tied scores, visited from the highest score down.
+ *
+ * ROC AUC: sklearn integrates the ROC curve with the trapezoid rule over the distinct thresholds. Summed up, each
+ * trapezoid is `negatives_in_group × (positives_above + positives_in_group / 2)` pairs, so the area is the
+ * Mann-Whitney count (a tie counts half) over P·N: we add these half-integers exactly and divide once.
+ *
+ * Average precision: sklearn's step-wise sum Σ (R_k − R_{k−1}) · P_k over the distinct thresholds, where a group of
+ * tied scores is one threshold: its positives all get the precision at the bottom of the group.
+ *
+ * With `binned` set, a group is a histogram cell whose scores may differ, and the accumulator also sums how far
+ * the true value can be from the cell-tied one (see `errorBounds`).
+ */
+class RankingAccumulator {
+    binned;
+    truePositives = 0;
+    falsePositives = 0;
+    /** Twice the Mann-Whitney count, kept integer so it is exact up to 2^53. */
+    doublePairs = 0;
+    /** Positive-negative pairs that share a group: the only pairs whose order a group can hide. */
+    pairsWithinGroups = 0;
+    precisionSum = new CompensatedSum();
+    precisionSpread = new CompensatedSum();
+    constructor(binned = false) {
+        this.binned = binned;
+    }
+    addGroup(positives, negatives) {
+        const truePositivesAbove = this.truePositives;
+        const falsePositivesAbove = this.falsePositives;
+        this.doublePairs += negatives * (2 * truePositivesAbove + positives);
+        this.truePositives = truePositivesAbove + positives;
+        this.falsePositives = falsePositivesAbove + negatives;
+        if (positives > 0) {
+            this.precisionSum.add((positives * this.truePositives) / (this.truePositives + this.falsePositives));
+            if (this.binned) {
+                this.pairsWithinGroups += positives * negatives;
+                // Whatever the order inside the cell, each of its positives sees a precision between these two.
+                const lowest = (truePositivesAbove + 1) / (truePositivesAbove + 1 + falsePositivesAbove + negatives);
+                const highest = this.truePositives / (this.truePositives + falsePositivesAbove);
+                this.precisionSpread.add(positives * (highest - lowest));
+            }
+        }
+    }
+    get positives() {
+        return this.truePositives;
+    }
+    get negatives() {
+        return this.falsePositives;
+    }
+    rocAuc() {
+        return this.doublePairs / 2 / (this.truePositives * this.falsePositives);
+    }
+    averagePrecision() {
+        return this.truePositives === 0 ? 0 : this.precisionSum.value / this.truePositives;
+    }
+    /**
+     * Upper bounds on |value − exact value| when groups are histogram cells (0 for exact groups).
+     * ROC AUC: cells keep the order of pairs in different cells (the cell map is monotone), and a pair inside one
+     * cell counts ½ where the exact AUC counts 0, ½ or 1, so the error is at most ½ · (pairs inside cells) / (P·N).
+     * Average precision: every positive's precision lies in [lowest, highest] of its cell, both for the exact order
+     * and for the cell-tied value, so the error is at most Σ_cells positives · (highest − lowest) / P.
+     */
+    errorBounds() {
+        return {
+            rocAuc: this.pairsWithinGroups / 2 / (this.truePositives * this.falsePositives),
+            averagePrecision: this.truePositives === 0 ? 0 : this.precisionSpread.value / this.truePositives,
+        };
+    }
+}
+/** Splits scores by label (1 or 0) into two ascending arrays; labels must already be validated as binary. */
+function sortedScoresByClass(labels, scores, positives) {
+    const positive = new Float64Array(positives);
+    const negative = new Float64Array(labels.length - positives);
+    let nextPositive = 0;
+    let nextNegative = 0;
+    for (let index = 0; index < labels.length; index += 1) {
+        if (labels[index] === 1)
+            positive[nextPositive++] = scores[index];
+        else
+            negative[nextNegative++] = scores[index];
+    }
+    sortAscending(positive);
+    sortAscending(negative);
+    return { positive, negative };
+}
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const DIGIT_BITS = 11;
+const DIGIT_VALUES = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGIT_VALUES - 1;
+/** Six 11-bit digits cover the 64-bit key: bits 0, 11, 22 of the low word, then of the high word (10 bits each at 22). */
+const DIGIT_PASSES = 6;
+/** The order-preserving key word of a double: flip the sign bit of non-negatives, every bit of negatives. */
+function keyWord(high, word, isHighWord) {
+    if (high >>> 31)
+        return ~word >>> 0;
+    return isHighWord ? (word | 0x80000000) >>> 0 : word;
+}
+/**
+ * Sorts finite doubles ascending in place. Large arrays use an LSD radix sort on the doubles' bit patterns (six
+ * passes of 11 bits, skipping passes where every key has the same digit), about 2–3× faster than the native
+ * comparison sort at 10M values; small arrays and big-endian machines use the native typed-array sort. Both order
+ * −0 before +0, which the ranking walk treats as one score anyway.
+ */
+function sortAscending(values) {
+    const count = values.length;
+    if (count < 1 << 15 || !LITTLE_ENDIAN)
+        return values.sort();
+    let source = values;
+    let target = new Float64Array(count);
+    let sourceWords = new Uint32Array(source.buffer, source.byteOffset, 2 * count);
+    let targetWords = new Uint32Array(target.buffer, target.byteOffset, 2 * count);
+    const counts = new Uint32Array(DIGIT_PASSES * DIGIT_VALUES);
+    for (let index = 0; index < count; index += 1) {
+        const rawHigh = sourceWords[2 * index + 1];
+        const low = keyWord(rawHigh, sourceWords[2 * index], false);
+        const high = keyWord(rawHigh, rawHigh, true);
+        counts[low & DIGIT_MASK] += 1;
+        counts[DIGIT_VALUES + ((low >>> 11) & DIGIT_MASK)] += 1;
+        counts[2 * DIGIT_VALUES + (low >>> 22)] += 1;
+        counts[3 * DIGIT_VALUES + (high & DIGIT_MASK)] += 1;
+        counts[4 * DIGIT_VALUES + ((high >>> 11) & DIGIT_MASK)] += 1;
+        counts[5 * DIGIT_VALUES + (high >>> 22)] += 1;
+    }
+    const offsets = new Uint32Array(DIGIT_VALUES);
+    for (let pass = 0; pass < DIGIT_PASSES; pass += 1) {
+        const base = pass * DIGIT_VALUES;
+        let allSame = false;
+        let start = 0;
+        for (let digit = 0; digit < DIGIT_VALUES; digit += 1) {
+            const digitCount = counts[base + digit];
+            if (digitCount === count) {
+                allSame = true;
+                break;
+            }
+            offsets[digit] = start;
+            start += digitCount;
+        }
+        if (allSame)
+            continue;
+        const isHighWord = pass >= 3;
+        const shift = (pass % 3) * DIGIT_BITS;
+        for (let index = 0; index < count; index += 1) {
+            const rawHigh = sourceWords[2 * index + 1];
+            const word = keyWord(rawHigh, isHighWord ? rawHigh : sourceWords[2 * index], isHighWord);
+            const digit = (word >>> shift) & DIGIT_MASK;
+            target[offsets[digit]++] = source[index];
+        }
+        [source, target] = [target, source];
+        [sourceWords, targetWords] = [targetWords, sourceWords];
+    }
+    if (source !== values)
+        values.set(source);
+    return values;
+}
+/** Walks two ascending arrays from the top, one group per distinct score, into the accumulator. */
+function accumulateSorted(positive, negative, into) {
+    let nextPositive = positive.length - 1;
+    let nextNegative = negative.length - 1;
+    while (nextPositive >= 0 || nextNegative >= 0) {
+        const topPositive = nextPositive >= 0 ? positive[nextPositive] : Number.NEGATIVE_INFINITY;
+        const topNegative = nextNegative >= 0 ? negative[nextNegative] : Number.NEGATIVE_INFINITY;
+        const threshold = topPositive > topNegative ? topPositive : topNegative;
+        let groupPositives = 0;
+        while (nextPositive >= 0 && positive[nextPositive] === threshold) {
+            groupPositives += 1;
+            nextPositive -= 1;
+        }
+        let groupNegatives = 0;
+        while (nextNegative >= 0 && negative[nextNegative] === threshold) {
+            groupNegatives += 1;
+            nextNegative -= 1;
+        }
+        into.addGroup(groupPositives, groupNegatives);
+    }
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/binary.js
@@ -74806,12 +74853,20 @@ function fileBlobSource(path, digest, size) {
 var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./shared/lib/oci/digest.js
 
+
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 function isDigest(text) {
     return DIGEST_PATTERN.test(text);
 }
 function sha256Digest(data) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
+}
+/** A file's digest, read as a stream (model layers can be gigabytes). */
+async function sha256FileDigest(path) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
+        hash.update(chunk);
+    return `sha256:${hash.digest('hex')}`;
 }
 /** The referrers tag schema's fallback tag for a subject digest: `sha256-<hex>`. */
 function referrersFallbackTag(digest) {
@@ -74849,6 +74904,7 @@ function registryErrorDetail(body) {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/media-types.js
+
 const MediaType = {
     ociManifest: 'application/vnd.oci.image.manifest.v1+json',
     ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -74876,6 +74932,15 @@ function platformName(platform) {
         return 'unknown';
     return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
 }
+/** `os/architecture[/variant]` as docker's --platform takes it, e.g. linux/amd64 or linux/arm64/v8. */
+function parsePlatform(text, input) {
+    const parts = text.trim().split('/');
+    if (parts.length < 2 || parts.length > 3 || parts.some((part) => !/^[a-z0-9_.-]+$/.test(part))) {
+        throw new errors_ConfigurationError(`Input '${input}': '${text}' is not a platform; write os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8.`, { input });
+    }
+    const [os, architecture, variant] = parts;
+    return { os, architecture, ...(variant ? { variant } : {}) };
+}
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/reference.js
 
@@ -74886,6 +74951,40 @@ const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:
 const DOCKER_HUB = 'docker.io';
 function isValidTag(tag) {
     return TAG.test(tag);
+}
+/** The `registry` of references to OCI image layout directories, written `oci:DIR[:TAG]` as skopeo does. */
+const OCI_LAYOUT = 'oci';
+const LAYOUT_PREFIX = `${OCI_LAYOUT}:`;
+function isOciLayout(reference) {
+    return reference.registry === OCI_LAYOUT;
+}
+/** The text before the '@' at `at` and the digest after it (checked); all of it when `at` is -1. */
+function splitDigest(text, at, fail) {
+    if (at < 0)
+        return { rest: text };
+    const digest = text.slice(at + 1);
+    if (!isDigest(digest))
+        fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
+    return { rest: text.slice(0, at), digest };
+}
+/** `oci:DIR`, `oci:DIR:TAG` or `oci:DIR@sha256:…`: the directory ends at the first ':' as in skopeo. */
+function parseLayoutReference(text, fail) {
+    const body = text.slice(LAYOUT_PREFIX.length);
+    const { rest, digest } = splitDigest(body, body.lastIndexOf('@'), fail);
+    const colon = rest.indexOf(':');
+    const directory = colon >= 0 ? rest.slice(0, colon) : rest;
+    const tag = colon >= 0 ? rest.slice(colon + 1) : undefined;
+    if (directory === '')
+        fail("name the layout directory after 'oci:', e.g. oci:build/model-image:latest");
+    if (tag !== undefined && !isValidTag(tag)) {
+        fail(`the tag '${tag}' must be 1-128 of letters, digits, '_', '.', '-', not starting with '.' or '-'`);
+    }
+    return {
+        registry: OCI_LAYOUT,
+        repository: directory,
+        ...(tag !== undefined ? { tag } : {}),
+        ...(digest !== undefined ? { digest } : {}),
+    };
 }
 /**
  * Parses `[registry/]repository[:tag][@digest]` by the distribution reference grammar. The first path part is the
@@ -74900,15 +74999,11 @@ function parseImageReference(text, input = 'image') {
         fail('it is empty');
     if (/^[a-z]+:\/\//i.test(trimmed))
         fail('write it without a scheme, e.g. ghcr.io/acme/model');
-    let rest = trimmed;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at >= 0) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!isDigest(digest))
-            fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
-    }
+    if (trimmed.startsWith(LAYOUT_PREFIX))
+        return parseLayoutReference(trimmed, fail);
+    const split = splitDigest(trimmed, trimmed.indexOf('@'), fail);
+    let rest = split.rest;
+    const digest = split.digest;
     let tag;
     const lastSlash = rest.lastIndexOf('/');
     const colon = rest.lastIndexOf(':');
@@ -74945,7 +75040,9 @@ function parseImageReference(text, input = 'image') {
     return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 function formatImageReference(reference) {
-    const base = `${reference.registry}/${reference.repository}`;
+    const base = isOciLayout(reference)
+        ? `${LAYOUT_PREFIX}${reference.repository}`
+        : `${reference.registry}/${reference.repository}`;
     if (reference.digest)
         return `${base}@${reference.digest}`;
     return reference.tag ? `${base}:${reference.tag}` : base;
@@ -75668,7 +75765,236 @@ async function copyReferrers(from, to, subject) {
     };
 }
 
+;// CONCATENATED MODULE: ./shared/lib/oci/layout.js
+
+
+
+
+
+
+
+
+
+
+/** The annotation that names a tag in a layout's index.json (what `oci:DIR:TAG` refers to). */
+const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
+/** Blobs are copied into a layout in pieces this large, so a big model layer never sits in memory whole. */
+const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
+function layoutBlobPath(layout, digest) {
+    const [algorithm, hex] = digest.split(':');
+    return (0,external_node_path_.join)(layout, 'blobs', algorithm, hex);
+}
+async function sizeOf(path) {
+    return (0,promises_.stat)(path).then((stats) => stats.size, () => undefined);
+}
+/** Writes through a temporary name and renames, so a reader never sees half a file. */
+async function layout_writeAtomically(path, data) {
+    const temporary = `${path}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`;
+    await (0,promises_.writeFile)(temporary, data);
+    await (0,promises_.rename)(temporary, path);
+}
+/**
+ * OCI image layout directories (image-spec image-layout.md, what `skopeo copy … oci:DIR:TAG` writes) as an image
+ * store: each repository is a directory (relative to `root`), tags are the `org.opencontainers.image.ref.name`
+ * annotations of its index.json, and every blob is a file checked against its digest. Blobs "mount" between
+ * layouts by copying the file. Layouts keep no referrers: a signature stays with the registry it was made in.
+ */
+class OciLayoutStore {
+    registry = OCI_LAYOUT;
+    baseUrl;
+    root;
+    /** index.json is rewritten whole: one rewrite at a time per store. */
+    #indexWrites = Promise.resolve();
+    constructor(root) {
+        this.root = (0,external_node_path_.resolve)(root);
+        this.baseUrl = (0,external_node_url_.pathToFileURL)(this.root).href;
+    }
+    directory(repository) {
+        return (0,external_node_path_.resolve)(this.root, repository);
+    }
+    #notFound(repository, what) {
+        return new RegistryError('not-found', `${what} is not in the OCI image layout ${this.directory(repository)}`, {
+            registry: this.registry,
+        });
+    }
+    async #readIndex(repository) {
+        const text = await (0,promises_.readFile)((0,external_node_path_.join)(this.directory(repository), 'index.json'), 'utf8').catch((error) => {
+            if (error.code === 'ENOENT')
+                return undefined;
+            throw error;
+        });
+        if (text === undefined)
+            return undefined;
+        const index = JSON.parse(text);
+        return { ...index, manifests: index.manifests ?? [] };
+    }
+    async #initialise(repository) {
+        const directory = this.directory(repository);
+        await (0,promises_.mkdir)((0,external_node_path_.join)(directory, 'blobs', 'sha256'), { recursive: true });
+        if ((await sizeOf((0,external_node_path_.join)(directory, 'oci-layout'))) === undefined) {
+            await layout_writeAtomically((0,external_node_path_.join)(directory, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: '1.0.0' })}\n`);
+        }
+    }
+    async #updateIndex(repository, change) {
+        const update = this.#indexWrites.then(async () => {
+            await this.#initialise(repository);
+            const index = (await this.#readIndex(repository)) ?? { schemaVersion: 2, manifests: [] };
+            const { schemaVersion, mediaType, manifests, ...rest } = index;
+            const updated = {
+                schemaVersion: 2,
+                mediaType: MediaType.ociIndex,
+                ...rest,
+                manifests: change(manifests),
+            };
+            await layout_writeAtomically((0,external_node_path_.join)(this.directory(repository), 'index.json'), `${JSON.stringify(updated, null, 2)}\n`);
+        });
+        this.#indexWrites = update.catch(() => undefined);
+        return update;
+    }
+    async checkAccess(repository, access) {
+        if (access === 'pull,push') {
+            await this.#initialise(repository);
+            return;
+        }
+        if (!(await this.#readIndex(repository)))
+            throw this.#notFound(repository, 'index.json');
+    }
+    async resolve(repository, reference) {
+        if (isDigest(reference)) {
+            const path = layoutBlobPath(this.directory(repository), reference);
+            const size = await sizeOf(path);
+            if (size === undefined)
+                return undefined;
+            const parsed = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+            return { mediaType: parsed.mediaType ?? MediaType.ociManifest, digest: reference, size };
+        }
+        const index = await this.#readIndex(repository);
+        return index?.manifests.find((descriptor) => descriptor.annotations?.[REF_NAME_ANNOTATION] === reference);
+    }
+    async getManifest(repository, reference) {
+        const descriptor = await this.resolve(repository, reference);
+        if (!descriptor)
+            throw this.#notFound(repository, isDigest(reference) ? reference : `The tag '${reference}'`);
+        const bytes = await this.getBlob(repository, descriptor.digest);
+        const json = JSON.parse(bytes.toString('utf8'));
+        const mediaType = typeof json.mediaType === 'string' ? json.mediaType : descriptor.mediaType;
+        return { digest: descriptor.digest, mediaType, bytes, json };
+    }
+    async putManifest(repository, reference, bytes, mediaType) {
+        const digest = sha256Digest(bytes);
+        if (isDigest(reference) && reference !== digest) {
+            throw new Error(`putManifest: the bytes hash to ${digest}, not to the reference ${reference}`);
+        }
+        await this.#initialise(repository);
+        const path = layoutBlobPath(this.directory(repository), digest);
+        if ((await sizeOf(path)) !== bytes.byteLength)
+            await layout_writeAtomically(path, bytes);
+        if (!isDigest(reference)) {
+            const tagged = {
+                mediaType,
+                digest,
+                size: bytes.byteLength,
+                annotations: { [REF_NAME_ANNOTATION]: reference },
+            };
+            await this.#updateIndex(repository, (manifests) => [
+                ...manifests.filter((descriptor) => descriptor.annotations?.[REF_NAME_ANNOTATION] !== reference),
+                tagged,
+            ]);
+        }
+        return digest;
+    }
+    async deleteManifest(repository, reference) {
+        const byDigest = isDigest(reference);
+        const named = (descriptor) => byDigest ? descriptor.digest === reference : descriptor.annotations?.[REF_NAME_ANNOTATION] === reference;
+        const index = await this.#readIndex(repository);
+        const listed = index?.manifests.some(named) ?? false;
+        if (listed)
+            await this.#updateIndex(repository, (manifests) => manifests.filter((entry) => !named(entry)));
+        if (byDigest) {
+            const path = layoutBlobPath(this.directory(repository), reference);
+            if ((await sizeOf(path)) === undefined)
+                return listed ? 'deleted' : 'absent';
+            await (0,promises_.rm)(path);
+            return 'deleted';
+        }
+        return listed ? 'deleted' : 'absent';
+    }
+    async referrers() {
+        return [];
+    }
+    async hasReferrersApi() {
+        // Nothing to find under a fallback tag either: referrers are not kept in layouts.
+        return true;
+    }
+    async getBlob(repository, digest) {
+        const bytes = await (0,promises_.readFile)(layoutBlobPath(this.directory(repository), digest)).catch((error) => {
+            if (error.code === 'ENOENT')
+                throw this.#notFound(repository, `Blob ${digest}`);
+            throw error;
+        });
+        const actual = sha256Digest(bytes);
+        if (actual !== digest) {
+            throw new RegistryError('protocol', `Blob ${digest} in ${this.directory(repository)} is corrupt (${actual}).`, {
+                registry: this.registry,
+            });
+        }
+        return bytes;
+    }
+    blobSource(repository, descriptor) {
+        return fileBlobSource(layoutBlobPath(this.directory(repository), descriptor.digest), descriptor.digest, descriptor.size);
+    }
+    async uploadBlob(repository, source, options = {}) {
+        const path = layoutBlobPath(this.directory(repository), source.digest);
+        if ((await sizeOf(path)) === source.size)
+            return 'exists';
+        await this.#initialise(repository);
+        const temporary = `${path}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`;
+        try {
+            const mountable = options.mountFrom === undefined ? undefined : layoutBlobPath(this.directory(options.mountFrom), source.digest);
+            const mounted = mountable !== undefined && (await sizeOf(mountable)) === source.size;
+            if (mounted) {
+                await (0,promises_.copyFile)(mountable, temporary);
+            }
+            else {
+                const file = await (0,promises_.open)(temporary, 'w');
+                try {
+                    for (let offset = 0; offset < source.size; offset += COPY_CHUNK_BYTES) {
+                        await file.write(await source.read(offset, Math.min(COPY_CHUNK_BYTES, source.size - offset)));
+                    }
+                }
+                finally {
+                    await file.close();
+                }
+            }
+            // Check what landed, not what was sent: the digest is the blob's name.
+            const actual = await sha256FileDigest(temporary);
+            if (actual !== source.digest) {
+                throw new RegistryError('protocol', `Blob ${source.digest} arrived in ${this.directory(repository)} as ${actual}.`, {
+                    registry: this.registry,
+                });
+            }
+            await (0,promises_.rename)(temporary, path);
+            return mounted ? 'mounted' : 'uploaded';
+        }
+        finally {
+            await (0,promises_.rm)(temporary, { force: true });
+        }
+    }
+}
+/** The store an image reference names: an OCI layout directory under the workspace, or a registry. */
+function openImageStore(registry, options) {
+    if (registry === OCI_LAYOUT)
+        return new OciLayoutStore(options.workspace);
+    return new RegistryClient({
+        registry,
+        credentials: options.credentials,
+        ...(options.logger ? { logger: options.logger } : {}),
+    });
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/oci/index.js
+
+
 
 
 
@@ -75685,10 +76011,7 @@ async function copyReferrers(from, to, subject) {
 
 
 
-function blobPath(layout, digest) {
-    const [algorithm, hex] = digest.split(':');
-    return (0,external_node_path_.join)(layout, 'blobs', algorithm, hex);
-}
+
 /**
  * The push plan of the image in an OCI image layout directory (what `buildah push oci:DIR` and
  * `docker buildx build --output type=oci,tar=false` write): its blobs by file and its manifests byte for byte,
@@ -75702,7 +76025,7 @@ async function readOciLayout(layout) {
     const blobs = [];
     const manifests = [];
     const visit = async (descriptor) => {
-        const bytes = await (0,promises_.readFile)(blobPath(layout, descriptor.digest));
+        const bytes = await (0,promises_.readFile)(layoutBlobPath(layout, descriptor.digest));
         if (sha256Digest(bytes) !== descriptor.digest)
             throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
         const parsed = JSON.parse(bytes.toString('utf8'));
@@ -75713,7 +76036,7 @@ async function readOciLayout(layout) {
         }
         else {
             for (const blob of [parsed.config, ...parsed.layers]) {
-                const path = blobPath(layout, blob.digest);
+                const path = layoutBlobPath(layout, blob.digest);
                 const size = (await (0,promises_.stat)(path)).size;
                 blobs.push({ source: fileBlobSource(path, blob.digest, size) });
             }
@@ -76324,6 +76647,16 @@ async function buildModelLayers(options) {
     }
     return layers;
 }
+/** What the `base-image` input calls the empty base. */
+const SCRATCH_BASE = 'scratch';
+function scratchBase(platforms) {
+    if (platforms.length === 0)
+        throw new Error('scratchBase: name at least one platform');
+    return { scratch: true, name: SCRATCH_BASE, platforms: [...platforms] };
+}
+function isScratchBase(base) {
+    return 'scratch' in base;
+}
 function mergeEnv(base, added) {
     const key = (entry) => entry.split('=', 1)[0];
     const replaced = new Set(added.map(key));
@@ -76338,20 +76671,18 @@ function isAttestation(descriptor) {
 /**
  * The base image with the model layers added: per platform a new config (labels, env, cmd, diff_ids, history,
  * created) and manifest, and for a multi-platform base a new index over them. Pure composition: nothing is
- * pushed; the plan lists every blob (base layers mount from the base's repository on the same registry, or are
- * read by ranges from another) and every manifest, children first.
+ * pushed; the plan lists every blob (base layers mount from the base's repository in the same store, or are
+ * read by ranges from another) and every manifest, children first. A scratch base adds nothing but a minimal
+ * config (platform, the changes) under OCI media types.
  */
 async function composeLayeredImage(base, target, layers, changes) {
-    const root = await base.client.getManifest(base.repository, base.reference);
-    const sameRegistry = base.client.baseUrl === target.client.baseUrl;
     const blobs = layers.map((layer) => ({ source: fileBlobSource(layer.path, layer.digest, layer.size) }));
     const manifests = [];
     const platforms = [];
     const sizes = [];
-    const extend = async (manifestBytes, mediaType, platform) => {
-        const manifest = JSON.parse(manifestBytes.toString('utf8'));
+    /** One platform's image on the base's layers, config and annotations (the base's blobs are in `blobs`). */
+    const extend = (manifest, config, mediaType, platform) => {
         const docker = mediaType === MediaType.dockerManifest;
-        const config = JSON.parse((await base.client.getBlob(base.repository, manifest.config.digest)).toString('utf8'));
         const runConfig = config.config ?? {};
         const newConfig = {
             ...config,
@@ -76378,11 +76709,6 @@ async function composeLayeredImage(base, target, layers, changes) {
             size: configBytes.length,
         };
         blobs.push({ source: bufferBlobSource(configBytes, configDescriptor.digest) });
-        for (const layer of manifest.layers) {
-            blobs.push(sameRegistry
-                ? { source: base.client.blobSource(base.repository, layer), mountFrom: base.repository }
-                : { source: base.client.blobSource(base.repository, layer) });
-        }
         const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
         const newManifest = {
             schemaVersion: 2,
@@ -76409,39 +76735,60 @@ async function composeLayeredImage(base, target, layers, changes) {
         sizes.push(configBytes.length + newManifest.layers.reduce((sum, layer) => sum + layer.size, 0));
         return { mediaType, digest, size: bytes.length, ...(platform ? { platform } : {}) };
     };
-    let digest;
-    let mediaType;
-    if (isIndexMediaType(root.mediaType)) {
-        const index = root.json;
-        const children = [];
-        for (const child of index.manifests.filter((descriptor) => !isAttestation(descriptor))) {
-            const fetched = await base.client.getManifest(base.repository, child.digest);
-            children.push(await extend(fetched.bytes, fetched.mediaType, child.platform));
-        }
-        const docker = root.mediaType === MediaType.dockerManifestList;
+    /** The new index over the platform images, keeping the base index's annotations. */
+    const indexOver = (children, mediaType, baseAnnotations = {}) => {
+        const docker = mediaType === MediaType.dockerManifestList;
         const newIndex = {
             schemaVersion: 2,
-            mediaType: root.mediaType,
+            mediaType,
             manifests: children,
-            ...(docker ? {} : { annotations: { ...(index.annotations ?? {}), ...changes.annotations } }),
+            ...(docker ? {} : { annotations: { ...baseAnnotations, ...changes.annotations } }),
         };
         const bytes = json(newIndex);
-        digest = sha256Digest(bytes);
-        mediaType = root.mediaType;
+        const digest = sha256Digest(bytes);
         manifests.push({ bytes, mediaType, digest });
+        return { digest, mediaType };
+    };
+    let root;
+    let baseDigest;
+    if (isScratchBase(base)) {
+        const children = base.platforms.map((platform) => extend({ config: { mediaType: MediaType.ociConfig }, layers: [] }, { ...platform, config: {}, rootfs: { type: 'layers', diff_ids: [] } }, MediaType.ociManifest, base.platforms.length > 1 ? platform : undefined));
+        root = children.length > 1 ? indexOver(children, MediaType.ociIndex) : children[0];
     }
     else {
-        const child = await extend(root.bytes, root.mediaType);
-        digest = child.digest;
-        mediaType = child.mediaType;
+        const fetched = await base.client.getManifest(base.repository, base.reference);
+        baseDigest = fetched.digest;
+        const sameStore = base.client.baseUrl === target.client.baseUrl;
+        const extendStored = async (manifestBytes, mediaType, platform) => {
+            const manifest = JSON.parse(manifestBytes.toString('utf8'));
+            const config = JSON.parse((await base.client.getBlob(base.repository, manifest.config.digest)).toString('utf8'));
+            for (const layer of manifest.layers) {
+                blobs.push(sameStore
+                    ? { source: base.client.blobSource(base.repository, layer), mountFrom: base.repository }
+                    : { source: base.client.blobSource(base.repository, layer) });
+            }
+            return extend(manifest, config, mediaType, platform);
+        };
+        if (isIndexMediaType(fetched.mediaType)) {
+            const index = fetched.json;
+            const children = [];
+            for (const child of index.manifests.filter((descriptor) => !isAttestation(descriptor))) {
+                const platformManifest = await base.client.getManifest(base.repository, child.digest);
+                children.push(await extendStored(platformManifest.bytes, platformManifest.mediaType, child.platform));
+            }
+            root = indexOver(children, fetched.mediaType, index.annotations);
+        }
+        else {
+            root = await extendStored(fetched.bytes, fetched.mediaType);
+        }
     }
     return {
-        digest,
-        mediaType,
+        digest: root.digest,
+        mediaType: root.mediaType,
         platforms,
         layers: [...layers],
         size: sizes[0] ?? 0,
-        baseDigest: root.digest,
+        baseDigest,
         plan: { blobs, manifests },
     };
 }
@@ -77054,8 +77401,16 @@ function describeBlockingChecks(result) {
 
 ;// CONCATENATED MODULE: ./shared/lib/promotion/image.js
 
+
+
+/** `registry/repository:tag`, or `oci:DIR:tag` for a layout. */
 function endpointRef(at, tag) {
-    return `${at.registry}/${at.repository}:${tag}`;
+    return formatImageReference({ registry: at.registry, repository: at.repository, tag });
+}
+/** The source as the user named it: by tag or `@digest`. */
+function sourceRef(source) {
+    const { registry, repository, reference } = source;
+    return formatImageReference(isDigest(reference) ? { registry, repository, digest: reference } : { registry, repository, tag: reference });
 }
 function sameRepository(a, b) {
     return a.client.baseUrl === b.client.baseUrl && a.repository === b.repository;
@@ -77090,9 +77445,8 @@ async function planImagePromotion(source, targets) {
             sameRepositoryAsSource: same,
         };
     });
-    const separator = source.reference.startsWith('sha256:') ? '@' : ':';
     return {
-        source: { ...source, ref: `${source.registry}/${source.repository}${separator}${source.reference}` },
+        source: { ...source, ref: sourceRef(source) },
         digest,
         root: { bytes: fetched.bytes, mediaType: fetched.mediaType, digest },
         referrers,
@@ -77539,7 +77893,7 @@ async function promote(options) {
         }
         log.info(`Required checks passed on ${options.commit.slice(0, 7)}: ${options.requiredChecks.join(', ')}.`);
     }
-    const sourceText = `${options.source.registry}/${options.source.repository}${options.source.reference.startsWith('sha256:') ? '@' : ':'}${options.source.reference}`;
+    const sourceText = sourceRef(options.source);
     const imagePlan = await planImagePromotion(options.source, options.targets).catch((error) => {
         throw explainPlanError(error, 'source', sourceText, options.usernames?.[options.source.registry]);
     });
@@ -79088,6 +79442,18 @@ function storedKind(duckType) {
         return 'timestamp';
     return 'other';
 }
+/**
+ * Whether a numeric column's values repeat enough (an estimated 32 rows or more per distinct value) that DuckDB
+ * counting each value beats moving every row into JavaScript to sort it: at 5M rows, grouping 70 or 1,000 values
+ * takes a tenth of the sort's time, grouping a million takes twice as long. Either way the result is the same.
+ */
+function valuesRepeat(distinctEstimate, values) {
+    return distinctEstimate * 32 <= values;
+}
+/** The query whose non-null values are a column's numbers: the key under which the engine keeps them sorted. */
+function numericValues(table, column) {
+    return `SELECT CAST(${quoteIdentifier(column)} AS DOUBLE) FROM ${table}`;
+}
 function isNumericKind(kind) {
     return kind === 'integer' || kind === 'float';
 }
@@ -79197,6 +79563,7 @@ function columnKind(info, declared) {
         return 'categorical';
     return 'other';
 }
+const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
 const toNumber = (value) => (value === null || value === undefined ? null : Number(value));
 /**
  * Quantiles at q = 0, 1/(points−1), …, 1 of sorted values with numpy's default linear interpolation. Done here
@@ -79216,42 +79583,57 @@ function quantileGrid(sorted, points) {
     }
     return grid;
 }
-/** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
-async function profileTable(engine, table, columns, declared = new Map()) {
+function planProfile(table, columns, declared = new Map()) {
     const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
-    const parts = ['count(*) AS rows'];
+    const reads = ['count(*) AS p_rows'];
     columns.forEach((info, index) => {
         const id = quoteIdentifier(info.name);
-        parts.push(`count(${id}) AS n${index}`, `approx_count_distinct(${id}) AS d${index}`);
+        reads.push(`count(${id}) AS p_n${index}`, `approx_count_distinct(${id}) AS p_d${index}`);
         if (kinds[index] === 'numeric') {
             const value = `CAST(${id} AS DOUBLE)`;
-            parts.push(`min(${value}) AS lo${index}`, `max(${value}) AS hi${index}`, `avg(${value}) AS m${index}`, `stddev_pop(${value}) AS s${index}`);
+            reads.push(`min(${value}) AS p_lo${index}`, `max(${value}) AS p_hi${index}`, `avg(${value}) AS p_m${index}`, `stddev_pop(${value}) AS p_s${index}`);
+        }
+        else if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
+            // Text, dates, timestamps and booleans order as their text does: compare natively, cast the two results.
+            reads.push(`CAST(min(${id}) AS VARCHAR) AS p_lo${index}`, `CAST(max(${id}) AS VARCHAR) AS p_hi${index}`);
         }
         else {
-            parts.push(`min(CAST(${id} AS VARCHAR)) AS lo${index}`, `max(CAST(${id} AS VARCHAR)) AS hi${index}`);
+            reads.push(`min(CAST(${id} AS VARCHAR)) AS p_lo${index}`, `max(CAST(${id} AS VARCHAR)) AS p_hi${index}`);
         }
     });
-    const [stats = {}] = await engine.rows(`SELECT ${parts.join(', ')} FROM ${table}`);
-    const rows = toNumber(stats.rows) ?? 0;
+    return { table, columns, kinds, reads };
+}
+/** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
+async function profileTable(engine, table, columns, declared = new Map()) {
+    const plan = planProfile(table, columns, declared);
+    const [stats = {}] = await engine.rows(`SELECT ${plan.reads.join(', ')} FROM ${table}`);
+    return finishProfile(engine, plan, stats);
+}
+/** The profile from the aggregate row holding the plan's reads, with quantiles and top values added. */
+async function finishProfile(engine, plan, stats) {
+    const { table, columns, kinds } = plan;
+    const rows = toNumber(stats.p_rows) ?? 0;
     const profiles = [];
     for (const [index, info] of columns.entries()) {
         const kind = kinds[index];
-        const count = toNumber(stats[`n${index}`]) ?? 0;
+        const count = toNumber(stats[`p_n${index}`]) ?? 0;
         const profile = {
             name: info.name,
             type: info.type,
             kind,
             count,
             nulls: rows - count,
-            distinct: toNumber(stats[`d${index}`]) ?? 0,
-            min: kind === 'numeric' ? toNumber(stats[`lo${index}`]) : (stats[`lo${index}`] ?? null),
-            max: kind === 'numeric' ? toNumber(stats[`hi${index}`]) : (stats[`hi${index}`] ?? null),
+            distinct: toNumber(stats[`p_d${index}`]) ?? 0,
+            min: kind === 'numeric' ? toNumber(stats[`p_lo${index}`]) : (stats[`p_lo${index}`] ?? null),
+            max: kind === 'numeric' ? toNumber(stats[`p_hi${index}`]) : (stats[`p_hi${index}`] ?? null),
         };
         if (kind === 'numeric') {
-            profile.mean = toNumber(stats[`m${index}`]);
-            profile.stddev = toNumber(stats[`s${index}`]);
+            profile.mean = toNumber(stats[`p_m${index}`]);
+            profile.stddev = toNumber(stats[`p_s${index}`]);
             if (count > 0) {
-                const sorted = await engine.sortedDoubles(`SELECT CAST(${quoteIdentifier(info.name)} AS DOUBLE) FROM ${table}`);
+                const sorted = await engine.sortedDoubles(numericValues(table, info.name), {
+                    fewDistinct: valuesRepeat(profile.distinct, count),
+                });
                 profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
                 if (rows <= PROFILE_RAW_VALUES_MAX_ROWS)
                     profile.values = [...sorted];
@@ -79290,6 +79672,7 @@ function isDataProfile(value) {
 
 
 
+
 const METHOD_NAMES = {
     ks: 'ks',
     'chi-square': 'chisquare',
@@ -79299,6 +79682,8 @@ const METHOD_NAMES = {
     psi: 'psi',
 };
 const NUMERIC_ONLY = new Set(['ks', 'wasserstein']);
+/** Numeric columns with at most this many distinct values are tested as categories (Evidently's rule). */
+const FEW_NUMERIC_VALUES = 5;
 /** Categorical columns with more distinct values than this are not tested unless the suite names them. */
 const HIGH_CARDINALITY = 1000;
 /** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
@@ -79339,15 +79724,30 @@ async function categoryCountsFromProfile(engine, column, profile) {
     return toCounts([...byValue.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => ({ value, ...counts })));
 }
 /**
- * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
- * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
- * category counts from the engine.
+ * Distinct non-null values of numeric columns, of reference and current together, as far as the method thresholds
+ * need them (2 and 5 values): a column whose current values alone pass 5 (the profile's estimate) passes both, so
+ * only the others are counted, in one scan of both tables; HyperLogLog counts such small sets exactly. Categorical
+ * columns count their categories exactly from the counts their tests use.
  */
-async function computeDrift(engine, suite, settings, current, reference) {
-    const declared = new Map(suite.columns.filter((column) => column.type).map((column) => [column.name, column.type]));
-    const referenceNames = reference.kind === 'table'
-        ? reference.columns.map((column) => column.name)
-        : reference.profile.columns.map((column) => column.name);
+async function distinctValueEstimates(engine, columns, reference, currentProfile) {
+    const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
+    const estimates = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
+    const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= FEW_NUMERIC_VALUES);
+    if (reference.kind === 'profile' || counted.length === 0)
+        return estimates;
+    const ids = counted.map(quoteIdentifier);
+    const [row = {}] = await engine.rows(`SELECT ${ids.map((id, index) => `approx_count_distinct(${id}) AS d${index}`).join(', ')} FROM ` +
+        `(SELECT ${ids.join(', ')} FROM reference UNION ALL SELECT ${ids.join(', ')} FROM current)`);
+    counted.forEach((name, index) => {
+        estimates.set(name, Number(row[`d${index}`] ?? 0));
+    });
+    return estimates;
+}
+function declaredTypes(suite) {
+    return new Map(suite.columns.filter((column) => column.type).map((column) => [column.name, column.type]));
+}
+/** The columns the drift settings name (all those in both tables by default); each must be in both. */
+function driftCandidates(suite, settings, current, referenceNames) {
     const candidates = settings.columns === 'all'
         ? current.map((column) => column.name).filter((name) => referenceNames.includes(name))
         : settings.columns;
@@ -79356,8 +79756,40 @@ async function computeDrift(engine, suite, settings, current, reference) {
             throw suite.document.error(['drift', 'columns'], `drift column '${name}' must be in both the data and the reference`, { input: 'suite' });
         }
     }
+    return candidates;
+}
+/**
+ * The reference columns drift can test, known before the reference is read: not the types drift skips, nor
+ * (unless named) text columns whose current values alone are too many to be categories. Reading only these keeps
+ * an identifier or free-text column of millions of rows out of memory.
+ */
+function driftColumnsToRead(suite, settings, current, referenceNames, currentProfile) {
+    const declared = suite ? declaredTypes(suite) : new Map();
+    const candidates = suite
+        ? driftCandidates(suite, settings, current, referenceNames)
+        : current.map((column) => column.name).filter((name) => referenceNames.includes(name));
+    return candidates.filter((name) => {
+        const kind = columnKind(current.find((column) => column.name === name), declared.get(name));
+        const distinct = currentProfile.columns.find((column) => column.name === name)?.distinct ?? 0;
+        return kind !== 'other' && !(kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY);
+    });
+}
+/**
+ * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
+ * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
+ * category counts from the engine.
+ */
+async function computeDrift(engine, suite, settings, current, reference, currentProfile) {
+    const declared = declaredTypes(suite);
+    const referenceNames = reference.kind === 'table'
+        ? reference.columns.map((column) => column.name)
+        : reference.profile.columns.map((column) => column.name);
+    const candidates = driftCandidates(suite, settings, current, referenceNames);
     const result = { columns: [], skipped: [], share: 0, datasetDrift: false, settings };
     const referenceRows = reference.kind === 'table' ? reference.rows : reference.profile.rows;
+    const numeric = candidates.filter((name) => columnKind(current.find((column) => column.name === name), declared.get(name)) === 'numeric');
+    const distinctCounts = await distinctValueEstimates(engine, numeric, reference, currentProfile);
+    const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
     for (const name of candidates) {
         const info = current.find((column) => column.name === name);
         const kind = columnKind(info, declared.get(name));
@@ -79366,18 +79798,15 @@ async function computeDrift(engine, suite, settings, current, reference) {
             continue;
         }
         const profile = reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
-        const id = quoteIdentifier(name);
-        let distinct;
-        // Only the thresholds matter here (2, 5 and 1,000 distinct values), where HyperLogLog is exact in practice
-        // (it counts small sets exactly): an exact count over both tables of an id column costs seconds.
-        if (reference.kind === 'table') {
-            const [row] = await engine.rows(`SELECT approx_count_distinct(v) AS d FROM (SELECT ${id} AS v FROM reference UNION ALL SELECT ${id} FROM current)`);
-            distinct = Number(row?.d ?? 0);
-        }
-        else {
-            const [row] = await engine.rows(`SELECT approx_count_distinct(${id}) AS d FROM current`);
-            distinct = Math.max(Number(row?.d ?? 0), profile?.distinct ?? 0);
-        }
+        const categoryCounts = () => reference.kind === 'table'
+            ? categoryCountsFromTables(engine, name)
+            : categoryCountsFromProfile(engine, name, profile);
+        // The current values' estimate rules out identifiers and free text before any grouping (and they were not
+        // read from the reference); the others count their categories exactly.
+        const estimate = Math.max(distinctCounts.get(name) ?? currentDistinct.get(name) ?? 0, profile?.distinct ?? 0);
+        const tooMany = kind === 'categorical' && settings.columns === 'all' && estimate > HIGH_CARDINALITY;
+        const counts = kind === 'categorical' && !tooMany ? await categoryCounts() : undefined;
+        const distinct = Math.max(counts?.categories.length ?? estimate, profile?.distinct ?? 0);
         if (kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY) {
             // An identifier or free text: every value is new, so any test calls it drift. Listing it forces the test.
             result.skipped.push({
@@ -79402,11 +79831,16 @@ async function computeDrift(engine, suite, settings, current, reference) {
         let approximate = false;
         let outcome;
         if (numericTest) {
-            // Sorted once and shared with the profile, which read the same column.
-            const currentValues = await engine.sortedDoubles(`SELECT CAST(${id} AS DOUBLE) FROM current`);
+            // Sorted once and shared with the profile, which read the same column; let go once tested.
+            const currentQuery = numericValues('current', name);
+            const referenceQuery = numericValues('reference', name);
+            const fewDistinct = valuesRepeat(distinct, referenceRows);
+            const currentValues = await engine.sortedDoubles(currentQuery, { fewDistinct });
+            engine.release(currentQuery);
             let referenceValues;
             if (reference.kind === 'table') {
-                referenceValues = await engine.sortedDoubles(`SELECT CAST(${id} AS DOUBLE) FROM reference`);
+                referenceValues = await engine.sortedDoubles(referenceQuery, { fewDistinct });
+                engine.release(referenceQuery);
             }
             else {
                 approximate = !profile?.values;
@@ -79420,14 +79854,12 @@ async function computeDrift(engine, suite, settings, current, reference) {
             outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
         }
         else {
-            const counts = reference.kind === 'table'
-                ? await categoryCountsFromTables(engine, name)
-                : await categoryCountsFromProfile(engine, name, profile);
-            if (counts.referenceSize === 0 || counts.currentSize === 0) {
+            const tested = counts ?? (await categoryCounts());
+            if (tested.referenceSize === 0 || tested.currentSize === 0) {
                 result.skipped.push({ column: name, reason: 'no values on one side' });
                 continue;
             }
-            outcome = driftTestFromCounts(choice.method, counts, threshold);
+            outcome = driftTestFromCounts(choice.method, tested, threshold);
         }
         result.columns.push({ column: name, kind, ...outcome, approximate });
     }
@@ -79450,6 +79882,8 @@ function assertReferenceUsable(reference, suite) {
 
 /** At most this many failing rows are shown per check. */
 const SAMPLE_ROWS = 5;
+/** The column numbering rows from 1 (across all files) in the `current_rows` view, for failing-row samples. */
+const ROW_NUMBER = '__mlops_row';
 const asNumber = (value) => value === null || value === undefined ? null : typeof value === 'bigint' ? Number(value) : Number(value);
 function plain(value) {
     if (typeof value === 'bigint')
@@ -79638,11 +80072,11 @@ function samplesText(samples, failing) {
     return failing > samples.length ? `${shown} … (${failing} rows)` : shown;
 }
 /**
- * Runs a suite against the table `current` in as few scans as it can: one aggregate query for every column
- * statistic and row-level rule, one group-by per uniqueness key, then failing-row samples (5 per failed check,
- * with their row numbers) only for the checks that failed.
+ * Compiles a suite against the table `current` into as few scans as it can: one aggregate query for every column
+ * statistic and row-level rule (shared with the profile's), one group-by per uniqueness key, then failing-row
+ * samples (5 per failed check, with their row numbers) only for the checks that failed.
  */
-async function evaluateSuite(engine, suite, columns) {
+function planSuite(suite, columns) {
     checkSuiteColumns(suite, columns);
     const pending = [];
     tableChecks(suite, columns, pending);
@@ -79651,8 +80085,32 @@ async function evaluateSuite(engine, suite, columns) {
         if (info)
             columnChecks(rules, info, index, pending);
     });
-    const reads = pending.flatMap((check) => check.reads);
-    const values = reads.length > 0 ? ((await engine.rows(`SELECT ${reads.join(',\n  ')} FROM current`))[0] ?? {}) : {};
+    return { suite, columns, reads: pending.flatMap((check) => check.reads), pending };
+}
+/**
+ * Whether a single integer key is unique, from its sorted values (which the profile sorts anyway): no two
+ * neighbours equal and at most one null (nulls group together, so two would be a duplicated key). Exact while the
+ * values are integers a double holds exactly (|v| ≤ 2^53); otherwise, or when a duplicate shows, the caller's
+ * group-by counts and locates the duplicates.
+ */
+async function provablyUnique(engine, key, columns) {
+    const info = key.length === 1 ? columns.find((column) => column.name === key[0]) : undefined;
+    if (!info || storedKind(info.type) !== 'integer')
+        return false;
+    const sorted = await engine.sortedDoubles(numericValues('current', info.name));
+    const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
+    if (Number(rows) - sorted.length > 1)
+        return false;
+    if (sorted.length > 0 && Math.max(-sorted[0], sorted.at(-1)) > Number.MAX_SAFE_INTEGER)
+        return false;
+    for (let index = 1; index < sorted.length; index += 1)
+        if (sorted[index] === sorted[index - 1])
+            return false;
+    return true;
+}
+/** The checks' outcomes from the aggregate row holding the plan's reads, then samples and uniqueness. */
+async function judgeSuite(engine, plan, values) {
+    const { suite, columns, pending } = plan;
     const outcomes = [];
     for (const check of pending) {
         const verdict = check.judge(values);
@@ -79667,7 +80125,7 @@ async function evaluateSuite(engine, suite, columns) {
         };
         if (!verdict.passed && check.rowPredicate && check.sampleColumn) {
             const info = columns.find((column) => column.name === check.sampleColumn);
-            const rows = await engine.rows(`SELECT rowid + 1 AS "row", ${shownValue(check.sampleColumn, info)} AS "value" FROM current WHERE ${check.rowPredicate} ORDER BY rowid LIMIT ${SAMPLE_ROWS}`);
+            const rows = await engine.rows(`SELECT ${ROW_NUMBER} AS "row", ${shownValue(check.sampleColumn, info)} AS "value" FROM current_rows WHERE ${check.rowPredicate} ORDER BY ${ROW_NUMBER} LIMIT ${SAMPLE_ROWS}`);
             outcome.samples = rows.map((row) => ({ row: asNumber(row.row) ?? 0, value: plain(row.value) }));
             const failing = verdict.observed.failingRows ?? outcome.samples.length;
             outcome.details = samplesText(outcome.samples, failing);
@@ -79678,6 +80136,17 @@ async function evaluateSuite(engine, suite, columns) {
         const present = unique.columns.every((name) => columns.some((column) => column.name === name));
         if (!present)
             continue;
+        if (await provablyUnique(engine, unique.columns, columns)) {
+            outcomes.push({
+                id: `unique.${unique.columns.join('+')}`,
+                title: `${unique.columns.join(' + ')} unique`,
+                status: 'passed',
+                severity: unique.severity,
+                observed: { duplicatedKeys: 0, duplicatedRows: 0 },
+                expected: { duplicatedKeys: 0 },
+            });
+            continue;
+        }
         const key = unique.columns.map(quoteIdentifier).join(', ');
         const [summary] = await engine.rows(`SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM current GROUP BY ${key} HAVING count(*) > 1)`);
         const duplicatedKeys = asNumber(summary?.keys) ?? 0;
@@ -79691,7 +80160,7 @@ async function evaluateSuite(engine, suite, columns) {
         };
         if (duplicatedKeys > 0) {
             const shown = unique.columns.map((name, index) => `${shownValue(name, columns.find((column) => column.name === name))} AS k${index}`);
-            const rows = await engine.rows(`SELECT ${shown.join(', ')}, list(rowid + 1 ORDER BY rowid)[1:3] AS "rows" FROM current GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(rowid) LIMIT ${SAMPLE_ROWS}`);
+            const rows = await engine.rows(`SELECT ${shown.join(', ')}, list(${ROW_NUMBER} ORDER BY ${ROW_NUMBER})[1:3] AS "rows" FROM current_rows GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(${ROW_NUMBER}) LIMIT ${SAMPLE_ROWS}`);
             outcome.details = rows
                 .map((row) => {
                 const keyText = unique.columns.map((_, index) => JSON.stringify(plain(row[`k${index}`]))).join(', ');
@@ -79728,15 +80197,53 @@ const DEFAULT_DRIFT = {
     share: 0.5,
     severity: 'warning',
 };
-/** Loads files into a temp table so every later query reads columns from memory, not the files again. */
-async function loadTable(engine, name, files, input) {
+function refuseEmptyFiles(files, input) {
     const empty = files.find((file) => file.bytes === 0);
     if (empty)
         throw new errors_ConfigurationError(`Input '${input}': ${empty.display} is empty (0 bytes).`, {
             input,
             file: empty.display,
         });
-    const load = (sampleAll) => engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT * FROM ${tableSource(files, { sampleAll })}`);
+}
+/** The columns of files without reading them whole (DuckDB sniffs a sample). */
+async function describeFiles(engine, files, input) {
+    refuseEmptyFiles(files, input);
+    try {
+        return await engine.columns(tableSource(files));
+    }
+    catch (error) {
+        throw await describeReadError(error, files, input);
+    }
+}
+/**
+ * Makes the files queryable as `name`, and as `<name>_rows` with ROW_NUMBER added; only `only` columns when given.
+ * Text formats (CSV, JSON) are loaded into a temp table, so later queries read columns from memory rather than
+ * parse the files again. Parquet stays a view over the files: it is columnar and compressed already, so each query
+ * decodes only the columns it reads, and nothing is copied into memory.
+ */
+async function loadTable(engine, name, files, input, only) {
+    refuseEmptyFiles(files, input);
+    const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
+    if (files[0]?.format === 'parquet') {
+        try {
+            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${projection} FROM ${tableSource(files)}`);
+            // Row numbers run on across the files, in the order they are read (as a loaded table's rowid does).
+            let offset = 0;
+            const offsets = [];
+            for (const file of files) {
+                offsets.push(`WHEN ${quoteLiteral(file.path)} THEN ${offset}`);
+                const [{ rows = 0 } = {}] = await engine.rows(`SELECT count(*) AS rows FROM read_parquet(${quoteLiteral(file.path)})`);
+                offset += Number(rows);
+            }
+            const numbered = tableSource(files, { rowNumbers: true });
+            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT ${projection}, file_row_number + 1 + CASE filename ${offsets.join(' ')} END AS ${ROW_NUMBER} FROM ${numbered}`);
+        }
+        catch (error) {
+            throw await describeReadError(error, files, input);
+        }
+        return;
+    }
+    const load = (sampleAll) => engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${projection} FROM ${tableSource(files, { sampleAll })}`);
     try {
         await load(false);
     }
@@ -79752,6 +80259,7 @@ async function loadTable(engine, name, files, input) {
             throw await describeReadError(again, files, input);
         }
     }
+    await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT *, rowid + 1 AS ${ROW_NUMBER} FROM ${name}`);
 }
 async function readProfile(path, display) {
     let value;
@@ -79776,23 +80284,29 @@ async function validateDataset(engine, files, suite, reference) {
     const columns = await engine.columns('current');
     const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
     const declared = new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
-    const checks = suite ? await evaluateSuite(engine, suite, columns) : [];
-    const profile = await profileTable(engine, 'current', columns, declared);
+    // The suite's aggregates and the profile's in one scan of the table.
+    const suitePlan = suite ? planSuite(suite, columns) : undefined;
+    const profilePlan = planProfile('current', columns, declared);
+    const [values = {}] = await engine.rows(`SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`);
+    const checks = suitePlan ? await judgeSuite(engine, suitePlan, values) : [];
+    const profile = await finishProfile(engine, profilePlan, values);
     let drift;
     if (reference) {
         let source;
+        const settings = suite?.drift ?? DEFAULT_DRIFT;
         if ('files' in reference) {
-            await loadTable(engine, 'reference', reference.files, 'reference');
-            const referenceColumns = await engine.columns('reference');
+            const referenceColumns = await describeFiles(engine, reference.files, 'reference');
+            const needed = driftColumnsToRead(suite, settings, columns, referenceColumns.map((column) => column.name), profile);
+            await loadTable(engine, 'reference', reference.files, 'reference', needed);
             const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
+            // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.
             source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
         }
         else {
             source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
         }
-        const settings = suite?.drift ?? DEFAULT_DRIFT;
         const emptySuite = suite ?? { unique: [], columns: [], document: undefined };
-        drift = await computeDrift(engine, emptySuite, settings, columns, source);
+        drift = await computeDrift(engine, emptySuite, settings, columns, source, profile);
         const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
         checks.push({
             id: 'drift.dataset',
@@ -80186,6 +80700,8 @@ function countSuiteChecks(suite) {
 
 ;// CONCATENATED MODULE: ./actions/build-image/lib/inputs.js
 
+/** The platform a scratch image claims when 'platforms' names none: the most common serving runtime. */
+const SCRATCH_DEFAULT_PLATFORM = { os: 'linux', architecture: 'amd64' };
 function readCmd(reader) {
     const text = reader.optional('cmd');
     if (text === undefined)
@@ -80204,11 +80720,26 @@ function readCmd(reader) {
     }
     return parsed;
 }
+/** The platforms a scratch image claims: each once, linux/amd64 when none is named. */
+function scratchPlatforms(texts) {
+    if (texts.length === 0)
+        return [SCRATCH_DEFAULT_PLATFORM];
+    const seen = new Set();
+    return texts.map((text) => {
+        const platform = parsePlatform(text, 'platforms');
+        const name = platformName(platform);
+        if (seen.has(name)) {
+            throw new errors_ConfigurationError(`Input 'platforms' names ${name} twice.`, { input: 'platforms' });
+        }
+        seen.add(name);
+        return platform;
+    });
+}
 /** Reads and checks every input once, before any work. */
 function getInputs(reader) {
     const image = parseImageReference(reader.required('image'), 'image');
     if (image.tag !== undefined || image.digest !== undefined) {
-        throw new errors_ConfigurationError(`Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model) and give tags in 'tags'.`, { input: 'image' });
+        throw new errors_ConfigurationError(`Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model or oci:build/churn-image) and give tags in 'tags'.`, { input: 'image' });
     }
     const baseText = reader.optional('base-image');
     const env = reader.list('env');
@@ -80225,6 +80756,8 @@ function getInputs(reader) {
         });
     }
     const pushText = reader.optional('push');
+    const platforms = reader.list('platforms');
+    const scratch = baseText === SCRATCH_BASE;
     return {
         image,
         tags: reader.list('tags'),
@@ -80232,8 +80765,13 @@ function getInputs(reader) {
         context: reader.path('context') ?? reader.resolvePath('.'),
         dockerfile: reader.path('dockerfile'),
         buildArgs: parseKeyValues(reader.list('build-args'), 'build-args'),
-        platforms: reader.list('platforms'),
-        baseImage: baseText === undefined ? undefined : { text: baseText, reference: parseImageReference(baseText, 'base-image') },
+        platforms,
+        baseImage: scratch
+            ? SCRATCH_BASE
+            : baseText === undefined
+                ? undefined
+                : { text: baseText, reference: parseImageReference(baseText, 'base-image') },
+        scratchPlatforms: scratch ? scratchPlatforms(platforms) : [],
         modelPath: reader.path('model-path'),
         modelDest: imagePath(reader.optional('model-dest') ?? '/opt/ml/model', 'model-dest'),
         push: pushText === undefined || pushText === 'auto' ? undefined : reader.boolean('push', true),
@@ -80308,7 +80846,7 @@ const action = defineAction({
             : inputs.builder;
         if (builder === 'layers') {
             if (!inputs.baseImage) {
-                throw new errors_ConfigurationError("Input 'base-image' is required by the layers builder (e.g. python:3.12-slim).", {
+                throw new errors_ConfigurationError("Input 'base-image' is required by the layers builder (e.g. python:3.12-slim, or scratch for the model files alone).", {
                     input: 'base-image',
                 });
             }
@@ -80349,9 +80887,13 @@ const action = defineAction({
             ...(github.repo ? { title: github.repo } : {}),
             model,
         }, inputs.labels);
-        const credentials = await credentialsFor(inputs.image.registry, inputs, host);
+        // A layout directory (oci:DIR) needs no credentials; a registry gets the inputs' or the stored ones.
+        const credentials = isOciLayout(inputs.image)
+            ? undefined
+            : await credentialsFor(inputs.image.registry, inputs, host);
         const imageName = formatImageReference(inputs.image);
-        const client = new RegistryClient({ registry: inputs.image.registry, credentials, logger: host.log });
+        const storeOptions = { workspace: github.workspace, logger: host.log };
+        const client = openImageStore(inputs.image.registry, { ...storeOptions, credentials });
         const explain = (input, reference, username) => (error) => {
             throw explainRegistryError(error, { input, reference, username });
         };
@@ -80366,27 +80908,37 @@ const action = defineAction({
             let pushed;
             let metadata;
             if (builder === 'layers') {
-                const base = inputs.baseImage;
-                const sameRegistry = base.reference.registry === inputs.image.registry;
-                const baseCredentials = sameRegistry
-                    ? credentials
-                    : await credentialsFor(base.reference.registry, inputs, host);
-                const baseClient = sameRegistry
-                    ? client
-                    : new RegistryClient({ registry: base.reference.registry, credentials: baseCredentials, logger: host.log });
+                let base;
+                let baseCredentials;
+                if (inputs.baseImage === SCRATCH_BASE) {
+                    base = scratchBase(inputs.scratchPlatforms);
+                }
+                else {
+                    const { text, reference } = inputs.baseImage;
+                    const sameRegistry = reference.registry === inputs.image.registry;
+                    baseCredentials = isOciLayout(reference)
+                        ? undefined
+                        : sameRegistry
+                            ? credentials
+                            : await credentialsFor(reference.registry, inputs, host);
+                    base = {
+                        client: sameRegistry
+                            ? client
+                            : openImageStore(reference.registry, { ...storeOptions, credentials: baseCredentials }),
+                        repository: reference.repository,
+                        reference: reference.digest ?? reference.tag ?? 'latest',
+                        name: text,
+                    };
+                }
                 const annotations = {
                     'org.opencontainers.image.created': created,
-                    'org.opencontainers.image.base.name': base.text,
+                    // A scratch image has no base to name.
+                    ...(isScratchBase(base) ? {} : { 'org.opencontainers.image.base.name': base.name }),
                     ...(context.sha ? { 'org.opencontainers.image.revision': context.sha } : {}),
                     ...inputs.annotations,
                 };
                 const result = await buildWithLayers({
-                    base: {
-                        client: baseClient,
-                        repository: base.reference.repository,
-                        reference: base.reference.digest ?? base.reference.tag ?? 'latest',
-                        name: base.text,
-                    },
+                    base,
                     target: { client, repository: inputs.image.repository },
                     modelPath: inputs.modelPath,
                     changes: {
@@ -80401,7 +80953,7 @@ const action = defineAction({
                     workDir,
                     ...(push ? { pushTags: tags } : {}),
                     log: host.log,
-                }).catch(explain('base-image', base.text, baseCredentials?.username));
+                }).catch(explain('base-image', base.name, baseCredentials?.username));
                 digest = result.image.digest;
                 pushed = result.pushed;
                 metadata = {
@@ -80728,7 +81280,7 @@ function readTargets(reader, image) {
     const targets = [];
     for (const text of texts) {
         const reference = text.startsWith(':')
-            ? parseImageReference(`${image.registry}/${image.repository}${text}`, 'targets')
+            ? parseImageReference(`${formatImageReference(image)}${text}`, 'targets')
             : parseImageReference(text, 'targets');
         if (reference.tag === undefined || reference.digest !== undefined) {
             throw new errors_ConfigurationError(`Input 'targets': '${text}' must name a tag (':production', 'registry/team/model:prod'); a digest cannot be moved.`, { input: 'targets' });
@@ -80830,10 +81382,15 @@ function lib_inputs_getInputs(reader, env) {
 ;// CONCATENATED MODULE: ./actions/promote/lib/main.js
 
 
-/** One client per registry, with the inputs' credentials for the image's registry and stored ones elsewhere. */
+/**
+ * One store per registry (one for all OCI layout directories), with the inputs' credentials for the image's
+ * registry and stored ones elsewhere.
+ */
 function registryClients(inputs, host) {
     const clients = new Map();
     const credentialsFor = async (registry) => {
+        if (isOciLayout({ registry }))
+            return undefined;
         if (registry === inputs.image.registry && inputs.registryUsername && inputs.registryPassword) {
             return { username: inputs.registryUsername, password: inputs.registryPassword };
         }
@@ -80850,7 +81407,7 @@ function registryClients(inputs, host) {
         let entry = clients.get(registry);
         if (!entry) {
             entry = credentialsFor(registry).then((credentials) => ({
-                client: new RegistryClient({ registry, credentials, logger: host.log }),
+                client: openImageStore(registry, { workspace: host.github.workspace, credentials, logger: host.log }),
                 username: credentials?.username,
             }));
             clients.set(registry, entry);
@@ -81197,6 +81754,18 @@ const test_model_lib_main_action = defineAction({
 
 ;// CONCATENATED MODULE: ./actions/validate-data/lib/inputs.js
 
+/** Below this DuckDB cannot hold even a sort's working set of a few columns. */
+const MIN_MEMORY_LIMIT = 64 * 2 ** 20;
+function readMemoryLimit(reader) {
+    const text = reader.optional('memory-limit');
+    if (text === undefined)
+        return undefined;
+    const bytes = parseByteSize(text, 'memory-limit');
+    if (bytes < MIN_MEMORY_LIMIT) {
+        throw new errors_ConfigurationError(`Input 'memory-limit' must be at least 64MiB (DuckDB needs room to sort and group), got '${text}'.`, { input: 'memory-limit' });
+    }
+    return bytes;
+}
 /** Reads and checks every input once, before any work. */
 function validate_data_lib_inputs_getInputs(reader) {
     const inputs = {
@@ -81206,6 +81775,7 @@ function validate_data_lib_inputs_getInputs(reader) {
         failOn: reader.enum('fail-on', FAIL_ON_LEVELS, 'error'),
         infer: reader.boolean('infer', false),
         comment: readCommentRequest(reader, 'validate-data'),
+        memoryLimit: readMemoryLimit(reader),
     };
     if (!inputs.suite && !inputs.infer && inputs.reference.length === 0) {
         throw new errors_ConfigurationError("Input 'suite' is required unless 'infer' is true or a 'reference' is given for drift only.", { input: 'suite' });
@@ -81225,7 +81795,11 @@ const validate_data_lib_main_action = defineAction({
         host.setSecret(inputs.comment.token);
         const { github, log } = host;
         const files = await resolveDataFiles(inputs.data, github.workspace, 'data');
-        const engine = await openDataEngine({ log, toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp });
+        const engine = await openDataEngine({
+            log,
+            toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp,
+            ...(inputs.memoryLimit ? { memoryLimit: `${inputs.memoryLimit}B` } : {}),
+        });
         try {
             if (inputs.infer) {
                 const target = host.inputs.resolvePath(inputs.suite ?? 'mlops-suite.yml');
@@ -81314,12 +81888,12 @@ async function looksLikeProfile(path) {
 
 
 const actions = {
-  "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64.","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform).","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
+  "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
-  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
+  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
-  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
+  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
 
 var __webpack_exports__actions = __webpack_exports__.o1;
