@@ -54,6 +54,16 @@ async function validate(files: Record<string, string | Buffer>, inputs: Record<s
   return { run, report, ws };
 }
 
+/** Writes the rows of a DuckDB query as a Parquet file. */
+async function writeParquet(path: string, query: string): Promise<void> {
+  const engine = await openDataEngine({ log: new MemoryLogger() });
+  try {
+    await engine.rows(`COPY (${query}) TO '${path}' (FORMAT parquet)`);
+  } finally {
+    engine.close();
+  }
+}
+
 /** The data rows of a CSV text as fields (no quoting in these files). */
 const csvRows = (text: string) =>
   text
@@ -179,15 +189,8 @@ describe('validate-data on real data (Seattle weather) through the runner harnes
       'part-2.csv': `${[rows[0], ...rows.slice(701)].join('\n')}\n`,
       'suite.yml': weatherSuite,
     });
-    const engine = await openDataEngine({ log: new MemoryLogger() });
-    try {
-      for (const part of ['part-1', 'part-2'])
-        await engine.rows(
-          `COPY (SELECT * FROM read_csv('${join(ws, `${part}.csv`)}')) TO '${join(ws, `${part}.parquet`)}' (FORMAT parquet)`,
-        );
-    } finally {
-      engine.close();
-    }
+    for (const part of ['part-1', 'part-2'])
+      await writeParquet(join(ws, `${part}.parquet`), `SELECT * FROM read_csv('${join(ws, `${part}.csv`)}')`);
     const outcomes = async (data: string) => {
       const run = await runAction(validateData, {
         workspace: ws,
@@ -206,6 +209,43 @@ describe('validate-data on real data (Seattle weather) through the runner harnes
       ['column.weather.in', { failingRows: 1 }, 'row 1200: "hail"'],
       ['unique.date', { duplicatedKeys: 1, duplicatedRows: 2 }, `("${lines[3]!.split(',')[0]}") at rows 3, 1300`],
     ]);
+  });
+
+  test.each([
+    ['filename', 'read as a view, rows numbered by DuckDB'],
+    ['file_row_number', 'loaded, since DuckDB cannot number the rows of such a file'],
+  ])('Parquet with a column named %s (%s) still reports failing rows by number', async (column) => {
+    const ws = await workspace({ 'suite.yml': 'version: 1\ncolumns:\n  label: {min: 0}\n' });
+    await writeParquet(
+      join(ws, 'images.parquet'),
+      `SELECT 'img' || i || '.png' AS ${column}, CASE WHEN i IN (41, 77) THEN -1 ELSE i % 3 END AS label FROM range(100) t(i)`,
+    );
+    const run = await runAction(validateData, {
+      workspace: ws,
+      inputs: { comment: 'never', data: 'images.parquet', suite: 'suite.yml' },
+    });
+    expect(run.exitCode, run.stdout).toBe(1);
+    const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
+    expect(report.checks.find((check: { id: string }) => check.id === 'column.label.min').details).toBe(
+      'row 42: -1, row 78: -1',
+    );
+  });
+
+  test('a Parquet file whose footer is fine but whose data is damaged is reported as that file', async () => {
+    const ws = await workspace({ 'suite.yml': 'version: 1\ncolumns:\n  x: {min: 0}\n' });
+    const path = join(ws, 'damaged.parquet');
+    await writeParquet(path, 'SELECT i AS x, md5(i::VARCHAR) AS text FROM range(20000) t(i)');
+    const bytes = await readFile(path);
+    // Overwrite the middle of the data pages; the footer (schema, row groups) at the end stays intact.
+    bytes.fill(0xff, 4096, 4096 + 8192);
+    await writeFile(path, bytes);
+    const run = await runAction(validateData, {
+      workspace: ws,
+      inputs: { comment: 'never', data: 'damaged.parquet', suite: 'suite.yml' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/::error[^:]*::Input 'data': damaged\.parquet is a Parquet file whose data is damaged/);
+    expect(run.stdout).not.toMatch(/ at \S+\.js:\d+/);
   });
 
   test('warnings fail only with fail-on warning', async () => {

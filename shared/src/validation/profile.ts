@@ -98,7 +98,7 @@ export function planProfile(
         `stddev_pop(${value}) AS p_s${index}`,
       );
     } else if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
-      // Text, dates, timestamps and booleans order as their text does: compare natively, cast the two results.
+      // Text, dates, timestamps and booleans: the native minimum and maximum (a date's, not its text's), as text.
       reads.push(`CAST(min(${id}) AS VARCHAR) AS p_lo${index}`, `CAST(max(${id}) AS VARCHAR) AS p_hi${index}`);
     } else {
       reads.push(`min(CAST(${id} AS VARCHAR)) AS p_lo${index}`, `max(CAST(${id} AS VARCHAR)) AS p_hi${index}`);

@@ -4,6 +4,7 @@ import {
   type ColumnInfo,
   type DataEngine,
   describeReadError,
+  PARQUET_ROW_COLUMNS,
   quoteIdentifier,
   quoteLiteral,
   tableSource,
@@ -13,6 +14,7 @@ import { ConfigurationError } from '../errors/index.js';
 import { code, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
 import type { Report } from '../report/index.js';
 import { renderChecks } from '../report/render.js';
+import { numericValues } from './columns.js';
 import { computeDrift, type DriftResult, driftColumnsToRead, type Reference } from './drift.js';
 import { type CheckOutcome, judgeSuite, planSuite, ROW_NUMBER } from './evaluate.js';
 import { type DataProfile, finishProfile, isDataProfile, planProfile, profileTable } from './profile.js';
@@ -69,7 +71,13 @@ async function loadTable(
 ): Promise<void> {
   refuseEmptyFiles(files, input);
   const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
-  if (files[0]?.format === 'parquet') {
+  // DuckDB cannot number the rows of a Parquet file that has a column of the name it would add: load those.
+  if (
+    files[0]?.format === 'parquet' &&
+    !(await describeFiles(engine, files, input)).some((column) =>
+      (PARQUET_ROW_COLUMNS as readonly string[]).includes(column.name),
+    )
+  ) {
     try {
       await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${projection} FROM ${tableSource(files)}`);
       // Row numbers run on across the files, in the order they are read (as a loaded table's rowid does).
@@ -83,8 +91,9 @@ async function loadTable(
         offset += Number(rows);
       }
       const numbered = tableSource(files, { rowNumbers: true });
+      const [file, row] = PARQUET_ROW_COLUMNS;
       await engine.rows(
-        `CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT ${projection}, file_row_number + 1 + CASE filename ${offsets.join(' ')} END AS ${ROW_NUMBER} FROM ${numbered}`,
+        `CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT ${projection}, ${row} + 1 + CASE ${file} ${offsets.join(' ')} END AS ${ROW_NUMBER} FROM ${numbered}`,
       );
     } catch (error) {
       throw await describeReadError(error, files, input);
@@ -109,6 +118,19 @@ async function loadTable(
     }
   }
   await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT *, rowid + 1 AS ${ROW_NUMBER} FROM ${name}`);
+}
+
+/**
+ * Runs `work`; when `files` are Parquet (read lazily, through views) an engine error on the way is described as a
+ * problem of the files where it is one. Text formats were read whole when loaded, so their errors showed then.
+ */
+async function asReadError<T>(files: readonly DataFile[], input: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ConfigurationError || files[0]?.format !== 'parquet') throw error;
+    throw await describeReadError(error, files, input);
+  }
 }
 
 async function readProfile(path: string, display: string): Promise<DataProfile> {
@@ -150,11 +172,15 @@ export async function validateDataset(
   // The suite's aggregates and the profile's in one scan of the table.
   const suitePlan = suite ? planSuite(suite, columns) : undefined;
   const profilePlan = planProfile('current', columns, declared);
-  const [values = {}] = await engine.rows(
-    `SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`,
+  // The first query that decodes every value: a damaged Parquet page shows here, and is the file's fault.
+  const [values = {}] = await asReadError(files, 'data', () =>
+    engine.rows(`SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`),
   );
   const checks = suitePlan ? await judgeSuite(engine, suitePlan, values) : [];
   const profile = await finishProfile(engine, profilePlan, values);
+  // An integer key the profile does not treat as numeric was sorted for its uniqueness alone: let it go.
+  for (const column of profile.columns)
+    if (column.kind !== 'numeric') engine.release(numericValues('current', column.name));
 
   let drift: DriftResult | undefined;
   if (reference) {
@@ -177,7 +203,9 @@ export async function validateDataset(
       source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
     }
     const emptySuite = suite ?? ({ unique: [], columns: [], document: undefined } as unknown as Suite);
-    drift = await computeDrift(engine, emptySuite, settings, columns, source, profile);
+    const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile);
+    // Parquet references are read while drift is computed (views over the files).
+    drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
     const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
     checks.push({
       id: 'drift.dataset',
