@@ -5,7 +5,7 @@
 //   - mlops validate-data: the CLI on the committed bundle, suite + drift + profile (also with memory-limit 300MB)
 //   - Great Expectations 1.x and pandera (PyPI, venv .cache/venv-bench-peers): the same checks on pandas
 // Ratios are against the bare scan of the same file in the same run. Data is cached in .cache/bench-data.
-//   node test/bench/validate-data.mjs [--rows N] [--no-peers]
+//   node test/bench/validate-data.mjs [--rows N] [--no-peers] [--repeat N]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,6 +16,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rowsFlag = process.argv.indexOf('--rows');
 const rows = rowsFlag >= 0 ? Number(process.argv[rowsFlag + 1]) : 5_000_000;
 const withPeers = !process.argv.includes('--no-peers');
+const repeatFlag = process.argv.indexOf('--repeat');
+// This VM's timings wander (±30% between runs of the same command): --repeat N reports each contender's median.
+const repeat = repeatFlag >= 0 ? Number(process.argv[repeatFlag + 1]) : 1;
+
+/** The run repeated: the median time, the largest peak memory, the rest from the last run. */
+function median(run) {
+  const runs = Array.from({ length: repeat }, run);
+  if (runs.some((result) => !result.seconds)) return runs.find((result) => !result.seconds);
+  const times = runs.map((result) => result.seconds).sort((a, b) => a - b);
+  const rss = runs.map((result) => result.rssMb ?? 0);
+  return { ...runs.at(-1), seconds: times[Math.floor(times.length / 2)], rssMb: Math.max(...rss) || null };
+}
 const dataDir = join(root, '.cache', 'bench-data', String(rows));
 await mkdir(dataDir, { recursive: true });
 
@@ -186,9 +198,9 @@ const results = [];
 for (const format of ['csv', 'parquet']) {
   const data = files[format];
   const reference = format === 'csv' ? files.referenceCsv : files.referenceParquet;
-  const floor = bare([data, reference]);
+  const floor = median(() => bare([data, reference]));
   results.push({ format, name: 'bare DuckDB scan of both files (count/nulls/min/max)', ...floor, ratio: 1 });
-  const mine = ours(data, reference);
+  const mine = median(() => ours(data, reference));
   results.push({
     format,
     name: 'mlops validate-data (20 checks + drift + profile)',
@@ -196,7 +208,7 @@ for (const format of ['csv', 'parquet']) {
     ratio: mine.seconds / floor.seconds,
   });
   // The same with DuckDB held to 300 MB (input memory-limit): what a small runner trades for memory.
-  const bounded = ours(data, reference, '300MB');
+  const bounded = median(() => ours(data, reference, '300MB'));
   results.push({
     format,
     name: 'mlops validate-data, memory-limit 300MB',
@@ -204,7 +216,7 @@ for (const format of ['csv', 'parquet']) {
     ratio: bounded.seconds / floor.seconds,
   });
   // The peers below run the checks only, on the current file: the same for us.
-  const checksOnly = ours(data, undefined);
+  const checksOnly = median(() => ours(data, undefined));
   results.push({
     format,
     name: 'mlops validate-data (20 checks + profile, no drift)',
@@ -216,7 +228,7 @@ for (const format of ['csv', 'parquet']) {
       ['gx', 'Great Expectations 1.24 (pandas)'],
       ['pandera', 'pandera 0.35 (pandas)'],
     ]) {
-      const result = peer(kind, data);
+      const result = median(() => peer(kind, data));
       results.push({ format, name, ...result, ratio: result.seconds ? result.seconds / floor.seconds : null });
     }
   } else if (withPeers) {
@@ -224,7 +236,7 @@ for (const format of ['csv', 'parquet']) {
   }
 }
 console.log(
-  `\nvalidate-data benchmark, ${rows.toLocaleString('en-US')} rows × 7 columns (reference: another ${rows.toLocaleString('en-US')} rows)`,
+  `\nvalidate-data benchmark, ${rows.toLocaleString('en-US')} rows × 7 columns (reference: another ${rows.toLocaleString('en-US')} rows)${repeat > 1 ? `, median of ${repeat} runs` : ''}`,
 );
 for (const result of results) {
   const time = result.seconds ? `${result.seconds.toFixed(2)} s` : 'failed';
