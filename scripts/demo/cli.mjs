@@ -3,6 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
+/** This process's environment without the GitHub runner's variables (event, token, commit, workspace). */
+export function demoEnvironment() {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(GITHUB|RUNNER|ACTIONS)_/.test(name)));
+}
+
 /**
  * `mlops <stage> …args --out-dir <work>/<stage>`, from the repository root, with `env` added to a copy of this
  * process's environment from which the GitHub runner's variables are removed: a demo run inside a workflow must
@@ -10,9 +15,7 @@ import { join } from 'node:path';
  */
 export function runCliStage(context, stage, args, env = {}) {
   const outDir = join(context.work, stage);
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(GITHUB|RUNNER|ACTIONS)_/.test(name)),
-  );
+  const clean = demoEnvironment();
   const run = spawnSync(process.execPath, [context.mlops, stage, ...args, '--out-dir', outDir], {
     cwd: context.root,
     encoding: 'utf8',

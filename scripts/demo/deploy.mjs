@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { sendTraffic, startRainModel, startSplitter } from './backends.mjs';
+import { demoEnvironment } from './cli.mjs';
 import { startCounterQueries } from './deploy-metrics.mjs';
 import { MAIN_WEIGHTS, PULL_REQUEST_WEIGHTS } from './rain-model.mjs';
 import { findProgram, startNginx, startPrometheus } from './services.mjs';
@@ -39,7 +40,7 @@ function runDeploy(context, args, outDir) {
   const child = spawn(process.execPath, [context.mlops, 'deploy', ...args, '--out-dir', outDir], {
     cwd: context.root,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, GITHUB_TOKEN: '' },
+    env: demoEnvironment(),
   });
   let stdout = '';
   child.stdout.on('data', (chunk) => {

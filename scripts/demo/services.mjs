@@ -77,6 +77,19 @@ export function killServicesNow() {
 }
 process.once('exit', killServicesNow);
 
+/**
+ * Services run in their own process groups, so a Ctrl-C of the demo does not reach them, and `exit` does not run
+ * when a signal ends the demo: stop them and end as the signal would. A stage stopping gracefully on its own
+ * handler (the deploy stage) re-raises the signal when done, which lands here.
+ */
+function stopOnSignal(signal) {
+  if (process.listenerCount(signal) > 1) return;
+  killServicesNow();
+  process.removeListener(signal, stopOnSignal);
+  process.kill(process.pid, signal);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stopOnSignal);
+
 async function startService({ name, command, args, ready, stopSignal = 'SIGTERM', timeoutMs = 30_000 }) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';

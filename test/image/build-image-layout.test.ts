@@ -63,6 +63,11 @@ describe('build-image and promote with no registry: base-image scratch into oci:
     expect(promoted.outputs.digest).toBe(built.outputs.digest);
     const prod = JSON.parse(await readFile(join(dir, 'out', 'prod', 'index.json'), 'utf8')) as ImageIndex;
     expect(prod.manifests.map((entry) => entry.digest)).toEqual([built.outputs.digest]);
+    // ':production' is a tag in the source's own layout, next to the build's tag.
+    const rain = JSON.parse(await readFile(join(dir, 'out', 'rain', 'index.json'), 'utf8')) as ImageIndex;
+    expect(
+      Object.fromEntries(rain.manifests.map((entry) => [entry.annotations?.[REF_NAME_ANNOTATION], entry.digest])),
+    ).toEqual({ 'sha-c0ffee0': built.outputs.digest, production: built.outputs.digest });
   });
 
   test.each([

@@ -7,11 +7,14 @@ import {
   buildModelLayers,
   ConfigurationError,
   composeLayeredImage,
+  copyReferrers,
   formatImageReference,
   type ImageConfig,
   type ImageIndex,
   type ImageManifest,
+  type ImageStore,
   isRegistryError,
+  layoutBlobPath,
   MediaType,
   OciLayoutStore,
   parseImageReference,
@@ -142,6 +145,56 @@ describe('OciLayoutStore', () => {
       const error = await attempt.catch((thrown: unknown) => thrown);
       expect(isRegistryError(error, 'not-found')).toBe(true);
     }
+  });
+
+  test('a layout opened for writing is valid before anything is written: oci-layout and an empty index.json', async () => {
+    const root = await tempDir();
+    const store = new OciLayoutStore(root);
+    await store.checkAccess('fresh', 'pull,push');
+    expect(await readIndex(join(root, 'fresh'))).toEqual({
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [],
+    });
+    expect(JSON.parse(await readFile(join(root, 'fresh', 'oci-layout'), 'utf8'))).toEqual({
+      imageLayoutVersion: '1.0.0',
+    });
+  });
+
+  test('a digest that is not sha256:<64 hex> is never a path, and a layer found by digest is plain bytes', async () => {
+    const root = await tempDir();
+    const store = new OciLayoutStore(root);
+    // Not a digest, so only ever a tag name looked up in index.json.
+    expect(await store.resolve('x', 'sha256:../../../etc/passwd')).toBeUndefined();
+    expect(() => layoutBlobPath(root, 'sha256:../../escape')).toThrow(/not a sha256 digest/);
+    const image = await makeTestImage({ randomBytes: 4 << 10, files: 1 });
+    dirs.push(image.dir);
+    await pushImage(store, 'app', { ...image, tags: ['v1'] });
+    const manifest = JSON.parse((await store.getManifest('app', 'v1')).bytes.toString()) as ImageManifest;
+    const layer = manifest.layers[0]!;
+    expect(await store.resolve('app', layer.digest)).toEqual({
+      mediaType: 'application/octet-stream',
+      digest: layer.digest,
+      size: layer.size,
+    });
+  });
+
+  test('layouts keep no referrers, so none are copied into one (nor reported as copied)', async () => {
+    const store = new OciLayoutStore(await tempDir());
+    // A source that has a signature for the subject: copied anywhere else, it would be fetched and listed.
+    const signature = { mediaType: MediaType.ociManifest, digest: `sha256:${'b'.repeat(64)}`, size: 2 };
+    const signedSource = {
+      referrers: async () => [signature],
+      getManifest: async () => {
+        throw new Error('nothing may be read from the source for a layout target');
+      },
+    } as unknown as ImageStore;
+    const copied = await copyReferrers(
+      { client: signedSource, repository: 'source' },
+      { client: store, repository: 'target' },
+      `sha256:${'a'.repeat(64)}`,
+    );
+    expect(copied).toEqual({ copied: [] });
   });
 
   test.skipIf(!requireService('skopeo'))('skopeo reads our layout and we read what skopeo copies', async () => {

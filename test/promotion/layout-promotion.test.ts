@@ -1,9 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type ImageIndex,
+  type ImageManifest,
   type ImageStore,
+  layoutBlobPath,
   OciLayoutStore,
   type PromotionOptions,
   promote,
@@ -75,8 +77,12 @@ describe('promotion between OCI image layouts', () => {
     ]);
     expect(await layoutTags(join(root, 'candidate'))).toEqual({ 'sha-a1b2000': digest, production: digest });
     expect(await layoutTags(join(root, 'prod'))).toEqual({ live: digest });
-    // The other layout got its blobs by file copy, none through a stream.
+    // The other layout got its blobs by file copy ("mounted"), none through a stream, and holds every one.
     expect(record.targets[1]?.blobs).toMatchObject({ uploaded: 0 });
+    expect(record.targets[1]?.blobs?.mounted).toBeGreaterThan(0);
+    const manifest = JSON.parse((await layouts.getManifest('prod', digest)).bytes.toString()) as ImageManifest;
+    for (const blob of [manifest.config, ...manifest.layers])
+      expect((await stat(layoutBlobPath(join(root, 'prod'), blob.digest))).size, blob.digest).toBe(blob.size);
 
     const rerun = await promote(
       options({

@@ -86,6 +86,7 @@ function networkFailure(error: unknown): { retryable: boolean; why: string } {
 export class RegistryClient implements ImageStore {
   readonly registry: string;
   readonly baseUrl: string;
+  readonly keepsReferrers = true;
   readonly #credentials: RegistryCredentials | undefined;
   readonly #policy: RetryPolicy;
   readonly #chunkSize: number;

@@ -143,6 +143,8 @@ export interface ReferrersCopy {
  * `to` lacks. Content only: the fallback tag on registries without the referrers API is returned, not written.
  */
 export async function copyReferrers(from: RepositoryAt, to: RepositoryAt, subject: string): Promise<ReferrersCopy> {
+  // Copied into a store that cannot list them, they would be unreachable blobs reported as copied.
+  if (!to.client.keepsReferrers) return { copied: [] };
   const wanted = await from.client.referrers(from.repository, subject);
   const hasApi = await to.client.hasReferrersApi(to.repository, subject);
   const present = await to.client.referrers(to.repository, subject);

@@ -18,8 +18,29 @@ export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 
 export function layoutBlobPath(layout: string, digest: string): string {
+  // A digest from a manifest names a file: anything but sha256:<64 hex> could point outside blobs/.
+  if (!isDigest(digest)) {
+    throw new RegistryError('protocol', `'${digest}' is not a sha256 digest; refusing it as a blob path`, {
+      registry: OCI_LAYOUT,
+    });
+  }
   const [algorithm, hex] = digest.split(':');
   return join(layout, 'blobs', algorithm as string, hex as string);
+}
+
+/**
+ * What a blob found by digest is: its own `mediaType`, else an index when it lists `manifests`, else a manifest;
+ * a blob that is not JSON (a layer) is plain bytes.
+ */
+async function contentMediaType(path: string): Promise<string> {
+  let parsed: { mediaType?: unknown; manifests?: unknown };
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return 'application/octet-stream';
+  }
+  if (typeof parsed?.mediaType === 'string') return parsed.mediaType;
+  return Array.isArray(parsed?.manifests) ? MediaType.ociIndex : MediaType.ociManifest;
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {
@@ -45,6 +66,7 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
 export class OciLayoutStore implements ImageStore {
   readonly registry = OCI_LAYOUT;
   readonly baseUrl: string;
+  readonly keepsReferrers = false;
   readonly root: string;
   /** index.json is rewritten whole: one rewrite at a time per store. */
   #indexWrites: Promise<unknown> = Promise.resolve();
@@ -80,6 +102,11 @@ export class OciLayoutStore implements ImageStore {
     if ((await sizeOf(join(directory, 'oci-layout'))) === undefined) {
       await writeAtomically(join(directory, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: '1.0.0' })}\n`);
     }
+    // The spec requires index.json: a layout whose first build or copy fails stays a valid, empty layout.
+    if ((await sizeOf(join(directory, 'index.json'))) === undefined) {
+      const empty: ImageIndex = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+      await writeAtomically(join(directory, 'index.json'), `${JSON.stringify(empty)}\n`);
+    }
   }
 
   async #updateIndex(repository: string, change: (manifests: Descriptor[]) => Descriptor[]): Promise<void> {
@@ -112,8 +139,7 @@ export class OciLayoutStore implements ImageStore {
       const path = layoutBlobPath(this.directory(repository), reference);
       const size = await sizeOf(path);
       if (size === undefined) return undefined;
-      const parsed = JSON.parse(await readFile(path, 'utf8')) as { mediaType?: string };
-      return { mediaType: parsed.mediaType ?? MediaType.ociManifest, digest: reference, size };
+      return { mediaType: await contentMediaType(path), digest: reference, size };
     }
     const index = await this.#readIndex(repository);
     return index?.manifests.find((descriptor) => descriptor.annotations?.[REF_NAME_ANNOTATION] === reference);

@@ -11,6 +11,8 @@ export interface ImageStore {
   readonly registry: string;
   /** Identifies the store: two stores with the same baseUrl share their blobs (mounts, copies that are no-ops). */
   readonly baseUrl: string;
+  /** False when the store keeps no referrers (a layout): signatures and SBOMs are not copied into it. */
+  readonly keepsReferrers: boolean;
   /** Fails early, before a build, when `repository` cannot be read (and written, for 'pull,push'). */
   checkAccess(repository: string, access: RegistryAccess): Promise<void>;
   /** The descriptor a tag or digest points at; undefined when there is none. */
