@@ -21,6 +21,8 @@ import {
   parsePlatform,
   pushImage,
   REF_NAME_ANNOTATION,
+  RegistryClient,
+  referenceOrDefault,
   scratchBase,
   sha256Digest,
 } from '@mlops-actions/core';
@@ -177,6 +179,23 @@ describe('OciLayoutStore', () => {
       digest: layer.digest,
       size: layer.size,
     });
+  });
+
+  test('oci:DIR without a tag is the only image of the layout (as skopeo reads it), else latest', async () => {
+    const store = new OciLayoutStore(await tempDir());
+    const first = await makeTestImage({ randomBytes: 2 << 10, files: 1 });
+    const second = await makeTestImage({ randomBytes: 2 << 10, files: 1 });
+    dirs.push(first.dir, second.dir);
+    await pushImage(store, 'base', { ...first, tags: ['3.11-slim'] });
+    const untagged = parseImageReference('oci:base', 'base-image');
+    expect(await referenceOrDefault(store, untagged)).toBe(first.digest);
+    expect(await referenceOrDefault(store, parseImageReference('oci:base:v2', 'base-image'))).toBe('v2');
+    await pushImage(store, 'base', { ...second, tags: ['3.12-slim'] });
+    expect(await referenceOrDefault(store, untagged)).toBe('latest');
+    const registry = new RegistryClient({ registry: '127.0.0.1:9' });
+    expect(await referenceOrDefault(registry, parseImageReference('127.0.0.1:9/acme/base', 'base-image'))).toBe(
+      'latest',
+    );
   });
 
   test('layouts keep no referrers, so none are copied into one (nor reported as copied)', async () => {

@@ -27,6 +27,7 @@ import {
   readEventPayload,
   readMetricsFile,
   readStoredCredentials,
+  referenceOrDefault,
   renderChecks,
   reportRun,
   requireDockerfile,
@@ -191,12 +192,13 @@ export const action = defineAction({
             : sameRegistry
               ? credentials
               : await credentialsFor(reference.registry, inputs, host);
+          const baseClient = sameRegistry
+            ? client
+            : openImageStore(reference.registry, { ...storeOptions, credentials: baseCredentials });
           base = {
-            client: sameRegistry
-              ? client
-              : openImageStore(reference.registry, { ...storeOptions, credentials: baseCredentials }),
+            client: baseClient,
             repository: reference.repository,
-            reference: reference.digest ?? reference.tag ?? 'latest',
+            reference: await referenceOrDefault(baseClient, reference),
             name: text,
           };
         }

@@ -9,7 +9,7 @@ import { type FetchedManifest, type RegistryAccess, RegistryClient, type UploadO
 import { isDigest, sha256Digest, sha256FileDigest } from './digest.js';
 import { RegistryError } from './errors.js';
 import { type Descriptor, type ImageIndex, MediaType } from './media-types.js';
-import { OCI_LAYOUT } from './reference.js';
+import { type ImageReference, OCI_LAYOUT } from './reference.js';
 import type { ImageStore } from './store.js';
 
 /** The annotation that names a tag in a layout's index.json (what `oci:DIR:TAG` refers to). */
@@ -132,6 +132,12 @@ export class OciLayoutStore implements ImageStore {
       return;
     }
     if (!(await this.#readIndex(repository))) throw this.#notFound(repository, 'index.json');
+  }
+
+  /** The digest of the layout's only image, as skopeo reads `oci:DIR` without a tag; undefined with 0 or 2+. */
+  async soleImage(repository: string): Promise<string | undefined> {
+    const manifests = (await this.#readIndex(repository))?.manifests ?? [];
+    return manifests.length === 1 ? manifests[0]?.digest : undefined;
   }
 
   async resolve(repository: string, reference: string): Promise<Descriptor | undefined> {
@@ -279,4 +285,15 @@ export function openImageStore(
     credentials: options.credentials,
     ...(options.logger ? { logger: options.logger } : {}),
   });
+}
+
+/**
+ * What an image reference without a tag or digest points at: `latest` on a registry (docker's rule), and in a
+ * layout its only image when it holds one (skopeo's rule for `oci:DIR`), else `latest` there too.
+ */
+export async function referenceOrDefault(store: ImageStore, reference: ImageReference): Promise<string> {
+  const given = reference.digest ?? reference.tag;
+  if (given !== undefined) return given;
+  const sole = store instanceof OciLayoutStore ? await store.soleImage(reference.repository) : undefined;
+  return sole ?? 'latest';
 }
