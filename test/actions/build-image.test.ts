@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ContainerTools, createContainerTools, pushBusyboxBase } from '../services/containers.js';
 import { type FaultProxy, startFaultProxy } from '../services/fault-proxy.js';
 import { run } from '../services/process.js';
-import { type RegistryHandle, startRegistry } from '../services/registry.js';
+import { type RegistryHandle, startRegistryPerAuth } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
 import { exampleEvent } from '../support/events.js';
@@ -82,17 +82,12 @@ describe.skipIf(!requireService('registry', 'skopeo', 'buildah'))('build-image t
   };
 
   beforeAll(async () => {
-    [tools, open, basic, token] = await Promise.all([
+    let registries: Awaited<ReturnType<typeof startRegistryPerAuth>>;
+    [tools, registries] = await Promise.all([
       createContainerTools(),
-      startRegistry({ mode: 'none' }),
-      startRegistry({ mode: 'htpasswd', users: { builder: 'correct horse' } }),
-      startRegistry({
-        mode: 'token',
-        users: {
-          pusher: { password: 'push-secret', grants: { 'models/*': ['pull', 'push'], 'rig/*': ['pull', 'push'] } },
-        },
-      }),
+      startRegistryPerAuth({ 'rig/*': ['pull', 'push'] }),
     ]);
+    ({ open, basic, token } = registries);
     proxy = await startFaultProxy({ target: open.url, failureRate: 0 });
     proxyHost = new URL(proxy.url).host;
     await pushBusyboxBase(tools, `${open.host}/rig/busybox:1`);

@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type ContainerTools, createContainerTools } from '../services/containers.js';
 import { type FaultProxy, startFaultProxy } from '../services/fault-proxy.js';
-import { type RegistryHandle, startRegistry } from '../services/registry.js';
+import { type RegistryHandle, startRegistry, startRegistryPerAuth } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
 import { makeTestImage } from './support.js';
@@ -43,19 +43,13 @@ describe.skipIf(!requireService('registry', 'skopeo'))('RegistryClient against t
   const pusher = { username: 'pusher', password: 'push-secret' };
 
   beforeAll(async () => {
-    [tools, open, basic, token, image] = await Promise.all([
+    let registries: Awaited<ReturnType<typeof startRegistryPerAuth>>;
+    [tools, registries, image] = await Promise.all([
       createContainerTools(),
-      startRegistry({ mode: 'none' }),
-      startRegistry({ mode: 'htpasswd', users: { builder: 'correct horse' } }),
-      startRegistry({
-        mode: 'token',
-        users: {
-          pusher: { password: 'push-secret', grants: { 'models/*': ['pull', 'push'] } },
-          reader: { password: 'read-secret', grants: { 'models/*': ['pull'] } },
-        },
-      }),
+      startRegistryPerAuth(),
       makeTestImage({ randomBytes: 3 << 20, files: 3 }),
     ]);
+    ({ open, basic, token } = registries);
   });
 
   afterAll(async () => {

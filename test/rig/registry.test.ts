@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ContainerTools, createContainerTools, pushBusyboxBase } from '../services/containers.js';
 import { stopAndListSurvivors } from '../services/process.js';
-import { type RegistryHandle, startRegistry } from '../services/registry.js';
+import { type RegistryHandle, startRegistryPerAuth } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 
 const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
@@ -19,17 +19,7 @@ describe.skipIf(!requireService('registry', 'skopeo', 'buildah'))('OCI registry 
 
   beforeAll(async () => {
     tools = await createContainerTools();
-    [open, basic, token] = await Promise.all([
-      startRegistry({ mode: 'none' }),
-      startRegistry({ mode: 'htpasswd', users: { builder: 'correct horse' } }),
-      startRegistry({
-        mode: 'token',
-        users: {
-          pusher: { password: 'push-secret', grants: { 'models/*': ['pull', 'push'] } },
-          reader: { password: 'read-secret', grants: { 'models/*': ['pull'] } },
-        },
-      }),
-    ]);
+    ({ open, basic, token } = await startRegistryPerAuth());
     for (const registry of [open, basic, token]) {
       console.log(`registry (${registry.auth}) started in ${registry.startupMs.toFixed(0)} ms`);
     }

@@ -285,18 +285,28 @@ export async function run(
   return result;
 }
 
-/** Like run() but hands back the exit code instead of throwing, for tests that expect a refusal. */
+/**
+ * Like run() but hands back the exit code (and the signal that ended the child, if one did) instead of throwing,
+ * for tests that expect a refusal. A child still running after `timeoutMs` gets `killSignal` (SIGTERM).
+ */
 export function runAllowingFailure(
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    input?: string | Buffer;
+    timeoutMs?: number;
+    killSignal?: NodeJS.Signals;
+  } = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 120_000,
+      killSignal: options.killSignal ?? 'SIGTERM',
     });
     let stdout = '';
     let stderr = '';
@@ -307,7 +317,7 @@ export function runAllowingFailure(
       stderr += chunk.toString();
     });
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin.end(options.input);
   });
 }

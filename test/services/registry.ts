@@ -119,3 +119,24 @@ export async function startRegistry(auth: RegistryAuth = { mode: 'none' }): Prom
     throw error;
   }
 }
+
+/**
+ * One registry per auth mode, side by side: open, htpasswd (`builder` / `correct horse`) and token, where
+ * `pusher` / `push-secret` may push and `reader` / `read-secret` may pull `models/*`, plus any `pusherGrants`.
+ */
+export async function startRegistryPerAuth(
+  pusherGrants: Record<string, RegistryAction[]> = {},
+): Promise<{ open: RegistryHandle; basic: RegistryHandle; token: RegistryHandle }> {
+  const [open, basic, token] = await Promise.all([
+    startRegistry({ mode: 'none' }),
+    startRegistry({ mode: 'htpasswd', users: { builder: 'correct horse' } }),
+    startRegistry({
+      mode: 'token',
+      users: {
+        pusher: { password: 'push-secret', grants: { 'models/*': ['pull', 'push'], ...pusherGrants } },
+        reader: { password: 'read-secret', grants: { 'models/*': ['pull'] } },
+      },
+    }),
+  ]);
+  return { open, basic, token };
+}

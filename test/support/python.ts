@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runAllowingFailure } from '../services/process.js';
 import { repositoryRoot } from './run-action.js';
 
 /** The venv with numpy, scipy and scikit-learn that `scripts/setup` creates (scripts/requirements-reference.txt). */
@@ -15,21 +15,14 @@ export async function runReference<T = unknown>(code: string, input: unknown = n
     throw new Error(`${referencePython} is missing: run scripts/setup (npm test does)`);
   }
   const program = `import json, sys\ndata = json.load(sys.stdin)\nresult = None\n${code}\njson.dump(result, sys.stdout)\n`;
-  return new Promise<T>((resolve, reject) => {
-    const child = spawn(referencePython, ['-c', program], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`reference python exited with ${code}: ${stderr.trim().split('\n').at(-1)}`));
-      else resolve(JSON.parse(stdout) as T);
-    });
-    child.stdin.end(JSON.stringify(input));
+  const {
+    code: exitCode,
+    stdout,
+    stderr,
+  } = await runAllowingFailure(referencePython, ['-c', program], {
+    input: JSON.stringify(input),
+    timeoutMs: 600_000,
   });
+  if (exitCode !== 0) throw new Error(`reference python exited with ${exitCode}: ${stderr.trim().split('\n').at(-1)}`);
+  return JSON.parse(stdout) as T;
 }

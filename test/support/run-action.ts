@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { runAllowingFailure } from '../services/process.js';
 import { type EventName, eventEnvironment, exampleEvent, type WebhookEvent } from './events.js';
 import { type Annotation, annotationsOf, parseFileCommands, parseWorkflowCommands } from './workflow-commands.js';
 
@@ -42,32 +42,6 @@ export interface ActionRun {
 
 const PASSED_THROUGH = ['PATH', 'HOME', 'LANG', 'TZ', 'SYSTEMROOT', 'TMPDIR'];
 
-function spawnNode(entry: string, env: Record<string, string>, timeoutMs: number) {
-  return new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
-    (resolvePromise, reject) => {
-      const child = spawn(process.execPath, [entry], {
-        env,
-        cwd: env.GITHUB_WORKSPACE,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('error', reject);
-      child.on('close', (exitCode, signal) => {
-        clearTimeout(timer);
-        resolvePromise({ exitCode, signal, stdout, stderr });
-      });
-    },
-  );
-}
-
 async function readIfExists(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
@@ -83,7 +57,18 @@ async function collect(
   runnerTemp: string,
   timeoutMs: number,
 ): Promise<ActionRun> {
-  const result = await spawnNode(entry, env, timeoutMs);
+  const {
+    code: exitCode,
+    signal,
+    stdout,
+    stderr,
+  } = await runAllowingFailure(process.execPath, [entry], {
+    env,
+    cwd: env.GITHUB_WORKSPACE,
+    timeoutMs,
+    killSignal: 'SIGKILL',
+  });
+  const result = { exitCode, signal, stdout, stderr };
   return {
     ...result,
     outputs: parseFileCommands(await readIfExists(env.GITHUB_OUTPUT as string)),

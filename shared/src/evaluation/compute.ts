@@ -9,6 +9,7 @@ import {
   detectTask,
   type MetricsPartial,
   type ModelTask,
+  type MulticlassMetrics,
   metricFunction,
   metricsForTask,
   metricsFromPartial,
@@ -234,6 +235,20 @@ function binaryFlat(metrics: Pick<BinaryMetrics, 'accuracy' | 'precision' | 'rec
   return flat;
 }
 
+function multiclassFlat(metrics: MulticlassMetrics): FlatMetrics {
+  const flat: FlatMetrics = {
+    accuracy: metrics.accuracy,
+    precision_macro: metrics.macro.precision,
+    recall_macro: metrics.macro.recall,
+    f1_macro: metrics.macro.f1,
+    precision_weighted: metrics.weighted.precision,
+    recall_weighted: metrics.weighted.recall,
+    f1_weighted: metrics.weighted.f1,
+  };
+  if (metrics.logLoss !== undefined) flat.log_loss = metrics.logLoss;
+  return flat;
+}
+
 function binaryConfusionTable(confusion: { tn: number; fp: number; fn: number; tp: number }): ConfusionTable {
   return {
     labels: ['0', '1'],
@@ -304,16 +319,7 @@ export function computeMetrics(
       classes,
       ...(resolved.probabilityColumns ? { probabilities: resolved.probabilityColumns } : {}),
     });
-    const flat: FlatMetrics = {
-      accuracy: metrics.accuracy,
-      precision_macro: metrics.macro.precision,
-      recall_macro: metrics.macro.recall,
-      f1_macro: metrics.macro.f1,
-      precision_weighted: metrics.weighted.precision,
-      recall_weighted: metrics.weighted.recall,
-      f1_weighted: metrics.weighted.f1,
-    };
-    if (metrics.logLoss !== undefined) flat.log_loss = metrics.logLoss;
+    const flat = multiclassFlat(metrics);
     const names = resolved.classNames!;
     const evaluation: ModelEvaluation = {
       ...base,
@@ -394,16 +400,7 @@ export function evaluatePartial(partial: MetricsPartial, classNames?: readonly s
   if (partial.kind === 'multiclass') {
     const metrics = metricsFromPartial(partial);
     const names = partial.classes.map((value, index) => classNames?.[index] ?? String(value));
-    const flat: FlatMetrics = {
-      accuracy: metrics.accuracy,
-      precision_macro: metrics.macro.precision,
-      recall_macro: metrics.macro.recall,
-      f1_macro: metrics.macro.f1,
-      precision_weighted: metrics.weighted.precision,
-      recall_weighted: metrics.weighted.recall,
-      f1_weighted: metrics.weighted.f1,
-    };
-    if (metrics.logLoss !== undefined) flat.log_loss = metrics.logLoss;
+    const flat = multiclassFlat(metrics);
     return {
       ...base,
       task: 'multiclass',

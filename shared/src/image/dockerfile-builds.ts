@@ -29,6 +29,18 @@ function repeated(flag: string, values: Record<string, string>): string[] {
   return Object.entries(values).flatMap(([key, value]) => [flag, `${key}=${value}`]);
 }
 
+/** The flags docker buildx and buildah bud share: Dockerfile, platforms, build args, labels, annotations. */
+function dockerfileArgs(build: DockerfileBuild): string[] {
+  return [
+    '--file',
+    build.dockerfile,
+    ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
+    ...repeated('--build-arg', build.buildArgs),
+    ...repeated('--label', build.labels),
+    ...repeated('--annotation', build.annotations),
+  ];
+}
+
 /**
  * `docker buildx build` writing an OCI layout directory rather than pushing: the push is ours, so tags go up
  * only after every blob and the manifest did, through the same retrying client as the other builders.
@@ -37,12 +49,7 @@ export function dockerBuildArgs(build: DockerfileBuild, layoutDir: string): stri
   return [
     'buildx',
     'build',
-    '--file',
-    build.dockerfile,
-    ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
-    ...repeated('--build-arg', build.buildArgs),
-    ...repeated('--label', build.labels),
-    ...repeated('--annotation', build.annotations),
+    ...dockerfileArgs(build),
     '--provenance=false',
     '--output',
     `type=oci,dest=${layoutDir},tar=false`,
@@ -62,12 +69,7 @@ export function buildahBudArgs(build: DockerfileBuild, localName: string, authFi
     '--isolation',
     'chroot',
     '--layers=false',
-    '--file',
-    build.dockerfile,
-    ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
-    ...repeated('--build-arg', build.buildArgs),
-    ...repeated('--label', build.labels),
-    ...repeated('--annotation', build.annotations),
+    ...dockerfileArgs(build),
     ...(build.epochSeconds !== undefined ? ['--timestamp', String(build.epochSeconds)] : []),
     ...(build.insecureRegistries ? ['--tls-verify=false'] : []),
     ...(authFile ? ['--authfile', authFile] : []),

@@ -1,18 +1,17 @@
 import { ConfigurationError } from '../errors/index.js';
 import { type BinaryConfusion, type BinaryMetrics, binaryLogLossTerm, ratesFromConfusion } from './binary.js';
 import {
-  type AveragedScores,
   type ClassOptions,
   countMatrix,
+  type MulticlassMetrics,
   multiclassLogLossSum,
-  type PerClassScores,
   type ProbabilityMatrix,
   positionsOf,
   probabilityColumns,
   scoresFromConfusion,
 } from './multiclass.js';
 import { RankingAccumulator, sortedScoresByClass } from './ranking.js';
-import { assertR2Defined, MAPE_EPS, r2FromSums } from './regression.js';
+import { assertR2Defined, MAPE_EPS, type RegressionMetrics, r2FromSums } from './regression.js';
 import {
   assertBothClasses,
   assertFinite,
@@ -134,26 +133,11 @@ export interface BinaryPartialMetrics extends BinaryMetrics {
   prAucErrorBound: number;
 }
 
-export interface MulticlassPartialMetrics {
-  count: number;
-  classes: number[];
-  accuracy: number;
-  macro: AveragedScores;
-  weighted: AveragedScores;
-  perClass: PerClassScores[];
-  confusion: { classes: number[]; matrix: number[][] };
-  logLoss?: number;
-}
+/** Multiclass metrics of merged shards: the same as from the whole data. */
+export type MulticlassPartialMetrics = MulticlassMetrics;
 
 /** Regression metrics of merged shards; the median absolute error is not mergeable and is left out. */
-export interface RegressionPartialMetrics {
-  count: number;
-  mae: number;
-  mse: number;
-  rmse: number;
-  r2: number;
-  mape: number;
-}
+export type RegressionPartialMetrics = Omit<RegressionMetrics, 'medianAbsoluteError'>;
 
 const DEFAULT_RESOLUTION = 2 ** 16;
 
