@@ -72885,6 +72885,20 @@ function binaryFlat(metrics) {
         flat.brier = metrics.brier;
     return flat;
 }
+function multiclassFlat(metrics) {
+    const flat = {
+        accuracy: metrics.accuracy,
+        precision_macro: metrics.macro.precision,
+        recall_macro: metrics.macro.recall,
+        f1_macro: metrics.macro.f1,
+        precision_weighted: metrics.weighted.precision,
+        recall_weighted: metrics.weighted.recall,
+        f1_weighted: metrics.weighted.f1,
+    };
+    if (metrics.logLoss !== undefined)
+        flat.log_loss = metrics.logLoss;
+    return flat;
+}
 function binaryConfusionTable(confusion) {
     return {
         labels: ['0', '1'],
@@ -72947,17 +72961,7 @@ function computeMetrics(resolved, threshold, options = {}) {
             classes,
             ...(resolved.probabilityColumns ? { probabilities: resolved.probabilityColumns } : {}),
         });
-        const flat = {
-            accuracy: metrics.accuracy,
-            precision_macro: metrics.macro.precision,
-            recall_macro: metrics.macro.recall,
-            f1_macro: metrics.macro.f1,
-            precision_weighted: metrics.weighted.precision,
-            recall_weighted: metrics.weighted.recall,
-            f1_weighted: metrics.weighted.f1,
-        };
-        if (metrics.logLoss !== undefined)
-            flat.log_loss = metrics.logLoss;
+        const flat = multiclassFlat(metrics);
         const names = resolved.classNames;
         const evaluation = {
             ...base,
@@ -73034,17 +73038,7 @@ function evaluatePartial(partial, classNames) {
     if (partial.kind === 'multiclass') {
         const metrics = metricsFromPartial(partial);
         const names = partial.classes.map((value, index) => classNames?.[index] ?? String(value));
-        const flat = {
-            accuracy: metrics.accuracy,
-            precision_macro: metrics.macro.precision,
-            recall_macro: metrics.macro.recall,
-            f1_macro: metrics.macro.f1,
-            precision_weighted: metrics.weighted.precision,
-            recall_weighted: metrics.weighted.recall,
-            f1_weighted: metrics.weighted.f1,
-        };
-        if (metrics.logLoss !== undefined)
-            flat.log_loss = metrics.logLoss;
+        const flat = multiclassFlat(metrics);
         return {
             ...base,
             task: 'multiclass',
@@ -76139,6 +76133,17 @@ const BUILDERS = ['auto', 'docker', 'buildah', 'layers'];
 function repeated(flag, values) {
     return Object.entries(values).flatMap(([key, value]) => [flag, `${key}=${value}`]);
 }
+/** The flags docker buildx and buildah bud share: Dockerfile, platforms, build args, labels, annotations. */
+function dockerfileArgs(build) {
+    return [
+        '--file',
+        build.dockerfile,
+        ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
+        ...repeated('--build-arg', build.buildArgs),
+        ...repeated('--label', build.labels),
+        ...repeated('--annotation', build.annotations),
+    ];
+}
 /**
  * `docker buildx build` writing an OCI layout directory rather than pushing: the push is ours, so tags go up
  * only after every blob and the manifest did, through the same retrying client as the other builders.
@@ -76147,12 +76152,7 @@ function dockerBuildArgs(build, layoutDir) {
     return [
         'buildx',
         'build',
-        '--file',
-        build.dockerfile,
-        ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
-        ...repeated('--build-arg', build.buildArgs),
-        ...repeated('--label', build.labels),
-        ...repeated('--annotation', build.annotations),
+        ...dockerfileArgs(build),
         '--provenance=false',
         '--output',
         `type=oci,dest=${layoutDir},tar=false`,
@@ -76170,12 +76170,7 @@ function buildahBudArgs(build, localName, authFile) {
         '--isolation',
         'chroot',
         '--layers=false',
-        '--file',
-        build.dockerfile,
-        ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
-        ...repeated('--build-arg', build.buildArgs),
-        ...repeated('--label', build.labels),
-        ...repeated('--annotation', build.annotations),
+        ...dockerfileArgs(build),
         ...(build.epochSeconds !== undefined ? ['--timestamp', String(build.epochSeconds)] : []),
         ...(build.insecureRegistries ? ['--tls-verify=false'] : []),
         ...(authFile ? ['--authfile', authFile] : []),
