@@ -382,6 +382,57 @@ result["flag"] = float(spatial.distance.jensenshannon([sum(x[6] == k for x in re
     expect(run.summary).toMatch(/Not tested for drift: note \(\d+ distinct values: an identifier or free text/);
   });
 
+  test('numeric columns: exact distinct counts, and quantiles of checks and profile equal numpy', async () => {
+    // 40,000 rows: `grade` repeats (DuckDB counts its values), `level` barely does (DuckDB sorts it); both paths
+    // must give numpy's numbers. Nulls in `level` and a run of equal grades at the start.
+    const random = seededRandom(7);
+    const out = ['grade,level'];
+    for (let index = 0; index < 40_000; index += 1) {
+      const grade = index < 2000 ? 5 : Math.floor(random() * 300);
+      const level = random() < 0.01 ? '' : (random() * 1000 - 200).toFixed(4);
+      out.push(`${grade},${level}`);
+    }
+    const csv = `${out.join('\n')}\n`;
+    const suite = `version: 1
+columns:
+  grade: {quantiles: {0.25: {min: 0, max: 1000}, 0.999: {min: 0, max: 1000}}}
+  level: {quantiles: {0.5: {min: 10000, max: 20000}}}
+`;
+    const { run, report } = await validate(
+      { 'data.csv': csv, 'suite.yml': suite },
+      { data: 'data.csv', suite: 'suite.yml', 'fail-on': 'never' },
+    );
+    expect(run.exitCode, run.stdout).toBe(0);
+    const expected = await runReference<Record<string, { distinct: number; grid: number[]; checked: number[] }>>(
+      `import numpy as np
+result = {}
+for i, name, qs in [(0, "grade", [0.25, 0.999]), (1, "level", [0.5])]:
+    values = np.array([float(row[i]) for row in data if row[i] != ""])
+    result[name] = {
+        "distinct": int(len(np.unique(values))),
+        "grid": [float(x) for x in np.quantile(values, np.linspace(0, 1, 1001))],
+        "checked": [float(np.quantile(values, q)) for q in qs],
+    }`,
+      csvRows(csv).map((row) => (row.length === 1 ? [row[0], ''] : row)),
+    );
+    const profile = JSON.parse(await readFile(run.outputs.profile as string, 'utf8'));
+    for (const name of ['grade', 'level']) {
+      const column = profile.columns.find((item: { name: string }) => item.name === name);
+      const want = expected[name]!;
+      expect(column.distinct, name).toBe(want.distinct);
+      column.quantiles.forEach((value: number, index: number) => {
+        expect(Math.abs(value - want.grid[index]!), `${name} q${index}`).toBeLessThanOrEqual(1e-12 * Math.abs(value));
+      });
+      const checks = report.checks.filter((check: { id: string }) => check.id.startsWith(`column.${name}.quantile`));
+      expect(checks.map((check: { observed: number }) => check.observed)).toEqual(
+        want.checked.map((value) => Number(value.toPrecision(8))),
+      );
+    }
+    expect(report.checks.find((check: { id: string }) => check.id === 'column.level.quantile-0.5').status).toBe(
+      'failed',
+    );
+  });
+
   test("a profile from main's run is a reference without the raw data", async () => {
     const ws = await workspace({ 'weather.csv': clean });
     const first = await runAction(validateData, {

@@ -171,6 +171,30 @@ describe('sorted numeric columns', () => {
     }
   });
 
+  test('the first rows decide between counting and sorting', async () => {
+    const log = new MemoryLogger();
+    const own = await openDataEngine({ log });
+    try {
+      await own.rows(
+        'CREATE TEMP TABLE current AS SELECT (i % 50)::DOUBLE AS few, hash(i)::DOUBLE AS many FROM range(200000) t(i)',
+      );
+      const strategy = (column: string) =>
+        log.entries
+          .map((entry) => /^duckdb [\d.]+ s: (counted|sorted): SELECT (\w+) FROM current$/.exec(entry.message))
+          .find((match) => match?.[2] === column)?.[1];
+      for (const [column, expected] of [
+        ['few', 'counted'],
+        ['many', 'sorted'],
+      ] as const) {
+        const sorted = await own.sortedDoubles(`SELECT ${column} FROM current`);
+        expect(strategy(column)).toBe(expected);
+        expect([...sorted]).toEqual([...(await own.doubles(`SELECT ${column} FROM current`))].sort((a, b) => a - b));
+      }
+    } finally {
+      own.close();
+    }
+  });
+
   test('a released column is read again', async () => {
     const own = await openDataEngine({ log: new MemoryLogger() });
     try {

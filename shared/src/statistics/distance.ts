@@ -2,7 +2,7 @@
 // Evidently's normed Wasserstein, Jensen-Shannon distance (scipy `distance.jensenshannon`, natural log) and the
 // population stability index with Evidently's empty-bin fill.
 
-import { CompensatedSum, finiteSample, type NumericSample, sortedFiniteSample } from './numeric.js';
+import { CompensatedSum, type NumericSample, sortedFiniteSample } from './numeric.js';
 
 /** Wasserstein-1 between two sorted samples: ∫ |F_u - F_v| over the merged support. */
 export function wassersteinDistanceSorted(u: Float64Array, v: Float64Array): number {
@@ -28,15 +28,25 @@ export function wassersteinDistance(u: NumericSample, v: NumericSample): number 
   return wassersteinDistanceSorted(sortedFiniteSample(u, 'u'), sortedFiniteSample(v, 'v'));
 }
 
-/** numpy `std(values)` (ddof = 0, two passes, compensated sums). */
+/** numpy `std(values)` (ddof = 0, two passes, compensated sums). No copy: the samples here run to millions. */
 export function populationStd(values: NumericSample): number {
-  const sample = finiteSample(values, 'values');
+  const length = values.length;
+  if (length === 0) throw new RangeError('values is empty: a statistic needs at least one value');
   const total = new CompensatedSum();
-  for (const value of sample) total.add(value);
-  const mean = total.value / sample.length;
+  for (let index = 0; index < length; index += 1) {
+    const value = values[index]!;
+    if (!Number.isFinite(value)) {
+      throw new RangeError(`values[${index}] is ${value}: filter missing and non-finite values before testing`);
+    }
+    total.add(value);
+  }
+  const mean = total.value / length;
   const squares = new CompensatedSum();
-  for (const value of sample) squares.add((value - mean) * (value - mean));
-  return Math.sqrt(squares.value / sample.length);
+  for (let index = 0; index < length; index += 1) {
+    const deviation = values[index]! - mean;
+    squares.add(deviation * deviation);
+  }
+  return Math.sqrt(squares.value / length);
 }
 
 /** Evidently's floor on the reference spread, so a constant reference does not divide by zero. */

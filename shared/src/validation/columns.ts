@@ -17,15 +17,6 @@ export function storedKind(duckType: string): StoredKind {
   return 'other';
 }
 
-/**
- * Whether a numeric column's values repeat enough (an estimated 32 rows or more per distinct value) that DuckDB
- * counting each value beats sorting every row: at 5M rows, grouping 70 or 1,000 values takes about a fifth of the
- * sort's time, grouping a million about twice as long. Either way the result is the same.
- */
-export function valuesRepeat(distinctEstimate: number, values: number): boolean {
-  return distinctEstimate * 32 <= values;
-}
-
 /** The query whose non-null values are a column's numbers: the key under which the engine keeps them sorted. */
 export function numericValues(table: string, column: string): string {
   return `SELECT CAST(${quoteIdentifier(column)} AS DOUBLE) FROM ${table}`;

@@ -9,7 +9,7 @@ import {
   driftTestFromCounts,
   driftTestSorted,
 } from '../statistics/index.js';
-import { numericValues, valuesRepeat } from './columns.js';
+import { numericValues } from './columns.js';
 import { type ColumnProfile, columnKind, type DataProfile } from './profile.js';
 import type { ColumnType, DriftSettings, Suite, SuiteDriftMethod } from './suite.js';
 
@@ -259,12 +259,11 @@ export async function computeDrift(
       // Sorted once and shared with the profile, which read the same column; let go once tested.
       const currentQuery = numericValues('current', name);
       const referenceQuery = numericValues('reference', name);
-      const fewDistinct = valuesRepeat(distinct, referenceRows);
-      const currentValues = await engine.sortedDoubles(currentQuery, { fewDistinct });
+      const currentValues = await engine.sortedDoubles(currentQuery);
       engine.release(currentQuery);
       let referenceValues: Float64Array;
       if (reference.kind === 'table') {
-        referenceValues = await engine.sortedDoubles(referenceQuery, { fewDistinct });
+        referenceValues = await engine.sortedDoubles(referenceQuery);
         engine.release(referenceQuery);
       } else {
         approximate = !profile?.values;

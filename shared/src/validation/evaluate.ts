@@ -1,7 +1,16 @@
 import { type ColumnInfo, type DataEngine, quoteIdentifier, quoteLiteral, type Row } from '../data/engine.js';
 import { ConfigurationError } from '../errors/index.js';
+import { percentileOfSorted } from '../metrics/significance.js';
 import type { ReportCheck, Severity } from '../report/index.js';
-import { comparisonType, literal, numericValues, storedKind, typeViolation, valueExpression } from './columns.js';
+import {
+  comparisonType,
+  isNumericKind,
+  literal,
+  numericValues,
+  storedKind,
+  typeViolation,
+  valueExpression,
+} from './columns.js';
 import type { Bounds, ColumnRules, Suite } from './suite.js';
 
 /** At most this many failing rows are shown per check. */
@@ -19,6 +28,12 @@ export interface CheckOutcome extends ReportCheck {
   samples?: FailingSample[];
 }
 
+interface Verdict {
+  passed: boolean;
+  observed: unknown;
+  details?: string;
+}
+
 interface Pending {
   id: string;
   title: string;
@@ -26,7 +41,7 @@ interface Pending {
   expected: unknown;
   /** Aliases of the aggregate values this check reads. */
   reads: string[];
-  judge(values: Record<string, unknown>): { passed: boolean; observed: unknown; details?: string };
+  judge(values: Record<string, unknown>, engine: DataEngine): Verdict | Promise<Verdict>;
   /** Predicate selecting the failing rows, for samples. */
   rowPredicate?: string;
   sampleColumn?: string;
@@ -164,16 +179,21 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
       { pattern: rules.pattern },
     );
   }
-  const aggregate = (check: string, title: string, sql: string, bounds: Bounds) => {
-    const key = alias(check.replace(/\W/g, '_'));
+  const statisticCheck = (
+    check: string,
+    title: string,
+    bounds: Bounds,
+    reads: string[],
+    statistic: (values: Row, engine: DataEngine) => number | null | Promise<number | null>,
+  ) => {
     pending.push({
       id: `${base}.${check}`,
       title,
       severity: bounds.severity,
       expected: { min: bounds.min, max: bounds.max },
-      reads: [`${sql} AS ${key}`],
-      judge: (values) => {
-        const observed = asNumber(values[key]);
+      reads,
+      judge: async (values, engine) => {
+        const observed = await statistic(values, engine);
         return {
           passed: within(observed, bounds),
           observed: observed === null ? null : Number(observed.toPrecision(8)),
@@ -181,19 +201,25 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
       },
     });
   };
+  const aggregate = (check: string, title: string, sql: string, bounds: Bounds) => {
+    const key = alias(check.replace(/\W/g, '_'));
+    statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
+  };
   const numeric = valueExpression(rules.name, 'number', stored);
   if (rules.mean) aggregate('mean', `${rules.name}: mean ${boundsText(rules.mean)}`, `avg(${numeric})`, rules.mean);
   // Sample standard deviation (n − 1), as pandas, Great Expectations and pandera use.
   if (rules.stddev)
     aggregate('stddev', `${rules.name}: stddev ${boundsText(rules.stddev)}`, `stddev_samp(${numeric})`, rules.stddev);
   for (const { q, bounds } of rules.quantiles) {
-    // Exact quantiles (DuckDB sorts the column), linearly interpolated as numpy's default.
-    aggregate(
-      `quantile-${q}`,
-      `${rules.name}: quantile ${q} ${boundsText(bounds)}`,
-      `quantile_cont(${numeric}, ${q})`,
-      bounds,
-    );
+    // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont). A numeric column's
+    // sorted values are kept for the profile anyway, so they answer without another sort in the aggregate.
+    const title = `${rules.name}: quantile ${q} ${boundsText(bounds)}`;
+    if (isNumericKind(stored))
+      statisticCheck(`quantile-${q}`, title, bounds, [], async (_, engine) => {
+        const sorted = await engine.sortedDoubles(numericValues('current', rules.name));
+        return sorted.length > 0 ? percentileOfSorted(sorted, q) : null;
+      });
+    else aggregate(`quantile-${q}`, title, `quantile_cont(${numeric}, ${q})`, bounds);
   }
 }
 
@@ -295,7 +321,7 @@ export async function judgeSuite(engine: DataEngine, plan: SuitePlan, values: Ro
   const { suite, columns, pending } = plan;
   const outcomes: CheckOutcome[] = [];
   for (const check of pending) {
-    const verdict = check.judge(values);
+    const verdict = await check.judge(values, engine);
     const outcome: CheckOutcome = {
       id: check.id,
       title: check.title,

@@ -1,5 +1,6 @@
 import { type ColumnInfo, type DataEngine, quoteIdentifier, type Row } from '../data/engine.js';
-import { isNumericKind, numericValues, storedKind, valuesRepeat } from './columns.js';
+import { percentileOfSorted } from '../metrics/significance.js';
+import { isNumericKind, numericValues, storedKind } from './columns.js';
 import type { ColumnType } from './suite.js';
 
 /** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
@@ -17,7 +18,10 @@ export interface ColumnProfile {
   kind: ProfileColumnKind;
   count: number;
   nulls: number;
-  /** HyperLogLog estimate (DuckDB approx_count_distinct, typically within a few percent). */
+  /**
+   * Numeric columns: exact (counted on the sorted values). Others: a HyperLogLog estimate (DuckDB
+   * approx_count_distinct, typically within a few percent).
+   */
   distinct: number;
   min?: string | number | null;
   max?: string | number | null;
@@ -56,18 +60,14 @@ const toNumber = (value: unknown) => (value === null || value === undefined ? nu
  * rather than in SQL: DuckDB evaluates a list of quantiles one by one, a thousand passes over the column.
  */
 export function quantileGrid(sorted: Float64Array, points: number): number[] {
-  const grid: number[] = [];
-  const last = sorted.length - 1;
-  for (let index = 0; index < points; index += 1) {
-    const position = (index / (points - 1)) * last;
-    const low = Math.floor(position);
-    const high = Math.min(low + 1, last);
-    const fraction = position - low;
-    const a = sorted[low] as number;
-    const b = sorted[high] as number;
-    grid.push(fraction === 0 ? a : a + fraction * (b - a));
-  }
-  return grid;
+  return Array.from({ length: points }, (_, index) => percentileOfSorted(sorted, index / (points - 1)));
+}
+
+/** The number of distinct values in an ascending array (-0 and 0 are one value, as in SQL). */
+export function distinctSorted(sorted: Float64Array): number {
+  let distinct = sorted.length > 0 ? 1 : 0;
+  for (let index = 1; index < sorted.length; index += 1) if (sorted[index] !== sorted[index - 1]) distinct += 1;
+  return distinct;
 }
 
 /** A profile's aggregates, to be read in one query over the table (other readers may add theirs). */
@@ -88,7 +88,9 @@ export function planProfile(
   const reads = ['count(*) AS p_rows'];
   columns.forEach((info, index) => {
     const id = quoteIdentifier(info.name);
-    reads.push(`count(${id}) AS p_n${index}`, `approx_count_distinct(${id}) AS p_d${index}`);
+    reads.push(`count(${id}) AS p_n${index}`);
+    // Numeric columns are sorted for their quantiles, which counts their distinct values exactly, for free.
+    if (kinds[index] !== 'numeric') reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
     if (kinds[index] === 'numeric') {
       const value = `CAST(${id} AS DOUBLE)`;
       reads.push(
@@ -141,9 +143,8 @@ export async function finishProfile(engine: DataEngine, plan: ProfilePlan, stats
       profile.mean = toNumber(stats[`p_m${index}`]);
       profile.stddev = toNumber(stats[`p_s${index}`]);
       if (count > 0) {
-        const sorted = await engine.sortedDoubles(numericValues(table, info.name), {
-          fewDistinct: valuesRepeat(profile.distinct, count),
-        });
+        const sorted = await engine.sortedDoubles(numericValues(table, info.name));
+        profile.distinct = distinctSorted(sorted);
         profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
         if (rows <= PROFILE_RAW_VALUES_MAX_ROWS) profile.values = [...sorted];
       }
