@@ -69366,6 +69366,22 @@ async function expandedValueCounts(connection, sql) {
     }
     return sorted;
 }
+/** Rows read to decide between counting and sorting a column: a few row groups, milliseconds to read. */
+const REPEAT_PROBE_ROWS = 65_536;
+/**
+ * Whether a numeric column's values repeat enough (32 rows or more per distinct value among its first rows) that
+ * DuckDB counting each value beats sorting every row: at 5M rows, grouping 70 or 1,000 values takes about a fifth
+ * of the sort's time, grouping a million about twice as long. Only speed depends on it, never the result, so the
+ * first rows are a good enough sample even when the data is ordered.
+ */
+function valuesRepeat(distinct, values) {
+    return distinct * 32 <= values;
+}
+async function firstValuesRepeat(connection, sql) {
+    const reader = await connection.runAndReadAll(`SELECT count(v) AS n, approx_count_distinct(v) AS d FROM (SELECT v FROM (${sql}) AS source(v) LIMIT ${REPEAT_PROBE_ROWS})`);
+    const [probe] = reader.getRowObjectsJS();
+    return valuesRepeat(Number(probe?.d ?? 0), Number(probe?.n ?? 0));
+}
 /** An in-memory DuckDB with spilling to the temp directory, for one action run. */
 async function openDataEngine(options) {
     const duckdb = await loadDuckDB({ log: options.log, toolCache: options.toolCache ?? (0,external_node_os_.tmpdir)() });
@@ -69385,6 +69401,17 @@ async function openDataEngine(options) {
         throw error;
     }
     const sortedCache = new Map();
+    // With step debug on, each query's time: where a slow validation spends it.
+    const timed = async (sql, work) => {
+        const started = performance.now();
+        try {
+            return await work();
+        }
+        finally {
+            const text = sql.replace(/\s+/g, ' ').trim();
+            options.log.debug(`duckdb ${((performance.now() - started) / 1000).toFixed(3)} s: ${text.length > 240 ? `${text.slice(0, 240)}…` : text}`);
+        }
+    };
     return {
         async rows(sql) {
             if (/^\s*CREATE/i.test(sql)) {
@@ -69395,16 +69422,14 @@ async function openDataEngine(options) {
                         sortedCache.delete(key);
                 }
             }
-            const reader = await connection.runAndReadAll(sql);
-            return reader.getRowObjectsJS();
+            return timed(sql, async () => (await connection.runAndReadAll(sql)).getRowObjectsJS());
         },
-        doubles: (sql) => nonNullDoubles(connection, sql),
+        doubles: (sql) => timed(sql, () => nonNullDoubles(connection, sql)),
         async sortedDoubles(sql, options = {}) {
             let sorted = sortedCache.get(sql);
             if (!sorted) {
-                sorted = options.fewDistinct
-                    ? await expandedValueCounts(connection, sql)
-                    : await sortedNonNullDoubles(connection, sql);
+                const count = options.fewDistinct ?? (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql)));
+                sorted = await timed(`${count ? 'counted' : 'sorted'}: ${sql}`, () => count ? expandedValueCounts(connection, sql) : sortedNonNullDoubles(connection, sql));
                 sortedCache.set(sql, sorted);
             }
             return sorted;
@@ -78579,17 +78604,26 @@ function wassersteinDistanceSorted(u, v) {
 function wassersteinDistance(u, v) {
     return wassersteinDistanceSorted(sortedFiniteSample(u, 'u'), sortedFiniteSample(v, 'v'));
 }
-/** numpy `std(values)` (ddof = 0, two passes, compensated sums). */
+/** numpy `std(values)` (ddof = 0, two passes, compensated sums). No copy: the samples here run to millions. */
 function populationStd(values) {
-    const sample = finiteSample(values, 'values');
+    const length = values.length;
+    if (length === 0)
+        throw new RangeError('values is empty: a statistic needs at least one value');
     const total = new CompensatedSum();
-    for (const value of sample)
+    for (let index = 0; index < length; index += 1) {
+        const value = values[index];
+        if (!Number.isFinite(value)) {
+            throw new RangeError(`values[${index}] is ${value}: filter missing and non-finite values before testing`);
+        }
         total.add(value);
-    const mean = total.value / sample.length;
+    }
+    const mean = total.value / length;
     const squares = new CompensatedSum();
-    for (const value of sample)
-        squares.add((value - mean) * (value - mean));
-    return Math.sqrt(squares.value / sample.length);
+    for (let index = 0; index < length; index += 1) {
+        const deviation = values[index] - mean;
+        squares.add(deviation * deviation);
+    }
+    return Math.sqrt(squares.value / length);
 }
 /** Evidently's floor on the reference spread, so a constant reference does not divide by zero. */
 const NORMED_WASSERSTEIN_MIN_STD = 0.001;
@@ -79518,14 +79552,6 @@ function storedKind(duckType) {
         return 'timestamp';
     return 'other';
 }
-/**
- * Whether a numeric column's values repeat enough (an estimated 32 rows or more per distinct value) that DuckDB
- * counting each value beats sorting every row: at 5M rows, grouping 70 or 1,000 values takes about a fifth of the
- * sort's time, grouping a million about twice as long. Either way the result is the same.
- */
-function valuesRepeat(distinctEstimate, values) {
-    return distinctEstimate * 32 <= values;
-}
 /** The query whose non-null values are a column's numbers: the key under which the engine keeps them sorted. */
 function numericValues(table, column) {
     return `SELECT CAST(${quoteIdentifier(column)} AS DOUBLE) FROM ${table}`;
@@ -79623,6 +79649,7 @@ function literal(value, target) {
 ;// CONCATENATED MODULE: ./shared/lib/validation/profile.js
 
 
+
 /** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
 const PROFILE_QUANTILES = 1001;
 /** Up to this many rows a profile also keeps the raw numeric values, so small references stay exact. */
@@ -79646,25 +79673,25 @@ const toNumber = (value) => (value === null || value === undefined ? null : Numb
  * rather than in SQL: DuckDB evaluates a list of quantiles one by one, a thousand passes over the column.
  */
 function quantileGrid(sorted, points) {
-    const grid = [];
-    const last = sorted.length - 1;
-    for (let index = 0; index < points; index += 1) {
-        const position = (index / (points - 1)) * last;
-        const low = Math.floor(position);
-        const high = Math.min(low + 1, last);
-        const fraction = position - low;
-        const a = sorted[low];
-        const b = sorted[high];
-        grid.push(fraction === 0 ? a : a + fraction * (b - a));
-    }
-    return grid;
+    return Array.from({ length: points }, (_, index) => percentileOfSorted(sorted, index / (points - 1)));
+}
+/** The number of distinct values in an ascending array (-0 and 0 are one value, as in SQL). */
+function distinctSorted(sorted) {
+    let distinct = sorted.length > 0 ? 1 : 0;
+    for (let index = 1; index < sorted.length; index += 1)
+        if (sorted[index] !== sorted[index - 1])
+            distinct += 1;
+    return distinct;
 }
 function planProfile(table, columns, declared = new Map()) {
     const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
     const reads = ['count(*) AS p_rows'];
     columns.forEach((info, index) => {
         const id = quoteIdentifier(info.name);
-        reads.push(`count(${id}) AS p_n${index}`, `approx_count_distinct(${id}) AS p_d${index}`);
+        reads.push(`count(${id}) AS p_n${index}`);
+        // Numeric columns are sorted for their quantiles, which counts their distinct values exactly, for free.
+        if (kinds[index] !== 'numeric')
+            reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
         if (kinds[index] === 'numeric') {
             const value = `CAST(${id} AS DOUBLE)`;
             reads.push(`min(${value}) AS p_lo${index}`, `max(${value}) AS p_hi${index}`, `avg(${value}) AS p_m${index}`, `stddev_pop(${value}) AS p_s${index}`);
@@ -79707,9 +79734,8 @@ async function finishProfile(engine, plan, stats) {
             profile.mean = toNumber(stats[`p_m${index}`]);
             profile.stddev = toNumber(stats[`p_s${index}`]);
             if (count > 0) {
-                const sorted = await engine.sortedDoubles(numericValues(table, info.name), {
-                    fewDistinct: valuesRepeat(profile.distinct, count),
-                });
+                const sorted = await engine.sortedDoubles(numericValues(table, info.name));
+                profile.distinct = distinctSorted(sorted);
                 profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
                 if (rows <= PROFILE_RAW_VALUES_MAX_ROWS)
                     profile.values = [...sorted];
@@ -79910,12 +79936,11 @@ async function computeDrift(engine, suite, settings, current, reference, current
             // Sorted once and shared with the profile, which read the same column; let go once tested.
             const currentQuery = numericValues('current', name);
             const referenceQuery = numericValues('reference', name);
-            const fewDistinct = valuesRepeat(distinct, referenceRows);
-            const currentValues = await engine.sortedDoubles(currentQuery, { fewDistinct });
+            const currentValues = await engine.sortedDoubles(currentQuery);
             engine.release(currentQuery);
             let referenceValues;
             if (reference.kind === 'table') {
-                referenceValues = await engine.sortedDoubles(referenceQuery, { fewDistinct });
+                referenceValues = await engine.sortedDoubles(referenceQuery);
                 engine.release(referenceQuery);
             }
             else {
@@ -79953,6 +79978,7 @@ function assertReferenceUsable(reference, suite) {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/validation/evaluate.js
+
 
 
 
@@ -80075,22 +80101,25 @@ function columnChecks(rules, info, index, pending) {
     if (rules.pattern) {
         rowCheck('pattern', `${rules.name} matches ${rules.pattern}`, `${id} IS NOT NULL AND NOT regexp_matches(CAST(${id} AS VARCHAR), ${quoteLiteral(rules.pattern)})`, { pattern: rules.pattern });
     }
-    const aggregate = (check, title, sql, bounds) => {
-        const key = alias(check.replace(/\W/g, '_'));
+    const statisticCheck = (check, title, bounds, reads, statistic) => {
         pending.push({
             id: `${base}.${check}`,
             title,
             severity: bounds.severity,
             expected: { min: bounds.min, max: bounds.max },
-            reads: [`${sql} AS ${key}`],
-            judge: (values) => {
-                const observed = asNumber(values[key]);
+            reads,
+            judge: async (values, engine) => {
+                const observed = await statistic(values, engine);
                 return {
                     passed: within(observed, bounds),
                     observed: observed === null ? null : Number(observed.toPrecision(8)),
                 };
             },
         });
+    };
+    const aggregate = (check, title, sql, bounds) => {
+        const key = alias(check.replace(/\W/g, '_'));
+        statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
     };
     const numeric = valueExpression(rules.name, 'number', stored);
     if (rules.mean)
@@ -80099,8 +80128,16 @@ function columnChecks(rules, info, index, pending) {
     if (rules.stddev)
         aggregate('stddev', `${rules.name}: stddev ${boundsText(rules.stddev)}`, `stddev_samp(${numeric})`, rules.stddev);
     for (const { q, bounds } of rules.quantiles) {
-        // Exact quantiles (DuckDB sorts the column), linearly interpolated as numpy's default.
-        aggregate(`quantile-${q}`, `${rules.name}: quantile ${q} ${boundsText(bounds)}`, `quantile_cont(${numeric}, ${q})`, bounds);
+        // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont). A numeric column's
+        // sorted values are kept for the profile anyway, so they answer without another sort in the aggregate.
+        const title = `${rules.name}: quantile ${q} ${boundsText(bounds)}`;
+        if (isNumericKind(stored))
+            statisticCheck(`quantile-${q}`, title, bounds, [], async (_, engine) => {
+                const sorted = await engine.sortedDoubles(numericValues('current', rules.name));
+                return sorted.length > 0 ? percentileOfSorted(sorted, q) : null;
+            });
+        else
+            aggregate(`quantile-${q}`, title, `quantile_cont(${numeric}, ${q})`, bounds);
     }
 }
 function tableChecks(suite, columns, pending) {
@@ -80189,7 +80226,7 @@ async function judgeSuite(engine, plan, values) {
     const { suite, columns, pending } = plan;
     const outcomes = [];
     for (const check of pending) {
-        const verdict = check.judge(values);
+        const verdict = await check.judge(values, engine);
         const outcome = {
             id: check.id,
             title: check.title,
