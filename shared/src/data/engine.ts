@@ -196,27 +196,26 @@ type Connection = import('@duckdb/node-api').DuckDBConnection;
 
 /**
  * The columns of `sql` (all DOUBLE, no nulls) as typed arrays, a chunk's vector at a time: DuckDB hands a DOUBLE
- * vector over as a Float64Array, so nothing is converted value by value.
+ * vector over as a Float64Array, so nothing is converted value by value. The result is materialized, so its row
+ * count is known and each column is copied once, into an array of its final size.
  */
 async function readDoubleColumns(connection: Connection, sql: string, width: number): Promise<Float64Array[]> {
   const result = await connection.run(sql);
-  const parts: Float64Array[][] = Array.from({ length: width }, () => []);
-  let total = 0;
+  const columns = Array.from({ length: width }, () => new Float64Array(result.rowCount));
+  let offset = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     for (let column = 0; column < width; column += 1) {
       const vector = chunk.getColumnVector(column);
       const items = (vector as unknown as { items?: unknown }).items;
-      (parts[column] as Float64Array[]).push(
-        items instanceof Float64Array
-          ? items.slice(0, chunk.rowCount)
-          : Float64Array.from({ length: chunk.rowCount }, (_, index) => Number(vector.getItem(index))),
-      );
+      const into = columns[column] as Float64Array;
+      if (items instanceof Float64Array) into.set(items.subarray(0, chunk.rowCount), offset);
+      else for (let index = 0; index < chunk.rowCount; index += 1) into[offset + index] = Number(vector.getItem(index));
     }
-    total += chunk.rowCount;
+    offset += chunk.rowCount;
   }
-  return parts.map((columnParts) => concatenate(columnParts, total));
+  return columns;
 }
 
 /**
@@ -225,32 +224,18 @@ async function readDoubleColumns(connection: Connection, sql: string, width: num
  */
 async function nonNullDoubles(connection: Connection, sql: string): Promise<Float64Array> {
   const result = await connection.run(sql);
-  const parts: Float64Array[] = [];
-  let total = 0;
+  const values = new Float64Array(result.rowCount);
+  let count = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const vector = chunk.getColumnVector(0);
-    const values = new Float64Array(chunk.rowCount);
-    let count = 0;
     for (let index = 0; index < chunk.rowCount; index += 1) {
       const value = vector.getItem(index);
       if (value !== null) values[count++] = Number(value);
     }
-    parts.push(values.subarray(0, count));
-    total += count;
   }
-  return concatenate(parts, total);
-}
-
-function concatenate(parts: readonly Float64Array[], total: number): Float64Array {
-  const all = new Float64Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    all.set(part, offset);
-    offset += part.length;
-  }
-  return all;
+  return count === values.length ? values : values.slice(0, count);
 }
 
 /** DuckDB's parallel sort beats sorting in JavaScript (about 0.45 s against 0.6 s for 5M values on 2 cores). */
