@@ -433,6 +433,36 @@ for i, name, qs in [(0, "grade", [0.25, 0.999]), (1, "level", [0.5])]:
     );
   });
 
+  test('before the reference loads, the current table keeps only the columns drift reads', async () => {
+    // `note` is free text (over 1,000 distinct values) and `day` a date: neither is tested for drift, so both
+    // leave memory; `x` and `city` are tested and stay, and their statistics still equal a run on a fresh table.
+    const table = (shift: number) =>
+      `x,city,note,day\n${Array.from(
+        { length: 3000 },
+        (_, index) =>
+          `${(index % 97) + shift},${['Oslo', 'Lima'][index % 2]},note ${index},2026-01-${String(1 + (index % 28)).padStart(2, '0')}`,
+      ).join('\n')}\n`;
+    const ws = await workspace({ 'current.csv': table(3), 'reference.csv': table(0) });
+    const run = await runAction(validateData, {
+      workspace: ws,
+      inputs: { data: 'current.csv', reference: 'reference.csv', comment: 'never' },
+      env: { ACTIONS_STEP_DEBUG: 'true' },
+    });
+    expect(run.exitCode, run.stdout).toBe(0);
+    const dropped = [...run.stdout.matchAll(/ALTER TABLE current DROP COLUMN "(\w+)"/g)].map((match) => match[1]);
+    expect(dropped).toEqual(['note', 'day']);
+    const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
+    expect(report.drift.columns.map((column: { column: string }) => column.column)).toEqual(['x', 'city']);
+    const x = report.drift.columns.find((column: { column: string }) => column.column === 'x');
+    const expected = await runReference<number>(
+      `import numpy as np
+from scipy import stats
+r = np.array([(i % 97) for i in range(3000)], dtype=float)
+result = float(stats.wasserstein_distance(r, r + 3) / np.std(r))`,
+    );
+    expect(Math.abs(x.statistic - expected)).toBeLessThan(1e-9);
+  });
+
   test("a profile from main's run is a reference without the raw data", async () => {
     const ws = await workspace({ 'weather.csv': clean });
     const first = await runAction(validateData, {
@@ -548,6 +578,27 @@ describe('bad inputs: one clear error, exit 1, no stack trace', () => {
       { 'd.csv': Buffer.from([0x61, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]), 'suite.yml': 'version: 1\n' },
       { data: 'd.csv', suite: 'suite.yml' },
       'is not valid UTF-8 text',
+    ],
+    [
+      'a malformed reference row past the type-inference sample',
+      {
+        'd.csv': 'a,b\n1,2\n',
+        'reference.csv': `a,b\n${Array.from({ length: 30_000 }, (_, index) => (index === 24_999 ? '1,2,3' : `${index},${index % 7}`)).join('\n')}\n`,
+      },
+      { data: 'd.csv', reference: 'reference.csv' },
+      "Input 'reference': reference.csv:25001 has 3 fields where the header has 2.",
+    ],
+    [
+      'non-UTF-8 bytes deep in the reference',
+      {
+        'd.csv': 'a,b\n1,x\n',
+        'reference.csv': Buffer.concat([
+          Buffer.from(`a,b\n${Array.from({ length: 30_000 }, (_, index) => `${index},x`).join('\n')}\n1,caf`),
+          Buffer.from([0xe9, 0x0a]),
+        ]),
+      },
+      { data: 'd.csv', reference: 'reference.csv' },
+      "Input 'reference': reference.csv",
     ],
     [
       'no suite and no reference',

@@ -282,7 +282,7 @@ export function valuesRepeat(distinct: number, values: number): boolean {
 
 async function firstValuesRepeat(connection: Connection, sql: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(
-    `SELECT count(v) AS n, approx_count_distinct(v) AS d FROM (SELECT v FROM (${sql}) AS source(v) LIMIT ${REPEAT_PROBE_ROWS})`,
+    `SELECT count(v) AS n, approx_count_distinct(v) AS d FROM (SELECT v FROM (${sql}) AS source(v) WHERE v IS NOT NULL LIMIT ${REPEAT_PROBE_ROWS})`,
   );
   const [probe] = reader.getRowObjectsJS() as { n: bigint | number; d: bigint | number }[];
   return valuesRepeat(Number(probe?.d ?? 0), Number(probe?.n ?? 0));

@@ -57,6 +57,11 @@ export function percentileOfSorted(sorted: ArrayLike<number>, q: number): number
   const fraction = position - below;
   const low = sorted[below]!;
   const high = sorted[above]!;
+  // On a value, or between equal ones, that value: an infinite one would otherwise turn into NaN (∞ − ∞).
+  if (fraction === 0 || low === high) return low;
+  // Between an infinity and a finite value the interpolation is that infinity, not ∞ − ∞.
+  if (low === Number.NEGATIVE_INFINITY) return low;
+  if (high === Number.POSITIVE_INFINITY) return high;
   // numpy's _lerp: interpolate from the nearer end, so q = 1 returns the maximum exactly.
   return fraction >= 0.5 ? high - (high - low) * (1 - fraction) : low + (high - low) * fraction;
 }

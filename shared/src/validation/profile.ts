@@ -19,8 +19,9 @@ export interface ColumnProfile {
   count: number;
   nulls: number;
   /**
-   * Numeric columns: exact (counted on the sorted values). Others: a HyperLogLog estimate (DuckDB
-   * approx_count_distinct, typically within a few percent).
+   * Numeric columns: exact (counted on the sorted values as doubles, so integers beyond 2^53 that round to the same
+   * double count once). Others: a HyperLogLog estimate (DuckDB approx_count_distinct, typically within a few
+   * percent).
    */
   distinct: number;
   min?: string | number | null;
@@ -63,10 +64,14 @@ export function quantileGrid(sorted: Float64Array, points: number): number[] {
   return Array.from({ length: points }, (_, index) => percentileOfSorted(sorted, index / (points - 1)));
 }
 
-/** The number of distinct values in an ascending array (-0 and 0 are one value, as in SQL). */
+/** The number of distinct values in an ascending array (-0 and 0 are one value, as are all NaNs, as in SQL). */
 export function distinctSorted(sorted: Float64Array): number {
   let distinct = sorted.length > 0 ? 1 : 0;
-  for (let index = 1; index < sorted.length; index += 1) if (sorted[index] !== sorted[index - 1]) distinct += 1;
+  for (let index = 1; index < sorted.length; index += 1) {
+    const value = sorted[index] as number;
+    const previous = sorted[index - 1] as number;
+    if (value !== previous && !(Number.isNaN(value) && Number.isNaN(previous))) distinct += 1;
+  }
   return distinct;
 }
 

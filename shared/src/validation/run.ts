@@ -144,6 +144,8 @@ async function keepOnly(
     `SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ${quoteLiteral(table)}`,
   );
   if (loaded.length === 0) return;
+  // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
+  await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
   const unread = columns.filter((column) => !kept.includes(column.name));
   // A table keeps at least one column.
   for (const column of unread.length === columns.length ? unread.slice(1) : unread) {
