@@ -69369,7 +69369,7 @@ function valuesRepeat(distinct, values) {
     return distinct * 32 <= values;
 }
 async function firstValuesRepeat(connection, sql) {
-    const reader = await connection.runAndReadAll(`SELECT count(v) AS n, approx_count_distinct(v) AS d FROM (SELECT v FROM (${sql}) AS source(v) LIMIT ${REPEAT_PROBE_ROWS})`);
+    const reader = await connection.runAndReadAll(`SELECT count(v) AS n, approx_count_distinct(v) AS d FROM (SELECT v FROM (${sql}) AS source(v) WHERE v IS NOT NULL LIMIT ${REPEAT_PROBE_ROWS})`);
     const [probe] = reader.getRowObjectsJS();
     return valuesRepeat(Number(probe?.d ?? 0), Number(probe?.n ?? 0));
 }
@@ -72537,6 +72537,14 @@ function percentileOfSorted(sorted, q) {
     const fraction = position - below;
     const low = sorted[below];
     const high = sorted[above];
+    // On a value, or between equal ones, that value: an infinite one would otherwise turn into NaN (∞ − ∞).
+    if (fraction === 0 || low === high)
+        return low;
+    // Between an infinity and a finite value the interpolation is that infinity, not ∞ − ∞.
+    if (low === Number.NEGATIVE_INFINITY)
+        return low;
+    if (high === Number.POSITIVE_INFINITY)
+        return high;
     // numpy's _lerp: interpolate from the nearer end, so q = 1 returns the maximum exactly.
     return fraction >= 0.5 ? high - (high - low) * (1 - fraction) : low + (high - low) * fraction;
 }
@@ -79666,12 +79674,15 @@ const toNumber = (value) => (value === null || value === undefined ? null : Numb
 function quantileGrid(sorted, points) {
     return Array.from({ length: points }, (_, index) => percentileOfSorted(sorted, index / (points - 1)));
 }
-/** The number of distinct values in an ascending array (-0 and 0 are one value, as in SQL). */
+/** The number of distinct values in an ascending array (-0 and 0 are one value, as are all NaNs, as in SQL). */
 function distinctSorted(sorted) {
     let distinct = sorted.length > 0 ? 1 : 0;
-    for (let index = 1; index < sorted.length; index += 1)
-        if (sorted[index] !== sorted[index - 1])
+    for (let index = 1; index < sorted.length; index += 1) {
+        const value = sorted[index];
+        const previous = sorted[index - 1];
+        if (value !== previous && !(Number.isNaN(value) && Number.isNaN(previous)))
             distinct += 1;
+    }
     return distinct;
 }
 function planProfile(table, columns, declared = new Map()) {
@@ -80391,6 +80402,8 @@ async function keepOnly(engine, table, columns, kept) {
     const loaded = await engine.rows(`SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ${quoteLiteral(table)}`);
     if (loaded.length === 0)
         return;
+    // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
+    await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
     const unread = columns.filter((column) => !kept.includes(column.name));
     // A table keeps at least one column.
     for (const column of unread.length === columns.length ? unread.slice(1) : unread) {
