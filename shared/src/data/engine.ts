@@ -65,9 +65,10 @@ export interface DataEngine {
   doubles(sql: string): Promise<Float64Array>;
   /**
    * The same, sorted ascending, and kept: checks, profiles and drift read the same numeric columns and each needs
-   * them sorted. Tables only change through CREATE, which clears what is kept. DuckDB sorts them, or, when values
-   * repeat a lot, counts each distinct value and they are expanded here: the same array, without sorting or moving
-   * every row. Which of the two is decided from the first rows (`valuesRepeat`); `fewDistinct` forces it.
+   * them sorted. Tables change through CREATE, which clears what is kept, or lose columns (ALTER TABLE … DROP
+   * COLUMN), whose kept values the caller releases. DuckDB sorts them, or, when values repeat a lot, counts each
+   * distinct value and they are expanded here: the same array, without sorting or moving every row. Which of the
+   * two is decided from the first rows; `fewDistinct` forces it.
    */
   sortedDoubles(sql: string, options?: { fewDistinct?: boolean }): Promise<Float64Array>;
   /** Forgets a kept sorted column once nobody needs it, so its memory can go. */
@@ -276,16 +277,12 @@ const REPEAT_PROBE_ROWS = 65_536;
  * of the sort's time, grouping a million about twice as long. Only speed depends on it, never the result, so the
  * first rows are a good enough sample even when the data is ordered.
  */
-export function valuesRepeat(distinct: number, values: number): boolean {
-  return distinct * 32 <= values;
-}
-
 async function firstValuesRepeat(connection: Connection, sql: string): Promise<boolean> {
   const reader = await connection.runAndReadAll(
     `SELECT count(v) AS n, approx_count_distinct(v) AS d FROM (SELECT v FROM (${sql}) AS source(v) WHERE v IS NOT NULL LIMIT ${REPEAT_PROBE_ROWS})`,
   );
   const [probe] = reader.getRowObjectsJS() as { n: bigint | number; d: bigint | number }[];
-  return valuesRepeat(Number(probe?.d ?? 0), Number(probe?.n ?? 0));
+  return Number(probe?.d ?? 0) * 32 <= Number(probe?.n ?? 0);
 }
 
 /** An in-memory DuckDB with spilling to the temp directory, for one action run. */

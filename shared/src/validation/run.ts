@@ -62,8 +62,9 @@ async function describeFiles(engine: DataEngine, files: readonly DataFile[], inp
  * parse the files again. Parquet stays a view over the files: it is columnar and compressed already, so each query
  * decodes only the columns it reads, and nothing is copied into memory.
  *
- * `rowNumbers: false` is for tables no row is ever shown from (the drift reference): a text load may then keep
- * rows in whatever order DuckDB's threads finish them, about a fifth faster than keeping the file's order.
+ * Says which of the two it made. `rowNumbers: false` is for tables no row is ever shown from (the drift
+ * reference): a text load may then keep rows in whatever order DuckDB's threads finish them, about a fifth faster
+ * than keeping the file's order.
  */
 async function loadTable(
   engine: DataEngine,
@@ -71,7 +72,7 @@ async function loadTable(
   files: readonly DataFile[],
   input: string,
   options: { only?: readonly string[]; rowNumbers?: boolean } = {},
-): Promise<void> {
+): Promise<'view' | 'table'> {
   const { only, rowNumbers = true } = options;
   refuseEmptyFiles(files, input);
   const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
@@ -84,7 +85,7 @@ async function loadTable(
   ) {
     try {
       await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${projection} FROM ${tableSource(files)}`);
-      if (!rowNumbers) return;
+      if (!rowNumbers) return 'view';
       // Row numbers run on across the files, in the order they are read (as a loaded table's rowid does).
       let offset = 0;
       const offsets: string[] = [];
@@ -103,7 +104,7 @@ async function loadTable(
     } catch (error) {
       throw await describeReadError(error, files, input);
     }
-    return;
+    return 'view';
   }
   const load = (sampleAll: boolean) =>
     engine.rows(
@@ -127,12 +128,13 @@ async function loadTable(
   }
   if (rowNumbers)
     await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT *, rowid + 1 AS ${ROW_NUMBER} FROM ${name}`);
+  return 'table';
 }
 
 /**
  * Drops the columns of a loaded table that nothing reads any more (free text and dates after the checks and the
  * profile, before drift loads the reference), so their memory goes to the reference. DuckDB drops a column of an
- * in-memory table without copying the others; a view over Parquet holds nothing and is left alone.
+ * in-memory table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
  */
 async function keepOnly(
   engine: DataEngine,
@@ -140,10 +142,6 @@ async function keepOnly(
   columns: readonly ColumnInfo[],
   kept: readonly string[],
 ): Promise<void> {
-  const loaded = await engine.rows(
-    `SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ${quoteLiteral(table)}`,
-  );
-  if (loaded.length === 0) return;
   // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
   await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
   const unread = columns.filter((column) => !kept.includes(column.name));
@@ -197,7 +195,7 @@ export async function validateDataset(
   suite: Suite | undefined,
   reference: ReferenceInput | undefined,
 ): Promise<ValidationRun> {
-  await loadTable(engine, 'current', files, 'data');
+  const storage = await loadTable(engine, 'current', files, 'data');
   const columns = await engine.columns('current');
   const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
   const declared = new Map<string, ColumnType>(
@@ -229,7 +227,7 @@ export async function validateDataset(
         referenceColumns.map((column) => column.name),
         profile,
       );
-      await keepOnly(engine, 'current', columns, needed);
+      if (storage === 'table') await keepOnly(engine, 'current', columns, needed);
       await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });
       const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
       // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.
