@@ -143,8 +143,9 @@ describe('OciLayoutStore', () => {
 
   test('a missing layout or tag is not-found, which promote and build-image explain as the input to fix', async () => {
     const store = new OciLayoutStore(await tempDir());
-    for (const attempt of [store.getManifest('nowhere', 'v1'), store.checkAccess('nowhere', 'pull')]) {
-      const error = await attempt.catch((thrown: unknown) => thrown);
+    // Started one at a time: a second promise made up front could reject before anything awaits it.
+    for (const attempt of [() => store.getManifest('nowhere', 'v1'), () => store.checkAccess('nowhere', 'pull')]) {
+      const error = await attempt().catch((thrown: unknown) => thrown);
       expect(isRegistryError(error, 'not-found')).toBe(true);
     }
   });
