@@ -71093,6 +71093,19 @@ function finiteSample(sample, name) {
 function numeric_sortedFiniteSample(sample, name) {
     return finiteSample(sample, name).sort();
 }
+/**
+ * The finite part of an ascending array, without a copy: −∞ sorts first, +∞ and NaN last (as DuckDB and typed-array
+ * sorts order them), so the finite values are one run in the middle.
+ */
+function finiteRun(sorted) {
+    let start = 0;
+    let end = sorted.length;
+    while (start < end && !Number.isFinite(sorted[start]))
+        start += 1;
+    while (end > start && !Number.isFinite(sorted[end - 1]))
+        end -= 1;
+    return start === 0 && end === sorted.length ? sorted : sorted.subarray(start, end);
+}
 /** Merges two ascending arrays into one ascending array. */
 function mergeSorted(first, second) {
     const merged = new Float64Array(first.length + second.length);
@@ -78600,8 +78613,11 @@ function wassersteinDistanceSorted(u, v) {
 function wassersteinDistance(u, v) {
     return wassersteinDistanceSorted(sortedFiniteSample(u, 'u'), sortedFiniteSample(v, 'v'));
 }
-/** numpy `std(values)` (ddof = 0, two passes, compensated sums). No copy: the samples here run to millions. */
-function populationStd(values) {
+/**
+ * numpy's `mean(values)` and `std(values)` (ddof = 0): two passes, compensated sums, no copy (the samples here run
+ * to millions).
+ */
+function populationMoments(values) {
     const length = values.length;
     if (length === 0)
         throw new RangeError('values is empty: a statistic needs at least one value');
@@ -78619,7 +78635,11 @@ function populationStd(values) {
         const deviation = values[index] - mean;
         squares.add(deviation * deviation);
     }
-    return Math.sqrt(squares.value / length);
+    return { mean, std: Math.sqrt(squares.value / length) };
+}
+/** numpy `std(values)` (ddof = 0). */
+function populationStd(values) {
+    return populationMoments(values).std;
 }
 /** Evidently's floor on the reference spread, so a constant reference does not divide by zero. */
 const NORMED_WASSERSTEIN_MIN_STD = 0.001;
@@ -79646,6 +79666,7 @@ function literal(value, target) {
 
 
 
+
 /** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
 const PROFILE_QUANTILES = 1001;
 /** Up to this many rows a profile also keeps the raw numeric values, so small references stay exact. */
@@ -79682,20 +79703,35 @@ function distinctSorted(sorted) {
     }
     return distinct;
 }
+/** A numeric column's profile statistics from its sorted non-null values. */
+function numericSummary(sorted) {
+    const finite = finiteRun(sorted);
+    const nonFinite = sorted.length - finite.length;
+    const summary = { distinct: distinctSorted(sorted), ...(nonFinite > 0 ? { nonFinite } : {}) };
+    if (finite.length === 0)
+        return { ...summary, min: null, max: null, mean: null, stddev: null };
+    const { mean, std } = populationMoments(finite);
+    return {
+        ...summary,
+        min: finite[0],
+        max: finite[finite.length - 1],
+        mean,
+        stddev: std,
+        quantiles: quantileGrid(finite, PROFILE_QUANTILES),
+    };
+}
 function planProfile(table, columns, declared = new Map()) {
     const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
     const reads = ['count(*) AS p_rows'];
     columns.forEach((info, index) => {
         const id = quoteIdentifier(info.name);
         reads.push(`count(${id}) AS p_n${index}`);
-        // Numeric columns are sorted for their quantiles, which counts their distinct values exactly, for free.
-        if (kinds[index] !== 'numeric')
-            reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
-        if (kinds[index] === 'numeric') {
-            const value = `CAST(${id} AS DOUBLE)`;
-            reads.push(`min(${value}) AS p_lo${index}`, `max(${value}) AS p_hi${index}`, `avg(${value}) AS p_m${index}`, `stddev_pop(${value}) AS p_s${index}`);
-        }
-        else if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
+        // Numeric columns are sorted for their quantiles; the rest of their statistics come from those sorted values
+        // (distinct exactly, and NaN and infinities set apart, which DuckDB's stddev refuses).
+        if (kinds[index] === 'numeric')
+            return;
+        reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
+        if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
             // Text, dates, timestamps and booleans: the native minimum and maximum (a date's, not its text's), as text.
             reads.push(`CAST(min(${id}) AS VARCHAR) AS p_lo${index}`, `CAST(max(${id}) AS VARCHAR) AS p_hi${index}`);
         }
@@ -79726,18 +79762,16 @@ async function finishProfile(engine, plan, stats) {
             count,
             nulls: rows - count,
             distinct: toNumber(stats[`p_d${index}`]) ?? 0,
-            min: kind === 'numeric' ? toNumber(stats[`p_lo${index}`]) : (stats[`p_lo${index}`] ?? null),
-            max: kind === 'numeric' ? toNumber(stats[`p_hi${index}`]) : (stats[`p_hi${index}`] ?? null),
+            min: kind === 'numeric' ? null : (stats[`p_lo${index}`] ?? null),
+            max: kind === 'numeric' ? null : (stats[`p_hi${index}`] ?? null),
         };
         if (kind === 'numeric') {
-            profile.mean = toNumber(stats[`p_m${index}`]);
-            profile.stddev = toNumber(stats[`p_s${index}`]);
+            Object.assign(profile, { mean: null, stddev: null });
             if (count > 0) {
                 const sorted = await engine.sortedDoubles(numericValues(table, info.name));
-                profile.distinct = distinctSorted(sorted);
-                profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
-                if (rows <= PROFILE_RAW_VALUES_MAX_ROWS)
-                    profile.values = [...sorted];
+                Object.assign(profile, numericSummary(sorted));
+                if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles)
+                    profile.values = [...finiteRun(sorted)];
             }
         }
         else if (kind === 'categorical' && profile.distinct <= PROFILE_TOP_VALUES * 10) {
@@ -79930,21 +79964,30 @@ async function computeDrift(engine, suite, settings, current, reference, current
         }
         const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
         let approximate = false;
+        let nonFinite = 0;
         let outcome;
         if (numericTest) {
             // Sorted once and shared with the profile, which read the same column; let go once tested.
             const currentQuery = numericValues('current', name);
             const referenceQuery = numericValues('reference', name);
-            const currentValues = await engine.sortedDoubles(currentQuery);
+            // NaN and infinities have no place on a distance or a CDF: left out and counted, as Evidently drops them.
+            const allCurrent = await engine.sortedDoubles(currentQuery);
+            const currentValues = finiteRun(allCurrent);
             engine.release(currentQuery);
+            nonFinite = allCurrent.length - currentValues.length;
             let referenceValues;
             if (reference.kind === 'table') {
-                referenceValues = await engine.sortedDoubles(referenceQuery);
+                const allReference = await engine.sortedDoubles(referenceQuery);
+                referenceValues = finiteRun(allReference);
                 engine.release(referenceQuery);
+                nonFinite += allReference.length - referenceValues.length;
             }
             else {
                 approximate = !profile?.values;
-                referenceValues = Float64Array.from(profile?.values ?? profile?.quantiles ?? []).sort();
+                // Profiles keep finite values only; older ones wrote a NaN or an infinity as JSON null.
+                const kept = (profile?.values ?? profile?.quantiles ?? []).filter((value) => Number.isFinite(value));
+                referenceValues = Float64Array.from(kept).sort();
+                nonFinite += profile?.nonFinite ?? 0;
             }
             if (currentValues.length === 0 || referenceValues.length === 0) {
                 result.skipped.push({ column: name, reason: 'no values on one side' });
@@ -79961,7 +80004,7 @@ async function computeDrift(engine, suite, settings, current, reference, current
             }
             outcome = driftTestFromCounts(choice.method, tested, threshold);
         }
-        result.columns.push({ column: name, kind, ...outcome, approximate });
+        result.columns.push({ column: name, kind, ...outcome, approximate, ...(nonFinite > 0 ? { nonFinite } : {}) });
     }
     const drifted = result.columns.filter((column) => column.drifted).length;
     result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
@@ -79977,6 +80020,7 @@ function assertReferenceUsable(reference, suite) {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/validation/evaluate.js
+
 
 
 
@@ -80007,6 +80051,24 @@ function within(value, bounds) {
     if (value === null || Number.isNaN(value))
         return false;
     return (bounds.min === undefined || value >= bounds.min) && (bounds.max === undefined || value <= bounds.max);
+}
+/**
+ * The mean and sample standard deviation (n − 1) of sorted values, as numpy's `mean` and `std(ddof=1)`: a NaN or an
+ * infinity makes them NaN or infinite (DuckDB's stddev would refuse the column instead); null without values.
+ */
+function sampleMoments(sorted) {
+    if (sorted.length === 0)
+        return { mean: null, stddev: null };
+    const finite = finiteRun(sorted);
+    if (finite.length < sorted.length) {
+        let nonFiniteSum = 0;
+        for (const value of sorted)
+            if (!Number.isFinite(value))
+                nonFiniteSum += value;
+        return { mean: nonFiniteSum, stddev: sorted.length > 1 ? Number.NaN : null };
+    }
+    const { mean, std } = populationMoments(finite);
+    return { mean, stddev: finite.length > 1 ? std * Math.sqrt(finite.length / (finite.length - 1)) : null };
 }
 function boundsText(bounds) {
     if (bounds.min !== undefined && bounds.max !== undefined)
@@ -80111,7 +80173,8 @@ function columnChecks(rules, info, index, pending) {
                 const observed = await statistic(values, engine);
                 return {
                     passed: within(observed, bounds),
-                    observed: observed === null ? null : Number(observed.toPrecision(8)),
+                    // JSON has no NaN or infinity: those are shown as text.
+                    observed: observed === null ? null : Number.isFinite(observed) ? Number(observed.toPrecision(8)) : String(observed),
                 };
             },
         });
@@ -80121,11 +80184,23 @@ function columnChecks(rules, info, index, pending) {
         statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
     };
     const numeric = valueExpression(rules.name, 'number', stored);
-    if (rules.mean)
-        aggregate('mean', `${rules.name}: mean ${boundsText(rules.mean)}`, `avg(${numeric})`, rules.mean);
-    // Sample standard deviation (n − 1), as pandas, Great Expectations and pandera use.
-    if (rules.stddev)
-        aggregate('stddev', `${rules.name}: stddev ${boundsText(rules.stddev)}`, `stddev_samp(${numeric})`, rules.stddev);
+    // A numeric column's sorted values (kept for the profile) answer the mean and the sample standard deviation
+    // (n − 1, as pandas, Great Expectations and pandera use), NaN and infinities included as numpy would.
+    const moments = async (engine) => sampleMoments(await engine.sortedDoubles(numericValues('current', rules.name)));
+    if (rules.mean) {
+        const title = `${rules.name}: mean ${boundsText(rules.mean)}`;
+        if (isNumericKind(stored))
+            statisticCheck('mean', title, rules.mean, [], async (_, engine) => (await moments(engine)).mean);
+        else
+            aggregate('mean', title, `avg(${numeric})`, rules.mean);
+    }
+    if (rules.stddev) {
+        const title = `${rules.name}: stddev ${boundsText(rules.stddev)}`;
+        if (isNumericKind(stored))
+            statisticCheck('stddev', title, rules.stddev, [], async (_, engine) => (await moments(engine)).stddev);
+        else
+            aggregate('stddev', title, `stddev_samp(${numeric})`, rules.stddev);
+    }
     for (const { q, bounds } of rules.quantiles) {
         // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont). A numeric column's
         // sorted values are kept for the profile anyway, so they answer without another sort in the aggregate.
@@ -80520,6 +80595,10 @@ function renderValidation(report, run, referenceName) {
         }));
         if (drift.columns.some((column) => column.approximate)) {
             parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
+        }
+        const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
+        if (leftOut.length > 0) {
+            parts.push(escapeText(`NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${column.nonFinite})`).join(', ')}.`));
         }
         if (drift.skipped.length > 0)
             parts.push(escapeText(`Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`));

@@ -463,6 +463,78 @@ result = float(stats.wasserstein_distance(r, r + 3) / np.std(r))`,
     expect(Math.abs(x.statistic - expected)).toBeLessThan(1e-9);
   });
 
+  test('NaN and infinities: the profile describes the finite values, mean and stddev checks fail, drift leaves them out', async () => {
+    // `x` holds a few NaN and ±inf among normal values; `y` none. numpy is the reference for every number.
+    const random = seededRandom(11);
+    const odd = ['inf', '-inf', 'nan'];
+    const table = (rows: number, shift: number, withOdd: boolean) =>
+      `x,y\n${Array.from({ length: rows }, (_, index) => {
+        const x = withOdd && index % 500 === 7 ? odd[index % 3] : (random() * 10 + shift).toFixed(5);
+        return `${x},${(random() * random() * 100).toFixed(3)}`;
+      }).join('\n')}\n`;
+    const reference = table(3000, 0, true);
+    const current = table(2500, 1, true);
+    const suite = `version: 1
+columns:
+  x: {mean: {min: -100, max: 100}, stddev: {max: 100}}
+  y: {mean: {min: 0, max: 100}, stddev: {max: 100}}
+drift:
+  columns: [x, y]
+`;
+    const { run, report } = await validate(
+      { 'reference.csv': reference, 'current.csv': current, 'suite.yml': suite },
+      { data: 'current.csv', reference: 'reference.csv', suite: 'suite.yml' },
+    );
+    expect(run.exitCode, run.stdout).toBe(1);
+    expect(run.stdout).not.toMatch(/out of range/i);
+    const expected = await runReference<{
+      profile: Record<string, number>;
+      y: number[];
+      drift: Record<string, number>;
+    }>(
+      `import numpy as np
+from scipy import stats
+def column(rows, i):
+    return np.array([float(row[i]) for row in rows])
+ref, cur = data["ref"], data["cur"]
+x = column(cur, 0)
+finite = x[np.isfinite(x)]
+y = column(cur, 1)
+result = {
+    "profile": {"nonFinite": int((~np.isfinite(x)).sum()), "min": float(finite.min()), "max": float(finite.max()),
+                "mean": float(finite.mean()), "stddev": float(finite.std()), "median": float(np.median(finite))},
+    "y": [float(y.mean()), float(y.std(ddof=1))],
+    "drift": {},
+}
+for i, name in [(0, "x"), (1, "y")]:
+    r, c = column(ref, i), column(cur, i)
+    r, c = r[np.isfinite(r)], c[np.isfinite(c)]
+    result["drift"][name] = float(stats.wasserstein_distance(r, c) / np.std(r))`,
+      { ref: csvRows(reference), cur: csvRows(current) },
+    );
+    const profile = JSON.parse(await readFile(run.outputs.profile as string, 'utf8'));
+    const x = profile.columns.find((item: { name: string }) => item.name === 'x');
+    expect(x.nonFinite).toBe(expected.profile.nonFinite);
+    for (const key of ['min', 'max', 'mean', 'stddev'] as const)
+      expect(Math.abs(x[key] - expected.profile[key]!), key).toBeLessThanOrEqual(1e-12 * Math.abs(x[key]));
+    expect(x.quantiles[500]).toBeCloseTo(expected.profile.median!, 12);
+    const check = (id: string) => report.checks.find((item: { id: string }) => item.id === id);
+    // The mean of values holding a NaN is NaN, as in numpy: the check fails and says so.
+    expect([check('column.x.mean').status, check('column.x.mean').observed]).toEqual(['failed', 'NaN']);
+    expect([check('column.x.stddev').status, check('column.x.stddev').observed]).toEqual(['failed', 'NaN']);
+    expect([check('column.y.mean').observed, check('column.y.stddev').observed]).toEqual(
+      expected.y.map((value) => Number(value.toPrecision(8))),
+    );
+    const drift = Object.fromEntries(report.drift.columns.map((column: { column: string }) => [column.column, column]));
+    for (const name of ['x', 'y']) {
+      expect(drift[name].method, name).toBe('wasserstein');
+      expect(Math.abs(drift[name].statistic - expected.drift[name]!), name).toBeLessThan(1e-9);
+    }
+    expect(drift.x.nonFinite).toBe(6 + expected.profile.nonFinite);
+    expect(drift.y.nonFinite).toBeUndefined();
+    expect(run.summary).toContain(`left out of drift tests, as Evidently does: x (${drift.x.nonFinite})`);
+  });
+
   test("a profile from main's run is a reference without the raw data", async () => {
     const ws = await workspace({ 'weather.csv': clean });
     const first = await runAction(validateData, {

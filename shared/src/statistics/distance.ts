@@ -28,8 +28,11 @@ export function wassersteinDistance(u: NumericSample, v: NumericSample): number 
   return wassersteinDistanceSorted(sortedFiniteSample(u, 'u'), sortedFiniteSample(v, 'v'));
 }
 
-/** numpy `std(values)` (ddof = 0, two passes, compensated sums). No copy: the samples here run to millions. */
-export function populationStd(values: NumericSample): number {
+/**
+ * numpy's `mean(values)` and `std(values)` (ddof = 0): two passes, compensated sums, no copy (the samples here run
+ * to millions).
+ */
+export function populationMoments(values: NumericSample): { mean: number; std: number } {
   const length = values.length;
   if (length === 0) throw new RangeError('values is empty: a statistic needs at least one value');
   const total = new CompensatedSum();
@@ -46,7 +49,12 @@ export function populationStd(values: NumericSample): number {
     const deviation = values[index]! - mean;
     squares.add(deviation * deviation);
   }
-  return Math.sqrt(squares.value / length);
+  return { mean, std: Math.sqrt(squares.value / length) };
+}
+
+/** numpy `std(values)` (ddof = 0). */
+export function populationStd(values: NumericSample): number {
+  return populationMoments(values).std;
 }
 
 /** Evidently's floor on the reference spread, so a constant reference does not divide by zero. */

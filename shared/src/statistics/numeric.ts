@@ -27,6 +27,18 @@ export function sortedFiniteSample(sample: NumericSample, name: string): Float64
   return finiteSample(sample, name).sort();
 }
 
+/**
+ * The finite part of an ascending array, without a copy: −∞ sorts first, +∞ and NaN last (as DuckDB and typed-array
+ * sorts order them), so the finite values are one run in the middle.
+ */
+export function finiteRun(sorted: Float64Array): Float64Array {
+  let start = 0;
+  let end = sorted.length;
+  while (start < end && !Number.isFinite(sorted[start]!)) start += 1;
+  while (end > start && !Number.isFinite(sorted[end - 1]!)) end -= 1;
+  return start === 0 && end === sorted.length ? sorted : sorted.subarray(start, end);
+}
+
 /** Merges two ascending arrays into one ascending array. */
 export function mergeSorted(first: Float64Array, second: Float64Array): Float64Array {
   const merged = new Float64Array(first.length + second.length);

@@ -8,6 +8,7 @@ import {
   type DriftTestResult,
   driftTestFromCounts,
   driftTestSorted,
+  finiteRun,
 } from '../statistics/index.js';
 import { numericValues } from './columns.js';
 import { type ColumnProfile, columnKind, type DataProfile } from './profile.js';
@@ -23,6 +24,8 @@ export interface ColumnDrift {
   drifted: boolean;
   /** True when the reference was a profile without raw values: computed on its 0.001 quantile grid. */
   approximate: boolean;
+  /** Numeric columns: NaN and infinite values left out of the test on both sides (as Evidently drops them). */
+  nonFinite?: number;
 }
 
 export interface DriftResult {
@@ -254,20 +257,29 @@ export async function computeDrift(
     }
     const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
     let approximate = false;
+    let nonFinite = 0;
     let outcome: DriftTestResult;
     if (numericTest) {
       // Sorted once and shared with the profile, which read the same column; let go once tested.
       const currentQuery = numericValues('current', name);
       const referenceQuery = numericValues('reference', name);
-      const currentValues = await engine.sortedDoubles(currentQuery);
+      // NaN and infinities have no place on a distance or a CDF: left out and counted, as Evidently drops them.
+      const allCurrent = await engine.sortedDoubles(currentQuery);
+      const currentValues = finiteRun(allCurrent);
       engine.release(currentQuery);
+      nonFinite = allCurrent.length - currentValues.length;
       let referenceValues: Float64Array;
       if (reference.kind === 'table') {
-        referenceValues = await engine.sortedDoubles(referenceQuery);
+        const allReference = await engine.sortedDoubles(referenceQuery);
+        referenceValues = finiteRun(allReference);
         engine.release(referenceQuery);
+        nonFinite += allReference.length - referenceValues.length;
       } else {
         approximate = !profile?.values;
-        referenceValues = Float64Array.from(profile?.values ?? profile?.quantiles ?? []).sort();
+        // Profiles keep finite values only; older ones wrote a NaN or an infinity as JSON null.
+        const kept = (profile?.values ?? profile?.quantiles ?? []).filter((value) => Number.isFinite(value));
+        referenceValues = Float64Array.from(kept).sort();
+        nonFinite += profile?.nonFinite ?? 0;
       }
       if (currentValues.length === 0 || referenceValues.length === 0) {
         result.skipped.push({ column: name, reason: 'no values on one side' });
@@ -283,7 +295,7 @@ export async function computeDrift(
       }
       outcome = driftTestFromCounts(choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, tested, threshold);
     }
-    result.columns.push({ column: name, kind, ...outcome, approximate });
+    result.columns.push({ column: name, kind, ...outcome, approximate, ...(nonFinite > 0 ? { nonFinite } : {}) });
   }
   const drifted = result.columns.filter((column) => column.drifted).length;
   result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;

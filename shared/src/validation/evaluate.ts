@@ -2,6 +2,7 @@ import { type ColumnInfo, type DataEngine, quoteIdentifier, quoteLiteral, type R
 import { ConfigurationError } from '../errors/index.js';
 import { percentileOfSorted } from '../metrics/significance.js';
 import type { ReportCheck, Severity } from '../report/index.js';
+import { finiteRun, populationMoments } from '../statistics/index.js';
 import {
   comparisonType,
   isNumericKind,
@@ -69,6 +70,22 @@ function shownValue(column: string, info: ColumnInfo | undefined): string {
 function within(value: number | null, bounds: { min?: number; max?: number }): boolean {
   if (value === null || Number.isNaN(value)) return false;
   return (bounds.min === undefined || value >= bounds.min) && (bounds.max === undefined || value <= bounds.max);
+}
+
+/**
+ * The mean and sample standard deviation (n − 1) of sorted values, as numpy's `mean` and `std(ddof=1)`: a NaN or an
+ * infinity makes them NaN or infinite (DuckDB's stddev would refuse the column instead); null without values.
+ */
+export function sampleMoments(sorted: Float64Array): { mean: number | null; stddev: number | null } {
+  if (sorted.length === 0) return { mean: null, stddev: null };
+  const finite = finiteRun(sorted);
+  if (finite.length < sorted.length) {
+    let nonFiniteSum = 0;
+    for (const value of sorted) if (!Number.isFinite(value)) nonFiniteSum += value;
+    return { mean: nonFiniteSum, stddev: sorted.length > 1 ? Number.NaN : null };
+  }
+  const { mean, std } = populationMoments(finite);
+  return { mean, stddev: finite.length > 1 ? std * Math.sqrt(finite.length / (finite.length - 1)) : null };
 }
 
 function boundsText(bounds: { min?: number | string | boolean; max?: number | string | boolean }): string {
@@ -196,7 +213,9 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
         const observed = await statistic(values, engine);
         return {
           passed: within(observed, bounds),
-          observed: observed === null ? null : Number(observed.toPrecision(8)),
+          // JSON has no NaN or infinity: those are shown as text.
+          observed:
+            observed === null ? null : Number.isFinite(observed) ? Number(observed.toPrecision(8)) : String(observed),
         };
       },
     });
@@ -206,10 +225,22 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
     statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
   };
   const numeric = valueExpression(rules.name, 'number', stored);
-  if (rules.mean) aggregate('mean', `${rules.name}: mean ${boundsText(rules.mean)}`, `avg(${numeric})`, rules.mean);
-  // Sample standard deviation (n − 1), as pandas, Great Expectations and pandera use.
-  if (rules.stddev)
-    aggregate('stddev', `${rules.name}: stddev ${boundsText(rules.stddev)}`, `stddev_samp(${numeric})`, rules.stddev);
+  // A numeric column's sorted values (kept for the profile) answer the mean and the sample standard deviation
+  // (n − 1, as pandas, Great Expectations and pandera use), NaN and infinities included as numpy would.
+  const moments = async (engine: DataEngine) =>
+    sampleMoments(await engine.sortedDoubles(numericValues('current', rules.name)));
+  if (rules.mean) {
+    const title = `${rules.name}: mean ${boundsText(rules.mean)}`;
+    if (isNumericKind(stored))
+      statisticCheck('mean', title, rules.mean, [], async (_, engine) => (await moments(engine)).mean);
+    else aggregate('mean', title, `avg(${numeric})`, rules.mean);
+  }
+  if (rules.stddev) {
+    const title = `${rules.name}: stddev ${boundsText(rules.stddev)}`;
+    if (isNumericKind(stored))
+      statisticCheck('stddev', title, rules.stddev, [], async (_, engine) => (await moments(engine)).stddev);
+    else aggregate('stddev', title, `stddev_samp(${numeric})`, rules.stddev);
+  }
   for (const { q, bounds } of rules.quantiles) {
     // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont). A numeric column's
     // sorted values are kept for the profile anyway, so they answer without another sort in the aggregate.

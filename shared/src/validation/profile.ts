@@ -1,5 +1,6 @@
 import { type ColumnInfo, type DataEngine, quoteIdentifier, type Row } from '../data/engine.js';
 import { percentileOfSorted } from '../metrics/significance.js';
+import { finiteRun, populationMoments } from '../statistics/index.js';
 import { isNumericKind, numericValues, storedKind } from './columns.js';
 import type { ColumnType } from './suite.js';
 
@@ -24,10 +25,13 @@ export interface ColumnProfile {
    * percent).
    */
   distinct: number;
+  /** Numeric columns: min, max, mean, stddev (population), quantiles and values are of the finite values only. */
   min?: string | number | null;
   max?: string | number | null;
   mean?: number | null;
   stddev?: number | null;
+  /** Numeric columns: how many values are NaN, +∞ or −∞ (left out of the statistics, and of drift); absent when 0. */
+  nonFinite?: number;
   /** PROFILE_QUANTILES values at q = 0, 0.001, …, 1 (exact, linear interpolation). */
   quantiles?: number[];
   values?: number[];
@@ -75,6 +79,25 @@ export function distinctSorted(sorted: Float64Array): number {
   return distinct;
 }
 
+/** A numeric column's profile statistics from its sorted non-null values. */
+export function numericSummary(
+  sorted: Float64Array,
+): Pick<ColumnProfile, 'distinct' | 'min' | 'max' | 'mean' | 'stddev' | 'nonFinite' | 'quantiles'> {
+  const finite = finiteRun(sorted);
+  const nonFinite = sorted.length - finite.length;
+  const summary = { distinct: distinctSorted(sorted), ...(nonFinite > 0 ? { nonFinite } : {}) };
+  if (finite.length === 0) return { ...summary, min: null, max: null, mean: null, stddev: null };
+  const { mean, std } = populationMoments(finite);
+  return {
+    ...summary,
+    min: finite[0] as number,
+    max: finite[finite.length - 1] as number,
+    mean,
+    stddev: std,
+    quantiles: quantileGrid(finite, PROFILE_QUANTILES),
+  };
+}
+
 /** A profile's aggregates, to be read in one query over the table (other readers may add theirs). */
 export interface ProfilePlan {
   table: string;
@@ -94,17 +117,11 @@ export function planProfile(
   columns.forEach((info, index) => {
     const id = quoteIdentifier(info.name);
     reads.push(`count(${id}) AS p_n${index}`);
-    // Numeric columns are sorted for their quantiles, which counts their distinct values exactly, for free.
-    if (kinds[index] !== 'numeric') reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
-    if (kinds[index] === 'numeric') {
-      const value = `CAST(${id} AS DOUBLE)`;
-      reads.push(
-        `min(${value}) AS p_lo${index}`,
-        `max(${value}) AS p_hi${index}`,
-        `avg(${value}) AS p_m${index}`,
-        `stddev_pop(${value}) AS p_s${index}`,
-      );
-    } else if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
+    // Numeric columns are sorted for their quantiles; the rest of their statistics come from those sorted values
+    // (distinct exactly, and NaN and infinities set apart, which DuckDB's stddev refuses).
+    if (kinds[index] === 'numeric') return;
+    reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
+    if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
       // Text, dates, timestamps and booleans: the native minimum and maximum (a date's, not its text's), as text.
       reads.push(`CAST(min(${id}) AS VARCHAR) AS p_lo${index}`, `CAST(max(${id}) AS VARCHAR) AS p_hi${index}`);
     } else {
@@ -141,17 +158,15 @@ export async function finishProfile(engine: DataEngine, plan: ProfilePlan, stats
       count,
       nulls: rows - count,
       distinct: toNumber(stats[`p_d${index}`]) ?? 0,
-      min: kind === 'numeric' ? toNumber(stats[`p_lo${index}`]) : ((stats[`p_lo${index}`] as string | null) ?? null),
-      max: kind === 'numeric' ? toNumber(stats[`p_hi${index}`]) : ((stats[`p_hi${index}`] as string | null) ?? null),
+      min: kind === 'numeric' ? null : ((stats[`p_lo${index}`] as string | null) ?? null),
+      max: kind === 'numeric' ? null : ((stats[`p_hi${index}`] as string | null) ?? null),
     };
     if (kind === 'numeric') {
-      profile.mean = toNumber(stats[`p_m${index}`]);
-      profile.stddev = toNumber(stats[`p_s${index}`]);
+      Object.assign(profile, { mean: null, stddev: null });
       if (count > 0) {
         const sorted = await engine.sortedDoubles(numericValues(table, info.name));
-        profile.distinct = distinctSorted(sorted);
-        profile.quantiles = quantileGrid(sorted, PROFILE_QUANTILES);
-        if (rows <= PROFILE_RAW_VALUES_MAX_ROWS) profile.values = [...sorted];
+        Object.assign(profile, numericSummary(sorted));
+        if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles) profile.values = [...finiteRun(sorted)];
       }
     } else if (kind === 'categorical' && profile.distinct <= PROFILE_TOP_VALUES * 10) {
       // Identifiers and free text (far more distinct values than kept) get no top list: it would say nothing,

@@ -304,6 +304,14 @@ export function renderValidation(report: Report, run: ValidationRun, referenceNa
         ),
       );
     }
+    const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
+    if (leftOut.length > 0) {
+      parts.push(
+        escapeText(
+          `NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${column.nonFinite})`).join(', ')}.`,
+        ),
+      );
+    }
     if (drift.skipped.length > 0)
       parts.push(
         escapeText(
