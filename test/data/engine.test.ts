@@ -195,6 +195,40 @@ describe('sorted numeric columns', () => {
     }
   });
 
+  test('values in any order: the kept sorted array, counted values, or the column as scanned, never sorted by DuckDB', async () => {
+    const log = new MemoryLogger();
+    const own = await openDataEngine({ log });
+    try {
+      await own.rows(
+        'CREATE TEMP TABLE current AS SELECT (i % 50)::DOUBLE AS few, CASE WHEN i % 11 = 0 THEN NULL ELSE hash(i)::DOUBLE END AS many, i::DOUBLE AS kept FROM range(200000) t(i)',
+      );
+      const kept = await own.sortedDoubles('SELECT kept FROM current');
+      const reused = await own.anyOrderDoubles('SELECT kept FROM current');
+      expect(reused).toEqual({ values: kept, sorted: true });
+      expect(reused.values).toBe(kept);
+      const few = await own.anyOrderDoubles('SELECT few FROM current');
+      expect(few.sorted).toBe(true);
+      expect([...few.values]).toEqual([...(await own.doubles('SELECT few FROM current'))].sort((a, b) => a - b));
+      const many = await own.anyOrderDoubles('SELECT many FROM current');
+      expect(many.sorted).toBe(false);
+      expect(many.values.length).toBe(200000 - Math.ceil(200000 / 11));
+      expect([...many.values].sort((a, b) => a - b)).toEqual(
+        [...(await own.doubles('SELECT many FROM current'))].sort((a, b) => a - b),
+      );
+      const reads = log.entries.map((entry) =>
+        /^duckdb [\d.]+ s: (\w+): SELECT (\w+) FROM current$/.exec(entry.message),
+      );
+      expect(
+        reads
+          .filter((match) => match?.[1] !== 'probe')
+          .map((match) => match && `${match[1]} ${match[2]}`)
+          .filter(Boolean),
+      ).toEqual(['sorted kept', 'counted few', 'scanned many']);
+    } finally {
+      own.close();
+    }
+  });
+
   test('a released column is read again', async () => {
     const own = await openDataEngine({ log: new MemoryLogger() });
     try {

@@ -71,6 +71,12 @@ export interface DataEngine {
    * two is decided from the first rows; `fewDistinct` forces it.
    */
   sortedDoubles(sql: string, options?: { fewDistinct?: boolean }): Promise<Float64Array>;
+  /**
+   * The non-null values of the first column of `sql` as doubles, for statistics that take them in any order: the
+   * kept sorted values when there are some, DuckDB's count of each value when they repeat a lot (sorted too),
+   * else the column as scanned, without DuckDB's sort. Nothing is kept.
+   */
+  anyOrderDoubles(sql: string): Promise<{ values: Float64Array; sorted: boolean }>;
   /** Forgets a kept sorted column once nobody needs it, so its memory can go. */
   release(sql: string): void;
   columns(source: string): Promise<ColumnInfo[]>;
@@ -339,6 +345,21 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
         sortedCache.set(sql, sorted);
       }
       return sorted;
+    },
+    async anyOrderDoubles(sql) {
+      const kept = sortedCache.get(sql);
+      if (kept) return { values: kept, sorted: true };
+      if (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql))) {
+        return { values: await timed(`counted: ${sql}`, () => expandedValueCounts(connection, sql)), sorted: true };
+      }
+      const [values] = await timed(`scanned: ${sql}`, () =>
+        readDoubleColumns(
+          connection,
+          `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL`,
+          1,
+        ),
+      );
+      return { values: values as Float64Array, sorted: false };
     },
     release(sql) {
       sortedCache.delete(sql);

@@ -8,6 +8,7 @@ import {
   populationStabilityIndex,
   populationStd,
   wassersteinDistanceSorted,
+  wassersteinDistanceUnordered,
 } from './distance.js';
 import { sturgesSharesSorted } from './histogram.js';
 import { ks2SampSorted } from './ks.js';
@@ -167,6 +168,23 @@ export function driftTestFromCounts(
         : jensenShannonDistance(referenceShares, currentShares);
   }
   return decide(method, statistic, pValue, threshold);
+}
+
+/**
+ * Evidently's normed Wasserstein test on finite samples in any order: W1 without sorting either sample
+ * (`wassersteinDistanceUnordered`), over the reference's population standard deviation.
+ */
+export function normedWassersteinTest(
+  reference: Float64Array,
+  current: Float64Array,
+  threshold: number = DEFAULT_DRIFT_THRESHOLDS.wasserstein,
+  { currentSorted = false }: { currentSorted?: boolean } = {},
+): DriftTestResult {
+  if (reference.length === 0) throw new RangeError('reference is empty: a statistic needs at least one value');
+  if (current.length === 0) throw new RangeError('current is empty: a statistic needs at least one value');
+  const distance = wassersteinDistanceUnordered(reference, current, { vSorted: currentSorted });
+  const statistic = distance / Math.max(populationStd(reference), NORMED_WASSERSTEIN_MIN_STD);
+  return decide('wasserstein', statistic, undefined, threshold);
 }
 
 /**

@@ -7,7 +7,7 @@ export * from './drift.js';
 export * from './histogram.js';
 export * from './kolmogorov.js';
 export * from './ks.js';
-export { finiteRun, type NumericSample, sortedFiniteSample } from './numeric.js';
+export { finiteRun, finiteValues, type NumericSample, sortedFiniteSample } from './numeric.js';
 export * from './sequential.js';
 export {
   chiSquareSf,

@@ -39,6 +39,20 @@ export function finiteRun(sorted: Float64Array): Float64Array {
   return start === 0 && end === sorted.length ? sorted : sorted.subarray(start, end);
 }
 
+/** The finite values of an array in any order: the array itself when all are, else a copy without the others. */
+export function finiteValues(values: Float64Array): Float64Array {
+  let finite = 0;
+  for (let index = 0; index < values.length; index += 1) if (Number.isFinite(values[index]!)) finite += 1;
+  if (finite === values.length) return values;
+  const kept = new Float64Array(finite);
+  let into = 0;
+  for (let index = 0; index < values.length; index += 1) {
+    const value = values[index]!;
+    if (Number.isFinite(value)) kept[into++] = value;
+  }
+  return kept;
+}
+
 /** Merges two ascending arrays into one ascending array. */
 export function mergeSorted(first: Float64Array, second: Float64Array): Float64Array {
   const merged = new Float64Array(first.length + second.length);

@@ -9,6 +9,8 @@ import {
   driftTestFromCounts,
   driftTestSorted,
   finiteRun,
+  finiteValues,
+  normedWassersteinTest,
 } from '../statistics/index.js';
 import { numericValues } from './columns.js';
 import { type ColumnProfile, columnKind, type DataProfile } from './profile.js';
@@ -268,8 +270,16 @@ export async function computeDrift(
       const currentValues = finiteRun(allCurrent);
       engine.release(currentQuery);
       nonFinite = allCurrent.length - currentValues.length;
+      const method = choice.method as Exclude<DriftMethod, 'chisquare' | 'z'>;
       let referenceValues: Float64Array;
-      if (reference.kind === 'table') {
+      let referenceSorted = true;
+      if (reference.kind === 'table' && method === 'wasserstein') {
+        // The distance takes values in any order: no sort of the reference unless it comes sorted for free.
+        const read = await engine.anyOrderDoubles(referenceQuery);
+        referenceSorted = read.sorted;
+        referenceValues = read.sorted ? finiteRun(read.values) : finiteValues(read.values);
+        nonFinite += read.values.length - referenceValues.length;
+      } else if (reference.kind === 'table') {
         const allReference = await engine.sortedDoubles(referenceQuery);
         referenceValues = finiteRun(allReference);
         engine.release(referenceQuery);
@@ -285,8 +295,9 @@ export async function computeDrift(
         result.skipped.push({ column: name, reason: 'no values on one side' });
         continue;
       }
-      const method = choice.method as Exclude<DriftMethod, 'chisquare' | 'z'>;
-      outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
+      outcome = referenceSorted
+        ? driftTestSorted(method, referenceValues, currentValues, threshold)
+        : normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true });
     } else {
       const tested = counts ?? (await categoryCounts());
       if (tested.referenceSize === 0 || tested.currentSize === 0) {
