@@ -69342,9 +69342,13 @@ async function sortedNonNullDoubles(connection, sql) {
     const [values] = await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL ORDER BY v`, 1);
     return values;
 }
-/** The sorted non-null values of the first column of `sql`, rebuilt from DuckDB's count of each distinct value. */
-async function expandedValueCounts(connection, sql) {
+/** DuckDB's count of each distinct non-null value of the first column of `sql`, in ascending order of value. */
+async function countedValues(connection, sql) {
     const [values, counts] = (await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE), CAST(count(*) AS DOUBLE) FROM (${sql}) AS source(v) WHERE v IS NOT NULL GROUP BY v ORDER BY v`, 2));
+    return { values, counts };
+}
+/** The sorted values that counted values stand for: each value repeated as many times as it was counted. */
+function expand({ values, counts }) {
     let total = 0;
     for (const count of counts)
         total += count;
@@ -69388,7 +69392,13 @@ async function openDataEngine(options) {
         (0,external_node_fs_.rmSync)(spill, { recursive: true, force: true });
         throw error;
     }
+    // Counted columns are kept as their counts and expanded for each caller (milliseconds): the expanded arrays
+    // (40 MB at 5M rows) then last only as long as their caller's statistic, not the whole run.
     const sortedCache = new Map();
+    const fromCache = (sql) => {
+        const kept = sortedCache.get(sql);
+        return kept === undefined || kept instanceof Float64Array ? kept : expand(kept);
+    };
     // With step debug on, each query's time: where a slow validation spends it.
     const timed = async (sql, work) => {
         const started = performance.now();
@@ -69414,24 +69424,30 @@ async function openDataEngine(options) {
         },
         doubles: (sql) => timed(sql, () => nonNullDoubles(connection, sql)),
         async sortedDoubles(sql, options = {}) {
-            let sorted = sortedCache.get(sql);
-            if (!sorted) {
-                const count = options.fewDistinct ?? (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql)));
-                sorted = await timed(`${count ? 'counted' : 'sorted'}: ${sql}`, () => count ? expandedValueCounts(connection, sql) : sortedNonNullDoubles(connection, sql));
-                sortedCache.set(sql, sorted);
+            const kept = fromCache(sql);
+            if (kept)
+                return kept;
+            const count = options.fewDistinct ?? (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql)));
+            if (count) {
+                const counted = await timed(`counted: ${sql}`, () => countedValues(connection, sql));
+                sortedCache.set(sql, counted);
+                return expand(counted);
             }
+            const sorted = await timed(`sorted: ${sql}`, () => sortedNonNullDoubles(connection, sql));
+            sortedCache.set(sql, sorted);
             return sorted;
         },
         async anyOrderDoubles(sql) {
-            const kept = sortedCache.get(sql);
+            const kept = fromCache(sql);
             if (kept)
                 return { values: kept, sorted: true };
             if (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql))) {
-                return { values: await timed(`counted: ${sql}`, () => expandedValueCounts(connection, sql)), sorted: true };
+                return { values: expand(await timed(`counted: ${sql}`, () => countedValues(connection, sql))), sorted: true };
             }
             const [values] = await timed(`scanned: ${sql}`, () => readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL`, 1));
             return { values: values, sorted: false };
         },
+        keeps: (sql) => sortedCache.has(sql),
         release(sql) {
             sortedCache.delete(sql);
         },
@@ -80120,6 +80136,23 @@ function driftColumnsToRead(suite, settings, current, referenceNames, currentPro
     });
 }
 /**
+ * Of the columns drift reads (`driftColumnsToRead`), those it reads from the current table. A numeric column with
+ * more than 5 distinct values, tested by a method on values (not chi-square or z), is read from the engine's kept
+ * sorted values instead, so the table need not hold it while the reference loads.
+ */
+function currentColumnsReadFromTable(engine, read, settings, current, currentProfile) {
+    const byCounts = settings.method === 'chi-square' || settings.method === 'z';
+    return read.filter((name) => {
+        const profile = currentProfile.columns.find((column) => column.name === name);
+        const onValues = profile?.kind === 'numeric' &&
+            profile.distinct > FEW_NUMERIC_VALUES &&
+            !byCounts &&
+            current.some((column) => column.name === name) &&
+            engine.keeps(numericValues('current', name));
+        return !onValues;
+    });
+}
+/**
  * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
  * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
  * category counts from the engine.
@@ -80688,17 +80721,19 @@ async function loadTable(engine, name, files, input, options = {}) {
     return 'table';
 }
 /**
- * Drops the columns of a loaded table that nothing reads any more (free text and dates after the checks and the
- * profile, before drift loads the reference), so their memory goes to the reference. DuckDB drops a column of an
- * in-memory table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
+ * Drops the columns of a loaded table that nothing reads from it any more (free text and dates after the checks
+ * and the profile, and numeric columns whose sorted values are kept), before drift loads the reference, so their
+ * memory goes to the reference. Kept values of columns still `read` stay. DuckDB drops a column of an in-memory
+ * table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
  */
-async function keepOnly(engine, table, columns, kept) {
+async function keepOnly(engine, table, columns, inTable, read) {
     // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
     await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
-    const unread = columns.filter((column) => !kept.includes(column.name));
+    const unread = columns.filter((column) => !inTable.includes(column.name));
     // A table keeps at least one column.
     for (const column of unread.length === columns.length ? unread.slice(1) : unread) {
-        engine.release(numericValues(table, column.name));
+        if (!read.includes(column.name))
+            engine.release(numericValues(table, column.name));
         await engine.rows(`ALTER TABLE ${table} DROP COLUMN ${quoteIdentifier(column.name)}`);
     }
 }
@@ -80757,8 +80792,10 @@ async function validateDataset(engine, files, suite, reference) {
         if ('files' in reference) {
             const referenceColumns = await describeFiles(engine, reference.files, 'reference');
             const needed = driftColumnsToRead(suite, settings, columns, referenceColumns.map((column) => column.name), profile);
-            if (storage === 'table')
-                await keepOnly(engine, 'current', columns, needed);
+            if (storage === 'table') {
+                const inTable = currentColumnsReadFromTable(engine, needed, settings, columns, profile);
+                await keepOnly(engine, 'current', columns, inTable, needed);
+            }
             await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });
             const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
             // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.

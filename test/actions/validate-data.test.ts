@@ -433,14 +433,16 @@ for i, name, qs in [(0, "grade", [0.25, 0.999]), (1, "level", [0.5])]:
     );
   });
 
-  test('before the reference loads, the current table keeps only the columns drift reads', async () => {
+  test('before the reference loads, the current table keeps only the columns drift reads from it', async () => {
     // `note` is free text (over 1,000 distinct values) and `day` a date: neither is tested for drift, so both
-    // leave memory; `x` and `city` are tested and stay, and their statistics still equal a run on a fresh table.
+    // leave memory. `x` is tested on its sorted values, which the engine keeps, so it leaves the table too; `city`
+    // is counted from the table and stays, as does `flag`, numeric with two values and so tested as categories.
+    // The statistics still equal scipy's.
     const table = (shift: number) =>
-      `x,city,note,day\n${Array.from(
+      `x,flag,city,note,day\n${Array.from(
         { length: 3000 },
         (_, index) =>
-          `${(index % 97) + shift},${['Oslo', 'Lima'][index % 2]},note ${index},2026-01-${String(1 + (index % 28)).padStart(2, '0')}`,
+          `${(index % 97) + shift},${index % 4 === 0 ? 1 : 0},${['Oslo', 'Lima'][index % 2]},note ${index},2026-01-${String(1 + (index % 28)).padStart(2, '0')}`,
       ).join('\n')}\n`;
     const ws = await workspace({ 'current.csv': table(3), 'reference.csv': table(0) });
     const run = await runAction(validateData, {
@@ -450,9 +452,19 @@ for i, name, qs in [(0, "grade", [0.25, 0.999]), (1, "level", [0.5])]:
     });
     expect(run.exitCode, run.stdout).toBe(0);
     const dropped = [...run.stdout.matchAll(/ALTER TABLE current DROP COLUMN "(\w+)"/g)].map((match) => match[1]);
-    expect(dropped).toEqual(['note', 'day']);
+    expect(dropped).toEqual(['x', 'note', 'day']);
     const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
-    expect(report.drift.columns.map((column: { column: string }) => column.column)).toEqual(['x', 'city']);
+    expect(
+      report.drift.columns.map((column: { column: string; method: string; statistic: number }) => [
+        column.column,
+        column.method,
+        column.column === 'x' ? 'tested below' : column.statistic,
+      ]),
+    ).toEqual([
+      ['x', 'wasserstein', 'tested below'],
+      ['flag', 'jensenshannon', 0],
+      ['city', 'jensenshannon', 0],
+    ]);
     const x = report.drift.columns.find((column: { column: string }) => column.column === 'x');
     const expected = await runReference<number>(
       `import numpy as np

@@ -67,8 +67,9 @@ export interface DataEngine {
    * The same, sorted ascending, and kept: checks, profiles and drift read the same numeric columns and each needs
    * them sorted. Tables change through CREATE, which clears what is kept, or lose columns (ALTER TABLE … DROP
    * COLUMN), whose kept values the caller releases. DuckDB sorts them, or, when values repeat a lot, counts each
-   * distinct value and they are expanded here: the same array, without sorting or moving every row. Which of the
-   * two is decided from the first rows; `fewDistinct` forces it.
+   * distinct value: the counts are kept and expanded for each caller into the same values, without sorting or
+   * moving every row. Which of the two is decided from the first rows; `fewDistinct` forces it. Callers must not
+   * change the array.
    */
   sortedDoubles(sql: string, options?: { fewDistinct?: boolean }): Promise<Float64Array>;
   /**
@@ -77,6 +78,8 @@ export interface DataEngine {
    * else the column as scanned, without DuckDB's sort. Nothing is kept.
    */
   anyOrderDoubles(sql: string): Promise<{ values: Float64Array; sorted: boolean }>;
+  /** Whether `sortedDoubles(sql)` would answer from what is kept, without reading the table. */
+  keeps(sql: string): boolean;
   /** Forgets a kept sorted column once nobody needs it, so its memory can go. */
   release(sql: string): void;
   columns(source: string): Promise<ColumnInfo[]>;
@@ -255,13 +258,24 @@ async function sortedNonNullDoubles(connection: Connection, sql: string): Promis
   return values as Float64Array;
 }
 
-/** The sorted non-null values of the first column of `sql`, rebuilt from DuckDB's count of each distinct value. */
-async function expandedValueCounts(connection: Connection, sql: string): Promise<Float64Array> {
+/** A column's distinct values, ascending, with how many rows hold each: what DuckDB's count of a column returns. */
+interface CountedValues {
+  values: Float64Array;
+  counts: Float64Array;
+}
+
+/** DuckDB's count of each distinct non-null value of the first column of `sql`, in ascending order of value. */
+async function countedValues(connection: Connection, sql: string): Promise<CountedValues> {
   const [values, counts] = (await readDoubleColumns(
     connection,
     `SELECT CAST(v AS DOUBLE), CAST(count(*) AS DOUBLE) FROM (${sql}) AS source(v) WHERE v IS NOT NULL GROUP BY v ORDER BY v`,
     2,
   )) as [Float64Array, Float64Array];
+  return { values, counts };
+}
+
+/** The sorted values that counted values stand for: each value repeated as many times as it was counted. */
+function expand({ values, counts }: CountedValues): Float64Array {
   let total = 0;
   for (const count of counts) total += count;
   const sorted = new Float64Array(total);
@@ -308,7 +322,13 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
     rmSync(spill, { recursive: true, force: true });
     throw error;
   }
-  const sortedCache = new Map<string, Float64Array>();
+  // Counted columns are kept as their counts and expanded for each caller (milliseconds): the expanded arrays
+  // (40 MB at 5M rows) then last only as long as their caller's statistic, not the whole run.
+  const sortedCache = new Map<string, Float64Array | CountedValues>();
+  const fromCache = (sql: string) => {
+    const kept = sortedCache.get(sql);
+    return kept === undefined || kept instanceof Float64Array ? kept : expand(kept);
+  };
   // With step debug on, each query's time: where a slow validation spends it.
   const timed = async <T>(sql: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -336,21 +356,23 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
     },
     doubles: (sql) => timed(sql, () => nonNullDoubles(connection, sql)),
     async sortedDoubles(sql, options = {}) {
-      let sorted = sortedCache.get(sql);
-      if (!sorted) {
-        const count = options.fewDistinct ?? (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql)));
-        sorted = await timed(`${count ? 'counted' : 'sorted'}: ${sql}`, () =>
-          count ? expandedValueCounts(connection, sql) : sortedNonNullDoubles(connection, sql),
-        );
-        sortedCache.set(sql, sorted);
+      const kept = fromCache(sql);
+      if (kept) return kept;
+      const count = options.fewDistinct ?? (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql)));
+      if (count) {
+        const counted = await timed(`counted: ${sql}`, () => countedValues(connection, sql));
+        sortedCache.set(sql, counted);
+        return expand(counted);
       }
+      const sorted = await timed(`sorted: ${sql}`, () => sortedNonNullDoubles(connection, sql));
+      sortedCache.set(sql, sorted);
       return sorted;
     },
     async anyOrderDoubles(sql) {
-      const kept = sortedCache.get(sql);
+      const kept = fromCache(sql);
       if (kept) return { values: kept, sorted: true };
       if (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql))) {
-        return { values: await timed(`counted: ${sql}`, () => expandedValueCounts(connection, sql)), sorted: true };
+        return { values: expand(await timed(`counted: ${sql}`, () => countedValues(connection, sql))), sorted: true };
       }
       const [values] = await timed(`scanned: ${sql}`, () =>
         readDoubleColumns(
@@ -361,6 +383,7 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
       );
       return { values: values as Float64Array, sorted: false };
     },
+    keeps: (sql) => sortedCache.has(sql),
     release(sql) {
       sortedCache.delete(sql);
     },

@@ -187,6 +187,31 @@ export function driftColumnsToRead(
 }
 
 /**
+ * Of the columns drift reads (`driftColumnsToRead`), those it reads from the current table. A numeric column with
+ * more than 5 distinct values, tested by a method on values (not chi-square or z), is read from the engine's kept
+ * sorted values instead, so the table need not hold it while the reference loads.
+ */
+export function currentColumnsReadFromTable(
+  engine: DataEngine,
+  read: readonly string[],
+  settings: DriftSettings,
+  current: readonly ColumnInfo[],
+  currentProfile: DataProfile,
+): string[] {
+  const byCounts = settings.method === 'chi-square' || settings.method === 'z';
+  return read.filter((name) => {
+    const profile = currentProfile.columns.find((column) => column.name === name);
+    const onValues =
+      profile?.kind === 'numeric' &&
+      profile.distinct > FEW_NUMERIC_VALUES &&
+      !byCounts &&
+      current.some((column) => column.name === name) &&
+      engine.keeps(numericValues('current', name));
+    return !onValues;
+  });
+}
+
+/**
  * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
  * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
  * category counts from the engine.

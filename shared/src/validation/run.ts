@@ -15,7 +15,13 @@ import { code, escapeText, formatNumber, heading, raw, table, xyChart } from '..
 import type { Report } from '../report/index.js';
 import { renderChecks } from '../report/render.js';
 import { numericValues } from './columns.js';
-import { computeDrift, type DriftResult, driftColumnsToRead, type Reference } from './drift.js';
+import {
+  computeDrift,
+  currentColumnsReadFromTable,
+  type DriftResult,
+  driftColumnsToRead,
+  type Reference,
+} from './drift.js';
 import { type CheckOutcome, judgeSuite, planSuite, ROW_NUMBER } from './evaluate.js';
 import { type DataProfile, finishProfile, isDataProfile, planProfile, profileTable } from './profile.js';
 import type { ColumnType, DriftSettings, Suite } from './suite.js';
@@ -132,22 +138,24 @@ async function loadTable(
 }
 
 /**
- * Drops the columns of a loaded table that nothing reads any more (free text and dates after the checks and the
- * profile, before drift loads the reference), so their memory goes to the reference. DuckDB drops a column of an
- * in-memory table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
+ * Drops the columns of a loaded table that nothing reads from it any more (free text and dates after the checks
+ * and the profile, and numeric columns whose sorted values are kept), before drift loads the reference, so their
+ * memory goes to the reference. Kept values of columns still `read` stay. DuckDB drops a column of an in-memory
+ * table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
  */
 async function keepOnly(
   engine: DataEngine,
   table: string,
   columns: readonly ColumnInfo[],
-  kept: readonly string[],
+  inTable: readonly string[],
+  read: readonly string[],
 ): Promise<void> {
   // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
   await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
-  const unread = columns.filter((column) => !kept.includes(column.name));
+  const unread = columns.filter((column) => !inTable.includes(column.name));
   // A table keeps at least one column.
   for (const column of unread.length === columns.length ? unread.slice(1) : unread) {
-    engine.release(numericValues(table, column.name));
+    if (!read.includes(column.name)) engine.release(numericValues(table, column.name));
     await engine.rows(`ALTER TABLE ${table} DROP COLUMN ${quoteIdentifier(column.name)}`);
   }
 }
@@ -227,7 +235,10 @@ export async function validateDataset(
         referenceColumns.map((column) => column.name),
         profile,
       );
-      if (storage === 'table') await keepOnly(engine, 'current', columns, needed);
+      if (storage === 'table') {
+        const inTable = currentColumnsReadFromTable(engine, needed, settings, columns, profile);
+        await keepOnly(engine, 'current', columns, inTable, needed);
+      }
       await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });
       const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
       // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.
