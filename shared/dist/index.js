@@ -69342,6 +69342,13 @@ async function sortedNonNullDoubles(connection, sql) {
     const [values] = await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL ORDER BY v`, 1);
     return values;
 }
+/**
+ * `sql` with its string literals and quoted names emptied, except a name right after FROM: a column called
+ * `a FROM reference` must not look like a read of the table reference.
+ */
+function withoutQuotedText(sql) {
+    return sql.replace(/(\bFROM\s+)?("(?:[^"]|"")*"|'(?:[^']|'')*')/gi, (whole, from, quoted) => (from ? whole : quoted[0] === '"' ? '""' : "''"));
+}
 /** DuckDB's count of each distinct non-null value of the first column of `sql`, in ascending order of value. */
 async function countedValues(connection, sql) {
     const [values, counts] = (await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE), CAST(count(*) AS DOUBLE) FROM (${sql}) AS source(v) WHERE v IS NOT NULL GROUP BY v ORDER BY v`, 2));
@@ -69415,8 +69422,9 @@ async function openDataEngine(options) {
             if (/^\s*CREATE/i.test(sql)) {
                 // A new or replaced table makes what was read from it stale; other tables' columns stay valid.
                 const table = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+("?)(\w+)\1/i.exec(sql)?.[2];
+                const readsTable = new RegExp(`\\bFROM\\s+"?${table}"?(?![\\w"])`, 'i');
                 for (const key of [...sortedCache.keys()]) {
-                    if (!table || new RegExp(`\\bFROM\\s+"?${table}"?\\b`, 'i').test(key))
+                    if (!table || readsTable.test(withoutQuotedText(key)))
                         sortedCache.delete(key);
                 }
             }
@@ -78692,6 +78700,8 @@ function wassersteinDistanceUnordered(u, v, { vSorted = false, bins = WASSERSTEI
                 lo = value;
             if (value > hi)
                 hi = value;
+            if (Number.isNaN(value))
+                lo = Number.NaN; // refused below
         }
     }
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
@@ -78701,9 +78711,10 @@ function wassersteinDistanceUnordered(u, v, { vSorted = false, bins = WASSERSTEI
         return 0;
     const width = (hi - lo) / bins;
     const scale = bins / (hi - lo);
-    // A range too wide (or too narrow) for doubles to bin: sort and merge instead.
-    if (!(width > 0) || !Number.isFinite(scale))
+    // A range too wide (or too narrow) for doubles to bin, or whose scaled integrals would overflow: sort and merge.
+    if (!(width > 0) || !Number.isFinite(scale) || !Number.isFinite(nu * nv * (hi - lo) * 2)) {
         return wassersteinDistanceSorted(u.slice().sort(), v.slice().sort());
+    }
     // The bin of a value never decreases with the value, so a sorted sample's bins are runs.
     const binOf = (value) => Math.min(bins - 1, Math.floor((value - lo) * scale));
     const tally = (sample) => {
@@ -80109,9 +80120,10 @@ function declaredTypes(suite) {
 }
 /** The columns the drift settings name (all those in both tables by default); each must be in both. */
 function driftCandidates(suite, settings, current, referenceNames) {
+    // A column named twice is tested once.
     const candidates = settings.columns === 'all'
         ? current.map((column) => column.name).filter((name) => referenceNames.includes(name))
-        : settings.columns;
+        : [...new Set(settings.columns)];
     for (const name of candidates) {
         if (!current.some((column) => column.name === name) || !referenceNames.includes(name)) {
             throw suite.document.error(['drift', 'columns'], `drift column '${name}' must be in both the data and the reference`, { input: 'suite' });
@@ -80461,7 +80473,10 @@ function columnChecks(rules, info, index, pending) {
         if (isNumericKind(stored))
             statisticCheck(`quantile-${q}`, title, bounds, [], async (_, engine) => {
                 const sorted = await engine.sortedDoubles(numericValues('current', rules.name));
-                return sorted.length > 0 ? percentileOfSorted(sorted, q) : null;
+                if (sorted.length === 0)
+                    return null;
+                // As numpy: a NaN (sorted last) makes every quantile NaN; infinities are values at the ends.
+                return Number.isNaN(sorted[sorted.length - 1]) ? Number.NaN : percentileOfSorted(sorted, q);
             });
         else
             aggregate(`quantile-${q}`, title, `quantile_cont(${numeric}, ${q})`, bounds);
@@ -80894,7 +80909,9 @@ async function inferSuite(engine, files) {
             entry.nullable = false;
         else
             entry['max-null-fraction'] = Number(Math.min(1, (column.nulls / Math.max(profile.rows, 1)) * 2).toFixed(4));
-        if (column.kind === 'numeric' && typeof column.min === 'number' && typeof column.max === 'number') {
+        // A column holding NaN or ±∞ gets no range: its finite min and max would fail those very rows.
+        const finiteOnly = (column.nonFinite ?? 0) === 0;
+        if (column.kind === 'numeric' && finiteOnly && typeof column.min === 'number' && typeof column.max === 'number') {
             entry.min = column.min;
             entry.max = column.max;
         }

@@ -181,6 +181,15 @@ describe('numeric binning and distances equal numpy / scipy / Evidently', () => 
         expectRelative(wassersteinDistanceUnordered(u, v, { bins: 16 }), exact, tolerance, `${label} 16 bins`, FLOOR);
       }
     }
+    // Ranges beyond what bins can hold in doubles are sorted and merged instead; NaN is refused, not skipped.
+    const wide = Float64Array.from([-1e308, 0, 1, 2, 1e308]);
+    const wideToo = Float64Array.from([1, -1e308, 0, 3, 1e308]);
+    expect(wassersteinDistanceUnordered(wide, wideToo)).toBe(
+      wassersteinDistanceSorted(wide.slice().sort(), wideToo.slice().sort()),
+    );
+    expect(() =>
+      wassersteinDistanceUnordered(Float64Array.from([3, 1, Number.NaN, 2]), Float64Array.from([5, 1])),
+    ).toThrow(RangeError);
     // The same values on both sides (ids): every bin may cross, and the answer is exactly 0.
     const ids = Float64Array.from({ length: 50_000 }, (_, index) => index);
     const shuffled = ids.slice().sort(() => random() - 0.5);

@@ -258,6 +258,17 @@ async function sortedNonNullDoubles(connection: Connection, sql: string): Promis
   return values as Float64Array;
 }
 
+/**
+ * `sql` with its string literals and quoted names emptied, except a name right after FROM: a column called
+ * `a FROM reference` must not look like a read of the table reference.
+ */
+function withoutQuotedText(sql: string): string {
+  return sql.replace(
+    /(\bFROM\s+)?("(?:[^"]|"")*"|'(?:[^']|'')*')/gi,
+    (whole, from: string | undefined, quoted: string) => (from ? whole : quoted[0] === '"' ? '""' : "''"),
+  );
+}
+
 /** A column's distinct values, ascending, with how many rows hold each: what DuckDB's count of a column returns. */
 interface CountedValues {
   values: Float64Array;
@@ -348,8 +359,9 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
         const table = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP(?:ORARY)?\s+)?(?:TABLE|VIEW)\s+("?)(\w+)\1/i.exec(
           sql,
         )?.[2];
+        const readsTable = new RegExp(`\\bFROM\\s+"?${table}"?(?![\\w"])`, 'i');
         for (const key of [...sortedCache.keys()]) {
-          if (!table || new RegExp(`\\bFROM\\s+"?${table}"?\\b`, 'i').test(key)) sortedCache.delete(key);
+          if (!table || readsTable.test(withoutQuotedText(key))) sortedCache.delete(key);
         }
       }
       return timed(sql, async () => (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[]);

@@ -64,6 +64,7 @@ export function wassersteinDistanceUnordered(
       const value = sample[index]!;
       if (value < lo) lo = value;
       if (value > hi) hi = value;
+      if (Number.isNaN(value)) lo = Number.NaN; // refused below
     }
   }
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
@@ -72,8 +73,10 @@ export function wassersteinDistanceUnordered(
   if (lo === hi) return 0;
   const width = (hi - lo) / bins;
   const scale = bins / (hi - lo);
-  // A range too wide (or too narrow) for doubles to bin: sort and merge instead.
-  if (!(width > 0) || !Number.isFinite(scale)) return wassersteinDistanceSorted(u.slice().sort(), v.slice().sort());
+  // A range too wide (or too narrow) for doubles to bin, or whose scaled integrals would overflow: sort and merge.
+  if (!(width > 0) || !Number.isFinite(scale) || !Number.isFinite(nu * nv * (hi - lo) * 2)) {
+    return wassersteinDistanceSorted(u.slice().sort(), v.slice().sort());
+  }
   // The bin of a value never decreases with the value, so a sorted sample's bins are runs.
   const binOf = (value: number) => Math.min(bins - 1, Math.floor((value - lo) * scale));
   const tally = (sample: Float64Array) => {

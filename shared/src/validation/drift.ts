@@ -147,10 +147,11 @@ function driftCandidates(
   current: readonly ColumnInfo[],
   referenceNames: readonly string[],
 ): string[] {
+  // A column named twice is tested once.
   const candidates =
     settings.columns === 'all'
       ? current.map((column) => column.name).filter((name) => referenceNames.includes(name))
-      : settings.columns;
+      : [...new Set(settings.columns)];
   for (const name of candidates) {
     if (!current.some((column) => column.name === name) || !referenceNames.includes(name)) {
       throw suite.document.error(

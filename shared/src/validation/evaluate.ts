@@ -248,7 +248,9 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
     if (isNumericKind(stored))
       statisticCheck(`quantile-${q}`, title, bounds, [], async (_, engine) => {
         const sorted = await engine.sortedDoubles(numericValues('current', rules.name));
-        return sorted.length > 0 ? percentileOfSorted(sorted, q) : null;
+        if (sorted.length === 0) return null;
+        // As numpy: a NaN (sorted last) makes every quantile NaN; infinities are values at the ends.
+        return Number.isNaN(sorted[sorted.length - 1]) ? Number.NaN : percentileOfSorted(sorted, q);
       });
     else aggregate(`quantile-${q}`, title, `quantile_cont(${numeric}, ${q})`, bounds);
   }

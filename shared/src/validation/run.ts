@@ -363,7 +363,9 @@ export async function inferSuite(engine: DataEngine, files: readonly DataFile[])
               : 'string';
     if (column.nulls === 0) entry.nullable = false;
     else entry['max-null-fraction'] = Number(Math.min(1, (column.nulls / Math.max(profile.rows, 1)) * 2).toFixed(4));
-    if (column.kind === 'numeric' && typeof column.min === 'number' && typeof column.max === 'number') {
+    // A column holding NaN or ±∞ gets no range: its finite min and max would fail those very rows.
+    const finiteOnly = (column.nonFinite ?? 0) === 0;
+    if (column.kind === 'numeric' && finiteOnly && typeof column.min === 'number' && typeof column.max === 'number') {
       entry.min = column.min;
       entry.max = column.max;
     }
