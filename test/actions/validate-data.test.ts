@@ -72,6 +72,10 @@ const csvRows = (text: string) =>
     .slice(1)
     .map((line) => line.split(','));
 
+/** Each drift row of a report as [column, method, drifted]. */
+const driftVerdicts = (report: { drift: { columns: { column: string; method: string; drifted: boolean }[] } }) =>
+  report.drift.columns.map((column) => [column.column, column.method, column.drifted]);
+
 const failed = (report: { checks: { id: string; status: string }[] }) =>
   report.checks.filter((check) => check.status !== 'passed').map((check) => check.id);
 
@@ -560,13 +564,7 @@ for i, name in [(0, "x"), (1, "y")]:
     );
     expect(run.stdout).not.toMatch(/Binder Error|not found/);
     expect(run.exitCode, run.stdout).toBe(0);
-    expect(
-      report.drift.columns.map((column: { column: string; method: string; drifted: boolean }) => [
-        column.column,
-        column.method,
-        column.drifted,
-      ]),
-    ).toEqual([
+    expect(driftVerdicts(report)).toEqual([
       ['b', 'ks', false],
       ['a FROM reference', 'ks', true],
     ]);
@@ -587,13 +585,7 @@ for i, name in [(0, "x"), (1, "y")]:
     expect(second.exitCode, second.stdout).toBe(0);
     const report = JSON.parse(await readFile(second.outputs.report as string, 'utf8'));
     // 1461 reference rows: normed Wasserstein and Jensen-Shannon; same data, so no drift.
-    expect(
-      report.drift.columns.map((column: { column: string; method: string; drifted: boolean }) => [
-        column.column,
-        column.method,
-        column.drifted,
-      ]),
-    ).toEqual([
+    expect(driftVerdicts(report)).toEqual([
       ['precipitation', 'wasserstein', false],
       ['temp_max', 'wasserstein', false],
       ['temp_min', 'wasserstein', false],
@@ -608,38 +600,34 @@ for i, name in [(0, "x"), (1, "y")]:
 });
 
 describe('infer', () => {
-  test('writes a suite that the same data then passes', async () => {
-    const ws = await workspace({ 'weather.csv': clean });
+  /** Infers a suite from `content` saved as `name`, then validates the same file against it. */
+  async function inferThenValidate(name: string, content: string) {
+    const ws = await workspace({ [name]: content });
     const inferred = await runAction(validateData, {
       workspace: ws,
-      inputs: { data: 'weather.csv', infer: 'true', suite: 'inferred.yml' },
+      inputs: { data: name, infer: 'true', suite: 'inferred.yml' },
     });
     expect(inferred.exitCode, inferred.stdout).toBe(0);
     const text = await readFile(join(ws, 'inferred.yml'), 'utf8');
-    expect(text).toContain('date:\n    type: date\n    nullable: false\n    unique: true');
     const run = await runAction(validateData, {
       workspace: ws,
-      inputs: { data: 'weather.csv', suite: 'inferred.yml', comment: 'never' },
+      inputs: { data: name, suite: 'inferred.yml', comment: 'never' },
     });
+    return { text, run };
+  }
+
+  test('writes a suite that the same data then passes', async () => {
+    const { text, run } = await inferThenValidate('weather.csv', clean);
+    expect(text).toContain('date:\n    type: date\n    nullable: false\n    unique: true');
     expect(run.exitCode, run.stdout).toBe(0);
   });
 
   test('a column holding NaN or infinities gets no range, so its own data still passes', async () => {
     const csv = `x,y\n${Array.from({ length: 50 }, (_, index) => `${index === 7 ? 'inf' : index === 9 ? 'nan' : index},${index}`).join('\n')}\n`;
-    const ws = await workspace({ 'odd.csv': csv });
-    const inferred = await runAction(validateData, {
-      workspace: ws,
-      inputs: { data: 'odd.csv', infer: 'true', suite: 'inferred.yml' },
-    });
-    expect(inferred.exitCode, inferred.stdout).toBe(0);
-    const text = await readFile(join(ws, 'inferred.yml'), 'utf8');
+    const { text, run } = await inferThenValidate('odd.csv', csv);
     expect(text).toContain('  x:\n    type: float\n    nullable: false\n');
     expect(text).toContain('  y:\n    type: integer\n    nullable: false\n    min: 0\n    max: 49');
     expect(text).not.toMatch(/ {2}x:\n( {4}.*\n)* {4}max:/);
-    const run = await runAction(validateData, {
-      workspace: ws,
-      inputs: { data: 'odd.csv', suite: 'inferred.yml', comment: 'never' },
-    });
     expect(run.exitCode, run.stdout).toBe(0);
   });
 });
