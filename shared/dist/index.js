@@ -79730,7 +79730,8 @@ function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLD
 }
 /**
  * Evidently's normed Wasserstein test on finite samples in any order: W1 without sorting either sample
- * (`wassersteinDistanceUnordered`), over the reference's population standard deviation.
+ * (`wassersteinDistanceUnordered`, which merges samples that arrive ascending), over the reference's population
+ * standard deviation.
  */
 function normedWassersteinTest(reference, current, threshold = DEFAULT_DRIFT_THRESHOLDS.wasserstein, { currentSorted = false } = {}) {
     if (reference.length === 0)
@@ -79758,8 +79759,7 @@ function driftTestSorted(method, sortedReference, sortedCurrent, threshold = DEF
         pValue = result.pValue;
     }
     else if (method === 'wasserstein') {
-        const distance = wassersteinDistanceSorted(sortedReference, sortedCurrent);
-        statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
+        return normedWassersteinTest(sortedReference, sortedCurrent, threshold, { currentSorted: true });
     }
     else {
         const { referenceShares, currentShares } = sturgesSharesSorted(sortedReference, sortedCurrent);
@@ -80152,14 +80152,13 @@ function driftColumnsToRead(suite, settings, current, referenceNames, currentPro
  * more than 5 distinct values, tested by a method on values (not chi-square or z), is read from the engine's kept
  * sorted values instead, so the table need not hold it while the reference loads.
  */
-function currentColumnsReadFromTable(engine, read, settings, current, currentProfile) {
+function currentColumnsReadFromTable(engine, read, settings, currentProfile) {
     const byCounts = settings.method === 'chi-square' || settings.method === 'z';
     return read.filter((name) => {
         const profile = currentProfile.columns.find((column) => column.name === name);
         const onValues = profile?.kind === 'numeric' &&
             profile.distinct > FEW_NUMERIC_VALUES &&
             !byCounts &&
-            current.some((column) => column.name === name) &&
             engine.keeps(numericValues('current', name));
         return !onValues;
     });
@@ -80232,13 +80231,11 @@ async function computeDrift(engine, suite, settings, current, reference, current
             nonFinite = allCurrent.length - currentValues.length;
             const method = choice.method;
             let referenceValues;
-            let referenceSorted = true;
             if (reference.kind === 'table' && method === 'wasserstein') {
                 // The distance takes values in any order: no sort of the reference unless it comes sorted for free.
-                const read = await engine.anyOrderDoubles(referenceQuery);
-                referenceSorted = read.sorted;
-                referenceValues = read.sorted ? finiteRun(read.values) : finiteValues(read.values);
-                nonFinite += read.values.length - referenceValues.length;
+                const { values } = await engine.anyOrderDoubles(referenceQuery);
+                referenceValues = finiteValues(values);
+                nonFinite += values.length - referenceValues.length;
             }
             else if (reference.kind === 'table') {
                 const allReference = await engine.sortedDoubles(referenceQuery);
@@ -80257,9 +80254,10 @@ async function computeDrift(engine, suite, settings, current, reference, current
                 result.skipped.push({ column: name, reason: 'no values on one side' });
                 continue;
             }
-            outcome = referenceSorted
-                ? driftTestSorted(method, referenceValues, currentValues, threshold)
-                : normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true });
+            outcome =
+                method === 'wasserstein'
+                    ? normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true })
+                    : driftTestSorted(method, referenceValues, currentValues, threshold);
         }
         else {
             const tested = counts ?? (await categoryCounts());
@@ -80444,42 +80442,34 @@ function columnChecks(rules, info, index, pending) {
             },
         });
     };
-    const aggregate = (check, title, sql, bounds) => {
+    const numeric = valueExpression(rules.name, 'number', stored);
+    /**
+     * A statistic of the column's values: numeric columns answer it from their sorted values (kept for the profile
+     * anyway, so no sort or aggregate of its own); others, numbers stored as text, from `sql` in the aggregate.
+     */
+    const valuesCheck = (check, bounds, fromSorted, sql) => {
+        const title = `${rules.name}: ${check.replace('-', ' ')} ${boundsText(bounds)}`;
+        if (isNumericKind(stored)) {
+            statisticCheck(check, title, bounds, [], async (_, engine) => fromSorted(await engine.sortedDoubles(numericValues('current', rules.name))));
+            return;
+        }
         const key = alias(check.replace(/\W/g, '_'));
         statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
     };
-    const numeric = valueExpression(rules.name, 'number', stored);
-    // A numeric column's sorted values (kept for the profile) answer the mean and the sample standard deviation
-    // (n − 1, as pandas, Great Expectations and pandera use), NaN and infinities included as numpy would.
-    const moments = async (engine) => sampleMoments(await engine.sortedDoubles(numericValues('current', rules.name)));
-    if (rules.mean) {
-        const title = `${rules.name}: mean ${boundsText(rules.mean)}`;
-        if (isNumericKind(stored))
-            statisticCheck('mean', title, rules.mean, [], async (_, engine) => (await moments(engine)).mean);
-        else
-            aggregate('mean', title, `avg(${numeric})`, rules.mean);
-    }
-    if (rules.stddev) {
-        const title = `${rules.name}: stddev ${boundsText(rules.stddev)}`;
-        if (isNumericKind(stored))
-            statisticCheck('stddev', title, rules.stddev, [], async (_, engine) => (await moments(engine)).stddev);
-        else
-            aggregate('stddev', title, `stddev_samp(${numeric})`, rules.stddev);
-    }
+    // The sample standard deviation (n − 1), as pandas, Great Expectations and pandera use; NaN and infinities
+    // count as numpy counts them.
+    if (rules.mean)
+        valuesCheck('mean', rules.mean, (sorted) => sampleMoments(sorted).mean, `avg(${numeric})`);
+    if (rules.stddev)
+        valuesCheck('stddev', rules.stddev, (sorted) => sampleMoments(sorted).stddev, `stddev_samp(${numeric})`);
     for (const { q, bounds } of rules.quantiles) {
-        // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont). A numeric column's
-        // sorted values are kept for the profile anyway, so they answer without another sort in the aggregate.
-        const title = `${rules.name}: quantile ${q} ${boundsText(bounds)}`;
-        if (isNumericKind(stored))
-            statisticCheck(`quantile-${q}`, title, bounds, [], async (_, engine) => {
-                const sorted = await engine.sortedDoubles(numericValues('current', rules.name));
-                if (sorted.length === 0)
-                    return null;
-                // As numpy: a NaN (sorted last) makes every quantile NaN; infinities are values at the ends.
-                return Number.isNaN(sorted[sorted.length - 1]) ? Number.NaN : percentileOfSorted(sorted, q);
-            });
-        else
-            aggregate(`quantile-${q}`, title, `quantile_cont(${numeric}, ${q})`, bounds);
+        // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont).
+        valuesCheck(`quantile-${q}`, bounds, (sorted) => {
+            if (sorted.length === 0)
+                return null;
+            // As numpy: a NaN (sorted last) makes every quantile NaN; infinities are values at the ends.
+            return Number.isNaN(sorted[sorted.length - 1]) ? Number.NaN : percentileOfSorted(sorted, q);
+        }, `quantile_cont(${numeric}, ${q})`);
     }
 }
 function tableChecks(suite, columns, pending) {
@@ -80808,7 +80798,7 @@ async function validateDataset(engine, files, suite, reference) {
             const referenceColumns = await describeFiles(engine, reference.files, 'reference');
             const needed = driftColumnsToRead(suite, settings, columns, referenceColumns.map((column) => column.name), profile);
             if (storage === 'table') {
-                const inTable = currentColumnsReadFromTable(engine, needed, settings, columns, profile);
+                const inTable = currentColumnsReadFromTable(engine, needed, settings, profile);
                 await keepOnly(engine, 'current', columns, inTable, needed);
             }
             await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });

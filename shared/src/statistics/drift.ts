@@ -7,7 +7,6 @@ import {
   NORMED_WASSERSTEIN_MIN_STD,
   populationStabilityIndex,
   populationStd,
-  wassersteinDistanceSorted,
   wassersteinDistanceUnordered,
 } from './distance.js';
 import { sturgesSharesSorted } from './histogram.js';
@@ -172,7 +171,8 @@ export function driftTestFromCounts(
 
 /**
  * Evidently's normed Wasserstein test on finite samples in any order: W1 without sorting either sample
- * (`wassersteinDistanceUnordered`), over the reference's population standard deviation.
+ * (`wassersteinDistanceUnordered`, which merges samples that arrive ascending), over the reference's population
+ * standard deviation.
  */
 export function normedWassersteinTest(
   reference: Float64Array,
@@ -206,8 +206,7 @@ export function driftTestSorted(
     statistic = result.statistic;
     pValue = result.pValue;
   } else if (method === 'wasserstein') {
-    const distance = wassersteinDistanceSorted(sortedReference, sortedCurrent);
-    statistic = distance / Math.max(populationStd(sortedReference), NORMED_WASSERSTEIN_MIN_STD);
+    return normedWassersteinTest(sortedReference, sortedCurrent, threshold, { currentSorted: true });
   } else {
     const { referenceShares, currentShares } = sturgesSharesSorted(sortedReference, sortedCurrent);
     statistic =

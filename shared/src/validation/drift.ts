@@ -196,7 +196,6 @@ export function currentColumnsReadFromTable(
   engine: DataEngine,
   read: readonly string[],
   settings: DriftSettings,
-  current: readonly ColumnInfo[],
   currentProfile: DataProfile,
 ): string[] {
   const byCounts = settings.method === 'chi-square' || settings.method === 'z';
@@ -206,7 +205,6 @@ export function currentColumnsReadFromTable(
       profile?.kind === 'numeric' &&
       profile.distinct > FEW_NUMERIC_VALUES &&
       !byCounts &&
-      current.some((column) => column.name === name) &&
       engine.keeps(numericValues('current', name));
     return !onValues;
   });
@@ -298,13 +296,11 @@ export async function computeDrift(
       nonFinite = allCurrent.length - currentValues.length;
       const method = choice.method as Exclude<DriftMethod, 'chisquare' | 'z'>;
       let referenceValues: Float64Array;
-      let referenceSorted = true;
       if (reference.kind === 'table' && method === 'wasserstein') {
         // The distance takes values in any order: no sort of the reference unless it comes sorted for free.
-        const read = await engine.anyOrderDoubles(referenceQuery);
-        referenceSorted = read.sorted;
-        referenceValues = read.sorted ? finiteRun(read.values) : finiteValues(read.values);
-        nonFinite += read.values.length - referenceValues.length;
+        const { values } = await engine.anyOrderDoubles(referenceQuery);
+        referenceValues = finiteValues(values);
+        nonFinite += values.length - referenceValues.length;
       } else if (reference.kind === 'table') {
         const allReference = await engine.sortedDoubles(referenceQuery);
         referenceValues = finiteRun(allReference);
@@ -321,9 +317,10 @@ export async function computeDrift(
         result.skipped.push({ column: name, reason: 'no values on one side' });
         continue;
       }
-      outcome = referenceSorted
-        ? driftTestSorted(method, referenceValues, currentValues, threshold)
-        : normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true });
+      outcome =
+        method === 'wasserstein'
+          ? normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true })
+          : driftTestSorted(method, referenceValues, currentValues, threshold);
     } else {
       const tested = counts ?? (await categoryCounts());
       if (tested.referenceSize === 0 || tested.currentSize === 0) {

@@ -220,39 +220,44 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
       },
     });
   };
-  const aggregate = (check: string, title: string, sql: string, bounds: Bounds) => {
+  const numeric = valueExpression(rules.name, 'number', stored);
+  /**
+   * A statistic of the column's values: numeric columns answer it from their sorted values (kept for the profile
+   * anyway, so no sort or aggregate of its own); others, numbers stored as text, from `sql` in the aggregate.
+   */
+  const valuesCheck = (
+    check: string,
+    bounds: Bounds,
+    fromSorted: (sorted: Float64Array) => number | null,
+    sql: string,
+  ) => {
+    const title = `${rules.name}: ${check.replace('-', ' ')} ${boundsText(bounds)}`;
+    if (isNumericKind(stored)) {
+      statisticCheck(check, title, bounds, [], async (_, engine) =>
+        fromSorted(await engine.sortedDoubles(numericValues('current', rules.name))),
+      );
+      return;
+    }
     const key = alias(check.replace(/\W/g, '_'));
     statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
   };
-  const numeric = valueExpression(rules.name, 'number', stored);
-  // A numeric column's sorted values (kept for the profile) answer the mean and the sample standard deviation
-  // (n − 1, as pandas, Great Expectations and pandera use), NaN and infinities included as numpy would.
-  const moments = async (engine: DataEngine) =>
-    sampleMoments(await engine.sortedDoubles(numericValues('current', rules.name)));
-  if (rules.mean) {
-    const title = `${rules.name}: mean ${boundsText(rules.mean)}`;
-    if (isNumericKind(stored))
-      statisticCheck('mean', title, rules.mean, [], async (_, engine) => (await moments(engine)).mean);
-    else aggregate('mean', title, `avg(${numeric})`, rules.mean);
-  }
-  if (rules.stddev) {
-    const title = `${rules.name}: stddev ${boundsText(rules.stddev)}`;
-    if (isNumericKind(stored))
-      statisticCheck('stddev', title, rules.stddev, [], async (_, engine) => (await moments(engine)).stddev);
-    else aggregate('stddev', title, `stddev_samp(${numeric})`, rules.stddev);
-  }
+  // The sample standard deviation (n − 1), as pandas, Great Expectations and pandera use; NaN and infinities
+  // count as numpy counts them.
+  if (rules.mean) valuesCheck('mean', rules.mean, (sorted) => sampleMoments(sorted).mean, `avg(${numeric})`);
+  if (rules.stddev)
+    valuesCheck('stddev', rules.stddev, (sorted) => sampleMoments(sorted).stddev, `stddev_samp(${numeric})`);
   for (const { q, bounds } of rules.quantiles) {
-    // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont). A numeric column's
-    // sorted values are kept for the profile anyway, so they answer without another sort in the aggregate.
-    const title = `${rules.name}: quantile ${q} ${boundsText(bounds)}`;
-    if (isNumericKind(stored))
-      statisticCheck(`quantile-${q}`, title, bounds, [], async (_, engine) => {
-        const sorted = await engine.sortedDoubles(numericValues('current', rules.name));
+    // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont).
+    valuesCheck(
+      `quantile-${q}`,
+      bounds,
+      (sorted) => {
         if (sorted.length === 0) return null;
         // As numpy: a NaN (sorted last) makes every quantile NaN; infinities are values at the ends.
         return Number.isNaN(sorted[sorted.length - 1]) ? Number.NaN : percentileOfSorted(sorted, q);
-      });
-    else aggregate(`quantile-${q}`, title, `quantile_cont(${numeric}, ${q})`, bounds);
+      },
+      `quantile_cont(${numeric}, ${q})`,
+    );
   }
 }
 

@@ -236,7 +236,7 @@ export async function validateDataset(
         profile,
       );
       if (storage === 'table') {
-        const inTable = currentColumnsReadFromTable(engine, needed, settings, columns, profile);
+        const inTable = currentColumnsReadFromTable(engine, needed, settings, profile);
         await keepOnly(engine, 'current', columns, inTable, needed);
       }
       await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });
