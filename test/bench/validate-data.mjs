@@ -2,6 +2,8 @@
 // validate-data at scale: a generated 5M-row, 7-column table as CSV and Parquet, a 20-check suite plus drift
 // against a second 5M-row file. Each contender runs in its own process (wall time and peak RSS):
 //   - bare DuckDB: count / nulls / min / max of every column of both files (the floor: one scan of each)
+//   - DuckDB by hand: the suite's checks, exact, as one SQL query on the current file, plus the bare scan of the
+//     reference; no profile, no drift, no failing rows. What exact checks cost in DuckDB before anything we add.
 //   - mlops validate-data: the CLI on the committed bundle, suite + drift + profile (also with memory-limit 300MB)
 //   - Great Expectations 1.x and pandera (PyPI, venv .cache/venv-bench-peers): the same checks on pandas
 // Ratios are against the bare scan of the same file in the same run. Data is cached in .cache/bench-data.
@@ -98,6 +100,23 @@ function bare(paths) {
       const sql = 'SELECT count(*) AS n, ' + cols.map(c => 'count(*) - count(' + c + '), min(' + c + '), max(' + c + ')').join(', ') + ' FROM ' + source;
       await c.runAndReadAll(sql);
     }
+    console.log(JSON.stringify({ rssMb: process.resourceUsage().maxRSS / 1024 }));`);
+}
+
+/** The suite's checks, exact, written by hand as one DuckDB query; the reference gets the bare scan. */
+function byHand(path, referencePath) {
+  return nodeChild(`import { DuckDBInstance } from '@duckdb/node-api';
+    const c = await (await DuckDBInstance.create(':memory:')).connect();
+    const source = (path) => path.endsWith('.csv') ? "read_csv('" + path + "', header = true)" : "read_parquet('" + path + "')";
+    await c.runAndReadAll(\`SELECT count(*), count(*) FILTER (WHERE id IS NULL), count(DISTINCT id),
+      count(*) FILTER (WHERE age IS NULL), count(*) FILTER (WHERE age < 0 OR age > 120), avg(age),
+      count(*) FILTER (WHERE plan NOT IN ('free', 'pro', 'enterprise')),
+      count(*) FILTER (WHERE score < 0 OR score > 1), count(*) - count(score), quantile_cont(score, 0.5), stddev_samp(score),
+      count(*) FILTER (WHERE income < 0), count(*) FILTER (WHERE NOT regexp_full_match(email, '^[^@]+@[^@]+$')),
+      count(*) FILTER (WHERE signup IS NULL)
+      FROM \${source(${JSON.stringify(path)})}\`);
+    const cols = ['id','age','plan','score','income','signup','email'];
+    await c.runAndReadAll('SELECT count(*) AS n, ' + cols.map(c => 'count(*) - count(' + c + '), min(' + c + '), max(' + c + ')').join(', ') + ' FROM ' + source(${JSON.stringify(referencePath)}));
     console.log(JSON.stringify({ rssMb: process.resourceUsage().maxRSS / 1024 }));`);
 }
 
@@ -200,6 +219,13 @@ for (const format of ['csv', 'parquet']) {
   const reference = format === 'csv' ? files.referenceCsv : files.referenceParquet;
   const floor = median(() => bare([data, reference]));
   results.push({ format, name: 'bare DuckDB scan of both files (count/nulls/min/max)', ...floor, ratio: 1 });
+  const exactChecks = median(() => byHand(data, reference));
+  results.push({
+    format,
+    name: 'DuckDB by hand: exact checks + reference scan',
+    ...exactChecks,
+    ratio: exactChecks.seconds / floor.seconds,
+  });
   const mine = median(() => ours(data, reference));
   results.push({
     format,
