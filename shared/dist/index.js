@@ -69368,6 +69368,29 @@ function expand({ values, counts }) {
     }
     return sorted;
 }
+/** Rows read to decide whether a column may come ascending as scanned: one DuckDB vector. */
+const ASCENDING_PROBE_ROWS = 2_048;
+/** Whether the values never decrease (a NaN anywhere says no). */
+function nonDecreasing(values) {
+    for (let index = 1; index < values.length; index += 1)
+        if (!(values[index - 1] <= values[index]))
+            return false;
+    return true;
+}
+/**
+ * The non-null values of `sql` as scanned when they are ascending already, as keys and event times often are in
+ * file order, so DuckDB's sort is not needed (about half its time at 5M rows). The first rows say whether to try;
+ * every value is checked, so the order of the scan is never trusted. Undefined when they are not ascending: a
+ * column whose first rows are ascending and later ones not costs one wasted scan.
+ */
+async function ascendingAsScanned(connection, sql) {
+    const nonNull = `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL`;
+    const [first] = (await readDoubleColumns(connection, `${nonNull} LIMIT ${ASCENDING_PROBE_ROWS}`, 1));
+    if (!nonDecreasing(first))
+        return undefined;
+    const [values] = (await readDoubleColumns(connection, nonNull, 1));
+    return nonDecreasing(values) ? values : undefined;
+}
 /** Rows read to decide between counting and sorting a column: a few row groups, milliseconds to read. */
 const REPEAT_PROBE_ROWS = 65_536;
 /**
@@ -69441,7 +69464,8 @@ async function openDataEngine(options) {
                 sortedCache.set(sql, counted);
                 return expand(counted);
             }
-            const sorted = await timed(`sorted: ${sql}`, () => sortedNonNullDoubles(connection, sql));
+            const sorted = (await timed(`ascending: ${sql}`, () => ascendingAsScanned(connection, sql))) ??
+                (await timed(`sorted: ${sql}`, () => sortedNonNullDoubles(connection, sql)));
             sortedCache.set(sql, sorted);
             return sorted;
         },

@@ -223,7 +223,39 @@ describe('sorted numeric columns', () => {
           .filter((match) => match?.[1] !== 'probe')
           .map((match) => match && `${match[1]} ${match[2]}`)
           .filter(Boolean),
-      ).toEqual(['sorted kept', 'counted few', 'scanned many']);
+      ).toEqual(['ascending kept', 'counted few', 'scanned many']);
+    } finally {
+      own.close();
+    }
+  });
+
+  test('a column that comes ascending is taken as scanned; one that stops ascending, or holds NaN, is sorted', async () => {
+    const log = new MemoryLogger();
+    const own = await openDataEngine({ log });
+    try {
+      // `later` ascends for its first 100,000 rows, then falls back once; `nan` ascends around a NaN at its end.
+      await own.rows(`CREATE TEMP TABLE current AS SELECT
+          CASE WHEN i % 9 = 0 THEN NULL ELSE i * 1e-3 - 50 END AS rising,
+          CASE WHEN i = 150000 THEN 0 ELSE i END::DOUBLE AS later,
+          CASE WHEN i = 199999 THEN 'NaN'::DOUBLE ELSE i END AS nan
+        FROM range(200000) t(i)`);
+      const read = (column: string) =>
+        log.entries
+          .map((entry) => /^duckdb [\d.]+ s: (ascending|sorted): SELECT (\w+) FROM current$/.exec(entry.message))
+          .filter((match) => match?.[2] === column)
+          .map((match) => match?.[1]);
+      for (const [column, reads] of [
+        ['rising', ['ascending']],
+        ['later', ['ascending', 'sorted']],
+        ['nan', ['ascending', 'sorted']],
+      ] as const) {
+        const sorted = [...(await own.sortedDoubles(`SELECT ${column} FROM current`, { fewDistinct: false }))];
+        expect(read(column)).toEqual(reads);
+        const expected = [...(await own.doubles(`SELECT ${column} FROM current`))].sort((a, b) =>
+          Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b,
+        );
+        expect(sorted).toEqual(expected);
+      }
     } finally {
       own.close();
     }
