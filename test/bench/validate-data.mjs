@@ -219,44 +219,23 @@ for (const format of ['csv', 'parquet']) {
   const reference = format === 'csv' ? files.referenceCsv : files.referenceParquet;
   const floor = median(() => bare([data, reference]));
   results.push({ format, name: 'bare DuckDB scan of both files (count/nulls/min/max)', ...floor, ratio: 1 });
-  const exactChecks = median(() => byHand(data, reference));
-  results.push({
-    format,
-    name: 'DuckDB by hand: exact checks + reference scan',
-    ...exactChecks,
-    ratio: exactChecks.seconds / floor.seconds,
-  });
-  const mine = median(() => ours(data, reference));
-  results.push({
-    format,
-    name: 'mlops validate-data (20 checks + drift + profile)',
-    ...mine,
-    ratio: mine.seconds / floor.seconds,
-  });
+  /** Runs a contender (median of --repeat) and records it with its ratio to the bare scan. */
+  const measure = (name, run) => {
+    const result = median(run);
+    results.push({ format, name, ...result, ratio: result.seconds ? result.seconds / floor.seconds : null });
+  };
+  measure('DuckDB by hand: exact checks + reference scan', () => byHand(data, reference));
+  measure('mlops validate-data (20 checks + drift + profile)', () => ours(data, reference));
   // The same with DuckDB held to 300 MB (input memory-limit): what a small runner trades for memory.
-  const bounded = median(() => ours(data, reference, '300MB'));
-  results.push({
-    format,
-    name: 'mlops validate-data, memory-limit 300MB',
-    ...bounded,
-    ratio: bounded.seconds / floor.seconds,
-  });
+  measure('mlops validate-data, memory-limit 300MB', () => ours(data, reference, '300MB'));
   // The peers below run the checks only, on the current file: the same for us.
-  const checksOnly = median(() => ours(data, undefined));
-  results.push({
-    format,
-    name: 'mlops validate-data (20 checks + profile, no drift)',
-    ...checksOnly,
-    ratio: checksOnly.seconds / floor.seconds,
-  });
+  measure('mlops validate-data (20 checks + profile, no drift)', () => ours(data, undefined));
   if (withPeers && existsSync(peersPython)) {
     for (const [kind, name] of [
       ['gx', 'Great Expectations 1.24 (pandas)'],
       ['pandera', 'pandera 0.35 (pandas)'],
-    ]) {
-      const result = median(() => peer(kind, data));
-      results.push({ format, name, ...result, ratio: result.seconds ? result.seconds / floor.seconds : null });
-    }
+    ])
+      measure(name, () => peer(kind, data));
   } else if (withPeers) {
     console.log(`(peers skipped: create ${peersPython} with pip install -r test/bench/requirements-peers.txt)`);
   }
