@@ -69149,7 +69149,154 @@ async function loadDuckDB(options) {
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(38522);
+;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
+// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
+// JavaScript lacks (ldexp, round-half-even, an exact product).
+/**
+ * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
+ * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
+ */
+function finiteSample(sample, name) {
+    const length = sample.length;
+    if (length === 0)
+        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
+    const copy = new Float64Array(length);
+    for (let index = 0; index < length; index += 1) {
+        const value = sample[index];
+        if (!Number.isFinite(value)) {
+            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
+        }
+        copy[index] = value;
+    }
+    return copy;
+}
+/** `finiteSample` sorted ascending (typed-array sort is numeric). */
+function numeric_sortedFiniteSample(sample, name) {
+    return finiteSample(sample, name).sort();
+}
+/**
+ * The finite part of an ascending array, without a copy: −∞ sorts first, +∞ and NaN last (as DuckDB and typed-array
+ * sorts order them), so the finite values are one run in the middle.
+ */
+function finiteRun(sorted) {
+    let start = 0;
+    let end = sorted.length;
+    while (start < end && !Number.isFinite(sorted[start]))
+        start += 1;
+    while (end > start && !Number.isFinite(sorted[end - 1]))
+        end -= 1;
+    return start === 0 && end === sorted.length ? sorted : sorted.subarray(start, end);
+}
+/** The finite values of an array in any order: the array itself when all are, else a copy without the others. */
+function finiteValues(values) {
+    let finite = 0;
+    for (let index = 0; index < values.length; index += 1)
+        if (Number.isFinite(values[index]))
+            finite += 1;
+    if (finite === values.length)
+        return values;
+    const kept = new Float64Array(finite);
+    let into = 0;
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (Number.isFinite(value))
+            kept[into++] = value;
+    }
+    return kept;
+}
+/** Whether the values never decrease: one pass that stops at the first descent (a NaN anywhere says no). */
+function nonDecreasing(values) {
+    for (let index = 1; index < values.length; index += 1)
+        if (!(values[index - 1] <= values[index]))
+            return false;
+    return true;
+}
+/** Merges two ascending arrays into one ascending array. */
+function mergeSorted(first, second) {
+    const merged = new Float64Array(first.length + second.length);
+    let i = 0;
+    let j = 0;
+    let out = 0;
+    while (i < first.length && j < second.length)
+        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
+    while (i < first.length)
+        merged[out++] = first[i++];
+    while (j < second.length)
+        merged[out++] = second[j++];
+    return merged;
+}
+/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
+class CompensatedSum {
+    sum = 0;
+    compensation = 0;
+    add(value) {
+        const total = this.sum + value;
+        if (Math.abs(this.sum) >= Math.abs(value))
+            this.compensation += this.sum - total + value;
+        else
+            this.compensation += value - total + this.sum;
+        this.sum = total;
+    }
+    get value() {
+        return this.sum + this.compensation;
+    }
+}
+function compensatedSum(values) {
+    const sum = new CompensatedSum();
+    for (let index = 0; index < values.length; index += 1)
+        sum.add(values[index]);
+    return sum.value;
+}
+/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
+function ldexp(x, exponent) {
+    let result = x;
+    let remaining = exponent;
+    while (remaining > 1000) {
+        result *= 2 ** 1000;
+        remaining -= 1000;
+    }
+    while (remaining < -1000) {
+        result *= 2 ** -1000;
+        remaining += 1000;
+    }
+    return result * 2 ** remaining;
+}
+/** numpy's `np.round`: halves go to the even neighbour. */
+function roundHalfEven(x) {
+    const floor = Math.floor(x);
+    const difference = x - floor;
+    if (difference < 0.5)
+        return floor;
+    if (difference > 0.5)
+        return floor + 1;
+    return floor % 2 === 0 ? floor : floor + 1;
+}
+const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
+/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
+function productError(a, b, product) {
+    const aScaled = SPLITTER * a;
+    const aHigh = aScaled - (aScaled - a);
+    const aLow = a - aHigh;
+    const bScaled = SPLITTER * b;
+    const bHigh = bScaled - (bScaled - b);
+    const bLow = b - bHigh;
+    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+}
+function clampProbability(p) {
+    if (Number.isNaN(p))
+        return p;
+    return Math.min(1, Math.max(0, p));
+}
+function greatestCommonDivisor(a, b) {
+    let x = a;
+    let y = b;
+    while (y !== 0)
+        [x, y] = [y, x % y];
+    return x;
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/data/engine.js
+
 
 
 
@@ -69337,10 +69484,14 @@ async function nonNullDoubles(connection, sql) {
     }
     return count === values.length ? values : values.slice(0, count);
 }
-/** DuckDB's parallel sort beats sorting in JavaScript (about 0.45 s against 0.6 s for 5M values on 2 cores). */
-async function sortedNonNullDoubles(connection, sql) {
-    const [values] = await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL ORDER BY v`, 1);
+/** The non-null values of the first column of `sql` as doubles, as DuckDB scans them (`tail`: ORDER BY, LIMIT). */
+async function scannedDoubles(connection, sql, tail = '') {
+    const [values] = await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL${tail}`, 1);
     return values;
+}
+/** DuckDB's parallel sort beats sorting in JavaScript (about 0.45 s against 0.6 s for 5M values on 2 cores). */
+function sortedNonNullDoubles(connection, sql) {
+    return scannedDoubles(connection, sql, ' ORDER BY v');
 }
 /**
  * `sql` with its string literals and quoted names emptied, except a name right after FROM: a column called
@@ -69370,13 +69521,6 @@ function expand({ values, counts }) {
 }
 /** Rows read to decide whether a column may come ascending as scanned: one DuckDB vector. */
 const ASCENDING_PROBE_ROWS = 2_048;
-/** Whether the values never decrease (a NaN anywhere says no). */
-function nonDecreasing(values) {
-    for (let index = 1; index < values.length; index += 1)
-        if (!(values[index - 1] <= values[index]))
-            return false;
-    return true;
-}
 /**
  * The non-null values of `sql` as scanned when they are ascending already, as keys and event times often are in
  * file order, so DuckDB's sort is not needed (about half its time at 5M rows). The first rows say whether to try;
@@ -69384,11 +69528,9 @@ function nonDecreasing(values) {
  * column whose first rows are ascending and later ones not costs one wasted scan.
  */
 async function ascendingAsScanned(connection, sql) {
-    const nonNull = `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL`;
-    const [first] = (await readDoubleColumns(connection, `${nonNull} LIMIT ${ASCENDING_PROBE_ROWS}`, 1));
-    if (!nonDecreasing(first))
+    if (!nonDecreasing(await scannedDoubles(connection, sql, ` LIMIT ${ASCENDING_PROBE_ROWS}`)))
         return undefined;
-    const [values] = (await readDoubleColumns(connection, nonNull, 1));
+    const values = await scannedDoubles(connection, sql);
     return nonDecreasing(values) ? values : undefined;
 }
 /** Rows read to decide between counting and sorting a column: a few row groups, milliseconds to read. */
@@ -69476,8 +69618,8 @@ async function openDataEngine(options) {
             if (await timed(`probe: ${sql}`, () => firstValuesRepeat(connection, sql))) {
                 return { values: expand(await timed(`counted: ${sql}`, () => countedValues(connection, sql))), sorted: true };
             }
-            const [values] = await timed(`scanned: ${sql}`, () => readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL`, 1));
-            return { values: values, sorted: false };
+            const values = await timed(`scanned: ${sql}`, () => scannedDoubles(connection, sql));
+            return { values, sorted: false };
         },
         keeps: (sql) => sortedCache.has(sql),
         release(sql) {
@@ -71124,145 +71266,6 @@ function parseSavedMetrics(text, display, input) {
         }
     }
     return value;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
-// Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
-// JavaScript lacks (ldexp, round-half-even, an exact product).
-/**
- * Copies a sample into a Float64Array, refusing empty samples and anything that is not a finite number.
- * Missing values are the caller's business (filter nulls first): a NaN here is a bug upstream, not data.
- */
-function finiteSample(sample, name) {
-    const length = sample.length;
-    if (length === 0)
-        throw new RangeError(`${name} is empty: a statistic needs at least one value`);
-    const copy = new Float64Array(length);
-    for (let index = 0; index < length; index += 1) {
-        const value = sample[index];
-        if (!Number.isFinite(value)) {
-            throw new RangeError(`${name}[${index}] is ${value}: filter missing and non-finite values before testing`);
-        }
-        copy[index] = value;
-    }
-    return copy;
-}
-/** `finiteSample` sorted ascending (typed-array sort is numeric). */
-function numeric_sortedFiniteSample(sample, name) {
-    return finiteSample(sample, name).sort();
-}
-/**
- * The finite part of an ascending array, without a copy: −∞ sorts first, +∞ and NaN last (as DuckDB and typed-array
- * sorts order them), so the finite values are one run in the middle.
- */
-function finiteRun(sorted) {
-    let start = 0;
-    let end = sorted.length;
-    while (start < end && !Number.isFinite(sorted[start]))
-        start += 1;
-    while (end > start && !Number.isFinite(sorted[end - 1]))
-        end -= 1;
-    return start === 0 && end === sorted.length ? sorted : sorted.subarray(start, end);
-}
-/** The finite values of an array in any order: the array itself when all are, else a copy without the others. */
-function finiteValues(values) {
-    let finite = 0;
-    for (let index = 0; index < values.length; index += 1)
-        if (Number.isFinite(values[index]))
-            finite += 1;
-    if (finite === values.length)
-        return values;
-    const kept = new Float64Array(finite);
-    let into = 0;
-    for (let index = 0; index < values.length; index += 1) {
-        const value = values[index];
-        if (Number.isFinite(value))
-            kept[into++] = value;
-    }
-    return kept;
-}
-/** Merges two ascending arrays into one ascending array. */
-function mergeSorted(first, second) {
-    const merged = new Float64Array(first.length + second.length);
-    let i = 0;
-    let j = 0;
-    let out = 0;
-    while (i < first.length && j < second.length)
-        merged[out++] = first[i] <= second[j] ? first[i++] : second[j++];
-    while (i < first.length)
-        merged[out++] = first[i++];
-    while (j < second.length)
-        merged[out++] = second[j++];
-    return merged;
-}
-/** Neumaier's compensated sum: exact to a few ulps whatever the order, so results do not depend on numpy's. */
-class CompensatedSum {
-    sum = 0;
-    compensation = 0;
-    add(value) {
-        const total = this.sum + value;
-        if (Math.abs(this.sum) >= Math.abs(value))
-            this.compensation += this.sum - total + value;
-        else
-            this.compensation += value - total + this.sum;
-        this.sum = total;
-    }
-    get value() {
-        return this.sum + this.compensation;
-    }
-}
-function compensatedSum(values) {
-    const sum = new CompensatedSum();
-    for (let index = 0; index < values.length; index += 1)
-        sum.add(values[index]);
-    return sum.value;
-}
-/** x * 2^exponent without the intermediate power overflowing or underflowing (C's ldexp). */
-function ldexp(x, exponent) {
-    let result = x;
-    let remaining = exponent;
-    while (remaining > 1000) {
-        result *= 2 ** 1000;
-        remaining -= 1000;
-    }
-    while (remaining < -1000) {
-        result *= 2 ** -1000;
-        remaining += 1000;
-    }
-    return result * 2 ** remaining;
-}
-/** numpy's `np.round`: halves go to the even neighbour. */
-function roundHalfEven(x) {
-    const floor = Math.floor(x);
-    const difference = x - floor;
-    if (difference < 0.5)
-        return floor;
-    if (difference > 0.5)
-        return floor + 1;
-    return floor % 2 === 0 ? floor : floor + 1;
-}
-const SPLITTER = 134217729; // 2^27 + 1, Dekker's split of a double into two 26-bit halves
-/** The rounding error of a * b, so that a * b = (a * b rounded) + error exactly (Dekker's two-product). */
-function productError(a, b, product) {
-    const aScaled = SPLITTER * a;
-    const aHigh = aScaled - (aScaled - a);
-    const aLow = a - aHigh;
-    const bScaled = SPLITTER * b;
-    const bHigh = bScaled - (bScaled - b);
-    const bLow = b - bHigh;
-    return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
-}
-function clampProbability(p) {
-    if (Number.isNaN(p))
-        return p;
-    return Math.min(1, Math.max(0, p));
-}
-function greatestCommonDivisor(a, b) {
-    let x = a;
-    let y = b;
-    while (y !== 0)
-        [x, y] = [y, x % y];
-    return x;
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
@@ -78690,13 +78693,6 @@ function wassersteinDistance(u, v) {
 }
 /** Bins of the unordered Wasserstein: at 5M values a side, about 76 per bin, and 2.5 MB of counts and sums. */
 const WASSERSTEIN_BINS = 1 << 16;
-/** Whether the values never decrease: one pass that stops at the first descent. */
-function ascending(values) {
-    for (let index = 1; index < values.length; index += 1)
-        if (values[index] < values[index - 1])
-            return false;
-    return true;
-}
 /**
  * Wasserstein-1 between two finite samples in any order, exactly, without sorting them. Both are counted into equal
  * bins over their joint range, with each bin's sum of offsets from its left edge. Where the two CDFs cannot cross
@@ -78708,8 +78704,8 @@ function ascending(values) {
  * 2^-52 × (max − min) in absolute terms, as offsets are measured from the minimum.
  */
 function wassersteinDistanceUnordered(u, v, { vSorted = false, bins = WASSERSTEIN_BINS } = {}) {
-    const vAscending = vSorted || ascending(v);
-    if (vAscending && ascending(u))
+    const vAscending = vSorted || nonDecreasing(v);
+    if (vAscending && nonDecreasing(u))
         return wassersteinDistanceSorted(u, v);
     const nu = u.length;
     const nv = v.length;

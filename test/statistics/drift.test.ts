@@ -190,6 +190,10 @@ describe('numeric binning and distances equal numpy / scipy / Evidently', () => 
     expect(() =>
       wassersteinDistanceUnordered(Float64Array.from([3, 1, Number.NaN, 2]), Float64Array.from([5, 1])),
     ).toThrow(RangeError);
+    // Also where the NaN sits between values that otherwise ascend (no descent to see around it).
+    expect(() =>
+      wassersteinDistanceUnordered(Float64Array.from([1, Number.NaN, 2]), Float64Array.from([1, 5])),
+    ).toThrow(RangeError);
     // The same values on both sides (ids): every bin may cross, and the answer is exactly 0.
     const ids = Float64Array.from({ length: 50_000 }, (_, index) => index);
     const shuffled = ids.slice().sort(() => random() - 0.5);

@@ -2,7 +2,7 @@
 // Evidently's normed Wasserstein, Jensen-Shannon distance (scipy `distance.jensenshannon`, natural log) and the
 // population stability index with Evidently's empty-bin fill.
 
-import { CompensatedSum, type NumericSample, sortedFiniteSample } from './numeric.js';
+import { CompensatedSum, type NumericSample, nonDecreasing, sortedFiniteSample } from './numeric.js';
 
 /** Wasserstein-1 between two sorted samples: ∫ |F_u - F_v| over the merged support. */
 export function wassersteinDistanceSorted(u: Float64Array, v: Float64Array): number {
@@ -31,12 +31,6 @@ export function wassersteinDistance(u: NumericSample, v: NumericSample): number 
 /** Bins of the unordered Wasserstein: at 5M values a side, about 76 per bin, and 2.5 MB of counts and sums. */
 const WASSERSTEIN_BINS = 1 << 16;
 
-/** Whether the values never decrease: one pass that stops at the first descent. */
-function ascending(values: Float64Array): boolean {
-  for (let index = 1; index < values.length; index += 1) if (values[index]! < values[index - 1]!) return false;
-  return true;
-}
-
 /**
  * Wasserstein-1 between two finite samples in any order, exactly, without sorting them. Both are counted into equal
  * bins over their joint range, with each bin's sum of offsets from its left edge. Where the two CDFs cannot cross
@@ -52,8 +46,8 @@ export function wassersteinDistanceUnordered(
   v: Float64Array,
   { vSorted = false, bins = WASSERSTEIN_BINS }: { vSorted?: boolean; bins?: number } = {},
 ): number {
-  const vAscending = vSorted || ascending(v);
-  if (vAscending && ascending(u)) return wassersteinDistanceSorted(u, v);
+  const vAscending = vSorted || nonDecreasing(v);
+  if (vAscending && nonDecreasing(u)) return wassersteinDistanceSorted(u, v);
   const nu = u.length;
   const nv = v.length;
   if (nu === 0 || nv === 0) throw new RangeError('wassersteinDistance needs two non-empty samples');

@@ -53,6 +53,12 @@ export function finiteValues(values: Float64Array): Float64Array {
   return kept;
 }
 
+/** Whether the values never decrease: one pass that stops at the first descent (a NaN anywhere says no). */
+export function nonDecreasing(values: Float64Array): boolean {
+  for (let index = 1; index < values.length; index += 1) if (!(values[index - 1]! <= values[index]!)) return false;
+  return true;
+}
+
 /** Merges two ascending arrays into one ascending array. */
 export function mergeSorted(first: Float64Array, second: Float64Array): Float64Array {
   const merged = new Float64Array(first.length + second.length);
