@@ -57711,7 +57711,7 @@ function overallHelp(registry) {
     for (const [name, { metadata }] of Object.entries(registry)) {
         lines.push(`  ${name.padEnd(width)}  ${metadata.description.replace(/\s+/g, ' ').trim()}`);
     }
-    lines.push('', "Run 'mlops <action> --help' for an action's inputs.");
+    lines.push('', "Run 'mlops <action> --help' for an action's inputs, 'mlops --version' for the version.");
     return lines.join('\n');
 }
 /** Progress on a terminal: each group is a timed block, warnings and errors stand out. */
@@ -57745,6 +57745,10 @@ function createTerminalLogger(write, secrets, debug) {
 /** Runs `mlops <action> …`; returns the process exit code (0 ok, 1 the action failed, 2 usage). */
 async function runCli(argv, registry, io) {
     const [actionName, ...rest] = argv;
+    if (actionName === '--version' || actionName === '-V' || actionName === 'version') {
+        io.stdout(`mlops ${io.version ?? '(version unknown)'} (Node ${process.version})\n`);
+        return 0;
+    }
     if (!actionName || actionName === '--help' || actionName === '-h' || actionName === 'help') {
         io.stdout(`${overallHelp(registry)}\n`);
         return actionName ? 0 : 2;
