@@ -2,14 +2,14 @@
 // `npm run demo`: the pipeline locally through the `mlops` CLI (the same bundle the actions run) on
 // examples/demo: validate-data with drift against main's data and an injected sensor fault, then test-model
 // against main's model on the same days. Prints what it ran, where the reports are and the PR comment it would post.
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCliStage } from './demo/cli.mjs';
 import { runDemoDeploy } from './demo/deploy.mjs';
 import { runDemoImage } from './demo/image.mjs';
 import { MAIN_WEIGHTS, PULL_REQUEST_WEIGHTS, rainProbability } from './demo/rain-model.mjs';
+import { summarize } from './demo/summary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const example = join(root, 'examples', 'demo');
@@ -116,37 +116,13 @@ results.push(...(await laterStages('build-image, promote', runDemoImage)));
 results.push(...(await laterStages('deploy', runDemoDeploy)));
 // demo stages: end
 
-/**
- * What became of a stage: passed; failed its gates (it ran and wrote its report, which says why: the injected
- * fault makes validate-data fail on purpose); or failed before reporting, with the reason it printed.
- */
-function verdictOf(result) {
-  if (result.exitCode === 0) return { reported: true, text: `passed (exit 0)` };
-  if (result.outputs.report && existsSync(result.outputs.report))
-    return { reported: true, text: `failed its gates (exit ${result.exitCode})` };
-  const exit = result.exitCode === undefined ? '' : ` (exit ${result.exitCode})`;
-  return { reported: false, text: `FAILED${exit}: ${result.reason ?? 'no reason printed; see its output above'}` };
-}
-
 console.log('\n=== demo summary');
-let crashed = 0;
-for (const result of results) {
-  const verdict = verdictOf(result);
-  if (!verdict.reported) crashed += 1;
-  // build-image, promote and deploy have no `passed` output: their exit code is the verdict.
-  const passed = result.outputs.passed === undefined ? '' : `, passed=${result.outputs.passed}`;
-  console.log(`${result.stage}: ${verdict.text}${passed}`);
-  // Only files that were written: a stage that failed early has no report or comment.
-  for (const [label, path] of [
-    ['report: ', result.outputs.report],
-    ['comment:', result.comment],
-  ]) {
-    if (path && existsSync(path)) console.log(`  ${label} ${relative(root, path)}`);
-  }
-  for (const line of result.details ?? []) console.log(`  ${line}`);
-}
+const summary = summarize(results, root);
+for (const line of summary.lines) console.log(line);
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-if (crashed > 0) {
-  console.log(`demo FAILED in ${seconds}s: ${crashed} of ${results.length} stages failed without a report (see above)`);
+if (summary.crashed > 0) {
+  console.log(
+    `demo FAILED in ${seconds}s: ${summary.crashed} of ${results.length} stages failed without a report (see above)`,
+  );
   process.exitCode = 1;
 } else console.log(`demo finished in ${seconds}s`);

@@ -220,7 +220,11 @@ export async function runCli(argv: readonly string[], registry: ActionRegistry, 
 
   const host: ActionHost = {
     action: actionName,
-    inputs: new InputReader(inputValue, { workspace: github.workspace }),
+    // Inside a workflow the CLI reads a pull request's files as the actions do; on a machine, paths are the user's.
+    inputs: new InputReader(inputValue, {
+      workspace: github.workspace,
+      boundary: { enforced: env.GITHUB_ACTIONS === 'true', runnerTemp: outDir },
+    }),
     log,
     github,
     env,
