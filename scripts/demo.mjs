@@ -3,12 +3,13 @@
 // examples/demo: validate-data with drift against main's data and an injected sensor fault, then test-model
 // against main's model on the same days. Prints what it ran, where the reports are and the PR comment it would post.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCliStage } from './demo/cli.mjs';
 import { runDemoDeploy } from './demo/deploy.mjs';
 import { runDemoImage } from './demo/image.mjs';
 import { MAIN_WEIGHTS, PULL_REQUEST_WEIGHTS, rainProbability } from './demo/rain-model.mjs';
+import { summarize } from './demo/summary.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const example = join(root, 'examples', 'demo');
@@ -93,33 +94,35 @@ const stages = [
 ];
 
 // Later stages (build-image, promote, deploy) live in scripts/demo/*.mjs: each takes the context and returns its
-// results in the same shape, after the stages above ran.
+// results in the same shape, after the stages above ran. A stage whose own script throws (a service that would not
+// start) becomes a failed result with that reason; the stages after it still run.
 const context = { root, work, mlops, example };
 const results = [];
 for (const stage of stages) {
   console.log(`\n=== ${stage.name}: ${stage.what}`);
   results.push(runCliStage(context, stage.name, stage.args));
 }
+/** The results of a later stage's script, or one failed result naming `stages` when the script itself threw. */
+async function laterStages(stages, run) {
+  try {
+    return await run(context);
+  } catch (error) {
+    console.error(`\n${stages} could not run: ${error?.stack ?? error}`);
+    return [{ stage: stages, exitCode: undefined, outputs: {}, reason: error?.message ?? String(error) }];
+  }
+}
 // demo stages: begin
-results.push(...(await runDemoImage(context)));
-results.push(...(await runDemoDeploy(context)));
+results.push(...(await laterStages('build-image, promote', runDemoImage)));
+results.push(...(await laterStages('deploy', runDemoDeploy)));
 // demo stages: end
 
 console.log('\n=== demo summary');
-for (const result of results) {
-  const verdict = result.exitCode === 0 ? 'passed' : 'failed its gates';
-  // build-image, promote and deploy have no `passed` output: their exit code is the verdict.
-  const passed = result.outputs.passed === undefined ? '' : `, passed=${result.outputs.passed}`;
-  console.log(`${result.stage}: ${verdict} (exit ${result.exitCode})${passed}`);
-  console.log(`  report:  ${relative(root, result.outputs.report ?? '(none)')}`);
-  console.log(`  comment: ${relative(root, result.comment)}`);
-  for (const line of result.details ?? []) console.log(`  ${line}`);
-}
-const notYet = ['build-image', 'promote', 'deploy'].filter(
-  (stage) => !results.some((result) => result.stage === stage),
-);
-if (notYet.length > 0)
-  console.log(`Not in this demo yet: ${notYet.join(', ')} (see test/services for what they need).`);
-console.log(`demo finished in ${((performance.now() - started) / 1000).toFixed(1)}s`);
-// The injected fault makes validate-data fail on purpose: the demo succeeds when every stage ran and reported.
-process.exitCode = results.every((result) => result.outputs.report) ? 0 : 1;
+const summary = summarize(results, root);
+for (const line of summary.lines) console.log(line);
+const seconds = ((performance.now() - started) / 1000).toFixed(1);
+if (summary.crashed > 0) {
+  console.log(
+    `demo FAILED in ${seconds}s: ${summary.crashed} of ${results.length} stages failed without a report (see above)`,
+  );
+  process.exitCode = 1;
+} else console.log(`demo finished in ${seconds}s`);

@@ -24,8 +24,17 @@ export function runCliStage(context, stage, args, env = {}) {
   });
   if (run.error) throw run.error;
   process.stdout.write(run.stdout);
+  return stageResult(stage, run.status ?? run.signal, run.stdout, outDir);
+}
+
+/**
+ * A stage's result for the demo's summary, from what `mlops` printed: the outputs from the `  name=value` lines
+ * it ends with, and `reason`, its last `error:` line (what to show when the stage failed without a report).
+ */
+export function stageResult(stage, exitCode, stdout, outDir) {
   const outputs = Object.fromEntries(
-    [...run.stdout.matchAll(/^ {2}([\w-]+)=(.*)$/gm)].map((match) => [match[1], match[2]]),
+    [...stdout.matchAll(/^ {2}([\w-]+)=(.*)$/gm)].map((match) => [match[1], match[2]]),
   );
-  return { stage, exitCode: run.status, outputs, comment: join(outDir, 'comment.md'), outDir };
+  const reason = [...stdout.matchAll(/^error: (.*)$/gm)].at(-1)?.[1];
+  return { stage, exitCode, outputs, comment: join(outDir, 'comment.md'), outDir, reason };
 }

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { sendTraffic, startRainModel, startSplitter } from './backends.mjs';
-import { demoEnvironment } from './cli.mjs';
+import { demoEnvironment, stageResult } from './cli.mjs';
 import { startCounterQueries } from './deploy-metrics.mjs';
 import { MAIN_WEIGHTS, PULL_REQUEST_WEIGHTS } from './rain-model.mjs';
 import { findProgram, startNginx, startPrometheus } from './services.mjs';
@@ -203,10 +203,8 @@ export async function runDemoDeploy(context) {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
   }
-  const outputs = Object.fromEntries(
-    [...run.stdout.matchAll(/^ {2}([\w-]+)=(.*)$/gm)].map((match) => [match[1], match[2]]),
-  );
-  const details = [detail('used', used), detail('traffic', traffic)];
-  if (outputs.report) details.push(...(await describeRollout(outputs.report)));
-  return [{ stage: 'deploy', exitCode: run.exitCode, outputs, comment: join(outDir, 'comment.md'), details }];
+  const result = stageResult('deploy', run.exitCode, run.stdout, outDir);
+  result.details = [detail('used', used), detail('traffic', traffic)];
+  if (result.outputs.report) result.details.push(...(await describeRollout(result.outputs.report)));
+  return [result];
 }

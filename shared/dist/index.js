@@ -57173,7 +57173,38 @@ async function loadConfigFile(path, displayName = path, input) {
     return parseConfig(text, displayName, input);
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
+;// CONCATENATED MODULE: ./shared/lib/inputs/workspace.js
+
+
+/** The input that lets an action read paths outside the workspace and RUNNER_TEMP. */
+const ALLOW_OUTSIDE_WORKSPACE_INPUT = 'allow-paths-outside-workspace';
+/** The path with every symlink followed; for a path that does not exist yet, its nearest existing ancestor's. */
+function realPath(path) {
+    try {
+        return (0,external_node_fs_.realpathSync)(path);
+    }
+    catch {
+        const parent = (0,external_node_path_.dirname)(path);
+        return parent === path ? path : (0,external_node_path_.join)(realPath(parent), (0,external_node_path_.basename)(path));
+    }
+}
+function isWithin(path, root) {
+    const inside = (0,external_node_path_.relative)(root, path);
+    return inside === '' || (!inside.startsWith('..') && !(0,external_node_path_.isAbsolute)(inside));
+}
+/**
+ * Where `path` really is when that is outside every one of `roots` (each followed through its own symlinks too),
+ * undefined when it is inside one.
+ */
+function escapedPath(path, roots) {
+    const real = realPath((0,external_node_path_.resolve)(path));
+    return roots.some((root) => isWithin(real, realPath((0,external_node_path_.resolve)(root)))) ? undefined : real;
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/inputs/reader.js
+
 
 
 
@@ -57190,9 +57221,11 @@ function environmentInputSource(env) {
 class InputReader {
     #source;
     #workspace;
+    #boundary;
     constructor(source, options) {
         this.#source = source;
         this.#workspace = options.workspace;
+        this.#boundary = options.boundary ?? { enforced: false };
     }
     optional(name) {
         const value = this.#source(name)?.trim();
@@ -57243,6 +57276,11 @@ class InputReader {
         const value = this.optional(name);
         return value === undefined ? undefined : this.resolvePath(value);
     }
+    /** `path(name)`, `confined` to the workspace. */
+    confinedPath(name) {
+        const path = this.path(name);
+        return path === undefined ? undefined : this.confined(name, path);
+    }
     /** A path that must exist; `kind` narrows it to a file or a directory. */
     async existingPath(name, kind = 'any') {
         const path = this.path(name);
@@ -57270,6 +57308,32 @@ class InputReader {
             return undefined;
         return loadConfigFile(path, this.display(path), name);
     }
+    /**
+     * `path` (absolute, from input `name`) when it stays inside the workspace or RUNNER_TEMP after every symlink and
+     * `..` is followed, or the boundary is not enforced, or the input allow-paths-outside-workspace is true.
+     */
+    confined(name, path) {
+        if (!this.#boundary.enforced)
+            return path;
+        const roots = [this.#workspace, ...(this.#boundary.runnerTemp ? [this.#boundary.runnerTemp] : [])];
+        const escaped = escapedPath(path, roots);
+        if (escaped === undefined || this.boolean(ALLOW_OUTSIDE_WORKSPACE_INPUT, false))
+            return path;
+        const through = escaped === path ? '' : ` resolves to '${escaped}', which`;
+        const temp = this.#boundary.runnerTemp ? ' and RUNNER_TEMP' : '';
+        throw new errors_ConfigurationError(`Input '${name}': '${this.display(path)}'${through} is outside the workspace (${this.#workspace})${temp}. ` +
+            `Set '${ALLOW_OUTSIDE_WORKSPACE_INPUT}: true' to read it anyway.`, { input: name });
+    }
+    /** Files found for input `name` (globs matched), each `confined`. */
+    confinedFiles(name, files) {
+        for (const file of files)
+            this.confined(name, file.path);
+        return [...files];
+    }
+    /** An input's path resolved against the workspace and `confined`. */
+    resolveConfined(name, path) {
+        return this.confined(name, this.resolvePath(path));
+    }
     resolvePath(path) {
         return (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(this.#workspace, path);
     }
@@ -57281,6 +57345,7 @@ class InputReader {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/inputs/index.js
+
 
 
 
@@ -57711,7 +57776,7 @@ function overallHelp(registry) {
     for (const [name, { metadata }] of Object.entries(registry)) {
         lines.push(`  ${name.padEnd(width)}  ${metadata.description.replace(/\s+/g, ' ').trim()}`);
     }
-    lines.push('', "Run 'mlops <action> --help' for an action's inputs.");
+    lines.push('', "Run 'mlops <action> --help' for an action's inputs, 'mlops --version' for the version.");
     return lines.join('\n');
 }
 /** Progress on a terminal: each group is a timed block, warnings and errors stand out. */
@@ -57745,6 +57810,10 @@ function createTerminalLogger(write, secrets, debug) {
 /** Runs `mlops <action> …`; returns the process exit code (0 ok, 1 the action failed, 2 usage). */
 async function runCli(argv, registry, io) {
     const [actionName, ...rest] = argv;
+    if (actionName === '--version' || actionName === '-V' || actionName === 'version') {
+        io.stdout(`mlops ${io.version ?? '(version unknown)'} (Node ${process.version})\n`);
+        return 0;
+    }
     if (!actionName || actionName === '--help' || actionName === '-h' || actionName === 'help') {
         io.stdout(`${overallHelp(registry)}\n`);
         return actionName ? 0 : 2;
@@ -57792,7 +57861,11 @@ async function runCli(argv, registry, io) {
     await (0,promises_.mkdir)(outDir, { recursive: true });
     const host = {
         action: actionName,
-        inputs: new InputReader(inputValue, { workspace: github.workspace }),
+        // Inside a workflow the CLI reads a pull request's files as the actions do; on a machine, paths are the user's.
+        inputs: new InputReader(inputValue, {
+            workspace: github.workspace,
+            boundary: { enforced: env.GITHUB_ACTIONS === 'true', runnerTemp: outDir },
+        }),
         log,
         github,
         env,
@@ -58113,8 +58186,6 @@ function readCommentRequest(reader, defaultKey) {
     };
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(73136);
 ;// CONCATENATED MODULE: ./node_modules/is-plain-obj/index.js
@@ -72882,6 +72953,28 @@ function argmax(columns, classes, rows) {
 function labelName(value, names) {
     return names ? (names[value] ?? String(value)) : String(value);
 }
+/**
+ * Binary metrics count `score ≥ threshold` as a positive; a prediction column made with another threshold (or by
+ * another model) disagrees with that. Undefined when every row agrees.
+ */
+function describePredictionMismatch(predictions, scores, threshold, names) {
+    let count = 0;
+    let first = -1;
+    for (let index = 0; index < predictions.length; index += 1) {
+        if ((predictions[index] === 1) !== scores[index] >= threshold) {
+            count += 1;
+            if (first < 0)
+                first = index;
+        }
+    }
+    if (count === 0)
+        return undefined;
+    const prediction = names.prediction ?? 'prediction';
+    const score = names.score ?? 'score';
+    return (`Column '${prediction}' disagrees with ${score} ≥ ${threshold} on ${count} of ${predictions.length} rows ` +
+        `(first: row ${first + 1}, ${prediction} ${predictions[first]}, ${score} ${scores[first]}). The metrics use ` +
+        `${score} ≥ ${threshold}; set 'threshold' to the one the model predicts with, or drop the '${prediction}' column.`);
+}
 /** Decides the task and which column plays which role; every mismatch is a configuration error. */
 function resolveColumns(columns, options) {
     const notes = [];
@@ -72934,7 +73027,19 @@ function resolveColumns(columns, options) {
         const probabilities = allWithin(scores, 0, 1);
         if (!probabilities)
             notes.push('Scores are not probabilities (outside [0, 1]): no log loss or Brier score.');
-        return { ...base, predictions: scores, probabilities, classes: [0, 1], classNames: ['0', '1'] };
+        const predictionMismatch = columns.predictions && scores !== columns.predictions
+            ? describePredictionMismatch(columns.predictions, scores, options.threshold, columns.columns)
+            : undefined;
+        if (predictionMismatch)
+            notes.push(predictionMismatch);
+        return {
+            ...base,
+            predictions: scores,
+            probabilities,
+            classes: [0, 1],
+            classNames: ['0', '1'],
+            ...(predictionMismatch ? { predictionMismatch } : {}),
+        };
     }
     // multiclass
     const classValues = uniqueLabels(columns.labels, ...(columns.predictions ? [columns.predictions] : []));
@@ -73327,6 +73432,14 @@ function evaluateMetricGates(metric, test, value, baseline, idPrefix = '') {
         }
     }
     return results;
+}
+/** A failed gate in the step's error line, led by its slice when it is one: `city=paris: recall is 0.175, below 0.2`. */
+function failedGateLine(gate) {
+    const what = gate.reason ?? `${gate.metric} ${gate.description}`;
+    if (!gate.slice)
+        return what;
+    const slice = gate.slice.value === undefined ? gate.slice.column : `${gate.slice.column}=${gate.slice.value}`;
+    return `${slice}: ${what}`;
 }
 /** The gates of every tested metric; `baseline` undefined means no baseline was found. */
 function evaluateModelGates(tests, metrics, baseline) {
@@ -74423,7 +74536,7 @@ class LazyEngine {
     }
 }
 async function readPredictionFiles(engine, host, patterns, spec, input) {
-    const files = await resolveDataFiles(patterns, host.github.workspace, input);
+    const files = host.inputs.confinedFiles(input, await resolveDataFiles(patterns, host.github.workspace, input));
     return readPredictions(engine, files, spec, input);
 }
 /**
@@ -74444,7 +74557,7 @@ async function run(host, inputs, engine) {
     const name = inputs.name ?? github.repo ?? 'model';
     let tests = { metrics: {} };
     if (inputs.tests) {
-        const path = host.inputs.resolvePath(inputs.tests);
+        const path = host.inputs.resolveConfined('tests', inputs.tests);
         tests = readTestsFile(await loadConfigFile(path, host.inputs.display(path), 'tests'));
     }
     const spec = { ...inputs.columns, slices: tests.slices?.by ?? [] };
@@ -74468,6 +74581,8 @@ async function run(host, inputs, engine) {
         const read = await log.group('Read predictions', async () => readPredictionFiles(await engine.get(), host, inputs.predictions, spec, 'predictions'));
         columns = read;
         resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
+        if (resolved.predictionMismatch)
+            log.warning(resolved.predictionMismatch, { title: 'test-model: predictions' });
         evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial: true });
         classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
         if (tests.slices)
@@ -74481,7 +74596,7 @@ async function run(host, inputs, engine) {
     const metrics = { ...(evaluation?.metrics ?? {}) };
     let metricSources = {};
     if (inputs.metrics.length > 0) {
-        const files = await resolveFiles(inputs.metrics, github.workspace, 'metrics');
+        const files = host.inputs.confinedFiles('metrics', await resolveFiles(inputs.metrics, github.workspace, 'metrics'));
         const read = await readModelMetricsFiles(files, 'metrics');
         for (const metric of Object.keys(read.metrics)) {
             if (Object.hasOwn(metrics, metric)) {
@@ -74590,7 +74705,7 @@ async function run(host, inputs, engine) {
     if (failed.length > 0) {
         throw new GateFailure(`${failed.length} of ${counted} model tests failed: ${failed
             .slice(0, 5)
-            .map((gate) => gate.reason ?? `${gate.metric} ${gate.description}`)
+            .map(failedGateLine)
             .join('; ')}${failed.length > 5 ? '; …' : ''}.`);
     }
 }
@@ -74659,7 +74774,7 @@ async function savedPredictions(saved, folder, engine, inputs, host) {
     };
 }
 async function loadBaselineFile(host, inputs, spec, engine) {
-    const path = host.inputs.resolvePath(inputs.baseline);
+    const path = host.inputs.resolveConfined('baseline', inputs.baseline);
     const display = host.inputs.display(path);
     if (!(0,external_node_fs_.existsSync)(path)) {
         throw new errors_ConfigurationError(`Input 'baseline': '${display}' does not exist; give 'auto', 'none' or a metrics or predictions file.`, { input: 'baseline' });
@@ -78464,7 +78579,10 @@ function createActionsHost(action, env = process.env) {
     const log = createActionsLogger(secrets);
     return {
         action,
-        inputs: new InputReader(environmentInputSource(env), { workspace: github.workspace }),
+        inputs: new InputReader(environmentInputSource(env), {
+            workspace: github.workspace,
+            boundary: { enforced: true, runnerTemp: env.RUNNER_TEMP },
+        }),
         log,
         github,
         env,
@@ -81316,7 +81434,7 @@ function getInputs(reader) {
         cmd: readCmd(reader),
         modelName: reader.optional('model-name'),
         modelVersion: reader.optional('model-version'),
-        metricsFile: reader.path('metrics-file'),
+        metricsFile: reader.confinedPath('metrics-file'),
         reproducible: reader.boolean('reproducible', true),
     };
 }
@@ -81702,7 +81820,7 @@ const main_action = defineAction({
     async main(host) {
         const inputs = inputs_getInputs(host.inputs);
         host.setSecret(inputs.githubToken);
-        const gatePath = host.inputs.resolvePath(inputs.gate);
+        const gatePath = host.inputs.resolveConfined('gate', inputs.gate);
         const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
         const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
         await provider.preflight();
@@ -82327,7 +82445,7 @@ const validate_data_lib_main_action = defineAction({
         const inputs = validate_data_lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github, log } = host;
-        const files = await resolveDataFiles(inputs.data, github.workspace, 'data');
+        const files = host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, github.workspace, 'data'));
         const engine = await openDataEngine({
             log,
             toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp,
@@ -82335,19 +82453,17 @@ const validate_data_lib_main_action = defineAction({
         });
         try {
             if (inputs.infer) {
-                const target = host.inputs.resolvePath(inputs.suite ?? 'mlops-suite.yml');
+                const target = host.inputs.resolveConfined('suite', inputs.suite ?? 'mlops-suite.yml');
                 await (0,promises_.writeFile)(target, await log.group('Infer a suite', () => inferSuite(engine, files)));
                 log.info(`Inferred suite written to ${host.inputs.display(target)}.`);
                 host.setOutput('suite', target);
                 return;
             }
-            const suite = inputs.suite
-                ? readSuite(await loadConfigFile(host.inputs.resolvePath(inputs.suite), host.inputs.display(host.inputs.resolvePath(inputs.suite)), 'suite'))
-                : undefined;
+            const suite = inputs.suite ? await readSuiteFile(host, inputs.suite) : undefined;
             let reference;
             let referenceName;
             if (inputs.reference.length > 0) {
-                const referenceFiles = await resolveDataFiles(inputs.reference, github.workspace, 'reference');
+                const referenceFiles = host.inputs.confinedFiles('reference', await resolveDataFiles(inputs.reference, github.workspace, 'reference'));
                 // A single .json file may be a profile from an earlier run rather than data.
                 const single = referenceFiles.length === 1 ? referenceFiles[0] : undefined;
                 const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
@@ -82409,6 +82525,10 @@ async function looksLikeProfile(path) {
         await handle.close();
     }
 }
+async function readSuiteFile(host, suite) {
+    const path = host.inputs.resolveConfined('suite', suite);
+    return readSuite(await loadConfigFile(path, host.inputs.display(path), 'suite'));
+}
 
 ;// CONCATENATED MODULE: ./.build/bundle-entry.js
 // Generated by scripts/build.mjs: the one bundle every action and the CLI run from.
@@ -82421,12 +82541,12 @@ async function looksLikeProfile(path) {
 
 
 const actions = {
-  "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
-  "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
+  "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"},"allow-paths-outside-workspace":{"description":"\"true\": read metrics-file from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
+  "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
   "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
-  "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
-  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
+  "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
+  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
 
 var __webpack_exports__actions = __webpack_exports__.o1;

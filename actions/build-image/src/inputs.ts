@@ -135,7 +135,7 @@ export function getInputs(reader: InputReader): Inputs {
     cmd: readCmd(reader),
     modelName: reader.optional('model-name'),
     modelVersion: reader.optional('model-version'),
-    metricsFile: reader.path('metrics-file'),
+    metricsFile: reader.confinedPath('metrics-file'),
     reproducible: reader.boolean('reproducible', true),
   };
 }

@@ -43,7 +43,7 @@ export const action = defineAction({
   async main(host) {
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.githubToken);
-    const gatePath = host.inputs.resolvePath(inputs.gate);
+    const gatePath = host.inputs.resolveConfined('gate', inputs.gate);
     const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
     const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
     await provider.preflight();

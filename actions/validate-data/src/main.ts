@@ -1,6 +1,7 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type ActionHost,
   buildReport,
   countChecks,
   defineAction,
@@ -24,7 +25,7 @@ export const action = defineAction({
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.comment.token);
     const { github, log } = host;
-    const files = await resolveDataFiles(inputs.data, github.workspace, 'data');
+    const files = host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, github.workspace, 'data'));
     const engine = await openDataEngine({
       log,
       toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp,
@@ -32,25 +33,20 @@ export const action = defineAction({
     });
     try {
       if (inputs.infer) {
-        const target = host.inputs.resolvePath(inputs.suite ?? 'mlops-suite.yml');
+        const target = host.inputs.resolveConfined('suite', inputs.suite ?? 'mlops-suite.yml');
         await writeFile(target, await log.group('Infer a suite', () => inferSuite(engine, files)));
         log.info(`Inferred suite written to ${host.inputs.display(target)}.`);
         host.setOutput('suite', target);
         return;
       }
-      const suite = inputs.suite
-        ? readSuite(
-            await loadConfigFile(
-              host.inputs.resolvePath(inputs.suite),
-              host.inputs.display(host.inputs.resolvePath(inputs.suite)),
-              'suite',
-            ),
-          )
-        : undefined;
+      const suite = inputs.suite ? await readSuiteFile(host, inputs.suite) : undefined;
       let reference: ReferenceInput | undefined;
       let referenceName: string | undefined;
       if (inputs.reference.length > 0) {
-        const referenceFiles = await resolveDataFiles(inputs.reference, github.workspace, 'reference');
+        const referenceFiles = host.inputs.confinedFiles(
+          'reference',
+          await resolveDataFiles(inputs.reference, github.workspace, 'reference'),
+        );
         // A single .json file may be a profile from an earlier run rather than data.
         const single = referenceFiles.length === 1 ? referenceFiles[0] : undefined;
         const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
@@ -120,4 +116,9 @@ async function looksLikeProfile(path: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
+}
+
+async function readSuiteFile(host: ActionHost, suite: string) {
+  const path = host.inputs.resolveConfined('suite', suite);
+  return readSuite(await loadConfigFile(path, host.inputs.display(path), 'suite'));
 }

@@ -30,6 +30,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** What `mlops --version` prints: the version of the package the command runs from. */
+  version?: string;
 }
 
 /** Flags that belong to the CLI itself; no action may name an input like these. */
@@ -129,7 +131,7 @@ export function overallHelp(registry: ActionRegistry): string {
   for (const [name, { metadata }] of Object.entries(registry)) {
     lines.push(`  ${name.padEnd(width)}  ${metadata.description.replace(/\s+/g, ' ').trim()}`);
   }
-  lines.push('', "Run 'mlops <action> --help' for an action's inputs.");
+  lines.push('', "Run 'mlops <action> --help' for an action's inputs, 'mlops --version' for the version.");
   return lines.join('\n');
 }
 
@@ -164,6 +166,10 @@ export function createTerminalLogger(write: (text: string) => void, secrets: Sec
 /** Runs `mlops <action> …`; returns the process exit code (0 ok, 1 the action failed, 2 usage). */
 export async function runCli(argv: readonly string[], registry: ActionRegistry, io: CliIo): Promise<number> {
   const [actionName, ...rest] = argv;
+  if (actionName === '--version' || actionName === '-V' || actionName === 'version') {
+    io.stdout(`mlops ${io.version ?? '(version unknown)'} (Node ${process.version})\n`);
+    return 0;
+  }
   if (!actionName || actionName === '--help' || actionName === '-h' || actionName === 'help') {
     io.stdout(`${overallHelp(registry)}\n`);
     return actionName ? 0 : 2;
@@ -214,7 +220,11 @@ export async function runCli(argv: readonly string[], registry: ActionRegistry, 
 
   const host: ActionHost = {
     action: actionName,
-    inputs: new InputReader(inputValue, { workspace: github.workspace }),
+    // Inside a workflow the CLI reads a pull request's files as the actions do; on a machine, paths are the user's.
+    inputs: new InputReader(inputValue, {
+      workspace: github.workspace,
+      boundary: { enforced: env.GITHUB_ACTIONS === 'true', runnerTemp: outDir },
+    }),
     log,
     github,
     env,

@@ -68,6 +68,8 @@ export interface ResolvedColumns {
   classes?: number[];
   classNames?: string[];
   notes: string[];
+  /** Binary: the prediction column disagrees with score ≥ threshold, which the metrics use; said once, as a warning. */
+  predictionMismatch?: string;
 }
 
 export interface EvaluateOptions {
@@ -101,6 +103,34 @@ function argmax(columns: readonly Float64Array[], classes: readonly number[], ro
 
 function labelName(value: number, names: readonly string[] | undefined): string {
   return names ? (names[value] ?? String(value)) : String(value);
+}
+
+/**
+ * Binary metrics count `score ≥ threshold` as a positive; a prediction column made with another threshold (or by
+ * another model) disagrees with that. Undefined when every row agrees.
+ */
+export function describePredictionMismatch(
+  predictions: Float64Array,
+  scores: Float64Array,
+  threshold: number,
+  names: { prediction?: string; score?: string },
+): string | undefined {
+  let count = 0;
+  let first = -1;
+  for (let index = 0; index < predictions.length; index += 1) {
+    if ((predictions[index] === 1) !== scores[index]! >= threshold) {
+      count += 1;
+      if (first < 0) first = index;
+    }
+  }
+  if (count === 0) return undefined;
+  const prediction = names.prediction ?? 'prediction';
+  const score = names.score ?? 'score';
+  return (
+    `Column '${prediction}' disagrees with ${score} ≥ ${threshold} on ${count} of ${predictions.length} rows ` +
+    `(first: row ${first + 1}, ${prediction} ${predictions[first]}, ${score} ${scores[first]}). The metrics use ` +
+    `${score} ≥ ${threshold}; set 'threshold' to the one the model predicts with, or drop the '${prediction}' column.`
+  );
 }
 
 /** Decides the task and which column plays which role; every mismatch is a configuration error. */
@@ -167,7 +197,19 @@ export function resolveColumns(columns: PredictionColumns, options: EvaluateOpti
     }
     const probabilities = allWithin(scores, 0, 1);
     if (!probabilities) notes.push('Scores are not probabilities (outside [0, 1]): no log loss or Brier score.');
-    return { ...base, predictions: scores, probabilities, classes: [0, 1], classNames: ['0', '1'] };
+    const predictionMismatch =
+      columns.predictions && scores !== columns.predictions
+        ? describePredictionMismatch(columns.predictions, scores, options.threshold, columns.columns)
+        : undefined;
+    if (predictionMismatch) notes.push(predictionMismatch);
+    return {
+      ...base,
+      predictions: scores,
+      probabilities,
+      classes: [0, 1],
+      classNames: ['0', '1'],
+      ...(predictionMismatch ? { predictionMismatch } : {}),
+    };
   }
 
   // multiclass

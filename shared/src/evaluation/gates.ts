@@ -129,6 +129,14 @@ export function evaluateMetricGates(
   return results;
 }
 
+/** A failed gate in the step's error line, led by its slice when it is one: `city=paris: recall is 0.175, below 0.2`. */
+export function failedGateLine(gate: GateResult): string {
+  const what = gate.reason ?? `${gate.metric} ${gate.description}`;
+  if (!gate.slice) return what;
+  const slice = gate.slice.value === undefined ? gate.slice.column : `${gate.slice.column}=${gate.slice.value}`;
+  return `${slice}: ${what}`;
+}
+
 /** The gates of every tested metric; `baseline` undefined means no baseline was found. */
 export function evaluateModelGates(
   tests: Record<string, MetricTest>,

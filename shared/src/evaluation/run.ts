@@ -31,7 +31,7 @@ import {
   resolveColumns,
   type SliceEvaluation,
 } from './compute.js';
-import { evaluateModelGates, evaluateSliceGates, type GateResult } from './gates.js';
+import { evaluateModelGates, evaluateSliceGates, failedGateLine, type GateResult } from './gates.js';
 import { type FlatMetrics, readModelMetricsFile, readModelMetricsFiles } from './metric-files.js';
 import {
   type ColumnSpec,
@@ -140,7 +140,7 @@ async function readPredictionFiles(
   spec: ColumnSpec,
   input: string,
 ): Promise<PredictionColumns> {
-  const files = await resolveDataFiles(patterns, host.github.workspace, input);
+  const files = host.inputs.confinedFiles(input, await resolveDataFiles(patterns, host.github.workspace, input));
   return readPredictions(engine, files, spec, input);
 }
 
@@ -162,7 +162,7 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
   const name = inputs.name ?? github.repo ?? 'model';
   let tests: ModelTests = { metrics: {} };
   if (inputs.tests) {
-    const path = host.inputs.resolvePath(inputs.tests);
+    const path = host.inputs.resolveConfined('tests', inputs.tests);
     tests = readTestsFile(await loadConfigFile(path, host.inputs.display(path), 'tests'));
   }
   const spec: ColumnSpec = { ...inputs.columns, slices: tests.slices?.by ?? [] };
@@ -192,6 +192,7 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
     );
     columns = read;
     resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
+    if (resolved.predictionMismatch) log.warning(resolved.predictionMismatch, { title: 'test-model: predictions' });
     evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial: true });
     classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
     if (tests.slices) slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
@@ -204,7 +205,7 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
   const metrics: FlatMetrics = { ...(evaluation?.metrics ?? {}) };
   let metricSources: Record<string, string> = {};
   if (inputs.metrics.length > 0) {
-    const files = await resolveFiles(inputs.metrics, github.workspace, 'metrics');
+    const files = host.inputs.confinedFiles('metrics', await resolveFiles(inputs.metrics, github.workspace, 'metrics'));
     const read = await readModelMetricsFiles(files, 'metrics');
     for (const metric of Object.keys(read.metrics)) {
       if (Object.hasOwn(metrics, metric)) {
@@ -324,7 +325,7 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
     throw new GateFailure(
       `${failed.length} of ${counted} model tests failed: ${failed
         .slice(0, 5)
-        .map((gate) => gate.reason ?? `${gate.metric} ${gate.description}`)
+        .map(failedGateLine)
         .join('; ')}${failed.length > 5 ? '; …' : ''}.`,
     );
   }
@@ -428,7 +429,7 @@ async function loadBaselineFile(
   spec: ColumnSpec,
   engine: LazyEngine,
 ): Promise<Baseline> {
-  const path = host.inputs.resolvePath(inputs.baseline);
+  const path = host.inputs.resolveConfined('baseline', inputs.baseline);
   const display = host.inputs.display(path);
   if (!existsSync(path)) {
     throw new ConfigurationError(

@@ -1,2 +1,3 @@
 export * from './parsers.js';
 export * from './reader.js';
+export * from './workspace.js';

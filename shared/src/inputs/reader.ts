@@ -11,6 +11,7 @@ import {
   parseList,
   parseNumber,
 } from './parsers.js';
+import { ALLOW_OUTSIDE_WORKSPACE_INPUT, escapedPath, type WorkspaceBoundary } from './workspace.js';
 
 /** Where raw input text comes from: the runner's INPUT_* variables, or the CLI's flags. */
 export type InputSource = (name: string) => string | undefined;
@@ -27,16 +28,20 @@ export function environmentInputSource(env: NodeJS.ProcessEnv): InputSource {
 export interface InputReaderOptions {
   /** Relative paths in inputs are resolved against this directory (the runner's GITHUB_WORKSPACE). */
   workspace: string;
+  /** Whether and where paths read from inputs may lead; default not enforced. */
+  boundary?: WorkspaceBoundary;
 }
 
 /** Typed readers over one input source. An empty input counts as not given, as on the runner. */
 export class InputReader {
   readonly #source: InputSource;
   readonly #workspace: string;
+  readonly #boundary: WorkspaceBoundary;
 
   constructor(source: InputSource, options: InputReaderOptions) {
     this.#source = source;
     this.#workspace = options.workspace;
+    this.#boundary = options.boundary ?? { enforced: false };
   }
 
   optional(name: string): string | undefined {
@@ -107,6 +112,12 @@ export class InputReader {
     return value === undefined ? undefined : this.resolvePath(value);
   }
 
+  /** `path(name)`, `confined` to the workspace. */
+  confinedPath(name: string): string | undefined {
+    const path = this.path(name);
+    return path === undefined ? undefined : this.confined(name, path);
+  }
+
   /** A path that must exist; `kind` narrows it to a file or a directory. */
   async existingPath(name: string, kind: 'file' | 'directory' | 'any' = 'any'): Promise<string | undefined> {
     const path = this.path(name);
@@ -131,6 +142,35 @@ export class InputReader {
     const path = this.path(name);
     if (path === undefined) return undefined;
     return loadConfigFile(path, this.display(path), name);
+  }
+
+  /**
+   * `path` (absolute, from input `name`) when it stays inside the workspace or RUNNER_TEMP after every symlink and
+   * `..` is followed, or the boundary is not enforced, or the input allow-paths-outside-workspace is true.
+   */
+  confined(name: string, path: string): string {
+    if (!this.#boundary.enforced) return path;
+    const roots = [this.#workspace, ...(this.#boundary.runnerTemp ? [this.#boundary.runnerTemp] : [])];
+    const escaped = escapedPath(path, roots);
+    if (escaped === undefined || this.boolean(ALLOW_OUTSIDE_WORKSPACE_INPUT, false)) return path;
+    const through = escaped === path ? '' : ` resolves to '${escaped}', which`;
+    const temp = this.#boundary.runnerTemp ? ' and RUNNER_TEMP' : '';
+    throw new ConfigurationError(
+      `Input '${name}': '${this.display(path)}'${through} is outside the workspace (${this.#workspace})${temp}. ` +
+        `Set '${ALLOW_OUTSIDE_WORKSPACE_INPUT}: true' to read it anyway.`,
+      { input: name },
+    );
+  }
+
+  /** Files found for input `name` (globs matched), each `confined`. */
+  confinedFiles<T extends { path: string }>(name: string, files: readonly T[]): T[] {
+    for (const file of files) this.confined(name, file.path);
+    return [...files];
+  }
+
+  /** An input's path resolved against the workspace and `confined`. */
+  resolveConfined(name: string, path: string): string {
+    return this.confined(name, this.resolvePath(path));
   }
 
   resolvePath(path: string): string {

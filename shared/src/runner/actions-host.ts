@@ -38,7 +38,10 @@ export function createActionsHost(action: string, env: NodeJS.ProcessEnv = proce
   const log = createActionsLogger(secrets);
   return {
     action,
-    inputs: new InputReader(environmentInputSource(env), { workspace: github.workspace }),
+    inputs: new InputReader(environmentInputSource(env), {
+      workspace: github.workspace,
+      boundary: { enforced: true, runnerTemp: env.RUNNER_TEMP },
+    }),
     log,
     github,
     env,
