@@ -56935,7 +56935,7 @@ function isConfigurationError(error) {
     return error instanceof errors_ConfigurationError;
 }
 /** Renders a thrown value that may not be an Error (a string, an object from a rejected promise). */
-function describeThrown(value) {
+function errors_describeThrown(value) {
     if (value instanceof Error)
         return value.message;
     if (typeof value === 'string')
@@ -57448,7 +57448,7 @@ function describeFailure(action, error, debug) {
     }
     const message = error instanceof Error
         ? `${error.message}`
-        : `${action} failed with a thrown ${typeof error} (not an Error): ${describeThrown(error)}`;
+        : `${action} failed with a thrown ${typeof error} (not an Error): ${errors_describeThrown(error)}`;
     const hint = debug ? '' : ' (re-run with debug logging for the stack trace)';
     const report = { message: `${message}${hint}`, where: { title: `${action} failed` } };
     if (debug && error instanceof Error && error.stack)
@@ -74958,7 +74958,7 @@ async function readStoredCredentials(registry, env) {
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/blob-source.js
 
-function bufferBlobSource(data, digest) {
+function blob_source_bufferBlobSource(data, digest) {
     return {
         digest,
         size: data.byteLength,
@@ -74995,10 +74995,10 @@ var external_node_crypto_ = __nccwpck_require__(77598);
 
 
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
-function isDigest(text) {
+function digest_isDigest(text) {
     return DIGEST_PATTERN.test(text);
 }
-function sha256Digest(data) {
+function digest_sha256Digest(data) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
 }
 /** A file's digest, read as a stream (model layers can be gigabytes). */
@@ -75009,7 +75009,7 @@ async function sha256FileDigest(path) {
     return `sha256:${hash.digest('hex')}`;
 }
 /** The referrers tag schema's fallback tag for a subject digest: `sha256-<hex>`. */
-function referrersFallbackTag(digest) {
+function digest_referrersFallbackTag(digest) {
     return digest.replace(':', '-');
 }
 
@@ -75045,7 +75045,7 @@ function registryErrorDetail(body) {
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/media-types.js
 
-const MediaType = {
+const media_types_MediaType = {
     ociManifest: 'application/vnd.oci.image.manifest.v1+json',
     ociIndex: 'application/vnd.oci.image.index.v1+json',
     ociConfig: 'application/vnd.oci.image.config.v1+json',
@@ -75059,13 +75059,13 @@ const MediaType = {
 };
 /** Every manifest type we understand, OCI first: the rig's registry answers in the type Accept names first. */
 const MANIFEST_ACCEPT = [
-    MediaType.ociManifest,
-    MediaType.ociIndex,
-    MediaType.dockerManifest,
-    MediaType.dockerManifestList,
+    media_types_MediaType.ociManifest,
+    media_types_MediaType.ociIndex,
+    media_types_MediaType.dockerManifest,
+    media_types_MediaType.dockerManifestList,
 ];
 function isIndexMediaType(mediaType) {
-    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
+    return mediaType === media_types_MediaType.ociIndex || mediaType === media_types_MediaType.dockerManifestList;
 }
 function platformName(platform) {
     if (!platform)
@@ -75103,7 +75103,7 @@ function splitDigest(text, at, fail) {
     if (at < 0)
         return { rest: text };
     const digest = text.slice(at + 1);
-    if (!isDigest(digest))
+    if (!digest_isDigest(digest))
         fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
     return { rest: text.slice(0, at), digest };
 }
@@ -75478,7 +75478,7 @@ class RegistryClient {
         });
         if (answer.status === 404)
             return undefined;
-        const digest = answer.headers.get('docker-content-digest') ?? (isDigest(reference) ? reference : undefined);
+        const digest = answer.headers.get('docker-content-digest') ?? (digest_isDigest(reference) ? reference : undefined);
         if (!digest) {
             // Some registries omit the header on HEAD: fall back to the body.
             const fetched = await this.getManifest(repository, reference);
@@ -75499,21 +75499,21 @@ class RegistryClient {
             access: 'pull',
             headers: { accept: MANIFEST_ACCEPT.join(', ') },
         });
-        const digest = sha256Digest(answer.body);
-        const expected = isDigest(reference) ? reference : answer.headers.get('docker-content-digest');
+        const digest = digest_sha256Digest(answer.body);
+        const expected = digest_isDigest(reference) ? reference : answer.headers.get('docker-content-digest');
         if (expected && expected !== digest) {
             throw this.#error('protocol', `${repository}:${reference}: the manifest's digest is ${digest}, not ${expected}.`);
         }
         const json = JSON.parse(answer.body.toString('utf8'));
         const mediaType = (typeof json.mediaType === 'string' ? json.mediaType : undefined) ??
             (answer.headers.get('content-type') ?? '').split(';')[0]?.trim() ??
-            MediaType.ociManifest;
+            media_types_MediaType.ociManifest;
         return { digest, mediaType, bytes: answer.body, json };
     }
     /** Puts a manifest under a tag or its digest; returns the digest, checked against what the registry says. */
     async putManifest(repository, reference, bytes, mediaType) {
-        const digest = sha256Digest(bytes);
-        if (isDigest(reference) && reference !== digest) {
+        const digest = digest_sha256Digest(bytes);
+        if (digest_isDigest(reference) && reference !== digest) {
             throw new Error(`putManifest: the bytes hash to ${digest}, not to the reference ${reference}`);
         }
         const answer = await this.request({
@@ -75573,10 +75573,10 @@ class RegistryClient {
             path: `/v2/${repository}/referrers/${digest}`,
             repository,
             access: 'pull',
-            headers: { accept: MediaType.ociIndex },
+            headers: { accept: media_types_MediaType.ociIndex },
             accept: [404, 405, 400],
         });
-        if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(MediaType.ociIndex)) {
+        if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(media_types_MediaType.ociIndex)) {
             return JSON.parse(answer.body.toString('utf8')).manifests ?? [];
         }
         return undefined;
@@ -75589,7 +75589,7 @@ class RegistryClient {
         const viaApi = await this.#referrersApi(repository, digest);
         if (viaApi)
             return viaApi;
-        const fallback = await this.resolve(repository, referrersFallbackTag(digest));
+        const fallback = await this.resolve(repository, digest_referrersFallbackTag(digest));
         if (!fallback)
             return [];
         const index = await this.getManifest(repository, fallback.digest);
@@ -75615,7 +75615,7 @@ class RegistryClient {
             repository,
             access: 'pull',
         });
-        const actual = sha256Digest(answer.body);
+        const actual = digest_sha256Digest(answer.body);
         if (actual !== digest)
             throw this.#error('protocol', `Blob ${digest} of ${repository} arrived as ${actual}.`);
         return answer.body;
@@ -75898,13 +75898,13 @@ async function copyReferrers(from, to, subject) {
     }
     if (hasApi || missing.length === 0)
         return { copied: missing };
-    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...present, ...missing] };
+    const index = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [...present, ...missing] };
     const bytes = Buffer.from(JSON.stringify(index));
     return {
         copied: missing,
         fallback: {
-            tag: referrersFallbackTag(subject),
-            manifest: { bytes, mediaType: MediaType.ociIndex, digest: sha256Digest(bytes) },
+            tag: digest_referrersFallbackTag(subject),
+            manifest: { bytes, mediaType: media_types_MediaType.ociIndex, digest: digest_sha256Digest(bytes) },
         },
     };
 }
@@ -75926,7 +75926,7 @@ const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 function layoutBlobPath(layout, digest) {
     // A digest from a manifest names a file: anything but sha256:<64 hex> could point outside blobs/.
-    if (!isDigest(digest)) {
+    if (!digest_isDigest(digest)) {
         throw new RegistryError('protocol', `'${digest}' is not a sha256 digest; refusing it as a blob path`, {
             registry: OCI_LAYOUT,
         });
@@ -75948,7 +75948,7 @@ async function contentMediaType(path) {
     }
     if (typeof parsed?.mediaType === 'string')
         return parsed.mediaType;
-    return Array.isArray(parsed?.manifests) ? MediaType.ociIndex : MediaType.ociManifest;
+    return Array.isArray(parsed?.manifests) ? media_types_MediaType.ociIndex : media_types_MediaType.ociManifest;
 }
 async function sizeOf(path) {
     return (0,promises_.stat)(path).then((stats) => stats.size, () => undefined);
@@ -76003,7 +76003,7 @@ class OciLayoutStore {
         }
         // The spec requires index.json: a layout whose first build or copy fails stays a valid, empty layout.
         if ((await sizeOf((0,external_node_path_.join)(directory, 'index.json'))) === undefined) {
-            const empty = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+            const empty = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [] };
             await layout_writeAtomically((0,external_node_path_.join)(directory, 'index.json'), `${JSON.stringify(empty)}\n`);
         }
     }
@@ -76014,7 +76014,7 @@ class OciLayoutStore {
             const { schemaVersion, mediaType, manifests, ...rest } = index;
             const updated = {
                 schemaVersion: 2,
-                mediaType: MediaType.ociIndex,
+                mediaType: media_types_MediaType.ociIndex,
                 ...rest,
                 manifests: change(manifests),
             };
@@ -76037,7 +76037,7 @@ class OciLayoutStore {
         return manifests.length === 1 ? manifests[0]?.digest : undefined;
     }
     async resolve(repository, reference) {
-        if (isDigest(reference)) {
+        if (digest_isDigest(reference)) {
             const path = layoutBlobPath(this.directory(repository), reference);
             const size = await sizeOf(path);
             if (size === undefined)
@@ -76050,22 +76050,22 @@ class OciLayoutStore {
     async getManifest(repository, reference) {
         const descriptor = await this.resolve(repository, reference);
         if (!descriptor)
-            throw this.#notFound(repository, isDigest(reference) ? reference : `The tag '${reference}'`);
+            throw this.#notFound(repository, digest_isDigest(reference) ? reference : `The tag '${reference}'`);
         const bytes = await this.getBlob(repository, descriptor.digest);
         const json = JSON.parse(bytes.toString('utf8'));
         const mediaType = typeof json.mediaType === 'string' ? json.mediaType : descriptor.mediaType;
         return { digest: descriptor.digest, mediaType, bytes, json };
     }
     async putManifest(repository, reference, bytes, mediaType) {
-        const digest = sha256Digest(bytes);
-        if (isDigest(reference) && reference !== digest) {
+        const digest = digest_sha256Digest(bytes);
+        if (digest_isDigest(reference) && reference !== digest) {
             throw new Error(`putManifest: the bytes hash to ${digest}, not to the reference ${reference}`);
         }
         await this.#initialise(repository);
         const path = layoutBlobPath(this.directory(repository), digest);
         if ((await sizeOf(path)) !== bytes.byteLength)
             await layout_writeAtomically(path, bytes);
-        if (!isDigest(reference)) {
+        if (!digest_isDigest(reference)) {
             const tagged = {
                 mediaType,
                 digest,
@@ -76080,7 +76080,7 @@ class OciLayoutStore {
         return digest;
     }
     async deleteManifest(repository, reference) {
-        const byDigest = isDigest(reference);
+        const byDigest = digest_isDigest(reference);
         const named = (descriptor) => byDigest ? descriptor.digest === reference : descriptor.annotations?.[REF_NAME_ANNOTATION] === reference;
         const index = await this.#readIndex(repository);
         const listed = index?.manifests.some(named) ?? false;
@@ -76108,7 +76108,7 @@ class OciLayoutStore {
                 throw this.#notFound(repository, `Blob ${digest}`);
             throw error;
         });
-        const actual = sha256Digest(bytes);
+        const actual = digest_sha256Digest(bytes);
         if (actual !== digest) {
             throw new RegistryError('protocol', `Blob ${digest} in ${this.directory(repository)} is corrupt (${actual}).`, {
                 registry: this.registry,
@@ -76213,10 +76213,10 @@ async function readOciLayout(layout) {
     const manifests = [];
     const visit = async (descriptor) => {
         const bytes = await (0,promises_.readFile)(layoutBlobPath(layout, descriptor.digest));
-        if (sha256Digest(bytes) !== descriptor.digest)
+        if (digest_sha256Digest(bytes) !== descriptor.digest)
             throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
         const parsed = JSON.parse(bytes.toString('utf8'));
-        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? MediaType.ociManifest;
+        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? media_types_MediaType.ociManifest;
         if (isIndexMediaType(mediaType)) {
             for (const child of parsed.manifests)
                 await visit(child);
@@ -76870,7 +76870,7 @@ async function composeLayeredImage(base, target, layers, changes) {
     const sizes = [];
     /** One platform's image on the base's layers, config and annotations (the base's blobs are in `blobs`). */
     const extend = (manifest, config, mediaType, platform) => {
-        const docker = mediaType === MediaType.dockerManifest;
+        const docker = mediaType === media_types_MediaType.dockerManifest;
         const runConfig = config.config ?? {};
         const newConfig = {
             ...config,
@@ -76893,11 +76893,11 @@ async function composeLayeredImage(base, target, layers, changes) {
         const configBytes = json(newConfig);
         const configDescriptor = {
             mediaType: manifest.config.mediaType,
-            digest: sha256Digest(configBytes),
+            digest: digest_sha256Digest(configBytes),
             size: configBytes.length,
         };
-        blobs.push({ source: bufferBlobSource(configBytes, configDescriptor.digest) });
-        const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
+        blobs.push({ source: blob_source_bufferBlobSource(configBytes, configDescriptor.digest) });
+        const layerType = docker ? media_types_MediaType.dockerLayerGzip : media_types_MediaType.ociLayerGzip;
         const newManifest = {
             schemaVersion: 2,
             mediaType,
@@ -76909,7 +76909,7 @@ async function composeLayeredImage(base, target, layers, changes) {
             ...(docker ? {} : { annotations: { ...(manifest.annotations ?? {}), ...changes.annotations } }),
         };
         const bytes = json(newManifest);
-        const digest = sha256Digest(bytes);
+        const digest = digest_sha256Digest(bytes);
         manifests.push({ bytes, mediaType, digest });
         platforms.push({
             platform: platformName(platform ?? {
@@ -76925,7 +76925,7 @@ async function composeLayeredImage(base, target, layers, changes) {
     };
     /** The new index over the platform images, keeping the base index's annotations. */
     const indexOver = (children, mediaType, baseAnnotations = {}) => {
-        const docker = mediaType === MediaType.dockerManifestList;
+        const docker = mediaType === media_types_MediaType.dockerManifestList;
         const newIndex = {
             schemaVersion: 2,
             mediaType,
@@ -76933,15 +76933,15 @@ async function composeLayeredImage(base, target, layers, changes) {
             ...(docker ? {} : { annotations: { ...baseAnnotations, ...changes.annotations } }),
         };
         const bytes = json(newIndex);
-        const digest = sha256Digest(bytes);
+        const digest = digest_sha256Digest(bytes);
         manifests.push({ bytes, mediaType, digest });
         return { digest, mediaType };
     };
     let root;
     let baseDigest;
     if (isScratchBase(base)) {
-        const children = base.platforms.map((platform) => extend({ config: { mediaType: MediaType.ociConfig }, layers: [] }, { ...platform, config: {}, rootfs: { type: 'layers', diff_ids: [] } }, MediaType.ociManifest, base.platforms.length > 1 ? platform : undefined));
-        root = children.length > 1 ? indexOver(children, MediaType.ociIndex) : children[0];
+        const children = base.platforms.map((platform) => extend({ config: { mediaType: media_types_MediaType.ociConfig }, layers: [] }, { ...platform, config: {}, rootfs: { type: 'layers', diff_ids: [] } }, media_types_MediaType.ociManifest, base.platforms.length > 1 ? platform : undefined));
+        root = children.length > 1 ? indexOver(children, media_types_MediaType.ociIndex) : children[0];
     }
     else {
         const fetched = await base.client.getManifest(base.repository, base.reference);
@@ -77598,7 +77598,7 @@ function endpointRef(at, tag) {
 /** The source as the user named it: by tag or `@digest`. */
 function sourceRef(source) {
     const { registry, repository, reference } = source;
-    return formatImageReference(isDigest(reference) ? { registry, repository, digest: reference } : { registry, repository, tag: reference });
+    return formatImageReference(digest_isDigest(reference) ? { registry, repository, digest: reference } : { registry, repository, tag: reference });
 }
 function sameRepository(a, b) {
     return a.client.baseUrl === b.client.baseUrl && a.repository === b.repository;
@@ -77966,7 +77966,7 @@ class Transaction {
             catch (error) {
                 // The step that failed may never have reached the server: say so rather than claim a change.
                 const note = completed ? '' : ' (this step itself failed, so it may never have taken effect)';
-                result.failed.push({ step, error: `${describeThrown(error)}${note}` });
+                result.failed.push({ step, error: `${errors_describeThrown(error)}${note}` });
             }
         }
         return result;
@@ -77983,7 +77983,7 @@ class PromotionFailure extends Error {
         const left = rollback.failed.length > 0
             ? ` NOT undone (fix by hand): ${rollback.failed.map((entry) => `${entry.step}: ${entry.error}`).join('; ')}.`
             : '';
-        super(`Promotion failed: ${describeThrown(failure)}${undone}${left}`);
+        super(`Promotion failed: ${errors_describeThrown(failure)}${undone}${left}`);
         this.name = 'PromotionFailure';
         this.failure = failure;
         this.rollback = rollback;
@@ -78157,14 +78157,14 @@ async function promote(options) {
     catch (error) {
         const rollback = await transaction.rollback();
         record.outcome = 'rolled-back';
-        record.failure = describeThrown(error);
+        record.failure = errors_describeThrown(error);
         record.rollback = rollback;
         for (const line of rollback.undone)
             log.warning(`Undone: ${line}`);
         for (const entry of rollback.failed)
             log.warning(`NOT undone: ${entry.step}: ${entry.error}`);
         if (options.github && deployments.size > 0) {
-            await finishDeployments(options.github, deployments, 'failure', rollback.failed.length === 0 ? 'Failed; every change was undone' : 'Failed; some changes could not be undone').catch((statusError) => log.warning(`Could not mark the deployments failed: ${describeThrown(statusError)}`));
+            await finishDeployments(options.github, deployments, 'failure', rollback.failed.length === 0 ? 'Failed; every change was undone' : 'Failed; some changes could not be undone').catch((statusError) => log.warning(`Could not mark the deployments failed: ${errors_describeThrown(statusError)}`));
         }
         throw new PromotionFailure(error, rollback, record);
     }
@@ -78174,6 +78174,292 @@ async function promote(options) {
 ;// CONCATENATED MODULE: ./shared/lib/promotion/index.js
 
 
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/statement.js
+
+
+/** Our predicate type: what a release record is, versioned. `cosign verify-attestation --type` names it. */
+const statement_RELEASE_RECORD_PREDICATE_TYPE = 'https://mlops-actions.dev/attestations/release-record/v1';
+const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+const statement_IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+/** The statement that `record` holds for the image `name@digest` (name without tag or digest). */
+function releaseStatement(name, digest, record) {
+    if (!isDigest(digest))
+        throw new ConfigurationError(`'${digest}' is not an image digest (sha256:<64 hex>).`);
+    return {
+        _type: IN_TOTO_STATEMENT_TYPE,
+        subject: [{ name, digest: { sha256: digest.slice('sha256:'.length) } }],
+        predicateType: statement_RELEASE_RECORD_PREDICATE_TYPE,
+        predicate: record,
+    };
+}
+/**
+ * What keeps `record` from admitting a release, one line each; empty when nothing does. A record that lacks
+ * evidence says so itself (`missingEvidence`); the digests and the test outcome are checked here too, so a
+ * hand-made predicate cannot skip them.
+ */
+function statement_recordShortcomings(record) {
+    const problems = [];
+    if (record.schemaVersion !== 1)
+        problems.push(`schemaVersion is ${JSON.stringify(record.schemaVersion)}, not 1`);
+    const modelFiles = record.model?.files ?? [];
+    if (modelFiles.length === 0)
+        problems.push('no model file digest');
+    const dataFiles = record.data?.files ?? [];
+    if (dataFiles.length === 0)
+        problems.push('no training data digest');
+    for (const file of [...modelFiles, ...dataFiles]) {
+        if (!isDigest(file.digest))
+            problems.push(`${file.name}: '${file.digest}' is not a sha256 digest`);
+    }
+    if (record.tests === undefined || record.tests === null)
+        problems.push('no test result');
+    else if (record.tests.passed !== true)
+        problems.push(`tests did not pass (${record.tests.summary})`);
+    for (const missing of record.missingEvidence ?? [])
+        problems.push(`missing evidence: ${missing}`);
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/attach.js
+
+
+
+
+/** The artifactType of our referrer manifests: how a reader finds the record among signatures and SBOMs. */
+const attach_RELEASE_RECORD_ARTIFACT_TYPE = 'application/vnd.mlops-actions.release-record.v1+json';
+const attach_DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
+/** cosign's layer annotations: an attestation layer carries an empty signature annotation and its predicate type. */
+const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+const PREDICATE_TYPE_ANNOTATION = 'predicateType';
+/** cosign's attestation tag for a subject: `sha256-<hex>.att` (it reads attestations from there, not referrers). */
+function attach_cosignAttestationTag(digest) {
+    return `${referrersFallbackTag(digest)}.att`;
+}
+function attach_json(value) {
+    return Buffer.from(JSON.stringify(value));
+}
+/**
+ * Attaches the signed record to the image `subject` in `repository`, so that both kinds of reader find it:
+ * an OCI 1.1 referrer (artifactType ours, `subject` the image; listed under the `sha256-<hex>` fallback index
+ * where the registry has no referrers API) that promote copies with the image, and the same manifest under
+ * cosign's `sha256-<hex>.att` tag, keeping the attestations of other predicate types that were there.
+ */
+async function attachRecord(store, repository, subjectDigest, envelope) {
+    const subject = await store.resolve(repository, subjectDigest);
+    if (!subject)
+        throw new Error(`${repository}@${subjectDigest} is not in the registry: nothing to attach the record to`);
+    const empty = Buffer.from('{}');
+    const envelopeBytes = attach_json(envelope);
+    await store.uploadBlob(repository, bufferBlobSource(empty, sha256Digest(empty)));
+    await store.uploadBlob(repository, bufferBlobSource(envelopeBytes, sha256Digest(envelopeBytes)));
+    const layer = {
+        mediaType: attach_DSSE_MEDIA_TYPE,
+        digest: sha256Digest(envelopeBytes),
+        size: envelopeBytes.length,
+        annotations: { [COSIGN_SIGNATURE_ANNOTATION]: '', [PREDICATE_TYPE_ANNOTATION]: RELEASE_RECORD_PREDICATE_TYPE },
+    };
+    const attTag = attach_cosignAttestationTag(subjectDigest);
+    const existing = await store.resolve(repository, attTag);
+    const kept = existing
+        ? (await store.getManifest(repository, attTag)).json.layers.filter((other) => other.annotations?.[PREDICATE_TYPE_ANNOTATION] !== RELEASE_RECORD_PREDICATE_TYPE)
+        : [];
+    const manifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        artifactType: attach_RELEASE_RECORD_ARTIFACT_TYPE,
+        config: { mediaType: MediaType.ociEmpty, digest: sha256Digest(empty), size: empty.length },
+        layers: [...kept, layer],
+        subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    };
+    const bytes = attach_json(manifest);
+    const digest = await store.putManifest(repository, sha256Digest(bytes), bytes, MediaType.ociManifest);
+    await store.putManifest(repository, attTag, bytes, MediaType.ociManifest);
+    const tags = [attTag];
+    if (!(await store.hasReferrersApi(repository, subjectDigest))) {
+        const listed = await store.referrers(repository, subjectDigest);
+        const index = {
+            schemaVersion: 2,
+            mediaType: MediaType.ociIndex,
+            manifests: [
+                ...listed.filter((entry) => entry.digest !== digest),
+                { mediaType: MediaType.ociManifest, digest, size: bytes.length, artifactType: attach_RELEASE_RECORD_ARTIFACT_TYPE },
+            ],
+        };
+        const fallbackTag = referrersFallbackTag(subjectDigest);
+        await store.putManifest(repository, fallbackTag, attach_json(index), MediaType.ociIndex);
+        tags.push(fallbackTag);
+    }
+    return { digest, tags };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/dsse.js
+
+
+/** DSSE's PAE: `DSSEv1 <len(type)> <type> <len(body)> <body>`; what is signed, so the type cannot be swapped. */
+function preAuthenticationEncoding(payloadType, payload) {
+    const type = Buffer.from(payloadType);
+    return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload]);
+}
+function ecdsaP256(key, input) {
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+        throw new ConfigurationError(`Input '${input}' is a ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ''} key; an ECDSA P-256 key is needed (cosign's, or openssl ecparam -name prime256v1 -genkey).`, { input });
+    }
+    return key;
+}
+/**
+ * The signing key from PEM text: PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`), ECDSA P-256.
+ * cosign's own encrypted format needs its password and NaCl secretbox; `cosign import-key-pair` goes the other way.
+ */
+function readSigningKey(pem, input) {
+    if (/BEGIN ENCRYPTED SIGSTORE PRIVATE KEY/.test(pem)) {
+        throw new ConfigurationError(`Input '${input}' is cosign's encrypted key; give the unencrypted PEM (BEGIN PRIVATE KEY or BEGIN EC PRIVATE KEY) of the same ECDSA P-256 key, kept in a secret.`, { input });
+    }
+    let key;
+    try {
+        key = createPrivateKey({ key: pem, format: 'pem' });
+    }
+    catch {
+        throw new ConfigurationError(`Input '${input}' is not a PEM private key; give the PEM text (-----BEGIN PRIVATE KEY----- …) of an ECDSA P-256 key.`, { input });
+    }
+    return ecdsaP256(key, input);
+}
+/** The verifying key from PEM text (`BEGIN PUBLIC KEY`, as `cosign generate-key-pair` writes cosign.pub). */
+function readVerifyingKey(pem, input) {
+    let key;
+    try {
+        key = createPublicKey({ key: pem, format: 'pem' });
+    }
+    catch {
+        throw new ConfigurationError(`Input '${input}' is not a PEM public key; give the text of cosign.pub (-----BEGIN PUBLIC KEY----- …).`, { input });
+    }
+    return ecdsaP256(key, input);
+}
+/** Signs `payload` into an envelope: ECDSA P-256 over SHA-256 of the PAE, DER-encoded, as cosign verifies it. */
+function dsse_signEnvelope(payloadType, payload, key) {
+    const signature = sign('sha256', preAuthenticationEncoding(payloadType, payload), key);
+    return {
+        payloadType,
+        payload: Buffer.from(payload).toString('base64'),
+        signatures: [{ keyid: '', sig: signature.toString('base64') }],
+    };
+}
+/** The payload bytes when one of the envelope's signatures verifies with `key`; undefined when none does. */
+function dsse_verifyEnvelope(envelope, key) {
+    const payload = Buffer.from(envelope.payload, 'base64');
+    const signed = preAuthenticationEncoding(envelope.payloadType, payload);
+    for (const signature of envelope.signatures ?? []) {
+        try {
+            if (verify('sha256', signed, key, Buffer.from(signature.sig, 'base64')))
+                return payload;
+        }
+        catch {
+            // A malformed signature is one that does not verify.
+        }
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/sign.js
+
+
+/** The statement as a signed DSSE envelope, the form cosign attaches and verifies. */
+function signStatement(statement, key) {
+    return signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), key);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/verify.js
+
+
+
+
+/**
+ * Whether `envelope` admits the image `digest`: signed by `key`, an in-toto statement of our predicate type
+ * whose subject is that digest, and a record with its digests, its evidence and passed tests. Pure.
+ */
+function judgeEnvelope(envelope, key, digest) {
+    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+        return { problems: [`payload type is '${envelope.payloadType}', not ${IN_TOTO_PAYLOAD_TYPE}`], record: undefined };
+    }
+    const payload = verifyEnvelope(envelope, key);
+    if (!payload)
+        return { problems: ['its signature does not verify with record-public-key'], record: undefined };
+    let statement;
+    try {
+        statement = JSON.parse(payload.toString('utf8'));
+    }
+    catch (error) {
+        return { problems: [`its statement is not JSON (${describeThrown(error)})`], record: undefined };
+    }
+    if (statement.predicateType !== RELEASE_RECORD_PREDICATE_TYPE) {
+        return {
+            problems: [`predicate type is '${statement.predicateType}', not ${RELEASE_RECORD_PREDICATE_TYPE}`],
+            record: undefined,
+        };
+    }
+    const problems = [];
+    const hex = digest.slice('sha256:'.length);
+    const subjects = (statement.subject ?? []).map((subject) => subject.digest?.sha256);
+    if (!subjects.includes(hex)) {
+        problems.push(`its subject is ${subjects.map((sha) => `sha256:${sha}`).join(', ') || 'empty'}, not the promoted ${digest}`);
+    }
+    problems.push(...recordShortcomings(statement.predicate ?? {}));
+    return { problems, record: statement.predicate };
+}
+/** Every DSSE layer of a manifest that carries a record, with the manifest's digest. */
+async function recordEnvelopes(store, repository, reference) {
+    const manifest = await store.getManifest(repository, reference);
+    const layers = manifest.json.layers ?? [];
+    const found = [];
+    for (const layer of layers.filter((candidate) => candidate.mediaType === DSSE_MEDIA_TYPE)) {
+        const bytes = await store.getBlob(repository, layer.digest);
+        try {
+            found.push({ manifest: manifest.digest, envelope: JSON.parse(bytes.toString('utf8')) });
+        }
+        catch {
+            // Not an envelope: another tool's layer, not ours to judge.
+        }
+    }
+    return found;
+}
+/**
+ * Looks for a release record of `digest` in `repository` (referrers of our artifactType, then cosign's `.att`
+ * tag) and admits the digest when one of them passes judgeEnvelope; otherwise says what each one lacks.
+ */
+async function verifyAttachedRecord(store, repository, digest, key) {
+    const referrers = (await store.referrers(repository, digest)).filter((descriptor) => descriptor.artifactType === RELEASE_RECORD_ARTIFACT_TYPE);
+    const candidates = [];
+    for (const referrer of referrers)
+        candidates.push(...(await recordEnvelopes(store, repository, referrer.digest)));
+    const attTag = cosignAttestationTag(digest);
+    if (candidates.length === 0 && (await store.resolve(repository, attTag))) {
+        candidates.push(...(await recordEnvelopes(store, repository, attTag)));
+    }
+    if (candidates.length === 0) {
+        return {
+            admitted: false,
+            problems: [
+                `no release record is attached to ${repository}@${digest} (no referrer of type ${RELEASE_RECORD_ARTIFACT_TYPE}, no ${attTag} tag): run model-card with signing-key on the release first`,
+            ],
+        };
+    }
+    const problems = [];
+    for (const candidate of candidates) {
+        const verdict = judgeEnvelope(candidate.envelope, key, digest);
+        if (verdict.problems.length === 0) {
+            return { admitted: true, referrer: candidate.manifest, record: verdict.record, problems: [] };
+        }
+        problems.push(`record ${candidate.manifest.slice(0, 19)}: ${verdict.problems.join('; ')}`);
+    }
+    return { admitted: false, problems };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/index.js
 
 
 
@@ -81190,6 +81476,7 @@ function countSuiteChecks(suite) {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/index.js
+
 
 
 
