@@ -56935,7 +56935,7 @@ function isConfigurationError(error) {
     return error instanceof errors_ConfigurationError;
 }
 /** Renders a thrown value that may not be an Error (a string, an object from a rejected promise). */
-function errors_describeThrown(value) {
+function describeThrown(value) {
     if (value instanceof Error)
         return value.message;
     if (typeof value === 'string')
@@ -57448,7 +57448,7 @@ function describeFailure(action, error, debug) {
     }
     const message = error instanceof Error
         ? `${error.message}`
-        : `${action} failed with a thrown ${typeof error} (not an Error): ${errors_describeThrown(error)}`;
+        : `${action} failed with a thrown ${typeof error} (not an Error): ${describeThrown(error)}`;
     const hint = debug ? '' : ' (re-run with debug logging for the stack trace)';
     const report = { message: `${message}${hint}`, where: { title: `${action} failed` } };
     if (debug && error instanceof Error && error.stack)
@@ -77966,7 +77966,7 @@ class Transaction {
             catch (error) {
                 // The step that failed may never have reached the server: say so rather than claim a change.
                 const note = completed ? '' : ' (this step itself failed, so it may never have taken effect)';
-                result.failed.push({ step, error: `${errors_describeThrown(error)}${note}` });
+                result.failed.push({ step, error: `${describeThrown(error)}${note}` });
             }
         }
         return result;
@@ -77983,7 +77983,7 @@ class PromotionFailure extends Error {
         const left = rollback.failed.length > 0
             ? ` NOT undone (fix by hand): ${rollback.failed.map((entry) => `${entry.step}: ${entry.error}`).join('; ')}.`
             : '';
-        super(`Promotion failed: ${errors_describeThrown(failure)}${undone}${left}`);
+        super(`Promotion failed: ${describeThrown(failure)}${undone}${left}`);
         this.name = 'PromotionFailure';
         this.failure = failure;
         this.rollback = rollback;
@@ -78089,6 +78089,14 @@ async function promote(options) {
     record.digest = imagePlan.digest;
     record.targets = targetRecords(imagePlan);
     log.info(`${imagePlan.source.ref} is ${imagePlan.digest}${imagePlan.referrers.length ? ` with ${imagePlan.referrers.length} referrer(s)` : ''}.`);
+    if (options.admitDigest) {
+        const admission = await options.admitDigest(options.source, imagePlan.digest);
+        record.checks.push(admission);
+        if (!admission.passed) {
+            record.outcome = 'blocked';
+            return record;
+        }
+    }
     let modelPlan;
     if (options.model) {
         const model = options.model;
@@ -78157,14 +78165,14 @@ async function promote(options) {
     catch (error) {
         const rollback = await transaction.rollback();
         record.outcome = 'rolled-back';
-        record.failure = errors_describeThrown(error);
+        record.failure = describeThrown(error);
         record.rollback = rollback;
         for (const line of rollback.undone)
             log.warning(`Undone: ${line}`);
         for (const entry of rollback.failed)
             log.warning(`NOT undone: ${entry.step}: ${entry.error}`);
         if (options.github && deployments.size > 0) {
-            await finishDeployments(options.github, deployments, 'failure', rollback.failed.length === 0 ? 'Failed; every change was undone' : 'Failed; some changes could not be undone').catch((statusError) => log.warning(`Could not mark the deployments failed: ${errors_describeThrown(statusError)}`));
+            await finishDeployments(options.github, deployments, 'failure', rollback.failed.length === 0 ? 'Failed; every change was undone' : 'Failed; some changes could not be undone').catch((statusError) => log.warning(`Could not mark the deployments failed: ${describeThrown(statusError)}`));
         }
         throw new PromotionFailure(error, rollback, record);
     }
@@ -78203,7 +78211,7 @@ function releaseStatement(name, digest, record) {
  * evidence says so itself (`missingEvidence`); the digests and the test outcome are checked here too, so a
  * hand-made predicate cannot skip them.
  */
-function statement_recordShortcomings(record) {
+function recordShortcomings(record) {
     const problems = [];
     if (record.schemaVersion !== 1)
         problems.push(`schemaVersion is ${JSON.stringify(record.schemaVersion)}, not 1`);
@@ -78214,7 +78222,7 @@ function statement_recordShortcomings(record) {
     if (dataFiles.length === 0)
         problems.push('no training data digest');
     for (const file of [...modelFiles, ...dataFiles]) {
-        if (!isDigest(file.digest))
+        if (!digest_isDigest(file.digest))
             problems.push(`${file.name}: '${file.digest}' is not a sha256 digest`);
     }
     if (record.tests === undefined || record.tests === null)
@@ -78232,14 +78240,14 @@ function statement_recordShortcomings(record) {
 
 
 /** The artifactType of our referrer manifests: how a reader finds the record among signatures and SBOMs. */
-const attach_RELEASE_RECORD_ARTIFACT_TYPE = 'application/vnd.mlops-actions.release-record.v1+json';
-const attach_DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
+const RELEASE_RECORD_ARTIFACT_TYPE = 'application/vnd.mlops-actions.release-record.v1+json';
+const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 /** cosign's layer annotations: an attestation layer carries an empty signature annotation and its predicate type. */
 const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 const PREDICATE_TYPE_ANNOTATION = 'predicateType';
 /** cosign's attestation tag for a subject: `sha256-<hex>.att` (it reads attestations from there, not referrers). */
-function attach_cosignAttestationTag(digest) {
-    return `${referrersFallbackTag(digest)}.att`;
+function cosignAttestationTag(digest) {
+    return `${digest_referrersFallbackTag(digest)}.att`;
 }
 function attach_json(value) {
     return Buffer.from(JSON.stringify(value));
@@ -78259,12 +78267,12 @@ async function attachRecord(store, repository, subjectDigest, envelope) {
     await store.uploadBlob(repository, bufferBlobSource(empty, sha256Digest(empty)));
     await store.uploadBlob(repository, bufferBlobSource(envelopeBytes, sha256Digest(envelopeBytes)));
     const layer = {
-        mediaType: attach_DSSE_MEDIA_TYPE,
+        mediaType: DSSE_MEDIA_TYPE,
         digest: sha256Digest(envelopeBytes),
         size: envelopeBytes.length,
         annotations: { [COSIGN_SIGNATURE_ANNOTATION]: '', [PREDICATE_TYPE_ANNOTATION]: RELEASE_RECORD_PREDICATE_TYPE },
     };
-    const attTag = attach_cosignAttestationTag(subjectDigest);
+    const attTag = cosignAttestationTag(subjectDigest);
     const existing = await store.resolve(repository, attTag);
     const kept = existing
         ? (await store.getManifest(repository, attTag)).json.layers.filter((other) => other.annotations?.[PREDICATE_TYPE_ANNOTATION] !== RELEASE_RECORD_PREDICATE_TYPE)
@@ -78272,7 +78280,7 @@ async function attachRecord(store, repository, subjectDigest, envelope) {
     const manifest = {
         schemaVersion: 2,
         mediaType: MediaType.ociManifest,
-        artifactType: attach_RELEASE_RECORD_ARTIFACT_TYPE,
+        artifactType: RELEASE_RECORD_ARTIFACT_TYPE,
         config: { mediaType: MediaType.ociEmpty, digest: sha256Digest(empty), size: empty.length },
         layers: [...kept, layer],
         subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
@@ -78288,7 +78296,7 @@ async function attachRecord(store, repository, subjectDigest, envelope) {
             mediaType: MediaType.ociIndex,
             manifests: [
                 ...listed.filter((entry) => entry.digest !== digest),
-                { mediaType: MediaType.ociManifest, digest, size: bytes.length, artifactType: attach_RELEASE_RECORD_ARTIFACT_TYPE },
+                { mediaType: MediaType.ociManifest, digest, size: bytes.length, artifactType: RELEASE_RECORD_ARTIFACT_TYPE },
             ],
         };
         const fallbackTag = referrersFallbackTag(subjectDigest);
@@ -78308,7 +78316,7 @@ function preAuthenticationEncoding(payloadType, payload) {
 }
 function ecdsaP256(key, input) {
     if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-        throw new ConfigurationError(`Input '${input}' is a ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ''} key; an ECDSA P-256 key is needed (cosign's, or openssl ecparam -name prime256v1 -genkey).`, { input });
+        throw new errors_ConfigurationError(`Input '${input}' is a ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ''} key; an ECDSA P-256 key is needed (cosign's, or openssl ecparam -name prime256v1 -genkey).`, { input });
     }
     return key;
 }
@@ -78333,10 +78341,10 @@ function readSigningKey(pem, input) {
 function readVerifyingKey(pem, input) {
     let key;
     try {
-        key = createPublicKey({ key: pem, format: 'pem' });
+        key = (0,external_node_crypto_.createPublicKey)({ key: pem, format: 'pem' });
     }
     catch {
-        throw new ConfigurationError(`Input '${input}' is not a PEM public key; give the text of cosign.pub (-----BEGIN PUBLIC KEY----- …).`, { input });
+        throw new errors_ConfigurationError(`Input '${input}' is not a PEM public key; give the text of cosign.pub (-----BEGIN PUBLIC KEY----- …).`, { input });
     }
     return ecdsaP256(key, input);
 }
@@ -78350,12 +78358,12 @@ function dsse_signEnvelope(payloadType, payload, key) {
     };
 }
 /** The payload bytes when one of the envelope's signatures verifies with `key`; undefined when none does. */
-function dsse_verifyEnvelope(envelope, key) {
+function verifyEnvelope(envelope, key) {
     const payload = Buffer.from(envelope.payload, 'base64');
     const signed = preAuthenticationEncoding(envelope.payloadType, payload);
     for (const signature of envelope.signatures ?? []) {
         try {
-            if (verify('sha256', signed, key, Buffer.from(signature.sig, 'base64')))
+            if ((0,external_node_crypto_.verify)('sha256', signed, key, Buffer.from(signature.sig, 'base64')))
                 return payload;
         }
         catch {
@@ -78383,8 +78391,8 @@ function signStatement(statement, key) {
  * whose subject is that digest, and a record with its digests, its evidence and passed tests. Pure.
  */
 function judgeEnvelope(envelope, key, digest) {
-    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-        return { problems: [`payload type is '${envelope.payloadType}', not ${IN_TOTO_PAYLOAD_TYPE}`], record: undefined };
+    if (envelope.payloadType !== statement_IN_TOTO_PAYLOAD_TYPE) {
+        return { problems: [`payload type is '${envelope.payloadType}', not ${statement_IN_TOTO_PAYLOAD_TYPE}`], record: undefined };
     }
     const payload = verifyEnvelope(envelope, key);
     if (!payload)
@@ -78396,9 +78404,9 @@ function judgeEnvelope(envelope, key, digest) {
     catch (error) {
         return { problems: [`its statement is not JSON (${describeThrown(error)})`], record: undefined };
     }
-    if (statement.predicateType !== RELEASE_RECORD_PREDICATE_TYPE) {
+    if (statement.predicateType !== statement_RELEASE_RECORD_PREDICATE_TYPE) {
         return {
-            problems: [`predicate type is '${statement.predicateType}', not ${RELEASE_RECORD_PREDICATE_TYPE}`],
+            problems: [`predicate type is '${statement.predicateType}', not ${statement_RELEASE_RECORD_PREDICATE_TYPE}`],
             record: undefined,
         };
     }
@@ -78457,6 +78465,24 @@ async function verifyAttachedRecord(store, repository, digest, key) {
         problems.push(`record ${candidate.manifest.slice(0, 19)}: ${verdict.problems.join('; ')}`);
     }
     return { admitted: false, problems };
+}
+/** The record's verdict as a required check of a promotion: passed when a record admits `digest`. */
+async function releaseRecordCheck(at, digest, key) {
+    const verification = await verifyAttachedRecord(at.client, at.repository, digest, key);
+    if (verification.admitted) {
+        return {
+            name: 'release record',
+            source: 'release-record',
+            state: `verified (${verification.referrer?.slice(0, 19)}: ${verification.record?.tests?.summary})`,
+            passed: true,
+        };
+    }
+    return {
+        name: 'release record',
+        source: 'release-record',
+        state: `refused: ${verification.problems.join('; ')}`,
+        passed: false,
+    };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/release-record/index.js
@@ -82162,6 +82188,17 @@ function readMlflow(reader, env) {
         targetModel,
     };
 }
+function readRecordKey(reader) {
+    const required = reader.boolean('require-record', false);
+    const pem = reader.optional('record-public-key');
+    if (required && pem === undefined) {
+        throw new errors_ConfigurationError("Input 'require-record' is true but 'record-public-key' is empty: give the PEM public key (cosign.pub) the release record is signed with.", { input: 'record-public-key' });
+    }
+    if (!required && pem !== undefined) {
+        throw new errors_ConfigurationError("Input 'record-public-key' is given but 'require-record' is not true: set require-record: true to verify the record, or drop the key.", { input: 'require-record' });
+    }
+    return pem === undefined ? undefined : readVerifyingKey(pem, 'record-public-key');
+}
 /** Reads and checks every input once, before any work. */
 function lib_inputs_getInputs(reader, env) {
     const sourceText = reader.optional('source');
@@ -82196,6 +82233,7 @@ function lib_inputs_getInputs(reader, env) {
         registryPassword,
         dryRun: reader.boolean('dry-run', false),
         githubToken: reader.optional('github-token'),
+        recordPublicKey: readRecordKey(reader),
     };
 }
 
@@ -82352,6 +82390,9 @@ const lib_main_action = defineAction({
                 runUrl: github.runUrl,
                 log: host.log,
                 usernames,
+                admitDigest: inputs.recordPublicKey
+                    ? (at, digest) => releaseRecordCheck(at, digest, inputs.recordPublicKey)
+                    : undefined,
             });
         }
         catch (error) {
@@ -82710,7 +82751,7 @@ async function looksLikeProfile(path) {
 const actions = {
   "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
-  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
+  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (model-card's signed in-toto attestation) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
   "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },

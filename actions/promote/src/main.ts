@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import {
   type ActionHost,
   buildReport,
@@ -20,6 +21,7 @@ import {
   type ReportCheck,
   readEventPayload,
   readStoredCredentials,
+  releaseRecordCheck,
   renderPromotionRecord,
   reportRun,
 } from '@mlops-actions/core';
@@ -186,6 +188,9 @@ export const action = defineAction({
         runUrl: github.runUrl,
         log: host.log,
         usernames,
+        admitDigest: inputs.recordPublicKey
+          ? (at, digest) => releaseRecordCheck(at, digest, inputs.recordPublicKey as KeyObject)
+          : undefined,
       });
     } catch (error) {
       if (!(error instanceof PromotionFailure) || !error.record) throw error;

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { describeThrown } from '../errors/index.js';
 import type { ImageManifest } from '../oci/media-types.js';
 import type { ImageStore } from '../oci/store.js';
+import type { RequiredCheck } from '../promotion/gate.js';
 import { cosignAttestationTag, DSSE_MEDIA_TYPE, RELEASE_RECORD_ARTIFACT_TYPE } from './attach.js';
 import { type DsseEnvelope, verifyEnvelope } from './dsse.js';
 import {
@@ -113,4 +114,27 @@ export async function verifyAttachedRecord(
     problems.push(`record ${candidate.manifest.slice(0, 19)}: ${verdict.problems.join('; ')}`);
   }
   return { admitted: false, problems };
+}
+
+/** The record's verdict as a required check of a promotion: passed when a record admits `digest`. */
+export async function releaseRecordCheck(
+  at: { client: ImageStore; repository: string },
+  digest: string,
+  key: KeyObject,
+): Promise<RequiredCheck> {
+  const verification = await verifyAttachedRecord(at.client, at.repository, digest, key);
+  if (verification.admitted) {
+    return {
+      name: 'release record',
+      source: 'release-record',
+      state: `verified (${verification.referrer?.slice(0, 19)}: ${verification.record?.tests?.summary})`,
+      passed: true,
+    };
+  }
+  return {
+    name: 'release record',
+    source: 'release-record',
+    state: `refused: ${verification.problems.join('; ')}`,
+    passed: false,
+  };
 }
