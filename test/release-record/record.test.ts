@@ -20,6 +20,7 @@ import { attachReferrer, pushSingle } from '../promotion/support.js';
 import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
+import { schemaValidator } from '../support/schemas.js';
 import { keyPairPem, passingRecord } from './support.js';
 
 const DIGEST = sha256Digest('image');
@@ -114,6 +115,19 @@ describe('judging a signed release record', () => {
     expect(judgeEnvelope(envelope(), publicKey, digest).problems).toEqual(problems);
   });
 
+  test('the record meets schemas/release-record.schema.json; a record without digests or tests does not', async () => {
+    const validate = await schemaValidator('release-record.schema.json');
+    expect(validate(passingRecord()), JSON.stringify(validate.errors)).toBe(true);
+    const { tests: _dropped, ...withoutTests } = passingRecord({
+      data: { files: [{ name: 'x.csv', digest: 'md5:1' }] },
+    });
+    expect(validate(withoutTests)).toBe(false);
+    expect(validate.errors?.map((error) => `${error.instancePath} ${error.message}`)).toEqual([
+      " must have required property 'tests'",
+      '/data/files/0/digest must match pattern "^sha256:[a-f0-9]{64}$"',
+    ]);
+  });
+
   test('keys that are not ECDSA P-256 PEM are refused naming the input', () => {
     expect(() => readSigningKey('not a key', 'signing-key')).toThrow(/Input 'signing-key' is not a PEM private key/);
     expect(() => readVerifyingKey(signer.privatePem.replace(/PRIVATE/g, 'PUBLIC'), 'record-public-key')).toThrow(
@@ -184,7 +198,7 @@ describe.skipIf(!requireService('registry'))('a release record attached to an im
     const verification = await verifyAttachedRecord(client, 'team/bare', image.digest, publicKey);
     expect(verification.admitted).toBe(false);
     expect(verification.problems).toEqual([
-      `no release record is attached to team/bare@${image.digest} (no referrer of type ${RELEASE_RECORD_ARTIFACT_TYPE}, no sha256-${image.digest.slice(7)}.att tag): run model-card with signing-key on the release first`,
+      `no release record is attached to team/bare@${image.digest} (no referrer of type ${RELEASE_RECORD_ARTIFACT_TYPE}, no sha256-${image.digest.slice(7)}.att tag): attach a signed record first (cosign attest --type ${RELEASE_RECORD_PREDICATE_TYPE})`,
     ]);
   });
 });

@@ -101,7 +101,7 @@ export async function verifyAttachedRecord(
     return {
       admitted: false,
       problems: [
-        `no release record is attached to ${repository}@${digest} (no referrer of type ${RELEASE_RECORD_ARTIFACT_TYPE}, no ${attTag} tag): run model-card with signing-key on the release first`,
+        `no release record is attached to ${repository}@${digest} (no referrer of type ${RELEASE_RECORD_ARTIFACT_TYPE}, no ${attTag} tag): attach a signed record first (cosign attest --type ${RELEASE_RECORD_PREDICATE_TYPE})`,
       ],
     };
   }
