@@ -3,14 +3,11 @@ import {
   attachRecord,
   RegistryClient,
   type ReleaseRecord,
-  readSigningKey,
   readVerifyingKey,
-  releaseStatement,
-  signStatement,
   verifyAttachedRecord,
 } from '../../shared/src/index.js';
 import { digestsOf, pushSingle } from '../promotion/support.js';
-import { keyPairPem, passingRecord } from '../release-record/support.js';
+import { keyPairPem, passingRecord, signedRecord } from '../release-record/support.js';
 import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
@@ -76,12 +73,11 @@ describe.skipIf(!requireService('registry'))('promote require-record against rea
     const repository = `models/r${commit.slice(0, 6)}`;
     const image = await pushSingle(sourceClient, repository, `sha-${commit.slice(0, 7)}`, 8 << 10);
     if (record) {
-      const statement = releaseStatement(`${source.host}/${repository}`, image.digest, record);
       await attachRecord(
         sourceClient,
         repository,
         image.digest,
-        signStatement(statement, readSigningKey(privatePem, 'signing-key')),
+        signedRecord(`${source.host}/${repository}`, image.digest, record, privatePem),
       );
     }
     return { repository, image };

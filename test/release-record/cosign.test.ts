@@ -7,10 +7,7 @@ import {
   type DsseEnvelope,
   RELEASE_RECORD_PREDICATE_TYPE,
   RegistryClient,
-  readSigningKey,
   readVerifyingKey,
-  releaseStatement,
-  signStatement,
   verifyAttachedRecord,
 } from '../../shared/src/index.js';
 import { pushSingle } from '../promotion/support.js';
@@ -18,7 +15,7 @@ import { runAllowingFailure } from '../services/process.js';
 import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { cosignBinary, requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
-import { keyPairPem, passingRecord } from './support.js';
+import { keyPairPem, passingRecord, signedRecord } from './support.js';
 
 const signer = keyPairPem();
 
@@ -70,10 +67,7 @@ describe.skipIf(!requireService('registry', 'cosign'))('cosign verify-attestatio
   }
 
   const signedFor = (repository: string) => (digest: string) =>
-    signStatement(
-      releaseStatement(`${registry.host}/${repository}`, digest, passingRecord()),
-      readSigningKey(signer.privatePem, 'signing-key'),
-    );
+    signedRecord(`${registry.host}/${repository}`, digest, passingRecord(), signer.privatePem);
 
   const cosign = (keyFile: string, ref: string) =>
     runAllowingFailure(

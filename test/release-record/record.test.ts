@@ -21,7 +21,7 @@ import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
 import { schemaValidator } from '../support/schemas.js';
-import { keyPairPem, passingRecord } from './support.js';
+import { keyPairPem, passingRecord, signedRecord } from './support.js';
 
 const DIGEST = sha256Digest('image');
 const OTHER_DIGEST = sha256Digest('another image');
@@ -67,11 +67,7 @@ describe('judging a signed release record', () => {
     },
     {
       case: 'a record signed by another key',
-      envelope: () =>
-        signStatement(
-          releaseStatement('r/churn', DIGEST, passingRecord()),
-          readSigningKey(stranger.privatePem, 'signing-key'),
-        ),
+      envelope: () => signedRecord('r/churn', DIGEST, passingRecord(), stranger.privatePem),
       digest: DIGEST,
       problems: ['its signature does not verify with record-public-key'],
     },

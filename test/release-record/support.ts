@@ -1,5 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { type ReleaseRecord, sha256Digest } from '../../shared/src/index.js';
+import {
+  type DsseEnvelope,
+  type ReleaseRecord,
+  readSigningKey,
+  releaseStatement,
+  sha256Digest,
+  signStatement,
+} from '../../shared/src/index.js';
 
 export const RECORD_COMMIT = 'c0de'.padEnd(40, '7');
 
@@ -28,4 +35,9 @@ export function passingRecord(overrides: Partial<ReleaseRecord> = {}): ReleaseRe
     missingEvidence: [],
     ...overrides,
   };
+}
+
+/** The signed envelope of `record` about the image `name@digest`, as model-card would attach it. */
+export function signedRecord(name: string, digest: string, record: ReleaseRecord, privatePem: string): DsseEnvelope {
+  return signStatement(releaseStatement(name, digest, record), readSigningKey(privatePem, 'signing-key'));
 }
