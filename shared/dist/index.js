@@ -78305,6 +78305,24 @@ async function attachRecord(store, repository, subjectDigest, envelope) {
     }
     return { digest, tags };
 }
+/**
+ * After a promotion: cosign finds attestations only under its `.att` tag, which referrer copies do not carry.
+ * Puts the tag in `to` when `from` has it and the manifest it names was copied to `to` (as the record's
+ * referrer); a `.att` tag already in `to` is left alone (it may hold other attestations). Whether it wrote.
+ */
+async function carryCosignTag(from, to, subjectDigest) {
+    if (!to.client.keepsReferrers)
+        return false;
+    const tag = cosignAttestationTag(subjectDigest);
+    const source = await from.client.resolve(from.repository, tag);
+    if (!source || (await to.client.resolve(to.repository, tag)))
+        return false;
+    if (!(await to.client.resolve(to.repository, source.digest)))
+        return false;
+    const manifest = await to.client.getManifest(to.repository, source.digest);
+    await to.client.putManifest(to.repository, tag, manifest.bytes, manifest.mediaType);
+    return true;
+}
 
 ;// CONCATENATED MODULE: ./shared/lib/release-record/dsse.js
 
@@ -82273,6 +82291,24 @@ function registryClients(inputs, host) {
         return entry;
     };
 }
+/**
+ * cosign's `.att` tag into every other target repository, so `cosign verify-attestation` finds the release record
+ * there too (promote copied the record itself, as a referrer). The promotion is done by now: a failure warns.
+ */
+async function carryCosignTags(host, source, targets, digest) {
+    for (const target of targets) {
+        if (target.at.client.baseUrl === source.client.baseUrl && target.at.repository === source.repository)
+            continue;
+        const where = `${target.at.registry}/${target.at.repository}`;
+        try {
+            if (await carryCosignTag(source, target.at, digest))
+                host.log.info(`${where}: cosign's attestation tag added.`);
+        }
+        catch (error) {
+            host.log.warning(`${where}: could not add cosign's attestation tag (${describeThrown(error)}).`);
+        }
+    }
+}
 function reportChecks(record) {
     const checks = record.checks.map((check) => ({
         id: `gate.${check.name}`,
@@ -82400,6 +82436,9 @@ const lib_main_action = defineAction({
                 throw error;
             failure = error;
             record = error.record;
+        }
+        if (record.digest && (record.outcome === 'promoted' || record.outcome === 'unchanged')) {
+            await carryCosignTags(host, { client: sourceClient.client, repository: source.repository }, targets, record.digest);
         }
         const headline = promotionHeadline(record);
         const report = buildReport({

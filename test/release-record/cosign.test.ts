@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -15,6 +15,8 @@ import { runAllowingFailure } from '../services/process.js';
 import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { cosignBinary, requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
+import { exampleEvent } from '../support/events.js';
+import { actionDir, runAction } from '../support/run-action.js';
 import { keyPairPem, passingRecord, signedRecord } from './support.js';
 
 const signer = keyPairPem();
@@ -48,7 +50,7 @@ describe.skipIf(!requireService('registry', 'cosign'))('cosign verify-attestatio
     registry = await startRegistry({ mode: 'none' });
     client = new RegistryClient({ registry: registry.host });
     home = await mkdtemp(join(tmpdir(), 'cosign-home-'));
-    signerKeyFile = join(home, 'cosign.pub');
+    signerKeyFile = join(home, 'signer.pub');
     strangerKeyFile = join(home, 'stranger.pub');
     await writeFile(signerKeyFile, signer.publicPem);
     await writeFile(strangerKeyFile, stranger.publicPem);
@@ -102,7 +104,10 @@ describe.skipIf(!requireService('registry', 'cosign'))('cosign verify-attestatio
   test('a record attested by cosign itself (its key format, its .att tag) is admitted by our verifier', async () => {
     const image = await pushSingle(client, 'team/by-cosign', 'sha-c0de777', 4 << 10);
     const env = cosignEnv(home, { COSIGN_PASSWORD: 'rig-only' });
-    const generated = await runAllowingFailure(cosignBinary, ['generate-key-pair'], { cwd: home, env });
+    // Its own folder: generate-key-pair writes cosign.key and cosign.pub into the working directory.
+    const keys = join(home, 'made-by-cosign');
+    await mkdir(keys);
+    const generated = await runAllowingFailure(cosignBinary, ['generate-key-pair'], { cwd: keys, env });
     expect(generated.code, generated.stderr).toBe(0);
     const predicate = join(home, 'record.json');
     await writeFile(predicate, JSON.stringify(passingRecord()));
@@ -111,7 +116,7 @@ describe.skipIf(!requireService('registry', 'cosign'))('cosign verify-attestatio
       [
         'attest',
         '--key',
-        join(home, 'cosign.key'),
+        join(keys, 'cosign.key'),
         '--type',
         RELEASE_RECORD_PREDICATE_TYPE,
         '--predicate',
@@ -121,10 +126,10 @@ describe.skipIf(!requireService('registry', 'cosign'))('cosign verify-attestatio
         '--yes',
         `${registry.host}/team/by-cosign@${image.digest}`,
       ],
-      { cwd: home, env, timeoutMs: 60_000 },
+      { cwd: keys, env, timeoutMs: 60_000 },
     );
     expect(attest.code, attest.stderr).toBe(0);
-    const cosignPub = await readFile(join(home, 'cosign.pub'), 'utf8');
+    const cosignPub = await readFile(join(keys, 'cosign.pub'), 'utf8');
     const ours = await verifyAttachedRecord(
       client,
       'team/by-cosign',
@@ -140,6 +145,35 @@ describe.skipIf(!requireService('registry', 'cosign'))('cosign verify-attestatio
       readVerifyingKey(signer.publicPem, 'k'),
     );
     expect(other.admitted).toBe(false);
+  });
+
+  test('after promote (node dist/index.js, require-record) to another registry, cosign verifies it there', async () => {
+    const target = await startRegistry({ mode: 'none' });
+    try {
+      const commit = 'ab12'.padEnd(40, '9');
+      const image = await pushSingle(client, 'team/released', `sha-${commit.slice(0, 7)}`, 4 << 10);
+      await attachRecord(client, 'team/released', image.digest, signedFor('team/released')(image.digest));
+      const event = exampleEvent('release', 'published');
+      event.payload.release.tag_name = 'v3.0.0';
+      event.payload.release.target_commitish = commit;
+      const promoted = await runAction(actionDir('promote'), {
+        inputs: {
+          image: `${registry.host}/team/released`,
+          targets: `${target.host}/prod/churn:production`,
+          'require-record': 'true',
+          'record-public-key': signer.publicPem,
+        },
+        event,
+        timeoutMs: 120_000,
+      });
+      expect(promoted.exitCode, promoted.stdout + promoted.stderr).toBe(0);
+      expect(promoted.stdout).toContain(`${target.host}/prod/churn: cosign's attestation tag added.`);
+      const result = await cosign(signerKeyFile, `${target.host}/prod/churn@${image.digest}`);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('The signatures were verified against the specified public key');
+    } finally {
+      await stopAll([target]);
+    }
   });
 
   test('refuses it with another key; so does our verifier', async () => {

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   attachRecord,
+  carryCosignTag,
+  copyImage,
+  copyReferrers,
   cosignAttestationTag,
   type DsseEnvelope,
   judgeEnvelope,
@@ -187,6 +190,30 @@ describe.skipIf(!requireService('registry'))('a release record attached to an im
       admitted: false,
       problems: [`record ${attached.digest.slice(0, 19)}: its signature does not verify with record-public-key`],
     });
+  });
+
+  test('cosign’s .att tag is carried only where the record was copied, and never over another one', async () => {
+    const image = await pushSingle(client, 'team/carry', 'sha-c0de777', 4 << 10);
+    await attachRecord(client, 'team/carry', image.digest, signed(passingRecord(), image.digest));
+    const from = { client, repository: 'team/carry' };
+    const attTag = cosignAttestationTag(image.digest);
+    const sourceAtt = (await client.resolve('team/carry', attTag))?.digest;
+
+    await copyImage({ ...from, reference: image.digest }, { client, repository: 'team/bare-copy' }, ['prod']);
+    expect(await carryCosignTag(from, { client, repository: 'team/bare-copy' }, image.digest)).toBe(false);
+    expect(await client.resolve('team/bare-copy', attTag)).toBeUndefined();
+
+    await copyImage({ ...from, reference: image.digest }, { client, repository: 'team/with-record' }, ['prod']);
+    await copyReferrers(from, { client, repository: 'team/with-record' }, image.digest);
+    expect(await carryCosignTag(from, { client, repository: 'team/with-record' }, image.digest)).toBe(true);
+    expect((await client.resolve('team/with-record', attTag))?.digest).toBe(sourceAtt);
+    expect(await carryCosignTag(from, { client, repository: 'team/with-record' }, image.digest)).toBe(false);
+
+    await copyImage({ ...from, reference: image.digest }, { client, repository: 'team/other-att' }, ['prod']);
+    await copyReferrers(from, { client, repository: 'team/other-att' }, image.digest);
+    await copyImage({ ...from, reference: image.digest }, { client, repository: 'team/other-att' }, [attTag]);
+    expect(await carryCosignTag(from, { client, repository: 'team/other-att' }, image.digest)).toBe(false);
+    expect((await client.resolve('team/other-att', attTag))?.digest).toBe(image.digest);
   });
 
   test('an image without a record is refused, naming where the record was looked for', async () => {

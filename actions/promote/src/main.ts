@@ -3,8 +3,10 @@ import {
   type ActionHost,
   buildReport,
   ConfigurationError,
+  carryCosignTag,
   createGitHubClient,
   defineAction,
+  describeThrown,
   GateFailure,
   type GitHubRecords,
   type ImageReference,
@@ -19,6 +21,7 @@ import {
   promotionHeadline,
   type RegistryCredentials,
   type ReportCheck,
+  type RepositoryAt,
   readEventPayload,
   readStoredCredentials,
   releaseRecordCheck,
@@ -57,6 +60,27 @@ function registryClients(inputs: Inputs, host: ActionHost) {
     }
     return entry;
   };
+}
+
+/**
+ * cosign's `.att` tag into every other target repository, so `cosign verify-attestation` finds the release record
+ * there too (promote copied the record itself, as a referrer). The promotion is done by now: a failure warns.
+ */
+async function carryCosignTags(
+  host: ActionHost,
+  source: RepositoryAt,
+  targets: readonly { at: RepositoryAt & { registry: string } }[],
+  digest: string,
+) {
+  for (const target of targets) {
+    if (target.at.client.baseUrl === source.client.baseUrl && target.at.repository === source.repository) continue;
+    const where = `${target.at.registry}/${target.at.repository}`;
+    try {
+      if (await carryCosignTag(source, target.at, digest)) host.log.info(`${where}: cosign's attestation tag added.`);
+    } catch (error) {
+      host.log.warning(`${where}: could not add cosign's attestation tag (${describeThrown(error)}).`);
+    }
+  }
 }
 
 function reportChecks(record: PromotionRecord): ReportCheck[] {
@@ -196,6 +220,15 @@ export const action = defineAction({
       if (!(error instanceof PromotionFailure) || !error.record) throw error;
       failure = error;
       record = error.record;
+    }
+
+    if (record.digest && (record.outcome === 'promoted' || record.outcome === 'unchanged')) {
+      await carryCosignTags(
+        host,
+        { client: sourceClient.client, repository: source.repository },
+        targets,
+        record.digest,
+      );
     }
 
     const headline = promotionHeadline(record);

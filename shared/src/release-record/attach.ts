@@ -1,4 +1,5 @@
 import { bufferBlobSource } from '../oci/blob-source.js';
+import type { RepositoryAt } from '../oci/copy.js';
 import { referrersFallbackTag, sha256Digest } from '../oci/digest.js';
 import { type Descriptor, type ImageIndex, type ImageManifest, MediaType } from '../oci/media-types.js';
 import type { ImageStore } from '../oci/store.js';
@@ -87,4 +88,20 @@ export async function attachRecord(
     tags.push(fallbackTag);
   }
   return { digest, tags };
+}
+
+/**
+ * After a promotion: cosign finds attestations only under its `.att` tag, which referrer copies do not carry.
+ * Puts the tag in `to` when `from` has it and the manifest it names was copied to `to` (as the record's
+ * referrer); a `.att` tag already in `to` is left alone (it may hold other attestations). Whether it wrote.
+ */
+export async function carryCosignTag(from: RepositoryAt, to: RepositoryAt, subjectDigest: string): Promise<boolean> {
+  if (!to.client.keepsReferrers) return false;
+  const tag = cosignAttestationTag(subjectDigest);
+  const source = await from.client.resolve(from.repository, tag);
+  if (!source || (await to.client.resolve(to.repository, tag))) return false;
+  if (!(await to.client.resolve(to.repository, source.digest))) return false;
+  const manifest = await to.client.getManifest(to.repository, source.digest);
+  await to.client.putManifest(to.repository, tag, manifest.bytes, manifest.mediaType);
+  return true;
 }
