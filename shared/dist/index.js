@@ -75073,7 +75073,7 @@ async function readStoredCredentials(registry, env) {
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/blob-source.js
 
-function bufferBlobSource(data, digest) {
+function blob_source_bufferBlobSource(data, digest) {
     return {
         digest,
         size: data.byteLength,
@@ -75110,10 +75110,10 @@ var external_node_crypto_ = __nccwpck_require__(77598);
 
 
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
-function isDigest(text) {
+function digest_isDigest(text) {
     return DIGEST_PATTERN.test(text);
 }
-function sha256Digest(data) {
+function digest_sha256Digest(data) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
 }
 /** A file's digest, read as a stream (model layers can be gigabytes). */
@@ -75124,7 +75124,7 @@ async function sha256FileDigest(path) {
     return `sha256:${hash.digest('hex')}`;
 }
 /** The referrers tag schema's fallback tag for a subject digest: `sha256-<hex>`. */
-function referrersFallbackTag(digest) {
+function digest_referrersFallbackTag(digest) {
     return digest.replace(':', '-');
 }
 
@@ -75160,7 +75160,7 @@ function registryErrorDetail(body) {
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/media-types.js
 
-const MediaType = {
+const media_types_MediaType = {
     ociManifest: 'application/vnd.oci.image.manifest.v1+json',
     ociIndex: 'application/vnd.oci.image.index.v1+json',
     ociConfig: 'application/vnd.oci.image.config.v1+json',
@@ -75174,13 +75174,13 @@ const MediaType = {
 };
 /** Every manifest type we understand, OCI first: the rig's registry answers in the type Accept names first. */
 const MANIFEST_ACCEPT = [
-    MediaType.ociManifest,
-    MediaType.ociIndex,
-    MediaType.dockerManifest,
-    MediaType.dockerManifestList,
+    media_types_MediaType.ociManifest,
+    media_types_MediaType.ociIndex,
+    media_types_MediaType.dockerManifest,
+    media_types_MediaType.dockerManifestList,
 ];
 function isIndexMediaType(mediaType) {
-    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
+    return mediaType === media_types_MediaType.ociIndex || mediaType === media_types_MediaType.dockerManifestList;
 }
 function platformName(platform) {
     if (!platform)
@@ -75218,7 +75218,7 @@ function splitDigest(text, at, fail) {
     if (at < 0)
         return { rest: text };
     const digest = text.slice(at + 1);
-    if (!isDigest(digest))
+    if (!digest_isDigest(digest))
         fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
     return { rest: text.slice(0, at), digest };
 }
@@ -75593,7 +75593,7 @@ class RegistryClient {
         });
         if (answer.status === 404)
             return undefined;
-        const digest = answer.headers.get('docker-content-digest') ?? (isDigest(reference) ? reference : undefined);
+        const digest = answer.headers.get('docker-content-digest') ?? (digest_isDigest(reference) ? reference : undefined);
         if (!digest) {
             // Some registries omit the header on HEAD: fall back to the body.
             const fetched = await this.getManifest(repository, reference);
@@ -75614,21 +75614,21 @@ class RegistryClient {
             access: 'pull',
             headers: { accept: MANIFEST_ACCEPT.join(', ') },
         });
-        const digest = sha256Digest(answer.body);
-        const expected = isDigest(reference) ? reference : answer.headers.get('docker-content-digest');
+        const digest = digest_sha256Digest(answer.body);
+        const expected = digest_isDigest(reference) ? reference : answer.headers.get('docker-content-digest');
         if (expected && expected !== digest) {
             throw this.#error('protocol', `${repository}:${reference}: the manifest's digest is ${digest}, not ${expected}.`);
         }
         const json = JSON.parse(answer.body.toString('utf8'));
         const mediaType = (typeof json.mediaType === 'string' ? json.mediaType : undefined) ??
             (answer.headers.get('content-type') ?? '').split(';')[0]?.trim() ??
-            MediaType.ociManifest;
+            media_types_MediaType.ociManifest;
         return { digest, mediaType, bytes: answer.body, json };
     }
     /** Puts a manifest under a tag or its digest; returns the digest, checked against what the registry says. */
     async putManifest(repository, reference, bytes, mediaType) {
-        const digest = sha256Digest(bytes);
-        if (isDigest(reference) && reference !== digest) {
+        const digest = digest_sha256Digest(bytes);
+        if (digest_isDigest(reference) && reference !== digest) {
             throw new Error(`putManifest: the bytes hash to ${digest}, not to the reference ${reference}`);
         }
         const answer = await this.request({
@@ -75688,10 +75688,10 @@ class RegistryClient {
             path: `/v2/${repository}/referrers/${digest}`,
             repository,
             access: 'pull',
-            headers: { accept: MediaType.ociIndex },
+            headers: { accept: media_types_MediaType.ociIndex },
             accept: [404, 405, 400],
         });
-        if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(MediaType.ociIndex)) {
+        if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(media_types_MediaType.ociIndex)) {
             return JSON.parse(answer.body.toString('utf8')).manifests ?? [];
         }
         return undefined;
@@ -75704,7 +75704,7 @@ class RegistryClient {
         const viaApi = await this.#referrersApi(repository, digest);
         if (viaApi)
             return viaApi;
-        const fallback = await this.resolve(repository, referrersFallbackTag(digest));
+        const fallback = await this.resolve(repository, digest_referrersFallbackTag(digest));
         if (!fallback)
             return [];
         const index = await this.getManifest(repository, fallback.digest);
@@ -75730,7 +75730,7 @@ class RegistryClient {
             repository,
             access: 'pull',
         });
-        const actual = sha256Digest(answer.body);
+        const actual = digest_sha256Digest(answer.body);
         if (actual !== digest)
             throw this.#error('protocol', `Blob ${digest} of ${repository} arrived as ${actual}.`);
         return answer.body;
@@ -76013,13 +76013,13 @@ async function copyReferrers(from, to, subject) {
     }
     if (hasApi || missing.length === 0)
         return { copied: missing };
-    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...present, ...missing] };
+    const index = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [...present, ...missing] };
     const bytes = Buffer.from(JSON.stringify(index));
     return {
         copied: missing,
         fallback: {
-            tag: referrersFallbackTag(subject),
-            manifest: { bytes, mediaType: MediaType.ociIndex, digest: sha256Digest(bytes) },
+            tag: digest_referrersFallbackTag(subject),
+            manifest: { bytes, mediaType: media_types_MediaType.ociIndex, digest: digest_sha256Digest(bytes) },
         },
     };
 }
@@ -76041,7 +76041,7 @@ const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 function layoutBlobPath(layout, digest) {
     // A digest from a manifest names a file: anything but sha256:<64 hex> could point outside blobs/.
-    if (!isDigest(digest)) {
+    if (!digest_isDigest(digest)) {
         throw new RegistryError('protocol', `'${digest}' is not a sha256 digest; refusing it as a blob path`, {
             registry: OCI_LAYOUT,
         });
@@ -76063,7 +76063,7 @@ async function contentMediaType(path) {
     }
     if (typeof parsed?.mediaType === 'string')
         return parsed.mediaType;
-    return Array.isArray(parsed?.manifests) ? MediaType.ociIndex : MediaType.ociManifest;
+    return Array.isArray(parsed?.manifests) ? media_types_MediaType.ociIndex : media_types_MediaType.ociManifest;
 }
 async function sizeOf(path) {
     return (0,promises_.stat)(path).then((stats) => stats.size, () => undefined);
@@ -76118,7 +76118,7 @@ class OciLayoutStore {
         }
         // The spec requires index.json: a layout whose first build or copy fails stays a valid, empty layout.
         if ((await sizeOf((0,external_node_path_.join)(directory, 'index.json'))) === undefined) {
-            const empty = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+            const empty = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [] };
             await layout_writeAtomically((0,external_node_path_.join)(directory, 'index.json'), `${JSON.stringify(empty)}\n`);
         }
     }
@@ -76129,7 +76129,7 @@ class OciLayoutStore {
             const { schemaVersion, mediaType, manifests, ...rest } = index;
             const updated = {
                 schemaVersion: 2,
-                mediaType: MediaType.ociIndex,
+                mediaType: media_types_MediaType.ociIndex,
                 ...rest,
                 manifests: change(manifests),
             };
@@ -76152,7 +76152,7 @@ class OciLayoutStore {
         return manifests.length === 1 ? manifests[0]?.digest : undefined;
     }
     async resolve(repository, reference) {
-        if (isDigest(reference)) {
+        if (digest_isDigest(reference)) {
             const path = layoutBlobPath(this.directory(repository), reference);
             const size = await sizeOf(path);
             if (size === undefined)
@@ -76165,22 +76165,22 @@ class OciLayoutStore {
     async getManifest(repository, reference) {
         const descriptor = await this.resolve(repository, reference);
         if (!descriptor)
-            throw this.#notFound(repository, isDigest(reference) ? reference : `The tag '${reference}'`);
+            throw this.#notFound(repository, digest_isDigest(reference) ? reference : `The tag '${reference}'`);
         const bytes = await this.getBlob(repository, descriptor.digest);
         const json = JSON.parse(bytes.toString('utf8'));
         const mediaType = typeof json.mediaType === 'string' ? json.mediaType : descriptor.mediaType;
         return { digest: descriptor.digest, mediaType, bytes, json };
     }
     async putManifest(repository, reference, bytes, mediaType) {
-        const digest = sha256Digest(bytes);
-        if (isDigest(reference) && reference !== digest) {
+        const digest = digest_sha256Digest(bytes);
+        if (digest_isDigest(reference) && reference !== digest) {
             throw new Error(`putManifest: the bytes hash to ${digest}, not to the reference ${reference}`);
         }
         await this.#initialise(repository);
         const path = layoutBlobPath(this.directory(repository), digest);
         if ((await sizeOf(path)) !== bytes.byteLength)
             await layout_writeAtomically(path, bytes);
-        if (!isDigest(reference)) {
+        if (!digest_isDigest(reference)) {
             const tagged = {
                 mediaType,
                 digest,
@@ -76195,7 +76195,7 @@ class OciLayoutStore {
         return digest;
     }
     async deleteManifest(repository, reference) {
-        const byDigest = isDigest(reference);
+        const byDigest = digest_isDigest(reference);
         const named = (descriptor) => byDigest ? descriptor.digest === reference : descriptor.annotations?.[REF_NAME_ANNOTATION] === reference;
         const index = await this.#readIndex(repository);
         const listed = index?.manifests.some(named) ?? false;
@@ -76223,7 +76223,7 @@ class OciLayoutStore {
                 throw this.#notFound(repository, `Blob ${digest}`);
             throw error;
         });
-        const actual = sha256Digest(bytes);
+        const actual = digest_sha256Digest(bytes);
         if (actual !== digest) {
             throw new RegistryError('protocol', `Blob ${digest} in ${this.directory(repository)} is corrupt (${actual}).`, {
                 registry: this.registry,
@@ -76328,10 +76328,10 @@ async function readOciLayout(layout) {
     const manifests = [];
     const visit = async (descriptor) => {
         const bytes = await (0,promises_.readFile)(layoutBlobPath(layout, descriptor.digest));
-        if (sha256Digest(bytes) !== descriptor.digest)
+        if (digest_sha256Digest(bytes) !== descriptor.digest)
             throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
         const parsed = JSON.parse(bytes.toString('utf8'));
-        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? MediaType.ociManifest;
+        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? media_types_MediaType.ociManifest;
         if (isIndexMediaType(mediaType)) {
             for (const child of parsed.manifests)
                 await visit(child);
@@ -76985,7 +76985,7 @@ async function composeLayeredImage(base, target, layers, changes) {
     const sizes = [];
     /** One platform's image on the base's layers, config and annotations (the base's blobs are in `blobs`). */
     const extend = (manifest, config, mediaType, platform) => {
-        const docker = mediaType === MediaType.dockerManifest;
+        const docker = mediaType === media_types_MediaType.dockerManifest;
         const runConfig = config.config ?? {};
         const newConfig = {
             ...config,
@@ -77008,11 +77008,11 @@ async function composeLayeredImage(base, target, layers, changes) {
         const configBytes = json(newConfig);
         const configDescriptor = {
             mediaType: manifest.config.mediaType,
-            digest: sha256Digest(configBytes),
+            digest: digest_sha256Digest(configBytes),
             size: configBytes.length,
         };
-        blobs.push({ source: bufferBlobSource(configBytes, configDescriptor.digest) });
-        const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
+        blobs.push({ source: blob_source_bufferBlobSource(configBytes, configDescriptor.digest) });
+        const layerType = docker ? media_types_MediaType.dockerLayerGzip : media_types_MediaType.ociLayerGzip;
         const newManifest = {
             schemaVersion: 2,
             mediaType,
@@ -77024,7 +77024,7 @@ async function composeLayeredImage(base, target, layers, changes) {
             ...(docker ? {} : { annotations: { ...(manifest.annotations ?? {}), ...changes.annotations } }),
         };
         const bytes = json(newManifest);
-        const digest = sha256Digest(bytes);
+        const digest = digest_sha256Digest(bytes);
         manifests.push({ bytes, mediaType, digest });
         platforms.push({
             platform: platformName(platform ?? {
@@ -77040,7 +77040,7 @@ async function composeLayeredImage(base, target, layers, changes) {
     };
     /** The new index over the platform images, keeping the base index's annotations. */
     const indexOver = (children, mediaType, baseAnnotations = {}) => {
-        const docker = mediaType === MediaType.dockerManifestList;
+        const docker = mediaType === media_types_MediaType.dockerManifestList;
         const newIndex = {
             schemaVersion: 2,
             mediaType,
@@ -77048,15 +77048,15 @@ async function composeLayeredImage(base, target, layers, changes) {
             ...(docker ? {} : { annotations: { ...baseAnnotations, ...changes.annotations } }),
         };
         const bytes = json(newIndex);
-        const digest = sha256Digest(bytes);
+        const digest = digest_sha256Digest(bytes);
         manifests.push({ bytes, mediaType, digest });
         return { digest, mediaType };
     };
     let root;
     let baseDigest;
     if (isScratchBase(base)) {
-        const children = base.platforms.map((platform) => extend({ config: { mediaType: MediaType.ociConfig }, layers: [] }, { ...platform, config: {}, rootfs: { type: 'layers', diff_ids: [] } }, MediaType.ociManifest, base.platforms.length > 1 ? platform : undefined));
-        root = children.length > 1 ? indexOver(children, MediaType.ociIndex) : children[0];
+        const children = base.platforms.map((platform) => extend({ config: { mediaType: media_types_MediaType.ociConfig }, layers: [] }, { ...platform, config: {}, rootfs: { type: 'layers', diff_ids: [] } }, media_types_MediaType.ociManifest, base.platforms.length > 1 ? platform : undefined));
+        root = children.length > 1 ? indexOver(children, media_types_MediaType.ociIndex) : children[0];
     }
     else {
         const fetched = await base.client.getManifest(base.repository, base.reference);
@@ -77713,7 +77713,7 @@ function endpointRef(at, tag) {
 /** The source as the user named it: by tag or `@digest`. */
 function sourceRef(source) {
     const { registry, repository, reference } = source;
-    return formatImageReference(isDigest(reference) ? { registry, repository, digest: reference } : { registry, repository, tag: reference });
+    return formatImageReference(digest_isDigest(reference) ? { registry, repository, digest: reference } : { registry, repository, tag: reference });
 }
 function sameRepository(a, b) {
     return a.client.baseUrl === b.client.baseUrl && a.repository === b.repository;
@@ -78204,6 +78204,14 @@ async function promote(options) {
     record.digest = imagePlan.digest;
     record.targets = targetRecords(imagePlan);
     log.info(`${imagePlan.source.ref} is ${imagePlan.digest}${imagePlan.referrers.length ? ` with ${imagePlan.referrers.length} referrer(s)` : ''}.`);
+    if (options.admitDigest) {
+        const admission = await options.admitDigest(options.source, imagePlan.digest);
+        record.checks.push(admission);
+        if (!admission.passed) {
+            record.outcome = 'blocked';
+            return record;
+        }
+    }
     let modelPlan;
     if (options.model) {
         const model = options.model;
@@ -78289,6 +78297,328 @@ async function promote(options) {
 ;// CONCATENATED MODULE: ./shared/lib/promotion/index.js
 
 
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/statement.js
+
+
+/** Our predicate type: what a release record is, versioned. `cosign verify-attestation --type` names it. */
+const statement_RELEASE_RECORD_PREDICATE_TYPE = 'https://mlops-actions.dev/attestations/release-record/v1';
+const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+const statement_IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+/** The statement that `record` holds for the image `name@digest` (name without tag or digest). */
+function releaseStatement(name, digest, record) {
+    if (!isDigest(digest))
+        throw new ConfigurationError(`'${digest}' is not an image digest (sha256:<64 hex>).`);
+    return {
+        _type: IN_TOTO_STATEMENT_TYPE,
+        subject: [{ name, digest: { sha256: digest.slice('sha256:'.length) } }],
+        predicateType: statement_RELEASE_RECORD_PREDICATE_TYPE,
+        predicate: record,
+    };
+}
+/**
+ * What keeps `record` from admitting a release, one line each; empty when nothing does. A record that lacks
+ * evidence says so itself (`missingEvidence`); the digests and the test outcome are checked here too, so a
+ * hand-made predicate cannot skip them.
+ */
+function recordShortcomings(record) {
+    const problems = [];
+    if (record.schemaVersion !== 1)
+        problems.push(`schemaVersion is ${JSON.stringify(record.schemaVersion)}, not 1`);
+    const modelFiles = record.model?.files ?? [];
+    if (modelFiles.length === 0)
+        problems.push('no model file digest');
+    const dataFiles = record.data?.files ?? [];
+    if (dataFiles.length === 0)
+        problems.push('no training data digest');
+    for (const file of [...modelFiles, ...dataFiles]) {
+        if (!digest_isDigest(file.digest))
+            problems.push(`${file.name}: '${file.digest}' is not a sha256 digest`);
+    }
+    if (record.tests === undefined || record.tests === null)
+        problems.push('no test result');
+    else if (record.tests.passed !== true)
+        problems.push(`tests did not pass (${record.tests.summary})`);
+    for (const missing of record.missingEvidence ?? [])
+        problems.push(`missing evidence: ${missing}`);
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/attach.js
+
+
+
+
+/** The artifactType of our referrer manifests: how a reader finds the record among signatures and SBOMs. */
+const RELEASE_RECORD_ARTIFACT_TYPE = 'application/vnd.mlops-actions.release-record.v1+json';
+const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
+/** cosign's layer annotations: an attestation layer carries an empty signature annotation and its predicate type. */
+const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+const PREDICATE_TYPE_ANNOTATION = 'predicateType';
+/** cosign's attestation tag for a subject: `sha256-<hex>.att` (it reads attestations from there, not referrers). */
+function cosignAttestationTag(digest) {
+    return `${digest_referrersFallbackTag(digest)}.att`;
+}
+function attach_json(value) {
+    return Buffer.from(JSON.stringify(value));
+}
+/**
+ * Attaches the signed record to the image `subject` in `repository`, so that both kinds of reader find it:
+ * an OCI 1.1 referrer (artifactType ours, `subject` the image; listed under the `sha256-<hex>` fallback index
+ * where the registry has no referrers API) that promote copies with the image, and the same manifest under
+ * cosign's `sha256-<hex>.att` tag, keeping the attestations of other predicate types that were there.
+ */
+async function attachRecord(store, repository, subjectDigest, envelope) {
+    const subject = await store.resolve(repository, subjectDigest);
+    if (!subject)
+        throw new Error(`${repository}@${subjectDigest} is not in the registry: nothing to attach the record to`);
+    const empty = Buffer.from('{}');
+    const envelopeBytes = attach_json(envelope);
+    await store.uploadBlob(repository, bufferBlobSource(empty, sha256Digest(empty)));
+    await store.uploadBlob(repository, bufferBlobSource(envelopeBytes, sha256Digest(envelopeBytes)));
+    const layer = {
+        mediaType: DSSE_MEDIA_TYPE,
+        digest: sha256Digest(envelopeBytes),
+        size: envelopeBytes.length,
+        annotations: { [COSIGN_SIGNATURE_ANNOTATION]: '', [PREDICATE_TYPE_ANNOTATION]: RELEASE_RECORD_PREDICATE_TYPE },
+    };
+    const attTag = cosignAttestationTag(subjectDigest);
+    const existing = await store.resolve(repository, attTag);
+    const kept = existing
+        ? (await store.getManifest(repository, attTag)).json.layers.filter((other) => other.annotations?.[PREDICATE_TYPE_ANNOTATION] !== RELEASE_RECORD_PREDICATE_TYPE)
+        : [];
+    const manifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        artifactType: RELEASE_RECORD_ARTIFACT_TYPE,
+        config: { mediaType: MediaType.ociEmpty, digest: sha256Digest(empty), size: empty.length },
+        layers: [...kept, layer],
+        subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    };
+    const bytes = attach_json(manifest);
+    const digest = await store.putManifest(repository, sha256Digest(bytes), bytes, MediaType.ociManifest);
+    await store.putManifest(repository, attTag, bytes, MediaType.ociManifest);
+    const tags = [attTag];
+    if (!(await store.hasReferrersApi(repository, subjectDigest))) {
+        const listed = await store.referrers(repository, subjectDigest);
+        const index = {
+            schemaVersion: 2,
+            mediaType: MediaType.ociIndex,
+            manifests: [
+                ...listed.filter((entry) => entry.digest !== digest),
+                { mediaType: MediaType.ociManifest, digest, size: bytes.length, artifactType: RELEASE_RECORD_ARTIFACT_TYPE },
+            ],
+        };
+        const fallbackTag = referrersFallbackTag(subjectDigest);
+        await store.putManifest(repository, fallbackTag, attach_json(index), MediaType.ociIndex);
+        tags.push(fallbackTag);
+    }
+    return { digest, tags };
+}
+/**
+ * After a promotion: cosign finds attestations only under its `.att` tag, which referrer copies do not carry.
+ * Puts the tag in `to` when `from` has it and the manifest it names was copied to `to` (as the record's
+ * referrer); a `.att` tag already in `to` is left alone (it may hold other attestations). Whether it wrote.
+ */
+async function carryCosignTag(from, to, subjectDigest) {
+    if (!to.client.keepsReferrers)
+        return false;
+    const tag = cosignAttestationTag(subjectDigest);
+    const source = await from.client.resolve(from.repository, tag);
+    if (!source || (await to.client.resolve(to.repository, tag)))
+        return false;
+    if (!(await to.client.resolve(to.repository, source.digest)))
+        return false;
+    const manifest = await to.client.getManifest(to.repository, source.digest);
+    await to.client.putManifest(to.repository, tag, manifest.bytes, manifest.mediaType);
+    return true;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/dsse.js
+
+
+/** DSSE's PAE: `DSSEv1 <len(type)> <type> <len(body)> <body>`; what is signed, so the type cannot be swapped. */
+function preAuthenticationEncoding(payloadType, payload) {
+    const type = Buffer.from(payloadType);
+    return Buffer.concat([Buffer.from(`DSSEv1 ${type.length} `), type, Buffer.from(` ${payload.length} `), payload]);
+}
+function ecdsaP256(key, input) {
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+        throw new errors_ConfigurationError(`Input '${input}' is a ${key.asymmetricKeyType ?? 'unknown'}${key.asymmetricKeyDetails?.namedCurve ? ` ${key.asymmetricKeyDetails.namedCurve}` : ''} key; an ECDSA P-256 key is needed (cosign's, or openssl ecparam -name prime256v1 -genkey).`, { input });
+    }
+    return key;
+}
+/**
+ * The signing key from PEM text: PKCS#8 (`BEGIN PRIVATE KEY`) or SEC1 (`BEGIN EC PRIVATE KEY`), ECDSA P-256.
+ * cosign's own encrypted format needs its password and NaCl secretbox; `cosign import-key-pair` goes the other way.
+ */
+function readSigningKey(pem, input) {
+    if (/BEGIN ENCRYPTED SIGSTORE PRIVATE KEY/.test(pem)) {
+        throw new ConfigurationError(`Input '${input}' is cosign's encrypted key; give the unencrypted PEM (BEGIN PRIVATE KEY or BEGIN EC PRIVATE KEY) of the same ECDSA P-256 key, kept in a secret.`, { input });
+    }
+    let key;
+    try {
+        key = createPrivateKey({ key: pem, format: 'pem' });
+    }
+    catch {
+        throw new ConfigurationError(`Input '${input}' is not a PEM private key; give the PEM text (-----BEGIN PRIVATE KEY----- …) of an ECDSA P-256 key.`, { input });
+    }
+    return ecdsaP256(key, input);
+}
+/** The verifying key from PEM text (`BEGIN PUBLIC KEY`, as `cosign generate-key-pair` writes cosign.pub). */
+function readVerifyingKey(pem, input) {
+    let key;
+    try {
+        key = (0,external_node_crypto_.createPublicKey)({ key: pem, format: 'pem' });
+    }
+    catch {
+        throw new errors_ConfigurationError(`Input '${input}' is not a PEM public key; give the text of cosign.pub (-----BEGIN PUBLIC KEY----- …).`, { input });
+    }
+    return ecdsaP256(key, input);
+}
+/** Signs `payload` into an envelope: ECDSA P-256 over SHA-256 of the PAE, DER-encoded, as cosign verifies it. */
+function dsse_signEnvelope(payloadType, payload, key) {
+    const signature = sign('sha256', preAuthenticationEncoding(payloadType, payload), key);
+    return {
+        payloadType,
+        payload: Buffer.from(payload).toString('base64'),
+        signatures: [{ keyid: '', sig: signature.toString('base64') }],
+    };
+}
+/** The payload bytes when one of the envelope's signatures verifies with `key`; undefined when none does. */
+function verifyEnvelope(envelope, key) {
+    const payload = Buffer.from(envelope.payload, 'base64');
+    const signed = preAuthenticationEncoding(envelope.payloadType, payload);
+    for (const signature of envelope.signatures ?? []) {
+        try {
+            if ((0,external_node_crypto_.verify)('sha256', signed, key, Buffer.from(signature.sig, 'base64')))
+                return payload;
+        }
+        catch {
+            // A malformed signature is one that does not verify.
+        }
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/sign.js
+
+
+/** The statement as a signed DSSE envelope, the form cosign attaches and verifies. */
+function signStatement(statement, key) {
+    return signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), key);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/verify.js
+
+
+
+
+/**
+ * Whether `envelope` admits the image `digest`: signed by `key`, an in-toto statement of our predicate type
+ * whose subject is that digest, and a record with its digests, its evidence and passed tests. Pure.
+ */
+function judgeEnvelope(envelope, key, digest) {
+    if (envelope.payloadType !== statement_IN_TOTO_PAYLOAD_TYPE) {
+        return { problems: [`payload type is '${envelope.payloadType}', not ${statement_IN_TOTO_PAYLOAD_TYPE}`], record: undefined };
+    }
+    const payload = verifyEnvelope(envelope, key);
+    if (!payload)
+        return { problems: ['its signature does not verify with record-public-key'], record: undefined };
+    let statement;
+    try {
+        statement = JSON.parse(payload.toString('utf8'));
+    }
+    catch (error) {
+        return { problems: [`its statement is not JSON (${describeThrown(error)})`], record: undefined };
+    }
+    if (statement.predicateType !== statement_RELEASE_RECORD_PREDICATE_TYPE) {
+        return {
+            problems: [`predicate type is '${statement.predicateType}', not ${statement_RELEASE_RECORD_PREDICATE_TYPE}`],
+            record: undefined,
+        };
+    }
+    const problems = [];
+    const hex = digest.slice('sha256:'.length);
+    const subjects = (statement.subject ?? []).map((subject) => subject.digest?.sha256);
+    if (!subjects.includes(hex)) {
+        problems.push(`its subject is ${subjects.map((sha) => `sha256:${sha}`).join(', ') || 'empty'}, not the promoted ${digest}`);
+    }
+    problems.push(...recordShortcomings(statement.predicate ?? {}));
+    return { problems, record: statement.predicate };
+}
+/** Every DSSE layer of a manifest that carries a record, with the manifest's digest. */
+async function recordEnvelopes(store, repository, reference) {
+    const manifest = await store.getManifest(repository, reference);
+    const layers = manifest.json.layers ?? [];
+    const found = [];
+    for (const layer of layers.filter((candidate) => candidate.mediaType === DSSE_MEDIA_TYPE)) {
+        const bytes = await store.getBlob(repository, layer.digest);
+        try {
+            found.push({ manifest: manifest.digest, envelope: JSON.parse(bytes.toString('utf8')) });
+        }
+        catch {
+            // Not an envelope: another tool's layer, not ours to judge.
+        }
+    }
+    return found;
+}
+/**
+ * Looks for a release record of `digest` in `repository` (referrers of our artifactType, then cosign's `.att`
+ * tag) and admits the digest when one of them passes judgeEnvelope; otherwise says what each one lacks.
+ */
+async function verifyAttachedRecord(store, repository, digest, key) {
+    const referrers = (await store.referrers(repository, digest)).filter((descriptor) => descriptor.artifactType === RELEASE_RECORD_ARTIFACT_TYPE);
+    const candidates = [];
+    for (const referrer of referrers)
+        candidates.push(...(await recordEnvelopes(store, repository, referrer.digest)));
+    const attTag = cosignAttestationTag(digest);
+    if (candidates.length === 0 && (await store.resolve(repository, attTag))) {
+        candidates.push(...(await recordEnvelopes(store, repository, attTag)));
+    }
+    if (candidates.length === 0) {
+        return {
+            admitted: false,
+            problems: [
+                `no release record is attached to ${repository}@${digest} (no referrer of type ${RELEASE_RECORD_ARTIFACT_TYPE}, no ${attTag} tag): attach a signed record first (cosign attest --type ${statement_RELEASE_RECORD_PREDICATE_TYPE})`,
+            ],
+        };
+    }
+    const problems = [];
+    for (const candidate of candidates) {
+        const verdict = judgeEnvelope(candidate.envelope, key, digest);
+        if (verdict.problems.length === 0) {
+            return { admitted: true, referrer: candidate.manifest, record: verdict.record, problems: [] };
+        }
+        problems.push(`record ${candidate.manifest.slice(0, 19)}: ${verdict.problems.join('; ')}`);
+    }
+    return { admitted: false, problems };
+}
+/** The record's verdict as a required check of a promotion: passed when a record admits `digest`. */
+async function releaseRecordCheck(at, digest, key) {
+    const verification = await verifyAttachedRecord(at.client, at.repository, digest, key);
+    if (verification.admitted) {
+        return {
+            name: 'release record',
+            source: 'release-record',
+            state: `verified (${verification.referrer?.slice(0, 19)}: ${verification.record?.tests?.summary})`,
+            passed: true,
+        };
+    }
+    return {
+        name: 'release record',
+        source: 'release-record',
+        state: `refused: ${verification.problems.join('; ')}`,
+        passed: false,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/release-record/index.js
 
 
 
@@ -81348,6 +81678,7 @@ function countSuiteChecks(suite) {
 
 
 
+
 ;// CONCATENATED MODULE: ./actions/build-image/lib/inputs.js
 
 /** The platform a scratch image claims when 'platforms' names none: the most common serving runtime. */
@@ -81993,6 +82324,17 @@ function readMlflow(reader, env) {
         targetModel,
     };
 }
+function readRecordKey(reader) {
+    const required = reader.boolean('require-record', false);
+    const pem = reader.optional('record-public-key');
+    if (required && pem === undefined) {
+        throw new errors_ConfigurationError("Input 'require-record' is true but 'record-public-key' is empty: give the PEM public key (cosign.pub) the release record is signed with.", { input: 'record-public-key' });
+    }
+    if (!required && pem !== undefined) {
+        throw new errors_ConfigurationError("Input 'record-public-key' is given but 'require-record' is not true: set require-record: true to verify the record, or drop the key.", { input: 'require-record' });
+    }
+    return pem === undefined ? undefined : readVerifyingKey(pem, 'record-public-key');
+}
 /** Reads and checks every input once, before any work. */
 function lib_inputs_getInputs(reader, env) {
     const sourceText = reader.optional('source');
@@ -82027,6 +82369,7 @@ function lib_inputs_getInputs(reader, env) {
         registryPassword,
         dryRun: reader.boolean('dry-run', false),
         githubToken: reader.optional('github-token'),
+        recordPublicKey: readRecordKey(reader),
     };
 }
 
@@ -82065,6 +82408,24 @@ function registryClients(inputs, host) {
         }
         return entry;
     };
+}
+/**
+ * cosign's `.att` tag into every other target repository, so `cosign verify-attestation` finds the release record
+ * there too (promote copied the record itself, as a referrer). The promotion is done by now: a failure warns.
+ */
+async function carryCosignTags(host, source, targets, digest) {
+    for (const target of targets) {
+        if (target.at.client.baseUrl === source.client.baseUrl && target.at.repository === source.repository)
+            continue;
+        const where = `${target.at.registry}/${target.at.repository}`;
+        try {
+            if (await carryCosignTag(source, target.at, digest))
+                host.log.info(`${where}: cosign's attestation tag added.`);
+        }
+        catch (error) {
+            host.log.warning(`${where}: could not add cosign's attestation tag (${describeThrown(error)}).`);
+        }
+    }
 }
 function reportChecks(record) {
     const checks = record.checks.map((check) => ({
@@ -82183,6 +82544,9 @@ const lib_main_action = defineAction({
                 runUrl: github.runUrl,
                 log: host.log,
                 usernames,
+                admitDigest: inputs.recordPublicKey
+                    ? (at, digest) => releaseRecordCheck(at, digest, inputs.recordPublicKey)
+                    : undefined,
             });
         }
         catch (error) {
@@ -82190,6 +82554,9 @@ const lib_main_action = defineAction({
                 throw error;
             failure = error;
             record = error.record;
+        }
+        if (record.digest && (record.outcome === 'promoted' || record.outcome === 'unchanged')) {
+            await carryCosignTags(host, { client: sourceClient.client, repository: source.repository }, targets, record.digest);
         }
         const headline = promotionHeadline(record);
         const report = buildReport({
@@ -82543,7 +82910,7 @@ async function readSuiteFile(host, suite) {
 const actions = {
   "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"},"allow-paths-outside-workspace":{"description":"\"true\": read metrics-file from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
-  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
+  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
   "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },

@@ -20,6 +20,7 @@ export * from './metrics/index.js';
 export * from './mlflow/index.js';
 export * from './prometheus/index.js';
 export * from './promotion/index.js';
+export * from './release-record/index.js';
 export * from './report/combine.js';
 export * from './report/index.js';
 export * from './report/render.js';

@@ -3,6 +3,8 @@ import { delimiter, join } from 'node:path';
 import { repositoryRoot } from '../support/run-action.js';
 
 export const mlflowVenv = join(repositoryRoot, '.cache', 'venv-mlflow');
+/** Built by scripts/setup from the Go module proxy, pinned (cosign_version there). */
+export const cosignBinary = join(repositoryRoot, '.cache', 'tools', 'cosign-v2.6.5', 'cosign');
 
 /** What each rig service needs on the machine; scripts/setup installs all of it. */
 const requirements = {
@@ -12,6 +14,7 @@ const requirements = {
   nginx: ['nginx'],
   prometheus: ['prometheus'],
   mlflow: [join(mlflowVenv, 'bin', 'mlflow')],
+  cosign: [cosignBinary],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ServiceName = keyof typeof requirements;

@@ -1,9 +1,11 @@
+import type { KeyObject } from 'node:crypto';
 import {
   ConfigurationError,
   formatImageReference,
   type ImageReference,
   type InputReader,
   parseImageReference,
+  readVerifyingKey,
 } from '@mlops-actions/core';
 
 export interface TargetInput {
@@ -32,6 +34,8 @@ export interface Inputs {
   registryPassword: string | undefined;
   dryRun: boolean;
   githubToken: string | undefined;
+  /** With require-record: the key the release record must be signed with. */
+  recordPublicKey: KeyObject | undefined;
 }
 
 function readTargets(reader: InputReader, image: ImageReference): TargetInput[] {
@@ -113,6 +117,24 @@ function readMlflow(reader: InputReader, env: NodeJS.ProcessEnv): MlflowInputs |
   };
 }
 
+function readRecordKey(reader: InputReader): KeyObject | undefined {
+  const required = reader.boolean('require-record', false);
+  const pem = reader.optional('record-public-key');
+  if (required && pem === undefined) {
+    throw new ConfigurationError(
+      "Input 'require-record' is true but 'record-public-key' is empty: give the PEM public key (cosign.pub) the release record is signed with.",
+      { input: 'record-public-key' },
+    );
+  }
+  if (!required && pem !== undefined) {
+    throw new ConfigurationError(
+      "Input 'record-public-key' is given but 'require-record' is not true: set require-record: true to verify the record, or drop the key.",
+      { input: 'require-record' },
+    );
+  }
+  return pem === undefined ? undefined : readVerifyingKey(pem, 'record-public-key');
+}
+
 /** Reads and checks every input once, before any work. */
 export function getInputs(reader: InputReader, env: NodeJS.ProcessEnv): Inputs {
   const sourceText = reader.optional('source');
@@ -157,5 +179,6 @@ export function getInputs(reader: InputReader, env: NodeJS.ProcessEnv): Inputs {
     registryPassword,
     dryRun: reader.boolean('dry-run', false),
     githubToken: reader.optional('github-token'),
+    recordPublicKey: readRecordKey(reader),
   };
 }

@@ -1,9 +1,12 @@
+import type { KeyObject } from 'node:crypto';
 import {
   type ActionHost,
   buildReport,
   ConfigurationError,
+  carryCosignTag,
   createGitHubClient,
   defineAction,
+  describeThrown,
   GateFailure,
   type GitHubRecords,
   type ImageReference,
@@ -18,8 +21,10 @@ import {
   promotionHeadline,
   type RegistryCredentials,
   type ReportCheck,
+  type RepositoryAt,
   readEventPayload,
   readStoredCredentials,
+  releaseRecordCheck,
   renderPromotionRecord,
   reportRun,
 } from '@mlops-actions/core';
@@ -55,6 +60,27 @@ function registryClients(inputs: Inputs, host: ActionHost) {
     }
     return entry;
   };
+}
+
+/**
+ * cosign's `.att` tag into every other target repository, so `cosign verify-attestation` finds the release record
+ * there too (promote copied the record itself, as a referrer). The promotion is done by now: a failure warns.
+ */
+async function carryCosignTags(
+  host: ActionHost,
+  source: RepositoryAt,
+  targets: readonly { at: RepositoryAt & { registry: string } }[],
+  digest: string,
+) {
+  for (const target of targets) {
+    if (target.at.client.baseUrl === source.client.baseUrl && target.at.repository === source.repository) continue;
+    const where = `${target.at.registry}/${target.at.repository}`;
+    try {
+      if (await carryCosignTag(source, target.at, digest)) host.log.info(`${where}: cosign's attestation tag added.`);
+    } catch (error) {
+      host.log.warning(`${where}: could not add cosign's attestation tag (${describeThrown(error)}).`);
+    }
+  }
 }
 
 function reportChecks(record: PromotionRecord): ReportCheck[] {
@@ -186,11 +212,23 @@ export const action = defineAction({
         runUrl: github.runUrl,
         log: host.log,
         usernames,
+        admitDigest: inputs.recordPublicKey
+          ? (at, digest) => releaseRecordCheck(at, digest, inputs.recordPublicKey as KeyObject)
+          : undefined,
       });
     } catch (error) {
       if (!(error instanceof PromotionFailure) || !error.record) throw error;
       failure = error;
       record = error.record;
+    }
+
+    if (record.digest && (record.outcome === 'promoted' || record.outcome === 'unchanged')) {
+      await carryCosignTags(
+        host,
+        { client: sourceClient.client, repository: source.repository },
+        targets,
+        record.digest,
+      );
     }
 
     const headline = promotionHeadline(record);

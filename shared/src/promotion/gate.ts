@@ -1,10 +1,13 @@
 import { describeGitHubFailure, type GitHubClient } from '../github/client.js';
 import type { RepositoryRef } from '../github/pull-request.js';
 
-/** One required check as found on the commit: a check run, a commit status, or nothing by that name. */
+/**
+ * One required check as found on the commit: a check run, a commit status, or nothing by that name; or the
+ * release record attached to the promoted digest.
+ */
 export interface RequiredCheck {
   name: string;
-  source: 'check-run' | 'status' | 'missing';
+  source: 'check-run' | 'status' | 'missing' | 'release-record';
   /** A check run's conclusion (or its status while not completed); a commit status's state. */
   state: string;
   passed: boolean;

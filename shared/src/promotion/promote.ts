@@ -3,7 +3,7 @@ import { explainRegistryError } from '../image/registry-problems.js';
 import type { Logger } from '../log/index.js';
 import { isMlflowError, type MlflowClient } from '../mlflow/client.js';
 import type { PromotionRecord, TargetRecord } from './audit.js';
-import { evaluateRequiredChecks } from './gate.js';
+import { evaluateRequiredChecks, type RequiredCheck } from './gate.js';
 import {
   copyPromotionContent,
   type ImagePlan,
@@ -50,6 +50,11 @@ export interface PromotionOptions {
   log: Logger;
   /** Credentials' user names per registry, to explain refusals. */
   usernames?: Record<string, string | undefined>;
+  /**
+   * A further gate on the resolved digest, read in the source repository before anything is written (the signed
+   * release record): its check joins the required checks, and a failed one blocks the promotion.
+   */
+  admitDigest?: (source: RepositoryEndpoint, digest: string) => Promise<RequiredCheck>;
 }
 
 /** The version tags a promotion writes besides git_sha; the identity ones decide whether a rerun is a no-op. */
@@ -157,6 +162,14 @@ export async function promote(options: PromotionOptions): Promise<PromotionRecor
   log.info(
     `${imagePlan.source.ref} is ${imagePlan.digest}${imagePlan.referrers.length ? ` with ${imagePlan.referrers.length} referrer(s)` : ''}.`,
   );
+  if (options.admitDigest) {
+    const admission = await options.admitDigest(options.source, imagePlan.digest);
+    record.checks.push(admission);
+    if (!admission.passed) {
+      record.outcome = 'blocked';
+      return record;
+    }
+  }
 
   let modelPlan: ModelPlan | undefined;
   if (options.model) {

@@ -1,0 +1,5 @@
+export * from './attach.js';
+export * from './dsse.js';
+export * from './sign.js';
+export * from './statement.js';
+export * from './verify.js';
