@@ -75046,15 +75046,12 @@ function checkRunVerdict(facts) {
     findings.sort((a, b) => CONCLUSION_ORDER[b.conclusion] - CONCLUSION_ORDER[a.conclusion]);
     const conclusion = findings[0].conclusion;
     const reasons = findings.map((finding) => finding.reason);
-    const title = capitalize(reasons.join('; ')).replace(/[\r\n]+/g, ' ');
+    const title = reasons.join('; ').replace(/[\r\n]+/g, ' ');
     return {
         conclusion,
         title: title.length > CHECK_TITLE_LIMIT ? `${title.slice(0, CHECK_TITLE_LIMIT - 1)}…` : title,
         reasons,
     };
-}
-function capitalize(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 /** The check run's summary: the verdict's reasons (escaped), a word on whose claims the statuses are, the body. */
 function checkRunSummary(verdict, body, options) {

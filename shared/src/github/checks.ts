@@ -89,16 +89,12 @@ export function checkRunVerdict(facts: CheckRunFacts): CheckRunVerdict {
   findings.sort((a, b) => CONCLUSION_ORDER[b.conclusion] - CONCLUSION_ORDER[a.conclusion]);
   const conclusion = (findings[0] as (typeof findings)[number]).conclusion;
   const reasons = findings.map((finding) => finding.reason);
-  const title = capitalize(reasons.join('; ')).replace(/[\r\n]+/g, ' ');
+  const title = reasons.join('; ').replace(/[\r\n]+/g, ' ');
   return {
     conclusion,
     title: title.length > CHECK_TITLE_LIMIT ? `${title.slice(0, CHECK_TITLE_LIMIT - 1)}…` : title,
     reasons,
   };
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** The check run's summary: the verdict's reasons (escaped), a word on whose claims the statuses are, the body. */
