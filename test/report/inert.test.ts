@@ -1,0 +1,126 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { buildReport, MAX_REPORT_BYTES, type ReportCheck, STAGES } from '../../shared/src/index.js';
+import { HOSTILE_TEXT } from '../fixtures/hostile-text.js';
+import { exampleEvent } from '../support/events.js';
+import { type GitHubSandbox, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
+import { markdownStructure } from '../support/markdown-tree.js';
+import { actionDir, runAction } from '../support/run-action.js';
+
+/**
+ * The hostile corpus through actions as the runner runs them: each render is parsed with a CommonMark + GFM
+ * parser and compared with the same render of benign text. Equal structures mean the hostile text added no
+ * element, link, image, heading, rule, table break, mention or reference of its own.
+ */
+const REPO = 'Codertocat/Hello-World';
+let sandbox: GitHubSandbox;
+let nextPullRequest = 900;
+
+beforeAll(async () => {
+  sandbox = await startGitHubSandbox();
+  sandbox.emulator.addRepository(REPO, 'master');
+});
+afterEach(() => sandbox.emulator.assertContractClean());
+afterAll(() => sandbox.stop());
+
+/** The benign stand-in of each hostile string: same position, same emptiness. */
+const benign = (text: string, index: number) => (text === '' ? '' : `benign text ${index}`);
+
+/** Fails with the first place where the two renders' structures part, with the hostile render's context. */
+function expectSameStructure(hostile: string, harmless: string, what: string): void {
+  const a = markdownStructure(hostile);
+  const b = markdownStructure(harmless);
+  expect(a.references, `${what}: GitHub references in the hostile render`).toEqual(b.references);
+  const index = a.elements.findIndex((element, at) => element !== b.elements[at]);
+  const shorter = Math.min(a.elements.length, b.elements.length);
+  const where = index !== -1 ? index : a.elements.length === b.elements.length ? -1 : shorter;
+  expect(
+    where === -1 ? [] : a.elements.slice(Math.max(0, where - 3), where + 4),
+    `${what}: elements part at ${where} (benign: ${JSON.stringify(b.elements.slice(Math.max(0, where - 3), where + 4))})`,
+  ).toEqual([]);
+}
+
+/** A same-repository pull request's run posting `inputs.reports` through `report`: its summary and comment. */
+async function reportOnPullRequest(reports: readonly object[]) {
+  const dir = await mkdtemp(join(tmpdir(), 'inert-reports-'));
+  await Promise.all(reports.map((report, index) => writeFile(join(dir, `r${index}.json`), JSON.stringify(report))));
+  const number = nextPullRequest++;
+  const headSha = number.toString(16).padStart(40, 'b');
+  sandbox.emulator.addPullRequest(REPO, { number, headSha });
+  const event = exampleEvent('pull_request', 'opened');
+  event.payload.pull_request.number = number;
+  event.payload.pull_request.head.sha = headSha;
+  const run = await runAction(actionDir('report'), {
+    event,
+    githubToken: TOKENS.actions,
+    inputs: { reports: `${dir}/*.json` },
+    env: { GITHUB_API_URL: sandbox.emulator.apiUrl },
+  });
+  expect(run.exitCode, run.stdout).toBe(0);
+  expect(run.annotations.filter((annotation) => annotation.level !== 'notice')).toEqual([]);
+  const comment = sandbox.emulator.repository(REPO).issueComments.find((candidate) => candidate.issue_number === number)
+    ?.body as string;
+  expect(comment).toBeDefined();
+  return { summary: run.summary, comment };
+}
+
+/**
+ * A stage's reports whose every text field is a corpus string (or its benign stand-in), ten strings a report so
+ * that each stays under the 2 MB a report may weigh (a bigger one is rightly ignored, which would hide the test).
+ */
+function stageReports(action: string, text: (index: number) => string) {
+  const indexes = HOSTILE_TEXT.map((_, index) => index);
+  const reports = [];
+  for (let start = 0; start < indexes.length; start += 10) {
+    const checks: ReportCheck[] = indexes.slice(start, start + 10).map((index) => ({
+      id: `check.${index}`,
+      // The schema takes titles up to 500 characters; a longer one is rightly refused (tested elsewhere).
+      title: text(index).slice(0, 500),
+      status: index % 3 === 0 ? 'failed' : index % 3 === 1 ? 'warning' : 'passed',
+      severity: index % 3 === 0 ? 'error' : 'warning',
+      observed: text(index),
+      expected: { value: text(index) },
+      details: text(index),
+    }));
+    const report = buildReport({ action, headline: text(start).slice(0, 1000), checks, run: {} });
+    expect(JSON.stringify(report).length).toBeLessThan(MAX_REPORT_BYTES);
+    reports.push(report);
+  }
+  return reports;
+}
+
+describe('report: hostile report files render as text in the job summary and the posted comment', () => {
+  for (const stage of STAGES) {
+    test(stage.action, async () => {
+      const hostile = await reportOnPullRequest(stageReports(stage.action, (index) => HOSTILE_TEXT[index] as string));
+      const harmless = await reportOnPullRequest(
+        stageReports(stage.action, (index) => benign(HOSTILE_TEXT[index] as string, index)),
+      );
+      expectSameStructure(hostile.summary, harmless.summary, 'job summary');
+      expectSameStructure(hostile.comment, harmless.comment, 'comment');
+      // Content, not only shape: the lone-\r example is there, as text, one line.
+      expect(hostile.comment).toContain('1 &lt;img src=https:\u2060//evil.example/p.png&gt; @\u2060octocat');
+    });
+  }
+
+  test('headlines with every corpus string, one report per stage: the status table keeps its rows', async () => {
+    const reports = STAGES.flatMap((stage) =>
+      HOSTILE_TEXT.slice(0, 12).map((text) =>
+        buildReport({
+          action: stage.action,
+          headline: text.slice(0, 1000),
+          checks: [{ id: 'x', title: 'x', status: 'passed', severity: 'error' }],
+          run: { url: 'https://evil.example/phish' },
+        }),
+      ),
+    );
+    const hostile = await reportOnPullRequest(reports);
+    const harmless = await reportOnPullRequest(
+      reports.map((report, index) => ({ ...report, headline: benign(report.headline, index) })),
+    );
+    expectSameStructure(hostile.comment, harmless.comment, 'comment');
+    expect(hostile.comment).not.toContain('evil.example/phish');
+  });
+});
