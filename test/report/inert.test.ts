@@ -124,3 +124,53 @@ describe('report: hostile report files render as text in the job summary and the
     expect(hostile.comment).not.toContain('evil.example/phish');
   });
 });
+
+/** A CSV field: always quoted, quotes doubled (newlines and carriage returns stay inside the quotes). */
+const csvField = (text: string) => `"${text.replace(/"/g, '""')}"`;
+
+describe('validate-data: hostile column names and failing values render as text', () => {
+  // NUL cannot be in a CSV that DuckDB reads; every other corpus string is a value, five to a column.
+  const values = HOSTILE_TEXT.filter((text) => !text.includes('\u0000'));
+  const columnCount = Math.ceil(values.length / 5);
+  // Column names: the corpus strings a CSV header can carry (one line, no more than 200 characters, distinct).
+  const names = [...new Set(values.filter((text) => text.trim() !== '' && !/[\r\n\v\f\u0085\u2028\u2029]/.test(text)))]
+    .filter((text) => text.length <= 200 && /[<[@#|!&*_~`]|www|:\/\//.test(text) && !/^`+$/.test(text))
+    .slice(0, columnCount);
+
+  async function validateWith(text: (index: number) => string, columnName: (column: number) => string) {
+    const header = Array.from({ length: columnCount }, (_, column) => columnName(column));
+    const rows = Array.from({ length: 5 }, (_, row) =>
+      header.map((_, column) => {
+        const index = column * 5 + row;
+        return index < values.length ? text(index) : 'ok';
+      }),
+    );
+    const csv = `${[header, ...rows, ...Array.from({ length: 5 }, () => header.map(() => 'ok'))]
+      .map((fields) => fields.map(csvField).join(','))
+      .join('\n')}\n`;
+    const suite = { version: 1, columns: Object.fromEntries(header.map((name) => [name, { in: ['ok'] }])) };
+    const dir = await mkdtemp(join(tmpdir(), 'inert-validate-'));
+    await writeFile(join(dir, 'data.csv'), csv);
+    // JSON is YAML: every name arrives in the suite exactly as written.
+    await writeFile(join(dir, 'suite.yml'), JSON.stringify(suite));
+    const run = await runAction(actionDir('validate-data'), {
+      workspace: dir,
+      inputs: { data: 'data.csv', suite: 'suite.yml', comment: 'never', 'fail-on': 'never' },
+    });
+    expect(run.exitCode, run.stdout).toBe(0);
+    return run.summary;
+  }
+
+  test('failing-row samples and column names, parsed as GFM against the same run on benign text', async () => {
+    const hostile = await validateWith(
+      (index) => values[index] as string,
+      (column) => names[column] ?? `column ${column}`,
+    );
+    const harmless = await validateWith(
+      (index) => benign(values[index] as string, index),
+      (column) => `column ${column}`,
+    );
+    expectSameStructure(hostile, harmless, 'validate-data job summary');
+    expect(hostile).toContain('@\u2060octocat');
+  });
+});
