@@ -174,3 +174,56 @@ describe('validate-data: hostile column names and failing values render as text'
     expect(hostile).toContain('@\u2060octocat');
   });
 });
+
+describe('test-model: hostile class labels, slice values and model name render as text', () => {
+  // Values a CSV cell carries (no NUL) and that stay distinct after DuckDB reads them (no leading/trailing space).
+  const labels = [...new Set(HOSTILE_TEXT.filter((text) => text !== '' && !text.includes('\u0000')))]
+    .filter((text) => text === text.trim() && text.length <= 1000)
+    .slice(0, 12);
+
+  async function testModelWith(text: (index: number) => string, name: string) {
+    const rows: string[][] = [];
+    // Three classes, labels from the corpus; predictions right two times in three. Slices: one per corpus string.
+    for (let index = 0; index < 40 * labels.length; index++) {
+      const label = index % 3;
+      const predicted = index % 3 === 2 ? (label + 1) % 3 : label;
+      rows.push([text(label), text(predicted), text(index % labels.length)]);
+    }
+    const csv = `${[['label', 'prediction', 'segment'], ...rows].map((fields) => fields.map(csvField).join(',')).join('\n')}\n`;
+    const dir = await mkdtemp(join(tmpdir(), 'inert-model-'));
+    await writeFile(join(dir, 'predictions.csv'), csv);
+    await writeFile(
+      join(dir, 'tests.yml'),
+      JSON.stringify({
+        version: 1,
+        metrics: { accuracy: { min: 0.9 } },
+        slices: { by: ['segment'], 'min-rows': 30, metrics: { accuracy: { min: 0.9 } } },
+      }),
+    );
+    const run = await runAction(actionDir('test-model'), {
+      workspace: dir,
+      inputs: {
+        predictions: 'predictions.csv',
+        tests: 'tests.yml',
+        task: 'multiclass',
+        'label-column': 'label',
+        'prediction-column': 'prediction',
+        baseline: 'none',
+        name,
+        comment: 'never',
+      },
+    });
+    expect(run.exitCode, run.stdout).toBe(1); // accuracy 0.67 < 0.9: the failing path renders the most
+    expect(run.annotations.map((annotation) => annotation.level)).not.toContain('warning');
+    return run.summary;
+  }
+
+  test('confusion matrix, slices and headline, parsed as GFM against the same run on benign text', async () => {
+    const hostile = await testModelWith((index) => labels[index] as string, HOSTILE_TEXT[0] as string);
+    const harmless = await testModelWith((index) => benign(labels[index] as string, index), 'benign model');
+    expectSameStructure(hostile, harmless, 'test-model job summary');
+    expect(hostile).toContain('@\u2060octocat');
+    expect(hostile).toContain('crlf');
+    expect(hostile).toContain('&lt;img src=https:\u2060//evil.example/p.png&gt;');
+  });
+});
