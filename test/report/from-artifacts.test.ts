@@ -200,6 +200,7 @@ describe('bad input in the artifacts: a warning naming it, the rest posted', () 
     const stored = sandbox.emulator
       .repository(REPO)
       .artifacts.find((artifact) => artifact.workflow_run.id === pr.run.id);
+    if (!stored) throw new Error('the uploaded report artifact is not listed');
     for (let index = 0; index < 9_999; index++) {
       const name = `mlops-report-z-${String(index).padStart(4, '0')}`;
       sandbox.emulator.seedArtifact(REPO, pr.run.id, { name, sizeInBytes: stored.size_in_bytes, sameBlobAs: stored });
