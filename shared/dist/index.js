@@ -57425,9 +57425,9 @@ function escapeHtml(text) {
     const entity = (char) => HTML_ENTITIES[char] ?? `&#${char.charCodeAt(0)};`;
     return defuse(normalize(text, ' '))
         .replace(/[&<>"\\`*_[\]|~!$]/g, entity)
-        .replace(/^[ \t]+/, '')
-        .replace(/^[#=+-]/, entity)
-        .replace(/^(\d{1,9})([.)])/, (_, digits, mark) => `${digits}${entity(mark)}`);
+        .replace(/^[ \t]+/, ' ')
+        .replace(/^( ?)([#=+-])/, (_, space, mark) => `${space}${entity(mark)}`)
+        .replace(/^( ?\d{1,9})([.)])/, (_, digits, mark) => `${digits}${entity(mark)}`);
 }
 /** Escapes every inline construct: HTML, entities, emphasis, links, images, code spans, pipes, math. */
 function escapeInline(text, lineBreak) {
@@ -57442,8 +57442,9 @@ function escapeInline(text, lineBreak) {
  * with `.` or `)`, indentation).
  */
 function escapeText(text) {
+    // Trimmed: leading spaces would start indented code, and spaces inside `**…**` would undo our emphasis.
     return escapeInline(text, ' ')
-        .replace(/^[ \t]+/, '')
+        .replace(/^[ \t]+|[ \t]+$/g, '')
         .replace(/^[-+=]/, '\\$&')
         .replace(/^(\d{1,9})([.)])/, '$1\\$2');
 }
@@ -74037,7 +74038,7 @@ function verdictLine(view) {
         facts.push(`${view.count.toLocaleString('en-US')} examples`);
     if (view.baseline) {
         const sha = view.baseline.sha ? ` (${view.baseline.sha.slice(0, 7)})` : '';
-        const label = `compared with ${escapeText(view.baseline.label)}${escapeText(sha)}`;
+        const label = escapeText(`compared with ${view.baseline.label}${sha}`);
         facts.push(view.baseline.url ? `[${label}](${encodeURI(view.baseline.url)})` : label);
     }
     else

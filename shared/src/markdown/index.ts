@@ -66,9 +66,9 @@ export function escapeHtml(text: string): string {
   const entity = (char: string) => HTML_ENTITIES[char] ?? `&#${char.charCodeAt(0)};`;
   return defuse(normalize(text, ' '))
     .replace(/[&<>"\\`*_[\]|~!$]/g, entity)
-    .replace(/^[ \t]+/, '')
-    .replace(/^[#=+-]/, entity)
-    .replace(/^(\d{1,9})([.)])/, (_, digits: string, mark: string) => `${digits}${entity(mark)}`);
+    .replace(/^[ \t]+/, ' ')
+    .replace(/^( ?)([#=+-])/, (_, space: string, mark: string) => `${space}${entity(mark)}`)
+    .replace(/^( ?\d{1,9})([.)])/, (_, digits: string, mark: string) => `${digits}${entity(mark)}`);
 }
 
 /** Escapes every inline construct: HTML, entities, emphasis, links, images, code spans, pipes, math. */
@@ -87,8 +87,9 @@ function escapeInline(text: string, lineBreak: string): string {
  * with `.` or `)`, indentation).
  */
 export function escapeText(text: string): string {
+  // Trimmed: leading spaces would start indented code, and spaces inside `**…**` would undo our emphasis.
   return escapeInline(text, ' ')
-    .replace(/^[ \t]+/, '')
+    .replace(/^[ \t]+|[ \t]+$/g, '')
     .replace(/^[-+=]/, '\\$&')
     .replace(/^(\d{1,9})([.)])/, '$1\\$2');
 }
