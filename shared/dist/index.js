@@ -56803,10 +56803,31 @@ async function findLatestSuccessfulRun(client, repository, query) {
         throw describeGitHubFailure(error, `Finding the last successful run of ${query.workflow} on ${query.branch}`);
     }
 }
+function listed(artifact) {
+    return { id: artifact.id, name: artifact.name, sizeInBytes: artifact.size_in_bytes, digest: artifact.digest };
+}
 /**
- * Downloads a run's artifact by name into `destination` and checks the bytes against the digest GitHub recorded
- * at upload: a mismatch (a tampered or truncated blob) is an error, never a silently wrong baseline.
+ * Downloads one listed artifact into `destination` and checks the bytes against the digest GitHub recorded at
+ * upload: a mismatch (a tampered or truncated blob) is an error, never a silently wrong baseline.
  */
+async function downloadListedArtifact(token, repository, runId, artifact, destination) {
+    const { name, digest } = artifact;
+    if (!digest) {
+        throw new Error(`Artifact '${name}' of run ${runId} has no recorded digest, so its content cannot be verified.`);
+    }
+    await (0,promises_.mkdir)(destination, { recursive: true });
+    const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
+        path: destination,
+        expectedHash: digest,
+        findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
+    });
+    if (digestMismatch) {
+        throw new Error(`Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${digest}: ` +
+            'the stored blob was altered or truncated; refusing to use it.');
+    }
+    return { id: artifact.id, name, digest, path: destination, runId };
+}
+/** Downloads a run's artifact by name into `destination`, verified against its recorded digest. */
 async function downloadRunArtifact(client, token, repository, runId, name, destination) {
     let artifacts;
     try {
@@ -56818,22 +56839,7 @@ async function downloadRunArtifact(client, token, repository, runId, name, desti
         throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
     }
     const artifact = artifacts.filter((candidate) => !candidate.expired).at(-1);
-    if (!artifact)
-        return undefined;
-    if (!artifact.digest) {
-        throw new Error(`Artifact '${name}' of run ${runId} has no recorded digest, so its content cannot be verified.`);
-    }
-    await (0,promises_.mkdir)(destination, { recursive: true });
-    const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
-        path: destination,
-        expectedHash: artifact.digest,
-        findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
-    });
-    if (digestMismatch) {
-        throw new Error(`Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${artifact.digest}: ` +
-            'the stored blob was altered or truncated; refusing to use it.');
-    }
-    return { id: artifact.id, name, digest: artifact.digest, path: destination, runId };
+    return artifact ? downloadListedArtifact(token, repository, runId, listed(artifact), destination) : undefined;
 }
 /** The artifact `name` from the latest successful run of `query`: baselines such as main's metrics. */
 async function downloadLatestArtifact(client, token, repository, query, name, destination) {
@@ -56843,35 +56849,107 @@ async function downloadLatestArtifact(client, token, repository, query, name, de
     const downloaded = await downloadRunArtifact(client, token, repository, run.id, name, destination);
     return downloaded ? { ...downloaded, run } : undefined;
 }
-/**
- * Downloads every artifact of a run whose name starts with `prefix` into its own folder under `destination`
- * (the reports a fork's run handed on). Returns the folders.
- */
-async function downloadRunArtifactsByPrefix(client, token, repository, runId, prefix, destination) {
-    let names;
+/** Lists a run's artifacts named `prefix`…, page by page, stopping once more than `stopAfter` have been seen. */
+async function listArtifactsByPrefix(client, repository, runId, prefix, stopAfter = Number.POSITIVE_INFINITY) {
+    const byName = new Map();
+    let totalCount = 0;
+    let truncated = false;
     try {
-        const artifacts = await client.paginate(client.rest.actions.listWorkflowRunArtifacts, {
-            ...repository,
-            run_id: runId,
-            per_page: 100,
+        await client.paginate(client.rest.actions.listWorkflowRunArtifacts, { ...repository, run_id: runId, per_page: 100 }, (response, done) => {
+            // paginate hands each page's items as the data array, with total_count kept on it.
+            totalCount = response.data.total_count ?? totalCount;
+            for (const artifact of response.data) {
+                if (!artifact.name.startsWith(prefix) || artifact.expired)
+                    continue;
+                const known = byName.get(artifact.name);
+                if (!known || known.id < artifact.id)
+                    byName.set(artifact.name, listed(artifact));
+            }
+            if (byName.size > stopAfter) {
+                truncated = true;
+                done();
+            }
+            return [];
         });
-        names = [
-            ...new Set(artifacts
-                .filter((artifact) => artifact.name.startsWith(prefix) && !artifact.expired)
-                .map((artifact) => artifact.name)),
-        ];
     }
     catch (error) {
         throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
     }
+    return { artifacts: [...byName.values()], totalCount, truncated };
+}
+const folderFor = (destination, name) => `${destination}/${name.replace(/[^\w.-]+/g, '_')}`;
+/**
+ * Downloads every artifact of a run whose name starts with `prefix` into its own folder under `destination`
+ * (this run's own shards). Returns the folders.
+ */
+async function downloadRunArtifactsByPrefix(client, token, repository, runId, prefix, destination) {
+    const { artifacts } = await listArtifactsByPrefix(client, repository, runId, prefix);
     const downloaded = [];
-    for (const name of names.sort()) {
-        const folder = `${destination}/${name.replace(/[^\w.-]+/g, '_')}`;
-        const artifact = await downloadRunArtifact(client, token, repository, runId, name, folder);
-        if (artifact)
-            downloaded.push(artifact);
+    for (const artifact of artifacts.sort((a, b) => a.name.localeCompare(b.name))) {
+        downloaded.push(await downloadListedArtifact(token, repository, runId, artifact, folderFor(destination, artifact.name)));
     }
     return downloaded;
+}
+function formatBytes(bytes) {
+    const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1000 && unit < units.length - 1) {
+        value /= 1000;
+        unit += 1;
+    }
+    return unit === 0 ? `${bytes} bytes` : `${Number(value.toPrecision(3))} ${units[unit]}`;
+}
+/**
+ * Which listed artifacts fit the limits, in listing order, and a warning for each one that does not (and one for
+ * a listing with more than `maxCount`). Pure: decided from GitHub's listing, before any byte is downloaded.
+ */
+function planArtifactDownloads(listing, limits) {
+    const warnings = [];
+    if (listing.artifacts.length > limits.maxCount) {
+        const count = listing.truncated ? `more than ${limits.maxCount}` : String(listing.artifacts.length);
+        warnings.push({
+            subject: `run ${listing.runId}`,
+            message: `Run ${listing.runId} has ${count} '${listing.prefix}*' artifacts (${listing.totalCount.toLocaleString('en-US')} artifacts in all), ` +
+                `over max-artifacts (${limits.maxCount}): only the first ${limits.maxCount} listed were downloaded.`,
+        });
+    }
+    const chosen = [];
+    let remaining = limits.maxTotalBytes;
+    for (const artifact of listing.artifacts.slice(0, limits.maxCount)) {
+        if (artifact.sizeInBytes > remaining) {
+            warnings.push({
+                subject: artifact.name,
+                message: `Artifact '${artifact.name}' (${formatBytes(artifact.sizeInBytes)}) was not downloaded: it is over the ` +
+                    `${formatBytes(remaining)} left of max-artifacts-size (${formatBytes(limits.maxTotalBytes)}).`,
+            });
+            continue;
+        }
+        remaining -= artifact.sizeInBytes;
+        chosen.push(artifact);
+    }
+    return { chosen, warnings };
+}
+/**
+ * Downloads a run's artifacts named `prefix`… within `limits`, which are checked against GitHub's listing before
+ * any download (another run's artifacts, a fork's, are untrusted). An artifact that cannot be downloaded or
+ * verified is left out with a warning; the others are still returned.
+ */
+async function downloadArtifactsWithinLimits(client, token, repository, runId, prefix, destination, limits) {
+    const listing = await listArtifactsByPrefix(client, repository, runId, prefix, limits.maxCount);
+    const { chosen, warnings } = planArtifactDownloads({ runId, prefix, ...listing }, limits);
+    const downloaded = [];
+    for (const artifact of chosen) {
+        try {
+            downloaded.push(await downloadListedArtifact(token, repository, runId, artifact, folderFor(destination, artifact.name)));
+        }
+        catch (error) {
+            const reason = error.message.split('\n')[0];
+            const named = reason.includes(`'${artifact.name}'`);
+            warnings.push({ subject: artifact.name, message: named ? reason : `Artifact '${artifact.name}': ${reason}` });
+        }
+    }
+    return { downloaded, warnings };
 }
 
 // EXTERNAL MODULE: external "node:path"
@@ -57351,8 +57429,9 @@ class InputReader {
 
 ;// CONCATENATED MODULE: ./shared/lib/markdown/index.js
 /**
- * Markdown for job summaries and PR comments. Text from users, data files or other runs is untrusted: it is
- * escaped so it cannot break a table, inject HTML, start a code span, ping people or link anywhere.
+ * Markdown for job summaries and PR comments. Text from users, data files or other runs is untrusted: every
+ * primitive here renders it inert by construction. It is capped, kept on one line, escaped so it cannot open or
+ * close any Markdown or HTML construct, and defused so GitHub neither notifies anyone nor links anything in it.
  */
 /** Markdown we wrote ourselves, passed through unescaped. */
 class Markdown {
@@ -57367,28 +57446,102 @@ class Markdown {
 function raw(text) {
     return new Markdown(text);
 }
+/** The longest untrusted string any primitive renders; longer ones are cut with a note saying so. */
+const MAX_UNTRUSTED_TEXT = 5000;
+/**
+ * Every character some Markdown renderer treats as a line end: CommonMark's \r\n, \r and \n, plus vertical tab,
+ * form feed, NEL (U+0085) and the Unicode line and paragraph separators (U+2028, U+2029).
+ */
+const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/g;
+/** Other C0/C1 controls: invisible, and NUL is rewritten by parsers; shown as the replacement character. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f-\u0084\u0086-\u009f]/g;
+/**
+ * U+2060 WORD JOINER: invisible, not a word character. Put after `@`, `#` and `GH-`, and inside `://` and `www.`,
+ * it leaves nothing GitHub's mention, issue-reference or autolink scanners match, in text and in HTML alike.
+ */
+const WORD_JOINER = '\u2060';
+/** Cuts `text` to `limit` characters (never inside a surrogate pair) and says where and why. */
+function capText(text, limit = MAX_UNTRUSTED_TEXT) {
+    if (text.length <= limit)
+        return text;
+    const end = /[\uD800-\uDBFF]/.test(text.charAt(limit - 1)) ? limit - 1 : limit;
+    return `${text.slice(0, end)}… (cut to ${limit.toLocaleString('en-US')} of ${text.length.toLocaleString('en-US')} characters)`;
+}
+/** Capped, with every line break as `lineBreak` and control characters made visible as U+FFFD. */
+function normalize(text, lineBreak) {
+    return capText(text).replace(LINE_BREAK, lineBreak).replace(CONTROL, '\uFFFD');
+}
+/** Breaks what GitHub links or notifies after Markdown: @mentions, #123, GH-123, bare URLs and e-mail addresses. */
+function defuse(text) {
+    return text
+        .replace(/[@#]/g, (char) => `${char}${WORD_JOINER}`)
+        .replace(/\b(gh)-/gi, `$1-${WORD_JOINER}`)
+        .replace(/:\/\//g, `:${WORD_JOINER}//`)
+        .replace(/\b(www)\./gi, `$1${WORD_JOINER}.`);
+}
 const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-/** Escapes text for use anywhere in Markdown: HTML, emphasis, links, code spans, @mentions, autolinks. */
-function escapeText(text) {
-    return (text
+/**
+ * Text for our own inline HTML (`<summary>`, `<sub>`): a Markdown-special character becomes a numeric entity,
+ * which is literal text both where Markdown is parsed (a paragraph, a cell) and where it is not (an HTML block),
+ * so no backslash shows in either.
+ */
+function escapeHtml(text) {
+    const entity = (char) => HTML_ENTITIES[char] ?? `&#${char.charCodeAt(0)};`;
+    return defuse(normalize(text, ' '))
+        .replace(/[&<>"\\`*_[\]|~!$]/g, entity)
+        .replace(/^[ \t]+/, ' ')
+        .replace(/^( ?)([#=+-])/, (_, space, mark) => `${space}${entity(mark)}`)
+        .replace(/^( ?\d{1,9})([.)])/, (_, digits, mark) => `${digits}${entity(mark)}`);
+}
+/** Escapes every inline construct: HTML, entities, emphasis, links, images, code spans, pipes, math. */
+function escapeInline(text, lineBreak) {
+    return defuse(normalize(text, '\n')
         .replace(/[&<>"]/g, (char) => HTML_ENTITIES[char])
-        .replace(/[\\`*_[\]|~#]/g, (char) => `\\${char}`)
-        // An entity for @ keeps the character but stops GitHub from notifying users and teams.
-        .replace(/@/g, '&#64;')
-        // GitHub turns bare URLs and www. into links; breaking the scheme separator stops that.
-        .replace(/:\/\//g, ':&#47;&#47;')
-        .replace(/\bwww\./gi, (match) => `${match.slice(0, 3)}&#46;`));
+        .replace(/[\\`*_[\]|~#$]/g, (char) => `\\${char}`)
+        .replace(/\n/g, lineBreak));
 }
-/** Escaped text for a table cell: line breaks become <br> so the row stays one line. */
+/**
+ * Escapes text for use anywhere inline in Markdown, on one line: HTML, entities, emphasis, links, images, code
+ * spans, table pipes, math, and what would start a block where the text starts a line (a list marker, a number
+ * with `.` or `)`, indentation).
+ */
+function escapeText(text) {
+    // Trimmed: leading spaces would start indented code, and spaces inside `**…**` would undo our emphasis.
+    return escapeInline(text, ' ')
+        .replace(/^[ \t]+|[ \t]+$/g, '')
+        .replace(/^[-+=]/, '\\$&')
+        .replace(/^(\d{1,9})([.)])/, '$1\\$2');
+}
+/** Escaped text for a table cell, where no block can start: line breaks become <br> so the row stays one line. */
 function escapeCell(text) {
-    return escapeText(text).replace(/\r?\n/g, '<br>');
+    return escapeInline(text, '<br>');
 }
-/** Inline code that is safe inside tables: no backtick run in `text` can close it, pipes stay literal. */
+/**
+ * Inline code that is safe inside tables: no backtick run in `text` can close it, no line break can end it, and
+ * pipes stay literal. GitHub neither links nor notifies inside code, so nothing else needs breaking.
+ */
 function code(text) {
-    const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+    // A GFM table splits its rows before parsing code spans, and a pipe ends the cell unless an odd run of
+    // backslashes precedes it: `\\|` would close the cell, so each run before a pipe is doubled, plus one.
+    const content = normalize(text, ' ').replace(/(\\*)\|/g, (_, slashes) => `${slashes}${slashes}\\|`);
+    const longestRun = Math.max(0, ...(content.match(/`+/g) ?? []).map((run) => run.length));
     const fence = '`'.repeat(longestRun + 1);
-    const padded = text.startsWith('`') || text.endsWith('`') ? ` ${text} ` : text;
-    return raw(`${fence}${padded.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')}${fence}`);
+    // A space on each side keeps a leading or trailing backtick off the fence and an empty span a span.
+    const padded = content === '' || content.startsWith('`') || content.endsWith('`') || /^ .* $/.test(content)
+        ? ` ${content} `
+        : content;
+    return raw(`${fence}${padded}${fence}`);
+}
+/** A link we make to a URL we trust the scheme of (http or https); the text is untrusted and escaped. */
+function markdown_link(text, url) {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+        throw new RangeError(`refusing to link to a ${parsed.protocol} URL`);
+    }
+    // Parentheses, spaces and angle brackets would end the destination early; the URL class leaves them be.
+    const destination = parsed.href.replace(/[()<> ]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+    return raw(`[${escapeText(text)}](${destination})`);
 }
 /** Compact numbers for reports: integers as they are, others to `digits` significant figures. */
 function formatNumber(value, digits = 4) {
@@ -57403,7 +57556,7 @@ function formatNumber(value, digits = 4) {
 }
 function renderCell(cell) {
     if (cell instanceof Markdown)
-        return cell.text.replace(/\r?\n/g, '<br>');
+        return cell.text.replace(LINE_BREAK, '<br>');
     if (cell === null || cell === undefined)
         return '';
     if (typeof cell === 'number')
@@ -57425,7 +57578,8 @@ function table(headers, rows, options = {}) {
 }
 /** A collapsible section; `summary` is escaped text unless given as Markdown. */
 function details(summary, body, options = {}) {
-    const title = summary instanceof Markdown ? summary.text : escapeText(summary);
+    // The summary sits inside an HTML block, where Markdown is not parsed: HTML escaping, not backslashes.
+    const title = summary instanceof Markdown ? summary.text : escapeHtml(summary);
     // Blank lines around the body let GitHub render Markdown inside the HTML block.
     return `<details${options.open ? ' open' : ''}>\n<summary>${title}</summary>\n\n${body}\n\n</details>`;
 }
@@ -57435,7 +57589,9 @@ function heading(level, text) {
 /** Mermaid labels are double-quoted strings with no escape syntax: drop what would end or break them. */
 function chartLabel(text) {
     return `"${text
-        .replace(/["\r\n`]/g, ' ')
+        .replace(LINE_BREAK, ' ')
+        .replace(CONTROL, '')
+        .replace(/["`]/g, ' ')
         .replace(/[<>]/g, '')
         .slice(0, 60)}"`;
 }
@@ -57469,14 +57625,13 @@ function markdownToTerminal(markdown) {
         .replace(/<summary>(.*?)<\/summary>/g, '▸ $1')
         .replace(/<br>/g, ' / ')
         .replace(/<!--[\s\S]*?-->\n?/g, '')
-        .replace(/&#64;/g, '@')
-        .replace(/&#47;/g, '/')
-        .replace(/&#46;/g, '.')
+        .replace(/\u2060/g, '')
+        .replace(/&#(\d+);/g, (_, decimal) => String.fromCodePoint(Number(decimal)))
         .replace(/&lt;/g, '<')
         .replace(/&gt;/g, '>')
         .replace(/&quot;/g, '"')
         .replace(/&amp;/g, '&')
-        .replace(/\\([\\`*_[\]|~#])/g, '$1')
+        .replace(/\\([\\`*_[\]|~#!$+=-])/g, '$1')
         .replace(/\n{3,}/g, '\n\n');
 }
 
@@ -73996,7 +74151,7 @@ function verdictLine(view) {
         facts.push(`${view.count.toLocaleString('en-US')} examples`);
     if (view.baseline) {
         const sha = view.baseline.sha ? ` (${view.baseline.sha.slice(0, 7)})` : '';
-        const label = `compared with ${escapeText(view.baseline.label)}${escapeText(sha)}`;
+        const label = escapeText(`compared with ${view.baseline.label}${sha}`);
         facts.push(view.baseline.url ? `[${label}](${encodeURI(view.baseline.url)})` : label);
     }
     else
@@ -74943,14 +75098,92 @@ async function mergeShardArtifacts(host, inputs, name) {
 
 ;// CONCATENATED MODULE: ./shared/lib/github/checks.js
 
+
 /** GitHub's cap on a check run's output summary. */
 const CHECK_SUMMARY_LIMIT = 65_535;
-const CONCLUSION = {
+/** GitHub's cap on a check run's output title. */
+const CHECK_TITLE_LIMIT = 1000;
+const CONCLUSION_ORDER = { success: 0, neutral: 1, failure: 2 };
+const CONCLUSION_OF_STATUS = {
     passed: 'success',
     warning: 'neutral',
     failed: 'failure',
 };
-/** A completed check run on `headSha` whose conclusion follows the report status. */
+/** How a completed workflow run's conclusion reads in a sentence. */
+const RUN_ENDING = {
+    failure: 'failed',
+    cancelled: 'was cancelled',
+    timed_out: 'timed out',
+    startup_failure: 'failed to start',
+    action_required: 'is waiting for approval',
+    stale: 'went stale',
+};
+/**
+ * The check run's conclusion from what is known: the triggering run's own conclusion (recorded by GitHub), the
+ * reports (claims made by that run), and what is missing. Failure when the run failed or was cancelled; never
+ * better than the worst report; neutral, naming what is missing, when reports are missing; never success with
+ * no report at all.
+ */
+function checkRunVerdict(facts) {
+    const findings = [];
+    const run = facts.triggeringRun;
+    if (run) {
+        const ending = run.conclusion ? RUN_ENDING[run.conclusion] : undefined;
+        if (ending)
+            findings.push({ conclusion: 'failure', reason: `${run.name} ${ending}` });
+        else if (run.conclusion !== 'success') {
+            findings.push({ conclusion: 'neutral', reason: `${run.name} ended ${run.conclusion ?? 'without a conclusion'}` });
+        }
+    }
+    const byStatus = (status) => [
+        ...new Set(facts.reports.filter((report) => report.status === status).map((report) => report.stage)),
+    ];
+    for (const [status, word] of [
+        ['failed', 'failed'],
+        ['warning', 'warnings'],
+    ]) {
+        const stages = byStatus(status);
+        if (stages.length > 0)
+            findings.push({ conclusion: CONCLUSION_OF_STATUS[status], reason: `${word}: ${stages.join(', ')}` });
+    }
+    if (facts.reports.length === 0)
+        findings.push({ conclusion: 'neutral', reason: 'no mlops-actions reports found' });
+    if (facts.missingStages.length > 0) {
+        findings.push({ conclusion: 'neutral', reason: `missing reports: ${facts.missingStages.join(', ')}` });
+    }
+    if (facts.ignoredReports > 0) {
+        const count = facts.ignoredReports;
+        findings.push({ conclusion: 'neutral', reason: `${count} ${count === 1 ? 'report' : 'reports'} ignored` });
+    }
+    if (findings.length === 0) {
+        const stages = byStatus('passed');
+        findings.push({ conclusion: 'success', reason: `passed: ${stages.join(', ')}` });
+    }
+    findings.sort((a, b) => CONCLUSION_ORDER[b.conclusion] - CONCLUSION_ORDER[a.conclusion]);
+    const conclusion = findings[0].conclusion;
+    const reasons = findings.map((finding) => finding.reason);
+    const title = reasons.join('; ').replace(/[\r\n]+/g, ' ');
+    return {
+        conclusion,
+        title: title.length > CHECK_TITLE_LIMIT ? `${title.slice(0, CHECK_TITLE_LIMIT - 1)}…` : title,
+        reasons,
+    };
+}
+/** The check run's summary: the verdict's reasons (escaped), a word on whose claims the statuses are, the body. */
+function checkRunSummary(verdict, body, options) {
+    const lines = [
+        `**Conclusion: ${verdict.conclusion}**`,
+        '',
+        ...verdict.reasons.map((reason) => `- ${escapeText(reason)}`),
+        '',
+    ];
+    if (options.fromFork) {
+        lines.push('> [!NOTE]', "> The statuses below come from the pull request's own report artifacts: for a pull request from a fork they " +
+            "are the fork's claims. Protect branches with the ml-pull-request jobs as required checks, not with this one.", '');
+    }
+    return `${lines.join('\n')}\n${body}`;
+}
+/** A completed check run on `headSha` with the given conclusion. */
 async function createCompletedCheckRun(client, repository, options) {
     const summary = options.summary.length > CHECK_SUMMARY_LIMIT
         ? `${options.summary.slice(0, CHECK_SUMMARY_LIMIT - 40)}\n\n… shortened`
@@ -74961,8 +75194,8 @@ async function createCompletedCheckRun(client, repository, options) {
             name: options.name,
             head_sha: options.headSha,
             status: 'completed',
-            conclusion: CONCLUSION[options.status],
-            output: { title: options.title.slice(0, 1000), summary },
+            conclusion: options.conclusion,
+            output: { title: options.title.slice(0, CHECK_TITLE_LIMIT), summary },
             ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}),
         });
         return { id: data.id, url: data.html_url ?? data.url };
@@ -82590,15 +82823,29 @@ const lib_main_action = defineAction({
 
 ;// CONCATENATED MODULE: ./actions/report/lib/inputs.js
 
+const STAGE_LABELS = STAGES.map((stage) => stage.label);
+const DEFAULT_MAX_ARTIFACTS_SIZE = '100MB';
 /** Reads and checks every input once, before any work. */
 function report_lib_inputs_getInputs(reader) {
     const comment = readCommentRequest(reader, 'summary');
     const pullRequest = reader.integer('pr-number', undefined, { min: 1 });
+    const expectedStages = reader
+        .list('expected-stages')
+        .map((stage) => parseEnum(stage, 'expected-stages', STAGE_LABELS));
+    const duplicate = expectedStages.find((stage, index) => expectedStages.indexOf(stage) !== index);
+    if (duplicate) {
+        throw new errors_ConfigurationError(`Input 'expected-stages' names '${duplicate}' twice; name each stage once.`, {
+            input: 'expected-stages',
+        });
+    }
     return {
         reports: reader.list('reports'),
         fromArtifacts: reader.boolean('from-artifacts', false),
         comment: pullRequest === undefined ? comment : { ...comment, pullRequest },
         checkRun: reader.boolean('check-run', false),
+        expectedStages,
+        maxArtifacts: reader.integer('max-artifacts', 50, { min: 1, max: 1000 }),
+        maxArtifactsBytes: parseByteSize(reader.optional('max-artifacts-size') ?? DEFAULT_MAX_ARTIFACTS_SIZE, 'max-artifacts-size', { min: 1e3, max: 10e9 }),
     };
 }
 
@@ -82634,9 +82881,13 @@ const report_lib_main_action = defineAction({
             }
             const client = createGitHubClient({ token: inputs.comment.token, apiUrl: github.apiUrl, log: host.log });
             const destination = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-report-artifacts-'));
-            const downloaded = await host.log.group(`Download report artifacts of run ${runId}`, () => downloadRunArtifactsByPrefix(client, inputs.comment.token, { owner: github.owner, repo: github.repo }, runId, REPORT_ARTIFACT_PREFIX, destination));
+            const { downloaded, warnings } = await host.log.group(`Download report artifacts of run ${runId}`, () => downloadArtifactsWithinLimits(client, inputs.comment.token, { owner: github.owner, repo: github.repo }, runId, REPORT_ARTIFACT_PREFIX, destination, { maxCount: inputs.maxArtifacts, maxTotalBytes: inputs.maxArtifactsBytes }));
+            for (const warning of warnings)
+                host.log.warning(warning.message);
             for (const artifact of downloaded) {
                 const found = await resolveDataFiles([`${artifact.path}/*.json`], github.workspace, 'from-artifacts').catch(() => []);
+                if (found.length === 0)
+                    host.log.warning(`Artifact '${artifact.name}' holds no report (no .json file).`);
                 for (const file of found)
                     files.push({ path: file.path, source: `${artifact.name}/${file.path.split('/').at(-1)}` });
             }
@@ -82706,21 +82957,40 @@ const report_lib_main_action = defineAction({
             const client = createGitHubClient({ token: inputs.comment.token, apiUrl: github.apiUrl, log: host.log });
             const repository = { owner: github.owner, repo: github.repo };
             const pull = await resolvePullRequest(client, repository, github, payload);
-            const headSha = pull?.headSha ?? payload?.workflow_run?.head_sha ?? github.sha;
+            const triggering = payload?.workflow_run;
+            const headSha = pull?.headSha ?? triggering?.head_sha ?? github.sha;
             if (headSha) {
+                const verdict = checkRunVerdict(checkRunFacts(loaded, rejected.length, inputs.expectedStages, triggering));
+                const headRepository = triggering?.head_repository?.full_name;
                 const check = await createCompletedCheckRun(client, repository, {
                     name: 'mlops-actions',
                     headSha,
-                    status: combined.status,
-                    title: `mlops-actions: ${combined.status}`,
-                    summary: combined.comment,
+                    conclusion: verdict.conclusion,
+                    title: verdict.title,
+                    summary: checkRunSummary(verdict, combined.comment, {
+                        fromFork: headRepository !== undefined && headRepository !== github.repository,
+                    }),
                     ...(github.runUrl ? { detailsUrl: github.runUrl } : {}),
                 });
-                host.log.info(`Check run created: ${check.url}`);
+                host.log.info(`Check run created (${verdict.conclusion}: ${verdict.title}): ${check.url}`);
             }
         }
     },
 });
+/** What the check run is decided from: stage reports, what is missing or ignored, the triggering run. */
+function checkRunFacts(loaded, ignoredReports, expectedStages, triggering) {
+    const reports = STAGES.flatMap((stage) => loaded
+        .filter((item) => item.report.action === stage.action)
+        .map((item) => ({ stage: stage.label, status: item.report.status })));
+    return {
+        reports,
+        missingStages: expectedStages.filter((stage) => !reports.some((report) => report.stage === stage)),
+        ignoredReports,
+        ...(triggering
+            ? { triggeringRun: { name: triggering.name ?? 'the triggering run', conclusion: triggering.conclusion } }
+            : {}),
+    };
+}
 
 ;// CONCATENATED MODULE: ./actions/test-model/lib/inputs.js
 
@@ -82910,8 +83180,8 @@ async function readSuiteFile(host, suite) {
 const actions = {
   "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"},"allow-paths-outside-workspace":{"description":"\"true\": read metrics-file from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
-  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
-  "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
+  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
+  "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
   "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };

@@ -133,7 +133,7 @@ describe('report: one combined, fork-safe comment', () => {
     expect(summary).not.toMatch(/@(acme|everyone)/);
     expect(summary).not.toContain('](https://evil.example');
     expect(summary).not.toContain('https://evil.example/phish');
-    expect(summary).toContain('&lt;img src=x onerror=alert(1)&gt; cc &#64;acme/ml-team');
+    expect(summary).toContain('&lt;img src=x onerror=alert(1)&gt; cc @\u2060acme/ml-team');
     expect(summary).toContain('more characters)');
     expect(summary.length).toBeLessThan(20_000);
     expect(run.outputs.status).toBe('failed');

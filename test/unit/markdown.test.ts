@@ -17,11 +17,11 @@ describe('escapeText', () => {
     ['a|b', 'a\\|b'],
     ['<img src=x onerror=alert(1)>', '&lt;img src=x onerror=alert(1)&gt;'],
     ['`rm -rf`', '\\`rm -rf\\`'],
-    ['ping @octocat and @org/team', 'ping &#64;octocat and &#64;org/team'],
+    ['ping @octocat and @org/team', 'ping @\u2060octocat and @\u2060org/team'],
     ['[click](javascript:alert(1))', '\\[click\\](javascript:alert(1))'],
-    ['see https://evil.example/x', 'see https:&#47;&#47;evil.example/x'],
-    ['www.evil.example', 'www&#46;evil.example'],
-    ['**bold** _it_ ~~s~~ #1', '\\*\\*bold\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\#1'],
+    ['see https://evil.example/x', 'see https:\u2060//evil.example/x'],
+    ['www.evil.example', 'www\u2060.evil.example'],
+    ['**bold** _it_ ~~s~~ #1', '\\*\\*bold\\*\\* \\_it\\_ \\~\\~s\\~\\~ \\#\u20601'],
     ['a & b "q"', 'a &amp; b &quot;q&quot;'],
     ['back\\slash', 'back\\\\slash'],
   ])('%j → %j', (text, expected) => {
@@ -69,7 +69,7 @@ describe('table', () => {
         '| Metric | main | PR | Δ |',
         '| :--- | ---: | ---: | :---: |',
         '| f1 \\| macro | 0.9123 | 0.9 | **−0.012** |',
-        '| &#64;team | 12 |  |  |',
+        '| @\u2060team | 12 |  |  |',
       ].join('\n'),
     );
   });
@@ -104,7 +104,7 @@ describe('details and heading', () => {
     );
   });
   test('heading escapes text', () => {
-    expect(heading(3, 'Data #1 @me')).toBe('### Data \\#1 &#64;me');
+    expect(heading(3, 'Data #1 @me')).toBe('### Data \\#\u20601 @\u2060me');
   });
 });
 

@@ -2,12 +2,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildReport,
+  type CheckRunFacts,
   ConfigurationError,
+  checkRunSummary,
+  checkRunVerdict,
   combineReports,
   createCompletedCheckRun,
   createGitHubClient,
   defineAction,
-  downloadRunArtifactsByPrefix,
+  downloadArtifactsWithinLimits,
   type LoadedReport,
   loadUntrustedReport,
   type RejectedReport,
@@ -52,20 +55,23 @@ export const action = defineAction({
       }
       const client = createGitHubClient({ token: inputs.comment.token, apiUrl: github.apiUrl, log: host.log });
       const destination = await mkdtemp(join(github.runnerTemp, 'mlops-report-artifacts-'));
-      const downloaded = await host.log.group(`Download report artifacts of run ${runId}`, () =>
-        downloadRunArtifactsByPrefix(
+      const { downloaded, warnings } = await host.log.group(`Download report artifacts of run ${runId}`, () =>
+        downloadArtifactsWithinLimits(
           client,
           inputs.comment.token as string,
           { owner: github.owner!, repo: github.repo! },
           runId,
           REPORT_ARTIFACT_PREFIX,
           destination,
+          { maxCount: inputs.maxArtifacts, maxTotalBytes: inputs.maxArtifactsBytes },
         ),
       );
+      for (const warning of warnings) host.log.warning(warning.message);
       for (const artifact of downloaded) {
         const found = await resolveDataFiles([`${artifact.path}/*.json`], github.workspace, 'from-artifacts').catch(
           () => [],
         );
+        if (found.length === 0) host.log.warning(`Artifact '${artifact.name}' holds no report (no .json file).`);
         for (const file of found)
           files.push({ path: file.path, source: `${artifact.name}/${file.path.split('/').at(-1)}` });
       }
@@ -138,18 +144,47 @@ export const action = defineAction({
       const client = createGitHubClient({ token: inputs.comment.token, apiUrl: github.apiUrl, log: host.log });
       const repository = { owner: github.owner, repo: github.repo };
       const pull = await resolvePullRequest(client, repository, github, payload);
-      const headSha = pull?.headSha ?? (payload?.workflow_run?.head_sha as string | undefined) ?? github.sha;
+      const triggering = payload?.workflow_run as
+        | { name?: string; conclusion?: string | null; head_sha?: string; head_repository?: { full_name?: string } }
+        | undefined;
+      const headSha = pull?.headSha ?? triggering?.head_sha ?? github.sha;
       if (headSha) {
+        const verdict = checkRunVerdict(checkRunFacts(loaded, rejected.length, inputs.expectedStages, triggering));
+        const headRepository = triggering?.head_repository?.full_name;
         const check = await createCompletedCheckRun(client, repository, {
           name: 'mlops-actions',
           headSha,
-          status: combined.status,
-          title: `mlops-actions: ${combined.status}`,
-          summary: combined.comment,
+          conclusion: verdict.conclusion,
+          title: verdict.title,
+          summary: checkRunSummary(verdict, combined.comment, {
+            fromFork: headRepository !== undefined && headRepository !== github.repository,
+          }),
           ...(github.runUrl ? { detailsUrl: github.runUrl } : {}),
         });
-        host.log.info(`Check run created: ${check.url}`);
+        host.log.info(`Check run created (${verdict.conclusion}: ${verdict.title}): ${check.url}`);
       }
     }
   },
 });
+
+/** What the check run is decided from: stage reports, what is missing or ignored, the triggering run. */
+function checkRunFacts(
+  loaded: readonly LoadedReport[],
+  ignoredReports: number,
+  expectedStages: readonly string[],
+  triggering: { name?: string; conclusion?: string | null } | undefined,
+): CheckRunFacts {
+  const reports = STAGES.flatMap((stage) =>
+    loaded
+      .filter((item) => item.report.action === stage.action)
+      .map((item) => ({ stage: stage.label, status: item.report.status })),
+  );
+  return {
+    reports,
+    missingStages: expectedStages.filter((stage) => !reports.some((report) => report.stage === stage)),
+    ignoredReports,
+    ...(triggering
+      ? { triggeringRun: { name: triggering.name ?? 'the triggering run', conclusion: triggering.conclusion } }
+      : {}),
+  };
+}

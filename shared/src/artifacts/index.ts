@@ -72,10 +72,51 @@ export interface DownloadedArtifact {
   runId: number;
 }
 
+/** One artifact as the run's listing shows it: the size is GitHub's record of the upload, known before download. */
+export interface ListedArtifact {
+  id: number;
+  name: string;
+  sizeInBytes: number;
+  digest: string | null | undefined;
+}
+
+type ArtifactListing = Awaited<ReturnType<GitHubClient['rest']['actions']['listWorkflowRunArtifacts']>>['data'];
+
+function listed(artifact: ArtifactListing['artifacts'][number]): ListedArtifact {
+  return { id: artifact.id, name: artifact.name, sizeInBytes: artifact.size_in_bytes, digest: artifact.digest };
+}
+
 /**
- * Downloads a run's artifact by name into `destination` and checks the bytes against the digest GitHub recorded
- * at upload: a mismatch (a tampered or truncated blob) is an error, never a silently wrong baseline.
+ * Downloads one listed artifact into `destination` and checks the bytes against the digest GitHub recorded at
+ * upload: a mismatch (a tampered or truncated blob) is an error, never a silently wrong baseline.
  */
+async function downloadListedArtifact(
+  token: string,
+  repository: RepositoryRef,
+  runId: number,
+  artifact: ListedArtifact,
+  destination: string,
+): Promise<DownloadedArtifact> {
+  const { name, digest } = artifact;
+  if (!digest) {
+    throw new Error(`Artifact '${name}' of run ${runId} has no recorded digest, so its content cannot be verified.`);
+  }
+  await mkdir(destination, { recursive: true });
+  const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
+    path: destination,
+    expectedHash: digest,
+    findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
+  });
+  if (digestMismatch) {
+    throw new Error(
+      `Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${digest}: ` +
+        'the stored blob was altered or truncated; refusing to use it.',
+    );
+  }
+  return { id: artifact.id, name, digest, path: destination, runId };
+}
+
+/** Downloads a run's artifact by name into `destination`, verified against its recorded digest. */
 export async function downloadRunArtifact(
   client: GitHubClient,
   token: string,
@@ -84,7 +125,7 @@ export async function downloadRunArtifact(
   name: string,
   destination: string,
 ): Promise<DownloadedArtifact | undefined> {
-  let artifacts: Awaited<ReturnType<GitHubClient['rest']['actions']['listWorkflowRunArtifacts']>>['data']['artifacts'];
+  let artifacts: ArtifactListing['artifacts'];
   try {
     ({
       data: { artifacts },
@@ -93,23 +134,7 @@ export async function downloadRunArtifact(
     throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
   }
   const artifact = artifacts.filter((candidate) => !candidate.expired).at(-1);
-  if (!artifact) return undefined;
-  if (!artifact.digest) {
-    throw new Error(`Artifact '${name}' of run ${runId} has no recorded digest, so its content cannot be verified.`);
-  }
-  await mkdir(destination, { recursive: true });
-  const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
-    path: destination,
-    expectedHash: artifact.digest,
-    findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
-  });
-  if (digestMismatch) {
-    throw new Error(
-      `Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${artifact.digest}: ` +
-        'the stored blob was altered or truncated; refusing to use it.',
-    );
-  }
-  return { id: artifact.id, name, digest: artifact.digest, path: destination, runId };
+  return artifact ? downloadListedArtifact(token, repository, runId, listed(artifact), destination) : undefined;
 }
 
 /** The artifact `name` from the latest successful run of `query`: baselines such as main's metrics. */
@@ -127,9 +152,56 @@ export async function downloadLatestArtifact(
   return downloaded ? { ...downloaded, run } : undefined;
 }
 
+interface PrefixListing {
+  /** Unexpired artifacts named `prefix`…, the newest of each name, in listing order. */
+  artifacts: ListedArtifact[];
+  /** How many artifacts the run has in all, whatever their names. */
+  totalCount: number;
+  /** True when listing stopped at `stopAfter` matches: more may exist. */
+  truncated: boolean;
+}
+
+/** Lists a run's artifacts named `prefix`…, page by page, stopping once more than `stopAfter` have been seen. */
+async function listArtifactsByPrefix(
+  client: GitHubClient,
+  repository: RepositoryRef,
+  runId: number,
+  prefix: string,
+  stopAfter = Number.POSITIVE_INFINITY,
+): Promise<PrefixListing> {
+  const byName = new Map<string, ListedArtifact>();
+  let totalCount = 0;
+  let truncated = false;
+  try {
+    await client.paginate(
+      client.rest.actions.listWorkflowRunArtifacts,
+      { ...repository, run_id: runId, per_page: 100 },
+      (response, done) => {
+        // paginate hands each page's items as the data array, with total_count kept on it.
+        totalCount = (response.data as { total_count?: number }).total_count ?? totalCount;
+        for (const artifact of response.data) {
+          if (!artifact.name.startsWith(prefix) || artifact.expired) continue;
+          const known = byName.get(artifact.name);
+          if (!known || known.id < artifact.id) byName.set(artifact.name, listed(artifact));
+        }
+        if (byName.size > stopAfter) {
+          truncated = true;
+          done();
+        }
+        return [];
+      },
+    );
+  } catch (error) {
+    throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
+  }
+  return { artifacts: [...byName.values()], totalCount, truncated };
+}
+
+const folderFor = (destination: string, name: string) => `${destination}/${name.replace(/[^\w.-]+/g, '_')}`;
+
 /**
  * Downloads every artifact of a run whose name starts with `prefix` into its own folder under `destination`
- * (the reports a fork's run handed on). Returns the folders.
+ * (this run's own shards). Returns the folders.
  */
 export async function downloadRunArtifactsByPrefix(
   client: GitHubClient,
@@ -139,28 +211,110 @@ export async function downloadRunArtifactsByPrefix(
   prefix: string,
   destination: string,
 ): Promise<DownloadedArtifact[]> {
-  let names: string[];
-  try {
-    const artifacts = await client.paginate(client.rest.actions.listWorkflowRunArtifacts, {
-      ...repository,
-      run_id: runId,
-      per_page: 100,
-    });
-    names = [
-      ...new Set(
-        artifacts
-          .filter((artifact) => artifact.name.startsWith(prefix) && !artifact.expired)
-          .map((artifact) => artifact.name),
-      ),
-    ];
-  } catch (error) {
-    throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
-  }
+  const { artifacts } = await listArtifactsByPrefix(client, repository, runId, prefix);
   const downloaded: DownloadedArtifact[] = [];
-  for (const name of names.sort()) {
-    const folder = `${destination}/${name.replace(/[^\w.-]+/g, '_')}`;
-    const artifact = await downloadRunArtifact(client, token, repository, runId, name, folder);
-    if (artifact) downloaded.push(artifact);
+  for (const artifact of artifacts.sort((a, b) => a.name.localeCompare(b.name))) {
+    downloaded.push(
+      await downloadListedArtifact(token, repository, runId, artifact, folderFor(destination, artifact.name)),
+    );
   }
   return downloaded;
+}
+
+export interface ArtifactLimits {
+  /** At most this many artifacts are downloaded. */
+  maxCount: number;
+  /** Their listed sizes together stay within this many bytes. */
+  maxTotalBytes: number;
+}
+
+/** An artifact left out, or the run's listing cut, and why: one warning each. */
+export interface ArtifactWarning {
+  /** The artifact's name, or the run's when the listing was cut. */
+  subject: string;
+  message: string;
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${Number(value.toPrecision(3))} ${units[unit]}`;
+}
+
+/**
+ * Which listed artifacts fit the limits, in listing order, and a warning for each one that does not (and one for
+ * a listing with more than `maxCount`). Pure: decided from GitHub's listing, before any byte is downloaded.
+ */
+export function planArtifactDownloads(
+  listing: {
+    runId: number;
+    prefix: string;
+    artifacts: readonly ListedArtifact[];
+    totalCount: number;
+    truncated: boolean;
+  },
+  limits: ArtifactLimits,
+): { chosen: ListedArtifact[]; warnings: ArtifactWarning[] } {
+  const warnings: ArtifactWarning[] = [];
+  if (listing.artifacts.length > limits.maxCount) {
+    const count = listing.truncated ? `more than ${limits.maxCount}` : String(listing.artifacts.length);
+    warnings.push({
+      subject: `run ${listing.runId}`,
+      message:
+        `Run ${listing.runId} has ${count} '${listing.prefix}*' artifacts (${listing.totalCount.toLocaleString('en-US')} artifacts in all), ` +
+        `over max-artifacts (${limits.maxCount}): only the first ${limits.maxCount} listed were downloaded.`,
+    });
+  }
+  const chosen: ListedArtifact[] = [];
+  let remaining = limits.maxTotalBytes;
+  for (const artifact of listing.artifacts.slice(0, limits.maxCount)) {
+    if (artifact.sizeInBytes > remaining) {
+      warnings.push({
+        subject: artifact.name,
+        message:
+          `Artifact '${artifact.name}' (${formatBytes(artifact.sizeInBytes)}) was not downloaded: it is over the ` +
+          `${formatBytes(remaining)} left of max-artifacts-size (${formatBytes(limits.maxTotalBytes)}).`,
+      });
+      continue;
+    }
+    remaining -= artifact.sizeInBytes;
+    chosen.push(artifact);
+  }
+  return { chosen, warnings };
+}
+
+/**
+ * Downloads a run's artifacts named `prefix`… within `limits`, which are checked against GitHub's listing before
+ * any download (another run's artifacts, a fork's, are untrusted). An artifact that cannot be downloaded or
+ * verified is left out with a warning; the others are still returned.
+ */
+export async function downloadArtifactsWithinLimits(
+  client: GitHubClient,
+  token: string,
+  repository: RepositoryRef,
+  runId: number,
+  prefix: string,
+  destination: string,
+  limits: ArtifactLimits,
+): Promise<{ downloaded: DownloadedArtifact[]; warnings: ArtifactWarning[] }> {
+  const listing = await listArtifactsByPrefix(client, repository, runId, prefix, limits.maxCount);
+  const { chosen, warnings } = planArtifactDownloads({ runId, prefix, ...listing }, limits);
+  const downloaded: DownloadedArtifact[] = [];
+  for (const artifact of chosen) {
+    try {
+      downloaded.push(
+        await downloadListedArtifact(token, repository, runId, artifact, folderFor(destination, artifact.name)),
+      );
+    } catch (error) {
+      const reason = (error as Error).message.split('\n')[0] as string;
+      const named = reason.includes(`'${artifact.name}'`);
+      warnings.push({ subject: artifact.name, message: named ? reason : `Artifact '${artifact.name}': ${reason}` });
+    }
+  }
+  return { downloaded, warnings };
 }

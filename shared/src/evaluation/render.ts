@@ -135,7 +135,7 @@ function verdictLine(view: TestModelView): string {
   if (view.count !== undefined) facts.push(`${view.count.toLocaleString('en-US')} examples`);
   if (view.baseline) {
     const sha = view.baseline.sha ? ` (${view.baseline.sha.slice(0, 7)})` : '';
-    const label = `compared with ${escapeText(view.baseline.label)}${escapeText(sha)}`;
+    const label = escapeText(`compared with ${view.baseline.label}${sha}`);
     facts.push(view.baseline.url ? `[${label}](${encodeURI(view.baseline.url)})` : label);
   } else facts.push('no baseline');
   let verdict: string;

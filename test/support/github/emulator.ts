@@ -281,6 +281,42 @@ export class GitHubEmulator {
   }
 
   /**
+   * Lists an artifact in run `runId` without uploading it (bad-input tests: 10,000 artifacts, a 1 GB one). With
+   * `sameBlobAs`, it serves that artifact's stored zip and digest; without, only its listing exists.
+   */
+  seedArtifact(fullName: string, runId: number, seed: { name: string; sizeInBytes: number; sameBlobAs?: Json }): Json {
+    const repository = this.repository(fullName);
+    const id = this.nextId();
+    const apiBase = `${this.#repositoryUrl(repository)}/actions/artifacts/${id}`;
+    const created = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const artifact = {
+      ...this.contract.example('artifact'),
+      id,
+      node_id: Buffer.from(`08:Artifact${id}`).toString('base64'),
+      name: seed.name,
+      size_in_bytes: seed.sizeInBytes,
+      url: apiBase,
+      archive_download_url: `${apiBase}/zip`,
+      expired: false,
+      created_at: created,
+      updated_at: created,
+      expires_at: new Date(Date.now() + 90 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      digest: seed.sameBlobAs?.digest ?? `sha256:${createHash('sha256').update(seed.name).digest('hex')}`,
+      workflow_run: {
+        id: runId,
+        repository_id: repository.id,
+        head_repository_id: repository.id,
+        head_branch: repository.defaultBranch,
+        head_sha: '0'.repeat(40),
+      },
+      blob: seed.sameBlobAs?.blob ?? `${fullName}/${runId}/${seed.name}.zip`,
+      finalized: true,
+    };
+    repository.artifacts.push(artifact);
+    return artifact;
+  }
+
+  /**
    * An ACTIONS_RUNTIME_TOKEN for a run: a JWT whose `scp` names the run and job backend ids, as the real service
    * issues; uploads through the results service land in that run's artifacts.
    */
