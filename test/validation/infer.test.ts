@@ -14,6 +14,11 @@ import {
 import { inferredRange, upperBound } from '../../shared/src/validation/infer.js';
 import { seededRandom } from '../support/random.js';
 
+async function writeSuite(dir: string, text: string): Promise<string> {
+  await writeFile(join(dir, 'suite.yml'), text);
+  return join(dir, 'suite.yml');
+}
+
 /** Standard normal draws (Box–Muller). */
 function normal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -82,6 +87,42 @@ describe('inferred suites hold on the next sample of the same data', () => {
           'score',
         ]);
       }
+    } finally {
+      engine.close();
+    }
+  }, 120_000);
+
+  test('a wide table (2,000 columns: integers, floats, keys, text) is profiled in a few queries, not a few per column', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'infer-wide-'));
+    const random = seededRandom(18);
+    const columns = 2000;
+    const header = Array.from({ length: columns }, (_, index) => `c${index}`).join(',');
+    const rows = Array.from({ length: 100 }, (_, row) =>
+      Array.from({ length: columns }, (_, index) =>
+        index % 4 === 0
+          ? random().toFixed(3)
+          : index % 4 === 1
+            ? Math.floor(random() * 50)
+            : index % 4 === 2
+              ? row
+              : `t${Math.floor(random() * 5)}`,
+      ).join(','),
+    );
+    await writeFile(join(dir, 'wide.csv'), `${header}\n${rows.join('\n')}\n`);
+    const log = new MemoryLogger();
+    const engine = await openDataEngine({ log });
+    try {
+      const text = await inferSuite(engine, await resolveDataFiles(['wide.csv'], dir, 'data'));
+      const queries = log.entries.filter((entry) => entry.level === 'debug' && entry.message.startsWith('duckdb '));
+      // Load, row view, one aggregate, one read of the 1,000 numeric columns, a top-values query per text column.
+      expect(queries.length).toBeLessThan(10 + columns / 4);
+      const suite = readSuite(await loadConfigFile(await writeSuite(dir, text), 'suite.yml', 'suite'));
+      const rules = Object.fromEntries(suite.columns.map((column) => [column.name, column]));
+      expect(suite.columns).toHaveLength(columns);
+      expect(rules.c1998).toMatchObject({ type: 'integer', unique: true });
+      expect(rules.c1997).toMatchObject({ type: 'integer', min: 0 });
+      expect(rules.c1996?.max as number).toBeGreaterThanOrEqual(0.9);
+      expect([...(rules.c1999?.in ?? [])].sort()).toEqual(['t0', 't1', 't2', 't3', 't4']);
     } finally {
       engine.close();
     }
