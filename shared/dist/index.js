@@ -69710,6 +69710,29 @@ async function nonNullDoubles(connection, sql) {
     }
     return count === values.length ? values : values.slice(0, count);
 }
+/** The non-null values of each column of `sql` as doubles, value by value (nulls hide in a DOUBLE vector's items). */
+async function nonNullDoubleColumns(connection, sql, width) {
+    const result = await connection.run(sql);
+    const columns = Array.from({ length: width }, () => new Float64Array(result.rowCount));
+    const counts = new Array(width).fill(0);
+    for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0)
+            break;
+        for (let column = 0; column < width; column += 1) {
+            const vector = chunk.getColumnVector(column);
+            const into = columns[column];
+            let count = counts[column];
+            for (let index = 0; index < chunk.rowCount; index += 1) {
+                const value = vector.getItem(index);
+                if (value !== null)
+                    into[count++] = Number(value);
+            }
+            counts[column] = count;
+        }
+    }
+    return columns.map((values, column) => (counts[column] === values.length ? values : values.slice(0, counts[column])));
+}
 /** The non-null values of the first column of `sql` as doubles, as DuckDB scans them (`tail`: ORDER BY, LIMIT). */
 async function scannedDoubles(connection, sql, tail = '') {
     const [values] = await readDoubleColumns(connection, `SELECT CAST(v AS DOUBLE) AS v FROM (${sql}) AS source(v) WHERE v IS NOT NULL${tail}`, 1);
@@ -69846,6 +69869,16 @@ async function openDataEngine(options) {
             }
             const values = await timed(`scanned: ${sql}`, () => scannedDoubles(connection, sql));
             return { values, sorted: false };
+        },
+        async keepSortedColumns(table, expressions) {
+            const missing = expressions.filter((expression) => !sortedCache.has(`SELECT ${expression} FROM ${table}`));
+            if (missing.length === 0)
+                return;
+            const sql = `SELECT ${missing.join(', ')} FROM ${table}`;
+            const columns = await timed(`columns: ${sql}`, () => nonNullDoubleColumns(connection, sql, missing.length));
+            missing.forEach((expression, index) => {
+                sortedCache.set(`SELECT ${expression} FROM ${table}`, columns[index].sort());
+            });
         },
         keeps: (sql) => sortedCache.has(sql),
         release(sql) {
@@ -80506,9 +80539,13 @@ function storedKind(duckType) {
         return 'timestamp';
     return 'other';
 }
+/** A column's values as numbers, in SQL. */
+function asDouble(column) {
+    return `CAST(${quoteIdentifier(column)} AS DOUBLE)`;
+}
 /** The query whose non-null values are a column's numbers: the key under which the engine keeps them sorted. */
 function numericValues(table, column) {
-    return `SELECT CAST(${quoteIdentifier(column)} AS DOUBLE) FROM ${table}`;
+    return `SELECT ${asDouble(column)} FROM ${table}`;
 }
 function isNumericKind(kind) {
     return kind === 'integer' || kind === 'float';
@@ -80600,6 +80637,71 @@ function literal(value, target) {
     return quoteLiteral(String(value));
 }
 
+;// CONCATENATED MODULE: ./shared/lib/validation/column-types.js
+// Which kind of drift test a column gets, decided as Evidently 0.7 decides it for a DataDriftPreset run on data read
+// with pandas. Mirrors evidently 0.7.23, src/evidently/core/datasets.py `infer_column_type` (the column's type is
+// inferred from the current data) and src/evidently/legacy/calculations/data_drift.py `get_one_column_drift`
+// (the sizes the test choice sees are of non-missing, finite values).
+/** Evidently's `INTEGER_CARDINALITY_LIMIT`: an integer column with at most this many distinct values is categorical. */
+const INTEGER_CARDINALITY_LIMIT = 10;
+/** Evidently: a string column with more distinct values than this share of its non-null count is text. */
+const TEXT_DISTINCT_SHARE = 0.5;
+function stringTyping(count, distinct, what) {
+    return distinct > count * TEXT_DISTINCT_SHARE
+        ? { type: 'text', why: `${what}, ${distinct} distinct of ${count} values (more than half): text` }
+        : { type: 'categorical', why: `${what}, ${distinct} distinct of ${count} values (at most half)` };
+}
+/**
+ * The Evidently column type of one current column. A suite's `type: category` or `boolean` makes it categorical;
+ * `string` types it as text would be. Otherwise by what is stored, as pandas would hold it:
+ * - floats: numerical;
+ * - integers: categorical with ≤ 10 distinct values, else numerical; an integer column with nulls is numerical
+ *   whatever its values, because pandas holds it as float64 (Evidently's rule looks at the dtype);
+ * - strings: text when distinct > half the non-null count, else categorical;
+ * - booleans: categorical;
+ * - dates and timestamps: as strings when read from CSV or JSON, else not tested (Evidently's Datetime);
+ * - anything else (lists, structs, blobs): not tested.
+ */
+function driftColumnType(input) {
+    const { stored, declared, count, nulls, distinct, fromText } = input;
+    if (stored === 'other')
+        return { type: 'unknown', why: 'a type Evidently does not test' };
+    if (declared === 'category' || declared === 'boolean')
+        return { type: 'categorical', why: `declared ${declared} in the suite` };
+    if (declared === 'string')
+        return stringTyping(count, distinct, 'declared string');
+    switch (stored) {
+        case 'float':
+            return { type: 'numerical', why: 'float' };
+        case 'integer':
+            if (nulls > 0)
+                return { type: 'numerical', why: 'integer with nulls (a float column to pandas)' };
+            return distinct <= INTEGER_CARDINALITY_LIMIT
+                ? { type: 'categorical', why: `integer, ${distinct} distinct values ≤ ${INTEGER_CARDINALITY_LIMIT}` }
+                : { type: 'numerical', why: `integer, ${distinct} distinct values > ${INTEGER_CARDINALITY_LIMIT}` };
+        case 'boolean':
+            return { type: 'categorical', why: 'boolean' };
+        case 'string':
+            return stringTyping(count, distinct, 'string');
+        case 'date':
+        case 'timestamp':
+            return fromText
+                ? stringTyping(count, distinct, `${stored} as text`)
+                : { type: 'unknown', why: `a ${stored} column (Evidently's datetime: not tested for drift)` };
+    }
+}
+/** A string's distinct count within this share of the text boundary is counted exactly (HyperLogLog errs by a few %). */
+const NEAR_BOUNDARY = 0.2;
+/** Whether a column's type hangs on its exact distinct count, where the profile holds a HyperLogLog estimate. */
+function needsExactDistinct(profile, stored, declared) {
+    if (profile.kind === 'numeric' && declared !== 'string')
+        return false; // numeric profiles count exactly
+    if (declared === 'category' || declared === 'boolean' || stored === 'boolean' || stored === 'other')
+        return false;
+    const boundary = profile.count * TEXT_DISTINCT_SHARE;
+    return Math.abs(profile.distinct - boundary) <= boundary * NEAR_BOUNDARY;
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/validation/profile.js
 
 
@@ -80622,6 +80724,7 @@ function columnKind(info, declared) {
     return 'other';
 }
 const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
+const DATE_KINDS = new Set(['date', 'timestamp']);
 const toNumber = (value) => (value === null || value === undefined ? null : Number(value));
 /**
  * Quantiles at q = 0, 1/(points−1), …, 1 of sorted values with numpy's default linear interpolation. Done here
@@ -80640,6 +80743,19 @@ function distinctSorted(sorted) {
             distinct += 1;
     }
     return distinct;
+}
+/** Each distinct value of an ascending finite array with its count, most frequent first (ties by value). */
+function valueCounts(sorted) {
+    const counts = [];
+    for (const value of sorted) {
+        const last = counts[counts.length - 1];
+        if (last && last.value === value)
+            last.count += 1;
+        else
+            counts.push({ value, count: 1 });
+    }
+    counts.sort((a, b) => b.count - a.count || a.value - b.value);
+    return counts.map(({ value, count }) => ({ value: String(value), count }));
 }
 /** A numeric column's profile statistics from its sorted non-null values. */
 function numericSummary(sorted) {
@@ -80685,10 +80801,31 @@ async function profileTable(engine, table, columns, declared = new Map()) {
     const [stats = {}] = await engine.rows(`SELECT ${plan.reads.join(', ')} FROM ${table}`);
     return finishProfile(engine, plan, stats);
 }
+/** Up to this many rows, numeric columns are read many to a query and sorted in JavaScript. */
+const BATCHED_READ_MAX_ROWS = 65_536;
+/** Values read per batched query: 16 MB of doubles. */
+const BATCHED_READ_VALUES = 2_000_000;
+/**
+ * A small table's numeric columns, sorted and kept in a few queries rather than a few per column: a table of
+ * thousands of columns otherwise spends its time on query overhead (5,000 columns: about 15,000 queries).
+ */
+async function keepSmallNumericColumns(engine, plan, stats, rows) {
+    if (rows > BATCHED_READ_MAX_ROWS)
+        return;
+    const numeric = plan.columns.filter((_info, index) => plan.kinds[index] === 'numeric' && (toNumber(stats[`p_n${index}`]) ?? 0) > 0);
+    const perQuery = Math.max(1, Math.floor(BATCHED_READ_VALUES / Math.max(rows, 1)));
+    for (let start = 0; start < numeric.length; start += perQuery) {
+        const batch = numeric.slice(start, start + perQuery);
+        // One column alone gains nothing from a batch: the engine's own read decides how to sort it.
+        if (batch.length > 1)
+            await engine.keepSortedColumns(plan.table, batch.map((info) => asDouble(info.name)));
+    }
+}
 /** The profile from the aggregate row holding the plan's reads, with quantiles and top values added. */
 async function finishProfile(engine, plan, stats) {
     const { table, columns, kinds } = plan;
     const rows = toNumber(stats.p_rows) ?? 0;
+    await keepSmallNumericColumns(engine, plan, stats, rows);
     const profiles = [];
     for (const [index, info] of columns.entries()) {
         const kind = kinds[index];
@@ -80710,9 +80847,18 @@ async function finishProfile(engine, plan, stats) {
                 Object.assign(profile, numericSummary(sorted));
                 if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles)
                     profile.values = [...finiteRun(sorted)];
+                else if (profile.distinct <= PROFILE_TOP_VALUES) {
+                    // Few distinct numbers (0/1 labels, counts, ratings) are kept with their counts: drift against the
+                    // profile then sees exactly the values the data had, for every test.
+                    const counts = valueCounts(finiteRun(sorted));
+                    if (counts.length > 0)
+                        profile.top = counts;
+                }
             }
         }
-        else if (kind === 'categorical' && profile.distinct <= PROFILE_TOP_VALUES * 10) {
+        else if ((kind === 'categorical' || DATE_KINDS.has(storedKind(info.type))) &&
+            profile.distinct <= PROFILE_TOP_VALUES * 10) {
+            // Dates too: read from CSV they are tested for drift as categories, as Evidently tests them (column-types.ts).
             // Identifiers and free text (far more distinct values than kept) get no top list: it would say nothing,
             // and grouping millions of distinct strings costs seconds.
             const id = quoteIdentifier(info.name);
@@ -80746,6 +80892,7 @@ function isDataProfile(value) {
 
 
 
+
 const METHOD_NAMES = {
     ks: 'ks',
     'chi-square': 'chisquare',
@@ -80757,18 +80904,24 @@ const METHOD_NAMES = {
 const NUMERIC_ONLY = new Set(['ks', 'wasserstein']);
 /** Numeric columns with at most this many distinct values are tested as categories (Evidently's rule). */
 const FEW_NUMERIC_VALUES = 5;
-/** Categorical columns with more distinct values than this are not tested unless the suite names them. */
-const HIGH_CARDINALITY = 1000;
 /** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
 function driftMethodName(method) {
     return METHOD_NAMES[method];
 }
-async function categoryCountsFromTables(engine, column) {
-    const id = quoteIdentifier(column);
+/** A column's values as category keys: numbers by value (3 and 3.0 are one category, as in pandas), else text. */
+function categoryKey(id, numeric) {
+    return numeric ? `CAST(${id} AS DOUBLE)` : `CAST(${id} AS VARCHAR)`;
+}
+/** The key as a profile writes it: a number as JavaScript prints it (so 3.0 is "3"), text as it is. */
+function keyText(value, numeric) {
+    return numeric ? String(Number(value)) : String(value);
+}
+async function categoryCountsFromTables(engine, column, numeric) {
+    const key = categoryKey(quoteIdentifier(column), numeric);
     const rows = await engine.rows(`SELECT v, count(*) FILTER (WHERE side = 'r') AS r, count(*) FILTER (WHERE side = 'c') AS c FROM (
-       SELECT CAST(${id} AS VARCHAR) AS v, 'r' AS side FROM reference UNION ALL SELECT CAST(${id} AS VARCHAR), 'c' FROM current
-     ) WHERE v IS NOT NULL GROUP BY v ORDER BY v`);
-    return toCounts(rows.map((row) => ({ value: String(row.v), reference: Number(row.r), current: Number(row.c) })));
+       SELECT ${key} AS v, 'r' AS side FROM reference UNION ALL SELECT ${key}, 'c' FROM current
+     ) WHERE v IS NOT NULL ${numeric ? 'AND isfinite(v)' : ''} GROUP BY v ORDER BY v`);
+    return toCounts(rows.map((row) => ({ value: keyText(row.v, numeric), reference: Number(row.r), current: Number(row.c) })));
 }
 function toCounts(items) {
     return {
@@ -80779,15 +80932,18 @@ function toCounts(items) {
         currentSize: items.reduce((sum, item) => sum + item.current, 0),
     };
 }
-async function categoryCountsFromProfile(engine, column, profile) {
+async function categoryCountsFromProfile(engine, column, profile, numeric) {
     const id = quoteIdentifier(column);
-    const current = await engine.rows(`SELECT CAST(${id} AS VARCHAR) AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL GROUP BY 1`);
+    const key = categoryKey(id, numeric);
+    const current = await engine.rows(`SELECT ${key} AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL ${numeric ? `AND isfinite(${key})` : ''} GROUP BY 1`);
     const byValue = new Map();
-    for (const item of profile.top ?? [])
+    // A small numeric reference keeps its values rather than their counts.
+    const exact = numeric && !profile.top ? exactProfileValues(profile) : undefined;
+    for (const item of profile.top ?? (exact ? valueCounts(exact) : []))
         byValue.set(item.value, { reference: item.count, current: 0 });
     const other = '(other values)';
     for (const row of current) {
-        const value = String(row.v);
+        const value = keyText(row.v, numeric);
         // Categories beyond the profile's kept set go with its "other" count.
         const key = byValue.has(value) || !profile.otherCount ? value : other;
         const entry = byValue.get(key) ?? { reference: key === other ? (profile.otherCount ?? 0) : 0, current: 0 };
@@ -80796,35 +80952,132 @@ async function categoryCountsFromProfile(engine, column, profile) {
     }
     return toCounts([...byValue.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => ({ value, ...counts })));
 }
+/** A profile's numeric column as its exact values, when it kept them or counted every one of them. */
+function exactProfileValues(profile) {
+    if (profile.values)
+        return Float64Array.from(profile.values.filter((value) => Number.isFinite(value))).sort();
+    if (profile.kind !== 'numeric' || !profile.top || profile.otherCount)
+        return undefined;
+    const total = profile.top.reduce((sum, item) => sum + item.count, 0);
+    const values = new Float64Array(total);
+    let at = 0;
+    for (const item of profile.top) {
+        values.fill(Number(item.value), at, at + item.count);
+        at += item.count;
+    }
+    return values.sort();
+}
 /**
  * Distinct non-null values of numeric columns, of reference and current together, as far as the method thresholds
- * need them (2 and 5 values): a column whose current values alone pass 5 (the profile's estimate) passes both, so
- * only the others are counted, in one scan of both tables; HyperLogLog counts such small sets exactly. Categorical
- * columns count their categories exactly from the counts their tests use.
+ * need them (2 and 5 values): a column whose current values alone pass 5 passes both, so only the others are
+ * counted, in one scan of both tables; HyperLogLog counts such small sets exactly. Against a profile, its value
+ * counts are joined with the current values. Categorical columns count their categories exactly from the counts
+ * their tests use.
  */
-async function distinctValueEstimates(engine, columns, reference, currentProfile) {
+async function distinctValueCounts(engine, columns, reference, currentProfile) {
     const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
-    const estimates = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
+    const counts = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
     const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= FEW_NUMERIC_VALUES);
-    if (reference.kind === 'profile' || counted.length === 0)
-        return estimates;
+    if (counted.length === 0)
+        return counts;
+    if (reference.kind === 'profile') {
+        for (const name of counted) {
+            const kept = reference.profile.columns.find((column) => column.name === name);
+            const referenceValues = kept ? exactProfileValues(kept) : undefined;
+            if (!kept || !referenceValues) {
+                counts.set(name, Math.max(counts.get(name) ?? 0, kept?.distinct ?? 0));
+                continue;
+            }
+            const id = quoteIdentifier(name);
+            const rows = await engine.rows(`SELECT DISTINCT CAST(${id} AS DOUBLE) AS v FROM current WHERE isfinite(CAST(${id} AS DOUBLE))`);
+            counts.set(name, new Set([...referenceValues, ...rows.map((row) => Number(row.v))]).size);
+        }
+        return counts;
+    }
     const ids = counted.map(quoteIdentifier);
     const [row = {}] = await engine.rows(`SELECT ${ids.map((id, index) => `approx_count_distinct(${id}) AS d${index}`).join(', ')} FROM ` +
         `(SELECT ${ids.join(', ')} FROM reference UNION ALL SELECT ${ids.join(', ')} FROM current)`);
     counted.forEach((name, index) => {
-        estimates.set(name, Number(row[`d${index}`] ?? 0));
+        counts.set(name, Number(row[`d${index}`] ?? 0));
     });
-    return estimates;
+    return counts;
+}
+/**
+ * The reference's non-missing, finite values per column: the size Evidently's test choice compares with 1000
+ * (it drops NaN and ±∞ before choosing, so a column with many nulls may get a p-value test where the table's row
+ * count would say distance).
+ */
+async function referenceSizes(engine, columns, reference) {
+    if (reference.kind === 'profile') {
+        return new Map(columns.map(({ name }) => {
+            const kept = reference.profile.columns.find((column) => column.name === name);
+            return [name, Math.max(0, (kept?.count ?? 0) - (kept?.nonFinite ?? 0))];
+        }));
+    }
+    if (columns.length === 0)
+        return new Map();
+    const reads = columns.map(({ name, numeric }, index) => {
+        const id = quoteIdentifier(name);
+        return numeric
+            ? `count(*) FILTER (WHERE isfinite(CAST(${id} AS DOUBLE))) AS n${index}`
+            : `count(${id}) AS n${index}`;
+    });
+    const [row = {}] = await engine.rows(`SELECT ${reads.join(', ')} FROM reference`);
+    return new Map(columns.map(({ name }, index) => [name, Number(row[`n${index}`] ?? 0)]));
 }
 function declaredTypes(suite) {
-    return new Map(suite.columns.filter((column) => column.type).map((column) => [column.name, column.type]));
+    return new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
+}
+/** Columns the suite says are unique on their own: keys, whose every value is new by design. */
+function uniqueKeys(suite) {
+    return new Set((suite?.unique ?? []).filter((rule) => rule.columns.length === 1).map((rule) => rule.columns[0]));
+}
+const typingsByProfile = new WeakMap();
+/**
+ * The Evidently column type of each current column (see column-types.ts), from the current profile; strings near
+ * the text boundary get their distinct values counted exactly, in one query. Worked out once per profile: drift
+ * asks again after the current table has given up columns it no longer needs.
+ */
+async function driftTypings(engine, current, currentProfile, suite, fromText) {
+    const known = typingsByProfile.get(currentProfile);
+    if (known)
+        return known;
+    const declared = declaredTypes(suite);
+    const profiles = new Map(currentProfile.columns.map((column) => [column.name, column]));
+    const exact = current.filter((info) => {
+        const profile = profiles.get(info.name);
+        return profile !== undefined && needsExactDistinct(profile, storedKind(info.type), declared.get(info.name));
+    });
+    const exactDistinct = new Map();
+    if (exact.length > 0) {
+        const [row = {}] = await engine.rows(`SELECT ${exact.map((info, index) => `count(DISTINCT ${quoteIdentifier(info.name)}) AS d${index}`).join(', ')} FROM current`);
+        exact.forEach((info, index) => {
+            exactDistinct.set(info.name, Number(row[`d${index}`] ?? 0));
+        });
+    }
+    const typings = new Map(current.map((info) => {
+        const profile = profiles.get(info.name);
+        return [
+            info.name,
+            driftColumnType({
+                stored: storedKind(info.type),
+                declared: declared.get(info.name),
+                count: profile?.count ?? 0,
+                nulls: profile?.nulls ?? 0,
+                distinct: exactDistinct.get(info.name) ?? profile?.distinct ?? 0,
+                fromText,
+            }),
+        ];
+    }));
+    typingsByProfile.set(currentProfile, typings);
+    return typings;
 }
 /** The columns the drift settings name (all those in both tables by default); each must be in both. */
 function driftCandidates(suite, settings, current, referenceNames) {
+    if (settings.columns === 'all' || !suite)
+        return current.map((column) => column.name).filter((name) => referenceNames.includes(name));
     // A column named twice is tested once.
-    const candidates = settings.columns === 'all'
-        ? current.map((column) => column.name).filter((name) => referenceNames.includes(name))
-        : [...new Set(settings.columns)];
+    const candidates = [...new Set(settings.columns)];
     for (const name of candidates) {
         if (!current.some((column) => column.name === name) || !referenceNames.includes(name)) {
             throw suite.document.error(['drift', 'columns'], `drift column '${name}' must be in both the data and the reference`, { input: 'suite' });
@@ -80832,91 +81085,104 @@ function driftCandidates(suite, settings, current, referenceNames) {
     }
     return candidates;
 }
-/**
- * The reference columns drift can test, known before the reference is read: not the types drift skips, nor
- * (unless named) text columns whose current values alone are too many to be categories. Reading only these keeps
- * an identifier or free-text column of millions of rows out of memory.
- */
-function driftColumnsToRead(suite, settings, current, referenceNames, currentProfile) {
-    const declared = suite ? declaredTypes(suite) : new Map();
-    const candidates = suite
-        ? driftCandidates(suite, settings, current, referenceNames)
-        : current.map((column) => column.name).filter((name) => referenceNames.includes(name));
-    return candidates.filter((name) => {
-        const kind = columnKind(current.find((column) => column.name === name), declared.get(name));
-        const distinct = currentProfile.columns.find((column) => column.name === name)?.distinct ?? 0;
-        return kind !== 'other' && !(kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY);
-    });
+/** A column drift leaves out, and why; undefined for a column it tests. Naming a column forces its test. */
+function skipReason(name, typing, settings, keys) {
+    if (typing.type === 'unknown')
+        return typing.why;
+    if (settings.columns !== 'all')
+        return undefined;
+    if (typing.type === 'text')
+        return `${typing.why}, which Evidently compares by a text model (list it under drift.columns to test its values as categories)`;
+    if (keys.has(name))
+        return 'a unique key in the suite: every value is new by design (list it under drift.columns to test it)';
+    return undefined;
+}
+async function planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText) {
+    const typings = await driftTypings(engine, current, currentProfile, suite, fromText);
+    const keys = uniqueKeys(suite);
+    const plan = { tested: [], skipped: [] };
+    for (const name of driftCandidates(suite, settings, current, referenceNames)) {
+        const typing = typings.get(name);
+        const reason = skipReason(name, typing, settings, keys);
+        if (reason)
+            plan.skipped.push({ column: name, reason });
+        else
+            plan.tested.push({ name, typing });
+    }
+    return plan;
 }
 /**
- * Of the columns drift reads (`driftColumnsToRead`), those it reads from the current table. A numeric column with
+ * The reference columns drift tests, known before the reference is read: typed from the current data as
+ * Evidently types them, less text, keys and types it does not test. Reading only these keeps an identifier or
+ * free-text column of millions of rows out of memory.
+ */
+async function driftColumnsToRead(engine, suite, settings, current, referenceNames, currentProfile, fromText) {
+    const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
+    return plan.tested.map((column) => column.name);
+}
+/**
+ * Of the columns drift reads (`driftColumnsToRead`), those it reads from the current table. A numerical column with
  * more than 5 distinct values, tested by a method on values (not chi-square or z), is read from the engine's kept
  * sorted values instead, so the table need not hold it while the reference loads.
  */
 function currentColumnsReadFromTable(engine, read, settings, currentProfile) {
     const byCounts = settings.method === 'chi-square' || settings.method === 'z';
+    const typings = typingsByProfile.get(currentProfile);
     return read.filter((name) => {
         const profile = currentProfile.columns.find((column) => column.name === name);
-        const onValues = profile?.kind === 'numeric' &&
-            profile.distinct > FEW_NUMERIC_VALUES &&
+        const onValues = typings?.get(name)?.type === 'numerical' &&
+            (profile?.distinct ?? 0) > FEW_NUMERIC_VALUES &&
             !byCounts &&
             engine.keeps(numericValues('current', name));
         return !onValues;
     });
+}
+/** Why a column got its method: its Evidently type, the reference size and the distinct values, or the suite. */
+function methodReason(typing, automatic, referenceSize, distinct) {
+    if (!automatic)
+        return `${typing.why}; method set by the suite`;
+    const size = referenceSize > SMALL_REFERENCE_MAX_ROWS ? `> ${SMALL_REFERENCE_MAX_ROWS}` : `≤ ${SMALL_REFERENCE_MAX_ROWS}`;
+    return `${typing.why}; ${distinct} distinct values in both, reference ${referenceSize} values ${size}`;
 }
 /**
  * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
  * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
  * category counts from the engine.
  */
-async function computeDrift(engine, suite, settings, current, reference, currentProfile) {
-    const declared = declaredTypes(suite);
+async function computeDrift(engine, suite, settings, current, reference, currentProfile, fromText = true) {
     const referenceNames = reference.kind === 'table'
         ? reference.columns.map((column) => column.name)
         : reference.profile.columns.map((column) => column.name);
-    const candidates = driftCandidates(suite, settings, current, referenceNames);
-    const result = { columns: [], skipped: [], share: 0, datasetDrift: false, settings };
-    const referenceRows = reference.kind === 'table' ? reference.rows : reference.profile.rows;
-    const numeric = candidates.filter((name) => columnKind(current.find((column) => column.name === name), declared.get(name)) === 'numeric');
-    const distinctCounts = await distinctValueEstimates(engine, numeric, reference, currentProfile);
-    const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
-    for (const name of candidates) {
-        const info = current.find((column) => column.name === name);
-        const kind = columnKind(info, declared.get(name));
-        if (kind === 'other') {
-            result.skipped.push({ column: name, reason: `${info.type} columns are not tested for drift` });
-            continue;
-        }
+    const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
+    const result = { columns: [], skipped: plan.skipped, share: 0, datasetDrift: false, settings };
+    const storedNumeric = (name) => isNumericKind(storedKind(current.find((column) => column.name === name).type));
+    const sizes = await referenceSizes(engine, plan.tested.map(({ name, typing }) => ({ name, numeric: typing.type === 'numerical' || storedNumeric(name) })), reference);
+    const numerical = plan.tested.filter(({ typing }) => typing.type === 'numerical').map(({ name }) => name);
+    const distinctCounts = await distinctValueCounts(engine, numerical, reference, currentProfile);
+    for (const { name, typing } of plan.tested) {
+        const kind = typing.type === 'numerical' ? 'numeric' : 'categorical';
+        const numericKeys = storedNumeric(name);
         const profile = reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
         const categoryCounts = () => reference.kind === 'table'
-            ? categoryCountsFromTables(engine, name)
-            : categoryCountsFromProfile(engine, name, profile);
-        // The current values' estimate rules out identifiers and free text before any grouping (and they were not
-        // read from the reference); the others count their categories exactly.
-        const estimate = Math.max(distinctCounts.get(name) ?? currentDistinct.get(name) ?? 0, profile?.distinct ?? 0);
-        const tooMany = kind === 'categorical' && settings.columns === 'all' && estimate > HIGH_CARDINALITY;
-        const counts = kind === 'categorical' && !tooMany ? await categoryCounts() : undefined;
-        const distinct = Math.max(counts?.categories.length ?? estimate, profile?.distinct ?? 0);
-        if (kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY) {
-            // An identifier or free text: every value is new, so any test calls it drift. Listing it forces the test.
-            result.skipped.push({
-                column: name,
-                reason: `${distinct} distinct values: an identifier or free text (list it under drift.columns to test it)`,
-            });
-            continue;
-        }
-        const choice = settings.method === 'auto'
-            ? chooseDriftMethod(referenceRows, kind, distinct)
+            ? categoryCountsFromTables(engine, name, numericKeys)
+            : categoryCountsFromProfile(engine, name, profile, numericKeys);
+        const counts = kind === 'categorical' ? await categoryCounts() : undefined;
+        const distinct = counts?.categories.length ?? distinctCounts.get(name) ?? 0;
+        const referenceSize = sizes.get(name) ?? 0;
+        const automatic = settings.method === 'auto';
+        const choice = automatic
+            ? chooseDriftMethod(referenceSize, kind, distinct)
             : {
                 method: driftMethodName(settings.method),
                 threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method)],
             };
         const threshold = settings.threshold ?? choice.threshold;
         if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
-            throw suite.document.error(['drift', 'method'], `drift method ${settings.method} needs numeric columns; '${name}' is categorical (use auto, chi-square, z, jensen-shannon or psi)`, {
+            throw suite.document.error(['drift', 'method'], `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`, {
                 input: 'suite',
             });
         }
+        const why = methodReason(typing, automatic, referenceSize, distinct);
         const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
         let approximate = false;
         let nonFinite = 0;
@@ -80945,10 +81211,12 @@ async function computeDrift(engine, suite, settings, current, reference, current
                 nonFinite += allReference.length - referenceValues.length;
             }
             else {
-                approximate = !profile?.values;
+                // Exact where the profile kept the values or counted each one; else its 0.001 quantile grid.
+                const exact = profile ? exactProfileValues(profile) : undefined;
+                approximate = !exact;
                 // Profiles keep finite values only; older ones wrote a NaN or an infinity as JSON null.
-                const kept = (profile?.values ?? profile?.quantiles ?? []).filter((value) => Number.isFinite(value));
-                referenceValues = Float64Array.from(kept).sort();
+                referenceValues =
+                    exact ?? Float64Array.from((profile?.quantiles ?? []).filter((value) => Number.isFinite(value))).sort();
                 nonFinite += profile?.nonFinite ?? 0;
             }
             if (currentValues.length === 0 || referenceValues.length === 0) {
@@ -80968,7 +81236,7 @@ async function computeDrift(engine, suite, settings, current, reference, current
             }
             outcome = driftTestFromCounts(choice.method, tested, threshold);
         }
-        result.columns.push({ column: name, kind, ...outcome, approximate, ...(nonFinite > 0 ? { nonFinite } : {}) });
+        result.columns.push({ column: name, kind, ...outcome, approximate, why, ...(nonFinite > 0 ? { nonFinite } : {}) });
     }
     const drifted = result.columns.filter((column) => column.drifted).length;
     result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
@@ -81326,6 +81594,171 @@ function requireColumnsExist(names, columns, what, input) {
         throw new ConfigurationError(`${what}: ${missing.join(', ')} not in the data.`, { input });
 }
 
+;// CONCATENATED MODULE: ./shared/lib/validation/infer.js
+// A starting suite from one sample of the data, meant to hold on the next sample of the same data: ranges reach a
+// little past what was seen, by an estimate of the tails; category lists and null limits only where the sample
+// makes them safe; keys get `unique` and nothing that a new key would break.
+
+
+
+
+/**
+ * The chance, per bound, that a next sample of the same size goes past it (by the tail estimate below): small, as a
+ * suite of 50 numeric columns has 100 bounds.
+ */
+const INFERRED_RANGE_EXCEEDANCE = 0.001;
+/**
+ * How far past the largest of `sorted` (ascending, finite) a next sample of the same size reaches with chance
+ * INFERRED_RANGE_EXCEEDANCE: peaks over threshold with an exponential tail. The k = ⌈√n⌉ largest values above
+ * the (k+1)-th largest u have mean excess β (the exponential's maximum-likelihood scale); then P(X > u + y) ≈
+ * (k/n)·e^(−y/β), and n more values stay below u + y with chance 1 − ε when y = β·ln(k/ε). A capped column (the
+ * top values all equal) gets its maximum; the bound never falls below what was seen.
+ */
+function upperBound(sorted) {
+    const n = sorted.length;
+    const max = sorted[n - 1];
+    const k = Math.min(n - 1, Math.ceil(Math.sqrt(n)));
+    if (k < 1)
+        return max;
+    const threshold = sorted[n - 1 - k];
+    let excess = 0;
+    for (let index = n - k; index < n; index += 1)
+        excess += sorted[index] - threshold;
+    const scale = excess / k;
+    return Math.max(max, threshold + scale * Math.log(k / INFERRED_RANGE_EXCEEDANCE));
+}
+/** The same at the low end. */
+function lowerBound(sorted) {
+    const negated = Float64Array.from(sorted, (value) => -value).reverse();
+    return -upperBound(negated);
+}
+/**
+ * The inferred range of a numeric column: the tail bounds, whole numbers outward for integers, and not across
+ * zero when no value crossed it (counts, amounts and durations stay non-negative).
+ */
+function inferredRange(sorted, integer) {
+    let min = lowerBound(sorted);
+    let max = upperBound(sorted);
+    const seenMin = sorted[0];
+    const seenMax = sorted[sorted.length - 1];
+    if (seenMin >= 0)
+        min = Math.max(0, min);
+    if (seenMax <= 0)
+        max = Math.min(0, max);
+    if (integer)
+        return { min: Math.floor(min), max: Math.ceil(max) };
+    // Rounded outward to 4 significant digits of the widening, so the YAML stays readable.
+    return { min: roundDown(min, max - min), max: roundUp(max, max - min) };
+}
+function step(span) {
+    return span > 0 ? 10 ** (Math.floor(Math.log10(span)) - 3) : 0;
+}
+function roundDown(value, span) {
+    const unit = step(span);
+    return unit > 0 ? Number((Math.floor(value / unit) * unit).toPrecision(15)) : value;
+}
+function roundUp(value, span) {
+    const unit = step(span);
+    return unit > 0 ? Number((Math.ceil(value / unit) * unit).toPrecision(15)) : value;
+}
+/**
+ * The null fraction a next sample of n rows stays under: twice the observed fraction, or four binomial standard
+ * errors above it when that is more (a few nulls in a small sample).
+ */
+function inferredNullLimit(nulls, rows) {
+    const p = nulls / Math.max(rows, 1);
+    const limit = Math.max(2 * p, p + 4 * Math.sqrt((p * (1 - p)) / Math.max(rows, 1)));
+    return Number(Math.min(1, limit).toPrecision(4));
+}
+/**
+ * Whether a category list is safe to write: the chance that a next row holds a category not seen is about the
+ * share of categories seen once (Good–Turing), so only columns with no category seen once get an `in` list.
+ */
+function categoriesAreComplete(profile) {
+    const top = profile.top ?? [];
+    return top.length > 0 && top.length <= 20 && !profile.otherCount && top.every((item) => item.count >= 2);
+}
+/** Distinct values per column counted exactly, many columns to a query. */
+const DISTINCT_COLUMNS_PER_QUERY = 200;
+/**
+ * Which columns hold no repeated value and no null: integers from their exact profile count, text and dates by
+ * an exact count where the estimate says they may (HyperLogLog is within a few percent, so below 80% they are not).
+ */
+async function uniqueColumns(engine, profile) {
+    const keys = new Set();
+    const candidates = [];
+    for (const column of profile.columns) {
+        // Keys are integers, text or dates; floats that happen to be distinct are not keys.
+        if (/DOUBLE|FLOAT|DECIMAL|REAL|BOOLEAN/.test(column.type) || column.count <= 1 || column.nulls > 0)
+            continue;
+        if (column.kind === 'numeric') {
+            if (column.distinct === column.count)
+                keys.add(column.name);
+        }
+        else if (column.distinct >= 0.8 * column.count)
+            candidates.push(column);
+    }
+    for (let start = 0; start < candidates.length; start += DISTINCT_COLUMNS_PER_QUERY) {
+        const batch = candidates.slice(start, start + DISTINCT_COLUMNS_PER_QUERY);
+        const [row = {}] = await engine.rows(`SELECT ${batch.map((column, index) => `count(DISTINCT ${quoteIdentifier(column.name)}) AS d${index}`).join(', ')} FROM current`);
+        batch.forEach((column, index) => {
+            if (Number(row[`d${index}`]) === column.count)
+                keys.add(column.name);
+        });
+    }
+    return keys;
+}
+function suiteType(type) {
+    if (/INT/.test(type))
+        return 'integer';
+    if (/DOUBLE|FLOAT|DECIMAL|REAL/.test(type))
+        return 'float';
+    if (type === 'BOOLEAN')
+        return 'boolean';
+    if (type === 'DATE')
+        return 'date';
+    if (type.startsWith('TIMESTAMP'))
+        return 'timestamp';
+    return 'string';
+}
+/** The suite YAML for the table `current` and its profile. */
+async function inferredSuiteText(engine, profile, source) {
+    const suite = {
+        version: 1,
+        table: {
+            'row-count': { min: Math.max(1, Math.floor(profile.rows / 2)) },
+            columns: { required: profile.columns.map((column) => column.name) },
+        },
+        columns: {},
+    };
+    const rules = suite.columns;
+    const keys = await uniqueColumns(engine, profile);
+    for (const column of profile.columns) {
+        const entry = { type: suiteType(column.type) };
+        if (column.nulls === 0)
+            entry.nullable = false;
+        else
+            entry['max-null-fraction'] = inferredNullLimit(column.nulls, profile.rows);
+        // A key's range says nothing a new key must meet; a column holding NaN or ±∞ gets none either (its finite
+        // range would fail those very rows).
+        if (keys.has(column.name))
+            entry.unique = true;
+        else if (column.kind === 'numeric' && (column.nonFinite ?? 0) === 0 && column.count > 0) {
+            const sorted = finiteRun(await engine.sortedDoubles(numericValues('current', column.name)));
+            if (sorted.length > 0)
+                Object.assign(entry, inferredRange(sorted, entry.type === 'integer'));
+        }
+        engine.release(numericValues('current', column.name));
+        if (column.kind === 'categorical' && categoriesAreComplete(column))
+            entry.in = (column.top ?? []).map((item) => item.value);
+        rules[column.name] = entry;
+    }
+    return (`# Inferred by mlops-actions validate-data from ${source} (${profile.rows} rows).\n` +
+        `# Review before use: ranges reach past the observed ones by a tail estimate (a next sample of the same size\n` +
+        `# passes each bound with about ${100 - 100 * INFERRED_RANGE_EXCEEDANCE}% chance); keys are unique and not drift-tested.\n` +
+        (0,dist/* stringify */.As)(suite));
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/validation/run.js
 
 
@@ -81495,9 +81928,11 @@ async function validateDataset(engine, files, suite, reference) {
     if (reference) {
         let source;
         const settings = suite?.drift ?? DEFAULT_DRIFT;
+        // pandas reads a date in CSV or JSON as text, and Evidently types it as text would be (column-types.ts).
+        const fromText = files[0]?.format !== 'parquet';
         if ('files' in reference) {
             const referenceColumns = await describeFiles(engine, reference.files, 'reference');
-            const needed = driftColumnsToRead(suite, settings, columns, referenceColumns.map((column) => column.name), profile);
+            const needed = await driftColumnsToRead(engine, suite, settings, columns, referenceColumns.map((column) => column.name), profile, fromText);
             if (storage === 'table') {
                 const inTable = currentColumnsReadFromTable(engine, needed, settings, profile);
                 await keepOnly(engine, 'current', columns, inTable, needed);
@@ -81511,7 +81946,7 @@ async function validateDataset(engine, files, suite, reference) {
             source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
         }
         const emptySuite = suite ?? { unique: [], columns: [], document: undefined };
-        const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile);
+        const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
         // Parquet references are read while drift is computed (views over the files).
         drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
         const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
@@ -81568,56 +82003,11 @@ function renderValidation(report, run, referenceName) {
     }
     return parts.join('\n\n');
 }
-/** A starting suite from what the data shows: types, nullability, observed ranges, small category sets, keys. */
+/** A starting suite from what the data shows, meant to hold on the next sample of it (infer.ts). */
 async function inferSuite(engine, files) {
     await loadTable(engine, 'current', files, 'data');
-    const columns = await engine.columns('current');
-    const profile = await profileTable(engine, 'current', columns);
-    const suite = {
-        version: 1,
-        table: {
-            'row-count': { min: Math.max(1, Math.floor(profile.rows / 2)) },
-            columns: { required: columns.map((column) => column.name) },
-        },
-        columns: {},
-    };
-    const rules = suite.columns;
-    for (const column of profile.columns) {
-        const entry = {};
-        const type = column.type;
-        entry.type = /INT/.test(type)
-            ? 'integer'
-            : /DOUBLE|FLOAT|DECIMAL|REAL/.test(type)
-                ? 'float'
-                : type === 'BOOLEAN'
-                    ? 'boolean'
-                    : type === 'DATE'
-                        ? 'date'
-                        : type.startsWith('TIMESTAMP')
-                            ? 'timestamp'
-                            : 'string';
-        if (column.nulls === 0)
-            entry.nullable = false;
-        else
-            entry['max-null-fraction'] = Number(Math.min(1, (column.nulls / Math.max(profile.rows, 1)) * 2).toFixed(4));
-        // A column holding NaN or ±∞ gets no range: its finite min and max would fail those very rows.
-        const finiteOnly = (column.nonFinite ?? 0) === 0;
-        if (column.kind === 'numeric' && finiteOnly && typeof column.min === 'number' && typeof column.max === 'number') {
-            entry.min = column.min;
-            entry.max = column.max;
-        }
-        if (column.kind === 'categorical' && column.top && column.top.length <= 20 && !column.otherCount)
-            entry.in = column.top.map((item) => item.value);
-        // Keys are integers, text or dates; floats that happen to be distinct are not keys.
-        const keyLike = !/DOUBLE|FLOAT|DECIMAL|REAL|BOOLEAN/.test(column.type);
-        if (keyLike && column.count > 1 && column.nulls === 0) {
-            const [row] = await engine.rows(`SELECT count(DISTINCT ${quoteIdentifier(column.name)}) = count(*) AS exact FROM current`);
-            if (row?.exact === true)
-                entry.unique = true;
-        }
-        rules[column.name] = entry;
-    }
-    return `# Inferred by mlops-actions validate-data from ${files.map((file) => file.display).join(', ')} (${profile.rows} rows).\n# Review before use: ranges are the observed ones.\n${(0,dist/* stringify */.As)(suite)}`;
+    const profile = await profileTable(engine, 'current', await engine.columns('current'));
+    return inferredSuiteText(engine, profile, files.map((file) => file.display).join(', '));
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/validation/suite.js

@@ -79,6 +79,12 @@ export interface DataEngine {
    * else the column as scanned, without DuckDB's sort. Nothing is kept.
    */
   anyOrderDoubles(sql: string): Promise<{ values: Float64Array; sorted: boolean }>;
+  /**
+   * Reads several numeric expressions of one table in one scan, each kept sorted as `sortedDoubles(\`SELECT
+   * ${expression} FROM ${table}\`)` keeps it (nulls left out). For small, wide tables: one query instead of a few
+   * per column; JavaScript sorts the values.
+   */
+  keepSortedColumns(table: string, expressions: readonly string[]): Promise<void>;
   /** Whether `sortedDoubles(sql)` would answer from what is kept, without reading the table. */
   keeps(sql: string): boolean;
   /** Forgets a kept sorted column once nobody needs it, so its memory can go. */
@@ -249,6 +255,28 @@ async function nonNullDoubles(connection: Connection, sql: string): Promise<Floa
   return count === values.length ? values : values.slice(0, count);
 }
 
+/** The non-null values of each column of `sql` as doubles, value by value (nulls hide in a DOUBLE vector's items). */
+async function nonNullDoubleColumns(connection: Connection, sql: string, width: number): Promise<Float64Array[]> {
+  const result = await connection.run(sql);
+  const columns = Array.from({ length: width }, () => new Float64Array(result.rowCount));
+  const counts = new Array<number>(width).fill(0);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    for (let column = 0; column < width; column += 1) {
+      const vector = chunk.getColumnVector(column);
+      const into = columns[column] as Float64Array;
+      let count = counts[column] as number;
+      for (let index = 0; index < chunk.rowCount; index += 1) {
+        const value = vector.getItem(index);
+        if (value !== null) into[count++] = Number(value);
+      }
+      counts[column] = count;
+    }
+  }
+  return columns.map((values, column) => (counts[column] === values.length ? values : values.slice(0, counts[column])));
+}
+
 /** The non-null values of the first column of `sql` as doubles, as DuckDB scans them (`tail`: ORDER BY, LIMIT). */
 async function scannedDoubles(connection: Connection, sql: string, tail = ''): Promise<Float64Array> {
   const [values] = await readDoubleColumns(
@@ -411,6 +439,15 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
       }
       const values = await timed(`scanned: ${sql}`, () => scannedDoubles(connection, sql));
       return { values, sorted: false };
+    },
+    async keepSortedColumns(table, expressions) {
+      const missing = expressions.filter((expression) => !sortedCache.has(`SELECT ${expression} FROM ${table}`));
+      if (missing.length === 0) return;
+      const sql = `SELECT ${missing.join(', ')} FROM ${table}`;
+      const columns = await timed(`columns: ${sql}`, () => nonNullDoubleColumns(connection, sql, missing.length));
+      missing.forEach((expression, index) => {
+        sortedCache.set(`SELECT ${expression} FROM ${table}`, (columns[index] as Float64Array).sort());
+      });
     },
     keeps: (sql) => sortedCache.has(sql),
     release(sql) {

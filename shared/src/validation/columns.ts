@@ -17,9 +17,14 @@ export function storedKind(duckType: string): StoredKind {
   return 'other';
 }
 
+/** A column's values as numbers, in SQL. */
+export function asDouble(column: string): string {
+  return `CAST(${quoteIdentifier(column)} AS DOUBLE)`;
+}
+
 /** The query whose non-null values are a column's numbers: the key under which the engine keeps them sorted. */
 export function numericValues(table: string, column: string): string {
-  return `SELECT CAST(${quoteIdentifier(column)} AS DOUBLE) FROM ${table}`;
+  return `SELECT ${asDouble(column)} FROM ${table}`;
 }
 
 export function isNumericKind(kind: StoredKind): boolean {

@@ -11,9 +11,11 @@ import {
   finiteRun,
   finiteValues,
   normedWassersteinTest,
+  SMALL_REFERENCE_MAX_ROWS,
 } from '../statistics/index.js';
-import { numericValues } from './columns.js';
-import { type ColumnProfile, columnKind, type DataProfile } from './profile.js';
+import { type DriftTyping, driftColumnType, needsExactDistinct } from './column-types.js';
+import { isNumericKind, numericValues, storedKind } from './columns.js';
+import { type ColumnProfile, type DataProfile, valueCounts } from './profile.js';
 import type { ColumnType, DriftSettings, Suite, SuiteDriftMethod } from './suite.js';
 
 export interface ColumnDrift {
@@ -28,6 +30,8 @@ export interface ColumnDrift {
   approximate: boolean;
   /** Numeric columns: NaN and infinite values left out of the test on both sides (as Evidently drops them). */
   nonFinite?: number;
+  /** Why the column got its test: its Evidently type, and the sizes the choice looked at. */
+  why: string;
 }
 
 export interface DriftResult {
@@ -56,22 +60,31 @@ const NUMERIC_ONLY = new Set<DriftMethod>(['ks', 'wasserstein']);
 /** Numeric columns with at most this many distinct values are tested as categories (Evidently's rule). */
 const FEW_NUMERIC_VALUES = 5;
 
-/** Categorical columns with more distinct values than this are not tested unless the suite names them. */
-export const HIGH_CARDINALITY = 1000;
-
 /** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
 export function driftMethodName(method: Exclude<SuiteDriftMethod, 'auto'>): DriftMethod {
   return METHOD_NAMES[method];
 }
 
-async function categoryCountsFromTables(engine: DataEngine, column: string): Promise<CategoryCounts> {
-  const id = quoteIdentifier(column);
+/** A column's values as category keys: numbers by value (3 and 3.0 are one category, as in pandas), else text. */
+function categoryKey(id: string, numeric: boolean): string {
+  return numeric ? `CAST(${id} AS DOUBLE)` : `CAST(${id} AS VARCHAR)`;
+}
+
+/** The key as a profile writes it: a number as JavaScript prints it (so 3.0 is "3"), text as it is. */
+function keyText(value: unknown, numeric: boolean): string {
+  return numeric ? String(Number(value)) : String(value);
+}
+
+async function categoryCountsFromTables(engine: DataEngine, column: string, numeric: boolean): Promise<CategoryCounts> {
+  const key = categoryKey(quoteIdentifier(column), numeric);
   const rows = await engine.rows(
     `SELECT v, count(*) FILTER (WHERE side = 'r') AS r, count(*) FILTER (WHERE side = 'c') AS c FROM (
-       SELECT CAST(${id} AS VARCHAR) AS v, 'r' AS side FROM reference UNION ALL SELECT CAST(${id} AS VARCHAR), 'c' FROM current
-     ) WHERE v IS NOT NULL GROUP BY v ORDER BY v`,
+       SELECT ${key} AS v, 'r' AS side FROM reference UNION ALL SELECT ${key}, 'c' FROM current
+     ) WHERE v IS NOT NULL ${numeric ? 'AND isfinite(v)' : ''} GROUP BY v ORDER BY v`,
   );
-  return toCounts(rows.map((row) => ({ value: String(row.v), reference: Number(row.r), current: Number(row.c) })));
+  return toCounts(
+    rows.map((row) => ({ value: keyText(row.v, numeric), reference: Number(row.r), current: Number(row.c) })),
+  );
 }
 
 function toCounts(items: { value: string; reference: number; current: number }[]): CategoryCounts {
@@ -88,16 +101,21 @@ async function categoryCountsFromProfile(
   engine: DataEngine,
   column: string,
   profile: ColumnProfile,
+  numeric: boolean,
 ): Promise<CategoryCounts> {
   const id = quoteIdentifier(column);
+  const key = categoryKey(id, numeric);
   const current = await engine.rows(
-    `SELECT CAST(${id} AS VARCHAR) AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL GROUP BY 1`,
+    `SELECT ${key} AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL ${numeric ? `AND isfinite(${key})` : ''} GROUP BY 1`,
   );
   const byValue = new Map<string, { reference: number; current: number }>();
-  for (const item of profile.top ?? []) byValue.set(item.value, { reference: item.count, current: 0 });
+  // A small numeric reference keeps its values rather than their counts.
+  const exact = numeric && !profile.top ? exactProfileValues(profile) : undefined;
+  for (const item of profile.top ?? (exact ? valueCounts(exact) : []))
+    byValue.set(item.value, { reference: item.count, current: 0 });
   const other = '(other values)';
   for (const row of current) {
-    const value = String(row.v);
+    const value = keyText(row.v, numeric);
     // Categories beyond the profile's kept set go with its "other" count.
     const key = byValue.has(value) || !profile.otherCount ? value : other;
     const entry = byValue.get(key) ?? { reference: key === other ? (profile.otherCount ?? 0) : 0, current: 0 };
@@ -109,49 +127,166 @@ async function categoryCountsFromProfile(
   );
 }
 
+/** A profile's numeric column as its exact values, when it kept them or counted every one of them. */
+export function exactProfileValues(profile: ColumnProfile): Float64Array | undefined {
+  if (profile.values) return Float64Array.from(profile.values.filter((value) => Number.isFinite(value))).sort();
+  if (profile.kind !== 'numeric' || !profile.top || profile.otherCount) return undefined;
+  const total = profile.top.reduce((sum, item) => sum + item.count, 0);
+  const values = new Float64Array(total);
+  let at = 0;
+  for (const item of profile.top) {
+    values.fill(Number(item.value), at, at + item.count);
+    at += item.count;
+  }
+  return values.sort();
+}
+
 /**
  * Distinct non-null values of numeric columns, of reference and current together, as far as the method thresholds
- * need them (2 and 5 values): a column whose current values alone pass 5 (the profile's estimate) passes both, so
- * only the others are counted, in one scan of both tables; HyperLogLog counts such small sets exactly. Categorical
- * columns count their categories exactly from the counts their tests use.
+ * need them (2 and 5 values): a column whose current values alone pass 5 passes both, so only the others are
+ * counted, in one scan of both tables; HyperLogLog counts such small sets exactly. Against a profile, its value
+ * counts are joined with the current values. Categorical columns count their categories exactly from the counts
+ * their tests use.
  */
-async function distinctValueEstimates(
+async function distinctValueCounts(
   engine: DataEngine,
   columns: readonly string[],
   reference: Reference,
   currentProfile: DataProfile,
 ): Promise<Map<string, number>> {
   const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
-  const estimates = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
+  const counts = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
   const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= FEW_NUMERIC_VALUES);
-  if (reference.kind === 'profile' || counted.length === 0) return estimates;
+  if (counted.length === 0) return counts;
+  if (reference.kind === 'profile') {
+    for (const name of counted) {
+      const kept = reference.profile.columns.find((column) => column.name === name);
+      const referenceValues = kept ? exactProfileValues(kept) : undefined;
+      if (!kept || !referenceValues) {
+        counts.set(name, Math.max(counts.get(name) ?? 0, kept?.distinct ?? 0));
+        continue;
+      }
+      const id = quoteIdentifier(name);
+      const rows = await engine.rows(
+        `SELECT DISTINCT CAST(${id} AS DOUBLE) AS v FROM current WHERE isfinite(CAST(${id} AS DOUBLE))`,
+      );
+      counts.set(name, new Set([...referenceValues, ...rows.map((row) => Number(row.v))]).size);
+    }
+    return counts;
+  }
   const ids = counted.map(quoteIdentifier);
   const [row = {}] = await engine.rows(
     `SELECT ${ids.map((id, index) => `approx_count_distinct(${id}) AS d${index}`).join(', ')} FROM ` +
       `(SELECT ${ids.join(', ')} FROM reference UNION ALL SELECT ${ids.join(', ')} FROM current)`,
   );
   counted.forEach((name, index) => {
-    estimates.set(name, Number(row[`d${index}`] ?? 0));
+    counts.set(name, Number(row[`d${index}`] ?? 0));
   });
-  return estimates;
+  return counts;
 }
 
-function declaredTypes(suite: Suite): Map<string, ColumnType> {
-  return new Map(suite.columns.filter((column) => column.type).map((column) => [column.name, column.type!]));
+/**
+ * The reference's non-missing, finite values per column: the size Evidently's test choice compares with 1000
+ * (it drops NaN and ±∞ before choosing, so a column with many nulls may get a p-value test where the table's row
+ * count would say distance).
+ */
+async function referenceSizes(
+  engine: DataEngine,
+  columns: readonly { name: string; numeric: boolean }[],
+  reference: Reference,
+): Promise<Map<string, number>> {
+  if (reference.kind === 'profile') {
+    return new Map(
+      columns.map(({ name }) => {
+        const kept = reference.profile.columns.find((column) => column.name === name);
+        return [name, Math.max(0, (kept?.count ?? 0) - (kept?.nonFinite ?? 0))];
+      }),
+    );
+  }
+  if (columns.length === 0) return new Map();
+  const reads = columns.map(({ name, numeric }, index) => {
+    const id = quoteIdentifier(name);
+    return numeric
+      ? `count(*) FILTER (WHERE isfinite(CAST(${id} AS DOUBLE))) AS n${index}`
+      : `count(${id}) AS n${index}`;
+  });
+  const [row = {}] = await engine.rows(`SELECT ${reads.join(', ')} FROM reference`);
+  return new Map(columns.map(({ name }, index) => [name, Number(row[`n${index}`] ?? 0)]));
+}
+
+function declaredTypes(suite: Suite | undefined): Map<string, ColumnType> {
+  return new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type!]));
+}
+
+/** Columns the suite says are unique on their own: keys, whose every value is new by design. */
+function uniqueKeys(suite: Suite | undefined): Set<string> {
+  return new Set(
+    (suite?.unique ?? []).filter((rule) => rule.columns.length === 1).map((rule) => rule.columns[0] as string),
+  );
+}
+
+const typingsByProfile = new WeakMap<DataProfile, Map<string, DriftTyping>>();
+
+/**
+ * The Evidently column type of each current column (see column-types.ts), from the current profile; strings near
+ * the text boundary get their distinct values counted exactly, in one query. Worked out once per profile: drift
+ * asks again after the current table has given up columns it no longer needs.
+ */
+export async function driftTypings(
+  engine: DataEngine,
+  current: readonly ColumnInfo[],
+  currentProfile: DataProfile,
+  suite: Suite | undefined,
+  fromText: boolean,
+): Promise<Map<string, DriftTyping>> {
+  const known = typingsByProfile.get(currentProfile);
+  if (known) return known;
+  const declared = declaredTypes(suite);
+  const profiles = new Map(currentProfile.columns.map((column) => [column.name, column]));
+  const exact = current.filter((info) => {
+    const profile = profiles.get(info.name);
+    return profile !== undefined && needsExactDistinct(profile, storedKind(info.type), declared.get(info.name));
+  });
+  const exactDistinct = new Map<string, number>();
+  if (exact.length > 0) {
+    const [row = {}] = await engine.rows(
+      `SELECT ${exact.map((info, index) => `count(DISTINCT ${quoteIdentifier(info.name)}) AS d${index}`).join(', ')} FROM current`,
+    );
+    exact.forEach((info, index) => {
+      exactDistinct.set(info.name, Number(row[`d${index}`] ?? 0));
+    });
+  }
+  const typings = new Map(
+    current.map((info) => {
+      const profile = profiles.get(info.name);
+      return [
+        info.name,
+        driftColumnType({
+          stored: storedKind(info.type),
+          declared: declared.get(info.name),
+          count: profile?.count ?? 0,
+          nulls: profile?.nulls ?? 0,
+          distinct: exactDistinct.get(info.name) ?? profile?.distinct ?? 0,
+          fromText,
+        }),
+      ];
+    }),
+  );
+  typingsByProfile.set(currentProfile, typings);
+  return typings;
 }
 
 /** The columns the drift settings name (all those in both tables by default); each must be in both. */
 function driftCandidates(
-  suite: Suite,
+  suite: Suite | undefined,
   settings: DriftSettings,
   current: readonly ColumnInfo[],
   referenceNames: readonly string[],
 ): string[] {
+  if (settings.columns === 'all' || !suite)
+    return current.map((column) => column.name).filter((name) => referenceNames.includes(name));
   // A column named twice is tested once.
-  const candidates =
-    settings.columns === 'all'
-      ? current.map((column) => column.name).filter((name) => referenceNames.includes(name))
-      : [...new Set(settings.columns)];
+  const candidates = [...new Set(settings.columns)];
   for (const name of candidates) {
     if (!current.some((column) => column.name === name) || !referenceNames.includes(name)) {
       throw suite.document.error(
@@ -164,31 +299,68 @@ function driftCandidates(
   return candidates;
 }
 
-/**
- * The reference columns drift can test, known before the reference is read: not the types drift skips, nor
- * (unless named) text columns whose current values alone are too many to be categories. Reading only these keeps
- * an identifier or free-text column of millions of rows out of memory.
- */
-export function driftColumnsToRead(
+/** A column drift leaves out, and why; undefined for a column it tests. Naming a column forces its test. */
+function skipReason(
+  name: string,
+  typing: DriftTyping,
+  settings: DriftSettings,
+  keys: ReadonlySet<string>,
+): string | undefined {
+  if (typing.type === 'unknown') return typing.why;
+  if (settings.columns !== 'all') return undefined;
+  if (typing.type === 'text')
+    return `${typing.why}, which Evidently compares by a text model (list it under drift.columns to test its values as categories)`;
+  if (keys.has(name))
+    return 'a unique key in the suite: every value is new by design (list it under drift.columns to test it)';
+  return undefined;
+}
+
+interface DriftPlan {
+  tested: { name: string; typing: DriftTyping }[];
+  skipped: { column: string; reason: string }[];
+}
+
+async function planDrift(
+  engine: DataEngine,
   suite: Suite | undefined,
   settings: DriftSettings,
   current: readonly ColumnInfo[],
   referenceNames: readonly string[],
   currentProfile: DataProfile,
-): string[] {
-  const declared = suite ? declaredTypes(suite) : new Map<string, ColumnType>();
-  const candidates = suite
-    ? driftCandidates(suite, settings, current, referenceNames)
-    : current.map((column) => column.name).filter((name) => referenceNames.includes(name));
-  return candidates.filter((name) => {
-    const kind = columnKind(current.find((column) => column.name === name) as ColumnInfo, declared.get(name));
-    const distinct = currentProfile.columns.find((column) => column.name === name)?.distinct ?? 0;
-    return kind !== 'other' && !(kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY);
-  });
+  fromText: boolean,
+): Promise<DriftPlan> {
+  const typings = await driftTypings(engine, current, currentProfile, suite, fromText);
+  const keys = uniqueKeys(suite);
+  const plan: DriftPlan = { tested: [], skipped: [] };
+  for (const name of driftCandidates(suite, settings, current, referenceNames)) {
+    const typing = typings.get(name) as DriftTyping;
+    const reason = skipReason(name, typing, settings, keys);
+    if (reason) plan.skipped.push({ column: name, reason });
+    else plan.tested.push({ name, typing });
+  }
+  return plan;
 }
 
 /**
- * Of the columns drift reads (`driftColumnsToRead`), those it reads from the current table. A numeric column with
+ * The reference columns drift tests, known before the reference is read: typed from the current data as
+ * Evidently types them, less text, keys and types it does not test. Reading only these keeps an identifier or
+ * free-text column of millions of rows out of memory.
+ */
+export async function driftColumnsToRead(
+  engine: DataEngine,
+  suite: Suite | undefined,
+  settings: DriftSettings,
+  current: readonly ColumnInfo[],
+  referenceNames: readonly string[],
+  currentProfile: DataProfile,
+  fromText: boolean,
+): Promise<string[]> {
+  const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
+  return plan.tested.map((column) => column.name);
+}
+
+/**
+ * Of the columns drift reads (`driftColumnsToRead`), those it reads from the current table. A numerical column with
  * more than 5 distinct values, tested by a method on values (not chi-square or z), is read from the engine's kept
  * sorted values instead, so the table need not hold it while the reference loads.
  */
@@ -199,15 +371,24 @@ export function currentColumnsReadFromTable(
   currentProfile: DataProfile,
 ): string[] {
   const byCounts = settings.method === 'chi-square' || settings.method === 'z';
+  const typings = typingsByProfile.get(currentProfile);
   return read.filter((name) => {
     const profile = currentProfile.columns.find((column) => column.name === name);
     const onValues =
-      profile?.kind === 'numeric' &&
-      profile.distinct > FEW_NUMERIC_VALUES &&
+      typings?.get(name)?.type === 'numerical' &&
+      (profile?.distinct ?? 0) > FEW_NUMERIC_VALUES &&
       !byCounts &&
       engine.keeps(numericValues('current', name));
     return !onValues;
   });
+}
+
+/** Why a column got its method: its Evidently type, the reference size and the distinct values, or the suite. */
+function methodReason(typing: DriftTyping, automatic: boolean, referenceSize: number, distinct: number): string {
+  if (!automatic) return `${typing.why}; method set by the suite`;
+  const size =
+    referenceSize > SMALL_REFERENCE_MAX_ROWS ? `> ${SMALL_REFERENCE_MAX_ROWS}` : `≤ ${SMALL_REFERENCE_MAX_ROWS}`;
+  return `${typing.why}; ${distinct} distinct values in both, reference ${referenceSize} values ${size}`;
 }
 
 /**
@@ -222,65 +403,53 @@ export async function computeDrift(
   current: readonly ColumnInfo[],
   reference: Reference,
   currentProfile: DataProfile,
+  fromText = true,
 ): Promise<DriftResult> {
-  const declared = declaredTypes(suite);
   const referenceNames =
     reference.kind === 'table'
       ? reference.columns.map((column) => column.name)
       : reference.profile.columns.map((column) => column.name);
-  const candidates = driftCandidates(suite, settings, current, referenceNames);
-  const result: DriftResult = { columns: [], skipped: [], share: 0, datasetDrift: false, settings };
-  const referenceRows = reference.kind === 'table' ? reference.rows : reference.profile.rows;
-  const numeric = candidates.filter(
-    (name) =>
-      columnKind(current.find((column) => column.name === name) as ColumnInfo, declared.get(name)) === 'numeric',
+  const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
+  const result: DriftResult = { columns: [], skipped: plan.skipped, share: 0, datasetDrift: false, settings };
+  const storedNumeric = (name: string) =>
+    isNumericKind(storedKind((current.find((column) => column.name === name) as ColumnInfo).type));
+  const sizes = await referenceSizes(
+    engine,
+    plan.tested.map(({ name, typing }) => ({ name, numeric: typing.type === 'numerical' || storedNumeric(name) })),
+    reference,
   );
-  const distinctCounts = await distinctValueEstimates(engine, numeric, reference, currentProfile);
-  const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
-  for (const name of candidates) {
-    const info = current.find((column) => column.name === name) as ColumnInfo;
-    const kind = columnKind(info, declared.get(name));
-    if (kind === 'other') {
-      result.skipped.push({ column: name, reason: `${info.type} columns are not tested for drift` });
-      continue;
-    }
+  const numerical = plan.tested.filter(({ typing }) => typing.type === 'numerical').map(({ name }) => name);
+  const distinctCounts = await distinctValueCounts(engine, numerical, reference, currentProfile);
+  for (const { name, typing } of plan.tested) {
+    const kind = typing.type === 'numerical' ? 'numeric' : 'categorical';
+    const numericKeys = storedNumeric(name);
     const profile =
       reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
     const categoryCounts = () =>
       reference.kind === 'table'
-        ? categoryCountsFromTables(engine, name)
-        : categoryCountsFromProfile(engine, name, profile as ColumnProfile);
-    // The current values' estimate rules out identifiers and free text before any grouping (and they were not
-    // read from the reference); the others count their categories exactly.
-    const estimate = Math.max(distinctCounts.get(name) ?? currentDistinct.get(name) ?? 0, profile?.distinct ?? 0);
-    const tooMany = kind === 'categorical' && settings.columns === 'all' && estimate > HIGH_CARDINALITY;
-    const counts = kind === 'categorical' && !tooMany ? await categoryCounts() : undefined;
-    const distinct = Math.max(counts?.categories.length ?? estimate, profile?.distinct ?? 0);
-    if (kind === 'categorical' && settings.columns === 'all' && distinct > HIGH_CARDINALITY) {
-      // An identifier or free text: every value is new, so any test calls it drift. Listing it forces the test.
-      result.skipped.push({
-        column: name,
-        reason: `${distinct} distinct values: an identifier or free text (list it under drift.columns to test it)`,
-      });
-      continue;
-    }
-    const choice =
-      settings.method === 'auto'
-        ? chooseDriftMethod(referenceRows, kind, distinct)
-        : {
-            method: driftMethodName(settings.method),
-            threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method)],
-          };
+        ? categoryCountsFromTables(engine, name, numericKeys)
+        : categoryCountsFromProfile(engine, name, profile as ColumnProfile, numericKeys);
+    const counts = kind === 'categorical' ? await categoryCounts() : undefined;
+    const distinct = counts?.categories.length ?? distinctCounts.get(name) ?? 0;
+    const referenceSize = sizes.get(name) ?? 0;
+    const automatic = settings.method === 'auto';
+    const choice = automatic
+      ? chooseDriftMethod(referenceSize, kind, distinct)
+      : {
+          method: driftMethodName(settings.method as Exclude<SuiteDriftMethod, 'auto'>),
+          threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method as Exclude<SuiteDriftMethod, 'auto'>)],
+        };
     const threshold = settings.threshold ?? choice.threshold;
     if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
       throw suite.document.error(
         ['drift', 'method'],
-        `drift method ${settings.method} needs numeric columns; '${name}' is categorical (use auto, chi-square, z, jensen-shannon or psi)`,
+        `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`,
         {
           input: 'suite',
         },
       );
     }
+    const why = methodReason(typing, automatic, referenceSize, distinct);
     const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
     let approximate = false;
     let nonFinite = 0;
@@ -307,10 +476,12 @@ export async function computeDrift(
         engine.release(referenceQuery);
         nonFinite += allReference.length - referenceValues.length;
       } else {
-        approximate = !profile?.values;
+        // Exact where the profile kept the values or counted each one; else its 0.001 quantile grid.
+        const exact = profile ? exactProfileValues(profile) : undefined;
+        approximate = !exact;
         // Profiles keep finite values only; older ones wrote a NaN or an infinity as JSON null.
-        const kept = (profile?.values ?? profile?.quantiles ?? []).filter((value) => Number.isFinite(value));
-        referenceValues = Float64Array.from(kept).sort();
+        referenceValues =
+          exact ?? Float64Array.from((profile?.quantiles ?? []).filter((value) => Number.isFinite(value))).sort();
         nonFinite += profile?.nonFinite ?? 0;
       }
       if (currentValues.length === 0 || referenceValues.length === 0) {
@@ -329,7 +500,7 @@ export async function computeDrift(
       }
       outcome = driftTestFromCounts(choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, tested, threshold);
     }
-    result.columns.push({ column: name, kind, ...outcome, approximate, ...(nonFinite > 0 ? { nonFinite } : {}) });
+    result.columns.push({ column: name, kind, ...outcome, approximate, why, ...(nonFinite > 0 ? { nonFinite } : {}) });
   }
   const drifted = result.columns.filter((column) => column.drifted).length;
   result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;

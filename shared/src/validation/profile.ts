@@ -1,7 +1,7 @@
 import { type ColumnInfo, type DataEngine, quoteIdentifier, type Row } from '../data/engine.js';
 import { percentileOfSorted } from '../metrics/significance.js';
 import { finiteRun, populationMoments } from '../statistics/index.js';
-import { isNumericKind, numericValues, storedKind } from './columns.js';
+import { asDouble, isNumericKind, numericValues, storedKind } from './columns.js';
 import type { ColumnType } from './suite.js';
 
 /** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
@@ -35,6 +35,11 @@ export interface ColumnProfile {
   /** PROFILE_QUANTILES values at q = 0, 0.001, …, 1 (exact, linear interpolation). */
   quantiles?: number[];
   values?: number[];
+  /**
+   * Categorical columns: the PROFILE_TOP_VALUES most frequent values with their counts. Numeric columns with at
+   * most PROFILE_TOP_VALUES distinct finite values (beyond PROFILE_RAW_VALUES_MAX_ROWS rows): every value, as
+   * JavaScript prints the number, with its count.
+   */
   top?: { value: string; count: number }[];
   otherCount?: number;
 }
@@ -57,6 +62,7 @@ export function columnKind(info: ColumnInfo, declared?: ColumnType): ProfileColu
 }
 
 const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
+const DATE_KINDS = new Set(['date', 'timestamp']);
 
 const toNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
@@ -77,6 +83,18 @@ export function distinctSorted(sorted: Float64Array): number {
     if (value !== previous && !(Number.isNaN(value) && Number.isNaN(previous))) distinct += 1;
   }
   return distinct;
+}
+
+/** Each distinct value of an ascending finite array with its count, most frequent first (ties by value). */
+export function valueCounts(sorted: Float64Array): { value: string; count: number }[] {
+  const counts: { value: number; count: number }[] = [];
+  for (const value of sorted) {
+    const last = counts[counts.length - 1];
+    if (last && last.value === value) last.count += 1;
+    else counts.push({ value, count: 1 });
+  }
+  counts.sort((a, b) => b.count - a.count || a.value - b.value);
+  return counts.map(({ value, count }) => ({ value: String(value), count }));
 }
 
 /** A numeric column's profile statistics from its sorted non-null values. */
@@ -143,10 +161,37 @@ export async function profileTable(
   return finishProfile(engine, plan, stats);
 }
 
+/** Up to this many rows, numeric columns are read many to a query and sorted in JavaScript. */
+const BATCHED_READ_MAX_ROWS = 65_536;
+/** Values read per batched query: 16 MB of doubles. */
+const BATCHED_READ_VALUES = 2_000_000;
+
+/**
+ * A small table's numeric columns, sorted and kept in a few queries rather than a few per column: a table of
+ * thousands of columns otherwise spends its time on query overhead (5,000 columns: about 15,000 queries).
+ */
+async function keepSmallNumericColumns(engine: DataEngine, plan: ProfilePlan, stats: Row, rows: number) {
+  if (rows > BATCHED_READ_MAX_ROWS) return;
+  const numeric = plan.columns.filter(
+    (_info, index) => plan.kinds[index] === 'numeric' && (toNumber(stats[`p_n${index}`]) ?? 0) > 0,
+  );
+  const perQuery = Math.max(1, Math.floor(BATCHED_READ_VALUES / Math.max(rows, 1)));
+  for (let start = 0; start < numeric.length; start += perQuery) {
+    const batch = numeric.slice(start, start + perQuery);
+    // One column alone gains nothing from a batch: the engine's own read decides how to sort it.
+    if (batch.length > 1)
+      await engine.keepSortedColumns(
+        plan.table,
+        batch.map((info) => asDouble(info.name)),
+      );
+  }
+}
+
 /** The profile from the aggregate row holding the plan's reads, with quantiles and top values added. */
 export async function finishProfile(engine: DataEngine, plan: ProfilePlan, stats: Row): Promise<DataProfile> {
   const { table, columns, kinds } = plan;
   const rows = toNumber(stats.p_rows) ?? 0;
+  await keepSmallNumericColumns(engine, plan, stats, rows);
   const profiles: ColumnProfile[] = [];
   for (const [index, info] of columns.entries()) {
     const kind = kinds[index] as ProfileColumnKind;
@@ -167,8 +212,18 @@ export async function finishProfile(engine: DataEngine, plan: ProfilePlan, stats
         const sorted = await engine.sortedDoubles(numericValues(table, info.name));
         Object.assign(profile, numericSummary(sorted));
         if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles) profile.values = [...finiteRun(sorted)];
+        else if (profile.distinct <= PROFILE_TOP_VALUES) {
+          // Few distinct numbers (0/1 labels, counts, ratings) are kept with their counts: drift against the
+          // profile then sees exactly the values the data had, for every test.
+          const counts = valueCounts(finiteRun(sorted));
+          if (counts.length > 0) profile.top = counts;
+        }
       }
-    } else if (kind === 'categorical' && profile.distinct <= PROFILE_TOP_VALUES * 10) {
+    } else if (
+      (kind === 'categorical' || DATE_KINDS.has(storedKind(info.type))) &&
+      profile.distinct <= PROFILE_TOP_VALUES * 10
+    ) {
+      // Dates too: read from CSV they are tested for drift as categories, as Evidently tests them (column-types.ts).
       // Identifiers and free text (far more distinct values than kept) get no top list: it would say nothing,
       // and grouping millions of distinct strings costs seconds.
       const id = quoteIdentifier(info.name);

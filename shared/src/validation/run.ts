@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { stringify } from 'yaml';
 import {
   type ColumnInfo,
   type DataEngine,
@@ -23,6 +22,7 @@ import {
   type Reference,
 } from './drift.js';
 import { type CheckOutcome, judgeSuite, planSuite, ROW_NUMBER } from './evaluate.js';
+import { inferredSuiteText } from './infer.js';
 import { type DataProfile, finishProfile, isDataProfile, planProfile, profileTable } from './profile.js';
 import type { ColumnType, DriftSettings, Suite } from './suite.js';
 
@@ -226,14 +226,18 @@ export async function validateDataset(
   if (reference) {
     let source: Reference;
     const settings = suite?.drift ?? DEFAULT_DRIFT;
+    // pandas reads a date in CSV or JSON as text, and Evidently types it as text would be (column-types.ts).
+    const fromText = files[0]?.format !== 'parquet';
     if ('files' in reference) {
       const referenceColumns = await describeFiles(engine, reference.files, 'reference');
-      const needed = driftColumnsToRead(
+      const needed = await driftColumnsToRead(
+        engine,
         suite,
         settings,
         columns,
         referenceColumns.map((column) => column.name),
         profile,
+        fromText,
       );
       if (storage === 'table') {
         const inTable = currentColumnsReadFromTable(engine, needed, settings, profile);
@@ -247,7 +251,7 @@ export async function validateDataset(
       source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
     }
     const emptySuite = suite ?? ({ unique: [], columns: [], document: undefined } as unknown as Suite);
-    const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile);
+    const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
     // Parquet references are read while drift is computed (views over the files).
     drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
     const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
@@ -333,53 +337,9 @@ export function renderValidation(report: Report, run: ValidationRun, referenceNa
   return parts.join('\n\n');
 }
 
-/** A starting suite from what the data shows: types, nullability, observed ranges, small category sets, keys. */
+/** A starting suite from what the data shows, meant to hold on the next sample of it (infer.ts). */
 export async function inferSuite(engine: DataEngine, files: readonly DataFile[]): Promise<string> {
   await loadTable(engine, 'current', files, 'data');
-  const columns = await engine.columns('current');
-  const profile = await profileTable(engine, 'current', columns);
-  const suite: Record<string, unknown> = {
-    version: 1,
-    table: {
-      'row-count': { min: Math.max(1, Math.floor(profile.rows / 2)) },
-      columns: { required: columns.map((column) => column.name) },
-    },
-    columns: {},
-  };
-  const rules = suite.columns as Record<string, Record<string, unknown>>;
-  for (const column of profile.columns) {
-    const entry: Record<string, unknown> = {};
-    const type = column.type;
-    entry.type = /INT/.test(type)
-      ? 'integer'
-      : /DOUBLE|FLOAT|DECIMAL|REAL/.test(type)
-        ? 'float'
-        : type === 'BOOLEAN'
-          ? 'boolean'
-          : type === 'DATE'
-            ? 'date'
-            : type.startsWith('TIMESTAMP')
-              ? 'timestamp'
-              : 'string';
-    if (column.nulls === 0) entry.nullable = false;
-    else entry['max-null-fraction'] = Number(Math.min(1, (column.nulls / Math.max(profile.rows, 1)) * 2).toFixed(4));
-    // A column holding NaN or ±∞ gets no range: its finite min and max would fail those very rows.
-    const finiteOnly = (column.nonFinite ?? 0) === 0;
-    if (column.kind === 'numeric' && finiteOnly && typeof column.min === 'number' && typeof column.max === 'number') {
-      entry.min = column.min;
-      entry.max = column.max;
-    }
-    if (column.kind === 'categorical' && column.top && column.top.length <= 20 && !column.otherCount)
-      entry.in = column.top.map((item) => item.value);
-    // Keys are integers, text or dates; floats that happen to be distinct are not keys.
-    const keyLike = !/DOUBLE|FLOAT|DECIMAL|REAL|BOOLEAN/.test(column.type);
-    if (keyLike && column.count > 1 && column.nulls === 0) {
-      const [row] = await engine.rows(
-        `SELECT count(DISTINCT ${quoteIdentifier(column.name)}) = count(*) AS exact FROM current`,
-      );
-      if (row?.exact === true) entry.unique = true;
-    }
-    rules[column.name] = entry;
-  }
-  return `# Inferred by mlops-actions validate-data from ${files.map((file) => file.display).join(', ')} (${profile.rows} rows).\n# Review before use: ranges are the observed ones.\n${stringify(suite)}`;
+  const profile = await profileTable(engine, 'current', await engine.columns('current'));
+  return inferredSuiteText(engine, profile, files.map((file) => file.display).join(', '));
 }
