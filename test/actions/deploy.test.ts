@@ -244,7 +244,7 @@ describeRig('deploy: gated rollout on real nginx, Prometheus and model backends'
     expect(run.exitCode, run.stdout).toBe(1);
     expect(run.outputs.decision).toBe('rolled-back');
     expect(run.outputs['final-weight']).toBe('0');
-    expect(run.annotations.at(-1)?.message).toMatch(/^Deploy rolled-back at 0%: error-rate: candidate worse/);
+    expect(run.annotations.at(-1)?.message).toMatch(/^Deploy rolled back at 50%: error-rate: candidate worse/);
     const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
     const last = report.steps.at(-1);
     expect(last.outcome).toBe('rolled-back');

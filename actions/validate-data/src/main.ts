@@ -9,9 +9,10 @@ import {
   inferSuite,
   loadConfigFile,
   openDataEngine,
+  plural,
   type ReferenceInput,
   readSuite,
-  renderValidation,
+  renderStage,
   reportRun,
   resolveDataFiles,
   validateDataset,
@@ -73,16 +74,18 @@ export const action = defineAction({
         action: host.action,
         headline:
           counts.errors + counts.warnings === 0
-            ? `all ${run.checks.length} checks passed on ${run.rows} rows`
-            : `${counts.errors} failed, ${counts.warnings} warnings of ${run.checks.length} checks on ${run.rows} rows`,
+            ? `all ${plural(run.checks.length, 'check')} passed on ${plural(run.rows, 'row')}`
+            : `${counts.errors} failed, ${plural(counts.warnings, 'warning')} of ${plural(run.checks.length, 'check')} on ${plural(run.rows, 'row')}`,
         checks: run.checks.map(({ samples: _samples, ...check }) => check),
         run: reportRun(github),
         fields: {
           data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
           rows: run.rows,
+          ...(referenceName ? { reference: referenceName } : {}),
           drift: run.drift
             ? {
                 share: run.drift.share,
+                shareThreshold: run.drift.settings.share,
                 datasetDrift: run.drift.datasetDrift,
                 columns: run.drift.columns,
                 skipped: run.drift.skipped,
@@ -95,7 +98,7 @@ export const action = defineAction({
       });
       await mkdir(join(profilePath, '..'), { recursive: true });
       await writeFile(profilePath, `${JSON.stringify(run.profile)}\n`);
-      await host.publish({ report, markdown: renderValidation(report, run, referenceName), comment: inputs.comment });
+      await host.publish({ report, markdown: renderStage(report), comment: inputs.comment });
 
       const failing = failingChecks(report.checks, inputs.failOn);
       host.setOutput('passed', failing === 0);
