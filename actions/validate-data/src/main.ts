@@ -1,5 +1,5 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import {
   buildReport,
   countChecks,
@@ -57,7 +57,11 @@ export const action = defineAction({
         const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
         reference =
           isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
-        referenceName = referenceFiles.map((file) => file.display).join(', ');
+        // A file outside the workspace (a downloaded baseline in the runner's temp) is named by its file name: the
+        // runner's temp path means nothing to a reader and differs between runs.
+        referenceName = referenceFiles
+          .map((file) => (isAbsolute(file.display) ? basename(file.display) : file.display))
+          .join(', ');
       }
       const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () =>
         validateDataset(engine, files, suite, reference),
