@@ -120,6 +120,14 @@ const notYet = ['build-image', 'promote', 'deploy'].filter(
 );
 if (notYet.length > 0)
   console.log(`Not in this demo yet: ${notYet.join(', ')} (see test/services for what they need).`);
+// The one comment a pull request gets: every stage's report combined by the report action, as its step would post it.
+const combined = runCliStage(context, 'report', [
+  '--reports',
+  join(work, '*', 'mlops-reports', '*.json'),
+  '--comment',
+  'never',
+]);
+console.log(`combined PR comment: ${relative(root, combined.comment)}`);
 console.log(`demo finished in ${((performance.now() - started) / 1000).toFixed(1)}s`);
 // The injected fault makes validate-data fail on purpose: the demo succeeds when every stage ran and reported.
 process.exitCode = results.every((result) => result.outputs.report) ? 0 : 1;

@@ -33,6 +33,7 @@ export * from './runner/run-action.js';
 export * from './secrets/index.js';
 export * from './statistics/index.js';
 export * from './validation/columns.js';
+export * from './validation/distribution.js';
 export * from './validation/drift.js';
 export * from './validation/evaluate.js';
 export * from './validation/profile.js';

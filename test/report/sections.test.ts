@@ -1,9 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import {
   buildReport,
+  categoricalDistribution,
   combineReports,
+  countCategories,
   describeValue,
   driftScore,
+  numericDistribution,
   renderChecks,
   renderStage,
 } from '../../shared/src/index.js';
@@ -48,10 +51,19 @@ describe('each stage from its report', () => {
       '#### Drift against `main profile`: 2 of 4 columns drifted (share 0.5, dataset drift at 0.5)',
     );
     expect(markdown).toContain('| age | ks | 0.61 | 1.000e-40 | 0.05 | 🔴 yes |');
+    // Folded under the table: each drifted column's reference and current on shared bins or top categories.
+    expect(markdown).toContain('<summary>Reference vs current of the 2 drifted columns</summary>');
+    expect(markdown).toContain('| age | reference | current |');
+    expect(markdown).toContain('| 18 – 40 | ███████████████ 75% | ████ 20% |');
+    expect(markdown).toContain('| 40 – 62 | █████ 25% | ████████████████ 80% |');
+    expect(markdown).toContain('| &lt;b&gt;high&lt;/b&gt; | ██████ 30% | ████████████ 60% |');
     expect(markdown).toContain('| region | psi | 0.05 |  | 0.1 | 🟢 no |');
     expect(markdown).toContain('title "Drift ≥ 1: −log10 p ÷ −log10 α, distance ÷ threshold"');
     // age (p = 1e-40) stands far above income (p = 0.01): no cap makes them look the same.
     expect(markdown).toContain('bar [30.7449, 1.53724, 0.5, 0.305865]');
+    expect(markdown.endsWith('\n\n<sub>[Workflow run](https://github.com/acme/churn/actions/runs/42)</sub>')).toBe(
+      true,
+    );
     expect(driftScore({ pValue: 0.05, statistic: 0, threshold: 0.05 })).toBeCloseTo(1, 12);
     expect(driftScore({ statistic: 0.2, threshold: 0.1 })).toBe(2);
   });
@@ -214,5 +226,32 @@ describe('the report schema carries what the sections read', () => {
     spoil(report);
     expect(validate(report)).toBe(false);
     expect(validate.errors?.map((error) => error.instancePath)).toContain(path);
+  });
+});
+
+describe('distributions of drifted columns', () => {
+  test('numbers: both sides on the same equal-width bins over their joint range', () => {
+    expect(numericDistribution([1, 2, 3, 4], [3, 4, 5, 9], 4)).toEqual({
+      kind: 'numeric',
+      edges: [1, 3, 5, 7, 9],
+      reference: [0.5, 0.5, 0, 0],
+      current: [0, 0.5, 0.25, 0.25],
+    });
+    expect(numericDistribution([2, 2], [2], 4)).toEqual({
+      kind: 'numeric',
+      edges: [2, 2],
+      reference: [1],
+      current: [1],
+    });
+  });
+
+  test('categories: the most common on either side, the rest as (other)', () => {
+    const counts = countCategories(['a', 'a', 'b', 'c', 'd'], ['b', 'b', 'b', 'e']);
+    expect(categoricalDistribution(counts, 2)).toEqual({
+      kind: 'categorical',
+      categories: ['b', 'a', '(other)'],
+      reference: [0.2, 0.4, 0.4],
+      current: [0.75, 0, 0.25],
+    });
   });
 });

@@ -5,8 +5,11 @@
 const text = { type: 'string' } as const;
 const number = { type: 'number' } as const;
 const count = { type: 'integer', minimum: 0 } as const;
-const stage = (action: string) =>
-  ({ type: 'object', required: ['action'], properties: { action: { const: action } } }) as const;
+/** `schema` holds for the reports of `action` (JSON Schema's if/then, written as "not that action, or this"). */
+const forStage = <T extends object>(action: string, schema: T) =>
+  ({
+    anyOf: [{ not: { type: 'object', required: ['action'], properties: { action: { const: action } } } }, schema],
+  }) as const;
 
 export const REPORT_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -57,14 +60,11 @@ export const REPORT_SCHEMA = {
   // What each stage's section is drawn from: typed here so that a report artifact from another run (a fork's pull
   // request) renders only what its types allow. Extra fields stay allowed.
   allOf: [
-    {
-      if: stage('validate-data'),
-      then: { type: 'object', properties: { reference: text, drift: { $ref: '#/$defs/drift' } } },
-    },
-    { if: stage('test-model'), then: { $ref: '#/$defs/testModel' } },
-    { if: stage('build-image'), then: { $ref: '#/$defs/image' } },
-    { if: stage('deploy'), then: { $ref: '#/$defs/deploy' } },
-    { if: stage('promote'), then: { type: 'object', properties: { promotion: { $ref: '#/$defs/promotion' } } } },
+    forStage('validate-data', { type: 'object', properties: { reference: text, drift: { $ref: '#/$defs/drift' } } }),
+    forStage('test-model', { $ref: '#/$defs/testModel' }),
+    forStage('build-image', { $ref: '#/$defs/image' }),
+    forStage('deploy', { $ref: '#/$defs/deploy' }),
+    forStage('promote', { type: 'object', properties: { promotion: { $ref: '#/$defs/promotion' } } }),
   ],
   $defs: {
     status: { enum: ['passed', 'warning', 'failed'] },
@@ -92,6 +92,17 @@ export const REPORT_SCHEMA = {
               drifted: { type: 'boolean' },
               approximate: { type: 'boolean' },
               nonFinite: count,
+              distribution: {
+                type: 'object',
+                required: ['kind', 'reference', 'current'],
+                properties: {
+                  kind: { enum: ['numeric', 'categorical'] },
+                  edges: { type: 'array', maxItems: 101, items: number },
+                  categories: { type: 'array', maxItems: 100, items: text },
+                  reference: { type: 'array', maxItems: 100, items: number },
+                  current: { type: 'array', maxItems: 100, items: number },
+                },
+              },
             },
           },
         },

@@ -13,6 +13,7 @@ import {
   normedWassersteinTest,
 } from '../statistics/index.js';
 import { numericValues } from './columns.js';
+import { type ColumnDistribution, categoricalDistribution, numericDistribution } from './distribution.js';
 import { type ColumnProfile, columnKind, type DataProfile } from './profile.js';
 import type { ColumnType, DriftSettings, Suite, SuiteDriftMethod } from './suite.js';
 
@@ -28,6 +29,8 @@ export interface ColumnDrift {
   approximate: boolean;
   /** Numeric columns: NaN and infinite values left out of the test on both sides (as Evidently drops them). */
   nonFinite?: number;
+  /** Drifted columns: the reference and current distributions, for the reader to see what moved. */
+  distribution?: ColumnDistribution;
 }
 
 export interface DriftResult {
@@ -285,6 +288,7 @@ export async function computeDrift(
     let approximate = false;
     let nonFinite = 0;
     let outcome: DriftTestResult;
+    let distribution: ColumnDistribution | undefined;
     if (numericTest) {
       // Sorted once and shared with the profile, which read the same column; let go once tested.
       const currentQuery = numericValues('current', name);
@@ -321,6 +325,7 @@ export async function computeDrift(
         method === 'wasserstein'
           ? normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true })
           : driftTestSorted(method, referenceValues, currentValues, threshold);
+      if (outcome.drifted) distribution = numericDistribution(referenceValues, currentValues);
     } else {
       const tested = counts ?? (await categoryCounts());
       if (tested.referenceSize === 0 || tested.currentSize === 0) {
@@ -328,8 +333,16 @@ export async function computeDrift(
         continue;
       }
       outcome = driftTestFromCounts(choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, tested, threshold);
+      if (outcome.drifted) distribution = categoricalDistribution(tested);
     }
-    result.columns.push({ column: name, kind, ...outcome, approximate, ...(nonFinite > 0 ? { nonFinite } : {}) });
+    result.columns.push({
+      column: name,
+      kind,
+      ...outcome,
+      approximate,
+      ...(nonFinite > 0 ? { nonFinite } : {}),
+      ...(distribution ? { distribution } : {}),
+    });
   }
   const drifted = result.columns.filter((column) => column.drifted).length;
   result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;

@@ -1,6 +1,7 @@
-import { code, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
+import { code, details, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
 import type { Report } from '../report/index.js';
-import { plural, renderChecks, type SectionOptions } from '../report/render.js';
+import { percentText, plural, renderChecks, runLink, type SectionOptions } from '../report/render.js';
+import type { ColumnDistribution } from './distribution.js';
 import type { ColumnDrift } from './drift.js';
 
 /** What validate-data's report carries for its section (the report's `drift` field). */
@@ -70,6 +71,14 @@ function driftSection(drift: ReportedDrift, reference: string | undefined): stri
       ],
     }),
   );
+  const shown = drift.columns.filter((column) => column.distribution);
+  if (shown.length > 0)
+    parts.push(
+      details(
+        `Reference vs current of the ${plural(shown.length, 'drifted column')}`,
+        shown.map(distributionTable).join('\n\n'),
+      ),
+    );
   if (drift.columns.some((column) => column.approximate)) {
     parts.push(
       escapeText(
@@ -92,14 +101,43 @@ function driftSection(drift: ReportedDrift, reference: string | undefined): stri
   return parts;
 }
 
+/** A share as a bar of up to 20 blocks and its percent, so the two sides read as two small histograms. */
+function shareCell(share: number) {
+  const blocks = Math.round(Math.min(Math.max(share, 0), 1) * 20);
+  return raw(`${'█'.repeat(blocks)}${blocks > 0 ? ' ' : ''}${percentText(share, 3)}`);
+}
+
+function distributionTable(column: ColumnDrift): string {
+  const distribution = column.distribution as ColumnDistribution;
+  const labels =
+    distribution.kind === 'numeric'
+      ? distribution.reference.map(
+          (_, index) =>
+            `${formatNumber(distribution.edges[index] as number)} – ${formatNumber(distribution.edges[index + 1] as number)}`,
+        )
+      : distribution.categories;
+  return table(
+    [column.column, 'reference', 'current'],
+    labels.map((label, index) => [
+      label,
+      shareCell(distribution.reference[index] ?? 0),
+      shareCell(distribution.current[index] ?? 0),
+    ]),
+    { align: ['left', 'left', 'left'] },
+  );
+}
+
 /**
  * validate-data's section, from its report alone (so a fork's report artifact renders the same): the checks
  * (failed ones with their failing-row samples, passed ones folded), then the drift table and chart.
  */
 export function renderDataSection(report: Report, options: SectionOptions = {}): string {
-  const parts = [renderChecks('Data validation', report, options)];
+  // The link to the run goes last, after the drift section.
+  const { url, ...run } = report.run;
+  const parts = [renderChecks('Data validation', { ...report, run }, options)];
   const drift = report.drift as ReportedDrift | null | undefined;
   if (drift && drift.columns.length > 0)
     parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));
+  if (url) parts.push(runLink(url));
   return parts.join('\n\n');
 }
