@@ -2,8 +2,9 @@
 // `npm run demo`: the pipeline locally through the `mlops` CLI (the same bundle the actions run) on
 // examples/demo: validate-data with drift against main's data and an injected sensor fault, then test-model
 // against main's model on the same days. Prints what it ran, where the reports are and the PR comment it would post.
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCliStage } from './demo/cli.mjs';
 import { runDemoDeploy } from './demo/deploy.mjs';
@@ -119,10 +120,19 @@ results.push(...(await laterStages('deploy', runDemoDeploy)));
 console.log('\n=== demo summary');
 const summary = summarize(results, root);
 for (const line of summary.lines) console.log(line);
+// The one comment a pull request gets: every stage's report combined by the report action, as its step would post it.
+const combined = runCliStage(context, 'report', [
+  '--reports',
+  join(work, '*', 'mlops-reports', '*.json'),
+  '--comment',
+  'never',
+]);
+const combinedWritten = existsSync(combined.comment);
+if (combinedWritten) console.log(`combined PR comment: ${relative(root, combined.comment)}`);
+else console.log(`combined PR comment: FAILED (exit ${combined.exitCode}): the report stage wrote no comment`);
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
-if (summary.crashed > 0) {
-  console.log(
-    `demo FAILED in ${seconds}s: ${summary.crashed} of ${results.length} stages failed without a report (see above)`,
-  );
+if (summary.crashed > 0 || !combinedWritten) {
+  const crashed = `${summary.crashed} of ${results.length} stages failed without a report`;
+  console.log(`demo FAILED in ${seconds}s: ${combinedWritten ? crashed : `${crashed}; no combined comment`} (see above)`);
   process.exitCode = 1;
 } else console.log(`demo finished in ${seconds}s`);

@@ -1,12 +1,13 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, expect, onTestFinished, test } from 'vitest';
 import { isRunning } from './services/process.js';
 import { findExecutable } from './services/require-service.js';
+import { MermaidBrowser, mermaidBlocks, testOutputDir } from './support/mermaid.js';
 import { repositoryRoot } from './support/run-action.js';
 
 /** The demo runs once; each test reads what it printed and wrote. */
@@ -21,7 +22,7 @@ beforeAll(() => {
 test('npm run demo runs the pipeline, finds the injected fault and the regression, and says where everything went', async () => {
   expect(run.status, run.stdout + run.stderr).toBe(0);
   expect(run.stdout).toContain(
-    '| ❌ | wind ≤ 12 | `{"failingRows":4}` | `{"max":12}` | row 102: 15.8, row 105: 14.4, row 106: 16.6, row 107: 16.9 |',
+    '| ❌ | wind ≤ 12 | 4 failing rows | ≤ 12 | row 102: 15.8, row 105: 14.4, row 106: 16.6, row 107: 16.9 |',
   );
   expect(run.stdout).toMatch(/\| temp_max \| ks \| [\d.]+ \| [\d.e-]+ \| 0\.05 \| 🔴 yes \|/);
   expect(run.stdout).toContain('error: 1 of 9 model tests failed: f1 dropped by');
@@ -32,6 +33,27 @@ test('npm run demo runs the pipeline, finds the injected fault and the regressio
   const comment = await readFile(join(repositoryRoot, '.mlops', 'demo', 'test-model', 'comment.md'), 'utf8');
   expect(comment).toContain('xychart-beta');
 });
+
+test('the demo prints where the combined PR comment is; its charts draw in Chromium and are kept as PNGs', async () => {
+  const path = /^combined PR comment: (\S+)$/m.exec(run.stdout)?.[1];
+  expect(path, run.stdout.slice(-3000)).toBe('.mlops/demo/report/comment.md');
+  const comment = await readFile(join(repositoryRoot, path as string), 'utf8');
+  // The injected wind fault fails the data, the PR's model loses f1 against main's.
+  expect(comment).toMatch(/^### ❌ mlops-actions\n\ndata ❌ [^·]*· model ❌ f1 −[\d.]+ vs [^·]+· image /);
+  expect(comment).toContain('| ❌ | wind ≤ 12 | 4 failing rows | ≤ 12 |');
+  const output = await testOutputDir(repositoryRoot, 'demo-comment');
+  await writeFile(join(output, 'comment.md'), comment);
+  const blocks = mermaidBlocks(comment);
+  expect(blocks.length).toBeGreaterThanOrEqual(2);
+  const browser = await MermaidBrowser.open();
+  try {
+    for (const [index, block] of blocks.entries()) {
+      expect(await browser.draw(block, join(output, `chart-${index + 1}.png`)), block).toEqual({ ok: true });
+    }
+  } finally {
+    await browser.close();
+  }
+}, 120_000);
 
 /** What the deploy stage left in its folder: the action's report and the processes the demo started. */
 async function deployRecords(deployDir: string) {
@@ -101,7 +123,8 @@ test('the demo deploys the release gated: nginx + Prometheus when installed, rol
   expect(processes).toEqual(withServices ? ['mlops deploy', 'nginx', 'prometheus'] : ['mlops deploy']);
   expect(stillRunning).toEqual([]);
   const comment = await readFile(join(deployDir, 'comment.md'), 'utf8');
-  expect(comment).toContain('rolled-back at 0%');
+  expect(comment).toContain('**rolled back at 10%: error-rate: candidate worse beyond the margin');
+  expect(comment).not.toContain('rolled-back at');
 });
 
 /**

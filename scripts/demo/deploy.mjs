@@ -127,8 +127,7 @@ async function describeRollout(reportPath) {
   const steps = (report.steps ?? [])
     .map((step) => `${step.weight}% ${step.outcome} (${step.looks} look${step.looks === 1 ? '' : 's'})`)
     .join(', ');
-  // The headline is `<decision> at <weight>%: <reason>`.
-  const reason = report.headline.replace(`${report.decision} at ${report.finalWeight}%: `, '');
+  const reason = report.reason ?? report.headline;
   return [
     detail('decision', `${report.decision}, final weight ${report.finalWeight}%`),
     detail('steps', steps),

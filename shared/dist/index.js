@@ -57687,6 +57687,299 @@ function outputText(value) {
     return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
+;// CONCATENATED MODULE: ./shared/lib/github/pull-request.js
+
+function fromPayloadPull(pull, repository) {
+    return {
+        number: pull.number,
+        baseRef: pull.base?.ref,
+        baseSha: pull.base?.sha,
+        headSha: pull.head?.sha,
+        fromFork: Boolean(pull.head?.repo && repository && pull.head.repo.full_name !== repository),
+    };
+}
+/** The head commit a run is about, by event kind. */
+function eventHeadSha(github, payload) {
+    switch (github.eventName) {
+        case 'pull_request':
+        case 'pull_request_target':
+            return payload?.pull_request?.head?.sha;
+        case 'workflow_run':
+            return payload?.workflow_run?.head_sha;
+        case 'push':
+            return payload?.after ?? github.sha;
+        default:
+            return github.sha;
+    }
+}
+/**
+ * Finds the pull request a run belongs to: from the payload for pull_request(_target); for push by the pushed
+ * commit; for workflow_run from its pull_requests, else (forks) by head commit and head repository among the open
+ * pull requests. Undefined when there is none.
+ */
+async function resolvePullRequest(client, repository, github, payload) {
+    const fullName = `${repository.owner}/${repository.repo}`;
+    if ((github.eventName === 'pull_request' || github.eventName === 'pull_request_target') && payload?.pull_request) {
+        return fromPayloadPull(payload.pull_request, fullName);
+    }
+    const listed = payload?.workflow_run?.pull_requests?.[0]?.number;
+    const sha = eventHeadSha(github, payload);
+    try {
+        if (listed !== undefined) {
+            const { data } = await client.rest.pulls.get({ ...repository, pull_number: listed });
+            return fromPayloadPull(data, fullName);
+        }
+        if (!sha)
+            return undefined;
+        if (github.eventName === 'workflow_run') {
+            // GitHub leaves workflow_run.pull_requests empty for forks, and one commit can be the head of several pull
+            // requests: match the open one whose head is this commit in the run's head repository.
+            const headRepository = payload?.workflow_run?.head_repository?.full_name;
+            for await (const { data: pulls } of client.paginate.iterator(client.rest.pulls.list, {
+                ...repository,
+                state: 'open',
+                per_page: 100,
+            })) {
+                const match = pulls.find((pull) => pull.head.sha === sha && (!headRepository || pull.head.repo?.full_name === headRepository));
+                if (match)
+                    return fromPayloadPull(match, fullName);
+            }
+            return undefined;
+        }
+        const { data: associated } = await client.rest.repos.listPullRequestsAssociatedWithCommit({
+            ...repository,
+            commit_sha: sha,
+        });
+        const open = associated.find((pull) => pull.state === 'open' && pull.head.sha === sha);
+        return open ? fromPayloadPull(open, fullName) : undefined;
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Finding the pull request of ${sha ?? `#${listed}`} in ${fullName}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/comments/index.js
+
+
+/** GitHub refuses comment bodies longer than this many characters. */
+const COMMENT_LIMIT = 65_536;
+/** The login GITHUB_TOKEN comments as; installation tokens cannot ask GET /user who they are. */
+const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+function commentMarker(key) {
+    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(key)) {
+        throw new errors_ConfigurationError(`Input 'comment-key' must be 1-100 letters, digits, '.', '_' or '-', got ${JSON.stringify(key)}.`, { input: 'comment-key' });
+    }
+    return `<!-- mlops-actions:${key} -->`;
+}
+/**
+ * Fits a body into GitHub's limit: cut at a line boundary, close an open code fence or details block, and say
+ * where the full text is.
+ */
+function fitComment(body, runUrl, limit = COMMENT_LIMIT) {
+    if (body.length <= limit)
+        return { body, truncated: false };
+    const where = runUrl ? `the [job summary of this run](${runUrl})` : "this run's job summary";
+    const note = `\n\n> [!NOTE]\n> This comment was shortened to fit GitHub's ${limit.toLocaleString('en-US')}-character limit; the full report is in ${where}.\n`;
+    let cut = body.slice(0, limit - note.length - 40);
+    const lastLine = cut.lastIndexOf('\n');
+    if (lastLine > cut.length / 2)
+        cut = cut.slice(0, lastLine);
+    const fences = cut.match(/^```/gm)?.length ?? 0;
+    if (fences % 2 === 1)
+        cut += '\n```';
+    const openDetails = (cut.match(/<details/g)?.length ?? 0) - (cut.match(/<\/details>/g)?.length ?? 0);
+    for (let index = 0; index < openDetails; index += 1)
+        cut += '\n\n</details>';
+    return { body: `${cut}${note}`, truncated: true };
+}
+/** Who the token comments as: GET /user for personal tokens, the Actions bot for installation tokens. */
+async function resolveTokenLogin(client) {
+    try {
+        const { data } = await client.rest.users.getAuthenticated();
+        return data.login;
+    }
+    catch (error) {
+        if (isGitHubRequestError(error) && error.status === 403)
+            return ACTIONS_BOT_LOGIN;
+        throw describeGitHubFailure(error, 'Asking GitHub who the token belongs to');
+    }
+}
+async function findOwnComment(client, repository, target, marker, author) {
+    let found;
+    const ours = (comment) => comment.user?.login === author && (comment.body ?? '').startsWith(marker);
+    const pages = 'pullRequest' in target
+        ? client.paginate.iterator(client.rest.issues.listComments, {
+            ...repository,
+            issue_number: target.pullRequest,
+            per_page: 100,
+        })
+        : client.paginate.iterator(client.rest.repos.listCommentsForCommit, {
+            ...repository,
+            commit_sha: target.commit,
+            per_page: 100,
+        });
+    for await (const { data } of pages) {
+        // The newest of ours wins when an earlier run raced and left two.
+        for (const comment of data)
+            if (ours(comment))
+                found = comment;
+    }
+    return found;
+}
+/**
+ * Creates or updates the one comment of `key` on a pull request (or a commit). The hidden marker on the first
+ * line and the author together say which comment is ours, so a rerun edits in place and another tool's or
+ * person's comment with the same marker is never touched. A read-only token is reported, not thrown.
+ */
+async function upsertStickyComment(options) {
+    const { client, repository, target, author } = options;
+    const marker = commentMarker(options.key);
+    const fitted = fitComment(`${marker}\n${options.body}`, options.runUrl);
+    const where = 'pullRequest' in target ? `pull request #${target.pullRequest}` : `commit ${target.commit.slice(0, 7)}`;
+    const fullName = `${repository.owner}/${repository.repo}`;
+    try {
+        let existing;
+        try {
+            existing = await findOwnComment(client, repository, target, marker, author);
+        }
+        catch (error) {
+            throw describeGitHubFailure(error, `Listing the comments of ${where} in ${fullName}`);
+        }
+        if (existing && existing.body === fitted.body) {
+            return { action: 'unchanged', id: existing.id, url: existing.html_url, truncated: fitted.truncated };
+        }
+        if (existing && options.mode !== 'minimize') {
+            const { data } = 'pullRequest' in target
+                ? await client.rest.issues.updateComment({ ...repository, comment_id: existing.id, body: fitted.body })
+                : await client.rest.repos.updateCommitComment({ ...repository, comment_id: existing.id, body: fitted.body });
+            return { action: 'updated', id: data.id, url: data.html_url, truncated: fitted.truncated };
+        }
+        if (existing) {
+            await client.graphql('mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) { minimizedComment { isMinimized } } }', { id: existing.node_id });
+        }
+        const { data } = 'pullRequest' in target
+            ? await client.rest.issues.createComment({ ...repository, issue_number: target.pullRequest, body: fitted.body })
+            : await client.rest.repos.createCommitComment({ ...repository, commit_sha: target.commit, body: fitted.body });
+        return { action: existing ? 'replaced' : 'created', id: data.id, url: data.html_url, truncated: fitted.truncated };
+    }
+    catch (error) {
+        if (isReadOnlyTokenError(error) || /not accessible by integration/i.test(String(error.message))) {
+            return { action: 'read-only', reason: `the token cannot write comments on ${where} of ${fullName}` };
+        }
+        if (error instanceof Error && !isGitHubRequestError(error))
+            throw error;
+        throw describeGitHubFailure(error, `Writing the comment on ${where} of ${fullName}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/comments/publish.js
+
+
+
+
+
+
+
+
+/** `auto`: on the run's pull request when there is one; `always`: else on the commit; `never`: no comment. */
+const COMMENT_MODES = ['auto', 'always', 'never'];
+/**
+ * The artifact a report travels in when the report step combines it (a fork's read-only token, `comment: never`,
+ * an action that does not comment): see workflows/comment-on-pr.yml. The step keeps two steps of a job apart.
+ */
+function reportArtifactName(action, job, stepId) {
+    const part = (text) => text.replace(/[^\w.-]+/g, '-');
+    return `mlops-report-${action}-${part(job ?? 'job')}${stepId ? `-${part(stepId)}` : ''}`;
+}
+async function publishComment(request, published) {
+    const { markdown, github, log } = published;
+    // No comment of its own: the report step combines this report, here or (a fork's run) in comment-on-pr.
+    if (request.mode === 'never')
+        return handOnReport(published, 'comment: never');
+    if (!request.token) {
+        log.info("No GitHub token: no PR comment (set 'github-token' to comment).");
+        return { state: 'skipped', detail: 'no token' };
+    }
+    if (!github.owner || !github.repo)
+        return { state: 'skipped', detail: 'not in a GitHub repository' };
+    const repository = { owner: github.owner, repo: github.repo };
+    const client = createGitHubClient({ token: request.token, apiUrl: github.apiUrl, log });
+    let target;
+    if (request.pullRequest !== undefined)
+        target = { pullRequest: request.pullRequest };
+    else {
+        const pull = await resolvePullRequest(client, repository, github, await readEventPayload(github));
+        if (pull)
+            target = { pullRequest: pull.number };
+    }
+    if (!target && request.mode === 'always' && github.sha)
+        target = { commit: github.sha };
+    if (!target) {
+        log.info('This run has no pull request: no comment (comment: auto).');
+        return { state: 'skipped', detail: 'no pull request' };
+    }
+    const result = await upsertStickyComment({
+        client,
+        repository,
+        target,
+        key: request.key,
+        body: markdown,
+        author: await resolveTokenLogin(client),
+        ...(github.runUrl ? { runUrl: github.runUrl } : {}),
+    });
+    if (result.action !== 'read-only') {
+        log.info(`PR comment ${result.action}: ${result.url}`);
+        return { state: 'posted', url: result.url, detail: result.action };
+    }
+    return handOn(result.reason, published);
+}
+/**
+ * Uploads the report as an artifact without commenting, for a report step to combine: what `comment: never` and
+ * actions that do not comment do, so that a fork's pull request (where only artifacts leave the run) shows every
+ * stage. Outside a workflow run there is nothing to upload to, and nothing is said.
+ */
+async function handOnReport(published, reason) {
+    const { report, reportPath, github, log, env } = published;
+    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL)
+        return { state: 'skipped', detail: reason };
+    // Matrix jobs share the job's id, so a random part keeps their artifacts apart.
+    const name = `${reportArtifactName(report.action, github.job, github.stepId)}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    try {
+        const uploaded = await uploadRunArtifact(name, [reportPath], (0,external_node_path_.join)(reportPath, '..'), 7);
+        log.info(`Report uploaded as artifact '${name}' (id ${uploaded.id}) for the report step to combine (${reason}).`);
+        return { state: 'handed-on', detail: name };
+    }
+    catch (error) {
+        // The step's own work is done: a report that cannot travel is worth a warning, not a failed step.
+        log.warning(`The report could not be uploaded as artifact '${name}': ${error.message}`);
+        return { state: 'skipped', detail: reason };
+    }
+}
+async function handOn(reason, { markdown, report, reportPath, github, log, env }) {
+    const name = reportArtifactName(report.action, github.job, github.stepId);
+    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
+        log.warning(`Cannot comment: ${reason}. The report is in the job summary.`);
+        return { state: 'skipped', detail: reason };
+    }
+    const folder = (0,external_node_path_.join)(reportPath, '..');
+    const markdownPath = (0,external_node_path_.join)(folder, `${report.action}-comment.md`);
+    await (0,promises_.writeFile)(markdownPath, markdown);
+    const uploaded = await uploadRunArtifact(name, [reportPath, markdownPath], folder, 7);
+    log.warning(`Cannot comment: ${reason}. The report was uploaded as artifact '${name}' (id ${uploaded.id}); ` +
+        'the comment-on-pr workflow posts it with a write token.');
+    return { state: 'handed-on', detail: name };
+}
+/** The three comment inputs every commenting action shares. */
+function readCommentRequest(reader, defaultKey) {
+    return {
+        mode: reader.enum('comment', COMMENT_MODES, 'auto'),
+        key: reader.optional('comment-key') ?? defaultKey,
+        token: reader.optional('github-token'),
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/report/index.js
 
 
@@ -57773,6 +58066,7 @@ function failingChecks(checks, failOn) {
 ;// CONCATENATED MODULE: ./shared/lib/runner/publish.js
 
 
+
 /** The GitHub limit for one step's summary; past it the runner drops the whole summary. */
 const SUMMARY_LIMIT_BYTES = 1024 * 1024;
 /** Writes the report JSON where the `report` action finds it and returns its path; shared by both hosts. */
@@ -57789,6 +58083,21 @@ async function appendSummaryFile(path, markdown, secrets) {
                 .toString('utf8') + note;
     }
     await (0,promises_.appendFile)(path, text);
+}
+/**
+ * The report of a step that failed before it wrote one: failed, with the error as its one check, written where the
+ * report step finds it and handed on as an artifact, so the combined comment shows the stage failed, not "not run".
+ */
+async function publishFailureReport(host, action, message) {
+    const firstLine = message.split(/\r?\n/)[0] ?? message;
+    const report = buildReport({
+        action,
+        headline: `failed: ${firstLine}`.slice(0, 300),
+        checks: [{ id: 'action.failed', title: firstLine.slice(0, 500), status: 'failed', severity: 'error' }],
+        run: reportRun(host.github),
+    });
+    const reportPath = await writePublishedReport(host.github, host.secrets, { report, markdown: '' });
+    await handOnReport({ markdown: '', report, reportPath, github: host.github, log: host.log, env: host.env }, 'the step failed');
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/secrets/index.js
@@ -58076,269 +58385,6 @@ async function runCli(argv, registry, io) {
             io.stdout(`  ${name}=${value}\n`);
     }
     return exitCode;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/comments/index.js
-
-
-/** GitHub refuses comment bodies longer than this many characters. */
-const COMMENT_LIMIT = 65_536;
-/** The login GITHUB_TOKEN comments as; installation tokens cannot ask GET /user who they are. */
-const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
-function commentMarker(key) {
-    if (!/^[A-Za-z0-9_.-]{1,100}$/.test(key)) {
-        throw new errors_ConfigurationError(`Input 'comment-key' must be 1-100 letters, digits, '.', '_' or '-', got ${JSON.stringify(key)}.`, { input: 'comment-key' });
-    }
-    return `<!-- mlops-actions:${key} -->`;
-}
-/**
- * Fits a body into GitHub's limit: cut at a line boundary, close an open code fence or details block, and say
- * where the full text is.
- */
-function fitComment(body, runUrl, limit = COMMENT_LIMIT) {
-    if (body.length <= limit)
-        return { body, truncated: false };
-    const where = runUrl ? `the [job summary of this run](${runUrl})` : "this run's job summary";
-    const note = `\n\n> [!NOTE]\n> This comment was shortened to fit GitHub's ${limit.toLocaleString('en-US')}-character limit; the full report is in ${where}.\n`;
-    let cut = body.slice(0, limit - note.length - 40);
-    const lastLine = cut.lastIndexOf('\n');
-    if (lastLine > cut.length / 2)
-        cut = cut.slice(0, lastLine);
-    const fences = cut.match(/^```/gm)?.length ?? 0;
-    if (fences % 2 === 1)
-        cut += '\n```';
-    const openDetails = (cut.match(/<details/g)?.length ?? 0) - (cut.match(/<\/details>/g)?.length ?? 0);
-    for (let index = 0; index < openDetails; index += 1)
-        cut += '\n\n</details>';
-    return { body: `${cut}${note}`, truncated: true };
-}
-/** Who the token comments as: GET /user for personal tokens, the Actions bot for installation tokens. */
-async function resolveTokenLogin(client) {
-    try {
-        const { data } = await client.rest.users.getAuthenticated();
-        return data.login;
-    }
-    catch (error) {
-        if (isGitHubRequestError(error) && error.status === 403)
-            return ACTIONS_BOT_LOGIN;
-        throw describeGitHubFailure(error, 'Asking GitHub who the token belongs to');
-    }
-}
-async function findOwnComment(client, repository, target, marker, author) {
-    let found;
-    const ours = (comment) => comment.user?.login === author && (comment.body ?? '').startsWith(marker);
-    const pages = 'pullRequest' in target
-        ? client.paginate.iterator(client.rest.issues.listComments, {
-            ...repository,
-            issue_number: target.pullRequest,
-            per_page: 100,
-        })
-        : client.paginate.iterator(client.rest.repos.listCommentsForCommit, {
-            ...repository,
-            commit_sha: target.commit,
-            per_page: 100,
-        });
-    for await (const { data } of pages) {
-        // The newest of ours wins when an earlier run raced and left two.
-        for (const comment of data)
-            if (ours(comment))
-                found = comment;
-    }
-    return found;
-}
-/**
- * Creates or updates the one comment of `key` on a pull request (or a commit). The hidden marker on the first
- * line and the author together say which comment is ours, so a rerun edits in place and another tool's or
- * person's comment with the same marker is never touched. A read-only token is reported, not thrown.
- */
-async function upsertStickyComment(options) {
-    const { client, repository, target, author } = options;
-    const marker = commentMarker(options.key);
-    const fitted = fitComment(`${marker}\n${options.body}`, options.runUrl);
-    const where = 'pullRequest' in target ? `pull request #${target.pullRequest}` : `commit ${target.commit.slice(0, 7)}`;
-    const fullName = `${repository.owner}/${repository.repo}`;
-    try {
-        let existing;
-        try {
-            existing = await findOwnComment(client, repository, target, marker, author);
-        }
-        catch (error) {
-            throw describeGitHubFailure(error, `Listing the comments of ${where} in ${fullName}`);
-        }
-        if (existing && existing.body === fitted.body) {
-            return { action: 'unchanged', id: existing.id, url: existing.html_url, truncated: fitted.truncated };
-        }
-        if (existing && options.mode !== 'minimize') {
-            const { data } = 'pullRequest' in target
-                ? await client.rest.issues.updateComment({ ...repository, comment_id: existing.id, body: fitted.body })
-                : await client.rest.repos.updateCommitComment({ ...repository, comment_id: existing.id, body: fitted.body });
-            return { action: 'updated', id: data.id, url: data.html_url, truncated: fitted.truncated };
-        }
-        if (existing) {
-            await client.graphql('mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) { minimizedComment { isMinimized } } }', { id: existing.node_id });
-        }
-        const { data } = 'pullRequest' in target
-            ? await client.rest.issues.createComment({ ...repository, issue_number: target.pullRequest, body: fitted.body })
-            : await client.rest.repos.createCommitComment({ ...repository, commit_sha: target.commit, body: fitted.body });
-        return { action: existing ? 'replaced' : 'created', id: data.id, url: data.html_url, truncated: fitted.truncated };
-    }
-    catch (error) {
-        if (isReadOnlyTokenError(error) || /not accessible by integration/i.test(String(error.message))) {
-            return { action: 'read-only', reason: `the token cannot write comments on ${where} of ${fullName}` };
-        }
-        if (error instanceof Error && !isGitHubRequestError(error))
-            throw error;
-        throw describeGitHubFailure(error, `Writing the comment on ${where} of ${fullName}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/lib/github/pull-request.js
-
-function fromPayloadPull(pull, repository) {
-    return {
-        number: pull.number,
-        baseRef: pull.base?.ref,
-        baseSha: pull.base?.sha,
-        headSha: pull.head?.sha,
-        fromFork: Boolean(pull.head?.repo && repository && pull.head.repo.full_name !== repository),
-    };
-}
-/** The head commit a run is about, by event kind. */
-function eventHeadSha(github, payload) {
-    switch (github.eventName) {
-        case 'pull_request':
-        case 'pull_request_target':
-            return payload?.pull_request?.head?.sha;
-        case 'workflow_run':
-            return payload?.workflow_run?.head_sha;
-        case 'push':
-            return payload?.after ?? github.sha;
-        default:
-            return github.sha;
-    }
-}
-/**
- * Finds the pull request a run belongs to: from the payload for pull_request(_target); for push by the pushed
- * commit; for workflow_run from its pull_requests, else (forks) by head commit and head repository among the open
- * pull requests. Undefined when there is none.
- */
-async function resolvePullRequest(client, repository, github, payload) {
-    const fullName = `${repository.owner}/${repository.repo}`;
-    if ((github.eventName === 'pull_request' || github.eventName === 'pull_request_target') && payload?.pull_request) {
-        return fromPayloadPull(payload.pull_request, fullName);
-    }
-    const listed = payload?.workflow_run?.pull_requests?.[0]?.number;
-    const sha = eventHeadSha(github, payload);
-    try {
-        if (listed !== undefined) {
-            const { data } = await client.rest.pulls.get({ ...repository, pull_number: listed });
-            return fromPayloadPull(data, fullName);
-        }
-        if (!sha)
-            return undefined;
-        if (github.eventName === 'workflow_run') {
-            // GitHub leaves workflow_run.pull_requests empty for forks, and one commit can be the head of several pull
-            // requests: match the open one whose head is this commit in the run's head repository.
-            const headRepository = payload?.workflow_run?.head_repository?.full_name;
-            for await (const { data: pulls } of client.paginate.iterator(client.rest.pulls.list, {
-                ...repository,
-                state: 'open',
-                per_page: 100,
-            })) {
-                const match = pulls.find((pull) => pull.head.sha === sha && (!headRepository || pull.head.repo?.full_name === headRepository));
-                if (match)
-                    return fromPayloadPull(match, fullName);
-            }
-            return undefined;
-        }
-        const { data: associated } = await client.rest.repos.listPullRequestsAssociatedWithCommit({
-            ...repository,
-            commit_sha: sha,
-        });
-        const open = associated.find((pull) => pull.state === 'open' && pull.head.sha === sha);
-        return open ? fromPayloadPull(open, fullName) : undefined;
-    }
-    catch (error) {
-        throw describeGitHubFailure(error, `Finding the pull request of ${sha ?? `#${listed}`} in ${fullName}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/lib/comments/publish.js
-
-
-
-
-
-
-
-/** `auto`: on the run's pull request when there is one; `always`: else on the commit; `never`: no comment. */
-const COMMENT_MODES = ['auto', 'always', 'never'];
-/** The artifact a report travels in when this run cannot comment (fork PRs): see workflows/comment-on-pr.yml. */
-function reportArtifactName(action, job) {
-    return `mlops-report-${action}-${(job ?? 'job').replace(/[^\w.-]+/g, '-')}`;
-}
-async function publishComment(request, published) {
-    const { markdown, github, log } = published;
-    if (request.mode === 'never')
-        return { state: 'skipped', detail: 'comment: never' };
-    if (!request.token) {
-        log.info("No GitHub token: no PR comment (set 'github-token' to comment).");
-        return { state: 'skipped', detail: 'no token' };
-    }
-    if (!github.owner || !github.repo)
-        return { state: 'skipped', detail: 'not in a GitHub repository' };
-    const repository = { owner: github.owner, repo: github.repo };
-    const client = createGitHubClient({ token: request.token, apiUrl: github.apiUrl, log });
-    let target;
-    if (request.pullRequest !== undefined)
-        target = { pullRequest: request.pullRequest };
-    else {
-        const pull = await resolvePullRequest(client, repository, github, await readEventPayload(github));
-        if (pull)
-            target = { pullRequest: pull.number };
-    }
-    if (!target && request.mode === 'always' && github.sha)
-        target = { commit: github.sha };
-    if (!target) {
-        log.info('This run has no pull request: no comment (comment: auto).');
-        return { state: 'skipped', detail: 'no pull request' };
-    }
-    const result = await upsertStickyComment({
-        client,
-        repository,
-        target,
-        key: request.key,
-        body: markdown,
-        author: await resolveTokenLogin(client),
-        ...(github.runUrl ? { runUrl: github.runUrl } : {}),
-    });
-    if (result.action !== 'read-only') {
-        log.info(`PR comment ${result.action}: ${result.url}`);
-        return { state: 'posted', url: result.url, detail: result.action };
-    }
-    return handOn(result.reason, published);
-}
-async function handOn(reason, { markdown, report, reportPath, github, log, env }) {
-    const name = reportArtifactName(report.action, github.job);
-    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
-        log.warning(`Cannot comment: ${reason}. The report is in the job summary.`);
-        return { state: 'skipped', detail: reason };
-    }
-    const folder = (0,external_node_path_.join)(reportPath, '..');
-    const markdownPath = (0,external_node_path_.join)(folder, `${report.action}-comment.md`);
-    await (0,promises_.writeFile)(markdownPath, markdown);
-    const uploaded = await uploadRunArtifact(name, [reportPath, markdownPath], folder, 7);
-    log.warning(`Cannot comment: ${reason}. The report was uploaded as artifact '${name}' (id ${uploaded.id}); ` +
-        'the comment-on-pr workflow posts it with a write token.');
-    return { state: 'handed-on', detail: name };
-}
-/** The three comment inputs every commenting action shares. */
-function readCommentRequest(reader, defaultKey) {
-    return {
-        mode: reader.enum('comment', COMMENT_MODES, 'auto'),
-        key: reader.optional('comment-key') ?? defaultKey,
-        token: reader.optional('github-token'),
-    };
 }
 
 // EXTERNAL MODULE: external "node:url"
@@ -71289,18 +71335,49 @@ function renderStepsTable(result) {
     ]), { align: ['right', 'right', 'right'] });
 }
 const HEADLINE_ICON = { promoted: '✅', 'rolled-back': '❌', inconclusive: '⚠️' };
-function renderDeploySummary(input) {
+const DECISION_TEXT = { promoted: 'promoted', 'rolled-back': 'rolled back', inconclusive: 'inconclusive' };
+/** The weight the decision was taken at: a rollback ends at 0%, but it is the step it rolled back from that counts. */
+function decisionWeight(result) {
+    if (result.decision !== 'rolled-back')
+        return result.finalWeight;
+    const step = [...result.steps].reverse().find((item) => item.outcome === 'rolled-back') ?? result.steps.at(-1);
+    return step?.weight ?? result.finalWeight;
+}
+/** "rolled back at 5%: p95 latency harm shown", the reason said once. */
+function deployHeadline(result) {
+    return `${DECISION_TEXT[result.decision]} at ${decisionWeight(result)}%: ${result.reason}`.slice(0, 300);
+}
+function renderDeploySummary(input, options = {}) {
     const { result } = input;
-    const parts = [
-        heading(3, raw(`${HEADLINE_ICON[result.decision]} ${escapeText('Deploy')}`)),
-        `**${escapeText(input.headline)}**`,
-        escapeText(`Always-valid mixture SPRT per metric at α = ${formatNumber(input.metricAlpha, 4)} (gate α ${formatNumber(input.alpha, 4)}, Bonferroni), at least ${input.minSamples} requests per arm before any decision. Λ ≥ 1/α rejects: a guardrail's harm rolls back, a primary's non-inferiority allows promotion.`),
-        renderVerdictTable(result),
-        details('Steps', renderStepsTable(result)),
+    const parts = [];
+    if (options.heading !== false)
+        parts.push(heading(3, raw(`${HEADLINE_ICON[result.decision]} ${escapeText('Deploy')}`)));
+    const facts = [
+        `**${escapeText(deployHeadline(result))}**`,
+        `final candidate weight ${result.finalWeight}%`,
+        ...(input.candidate ? [`candidate ${code(input.candidate).text}`] : []),
     ];
+    parts.push(facts.join(' · '), escapeText(`Always-valid mixture SPRT per metric at α = ${formatNumber(input.metricAlpha, 4)} (gate α ${formatNumber(input.alpha, 4)}, Bonferroni), at least ${input.minSamples} requests per arm before any decision. Λ ≥ 1/α rejects: a guardrail's harm rolls back, a primary's non-inferiority allows promotion.`), renderVerdictTable(result), details('Steps', renderStepsTable(result)));
     if (input.runUrl)
         parts.push(`<sub>[Workflow run](${encodeURI(input.runUrl)})</sub>`);
     return parts.join('\n\n');
+}
+/** deploy's section from its report alone, as the combined comment draws it. */
+function renderDeploySection(report, options = {}) {
+    const gate = (report.gate ?? {});
+    return renderDeploySummary({
+        result: {
+            decision: report.decision,
+            finalWeight: report.finalWeight,
+            reason: typeof report.reason === 'string' ? report.reason : report.headline,
+            steps: (report.steps ?? []),
+        },
+        alpha: gate.alpha ?? 0,
+        metricAlpha: gate.metricAlpha ?? 0,
+        minSamples: gate.minSamples ?? 0,
+        ...(typeof report.candidate === 'string' ? { candidate: report.candidate } : {}),
+        ...(report.run.url ? { runUrl: report.run.url } : {}),
+    }, options);
 }
 /** The report's checks: one per metric from the last look, and the rollout's own outcome. */
 function deployChecks(result) {
@@ -71326,7 +71403,7 @@ function deployChecks(result) {
         ...metrics,
         {
             id: 'rollout',
-            title: `Rollout ${result.decision} at ${result.finalWeight}%`,
+            title: `Rollout ${DECISION_TEXT[result.decision]} at ${decisionWeight(result)}%`,
             status: result.decision === 'promoted' ? 'passed' : result.decision === 'rolled-back' ? 'failed' : 'warning',
             severity: 'error',
             observed: { decision: result.decision, finalWeight: result.finalWeight },
@@ -74097,6 +74174,36 @@ async function writePredictionsParquet(engine, columns, path) {
 
 ;// CONCATENATED MODULE: ./shared/lib/evaluation/render.js
 
+/**
+ * The view of test-model's section from its report alone: what test-model writes in its report's fields is all
+ * the section needs, so the combined comment (and a fork's report artifact) draws exactly the action's own section.
+ */
+function testModelView(report) {
+    const fields = report;
+    const baseline = report.baseline;
+    const hasBaseline = baseline !== undefined && typeof baseline.label === 'string' && baseline.metrics !== undefined;
+    return {
+        name: typeof report.model === 'string' ? report.model : report.headline,
+        ...(typeof fields.task === 'string' ? { task: fields.task } : {}),
+        ...(typeof report.examples === 'number' ? { count: report.examples } : {}),
+        ...(typeof fields.threshold === 'number' ? { threshold: fields.threshold } : {}),
+        metrics: fields.metrics ?? {},
+        ...(fields.metricSources ? { metricSources: fields.metricSources } : {}),
+        ...(fields.confusion ? { confusion: fields.confusion } : {}),
+        ...(fields.perClass ? { perClass: fields.perClass } : {}),
+        ...(hasBaseline ? { baseline } : {}),
+        ...(!hasBaseline && baseline?.note && baseline.note !== 'none' ? { baselineNote: baseline.note } : {}),
+        gates: fields.gates ?? [],
+        ...(fields.significance ? { significance: fields.significance } : {}),
+        ...(fields.significanceNotes ? { significanceNotes: fields.significanceNotes } : {}),
+        ...(fields.slices ? { slices: fields.slices } : {}),
+        ...(fields.sliceColumns ? { sliceColumns: fields.sliceColumns } : {}),
+        ...(fields.sliceMinRows !== undefined ? { sliceMinRows: fields.sliceMinRows } : {}),
+        notes: fields.notes ?? [],
+        directions: fields.directions ?? {},
+        ...(report.run.url ? { runUrl: report.run.url } : {}),
+    };
+}
 const GATE_ICON = { passed: '✅', failed: '❌', skipped: '➖' };
 function signed(value) {
     if (value === 0)
@@ -74111,10 +74218,11 @@ function deltaCell(value, before, direction, significance) {
     if (delta === 0)
         return raw('= 0');
     const arrow = delta > 0 ? '▲' : '▼';
+    // Red and green only for a change tested against the noise: an untested change may be noise.
     let mark = '';
     if (significance?.withinNoise)
         mark = '⚪ ';
-    else if (direction)
+    else if (significance && direction)
         mark = delta > 0 === (direction === 'higher') ? '🟢 ' : '🔴 ';
     let text = `${mark}${arrow} ${signed(delta)}`;
     if (significance) {
@@ -74146,7 +74254,7 @@ function metricRows(names, view, gatesBy, withTests) {
             row.push(valueCell(view.baseline.metrics[name]));
         row.push(valueCell(view.metrics[name]));
         if (view.baseline) {
-            row.push(deltaCell(view.metrics[name], view.baseline.metrics[name], view.direction(name), significanceBy.get(name)));
+            row.push(deltaCell(view.metrics[name], view.baseline.metrics[name], view.directions[name], significanceBy.get(name)));
         }
         if (withTests)
             row.push(gatesCell(gatesBy.get(name) ?? []));
@@ -74232,7 +74340,7 @@ function sliceSection(view) {
                     const old = before?.metrics[metric];
                     return old === undefined
                         ? value
-                        : raw(`${formatNumber(value)} <sub>(${escapeText(view.baseline.label)} ${formatNumber(old)})</sub>`);
+                        : raw(`${formatNumber(value)} <sub>(${escapeText(view.baseline.label)} ${formatNumber(old)}, Δ ${signed(value - old)})</sub>`);
                 }),
                 gates.some((gate) => gate.status === 'failed')
                     ? raw(`❌ ${escapeText(gates
@@ -74263,10 +74371,10 @@ function sliceSection(view) {
  * baseline with arrows and ✅/❌, slices, the confusion matrix, a chart of baseline vs this PR, and the rest
  * collapsed.
  */
-function renderTestModel(view) {
+function renderTestModel(view, options = {}) {
     const failed = view.gates.some((gate) => gate.status === 'failed');
     const title = `${failed ? '❌' : '✅'} Model tests: ${escapeText(view.name)}`;
-    const parts = [heading(3, raw(title)), verdictLine(view)];
+    const parts = [...(options.heading !== false ? [heading(3, raw(title))] : []), verdictLine(view)];
     if (view.baselineNote)
         parts.push(`> [!NOTE]\n> ${escapeText(view.baselineNote)}`);
     const gatesBy = new Map();
@@ -74291,14 +74399,18 @@ function renderTestModel(view) {
     if (view.baseline) {
         const charted = tested.filter((name) => view.metrics[name] !== undefined && view.baseline.metrics[name] !== undefined);
         if (charted.length > 0) {
+            // One bar per metric and side: two `bar` series would be drawn on top of each other.
+            const label = view.baseline.label;
+            const values = charted.flatMap((name) => [view.baseline.metrics[name], view.metrics[name]]);
+            // Bars from zero, so a bar's height compares with the other's; metrics below zero keep Mermaid's fit.
+            const top = Math.max(...values);
+            const fromZero = values.every((value) => value >= 0) && top > 0;
             parts.push(xyChart({
-                title: `${view.baseline.label} vs this PR`,
-                labels: charted,
-                series: [
-                    { kind: 'bar', values: charted.map((name) => view.baseline.metrics[name]) },
-                    { kind: 'bar', values: charted.map((name) => view.metrics[name]) },
-                ],
-            }), `<sub>Bars per metric: ${escapeText(view.baseline.label)} first, this PR second.</sub>`);
+                title: `${label} vs this PR, side by side`,
+                labels: charted.flatMap((name) => [`${name} · ${label}`, `${name} · PR`]),
+                ...(fromZero ? { yRange: [0, top] } : {}),
+                series: [{ kind: 'bar', values }],
+            }));
         }
     }
     const more = [];
@@ -74845,23 +74957,13 @@ async function run(host, inputs, engine) {
         : failed.length > 0
             ? `${name}: ${failed.length} of ${counted} tests failed`
             : `${name}: all ${counted} tests passed`;
-    const markdown = renderTestModel({
-        name,
-        ...(evaluation ? { task: evaluation.task, count: evaluation.count } : {}),
-        ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
-        metrics,
-        metricSources,
-        ...(evaluation?.confusion ? { confusion: evaluation.confusion } : {}),
-        ...(evaluation?.perClass ? { perClass: evaluation.perClass } : {}),
-        ...(baseline ? { baseline: baseline.rendered } : {}),
-        ...(baselineNote ? { baselineNote } : {}),
-        gates,
-        ...(significance ? { significance: significance.results, significanceNotes: significance.notes } : {}),
-        ...(slices ? { slices, sliceColumns: tests.slices.by, sliceMinRows: tests.slices.minRows } : {}),
-        notes: evaluation ? [`Task: ${evaluation.task} (${evaluation.taskReason}).`, ...evaluation.notes] : [],
-        direction: (metric) => directionOf(metric, tests),
-        ...(github.runUrl ? { runUrl: github.runUrl } : {}),
-    });
+    const directions = {};
+    for (const metric of Object.keys(metrics)) {
+        const direction = directionOf(metric, tests);
+        if (direction)
+            directions[metric] = direction;
+    }
+    // Everything the section shows travels in the report, so a fork's report artifact renders the same comment.
     const report = buildReport({
         action: 'test-model',
         headline,
@@ -74870,18 +74972,28 @@ async function run(host, inputs, engine) {
         fields: {
             model: name,
             ...(evaluation ? { task: evaluation.task, examples: evaluation.count } : {}),
+            ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
             metrics,
+            metricSources,
+            directions,
             baseline: baseline
                 ? {
                     label: baseline.rendered.label,
                     metrics: baseline.rendered.metrics,
                     ...(baseline.rendered.url ? { url: baseline.rendered.url } : {}),
+                    ...(baseline.rendered.sha ? { sha: baseline.rendered.sha } : {}),
+                    ...(baseline.rendered.slices ? { slices: baseline.rendered.slices } : {}),
                 }
                 : { note: baselineNote ?? 'none' },
-            ...(significance ? { significance: significance.results } : {}),
-            ...(slices ? { slices } : {}),
+            gates,
+            ...(evaluation?.confusion ? { confusion: evaluation.confusion } : {}),
+            ...(evaluation?.perClass ? { perClass: evaluation.perClass } : {}),
+            ...(significance ? { significance: significance.results, significanceNotes: significance.notes } : {}),
+            ...(slices ? { slices, sliceColumns: tests.slices.by, sliceMinRows: tests.slices.minRows } : {}),
+            notes: evaluation ? [`Task: ${evaluation.task} (${evaluation.taskReason}).`, ...evaluation.notes] : [],
         },
     });
+    const markdown = renderTestModel(testModelView(report));
     await host.publish({ report, markdown, comment: inputs.comment });
     host.setOutput('passed', failed.length === 0);
     host.setOutput('metrics', metrics);
@@ -75370,8 +75482,6 @@ function fileBlobSource(path, digest, size) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./shared/lib/oci/digest.js
 
 
@@ -77413,6 +77523,164 @@ function explainRegistryError(error, context) {
     }
 }
 
+;// CONCATENATED MODULE: ./shared/lib/report/render.js
+
+
+/** `1 row`, `4 rows`: a count with its noun, singular only for exactly one. */
+function plural(count, noun, many = `${noun}s`) {
+    return `${count.toLocaleString('en-US')} ${count === 1 ? noun : many}`;
+}
+/** A fraction as a percent with its sign kept, e.g. −0.047%. */
+function percentText(fraction, digits = 3) {
+    const text = formatNumber(Math.abs(fraction * 100), digits);
+    return `${fraction < 0 ? '−' : ''}${text}%`;
+}
+function scalarText(value) {
+    if (typeof value === 'number')
+        return formatNumber(value).replace(/^-/, '−');
+    if (typeof value === 'string')
+        return value;
+    if (value === null)
+        return 'none';
+    if (typeof value === 'boolean')
+        return value ? 'yes' : 'no';
+    return JSON.stringify(value) ?? '';
+}
+const COUNT_NOUNS = {
+    rows: ['row', 'rows'],
+    failingRows: ['failing row', 'failing rows'],
+    duplicatedKeys: ['duplicated key', 'duplicated keys'],
+    duplicatedRows: ['duplicated row', 'duplicated rows'],
+    drifted: ['drifted column', 'drifted columns'],
+    checked: ['column checked', 'columns checked'],
+    blobs: ['blob', 'blobs'],
+};
+/** How one key of an observed or expected object reads: `≥ 0.7`, `4 failing rows`, `share 0.4`. */
+function fieldText(key, value) {
+    if (key === 'min' && value !== null && value !== undefined)
+        return `≥ ${scalarText(value)}`;
+    if (key === 'max' && value !== null && value !== undefined)
+        return `≤ ${scalarText(value)}`;
+    if (/fraction$/i.test(key) && typeof value === 'number')
+        return `${words(key)} ${percentText(value)}`;
+    const noun = COUNT_NOUNS[key];
+    if (noun && typeof value === 'number')
+        return value === 1 ? `1 ${noun[0]}` : `${formatNumber(value)} ${noun[1]}`;
+    if (Array.isArray(value))
+        return `${words(key)} ${value.map(scalarText).join(', ') || 'none'}`;
+    return `${words(key)} ${scalarText(value)}`;
+}
+/** camelCase and dashed keys as words: maxNullFraction → max null fraction. */
+function words(key) {
+    return key
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .replace(/[-_]/g, ' ')
+        .toLowerCase();
+}
+/**
+ * An observed or expected value in words and numbers, never raw JSON: `{"min":0.7}` reads `≥ 0.7`,
+ * `{"failingRows":4}` reads `4 failing rows`; keys with no value are left out.
+ */
+function render_describeValue(value) {
+    if (value === undefined)
+        return '';
+    if (value === null || typeof value !== 'object')
+        return scalarText(value);
+    if (Array.isArray(value))
+        return value.map(render_describeValue).join(', ');
+    return Object.entries(value)
+        .filter(([, item]) => item !== undefined && item !== null)
+        .map(([key, item]) => item !== null && typeof item === 'object' && !Array.isArray(item)
+        ? `${words(key)} ${render_describeValue(item)}`
+        : fieldText(key, item))
+        .join(', ');
+}
+function checksTable(checks) {
+    return table(['', 'Check', 'Observed', 'Expected', 'Details'], checks.map((check) => [
+        // A failed check of warning severity warns; only error severity fails the verdict.
+        raw(STATUS_ICON[check.status === 'failed' && check.severity !== 'error' ? 'warning' : check.status]),
+        check.title,
+        render_describeValue(check.observed),
+        render_describeValue(check.expected),
+        check.details ?? '',
+    ]));
+}
+/** The verdict line: the headline and the counts, with correct plurals. */
+function countsLine(report) {
+    const counts = countChecks(report.checks);
+    return `**${escapeText(report.headline)}** · ${counts.errors} failed · ${plural(counts.warnings, 'warning')} · ${counts.passed} passed`;
+}
+/**
+ * The common part of every action's summary: a verdict line, the checks that did not pass in a table, and the
+ * ones that passed collapsed. Actions append their own sections (metrics, drift) after it.
+ */
+function renderChecks(title, report, options = {}) {
+    const parts = [];
+    if (options.heading !== false)
+        parts.push(heading(3, raw(`${STATUS_ICON[report.status]} ${escapeText(title)}`)));
+    parts.push(countsLine(report));
+    const open = report.checks.filter((check) => check.status !== 'passed');
+    const passed = report.checks.filter((check) => check.status === 'passed');
+    if (open.length > 0)
+        parts.push(checksTable(open));
+    if (passed.length > 0)
+        parts.push(details(`${plural(passed.length, 'passed check')}`, checksTable(passed)));
+    if (report.run.url)
+        parts.push(runLink(report.run.url));
+    return parts.join('\n\n');
+}
+function runLink(url) {
+    return `<sub>[Workflow run](${encodeURI(url)})</sub>`;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/render.js
+
+
+/** Labels that say which model is inside (ours, `ai.mlops.model.*`) and where it came from (OCI's). */
+const SHOWN_LABEL = /^ai\.mlops\.model\.|^org\.opencontainers\.image\.(revision|version|source)$/;
+function bytesText(bytes) {
+    if (bytes < 1024)
+        return plural(bytes, 'byte');
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit += 1;
+    }
+    return `${value.toFixed(1)} ${units[unit]}`;
+}
+/**
+ * build-image's section from its report alone: the image by digest, its tags, size and builder, and the labels
+ * naming the model. A build that failed before it had a digest shows its checks instead.
+ */
+function renderImageSection(report, options = {}) {
+    const digest = typeof report.digest === 'string' ? report.digest : undefined;
+    if (!digest)
+        return renderChecks('Model image', report, options);
+    const metadata = (report.metadata ?? {});
+    const tags = Array.isArray(report.tags) ? report.tags : [];
+    const parts = [];
+    if (options.heading !== false)
+        parts.push(heading(3, raw(`${report.status === 'failed' ? '❌' : '✅'} Model image`)));
+    const image = typeof report.image === 'string' ? report.image : '';
+    const facts = [
+        `**${code(image ? `${image}@${digest}` : digest).text}**`,
+        ...(metadata.builder ? [`built with ${escapeText(metadata.builder)}`] : []),
+        ...(typeof metadata.size === 'number' ? [bytesText(metadata.size)] : []),
+        metadata.pushed ? `pushed as ${plural(tags.length, 'tag')}` : 'not pushed',
+    ];
+    parts.push(facts.join(' · '));
+    if (tags.length > 0)
+        parts.push(tags.map((tag) => `- ${code(tag).text}`).join('\n'));
+    const labels = Object.entries(metadata.labels ?? {}).filter(([key]) => SHOWN_LABEL.test(key));
+    if (labels.length > 0)
+        parts.push(table(['Label', 'Value'], labels.map(([key, value]) => [code(key), code(String(value))])));
+    if (report.run.url)
+        parts.push(runLink(report.run.url));
+    return parts.join('\n\n');
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/image/tags.js
 
 
@@ -77502,6 +77770,7 @@ function resolveTags(explicit, context, input = 'tags') {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/image/index.js
+
 
 
 
@@ -77816,21 +78085,21 @@ function modelLines(record) {
             lines.push(`- Copied to ${code(model.copy.model).toString()} version ${code(model.copy.version).toString()}${model.copy.createdVersion ? '' : ' (existing copy)'}`);
         }
         if (model.alias) {
-            lines.push(`- Alias ${code(model.alias.alias).toString()} of ${code(model.alias.model).toString()}: ${model.alias.from ?? 'unset'} → ${model.alias.to}${model.alias.moved ? '' : ' (already)'}`);
+            lines.push(`- Alias ${code(model.alias.alias).toString()} of ${code(model.alias.model).toString()}: version ${escapeText(model.alias.from ?? 'unset')} → ${escapeText(model.alias.to)}${model.alias.moved ? '' : ' (already)'}`);
         }
     }
     else if (record.modelPlan) {
         const plan = record.modelPlan;
         lines.push(`- Model: ${code(plan.model).toString()} version ${code(plan.version).toString()}`);
         if (plan.alias)
-            lines.push(`- Alias ${code(plan.alias).toString()}: ${plan.aliasFrom ?? 'unset'}`);
+            lines.push(`- Alias ${code(plan.alias).toString()}: version ${escapeText(plan.aliasFrom ?? 'unset')}`);
     }
     return lines;
 }
 /** The audit record as Markdown: the job summary section, and the body of the release notes section. */
-function renderPromotionRecord(record, level = 3) {
+function renderPromotionRecord(record, level = 3, withHeading = true) {
     const parts = [
-        heading(level, raw(`${audit_OUTCOME_TEXT[record.outcome]}`)),
+        ...(withHeading ? [heading(level, raw(`${audit_OUTCOME_TEXT[record.outcome]}`))] : []),
         `**${escapeText(promotionHeadline(record))}**`,
     ];
     const facts = [
@@ -77838,7 +78107,7 @@ function renderPromotionRecord(record, level = 3) {
         ...(record.source ? [`- Source: ${code(record.source).toString()}`] : []),
         ...(record.digest ? [`- Digest: ${code(record.digest).toString()}`] : []),
         ...modelLines(record),
-        `- By ${escapeText(record.promotedBy ?? 'unknown')} at ${record.promotedAt}${record.runUrl ? ` · [workflow run](${encodeURI(record.runUrl)})` : ''}`,
+        `- By ${escapeText(record.promotedBy ?? 'unknown')} at ${escapeText(record.promotedAt)}${record.runUrl ? ` · [workflow run](${encodeURI(record.runUrl)})` : ''}`,
     ];
     parts.push(facts.join('\n'));
     if (record.targets.length > 0) {
@@ -78893,50 +79162,18 @@ async function releaseRecordCheck(at, digest, key) {
 
 // EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
 var ajv_formats_dist = __nccwpck_require__(82815);
-;// CONCATENATED MODULE: ./shared/lib/report/render.js
-
-
-function render_valueCell(value) {
-    if (value === undefined)
-        return '';
-    return code(typeof value === 'string' ? value : JSON.stringify(value));
-}
-function checksTable(checks) {
-    return table(['', 'Check', 'Observed', 'Expected', 'Details'], checks.map((check) => [
-        // A failed check of warning severity warns; only error severity fails the verdict.
-        raw(STATUS_ICON[check.status === 'failed' && check.severity !== 'error' ? 'warning' : check.status]),
-        check.title,
-        render_valueCell(check.observed),
-        render_valueCell(check.expected),
-        check.details ?? '',
-    ]));
-}
-/**
- * The common part of every action's summary: a verdict line, the checks that did not pass in a table, and the
- * ones that passed collapsed. Actions append their own sections (metrics, drift) after it.
- */
-function renderChecks(title, report) {
-    const counts = countChecks(report.checks);
-    const parts = [
-        heading(3, raw(`${STATUS_ICON[report.status]} ${escapeText(title)}`)),
-        `**${escapeText(report.headline)}** · ${counts.errors} failed · ${counts.warnings} warnings · ${counts.passed} passed`,
-    ];
-    const open = report.checks.filter((check) => check.status !== 'passed');
-    const passed = report.checks.filter((check) => check.status === 'passed');
-    if (open.length > 0)
-        parts.push(checksTable(open));
-    if (passed.length > 0)
-        parts.push(details(`${passed.length} passed checks`, checksTable(passed)));
-    if (report.run.url)
-        parts.push(`<sub>[Workflow run](${encodeURI(report.run.url)})</sub>`);
-    return parts.join('\n\n');
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/report/schema.js
 /**
  * The JSON Schema of every action's report. `schemas/report.schema.json` is generated from it for editors and
  * other tools (`npm run schemas`), and a test keeps the two equal.
  */
+const schema_text = { type: 'string' };
+const schema_number = { type: 'number' };
+const schema_count = { type: 'integer', minimum: 0 };
+/** `schema` holds for the reports of `action` (JSON Schema's if/then, written as "not that action, or this"). */
+const forStage = (action, schema) => ({
+    anyOf: [{ not: { type: 'object', required: ['action'], properties: { action: { const: action } } } }, schema],
+});
 const REPORT_SCHEMA = {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'https://mlops-actions.dev/schemas/report.schema.json',
@@ -78982,12 +79219,442 @@ const REPORT_SCHEMA = {
             },
         },
     },
+    // What each stage's section is drawn from: typed here so that a report artifact from another run (a fork's pull
+    // request) renders only what its types allow. Extra fields stay allowed.
+    allOf: [
+        forStage('validate-data', { type: 'object', properties: { reference: schema_text, drift: { $ref: '#/$defs/drift' } } }),
+        forStage('test-model', { $ref: '#/$defs/testModel' }),
+        forStage('build-image', { $ref: '#/$defs/image' }),
+        forStage('deploy', { $ref: '#/$defs/deploy' }),
+        forStage('promote', { type: 'object', properties: { promotion: { $ref: '#/$defs/promotion' } } }),
+    ],
     $defs: {
         status: { enum: ['passed', 'warning', 'failed'] },
+        numbers: { type: 'object', additionalProperties: schema_number },
+        drift: {
+            type: ['object', 'null'],
+            required: ['share', 'columns', 'skipped'],
+            properties: {
+                share: schema_number,
+                shareThreshold: schema_number,
+                datasetDrift: { type: 'boolean' },
+                columns: {
+                    type: 'array',
+                    maxItems: 10000,
+                    items: {
+                        type: 'object',
+                        required: ['column', 'method', 'statistic', 'threshold', 'drifted'],
+                        properties: {
+                            column: schema_text,
+                            kind: { enum: ['numeric', 'categorical'] },
+                            method: schema_text,
+                            statistic: schema_number,
+                            pValue: schema_number,
+                            threshold: schema_number,
+                            drifted: { type: 'boolean' },
+                            approximate: { type: 'boolean' },
+                            nonFinite: schema_count,
+                            distribution: {
+                                type: 'object',
+                                required: ['kind', 'reference', 'current'],
+                                properties: {
+                                    kind: { enum: ['numeric', 'categorical'] },
+                                    edges: { type: 'array', maxItems: 101, items: schema_number },
+                                    categories: { type: 'array', maxItems: 100, items: schema_text },
+                                    reference: { type: 'array', maxItems: 100, items: schema_number },
+                                    current: { type: 'array', maxItems: 100, items: schema_number },
+                                },
+                            },
+                        },
+                    },
+                },
+                skipped: {
+                    type: 'array',
+                    items: { type: 'object', required: ['column', 'reason'], properties: { column: schema_text, reason: schema_text } },
+                },
+            },
+        },
+        testModel: {
+            type: 'object',
+            properties: {
+                model: schema_text,
+                task: schema_text,
+                examples: schema_count,
+                threshold: schema_number,
+                metrics: { $ref: '#/$defs/numbers' },
+                metricSources: { type: 'object', additionalProperties: schema_text },
+                directions: { type: 'object', additionalProperties: { enum: ['higher', 'lower'] } },
+                baseline: {
+                    type: 'object',
+                    properties: {
+                        label: schema_text,
+                        metrics: { $ref: '#/$defs/numbers' },
+                        url: schema_text,
+                        sha: schema_text,
+                        note: schema_text,
+                        slices: { $ref: '#/$defs/slices' },
+                    },
+                },
+                gates: {
+                    type: 'array',
+                    maxItems: 10000,
+                    items: {
+                        type: 'object',
+                        required: ['id', 'metric', 'kind', 'limit', 'status', 'description'],
+                        properties: {
+                            id: schema_text,
+                            metric: schema_text,
+                            kind: { enum: ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise', 'max-gap'] },
+                            limit: schema_number,
+                            observed: schema_number,
+                            status: { enum: ['passed', 'failed', 'skipped'] },
+                            description: schema_text,
+                            reason: schema_text,
+                            slice: { type: 'object', required: ['column'], properties: { column: schema_text, value: schema_text } },
+                        },
+                    },
+                },
+                confusion: {
+                    type: 'object',
+                    required: ['labels', 'matrix'],
+                    properties: {
+                        labels: { type: 'array', maxItems: 1000, items: schema_text },
+                        matrix: { type: 'array', maxItems: 1000, items: { type: 'array', items: schema_count } },
+                    },
+                },
+                perClass: {
+                    type: 'array',
+                    items: {
+                        type: 'object',
+                        required: ['label'],
+                        properties: { label: schema_text, precision: schema_number, recall: schema_number, f1: schema_number, support: schema_count },
+                    },
+                },
+                significance: {
+                    type: 'array',
+                    items: {
+                        type: 'object',
+                        required: ['metric', 'delta', 'low', 'high', 'confidence', 'withinNoise', 'verdict'],
+                        properties: {
+                            metric: schema_text,
+                            delta: schema_number,
+                            low: schema_number,
+                            high: schema_number,
+                            confidence: schema_number,
+                            pValue: schema_number,
+                            method: schema_text,
+                            withinNoise: { type: 'boolean' },
+                            verdict: { enum: ['within noise', 'better', 'worse', 'higher', 'lower'] },
+                        },
+                    },
+                },
+                significanceNotes: { type: 'array', items: schema_text },
+                slices: { $ref: '#/$defs/slices' },
+                sliceColumns: { type: 'array', items: schema_text },
+                sliceMinRows: schema_count,
+                notes: { type: 'array', items: schema_text },
+            },
+        },
+        slices: {
+            type: 'array',
+            maxItems: 10000,
+            items: {
+                type: 'object',
+                required: ['column', 'value', 'rows', 'metrics'],
+                properties: {
+                    column: schema_text,
+                    value: schema_text,
+                    rows: schema_count,
+                    metrics: { $ref: '#/$defs/numbers' },
+                    tooSmall: { type: 'boolean' },
+                },
+            },
+        },
+        image: {
+            type: 'object',
+            properties: {
+                image: schema_text,
+                digest: { type: 'string', pattern: '^[a-z0-9]+:[a-f0-9]{32,128}$' },
+                imageRef: schema_text,
+                tags: { type: 'array', maxItems: 1000, items: schema_text },
+                metadata: {
+                    type: 'object',
+                    properties: {
+                        builder: schema_text,
+                        pushed: { type: 'boolean' },
+                        size: schema_count,
+                        labels: { type: 'object', additionalProperties: schema_text },
+                    },
+                },
+            },
+        },
+        deploy: {
+            type: 'object',
+            properties: {
+                decision: { enum: ['promoted', 'rolled-back', 'inconclusive'] },
+                finalWeight: schema_number,
+                reason: schema_text,
+                candidate: schema_text,
+                gate: { type: 'object', properties: { alpha: schema_number, metricAlpha: schema_number, minSamples: schema_count } },
+                steps: {
+                    type: 'array',
+                    maxItems: 1000,
+                    items: {
+                        type: 'object',
+                        required: ['weight', 'startedAt', 'looks', 'outcome'],
+                        properties: {
+                            weight: schema_number,
+                            startedAt: schema_number,
+                            endedAt: schema_number,
+                            looks: schema_count,
+                            outcome: { enum: ['advanced', 'promoted', 'rolled-back', 'held', 'interrupted'] },
+                            last: {
+                                type: 'object',
+                                required: ['decision', 'why', 'metrics'],
+                                properties: {
+                                    decision: schema_text,
+                                    why: schema_text,
+                                    metrics: {
+                                        type: 'array',
+                                        items: {
+                                            type: 'object',
+                                            required: ['metric', 'role', 'estimate', 'decision', 'why'],
+                                            properties: {
+                                                metric: schema_text,
+                                                role: schema_text,
+                                                samples: {
+                                                    type: 'object',
+                                                    required: ['baseline', 'candidate'],
+                                                    properties: { baseline: schema_count, candidate: schema_count },
+                                                },
+                                                estimate: {
+                                                    type: 'object',
+                                                    properties: { baseline: schema_number, candidate: schema_number, difference: schema_number },
+                                                },
+                                                confidence: { type: 'object', properties: { lower: schema_number, upper: schema_number } },
+                                                statistic: schema_number,
+                                                threshold: schema_number,
+                                                alpha: schema_number,
+                                                decision: {
+                                                    enum: [
+                                                        'harm',
+                                                        'no-harm-shown',
+                                                        'non-inferior',
+                                                        'not-yet-non-inferior',
+                                                        'within',
+                                                        'breach',
+                                                        'too-few-samples',
+                                                        'no-data',
+                                                    ],
+                                                },
+                                                why: schema_text,
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        promotion: {
+            type: 'object',
+            required: ['outcome', 'commit', 'targets', 'checks', 'promotedAt'],
+            properties: {
+                outcome: { enum: ['promoted', 'unchanged', 'dry-run', 'blocked', 'rolled-back'] },
+                commit: schema_text,
+                release: schema_text,
+                source: schema_text,
+                digest: schema_text,
+                promotedBy: schema_text,
+                promotedAt: schema_text,
+                runUrl: schema_text,
+                failure: schema_text,
+                targets: {
+                    type: 'array',
+                    maxItems: 1000,
+                    items: {
+                        type: 'object',
+                        required: ['ref', 'digest', 'change'],
+                        properties: {
+                            ref: schema_text,
+                            previous: schema_text,
+                            digest: schema_text,
+                            change: { enum: ['unchanged', 'move', 'create'] },
+                            uploadedBytes: schema_count,
+                        },
+                    },
+                },
+                checks: { type: 'array' },
+            },
+        },
     },
 };
 
+;// CONCATENATED MODULE: ./shared/lib/validation/render.js
+
+
+/**
+ * How far past its threshold each column is, on the scale the chart's title names: for a test, −log10 p over
+ * −log10 of the p-value threshold; for a distance, distance over threshold. ≥ 1 is drift either way, and a p-value
+ * of 1e-40 stands out from one of 0.01 instead of both being cut to the same bar.
+ */
+function driftScore(column) {
+    if (column.pValue !== undefined) {
+        const limit = -Math.log10(Math.min(Math.max(column.threshold, 1e-300), 0.999999));
+        return -Math.log10(Math.max(column.pValue, 1e-300)) / limit;
+    }
+    return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
+}
+function driftSection(drift, reference) {
+    const drifted = drift.columns.filter((column) => column.drifted).length;
+    const against = reference ? code(reference).text : 'the reference';
+    const shareAt = drift.shareThreshold !== undefined ? `, dataset drift at ${formatNumber(drift.shareThreshold)}` : '';
+    const parts = [
+        heading(4, raw(`Drift against ${against}: ${drifted} of ${plural(drift.columns.length, 'column')} drifted (share ${formatNumber(drift.share)}${shareAt})`)),
+        table(['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'], drift.columns.map((column) => [
+            column.column,
+            raw(`${escapeText(column.method)}${column.approximate ? ' ≈' : ''}`),
+            column.statistic,
+            column.pValue ?? null,
+            column.threshold,
+            raw(column.drifted ? '🔴 yes' : '🟢 no'),
+        ]), { align: ['left', 'left', 'right', 'right', 'right', 'center'] }),
+    ];
+    const charted = drift.columns.slice(0, 30);
+    const tests = charted.some((column) => column.pValue !== undefined);
+    const distances = charted.some((column) => column.pValue === undefined);
+    // Mermaid cuts titles at 60 characters: the scale is named as briefly as it can be.
+    const title = tests
+        ? distances
+            ? 'Drift ≥ 1: −log10 p ÷ −log10 α, distance ÷ threshold'
+            : 'Drift ≥ 1: −log10 p ÷ −log10 of the p threshold'
+        : 'Drift ≥ 1: distance ÷ threshold';
+    parts.push(xyChart({
+        title,
+        labels: charted.map((column) => column.column),
+        yLabel: 'relative to threshold',
+        series: [
+            { kind: 'bar', values: charted.map(driftScore) },
+            { kind: 'line', values: charted.map(() => 1) },
+        ],
+    }));
+    const shown = drift.columns.filter((column) => column.distribution);
+    if (shown.length > 0)
+        parts.push(details(`Reference vs current of the ${plural(shown.length, 'drifted column')}`, shown.map(distributionTable).join('\n\n')));
+    if (drift.columns.some((column) => column.approximate)) {
+        parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
+    }
+    const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
+    if (leftOut.length > 0) {
+        parts.push(escapeText(`NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${plural(column.nonFinite ?? 0, 'value')})`).join(', ')}.`));
+    }
+    if (drift.skipped.length > 0)
+        parts.push(escapeText(`Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`));
+    return parts;
+}
+/** A share as a bar of up to 20 blocks and its percent, so the two sides read as two small histograms. */
+function shareCell(share) {
+    const blocks = Math.round(Math.min(Math.max(share, 0), 1) * 20);
+    return raw(`${'█'.repeat(blocks)}${blocks > 0 ? ' ' : ''}${percentText(share, 3)}`);
+}
+function distributionTable(column) {
+    const distribution = column.distribution;
+    const labels = distribution.kind === 'numeric'
+        ? distribution.reference.map((_, index) => `${formatNumber(distribution.edges[index])} – ${formatNumber(distribution.edges[index + 1])}`)
+        : distribution.categories;
+    return table([column.column, 'reference', 'current'], labels.map((label, index) => [
+        label,
+        shareCell(distribution.reference[index] ?? 0),
+        shareCell(distribution.current[index] ?? 0),
+    ]), { align: ['left', 'left', 'left'] });
+}
+/**
+ * validate-data's section, from its report alone (so a fork's report artifact renders the same): the checks
+ * (failed ones with their failing-row samples, passed ones folded), then the drift table and chart.
+ */
+function renderDataSection(report, options = {}) {
+    // The link to the run goes last, after the drift section.
+    const { url, ...run } = report.run;
+    const parts = [renderChecks('Data validation', { ...report, run }, options)];
+    const drift = report.drift;
+    if (drift && drift.columns.length > 0)
+        parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));
+    if (url)
+        parts.push(runLink(url));
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/report/stages.js
+
+
+
+
+
+
+
+/**
+ * One renderer per stage, from the report alone: each action's job summary and own comment, and its section of
+ * the combined comment, are this function's output (the combined one without the section's heading, which its
+ * fold already names).
+ */
+function renderStage(report, options = {}) {
+    switch (report.action) {
+        case 'validate-data':
+            return renderDataSection(report, options);
+        case 'test-model':
+            return report.gates
+                ? renderTestModel(testModelView(report), options)
+                : renderChecks('Model tests', report, options);
+        case 'build-image':
+            return renderImageSection(report, options);
+        case 'promote':
+            return report.promotion
+                ? renderPromotionRecord(
+                // The record's own link is not checked as the report's run link is: only the latter is shown.
+                { ...report.promotion, runUrl: report.run.url }, 3, options.heading !== false)
+                : renderChecks('Promote', report, options);
+        case 'deploy':
+            return report.decision ? renderDeploySection(report, options) : renderChecks('Deploy', report, options);
+        default:
+            return renderChecks(report.action, report, options);
+    }
+}
+function signedText(value) {
+    return `${value < 0 ? '−' : '+'}${formatNumber(Math.abs(value), 2)}`;
+}
+/**
+ * The few words after a stage's icon in the status line: the worst failed metric against the baseline for the
+ * model, the digest for the image, the decision for deploy.
+ */
+function stageBrief(report) {
+    if (report.action === 'test-model') {
+        const view = report.gates ? testModelView(report) : undefined;
+        const failed = view?.gates.find((gate) => gate.status === 'failed' && !gate.slice);
+        const metric = failed?.metric;
+        const before = metric !== undefined ? view?.baseline?.metrics[metric] : undefined;
+        const now = metric !== undefined ? view?.metrics[metric] : undefined;
+        if (metric && before !== undefined && now !== undefined)
+            return `${metric} ${signedText(now - before)} vs ${view?.baseline?.label}`;
+        if (metric && now !== undefined)
+            return `${metric} ${formatNumber(now)}`;
+        return '';
+    }
+    if (report.action === 'build-image' && typeof report.digest === 'string')
+        return `${report.digest.slice(0, 19)}…`;
+    if (report.action === 'deploy' && typeof report.decision === 'string')
+        return report.headline.split(':')[0] ?? '';
+    if (report.action === 'validate-data') {
+        const drift = report.drift;
+        const drifted = drift?.columns?.filter((column) => column.drifted).length ?? 0;
+        return drifted > 0 ? `${drifted} drifted` : '';
+    }
+    return '';
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/report/combine.js
+
 
 
 
@@ -78999,7 +79666,6 @@ const REPORT_SCHEMA = {
 /** Reports may come from another run (a fork's pull request): untrusted, so sizes are capped before parsing. */
 const MAX_REPORT_BYTES = 2 * 1024 * 1024;
 const MAX_TEXT = 2000;
-const MAX_CHECKS_SHOWN = 200;
 /** Pipeline order and how each stage is named in the combined comment. */
 const STAGES = [
     { action: 'validate-data', label: 'data' },
@@ -79081,48 +79747,52 @@ const SEVERITY_ORDER = { passed: 0, warning: 1, failed: 2 };
 function worstStatus(statuses) {
     return statuses.reduce((worst, status) => (SEVERITY_ORDER[status] > SEVERITY_ORDER[worst] ? status : worst), 'passed');
 }
-function stageLine(label, reports) {
-    if (reports.length === 0)
-        return [raw('—'), label, raw('<sub>not run</sub>')];
-    const status = worstStatus(reports.map((report) => report.status));
-    return [raw(STATUS_ICON[status]), label, reports.map((report) => report.headline).join(' · ')];
+/** `data ✅ · model ❌ f1 −0.03 vs main · image sha256:1a2b… · deploy — not run`: every stage at a glance. */
+function statusLine(byStage, others) {
+    const item = (label, reports) => {
+        if (reports.length === 0)
+            return `${escapeText(label)} — not run`;
+        const icon = STATUS_ICON[worstStatus(reports.map((report) => report.status))];
+        const briefs = reports.map(stageBrief).filter(Boolean);
+        return [`${escapeText(label)} ${icon}`, ...briefs.map((brief) => escapeText(cap(brief, 120)))].join(' ');
+    };
+    return [
+        ...STAGES.map((stage) => item(stage.label, byStage(stage.action))),
+        ...others.map((report) => item(report.action, [report])),
+    ].join(' · ');
+}
+/** A stage's section from its report; a report whose fields cannot be drawn falls back to its checks. */
+function stageBody(report) {
+    try {
+        return renderStage(report, { heading: false });
+    }
+    catch {
+        return `${renderChecks(report.action, report, { heading: false })}
+
+${escapeText("(This report's own fields could not be drawn.)")}`;
+    }
 }
 /**
- * One comment for the whole pipeline: a status line per stage, then each stage's checks, collapsed unless the
- * stage failed. When the whole does not fit in a comment, passing sections go first, then all sections, leaving
- * the status lines and a pointer to the job summary, which keeps everything.
+ * One comment for the whole pipeline: a status line over every stage, then each stage's own section (the same
+ * renderer as its job summary), open when it failed, folded otherwise. When the whole does not fit in a comment,
+ * passing sections are shortened to their headline first, then all of them, each with a link to the run's summary,
+ * which keeps everything.
  */
 function combineReports(reports, runUrl, limit = COMMENT_LIMIT) {
     const byStage = (action) => reports.filter((report) => report.action === action);
     const known = new Set(STAGES.map((stage) => stage.action));
     const others = reports.filter((report) => !known.has(report.action));
     const status = worstStatus(reports.map((report) => report.status));
-    const header = [
-        heading(3, raw(`${STATUS_ICON[status]} mlops-actions`)),
-        table(['', 'Stage', 'Result'], [
-            ...STAGES.map((stage) => stageLine(stage.label, byStage(stage.action))),
-            ...others.map((report) => stageLine(report.action, [report])),
-        ]),
-    ].join('\n\n');
-    const section = (report, open) => {
-        const shown = report.checks.length > MAX_CHECKS_SHOWN
-            ? { ...report, checks: report.checks.slice(0, MAX_CHECKS_SHOWN) }
-            : report;
-        const body = renderChecks(report.action, shown);
-        const more = report.checks.length > MAX_CHECKS_SHOWN
-            ? `\n\n${escapeText(`… and ${report.checks.length - MAX_CHECKS_SHOWN} more checks`)}`
-            : '';
-        return `<details${open ? ' open' : ''}>\n<summary>${STATUS_ICON[report.status]} ${escapeText(report.action)}</summary>\n\n${body}${more}\n\n</details>`;
+    const header = [heading(3, raw(`${STATUS_ICON[status]} mlops-actions`)), statusLine(byStage, others)].join('\n\n');
+    const labelOf = (action) => STAGES.find((stage) => stage.action === action)?.label ?? action;
+    const summaryLink = runUrl ? `[the run's summary](${encodeURI(runUrl)})` : "the run's summary";
+    const section = (report, whole) => {
+        const summary = `${STATUS_ICON[report.status]} ${escapeText(labelOf(report.action))}: ${escapeText(report.headline)}`;
+        const body = whole ? stageBody(report) : `Shortened to fit a comment: the whole section is in ${summaryLink}.`;
+        return details(raw(summary), body, { open: report.status === 'failed' });
     };
     const ordered = [...STAGES.flatMap((stage) => byStage(stage.action)), ...others];
-    const render = (include) => {
-        const sections = ordered.filter(include).map((report) => section(report, report.status === 'failed'));
-        const omitted = ordered.length - ordered.filter(include).length;
-        const pointer = omitted > 0
-            ? `\n\n${omitted} section(s) left out to fit a comment; ${runUrl ? `see the [job summary](${runUrl})` : 'see the job summary'}.`
-            : '';
-        return [header, ...sections].join('\n\n') + pointer;
-    };
+    const render = (whole) => [header, ...ordered.map((report) => section(report, whole(report)))].join('\n\n');
     const full = render(() => true);
     if (full.length <= limit - 200)
         return { status, comment: full, full, shortened: false };
@@ -79200,10 +79870,13 @@ function createActionsHost(action, env = process.env) {
                 await appendSummaryFile(summaryPath, publication.markdown, secrets);
             else
                 log.debug('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-            if (!publication.comment)
-                return { reportPath: path };
-            const request = publication.comment;
             const markdown = secrets.redact(publication.commentMarkdown ?? publication.markdown);
+            if (!publication.comment) {
+                // An action without a comment of its own (build-image, promote, deploy) hands its report on.
+                const handed = await handOnReport({ markdown, report: publication.report, reportPath: path, github, log, env }, 'no comment of its own');
+                return { reportPath: path, ...(handed.state === 'handed-on' ? { comment: handed } : {}) };
+            }
+            const request = publication.comment;
             const comment = await log.group('PR comment', () => publishComment(request, { markdown, report: publication.report, reportPath: path, github, log, env }));
             return { reportPath: path, comment };
         },
@@ -79216,6 +79889,7 @@ function createActionsHost(action, env = process.env) {
 
 
 
+
 /** Saved by main so that the `post:` run of the same entry point knows it is the post step (as actions/cache). */
 const POST_STATE = 'isPost';
 /**
@@ -79225,6 +79899,12 @@ const POST_STATE = 'isPost';
 async function runAction(definition, env = process.env) {
     const host = createActionsHost(definition.name, env);
     const isPost = host.getState(POST_STATE) === 'true';
+    let published = false;
+    const publish = host.publish;
+    host.publish = (publication) => {
+        published = true;
+        return publish(publication);
+    };
     try {
         if (isPost) {
             if (definition.post)
@@ -79241,6 +79921,10 @@ async function runAction(definition, env = process.env) {
         if (failure.stack)
             core/* info */.pq(host.secrets.redact(failure.stack));
         process.exitCode = 1;
+        // A stage that failed before its report still reaches the combined comment, as failed and why.
+        if (!isPost && !published && definition.name !== 'report') {
+            await publishFailureReport(host, definition.name, failure.message).catch((problem) => host.log.debug(`No failure report: ${problem.message}`));
+        }
     }
 }
 
@@ -80702,6 +81386,75 @@ function needsExactDistinct(profile, stored, declared) {
     return Math.abs(profile.distinct - boundary) <= boundary * NEAR_BOUNDARY;
 }
 
+;// CONCATENATED MODULE: ./shared/lib/validation/distribution.js
+const DISTRIBUTION_BINS = 10;
+const DISTRIBUTION_CATEGORIES = 5;
+function range(values) {
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (value < low)
+            low = value;
+        if (value > high)
+            high = value;
+    }
+    return [low, high];
+}
+/** Each bin's share of `values`: [edge i, edge i+1), the last bin closed (as numpy.histogram with these edges). */
+function shares(values, edges) {
+    const bins = edges.length - 1;
+    const counts = new Array(bins).fill(0);
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        let low = 0;
+        let high = bins - 1;
+        // The last edge at or below the value, by bisection.
+        while (low < high) {
+            const middle = (low + high + 1) >> 1;
+            if (edges[middle] <= value)
+                low = middle;
+            else
+                high = middle - 1;
+        }
+        counts[low] += 1;
+    }
+    return counts.map((count) => (values.length > 0 ? count / values.length : 0));
+}
+/**
+ * Both sides' finite values on the same equal-width bins over their joint range (a reference from a profile is
+ * its quantile grid, each point an equal share), so a shift shows as mass moving between the same bins.
+ */
+function numericDistribution(reference, current, bins = DISTRIBUTION_BINS) {
+    const [referenceLow, referenceHigh] = range(reference);
+    const [currentLow, currentHigh] = range(current);
+    const low = Math.min(referenceLow, currentLow);
+    const high = Math.max(referenceHigh, currentHigh);
+    const count = high > low ? bins : 1;
+    const width = (high - low) / count;
+    const edges = Array.from({ length: count + 1 }, (_, index) => (index === count ? high : low + index * width));
+    return { kind: 'numeric', edges, reference: shares(reference, edges), current: shares(current, edges) };
+}
+/** The categories most common on either side, each side's share of them, and the rest as one `(other)` row. */
+function categoricalDistribution(counts, top = DISTRIBUTION_CATEGORIES) {
+    const order = counts.categories
+        .map((category, index) => ({
+        category: String(category),
+        reference: (counts.referenceCounts[index] ?? 0) / Math.max(counts.referenceSize, 1),
+        current: (counts.currentCounts[index] ?? 0) / Math.max(counts.currentSize, 1),
+    }))
+        .sort((a, b) => Math.max(b.reference, b.current) - Math.max(a.reference, a.current));
+    const shown = order.slice(0, top);
+    const rest = order.slice(top);
+    const sum = (side) => rest.reduce((total, item) => total + item[side], 0);
+    return {
+        kind: 'categorical',
+        categories: [...shown.map((item) => item.category), ...(rest.length > 0 ? ['(other)'] : [])],
+        reference: [...shown.map((item) => item.reference), ...(rest.length > 0 ? [sum('reference')] : [])],
+        current: [...shown.map((item) => item.current), ...(rest.length > 0 ? [sum('current')] : [])],
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/validation/profile.js
 
 
@@ -80887,6 +81640,7 @@ function isDataProfile(value) {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/validation/drift.js
+
 
 
 
@@ -81187,6 +81941,7 @@ async function computeDrift(engine, suite, settings, current, reference, current
         let approximate = false;
         let nonFinite = 0;
         let outcome;
+        let distribution;
         if (numericTest) {
             // Sorted once and shared with the profile, which read the same column; let go once tested.
             const currentQuery = numericValues('current', name);
@@ -81227,6 +81982,8 @@ async function computeDrift(engine, suite, settings, current, reference, current
                 method === 'wasserstein'
                     ? normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true })
                     : driftTestSorted(method, referenceValues, currentValues, threshold);
+            if (outcome.drifted)
+                distribution = numericDistribution(referenceValues, currentValues);
         }
         else {
             const tested = counts ?? (await categoryCounts());
@@ -81235,8 +81992,18 @@ async function computeDrift(engine, suite, settings, current, reference, current
                 continue;
             }
             outcome = driftTestFromCounts(choice.method, tested, threshold);
+            if (outcome.drifted)
+                distribution = categoricalDistribution(tested);
         }
-        result.columns.push({ column: name, kind, ...outcome, approximate, why, ...(nonFinite > 0 ? { nonFinite } : {}) });
+        result.columns.push({
+            column: name,
+            kind,
+            ...outcome,
+            approximate,
+            why,
+            ...(nonFinite > 0 ? { nonFinite } : {}),
+            ...(distribution ? { distribution } : {}),
+        });
     }
     const drifted = result.columns.filter((column) => column.drifted).length;
     result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
@@ -81768,8 +82535,6 @@ async function inferredSuiteText(engine, profile, source) {
 
 
 
-
-
 const DEFAULT_DRIFT = {
     columns: 'all',
     method: 'auto',
@@ -81961,47 +82726,6 @@ async function validateDataset(engine, files, suite, reference) {
         });
     }
     return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
-}
-/** How far past its threshold each column is: ≥ 1 means drift whatever the method's scale. */
-function driftScore(column) {
-    if (column.pValue !== undefined)
-        return column.threshold / Math.max(column.pValue, 1e-300);
-    return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
-}
-function renderValidation(report, run, referenceName) {
-    const parts = [renderChecks('Data validation', report)];
-    if (run.drift && run.drift.columns.length > 0) {
-        const drift = run.drift;
-        parts.push(heading(4, raw(`Drift against ${referenceName ? code(referenceName).text : 'the reference'}: ${drift.columns.filter((c) => c.drifted).length} of ${drift.columns.length} columns drifted (share ${formatNumber(drift.share)}, dataset drift at ${drift.settings.share})`)));
-        parts.push(table(['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'], drift.columns.map((column) => [
-            column.column,
-            raw(`${column.method}${column.approximate ? ' ≈' : ''}`),
-            column.statistic,
-            column.pValue ?? null,
-            column.threshold,
-            raw(column.drifted ? '🔴 yes' : '🟢 no'),
-        ]), { align: ['left', 'left', 'right', 'right', 'right', 'center'] }));
-        const charted = drift.columns.slice(0, 30);
-        parts.push(xyChart({
-            title: 'Drift score ÷ threshold (≥ 1 is drift)',
-            labels: charted.map((column) => column.column),
-            yLabel: 'score / threshold',
-            series: [
-                { kind: 'bar', values: charted.map((column) => Math.min(driftScore(column), 10)) },
-                { kind: 'line', values: charted.map(() => 1) },
-            ],
-        }));
-        if (drift.columns.some((column) => column.approximate)) {
-            parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
-        }
-        const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
-        if (leftOut.length > 0) {
-            parts.push(escapeText(`NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${column.nonFinite})`).join(', ')}.`));
-        }
-        if (drift.skipped.length > 0)
-            parts.push(escapeText(`Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`));
-    }
-    return parts.join('\n\n');
 }
 /** A starting suite from what the data shows, meant to hold on the next sample of it (infer.ts). */
 async function inferSuite(engine, files) {
@@ -82261,6 +82985,9 @@ function countSuiteChecks(suite) {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/index.js
+
+
+
 
 
 
@@ -82641,7 +83368,7 @@ const action = defineAction({
                 run: reportRun(github),
                 fields: { image: imageName, digest, imageRef, tags: references, metadata },
             });
-            await host.publish({ report, markdown: renderChecks('Model image', report) });
+            await host.publish({ report, markdown: renderStage(report) });
             host.setOutput('digest', digest);
             host.setOutput('image-ref', imageRef);
             host.setOutput('tags', references);
@@ -82815,7 +83542,7 @@ const main_action = defineAction({
             beforeWeightChange: () => host.saveState(STATE.started, 'true'),
         });
         host.saveState(STATE.finished, 'true');
-        const headline = `${result.decision} at ${result.finalWeight}%: ${result.reason}`.slice(0, 300);
+        const headline = deployHeadline(result);
         host.setOutput('decision', result.decision);
         host.setOutput('final-weight', result.finalWeight);
         if (gh && deploymentId !== undefined) {
@@ -82833,6 +83560,8 @@ const main_action = defineAction({
             fields: {
                 decision: result.decision,
                 finalWeight: result.finalWeight,
+                reason: result.reason,
+                candidate: candidateName(inputs.provider),
                 provider: { kind: provider.kind, target: provider.target },
                 gate: { alpha: gate.alpha, metricAlpha: evaluator.alpha, minSamples: gate.minSamples },
                 steps: result.steps,
@@ -82841,17 +83570,7 @@ const main_action = defineAction({
                 ...(deploymentId !== undefined ? { deploymentId } : {}),
             },
         });
-        await host.publish({
-            report,
-            markdown: renderDeploySummary({
-                result,
-                headline,
-                alpha: gate.alpha,
-                metricAlpha: evaluator.alpha,
-                minSamples: gate.minSamples,
-                runUrl: host.github.runUrl,
-            }),
-        });
+        await host.publish({ report, markdown: renderStage(report) });
         if (result.decision !== 'promoted')
             throw new GateFailure(`Deploy ${headline}`);
     },
@@ -82877,6 +83596,10 @@ const main_action = defineAction({
         }
     },
 });
+/** How the reader knows the candidate: the command provider's name, or nginx's candidate servers. */
+function candidateName(provider) {
+    return provider.kind === 'command' ? provider.candidate : provider.split.candidate.join(', ');
+}
 
 ;// CONCATENATED MODULE: ./actions/promote/lib/inputs.js
 
@@ -83189,7 +83912,7 @@ const lib_main_action = defineAction({
             run: reportRun(github),
             fields: { promotion: record },
         });
-        await host.publish({ report, markdown: renderPromotionRecord(record) });
+        await host.publish({ report, markdown: renderStage(report) });
         if (record.digest)
             host.setOutput('digest', record.digest);
         const promoted = record.outcome === 'promoted' || record.outcome === 'unchanged';
@@ -83496,7 +84219,11 @@ const validate_data_lib_main_action = defineAction({
                 const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
                 reference =
                     isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
-                referenceName = referenceFiles.map((file) => file.display).join(', ');
+                // A file outside the workspace (a downloaded baseline in the runner's temp) is named by its file name: the
+                // runner's temp path means nothing to a reader and differs between runs.
+                referenceName = referenceFiles
+                    .map((file) => ((0,external_node_path_.isAbsolute)(file.display) ? (0,external_node_path_.basename)(file.display) : file.display))
+                    .join(', ');
             }
             const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () => validateDataset(engine, files, suite, reference));
             // Not under mlops-reports/: the report action reads every JSON file there as a report.
@@ -83506,16 +84233,18 @@ const validate_data_lib_main_action = defineAction({
             const report = buildReport({
                 action: host.action,
                 headline: counts.errors + counts.warnings === 0
-                    ? `all ${run.checks.length} checks passed on ${run.rows} rows`
-                    : `${counts.errors} failed, ${counts.warnings} warnings of ${run.checks.length} checks on ${run.rows} rows`,
+                    ? `all ${plural(run.checks.length, 'check')} passed on ${plural(run.rows, 'row')}`
+                    : `${counts.errors} failed, ${plural(counts.warnings, 'warning')} of ${plural(run.checks.length, 'check')} on ${plural(run.rows, 'row')}`,
                 checks: run.checks.map(({ samples: _samples, ...check }) => check),
                 run: reportRun(github),
                 fields: {
                     data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
                     rows: run.rows,
+                    ...(referenceName ? { reference: referenceName } : {}),
                     drift: run.drift
                         ? {
                             share: run.drift.share,
+                            shareThreshold: run.drift.settings.share,
                             datasetDrift: run.drift.datasetDrift,
                             columns: run.drift.columns,
                             skipped: run.drift.skipped,
@@ -83526,7 +84255,7 @@ const validate_data_lib_main_action = defineAction({
             });
             await (0,promises_.mkdir)((0,external_node_path_.join)(profilePath, '..'), { recursive: true });
             await (0,promises_.writeFile)(profilePath, `${JSON.stringify(run.profile)}\n`);
-            await host.publish({ report, markdown: renderValidation(report, run, referenceName), comment: inputs.comment });
+            await host.publish({ report, markdown: renderStage(report), comment: inputs.comment });
             const failing = failingChecks(report.checks, inputs.failOn);
             host.setOutput('passed', failing === 0);
             host.setOutput('errors', counts.errors);
@@ -83572,8 +84301,8 @@ const actions = {
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
   "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
-  "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
-  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
+  "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
+  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
 
 var __webpack_exports__actions = __webpack_exports__.o1;

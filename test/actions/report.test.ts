@@ -84,8 +84,10 @@ describe('report: one combined, fork-safe comment', () => {
     );
     const [comment] = prComments(number);
     expect(comment?.body).toMatch(/^<!-- mlops-actions:summary -->\n### ⚠️ mlops-actions\n/);
-    expect(comment?.body).toContain('| ⚠️ | data | 0 failed, 1 warnings of 2 checks on 1 rows |');
-    expect(comment?.body).toContain('| — | model | <sub>not run</sub> |');
+    expect(comment?.body).toContain(
+      'data ⚠️ · model — not run · image — not run · promote — not run · deploy — not run',
+    );
+    expect(comment?.body).toContain('<summary>⚠️ data: 0 failed, 1 warning of 2 checks on 1 row</summary>');
     const check = sandbox.emulator.repository(REPO).checkRuns.find((run) => run.head_sha === headSha);
     expect(check).toMatchObject({ name: 'mlops-actions', conclusion: 'neutral', status: 'completed' });
 
@@ -129,7 +131,7 @@ describe('report: one combined, fork-safe comment', () => {
     // Untrusted values inside code spans are shown literally by GitHub; outside them no tag survives.
     const outsideCode = summary.replace(/(`+)[^`]*?\1/g, '');
     expect(outsideCode).not.toMatch(/<img|<script/);
-    expect(summary).toContain('`{"injected":"</details><script>alert(1)</script>"}`');
+    expect(summary).toContain('| injected &lt;/details&gt;&lt;script&gt;alert(1)&lt;/script&gt; |');
     expect(summary).not.toMatch(/@(acme|everyone)/);
     expect(summary).not.toContain('](https://evil.example');
     expect(summary).not.toContain('https://evil.example/phish');

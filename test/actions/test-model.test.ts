@@ -180,7 +180,7 @@ describe('test-model: baseline auto, end to end through the GitHub emulator', ()
     expect(body).toMatch(/\| <b>gap \(best − worst\)<\/b> \| {2}\| [\d.]+ \| [✅❌] gap ≤ 0\.2 \|/);
     expect(body).toContain('#### Confusion matrix at threshold 0.5');
     expect(body).toContain(
-      '```mermaid\nxychart-beta\n    title "master vs this PR"\n    x-axis ["accuracy", "f1", "roc_auc"]',
+      '```mermaid\nxychart-beta\n    title "master vs this PR, side by side"\n    x-axis ["accuracy · master", "accuracy · PR", "f1 · master", "f1 · PR", "roc_auc · master", "roc_auc · PR"]',
     );
     expect(body).toContain('<details>\n<summary>All other metrics (5)</summary>');
     expect(run.id).toBeGreaterThan(0);

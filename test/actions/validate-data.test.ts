@@ -108,7 +108,7 @@ describe('validate-data on real data (Seattle weather) through the runner harnes
       'sun',
     ]);
     expect(run.summary).toContain('### ✅ Data validation');
-    expect(run.summary).toContain('**all 23 checks passed on 1461 rows**');
+    expect(run.summary).toContain('**all 23 checks passed on 1,461 rows**');
   });
 
   test.each([
@@ -333,6 +333,23 @@ result["weather"] = [float(r.statistic), float(r.pvalue)]`,
     );
     expect(run.summary).toContain('| Column | Method | Statistic | p-value | Threshold | Drift |');
     expect(run.summary).toContain('xychart-beta');
+    // A drifted column carries both sides' shares (here weather's categories, as counted by Python), folded
+    // under the drift table; the others carry none.
+    const drifted = report.drift.columns.filter((column: { drifted: boolean }) => column.drifted);
+    expect(drifted.map((column: { column: string }) => column.column)).toEqual(['weather']);
+    const shares = await runReference<Record<string, [number, number]>>(
+      `ref, cur = data["ref"], data["cur"]
+result = {k: [sum(1 for x in ref if x[5] == k) / len(ref), sum(1 for x in cur if x[5] == k) / len(cur)] for k in set(x[5] for x in ref + cur)}`,
+      { ref: csvRows(reference), cur: csvRows(current) },
+    );
+    const weather = columns.weather.distribution as { categories: string[]; reference: number[]; current: number[] };
+    expect([...weather.categories].sort()).toEqual(Object.keys(shares).sort());
+    weather.categories.forEach((category, index) => {
+      expect([weather.reference[index], weather.current[index]], category).toEqual(shares[category]);
+    });
+    for (const column of report.drift.columns.filter((item: { drifted: boolean }) => !item.drifted))
+      expect(column.distribution, column.column).toBeUndefined();
+    expect(run.summary).toMatch(/<summary>Reference vs current of the \d+ drifted columns?<\/summary>/);
   });
 
   test('large tables: normed Wasserstein and Jensen-Shannon equal scipy; free text is listed as not tested', async () => {
@@ -560,7 +577,7 @@ for i, name in [(0, "x"), (1, "y")]:
     }
     expect(drift.x.nonFinite).toBe(6 + (expected.profile.nonFinite as number));
     expect(drift.y.nonFinite).toBeUndefined();
-    expect(run.summary).toContain(`left out of drift tests, as Evidently does: x (${drift.x.nonFinite})`);
+    expect(run.summary).toContain(`left out of drift tests, as Evidently does: x (${drift.x.nonFinite} values)`);
   });
 
   test('a column named twice under drift.columns is tested once; a name with FROM in it is only a name', async () => {

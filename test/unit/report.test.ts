@@ -96,8 +96,8 @@ describe('renderChecks', () => {
     const markdown = renderChecks('Model tests', report);
     expect(markdown).toContain('### ❌ Model tests');
     expect(markdown).toContain('**f1 below threshold** · 1 failed · 0 warnings · 1 passed');
-    expect(markdown).toContain('| ❌ | f1 ≥ 0.8 | `0.79` | `{"min":0.8}` |  |');
-    expect(markdown).toMatch(/<details>\n<summary>1 passed checks<\/summary>\n\n[\s\S]*\| ✅ \| accuracy \|/);
+    expect(markdown).toContain('| ❌ | f1 ≥ 0.8 | 0.79 | ≥ 0.8 |  |');
+    expect(markdown).toMatch(/<details>\n<summary>1 passed check<\/summary>\n\n[\s\S]*\| ✅ \| accuracy \|/);
     expect(markdown).toContain('<sub>[Workflow run](https://github.com/o/r/actions/runs/9)</sub>');
   });
 });

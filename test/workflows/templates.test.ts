@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { uploadRunArtifact } from '../../shared/src/index.js';
 import { type GitHubSandbox, REPOSITORY, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
+import { repositoryRoot } from '../support/run-action.js';
 import { type ActWorkspace, freePort, prepareActWorkspace, runAct, stepOutcomes } from './act.js';
 
 /**
@@ -12,6 +15,8 @@ import { type ActWorkspace, freePort, prepareActWorkspace, runAct, stepOutcomes 
 
 let sandbox: GitHubSandbox;
 let workspace: ActWorkspace;
+/** The comment the same-repo PR got, for the fork PR's to be compared with. */
+let sameRepoBody: string | undefined;
 const [owner, name] = REPOSITORY.split('/') as [string, string];
 const repositoryPayload = { full_name: REPOSITORY, name, owner: { login: owner }, default_branch: 'main', fork: false };
 // A local registry name: nothing listens there, so a push would fail loudly rather than reach the internet.
@@ -25,6 +30,97 @@ afterAll(() => sandbox?.stop());
 
 const comments = (number: number) =>
   sandbox.emulator.repository(REPOSITORY).issueComments.filter((comment) => comment.issue_number === number);
+
+/**
+ * What ml-main.yml's `actions/upload-artifact` step saves and act cannot run: main's data profile, the drift
+ * reference of pull requests. validate-data writes it on the same data; it is uploaded to main's run as that step
+ * would.
+ */
+async function seedMainProfile(runId: number) {
+  const outDir = join(workspace.directory, '..', 'main-profile');
+  const validated = spawnSync(
+    process.execPath,
+    [
+      join(repositoryRoot, 'shared', 'bin', 'mlops.js'),
+      'validate-data',
+      '--data',
+      'examples/penguins/data/penguins.json',
+      '--suite',
+      'examples/penguins/ml/suite.yml',
+      '--comment',
+      'never',
+      '--out-dir',
+      outDir,
+    ],
+    { cwd: workspace.directory, encoding: 'utf8' },
+  );
+  expect(validated.status, validated.stdout + validated.stderr).toBe(0);
+  const profile = join(outDir, 'mlops-profiles', 'validate-data-profile.json');
+  const runner = sandbox.emulator.runnerEnvironment(REPOSITORY, runId);
+  const saved = { ...process.env };
+  Object.assign(process.env, runner);
+  try {
+    await uploadRunArtifact('mlops-data-profile', [profile], join(profile, '..'), 1);
+  } finally {
+    for (const name of Object.keys(runner)) if (saved[name] === undefined) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
+}
+
+/** comment-on-pr.yml under act, on the completed ml-pull-request run `runId` (GitHub's workflow_run payload). */
+async function postFromArtifacts(runId: number, run: Record<string, unknown>) {
+  const posterRun = sandbox.emulator.addWorkflowRun(REPOSITORY, {
+    workflow: 'comment-on-pr.yml',
+    branch: 'main',
+    event: 'workflow_run',
+    headSha: workspace.headSha,
+  });
+  return runAct(workspace, 'comment-on-pr.yml', {
+    event: 'workflow_run',
+    payload: {
+      action: 'completed',
+      workflow_run: { id: runId, event: 'pull_request', head_sha: workspace.headSha, conclusion: 'failure', ...run },
+      repository: repositoryPayload,
+    },
+    runId: posterRun.id,
+    token: TOKENS.actions,
+    emulator: sandbox.emulator,
+    repository: REPOSITORY,
+    artifactPort: await freePort(),
+    vars,
+  });
+}
+
+/**
+ * The comment with the links to runs made alike, and the image's failure left out: a fork's build-image does not
+ * push, so it gets past the registry check this machine fails and fails later, pulling the Dockerfile's base.
+ */
+const comparable = (body: string) =>
+  body
+    .replace(/\/actions\/runs\/\d+/g, '/actions/runs/N')
+    .replace(/<details open>\n<summary>❌ image: failed: [\s\S]*?<\/details>/, '(why the image failed)');
+
+/** What a reader of either PR's comment must find: every stage, the drift rows, the metrics against main. */
+function expectPipelineComment(body: string) {
+  expect(body).toMatch(/^<!-- mlops-actions:summary -->\n### ❌ mlops-actions\n/);
+  // The data warns (one bird's sex is recorded as "."), the model passes, the image cannot be built here.
+  expect(body).toContain('data ⚠️ · model ✅ · image ❌ · promote — not run · deploy — not run');
+  expect(body).toContain('| ⚠️ | Sex in the allowed set | 1 failing row | in MALE, FEMALE | row 337: &quot;.&quot; |');
+  // The drift table against main's profile, one row per column.
+  expect(body).toContain(
+    '#### Drift against `validate-data-profile.json`: 0 of 7 columns drifted (share 0, dataset drift at 0.5)',
+  );
+  for (const column of ['Species', 'Island', 'Beak Length (mm)', 'Body Mass (g)', 'Sex'])
+    expect(body).toMatch(
+      new RegExp(`\\| ${column.replace(/[()]/g, '\\$&')} \\| [^|]+ \\| [^|]+ \\| [^|]* \\| [^|]+ \\| 🟢 no \\|`),
+    );
+  // The metrics against main's, with their change.
+  expect(body).toContain('| Metric | mlops-metrics.json | this PR | Δ | Test |');
+  expect(body).toMatch(/\| `accuracy` \| 0\.8955 \| 0\.8955 \| = 0 \| ✅ /);
+  // The image step failed before it had a digest: its section is open and says why.
+  expect(body).toContain('<details open>\n<summary>❌ image: failed: ');
+  expect(body).not.toMatch(/^### ✅ Model tests/m);
+}
 
 /**
  * No image can be built here: no Docker daemon answers, and buildah would need the Dockerfile's base
@@ -96,8 +192,11 @@ describe('templates under act', () => {
     expect(result.log).toContain(UNBUILDABLE);
     // test-model saved main's metrics and predictions, through the results service, as this run's artifact.
     const saved = sandbox.emulator.repository(REPOSITORY).artifacts.filter((a) => a.workflow_run.id === runId);
-    expect(saved.map((a) => a.name)).toEqual(['mlops-metrics-penguin-sex']);
+    expect(saved.map((a) => a.name).filter((name) => !name.startsWith('mlops-report-'))).toEqual([
+      'mlops-metrics-penguin-sex',
+    ]);
     expect(result.log).toMatch(/passed=true/);
+    await seedMainProfile(runId);
   }, 300_000);
 
   test('ml-pull-request.yml: compares with main and posts one combined comment', async () => {
@@ -133,18 +232,30 @@ describe('templates under act', () => {
     );
     expect(result.log).toContain(UNBUILDABLE);
     // main's metrics artifact was found and verified; main saved no profile (upload-artifact cannot run here).
+    // main's metrics and data profile were found (the profile seeded as ml-main's upload step would save it).
     expect(result.log).toMatch(/metrics: 'mlops-metrics-penguin-sex' of run \d+ \([0-9a-f]{7}\) -> /);
-    expect(result.log).toContain("saved no artifact 'mlops-data-profile'");
+    expect(result.log).toMatch(/profile: 'mlops-data-profile' of run \d+ \([0-9a-f]{7}\) -> /);
     const posted = comments(number);
     expect(posted).toHaveLength(1);
     const body = posted[0]?.body as string;
-    expect(body).toMatch(/^<!-- mlops-actions:summary -->/);
-    expect(body).toMatch(/\| data \|/);
-    expect(body).toMatch(/\| model \|/);
+    await writeFile(join(workspace.directory, '..', 'same-repo-comment.md'), body);
+    expectPipelineComment(body);
+    expect(body).toContain(`<summary>❌ image: failed: ${UNBUILDABLE}`);
     // 9 tests: the 6 thresholds and the 3 drops against main (without a baseline: 6 passed, 3 skipped).
-    expect(body).toContain('| ✅ | model | penguin-sex: all 9 tests passed |');
+    expect(body).toContain('<summary>✅ model: penguin-sex: all 9 tests passed</summary>');
     expect(result.log).toMatch(/::set-output:: baseline-metrics=\{"accuracy":0\.8955/);
-  }, 300_000);
+    sameRepoBody = body;
+
+    // comment-on-pr.yml also runs for this pull request: from the same reports, as artifacts, it posts the same.
+    const poster = await postFromArtifacts(runId, {
+      head_branch: 'feature-5',
+      pull_requests: [{ number, head: { sha: workspace.headSha }, base: { ref: 'main' } }],
+      head_repository: repositoryPayload,
+    });
+    await writeFile(join(workspace.directory, '..', 'comment-on-pr-same-repo.log'), poster.log);
+    expect(comments(number)).toHaveLength(1);
+    expect(comparable(comments(number)[0]?.body as string), poster.log.slice(-3000)).toBe(comparable(body));
+  }, 400_000);
   test("a fork's pull request hands its reports on; comment-on-pr.yml posts them under workflow_run", async () => {
     const number = 6;
     sandbox.emulator.addPullRequest(REPOSITORY, {
@@ -180,39 +291,22 @@ describe('templates under act', () => {
     );
 
     // The poster runs in the base repository with a write token, on the completed run's payload.
-    const posterRun = sandbox.emulator.addWorkflowRun(REPOSITORY, {
-      workflow: 'comment-on-pr.yml',
-      branch: 'main',
-      event: 'workflow_run',
-      headSha: workspace.headSha,
-    });
-    const posted = await runAct(workspace, 'comment-on-pr.yml', {
-      event: 'workflow_run',
-      payload: {
-        action: 'completed',
-        workflow_run: {
-          id: forkRun.id,
-          event: 'pull_request',
-          head_sha: workspace.headSha,
-          head_branch: 'feature-6',
-          conclusion: 'failure',
-          pull_requests: [], // what GitHub sends for a fork
-          head_repository: { full_name: 'contributor/churn-model' },
-        },
-        repository: repositoryPayload,
-      },
-      runId: posterRun.id,
-      token: TOKENS.actions,
-      emulator: sandbox.emulator,
-      repository: REPOSITORY,
-      artifactPort: await freePort(),
-      vars,
+    const posted = await postFromArtifacts(forkRun.id, {
+      head_branch: 'feature-6',
+      pull_requests: [], // what GitHub sends for a fork
+      head_repository: { full_name: 'contributor/churn-model' },
     });
     await writeFile(join(workspace.directory, '..', 'comment-on-pr.log'), posted.log);
     expect(posted.removed).toEqual([]);
     const [comment] = comments(number);
-    expect(comment?.body, posted.log.slice(-3000)).toMatch(/^<!-- mlops-actions:summary -->/);
-    expect(comment?.body).toMatch(/\| data \|/);
+    const body = comment?.body as string;
+    expect(body, posted.log.slice(-3000)).toMatch(/^<!-- mlops-actions:summary -->/);
+    await writeFile(join(workspace.directory, '..', 'fork-comment.md'), body);
+    expectPipelineComment(body);
     expect(comments(number)).toHaveLength(1);
+    // The same change from a fork gets the same comment, every stage included, links to runs aside.
+    expect(sameRepoBody).toBeDefined();
+    expect(comparable(body)).toBe(comparable(sameRepoBody as string));
+    expect(body).toContain("<summary>❌ image: failed: 'buildah' exited with 125");
   }, 600_000);
 });

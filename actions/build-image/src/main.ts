@@ -28,7 +28,7 @@ import {
   readMetricsFile,
   readStoredCredentials,
   referenceOrDefault,
-  renderChecks,
+  renderStage,
   reportRun,
   requireDockerfile,
   resolveSourceDate,
@@ -312,7 +312,7 @@ export const action = defineAction({
         run: reportRun(github),
         fields: { image: imageName, digest, imageRef, tags: references, metadata },
       });
-      await host.publish({ report, markdown: renderChecks('Model image', report) });
+      await host.publish({ report, markdown: renderStage(report) });
       host.setOutput('digest', digest);
       host.setOutput('image-ref', imageRef);
       host.setOutput('tags', references);

@@ -8,12 +8,13 @@ import {
   createProvider,
   defineAction,
   deployChecks,
+  deployHeadline,
   GateEvaluator,
   GateFailure,
   loadConfigFile,
   observeGate,
   readGate,
-  renderDeploySummary,
+  renderStage,
   reportRun,
   runRollout,
   setDeploymentStatus,
@@ -89,7 +90,7 @@ export const action = defineAction({
     });
     host.saveState(STATE.finished, 'true');
 
-    const headline = `${result.decision} at ${result.finalWeight}%: ${result.reason}`.slice(0, 300);
+    const headline = deployHeadline(result);
     host.setOutput('decision', result.decision);
     host.setOutput('final-weight', result.finalWeight);
     if (gh && deploymentId !== undefined) {
@@ -107,6 +108,8 @@ export const action = defineAction({
       fields: {
         decision: result.decision,
         finalWeight: result.finalWeight,
+        reason: result.reason,
+        candidate: candidateName(inputs.provider),
         provider: { kind: provider.kind, target: provider.target },
         gate: { alpha: gate.alpha, metricAlpha: evaluator.alpha, minSamples: gate.minSamples },
         steps: result.steps,
@@ -115,17 +118,7 @@ export const action = defineAction({
         ...(deploymentId !== undefined ? { deploymentId } : {}),
       },
     });
-    await host.publish({
-      report,
-      markdown: renderDeploySummary({
-        result,
-        headline,
-        alpha: gate.alpha,
-        metricAlpha: evaluator.alpha,
-        minSamples: gate.minSamples,
-        runUrl: host.github.runUrl,
-      }),
-    });
+    await host.publish({ report, markdown: renderStage(report) });
     if (result.decision !== 'promoted') throw new GateFailure(`Deploy ${headline}`);
   },
 
@@ -149,3 +142,8 @@ export const action = defineAction({
     }
   },
 });
+
+/** How the reader knows the candidate: the command provider's name, or nginx's candidate servers. */
+function candidateName(provider: ReturnType<typeof getInputs>['provider']): string {
+  return provider.kind === 'command' ? provider.candidate : provider.split.candidate.join(', ');
+}

@@ -25,7 +25,7 @@ import {
   readEventPayload,
   readStoredCredentials,
   releaseRecordCheck,
-  renderPromotionRecord,
+  renderStage,
   reportRun,
 } from '@mlops-actions/core';
 import { getInputs, type Inputs } from './inputs.js';
@@ -239,7 +239,7 @@ export const action = defineAction({
       run: reportRun(github),
       fields: { promotion: record },
     });
-    await host.publish({ report, markdown: renderPromotionRecord(record) });
+    await host.publish({ report, markdown: renderStage(report) });
     if (record.digest) host.setOutput('digest', record.digest);
     const promoted = record.outcome === 'promoted' || record.outcome === 'unchanged';
     host.setOutput('promoted', promoted ? record.targets.map((target) => target.ref) : []);

@@ -1,5 +1,5 @@
 import { mkdir, open, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import {
   type ActionHost,
   buildReport,
@@ -10,9 +10,10 @@ import {
   inferSuite,
   loadConfigFile,
   openDataEngine,
+  plural,
   type ReferenceInput,
   readSuite,
-  renderValidation,
+  renderStage,
   reportRun,
   resolveDataFiles,
   validateDataset,
@@ -52,7 +53,11 @@ export const action = defineAction({
         const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
         reference =
           isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
-        referenceName = referenceFiles.map((file) => file.display).join(', ');
+        // A file outside the workspace (a downloaded baseline in the runner's temp) is named by its file name: the
+        // runner's temp path means nothing to a reader and differs between runs.
+        referenceName = referenceFiles
+          .map((file) => (isAbsolute(file.display) ? basename(file.display) : file.display))
+          .join(', ');
       }
       const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () =>
         validateDataset(engine, files, suite, reference),
@@ -69,16 +74,18 @@ export const action = defineAction({
         action: host.action,
         headline:
           counts.errors + counts.warnings === 0
-            ? `all ${run.checks.length} checks passed on ${run.rows} rows`
-            : `${counts.errors} failed, ${counts.warnings} warnings of ${run.checks.length} checks on ${run.rows} rows`,
+            ? `all ${plural(run.checks.length, 'check')} passed on ${plural(run.rows, 'row')}`
+            : `${counts.errors} failed, ${plural(counts.warnings, 'warning')} of ${plural(run.checks.length, 'check')} on ${plural(run.rows, 'row')}`,
         checks: run.checks.map(({ samples: _samples, ...check }) => check),
         run: reportRun(github),
         fields: {
           data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
           rows: run.rows,
+          ...(referenceName ? { reference: referenceName } : {}),
           drift: run.drift
             ? {
                 share: run.drift.share,
+                shareThreshold: run.drift.settings.share,
                 datasetDrift: run.drift.datasetDrift,
                 columns: run.drift.columns,
                 skipped: run.drift.skipped,
@@ -91,7 +98,7 @@ export const action = defineAction({
       });
       await mkdir(join(profilePath, '..'), { recursive: true });
       await writeFile(profilePath, `${JSON.stringify(run.profile)}\n`);
-      await host.publish({ report, markdown: renderValidation(report, run, referenceName), comment: inputs.comment });
+      await host.publish({ report, markdown: renderStage(report), comment: inputs.comment });
 
       const failing = failingChecks(report.checks, inputs.failOn);
       host.setOutput('passed', failing === 0);

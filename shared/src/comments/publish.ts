@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { uploadRunArtifact } from '../artifacts/index.js';
@@ -26,9 +27,13 @@ export interface CommentOutcome {
   detail: string;
 }
 
-/** The artifact a report travels in when this run cannot comment (fork PRs): see workflows/comment-on-pr.yml. */
-export function reportArtifactName(action: string, job: string | undefined): string {
-  return `mlops-report-${action}-${(job ?? 'job').replace(/[^\w.-]+/g, '-')}`;
+/**
+ * The artifact a report travels in when the report step combines it (a fork's read-only token, `comment: never`,
+ * an action that does not comment): see workflows/comment-on-pr.yml. The step keeps two steps of a job apart.
+ */
+export function reportArtifactName(action: string, job: string | undefined, stepId?: string): string {
+  const part = (text: string) => text.replace(/[^\w.-]+/g, '-');
+  return `mlops-report-${action}-${part(job ?? 'job')}${stepId ? `-${part(stepId)}` : ''}`;
 }
 
 /**
@@ -47,7 +52,8 @@ export interface PublishedReport {
 
 export async function publishComment(request: CommentRequest, published: PublishedReport): Promise<CommentOutcome> {
   const { markdown, github, log } = published;
-  if (request.mode === 'never') return { state: 'skipped', detail: 'comment: never' };
+  // No comment of its own: the report step combines this report, here or (a fork's run) in comment-on-pr.
+  if (request.mode === 'never') return handOnReport(published, 'comment: never');
   if (!request.token) {
     log.info("No GitHub token: no PR comment (set 'github-token' to comment).");
     return { state: 'skipped', detail: 'no token' };
@@ -87,11 +93,32 @@ export async function publishComment(request: CommentRequest, published: Publish
   return handOn(result.reason, published);
 }
 
+/**
+ * Uploads the report as an artifact without commenting, for a report step to combine: what `comment: never` and
+ * actions that do not comment do, so that a fork's pull request (where only artifacts leave the run) shows every
+ * stage. Outside a workflow run there is nothing to upload to, and nothing is said.
+ */
+export async function handOnReport(published: PublishedReport, reason: string): Promise<CommentOutcome> {
+  const { report, reportPath, github, log, env } = published;
+  if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) return { state: 'skipped', detail: reason };
+  // Matrix jobs share the job's id, so a random part keeps their artifacts apart.
+  const name = `${reportArtifactName(report.action, github.job, github.stepId)}-${randomBytes(4).toString('hex')}`;
+  try {
+    const uploaded = await uploadRunArtifact(name, [reportPath], join(reportPath, '..'), 7);
+    log.info(`Report uploaded as artifact '${name}' (id ${uploaded.id}) for the report step to combine (${reason}).`);
+    return { state: 'handed-on', detail: name };
+  } catch (error) {
+    // The step's own work is done: a report that cannot travel is worth a warning, not a failed step.
+    log.warning(`The report could not be uploaded as artifact '${name}': ${(error as Error).message}`);
+    return { state: 'skipped', detail: reason };
+  }
+}
+
 async function handOn(
   reason: string,
   { markdown, report, reportPath, github, log, env }: PublishedReport,
 ): Promise<CommentOutcome> {
-  const name = reportArtifactName(report.action, github.job);
+  const name = reportArtifactName(report.action, github.job, github.stepId);
   if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
     log.warning(`Cannot comment: ${reason}. The report is in the job summary.`);
     return { state: 'skipped', detail: reason };

@@ -1,6 +1,6 @@
 // The verdict table: per step and metric, what was measured, how sure we are, and why the gate decided so.
 import { code, details, escapeText, formatNumber, heading, raw, table } from '../markdown/index.js';
-import type { ReportCheck } from '../report/index.js';
+import type { Report, ReportCheck } from '../report/index.js';
 import type { MetricVerdict } from './evaluate.js';
 import type { RolloutResult, StepRecord } from './rollout.js';
 
@@ -101,30 +101,73 @@ export function renderStepsTable(result: Pick<RolloutResult, 'steps'>): string {
   );
 }
 
+/** What deploy's report carries for its section (the report's fields). */
 export interface DeploySummaryInput {
-  result: RolloutResult;
-  headline: string;
+  result: Pick<RolloutResult, 'decision' | 'finalWeight' | 'reason' | 'steps'>;
   alpha: number;
   metricAlpha: number;
   minSamples: number;
+  /** The candidate: its image or the name the provider knows it by. */
+  candidate?: string | undefined;
   runUrl?: string | undefined;
 }
 
 const HEADLINE_ICON = { promoted: '✅', 'rolled-back': '❌', inconclusive: '⚠️' } as const;
+const DECISION_TEXT = { promoted: 'promoted', 'rolled-back': 'rolled back', inconclusive: 'inconclusive' } as const;
 
-export function renderDeploySummary(input: DeploySummaryInput): string {
+/** The weight the decision was taken at: a rollback ends at 0%, but it is the step it rolled back from that counts. */
+export function decisionWeight(result: Pick<RolloutResult, 'decision' | 'finalWeight' | 'steps'>): number {
+  if (result.decision !== 'rolled-back') return result.finalWeight;
+  const step = [...result.steps].reverse().find((item) => item.outcome === 'rolled-back') ?? result.steps.at(-1);
+  return step?.weight ?? result.finalWeight;
+}
+
+/** "rolled back at 5%: p95 latency harm shown", the reason said once. */
+export function deployHeadline(result: Pick<RolloutResult, 'decision' | 'finalWeight' | 'reason' | 'steps'>): string {
+  return `${DECISION_TEXT[result.decision]} at ${decisionWeight(result)}%: ${result.reason}`.slice(0, 300);
+}
+
+export function renderDeploySummary(input: DeploySummaryInput, options: { heading?: boolean } = {}): string {
   const { result } = input;
-  const parts = [
-    heading(3, raw(`${HEADLINE_ICON[result.decision]} ${escapeText('Deploy')}`)),
-    `**${escapeText(input.headline)}**`,
+  const parts: string[] = [];
+  if (options.heading !== false)
+    parts.push(heading(3, raw(`${HEADLINE_ICON[result.decision]} ${escapeText('Deploy')}`)));
+  const facts = [
+    `**${escapeText(deployHeadline(result))}**`,
+    `final candidate weight ${result.finalWeight}%`,
+    ...(input.candidate ? [`candidate ${code(input.candidate).text}`] : []),
+  ];
+  parts.push(
+    facts.join(' · '),
     escapeText(
       `Always-valid mixture SPRT per metric at α = ${formatNumber(input.metricAlpha, 4)} (gate α ${formatNumber(input.alpha, 4)}, Bonferroni), at least ${input.minSamples} requests per arm before any decision. Λ ≥ 1/α rejects: a guardrail's harm rolls back, a primary's non-inferiority allows promotion.`,
     ),
     renderVerdictTable(result),
     details('Steps', renderStepsTable(result)),
-  ];
+  );
   if (input.runUrl) parts.push(`<sub>[Workflow run](${encodeURI(input.runUrl)})</sub>`);
   return parts.join('\n\n');
+}
+
+/** deploy's section from its report alone, as the combined comment draws it. */
+export function renderDeploySection(report: Report, options: { heading?: boolean } = {}): string {
+  const gate = (report.gate ?? {}) as { alpha?: number; metricAlpha?: number; minSamples?: number };
+  return renderDeploySummary(
+    {
+      result: {
+        decision: report.decision as RolloutResult['decision'],
+        finalWeight: report.finalWeight as number,
+        reason: typeof report.reason === 'string' ? report.reason : report.headline,
+        steps: (report.steps ?? []) as StepRecord[],
+      },
+      alpha: gate.alpha ?? 0,
+      metricAlpha: gate.metricAlpha ?? 0,
+      minSamples: gate.minSamples ?? 0,
+      ...(typeof report.candidate === 'string' ? { candidate: report.candidate } : {}),
+      ...(report.run.url ? { runUrl: report.run.url } : {}),
+    },
+    options,
+  );
 }
 
 /** The report's checks: one per metric from the last look, and the rollout's own outcome. */
@@ -152,7 +195,7 @@ export function deployChecks(result: RolloutResult): ReportCheck[] {
     ...metrics,
     {
       id: 'rollout',
-      title: `Rollout ${result.decision} at ${result.finalWeight}%`,
+      title: `Rollout ${DECISION_TEXT[result.decision]} at ${decisionWeight(result)}%`,
       status: result.decision === 'promoted' ? 'passed' : result.decision === 'rolled-back' ? 'failed' : 'warning',
       severity: 'error',
       observed: { decision: result.decision, finalWeight: result.finalWeight },

@@ -1,5 +1,6 @@
 import { type Cell, code, details, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
 import type { MetricDirection } from '../metrics/index.js';
+import type { Report } from '../report/index.js';
 import type { ConfusionTable, PerClassRow, SliceEvaluation } from './compute.js';
 import type { GateResult } from './gates.js';
 import type { FlatMetrics } from './metric-files.js';
@@ -35,8 +36,40 @@ export interface TestModelView {
   sliceColumns?: string[];
   sliceMinRows?: number;
   notes: string[];
-  direction: (metric: string) => MetricDirection | undefined;
+  /** Which way is better, for the metrics whose direction is known. */
+  directions: Record<string, MetricDirection>;
   runUrl?: string;
+}
+
+/**
+ * The view of test-model's section from its report alone: what test-model writes in its report's fields is all
+ * the section needs, so the combined comment (and a fork's report artifact) draws exactly the action's own section.
+ */
+export function testModelView(report: Report): TestModelView {
+  const fields = report as Report & Partial<Omit<TestModelView, 'name' | 'count' | 'baseline'>>;
+  const baseline = report.baseline as (RenderedBaseline & { note?: string }) | undefined;
+  const hasBaseline = baseline !== undefined && typeof baseline.label === 'string' && baseline.metrics !== undefined;
+  return {
+    name: typeof report.model === 'string' ? report.model : report.headline,
+    ...(typeof fields.task === 'string' ? { task: fields.task } : {}),
+    ...(typeof report.examples === 'number' ? { count: report.examples } : {}),
+    ...(typeof fields.threshold === 'number' ? { threshold: fields.threshold } : {}),
+    metrics: fields.metrics ?? {},
+    ...(fields.metricSources ? { metricSources: fields.metricSources } : {}),
+    ...(fields.confusion ? { confusion: fields.confusion } : {}),
+    ...(fields.perClass ? { perClass: fields.perClass } : {}),
+    ...(hasBaseline ? { baseline } : {}),
+    ...(!hasBaseline && baseline?.note && baseline.note !== 'none' ? { baselineNote: baseline.note } : {}),
+    gates: fields.gates ?? [],
+    ...(fields.significance ? { significance: fields.significance } : {}),
+    ...(fields.significanceNotes ? { significanceNotes: fields.significanceNotes } : {}),
+    ...(fields.slices ? { slices: fields.slices } : {}),
+    ...(fields.sliceColumns ? { sliceColumns: fields.sliceColumns } : {}),
+    ...(fields.sliceMinRows !== undefined ? { sliceMinRows: fields.sliceMinRows } : {}),
+    notes: fields.notes ?? [],
+    directions: fields.directions ?? {},
+    ...(report.run.url ? { runUrl: report.run.url } : {}),
+  };
 }
 
 const GATE_ICON = { passed: '✅', failed: '❌', skipped: '➖' } as const;
@@ -57,9 +90,10 @@ function deltaCell(
   const delta = value - before;
   if (delta === 0) return raw('= 0');
   const arrow = delta > 0 ? '▲' : '▼';
+  // Red and green only for a change tested against the noise: an untested change may be noise.
   let mark = '';
   if (significance?.withinNoise) mark = '⚪ ';
-  else if (direction) mark = delta > 0 === (direction === 'higher') ? '🟢 ' : '🔴 ';
+  else if (significance && direction) mark = delta > 0 === (direction === 'higher') ? '🟢 ' : '🔴 ';
   let text = `${mark}${arrow} ${signed(delta)}`;
   if (significance) {
     const level = `${formatNumber(significance.confidence * 100, 3)}%`;
@@ -99,7 +133,7 @@ function metricRows(
     row.push(valueCell(view.metrics[name]));
     if (view.baseline) {
       row.push(
-        deltaCell(view.metrics[name], view.baseline.metrics[name], view.direction(name), significanceBy.get(name)),
+        deltaCell(view.metrics[name], view.baseline.metrics[name], view.directions[name], significanceBy.get(name)),
       );
     }
     if (withTests) row.push(gatesCell(gatesBy.get(name) ?? []));
@@ -187,7 +221,9 @@ function sliceSection(view: TestModelView): string {
           const old = before?.metrics[metric];
           return old === undefined
             ? value
-            : raw(`${formatNumber(value)} <sub>(${escapeText(view.baseline!.label)} ${formatNumber(old)})</sub>`);
+            : raw(
+                `${formatNumber(value)} <sub>(${escapeText(view.baseline!.label)} ${formatNumber(old)}, Δ ${signed(value - old)})</sub>`,
+              );
         }),
         gates.some((gate) => gate.status === 'failed')
           ? raw(
@@ -225,10 +261,10 @@ function sliceSection(view: TestModelView): string {
  * baseline with arrows and ✅/❌, slices, the confusion matrix, a chart of baseline vs this PR, and the rest
  * collapsed.
  */
-export function renderTestModel(view: TestModelView): string {
+export function renderTestModel(view: TestModelView, options: { heading?: boolean } = {}): string {
   const failed = view.gates.some((gate) => gate.status === 'failed');
   const title = `${failed ? '❌' : '✅'} Model tests: ${escapeText(view.name)}`;
-  const parts: string[] = [heading(3, raw(title)), verdictLine(view)];
+  const parts: string[] = [...(options.heading !== false ? [heading(3, raw(title))] : []), verdictLine(view)];
   if (view.baselineNote) parts.push(`> [!NOTE]\n> ${escapeText(view.baselineNote)}`);
 
   const gatesBy = new Map<string, GateResult[]>();
@@ -252,16 +288,19 @@ export function renderTestModel(view: TestModelView): string {
       (name) => view.metrics[name] !== undefined && view.baseline!.metrics[name] !== undefined,
     );
     if (charted.length > 0) {
+      // One bar per metric and side: two `bar` series would be drawn on top of each other.
+      const label = view.baseline.label;
+      const values = charted.flatMap((name) => [view.baseline!.metrics[name]!, view.metrics[name]!]);
+      // Bars from zero, so a bar's height compares with the other's; metrics below zero keep Mermaid's fit.
+      const top = Math.max(...values);
+      const fromZero = values.every((value) => value >= 0) && top > 0;
       parts.push(
         xyChart({
-          title: `${view.baseline.label} vs this PR`,
-          labels: charted,
-          series: [
-            { kind: 'bar', values: charted.map((name) => view.baseline!.metrics[name]!) },
-            { kind: 'bar', values: charted.map((name) => view.metrics[name]!) },
-          ],
+          title: `${label} vs this PR, side by side`,
+          labels: charted.flatMap((name) => [`${name} · ${label}`, `${name} · PR`]),
+          ...(fromZero ? { yRange: [0, top] as const } : {}),
+          series: [{ kind: 'bar', values }],
         }),
-        `<sub>Bars per metric: ${escapeText(view.baseline.label)} first, this PR second.</sub>`,
       );
     }
   }

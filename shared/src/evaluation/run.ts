@@ -9,7 +9,7 @@ import { type DataEngine, openDataEngine } from '../data/engine.js';
 import { dataFormatOf, resolveDataFiles } from '../data/files.js';
 import { ConfigurationError } from '../errors/index.js';
 import { createGitHubClient } from '../github/client.js';
-import { type MetricsPartial, type ModelTask, mergePartials } from '../metrics/index.js';
+import { type MetricDirection, type MetricsPartial, type ModelTask, mergePartials } from '../metrics/index.js';
 import { buildReport, type ReportCheck, reportRun } from '../report/index.js';
 import { GateFailure } from '../runner/failure.js';
 import type { ActionHost } from '../runner/host.js';
@@ -40,7 +40,7 @@ import {
   resolveFiles,
   writePredictionsParquet,
 } from './predictions.js';
-import { type RenderedBaseline, renderTestModel } from './render.js';
+import { type RenderedBaseline, renderTestModel, testModelView } from './render.js';
 import { compareWithBaseline, type SignificanceOutcome } from './significance.js';
 import { checkTestedMetrics, directionOf, type ModelTests, readTestsFile } from './tests-file.js';
 
@@ -270,23 +270,12 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
       : failed.length > 0
         ? `${name}: ${failed.length} of ${counted} tests failed`
         : `${name}: all ${counted} tests passed`;
-  const markdown = renderTestModel({
-    name,
-    ...(evaluation ? { task: evaluation.task, count: evaluation.count } : {}),
-    ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
-    metrics,
-    metricSources,
-    ...(evaluation?.confusion ? { confusion: evaluation.confusion } : {}),
-    ...(evaluation?.perClass ? { perClass: evaluation.perClass } : {}),
-    ...(baseline ? { baseline: baseline.rendered } : {}),
-    ...(baselineNote ? { baselineNote } : {}),
-    gates,
-    ...(significance ? { significance: significance.results, significanceNotes: significance.notes } : {}),
-    ...(slices ? { slices, sliceColumns: tests.slices!.by, sliceMinRows: tests.slices!.minRows } : {}),
-    notes: evaluation ? [`Task: ${evaluation.task} (${evaluation.taskReason}).`, ...evaluation.notes] : [],
-    direction: (metric) => directionOf(metric, tests),
-    ...(github.runUrl ? { runUrl: github.runUrl } : {}),
-  });
+  const directions: Record<string, MetricDirection> = {};
+  for (const metric of Object.keys(metrics)) {
+    const direction = directionOf(metric, tests);
+    if (direction) directions[metric] = direction;
+  }
+  // Everything the section shows travels in the report, so a fork's report artifact renders the same comment.
   const report = buildReport({
     action: 'test-model',
     headline,
@@ -295,18 +284,28 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
     fields: {
       model: name,
       ...(evaluation ? { task: evaluation.task, examples: evaluation.count } : {}),
+      ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
       metrics,
+      metricSources,
+      directions,
       baseline: baseline
         ? {
             label: baseline.rendered.label,
             metrics: baseline.rendered.metrics,
             ...(baseline.rendered.url ? { url: baseline.rendered.url } : {}),
+            ...(baseline.rendered.sha ? { sha: baseline.rendered.sha } : {}),
+            ...(baseline.rendered.slices ? { slices: baseline.rendered.slices } : {}),
           }
         : { note: baselineNote ?? 'none' },
-      ...(significance ? { significance: significance.results } : {}),
-      ...(slices ? { slices } : {}),
+      gates,
+      ...(evaluation?.confusion ? { confusion: evaluation.confusion } : {}),
+      ...(evaluation?.perClass ? { perClass: evaluation.perClass } : {}),
+      ...(significance ? { significance: significance.results, significanceNotes: significance.notes } : {}),
+      ...(slices ? { slices, sliceColumns: tests.slices!.by, sliceMinRows: tests.slices!.minRows } : {}),
+      notes: evaluation ? [`Task: ${evaluation.task} (${evaluation.taskReason}).`, ...evaluation.notes] : [],
     },
   });
+  const markdown = renderTestModel(testModelView(report));
   await host.publish({ report, markdown, comment: inputs.comment });
   host.setOutput('passed', failed.length === 0);
   host.setOutput('metrics', metrics);

@@ -77,21 +77,22 @@ function modelLines(record: PromotionRecord): string[] {
     }
     if (model.alias) {
       lines.push(
-        `- Alias ${code(model.alias.alias).toString()} of ${code(model.alias.model).toString()}: ${model.alias.from ?? 'unset'} → ${model.alias.to}${model.alias.moved ? '' : ' (already)'}`,
+        `- Alias ${code(model.alias.alias).toString()} of ${code(model.alias.model).toString()}: version ${escapeText(model.alias.from ?? 'unset')} → ${escapeText(model.alias.to)}${model.alias.moved ? '' : ' (already)'}`,
       );
     }
   } else if (record.modelPlan) {
     const plan = record.modelPlan;
     lines.push(`- Model: ${code(plan.model).toString()} version ${code(plan.version).toString()}`);
-    if (plan.alias) lines.push(`- Alias ${code(plan.alias).toString()}: ${plan.aliasFrom ?? 'unset'}`);
+    if (plan.alias)
+      lines.push(`- Alias ${code(plan.alias).toString()}: version ${escapeText(plan.aliasFrom ?? 'unset')}`);
   }
   return lines;
 }
 
 /** The audit record as Markdown: the job summary section, and the body of the release notes section. */
-export function renderPromotionRecord(record: PromotionRecord, level: 2 | 3 = 3): string {
+export function renderPromotionRecord(record: PromotionRecord, level: 2 | 3 = 3, withHeading = true): string {
   const parts = [
-    heading(level, raw(`${OUTCOME_TEXT[record.outcome]}`)),
+    ...(withHeading ? [heading(level, raw(`${OUTCOME_TEXT[record.outcome]}`))] : []),
     `**${escapeText(promotionHeadline(record))}**`,
   ];
   const facts = [
@@ -99,7 +100,7 @@ export function renderPromotionRecord(record: PromotionRecord, level: 2 | 3 = 3)
     ...(record.source ? [`- Source: ${code(record.source).toString()}`] : []),
     ...(record.digest ? [`- Digest: ${code(record.digest).toString()}`] : []),
     ...modelLines(record),
-    `- By ${escapeText(record.promotedBy ?? 'unknown')} at ${record.promotedAt}${record.runUrl ? ` · [workflow run](${encodeURI(record.runUrl)})` : ''}`,
+    `- By ${escapeText(record.promotedBy ?? 'unknown')} at ${escapeText(record.promotedAt)}${record.runUrl ? ` · [workflow run](${encodeURI(record.runUrl)})` : ''}`,
   ];
   parts.push(facts.join('\n'));
   if (record.targets.length > 0) {

@@ -2,15 +2,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { COMMENT_LIMIT } from '../comments/index.js';
-import { escapeText, heading, raw, table } from '../markdown/index.js';
+import { details, escapeText, heading, raw } from '../markdown/index.js';
 import { type CheckStatus, type Report, STATUS_ICON } from './index.js';
 import { renderChecks } from './render.js';
 import { REPORT_SCHEMA } from './schema.js';
+import { renderStage, stageBrief } from './stages.js';
 
 /** Reports may come from another run (a fork's pull request): untrusted, so sizes are capped before parsing. */
 export const MAX_REPORT_BYTES = 2 * 1024 * 1024;
 const MAX_TEXT = 2000;
-const MAX_CHECKS_SHOWN = 200;
 
 /** Pipeline order and how each stage is named in the combined comment. */
 export const STAGES = [
@@ -124,16 +124,36 @@ export interface CombinedReport {
   shortened: boolean;
 }
 
-function stageLine(label: string, reports: readonly Report[]): (string | ReturnType<typeof raw>)[] {
-  if (reports.length === 0) return [raw('—'), label, raw('<sub>not run</sub>')];
-  const status = worstStatus(reports.map((report) => report.status));
-  return [raw(STATUS_ICON[status]), label, reports.map((report) => report.headline).join(' · ')];
+/** `data ✅ · model ❌ f1 −0.03 vs main · image sha256:1a2b… · deploy — not run`: every stage at a glance. */
+function statusLine(byStage: (action: string) => Report[], others: readonly Report[]): string {
+  const item = (label: string, reports: readonly Report[]) => {
+    if (reports.length === 0) return `${escapeText(label)} — not run`;
+    const icon = STATUS_ICON[worstStatus(reports.map((report) => report.status))];
+    const briefs = reports.map(stageBrief).filter(Boolean);
+    return [`${escapeText(label)} ${icon}`, ...briefs.map((brief) => escapeText(cap(brief, 120)))].join(' ');
+  };
+  return [
+    ...STAGES.map((stage) => item(stage.label, byStage(stage.action))),
+    ...others.map((report) => item(report.action, [report])),
+  ].join(' · ');
+}
+
+/** A stage's section from its report; a report whose fields cannot be drawn falls back to its checks. */
+function stageBody(report: Report): string {
+  try {
+    return renderStage(report, { heading: false });
+  } catch {
+    return `${renderChecks(report.action, report, { heading: false })}
+
+${escapeText("(This report's own fields could not be drawn.)")}`;
+  }
 }
 
 /**
- * One comment for the whole pipeline: a status line per stage, then each stage's checks, collapsed unless the
- * stage failed. When the whole does not fit in a comment, passing sections go first, then all sections, leaving
- * the status lines and a pointer to the job summary, which keeps everything.
+ * One comment for the whole pipeline: a status line over every stage, then each stage's own section (the same
+ * renderer as its job summary), open when it failed, folded otherwise. When the whole does not fit in a comment,
+ * passing sections are shortened to their headline first, then all of them, each with a link to the run's summary,
+ * which keeps everything.
  */
 export function combineReports(
   reports: readonly Report[],
@@ -144,39 +164,18 @@ export function combineReports(
   const known = new Set<string>(STAGES.map((stage) => stage.action));
   const others = reports.filter((report) => !known.has(report.action));
   const status = worstStatus(reports.map((report) => report.status));
-  const header = [
-    heading(3, raw(`${STATUS_ICON[status]} mlops-actions`)),
-    table(
-      ['', 'Stage', 'Result'],
-      [
-        ...STAGES.map((stage) => stageLine(stage.label, byStage(stage.action))),
-        ...others.map((report) => stageLine(report.action, [report])),
-      ],
-    ),
-  ].join('\n\n');
+  const header = [heading(3, raw(`${STATUS_ICON[status]} mlops-actions`)), statusLine(byStage, others)].join('\n\n');
+  const labelOf = (action: string) => STAGES.find((stage) => stage.action === action)?.label ?? action;
+  const summaryLink = runUrl ? `[the run's summary](${encodeURI(runUrl)})` : "the run's summary";
 
-  const section = (report: Report, open: boolean) => {
-    const shown =
-      report.checks.length > MAX_CHECKS_SHOWN
-        ? { ...report, checks: report.checks.slice(0, MAX_CHECKS_SHOWN) }
-        : report;
-    const body = renderChecks(report.action, shown);
-    const more =
-      report.checks.length > MAX_CHECKS_SHOWN
-        ? `\n\n${escapeText(`… and ${report.checks.length - MAX_CHECKS_SHOWN} more checks`)}`
-        : '';
-    return `<details${open ? ' open' : ''}>\n<summary>${STATUS_ICON[report.status]} ${escapeText(report.action)}</summary>\n\n${body}${more}\n\n</details>`;
+  const section = (report: Report, whole: boolean) => {
+    const summary = `${STATUS_ICON[report.status]} ${escapeText(labelOf(report.action))}: ${escapeText(report.headline)}`;
+    const body = whole ? stageBody(report) : `Shortened to fit a comment: the whole section is in ${summaryLink}.`;
+    return details(raw(summary), body, { open: report.status === 'failed' });
   };
   const ordered = [...STAGES.flatMap((stage) => byStage(stage.action)), ...others];
-  const render = (include: (report: Report) => boolean) => {
-    const sections = ordered.filter(include).map((report) => section(report, report.status === 'failed'));
-    const omitted = ordered.length - ordered.filter(include).length;
-    const pointer =
-      omitted > 0
-        ? `\n\n${omitted} section(s) left out to fit a comment; ${runUrl ? `see the [job summary](${runUrl})` : 'see the job summary'}.`
-        : '';
-    return [header, ...sections].join('\n\n') + pointer;
-  };
+  const render = (whole: (report: Report) => boolean) =>
+    [header, ...ordered.map((report) => section(report, whole(report)))].join('\n\n');
   const full = render(() => true);
   if (full.length <= limit - 200) return { status, comment: full, full, shortened: false };
   const failedOnly = render((report) => report.status === 'failed');

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { publishComment } from '../comments/publish.js';
+import { handOnReport, publishComment } from '../comments/publish.js';
 import { readGithubEnvironment } from '../context/index.js';
 import { environmentInputSource, InputReader } from '../inputs/index.js';
 import type { AnnotationPosition, Logger } from '../log/index.js';
@@ -60,9 +60,16 @@ export function createActionsHost(action: string, env: NodeJS.ProcessEnv = proce
       const summaryPath = env.GITHUB_STEP_SUMMARY;
       if (summaryPath) await appendSummaryFile(summaryPath, publication.markdown, secrets);
       else log.debug('GITHUB_STEP_SUMMARY is not set: no job summary written.');
-      if (!publication.comment) return { reportPath: path };
-      const request = publication.comment;
       const markdown = secrets.redact(publication.commentMarkdown ?? publication.markdown);
+      if (!publication.comment) {
+        // An action without a comment of its own (build-image, promote, deploy) hands its report on.
+        const handed = await handOnReport(
+          { markdown, report: publication.report, reportPath: path, github, log, env },
+          'no comment of its own',
+        );
+        return { reportPath: path, ...(handed.state === 'handed-on' ? { comment: handed } : {}) };
+      }
+      const request = publication.comment;
       const comment = await log.group('PR comment', () =>
         publishComment(request, { markdown, report: publication.report, reportPath: path, github, log, env }),
       );

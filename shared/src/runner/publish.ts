@@ -1,8 +1,9 @@
 import { appendFile } from 'node:fs/promises';
+import { handOnReport } from '../comments/publish.js';
 import type { GithubEnvironment } from '../context/index.js';
-import { writeReport } from '../report/index.js';
+import { buildReport, reportRun, writeReport } from '../report/index.js';
 import type { SecretMask } from '../secrets/index.js';
-import type { Publication } from './host.js';
+import type { ActionHost, Publication } from './host.js';
 
 /** The GitHub limit for one step's summary; past it the runner drops the whole summary. */
 export const SUMMARY_LIMIT_BYTES = 1024 * 1024;
@@ -27,4 +28,23 @@ export async function appendSummaryFile(path: string, markdown: string, secrets:
         .toString('utf8') + note;
   }
   await appendFile(path, text);
+}
+
+/**
+ * The report of a step that failed before it wrote one: failed, with the error as its one check, written where the
+ * report step finds it and handed on as an artifact, so the combined comment shows the stage failed, not "not run".
+ */
+export async function publishFailureReport(host: ActionHost, action: string, message: string): Promise<void> {
+  const firstLine = message.split(/\r?\n/)[0] ?? message;
+  const report = buildReport({
+    action,
+    headline: `failed: ${firstLine}`.slice(0, 300),
+    checks: [{ id: 'action.failed', title: firstLine.slice(0, 500), status: 'failed', severity: 'error' }],
+    run: reportRun(host.github),
+  });
+  const reportPath = await writePublishedReport(host.github, host.secrets, { report, markdown: '' });
+  await handOnReport(
+    { markdown: '', report, reportPath, github: host.github, log: host.log, env: host.env },
+    'the step failed',
+  );
 }

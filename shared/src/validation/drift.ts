@@ -15,6 +15,7 @@ import {
 } from '../statistics/index.js';
 import { type DriftTyping, driftColumnType, needsExactDistinct } from './column-types.js';
 import { isNumericKind, numericValues, storedKind } from './columns.js';
+import { type ColumnDistribution, categoricalDistribution, numericDistribution } from './distribution.js';
 import { type ColumnProfile, type DataProfile, valueCounts } from './profile.js';
 import type { ColumnType, DriftSettings, Suite, SuiteDriftMethod } from './suite.js';
 
@@ -32,6 +33,8 @@ export interface ColumnDrift {
   nonFinite?: number;
   /** Why the column got its test: its Evidently type, and the sizes the choice looked at. */
   why: string;
+  /** Drifted columns: the reference and current distributions, for the reader to see what moved. */
+  distribution?: ColumnDistribution;
 }
 
 export interface DriftResult {
@@ -454,6 +457,7 @@ export async function computeDrift(
     let approximate = false;
     let nonFinite = 0;
     let outcome: DriftTestResult;
+    let distribution: ColumnDistribution | undefined;
     if (numericTest) {
       // Sorted once and shared with the profile, which read the same column; let go once tested.
       const currentQuery = numericValues('current', name);
@@ -492,6 +496,7 @@ export async function computeDrift(
         method === 'wasserstein'
           ? normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true })
           : driftTestSorted(method, referenceValues, currentValues, threshold);
+      if (outcome.drifted) distribution = numericDistribution(referenceValues, currentValues);
     } else {
       const tested = counts ?? (await categoryCounts());
       if (tested.referenceSize === 0 || tested.currentSize === 0) {
@@ -499,8 +504,17 @@ export async function computeDrift(
         continue;
       }
       outcome = driftTestFromCounts(choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, tested, threshold);
+      if (outcome.drifted) distribution = categoricalDistribution(tested);
     }
-    result.columns.push({ column: name, kind, ...outcome, approximate, why, ...(nonFinite > 0 ? { nonFinite } : {}) });
+    result.columns.push({
+      column: name,
+      kind,
+      ...outcome,
+      approximate,
+      why,
+      ...(nonFinite > 0 ? { nonFinite } : {}),
+      ...(distribution ? { distribution } : {}),
+    });
   }
   const drifted = result.columns.filter((column) => column.drifted).length;
   result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;

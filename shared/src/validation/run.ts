@@ -10,9 +10,6 @@ import {
 } from '../data/engine.js';
 import type { DataFile } from '../data/files.js';
 import { ConfigurationError } from '../errors/index.js';
-import { code, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
-import type { Report } from '../report/index.js';
-import { renderChecks } from '../report/render.js';
 import { numericValues } from './columns.js';
 import {
   computeDrift,
@@ -266,75 +263,6 @@ export async function validateDataset(
     });
   }
   return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
-}
-
-/** How far past its threshold each column is: ≥ 1 means drift whatever the method's scale. */
-export function driftScore(column: { pValue?: number; statistic: number; threshold: number }): number {
-  if (column.pValue !== undefined) return column.threshold / Math.max(column.pValue, 1e-300);
-  return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
-}
-
-export function renderValidation(report: Report, run: ValidationRun, referenceName: string | undefined): string {
-  const parts = [renderChecks('Data validation', report)];
-  if (run.drift && run.drift.columns.length > 0) {
-    const drift = run.drift;
-    parts.push(
-      heading(
-        4,
-        raw(
-          `Drift against ${referenceName ? code(referenceName).text : 'the reference'}: ${drift.columns.filter((c) => c.drifted).length} of ${drift.columns.length} columns drifted (share ${formatNumber(drift.share)}, dataset drift at ${drift.settings.share})`,
-        ),
-      ),
-    );
-    parts.push(
-      table(
-        ['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'],
-        drift.columns.map((column) => [
-          column.column,
-          raw(`${column.method}${column.approximate ? ' ≈' : ''}`),
-          column.statistic,
-          column.pValue ?? null,
-          column.threshold,
-          raw(column.drifted ? '🔴 yes' : '🟢 no'),
-        ]),
-        { align: ['left', 'left', 'right', 'right', 'right', 'center'] },
-      ),
-    );
-    const charted = drift.columns.slice(0, 30);
-    parts.push(
-      xyChart({
-        title: 'Drift score ÷ threshold (≥ 1 is drift)',
-        labels: charted.map((column) => column.column),
-        yLabel: 'score / threshold',
-        series: [
-          { kind: 'bar', values: charted.map((column) => Math.min(driftScore(column), 10)) },
-          { kind: 'line', values: charted.map(() => 1) },
-        ],
-      }),
-    );
-    if (drift.columns.some((column) => column.approximate)) {
-      parts.push(
-        escapeText(
-          '≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).',
-        ),
-      );
-    }
-    const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
-    if (leftOut.length > 0) {
-      parts.push(
-        escapeText(
-          `NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${column.nonFinite})`).join(', ')}.`,
-        ),
-      );
-    }
-    if (drift.skipped.length > 0)
-      parts.push(
-        escapeText(
-          `Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`,
-        ),
-      );
-  }
-  return parts.join('\n\n');
 }
 
 /** A starting suite from what the data shows, meant to hold on the next sample of it (infer.ts). */
