@@ -133,6 +133,8 @@ else console.log(`combined PR comment: FAILED (exit ${combined.exitCode}): the r
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 if (summary.crashed > 0 || !combinedWritten) {
   const crashed = `${summary.crashed} of ${results.length} stages failed without a report`;
-  console.log(`demo FAILED in ${seconds}s: ${combinedWritten ? crashed : `${crashed}; no combined comment`} (see above)`);
+  console.log(
+    `demo FAILED in ${seconds}s: ${combinedWritten ? crashed : `${crashed}; no combined comment`} (see above)`,
+  );
   process.exitCode = 1;
 } else console.log(`demo finished in ${seconds}s`);
