@@ -10,6 +10,7 @@ import {
   deployChecks,
   GateEvaluator,
   GateFailure,
+  isDiagnosable,
   loadConfigFile,
   observeGate,
   readGate,
@@ -45,7 +46,11 @@ export const action = defineAction({
     host.setSecret(inputs.githubToken);
     const gatePath = host.inputs.resolvePath(inputs.gate);
     const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
-    const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
+    const provider = await createProvider(inputs.provider, {
+      logger: host.log,
+      secrets: host.secrets,
+      setSecret: (value) => host.setSecret(value),
+    });
     await provider.preflight();
     const prometheus = createPrometheusClient({ url: inputs.prometheusUrl, retries: 2 });
     await checkGateQueries(prometheus, gate, { prometheus: 'prometheus-url', gate: 'gate' });
@@ -88,6 +93,9 @@ export const action = defineAction({
       beforeWeightChange: () => host.saveState(STATE.started, 'true'),
     });
     host.saveState(STATE.finished, 'true');
+    // A candidate that failed is explained by its pods: status, restarts, events and logs (Kubernetes providers).
+    const diagnostics =
+      result.decision === 'rolled-back' && isDiagnosable(provider) ? await provider.diagnose() : undefined;
 
     const headline = `${result.decision} at ${result.finalWeight}%: ${result.reason}`.slice(0, 300);
     host.setOutput('decision', result.decision);
@@ -113,6 +121,7 @@ export const action = defineAction({
         looks: result.looks.length,
         durationMs: Math.round(result.durationMs),
         ...(deploymentId !== undefined ? { deploymentId } : {}),
+        ...(diagnostics ? { candidatePods: diagnostics } : {}),
       },
     });
     await host.publish({
@@ -124,6 +133,7 @@ export const action = defineAction({
         metricAlpha: evaluator.alpha,
         minSamples: gate.minSamples,
         runUrl: host.github.runUrl,
+        diagnostics,
       }),
     });
     if (result.decision !== 'promoted') throw new GateFailure(`Deploy ${headline}`);
@@ -134,7 +144,11 @@ export const action = defineAction({
     if (host.getState(STATE.finished) === 'true') return host.log.info('The rollout finished: nothing to restore.');
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.githubToken);
-    const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
+    const provider = await createProvider(inputs.provider, {
+      logger: host.log,
+      secrets: host.secrets,
+      setSecret: (value) => host.setSecret(value),
+    });
     host.log.warning('The rollout did not finish (cancelled, timed out or killed): restoring 100% baseline.');
     await provider.setCandidateWeight(0);
     host.log.info(`Restored: candidate 0%, baseline 100% (${provider.kind} ${provider.target}).`);

@@ -1,4 +1,6 @@
 // The verdict table: per step and metric, what was measured, how sure we are, and why the gate decided so.
+
+import { type CandidateDiagnostics, renderCandidateDiagnostics } from '../kubernetes/index.js';
 import { code, details, escapeText, formatNumber, heading, raw, table } from '../markdown/index.js';
 import type { ReportCheck } from '../report/index.js';
 import type { MetricVerdict } from './evaluate.js';
@@ -108,6 +110,7 @@ export interface DeploySummaryInput {
   metricAlpha: number;
   minSamples: number;
   runUrl?: string | undefined;
+  diagnostics?: CandidateDiagnostics | undefined;
 }
 
 const HEADLINE_ICON = { promoted: '✅', 'rolled-back': '❌', inconclusive: '⚠️' } as const;
@@ -123,6 +126,7 @@ export function renderDeploySummary(input: DeploySummaryInput): string {
     renderVerdictTable(result),
     details('Steps', renderStepsTable(result)),
   ];
+  if (input.diagnostics) parts.push(renderCandidateDiagnostics(input.diagnostics));
   if (input.runUrl) parts.push(`<sub>[Workflow run](${encodeURI(input.runUrl)})</sub>`);
   return parts.join('\n\n');
 }

@@ -1,0 +1,320 @@
+// The pure layers of the Kubernetes providers: requests as data, kubeconfig selection, field ownership, the
+// route's weighted rules, Deployment readiness and the diagnostics' escaping.
+import { describe, expect, test } from 'vitest';
+import {
+  applyRequest,
+  ConfigurationError,
+  candidateWeightOf,
+  conflictingOwners,
+  deploymentReadiness,
+  describeContainerState,
+  describeOwners,
+  eventsRequest,
+  type GatewaySplit,
+  type HttpRouteRule,
+  listRequest,
+  logRequest,
+  RESOURCES,
+  renderCandidateDiagnostics,
+  resourcePath,
+  selectKubeconfig,
+  weightedRules,
+} from '../../shared/src/index.js';
+
+describe('requests', () => {
+  test.each([
+    [
+      RESOURCES.httpRoute,
+      'ml',
+      'model',
+      undefined,
+      '/apis/gateway.networking.k8s.io/v1/namespaces/ml/httproutes/model',
+    ],
+    [RESOURCES.pod, 'ml', 'p-1', 'log', '/api/v1/namespaces/ml/pods/p-1/log'],
+    [
+      RESOURCES.inferenceService,
+      'a b',
+      'x/y',
+      'status',
+      '/apis/serving.kserve.io/v1beta1/namespaces/a%20b/inferenceservices/x%2Fy/status',
+    ],
+    [RESOURCES.deployment, 'ml', undefined, undefined, '/apis/apps/v1/namespaces/ml/deployments'],
+  ] as const)('%o %s %s %s → %s', (resource, namespace, name, subresource, path) => {
+    expect(resourcePath(resource, namespace, name, subresource)).toBe(path);
+  });
+
+  test('server-side apply: PATCH with the apply content type, our field manager, force, and the full object', () => {
+    const request = applyRequest(RESOURCES.httpRoute, 'ml', 'model', { spec: { rules: [] } }, { force: true });
+    expect(request).toEqual({
+      method: 'PATCH',
+      path: '/apis/gateway.networking.k8s.io/v1/namespaces/ml/httproutes/model?fieldManager=mlops-deploy&force=true',
+      headers: { accept: 'application/json', 'content-type': 'application/apply-patch+yaml' },
+      body: JSON.stringify({
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'model', namespace: 'ml' },
+        spec: { rules: [] },
+      }),
+    });
+    expect(
+      applyRequest(RESOURCES.deployment, 'ml', 'm', {}, { force: false, subresource: 'status', fieldManager: 'x' })
+        .path,
+    ).toBe('/apis/apps/v1/namespaces/ml/deployments/m/status?fieldManager=x');
+  });
+
+  test('logs, events and lists carry their selectors encoded', () => {
+    expect(logRequest('ml', 'p', { container: 'model', tailLines: 20, limitBytes: 8192 }).path).toBe(
+      '/api/v1/namespaces/ml/pods/p/log?container=model&tailLines=20&limitBytes=8192',
+    );
+    expect(eventsRequest('ml', 'Pod', 'p').path).toBe(
+      '/api/v1/namespaces/ml/events?fieldSelector=involvedObject.kind%3DPod%2CinvolvedObject.name%3Dp',
+    );
+    expect(listRequest(RESOURCES.pod, 'ml', { labelSelector: 'app=m,track=candidate' }).path).toBe(
+      '/api/v1/namespaces/ml/pods?labelSelector=app%3Dm%2Ctrack%3Dcandidate',
+    );
+  });
+});
+
+describe('kubeconfig', () => {
+  const config = (extra = '') => `apiVersion: v1
+kind: Config
+current-context: prod
+clusters:
+  - name: prod-cluster
+    cluster:
+      server: https://10.0.0.1:6443/
+      certificate-authority: ca.pem
+contexts:
+  - name: prod
+    context: { cluster: prod-cluster, user: ci, namespace: ml }
+  - name: other
+    context: { cluster: nowhere, user: ci }
+users:
+  - name: ci
+    user:
+      token: s3cret
+${extra}`;
+  const options = { path: '/home/ci/.kube/config', display: 'kube.yaml', input: 'kubeconfig' };
+
+  test('the current context: server without trailing slash, CA file beside the kubeconfig, token, namespace', () => {
+    expect(selectKubeconfig(config(), options)).toEqual({
+      server: 'https://10.0.0.1:6443',
+      namespace: 'ml',
+      ca: { data: undefined, file: '/home/ci/.kube/ca.pem', insecure: false },
+      token: { data: 's3cret', file: undefined },
+      clientCertificate: { data: undefined, file: undefined },
+      clientKey: { data: undefined, file: undefined },
+      unsupported: undefined,
+    });
+  });
+
+  test.each([
+    ['no such context', { context: 'staging' }, config(), /has no context "staging" \(it has prod, other\)/],
+    ['a context naming no cluster', { context: 'other' }, config(), /has no cluster "nowhere"/],
+    ['not YAML', {}, 'a: [', /kube\.yaml is not YAML/],
+    ['no current context', {}, 'clusters: []', /has no current-context: set the kubernetes-context input/],
+  ])('%s → ConfigurationError naming the input and file', (_name, extra, text, message) => {
+    const call = () => selectKubeconfig(text, { ...options, ...extra });
+    expect(call).toThrow(ConfigurationError);
+    expect(call).toThrow(message);
+    expect(call).toThrow(/^Input 'kubeconfig': kube\.yaml/);
+  });
+});
+
+describe('field ownership', () => {
+  const entry = (manager: string, fields: Record<string, unknown>, subresource?: string) => ({
+    manager,
+    operation: 'Update',
+    fieldsV1: fields,
+    ...(subresource ? { subresource } : {}),
+  });
+  const rules = { 'f:spec': { 'f:rules': {} } };
+  test.each([
+    ['argo-rollouts', rules, undefined, [{ manager: 'argo-rollouts', known: 'Argo Rollouts', field: 'spec.rules' }]],
+    ['flagger', rules, undefined, [{ manager: 'flagger', known: 'Flagger', field: 'spec.rules' }]],
+    ['some-operator', rules, undefined, [{ manager: 'some-operator', known: undefined, field: 'spec.rules' }]],
+    ['kubectl-client-side-apply', rules, undefined, []],
+    ['kubectl', rules, undefined, []],
+    ['helm', rules, undefined, []],
+    ['mlops-deploy', rules, undefined, []],
+    ['istio', { 'f:status': { 'f:parents': {} } }, 'status', []],
+    ['flagger', { 'f:spec': { 'f:hostnames': {} } }, undefined, []],
+  ])('%s owning %j → %j', (manager, fields, subresource, owners) => {
+    expect(conflictingOwners([entry(manager, fields, subresource)], [['spec', 'rules']])).toEqual(owners);
+  });
+  test('the message names the tool and the manager', () => {
+    expect(describeOwners(conflictingOwners([entry('argo-rollouts', rules)], [['spec', 'rules']]))).toBe(
+      'Argo Rollouts (manager "argo-rollouts") owns spec.rules',
+    );
+  });
+});
+
+describe('HTTPRoute weights', () => {
+  const split: GatewaySplit = { route: 'model', baseline: 'model-v1', candidate: 'model-v2' };
+  const other: HttpRouteRule = {
+    matches: [{ path: { type: 'PathPrefix', value: '/docs' } }],
+    backendRefs: [{ name: 'docs', port: 80 }],
+  };
+  const main: HttpRouteRule = {
+    matches: [{ path: { type: 'PathPrefix', value: '/v1/models' } }],
+    timeouts: { request: '10s' },
+    backendRefs: [{ name: 'model-v1', port: 8080 }],
+  };
+
+  test('the candidate is added with the baseline port; other rules and fields stay as they were', () => {
+    expect(weightedRules([other, main], split, 25)).toEqual([
+      other,
+      {
+        ...main,
+        backendRefs: [
+          { name: 'model-v1', port: 8080, weight: 75 },
+          { name: 'model-v2', port: 8080, weight: 25 },
+        ],
+      },
+    ]);
+  });
+
+  test.each([0, 5, 50, 100])('%i%% round-trips through candidateWeightOf', (weight) => {
+    expect(candidateWeightOf(weightedRules([main], split, weight), split)).toBe(weight);
+  });
+
+  test('sticky header: a rule before the weighted one pins requests with X-Variant: candidate, gone at 0 and 100', () => {
+    const sticky = { ...split, sticky: { source: 'header' as const, name: 'X-Variant' } };
+    const at25 = weightedRules([main], sticky, 25);
+    expect(at25).toEqual([
+      {
+        timeouts: { request: '10s' },
+        matches: [
+          {
+            path: { type: 'PathPrefix', value: '/v1/models' },
+            headers: [{ type: 'Exact', name: 'X-Variant', value: 'candidate' }],
+          },
+        ],
+        backendRefs: [{ name: 'model-v2', port: 8080, weight: 1 }],
+      },
+      {
+        ...main,
+        backendRefs: [
+          { name: 'model-v1', port: 8080, weight: 75 },
+          { name: 'model-v2', port: 8080, weight: 25 },
+        ],
+      },
+    ]);
+    // The next step replaces the sticky rule instead of adding a second one.
+    expect(weightedRules(at25, sticky, 50)).toHaveLength(2);
+    expect(weightedRules(at25, sticky, 100)).toHaveLength(1);
+    expect(weightedRules(at25, sticky, 0)).toEqual([
+      {
+        ...main,
+        backendRefs: [
+          { name: 'model-v1', port: 8080, weight: 100 },
+          { name: 'model-v2', port: 8080, weight: 0 },
+        ],
+      },
+    ]);
+  });
+
+  test('sticky cookie: a Cookie header regular expression', () => {
+    const sticky = { ...split, sticky: { source: 'cookie' as const, name: 'variant' } };
+    const rule = weightedRules([{ backendRefs: [{ name: 'model-v1' }] }], sticky, 5)[0];
+    expect(rule?.matches).toEqual([
+      { headers: [{ type: 'RegularExpression', name: 'Cookie', value: '(^|;\\s*)variant=candidate(;|$)' }] },
+    ]);
+  });
+
+  test.each([
+    [[other], /no rule of HTTPRoute "model" sends traffic to Service "model-v1"/],
+    [[main, main], /2 rules of HTTPRoute "model" send traffic to Service "model-v1"; one is expected/],
+    [[{ backendRefs: [{ name: 'model-v1' }, { name: 'shadow' }] }], /also sends it to "shadow"/],
+  ])('a route the split cannot own is refused: %j', (rules, message) => {
+    expect(() => weightedRules(rules, split, 5)).toThrow(message);
+  });
+});
+
+describe('Deployment readiness', () => {
+  const deployment = (status: Record<string, unknown>, generation = 2) => ({
+    metadata: { generation },
+    spec: { replicas: 2 },
+    status,
+  });
+  test.each([
+    [
+      { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 2 },
+      false,
+      'the controller has not seen the latest spec yet',
+    ],
+    [
+      { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1 },
+      false,
+      '1 of 2 replicas updated',
+    ],
+    [
+      { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 2 },
+      false,
+      '1 old replicas pending termination',
+    ],
+    [
+      { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 1 },
+      false,
+      '1 of 2 updated replicas available',
+    ],
+    [
+      { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 },
+      true,
+      '2 of 2 replicas available',
+    ],
+    [
+      {
+        observedGeneration: 2,
+        conditions: [
+          {
+            type: 'Progressing',
+            reason: 'ProgressDeadlineExceeded',
+            message: 'ReplicaSet "m-1" has timed out progressing.',
+          },
+        ],
+      },
+      false,
+      'progress deadline exceeded: ReplicaSet "m-1" has timed out progressing.',
+    ],
+  ])('%j → ready %s: %s', (status, ready, why) => {
+    expect(deploymentReadiness(deployment(status))).toEqual({ ready, why });
+  });
+  test.each([
+    [{ waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s' } }, 'waiting: CrashLoopBackOff (back-off 10s)'],
+    [{ terminated: { reason: 'Error', exitCode: 1 } }, 'terminated: Error, exit 1'],
+    [{ running: {} }, 'running'],
+    [undefined, 'unknown'],
+  ])('container state %j → %s', (state, text) => {
+    expect(describeContainerState(state)).toBe(text);
+  });
+});
+
+describe('diagnostics in the summary', () => {
+  test('cluster strings are escaped; a log cannot close its fence; terminal escapes are dropped', () => {
+    const markdown = renderCandidateDiagnostics({
+      owner: 'Deployment "model-v2"',
+      pods: [
+        {
+          name: 'model-v2-abc',
+          phase: 'Running',
+          ready: false,
+          containers: [
+            {
+              name: 'model',
+              ready: false,
+              restarts: 7,
+              state: 'waiting: CrashLoopBackOff',
+              log: 'boom ```\n\u001b[31m@team <script>',
+              logAvailable: true,
+            },
+          ],
+          events: [{ type: 'Warning', reason: 'BackOff', message: 'ping @ops | <b>x</b>', count: 12 }],
+        },
+      ],
+    });
+    expect(markdown).toContain('| `model-v2-abc` | Running | no | `model` | 7 | waiting: CrashLoopBackOff |');
+    expect(markdown).toContain('| Warning | BackOff | 12 | ping &#64;ops \\| &lt;b&gt;x&lt;/b&gt; |');
+    expect(markdown).toContain('````text\nboom ```\n@team <script>\n````');
+  });
+});
