@@ -5,13 +5,20 @@ import { type KubernetesClient, KubernetesError } from './client.js';
 /** A failure reading `what` as the user's mistake (404, 403, 401) or, otherwise, as it came. */
 export function kubernetesFailure(error: unknown, context: { input: string; what: string; namespace: string }): Error {
   if (!(error instanceof KubernetesError)) return error as Error;
-  const where = `${context.what} in namespace "${context.namespace}"`;
+  const where = context.what.startsWith('namespace ')
+    ? context.what
+    : `${context.what} in namespace "${context.namespace}"`;
   if (error.status === 404) {
     return new ConfigurationError(`Input '${context.input}': ${where} does not exist. Nothing was changed.`, {
       input: context.input,
     });
   }
-  if (error.status === 401 || error.status === 403) {
+  if (error.status === 401) {
+    return new ConfigurationError(`Input 'kubeconfig': the apiserver refused its credentials: ${error.message}`, {
+      input: 'kubeconfig',
+    });
+  }
+  if (error.status === 403) {
     return new ConfigurationError(
       `Input '${context.input}': ${where} cannot be read with these credentials (input 'kubeconfig'): ${error.message}`,
       { input: context.input },

@@ -50,24 +50,40 @@ export function deploymentReadiness(deployment: DeploymentObject): { ready: bool
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls the Deployment until it is ready; a ProviderError names the last reason when `timeoutMs` passes. */
-export async function waitForDeployment(
-  client: KubernetesClient,
-  name: string,
-  options: { timeoutMs: number; pollMs: number },
+export interface ReadinessWait {
+  timeoutMs: number;
+  pollMs: number;
+}
+
+/** Polls `check` until it says ready; a ProviderError names `what` and the last reason when the time-out passes. */
+export async function waitUntilReady(
+  what: string,
+  check: () => Promise<{ ready: boolean; why: string }>,
+  options: ReadinessWait,
 ): Promise<void> {
   const deadline = performance.now() + options.timeoutMs;
   for (;;) {
-    const deployment = await client.json<DeploymentObject>(getRequest(RESOURCES.deployment, client.namespace, name));
-    const { ready, why } = deploymentReadiness(deployment);
+    const { ready, why } = await check();
     if (ready) return;
     if (performance.now() >= deadline) {
       throw new ProviderError(
-        `Deployment "${name}" was not ready within ${options.timeoutMs / 1000}s (ready-timeout): ${why}; the candidate got no traffic`,
+        `${what} was not ready within ${options.timeoutMs / 1000}s (ready-timeout): ${why}; the candidate got no traffic`,
       );
     }
     await sleep(options.pollMs);
   }
+}
+
+/** Polls the Deployment until it is ready (see deploymentReadiness). */
+export function waitForDeployment(client: KubernetesClient, name: string, options: ReadinessWait): Promise<void> {
+  return waitUntilReady(
+    `Deployment "${name}"`,
+    async () =>
+      deploymentReadiness(
+        await client.json<DeploymentObject>(getRequest(RESOURCES.deployment, client.namespace, name)),
+      ),
+    options,
+  );
 }
 
 export interface ContainerDiagnostics {

@@ -5,10 +5,11 @@ import type { Logger } from '../../log/index.js';
 import type { SecretMask } from '../../secrets/index.js';
 import { createCommandProvider } from './command.js';
 import { createGatewayApiProvider, type GatewaySplit } from './gateway-api.js';
+import { createKServeProvider, type KServeSplit } from './kserve.js';
 import { createNginxProvider, type NginxSplit } from './nginx.js';
 import type { TrafficProvider } from './provider.js';
 
-export const PROVIDERS = ['nginx', 'command', 'gateway-api'] as const;
+export const PROVIDERS = ['nginx', 'command', 'gateway-api', 'kserve'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
 
 /** A provider as the inputs describe it: plain data, so main and the post step build the same one. */
@@ -28,7 +29,8 @@ export type ProviderSettings =
       candidateDeployment: string;
       readyTimeoutMs: number;
       connection: ConnectionOptions;
-    };
+    }
+  | { kind: 'kserve'; split: KServeSplit; readyTimeoutMs: number; connection: ConnectionOptions };
 
 /** A provider that can say what the candidate's pods are doing (Kubernetes providers). */
 export interface DiagnosableProvider extends TrafficProvider {
@@ -44,19 +46,23 @@ export async function createProvider(
   context: { logger: Logger; secrets?: SecretMask; settleMs?: number; setSecret?: (value: string) => void },
 ): Promise<TrafficProvider> {
   if (settings.kind === 'nginx') return createNginxProvider({ ...settings, ...context });
-  if (settings.kind === 'gateway-api') {
+  if (settings.kind === 'gateway-api' || settings.kind === 'kserve') {
     const connection = await resolveConnection(settings.connection);
     if (connection.token) {
       context.setSecret?.(connection.token);
       context.secrets?.add(connection.token);
     }
-    return createGatewayApiProvider({
+    const common = {
       client: createKubernetesClient(connection),
-      split: settings.split,
-      candidateDeployment: settings.candidateDeployment,
       readyTimeoutMs: settings.readyTimeoutMs,
       logger: context.logger,
       ...(context.secrets ? { secrets: context.secrets } : {}),
+    };
+    if (settings.kind === 'kserve') return createKServeProvider({ ...common, split: settings.split });
+    return createGatewayApiProvider({
+      ...common,
+      split: settings.split,
+      candidateDeployment: settings.candidateDeployment,
     });
   }
   return createCommandProvider({ ...settings, input: 'set-weight-command', ...context });

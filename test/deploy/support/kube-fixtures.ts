@@ -1,0 +1,210 @@
+// Objects for the Kubernetes provider suites, and the controllers' part a test plays on a bare kube-apiserver: no
+// kubelet, Deployment controller or Gateway runs, so the test sets the Deployment's status through its status
+// subresource, creates the candidate's Pod objects with a status and Events, and (gatewayReconciler) renders the
+// HTTPRoute's weights into the rig's nginx the way a Gateway implementation would.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { candidateWeightOf, type GatewaySplit, type HttpRouteRule } from '../../../shared/src/index.js';
+import type { KubeHandle } from '../../services/kube.js';
+import { delay } from '../../services/process.js';
+import { repositoryRoot } from '../../support/run-action.js';
+
+export const NAMESPACE = 'ml';
+export const SPLIT: GatewaySplit = { route: 'model', baseline: 'model-v1', candidate: 'model-v2' };
+const HTTPROUTE_CRD = join(
+  repositoryRoot,
+  'test/fixtures/kubernetes/gateway-api/gateway.networking.k8s.io_httproutes.yaml',
+);
+
+type Json = Record<string, unknown>;
+
+export async function expectOk(answer: Promise<{ status: number; text: string }>, what: string) {
+  const { status, text } = await answer;
+  if (status >= 300) throw new Error(`${what}: HTTP ${status}: ${text.slice(0, 500)}`);
+}
+
+/** Installs the HTTPRoute CRD from Gateway API's own release and waits until the apiserver serves it. */
+export async function installHttpRouteCrd(kube: KubeHandle): Promise<void> {
+  const documents = parseAllDocuments(await readFile(HTTPROUTE_CRD, 'utf8')).map(
+    (document) => document.toJSON() as Json,
+  );
+  await kube.applyManifest(documents.filter(Boolean));
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const { json } = await kube.request('GET', '/apis/gateway.networking.k8s.io/v1');
+    if (((json.resources as { kind: string }[] | undefined) ?? []).some((resource) => resource.kind === 'HTTPRoute'))
+      return;
+    await delay(100);
+  }
+  throw new Error('the HTTPRoute CRD was not served within 10 s');
+}
+
+export function routeObject(name: string, rules: HttpRouteRule[]): Json {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: NAMESPACE },
+    spec: { parentRefs: [{ name: 'gateway' }], rules },
+  };
+}
+
+export const BASELINE_RULE: HttpRouteRule = {
+  matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+  backendRefs: [{ name: 'model-v1', port: 8080 }],
+};
+
+/** The namespace, both Services, the candidate's Deployment (not ready) and the route, as `kubectl apply` would. */
+export async function createWorkload(kube: KubeHandle, deployment = 'model-v2'): Promise<void> {
+  const service = (name: string) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NAMESPACE },
+    spec: { selector: { app: 'model', version: name }, ports: [{ port: 8080 }] },
+  });
+  await kube.applyManifest([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
+    service('model-v1'),
+    service('model-v2'),
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: deployment, namespace: NAMESPACE },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'model', version: deployment } },
+        template: {
+          metadata: { labels: { app: 'model', version: deployment } },
+          spec: { containers: [{ name: 'model', image: 'registry.invalid/model:v2' }] },
+        },
+      },
+    },
+    routeObject(SPLIT.route, [BASELINE_RULE]),
+  ]);
+}
+
+/** Plays the Deployment controller: all replicas updated and available for the current generation. */
+export async function markDeploymentReady(kube: KubeHandle, name = 'model-v2'): Promise<void> {
+  const path = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`;
+  const { json } = await kube.request('GET', path);
+  const generation = (json.metadata as { generation: number }).generation;
+  const status = {
+    observedGeneration: generation,
+    replicas: 2,
+    updatedReplicas: 2,
+    readyReplicas: 2,
+    availableReplicas: 2,
+    conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' }],
+  };
+  await expectOk(
+    kube.request('PATCH', `${path}/status`, { status }, 'application/merge-patch+json'),
+    'deployment status',
+  );
+}
+
+/**
+ * Plays the kubelet's reporting for one crashing pod of the candidate: a Pod object with a container in
+ * CrashLoopBackOff after `restarts` restarts, and the Events a kubelet records about it.
+ */
+export async function createCrashingPod(kube: KubeHandle, name: string, restarts: number, deployment = 'model-v2') {
+  await expectOk(
+    kube.request('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: NAMESPACE, labels: { app: 'model', version: deployment } },
+      spec: { nodeName: 'node-1', containers: [{ name: 'model', image: 'registry.invalid/model:v2' }] },
+    }),
+    'pod',
+  );
+  const status = {
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'False' }],
+    containerStatuses: [
+      {
+        name: 'model',
+        ready: false,
+        restartCount: restarts,
+        image: 'registry.invalid/model:v2',
+        imageID: '',
+        state: {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off 40s restarting failed container=model pod=${name}`,
+          },
+        },
+        lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+      },
+    ],
+  };
+  await expectOk(
+    kube.request(
+      'PATCH',
+      `/api/v1/namespaces/${NAMESPACE}/pods/${name}/status`,
+      { status },
+      'application/merge-patch+json',
+    ),
+    'pod status',
+  );
+  const now = Date.now();
+  for (const [index, [type, reason, message]] of [
+    ['Normal', 'Pulled', 'Container image "registry.invalid/model:v2" already present on machine'],
+    ['Warning', 'BackOff', `Back-off restarting failed container model in pod ${name} | <img src=x> @ml-team`],
+  ].entries()) {
+    const at = new Date(now + index * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    await expectOk(
+      kube.request('POST', `/api/v1/namespaces/${NAMESPACE}/events`, {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${name}.${index}`, namespace: NAMESPACE },
+        involvedObject: { kind: 'Pod', name, namespace: NAMESPACE, apiVersion: 'v1' },
+        type,
+        reason,
+        message,
+        count: index === 1 ? restarts : 1,
+        firstTimestamp: at,
+        lastTimestamp: at,
+        source: { component: 'kubelet', host: 'node-1' },
+      }),
+      'event',
+    );
+  }
+}
+
+export async function readRoute(kube: KubeHandle, name = SPLIT.route) {
+  const { json } = await kube.request(
+    'GET',
+    `/apis/gateway.networking.k8s.io/v1/namespaces/${NAMESPACE}/httproutes/${name}`,
+  );
+  return json as {
+    metadata: { resourceVersion: string; managedFields: { manager: string; operation: string; fieldsV1: Json }[] };
+    spec: { rules: HttpRouteRule[] };
+  };
+}
+
+/**
+ * Plays a Gateway implementation: reads the HTTPRoute from the apiserver every 100 ms and hands every new weight
+ * to `apply` (the rig's nginx). Returns the weights seen, in order, and a stop function.
+ */
+export function gatewayReconciler(kube: KubeHandle, apply: (weight: number) => Promise<void>) {
+  const seen: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    let last: number | undefined;
+    while (running) {
+      const route = await readRoute(kube).catch(() => undefined);
+      const weight = route ? candidateWeightOf(route.spec.rules, SPLIT) : undefined;
+      if (weight !== undefined && weight !== last) {
+        last = weight;
+        seen.push(weight);
+        await apply(weight);
+      }
+      await delay(100);
+    }
+  })();
+  return {
+    seen,
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
