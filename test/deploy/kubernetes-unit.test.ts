@@ -12,8 +12,10 @@ import {
   eventsRequest,
   type GatewaySplit,
   type HttpRouteRule,
+  inferenceServiceReadiness,
   listRequest,
   logRequest,
+  predictorFor,
   RESOURCES,
   renderCandidateDiagnostics,
   resourcePath,
@@ -316,5 +318,61 @@ describe('diagnostics in the summary', () => {
     expect(markdown).toContain('| `model-v2-abc` | Running | no | `model` | 7 | waiting: CrashLoopBackOff |');
     expect(markdown).toContain('| Warning | BackOff | 12 | ping &#64;ops \\| &lt;b&gt;x&lt;/b&gt; |');
     expect(markdown).toContain('````text\nboom ```\n@team <script>\n````');
+  });
+});
+
+describe('KServe canary', () => {
+  const split = { service: 'churn', baseline: 's3://models/churn/v1', candidate: 's3://models/churn/v2' };
+  test.each([
+    [0, { model: { storageUri: 's3://models/churn/v1' }, canaryTrafficPercent: 0 }],
+    [5, { model: { storageUri: 's3://models/churn/v2' }, canaryTrafficPercent: 5 }],
+    [50, { model: { storageUri: 's3://models/churn/v2' }, canaryTrafficPercent: 50 }],
+    [100, { model: { storageUri: 's3://models/churn/v2' } }],
+  ])('%i%% → predictor %j', (weight, predictor) => {
+    expect(predictorFor(split, weight)).toEqual(predictor);
+  });
+
+  const service = (status: Record<string, unknown>) => ({ metadata: { generation: 3 }, status });
+  test.each([
+    [
+      { observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True' }] },
+      false,
+      'KServe has not seen the candidate spec yet',
+    ],
+    [
+      {
+        observedGeneration: 3,
+        conditions: [
+          { type: 'Ready', status: 'False', reason: 'RevisionFailed', message: 'Container failed with: OOMKilled' },
+        ],
+      },
+      false,
+      'Ready is False (RevisionFailed: Container failed with: OOMKilled)',
+    ],
+    [{ observedGeneration: 3 }, false, 'Ready is missing'],
+    [
+      {
+        observedGeneration: 3,
+        conditions: [{ type: 'Ready', status: 'True' }],
+        components: {
+          predictor: { latestCreatedRevision: 'churn-predictor-00002', latestReadyRevision: 'churn-predictor-00001' },
+        },
+      },
+      false,
+      'revision churn-predictor-00002 is not ready yet',
+    ],
+    [
+      {
+        observedGeneration: 3,
+        conditions: [{ type: 'Ready', status: 'True' }],
+        components: {
+          predictor: { latestCreatedRevision: 'churn-predictor-00002', latestReadyRevision: 'churn-predictor-00002' },
+        },
+      },
+      true,
+      'Ready',
+    ],
+  ])('%j → ready %s: %s', (status, ready, why) => {
+    expect(inferenceServiceReadiness(service(status), 3)).toEqual({ ready, why });
   });
 });

@@ -4,6 +4,7 @@
 // HTTPRoute's weights into the rig's nginx the way a Gateway implementation would.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 import { candidateWeightOf, type GatewaySplit, type HttpRouteRule } from '../../../shared/src/index.js';
 import type { KubeHandle } from '../../services/kube.js';
@@ -185,13 +186,20 @@ export async function readRoute(kube: KubeHandle, name = SPLIT.route) {
  * to `apply` (the rig's nginx). Returns the weights seen, in order, and a stop function.
  */
 export function gatewayReconciler(kube: KubeHandle, apply: (weight: number) => Promise<void>) {
+  return weightReconciler(async () => {
+    const route = await readRoute(kube);
+    return candidateWeightOf(route.spec.rules, SPLIT);
+  }, apply);
+}
+
+/** Polls `read` every 100 ms and hands every new weight to `apply`, in order. */
+export function weightReconciler(read: () => Promise<number | undefined>, apply: (weight: number) => Promise<void>) {
   const seen: number[] = [];
   let running = true;
   const loop = (async () => {
     let last: number | undefined;
     while (running) {
-      const route = await readRoute(kube).catch(() => undefined);
-      const weight = route ? candidateWeightOf(route.spec.rules, SPLIT) : undefined;
+      const weight = await read().catch(() => undefined);
       if (weight !== undefined && weight !== last) {
         last = weight;
         seen.push(weight);
@@ -207,4 +215,106 @@ export function gatewayReconciler(kube: KubeHandle, apply: (weight: number) => P
       await loop;
     },
   };
+}
+
+export const ISVC = { service: 'churn', baseline: 's3://models/churn/v1', candidate: 's3://models/churn/v2' } as const;
+const ISVC_PATH = `/apis/serving.kserve.io/v1beta1/namespaces/${NAMESPACE}/inferenceservices`;
+const KSERVE_CRD = join(repositoryRoot, 'test/fixtures/kubernetes/kserve/serving.kserve.io_inferenceservices.yaml.gz');
+
+/** Installs KServe's InferenceService CRD (the full schema) and waits until the apiserver serves it. */
+export async function installInferenceServiceCrd(kube: KubeHandle): Promise<void> {
+  const text = gunzipSync(await readFile(KSERVE_CRD)).toString('utf8');
+  await kube.applyManifest(
+    parseAllDocuments(text)
+      .map((document) => document.toJSON() as Json)
+      .filter(Boolean),
+  );
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    const { json } = await kube.request('GET', '/apis/serving.kserve.io/v1beta1');
+    if (((json.resources as { kind: string }[] | undefined) ?? []).some((r) => r.kind === 'InferenceService')) return;
+    await delay(100);
+  }
+  throw new Error('the InferenceService CRD was not served within 30 s');
+}
+
+/** The InferenceService as its author applies it (kubectl), serving the baseline. */
+export async function createInferenceService(kube: KubeHandle, name: string = ISVC.service): Promise<void> {
+  await kube.applyManifest([
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } },
+    {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: { name, namespace: NAMESPACE },
+      spec: { predictor: { minReplicas: 1, model: { modelFormat: { name: 'sklearn' }, storageUri: ISVC.baseline } } },
+    },
+  ]);
+}
+
+export interface InferenceServiceView {
+  metadata: {
+    generation: number;
+    resourceVersion: string;
+    managedFields: { manager: string; operation: string; fieldsV1: Json }[];
+  };
+  spec: { predictor: { canaryTrafficPercent?: number; model: { storageUri: string; modelFormat: { name: string } } } };
+  status?: Json;
+}
+
+export async function readInferenceService(
+  kube: KubeHandle,
+  name: string = ISVC.service,
+): Promise<InferenceServiceView> {
+  return (await kube.request('GET', `${ISVC_PATH}/${name}`)).json as unknown as InferenceServiceView;
+}
+
+/**
+ * Plays KServe's controller, only as far as readiness: whenever the spec's generation is ahead of the status, it
+ * reports that generation Ready with a new latest revision (or, with `ready: false`, a failed revision).
+ */
+export function kserveStatusPlayer(kube: KubeHandle, options: { ready: boolean }, name: string = ISVC.service) {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const service = await readInferenceService(kube, name).catch(() => undefined);
+      const observed = (service?.status?.observedGeneration as number | undefined) ?? 0;
+      if (service && service.metadata.generation > observed) {
+        const revision = `${name}-predictor-${String(service.metadata.generation).padStart(5, '0')}`;
+        const status = {
+          observedGeneration: service.metadata.generation,
+          conditions: [
+            options.ready
+              ? { type: 'Ready', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }
+              : {
+                  type: 'Ready',
+                  status: 'False',
+                  reason: 'RevisionMissing',
+                  message: `Revision "${revision}" failed with message: Container failed with: OOMKilled.`,
+                  lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+                },
+          ],
+          components: {
+            predictor: { latestCreatedRevision: revision, ...(options.ready ? { latestReadyRevision: revision } : {}) },
+          },
+        };
+        await expectOk(
+          kube.request('PATCH', `${ISVC_PATH}/${name}/status`, { status }, 'application/merge-patch+json'),
+          'isvc status',
+        );
+      }
+      await delay(100);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** The candidate's share as KServe would route it: canaryTrafficPercent, or 100 once the candidate is promoted. */
+export function kserveWeight(service: InferenceServiceView): number {
+  const { canaryTrafficPercent, model } = service.spec.predictor;
+  if (canaryTrafficPercent !== undefined) return canaryTrafficPercent;
+  return model.storageUri === ISVC.candidate ? 100 : 0;
 }

@@ -95,6 +95,8 @@ export function createKServeProvider(options: KServeProviderOptions): TrafficPro
   const namespace = client.namespace;
   const input = 'inference-service';
   let candidateReady = false;
+  /** The revision KServe created for the candidate, seen while waiting for it (its pods carry its name). */
+  let candidateRevision: string | undefined;
   const read = async () => {
     try {
       return await client.json<InferenceServiceObject>(
@@ -160,7 +162,11 @@ export function createKServeProvider(options: KServeProviderOptions): TrafficPro
         );
         await waitUntilReady(
           `InferenceService "${split.service}"`,
-          async () => inferenceServiceReadiness(await read(), generation),
+          async () => {
+            const service = await read();
+            candidateRevision = service.status?.components?.predictor?.latestCreatedRevision ?? candidateRevision;
+            return inferenceServiceReadiness(service, generation);
+          },
           { timeoutMs: options.readyTimeoutMs, pollMs: options.pollMs ?? 1_000 },
         );
         candidateReady = true;
@@ -168,8 +174,9 @@ export function createKServeProvider(options: KServeProviderOptions): TrafficPro
       await apply(weight);
     },
     async diagnose() {
-      const service = await read().catch(() => undefined);
-      const revision = service?.status?.components?.predictor?.latestCreatedRevision;
+      const revision =
+        candidateRevision ??
+        (await read().catch(() => undefined))?.status?.components?.predictor?.latestCreatedRevision;
       return collectPodDiagnostics(
         client,
         `InferenceService "${split.service}"${revision ? ` revision ${revision}` : ''}`,
