@@ -71173,19 +71173,22 @@ function deploymentReadiness(deployment) {
     return { ready: true, why: `${available} of ${wanted} replicas available` };
 }
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Polls the Deployment until it is ready; a ProviderError names the last reason when `timeoutMs` passes. */
-async function waitForDeployment(client, name, options) {
+/** Polls `check` until it says ready; a ProviderError names `what` and the last reason when the time-out passes. */
+async function waitUntilReady(what, check, options) {
     const deadline = performance.now() + options.timeoutMs;
     for (;;) {
-        const deployment = await client.json(getRequest(RESOURCES.deployment, client.namespace, name));
-        const { ready, why } = deploymentReadiness(deployment);
+        const { ready, why } = await check();
         if (ready)
             return;
         if (performance.now() >= deadline) {
-            throw new ProviderError(`Deployment "${name}" was not ready within ${options.timeoutMs / 1000}s (ready-timeout): ${why}; the candidate got no traffic`);
+            throw new ProviderError(`${what} was not ready within ${options.timeoutMs / 1000}s (ready-timeout): ${why}; the candidate got no traffic`);
         }
         await sleep(options.pollMs);
     }
+}
+/** Polls the Deployment until it is ready (see deploymentReadiness). */
+function waitForDeployment(client, name, options) {
+    return waitUntilReady(`Deployment "${name}"`, async () => deploymentReadiness(await client.json(getRequest(RESOURCES.deployment, client.namespace, name))), options);
 }
 const DIAGNOSTICS_LIMITS = { pods: 5, events: 5, logLines: 20, logBytes: 8_192 };
 /** "waiting: CrashLoopBackOff (back-off …)" from a container's state. Pure. */
@@ -71450,6 +71453,134 @@ function createGatewayApiProvider(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./shared/lib/deploy/providers/kserve.js
+// KServe: an InferenceService (serving.kserve.io/v1beta1) whose predictor gets the candidate's storageUri, so KServe
+// makes it the latest revision, and `canaryTrafficPercent` as the step's weight. The candidate first gets 0% until
+// the InferenceService is Ready for that spec; promotion removes the canary percent (the latest revision takes
+// all traffic); rollback sets it to 0 and puts the baseline's storageUri back. Only these two fields are ours,
+// written by server-side apply as field manager mlops-deploy; the rest of the spec stays its author's.
+
+
+
+
+
+
+/** The two fields we own. */
+const KSERVE_FIELDS = [
+    ['spec', 'predictor', 'canaryTrafficPercent'],
+    ['spec', 'predictor', 'model', 'storageUri'],
+];
+/**
+ * The predictor fields for `weight`: 0 is the baseline's model with no canary traffic, 100 the candidate's with the
+ * canary percent removed, anything between the candidate's with that percent. Pure.
+ */
+function predictorFor(split, weight) {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 100)
+        throw new RangeError(`weight must be 0..100, got ${weight}`);
+    if (weight === 0)
+        return { model: { storageUri: split.baseline }, canaryTrafficPercent: 0 };
+    if (weight === 100)
+        return { model: { storageUri: split.candidate } };
+    return { model: { storageUri: split.candidate }, canaryTrafficPercent: weight };
+}
+/**
+ * Whether KServe has made `generation` of the spec Ready: it observed it, the Ready condition is True and the
+ * predictor's latest created revision is its latest ready one. Pure.
+ */
+function inferenceServiceReadiness(service, generation) {
+    const status = service.status ?? {};
+    if ((status.observedGeneration ?? 0) < generation)
+        return { ready: false, why: 'KServe has not seen the candidate spec yet' };
+    const ready = status.conditions?.find((condition) => condition.type === 'Ready');
+    if (ready?.status !== 'True') {
+        const detail = [ready?.reason, ready?.message].filter(Boolean).join(': ');
+        return { ready: false, why: `Ready is ${ready?.status ?? 'missing'}${detail ? ` (${detail})` : ''}` };
+    }
+    const predictor = status.components?.predictor;
+    if (predictor?.latestCreatedRevision && predictor.latestCreatedRevision !== predictor.latestReadyRevision) {
+        return { ready: false, why: `revision ${predictor.latestCreatedRevision} is not ready yet` };
+    }
+    return { ready: true, why: 'Ready' };
+}
+function createKServeProvider(options) {
+    const { client, split } = options;
+    const namespace = client.namespace;
+    const input = 'inference-service';
+    let candidateReady = false;
+    /** The revision KServe created for the candidate, seen while waiting for it (its pods carry its name). */
+    let candidateRevision;
+    const read = async () => {
+        try {
+            return await client.json(getRequest(RESOURCES.inferenceService, namespace, split.service));
+        }
+        catch (error) {
+            throw kubernetesFailure(error, { input, what: `InferenceService "${split.service}"`, namespace });
+        }
+    };
+    const checkOwners = (service) => {
+        const owners = conflictingOwners(service.metadata.managedFields, KSERVE_FIELDS);
+        if (owners.length > 0) {
+            throw new errors_ConfigurationError(`Input '${input}': InferenceService "${split.service}" in namespace "${namespace}" is managed by another tool: ${describeOwners(owners)}. Nothing was changed.`, { input });
+        }
+    };
+    const apply = async (weight, predictor = predictorFor(split, weight)) => {
+        checkOwners(await read());
+        try {
+            const applied = await client.json(applyRequest(RESOURCES.inferenceService, namespace, split.service, { spec: { predictor } }, { force: true }));
+            const percent = applied.spec?.predictor?.canaryTrafficPercent;
+            if (percent !== predictor.canaryTrafficPercent) {
+                throw new ProviderError(`the apiserver kept canaryTrafficPercent at ${percent ?? 'none'} for ${weight}%`);
+            }
+            return applied;
+        }
+        catch (error) {
+            if (error instanceof ProviderError)
+                throw error;
+            throw new ProviderError(`Setting InferenceService "${split.service}" to ${weight}% failed: ${error.message}`);
+        }
+    };
+    return {
+        kind: 'kserve',
+        target: `InferenceService ${namespace}/${split.service}`,
+        async preflight() {
+            await checkKubernetesTarget(client, {
+                group: RESOURCES.inferenceService.group,
+                version: RESOURCES.inferenceService.version,
+                kind: 'InferenceService',
+            });
+            const service = await read();
+            checkOwners(service);
+            const serving = service.spec?.predictor?.model?.storageUri;
+            if (serving !== split.baseline) {
+                throw new errors_ConfigurationError(`Input 'baseline': InferenceService "${split.service}" serves storageUri "${serving ?? '(none)'}", not the baseline "${split.baseline}". Nothing was changed.`, { input: 'baseline' });
+            }
+        },
+        async setCandidateWeight(weight) {
+            if (weight > 0 && !candidateReady) {
+                // The candidate becomes the latest revision with no traffic, and gets its first share once it is Ready.
+                const applied = await apply(0, { model: { storageUri: split.candidate }, canaryTrafficPercent: 0 });
+                const generation = applied.metadata.generation ?? 0;
+                options.logger.info(`Waiting for InferenceService ${namespace}/${split.service} to be Ready with the candidate…`);
+                await waitUntilReady(`InferenceService "${split.service}"`, async () => {
+                    const service = await read();
+                    candidateRevision = service.status?.components?.predictor?.latestCreatedRevision ?? candidateRevision;
+                    return inferenceServiceReadiness(service, generation);
+                }, { timeoutMs: options.readyTimeoutMs, pollMs: options.pollMs ?? 1_000 });
+                candidateReady = true;
+            }
+            await apply(weight);
+        },
+        async diagnose() {
+            const revision = candidateRevision ??
+                (await read().catch(() => undefined))?.status?.components?.predictor?.latestCreatedRevision;
+            return collectPodDiagnostics(client, `InferenceService "${split.service}"${revision ? ` revision ${revision}` : ''}`, {
+                'serving.kserve.io/inferenceservice': split.service,
+                ...(revision ? { 'serving.knative.dev/revision': revision } : {}),
+            }, { secrets: options.secrets });
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/deploy/providers/nginx.js
 // The nginx provider owns one file that the user's nginx.conf includes at `http {}` level, and rewrites it for
 // every weight: an upstream with weights (plain A/B), or a split_clients map keyed on a header or cookie (sticky
@@ -71648,26 +71779,32 @@ function createNginxProvider(options) {
 
 
 
-const PROVIDERS = ['nginx', 'command', 'gateway-api'];
+
+const PROVIDERS = ['nginx', 'command', 'gateway-api', 'kserve'];
 function isDiagnosable(provider) {
     return typeof provider.diagnose === 'function';
 }
 async function createProvider(settings, context) {
     if (settings.kind === 'nginx')
         return createNginxProvider({ ...settings, ...context });
-    if (settings.kind === 'gateway-api') {
+    if (settings.kind === 'gateway-api' || settings.kind === 'kserve') {
         const connection = await resolveConnection(settings.connection);
         if (connection.token) {
             context.setSecret?.(connection.token);
             context.secrets?.add(connection.token);
         }
-        return createGatewayApiProvider({
+        const common = {
             client: createKubernetesClient(connection),
-            split: settings.split,
-            candidateDeployment: settings.candidateDeployment,
             readyTimeoutMs: settings.readyTimeoutMs,
             logger: context.logger,
             ...(context.secrets ? { secrets: context.secrets } : {}),
+        };
+        if (settings.kind === 'kserve')
+            return createKServeProvider({ ...common, split: settings.split });
+        return createGatewayApiProvider({
+            ...common,
+            split: settings.split,
+            candidateDeployment: settings.candidateDeployment,
         });
     }
     return createCommandProvider({ ...settings, input: 'set-weight-command', ...context });
@@ -71999,6 +72136,7 @@ function parseSteps(items, input = 'steps') {
 
 ;// CONCATENATED MODULE: ./shared/lib/deploy/index.js
 // Gated A/B rollouts: the gate file, its sequential evaluation, traffic providers, the rollout loop and its report.
+
 
 
 
@@ -82374,13 +82512,8 @@ const action = defineAction({
 ;// CONCATENATED MODULE: ./actions/deploy/lib/inputs.js
 
 const NGINX_ONLY = ['nginx-config', 'nginx-test'];
-const KUBERNETES_ONLY = [
-    'http-route',
-    'candidate-deployment',
-    'kubeconfig',
-    'kubernetes-context',
-    'namespace',
-];
+const KUBERNETES = ['kubeconfig', 'kubernetes-context', 'namespace', 'ready-timeout'];
+const GATEWAY_ONLY = ['http-route', 'candidate-deployment'];
 /** Refuses inputs that belong to other providers, so a typo in `provider` cannot silently ignore them. */
 function refuseForeign(reader, kind, names, owner) {
     for (const name of names) {
@@ -82399,15 +82532,50 @@ function objectName(reader, name, fallback) {
     }
     return value;
 }
-function readGatewayApi(reader) {
-    refuseForeign(reader, 'gateway-api', NGINX_ONLY, 'nginx');
-    refuseForeign(reader, 'gateway-api', ['set-weight-command'], 'command');
-    const stickyText = reader.optional('sticky-key');
-    const candidate = objectName(reader, 'candidate');
+/** The cluster connection and readiness time-out, shared by the Kubernetes providers. */
+function readKubernetes(reader) {
     const kubeconfig = reader.path('kubeconfig');
     const namespace = reader.optional('namespace');
     if (namespace !== undefined)
         objectName(reader, 'namespace');
+    return {
+        readyTimeoutMs: reader.duration('ready-timeout', '5m', { min: 1_000 }),
+        connection: {
+            kubeconfig,
+            display: kubeconfig === undefined ? undefined : reader.display(kubeconfig),
+            context: reader.optional('kubernetes-context'),
+            namespace,
+        },
+    };
+}
+/** A model's storageUri as KServe takes it: scheme://… without spaces. */
+function storageUri(reader, name) {
+    const value = reader.required(name);
+    if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(value)) {
+        throw new errors_ConfigurationError(`Input '${name}' must be the model's storageUri with provider kserve, e.g. s3://models/churn/v2, got "${value}".`, { input: name });
+    }
+    return value;
+}
+function readKServe(reader) {
+    refuseForeign(reader, 'kserve', [...NGINX_ONLY, 'sticky-key'], 'nginx');
+    refuseForeign(reader, 'kserve', ['set-weight-command'], 'command');
+    refuseForeign(reader, 'kserve', GATEWAY_ONLY, 'gateway-api');
+    return {
+        kind: 'kserve',
+        split: {
+            service: objectName(reader, 'inference-service'),
+            baseline: storageUri(reader, 'baseline'),
+            candidate: storageUri(reader, 'candidate'),
+        },
+        ...readKubernetes(reader),
+    };
+}
+function readGatewayApi(reader) {
+    refuseForeign(reader, 'gateway-api', NGINX_ONLY, 'nginx');
+    refuseForeign(reader, 'gateway-api', ['set-weight-command'], 'command');
+    refuseForeign(reader, 'gateway-api', ['inference-service'], 'kserve');
+    const stickyText = reader.optional('sticky-key');
+    const candidate = objectName(reader, 'candidate');
     return {
         kind: 'gateway-api',
         split: {
@@ -82417,13 +82585,7 @@ function readGatewayApi(reader) {
             sticky: stickyText === undefined ? undefined : parseStickyKey(stickyText, 'sticky-key'),
         },
         candidateDeployment: objectName(reader, 'candidate-deployment', candidate),
-        readyTimeoutMs: reader.duration('ready-timeout', '5m', { min: 1_000 }),
-        connection: {
-            kubeconfig,
-            display: kubeconfig === undefined ? undefined : reader.display(kubeconfig),
-            context: reader.optional('kubernetes-context'),
-            namespace,
-        },
+        ...readKubernetes(reader),
     };
 }
 function commandLine(_reader, name, text) {
@@ -82446,7 +82608,10 @@ function readProvider(reader) {
     const candidate = reader.required('candidate');
     if (kind === 'gateway-api')
         return readGatewayApi(reader);
-    refuseForeign(reader, kind, [...KUBERNETES_ONLY, 'ready-timeout'], 'gateway-api');
+    if (kind === 'kserve')
+        return readKServe(reader);
+    refuseForeign(reader, kind, [...KUBERNETES, ...GATEWAY_ONLY], 'gateway-api');
+    refuseForeign(reader, kind, ['inference-service'], 'kserve');
     if (kind === 'command') {
         refuseForeign(reader, kind, [...NGINX_ONLY, 'sticky-key'], 'nginx');
         const text = reader.optional('set-weight-command');
@@ -83275,7 +83440,7 @@ async function looksLikeProfile(path) {
 
 const actions = {
   "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
-  "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file), command (your command sets the weight) or gateway-api (the backendRefs weights of a Kubernetes HTTPRoute).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}. gateway-api: the baseline's Service.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}. gateway-api: the candidate's Service.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"header:<Name> or cookie:<name> for sticky A/B. nginx: split_clients hashes the key, so it stays on its variant as the weight rises. gateway-api: an extra rule sends requests whose header (or cookie) is 'candidate' to the candidate.","required":false},"http-route":{"description":"gateway-api: the HTTPRoute (gateway.networking.k8s.io/v1) whose rule sends traffic to the baseline Service; this action sets its backendRefs weights by server-side apply (field manager mlops-deploy).","required":false},"candidate-deployment":{"description":"gateway-api: the candidate's Deployment, which must be ready (rolled out and available) before it gets traffic; default the candidate Service's name.","required":false},"ready-timeout":{"description":"gateway-api: how long to wait for the candidate to be ready before the first step (then it is rolled back, with its pods' status, events and logs in the report); default 5m.","required":false},"kubeconfig":{"description":"gateway-api: kubeconfig file (token or client certificate); default KUBECONFIG, else the in-cluster service account. Its token is masked.","required":false},"kubernetes-context":{"description":"gateway-api: the kubeconfig context to use; default its current-context.","required":false},"namespace":{"description":"gateway-api: namespace of the route and the Deployment; default the context's namespace, else default.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
+  "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file), command (your command sets the weight), gateway-api (the backendRefs weights of a Kubernetes HTTPRoute) or kserve (the canaryTrafficPercent of a KServe InferenceService).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}. gateway-api: the baseline's Service. kserve: the storageUri the InferenceService serves now.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}. gateway-api: the candidate's Service. kserve: the candidate model's storageUri.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"header:<Name> or cookie:<name> for sticky A/B. nginx: split_clients hashes the key, so it stays on its variant as the weight rises. gateway-api: an extra rule sends requests whose header (or cookie) is 'candidate' to the candidate.","required":false},"http-route":{"description":"gateway-api: the HTTPRoute (gateway.networking.k8s.io/v1) whose rule sends traffic to the baseline Service; this action sets its backendRefs weights by server-side apply (field manager mlops-deploy).","required":false},"candidate-deployment":{"description":"gateway-api: the candidate's Deployment, which must be ready (rolled out and available) before it gets traffic; default the candidate Service's name.","required":false},"inference-service":{"description":"kserve: the InferenceService (serving.kserve.io/v1beta1); this action sets its predictor's storageUri and canaryTrafficPercent by server-side apply (field manager mlops-deploy).","required":false},"ready-timeout":{"description":"gateway-api, kserve: how long to wait for the candidate to be ready before the first step (then it is rolled back, with its pods' status, events and logs in the report); default 5m.","required":false},"kubeconfig":{"description":"gateway-api, kserve: kubeconfig file (token or client certificate); default KUBECONFIG, else the in-cluster service account. Its token is masked.","required":false},"kubernetes-context":{"description":"gateway-api, kserve: the kubeconfig context to use; default its current-context.","required":false},"namespace":{"description":"gateway-api, kserve: namespace of the route and the Deployment, or of the InferenceService; default the context's namespace, else default.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
   "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content and a conclusion.","required":false,"default":"false"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never.","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },

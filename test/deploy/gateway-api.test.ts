@@ -10,6 +10,7 @@ import { type KubeHandle, startKube } from '../services/kube.js';
 import { delay } from '../services/process.js';
 import { requireService } from '../services/require-service.js';
 import { type ActionRun, actionDir, runAction, runPost } from '../support/run-action.js';
+import { reportValidator } from '../support/schemas.js';
 import {
   BASELINE_RULE,
   createCrashingPod,
@@ -347,6 +348,8 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         expect(reconciler.seen.at(-1)).toBe(0);
         expect(await split(200)).toEqual({ baseline: 200, candidate: 0 });
         const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
+        const validate = await reportValidator();
+        expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
         const pod = report.candidatePods.pods[0];
         expect(pod).toMatchObject({ name: 'model-v2-5c8b-xyz12', phase: 'Running' });
         expect(pod.containers[0]).toMatchObject({ name: 'model', restarts: 3, logAvailable: false });

@@ -1,5 +1,8 @@
 // The pure layers of the Kubernetes providers: requests as data, kubeconfig selection, field ownership, the
 // route's weighted rules, Deployment readiness and the diagnostics' escaping.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   applyRequest,
@@ -18,6 +21,7 @@ import {
   predictorFor,
   RESOURCES,
   renderCandidateDiagnostics,
+  resolveConnection,
   resourcePath,
   selectKubeconfig,
   weightedRules,
@@ -123,6 +127,76 @@ ${extra}`;
   });
 });
 
+describe('connection', () => {
+  test('in-cluster: the service account folder, KUBERNETES_SERVICE_HOST/PORT (IPv6 bracketed), token trimmed', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'sa-'));
+    await Promise.all([
+      writeFile(join(folder, 'token'), 'sa-token\n'),
+      writeFile(join(folder, 'ca.crt'), 'PEM'),
+      writeFile(join(folder, 'namespace'), 'ml\n'),
+    ]);
+    expect(
+      await resolveConnection({
+        env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
+        serviceAccountDir: folder,
+      }),
+    ).toEqual({
+      server: 'https://[fd00::1]:443',
+      ca: 'PEM',
+      token: 'sa-token',
+      namespace: 'ml',
+      source: 'the in-cluster service account',
+    });
+  });
+
+  test('KUBECONFIG when no input: its first path; the namespace input wins; tokenFile is read', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kc-'));
+    await writeFile(join(folder, 'token'), 'from-file\n');
+    await writeFile(
+      join(folder, 'config'),
+      'current-context: a\ncontexts: [{name: a, context: {cluster: c, user: u, namespace: ml}}]\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:6443", certificate-authority-data: UEVN}}]\nusers: [{name: u, user: {tokenFile: token}}]\n',
+    );
+    const connection = await resolveConnection({
+      env: { KUBECONFIG: `${join(folder, 'config')}:/elsewhere` },
+      namespace: 'prod',
+    });
+    expect(connection).toMatchObject({
+      server: 'https://127.0.0.1:6443',
+      ca: 'PEM',
+      token: 'from-file',
+      namespace: 'prod',
+    });
+    expect(connection.source).toBe(`KUBECONFIG (${join(folder, 'config')})`);
+  });
+
+  test.each([
+    [
+      'users: [{name: u, user: {exec: {command: aws}}}]',
+      /kube.yaml names a user that authenticates with exec, which this action does not run/,
+    ],
+    [
+      'users: [{name: u, user: {token: t}}]\nclusters: [{name: c, cluster: {server: "https://h", insecure-skip-tls-verify: true}}]',
+      /kube.yaml sets insecure-skip-tls-verify, which is refused/,
+    ],
+  ])('refused: %s', async (extra, message) => {
+    const folder = await mkdtemp(join(tmpdir(), 'kc-'));
+    const clusters = extra.includes('clusters:') ? '' : 'clusters: [{name: c, cluster: {server: "https://h"}}]\n';
+    await writeFile(
+      join(folder, 'config'),
+      `current-context: a\ncontexts: [{name: a, context: {cluster: c, user: u}}]\n${clusters}${extra}\n`,
+    );
+    await expect(
+      resolveConnection({ kubeconfig: join(folder, 'config'), display: 'kube.yaml', env: {} }),
+    ).rejects.toThrow(message);
+  });
+
+  test('nothing at all: the kubeconfig input is required', async () => {
+    await expect(resolveConnection({ env: {} })).rejects.toThrow(
+      "Input 'kubeconfig' is required: no kubeconfig input, no KUBECONFIG and not inside a cluster (KUBERNETES_SERVICE_HOST unset).",
+    );
+  });
+});
+
 describe('field ownership', () => {
   const entry = (manager: string, fields: Record<string, unknown>, subresource?: string) => ({
     manager,
@@ -141,7 +215,7 @@ describe('field ownership', () => {
     ['mlops-deploy', rules, undefined, []],
     ['istio', { 'f:status': { 'f:parents': {} } }, 'status', []],
     ['flagger', { 'f:spec': { 'f:hostnames': {} } }, undefined, []],
-  ])('%s owning %j → %j', (manager, fields, subresource, owners) => {
+  ])('%s owning %j (subresource %s) → %j', (manager, fields, subresource, owners) => {
     expect(conflictingOwners([entry(manager, fields, subresource)], [['spec', 'rules']])).toEqual(owners);
   });
   test('the message names the tool and the manager', () => {

@@ -86,7 +86,7 @@ export function selectKubeconfig(
   if (cluster === undefined) throw fail(`has no cluster "${clusterName}" (named by context "${contextName}").`);
   const server = text(cluster.server);
   if (server === undefined || !/^https:\/\/[^\s/]+/.test(server)) {
-    throw fail(`: cluster "${clusterName}" needs an https:// server, got "${String(cluster.server ?? '')}".`);
+    throw fail(`has cluster "${clusterName}" without an https:// server (got "${String(cluster.server ?? '')}").`);
   }
   const userName = text(context.user) ?? '';
   const user = find<Fields>(config.users, userName, 'user') ?? {};
@@ -156,11 +156,11 @@ export async function resolveConnection(options: ConnectionOptions): Promise<Con
     const selected = selectKubeconfig(source, { context: options.context, path, display, input });
     if (selected.unsupported !== undefined) {
       throw fail(
-        `: its user authenticates with ${selected.unsupported}, which this action does not run; give a token or a client certificate.`,
+        `names a user that authenticates with ${selected.unsupported}, which this action does not run; give a token or a client certificate.`,
       );
     }
     if (selected.ca.insecure)
-      throw fail(': insecure-skip-tls-verify is refused; give the cluster CA (certificate-authority-data).');
+      throw fail('sets insecure-skip-tls-verify, which is refused; give the cluster CA (certificate-authority-data).');
     const token = (await readReferenced(selected.token, 'token', fail))?.trim();
     return {
       server: selected.server,
