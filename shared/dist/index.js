@@ -70862,7 +70862,7 @@ function selectKubeconfig(source, options) {
         throw fail(`has no cluster "${clusterName}" (named by context "${contextName}").`);
     const server = connection_text(cluster.server);
     if (server === undefined || !/^https:\/\/[^\s/]+/.test(server)) {
-        throw fail(`: cluster "${clusterName}" needs an https:// server, got "${String(cluster.server ?? '')}".`);
+        throw fail(`has cluster "${clusterName}" without an https:// server (got "${String(cluster.server ?? '')}").`);
     }
     const userName = connection_text(context.user) ?? '';
     const user = find(config.users, userName, 'user') ?? {};
@@ -70915,10 +70915,10 @@ async function resolveConnection(options) {
         }
         const selected = selectKubeconfig(source, { context: options.context, path, display, input });
         if (selected.unsupported !== undefined) {
-            throw fail(`: its user authenticates with ${selected.unsupported}, which this action does not run; give a token or a client certificate.`);
+            throw fail(`names a user that authenticates with ${selected.unsupported}, which this action does not run; give a token or a client certificate.`);
         }
         if (selected.ca.insecure)
-            throw fail(': insecure-skip-tls-verify is refused; give the cluster CA (certificate-authority-data).');
+            throw fail('sets insecure-skip-tls-verify, which is refused; give the cluster CA (certificate-authority-data).');
         const token = (await readReferenced(selected.token, 'token', fail))?.trim();
         return {
             server: selected.server,
