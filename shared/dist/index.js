@@ -71010,7 +71010,8 @@ function logRequest(namespace, pod, options) {
                 limitBytes: options.limitBytes,
                 previous: options.previous || undefined,
             }),
-        headers: { accept: 'text/plain' },
+        // The apiserver refuses text/plain here (406); the log streams back as text whatever the Accept says.
+        headers: { accept: '*/*' },
     };
 }
 /** Events about one object, e.g. a Pod, by the involvedObject field selector. */

@@ -42,7 +42,9 @@ metrics:
     margin: 0.03
 `;
 
-const errorLines = (run: ActionRun) => run.stdout.split('\n').filter((line) => line.startsWith('::error'));
+/** The error annotations' messages, and the file of the first (the runner shows it on that file). */
+const errorsOf = (run: ActionRun) => run.annotations.filter((annotation) => annotation.level === 'error');
+const errorLines = (run: ActionRun) => errorsOf(run).map((annotation) => annotation.message);
 const predictorOf = async (kube: KubeHandle, name?: string) => {
   const { canaryTrafficPercent, model } = (await readInferenceService(kube, name)).spec.predictor;
   return { canaryTrafficPercent, storageUri: model.storageUri };
@@ -77,7 +79,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
     const run = await runAction(DEPLOY, { workspace, inputs: baseInputs() });
     expect(run.exitCode).toBe(1);
     expect(errorLines(run)).toEqual([
-      "::error title=deploy: configuration error::Input 'provider': the cluster does not serve InferenceService (serving.kserve.io/v1beta1): install its CRD first. Nothing was changed.",
+      "Input 'provider': the cluster does not serve InferenceService (serving.kserve.io/v1beta1): install its CRD first. Nothing was changed.",
     ]);
   });
 
@@ -173,7 +175,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
       });
       expect(run.exitCode).toBe(1);
       expect(errorLines(run)).toEqual([
-        `::error title=deploy: configuration error::Input 'inference-service': InferenceService "churn-owned" in namespace "ml" is managed by another tool: Flagger (manager "flagger") owns spec.predictor.canaryTrafficPercent. Nothing was changed.`,
+        `Input 'inference-service': InferenceService "churn-owned" in namespace "ml" is managed by another tool: Flagger (manager "flagger") owns spec.predictor.canaryTrafficPercent. Nothing was changed.`,
       ]);
       expect((await readInferenceService(kube, 'churn-owned')).metadata.resourceVersion).toBe(
         before.metadata.resourceVersion,
@@ -187,7 +189,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
       });
       expect(run.exitCode).toBe(1);
       expect(errorLines(run)).toEqual([
-        `::error title=deploy: configuration error::Input 'baseline': InferenceService "churn-owned" serves storageUri "s3://models/churn/v1", not the baseline "s3://models/churn/v0". Nothing was changed.`,
+        `Input 'baseline': InferenceService "churn-owned" serves storageUri "s3://models/churn/v1", not the baseline "s3://models/churn/v0". Nothing was changed.`,
       ]);
     });
 

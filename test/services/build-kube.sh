@@ -31,7 +31,9 @@ if [ ! -x "$out/kube-apiserver" ]; then
     for module in $(go mod edit -json | grep -B1 '"Version": "v0.0.0"' | sed -n 's/.*"Path": "\(.*\)",/\1/p'); do
       go mod edit -require="$module@$staging_version"
     done
-    go build -trimpath -o "$out/kube-apiserver.tmp" ./cmd/kube-apiserver
+    # The module zip has no git metadata: stamp the version /version reports, as the release build does.
+    go build -trimpath -ldflags "-X k8s.io/component-base/version.gitVersion=$kubernetes_version -X k8s.io/component-base/version.gitTreeState=clean" \
+      -o "$out/kube-apiserver.tmp" ./cmd/kube-apiserver
   )
   mv "$out/kube-apiserver.tmp" "$out/kube-apiserver"
   rm -rf "$work"

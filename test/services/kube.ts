@@ -107,6 +107,9 @@ export async function startKube(): Promise<KubeHandle> {
       '--initial-cluster',
       `default=http://127.0.0.1:${peerPort}`,
       '--unsafe-no-fsync',
+      // KServe's InferenceService CRD with its managedFields is larger than etcd's default 1.5 MiB request.
+      '--max-request-bytes',
+      String(16 * 1024 * 1024),
       '--log-level',
       'warn',
     ],

@@ -100,7 +100,8 @@ export function logRequest(
         limitBytes: options.limitBytes,
         previous: options.previous || undefined,
       }),
-    headers: { accept: 'text/plain' },
+    // The apiserver refuses text/plain here (406); the log streams back as text whatever the Accept says.
+    headers: { accept: '*/*' },
   };
 }
 
