@@ -183,14 +183,13 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
     });
 
     test('a baseline that is not what the InferenceService serves is refused, nothing changed', async () => {
-      const run = await runAction(DEPLOY, {
-        workspace,
-        inputs: { ...baseInputs(), 'inference-service': 'churn-owned', baseline: 's3://models/churn/v0' },
-      });
+      const before = await readInferenceService(kube);
+      const run = await runAction(DEPLOY, { workspace, inputs: { ...baseInputs(), baseline: 's3://models/churn/v0' } });
       expect(run.exitCode).toBe(1);
       expect(errorLines(run)).toEqual([
-        `Input 'baseline': InferenceService "churn-owned" serves storageUri "s3://models/churn/v1", not the baseline "s3://models/churn/v0". Nothing was changed.`,
+        `Input 'baseline': InferenceService "churn" serves storageUri "s3://models/churn/v1", not the baseline "s3://models/churn/v0". Nothing was changed.`,
       ]);
+      expect((await readInferenceService(kube)).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
     });
 
     describe('gated rollouts with real traffic: nginx follows canaryTrafficPercent', () => {
