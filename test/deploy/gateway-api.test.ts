@@ -20,11 +20,14 @@ import {
   installHttpRouteCrd,
   markDeploymentReady,
   NAMESPACE,
+  pidPreload,
   readRoute,
   routeObject,
   SPLIT,
+  servedSplit,
+  underLoad,
 } from './support/kube-fixtures.js';
-import { type DeployRig, retryingPredictions, rigNginxProvider, servedBy, startDeployRig } from './support/rig.js';
+import { type DeployRig, rigNginxProvider, startDeployRig } from './support/rig.js';
 
 const DEPLOY = actionDir('deploy');
 const GATE = `version: 1
@@ -290,28 +293,6 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         'max-duration': '60s',
       });
 
-      async function underLoad<T>(work: () => Promise<T>): Promise<T> {
-        let running = true;
-        const load = (async () => {
-          while (running) await retryingPredictions(rig.nginx.url, 50, { concurrency: 4 });
-        })();
-        try {
-          return await work();
-        } finally {
-          running = false;
-          await load;
-        }
-      }
-
-      async function split(count: number) {
-        const before = { baseline: await servedBy(rig.baseline), candidate: await servedBy(rig.candidate) };
-        await retryingPredictions(rig.nginx.url, count);
-        return {
-          baseline: (await servedBy(rig.baseline)) - before.baseline,
-          candidate: (await servedBy(rig.candidate)) - before.candidate,
-        };
-      }
-
       const restart = async () => {
         await reconciler?.stop();
         await kube.applyManifest([routeObject(SPLIT.route, [BASELINE_RULE])], 'kubectl');
@@ -325,7 +306,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
           rig.candidate.setBehaviour({ errorRate: 0.01 }),
         ]);
         await restart();
-        const run = await underLoad(() =>
+        const run = await underLoad(rig, () =>
           runAction(DEPLOY, { workspace, inputs: rolloutInputs(), timeoutMs: 120_000 }),
         );
         expect(run.exitCode, run.stdout).toBe(0);
@@ -333,7 +314,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         await delay(500);
         expect(reconciler.seen).toEqual([0, 20, 50, 100]);
         expect(weightsIn((await readRoute(kube)).spec.rules)).toEqual(['model-v1=0,model-v2=100']);
-        expect(await split(100)).toEqual({ baseline: 0, candidate: 100 });
+        expect(await servedSplit(rig, 100)).toEqual({ baseline: 0, candidate: 100 });
       });
 
       test('a candidate with 5× the error rate is rolled back to 0% in the API; the report shows its pods', async () => {
@@ -343,7 +324,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         ]);
         await restart();
         await createCrashingPod(kube, 'model-v2-5c8b-xyz12', 3);
-        const run = await underLoad(() =>
+        const run = await underLoad(rig, () =>
           runAction(DEPLOY, { workspace, inputs: rolloutInputs(), timeoutMs: 120_000 }),
         );
         expect(run.exitCode, run.stdout).toBe(1);
@@ -352,7 +333,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         expect(weightsIn((await readRoute(kube)).spec.rules)).toEqual(['model-v1=100,model-v2=0']);
         await delay(500);
         expect(reconciler.seen.at(-1)).toBe(0);
-        expect(await split(200)).toEqual({ baseline: 200, candidate: 0 });
+        expect(await servedSplit(rig, 200)).toEqual({ baseline: 200, candidate: 0 });
         const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
         const validate = await reportValidator();
         expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
@@ -382,16 +363,11 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
             rig.candidate.setBehaviour({ errorRate: 0.01 }),
           ]);
           await restart();
-          const pidFile = join(await mkdtemp(join(tmpdir(), 'deploy-k8s-pid-')), 'main.pid');
-          const preload = join(await mkdtemp(join(tmpdir(), 'deploy-k8s-pre-')), 'pid.cjs');
-          await writeFile(
-            preload,
-            "require('node:fs').writeFileSync(process.env.DEPLOY_PID_FILE, String(process.pid));\n",
-          );
+          const mainPid = await pidPreload();
           const started = runAction(DEPLOY, {
             workspace,
             inputs: { ...rolloutInputs(), steps: '20,100', interval: '10m', 'max-duration': '30m' },
-            env: { NODE_OPTIONS: `--require ${preload}`, DEPLOY_PID_FILE: pidFile },
+            env: mainPid.env,
             timeoutMs: 120_000,
           });
           let finished: ActionRun | undefined;
@@ -402,7 +378,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
             if (finished) throw new Error(`main ended before the rollout began:\n${finished.stdout}${finished.stderr}`);
             await delay(100);
           }
-          process.kill(Number(await readFile(pidFile, 'utf8')), signal);
+          process.kill(await mainPid.pid(), signal);
           const main = await started;
           expect(main.signal).toBe(signal);
           expect(main.state['deploy-finished']).toBeUndefined();
@@ -413,7 +389,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
           );
           expect(weightsIn((await readRoute(kube)).spec.rules)).toEqual(['model-v1=100,model-v2=0']);
           await delay(500);
-          expect(await split(200)).toEqual({ baseline: 200, candidate: 0 });
+          expect(await servedSplit(rig, 200)).toEqual({ baseline: 200, candidate: 0 });
         },
       );
     });

@@ -18,10 +18,13 @@ import {
   kserveStatusPlayer,
   kserveWeight,
   NAMESPACE,
+  pidPreload,
   readInferenceService,
+  servedSplit,
+  underLoad,
   weightReconciler,
 } from './support/kube-fixtures.js';
-import { type DeployRig, retryingPredictions, rigNginxProvider, servedBy, startDeployRig } from './support/rig.js';
+import { type DeployRig, rigNginxProvider, startDeployRig } from './support/rig.js';
 
 const DEPLOY = actionDir('deploy');
 const GATE = `version: 1
@@ -239,30 +242,10 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
           (weight) => rigNginxProvider(rig).setCandidateWeight(weight),
         );
       };
-      async function underLoad<T>(work: () => Promise<T>): Promise<T> {
-        let running = true;
-        const load = (async () => {
-          while (running) await retryingPredictions(rig.nginx.url, 50, { concurrency: 4 });
-        })();
-        try {
-          return await work();
-        } finally {
-          running = false;
-          await load;
-        }
-      }
-      async function split(count: number) {
-        const before = { baseline: await servedBy(rig.baseline), candidate: await servedBy(rig.candidate) };
-        await retryingPredictions(rig.nginx.url, count);
-        return {
-          baseline: (await servedBy(rig.baseline)) - before.baseline,
-          candidate: (await servedBy(rig.candidate)) - before.candidate,
-        };
-      }
 
       test('a healthy candidate is promoted: 20, 50 as canaryTrafficPercent, then the percent removed', async () => {
         await restart(0.01);
-        const run = await underLoad(() =>
+        const run = await underLoad(rig, () =>
           runAction(DEPLOY, { workspace, inputs: rolloutInputs(), timeoutMs: 120_000 }),
         );
         expect(run.exitCode, run.stdout).toBe(0);
@@ -270,19 +253,19 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
         await delay(500);
         expect(reconciler?.seen).toEqual([0, 20, 50, 100]);
         expect(await predictorOf(kube)).toEqual({ canaryTrafficPercent: undefined, storageUri: ISVC.candidate });
-        expect(await split(100)).toEqual({ baseline: 0, candidate: 100 });
+        expect(await servedSplit(rig, 100)).toEqual({ baseline: 0, candidate: 100 });
       });
 
       test('a candidate with 5× the error rate is rolled back: percent 0, the baseline storageUri back', async () => {
         await restart(0.05);
-        const run = await underLoad(() =>
+        const run = await underLoad(rig, () =>
           runAction(DEPLOY, { workspace, inputs: rolloutInputs(), timeoutMs: 120_000 }),
         );
         expect(run.exitCode, run.stdout).toBe(1);
         expect(run.outputs.decision).toBe('rolled-back');
         expect(await predictorOf(kube)).toEqual({ canaryTrafficPercent: 0, storageUri: ISVC.baseline });
         await delay(500);
-        expect(await split(200)).toEqual({ baseline: 200, candidate: 0 });
+        expect(await servedSplit(rig, 200)).toEqual({ baseline: 200, candidate: 0 });
         const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
         expect(report.candidatePods).toEqual({
           owner: `InferenceService "churn" revision churn-predictor-00002`,
@@ -293,16 +276,11 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
 
       test('main killed with SIGKILL mid-rollout: the post step sets the percent to 0 with the baseline', async () => {
         await restart(0.01);
-        const pidFile = join(await mkdtemp(join(tmpdir(), 'deploy-kserve-pid-')), 'main.pid');
-        const preload = join(await mkdtemp(join(tmpdir(), 'deploy-kserve-pre-')), 'pid.cjs');
-        await writeFile(
-          preload,
-          "require('node:fs').writeFileSync(process.env.DEPLOY_PID_FILE, String(process.pid));\n",
-        );
+        const mainPid = await pidPreload();
         const started = runAction(DEPLOY, {
           workspace,
           inputs: { ...rolloutInputs(), steps: '20,100', interval: '10m', 'max-duration': '30m' },
-          env: { NODE_OPTIONS: `--require ${preload}`, DEPLOY_PID_FILE: pidFile },
+          env: mainPid.env,
           timeoutMs: 120_000,
         });
         let finished: ActionRun | undefined;
@@ -313,14 +291,14 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
           if (finished) throw new Error(`main ended before the rollout began:\n${finished.stdout}${finished.stderr}`);
           await delay(100);
         }
-        process.kill(Number(await readFile(pidFile, 'utf8')), 'SIGKILL');
+        process.kill(await mainPid.pid(), 'SIGKILL');
         const main = await started;
         expect(main.signal).toBe('SIGKILL');
         const post = await runPost(main);
         expect(post.exitCode, post.stdout).toBe(0);
         expect(await predictorOf(kube)).toEqual({ canaryTrafficPercent: 0, storageUri: ISVC.baseline });
         await delay(500);
-        expect(await split(200)).toEqual({ baseline: 200, candidate: 0 });
+        expect(await servedSplit(rig, 200)).toEqual({ baseline: 200, candidate: 0 });
       });
     });
   });

@@ -2,7 +2,8 @@
 // kubelet, Deployment controller or Gateway runs, so the test sets the Deployment's status through its status
 // subresource, creates the candidate's Pod objects with a status and Events, and (gatewayReconciler) renders the
 // HTTPRoute's weights into the rig's nginx the way a Gateway implementation would.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
@@ -10,6 +11,7 @@ import { candidateWeightOf, type GatewaySplit, type HttpRouteRule } from '../../
 import type { KubeHandle } from '../../services/kube.js';
 import { delay } from '../../services/process.js';
 import { repositoryRoot } from '../../support/run-action.js';
+import { type DeployRig, retryingPredictions, servedBy } from './rig.js';
 
 export const NAMESPACE = 'ml';
 export const SPLIT: GatewaySplit = { route: 'model', baseline: 'model-v1', candidate: 'model-v2' };
@@ -317,4 +319,40 @@ export function kserveWeight(service: InferenceServiceView): number {
   const { canaryTrafficPercent, model } = service.spec.predictor;
   if (canaryTrafficPercent !== undefined) return canaryTrafficPercent;
   return model.storageUri === ISVC.candidate ? 100 : 0;
+}
+
+/** Runs `work` while a retrying client sends predictions through the rig's nginx, so Prometheus sees both arms. */
+export async function underLoad<T>(rig: DeployRig, work: () => Promise<T>): Promise<T> {
+  let running = true;
+  const load = (async () => {
+    while (running) await retryingPredictions(rig.nginx.url, 50, { concurrency: 4 });
+  })();
+  try {
+    return await work();
+  } finally {
+    running = false;
+    await load;
+  }
+}
+
+/** Sends `count` predictions through nginx and returns how many each backend served (counted at the backends). */
+export async function servedSplit(rig: DeployRig, count: number) {
+  const before = { baseline: await servedBy(rig.baseline), candidate: await servedBy(rig.candidate) };
+  await retryingPredictions(rig.nginx.url, count);
+  return {
+    baseline: (await servedBy(rig.baseline)) - before.baseline,
+    candidate: (await servedBy(rig.candidate)) - before.candidate,
+  };
+}
+
+/** A NODE_OPTIONS preload that writes the action's own PID to DEPLOY_PID_FILE, so a test can signal main itself. */
+export async function pidPreload(): Promise<{ env: Record<string, string>; pid: () => Promise<number> }> {
+  const folder = await mkdtemp(join(tmpdir(), 'deploy-pid-'));
+  const preload = join(folder, 'pid.cjs');
+  await writeFile(preload, "require('node:fs').writeFileSync(process.env.DEPLOY_PID_FILE, String(process.pid));\n");
+  const pidFile = join(folder, 'main.pid');
+  return {
+    env: { NODE_OPTIONS: `--require ${preload}`, DEPLOY_PID_FILE: pidFile },
+    pid: async () => Number(await readFile(pidFile, 'utf8')),
+  };
 }
