@@ -221,6 +221,43 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
       }
     });
 
+    test.each([
+      [
+        { source: 'header', name: 'X-Variant' },
+        { type: 'Exact', name: 'X-Variant', value: 'candidate' },
+      ],
+      [
+        { source: 'cookie', name: 'variant' },
+        { type: 'RegularExpression', name: 'Cookie', value: '(^|;\\s*)variant=candidate(;|$)' },
+      ],
+    ] as const)(
+      "sticky %j: the extra rule passes the CRD's validation and goes away at 0%%",
+      async (sticky, header) => {
+        await kube.applyManifest([routeObject('sticky', [BASELINE_RULE])]);
+        const provider = await createProvider(
+          {
+            kind: 'gateway-api',
+            split: { ...SPLIT, route: 'sticky', sticky },
+            candidateDeployment: 'model-v2',
+            readyTimeoutMs: 10_000,
+            connection: { kubeconfig: kube.kubeconfigPath, namespace: NAMESPACE },
+          },
+          { logger: new MemoryLogger() },
+        );
+        await provider.setCandidateWeight(25);
+        const rules = (await readRoute(kube, 'sticky')).spec.rules;
+        expect(weightsIn(rules)).toEqual(['model-v2=1', 'model-v1=75,model-v2=25']);
+        expect(rules[0]?.matches).toEqual([{ path: { type: 'PathPrefix', value: '/' }, headers: [header] }]);
+        await provider.setCandidateWeight(50);
+        expect(weightsIn((await readRoute(kube, 'sticky')).spec.rules)).toEqual([
+          'model-v2=1',
+          'model-v1=50,model-v2=50',
+        ]);
+        await provider.setCandidateWeight(0);
+        expect(weightsIn((await readRoute(kube, 'sticky')).spec.rules)).toEqual(['model-v1=100,model-v2=0']);
+      },
+    );
+
     test('a candidate that never gets ready: ProviderError at the time-out, no traffic, its pods explained', async () => {
       await createWorkload(kube, 'model-v3');
       await createCrashingPod(kube, 'model-v3-7d9f-abcde', 6, 'model-v3');

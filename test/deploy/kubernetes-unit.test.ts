@@ -278,6 +278,13 @@ describe('HTTPRoute weights', () => {
     ]);
     // The next step replaces the sticky rule instead of adding a second one.
     expect(weightedRules(at25, sticky, 50)).toHaveLength(2);
+    // Also as the apiserver returns it: keys in its order, defaults filled in.
+    const returned = at25.map((rule, index) =>
+      index === 0
+        ? { ...rule, matches: [{ headers: [{ value: 'candidate', name: 'x-variant', type: 'Exact' }] }] }
+        : rule,
+    );
+    expect(weightedRules(returned, sticky, 50)).toHaveLength(2);
     expect(weightedRules(at25, sticky, 100)).toHaveLength(1);
     expect(weightedRules(at25, sticky, 0)).toEqual([
       {

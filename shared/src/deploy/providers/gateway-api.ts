@@ -48,16 +48,25 @@ export function stickyHeaderMatch(key: StickyKey): Json {
     : { type: 'RegularExpression', name: 'Cookie', value: `(^|;\\s*)${key.name}=candidate(;|$)` };
 }
 
+/** Whether two header matches are the same, field by field (the apiserver returns keys in its own order). */
+function sameHeaderMatch(a: Json, b: Json): boolean {
+  return (
+    String(a.name).toLowerCase() === String(b.name).toLowerCase() &&
+    (a.type ?? 'Exact') === (b.type ?? 'Exact') &&
+    a.value === b.value
+  );
+}
+
 function isStickyRule(rule: HttpRouteRule, split: GatewaySplit): boolean {
   if (!split.sticky) return false;
-  const wanted = JSON.stringify(stickyHeaderMatch(split.sticky));
+  const wanted = stickyHeaderMatch(split.sticky);
   const refs = rule.backendRefs ?? [];
   return (
     refs.length === 1 &&
     refs[0] !== undefined &&
     isServiceRef(refs[0], split.candidate) &&
     (rule.matches ?? []).some((match) =>
-      ((match.headers as Json[] | undefined) ?? []).some((h) => JSON.stringify(h) === wanted),
+      ((match.headers as Json[] | undefined) ?? []).some((header) => sameHeaderMatch(header, wanted)),
     )
   );
 }
