@@ -71302,15 +71302,21 @@ function stickyHeaderMatch(key) {
         ? { type: 'Exact', name: key.name, value: 'candidate' }
         : { type: 'RegularExpression', name: 'Cookie', value: `(^|;\\s*)${key.name}=candidate(;|$)` };
 }
+/** Whether two header matches are the same, field by field (the apiserver returns keys in its own order). */
+function sameHeaderMatch(a, b) {
+    return (String(a.name).toLowerCase() === String(b.name).toLowerCase() &&
+        (a.type ?? 'Exact') === (b.type ?? 'Exact') &&
+        a.value === b.value);
+}
 function isStickyRule(rule, split) {
     if (!split.sticky)
         return false;
-    const wanted = JSON.stringify(stickyHeaderMatch(split.sticky));
+    const wanted = stickyHeaderMatch(split.sticky);
     const refs = rule.backendRefs ?? [];
     return (refs.length === 1 &&
         refs[0] !== undefined &&
         isServiceRef(refs[0], split.candidate) &&
-        (rule.matches ?? []).some((match) => (match.headers ?? []).some((h) => JSON.stringify(h) === wanted)));
+        (rule.matches ?? []).some((match) => (match.headers ?? []).some((header) => sameHeaderMatch(header, wanted))));
 }
 /** The index of the rule that carries the baseline Service, or an explanation of why there is none. */
 function findWeightedRule(rules, split) {
