@@ -71045,6 +71045,854 @@ function createCommandProvider(options) {
     };
 }
 
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(44708);
+;// CONCATENATED MODULE: ./shared/lib/kubernetes/client.js
+// Sends ApiRequests over HTTPS with the connection's CA and credentials. No client library: the few calls we make
+// are plain REST, and a failure is the apiserver's own Status message.
+
+/** A request the apiserver refused (status ≥ 400) or could not be reached for (status 0). */
+class KubernetesError extends Error {
+    status;
+    reason;
+    constructor(message, status, reason) {
+        super(message);
+        this.status = status;
+        this.reason = reason;
+        this.name = 'KubernetesError';
+    }
+}
+function createKubernetesClient(connection, options = {}) {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const send = (apiRequest) => new Promise((resolve, reject) => {
+        const url = new URL(apiRequest.path, connection.server);
+        const headers = { ...apiRequest.headers, 'user-agent': 'mlops-actions-deploy' };
+        if (connection.token)
+            headers.authorization = `Bearer ${connection.token}`;
+        if (apiRequest.body !== undefined)
+            headers['content-length'] = String(Buffer.byteLength(apiRequest.body));
+        const outgoing = (0,external_node_https_.request)(url, {
+            method: apiRequest.method,
+            headers,
+            ...(connection.ca ? { ca: connection.ca } : {}),
+            ...(connection.clientCertificate ? { cert: connection.clientCertificate } : {}),
+            ...(connection.clientKey ? { key: connection.clientKey } : {}),
+            timeout: timeoutMs,
+        }, (response) => {
+            const chunks = [];
+            response.on('data', (chunk) => chunks.push(chunk));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+            response.on('error', reject);
+        });
+        outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)));
+        outgoing.on('error', (error) => reject(new KubernetesError(`${connection.server} cannot be reached: ${error.message}`, 0)));
+        if (apiRequest.body !== undefined)
+            outgoing.write(apiRequest.body);
+        outgoing.end();
+    });
+    const checked = async (apiRequest) => {
+        const { status, body } = await send(apiRequest);
+        if (status < 400)
+            return body;
+        let parsed = {};
+        try {
+            parsed = JSON.parse(body);
+        }
+        catch {
+            // Not a Status object: the first line of whatever came back.
+        }
+        const message = parsed.message ?? (body.split('\n')[0]?.slice(0, 300) || `HTTP ${status}`);
+        throw new KubernetesError(`${apiRequest.method} ${apiRequest.path.split('?')[0]}: ${message}`, status, parsed.reason);
+    };
+    return {
+        namespace: connection.namespace,
+        server: connection.server,
+        async json(apiRequest) {
+            return JSON.parse(await checked(apiRequest));
+        },
+        text: checked,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/kubernetes/connection.js
+// Where the cluster is and who we are in it: a kubeconfig (file input or KUBECONFIG) or the pod's service account.
+// Only what a plain HTTPS client needs is read: server, CA, token or client certificate, namespace.
+
+
+
+
+const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+function connection_text(value) {
+    return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+function decode(base64) {
+    const value = connection_text(base64);
+    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+/**
+ * Picks the context (`context`, else current-context) out of kubeconfig text, pure. Relative file references are
+ * resolved against the kubeconfig's folder, as kubectl does. Throws ConfigurationError naming `input` and `display`.
+ */
+function selectKubeconfig(source, options) {
+    const { input, display } = options;
+    const fail = (problem) => new errors_ConfigurationError(`Input '${input}': ${display} ${problem}`, { input, file: display });
+    let document;
+    try {
+        document = (0,dist/* parse */.qg)(source);
+    }
+    catch (error) {
+        throw fail(`is not YAML: ${error.message.split('\n')[0]}`);
+    }
+    if (typeof document !== 'object' || document === null)
+        throw fail('is not a kubeconfig (no mapping at the top).');
+    const config = document;
+    const find = (list, name, kind) => {
+        if (!Array.isArray(list))
+            return undefined;
+        return list.find((entry) => entry?.name === name)?.[kind];
+    };
+    const contextName = options.context ?? connection_text(config['current-context']);
+    if (contextName === undefined)
+        throw fail('has no current-context: set the kubernetes-context input.');
+    const context = find(config.contexts, contextName, 'context');
+    if (context === undefined) {
+        const known = Array.isArray(config.contexts)
+            ? config.contexts.map((entry) => String(entry?.name)).join(', ')
+            : '';
+        throw fail(`has no context "${contextName}"${known ? ` (it has ${known})` : ''}.`);
+    }
+    const clusterName = connection_text(context.cluster) ?? '';
+    const cluster = find(config.clusters, clusterName, 'cluster');
+    if (cluster === undefined)
+        throw fail(`has no cluster "${clusterName}" (named by context "${contextName}").`);
+    const server = connection_text(cluster.server);
+    if (server === undefined || !/^https:\/\/[^\s/]+/.test(server)) {
+        throw fail(`has cluster "${clusterName}" without an https:// server (got "${String(cluster.server ?? '')}").`);
+    }
+    const userName = connection_text(context.user) ?? '';
+    const user = find(config.users, userName, 'user') ?? {};
+    const base = (0,external_node_path_.dirname)(options.path);
+    const file = (value) => {
+        const path = connection_text(value);
+        return path === undefined ? undefined : (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.resolve)(base, path);
+    };
+    const unsupported = user.exec !== undefined ? 'exec' : user['auth-provider'] !== undefined ? 'auth-provider' : undefined;
+    return {
+        server: server.replace(/\/+$/, ''),
+        namespace: connection_text(context.namespace),
+        ca: {
+            data: decode(cluster['certificate-authority-data']),
+            file: file(cluster['certificate-authority']),
+            insecure: cluster['insecure-skip-tls-verify'] === true,
+        },
+        token: { data: connection_text(user.token), file: file(user.tokenFile) },
+        clientCertificate: { data: decode(user['client-certificate-data']), file: file(user['client-certificate']) },
+        clientKey: { data: decode(user['client-key-data']), file: file(user['client-key']) },
+        unsupported,
+    };
+}
+async function readReferenced(part, what, fail) {
+    if (part.data !== undefined)
+        return part.data;
+    if (part.file === undefined)
+        return undefined;
+    try {
+        return await (0,promises_.readFile)(part.file, 'utf8');
+    }
+    catch (error) {
+        throw fail(`names a ${what} file that cannot be read (${error.code ?? 'error'}).`);
+    }
+}
+/** The connection the inputs describe. Every mistake is a ConfigurationError naming the input. */
+async function resolveConnection(options) {
+    const env = options.env ?? process.env;
+    const input = 'kubeconfig';
+    const path = options.kubeconfig ?? connection_text(env.KUBECONFIG)?.split(':')[0];
+    if (path !== undefined) {
+        const display = options.kubeconfig !== undefined ? (options.display ?? path) : `KUBECONFIG (${path})`;
+        const fail = (problem) => new errors_ConfigurationError(`Input '${input}': ${display} ${problem}`, { input, file: display });
+        let source;
+        try {
+            source = await (0,promises_.readFile)(path, 'utf8');
+        }
+        catch (error) {
+            throw fail(`cannot be read (${error.code ?? 'error'}).`);
+        }
+        const selected = selectKubeconfig(source, { context: options.context, path, display, input });
+        if (selected.unsupported !== undefined) {
+            throw fail(`names a user that authenticates with ${selected.unsupported}, which this action does not run; give a token or a client certificate.`);
+        }
+        if (selected.ca.insecure)
+            throw fail('sets insecure-skip-tls-verify, which is refused; give the cluster CA (certificate-authority-data).');
+        const token = (await readReferenced(selected.token, 'token', fail))?.trim();
+        return {
+            server: selected.server,
+            ca: await readReferenced(selected.ca, 'certificate-authority', fail),
+            token,
+            clientCertificate: await readReferenced(selected.clientCertificate, 'client-certificate', fail),
+            clientKey: await readReferenced(selected.clientKey, 'client-key', fail),
+            namespace: options.namespace ?? selected.namespace ?? 'default',
+            source: display,
+        };
+    }
+    const host = connection_text(env.KUBERNETES_SERVICE_HOST);
+    const directory = options.serviceAccountDir ?? SERVICE_ACCOUNT;
+    if (host === undefined) {
+        throw new errors_ConfigurationError(`Input '${input}' is required: no kubeconfig input, no KUBECONFIG and not inside a cluster (KUBERNETES_SERVICE_HOST unset).`, { input });
+    }
+    const read = (name) => (0,promises_.readFile)(`${directory}/${name}`, 'utf8').catch(() => {
+        throw new errors_ConfigurationError(`Input '${input}' is empty and the in-cluster service account's ${name} (${directory}) cannot be read.`, { input });
+    });
+    const port = connection_text(env.KUBERNETES_SERVICE_PORT) ?? '443';
+    return {
+        server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+        ca: await read('ca.crt'),
+        token: (await read('token')).trim(),
+        namespace: options.namespace ?? (await read('namespace').catch(() => 'default')).trim(),
+        source: 'the in-cluster service account',
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/kubernetes/requests.js
+// The API requests we make, as plain data: built by pure functions (table-tested) and sent by client.ts.
+const FIELD_MANAGER = 'mlops-deploy';
+const RESOURCES = {
+    httpRoute: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', kind: 'HTTPRoute' },
+    inferenceService: {
+        group: 'serving.kserve.io',
+        version: 'v1beta1',
+        plural: 'inferenceservices',
+        kind: 'InferenceService',
+    },
+    deployment: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' },
+    service: { group: '', version: 'v1', plural: 'services', kind: 'Service' },
+    pod: { group: '', version: 'v1', plural: 'pods', kind: 'Pod' },
+    event: { group: '', version: 'v1', plural: 'events', kind: 'Event' },
+};
+const segment = encodeURIComponent;
+/** /api/v1 or /apis/<group>/<version>, then the namespace and the resource. */
+function resourcePath(resource, namespace, name, subresource) {
+    const root = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+    const tail = [name, subresource].filter((part) => part !== undefined).map((part) => segment(part));
+    return [root, 'namespaces', segment(namespace), resource.plural, ...tail].join('/');
+}
+function requests_query(parameters) {
+    const pairs = Object.entries(parameters)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `${segment(key)}=${segment(String(value))}`);
+    return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+}
+const ACCEPT_JSON = { accept: 'application/json' };
+function getRequest(resource, namespace, name) {
+    return { method: 'GET', path: resourcePath(resource, namespace, name), headers: ACCEPT_JSON };
+}
+function listRequest(resource, namespace, selectors = {}) {
+    return { method: 'GET', path: resourcePath(resource, namespace) + requests_query(selectors), headers: ACCEPT_JSON };
+}
+/**
+ * Server-side apply of `object` as field manager mlops-deploy. `force` takes the fields from their previous
+ * managers; callers check ownership first (see ownership.ts), so only the user's own authoring tools lose them.
+ */
+function applyRequest(resource, namespace, name, object, options) {
+    const body = { apiVersion: apiVersion(resource), kind: resource.kind, metadata: { name, namespace }, ...object };
+    return {
+        method: 'PATCH',
+        path: resourcePath(resource, namespace, name, options.subresource) +
+            requests_query({ fieldManager: options.fieldManager ?? FIELD_MANAGER, force: options.force ? true : undefined }),
+        // JSON is YAML: the apply content type takes it as it is.
+        headers: { ...ACCEPT_JSON, 'content-type': 'application/apply-patch+yaml' },
+        body: JSON.stringify(body),
+    };
+}
+/** The last lines of one container's log, through the pods/log subresource (the kubelet serves it). */
+function logRequest(namespace, pod, options) {
+    return {
+        method: 'GET',
+        path: resourcePath(RESOURCES.pod, namespace, pod, 'log') +
+            requests_query({
+                container: options.container,
+                tailLines: options.tailLines,
+                limitBytes: options.limitBytes,
+                previous: options.previous || undefined,
+            }),
+        // The apiserver refuses text/plain here (406); the log streams back as text whatever the Accept says.
+        headers: { accept: '*/*' },
+    };
+}
+/** Events about one object, e.g. a Pod, by the involvedObject field selector. */
+function eventsRequest(namespace, kind, name) {
+    return listRequest(RESOURCES.event, namespace, {
+        fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+    });
+}
+function apiVersion(resource) {
+    return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+}
+/** `app=model,tier in (a,b)` from a Deployment's matchLabels (matchExpressions are not used by our callers). */
+function labelSelector(matchLabels) {
+    return Object.entries(matchLabels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(',');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/kubernetes/ownership.js
+// Who owns the fields we are about to set, from metadata.managedFields. A controller that owns them (Argo Rollouts,
+// Flagger, a GitOps agent) would fight every step we take, so we refuse before changing anything; the tools a
+// person authors objects with (kubectl, Helm) hand their fields over to our forced apply.
+
+/** Manager-name patterns of well-known controllers, for a message that says what the manager is. */
+const KNOWN_CONTROLLERS = [
+    [/rollouts/i, 'Argo Rollouts'],
+    [/flagger/i, 'Flagger'],
+    [/argocd|argo-cd/i, 'Argo CD'],
+    [/kustomize-controller|helm-controller/i, 'Flux'],
+];
+/** Tools that author objects for a person or a pipeline: owning a field through them is no claim to keep it. */
+const AUTHORING_TOOLS = /^(kubectl(-[a-z-]+)?|helm|before-first-apply)$/;
+/** Whether a FieldsV1 set holds `path` itself or anything under it. */
+function holds(fields, path) {
+    let node = fields;
+    for (const key of path) {
+        if (typeof node !== 'object' || node === null)
+            return false;
+        node = node[`f:${key}`];
+        if (node === undefined)
+            return false;
+    }
+    return true;
+}
+/**
+ * The managers other than ours, and other than authoring tools, that own any of `paths` (each a list of keys, e.g.
+ * ['spec', 'rules']) on the main resource (status subresource entries are the controllers' own and are skipped).
+ */
+function conflictingOwners(managedFields, paths) {
+    const owners = [];
+    for (const entry of managedFields ?? []) {
+        const manager = entry.manager ?? '';
+        if (manager === FIELD_MANAGER || AUTHORING_TOOLS.test(manager) || (entry.subresource ?? '') !== '')
+            continue;
+        for (const path of paths) {
+            if (!holds(entry.fieldsV1, path))
+                continue;
+            const known = KNOWN_CONTROLLERS.find(([pattern]) => pattern.test(manager))?.[1];
+            owners.push({ manager, known, field: path.join('.') });
+        }
+    }
+    return owners;
+}
+/** "Argo Rollouts (manager argo-rollouts) owns spec.rules" for an error message. */
+function describeOwners(owners) {
+    return owners
+        .map((owner) => `${owner.known ? `${owner.known} (manager "${owner.manager}")` : `manager "${owner.manager}"`} owns ${owner.field}`)
+        .join('; ');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/kubernetes/preflight.js
+// Turns what the apiserver says about a missing namespace, API or object into one clear ConfigurationError.
+
+
+/** A failure reading `what` as the user's mistake (404, 403, 401) or, otherwise, as it came. */
+function kubernetesFailure(error, context) {
+    if (!(error instanceof KubernetesError))
+        return error;
+    const where = context.what.startsWith('namespace ')
+        ? context.what
+        : `${context.what} in namespace "${context.namespace}"`;
+    if (error.status === 404) {
+        return new errors_ConfigurationError(`Input '${context.input}': ${where} does not exist. Nothing was changed.`, {
+            input: context.input,
+        });
+    }
+    if (error.status === 401) {
+        return new errors_ConfigurationError(`Input 'kubeconfig': the apiserver refused its credentials: ${error.message}`, {
+            input: 'kubeconfig',
+        });
+    }
+    if (error.status === 403) {
+        return new errors_ConfigurationError(`Input '${context.input}': ${where} cannot be read with these credentials (input 'kubeconfig'): ${error.message}`, { input: context.input });
+    }
+    if (error.status === 0) {
+        return new errors_ConfigurationError(`Input 'kubeconfig': ${error.message}`, { input: 'kubeconfig' });
+    }
+    return error;
+}
+/** The namespace exists and the apiserver serves `group/version` with `kind` (its CRD is installed). */
+async function checkKubernetesTarget(client, api) {
+    try {
+        await client.json({
+            method: 'GET',
+            path: `/api/v1/namespaces/${encodeURIComponent(client.namespace)}`,
+            headers: {},
+        });
+    }
+    catch (error) {
+        if (error instanceof KubernetesError && error.status === 404) {
+            throw new errors_ConfigurationError(`Input 'namespace': namespace "${client.namespace}" does not exist. Nothing was changed.`, {
+                input: 'namespace',
+            });
+        }
+        throw kubernetesFailure(error, {
+            input: 'namespace',
+            what: `namespace "${client.namespace}"`,
+            namespace: client.namespace,
+        });
+    }
+    let resources = {};
+    try {
+        resources = await client.json({ method: 'GET', path: `/apis/${api.group}/${api.version}`, headers: {} });
+    }
+    catch (error) {
+        if (!(error instanceof KubernetesError && error.status === 404))
+            throw error;
+    }
+    if (!(resources.resources ?? []).some((resource) => resource.kind === api.kind)) {
+        throw new errors_ConfigurationError(`Input 'provider': the cluster does not serve ${api.kind} (${api.group}/${api.version}): install its CRD first. Nothing was changed.`, { input: 'provider' });
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/kubernetes/workload.js
+// The candidate's readiness and, when it fails, what its pods say: status, restarts, last events, last log lines.
+
+
+/**
+ * Whether a Deployment has rolled out, as `kubectl rollout status` decides: the controller saw the latest spec,
+ * every replica is updated and available, none of the old ones is left. Pure; returns the reason when not.
+ */
+function deploymentReadiness(deployment) {
+    const wanted = deployment.spec?.replicas ?? 1;
+    const status = deployment.status ?? {};
+    const progressing = status.conditions?.find((condition) => condition.type === 'Progressing');
+    if (progressing?.reason === 'ProgressDeadlineExceeded') {
+        return { ready: false, why: `progress deadline exceeded: ${progressing.message ?? ''}`.trim() };
+    }
+    if ((status.observedGeneration ?? 0) < (deployment.metadata.generation ?? 0)) {
+        return { ready: false, why: 'the controller has not seen the latest spec yet' };
+    }
+    const updated = status.updatedReplicas ?? 0;
+    const available = status.availableReplicas ?? 0;
+    if (updated < wanted)
+        return { ready: false, why: `${updated} of ${wanted} replicas updated` };
+    if ((status.replicas ?? 0) > updated)
+        return { ready: false, why: `${(status.replicas ?? 0) - updated} old replicas pending termination` };
+    if (available < updated)
+        return { ready: false, why: `${available} of ${updated} updated replicas available` };
+    return { ready: true, why: `${available} of ${wanted} replicas available` };
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Polls `check` until it says ready; a ProviderError names `what` and the last reason when the time-out passes. */
+async function waitUntilReady(what, check, options) {
+    const deadline = performance.now() + options.timeoutMs;
+    for (;;) {
+        const { ready, why } = await check();
+        if (ready)
+            return;
+        if (performance.now() >= deadline) {
+            throw new ProviderError(`${what} was not ready within ${options.timeoutMs / 1000}s (ready-timeout): ${why}; the candidate got no traffic`);
+        }
+        await sleep(options.pollMs);
+    }
+}
+/** Polls the Deployment until it is ready (see deploymentReadiness). */
+function waitForDeployment(client, name, options) {
+    return waitUntilReady(`Deployment "${name}"`, async () => deploymentReadiness(await client.json(getRequest(RESOURCES.deployment, client.namespace, name))), options);
+}
+const DIAGNOSTICS_LIMITS = { pods: 5, events: 5, logLines: 20, logBytes: 8_192 };
+/** "waiting: CrashLoopBackOff (back-off …)" from a container's state. Pure. */
+function describeContainerState(state) {
+    const [kind, detail] = Object.entries(state ?? {})[0] ?? ['unknown', {}];
+    const parts = [detail.reason, detail.exitCode !== undefined ? `exit ${detail.exitCode}` : undefined].filter(Boolean);
+    const message = detail.message ? ` (${detail.message.slice(0, 200)})` : '';
+    return `${kind}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}${message}`;
+}
+const when = (event) => event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp ?? '';
+/** Pods selected by `selector`, each with its containers' state, restarts, last events and last log lines. */
+async function collectPodDiagnostics(client, owner, selector, options = {}) {
+    const redact = (text) => options.secrets?.redact(text) ?? text;
+    const namespace = client.namespace;
+    let pods;
+    try {
+        pods = (await client.json(listRequest(RESOURCES.pod, namespace, { labelSelector: labelSelector(selector) }))).items;
+    }
+    catch (error) {
+        return { owner, pods: [], error: redact(error.message) };
+    }
+    const result = [];
+    for (const pod of pods.slice(0, DIAGNOSTICS_LIMITS.pods)) {
+        const name = pod.metadata.name;
+        const statuses = pod.status?.containerStatuses ?? [];
+        const containerNames = pod.spec?.containers?.map((container) => container.name) ?? statuses.map((s) => s.name);
+        const containers = [];
+        for (const container of containerNames) {
+            const status = statuses.find((entry) => entry.name === container);
+            let log;
+            let logAvailable = true;
+            try {
+                const text = await client.text(logRequest(namespace, name, {
+                    container,
+                    tailLines: DIAGNOSTICS_LIMITS.logLines,
+                    limitBytes: DIAGNOSTICS_LIMITS.logBytes,
+                }));
+                log = text
+                    .split('\n')
+                    .slice(-DIAGNOSTICS_LIMITS.logLines - 1)
+                    .join('\n')
+                    .trimEnd();
+            }
+            catch (error) {
+                logAvailable = false;
+                log = `logs unavailable: ${error.message}`;
+            }
+            containers.push({
+                name: container,
+                ready: status?.ready === true,
+                restarts: status?.restartCount ?? 0,
+                state: redact(describeContainerState(status?.state)),
+                log: redact(log),
+                logAvailable,
+            });
+        }
+        let events = [];
+        try {
+            events = (await client.json(eventsRequest(namespace, 'Pod', name))).items;
+        }
+        catch {
+            // Events are a help, not a requirement: a pod without readable events still shows its state and logs.
+        }
+        result.push({
+            name,
+            phase: pod.status?.phase ?? 'Unknown',
+            ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+            containers,
+            events: events
+                .sort((a, b) => when(b).localeCompare(when(a)))
+                .slice(0, DIAGNOSTICS_LIMITS.events)
+                .map((event) => ({
+                type: event.type ?? '',
+                reason: event.reason ?? '',
+                message: redact(event.message ?? ''),
+                count: event.count ?? 1,
+            })),
+        });
+    }
+    return { owner, pods: result };
+}
+/** The pods of a Deployment, found by its selector's matchLabels. */
+async function collectDeploymentDiagnostics(client, name, options = {}) {
+    const owner = `Deployment "${name}"`;
+    try {
+        const deployment = await client.json(getRequest(RESOURCES.deployment, client.namespace, name));
+        return await collectPodDiagnostics(client, owner, deployment.spec?.selector?.matchLabels ?? {}, options);
+    }
+    catch (error) {
+        const message = error.message;
+        return { owner, pods: [], error: options.secrets?.redact(message) ?? message };
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/providers/gateway-api.js
+// Gateway API: the weights of two backendRefs (baseline and candidate Services) in one rule of an HTTPRoute,
+// written by server-side apply as field manager mlops-deploy. Any conformant implementation (Istio, Envoy Gateway,
+// NGINX Gateway Fabric, GKE, AKS) moves the traffic. `spec.rules` is an atomic list, so every apply carries all the
+// route's rules: those we do not touch are sent back as they were read.
+
+
+
+
+
+
+const isServiceRef = (ref, name) => ref.name === name && (ref.kind ?? 'Service') === 'Service' && (ref.group ?? '') === '';
+/** The header match that pins a request to the candidate: `<Name>: candidate`, or a cookie `<name>=candidate`. */
+function stickyHeaderMatch(key) {
+    return key.source === 'header'
+        ? { type: 'Exact', name: key.name, value: 'candidate' }
+        : { type: 'RegularExpression', name: 'Cookie', value: `(^|;\\s*)${key.name}=candidate(;|$)` };
+}
+/** Whether two header matches are the same, field by field (the apiserver returns keys in its own order). */
+function sameHeaderMatch(a, b) {
+    return (String(a.name).toLowerCase() === String(b.name).toLowerCase() &&
+        (a.type ?? 'Exact') === (b.type ?? 'Exact') &&
+        a.value === b.value);
+}
+function isStickyRule(rule, split) {
+    if (!split.sticky)
+        return false;
+    const wanted = stickyHeaderMatch(split.sticky);
+    const refs = rule.backendRefs ?? [];
+    return (refs.length === 1 &&
+        refs[0] !== undefined &&
+        isServiceRef(refs[0], split.candidate) &&
+        (rule.matches ?? []).some((match) => (match.headers ?? []).some((header) => sameHeaderMatch(header, wanted))));
+}
+/** The index of the rule that carries the baseline Service, or an explanation of why there is none. */
+function findWeightedRule(rules, split) {
+    const indexes = rules.flatMap((rule, index) => !isStickyRule(rule, split) && (rule.backendRefs ?? []).some((ref) => isServiceRef(ref, split.baseline))
+        ? [index]
+        : []);
+    if (indexes.length === 0)
+        return `no rule of HTTPRoute "${split.route}" sends traffic to Service "${split.baseline}"`;
+    if (indexes.length > 1) {
+        return `${indexes.length} rules of HTTPRoute "${split.route}" send traffic to Service "${split.baseline}"; one is expected`;
+    }
+    const rule = rules[indexes[0]];
+    const others = (rule.backendRefs ?? []).filter((ref) => !isServiceRef(ref, split.baseline) && !isServiceRef(ref, split.candidate));
+    if (others.length > 0) {
+        return `the rule of HTTPRoute "${split.route}" that sends traffic to "${split.baseline}" also sends it to ${others.map((ref) => `"${ref.name}"`).join(', ')}; it may hold only the baseline and the candidate`;
+    }
+    return indexes[0];
+}
+/**
+ * The route's rules with `weight` percent on the candidate: the weighted rule's backendRefs become baseline
+ * (100 − weight) and candidate (weight), keeping any other fields of the refs; with a sticky key, a rule before
+ * it sends requests that carry the key's candidate value to the candidate while 0 < weight < 100. Pure.
+ */
+function weightedRules(rules, split, weight) {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 100)
+        throw new RangeError(`weight must be 0..100, got ${weight}`);
+    const index = findWeightedRule(rules, split);
+    if (typeof index === 'string')
+        throw new ProviderError(`${index}.`);
+    const kept = rules.filter((rule) => !isStickyRule(rule, split));
+    const position = kept.indexOf(rules[index]);
+    const rule = kept[position];
+    const refs = rule.backendRefs ?? [];
+    const baseline = refs.find((ref) => isServiceRef(ref, split.baseline));
+    const candidate = refs.find((ref) => isServiceRef(ref, split.candidate)) ?? {
+        name: split.candidate,
+        port: baseline.port,
+    };
+    const weighted = {
+        ...rule,
+        backendRefs: [
+            { ...baseline, weight: 100 - weight },
+            { ...candidate, weight },
+        ],
+    };
+    const result = [...kept];
+    result[position] = weighted;
+    if (split.sticky && weight > 0 && weight < 100) {
+        const header = stickyHeaderMatch(split.sticky);
+        const matches = (rule.matches && rule.matches.length > 0 ? rule.matches : [{}]).map((match) => ({
+            ...match,
+            headers: [...(match.headers ?? []), header],
+        }));
+        const { matches: _drop, backendRefs: _refs, ...ruleRest } = rule;
+        const { weight: _weight, ...candidateRef } = candidate;
+        result.splice(position, 0, { ...ruleRest, matches, backendRefs: [{ ...candidateRef, weight: 1 }] });
+    }
+    if (result.length > 16)
+        throw new ProviderError(`HTTPRoute "${split.route}" would have ${result.length} rules; at most 16 are allowed.`);
+    return result;
+}
+/** The candidate's weight as the route says it, for checks and the benchmark. */
+function candidateWeightOf(rules, split) {
+    const index = findWeightedRule(rules, split);
+    if (typeof index === 'string')
+        return undefined;
+    const refs = rules[index].backendRefs ?? [];
+    const weightOf = (name) => refs.find((ref) => isServiceRef(ref, name))?.weight;
+    const baseline = weightOf(split.baseline) ?? 1;
+    const candidate = weightOf(split.candidate) ?? 0;
+    return baseline + candidate === 0 ? undefined : Math.round((100 * candidate) / (baseline + candidate));
+}
+function createGatewayApiProvider(options) {
+    const { client, split } = options;
+    const namespace = client.namespace;
+    let candidateReady = false;
+    const readRoute = async () => {
+        try {
+            return await client.json(getRequest(RESOURCES.httpRoute, namespace, split.route));
+        }
+        catch (error) {
+            throw kubernetesFailure(error, { input: 'http-route', what: `HTTPRoute "${split.route}"`, namespace });
+        }
+    };
+    const checkRoute = (route) => {
+        const owners = conflictingOwners(route.metadata.managedFields, [['spec', 'rules']]);
+        if (owners.length > 0) {
+            throw new errors_ConfigurationError(`Input 'http-route': HTTPRoute "${split.route}" in namespace "${namespace}" is managed by another tool: ${describeOwners(owners)}. Nothing was changed; let one tool move this route's traffic (remove it from the other's control, or use provider command with that tool).`, { input: 'http-route' });
+        }
+        const index = findWeightedRule(route.spec?.rules ?? [], split);
+        if (typeof index === 'string') {
+            throw new errors_ConfigurationError(`Input 'http-route': ${index}. Nothing was changed.`, { input: 'http-route' });
+        }
+    };
+    return {
+        kind: 'gateway-api',
+        target: `HTTPRoute ${namespace}/${split.route}`,
+        async preflight() {
+            await checkKubernetesTarget(client, {
+                group: RESOURCES.httpRoute.group,
+                version: RESOURCES.httpRoute.version,
+                kind: 'HTTPRoute',
+            });
+            checkRoute(await readRoute());
+            try {
+                await client.json(getRequest(RESOURCES.deployment, namespace, options.candidateDeployment));
+            }
+            catch (error) {
+                throw kubernetesFailure(error, {
+                    input: 'candidate-deployment',
+                    what: `Deployment "${options.candidateDeployment}"`,
+                    namespace,
+                });
+            }
+        },
+        async setCandidateWeight(weight) {
+            if (weight > 0 && !candidateReady) {
+                options.logger.info(`Waiting for Deployment ${namespace}/${options.candidateDeployment} to be ready…`);
+                await waitForDeployment(client, options.candidateDeployment, {
+                    timeoutMs: options.readyTimeoutMs,
+                    pollMs: options.pollMs ?? 1_000,
+                });
+                candidateReady = true;
+            }
+            const route = await readRoute();
+            checkRoute(route);
+            const rules = weightedRules(route.spec?.rules ?? [], split, weight);
+            try {
+                const applied = await client.json(applyRequest(RESOURCES.httpRoute, namespace, split.route, { spec: { rules } }, { force: true }));
+                const seen = candidateWeightOf(applied.spec?.rules ?? [], split);
+                if (seen !== weight)
+                    throw new ProviderError(`the apiserver kept the candidate at ${seen}% instead of ${weight}%`);
+            }
+            catch (error) {
+                if (error instanceof ProviderError)
+                    throw error;
+                throw new ProviderError(`Setting HTTPRoute "${split.route}" to ${weight}% failed: ${error.message}`);
+            }
+        },
+        diagnose: () => collectDeploymentDiagnostics(client, options.candidateDeployment, { secrets: options.secrets }),
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/deploy/providers/kserve.js
+// KServe: an InferenceService (serving.kserve.io/v1beta1) whose predictor gets the candidate's storageUri, so KServe
+// makes it the latest revision, and `canaryTrafficPercent` as the step's weight. The candidate first gets 0% until
+// the InferenceService is Ready for that spec; promotion removes the canary percent (the latest revision takes
+// all traffic); rollback sets it to 0 and puts the baseline's storageUri back. Only these two fields are ours,
+// written by server-side apply as field manager mlops-deploy; the rest of the spec stays its author's.
+
+
+
+
+
+
+/** The two fields we own. */
+const KSERVE_FIELDS = [
+    ['spec', 'predictor', 'canaryTrafficPercent'],
+    ['spec', 'predictor', 'model', 'storageUri'],
+];
+/**
+ * The predictor fields for `weight`: 0 is the baseline's model with no canary traffic, 100 the candidate's with the
+ * canary percent removed, anything between the candidate's with that percent. Pure.
+ */
+function predictorFor(split, weight) {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 100)
+        throw new RangeError(`weight must be 0..100, got ${weight}`);
+    if (weight === 0)
+        return { model: { storageUri: split.baseline }, canaryTrafficPercent: 0 };
+    if (weight === 100)
+        return { model: { storageUri: split.candidate } };
+    return { model: { storageUri: split.candidate }, canaryTrafficPercent: weight };
+}
+/**
+ * Whether KServe has made `generation` of the spec Ready: it observed it, the Ready condition is True and the
+ * predictor's latest created revision is its latest ready one. Pure.
+ */
+function inferenceServiceReadiness(service, generation) {
+    const status = service.status ?? {};
+    if ((status.observedGeneration ?? 0) < generation)
+        return { ready: false, why: 'KServe has not seen the candidate spec yet' };
+    const ready = status.conditions?.find((condition) => condition.type === 'Ready');
+    if (ready?.status !== 'True') {
+        const detail = [ready?.reason, ready?.message].filter(Boolean).join(': ');
+        return { ready: false, why: `Ready is ${ready?.status ?? 'missing'}${detail ? ` (${detail})` : ''}` };
+    }
+    const predictor = status.components?.predictor;
+    if (predictor?.latestCreatedRevision && predictor.latestCreatedRevision !== predictor.latestReadyRevision) {
+        return { ready: false, why: `revision ${predictor.latestCreatedRevision} is not ready yet` };
+    }
+    return { ready: true, why: 'Ready' };
+}
+function createKServeProvider(options) {
+    const { client, split } = options;
+    const namespace = client.namespace;
+    const input = 'inference-service';
+    let candidateReady = false;
+    /** The revision KServe created for the candidate, seen while waiting for it (its pods carry its name). */
+    let candidateRevision;
+    const read = async () => {
+        try {
+            return await client.json(getRequest(RESOURCES.inferenceService, namespace, split.service));
+        }
+        catch (error) {
+            throw kubernetesFailure(error, { input, what: `InferenceService "${split.service}"`, namespace });
+        }
+    };
+    const checkOwners = (service) => {
+        const owners = conflictingOwners(service.metadata.managedFields, KSERVE_FIELDS);
+        if (owners.length > 0) {
+            throw new errors_ConfigurationError(`Input '${input}': InferenceService "${split.service}" in namespace "${namespace}" is managed by another tool: ${describeOwners(owners)}. Nothing was changed.`, { input });
+        }
+    };
+    const apply = async (weight, predictor = predictorFor(split, weight)) => {
+        checkOwners(await read());
+        try {
+            const applied = await client.json(applyRequest(RESOURCES.inferenceService, namespace, split.service, { spec: { predictor } }, { force: true }));
+            const percent = applied.spec?.predictor?.canaryTrafficPercent;
+            if (percent !== predictor.canaryTrafficPercent) {
+                throw new ProviderError(`the apiserver kept canaryTrafficPercent at ${percent ?? 'none'} for ${weight}%`);
+            }
+            return applied;
+        }
+        catch (error) {
+            if (error instanceof ProviderError)
+                throw error;
+            throw new ProviderError(`Setting InferenceService "${split.service}" to ${weight}% failed: ${error.message}`);
+        }
+    };
+    return {
+        kind: 'kserve',
+        target: `InferenceService ${namespace}/${split.service}`,
+        async preflight() {
+            await checkKubernetesTarget(client, {
+                group: RESOURCES.inferenceService.group,
+                version: RESOURCES.inferenceService.version,
+                kind: 'InferenceService',
+            });
+            const service = await read();
+            checkOwners(service);
+            const serving = service.spec?.predictor?.model?.storageUri;
+            if (serving !== split.baseline) {
+                throw new errors_ConfigurationError(`Input 'baseline': InferenceService "${split.service}" serves storageUri "${serving ?? '(none)'}", not the baseline "${split.baseline}". Nothing was changed.`, { input: 'baseline' });
+            }
+        },
+        async setCandidateWeight(weight) {
+            if (weight > 0 && !candidateReady) {
+                // The candidate becomes the latest revision with no traffic, and gets its first share once it is Ready.
+                const applied = await apply(0, { model: { storageUri: split.candidate }, canaryTrafficPercent: 0 });
+                const generation = applied.metadata.generation ?? 0;
+                options.logger.info(`Waiting for InferenceService ${namespace}/${split.service} to be Ready with the candidate…`);
+                await waitUntilReady(`InferenceService "${split.service}"`, async () => {
+                    const service = await read();
+                    candidateRevision = service.status?.components?.predictor?.latestCreatedRevision ?? candidateRevision;
+                    return inferenceServiceReadiness(service, generation);
+                }, { timeoutMs: options.readyTimeoutMs, pollMs: options.pollMs ?? 1_000 });
+                candidateReady = true;
+            }
+            await apply(weight);
+        },
+        async diagnose() {
+            const revision = candidateRevision ??
+                (await read().catch(() => undefined))?.status?.components?.predictor?.latestCreatedRevision;
+            return collectPodDiagnostics(client, `InferenceService "${split.service}"${revision ? ` revision ${revision}` : ''}`, {
+                'serving.kserve.io/inferenceservice': split.service,
+                ...(revision ? { 'serving.knative.dev/revision': revision } : {}),
+            }, { secrets: options.secrets });
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/deploy/providers/nginx.js
 // The nginx provider owns one file that the user's nginx.conf includes at `http {}` level, and rewrites it for
 // every weight: an upstream with weights (plain A/B), or a split_clients map keyed on a header or cookie (sticky
@@ -71240,15 +72088,97 @@ function createNginxProvider(options) {
 ;// CONCATENATED MODULE: ./shared/lib/deploy/providers/factory.js
 
 
-const PROVIDERS = ['nginx', 'command'];
-function createProvider(settings, context) {
+
+
+
+
+const PROVIDERS = ['nginx', 'command', 'gateway-api', 'kserve'];
+function isDiagnosable(provider) {
+    return typeof provider.diagnose === 'function';
+}
+async function createProvider(settings, context) {
     if (settings.kind === 'nginx')
         return createNginxProvider({ ...settings, ...context });
+    if (settings.kind === 'gateway-api' || settings.kind === 'kserve') {
+        const connection = await resolveConnection(settings.connection);
+        if (connection.token) {
+            context.setSecret?.(connection.token);
+            context.secrets?.add(connection.token);
+        }
+        const common = {
+            client: createKubernetesClient(connection),
+            readyTimeoutMs: settings.readyTimeoutMs,
+            logger: context.logger,
+            ...(context.secrets ? { secrets: context.secrets } : {}),
+        };
+        if (settings.kind === 'kserve')
+            return createKServeProvider({ ...common, split: settings.split });
+        return createGatewayApiProvider({
+            ...common,
+            split: settings.split,
+            candidateDeployment: settings.candidateDeployment,
+        });
+    }
     return createCommandProvider({ ...settings, input: 'set-weight-command', ...context });
 }
 
+;// CONCATENATED MODULE: ./shared/lib/kubernetes/render.js
+// The candidate's pods in the job summary: status, restarts, last events, last log lines. Everything here came from
+// the cluster (pod names, event messages, logs), so all of it is escaped or fenced.
+
+/** A fenced block no backtick run inside `text` can close; terminal escapes and other controls removed. */
+function fencedText(text) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+    const clean = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+    const longestRun = Math.max(2, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longestRun + 1);
+    return `${fence}text\n${clean}\n${fence}`;
+}
+function renderCandidateDiagnostics(diagnostics) {
+    const parts = [heading(4, `Candidate pods (${diagnostics.owner})`)];
+    if (diagnostics.error)
+        parts.push(escapeText(`The pods could not be listed: ${diagnostics.error}`));
+    else if (diagnostics.pods.length === 0)
+        parts.push(escapeText('No pods match the candidate’s selector.'));
+    if (diagnostics.pods.length > 0) {
+        parts.push(table(['Pod', 'Phase', 'Ready', 'Container', 'Restarts', 'State'], diagnostics.pods.flatMap((pod) => pod.containers.map((container) => [
+            code(pod.name),
+            pod.phase,
+            container.ready ? 'yes' : 'no',
+            code(container.name),
+            container.restarts,
+            container.state,
+        ])), { align: [undefined, undefined, undefined, undefined, 'right'] }));
+    }
+    for (const pod of diagnostics.pods) {
+        const sections = [];
+        if (pod.events.length > 0) {
+            sections.push(table(['Type', 'Reason', 'Count', 'Message'], pod.events.map((event) => [event.type, event.reason, event.count, event.message])));
+        }
+        for (const container of pod.containers) {
+            sections.push(container.logAvailable
+                ? `${escapeText(`Last log lines of ${container.name}:`)}\n\n${fencedText(container.log || '(empty)')}`
+                : escapeText(`${container.name}: ${container.log}`));
+        }
+        parts.push(details(`Pod ${pod.name}: events and logs`, sections.join('\n\n')));
+    }
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/kubernetes/index.js
+// A small Kubernetes client for the deploy providers: kubeconfig/in-cluster connection, pure request builders,
+// server-side apply, field ownership, Deployment readiness and the candidate's pod diagnostics.
+
+
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/deploy/render.js
 // The verdict table: per step and metric, what was measured, how sure we are, and why the gate decided so.
+
 
 const DECISION_ICON = {
     harm: '❌',
@@ -71358,6 +72288,8 @@ function renderDeploySummary(input, options = {}) {
         ...(input.candidate ? [`candidate ${code(input.candidate).text}`] : []),
     ];
     parts.push(facts.join(' · '), escapeText(`Always-valid mixture SPRT per metric at α = ${formatNumber(input.metricAlpha, 4)} (gate α ${formatNumber(input.alpha, 4)}, Bonferroni), at least ${input.minSamples} requests per arm before any decision. Λ ≥ 1/α rejects: a guardrail's harm rolls back, a primary's non-inferiority allows promotion.`), renderVerdictTable(result), details('Steps', renderStepsTable(result)));
+    if (input.diagnostics)
+        parts.push(renderCandidateDiagnostics(input.diagnostics));
     if (input.runUrl)
         parts.push(`<sub>[Workflow run](${encodeURI(input.runUrl)})</sub>`);
     return parts.join('\n\n');
@@ -71377,6 +72309,8 @@ function renderDeploySection(report, options = {}) {
         minSamples: gate.minSamples ?? 0,
         ...(typeof report.candidate === 'string' ? { candidate: report.candidate } : {}),
         ...(report.run.url ? { runUrl: report.run.url } : {}),
+        // Shape checked by the report schema (deploy.candidatePods) before an untrusted report gets here.
+        ...(report.candidatePods ? { diagnostics: report.candidatePods } : {}),
     }, options);
 }
 /** The report's checks: one per metric from the last look, and the rollout's own outcome. */
@@ -71547,6 +72481,8 @@ function parseSteps(items, input = 'steps') {
 
 ;// CONCATENATED MODULE: ./shared/lib/deploy/index.js
 // Gated A/B rollouts: the gate file, its sequential evaluation, traffic providers, the rollout loop and its report.
+
+
 
 
 
@@ -75714,7 +76650,7 @@ function retryDelayMs(attempt, policy, retryAfterMs) {
     const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
     return ceiling / 2 + Math.random() * (ceiling / 2);
 }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const retry_sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/client.js
 
@@ -75853,7 +76789,7 @@ class RegistryClient {
             const retryAfter = answer ? parseRetryAfter(answer.headers.get('retry-after')) : undefined;
             const delay = retryDelayMs(attempt, this.#policy, retryAfter);
             this.#log.debug(`${request.method} ${this.#display(request.url)}: ${answer ? answer.status : failure?.why}; retry ${attempt} in ${Math.round(delay)} ms`);
-            await sleep(delay);
+            await retry_sleep(delay);
         }
     }
     /** URLs as logged: upload locations carry state tokens that are noise to a reader. */
@@ -76226,7 +77162,7 @@ class RegistryClient {
                 throw this.#error('unavailable', `Uploading ${source.digest} to ${repository} failed ${failures} times; last at ${step}: ${error.message}`);
             }
             this.#log.debug(`upload ${source.digest.slice(7, 19)} ${step} failed (${error.message}); recovering`);
-            await sleep(retryDelayMs(failures, this.#policy));
+            await retry_sleep(retryDelayMs(failures, this.#policy));
         };
         let location;
         let offset = 0;
@@ -77896,7 +78832,7 @@ class MlflowClient {
             }
             const delay = retryDelayMs(attempt, this.#policy, retryAfter);
             this.#log.debug(`${what}: ${why}; retry ${attempt} in ${Math.round(delay)} ms`);
-            await sleep(delay);
+            await retry_sleep(delay);
         }
     }
     async getRegisteredModel(name) {
@@ -78009,7 +78945,7 @@ class MlflowClient {
             if (Date.now() > deadline) {
                 throw new MlflowError('TIMEOUT', `${name}/${version} was still ${current.status} after ${timeoutMs / 1000}s.`);
             }
-            await sleep(delay);
+            await retry_sleep(delay);
         }
     }
     /**
@@ -79396,6 +80332,53 @@ const REPORT_SCHEMA = {
                 reason: schema_text,
                 candidate: schema_text,
                 gate: { type: 'object', properties: { alpha: schema_number, metricAlpha: schema_number, minSamples: schema_count } },
+                // Kubernetes providers on rollback: the candidate's pods (shared/src/kubernetes CandidateDiagnostics).
+                candidatePods: {
+                    type: 'object',
+                    required: ['owner', 'pods'],
+                    properties: {
+                        owner: schema_text,
+                        error: schema_text,
+                        pods: {
+                            type: 'array',
+                            maxItems: 100,
+                            items: {
+                                type: 'object',
+                                required: ['name', 'phase', 'ready', 'containers', 'events'],
+                                properties: {
+                                    name: schema_text,
+                                    phase: schema_text,
+                                    ready: { type: 'boolean' },
+                                    containers: {
+                                        type: 'array',
+                                        maxItems: 100,
+                                        items: {
+                                            type: 'object',
+                                            required: ['name', 'ready', 'restarts', 'state', 'log', 'logAvailable'],
+                                            properties: {
+                                                name: schema_text,
+                                                ready: { type: 'boolean' },
+                                                restarts: schema_count,
+                                                state: schema_text,
+                                                log: schema_text,
+                                                logAvailable: { type: 'boolean' },
+                                            },
+                                        },
+                                    },
+                                    events: {
+                                        type: 'array',
+                                        maxItems: 100,
+                                        items: {
+                                            type: 'object',
+                                            required: ['type', 'reason', 'message', 'count'],
+                                            properties: { type: schema_text, reason: schema_text, message: schema_text, count: schema_number },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
                 steps: {
                     type: 'array',
                     maxItems: 1000,
@@ -83029,6 +84012,7 @@ function countSuiteChecks(suite) {
 
 
 
+
 ;// CONCATENATED MODULE: ./actions/build-image/lib/inputs.js
 
 /** The platform a scratch image claims when 'platforms' names none: the most common serving runtime. */
@@ -83382,7 +84366,83 @@ const action = defineAction({
 
 ;// CONCATENATED MODULE: ./actions/deploy/lib/inputs.js
 
-const NGINX_ONLY = ['nginx-config', 'nginx-test', 'sticky-key'];
+const NGINX_ONLY = ['nginx-config', 'nginx-test'];
+const KUBERNETES = ['kubeconfig', 'kubernetes-context', 'namespace', 'ready-timeout'];
+const GATEWAY_ONLY = ['http-route', 'candidate-deployment'];
+/** Refuses inputs that belong to other providers, so a typo in `provider` cannot silently ignore them. */
+function refuseForeign(reader, kind, names, owner) {
+    for (const name of names) {
+        if (reader.optional(name) !== undefined) {
+            throw new errors_ConfigurationError(`Input '${name}' is for provider ${owner}; provider is ${kind}.`, { input: name });
+        }
+    }
+}
+/** A Kubernetes object name (RFC 1123 subdomain, as Services and Deployments need). */
+function objectName(reader, name, fallback) {
+    const value = reader.optional(name) ?? fallback;
+    if (value === undefined)
+        throw new errors_ConfigurationError(`Input '${name}' is required with provider gateway-api.`, { input: name });
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) {
+        throw new errors_ConfigurationError(`Input '${name}' must be a Kubernetes object name (lower-case letters, digits, '-'; at most 63), got "${value}".`, { input: name });
+    }
+    return value;
+}
+/** The cluster connection and readiness time-out, shared by the Kubernetes providers. */
+function readKubernetes(reader) {
+    const kubeconfig = reader.path('kubeconfig');
+    const namespace = reader.optional('namespace');
+    if (namespace !== undefined)
+        objectName(reader, 'namespace');
+    return {
+        readyTimeoutMs: reader.duration('ready-timeout', '5m', { min: 1_000 }),
+        connection: {
+            kubeconfig,
+            display: kubeconfig === undefined ? undefined : reader.display(kubeconfig),
+            context: reader.optional('kubernetes-context'),
+            namespace,
+        },
+    };
+}
+/** A model's storageUri as KServe takes it: scheme://… without spaces. */
+function storageUri(reader, name) {
+    const value = reader.required(name);
+    if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(value)) {
+        throw new errors_ConfigurationError(`Input '${name}' must be the model's storageUri with provider kserve, e.g. s3://models/churn/v2, got "${value}".`, { input: name });
+    }
+    return value;
+}
+function readKServe(reader) {
+    refuseForeign(reader, 'kserve', [...NGINX_ONLY, 'sticky-key'], 'nginx');
+    refuseForeign(reader, 'kserve', ['set-weight-command'], 'command');
+    refuseForeign(reader, 'kserve', GATEWAY_ONLY, 'gateway-api');
+    return {
+        kind: 'kserve',
+        split: {
+            service: objectName(reader, 'inference-service'),
+            baseline: storageUri(reader, 'baseline'),
+            candidate: storageUri(reader, 'candidate'),
+        },
+        ...readKubernetes(reader),
+    };
+}
+function readGatewayApi(reader) {
+    refuseForeign(reader, 'gateway-api', NGINX_ONLY, 'nginx');
+    refuseForeign(reader, 'gateway-api', ['set-weight-command'], 'command');
+    refuseForeign(reader, 'gateway-api', ['inference-service'], 'kserve');
+    const stickyText = reader.optional('sticky-key');
+    const candidate = objectName(reader, 'candidate');
+    return {
+        kind: 'gateway-api',
+        split: {
+            route: objectName(reader, 'http-route'),
+            baseline: objectName(reader, 'baseline'),
+            candidate,
+            sticky: stickyText === undefined ? undefined : parseStickyKey(stickyText, 'sticky-key'),
+        },
+        candidateDeployment: objectName(reader, 'candidate-deployment', candidate),
+        ...readKubernetes(reader),
+    };
+}
 function commandLine(_reader, name, text) {
     try {
         const words = splitCommandLine(text);
@@ -83401,12 +84461,14 @@ function readProvider(reader) {
     }
     const baseline = reader.required('baseline');
     const candidate = reader.required('candidate');
+    if (kind === 'gateway-api')
+        return readGatewayApi(reader);
+    if (kind === 'kserve')
+        return readKServe(reader);
+    refuseForeign(reader, kind, [...KUBERNETES, ...GATEWAY_ONLY], 'gateway-api');
+    refuseForeign(reader, kind, ['inference-service'], 'kserve');
     if (kind === 'command') {
-        for (const name of NGINX_ONLY) {
-            if (reader.optional(name) !== undefined) {
-                throw new errors_ConfigurationError(`Input '${name}' is for provider nginx; provider is command.`, { input: name });
-            }
-        }
+        refuseForeign(reader, kind, [...NGINX_ONLY, 'sticky-key'], 'nginx');
         const text = reader.optional('set-weight-command');
         if (text === undefined) {
             throw new errors_ConfigurationError('Input \'set-weight-command\' is required with provider command, e.g. "./set-weight.sh {weight}".', {
@@ -83503,7 +84565,11 @@ const main_action = defineAction({
         host.setSecret(inputs.githubToken);
         const gatePath = host.inputs.resolveConfined('gate', inputs.gate);
         const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
-        const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
+        const provider = await createProvider(inputs.provider, {
+            logger: host.log,
+            secrets: host.secrets,
+            setSecret: (value) => host.setSecret(value),
+        });
         await provider.preflight();
         const prometheus = createPrometheusClient({ url: inputs.prometheusUrl, retries: 2 });
         await checkGateQueries(prometheus, gate, { prometheus: 'prometheus-url', gate: 'gate' });
@@ -83542,6 +84608,8 @@ const main_action = defineAction({
             beforeWeightChange: () => host.saveState(STATE.started, 'true'),
         });
         host.saveState(STATE.finished, 'true');
+        // A candidate that failed is explained by its pods: status, restarts, events and logs (Kubernetes providers).
+        const diagnostics = result.decision === 'rolled-back' && isDiagnosable(provider) ? await provider.diagnose() : undefined;
         const headline = deployHeadline(result);
         host.setOutput('decision', result.decision);
         host.setOutput('final-weight', result.finalWeight);
@@ -83568,6 +84636,7 @@ const main_action = defineAction({
                 looks: result.looks.length,
                 durationMs: Math.round(result.durationMs),
                 ...(deploymentId !== undefined ? { deploymentId } : {}),
+                ...(diagnostics ? { candidatePods: diagnostics } : {}),
             },
         });
         await host.publish({ report, markdown: renderStage(report) });
@@ -83581,7 +84650,11 @@ const main_action = defineAction({
             return host.log.info('The rollout finished: nothing to restore.');
         const inputs = inputs_getInputs(host.inputs);
         host.setSecret(inputs.githubToken);
-        const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
+        const provider = await createProvider(inputs.provider, {
+            logger: host.log,
+            secrets: host.secrets,
+            setSecret: (value) => host.setSecret(value),
+        });
         host.log.warning('The rollout did not finish (cancelled, timed out or killed): restoring 100% baseline.');
         await provider.setCandidateWeight(0);
         host.log.info(`Restored: candidate 0%, baseline 100% (${provider.kind} ${provider.target}).`);
@@ -83596,9 +84669,14 @@ const main_action = defineAction({
         }
     },
 });
-/** How the reader knows the candidate: the command provider's name, or nginx's candidate servers. */
+/** How the reader knows the candidate: the command provider's name, nginx's candidate servers, the candidate
+ * Service (gateway-api) or storageUri (kserve). */
 function candidateName(provider) {
-    return provider.kind === 'command' ? provider.candidate : provider.split.candidate.join(', ');
+    if (provider.kind === 'command')
+        return provider.candidate;
+    if (provider.kind === 'nginx')
+        return provider.split.candidate.join(', ');
+    return provider.split.candidate;
 }
 
 ;// CONCATENATED MODULE: ./actions/promote/lib/inputs.js
@@ -84298,7 +85376,7 @@ async function readSuiteFile(host, suite) {
 
 const actions = {
   "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"},"allow-paths-outside-workspace":{"description":"\"true\": read metrics-file from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
-  "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file) or command (your command sets the weight).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"nginx: header:<Name> or cookie:<name> for sticky A/B (split_clients): a key stays on its variant as the weight rises.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
+  "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file), command (your command sets the weight), gateway-api (the backendRefs weights of a Kubernetes HTTPRoute) or kserve (the canaryTrafficPercent of a KServe InferenceService).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}. gateway-api: the baseline's Service. kserve: the storageUri the InferenceService serves now.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}. gateway-api: the candidate's Service. kserve: the candidate model's storageUri.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"header:<Name> or cookie:<name> for sticky A/B. nginx: split_clients hashes the key, so it stays on its variant as the weight rises. gateway-api: an extra rule sends requests whose header (or cookie) is 'candidate' to the candidate.","required":false},"http-route":{"description":"gateway-api: the HTTPRoute (gateway.networking.k8s.io/v1) whose rule sends traffic to the baseline Service; this action sets its backendRefs weights by server-side apply (field manager mlops-deploy).","required":false},"candidate-deployment":{"description":"gateway-api: the candidate's Deployment, which must be ready (rolled out and available) before it gets traffic; default the candidate Service's name.","required":false},"inference-service":{"description":"kserve: the InferenceService (serving.kserve.io/v1beta1); this action sets its predictor's storageUri and canaryTrafficPercent by server-side apply (field manager mlops-deploy).","required":false},"ready-timeout":{"description":"gateway-api, kserve: how long to wait for the candidate to be ready before the first step (then it is rolled back, with its pods' status, events and logs in the report); default 5m.","required":false},"kubeconfig":{"description":"gateway-api, kserve: kubeconfig file (token or client certificate); default KUBECONFIG, else the in-cluster service account. Its token is masked.","required":false},"kubernetes-context":{"description":"gateway-api, kserve: the kubeconfig context to use; default its current-context.","required":false},"namespace":{"description":"gateway-api, kserve: namespace of the route and the Deployment, or of the InferenceService; default the context's namespace, else default.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
   "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },

@@ -14,6 +14,7 @@ export * from './exec/index.js';
 export * from './github/index.js';
 export * from './image/index.js';
 export * from './inputs/index.js';
+export * from './kubernetes/index.js';
 export * from './log/index.js';
 export * from './markdown/index.js';
 export * from './metrics/index.js';

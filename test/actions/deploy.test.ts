@@ -81,7 +81,7 @@ describe('deploy: bad inputs fail before any weight change', () => {
     {
       name: 'unknown provider',
       inputs: { provider: 'istio' },
-      message: /Input 'provider' must be one of 'nginx', 'command', got "istio"/,
+      message: /Input 'provider' must be one of 'nginx', 'command', 'gateway-api', 'kserve', got "istio"/,
     },
     {
       name: 'nginx input with command',

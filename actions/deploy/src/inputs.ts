@@ -26,7 +26,94 @@ export interface Inputs {
   githubToken: string | undefined;
 }
 
-const NGINX_ONLY = ['nginx-config', 'nginx-test', 'sticky-key'] as const;
+const NGINX_ONLY = ['nginx-config', 'nginx-test'] as const;
+const KUBERNETES = ['kubeconfig', 'kubernetes-context', 'namespace', 'ready-timeout'] as const;
+const GATEWAY_ONLY = ['http-route', 'candidate-deployment'] as const;
+
+/** Refuses inputs that belong to other providers, so a typo in `provider` cannot silently ignore them. */
+function refuseForeign(reader: InputReader, kind: string, names: readonly string[], owner: string) {
+  for (const name of names) {
+    if (reader.optional(name) !== undefined) {
+      throw new ConfigurationError(`Input '${name}' is for provider ${owner}; provider is ${kind}.`, { input: name });
+    }
+  }
+}
+
+/** A Kubernetes object name (RFC 1123 subdomain, as Services and Deployments need). */
+function objectName(reader: InputReader, name: string, fallback?: string): string {
+  const value = reader.optional(name) ?? fallback;
+  if (value === undefined)
+    throw new ConfigurationError(`Input '${name}' is required with provider gateway-api.`, { input: name });
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) {
+    throw new ConfigurationError(
+      `Input '${name}' must be a Kubernetes object name (lower-case letters, digits, '-'; at most 63), got "${value}".`,
+      { input: name },
+    );
+  }
+  return value;
+}
+
+/** The cluster connection and readiness time-out, shared by the Kubernetes providers. */
+function readKubernetes(reader: InputReader) {
+  const kubeconfig = reader.path('kubeconfig');
+  const namespace = reader.optional('namespace');
+  if (namespace !== undefined) objectName(reader, 'namespace');
+  return {
+    readyTimeoutMs: reader.duration('ready-timeout', '5m', { min: 1_000 }),
+    connection: {
+      kubeconfig,
+      display: kubeconfig === undefined ? undefined : reader.display(kubeconfig),
+      context: reader.optional('kubernetes-context'),
+      namespace,
+    },
+  };
+}
+
+/** A model's storageUri as KServe takes it: scheme://… without spaces. */
+function storageUri(reader: InputReader, name: string): string {
+  const value = reader.required(name);
+  if (!/^[a-z][a-z0-9+.-]*:\/\/\S+$/.test(value)) {
+    throw new ConfigurationError(
+      `Input '${name}' must be the model's storageUri with provider kserve, e.g. s3://models/churn/v2, got "${value}".`,
+      { input: name },
+    );
+  }
+  return value;
+}
+
+function readKServe(reader: InputReader): ProviderSettings {
+  refuseForeign(reader, 'kserve', [...NGINX_ONLY, 'sticky-key'], 'nginx');
+  refuseForeign(reader, 'kserve', ['set-weight-command'], 'command');
+  refuseForeign(reader, 'kserve', GATEWAY_ONLY, 'gateway-api');
+  return {
+    kind: 'kserve',
+    split: {
+      service: objectName(reader, 'inference-service'),
+      baseline: storageUri(reader, 'baseline'),
+      candidate: storageUri(reader, 'candidate'),
+    },
+    ...readKubernetes(reader),
+  };
+}
+
+function readGatewayApi(reader: InputReader): ProviderSettings {
+  refuseForeign(reader, 'gateway-api', NGINX_ONLY, 'nginx');
+  refuseForeign(reader, 'gateway-api', ['set-weight-command'], 'command');
+  refuseForeign(reader, 'gateway-api', ['inference-service'], 'kserve');
+  const stickyText = reader.optional('sticky-key');
+  const candidate = objectName(reader, 'candidate');
+  return {
+    kind: 'gateway-api',
+    split: {
+      route: objectName(reader, 'http-route'),
+      baseline: objectName(reader, 'baseline'),
+      candidate,
+      sticky: stickyText === undefined ? undefined : parseStickyKey(stickyText, 'sticky-key'),
+    },
+    candidateDeployment: objectName(reader, 'candidate-deployment', candidate),
+    ...readKubernetes(reader),
+  };
+}
 
 function commandLine(_reader: InputReader, name: string, text: string): string[] {
   try {
@@ -48,12 +135,12 @@ function readProvider(reader: InputReader): ProviderSettings {
   }
   const baseline = reader.required('baseline');
   const candidate = reader.required('candidate');
+  if (kind === 'gateway-api') return readGatewayApi(reader);
+  if (kind === 'kserve') return readKServe(reader);
+  refuseForeign(reader, kind, [...KUBERNETES, ...GATEWAY_ONLY], 'gateway-api');
+  refuseForeign(reader, kind, ['inference-service'], 'kserve');
   if (kind === 'command') {
-    for (const name of NGINX_ONLY) {
-      if (reader.optional(name) !== undefined) {
-        throw new ConfigurationError(`Input '${name}' is for provider nginx; provider is command.`, { input: name });
-      }
-    }
+    refuseForeign(reader, kind, [...NGINX_ONLY, 'sticky-key'], 'nginx');
     const text = reader.optional('set-weight-command');
     if (text === undefined) {
       throw new ConfigurationError(

@@ -11,6 +11,7 @@ import {
   deployHeadline,
   GateEvaluator,
   GateFailure,
+  isDiagnosable,
   loadConfigFile,
   observeGate,
   readGate,
@@ -46,7 +47,11 @@ export const action = defineAction({
     host.setSecret(inputs.githubToken);
     const gatePath = host.inputs.resolveConfined('gate', inputs.gate);
     const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
-    const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
+    const provider = await createProvider(inputs.provider, {
+      logger: host.log,
+      secrets: host.secrets,
+      setSecret: (value) => host.setSecret(value),
+    });
     await provider.preflight();
     const prometheus = createPrometheusClient({ url: inputs.prometheusUrl, retries: 2 });
     await checkGateQueries(prometheus, gate, { prometheus: 'prometheus-url', gate: 'gate' });
@@ -89,6 +94,9 @@ export const action = defineAction({
       beforeWeightChange: () => host.saveState(STATE.started, 'true'),
     });
     host.saveState(STATE.finished, 'true');
+    // A candidate that failed is explained by its pods: status, restarts, events and logs (Kubernetes providers).
+    const diagnostics =
+      result.decision === 'rolled-back' && isDiagnosable(provider) ? await provider.diagnose() : undefined;
 
     const headline = deployHeadline(result);
     host.setOutput('decision', result.decision);
@@ -116,6 +124,7 @@ export const action = defineAction({
         looks: result.looks.length,
         durationMs: Math.round(result.durationMs),
         ...(deploymentId !== undefined ? { deploymentId } : {}),
+        ...(diagnostics ? { candidatePods: diagnostics } : {}),
       },
     });
     await host.publish({ report, markdown: renderStage(report) });
@@ -127,7 +136,11 @@ export const action = defineAction({
     if (host.getState(STATE.finished) === 'true') return host.log.info('The rollout finished: nothing to restore.');
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.githubToken);
-    const provider = createProvider(inputs.provider, { logger: host.log, secrets: host.secrets });
+    const provider = await createProvider(inputs.provider, {
+      logger: host.log,
+      secrets: host.secrets,
+      setSecret: (value) => host.setSecret(value),
+    });
     host.log.warning('The rollout did not finish (cancelled, timed out or killed): restoring 100% baseline.');
     await provider.setCandidateWeight(0);
     host.log.info(`Restored: candidate 0%, baseline 100% (${provider.kind} ${provider.target}).`);
@@ -143,7 +156,10 @@ export const action = defineAction({
   },
 });
 
-/** How the reader knows the candidate: the command provider's name, or nginx's candidate servers. */
+/** How the reader knows the candidate: the command provider's name, nginx's candidate servers, the candidate
+ * Service (gateway-api) or storageUri (kserve). */
 function candidateName(provider: ReturnType<typeof getInputs>['provider']): string {
-  return provider.kind === 'command' ? provider.candidate : provider.split.candidate.join(', ');
+  if (provider.kind === 'command') return provider.candidate;
+  if (provider.kind === 'nginx') return provider.split.candidate.join(', ');
+  return provider.split.candidate;
 }

@@ -6,6 +6,8 @@ export * from './github.js';
 export * from './observe.js';
 export * from './providers/command.js';
 export * from './providers/factory.js';
+export * from './providers/gateway-api.js';
+export * from './providers/kserve.js';
 export * from './providers/nginx.js';
 export * from './providers/provider.js';
 export * from './render.js';

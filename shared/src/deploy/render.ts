@@ -1,4 +1,6 @@
 // The verdict table: per step and metric, what was measured, how sure we are, and why the gate decided so.
+
+import { type CandidateDiagnostics, renderCandidateDiagnostics } from '../kubernetes/index.js';
 import { code, details, escapeText, formatNumber, heading, raw, table } from '../markdown/index.js';
 import type { Report, ReportCheck } from '../report/index.js';
 import type { MetricVerdict } from './evaluate.js';
@@ -110,6 +112,7 @@ export interface DeploySummaryInput {
   /** The candidate: its image or the name the provider knows it by. */
   candidate?: string | undefined;
   runUrl?: string | undefined;
+  diagnostics?: CandidateDiagnostics | undefined;
 }
 
 const HEADLINE_ICON = { promoted: '✅', 'rolled-back': '❌', inconclusive: '⚠️' } as const;
@@ -145,6 +148,7 @@ export function renderDeploySummary(input: DeploySummaryInput, options: { headin
     renderVerdictTable(result),
     details('Steps', renderStepsTable(result)),
   );
+  if (input.diagnostics) parts.push(renderCandidateDiagnostics(input.diagnostics));
   if (input.runUrl) parts.push(`<sub>[Workflow run](${encodeURI(input.runUrl)})</sub>`);
   return parts.join('\n\n');
 }
@@ -165,6 +169,8 @@ export function renderDeploySection(report: Report, options: { heading?: boolean
       minSamples: gate.minSamples ?? 0,
       ...(typeof report.candidate === 'string' ? { candidate: report.candidate } : {}),
       ...(report.run.url ? { runUrl: report.run.url } : {}),
+      // Shape checked by the report schema (deploy.candidatePods) before an untrusted report gets here.
+      ...(report.candidatePods ? { diagnostics: report.candidatePods as CandidateDiagnostics } : {}),
     },
     options,
   );

@@ -234,6 +234,53 @@ export const REPORT_SCHEMA = {
         reason: text,
         candidate: text,
         gate: { type: 'object', properties: { alpha: number, metricAlpha: number, minSamples: count } },
+        // Kubernetes providers on rollback: the candidate's pods (shared/src/kubernetes CandidateDiagnostics).
+        candidatePods: {
+          type: 'object',
+          required: ['owner', 'pods'],
+          properties: {
+            owner: text,
+            error: text,
+            pods: {
+              type: 'array',
+              maxItems: 100,
+              items: {
+                type: 'object',
+                required: ['name', 'phase', 'ready', 'containers', 'events'],
+                properties: {
+                  name: text,
+                  phase: text,
+                  ready: { type: 'boolean' },
+                  containers: {
+                    type: 'array',
+                    maxItems: 100,
+                    items: {
+                      type: 'object',
+                      required: ['name', 'ready', 'restarts', 'state', 'log', 'logAvailable'],
+                      properties: {
+                        name: text,
+                        ready: { type: 'boolean' },
+                        restarts: count,
+                        state: text,
+                        log: text,
+                        logAvailable: { type: 'boolean' },
+                      },
+                    },
+                  },
+                  events: {
+                    type: 'array',
+                    maxItems: 100,
+                    items: {
+                      type: 'object',
+                      required: ['type', 'reason', 'message', 'count'],
+                      properties: { type: text, reason: text, message: text, count: number },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
         steps: {
           type: 'array',
           maxItems: 1000,
