@@ -384,7 +384,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         );
         // The event's message came from the cluster: escaped, no HTML, no mention.
         expect(run.summary).toContain(
-          'Back-off restarting failed container model in pod model-v2-5c8b-xyz12 \\| &lt;img src=x&gt; &#64;ml-team',
+          'Back-off restarting failed container model in pod model-v2-5c8b-xyz12 \\| &lt;img src=x&gt; @\u2060ml-team',
         );
         expect(run.summary).toContain(
           'model: logs unavailable: GET /api/v1/namespaces/ml/pods/model-v2-5c8b-xyz12/log: pods &quot;node-1&quot; not found',

@@ -397,7 +397,7 @@ describe('diagnostics in the summary', () => {
       ],
     });
     expect(markdown).toContain('| `model-v2-abc` | Running | no | `model` | 7 | waiting: CrashLoopBackOff |');
-    expect(markdown).toContain('| Warning | BackOff | 12 | ping &#64;ops \\| &lt;b&gt;x&lt;/b&gt; |');
+    expect(markdown).toContain('| Warning | BackOff | 12 | ping @\u2060ops \\| &lt;b&gt;x&lt;/b&gt; |');
     expect(markdown).toContain('````text\nboom ```\n@team <script>\n````');
   });
 });

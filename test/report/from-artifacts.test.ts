@@ -118,7 +118,7 @@ describe('the check run is honest about what it knows', () => {
     expect(check.conclusion).toBe('failure');
     expect(check.output.title).toBe('ml-pull-request failed');
     expect(check.output.summary).toMatch(/^\*\*Conclusion: failure\*\*\n\n- ml-pull-request failed\n\n/);
-    expect(comment).toContain('| ✅ | data | 12 checks passed |');
+    expect(comment).toContain('<summary>✅ data: 12 checks passed</summary>');
   });
 
   test('a cancelled triggering run: failure, and the missing stage named', async () => {
@@ -132,7 +132,7 @@ describe('the check run is honest about what it knows', () => {
     expect(check.output.summary).toMatch(
       /^\*\*Conclusion: failure\*\*\n\n- ml-pull-request was cancelled\n- missing reports: model\n\n/,
     );
-    expect(comment).toContain('| — | model | <sub>not run</sub> |');
+    expect(comment).toContain('data ✅ · model — not run · image — not run');
   });
 
   test('a passing run with every expected report passing: success, naming the stages', async () => {
@@ -146,7 +146,7 @@ describe('the check run is honest about what it knows', () => {
     expect(check.output.title).toBe('passed: data, model');
     expect(check.output.summary).toMatch(/^\*\*Conclusion: success\*\*\n\n- passed: data, model\n\n/);
     expect(check.output.summary).toContain(comment.replace(/^<!--[^\n]*-->\n/, ''));
-    expect(comment).toContain('| ✅ | model | f1 0.91 ≥ 0.85 |');
+    expect(comment).toContain('<summary>✅ model: f1 0.91 ≥ 0.85</summary>');
   });
 
   test('a passing run whose report failed: never better than the worst report', async () => {
@@ -185,7 +185,7 @@ describe('bad input in the artifacts: a warning naming it, the rest posted', () 
       "Artifact 'mlops-report-empty' holds no report (no .json file).",
       'Report mlops-report-malformed/report.json ignored: not JSON (Unexpected end of JSON input).',
     ]);
-    expect(comment).toContain('| ✅ | data | 12 checks passed |');
+    expect(comment).toContain('<summary>✅ data: 12 checks passed</summary>');
     expect(check.conclusion).toBe('neutral');
     expect(check.output.title).toBe('1 report ignored');
     const downloads = sandbox.emulator.requests
@@ -211,7 +211,7 @@ describe('bad input in the artifacts: a warning naming it, the rest posted', () 
       `Run ${pr.run.id} has more than 3 'mlops-report-*' artifacts (10,000 artifacts in all), over max-artifacts (3): only the first 3 listed were downloaded.`,
     ]);
     // The same report three times (the first artifact and two copies of its blob), combined and posted.
-    expect(comment).toContain('| ✅ | data | 12 checks passed · 12 checks passed · 12 checks passed |');
+    expect(comment.split('<summary>✅ data: 12 checks passed</summary>')).toHaveLength(4);
     const listings = sandbox.emulator.requests
       .slice(before)
       .filter((request) => request.operationId === 'actions/list-workflow-run-artifacts');
