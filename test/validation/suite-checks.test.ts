@@ -214,11 +214,11 @@ describe('boolean and timestamp columns', () => {
           'at,logged\n2024-01-01 09:00:00,2024-01-01 09:00:00\n2024-01-01 23:30:00,yesterday\n2024-01-02 00:00:01,2024-01-02 08:00:00\n',
       },
       'd.csv',
-      "version: 1\ncolumns:\n  at: {type: timestamp, min: '2024-01-01', max: '2024-01-02'}\n  logged: {type: timestamp}\n",
+      "version: 1\ncolumns:\n  at: {type: timestamp, min: '2024-01-01 09:30:00', max: '2024-01-02'}\n  logged: {type: timestamp}\n",
     );
     expect(outcomes(run)).toEqual([
       ['column.at.type', 'passed', { stored: 'TIMESTAMP' }, null],
-      ['column.at.min', 'passed', { failingRows: 0 }, null],
+      ['column.at.min', 'failed', { failingRows: 1 }, 'row 1: "2024-01-01 09:00:00"'],
       ['column.at.max', 'failed', { failingRows: 1 }, 'row 3: "2024-01-02 00:00:01"'],
       ['column.logged.type', 'failed', { failingRows: 1 }, 'row 2: "yesterday"'],
     ]);
