@@ -83043,6 +83043,12 @@ class SuiteReader {
             this.fail(path, `${what} must be a number, got ${JSON.stringify(value)}`);
         return value;
     }
+    atLeastZero(value, path, what) {
+        const number = this.number(value, path, what);
+        if (number < 0)
+            this.fail(path, `${what} must be 0 or more, got ${number}`);
+        return number;
+    }
     fraction(value, path, what) {
         const number = this.number(value, path, what);
         if (number < 0 || number > 1)
@@ -83227,7 +83233,7 @@ function readSuite(document) {
             method: method,
             threshold: drift.threshold === undefined || drift.threshold === null
                 ? null
-                : reader.number(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
+                : reader.atLeastZero(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
             share: drift.share === undefined ? 0.5 : reader.fraction(drift.share, [...path, 'share'], 'drift.share'),
             severity: reader.severity(drift.severity, [...path, 'severity'], 'warning'),
         };

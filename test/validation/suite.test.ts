@@ -123,6 +123,12 @@ describe('readSuite', () => {
       2,
       17,
     ],
+    [
+      'version: 1\ndrift: {threshold: -0.05}\n',
+      's.yml:2: drift.threshold must be 0 or more, got -0.05 (at drift.threshold)',
+      2,
+      20,
+    ],
     ['version: 1\ndrift: {share: 2}\n', 's.yml:2: drift.share must be between 0 and 1, got 2 (at drift.share)', 2, 16],
     [
       'version: 1\ncolumns:\n  a: {severity: fatal}\n',

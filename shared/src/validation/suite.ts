@@ -93,6 +93,12 @@ class SuiteReader {
     return value;
   }
 
+  atLeastZero(value: unknown, path: ConfigPath, what: string): number {
+    const number = this.number(value, path, what);
+    if (number < 0) this.fail(path, `${what} must be 0 or more, got ${number}`);
+    return number;
+  }
+
   fraction(value: unknown, path: ConfigPath, what: string): number {
     const number = this.number(value, path, what);
     if (number < 0 || number > 1) this.fail(path, `${what} must be between 0 and 1, got ${number}`);
@@ -290,7 +296,7 @@ export function readSuite(document: ConfigDocument): Suite {
       threshold:
         drift.threshold === undefined || drift.threshold === null
           ? null
-          : reader.number(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
+          : reader.atLeastZero(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
       share: drift.share === undefined ? 0.5 : reader.fraction(drift.share, [...path, 'share'], 'drift.share'),
       severity: reader.severity(drift.severity, [...path, 'severity'], 'warning'),
     };
