@@ -713,6 +713,24 @@ describe('bad inputs: one clear error, exit 1, no stack trace', () => {
       'suite.yml:3: min must be a number, string or boolean, got [1]',
     ],
     [
+      'a suite bound of the wrong type (it would pass on every row)',
+      { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  a: {min: "one"}\n' },
+      { data: 'd.csv', suite: 'suite.yml' },
+      `suite.yml:3: column 'a' holds BIGINT values: min must be a number, got "one" (text) (at columns.a.min)`,
+    ],
+    [
+      'a declared type with a bound of another type',
+      { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  a: {type: integer, max: "10"}\n' },
+      { data: 'd.csv', suite: 'suite.yml' },
+      `suite.yml:3: column 'a' is declared integer: max must be a number, got "10" (text); write 10 without quotes (at columns.a.max)`,
+    ],
+    [
+      'a pattern RE2 cannot run',
+      { 'd.csv': 'a\n1\n', 'suite.yml': "version: 1\ncolumns:\n  a: {pattern: '^(?!0)'}\n" },
+      { data: 'd.csv', suite: 'suite.yml' },
+      "suite.yml:3: pattern of column 'a' is not a regular expression DuckDB (RE2) can run: invalid perl operator: (?!; RE2 has no lookahead",
+    ],
+    [
       'a suite column that is not in the data',
       { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  b: {type: integer}\n' },
       { data: 'd.csv', suite: 'suite.yml' },
@@ -767,5 +785,22 @@ describe('bad inputs: one clear error, exit 1, no stack trace', () => {
       { data: 'd.csv', suite: 'suite.yml' },
     );
     expect(run.annotations[0]).toMatchObject({ file: 'suite.yml', line: 3, title: "validate-data: input 'suite'" });
+  });
+
+  test('a pattern RE2 cannot run is annotated at its line and nothing is reported', async () => {
+    const { run } = await validate(
+      { 'd.csv': 'a\n1\n', 'suite.yml': 'version: 1\ncolumns:\n  a:\n    type: integer\n    pattern: (a)\\1\n' },
+      { data: 'd.csv', suite: 'suite.yml' },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        file: 'suite.yml',
+        line: 5,
+        message: expect.stringContaining("pattern of column 'a' is not a regular expression DuckDB (RE2) can run"),
+      }),
+    ]);
+    expect(run.outputs.report).toBeUndefined();
   });
 });

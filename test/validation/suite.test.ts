@@ -81,7 +81,36 @@ describe('readSuite', () => {
       3,
       18,
     ],
-    ['version: 1\ncolumns:\n  e: {pattern: "(["}\n', 's.yml:3: pattern is not a valid regular expression', 3, 16],
+    [
+      'version: 1\ncolumns:\n  age: {type: integer, min: "0"}\n',
+      `s.yml:3: column 'age' is declared integer: min must be a number, got "0" (text); write 0 without quotes (at columns.age.min)`,
+      3,
+      29,
+    ],
+    [
+      'version: 1\ncolumns:\n  wind:\n    type: float\n    max: ten\n',
+      `s.yml:5: column 'wind' is declared float: max must be a number, got "ten" (text) (at columns.wind.max)`,
+      5,
+      10,
+    ],
+    [
+      'version: 1\ncolumns:\n  ok: {type: boolean, in: [true, "no"]}\n',
+      `s.yml:3: column 'ok' is declared boolean: in[1] must be true or false, got "no" (text) (at columns.ok.in[1])`,
+      3,
+      34,
+    ],
+    [
+      'version: 1\ncolumns:\n  day: {type: date, max: 20240131}\n',
+      `s.yml:3: column 'day' is declared date: max must be a date written as text such as '2024-01-31', got 20240131 (a number) (at columns.day.max)`,
+      3,
+      26,
+    ],
+    [
+      'version: 1\ncolumns:\n  zip: {type: string, in: ["02139", 2139]}\n',
+      `s.yml:3: column 'zip' is declared string: in[1] must be text, got 2139 (a number); quote it ('2139') to compare text (at columns.zip.in[1])`,
+      3,
+      37,
+    ],
     [
       'version: 1\ntable:\n  row-count: {min: "many"}\n',
       's.yml:3: row-count.min must be a number, got "many" (at table.row-count.min)',
@@ -93,6 +122,12 @@ describe('readSuite', () => {
       's.yml:2: drift.method must be one of auto, ks, chi-square, z, wasserstein, jensen-shannon, psi, got "kolmogorov" (at drift.method)',
       2,
       17,
+    ],
+    [
+      'version: 1\ndrift: {threshold: -0.05}\n',
+      's.yml:2: drift.threshold must be 0 or more, got -0.05 (at drift.threshold)',
+      2,
+      20,
     ],
     ['version: 1\ndrift: {share: 2}\n', 's.yml:2: drift.share must be between 0 and 1, got 2 (at drift.share)', 2, 16],
     [
@@ -129,5 +164,11 @@ describe('schemas/suite.schema.json', () => {
     expect(validate(parse(full)), JSON.stringify(validate.errors)).toBe(true);
     expect(validate(parse('version: 1\ncolumns:\n  a: {minimum: 0}\n'))).toBe(false);
     expect(validate(parse('version: 1\ndrift: {method: kolmogorov}\n'))).toBe(false);
+    // A value of the wrong type for the declared column type, as readSuite refuses it.
+    expect(validate(parse('version: 1\ncolumns:\n  a: {type: integer, min: "0"}\n'))).toBe(false);
+    expect(validate(parse('version: 1\ncolumns:\n  a: {type: boolean, in: [true, "no"]}\n'))).toBe(false);
+    expect(validate(parse('version: 1\ncolumns:\n  a: {type: date, max: 20240131}\n'))).toBe(false);
+    expect(validate(parse('version: 1\ncolumns:\n  a: {type: date, max: "2024-01-31"}\n'))).toBe(true);
+    expect(validate(parse('version: 1\ncolumns:\n  a: {type: category, in: [0, 1]}\n'))).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import {
   typeViolation,
   valueExpression,
 } from './columns.js';
-import type { Bounds, ColumnRules, Suite } from './suite.js';
+import { type Bounds, type ColumnRules, type Scalar, type Suite, suiteValueProblem } from './suite.js';
 
 /** At most this many failing rows are shown per check. */
 export const SAMPLE_ROWS = 5;
@@ -112,6 +112,34 @@ export function checkSuiteColumns(suite: Suite, columns: readonly ColumnInfo[]):
         throw suite.document.error(unique.path, `unique key column '${name}' is not in the data`, { input: 'suite' });
       }
     }
+  }
+}
+
+/**
+ * A column without a declared type (or a category) compares as the data stores it: its min, max and `in` values
+ * are checked against that here, before the data is read (readSuite checks the declared types).
+ */
+function checkValuesAgainstStored(suite: Suite, rules: ColumnRules, info: ColumnInfo): void {
+  if (rules.type !== undefined && rules.type !== 'category') return;
+  const kind = { compare: comparisonType(rules.type, storedKind(info.type)), declared: false };
+  const values: [Scalar | undefined, (string | number)[], string, boolean][] = [
+    [rules.min, ['min'], 'min', false],
+    [rules.max, ['max'], 'max', false],
+    ...(rules.in ?? []).map((item, index): [Scalar, (string | number)[], string, boolean] => [
+      item,
+      ['in', index],
+      `in[${index}]`,
+      true,
+    ]),
+  ];
+  for (const [value, at, what, inList] of values) {
+    const problem = value === undefined ? undefined : suiteValueProblem(value, { ...kind, inList }, what);
+    if (problem)
+      throw suite.document.error(
+        [...rules.path, ...at],
+        `column '${rules.name}' holds ${info.type} values${rules.type ? ' (a category compares as stored)' : ''}: ${problem}`,
+        { input: 'suite' },
+      );
   }
 }
 
@@ -327,7 +355,9 @@ export function planSuite(suite: Suite, columns: readonly ColumnInfo[]): SuitePl
   tableChecks(suite, columns, pending);
   suite.columns.forEach((rules, index) => {
     const info = columns.find((column) => column.name === rules.name);
-    if (info) columnChecks(rules, info, index, pending);
+    if (!info) return;
+    checkValuesAgainstStored(suite, rules, info);
+    columnChecks(rules, info, index, pending);
   });
   return { suite, columns, reads: pending.flatMap((check) => check.reads), pending };
 }

@@ -21,7 +21,7 @@ import {
 import { type CheckOutcome, judgeSuite, planSuite, ROW_NUMBER } from './evaluate.js';
 import { inferredSuiteText } from './infer.js';
 import { type DataProfile, finishProfile, isDataProfile, planProfile, profileTable } from './profile.js';
-import type { ColumnType, DriftSettings, Suite } from './suite.js';
+import { type ColumnType, checkSuiteExpressions, type DriftSettings, type Suite } from './suite.js';
 
 export type ReferenceInput = { files: DataFile[] } | { profilePath: string; display: string };
 
@@ -200,6 +200,7 @@ export async function validateDataset(
   suite: Suite | undefined,
   reference: ReferenceInput | undefined,
 ): Promise<ValidationRun> {
+  if (suite) await checkSuiteExpressions(engine, suite);
   const storage = await loadTable(engine, 'current', files, 'data');
   const columns = await engine.columns('current');
   const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');

@@ -1,4 +1,5 @@
 import type { ConfigDocument, ConfigPath } from '../config/index.js';
+import { type DataEngine, quoteLiteral } from '../data/engine.js';
 import type { Severity } from '../report/index.js';
 
 /**
@@ -92,6 +93,12 @@ class SuiteReader {
     return value;
   }
 
+  atLeastZero(value: unknown, path: ConfigPath, what: string): number {
+    const number = this.number(value, path, what);
+    if (number < 0) this.fail(path, `${what} must be 0 or more, got ${number}`);
+    return number;
+  }
+
   fraction(value: unknown, path: ConfigPath, what: string): number {
     const number = this.number(value, path, what);
     if (number < 0 || number > 1) this.fail(path, `${what} must be between 0 and 1, got ${number}`);
@@ -118,6 +125,20 @@ class SuiteReader {
       return value;
     }
     return this.fail(path, `${what} must be a number, string or boolean, got ${JSON.stringify(value)}`);
+  }
+
+  /** A min, max or `in` value of a column whose values compare as `kind` (see suiteValueProblem). */
+  typedScalar(
+    value: unknown,
+    path: ConfigPath,
+    what: string,
+    kind: ValueKind | undefined,
+    column: ColumnRules,
+  ): Scalar {
+    const scalar = this.scalar(value, path, what);
+    const problem = kind && suiteValueProblem(scalar, kind, what);
+    if (problem) this.fail(path, `column '${column.name}' is declared ${column.type}: ${problem}`);
+    return scalar;
   }
 
   names(value: unknown, path: ConfigPath, what: string): string[] {
@@ -173,22 +194,18 @@ function readColumn(reader: SuiteReader, name: string, value: unknown, path: Con
     rules.type = map.type as ColumnType;
   }
   if (map.nullable !== undefined) rules.nullable = reader.boolean(map.nullable, [...path, 'nullable'], 'nullable');
-  if (map.min !== undefined) rules.min = reader.scalar(map.min, [...path, 'min'], 'min');
-  if (map.max !== undefined) rules.max = reader.scalar(map.max, [...path, 'max'], 'max');
+  const kind = rules.type === undefined ? undefined : DECLARED_KIND[rules.type];
+  if (map.min !== undefined) rules.min = reader.typedScalar(map.min, [...path, 'min'], 'min', kind, rules);
+  if (map.max !== undefined) rules.max = reader.typedScalar(map.max, [...path, 'max'], 'max', kind, rules);
   if (map.in !== undefined) {
     if (!Array.isArray(map.in) || map.in.length === 0)
       reader.fail([...path, 'in'], "'in' must be a non-empty list of allowed values");
-    rules.in = map.in.map((item, index) => reader.scalar(item, [...path, 'in', index], `in[${index}]`));
+    rules.in = map.in.map((item, index) =>
+      reader.typedScalar(item, [...path, 'in', index], `in[${index}]`, kind && { ...kind, inList: true }, rules),
+    );
   }
-  if (map.pattern !== undefined) {
-    const pattern = reader.string(map.pattern, [...path, 'pattern'], 'pattern');
-    try {
-      new RegExp(pattern);
-    } catch (error) {
-      reader.fail([...path, 'pattern'], `pattern is not a valid regular expression: ${(error as Error).message}`);
-    }
-    rules.pattern = pattern;
-  }
+  // Whether RE2 can run it is DuckDB's to say, before the data is read (checkSuiteExpressions).
+  if (map.pattern !== undefined) rules.pattern = reader.string(map.pattern, [...path, 'pattern'], 'pattern');
   if (map.unique !== undefined) rules.unique = reader.boolean(map.unique, [...path, 'unique'], 'unique');
   if (map['max-null-fraction'] !== undefined) {
     rules.maxNullFraction = reader.fraction(
@@ -279,12 +296,114 @@ export function readSuite(document: ConfigDocument): Suite {
       threshold:
         drift.threshold === undefined || drift.threshold === null
           ? null
-          : reader.number(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
+          : reader.atLeastZero(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
       share: drift.share === undefined ? 0.5 : reader.fraction(drift.share, [...path, 'share'], 'drift.share'),
       severity: reader.severity(drift.severity, [...path, 'severity'], 'warning'),
     };
   }
   return suite;
+}
+
+/**
+ * How a column's values compare with a suite's min, max and `in` values: from its declared type, or, without one,
+ * from how the data stores it (evaluate.ts). `inList` marks an `in` item, which may be a number for text stored as
+ * text (the `in` check then compares numbers).
+ */
+export interface ValueKind {
+  compare: 'number' | 'boolean' | 'date' | 'timestamp' | 'string';
+  declared: boolean;
+  inList?: boolean;
+}
+
+/** A category compares as it is stored, so only the data can say (evaluate.ts). */
+const DECLARED_KIND: Record<ColumnType, ValueKind | undefined> = {
+  integer: { compare: 'number', declared: true },
+  float: { compare: 'number', declared: true },
+  number: { compare: 'number', declared: true },
+  boolean: { compare: 'boolean', declared: true },
+  date: { compare: 'date', declared: true },
+  timestamp: { compare: 'timestamp', declared: true },
+  string: { compare: 'string', declared: true },
+  category: undefined,
+};
+
+const describeValue = (value: Scalar) =>
+  `${JSON.stringify(value)} (${typeof value === 'string' ? 'text' : typeof value === 'number' ? 'a number' : 'true/false'})`;
+
+/**
+ * What is wrong with a suite value for a column compared as `kind`, or undefined. A value of the wrong type would
+ * not fail loudly in SQL: TRY_CAST('5' AS DOUBLE) works but TRY_CAST('five' …) is NULL, and `x < NULL` is never
+ * true, so the check would pass on every row.
+ */
+export function suiteValueProblem(value: Scalar, kind: ValueKind, what: string): string | undefined {
+  const got = describeValue(value);
+  switch (kind.compare) {
+    case 'number':
+      return typeof value === 'number'
+        ? undefined
+        : `${what} must be a number, got ${got}${typeof value === 'string' && Number.isFinite(Number(value)) && value.trim() !== '' ? `; write ${Number(value)} without quotes` : ''}`;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `${what} must be true or false, got ${got}`;
+    case 'date':
+    case 'timestamp':
+      return typeof value === 'string'
+        ? undefined
+        : `${what} must be a ${kind.compare} written as text such as '${kind.compare === 'date' ? '2024-01-31' : '2024-01-31 12:00:00'}', got ${got}`;
+    case 'string':
+      if (typeof value === 'string' || (kind.inList && !kind.declared && typeof value === 'number')) return undefined;
+      return `${what} must be text, got ${got}; quote it ('${String(value)}') to compare text${kind.declared ? '' : ', or declare the column numeric to compare numbers'}`;
+  }
+}
+
+/**
+ * Checks with DuckDB itself, before any data is read, what only DuckDB can judge: that each `pattern` is a regular
+ * expression its RE2 runs (no lookaround, no backreferences, unlike JavaScript's) and that each date or timestamp
+ * bound is one it reads.
+ */
+export async function checkSuiteExpressions(engine: DataEngine, suite: Suite): Promise<void> {
+  for (const column of suite.columns) {
+    if (column.pattern !== undefined) {
+      try {
+        await engine.rows(`SELECT regexp_matches('', ${quoteLiteral(column.pattern)}) AS matched`);
+      } catch (error) {
+        throw suite.document.error(
+          [...column.path, 'pattern'],
+          `pattern of column '${column.name}' is not a regular expression DuckDB (RE2) can run: ${duckReason(error)}; RE2 has no lookahead, lookbehind or backreferences`,
+          { input: 'suite' },
+        );
+      }
+    }
+    if (column.type === 'date' || column.type === 'timestamp') {
+      const example = column.type === 'date' ? '2024-01-31' : '2024-01-31 12:00:00';
+      const values: [Scalar | undefined, ConfigPath, string][] = [
+        [column.min, [...column.path, 'min'], 'min'],
+        [column.max, [...column.path, 'max'], 'max'],
+        ...(column.in ?? []).map((item, index): [Scalar, ConfigPath, string] => [
+          item,
+          [...column.path, 'in', index],
+          `in[${index}]`,
+        ]),
+      ];
+      for (const [value, path, what] of values) {
+        if (value === undefined) continue;
+        const [row] = await engine.rows(
+          `SELECT TRY_CAST(${quoteLiteral(String(value))} AS ${column.type.toUpperCase()}) IS NULL AS unreadable`,
+        );
+        if (row?.unreadable)
+          throw suite.document.error(
+            path,
+            `${what} of column '${column.name}' is not a ${column.type} DuckDB reads: ${JSON.stringify(value)}; write it as '${example}'`,
+            { input: 'suite' },
+          );
+      }
+    }
+  }
+}
+
+/** DuckDB's own reason, without its error class ("Invalid Input Error: …"). */
+function duckReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? message).replace(/^[\w ]*Error:\s*/, '');
 }
 
 /** The checks a suite defines, for the report's "suite read" line and for the CLI. */
