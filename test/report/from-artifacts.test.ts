@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { buildReport, type Report, uploadRunArtifact } from '../../shared/src/index.js';
+import { buildReport, formatBytes, type Report, uploadRunArtifact } from '../../shared/src/index.js';
 import { exampleEvent } from '../support/events.js';
 import { type GitHubSandbox, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
 import { actionDir, runAction } from '../support/run-action.js';
@@ -118,7 +118,7 @@ describe('the check run is honest about what it knows', () => {
     expect(check.conclusion).toBe('failure');
     expect(check.output.title).toBe('ml-pull-request failed');
     expect(check.output.summary).toMatch(/^\*\*Conclusion: failure\*\*\n\n- ml-pull-request failed\n\n/);
-    expect(comment).toContain('| ✅ | data | 12 checks passed |');
+    expect(comment).toContain('<summary>✅ data: 12 checks passed</summary>');
   });
 
   test('a cancelled triggering run: failure, and the missing stage named', async () => {
@@ -132,7 +132,7 @@ describe('the check run is honest about what it knows', () => {
     expect(check.output.summary).toMatch(
       /^\*\*Conclusion: failure\*\*\n\n- ml-pull-request was cancelled\n- missing reports: model\n\n/,
     );
-    expect(comment).toContain('| — | model | <sub>not run</sub> |');
+    expect(comment).toContain('model — not run');
   });
 
   test('a passing run with every expected report passing: success, naming the stages', async () => {
@@ -146,7 +146,7 @@ describe('the check run is honest about what it knows', () => {
     expect(check.output.title).toBe('passed: data, model');
     expect(check.output.summary).toMatch(/^\*\*Conclusion: success\*\*\n\n- passed: data, model\n\n/);
     expect(check.output.summary).toContain(comment.replace(/^<!--[^\n]*-->\n/, ''));
-    expect(comment).toContain('| ✅ | model | f1 0.91 ≥ 0.85 |');
+    expect(comment).toContain('<summary>✅ model: f1 0.91 ≥ 0.85</summary>');
   });
 
   test('a passing run whose report failed: never better than the worst report', async () => {
@@ -185,7 +185,7 @@ describe('bad input in the artifacts: a warning naming it, the rest posted', () 
       "Artifact 'mlops-report-empty' holds no report (no .json file).",
       'Report mlops-report-malformed/report.json ignored: not JSON (Unexpected end of JSON input).',
     ]);
-    expect(comment).toContain('| ✅ | data | 12 checks passed |');
+    expect(comment).toContain('<summary>✅ data: 12 checks passed</summary>');
     expect(check.conclusion).toBe('neutral');
     expect(check.output.title).toBe('1 report ignored');
     const downloads = sandbox.emulator.requests
@@ -193,6 +193,25 @@ describe('bad input in the artifacts: a warning naming it, the rest posted', () 
       .filter((request) => request.operationId === 'actions/download-artifact');
     expect(downloads).toHaveLength(3);
     expect(downloads.map((request) => request.path)).not.toContainEqual(expect.stringContaining(`/${huge.id}/`));
+  });
+
+  test('a zip bomb (small as listed, over the cap unzipped): one warning naming it, nothing of it used, the rest posted', async () => {
+    // 20 MB of one character around a report: deflate makes it about 20 KB, well under the 1 MB listed cap.
+    const bomb = `${JSON.stringify(passing('test-model', 'bomb headline'))}${' '.repeat(20_000_000)}`;
+    const pr = await forkRun({
+      'mlops-report-bomb': { 'report.json': bomb },
+      'mlops-report-data': reportArtifact(passing('validate-data', '12 checks passed')),
+    });
+    const listed = sandbox.emulator
+      .repository(REPO)
+      .artifacts.find((artifact) => artifact.workflow_run.id === pr.run.id && artifact.name === 'mlops-report-bomb');
+    expect(listed?.size_in_bytes).toBeLessThan(100_000);
+    const { warnings, comment } = await postFor(pr, { 'max-artifacts-size': '1MB' });
+    expect(warnings).toEqual([
+      `Artifact 'mlops-report-bomb' (${formatBytes(listed?.size_in_bytes as number)} zipped) was left out: it unzips to more than the 1 MB left of max-artifacts-size (1 MB).`,
+    ]);
+    expect(comment).toContain('<summary>✅ data: 12 checks passed</summary>');
+    expect(comment).not.toContain('bomb headline');
   });
 
   test('10,000 artifacts: one warning, the first max-artifacts downloaded and posted, the listing not read to the end', async () => {
@@ -211,7 +230,7 @@ describe('bad input in the artifacts: a warning naming it, the rest posted', () 
       `Run ${pr.run.id} has more than 3 'mlops-report-*' artifacts (10,000 artifacts in all), over max-artifacts (3): only the first 3 listed were downloaded.`,
     ]);
     // The same report three times (the first artifact and two copies of its blob), combined and posted.
-    expect(comment).toContain('| ✅ | data | 12 checks passed · 12 checks passed · 12 checks passed |');
+    expect(comment.split('<summary>✅ data: 12 checks passed</summary>')).toHaveLength(4);
     const listings = sandbox.emulator.requests
       .slice(before)
       .filter((request) => request.operationId === 'actions/list-workflow-run-artifacts');
