@@ -164,6 +164,28 @@ describe('promote: a hostile release name and actor render as text', () => {
       if (index === 0) expect(hostile.summary).toContain(LONE_CR_AS_TEXT);
     }
   });
+  test.each([
+    ['targets', { targets: `:${HOSTILE_TEXT[0]}` }],
+    ['mlflow-alias', { 'mlflow-alias': HOSTILE_TEXT[0] as string }],
+    ['mlflow-version', { 'mlflow-version': HOSTILE_TEXT[0] as string }],
+  ])('a hostile %s is refused with one error naming it, before any work', async (input, inputs) => {
+    const run = await runAction(actionDir('promote'), {
+      workspace: dir,
+      event: 'push',
+      env: { GITHUB_SHA: RELEASE_SHA, GITHUB_REF: 'refs/tags/v1.0.0' },
+      inputs: {
+        image: 'oci:out/rain',
+        source,
+        targets: ':never',
+        'mlflow-model': 'churn',
+        'mlflow-tracking-uri': 'http://127.0.0.1:9',
+        ...inputs,
+      },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(errorLines(run)).toEqual([expect.stringContaining(`Input '${input}'`)]);
+    expect(run.summary).toBe('');
+  });
 });
 
 describe.skipIf(!requireService('prometheus'))('deploy: a hostile candidate name renders as text', () => {
