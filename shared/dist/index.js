@@ -56769,7 +56769,122 @@ function firstLine(message) {
     return (message.split('\n')[0] ?? message).replace(/ - https:\/\/docs\.github\.com\S*/, '').trim();
 }
 
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(76760);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(38522);
+;// CONCATENATED MODULE: ./shared/lib/artifacts/unzip.js
+
+
+
+
+/** A zip that would unzip to more than it may: nothing of it is kept. */
+class UnzipLimitError extends Error {
+    maxBytes;
+    constructor(maxBytes) {
+        super(`it unzips to more than ${maxBytes} bytes`);
+        this.maxBytes = maxBytes;
+        this.name = 'UnzipLimitError';
+    }
+}
+const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+const CENTRAL_DIRECTORY_ENTRY = 0x02014b50;
+const LOCAL_FILE_HEADER = 0x04034b50;
+const STORED = 0;
+const DEFLATED = 8;
+function endOfCentralDirectory(zip) {
+    // The record is 22 bytes plus a comment of up to 65,535: search backwards from the end, no further.
+    for (let at = zip.length - 22; at >= Math.max(0, zip.length - 22 - 0xffff); at--) {
+        if (zip.readUInt32LE(at) === END_OF_CENTRAL_DIRECTORY)
+            return at;
+    }
+    throw new Error('not a zip file (no end of central directory record)');
+}
+function safeName(name) {
+    const parts = name.split('/');
+    if (name.startsWith('/') || name.includes('\\') || parts.includes('..') || /^[a-zA-Z]:/.test(name)) {
+        throw new Error(`the zip holds an entry outside its folder: ${JSON.stringify(name)}`);
+    }
+    return name;
+}
+/**
+ * The files of a zip held in memory, inflated with every byte counted: the sizes a zip declares are the zip's
+ * claims, so the cap is on what inflation produces (zlib stops at `maxBytes`, it never allocates more).
+ * Stored and deflated entries only (what artifact uploads make); Zip64 and encryption are refused.
+ */
+function unzipWithin(zip, maxBytes) {
+    const end = endOfCentralDirectory(zip);
+    const count = zip.readUInt16LE(end + 10);
+    let at = zip.readUInt32LE(end + 16);
+    if (count === 0xffff || at === 0xffffffff)
+        throw new Error('Zip64 archives are not read');
+    const entries = [];
+    let remaining = maxBytes;
+    for (let index = 0; index < count; index++) {
+        if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL_DIRECTORY_ENTRY) {
+            throw new Error('the zip central directory is damaged');
+        }
+        const flags = zip.readUInt16LE(at + 8);
+        const method = zip.readUInt16LE(at + 10);
+        const compressedSize = zip.readUInt32LE(at + 20);
+        const nameLength = zip.readUInt16LE(at + 28);
+        const extraLength = zip.readUInt16LE(at + 30);
+        const commentLength = zip.readUInt16LE(at + 32);
+        const localHeader = zip.readUInt32LE(at + 42);
+        const name = safeName(zip.toString('utf8', at + 46, at + 46 + nameLength));
+        at += 46 + nameLength + extraLength + commentLength;
+        if (flags & 1)
+            throw new Error(`the zip entry ${JSON.stringify(name)} is encrypted`);
+        if (compressedSize === 0xffffffff || localHeader === 0xffffffff)
+            throw new Error('Zip64 archives are not read');
+        if (name.endsWith('/'))
+            continue;
+        if (localHeader + 30 > zip.length || zip.readUInt32LE(localHeader) !== LOCAL_FILE_HEADER) {
+            throw new Error(`the zip entry ${JSON.stringify(name)} has no local header`);
+        }
+        const start = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+        const data = zip.subarray(start, start + compressedSize);
+        let content;
+        if (method === STORED) {
+            if (data.length > remaining)
+                throw new UnzipLimitError(maxBytes);
+            content = Buffer.from(data);
+        }
+        else if (method === DEFLATED) {
+            try {
+                // One byte over what is left tells "exactly the rest" from "more than the rest".
+                content = (0,external_node_zlib_.inflateRawSync)(data, { maxOutputLength: Math.min(remaining + 1, external_node_buffer_.constants.MAX_LENGTH) });
+            }
+            catch (error) {
+                if (error.code === 'ERR_BUFFER_TOO_LARGE')
+                    throw new UnzipLimitError(maxBytes);
+                throw error;
+            }
+            if (content.length > remaining)
+                throw new UnzipLimitError(maxBytes);
+        }
+        else {
+            throw new Error(`the zip entry ${JSON.stringify(name)} uses compression method ${method}, not stored or deflate`);
+        }
+        remaining -= content.length;
+        entries.push({ name, content });
+    }
+    return entries;
+}
+/** Writes unzipped entries under `directory`, their folders created. */
+async function writeEntries(entries, directory) {
+    for (const entry of entries) {
+        const path = (0,external_node_path_.join)(directory, entry.name);
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+        await (0,promises_.writeFile)(path, entry.content);
+    }
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/artifacts/index.js
+
+
 
 
 /** Loaded on first use: most steps never touch artifacts, and the client (Azure storage) is large to parse. */
@@ -56810,22 +56925,39 @@ function listed(artifact) {
  * Downloads one listed artifact into `destination` and checks the bytes against the digest GitHub recorded at
  * upload: a mismatch (a tampered or truncated blob) is an error, never a silently wrong baseline.
  */
-async function downloadListedArtifact(token, repository, runId, artifact, destination) {
+async function downloadListedArtifact(token, repository, runId, artifact, destination, maxUnzippedBytes) {
     const { name, digest } = artifact;
     if (!digest) {
         throw new Error(`Artifact '${name}' of run ${runId} has no recorded digest, so its content cannot be verified.`);
     }
     await (0,promises_.mkdir)(destination, { recursive: true });
-    const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
-        path: destination,
-        expectedHash: digest,
-        findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
-    });
-    if (digestMismatch) {
-        throw new Error(`Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${digest}: ` +
-            'the stored blob was altered or truncated; refusing to use it.');
+    // Capped: the zip as it is (the library would unzip while downloading, however big it inflates), unzipped here.
+    const zipFolder = maxUnzippedBytes === undefined ? undefined : await (0,promises_.mkdtemp)(`${destination}.zip-`);
+    try {
+        const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
+            path: zipFolder ?? destination,
+            expectedHash: digest,
+            ...(zipFolder ? { skipDecompress: true } : {}),
+            findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
+        });
+        if (digestMismatch) {
+            throw new Error(`Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${digest}: ` +
+                'the stored blob was altered or truncated; refusing to use it.');
+        }
+        if (zipFolder === undefined || maxUnzippedBytes === undefined)
+            return { id: artifact.id, name, digest, path: destination, runId };
+        const [zipFile] = await (0,promises_.readdir)(zipFolder);
+        if (zipFile === undefined)
+            throw new Error(`Artifact '${name}' of run ${runId} downloaded as nothing.`);
+        const entries = unzipWithin(await (0,promises_.readFile)(`${zipFolder}/${zipFile}`), maxUnzippedBytes);
+        await writeEntries(entries, destination);
+        const unzippedBytes = entries.reduce((sum, entry) => sum + entry.content.length, 0);
+        return { id: artifact.id, name, digest, path: destination, runId, unzippedBytes };
     }
-    return { id: artifact.id, name, digest, path: destination, runId };
+    finally {
+        if (zipFolder)
+            await (0,promises_.rm)(zipFolder, { recursive: true, force: true });
+    }
 }
 /** Downloads a run's artifact by name into `destination`, verified against its recorded digest. */
 async function downloadRunArtifact(client, token, repository, runId, name, destination) {
@@ -56939,11 +57071,25 @@ async function downloadArtifactsWithinLimits(client, token, repository, runId, p
     const listing = await listArtifactsByPrefix(client, repository, runId, prefix, limits.maxCount);
     const { chosen, warnings } = planArtifactDownloads({ runId, prefix, ...listing }, limits);
     const downloaded = [];
+    // Unzipped bytes left: a zip's listed size says nothing of what it inflates to (a zip bomb).
+    let unzippedLeft = limits.maxTotalBytes;
     for (const artifact of chosen) {
+        const folder = folderFor(destination, artifact.name);
         try {
-            downloaded.push(await downloadListedArtifact(token, repository, runId, artifact, folderFor(destination, artifact.name)));
+            const { unzippedBytes = 0, ...fetched } = await downloadListedArtifact(token, repository, runId, artifact, folder, unzippedLeft);
+            unzippedLeft -= unzippedBytes;
+            downloaded.push(fetched);
         }
         catch (error) {
+            if (error instanceof UnzipLimitError) {
+                await (0,promises_.rm)(folder, { recursive: true, force: true });
+                warnings.push({
+                    subject: artifact.name,
+                    message: `Artifact '${artifact.name}' (${formatBytes(artifact.sizeInBytes)} zipped) was left out: it unzips to more than the ` +
+                        `${formatBytes(unzippedLeft)} left of max-artifacts-size (${formatBytes(limits.maxTotalBytes)}).`,
+                });
+                continue;
+            }
             const reason = error.message.split('\n')[0];
             const named = reason.includes(`'${artifact.name}'`);
             warnings.push({ subject: artifact.name, message: named ? reason : `Artifact '${artifact.name}': ${reason}` });
@@ -56952,8 +57098,6 @@ async function downloadArtifactsWithinLimits(client, token, repository, runId, p
     return { downloaded, warnings };
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./shared/lib/context/index.js
 
 function nonEmpty(value) {
@@ -61503,8 +61647,6 @@ const ENCODING_ALIASES = {
 
 const serializeEncoding = encoding => typeof encoding === 'string' ? `"${encoding}"` : String(encoding);
 
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./node_modules/which-command/index.js
 
 
@@ -69419,8 +69561,6 @@ async function loadDuckDB(options) {
 
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(38522);
 ;// CONCATENATED MODULE: ./shared/lib/statistics/numeric.js
 // Floating-point helpers shared by the statistics: input checks, compensated sums and the few libm functions
 // JavaScript lacks (ldexp, round-half-even, an exact product).
@@ -85495,7 +85635,7 @@ const actions = {
   "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"},"allow-paths-outside-workspace":{"description":"\"true\": read metrics-file from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file), command (your command sets the weight), gateway-api (the backendRefs weights of a Kubernetes HTTPRoute) or kserve (the canaryTrafficPercent of a KServe InferenceService).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}. gateway-api: the baseline's Service. kserve: the storageUri the InferenceService serves now.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}. gateway-api: the candidate's Service. kserve: the candidate model's storageUri.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"header:<Name> or cookie:<name> for sticky A/B. nginx: split_clients hashes the key, so it stays on its variant as the weight rises. gateway-api: an extra rule sends requests whose header (or cookie) is 'candidate' to the candidate.","required":false},"http-route":{"description":"gateway-api: the HTTPRoute (gateway.networking.k8s.io/v1) whose rule sends traffic to the baseline Service; this action sets its backendRefs weights by server-side apply (field manager mlops-deploy).","required":false},"candidate-deployment":{"description":"gateway-api: the candidate's Deployment, which must be ready (rolled out and available) before it gets traffic; default the candidate Service's name.","required":false},"inference-service":{"description":"kserve: the InferenceService (serving.kserve.io/v1beta1); this action sets its predictor's storageUri and canaryTrafficPercent by server-side apply (field manager mlops-deploy).","required":false},"ready-timeout":{"description":"gateway-api, kserve: how long to wait for the candidate to be ready before the first step (then it is rolled back, with its pods' status, events and logs in the report); default 5m.","required":false},"kubeconfig":{"description":"gateway-api, kserve: kubeconfig file (token or client certificate); default KUBECONFIG, else the in-cluster service account. Its token is masked.","required":false},"kubernetes-context":{"description":"gateway-api, kserve: the kubeconfig context to use; default its current-context.","required":false},"namespace":{"description":"gateway-api, kserve: namespace of the route and the Deployment, or of the InferenceService; default the context's namespace, else default.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
   "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
-  "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
+  "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download and again unzipped (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
   "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };

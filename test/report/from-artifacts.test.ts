@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { buildReport, type Report, uploadRunArtifact } from '../../shared/src/index.js';
+import { buildReport, formatBytes, type Report, uploadRunArtifact } from '../../shared/src/index.js';
 import { exampleEvent } from '../support/events.js';
 import { type GitHubSandbox, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
 import { actionDir, runAction } from '../support/run-action.js';
@@ -193,6 +193,25 @@ describe('bad input in the artifacts: a warning naming it, the rest posted', () 
       .filter((request) => request.operationId === 'actions/download-artifact');
     expect(downloads).toHaveLength(3);
     expect(downloads.map((request) => request.path)).not.toContainEqual(expect.stringContaining(`/${huge.id}/`));
+  });
+
+  test('a zip bomb (small as listed, over the cap unzipped): one warning naming it, nothing of it used, the rest posted', async () => {
+    // 20 MB of one character around a report: deflate makes it about 20 KB, well under the 1 MB listed cap.
+    const bomb = `${JSON.stringify(passing('test-model', 'bomb headline'))}${' '.repeat(20_000_000)}`;
+    const pr = await forkRun({
+      'mlops-report-bomb': { 'report.json': bomb },
+      'mlops-report-data': reportArtifact(passing('validate-data', '12 checks passed')),
+    });
+    const listed = sandbox.emulator
+      .repository(REPO)
+      .artifacts.find((artifact) => artifact.workflow_run.id === pr.run.id && artifact.name === 'mlops-report-bomb');
+    expect(listed?.size_in_bytes).toBeLessThan(100_000);
+    const { warnings, comment } = await postFor(pr, { 'max-artifacts-size': '1MB' });
+    expect(warnings).toEqual([
+      `Artifact 'mlops-report-bomb' (${formatBytes(listed?.size_in_bytes as number)} zipped) was left out: it unzips to more than the 1 MB left of max-artifacts-size (1 MB).`,
+    ]);
+    expect(comment).toContain('<summary>✅ data: 12 checks passed</summary>');
+    expect(comment).not.toContain('bomb headline');
   });
 
   test('10,000 artifacts: one warning, the first max-artifacts downloaded and posted, the listing not read to the end', async () => {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { buildReport, MAX_REPORT_BYTES, type ReportCheck, STAGES } from '../../shared/src/index.js';
-import { HOSTILE_TEXT } from '../fixtures/hostile-text.js';
+import { benign, HOSTILE_TEXT } from '../fixtures/hostile-text.js';
 import { exampleEvent } from '../support/events.js';
 import { type GitHubSandbox, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
-import { markdownStructure } from '../support/markdown-tree.js';
+import { expectSameStructure } from '../support/markdown-tree.js';
 import { actionDir, runAction } from '../support/run-action.js';
 
 /**
@@ -24,23 +24,6 @@ beforeAll(async () => {
 });
 afterEach(() => sandbox.emulator.assertContractClean());
 afterAll(() => sandbox.stop());
-
-/** The benign stand-in of each hostile string: same position, same emptiness. */
-const benign = (text: string, index: number) => (text === '' ? '' : `benign text ${index}`);
-
-/** Fails with the first place where the two renders' structures part, with the hostile render's context. */
-function expectSameStructure(hostile: string, harmless: string, what: string): void {
-  const a = markdownStructure(hostile);
-  const b = markdownStructure(harmless);
-  expect(a.references, `${what}: GitHub references in the hostile render`).toEqual(b.references);
-  const index = a.elements.findIndex((element, at) => element !== b.elements[at]);
-  const shorter = Math.min(a.elements.length, b.elements.length);
-  const where = index !== -1 ? index : a.elements.length === b.elements.length ? -1 : shorter;
-  expect(
-    where === -1 ? [] : a.elements.slice(Math.max(0, where - 3), where + 4),
-    `${what}: elements part at ${where} (benign: ${JSON.stringify(b.elements.slice(Math.max(0, where - 3), where + 4))})`,
-  ).toEqual([]);
-}
 
 /** A same-repository pull request's run posting `inputs.reports` through `report`: its summary and comment. */
 async function reportOnPullRequest(reports: readonly object[]) {

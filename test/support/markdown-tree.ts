@@ -8,6 +8,7 @@ import type { Nodes } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown } from 'mdast-util-gfm';
 import { gfm } from 'micromark-extension-gfm';
+import { expect } from 'vitest';
 
 export function parseGfm(markdown: string) {
   return fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
@@ -106,4 +107,18 @@ export function markdownStructure(markdown: string): MarkdownStructure {
   };
   visit(parseGfm(markdown));
   return { elements, references: githubReferences(texts.join('\n')) };
+}
+
+/** Fails with the first place where the two renders' structures part, with the hostile render's context. */
+export function expectSameStructure(hostile: string, harmless: string, what: string): void {
+  const a = markdownStructure(hostile);
+  const b = markdownStructure(harmless);
+  expect(a.references, `${what}: GitHub references in the hostile render`).toEqual(b.references);
+  const index = a.elements.findIndex((element, at) => element !== b.elements[at]);
+  const shorter = Math.min(a.elements.length, b.elements.length);
+  const where = index !== -1 ? index : a.elements.length === b.elements.length ? -1 : shorter;
+  expect(
+    where === -1 ? [] : a.elements.slice(Math.max(0, where - 3), where + 4),
+    `${what}: elements part at ${where} (benign: ${JSON.stringify(b.elements.slice(Math.max(0, where - 3), where + 4))})`,
+  ).toEqual([]);
 }

@@ -1,6 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { describeGitHubFailure, type GitHubClient } from '../github/client.js';
 import type { RepositoryRef } from '../github/pull-request.js';
+import { UnzipLimitError, unzipWithin, writeEntries } from './unzip.js';
+
+export { UnzipLimitError, unzipWithin, type ZipEntry } from './unzip.js';
 
 /** Loaded on first use: most steps never touch artifacts, and the client (Azure storage) is large to parse. */
 async function artifactClient() {
@@ -96,24 +99,39 @@ async function downloadListedArtifact(
   runId: number,
   artifact: ListedArtifact,
   destination: string,
-): Promise<DownloadedArtifact> {
+  maxUnzippedBytes?: number,
+): Promise<DownloadedArtifact & { unzippedBytes?: number }> {
   const { name, digest } = artifact;
   if (!digest) {
     throw new Error(`Artifact '${name}' of run ${runId} has no recorded digest, so its content cannot be verified.`);
   }
   await mkdir(destination, { recursive: true });
-  const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
-    path: destination,
-    expectedHash: digest,
-    findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
-  });
-  if (digestMismatch) {
-    throw new Error(
-      `Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${digest}: ` +
-        'the stored blob was altered or truncated; refusing to use it.',
-    );
+  // Capped: the zip as it is (the library would unzip while downloading, however big it inflates), unzipped here.
+  const zipFolder = maxUnzippedBytes === undefined ? undefined : await mkdtemp(`${destination}.zip-`);
+  try {
+    const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
+      path: zipFolder ?? destination,
+      expectedHash: digest,
+      ...(zipFolder ? { skipDecompress: true } : {}),
+      findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
+    });
+    if (digestMismatch) {
+      throw new Error(
+        `Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${digest}: ` +
+          'the stored blob was altered or truncated; refusing to use it.',
+      );
+    }
+    if (zipFolder === undefined || maxUnzippedBytes === undefined)
+      return { id: artifact.id, name, digest, path: destination, runId };
+    const [zipFile] = await readdir(zipFolder);
+    if (zipFile === undefined) throw new Error(`Artifact '${name}' of run ${runId} downloaded as nothing.`);
+    const entries = unzipWithin(await readFile(`${zipFolder}/${zipFile}`), maxUnzippedBytes);
+    await writeEntries(entries, destination);
+    const unzippedBytes = entries.reduce((sum, entry) => sum + entry.content.length, 0);
+    return { id: artifact.id, name, digest, path: destination, runId, unzippedBytes };
+  } finally {
+    if (zipFolder) await rm(zipFolder, { recursive: true, force: true });
   }
-  return { id: artifact.id, name, digest, path: destination, runId };
 }
 
 /** Downloads a run's artifact by name into `destination`, verified against its recorded digest. */
@@ -224,7 +242,7 @@ export async function downloadRunArtifactsByPrefix(
 export interface ArtifactLimits {
   /** At most this many artifacts are downloaded. */
   maxCount: number;
-  /** Their listed sizes together stay within this many bytes. */
+  /** Their listed sizes together stay within this many bytes, and so do their unzipped contents. */
   maxTotalBytes: number;
 }
 
@@ -305,12 +323,32 @@ export async function downloadArtifactsWithinLimits(
   const listing = await listArtifactsByPrefix(client, repository, runId, prefix, limits.maxCount);
   const { chosen, warnings } = planArtifactDownloads({ runId, prefix, ...listing }, limits);
   const downloaded: DownloadedArtifact[] = [];
+  // Unzipped bytes left: a zip's listed size says nothing of what it inflates to (a zip bomb).
+  let unzippedLeft = limits.maxTotalBytes;
   for (const artifact of chosen) {
+    const folder = folderFor(destination, artifact.name);
     try {
-      downloaded.push(
-        await downloadListedArtifact(token, repository, runId, artifact, folderFor(destination, artifact.name)),
+      const { unzippedBytes = 0, ...fetched } = await downloadListedArtifact(
+        token,
+        repository,
+        runId,
+        artifact,
+        folder,
+        unzippedLeft,
       );
+      unzippedLeft -= unzippedBytes;
+      downloaded.push(fetched);
     } catch (error) {
+      if (error instanceof UnzipLimitError) {
+        await rm(folder, { recursive: true, force: true });
+        warnings.push({
+          subject: artifact.name,
+          message:
+            `Artifact '${artifact.name}' (${formatBytes(artifact.sizeInBytes)} zipped) was left out: it unzips to more than the ` +
+            `${formatBytes(unzippedLeft)} left of max-artifacts-size (${formatBytes(limits.maxTotalBytes)}).`,
+        });
+        continue;
+      }
       const reason = (error as Error).message.split('\n')[0] as string;
       const named = reason.includes(`'${artifact.name}'`);
       warnings.push({ subject: artifact.name, message: named ? reason : `Artifact '${artifact.name}': ${reason}` });
