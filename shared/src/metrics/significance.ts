@@ -1,5 +1,6 @@
 import { ConfigurationError, isConfigurationError } from '../errors/index.js';
 import { chiSquareSf, logGamma } from '../statistics/special.js';
+import { ratesFromConfusion } from './binary.js';
 import { type MetricDirection, metricDirection } from './directions.js';
 import { type MetricFunction, metricFunction } from './functions.js';
 import type { ModelTask } from './task.js';
@@ -155,14 +156,39 @@ export function pairedBootstrap(
 
   const count = yTrue.length;
   const random = createRandom(seed);
-  const indices = new Int32Array(count);
-  // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
-  const sampleTrue = new Float64Array(count);
-  const sampleCandidate = new Float64Array(count);
-  const sampleBaseline = new Float64Array(count);
+  const counting = countingMetric(options);
   const deltas: number[] = [];
   let skipped = 0;
-  for (let resample = 0; resample < resamples; resample += 1) {
+  if (counting) {
+    // A counting metric depends on each example only through its confusion cell: the resample's confusion matrices
+    // are its multiplicities summed by cell. The same draws, the same integer counts as the gathered sample, so the
+    // same deltas, without moving any value.
+    const candidateCells = confusionCells(yTrue, candidate, counting.threshold);
+    const baselineCells = confusionCells(yTrue, baseline, counting.threshold);
+    const drawn = new Int32Array(count);
+    for (let resample = 0; resample < resamples; resample += 1) {
+      drawn.fill(0);
+      for (let index = 0; index < count; index += 1) drawn[Math.floor(random() * count)]! += 1;
+      const candidateCounts = [0, 0, 0, 0];
+      const baselineCounts = [0, 0, 0, 0];
+      for (let index = 0; index < count; index += 1) {
+        const times = drawn[index]!;
+        if (times === 0) continue;
+        candidateCounts[candidateCells[index]!]! += times;
+        baselineCounts[baselineCells[index]!]! += times;
+      }
+      deltas.push(
+        ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
+          ratesFromConfusion(confusionOf(baselineCounts))[counting.rate],
+      );
+    }
+  }
+  const indices = new Int32Array(counting ? 0 : count);
+  // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
+  const sampleTrue = new Float64Array(indices.length);
+  const sampleCandidate = new Float64Array(indices.length);
+  const sampleBaseline = new Float64Array(indices.length);
+  for (let resample = 0; resample < (counting ? 0 : resamples); resample += 1) {
     drawBootstrapIndices(count, random, indices);
     for (let index = 0; index < count; index += 1) {
       const drawn = indices[index]!;
@@ -207,6 +233,32 @@ export function pairedBootstrap(
   };
   if (options.keepDeltas) result.deltas = deltas;
   return result;
+}
+
+/** Binary metrics read off the confusion matrix, by name, with their threshold (`score >= threshold` positive). */
+const COUNTING_RATES = { accuracy: 'accuracy', precision: 'precision', recall: 'recall', f1: 'f1' } as const;
+
+function countingMetric(
+  options: PairedBootstrapOptions,
+): { rate: (typeof COUNTING_RATES)[keyof typeof COUNTING_RATES]; threshold: number } | undefined {
+  if (options.task !== 'binary' || typeof options.metric !== 'string') return undefined;
+  const rate = COUNTING_RATES[options.metric as keyof typeof COUNTING_RATES];
+  return rate === undefined || !Object.hasOwn(COUNTING_RATES, options.metric)
+    ? undefined
+    : { rate, threshold: options.threshold ?? 0.5 };
+}
+
+/** Each example's confusion cell: 0 tn, 1 fp, 2 fn, 3 tp (labels 0/1, checked by computing the metric once). */
+function confusionCells(yTrue: Labels, scores: Values, threshold: number): Uint8Array {
+  const cells = new Uint8Array(yTrue.length);
+  for (let index = 0; index < yTrue.length; index += 1) {
+    cells[index] = (yTrue[index] === 1 ? 2 : 0) + (scores[index]! >= threshold ? 1 : 0);
+  }
+  return cells;
+}
+
+function confusionOf(counts: readonly number[]) {
+  return { tn: counts[0]!, fp: counts[1]!, fn: counts[2]!, tp: counts[3]! };
 }
 
 /** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */
