@@ -646,7 +646,11 @@ export class RegistryClient implements ImageStore {
       } catch (error) {
         await recover(location === undefined ? 'start' : `offset ${offset}`, error);
         if ((await this.blobExists(repository, source.digest)) !== undefined) return 'uploaded';
-        if (location !== undefined) {
+        // The registry checked the session's bytes against the digest and refused them (a chunk whose answer was
+        // lost can leave a session that no offset can mend): only a new session from the first byte can finish.
+        if (error instanceof RegistryError && error.status === 400 && /DIGEST_INVALID/.test(error.message)) {
+          location = undefined;
+        } else if (location !== undefined) {
           const at = await this.#uploadOffset(repository, location).catch(() => undefined);
           if (at === undefined || at > source.size) {
             location = undefined;
