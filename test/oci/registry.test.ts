@@ -283,6 +283,18 @@ describe.skipIf(!requireService('registry'))('copyImage between registries throu
     };
   }
 
+  test('bytes that do not hash to the digest are refused before their last chunk is sent', async () => {
+    const client = new RegistryClient({ registry: source.host, chunkSize: 256 * 1024 });
+    const bytes = Buffer.alloc(700 * 1024, 7);
+    const claimed = sha256Digest(Buffer.alloc(700 * 1024, 8));
+    await expect(client.uploadBlob('models/corrupt', bufferBlobSource(bytes, claimed))).rejects.toThrow(
+      `Blob ${claimed} read for upload hashes to ${sha256Digest(bytes)}: its source is corrupt or not that blob.`,
+    );
+    expect(client.requestCounts.PUT ?? 0).toBe(0);
+    expect(client.requestCounts.PATCH).toBe(2);
+    expect(await client.blobExists('models/corrupt', claimed)).toBeUndefined();
+  });
+
   test('each blob is finished once, in parallel, despite faults; a retried copy sends no finished blob again', async () => {
     const image = layeredImage(6, 600 * 1024);
     const from = new RegistryClient({ registry: source.host });
@@ -303,15 +315,22 @@ describe.skipIf(!requireService('registry'))('copyImage between registries throu
       0,
     );
 
-    // The finishing PUT of each blob reached the registry exactly once (answered, or cut after the registry acted).
-    const finished = (digest: string) =>
+    // No blob is finished twice: at most one finishing PUT answered 2xx, and one answered or cut by the proxy
+    // after the registry got it (the client then finds the blob there instead of sending it again).
+    const finishing = (digest: string, counted: (status: number | 'reset') => boolean) =>
       proxy.log.filter(
         (entry) =>
           entry.method === 'PUT' &&
           entry.path.includes(`digest=${encodeURIComponent(digest)}`) &&
-          (entry.status === 'reset' || (typeof entry.status === 'number' && entry.status < 300)),
+          counted(entry.status),
       ).length;
-    expect(image.blobs.map((blob) => finished(blob.source.digest))).toEqual(image.blobs.map(() => 1));
+    const answered = (status: number | 'reset') => typeof status === 'number' && status < 300;
+    expect(image.blobs.map((blob) => finishing(blob.source.digest, answered) <= 1)).toEqual(
+      image.blobs.map(() => true),
+    );
+    expect(
+      image.blobs.map((blob) => finishing(blob.source.digest, (status) => answered(status) || status === 'reset') >= 1),
+    ).toEqual(image.blobs.map(() => true));
     const direct = new RegistryClient({ registry: destination.host });
     for (const blob of image.blobs) {
       expect(sha256Digest(await direct.getBlob('prod/churn', blob.source.digest))).toBe(blob.source.digest);
