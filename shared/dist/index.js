@@ -72676,57 +72676,11 @@ function pairedBootstrap(yTrue, candidate, baseline, options) {
     const { compute, direction } = resolveMetric(options);
     const candidateValue = compute(yTrue, candidate);
     const baselineValue = compute(yTrue, baseline);
-    const count = yTrue.length;
     const random = createRandom(seed);
     const counting = countingMetric(options);
-    const deltas = [];
-    let skipped = 0;
-    if (counting) {
-        // A counting metric depends on each example only through its confusion cell: the resample's confusion matrices
-        // are its multiplicities summed by cell. The same draws, the same integer counts as the gathered sample, so the
-        // same deltas, without moving any value.
-        const candidateCells = confusionCells(yTrue, candidate, counting.threshold);
-        const baselineCells = confusionCells(yTrue, baseline, counting.threshold);
-        const drawn = new Int32Array(count);
-        for (let resample = 0; resample < resamples; resample += 1) {
-            drawn.fill(0);
-            for (let index = 0; index < count; index += 1)
-                drawn[Math.floor(random() * count)] += 1;
-            const candidateCounts = [0, 0, 0, 0];
-            const baselineCounts = [0, 0, 0, 0];
-            for (let index = 0; index < count; index += 1) {
-                const times = drawn[index];
-                if (times === 0)
-                    continue;
-                candidateCounts[candidateCells[index]] += times;
-                baselineCounts[baselineCells[index]] += times;
-            }
-            deltas.push(ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
-                ratesFromConfusion(confusionOf(baselineCounts))[counting.rate]);
-        }
-    }
-    const indices = new Int32Array(counting ? 0 : count);
-    // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
-    const sampleTrue = new Float64Array(indices.length);
-    const sampleCandidate = new Float64Array(indices.length);
-    const sampleBaseline = new Float64Array(indices.length);
-    for (let resample = 0; resample < (counting ? 0 : resamples); resample += 1) {
-        drawBootstrapIndices(count, random, indices);
-        for (let index = 0; index < count; index += 1) {
-            const drawn = indices[index];
-            sampleTrue[index] = yTrue[drawn];
-            sampleCandidate[index] = candidate[drawn];
-            sampleBaseline[index] = baseline[drawn];
-        }
-        try {
-            deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
-        }
-        catch (error) {
-            if (!isConfigurationError(error))
-                throw error;
-            skipped += 1;
-        }
-    }
+    const { deltas, skipped } = counting
+        ? { deltas: countedDeltas(yTrue, candidate, baseline, counting, resamples, random), skipped: 0 }
+        : gatheredDeltas(yTrue, candidate, baseline, compute, resamples, random);
     if (deltas.length === 0) {
         throw new errors_ConfigurationError(`the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
             'bootstrap needs more examples of every class.');
@@ -72760,15 +72714,73 @@ function pairedBootstrap(yTrue, candidate, baseline, options) {
         result.deltas = deltas;
     return result;
 }
+/** Each resample's delta, computed on the resampled values (a metric undefined on a resample skips it). */
+function gatheredDeltas(yTrue, candidate, baseline, compute, resamples, random) {
+    const count = yTrue.length;
+    const indices = new Int32Array(count);
+    // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
+    const sampleTrue = new Float64Array(count);
+    const sampleCandidate = new Float64Array(count);
+    const sampleBaseline = new Float64Array(count);
+    const deltas = [];
+    let skipped = 0;
+    for (let resample = 0; resample < resamples; resample += 1) {
+        drawBootstrapIndices(count, random, indices);
+        for (let index = 0; index < count; index += 1) {
+            const drawn = indices[index];
+            sampleTrue[index] = yTrue[drawn];
+            sampleCandidate[index] = candidate[drawn];
+            sampleBaseline[index] = baseline[drawn];
+        }
+        try {
+            deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
+        }
+        catch (error) {
+            if (!isConfigurationError(error))
+                throw error;
+            skipped += 1;
+        }
+    }
+    return { deltas, skipped };
+}
+/**
+ * A counting metric depends on each example only through its confusion cell: a resample's confusion matrices are
+ * its multiplicities summed by cell. The same draws give the same integer counts as the gathered sample, so the
+ * same deltas, without moving any value.
+ */
+function countedDeltas(yTrue, candidate, baseline, counting, resamples, random) {
+    const count = yTrue.length;
+    const candidateCells = confusionCells(yTrue, candidate, counting.threshold);
+    const baselineCells = confusionCells(yTrue, baseline, counting.threshold);
+    const drawn = new Int32Array(count);
+    const deltas = [];
+    for (let resample = 0; resample < resamples; resample += 1) {
+        drawn.fill(0);
+        // The draws of drawBootstrapIndices, in the same order.
+        for (let index = 0; index < count; index += 1)
+            drawn[Math.floor(random() * count)] += 1;
+        const candidateCounts = [0, 0, 0, 0];
+        const baselineCounts = [0, 0, 0, 0];
+        for (let index = 0; index < count; index += 1) {
+            const times = drawn[index];
+            if (times === 0)
+                continue;
+            candidateCounts[candidateCells[index]] += times;
+            baselineCounts[baselineCells[index]] += times;
+        }
+        deltas.push(ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
+            ratesFromConfusion(confusionOf(baselineCounts))[counting.rate]);
+    }
+    return deltas;
+}
 /** Binary metrics read off the confusion matrix, by name, with their threshold (`score >= threshold` positive). */
 const COUNTING_RATES = { accuracy: 'accuracy', precision: 'precision', recall: 'recall', f1: 'f1' };
 function countingMetric(options) {
     if (options.task !== 'binary' || typeof options.metric !== 'string')
         return undefined;
-    const rate = COUNTING_RATES[options.metric];
-    return rate === undefined || !Object.hasOwn(COUNTING_RATES, options.metric)
-        ? undefined
-        : { rate, threshold: options.threshold ?? 0.5 };
+    if (!Object.hasOwn(COUNTING_RATES, options.metric))
+        return undefined;
+    return { rate: COUNTING_RATES[options.metric], threshold: options.threshold ?? 0.5 };
 }
 /** Each example's confusion cell: 0 tn, 1 fp, 2 fn, 3 tp (labels 0/1, checked by computing the metric once). */
 function confusionCells(yTrue, scores, threshold) {
@@ -74588,7 +74600,10 @@ async function run(host, inputs, engine) {
         columns = read;
         await log.group('Compute metrics', async () => {
             resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
-            const computed = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial: true });
+            // The mergeable partial (a pass over every row) only goes into a shard or a saved baseline.
+            const partial = inputs.shard !== undefined ||
+                shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload);
+            const computed = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial });
             evaluation = computed;
             classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
             if (tests.slices)

@@ -194,7 +194,11 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
     columns = read;
     await log.group('Compute metrics', async () => {
       resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
-      const computed = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial: true });
+      // The mergeable partial (a pass over every row) only goes into a shard or a saved baseline.
+      const partial =
+        inputs.shard !== undefined ||
+        shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload);
+      const computed = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial });
       evaluation = computed;
       classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
       if (tests.slices) slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
