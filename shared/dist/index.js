@@ -72590,22 +72590,19 @@ function createRandom(seed) {
         z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
         return (z ^ (z >>> 16)) >>> 0;
     };
-    let s0 = splitmix();
-    let s1 = splitmix();
-    let s2 = splitmix();
-    let s3 = splitmix();
+    // The state lives in a typed array: as four closure variables, uint32 values past the small-integer range were
+    // boxed on every step, which made each draw an allocation (a bootstrap draws n per resample).
+    const s = Uint32Array.of(splitmix(), splitmix(), splitmix(), splitmix());
     const next32 = () => {
+        const s1 = s[1];
         const result = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9) >>> 0;
-        const shifted = (s1 << 9) >>> 0;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= shifted;
-        s3 = rotateLeft(s3, 11);
-        s0 >>>= 0;
-        s1 >>>= 0;
-        s2 >>>= 0;
+        const shifted = s1 << 9;
+        s[2] ^= s[0];
+        s[3] ^= s1;
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= shifted;
+        s[3] = rotateLeft(s[3], 11);
         return result;
     };
     return () => ((next32() >>> 5) * 67_108_864 + (next32() >>> 6)) / 9_007_199_254_740_992;

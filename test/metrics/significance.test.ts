@@ -203,3 +203,13 @@ describe('paired bootstrap of a counting metric (accuracy, precision, recall, F1
     ]);
   });
 });
+
+test('createRandom draws the same sequence as always (resamples are reproducible across versions)', () => {
+  const random = createRandom(20_260_101);
+  const drawn: number[] = [];
+  for (let index = 0; index < 1_000_000; index += 1) {
+    const value = random();
+    if (index < 3 || index === 999_999) drawn.push(value);
+  }
+  expect(drawn).toEqual([0.7353227631347607, 0.062007964473888455, 0.881675142982102, 0.5735093541906212]);
+});
