@@ -70031,6 +70031,7 @@ async function openDataEngine(options) {
             return timed(sql, async () => (await connection.runAndReadAll(sql)).getRowObjectsJS());
         },
         doubles: (sql) => timed(sql, () => nonNullDoubles(connection, sql)),
+        doubleColumns: (sql, width) => timed(sql, () => readDoubleColumns(connection, sql, width)),
         async sortedDoubles(sql, options = {}) {
             const kept = fromCache(sql);
             if (kept)
@@ -73987,6 +73988,7 @@ function metricsFromPartial(partial) {
 
 
 
+
 /**
  * A seeded PRNG (xoshiro128**, seeded through splitmix32) returning uniform doubles in [0, 1) with 53 random bits:
  * the same seed gives the same resamples on every machine and Node version.
@@ -74000,22 +74002,19 @@ function createRandom(seed) {
         z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
         return (z ^ (z >>> 16)) >>> 0;
     };
-    let s0 = splitmix();
-    let s1 = splitmix();
-    let s2 = splitmix();
-    let s3 = splitmix();
+    // The state lives in a typed array: as four closure variables, uint32 values past the small-integer range were
+    // boxed on every step, which made each draw an allocation (a bootstrap draws n per resample).
+    const s = Uint32Array.of(splitmix(), splitmix(), splitmix(), splitmix());
     const next32 = () => {
+        const s1 = s[1];
         const result = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9) >>> 0;
-        const shifted = (s1 << 9) >>> 0;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= shifted;
-        s3 = rotateLeft(s3, 11);
-        s0 >>>= 0;
-        s1 >>>= 0;
-        s2 >>>= 0;
+        const shifted = s1 << 9;
+        s[2] ^= s[0];
+        s[3] ^= s1;
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= shifted;
+        s[3] = rotateLeft(s[3], 11);
         return result;
     };
     return () => ((next32() >>> 5) * 67_108_864 + (next32() >>> 6)) / 9_007_199_254_740_992;
@@ -74086,32 +74085,11 @@ function pairedBootstrap(yTrue, candidate, baseline, options) {
     const { compute, direction } = resolveMetric(options);
     const candidateValue = compute(yTrue, candidate);
     const baselineValue = compute(yTrue, baseline);
-    const count = yTrue.length;
     const random = createRandom(seed);
-    const indices = new Int32Array(count);
-    // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
-    const sampleTrue = new Float64Array(count);
-    const sampleCandidate = new Float64Array(count);
-    const sampleBaseline = new Float64Array(count);
-    const deltas = [];
-    let skipped = 0;
-    for (let resample = 0; resample < resamples; resample += 1) {
-        drawBootstrapIndices(count, random, indices);
-        for (let index = 0; index < count; index += 1) {
-            const drawn = indices[index];
-            sampleTrue[index] = yTrue[drawn];
-            sampleCandidate[index] = candidate[drawn];
-            sampleBaseline[index] = baseline[drawn];
-        }
-        try {
-            deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
-        }
-        catch (error) {
-            if (!isConfigurationError(error))
-                throw error;
-            skipped += 1;
-        }
-    }
+    const counting = countingMetric(options);
+    const { deltas, skipped } = counting
+        ? { deltas: countedDeltas(yTrue, candidate, baseline, counting, resamples, random), skipped: 0 }
+        : gatheredDeltas(yTrue, candidate, baseline, compute, resamples, random);
     if (deltas.length === 0) {
         throw new errors_ConfigurationError(`the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
             'bootstrap needs more examples of every class.');
@@ -74144,6 +74122,85 @@ function pairedBootstrap(yTrue, candidate, baseline, options) {
     if (options.keepDeltas)
         result.deltas = deltas;
     return result;
+}
+/** Each resample's delta, computed on the resampled values (a metric undefined on a resample skips it). */
+function gatheredDeltas(yTrue, candidate, baseline, compute, resamples, random) {
+    const count = yTrue.length;
+    const indices = new Int32Array(count);
+    // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
+    const sampleTrue = new Float64Array(count);
+    const sampleCandidate = new Float64Array(count);
+    const sampleBaseline = new Float64Array(count);
+    const deltas = [];
+    let skipped = 0;
+    for (let resample = 0; resample < resamples; resample += 1) {
+        drawBootstrapIndices(count, random, indices);
+        for (let index = 0; index < count; index += 1) {
+            const drawn = indices[index];
+            sampleTrue[index] = yTrue[drawn];
+            sampleCandidate[index] = candidate[drawn];
+            sampleBaseline[index] = baseline[drawn];
+        }
+        try {
+            deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
+        }
+        catch (error) {
+            if (!isConfigurationError(error))
+                throw error;
+            skipped += 1;
+        }
+    }
+    return { deltas, skipped };
+}
+/**
+ * A counting metric depends on each example only through its confusion cell: a resample's confusion matrices are
+ * its multiplicities summed by cell. The same draws give the same integer counts as the gathered sample, so the
+ * same deltas, without moving any value.
+ */
+function countedDeltas(yTrue, candidate, baseline, counting, resamples, random) {
+    const count = yTrue.length;
+    const candidateCells = confusionCells(yTrue, candidate, counting.threshold);
+    const baselineCells = confusionCells(yTrue, baseline, counting.threshold);
+    const drawn = new Int32Array(count);
+    const deltas = [];
+    for (let resample = 0; resample < resamples; resample += 1) {
+        drawn.fill(0);
+        // The draws of drawBootstrapIndices, in the same order.
+        for (let index = 0; index < count; index += 1)
+            drawn[Math.floor(random() * count)] += 1;
+        const candidateCounts = [0, 0, 0, 0];
+        const baselineCounts = [0, 0, 0, 0];
+        for (let index = 0; index < count; index += 1) {
+            const times = drawn[index];
+            if (times === 0)
+                continue;
+            candidateCounts[candidateCells[index]] += times;
+            baselineCounts[baselineCells[index]] += times;
+        }
+        deltas.push(ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
+            ratesFromConfusion(confusionOf(baselineCounts))[counting.rate]);
+    }
+    return deltas;
+}
+/** Binary metrics read off the confusion matrix, by name, with their threshold (`score >= threshold` positive). */
+const COUNTING_RATES = { accuracy: 'accuracy', precision: 'precision', recall: 'recall', f1: 'f1' };
+function countingMetric(options) {
+    if (options.task !== 'binary' || typeof options.metric !== 'string')
+        return undefined;
+    if (!Object.hasOwn(COUNTING_RATES, options.metric))
+        return undefined;
+    return { rate: COUNTING_RATES[options.metric], threshold: options.threshold ?? 0.5 };
+}
+/** Each example's confusion cell: 0 tn, 1 fp, 2 fn, 3 tp (labels 0/1, checked by computing the metric once). */
+function confusionCells(yTrue, scores, threshold) {
+    const cells = new Uint8Array(yTrue.length);
+    for (let index = 0; index < yTrue.length; index += 1) {
+        cells[index] = (yTrue[index] === 1 ? 2 : 0) + (scores[index] >= threshold ? 1 : 0);
+    }
+    return cells;
+}
+function confusionOf(counts) {
+    return { tn: counts[0], fp: counts[1], fn: counts[2], tp: counts[3] };
 }
 /** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */
 function binomialHalfCdf(k, n) {
@@ -75083,6 +75140,12 @@ function problemError(input, located, message) {
         ...(located.line !== undefined ? { line: located.line } : {}),
     });
 }
+function allFinite(values) {
+    for (let index = 0; index < values.length; index += 1)
+        if (!Number.isFinite(values[index]))
+            return false;
+    return true;
+}
 /** Glob → the matching column names, in table order; `*` matches any run of characters. */
 function matchColumns(pattern, names) {
     const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '(.*)');
@@ -75106,15 +75169,23 @@ async function readPredictions(engine, files, spec, input) {
             });
         }
     }
-    const parts = files.map((file, index) => `SELECT ${index} AS __file, row_number() OVER () AS __row, * FROM ${tableSource([file])}`);
+    // A view, not a table: the used columns are read from the files in one scan, straight into typed arrays. DuckDB
+    // keeps the files' row order through UNION ALL and a single FROM, so no row numbers are computed nor sorted on:
+    // only a bad value's line is looked for, by position, once one is found.
+    const parts = files.map((file, index) => `SELECT ${index} AS __file, * FROM ${tableSource([file])}`);
     try {
-        await engine.rows(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS ${parts.join(' UNION ALL BY NAME ')}`);
+        await engine.rows(`CREATE OR REPLACE TEMP VIEW ${TABLE} AS ${parts.join(' UNION ALL BY NAME ')}`);
+        return await readColumns(engine, files, spec, input);
     }
     catch (error) {
+        if (error instanceof errors_ConfigurationError)
+            throw error;
         throw await describeReadError(error, files, input);
     }
-    const [{ rows }] = (await engine.rows(`SELECT count(*)::DOUBLE AS rows FROM ${TABLE}`));
-    if (rows === 0) {
+}
+async function readColumns(engine, files, spec, input) {
+    const [{ some }] = (await engine.rows(`SELECT count(*)::DOUBLE AS some FROM (SELECT 1 FROM ${TABLE} LIMIT 1)`));
+    if (some === 0) {
         throw new errors_ConfigurationError(`Input '${input}': ${files.map((file) => file.display).join(', ')} has a header but no rows; metrics need at least one example.`, { input, file: files[0].display });
     }
     const columnTypes = new Map((await engine.columns(TABLE)).filter((column) => !column.name.startsWith('__')).map((c) => [c.name, c.type]));
@@ -75138,10 +75209,13 @@ async function readPredictions(engine, files, spec, input) {
             "Name yours with 'prediction-column', 'score-column' or 'probability-columns'.", { input: 'prediction-column' });
     }
     const firstProblem = async (column, condition) => {
-        const found = (await engine.rows(`SELECT __file::INTEGER AS f, __row::BIGINT AS r, CAST(${quoteIdentifier(column)} AS VARCHAR) AS v FROM ${TABLE} ` +
-            `WHERE ${condition} ORDER BY __file, __row LIMIT 1`));
+        const found = (await engine.rows(`SELECT __file::INTEGER AS f, p, CAST(${quoteIdentifier(column)} AS VARCHAR) AS v ` +
+            `FROM (SELECT row_number() OVER () AS p, * FROM ${TABLE}) WHERE ${condition} ORDER BY p LIMIT 1`));
         const [hit] = found;
-        return hit ? { located: locate(files, hit.f, Number(hit.r)), value: hit.v } : undefined;
+        if (!hit)
+            return undefined;
+        const [{ before }] = (await engine.rows(`SELECT count(*)::DOUBLE AS before FROM ${TABLE} WHERE __file < ${hit.f}`));
+        return { located: locate(files, hit.f, Number(hit.p) - before), value: hit.v };
     };
     const noNulls = async (column, role) => {
         const hit = await firstProblem(column, `${quoteIdentifier(column)} IS NULL`);
@@ -75149,8 +75223,8 @@ async function readPredictions(engine, files, spec, input) {
             throw problemError(input, hit.located, `the ${role} column '${column}' is empty; every row needs a value (drop or impute the rows first).`);
         }
     };
-    /** A numeric column as doubles, after checking that every value is a finite number. */
-    const numeric = async (column, role) => {
+    /** Throws the first null, non-number or non-finite value of a column that has one, naming its file and line. */
+    const checkNumeric = async (column, role) => {
         await noNulls(column, role);
         const quoted = quoteIdentifier(column);
         const type = columnTypes.get(column);
@@ -75165,7 +75239,21 @@ async function readPredictions(engine, files, spec, input) {
         if (bad) {
             throw problemError(input, bad.located, `the ${role} column '${column}' holds ${bad.value}; ${role}s must be finite numbers (drop or fix the rows first).`);
         }
-        return engine.doubles(`SELECT CAST(${quoted} AS DOUBLE) FROM ${TABLE} ORDER BY __file, __row`);
+    };
+    /**
+     * Numeric columns as doubles, in the order given, from one scan; a value that is not a finite number reads as
+     * NaN. Only a column with one is searched for its first (the errors are those of checking each column in turn).
+     */
+    const numeric = async (wanted) => {
+        const casts = wanted.map(({ column }) => `coalesce(TRY_CAST(${quoteIdentifier(column)} AS DOUBLE), 'NaN'::DOUBLE)`);
+        const values = await engine.doubleColumns(`SELECT ${casts.join(', ')} FROM ${TABLE}`, casts.length);
+        for (const [index, { column, role, check }] of wanted.entries()) {
+            if (allFinite(values[index]))
+                continue;
+            await check?.();
+            await checkNumeric(column, role);
+        }
+        return values;
     };
     /** Distinct values as text in sorted order (sklearn sorts string labels the same way), coded by position. */
     const coded = async (columns, limit) => {
@@ -75180,12 +75268,20 @@ async function readPredictions(engine, files, spec, input) {
         const list = `[${names.map(quoteLiteral).join(', ')}]`;
         return Promise.all(columns.map(async (column) => ({
             names,
-            codes: await engine.doubles(`SELECT list_position(${list}, coalesce(CAST(${quoteIdentifier(column)} AS VARCHAR), '(missing)')) - 1 ` +
-                `FROM ${TABLE} ORDER BY __file, __row`),
+            codes: (await engine.doubleColumns(`SELECT (list_position(${list}, coalesce(CAST(${quoteIdentifier(column)} AS VARCHAR), '(missing)')) - 1)::DOUBLE ` +
+                `FROM ${TABLE}`, 1))[0],
         })));
     };
+    /** Text predictions against numeric labels: the first that is not a number, named as a mismatch of kinds. */
+    const predictionsOfLabelKind = async (column) => {
+        await noNulls(column, 'prediction');
+        const hit = await firstProblem(column, `TRY_CAST(${quoteIdentifier(column)} AS DOUBLE) IS NULL`);
+        if (hit) {
+            throw problemError(input, hit.located, `the prediction column '${column}' holds ${JSON.stringify(hit.value)} but the labels in '${spec.label}' are numbers; predictions and labels must be of one kind.`);
+        }
+    };
     const result = {
-        rows,
+        rows: 0,
         labels: new Float64Array(0),
         columns: { label: spec.label },
         slices: {},
@@ -75204,37 +75300,69 @@ async function readPredictions(engine, files, spec, input) {
             result.columns.prediction = spec.prediction;
         }
     }
-    else {
-        result.labels = await numeric(spec.label, 'label');
+    const wanted = [];
+    if (!textLabels) {
+        wanted.push({ column: spec.label, role: 'label' });
         if (hasPrediction) {
-            if (!NUMERIC.test(predictionType)) {
-                await noNulls(spec.prediction, 'prediction');
-                const hit = await firstProblem(spec.prediction, `TRY_CAST(${quoteIdentifier(spec.prediction)} AS DOUBLE) IS NULL`);
-                if (hit) {
-                    throw problemError(input, hit.located, `the prediction column '${spec.prediction}' holds ${JSON.stringify(hit.value)} but the labels in '${spec.label}' are numbers; predictions and labels must be of one kind.`);
-                }
-            }
-            result.predictions = await numeric(spec.prediction, 'prediction');
+            wanted.push({
+                column: spec.prediction,
+                role: 'prediction',
+                ...(NUMERIC.test(predictionType) ? {} : { check: () => predictionsOfLabelKind(spec.prediction) }),
+            });
+        }
+    }
+    const withScore = hasScore && probabilityColumns.length === 0;
+    if (withScore)
+        wanted.push({ column: spec.score, role: 'score' });
+    for (const column of probabilityColumns)
+        wanted.push({ column: column.name, role: 'probability' });
+    const values = wanted.length > 0 ? await numeric(wanted) : [];
+    if (!textLabels) {
+        result.labels = values.shift();
+        if (hasPrediction) {
+            result.predictions = values.shift();
             result.columns.prediction = spec.prediction;
         }
     }
-    if (hasScore && probabilityColumns.length === 0) {
-        result.scores = await numeric(spec.score, 'score');
+    if (withScore) {
+        result.scores = values.shift();
         result.columns.score = spec.score;
     }
     if (probabilityColumns.length > 0) {
-        result.probabilities = [];
-        for (const column of probabilityColumns)
-            result.probabilities.push(await numeric(column.name, 'probability'));
+        result.probabilities = values;
         result.probabilityClasses = probabilityColumns.map((column) => column.captured);
         result.columns.probabilities = probabilityColumns.map((column) => column.name);
     }
+    result.rows = result.labels.length;
     for (const column of spec.slices ?? []) {
         if (!columnTypes.has(column))
             throw missing(column, 'tests');
         result.slices[column] = (await coded([column], MAX_SLICE_VALUES))[0];
     }
     return result;
+}
+/** The column names of a CSV file's header, reading no further than its first line (the file may be gigabytes). */
+async function csvHeaderFields(path) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        const pieces = [];
+        for (let offset = 0;;) {
+            const piece = Buffer.alloc(64 * 1024);
+            const { bytesRead } = await handle.read(piece, 0, piece.length, offset);
+            const end = piece.subarray(0, bytesRead).findIndex((byte) => byte === 0x0a || byte === 0x0d);
+            pieces.push(piece.subarray(0, end >= 0 ? end : bytesRead));
+            if (end >= 0 || bytesRead === 0)
+                break;
+            offset += bytesRead;
+        }
+        return Buffer.concat(pieces)
+            .toString('utf8')
+            .split(',')
+            .map((column) => column.trim().replace(/^"|"$/g, ''));
+    }
+    finally {
+        await handle.close();
+    }
 }
 /** Copies the used columns of the last read predictions to a Parquet file (the baseline's predictions). */
 async function writePredictionsParquet(engine, columns, path) {
@@ -75245,7 +75373,7 @@ async function writePredictionsParquet(engine, columns, path) {
         ...(columns.columns.probabilities ?? []),
     ].filter((column) => column !== undefined);
     const list = [...new Set(used)].map(quoteIdentifier).join(', ');
-    await engine.rows(`COPY (SELECT ${list} FROM ${TABLE} ORDER BY __file, __row) TO ${quoteLiteral(path)} (FORMAT parquet)`);
+    await engine.rows(`COPY (SELECT ${list} FROM ${TABLE}) TO ${quoteLiteral(path)} (FORMAT parquet)`);
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/evaluation/render.js
@@ -75956,14 +76084,20 @@ async function run(host, inputs, engine) {
     else if (inputs.predictions.length > 0) {
         const read = await log.group('Read predictions', async () => readPredictionFiles(await engine.get(), host, inputs.predictions, spec, 'predictions'));
         columns = read;
-        resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
-        if (resolved.predictionMismatch)
-            log.warning(resolved.predictionMismatch, { title: 'test-model: predictions' });
-        evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial: true });
-        classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
-        if (tests.slices)
-            slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
-        log.info(`${evaluation.task} model (${evaluation.taskReason}), ${evaluation.count} examples.`);
+        await log.group('Compute metrics', async () => {
+            resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
+            if (resolved.predictionMismatch)
+                log.warning(resolved.predictionMismatch, { title: 'test-model: predictions' });
+            // The mergeable partial (a pass over every row) only goes into a shard or a saved baseline.
+            const partial = inputs.shard !== undefined ||
+                shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload);
+            const computed = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial });
+            evaluation = computed;
+            classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
+            if (tests.slices)
+                slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
+            log.info(`${computed.task} model (${computed.taskReason}), ${computed.count} examples.`);
+        });
     }
     if (inputs.shard !== undefined) {
         await saveShard(host, inputs, name, evaluation, classes);
@@ -75998,7 +76132,7 @@ async function run(host, inputs, engine) {
             baseline = found;
     }
     else {
-        baseline = await loadBaselineFile(host, inputs, spec, engine);
+        baseline = await log.group('Read the baseline', () => loadBaselineFile(host, inputs, spec, engine));
     }
     if (!baseline && inputs.baseline === 'auto' && Object.values(tests.metrics).some((test) => hasRelative(test))) {
         log.warning(`${baselineNote ?? 'No baseline.'} Tests against the baseline are skipped.`);
@@ -76181,12 +76315,7 @@ async function loadBaselineFile(host, inputs, spec, engine) {
     const format = dataFormatOf(path);
     const isPredictions = format !== undefined &&
         format !== 'json' &&
-        (format !== 'csv' ||
-            (await (0,promises_.readFile)(path, 'utf8'))
-                .split(/\r?\n/, 1)[0]
-                .split(',')
-                .map((c) => c.trim().replace(/^"|"$/g, ''))
-                .includes(spec.label));
+        (format !== 'csv' || (await csvHeaderFields(path)).includes(spec.label));
     if (!isPredictions) {
         return { rendered: { label: (0,external_node_path_.basename)(display), metrics: await readModelMetricsFile(path, display, 'baseline') } };
     }
@@ -76800,6 +76929,7 @@ const retry_sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 
 
+
 /** A connection that broke or never opened: worth another try, unlike a name that does not resolve. */
 function networkFailure(error) {
     const cause = error.cause;
@@ -76813,6 +76943,34 @@ function networkFailure(error) {
         return { retryable: false, why: `TLS failed (${code})` };
     const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
     return { retryable: true, why: code ? `${code}: ${message}` : message };
+}
+/** The bytes read for a blob are not the blob its digest names: nothing more is sent, whatever the retries. */
+class BlobDigestMismatch extends RegistryError {
+}
+/**
+ * The source's reads, hashed as they first cover each byte (uploads read in order; a resumed or restarted upload
+ * re-reads what is hashed already): the last byte's read fails when the bytes do not hash to the digest, before
+ * it is sent, so a corrupt blob is never finished (a copy between registries checks the source's bytes too).
+ */
+function verifyingReads(source, registry) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let hashed = 0;
+    return {
+        read: async (offset, length) => {
+            const bytes = await source.read(offset, length);
+            if (offset <= hashed && offset + bytes.byteLength > hashed) {
+                hash.update(bytes.subarray(hashed - offset));
+                hashed = offset + bytes.byteLength;
+                if (hashed >= source.size) {
+                    const actual = `sha256:${hash.digest('hex')}`;
+                    if (actual !== source.digest) {
+                        throw new BlobDigestMismatch('protocol', `Blob ${source.digest} read for upload hashes to ${actual}: its source is corrupt or not that blob.`, { registry });
+                    }
+                }
+            }
+            return bytes;
+        },
+    };
 }
 /**
  * A client of the OCI distribution API (the Docker registry v2 protocol): manifests with the right Accept headers,
@@ -77304,6 +77462,7 @@ class RegistryClient {
             this.#log.debug(`upload ${source.digest.slice(7, 19)} ${step} failed (${error.message}); recovering`);
             await retry_sleep(retryDelayMs(failures, this.#policy));
         };
+        const verified = verifyingReads(source, this.registry);
         let location;
         let offset = 0;
         for (;;) {
@@ -77313,12 +77472,12 @@ class RegistryClient {
                     offset = 0;
                 }
                 if (offset === 0 && source.size <= this.#chunkSize) {
-                    await this.#finishUpload(repository, location, source.digest, await source.read(0, source.size));
+                    await this.#finishUpload(repository, location, source.digest, await verified.read(0, source.size));
                     return 'uploaded';
                 }
                 while (offset < source.size) {
                     const length = Math.min(this.#chunkSize, source.size - offset);
-                    const chunk = await source.read(offset, length);
+                    const chunk = await verified.read(offset, length);
                     const answer = await this.request({
                         method: 'PATCH',
                         path: location,
@@ -77340,10 +77499,17 @@ class RegistryClient {
                 return 'uploaded';
             }
             catch (error) {
+                if (error instanceof BlobDigestMismatch)
+                    throw error;
                 await recover(location === undefined ? 'start' : `offset ${offset}`, error);
                 if ((await this.blobExists(repository, source.digest)) !== undefined)
                     return 'uploaded';
-                if (location !== undefined) {
+                // The registry checked the session's bytes against the digest and refused them (a chunk whose answer was
+                // lost can leave a session that no offset can mend): only a new session from the first byte can finish.
+                if (error instanceof RegistryError && error.status === 400 && /DIGEST_INVALID/.test(error.message)) {
+                    location = undefined;
+                }
+                else if (location !== undefined) {
                     const at = await this.#uploadOffset(repository, location).catch(() => undefined);
                     if (at === undefined || at > source.size) {
                         location = undefined;

@@ -5,7 +5,16 @@
 // Int32/Float64 files that the Python side reads with np.fromfile; only the metric computation is timed on either
 // side. Each side runs twice and keeps its faster run. Prints both times, the ratio (goal ≤ 1.0×), the largest
 // difference between the two sides' values and each side's peak memory.
-import { spawnSync } from 'node:child_process';
+//
+// Then end to end, from the file: 10M predictions as CSV and as Parquet, ours through the CLI (the committed bundle,
+// shared/bin/mlops.js: read, task detection, metrics, gates, report) against pandas reading the same file plus
+// scikit-learn computing the same metrics, in a fresh process each (start-up included on both sides); then the
+// same with a 10M-row baseline file, whose metrics both sides compute too, and a paired bootstrap of accuracy's
+// change (same resamples, McNemar on top) against it. Each case runs once per side; wall time and peak RSS are
+// taken by /usr/bin/time. Ours' breakdown is its CLI's timed groups; the peer times its own steps. The peer needs
+// pandas, pyarrow and scikit-learn: .cache/venv-bench-peers (pip install -r test/bench/requirements-peers.txt) or
+// BENCH_PEERS_PYTHON. TEST_MODEL_E2E_ROWS sets the rows (0 skips), TEST_MODEL_RESAMPLES the resamples (≥ 100).
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -130,4 +139,222 @@ try {
   }
 } finally {
   await rm(folder, { recursive: true, force: true });
+}
+
+// ---- end to end, from the file -------------------------------------------------------------------------------
+
+const PEER = `
+import json, sys, time
+started = time.perf_counter()
+import numpy as np, pandas as pd
+from scipy import stats
+from sklearn import metrics as M
+path, baseline_path, resamples, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+steps = {"start": time.perf_counter() - started}
+def timed(name, work):
+    began = time.perf_counter()
+    value = work()
+    steps[name] = steps.get(name, 0) + time.perf_counter() - began
+    return value
+read = lambda p: pd.read_parquet(p) if p.endswith(".parquet") else pd.read_csv(p)
+frame = timed("read", lambda: read(path))
+base = timed("read", lambda: read(baseline_path)) if baseline_path else None
+def compute(y, s):
+    p = (s >= 0.5).astype(np.int32)
+    tn, fp, fn, tp = M.confusion_matrix(y, p, labels=[0, 1]).ravel()
+    return {
+        "accuracy": M.accuracy_score(y, p), "precision": M.precision_score(y, p), "recall": M.recall_score(y, p),
+        "f1": M.f1_score(y, p), "roc_auc": M.roc_auc_score(y, s), "pr_auc": M.average_precision_score(y, s),
+        "log_loss": M.log_loss(y, s, labels=[0, 1]), "brier": M.brier_score_loss(y, s),
+    }
+y = frame["label"].to_numpy(); s = frame["score"].to_numpy()
+values = timed("metrics", lambda: compute(y, s))
+result = {"values": values}
+if base is not None:
+    b = base["score"].to_numpy()
+    result["baseline"] = timed("metrics", lambda: compute(base["label"].to_numpy(), b))
+    def bootstrap():
+        rng = np.random.default_rng(0)
+        pc, pb = (s >= 0.5).astype(np.int32), (b >= 0.5).astype(np.int32)
+        deltas = []
+        for _ in range(resamples):
+            i = rng.integers(0, len(y), len(y))
+            yi = y[i]
+            deltas.append(M.accuracy_score(yi, pc[i]) - M.accuracy_score(yi, pb[i]))
+        low, high = np.percentile(deltas, [2.5, 97.5])
+        right_c, right_b = pc == y, pb == y
+        n01, n10 = int(np.sum(right_c & ~right_b)), int(np.sum(~right_c & right_b))
+        p_value = float(stats.chi2.sf((abs(n01 - n10) - 1) ** 2 / (n01 + n10), 1)) if n01 + n10 else 1.0
+        return {"low": float(low), "high": float(high), "pValue": p_value}
+    result["significance"] = timed("bootstrap", bootstrap)
+def render():
+    with open(out, "w") as handle:
+        json.dump(result, handle)
+timed("render", render)
+result["steps"] = steps
+json.dump(result, sys.stdout)
+`;
+
+const TIME = '/usr/bin/time';
+
+/** Runs a command under /usr/bin/time: wall seconds, peak RSS in MiB, and its output. */
+function measured(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TIME, ['-f', 'mlops-bench %e %M', command, ...args], {
+      ...options,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data) => (stdout += data));
+    child.stderr.on('data', (data) => (stderr += data));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = /mlops-bench ([\d.]+) (\d+)/.exec(stderr);
+      if (!line) return reject(new Error(`${command} gave no timing: ${stderr.slice(-2000)}`));
+      resolve({ code, wallMs: Number(line[1]) * 1000, peakMiB: Number(line[2]) / 1024, stdout, stderr });
+    });
+  });
+}
+
+/** The predictions and a baseline's, written by DuckDB as CSV and Parquet: ~30% positives, seeded hashes. */
+async function writePredictionFiles(folder, count) {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const uniform = (k) => `((hash(i * 8 + ${k}) >> 11)::DOUBLE / 9007199254740992)`;
+  const gaussian = (a, b) => `(sqrt(-2 * ln(1 - ${uniform(a)})) * cos(2 * pi() * ${uniform(b)}))`;
+  const score = (g, shift) => `1 / (1 + exp(-(1.5 * ${g} + CASE WHEN label = 1 THEN ${shift} ELSE -0.8 END)))`;
+  await connection.run(
+    `CREATE TABLE t AS SELECT i, label, ${score('g1', 1)} AS score, ${score('g2', 0.95)} AS base FROM (` +
+      `SELECT i, CASE WHEN ${uniform(0)} < 0.3 THEN 1 ELSE 0 END AS label, ${gaussian(1, 2)} AS g1, ${gaussian(3, 4)} AS g2 ` +
+      `FROM range(${count}) AS r(i))`,
+  );
+  const files = {};
+  for (const [name, column] of [
+    ['predictions', 'score'],
+    ['baseline', 'base'],
+  ]) {
+    for (const [extension, options] of [
+      ['csv', '(HEADER)'],
+      ['parquet', '(FORMAT parquet)'],
+    ]) {
+      const path = join(folder, `${name}.${extension}`);
+      await connection.run(`COPY (SELECT label, ${column} AS score FROM t ORDER BY i) TO '${path}' ${options}`);
+      files[`${name}.${extension}`] = path;
+    }
+  }
+  connection.closeSync();
+  instance.closeSync();
+  return files;
+}
+
+/** The CLI's timed groups (`✔ Read predictions (8.9s)`) as milliseconds by name. */
+function groupTimes(output) {
+  const times = {};
+  for (const match of output.matchAll(/^✔ (.+) \(([\d.]+)s\)$/gm)) times[match[1]] = Number(match[2]) * 1000;
+  return times;
+}
+
+async function endToEnd(folder) {
+  const count = Number(process.env.TEST_MODEL_E2E_ROWS ?? 10_000_000);
+  if (count === 0) return;
+  const resamples = Number(process.env.TEST_MODEL_RESAMPLES ?? 100);
+  const peers = process.env.BENCH_PEERS_PYTHON ?? join(root, '.cache', 'venv-bench-peers', 'bin', 'python');
+  const cli = join(root, 'shared', 'bin', 'mlops.js');
+  if (!existsSync(peers) || !existsSync(TIME)) {
+    console.log(`(end to end skipped: needs ${peers} with pandas, pyarrow, scikit-learn, and ${TIME})`);
+    return;
+  }
+  const started = performance.now();
+  const files = await writePredictionFiles(folder, count);
+  console.log(
+    `\nend to end from the file, ${count.toLocaleString('en')} rows (files written in ${((performance.now() - started) / 1000).toFixed(1)} s):`,
+  );
+  const tests = join(folder, 'tests.yml');
+  await writeFile(
+    tests,
+    // One gated metric, so one metric is bootstrapped on either side (every gated metric is, in ours).
+    `version: 1\nmetrics:\n  accuracy: { min: 0.5, max-drop: 0.05 }\nsignificance: { resamples: ${resamples}, seed: 0 }\n`,
+  );
+  const cases = [
+    ['CSV', 'predictions.csv', undefined],
+    ['Parquet', 'predictions.parquet', undefined],
+    ['CSV + baseline', 'predictions.csv', 'baseline.csv'],
+    ['Parquet + baseline', 'predictions.parquet', 'baseline.parquet'],
+  ];
+  let failed = false;
+  for (const [name, predictions, baseline] of cases) {
+    const outDir = join(folder, `out-${name.replace(/\W+/g, '-')}`);
+    const ours = await measured(process.execPath, [
+      cli,
+      'test-model',
+      '--predictions',
+      files[predictions],
+      '--tests',
+      tests,
+      '--baseline',
+      baseline ? files[baseline] : 'none',
+      '--out-dir',
+      outDir,
+    ]);
+    if (ours.code !== 0)
+      throw new Error(`ours failed on ${name}: ${ours.stdout.slice(-2000)}${ours.stderr.slice(-2000)}`);
+    const peer = await measured(peers, [
+      '-c',
+      PEER,
+      files[predictions],
+      baseline ? files[baseline] : '',
+      String(resamples),
+      join(folder, 'peer.json'),
+    ]);
+    if (peer.code !== 0) throw new Error(`peer failed on ${name}: ${peer.stderr.slice(-2000)}`);
+    const theirs = JSON.parse(peer.stdout);
+    const groups = groupTimes(ours.stdout + ours.stderr);
+    const difference = Math.max(
+      metricDifference(ours.stdout, 'metrics', theirs.values),
+      ...(theirs.baseline ? [metricDifference(ours.stdout, 'baseline-metrics', theirs.baseline)] : []),
+    );
+    const accounted = Object.values(groups).reduce((sum, ms) => sum + ms, 0);
+    const ratio = ours.wallMs / peer.wallMs;
+    const ms = (value) => `${(value / 1000).toFixed(2)} s`;
+    console.log(`  ${name}:`);
+    console.log(
+      `    ours (CLI)           ${ms(ours.wallMs)}, peak RSS ${ours.peakMiB.toFixed(0)} MiB · ` +
+        `${Object.entries(groups)
+          .map(([group, time]) => `${group.toLowerCase()} ${ms(time)}`)
+          .join(', ')}, start-up, render and the rest ${ms(ours.wallMs - accounted)}`,
+    );
+    console.log(
+      `    pandas+scikit-learn  ${ms(peer.wallMs)}, peak RSS ${peer.peakMiB.toFixed(0)} MiB · ` +
+        `${Object.entries(theirs.steps)
+          .map(([step, seconds]) => `${step} ${ms(seconds * 1000)}`)
+          .join(', ')}`,
+    );
+    const met = ratio <= 0.1 && ours.peakMiB < peer.peakMiB;
+    console.log(
+      `    ratio ${ratio.toFixed(3)}× wall (goal ≤ 0.1×), RSS ${(ours.peakMiB / peer.peakMiB).toFixed(2)}× (goal < 1): ${met ? 'met' : 'MISSED'} · ` +
+        `largest metric difference ${difference.toExponential(2)}`,
+    );
+    if (difference > 1e-9) failed = true;
+  }
+  if (failed) {
+    console.error('ours and scikit-learn disagree by more than 1e-9 on a metric');
+    process.exitCode = 1;
+  }
+}
+
+/** The largest difference between metrics the CLI printed (its `metrics=` output, or another) and scikit-learn's. */
+function metricDifference(output, name, theirs) {
+  const line = new RegExp(`^\\s*${name}=(\\{.*\\})$`, 'm').exec(output);
+  if (!line) throw new Error(`the CLI printed no ${name} output`);
+  const ours = JSON.parse(line[1]);
+  return Math.max(...Object.keys(theirs).map((key) => Math.abs(ours[key] - theirs[key])));
+}
+
+const endToEndFolder = await mkdtemp(join(tmpdir(), 'bench-test-model-e2e-'));
+try {
+  await endToEnd(endToEndFolder);
+} finally {
+  await rm(endToEndFolder, { recursive: true, force: true });
 }

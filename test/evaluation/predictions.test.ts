@@ -279,3 +279,41 @@ describe('bad predictions are clear errors naming the file and line', () => {
     expect(resolved).toThrow("column 'label' holds text labels (ham, spam)");
   });
 });
+
+describe('several files read as one table, in file order', () => {
+  // Enough rows for DuckDB to read each file in several parallel pieces: the order must survive that.
+  const rowsOf = (count: number, seed: number) => {
+    const random = createRandom(seed);
+    return Array.from({ length: count }, (_, index) => ({ label: index % 3 === 0 ? 1 : 0, score: random() }));
+  };
+  const csv = (rows: { label: number; score: number | string }[]) =>
+    `label,score\n${rows.map((row) => `${row.label},${row.score}`).join('\n')}\n`;
+
+  test('the rows come in file order, then row order, as the files hold them', async () => {
+    const first = rowsOf(150_000, 1);
+    const second = rowsOf(70_000, 2);
+    await writeFile(join(dir, 'ordered-1.csv'), csv(first));
+    await writeFile(join(dir, 'ordered-2.csv'), csv(second));
+    const files = await resolveDataFiles(['ordered-*.csv'], dir, 'predictions');
+    const columns = await readPredictions(engine, files, SPEC, 'predictions');
+    const expected = [...first, ...second];
+    expect(columns.rows).toBe(220_000);
+    expect(Array.from(columns.labels)).toEqual(expected.map((row) => row.label));
+    expect(Array.from(columns.scores!)).toEqual(expected.map((row) => row.score));
+  });
+
+  test('a bad value in the second file names that file and its own line', async () => {
+    const second: { label: number; score: number | string }[] = rowsOf(90_000, 4);
+    second[80_000] = { label: 1, score: 'inf' };
+    await writeFile(join(dir, 'located-1.csv'), csv(rowsOf(120_000, 3)));
+    await writeFile(join(dir, 'located-2.csv'), csv(second));
+    const files = await resolveDataFiles(['located-*.csv'], dir, 'predictions');
+    const error = await readPredictions(engine, files, SPEC, 'predictions').then(
+      () => expect.fail('expected a ConfigurationError'),
+      (thrown: unknown) => thrown as ConfigurationError,
+    );
+    expect(error.message).toBe(
+      "Input 'predictions': located-2.csv:80002: the score column 'score' holds inf; scores must be finite numbers (drop or fix the rows first).",
+    );
+  });
+});

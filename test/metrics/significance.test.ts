@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
+  binaryAccuracy,
+  binaryF1,
   binaryLogLoss,
+  binaryPrecision,
+  binaryRecall,
   createRandom,
   drawBootstrapIndices,
   mcnemarTest,
@@ -165,4 +169,47 @@ result = {"deltas": [delta(np.asarray(i)) for i in data["draws"]], "low": low, "
     expect(result.skipped).toBeGreaterThan(0);
     expect(result.skipped).toBeLessThan(200);
   });
+});
+
+describe('paired bootstrap of a counting metric (accuracy, precision, recall, F1)', () => {
+  // These are counted from each resample's multiplicities instead of gathered samples: the deltas must be the very
+  // ones the gathered samples give (the metric passed as a function takes the general path).
+  const random = createRandom(7);
+  const count = 3001;
+  const yTrue = Float64Array.from({ length: count }, () => (random() < 0.3 ? 1 : 0));
+  const candidate = yTrue.map((label) => Math.min(1, Math.max(0, 0.5 + 0.25 * normal(random) + (label ? 0.1 : -0.1))));
+  const baseline = yTrue.map((label) => Math.min(1, Math.max(0, 0.5 + 0.3 * normal(random) + (label ? 0.05 : -0.05))));
+  candidate[5] = 0.35; // exactly on the threshold below: positive (score >= threshold)
+  test.each([
+    ['accuracy', binaryAccuracy],
+    ['precision', binaryPrecision],
+    ['recall', binaryRecall],
+    ['f1', binaryF1],
+  ] as const)('%s: the same deltas, interval and verdict as resampling the values', (metric, compute) => {
+    const options = { resamples: 200, seed: 11, keepDeltas: true, threshold: 0.35 };
+    const counted = pairedBootstrap(yTrue, candidate, baseline, { ...options, metric, task: 'binary' });
+    const gathered = pairedBootstrap(yTrue, candidate, baseline, {
+      ...options,
+      metric: (labels, scores) => compute(labels, scores, { threshold: 0.35 }),
+      direction: 'higher',
+    });
+    expect(counted.deltas).toHaveLength(200);
+    expect(counted.deltas).toEqual(gathered.deltas);
+    expect([counted.low, counted.high, counted.delta, counted.verdict]).toEqual([
+      gathered.low,
+      gathered.high,
+      gathered.delta,
+      gathered.verdict,
+    ]);
+  });
+});
+
+test('createRandom draws the same sequence as always (resamples are reproducible across versions)', () => {
+  const random = createRandom(20_260_101);
+  const drawn: number[] = [];
+  for (let index = 0; index < 1_000_000; index += 1) {
+    const value = random();
+    if (index < 3 || index === 999_999) drawn.push(value);
+  }
+  expect(drawn).toEqual([0.7353227631347607, 0.062007964473888455, 0.881675142982102, 0.5735093541906212]);
 });

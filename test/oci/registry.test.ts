@@ -240,3 +240,111 @@ describe.skipIf(!requireService('registry', 'skopeo'))('RegistryClient through t
     }
   });
 });
+
+describe.skipIf(!requireService('registry'))('copyImage between registries through the fault proxy', () => {
+  let source: RegistryHandle;
+  let destination: RegistryHandle;
+  let proxy: FaultProxy;
+
+  beforeAll(async () => {
+    [source, destination] = await Promise.all([startRegistry({ mode: 'none' }), startRegistry({ mode: 'none' })]);
+    // Faults on the upload steps only (start, chunks, the finishing PUT): where a blob could be sent twice.
+    proxy = await startFaultProxy({
+      target: destination.url,
+      failureRate: 0.3,
+      seed: 24,
+      retryAfterSeconds: 0,
+      eligible: (method, path) =>
+        (method === 'PATCH' || method === 'PUT' || method === 'POST') && /\/blobs\//.test(path),
+    });
+  });
+
+  afterAll(() => stopAll([source, destination, proxy]));
+
+  /** Config and layers of random bytes, and the manifest listing them. */
+  function layeredImage(layers: number, size: number) {
+    const blobs = Array.from({ length: layers }, () => {
+      const bytes = Buffer.from(Array.from({ length: size }, () => Math.floor(Math.random() * 256)));
+      return bufferBlobSource(bytes, sha256Digest(bytes));
+    });
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers' } }));
+    const configSource = bufferBlobSource(config, sha256Digest(config));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config: { mediaType: MediaType.ociConfig, digest: configSource.digest, size: config.length },
+        layers: blobs.map((blob) => ({ mediaType: MediaType.ociLayer, digest: blob.digest, size: blob.size })),
+      }),
+    );
+    return {
+      blobs: [configSource, ...blobs].map((blob) => ({ source: blob })),
+      manifests: [{ bytes: manifest, mediaType: MediaType.ociManifest, digest: sha256Digest(manifest) }],
+    };
+  }
+
+  test('bytes that do not hash to the digest are refused before their last chunk is sent', async () => {
+    const client = new RegistryClient({ registry: source.host, chunkSize: 256 * 1024 });
+    const bytes = Buffer.alloc(700 * 1024, 7);
+    const claimed = sha256Digest(Buffer.alloc(700 * 1024, 8));
+    await expect(client.uploadBlob('models/corrupt', bufferBlobSource(bytes, claimed))).rejects.toThrow(
+      `Blob ${claimed} read for upload hashes to ${sha256Digest(bytes)}: its source is corrupt or not that blob.`,
+    );
+    expect(client.requestCounts.PUT ?? 0).toBe(0);
+    expect(client.requestCounts.PATCH).toBe(2);
+    expect(await client.blobExists('models/corrupt', claimed)).toBeUndefined();
+  });
+
+  test('each blob is finished once, in parallel, despite faults; a retried copy sends no finished blob again', async () => {
+    const image = layeredImage(6, 600 * 1024);
+    const from = new RegistryClient({ registry: source.host });
+    await pushImage(from, 'models/churn', { ...image, tags: ['v1'] });
+    const to = new RegistryClient({
+      registry: new URL(proxy.url).host,
+      chunkSize: 256 * 1024,
+      retry: { baseDelayMs: 5, maxDelayMs: 50, attempts: 10 },
+    });
+    const copied = await copyImage(
+      { client: from, repository: 'models/churn', reference: 'v1' },
+      { client: to, repository: 'prod/churn' },
+      ['prod'],
+    );
+    expect(copied.digest).toBe(image.manifests[0]!.digest);
+    expect(copied.blobs).toEqual({ exists: 0, mounted: 0, uploaded: 7 });
+    expect(proxy.log.filter((entry) => entry.fault !== undefined && entry.method === 'PATCH').length).toBeGreaterThan(
+      0,
+    );
+
+    // No blob is finished twice: at most one finishing PUT answered 2xx, and one answered or cut by the proxy
+    // after the registry got it (the client then finds the blob there instead of sending it again).
+    const finishing = (digest: string, counted: (status: number | 'reset') => boolean) =>
+      proxy.log.filter(
+        (entry) =>
+          entry.method === 'PUT' &&
+          entry.path.includes(`digest=${encodeURIComponent(digest)}`) &&
+          counted(entry.status),
+      ).length;
+    const answered = (status: number | 'reset') => typeof status === 'number' && status < 300;
+    expect(image.blobs.map((blob) => finishing(blob.source.digest, answered) <= 1)).toEqual(
+      image.blobs.map(() => true),
+    );
+    expect(
+      image.blobs.map((blob) => finishing(blob.source.digest, (status) => answered(status) || status === 'reset') >= 1),
+    ).toEqual(image.blobs.map(() => true));
+    const direct = new RegistryClient({ registry: destination.host });
+    for (const blob of image.blobs) {
+      expect(sha256Digest(await direct.getBlob('prod/churn', blob.source.digest))).toBe(blob.source.digest);
+    }
+
+    // The copy run again (a promotion retried after a later step failed): every blob is there, none is sent.
+    const before = proxy.log.length;
+    const again = await copyImage(
+      { client: from, repository: 'models/churn', reference: 'v1' },
+      { client: to, repository: 'prod/churn' },
+      ['prod-2'],
+    );
+    expect(again.blobs).toEqual({ exists: 7, mounted: 0, uploaded: 0 });
+    expect(again.uploadedBytes).toBe(0);
+    expect(proxy.log.slice(before).filter((entry) => /\/blobs\/uploads\//.test(entry.path))).toEqual([]);
+  });
+});

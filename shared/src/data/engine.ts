@@ -65,6 +65,11 @@ export interface DataEngine {
   /** The non-null values of the first column of `sql` as doubles. */
   doubles(sql: string): Promise<Float64Array>;
   /**
+   * Every column of `sql` as doubles, in the query's order: the caller makes them DOUBLE and free of nulls (a
+   * null's slot holds no defined value). DuckDB's vectors are copied whole, no value is converted one by one.
+   */
+  doubleColumns(sql: string, width: number): Promise<Float64Array[]>;
+  /**
    * The same, sorted ascending, and kept: checks, profiles and drift read the same numeric columns and each needs
    * them sorted. Tables change through CREATE, which clears what is kept, or lose columns (ALTER TABLE … DROP
    * COLUMN), whose kept values the caller releases. DuckDB sorts them, or, when values repeat a lot, counts each
@@ -416,6 +421,7 @@ export async function openDataEngine(options: OpenEngineOptions): Promise<DataEn
       return timed(sql, async () => (await connection.runAndReadAll(sql)).getRowObjectsJS() as Row[]);
     },
     doubles: (sql) => timed(sql, () => nonNullDoubles(connection, sql)),
+    doubleColumns: (sql, width) => timed(sql, () => readDoubleColumns(connection, sql, width)),
     async sortedDoubles(sql, options = {}) {
       const kept = fromCache(sql);
       if (kept) return kept;

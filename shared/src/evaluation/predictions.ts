@@ -1,4 +1,4 @@
-import { glob, stat } from 'node:fs/promises';
+import { glob, open, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { DataEngine } from '../data/engine.js';
 import { describeReadError, quoteIdentifier, quoteLiteral, tableSource } from '../data/engine.js';
@@ -97,6 +97,11 @@ function problemError(input: string, located: Located, message: string): Configu
   });
 }
 
+function allFinite(values: Float64Array): boolean {
+  for (let index = 0; index < values.length; index += 1) if (!Number.isFinite(values[index])) return false;
+  return true;
+}
+
 /** Glob → the matching column names, in table order; `*` matches any run of characters. */
 function matchColumns(pattern: string, names: readonly string[]): { name: string; captured: string }[] {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '(.*)');
@@ -129,16 +134,29 @@ export async function readPredictions(
       );
     }
   }
-  const parts = files.map(
-    (file, index) => `SELECT ${index} AS __file, row_number() OVER () AS __row, * FROM ${tableSource([file])}`,
-  );
+  // A view, not a table: the used columns are read from the files in one scan, straight into typed arrays. DuckDB
+  // keeps the files' row order through UNION ALL and a single FROM, so no row numbers are computed nor sorted on:
+  // only a bad value's line is looked for, by position, once one is found.
+  const parts = files.map((file, index) => `SELECT ${index} AS __file, * FROM ${tableSource([file])}`);
   try {
-    await engine.rows(`CREATE OR REPLACE TEMP TABLE ${TABLE} AS ${parts.join(' UNION ALL BY NAME ')}`);
+    await engine.rows(`CREATE OR REPLACE TEMP VIEW ${TABLE} AS ${parts.join(' UNION ALL BY NAME ')}`);
+    return await readColumns(engine, files, spec, input);
   } catch (error) {
+    if (error instanceof ConfigurationError) throw error;
     throw await describeReadError(error, files, input);
   }
-  const [{ rows }] = (await engine.rows(`SELECT count(*)::DOUBLE AS rows FROM ${TABLE}`)) as [{ rows: number }];
-  if (rows === 0) {
+}
+
+async function readColumns(
+  engine: DataEngine,
+  files: readonly DataFile[],
+  spec: ColumnSpec,
+  input: string,
+): Promise<PredictionColumns> {
+  const [{ some }] = (await engine.rows(`SELECT count(*)::DOUBLE AS some FROM (SELECT 1 FROM ${TABLE} LIMIT 1)`)) as [
+    { some: number },
+  ];
+  if (some === 0) {
     throw new ConfigurationError(
       `Input '${input}': ${files.map((file) => file.display).join(', ')} has a header but no rows; metrics need at least one example.`,
       { input, file: files[0]!.display },
@@ -175,11 +193,15 @@ export async function readPredictions(
 
   const firstProblem = async (column: string, condition: string) => {
     const found = (await engine.rows(
-      `SELECT __file::INTEGER AS f, __row::BIGINT AS r, CAST(${quoteIdentifier(column)} AS VARCHAR) AS v FROM ${TABLE} ` +
-        `WHERE ${condition} ORDER BY __file, __row LIMIT 1`,
-    )) as { f: number; r: bigint; v: string | null }[];
+      `SELECT __file::INTEGER AS f, p, CAST(${quoteIdentifier(column)} AS VARCHAR) AS v ` +
+        `FROM (SELECT row_number() OVER () AS p, * FROM ${TABLE}) WHERE ${condition} ORDER BY p LIMIT 1`,
+    )) as { f: number; p: bigint; v: string | null }[];
     const [hit] = found;
-    return hit ? { located: locate(files, hit.f, Number(hit.r)), value: hit.v } : undefined;
+    if (!hit) return undefined;
+    const [{ before }] = (await engine.rows(
+      `SELECT count(*)::DOUBLE AS before FROM ${TABLE} WHERE __file < ${hit.f}`,
+    )) as [{ before: number }];
+    return { located: locate(files, hit.f, Number(hit.p) - before), value: hit.v };
   };
   const noNulls = async (column: string, role: string) => {
     const hit = await firstProblem(column, `${quoteIdentifier(column)} IS NULL`);
@@ -191,8 +213,8 @@ export async function readPredictions(
       );
     }
   };
-  /** A numeric column as doubles, after checking that every value is a finite number. */
-  const numeric = async (column: string, role: string): Promise<Float64Array> => {
+  /** Throws the first null, non-number or non-finite value of a column that has one, naming its file and line. */
+  const checkNumeric = async (column: string, role: string): Promise<void> => {
     await noNulls(column, role);
     const quoted = quoteIdentifier(column);
     const type = columnTypes.get(column)!;
@@ -215,7 +237,20 @@ export async function readPredictions(
         `the ${role} column '${column}' holds ${bad.value}; ${role}s must be finite numbers (drop or fix the rows first).`,
       );
     }
-    return engine.doubles(`SELECT CAST(${quoted} AS DOUBLE) FROM ${TABLE} ORDER BY __file, __row`);
+  };
+  /**
+   * Numeric columns as doubles, in the order given, from one scan; a value that is not a finite number reads as
+   * NaN. Only a column with one is searched for its first (the errors are those of checking each column in turn).
+   */
+  const numeric = async (wanted: readonly { column: string; role: string; check?: () => Promise<void> }[]) => {
+    const casts = wanted.map(({ column }) => `coalesce(TRY_CAST(${quoteIdentifier(column)} AS DOUBLE), 'NaN'::DOUBLE)`);
+    const values = await engine.doubleColumns(`SELECT ${casts.join(', ')} FROM ${TABLE}`, casts.length);
+    for (const [index, { column, role, check }] of wanted.entries()) {
+      if (allFinite(values[index]!)) continue;
+      await check?.();
+      await checkNumeric(column, role);
+    }
+    return values;
   };
   /** Distinct values as text in sorted order (sklearn sorts string labels the same way), coded by position. */
   const coded = async (columns: readonly string[], limit?: number): Promise<CodedColumn[]> => {
@@ -236,16 +271,32 @@ export async function readPredictions(
     return Promise.all(
       columns.map(async (column) => ({
         names,
-        codes: await engine.doubles(
-          `SELECT list_position(${list}, coalesce(CAST(${quoteIdentifier(column)} AS VARCHAR), '(missing)')) - 1 ` +
-            `FROM ${TABLE} ORDER BY __file, __row`,
-        ),
+        codes: (
+          await engine.doubleColumns(
+            `SELECT (list_position(${list}, coalesce(CAST(${quoteIdentifier(column)} AS VARCHAR), '(missing)')) - 1)::DOUBLE ` +
+              `FROM ${TABLE}`,
+            1,
+          )
+        )[0]!,
       })),
     );
   };
 
+  /** Text predictions against numeric labels: the first that is not a number, named as a mismatch of kinds. */
+  const predictionsOfLabelKind = async (column: string): Promise<void> => {
+    await noNulls(column, 'prediction');
+    const hit = await firstProblem(column, `TRY_CAST(${quoteIdentifier(column)} AS DOUBLE) IS NULL`);
+    if (hit) {
+      throw problemError(
+        input,
+        hit.located,
+        `the prediction column '${column}' holds ${JSON.stringify(hit.value)} but the labels in '${spec.label}' are numbers; predictions and labels must be of one kind.`,
+      );
+    }
+  };
+
   const result: PredictionColumns = {
-    rows,
+    rows: 0,
     labels: new Float64Array(0),
     columns: { label: spec.label },
     slices: {},
@@ -262,42 +313,66 @@ export async function readPredictions(
       result.predictions = predictions.codes;
       result.columns.prediction = spec.prediction;
     }
-  } else {
-    result.labels = await numeric(spec.label, 'label');
+  }
+  const wanted: { column: string; role: string; check?: () => Promise<void> }[] = [];
+  if (!textLabels) {
+    wanted.push({ column: spec.label, role: 'label' });
     if (hasPrediction) {
-      if (!NUMERIC.test(predictionType!)) {
-        await noNulls(spec.prediction, 'prediction');
-        const hit = await firstProblem(
-          spec.prediction,
-          `TRY_CAST(${quoteIdentifier(spec.prediction)} AS DOUBLE) IS NULL`,
-        );
-        if (hit) {
-          throw problemError(
-            input,
-            hit.located,
-            `the prediction column '${spec.prediction}' holds ${JSON.stringify(hit.value)} but the labels in '${spec.label}' are numbers; predictions and labels must be of one kind.`,
-          );
-        }
-      }
-      result.predictions = await numeric(spec.prediction, 'prediction');
+      wanted.push({
+        column: spec.prediction,
+        role: 'prediction',
+        ...(NUMERIC.test(predictionType!) ? {} : { check: () => predictionsOfLabelKind(spec.prediction) }),
+      });
+    }
+  }
+  const withScore = hasScore && probabilityColumns.length === 0;
+  if (withScore) wanted.push({ column: spec.score, role: 'score' });
+  for (const column of probabilityColumns) wanted.push({ column: column.name, role: 'probability' });
+  const values = wanted.length > 0 ? await numeric(wanted) : [];
+  if (!textLabels) {
+    result.labels = values.shift()!;
+    if (hasPrediction) {
+      result.predictions = values.shift()!;
       result.columns.prediction = spec.prediction;
     }
   }
-  if (hasScore && probabilityColumns.length === 0) {
-    result.scores = await numeric(spec.score, 'score');
+  if (withScore) {
+    result.scores = values.shift()!;
     result.columns.score = spec.score;
   }
   if (probabilityColumns.length > 0) {
-    result.probabilities = [];
-    for (const column of probabilityColumns) result.probabilities.push(await numeric(column.name, 'probability'));
+    result.probabilities = values;
     result.probabilityClasses = probabilityColumns.map((column) => column.captured);
     result.columns.probabilities = probabilityColumns.map((column) => column.name);
   }
+  result.rows = result.labels.length;
   for (const column of spec.slices ?? []) {
     if (!columnTypes.has(column)) throw missing(column, 'tests');
     result.slices[column] = (await coded([column], MAX_SLICE_VALUES))[0]!;
   }
   return result;
+}
+
+/** The column names of a CSV file's header, reading no further than its first line (the file may be gigabytes). */
+export async function csvHeaderFields(path: string): Promise<string[]> {
+  const handle = await open(path, 'r');
+  try {
+    const pieces: Buffer[] = [];
+    for (let offset = 0; ; ) {
+      const piece = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(piece, 0, piece.length, offset);
+      const end = piece.subarray(0, bytesRead).findIndex((byte) => byte === 0x0a || byte === 0x0d);
+      pieces.push(piece.subarray(0, end >= 0 ? end : bytesRead));
+      if (end >= 0 || bytesRead === 0) break;
+      offset += bytesRead;
+    }
+    return Buffer.concat(pieces)
+      .toString('utf8')
+      .split(',')
+      .map((column) => column.trim().replace(/^"|"$/g, ''));
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Copies the used columns of the last read predictions to a Parquet file (the baseline's predictions). */
@@ -313,7 +388,5 @@ export async function writePredictionsParquet(
     ...(columns.columns.probabilities ?? []),
   ].filter((column): column is string => column !== undefined);
   const list = [...new Set(used)].map(quoteIdentifier).join(', ');
-  await engine.rows(
-    `COPY (SELECT ${list} FROM ${TABLE} ORDER BY __file, __row) TO ${quoteLiteral(path)} (FORMAT parquet)`,
-  );
+  await engine.rows(`COPY (SELECT ${list} FROM ${TABLE}) TO ${quoteLiteral(path)} (FORMAT parquet)`);
 }

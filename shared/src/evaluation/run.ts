@@ -35,6 +35,7 @@ import { evaluateModelGates, evaluateSliceGates, failedGateLine, type GateResult
 import { type FlatMetrics, readModelMetricsFile, readModelMetricsFiles } from './metric-files.js';
 import {
   type ColumnSpec,
+  csvHeaderFields,
   type PredictionColumns,
   readPredictions,
   resolveFiles,
@@ -191,12 +192,19 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
       readPredictionFiles(await engine.get(), host, inputs.predictions, spec, 'predictions'),
     );
     columns = read;
-    resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
-    if (resolved.predictionMismatch) log.warning(resolved.predictionMismatch, { title: 'test-model: predictions' });
-    evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial: true });
-    classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
-    if (tests.slices) slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
-    log.info(`${evaluation.task} model (${evaluation.taskReason}), ${evaluation.count} examples.`);
+    await log.group('Compute metrics', async () => {
+      resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
+      if (resolved.predictionMismatch) log.warning(resolved.predictionMismatch, { title: 'test-model: predictions' });
+      // The mergeable partial (a pass over every row) only goes into a shard or a saved baseline.
+      const partial =
+        inputs.shard !== undefined ||
+        shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload);
+      const computed = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial });
+      evaluation = computed;
+      classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
+      if (tests.slices) slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
+      log.info(`${computed.task} model (${computed.taskReason}), ${computed.count} examples.`);
+    });
   }
   if (inputs.shard !== undefined) {
     await saveShard(host, inputs, name, evaluation, classes);
@@ -231,7 +239,7 @@ async function run(host: ActionHost, inputs: TestModelInputs, engine: LazyEngine
     if ('note' in found) baselineNote = found.note;
     else baseline = found;
   } else {
-    baseline = await loadBaselineFile(host, inputs, spec, engine);
+    baseline = await log.group('Read the baseline', () => loadBaselineFile(host, inputs, spec, engine));
   }
   if (!baseline && inputs.baseline === 'auto' && Object.values(tests.metrics).some((test) => hasRelative(test))) {
     log.warning(`${baselineNote ?? 'No baseline.'} Tests against the baseline are skipped.`);
@@ -462,12 +470,7 @@ async function loadBaselineFile(
   const isPredictions =
     format !== undefined &&
     format !== 'json' &&
-    (format !== 'csv' ||
-      (await readFile(path, 'utf8'))
-        .split(/\r?\n/, 1)[0]!
-        .split(',')
-        .map((c) => c.trim().replace(/^"|"$/g, ''))
-        .includes(spec.label));
+    (format !== 'csv' || (await csvHeaderFields(path)).includes(spec.label));
   if (!isPredictions) {
     return { rendered: { label: basename(display), metrics: await readModelMetricsFile(path, display, 'baseline') } };
   }

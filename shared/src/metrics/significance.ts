@@ -1,5 +1,6 @@
 import { ConfigurationError, isConfigurationError } from '../errors/index.js';
 import { chiSquareSf, logGamma } from '../statistics/special.js';
+import { ratesFromConfusion } from './binary.js';
 import { type MetricDirection, metricDirection } from './directions.js';
 import { type MetricFunction, metricFunction } from './functions.js';
 import type { ModelTask } from './task.js';
@@ -18,22 +19,19 @@ export function createRandom(seed: number): () => number {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let s0 = splitmix();
-  let s1 = splitmix();
-  let s2 = splitmix();
-  let s3 = splitmix();
+  // The state lives in a typed array: as four closure variables, uint32 values past the small-integer range were
+  // boxed on every step, which made each draw an allocation (a bootstrap draws n per resample).
+  const s = Uint32Array.of(splitmix(), splitmix(), splitmix(), splitmix());
   const next32 = (): number => {
+    const s1 = s[1]!;
     const result = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9) >>> 0;
-    const shifted = (s1 << 9) >>> 0;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= shifted;
-    s3 = rotateLeft(s3, 11);
-    s0 >>>= 0;
-    s1 >>>= 0;
-    s2 >>>= 0;
+    const shifted = s1 << 9;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s1;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= shifted;
+    s[3] = rotateLeft(s[3]!, 11);
     return result;
   };
   return () => ((next32() >>> 5) * 67_108_864 + (next32() >>> 6)) / 9_007_199_254_740_992;
@@ -153,30 +151,11 @@ export function pairedBootstrap(
   const candidateValue = compute(yTrue, candidate);
   const baselineValue = compute(yTrue, baseline);
 
-  const count = yTrue.length;
   const random = createRandom(seed);
-  const indices = new Int32Array(count);
-  // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
-  const sampleTrue = new Float64Array(count);
-  const sampleCandidate = new Float64Array(count);
-  const sampleBaseline = new Float64Array(count);
-  const deltas: number[] = [];
-  let skipped = 0;
-  for (let resample = 0; resample < resamples; resample += 1) {
-    drawBootstrapIndices(count, random, indices);
-    for (let index = 0; index < count; index += 1) {
-      const drawn = indices[index]!;
-      sampleTrue[index] = yTrue[drawn]!;
-      sampleCandidate[index] = candidate[drawn]!;
-      sampleBaseline[index] = baseline[drawn]!;
-    }
-    try {
-      deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
-    } catch (error) {
-      if (!isConfigurationError(error)) throw error;
-      skipped += 1;
-    }
-  }
+  const counting = countingMetric(options);
+  const { deltas, skipped } = counting
+    ? { deltas: countedDeltas(yTrue, candidate, baseline, counting, resamples, random), skipped: 0 }
+    : gatheredDeltas(yTrue, candidate, baseline, compute, resamples, random);
   if (deltas.length === 0) {
     throw new ConfigurationError(
       `the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
@@ -207,6 +186,106 @@ export function pairedBootstrap(
   };
   if (options.keepDeltas) result.deltas = deltas;
   return result;
+}
+
+/** Each resample's delta, computed on the resampled values (a metric undefined on a resample skips it). */
+function gatheredDeltas(
+  yTrue: Labels,
+  candidate: Values,
+  baseline: Values,
+  compute: MetricFunction,
+  resamples: number,
+  random: () => number,
+): { deltas: number[]; skipped: number } {
+  const count = yTrue.length;
+  const indices = new Int32Array(count);
+  // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
+  const sampleTrue = new Float64Array(count);
+  const sampleCandidate = new Float64Array(count);
+  const sampleBaseline = new Float64Array(count);
+  const deltas: number[] = [];
+  let skipped = 0;
+  for (let resample = 0; resample < resamples; resample += 1) {
+    drawBootstrapIndices(count, random, indices);
+    for (let index = 0; index < count; index += 1) {
+      const drawn = indices[index]!;
+      sampleTrue[index] = yTrue[drawn]!;
+      sampleCandidate[index] = candidate[drawn]!;
+      sampleBaseline[index] = baseline[drawn]!;
+    }
+    try {
+      deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
+    } catch (error) {
+      if (!isConfigurationError(error)) throw error;
+      skipped += 1;
+    }
+  }
+  return { deltas, skipped };
+}
+
+/**
+ * A counting metric depends on each example only through its confusion cell: a resample's confusion matrices are
+ * its multiplicities summed by cell. The same draws give the same integer counts as the gathered sample, so the
+ * same deltas, without moving any value.
+ */
+function countedDeltas(
+  yTrue: Labels,
+  candidate: Values,
+  baseline: Values,
+  counting: CountingMetric,
+  resamples: number,
+  random: () => number,
+): number[] {
+  const count = yTrue.length;
+  const candidateCells = confusionCells(yTrue, candidate, counting.threshold);
+  const baselineCells = confusionCells(yTrue, baseline, counting.threshold);
+  const drawn = new Int32Array(count);
+  const deltas: number[] = [];
+  for (let resample = 0; resample < resamples; resample += 1) {
+    drawn.fill(0);
+    // The draws of drawBootstrapIndices, in the same order.
+    for (let index = 0; index < count; index += 1) drawn[Math.floor(random() * count)]! += 1;
+    const candidateCounts = [0, 0, 0, 0];
+    const baselineCounts = [0, 0, 0, 0];
+    for (let index = 0; index < count; index += 1) {
+      const times = drawn[index]!;
+      if (times === 0) continue;
+      candidateCounts[candidateCells[index]!]! += times;
+      baselineCounts[baselineCells[index]!]! += times;
+    }
+    deltas.push(
+      ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
+        ratesFromConfusion(confusionOf(baselineCounts))[counting.rate],
+    );
+  }
+  return deltas;
+}
+
+/** Binary metrics read off the confusion matrix, by name, with their threshold (`score >= threshold` positive). */
+const COUNTING_RATES = { accuracy: 'accuracy', precision: 'precision', recall: 'recall', f1: 'f1' } as const;
+
+interface CountingMetric {
+  rate: (typeof COUNTING_RATES)[keyof typeof COUNTING_RATES];
+  threshold: number;
+}
+
+function countingMetric(options: PairedBootstrapOptions): CountingMetric | undefined {
+  if (options.task !== 'binary' || typeof options.metric !== 'string') return undefined;
+  if (!Object.hasOwn(COUNTING_RATES, options.metric)) return undefined;
+  return { rate: COUNTING_RATES[options.metric as keyof typeof COUNTING_RATES], threshold: options.threshold ?? 0.5 };
+}
+
+/** Each example's confusion cell: 0 tn, 1 fp, 2 fn, 3 tp (labels 0/1, checked by computing the metric once). */
+function confusionCells(yTrue: Labels, scores: Values, threshold: number): Uint8Array {
+  const cells = new Uint8Array(yTrue.length);
+  for (let index = 0; index < yTrue.length; index += 1) {
+    cells[index] = (yTrue[index] === 1 ? 2 : 0) + (scores[index]! >= threshold ? 1 : 0);
+  }
+  return cells;
+}
+
+function confusionOf(counts: readonly number[]) {
+  return { tn: counts[0]!, fp: counts[1]!, fn: counts[2]!, tp: counts[3]! };
 }
 
 /** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */

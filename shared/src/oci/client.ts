@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Logger, silentLogger } from '../log/index.js';
 import { type AuthChallenge, basicAuthorization, parseAuthChallenge, type RegistryCredentials } from './auth.js';
 import type { BlobSource } from './blob-source.js';
@@ -75,6 +76,39 @@ function networkFailure(error: unknown): { retryable: boolean; why: string } {
   if (code?.startsWith('ERR_TLS') || code?.includes('CERT')) return { retryable: false, why: `TLS failed (${code})` };
   const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
   return { retryable: true, why: code ? `${code}: ${message}` : message };
+}
+
+/** The bytes read for a blob are not the blob its digest names: nothing more is sent, whatever the retries. */
+class BlobDigestMismatch extends RegistryError {}
+
+/**
+ * The source's reads, hashed as they first cover each byte (uploads read in order; a resumed or restarted upload
+ * re-reads what is hashed already): the last byte's read fails when the bytes do not hash to the digest, before
+ * it is sent, so a corrupt blob is never finished (a copy between registries checks the source's bytes too).
+ */
+function verifyingReads(source: BlobSource, registry: string): Pick<BlobSource, 'read'> {
+  const hash = createHash('sha256');
+  let hashed = 0;
+  return {
+    read: async (offset, length) => {
+      const bytes = await source.read(offset, length);
+      if (offset <= hashed && offset + bytes.byteLength > hashed) {
+        hash.update(bytes.subarray(hashed - offset));
+        hashed = offset + bytes.byteLength;
+        if (hashed >= source.size) {
+          const actual = `sha256:${hash.digest('hex')}`;
+          if (actual !== source.digest) {
+            throw new BlobDigestMismatch(
+              'protocol',
+              `Blob ${source.digest} read for upload hashes to ${actual}: its source is corrupt or not that blob.`,
+              { registry },
+            );
+          }
+        }
+      }
+      return bytes;
+    },
+  };
 }
 
 /**
@@ -610,6 +644,7 @@ export class RegistryClient implements ImageStore {
       this.#log.debug(`upload ${source.digest.slice(7, 19)} ${step} failed (${(error as Error).message}); recovering`);
       await sleep(retryDelayMs(failures, this.#policy));
     };
+    const verified = verifyingReads(source, this.registry);
     let location: string | undefined;
     let offset = 0;
     for (;;) {
@@ -619,12 +654,12 @@ export class RegistryClient implements ImageStore {
           offset = 0;
         }
         if (offset === 0 && source.size <= this.#chunkSize) {
-          await this.#finishUpload(repository, location, source.digest, await source.read(0, source.size));
+          await this.#finishUpload(repository, location, source.digest, await verified.read(0, source.size));
           return 'uploaded';
         }
         while (offset < source.size) {
           const length = Math.min(this.#chunkSize, source.size - offset);
-          const chunk = await source.read(offset, length);
+          const chunk = await verified.read(offset, length);
           const answer = await this.request({
             method: 'PATCH',
             path: location,
@@ -644,9 +679,14 @@ export class RegistryClient implements ImageStore {
         await this.#finishUpload(repository, location, source.digest);
         return 'uploaded';
       } catch (error) {
+        if (error instanceof BlobDigestMismatch) throw error;
         await recover(location === undefined ? 'start' : `offset ${offset}`, error);
         if ((await this.blobExists(repository, source.digest)) !== undefined) return 'uploaded';
-        if (location !== undefined) {
+        // The registry checked the session's bytes against the digest and refused them (a chunk whose answer was
+        // lost can leave a session that no offset can mend): only a new session from the first byte can finish.
+        if (error instanceof RegistryError && error.status === 400 && /DIGEST_INVALID/.test(error.message)) {
+          location = undefined;
+        } else if (location !== undefined) {
           const at = await this.#uploadOffset(repository, location).catch(() => undefined);
           if (at === undefined || at > source.size) {
             location = undefined;
