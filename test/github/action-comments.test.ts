@@ -75,13 +75,13 @@ describe('validate-data comments through the runner harness and the emulator', (
     expect(result.exitCode, result.stdout).toBe(0);
     const warning = result.annotations.find((annotation) => annotation.level === 'warning');
     expect(warning?.message).toMatch(
-      /^Cannot comment: the token cannot write comments on pull request #2 of Codertocat\/Hello-World\. The report was uploaded as artifact 'mlops-report-validate-data-test' \(id \d+\)/,
+      /^Cannot comment: the token cannot write comments on pull request #2 of Codertocat\/Hello-World\. The report was uploaded as artifact 'mlops-report-validate-data-test-step_1' \(id \d+\)/,
     );
     expect(prComments(number)).toHaveLength(before);
     const handedOn = sandbox.emulator
       .repository(REPO)
       .artifacts.filter((artifact) => artifact.workflow_run.id === run.id);
-    expect(handedOn.map((artifact) => artifact.name)).toEqual(['mlops-report-validate-data-test']);
+    expect(handedOn.map((artifact) => artifact.name)).toEqual(['mlops-report-validate-data-test-step_1']);
   });
 
   test('push: finds the pull request of the pushed commit', async () => {

@@ -129,7 +129,7 @@ describe('the combined comment', () => {
     );
     expect(comment).toContain('<details open>\n<summary>❌ model: churn: 1 of 2 tests failed</summary>');
     expect(comment).toContain(
-      `<details>\n<summary>✅ image: ghcr.io/acme/churn&#64;${DIGEST} pushed as pr-5</summary>`,
+      `<details>\n<summary>✅ image: ghcr.io/acme/churn@\u2060${DIGEST} pushed as pr-5</summary>`,
     );
     for (const report of reports()) {
       const own = renderStage(report);
