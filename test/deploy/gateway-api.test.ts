@@ -348,7 +348,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         );
         expect(run.exitCode, run.stdout).toBe(0);
         expect(run.outputs.decision).toBe('promoted');
-        await delay(500);
+        await reconciler.settled(100);
         expect(reconciler.seen).toEqual([0, 20, 50, 100]);
         expect(weightsIn((await readRoute(kube)).spec.rules)).toEqual(['model-v1=0,model-v2=100']);
         expect(await servedSplit(rig, 100)).toEqual({ baseline: 0, candidate: 100 });
@@ -368,7 +368,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         expect(run.outputs.decision).toBe('rolled-back');
         expect(run.outputs['final-weight']).toBe('0');
         expect(weightsIn((await readRoute(kube)).spec.rules)).toEqual(['model-v1=100,model-v2=0']);
-        await delay(500);
+        await reconciler.settled(0);
         expect(reconciler.seen.at(-1)).toBe(0);
         expect(await servedSplit(rig, 200)).toEqual({ baseline: 200, candidate: 0 });
         const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
@@ -425,7 +425,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
             `Restored: candidate 0%, baseline 100% (gateway-api HTTPRoute ${NAMESPACE}/${SPLIT.route}).`,
           );
           expect(weightsIn((await readRoute(kube)).spec.rules)).toEqual(['model-v1=100,model-v2=0']);
-          await delay(500);
+          await reconciler.settled(0);
           expect(await servedSplit(rig, 200)).toEqual({ baseline: 200, candidate: 0 });
         },
       );

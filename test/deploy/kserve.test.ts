@@ -250,7 +250,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
         );
         expect(run.exitCode, run.stdout).toBe(0);
         expect(run.outputs.decision).toBe('promoted');
-        await delay(500);
+        await reconciler?.settled(100);
         expect(reconciler?.seen).toEqual([0, 20, 50, 100]);
         expect(await predictorOf(kube)).toEqual({ canaryTrafficPercent: undefined, storageUri: ISVC.candidate });
         expect(await servedSplit(rig, 100)).toEqual({ baseline: 0, candidate: 100 });
@@ -264,7 +264,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
         expect(run.exitCode, run.stdout).toBe(1);
         expect(run.outputs.decision).toBe('rolled-back');
         expect(await predictorOf(kube)).toEqual({ canaryTrafficPercent: 0, storageUri: ISVC.baseline });
-        await delay(500);
+        await reconciler?.settled(0);
         expect(await servedSplit(rig, 200)).toEqual({ baseline: 200, candidate: 0 });
         const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
         expect(report.candidatePods).toEqual({
@@ -297,7 +297,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider kserve
         const post = await runPost(main);
         expect(post.exitCode, post.stdout).toBe(0);
         expect(await predictorOf(kube)).toEqual({ canaryTrafficPercent: 0, storageUri: ISVC.baseline });
-        await delay(500);
+        await reconciler?.settled(0);
         expect(await servedSplit(rig, 200)).toEqual({ baseline: 200, candidate: 0 });
       });
     });

@@ -197,6 +197,8 @@ export function gatewayReconciler(kube: KubeHandle, apply: (weight: number) => P
 /** Polls `read` every 100 ms and hands every new weight to `apply`, in order. */
 export function weightReconciler(read: () => Promise<number | undefined>, apply: (weight: number) => Promise<void>) {
   const seen: number[] = [];
+  /** Weights whose `apply` has finished: what the rig's nginx serves now. */
+  const applied: number[] = [];
   let running = true;
   const loop = (async () => {
     let last: number | undefined;
@@ -206,12 +208,23 @@ export function weightReconciler(read: () => Promise<number | undefined>, apply:
         last = weight;
         seen.push(weight);
         await apply(weight);
+        applied.push(weight);
       }
       await delay(100);
     }
   })();
   return {
     seen,
+    /** Waits until nginx serves `weight` (the reconciler lags the API by a poll and a reload, longer under load). */
+    async settled(weight: number, timeoutMs = 20_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      // The last weight read from the API is `weight`, and nothing read is still being applied.
+      while (seen.at(-1) !== weight || applied.length !== seen.length) {
+        if (Date.now() > deadline)
+          throw new Error(`nginx never served candidate weight ${weight}: applied ${applied.join(', ')}`);
+        await delay(50);
+      }
+    },
     async stop() {
       running = false;
       await loop;
