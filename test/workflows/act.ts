@@ -170,7 +170,9 @@ export function stepOutcomes(log: string): { step: string; outcome: 'success' | 
   const outcomes: { step: string; outcome: 'success' | 'failure' | 'skipped' }[] = [];
   // act prints Go durations after the step: [357.62ms], [2.5s], [1m2.69s].
   for (const line of log.split('\n')) {
-    const match = /(✅ {2}Success|❌ {2}Failure) - (?:Main|Post) (.+?)(?: \[(?:\d+h)?(?:\d+m)?[\d.]+[µmn]?s\])?$/.exec(line);
+    const match = /(✅ {2}Success|❌ {2}Failure) - (?:Main|Post) (.+?)(?: \[(?:\d+h)?(?:\d+m)?[\d.]+[µmn]?s\])?$/.exec(
+      line,
+    );
     if (match)
       outcomes.push({ step: match[2] as string, outcome: match[1]?.includes('Success') ? 'success' : 'failure' });
   }
