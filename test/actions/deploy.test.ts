@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
   type DeployRig,
+  RIG_GATE,
   retryingPredictions,
   rigNginxProvider,
   servedBy,
@@ -19,23 +20,8 @@ import { reportValidator } from '../support/schemas.js';
 const DEPLOY = actionDir('deploy');
 const SHA = 'c0ffee'.padEnd(40, '0');
 
-const GATE = `version: 1
-alpha: 0.05
-min-samples: 150
-metrics:
-  - name: error-rate
-    events: sum(increase(model_requests_total{variant="$variant",code=~"5.."}[$window]))
-    trials: sum(increase(model_requests_total{variant="$variant"}[$window]))
-    better: lower
-    role: guardrail
-    margin: 0.002
-  - name: success
-    events: sum(increase(model_requests_total{variant="$variant",code="200"}[$window]))
-    trials: sum(increase(model_requests_total{variant="$variant"}[$window]))
-    better: higher
-    role: primary
-    margin: 0.03
-  - name: latency-p95
+// The rig's gate plus a threshold metric on latency.
+const GATE = `${RIG_GATE}  - name: latency-p95
     kind: threshold
     query: histogram_quantile(0.95, sum by (le) (rate(model_request_duration_seconds_bucket{variant="$variant"}[$window])))
     max: 0.3

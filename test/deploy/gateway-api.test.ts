@@ -27,26 +27,10 @@ import {
   servedSplit,
   underLoad,
 } from './support/kube-fixtures.js';
-import { type DeployRig, rigNginxProvider, startDeployRig } from './support/rig.js';
+import { type DeployRig, RIG_GATE, rigNginxProvider, startDeployRig } from './support/rig.js';
 
 const DEPLOY = actionDir('deploy');
-const GATE = `version: 1
-alpha: 0.05
-min-samples: 150
-metrics:
-  - name: error-rate
-    events: sum(increase(model_requests_total{variant="$variant",code=~"5.."}[$window]))
-    trials: sum(increase(model_requests_total{variant="$variant"}[$window]))
-    better: lower
-    role: guardrail
-    margin: 0.002
-  - name: success
-    events: sum(increase(model_requests_total{variant="$variant",code="200"}[$window]))
-    trials: sum(increase(model_requests_total{variant="$variant"}[$window]))
-    better: higher
-    role: primary
-    margin: 0.03
-`;
+const GATE = RIG_GATE;
 
 const weightsIn = (rules: { backendRefs?: { name: string; weight?: number }[] }[]) =>
   rules.map((rule) => (rule.backendRefs ?? []).map((ref) => `${ref.name}=${ref.weight ?? 1}`).join(','));

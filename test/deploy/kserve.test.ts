@@ -24,26 +24,10 @@ import {
   underLoad,
   weightReconciler,
 } from './support/kube-fixtures.js';
-import { type DeployRig, rigNginxProvider, startDeployRig } from './support/rig.js';
+import { type DeployRig, RIG_GATE, rigNginxProvider, startDeployRig } from './support/rig.js';
 
 const DEPLOY = actionDir('deploy');
-const GATE = `version: 1
-alpha: 0.05
-min-samples: 150
-metrics:
-  - name: error-rate
-    events: sum(increase(model_requests_total{variant="$variant",code=~"5.."}[$window]))
-    trials: sum(increase(model_requests_total{variant="$variant"}[$window]))
-    better: lower
-    role: guardrail
-    margin: 0.002
-  - name: success
-    events: sum(increase(model_requests_total{variant="$variant",code="200"}[$window]))
-    trials: sum(increase(model_requests_total{variant="$variant"}[$window]))
-    better: higher
-    role: primary
-    margin: 0.03
-`;
+const GATE = RIG_GATE;
 
 /** The error annotations' messages, and the file of the first (the runner shows it on that file). */
 const errorsOf = (run: ActionRun) => run.annotations.filter((annotation) => annotation.level === 'error');

@@ -10,6 +10,25 @@ import { makeWorkDir } from '../../services/process.js';
 import { type PrometheusHandle, startPrometheus } from '../../services/prometheus.js';
 import { findExecutable } from '../../services/require-service.js';
 
+/** A gate on the rig backends' `model_requests_total{variant,code}`: a guardrail on errors, a primary on successes. */
+export const RIG_GATE = `version: 1
+alpha: 0.05
+min-samples: 150
+metrics:
+  - name: error-rate
+    events: sum(increase(model_requests_total{variant="$variant",code=~"5.."}[$window]))
+    trials: sum(increase(model_requests_total{variant="$variant"}[$window]))
+    better: lower
+    role: guardrail
+    margin: 0.002
+  - name: success
+    events: sum(increase(model_requests_total{variant="$variant",code="200"}[$window]))
+    trials: sum(increase(model_requests_total{variant="$variant"}[$window]))
+    better: higher
+    role: primary
+    margin: 0.03
+`;
+
 export interface DeployRig {
   baseline: ModelBackendHandle;
   candidate: ModelBackendHandle;
