@@ -76656,7 +76656,7 @@ async function readStoredCredentials(registry, env) {
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/blob-source.js
 
-function blob_source_bufferBlobSource(data, digest) {
+function bufferBlobSource(data, digest) {
     return {
         digest,
         size: data.byteLength,
@@ -76691,10 +76691,10 @@ function fileBlobSource(path, digest, size) {
 
 
 const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
-function digest_isDigest(text) {
+function isDigest(text) {
     return DIGEST_PATTERN.test(text);
 }
-function digest_sha256Digest(data) {
+function sha256Digest(data) {
     return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
 }
 /** A file's digest, read as a stream (model layers can be gigabytes). */
@@ -76705,7 +76705,7 @@ async function sha256FileDigest(path) {
     return `sha256:${hash.digest('hex')}`;
 }
 /** The referrers tag schema's fallback tag for a subject digest: `sha256-<hex>`. */
-function digest_referrersFallbackTag(digest) {
+function referrersFallbackTag(digest) {
     return digest.replace(':', '-');
 }
 
@@ -76741,7 +76741,7 @@ function registryErrorDetail(body) {
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/media-types.js
 
-const media_types_MediaType = {
+const MediaType = {
     ociManifest: 'application/vnd.oci.image.manifest.v1+json',
     ociIndex: 'application/vnd.oci.image.index.v1+json',
     ociConfig: 'application/vnd.oci.image.config.v1+json',
@@ -76755,13 +76755,13 @@ const media_types_MediaType = {
 };
 /** Every manifest type we understand, OCI first: the rig's registry answers in the type Accept names first. */
 const MANIFEST_ACCEPT = [
-    media_types_MediaType.ociManifest,
-    media_types_MediaType.ociIndex,
-    media_types_MediaType.dockerManifest,
-    media_types_MediaType.dockerManifestList,
+    MediaType.ociManifest,
+    MediaType.ociIndex,
+    MediaType.dockerManifest,
+    MediaType.dockerManifestList,
 ];
 function isIndexMediaType(mediaType) {
-    return mediaType === media_types_MediaType.ociIndex || mediaType === media_types_MediaType.dockerManifestList;
+    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
 }
 function platformName(platform) {
     if (!platform)
@@ -76799,7 +76799,7 @@ function splitDigest(text, at, fail) {
     if (at < 0)
         return { rest: text };
     const digest = text.slice(at + 1);
-    if (!digest_isDigest(digest))
+    if (!isDigest(digest))
         fail(`the digest must be sha256: followed by 64 lower-case hex digits, got '${digest}'`);
     return { rest: text.slice(0, at), digest };
 }
@@ -77203,7 +77203,7 @@ class RegistryClient {
         });
         if (answer.status === 404)
             return undefined;
-        const digest = answer.headers.get('docker-content-digest') ?? (digest_isDigest(reference) ? reference : undefined);
+        const digest = answer.headers.get('docker-content-digest') ?? (isDigest(reference) ? reference : undefined);
         if (!digest) {
             // Some registries omit the header on HEAD: fall back to the body.
             const fetched = await this.getManifest(repository, reference);
@@ -77224,21 +77224,21 @@ class RegistryClient {
             access: 'pull',
             headers: { accept: MANIFEST_ACCEPT.join(', ') },
         });
-        const digest = digest_sha256Digest(answer.body);
-        const expected = digest_isDigest(reference) ? reference : answer.headers.get('docker-content-digest');
+        const digest = sha256Digest(answer.body);
+        const expected = isDigest(reference) ? reference : answer.headers.get('docker-content-digest');
         if (expected && expected !== digest) {
             throw this.#error('protocol', `${repository}:${reference}: the manifest's digest is ${digest}, not ${expected}.`);
         }
         const json = JSON.parse(answer.body.toString('utf8'));
         const mediaType = (typeof json.mediaType === 'string' ? json.mediaType : undefined) ??
             (answer.headers.get('content-type') ?? '').split(';')[0]?.trim() ??
-            media_types_MediaType.ociManifest;
+            MediaType.ociManifest;
         return { digest, mediaType, bytes: answer.body, json };
     }
     /** Puts a manifest under a tag or its digest; returns the digest, checked against what the registry says. */
     async putManifest(repository, reference, bytes, mediaType) {
-        const digest = digest_sha256Digest(bytes);
-        if (digest_isDigest(reference) && reference !== digest) {
+        const digest = sha256Digest(bytes);
+        if (isDigest(reference) && reference !== digest) {
             throw new Error(`putManifest: the bytes hash to ${digest}, not to the reference ${reference}`);
         }
         const answer = await this.request({
@@ -77298,10 +77298,10 @@ class RegistryClient {
             path: `/v2/${repository}/referrers/${digest}`,
             repository,
             access: 'pull',
-            headers: { accept: media_types_MediaType.ociIndex },
+            headers: { accept: MediaType.ociIndex },
             accept: [404, 405, 400],
         });
-        if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(media_types_MediaType.ociIndex)) {
+        if (answer.status === 200 && (answer.headers.get('content-type') ?? '').startsWith(MediaType.ociIndex)) {
             return JSON.parse(answer.body.toString('utf8')).manifests ?? [];
         }
         return undefined;
@@ -77314,7 +77314,7 @@ class RegistryClient {
         const viaApi = await this.#referrersApi(repository, digest);
         if (viaApi)
             return viaApi;
-        const fallback = await this.resolve(repository, digest_referrersFallbackTag(digest));
+        const fallback = await this.resolve(repository, referrersFallbackTag(digest));
         if (!fallback)
             return [];
         const index = await this.getManifest(repository, fallback.digest);
@@ -77340,7 +77340,7 @@ class RegistryClient {
             repository,
             access: 'pull',
         });
-        const actual = digest_sha256Digest(answer.body);
+        const actual = sha256Digest(answer.body);
         if (actual !== digest)
             throw this.#error('protocol', `Blob ${digest} of ${repository} arrived as ${actual}.`);
         return answer.body;
@@ -77631,13 +77631,13 @@ async function copyReferrers(from, to, subject) {
     }
     if (hasApi || missing.length === 0)
         return { copied: missing };
-    const index = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [...present, ...missing] };
+    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [...present, ...missing] };
     const bytes = Buffer.from(JSON.stringify(index));
     return {
         copied: missing,
         fallback: {
-            tag: digest_referrersFallbackTag(subject),
-            manifest: { bytes, mediaType: media_types_MediaType.ociIndex, digest: digest_sha256Digest(bytes) },
+            tag: referrersFallbackTag(subject),
+            manifest: { bytes, mediaType: MediaType.ociIndex, digest: sha256Digest(bytes) },
         },
     };
 }
@@ -77659,7 +77659,7 @@ const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 function layoutBlobPath(layout, digest) {
     // A digest from a manifest names a file: anything but sha256:<64 hex> could point outside blobs/.
-    if (!digest_isDigest(digest)) {
+    if (!isDigest(digest)) {
         throw new RegistryError('protocol', `'${digest}' is not a sha256 digest; refusing it as a blob path`, {
             registry: OCI_LAYOUT,
         });
@@ -77681,7 +77681,7 @@ async function contentMediaType(path) {
     }
     if (typeof parsed?.mediaType === 'string')
         return parsed.mediaType;
-    return Array.isArray(parsed?.manifests) ? media_types_MediaType.ociIndex : media_types_MediaType.ociManifest;
+    return Array.isArray(parsed?.manifests) ? MediaType.ociIndex : MediaType.ociManifest;
 }
 async function sizeOf(path) {
     return (0,promises_.stat)(path).then((stats) => stats.size, () => undefined);
@@ -77736,7 +77736,7 @@ class OciLayoutStore {
         }
         // The spec requires index.json: a layout whose first build or copy fails stays a valid, empty layout.
         if ((await sizeOf((0,external_node_path_.join)(directory, 'index.json'))) === undefined) {
-            const empty = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [] };
+            const empty = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
             await layout_writeAtomically((0,external_node_path_.join)(directory, 'index.json'), `${JSON.stringify(empty)}\n`);
         }
     }
@@ -77747,7 +77747,7 @@ class OciLayoutStore {
             const { schemaVersion, mediaType, manifests, ...rest } = index;
             const updated = {
                 schemaVersion: 2,
-                mediaType: media_types_MediaType.ociIndex,
+                mediaType: MediaType.ociIndex,
                 ...rest,
                 manifests: change(manifests),
             };
@@ -77770,7 +77770,7 @@ class OciLayoutStore {
         return manifests.length === 1 ? manifests[0]?.digest : undefined;
     }
     async resolve(repository, reference) {
-        if (digest_isDigest(reference)) {
+        if (isDigest(reference)) {
             const path = layoutBlobPath(this.directory(repository), reference);
             const size = await sizeOf(path);
             if (size === undefined)
@@ -77783,22 +77783,22 @@ class OciLayoutStore {
     async getManifest(repository, reference) {
         const descriptor = await this.resolve(repository, reference);
         if (!descriptor)
-            throw this.#notFound(repository, digest_isDigest(reference) ? reference : `The tag '${reference}'`);
+            throw this.#notFound(repository, isDigest(reference) ? reference : `The tag '${reference}'`);
         const bytes = await this.getBlob(repository, descriptor.digest);
         const json = JSON.parse(bytes.toString('utf8'));
         const mediaType = typeof json.mediaType === 'string' ? json.mediaType : descriptor.mediaType;
         return { digest: descriptor.digest, mediaType, bytes, json };
     }
     async putManifest(repository, reference, bytes, mediaType) {
-        const digest = digest_sha256Digest(bytes);
-        if (digest_isDigest(reference) && reference !== digest) {
+        const digest = sha256Digest(bytes);
+        if (isDigest(reference) && reference !== digest) {
             throw new Error(`putManifest: the bytes hash to ${digest}, not to the reference ${reference}`);
         }
         await this.#initialise(repository);
         const path = layoutBlobPath(this.directory(repository), digest);
         if ((await sizeOf(path)) !== bytes.byteLength)
             await layout_writeAtomically(path, bytes);
-        if (!digest_isDigest(reference)) {
+        if (!isDigest(reference)) {
             const tagged = {
                 mediaType,
                 digest,
@@ -77813,7 +77813,7 @@ class OciLayoutStore {
         return digest;
     }
     async deleteManifest(repository, reference) {
-        const byDigest = digest_isDigest(reference);
+        const byDigest = isDigest(reference);
         const named = (descriptor) => byDigest ? descriptor.digest === reference : descriptor.annotations?.[REF_NAME_ANNOTATION] === reference;
         const index = await this.#readIndex(repository);
         const listed = index?.manifests.some(named) ?? false;
@@ -77841,7 +77841,7 @@ class OciLayoutStore {
                 throw this.#notFound(repository, `Blob ${digest}`);
             throw error;
         });
-        const actual = digest_sha256Digest(bytes);
+        const actual = sha256Digest(bytes);
         if (actual !== digest) {
             throw new RegistryError('protocol', `Blob ${digest} in ${this.directory(repository)} is corrupt (${actual}).`, {
                 registry: this.registry,
@@ -77946,10 +77946,10 @@ async function readOciLayout(layout) {
     const manifests = [];
     const visit = async (descriptor) => {
         const bytes = await (0,promises_.readFile)(layoutBlobPath(layout, descriptor.digest));
-        if (digest_sha256Digest(bytes) !== descriptor.digest)
+        if (sha256Digest(bytes) !== descriptor.digest)
             throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
         const parsed = JSON.parse(bytes.toString('utf8'));
-        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? media_types_MediaType.ociManifest;
+        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? MediaType.ociManifest;
         if (isIndexMediaType(mediaType)) {
             for (const child of parsed.manifests)
                 await visit(child);
@@ -78603,7 +78603,7 @@ async function composeLayeredImage(base, target, layers, changes) {
     const sizes = [];
     /** One platform's image on the base's layers, config and annotations (the base's blobs are in `blobs`). */
     const extend = (manifest, config, mediaType, platform) => {
-        const docker = mediaType === media_types_MediaType.dockerManifest;
+        const docker = mediaType === MediaType.dockerManifest;
         const runConfig = config.config ?? {};
         const newConfig = {
             ...config,
@@ -78626,11 +78626,11 @@ async function composeLayeredImage(base, target, layers, changes) {
         const configBytes = json(newConfig);
         const configDescriptor = {
             mediaType: manifest.config.mediaType,
-            digest: digest_sha256Digest(configBytes),
+            digest: sha256Digest(configBytes),
             size: configBytes.length,
         };
-        blobs.push({ source: blob_source_bufferBlobSource(configBytes, configDescriptor.digest) });
-        const layerType = docker ? media_types_MediaType.dockerLayerGzip : media_types_MediaType.ociLayerGzip;
+        blobs.push({ source: bufferBlobSource(configBytes, configDescriptor.digest) });
+        const layerType = docker ? MediaType.dockerLayerGzip : MediaType.ociLayerGzip;
         const newManifest = {
             schemaVersion: 2,
             mediaType,
@@ -78642,7 +78642,7 @@ async function composeLayeredImage(base, target, layers, changes) {
             ...(docker ? {} : { annotations: { ...(manifest.annotations ?? {}), ...changes.annotations } }),
         };
         const bytes = json(newManifest);
-        const digest = digest_sha256Digest(bytes);
+        const digest = sha256Digest(bytes);
         manifests.push({ bytes, mediaType, digest });
         platforms.push({
             platform: platformName(platform ?? {
@@ -78658,7 +78658,7 @@ async function composeLayeredImage(base, target, layers, changes) {
     };
     /** The new index over the platform images, keeping the base index's annotations. */
     const indexOver = (children, mediaType, baseAnnotations = {}) => {
-        const docker = mediaType === media_types_MediaType.dockerManifestList;
+        const docker = mediaType === MediaType.dockerManifestList;
         const newIndex = {
             schemaVersion: 2,
             mediaType,
@@ -78666,15 +78666,15 @@ async function composeLayeredImage(base, target, layers, changes) {
             ...(docker ? {} : { annotations: { ...baseAnnotations, ...changes.annotations } }),
         };
         const bytes = json(newIndex);
-        const digest = digest_sha256Digest(bytes);
+        const digest = sha256Digest(bytes);
         manifests.push({ bytes, mediaType, digest });
         return { digest, mediaType };
     };
     let root;
     let baseDigest;
     if (isScratchBase(base)) {
-        const children = base.platforms.map((platform) => extend({ config: { mediaType: media_types_MediaType.ociConfig }, layers: [] }, { ...platform, config: {}, rootfs: { type: 'layers', diff_ids: [] } }, media_types_MediaType.ociManifest, base.platforms.length > 1 ? platform : undefined));
-        root = children.length > 1 ? indexOver(children, media_types_MediaType.ociIndex) : children[0];
+        const children = base.platforms.map((platform) => extend({ config: { mediaType: MediaType.ociConfig }, layers: [] }, { ...platform, config: {}, rootfs: { type: 'layers', diff_ids: [] } }, MediaType.ociManifest, base.platforms.length > 1 ? platform : undefined));
+        root = children.length > 1 ? indexOver(children, MediaType.ociIndex) : children[0];
     }
     else {
         const fetched = await base.client.getManifest(base.repository, base.reference);
@@ -79236,6 +79236,54 @@ class MlflowClient {
     async deleteAlias(name, alias) {
         await this.call('DELETE', 'registered-models/alias', { name, alias });
     }
+    /** The run, or undefined when MLflow has none of that id (a version registered from a deleted or foreign run). */
+    async getRun(runId) {
+        try {
+            return (await this.call('GET', 'runs/get', { run_id: runId })).run;
+        }
+        catch (error) {
+            if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST'))
+                return undefined;
+            throw error;
+        }
+    }
+    async setModelVersionDescription(name, version, description) {
+        await this.call('PATCH', 'model-versions/update', { name, version, description });
+    }
+    /**
+     * Uploads `content` as the artifact `path` of the run, through the tracking server's artifact proxy
+     * (`mlflow server --serve-artifacts`, the default): the run's artifact URI must be `mlflow-artifacts:`. A store
+     * the server does not proxy (s3:, gs:, a local path) cannot be written over REST, and that is an error.
+     */
+    async logRunArtifact(run, path, content, contentType) {
+        const uri = run.info.artifact_uri ?? '';
+        const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+        if (!proxied) {
+            throw new MlflowError('UNSUPPORTED_ARTIFACT_STORE', `MLflow run ${run.info.run_id} stores artifacts at ${uri || 'an unknown URI'}, which the tracking server does not proxy; start it with --serve-artifacts to log the model card there.`);
+        }
+        const location = [...proxied[1].split('/'), ...path.split('/')]
+            .filter((part) => part !== '')
+            .map(encodeURIComponent)
+            .join('/');
+        const url = `${this.trackingUri}/api/2.0/mlflow-artifacts/artifacts/${location}`;
+        const response = await fetch(url, {
+            method: 'PUT',
+            headers: { ...this.#headers(), 'content-type': contentType },
+            body: content,
+            signal: AbortSignal.timeout(this.#timeoutMs),
+        }).catch((error) => {
+            throw new MlflowError('UNREACHABLE', `MLflow PUT artifact ${path}: ${error.message}`);
+        });
+        if (!response.ok) {
+            const text = await response.text();
+            throw new MlflowError(`HTTP_${response.status}`, `MLflow PUT artifact ${path} answered ${response.status}: ${text.slice(0, 200)}`, response.status);
+        }
+    }
+    /** The run's artifacts directly under `path` (the root when empty). */
+    async listRunArtifacts(runId, path = '') {
+        const answer = await this.call('GET', 'artifacts/list', { run_id: runId, ...(path ? { path } : {}) });
+        return answer.files ?? [];
+    }
     /** Waits until a new version leaves PENDING_REGISTRATION; a FAILED_REGISTRATION is an error. */
     async waitUntilReady(name, version, timeoutMs = 60_000) {
         const deadline = Date.now() + timeoutMs;
@@ -79288,6 +79336,586 @@ class MlflowClient {
 
 ;// CONCATENATED MODULE: ./shared/lib/mlflow/index.js
 
+
+;// CONCATENATED MODULE: ./shared/lib/model-card/card.js
+const MODEL_CARD_KIND = 'mlops-actions/model-card';
+function numbers(value) {
+    const result = {};
+    if (value && typeof value === 'object') {
+        for (const [key, item] of Object.entries(value))
+            if (typeof item === 'number')
+                result[key] = item;
+    }
+    return result;
+}
+function reportChecks(report) {
+    return report.checks.map((check) => ({ id: check.id, title: check.title, status: check.status }));
+}
+function evaluationOf(report) {
+    const slices = Array.isArray(report.slices) ? report.slices : [];
+    const significance = Array.isArray(report.significance) ? report.significance : [];
+    return {
+        headline: report.headline,
+        status: report.status,
+        metrics: numbers(report.metrics),
+        tests: reportChecks(report),
+        slices: slices.map((slice) => ({
+            column: String(slice.column),
+            value: String(slice.value),
+            rows: Number(slice.rows),
+            metrics: numbers(slice.metrics),
+        })),
+        significance: significance.map((result) => ({
+            metric: String(result.metric),
+            delta: Number(result.delta),
+            low: Number(result.low),
+            high: Number(result.high),
+            verdict: String(result.verdict),
+        })),
+    };
+}
+function driftOf(report) {
+    const drift = report.drift;
+    if (!drift || typeof drift !== 'object')
+        return undefined;
+    const columns = Array.isArray(drift.columns) ? drift.columns : [];
+    return {
+        share: Number(drift.share),
+        datasetDrift: drift.datasetDrift === true,
+        drifted: columns.filter((column) => column.drifted === true).map((column) => String(column.column)),
+        ...(typeof report.reference === 'string' ? { reference: report.reference } : {}),
+    };
+}
+/** Metric deltas, features added or removed and the change in rows against the previous production version. */
+function historyOf(current, previous) {
+    if (!previous)
+        return { metricDeltas: [], featuresAdded: [], featuresRemoved: [] };
+    const metricDeltas = Object.keys(current.metrics)
+        .filter((metric) => previous.metrics[metric] !== undefined)
+        .sort()
+        .map((metric) => {
+        const now = current.metrics[metric];
+        const before = previous.metrics[metric];
+        return { metric, previous: before, current: now, delta: now - before };
+    });
+    const history = { previous, metricDeltas, featuresAdded: [], featuresRemoved: [] };
+    if (current.columns && previous.columns) {
+        const before = new Set(previous.columns);
+        const now = new Set(current.columns);
+        history.featuresAdded = current.columns.filter((column) => !before.has(column));
+        history.featuresRemoved = previous.columns.filter((column) => !now.has(column));
+    }
+    if (current.rows !== undefined && previous.rows !== undefined) {
+        history.rows = { previous: previous.rows, current: current.rows, change: current.rows - previous.rows };
+    }
+    return history;
+}
+/**
+ * The card from what was found, pure. Whatever is missing is named in `missingEvidence` (the record then does
+ * not admit the release: promote's require-record refuses it), and the tests pass only when the test-model
+ * report of the main run says so.
+ */
+function assembleCard(evidence) {
+    const missing = [];
+    if (!evidence.mainRun)
+        missing.push(`the main-branch run of ${evidence.commit.slice(0, 7)}`);
+    else {
+        if (!evidence.dataReport)
+            missing.push(`the validate-data report of run ${evidence.mainRun.id}`);
+        if (!evidence.profile)
+            missing.push(`the data profile (mlops-data-profile) of run ${evidence.mainRun.id}`);
+        if (!evidence.testReport)
+            missing.push(`the test-model report of run ${evidence.mainRun.id}`);
+    }
+    if (!evidence.model)
+        missing.push('the MLflow model version of the release commit');
+    else if (evidence.modelWithoutRun)
+        missing.push(`the MLflow run of ${evidence.model.name} version ${evidence.model.version}`);
+    if (!evidence.image)
+        missing.push('the image by digest');
+    if (evidence.dataFiles.length === 0)
+        missing.push('the training data files (their digests)');
+    if (!evidence.pullRequest)
+        missing.push(`the pull request that merged ${evidence.commit.slice(0, 7)}`);
+    else if (evidence.pullRequest.approvers.length === 0)
+        missing.push(`an approving review of #${evidence.pullRequest.number}`);
+    const evaluation = evidence.testReport ? evaluationOf(evidence.testReport) : undefined;
+    const columns = evidence.profile?.columns.map((column) => ({ name: column.name, type: column.type }));
+    const rows = evidence.profile?.rows ?? (typeof evidence.dataReport?.rows === 'number' ? evidence.dataReport.rows : undefined);
+    const dataReport = evidence.dataReport;
+    const failedTests = evaluation?.tests.filter((test) => test.status === 'failed').length ?? 0;
+    return {
+        schemaVersion: 1,
+        kind: MODEL_CARD_KIND,
+        commit: evidence.commit,
+        createdAt: evidence.createdAt,
+        release: evidence.release,
+        model: {
+            ...(evidence.model
+                ? {
+                    name: evidence.model.name,
+                    version: evidence.model.version,
+                    ...(evidence.model.runId ? { runId: evidence.model.runId } : {}),
+                }
+                : {}),
+            files: evidence.image?.layers ?? [],
+            params: evidence.model?.params ?? {},
+            tags: evidence.model?.tags ?? {},
+            ...(evidence.image
+                ? { image: { name: evidence.image.name, digest: evidence.image.digest, labels: evidence.image.labels } }
+                : {}),
+        },
+        data: {
+            files: evidence.dataFiles,
+            ...(rows !== undefined ? { rows } : {}),
+            ...(columns ? { columns } : {}),
+            ...(dataReport
+                ? { suite: { status: dataReport.status, headline: dataReport.headline, checks: reportChecks(dataReport) } }
+                : {}),
+            ...(dataReport && driftOf(dataReport) ? { drift: driftOf(dataReport) } : {}),
+        },
+        ...(evaluation ? { evaluation } : {}),
+        tests: evaluation
+            ? {
+                passed: evaluation.status !== 'failed' && failedTests === 0,
+                summary: evaluation.headline,
+            }
+            : undefined,
+        process: {
+            ...(evidence.pullRequest ? { pullRequest: evidence.pullRequest } : {}),
+            checks: evidence.checks,
+            approvals: evidence.approvals,
+        },
+        history: historyOf({
+            metrics: evaluation?.metrics ?? {},
+            ...(columns ? { columns: columns.map((column) => column.name) } : {}),
+            ...(rows !== undefined ? { rows } : {}),
+        }, evidence.previous),
+        human: evidence.human,
+        missingEvidence: missing,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/model-card/config.js
+const TEXT_KEYS = {
+    description: 'description',
+    'intended-use': 'intendedUse',
+    'ethical-considerations': 'ethicalConsiderations',
+    license: 'license',
+};
+const LIST_KEYS = { 'out-of-scope-uses': 'outOfScopeUses', limitations: 'limitations', owners: 'owners' };
+const KNOWN = [...Object.keys(TEXT_KEYS), ...Object.keys(LIST_KEYS)];
+/** Reads a parsed model-card.yml; every mistake is a ConfigurationError naming the file and line. */
+function readModelCardConfig(document) {
+    const value = document.value;
+    const config = { outOfScopeUses: [], limitations: [], owners: [] };
+    if (value === null || value === undefined)
+        return config;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+        throw document.error([], 'model-card.yml must be a mapping of sections, e.g. "intended-use: …".');
+    }
+    for (const [key, item] of Object.entries(value)) {
+        if (key in TEXT_KEYS) {
+            if (typeof item !== 'string' || item.trim() === '') {
+                throw document.error([key], `'${key}' must be text, e.g. ${key}: "Scoring churn risk of active customers".`);
+            }
+            config[TEXT_KEYS[key]] = item.trim();
+        }
+        else if (key in LIST_KEYS) {
+            if (!Array.isArray(item))
+                throw document.error([key], `'${key}' must be a list of texts ("- …" lines).`);
+            for (const [index, entry] of item.entries()) {
+                if (typeof entry !== 'string' || entry.trim() === '') {
+                    throw document.error([key, index], `'${key}' item ${index + 1} must be text.`);
+                }
+            }
+            config[LIST_KEYS[key]] = item.map((entry) => entry.trim());
+        }
+        else {
+            throw document.error([key], `unknown section '${key}'; known: ${KNOWN.join(', ')}.`, { key: true });
+        }
+    }
+    return config;
+}
+
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
+var ajv_formats_dist = __nccwpck_require__(82815);
+;// CONCATENATED MODULE: ./shared/lib/report/schema.js
+/**
+ * The JSON Schema of every action's report. `schemas/report.schema.json` is generated from it for editors and
+ * other tools (`npm run schemas`), and a test keeps the two equal.
+ */
+const schema_text = { type: 'string' };
+const schema_number = { type: 'number' };
+const schema_count = { type: 'integer', minimum: 0 };
+/** `schema` holds for the reports of `action` (JSON Schema's if/then, written as "not that action, or this"). */
+const forStage = (action, schema) => ({
+    anyOf: [{ not: { type: 'object', required: ['action'], properties: { action: { const: action } } } }, schema],
+});
+const REPORT_SCHEMA = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://mlops-actions.dev/schemas/report.schema.json',
+    title: 'mlops-actions report',
+    description: 'The JSON report every mlops-actions action writes under RUNNER_TEMP/mlops-reports and names in its `report` output. Action-specific fields sit beside the common ones.',
+    type: 'object',
+    required: ['schemaVersion', 'action', 'status', 'headline', 'createdAt', 'run', 'checks'],
+    properties: {
+        schemaVersion: { const: 1 },
+        action: { type: 'string', enum: ['validate-data', 'test-model', 'build-image', 'promote', 'deploy', 'report'] },
+        status: { $ref: '#/$defs/status' },
+        headline: { type: 'string', maxLength: 1000 },
+        createdAt: { type: 'string', format: 'date-time' },
+        run: {
+            type: 'object',
+            properties: {
+                repository: { type: 'string' },
+                sha: { type: 'string' },
+                ref: { type: 'string' },
+                runId: { type: 'string' },
+                runAttempt: { type: 'string' },
+                job: { type: 'string' },
+                url: { type: 'string', format: 'uri' },
+            },
+            additionalProperties: false,
+        },
+        checks: {
+            type: 'array',
+            maxItems: 10000,
+            items: {
+                type: 'object',
+                required: ['id', 'title', 'status', 'severity'],
+                properties: {
+                    id: { type: 'string', minLength: 1, maxLength: 200 },
+                    title: { type: 'string', maxLength: 500 },
+                    status: { $ref: '#/$defs/status' },
+                    severity: { enum: ['error', 'warning', 'info'] },
+                    observed: {},
+                    expected: {},
+                    details: { type: 'string' },
+                },
+                additionalProperties: false,
+            },
+        },
+    },
+    // What each stage's section is drawn from: typed here so that a report artifact from another run (a fork's pull
+    // request) renders only what its types allow. Extra fields stay allowed.
+    allOf: [
+        forStage('validate-data', { type: 'object', properties: { reference: schema_text, drift: { $ref: '#/$defs/drift' } } }),
+        forStage('test-model', { $ref: '#/$defs/testModel' }),
+        forStage('build-image', { $ref: '#/$defs/image' }),
+        forStage('deploy', { $ref: '#/$defs/deploy' }),
+        forStage('promote', { type: 'object', properties: { promotion: { $ref: '#/$defs/promotion' } } }),
+    ],
+    $defs: {
+        status: { enum: ['passed', 'warning', 'failed'] },
+        numbers: { type: 'object', additionalProperties: schema_number },
+        drift: {
+            type: ['object', 'null'],
+            required: ['share', 'columns', 'skipped'],
+            properties: {
+                share: schema_number,
+                shareThreshold: schema_number,
+                datasetDrift: { type: 'boolean' },
+                columns: {
+                    type: 'array',
+                    maxItems: 10000,
+                    items: {
+                        type: 'object',
+                        required: ['column', 'method', 'statistic', 'threshold', 'drifted'],
+                        properties: {
+                            column: schema_text,
+                            kind: { enum: ['numeric', 'categorical'] },
+                            method: schema_text,
+                            statistic: schema_number,
+                            pValue: schema_number,
+                            threshold: schema_number,
+                            drifted: { type: 'boolean' },
+                            approximate: { type: 'boolean' },
+                            nonFinite: schema_count,
+                            distribution: {
+                                type: 'object',
+                                required: ['kind', 'reference', 'current'],
+                                properties: {
+                                    kind: { enum: ['numeric', 'categorical'] },
+                                    edges: { type: 'array', maxItems: 101, items: schema_number },
+                                    categories: { type: 'array', maxItems: 100, items: schema_text },
+                                    reference: { type: 'array', maxItems: 100, items: schema_number },
+                                    current: { type: 'array', maxItems: 100, items: schema_number },
+                                },
+                            },
+                        },
+                    },
+                },
+                skipped: {
+                    type: 'array',
+                    items: { type: 'object', required: ['column', 'reason'], properties: { column: schema_text, reason: schema_text } },
+                },
+            },
+        },
+        testModel: {
+            type: 'object',
+            properties: {
+                model: schema_text,
+                task: schema_text,
+                examples: schema_count,
+                threshold: schema_number,
+                metrics: { $ref: '#/$defs/numbers' },
+                metricSources: { type: 'object', additionalProperties: schema_text },
+                directions: { type: 'object', additionalProperties: { enum: ['higher', 'lower'] } },
+                baseline: {
+                    type: 'object',
+                    properties: {
+                        label: schema_text,
+                        metrics: { $ref: '#/$defs/numbers' },
+                        url: schema_text,
+                        sha: schema_text,
+                        note: schema_text,
+                        slices: { $ref: '#/$defs/slices' },
+                    },
+                },
+                gates: {
+                    type: 'array',
+                    maxItems: 10000,
+                    items: {
+                        type: 'object',
+                        required: ['id', 'metric', 'kind', 'limit', 'status', 'description'],
+                        properties: {
+                            id: schema_text,
+                            metric: schema_text,
+                            kind: { enum: ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise', 'max-gap'] },
+                            limit: schema_number,
+                            observed: schema_number,
+                            status: { enum: ['passed', 'failed', 'skipped'] },
+                            description: schema_text,
+                            reason: schema_text,
+                            slice: { type: 'object', required: ['column'], properties: { column: schema_text, value: schema_text } },
+                        },
+                    },
+                },
+                confusion: {
+                    type: 'object',
+                    required: ['labels', 'matrix'],
+                    properties: {
+                        labels: { type: 'array', maxItems: 1000, items: schema_text },
+                        matrix: { type: 'array', maxItems: 1000, items: { type: 'array', items: schema_count } },
+                    },
+                },
+                perClass: {
+                    type: 'array',
+                    items: {
+                        type: 'object',
+                        required: ['label'],
+                        properties: { label: schema_text, precision: schema_number, recall: schema_number, f1: schema_number, support: schema_count },
+                    },
+                },
+                significance: {
+                    type: 'array',
+                    items: {
+                        type: 'object',
+                        required: ['metric', 'delta', 'low', 'high', 'confidence', 'withinNoise', 'verdict'],
+                        properties: {
+                            metric: schema_text,
+                            delta: schema_number,
+                            low: schema_number,
+                            high: schema_number,
+                            confidence: schema_number,
+                            pValue: schema_number,
+                            method: schema_text,
+                            withinNoise: { type: 'boolean' },
+                            verdict: { enum: ['within noise', 'better', 'worse', 'higher', 'lower'] },
+                        },
+                    },
+                },
+                significanceNotes: { type: 'array', items: schema_text },
+                slices: { $ref: '#/$defs/slices' },
+                sliceColumns: { type: 'array', items: schema_text },
+                sliceMinRows: schema_count,
+                notes: { type: 'array', items: schema_text },
+            },
+        },
+        slices: {
+            type: 'array',
+            maxItems: 10000,
+            items: {
+                type: 'object',
+                required: ['column', 'value', 'rows', 'metrics'],
+                properties: {
+                    column: schema_text,
+                    value: schema_text,
+                    rows: schema_count,
+                    metrics: { $ref: '#/$defs/numbers' },
+                    tooSmall: { type: 'boolean' },
+                },
+            },
+        },
+        image: {
+            type: 'object',
+            properties: {
+                image: schema_text,
+                digest: { type: 'string', pattern: '^[a-z0-9]+:[a-f0-9]{32,128}$' },
+                imageRef: schema_text,
+                tags: { type: 'array', maxItems: 1000, items: schema_text },
+                metadata: {
+                    type: 'object',
+                    properties: {
+                        builder: schema_text,
+                        pushed: { type: 'boolean' },
+                        size: schema_count,
+                        labels: { type: 'object', additionalProperties: schema_text },
+                    },
+                },
+            },
+        },
+        deploy: {
+            type: 'object',
+            properties: {
+                decision: { enum: ['promoted', 'rolled-back', 'inconclusive'] },
+                finalWeight: schema_number,
+                reason: schema_text,
+                candidate: schema_text,
+                gate: { type: 'object', properties: { alpha: schema_number, metricAlpha: schema_number, minSamples: schema_count } },
+                // Kubernetes providers on rollback: the candidate's pods (shared/src/kubernetes CandidateDiagnostics).
+                candidatePods: {
+                    type: 'object',
+                    required: ['owner', 'pods'],
+                    properties: {
+                        owner: schema_text,
+                        error: schema_text,
+                        pods: {
+                            type: 'array',
+                            maxItems: 100,
+                            items: {
+                                type: 'object',
+                                required: ['name', 'phase', 'ready', 'containers', 'events'],
+                                properties: {
+                                    name: schema_text,
+                                    phase: schema_text,
+                                    ready: { type: 'boolean' },
+                                    containers: {
+                                        type: 'array',
+                                        maxItems: 100,
+                                        items: {
+                                            type: 'object',
+                                            required: ['name', 'ready', 'restarts', 'state', 'log', 'logAvailable'],
+                                            properties: {
+                                                name: schema_text,
+                                                ready: { type: 'boolean' },
+                                                restarts: schema_count,
+                                                state: schema_text,
+                                                log: schema_text,
+                                                logAvailable: { type: 'boolean' },
+                                            },
+                                        },
+                                    },
+                                    events: {
+                                        type: 'array',
+                                        maxItems: 100,
+                                        items: {
+                                            type: 'object',
+                                            required: ['type', 'reason', 'message', 'count'],
+                                            properties: { type: schema_text, reason: schema_text, message: schema_text, count: schema_number },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                steps: {
+                    type: 'array',
+                    maxItems: 1000,
+                    items: {
+                        type: 'object',
+                        required: ['weight', 'startedAt', 'looks', 'outcome'],
+                        properties: {
+                            weight: schema_number,
+                            startedAt: schema_number,
+                            endedAt: schema_number,
+                            looks: schema_count,
+                            outcome: { enum: ['advanced', 'promoted', 'rolled-back', 'held', 'interrupted'] },
+                            last: {
+                                type: 'object',
+                                required: ['decision', 'why', 'metrics'],
+                                properties: {
+                                    decision: schema_text,
+                                    why: schema_text,
+                                    metrics: {
+                                        type: 'array',
+                                        items: {
+                                            type: 'object',
+                                            required: ['metric', 'role', 'estimate', 'decision', 'why'],
+                                            properties: {
+                                                metric: schema_text,
+                                                role: schema_text,
+                                                samples: {
+                                                    type: 'object',
+                                                    required: ['baseline', 'candidate'],
+                                                    properties: { baseline: schema_count, candidate: schema_count },
+                                                },
+                                                estimate: {
+                                                    type: 'object',
+                                                    properties: { baseline: schema_number, candidate: schema_number, difference: schema_number },
+                                                },
+                                                confidence: { type: 'object', properties: { lower: schema_number, upper: schema_number } },
+                                                statistic: schema_number,
+                                                threshold: schema_number,
+                                                alpha: schema_number,
+                                                decision: {
+                                                    enum: [
+                                                        'harm',
+                                                        'no-harm-shown',
+                                                        'non-inferior',
+                                                        'not-yet-non-inferior',
+                                                        'within',
+                                                        'breach',
+                                                        'too-few-samples',
+                                                        'no-data',
+                                                    ],
+                                                },
+                                                why: schema_text,
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        promotion: {
+            type: 'object',
+            required: ['outcome', 'commit', 'targets', 'checks', 'promotedAt'],
+            properties: {
+                outcome: { enum: ['promoted', 'unchanged', 'dry-run', 'blocked', 'rolled-back'] },
+                commit: schema_text,
+                release: schema_text,
+                source: schema_text,
+                digest: schema_text,
+                promotedBy: schema_text,
+                promotedAt: schema_text,
+                runUrl: schema_text,
+                failure: schema_text,
+                targets: {
+                    type: 'array',
+                    maxItems: 1000,
+                    items: {
+                        type: 'object',
+                        required: ['ref', 'digest', 'change'],
+                        properties: {
+                            ref: schema_text,
+                            previous: schema_text,
+                            digest: schema_text,
+                            change: { enum: ['unchanged', 'move', 'create'] },
+                            uploadedBytes: schema_count,
+                        },
+                    },
+                },
+                checks: { type: 'array' },
+            },
+        },
+    },
+};
 
 ;// CONCATENATED MODULE: ./shared/lib/promotion/audit.js
 
@@ -79398,6 +80026,782 @@ function withReleaseSection(body, record) {
     return text.trim() === '' ? section : `${text.trimEnd()}\n\n${section}`;
 }
 
+;// CONCATENATED MODULE: ./shared/lib/validation/render.js
+
+
+/**
+ * How far past its threshold each column is, on the scale the chart's title names: for a test, −log10 p over
+ * −log10 of the p-value threshold; for a distance, distance over threshold. ≥ 1 is drift either way, and a p-value
+ * of 1e-40 stands out from one of 0.01 instead of both being cut to the same bar.
+ */
+function driftScore(column) {
+    if (column.pValue !== undefined) {
+        const limit = -Math.log10(Math.min(Math.max(column.threshold, 1e-300), 0.999999));
+        return -Math.log10(Math.max(column.pValue, 1e-300)) / limit;
+    }
+    return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
+}
+function driftSection(drift, reference) {
+    const drifted = drift.columns.filter((column) => column.drifted).length;
+    const against = reference ? code(reference).text : 'the reference';
+    const shareAt = drift.shareThreshold !== undefined ? `, dataset drift at ${formatNumber(drift.shareThreshold)}` : '';
+    const parts = [
+        heading(4, raw(`Drift against ${against}: ${drifted} of ${plural(drift.columns.length, 'column')} drifted (share ${formatNumber(drift.share)}${shareAt})`)),
+        table(['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'], drift.columns.map((column) => [
+            column.column,
+            raw(`${escapeText(column.method)}${column.approximate ? ' ≈' : ''}`),
+            column.statistic,
+            column.pValue ?? null,
+            column.threshold,
+            raw(column.drifted ? '🔴 yes' : '🟢 no'),
+        ]), { align: ['left', 'left', 'right', 'right', 'right', 'center'] }),
+    ];
+    const charted = drift.columns.slice(0, 30);
+    const tests = charted.some((column) => column.pValue !== undefined);
+    const distances = charted.some((column) => column.pValue === undefined);
+    // Mermaid cuts titles at 60 characters: the scale is named as briefly as it can be.
+    const title = tests
+        ? distances
+            ? 'Drift ≥ 1: −log10 p ÷ −log10 α, distance ÷ threshold'
+            : 'Drift ≥ 1: −log10 p ÷ −log10 of the p threshold'
+        : 'Drift ≥ 1: distance ÷ threshold';
+    parts.push(xyChart({
+        title,
+        labels: charted.map((column) => column.column),
+        yLabel: 'relative to threshold',
+        series: [
+            { kind: 'bar', values: charted.map(driftScore) },
+            { kind: 'line', values: charted.map(() => 1) },
+        ],
+    }));
+    const shown = drift.columns.filter((column) => column.distribution);
+    if (shown.length > 0)
+        parts.push(details(`Reference vs current of the ${plural(shown.length, 'drifted column')}`, shown.map(distributionTable).join('\n\n')));
+    if (drift.columns.some((column) => column.approximate)) {
+        parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
+    }
+    const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
+    if (leftOut.length > 0) {
+        parts.push(escapeText(`NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${plural(column.nonFinite ?? 0, 'value')})`).join(', ')}.`));
+    }
+    if (drift.skipped.length > 0)
+        parts.push(escapeText(`Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`));
+    return parts;
+}
+/** A share as a bar of up to 20 blocks and its percent, so the two sides read as two small histograms. */
+function shareCell(share) {
+    const blocks = Math.round(Math.min(Math.max(share, 0), 1) * 20);
+    return raw(`${'█'.repeat(blocks)}${blocks > 0 ? ' ' : ''}${percentText(share, 3)}`);
+}
+function distributionTable(column) {
+    const distribution = column.distribution;
+    const labels = distribution.kind === 'numeric'
+        ? distribution.reference.map((_, index) => `${formatNumber(distribution.edges[index])} – ${formatNumber(distribution.edges[index + 1])}`)
+        : distribution.categories;
+    return table([column.column, 'reference', 'current'], labels.map((label, index) => [
+        label,
+        shareCell(distribution.reference[index] ?? 0),
+        shareCell(distribution.current[index] ?? 0),
+    ]), { align: ['left', 'left', 'left'] });
+}
+/**
+ * validate-data's section, from its report alone (so a fork's report artifact renders the same): the checks
+ * (failed ones with their failing-row samples, passed ones folded), then the drift table and chart.
+ */
+function renderDataSection(report, options = {}) {
+    // The link to the run goes last, after the drift section.
+    const { url, ...run } = report.run;
+    const parts = [renderChecks('Data validation', { ...report, run }, options)];
+    const drift = report.drift;
+    if (drift && drift.columns.length > 0)
+        parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));
+    if (url)
+        parts.push(runLink(url));
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/report/stages.js
+
+
+
+
+
+
+
+/**
+ * One renderer per stage, from the report alone: each action's job summary and own comment, and its section of
+ * the combined comment, are this function's output (the combined one without the section's heading, which its
+ * fold already names).
+ */
+function renderStage(report, options = {}) {
+    switch (report.action) {
+        case 'validate-data':
+            return renderDataSection(report, options);
+        case 'test-model':
+            return report.gates
+                ? renderTestModel(testModelView(report), options)
+                : renderChecks('Model tests', report, options);
+        case 'build-image':
+            return renderImageSection(report, options);
+        case 'promote':
+            return report.promotion
+                ? renderPromotionRecord(
+                // The record's own link is not checked as the report's run link is: only the latter is shown.
+                { ...report.promotion, runUrl: report.run.url }, 3, options.heading !== false)
+                : renderChecks('Promote', report, options);
+        case 'deploy':
+            return report.decision ? renderDeploySection(report, options) : renderChecks('Deploy', report, options);
+        default:
+            return renderChecks(report.action, report, options);
+    }
+}
+function signedText(value) {
+    return `${value < 0 ? '−' : '+'}${formatNumber(Math.abs(value), 2)}`;
+}
+/**
+ * The few words after a stage's icon in the status line: the worst failed metric against the baseline for the
+ * model, the digest for the image, the decision for deploy.
+ */
+function stageBrief(report) {
+    if (report.action === 'test-model') {
+        const view = report.gates ? testModelView(report) : undefined;
+        const failed = view?.gates.find((gate) => gate.status === 'failed' && !gate.slice);
+        const metric = failed?.metric;
+        const before = metric !== undefined ? view?.baseline?.metrics[metric] : undefined;
+        const now = metric !== undefined ? view?.metrics[metric] : undefined;
+        if (metric && before !== undefined && now !== undefined)
+            return `${metric} ${signedText(now - before)} vs ${view?.baseline?.label}`;
+        if (metric && now !== undefined)
+            return `${metric} ${formatNumber(now)}`;
+        return '';
+    }
+    if (report.action === 'build-image' && typeof report.digest === 'string')
+        return `${report.digest.slice(0, 19)}…`;
+    if (report.action === 'deploy' && typeof report.decision === 'string')
+        return report.headline.split(':')[0] ?? '';
+    if (report.action === 'validate-data') {
+        const drift = report.drift;
+        const drifted = drift?.columns?.filter((column) => column.drifted).length ?? 0;
+        return drifted > 0 ? `${drifted} drifted` : '';
+    }
+    return '';
+}
+
+;// CONCATENATED MODULE: ./shared/lib/report/combine.js
+
+
+
+
+
+
+
+
+
+/** Reports may come from another run (a fork's pull request): untrusted, so sizes are capped before parsing. */
+const MAX_REPORT_BYTES = 2 * 1024 * 1024;
+const MAX_TEXT = 2000;
+/** Pipeline order and how each stage is named in the combined comment. */
+const STAGES = [
+    { action: 'validate-data', label: 'data' },
+    { action: 'test-model', label: 'model' },
+    { action: 'build-image', label: 'image' },
+    { action: 'promote', label: 'promote' },
+    { action: 'deploy', label: 'deploy' },
+];
+let combine_validator;
+function validateReport(value) {
+    if (!combine_validator) {
+        const ajv = new _2020.Ajv2020({ allErrors: false, strict: true });
+        ajv_formats_dist(ajv);
+        combine_validator = ajv.compile(REPORT_SCHEMA);
+    }
+    if (combine_validator(value))
+        return undefined;
+    const error = combine_validator.errors?.[0];
+    return error ? `${error.instancePath || '(root)'} ${error.message}` : 'does not match the report schema';
+}
+/** Cuts untrusted text to a length a comment can carry. */
+function cap(text, limit = MAX_TEXT) {
+    return text.length > limit
+        ? `${text.slice(0, limit)}… (${(text.length - limit).toLocaleString('en-US')} more characters)`
+        : text;
+}
+function capValue(value) {
+    if (value === undefined)
+        return undefined;
+    const json = JSON.stringify(value);
+    return json.length > 500 ? `${json.slice(0, 500)}…` : value;
+}
+/**
+ * Reads one report file as untrusted input: size-capped, JSON-parsed, schema-validated; long texts are cut and
+ * the run link is kept only when it is this repository's own run page.
+ */
+async function loadUntrustedReport(path, source, trustedRunPrefix) {
+    const size = (await (0,promises_.stat)(path)).size;
+    if (size > MAX_REPORT_BYTES) {
+        return {
+            source,
+            reason: `${(size / 1048576).toFixed(1)} MB is over the ${MAX_REPORT_BYTES / 1048576} MB limit for a report`,
+        };
+    }
+    let value;
+    try {
+        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (error) {
+        return { source, reason: `not JSON (${error.message.split('\n')[0]})` };
+    }
+    const problem = validateReport(value);
+    if (problem)
+        return { source, reason: `not a report: ${problem}` };
+    const report = value;
+    const run = { ...report.run };
+    if (run.url && !(trustedRunPrefix && new RegExp(`^${escapeRegExp(trustedRunPrefix)}\\d+$`).test(run.url)))
+        delete run.url;
+    return {
+        source,
+        report: {
+            ...report,
+            headline: cap(report.headline, 300),
+            run,
+            checks: report.checks.map((check) => ({
+                ...check,
+                title: cap(check.title, 300),
+                ...(check.details !== undefined ? { details: cap(check.details) } : {}),
+                ...(check.observed !== undefined ? { observed: capValue(check.observed) } : {}),
+                ...(check.expected !== undefined ? { expected: capValue(check.expected) } : {}),
+            })),
+        },
+    };
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+const SEVERITY_ORDER = { passed: 0, warning: 1, failed: 2 };
+function worstStatus(statuses) {
+    return statuses.reduce((worst, status) => (SEVERITY_ORDER[status] > SEVERITY_ORDER[worst] ? status : worst), 'passed');
+}
+/** `data ✅ · model ❌ f1 −0.03 vs main · image sha256:1a2b… · deploy — not run`: every stage at a glance. */
+function statusLine(byStage, others) {
+    const item = (label, reports) => {
+        if (reports.length === 0)
+            return `${escapeText(label)} — not run`;
+        const icon = STATUS_ICON[worstStatus(reports.map((report) => report.status))];
+        const briefs = reports.map(stageBrief).filter(Boolean);
+        return [`${escapeText(label)} ${icon}`, ...briefs.map((brief) => escapeText(cap(brief, 120)))].join(' ');
+    };
+    return [
+        ...STAGES.map((stage) => item(stage.label, byStage(stage.action))),
+        ...others.map((report) => item(report.action, [report])),
+    ].join(' · ');
+}
+/** A stage's section from its report; a report whose fields cannot be drawn falls back to its checks. */
+function stageBody(report) {
+    try {
+        return renderStage(report, { heading: false });
+    }
+    catch {
+        return `${renderChecks(report.action, report, { heading: false })}
+
+${escapeText("(This report's own fields could not be drawn.)")}`;
+    }
+}
+/**
+ * One comment for the whole pipeline: a status line over every stage, then each stage's own section (the same
+ * renderer as its job summary), open when it failed, folded otherwise. When the whole does not fit in a comment,
+ * passing sections are shortened to their headline first, then all of them, each with a link to the run's summary,
+ * which keeps everything.
+ */
+function combineReports(reports, runUrl, limit = COMMENT_LIMIT) {
+    const byStage = (action) => reports.filter((report) => report.action === action);
+    const known = new Set(STAGES.map((stage) => stage.action));
+    const others = reports.filter((report) => !known.has(report.action));
+    const status = worstStatus(reports.map((report) => report.status));
+    const header = [heading(3, raw(`${STATUS_ICON[status]} mlops-actions`)), statusLine(byStage, others)].join('\n\n');
+    const labelOf = (action) => STAGES.find((stage) => stage.action === action)?.label ?? action;
+    const summaryLink = runUrl ? `[the run's summary](${encodeURI(runUrl)})` : "the run's summary";
+    const section = (report, whole) => {
+        const summary = `${STATUS_ICON[report.status]} ${escapeText(labelOf(report.action))}: ${escapeText(report.headline)}`;
+        const body = whole ? stageBody(report) : `Shortened to fit a comment: the whole section is in ${summaryLink}.`;
+        return details(raw(summary), body, { open: report.status === 'failed' });
+    };
+    const ordered = [...STAGES.flatMap((stage) => byStage(stage.action)), ...others];
+    const render = (whole) => [header, ...ordered.map((report) => section(report, whole(report)))].join('\n\n');
+    const full = render(() => true);
+    if (full.length <= limit - 200)
+        return { status, comment: full, full, shortened: false };
+    const failedOnly = render((report) => report.status === 'failed');
+    if (failedOnly.length <= limit - 200)
+        return { status, comment: failedOnly, full, shortened: true };
+    return { status, comment: render(() => false), full, shortened: true };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/model-card/github.js
+
+/**
+ * The pull request that merged `commit` (its merge commit, squash or rebase result) with its author and the
+ * reviewers whose latest review approved; undefined when the commit came in without one.
+ */
+async function findMergingPullRequest(client, repository, commit) {
+    try {
+        const { data: pulls } = await client.rest.repos.listPullRequestsAssociatedWithCommit({
+            ...repository,
+            commit_sha: commit,
+        });
+        const merged = pulls.filter((pull) => pull.merged_at && pull.state === 'closed');
+        const pull = merged.find((candidate) => candidate.merge_commit_sha === commit) ?? merged[0];
+        if (!pull)
+            return undefined;
+        const reviews = await client.paginate(client.rest.pulls.listReviews, {
+            ...repository,
+            pull_number: pull.number,
+            per_page: 100,
+        });
+        // A reviewer's latest approving or rejecting review counts; comments do not change their verdict.
+        const verdicts = new Map();
+        for (const review of reviews) {
+            const login = review.user?.login;
+            if (!login ||
+                (review.state !== 'APPROVED' && review.state !== 'CHANGES_REQUESTED' && review.state !== 'DISMISSED'))
+                continue;
+            verdicts.set(login, { state: review.state, at: review.submitted_at ?? null });
+        }
+        return {
+            number: pull.number,
+            title: pull.title,
+            url: pull.html_url,
+            author: pull.user?.login ?? 'unknown',
+            approvers: [...verdicts]
+                .filter(([, verdict]) => verdict.state === 'APPROVED')
+                .map(([login, verdict]) => ({ login, at: verdict.at })),
+        };
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Finding the pull request that merged ${commit.slice(0, 7)}`);
+    }
+}
+/**
+ * Who approved (or rejected) this run's environment deployments: GitHub's review history of the run. The REST
+ * API gives no time for them; `at` stays null rather than a guess.
+ */
+async function runApprovals(client, repository, runId) {
+    try {
+        const { data } = await client.rest.actions.getReviewsForRun({ ...repository, run_id: runId });
+        return data.map((review) => ({
+            login: review.user.login,
+            environments: review.environments.map((environment) => environment.name ?? String(environment.id)),
+            state: review.state,
+            at: null,
+            comment: review.comment,
+        }));
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Reading the environment approvals of run ${runId}`);
+    }
+}
+/** The successful run of `workflow` on `branch` whose head is `commit`, if any. */
+async function findRunOfCommit(client, repository, query) {
+    try {
+        const { data } = await client.rest.actions.listWorkflowRuns({
+            ...repository,
+            workflow_id: query.workflow,
+            branch: query.branch,
+            head_sha: query.commit,
+            status: 'success',
+            per_page: 1,
+        });
+        const run = data.workflow_runs[0];
+        return run ? { id: run.id, url: run.html_url } : undefined;
+    }
+    catch (error) {
+        if (isGitHubRequestError(error) && error.status === 404)
+            return undefined;
+        throw describeGitHubFailure(error, `Finding the ${query.workflow} run of ${query.commit.slice(0, 7)}`);
+    }
+}
+/**
+ * Uploads `content` as the release asset `name`, replacing an asset of that name an earlier run uploaded
+ * (GitHub refuses a second one). Returns its download URL.
+ */
+async function uploadReleaseAsset(client, repository, release, asset) {
+    try {
+        const existing = await client.paginate(client.rest.repos.listReleaseAssets, {
+            ...repository,
+            release_id: release.id,
+            per_page: 100,
+        });
+        for (const old of existing.filter((candidate) => candidate.name === asset.name)) {
+            await client.rest.repos.deleteReleaseAsset({ ...repository, asset_id: old.id });
+        }
+        const { data } = await client.request({
+            method: 'POST',
+            url: release.uploadUrl,
+            name: asset.name,
+            data: asset.content,
+            headers: { 'content-type': asset.contentType, 'content-length': asset.content.length },
+        });
+        return data.browser_download_url;
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Uploading ${asset.name} to release ${release.id}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/model-card/gather.js
+
+
+
+
+
+
+
+
+const DATA_PROFILE_ARTIFACT = 'mlops-data-profile';
+const REPORT_ARTIFACT_PREFIX = 'mlops-report-';
+/** sha256 of each file, streamed, named as shown to the reader. */
+async function digestFiles(files) {
+    const digested = [];
+    for (const file of files) {
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        for await (const chunk of (0,external_node_fs_.createReadStream)(file.path))
+            hash.update(chunk);
+        digested.push({ name: file.display, digest: `sha256:${hash.digest('hex')}` });
+    }
+    return digested;
+}
+async function jsonFilesUnder(folder) {
+    const entries = await (0,promises_.readdir)(folder, { recursive: true, withFileTypes: true });
+    return entries
+        .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+        .map((entry) => (0,external_node_path_.join)(entry.parentPath, entry.name))
+        .sort();
+}
+async function readProfile(folder) {
+    for (const path of await jsonFilesUnder(folder)) {
+        if ((await (0,promises_.stat)(path)).size > 4 * MAX_REPORT_BYTES)
+            continue;
+        try {
+            const value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+            if (value?.kind === 'mlops-actions/data-profile' && Array.isArray(value.columns))
+                return value;
+        }
+        catch {
+            // Not a profile: the card says the profile is missing.
+        }
+    }
+    return undefined;
+}
+/**
+ * What the main-branch run of `commit` left: its validate-data and test-model reports (untrusted, schema-checked)
+ * and the data profile. Whatever is not there stays undefined.
+ */
+async function mainRunEvidence(github, query, folder) {
+    const run = await findRunOfCommit(github.client, github.repository, query);
+    if (!run)
+        return {};
+    const evidence = { run };
+    const profile = await downloadRunArtifact(github.client, github.token, github.repository, run.id, DATA_PROFILE_ARTIFACT, (0,external_node_path_.join)(folder, `profile-${run.id}`));
+    if (profile)
+        evidence.profile = await readProfile(profile.path);
+    const reports = await downloadRunArtifactsByPrefix(github.client, github.token, github.repository, run.id, REPORT_ARTIFACT_PREFIX, (0,external_node_path_.join)(folder, `reports-${run.id}`));
+    const runPrefix = run.url.replace(/\d+$/, '');
+    for (const artifact of reports) {
+        for (const path of await jsonFilesUnder(artifact.path)) {
+            const loaded = await loadUntrustedReport(path, artifact.name, runPrefix);
+            if (!('report' in loaded)) {
+                github.log.warning(`${artifact.name}: ignored, ${loaded.reason}.`);
+                continue;
+            }
+            if (loaded.report.action === 'validate-data')
+                evidence.dataReport = loaded.report;
+            if (loaded.report.action === 'test-model')
+                evidence.testReport = loaded.report;
+        }
+    }
+    return evidence;
+}
+/** The image's config labels and its layers (what the model ships in) by digest. */
+async function imageEvidence(store, name, repository, reference) {
+    const found = await store.resolve(repository, reference);
+    if (!found)
+        return undefined;
+    const manifest = await store.getManifest(repository, found.digest);
+    const json = manifest.json;
+    if (!json.config || !Array.isArray(json.layers))
+        return { name, digest: found.digest, labels: {}, layers: [] };
+    const config = JSON.parse((await store.getBlob(repository, json.config.digest)).toString('utf8'));
+    return {
+        name,
+        digest: found.digest,
+        labels: config.config?.Labels ?? {},
+        layers: json.layers.map((layer, index) => ({ name: `image layer ${index + 1}`, digest: layer.digest })),
+    };
+}
+function pairs(list) {
+    return Object.fromEntries((list ?? []).map((pair) => [pair.key, pair.value]));
+}
+function runMetrics(run) {
+    return Object.fromEntries((run?.data.metrics ?? []).map((metric) => [metric.key, metric.value]));
+}
+/** The version of `model` (given, or the newest whose git_sha tag is the commit), with its run when it has one. */
+async function modelEvidence(mlflow, model, version, commit) {
+    const found = version
+        ? await mlflow.getModelVersion(model, version)
+        : (await mlflow.findVersionsByTag(model, 'git_sha', commit))[0];
+    if (!found)
+        return undefined;
+    const run = found.run_id ? await mlflow.getRun(found.run_id) : undefined;
+    return {
+        version: found,
+        run,
+        params: pairs(run?.data.params),
+        tags: {
+            ...versionTags(found),
+            ...Object.fromEntries(Object.entries(pairs(run?.data.tags)).filter(([key]) => !key.startsWith('mlflow.'))),
+        },
+    };
+}
+/**
+ * The production version before this release: the one `alias` names now (the card is made before promote moves
+ * it), unless that is this very version. Its metrics come from its run; its data from its commit's main run.
+ */
+async function previousVersion(mlflow, model, alias, current) {
+    let version;
+    try {
+        version = await mlflow.getAlias(model, alias);
+    }
+    catch (error) {
+        if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST'))
+            return undefined;
+        throw error;
+    }
+    if (!version || version.version === current)
+        return undefined;
+    const run = version.run_id ? await mlflow.getRun(version.run_id) : undefined;
+    return { version, metrics: runMetrics(run), ...(version.run_id ? { runId: version.run_id } : {}) };
+}
+/** The previous version as the card shows it, with its training data's columns and rows when known. */
+function previousOf(found, profile) {
+    const commit = versionTags(found.version).git_sha;
+    return {
+        version: found.version.version,
+        ...(found.runId ? { runId: found.runId } : {}),
+        ...(commit ? { commit } : {}),
+        metrics: found.metrics,
+        ...(profile ? { columns: profile.columns.map((column) => column.name), rows: profile.rows } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/model-card/render.js
+
+
+const STATUS_WORD = { passed: '✅ passed', warning: '⚠️ warning', failed: '❌ failed' };
+function render_signed(value) {
+    return `${value > 0 ? '+' : value < 0 ? '−' : '±'}${formatNumber(Math.abs(value))}`;
+}
+/** A link to an http(s) URL we were given, or the URL as inert text when it is anything else. */
+function safeLink(text, url) {
+    if (!url)
+        return text;
+    try {
+        return markdown_link(text, url);
+    }
+    catch {
+        return text;
+    }
+}
+function cellText(value) {
+    return typeof value === 'string' ? escapeText(value) : value.text;
+}
+function bullets(items, empty) {
+    return items.length === 0 ? `_${empty}_` : items.map((item) => `- ${escapeText(item)}`).join('\n');
+}
+function paragraph(text, empty) {
+    return text ? escapeText(text) : `_${empty}_`;
+}
+function render_details(card) {
+    const { model } = card;
+    const rows = [
+        ['Model', model.name ?? 'unknown'],
+        ['MLflow version', model.version ?? 'unknown'],
+        ['MLflow run', model.runId ? code(model.runId) : 'none'],
+        ['Image', model.image ? code(`${model.image.name}@${model.image.digest}`) : 'not found'],
+        ['Commit', code(card.commit)],
+        ['Release', card.release.tag ?? 'none'],
+    ];
+    const parts = [
+        heading(2, 'Model details'),
+        '',
+        paragraph(card.human.description, 'No description in model-card.yml.'),
+        '',
+        table(['', ''], rows),
+    ];
+    if (card.human.owners.length > 0)
+        parts.push('', `Owners: ${card.human.owners.map(escapeText).join(', ')}`);
+    if (card.human.license)
+        parts.push('', `License: ${escapeText(card.human.license)}`);
+    const params = Object.entries(model.params);
+    if (params.length > 0)
+        parts.push('', heading(3, 'Parameters'), '', table(['Parameter', 'Value'], params.map(([key, value]) => [code(key), value])));
+    const labels = Object.entries(model.image?.labels ?? {});
+    if (labels.length > 0)
+        parts.push('', heading(3, 'Image labels'), '', table(['Label', 'Value'], labels.map(([key, value]) => [code(key), value])));
+    return parts.join('\n');
+}
+function intendedUse(card) {
+    return [
+        heading(2, 'Intended use'),
+        '',
+        paragraph(card.human.intendedUse, 'Not stated: add intended-use to model-card.yml.'),
+        '',
+        heading(3, 'Out of scope'),
+        '',
+        bullets(card.human.outOfScopeUses, 'None stated.'),
+    ].join('\n');
+}
+function trainingData(card) {
+    const { data } = card;
+    const parts = [heading(2, 'Training data'), ''];
+    const facts = [];
+    if (data.rows !== undefined)
+        facts.push(plural(data.rows, 'row'));
+    if (data.columns)
+        facts.push(plural(data.columns.length, 'column'));
+    parts.push(facts.length > 0 ? facts.join(', ') : '_No profile of the training data was found._');
+    if (data.files.length > 0) {
+        parts.push('', table(['File', 'Digest'], data.files.map((file) => [file.name, code(file.digest)])));
+    }
+    if (data.columns && data.columns.length > 0) {
+        parts.push('', table(['Column', 'Type'], data.columns.map((column) => [column.name, code(column.type)])));
+    }
+    if (data.suite) {
+        parts.push('', `Suite: ${STATUS_WORD[data.suite.status] ?? escapeText(data.suite.status)} — ${escapeText(data.suite.headline)}`);
+    }
+    if (data.drift) {
+        const against = data.drift.reference ? ` against ${escapeText(data.drift.reference)}` : '';
+        const drifted = data.drift.drifted.length > 0 ? `: ${data.drift.drifted.map(escapeText).join(', ')}` : '';
+        parts.push('', `Drift${against}: ${percentText(data.drift.share)} of columns drifted${drifted}.`);
+    }
+    return parts.join('\n');
+}
+function evaluation(card) {
+    const parts = [heading(2, 'Evaluation'), ''];
+    const result = card.evaluation;
+    if (!result)
+        return [...parts, '_No test-model report was found._'].join('\n');
+    parts.push(`${STATUS_WORD[result.status] ?? escapeText(result.status)} — ${escapeText(result.headline)}`);
+    const metrics = Object.entries(result.metrics);
+    if (metrics.length > 0)
+        parts.push('', table(['Metric', 'Value'], metrics.map(([name, value]) => [name, value]), { align: [undefined, 'right'] }));
+    if (result.tests.length > 0) {
+        parts.push('', heading(3, 'Tests'), '', table(['Test', 'Result'], result.tests.map((test) => [test.title, STATUS_WORD[test.status] ?? test.status])));
+    }
+    if (result.significance.length > 0) {
+        parts.push('', heading(3, 'Significance against the previous version'), '', table(['Metric', 'Change', 'Interval', 'Verdict'], result.significance.map((entry) => [
+            entry.metric,
+            render_signed(entry.delta),
+            `${render_signed(entry.low)} … ${render_signed(entry.high)}`,
+            entry.verdict,
+        ])));
+    }
+    parts.push('', heading(2, 'Metrics by slice'), '');
+    if (result.slices.length === 0)
+        parts.push('_No slices were evaluated._');
+    else {
+        const names = [...new Set(result.slices.flatMap((slice) => Object.keys(slice.metrics)))];
+        parts.push(table(['Slice', 'Rows', ...names], result.slices.map((slice) => [
+            `${slice.column} = ${slice.value}`,
+            slice.rows,
+            ...names.map((name) => slice.metrics[name]),
+        ])));
+    }
+    return parts.join('\n');
+}
+function limitations(card) {
+    const parts = [heading(2, 'Limitations'), '', bullets(card.human.limitations, 'None stated in model-card.yml.')];
+    if (card.human.ethicalConsiderations) {
+        parts.push('', heading(3, 'Ethical considerations'), '', escapeText(card.human.ethicalConsiderations));
+    }
+    return parts.join('\n');
+}
+function changes(card) {
+    const { history } = card;
+    const parts = [heading(2, 'Changes since the last version'), ''];
+    if (!history.previous)
+        return [...parts, '_No previous production version._'].join('\n');
+    parts.push(`Previous production version: ${escapeText(history.previous.version)}${history.previous.commit ? ` (${code(history.previous.commit.slice(0, 7)).text})` : ''}.`);
+    if (history.metricDeltas.length > 0) {
+        parts.push('', table(['Metric', 'Previous', 'Now', 'Change'], history.metricDeltas.map((delta) => [delta.metric, delta.previous, delta.current, render_signed(delta.delta)]), { align: [undefined, 'right', 'right', 'right'] }));
+    }
+    if (history.featuresAdded.length > 0)
+        parts.push('', `Features added: ${history.featuresAdded.map(escapeText).join(', ')}`);
+    if (history.featuresRemoved.length > 0)
+        parts.push('', `Features removed: ${history.featuresRemoved.map(escapeText).join(', ')}`);
+    if (history.rows) {
+        parts.push('', `Training rows: ${formatNumber(history.rows.previous)} → ${formatNumber(history.rows.current)} (${render_signed(history.rows.change)}).`);
+    }
+    return parts.join('\n');
+}
+function render_process(card) {
+    const { process } = card;
+    const parts = [heading(2, 'People and process'), ''];
+    const pull = process.pullRequest;
+    if (pull) {
+        const approvers = pull.approvers.map((approver) => code(approver.login).text).join(', ');
+        parts.push(`Merged by pull request ${cellText(safeLink(`#${pull.number} ${pull.title}`, pull.url))}, written by ${code(pull.author).text}; approved by ${approvers || 'nobody'}.`);
+    }
+    else
+        parts.push('_The pull request that merged the commit was not found._');
+    if (process.checks.length > 0) {
+        parts.push('', table(['Required check', 'Conclusion'], process.checks.map((check) => [check.name, `${check.passed ? '✅' : '❌'} ${check.state}`])));
+    }
+    if (process.approvals.length > 0) {
+        parts.push('', table(['Release approved by', 'Environments', 'Decision', 'When', 'Comment'], process.approvals.map((approval) => [
+            code(approval.login),
+            approval.environments.join(', '),
+            approval.state,
+            approval.at ?? '',
+            approval.comment,
+        ])));
+    }
+    else
+        parts.push('', '_No environment approval was recorded for this run._');
+    if (card.release.runUrl)
+        parts.push('', `Workflow run: ${cellText(safeLink(card.release.runUrl, card.release.runUrl))}`);
+    return parts.join('\n');
+}
+/** The card as Markdown, every text from data, configs, reports and people escaped by the markdown layer. */
+function renderModelCard(card, options = {}) {
+    const title = `Model card: ${card.model.name ?? 'unknown model'}${card.model.version ? ` version ${card.model.version}` : ''}`;
+    const parts = [heading(1, title), ''];
+    if (card.missingEvidence.length > 0) {
+        parts.push('> [!WARNING]', `> Missing evidence: ${card.missingEvidence.map(escapeText).join('; ')}.`, '');
+    }
+    parts.push(render_details(card), '', intendedUse(card), '', trainingData(card), '', evaluation(card), '', limitations(card), '', changes(card), '', render_process(card), '');
+    const text = parts.join('\n');
+    // Inside release notes the card is one section: every heading one level down.
+    return options.headingLevel === 2 ? text.replace(/^(#{1,3}) /gm, '#$1 ') : text;
+}
+const MODEL_CARD_SECTION_START = '<!-- mlops-actions/model-card:start -->';
+const MODEL_CARD_SECTION_END = '<!-- mlops-actions/model-card:end -->';
+/** Release notes with the card's section appended, or replaced when a run already wrote one. */
+function withModelCardSection(body, markdown) {
+    const section = `${MODEL_CARD_SECTION_START}\n${markdown.trimEnd()}\n${MODEL_CARD_SECTION_END}`;
+    const text = body ?? '';
+    const start = text.indexOf(MODEL_CARD_SECTION_START);
+    const end = text.indexOf(MODEL_CARD_SECTION_END);
+    if (start >= 0 && end > start)
+        return `${text.slice(0, start)}${section}${text.slice(end + MODEL_CARD_SECTION_END.length)}`;
+    return text.trim() === '' ? section : `${text.trimEnd()}\n\n${section}`;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/model-card/index.js
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/promotion/gate.js
 
 /**
@@ -79490,7 +80894,7 @@ function endpointRef(at, tag) {
 /** The source as the user named it: by tag or `@digest`. */
 function sourceRef(source) {
     const { registry, repository, reference } = source;
-    return formatImageReference(digest_isDigest(reference) ? { registry, repository, digest: reference } : { registry, repository, tag: reference });
+    return formatImageReference(isDigest(reference) ? { registry, repository, digest: reference } : { registry, repository, tag: reference });
 }
 function sameRepository(a, b) {
     return a.client.baseUrl === b.client.baseUrl && a.repository === b.repository;
@@ -80084,17 +81488,17 @@ async function promote(options) {
 
 
 /** Our predicate type: what a release record is, versioned. `cosign verify-attestation --type` names it. */
-const statement_RELEASE_RECORD_PREDICATE_TYPE = 'https://mlops-actions.dev/attestations/release-record/v1';
+const RELEASE_RECORD_PREDICATE_TYPE = 'https://mlops-actions.dev/attestations/release-record/v1';
 const IN_TOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
-const statement_IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 /** The statement that `record` holds for the image `name@digest` (name without tag or digest). */
 function releaseStatement(name, digest, record) {
     if (!isDigest(digest))
-        throw new ConfigurationError(`'${digest}' is not an image digest (sha256:<64 hex>).`);
+        throw new errors_ConfigurationError(`'${digest}' is not an image digest (sha256:<64 hex>).`);
     return {
         _type: IN_TOTO_STATEMENT_TYPE,
         subject: [{ name, digest: { sha256: digest.slice('sha256:'.length) } }],
-        predicateType: statement_RELEASE_RECORD_PREDICATE_TYPE,
+        predicateType: RELEASE_RECORD_PREDICATE_TYPE,
         predicate: record,
     };
 }
@@ -80114,7 +81518,7 @@ function recordShortcomings(record) {
     if (dataFiles.length === 0)
         problems.push('no training data digest');
     for (const file of [...modelFiles, ...dataFiles]) {
-        if (!digest_isDigest(file.digest))
+        if (!isDigest(file.digest))
             problems.push(`${file.name}: '${file.digest}' is not a sha256 digest`);
     }
     if (record.tests === undefined || record.tests === null)
@@ -80139,7 +81543,7 @@ const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 const PREDICATE_TYPE_ANNOTATION = 'predicateType';
 /** cosign's attestation tag for a subject: `sha256-<hex>.att` (it reads attestations from there, not referrers). */
 function cosignAttestationTag(digest) {
-    return `${digest_referrersFallbackTag(digest)}.att`;
+    return `${referrersFallbackTag(digest)}.att`;
 }
 function attach_json(value) {
     return Buffer.from(JSON.stringify(value));
@@ -80236,14 +81640,14 @@ function ecdsaP256(key, input) {
  */
 function readSigningKey(pem, input) {
     if (/BEGIN ENCRYPTED SIGSTORE PRIVATE KEY/.test(pem)) {
-        throw new ConfigurationError(`Input '${input}' is cosign's encrypted key; give the unencrypted PEM (BEGIN PRIVATE KEY or BEGIN EC PRIVATE KEY) of the same ECDSA P-256 key, kept in a secret.`, { input });
+        throw new errors_ConfigurationError(`Input '${input}' is cosign's encrypted key; give the unencrypted PEM (BEGIN PRIVATE KEY or BEGIN EC PRIVATE KEY) of the same ECDSA P-256 key, kept in a secret.`, { input });
     }
     let key;
     try {
-        key = createPrivateKey({ key: pem, format: 'pem' });
+        key = (0,external_node_crypto_.createPrivateKey)({ key: pem, format: 'pem' });
     }
     catch {
-        throw new ConfigurationError(`Input '${input}' is not a PEM private key; give the PEM text (-----BEGIN PRIVATE KEY----- …) of an ECDSA P-256 key.`, { input });
+        throw new errors_ConfigurationError(`Input '${input}' is not a PEM private key; give the PEM text (-----BEGIN PRIVATE KEY----- …) of an ECDSA P-256 key.`, { input });
     }
     return ecdsaP256(key, input);
 }
@@ -80259,8 +81663,8 @@ function readVerifyingKey(pem, input) {
     return ecdsaP256(key, input);
 }
 /** Signs `payload` into an envelope: ECDSA P-256 over SHA-256 of the PAE, DER-encoded, as cosign verifies it. */
-function dsse_signEnvelope(payloadType, payload, key) {
-    const signature = sign('sha256', preAuthenticationEncoding(payloadType, payload), key);
+function signEnvelope(payloadType, payload, key) {
+    const signature = (0,external_node_crypto_.sign)('sha256', preAuthenticationEncoding(payloadType, payload), key);
     return {
         payloadType,
         payload: Buffer.from(payload).toString('base64'),
@@ -80301,8 +81705,8 @@ function signStatement(statement, key) {
  * whose subject is that digest, and a record with its digests, its evidence and passed tests. Pure.
  */
 function judgeEnvelope(envelope, key, digest) {
-    if (envelope.payloadType !== statement_IN_TOTO_PAYLOAD_TYPE) {
-        return { problems: [`payload type is '${envelope.payloadType}', not ${statement_IN_TOTO_PAYLOAD_TYPE}`], record: undefined };
+    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
+        return { problems: [`payload type is '${envelope.payloadType}', not ${IN_TOTO_PAYLOAD_TYPE}`], record: undefined };
     }
     const payload = verifyEnvelope(envelope, key);
     if (!payload)
@@ -80314,9 +81718,9 @@ function judgeEnvelope(envelope, key, digest) {
     catch (error) {
         return { problems: [`its statement is not JSON (${describeThrown(error)})`], record: undefined };
     }
-    if (statement.predicateType !== statement_RELEASE_RECORD_PREDICATE_TYPE) {
+    if (statement.predicateType !== RELEASE_RECORD_PREDICATE_TYPE) {
         return {
-            problems: [`predicate type is '${statement.predicateType}', not ${statement_RELEASE_RECORD_PREDICATE_TYPE}`],
+            problems: [`predicate type is '${statement.predicateType}', not ${RELEASE_RECORD_PREDICATE_TYPE}`],
             record: undefined,
         };
     }
@@ -80362,7 +81766,7 @@ async function verifyAttachedRecord(store, repository, digest, key) {
         return {
             admitted: false,
             problems: [
-                `no release record is attached to ${repository}@${digest} (no referrer of type ${RELEASE_RECORD_ARTIFACT_TYPE}, no ${attTag} tag): attach a signed record first (cosign attest --type ${statement_RELEASE_RECORD_PREDICATE_TYPE})`,
+                `no release record is attached to ${repository}@${digest} (no referrer of type ${RELEASE_RECORD_ARTIFACT_TYPE}, no ${attTag} tag): attach a signed record first (cosign attest --type ${RELEASE_RECORD_PREDICATE_TYPE})`,
             ],
         };
     }
@@ -80401,695 +81805,6 @@ async function releaseRecordCheck(at, digest, key) {
 
 
 
-
-// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
-var ajv_formats_dist = __nccwpck_require__(82815);
-;// CONCATENATED MODULE: ./shared/lib/report/schema.js
-/**
- * The JSON Schema of every action's report. `schemas/report.schema.json` is generated from it for editors and
- * other tools (`npm run schemas`), and a test keeps the two equal.
- */
-const schema_text = { type: 'string' };
-const schema_number = { type: 'number' };
-const schema_count = { type: 'integer', minimum: 0 };
-/** `schema` holds for the reports of `action` (JSON Schema's if/then, written as "not that action, or this"). */
-const forStage = (action, schema) => ({
-    anyOf: [{ not: { type: 'object', required: ['action'], properties: { action: { const: action } } } }, schema],
-});
-const REPORT_SCHEMA = {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://mlops-actions.dev/schemas/report.schema.json',
-    title: 'mlops-actions report',
-    description: 'The JSON report every mlops-actions action writes under RUNNER_TEMP/mlops-reports and names in its `report` output. Action-specific fields sit beside the common ones.',
-    type: 'object',
-    required: ['schemaVersion', 'action', 'status', 'headline', 'createdAt', 'run', 'checks'],
-    properties: {
-        schemaVersion: { const: 1 },
-        action: { type: 'string', enum: ['validate-data', 'test-model', 'build-image', 'promote', 'deploy', 'report'] },
-        status: { $ref: '#/$defs/status' },
-        headline: { type: 'string', maxLength: 1000 },
-        createdAt: { type: 'string', format: 'date-time' },
-        run: {
-            type: 'object',
-            properties: {
-                repository: { type: 'string' },
-                sha: { type: 'string' },
-                ref: { type: 'string' },
-                runId: { type: 'string' },
-                runAttempt: { type: 'string' },
-                job: { type: 'string' },
-                url: { type: 'string', format: 'uri' },
-            },
-            additionalProperties: false,
-        },
-        checks: {
-            type: 'array',
-            maxItems: 10000,
-            items: {
-                type: 'object',
-                required: ['id', 'title', 'status', 'severity'],
-                properties: {
-                    id: { type: 'string', minLength: 1, maxLength: 200 },
-                    title: { type: 'string', maxLength: 500 },
-                    status: { $ref: '#/$defs/status' },
-                    severity: { enum: ['error', 'warning', 'info'] },
-                    observed: {},
-                    expected: {},
-                    details: { type: 'string' },
-                },
-                additionalProperties: false,
-            },
-        },
-    },
-    // What each stage's section is drawn from: typed here so that a report artifact from another run (a fork's pull
-    // request) renders only what its types allow. Extra fields stay allowed.
-    allOf: [
-        forStage('validate-data', { type: 'object', properties: { reference: schema_text, drift: { $ref: '#/$defs/drift' } } }),
-        forStage('test-model', { $ref: '#/$defs/testModel' }),
-        forStage('build-image', { $ref: '#/$defs/image' }),
-        forStage('deploy', { $ref: '#/$defs/deploy' }),
-        forStage('promote', { type: 'object', properties: { promotion: { $ref: '#/$defs/promotion' } } }),
-    ],
-    $defs: {
-        status: { enum: ['passed', 'warning', 'failed'] },
-        numbers: { type: 'object', additionalProperties: schema_number },
-        drift: {
-            type: ['object', 'null'],
-            required: ['share', 'columns', 'skipped'],
-            properties: {
-                share: schema_number,
-                shareThreshold: schema_number,
-                datasetDrift: { type: 'boolean' },
-                columns: {
-                    type: 'array',
-                    maxItems: 10000,
-                    items: {
-                        type: 'object',
-                        required: ['column', 'method', 'statistic', 'threshold', 'drifted'],
-                        properties: {
-                            column: schema_text,
-                            kind: { enum: ['numeric', 'categorical'] },
-                            method: schema_text,
-                            statistic: schema_number,
-                            pValue: schema_number,
-                            threshold: schema_number,
-                            drifted: { type: 'boolean' },
-                            approximate: { type: 'boolean' },
-                            nonFinite: schema_count,
-                            distribution: {
-                                type: 'object',
-                                required: ['kind', 'reference', 'current'],
-                                properties: {
-                                    kind: { enum: ['numeric', 'categorical'] },
-                                    edges: { type: 'array', maxItems: 101, items: schema_number },
-                                    categories: { type: 'array', maxItems: 100, items: schema_text },
-                                    reference: { type: 'array', maxItems: 100, items: schema_number },
-                                    current: { type: 'array', maxItems: 100, items: schema_number },
-                                },
-                            },
-                        },
-                    },
-                },
-                skipped: {
-                    type: 'array',
-                    items: { type: 'object', required: ['column', 'reason'], properties: { column: schema_text, reason: schema_text } },
-                },
-            },
-        },
-        testModel: {
-            type: 'object',
-            properties: {
-                model: schema_text,
-                task: schema_text,
-                examples: schema_count,
-                threshold: schema_number,
-                metrics: { $ref: '#/$defs/numbers' },
-                metricSources: { type: 'object', additionalProperties: schema_text },
-                directions: { type: 'object', additionalProperties: { enum: ['higher', 'lower'] } },
-                baseline: {
-                    type: 'object',
-                    properties: {
-                        label: schema_text,
-                        metrics: { $ref: '#/$defs/numbers' },
-                        url: schema_text,
-                        sha: schema_text,
-                        note: schema_text,
-                        slices: { $ref: '#/$defs/slices' },
-                    },
-                },
-                gates: {
-                    type: 'array',
-                    maxItems: 10000,
-                    items: {
-                        type: 'object',
-                        required: ['id', 'metric', 'kind', 'limit', 'status', 'description'],
-                        properties: {
-                            id: schema_text,
-                            metric: schema_text,
-                            kind: { enum: ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise', 'max-gap'] },
-                            limit: schema_number,
-                            observed: schema_number,
-                            status: { enum: ['passed', 'failed', 'skipped'] },
-                            description: schema_text,
-                            reason: schema_text,
-                            slice: { type: 'object', required: ['column'], properties: { column: schema_text, value: schema_text } },
-                        },
-                    },
-                },
-                confusion: {
-                    type: 'object',
-                    required: ['labels', 'matrix'],
-                    properties: {
-                        labels: { type: 'array', maxItems: 1000, items: schema_text },
-                        matrix: { type: 'array', maxItems: 1000, items: { type: 'array', items: schema_count } },
-                    },
-                },
-                perClass: {
-                    type: 'array',
-                    items: {
-                        type: 'object',
-                        required: ['label'],
-                        properties: { label: schema_text, precision: schema_number, recall: schema_number, f1: schema_number, support: schema_count },
-                    },
-                },
-                significance: {
-                    type: 'array',
-                    items: {
-                        type: 'object',
-                        required: ['metric', 'delta', 'low', 'high', 'confidence', 'withinNoise', 'verdict'],
-                        properties: {
-                            metric: schema_text,
-                            delta: schema_number,
-                            low: schema_number,
-                            high: schema_number,
-                            confidence: schema_number,
-                            pValue: schema_number,
-                            method: schema_text,
-                            withinNoise: { type: 'boolean' },
-                            verdict: { enum: ['within noise', 'better', 'worse', 'higher', 'lower'] },
-                        },
-                    },
-                },
-                significanceNotes: { type: 'array', items: schema_text },
-                slices: { $ref: '#/$defs/slices' },
-                sliceColumns: { type: 'array', items: schema_text },
-                sliceMinRows: schema_count,
-                notes: { type: 'array', items: schema_text },
-            },
-        },
-        slices: {
-            type: 'array',
-            maxItems: 10000,
-            items: {
-                type: 'object',
-                required: ['column', 'value', 'rows', 'metrics'],
-                properties: {
-                    column: schema_text,
-                    value: schema_text,
-                    rows: schema_count,
-                    metrics: { $ref: '#/$defs/numbers' },
-                    tooSmall: { type: 'boolean' },
-                },
-            },
-        },
-        image: {
-            type: 'object',
-            properties: {
-                image: schema_text,
-                digest: { type: 'string', pattern: '^[a-z0-9]+:[a-f0-9]{32,128}$' },
-                imageRef: schema_text,
-                tags: { type: 'array', maxItems: 1000, items: schema_text },
-                metadata: {
-                    type: 'object',
-                    properties: {
-                        builder: schema_text,
-                        pushed: { type: 'boolean' },
-                        size: schema_count,
-                        labels: { type: 'object', additionalProperties: schema_text },
-                    },
-                },
-            },
-        },
-        deploy: {
-            type: 'object',
-            properties: {
-                decision: { enum: ['promoted', 'rolled-back', 'inconclusive'] },
-                finalWeight: schema_number,
-                reason: schema_text,
-                candidate: schema_text,
-                gate: { type: 'object', properties: { alpha: schema_number, metricAlpha: schema_number, minSamples: schema_count } },
-                // Kubernetes providers on rollback: the candidate's pods (shared/src/kubernetes CandidateDiagnostics).
-                candidatePods: {
-                    type: 'object',
-                    required: ['owner', 'pods'],
-                    properties: {
-                        owner: schema_text,
-                        error: schema_text,
-                        pods: {
-                            type: 'array',
-                            maxItems: 100,
-                            items: {
-                                type: 'object',
-                                required: ['name', 'phase', 'ready', 'containers', 'events'],
-                                properties: {
-                                    name: schema_text,
-                                    phase: schema_text,
-                                    ready: { type: 'boolean' },
-                                    containers: {
-                                        type: 'array',
-                                        maxItems: 100,
-                                        items: {
-                                            type: 'object',
-                                            required: ['name', 'ready', 'restarts', 'state', 'log', 'logAvailable'],
-                                            properties: {
-                                                name: schema_text,
-                                                ready: { type: 'boolean' },
-                                                restarts: schema_count,
-                                                state: schema_text,
-                                                log: schema_text,
-                                                logAvailable: { type: 'boolean' },
-                                            },
-                                        },
-                                    },
-                                    events: {
-                                        type: 'array',
-                                        maxItems: 100,
-                                        items: {
-                                            type: 'object',
-                                            required: ['type', 'reason', 'message', 'count'],
-                                            properties: { type: schema_text, reason: schema_text, message: schema_text, count: schema_number },
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-                steps: {
-                    type: 'array',
-                    maxItems: 1000,
-                    items: {
-                        type: 'object',
-                        required: ['weight', 'startedAt', 'looks', 'outcome'],
-                        properties: {
-                            weight: schema_number,
-                            startedAt: schema_number,
-                            endedAt: schema_number,
-                            looks: schema_count,
-                            outcome: { enum: ['advanced', 'promoted', 'rolled-back', 'held', 'interrupted'] },
-                            last: {
-                                type: 'object',
-                                required: ['decision', 'why', 'metrics'],
-                                properties: {
-                                    decision: schema_text,
-                                    why: schema_text,
-                                    metrics: {
-                                        type: 'array',
-                                        items: {
-                                            type: 'object',
-                                            required: ['metric', 'role', 'estimate', 'decision', 'why'],
-                                            properties: {
-                                                metric: schema_text,
-                                                role: schema_text,
-                                                samples: {
-                                                    type: 'object',
-                                                    required: ['baseline', 'candidate'],
-                                                    properties: { baseline: schema_count, candidate: schema_count },
-                                                },
-                                                estimate: {
-                                                    type: 'object',
-                                                    properties: { baseline: schema_number, candidate: schema_number, difference: schema_number },
-                                                },
-                                                confidence: { type: 'object', properties: { lower: schema_number, upper: schema_number } },
-                                                statistic: schema_number,
-                                                threshold: schema_number,
-                                                alpha: schema_number,
-                                                decision: {
-                                                    enum: [
-                                                        'harm',
-                                                        'no-harm-shown',
-                                                        'non-inferior',
-                                                        'not-yet-non-inferior',
-                                                        'within',
-                                                        'breach',
-                                                        'too-few-samples',
-                                                        'no-data',
-                                                    ],
-                                                },
-                                                why: schema_text,
-                                            },
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-        },
-        promotion: {
-            type: 'object',
-            required: ['outcome', 'commit', 'targets', 'checks', 'promotedAt'],
-            properties: {
-                outcome: { enum: ['promoted', 'unchanged', 'dry-run', 'blocked', 'rolled-back'] },
-                commit: schema_text,
-                release: schema_text,
-                source: schema_text,
-                digest: schema_text,
-                promotedBy: schema_text,
-                promotedAt: schema_text,
-                runUrl: schema_text,
-                failure: schema_text,
-                targets: {
-                    type: 'array',
-                    maxItems: 1000,
-                    items: {
-                        type: 'object',
-                        required: ['ref', 'digest', 'change'],
-                        properties: {
-                            ref: schema_text,
-                            previous: schema_text,
-                            digest: schema_text,
-                            change: { enum: ['unchanged', 'move', 'create'] },
-                            uploadedBytes: schema_count,
-                        },
-                    },
-                },
-                checks: { type: 'array' },
-            },
-        },
-    },
-};
-
-;// CONCATENATED MODULE: ./shared/lib/validation/render.js
-
-
-/**
- * How far past its threshold each column is, on the scale the chart's title names: for a test, −log10 p over
- * −log10 of the p-value threshold; for a distance, distance over threshold. ≥ 1 is drift either way, and a p-value
- * of 1e-40 stands out from one of 0.01 instead of both being cut to the same bar.
- */
-function driftScore(column) {
-    if (column.pValue !== undefined) {
-        const limit = -Math.log10(Math.min(Math.max(column.threshold, 1e-300), 0.999999));
-        return -Math.log10(Math.max(column.pValue, 1e-300)) / limit;
-    }
-    return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
-}
-function driftSection(drift, reference) {
-    const drifted = drift.columns.filter((column) => column.drifted).length;
-    const against = reference ? code(reference).text : 'the reference';
-    const shareAt = drift.shareThreshold !== undefined ? `, dataset drift at ${formatNumber(drift.shareThreshold)}` : '';
-    const parts = [
-        heading(4, raw(`Drift against ${against}: ${drifted} of ${plural(drift.columns.length, 'column')} drifted (share ${formatNumber(drift.share)}${shareAt})`)),
-        table(['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'], drift.columns.map((column) => [
-            column.column,
-            raw(`${escapeText(column.method)}${column.approximate ? ' ≈' : ''}`),
-            column.statistic,
-            column.pValue ?? null,
-            column.threshold,
-            raw(column.drifted ? '🔴 yes' : '🟢 no'),
-        ]), { align: ['left', 'left', 'right', 'right', 'right', 'center'] }),
-    ];
-    const charted = drift.columns.slice(0, 30);
-    const tests = charted.some((column) => column.pValue !== undefined);
-    const distances = charted.some((column) => column.pValue === undefined);
-    // Mermaid cuts titles at 60 characters: the scale is named as briefly as it can be.
-    const title = tests
-        ? distances
-            ? 'Drift ≥ 1: −log10 p ÷ −log10 α, distance ÷ threshold'
-            : 'Drift ≥ 1: −log10 p ÷ −log10 of the p threshold'
-        : 'Drift ≥ 1: distance ÷ threshold';
-    parts.push(xyChart({
-        title,
-        labels: charted.map((column) => column.column),
-        yLabel: 'relative to threshold',
-        series: [
-            { kind: 'bar', values: charted.map(driftScore) },
-            { kind: 'line', values: charted.map(() => 1) },
-        ],
-    }));
-    const shown = drift.columns.filter((column) => column.distribution);
-    if (shown.length > 0)
-        parts.push(details(`Reference vs current of the ${plural(shown.length, 'drifted column')}`, shown.map(distributionTable).join('\n\n')));
-    if (drift.columns.some((column) => column.approximate)) {
-        parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
-    }
-    const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
-    if (leftOut.length > 0) {
-        parts.push(escapeText(`NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${plural(column.nonFinite ?? 0, 'value')})`).join(', ')}.`));
-    }
-    if (drift.skipped.length > 0)
-        parts.push(escapeText(`Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`));
-    return parts;
-}
-/** A share as a bar of up to 20 blocks and its percent, so the two sides read as two small histograms. */
-function shareCell(share) {
-    const blocks = Math.round(Math.min(Math.max(share, 0), 1) * 20);
-    return raw(`${'█'.repeat(blocks)}${blocks > 0 ? ' ' : ''}${percentText(share, 3)}`);
-}
-function distributionTable(column) {
-    const distribution = column.distribution;
-    const labels = distribution.kind === 'numeric'
-        ? distribution.reference.map((_, index) => `${formatNumber(distribution.edges[index])} – ${formatNumber(distribution.edges[index + 1])}`)
-        : distribution.categories;
-    return table([column.column, 'reference', 'current'], labels.map((label, index) => [
-        label,
-        shareCell(distribution.reference[index] ?? 0),
-        shareCell(distribution.current[index] ?? 0),
-    ]), { align: ['left', 'left', 'left'] });
-}
-/**
- * validate-data's section, from its report alone (so a fork's report artifact renders the same): the checks
- * (failed ones with their failing-row samples, passed ones folded), then the drift table and chart.
- */
-function renderDataSection(report, options = {}) {
-    // The link to the run goes last, after the drift section.
-    const { url, ...run } = report.run;
-    const parts = [renderChecks('Data validation', { ...report, run }, options)];
-    const drift = report.drift;
-    if (drift && drift.columns.length > 0)
-        parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));
-    if (url)
-        parts.push(runLink(url));
-    return parts.join('\n\n');
-}
-
-;// CONCATENATED MODULE: ./shared/lib/report/stages.js
-
-
-
-
-
-
-
-/**
- * One renderer per stage, from the report alone: each action's job summary and own comment, and its section of
- * the combined comment, are this function's output (the combined one without the section's heading, which its
- * fold already names).
- */
-function renderStage(report, options = {}) {
-    switch (report.action) {
-        case 'validate-data':
-            return renderDataSection(report, options);
-        case 'test-model':
-            return report.gates
-                ? renderTestModel(testModelView(report), options)
-                : renderChecks('Model tests', report, options);
-        case 'build-image':
-            return renderImageSection(report, options);
-        case 'promote':
-            return report.promotion
-                ? renderPromotionRecord(
-                // The record's own link is not checked as the report's run link is: only the latter is shown.
-                { ...report.promotion, runUrl: report.run.url }, 3, options.heading !== false)
-                : renderChecks('Promote', report, options);
-        case 'deploy':
-            return report.decision ? renderDeploySection(report, options) : renderChecks('Deploy', report, options);
-        default:
-            return renderChecks(report.action, report, options);
-    }
-}
-function signedText(value) {
-    return `${value < 0 ? '−' : '+'}${formatNumber(Math.abs(value), 2)}`;
-}
-/**
- * The few words after a stage's icon in the status line: the worst failed metric against the baseline for the
- * model, the digest for the image, the decision for deploy.
- */
-function stageBrief(report) {
-    if (report.action === 'test-model') {
-        const view = report.gates ? testModelView(report) : undefined;
-        const failed = view?.gates.find((gate) => gate.status === 'failed' && !gate.slice);
-        const metric = failed?.metric;
-        const before = metric !== undefined ? view?.baseline?.metrics[metric] : undefined;
-        const now = metric !== undefined ? view?.metrics[metric] : undefined;
-        if (metric && before !== undefined && now !== undefined)
-            return `${metric} ${signedText(now - before)} vs ${view?.baseline?.label}`;
-        if (metric && now !== undefined)
-            return `${metric} ${formatNumber(now)}`;
-        return '';
-    }
-    if (report.action === 'build-image' && typeof report.digest === 'string')
-        return `${report.digest.slice(0, 19)}…`;
-    if (report.action === 'deploy' && typeof report.decision === 'string')
-        return report.headline.split(':')[0] ?? '';
-    if (report.action === 'validate-data') {
-        const drift = report.drift;
-        const drifted = drift?.columns?.filter((column) => column.drifted).length ?? 0;
-        return drifted > 0 ? `${drifted} drifted` : '';
-    }
-    return '';
-}
-
-;// CONCATENATED MODULE: ./shared/lib/report/combine.js
-
-
-
-
-
-
-
-
-
-/** Reports may come from another run (a fork's pull request): untrusted, so sizes are capped before parsing. */
-const MAX_REPORT_BYTES = 2 * 1024 * 1024;
-const MAX_TEXT = 2000;
-/** Pipeline order and how each stage is named in the combined comment. */
-const STAGES = [
-    { action: 'validate-data', label: 'data' },
-    { action: 'test-model', label: 'model' },
-    { action: 'build-image', label: 'image' },
-    { action: 'promote', label: 'promote' },
-    { action: 'deploy', label: 'deploy' },
-];
-let combine_validator;
-function validateReport(value) {
-    if (!combine_validator) {
-        const ajv = new _2020.Ajv2020({ allErrors: false, strict: true });
-        ajv_formats_dist(ajv);
-        combine_validator = ajv.compile(REPORT_SCHEMA);
-    }
-    if (combine_validator(value))
-        return undefined;
-    const error = combine_validator.errors?.[0];
-    return error ? `${error.instancePath || '(root)'} ${error.message}` : 'does not match the report schema';
-}
-/** Cuts untrusted text to a length a comment can carry. */
-function cap(text, limit = MAX_TEXT) {
-    return text.length > limit
-        ? `${text.slice(0, limit)}… (${(text.length - limit).toLocaleString('en-US')} more characters)`
-        : text;
-}
-function capValue(value) {
-    if (value === undefined)
-        return undefined;
-    const json = JSON.stringify(value);
-    return json.length > 500 ? `${json.slice(0, 500)}…` : value;
-}
-/**
- * Reads one report file as untrusted input: size-capped, JSON-parsed, schema-validated; long texts are cut and
- * the run link is kept only when it is this repository's own run page.
- */
-async function loadUntrustedReport(path, source, trustedRunPrefix) {
-    const size = (await (0,promises_.stat)(path)).size;
-    if (size > MAX_REPORT_BYTES) {
-        return {
-            source,
-            reason: `${(size / 1048576).toFixed(1)} MB is over the ${MAX_REPORT_BYTES / 1048576} MB limit for a report`,
-        };
-    }
-    let value;
-    try {
-        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
-    }
-    catch (error) {
-        return { source, reason: `not JSON (${error.message.split('\n')[0]})` };
-    }
-    const problem = validateReport(value);
-    if (problem)
-        return { source, reason: `not a report: ${problem}` };
-    const report = value;
-    const run = { ...report.run };
-    if (run.url && !(trustedRunPrefix && new RegExp(`^${escapeRegExp(trustedRunPrefix)}\\d+$`).test(run.url)))
-        delete run.url;
-    return {
-        source,
-        report: {
-            ...report,
-            headline: cap(report.headline, 300),
-            run,
-            checks: report.checks.map((check) => ({
-                ...check,
-                title: cap(check.title, 300),
-                ...(check.details !== undefined ? { details: cap(check.details) } : {}),
-                ...(check.observed !== undefined ? { observed: capValue(check.observed) } : {}),
-                ...(check.expected !== undefined ? { expected: capValue(check.expected) } : {}),
-            })),
-        },
-    };
-}
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-const SEVERITY_ORDER = { passed: 0, warning: 1, failed: 2 };
-function worstStatus(statuses) {
-    return statuses.reduce((worst, status) => (SEVERITY_ORDER[status] > SEVERITY_ORDER[worst] ? status : worst), 'passed');
-}
-/** `data ✅ · model ❌ f1 −0.03 vs main · image sha256:1a2b… · deploy — not run`: every stage at a glance. */
-function statusLine(byStage, others) {
-    const item = (label, reports) => {
-        if (reports.length === 0)
-            return `${escapeText(label)} — not run`;
-        const icon = STATUS_ICON[worstStatus(reports.map((report) => report.status))];
-        const briefs = reports.map(stageBrief).filter(Boolean);
-        return [`${escapeText(label)} ${icon}`, ...briefs.map((brief) => escapeText(cap(brief, 120)))].join(' ');
-    };
-    return [
-        ...STAGES.map((stage) => item(stage.label, byStage(stage.action))),
-        ...others.map((report) => item(report.action, [report])),
-    ].join(' · ');
-}
-/** A stage's section from its report; a report whose fields cannot be drawn falls back to its checks. */
-function stageBody(report) {
-    try {
-        return renderStage(report, { heading: false });
-    }
-    catch {
-        return `${renderChecks(report.action, report, { heading: false })}
-
-${escapeText("(This report's own fields could not be drawn.)")}`;
-    }
-}
-/**
- * One comment for the whole pipeline: a status line over every stage, then each stage's own section (the same
- * renderer as its job summary), open when it failed, folded otherwise. When the whole does not fit in a comment,
- * passing sections are shortened to their headline first, then all of them, each with a link to the run's summary,
- * which keeps everything.
- */
-function combineReports(reports, runUrl, limit = COMMENT_LIMIT) {
-    const byStage = (action) => reports.filter((report) => report.action === action);
-    const known = new Set(STAGES.map((stage) => stage.action));
-    const others = reports.filter((report) => !known.has(report.action));
-    const status = worstStatus(reports.map((report) => report.status));
-    const header = [heading(3, raw(`${STATUS_ICON[status]} mlops-actions`)), statusLine(byStage, others)].join('\n\n');
-    const labelOf = (action) => STAGES.find((stage) => stage.action === action)?.label ?? action;
-    const summaryLink = runUrl ? `[the run's summary](${encodeURI(runUrl)})` : "the run's summary";
-    const section = (report, whole) => {
-        const summary = `${STATUS_ICON[report.status]} ${escapeText(labelOf(report.action))}: ${escapeText(report.headline)}`;
-        const body = whole ? stageBody(report) : `Shortened to fit a comment: the whole section is in ${summaryLink}.`;
-        return details(raw(summary), body, { open: report.status === 'failed' });
-    };
-    const ordered = [...STAGES.flatMap((stage) => byStage(stage.action)), ...others];
-    const render = (whole) => [header, ...ordered.map((report) => section(report, whole(report)))].join('\n\n');
-    const full = render(() => true);
-    if (full.length <= limit - 200)
-        return { status, comment: full, full, shortened: false };
-    const failedOnly = render((report) => report.status === 'failed');
-    if (failedOnly.length <= limit - 200)
-        return { status, comment: failedOnly, full, shortened: true };
-    return { status, comment: render(() => false), full, shortened: true };
-}
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var core = __nccwpck_require__(77094);
@@ -84309,7 +85024,7 @@ async function asReadError(files, input, work) {
         throw await describeReadError(error, files, input);
     }
 }
-async function readProfile(path, display) {
+async function run_readProfile(path, display) {
     let value;
     try {
         value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
@@ -84364,7 +85079,7 @@ async function validateDataset(engine, files, suite, reference) {
             source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
         }
         else {
-            source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
+            source = { kind: 'profile', profile: await run_readProfile(reference.profilePath, reference.display) };
         }
         const emptySuite = suite ?? { unique: [], columns: [], document: undefined };
         const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
@@ -84391,6 +85106,7 @@ async function inferSuite(engine, files) {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/index.js
+
 
 
 
@@ -85102,6 +85818,298 @@ function candidateName(provider) {
     return provider.split.candidate;
 }
 
+;// CONCATENATED MODULE: ./actions/model-card/lib/inputs.js
+
+const DEFAULT_CONFIG = 'model-card.yml';
+function readMlflow(reader, env) {
+    const model = reader.optional('mlflow-model');
+    if (model === undefined) {
+        if (reader.optional('mlflow-version') !== undefined) {
+            throw new errors_ConfigurationError("Input 'mlflow-version' needs 'mlflow-model': the registered model.", {
+                input: 'mlflow-version',
+            });
+        }
+        return undefined;
+    }
+    const trackingUri = reader.optional('mlflow-tracking-uri') ?? env.MLFLOW_TRACKING_URI;
+    if (trackingUri === undefined || !/^https?:\/\/[^\s/]+/.test(trackingUri)) {
+        throw new errors_ConfigurationError(`Input 'mlflow-tracking-uri' must be the tracking server's http(s) URL (or set MLFLOW_TRACKING_URI), e.g. http://mlflow:5000${trackingUri === undefined ? '' : `, got "${trackingUri}"`}.`, { input: 'mlflow-tracking-uri' });
+    }
+    const version = reader.optional('mlflow-version');
+    if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
+        throw new errors_ConfigurationError(`Input 'mlflow-version' must be a version number such as 3, got "${version}".`, {
+            input: 'mlflow-version',
+        });
+    }
+    return { trackingUri, model, version, alias: reader.optional('mlflow-alias') ?? 'champion' };
+}
+/** Reads and checks every input once, before any work. */
+function lib_inputs_getInputs(reader, env) {
+    const image = parseImageReference(reader.required('image'), 'image');
+    if (image.tag !== undefined || image.digest !== undefined) {
+        throw new errors_ConfigurationError("Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model); a tag or digest goes in 'source'.", { input: 'image' });
+    }
+    const sourceText = reader.optional('source');
+    const source = sourceText === undefined ? undefined : parseImageReference(sourceText, 'source');
+    if (source && source.tag === undefined && source.digest === undefined) {
+        throw new errors_ConfigurationError(`Input 'source': '${sourceText}' names no tag or digest, e.g. ${sourceText}:sha-1a2b3c4.`, {
+            input: 'source',
+        });
+    }
+    const registryUsername = reader.optional('registry-username');
+    const registryPassword = reader.optional('registry-password');
+    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
+        throw new errors_ConfigurationError("Inputs 'registry-username' and 'registry-password' go together: give both or neither.", {
+            input: registryUsername === undefined ? 'registry-username' : 'registry-password',
+        });
+    }
+    const signingPem = reader.optional('signing-key');
+    const config = reader.optional('config') ?? DEFAULT_CONFIG;
+    return {
+        image,
+        source,
+        data: reader.list('data'),
+        config: { path: config, isDefault: config === DEFAULT_CONFIG },
+        mainWorkflow: reader.optional('main-workflow') ?? 'ml-main.yml',
+        mainBranch: reader.optional('main-branch') ?? 'main',
+        requireChecks: [...new Set(reader.list('require-checks'))],
+        mlflow: readMlflow(reader, env),
+        signingKey: signingPem === undefined ? undefined : readSigningKey(signingPem, 'signing-key'),
+        registryUsername,
+        registryPassword,
+        githubToken: reader.optional('github-token'),
+    };
+}
+
+;// CONCATENATED MODULE: ./actions/model-card/lib/main.js
+
+
+
+
+
+/** MLflow keeps a version's description in a 5000-character column. */
+const MLFLOW_DESCRIPTION_LIMIT = 5000;
+async function readHumanParts(host, inputs) {
+    const path = host.inputs.resolveConfined('config', inputs.config.path);
+    if (!(0,external_node_fs_.existsSync)(path) && inputs.config.isDefault) {
+        host.log.info(`No ${inputs.config.path}: intended use, limitations and owners say they were not written.`);
+        return readModelCardConfig(parseConfig('', inputs.config.path));
+    }
+    return readModelCardConfig(await loadConfigFile(path, host.inputs.display(path), 'config'));
+}
+/** The release's tag and its release (id, notes, upload URL) when the event is a release or a tag push. */
+async function main_findRelease(host, github) {
+    const payload = await readEventPayload(host.github);
+    const tag = host.github.eventName === 'release'
+        ? payload?.release?.tag_name
+        : host.github.ref?.startsWith('refs/tags/')
+            ? host.github.ref.slice('refs/tags/'.length)
+            : undefined;
+    if (!tag || !github)
+        return { tag, release: undefined };
+    try {
+        const { data } = await github.client.rest.repos.getReleaseByTag({ ...github.repository, tag });
+        return { tag, release: { id: data.id, body: data.body ?? null, uploadUrl: data.upload_url } };
+    }
+    catch (error) {
+        if (error.status === 404)
+            return { tag, release: undefined };
+        throw error;
+    }
+}
+async function gatherEvidence(host, inputs, commit, github, mlflow, tag) {
+    const { log } = host;
+    const human = await readHumanParts(host, inputs);
+    const dataFiles = inputs.data.length === 0
+        ? []
+        : await digestFiles(host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, host.github.workspace, 'data')));
+    const image = inputs.image;
+    const source = inputs.source ?? { ...image, tag: `sha-${commit.slice(0, 7)}` };
+    const credentials = inputs.registryUsername && inputs.registryPassword
+        ? { username: inputs.registryUsername, password: inputs.registryPassword }
+        : isOciLayout({ registry: source.registry })
+            ? undefined
+            : await readStoredCredentials(source.registry, host.env);
+    host.setSecret(credentials?.password);
+    const store = openImageStore(source.registry, { workspace: host.github.workspace, credentials, logger: log });
+    const imageName = formatImageReference({ registry: source.registry, repository: source.repository });
+    const imageFound = await log.group('The image', () => imageEvidence(store, imageName, source.repository, source.digest ?? source.tag));
+    const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(host.github.runnerTemp, 'model-card-'));
+    const query = { workflow: inputs.mainWorkflow, branch: inputs.mainBranch };
+    const main = github
+        ? await log.group(`${inputs.mainWorkflow} run of ${commit.slice(0, 7)}`, () => mainRunEvidence({ ...github, log }, { ...query, commit }, folder))
+        : {};
+    const model = mlflow && inputs.mlflow
+        ? await modelEvidence(mlflow, inputs.mlflow.model, inputs.mlflow.version, commit)
+        : undefined;
+    let previous;
+    if (mlflow && inputs.mlflow) {
+        const found = await previousVersion(mlflow, inputs.mlflow.model, inputs.mlflow.alias, model?.version.version);
+        if (found) {
+            const before = previousOf(found, undefined);
+            const theirs = github && before.commit
+                ? await mainRunEvidence({ ...github, log }, { ...query, commit: before.commit }, folder)
+                : {};
+            previous = previousOf(found, theirs.profile);
+            // Compare like with like: the previous release's test-model metrics when its main run still has them.
+            const reported = theirs.testReport?.metrics;
+            if (reported && typeof reported === 'object')
+                previous.metrics = { ...previous.metrics, ...reported };
+        }
+    }
+    const evidence = {
+        commit,
+        createdAt: new Date().toISOString(),
+        release: {
+            ...(tag ? { tag } : {}),
+            ...(host.github.repository ? { repository: host.github.repository } : {}),
+            ...(host.github.runUrl ? { runUrl: host.github.runUrl } : {}),
+        },
+        ...(model
+            ? {
+                model: {
+                    name: model.version.name,
+                    version: model.version.version,
+                    ...(model.run ? { runId: model.run.info.run_id } : {}),
+                    params: model.params,
+                    tags: model.tags,
+                },
+                modelWithoutRun: model.run === undefined,
+            }
+            : {}),
+        ...(imageFound ? { image: imageFound } : {}),
+        dataFiles,
+        ...(main.dataReport ? { dataReport: main.dataReport } : {}),
+        ...(main.profile ? { profile: main.profile } : {}),
+        ...(main.testReport ? { testReport: main.testReport } : {}),
+        ...(main.run ? { mainRun: main.run } : {}),
+        checks: [],
+        approvals: [],
+        ...(previous ? { previous } : {}),
+        human,
+    };
+    if (github) {
+        const pull = await findMergingPullRequest(github.client, github.repository, commit);
+        if (pull)
+            evidence.pullRequest = pull;
+        evidence.checks = (await evaluateRequiredChecks(github.client, github.repository, commit, inputs.requireChecks)).checks.map((check) => ({ name: check.name, state: check.state, passed: check.passed }));
+        if (host.github.runId)
+            evidence.approvals = await runApprovals(github.client, github.repository, Number(host.github.runId));
+    }
+    return { evidence, store, source, imageName, model };
+}
+function main_reportChecks(card) {
+    const checks = card.missingEvidence.map((missing, index) => ({
+        id: `evidence.${index + 1}`,
+        title: `Missing: ${missing}`,
+        status: 'warning',
+        severity: 'warning',
+    }));
+    checks.push({
+        id: 'tests',
+        title: card.tests ? `Tests: ${card.tests.summary}` : 'No test result',
+        status: card.tests?.passed ? 'passed' : 'warning',
+        severity: 'warning',
+    });
+    return checks;
+}
+/**
+ * Gathers the evidence of a release, writes the card, signs it into the image's release record and puts it on
+ * the release and in MLflow. Runs before promote: promote's require-record then verifies this record.
+ */
+const lib_main_action = defineAction({
+    name: 'model-card',
+    async main(host) {
+        const inputs = lib_inputs_getInputs(host.inputs, host.env);
+        host.setSecret(inputs.registryPassword);
+        host.setSecret(inputs.githubToken);
+        const mlflowAuth = mlflowAuthFromEnv(host.env);
+        host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
+        const commit = host.github.sha;
+        if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {
+            throw new errors_ConfigurationError('No release commit: GITHUB_SHA is missing. Run on a release (published) or a v* tag push.');
+        }
+        const { owner, repo } = host.github;
+        const github = inputs.githubToken && owner && repo
+            ? {
+                client: createGitHubClient({ token: inputs.githubToken, apiUrl: host.github.apiUrl, log: host.log }),
+                token: inputs.githubToken,
+                repository: { owner, repo },
+            }
+            : undefined;
+        const mlflow = inputs.mlflow
+            ? new MlflowClient({
+                trackingUri: inputs.mlflow.trackingUri,
+                ...(mlflowAuth ? { auth: mlflowAuth } : {}),
+                logger: host.log,
+            })
+            : undefined;
+        const { tag, release } = await main_findRelease(host, github);
+        const { evidence, store, source, imageName, model } = await gatherEvidence(host, inputs, commit, github, mlflow, tag);
+        const card = assembleCard(evidence);
+        const markdown = renderModelCard(card);
+        const json = `${JSON.stringify(card, null, 2)}\n`;
+        const folder = (0,external_node_path_.join)(host.github.runnerTemp, 'model-card');
+        await (0,promises_.mkdir)(folder, { recursive: true });
+        await (0,promises_.writeFile)((0,external_node_path_.join)(folder, 'model-card.md'), markdown);
+        await (0,promises_.writeFile)((0,external_node_path_.join)(folder, 'model-card.json'), json);
+        for (const missing of card.missingEvidence)
+            host.log.warning(`Model card: missing evidence: ${missing}.`);
+        let recordDigest;
+        if (inputs.signingKey && evidence.image) {
+            const envelope = signStatement(releaseStatement(imageName, evidence.image.digest, card), inputs.signingKey);
+            const attached = await attachRecord(store, source.repository, evidence.image.digest, envelope);
+            recordDigest = attached.digest;
+            host.log.info(`Signed release record ${attached.digest} attached to ${imageName}@${evidence.image.digest}.`);
+        }
+        else if (!inputs.signingKey) {
+            host.log.info('No signing-key: the card is not attached to the image as a signed release record.');
+        }
+        if (github && release) {
+            for (const [name, content, type] of [
+                ['model-card.md', markdown, 'text/markdown'],
+                ['model-card.json', json, 'application/json'],
+            ]) {
+                await uploadReleaseAsset(github.client, github.repository, release, {
+                    name,
+                    contentType: type,
+                    content: Buffer.from(content),
+                });
+            }
+            await github.client.rest.repos.updateRelease({
+                ...github.repository,
+                release_id: release.id,
+                body: withModelCardSection(release.body, renderModelCard(card, { headingLevel: 2 })),
+            });
+            host.log.info(`Release ${tag}: model-card.md and model-card.json uploaded, notes updated.`);
+        }
+        if (mlflow && model) {
+            const description = markdown.length <= MLFLOW_DESCRIPTION_LIMIT
+                ? markdown
+                : `${markdown.slice(0, MLFLOW_DESCRIPTION_LIMIT - 120)}\n\n… cut: the whole card is the run's artifact model-card/model-card.md.`;
+            await mlflow.setModelVersionDescription(model.version.name, model.version.version, description);
+            if (model.run) {
+                await mlflow.logRunArtifact(model.run, 'model-card/model-card.md', Buffer.from(markdown), 'text/markdown');
+                await mlflow.logRunArtifact(model.run, 'model-card/model-card.json', Buffer.from(json), 'application/json');
+            }
+        }
+        const report = buildReport({
+            action: 'model-card',
+            headline: card.missingEvidence.length === 0
+                ? `model card of ${card.model.name ?? 'the model'} ${card.model.version ?? ''}: complete`.replace(/ +/g, ' ')
+                : `model card: ${card.missingEvidence.length} piece(s) of evidence missing`,
+            checks: main_reportChecks(card),
+            run: reportRun(host.github),
+            fields: { modelCard: { missingEvidence: card.missingEvidence, record: recordDigest ?? null } },
+        });
+        await host.publish({ report, markdown });
+        host.setOutput('markdown', (0,external_node_path_.join)(folder, 'model-card.md'));
+        host.setOutput('json', (0,external_node_path_.join)(folder, 'model-card.json'));
+        host.setOutput('missing-evidence', card.missingEvidence);
+        host.setOutput('record', recordDigest ?? '');
+    },
+});
+
 ;// CONCATENATED MODULE: ./actions/promote/lib/inputs.js
 
 function readTargets(reader, image) {
@@ -85133,7 +86141,7 @@ function checkAlias(alias) {
     }
     return alias;
 }
-function readMlflow(reader, env) {
+function inputs_readMlflow(reader, env) {
     const model = reader.optional('mlflow-model');
     const dependent = ['mlflow-version', 'mlflow-alias', 'mlflow-target-model'];
     if (model === undefined) {
@@ -85183,7 +86191,7 @@ function readRecordKey(reader) {
     return pem === undefined ? undefined : readVerifyingKey(pem, 'record-public-key');
 }
 /** Reads and checks every input once, before any work. */
-function lib_inputs_getInputs(reader, env) {
+function promote_lib_inputs_getInputs(reader, env) {
     const sourceText = reader.optional('source');
     const source = sourceText === undefined ? undefined : parseImageReference(sourceText, 'source');
     if (source && source.tag === undefined && source.digest === undefined) {
@@ -85211,7 +86219,7 @@ function lib_inputs_getInputs(reader, env) {
         source,
         targets: readTargets(reader, image),
         requireChecks: [...new Set(reader.list('require-checks'))],
-        mlflow: readMlflow(reader, env),
+        mlflow: inputs_readMlflow(reader, env),
         registryUsername,
         registryPassword,
         dryRun: reader.boolean('dry-run', false),
@@ -85274,7 +86282,7 @@ async function carryCosignTags(host, source, targets, digest) {
         }
     }
 }
-function reportChecks(record) {
+function lib_main_reportChecks(record) {
     const checks = record.checks.map((check) => ({
         id: `gate.${check.name}`,
         title: `Required check ${check.name}`,
@@ -85312,10 +86320,10 @@ function reportChecks(record) {
  * Promotes the tested image (by digest, to every target) and model version (tags, copy, alias) of a release,
  * all or nothing, behind the required checks; the audit goes to the report, deployments and the release notes.
  */
-const lib_main_action = defineAction({
+const promote_lib_main_action = defineAction({
     name: 'promote',
     async main(host) {
-        const inputs = lib_inputs_getInputs(host.inputs, host.env);
+        const inputs = promote_lib_inputs_getInputs(host.inputs, host.env);
         host.setSecret(inputs.registryPassword);
         host.setSecret(inputs.githubToken);
         const mlflowAuth = mlflowAuthFromEnv(host.env);
@@ -85409,7 +86417,7 @@ const lib_main_action = defineAction({
         const report = buildReport({
             action: 'promote',
             headline,
-            checks: reportChecks(record),
+            checks: lib_main_reportChecks(record),
             run: reportRun(github),
             fields: { promotion: record },
         });
@@ -85468,7 +86476,7 @@ function report_lib_inputs_getInputs(reader) {
 
 
 
-const REPORT_ARTIFACT_PREFIX = 'mlops-report-';
+const main_REPORT_ARTIFACT_PREFIX = 'mlops-report-';
 /**
  * Combines the reports of this job (or, under workflow_run, of the triggering run's artifacts) into one sticky
  * comment. Reports are untrusted input: capped, schema-checked and escaped before anything is rendered.
@@ -85495,7 +86503,7 @@ const report_lib_main_action = defineAction({
             }
             const client = createGitHubClient({ token: inputs.comment.token, apiUrl: github.apiUrl, log: host.log });
             const destination = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-report-artifacts-'));
-            const { downloaded, warnings } = await host.log.group(`Download report artifacts of run ${runId}`, () => downloadArtifactsWithinLimits(client, inputs.comment.token, { owner: github.owner, repo: github.repo }, runId, REPORT_ARTIFACT_PREFIX, destination, { maxCount: inputs.maxArtifacts, maxTotalBytes: inputs.maxArtifactsBytes }));
+            const { downloaded, warnings } = await host.log.group(`Download report artifacts of run ${runId}`, () => downloadArtifactsWithinLimits(client, inputs.comment.token, { owner: github.owner, repo: github.repo }, runId, main_REPORT_ARTIFACT_PREFIX, destination, { maxCount: inputs.maxArtifacts, maxTotalBytes: inputs.maxArtifactsBytes }));
             for (const warning of warnings)
                 host.log.warning(warning.message);
             for (const artifact of downloaded) {
@@ -85797,10 +86805,12 @@ async function readSuiteFile(host, suite) {
 
 
 
+
 const actions = {
   "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"},"allow-paths-outside-workspace":{"description":"\"true\": read metrics-file from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file), command (your command sets the weight), gateway-api (the backendRefs weights of a Kubernetes HTTPRoute) or kserve (the canaryTrafficPercent of a KServe InferenceService).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}. gateway-api: the baseline's Service. kserve: the storageUri the InferenceService serves now.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}. gateway-api: the candidate's Service. kserve: the candidate model's storageUri.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"header:<Name> or cookie:<name> for sticky A/B. nginx: split_clients hashes the key, so it stays on its variant as the weight rises. gateway-api: an extra rule sends requests whose header (or cookie) is 'candidate' to the candidate.","required":false},"http-route":{"description":"gateway-api: the HTTPRoute (gateway.networking.k8s.io/v1) whose rule sends traffic to the baseline Service; this action sets its backendRefs weights by server-side apply (field manager mlops-deploy).","required":false},"candidate-deployment":{"description":"gateway-api: the candidate's Deployment, which must be ready (rolled out and available) before it gets traffic; default the candidate Service's name.","required":false},"inference-service":{"description":"kserve: the InferenceService (serving.kserve.io/v1beta1); this action sets its predictor's storageUri and canaryTrafficPercent by server-side apply (field manager mlops-deploy).","required":false},"ready-timeout":{"description":"gateway-api, kserve: how long to wait for the candidate to be ready before the first step (then it is rolled back, with its pods' status, events and logs in the report); default 5m.","required":false},"kubeconfig":{"description":"gateway-api, kserve: kubeconfig file (token or client certificate); default KUBECONFIG, else the in-cluster service account. Its token is masked.","required":false},"kubernetes-context":{"description":"gateway-api, kserve: the kubeconfig context to use; default its current-context.","required":false},"namespace":{"description":"gateway-api, kserve: namespace of the route and the Deployment, or of the InferenceService; default the context's namespace, else default.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
-  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
+  "model-card": { definition: lib_main_action, metadata: {"name":"model-card","description":"Writes the model card of a release (model-card.md and model-card.json): the MLflow version with its run's params and tags, the image by digest with its labels, the training data (rows, columns, suite, drift, file digests) and the test-model results from main's run of the commit, the pull request with its author and approving reviewers, the required checks, the environment approvals, and what changed since the production version. It attaches the card, signed, to the image as the release record promote's require-record verifies, and puts it on the release (asset and notes) and in MLflow (version description, run artifact). Run it before promote in the release.","inputs":{"image":{"description":"Repository of the released image, e.g. ghcr.io/acme/churn-model (or oci:DIR for an OCI image layout).","required":true},"source":{"description":"The tested image by tag or digest; default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"data":{"description":"The training data files (paths or globs in the workspace, as validate-data read them); the card records their sha256 digests.","required":false},"config":{"description":"The team's model-card.yml (intended use, limitations, owners …; schemas/model-card-config.schema.json). Missing at the default path: those sections say they were not written.","required":false,"default":"model-card.yml"},"main-workflow":{"description":"The workflow file whose run of the release commit on main-branch left the reports and data profile.","required":false,"default":"ml-main.yml"},"main-branch":{"description":"The branch main-workflow ran on.","required":false,"default":"main"},"require-checks":{"description":"Check-run or commit-status names whose conclusions the card records (as promote's require-checks).","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"The registered model; empty for a card without MLflow (its version is then missing evidence).","required":false},"mlflow-version":{"description":"The version; default the newest whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"The alias of the production version (before this release moves it) the card compares with.","required":false,"default":"champion"},"signing-key":{"description":"PEM private key (ECDSA P-256, from a secret) that signs the card as an in-toto statement attached to the image (the record promote's require-record verifies, and cosign verify-attestation accepts). Empty: no record.","required":false},"registry-username":{"description":"User name for the image's registry; default the stored docker/podman login.","required":false},"registry-password":{"description":"Password or token for the image's registry (masked).","required":false},"github-token":{"description":"Reads the pull request, reviews, checks, approvals and main's artifacts; uploads release assets and edits the release notes (contents write, actions read, checks read, pull-requests read).","required":false,"default":"${{ github.token }}"}},"outputs":{"markdown":{"description":"Path of model-card.md."},"json":{"description":"Path of model-card.json."},"missing-evidence":{"description":"JSON list of the evidence that was not found (empty when the card is complete)."},"record":{"description":"Digest of the signed record's referrer manifest on the image (empty without signing-key)."},"report":{"description":"Path of the JSON report."}}} },
+  "promote": { definition: promote_lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download and again unzipped (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
   "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },

@@ -19,6 +19,7 @@ export * from './log/index.js';
 export * from './markdown/index.js';
 export * from './metrics/index.js';
 export * from './mlflow/index.js';
+export * from './model-card/index.js';
 export * from './prometheus/index.js';
 export * from './promotion/index.js';
 export * from './release-record/index.js';

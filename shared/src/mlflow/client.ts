@@ -42,6 +42,16 @@ export interface ModelVersion {
   tags?: MlflowTag[];
 }
 
+/** A run as `runs/get` answers: its parameters, metrics and tags as lists of key/value pairs. */
+export interface MlflowRun {
+  info: { run_id: string; experiment_id: string; artifact_uri?: string; status?: string };
+  data: {
+    params?: { key: string; value: string }[];
+    metrics?: { key: string; value: number; step?: number; timestamp?: number }[];
+    tags?: MlflowTag[];
+  };
+}
+
 export interface RegisteredModel {
   name: string;
   aliases?: { alias: string; version: string }[];
@@ -276,6 +286,67 @@ export class MlflowClient {
 
   async deleteAlias(name: string, alias: string): Promise<void> {
     await this.call('DELETE', 'registered-models/alias', { name, alias });
+  }
+
+  /** The run, or undefined when MLflow has none of that id (a version registered from a deleted or foreign run). */
+  async getRun(runId: string): Promise<MlflowRun | undefined> {
+    try {
+      return (await this.call<{ run: MlflowRun }>('GET', 'runs/get', { run_id: runId })).run;
+    } catch (error) {
+      if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) return undefined;
+      throw error;
+    }
+  }
+
+  async setModelVersionDescription(name: string, version: string, description: string): Promise<void> {
+    await this.call('PATCH', 'model-versions/update', { name, version, description });
+  }
+
+  /**
+   * Uploads `content` as the artifact `path` of the run, through the tracking server's artifact proxy
+   * (`mlflow server --serve-artifacts`, the default): the run's artifact URI must be `mlflow-artifacts:`. A store
+   * the server does not proxy (s3:, gs:, a local path) cannot be written over REST, and that is an error.
+   */
+  async logRunArtifact(run: MlflowRun, path: string, content: Buffer, contentType: string): Promise<void> {
+    const uri = run.info.artifact_uri ?? '';
+    const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+    if (!proxied) {
+      throw new MlflowError(
+        'UNSUPPORTED_ARTIFACT_STORE',
+        `MLflow run ${run.info.run_id} stores artifacts at ${uri || 'an unknown URI'}, which the tracking server does not proxy; start it with --serve-artifacts to log the model card there.`,
+      );
+    }
+    const location = [...(proxied[1] as string).split('/'), ...path.split('/')]
+      .filter((part) => part !== '')
+      .map(encodeURIComponent)
+      .join('/');
+    const url = `${this.trackingUri}/api/2.0/mlflow-artifacts/artifacts/${location}`;
+    const response = await fetch(url, {
+      method: 'PUT',
+      headers: { ...this.#headers(), 'content-type': contentType },
+      body: content,
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    }).catch((error: unknown) => {
+      throw new MlflowError('UNREACHABLE', `MLflow PUT artifact ${path}: ${(error as Error).message}`);
+    });
+    if (!response.ok) {
+      const text = await response.text();
+      throw new MlflowError(
+        `HTTP_${response.status}`,
+        `MLflow PUT artifact ${path} answered ${response.status}: ${text.slice(0, 200)}`,
+        response.status,
+      );
+    }
+  }
+
+  /** The run's artifacts directly under `path` (the root when empty). */
+  async listRunArtifacts(runId: string, path = ''): Promise<{ path: string; is_dir: boolean; file_size?: number }[]> {
+    const answer = await this.call<{ files?: { path: string; is_dir: boolean; file_size?: number }[] }>(
+      'GET',
+      'artifacts/list',
+      { run_id: runId, ...(path ? { path } : {}) },
+    );
+    return answer.files ?? [];
   }
 
   /** Waits until a new version leaves PENDING_REGISTRATION; a FAILED_REGISTRATION is an error. */

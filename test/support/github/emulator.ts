@@ -52,6 +52,24 @@ export interface PullRequestSeed {
   /** A pull request from a fork: its head lives in another repository. */
   fromFork?: string;
   title?: string;
+  /** The author's login (default octocat). */
+  author?: string;
+  /** Merged into the base as this commit (closed, merged_at set). */
+  mergeCommitSha?: string;
+}
+
+export interface ReviewSeed {
+  login: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  body?: string;
+  submittedAt?: string;
+}
+
+export interface RunApprovalSeed {
+  login: string;
+  environments: string[];
+  state?: 'approved' | 'rejected' | 'pending';
+  comment?: string;
 }
 
 export interface WorkflowRunSeed {
@@ -87,6 +105,10 @@ interface RepositoryState {
   releases: Json[];
   runs: Json[];
   artifacts: Json[];
+  reviews: Map<number, Json[]>;
+  runApprovals: Map<number, Json[]>;
+  /** Release assets with their bytes (`content`, not part of the REST shape). */
+  releaseAssets: Json[];
 }
 
 class HttpError extends Error {
@@ -194,6 +216,9 @@ export class GitHubEmulator {
       releases: [],
       runs: [],
       artifacts: [],
+      reviews: new Map(),
+      runApprovals: new Map(),
+      releaseAssets: [],
     };
     this.repositories.set(fullName, state);
     return state;
@@ -236,8 +261,13 @@ export class GitHubEmulator {
       html_url: `https://github.com/${fullName}/pull/${seed.number}`,
       issue_url: `${repoUrl}/issues/${seed.number}`,
       requested_teams: [],
-      merge_commit_sha: createHash('sha1').update(`merge-${fullName}-${seed.number}`).digest('hex'),
+      merge_commit_sha:
+        seed.mergeCommitSha ?? createHash('sha1').update(`merge-${fullName}-${seed.number}`).digest('hex'),
+      ...(seed.mergeCommitSha
+        ? { state: 'closed', merged: true, merged_at: '2026-12-01T10:00:00Z', closed_at: '2026-12-01T10:00:00Z' }
+        : {}),
     });
+    if (seed.author) pull.user = { ...pull.user, login: seed.author, html_url: `https://github.com/${seed.author}` };
     pull.head = {
       ...pull.head,
       sha: seed.headSha,
@@ -253,6 +283,79 @@ export class GitHubEmulator {
     };
     repository.pulls.set(seed.number, pull);
     return pull;
+  }
+
+  /** A review of pull request `number` as if `seed.login` had submitted it. */
+  addReview(fullName: string, number: number, seed: ReviewSeed): Json {
+    const repository = this.repository(fullName);
+    const pull = repository.pulls.get(number);
+    if (!pull) throw new Error(`emulator has no pull request #${number} in ${fullName}`);
+    const id = this.nextId();
+    const review: Json = {
+      ...this.contract.example<Json>('pull-request-review'),
+      id,
+      node_id: Buffer.from(`017:PullRequestReview${id}`).toString('base64'),
+      user: this.#user({ login: seed.login, id: this.nextId(), type: 'User', write: true }),
+      body: seed.body ?? '',
+      state: seed.state,
+      commit_id: pull.head.sha,
+      submitted_at: seed.submittedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      html_url: `https://github.com/${fullName}/pull/${number}#pullrequestreview-${id}`,
+      pull_request_url: `${this.#repositoryUrl(repository)}/pulls/${number}`,
+    };
+    review._links = {
+      html: { href: review.html_url },
+      pull_request: { href: review.pull_request_url },
+    };
+    const list = repository.reviews.get(number) ?? [];
+    list.push(review);
+    repository.reviews.set(number, list);
+    return review;
+  }
+
+  /** An environment approval (or rejection) of run `runId`'s deployments, as its review history shows it. */
+  addRunApproval(fullName: string, runId: number, seed: RunApprovalSeed): Json {
+    const repository = this.repository(fullName);
+    const example = this.contract.example<Json[]>('environment-approvals-items')[0] as Json;
+    const environment = example.environments[0] as Json;
+    const approval = {
+      state: seed.state ?? 'approved',
+      comment: seed.comment ?? '',
+      environments: seed.environments.map((name) => ({
+        ...environment,
+        id: this.nextId(),
+        name,
+        url: `${this.#repositoryUrl(repository)}/environments/${encodeURIComponent(name)}`,
+        html_url: `https://github.com/${fullName}/deployments/activity_log?environments_filter=${encodeURIComponent(name)}`,
+      })),
+      user: this.#user({ login: seed.login, id: this.nextId(), type: 'User', write: true }),
+    };
+    const list = repository.runApprovals.get(runId) ?? [];
+    list.push(approval);
+    repository.runApprovals.set(runId, list);
+    return approval;
+  }
+
+  /** A published release of `tag`, its upload_url on this emulator (GitHub's points at its uploads host). */
+  addRelease(fullName: string, seed: { tag: string; body?: string; commit?: string }): Json {
+    const repository = this.repository(fullName);
+    const id = this.nextId();
+    const release = {
+      ...this.contract.example<Json>('release'),
+      id,
+      node_id: Buffer.from(`07:Release${id}`).toString('base64'),
+      tag_name: seed.tag,
+      name: seed.tag,
+      body: seed.body ?? '',
+      target_commitish: seed.commit ?? repository.defaultBranch,
+      url: `${this.#repositoryUrl(repository)}/releases/${id}`,
+      assets_url: `${this.#repositoryUrl(repository)}/releases/${id}/assets`,
+      upload_url: `${this.url}/repos/${fullName}/releases/${id}/assets{?name,label}`,
+      html_url: `https://github.com/${fullName}/releases/tag/${seed.tag}`,
+      assets: [],
+    };
+    repository.releases.push(release);
+    return release;
   }
 
   addWorkflowRun(fullName: string, seed: WorkflowRunSeed): Json {
@@ -347,7 +450,8 @@ export class GitHubEmulator {
     const url = new URL(request.url ?? '/', this.url);
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const rawBody = Buffer.concat(chunks);
+    const text = rawBody.toString('utf8');
     let body: unknown;
     if (text.length > 0) {
       try {
@@ -437,7 +541,10 @@ export class GitHubEmulator {
         status,
         body: payload,
         headers = {},
-      } = await this.#route(operation, params, url.searchParams, body as Json, identity));
+      } = await this.#route(operation, params, url.searchParams, body as Json, identity, {
+        bytes: rawBody,
+        contentType: request.headers['content-type'],
+      }));
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       status = error.status;
@@ -523,6 +630,7 @@ export class GitHubEmulator {
     query: URLSearchParams,
     body: Json,
     identity: TokenIdentity,
+    raw: { bytes: Buffer; contentType: string | undefined } = { bytes: Buffer.alloc(0), contentType: undefined },
   ): Promise<{ status: number; body?: unknown; headers?: Record<string, string> }> {
     const path = operation.template.replace(/\{([^}]+)\}/g, (_, name: string) =>
       encodeURIComponent(params[name] ?? ''),
@@ -578,8 +686,11 @@ export class GitHubEmulator {
       }
       case 'repos/list-pull-requests-associated-with-commit': {
         const repository = this.#repo(params);
+        // A commit's open pull requests by head, and the merged one whose merge commit it is.
         const pulls = [...repository.pulls.values()].filter(
-          (pull) => pull.head.sha === params.commit_sha && !pull.head.repo.fork,
+          (pull) =>
+            (pull.head.sha === params.commit_sha && !pull.head.repo.fork) ||
+            (pull.merged === true && pull.merge_commit_sha === params.commit_sha),
         );
         return { status: 200, body: pulls.map(simplePull) };
       }
@@ -778,6 +889,72 @@ export class GitHubEmulator {
           if (body[key] !== undefined) release[key] = body[key];
         }
         return { status: 200, body: release };
+      }
+      case 'pulls/list-reviews': {
+        const repository = this.#repo(params);
+        const number = Number(params.pull_number);
+        if (!repository.pulls.has(number)) throw new HttpError(404, 'Not Found');
+        const { body: page, headers } = this.#page(repository.reviews.get(number) ?? [], query, path);
+        return { status: 200, body: page, headers };
+      }
+      case 'actions/get-reviews-for-run': {
+        const repository = this.#repo(params);
+        const runId = Number(params.run_id);
+        if (!repository.runs.some((run) => run.id === runId)) throw new HttpError(404, 'Not Found');
+        return { status: 200, body: repository.runApprovals.get(runId) ?? [] };
+      }
+      case 'actions/get-workflow-run': {
+        const run = this.#repo(params).runs.find((candidate) => candidate.id === Number(params.run_id));
+        if (!run) throw new HttpError(404, 'Not Found');
+        return { status: 200, body: run };
+      }
+      case 'repos/list-release-assets': {
+        const repository = this.#repo(params);
+        const releaseId = Number(params.release_id);
+        if (!repository.releases.some((release) => release.id === releaseId)) throw new HttpError(404, 'Not Found');
+        const assets = repository.releaseAssets.filter((asset) => asset.release_id === releaseId).map(publicAsset);
+        const { body: page, headers } = this.#page(assets, query, path);
+        return { status: 200, body: page, headers };
+      }
+      case 'repos/delete-release-asset': {
+        const repository = this.#repo(params);
+        const index = repository.releaseAssets.findIndex((asset) => asset.id === Number(params.asset_id));
+        if (index < 0) throw new HttpError(404, 'Not Found');
+        repository.releaseAssets.splice(index, 1);
+        return { status: 204 };
+      }
+      case 'repos/upload-release-asset': {
+        const repository = this.#repo(params);
+        const release = repository.releases.find((candidate) => candidate.id === Number(params.release_id));
+        if (!release) throw new HttpError(404, 'Not Found');
+        const name = query.get('name') as string;
+        if (!raw.contentType) throw new HttpError(422, 'Content-Type is required');
+        if (repository.releaseAssets.some((asset) => asset.release_id === release.id && asset.name === name)) {
+          // GitHub refuses a second asset of one name: the old one must be deleted first.
+          throw new HttpError(422, 'Validation Failed: already_exists');
+        }
+        const id = this.nextId();
+        const asset = {
+          ...this.contract.example<Json>('release-asset'),
+          id,
+          node_id: Buffer.from(`012:ReleaseAsset${id}`).toString('base64'),
+          name,
+          label: query.get('label') ?? '',
+          content_type: raw.contentType,
+          size: raw.bytes.length,
+          digest: `sha256:${createHash('sha256').update(raw.bytes).digest('hex')}`,
+          state: 'uploaded',
+          url: `${this.#repositoryUrl(repository)}/releases/assets/${id}`,
+          browser_download_url: `https://github.com/${repository.owner}/${repository.name}/releases/download/${release.tag_name}/${encodeURIComponent(name)}`,
+          uploader: this.#user(identity),
+          created_at: now,
+          updated_at: now,
+          download_count: 0,
+          release_id: release.id,
+          content: raw.bytes,
+        };
+        repository.releaseAssets.push(asset);
+        return { status: 201, body: publicAsset(asset) };
       }
       case 'actions/list-workflow-runs': {
         const repository = this.#repo(params);
@@ -1006,6 +1183,12 @@ export class GitHubEmulator {
 /** What the REST API shows of a stored comment (our bookkeeping fields stripped). */
 function publicComment(comment: Json): Json {
   const { issue_number: _issue, minimized: _minimized, minimized_reason: _reason, ...rest } = comment;
+  return rest;
+}
+
+/** What the REST API shows of a stored release asset (its bytes and release kept apart). */
+function publicAsset(asset: Json): Json {
+  const { content: _content, release_id: _release, ...rest } = asset;
   return rest;
 }
 

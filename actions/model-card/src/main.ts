@@ -1,0 +1,315 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type ActionHost,
+  assembleCard,
+  attachRecord,
+  buildReport,
+  type CardEvidence,
+  ConfigurationError,
+  createGitHubClient,
+  defineAction,
+  digestFiles,
+  evaluateRequiredChecks,
+  findMergingPullRequest,
+  formatImageReference,
+  type GitHubClient,
+  imageEvidence,
+  isOciLayout,
+  loadConfigFile,
+  type MainRunEvidence,
+  MlflowClient,
+  type ModelCard,
+  type ModelCardConfig,
+  mainRunEvidence,
+  mlflowAuthFromEnv,
+  modelEvidence,
+  openImageStore,
+  parseConfig,
+  previousOf,
+  previousVersion,
+  type ReportCheck,
+  type RepositoryRef,
+  readEventPayload,
+  readModelCardConfig,
+  readStoredCredentials,
+  releaseStatement,
+  renderModelCard,
+  reportRun,
+  resolveDataFiles,
+  runApprovals,
+  signStatement,
+  uploadReleaseAsset,
+  withModelCardSection,
+} from '@mlops-actions/core';
+import { getInputs, type Inputs } from './inputs.js';
+
+/** MLflow keeps a version's description in a 5000-character column. */
+const MLFLOW_DESCRIPTION_LIMIT = 5000;
+
+async function readHumanParts(host: ActionHost, inputs: Inputs): Promise<ModelCardConfig> {
+  const path = host.inputs.resolveConfined('config', inputs.config.path);
+  if (!existsSync(path) && inputs.config.isDefault) {
+    host.log.info(`No ${inputs.config.path}: intended use, limitations and owners say they were not written.`);
+    return readModelCardConfig(parseConfig('', inputs.config.path));
+  }
+  return readModelCardConfig(await loadConfigFile(path, host.inputs.display(path), 'config'));
+}
+
+interface GitHubAccess {
+  client: GitHubClient;
+  token: string;
+  repository: RepositoryRef;
+}
+
+/** The release's tag and its release (id, notes, upload URL) when the event is a release or a tag push. */
+async function findRelease(host: ActionHost, github: GitHubAccess | undefined) {
+  const payload = await readEventPayload(host.github);
+  const tag: string | undefined =
+    host.github.eventName === 'release'
+      ? payload?.release?.tag_name
+      : host.github.ref?.startsWith('refs/tags/')
+        ? host.github.ref.slice('refs/tags/'.length)
+        : undefined;
+  if (!tag || !github) return { tag, release: undefined };
+  try {
+    const { data } = await github.client.rest.repos.getReleaseByTag({ ...github.repository, tag });
+    return { tag, release: { id: data.id, body: data.body ?? null, uploadUrl: data.upload_url } };
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return { tag, release: undefined };
+    throw error;
+  }
+}
+
+async function gatherEvidence(
+  host: ActionHost,
+  inputs: Inputs,
+  commit: string,
+  github: GitHubAccess | undefined,
+  mlflow: MlflowClient | undefined,
+  tag: string | undefined,
+) {
+  const { log } = host;
+  const human = await readHumanParts(host, inputs);
+  const dataFiles =
+    inputs.data.length === 0
+      ? []
+      : await digestFiles(
+          host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, host.github.workspace, 'data')),
+        );
+
+  const image = inputs.image;
+  const source = inputs.source ?? { ...image, tag: `sha-${commit.slice(0, 7)}` };
+  const credentials =
+    inputs.registryUsername && inputs.registryPassword
+      ? { username: inputs.registryUsername, password: inputs.registryPassword }
+      : isOciLayout({ registry: source.registry })
+        ? undefined
+        : await readStoredCredentials(source.registry, host.env);
+  host.setSecret(credentials?.password);
+  const store = openImageStore(source.registry, { workspace: host.github.workspace, credentials, logger: log });
+  const imageName = formatImageReference({ registry: source.registry, repository: source.repository });
+  const imageFound = await log.group('The image', () =>
+    imageEvidence(store, imageName, source.repository, source.digest ?? (source.tag as string)),
+  );
+
+  const folder = await mkdtemp(join(host.github.runnerTemp, 'model-card-'));
+  const query = { workflow: inputs.mainWorkflow, branch: inputs.mainBranch };
+  const main: MainRunEvidence = github
+    ? await log.group(`${inputs.mainWorkflow} run of ${commit.slice(0, 7)}`, () =>
+        mainRunEvidence({ ...github, log }, { ...query, commit }, folder),
+      )
+    : {};
+
+  const model =
+    mlflow && inputs.mlflow
+      ? await modelEvidence(mlflow, inputs.mlflow.model, inputs.mlflow.version, commit)
+      : undefined;
+  let previous: CardEvidence['previous'];
+  if (mlflow && inputs.mlflow) {
+    const found = await previousVersion(mlflow, inputs.mlflow.model, inputs.mlflow.alias, model?.version.version);
+    if (found) {
+      const before = previousOf(found, undefined);
+      const theirs =
+        github && before.commit
+          ? await mainRunEvidence({ ...github, log }, { ...query, commit: before.commit }, folder)
+          : {};
+      previous = previousOf(found, theirs.profile);
+      // Compare like with like: the previous release's test-model metrics when its main run still has them.
+      const reported = theirs.testReport?.metrics;
+      if (reported && typeof reported === 'object')
+        previous.metrics = { ...previous.metrics, ...(reported as Record<string, number>) };
+    }
+  }
+
+  const evidence: CardEvidence = {
+    commit,
+    createdAt: new Date().toISOString(),
+    release: {
+      ...(tag ? { tag } : {}),
+      ...(host.github.repository ? { repository: host.github.repository } : {}),
+      ...(host.github.runUrl ? { runUrl: host.github.runUrl } : {}),
+    },
+    ...(model
+      ? {
+          model: {
+            name: model.version.name,
+            version: model.version.version,
+            ...(model.run ? { runId: model.run.info.run_id } : {}),
+            params: model.params,
+            tags: model.tags,
+          },
+          modelWithoutRun: model.run === undefined,
+        }
+      : {}),
+    ...(imageFound ? { image: imageFound } : {}),
+    dataFiles,
+    ...(main.dataReport ? { dataReport: main.dataReport } : {}),
+    ...(main.profile ? { profile: main.profile } : {}),
+    ...(main.testReport ? { testReport: main.testReport } : {}),
+    ...(main.run ? { mainRun: main.run } : {}),
+    checks: [],
+    approvals: [],
+    ...(previous ? { previous } : {}),
+    human,
+  };
+  if (github) {
+    const pull = await findMergingPullRequest(github.client, github.repository, commit);
+    if (pull) evidence.pullRequest = pull;
+    evidence.checks = (
+      await evaluateRequiredChecks(github.client, github.repository, commit, inputs.requireChecks)
+    ).checks.map((check) => ({ name: check.name, state: check.state, passed: check.passed }));
+    if (host.github.runId)
+      evidence.approvals = await runApprovals(github.client, github.repository, Number(host.github.runId));
+  }
+  return { evidence, store, source, imageName, model };
+}
+
+function reportChecks(card: ModelCard): ReportCheck[] {
+  const checks: ReportCheck[] = card.missingEvidence.map((missing, index) => ({
+    id: `evidence.${index + 1}`,
+    title: `Missing: ${missing}`,
+    status: 'warning',
+    severity: 'warning',
+  }));
+  checks.push({
+    id: 'tests',
+    title: card.tests ? `Tests: ${card.tests.summary}` : 'No test result',
+    status: card.tests?.passed ? 'passed' : 'warning',
+    severity: 'warning',
+  });
+  return checks;
+}
+
+/**
+ * Gathers the evidence of a release, writes the card, signs it into the image's release record and puts it on
+ * the release and in MLflow. Runs before promote: promote's require-record then verifies this record.
+ */
+export const action = defineAction({
+  name: 'model-card',
+  async main(host) {
+    const inputs = getInputs(host.inputs, host.env);
+    host.setSecret(inputs.registryPassword);
+    host.setSecret(inputs.githubToken);
+    const mlflowAuth = mlflowAuthFromEnv(host.env);
+    host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
+    const commit = host.github.sha;
+    if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {
+      throw new ConfigurationError(
+        'No release commit: GITHUB_SHA is missing. Run on a release (published) or a v* tag push.',
+      );
+    }
+    const { owner, repo } = host.github;
+    const github: GitHubAccess | undefined =
+      inputs.githubToken && owner && repo
+        ? {
+            client: createGitHubClient({ token: inputs.githubToken, apiUrl: host.github.apiUrl, log: host.log }),
+            token: inputs.githubToken,
+            repository: { owner, repo },
+          }
+        : undefined;
+    const mlflow = inputs.mlflow
+      ? new MlflowClient({
+          trackingUri: inputs.mlflow.trackingUri,
+          ...(mlflowAuth ? { auth: mlflowAuth } : {}),
+          logger: host.log,
+        })
+      : undefined;
+
+    const { tag, release } = await findRelease(host, github);
+    const { evidence, store, source, imageName, model } = await gatherEvidence(
+      host,
+      inputs,
+      commit,
+      github,
+      mlflow,
+      tag,
+    );
+    const card = assembleCard(evidence);
+    const markdown = renderModelCard(card);
+    const json = `${JSON.stringify(card, null, 2)}\n`;
+    const folder = join(host.github.runnerTemp, 'model-card');
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, 'model-card.md'), markdown);
+    await writeFile(join(folder, 'model-card.json'), json);
+    for (const missing of card.missingEvidence) host.log.warning(`Model card: missing evidence: ${missing}.`);
+
+    let recordDigest: string | undefined;
+    if (inputs.signingKey && evidence.image) {
+      const envelope = signStatement(releaseStatement(imageName, evidence.image.digest, card), inputs.signingKey);
+      const attached = await attachRecord(store, source.repository, evidence.image.digest, envelope);
+      recordDigest = attached.digest;
+      host.log.info(`Signed release record ${attached.digest} attached to ${imageName}@${evidence.image.digest}.`);
+    } else if (!inputs.signingKey) {
+      host.log.info('No signing-key: the card is not attached to the image as a signed release record.');
+    }
+
+    if (github && release) {
+      for (const [name, content, type] of [
+        ['model-card.md', markdown, 'text/markdown'],
+        ['model-card.json', json, 'application/json'],
+      ] as const) {
+        await uploadReleaseAsset(github.client, github.repository, release, {
+          name,
+          contentType: type,
+          content: Buffer.from(content),
+        });
+      }
+      await github.client.rest.repos.updateRelease({
+        ...github.repository,
+        release_id: release.id,
+        body: withModelCardSection(release.body, renderModelCard(card, { headingLevel: 2 })),
+      });
+      host.log.info(`Release ${tag}: model-card.md and model-card.json uploaded, notes updated.`);
+    }
+
+    if (mlflow && model) {
+      const description =
+        markdown.length <= MLFLOW_DESCRIPTION_LIMIT
+          ? markdown
+          : `${markdown.slice(0, MLFLOW_DESCRIPTION_LIMIT - 120)}\n\n… cut: the whole card is the run's artifact model-card/model-card.md.`;
+      await mlflow.setModelVersionDescription(model.version.name, model.version.version, description);
+      if (model.run) {
+        await mlflow.logRunArtifact(model.run, 'model-card/model-card.md', Buffer.from(markdown), 'text/markdown');
+        await mlflow.logRunArtifact(model.run, 'model-card/model-card.json', Buffer.from(json), 'application/json');
+      }
+    }
+
+    const report = buildReport({
+      action: 'model-card',
+      headline:
+        card.missingEvidence.length === 0
+          ? `model card of ${card.model.name ?? 'the model'} ${card.model.version ?? ''}: complete`.replace(/ +/g, ' ')
+          : `model card: ${card.missingEvidence.length} piece(s) of evidence missing`,
+      checks: reportChecks(card),
+      run: reportRun(host.github),
+      fields: { modelCard: { missingEvidence: card.missingEvidence, record: recordDigest ?? null } },
+    });
+    await host.publish({ report, markdown });
+    host.setOutput('markdown', join(folder, 'model-card.md'));
+    host.setOutput('json', join(folder, 'model-card.json'));
+    host.setOutput('missing-evidence', card.missingEvidence);
+    host.setOutput('record', recordDigest ?? '');
+  },
+});

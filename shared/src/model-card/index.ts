@@ -1,0 +1,5 @@
+export * from './card.js';
+export * from './config.js';
+export * from './gather.js';
+export * from './github.js';
+export * from './render.js';
