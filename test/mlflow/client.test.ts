@@ -82,6 +82,39 @@ describe.skipIf(!requireService('mlflow'))('MlflowClient against the real MLflow
     expect(isMlflowError(unreachable, 'UNREACHABLE'), String(unreachable)).toBe(true);
   });
 
+  test('runs, version descriptions and run artifacts: what the model card reads and writes', async () => {
+    const version = await registerVersion(mlflow, 'carded', { git_sha: 'f'.repeat(40) });
+    const runId = (await client.getModelVersion('carded', version))!.run_id!;
+    await mlflow.api('POST', 'runs/log-batch', {
+      run_id: runId,
+      params: [{ key: 'max_depth', value: '6' }],
+      metrics: [{ key: 'f1', value: 0.875, timestamp: Date.now(), step: 0 }],
+      tags: [{ key: 'team', value: 'churn' }],
+    });
+    const run = (await client.getRun(runId))!;
+    expect(run.data.params).toEqual([{ key: 'max_depth', value: '6' }]);
+    expect(run.data.metrics?.map((metric) => [metric.key, metric.value])).toEqual([['f1', 0.875]]);
+    expect(run.data.tags?.find((tag) => tag.key === 'team')?.value).toBe('churn');
+    expect(await client.getRun('0'.repeat(32))).toBeUndefined();
+
+    await client.setModelVersionDescription('carded', version, '# Model card\n\n| f1 | 0.875 |');
+    expect((await client.getModelVersion('carded', version))?.description).toBe('# Model card\n\n| f1 | 0.875 |');
+
+    const card = Buffer.from('{"kind":"mlops-actions/model-card"}');
+    await client.logRunArtifact(run, 'model-card/model-card.json', card, 'application/json');
+    expect(await client.listRunArtifacts(runId, 'model-card')).toEqual([
+      { path: 'model-card/model-card.json', is_dir: false, file_size: card.length },
+    ]);
+    const location = run.info.artifact_uri!.replace(/^mlflow-artifacts:\//, '');
+    const served = await fetch(
+      `${mlflow.url}/api/2.0/mlflow-artifacts/artifacts/${location}/model-card/model-card.json`,
+    );
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(card);
+
+    const unproxied = { ...run, info: { ...run.info, artifact_uri: 's3://bucket/run' } };
+    await expect(client.logRunArtifact(unproxied, 'x.md', card, 'text/markdown')).rejects.toThrow(/does not proxy/);
+  });
+
   test('search follows page tokens past one page', async () => {
     for (let i = 0; i < 3; i++) await registerVersion(mlflow, 'paged', { git_sha: 'e'.repeat(40) });
     const paged = new MlflowClient({ trackingUri: mlflow.url, pageSize: 2 });

@@ -928,11 +928,9 @@ export class GitHubEmulator {
         const release = repository.releases.find((candidate) => candidate.id === Number(params.release_id));
         if (!release) throw new HttpError(404, 'Not Found');
         const name = query.get('name') as string;
-        if (!raw.contentType) throw new HttpError(422, 'Content-Type is required');
-        if (repository.releaseAssets.some((asset) => asset.release_id === release.id && asset.name === name)) {
-          // GitHub refuses a second asset of one name: the old one must be deleted first.
-          throw new HttpError(422, 'Validation Failed: already_exists');
-        }
+        // GitHub refuses a second asset of one name (the old one must be deleted first), with no body.
+        const taken = repository.releaseAssets.some((asset) => asset.release_id === release.id && asset.name === name);
+        if (!raw.contentType || taken) return { status: 422 };
         const id = this.nextId();
         const asset = {
           ...this.contract.example<Json>('release-asset'),
