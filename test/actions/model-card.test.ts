@@ -252,6 +252,20 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
       comment: 'Card reviewed',
     });
 
+    // The approved job's deployment of the commit starts: when the release was approved.
+    const { data: deployment } = await client.rest.repos.createDeployment({
+      owner,
+      repo,
+      ref: commit,
+      environment: 'release',
+      auto_merge: false,
+      required_contexts: [],
+    });
+    const deploymentId = (deployment as { id: number }).id;
+    await client.rest.repos.createDeploymentStatus({ owner, repo, deployment_id: deploymentId, state: 'in_progress' });
+    const approvedAt = sandbox.emulator.repository(REPO).deploymentStatuses.get(deploymentId)?.[0]
+      ?.created_at as string;
+
     const run = await result();
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(run.outputs['missing-evidence']).toBe('[]');
@@ -299,7 +313,13 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
       },
       checks: [{ name: 'ml', state: 'success', passed: true }],
       approvals: [
-        { login: 'release-manager', environments: ['release'], state: 'approved', at: null, comment: 'Card reviewed' },
+        {
+          login: 'release-manager',
+          environments: ['release'],
+          state: 'approved',
+          at: approvedAt,
+          comment: 'Card reviewed',
+        },
       ],
     });
     expect(card.history.previous).toMatchObject({ version: previous.version, commit: previousCommit, rows: 300 });
@@ -319,7 +339,7 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
     expect(markdown).toContain(`\`${registry.host}/models/churn@${image.digest}\``);
     expect(markdown).toContain(`| data/penguins.json | \`${dataDigest}\` |`);
     expect(markdown).toContain('written by `data-scientist`; approved by `alice`.');
-    expect(markdown).toContain('| `release-manager` | release | approved |  | Card reviewed |');
+    expect(markdown).toContain(`| \`release-manager\` | release | approved | ${approvedAt} | Card reviewed |`);
     expect(markdown).toContain('Features added: Body Mass (g)');
     expect(markdown).not.toContain('Missing evidence');
     expect(run.summary).toContain('# Model card: churn version 2');

@@ -47,7 +47,7 @@ describe('release evidence from the emulated GitHub', () => {
     expect(await findMergingPullRequest(client, repository, 'd4'.repeat(20))).toBeUndefined();
   });
 
-  test("the release run's environment approvals: who, which environments, the decision and comment", async () => {
+  test("the release run's environment approvals: who, which environments, the decision, comment and when", async () => {
     const run = sandbox.emulator.addWorkflowRun(REPOSITORY, {
       workflow: 'ml-release.yml',
       branch: 'v1.0.0',
@@ -58,17 +58,38 @@ describe('release evidence from the emulated GitHub', () => {
       environments: ['production'],
       comment: 'Reviewed the card',
     });
+    sandbox.emulator.addRunApproval(REPOSITORY, run.id, {
+      login: 'auditor',
+      environments: ['audit'],
+      state: 'rejected',
+    });
     const { client } = sandbox.client();
-    expect(await runApprovals(client, repository, run.id)).toEqual([
+    const commit = 'e5'.repeat(20);
+    // The job's deployment of the commit starts once approved: that start is when it was approved.
+    const { data: deployment } = await client.rest.repos.createDeployment({
+      ...repository,
+      ref: commit,
+      environment: 'production',
+      auto_merge: false,
+      required_contexts: [],
+    });
+    const id = (deployment as { id: number }).id;
+    await client.rest.repos.createDeploymentStatus({ ...repository, deployment_id: id, state: 'in_progress' });
+    const started = sandbox.emulator.repository(REPOSITORY).deploymentStatuses.get(id)?.[0]?.created_at;
+    expect(started).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await runApprovals(client, repository, run.id, commit)).toEqual([
       {
         login: 'release-manager',
         environments: ['production'],
         state: 'approved',
-        at: null,
+        at: started,
         comment: 'Reviewed the card',
       },
+      { login: 'auditor', environments: ['audit'], state: 'rejected', at: null, comment: '' },
     ]);
-    await expect(runApprovals(client, repository, 999_999)).rejects.toThrow(/answered 404/);
+    // Another commit: no deployment of it, so no time rather than a guess.
+    expect((await runApprovals(client, repository, run.id, 'f6'.repeat(20)))[0]?.at).toBeNull();
+    await expect(runApprovals(client, repository, 999_999, commit)).rejects.toThrow(/answered 404/);
   });
 
   test('release assets: uploaded with their bytes and type, a rerun replaces the asset of the same name', async () => {

@@ -181,7 +181,7 @@ async function gatherEvidence(
       await evaluateRequiredChecks(github.client, github.repository, commit, inputs.requireChecks)
     ).checks.map((check) => ({ name: check.name, state: check.state, passed: check.passed }));
     if (host.github.runId)
-      evidence.approvals = await runApprovals(github.client, github.repository, Number(host.github.runId));
+      evidence.approvals = await runApprovals(github.client, github.repository, Number(host.github.runId), commit);
   }
   return { evidence, store, source, imageName, model };
 }

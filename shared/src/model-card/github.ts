@@ -49,24 +49,64 @@ export async function findMergingPullRequest(
   }
 }
 
+/** Deployment states of a job that has started: before approval its deployment is waiting (or pending). */
+const STARTED = new Set(['queued', 'in_progress', 'success', 'failure', 'error', 'inactive']);
+
 /**
- * Who approved (or rejected) this run's environment deployments: GitHub's review history of the run. The REST
- * API gives no time for them; `at` stays null rather than a guess.
+ * When an approval let the job into `environment` go: GitHub's review history has no time, but the job's
+ * deployment of `commit` waits (status `waiting`) until approved, and its first status after that is the moment.
+ */
+async function approvedAt(
+  client: GitHubClient,
+  repository: RepositoryRef,
+  commit: string,
+  environment: string,
+): Promise<string | null> {
+  const { data: deployments } = await client.rest.repos.listDeployments({
+    ...repository,
+    sha: commit,
+    environment,
+    per_page: 1,
+  });
+  const deployment = deployments[0];
+  if (!deployment) return null;
+  const statuses = await client.paginate(client.rest.repos.listDeploymentStatuses, {
+    ...repository,
+    deployment_id: deployment.id,
+    per_page: 100,
+  });
+  const started = statuses
+    .filter((status) => STARTED.has(status.state))
+    .map((status) => status.created_at)
+    .sort();
+  return started[0] ?? null;
+}
+
+/**
+ * Who approved (or rejected) this run's environment deployments, from GitHub's review history of the run, and
+ * when (from the environment's deployment of `commit`; null when there is none to tell).
  */
 export async function runApprovals(
   client: GitHubClient,
   repository: RepositoryRef,
   runId: number,
+  commit: string,
 ): Promise<CardApproval[]> {
   try {
     const { data } = await client.rest.actions.getReviewsForRun({ ...repository, run_id: runId });
-    return data.map((review) => ({
-      login: review.user.login,
-      environments: review.environments.map((environment) => environment.name ?? String(environment.id)),
-      state: review.state,
-      at: null,
-      comment: review.comment,
-    }));
+    const approvals: CardApproval[] = [];
+    for (const review of data) {
+      const environments = review.environments.map((environment) => environment.name ?? String(environment.id));
+      const first = environments[0];
+      approvals.push({
+        login: review.user.login,
+        environments,
+        state: review.state,
+        at: review.state === 'approved' && first ? await approvedAt(client, repository, commit, first) : null,
+        comment: review.comment,
+      });
+    }
+    return approvals;
   } catch (error) {
     throw describeGitHubFailure(error, `Reading the environment approvals of run ${runId}`);
   }

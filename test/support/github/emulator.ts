@@ -839,9 +839,11 @@ export class GitHubEmulator {
         return { status: 201, body: deployment };
       }
       case 'repos/list-deployments': {
-        const deployments = this.#repo(params).deployments.filter(
-          (deployment) => !query.get('environment') || deployment.environment === query.get('environment'),
-        );
+        const deployments = this.#repo(params)
+          .deployments.filter(
+            (deployment) => !query.get('environment') || deployment.environment === query.get('environment'),
+          )
+          .filter((deployment) => !query.get('sha') || deployment.sha === query.get('sha'));
         const { body: page, headers } = this.#page([...deployments].reverse(), query, path);
         return { status: 200, body: page, headers };
       }
