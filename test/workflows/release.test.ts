@@ -204,12 +204,12 @@ describeRelease('ml-release.yml under act', () => {
     Object.assign(event.payload.repository, { full_name: REPOSITORY, name: repo, default_branch: 'main' });
     event.payload.repository.owner.login = owner;
     const stored = sandbox.emulator.repository(REPOSITORY);
-    stored.releases.push({
-      ...sandbox.emulator.contract.example<Record<string, unknown>>('release'),
-      id: event.payload.release.id,
-      tag_name: TAG,
+    // Its upload_url on the emulator: model-card uploads the card as release assets.
+    event.payload.release.id = sandbox.emulator.addRelease(REPOSITORY, {
+      tag: TAG,
       body: event.payload.release.body,
-    });
+      commit,
+    }).id;
     const runId = sandbox.emulator.addWorkflowRun(REPOSITORY, {
       workflow: 'ml-release.yml',
       branch: TAG,
@@ -244,6 +244,8 @@ describeRelease('ml-release.yml under act', () => {
     // Every step ran under act: nothing removed, promote then the rollout and its post step (nothing to restore).
     expect(result.removed).toEqual([]);
     expect(stepOutcomes(result.log), tail).toEqual([
+      { step: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', outcome: 'success' },
+      { step: 'Model card of the release', outcome: 'success' },
       { step: 'Promote the tested image and model version', outcome: 'success' },
       { step: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', outcome: 'success' },
       { step: 'Gated A/B rollout', outcome: 'success' },
@@ -289,11 +291,23 @@ describeRelease('ml-release.yml under act', () => {
       image_digest: tested.digest,
     });
 
-    // The release notes keep the person's text and gain the promotion record.
+    // The release notes keep the person's text and gain the model card, then the promotion record. No main run,
+    // pull request or signing key here: the card names what it could not find, and promote did not ask for it.
     const release = stored.releases.find((entry) => entry.tag_name === TAG);
     expect(release?.body).toMatch(
-      /^Release notes by a person\.\n\n<!-- mlops-actions\/promote:start -->\n## Promotion/,
+      new RegExp(
+        `^Release notes by a person\\.\\n\\n<!-- mlops-actions/model-card:start -->\\n## Model card: ${MODEL} version ${version}\\n`,
+      ),
     );
+    expect(release?.body).toMatch(
+      /<!-- mlops-actions\/model-card:end -->\n\n<!-- mlops-actions\/promote:start -->\n## Promotion/,
+    );
+    expect(release?.body).toContain(`> Missing evidence: the main-branch run of ${commit.slice(0, 7)};`);
+    expect(release?.body).toContain('Field researchers sexing adult birds of the Palmer Archipelago');
+    expect(release?.body).toContain(`\`${image}@${tested.digest}\``);
+    expect(stored.releaseAssets.map((asset) => asset.name)).toEqual(['model-card.md', 'model-card.json']);
+    expect(JSON.parse(stored.releaseAssets[1]?.content.toString()).model).toMatchObject({ name: MODEL, version });
+    expect(result.log).toContain('::set-output:: missing-evidence=');
     expect(release?.body).toContain(tested.digest);
     expect(release?.body).toContain('<!-- mlops-actions/promote:end -->');
 
