@@ -80479,6 +80479,19 @@ async function uploadReleaseAsset(client, repository, release, asset) {
         throw describeGitHubFailure(error, `Uploading ${asset.name} to release ${release.id}`);
     }
 }
+/**
+ * Rewrites a release's notes with `edit` applied to them as they are now (read just before, so a section another
+ * step added meanwhile is kept).
+ */
+async function updateReleaseNotes(client, repository, releaseId, edit) {
+    try {
+        const { data } = await client.rest.repos.getRelease({ ...repository, release_id: releaseId });
+        await client.rest.repos.updateRelease({ ...repository, release_id: releaseId, body: edit(data.body ?? null) });
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Updating the notes of release ${releaseId}`);
+    }
+}
 
 ;// CONCATENATED MODULE: ./shared/lib/model-card/gather.js
 
@@ -85908,6 +85921,7 @@ function lib_inputs_getInputs(reader, env) {
         requireChecks: [...new Set(reader.list('require-checks'))],
         mlflow: readMlflow(reader, env),
         signingKey: signingPem === undefined ? undefined : readSigningKey(signingPem, 'signing-key'),
+        signingKeyText: signingPem,
         registryUsername,
         registryPassword,
         githubToken: reader.optional('github-token'),
@@ -85945,9 +85959,9 @@ async function main_findRelease(host, github) {
         return { tag, release: { id: data.id, body: data.body ?? null, uploadUrl: data.upload_url } };
     }
     catch (error) {
-        if (error.status === 404)
+        if (isGitHubRequestError(error) && error.status === 404)
             return { tag, release: undefined };
-        throw error;
+        throw describeGitHubFailure(error, `Reading the release of ${tag}`);
     }
 }
 async function gatherEvidence(host, inputs, commit, github, mlflow, tag) {
@@ -86056,6 +86070,7 @@ const lib_main_action = defineAction({
         const inputs = lib_inputs_getInputs(host.inputs, host.env);
         host.setSecret(inputs.registryPassword);
         host.setSecret(inputs.githubToken);
+        host.setSecret(inputs.signingKeyText);
         const mlflowAuth = mlflowAuthFromEnv(host.env);
         host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
         const commit = host.github.sha;
@@ -86109,11 +86124,7 @@ const lib_main_action = defineAction({
                     content: Buffer.from(content),
                 });
             }
-            await github.client.rest.repos.updateRelease({
-                ...github.repository,
-                release_id: release.id,
-                body: withModelCardSection(release.body, renderModelCard(card, { headingLevel: 2 })),
-            });
+            await updateReleaseNotes(github.client, github.repository, release.id, (body) => withModelCardSection(body, renderModelCard(card, { headingLevel: 2 })));
             host.log.info(`Release ${tag}: model-card.md and model-card.json uploaded, notes updated.`);
         }
         if (mlflow && model) {

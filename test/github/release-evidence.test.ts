@@ -1,5 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { findMergingPullRequest, runApprovals, uploadReleaseAsset } from '../../shared/src/index.js';
+import {
+  findMergingPullRequest,
+  runApprovals,
+  updateReleaseNotes,
+  uploadReleaseAsset,
+  withModelCardSection,
+} from '../../shared/src/index.js';
 import { type GitHubSandbox, REPOSITORY, startGitHubSandbox } from '../support/github/sandbox.js';
 
 // What the model card reads of a release's people and process (the pull request that merged the commit with its
@@ -124,5 +130,19 @@ describe('release evidence from the emulated GitHub', () => {
       })
       .catch((error: { status: number }) => error.status);
     expect(again).toBe(422);
+  });
+
+  test('release notes: the card section added to the notes as they are, then replaced on a rerun', async () => {
+    const release = sandbox.emulator.addRelease(REPOSITORY, { tag: 'v1.1.0', body: 'Written by a person.' });
+    const { client } = sandbox.client();
+    await updateReleaseNotes(client, repository, release.id, (body) => withModelCardSection(body, '## Card one'));
+    await updateReleaseNotes(client, repository, release.id, (body) => `${body}\n\nAppended by someone else.`);
+    await updateReleaseNotes(client, repository, release.id, (body) => withModelCardSection(body, '## Card two'));
+    expect(sandbox.emulator.repository(REPOSITORY).releases.find((entry) => entry.id === release.id)?.body).toBe(
+      'Written by a person.\n\n<!-- mlops-actions/model-card:start -->\n## Card two\n<!-- mlops-actions/model-card:end -->\n\nAppended by someone else.',
+    );
+    await expect(updateReleaseNotes(client, repository, 1, (body) => body ?? '')).rejects.toThrow(
+      /Updating the notes of release 1 failed: GitHub answered 404/,
+    );
   });
 });

@@ -19,6 +19,8 @@ export interface Inputs {
   requireChecks: string[];
   mlflow: { trackingUri: string; model: string; version: string | undefined; alias: string } | undefined;
   signingKey: KeyObject | undefined;
+  /** The key's PEM text, to mask. */
+  signingKeyText: string | undefined;
   registryUsername: string | undefined;
   registryPassword: string | undefined;
   githubToken: string | undefined;
@@ -93,6 +95,7 @@ export function getInputs(reader: InputReader, env: NodeJS.ProcessEnv): Inputs {
     requireChecks: [...new Set(reader.list('require-checks'))],
     mlflow: readMlflow(reader, env),
     signingKey: signingPem === undefined ? undefined : readSigningKey(signingPem, 'signing-key'),
+    signingKeyText: signingPem,
     registryUsername,
     registryPassword,
     githubToken: reader.optional('github-token'),

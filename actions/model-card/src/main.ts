@@ -10,12 +10,14 @@ import {
   ConfigurationError,
   createGitHubClient,
   defineAction,
+  describeGitHubFailure,
   digestFiles,
   evaluateRequiredChecks,
   findMergingPullRequest,
   formatImageReference,
   type GitHubClient,
   imageEvidence,
+  isGitHubRequestError,
   isOciLayout,
   loadConfigFile,
   type MainRunEvidence,
@@ -40,6 +42,7 @@ import {
   resolveDataFiles,
   runApprovals,
   signStatement,
+  updateReleaseNotes,
   uploadReleaseAsset,
   withModelCardSection,
 } from '@mlops-actions/core';
@@ -77,8 +80,8 @@ async function findRelease(host: ActionHost, github: GitHubAccess | undefined) {
     const { data } = await github.client.rest.repos.getReleaseByTag({ ...github.repository, tag });
     return { tag, release: { id: data.id, body: data.body ?? null, uploadUrl: data.upload_url } };
   } catch (error) {
-    if ((error as { status?: number }).status === 404) return { tag, release: undefined };
-    throw error;
+    if (isGitHubRequestError(error) && error.status === 404) return { tag, release: undefined };
+    throw describeGitHubFailure(error, `Reading the release of ${tag}`);
   }
 }
 
@@ -212,6 +215,7 @@ export const action = defineAction({
     const inputs = getInputs(host.inputs, host.env);
     host.setSecret(inputs.registryPassword);
     host.setSecret(inputs.githubToken);
+    host.setSecret(inputs.signingKeyText);
     const mlflowAuth = mlflowAuthFromEnv(host.env);
     host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
     const commit = host.github.sha;
@@ -276,11 +280,9 @@ export const action = defineAction({
           content: Buffer.from(content),
         });
       }
-      await github.client.rest.repos.updateRelease({
-        ...github.repository,
-        release_id: release.id,
-        body: withModelCardSection(release.body, renderModelCard(card, { headingLevel: 2 })),
-      });
+      await updateReleaseNotes(github.client, github.repository, release.id, (body) =>
+        withModelCardSection(body, renderModelCard(card, { headingLevel: 2 })),
+      );
       host.log.info(`Release ${tag}: model-card.md and model-card.json uploaded, notes updated.`);
     }
 

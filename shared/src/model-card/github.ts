@@ -166,3 +166,21 @@ export async function uploadReleaseAsset(
     throw describeGitHubFailure(error, `Uploading ${asset.name} to release ${release.id}`);
   }
 }
+
+/**
+ * Rewrites a release's notes with `edit` applied to them as they are now (read just before, so a section another
+ * step added meanwhile is kept).
+ */
+export async function updateReleaseNotes(
+  client: GitHubClient,
+  repository: RepositoryRef,
+  releaseId: number,
+  edit: (body: string | null) => string,
+): Promise<void> {
+  try {
+    const { data } = await client.rest.repos.getRelease({ ...repository, release_id: releaseId });
+    await client.rest.repos.updateRelease({ ...repository, release_id: releaseId, body: edit(data.body ?? null) });
+  } catch (error) {
+    throw describeGitHubFailure(error, `Updating the notes of release ${releaseId}`);
+  }
+}

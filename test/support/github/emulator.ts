@@ -884,6 +884,11 @@ export class GitHubEmulator {
         if (!release) throw new HttpError(404, 'Not Found');
         return { status: 200, body: release };
       }
+      case 'repos/get-release': {
+        const release = this.#repo(params).releases.find((candidate) => candidate.id === Number(params.release_id));
+        if (!release) throw new HttpError(404, 'Not Found');
+        return { status: 200, body: release };
+      }
       case 'repos/update-release': {
         const release = this.#repo(params).releases.find((candidate) => candidate.id === Number(params.release_id));
         if (!release) throw new HttpError(404, 'Not Found');
