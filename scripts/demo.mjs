@@ -94,7 +94,7 @@ const stages = [
   },
 ];
 
-// Later stages (build-image, promote, deploy) live in scripts/demo/*.mjs: each takes the context and returns its
+// Later stages (build-image, model-card, promote, deploy) live in scripts/demo/*.mjs: each takes the context and returns its
 // results in the same shape, after the stages above ran. A stage whose own script throws (a service that would not
 // start) becomes a failed result with that reason; the stages after it still run.
 const context = { root, work, mlops, example };
@@ -113,7 +113,7 @@ async function laterStages(stages, run) {
   }
 }
 // demo stages: begin
-results.push(...(await laterStages('build-image, promote', runDemoImage)));
+results.push(...(await laterStages('build-image, model-card, promote', runDemoImage)));
 results.push(...(await laterStages('deploy', runDemoDeploy)));
 // demo stages: end
 

@@ -265,8 +265,24 @@ test('the demo builds the rain model image and promotes that digest to the relea
 
 test('the embedded image stages (MLOPS_DEMO_EMBEDDED=1) need only Node: OCI layouts, the same promotion', async () => {
   const { work, embedded } = await runEmbedded('image', 'runDemoImage');
-  const [build, promote] = JSON.parse(/^RESULTS (.*)$/m.exec(embedded.stdout)?.[1] ?? '[]');
-  expect([build?.stage, build?.exitCode, promote?.stage, promote?.exitCode]).toEqual(['build-image', 0, 'promote', 0]);
+  const [build, card, promote] = JSON.parse(/^RESULTS (.*)$/m.exec(embedded.stdout)?.[1] ?? '[]');
+  expect([build?.stage, build?.exitCode, card?.stage, card?.exitCode, promote?.stage, promote?.exitCode]).toEqual([
+    'build-image',
+    0,
+    'model-card',
+    0,
+    'promote',
+    0,
+  ]);
+  // The card of the built digest, naming what a laptop cannot know.
+  const written = JSON.parse(await readFile(card.outputs.json, 'utf8'));
+  expect(written.model.image.digest).toBe(build.outputs.digest);
+  expect(written.human.intendedUse).toBe('Showing the pipeline end to end; not for forecasting.');
+  expect(JSON.parse(card.outputs['missing-evidence'])).toEqual([
+    expect.stringMatching(/^the main-branch run of [0-9a-f]{7}$/),
+    'the MLflow model version of the release commit',
+    expect.stringMatching(/^the pull request that merged [0-9a-f]{7}$/),
+  ]);
   const details = detailsOf(build.details);
   expect(details.used).toMatch(/^OCI image layout directories under .*\(MLOPS_DEMO_EMBEDDED=1\)$/);
   expect(details.image).toMatch(/^oci:[^:]+\/image\/rain-model:sha-[0-9a-f]{7}$/);

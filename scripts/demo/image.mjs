@@ -1,6 +1,8 @@
-// The demo's build-image and promote stages: `mlops build-image` puts the rain model (examples/demo/rain-model)
-// into an image of its files alone (base scratch, builder layers) tagged sha-<commit>, then `mlops promote` points
-// the release tag, production and a second repository's production at that exact digest.
+// The demo's build-image, model-card and promote stages: `mlops build-image` puts the rain model
+// (examples/demo/rain-model) into an image of its files alone (base scratch, builder layers) tagged sha-<commit>,
+// `mlops model-card` writes the release's card of that image (no GitHub or MLflow here: it names what it could not
+// find), then `mlops promote` points the release tag, production and a second repository's production at that
+// exact digest.
 //
 // With Debian's docker-registry installed the images go to a registry started here (and stopped, also on
 // failure); otherwise, or with MLOPS_DEMO_EMBEDDED=1, into OCI image layout directories, which needs Node only.
@@ -44,7 +46,7 @@ function report(result, lines) {
   return result;
 }
 
-/** Runs build-image then promote through the CLI; returns their results for the demo's summary. */
+/** Runs build-image, model-card and promote through the CLI; returns their results for the demo's summary. */
 export async function runDemoImage(context, { embedded = embeddedRequested() } = {}) {
   const show = (path) => relative(context.root, path) || '.';
   const registryBinary = embedded ? undefined : findProgram('docker-registry');
@@ -94,6 +96,23 @@ export async function runDemoImage(context, { embedded = embeddedRequested() } =
     ]);
     if (build.exitCode !== 0) return [build];
 
+    console.log(`\n=== model-card: the release's card of ${image}:${candidate}`);
+    const card = runCliStage(
+      context,
+      'model-card',
+      [
+        ...['--image', image, '--source', `${image}:${candidate}`],
+        ...['--data', relative(context.root, join(context.example, 'data', 'weather.csv'))],
+        ...['--config', relative(context.root, join(context.example, 'model-card.yml'))],
+      ],
+      { ...env, GITHUB_EVENT_NAME: 'push', GITHUB_REF: `refs/tags/v${RELEASE}` },
+    );
+    report(card, [
+      `card:     ${card.outputs.markdown ? show(card.outputs.markdown) : '(none)'}`,
+      `missing:  ${card.outputs['missing-evidence'] ? JSON.parse(card.outputs['missing-evidence']).join('; ') || 'nothing' : '(unknown)'}`,
+      `outputs:  ${show(card.outDir)}`,
+    ]);
+
     const targets = [`:${RELEASE}`, ':production', `${productionImage}:production`];
     console.log(`\n=== promote: ${image}:${candidate} by digest to ${targets.join(', ')}`);
     const promote = runCliStage(
@@ -111,7 +130,7 @@ export async function runDemoImage(context, { embedded = embeddedRequested() } =
       'mlflow:   skipped (the demo promotes the image only: a model version and its alias need an MLflow server, slow to start; see test/services/mlflow.ts)',
       `outputs:  ${show(promote.outDir)}`,
     ]);
-    return [build, promote];
+    return [build, card, promote];
   } finally {
     await registry?.stop();
   }

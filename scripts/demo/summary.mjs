@@ -22,7 +22,7 @@ export function summarize(results, root) {
   for (const result of results) {
     const verdict = stageVerdict(result);
     if (!verdict.reported) crashed += 1;
-    // build-image, promote and deploy have no `passed` output: their exit code is the verdict.
+    // build-image, model-card, promote and deploy have no `passed` output: their exit code is the verdict.
     const passed = result.outputs.passed === undefined ? '' : `, passed=${result.outputs.passed}`;
     lines.push(`${result.stage}: ${verdict.text}${passed}`);
     for (const [label, path] of [
