@@ -84014,10 +84014,224 @@ function requireColumnsExist(names, columns, what, input) {
         throw new ConfigurationError(`${what}: ${missing.join(', ')} not in the data.`, { input });
 }
 
+;// CONCATENATED MODULE: ./shared/lib/validation/tables.js
+// Data files made queryable by the engine: loaded into memory (text formats) or viewed in place (Parquet), with row
+// numbers for the failing rows a check shows, and read errors described as problems of the files.
+
+
+
+
+function refuseEmptyFiles(files, input) {
+    const empty = files.find((file) => file.bytes === 0);
+    if (empty)
+        throw new errors_ConfigurationError(`Input '${input}': ${empty.display} is empty (0 bytes).`, {
+            input,
+            file: empty.display,
+        });
+}
+/** The columns of files without reading them whole (DuckDB sniffs a sample). */
+async function describeFiles(engine, files, input) {
+    refuseEmptyFiles(files, input);
+    try {
+        return await engine.columns(tableSource(files));
+    }
+    catch (error) {
+        throw await describeReadError(error, files, input);
+    }
+}
+/**
+ * Makes the files queryable as `name`, and as `<name>_rows` with ROW_NUMBER added; only `only` columns when given.
+ * Text formats (CSV, JSON) are loaded into a temp table, so later queries read columns from memory rather than
+ * parse the files again. Parquet stays a view over the files: it is columnar and compressed already, so each query
+ * decodes only the columns it reads, and nothing is copied into memory.
+ *
+ * Says which of the two it made. `rowNumbers: false` is for tables no row is ever shown from (the drift
+ * reference): a text load may then keep rows in whatever order DuckDB's threads finish them, about a fifth faster
+ * than keeping the file's order.
+ */
+async function loadTable(engine, name, files, input, options = {}) {
+    const { only, rowNumbers = true } = options;
+    refuseEmptyFiles(files, input);
+    const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
+    // DuckDB cannot number the rows of a Parquet file that has a column of the name it would add: load those.
+    if (files[0]?.format === 'parquet' &&
+        !(await describeFiles(engine, files, input)).some((column) => PARQUET_ROW_COLUMNS.includes(column.name))) {
+        try {
+            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${projection} FROM ${tableSource(files)}`);
+            if (!rowNumbers)
+                return 'view';
+            // Row numbers run on across the files, in the order they are read (as a loaded table's rowid does).
+            let offset = 0;
+            const offsets = [];
+            for (const file of files) {
+                offsets.push(`WHEN ${quoteLiteral(file.path)} THEN ${offset}`);
+                const [{ rows = 0 } = {}] = await engine.rows(`SELECT count(*) AS rows FROM read_parquet(${quoteLiteral(file.path)})`);
+                offset += Number(rows);
+            }
+            const numbered = tableSource(files, { rowNumbers: true });
+            const [file, row] = PARQUET_ROW_COLUMNS;
+            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT ${projection}, ${row} + 1 + CASE ${file} ${offsets.join(' ')} END AS ${ROW_NUMBER} FROM ${numbered}`);
+        }
+        catch (error) {
+            throw await describeReadError(error, files, input);
+        }
+        return 'view';
+    }
+    const load = (sampleAll) => engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${projection} FROM ${tableSource(files, { sampleAll })}`);
+    if (!rowNumbers)
+        await engine.rows('SET preserve_insertion_order = false');
+    try {
+        await load(false);
+    }
+    catch (error) {
+        // A value past the type-inference sample that does not fit the inferred type ("n/a" in a number column):
+        // read again with types from the whole file, so the suite's type check reports it with its row.
+        if (!/Could not convert|Conversion Error/i.test(String(error.message)))
+            throw await describeReadError(error, files, input);
+        try {
+            await load(true);
+        }
+        catch (again) {
+            throw await describeReadError(again, files, input);
+        }
+    }
+    finally {
+        if (!rowNumbers)
+            await engine.rows('RESET preserve_insertion_order');
+    }
+    if (rowNumbers)
+        await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT *, rowid + 1 AS ${ROW_NUMBER} FROM ${name}`);
+    return 'table';
+}
+/**
+ * Drops the columns of a loaded table that nothing reads from it any more (free text and dates after the checks
+ * and the profile, and numeric columns whose sorted values are kept), before drift loads the reference, so their
+ * memory goes to the reference. Kept values of columns still `read` stay. DuckDB drops a column of an in-memory
+ * table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
+ */
+async function keepOnly(engine, table, columns, inTable, read) {
+    // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
+    await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
+    const unread = columns.filter((column) => !inTable.includes(column.name));
+    // A table keeps at least one column.
+    for (const column of unread.length === columns.length ? unread.slice(1) : unread) {
+        if (!read.includes(column.name))
+            engine.release(numericValues(table, column.name));
+        await engine.rows(`ALTER TABLE ${table} DROP COLUMN ${quoteIdentifier(column.name)}`);
+    }
+}
+/**
+ * Runs `work`; when `files` are Parquet (read lazily, through views) an engine error on the way is described as a
+ * problem of the files where it is one. Text formats were read whole when loaded, so their errors showed then.
+ */
+async function asReadError(files, input, work) {
+    try {
+        return await work();
+    }
+    catch (error) {
+        if (error instanceof errors_ConfigurationError || files[0]?.format !== 'parquet')
+            throw error;
+        throw await describeReadError(error, files, input);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/dataset.js
+
+
+
+
+
+
+
+
+const DEFAULT_DRIFT = {
+    columns: 'all',
+    method: 'auto',
+    threshold: null,
+    share: 0.5,
+    severity: 'warning',
+};
+async function readProfile(path, display) {
+    let value;
+    try {
+        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (error) {
+        throw new errors_ConfigurationError(`Input 'reference': ${display} is not a readable profile JSON (${error.message}).`, {
+            input: 'reference',
+        });
+    }
+    if (!isDataProfile(value)) {
+        throw new errors_ConfigurationError(`Input 'reference': ${display} is JSON but not a data profile written by validate-data.`, {
+            input: 'reference',
+        });
+    }
+    return value;
+}
+/** The data checked by the suite, profiled, and compared with the reference for drift. */
+async function validateDataset(engine, files, suite, reference) {
+    if (suite)
+        await checkSuiteExpressions(engine, suite);
+    const storage = await loadTable(engine, 'current', files, 'data');
+    const columns = await engine.columns('current');
+    const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
+    const declared = new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
+    // The suite's aggregates and the profile's in one scan of the table.
+    const suitePlan = suite ? planSuite(suite, columns) : undefined;
+    const profilePlan = planProfile('current', columns, declared);
+    // The first query that decodes every value: a damaged Parquet page shows here, and is the file's fault.
+    const [values = {}] = await asReadError(files, 'data', () => engine.rows(`SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`));
+    const checks = suitePlan ? await judgeSuite(engine, suitePlan, values) : [];
+    const profile = await finishProfile(engine, profilePlan, values);
+    // An integer key the profile does not treat as numeric was sorted for its uniqueness alone: let it go.
+    for (const column of profile.columns)
+        if (column.kind !== 'numeric')
+            engine.release(numericValues('current', column.name));
+    let drift;
+    if (reference) {
+        let source;
+        const settings = suite?.drift ?? DEFAULT_DRIFT;
+        // pandas reads a date in CSV or JSON as text, and Evidently types it as text would be (column-types.ts).
+        const fromText = files[0]?.format !== 'parquet';
+        if ('files' in reference) {
+            const referenceColumns = await describeFiles(engine, reference.files, 'reference');
+            const needed = await driftColumnsToRead(engine, suite, settings, columns, referenceColumns.map((column) => column.name), profile, fromText);
+            if (storage === 'table') {
+                const inTable = currentColumnsReadFromTable(engine, needed, settings, profile);
+                await keepOnly(engine, 'current', columns, inTable, needed);
+            }
+            await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });
+            const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
+            // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.
+            source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
+        }
+        else {
+            source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
+        }
+        const emptySuite = suite ?? { unique: [], columns: [], document: undefined };
+        const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
+        // Parquet references are read while drift is computed (views over the files).
+        drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
+        const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
+        checks.push({
+            id: 'drift.dataset',
+            title: `dataset drift: share of drifted columns < ${settings.share}`,
+            status: drift.datasetDrift ? 'failed' : 'passed',
+            severity: settings.severity,
+            observed: { drifted: drifted.length, checked: drift.columns.length, share: Number(drift.share.toFixed(4)) },
+            expected: { share: `< ${settings.share}` },
+            ...(drifted.length ? { details: `drifted: ${drifted.join(', ')}` } : {}),
+        });
+    }
+    return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/validation/infer.js
 // A starting suite from one sample of the data, meant to hold on the next sample of the same data: ranges reach a
 // little past what was seen, by an estimate of the tails; category lists and null limits only where the sample
 // makes them safe; keys get `unique` and nothing that a new key would break.
+
+
 
 
 
@@ -84178,226 +84392,27 @@ async function inferredSuiteText(engine, profile, source) {
         `# passes each bound with about ${100 - 100 * INFERRED_RANGE_EXCEEDANCE}% chance); keys are unique and not drift-tested.\n` +
         (0,dist/* stringify */.As)(suite));
 }
-
-;// CONCATENATED MODULE: ./shared/lib/validation/run.js
-
-
-
-
-
-
-
-
-
-const DEFAULT_DRIFT = {
-    columns: 'all',
-    method: 'auto',
-    threshold: null,
-    share: 0.5,
-    severity: 'warning',
-};
-function refuseEmptyFiles(files, input) {
-    const empty = files.find((file) => file.bytes === 0);
-    if (empty)
-        throw new errors_ConfigurationError(`Input '${input}': ${empty.display} is empty (0 bytes).`, {
-            input,
-            file: empty.display,
-        });
-}
-/** The columns of files without reading them whole (DuckDB sniffs a sample). */
-async function describeFiles(engine, files, input) {
-    refuseEmptyFiles(files, input);
-    try {
-        return await engine.columns(tableSource(files));
-    }
-    catch (error) {
-        throw await describeReadError(error, files, input);
-    }
-}
-/**
- * Makes the files queryable as `name`, and as `<name>_rows` with ROW_NUMBER added; only `only` columns when given.
- * Text formats (CSV, JSON) are loaded into a temp table, so later queries read columns from memory rather than
- * parse the files again. Parquet stays a view over the files: it is columnar and compressed already, so each query
- * decodes only the columns it reads, and nothing is copied into memory.
- *
- * Says which of the two it made. `rowNumbers: false` is for tables no row is ever shown from (the drift
- * reference): a text load may then keep rows in whatever order DuckDB's threads finish them, about a fifth faster
- * than keeping the file's order.
- */
-async function loadTable(engine, name, files, input, options = {}) {
-    const { only, rowNumbers = true } = options;
-    refuseEmptyFiles(files, input);
-    const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
-    // DuckDB cannot number the rows of a Parquet file that has a column of the name it would add: load those.
-    if (files[0]?.format === 'parquet' &&
-        !(await describeFiles(engine, files, input)).some((column) => PARQUET_ROW_COLUMNS.includes(column.name))) {
-        try {
-            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${projection} FROM ${tableSource(files)}`);
-            if (!rowNumbers)
-                return 'view';
-            // Row numbers run on across the files, in the order they are read (as a loaded table's rowid does).
-            let offset = 0;
-            const offsets = [];
-            for (const file of files) {
-                offsets.push(`WHEN ${quoteLiteral(file.path)} THEN ${offset}`);
-                const [{ rows = 0 } = {}] = await engine.rows(`SELECT count(*) AS rows FROM read_parquet(${quoteLiteral(file.path)})`);
-                offset += Number(rows);
-            }
-            const numbered = tableSource(files, { rowNumbers: true });
-            const [file, row] = PARQUET_ROW_COLUMNS;
-            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT ${projection}, ${row} + 1 + CASE ${file} ${offsets.join(' ')} END AS ${ROW_NUMBER} FROM ${numbered}`);
-        }
-        catch (error) {
-            throw await describeReadError(error, files, input);
-        }
-        return 'view';
-    }
-    const load = (sampleAll) => engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${projection} FROM ${tableSource(files, { sampleAll })}`);
-    if (!rowNumbers)
-        await engine.rows('SET preserve_insertion_order = false');
-    try {
-        await load(false);
-    }
-    catch (error) {
-        // A value past the type-inference sample that does not fit the inferred type ("n/a" in a number column):
-        // read again with types from the whole file, so the suite's type check reports it with its row.
-        if (!/Could not convert|Conversion Error/i.test(String(error.message)))
-            throw await describeReadError(error, files, input);
-        try {
-            await load(true);
-        }
-        catch (again) {
-            throw await describeReadError(again, files, input);
-        }
-    }
-    finally {
-        if (!rowNumbers)
-            await engine.rows('RESET preserve_insertion_order');
-    }
-    if (rowNumbers)
-        await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT *, rowid + 1 AS ${ROW_NUMBER} FROM ${name}`);
-    return 'table';
-}
-/**
- * Drops the columns of a loaded table that nothing reads from it any more (free text and dates after the checks
- * and the profile, and numeric columns whose sorted values are kept), before drift loads the reference, so their
- * memory goes to the reference. Kept values of columns still `read` stay. DuckDB drops a column of an in-memory
- * table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
- */
-async function keepOnly(engine, table, columns, inTable, read) {
-    // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
-    await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
-    const unread = columns.filter((column) => !inTable.includes(column.name));
-    // A table keeps at least one column.
-    for (const column of unread.length === columns.length ? unread.slice(1) : unread) {
-        if (!read.includes(column.name))
-            engine.release(numericValues(table, column.name));
-        await engine.rows(`ALTER TABLE ${table} DROP COLUMN ${quoteIdentifier(column.name)}`);
-    }
-}
-/**
- * Runs `work`; when `files` are Parquet (read lazily, through views) an engine error on the way is described as a
- * problem of the files where it is one. Text formats were read whole when loaded, so their errors showed then.
- */
-async function asReadError(files, input, work) {
-    try {
-        return await work();
-    }
-    catch (error) {
-        if (error instanceof errors_ConfigurationError || files[0]?.format !== 'parquet')
-            throw error;
-        throw await describeReadError(error, files, input);
-    }
-}
-async function readProfile(path, display) {
-    let value;
-    try {
-        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
-    }
-    catch (error) {
-        throw new errors_ConfigurationError(`Input 'reference': ${display} is not a readable profile JSON (${error.message}).`, {
-            input: 'reference',
-        });
-    }
-    if (!isDataProfile(value)) {
-        throw new errors_ConfigurationError(`Input 'reference': ${display} is JSON but not a data profile written by validate-data.`, {
-            input: 'reference',
-        });
-    }
-    return value;
-}
-/** The data checked by the suite, profiled, and compared with the reference for drift. */
-async function validateDataset(engine, files, suite, reference) {
-    if (suite)
-        await checkSuiteExpressions(engine, suite);
-    const storage = await loadTable(engine, 'current', files, 'data');
-    const columns = await engine.columns('current');
-    const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
-    const declared = new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
-    // The suite's aggregates and the profile's in one scan of the table.
-    const suitePlan = suite ? planSuite(suite, columns) : undefined;
-    const profilePlan = planProfile('current', columns, declared);
-    // The first query that decodes every value: a damaged Parquet page shows here, and is the file's fault.
-    const [values = {}] = await asReadError(files, 'data', () => engine.rows(`SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`));
-    const checks = suitePlan ? await judgeSuite(engine, suitePlan, values) : [];
-    const profile = await finishProfile(engine, profilePlan, values);
-    // An integer key the profile does not treat as numeric was sorted for its uniqueness alone: let it go.
-    for (const column of profile.columns)
-        if (column.kind !== 'numeric')
-            engine.release(numericValues('current', column.name));
-    let drift;
-    if (reference) {
-        let source;
-        const settings = suite?.drift ?? DEFAULT_DRIFT;
-        // pandas reads a date in CSV or JSON as text, and Evidently types it as text would be (column-types.ts).
-        const fromText = files[0]?.format !== 'parquet';
-        if ('files' in reference) {
-            const referenceColumns = await describeFiles(engine, reference.files, 'reference');
-            const needed = await driftColumnsToRead(engine, suite, settings, columns, referenceColumns.map((column) => column.name), profile, fromText);
-            if (storage === 'table') {
-                const inTable = currentColumnsReadFromTable(engine, needed, settings, profile);
-                await keepOnly(engine, 'current', columns, inTable, needed);
-            }
-            await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });
-            const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
-            // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.
-            source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
-        }
-        else {
-            source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
-        }
-        const emptySuite = suite ?? { unique: [], columns: [], document: undefined };
-        const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
-        // Parquet references are read while drift is computed (views over the files).
-        drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
-        const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
-        checks.push({
-            id: 'drift.dataset',
-            title: `dataset drift: share of drifted columns < ${settings.share}`,
-            status: drift.datasetDrift ? 'failed' : 'passed',
-            severity: settings.severity,
-            observed: { drifted: drifted.length, checked: drift.columns.length, share: Number(drift.share.toFixed(4)) },
-            expected: { share: `< ${settings.share}` },
-            ...(drifted.length ? { details: `drifted: ${drifted.join(', ')}` } : {}),
-        });
-    }
-    return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
-}
-/** A starting suite from what the data shows, meant to hold on the next sample of it (infer.ts). */
+/** A starting suite from what the data shows, meant to hold on the next sample of it. */
 async function inferSuite(engine, files) {
     await loadTable(engine, 'current', files, 'data');
     const profile = await profileTable(engine, 'current', await engine.columns('current'));
     return inferredSuiteText(engine, profile, files.map((file) => file.display).join(', '));
 }
 
+;// CONCATENATED MODULE: ./shared/lib/validation/index.js
+// validate-data's library: the suite file, its checks, the data profile, drift against a reference, suite inference
+// and the report section.
+
+
+
+
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/index.js
-
-
-
-
-
-
-
 
 
 
@@ -85654,6 +85669,17 @@ const test_model_lib_main_action = defineAction({
     },
 });
 
+;// CONCATENATED MODULE: ./actions/validate-data/lib/infer.js
+
+
+/** `infer: true`: writes a starting suite from the data instead of checking it, and names it in the `suite` output. */
+async function writeInferredSuite(host, inputs, engine, files) {
+    const target = host.inputs.resolveConfined('suite', inputs.suite ?? 'mlops-suite.yml');
+    await (0,promises_.writeFile)(target, await host.log.group('Infer a suite', () => inferSuite(engine, files)));
+    host.log.info(`Inferred suite written to ${host.inputs.display(target)}.`);
+    host.setOutput('suite', target);
+}
+
 ;// CONCATENATED MODULE: ./actions/validate-data/lib/inputs.js
 
 /** Below this DuckDB cannot hold even a sort's working set of a few columns. */
@@ -85685,93 +85711,82 @@ function validate_data_lib_inputs_getInputs(reader) {
     return inputs;
 }
 
-;// CONCATENATED MODULE: ./actions/validate-data/lib/main.js
+;// CONCATENATED MODULE: ./actions/validate-data/lib/report.js
+// What a validation run tells its reader: the report (summary, comment), the profile file and the step outputs.
 
 
 
+async function publishValidation(host, inputs, files, run, referenceName) {
+    const { github } = host;
+    // Not under mlops-reports/: the report action reads every JSON file there as a report.
+    const profilePath = (0,external_node_path_.join)(github.runnerTemp, 'mlops-profiles', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
+    const counts = countChecks(run.checks);
+    const drifted = run.drift?.columns.filter((column) => column.drifted).map((column) => column.column) ?? [];
+    const report = buildReport({
+        action: host.action,
+        headline: counts.errors + counts.warnings === 0
+            ? `all ${plural(run.checks.length, 'check')} passed on ${plural(run.rows, 'row')}`
+            : `${counts.errors} failed, ${plural(counts.warnings, 'warning')} of ${plural(run.checks.length, 'check')} on ${plural(run.rows, 'row')}`,
+        checks: run.checks.map(({ samples: _samples, ...check }) => check),
+        run: reportRun(github),
+        fields: {
+            data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
+            rows: run.rows,
+            ...(referenceName ? { reference: referenceName } : {}),
+            drift: run.drift
+                ? {
+                    share: run.drift.share,
+                    shareThreshold: run.drift.settings.share,
+                    datasetDrift: run.drift.datasetDrift,
+                    columns: run.drift.columns,
+                    skipped: run.drift.skipped,
+                }
+                : null,
+            samples: Object.fromEntries(run.checks.filter((check) => check.samples).map((check) => [check.id, check.samples])),
+        },
+    });
+    await (0,promises_.mkdir)((0,external_node_path_.join)(profilePath, '..'), { recursive: true });
+    await (0,promises_.writeFile)(profilePath, `${JSON.stringify(run.profile)}\n`);
+    await host.publish({ report, markdown: renderStage(report), comment: inputs.comment });
+    const failing = failingChecks(report.checks, inputs.failOn);
+    host.setOutput('passed', failing === 0);
+    host.setOutput('errors', counts.errors);
+    host.setOutput('warnings', counts.warnings);
+    host.setOutput('drifted-columns', drifted);
+    host.setOutput('drift-share', run.drift ? Number(run.drift.share.toFixed(6)) : 0);
+    host.setOutput('profile', profilePath);
+    if (failing > 0)
+        throw new GateFailure(`${failing} check(s) failed at fail-on '${inputs.failOn}': ${report.headline}.`);
+}
 
-const validate_data_lib_main_action = defineAction({
-    name: 'validate-data',
-    async main(host) {
-        const inputs = validate_data_lib_inputs_getInputs(host.inputs);
-        host.setSecret(inputs.comment.token);
-        const { github, log } = host;
-        const files = host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, github.workspace, 'data'));
-        const engine = await openDataEngine({
-            log,
-            toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp,
-            ...(inputs.memoryLimit ? { memoryLimit: `${inputs.memoryLimit}B` } : {}),
-        });
-        try {
-            if (inputs.infer) {
-                const target = host.inputs.resolveConfined('suite', inputs.suite ?? 'mlops-suite.yml');
-                await (0,promises_.writeFile)(target, await log.group('Infer a suite', () => inferSuite(engine, files)));
-                log.info(`Inferred suite written to ${host.inputs.display(target)}.`);
-                host.setOutput('suite', target);
-                return;
-            }
-            const suite = inputs.suite ? await readSuiteFile(host, inputs.suite) : undefined;
-            let reference;
-            let referenceName;
-            if (inputs.reference.length > 0) {
-                const referenceFiles = host.inputs.confinedFiles('reference', await resolveDataFiles(inputs.reference, github.workspace, 'reference'));
-                // A single .json file may be a profile from an earlier run rather than data.
-                const single = referenceFiles.length === 1 ? referenceFiles[0] : undefined;
-                const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
-                reference =
-                    isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
-                // A file outside the workspace (a downloaded baseline in the runner's temp) is named by its file name: the
-                // runner's temp path means nothing to a reader and differs between runs.
-                referenceName = referenceFiles
-                    .map((file) => ((0,external_node_path_.isAbsolute)(file.display) ? (0,external_node_path_.basename)(file.display) : file.display))
-                    .join(', ');
-            }
-            const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () => validateDataset(engine, files, suite, reference));
-            // Not under mlops-reports/: the report action reads every JSON file there as a report.
-            const profilePath = (0,external_node_path_.join)(github.runnerTemp, 'mlops-profiles', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
-            const counts = countChecks(run.checks);
-            const drifted = run.drift?.columns.filter((column) => column.drifted).map((column) => column.column) ?? [];
-            const report = buildReport({
-                action: host.action,
-                headline: counts.errors + counts.warnings === 0
-                    ? `all ${plural(run.checks.length, 'check')} passed on ${plural(run.rows, 'row')}`
-                    : `${counts.errors} failed, ${plural(counts.warnings, 'warning')} of ${plural(run.checks.length, 'check')} on ${plural(run.rows, 'row')}`,
-                checks: run.checks.map(({ samples: _samples, ...check }) => check),
-                run: reportRun(github),
-                fields: {
-                    data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
-                    rows: run.rows,
-                    ...(referenceName ? { reference: referenceName } : {}),
-                    drift: run.drift
-                        ? {
-                            share: run.drift.share,
-                            shareThreshold: run.drift.settings.share,
-                            datasetDrift: run.drift.datasetDrift,
-                            columns: run.drift.columns,
-                            skipped: run.drift.skipped,
-                        }
-                        : null,
-                    samples: Object.fromEntries(run.checks.filter((check) => check.samples).map((check) => [check.id, check.samples])),
-                },
-            });
-            await (0,promises_.mkdir)((0,external_node_path_.join)(profilePath, '..'), { recursive: true });
-            await (0,promises_.writeFile)(profilePath, `${JSON.stringify(run.profile)}\n`);
-            await host.publish({ report, markdown: renderStage(report), comment: inputs.comment });
-            const failing = failingChecks(report.checks, inputs.failOn);
-            host.setOutput('passed', failing === 0);
-            host.setOutput('errors', counts.errors);
-            host.setOutput('warnings', counts.warnings);
-            host.setOutput('drifted-columns', drifted);
-            host.setOutput('drift-share', run.drift ? Number(run.drift.share.toFixed(6)) : 0);
-            host.setOutput('profile', profilePath);
-            if (failing > 0)
-                throw new GateFailure(`${failing} check(s) failed at fail-on '${inputs.failOn}': ${report.headline}.`);
-        }
-        finally {
-            engine.close();
-        }
-    },
-});
+;// CONCATENATED MODULE: ./actions/validate-data/lib/sources.js
+// The files validate-data reads, each confined to the workspace: the data, the suite and the drift reference.
+
+
+
+async function dataFiles(host, inputs) {
+    return host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, host.github.workspace, 'data'));
+}
+async function readSuiteFile(host, suite) {
+    const path = host.inputs.resolveConfined('suite', suite);
+    return readSuite(await loadConfigFile(path, host.inputs.display(path), 'suite'));
+}
+/** The drift reference: data files, or a single profile JSON written by an earlier run. */
+async function resolveReference(host, patterns) {
+    if (patterns.length === 0)
+        return undefined;
+    const referenceFiles = host.inputs.confinedFiles('reference', await resolveDataFiles(patterns, host.github.workspace, 'reference'));
+    // A single .json file may be a profile from an earlier run rather than data.
+    const single = referenceFiles.length === 1 ? referenceFiles[0] : undefined;
+    const isProfile = single?.format === 'json' && (await looksLikeProfile(single.path));
+    const reference = isProfile && single ? { profilePath: single.path, display: single.display } : { files: referenceFiles };
+    // A file outside the workspace (a downloaded baseline in the runner's temp) is named by its file name: the
+    // runner's temp path means nothing to a reader and differs between runs.
+    const name = referenceFiles
+        .map((file) => ((0,external_node_path_.isAbsolute)(file.display) ? (0,external_node_path_.basename)(file.display) : file.display))
+        .join(', ');
+    return { reference, name };
+}
 async function looksLikeProfile(path) {
     const handle = await (0,promises_.open)(path, 'r');
     try {
@@ -85782,10 +85797,38 @@ async function looksLikeProfile(path) {
         await handle.close();
     }
 }
-async function readSuiteFile(host, suite) {
-    const path = host.inputs.resolveConfined('suite', suite);
-    return readSuite(await loadConfigFile(path, host.inputs.display(path), 'suite'));
-}
+
+;// CONCATENATED MODULE: ./actions/validate-data/lib/main.js
+
+
+
+
+
+const validate_data_lib_main_action = defineAction({
+    name: 'validate-data',
+    async main(host) {
+        const inputs = validate_data_lib_inputs_getInputs(host.inputs);
+        host.setSecret(inputs.comment.token);
+        const { github, log } = host;
+        const files = await dataFiles(host, inputs);
+        const engine = await openDataEngine({
+            log,
+            toolCache: host.env.RUNNER_TOOL_CACHE ?? github.runnerTemp,
+            ...(inputs.memoryLimit ? { memoryLimit: `${inputs.memoryLimit}B` } : {}),
+        });
+        try {
+            if (inputs.infer)
+                return await writeInferredSuite(host, inputs, engine, files);
+            const suite = inputs.suite ? await readSuiteFile(host, inputs.suite) : undefined;
+            const reference = await resolveReference(host, inputs.reference);
+            const run = await log.group(`Check ${files.map((file) => file.display).join(', ')}`, () => validateDataset(engine, files, suite, reference?.reference));
+            await publishValidation(host, inputs, files, run, reference?.name);
+        }
+        finally {
+            engine.close();
+        }
+    },
+});
 
 ;// CONCATENATED MODULE: ./.build/bundle-entry.js
 // Generated by scripts/build.mjs: the one bundle every action and the CLI run from.
