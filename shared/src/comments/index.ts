@@ -6,9 +6,7 @@ import {
   isReadOnlyTokenError,
 } from '../github/client.js';
 import type { RepositoryRef } from '../github/pull-request.js';
-
-/** GitHub refuses comment bodies longer than this many characters. */
-export const COMMENT_LIMIT = 65_536;
+import { COMMENT_LIMIT } from '../markdown/index.js';
 
 /** The login GITHUB_TOKEN comments as; installation tokens cannot ask GET /user who they are. */
 export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';

@@ -99,6 +99,18 @@ export class InputReader {
     return items;
   }
 
+  /** A user name and password given together (e.g. `registry-username`, `registry-password`), or neither. */
+  userAndPassword(userInput: string, passwordInput: string): { username: string; password: string } | undefined {
+    const username = this.optional(userInput);
+    const password = this.optional(passwordInput);
+    if ((username === undefined) !== (password === undefined)) {
+      throw new ConfigurationError(`Inputs '${userInput}' and '${passwordInput}' go together: give both or neither.`, {
+        input: username === undefined ? userInput : passwordInput,
+      });
+    }
+    return username !== undefined && password !== undefined ? { username, password } : undefined;
+  }
+
   enum<const T extends string>(name: string, allowed: readonly T[], fallback: T): T;
   enum<const T extends string>(name: string, allowed: readonly T[]): T | undefined;
   enum<const T extends string>(name: string, allowed: readonly T[], fallback?: T): T | undefined {
