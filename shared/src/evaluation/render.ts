@@ -1,6 +1,6 @@
 import { type Cell, code, details, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
 import type { MetricDirection } from '../metrics/index.js';
-import type { Report } from '../report/index.js';
+import type { Report } from '../report/report.js';
 import type { ConfusionTable, PerClassRow, SliceEvaluation } from './compute.js';
 import type { FlatMetrics } from './metric-files.js';
 import type { MetricSignificance } from './significance.js';

@@ -1,5 +1,5 @@
 import { formatNumber } from '../markdown/index.js';
-import type { ReportCheck } from '../report/index.js';
+import type { ReportCheck } from '../report/report.js';
 import type { SliceEvaluation } from './compute.js';
 import type { FlatMetrics } from './metric-files.js';
 import type { MetricTest, SliceSettings, ThresholdKind } from './tests-file.js';

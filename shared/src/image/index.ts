@@ -1,4 +1,3 @@
-export * from '../oci/index.js';
 export * from './dockerfile-builds.js';
 export * from './gzip.js';
 export * from './labels.js';
