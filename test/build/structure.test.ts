@@ -198,4 +198,21 @@ describe('the import graph of shared/src and actions/*/src', () => {
     expect(face?.local.filter((file) => !/^shared\/src\/[\w-]+\/index\.ts$/.test(file))).toEqual([]);
     expect(face?.packages).toEqual([]);
   });
+
+  test('tests import the library one way: shared/src/index.ts, or a folder face for what it keeps off the top', async () => {
+    // statistics/special.ts's logGamma is private to its folder on purpose (metrics exports its own); its test reads it.
+    const exceptions = ['test/statistics/special.test.ts → shared/src/statistics/special.ts'];
+    const testFiles = await typeScriptFiles('test');
+    const offending: string[] = [];
+    for (const file of testFiles) {
+      for (const specifier of moduleSpecifiers(await readFile(join(repositoryRoot, file), 'utf8'))) {
+        if (specifier === '@mlops-actions/core') offending.push(`${file} → ${specifier}`);
+        if (!specifier.startsWith('.')) continue;
+        const target = join(dirname(file), specifier.replace(/\.js$/, '.ts'));
+        if (!target.startsWith('shared/src/') || /^shared\/src\/([\w-]+\/)?index\.ts$/.test(target)) continue;
+        if (!exceptions.includes(`${file} → ${target}`)) offending.push(`${file} → ${target}`);
+      }
+    }
+    expect(offending).toEqual([]);
+  });
 });

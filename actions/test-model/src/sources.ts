@@ -7,7 +7,6 @@ import {
   createGitHubClient,
   type DataEngine,
   type FlatMetrics,
-  loadConfigFile,
   type ModelTests,
   openDataEngine,
   type PredictionColumns,
@@ -37,8 +36,7 @@ export class LazyEngine {
 
 export async function readTests(host: ActionHost, tests: string | undefined): Promise<ModelTests> {
   if (!tests) return { metrics: {} };
-  const path = host.inputs.resolveConfined('tests', tests);
-  return readTestsFile(await loadConfigFile(path, host.inputs.display(path), 'tests'));
+  return readTestsFile(await host.inputs.configFile('tests', tests));
 }
 
 export async function readPredictionFiles(

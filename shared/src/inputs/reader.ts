@@ -149,11 +149,13 @@ export class InputReader {
     return path;
   }
 
-  /** A YAML or JSON file, parsed with positions so later checks can name the line. */
-  async configFile(name: string): Promise<ConfigDocument | undefined> {
-    const path = this.path(name);
-    if (path === undefined) return undefined;
-    return loadConfigFile(path, this.display(path), name);
+  /**
+   * The YAML or JSON file input `name` names (`path`: its value, defaults applied), confined like every input path
+   * and parsed with positions so later checks can name the line.
+   */
+  async configFile(name: string, path: string): Promise<ConfigDocument> {
+    const resolved = this.resolveConfined(name, path);
+    return loadConfigFile(resolved, this.display(resolved), name);
   }
 
   /**
