@@ -57544,12 +57544,13 @@ class InputReader {
         }
         return path;
     }
-    /** A YAML or JSON file, parsed with positions so later checks can name the line. */
-    async configFile(name) {
-        const path = this.path(name);
-        if (path === undefined)
-            return undefined;
-        return loadConfigFile(path, this.display(path), name);
+    /**
+     * The YAML or JSON file input `name` names (`path`: its value, defaults applied), confined like every input path
+     * and parsed with positions so later checks can name the line.
+     */
+    async configFile(name, path) {
+        const resolved = this.resolveConfined(name, path);
+        return loadConfigFile(resolved, this.display(resolved), name);
     }
     /**
      * `path` (absolute, from input `name`) when it stays inside the workspace or RUNNER_TEMP after every symlink and
@@ -57917,7 +57918,7 @@ async function resolvePullRequest(client, repository, github, payload) {
     }
 }
 
-;// CONCATENATED MODULE: ./shared/lib/comments/index.js
+;// CONCATENATED MODULE: ./shared/lib/comments/sticky.js
 
 
 
@@ -58136,7 +58137,7 @@ function readCommentRequest(reader, defaultKey) {
     };
 }
 
-;// CONCATENATED MODULE: ./shared/lib/report/index.js
+;// CONCATENATED MODULE: ./shared/lib/report/report.js
 
 
 /**
@@ -58542,6 +58543,11 @@ async function runCli(argv, registry, io) {
     }
     return exitCode;
 }
+
+;// CONCATENATED MODULE: ./shared/lib/comments/index.js
+// The sticky pull-request comment (sticky.ts) and publishing a report as summary, comment and artifact.
+
+
 
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(73136);
@@ -70156,6 +70162,12 @@ async function resolveDataFiles(patterns, workspace, input) {
     return files;
 }
 
+;// CONCATENATED MODULE: ./shared/lib/data/index.js
+// Data files (CSV, Parquet, JSON Lines) and the DuckDB engine that reads them.
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/deploy/command-line.js
 // Commands given as one input line (`nginx -s reload`, `kubectl … {weight}`) are split into an argument array the
 // way a POSIX shell splits words, without anything else a shell does: no variables, globs, pipes or `;`.
@@ -76144,6 +76156,39 @@ async function setDeploymentStatus(client, repository, deploymentId, status) {
 
 
 
+;// CONCATENATED MODULE: ./shared/lib/oci/blob-source.js
+
+function blob_source_bufferBlobSource(data, digest) {
+    return {
+        digest,
+        size: data.byteLength,
+        read: async (offset, length) => data.subarray(offset, offset + length),
+    };
+}
+function fileBlobSource(path, digest, size) {
+    return {
+        digest,
+        size,
+        read: async (offset, length) => {
+            const handle = await (0,promises_.open)(path, 'r');
+            try {
+                const buffer = Buffer.allocUnsafe(Math.min(length, size - offset));
+                let filled = 0;
+                while (filled < buffer.length) {
+                    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
+                    if (bytesRead === 0)
+                        throw new Error(`${path} is shorter than the ${size} bytes expected`);
+                    filled += bytesRead;
+                }
+                return buffer;
+            }
+            finally {
+                await handle.close();
+            }
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/oci/digest.js
 
 
@@ -76375,6 +76420,15 @@ async function readStoredCredentials(registry, env) {
     }
     return undefined;
 }
+/** What an action's inputs give: `registry-username`/`registry-password` for the `image` input's registry, `github-token`. */
+function givenCredentials(inputs, actor) {
+    return {
+        inputsRegistry: inputs.image.registry,
+        inputs: inputs.registryCredentials,
+        githubToken: inputs.githubToken,
+        actor,
+    };
+}
 /**
  * The one rule build-image and promote log in by. For `registry`, in this order: the inputs, when `registry` is the
  * image's (the inputs are never sent anywhere else, so a base image on another registry gets none of them); else
@@ -76401,39 +76455,6 @@ async function resolveRegistryCredentials(registry, given, env) {
         return undefined;
     const stored = await readStoredCredentials(registry, env);
     return chooseRegistryCredentials(registry, given, stored)?.credentials;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/oci/blob-source.js
-
-function blob_source_bufferBlobSource(data, digest) {
-    return {
-        digest,
-        size: data.byteLength,
-        read: async (offset, length) => data.subarray(offset, offset + length),
-    };
-}
-function fileBlobSource(path, digest, size) {
-    return {
-        digest,
-        size,
-        read: async (offset, length) => {
-            const handle = await (0,promises_.open)(path, 'r');
-            try {
-                const buffer = Buffer.allocUnsafe(Math.min(length, size - offset));
-                let filled = 0;
-                while (filled < buffer.length) {
-                    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
-                    if (bytesRead === 0)
-                        throw new Error(`${path} is shorter than the ${size} bytes expected`);
-                    filled += bytesRead;
-                }
-                return buffer;
-            }
-            finally {
-                await handle.close();
-            }
-        },
-    };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/errors.js
@@ -77148,112 +77169,6 @@ class RegistryClient {
     }
 }
 
-;// CONCATENATED MODULE: ./shared/lib/oci/copy.js
-
-
-/** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
-async function mapLimit(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await work(items[index]);
-        }
-    });
-    await Promise.all(workers);
-    return results;
-}
-/**
- * Pushes an image so that no tag ever names a partial image: every blob (missing ones only), then every manifest
- * by digest, and only then the tags, each pointing at the root manifest.
- */
-async function pushImage(client, repository, plan, options = {}) {
-    const root = plan.manifests.at(-1);
-    if (!root)
-        throw new Error('pushImage: the plan has no manifest');
-    const outcomes = { exists: 0, mounted: 0, uploaded: 0 };
-    let uploadedBytes = 0;
-    const unique = [...new Map(plan.blobs.map((blob) => [blob.source.digest, blob])).values()];
-    await mapLimit(unique, options.concurrency ?? 3, async (blob) => {
-        const outcome = await client.uploadBlob(repository, blob.source, blob.mountFrom !== undefined ? { mountFrom: blob.mountFrom } : {});
-        outcomes[outcome] += 1;
-        if (outcome === 'uploaded')
-            uploadedBytes += blob.source.size;
-    });
-    for (const manifest of plan.manifests) {
-        await client.putManifest(repository, manifest.digest, manifest.bytes, manifest.mediaType);
-    }
-    for (const tag of plan.tags)
-        await client.putManifest(repository, tag, root.bytes, root.mediaType);
-    return { digest: root.digest, blobs: outcomes, uploadedBytes };
-}
-/**
- * Copies an image (a manifest or a whole index with every platform) by digest, byte for byte, so the digest is
- * the same at the destination: blobs are mounted within one registry and streamed by ranges between two, then
- * the tags are put last. The promote action's copy.
- */
-async function copyImage(from, to, tags) {
-    const sameRegistry = from.client.baseUrl === to.client.baseUrl;
-    if (sameRegistry && from.repository === to.repository) {
-        // Everything is already there: only the tags are new.
-        const root = await from.client.getManifest(from.repository, from.reference);
-        for (const tag of tags)
-            await to.client.putManifest(to.repository, tag, root.bytes, root.mediaType);
-        return { digest: root.digest, blobs: { exists: 0, mounted: 0, uploaded: 0 }, uploadedBytes: 0 };
-    }
-    const blobs = [];
-    const manifests = [];
-    const visit = async (reference) => {
-        const fetched = await from.client.getManifest(from.repository, reference);
-        if (isIndexMediaType(fetched.mediaType)) {
-            for (const child of fetched.json.manifests)
-                await visit(child.digest);
-        }
-        else {
-            const manifest = fetched.json;
-            for (const descriptor of [manifest.config, ...manifest.layers]) {
-                blobs.push({
-                    source: from.client.blobSource(from.repository, descriptor),
-                    ...(sameRegistry ? { mountFrom: from.repository } : {}),
-                });
-            }
-        }
-        manifests.push({ bytes: fetched.bytes, mediaType: fetched.mediaType, digest: fetched.digest });
-    };
-    await visit(from.reference);
-    // Blobs stream from one registry to another: as many at once as skopeo copies (its default is 6).
-    return pushImage(to.client, to.repository, { blobs, manifests, tags }, { concurrency: 6 });
-}
-/**
- * Copies the referrers of `subject` (signatures, SBOMs, attestations: OCI 1.1 manifests with a `subject`) that
- * `to` lacks. Content only: the fallback tag on registries without the referrers API is returned, not written.
- */
-async function copyReferrers(from, to, subject) {
-    // Copied into a store that cannot list them, they would be unreachable blobs reported as copied.
-    if (!to.client.keepsReferrers)
-        return { copied: [] };
-    const wanted = await from.client.referrers(from.repository, subject);
-    const hasApi = await to.client.hasReferrersApi(to.repository, subject);
-    const present = await to.client.referrers(to.repository, subject);
-    const presentDigests = new Set(present.map((descriptor) => descriptor.digest));
-    const missing = wanted.filter((descriptor) => !presentDigests.has(descriptor.digest));
-    for (const descriptor of missing) {
-        await copyImage({ ...from, reference: descriptor.digest }, to, []);
-    }
-    if (hasApi || missing.length === 0)
-        return { copied: missing };
-    const index = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [...present, ...missing] };
-    const bytes = Buffer.from(JSON.stringify(index));
-    return {
-        copied: missing,
-        fallback: {
-            tag: digest_referrersFallbackTag(subject),
-            manifest: { bytes, mediaType: media_types_MediaType.ociIndex, digest: digest_sha256Digest(bytes) },
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/oci/layout.js
 
 
@@ -77523,49 +77438,6 @@ async function referenceOrDefault(store, reference) {
     const sole = store instanceof OciLayoutStore ? await store.soleImage(reference.repository) : undefined;
     return sole ?? 'latest';
 }
-
-;// CONCATENATED MODULE: ./shared/lib/oci/registry-problems.js
-
-
-/**
- * A registry refusal told as the user's mistake, naming the input to fix: wrong credentials point at
- * `registry-password`, missing access at `registry-username`, an unreachable registry at the input that named
- * it. Outages (5xx after every retry) and protocol breaks stay our errors.
- */
-function explainRegistryError(error, context) {
-    if (!isRegistryError(error))
-        return error;
-    switch (error.kind) {
-        case 'unreachable':
-            return new errors_ConfigurationError(`Input '${context.input}': the registry of '${context.reference}' could not be reached: ${error.message}`, { input: context.input });
-        case 'unauthorized':
-            return context.username
-                ? new errors_ConfigurationError(`Input 'registry-password': ${error.registry} refused the password for user '${context.username}'. Check the secret, or the token's scopes (write:packages for ghcr.io).`, { input: 'registry-password' })
-                : new errors_ConfigurationError(`Input 'registry-username': ${error.registry} needs credentials for '${context.reference}'; give 'registry-username' and 'registry-password' (or log in before this step).`, { input: 'registry-username' });
-        case 'denied':
-            return new errors_ConfigurationError(`Input 'registry-username': ${context.username ? `user '${context.username}'` : 'an anonymous client'} may not do this on '${context.reference}': ${error.message}`, { input: 'registry-username' });
-        case 'not-found':
-            return new errors_ConfigurationError(`Input '${context.input}': '${context.reference}' was not found: ${error.message}`, {
-                input: context.input,
-            });
-        default:
-            return error;
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/lib/oci/index.js
-
-
-
-
-
-
-
-
-
-
-
-
 
 ;// CONCATENATED MODULE: ./shared/lib/image/oci-layout.js
 
@@ -78002,6 +77874,112 @@ async function resolveSourceDate(options) {
     if (!Number.isNaN(eventTime))
         return { epochSeconds: Math.floor(eventTime / 1000), origin: 'event' };
     return { epochSeconds: 0, origin: 'epoch' };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/copy.js
+
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
+async function mapLimit(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await work(items[index]);
+        }
+    });
+    await Promise.all(workers);
+    return results;
+}
+/**
+ * Pushes an image so that no tag ever names a partial image: every blob (missing ones only), then every manifest
+ * by digest, and only then the tags, each pointing at the root manifest.
+ */
+async function pushImage(client, repository, plan, options = {}) {
+    const root = plan.manifests.at(-1);
+    if (!root)
+        throw new Error('pushImage: the plan has no manifest');
+    const outcomes = { exists: 0, mounted: 0, uploaded: 0 };
+    let uploadedBytes = 0;
+    const unique = [...new Map(plan.blobs.map((blob) => [blob.source.digest, blob])).values()];
+    await mapLimit(unique, options.concurrency ?? 3, async (blob) => {
+        const outcome = await client.uploadBlob(repository, blob.source, blob.mountFrom !== undefined ? { mountFrom: blob.mountFrom } : {});
+        outcomes[outcome] += 1;
+        if (outcome === 'uploaded')
+            uploadedBytes += blob.source.size;
+    });
+    for (const manifest of plan.manifests) {
+        await client.putManifest(repository, manifest.digest, manifest.bytes, manifest.mediaType);
+    }
+    for (const tag of plan.tags)
+        await client.putManifest(repository, tag, root.bytes, root.mediaType);
+    return { digest: root.digest, blobs: outcomes, uploadedBytes };
+}
+/**
+ * Copies an image (a manifest or a whole index with every platform) by digest, byte for byte, so the digest is
+ * the same at the destination: blobs are mounted within one registry and streamed by ranges between two, then
+ * the tags are put last. The promote action's copy.
+ */
+async function copyImage(from, to, tags) {
+    const sameRegistry = from.client.baseUrl === to.client.baseUrl;
+    if (sameRegistry && from.repository === to.repository) {
+        // Everything is already there: only the tags are new.
+        const root = await from.client.getManifest(from.repository, from.reference);
+        for (const tag of tags)
+            await to.client.putManifest(to.repository, tag, root.bytes, root.mediaType);
+        return { digest: root.digest, blobs: { exists: 0, mounted: 0, uploaded: 0 }, uploadedBytes: 0 };
+    }
+    const blobs = [];
+    const manifests = [];
+    const visit = async (reference) => {
+        const fetched = await from.client.getManifest(from.repository, reference);
+        if (isIndexMediaType(fetched.mediaType)) {
+            for (const child of fetched.json.manifests)
+                await visit(child.digest);
+        }
+        else {
+            const manifest = fetched.json;
+            for (const descriptor of [manifest.config, ...manifest.layers]) {
+                blobs.push({
+                    source: from.client.blobSource(from.repository, descriptor),
+                    ...(sameRegistry ? { mountFrom: from.repository } : {}),
+                });
+            }
+        }
+        manifests.push({ bytes: fetched.bytes, mediaType: fetched.mediaType, digest: fetched.digest });
+    };
+    await visit(from.reference);
+    // Blobs stream from one registry to another: as many at once as skopeo copies (its default is 6).
+    return pushImage(to.client, to.repository, { blobs, manifests, tags }, { concurrency: 6 });
+}
+/**
+ * Copies the referrers of `subject` (signatures, SBOMs, attestations: OCI 1.1 manifests with a `subject`) that
+ * `to` lacks. Content only: the fallback tag on registries without the referrers API is returned, not written.
+ */
+async function copyReferrers(from, to, subject) {
+    // Copied into a store that cannot list them, they would be unreachable blobs reported as copied.
+    if (!to.client.keepsReferrers)
+        return { copied: [] };
+    const wanted = await from.client.referrers(from.repository, subject);
+    const hasApi = await to.client.hasReferrersApi(to.repository, subject);
+    const present = await to.client.referrers(to.repository, subject);
+    const presentDigests = new Set(present.map((descriptor) => descriptor.digest));
+    const missing = wanted.filter((descriptor) => !presentDigests.has(descriptor.digest));
+    for (const descriptor of missing) {
+        await copyImage({ ...from, reference: descriptor.digest }, to, []);
+    }
+    if (hasApi || missing.length === 0)
+        return { copied: missing };
+    const index = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [...present, ...missing] };
+    const bytes = Buffer.from(JSON.stringify(index));
+    return {
+        copied: missing,
+        fallback: {
+            tag: digest_referrersFallbackTag(subject),
+            manifest: { bytes, mediaType: media_types_MediaType.ociIndex, digest: digest_sha256Digest(bytes) },
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/image/tar.js
@@ -78634,7 +78612,6 @@ function resolveTags(explicit, context, input = 'tags') {
 
 
 
-
 ;// CONCATENATED MODULE: ./shared/lib/mlflow/client.js
 
 
@@ -78899,6 +78876,49 @@ class MlflowClient {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/mlflow/index.js
+
+
+;// CONCATENATED MODULE: ./shared/lib/oci/registry-problems.js
+
+
+/**
+ * A registry refusal told as the user's mistake, naming the input to fix: wrong credentials point at
+ * `registry-password`, missing access at `registry-username`, an unreachable registry at the input that named
+ * it. Outages (5xx after every retry) and protocol breaks stay our errors.
+ */
+function explainRegistryError(error, context) {
+    if (!isRegistryError(error))
+        return error;
+    switch (error.kind) {
+        case 'unreachable':
+            return new errors_ConfigurationError(`Input '${context.input}': the registry of '${context.reference}' could not be reached: ${error.message}`, { input: context.input });
+        case 'unauthorized':
+            return context.username
+                ? new errors_ConfigurationError(`Input 'registry-password': ${error.registry} refused the password for user '${context.username}'. Check the secret, or the token's scopes (write:packages for ghcr.io).`, { input: 'registry-password' })
+                : new errors_ConfigurationError(`Input 'registry-username': ${error.registry} needs credentials for '${context.reference}'; give 'registry-username' and 'registry-password' (or log in before this step).`, { input: 'registry-username' });
+        case 'denied':
+            return new errors_ConfigurationError(`Input 'registry-username': ${context.username ? `user '${context.username}'` : 'an anonymous client'} may not do this on '${context.reference}': ${error.message}`, { input: 'registry-username' });
+        case 'not-found':
+            return new errors_ConfigurationError(`Input '${context.input}': '${context.reference}' was not found: ${error.message}`, {
+                input: context.input,
+            });
+        default:
+            return error;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/index.js
+
+
+
+
+
+
+
+
+
+
+
 
 
 ;// CONCATENATED MODULE: ./shared/lib/promotion/audit.js
@@ -80702,6 +80722,14 @@ function combineReports(reports, runUrl, limit = COMMENT_LIMIT) {
     return { status, comment: render(() => false), full, shortened: true };
 }
 
+;// CONCATENATED MODULE: ./shared/lib/report/index.js
+// The report every action writes (report.ts), its JSON schema, each stage's section, and the combined comment.
+
+
+
+
+
+
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./shared/lib/runner/actions-host.js
@@ -80827,6 +80855,15 @@ async function runAction(definition, env = process.env) {
         }
     }
 }
+
+;// CONCATENATED MODULE: ./shared/lib/runner/index.js
+// The GitHub Actions runner's side: the host over @actions/core, failures as annotations, the report publisher
+// and runAction. Only the actions and the CLI import this folder; the library never does.
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ./shared/lib/statistics/categorical.js
 // Tests on category counts as Evidently runs them: chi-square goodness of fit of the current counts against the
@@ -84023,17 +84060,10 @@ async function inferSuite(engine, files) {
 
 
 
+
 ;// CONCATENATED MODULE: ./shared/lib/index.js
-
-
-
-
-
-
-
-
-
-
+// The library's one face: each folder's index.ts, nothing deeper. Inside shared/src, files import the file they
+// need (one hop by name), so no face is part of an import circle.
 
 
 
@@ -84141,12 +84171,7 @@ async function decideBuilder(host, inputs, dockerfile) {
 }
 /** The credentials for `registry` by the one rule (chooseRegistryCredentials); none for an OCI layout directory. */
 async function credentialsFor(registry, inputs, host) {
-    const credentials = await resolveRegistryCredentials(registry, {
-        inputsRegistry: inputs.image.registry,
-        inputs: inputs.registryCredentials,
-        githubToken: inputs.githubToken,
-        actor: host.github.actor,
-    }, host.env);
+    const credentials = await resolveRegistryCredentials(registry, givenCredentials(inputs, host.github.actor), host.env);
     host.setSecret(credentials?.password);
     return credentials;
 }
@@ -84658,8 +84683,7 @@ const main_action = defineAction({
     async main(host) {
         const inputs = inputs_getInputs(host.inputs);
         host.setSecret(inputs.githubToken);
-        const gatePath = host.inputs.resolveConfined('gate', inputs.gate);
-        const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
+        const gate = readGate(await host.inputs.configFile('gate', inputs.gate));
         const provider = await createProvider(inputs.provider, {
             logger: host.log,
             secrets: host.secrets,
@@ -84898,12 +84922,7 @@ function lib_inputs_getInputs(reader, env) {
 function registryClients(inputs, host) {
     const clients = new Map();
     const credentialsFor = async (registry) => {
-        const credentials = await resolveRegistryCredentials(registry, {
-            inputsRegistry: inputs.image.registry,
-            inputs: inputs.registryCredentials,
-            githubToken: inputs.githubToken,
-            actor: host.github.actor,
-        }, host.env);
+        const credentials = await resolveRegistryCredentials(registry, givenCredentials(inputs, host.github.actor), host.env);
         host.setSecret(credentials?.password);
         return credentials;
     };
@@ -85294,8 +85313,7 @@ class LazyEngine {
 async function readTests(host, tests) {
     if (!tests)
         return { metrics: {} };
-    const path = host.inputs.resolveConfined('tests', tests);
-    return readTestsFile(await loadConfigFile(path, host.inputs.display(path), 'tests'));
+    return readTestsFile(await host.inputs.configFile('tests', tests));
 }
 async function readPredictionFiles(engine, host, patterns, spec, input) {
     const files = host.inputs.confinedFiles(input, await resolveDataFiles(patterns, host.github.workspace, input));
@@ -85851,8 +85869,7 @@ async function dataFiles(host, inputs) {
     return host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, host.github.workspace, 'data'));
 }
 async function readSuiteFile(host, suite) {
-    const path = host.inputs.resolveConfined('suite', suite);
-    return readSuite(await loadConfigFile(path, host.inputs.display(path), 'suite'));
+    return readSuite(await host.inputs.configFile('suite', suite));
 }
 /** The drift reference: data files, or a single profile JSON written by an earlier run. */
 async function resolveReference(host, patterns) {
