@@ -78637,6 +78637,10 @@ function mlflowAuthFromEnv(env) {
     }
     return undefined;
 }
+/** The secret part of the credentials (token or password), for the caller to mask. */
+function mlflowAuthSecret(auth) {
+    return auth && 'token' in auth ? auth.token : auth?.password;
+}
 /** The tag keys a version carries, as a map. */
 function versionTags(version) {
     return Object.fromEntries((version.tags ?? []).map((tag) => [tag.key, tag.value]));
@@ -78923,7 +78927,28 @@ class MlflowClient {
     }
 }
 
+;// CONCATENATED MODULE: ./shared/lib/mlflow/inputs.js
+
+/**
+ * The registered model's server and version as the actions that talk to MLflow take them: `mlflow-tracking-uri`
+ * (default MLFLOW_TRACKING_URI, an http(s) URL) and `mlflow-version` (a version number, optional).
+ */
+function readMlflowVersionInputs(reader, env) {
+    const trackingUri = reader.optional('mlflow-tracking-uri') ?? env.MLFLOW_TRACKING_URI;
+    if (trackingUri === undefined || !/^https?:\/\/[^\s/]+/.test(trackingUri)) {
+        throw new errors_ConfigurationError(`Input 'mlflow-tracking-uri' must be the tracking server's http(s) URL (or set MLFLOW_TRACKING_URI), e.g. http://mlflow:5000${trackingUri === undefined ? '' : `, got "${trackingUri}"`}.`, { input: 'mlflow-tracking-uri' });
+    }
+    const version = reader.optional('mlflow-version');
+    if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
+        throw new errors_ConfigurationError(`Input 'mlflow-version' must be a version number such as 3, got "${version}".`, {
+            input: 'mlflow-version',
+        });
+    }
+    return { trackingUri, version };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/mlflow/index.js
+
 
 
 ;// CONCATENATED MODULE: ./shared/lib/model-card/card.js
@@ -85573,16 +85598,7 @@ function readMlflow(reader, env) {
         }
         return undefined;
     }
-    const trackingUri = reader.optional('mlflow-tracking-uri') ?? env.MLFLOW_TRACKING_URI;
-    if (trackingUri === undefined || !/^https?:\/\/[^\s/]+/.test(trackingUri)) {
-        throw new errors_ConfigurationError(`Input 'mlflow-tracking-uri' must be the tracking server's http(s) URL (or set MLFLOW_TRACKING_URI), e.g. http://mlflow:5000${trackingUri === undefined ? '' : `, got "${trackingUri}"`}.`, { input: 'mlflow-tracking-uri' });
-    }
-    const version = reader.optional('mlflow-version');
-    if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
-        throw new errors_ConfigurationError(`Input 'mlflow-version' must be a version number such as 3, got "${version}".`, {
-            input: 'mlflow-version',
-        });
-    }
+    const { trackingUri, version } = readMlflowVersionInputs(reader, env);
     return { trackingUri, model, version, alias: reader.optional('mlflow-alias') ?? 'champion' };
 }
 /** Reads and checks every input once, before any work. */
@@ -85598,13 +85614,6 @@ function lib_inputs_getInputs(reader, env) {
             input: 'source',
         });
     }
-    const registryUsername = reader.optional('registry-username');
-    const registryPassword = reader.optional('registry-password');
-    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-        throw new errors_ConfigurationError("Inputs 'registry-username' and 'registry-password' go together: give both or neither.", {
-            input: registryUsername === undefined ? 'registry-username' : 'registry-password',
-        });
-    }
     const signingPem = reader.optional('signing-key');
     const config = reader.optional('config') ?? DEFAULT_CONFIG;
     return {
@@ -85618,8 +85627,7 @@ function lib_inputs_getInputs(reader, env) {
         mlflow: readMlflow(reader, env),
         signingKey: signingPem === undefined ? undefined : readSigningKey(signingPem, 'signing-key'),
         signingKeyText: signingPem,
-        registryUsername,
-        registryPassword,
+        registryCredentials: reader.userAndPassword('registry-username', 'registry-password'),
         githubToken: reader.optional('github-token'),
     };
 }
@@ -85638,7 +85646,7 @@ async function readHumanParts(host, inputs) {
         host.log.info(`No ${inputs.config.path}: intended use, limitations and owners say they were not written.`);
         return readModelCardConfig(parseConfig('', inputs.config.path));
     }
-    return readModelCardConfig(await loadConfigFile(path, host.inputs.display(path), 'config'));
+    return readModelCardConfig(await host.inputs.configFile('config', inputs.config.path));
 }
 /** The release's tag and its release (id, notes, upload URL) when the event is a release or a tag push. */
 async function main_findRelease(host, github) {
@@ -85668,11 +85676,7 @@ async function gatherEvidence(host, inputs, commit, github, mlflow, tag) {
         : await digestFiles(host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, host.github.workspace, 'data')));
     const image = inputs.image;
     const source = inputs.source ?? { ...image, tag: `sha-${commit.slice(0, 7)}` };
-    const credentials = inputs.registryUsername && inputs.registryPassword
-        ? { username: inputs.registryUsername, password: inputs.registryPassword }
-        : isOciLayout({ registry: source.registry })
-            ? undefined
-            : await readStoredCredentials(source.registry, host.env);
+    const credentials = await resolveRegistryCredentials(source.registry, givenCredentials(inputs, host.github.actor), host.env);
     host.setSecret(credentials?.password);
     const store = openImageStore(source.registry, { workspace: host.github.workspace, credentials, logger: log });
     const imageName = formatImageReference({ registry: source.registry, repository: source.repository });
@@ -85764,11 +85768,11 @@ const lib_main_action = defineAction({
     name: 'model-card',
     async main(host) {
         const inputs = lib_inputs_getInputs(host.inputs, host.env);
-        host.setSecret(inputs.registryPassword);
+        host.setSecret(inputs.registryCredentials?.password);
         host.setSecret(inputs.githubToken);
         host.setSecret(inputs.signingKeyText);
         const mlflowAuth = mlflowAuthFromEnv(host.env);
-        host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
+        host.setSecret(mlflowAuthSecret(mlflowAuth));
         const commit = host.github.sha;
         if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {
             throw new errors_ConfigurationError('No release commit: GITHUB_SHA is missing. Run on a release (published) or a v* tag push.');
@@ -85894,16 +85898,7 @@ function inputs_readMlflow(reader, env) {
         }
         return undefined;
     }
-    const trackingUri = reader.optional('mlflow-tracking-uri') ?? env.MLFLOW_TRACKING_URI;
-    if (trackingUri === undefined || !/^https?:\/\/[^\s/]+/.test(trackingUri)) {
-        throw new errors_ConfigurationError(`Input 'mlflow-tracking-uri' must be the tracking server's http(s) URL (or set MLFLOW_TRACKING_URI), e.g. http://mlflow:5000${trackingUri === undefined ? '' : `, got "${trackingUri}"`}.`, { input: 'mlflow-tracking-uri' });
-    }
-    const version = reader.optional('mlflow-version');
-    if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
-        throw new errors_ConfigurationError(`Input 'mlflow-version' must be a version number such as 3, got "${version}".`, {
-            input: 'mlflow-version',
-        });
-    }
+    const { trackingUri, version } = readMlflowVersionInputs(reader, env);
     const alias = reader.optional('mlflow-alias');
     const targetModel = reader.optional('mlflow-target-model');
     if (targetModel === model) {
@@ -86053,7 +86048,7 @@ const promote_lib_main_action = defineAction({
         host.setSecret(inputs.registryCredentials?.password);
         host.setSecret(inputs.githubToken);
         const mlflowAuth = mlflowAuthFromEnv(host.env);
-        host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
+        host.setSecret(mlflowAuthSecret(mlflowAuth));
         const { github } = host;
         const commit = github.sha;
         if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {

@@ -19,7 +19,7 @@ import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
 import { exampleEvent } from '../support/events.js';
-import { type GitHubSandbox, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
+import { type GitHubSandbox, passingCheckRun, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
 import { type ActionRun, actionDir, repositoryRoot, runAction } from '../support/run-action.js';
 
 /**
@@ -236,14 +236,7 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
     sandbox.emulator.addReview(REPO, 41, { login: 'bob', state: 'COMMENTED' });
     const { client } = sandbox.client();
     const [owner, repo] = REPO.split('/') as [string, string];
-    await client.rest.checks.create({
-      owner,
-      repo,
-      name: 'ml',
-      head_sha: commit,
-      status: 'completed',
-      conclusion: 'success',
-    });
+    await passingCheckRun(sandbox, REPO, commit, 'ml');
     const release = sandbox.emulator.addRelease(REPO, { tag: 'v2.0.0', body: 'Churn model v2.', commit });
     const { releaseRun, result } = await runModelCard(commit, 'v2.0.0');
     sandbox.emulator.addRunApproval(REPO, releaseRun.id, {

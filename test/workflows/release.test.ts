@@ -19,7 +19,13 @@ import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
 import { exampleEvent } from '../support/events.js';
-import { type GitHubSandbox, REPOSITORY, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
+import {
+  type GitHubSandbox,
+  passingCheckRun,
+  REPOSITORY,
+  startGitHubSandbox,
+  TOKENS,
+} from '../support/github/sandbox.js';
 import { type ActWorkspace, freePort, prepareActWorkspace, runAct, stepOutcomes } from './act.js';
 
 /**
@@ -185,15 +191,7 @@ describeRelease('ml-release.yml under act', () => {
     await mlflow.api('POST', 'registered-models/alias', { name: MODEL, alias: 'champion', version: championBefore });
     const version = await registerVersion(mlflow, MODEL, { git_sha: commit });
     const [owner, repo] = REPOSITORY.split('/') as [string, string];
-    const { client: github } = sandbox.client();
-    await github.rest.checks.create({
-      owner,
-      repo,
-      name: 'ml',
-      head_sha: commit,
-      status: 'completed',
-      conclusion: 'success',
-    });
+    await passingCheckRun(sandbox, REPOSITORY, commit, 'ml');
 
     const event = exampleEvent('release', 'published');
     Object.assign(event.payload.release, {

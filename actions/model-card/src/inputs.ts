@@ -4,6 +4,8 @@ import {
   type ImageReference,
   type InputReader,
   parseImageReference,
+  type RegistryCredentials,
+  readMlflowVersionInputs,
   readSigningKey,
 } from '@mlops-actions/core';
 
@@ -21,8 +23,8 @@ export interface Inputs {
   signingKey: KeyObject | undefined;
   /** The key's PEM text, to mask. */
   signingKeyText: string | undefined;
-  registryUsername: string | undefined;
-  registryPassword: string | undefined;
+  /** `registry-username` and `registry-password`: for the `image` input's registry only. */
+  registryCredentials: RegistryCredentials | undefined;
   githubToken: string | undefined;
 }
 
@@ -38,19 +40,7 @@ function readMlflow(reader: InputReader, env: NodeJS.ProcessEnv): Inputs['mlflow
     }
     return undefined;
   }
-  const trackingUri = reader.optional('mlflow-tracking-uri') ?? env.MLFLOW_TRACKING_URI;
-  if (trackingUri === undefined || !/^https?:\/\/[^\s/]+/.test(trackingUri)) {
-    throw new ConfigurationError(
-      `Input 'mlflow-tracking-uri' must be the tracking server's http(s) URL (or set MLFLOW_TRACKING_URI), e.g. http://mlflow:5000${trackingUri === undefined ? '' : `, got "${trackingUri}"`}.`,
-      { input: 'mlflow-tracking-uri' },
-    );
-  }
-  const version = reader.optional('mlflow-version');
-  if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
-    throw new ConfigurationError(`Input 'mlflow-version' must be a version number such as 3, got "${version}".`, {
-      input: 'mlflow-version',
-    });
-  }
+  const { trackingUri, version } = readMlflowVersionInputs(reader, env);
   return { trackingUri, model, version, alias: reader.optional('mlflow-alias') ?? 'champion' };
 }
 
@@ -73,16 +63,6 @@ export function getInputs(reader: InputReader, env: NodeJS.ProcessEnv): Inputs {
       },
     );
   }
-  const registryUsername = reader.optional('registry-username');
-  const registryPassword = reader.optional('registry-password');
-  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-    throw new ConfigurationError(
-      "Inputs 'registry-username' and 'registry-password' go together: give both or neither.",
-      {
-        input: registryUsername === undefined ? 'registry-username' : 'registry-password',
-      },
-    );
-  }
   const signingPem = reader.optional('signing-key');
   const config = reader.optional('config') ?? DEFAULT_CONFIG;
   return {
@@ -96,8 +76,7 @@ export function getInputs(reader: InputReader, env: NodeJS.ProcessEnv): Inputs {
     mlflow: readMlflow(reader, env),
     signingKey: signingPem === undefined ? undefined : readSigningKey(signingPem, 'signing-key'),
     signingKeyText: signingPem,
-    registryUsername,
-    registryPassword,
+    registryCredentials: reader.userAndPassword('registry-username', 'registry-password'),
     githubToken: reader.optional('github-token'),
   };
 }

@@ -16,16 +16,16 @@ import {
   findMergingPullRequest,
   formatImageReference,
   type GitHubClient,
+  givenCredentials,
   imageEvidence,
   isGitHubRequestError,
-  isOciLayout,
-  loadConfigFile,
   type MainRunEvidence,
   MlflowClient,
   type ModelCard,
   type ModelCardConfig,
   mainRunEvidence,
   mlflowAuthFromEnv,
+  mlflowAuthSecret,
   modelEvidence,
   openImageStore,
   parseConfig,
@@ -35,11 +35,11 @@ import {
   type RepositoryRef,
   readEventPayload,
   readModelCardConfig,
-  readStoredCredentials,
   releaseStatement,
   renderModelCard,
   reportRun,
   resolveDataFiles,
+  resolveRegistryCredentials,
   runApprovals,
   signStatement,
   updateReleaseNotes,
@@ -57,7 +57,7 @@ async function readHumanParts(host: ActionHost, inputs: Inputs): Promise<ModelCa
     host.log.info(`No ${inputs.config.path}: intended use, limitations and owners say they were not written.`);
     return readModelCardConfig(parseConfig('', inputs.config.path));
   }
-  return readModelCardConfig(await loadConfigFile(path, host.inputs.display(path), 'config'));
+  return readModelCardConfig(await host.inputs.configFile('config', inputs.config.path));
 }
 
 interface GitHubAccess {
@@ -104,12 +104,11 @@ async function gatherEvidence(
 
   const image = inputs.image;
   const source = inputs.source ?? { ...image, tag: `sha-${commit.slice(0, 7)}` };
-  const credentials =
-    inputs.registryUsername && inputs.registryPassword
-      ? { username: inputs.registryUsername, password: inputs.registryPassword }
-      : isOciLayout({ registry: source.registry })
-        ? undefined
-        : await readStoredCredentials(source.registry, host.env);
+  const credentials = await resolveRegistryCredentials(
+    source.registry,
+    givenCredentials(inputs, host.github.actor),
+    host.env,
+  );
   host.setSecret(credentials?.password);
   const store = openImageStore(source.registry, { workspace: host.github.workspace, credentials, logger: log });
   const imageName = formatImageReference({ registry: source.registry, repository: source.repository });
@@ -213,11 +212,11 @@ export const action = defineAction({
   name: 'model-card',
   async main(host) {
     const inputs = getInputs(host.inputs, host.env);
-    host.setSecret(inputs.registryPassword);
+    host.setSecret(inputs.registryCredentials?.password);
     host.setSecret(inputs.githubToken);
     host.setSecret(inputs.signingKeyText);
     const mlflowAuth = mlflowAuthFromEnv(host.env);
-    host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
+    host.setSecret(mlflowAuthSecret(mlflowAuth));
     const commit = host.github.sha;
     if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {
       throw new ConfigurationError(

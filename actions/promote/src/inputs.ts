@@ -6,6 +6,7 @@ import {
   type InputReader,
   parseImageReference,
   type RegistryCredentials,
+  readMlflowVersionInputs,
   readVerifyingKey,
 } from '@mlops-actions/core';
 
@@ -89,19 +90,7 @@ function readMlflow(reader: InputReader, env: NodeJS.ProcessEnv): MlflowInputs |
     }
     return undefined;
   }
-  const trackingUri = reader.optional('mlflow-tracking-uri') ?? env.MLFLOW_TRACKING_URI;
-  if (trackingUri === undefined || !/^https?:\/\/[^\s/]+/.test(trackingUri)) {
-    throw new ConfigurationError(
-      `Input 'mlflow-tracking-uri' must be the tracking server's http(s) URL (or set MLFLOW_TRACKING_URI), e.g. http://mlflow:5000${trackingUri === undefined ? '' : `, got "${trackingUri}"`}.`,
-      { input: 'mlflow-tracking-uri' },
-    );
-  }
-  const version = reader.optional('mlflow-version');
-  if (version !== undefined && !/^[1-9]\d*$/.test(version)) {
-    throw new ConfigurationError(`Input 'mlflow-version' must be a version number such as 3, got "${version}".`, {
-      input: 'mlflow-version',
-    });
-  }
+  const { trackingUri, version } = readMlflowVersionInputs(reader, env);
   const alias = reader.optional('mlflow-alias');
   const targetModel = reader.optional('mlflow-target-model');
   if (targetModel === model) {

@@ -14,6 +14,7 @@ import {
   type ImageStore,
   MlflowClient,
   mlflowAuthFromEnv,
+  mlflowAuthSecret,
   openImageStore,
   PromotionFailure,
   type PromotionRecord,
@@ -126,7 +127,7 @@ export const action = defineAction({
     host.setSecret(inputs.registryCredentials?.password);
     host.setSecret(inputs.githubToken);
     const mlflowAuth = mlflowAuthFromEnv(host.env);
-    host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
+    host.setSecret(mlflowAuthSecret(mlflowAuth));
     const { github } = host;
     const commit = github.sha;
     if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {

@@ -68,6 +68,11 @@ export function mlflowAuthFromEnv(env: NodeJS.ProcessEnv): MlflowAuth | undefine
   return undefined;
 }
 
+/** The secret part of the credentials (token or password), for the caller to mask. */
+export function mlflowAuthSecret(auth: MlflowAuth | undefined): string | undefined {
+  return auth && 'token' in auth ? auth.token : auth?.password;
+}
+
 export interface MlflowClientOptions {
   /** The tracking server, e.g. http://mlflow:5000 (the REST API lives under /api/2.0/mlflow/). */
   trackingUri: string;

@@ -49,3 +49,10 @@ export async function startGitHubSandbox(options: { artifacts?: boolean; port?: 
     },
   };
 }
+
+/** A completed, successful check run `name` on `sha` of `fullName`: what a passing job of main leaves. */
+export async function passingCheckRun(sandbox: GitHubSandbox, fullName: string, sha: string, name: string) {
+  const [owner, repo] = fullName.split('/') as [string, string];
+  const { client } = sandbox.client();
+  await client.rest.checks.create({ owner, repo, name, head_sha: sha, status: 'completed', conclusion: 'success' });
+}
