@@ -78637,6 +78637,12 @@ function mlflowAuthFromEnv(env) {
     }
     return undefined;
 }
+/** A run's artifact URI the tracking server proxies (`mlflow-artifacts:/<experiment>/<run>/artifacts`). */
+const PROXIED_ARTIFACTS = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/;
+/** Whether the run's artifacts can be written over REST (the server proxies its artifact store). */
+function artifactsWritable(run) {
+    return PROXIED_ARTIFACTS.test(run.info.artifact_uri ?? '');
+}
 /** The secret part of the credentials (token or password), for the caller to mask. */
 function mlflowAuthSecret(auth) {
     return auth && 'token' in auth ? auth.token : auth?.password;
@@ -78850,7 +78856,7 @@ class MlflowClient {
      */
     async logRunArtifact(run, path, content, contentType) {
         const uri = run.info.artifact_uri ?? '';
-        const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+        const proxied = PROXIED_ARTIFACTS.exec(uri);
         if (!proxied) {
             throw new MlflowError('UNSUPPORTED_ARTIFACT_STORE', `MLflow run ${run.info.run_id} stores artifacts at ${uri || 'an unknown URI'}, which the tracking server does not proxy; start it with --serve-artifacts to log the model card there.`);
         }
@@ -80452,6 +80458,15 @@ function withModelCardSection(body, markdown) {
     if (start >= 0 && end > start)
         return `${text.slice(0, start)}${section}${text.slice(end + MODEL_CARD_SECTION_END.length)}`;
     return text.trim() === '' ? section : `${text.trimEnd()}\n\n${section}`;
+}
+/** MLflow keeps a version's description in a 5000-character column. */
+const MLFLOW_DESCRIPTION_LIMIT = 5000;
+/** The card as the MLflow version's description: whole when it fits, else cut with a pointer to the whole. */
+function mlflowDescription(markdown, limit = MLFLOW_DESCRIPTION_LIMIT) {
+    if (markdown.length <= limit)
+        return markdown;
+    const note = "\n\n… cut to fit MLflow: the whole card is the run's artifact model-card/model-card.md.";
+    return `${markdown.slice(0, limit - note.length)}${note}`;
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/model-card/index.js
@@ -85638,8 +85653,6 @@ function lib_inputs_getInputs(reader, env) {
 
 
 
-/** MLflow keeps a version's description in a 5000-character column. */
-const MLFLOW_DESCRIPTION_LIMIT = 5000;
 async function readHumanParts(host, inputs) {
     const path = host.inputs.resolveConfined('config', inputs.config.path);
     if (!(0,external_node_fs_.existsSync)(path) && inputs.config.isDefault) {
@@ -85648,7 +85661,7 @@ async function readHumanParts(host, inputs) {
     }
     return readModelCardConfig(await host.inputs.configFile('config', inputs.config.path));
 }
-/** The release's tag and its release (id, notes, upload URL) when the event is a release or a tag push. */
+/** The release's tag and its release (id, upload URL) when the event is a release or a tag push. */
 async function main_findRelease(host, github) {
     const payload = await readEventPayload(host.github);
     const tag = host.github.eventName === 'release'
@@ -85660,7 +85673,7 @@ async function main_findRelease(host, github) {
         return { tag, release: undefined };
     try {
         const { data } = await github.client.rest.repos.getReleaseByTag({ ...github.repository, tag });
-        return { tag, release: { id: data.id, body: data.body ?? null, uploadUrl: data.upload_url } };
+        return { tag, release: { id: data.id, uploadUrl: data.upload_url } };
     }
     catch (error) {
         if (isGitHubRequestError(error) && error.status === 404)
@@ -85828,13 +85841,13 @@ const lib_main_action = defineAction({
             host.log.info(`Release ${tag}: model-card.md and model-card.json uploaded, notes updated.`);
         }
         if (mlflow && model) {
-            const description = markdown.length <= MLFLOW_DESCRIPTION_LIMIT
-                ? markdown
-                : `${markdown.slice(0, MLFLOW_DESCRIPTION_LIMIT - 120)}\n\n… cut: the whole card is the run's artifact model-card/model-card.md.`;
-            await mlflow.setModelVersionDescription(model.version.name, model.version.version, description);
-            if (model.run) {
+            await mlflow.setModelVersionDescription(model.version.name, model.version.version, mlflowDescription(markdown));
+            if (model.run && artifactsWritable(model.run)) {
                 await mlflow.logRunArtifact(model.run, 'model-card/model-card.md', Buffer.from(markdown), 'text/markdown');
                 await mlflow.logRunArtifact(model.run, 'model-card/model-card.json', Buffer.from(json), 'application/json');
+            }
+            else if (model.run) {
+                host.log.warning(`MLflow run ${model.run.info.run_id} keeps its artifacts at ${model.run.info.artifact_uri}, which the tracking server does not proxy: the card is in the version's description only.`);
             }
         }
         const report = buildReport({

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isMlflowError, MlflowClient, versionTags } from '../../shared/src/index.js';
+import { artifactsWritable, isMlflowError, MlflowClient, versionTags } from '../../shared/src/index.js';
 import { type MlflowHandle, startMlflow } from '../services/mlflow.js';
 import { requireService } from '../services/require-service.js';
 import { registerVersion } from './support.js';
@@ -112,6 +112,7 @@ describe.skipIf(!requireService('mlflow'))('MlflowClient against the real MLflow
     expect(Buffer.from(await served.arrayBuffer())).toEqual(card);
 
     const unproxied = { ...run, info: { ...run.info, artifact_uri: 's3://bucket/run' } };
+    expect([artifactsWritable(run), artifactsWritable(unproxied)]).toEqual([true, false]);
     await expect(client.logRunArtifact(unproxied, 'x.md', card, 'text/markdown')).rejects.toThrow(/does not proxy/);
   });
 

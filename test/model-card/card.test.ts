@@ -5,7 +5,9 @@ import {
   type CardEvidence,
   historyOf,
   isConfigurationError,
+  MLFLOW_DESCRIPTION_LIMIT,
   type ModelCard,
+  mlflowDescription,
   parseConfig,
   readModelCardConfig,
   recordShortcomings,
@@ -275,5 +277,19 @@ describe('the card in Markdown', () => {
     // The corpus reached the tables: the structure compared holds them.
     const elements = markdownStructure(renderModelCard(hostile[0] as ModelCard)).elements;
     expect(elements.filter((element) => element.startsWith('table ')).length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe("the card as the MLflow version's description", () => {
+  test.each([
+    { length: 10, cut: false },
+    { length: MLFLOW_DESCRIPTION_LIMIT, cut: false },
+    { length: MLFLOW_DESCRIPTION_LIMIT + 1, cut: true },
+    { length: 3 * MLFLOW_DESCRIPTION_LIMIT, cut: true },
+  ])('$length characters: cut $cut, never over the limit', ({ length, cut }) => {
+    const markdown = 'x'.repeat(length);
+    const description = mlflowDescription(markdown);
+    expect(description.length).toBe(Math.min(length, MLFLOW_DESCRIPTION_LIMIT));
+    expect(description.endsWith("the whole card is the run's artifact model-card/model-card.md.")).toBe(cut);
   });
 });

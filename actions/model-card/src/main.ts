@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type ActionHost,
+  artifactsWritable,
   assembleCard,
   attachRecord,
   buildReport,
@@ -26,6 +27,7 @@ import {
   mainRunEvidence,
   mlflowAuthFromEnv,
   mlflowAuthSecret,
+  mlflowDescription,
   modelEvidence,
   openImageStore,
   parseConfig,
@@ -48,9 +50,6 @@ import {
 } from '@mlops-actions/core';
 import { getInputs, type Inputs } from './inputs.js';
 
-/** MLflow keeps a version's description in a 5000-character column. */
-const MLFLOW_DESCRIPTION_LIMIT = 5000;
-
 async function readHumanParts(host: ActionHost, inputs: Inputs): Promise<ModelCardConfig> {
   const path = host.inputs.resolveConfined('config', inputs.config.path);
   if (!existsSync(path) && inputs.config.isDefault) {
@@ -66,7 +65,7 @@ interface GitHubAccess {
   repository: RepositoryRef;
 }
 
-/** The release's tag and its release (id, notes, upload URL) when the event is a release or a tag push. */
+/** The release's tag and its release (id, upload URL) when the event is a release or a tag push. */
 async function findRelease(host: ActionHost, github: GitHubAccess | undefined) {
   const payload = await readEventPayload(host.github);
   const tag: string | undefined =
@@ -78,7 +77,7 @@ async function findRelease(host: ActionHost, github: GitHubAccess | undefined) {
   if (!tag || !github) return { tag, release: undefined };
   try {
     const { data } = await github.client.rest.repos.getReleaseByTag({ ...github.repository, tag });
-    return { tag, release: { id: data.id, body: data.body ?? null, uploadUrl: data.upload_url } };
+    return { tag, release: { id: data.id, uploadUrl: data.upload_url } };
   } catch (error) {
     if (isGitHubRequestError(error) && error.status === 404) return { tag, release: undefined };
     throw describeGitHubFailure(error, `Reading the release of ${tag}`);
@@ -286,14 +285,14 @@ export const action = defineAction({
     }
 
     if (mlflow && model) {
-      const description =
-        markdown.length <= MLFLOW_DESCRIPTION_LIMIT
-          ? markdown
-          : `${markdown.slice(0, MLFLOW_DESCRIPTION_LIMIT - 120)}\n\n… cut: the whole card is the run's artifact model-card/model-card.md.`;
-      await mlflow.setModelVersionDescription(model.version.name, model.version.version, description);
-      if (model.run) {
+      await mlflow.setModelVersionDescription(model.version.name, model.version.version, mlflowDescription(markdown));
+      if (model.run && artifactsWritable(model.run)) {
         await mlflow.logRunArtifact(model.run, 'model-card/model-card.md', Buffer.from(markdown), 'text/markdown');
         await mlflow.logRunArtifact(model.run, 'model-card/model-card.json', Buffer.from(json), 'application/json');
+      } else if (model.run) {
+        host.log.warning(
+          `MLflow run ${model.run.info.run_id} keeps its artifacts at ${model.run.info.artifact_uri}, which the tracking server does not proxy: the card is in the version's description only.`,
+        );
       }
     }
 

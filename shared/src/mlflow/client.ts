@@ -68,6 +68,14 @@ export function mlflowAuthFromEnv(env: NodeJS.ProcessEnv): MlflowAuth | undefine
   return undefined;
 }
 
+/** A run's artifact URI the tracking server proxies (`mlflow-artifacts:/<experiment>/<run>/artifacts`). */
+const PROXIED_ARTIFACTS = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/;
+
+/** Whether the run's artifacts can be written over REST (the server proxies its artifact store). */
+export function artifactsWritable(run: MlflowRun): boolean {
+  return PROXIED_ARTIFACTS.test(run.info.artifact_uri ?? '');
+}
+
 /** The secret part of the credentials (token or password), for the caller to mask. */
 export function mlflowAuthSecret(auth: MlflowAuth | undefined): string | undefined {
   return auth && 'token' in auth ? auth.token : auth?.password;
@@ -314,7 +322,7 @@ export class MlflowClient {
    */
   async logRunArtifact(run: MlflowRun, path: string, content: Buffer, contentType: string): Promise<void> {
     const uri = run.info.artifact_uri ?? '';
-    const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(uri);
+    const proxied = PROXIED_ARTIFACTS.exec(uri);
     if (!proxied) {
       throw new MlflowError(
         'UNSUPPORTED_ARTIFACT_STORE',

@@ -303,3 +303,13 @@ export function withModelCardSection(body: string | null | undefined, markdown: 
     return `${text.slice(0, start)}${section}${text.slice(end + MODEL_CARD_SECTION_END.length)}`;
   return text.trim() === '' ? section : `${text.trimEnd()}\n\n${section}`;
 }
+
+/** MLflow keeps a version's description in a 5000-character column. */
+export const MLFLOW_DESCRIPTION_LIMIT = 5000;
+
+/** The card as the MLflow version's description: whole when it fits, else cut with a pointer to the whole. */
+export function mlflowDescription(markdown: string, limit = MLFLOW_DESCRIPTION_LIMIT): string {
+  if (markdown.length <= limit) return markdown;
+  const note = "\n\n… cut to fit MLflow: the whole card is the run's artifact model-card/model-card.md.";
+  return `${markdown.slice(0, limit - note.length)}${note}`;
+}
