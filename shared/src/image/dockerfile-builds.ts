@@ -1,10 +1,11 @@
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors/index.js';
 import { runTool } from '../exec/index.js';
 import type { Logger } from '../log/index.js';
 import type { RegistryCredentials } from '../oci/auth.js';
 import type { SecretMask } from '../secrets/index.js';
+import { dockerArchiveToOciLayout } from './docker-archive.js';
 import { readOciLayout } from './oci-layout.js';
 
 export const BUILDERS = ['auto', 'docker', 'buildah', 'layers'] as const;
@@ -55,6 +56,33 @@ export function dockerBuildArgs(build: DockerfileBuild, layoutDir: string): stri
     `type=oci,dest=${layoutDir},tar=false`,
     build.context,
   ];
+}
+
+/**
+ * `docker buildx build` into the daemon's image store under `localName`, for the docker driver on a daemon without
+ * the containerd image store (Docker's default up to 28), which refuses `--output type=oci`. Annotations are left
+ * to the layout written from `docker save` (dockerArchiveToOciLayout): the daemon's store has no manifest to hold
+ * them.
+ */
+export function dockerLoadArgs(build: DockerfileBuild, localName: string): string[] {
+  return [
+    'buildx',
+    'build',
+    ...dockerfileArgs({ ...build, annotations: {} }),
+    '--provenance=false',
+    '--output',
+    `type=docker,name=${localName}`,
+    build.context,
+  ];
+}
+
+/**
+ * Whether the current buildx builder can write an OCI layout, from `docker buildx inspect`: any driver but
+ * `docker` can, and the docker driver can when the daemon's builder reports a containerd snapshotter.
+ */
+export function builderWritesOciLayout(inspectOutput: string): boolean {
+  const driver = /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1];
+  return driver !== 'docker' || /org\.mobyproject\.buildkit\.worker\.snapshotter/.test(inspectOutput);
 }
 
 /** The environment for docker buildx: SOURCE_DATE_EPOCH makes buildkit's timestamps reproducible. */
@@ -161,10 +189,13 @@ export async function buildDockerfileToLayout(run: DockerfileBuildRun) {
   const localName = `localhost/mlops-actions/build-${process.pid}-${Date.now()}:latest`;
   try {
     if (run.builder === 'docker') {
-      await runTool('docker', dockerBuildArgs(run.build, layout), {
-        ...options,
-        env: { ...options.env, ...dockerBuildEnv(run.build) },
-      });
+      const buildOptions = { ...options, env: { ...options.env, ...dockerBuildEnv(run.build) } };
+      const inspected = await runTool('docker', ['buildx', 'inspect'], options);
+      if (builderWritesOciLayout(inspected.stdout)) {
+        await runTool('docker', dockerBuildArgs(run.build, layout), buildOptions);
+      } else {
+        await loadSaveAndConvert(run, dir, layout, localName, buildOptions);
+      }
     } else {
       await runTool('buildah', buildahBudArgs(run.build, localName, authFile), options);
       try {
@@ -180,4 +211,25 @@ export async function buildDockerfileToLayout(run: DockerfileBuildRun) {
   } finally {
     if (authFile) await rm(authFile, { force: true });
   }
+}
+
+/** The docker driver's way to a layout: build into the daemon, `docker save` it, unpack and convert it. */
+async function loadSaveAndConvert(
+  run: DockerfileBuildRun,
+  dir: string,
+  layout: string,
+  localName: string,
+  options: Parameters<typeof runTool>[2],
+): Promise<void> {
+  const archive = join(dir, 'image.tar');
+  const unpacked = join(dir, 'saved');
+  await runTool('docker', dockerLoadArgs(run.build, localName), options);
+  try {
+    await runTool('docker', ['save', '--output', archive, localName], options);
+  } finally {
+    await runTool('docker', ['rmi', '--force', localName], options).catch(() => undefined);
+  }
+  await mkdir(unpacked);
+  await runTool('tar', ['-xf', archive, '-C', unpacked], options);
+  await dockerArchiveToOciLayout(unpacked, layout, run.build.annotations);
 }

@@ -1,4 +1,5 @@
 export * from '../oci/index.js';
+export * from './docker-archive.js';
 export * from './dockerfile-builds.js';
 export * from './gzip.js';
 export * from './labels.js';
