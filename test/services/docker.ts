@@ -1,0 +1,92 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { delimiter, join } from 'node:path';
+import { makeWorkDir, type ServiceHandle, startProcess } from './process.js';
+import { buildxBinary, debianDockerClient, executable } from './require-service.js';
+
+export interface DockerHandle extends ServiceHandle {
+  /** `unix:///…/docker.sock`, private to this daemon. */
+  readonly host: string;
+  /**
+   * The environment a docker client (and build-image) runs with to reach this daemon: DOCKER_HOST, a private
+   * DOCKER_CONFIG whose cli-plugins/ holds the rig's buildx, and PATH led by a folder whose only `docker` is
+   * Debian's 20.10 client, so no other docker client on the machine is the one found.
+   */
+  readonly env: Record<string, string>;
+}
+
+/** True when the daemon at `socket` answers GET /_ping with OK. */
+function pings(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ping = request({ socketPath: socket, path: '/_ping', timeout: 2_000 }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      response.on('end', () => resolve(response.statusCode === 200 && body === 'OK'));
+    });
+    ping.on('error', () => resolve(false));
+    ping.on('timeout', () => ping.destroy());
+    ping.end();
+  });
+}
+
+/**
+ * Debian's dockerd (20.10) on vfs storage with no iptables rules and no bridge, listening only on a unix socket
+ * in its own temp folder, which also holds its data-root, exec-root (its own containerd's socket and state),
+ * pidfile and an empty daemon.json (so /etc/docker/daemon.json does not apply). No TCP port is opened.
+ */
+export async function startDockerd(): Promise<DockerHandle> {
+  const started = performance.now();
+  const workDir = await makeWorkDir('dockerd');
+  const socket = join(workDir, 'docker.sock');
+  const config = join(workDir, 'config');
+  const bin = join(workDir, 'bin');
+  await Promise.all([mkdir(join(config, 'cli-plugins'), { recursive: true }), mkdir(bin)]);
+  await Promise.all([
+    writeFile(join(workDir, 'daemon.json'), '{}\n'),
+    writeFile(join(config, 'config.json'), '{"auths":{}}\n'),
+    symlink(buildxBinary, join(config, 'cli-plugins', 'docker-buildx')),
+    symlink(debianDockerClient, join(bin, 'docker')),
+  ]);
+  const host = `unix://${socket}`;
+  const daemon = await startProcess({
+    name: 'dockerd',
+    command: executable('dockerd'),
+    args: [
+      '--config-file',
+      join(workDir, 'daemon.json'),
+      '--storage-driver',
+      'vfs',
+      '--iptables=false',
+      '--bridge=none',
+      '--host',
+      host,
+      '--data-root',
+      join(workDir, 'data'),
+      '--exec-root',
+      join(workDir, 'exec'),
+      '--pidfile',
+      join(workDir, 'docker.pid'),
+    ],
+    workDir,
+    ready: () => pings(socket),
+    timeoutMs: 60_000,
+    stopGraceMs: 15_000,
+  });
+  return {
+    name: 'dockerd',
+    url: host,
+    port: 0,
+    host,
+    env: {
+      DOCKER_HOST: host,
+      DOCKER_CONFIG: config,
+      PATH: [bin, process.env.PATH ?? ''].join(delimiter),
+    },
+    startupMs: performance.now() - started,
+    pids: daemon.pids,
+    logs: daemon.logs,
+    stop: daemon.stop,
+  };
+}
