@@ -78122,6 +78122,42 @@ async function dockerArchiveToOciLayout(archiveDir, layout, annotations) {
     await (0,promises_.writeFile)((0,external_node_path_.join)(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
 }
 
+;// CONCATENATED MODULE: ./shared/lib/image/docker-config.js
+
+
+
+/** The key docker's config.json files Docker Hub's login under; every other registry goes by its host. */
+function configKey(registry) {
+    return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(registry)
+        ? 'https://index.docker.io/v1/'
+        : registry;
+}
+/**
+ * A private DOCKER_CONFIG under `dir` for one docker build: the caller's config.json with `auth` (base64
+ * user:password) as the login for `registry`, and the caller's cli-plugins/ linked in so `docker buildx` is still
+ * found. The buildx session reads logins from here for the Dockerfile's FROM pulls, so the image registry's
+ * credentials reach a FROM on that registry (as buildah's auth file does) and no other. A credsStore in the
+ * caller's config still answers first, as docker has it.
+ */
+async function writeDockerConfig(dir, registry, auth, env) {
+    const callerConfig = env.DOCKER_CONFIG || (0,external_node_path_.join)(env.HOME || (0,external_node_os_.homedir)(), '.docker');
+    const config = (0,external_node_path_.join)(dir, 'docker-config');
+    await (0,promises_.mkdir)(config, { mode: 0o700 });
+    const existing = await (0,promises_.readFile)((0,external_node_path_.join)(callerConfig, 'config.json'), 'utf8').then((text) => JSON.parse(text), () => ({}));
+    const key = configKey(registry);
+    const { [key]: _helperForRegistry, ...otherHelpers } = existing.credHelpers ?? {};
+    const merged = {
+        ...existing,
+        auths: { ...existing.auths, [key]: { auth } },
+        ...(existing.credHelpers ? { credHelpers: otherHelpers } : {}),
+    };
+    await (0,promises_.writeFile)((0,external_node_path_.join)(config, 'config.json'), JSON.stringify(merged), { mode: 0o600 });
+    const plugins = (0,external_node_path_.join)(callerConfig, 'cli-plugins');
+    if (await (0,promises_.access)(plugins).then(() => true, () => false))
+        await (0,promises_.symlink)(plugins, (0,external_node_path_.join)(config, 'cli-plugins'));
+    return config;
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/image/oci-layout.js
 
 
@@ -78166,6 +78202,7 @@ async function readOciLayout(layout) {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/image/dockerfile-builds.js
+
 
 
 
@@ -78283,20 +78320,29 @@ async function requireDockerfile(path, display) {
 }
 /**
  * Builds a Dockerfile with docker or buildah into an OCI layout directory and returns its push plan. The auth
- * file (0600) and the local image are removed afterwards, also on failure.
+ * file (0600) or private docker config and the local image are removed afterwards, also on failure.
  */
 async function buildDockerfileToLayout(run) {
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.workDir, `${run.builder}-`));
     const layout = (0,external_node_path_.join)(dir, 'layout');
     let authFile;
+    let dockerConfig;
     if (run.registryAuth) {
-        authFile = (0,external_node_path_.join)(dir, 'auth.json');
         const { username, password } = run.registryAuth.credentials;
         const auth = Buffer.from(`${username}:${password}`).toString('base64');
         run.secrets.add(auth);
-        await (0,promises_.writeFile)(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), { mode: 0o600 });
+        if (run.builder === 'docker') {
+            dockerConfig = await writeDockerConfig(dir, run.registryAuth.registry, auth, { ...process.env, ...run.env });
+        }
+        else {
+            authFile = (0,external_node_path_.join)(dir, 'auth.json');
+            await (0,promises_.writeFile)(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), {
+                mode: 0o600,
+            });
+        }
     }
-    const options = { logger: run.log, secrets: run.secrets, env: { ...run.env }, cwd: run.build.context };
+    const env = { ...run.env, ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}) };
+    const options = { logger: run.log, secrets: run.secrets, env, cwd: run.build.context };
     const localName = `localhost/mlops-actions/build-${process.pid}-${Date.now()}:latest`;
     try {
         if (run.builder === 'docker') {
@@ -78327,6 +78373,8 @@ async function buildDockerfileToLayout(run) {
     finally {
         if (authFile)
             await (0,promises_.rm)(authFile, { force: true });
+        if (dockerConfig)
+            await (0,promises_.rm)(dockerConfig, { recursive: true, force: true });
     }
 }
 /** The docker driver's way to a layout: build into the daemon, `docker save` it, unpack and convert it. */
@@ -79103,6 +79151,7 @@ function resolveTags(explicit, context, input = 'tags') {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/image/index.js
+
 
 
 

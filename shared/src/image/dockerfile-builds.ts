@@ -6,6 +6,7 @@ import type { Logger } from '../log/index.js';
 import type { RegistryCredentials } from '../oci/auth.js';
 import type { SecretMask } from '../secrets/index.js';
 import { dockerArchiveToOciLayout } from './docker-archive.js';
+import { writeDockerConfig } from './docker-config.js';
 import { readOciLayout } from './oci-layout.js';
 
 export const BUILDERS = ['auto', 'docker', 'buildah', 'layers'] as const;
@@ -172,20 +173,28 @@ export interface DockerfileBuildRun {
 
 /**
  * Builds a Dockerfile with docker or buildah into an OCI layout directory and returns its push plan. The auth
- * file (0600) and the local image are removed afterwards, also on failure.
+ * file (0600) or private docker config and the local image are removed afterwards, also on failure.
  */
 export async function buildDockerfileToLayout(run: DockerfileBuildRun) {
   const dir = await mkdtemp(join(run.workDir, `${run.builder}-`));
   const layout = join(dir, 'layout');
   let authFile: string | undefined;
+  let dockerConfig: string | undefined;
   if (run.registryAuth) {
-    authFile = join(dir, 'auth.json');
     const { username, password } = run.registryAuth.credentials;
     const auth = Buffer.from(`${username}:${password}`).toString('base64');
     run.secrets.add(auth);
-    await writeFile(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), { mode: 0o600 });
+    if (run.builder === 'docker') {
+      dockerConfig = await writeDockerConfig(dir, run.registryAuth.registry, auth, { ...process.env, ...run.env });
+    } else {
+      authFile = join(dir, 'auth.json');
+      await writeFile(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), {
+        mode: 0o600,
+      });
+    }
   }
-  const options = { logger: run.log, secrets: run.secrets, env: { ...run.env }, cwd: run.build.context };
+  const env = { ...run.env, ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}) };
+  const options = { logger: run.log, secrets: run.secrets, env, cwd: run.build.context };
   const localName = `localhost/mlops-actions/build-${process.pid}-${Date.now()}:latest`;
   try {
     if (run.builder === 'docker') {
@@ -210,6 +219,7 @@ export async function buildDockerfileToLayout(run: DockerfileBuildRun) {
     throw error;
   } finally {
     if (authFile) await rm(authFile, { force: true });
+    if (dockerConfig) await rm(dockerConfig, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,6 @@
 export * from '../oci/index.js';
 export * from './docker-archive.js';
+export * from './docker-config.js';
 export * from './dockerfile-builds.js';
 export * from './gzip.js';
 export * from './labels.js';
