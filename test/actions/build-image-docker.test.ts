@@ -50,6 +50,34 @@ async function layerFiles(layer: Buffer): Promise<{ names: string[]; read: (name
   return { names, read: (name) => readFile(join(dir, 'x', name)) };
 }
 
+/** Pushes a one-layer base image (/base/version) as `repository:1`; returns its layer's uncompressed digest. */
+async function pushBase(client: RegistryClient, repository: string): Promise<{ diffId: string }> {
+  const dir = await workspace({ 'base/version': 'base 1\n' });
+  await run('tar', ['-C', dir, '--owner=0', '--group=0', '-cf', join(dir, 'layer.tar'), 'base']);
+  const tar = await readFile(join(dir, 'layer.tar'));
+  const layer = gzipSync(tar);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: [sha256Digest(tar)] },
+    }),
+  );
+  await client.uploadBlob(repository, bufferBlobSource(layer, sha256Digest(layer)));
+  await client.uploadBlob(repository, bufferBlobSource(config, sha256Digest(config)));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config: { mediaType: MediaType.ociConfig, digest: sha256Digest(config), size: config.length },
+      layers: [{ mediaType: MediaType.ociLayerGzip, digest: sha256Digest(layer), size: layer.length }],
+    }),
+  );
+  await client.putManifest(repository, '1', manifest, MediaType.ociManifest);
+  return { diffId: sha256Digest(tar) };
+}
+
 describe.skipIf(!requireService('docker', 'registry', 'skopeo'))(
   'build-image with docker buildx on a real dockerd',
   () => {
@@ -192,34 +220,13 @@ describe.skipIf(!requireService('docker', 'registry', 'skopeo'))(
     test('credentials: the password reaches the image registry only; the base on another registry is pulled anonymously', async () => {
       const target = token as RegistryHandle;
       const baseRegistry = other as RegistryHandle;
-      // The base: one layer holding /base/version, pushed by `seeder`.
-      const baseDir = await workspace({ 'base/version': 'base 1\n' });
-      await run('tar', ['-C', baseDir, '--owner=0', '--group=0', '-cf', join(baseDir, 'layer.tar'), 'base']);
-      const tarBytes = await readFile(join(baseDir, 'layer.tar'));
-      const baseLayer = gzipSync(tarBytes);
-      const seed = new RegistryClient({
-        registry: baseRegistry.host,
-        credentials: { username: 'seeder', password: 'seed-secret' },
-      });
-      const baseConfig = Buffer.from(
-        JSON.stringify({
-          architecture: 'amd64',
-          os: 'linux',
-          config: {},
-          rootfs: { type: 'layers', diff_ids: [sha256Digest(tarBytes)] },
+      const base = await pushBase(
+        new RegistryClient({
+          registry: baseRegistry.host,
+          credentials: { username: 'seeder', password: 'seed-secret' },
         }),
+        'rig/base',
       );
-      await seed.uploadBlob('rig/base', bufferBlobSource(baseLayer, sha256Digest(baseLayer)));
-      await seed.uploadBlob('rig/base', bufferBlobSource(baseConfig, sha256Digest(baseConfig)));
-      const baseManifest = Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: MediaType.ociManifest,
-          config: { mediaType: MediaType.ociConfig, digest: sha256Digest(baseConfig), size: baseConfig.length },
-          layers: [{ mediaType: MediaType.ociLayerGzip, digest: sha256Digest(baseLayer), size: baseLayer.length }],
-        }),
-      );
-      await seed.putManifest('rig/base', '1', baseManifest, MediaType.ociManifest);
       const baseTokensBefore = baseRegistry.tokenServer?.issued.length ?? 0;
 
       const ws = await workspace({
@@ -274,7 +281,7 @@ describe.skipIf(!requireService('docker', 'registry', 'skopeo'))(
       const manifest = (await client.getManifest('models/secure', 'v1')).json as unknown as ImageManifest;
       const config = JSON.parse((await client.getBlob('models/secure', manifest.config.digest)).toString());
       expect(manifest.layers).toHaveLength(2);
-      expect(config.rootfs.diff_ids[0]).toBe(sha256Digest(tarBytes));
+      expect(config.rootfs.diff_ids[0]).toBe(base.diffId);
 
       const visible = [
         result.stdout
@@ -287,6 +294,38 @@ describe.skipIf(!requireService('docker', 'registry', 'skopeo'))(
         await readFile(result.outputs.report as string, 'utf8'),
       ].join('\n');
       expect(visible).not.toContain('push-secret');
+    }, 300_000);
+
+    test('credentials: a FROM on the image registry itself is pulled with the same credentials, as buildah does', async () => {
+      const registry = basic as RegistryHandle;
+      const credentials = { username: 'builder', password: 'correct horse' };
+      const base = await pushBase(new RegistryClient({ registry: registry.host, credentials }), 'rig/base');
+      const ws = await workspace({
+        ...model,
+        Dockerfile: `FROM ${registry.host}/rig/base:1\nCOPY model/config.json /srv/\n`,
+      });
+      const result = await runAction(buildImage, {
+        inputs: {
+          image: `${registry.host}/models/same`,
+          builder: 'docker',
+          tags: 'v1',
+          'registry-username': credentials.username,
+          'registry-password': credentials.password,
+        },
+        event: 'push',
+        workspace: ws,
+        env: dockerEnv(),
+        timeoutMs: 240_000,
+      });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const client = new RegistryClient({ registry: registry.host, credentials });
+      const pushed = await client.getManifest('models/same', 'v1');
+      expect(pushed.digest).toBe(result.outputs.digest);
+      const manifest = pushed.json as unknown as ImageManifest;
+      const config = JSON.parse((await client.getBlob('models/same', manifest.config.digest)).toString());
+      expect(config.rootfs.diff_ids[0]).toBe(base.diffId);
+      const logged = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
+      expect(logged.join('\n')).not.toContain('correct horse');
     }, 300_000);
   },
 );
