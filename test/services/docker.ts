@@ -1,7 +1,7 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { delimiter, join } from 'node:path';
-import { makeWorkDir, type ServiceHandle, startProcess } from './process.js';
+import { makeWorkDir, run, type ServiceHandle, startProcess } from './process.js';
 import { buildxBinary, debianDockerClient, executable } from './require-service.js';
 
 export interface DockerHandle extends ServiceHandle {
@@ -32,6 +32,20 @@ function pings(socket: string): Promise<boolean> {
 }
 
 /**
+ * Unmounts everything mounted at or under `dir`, deepest first. dockerd bind-mounts its data-root onto itself (to
+ * make mount propagation private) and undoes that only on a clean shutdown: after a failed start or a SIGKILL
+ * the mount would stay behind and keep the folder from being removed.
+ */
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mounts', 'utf8'))
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of mounts) await run('umount', ['--lazy', point]);
+}
+
+/**
  * Debian's dockerd (20.10) on vfs storage with no iptables rules and no bridge, listening only on a unix socket
  * in its own temp folder, which also holds its data-root, exec-root (its own containerd's socket and state),
  * pidfile and an empty daemon.json (so /etc/docker/daemon.json does not apply). No TCP port is opened.
@@ -50,6 +64,10 @@ export async function startDockerd(): Promise<DockerHandle> {
     symlink(debianDockerClient, join(bin, 'docker')),
   ]);
   const host = `unix://${socket}`;
+  const cleanUp = async () => {
+    await unmountUnder(workDir);
+    await rm(workDir, { recursive: true, force: true });
+  };
   const daemon = await startProcess({
     name: 'dockerd',
     command: executable('dockerd'),
@@ -69,10 +87,12 @@ export async function startDockerd(): Promise<DockerHandle> {
       '--pidfile',
       join(workDir, 'docker.pid'),
     ],
-    workDir,
     ready: () => pings(socket),
     timeoutMs: 60_000,
     stopGraceMs: 15_000,
+  }).catch(async (error: unknown) => {
+    await cleanUp();
+    throw error;
   });
   return {
     name: 'dockerd',
@@ -87,6 +107,9 @@ export async function startDockerd(): Promise<DockerHandle> {
     startupMs: performance.now() - started,
     pids: daemon.pids,
     logs: daemon.logs,
-    stop: daemon.stop,
+    stop: async () => {
+      await daemon.stop();
+      await cleanUp();
+    },
   };
 }
