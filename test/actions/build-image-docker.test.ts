@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   bufferBlobSource,
   type ImageConfig,
@@ -9,8 +10,7 @@ import {
   MediaType,
   RegistryClient,
   sha256Digest,
-} from '@mlops-actions/core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 import { type DockerHandle, startDockerd } from '../services/docker.js';
 import { run } from '../services/process.js';
 import { type RegistryHandle, startRegistry, startRegistryPerAuth } from '../services/registry.js';

@@ -1,5 +1,5 @@
-import { builderWritesOciLayout, type DockerfileBuild, dockerLoadArgs } from '@mlops-actions/core';
 import { describe, expect, test } from 'vitest';
+import { builderWritesOciLayout, type DockerfileBuild, dockerLoadArgs } from '../../shared/src/index.js';
 
 const build: DockerfileBuild = {
   context: '/ws',

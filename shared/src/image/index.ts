@@ -1,4 +1,3 @@
-export * from '../oci/index.js';
 export * from './docker-archive.js';
 export * from './docker-config.js';
 export * from './dockerfile-builds.js';
@@ -6,7 +5,6 @@ export * from './gzip.js';
 export * from './labels.js';
 export * from './layers.js';
 export * from './oci-layout.js';
-export * from './registry-problems.js';
 export * from './render.js';
 export * from './tags.js';
 export * from './tar.js';

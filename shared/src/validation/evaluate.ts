@@ -1,7 +1,7 @@
 import { type ColumnInfo, type DataEngine, quoteIdentifier, quoteLiteral, type Row } from '../data/engine.js';
 import { ConfigurationError } from '../errors/index.js';
 import { percentileOfSorted } from '../metrics/significance.js';
-import type { ReportCheck, Severity } from '../report/index.js';
+import type { ReportCheck, Severity } from '../report/report.js';
 import { finiteRun, populationMoments } from '../statistics/index.js';
 import {
   comparisonType,
