@@ -5,6 +5,8 @@ import { makeWorkDir, run, type ServiceHandle, startProcess } from './process.js
 import { buildxBinary, debianDockerClient, executable } from './require-service.js';
 
 export interface DockerHandle extends ServiceHandle {
+  /** The temp folder holding the socket, data-root, exec-root and pidfile; removed by stop(). */
+  readonly dir: string;
   /** `unix:///…/docker.sock`, private to this daemon. */
   readonly host: string;
   /**
@@ -98,6 +100,7 @@ export async function startDockerd(): Promise<DockerHandle> {
     name: 'dockerd',
     url: host,
     port: 0,
+    dir: workDir,
     host,
     env: {
       DOCKER_HOST: host,
