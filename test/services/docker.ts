@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { delimiter, join } from 'node:path';
 import { makeWorkDir, run, type ServiceHandle, startProcess } from './process.js';
-import { buildxBinary, debianDockerClient, executable } from './require-service.js';
+import { buildxBinary, dockerClient, executable } from './require-service.js';
 
 export interface DockerHandle extends ServiceHandle {
   /** The temp folder holding the socket, data-root, exec-root and pidfile; removed by stop(). */
@@ -12,7 +12,7 @@ export interface DockerHandle extends ServiceHandle {
   /**
    * The environment a docker client (and build-image) runs with to reach this daemon: DOCKER_HOST, a private
    * DOCKER_CONFIG whose cli-plugins/ holds the rig's buildx, and PATH led by a folder whose only `docker` is
-   * Debian's 20.10 client, so no other docker client on the machine is the one found.
+   * /usr/bin/docker (Debian's 20.10 client here), so no other docker client on the machine is the one found.
    */
   readonly env: Record<string, string>;
 }
@@ -48,7 +48,7 @@ async function unmountUnder(dir: string): Promise<void> {
 }
 
 /**
- * Debian's dockerd (20.10) on vfs storage with no iptables rules and no bridge, listening only on a unix socket
+ * The machine's dockerd (Debian's 20.10 here) on vfs storage with no iptables rules and no bridge, listening only on a unix socket
  * in its own temp folder, which also holds its data-root, exec-root (its own containerd's socket and state),
  * pidfile and an empty daemon.json (so /etc/docker/daemon.json does not apply). No TCP port is opened.
  */
@@ -63,7 +63,7 @@ export async function startDockerd(): Promise<DockerHandle> {
     writeFile(join(workDir, 'daemon.json'), '{}\n'),
     writeFile(join(config, 'config.json'), '{"auths":{}}\n'),
     symlink(buildxBinary, join(config, 'cli-plugins', 'docker-buildx')),
-    symlink(debianDockerClient, join(bin, 'docker')),
+    symlink(dockerClient, join(bin, 'docker')),
   ]);
   const host = `unix://${socket}`;
   const cleanUp = async () => {
