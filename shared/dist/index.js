@@ -77857,6 +77857,9 @@ async function buildDockerfileToLayout(run) {
                 await runTool('docker', dockerBuildArgs(run.build, layout), buildOptions);
             }
             else {
+                if (run.build.platforms.length > 1) {
+                    throw new errors_ConfigurationError(`Input 'platforms': the current docker buildx builder (the docker driver on Docker's classic image store) builds one platform, not ${run.build.platforms.join(', ')}; set up a docker-container builder first (docker/setup-buildx-action) or use builder: buildah.`, { input: 'platforms' });
+                }
                 await loadSaveAndConvert(run, dir, layout, localName, buildOptions);
             }
         }

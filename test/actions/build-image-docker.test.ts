@@ -332,5 +332,33 @@ describe.skipIf(!requireService('docker', 'registry', 'skopeo'))(
       const logged = result.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'));
       expect(logged.join('\n')).not.toContain('correct horse');
     }, 300_000);
+
+    test('several platforms on the docker driver: one error naming platforms, exit 1, nothing pushed', async () => {
+      const registry = open as RegistryHandle;
+      const ws = await workspace({ ...model, Dockerfile: 'FROM scratch\nCOPY model/config.json /srv/\n' });
+      const result = await runAction(buildImage, {
+        inputs: {
+          image: `${registry.host}/models/multi`,
+          builder: 'docker',
+          tags: 'v1',
+          platforms: 'linux/amd64,linux/arm64',
+        },
+        event: 'push',
+        workspace: ws,
+        env: dockerEnv(),
+        timeoutMs: 120_000,
+      });
+      expect(result.exitCode).toBe(1);
+      const errors = result.annotations.filter((annotation) => annotation.level === 'error');
+      expect(errors.map((error) => [error.title, error.message])).toEqual([
+        [
+          "build-image: input 'platforms'",
+          "Input 'platforms': the current docker buildx builder (the docker driver on Docker's classic image store) builds one platform, not linux/amd64, linux/arm64; set up a docker-container builder first (docker/setup-buildx-action) or use builder: buildah.",
+        ],
+      ]);
+      expect(result.stdout).not.toMatch(/\n\s+at /);
+      expect(result.stdout).not.toContain('[command]docker buildx build');
+      expect(await new RegistryClient({ registry: registry.host }).resolve('models/multi', 'v1')).toBeUndefined();
+    }, 180_000);
   },
 );
