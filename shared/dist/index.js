@@ -57545,10 +57545,10 @@ class InputReader {
         return path;
     }
     /**
-     * The YAML or JSON file input `name` names (`path`: its value, defaults applied), confined like every input path
-     * and parsed with positions so later checks can name the line.
+     * The YAML or JSON file input `name` names (`path`: its value with defaults applied; the input itself, required,
+     * when not given), confined like every input path and parsed with positions so later checks can name the line.
      */
-    async configFile(name, path) {
+    async configFile(name, path = this.required(name)) {
         const resolved = this.resolveConfined(name, path);
         return loadConfigFile(resolved, this.display(resolved), name);
     }
@@ -76420,6 +76420,15 @@ async function readStoredCredentials(registry, env) {
     }
     return undefined;
 }
+/** What an action's inputs give: `registry-username`/`registry-password` for the `image` input's registry, `github-token`. */
+function givenCredentials(inputs, actor) {
+    return {
+        inputsRegistry: inputs.image.registry,
+        inputs: inputs.registryCredentials,
+        githubToken: inputs.githubToken,
+        actor,
+    };
+}
 /**
  * The one rule build-image and promote log in by. For `registry`, in this order: the inputs, when `registry` is the
  * image's (the inputs are never sent anywhere else, so a base image on another registry gets none of them); else
@@ -84306,12 +84315,7 @@ async function decideBuilder(host, inputs, dockerfile) {
 }
 /** The credentials for `registry` by the one rule (chooseRegistryCredentials); none for an OCI layout directory. */
 async function credentialsFor(registry, inputs, host) {
-    const credentials = await resolveRegistryCredentials(registry, {
-        inputsRegistry: inputs.image.registry,
-        inputs: inputs.registryCredentials,
-        githubToken: inputs.githubToken,
-        actor: host.github.actor,
-    }, host.env);
+    const credentials = await resolveRegistryCredentials(registry, givenCredentials(inputs, host.github.actor), host.env);
     host.setSecret(credentials?.password);
     return credentials;
 }
@@ -85062,12 +85066,7 @@ function lib_inputs_getInputs(reader, env) {
 function registryClients(inputs, host) {
     const clients = new Map();
     const credentialsFor = async (registry) => {
-        const credentials = await resolveRegistryCredentials(registry, {
-            inputsRegistry: inputs.image.registry,
-            inputs: inputs.registryCredentials,
-            githubToken: inputs.githubToken,
-            actor: host.github.actor,
-        }, host.env);
+        const credentials = await resolveRegistryCredentials(registry, givenCredentials(inputs, host.github.actor), host.env);
         host.setSecret(credentials?.password);
         return credentials;
     };

@@ -11,6 +11,7 @@ import {
   chooseBuilder,
   dockerDaemonAnswers,
   explainRegistryError,
+  givenCredentials,
   type ImageReference,
   type ImageStore,
   isScratchBase,
@@ -82,16 +83,7 @@ export async function credentialsFor(
   inputs: Inputs,
   host: ActionHost,
 ): Promise<RegistryCredentials | undefined> {
-  const credentials = await resolveRegistryCredentials(
-    registry,
-    {
-      inputsRegistry: inputs.image.registry,
-      inputs: inputs.registryCredentials,
-      githubToken: inputs.githubToken,
-      actor: host.github.actor,
-    },
-    host.env,
-  );
+  const credentials = await resolveRegistryCredentials(registry, givenCredentials(inputs, host.github.actor), host.env);
   host.setSecret(credentials?.password);
   return credentials;
 }

@@ -9,6 +9,7 @@ import {
   describeThrown,
   GateFailure,
   type GitHubRecords,
+  givenCredentials,
   type ImageReference,
   type ImageStore,
   MlflowClient,
@@ -39,12 +40,7 @@ function registryClients(inputs: Inputs, host: ActionHost) {
   const credentialsFor = async (registry: string): Promise<RegistryCredentials | undefined> => {
     const credentials = await resolveRegistryCredentials(
       registry,
-      {
-        inputsRegistry: inputs.image.registry,
-        inputs: inputs.registryCredentials,
-        githubToken: inputs.githubToken,
-        actor: host.github.actor,
-      },
+      givenCredentials(inputs, host.github.actor),
       host.env,
     );
     host.setSecret(credentials?.password);

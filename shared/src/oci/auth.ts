@@ -114,6 +114,23 @@ export interface GivenCredentials {
   actor?: string | undefined;
 }
 
+/** What an action's inputs give: `registry-username`/`registry-password` for the `image` input's registry, `github-token`. */
+export function givenCredentials(
+  inputs: {
+    image: { registry: string };
+    registryCredentials: RegistryCredentials | undefined;
+    githubToken: string | undefined;
+  },
+  actor: string | undefined,
+): GivenCredentials {
+  return {
+    inputsRegistry: inputs.image.registry,
+    inputs: inputs.registryCredentials,
+    githubToken: inputs.githubToken,
+    actor,
+  };
+}
+
 export type CredentialsSource = 'inputs' | 'stored' | 'github-token';
 
 /**
