@@ -76156,6 +76156,28 @@ async function setDeploymentStatus(client, repository, deploymentId, status) {
 
 
 
+;// CONCATENATED MODULE: ./shared/lib/oci/digest.js
+
+
+const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+function isDigest(text) {
+    return DIGEST_PATTERN.test(text);
+}
+function sha256Digest(data) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
+}
+/** A file's digest, read as a stream (model layers can be gigabytes). */
+async function sha256FileDigest(path) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
+        hash.update(chunk);
+    return `sha256:${hash.digest('hex')}`;
+}
+/** The referrers tag schema's fallback tag for a subject digest: `sha256-<hex>`. */
+function referrersFallbackTag(digest) {
+    return digest.replace(':', '-');
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/oci/blob-source.js
 
 function bufferBlobSource(data, digest) {
@@ -76187,28 +76209,6 @@ function fileBlobSource(path, digest, size) {
             }
         },
     };
-}
-
-;// CONCATENATED MODULE: ./shared/lib/oci/digest.js
-
-
-const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
-function isDigest(text) {
-    return DIGEST_PATTERN.test(text);
-}
-function sha256Digest(data) {
-    return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(data).digest('hex')}`;
-}
-/** A file's digest, read as a stream (model layers can be gigabytes). */
-async function sha256FileDigest(path) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
-        hash.update(chunk);
-    return `sha256:${hash.digest('hex')}`;
-}
-/** The referrers tag schema's fallback tag for a subject digest: `sha256-<hex>`. */
-function referrersFallbackTag(digest) {
-    return digest.replace(':', '-');
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/reference.js
@@ -77439,184 +77439,6 @@ async function referenceOrDefault(store, reference) {
     return sole ?? 'latest';
 }
 
-;// CONCATENATED MODULE: ./shared/lib/image/oci-layout.js
-
-
-
-
-
-
-/**
- * The push plan of the image in an OCI image layout directory (what `buildah push oci:DIR` and
- * `docker buildx build --output type=oci,tar=false` write): its blobs by file and its manifests byte for byte,
- * so the pushed digest is the layout's.
- */
-async function readOciLayout(layout) {
-    const top = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(layout, 'index.json'), 'utf8'));
-    const entry = top.manifests?.[0];
-    if (!entry)
-        throw new Error(`${layout}/index.json lists no image`);
-    const blobs = [];
-    const manifests = [];
-    const visit = async (descriptor) => {
-        const bytes = await (0,promises_.readFile)(layoutBlobPath(layout, descriptor.digest));
-        if (sha256Digest(bytes) !== descriptor.digest)
-            throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
-        const parsed = JSON.parse(bytes.toString('utf8'));
-        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? MediaType.ociManifest;
-        if (isIndexMediaType(mediaType)) {
-            for (const child of parsed.manifests)
-                await visit(child);
-        }
-        else {
-            for (const blob of [parsed.config, ...parsed.layers]) {
-                const path = layoutBlobPath(layout, blob.digest);
-                const size = (await (0,promises_.stat)(path)).size;
-                blobs.push({ source: fileBlobSource(path, blob.digest, size) });
-            }
-        }
-        manifests.push({ bytes, mediaType, digest: descriptor.digest });
-    };
-    await visit(entry);
-    const root = manifests.at(-1);
-    return { digest: root.digest, mediaType: root.mediaType, blobs, manifests };
-}
-
-;// CONCATENATED MODULE: ./shared/lib/image/dockerfile-builds.js
-
-
-
-
-
-const BUILDERS = ['auto', 'docker', 'buildah', 'layers'];
-function repeated(flag, values) {
-    return Object.entries(values).flatMap(([key, value]) => [flag, `${key}=${value}`]);
-}
-/** The flags docker buildx and buildah bud share: Dockerfile, platforms, build args, labels, annotations. */
-function dockerfileArgs(build) {
-    return [
-        '--file',
-        build.dockerfile,
-        ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
-        ...repeated('--build-arg', build.buildArgs),
-        ...repeated('--label', build.labels),
-        ...repeated('--annotation', build.annotations),
-    ];
-}
-/**
- * `docker buildx build` writing an OCI layout directory rather than pushing: the push is ours, so tags go up
- * only after every blob and the manifest did, through the same retrying client as the other builders.
- */
-function dockerBuildArgs(build, layoutDir) {
-    return [
-        'buildx',
-        'build',
-        ...dockerfileArgs(build),
-        '--provenance=false',
-        '--output',
-        `type=oci,dest=${layoutDir},tar=false`,
-        build.context,
-    ];
-}
-/** The environment for docker buildx: SOURCE_DATE_EPOCH makes buildkit's timestamps reproducible. */
-function dockerBuildEnv(build) {
-    return build.epochSeconds === undefined ? {} : { SOURCE_DATE_EPOCH: String(build.epochSeconds) };
-}
-/** `buildah bud` with the same meaning: chroot isolation (no runc, no daemon), no layer cache. */
-function buildahBudArgs(build, localName, authFile) {
-    return [
-        'bud',
-        '--isolation',
-        'chroot',
-        '--layers=false',
-        ...dockerfileArgs(build),
-        ...(build.epochSeconds !== undefined ? ['--timestamp', String(build.epochSeconds)] : []),
-        ...(build.insecureRegistries ? ['--tls-verify=false'] : []),
-        ...(authFile ? ['--authfile', authFile] : []),
-        '--tag',
-        localName,
-        build.context,
-    ];
-}
-/**
- * `auto`: a Dockerfile builds with docker when its daemon answers, else with buildah; without a Dockerfile, a
- * model directory goes onto the base image with `layers`.
- */
-function chooseBuilder(requested, options) {
-    if (requested !== 'auto')
-        return requested;
-    if (!options.hasDockerfile) {
-        if (options.hasModelPath)
-            return 'layers';
-        throw new errors_ConfigurationError("Input 'builder': auto found no Dockerfile to build and no 'model-path' for the layers builder; give 'dockerfile' or 'model-path' and 'base-image'.", { input: 'builder' });
-    }
-    if (options.available.dockerDaemon)
-        return 'docker';
-    if (options.available.buildah)
-        return 'buildah';
-    throw new errors_ConfigurationError("Input 'builder': auto needs a Docker daemon or buildah to build the Dockerfile, and this machine has neither; install buildah, or use builder: layers with 'model-path' and 'base-image'.", { input: 'builder' });
-}
-/** Whether a Docker daemon answers (not only whether the client is installed). */
-async function dockerDaemonAnswers() {
-    const answer = await runTool('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 }).catch(() => undefined);
-    return answer !== undefined && answer.stdout.trim() !== '';
-}
-async function toolAnswers(tool) {
-    return (await runTool(tool, ['--version'], { timeoutMs: 15_000 }).catch(() => undefined)) !== undefined;
-}
-async function requireDockerfile(path, display) {
-    try {
-        await (0,promises_.access)(path);
-    }
-    catch {
-        throw new errors_ConfigurationError(`Input 'dockerfile': '${display}' does not exist; name the Dockerfile relative to the repository root.`, { input: 'dockerfile' });
-    }
-}
-/**
- * Builds a Dockerfile with docker or buildah into an OCI layout directory and returns its push plan. The auth
- * file (0600) and the local image are removed afterwards, also on failure.
- */
-async function buildDockerfileToLayout(run) {
-    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.workDir, `${run.builder}-`));
-    const layout = (0,external_node_path_.join)(dir, 'layout');
-    let authFile;
-    if (run.registryAuth) {
-        authFile = (0,external_node_path_.join)(dir, 'auth.json');
-        const { username, password } = run.registryAuth.credentials;
-        const auth = Buffer.from(`${username}:${password}`).toString('base64');
-        run.secrets.add(auth);
-        await (0,promises_.writeFile)(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), { mode: 0o600 });
-    }
-    const options = { logger: run.log, secrets: run.secrets, env: { ...run.env }, cwd: run.build.context };
-    const localName = `localhost/mlops-actions/build-${process.pid}-${Date.now()}:latest`;
-    try {
-        if (run.builder === 'docker') {
-            await runTool('docker', dockerBuildArgs(run.build, layout), {
-                ...options,
-                env: { ...options.env, ...dockerBuildEnv(run.build) },
-            });
-        }
-        else {
-            await runTool('buildah', buildahBudArgs(run.build, localName, authFile), options);
-            try {
-                await runTool('buildah', ['push', '--format', 'oci', localName, `oci:${layout}:latest`], options);
-            }
-            finally {
-                await runTool('buildah', ['rmi', '--force', localName], options).catch(() => undefined);
-            }
-        }
-        return { layout, ...(await readOciLayout(layout)), cleanup: () => (0,promises_.rm)(dir, { recursive: true, force: true }) };
-    }
-    catch (error) {
-        await (0,promises_.rm)(dir, { recursive: true, force: true });
-        throw error;
-    }
-    finally {
-        if (authFile)
-            await (0,promises_.rm)(authFile, { force: true });
-    }
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/image/gzip.js
 
 
@@ -77766,6 +77588,326 @@ async function writeDeterministicGzip(input, outPath, concurrency = Math.max(2, 
         storedSegments,
         segments,
     };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/docker-archive.js
+
+
+
+
+
+
+
+/**
+ * Turns an unpacked `docker save` archive into an OCI image layout: the config byte for byte (its digest is the
+ * image ID), each layer tar gzipped deterministically, and `annotations` on the manifest. The docker driver of
+ * buildx cannot write an OCI layout itself unless the daemon uses the containerd image store.
+ */
+async function dockerArchiveToOciLayout(archiveDir, layout, annotations) {
+    const saved = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(archiveDir, 'manifest.json'), 'utf8'));
+    const image = saved[0];
+    if (saved.length !== 1 || !image) {
+        throw new Error(`docker save wrote ${saved.length} images to ${archiveDir}, expected one`);
+    }
+    await (0,promises_.mkdir)((0,external_node_path_.join)(layout, 'blobs', 'sha256'), { recursive: true });
+    const putBlob = async (bytes, mediaType) => {
+        const digest = sha256Digest(bytes);
+        await (0,promises_.writeFile)(layoutBlobPath(layout, digest), bytes);
+        return { mediaType, digest, size: bytes.length };
+    };
+    const config = await putBlob(await (0,promises_.readFile)((0,external_node_path_.join)(archiveDir, image.Config)), MediaType.ociConfig);
+    const layers = [];
+    for (const [index, layer] of image.Layers.entries()) {
+        const temporary = (0,external_node_path_.join)(layout, `layer-${index}.tar.gz`);
+        const gzipped = await writeDeterministicGzip((0,external_node_fs_.createReadStream)((0,external_node_path_.join)(archiveDir, layer)), temporary);
+        await (0,promises_.rename)(temporary, layoutBlobPath(layout, gzipped.digest));
+        layers.push({ mediaType: MediaType.ociLayerGzip, digest: gzipped.digest, size: gzipped.size });
+    }
+    const manifest = {
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config,
+        layers,
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    };
+    const manifestDescriptor = await putBlob(Buffer.from(JSON.stringify(manifest)), MediaType.ociManifest);
+    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [manifestDescriptor] };
+    await (0,promises_.writeFile)((0,external_node_path_.join)(layout, 'index.json'), JSON.stringify(index));
+    await (0,promises_.writeFile)((0,external_node_path_.join)(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/docker-config.js
+
+
+
+/** The key docker's config.json files Docker Hub's login under; every other registry goes by its host. */
+function configKey(registry) {
+    return ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(registry)
+        ? 'https://index.docker.io/v1/'
+        : registry;
+}
+/**
+ * A private DOCKER_CONFIG under `dir` for one docker build: the caller's config.json with `auth` (base64
+ * user:password) as the login for `registry`, and the caller's cli-plugins/ linked in so `docker buildx` is still
+ * found. The buildx session reads logins from here for the Dockerfile's FROM pulls, so the image registry's
+ * credentials reach a FROM on that registry (as buildah's auth file does) and no other. A credsStore in the
+ * caller's config still answers first, as docker has it.
+ */
+async function writeDockerConfig(dir, registry, auth, env) {
+    const callerConfig = env.DOCKER_CONFIG || (0,external_node_path_.join)(env.HOME || (0,external_node_os_.homedir)(), '.docker');
+    const config = (0,external_node_path_.join)(dir, 'docker-config');
+    await (0,promises_.mkdir)(config, { mode: 0o700 });
+    const existing = await (0,promises_.readFile)((0,external_node_path_.join)(callerConfig, 'config.json'), 'utf8').then((text) => JSON.parse(text), () => ({}));
+    const key = configKey(registry);
+    const { [key]: _helperForRegistry, ...otherHelpers } = existing.credHelpers ?? {};
+    const merged = {
+        ...existing,
+        auths: { ...existing.auths, [key]: { auth } },
+        ...(existing.credHelpers ? { credHelpers: otherHelpers } : {}),
+    };
+    await (0,promises_.writeFile)((0,external_node_path_.join)(config, 'config.json'), JSON.stringify(merged), { mode: 0o600 });
+    const plugins = (0,external_node_path_.join)(callerConfig, 'cli-plugins');
+    if (await (0,promises_.access)(plugins).then(() => true, () => false))
+        await (0,promises_.symlink)(plugins, (0,external_node_path_.join)(config, 'cli-plugins'));
+    return config;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/oci-layout.js
+
+
+
+
+
+
+/**
+ * The push plan of the image in an OCI image layout directory (what `buildah push oci:DIR` and
+ * `docker buildx build --output type=oci,tar=false` write): its blobs by file and its manifests byte for byte,
+ * so the pushed digest is the layout's.
+ */
+async function readOciLayout(layout) {
+    const top = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(layout, 'index.json'), 'utf8'));
+    const entry = top.manifests?.[0];
+    if (!entry)
+        throw new Error(`${layout}/index.json lists no image`);
+    const blobs = [];
+    const manifests = [];
+    const visit = async (descriptor) => {
+        const bytes = await (0,promises_.readFile)(layoutBlobPath(layout, descriptor.digest));
+        if (sha256Digest(bytes) !== descriptor.digest)
+            throw new Error(`${descriptor.digest} in ${layout} is corrupt`);
+        const parsed = JSON.parse(bytes.toString('utf8'));
+        const mediaType = parsed.mediaType ?? descriptor.mediaType ?? MediaType.ociManifest;
+        if (isIndexMediaType(mediaType)) {
+            for (const child of parsed.manifests)
+                await visit(child);
+        }
+        else {
+            for (const blob of [parsed.config, ...parsed.layers]) {
+                const path = layoutBlobPath(layout, blob.digest);
+                const size = (await (0,promises_.stat)(path)).size;
+                blobs.push({ source: fileBlobSource(path, blob.digest, size) });
+            }
+        }
+        manifests.push({ bytes, mediaType, digest: descriptor.digest });
+    };
+    await visit(entry);
+    const root = manifests.at(-1);
+    return { digest: root.digest, mediaType: root.mediaType, blobs, manifests };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/image/dockerfile-builds.js
+
+
+
+
+
+
+
+const BUILDERS = ['auto', 'docker', 'buildah', 'layers'];
+function repeated(flag, values) {
+    return Object.entries(values).flatMap(([key, value]) => [flag, `${key}=${value}`]);
+}
+/** The flags docker buildx and buildah bud share: Dockerfile, platforms, build args, labels, annotations. */
+function dockerfileArgs(build) {
+    return [
+        '--file',
+        build.dockerfile,
+        ...(build.platforms.length > 0 ? ['--platform', build.platforms.join(',')] : []),
+        ...repeated('--build-arg', build.buildArgs),
+        ...repeated('--label', build.labels),
+        ...repeated('--annotation', build.annotations),
+    ];
+}
+/**
+ * `docker buildx build` writing an OCI layout directory rather than pushing: the push is ours, so tags go up
+ * only after every blob and the manifest did, through the same retrying client as the other builders.
+ */
+function dockerBuildArgs(build, layoutDir) {
+    return [
+        'buildx',
+        'build',
+        ...dockerfileArgs(build),
+        '--provenance=false',
+        '--output',
+        `type=oci,dest=${layoutDir},tar=false`,
+        build.context,
+    ];
+}
+/**
+ * `docker buildx build` into the daemon's image store under `localName`, for the docker driver on a daemon without
+ * the containerd image store (Docker's default up to 28), which refuses `--output type=oci`. Annotations are left
+ * to the layout written from `docker save` (dockerArchiveToOciLayout): the daemon's store has no manifest to hold
+ * them.
+ */
+function dockerLoadArgs(build, localName) {
+    return [
+        'buildx',
+        'build',
+        ...dockerfileArgs({ ...build, annotations: {} }),
+        '--provenance=false',
+        '--output',
+        `type=docker,name=${localName}`,
+        build.context,
+    ];
+}
+/**
+ * Whether the current buildx builder can write an OCI layout, from `docker buildx inspect`: any driver but
+ * `docker` can, and the docker driver can when the daemon's builder reports a containerd snapshotter.
+ */
+function builderWritesOciLayout(inspectOutput) {
+    const driver = /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1];
+    return driver !== 'docker' || /org\.mobyproject\.buildkit\.worker\.snapshotter/.test(inspectOutput);
+}
+/** The environment for docker buildx: SOURCE_DATE_EPOCH makes buildkit's timestamps reproducible. */
+function dockerBuildEnv(build) {
+    return build.epochSeconds === undefined ? {} : { SOURCE_DATE_EPOCH: String(build.epochSeconds) };
+}
+/** `buildah bud` with the same meaning: chroot isolation (no runc, no daemon), no layer cache. */
+function buildahBudArgs(build, localName, authFile) {
+    return [
+        'bud',
+        '--isolation',
+        'chroot',
+        '--layers=false',
+        ...dockerfileArgs(build),
+        ...(build.epochSeconds !== undefined ? ['--timestamp', String(build.epochSeconds)] : []),
+        ...(build.insecureRegistries ? ['--tls-verify=false'] : []),
+        ...(authFile ? ['--authfile', authFile] : []),
+        '--tag',
+        localName,
+        build.context,
+    ];
+}
+/**
+ * `auto`: a Dockerfile builds with docker when its daemon answers, else with buildah; without a Dockerfile, a
+ * model directory goes onto the base image with `layers`.
+ */
+function chooseBuilder(requested, options) {
+    if (requested !== 'auto')
+        return requested;
+    if (!options.hasDockerfile) {
+        if (options.hasModelPath)
+            return 'layers';
+        throw new errors_ConfigurationError("Input 'builder': auto found no Dockerfile to build and no 'model-path' for the layers builder; give 'dockerfile' or 'model-path' and 'base-image'.", { input: 'builder' });
+    }
+    if (options.available.dockerDaemon)
+        return 'docker';
+    if (options.available.buildah)
+        return 'buildah';
+    throw new errors_ConfigurationError("Input 'builder': auto needs a Docker daemon or buildah to build the Dockerfile, and this machine has neither; install buildah, or use builder: layers with 'model-path' and 'base-image'.", { input: 'builder' });
+}
+/** Whether a Docker daemon answers (not only whether the client is installed). */
+async function dockerDaemonAnswers() {
+    const answer = await runTool('docker', ['version', '--format', '{{.Server.Version}}'], { timeoutMs: 15_000 }).catch(() => undefined);
+    return answer !== undefined && answer.stdout.trim() !== '';
+}
+async function toolAnswers(tool) {
+    return (await runTool(tool, ['--version'], { timeoutMs: 15_000 }).catch(() => undefined)) !== undefined;
+}
+async function requireDockerfile(path, display) {
+    try {
+        await (0,promises_.access)(path);
+    }
+    catch {
+        throw new errors_ConfigurationError(`Input 'dockerfile': '${display}' does not exist; name the Dockerfile relative to the repository root.`, { input: 'dockerfile' });
+    }
+}
+/**
+ * Builds a Dockerfile with docker or buildah into an OCI layout directory and returns its push plan. The auth
+ * file (0600) or private docker config and the local image are removed afterwards, also on failure.
+ */
+async function buildDockerfileToLayout(run) {
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(run.workDir, `${run.builder}-`));
+    const layout = (0,external_node_path_.join)(dir, 'layout');
+    let authFile;
+    let dockerConfig;
+    if (run.registryAuth) {
+        const { username, password } = run.registryAuth.credentials;
+        const auth = Buffer.from(`${username}:${password}`).toString('base64');
+        run.secrets.add(auth);
+        if (run.builder === 'docker') {
+            dockerConfig = await writeDockerConfig(dir, run.registryAuth.registry, auth, { ...process.env, ...run.env });
+        }
+        else {
+            authFile = (0,external_node_path_.join)(dir, 'auth.json');
+            await (0,promises_.writeFile)(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), {
+                mode: 0o600,
+            });
+        }
+    }
+    const env = { ...run.env, ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}) };
+    const options = { logger: run.log, secrets: run.secrets, env, cwd: run.build.context };
+    const localName = `localhost/mlops-actions/build-${process.pid}-${Date.now()}:latest`;
+    try {
+        if (run.builder === 'docker') {
+            const buildOptions = { ...options, env: { ...options.env, ...dockerBuildEnv(run.build) } };
+            const inspected = await runTool('docker', ['buildx', 'inspect'], options);
+            if (builderWritesOciLayout(inspected.stdout)) {
+                await runTool('docker', dockerBuildArgs(run.build, layout), buildOptions);
+            }
+            else {
+                if (run.build.platforms.length > 1) {
+                    throw new errors_ConfigurationError(`Input 'platforms': the current docker buildx builder (the docker driver on Docker's classic image store) builds one platform, not ${run.build.platforms.join(', ')}; set up a docker-container builder first (docker/setup-buildx-action) or use builder: buildah.`, { input: 'platforms' });
+                }
+                await loadSaveAndConvert(run, dir, layout, localName, buildOptions);
+            }
+        }
+        else {
+            await runTool('buildah', buildahBudArgs(run.build, localName, authFile), options);
+            try {
+                await runTool('buildah', ['push', '--format', 'oci', localName, `oci:${layout}:latest`], options);
+            }
+            finally {
+                await runTool('buildah', ['rmi', '--force', localName], options).catch(() => undefined);
+            }
+        }
+        return { layout, ...(await readOciLayout(layout)), cleanup: () => (0,promises_.rm)(dir, { recursive: true, force: true }) };
+    }
+    catch (error) {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw error;
+    }
+    finally {
+        if (authFile)
+            await (0,promises_.rm)(authFile, { force: true });
+        if (dockerConfig)
+            await (0,promises_.rm)(dockerConfig, { recursive: true, force: true });
+    }
+}
+/** The docker driver's way to a layout: build into the daemon, `docker save` it, unpack and convert it. */
+async function loadSaveAndConvert(run, dir, layout, localName, options) {
+    const archive = (0,external_node_path_.join)(dir, 'image.tar');
+    const unpacked = (0,external_node_path_.join)(dir, 'saved');
+    await runTool('docker', dockerLoadArgs(run.build, localName), options);
+    try {
+        await runTool('docker', ['save', '--output', archive, localName], options);
+    }
+    finally {
+        await runTool('docker', ['rmi', '--force', localName], options).catch(() => undefined);
+    }
+    await (0,promises_.mkdir)(unpacked);
+    await runTool('tar', ['-xf', archive, '-C', unpacked], options);
+    await dockerArchiveToOciLayout(unpacked, layout, run.build.annotations);
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/image/labels.js
@@ -78603,6 +78745,8 @@ function resolveTags(explicit, context, input = 'tags') {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/image/index.js
+
+
 
 
 

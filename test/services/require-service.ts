@@ -6,6 +6,13 @@ import { kubeBinaries } from './kube.js';
 export const mlflowVenv = join(repositoryRoot, '.cache', 'venv-mlflow');
 /** Built by scripts/setup from the Go module proxy, pinned (cosign_version there). */
 export const cosignBinary = join(repositoryRoot, '.cache', 'tools', 'cosign-v2.6.5', 'cosign');
+/** Built by scripts/setup from the Go module proxy, pinned (buildx_version there); a docker CLI plugin. */
+export const buildxBinary = join(repositoryRoot, '.cache', 'tools', 'buildx-v0.38.2', 'docker-buildx');
+/**
+ * The distribution's docker client, the one that belongs to dockerd (Debian's docker.io 20.10 here), named by path:
+ * another client, such as a newer one in /usr/local/bin, may come first on PATH.
+ */
+export const dockerClient = '/usr/bin/docker';
 
 /** What each rig service needs on the machine; scripts/setup installs all of it. */
 const requirements = {
@@ -16,6 +23,7 @@ const requirements = {
   prometheus: ['prometheus'],
   mlflow: [join(mlflowVenv, 'bin', 'mlflow')],
   cosign: [cosignBinary],
+  docker: ['dockerd', 'containerd', 'runc', dockerClient, buildxBinary],
   kube: [join(kubeBinaries, 'kube-apiserver'), join(kubeBinaries, 'etcd'), 'openssl'],
 } as const satisfies Record<string, readonly string[]>;
 

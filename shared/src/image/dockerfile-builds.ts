@@ -1,10 +1,12 @@
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors/index.js';
 import { runTool } from '../exec/index.js';
 import type { Logger } from '../log/index.js';
 import type { RegistryCredentials } from '../oci/auth.js';
 import type { SecretMask } from '../secrets/index.js';
+import { dockerArchiveToOciLayout } from './docker-archive.js';
+import { writeDockerConfig } from './docker-config.js';
 import { readOciLayout } from './oci-layout.js';
 
 export const BUILDERS = ['auto', 'docker', 'buildah', 'layers'] as const;
@@ -55,6 +57,33 @@ export function dockerBuildArgs(build: DockerfileBuild, layoutDir: string): stri
     `type=oci,dest=${layoutDir},tar=false`,
     build.context,
   ];
+}
+
+/**
+ * `docker buildx build` into the daemon's image store under `localName`, for the docker driver on a daemon without
+ * the containerd image store (Docker's default up to 28), which refuses `--output type=oci`. Annotations are left
+ * to the layout written from `docker save` (dockerArchiveToOciLayout): the daemon's store has no manifest to hold
+ * them.
+ */
+export function dockerLoadArgs(build: DockerfileBuild, localName: string): string[] {
+  return [
+    'buildx',
+    'build',
+    ...dockerfileArgs({ ...build, annotations: {} }),
+    '--provenance=false',
+    '--output',
+    `type=docker,name=${localName}`,
+    build.context,
+  ];
+}
+
+/**
+ * Whether the current buildx builder can write an OCI layout, from `docker buildx inspect`: any driver but
+ * `docker` can, and the docker driver can when the daemon's builder reports a containerd snapshotter.
+ */
+export function builderWritesOciLayout(inspectOutput: string): boolean {
+  const driver = /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1];
+  return driver !== 'docker' || /org\.mobyproject\.buildkit\.worker\.snapshotter/.test(inspectOutput);
 }
 
 /** The environment for docker buildx: SOURCE_DATE_EPOCH makes buildkit's timestamps reproducible. */
@@ -144,27 +173,44 @@ export interface DockerfileBuildRun {
 
 /**
  * Builds a Dockerfile with docker or buildah into an OCI layout directory and returns its push plan. The auth
- * file (0600) and the local image are removed afterwards, also on failure.
+ * file (0600) or private docker config and the local image are removed afterwards, also on failure.
  */
 export async function buildDockerfileToLayout(run: DockerfileBuildRun) {
   const dir = await mkdtemp(join(run.workDir, `${run.builder}-`));
   const layout = join(dir, 'layout');
   let authFile: string | undefined;
+  let dockerConfig: string | undefined;
   if (run.registryAuth) {
-    authFile = join(dir, 'auth.json');
     const { username, password } = run.registryAuth.credentials;
     const auth = Buffer.from(`${username}:${password}`).toString('base64');
     run.secrets.add(auth);
-    await writeFile(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), { mode: 0o600 });
+    if (run.builder === 'docker') {
+      dockerConfig = await writeDockerConfig(dir, run.registryAuth.registry, auth, { ...process.env, ...run.env });
+    } else {
+      authFile = join(dir, 'auth.json');
+      await writeFile(authFile, JSON.stringify({ auths: { [run.registryAuth.registry]: { auth } } }), {
+        mode: 0o600,
+      });
+    }
   }
-  const options = { logger: run.log, secrets: run.secrets, env: { ...run.env }, cwd: run.build.context };
+  const env = { ...run.env, ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}) };
+  const options = { logger: run.log, secrets: run.secrets, env, cwd: run.build.context };
   const localName = `localhost/mlops-actions/build-${process.pid}-${Date.now()}:latest`;
   try {
     if (run.builder === 'docker') {
-      await runTool('docker', dockerBuildArgs(run.build, layout), {
-        ...options,
-        env: { ...options.env, ...dockerBuildEnv(run.build) },
-      });
+      const buildOptions = { ...options, env: { ...options.env, ...dockerBuildEnv(run.build) } };
+      const inspected = await runTool('docker', ['buildx', 'inspect'], options);
+      if (builderWritesOciLayout(inspected.stdout)) {
+        await runTool('docker', dockerBuildArgs(run.build, layout), buildOptions);
+      } else {
+        if (run.build.platforms.length > 1) {
+          throw new ConfigurationError(
+            `Input 'platforms': the current docker buildx builder (the docker driver on Docker's classic image store) builds one platform, not ${run.build.platforms.join(', ')}; set up a docker-container builder first (docker/setup-buildx-action) or use builder: buildah.`,
+            { input: 'platforms' },
+          );
+        }
+        await loadSaveAndConvert(run, dir, layout, localName, buildOptions);
+      }
     } else {
       await runTool('buildah', buildahBudArgs(run.build, localName, authFile), options);
       try {
@@ -179,5 +225,27 @@ export async function buildDockerfileToLayout(run: DockerfileBuildRun) {
     throw error;
   } finally {
     if (authFile) await rm(authFile, { force: true });
+    if (dockerConfig) await rm(dockerConfig, { recursive: true, force: true });
   }
+}
+
+/** The docker driver's way to a layout: build into the daemon, `docker save` it, unpack and convert it. */
+async function loadSaveAndConvert(
+  run: DockerfileBuildRun,
+  dir: string,
+  layout: string,
+  localName: string,
+  options: Parameters<typeof runTool>[2],
+): Promise<void> {
+  const archive = join(dir, 'image.tar');
+  const unpacked = join(dir, 'saved');
+  await runTool('docker', dockerLoadArgs(run.build, localName), options);
+  try {
+    await runTool('docker', ['save', '--output', archive, localName], options);
+  } finally {
+    await runTool('docker', ['rmi', '--force', localName], options).catch(() => undefined);
+  }
+  await mkdir(unpacked);
+  await runTool('tar', ['-xf', archive, '-C', unpacked], options);
+  await dockerArchiveToOciLayout(unpacked, layout, run.build.annotations);
 }

@@ -1,3 +1,5 @@
+export * from './docker-archive.js';
+export * from './docker-config.js';
 export * from './dockerfile-builds.js';
 export * from './gzip.js';
 export * from './labels.js';
