@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { type Logger, silentLogger } from '../log/index.js';
 import { type AuthChallenge, basicAuthorization, parseAuthChallenge, type RegistryCredentials } from './auth.js';
+import { BlobHasher } from './blob-hash.js';
 import type { BlobSource } from './blob-source.js';
 import { isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
 import { RegistryError, type RegistryErrorKind, registryErrorDetail } from './errors.js';
@@ -45,7 +45,12 @@ interface RequestSpec {
   /** Another repository read in the same request (cross-repository mount). */
   alsoPull?: string;
   headers?: Record<string, string>;
-  body?: Uint8Array;
+  /** A stream is sent once: such a request is never retried (`retry: false`). */
+  body?: Uint8Array | ReadableStream<Uint8Array>;
+  /** Hand a 2xx answer's body back unread, as `stream` (a blob read straight into an upload). */
+  stream?: boolean;
+  /** Overrides the per-request limit (a whole blob in one request gets the time of its chunks). */
+  timeoutMs?: number;
   /** Statuses handed back to the caller instead of thrown; 2xx always are. */
   accept?: readonly number[];
   /** Retry 429/5xx and broken connections here; upload steps turn this off and recover at their own level. */
@@ -58,6 +63,8 @@ export interface RegistryAnswer {
   status: number;
   headers: Headers;
   body: Buffer;
+  /** The unread body of a 2xx answer to a `stream` request (then `body` is empty). */
+  stream?: ReadableStream<Uint8Array>;
   url: string;
 }
 
@@ -76,39 +83,6 @@ function networkFailure(error: unknown): { retryable: boolean; why: string } {
   if (code?.startsWith('ERR_TLS') || code?.includes('CERT')) return { retryable: false, why: `TLS failed (${code})` };
   const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
   return { retryable: true, why: code ? `${code}: ${message}` : message };
-}
-
-/** The bytes read for a blob are not the blob its digest names: nothing more is sent, whatever the retries. */
-class BlobDigestMismatch extends RegistryError {}
-
-/**
- * The source's reads, hashed as they first cover each byte (uploads read in order; a resumed or restarted upload
- * re-reads what is hashed already): the last byte's read fails when the bytes do not hash to the digest, before
- * it is sent, so a corrupt blob is never finished (a copy between registries checks the source's bytes too).
- */
-function verifyingReads(source: BlobSource, registry: string): Pick<BlobSource, 'read'> {
-  const hash = createHash('sha256');
-  let hashed = 0;
-  return {
-    read: async (offset, length) => {
-      const bytes = await source.read(offset, length);
-      if (offset <= hashed && offset + bytes.byteLength > hashed) {
-        hash.update(bytes.subarray(hashed - offset));
-        hashed = offset + bytes.byteLength;
-        if (hashed >= source.size) {
-          const actual = `sha256:${hash.digest('hex')}`;
-          if (actual !== source.digest) {
-            throw new BlobDigestMismatch(
-              'protocol',
-              `Blob ${source.digest} read for upload hashes to ${actual}: its source is corrupt or not that blob.`,
-              { registry },
-            );
-          }
-        }
-      }
-      return bytes;
-    },
-  };
 }
 
 /**
@@ -209,9 +183,11 @@ export class RegistryClient implements ImageStore {
     method: string;
     url: string;
     headers: Record<string, string>;
-    body?: Uint8Array;
+    body?: Uint8Array | ReadableStream<Uint8Array>;
     attempts: number;
     retryStatuses?: boolean;
+    stream?: boolean;
+    timeoutMs?: number;
   }): Promise<RegistryAnswer> {
     const retryStatuses = request.retryStatuses ?? true;
     for (let attempt = 1; ; attempt++) {
@@ -222,11 +198,27 @@ export class RegistryClient implements ImageStore {
           method: request.method,
           headers: request.headers,
           ...(request.body !== undefined ? { body: request.body } : {}),
+          ...(request.body instanceof ReadableStream ? { duplex: 'half' } : {}),
           redirect: 'follow',
-          signal: AbortSignal.timeout(this.#timeoutMs),
+          signal: AbortSignal.timeout(request.timeoutMs ?? this.#timeoutMs),
         });
-        const body = Buffer.from(await response.arrayBuffer());
-        answer = { status: response.status, headers: response.headers, body, url: response.url || request.url };
+        const url = response.url || request.url;
+        if (request.stream && response.ok && response.body) {
+          answer = {
+            status: response.status,
+            headers: response.headers,
+            body: Buffer.alloc(0),
+            stream: response.body,
+            url,
+          };
+        } else {
+          answer = {
+            status: response.status,
+            headers: response.headers,
+            body: Buffer.from(await response.arrayBuffer()),
+            url,
+          };
+        }
         this.requestCounts[request.method] = (this.requestCounts[request.method] ?? 0) + 1;
       } catch (error) {
         failure = networkFailure(error);
@@ -275,6 +267,8 @@ export class RegistryClient implements ImageStore {
         headers,
         ...(spec.body !== undefined ? { body: spec.body } : {}),
         attempts: spec.retry === false ? 1 : (spec.attempts ?? this.#policy.attempts),
+        ...(spec.stream ? { stream: true } : {}),
+        ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
       });
       if (answer.status === 401 && !authenticated) {
         const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
@@ -533,8 +527,39 @@ export class RegistryClient implements ImageStore {
   }
 
   /**
-   * A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file.
-   * Reads are sequential in an upload, so the next range is fetched while the current one is sent.
+   * A blob's bytes from `offset` on as they arrive, one GET for the whole; the stream fails when the connection
+   * breaks (the upload it feeds then resumes by ranges). `timeoutMs` bounds the whole transfer.
+   */
+  async readBlobStream(
+    repository: string,
+    digest: string,
+    offset: number,
+    timeoutMs: number,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const answer = await this.request({
+      method: 'GET',
+      path: `/v2/${repository}/blobs/${digest}`,
+      repository,
+      access: 'pull',
+      ...(offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {}),
+      stream: true,
+      timeoutMs,
+    });
+    const stream = answer.stream ?? new Blob([answer.body]).stream();
+    if (offset === 0 || answer.status === 206) return stream;
+    // A registry that ignores Range sends the whole blob: skip to the offset.
+    return stream.pipeThrough(skipBytes(offset));
+  }
+
+  /** How long one request carrying `size` bytes may take: the time its chunks would have had together. */
+  #streamTimeoutMs(size: number): number {
+    return this.#timeoutMs * Math.max(1, Math.ceil(size / this.#chunkSize));
+  }
+
+  /**
+   * A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file,
+   * or as one stream (an upload from the first byte). Reads are sequential in an upload, so the next range is
+   * fetched while the current one is sent.
    */
   blobSource(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): BlobSource {
     let ahead: { offset: number; length: number; bytes: Promise<Buffer> } | undefined;
@@ -546,6 +571,8 @@ export class RegistryClient implements ImageStore {
     return {
       digest: descriptor.digest,
       size: descriptor.size,
+      stream: (offset) =>
+        this.readBlobStream(repository, descriptor.digest, offset, this.#streamTimeoutMs(descriptor.size - offset)),
       read: async (offset, length) => {
         const current = ahead?.offset === offset && ahead.length === length ? ahead.bytes : fetchRange(offset, length);
         const next = offset + length;
@@ -611,7 +638,8 @@ export class RegistryClient implements ImageStore {
 
   /**
    * Uploads a blob unless the repository has it (or can mount it from `mountFrom`). Small blobs go in one PUT;
-   * large ones in PATCH chunks. A step that fails (a 5xx, a cut connection, a lost answer) is recovered by asking
+   * large ones stream in one PATCH when their source can stream (as skopeo does: one GET into one upload), else
+   * in PATCH chunks, as does whatever an interrupted stream left to send. A step that fails (a 5xx, a cut connection, a lost answer) is recovered by asking
    * whether the blob arrived after all, then where the session stands; a session the registry dropped (the
    * distribution registry cancels one resumed from stale state) restarts from the first byte.
    */
@@ -644,7 +672,14 @@ export class RegistryClient implements ImageStore {
       this.#log.debug(`upload ${source.digest.slice(7, 19)} ${step} failed (${(error as Error).message}); recovering`);
       await sleep(retryDelayMs(failures, this.#policy));
     };
-    const verified = verifyingReads(source, this.registry);
+    const hasher = new BlobHasher(source.digest, source.size, this.registry);
+    const verified = {
+      read: async (offset: number, length: number) => {
+        const bytes = await source.read(offset, length);
+        hasher.consume(offset, bytes);
+        return bytes;
+      },
+    };
     let location: string | undefined;
     let offset = 0;
     for (;;) {
@@ -656,6 +691,28 @@ export class RegistryClient implements ImageStore {
         if (offset === 0 && source.size <= this.#chunkSize) {
           await this.#finishUpload(repository, location, source.digest, await verified.read(0, source.size));
           return 'uploaded';
+        }
+        if (offset === 0 && source.stream) {
+          const answer = await this.request({
+            method: 'PATCH',
+            path: location,
+            repository,
+            access: 'pull,push',
+            headers: { 'content-type': 'application/octet-stream' },
+            body: (await source.stream(0)).pipeThrough(hasher.passing(0)),
+            retry: false,
+            timeoutMs: this.#streamTimeoutMs(source.size),
+          });
+          const next = answer.headers.get('location');
+          if (next) location = this.#resolveLocation(next);
+          // A source that ended early: the registry says how far it got, and the rest goes in chunks.
+          if (hasher.hashed < source.size) {
+            throw this.#error(
+              'protocol',
+              `The stream of ${source.digest} ended at byte ${hasher.hashed} of ${source.size}.`,
+            );
+          }
+          offset = source.size;
         }
         while (offset < source.size) {
           const length = Math.min(this.#chunkSize, source.size - offset);
@@ -679,7 +736,7 @@ export class RegistryClient implements ImageStore {
         await this.#finishUpload(repository, location, source.digest);
         return 'uploaded';
       } catch (error) {
-        if (error instanceof BlobDigestMismatch) throw error;
+        if (hasher.mismatch) throw hasher.mismatch;
         await recover(location === undefined ? 'start' : `offset ${offset}`, error);
         if ((await this.blobExists(repository, source.digest)) !== undefined) return 'uploaded';
         // The registry checked the session's bytes against the digest and refused them (a chunk whose answer was
@@ -711,4 +768,19 @@ export class RegistryClient implements ImageStore {
       retry: false,
     });
   }
+}
+
+/** Drops the first `count` bytes of a stream. */
+function skipBytes(count: number): TransformStream<Uint8Array, Uint8Array> {
+  let left = count;
+  return new TransformStream({
+    transform: (chunk, controller) => {
+      if (left >= chunk.byteLength) {
+        left -= chunk.byteLength;
+        return;
+      }
+      controller.enqueue(left > 0 ? chunk.subarray(left) : chunk);
+      left = 0;
+    },
+  });
 }
