@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
 import { RegistryError } from './errors.js';
 
 /** The bytes read for a blob are not the blob its digest names: nothing more is sent, whatever the retries. */
@@ -50,13 +51,18 @@ export class BlobHasher {
   }
 
   /** A stream of the bytes from `offset` on, passed through `consume` before they go further. */
-  passing(offset: number): TransformStream<Uint8Array, Uint8Array> {
+  passing(offset: number): Transform {
     let at = offset;
-    return new TransformStream({
-      transform: (chunk, controller) => {
-        this.consume(at, chunk);
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        try {
+          this.consume(at, chunk);
+        } catch (error) {
+          done(error as Error);
+          return;
+        }
         at += chunk.byteLength;
-        controller.enqueue(chunk);
+        done(null, chunk);
       },
     });
   }

@@ -1,9 +1,11 @@
+import { Readable } from 'node:stream';
 import { type Logger, silentLogger } from '../log/index.js';
 import { type AuthChallenge, basicAuthorization, parseAuthChallenge, type RegistryCredentials } from './auth.js';
 import { BlobHasher } from './blob-hash.js';
 import type { BlobSource } from './blob-source.js';
 import { isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
 import { RegistryError, type RegistryErrorKind, registryErrorDetail } from './errors.js';
+import { openStream, readAll, sendStream, toHeaders } from './http-stream.js';
 import { type Descriptor, type ImageIndex, MANIFEST_ACCEPT, MediaType } from './media-types.js';
 import { isLoopbackRegistry, registryApiHost } from './reference.js';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelayMs, sleep } from './retry.js';
@@ -45,8 +47,7 @@ interface RequestSpec {
   /** Another repository read in the same request (cross-repository mount). */
   alsoPull?: string;
   headers?: Record<string, string>;
-  /** A stream is sent once: such a request is never retried (`retry: false`). */
-  body?: Uint8Array | ReadableStream<Uint8Array>;
+  body?: Uint8Array;
   /** Hand a 2xx answer's body back unread, as `stream` (a blob read straight into an upload). */
   stream?: boolean;
   /** Overrides the per-request limit (a whole blob in one request gets the time of its chunks). */
@@ -183,7 +184,7 @@ export class RegistryClient implements ImageStore {
     method: string;
     url: string;
     headers: Record<string, string>;
-    body?: Uint8Array | ReadableStream<Uint8Array>;
+    body?: Uint8Array;
     attempts: number;
     retryStatuses?: boolean;
     stream?: boolean;
@@ -198,7 +199,6 @@ export class RegistryClient implements ImageStore {
           method: request.method,
           headers: request.headers,
           ...(request.body !== undefined ? { body: request.body } : {}),
-          ...(request.body instanceof ReadableStream ? { duplex: 'half' } : {}),
           redirect: 'follow',
           signal: AbortSignal.timeout(request.timeoutMs ?? this.#timeoutMs),
         });
@@ -535,8 +535,8 @@ export class RegistryClient implements ImageStore {
     digest: string,
     offset: number,
     timeoutMs: number,
-  ): Promise<ReadableStream<Uint8Array>> {
-    const answer = await this.request({
+  ): Promise<AsyncIterable<Uint8Array>> {
+    const spec: RequestSpec = {
       method: 'GET',
       path: `/v2/${repository}/blobs/${digest}`,
       repository,
@@ -544,11 +544,83 @@ export class RegistryClient implements ImageStore {
       ...(offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {}),
       stream: true,
       timeoutMs,
-    });
-    const stream = answer.stream ?? new Blob([answer.body]).stream();
-    if (offset === 0 || answer.status === 206) return stream;
+    };
+    const authorization = await this.#authorization(this.#scope(spec));
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...spec.headers };
+    if (authorization) headers.authorization = authorization;
+    let status: number;
+    let stream: AsyncIterable<Uint8Array>;
+    const url = new URL(this.#url(spec.path));
+    let answer: Awaited<ReturnType<typeof openStream>>;
+    try {
+      answer = await openStream(url, headers, AbortSignal.timeout(timeoutMs));
+    } catch (error) {
+      throw this.#error('unreachable', `GET ${this.#display(url.toString())} failed: ${networkFailure(error).why}.`);
+    }
+    this.requestCounts.GET = (this.requestCounts.GET ?? 0) + 1;
+    status = answer.statusCode ?? 0;
+    if (status >= 200 && status < 300) {
+      stream = answer;
+    } else {
+      const body = await readAll(answer);
+      if (status !== 401 && !isRetryableStatus(status)) {
+        throw this.#statusError(spec, { status, headers: toHeaders(answer.headers), body, url: url.toString() });
+      }
+      // Credentials to renew or a registry to wait for: the general path knows both.
+      const again = await this.request(spec);
+      status = again.status;
+      stream = again.stream ?? Readable.from([again.body]);
+    }
+    if (offset === 0 || status === 206) return stream;
     // A registry that ignores Range sends the whole blob: skip to the offset.
-    return stream.pipeThrough(skipBytes(offset));
+    return skipBytes(stream, offset);
+  }
+
+  /**
+   * Sends a blob's bytes from the first in one PATCH, streamed from its source through `hasher`; never retried
+   * (the upload recovers from where the registry stands). Answers the next upload location.
+   */
+  async #streamPatch(
+    repository: string,
+    location: string,
+    source: BlobSource & { stream: NonNullable<BlobSource['stream']> },
+    hasher: BlobHasher,
+  ): Promise<string> {
+    const spec: RequestSpec = { method: 'PATCH', path: location, repository, access: 'pull,push' };
+    const authorization = await this.#authorization(this.#scope(spec));
+    const headers: Record<string, string> = {
+      'user-agent': this.#userAgent,
+      'content-type': 'application/octet-stream',
+    };
+    if (authorization) headers.authorization = authorization;
+    const timeoutMs = this.#streamTimeoutMs(source.size);
+    let answer: Awaited<ReturnType<typeof sendStream>>;
+    try {
+      const from = await source.stream(0);
+      answer = await sendStream(
+        new URL(location),
+        'PATCH',
+        headers,
+        from,
+        hasher.passing(0),
+        AbortSignal.timeout(timeoutMs),
+      );
+    } catch (error) {
+      if (hasher.mismatch || error instanceof RegistryError) throw hasher.mismatch ?? error;
+      throw this.#error('unreachable', `PATCH ${this.#display(location)} failed: ${networkFailure(error).why}.`);
+    }
+    this.requestCounts.PATCH = (this.requestCounts.PATCH ?? 0) + 1;
+    const status = answer.statusCode ?? 0;
+    const body = await readAll(answer);
+    if (status === 401) {
+      // Credentials that lapsed while the bytes went: the chunks that resume the upload ask for new ones.
+      throw this.#error('protocol', `PATCH ${this.#display(location)} answered 401 after the stream.`, 401);
+    }
+    if (status < 200 || status >= 300) {
+      throw this.#statusError(spec, { status, headers: toHeaders(answer.headers), body, url: location });
+    }
+    const next = answer.headers.location;
+    return next ? this.#resolveLocation(next) : location;
   }
 
   /** How long one request carrying `size` bytes may take: the time its chunks would have had together. */
@@ -638,8 +710,8 @@ export class RegistryClient implements ImageStore {
 
   /**
    * Uploads a blob unless the repository has it (or can mount it from `mountFrom`). Small blobs go in one PUT;
-   * large ones stream in one PATCH when their source can stream (as skopeo does: one GET into one upload), else
-   * in PATCH chunks, as does whatever an interrupted stream left to send. A step that fails (a 5xx, a cut connection, a lost answer) is recovered by asking
+   * larger ones stream in one PATCH when their source can stream (as skopeo does: one GET into one upload), else
+   * large ones go in PATCH chunks, as does whatever an interrupted stream left to send. A step that fails (a 5xx, a cut connection, a lost answer) is recovered by asking
    * whether the blob arrived after all, then where the session stands; a session the registry dropped (the
    * distribution registry cancels one resumed from stale state) restarts from the first byte.
    */
@@ -673,6 +745,8 @@ export class RegistryClient implements ImageStore {
       await sleep(retryDelayMs(failures, this.#policy));
     };
     const hasher = new BlobHasher(source.digest, source.size, this.registry);
+    // Above a megabyte a stream beats reading the blob before sending it: the GET and the upload overlap.
+    const streams = source.stream !== undefined && source.size > Math.min(this.#chunkSize, STREAM_ABOVE_BYTES);
     const verified = {
       read: async (offset: number, length: number) => {
         const bytes = await source.read(offset, length);
@@ -688,23 +762,17 @@ export class RegistryClient implements ImageStore {
           location = await this.#startUpload(repository);
           offset = 0;
         }
-        if (offset === 0 && source.size <= this.#chunkSize) {
+        if (offset === 0 && !streams && source.size <= this.#chunkSize) {
           await this.#finishUpload(repository, location, source.digest, await verified.read(0, source.size));
           return 'uploaded';
         }
-        if (offset === 0 && source.stream) {
-          const answer = await this.request({
-            method: 'PATCH',
-            path: location,
+        if (offset === 0 && streams) {
+          location = await this.#streamPatch(
             repository,
-            access: 'pull,push',
-            headers: { 'content-type': 'application/octet-stream' },
-            body: (await source.stream(0)).pipeThrough(hasher.passing(0)),
-            retry: false,
-            timeoutMs: this.#streamTimeoutMs(source.size),
-          });
-          const next = answer.headers.get('location');
-          if (next) location = this.#resolveLocation(next);
+            location,
+            source as BlobSource & { stream: NonNullable<BlobSource['stream']> },
+            hasher,
+          );
           // A source that ended early: the registry says how far it got, and the rest goes in chunks.
           if (hasher.hashed < source.size) {
             throw this.#error(
@@ -770,17 +838,17 @@ export class RegistryClient implements ImageStore {
   }
 }
 
-/** Drops the first `count` bytes of a stream. */
-function skipBytes(count: number): TransformStream<Uint8Array, Uint8Array> {
+const STREAM_ABOVE_BYTES = 1 << 20;
+
+/** A stream without its first `count` bytes. */
+async function* skipBytes(stream: AsyncIterable<Uint8Array>, count: number): AsyncIterable<Uint8Array> {
   let left = count;
-  return new TransformStream({
-    transform: (chunk, controller) => {
-      if (left >= chunk.byteLength) {
-        left -= chunk.byteLength;
-        return;
-      }
-      controller.enqueue(left > 0 ? chunk.subarray(left) : chunk);
-      left = 0;
-    },
-  });
+  for await (const chunk of stream) {
+    if (left >= chunk.byteLength) {
+      left -= chunk.byteLength;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
+  }
 }
