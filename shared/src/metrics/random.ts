@@ -61,14 +61,22 @@ export function createRandom(seed: number): () => number {
 const DRAW_BATCH = 4096;
 
 /**
- * Draws `draws` indices uniformly from [0, cells.length) exactly as `Math.floor(random.next() * cells.length)`
- * would, in the same order, and adds one to `counts[cells[index]]` for each (cells below 8): a bootstrap
- * resample of a counting metric without an index array of the data's length. The generator's steps run on
+ * Draws `draws` indices uniformly from [0, count) exactly as `Math.floor(random.next() * count)` would, in the
+ * same order, and adds one to `counts[cell]` of each drawn index's cell (below 8, two to a byte as packCells
+ * packs them: half the memory to look up at random was twice as fast at 10M rows): a bootstrap resample of a
+ * counting metric without an index array of the data's length. The generator's steps run on
  * locals (a call and four typed-array writes per draw were much of the time) and the state is handed back at
  * the end; the counts go to four lanes so that repeated cells do not wait on each other's increments.
  */
-export function countDrawnCells(random: SeededRandom, cells: Uint8Array, draws: number, counts: Int32Array): void {
-  const count = cells.length;
+export function countDrawnCells(
+  random: SeededRandom,
+  packed: Uint8Array,
+  count: number,
+  draws: number,
+  counts: Int32Array,
+): void {
+  if (packed.length !== (count + 1) >> 1)
+    throw new RangeError('countDrawnCells: the cells are not packed two to a byte');
   if (count > 0x7fffffff) throw new RangeError('countDrawnCells: more than 2^31 - 1 cells');
   const batch = new Int32Array(DRAW_BATCH);
   const lanes = new Int32Array(32);
@@ -101,11 +109,21 @@ export function countDrawnCells(random: SeededRandom, cells: Uint8Array, draws: 
       // Below 2^31 a truncation is Math.floor of the same product.
       batch[draw] = ((((high >>> 5) * 67_108_864 + (low >>> 6)) / 9_007_199_254_740_992) * count) | 0;
     }
-    for (let draw = 0; draw < size; draw += 1) lanes[((draw & 3) << 3) | cells[batch[draw]!]!]! += 1;
+    for (let draw = 0; draw < size; draw += 1) {
+      const index = batch[draw]!;
+      lanes[((draw & 3) << 3) | ((packed[index >> 1]! >> ((index & 1) << 2)) & 7)]! += 1;
+    }
   }
   s[0] = s0;
   s[1] = s1;
   s[2] = s2;
   s[3] = s3;
   for (let lane = 0; lane < 32; lane += 1) counts[lane & 7]! += lanes[lane]!;
+}
+
+/** Cells below 16, two to a byte: the even index's in the low half. */
+export function packCells(count: number, cellOf: (index: number) => number): Uint8Array {
+  const packed = new Uint8Array((count + 1) >> 1);
+  for (let index = 0; index < count; index += 1) packed[index >> 1]! |= cellOf(index) << ((index & 1) << 2);
+  return packed;
 }

@@ -3,7 +3,7 @@ import { chiSquareSf, logGamma } from '../statistics/special.js';
 import { ratesFromConfusion } from './binary.js';
 import { type MetricDirection, metricDirection } from './directions.js';
 import { type MetricFunction, metricFunction } from './functions.js';
-import { countDrawnCells, SeededRandom } from './random.js';
+import { countDrawnCells, packCells, SeededRandom } from './random.js';
 import type { ModelTask } from './task.js';
 import { assertFinite, assertPaired, assertSameLength, type Labels, type Values } from './validate.js';
 
@@ -194,7 +194,7 @@ function gatheredDeltas(
 /**
  * A counting metric depends on each example only through its confusion cells: a resample's confusion matrices are
  * sums over the drawn examples' cells. Each example's pair of cells (label, candidate's and baseline's
- * prediction) is one byte, and each draw adds one to its pair's count: the same draws give the same integer
+ * prediction) is half a byte, and each draw adds one to its pair's count: the same draws give the same integer
  * counts as the gathered sample, so the same deltas, without an index array or moving any value.
  */
 function countedDeltas(
@@ -212,7 +212,7 @@ function countedDeltas(
   for (let resample = 0; resample < resamples; resample += 1) {
     pairCounts.fill(0);
     // The draws of drawBootstrapIndices, in the same order.
-    countDrawnCells(random, pairs, count, pairCounts);
+    countDrawnCells(random, pairs, count, count, pairCounts);
     const candidateCounts = [0, 0, 0, 0];
     const baselineCounts = [0, 0, 0, 0];
     for (let pair = 0; pair < 8; pair += 1) {
@@ -243,17 +243,16 @@ function countingMetric(options: PairedBootstrapOptions): CountingMetric | undef
 }
 
 /**
- * Each example's label and both models' predictions in one byte: label·4 + candidate·2 + baseline, so a model's
+ * Each example's label and both models' predictions in half a byte: label·4 + candidate·2 + baseline, so a model's
  * confusion cell (0 tn, 1 fp, 2 fn, 3 tp) is label·2 + its prediction (labels 0/1, checked by computing the metric
  * once).
  */
 function pairedCells(yTrue: Labels, candidate: Values, baseline: Values, threshold: number): Uint8Array {
-  const cells = new Uint8Array(yTrue.length);
-  for (let index = 0; index < yTrue.length; index += 1) {
-    cells[index] =
-      (yTrue[index] === 1 ? 4 : 0) + (candidate[index]! >= threshold ? 2 : 0) + (baseline[index]! >= threshold ? 1 : 0);
-  }
-  return cells;
+  return packCells(
+    yTrue.length,
+    (index) =>
+      (yTrue[index] === 1 ? 4 : 0) + (candidate[index]! >= threshold ? 2 : 0) + (baseline[index]! >= threshold ? 1 : 0),
+  );
 }
 
 function confusionOf(counts: readonly number[]) {
