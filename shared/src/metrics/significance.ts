@@ -3,43 +3,11 @@ import { chiSquareSf, logGamma } from '../statistics/special.js';
 import { ratesFromConfusion } from './binary.js';
 import { type MetricDirection, metricDirection } from './directions.js';
 import { type MetricFunction, metricFunction } from './functions.js';
+import { countDrawnCells, packCells, SeededRandom } from './random.js';
 import type { ModelTask } from './task.js';
 import { assertFinite, assertPaired, assertSameLength, type Labels, type Values } from './validate.js';
 
-/**
- * A seeded PRNG (xoshiro128**, seeded through splitmix32) returning uniform doubles in [0, 1) with 53 random bits:
- * the same seed gives the same resamples on every machine and Node version.
- */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  const splitmix = (): number => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  // The state lives in a typed array: as four closure variables, uint32 values past the small-integer range were
-  // boxed on every step, which made each draw an allocation (a bootstrap draws n per resample).
-  const s = Uint32Array.of(splitmix(), splitmix(), splitmix(), splitmix());
-  const next32 = (): number => {
-    const s1 = s[1]!;
-    const result = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9) >>> 0;
-    const shifted = s1 << 9;
-    s[2]! ^= s[0]!;
-    s[3]! ^= s1;
-    s[1]! ^= s[2]!;
-    s[0]! ^= s[3]!;
-    s[2]! ^= shifted;
-    s[3] = rotateLeft(s[3]!, 11);
-    return result;
-  };
-  return () => ((next32() >>> 5) * 67_108_864 + (next32() >>> 6)) / 9_007_199_254_740_992;
-}
-
-function rotateLeft(value: number, bits: number): number {
-  return ((value << bits) | (value >>> (32 - bits))) >>> 0;
-}
+export { createRandom } from './random.js';
 
 /** Fills `into` with indices drawn uniformly with replacement from [0, count). */
 export function drawBootstrapIndices(count: number, random: () => number, into: Int32Array): Int32Array {
@@ -151,11 +119,11 @@ export function pairedBootstrap(
   const candidateValue = compute(yTrue, candidate);
   const baselineValue = compute(yTrue, baseline);
 
-  const random = createRandom(seed);
+  const generator = new SeededRandom(seed);
   const counting = countingMetric(options);
   const { deltas, skipped } = counting
-    ? { deltas: countedDeltas(yTrue, candidate, baseline, counting, resamples, random), skipped: 0 }
-    : gatheredDeltas(yTrue, candidate, baseline, compute, resamples, random);
+    ? { deltas: countedDeltas(yTrue, candidate, baseline, counting, resamples, generator), skipped: 0 }
+    : gatheredDeltas(yTrue, candidate, baseline, compute, resamples, () => generator.next());
   if (deltas.length === 0) {
     throw new ConfigurationError(
       `the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
@@ -224,9 +192,10 @@ function gatheredDeltas(
 }
 
 /**
- * A counting metric depends on each example only through its confusion cell: a resample's confusion matrices are
- * its multiplicities summed by cell. The same draws give the same integer counts as the gathered sample, so the
- * same deltas, without moving any value.
+ * A counting metric depends on each example only through its confusion cells: a resample's confusion matrices are
+ * sums over the drawn examples' cells. Each example's pair of cells (label, candidate's and baseline's
+ * prediction) is half a byte, and each draw adds one to its pair's count: the same draws give the same integer
+ * counts as the gathered sample, so the same deltas, without an index array or moving any value.
  */
 function countedDeltas(
   yTrue: Labels,
@@ -234,24 +203,22 @@ function countedDeltas(
   baseline: Values,
   counting: CountingMetric,
   resamples: number,
-  random: () => number,
+  random: SeededRandom,
 ): number[] {
   const count = yTrue.length;
-  const candidateCells = confusionCells(yTrue, candidate, counting.threshold);
-  const baselineCells = confusionCells(yTrue, baseline, counting.threshold);
-  const drawn = new Int32Array(count);
+  const pairs = pairedCells(yTrue, candidate, baseline, counting.threshold);
+  const pairCounts = new Int32Array(8);
   const deltas: number[] = [];
   for (let resample = 0; resample < resamples; resample += 1) {
-    drawn.fill(0);
+    pairCounts.fill(0);
     // The draws of drawBootstrapIndices, in the same order.
-    for (let index = 0; index < count; index += 1) drawn[Math.floor(random() * count)]! += 1;
+    countDrawnCells(random, pairs, count, count, pairCounts);
     const candidateCounts = [0, 0, 0, 0];
     const baselineCounts = [0, 0, 0, 0];
-    for (let index = 0; index < count; index += 1) {
-      const times = drawn[index]!;
-      if (times === 0) continue;
-      candidateCounts[candidateCells[index]!]! += times;
-      baselineCounts[baselineCells[index]!]! += times;
+    for (let pair = 0; pair < 8; pair += 1) {
+      const label = pair >> 2;
+      candidateCounts[label * 2 + ((pair >> 1) & 1)]! += pairCounts[pair]!;
+      baselineCounts[label * 2 + (pair & 1)]! += pairCounts[pair]!;
     }
     deltas.push(
       ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
@@ -275,13 +242,17 @@ function countingMetric(options: PairedBootstrapOptions): CountingMetric | undef
   return { rate: COUNTING_RATES[options.metric as keyof typeof COUNTING_RATES], threshold: options.threshold ?? 0.5 };
 }
 
-/** Each example's confusion cell: 0 tn, 1 fp, 2 fn, 3 tp (labels 0/1, checked by computing the metric once). */
-function confusionCells(yTrue: Labels, scores: Values, threshold: number): Uint8Array {
-  const cells = new Uint8Array(yTrue.length);
-  for (let index = 0; index < yTrue.length; index += 1) {
-    cells[index] = (yTrue[index] === 1 ? 2 : 0) + (scores[index]! >= threshold ? 1 : 0);
-  }
-  return cells;
+/**
+ * Each example's label and both models' predictions in half a byte: label·4 + candidate·2 + baseline, so a model's
+ * confusion cell (0 tn, 1 fp, 2 fn, 3 tp) is label·2 + its prediction (labels 0/1, checked by computing the metric
+ * once).
+ */
+function pairedCells(yTrue: Labels, candidate: Values, baseline: Values, threshold: number): Uint8Array {
+  return packCells(
+    yTrue.length,
+    (index) =>
+      (yTrue[index] === 1 ? 4 : 0) + (candidate[index]! >= threshold ? 2 : 0) + (baseline[index]! >= threshold ? 1 : 0),
+  );
 }
 
 function confusionOf(counts: readonly number[]) {

@@ -8,6 +8,8 @@ export interface BlobSource {
   digest: string;
   size: number;
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** The bytes from `offset` to the end as one stream, when the source can do better than ranged reads. */
+  stream?(offset: number): Promise<AsyncIterable<Uint8Array>>;
 }
 
 export function bufferBlobSource(data: Uint8Array, digest: string): BlobSource {

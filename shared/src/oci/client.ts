@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { type Logger, silentLogger } from '../log/index.js';
 import { type AuthChallenge, basicAuthorization, parseAuthChallenge, type RegistryCredentials } from './auth.js';
+import { BlobHasher } from './blob-hash.js';
 import type { BlobSource } from './blob-source.js';
 import { isDigest, referrersFallbackTag, sha256Digest } from './digest.js';
 import { RegistryError, type RegistryErrorKind, registryErrorDetail } from './errors.js';
+import { openStream, readAll, sendStream, toHeaders } from './http-stream.js';
 import { type Descriptor, type ImageIndex, MANIFEST_ACCEPT, MediaType } from './media-types.js';
 import { isLoopbackRegistry, registryApiHost } from './reference.js';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelayMs, sleep } from './retry.js';
@@ -34,6 +36,10 @@ interface RequestSpec {
   alsoPull?: string;
   headers?: Record<string, string>;
   body?: Uint8Array;
+  /** Hand a 2xx answer's body back unread, as `stream` (a blob read straight into an upload). */
+  stream?: boolean;
+  /** Overrides the per-request limit (a whole blob in one request gets the time of its chunks). */
+  timeoutMs?: number;
   /** Statuses handed back to the caller instead of thrown; 2xx always are. */
   accept?: readonly number[];
   /** Retry 429/5xx and broken connections here; upload steps turn this off and recover at their own level. */
@@ -46,6 +52,8 @@ export interface RegistryAnswer {
   status: number;
   headers: Headers;
   body: Buffer;
+  /** The unread body of a 2xx answer to a `stream` request (then `body` is empty). */
+  stream?: ReadableStream<Uint8Array>;
   url: string;
 }
 
@@ -64,39 +72,6 @@ function networkFailure(error: unknown): { retryable: boolean; why: string } {
   if (code?.startsWith('ERR_TLS') || code?.includes('CERT')) return { retryable: false, why: `TLS failed (${code})` };
   const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
   return { retryable: true, why: code ? `${code}: ${message}` : message };
-}
-
-/** The bytes read for a blob are not the blob its digest names: nothing more is sent, whatever the retries. */
-class BlobDigestMismatch extends RegistryError {}
-
-/**
- * The source's reads, hashed as they first cover each byte (uploads read in order; a resumed or restarted upload
- * re-reads what is hashed already): the last byte's read fails when the bytes do not hash to the digest, before
- * it is sent, so a corrupt blob is never finished (a copy between registries checks the source's bytes too).
- */
-function verifyingReads(source: BlobSource, registry: string): Pick<BlobSource, 'read'> {
-  const hash = createHash('sha256');
-  let hashed = 0;
-  return {
-    read: async (offset, length) => {
-      const bytes = await source.read(offset, length);
-      if (offset <= hashed && offset + bytes.byteLength > hashed) {
-        hash.update(bytes.subarray(hashed - offset));
-        hashed = offset + bytes.byteLength;
-        if (hashed >= source.size) {
-          const actual = `sha256:${hash.digest('hex')}`;
-          if (actual !== source.digest) {
-            throw new BlobDigestMismatch(
-              'protocol',
-              `Blob ${source.digest} read for upload hashes to ${actual}: its source is corrupt or not that blob.`,
-              { registry },
-            );
-          }
-        }
-      }
-      return bytes;
-    },
-  };
 }
 
 /**
@@ -200,6 +175,8 @@ export class RegistryClient implements ImageStore {
     body?: Uint8Array;
     attempts: number;
     retryStatuses?: boolean;
+    stream?: boolean;
+    timeoutMs?: number;
   }): Promise<RegistryAnswer> {
     const retryStatuses = request.retryStatuses ?? true;
     for (let attempt = 1; ; attempt++) {
@@ -211,10 +188,25 @@ export class RegistryClient implements ImageStore {
           headers: request.headers,
           ...(request.body !== undefined ? { body: request.body } : {}),
           redirect: 'follow',
-          signal: AbortSignal.timeout(this.#timeoutMs),
+          signal: AbortSignal.timeout(request.timeoutMs ?? this.#timeoutMs),
         });
-        const body = Buffer.from(await response.arrayBuffer());
-        answer = { status: response.status, headers: response.headers, body, url: response.url || request.url };
+        const url = response.url || request.url;
+        if (request.stream && response.ok && response.body) {
+          answer = {
+            status: response.status,
+            headers: response.headers,
+            body: Buffer.alloc(0),
+            stream: response.body,
+            url,
+          };
+        } else {
+          answer = {
+            status: response.status,
+            headers: response.headers,
+            body: Buffer.from(await response.arrayBuffer()),
+            url,
+          };
+        }
         this.requestCounts[request.method] = (this.requestCounts[request.method] ?? 0) + 1;
       } catch (error) {
         failure = networkFailure(error);
@@ -263,6 +255,8 @@ export class RegistryClient implements ImageStore {
         headers,
         ...(spec.body !== undefined ? { body: spec.body } : {}),
         attempts: spec.retry === false ? 1 : (spec.attempts ?? this.#policy.attempts),
+        ...(spec.stream ? { stream: true } : {}),
+        ...(spec.timeoutMs !== undefined ? { timeoutMs: spec.timeoutMs } : {}),
       });
       if (answer.status === 401 && !authenticated) {
         const challenge = parseAuthChallenge(answer.headers.get('www-authenticate'));
@@ -521,8 +515,111 @@ export class RegistryClient implements ImageStore {
   }
 
   /**
-   * A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file.
-   * Reads are sequential in an upload, so the next range is fetched while the current one is sent.
+   * A blob's bytes from `offset` on as they arrive, one GET for the whole; the stream fails when the connection
+   * breaks (the upload it feeds then resumes by ranges). `timeoutMs` bounds the whole transfer.
+   */
+  async readBlobStream(
+    repository: string,
+    digest: string,
+    offset: number,
+    timeoutMs: number,
+  ): Promise<AsyncIterable<Uint8Array>> {
+    const spec: RequestSpec = {
+      method: 'GET',
+      path: `/v2/${repository}/blobs/${digest}`,
+      repository,
+      access: 'pull',
+      ...(offset > 0 ? { headers: { range: `bytes=${offset}-` } } : {}),
+      stream: true,
+      timeoutMs,
+    };
+    const authorization = await this.#authorization(this.#scope(spec));
+    const headers: Record<string, string> = { 'user-agent': this.#userAgent, ...spec.headers };
+    if (authorization) headers.authorization = authorization;
+    let status: number;
+    let stream: AsyncIterable<Uint8Array>;
+    const url = new URL(this.#url(spec.path));
+    let answer: Awaited<ReturnType<typeof openStream>>;
+    try {
+      answer = await openStream(url, headers, AbortSignal.timeout(timeoutMs));
+    } catch (error) {
+      throw this.#error('unreachable', `GET ${this.#display(url.toString())} failed: ${networkFailure(error).why}.`);
+    }
+    this.requestCounts.GET = (this.requestCounts.GET ?? 0) + 1;
+    status = answer.statusCode ?? 0;
+    if (status >= 200 && status < 300) {
+      stream = answer;
+    } else {
+      const body = await readAll(answer);
+      if (status !== 401 && !isRetryableStatus(status)) {
+        throw this.#statusError(spec, { status, headers: toHeaders(answer.headers), body, url: url.toString() });
+      }
+      // Credentials to renew or a registry to wait for: the general path knows both.
+      const again = await this.request(spec);
+      status = again.status;
+      stream = again.stream ?? Readable.from([again.body]);
+    }
+    if (offset === 0 || status === 206) return stream;
+    // A registry that ignores Range sends the whole blob: skip to the offset.
+    return skipBytes(stream, offset);
+  }
+
+  /**
+   * Sends a blob's bytes from the first in one PATCH, streamed from its source through `hasher`; never retried
+   * (the upload recovers from where the registry stands). Answers the next upload location.
+   */
+  async #streamPatch(
+    repository: string,
+    location: string,
+    source: BlobSource & { stream: NonNullable<BlobSource['stream']> },
+    hasher: BlobHasher,
+  ): Promise<string> {
+    const spec: RequestSpec = { method: 'PATCH', path: location, repository, access: 'pull,push' };
+    const authorization = await this.#authorization(this.#scope(spec));
+    const headers: Record<string, string> = {
+      'user-agent': this.#userAgent,
+      'content-type': 'application/octet-stream',
+    };
+    if (authorization) headers.authorization = authorization;
+    const timeoutMs = this.#streamTimeoutMs(source.size);
+    let answer: Awaited<ReturnType<typeof sendStream>>;
+    try {
+      const from = await source.stream(0);
+      answer = await sendStream(
+        new URL(location),
+        'PATCH',
+        headers,
+        from,
+        hasher.passing(0),
+        AbortSignal.timeout(timeoutMs),
+      );
+    } catch (error) {
+      if (hasher.mismatch || error instanceof RegistryError) throw hasher.mismatch ?? error;
+      throw this.#error('unreachable', `PATCH ${this.#display(location)} failed: ${networkFailure(error).why}.`);
+    }
+    this.requestCounts.PATCH = (this.requestCounts.PATCH ?? 0) + 1;
+    const status = answer.statusCode ?? 0;
+    const body = await readAll(answer);
+    if (status === 401) {
+      // Credentials that lapsed while the bytes went: the chunks that resume the upload ask for new ones.
+      throw this.#error('protocol', `PATCH ${this.#display(location)} answered 401 after the stream.`, 401);
+    }
+    if (status < 200 || status >= 300) {
+      throw this.#statusError(spec, { status, headers: toHeaders(answer.headers), body, url: location });
+    }
+    const next = answer.headers.location;
+    return next ? this.#resolveLocation(next) : location;
+  }
+
+  /** How long one request carrying `size` bytes may take: the time its chunks would have had together. */
+  #streamTimeoutMs(size: number): number {
+    return this.#timeoutMs * Math.max(1, Math.ceil(size / this.#chunkSize));
+  }
+
+  /**
+   * A BlobSource reading `descriptor` from this registry by ranges, to upload it to another without a temp file,
+   * or as one stream (an upload from the first byte). Reads are sequential in an upload, so the next range is
+   * fetched while the current one is sent.
    */
   blobSource(repository: string, descriptor: Pick<Descriptor, 'digest' | 'size'>): BlobSource {
     let ahead: { offset: number; length: number; bytes: Promise<Buffer> } | undefined;
@@ -534,6 +631,8 @@ export class RegistryClient implements ImageStore {
     return {
       digest: descriptor.digest,
       size: descriptor.size,
+      stream: (offset) =>
+        this.readBlobStream(repository, descriptor.digest, offset, this.#streamTimeoutMs(descriptor.size - offset)),
       read: async (offset, length) => {
         const current = ahead?.offset === offset && ahead.length === length ? ahead.bytes : fetchRange(offset, length);
         const next = offset + length;
@@ -599,7 +698,8 @@ export class RegistryClient implements ImageStore {
 
   /**
    * Uploads a blob unless the repository has it (or can mount it from `mountFrom`). Small blobs go in one PUT;
-   * large ones in PATCH chunks. A step that fails (a 5xx, a cut connection, a lost answer) is recovered by asking
+   * larger ones stream in one PATCH when their source can stream (as skopeo does: one GET into one upload), else
+   * large ones go in PATCH chunks, as does whatever an interrupted stream left to send. A step that fails (a 5xx, a cut connection, a lost answer) is recovered by asking
    * whether the blob arrived after all, then where the session stands; a session the registry dropped (the
    * distribution registry cancels one resumed from stale state) restarts from the first byte.
    */
@@ -632,7 +732,16 @@ export class RegistryClient implements ImageStore {
       this.#log.debug(`upload ${source.digest.slice(7, 19)} ${step} failed (${(error as Error).message}); recovering`);
       await sleep(retryDelayMs(failures, this.#policy));
     };
-    const verified = verifyingReads(source, this.registry);
+    const hasher = new BlobHasher(source.digest, source.size, this.registry);
+    // Above a megabyte a stream beats reading the blob before sending it: the GET and the upload overlap.
+    const streams = source.stream !== undefined && source.size > Math.min(this.#chunkSize, STREAM_ABOVE_BYTES);
+    const verified = {
+      read: async (offset: number, length: number) => {
+        const bytes = await source.read(offset, length);
+        hasher.consume(offset, bytes);
+        return bytes;
+      },
+    };
     let location: string | undefined;
     let offset = 0;
     for (;;) {
@@ -641,9 +750,25 @@ export class RegistryClient implements ImageStore {
           location = await this.#startUpload(repository);
           offset = 0;
         }
-        if (offset === 0 && source.size <= this.#chunkSize) {
+        if (offset === 0 && !streams && source.size <= this.#chunkSize) {
           await this.#finishUpload(repository, location, source.digest, await verified.read(0, source.size));
           return 'uploaded';
+        }
+        if (offset === 0 && streams) {
+          location = await this.#streamPatch(
+            repository,
+            location,
+            source as BlobSource & { stream: NonNullable<BlobSource['stream']> },
+            hasher,
+          );
+          // A source that ended early: the registry says how far it got, and the rest goes in chunks.
+          if (hasher.hashed < source.size) {
+            throw this.#error(
+              'protocol',
+              `The stream of ${source.digest} ended at byte ${hasher.hashed} of ${source.size}.`,
+            );
+          }
+          offset = source.size;
         }
         while (offset < source.size) {
           const length = Math.min(this.#chunkSize, source.size - offset);
@@ -667,7 +792,7 @@ export class RegistryClient implements ImageStore {
         await this.#finishUpload(repository, location, source.digest);
         return 'uploaded';
       } catch (error) {
-        if (error instanceof BlobDigestMismatch) throw error;
+        if (hasher.mismatch) throw hasher.mismatch;
         await recover(location === undefined ? 'start' : `offset ${offset}`, error);
         if ((await this.blobExists(repository, source.digest)) !== undefined) return 'uploaded';
         // The registry checked the session's bytes against the digest and refused them (a chunk whose answer was
@@ -698,5 +823,20 @@ export class RegistryClient implements ImageStore {
       body: body ?? new Uint8Array(0),
       retry: false,
     });
+  }
+}
+
+const STREAM_ABOVE_BYTES = 1 << 20;
+
+/** A stream without its first `count` bytes. */
+async function* skipBytes(stream: AsyncIterable<Uint8Array>, count: number): AsyncIterable<Uint8Array> {
+  let left = count;
+  for await (const chunk of stream) {
+    if (left >= chunk.byteLength) {
+      left -= chunk.byteLength;
+      continue;
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk;
+    left = 0;
   }
 }
