@@ -52,6 +52,7 @@ describe('actionlint', () => {
         'workflows/ml-pull-request.yml',
         'workflows/ml-main.yml',
         'workflows/ml-release.yml',
+        'workflows/ml-release-kubernetes.yml',
         'workflows/comment-on-pr.yml',
         '.github/workflows/example-project.yml',
       ]),
