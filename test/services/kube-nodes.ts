@@ -1,6 +1,6 @@
 // What turns the bare kube-apiserver of kube.ts into a cluster whose workloads run: kube-controller-manager (the
-// Deployment and ReplicaSet controllers), kube-scheduler, and kwok (sigs.k8s.io/kwok) playing the kubelet of one
-// node. Deployments roll out through real ReplicaSets, the scheduler binds their pods to the node, kwok's own stages
+// Deployment, ReplicaSet and node lifecycle controllers), kube-scheduler, and kwok (sigs.k8s.io/kwok) playing the
+// kubelet of one node. Deployments roll out through real ReplicaSets, the scheduler binds their pods to the node, kwok's own stages
 // (from its module, copied by build-kube.sh) turn them Running and Ready, and its kubelet endpoint serves
 // `pods/log` (the apiserver proxies the request to it) from the file its ClusterLogs names.
 import { execFileSync } from 'node:child_process';
@@ -82,8 +82,8 @@ export async function startKubeNodes(kube: KubeHandle, options: KubeNodesOptions
   );
 
   const started: (ManagedProcess & { name: string })[] = [];
-  const start = async (options: StartProcessOptions) =>
-    started.push(Object.assign(await startProcess(options), { name: options.name }));
+  const start = async (process: StartProcessOptions) =>
+    started.push(Object.assign(await startProcess(process), { name: process.name }));
   const stopStarted = async () => {
     for (const process of [...started].reverse()) await process.stop();
   };
@@ -144,11 +144,15 @@ export async function startKubeNodes(kube: KubeHandle, options: KubeNodesOptions
       kind: 'Node',
       metadata: { name: NODE_NAME, labels: { 'kubernetes.io/hostname': NODE_NAME, type: 'kwok' } },
     });
-    if (registered.status >= 300) throw new Error(`register node ${NODE_NAME}: ${registered.status} ${registered.text}`);
+    if (registered.status >= 300)
+      throw new Error(`register node ${NODE_NAME}: ${registered.status} ${registered.text}`);
     const deadline = Date.now() + 30_000;
     for (;;) {
       const { json } = await kube.request('GET', `/api/v1/nodes/${NODE_NAME}`);
-      const node = json as { spec?: { taints?: unknown[] }; status?: { conditions?: { type: string; status: string }[] } };
+      const node = json as {
+        spec?: { taints?: unknown[] };
+        status?: { conditions?: { type: string; status: string }[] };
+      };
       const ready = (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
       if (ready && (node.spec?.taints ?? []).length === 0) break;
       if (Date.now() > deadline)
