@@ -71650,7 +71650,7 @@ const when = (event) => event.lastTimestamp ?? event.eventTime ?? event.metadata
 async function readContainerLog(client, pod, container) {
     // The apiserver answers the log request of a pod no node runs with 204 and no body: say so instead.
     if (!pod.spec?.nodeName)
-        return { log: 'logs unavailable: the pod is not scheduled on a node yet', logAvailable: false };
+        return { log: 'logs unavailable: the pod is not on a node yet', logAvailable: false };
     try {
         const text = await client.text(logRequest(client.namespace, pod.metadata.name, {
             container,
@@ -71692,7 +71692,8 @@ async function collectPodDiagnostics(client, owner, selector, options = {}) {
                 name: container,
                 ready: status?.ready === true,
                 restarts: status?.restartCount ?? 0,
-                state: redact(describeContainerState(status?.state)),
+                // A pod no node runs has no container statuses yet: its events say why.
+                state: redact(pod.spec?.nodeName ? describeContainerState(status?.state) : 'not started: no node yet'),
                 log: redact(log),
                 logAvailable,
             });

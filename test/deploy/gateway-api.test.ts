@@ -322,9 +322,9 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
             name: 'model',
             ready: false,
             restarts: 0,
-            state: 'unknown',
+            state: 'not started: no node yet',
             logAvailable: false,
-            log: 'logs unavailable: the pod is not scheduled on a node yet',
+            log: 'logs unavailable: the pod is not on a node yet',
           },
         ]);
         expect(pod.events).toEqual([

@@ -156,8 +156,7 @@ async function readContainerLog(
   container: string,
 ): Promise<{ log: string; logAvailable: boolean }> {
   // The apiserver answers the log request of a pod no node runs with 204 and no body: say so instead.
-  if (!pod.spec?.nodeName)
-    return { log: 'logs unavailable: the pod is not scheduled on a node yet', logAvailable: false };
+  if (!pod.spec?.nodeName) return { log: 'logs unavailable: the pod is not on a node yet', logAvailable: false };
   try {
     const text = await client.text(
       logRequest(client.namespace, pod.metadata.name, {
@@ -209,7 +208,8 @@ export async function collectPodDiagnostics(
         name: container,
         ready: status?.ready === true,
         restarts: status?.restartCount ?? 0,
-        state: redact(describeContainerState(status?.state)),
+        // A pod no node runs has no container statuses yet: its events say why.
+        state: redact(pod.spec?.nodeName ? describeContainerState(status?.state) : 'not started: no node yet'),
         log: redact(log),
         logAvailable,
       });
