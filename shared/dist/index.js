@@ -71631,6 +71631,28 @@ function describeContainerState(state) {
     return `${kind}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}${message}`;
 }
 const when = (event) => event.lastTimestamp ?? event.eventTime ?? event.metadata?.creationTimestamp ?? '';
+/** The last lines of a container's log, or why there are none. */
+async function readContainerLog(client, pod, container) {
+    // The apiserver answers the log request of a pod no node runs with 204 and no body: say so instead.
+    if (!pod.spec?.nodeName)
+        return { log: 'logs unavailable: the pod is not on a node yet', logAvailable: false };
+    try {
+        const text = await client.text(logRequest(client.namespace, pod.metadata.name, {
+            container,
+            tailLines: DIAGNOSTICS_LIMITS.logLines,
+            limitBytes: DIAGNOSTICS_LIMITS.logBytes,
+        }));
+        const log = text
+            .split('\n')
+            .slice(-DIAGNOSTICS_LIMITS.logLines - 1)
+            .join('\n')
+            .trimEnd();
+        return { log, logAvailable: true };
+    }
+    catch (error) {
+        return { log: `logs unavailable: ${error.message}`, logAvailable: false };
+    }
+}
 /** Pods selected by `selector`, each with its containers' state, restarts, last events and last log lines. */
 async function collectPodDiagnostics(client, owner, selector, options = {}) {
     const redact = (text) => options.secrets?.redact(text) ?? text;
@@ -71650,29 +71672,13 @@ async function collectPodDiagnostics(client, owner, selector, options = {}) {
         const containers = [];
         for (const container of containerNames) {
             const status = statuses.find((entry) => entry.name === container);
-            let log;
-            let logAvailable = true;
-            try {
-                const text = await client.text(logRequest(namespace, name, {
-                    container,
-                    tailLines: DIAGNOSTICS_LIMITS.logLines,
-                    limitBytes: DIAGNOSTICS_LIMITS.logBytes,
-                }));
-                log = text
-                    .split('\n')
-                    .slice(-DIAGNOSTICS_LIMITS.logLines - 1)
-                    .join('\n')
-                    .trimEnd();
-            }
-            catch (error) {
-                logAvailable = false;
-                log = `logs unavailable: ${error.message}`;
-            }
+            const { log, logAvailable } = await readContainerLog(client, pod, container);
             containers.push({
                 name: container,
                 ready: status?.ready === true,
                 restarts: status?.restartCount ?? 0,
-                state: redact(describeContainerState(status?.state)),
+                // A pod no node runs has no container statuses yet: its events say why.
+                state: redact(pod.spec?.nodeName ? describeContainerState(status?.state) : 'not started: no node yet'),
                 log: redact(log),
                 logAvailable,
             });

@@ -1,31 +1,39 @@
-// provider gateway-api against a real kube-apiserver and etcd on 127.0.0.1, and traffic through the rig's nginx that
-// a test-only reconciler keeps in line with the HTTPRoute's weights. See support/kube-fixtures.ts for what the
-// test plays of the controllers (no kubelet, Deployment controller or Gateway runs).
+// provider gateway-api against a real kube-apiserver and etcd on 127.0.0.1 with kube-controller-manager,
+// kube-scheduler and a kwok node (test/services/kube-nodes.ts): the candidate's Deployment rolls out through real
+// ReplicaSets, its pods turn Ready by kwok's stages and their logs come from kwok's kubelet endpoint. Traffic goes
+// through the rig's nginx, which a test-only reconciler keeps in line with the HTTPRoute's weights (no Gateway runs).
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createProvider, MemoryLogger, ProviderError, SecretMask } from '../../shared/src/index.js';
+import {
+  type CandidateDiagnostics,
+  createProvider,
+  MemoryLogger,
+  ProviderError,
+  SecretMask,
+} from '../../shared/src/index.js';
 import { type KubeHandle, startKube } from '../services/kube.js';
+import { type KubeNodesHandle, NODE_NAME, startKubeNodes } from '../services/kube-nodes.js';
 import { delay } from '../services/process.js';
 import { requireService } from '../services/require-service.js';
 import { type ActionRun, actionDir, runAction, runPost } from '../support/run-action.js';
 import { reportValidator } from '../support/schemas.js';
 import {
   BASELINE_RULE,
-  createCrashingPod,
   createWorkload,
   expectOk,
   gatewayReconciler,
   installHttpRouteCrd,
-  markDeploymentReady,
   NAMESPACE,
   pidPreload,
+  podsOf,
   readRoute,
   routeObject,
   SPLIT,
   servedSplit,
   underLoad,
+  waitForRollout,
 } from './support/kube-fixtures.js';
 import { type DeployRig, RIG_GATE, rigNginxProvider, startDeployRig } from './support/rig.js';
 
@@ -39,9 +47,34 @@ const weightsIn = (rules: { backendRefs?: { name: string; weight?: number }[] }[
 const errorsOf = (run: ActionRun) => run.annotations.filter((annotation) => annotation.level === 'error');
 const errorLines = (run: ActionRun) => errorsOf(run).map((annotation) => annotation.message);
 
+/**
+ * What the candidate's container printed (kwok's ClusterLogs serves it for every container in the namespace): the
+ * report must carry it, and render the untrusted part as text.
+ */
+const CANDIDATE_LOG = [
+  'INFO serving model-v2 on :8080',
+  'ERROR predict failed: ValueError: Input X contains NaN | <img src=x> @ml-team',
+];
+/** What kube-scheduler says of a pod whose nodeSelector no node matches. */
+const UNSCHEDULABLE = /^0\/1 nodes are available: 1 node\(s\) didn't match Pod's node affinity\/selector\./;
+/** The label the candidate's pods need on a node: the suite adds it to kwok's node when the test says so. */
+const MODEL_POOL = { pool: 'models' };
+
 describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gateway-api on a real kube-apiserver', () => {
   let kube: KubeHandle;
+  let nodes: KubeNodesHandle;
   let workspace: string;
+  /** Labels kwok's node so the candidate's pods may run there. */
+  const admitModelPods = () =>
+    expectOk(
+      kube.request(
+        'PATCH',
+        `/api/v1/nodes/${NODE_NAME}`,
+        { metadata: { labels: MODEL_POOL } },
+        'application/merge-patch+json',
+      ),
+      'node label',
+    );
   const baseInputs = () => ({
     provider: 'gateway-api',
     kubeconfig: kube.kubeconfigPath,
@@ -56,10 +89,12 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
 
   beforeAll(async () => {
     kube = await startKube();
+    nodes = await startKubeNodes(kube, { logNamespaces: [NAMESPACE], logLines: CANDIDATE_LOG });
     workspace = await mkdtemp(join(tmpdir(), 'deploy-k8s-ws-'));
     await writeFile(join(workspace, 'gate.yml'), GATE);
   }, 120_000);
   afterAll(async () => {
+    await nodes?.stop();
     await kube?.stop();
   });
 
@@ -75,7 +110,7 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
   describe('with the HTTPRoute CRD and the workload', () => {
     beforeAll(async () => {
       await installHttpRouteCrd(kube);
-      await createWorkload(kube);
+      await createWorkload(kube, 'model-v2', MODEL_POOL);
     }, 60_000);
 
     test.each([
@@ -186,8 +221,14 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
       await delay(1_500);
       expect(done).toBe(false);
       expect(weightsIn((await readRoute(kube)).spec.rules)).toEqual(['model-v1=1']);
-      await markDeploymentReady(kube);
+      // No node may run the candidate yet: its pods are Pending. Label the node, and the scheduler binds them.
+      expect((await podsOf(kube, 'model-v2')).map((pod) => pod.status.phase)).toEqual(['Pending', 'Pending']);
+      await admitModelPods();
       await step;
+      expect((await podsOf(kube, 'model-v2')).map((pod) => [pod.spec.nodeName, pod.status.phase])).toEqual([
+        [NODE_NAME, 'Running'],
+        [NODE_NAME, 'Running'],
+      ]);
       const route = await readRoute(kube);
       expect(weightsIn(route.spec.rules)).toEqual(['model-v1=75,model-v2=25']);
       const owners = route.metadata.managedFields
@@ -243,8 +284,8 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
     );
 
     test('a candidate that never gets ready: ProviderError at the time-out, no traffic, its pods explained', async () => {
-      await createWorkload(kube, 'model-v3');
-      await createCrashingPod(kube, 'model-v3-7d9f-abcde', 6, 'model-v3');
+      // Its pods ask for a node no one has: the scheduler leaves them Pending and says why in an Event.
+      await createWorkload(kube, 'model-v3', { pool: 'gpu' });
       const provider = await createProvider(
         {
           kind: 'gateway-api',
@@ -259,39 +300,37 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
       const error = await provider.setCandidateWeight(5).catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(ProviderError);
       expect((error as Error).message).toBe(
-        'Deployment "model-v3" was not ready within 2s (ready-timeout): the controller has not seen the latest spec yet; the candidate got no traffic',
+        'Deployment "model-v3" was not ready within 2s (ready-timeout): 0 of 2 updated replicas available; the candidate got no traffic',
       );
       expect((await readRoute(kube)).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
-      const diagnostics = await (provider as unknown as { diagnose: () => Promise<unknown> }).diagnose();
-      expect(diagnostics).toMatchObject({
-        owner: 'Deployment "model-v3"',
-        pods: [
+      const diagnose = () => (provider as unknown as { diagnose: () => Promise<CandidateDiagnostics> }).diagnose();
+      // The scheduler's Event may come a moment after the time-out.
+      const deadline = Date.now() + 30_000;
+      let diagnostics = await diagnose();
+      while (diagnostics.pods.length < 2 || diagnostics.pods.some((pod) => pod.events.length === 0)) {
+        if (Date.now() > deadline) throw new Error(`no FailedScheduling events: ${JSON.stringify(diagnostics)}`);
+        await delay(200);
+        diagnostics = await diagnose();
+      }
+      expect(diagnostics.owner).toBe('Deployment "model-v3"');
+      expect(diagnostics.pods).toHaveLength(2);
+      for (const pod of diagnostics.pods) {
+        expect(pod.name).toMatch(/^model-v3-[a-z0-9]+-[a-z0-9]{5}$/);
+        expect(pod).toMatchObject({ phase: 'Pending', ready: false });
+        expect(pod.containers).toEqual([
           {
-            name: 'model-v3-7d9f-abcde',
-            phase: 'Running',
+            name: 'model',
             ready: false,
-            containers: [
-              {
-                name: 'model',
-                ready: false,
-                restarts: 6,
-                state:
-                  'waiting: CrashLoopBackOff (back-off 40s restarting failed container=model pod=model-v3-7d9f-abcde)',
-                logAvailable: false,
-              },
-            ],
-            events: [
-              { type: 'Warning', reason: 'BackOff', count: 6 },
-              { type: 'Normal', reason: 'Pulled', count: 1 },
-            ],
+            restarts: 0,
+            state: 'not started: no node yet',
+            logAvailable: false,
+            log: 'logs unavailable: the pod is not on a node yet',
           },
-        ],
-      });
-      // No kubelet runs: the apiserver's own answer to the pods/log request is what the report shows.
-      const log = (diagnostics as { pods: { containers: { log: string }[] }[] }).pods[0]?.containers[0]?.log;
-      expect(log).toBe(
-        'logs unavailable: GET /api/v1/namespaces/ml/pods/model-v3-7d9f-abcde/log: pods "node-1" not found',
-      );
+        ]);
+        expect(pod.events).toEqual([
+          { type: 'Warning', reason: 'FailedScheduling', count: 1, message: expect.stringMatching(UNSCHEDULABLE) },
+        ]);
+      }
     });
 
     describe('gated rollouts with real traffic: nginx follows the route, Prometheus scrapes the backends', () => {
@@ -299,7 +338,8 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
       let reconciler: ReturnType<typeof gatewayReconciler>;
       beforeAll(async () => {
         rig = await startDeployRig();
-        await markDeploymentReady(kube);
+        await admitModelPods();
+        await waitForRollout(kube, 'model-v2');
       }, 120_000);
       afterAll(async () => {
         await reconciler?.stop();
@@ -344,7 +384,6 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
           rig.candidate.setBehaviour({ errorRate: 0.05 }),
         ]);
         await restart();
-        await createCrashingPod(kube, 'model-v2-5c8b-xyz12', 3);
         const run = await underLoad(rig, () =>
           runAction(DEPLOY, { workspace, inputs: rolloutInputs(), timeoutMs: 120_000 }),
         );
@@ -358,21 +397,34 @@ describe.skipIf(!requireService('kube', 'nginx', 'prometheus'))('provider gatewa
         const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
         const validate = await reportValidator();
         expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
-        const pod = report.candidatePods.pods[0];
-        expect(pod).toMatchObject({ name: 'model-v2-5c8b-xyz12', phase: 'Running' });
-        expect(pod.containers[0]).toMatchObject({ name: 'model', restarts: 3, logAvailable: false });
-        expect(pod.events.map((event: { reason: string }) => event.reason)).toEqual(['BackOff', 'Pulled']);
+        // The candidate's two pods as the cluster runs them, with the log their container printed.
+        const pods = report.candidatePods.pods as CandidateDiagnostics['pods'];
+        expect(pods.map((pod) => pod.name).sort()).toEqual(
+          (await podsOf(kube, 'model-v2')).map((pod) => pod.metadata.name).sort(),
+        );
+        for (const pod of pods) {
+          expect(pod).toMatchObject({ phase: 'Running', ready: true });
+          expect(pod.containers).toEqual([
+            {
+              name: 'model',
+              ready: true,
+              restarts: 0,
+              state: 'running',
+              logAvailable: true,
+              log: CANDIDATE_LOG.join('\n'),
+            },
+          ]);
+          // Its history as the scheduler wrote it: no node for it until the suite labelled kwok's node, then bound.
+          expect(pod.events.map((event) => [event.type, event.reason, event.message])).toEqual([
+            ['Normal', 'Scheduled', `Successfully assigned ${NAMESPACE}/${pod.name} to ${NODE_NAME}`],
+            ['Warning', 'FailedScheduling', expect.stringMatching(UNSCHEDULABLE)],
+          ]);
+          expect(run.summary).toContain(`| \`${pod.name}\` | Running | yes | \`model\` | 0 | running |`);
+        }
         expect(run.summary).toContain('#### Candidate pods (Deployment &quot;model-v2&quot;)');
-        expect(run.summary).toContain(
-          '| `model-v2-5c8b-xyz12` | Running | no | `model` | 3 | waiting: CrashLoopBackOff (back-off 40s restarting failed container=model pod=model-v2-5c8b-xyz12) |',
-        );
-        // The event's message came from the cluster: escaped, no HTML, no mention.
-        expect(run.summary).toContain(
-          'Back-off restarting failed container model in pod model-v2-5c8b-xyz12 \\| &lt;img src=x&gt; @\u2060ml-team',
-        );
-        expect(run.summary).toContain(
-          'model: logs unavailable: GET /api/v1/namespaces/ml/pods/model-v2-5c8b-xyz12/log: pods &quot;node-1&quot; not found',
-        );
+        // The log lines came from the pod through the apiserver and kwok's kubelet endpoint: inside a text fence,
+        // where neither the HTML nor the mention does anything.
+        expect(run.summary).toContain(`Last log lines of model:\n\n\`\`\`text\n${CANDIDATE_LOG.join('\n')}\n\`\`\`\n`);
         expect(run.summary).not.toContain(kube.token);
       });
 

@@ -1,6 +1,6 @@
-// A real kube-apiserver on etcd, both on 127.0.0.1 (envtest's approach): no kubelet, scheduler or controllers run,
-// so a test plays their part through the API (status subresources, Pod objects, Events). TLS with a CA made by
-// openssl for 127.0.0.1, a static admin token (group system:masters), RBAC on, a service-account key pair.
+// A real kube-apiserver on etcd, both on 127.0.0.1 (envtest's approach); kube-nodes.ts adds the controllers, the
+// scheduler and a kwok node when a suite needs workloads to run. TLS with a CA made by openssl for 127.0.0.1, a
+// static admin token (group system:masters), RBAC on, a service-account key pair.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -8,14 +8,10 @@ import { join } from 'node:path';
 import { repositoryRoot } from '../support/run-action.js';
 import { answers, freePort, makeWorkDir, type ServiceHandle, startProcess } from './process.js';
 
-/** Kept in step with test/services/build-kube.sh, which builds both into this folder. */
+/** Kept in step with test/services/build-kube.sh, which builds the Kubernetes binaries and etcd into this folder. */
 export const KUBE_VERSIONS = { kubernetes: 'v1.34.4', etcd: 'v3.6.16' } as const;
-export const kubeBinaries = join(
-  repositoryRoot,
-  '.cache',
-  'kube',
-  `kubernetes-${KUBE_VERSIONS.kubernetes}-etcd-${KUBE_VERSIONS.etcd}`,
-);
+export const kubeCache = join(repositoryRoot, '.cache', 'kube');
+export const kubeBinaries = join(kubeCache, `kubernetes-${KUBE_VERSIONS.kubernetes}-etcd-${KUBE_VERSIONS.etcd}`);
 
 export interface KubeHandle extends ServiceHandle {
   /** A kubeconfig for the admin user (token auth, the rig's CA). */
@@ -175,6 +171,8 @@ export async function startKube(): Promise<KubeHandle> {
         `--service-account-signing-key-file=${join(workDir, 'sa.key')}`,
         '--service-account-issuer=https://kubernetes.default.svc',
         '--service-cluster-ip-range=10.96.0.0/16',
+        // kwok's node (kube-nodes.ts) has the hostname kwok-node-1, which resolves nowhere: pods/log goes to its IP.
+        '--kubelet-preferred-address-types=InternalIP',
         '--disable-admission-plugins=ServiceAccount',
         '--enable-priority-and-fairness=false',
         '--profiling=false',

@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { repositoryRoot } from '../support/run-action.js';
 import { kubeBinaries } from './kube.js';
+import { kwokFolder } from './kube-nodes.js';
 
 export const mlflowVenv = join(repositoryRoot, '.cache', 'venv-mlflow');
 /** Built by scripts/setup from the Go module proxy, pinned (cosign_version there). */
@@ -24,7 +25,13 @@ const requirements = {
   mlflow: [join(mlflowVenv, 'bin', 'mlflow')],
   cosign: [cosignBinary],
   docker: ['dockerd', 'containerd', 'runc', dockerClient, buildxBinary],
-  kube: [join(kubeBinaries, 'kube-apiserver'), join(kubeBinaries, 'etcd'), 'openssl'],
+  kube: [
+    ...['kube-apiserver', 'etcd', 'kube-controller-manager', 'kube-scheduler', 'kubectl'].map((name) =>
+      join(kubeBinaries, name),
+    ),
+    join(kwokFolder, 'kwok'),
+    'openssl',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ServiceName = keyof typeof requirements;

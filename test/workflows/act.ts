@@ -98,6 +98,10 @@ export interface ActOptions {
   artifactPort: number;
   vars?: Record<string, string>;
   env?: Record<string, string>;
+  /** Secrets besides GITHUB_TOKEN. */
+  secrets?: Record<string, string>;
+  /** Folders put first on the runner's PATH (tools a template's `run:` steps call, e.g. kubectl). */
+  path?: string[];
 }
 
 /** act in self-hosted mode, with our actions from the release copy and GitHub's API at the emulator. */
@@ -136,13 +140,14 @@ export async function runAct(workspace: ActWorkspace, template: string, options:
   ];
   for (const [name, value] of Object.entries(options.env ?? {})) args.push('--env', `${name}=${value}`);
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push('--var', `${name}=${value}`);
+  for (const [name, value] of Object.entries(options.secrets ?? {})) args.push('-s', `${name}=${value}`);
   // act hands its own ACTIONS_RUNTIME_URL/TOKEN to steps only when these are unset: the emulator's results service
   // stands in for act's artifact server, whose protobuf decoder rejects @actions/artifact 6.2's CreateArtifact
   // ("unknown field mime_type", act 0.2.89), and makes the uploads listable through the REST API for later runs.
   const env = {
     ACTIONS_RUNTIME_URL: options.emulator.resultsUrl,
     ACTIONS_RUNTIME_TOKEN: options.emulator.runtimeTokenFor(options.repository, options.runId),
-    PATH: pathWithNode24([workspace.pythonBin]),
+    PATH: pathWithNode24([...(options.path ?? []), workspace.pythonBin]),
     HOME: home,
     LANG: 'C.UTF-8',
     TMPDIR: home,

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { repositoryRoot } from '../support/run-action.js';
 import { goTool } from './tools.js';
 
@@ -52,11 +53,33 @@ describe('actionlint', () => {
         'workflows/ml-pull-request.yml',
         'workflows/ml-main.yml',
         'workflows/ml-release.yml',
+        'workflows/ml-release-kubernetes.yml',
         'workflows/comment-on-pr.yml',
         '.github/workflows/example-project.yml',
       ]),
     );
     const result = await lint(files);
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  test("ml-release-kubernetes.yml's commented KServe job passes too, once uncommented", async () => {
+    const template = await readFile(join(repositoryRoot, 'workflows', 'ml-release-kubernetes.yml'), 'utf8');
+    const lines = template.split('\n');
+    const start = lines.indexOf('  # deploy-kserve:');
+    expect(start).toBeGreaterThan(0);
+    // The block as a user would uncomment it: `  # ` off every line from the job's name on.
+    const uncommented = [...lines.slice(0, start), ...lines.slice(start).map((line) => line.replace(/^ {2}# ?/, '  '))];
+    const file = join(await mkdtemp(join(tmpdir(), 'actionlint-')), 'ml-release-kserve.yml');
+    await writeFile(file, uncommented.join('\n'));
+    const job = parse(uncommented.join('\n')).jobs['deploy-kserve'];
+    expect(job.needs).toBe('promote');
+    expect(job.steps.find((step: { id?: string }) => step.id === 'deploy')?.with).toMatchObject({
+      provider: 'kserve',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JavaScript one
+      'inference-service': '${{ env.MODEL_NAME }}',
+    });
+    const result = await lint([file]);
     expect(result.output).toBe('');
     expect(result.code).toBe(0);
   });

@@ -2,31 +2,25 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { RegistryClient, versionTags } from '../../shared/src/index.js';
-import {
-  type DeployRig,
-  retryingPredictions,
-  rigNginxProvider,
-  servedBy,
-  startDeployRig,
-} from '../deploy/support/rig.js';
-import { registerVersion } from '../mlflow/support.js';
-import { digestsOf, pushSingle } from '../promotion/support.js';
+import { versionTags } from '../../shared/src/index.js';
+import { type DeployRig, retryingPredictions, rigNginxProvider, servedBy } from '../deploy/support/rig.js';
+import { digestsOf } from '../promotion/support.js';
 import { type InProcessServer, listenOnLoopback } from '../services/in-process-server.js';
 import { type MlflowHandle, startMlflow } from '../services/mlflow.js';
-import { type PrometheusHandle, startPrometheus } from '../services/prometheus.js';
 import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';
 import { stopAll } from '../services/rig.js';
-import { exampleEvent } from '../support/events.js';
-import {
-  type GitHubSandbox,
-  passingCheckRun,
-  REPOSITORY,
-  startGitHubSandbox,
-  TOKENS,
-} from '../support/github/sandbox.js';
+import { type GitHubSandbox, REPOSITORY, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
 import { type ActWorkspace, freePort, prepareActWorkspace, runAct, stepOutcomes } from './act.js';
+import {
+  IMAGE_REPOSITORY,
+  MODEL,
+  type Serving,
+  seedRelease,
+  startServing,
+  startTraffic,
+  TAG,
+} from './release-support.js';
 
 /**
  * ml-release.yml under nektos/act (self-hosted mode) on the example project, against what ml-main.yml would have
@@ -43,40 +37,6 @@ import { type ActWorkspace, freePort, prepareActWorkspace, runAct, stepOutcomes 
  * - `permissions:` (the emulator's token may write everything) and `concurrency:` (one run here; nothing queues).
  * `vars.DEPLOY_INTERVAL` shortens the bake time from the template's default of 5m.
  */
-
-const TAG = 'v1.0.0';
-/** The template's MODEL_NAME and the repository ml-main pushes to under MODEL_IMAGE. */
-const MODEL = 'penguin-sex';
-const IMAGE_REPOSITORY = `acme/${MODEL}`;
-/**
- * The rig's model backends count `model_requests_total{variant,code}`; the example's serve.py, whose gate file
- * the template reads, calls the same counter `http_requests_total`. Prometheus renames it at scrape time.
- */
-const SERVE_PY_COUNTERS = { model_requests_total: 'http_requests_total' };
-
-interface Serving {
-  rig: DeployRig;
-  prometheus: PrometheusHandle;
-  stop(): Promise<void>;
-}
-
-/** Baseline and candidate backends behind nginx (0% candidate), scraped by Prometheus under serve.py's names. */
-async function startServing(): Promise<Serving> {
-  const rig = await startDeployRig({ prometheus: false });
-  try {
-    const prometheus = await startPrometheus(
-      [rig.baseline, rig.candidate].map((backend) => ({
-        job: backend.variant,
-        url: backend.url,
-        renameMetrics: SERVE_PY_COUNTERS,
-      })),
-    );
-    return { rig, prometheus, stop: () => stopAll([rig, prometheus]) };
-  } catch (error) {
-    await rig.stop();
-    throw error;
-  }
-}
 
 interface WeightSwitch extends InProcessServer {
   /** What SET_WEIGHT_COMMAND passed, one entry per call. */
@@ -124,27 +84,6 @@ async function startWeightSwitch(rig: DeployRig): Promise<WeightSwitch> {
   };
 }
 
-/** Prediction traffic through nginx from a retrying client until stopped; counts what it sent. */
-function startTraffic(url: string) {
-  let running = true;
-  const counts = { sent: 0, failed: 0 };
-  const done = (async () => {
-    while (running) {
-      const { statuses } = await retryingPredictions(url, 100, { concurrency: 6 });
-      counts.sent += statuses.length;
-      counts.failed += statuses.filter((status) => status !== 200).length;
-    }
-  })();
-  return {
-    counts,
-    stop: async () => {
-      running = false;
-      await done;
-      return counts;
-    },
-  };
-}
-
 const describeRelease = describe.skipIf(!requireService('registry', 'mlflow', 'nginx', 'prometheus'));
 
 describeRelease('ml-release.yml under act', () => {
@@ -180,41 +119,10 @@ describeRelease('ml-release.yml under act', () => {
 
   test('promotes the image and model version main tested, then rolls it out to production behind the gate', async () => {
     const commit = workspace.headSha;
-    const image = `${registry.host}/${IMAGE_REPOSITORY}`;
 
-    // What ml-main.yml and the last release left: production serving an older image and model version, and the
-    // released commit's image (sha-<7>) and model version, tested by main's passing `ml` job.
-    const registryClient = new RegistryClient({ registry: registry.host });
-    const previouslyServed = await pushSingle(registryClient, IMAGE_REPOSITORY, 'production');
-    const tested = await pushSingle(registryClient, IMAGE_REPOSITORY, `sha-${commit.slice(0, 7)}`);
-    const championBefore = await registerVersion(mlflow, MODEL, { git_sha: 'e'.repeat(40) });
-    await mlflow.api('POST', 'registered-models/alias', { name: MODEL, alias: 'champion', version: championBefore });
-    const version = await registerVersion(mlflow, MODEL, { git_sha: commit });
-    const [owner, repo] = REPOSITORY.split('/') as [string, string];
-    await passingCheckRun(sandbox, REPOSITORY, commit, 'ml');
-
-    const event = exampleEvent('release', 'published');
-    Object.assign(event.payload.release, {
-      tag_name: TAG,
-      target_commitish: commit,
-      body: 'Release notes by a person.',
-    });
-    Object.assign(event.payload.repository, { full_name: REPOSITORY, name: repo, default_branch: 'main' });
-    event.payload.repository.owner.login = owner;
+    const { image, registryClient, previouslyServed, tested, championBefore, version, event, runId } =
+      await seedRelease({ sandbox, registry, mlflow, commit, workflow: 'ml-release.yml' });
     const stored = sandbox.emulator.repository(REPOSITORY);
-    // Its upload_url on the emulator: model-card uploads the card as release assets.
-    event.payload.release.id = sandbox.emulator.addRelease(REPOSITORY, {
-      tag: TAG,
-      body: event.payload.release.body,
-      commit,
-    }).id;
-    const runId = sandbox.emulator.addWorkflowRun(REPOSITORY, {
-      workflow: 'ml-release.yml',
-      branch: TAG,
-      event: 'release',
-      headSha: commit,
-    }).id;
-
     const { rig, prometheus } = serving;
     const traffic = startTraffic(rig.nginx.url);
     const result = await runAct(workspace, 'ml-release.yml', {

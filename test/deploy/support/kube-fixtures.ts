@@ -1,7 +1,8 @@
-// Objects for the Kubernetes provider suites, and the controllers' part a test plays on a bare kube-apiserver: no
-// kubelet, Deployment controller or Gateway runs, so the test sets the Deployment's status through its status
-// subresource, creates the candidate's Pod objects with a status and Events, and (gatewayReconciler) renders the
-// HTTPRoute's weights into the rig's nginx the way a Gateway implementation would.
+// Objects for the Kubernetes provider suites, and the controllers' part a test plays. With test/services/kube-nodes.ts
+// the Deployments are real (controller-manager, scheduler, kwok's node); no Gateway runs, so gatewayReconciler renders
+// the HTTPRoute's weights into the rig's nginx the way a Gateway implementation would; no KServe controller runs, so
+// kserveStatusPlayer reports the InferenceService's readiness. markDeploymentReady plays the Deployment controller
+// for the benchmark, which runs no controllers.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,8 +57,15 @@ export const BASELINE_RULE: HttpRouteRule = {
   backendRefs: [{ name: 'model-v1', port: 8080 }],
 };
 
-/** The namespace, both Services, the candidate's Deployment (not ready) and the route, as `kubectl apply` would. */
-export async function createWorkload(kube: KubeHandle, deployment = 'model-v2'): Promise<void> {
+/**
+ * The namespace, both Services, the candidate's Deployment and the route, as `kubectl apply` would. The pods go
+ * only to a node labelled with `nodeSelector`: until one is, they stay Pending.
+ */
+export async function createWorkload(
+  kube: KubeHandle,
+  deployment = 'model-v2',
+  nodeSelector: Record<string, string> = {},
+): Promise<void> {
   const service = (name: string) => ({
     apiVersion: 'v1',
     kind: 'Service',
@@ -77,7 +85,7 @@ export async function createWorkload(kube: KubeHandle, deployment = 'model-v2'):
         selector: { matchLabels: { app: 'model', version: deployment } },
         template: {
           metadata: { labels: { app: 'model', version: deployment } },
-          spec: { containers: [{ name: 'model', image: 'registry.invalid/model:v2' }] },
+          spec: { nodeSelector, containers: [{ name: 'model', image: 'registry.invalid/model:v2' }] },
         },
       },
     },
@@ -104,72 +112,35 @@ export async function markDeploymentReady(kube: KubeHandle, name = 'model-v2'): 
   );
 }
 
-/**
- * Plays the kubelet's reporting for one crashing pod of the candidate: a Pod object with a container in
- * CrashLoopBackOff after `restarts` restarts, and the Events a kubelet records about it.
- */
-export async function createCrashingPod(kube: KubeHandle, name: string, restarts: number, deployment = 'model-v2') {
-  await expectOk(
-    kube.request('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace: NAMESPACE, labels: { app: 'model', version: deployment } },
-      spec: { nodeName: 'node-1', containers: [{ name: 'model', image: 'registry.invalid/model:v2' }] },
-    }),
-    'pod',
-  );
-  const status = {
-    phase: 'Running',
-    conditions: [{ type: 'Ready', status: 'False' }],
-    containerStatuses: [
-      {
-        name: 'model',
-        ready: false,
-        restartCount: restarts,
-        image: 'registry.invalid/model:v2',
-        imageID: '',
-        state: {
-          waiting: {
-            reason: 'CrashLoopBackOff',
-            message: `back-off 40s restarting failed container=model pod=${name}`,
-          },
-        },
-        lastState: { terminated: { exitCode: 1, reason: 'Error' } },
-      },
-    ],
-  };
-  await expectOk(
-    kube.request(
-      'PATCH',
-      `/api/v1/namespaces/${NAMESPACE}/pods/${name}/status`,
-      { status },
-      'application/merge-patch+json',
-    ),
-    'pod status',
-  );
-  const now = Date.now();
-  for (const [index, [type, reason, message]] of [
-    ['Normal', 'Pulled', 'Container image "registry.invalid/model:v2" already present on machine'],
-    ['Warning', 'BackOff', `Back-off restarting failed container model in pod ${name} | <img src=x> @ml-team`],
-  ].entries()) {
-    const at = new Date(now + index * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-    await expectOk(
-      kube.request('POST', `/api/v1/namespaces/${NAMESPACE}/events`, {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name: `${name}.${index}`, namespace: NAMESPACE },
-        involvedObject: { kind: 'Pod', name, namespace: NAMESPACE, apiVersion: 'v1' },
-        type,
-        reason,
-        message,
-        count: index === 1 ? restarts : 1,
-        firstTimestamp: at,
-        lastTimestamp: at,
-        source: { component: 'kubelet', host: 'node-1' },
-      }),
-      'event',
-    );
+/** Waits until the Deployment controller reports every replica of the current generation updated and available. */
+export async function waitForRollout(kube: KubeHandle, name: string, timeoutMs = 60_000): Promise<void> {
+  const path = `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/${name}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { json } = await kube.request('GET', path);
+    const { metadata, spec, status } = json as {
+      metadata: { generation: number };
+      spec: { replicas: number };
+      status?: { observedGeneration?: number; updatedReplicas?: number; availableReplicas?: number };
+    };
+    if (
+      status?.observedGeneration === metadata.generation &&
+      status.updatedReplicas === spec.replicas &&
+      status.availableReplicas === spec.replicas
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`Deployment ${name} did not roll out: ${JSON.stringify(status)}`);
+    await delay(100);
   }
+}
+
+/** The Deployment's pods as the API lists them. */
+export async function podsOf(kube: KubeHandle, deployment: string) {
+  const { json } = await kube.request(
+    'GET',
+    `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=${encodeURIComponent(`version=${deployment}`)}`,
+  );
+  return (json.items ?? []) as { metadata: { name: string }; spec: { nodeName?: string }; status: { phase: string } }[];
 }
 
 export async function readRoute(kube: KubeHandle, name = SPLIT.route) {
@@ -283,8 +254,11 @@ export async function readInferenceService(
 }
 
 /**
- * Plays KServe's controller, only as far as readiness: whenever the spec's generation is ahead of the status, it
- * reports that generation Ready with a new latest revision (or, with `ready: false`, a failed revision).
+ * Plays KServe's controller, only as far as readiness, through the status subresource: whenever the spec's
+ * generation is ahead of the status, it writes `status.observedGeneration`, one `Ready` condition (True; or, with
+ * `ready: false`, False with reason RevisionMissing) and `status.components.predictor.latestCreatedRevision`
+ * (and `latestReadyRevision` when ready). That is all it fakes: no Knative revision, pod or Service exists, and
+ * the traffic split is the reconciler's rendering of canaryTrafficPercent into the rig's nginx.
  */
 export function kserveStatusPlayer(kube: KubeHandle, options: { ready: boolean }, name: string = ISVC.service) {
   let running = true;
