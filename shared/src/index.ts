@@ -5,6 +5,7 @@ export * from './comments/publish.js';
 export * from './config/index.js';
 export * from './context/index.js';
 export * from './data/duckdb.js';
+export * from './engines/index.js';
 export * from './data/engine.js';
 export * from './data/files.js';
 export * from './deploy/index.js';
