@@ -6,7 +6,7 @@ import type { RemoteEngineName } from './connection.js';
  * never into SQL raw.
  */
 export interface SqlDialect {
-  readonly engine: RemoteEngineName;
+  readonly engine: RemoteEngineName | 'duckdb';
   identifier(name: string): string;
   /** A string literal of any text (quotes, backslashes, newlines). */
   literal(text: string): string;
@@ -40,7 +40,7 @@ export interface SqlDialect {
   readonly rowIdentifier?: string;
 }
 
-export type CastTarget = 'integer' | 'double' | 'boolean' | 'date' | 'timestamp';
+export type CastTarget = 'integer' | 'double' | 'boolean' | 'date' | 'timestamp' | 'text';
 
 /** A double as SQL text both engines read back exactly (JavaScript's shortest round-trip form). */
 function plainNumber(value: number): string {
@@ -48,7 +48,7 @@ function plainNumber(value: number): string {
 }
 
 /** Text that parses as each cast target, for Postgres, which has no TRY_CAST before version 16's pg_input_is_valid. */
-const CONVERTIBLE: Record<Exclude<CastTarget, 'boolean'>, string> = {
+const CONVERTIBLE: Record<Exclude<CastTarget, 'boolean' | 'text'>, string> = {
   integer: '^\\s*[+-]?[0-9]+\\s*$',
   double: '^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$|^\\s*[+-]?(nan|inf|infinity)\\s*$',
   date: '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\\s*$',
@@ -62,6 +62,7 @@ const POSTGRES_TYPES: Record<CastTarget, string> = {
   boolean: 'boolean',
   date: 'date',
   timestamp: 'timestamp',
+  text: 'text',
 };
 
 const postgresLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
@@ -84,6 +85,7 @@ export const postgresDialect: SqlDialect = {
   asDouble: (expression) => `CAST(${expression} AS double precision)`,
   tryCast(expression, target) {
     const text = `CAST(${expression} AS text)`;
+    if (target === 'text') return text;
     const valid =
       target === 'boolean'
         ? `${text} ~* ${postgresLiteral(BOOLEAN_TEXT)}`
@@ -97,9 +99,10 @@ export const postgresDialect: SqlDialect = {
     `(${expression} > CAST('-Infinity' AS double precision) AND ${expression} < CAST('Infinity' AS double precision))`,
   stddevSample: (expression) => `stddev_samp(${expression})`,
   stddevPopulation: (expression) => `stddev_pop(${expression})`,
-  quantile: (expression, q) => `percentile_cont(${plainNumber(q)}) WITHIN GROUP (ORDER BY ${expression})`,
+  quantile: (expression, q) =>
+    `percentile_cont(${plainNumber(q)}) WITHIN GROUP (ORDER BY CAST(${expression} AS double precision))`,
   quantiles: (expression, qs) =>
-    `percentile_cont(CAST(ARRAY[${qs.map(plainNumber).join(', ')}] AS double precision[])) WITHIN GROUP (ORDER BY ${expression})`,
+    `percentile_cont(CAST(ARRAY[${qs.map(plainNumber).join(', ')}] AS double precision[])) WITHIN GROUP (ORDER BY CAST(${expression} AS double precision))`,
   exactQuantiles: true,
   distinct: (expression) => `count(DISTINCT ${expression})`,
   exactDistinct: true,
@@ -117,6 +120,7 @@ const SPARK_TYPES: Record<CastTarget, string> = {
   boolean: 'BOOLEAN',
   date: 'DATE',
   timestamp: 'TIMESTAMP',
+  text: 'STRING',
 };
 
 /** Rank accuracy of Spark's percentile_approx: the rank error is at most n / this. */
@@ -145,6 +149,40 @@ export const sparkDialect: SqlDialect = {
   quantiles: (expression, qs) =>
     `percentile_approx(${expression}, array(${qs.map(plainNumber).join(', ')}), ${SPARK_PERCENTILE_ACCURACY})`,
   exactQuantiles: false,
+  distinct: (expression) => `approx_count_distinct(${expression})`,
+  exactDistinct: false,
+  byCodePoint: (expression) => expression,
+};
+
+const DUCKDB_TYPES: Record<CastTarget, string> = {
+  integer: 'HUGEINT',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  timestamp: 'TIMESTAMP',
+  text: 'VARCHAR',
+};
+
+/** DuckDB on the runner (shared/src/data): the SQL validate-data has always sent it. */
+export const duckdbDialect: SqlDialect = {
+  engine: 'duckdb',
+  identifier: postgresDialect.identifier,
+  literal: postgresLiteral,
+  number: (value) =>
+    Number.isFinite(value)
+      ? `CAST(${plainNumber(value)} AS DOUBLE)`
+      : `CAST('${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'}' AS DOUBLE)`,
+  countIf: postgresDialect.countIf,
+  matches: (expression, pattern) => `regexp_matches(${expression}, ${postgresLiteral(pattern)})`,
+  asText: (expression) => `CAST(${expression} AS VARCHAR)`,
+  asDouble: (expression) => `CAST(${expression} AS DOUBLE)`,
+  tryCast: (expression, target) => `TRY_CAST(${expression} AS ${DUCKDB_TYPES[target]})`,
+  isFinite: (expression) => `isfinite(${expression})`,
+  stddevSample: (expression) => `stddev_samp(${expression})`,
+  stddevPopulation: (expression) => `stddev_pop(${expression})`,
+  quantile: (expression, q) => `quantile_cont(${expression}, ${q})`,
+  quantiles: (expression, qs) => `quantile_cont(${expression}, [${qs.map(plainNumber).join(', ')}])`,
+  exactQuantiles: true,
   distinct: (expression) => `approx_count_distinct(${expression})`,
   exactDistinct: false,
   byCodePoint: (expression) => expression,
