@@ -91,6 +91,7 @@ export const REPORT_SCHEMA = {
               threshold: number,
               drifted: { type: 'boolean' },
               approximate: { type: 'boolean' },
+              bound: number,
               nonFinite: count,
               distribution: {
                 type: 'object',
