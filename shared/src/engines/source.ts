@@ -15,13 +15,12 @@ export interface RemoteSource {
 
 const BARE_PART = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
-/** Splits `a."b.c".d` into its parts, each bare or quoted with `"` or a backtick (a doubled quote escapes one). */
-function nameParts(text: string): string[] | undefined {
+/** Splits `a."b.c".d` into its parts, each bare or quoted with the engine's quote (a doubled quote escapes one). */
+function nameParts(text: string, quote: string): string[] | undefined {
   const parts: string[] = [];
   let rest = text;
   for (;;) {
-    const quote = rest[0];
-    if (quote === '"' || quote === '`') {
+    if (rest[0] === quote) {
       let index = 1;
       let part = '';
       for (;;) {
@@ -68,7 +67,7 @@ export function remoteSource(text: string, dialect: SqlDialect, input: string): 
       table: false,
     };
   }
-  const parts = nameParts(trimmed);
+  const parts = nameParts(trimmed, dialect.identifier('')[0] as string);
   if (parts && parts.length <= 3) {
     return { from: parts.map((part) => dialect.identifier(part)).join('.'), display: trimmed, table: true };
   }
