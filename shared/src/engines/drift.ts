@@ -17,27 +17,31 @@ import {
   wassersteinFromGrid,
   weightedPopulationStd,
 } from '../statistics/index.js';
-import { type DriftTyping, driftColumnType, needsExactDistinct } from '../validation/column-types.js';
-import { isNumericKind, storedKind } from '../validation/columns.js';
-import { type ColumnDistribution, categoricalDistribution, numericDistribution } from '../validation/distribution.js';
+import type { ColumnProfile, DataProfile, DriftSettings, Suite, SuiteDriftMethod } from '../validation/index.js';
 import {
+  type ColumnDistribution,
   type ColumnDrift,
+  categoricalDistribution,
   countsAgainstProfile,
   type DriftResult,
+  type DriftTyping,
   declaredTypes,
   driftCandidates,
+  driftColumnType,
   driftMethodName,
   exactProfileValues,
   FEW_NUMERIC_VALUES,
+  isNumericKind,
   keyText,
   methodReason,
   NUMERIC_ONLY,
+  needsExactDistinct,
+  numericDistribution,
   skipReason,
+  storedKind,
   toCounts,
   uniqueKeys,
-} from '../validation/drift.js';
-import type { ColumnProfile, DataProfile } from '../validation/profile.js';
-import type { DriftSettings, Suite, SuiteDriftMethod } from '../validation/suite.js';
+} from '../validation/index.js';
 import type { RemoteSource } from './source.js';
 import type { RemoteSession } from './tables.js';
 

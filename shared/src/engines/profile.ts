@@ -1,5 +1,5 @@
 import type { ColumnInfo, Row } from '../data/engine.js';
-import { storedKind } from '../validation/columns.js';
+import type { ColumnType } from '../validation/index.js';
 import {
   type ColumnProfile,
   columnKind,
@@ -10,9 +10,9 @@ import {
   PROFILE_QUANTILES,
   PROFILE_TOP_VALUES,
   type ProfileColumnKind,
+  storedKind,
   topValues,
-} from '../validation/profile.js';
-import type { ColumnType } from '../validation/suite.js';
+} from '../validation/index.js';
 import type { RemoteSource } from './source.js';
 import type { RemoteSession } from './tables.js';
 

@@ -1,7 +1,9 @@
-import type { DriftResult } from '../validation/drift.js';
+import type { ColumnType, DataProfile, DriftResult, Suite } from '../validation/index.js';
 import {
   asNumber,
   type CheckOutcome,
+  DEFAULT_DRIFT,
+  datasetDriftCheck,
   duplicateCountQuery,
   judgeChecks,
   plain,
@@ -9,10 +11,8 @@ import {
   SAMPLE_ROWS,
   shownValue,
   uniquenessOutcome,
-} from '../validation/evaluate.js';
-import type { DataProfile } from '../validation/profile.js';
-import { DEFAULT_DRIFT, datasetDriftCheck, type ValidationRun } from '../validation/run.js';
-import type { ColumnType, Suite } from '../validation/suite.js';
+  type ValidationRun,
+} from '../validation/index.js';
 import type { RemoteEngineName, SqlConnection } from './connection.js';
 import type { SqlDialect } from './dialect.js';
 import { computeRemoteDrift, type RemoteReference, type RemoteTable } from './drift.js';
