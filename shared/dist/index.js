@@ -76224,7 +76224,7 @@ function numeric_sortedFiniteSample(sample, name) {
  * The finite part of an ascending array, without a copy: −∞ sorts first, +∞ and NaN last (as DuckDB and typed-array
  * sorts order them), so the finite values are one run in the middle.
  */
-function numeric_finiteRun(sorted) {
+function finiteRun(sorted) {
     let start = 0;
     let end = sorted.length;
     while (start < end && !Number.isFinite(sorted[start]))
@@ -79278,7 +79278,7 @@ function parseSteps(items, input = 'steps') {
  * engine's own first line. The caller names the input: `connection` for the first two kinds, else `data`,
  * `reference` or `suite`.
  */
-class connection_EngineError extends errors_ConfigurationError {
+class EngineError extends errors_ConfigurationError {
     kind;
     detail;
     constructor(kind, message, detail) {
@@ -79774,15 +79774,15 @@ function populationMoments(values) {
 }
 const SUM_BLOCK = 256;
 /** numpy `std(values)` (ddof = 0). */
-function distance_populationStd(values) {
+function populationStd(values) {
     return populationMoments(values).std;
 }
 /** Evidently's floor on the reference spread, so a constant reference does not divide by zero. */
-const distance_NORMED_WASSERSTEIN_MIN_STD = 0.001;
+const NORMED_WASSERSTEIN_MIN_STD = 0.001;
 /** Evidently's normed Wasserstein: W1(reference, current) / max(std(reference), 0.001). */
 function normedWassersteinDistance(reference, current) {
     const distance = wassersteinDistance(reference, current);
-    return distance / Math.max(distance_populationStd(reference), distance_NORMED_WASSERSTEIN_MIN_STD);
+    return distance / Math.max(populationStd(reference), NORMED_WASSERSTEIN_MIN_STD);
 }
 function checkDistribution(values, name) {
     if (values.length === 0)
@@ -80470,7 +80470,7 @@ function exactTwoSided(n1, n2, statistic) {
     return { statistic: rounded, pValue };
 }
 /** Smirnov's asymptotic p-value: kstwo.sf(d, round(n1 n2 / (n1 + n2))), scipy's for samples past 10,000. */
-function ks_asymptoticTwoSided(n1, n2, statistic) {
+function asymptoticTwoSided(n1, n2, statistic) {
     const m = Math.max(n1, n2);
     const n = Math.min(n1, n2);
     const effectiveN = roundHalfEven((m * n) / (m + n));
@@ -80511,7 +80511,7 @@ function ks2SampSorted(sorted1, sorted2, method = 'auto') {
         const lcm = (n1 / g) * n2;
         statistic = roundHalfEven(statistic * lcm) / lcm;
     }
-    return { statistic, pValue: ks_asymptoticTwoSided(n1, n2, statistic), method: 'asymp' };
+    return { statistic, pValue: asymptoticTwoSided(n1, n2, statistic), method: 'asymp' };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/statistics/drift.js
@@ -80532,7 +80532,7 @@ const DRIFT_METHOD_KIND = {
     psi: 'distance',
 };
 /** Evidently's default thresholds: 0.05 for p-values, 0.1 for distances (normed Wasserstein, JS, PSI). */
-const drift_DEFAULT_DRIFT_THRESHOLDS = {
+const DEFAULT_DRIFT_THRESHOLDS = {
     ks: 0.05,
     chisquare: 0.05,
     z: 0.05,
@@ -80552,7 +80552,7 @@ function distinctValueCount(reference, current) {
  * distinct values → normed Wasserstein, anything else → Jensen-Shannon. `distinctValues` counts the distinct
  * non-missing values of reference and current together.
  */
-function drift_chooseDriftMethod(referenceRows, kind, distinctValues) {
+function chooseDriftMethod(referenceRows, kind, distinctValues) {
     if (!Number.isInteger(referenceRows) || referenceRows < 0) {
         throw new RangeError(`referenceRows must be a whole number >= 0, got ${referenceRows}`);
     }
@@ -80570,7 +80570,7 @@ function drift_chooseDriftMethod(referenceRows, kind, distinctValues) {
     }
     else
         method = kind === 'numeric' && distinctValues > 5 ? 'wasserstein' : 'jensenshannon';
-    return { method, threshold: drift_DEFAULT_DRIFT_THRESHOLDS[method] };
+    return { method, threshold: DEFAULT_DRIFT_THRESHOLDS[method] };
 }
 function isNumericSample(sample) {
     for (let index = 0; index < sample.length; index += 1)
@@ -80589,8 +80589,8 @@ function numericOnly(sample, name, method) {
  * categories whatever their type; PSI and Jensen-Shannon bin numbers with Sturges unless `kind` is 'categorical'
  * (default: numeric when every value is a number). Throws RangeError for empty samples, NaN or missing values.
  */
-function driftTest(method, reference, current, threshold = drift_DEFAULT_DRIFT_THRESHOLDS[method], kind) {
-    if (!(method in drift_DEFAULT_DRIFT_THRESHOLDS))
+function driftTest(method, reference, current, threshold = DEFAULT_DRIFT_THRESHOLDS[method], kind) {
+    if (!(method in DEFAULT_DRIFT_THRESHOLDS))
         throw new RangeError(`unknown drift method ${String(method)}`);
     if (!Number.isFinite(threshold) || threshold < 0)
         throw new RangeError(`threshold must be >= 0, got ${threshold}`);
@@ -80603,12 +80603,12 @@ function driftTest(method, reference, current, threshold = drift_DEFAULT_DRIFT_T
         method === 'wasserstein' ||
         (columnKind === 'numeric' && method !== 'chisquare' && method !== 'z');
     if (numeric) {
-        return drift_driftTestSorted(method, numericOnly(reference, 'reference', method), numericOnly(current, 'current', method), threshold);
+        return driftTestSorted(method, numericOnly(reference, 'reference', method), numericOnly(current, 'current', method), threshold);
     }
-    return drift_driftTestFromCounts(method, countCategories(reference, current), threshold);
+    return driftTestFromCounts(method, countCategories(reference, current), threshold);
 }
 /** Drift by the method's rule: p-values at or below the threshold, distances at or above it. */
-function drift_decide(method, statistic, pValue, threshold) {
+function decide(method, statistic, pValue, threshold) {
     const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
     return pValue !== undefined
         ? { method, statistic, pValue, threshold, drifted }
@@ -80618,7 +80618,7 @@ function drift_decide(method, statistic, pValue, threshold) {
  * The categorical methods from category counts (as a group-by in the data engine gives them), without
  * materialising one value per row: chi-square, z, Jensen-Shannon and PSI over the category shares.
  */
-function drift_driftTestFromCounts(method, counts, threshold = drift_DEFAULT_DRIFT_THRESHOLDS[method]) {
+function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLDS[method]) {
     if (counts.referenceSize === 0)
         throw new RangeError('reference is empty: a statistic needs at least one value');
     if (counts.currentSize === 0)
@@ -80638,27 +80638,27 @@ function drift_driftTestFromCounts(method, counts, threshold = drift_DEFAULT_DRI
                 ? populationStabilityIndex(referenceShares, currentShares)
                 : jensenShannonDistance(referenceShares, currentShares);
     }
-    return drift_decide(method, statistic, pValue, threshold);
+    return decide(method, statistic, pValue, threshold);
 }
 /**
  * Evidently's normed Wasserstein test on finite samples in any order: W1 without sorting either sample
  * (`wassersteinDistanceUnordered`, which merges samples that arrive ascending), over the reference's population
  * standard deviation.
  */
-function normedWassersteinTest(reference, current, threshold = drift_DEFAULT_DRIFT_THRESHOLDS.wasserstein, { currentSorted = false } = {}) {
+function normedWassersteinTest(reference, current, threshold = DEFAULT_DRIFT_THRESHOLDS.wasserstein, { currentSorted = false } = {}) {
     if (reference.length === 0)
         throw new RangeError('reference is empty: a statistic needs at least one value');
     if (current.length === 0)
         throw new RangeError('current is empty: a statistic needs at least one value');
     const distance = wassersteinDistanceUnordered(reference, current, { vSorted: currentSorted });
-    const statistic = distance / Math.max(distance_populationStd(reference), distance_NORMED_WASSERSTEIN_MIN_STD);
-    return drift_decide('wasserstein', statistic, undefined, threshold);
+    const statistic = distance / Math.max(populationStd(reference), NORMED_WASSERSTEIN_MIN_STD);
+    return decide('wasserstein', statistic, undefined, threshold);
 }
 /**
  * The numeric methods on samples already checked and sorted ascending (no copy, no re-sort): callers that keep
  * sorted columns, such as validate-data's profile, sort each column once.
  */
-function drift_driftTestSorted(method, sortedReference, sortedCurrent, threshold = drift_DEFAULT_DRIFT_THRESHOLDS[method]) {
+function driftTestSorted(method, sortedReference, sortedCurrent, threshold = DEFAULT_DRIFT_THRESHOLDS[method]) {
     if (sortedReference.length === 0)
         throw new RangeError('reference is empty: a statistic needs at least one value');
     if (sortedCurrent.length === 0)
@@ -80680,7 +80680,109 @@ function drift_driftTestSorted(method, sortedReference, sortedCurrent, threshold
                 ? populationStabilityIndex(referenceShares, currentShares)
                 : jensenShannonDistance(referenceShares, currentShares);
     }
-    return drift_decide(method, statistic, pValue, threshold);
+    return decide(method, statistic, pValue, threshold);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/grid.js
+// Drift statistics from counts on a grid both samples share, for data that stays in a remote engine: the engine
+// counts each side's values per grid cell, and only the counts cross the network.
+function totals(grid) {
+    let reference = 0;
+    let current = 0;
+    for (let cell = 0; cell < grid.reference.length; cell += 1) {
+        reference += grid.reference[cell];
+        current += grid.current[cell];
+    }
+    if (reference === 0 || current === 0)
+        throw new RangeError('a grid statistic needs values on both sides');
+    return [reference, current];
+}
+/**
+ * Both CDFs at each cell boundary: `below[k]` is the share of values in cells before k (for intervals, the CDF
+ * just left of positions[k]); `through[k]` the share in cells up to and including k.
+ */
+function cumulativeShares(grid) {
+    const [referenceTotal, currentTotal] = totals(grid);
+    const cells = grid.reference.length;
+    const reference = new Float64Array(cells + 1);
+    const current = new Float64Array(cells + 1);
+    let referenceSum = 0;
+    let currentSum = 0;
+    for (let cell = 0; cell < cells; cell += 1) {
+        referenceSum += grid.reference[cell];
+        currentSum += grid.current[cell];
+        reference[cell + 1] = referenceSum / referenceTotal;
+        current[cell + 1] = currentSum / currentTotal;
+    }
+    return { reference, current };
+}
+/** The midpoint of an interval that surely holds the statistic, and half its width. */
+const within = (low, high) => ({
+    statistic: (low + high) / 2,
+    bound: (high - low) / 2,
+});
+/**
+ * The two-sample Kolmogorov-Smirnov D = sup |F_ref − F_cur|. On points, exact (the sup is reached at a value). On
+ * intervals, D lies between the largest gap at a cell's left boundary (a limit of the CDFs, so D is at least that)
+ * and, inside cell k, max(R[k+1] − C[k], C[k+1] − R[k]) (each CDF stays between its values at the cell's
+ * boundaries): the bound is half that interval, at most the largest cell's share on either side.
+ */
+function ksStatisticFromGrid(grid) {
+    const { reference, current } = cumulativeShares(grid);
+    const cells = grid.reference.length;
+    let low = 0;
+    let high = 0;
+    for (let cell = 0; cell < cells; cell += 1) {
+        const after = Math.abs(reference[cell + 1] - current[cell + 1]);
+        if (grid.points) {
+            low = Math.max(low, after);
+            continue;
+        }
+        low = Math.max(low, Math.abs(reference[cell] - current[cell]), after);
+        high = Math.max(high, reference[cell + 1] - current[cell], current[cell + 1] - reference[cell]);
+    }
+    return grid.points ? { statistic: low, bound: 0 } : within(low, Math.max(low, high));
+}
+/**
+ * The 1-Wasserstein distance ∫ |F_ref − F_cur| dx. On points, exact: the CDFs are constant between values. On
+ * intervals, inside cell k the difference stays within [R[k] − C[k+1], R[k+1] − C[k]], so its absolute value
+ * integrates to between the width times the least and the greatest |value| of that range.
+ */
+function wassersteinFromGrid(grid) {
+    const { reference, current } = cumulativeShares(grid);
+    const cells = grid.reference.length;
+    let low = 0;
+    let high = 0;
+    for (let cell = 0; cell < cells; cell += 1) {
+        if (grid.points) {
+            if (cell + 1 < cells) {
+                const width = grid.positions[cell + 1] - grid.positions[cell];
+                low += width * Math.abs(reference[cell + 1] - current[cell + 1]);
+            }
+            continue;
+        }
+        const width = grid.positions[cell + 1] - grid.positions[cell];
+        const least = reference[cell] - current[cell + 1];
+        const greatest = reference[cell + 1] - current[cell];
+        const smallest = least <= 0 && greatest >= 0 ? 0 : Math.min(Math.abs(least), Math.abs(greatest));
+        low += width * smallest;
+        high += width * Math.max(Math.abs(least), Math.abs(greatest));
+    }
+    return grid.points ? { statistic: low, bound: 0 } : within(low, Math.max(low, high));
+}
+/** The population standard deviation of values given with their counts (two passes, as numpy's std). */
+function weightedPopulationStd(values, counts) {
+    let total = 0;
+    let sum = 0;
+    for (let index = 0; index < values.length; index += 1) {
+        total += counts[index];
+        sum += values[index] * counts[index];
+    }
+    const mean = sum / total;
+    let squares = 0;
+    for (let index = 0; index < values.length; index += 1)
+        squares += counts[index] * (values[index] - mean) ** 2;
+    return Math.sqrt(squares / total);
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/statistics/index.js
@@ -80698,13 +80800,78 @@ function drift_driftTestSorted(method, sortedReference, sortedCurrent, threshold
 
 
 
+;// CONCATENATED MODULE: ./shared/lib/validation/column-types.js
+// Which kind of drift test a column gets, decided as Evidently 0.7 decides it for a DataDriftPreset run on data read
+// with pandas. Mirrors evidently 0.7.23, src/evidently/core/datasets.py `infer_column_type` (the column's type is
+// inferred from the current data) and src/evidently/legacy/calculations/data_drift.py `get_one_column_drift`
+// (the sizes the test choice sees are of non-missing, finite values).
+/** Evidently's `INTEGER_CARDINALITY_LIMIT`: an integer column with at most this many distinct values is categorical. */
+const INTEGER_CARDINALITY_LIMIT = 10;
+/** Evidently: a string column with more distinct values than this share of its non-null count is text. */
+const TEXT_DISTINCT_SHARE = 0.5;
+function stringTyping(count, distinct, what) {
+    return distinct > count * TEXT_DISTINCT_SHARE
+        ? { type: 'text', why: `${what}, ${distinct} distinct of ${count} values (more than half): text` }
+        : { type: 'categorical', why: `${what}, ${distinct} distinct of ${count} values (at most half)` };
+}
+/**
+ * The Evidently column type of one current column. A suite's `type: category` or `boolean` makes it categorical;
+ * `string` types it as text would be. Otherwise by what is stored, as pandas would hold it:
+ * - floats: numerical;
+ * - integers: categorical with ≤ 10 distinct values, else numerical; an integer column with nulls is numerical
+ *   whatever its values, because pandas holds it as float64 (Evidently's rule looks at the dtype);
+ * - strings: text when distinct > half the non-null count, else categorical;
+ * - booleans: categorical;
+ * - dates and timestamps: as strings when read from CSV or JSON, else not tested (Evidently's Datetime);
+ * - anything else (lists, structs, blobs): not tested.
+ */
+function driftColumnType(input) {
+    const { stored, declared, count, nulls, distinct, fromText } = input;
+    if (stored === 'other')
+        return { type: 'unknown', why: 'a type Evidently does not test' };
+    if (declared === 'category' || declared === 'boolean')
+        return { type: 'categorical', why: `declared ${declared} in the suite` };
+    if (declared === 'string')
+        return stringTyping(count, distinct, 'declared string');
+    switch (stored) {
+        case 'float':
+            return { type: 'numerical', why: 'float' };
+        case 'integer':
+            if (nulls > 0)
+                return { type: 'numerical', why: 'integer with nulls (a float column to pandas)' };
+            return distinct <= INTEGER_CARDINALITY_LIMIT
+                ? { type: 'categorical', why: `integer, ${distinct} distinct values ≤ ${INTEGER_CARDINALITY_LIMIT}` }
+                : { type: 'numerical', why: `integer, ${distinct} distinct values > ${INTEGER_CARDINALITY_LIMIT}` };
+        case 'boolean':
+            return { type: 'categorical', why: 'boolean' };
+        case 'string':
+            return stringTyping(count, distinct, 'string');
+        case 'date':
+        case 'timestamp':
+            return fromText
+                ? stringTyping(count, distinct, `${stored} as text`)
+                : { type: 'unknown', why: `a ${stored} column (Evidently's datetime: not tested for drift)` };
+    }
+}
+/** A string's distinct count within this share of the text boundary is counted exactly (HyperLogLog errs by a few %). */
+const NEAR_BOUNDARY = 0.2;
+/** Whether a column's type hangs on its exact distinct count, where the profile holds a HyperLogLog estimate. */
+function needsExactDistinct(profile, stored, declared) {
+    if (profile.kind === 'numeric' && declared !== 'string')
+        return false; // numeric profiles count exactly
+    if (declared === 'category' || declared === 'boolean' || stored === 'boolean' || stored === 'other')
+        return false;
+    const boundary = profile.count * TEXT_DISTINCT_SHARE;
+    return Math.abs(profile.distinct - boundary) <= boundary * NEAR_BOUNDARY;
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/validation/columns.js
 
 
 /** DuckDB type families, by the type names DESCRIBE reports. */
 const INTEGER_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/;
-function columns_storedKind(duckType) {
+function storedKind(duckType) {
     if (INTEGER_TYPES.test(duckType))
         return 'integer';
     if (FLOAT_TYPES.test(duckType))
@@ -80727,7 +80894,7 @@ function asDouble(column) {
 function numericValues(table, column) {
     return `SELECT ${asDouble(column)} FROM ${table}`;
 }
-function columns_isNumericKind(kind) {
+function isNumericKind(kind) {
     return kind === 'integer' || kind === 'float';
 }
 /** The type a column's values are compared in, from what the suite expects or else what is stored. */
@@ -80736,7 +80903,7 @@ function comparisonType(expected, stored) {
         return 'number';
     if (expected === 'date' || expected === 'timestamp' || expected === 'boolean' || expected === 'string')
         return expected;
-    if (columns_isNumericKind(stored))
+    if (isNumericKind(stored))
         return 'number';
     if (stored === 'date' || stored === 'timestamp' || stored === 'boolean')
         return stored;
@@ -80754,7 +80921,7 @@ const CAST = {
 function valueExpression(column, expected, stored, dialect = duckdbDialect) {
     const target = comparisonType(expected, stored);
     const id = dialect.identifier(column);
-    const alreadyTyped = (target === 'number' && columns_isNumericKind(stored)) ||
+    const alreadyTyped = (target === 'number' && isNumericKind(stored)) ||
         (target !== 'number' && target === stored) ||
         (target === 'string' && stored === 'string');
     return alreadyTyped ? id : dialect.tryCast(id, CAST[target]);
@@ -80779,7 +80946,7 @@ function typeViolation(column, expected, stored, dialect = duckdbDialect) {
             return present;
         case 'float':
         case 'number':
-            if (columns_isNumericKind(stored))
+            if (isNumericKind(stored))
                 return undefined;
             if (stored === 'string')
                 return fails('double');
@@ -80817,71 +80984,6 @@ function literal(value, target, dialect = duckdbDialect) {
     if (target === 'date' || target === 'timestamp')
         return `${target.toUpperCase()} ${text}`;
     return text;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/column-types.js
-// Which kind of drift test a column gets, decided as Evidently 0.7 decides it for a DataDriftPreset run on data read
-// with pandas. Mirrors evidently 0.7.23, src/evidently/core/datasets.py `infer_column_type` (the column's type is
-// inferred from the current data) and src/evidently/legacy/calculations/data_drift.py `get_one_column_drift`
-// (the sizes the test choice sees are of non-missing, finite values).
-/** Evidently's `INTEGER_CARDINALITY_LIMIT`: an integer column with at most this many distinct values is categorical. */
-const INTEGER_CARDINALITY_LIMIT = 10;
-/** Evidently: a string column with more distinct values than this share of its non-null count is text. */
-const TEXT_DISTINCT_SHARE = 0.5;
-function stringTyping(count, distinct, what) {
-    return distinct > count * TEXT_DISTINCT_SHARE
-        ? { type: 'text', why: `${what}, ${distinct} distinct of ${count} values (more than half): text` }
-        : { type: 'categorical', why: `${what}, ${distinct} distinct of ${count} values (at most half)` };
-}
-/**
- * The Evidently column type of one current column. A suite's `type: category` or `boolean` makes it categorical;
- * `string` types it as text would be. Otherwise by what is stored, as pandas would hold it:
- * - floats: numerical;
- * - integers: categorical with ≤ 10 distinct values, else numerical; an integer column with nulls is numerical
- *   whatever its values, because pandas holds it as float64 (Evidently's rule looks at the dtype);
- * - strings: text when distinct > half the non-null count, else categorical;
- * - booleans: categorical;
- * - dates and timestamps: as strings when read from CSV or JSON, else not tested (Evidently's Datetime);
- * - anything else (lists, structs, blobs): not tested.
- */
-function column_types_driftColumnType(input) {
-    const { stored, declared, count, nulls, distinct, fromText } = input;
-    if (stored === 'other')
-        return { type: 'unknown', why: 'a type Evidently does not test' };
-    if (declared === 'category' || declared === 'boolean')
-        return { type: 'categorical', why: `declared ${declared} in the suite` };
-    if (declared === 'string')
-        return stringTyping(count, distinct, 'declared string');
-    switch (stored) {
-        case 'float':
-            return { type: 'numerical', why: 'float' };
-        case 'integer':
-            if (nulls > 0)
-                return { type: 'numerical', why: 'integer with nulls (a float column to pandas)' };
-            return distinct <= INTEGER_CARDINALITY_LIMIT
-                ? { type: 'categorical', why: `integer, ${distinct} distinct values ≤ ${INTEGER_CARDINALITY_LIMIT}` }
-                : { type: 'numerical', why: `integer, ${distinct} distinct values > ${INTEGER_CARDINALITY_LIMIT}` };
-        case 'boolean':
-            return { type: 'categorical', why: 'boolean' };
-        case 'string':
-            return stringTyping(count, distinct, 'string');
-        case 'date':
-        case 'timestamp':
-            return fromText
-                ? stringTyping(count, distinct, `${stored} as text`)
-                : { type: 'unknown', why: `a ${stored} column (Evidently's datetime: not tested for drift)` };
-    }
-}
-/** A string's distinct count within this share of the text boundary is counted exactly (HyperLogLog errs by a few %). */
-const NEAR_BOUNDARY = 0.2;
-/** Whether a column's type hangs on its exact distinct count, where the profile holds a HyperLogLog estimate. */
-function column_types_needsExactDistinct(profile, stored, declared) {
-    if (profile.kind === 'numeric' && declared !== 'string')
-        return false; // numeric profiles count exactly
-    if (declared === 'category' || declared === 'boolean' || stored === 'boolean' || stored === 'other')
-        return false;
-    const boundary = profile.count * TEXT_DISTINCT_SHARE;
-    return Math.abs(profile.distinct - boundary) <= boundary * NEAR_BOUNDARY;
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/validation/distribution.js
@@ -80923,7 +81025,7 @@ function shares(values, edges) {
  * Both sides' finite values on the same equal-width bins over their joint range (a reference from a profile is
  * its quantile grid, each point an equal share), so a shift shows as mass moving between the same bins.
  */
-function distribution_numericDistribution(reference, current, bins = DISTRIBUTION_BINS) {
+function numericDistribution(reference, current, bins = DISTRIBUTION_BINS) {
     const [referenceLow, referenceHigh] = range(reference);
     const [currentLow, currentHigh] = range(current);
     const low = Math.min(referenceLow, currentLow);
@@ -80934,7 +81036,7 @@ function distribution_numericDistribution(reference, current, bins = DISTRIBUTIO
     return { kind: 'numeric', edges, reference: shares(reference, edges), current: shares(current, edges) };
 }
 /** The categories most common on either side, each side's share of them, and the rest as one `(other)` row. */
-function distribution_categoricalDistribution(counts, top = DISTRIBUTION_CATEGORIES) {
+function categoricalDistribution(counts, top = DISTRIBUTION_CATEGORIES) {
     const order = counts.categories
         .map((category, index) => ({
         category: String(category),
@@ -82105,18 +82207,18 @@ const PROFILE_QUANTILES = 1001;
 /** Up to this many rows a profile also keeps the raw numeric values, so small references stay exact. */
 const PROFILE_RAW_VALUES_MAX_ROWS = 1000;
 /** Categories kept per column; the rest are counted together. */
-const profile_PROFILE_TOP_VALUES = 1000;
-function profile_columnKind(info, declared) {
-    const stored = columns_storedKind(info.type);
+const PROFILE_TOP_VALUES = 1000;
+function columnKind(info, declared) {
+    const stored = storedKind(info.type);
     if (declared === 'category' || declared === 'string' || declared === 'boolean')
         return stored === 'other' ? 'other' : 'categorical';
-    if (columns_isNumericKind(stored))
+    if (isNumericKind(stored))
         return 'numeric';
     if (stored === 'string' || stored === 'boolean')
         return 'categorical';
     return 'other';
 }
-const profile_ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
+const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
 const DATE_KINDS = new Set(['date', 'timestamp']);
 const toNumber = (value) => (value === null || value === undefined ? null : Number(value));
 /**
@@ -82152,7 +82254,7 @@ function valueCounts(sorted) {
 }
 /** A numeric column's profile statistics from its sorted non-null values. */
 function numericSummary(sorted) {
-    const finite = numeric_finiteRun(sorted);
+    const finite = finiteRun(sorted);
     const nonFinite = sorted.length - finite.length;
     const summary = { distinct: distinctSorted(sorted), ...(nonFinite > 0 ? { nonFinite } : {}) };
     if (finite.length === 0)
@@ -82168,14 +82270,14 @@ function numericSummary(sorted) {
     };
 }
 /** A numeric column's profile from its sorted non-null values, in a table of `rows` rows. */
-function profile_completeNumericProfile(profile, sorted, rows) {
+function completeNumericProfile(profile, sorted, rows) {
     Object.assign(profile, numericSummary(sorted));
     if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles)
-        profile.values = [...numeric_finiteRun(sorted)];
-    else if (profile.distinct <= profile_PROFILE_TOP_VALUES) {
+        profile.values = [...finiteRun(sorted)];
+    else if (profile.distinct <= PROFILE_TOP_VALUES) {
         // Few distinct numbers (0/1 labels, counts, ratings) are kept with their counts: drift against the
         // profile then sees exactly the values the data had, for every test.
-        const counts = valueCounts(numeric_finiteRun(sorted));
+        const counts = valueCounts(finiteRun(sorted));
         if (counts.length > 0)
             profile.top = counts;
     }
@@ -82186,19 +82288,19 @@ function profile_completeNumericProfile(profile, sorted, rows) {
  * (far more distinct values than kept) get no top list: it would say nothing, and grouping millions of distinct
  * strings costs seconds.
  */
-function profile_keepsTopValues(profile, info) {
-    return ((profile.kind === 'categorical' || DATE_KINDS.has(columns_storedKind(info.type))) &&
-        profile.distinct <= profile_PROFILE_TOP_VALUES * 10);
+function keepsTopValues(profile, info) {
+    return ((profile.kind === 'categorical' || DATE_KINDS.has(storedKind(info.type))) &&
+        profile.distinct <= PROFILE_TOP_VALUES * 10);
 }
 /** The top list and "other" count from the most frequent values (`value`, `n`), most frequent first. */
-function profile_topValues(profile, rows) {
+function topValues(profile, rows) {
     profile.top = rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
     const kept = profile.top.reduce((sum, item) => sum + item.count, 0);
     if (kept < profile.count)
         profile.otherCount = profile.count - kept;
 }
 function planProfile(table, columns, declared = new Map()) {
-    const kinds = columns.map((info) => profile_columnKind(info, declared.get(info.name)));
+    const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
     const reads = ['count(*) AS p_rows'];
     columns.forEach((info, index) => {
         const id = quoteIdentifier(info.name);
@@ -82208,7 +82310,7 @@ function planProfile(table, columns, declared = new Map()) {
         if (kinds[index] === 'numeric')
             return;
         reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
-        if (profile_ORDER_KEEPING_TEXT.has(columns_storedKind(info.type))) {
+        if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
             // Text, dates, timestamps and booleans: the native minimum and maximum (a date's, not its text's), as text.
             reads.push(`CAST(min(${id}) AS VARCHAR) AS p_lo${index}`, `CAST(max(${id}) AS VARCHAR) AS p_hi${index}`);
         }
@@ -82266,12 +82368,12 @@ async function finishProfile(engine, plan, stats) {
         if (kind === 'numeric') {
             Object.assign(profile, { mean: null, stddev: null });
             if (count > 0)
-                profile_completeNumericProfile(profile, await engine.sortedDoubles(numericValues(table, info.name)), rows);
+                completeNumericProfile(profile, await engine.sortedDoubles(numericValues(table, info.name)), rows);
         }
-        else if (profile_keepsTopValues(profile, info)) {
+        else if (keepsTopValues(profile, info)) {
             const id = quoteIdentifier(info.name);
-            const top = await engine.rows(`SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${profile_PROFILE_TOP_VALUES}`);
-            profile_topValues(profile, top);
+            const top = await engine.rows(`SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${PROFILE_TOP_VALUES}`);
+            topValues(profile, top);
         }
         profiles.push(profile);
     }
@@ -82307,11 +82409,11 @@ const METHOD_NAMES = {
     'jensen-shannon': 'jensenshannon',
     psi: 'psi',
 };
-const drift_NUMERIC_ONLY = new Set(['ks', 'wasserstein']);
+const NUMERIC_ONLY = new Set(['ks', 'wasserstein']);
 /** Numeric columns with at most this many distinct values are tested as categories (Evidently's rule). */
-const drift_FEW_NUMERIC_VALUES = 5;
+const FEW_NUMERIC_VALUES = 5;
 /** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
-function drift_driftMethodName(method) {
+function driftMethodName(method) {
     return METHOD_NAMES[method];
 }
 /** A column's values as category keys: numbers by value (3 and 3.0 are one category, as in pandas), else text. */
@@ -82319,7 +82421,7 @@ function categoryKey(id, numeric) {
     return numeric ? `CAST(${id} AS DOUBLE)` : `CAST(${id} AS VARCHAR)`;
 }
 /** The key as a profile writes it: a number as JavaScript prints it (so 3.0 is "3"), text as it is. */
-function drift_keyText(value, numeric) {
+function keyText(value, numeric) {
     return numeric ? String(Number(value)) : String(value);
 }
 async function categoryCountsFromTables(engine, column, numeric) {
@@ -82327,9 +82429,9 @@ async function categoryCountsFromTables(engine, column, numeric) {
     const rows = await engine.rows(`SELECT v, count(*) FILTER (WHERE side = 'r') AS r, count(*) FILTER (WHERE side = 'c') AS c FROM (
        SELECT ${key} AS v, 'r' AS side FROM reference UNION ALL SELECT ${key}, 'c' FROM current
      ) WHERE v IS NOT NULL ${numeric ? 'AND isfinite(v)' : ''} GROUP BY v ORDER BY v`);
-    return drift_toCounts(rows.map((row) => ({ value: drift_keyText(row.v, numeric), reference: Number(row.r), current: Number(row.c) })));
+    return toCounts(rows.map((row) => ({ value: keyText(row.v, numeric), reference: Number(row.r), current: Number(row.c) })));
 }
-function drift_toCounts(items) {
+function toCounts(items) {
     return {
         categories: items.map((item) => item.value),
         referenceCounts: items.map((item) => item.reference),
@@ -82342,28 +82444,28 @@ async function categoryCountsFromProfile(engine, column, profile, numeric) {
     const id = quoteIdentifier(column);
     const key = categoryKey(id, numeric);
     const current = await engine.rows(`SELECT ${key} AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL ${numeric ? `AND isfinite(${key})` : ''} GROUP BY 1`);
-    return drift_countsAgainstProfile(profile, current, numeric);
+    return countsAgainstProfile(profile, current, numeric);
 }
 /** The current data's category counts (`v`, `n` rows) set against a profile's kept values and "other" count. */
-function drift_countsAgainstProfile(profile, current, numeric) {
+function countsAgainstProfile(profile, current, numeric) {
     const byValue = new Map();
     // A small numeric reference keeps its values rather than their counts.
-    const exact = numeric && !profile.top ? drift_exactProfileValues(profile) : undefined;
+    const exact = numeric && !profile.top ? exactProfileValues(profile) : undefined;
     for (const item of profile.top ?? (exact ? valueCounts(exact) : []))
         byValue.set(item.value, { reference: item.count, current: 0 });
     const other = '(other values)';
     for (const row of current) {
-        const value = drift_keyText(row.v, numeric);
+        const value = keyText(row.v, numeric);
         // Categories beyond the profile's kept set go with its "other" count.
         const key = byValue.has(value) || !profile.otherCount ? value : other;
         const entry = byValue.get(key) ?? { reference: key === other ? (profile.otherCount ?? 0) : 0, current: 0 };
         entry.current += Number(row.n);
         byValue.set(key, entry);
     }
-    return drift_toCounts([...byValue.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => ({ value, ...counts })));
+    return toCounts([...byValue.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => ({ value, ...counts })));
 }
 /** A profile's numeric column as its exact values, when it kept them or counted every one of them. */
-function drift_exactProfileValues(profile) {
+function exactProfileValues(profile) {
     if (profile.values)
         return Float64Array.from(profile.values.filter((value) => Number.isFinite(value))).sort();
     if (profile.kind !== 'numeric' || !profile.top || profile.otherCount)
@@ -82387,13 +82489,13 @@ function drift_exactProfileValues(profile) {
 async function distinctValueCounts(engine, columns, reference, currentProfile) {
     const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
     const counts = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
-    const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= drift_FEW_NUMERIC_VALUES);
+    const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= FEW_NUMERIC_VALUES);
     if (counted.length === 0)
         return counts;
     if (reference.kind === 'profile') {
         for (const name of counted) {
             const kept = reference.profile.columns.find((column) => column.name === name);
-            const referenceValues = kept ? drift_exactProfileValues(kept) : undefined;
+            const referenceValues = kept ? exactProfileValues(kept) : undefined;
             if (!kept || !referenceValues) {
                 counts.set(name, Math.max(counts.get(name) ?? 0, kept?.distinct ?? 0));
                 continue;
@@ -82435,11 +82537,11 @@ async function referenceSizes(engine, columns, reference) {
     const [row = {}] = await engine.rows(`SELECT ${reads.join(', ')} FROM reference`);
     return new Map(columns.map(({ name }, index) => [name, Number(row[`n${index}`] ?? 0)]));
 }
-function drift_declaredTypes(suite) {
+function declaredTypes(suite) {
     return new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
 }
 /** Columns the suite says are unique on their own: keys, whose every value is new by design. */
-function drift_uniqueKeys(suite) {
+function uniqueKeys(suite) {
     return new Set((suite?.unique ?? []).filter((rule) => rule.columns.length === 1).map((rule) => rule.columns[0]));
 }
 const typingsByProfile = new WeakMap();
@@ -82452,11 +82554,11 @@ async function driftTypings(engine, current, currentProfile, suite, fromText) {
     const known = typingsByProfile.get(currentProfile);
     if (known)
         return known;
-    const declared = drift_declaredTypes(suite);
+    const declared = declaredTypes(suite);
     const profiles = new Map(currentProfile.columns.map((column) => [column.name, column]));
     const exact = current.filter((info) => {
         const profile = profiles.get(info.name);
-        return profile !== undefined && column_types_needsExactDistinct(profile, columns_storedKind(info.type), declared.get(info.name));
+        return profile !== undefined && needsExactDistinct(profile, storedKind(info.type), declared.get(info.name));
     });
     const exactDistinct = new Map();
     if (exact.length > 0) {
@@ -82469,8 +82571,8 @@ async function driftTypings(engine, current, currentProfile, suite, fromText) {
         const profile = profiles.get(info.name);
         return [
             info.name,
-            column_types_driftColumnType({
-                stored: columns_storedKind(info.type),
+            driftColumnType({
+                stored: storedKind(info.type),
                 declared: declared.get(info.name),
                 count: profile?.count ?? 0,
                 nulls: profile?.nulls ?? 0,
@@ -82483,7 +82585,7 @@ async function driftTypings(engine, current, currentProfile, suite, fromText) {
     return typings;
 }
 /** The columns the drift settings name (all those in both tables by default); each must be in both. */
-function drift_driftCandidates(suite, settings, current, referenceNames) {
+function driftCandidates(suite, settings, current, referenceNames) {
     if (settings.columns === 'all' || !suite)
         return current.map((column) => column.name).filter((name) => referenceNames.includes(name));
     // A column named twice is tested once.
@@ -82496,7 +82598,7 @@ function drift_driftCandidates(suite, settings, current, referenceNames) {
     return candidates;
 }
 /** A column drift leaves out, and why; undefined for a column it tests. Naming a column forces its test. */
-function drift_skipReason(name, typing, settings, keys) {
+function skipReason(name, typing, settings, keys) {
     if (typing.type === 'unknown')
         return typing.why;
     if (settings.columns !== 'all')
@@ -82509,11 +82611,11 @@ function drift_skipReason(name, typing, settings, keys) {
 }
 async function planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText) {
     const typings = await driftTypings(engine, current, currentProfile, suite, fromText);
-    const keys = drift_uniqueKeys(suite);
+    const keys = uniqueKeys(suite);
     const plan = { tested: [], skipped: [] };
-    for (const name of drift_driftCandidates(suite, settings, current, referenceNames)) {
+    for (const name of driftCandidates(suite, settings, current, referenceNames)) {
         const typing = typings.get(name);
-        const reason = drift_skipReason(name, typing, settings, keys);
+        const reason = skipReason(name, typing, settings, keys);
         if (reason)
             plan.skipped.push({ column: name, reason });
         else
@@ -82541,14 +82643,14 @@ function currentColumnsReadFromTable(engine, read, settings, currentProfile) {
     return read.filter((name) => {
         const profile = currentProfile.columns.find((column) => column.name === name);
         const onValues = typings?.get(name)?.type === 'numerical' &&
-            (profile?.distinct ?? 0) > drift_FEW_NUMERIC_VALUES &&
+            (profile?.distinct ?? 0) > FEW_NUMERIC_VALUES &&
             !byCounts &&
             engine.keeps(numericValues('current', name));
         return !onValues;
     });
 }
 /** Why a column got its method: its Evidently type, the reference size and the distinct values, or the suite. */
-function drift_methodReason(typing, automatic, referenceSize, distinct) {
+function methodReason(typing, automatic, referenceSize, distinct) {
     if (!automatic)
         return `${typing.why}; method set by the suite`;
     const size = referenceSize > SMALL_REFERENCE_MAX_ROWS ? `> ${SMALL_REFERENCE_MAX_ROWS}` : `≤ ${SMALL_REFERENCE_MAX_ROWS}`;
@@ -82565,7 +82667,7 @@ async function computeDrift(engine, suite, settings, current, reference, current
         : reference.profile.columns.map((column) => column.name);
     const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
     const result = { columns: [], skipped: plan.skipped, share: 0, datasetDrift: false, settings };
-    const storedNumeric = (name) => columns_isNumericKind(columns_storedKind(current.find((column) => column.name === name).type));
+    const storedNumeric = (name) => isNumericKind(storedKind(current.find((column) => column.name === name).type));
     const sizes = await referenceSizes(engine, plan.tested.map(({ name, typing }) => ({ name, numeric: typing.type === 'numerical' || storedNumeric(name) })), reference);
     const numerical = plan.tested.filter(({ typing }) => typing.type === 'numerical').map(({ name }) => name);
     const distinctCounts = await distinctValueCounts(engine, numerical, reference, currentProfile);
@@ -82581,18 +82683,18 @@ async function computeDrift(engine, suite, settings, current, reference, current
         const referenceSize = sizes.get(name) ?? 0;
         const automatic = settings.method === 'auto';
         const choice = automatic
-            ? drift_chooseDriftMethod(referenceSize, kind, distinct)
+            ? chooseDriftMethod(referenceSize, kind, distinct)
             : {
-                method: drift_driftMethodName(settings.method),
-                threshold: drift_DEFAULT_DRIFT_THRESHOLDS[drift_driftMethodName(settings.method)],
+                method: driftMethodName(settings.method),
+                threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method)],
             };
         const threshold = settings.threshold ?? choice.threshold;
-        if (kind === 'categorical' && drift_NUMERIC_ONLY.has(choice.method)) {
+        if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
             throw suite.document.error(['drift', 'method'], `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`, {
                 input: 'suite',
             });
         }
-        const why = drift_methodReason(typing, automatic, referenceSize, distinct);
+        const why = methodReason(typing, automatic, referenceSize, distinct);
         const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
         let approximate = false;
         let nonFinite = 0;
@@ -82604,7 +82706,7 @@ async function computeDrift(engine, suite, settings, current, reference, current
             const referenceQuery = numericValues('reference', name);
             // NaN and infinities have no place on a distance or a CDF: left out and counted, as Evidently drops them.
             const allCurrent = await engine.sortedDoubles(currentQuery);
-            const currentValues = numeric_finiteRun(allCurrent);
+            const currentValues = finiteRun(allCurrent);
             engine.release(currentQuery);
             nonFinite = allCurrent.length - currentValues.length;
             const method = choice.method;
@@ -82617,13 +82719,13 @@ async function computeDrift(engine, suite, settings, current, reference, current
             }
             else if (reference.kind === 'table') {
                 const allReference = await engine.sortedDoubles(referenceQuery);
-                referenceValues = numeric_finiteRun(allReference);
+                referenceValues = finiteRun(allReference);
                 engine.release(referenceQuery);
                 nonFinite += allReference.length - referenceValues.length;
             }
             else {
                 // Exact where the profile kept the values or counted each one; else its 0.001 quantile grid.
-                const exact = profile ? drift_exactProfileValues(profile) : undefined;
+                const exact = profile ? exactProfileValues(profile) : undefined;
                 approximate = !exact;
                 // Profiles keep finite values only; older ones wrote a NaN or an infinity as JSON null.
                 referenceValues =
@@ -82637,9 +82739,9 @@ async function computeDrift(engine, suite, settings, current, reference, current
             outcome =
                 method === 'wasserstein'
                     ? normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true })
-                    : drift_driftTestSorted(method, referenceValues, currentValues, threshold);
+                    : driftTestSorted(method, referenceValues, currentValues, threshold);
             if (outcome.drifted)
-                distribution = distribution_numericDistribution(referenceValues, currentValues);
+                distribution = numericDistribution(referenceValues, currentValues);
         }
         else {
             const tested = counts ?? (await categoryCounts());
@@ -82647,9 +82749,9 @@ async function computeDrift(engine, suite, settings, current, reference, current
                 result.skipped.push({ column: name, reason: 'no values on one side' });
                 continue;
             }
-            outcome = drift_driftTestFromCounts(choice.method, tested, threshold);
+            outcome = driftTestFromCounts(choice.method, tested, threshold);
             if (outcome.drifted)
-                distribution = distribution_categoricalDistribution(tested);
+                distribution = categoricalDistribution(tested);
         }
         result.columns.push({
             column: name,
@@ -83020,11 +83122,11 @@ function countSuiteChecks(suite) {
 
 
 /** At most this many failing rows are shown per check. */
-const evaluate_SAMPLE_ROWS = 5;
+const SAMPLE_ROWS = 5;
 /** The column numbering rows from 1 (across all files) in the `current_rows` view, for failing-row samples. */
 const ROW_NUMBER = '__mlops_row';
-const evaluate_asNumber = (value) => value === null || value === undefined ? null : typeof value === 'bigint' ? Number(value) : Number(value);
-function evaluate_plain(value) {
+const asNumber = (value) => value === null || value === undefined ? null : typeof value === 'bigint' ? Number(value) : Number(value);
+function plain(value) {
     if (typeof value === 'bigint')
         return Number(value);
     if (value instanceof Date)
@@ -83034,12 +83136,12 @@ function evaluate_plain(value) {
     return value;
 }
 /** Sample values as the data shows them: numbers as numbers, anything else (dates, timestamps) as its text. */
-function evaluate_shownValue(column, info, dialect = duckdbDialect) {
+function shownValue(column, info, dialect = duckdbDialect) {
     const id = dialect.identifier(column);
-    const kind = info ? columns_storedKind(info.type) : 'other';
+    const kind = info ? storedKind(info.type) : 'other';
     return kind === 'integer' || kind === 'float' || kind === 'boolean' || kind === 'string' ? id : dialect.asText(id);
 }
-function within(value, bounds) {
+function evaluate_within(value, bounds) {
     if (value === null || Number.isNaN(value))
         return false;
     return (bounds.min === undefined || value >= bounds.min) && (bounds.max === undefined || value <= bounds.max);
@@ -83051,7 +83153,7 @@ function within(value, bounds) {
 function sampleMoments(sorted) {
     if (sorted.length === 0)
         return { mean: null, stddev: null };
-    const finite = numeric_finiteRun(sorted);
+    const finite = finiteRun(sorted);
     if (finite.length < sorted.length) {
         let nonFiniteSum = 0;
         for (const value of sorted)
@@ -83091,7 +83193,7 @@ function checkSuiteColumns(suite, columns) {
 function checkValuesAgainstStored(suite, rules, info) {
     if (rules.type !== undefined && rules.type !== 'category')
         return;
-    const kind = { compare: comparisonType(rules.type, columns_storedKind(info.type)), declared: false };
+    const kind = { compare: comparisonType(rules.type, storedKind(info.type)), declared: false };
     const values = [
         [rules.min, ['min'], 'min', false],
         [rules.max, ['max'], 'max', false],
@@ -83109,7 +83211,7 @@ function checkValuesAgainstStored(suite, rules, info) {
     }
 }
 function columnChecks(rules, info, index, pending, dialect) {
-    const stored = columns_storedKind(info.type);
+    const stored = storedKind(info.type);
     const id = dialect.identifier(rules.name);
     const value = valueExpression(rules.name, rules.type, stored, dialect);
     const target = comparisonType(rules.type, stored);
@@ -83126,7 +83228,7 @@ function columnChecks(rules, info, index, pending, dialect) {
             rowPredicate: predicate,
             sampleColumn: rules.name,
             judge: (values) => {
-                const failing = evaluate_asNumber(values[key]) ?? 0;
+                const failing = asNumber(values[key]) ?? 0;
                 return { passed: failing === 0, observed: { failingRows: failing } };
             },
         });
@@ -83158,7 +83260,7 @@ function columnChecks(rules, info, index, pending, dialect) {
             expected: { maxNullFraction: limit },
             reads: [`${dialect.asDouble(`count(*) - count(${id})`)} / greatest(count(*), 1) AS ${key}`],
             judge: (values) => {
-                const fraction = evaluate_asNumber(values[key]) ?? 0;
+                const fraction = asNumber(values[key]) ?? 0;
                 return { passed: fraction <= limit, observed: { nullFraction: Number(fraction.toPrecision(6)) } };
             },
         });
@@ -83192,7 +83294,7 @@ function columnChecks(rules, info, index, pending, dialect) {
             judge: async (values, engine) => {
                 const observed = await statistic(values, engine);
                 return {
-                    passed: within(observed, bounds),
+                    passed: evaluate_within(observed, bounds),
                     // JSON has no NaN or infinity: those are shown as text.
                     observed: observed === null ? null : Number.isFinite(observed) ? Number(observed.toPrecision(8)) : String(observed),
                 };
@@ -83207,12 +83309,12 @@ function columnChecks(rules, info, index, pending, dialect) {
      */
     const valuesCheck = (check, bounds, fromSorted, sql) => {
         const title = `${rules.name}: ${check.replace('-', ' ')} ${boundsText(bounds)}`;
-        if (columns_isNumericKind(stored) && dialect.engine === 'duckdb') {
+        if (isNumericKind(stored) && dialect.engine === 'duckdb') {
             statisticCheck(check, title, bounds, [], async (_, engine) => fromSorted(await engine.sortedDoubles(numericValues('current', rules.name))));
             return;
         }
         const key = alias(check.replace(/\W/g, '_'));
-        statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => evaluate_asNumber(values[key]));
+        statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
     };
     // The sample standard deviation (n − 1), as pandas, Great Expectations and pandera use; NaN and infinities
     // count as numpy counts them.
@@ -83240,8 +83342,8 @@ function tableChecks(suite, columns, pending) {
             expected: { min: bounds.min, max: bounds.max },
             reads: ['count(*) AS t_rows'],
             judge: (values) => {
-                const rows = evaluate_asNumber(values.t_rows) ?? 0;
-                return { passed: within(rows, bounds), observed: rows };
+                const rows = asNumber(values.t_rows) ?? 0;
+                return { passed: evaluate_within(rows, bounds), observed: rows };
             },
         });
     }
@@ -83281,7 +83383,7 @@ function samplesText(samples, failing) {
  * statistic and row-level rule (shared with the profile's), one group-by per uniqueness key, then failing-row
  * samples (5 per failed check, with their row numbers) only for the checks that failed.
  */
-function evaluate_planSuite(suite, columns, dialect = duckdbDialect) {
+function planSuite(suite, columns, dialect = duckdbDialect) {
     checkSuiteColumns(suite, columns);
     const pending = [];
     tableChecks(suite, columns, pending);
@@ -83302,7 +83404,7 @@ function evaluate_planSuite(suite, columns, dialect = duckdbDialect) {
  */
 async function provablyUnique(engine, key, columns) {
     const info = key.length === 1 ? columns.find((column) => column.name === key[0]) : undefined;
-    if (!info || columns_storedKind(info.type) !== 'integer')
+    if (!info || storedKind(info.type) !== 'integer')
         return false;
     const sorted = await engine.sortedDoubles(numericValues('current', info.name));
     const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
@@ -83316,7 +83418,7 @@ async function provablyUnique(engine, key, columns) {
     return true;
 }
 /** The plan's checks judged from the aggregate row holding its reads, with samples of each failed row check. */
-async function evaluate_judgeChecks(plan, values, sampleRows, engine) {
+async function judgeChecks(plan, values, sampleRows, engine) {
     const outcomes = [];
     for (const check of plan.pending) {
         const verdict = await check.judge(values, engine);
@@ -83340,7 +83442,7 @@ async function evaluate_judgeChecks(plan, values, sampleRows, engine) {
     return outcomes;
 }
 /** A uniqueness key's outcome; `duplicates` (up to SAMPLE_ROWS keys, each with where it occurs) when it failed. */
-function evaluate_uniquenessOutcome(unique, counted, duplicates = []) {
+function uniquenessOutcome(unique, counted, duplicates = []) {
     return {
         id: `unique.${unique.columns.join('+')}`,
         title: `${unique.columns.join(' + ')} unique`,
@@ -83351,44 +83453,44 @@ function evaluate_uniquenessOutcome(unique, counted, duplicates = []) {
         ...(duplicates.length > 0
             ? {
                 details: duplicates
-                    .map(({ key, at }) => `(${key.map((value) => JSON.stringify(evaluate_plain(value))).join(', ')}) at ${at}`)
+                    .map(({ key, at }) => `(${key.map((value) => JSON.stringify(plain(value))).join(', ')}) at ${at}`)
                     .join('; '),
             }
             : {}),
     };
 }
 /** The SQL counting duplicated keys and the rows holding them, over `from`. */
-function evaluate_duplicateCountQuery(key, from) {
+function duplicateCountQuery(key, from) {
     return `SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM ${from} GROUP BY ${key} HAVING count(*) > 1) AS duplicated`;
 }
 /** The checks' outcomes from the aggregate row holding the plan's reads, then samples and uniqueness. */
 async function judgeSuite(engine, plan, values) {
     const { suite, columns } = plan;
-    const outcomes = await evaluate_judgeChecks(plan, values, async (predicate, column, info) => (await engine.rows(`SELECT ${ROW_NUMBER} AS "row", ${evaluate_shownValue(column, info)} AS "value" FROM current_rows WHERE ${predicate} ORDER BY ${ROW_NUMBER} LIMIT ${evaluate_SAMPLE_ROWS}`)).map((row) => ({ row: evaluate_asNumber(row.row) ?? 0, value: evaluate_plain(row.value) })), engine);
+    const outcomes = await judgeChecks(plan, values, async (predicate, column, info) => (await engine.rows(`SELECT ${ROW_NUMBER} AS "row", ${shownValue(column, info)} AS "value" FROM current_rows WHERE ${predicate} ORDER BY ${ROW_NUMBER} LIMIT ${SAMPLE_ROWS}`)).map((row) => ({ row: asNumber(row.row) ?? 0, value: plain(row.value) })), engine);
     for (const unique of suite.unique) {
         const present = unique.columns.every((name) => columns.some((column) => column.name === name));
         if (!present)
             continue;
         if (await provablyUnique(engine, unique.columns, columns)) {
-            outcomes.push(evaluate_uniquenessOutcome(unique, { duplicatedKeys: 0, duplicatedRows: 0 }));
+            outcomes.push(uniquenessOutcome(unique, { duplicatedKeys: 0, duplicatedRows: 0 }));
             continue;
         }
         const key = unique.columns.map(quoteIdentifier).join(', ');
-        const [summary] = await engine.rows(evaluate_duplicateCountQuery(key, 'current'));
+        const [summary] = await engine.rows(duplicateCountQuery(key, 'current'));
         const counted = {
-            duplicatedKeys: evaluate_asNumber(summary?.keys) ?? 0,
-            duplicatedRows: evaluate_asNumber(summary?.rows) ?? 0,
+            duplicatedKeys: asNumber(summary?.keys) ?? 0,
+            duplicatedRows: asNumber(summary?.rows) ?? 0,
         };
         let duplicates = [];
         if (counted.duplicatedKeys > 0) {
-            const shown = unique.columns.map((name, index) => `${evaluate_shownValue(name, columns.find((column) => column.name === name))} AS k${index}`);
-            const rows = await engine.rows(`SELECT ${shown.join(', ')}, list(${ROW_NUMBER} ORDER BY ${ROW_NUMBER})[1:3] AS "rows" FROM current_rows GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(${ROW_NUMBER}) LIMIT ${evaluate_SAMPLE_ROWS}`);
+            const shown = unique.columns.map((name, index) => `${shownValue(name, columns.find((column) => column.name === name))} AS k${index}`);
+            const rows = await engine.rows(`SELECT ${shown.join(', ')}, list(${ROW_NUMBER} ORDER BY ${ROW_NUMBER})[1:3] AS "rows" FROM current_rows GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(${ROW_NUMBER}) LIMIT ${SAMPLE_ROWS}`);
             duplicates = rows.map((row) => ({
                 key: unique.columns.map((_, index) => row[`k${index}`]),
-                at: `rows ${row.rows.map((item) => evaluate_asNumber(item)).join(', ')}`,
+                at: `rows ${row.rows.map((item) => asNumber(item)).join(', ')}`,
             }));
         }
-        outcomes.push(evaluate_uniquenessOutcome(unique, counted, duplicates));
+        outcomes.push(uniquenessOutcome(unique, counted, duplicates));
     }
     return outcomes;
 }
@@ -83529,7 +83631,7 @@ async function asReadError(files, input, work) {
 
 
 
-const dataset_DEFAULT_DRIFT = {
+const DEFAULT_DRIFT = {
     columns: 'all',
     method: 'auto',
     threshold: null,
@@ -83554,7 +83656,7 @@ async function readProfile(path, display) {
     return value;
 }
 /** The dataset-level drift check: fails when the share of drifted columns reaches the suite's share. */
-function dataset_datasetDriftCheck(drift) {
+function datasetDriftCheck(drift) {
     const { settings } = drift;
     const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
     return {
@@ -83576,7 +83678,7 @@ async function validateDataset(engine, files, suite, reference) {
     const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
     const declared = new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
     // The suite's aggregates and the profile's in one scan of the table.
-    const suitePlan = suite ? evaluate_planSuite(suite, columns) : undefined;
+    const suitePlan = suite ? planSuite(suite, columns) : undefined;
     const profilePlan = planProfile('current', columns, declared);
     // The first query that decodes every value: a damaged Parquet page shows here, and is the file's fault.
     const [values = {}] = await asReadError(files, 'data', () => engine.rows(`SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`));
@@ -83589,7 +83691,7 @@ async function validateDataset(engine, files, suite, reference) {
     let drift;
     if (reference) {
         let source;
-        const settings = suite?.drift ?? dataset_DEFAULT_DRIFT;
+        const settings = suite?.drift ?? DEFAULT_DRIFT;
         // pandas reads a date in CSV or JSON as text, and Evidently types it as text would be (column-types.ts).
         const fromText = files[0]?.format !== 'parquet';
         if ('files' in reference) {
@@ -83611,7 +83713,7 @@ async function validateDataset(engine, files, suite, reference) {
         const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
         // Parquet references are read while drift is computed (views over the files).
         drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
-        checks.push(dataset_datasetDriftCheck(drift));
+        checks.push(datasetDriftCheck(drift));
     }
     return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
 }
@@ -83768,7 +83870,7 @@ async function inferredSuiteText(engine, profile, source) {
         if (keys.has(column.name))
             entry.unique = true;
         else if (column.kind === 'numeric' && (column.nonFinite ?? 0) === 0 && column.count > 0) {
-            const sorted = numeric_finiteRun(await engine.sortedDoubles(numericValues('current', column.name)));
+            const sorted = finiteRun(await engine.sortedDoubles(numericValues('current', column.name)));
             if (sorted.length > 0)
                 Object.assign(entry, inferredRange(sorted, entry.type === 'integer'));
         }
@@ -83914,6 +84016,12 @@ function driftScore(column) {
     }
     return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
 }
+/** A byte count as a reader takes it in: 312 B, 48.2 KB, 1.3 MB. */
+function render_formatBytes(bytes) {
+    if (bytes < 1000)
+        return `${bytes} B`;
+    return bytes < 1e6 ? `${(bytes / 1000).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
 function driftSection(drift, reference) {
     const drifted = drift.columns.filter((column) => column.drifted).length;
     const against = reference ? code(reference).text : 'the reference';
@@ -83950,8 +84058,12 @@ function driftSection(drift, reference) {
     const shown = drift.columns.filter((column) => column.distribution);
     if (shown.length > 0)
         parts.push(details(`Reference vs current of the ${plural(shown.length, 'drifted column')}`, shown.map(distributionTable).join('\n\n')));
-    if (drift.columns.some((column) => column.approximate)) {
+    const bounded = drift.columns.filter((column) => column.bound !== undefined);
+    if (drift.columns.some((column) => column.approximate && column.bound === undefined)) {
         parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
+    }
+    if (bounded.length > 0) {
+        parts.push(escapeText(`≈ Computed by the engine on a grid of counts both sides share, each within a proven bound of the exact statistic: ${bounded.map((column) => `${column.column} ± ${formatNumber(column.bound ?? 0)}`).join(', ')}.`));
     }
     const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
     if (leftOut.length > 0) {
@@ -83985,6 +84097,9 @@ function renderDataSection(report, options = {}) {
     // The link to the run goes last, after the drift section.
     const { url, ...run } = report.run;
     const parts = [renderChecks('Data validation', { ...report, run }, options)];
+    const engine = report.engine;
+    if (engine && typeof engine.name === 'string' && typeof engine.bytesReceived === 'number')
+        parts.push(escapeText(`Checked where the data lives, on ${engine.name}: ${plural(Number(engine.queries ?? 0), 'query', 'queries')}, ${render_formatBytes(engine.bytesReceived)} returned.`));
     const drift = report.drift;
     if (drift && drift.columns.length > 0)
         parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));
@@ -84303,7 +84418,7 @@ async function fewValueCounts(session, names, current, currentProfile, reference
  * DuckDB's drift follows (validation/drift.ts), from aggregates the engine computes: categorical columns from
  * exact counts of each value, numeric ones as `numericTest` says.
  */
-async function drift_computeRemoteDrift(session, suite, settings, current, currentProfile, reference, options) {
+async function computeRemoteDrift(session, suite, settings, current, currentProfile, reference, options) {
     const referenceNames = reference.kind === 'table'
         ? reference.table.columns.map((column) => column.name)
         : reference.profile.columns.map((column) => column.name);
@@ -84504,7 +84619,7 @@ function describePostgresError(error, where) {
 /** Connects to PostgreSQL (`postgres://user:password@host:port/database?sslmode=…`). */
 async function openPostgres(url, options = {}) {
     const where = describePostgresUrl(url);
-    const client = new pg.Client({
+    const client = new esm.Client({
         connectionString: url,
         connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
         application_name: 'mlops-actions validate-data',
@@ -84548,6 +84663,54 @@ async function openPostgres(url, options = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./shared/lib/engines/open.js
+
+
+/** The URL schemes each engine's `connection` takes. */
+const CONNECTION_SCHEMES = {
+    postgres: ['postgres:', 'postgresql:'],
+    spark: ['sc:'],
+};
+/**
+ * Checks a `connection` for `engine` without ever quoting it (it holds credentials): its scheme must be the
+ * engine's, e.g. postgres://user:password@host:5432/db or sc://host:15002/;token=….
+ */
+function checkConnection(engine, connection) {
+    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(connection)?.[0]?.toLowerCase();
+    if (!scheme || !CONNECTION_SCHEMES[engine].includes(scheme)) {
+        const example = engine === 'postgres' ? 'postgres://user:password@host:5432/database' : 'sc://host:15002/;token=…';
+        throw new errors_ConfigurationError(`Input 'connection' must be a ${CONNECTION_SCHEMES[engine].map((known) => `${known}//`).join(' or ')} URL for engine '${engine}', such as ${example}${scheme ? `; it starts with ${scheme}//` : ''}.`, { input: 'connection' });
+    }
+}
+/** The secrets inside a connection string, to mask before anything is logged: the whole string and its password. */
+function connectionSecrets(connection) {
+    const secrets = [connection];
+    try {
+        const password = new URL(connection).password;
+        if (password)
+            secrets.push(password, decodeURIComponent(password));
+    }
+    catch {
+        // Not a URL the WHATWG parser reads: the whole string is masked.
+    }
+    const token = /;token=([^;]+)/.exec(connection)?.[1];
+    if (token)
+        secrets.push(token);
+    return [...new Set(secrets)];
+}
+/** Connects to a remote engine. */
+async function openRemoteEngine(engine, connection) {
+    checkConnection(engine, connection);
+    switch (engine) {
+        case 'postgres':
+            return openPostgres(connection);
+        case 'spark':
+            throw new errors_ConfigurationError("Input 'engine': spark is not in this build yet (Spark Connect client pending).", {
+                input: 'engine',
+            });
+    }
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/engines/profile.js
 
 const profile_toNumber = (value) => (value === null || value === undefined ? null : Number(value));
@@ -84557,7 +84720,7 @@ function finiteValue(session, name) {
     const value = dialect.asDouble(dialect.identifier(name));
     return `CASE WHEN ${dialect.isFinite(value)} THEN ${value} END`;
 }
-function profile_planRemoteProfile(session, columns, declared) {
+function planRemoteProfile(session, columns, declared) {
     const { dialect } = session;
     const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
     const reads = ['count(*) AS p_rows'];
@@ -84596,7 +84759,7 @@ const PROFILE_GRID = Array.from({ length: PROFILE_QUANTILES }, (_, index) => ind
  * moments, each value with its count when there are at most PROFILE_TOP_VALUES, and the engine's quantiles
  * (exact on PostgreSQL, within Spark's percentile_approx rank accuracy).
  */
-async function profile_finishRemoteProfile(session, source, input, plan, stats, exactRows) {
+async function finishRemoteProfile(session, source, input, plan, stats, exactRows) {
     const { dialect } = session;
     const rows = profile_toNumber(stats.p_rows) ?? 0;
     const profiles = [];
@@ -84738,7 +84901,7 @@ function remoteSource(text, dialect, input) {
     const forms = dialect.engine === 'spark'
         ? 'a table (catalog.schema.table), a path the engine reads (parquet.`s3://bucket/data/`) or a query (SELECT …)'
         : 'a table (schema.table) or a query (SELECT …)';
-    throw new ConfigurationError(`Input '${input}': ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text)} is not ${forms} for the ${dialect.engine} engine.`, { input });
+    throw new errors_ConfigurationError(`Input '${input}': ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text)} is not ${forms} for the ${dialect.engine} engine.`, { input });
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/engines/tables.js
@@ -84759,7 +84922,7 @@ function columnInfo(column) {
     return { name: column.name, type: column.kind === 'other' ? column.engineType : DUCKDB_TYPE[column.kind] };
 }
 /** One validation's queries on a remote engine: counts what came back, and says which input an error is about. */
-class tables_RemoteSession {
+class RemoteSession {
     connection;
     dialect;
     bytesReceived = 0;
@@ -84799,13 +84962,13 @@ class tables_RemoteSession {
             case 'authentication':
                 return error;
             case 'missing-table':
-                return new ConfigurationError(`Input '${input}': ${source.display} is not a table the ${engine} engine can read (${error.detail}).`, { input });
+                return new errors_ConfigurationError(`Input '${input}': ${source.display} is not a table the ${engine} engine can read (${error.detail}).`, { input });
             case 'missing-column':
-                return new ConfigurationError(`Input '${input}': ${source.display} lacks a column validate-data reads (${error.detail}).`, { input });
+                return new errors_ConfigurationError(`Input '${input}': ${source.display} lacks a column validate-data reads (${error.detail}).`, { input });
             case 'missing-function':
-                return new ConfigurationError(`Input '${input}': the ${engine} engine lacks a SQL function validate-data needs to check ${source.display} (${error.detail}).`, { input });
+                return new errors_ConfigurationError(`Input '${input}': the ${engine} engine lacks a SQL function validate-data needs to check ${source.display} (${error.detail}).`, { input });
             default:
-                return new ConfigurationError(`Input '${input}': the ${engine} engine could not check ${source.display}: ${error.detail}.`, { input });
+                return new errors_ConfigurationError(`Input '${input}': the ${engine} engine could not check ${source.display}: ${error.detail}.`, { input });
         }
     }
 }
@@ -84893,6 +85056,7 @@ async function validateRemote(connection, dialect, data, suite, reference, optio
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/engines/index.js
+
 
 
 
@@ -93434,9 +93598,33 @@ function readMemoryLimit(reader) {
     }
     return bytes;
 }
+const ENGINES = ['duckdb', 'spark', 'postgres'];
+/** The remote engine's inputs: `data` and `reference` whole (a SELECT spans lines), the connection checked. */
+function readRemote(reader, engine) {
+    const connection = reader.optional('connection');
+    if (connection === undefined)
+        throw new errors_ConfigurationError(`Input 'connection' is required with engine '${engine}'.`, { input: 'connection' });
+    checkConnection(engine, connection);
+    for (const local of ['infer', 'memory-limit']) {
+        if (reader.optional(local) !== undefined && reader.optional(local) !== 'false')
+            throw new errors_ConfigurationError(`Input '${local}' applies to engine 'duckdb' only; engine is '${engine}'.`, {
+                input: local,
+            });
+    }
+    return {
+        engine,
+        connection,
+        data: reader.required('data'),
+        reference: reader.optional('reference'),
+        exactRows: reader.integer('exact-rows', DEFAULT_EXACT_ROWS, { min: 0 }),
+    };
+}
 /** Reads and checks every input once, before any work. */
 function validate_data_lib_inputs_getInputs(reader) {
+    const engine = reader.enum('engine', ENGINES, 'duckdb');
     const inputs = {
+        engine,
+        ...(engine === 'duckdb' ? {} : { remote: readRemote(reader, engine) }),
         data: reader.requiredList('data'),
         suite: reader.optional('suite'),
         reference: reader.list('reference'),
@@ -93456,7 +93644,7 @@ function validate_data_lib_inputs_getInputs(reader) {
 
 
 
-async function publishValidation(host, inputs, files, run, referenceName) {
+async function publishValidation(host, inputs, data, run, referenceName, engine) {
     const { github } = host;
     // Not under mlops-reports/: the report action reads every JSON file there as a report.
     const profilePath = (0,external_node_path_.join)(github.runnerTemp, 'mlops-profiles', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
@@ -93470,7 +93658,14 @@ async function publishValidation(host, inputs, files, run, referenceName) {
         checks: run.checks.map(({ samples: _samples, ...check }) => check),
         run: reportRun(github),
         fields: {
-            data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
+            data: data.map(({ display, format, bytes }) => ({
+                path: display,
+                format,
+                ...(bytes === undefined ? {} : { bytes }),
+            })),
+            ...(engine
+                ? { engine: { name: engine.engine, queries: engine.queries, bytesReceived: engine.bytesReceived } }
+                : {}),
             rows: run.rows,
             ...(referenceName ? { reference: referenceName } : {}),
             drift: run.drift
@@ -93538,7 +93733,47 @@ async function looksLikeProfile(path) {
     }
 }
 
+;// CONCATENATED MODULE: ./actions/validate-data/lib/remote.js
+// validate-data on an engine where the data lives (PostgreSQL, Spark): only aggregates and bounded samples come back.
+
+
+
+
+/** A reference ending in .json that is a file in the workspace is a profile from an earlier run; else the engine's. */
+function remoteReference(host, remote) {
+    if (remote.reference === undefined)
+        return undefined;
+    if (/\.json$/i.test(remote.reference) && (0,external_node_fs_.existsSync)(host.inputs.resolveConfined('reference', remote.reference)))
+        return 'profile';
+    return { source: remoteSource(remote.reference, dialectOf(remote.engine), 'reference') };
+}
+async function validateOnEngine(host, inputs, remote) {
+    for (const secret of connectionSecrets(remote.connection))
+        host.setSecret(secret);
+    const dialect = dialectOf(remote.engine);
+    const data = remoteSource(remote.data, dialect, 'data');
+    const suite = inputs.suite ? await readSuiteFile(host, inputs.suite) : undefined;
+    const resolved = remoteReference(host, remote);
+    let reference;
+    if (resolved === 'profile') {
+        const path = host.inputs.resolveConfined('reference', remote.reference);
+        reference = { profile: await readProfile(path, host.inputs.display(path)) };
+    }
+    else
+        reference = resolved;
+    const connection = await openRemoteEngine(remote.engine, remote.connection);
+    try {
+        const run = await host.log.group(`Check ${data.display} on ${remote.engine}`, () => validateRemote(connection, dialect, data, suite, reference, { exactRows: remote.exactRows }));
+        host.log.info(`${remote.engine}: ${run.engine.queries} queries, ${run.engine.bytesReceived} bytes returned to the runner.`);
+        await publishValidation(host, inputs, [{ display: data.display, format: remote.engine }], run, remote.reference, run.engine);
+    }
+    finally {
+        await connection.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./actions/validate-data/lib/main.js
+
 
 
 
@@ -93550,6 +93785,8 @@ const validate_data_lib_main_action = defineAction({
         const inputs = validate_data_lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github, log } = host;
+        if (inputs.remote)
+            return validateOnEngine(host, inputs, inputs.remote);
         const files = await dataFiles(host, inputs);
         const engine = await openDataEngine({
             log,
@@ -93586,7 +93823,7 @@ const actions = {
   "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download and again unzipped (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
-  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
+  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB with exact statistics, or pushed down to PostgreSQL or Spark where the data lives.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl), several files read as one table. With another engine: a table (schema.table, catalog.schema.table), a path the engine reads (Spark: parquet.`s3://bucket/data/`) or a SELECT.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output). With another engine: a table, path or SELECT on it, or a profile JSON file in the workspace.","required":false},"engine":{"description":"Where the checks run: duckdb (default; on the runner), postgres or spark (only aggregates and a few failing rows come back; needs `connection`).","required":false,"default":"duckdb"},"connection":{"description":"The engine's connection string, a secret (masked): postgres://user:password@host:5432/database?sslmode=require, or sc://host:15002/;token=… for Spark Connect. Pass it from a secret.","required":false},"exact-rows":{"description":"With another engine: tables of at most this many rows have their numeric columns fetched sorted, so drift and profile statistics are exact as on DuckDB; larger ones compare counts on a grid both sides share (KS and Wasserstein approximate, within the bound the report states).","required":false,"default":"100000"},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
 
 var __webpack_exports__actions = __webpack_exports__.o1;

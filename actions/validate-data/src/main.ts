@@ -1,6 +1,7 @@
 import { defineAction, openDataEngine, validateDataset } from '@mlops-actions/core';
 import { writeInferredSuite } from './infer.js';
 import { getInputs } from './inputs.js';
+import { validateOnEngine } from './remote.js';
 import { publishValidation } from './report.js';
 import { dataFiles, readSuiteFile, resolveReference } from './sources.js';
 
@@ -10,6 +11,7 @@ export const action = defineAction({
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.comment.token);
     const { github, log } = host;
+    if (inputs.remote) return validateOnEngine(host, inputs, inputs.remote);
     const files = await dataFiles(host, inputs);
     const engine = await openDataEngine({
       log,

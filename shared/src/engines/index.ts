@@ -1,6 +1,7 @@
 export * from './connection.js';
 export * from './dialect.js';
 export * from './drift.js';
+export * from './open.js';
 export * from './postgres.js';
 export * from './profile.js';
 export * from './source.js';
