@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type ColumnDrift,
+  type DataProfile,
   MemoryLogger,
   openDataEngine,
   openPostgres,
@@ -100,8 +101,16 @@ function csv(table: Table): string {
 
 interface EngineCase {
   name: string;
-  /** Loads the tables `current` and `reference`; the run then validates `current` against `reference`. */
-  run(tables: { current: Table; reference: Table }, suite: Suite, exactRows: number): Promise<ValidationRun>;
+  /**
+   * Loads the tables `current` and `reference`; the run then validates `current` against `reference`, or against
+   * `profile` (a profile JSON written by some engine's run) when given.
+   */
+  run(
+    tables: { current: Table; reference: Table },
+    suite: Suite,
+    exactRows: number,
+    profile?: DataProfile,
+  ): Promise<ValidationRun>;
 }
 
 let postgres: PostgresHandle | undefined;
@@ -125,15 +134,21 @@ async function loadPostgres(name: string, table: Table): Promise<void> {
 const ENGINES: EngineCase[] = [
   {
     name: 'duckdb',
-    async run(tables, suite) {
+    async run(tables, suite, _exactRows, profile) {
       const dir = await mkdtemp(join(tmpdir(), 'cross-engine-'));
       await writeFile(join(dir, 'current.csv'), csv(tables.current));
       await writeFile(join(dir, 'reference.csv'), csv(tables.reference));
+      await writeFile(join(dir, 'profile.json'), JSON.stringify(profile ?? null));
       const engine = await openDataEngine({ log: new MemoryLogger() });
       try {
-        return await validateDataset(engine, await resolveDataFiles(['current.csv'], dir, 'data'), suite, {
-          files: await resolveDataFiles(['reference.csv'], dir, 'reference'),
-        });
+        return await validateDataset(
+          engine,
+          await resolveDataFiles(['current.csv'], dir, 'data'),
+          suite,
+          profile
+            ? { profilePath: join(dir, 'profile.json'), display: 'profile.json' }
+            : { files: await resolveDataFiles(['reference.csv'], dir, 'reference') },
+        );
       } finally {
         engine.close();
       }
@@ -141,7 +156,7 @@ const ENGINES: EngineCase[] = [
   },
   {
     name: 'postgres',
-    async run(tables, suite, exactRows) {
+    async run(tables, suite, exactRows, profile) {
       await loadPostgres('current_data', tables.current);
       await loadPostgres('reference_data', tables.reference);
       const connection = await openPostgres((postgres as PostgresHandle).connectionString);
@@ -151,7 +166,9 @@ const ENGINES: EngineCase[] = [
           postgresDialect,
           remoteSource('public.current_data', postgresDialect, 'data'),
           suite,
-          { source: remoteSource('SELECT * FROM reference_data', postgresDialect, 'reference') },
+          profile
+            ? { profile: JSON.parse(JSON.stringify(profile)) }
+            : { source: remoteSource('SELECT * FROM reference_data', postgresDialect, 'reference') },
           { exactRows },
         );
       } finally {
@@ -282,24 +299,59 @@ describe.skipIf(!requireService('postgres'))('the same suite on every engine', (
         // DuckDB's own approximate flag is for profile references only.
         expect(duck.drift?.columns.every((column) => !column.approximate)).toBe(true);
         // The profile: the same counts, and statistics equal (exact) or within the engine's quantiles.
-        for (const column of duck.profile.columns) {
-          const other = remote.profile.columns.find((candidate) => candidate.name === column.name);
-          expect([other?.count, other?.nulls, other?.kind], column.name).toEqual([
-            column.count,
-            column.nulls,
-            column.kind,
-          ]);
-          if (column.kind === 'numeric') {
-            expect(other?.distinct, column.name).toBe(column.distinct);
-            expect(close(other?.mean as number, column.mean as number), column.name).toBe(true);
-            expect(close(other?.stddev as number, column.stddev as number), column.name).toBe(true);
-            other?.quantiles?.forEach((value, index) => {
-              expect(close(value, column.quantiles?.[index] as number), `${column.name} q${index}`).toBe(true);
-            });
-            expect(other?.top, column.name).toEqual(column.top);
-          } else expect(other?.top, column.name).toEqual(column.top);
+        expectProfilesAgree(remote.profile, duck.profile);
+      },
+    );
+
+    test.each(ENGINES.filter((engine) => engine.name !== 'duckdb').map((engine) => engine.name))(
+      "a profile %s writes is a reference DuckDB reads, and DuckDB's one it reads, with DuckDB's verdicts",
+      async (name) => {
+        const duck = ENGINES.find((engine) => engine.name === 'duckdb') as EngineCase;
+        const remote = ENGINES.find((engine) => engine.name === name) as EngineCase;
+        // Each engine profiles the reference table (as the current data of a run of its own).
+        const itself = { current: tables.reference, reference: tables.reference };
+        const remoteProfile = (await remote.run(itself, suite, exactRows)).profile;
+        const duckProfile = (await duck.run(itself, suite, exactRows)).profile;
+        expectProfilesAgree(remoteProfile, duckProfile);
+        const expected = (await duck.run(tables, suite, exactRows, duckProfile)).drift;
+        for (const [reader, profile] of [
+          [duck, remoteProfile],
+          [remote, duckProfile],
+        ] as const) {
+          const drift = (await reader.run(tables, suite, exactRows, profile)).drift;
+          expect(drift?.columns.map((column) => column.column)).toEqual(
+            expected?.columns.map((column) => column.column),
+          );
+          drift?.columns.forEach((column, index) => {
+            expectDriftAgrees(column, expected?.columns[index] as ColumnDrift);
+          });
+          expect(drift?.datasetDrift).toBe(expected?.datasetDrift);
         }
       },
+      120_000,
     );
   });
 });
+
+/** Profiles agree: counts, kinds, numeric statistics (exact to 1e-9), each kept value with its count. */
+function expectProfilesAgree(actual: DataProfile, expected: DataProfile): void {
+  expect(actual.rows).toBe(expected.rows);
+  for (const column of expected.columns) {
+    const other = actual.columns.find((candidate) => candidate.name === column.name);
+    expect([other?.count, other?.nulls, other?.kind], column.name).toEqual([column.count, column.nulls, column.kind]);
+    // Text keeps its most frequent values; DuckDB's distinct count of text is an estimate, so it is not compared.
+    expect(other?.top, column.name).toEqual(column.top);
+    if (column.kind !== 'numeric') continue;
+    expect([other?.distinct, other?.values, other?.nonFinite], column.name).toEqual([
+      column.distinct,
+      column.values,
+      column.nonFinite,
+    ]);
+    for (const key of ['min', 'max', 'mean', 'stddev'] as const)
+      expect(close(other?.[key] as number, column[key] as number), `${column.name} ${key}`).toBe(true);
+    expect(other?.quantiles?.length, column.name).toBe(column.quantiles?.length);
+    other?.quantiles?.forEach((value, index) => {
+      expect(close(value, column.quantiles?.[index] as number), `${column.name} q${index}`).toBe(true);
+    });
+  }
+}
