@@ -63787,6 +63787,16 @@ class errors_ConfigurationError extends Error {
         this.location = location;
     }
 }
+/**
+ * A check the user configured did not pass (a data check, a metric threshold, a deploy gate). The step fails, but
+ * this is the action doing its job, so it is reported as one line like a configuration error, never with a stack.
+ */
+class GateFailure extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'GateFailure';
+    }
+}
 function isConfigurationError(error) {
     return error instanceof errors_ConfigurationError;
 }
@@ -64123,6 +64133,17 @@ class InputReader {
         }
         return items;
     }
+    /** A user name and password given together (e.g. `registry-username`, `registry-password`), or neither. */
+    userAndPassword(userInput, passwordInput) {
+        const username = this.optional(userInput);
+        const password = this.optional(passwordInput);
+        if ((username === undefined) !== (password === undefined)) {
+            throw new errors_ConfigurationError(`Inputs '${userInput}' and '${passwordInput}' go together: give both or neither.`, {
+                input: username === undefined ? userInput : passwordInput,
+            });
+        }
+        return username !== undefined && password !== undefined ? { username, password } : undefined;
+    }
     enum(name, allowed, fallback) {
         const value = this.optional(name);
         return value === undefined ? fallback : parseEnum(value, name, allowed);
@@ -64157,12 +64178,13 @@ class InputReader {
         }
         return path;
     }
-    /** A YAML or JSON file, parsed with positions so later checks can name the line. */
-    async configFile(name) {
-        const path = this.path(name);
-        if (path === undefined)
-            return undefined;
-        return loadConfigFile(path, this.display(path), name);
+    /**
+     * The YAML or JSON file input `name` names (`path`: its value, defaults applied), confined like every input path
+     * and parsed with positions so later checks can name the line.
+     */
+    async configFile(name, path) {
+        const resolved = this.resolveConfined(name, path);
+        return loadConfigFile(resolved, this.display(resolved), name);
     }
     /**
      * `path` (absolute, from input `name`) when it stays inside the workspace or RUNNER_TEMP after every symlink and
@@ -64224,6 +64246,8 @@ class Markdown {
 function raw(text) {
     return new Markdown(text);
 }
+/** GitHub refuses comment bodies (and so the Markdown of a comment) longer than this many characters. */
+const COMMENT_LIMIT = 65_536;
 /** The longest untrusted string any primitive renders; longer ones are cut with a note saying so. */
 const MAX_UNTRUSTED_TEXT = 5000;
 /**
@@ -64416,16 +64440,6 @@ function markdownToTerminal(markdown) {
 ;// CONCATENATED MODULE: ./shared/lib/runner/failure.js
 
 /**
- * A check the user configured did not pass (a data check, a metric gate). The step fails, but this is the
- * action doing its job, so it is reported as one line like a configuration error, never with a stack.
- */
-class GateFailure extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'GateFailure';
-    }
-}
-/**
  * How a thrown value is told to the user: the user's own mistakes and failed gates as one annotation that
  * points at the input or file; our bugs with a hint and, under debug logging only, the stack.
  */
@@ -64538,11 +64552,10 @@ async function resolvePullRequest(client, repository, github, payload) {
     }
 }
 
-;// CONCATENATED MODULE: ./shared/lib/comments/index.js
+;// CONCATENATED MODULE: ./shared/lib/comments/sticky.js
 
 
-/** GitHub refuses comment bodies longer than this many characters. */
-const COMMENT_LIMIT = 65_536;
+
 /** The login GITHUB_TOKEN comments as; installation tokens cannot ask GET /user who they are. */
 const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 function commentMarker(key) {
@@ -64758,7 +64771,7 @@ function readCommentRequest(reader, defaultKey) {
     };
 }
 
-;// CONCATENATED MODULE: ./shared/lib/report/index.js
+;// CONCATENATED MODULE: ./shared/lib/report/report.js
 
 
 /**
@@ -65164,6 +65177,11 @@ async function runCli(argv, registry, io) {
     }
     return exitCode;
 }
+
+;// CONCATENATED MODULE: ./shared/lib/comments/index.js
+// The sticky pull-request comment (sticky.ts) and publishing a report as summary, comment and artifact.
+
+
 
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(73136);
@@ -76778,6 +76796,12 @@ async function resolveDataFiles(patterns, workspace, input) {
     return files;
 }
 
+;// CONCATENATED MODULE: ./shared/lib/data/index.js
+// Data files (CSV, Parquet, JSON Lines) and the DuckDB engine that reads them.
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/deploy/command-line.js
 // Commands given as one input line (`nginx -s reload`, `kubectl … {weight}`) are split into an argument array the
 // way a POSIX shell splits words, without anything else a shell does: no variables, globs, pipes or `;`.
@@ -77495,46 +77519,6 @@ function summarise(metrics) {
     if (unproven.length > 0)
         return { decision: 'safe', why: unproven.join('; '), metrics };
     return { decision: 'promotable', why: 'no harm, every threshold kept, every primary non-inferior', metrics };
-}
-
-;// CONCATENATED MODULE: ./shared/lib/deploy/github.js
-// The GitHub deployment that records a rollout on the environment's page: in_progress while it runs, then
-// success (promoted) or failure (rolled back, inconclusive, interrupted).
-
-async function createDeployment(client, repository, deployment) {
-    try {
-        const { data } = await client.rest.repos.createDeployment({
-            ...repository,
-            ref: deployment.ref,
-            environment: deployment.environment,
-            description: deployment.description.slice(0, 140),
-            payload: deployment.payload ?? {},
-            // The rollout is the deployment: no merge of the default branch, no wait for commit statuses.
-            auto_merge: false,
-            required_contexts: [],
-        });
-        if (!('id' in data))
-            throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data)}`);
-        return data.id;
-    }
-    catch (error) {
-        throw describeGitHubFailure(error, `Creating a deployment to '${deployment.environment}'`);
-    }
-}
-async function setDeploymentStatus(client, repository, deploymentId, status) {
-    try {
-        await client.rest.repos.createDeploymentStatus({
-            ...repository,
-            deployment_id: deploymentId,
-            state: status.state,
-            description: status.description.slice(0, 140),
-            ...(status.logUrl ? { log_url: status.logUrl } : {}),
-            ...(status.environment ? { environment: status.environment } : {}),
-        });
-    }
-    catch (error) {
-        throw describeGitHubFailure(error, `Setting deployment ${deploymentId} to ${status.state}`);
-    }
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/prometheus/index.js
@@ -79256,7 +79240,6 @@ function parseSteps(items, input = 'steps') {
 
 ;// CONCATENATED MODULE: ./shared/lib/deploy/index.js
 // Gated A/B rollouts: the gate file, its sequential evaluation, traffic providers, the rollout loop and its report.
-
 
 
 
@@ -85109,6 +85092,30 @@ function parseSavedMetrics(text, display, input) {
     }
     return value;
 }
+function isPartialFile(value) {
+    const record = value;
+    return (typeof record === 'object' && record !== null && record.mlopsPartial === 1 && typeof record.partial === 'object');
+}
+/** The workflow file of this run (`ml.yml`), from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/ml.yml@ref`). */
+function workflowFileOf(workflowRef) {
+    const match = /\/\.github\/workflows\/([^@/]+)@/.exec(workflowRef ?? '');
+    return match?.[1];
+}
+/** The branch whose metrics a run compares with: the pull request's base, else the default branch. */
+function baselineBranchOf(eventName, payload) {
+    if (eventName === 'pull_request' || eventName === 'pull_request_target')
+        return payload?.pull_request?.base?.ref;
+    return payload?.repository?.default_branch;
+}
+const SAVE_BASELINE_MODES = ['auto', 'true', 'false'];
+/** `auto` saves on a push to the default branch: the run pull requests compare with. */
+function shouldSaveBaseline(mode, eventName, refName, payload) {
+    if (mode === 'true')
+        return true;
+    if (mode === 'false')
+        return false;
+    return eventName === 'push' && refName !== undefined && refName === payload?.repository?.default_branch;
+}
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/partials.js
 
@@ -86018,178 +86025,6 @@ function evaluateSlices(resolved, slices, threshold, minRows) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./shared/lib/evaluation/gates.js
-
-/**
- * Limits are compared with a relative tolerance of 1e-12: a drop of 0.91 − 0.90 is 0.010000000000000009 in binary
- * floating point, and a limit of 0.01 must let it pass.
- */
-const GATE_TOLERANCE = 1e-12;
-function atMost(observed, limit) {
-    return observed <= limit + GATE_TOLERANCE * Math.max(1, Math.abs(limit));
-}
-function gates_percent(value) {
-    return `${formatNumber(value * 100, 3)}%`;
-}
-function describeGate(kind, limit) {
-    switch (kind) {
-        case 'min':
-            return `≥ ${formatNumber(limit)}`;
-        case 'max':
-            return `≤ ${formatNumber(limit)}`;
-        case 'max-drop':
-            return `drop ≤ ${formatNumber(limit)}`;
-        case 'max-relative-drop':
-            return `drop ≤ ${gates_percent(limit)}`;
-        case 'max-rise':
-            return `rise ≤ ${formatNumber(limit)}`;
-        case 'max-gap':
-            return `gap ≤ ${formatNumber(limit)}`;
-    }
-}
-const METRIC_GATES = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise'];
-/**
- * The gates of one metric. `value` undefined: the metric could not be computed here (a slice where it is
- * undefined) and its gates fail, saying so. `baseline` undefined: the relative gates are skipped, because there is
- * nothing to compare with; the absolute ones still count.
- */
-function evaluateMetricGates(metric, test, value, baseline, idPrefix = '') {
-    const results = [];
-    for (const kind of METRIC_GATES) {
-        const limit = test[kind];
-        if (limit === undefined)
-            continue;
-        const result = {
-            id: `${idPrefix}${metric}.${kind}`,
-            metric,
-            kind,
-            limit,
-            status: 'passed',
-            description: describeGate(kind, limit),
-        };
-        results.push(result);
-        if (value === undefined) {
-            result.status = 'failed';
-            result.reason = `${metric} is undefined here`;
-            continue;
-        }
-        if (kind === 'min' || kind === 'max') {
-            result.observed = value;
-            const passed = kind === 'min' ? atMost(-value, -limit) : atMost(value, limit);
-            if (!passed) {
-                result.status = 'failed';
-                result.reason = `${metric} is ${formatNumber(value)}, ${kind === 'min' ? 'below' : 'above'} ${formatNumber(limit)}`;
-            }
-            continue;
-        }
-        if (baseline === undefined) {
-            result.status = 'skipped';
-            result.reason = 'no baseline to compare with';
-            continue;
-        }
-        if (kind === 'max-rise') {
-            result.observed = value - baseline;
-            if (!atMost(result.observed, limit)) {
-                result.status = 'failed';
-                result.reason = `${metric} rose by ${formatNumber(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${formatNumber(limit)}`;
-            }
-            continue;
-        }
-        if (kind === 'max-drop') {
-            result.observed = baseline - value;
-            if (!atMost(result.observed, limit)) {
-                result.status = 'failed';
-                result.reason = `${metric} dropped by ${formatNumber(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${formatNumber(limit)}`;
-            }
-            continue;
-        }
-        if (baseline === 0) {
-            result.status = value >= 0 ? 'passed' : 'failed';
-            result.observed = value >= 0 ? 0 : Number.POSITIVE_INFINITY;
-            if (value < 0)
-                result.reason = `${metric} fell below a baseline of 0, an unbounded relative drop`;
-            continue;
-        }
-        result.observed = (baseline - value) / Math.abs(baseline);
-        if (!atMost(result.observed, limit)) {
-            result.status = 'failed';
-            result.reason = `${metric} dropped by ${gates_percent(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${gates_percent(limit)}`;
-        }
-    }
-    return results;
-}
-/** A failed gate in the step's error line, led by its slice when it is one: `city=paris: recall is 0.175, below 0.2`. */
-function failedGateLine(gate) {
-    const what = gate.reason ?? `${gate.metric} ${gate.description}`;
-    if (!gate.slice)
-        return what;
-    const slice = gate.slice.value === undefined ? gate.slice.column : `${gate.slice.column}=${gate.slice.value}`;
-    return `${slice}: ${what}`;
-}
-/** The gates of every tested metric; `baseline` undefined means no baseline was found. */
-function evaluateModelGates(tests, metrics, baseline) {
-    return Object.entries(tests).flatMap(([metric, test]) => evaluateMetricGates(metric, test, metrics[metric], baseline?.[metric]));
-}
-function sliceKey(slice) {
-    return `${slice.column}=${slice.value}`;
-}
-/**
- * Per-slice gates (every slice with at least min-rows rows, against the same slice of the baseline) and, per
- * slice column, the gap between its best and worst slice. Slices below min-rows are reported but never gated.
- */
-function evaluateSliceGates(settings, slices, baseline) {
-    const results = [];
-    const baselineBy = new Map((baseline ?? []).map((slice) => [sliceKey(slice), slice]));
-    const eligible = slices.filter((slice) => !slice.tooSmall);
-    for (const slice of eligible) {
-        const before = baselineBy.get(sliceKey(slice));
-        for (const [metric, test] of Object.entries(settings.metrics)) {
-            const { 'max-gap': _gap, ...perSlice } = test;
-            for (const result of evaluateMetricGates(metric, perSlice, slice.metrics[metric], before && !before.tooSmall ? before.metrics[metric] : undefined, `slice.${sliceKey(slice)}.`)) {
-                result.slice = { column: slice.column, value: slice.value };
-                if (result.status === 'skipped' && baseline !== undefined)
-                    result.reason = 'slice not in the baseline';
-                results.push(result);
-            }
-        }
-    }
-    for (const column of settings.by) {
-        const inColumn = eligible.filter((slice) => slice.column === column);
-        for (const [metric, test] of Object.entries(settings.metrics)) {
-            const limit = test['max-gap'];
-            if (limit === undefined)
-                continue;
-            const result = {
-                id: `slice.${column}.${metric}.max-gap`,
-                metric,
-                kind: 'max-gap',
-                limit,
-                status: 'passed',
-                description: describeGate('max-gap', limit),
-                slice: { column },
-            };
-            results.push(result);
-            const valued = inColumn.filter((slice) => slice.metrics[metric] !== undefined);
-            if (valued.length < 2) {
-                result.status = 'skipped';
-                result.reason = `fewer than two slices of '${column}' with at least ${settings.minRows} rows`;
-                continue;
-            }
-            const sorted = [...valued].sort((a, b) => a.metrics[metric] - b.metrics[metric]);
-            const worst = sorted[0];
-            const best = sorted.at(-1);
-            result.observed = best.metrics[metric] - worst.metrics[metric];
-            if (!atMost(result.observed, limit)) {
-                result.status = 'failed';
-                result.reason =
-                    `${metric} differs by ${formatNumber(result.observed)} between ${column}=${best.value} ` +
-                        `(${formatNumber(best.metrics[metric])}) and ${column}=${worst.value} (${formatNumber(worst.metrics[metric])}), more than ${formatNumber(limit)}`;
-            }
-        }
-    }
-    return results;
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/evaluation/metric-files.js
 
 
@@ -87028,7 +86863,7 @@ var _2020 = __nccwpck_require__(52210);
 
 
 /** What a gate compares: the metric itself (min, max), its change against the baseline, or the spread of slices. */
-const GATE_KINDS = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise', 'max-gap'];
+const THRESHOLD_KINDS = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise', 'max-gap'];
 const threshold = { type: 'number' };
 const metricTestProperties = {
     min: { ...threshold, description: 'The metric must be at least this.' },
@@ -87145,7 +86980,7 @@ function schemaError(document, error) {
         case 'enum':
             return document.error(path, `${at} must be one of ${error.schema.join(', ')}`);
         case 'minProperties':
-            return document.error(path, `${at} needs at least one of ${GATE_KINDS.join(', ')}`);
+            return document.error(path, `${at} needs at least one of ${THRESHOLD_KINDS.join(', ')}`);
         default:
             return document.error(path, `${at} ${error.message ?? 'is invalid'}`);
     }
@@ -87259,47 +87094,180 @@ function directionOf(name, tests) {
     return tests?.metrics[name]?.direction ?? tests?.slices?.metrics[name]?.direction;
 }
 
-;// CONCATENATED MODULE: ./shared/lib/evaluation/run.js
+;// CONCATENATED MODULE: ./shared/lib/evaluation/thresholds.js
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const SAVE_BASELINE_MODES = ['auto', 'true', 'false'];
-const TASKS = ['binary', 'multiclass', 'regression'];
-function isPartialFile(value) {
-    const record = value;
-    return (typeof record === 'object' && record !== null && record.mlopsPartial === 1 && typeof record.partial === 'object');
+/**
+ * Limits are compared with a relative tolerance of 1e-12: a drop of 0.91 − 0.90 is 0.010000000000000009 in binary
+ * floating point, and a limit of 0.01 must let it pass.
+ */
+const THRESHOLD_TOLERANCE = 1e-12;
+function atMost(observed, limit) {
+    return observed <= limit + THRESHOLD_TOLERANCE * Math.max(1, Math.abs(limit));
 }
-/** The workflow file of this run (`ml.yml`), from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/ml.yml@ref`). */
-function workflowFileOf(workflowRef) {
-    const match = /\/\.github\/workflows\/([^@/]+)@/.exec(workflowRef ?? '');
-    return match?.[1];
+function thresholds_percent(value) {
+    return `${formatNumber(value * 100, 3)}%`;
 }
-/** The branch whose metrics a run compares with: the pull request's base, else the default branch. */
-function baselineBranchOf(eventName, payload) {
-    if (eventName === 'pull_request' || eventName === 'pull_request_target')
-        return payload?.pull_request?.base?.ref;
-    return payload?.repository?.default_branch;
+function describeThreshold(kind, limit) {
+    switch (kind) {
+        case 'min':
+            return `≥ ${formatNumber(limit)}`;
+        case 'max':
+            return `≤ ${formatNumber(limit)}`;
+        case 'max-drop':
+            return `drop ≤ ${formatNumber(limit)}`;
+        case 'max-relative-drop':
+            return `drop ≤ ${thresholds_percent(limit)}`;
+        case 'max-rise':
+            return `rise ≤ ${formatNumber(limit)}`;
+        case 'max-gap':
+            return `gap ≤ ${formatNumber(limit)}`;
+    }
 }
-function checksOf(gates) {
-    return gates.map((gate) => ({
+const METRIC_GATES = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise'];
+/**
+ * The gates of one metric. `value` undefined: the metric could not be computed here (a slice where it is
+ * undefined) and its gates fail, saying so. `baseline` undefined: the relative gates are skipped, because there is
+ * nothing to compare with; the absolute ones still count.
+ */
+function evaluateMetricThresholds(metric, test, value, baseline, idPrefix = '') {
+    const results = [];
+    for (const kind of METRIC_GATES) {
+        const limit = test[kind];
+        if (limit === undefined)
+            continue;
+        const result = {
+            id: `${idPrefix}${metric}.${kind}`,
+            metric,
+            kind,
+            limit,
+            status: 'passed',
+            description: describeThreshold(kind, limit),
+        };
+        results.push(result);
+        if (value === undefined) {
+            result.status = 'failed';
+            result.reason = `${metric} is undefined here`;
+            continue;
+        }
+        if (kind === 'min' || kind === 'max') {
+            result.observed = value;
+            const passed = kind === 'min' ? atMost(-value, -limit) : atMost(value, limit);
+            if (!passed) {
+                result.status = 'failed';
+                result.reason = `${metric} is ${formatNumber(value)}, ${kind === 'min' ? 'below' : 'above'} ${formatNumber(limit)}`;
+            }
+            continue;
+        }
+        if (baseline === undefined) {
+            result.status = 'skipped';
+            result.reason = 'no baseline to compare with';
+            continue;
+        }
+        if (kind === 'max-rise') {
+            result.observed = value - baseline;
+            if (!atMost(result.observed, limit)) {
+                result.status = 'failed';
+                result.reason = `${metric} rose by ${formatNumber(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${formatNumber(limit)}`;
+            }
+            continue;
+        }
+        if (kind === 'max-drop') {
+            result.observed = baseline - value;
+            if (!atMost(result.observed, limit)) {
+                result.status = 'failed';
+                result.reason = `${metric} dropped by ${formatNumber(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${formatNumber(limit)}`;
+            }
+            continue;
+        }
+        if (baseline === 0) {
+            result.status = value >= 0 ? 'passed' : 'failed';
+            result.observed = value >= 0 ? 0 : Number.POSITIVE_INFINITY;
+            if (value < 0)
+                result.reason = `${metric} fell below a baseline of 0, an unbounded relative drop`;
+            continue;
+        }
+        result.observed = (baseline - value) / Math.abs(baseline);
+        if (!atMost(result.observed, limit)) {
+            result.status = 'failed';
+            result.reason = `${metric} dropped by ${thresholds_percent(result.observed)} (${formatNumber(baseline)} → ${formatNumber(value)}), more than ${thresholds_percent(limit)}`;
+        }
+    }
+    return results;
+}
+/** A failed gate in the step's error line, led by its slice when it is one: `city=paris: recall is 0.175, below 0.2`. */
+function failedThresholdLine(gate) {
+    const what = gate.reason ?? `${gate.metric} ${gate.description}`;
+    if (!gate.slice)
+        return what;
+    const slice = gate.slice.value === undefined ? gate.slice.column : `${gate.slice.column}=${gate.slice.value}`;
+    return `${slice}: ${what}`;
+}
+/** The gates of every tested metric; `baseline` undefined means no baseline was found. */
+function evaluateModelThresholds(tests, metrics, baseline) {
+    return Object.entries(tests).flatMap(([metric, test]) => evaluateMetricThresholds(metric, test, metrics[metric], baseline?.[metric]));
+}
+function sliceKey(slice) {
+    return `${slice.column}=${slice.value}`;
+}
+/**
+ * Per-slice gates (every slice with at least min-rows rows, against the same slice of the baseline) and, per
+ * slice column, the gap between its best and worst slice. Slices below min-rows are reported but never gated.
+ */
+function evaluateSliceThresholds(settings, slices, baseline) {
+    const results = [];
+    const baselineBy = new Map((baseline ?? []).map((slice) => [sliceKey(slice), slice]));
+    const eligible = slices.filter((slice) => !slice.tooSmall);
+    for (const slice of eligible) {
+        const before = baselineBy.get(sliceKey(slice));
+        for (const [metric, test] of Object.entries(settings.metrics)) {
+            const { 'max-gap': _gap, ...perSlice } = test;
+            for (const result of evaluateMetricThresholds(metric, perSlice, slice.metrics[metric], before && !before.tooSmall ? before.metrics[metric] : undefined, `slice.${sliceKey(slice)}.`)) {
+                result.slice = { column: slice.column, value: slice.value };
+                if (result.status === 'skipped' && baseline !== undefined)
+                    result.reason = 'slice not in the baseline';
+                results.push(result);
+            }
+        }
+    }
+    for (const column of settings.by) {
+        const inColumn = eligible.filter((slice) => slice.column === column);
+        for (const [metric, test] of Object.entries(settings.metrics)) {
+            const limit = test['max-gap'];
+            if (limit === undefined)
+                continue;
+            const result = {
+                id: `slice.${column}.${metric}.max-gap`,
+                metric,
+                kind: 'max-gap',
+                limit,
+                status: 'passed',
+                description: describeThreshold('max-gap', limit),
+                slice: { column },
+            };
+            results.push(result);
+            const valued = inColumn.filter((slice) => slice.metrics[metric] !== undefined);
+            if (valued.length < 2) {
+                result.status = 'skipped';
+                result.reason = `fewer than two slices of '${column}' with at least ${settings.minRows} rows`;
+                continue;
+            }
+            const sorted = [...valued].sort((a, b) => a.metrics[metric] - b.metrics[metric]);
+            const worst = sorted[0];
+            const best = sorted.at(-1);
+            result.observed = best.metrics[metric] - worst.metrics[metric];
+            if (!atMost(result.observed, limit)) {
+                result.status = 'failed';
+                result.reason =
+                    `${metric} differs by ${formatNumber(result.observed)} between ${column}=${best.value} ` +
+                        `(${formatNumber(best.metrics[metric])}) and ${column}=${worst.value} (${formatNumber(worst.metrics[metric])}), more than ${formatNumber(limit)}`;
+            }
+        }
+    }
+    return results;
+}
+/** The report's checks for threshold results; a skipped threshold is a warning of severity info. */
+function thresholdChecks(results) {
+    return results.map((gate) => ({
         id: gate.id.slice(0, 200),
         title: `${gate.slice ? `${gate.slice.column}${gate.slice.value ? `=${gate.slice.value}` : ''}: ` : ''}${gate.metric} ${gate.description}`.slice(0, 500),
         status: gate.status === 'skipped' ? 'warning' : gate.status,
@@ -87309,421 +87277,8 @@ function checksOf(gates) {
         ...(gate.reason ? { details: gate.reason } : {}),
     }));
 }
-class LazyEngine {
-    host;
-    #engine;
-    constructor(host) {
-        this.host = host;
-    }
-    async get() {
-        this.#engine ??= await openDataEngine({
-            log: this.host.log,
-            ...(this.host.env.RUNNER_TOOL_CACHE ? { toolCache: this.host.env.RUNNER_TOOL_CACHE } : {}),
-        });
-        return this.#engine;
-    }
-    close() {
-        this.#engine?.close();
-    }
-}
-async function readPredictionFiles(engine, host, patterns, spec, input) {
-    const files = host.inputs.confinedFiles(input, await resolveDataFiles(patterns, host.github.workspace, input));
-    return readPredictions(engine, files, spec, input);
-}
-/**
- * test-model: metrics from predictions (and metrics files), gates from the tests file, a baseline from the base
- * branch's last green run, significance of the changes, slices, and one report for the summary and the PR.
- */
-async function testModel(host, inputs) {
-    const engine = new LazyEngine(host);
-    try {
-        await run(host, inputs, engine);
-    }
-    finally {
-        engine.close();
-    }
-}
-async function run(host, inputs, engine) {
-    const { github, log } = host;
-    const name = inputs.name ?? github.repo ?? 'model';
-    let tests = { metrics: {} };
-    if (inputs.tests) {
-        const path = host.inputs.resolveConfined('tests', inputs.tests);
-        tests = readTestsFile(await loadConfigFile(path, host.inputs.display(path), 'tests'));
-    }
-    const spec = { ...inputs.columns, slices: tests.slices?.by ?? [] };
-    const payload = await readEventPayload(github);
-    // 1. This model's metrics.
-    let evaluation;
-    let resolved;
-    let columns;
-    let slices;
-    let classes;
-    if (inputs.merge) {
-        if (tests.slices && tests.document) {
-            throw tests.document.error(['slices'], "slices need per-example predictions, and merged shards hand on partial statistics only; test slices in each shard's own job or drop 'slices' here", { key: true });
-        }
-        const merged = await log.group('Merge shard partials', () => mergeShardArtifacts(host, inputs, name));
-        evaluation = evaluatePartial(merged.partial, merged.classes);
-        classes = merged.classes;
-        evaluation.notes.push(`Merged from ${merged.shards} shard(s).`);
-    }
-    else if (inputs.predictions.length > 0) {
-        const read = await log.group('Read predictions', async () => readPredictionFiles(await engine.get(), host, inputs.predictions, spec, 'predictions'));
-        columns = read;
-        await log.group('Compute metrics', async () => {
-            resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
-            if (resolved.predictionMismatch)
-                log.warning(resolved.predictionMismatch, { title: 'test-model: predictions' });
-            // The mergeable partial (a pass over every row) only goes into a shard or a saved baseline.
-            const partial = inputs.shard !== undefined ||
-                shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload);
-            const computed = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial });
-            evaluation = computed;
-            classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
-            if (tests.slices)
-                slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
-            log.info(`${computed.task} model (${computed.taskReason}), ${computed.count} examples.`);
-        });
-    }
-    if (inputs.shard !== undefined) {
-        await saveShard(host, inputs, name, evaluation, classes);
-        return;
-    }
-    const metrics = { ...(evaluation?.metrics ?? {}) };
-    let metricSources = {};
-    if (inputs.metrics.length > 0) {
-        const files = host.inputs.confinedFiles('metrics', await resolveFiles(inputs.metrics, github.workspace, 'metrics'));
-        const read = await readModelMetricsFiles(files, 'metrics');
-        for (const metric of Object.keys(read.metrics)) {
-            if (Object.hasOwn(metrics, metric)) {
-                throw new errors_ConfigurationError(`Input 'metrics': '${metric}' in ${read.sources[metric]} is also computed from the predictions; rename it in the file.`, { input: 'metrics' });
-            }
-        }
-        Object.assign(metrics, read.metrics);
-        metricSources = read.sources;
-    }
-    const sliceable = Object.keys(slices?.[0]?.metrics ?? evaluation?.metrics ?? {});
-    checkTestedMetrics(tests, Object.keys(metrics), evaluation?.task, sliceable);
-    // 2. The baseline.
-    let baselineNote;
-    let baseline;
-    if (inputs.baseline === 'none') {
-        baselineNote = "Baseline 'none': only absolute thresholds are tested.";
-    }
-    else if (inputs.baseline === 'auto') {
-        const found = await log.group('Find the baseline', () => downloadBaseline(host, name, payload, engine, inputs));
-        if ('note' in found)
-            baselineNote = found.note;
-        else
-            baseline = found;
-    }
-    else {
-        baseline = await log.group('Read the baseline', () => loadBaselineFile(host, inputs, spec, engine));
-    }
-    if (!baseline && inputs.baseline === 'auto' && Object.values(tests.metrics).some((test) => hasRelative(test))) {
-        log.warning(`${baselineNote ?? 'No baseline.'} Tests against the baseline are skipped.`);
-    }
-    // 3. Significance of the changes.
-    let significance;
-    if (tests.significance) {
-        if (resolved && baseline?.resolved) {
-            const tested = Object.keys(tests.metrics).filter((metric) => Object.hasOwn(evaluation?.metrics ?? {}, metric));
-            significance = await log.group('Significance against the baseline', async () => compareWithBaseline(resolved, baseline.resolved, tested, tests.significance, inputs.threshold));
-        }
-        else {
-            significance = {
-                results: [],
-                notes: [
-                    resolved
-                        ? "Significance: the baseline's predictions are not available, so changes are not tested against the noise."
-                        : 'Significance: needs per-example predictions of this model and the baseline; not tested.',
-                ],
-            };
-        }
-    }
-    // 4. Gates, report, outputs.
-    const gates = [
-        ...evaluateModelGates(tests.metrics, metrics, baseline?.rendered.metrics),
-        ...(tests.slices && slices ? evaluateSliceGates(tests.slices, slices, baseline?.rendered.slices) : []),
-    ];
-    const failed = gates.filter((gate) => gate.status === 'failed');
-    const counted = gates.filter((gate) => gate.status !== 'skipped').length;
-    const headline = gates.length === 0
-        ? `${name}: ${Object.keys(metrics).length} metric(s), no tests configured`
-        : failed.length > 0
-            ? `${name}: ${failed.length} of ${counted} tests failed`
-            : `${name}: all ${counted} tests passed`;
-    const directions = {};
-    for (const metric of Object.keys(metrics)) {
-        const direction = directionOf(metric, tests);
-        if (direction)
-            directions[metric] = direction;
-    }
-    // Everything the section shows travels in the report, so a fork's report artifact renders the same comment.
-    const report = buildReport({
-        action: 'test-model',
-        headline,
-        checks: checksOf(gates),
-        run: reportRun(github),
-        fields: {
-            model: name,
-            ...(evaluation ? { task: evaluation.task, examples: evaluation.count } : {}),
-            ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
-            metrics,
-            metricSources,
-            directions,
-            baseline: baseline
-                ? {
-                    label: baseline.rendered.label,
-                    metrics: baseline.rendered.metrics,
-                    ...(baseline.rendered.url ? { url: baseline.rendered.url } : {}),
-                    ...(baseline.rendered.sha ? { sha: baseline.rendered.sha } : {}),
-                    ...(baseline.rendered.slices ? { slices: baseline.rendered.slices } : {}),
-                }
-                : { note: baselineNote ?? 'none' },
-            gates,
-            ...(evaluation?.confusion ? { confusion: evaluation.confusion } : {}),
-            ...(evaluation?.perClass ? { perClass: evaluation.perClass } : {}),
-            ...(significance ? { significance: significance.results, significanceNotes: significance.notes } : {}),
-            ...(slices ? { slices, sliceColumns: tests.slices.by, sliceMinRows: tests.slices.minRows } : {}),
-            notes: evaluation ? [`Task: ${evaluation.task} (${evaluation.taskReason}).`, ...evaluation.notes] : [],
-        },
-    });
-    const markdown = renderTestModel(testModelView(report));
-    await host.publish({ report, markdown, comment: inputs.comment });
-    host.setOutput('passed', failed.length === 0);
-    host.setOutput('metrics', metrics);
-    host.setOutput('baseline-metrics', baseline?.rendered.metrics ?? {});
-    host.setOutput('failed-tests', failed.map((gate) => gate.id));
-    if (shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload)) {
-        await log.group('Save the metrics as the baseline', () => saveBaseline(host, name, metrics, evaluation, slices, columns, classes, engine));
-    }
-    if (failed.length > 0) {
-        throw new GateFailure(`${failed.length} of ${counted} model tests failed: ${failed
-            .slice(0, 5)
-            .map(failedGateLine)
-            .join('; ')}${failed.length > 5 ? '; …' : ''}.`);
-    }
-}
-function hasRelative(test) {
-    return test['max-drop'] !== undefined || test['max-relative-drop'] !== undefined || test['max-rise'] !== undefined;
-}
-function shouldSaveBaseline(mode, eventName, refName, payload) {
-    if (mode === 'true')
-        return true;
-    if (mode === 'false')
-        return false;
-    return eventName === 'push' && refName !== undefined && refName === payload?.repository?.default_branch;
-}
-function clientFor(host, inputs) {
-    return createGitHubClient({ token: inputs.comment.token, apiUrl: host.github.apiUrl, log: host.log });
-}
-async function downloadBaseline(host, name, payload, engine, inputs) {
-    const { github } = host;
-    const artifact = metricsArtifactName(name);
-    const branch = baselineBranchOf(github.eventName, payload);
-    const workflow = workflowFileOf(host.env.GITHUB_WORKFLOW_REF);
-    const none = (why) => ({
-        note: `No baseline: ${why}. Only absolute thresholds are tested; a push to the default branch saves '${artifact}' for later runs.`,
-    });
-    if (!branch)
-        return none('this event names no base or default branch');
-    if (!workflow)
-        return none('GITHUB_WORKFLOW_REF does not name this workflow file');
-    if (!inputs.comment.token || !github.owner || !github.repo)
-        return none("no 'github-token' to look for it");
-    const destination = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-baseline-'));
-    const downloaded = await downloadLatestArtifact(clientFor(host, inputs), inputs.comment.token, { owner: github.owner, repo: github.repo }, { workflow, branch, event: 'push' }, artifact, destination);
-    if (!downloaded)
-        return none(`no successful push run of ${workflow} on ${branch} saved '${artifact}'`);
-    const saved = parseSavedMetrics(await (0,promises_.readFile)((0,external_node_path_.join)(destination, SAVED_METRICS_FILE), 'utf8'), `artifact '${artifact}' of run ${downloaded.runId}`, 'baseline');
-    host.log.info(`Baseline: '${artifact}' of run ${downloaded.runId} on ${branch} (${downloaded.run.headSha.slice(0, 7)}).`);
-    return {
-        saved,
-        rendered: {
-            label: branch,
-            metrics: saved.metrics,
-            ...(saved.slices ? { slices: saved.slices } : {}),
-            url: downloaded.run.url,
-            sha: downloaded.run.headSha,
-        },
-        ...(await savedPredictions(saved, destination, engine, inputs, host)),
-    };
-}
-/** The saved predictions of a baseline, resolved with the saved column names (for significance). */
-async function savedPredictions(saved, folder, engine, inputs, host) {
-    const path = (0,external_node_path_.join)(folder, saved.predictions ?? SAVED_PREDICTIONS_FILE);
-    if (!saved.predictions || !saved.columns || !(0,external_node_fs_.existsSync)(path))
-        return {};
-    const spec = {
-        label: saved.columns.label,
-        prediction: saved.columns.prediction ?? '',
-        score: saved.columns.score ?? '',
-        probabilities: saved.columns.probabilities ?? [],
-    };
-    const read = await readPredictionFiles(await engine.get(), host, [path], spec, 'baseline');
-    return {
-        resolved: resolveColumns(read, {
-            ...(saved.task ? { task: saved.task } : {}),
-            threshold: saved.threshold ?? inputs.threshold,
-        }),
-    };
-}
-async function loadBaselineFile(host, inputs, spec, engine) {
-    const path = host.inputs.resolveConfined('baseline', inputs.baseline);
-    const display = host.inputs.display(path);
-    if (!(0,external_node_fs_.existsSync)(path)) {
-        throw new errors_ConfigurationError(`Input 'baseline': '${display}' does not exist; give 'auto', 'none' or a metrics or predictions file.`, { input: 'baseline' });
-    }
-    const extension = (0,external_node_path_.extname)(path).toLowerCase();
-    if (extension === '.json') {
-        const text = await (0,promises_.readFile)(path, 'utf8');
-        let parsed;
-        try {
-            parsed = JSON.parse(text);
-        }
-        catch {
-            parsed = undefined;
-        }
-        if (isSavedMetrics(parsed)) {
-            const saved = parseSavedMetrics(text, display, 'baseline');
-            return {
-                saved,
-                rendered: {
-                    label: (0,external_node_path_.basename)(display),
-                    metrics: saved.metrics,
-                    ...(saved.slices ? { slices: saved.slices } : {}),
-                },
-                ...(await savedPredictions(saved, (0,external_node_path_.join)(path, '..'), engine, inputs, host)),
-            };
-        }
-    }
-    const format = dataFormatOf(path);
-    const isPredictions = format !== undefined &&
-        format !== 'json' &&
-        (format !== 'csv' || (await csvHeaderFields(path)).includes(spec.label));
-    if (!isPredictions) {
-        return { rendered: { label: (0,external_node_path_.basename)(display), metrics: await readModelMetricsFile(path, display, 'baseline') } };
-    }
-    const read = await readPredictionFiles(await engine.get(), host, [path], { ...spec, slices: spec.slices ?? [] }, 'baseline');
-    const resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
-    const evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label });
-    return { rendered: { label: (0,external_node_path_.basename)(display), metrics: evaluation.metrics }, resolved };
-}
-async function saveBaseline(host, name, metrics, evaluation, slices, columns, classes, engine) {
-    const { github, env } = host;
-    const artifact = metricsArtifactName(name);
-    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
-        host.log.warning(`Cannot save '${artifact}': the Actions runtime (ACTIONS_RUNTIME_TOKEN) is not available here.`);
-        return;
-    }
-    const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-metrics-'));
-    const files = [(0,external_node_path_.join)(folder, SAVED_METRICS_FILE)];
-    const saved = {
-        mlopsMetrics: 1,
-        name,
-        metrics,
-        ...(evaluation ? { task: evaluation.task, count: evaluation.count } : {}),
-        ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
-        ...(evaluation?.partial ? { partial: evaluation.partial } : {}),
-        ...(classes ? { classes } : {}),
-        ...(slices ? { slices } : {}),
-        source: {
-            ...(github.sha ? { sha: github.sha } : {}),
-            ...(github.ref ? { ref: github.ref } : {}),
-            ...(github.runUrl ? { runUrl: github.runUrl } : {}),
-            createdAt: new Date().toISOString(),
-        },
-    };
-    if (columns) {
-        const parquet = (0,external_node_path_.join)(folder, SAVED_PREDICTIONS_FILE);
-        await writePredictionsParquet(await engine.get(), columns, parquet);
-        saved.predictions = SAVED_PREDICTIONS_FILE;
-        saved.columns = columns.columns;
-        files.push(parquet);
-    }
-    await (0,promises_.writeFile)(files[0], `${JSON.stringify(saved)}\n`);
-    const uploaded = await uploadRunArtifact(artifact, files, folder, 90);
-    host.log.info(`Saved the metrics as artifact '${artifact}' (id ${uploaded.id}) for pull requests to compare with.`);
-}
-async function saveShard(host, inputs, name, evaluation, classes) {
-    if (!evaluation?.partial) {
-        throw new errors_ConfigurationError("Input 'shard' needs 'predictions': a shard saves the partial statistics of its rows.", {
-            input: 'shard',
-        });
-    }
-    const shard = inputs.shard;
-    const artifact = `${partialArtifactPrefix(name)}${shard.replace(/[^\w.-]+/g, '-')}`;
-    const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(host.github.runnerTemp, 'mlops-partial-'));
-    const file = (0,external_node_path_.join)(folder, 'partial.json');
-    const content = {
-        mlopsPartial: 1,
-        name,
-        shard,
-        ...(classes ? { classes } : {}),
-        partial: evaluation.partial,
-    };
-    await (0,promises_.writeFile)(file, JSON.stringify(content));
-    if (!host.env.ACTIONS_RUNTIME_TOKEN || !host.env.ACTIONS_RESULTS_URL) {
-        throw new errors_ConfigurationError("Input 'shard' uploads the shard's partial as an artifact, which needs the Actions runtime (run it in a workflow).", { input: 'shard' });
-    }
-    const uploaded = await uploadRunArtifact(artifact, [file], folder, 1);
-    const report = buildReport({
-        action: 'test-model',
-        headline: `${name}: shard ${shard} (${evaluation.count} examples) saved for merging`,
-        checks: [],
-        run: reportRun(host.github),
-        fields: { model: name, shard, examples: evaluation.count, metrics: evaluation.metrics, artifact },
-    });
-    await host.publish({
-        report,
-        markdown: `### Model tests: ${name}, shard ${shard}\n\n${evaluation.count} examples; partial statistics saved as artifact \`${artifact}\` (id ${uploaded.id}) for the merge job.`,
-    });
-    host.setOutput('passed', true);
-    host.setOutput('metrics', evaluation.metrics);
-    host.setOutput('baseline-metrics', {});
-    host.setOutput('failed-tests', []);
-}
-async function mergeShardArtifacts(host, inputs, name) {
-    const { github } = host;
-    if (inputs.predictions.length > 0) {
-        throw new errors_ConfigurationError("Input 'merge' combines the shards' partial artifacts of this run; do not also give 'predictions'.", { input: 'merge' });
-    }
-    if (!inputs.comment.token || !github.owner || !github.repo || !github.runId) {
-        throw new errors_ConfigurationError("Input 'merge' needs 'github-token' (actions: read) inside a workflow run.", {
-            input: 'merge',
-        });
-    }
-    const destination = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-partials-'));
-    const prefix = partialArtifactPrefix(name);
-    const downloaded = await downloadRunArtifactsByPrefix(clientFor(host, inputs), inputs.comment.token, { owner: github.owner, repo: github.repo }, Number(github.runId), prefix, destination);
-    if (downloaded.length === 0) {
-        throw new errors_ConfigurationError(`Input 'merge': this run has no '${prefix}*' artifacts; run the shards first with 'shard' set (and the same 'name').`, { input: 'merge' });
-    }
-    const files = [];
-    for (const artifact of downloaded) {
-        const value = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(artifact.path, 'partial.json'), 'utf8'));
-        if (!isPartialFile(value))
-            throw new Error(`Artifact '${artifact.name}' holds no test-model partial.`);
-        files.push(value);
-    }
-    const classes = files[0].classes;
-    for (const file of files) {
-        if (JSON.stringify(file.classes) !== JSON.stringify(classes)) {
-            throw new errors_ConfigurationError(`Input 'merge': shard ${file.shard} has classes ${file.classes?.join(', ')} and shard ${files[0].shard} ${classes?.join(', ')}; shards must see the same class list.`, { input: 'merge' });
-        }
-    }
-    return {
-        partial: mergePartials(files.map((file) => file.partial)),
-        ...(classes ? { classes } : {}),
-        shards: files.length,
-    };
-}
-
 
 ;// CONCATENATED MODULE: ./shared/lib/evaluation/index.js
-
 
 
 
@@ -87842,104 +87397,51 @@ async function createCompletedCheckRun(client, repository, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./shared/lib/github/deployments.js
+// The GitHub deployment that records a rollout on the environment's page: in_progress while it runs, then
+// success (promoted) or failure (rolled back, inconclusive, interrupted).
+
+async function createDeployment(client, repository, deployment) {
+    try {
+        const { data } = await client.rest.repos.createDeployment({
+            ...repository,
+            ref: deployment.ref,
+            environment: deployment.environment,
+            description: deployment.description.slice(0, 140),
+            payload: deployment.payload ?? {},
+            // The rollout is the deployment: no merge of the default branch, no wait for commit statuses.
+            auto_merge: false,
+            required_contexts: [],
+        });
+        if (!('id' in data))
+            throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data)}`);
+        return data.id;
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Creating a deployment to '${deployment.environment}'`);
+    }
+}
+async function setDeploymentStatus(client, repository, deploymentId, status) {
+    try {
+        await client.rest.repos.createDeploymentStatus({
+            ...repository,
+            deployment_id: deploymentId,
+            state: status.state,
+            description: status.description.slice(0, 140),
+            ...(status.logUrl ? { log_url: status.logUrl } : {}),
+            ...(status.environment ? { environment: status.environment } : {}),
+        });
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Setting deployment ${deploymentId} to ${status.state}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/github/index.js
 
 
 
 
-;// CONCATENATED MODULE: ./shared/lib/oci/auth.js
-
-
-
-/** Parses the first challenge of a WWW-Authenticate header (`Bearer realm="…",service="…",scope="…"`). */
-function parseAuthChallenge(header) {
-    if (!header)
-        return undefined;
-    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
-    if (!match)
-        return undefined;
-    const scheme = match[1].toLowerCase();
-    if (scheme !== 'basic' && scheme !== 'bearer')
-        return undefined;
-    const params = {};
-    const pattern = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?\s*/gy;
-    const text = match[2] ?? '';
-    let found = pattern.exec(text);
-    while (found !== null) {
-        params[found[1].toLowerCase()] =
-            found[2] !== undefined ? found[2].replace(/\\(.)/g, '$1') : (found[3] ?? '');
-        found = pattern.exec(text);
-    }
-    return { scheme, params };
-}
-function basicAuthorization(credentials) {
-    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-}
-/** How an auth file may spell a registry: bare host, with scheme, or Docker Hub's legacy v1 URL. */
-function authKeys(registry) {
-    const keys = [
-        registry,
-        `https://${registry}`,
-        `http://${registry}`,
-        `https://${registry}/v1/`,
-        `https://${registry}/v2/`,
-    ];
-    if (registry === 'docker.io' || registry === 'registry-1.docker.io' || registry === 'index.docker.io') {
-        keys.push('https://index.docker.io/v1/', 'index.docker.io', 'docker.io');
-    }
-    return keys;
-}
-/** Credentials for `registry` from one docker config.json / containers auth.json text, if it has them. */
-function credentialsFromAuthFile(text, registry) {
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        return undefined;
-    }
-    for (const key of authKeys(registry)) {
-        const entry = parsed.auths?.[key];
-        if (!entry)
-            continue;
-        if (entry.username && entry.password)
-            return { username: entry.username, password: entry.password };
-        if (entry.auth) {
-            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-            const separator = decoded.indexOf(':');
-            if (separator > 0)
-                return { username: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
-        }
-        if (entry.identitytoken)
-            return { username: '<token>', password: entry.identitytoken };
-    }
-    return undefined;
-}
-/** The auth files docker, podman, buildah and skopeo read, in the order they read them. */
-function authFileCandidates(env) {
-    const files = [];
-    if (env.REGISTRY_AUTH_FILE)
-        files.push(env.REGISTRY_AUTH_FILE);
-    if (env.XDG_RUNTIME_DIR)
-        files.push((0,external_node_path_.join)(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
-    files.push((0,external_node_path_.join)(env.DOCKER_CONFIG ?? (0,external_node_path_.join)(env.HOME ?? (0,external_node_os_.homedir)(), '.docker'), 'config.json'));
-    return files;
-}
-/**
- * Credentials left by `docker login` (or `podman login`, `skopeo login`) for `registry`. Credential helpers
- * (`credsStore`, `credHelpers`) are not run: only credentials stored in the file itself are read.
- */
-async function readStoredCredentials(registry, env) {
-    for (const file of authFileCandidates(env)) {
-        const text = await (0,promises_.readFile)(file, 'utf8').catch(() => undefined);
-        if (text === undefined)
-            continue;
-        const found = credentialsFromAuthFile(text, registry);
-        if (found)
-            return found;
-    }
-    return undefined;
-}
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/blob-source.js
 
@@ -87994,75 +87496,6 @@ async function sha256FileDigest(path) {
 /** The referrers tag schema's fallback tag for a subject digest: `sha256-<hex>`. */
 function digest_referrersFallbackTag(digest) {
     return digest.replace(':', '-');
-}
-
-;// CONCATENATED MODULE: ./shared/lib/oci/errors.js
-class RegistryError extends Error {
-    kind;
-    status;
-    registry;
-    constructor(kind, message, details) {
-        super(message);
-        this.name = 'RegistryError';
-        this.kind = kind;
-        this.status = details.status;
-        this.registry = details.registry;
-    }
-}
-function isRegistryError(error, kind) {
-    return error instanceof RegistryError && (kind === undefined || error.kind === kind);
-}
-/** The first `errors[].message` of a distribution error body, which says why better than the status. */
-function registryErrorDetail(body) {
-    try {
-        const parsed = JSON.parse(Buffer.from(body).toString('utf8'));
-        const first = parsed.errors?.[0];
-        if (!first)
-            return undefined;
-        return [first.code, first.message].filter(Boolean).join(': ');
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/lib/oci/media-types.js
-
-const media_types_MediaType = {
-    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-    ociIndex: 'application/vnd.oci.image.index.v1+json',
-    ociConfig: 'application/vnd.oci.image.config.v1+json',
-    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-    ociLayer: 'application/vnd.oci.image.layer.v1.tar',
-    ociEmpty: 'application/vnd.oci.empty.v1+json',
-    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    dockerConfig: 'application/vnd.docker.container.image.v1+json',
-    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-};
-/** Every manifest type we understand, OCI first: the rig's registry answers in the type Accept names first. */
-const MANIFEST_ACCEPT = [
-    media_types_MediaType.ociManifest,
-    media_types_MediaType.ociIndex,
-    media_types_MediaType.dockerManifest,
-    media_types_MediaType.dockerManifestList,
-];
-function isIndexMediaType(mediaType) {
-    return mediaType === media_types_MediaType.ociIndex || mediaType === media_types_MediaType.dockerManifestList;
-}
-function platformName(platform) {
-    if (!platform)
-        return 'unknown';
-    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
-}
-/** `os/architecture[/variant]` as docker's --platform takes it, e.g. linux/amd64 or linux/arm64/v8. */
-function parsePlatform(text, input) {
-    const parts = text.trim().split('/');
-    if (parts.length < 2 || parts.length > 3 || parts.some((part) => !/^[a-z0-9_.-]+$/.test(part))) {
-        throw new errors_ConfigurationError(`Input '${input}': '${text}' is not a platform; write os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8.`, { input });
-    }
-    const [os, architecture, variant] = parts;
-    return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/reference.js
@@ -88178,6 +87611,206 @@ function registryApiHost(registry) {
 function isLoopbackRegistry(registry) {
     const host = registry.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
     return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/auth.js
+
+
+
+
+/** Parses the first challenge of a WWW-Authenticate header (`Bearer realm="…",service="…",scope="…"`). */
+function parseAuthChallenge(header) {
+    if (!header)
+        return undefined;
+    const match = /^\s*(\w+)\s*(.*)$/s.exec(header);
+    if (!match)
+        return undefined;
+    const scheme = match[1].toLowerCase();
+    if (scheme !== 'basic' && scheme !== 'bearer')
+        return undefined;
+    const params = {};
+    const pattern = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))\s*,?\s*/gy;
+    const text = match[2] ?? '';
+    let found = pattern.exec(text);
+    while (found !== null) {
+        params[found[1].toLowerCase()] =
+            found[2] !== undefined ? found[2].replace(/\\(.)/g, '$1') : (found[3] ?? '');
+        found = pattern.exec(text);
+    }
+    return { scheme, params };
+}
+function basicAuthorization(credentials) {
+    return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+/** How an auth file may spell a registry: bare host, with scheme, or Docker Hub's legacy v1 URL. */
+function authKeys(registry) {
+    const keys = [
+        registry,
+        `https://${registry}`,
+        `http://${registry}`,
+        `https://${registry}/v1/`,
+        `https://${registry}/v2/`,
+    ];
+    if (registry === 'docker.io' || registry === 'registry-1.docker.io' || registry === 'index.docker.io') {
+        keys.push('https://index.docker.io/v1/', 'index.docker.io', 'docker.io');
+    }
+    return keys;
+}
+/** Credentials for `registry` from one docker config.json / containers auth.json text, if it has them. */
+function credentialsFromAuthFile(text, registry) {
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    for (const key of authKeys(registry)) {
+        const entry = parsed.auths?.[key];
+        if (!entry)
+            continue;
+        if (entry.username && entry.password)
+            return { username: entry.username, password: entry.password };
+        if (entry.auth) {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const separator = decoded.indexOf(':');
+            if (separator > 0)
+                return { username: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
+        }
+        if (entry.identitytoken)
+            return { username: '<token>', password: entry.identitytoken };
+    }
+    return undefined;
+}
+/** The auth files docker, podman, buildah and skopeo read, in the order they read them. */
+function authFileCandidates(env) {
+    const files = [];
+    if (env.REGISTRY_AUTH_FILE)
+        files.push(env.REGISTRY_AUTH_FILE);
+    if (env.XDG_RUNTIME_DIR)
+        files.push((0,external_node_path_.join)(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));
+    files.push((0,external_node_path_.join)(env.DOCKER_CONFIG ?? (0,external_node_path_.join)(env.HOME ?? (0,external_node_os_.homedir)(), '.docker'), 'config.json'));
+    return files;
+}
+/**
+ * Credentials left by `docker login` (or `podman login`, `skopeo login`) for `registry`. Credential helpers
+ * (`credsStore`, `credHelpers`) are not run: only credentials stored in the file itself are read.
+ */
+async function readStoredCredentials(registry, env) {
+    for (const file of authFileCandidates(env)) {
+        const text = await (0,promises_.readFile)(file, 'utf8').catch(() => undefined);
+        if (text === undefined)
+            continue;
+        const found = credentialsFromAuthFile(text, registry);
+        if (found)
+            return found;
+    }
+    return undefined;
+}
+/** What an action's inputs give: `registry-username`/`registry-password` for the `image` input's registry, `github-token`. */
+function givenCredentials(inputs, actor) {
+    return {
+        inputsRegistry: inputs.image.registry,
+        inputs: inputs.registryCredentials,
+        githubToken: inputs.githubToken,
+        actor,
+    };
+}
+/**
+ * The one rule build-image and promote log in by. For `registry`, in this order: the inputs, when `registry` is the
+ * image's (the inputs are never sent anywhere else, so a base image on another registry gets none of them); else
+ * what `docker login` stored for `registry` (`stored`, read by the caller); else, for ghcr.io only, github-token.
+ * A stored login wins over github-token because it was made for that registry on purpose, while github-token is
+ * every workflow's default and often lacks `packages: write`.
+ */
+function chooseRegistryCredentials(registry, given, stored) {
+    if (registry === given.inputsRegistry && given.inputs)
+        return { source: 'inputs', credentials: given.inputs };
+    if (stored)
+        return { source: 'stored', credentials: stored };
+    if (registry === 'ghcr.io' && given.githubToken) {
+        return {
+            source: 'github-token',
+            credentials: { username: given.actor ?? 'x-access-token', password: given.githubToken },
+        };
+    }
+    return undefined;
+}
+/** chooseRegistryCredentials with the stored login read from DOCKER_CONFIG / REGISTRY_AUTH_FILE; none for oci:DIR. */
+async function resolveRegistryCredentials(registry, given, env) {
+    if (isOciLayout({ registry }))
+        return undefined;
+    const stored = await readStoredCredentials(registry, env);
+    return chooseRegistryCredentials(registry, given, stored)?.credentials;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/errors.js
+class RegistryError extends Error {
+    kind;
+    status;
+    registry;
+    constructor(kind, message, details) {
+        super(message);
+        this.name = 'RegistryError';
+        this.kind = kind;
+        this.status = details.status;
+        this.registry = details.registry;
+    }
+}
+function isRegistryError(error, kind) {
+    return error instanceof RegistryError && (kind === undefined || error.kind === kind);
+}
+/** The first `errors[].message` of a distribution error body, which says why better than the status. */
+function registryErrorDetail(body) {
+    try {
+        const parsed = JSON.parse(Buffer.from(body).toString('utf8'));
+        const first = parsed.errors?.[0];
+        if (!first)
+            return undefined;
+        return [first.code, first.message].filter(Boolean).join(': ');
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/media-types.js
+
+const media_types_MediaType = {
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociConfig: 'application/vnd.oci.image.config.v1+json',
+    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    ociLayer: 'application/vnd.oci.image.layer.v1.tar',
+    ociEmpty: 'application/vnd.oci.empty.v1+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerConfig: 'application/vnd.docker.container.image.v1+json',
+    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+};
+/** Every manifest type we understand, OCI first: the rig's registry answers in the type Accept names first. */
+const MANIFEST_ACCEPT = [
+    media_types_MediaType.ociManifest,
+    media_types_MediaType.ociIndex,
+    media_types_MediaType.dockerManifest,
+    media_types_MediaType.dockerManifestList,
+];
+function isIndexMediaType(mediaType) {
+    return mediaType === media_types_MediaType.ociIndex || mediaType === media_types_MediaType.dockerManifestList;
+}
+function platformName(platform) {
+    if (!platform)
+        return 'unknown';
+    return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+/** `os/architecture[/variant]` as docker's --platform takes it, e.g. linux/amd64 or linux/arm64/v8. */
+function parsePlatform(text, input) {
+    const parts = text.trim().split('/');
+    if (parts.length < 2 || parts.length > 3 || parts.some((part) => !/^[a-z0-9_.-]+$/.test(part))) {
+        throw new errors_ConfigurationError(`Input '${input}': '${text}' is not a platform; write os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8.`, { input });
+    }
+    const [os, architecture, variant] = parts;
+    return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/oci/retry.js
@@ -88823,112 +88456,6 @@ class RegistryClient {
     }
 }
 
-;// CONCATENATED MODULE: ./shared/lib/oci/copy.js
-
-
-/** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
-async function mapLimit(items, limit, work) {
-    const results = new Array(items.length);
-    let next = 0;
-    const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-        while (next < items.length) {
-            const index = next++;
-            results[index] = await work(items[index]);
-        }
-    });
-    await Promise.all(workers);
-    return results;
-}
-/**
- * Pushes an image so that no tag ever names a partial image: every blob (missing ones only), then every manifest
- * by digest, and only then the tags, each pointing at the root manifest.
- */
-async function pushImage(client, repository, plan, options = {}) {
-    const root = plan.manifests.at(-1);
-    if (!root)
-        throw new Error('pushImage: the plan has no manifest');
-    const outcomes = { exists: 0, mounted: 0, uploaded: 0 };
-    let uploadedBytes = 0;
-    const unique = [...new Map(plan.blobs.map((blob) => [blob.source.digest, blob])).values()];
-    await mapLimit(unique, options.concurrency ?? 3, async (blob) => {
-        const outcome = await client.uploadBlob(repository, blob.source, blob.mountFrom !== undefined ? { mountFrom: blob.mountFrom } : {});
-        outcomes[outcome] += 1;
-        if (outcome === 'uploaded')
-            uploadedBytes += blob.source.size;
-    });
-    for (const manifest of plan.manifests) {
-        await client.putManifest(repository, manifest.digest, manifest.bytes, manifest.mediaType);
-    }
-    for (const tag of plan.tags)
-        await client.putManifest(repository, tag, root.bytes, root.mediaType);
-    return { digest: root.digest, blobs: outcomes, uploadedBytes };
-}
-/**
- * Copies an image (a manifest or a whole index with every platform) by digest, byte for byte, so the digest is
- * the same at the destination: blobs are mounted within one registry and streamed by ranges between two, then
- * the tags are put last. The promote action's copy.
- */
-async function copyImage(from, to, tags) {
-    const sameRegistry = from.client.baseUrl === to.client.baseUrl;
-    if (sameRegistry && from.repository === to.repository) {
-        // Everything is already there: only the tags are new.
-        const root = await from.client.getManifest(from.repository, from.reference);
-        for (const tag of tags)
-            await to.client.putManifest(to.repository, tag, root.bytes, root.mediaType);
-        return { digest: root.digest, blobs: { exists: 0, mounted: 0, uploaded: 0 }, uploadedBytes: 0 };
-    }
-    const blobs = [];
-    const manifests = [];
-    const visit = async (reference) => {
-        const fetched = await from.client.getManifest(from.repository, reference);
-        if (isIndexMediaType(fetched.mediaType)) {
-            for (const child of fetched.json.manifests)
-                await visit(child.digest);
-        }
-        else {
-            const manifest = fetched.json;
-            for (const descriptor of [manifest.config, ...manifest.layers]) {
-                blobs.push({
-                    source: from.client.blobSource(from.repository, descriptor),
-                    ...(sameRegistry ? { mountFrom: from.repository } : {}),
-                });
-            }
-        }
-        manifests.push({ bytes: fetched.bytes, mediaType: fetched.mediaType, digest: fetched.digest });
-    };
-    await visit(from.reference);
-    // Blobs stream from one registry to another: as many at once as skopeo copies (its default is 6).
-    return pushImage(to.client, to.repository, { blobs, manifests, tags }, { concurrency: 6 });
-}
-/**
- * Copies the referrers of `subject` (signatures, SBOMs, attestations: OCI 1.1 manifests with a `subject`) that
- * `to` lacks. Content only: the fallback tag on registries without the referrers API is returned, not written.
- */
-async function copyReferrers(from, to, subject) {
-    // Copied into a store that cannot list them, they would be unreachable blobs reported as copied.
-    if (!to.client.keepsReferrers)
-        return { copied: [] };
-    const wanted = await from.client.referrers(from.repository, subject);
-    const hasApi = await to.client.hasReferrersApi(to.repository, subject);
-    const present = await to.client.referrers(to.repository, subject);
-    const presentDigests = new Set(present.map((descriptor) => descriptor.digest));
-    const missing = wanted.filter((descriptor) => !presentDigests.has(descriptor.digest));
-    for (const descriptor of missing) {
-        await copyImage({ ...from, reference: descriptor.digest }, to, []);
-    }
-    if (hasApi || missing.length === 0)
-        return { copied: missing };
-    const index = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [...present, ...missing] };
-    const bytes = Buffer.from(JSON.stringify(index));
-    return {
-        copied: missing,
-        fallback: {
-            tag: digest_referrersFallbackTag(subject),
-            manifest: { bytes, mediaType: media_types_MediaType.ociIndex, digest: digest_sha256Digest(bytes) },
-        },
-    };
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/oci/layout.js
 
 
@@ -89198,19 +88725,6 @@ async function referenceOrDefault(store, reference) {
     const sole = store instanceof OciLayoutStore ? await store.soleImage(reference.repository) : undefined;
     return sole ?? 'latest';
 }
-
-;// CONCATENATED MODULE: ./shared/lib/oci/index.js
-
-
-
-
-
-
-
-
-
-
-
 
 ;// CONCATENATED MODULE: ./shared/lib/image/oci-layout.js
 
@@ -89649,6 +89163,112 @@ async function resolveSourceDate(options) {
     return { epochSeconds: 0, origin: 'epoch' };
 }
 
+;// CONCATENATED MODULE: ./shared/lib/oci/copy.js
+
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
+async function mapLimit(items, limit, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (next < items.length) {
+            const index = next++;
+            results[index] = await work(items[index]);
+        }
+    });
+    await Promise.all(workers);
+    return results;
+}
+/**
+ * Pushes an image so that no tag ever names a partial image: every blob (missing ones only), then every manifest
+ * by digest, and only then the tags, each pointing at the root manifest.
+ */
+async function pushImage(client, repository, plan, options = {}) {
+    const root = plan.manifests.at(-1);
+    if (!root)
+        throw new Error('pushImage: the plan has no manifest');
+    const outcomes = { exists: 0, mounted: 0, uploaded: 0 };
+    let uploadedBytes = 0;
+    const unique = [...new Map(plan.blobs.map((blob) => [blob.source.digest, blob])).values()];
+    await mapLimit(unique, options.concurrency ?? 3, async (blob) => {
+        const outcome = await client.uploadBlob(repository, blob.source, blob.mountFrom !== undefined ? { mountFrom: blob.mountFrom } : {});
+        outcomes[outcome] += 1;
+        if (outcome === 'uploaded')
+            uploadedBytes += blob.source.size;
+    });
+    for (const manifest of plan.manifests) {
+        await client.putManifest(repository, manifest.digest, manifest.bytes, manifest.mediaType);
+    }
+    for (const tag of plan.tags)
+        await client.putManifest(repository, tag, root.bytes, root.mediaType);
+    return { digest: root.digest, blobs: outcomes, uploadedBytes };
+}
+/**
+ * Copies an image (a manifest or a whole index with every platform) by digest, byte for byte, so the digest is
+ * the same at the destination: blobs are mounted within one registry and streamed by ranges between two, then
+ * the tags are put last. The promote action's copy.
+ */
+async function copyImage(from, to, tags) {
+    const sameRegistry = from.client.baseUrl === to.client.baseUrl;
+    if (sameRegistry && from.repository === to.repository) {
+        // Everything is already there: only the tags are new.
+        const root = await from.client.getManifest(from.repository, from.reference);
+        for (const tag of tags)
+            await to.client.putManifest(to.repository, tag, root.bytes, root.mediaType);
+        return { digest: root.digest, blobs: { exists: 0, mounted: 0, uploaded: 0 }, uploadedBytes: 0 };
+    }
+    const blobs = [];
+    const manifests = [];
+    const visit = async (reference) => {
+        const fetched = await from.client.getManifest(from.repository, reference);
+        if (isIndexMediaType(fetched.mediaType)) {
+            for (const child of fetched.json.manifests)
+                await visit(child.digest);
+        }
+        else {
+            const manifest = fetched.json;
+            for (const descriptor of [manifest.config, ...manifest.layers]) {
+                blobs.push({
+                    source: from.client.blobSource(from.repository, descriptor),
+                    ...(sameRegistry ? { mountFrom: from.repository } : {}),
+                });
+            }
+        }
+        manifests.push({ bytes: fetched.bytes, mediaType: fetched.mediaType, digest: fetched.digest });
+    };
+    await visit(from.reference);
+    // Blobs stream from one registry to another: as many at once as skopeo copies (its default is 6).
+    return pushImage(to.client, to.repository, { blobs, manifests, tags }, { concurrency: 6 });
+}
+/**
+ * Copies the referrers of `subject` (signatures, SBOMs, attestations: OCI 1.1 manifests with a `subject`) that
+ * `to` lacks. Content only: the fallback tag on registries without the referrers API is returned, not written.
+ */
+async function copyReferrers(from, to, subject) {
+    // Copied into a store that cannot list them, they would be unreachable blobs reported as copied.
+    if (!to.client.keepsReferrers)
+        return { copied: [] };
+    const wanted = await from.client.referrers(from.repository, subject);
+    const hasApi = await to.client.hasReferrersApi(to.repository, subject);
+    const present = await to.client.referrers(to.repository, subject);
+    const presentDigests = new Set(present.map((descriptor) => descriptor.digest));
+    const missing = wanted.filter((descriptor) => !presentDigests.has(descriptor.digest));
+    for (const descriptor of missing) {
+        await copyImage({ ...from, reference: descriptor.digest }, to, []);
+    }
+    if (hasApi || missing.length === 0)
+        return { copied: missing };
+    const index = { schemaVersion: 2, mediaType: media_types_MediaType.ociIndex, manifests: [...present, ...missing] };
+    const bytes = Buffer.from(JSON.stringify(index));
+    return {
+        copied: missing,
+        fallback: {
+            tag: digest_referrersFallbackTag(subject),
+            manifest: { bytes, mediaType: media_types_MediaType.ociIndex, digest: digest_sha256Digest(bytes) },
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/image/tar.js
 
 
@@ -90023,35 +89643,6 @@ async function buildWithLayers(options) {
     return { image, pushed };
 }
 
-;// CONCATENATED MODULE: ./shared/lib/image/registry-problems.js
-
-
-/**
- * A registry refusal told as the user's mistake, naming the input to fix: wrong credentials point at
- * `registry-password`, missing access at `registry-username`, an unreachable registry at the input that named
- * it. Outages (5xx after every retry) and protocol breaks stay our errors.
- */
-function explainRegistryError(error, context) {
-    if (!isRegistryError(error))
-        return error;
-    switch (error.kind) {
-        case 'unreachable':
-            return new errors_ConfigurationError(`Input '${context.input}': the registry of '${context.reference}' could not be reached: ${error.message}`, { input: context.input });
-        case 'unauthorized':
-            return context.username
-                ? new errors_ConfigurationError(`Input 'registry-password': ${error.registry} refused the password for user '${context.username}'. Check the secret, or the token's scopes (write:packages for ghcr.io).`, { input: 'registry-password' })
-                : new errors_ConfigurationError(`Input 'registry-username': ${error.registry} needs credentials for '${context.reference}'; give 'registry-username' and 'registry-password' (or log in before this step).`, { input: 'registry-username' });
-        case 'denied':
-            return new errors_ConfigurationError(`Input 'registry-username': ${context.username ? `user '${context.username}'` : 'an anonymous client'} may not do this on '${context.reference}': ${error.message}`, { input: 'registry-username' });
-        case 'not-found':
-            return new errors_ConfigurationError(`Input '${context.input}': '${context.reference}' was not found: ${error.message}`, {
-                input: context.input,
-            });
-        default:
-            return error;
-    }
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/image/render.js
 
 
@@ -90189,8 +89780,6 @@ function resolveTags(explicit, context, input = 'tags') {
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/image/index.js
-
-
 
 
 
@@ -90466,6 +90055,49 @@ class MlflowClient {
 ;// CONCATENATED MODULE: ./shared/lib/mlflow/index.js
 
 
+;// CONCATENATED MODULE: ./shared/lib/oci/registry-problems.js
+
+
+/**
+ * A registry refusal told as the user's mistake, naming the input to fix: wrong credentials point at
+ * `registry-password`, missing access at `registry-username`, an unreachable registry at the input that named
+ * it. Outages (5xx after every retry) and protocol breaks stay our errors.
+ */
+function explainRegistryError(error, context) {
+    if (!isRegistryError(error))
+        return error;
+    switch (error.kind) {
+        case 'unreachable':
+            return new errors_ConfigurationError(`Input '${context.input}': the registry of '${context.reference}' could not be reached: ${error.message}`, { input: context.input });
+        case 'unauthorized':
+            return context.username
+                ? new errors_ConfigurationError(`Input 'registry-password': ${error.registry} refused the password for user '${context.username}'. Check the secret, or the token's scopes (write:packages for ghcr.io).`, { input: 'registry-password' })
+                : new errors_ConfigurationError(`Input 'registry-username': ${error.registry} needs credentials for '${context.reference}'; give 'registry-username' and 'registry-password' (or log in before this step).`, { input: 'registry-username' });
+        case 'denied':
+            return new errors_ConfigurationError(`Input 'registry-username': ${context.username ? `user '${context.username}'` : 'an anonymous client'} may not do this on '${context.reference}': ${error.message}`, { input: 'registry-username' });
+        case 'not-found':
+            return new errors_ConfigurationError(`Input '${context.input}': '${context.reference}' was not found: ${error.message}`, {
+                input: context.input,
+            });
+        default:
+            return error;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/oci/index.js
+
+
+
+
+
+
+
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/promotion/audit.js
 
 const audit_OUTCOME_TEXT = {
@@ -90573,87 +90205,6 @@ function withReleaseSection(body, record) {
         return `${text.slice(0, start)}${section}${text.slice(end + RELEASE_SECTION_END.length)}`;
     }
     return text.trim() === '' ? section : `${text.trimEnd()}\n\n${section}`;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/promotion/gate.js
-
-/**
- * Whether every named check succeeded on `sha`: check runs (every page; a re-run's latest run per name) and
- * commit statuses (the combined status, every page, which keeps the latest per context). A name with a check run
- * and a status passes only when both succeeded; only `success` passes (neutral, skipped and pending do not).
- */
-async function evaluateRequiredChecks(client, repository, sha, names) {
-    if (names.length === 0)
-        return { passed: true, checks: [] };
-    const runs = new Map();
-    try {
-        const all = await client.paginate(client.rest.checks.listForRef, {
-            ...repository,
-            ref: sha,
-            filter: 'latest',
-            per_page: 100,
-        });
-        for (const run of all) {
-            const known = runs.get(run.name);
-            if (known && known.id > run.id)
-                continue;
-            runs.set(run.name, {
-                id: run.id,
-                state: run.status === 'completed' ? (run.conclusion ?? 'unknown') : run.status,
-                url: run.html_url ?? undefined,
-            });
-        }
-    }
-    catch (error) {
-        throw describeGitHubFailure(error, `Listing the check runs of ${sha.slice(0, 7)}`);
-    }
-    const statuses = new Map();
-    try {
-        for (let page = 1;; page++) {
-            const answer = await client.rest.repos.getCombinedStatusForRef({ ...repository, ref: sha, per_page: 100, page });
-            for (const status of answer.data.statuses) {
-                if (!statuses.has(status.context)) {
-                    statuses.set(status.context, { state: status.state, url: status.target_url ?? undefined });
-                }
-            }
-            if (!/rel="next"/.test(answer.headers.link ?? ''))
-                break;
-        }
-    }
-    catch (error) {
-        throw describeGitHubFailure(error, `Reading the commit statuses of ${sha.slice(0, 7)}`);
-    }
-    const checks = [];
-    for (const name of names) {
-        const run = runs.get(name);
-        const status = statuses.get(name);
-        if (!run && !status) {
-            checks.push({ name, source: 'missing', state: 'missing', passed: false });
-            continue;
-        }
-        // Report the one that failed when only one did.
-        const found = [
-            ...(run ? [{ source: 'check-run', ...run }] : []),
-            ...(status ? [{ source: 'status', ...status }] : []),
-        ];
-        const failing = found.find((entry) => entry.state !== 'success');
-        const shown = failing ?? found[0];
-        checks.push({
-            name,
-            source: shown.source,
-            state: shown.state,
-            passed: failing === undefined,
-            ...(shown.url ? { url: shown.url } : {}),
-        });
-    }
-    return { passed: checks.every((check) => check.passed), checks };
-}
-/** "model-eval (failure), data-checks (missing)": the checks that block, as a reader wants them named. */
-function describeBlockingChecks(result) {
-    return result.checks
-        .filter((check) => !check.passed)
-        .map((check) => `${check.name} (${check.source === 'missing' ? 'missing' : check.state})`)
-        .join(', ');
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/promotion/image.js
@@ -91007,6 +90558,87 @@ async function appendToReleaseNotes(records, release, record) {
     }
 }
 
+;// CONCATENATED MODULE: ./shared/lib/promotion/required-checks.js
+
+/**
+ * Whether every named check succeeded on `sha`: check runs (every page; a re-run's latest run per name) and
+ * commit statuses (the combined status, every page, which keeps the latest per context). A name with a check run
+ * and a status passes only when both succeeded; only `success` passes (neutral, skipped and pending do not).
+ */
+async function evaluateRequiredChecks(client, repository, sha, names) {
+    if (names.length === 0)
+        return { passed: true, checks: [] };
+    const runs = new Map();
+    try {
+        const all = await client.paginate(client.rest.checks.listForRef, {
+            ...repository,
+            ref: sha,
+            filter: 'latest',
+            per_page: 100,
+        });
+        for (const run of all) {
+            const known = runs.get(run.name);
+            if (known && known.id > run.id)
+                continue;
+            runs.set(run.name, {
+                id: run.id,
+                state: run.status === 'completed' ? (run.conclusion ?? 'unknown') : run.status,
+                url: run.html_url ?? undefined,
+            });
+        }
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Listing the check runs of ${sha.slice(0, 7)}`);
+    }
+    const statuses = new Map();
+    try {
+        for (let page = 1;; page++) {
+            const answer = await client.rest.repos.getCombinedStatusForRef({ ...repository, ref: sha, per_page: 100, page });
+            for (const status of answer.data.statuses) {
+                if (!statuses.has(status.context)) {
+                    statuses.set(status.context, { state: status.state, url: status.target_url ?? undefined });
+                }
+            }
+            if (!/rel="next"/.test(answer.headers.link ?? ''))
+                break;
+        }
+    }
+    catch (error) {
+        throw describeGitHubFailure(error, `Reading the commit statuses of ${sha.slice(0, 7)}`);
+    }
+    const checks = [];
+    for (const name of names) {
+        const run = runs.get(name);
+        const status = statuses.get(name);
+        if (!run && !status) {
+            checks.push({ name, source: 'missing', state: 'missing', passed: false });
+            continue;
+        }
+        // Report the one that failed when only one did.
+        const found = [
+            ...(run ? [{ source: 'check-run', ...run }] : []),
+            ...(status ? [{ source: 'status', ...status }] : []),
+        ];
+        const failing = found.find((entry) => entry.state !== 'success');
+        const shown = failing ?? found[0];
+        checks.push({
+            name,
+            source: shown.source,
+            state: shown.state,
+            passed: failing === undefined,
+            ...(shown.url ? { url: shown.url } : {}),
+        });
+    }
+    return { passed: checks.every((check) => check.passed), checks };
+}
+/** "model-eval (failure), data-checks (missing)": the checks that block, as a reader wants them named. */
+function describeBlockingChecks(result) {
+    return result.checks
+        .filter((check) => !check.passed)
+        .map((check) => `${check.name} (${check.source === 'missing' ? 'missing' : check.state})`)
+        .join(', ');
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/promotion/transaction.js
 
 class Transaction {
@@ -91039,24 +90671,6 @@ class Transaction {
             }
         }
         return result;
-    }
-}
-/** A promotion that failed after changing things: what failed, and what the rollback did about it. */
-class PromotionFailure extends Error {
-    rollback;
-    failure;
-    /** The audit record of the failed promotion, for the report. */
-    record;
-    constructor(failure, rollback, record) {
-        const undone = rollback.undone.length > 0 ? ` Undone: ${rollback.undone.join('; ')}.` : ' Nothing had changed yet.';
-        const left = rollback.failed.length > 0
-            ? ` NOT undone (fix by hand): ${rollback.failed.map((entry) => `${entry.step}: ${entry.error}`).join('; ')}.`
-            : '';
-        super(`Promotion failed: ${describeThrown(failure)}${undone}${left}`);
-        this.name = 'PromotionFailure';
-        this.failure = failure;
-        this.rollback = rollback;
-        this.record = record;
     }
 }
 
@@ -91246,6 +90860,24 @@ async function promote(options) {
         throw new PromotionFailure(error, rollback, record);
     }
     return record;
+}
+/** A promotion that failed after changing things: what failed, and what the rollback did about it. */
+class PromotionFailure extends Error {
+    rollback;
+    failure;
+    /** The audit record of the failed promotion, for the report. */
+    record;
+    constructor(failure, rollback, record) {
+        const undone = rollback.undone.length > 0 ? ` Undone: ${rollback.undone.join('; ')}.` : ' Nothing had changed yet.';
+        const left = rollback.failed.length > 0
+            ? ` NOT undone (fix by hand): ${rollback.failed.map((entry) => `${entry.step}: ${entry.error}`).join('; ')}.`
+            : '';
+        super(`Promotion failed: ${describeThrown(failure)}${undone}${left}`);
+        this.name = 'PromotionFailure';
+        this.failure = failure;
+        this.rollback = rollback;
+        this.record = record;
+    }
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/promotion/index.js
@@ -92049,7 +91681,6 @@ function stageBrief(report) {
 
 
 
-
 /** Reports may come from another run (a fork's pull request): untrusted, so sizes are capped before parsing. */
 const MAX_REPORT_BYTES = 2 * 1024 * 1024;
 const MAX_TEXT = 2000;
@@ -92189,6 +91820,14 @@ function combineReports(reports, runUrl, limit = COMMENT_LIMIT) {
     return { status, comment: render(() => false), full, shortened: true };
 }
 
+;// CONCATENATED MODULE: ./shared/lib/report/index.js
+// The report every action writes (report.ts), its JSON schema, each stage's section, and the combined comment.
+
+
+
+
+
+
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 13 modules
 var core = __nccwpck_require__(77094);
 ;// CONCATENATED MODULE: ./shared/lib/runner/actions-host.js
@@ -92315,7 +91954,18 @@ async function runAction(definition, env = process.env) {
     }
 }
 
+;// CONCATENATED MODULE: ./shared/lib/runner/index.js
+// The GitHub Actions runner's side: the host over @actions/core, failures as annotations, the report publisher
+// and runAction. Only the actions and the CLI import this folder; the library never does.
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./shared/lib/index.js
+// The library's one face: each folder's index.ts, nothing deeper. Inside shared/src, files import the file they
+// need (one hop by name), so no face is part of an import circle.
 
 
 
@@ -92345,15 +91995,183 @@ async function runAction(definition, env = process.env) {
 
 
 
+;// CONCATENATED MODULE: ./actions/build-image/lib/args.js
+/** The Dockerfile build docker buildx and buildah run (their arguments: dockerBuildArgs, buildahBudArgs). */
+function dockerfileBuildOf(inputs, facts) {
+    return {
+        context: inputs.context,
+        dockerfile: facts.dockerfile,
+        buildArgs: inputs.buildArgs,
+        labels: facts.labels,
+        annotations: inputs.annotations,
+        platforms: inputs.platforms,
+        epochSeconds: facts.epochSeconds,
+        insecureRegistries: facts.insecureRegistries,
+    };
+}
+/** The manifest annotations of a layers build: created, the base's name (none for scratch), revision, the inputs'. */
+function layerAnnotations(inputs, facts) {
+    return {
+        'org.opencontainers.image.created': facts.created,
+        ...(facts.baseName !== undefined ? { 'org.opencontainers.image.base.name': facts.baseName } : {}),
+        ...(facts.sha ? { 'org.opencontainers.image.revision': facts.sha } : {}),
+        ...inputs.annotations,
+    };
+}
+/** What the layers builder changes in the base image's config. */
+function layerChangesOf(inputs, facts, annotations) {
+    return {
+        created: facts.created,
+        labels: facts.labels,
+        annotations,
+        env: inputs.env,
+        ...(inputs.cmd ? { cmd: inputs.cmd } : {}),
+        modelDest: inputs.modelDest,
+    };
+}
+
+;// CONCATENATED MODULE: ./actions/build-image/lib/build.js
+// build-image's side effects: which builder this machine can run, the credentials for each registry, and the two
+// kinds of build (a Dockerfile with docker or buildah, or model layers on a base image), each pushed when asked.
 
 
 
-
-
-
-
-
-
+async function exists(path) {
+    return (0,promises_.access)(path).then(() => true, () => false);
+}
+/** The builder to run (`auto` probes docker and buildah), with the inputs it needs checked before any network. */
+async function decideBuilder(host, inputs, dockerfile) {
+    const hasDockerfile = inputs.dockerfile !== undefined || (await exists(dockerfile));
+    const builder = inputs.builder === 'auto'
+        ? chooseBuilder('auto', {
+            hasDockerfile,
+            hasModelPath: inputs.modelPath !== undefined,
+            available: {
+                dockerDaemon: hasDockerfile && (await dockerDaemonAnswers()),
+                buildah: hasDockerfile && (await toolAnswers('buildah')),
+            },
+        })
+        : inputs.builder;
+    if (builder !== 'layers') {
+        await requireDockerfile(dockerfile, host.inputs.display(dockerfile));
+        return builder;
+    }
+    if (!inputs.baseImage) {
+        throw new errors_ConfigurationError("Input 'base-image' is required by the layers builder (e.g. python:3.12-slim, or scratch for the model files alone).", {
+            input: 'base-image',
+        });
+    }
+    if (!inputs.modelPath) {
+        throw new errors_ConfigurationError("Input 'model-path' is required by the layers builder: the model directory.", {
+            input: 'model-path',
+        });
+    }
+    const modelStats = await (0,promises_.stat)(inputs.modelPath).catch(() => undefined);
+    if (!modelStats?.isDirectory()) {
+        throw new errors_ConfigurationError(`Input 'model-path': '${host.inputs.display(inputs.modelPath)}' ${modelStats ? 'is not a directory' : 'does not exist'}.`, { input: 'model-path' });
+    }
+    return builder;
+}
+/** The credentials for `registry` by the one rule (chooseRegistryCredentials); none for an OCI layout directory. */
+async function credentialsFor(registry, inputs, host) {
+    const credentials = await resolveRegistryCredentials(registry, givenCredentials(inputs, host.github.actor), host.env);
+    host.setSecret(credentials?.password);
+    return credentials;
+}
+function explainAs(input, reference, username) {
+    return (error) => {
+        throw explainRegistryError(error, { input, reference, username });
+    };
+}
+/** The model directory as layers on the base image (or scratch), pushed with the tags when `tags` is given. */
+async function buildLayers(host, inputs, target, facts, workDir, tags) {
+    let base;
+    let baseCredentials;
+    if (inputs.baseImage === SCRATCH_BASE) {
+        base = scratchBase(inputs.scratchPlatforms);
+    }
+    else {
+        const { text, reference } = inputs.baseImage;
+        const sameRegistry = reference.registry === inputs.image.registry;
+        baseCredentials = sameRegistry ? target.credentials : await credentialsFor(reference.registry, inputs, host);
+        const baseClient = sameRegistry
+            ? target.client
+            : openImageStore(reference.registry, { ...target.storeOptions, credentials: baseCredentials });
+        base = {
+            client: baseClient,
+            repository: reference.repository,
+            reference: await referenceOrDefault(baseClient, reference),
+            name: text,
+        };
+    }
+    // A scratch image has no base to name.
+    const annotations = layerAnnotations(inputs, {
+        created: facts.created,
+        baseName: isScratchBase(base) ? undefined : base.name,
+        sha: facts.sha,
+    });
+    const result = await buildWithLayers({
+        base,
+        target: { client: target.client, repository: inputs.image.repository },
+        modelPath: inputs.modelPath,
+        changes: layerChangesOf(inputs, facts, annotations),
+        epochSeconds: facts.epochSeconds,
+        workDir,
+        ...(tags ? { pushTags: tags } : {}),
+        log: host.log,
+    }).catch(explainAs('base-image', base.name, baseCredentials?.username));
+    return {
+        digest: result.image.digest,
+        pushed: result.pushed,
+        metadata: {
+            labels: facts.labels,
+            annotations,
+            size: result.image.size,
+            baseDigest: result.image.baseDigest,
+            platforms: result.image.platforms,
+            layers: result.image.layers.map(({ digest, size, diffId, files, modelBytes }) => ({
+                digest,
+                size,
+                diffId,
+                files,
+                modelBytes,
+            })),
+        },
+    };
+}
+/**
+ * A Dockerfile built with docker or buildah into an OCI layout, then pushed by our client when `tags` is given. FROM
+ * pulls get the image registry's credentials only (scoped to that registry in the auth file).
+ */
+async function buildDockerfile(host, inputs, builder, target, facts, workDir, tags) {
+    const build = dockerfileBuildOf(inputs, facts);
+    const built = await host.log.group(`Build ${host.inputs.display(facts.dockerfile)} with ${builder}`, () => buildDockerfileToLayout({
+        builder,
+        build,
+        workDir,
+        ...(target.credentials
+            ? { registryAuth: { registry: inputs.image.registry, credentials: target.credentials } }
+            : {}),
+        log: host.log,
+        secrets: host.secrets,
+    }));
+    let pushed;
+    if (tags) {
+        pushed = await host.log
+            .group(`Push ${built.digest}`, () => pushImage(target.client, inputs.image.repository, { blobs: built.blobs, manifests: built.manifests, tags }))
+            .catch(explainAs('image', target.name, target.credentials?.username));
+    }
+    return {
+        digest: built.digest,
+        pushed,
+        metadata: {
+            labels: facts.labels,
+            annotations: inputs.annotations,
+            size: built.blobs.reduce((sum, blob) => sum + blob.source.size, 0),
+            layers: built.blobs.slice(1).map((blob) => ({ digest: blob.source.digest, size: blob.source.size })),
+        },
+    };
+}
 
 ;// CONCATENATED MODULE: ./actions/build-image/lib/inputs.js
 
@@ -92405,13 +92223,7 @@ function getInputs(reader) {
             throw new errors_ConfigurationError(`Input 'env': '${entry}' must be written NAME=value.`, { input: 'env' });
         }
     }
-    const registryUsername = reader.optional('registry-username');
-    const registryPassword = reader.optional('registry-password');
-    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-        throw new errors_ConfigurationError("Inputs 'registry-username' and 'registry-password' go together: give both or neither.", {
-            input: registryUsername === undefined ? 'registry-username' : 'registry-password',
-        });
-    }
+    const registryCredentials = reader.userAndPassword('registry-username', 'registry-password');
     const pushText = reader.optional('push');
     const platforms = reader.list('platforms');
     const scratch = baseText === SCRATCH_BASE;
@@ -92432,8 +92244,7 @@ function getInputs(reader) {
         modelPath: reader.path('model-path'),
         modelDest: imagePath(reader.optional('model-dest') ?? '/opt/ml/model', 'model-dest'),
         push: pushText === undefined || pushText === 'auto' ? undefined : reader.boolean('push', true),
-        registryUsername,
-        registryPassword,
+        registryCredentials,
         githubToken: reader.optional('github-token'),
         labels: parseKeyValues(reader.list('labels'), 'labels'),
         annotations: parseKeyValues(reader.list('annotations'), 'annotations'),
@@ -92451,21 +92262,7 @@ function getInputs(reader) {
 
 
 
-async function exists(path) {
-    return (0,promises_.access)(path).then(() => true, () => false);
-}
-/** Credentials for `registry`: the inputs, else github-token for ghcr.io, else what `docker login` stored. */
-async function credentialsFor(registry, inputs, host) {
-    if (inputs.registryUsername && inputs.registryPassword) {
-        return { username: inputs.registryUsername, password: inputs.registryPassword };
-    }
-    if (registry === 'ghcr.io' && inputs.githubToken) {
-        return { username: host.github.actor ?? 'x-access-token', password: inputs.githubToken };
-    }
-    const stored = await readStoredCredentials(registry, host.env);
-    host.setSecret(stored?.password);
-    return stored;
-}
+
 /**
  * Builds a model-serving image with docker, buildah or (no daemon, no Dockerfile) by adding the model as
  * deterministic layers to a base image, and pushes it with tags only after every blob and the manifest are up.
@@ -92474,7 +92271,7 @@ const action = defineAction({
     name: 'build-image',
     async main(host) {
         const inputs = getInputs(host.inputs);
-        host.setSecret(inputs.registryPassword);
+        host.setSecret(inputs.registryCredentials?.password);
         host.setSecret(inputs.githubToken);
         const { github } = host;
         const payload = await readEventPayload(github);
@@ -92490,36 +92287,7 @@ const action = defineAction({
         const push = inputs.push ?? !fromFork;
         // Decide the builder and check its inputs before anything talks to a registry.
         const dockerfile = inputs.dockerfile ?? (0,external_node_path_.join)(inputs.context, 'Dockerfile');
-        const hasDockerfile = inputs.dockerfile !== undefined || (await exists(dockerfile));
-        const builder = inputs.builder === 'auto'
-            ? chooseBuilder('auto', {
-                hasDockerfile,
-                hasModelPath: inputs.modelPath !== undefined,
-                available: {
-                    dockerDaemon: hasDockerfile && (await dockerDaemonAnswers()),
-                    buildah: hasDockerfile && (await toolAnswers('buildah')),
-                },
-            })
-            : inputs.builder;
-        if (builder === 'layers') {
-            if (!inputs.baseImage) {
-                throw new errors_ConfigurationError("Input 'base-image' is required by the layers builder (e.g. python:3.12-slim, or scratch for the model files alone).", {
-                    input: 'base-image',
-                });
-            }
-            if (!inputs.modelPath) {
-                throw new errors_ConfigurationError("Input 'model-path' is required by the layers builder: the model directory.", {
-                    input: 'model-path',
-                });
-            }
-            const modelStats = await (0,promises_.stat)(inputs.modelPath).catch(() => undefined);
-            if (!modelStats?.isDirectory()) {
-                throw new errors_ConfigurationError(`Input 'model-path': '${host.inputs.display(inputs.modelPath)}' ${modelStats ? 'is not a directory' : 'does not exist'}.`, { input: 'model-path' });
-            }
-        }
-        else {
-            await requireDockerfile(dockerfile, host.inputs.display(dockerfile));
-        }
+        const builder = await decideBuilder(host, inputs, dockerfile);
         const sourceDate = await resolveSourceDate({
             reproducible: inputs.reproducible,
             env: host.env,
@@ -92544,125 +92312,38 @@ const action = defineAction({
             ...(github.repo ? { title: github.repo } : {}),
             model,
         }, inputs.labels);
-        // A layout directory (oci:DIR) needs no credentials; a registry gets the inputs' or the stored ones.
-        const credentials = isOciLayout(inputs.image)
-            ? undefined
-            : await credentialsFor(inputs.image.registry, inputs, host);
+        // A layout directory (oci:DIR) needs no credentials; a registry gets them by the one rule.
+        const credentials = await credentialsFor(inputs.image.registry, inputs, host);
         const imageName = formatImageReference(inputs.image);
         const storeOptions = { workspace: github.workspace, logger: host.log };
-        const client = openImageStore(inputs.image.registry, { ...storeOptions, credentials });
-        const explain = (input, reference, username) => (error) => {
-            throw explainRegistryError(error, { input, reference, username });
+        const target = {
+            client: openImageStore(inputs.image.registry, { ...storeOptions, credentials }),
+            credentials,
+            name: imageName,
+            storeOptions,
         };
         if (push) {
-            await client
+            await target.client
                 .checkAccess(inputs.image.repository, 'pull,push')
-                .catch(explain('image', imageName, credentials?.username));
+                .catch(explainAs('image', imageName, credentials?.username));
         }
         const workDir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-build-image-'));
         try {
-            let digest;
-            let pushed;
-            let metadata;
-            if (builder === 'layers') {
-                let base;
-                let baseCredentials;
-                if (inputs.baseImage === SCRATCH_BASE) {
-                    base = scratchBase(inputs.scratchPlatforms);
-                }
-                else {
-                    const { text, reference } = inputs.baseImage;
-                    const sameRegistry = reference.registry === inputs.image.registry;
-                    baseCredentials = isOciLayout(reference)
-                        ? undefined
-                        : sameRegistry
-                            ? credentials
-                            : await credentialsFor(reference.registry, inputs, host);
-                    const baseClient = sameRegistry
-                        ? client
-                        : openImageStore(reference.registry, { ...storeOptions, credentials: baseCredentials });
-                    base = {
-                        client: baseClient,
-                        repository: reference.repository,
-                        reference: await referenceOrDefault(baseClient, reference),
-                        name: text,
-                    };
-                }
-                const annotations = {
-                    'org.opencontainers.image.created': created,
-                    // A scratch image has no base to name.
-                    ...(isScratchBase(base) ? {} : { 'org.opencontainers.image.base.name': base.name }),
-                    ...(context.sha ? { 'org.opencontainers.image.revision': context.sha } : {}),
-                    ...inputs.annotations,
-                };
-                const result = await buildWithLayers({
-                    base,
-                    target: { client, repository: inputs.image.repository },
-                    modelPath: inputs.modelPath,
-                    changes: {
-                        created,
-                        labels,
-                        annotations,
-                        env: inputs.env,
-                        ...(inputs.cmd ? { cmd: inputs.cmd } : {}),
-                        modelDest: inputs.modelDest,
-                    },
-                    epochSeconds: sourceDate.epochSeconds,
-                    workDir,
-                    ...(push ? { pushTags: tags } : {}),
-                    log: host.log,
-                }).catch(explain('base-image', base.name, baseCredentials?.username));
-                digest = result.image.digest;
-                pushed = result.pushed;
-                metadata = {
-                    labels,
-                    annotations,
-                    size: result.image.size,
-                    baseDigest: result.image.baseDigest,
-                    platforms: result.image.platforms,
-                    layers: result.image.layers.map(({ digest, size, diffId, files, modelBytes }) => ({
-                        digest,
-                        size,
-                        diffId,
-                        files,
-                        modelBytes,
-                    })),
-                };
-            }
-            else {
-                const built = await host.log.group(`Build ${host.inputs.display(dockerfile)} with ${builder}`, () => buildDockerfileToLayout({
-                    builder: builder,
-                    build: {
-                        context: inputs.context,
-                        dockerfile,
-                        buildArgs: inputs.buildArgs,
-                        labels,
-                        annotations: inputs.annotations,
-                        platforms: inputs.platforms,
-                        epochSeconds: sourceDate.epochSeconds,
-                        insecureRegistries: isLoopbackRegistry(inputs.image.registry),
-                    },
-                    workDir,
-                    ...(credentials ? { registryAuth: { registry: inputs.image.registry, credentials } } : {}),
-                    log: host.log,
-                    secrets: host.secrets,
-                }));
-                digest = built.digest;
-                if (push) {
-                    pushed = await host.log
-                        .group(`Push ${digest}`, () => pushImage(client, inputs.image.repository, { blobs: built.blobs, manifests: built.manifests, tags }))
-                        .catch(explain('image', imageName, credentials?.username));
-                }
-                metadata = {
-                    labels,
-                    annotations: inputs.annotations,
-                    size: built.blobs.reduce((sum, blob) => sum + blob.source.size, 0),
-                    layers: built.blobs.slice(1).map((blob) => ({ digest: blob.source.digest, size: blob.source.size })),
-                };
-            }
+            const pushTags = push ? tags : undefined;
+            const facts = { created, labels, epochSeconds: sourceDate.epochSeconds };
+            const built = builder === 'layers'
+                ? await buildLayers(host, inputs, target, { ...facts, sha: context.sha }, workDir, pushTags)
+                : await buildDockerfile(host, inputs, builder, target, { ...facts, dockerfile, insecureRegistries: isLoopbackRegistry(inputs.image.registry) }, workDir, pushTags);
+            const { digest, pushed } = built;
             const references = tags.map((tag) => `${imageName}:${tag}`);
             const imageRef = `${imageName}@${digest}`;
-            metadata = { builder, pushed: push, created, createdFrom: sourceDate.origin, ...metadata };
+            const metadata = {
+                builder,
+                pushed: push,
+                created,
+                createdFrom: sourceDate.origin,
+                ...built.metadata,
+            };
             const checks = [
                 {
                     id: 'image.built',
@@ -92905,8 +92586,7 @@ const main_action = defineAction({
     async main(host) {
         const inputs = inputs_getInputs(host.inputs);
         host.setSecret(inputs.githubToken);
-        const gatePath = host.inputs.resolveConfined('gate', inputs.gate);
-        const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
+        const gate = readGate(await host.inputs.configFile('gate', inputs.gate));
         const provider = await createProvider(inputs.provider, {
             logger: host.log,
             secrets: host.secrets,
@@ -93120,19 +92800,14 @@ function lib_inputs_getInputs(reader, env) {
     if (image.tag !== undefined || image.digest !== undefined) {
         throw new errors_ConfigurationError("Input 'image': write the repository only (e.g. ghcr.io/acme/churn-model); the image to promote goes in 'source'.", { input: 'image' });
     }
-    const registryUsername = reader.optional('registry-username');
-    const registryPassword = reader.optional('registry-password');
-    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-        throw new errors_ConfigurationError("Inputs 'registry-username' and 'registry-password' go together: give both or neither.", { input: registryUsername === undefined ? 'registry-username' : 'registry-password' });
-    }
+    const registryCredentials = reader.userAndPassword('registry-username', 'registry-password');
     return {
         image,
         source,
         targets: readTargets(reader, image),
         requireChecks: [...new Set(reader.list('require-checks'))],
         mlflow: readMlflow(reader, env),
-        registryUsername,
-        registryPassword,
+        registryCredentials,
         dryRun: reader.boolean('dry-run', false),
         githubToken: reader.optional('github-token'),
         recordPublicKey: readRecordKey(reader),
@@ -93143,25 +92818,16 @@ function lib_inputs_getInputs(reader, env) {
 
 
 /**
- * One store per registry (one for all OCI layout directories), with the inputs' credentials for the image's
- * registry and stored ones elsewhere.
+ * One store per registry (one for all OCI layout directories), each logged in by the one credentials rule
+ * (chooseRegistryCredentials): the inputs for the image's registry only, else the stored login, else github-token
+ * for ghcr.io.
  */
 function registryClients(inputs, host) {
     const clients = new Map();
     const credentialsFor = async (registry) => {
-        if (isOciLayout({ registry }))
-            return undefined;
-        if (registry === inputs.image.registry && inputs.registryUsername && inputs.registryPassword) {
-            return { username: inputs.registryUsername, password: inputs.registryPassword };
-        }
-        const stored = await readStoredCredentials(registry, host.env);
-        host.setSecret(stored?.password);
-        if (stored)
-            return stored;
-        if (registry === 'ghcr.io' && inputs.githubToken) {
-            return { username: host.github.actor ?? 'x-access-token', password: inputs.githubToken };
-        }
-        return undefined;
+        const credentials = await resolveRegistryCredentials(registry, givenCredentials(inputs, host.github.actor), host.env);
+        host.setSecret(credentials?.password);
+        return credentials;
     };
     return async (registry) => {
         let entry = clients.get(registry);
@@ -93235,7 +92901,7 @@ const lib_main_action = defineAction({
     name: 'promote',
     async main(host) {
         const inputs = lib_inputs_getInputs(host.inputs, host.env);
-        host.setSecret(inputs.registryPassword);
+        host.setSecret(inputs.registryCredentials?.password);
         host.setSecret(inputs.githubToken);
         const mlflowAuth = mlflowAuthFromEnv(host.env);
         host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);
@@ -93525,8 +93191,196 @@ function checkRunFacts(loaded, ignoredReports, expectedStages, triggering) {
     };
 }
 
+;// CONCATENATED MODULE: ./actions/test-model/lib/sources.js
+// What test-model reads besides its inputs: the tests file, predictions and metric files (confined to the
+// workspace), the DuckDB engine opened only when predictions are read, and the GitHub client for artifacts.
+
+/** DuckDB is opened on first use: a run from metric files alone never loads it. */
+class LazyEngine {
+    host;
+    #engine;
+    constructor(host) {
+        this.host = host;
+    }
+    async get() {
+        this.#engine ??= await openDataEngine({
+            log: this.host.log,
+            ...(this.host.env.RUNNER_TOOL_CACHE ? { toolCache: this.host.env.RUNNER_TOOL_CACHE } : {}),
+        });
+        return this.#engine;
+    }
+    close() {
+        this.#engine?.close();
+    }
+}
+async function readTests(host, tests) {
+    if (!tests)
+        return { metrics: {} };
+    return readTestsFile(await host.inputs.configFile('tests', tests));
+}
+async function readPredictionFiles(engine, host, patterns, spec, input) {
+    const files = host.inputs.confinedFiles(input, await resolveDataFiles(patterns, host.github.workspace, input));
+    return readPredictions(engine, files, spec, input);
+}
+/** The `metrics` files' metrics, refused where one has the name of a metric computed from the predictions. */
+async function readMetricFiles(host, patterns, computed) {
+    if (patterns.length === 0)
+        return { metrics: {}, sources: {} };
+    const files = host.inputs.confinedFiles('metrics', await resolveFiles(patterns, host.github.workspace, 'metrics'));
+    const read = await readModelMetricsFiles(files, 'metrics');
+    for (const metric of Object.keys(read.metrics)) {
+        if (Object.hasOwn(computed, metric)) {
+            throw new errors_ConfigurationError(`Input 'metrics': '${metric}' in ${read.sources[metric]} is also computed from the predictions; rename it in the file.`, { input: 'metrics' });
+        }
+    }
+    return read;
+}
+function githubClient(host, inputs) {
+    return createGitHubClient({ token: inputs.comment.token, apiUrl: host.github.apiUrl, log: host.log });
+}
+
+;// CONCATENATED MODULE: ./actions/test-model/lib/baseline.js
+// The baseline a run compares with (downloaded from the base branch's last push run, or a file) and the metrics a
+// push to the default branch saves as the next baseline.
+
+
+
+
+
+/** The metrics artifact of the last successful push run of this workflow on the base branch, or why there is none. */
+async function downloadBaseline(host, name, payload, engine, inputs) {
+    const { github } = host;
+    const artifact = metricsArtifactName(name);
+    const branch = baselineBranchOf(github.eventName, payload);
+    const workflow = workflowFileOf(host.env.GITHUB_WORKFLOW_REF);
+    const none = (why) => ({
+        note: `No baseline: ${why}. Only absolute thresholds are tested; a push to the default branch saves '${artifact}' for later runs.`,
+    });
+    if (!branch)
+        return none('this event names no base or default branch');
+    if (!workflow)
+        return none('GITHUB_WORKFLOW_REF does not name this workflow file');
+    if (!inputs.comment.token || !github.owner || !github.repo)
+        return none("no 'github-token' to look for it");
+    const destination = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-baseline-'));
+    const downloaded = await downloadLatestArtifact(githubClient(host, inputs), inputs.comment.token, { owner: github.owner, repo: github.repo }, { workflow, branch, event: 'push' }, artifact, destination);
+    if (!downloaded)
+        return none(`no successful push run of ${workflow} on ${branch} saved '${artifact}'`);
+    const saved = parseSavedMetrics(await (0,promises_.readFile)((0,external_node_path_.join)(destination, SAVED_METRICS_FILE), 'utf8'), `artifact '${artifact}' of run ${downloaded.runId}`, 'baseline');
+    host.log.info(`Baseline: '${artifact}' of run ${downloaded.runId} on ${branch} (${downloaded.run.headSha.slice(0, 7)}).`);
+    return {
+        saved,
+        rendered: {
+            label: branch,
+            metrics: saved.metrics,
+            ...(saved.slices ? { slices: saved.slices } : {}),
+            url: downloaded.run.url,
+            sha: downloaded.run.headSha,
+        },
+        ...(await savedPredictions(saved, destination, engine, inputs, host)),
+    };
+}
+/** The saved predictions of a baseline, resolved with the saved column names (for significance). */
+async function savedPredictions(saved, folder, engine, inputs, host) {
+    const path = (0,external_node_path_.join)(folder, saved.predictions ?? SAVED_PREDICTIONS_FILE);
+    if (!saved.predictions || !saved.columns || !(0,external_node_fs_.existsSync)(path))
+        return {};
+    const spec = {
+        label: saved.columns.label,
+        prediction: saved.columns.prediction ?? '',
+        score: saved.columns.score ?? '',
+        probabilities: saved.columns.probabilities ?? [],
+    };
+    const read = await readPredictionFiles(await engine.get(), host, [path], spec, 'baseline');
+    return {
+        resolved: resolveColumns(read, {
+            ...(saved.task ? { task: saved.task } : {}),
+            threshold: saved.threshold ?? inputs.threshold,
+        }),
+    };
+}
+/** `baseline: <path>`: a metrics file saved by test-model, a metrics file, or predictions to compute them from. */
+async function loadBaselineFile(host, inputs, spec, engine) {
+    const path = host.inputs.resolveConfined('baseline', inputs.baseline);
+    const display = host.inputs.display(path);
+    if (!(0,external_node_fs_.existsSync)(path)) {
+        throw new errors_ConfigurationError(`Input 'baseline': '${display}' does not exist; give 'auto', 'none' or a metrics or predictions file.`, { input: 'baseline' });
+    }
+    const extension = (0,external_node_path_.extname)(path).toLowerCase();
+    if (extension === '.json') {
+        const text = await (0,promises_.readFile)(path, 'utf8');
+        let parsed;
+        try {
+            parsed = JSON.parse(text);
+        }
+        catch {
+            parsed = undefined;
+        }
+        if (isSavedMetrics(parsed)) {
+            const saved = parseSavedMetrics(text, display, 'baseline');
+            return {
+                saved,
+                rendered: {
+                    label: (0,external_node_path_.basename)(display),
+                    metrics: saved.metrics,
+                    ...(saved.slices ? { slices: saved.slices } : {}),
+                },
+                ...(await savedPredictions(saved, (0,external_node_path_.join)(path, '..'), engine, inputs, host)),
+            };
+        }
+    }
+    const format = dataFormatOf(path);
+    const isPredictions = format !== undefined &&
+        format !== 'json' &&
+        (format !== 'csv' || (await csvHeaderFields(path)).includes(spec.label));
+    if (!isPredictions) {
+        return { rendered: { label: (0,external_node_path_.basename)(display), metrics: await readModelMetricsFile(path, display, 'baseline') } };
+    }
+    const read = await readPredictionFiles(await engine.get(), host, [path], { ...spec, slices: spec.slices ?? [] }, 'baseline');
+    const resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
+    const evaluation = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label });
+    return { rendered: { label: (0,external_node_path_.basename)(display), metrics: evaluation.metrics }, resolved };
+}
+async function saveBaseline(host, name, { metrics, evaluation, slices, columns, classes }, engine) {
+    const { github, env } = host;
+    const artifact = metricsArtifactName(name);
+    if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
+        host.log.warning(`Cannot save '${artifact}': the Actions runtime (ACTIONS_RUNTIME_TOKEN) is not available here.`);
+        return;
+    }
+    const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-metrics-'));
+    const files = [(0,external_node_path_.join)(folder, SAVED_METRICS_FILE)];
+    const saved = {
+        mlopsMetrics: 1,
+        name,
+        metrics,
+        ...(evaluation ? { task: evaluation.task, count: evaluation.count } : {}),
+        ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
+        ...(evaluation?.partial ? { partial: evaluation.partial } : {}),
+        ...(classes ? { classes } : {}),
+        ...(slices ? { slices } : {}),
+        source: {
+            ...(github.sha ? { sha: github.sha } : {}),
+            ...(github.ref ? { ref: github.ref } : {}),
+            ...(github.runUrl ? { runUrl: github.runUrl } : {}),
+            createdAt: new Date().toISOString(),
+        },
+    };
+    if (columns) {
+        const parquet = (0,external_node_path_.join)(folder, SAVED_PREDICTIONS_FILE);
+        await writePredictionsParquet(await engine.get(), columns, parquet);
+        saved.predictions = SAVED_PREDICTIONS_FILE;
+        saved.columns = columns.columns;
+        files.push(parquet);
+    }
+    await (0,promises_.writeFile)(files[0], `${JSON.stringify(saved)}\n`);
+    const uploaded = await uploadRunArtifact(artifact, files, folder, 90);
+    host.log.info(`Saved the metrics as artifact '${artifact}' (id ${uploaded.id}) for pull requests to compare with.`);
+}
+
 ;// CONCATENATED MODULE: ./actions/test-model/lib/inputs.js
 
+const TASKS = ['binary', 'multiclass', 'regression'];
 /** Reads and checks every input once, before any work. */
 function test_model_lib_inputs_getInputs(reader) {
     const predictions = reader.list('predictions');
@@ -93560,18 +93414,264 @@ function test_model_lib_inputs_getInputs(reader) {
     };
 }
 
+;// CONCATENATED MODULE: ./actions/test-model/lib/shards.js
+// Sharded evaluation: each shard job saves the partial statistics of its rows as an artifact (`shard`), and one
+// merge job combines them into the metrics of the whole set (`merge`).
+
+
+
+
+async function saveShard(host, inputs, name, evaluation, classes) {
+    if (!evaluation?.partial) {
+        throw new errors_ConfigurationError("Input 'shard' needs 'predictions': a shard saves the partial statistics of its rows.", {
+            input: 'shard',
+        });
+    }
+    const shard = inputs.shard;
+    const artifact = `${partialArtifactPrefix(name)}${shard.replace(/[^\w.-]+/g, '-')}`;
+    const folder = await (0,promises_.mkdtemp)((0,external_node_path_.join)(host.github.runnerTemp, 'mlops-partial-'));
+    const file = (0,external_node_path_.join)(folder, 'partial.json');
+    const content = {
+        mlopsPartial: 1,
+        name,
+        shard,
+        ...(classes ? { classes } : {}),
+        partial: evaluation.partial,
+    };
+    await (0,promises_.writeFile)(file, JSON.stringify(content));
+    if (!host.env.ACTIONS_RUNTIME_TOKEN || !host.env.ACTIONS_RESULTS_URL) {
+        throw new errors_ConfigurationError("Input 'shard' uploads the shard's partial as an artifact, which needs the Actions runtime (run it in a workflow).", { input: 'shard' });
+    }
+    const uploaded = await uploadRunArtifact(artifact, [file], folder, 1);
+    const report = buildReport({
+        action: 'test-model',
+        headline: `${name}: shard ${shard} (${evaluation.count} examples) saved for merging`,
+        checks: [],
+        run: reportRun(host.github),
+        fields: { model: name, shard, examples: evaluation.count, metrics: evaluation.metrics, artifact },
+    });
+    await host.publish({
+        report,
+        markdown: `### Model tests: ${name}, shard ${shard}\n\n${evaluation.count} examples; partial statistics saved as artifact \`${artifact}\` (id ${uploaded.id}) for the merge job.`,
+    });
+    host.setOutput('passed', true);
+    host.setOutput('metrics', evaluation.metrics);
+    host.setOutput('baseline-metrics', {});
+    host.setOutput('failed-tests', []);
+}
+async function mergeShardArtifacts(host, inputs, name) {
+    const { github } = host;
+    if (inputs.predictions.length > 0) {
+        throw new errors_ConfigurationError("Input 'merge' combines the shards' partial artifacts of this run; do not also give 'predictions'.", { input: 'merge' });
+    }
+    if (!inputs.comment.token || !github.owner || !github.repo || !github.runId) {
+        throw new errors_ConfigurationError("Input 'merge' needs 'github-token' (actions: read) inside a workflow run.", {
+            input: 'merge',
+        });
+    }
+    const destination = await (0,promises_.mkdtemp)((0,external_node_path_.join)(github.runnerTemp, 'mlops-partials-'));
+    const prefix = partialArtifactPrefix(name);
+    const downloaded = await downloadRunArtifactsByPrefix(githubClient(host, inputs), inputs.comment.token, { owner: github.owner, repo: github.repo }, Number(github.runId), prefix, destination);
+    if (downloaded.length === 0) {
+        throw new errors_ConfigurationError(`Input 'merge': this run has no '${prefix}*' artifacts; run the shards first with 'shard' set (and the same 'name').`, { input: 'merge' });
+    }
+    const files = [];
+    for (const artifact of downloaded) {
+        const value = JSON.parse(await (0,promises_.readFile)((0,external_node_path_.join)(artifact.path, 'partial.json'), 'utf8'));
+        if (!isPartialFile(value))
+            throw new Error(`Artifact '${artifact.name}' holds no test-model partial.`);
+        files.push(value);
+    }
+    const classes = files[0].classes;
+    for (const file of files) {
+        if (JSON.stringify(file.classes) !== JSON.stringify(classes)) {
+            throw new errors_ConfigurationError(`Input 'merge': shard ${file.shard} has classes ${file.classes?.join(', ')} and shard ${files[0].shard} ${classes?.join(', ')}; shards must see the same class list.`, { input: 'merge' });
+        }
+    }
+    return {
+        partial: mergePartials(files.map((file) => file.partial)),
+        ...(classes ? { classes } : {}),
+        shards: files.length,
+    };
+}
+
 ;// CONCATENATED MODULE: ./actions/test-model/lib/main.js
 
 
-/** Metric gates, regression against the base branch, slices and significance: the work is in shared/evaluation. */
+
+
+
+/**
+ * test-model: metrics from predictions (and metrics files), thresholds from the tests file, a baseline from the
+ * base branch's last green run, significance of the changes, slices, and one report for the summary and the PR.
+ */
 const test_model_lib_main_action = defineAction({
     name: 'test-model',
     async main(host) {
         const inputs = test_model_lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
-        await testModel(host, inputs);
+        const engine = new LazyEngine(host);
+        try {
+            await testModel(host, inputs, engine);
+        }
+        finally {
+            engine.close();
+        }
     },
 });
+async function testModel(host, inputs, engine) {
+    const { github, log } = host;
+    const name = inputs.name ?? github.repo ?? 'model';
+    const tests = await readTests(host, inputs.tests);
+    const spec = { ...inputs.columns, slices: tests.slices?.by ?? [] };
+    const payload = await readEventPayload(github);
+    // 1. This model's metrics.
+    let evaluation;
+    let resolved;
+    let columns;
+    let slices;
+    let classes;
+    if (inputs.merge) {
+        if (tests.slices && tests.document) {
+            throw tests.document.error(['slices'], "slices need per-example predictions, and merged shards hand on partial statistics only; test slices in each shard's own job or drop 'slices' here", { key: true });
+        }
+        const merged = await log.group('Merge shard partials', () => mergeShardArtifacts(host, inputs, name));
+        evaluation = evaluatePartial(merged.partial, merged.classes);
+        classes = merged.classes;
+        evaluation.notes.push(`Merged from ${merged.shards} shard(s).`);
+    }
+    else if (inputs.predictions.length > 0) {
+        const read = await log.group('Read predictions', async () => readPredictionFiles(await engine.get(), host, inputs.predictions, spec, 'predictions'));
+        columns = read;
+        await log.group('Compute metrics', async () => {
+            resolved = resolveColumns(read, { ...(inputs.task ? { task: inputs.task } : {}), threshold: inputs.threshold });
+            if (resolved.predictionMismatch)
+                log.warning(resolved.predictionMismatch, { title: 'test-model: predictions' });
+            // The mergeable partial (a pass over every row) only goes into a shard or a saved baseline.
+            const partial = inputs.shard !== undefined ||
+                shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload);
+            const computed = computeMetrics(resolved, inputs.threshold, { labelColumn: read.columns.label, partial });
+            evaluation = computed;
+            classes = resolved.task === 'multiclass' ? resolved.classNames : undefined;
+            if (tests.slices)
+                slices = evaluateSlices(resolved, read.slices, inputs.threshold, tests.slices.minRows);
+            log.info(`${computed.task} model (${computed.taskReason}), ${computed.count} examples.`);
+        });
+    }
+    if (inputs.shard !== undefined) {
+        await saveShard(host, inputs, name, evaluation, classes);
+        return;
+    }
+    const metrics = { ...(evaluation?.metrics ?? {}) };
+    const fromFiles = await readMetricFiles(host, inputs.metrics, metrics);
+    Object.assign(metrics, fromFiles.metrics);
+    const metricSources = fromFiles.sources;
+    const sliceable = Object.keys(slices?.[0]?.metrics ?? evaluation?.metrics ?? {});
+    checkTestedMetrics(tests, Object.keys(metrics), evaluation?.task, sliceable);
+    // 2. The baseline.
+    let baselineNote;
+    let baseline;
+    if (inputs.baseline === 'none') {
+        baselineNote = "Baseline 'none': only absolute thresholds are tested.";
+    }
+    else if (inputs.baseline === 'auto') {
+        const found = await log.group('Find the baseline', () => downloadBaseline(host, name, payload, engine, inputs));
+        if ('note' in found)
+            baselineNote = found.note;
+        else
+            baseline = found;
+    }
+    else {
+        baseline = await log.group('Read the baseline', () => loadBaselineFile(host, inputs, spec, engine));
+    }
+    if (!baseline && inputs.baseline === 'auto' && Object.values(tests.metrics).some((test) => hasRelative(test))) {
+        log.warning(`${baselineNote ?? 'No baseline.'} Tests against the baseline are skipped.`);
+    }
+    // 3. Significance of the changes.
+    let significance;
+    if (tests.significance) {
+        if (resolved && baseline?.resolved) {
+            const tested = Object.keys(tests.metrics).filter((metric) => Object.hasOwn(evaluation?.metrics ?? {}, metric));
+            significance = await log.group('Significance against the baseline', async () => compareWithBaseline(resolved, baseline.resolved, tested, tests.significance, inputs.threshold));
+        }
+        else {
+            significance = {
+                results: [],
+                notes: [
+                    resolved
+                        ? "Significance: the baseline's predictions are not available, so changes are not tested against the noise."
+                        : 'Significance: needs per-example predictions of this model and the baseline; not tested.',
+                ],
+            };
+        }
+    }
+    // 4. Thresholds, report, outputs.
+    const gates = [
+        ...evaluateModelThresholds(tests.metrics, metrics, baseline?.rendered.metrics),
+        ...(tests.slices && slices ? evaluateSliceThresholds(tests.slices, slices, baseline?.rendered.slices) : []),
+    ];
+    const failed = gates.filter((gate) => gate.status === 'failed');
+    const counted = gates.filter((gate) => gate.status !== 'skipped').length;
+    const headline = gates.length === 0
+        ? `${name}: ${Object.keys(metrics).length} metric(s), no tests configured`
+        : failed.length > 0
+            ? `${name}: ${failed.length} of ${counted} tests failed`
+            : `${name}: all ${counted} tests passed`;
+    const directions = {};
+    for (const metric of Object.keys(metrics)) {
+        const direction = directionOf(metric, tests);
+        if (direction)
+            directions[metric] = direction;
+    }
+    // Everything the section shows travels in the report, so a fork's report artifact renders the same comment.
+    const report = buildReport({
+        action: 'test-model',
+        headline,
+        checks: thresholdChecks(gates),
+        run: reportRun(github),
+        fields: {
+            model: name,
+            ...(evaluation ? { task: evaluation.task, examples: evaluation.count } : {}),
+            ...(evaluation?.threshold !== undefined ? { threshold: evaluation.threshold } : {}),
+            metrics,
+            metricSources,
+            directions,
+            baseline: baseline
+                ? {
+                    label: baseline.rendered.label,
+                    metrics: baseline.rendered.metrics,
+                    ...(baseline.rendered.url ? { url: baseline.rendered.url } : {}),
+                    ...(baseline.rendered.sha ? { sha: baseline.rendered.sha } : {}),
+                    ...(baseline.rendered.slices ? { slices: baseline.rendered.slices } : {}),
+                }
+                : { note: baselineNote ?? 'none' },
+            gates,
+            ...(evaluation?.confusion ? { confusion: evaluation.confusion } : {}),
+            ...(evaluation?.perClass ? { perClass: evaluation.perClass } : {}),
+            ...(significance ? { significance: significance.results, significanceNotes: significance.notes } : {}),
+            ...(slices ? { slices, sliceColumns: tests.slices.by, sliceMinRows: tests.slices.minRows } : {}),
+            notes: evaluation ? [`Task: ${evaluation.task} (${evaluation.taskReason}).`, ...evaluation.notes] : [],
+        },
+    });
+    const markdown = renderTestModel(testModelView(report));
+    await host.publish({ report, markdown, comment: inputs.comment });
+    host.setOutput('passed', failed.length === 0);
+    host.setOutput('metrics', metrics);
+    host.setOutput('baseline-metrics', baseline?.rendered.metrics ?? {});
+    host.setOutput('failed-tests', failed.map((gate) => gate.id));
+    if (shouldSaveBaseline(inputs.saveBaseline, github.eventName, github.refName, payload)) {
+        await log.group('Save the metrics as the baseline', () => saveBaseline(host, name, { metrics, evaluation, slices, columns, classes }, engine));
+    }
+    if (failed.length > 0) {
+        throw new GateFailure(`${failed.length} of ${counted} model tests failed: ${failed
+            .slice(0, 5)
+            .map(failedThresholdLine)
+            .join('; ')}${failed.length > 5 ? '; …' : ''}.`);
+    }
+}
+function hasRelative(test) {
+    return test['max-drop'] !== undefined || test['max-relative-drop'] !== undefined || test['max-rise'] !== undefined;
+}
 
 ;// CONCATENATED MODULE: ./actions/validate-data/lib/infer.js
 
@@ -93703,8 +93803,7 @@ async function dataFiles(host, inputs) {
     return host.inputs.confinedFiles('data', await resolveDataFiles(inputs.data, host.github.workspace, 'data'));
 }
 async function readSuiteFile(host, suite) {
-    const path = host.inputs.resolveConfined('suite', suite);
-    return readSuite(await loadConfigFile(path, host.inputs.display(path), 'suite'));
+    return readSuite(await host.inputs.configFile('suite', suite));
 }
 /** The drift reference: data files, or a single profile JSON written by an earlier run. */
 async function resolveReference(host, patterns) {
@@ -93818,9 +93917,9 @@ const validate_data_lib_main_action = defineAction({
 
 
 const actions = {
-  "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"Registry user name; default the stored docker login, or the actor with github-token for ghcr.io.","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"Used as the ghcr.io password when no registry credentials are given.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"},"allow-paths-outside-workspace":{"description":"\"true\": read metrics-file from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
+  "build-image": { definition: action, metadata: {"name":"build-image","description":"Build a model-serving image with Docker, with buildah, or with no daemon at all (the model directory added to a base image as deterministic layers), and push it by digest with tags from git.","inputs":{"image":{"description":"Repository to push to, without a tag, e.g. ghcr.io/acme/churn-model (lower case), or an OCI image layout directory in the workspace, oci:build/churn-image (tags become its index.json ref names, as skopeo writes them).","required":true},"tags":{"description":"Tags (comma or newline separated). Default from git like docker/metadata-action: sha-<7>, the branch name, pr-<n> on pull requests (of the PR head commit), 1.2.3/1.2/1/latest for a tag v1.2.3 (latest and the short forms only for non-pre-release versions).","required":false},"builder":{"description":"auto (docker when a daemon answers, else buildah; layers when there is no Dockerfile), docker, buildah, or layers.","required":false,"default":"auto"},"context":{"description":"Build context directory for docker and buildah.","required":false,"default":"."},"dockerfile":{"description":"Dockerfile path; default <context>/Dockerfile.","required":false},"build-args":{"description":"Build arguments, KEY=value, one per line.","required":false},"platforms":{"description":"Target platforms for docker buildx and buildah, e.g. linux/amd64,linux/arm64; with base-image scratch, the platforms the image claims (default linux/amd64).","required":false},"base-image":{"description":"layers builder: the base image the model goes onto (multi-platform bases get the model on every platform), from a registry or a layout (oci:DIR:TAG; oci:DIR alone is its only image, as skopeo reads it); scratch for an image of the model files alone, as FROM scratch.","required":false},"model-path":{"description":"layers builder: the model directory, relative to the workspace.","required":false},"model-dest":{"description":"layers builder: where the model directory appears in the image.","required":false,"default":"/opt/ml/model"},"env":{"description":"layers builder: environment entries NAME=value added to the image config, one per line.","required":false},"cmd":{"description":"layers builder: the command as a JSON array, e.g. [\"python\", \"serve.py\"]; default the base image's.","required":false},"push":{"description":"true or false; default true except on pull requests from forks (their token cannot push).","required":false},"registry-username":{"description":"User name for the image's registry (never sent to another, e.g. a base image's); without it, the stored docker login for each registry, else github-token for ghcr.io (see Registry credentials in the README).","required":false},"registry-password":{"description":"Registry password or token (masked; never logged or reported).","required":false},"github-token":{"description":"The ghcr.io password (with the actor as user) when neither the inputs nor a stored docker login give credentials for ghcr.io.","required":false,"default":"${{ github.token }}"},"labels":{"description":"Extra image labels, key=value, one per line; they win over the generated ones.","required":false},"annotations":{"description":"Manifest annotations, key=value, one per line.","required":false},"model-name":{"description":"Written to the label ai.mlops.model.name.","required":false},"model-version":{"description":"Written to the label ai.mlops.model.version.","required":false},"metrics-file":{"description":"Metrics (JSON or YAML); its sha256 becomes ai.mlops.model.metrics-digest and top-level numbers ai.mlops.model.metric.<name> labels.","required":false},"reproducible":{"description":"true: timestamps from SOURCE_DATE_EPOCH or the commit time, so identical inputs give identical digests; false: now.","required":false,"default":"true"},"allow-paths-outside-workspace":{"description":"\"true\": read metrics-file from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"digest":{"description":"The pushed manifest's (or index's) digest, sha256:…."},"image-ref":{"description":"The image by digest, name@sha256:…."},"tags":{"description":"JSON list of the pushed references, name:tag."},"metadata":{"description":"JSON: builder, labels, annotations, size, layers, platforms, created."},"report":{"description":"Path of the JSON report."}}} },
   "deploy": { definition: main_action, metadata: {"name":"deploy","description":"Gated A/B rollout of a model server: shifts traffic to the candidate step by step through nginx or your own command, watches Prometheus with an always-valid sequential test (mixture SPRT), promotes or rolls back, and restores the baseline in its post step when the job is cancelled mid-rollout.","inputs":{"provider":{"description":"How traffic moves: nginx (this action owns an included upstream file), command (your command sets the weight), gateway-api (the backendRefs weights of a Kubernetes HTTPRoute) or kserve (the canaryTrafficPercent of a KServe InferenceService).","required":true},"baseline":{"description":"The serving model now. nginx: server address(es) host:port, comma separated. command: a name passed as {baseline}. gateway-api: the baseline's Service. kserve: the storageUri the InferenceService serves now.","required":true},"candidate":{"description":"The new model. nginx: server address(es) host:port, comma separated. command: a name passed as {candidate}. gateway-api: the candidate's Service. kserve: the candidate model's storageUri.","required":true},"nginx-config":{"description":"nginx: the file this action owns and rewrites at every step; include it at http {} level of nginx.conf.","required":false},"nginx-upstream":{"description":"nginx: upstream name to proxy_pass to (http://model); with sticky-key, proxy_pass http://$<name>_variant.","required":false,"default":"model"},"nginx-reload":{"description":"nginx: the reload command, run without a shell (e.g. nginx -p /srv/nginx -c nginx.conf -s reload).","required":false,"default":"nginx -s reload"},"nginx-test":{"description":"nginx: the config test run before every reload; default nginx-reload with -s reload replaced by -t.","required":false},"sticky-key":{"description":"header:<Name> or cookie:<name> for sticky A/B. nginx: split_clients hashes the key, so it stays on its variant as the weight rises. gateway-api: an extra rule sends requests whose header (or cookie) is 'candidate' to the candidate.","required":false},"http-route":{"description":"gateway-api: the HTTPRoute (gateway.networking.k8s.io/v1) whose rule sends traffic to the baseline Service; this action sets its backendRefs weights by server-side apply (field manager mlops-deploy).","required":false},"candidate-deployment":{"description":"gateway-api: the candidate's Deployment, which must be ready (rolled out and available) before it gets traffic; default the candidate Service's name.","required":false},"inference-service":{"description":"kserve: the InferenceService (serving.kserve.io/v1beta1); this action sets its predictor's storageUri and canaryTrafficPercent by server-side apply (field manager mlops-deploy).","required":false},"ready-timeout":{"description":"gateway-api, kserve: how long to wait for the candidate to be ready before the first step (then it is rolled back, with its pods' status, events and logs in the report); default 5m.","required":false},"kubeconfig":{"description":"gateway-api, kserve: kubeconfig file (token or client certificate); default KUBECONFIG, else the in-cluster service account. Its token is masked.","required":false},"kubernetes-context":{"description":"gateway-api, kserve: the kubeconfig context to use; default its current-context.","required":false},"namespace":{"description":"gateway-api, kserve: namespace of the route and the Deployment, or of the InferenceService; default the context's namespace, else default.","required":false},"set-weight-command":{"description":"command: run at every step without a shell; {weight} is the candidate's percentage ({baseline-weight}, {baseline}, {candidate} also work).","required":false},"steps":{"description":"Candidate weights in percent, increasing, ending at 100 (the promotion).","required":false,"default":"5,25,50,100"},"interval":{"description":"Bake time per step before the gate may advance, e.g. 60s or 5m.","required":false,"default":"60s"},"poll-interval":{"description":"How often the gate reads Prometheus during a step; default a quarter of interval, between 1s and 15s.","required":false},"max-duration":{"description":"Longest the rollout may wait for evidence before on-no-data applies; default three intervals per step below 100.","required":false},"gate":{"description":"Gate file (YAML, schemas/gate.schema.json) with the metrics, their queries and roles.","required":true},"prometheus-url":{"description":"Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090.","required":true},"on-no-data":{"description":"At max-duration without enough evidence: hold (keep the current weight, decision inconclusive) or rollback.","required":false,"default":"hold"},"environment":{"description":"GitHub deployment environment to record the rollout in (statuses in_progress, then success or failure). Empty for none.","required":false},"github-token":{"description":"Token that may create deployments (deployments write), used with environment.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read gate from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"decision":{"description":"promoted, rolled-back or inconclusive."},"final-weight":{"description":"The candidate's weight in percent when the action ended."},"deployment-id":{"description":"The GitHub deployment's id, when environment was given."},"report":{"description":"Path of the JSON report."}}} },
-  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry; other registries use the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write).","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
+  "promote": { definition: lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry (never sent to another); without it, and for other registries, the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE), else github-token for ghcr.io (see Registry credentials in the README).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write); also the ghcr.io password when no other credentials are given for it.","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download and again unzipped (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
   "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB with exact statistics, or pushed down to PostgreSQL or Spark where the data lives.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl), several files read as one table. With another engine: a table (schema.table, catalog.schema.table), a path the engine reads (Spark: parquet.`s3://bucket/data/`) or a SELECT.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output). With another engine: a table, path or SELECT on it, or a profile JSON file in the workspace.","required":false},"engine":{"description":"Where the checks run: duckdb (default; on the runner), postgres or spark (only aggregates and a few failing rows come back; needs `connection`).","required":false,"default":"duckdb"},"connection":{"description":"The engine's connection string, a secret (masked): postgres://user:password@host:5432/database?sslmode=require, or sc://host:15002/;token=… for Spark Connect. Pass it from a secret.","required":false},"exact-rows":{"description":"With another engine: tables of at most this many rows have their numeric columns fetched sorted, so drift and profile statistics are exact as on DuckDB; larger ones compare counts on a grid both sides share (KS and Wasserstein approximate, within the bound the report states).","required":false,"default":"100000"},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },

@@ -1,12 +1,11 @@
+// The library's one face: each folder's index.ts, nothing deeper. Inside shared/src, files import the file they
+// need (one hop by name), so no face is part of an import circle.
 export * from './artifacts/index.js';
 export * from './cli/index.js';
 export * from './comments/index.js';
-export * from './comments/publish.js';
 export * from './config/index.js';
 export * from './context/index.js';
-export * from './data/duckdb.js';
-export * from './data/engine.js';
-export * from './data/files.js';
+export * from './data/index.js';
 export * from './deploy/index.js';
 export * from './engines/index.js';
 export * from './errors/index.js';
@@ -20,19 +19,12 @@ export * from './log/index.js';
 export * from './markdown/index.js';
 export * from './metrics/index.js';
 export * from './mlflow/index.js';
+export * from './oci/index.js';
 export * from './prometheus/index.js';
 export * from './promotion/index.js';
 export * from './release-record/index.js';
-export * from './report/combine.js';
 export * from './report/index.js';
-export * from './report/render.js';
-export * from './report/schema.js';
-export * from './report/stages.js';
-export * from './runner/actions-host.js';
-export * from './runner/failure.js';
-export * from './runner/host.js';
-export * from './runner/publish.js';
-export * from './runner/run-action.js';
+export * from './runner/index.js';
 export * from './secrets/index.js';
 export * from './statistics/index.js';
 export * from './validation/index.js';

@@ -1,5 +1,5 @@
-import { EngineError, openPostgres } from '@mlops-actions/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { EngineError, openPostgres } from '../../shared/src/index.js';
 import { type PostgresHandle, startPostgres } from '../services/postgres.js';
 import { requireService } from '../services/require-service.js';
 

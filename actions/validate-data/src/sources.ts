@@ -4,7 +4,6 @@ import { basename, isAbsolute } from 'node:path';
 import {
   type ActionHost,
   type DataFile,
-  loadConfigFile,
   type ReferenceInput,
   readSuite,
   resolveDataFiles,
@@ -17,8 +16,7 @@ export async function dataFiles(host: ActionHost, inputs: Inputs): Promise<DataF
 }
 
 export async function readSuiteFile(host: ActionHost, suite: string): Promise<Suite> {
-  const path = host.inputs.resolveConfined('suite', suite);
-  return readSuite(await loadConfigFile(path, host.inputs.display(path), 'suite'));
+  return readSuite(await host.inputs.configFile('suite', suite));
 }
 
 export interface ResolvedReference {

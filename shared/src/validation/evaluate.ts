@@ -2,7 +2,7 @@ import { type ColumnInfo, type DataEngine, quoteIdentifier, type Row } from '../
 import { duckdbDialect, type SqlDialect } from '../engines/dialect.js';
 import { ConfigurationError } from '../errors/index.js';
 import { percentileOfSorted } from '../metrics/significance.js';
-import type { ReportCheck, Severity } from '../report/index.js';
+import type { ReportCheck, Severity } from '../report/report.js';
 import { finiteRun, populationMoments } from '../statistics/index.js';
 import {
   comparisonType,

@@ -1,5 +1,6 @@
 // validate-data's library: the suite file, its checks, the data profile, drift against a reference, suite inference
 // and the report section.
+
 export * from './column-types.js';
 export * from './columns.js';
 export * from './dataset.js';

@@ -1,6 +1,6 @@
 import { code, details, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
-import type { Report } from '../report/index.js';
 import { percentText, plural, renderChecks, runLink, type SectionOptions } from '../report/render.js';
+import type { Report } from '../report/report.js';
 import type { ColumnDistribution } from './distribution.js';
 import type { ColumnDrift } from './drift.js';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ModelBackendHandle, startModelBackend } from '../services/backends.js';
-import { type ContainerTools, createContainerTools, pushBusyboxBase } from '../services/containers.js';
-import { type Fault, type FaultProxy, startFaultProxy } from '../services/fault-proxy.js';
-import { type RegistryHandle, startRegistry } from '../services/registry.js';
-import { requireService } from '../services/require-service.js';
-import { stopAll } from '../services/rig.js';
+import { type ModelBackendHandle, startModelBackend } from './backends.js';
+import { type ContainerTools, createContainerTools, pushBusyboxBase } from './containers.js';
+import { type Fault, type FaultProxy, startFaultProxy } from './fault-proxy.js';
+import { type RegistryHandle, startRegistry } from './registry.js';
+import { requireService } from './require-service.js';
+import { stopAll } from './rig.js';
 
 /** What a plain client sees for one GET: a status, or 'reset' when the connection broke. */
 async function plainGet(url: string): Promise<{ outcome: number | 'reset'; retryAfter: string | null }> {

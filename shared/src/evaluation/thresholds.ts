@@ -1,19 +1,20 @@
 import { formatNumber } from '../markdown/index.js';
+import type { ReportCheck } from '../report/report.js';
 import type { SliceEvaluation } from './compute.js';
 import type { FlatMetrics } from './metric-files.js';
-import type { GateKind, MetricTest, SliceSettings } from './tests-file.js';
+import type { MetricTest, SliceSettings, ThresholdKind } from './tests-file.js';
 
-export type GateStatus = 'passed' | 'failed' | 'skipped';
+export type ThresholdStatus = 'passed' | 'failed' | 'skipped';
 
-export interface GateResult {
+export interface ThresholdResult {
   /** Stable id for reports and the `failed-tests` output, e.g. `f1.max-drop` or `slice.region=EU.accuracy.min`. */
   id: string;
   metric: string;
-  kind: GateKind;
+  kind: ThresholdKind;
   limit: number;
   /** What was compared with the limit: the value (min, max), the drop, relative drop, rise, or the slices' gap. */
   observed?: number;
-  status: GateStatus;
+  status: ThresholdStatus;
   /** The test as a reader writes it: `≥ 0.85`, `drop ≤ 0.01`, `gap ≤ 0.05`. */
   description: string;
   /** Why it failed or was skipped, in a sentence. */
@@ -25,17 +26,17 @@ export interface GateResult {
  * Limits are compared with a relative tolerance of 1e-12: a drop of 0.91 − 0.90 is 0.010000000000000009 in binary
  * floating point, and a limit of 0.01 must let it pass.
  */
-export const GATE_TOLERANCE = 1e-12;
+export const THRESHOLD_TOLERANCE = 1e-12;
 
 function atMost(observed: number, limit: number): boolean {
-  return observed <= limit + GATE_TOLERANCE * Math.max(1, Math.abs(limit));
+  return observed <= limit + THRESHOLD_TOLERANCE * Math.max(1, Math.abs(limit));
 }
 
 function percent(value: number): string {
   return `${formatNumber(value * 100, 3)}%`;
 }
 
-export function describeGate(kind: GateKind, limit: number): string {
+export function describeThreshold(kind: ThresholdKind, limit: number): string {
   switch (kind) {
     case 'min':
       return `≥ ${formatNumber(limit)}`;
@@ -59,24 +60,24 @@ const METRIC_GATES = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise']
  * undefined) and its gates fail, saying so. `baseline` undefined: the relative gates are skipped, because there is
  * nothing to compare with; the absolute ones still count.
  */
-export function evaluateMetricGates(
+export function evaluateMetricThresholds(
   metric: string,
   test: MetricTest,
   value: number | undefined,
   baseline: number | undefined,
   idPrefix = '',
-): GateResult[] {
-  const results: GateResult[] = [];
+): ThresholdResult[] {
+  const results: ThresholdResult[] = [];
   for (const kind of METRIC_GATES) {
     const limit = test[kind];
     if (limit === undefined) continue;
-    const result: GateResult = {
+    const result: ThresholdResult = {
       id: `${idPrefix}${metric}.${kind}`,
       metric,
       kind,
       limit,
       status: 'passed',
-      description: describeGate(kind, limit),
+      description: describeThreshold(kind, limit),
     };
     results.push(result);
     if (value === undefined) {
@@ -130,7 +131,7 @@ export function evaluateMetricGates(
 }
 
 /** A failed gate in the step's error line, led by its slice when it is one: `city=paris: recall is 0.175, below 0.2`. */
-export function failedGateLine(gate: GateResult): string {
+export function failedThresholdLine(gate: ThresholdResult): string {
   const what = gate.reason ?? `${gate.metric} ${gate.description}`;
   if (!gate.slice) return what;
   const slice = gate.slice.value === undefined ? gate.slice.column : `${gate.slice.column}=${gate.slice.value}`;
@@ -138,13 +139,13 @@ export function failedGateLine(gate: GateResult): string {
 }
 
 /** The gates of every tested metric; `baseline` undefined means no baseline was found. */
-export function evaluateModelGates(
+export function evaluateModelThresholds(
   tests: Record<string, MetricTest>,
   metrics: FlatMetrics,
   baseline: FlatMetrics | undefined,
-): GateResult[] {
+): ThresholdResult[] {
   return Object.entries(tests).flatMap(([metric, test]) =>
-    evaluateMetricGates(metric, test, metrics[metric], baseline?.[metric]),
+    evaluateMetricThresholds(metric, test, metrics[metric], baseline?.[metric]),
   );
 }
 
@@ -156,19 +157,19 @@ function sliceKey(slice: { column: string; value: string }): string {
  * Per-slice gates (every slice with at least min-rows rows, against the same slice of the baseline) and, per
  * slice column, the gap between its best and worst slice. Slices below min-rows are reported but never gated.
  */
-export function evaluateSliceGates(
+export function evaluateSliceThresholds(
   settings: SliceSettings,
   slices: readonly SliceEvaluation[],
   baseline: readonly SliceEvaluation[] | undefined,
-): GateResult[] {
-  const results: GateResult[] = [];
+): ThresholdResult[] {
+  const results: ThresholdResult[] = [];
   const baselineBy = new Map((baseline ?? []).map((slice) => [sliceKey(slice), slice]));
   const eligible = slices.filter((slice) => !slice.tooSmall);
   for (const slice of eligible) {
     const before = baselineBy.get(sliceKey(slice));
     for (const [metric, test] of Object.entries(settings.metrics)) {
       const { 'max-gap': _gap, ...perSlice } = test;
-      for (const result of evaluateMetricGates(
+      for (const result of evaluateMetricThresholds(
         metric,
         perSlice,
         slice.metrics[metric],
@@ -186,13 +187,13 @@ export function evaluateSliceGates(
     for (const [metric, test] of Object.entries(settings.metrics)) {
       const limit = test['max-gap'];
       if (limit === undefined) continue;
-      const result: GateResult = {
+      const result: ThresholdResult = {
         id: `slice.${column}.${metric}.max-gap`,
         metric,
         kind: 'max-gap',
         limit,
         status: 'passed',
-        description: describeGate('max-gap', limit),
+        description: describeThreshold('max-gap', limit),
         slice: { column },
       };
       results.push(result);
@@ -215,4 +216,21 @@ export function evaluateSliceGates(
     }
   }
   return results;
+}
+
+/** The report's checks for threshold results; a skipped threshold is a warning of severity info. */
+export function thresholdChecks(results: readonly ThresholdResult[]): ReportCheck[] {
+  return results.map((gate) => ({
+    id: gate.id.slice(0, 200),
+    title:
+      `${gate.slice ? `${gate.slice.column}${gate.slice.value ? `=${gate.slice.value}` : ''}: ` : ''}${gate.metric} ${gate.description}`.slice(
+        0,
+        500,
+      ),
+    status: gate.status === 'skipped' ? 'warning' : gate.status,
+    severity: gate.status === 'skipped' ? 'info' : 'error',
+    ...(gate.observed !== undefined ? { observed: gate.observed } : {}),
+    expected: { [gate.kind]: gate.limit },
+    ...(gate.reason ? { details: gate.reason } : {}),
+  }));
 }

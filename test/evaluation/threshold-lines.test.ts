@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import {
   describePredictionMismatch,
-  evaluateSliceGates,
-  failedGateLine,
+  evaluateSliceThresholds,
+  failedThresholdLine,
   type PredictionColumns,
   resolveColumns,
 } from '../../shared/src/index.js';
@@ -17,15 +17,15 @@ describe("test-model's error line names the slice that failed", () => {
   });
 
   test('a per-slice gate is led by column=value, a gap gate by its column, a model gate by nothing', () => {
-    const gates = evaluateSliceGates(
+    const gates = evaluateSliceThresholds(
       { by: ['city'], minRows: 25, metrics: { recall: { min: 0.2, 'max-gap': 0.3 } } } as never,
       [slice('paris', 0.175), slice('lyon', 0.9)] as never,
       undefined,
     );
-    const failed = gates.filter((gate) => gate.status === 'failed').map(failedGateLine);
+    const failed = gates.filter((gate) => gate.status === 'failed').map(failedThresholdLine);
     expect(failed).toEqual(['city=paris: recall is 0.175, below 0.2', expect.stringMatching(/^city: /)]);
     expect(
-      failedGateLine({
+      failedThresholdLine({
         id: 'f1.min',
         metric: 'f1',
         kind: 'min',

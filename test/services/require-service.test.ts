@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkServices, findExecutable, type ServiceCheck } from '../services/require-service.js';
+import { checkServices, findExecutable, type ServiceCheck } from './require-service.js';
 
 function machineWithout(absent: string[], ci: boolean) {
   const warnings: string[] = [];

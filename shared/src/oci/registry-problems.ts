@@ -1,5 +1,5 @@
 import { ConfigurationError } from '../errors/index.js';
-import { isRegistryError } from '../oci/errors.js';
+import { isRegistryError } from './errors.js';
 
 /**
  * A registry refusal told as the user's mistake, naming the input to fix: wrong credentials point at

@@ -1,7 +1,7 @@
 // The GitHub deployment that records a rollout on the environment's page: in_progress while it runs, then
 // success (promoted) or failure (rolled back, inconclusive, interrupted).
-import { describeGitHubFailure, type GitHubClient } from '../github/client.js';
-import type { RepositoryRef } from '../github/pull-request.js';
+import { describeGitHubFailure, type GitHubClient } from './client.js';
+import type { RepositoryRef } from './pull-request.js';
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
 

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ModelBackendHandle, startModelBackends } from '../services/backends.js';
-import { defaultModelPath, type LogisticModel, loadModel } from '../services/model-backend.js';
-import { type NginxHandle, startNginx, weightedSplit } from '../services/nginx.js';
-import { delay, stopAndListSurvivors } from '../services/process.js';
-import { type PrometheusHandle, startPrometheus } from '../services/prometheus.js';
-import { requireService } from '../services/require-service.js';
-import { stopAll } from '../services/rig.js';
 import { runReference } from '../support/python.js';
+import { type ModelBackendHandle, startModelBackends } from './backends.js';
+import { defaultModelPath, type LogisticModel, loadModel } from './model-backend.js';
+import { type NginxHandle, startNginx, weightedSplit } from './nginx.js';
+import { delay, stopAndListSurvivors } from './process.js';
+import { type PrometheusHandle, startPrometheus } from './prometheus.js';
+import { requireService } from './require-service.js';
+import { stopAll } from './rig.js';
 import { meanInstance, sendPredictions } from './traffic.js';
 
 function expectAllClose(actual: readonly number[], expected: readonly number[], digits: number): void {

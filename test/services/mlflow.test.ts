@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MlflowHandle, startMlflow } from '../services/mlflow.js';
-import { stopAndListSurvivors } from '../services/process.js';
-import { requireService } from '../services/require-service.js';
+import { type MlflowHandle, startMlflow } from './mlflow.js';
+import { stopAndListSurvivors } from './process.js';
+import { requireService } from './require-service.js';
 
 interface ModelVersion {
   name: string;

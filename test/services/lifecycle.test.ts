@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answers, isRunning, stopAndListSurvivors } from '../services/process.js';
-import { requireService } from '../services/require-service.js';
-import { type Rig, startRig } from '../services/rig.js';
+import { answers, isRunning, stopAndListSurvivors } from './process.js';
+import { requireService } from './require-service.js';
+import { type Rig, startRig } from './rig.js';
 
 describe.skipIf(!requireService('registry', 'nginx', 'prometheus', 'mlflow'))('the whole rig', () => {
   let rig: Rig;

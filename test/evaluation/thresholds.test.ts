@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import {
-  evaluateMetricGates,
-  evaluateModelGates,
-  evaluateSliceGates,
-  type GateKind,
+  evaluateMetricThresholds,
+  evaluateModelThresholds,
+  evaluateSliceThresholds,
   type MetricTest,
   type SliceEvaluation,
+  type ThresholdKind,
 } from '../../shared/src/index.js';
 
 type Row = [
@@ -89,7 +89,7 @@ const CASES: Row[] = [
 
 describe('metric gates', () => {
   test.each(CASES)('%s', (_name, metricTest, value, baseline, expected) => {
-    const results = evaluateMetricGates('m', metricTest, value, baseline);
+    const results = evaluateMetricThresholds('m', metricTest, value, baseline);
     expect(Object.fromEntries(results.map((result) => [result.kind, result.status]))).toEqual(expected);
     for (const result of results) {
       expect(result.id).toBe(`m.${result.kind}`);
@@ -98,7 +98,7 @@ describe('metric gates', () => {
   });
 
   test('observed values are the quantity compared: drop, relative drop, rise', () => {
-    const [drop, relative, rise] = evaluateMetricGates(
+    const [drop, relative, rise] = evaluateMetricThresholds(
       'm',
       { 'max-drop': 1, 'max-relative-drop': 1, 'max-rise': 1 },
       0.75,
@@ -110,19 +110,19 @@ describe('metric gates', () => {
   });
 
   test('failure reasons say what happened in numbers', () => {
-    const [result] = evaluateMetricGates('f1', { 'max-drop': 0.01 }, 0.85, 0.9);
+    const [result] = evaluateMetricThresholds('f1', { 'max-drop': 0.01 }, 0.85, 0.9);
     expect(result?.reason).toBe('f1 dropped by 0.05 (0.9 → 0.85), more than 0.01');
   });
 
   test('model gates use the baseline metric of the same name, none when absent', () => {
     const tests = { f1: { min: 0.8, 'max-drop': 0.01 }, rmse: { 'max-rise': 0.1 } };
-    const withBaseline = evaluateModelGates(tests, { f1: 0.85, rmse: 3.05 }, { f1: 0.9, rmse: 3 });
+    const withBaseline = evaluateModelThresholds(tests, { f1: 0.85, rmse: 3.05 }, { f1: 0.9, rmse: 3 });
     expect(withBaseline.map((gate) => `${gate.id}:${gate.status}`)).toEqual([
       'f1.min:passed',
       'f1.max-drop:failed',
       'rmse.max-rise:passed',
     ]);
-    const without = evaluateModelGates(tests, { f1: 0.85, rmse: 3.05 }, undefined);
+    const without = evaluateModelThresholds(tests, { f1: 0.85, rmse: 3.05 }, undefined);
     expect(without.map((gate) => `${gate.id}:${gate.status}`)).toEqual([
       'f1.min:passed',
       'f1.max-drop:skipped',
@@ -137,7 +137,7 @@ function slice(column: string, value: string, accuracy: number | undefined, rows
 
 describe('slice gates', () => {
   const settings = (metricTest: MetricTest) => ({ by: ['region'], minRows: 30, metrics: { accuracy: metricTest } });
-  const statuses = (results: ReturnType<typeof evaluateSliceGates>) =>
+  const statuses = (results: ReturnType<typeof evaluateSliceThresholds>) =>
     Object.fromEntries(results.map((result) => [result.id, result.status]));
 
   test.each<[string, MetricTest, SliceEvaluation[], SliceEvaluation[] | undefined, Record<string, string>]>([
@@ -195,11 +195,11 @@ describe('slice gates', () => {
       { 'slice.region=EU.accuracy.max-drop': 'skipped' },
     ],
   ])('%s', (_name, metricTest, slices, baseline, expected) => {
-    expect(statuses(evaluateSliceGates(settings(metricTest), slices, baseline))).toEqual(expected);
+    expect(statuses(evaluateSliceThresholds(settings(metricTest), slices, baseline))).toEqual(expected);
   });
 
   test('the gap names the best and the worst slice', () => {
-    const [gap] = evaluateSliceGates(
+    const [gap] = evaluateSliceThresholds(
       settings({ 'max-gap': 0.05 }),
       [slice('region', 'EU', 0.9), slice('region', 'US', 0.8)],
       undefined,
@@ -209,8 +209,8 @@ describe('slice gates', () => {
   });
 
   test('every gate kind is covered by the tables above', () => {
-    const kinds = new Set<GateKind>([
-      ...CASES.flatMap(([, metricTest]) => Object.keys(metricTest) as GateKind[]),
+    const kinds = new Set<ThresholdKind>([
+      ...CASES.flatMap(([, metricTest]) => Object.keys(metricTest) as ThresholdKind[]),
       'max-gap',
     ]);
     expect([...kinds].sort()).toEqual(['max', 'max-drop', 'max-gap', 'max-relative-drop', 'max-rise', 'min']);

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ContainerTools, createContainerTools, pushBusyboxBase } from '../services/containers.js';
-import { stopAndListSurvivors } from '../services/process.js';
-import { type RegistryHandle, startRegistryPerAuth } from '../services/registry.js';
-import { requireService } from '../services/require-service.js';
+import { type ContainerTools, createContainerTools, pushBusyboxBase } from './containers.js';
+import { stopAndListSurvivors } from './process.js';
+import { type RegistryHandle, startRegistryPerAuth } from './registry.js';
+import { requireService } from './require-service.js';
 
 const ociManifest = 'application/vnd.oci.image.manifest.v1+json';
 const dockerManifest = 'application/vnd.docker.distribution.manifest.v2+json';
