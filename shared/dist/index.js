@@ -84244,7 +84244,9 @@ async function sortedFinite(session, name, table) {
  * samples when they fit, so every method and p-value is DuckDB's), else equal intervals (KS and Wasserstein only,
  * approximate within the stated bound).
  */
-async function numericTest(session, name, method, threshold, current, reference, referenceApproximate, options) {
+async function numericTest(session, name, method, threshold, current, reference, referenceApproximate, options, 
+/** Refuses a method the grid cannot reproduce (the Sturges-binned ones), as the user's configuration error. */
+needsValues) {
     const smallReference = reference.kind === 'values' || reference.table.rows <= options.exactRows;
     if (current.rows <= options.exactRows && smallReference) {
         const currentValues = await sortedFinite(session, name, current);
@@ -84271,9 +84273,8 @@ async function numericTest(session, name, method, threshold, current, reference,
             ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
         };
     }
-    if (method !== 'ks' && method !== 'wasserstein') {
-        throw new RangeError(`${method} on numeric column '${name}' needs its values`);
-    }
+    if (method !== 'ks' && method !== 'wasserstein')
+        needsValues();
     const grid = points ?? (await intervalGrid(session, name, reference, current, options.gridCells));
     if (sum(grid.reference) === 0 || sum(grid.current) === 0)
         return undefined;
@@ -84459,10 +84460,8 @@ async function computeRemoteDrift(session, suite, settings, current, currentProf
                     values: exact ?? finiteRun(Float64Array.from((profile?.quantiles ?? []).filter(Number.isFinite)).sort()),
                 };
             }
-            tested = await numericTest(session, name, choice.method, threshold, current, side, referenceApproximate, options).catch((error) => {
-                if (!(error instanceof RangeError) || !/needs its values/.test(error.message))
-                    throw error;
-                throw suite.document.error(['drift', 'method'], `drift method ${settings.method} on numeric column '${name}' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input above ${Math.max(current.rows, reference.kind === 'table' ? reference.table.rows : 0)} rows, or use ks or wasserstein`, { input: 'suite' });
+            tested = await numericTest(session, name, choice.method, threshold, current, side, referenceApproximate, options, () => {
+                throw suite.document.error(['drift', 'method'], `drift method ${settings.method} on numeric column '${name}' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input to ${Math.max(current.rows, reference.kind === 'table' ? reference.table.rows : 0)} rows or more, or use ks or wasserstein`, { input: 'suite' });
             });
         }
         else {

@@ -264,6 +264,8 @@ async function numericTest(
   reference: NumericSide,
   referenceApproximate: boolean,
   options: RemoteDriftOptions,
+  /** Refuses a method the grid cannot reproduce (the Sturges-binned ones), as the user's configuration error. */
+  needsValues: () => never,
 ): Promise<NumericOutcome | undefined> {
   const smallReference = reference.kind === 'values' || reference.table.rows <= options.exactRows;
   if (current.rows <= options.exactRows && smallReference) {
@@ -290,9 +292,7 @@ async function numericTest(
       ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
     };
   }
-  if (method !== 'ks' && method !== 'wasserstein') {
-    throw new RangeError(`${method} on numeric column '${name}' needs its values`);
-  }
+  if (method !== 'ks' && method !== 'wasserstein') needsValues();
   const grid = points ?? (await intervalGrid(session, name, reference, current, options.gridCells));
   if (sum(grid.reference) === 0 || sum(grid.current) === 0) return undefined;
   let referenceStd = 0;
@@ -558,14 +558,14 @@ export async function computeRemoteDrift(
         side,
         referenceApproximate,
         options,
-      ).catch((error: unknown) => {
-        if (!(error instanceof RangeError) || !/needs its values/.test(error.message)) throw error;
-        throw (suite as Suite).document.error(
-          ['drift', 'method'],
-          `drift method ${settings.method} on numeric column '${name}' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input above ${Math.max(current.rows, reference.kind === 'table' ? reference.table.rows : 0)} rows, or use ks or wasserstein`,
-          { input: 'suite' },
-        );
-      });
+        () => {
+          throw (suite as Suite).document.error(
+            ['drift', 'method'],
+            `drift method ${settings.method} on numeric column '${name}' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input to ${Math.max(current.rows, reference.kind === 'table' ? reference.table.rows : 0)} rows or more, or use ks or wasserstein`,
+            { input: 'suite' },
+          );
+        },
+      );
     } else {
       const all = counts ?? (await categoryCounts(session, name, storedNumeric(name), current, reference, profile));
       if (all.referenceSize > 0 && all.currentSize > 0) {
