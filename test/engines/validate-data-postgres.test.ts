@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,6 +190,33 @@ describe.skipIf(!requireService('postgres'))('validate-data on PostgreSQL', () =
     expect(run.stdout).not.toMatch(/\n\s+at .+:\d+:\d+/);
     const secret = password === 'server' ? server.password : password;
     if (secret) expect(await everythingShown(run, secret)).not.toContain(secret);
+  });
+
+  test('mlops validate-data --engine postgres --connection … checks the table from a terminal', async () => {
+    const cwd = await workspace({ 'suite.yml': weatherSuite });
+    const bin = join(repositoryRoot, 'shared', 'bin', 'mlops.js');
+    const help = spawnSync(process.execPath, [bin, 'validate-data', '--help'], { encoding: 'utf8' });
+    expect(help.stdout).toContain('--engine  (default: duckdb)');
+    const run = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'validate-data',
+        '--engine',
+        'postgres',
+        '--connection',
+        server.connectionString,
+        '--data',
+        'weather_broken',
+        '--suite',
+        'suite.yml',
+      ],
+      { cwd, encoding: 'utf8', env: { PATH: process.env.PATH } },
+    );
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain('Checked where the data lives, on postgres:');
+    expect(run.stdout).toMatch(/\| weather in the allowed set \| 1 failing row \| .* \| row \(\d+,\d+\): "hail" \|/);
+    expect(run.stdout + run.stderr).not.toContain(server.password);
   });
 
   test('a suite column the table lacks points at the suite line', async () => {
