@@ -338,6 +338,46 @@ describe.skipIf(!requireService('postgres'))('the same suite on every engine', (
     );
   });
 
+  test('a table of 300,000 rows: only aggregates and samples come back, a few hundred KB for a table of tens of MB', async () => {
+    const server = postgres as PostgresHandle;
+    for (const [name, shift] of [
+      ['big_current', 50],
+      ['big_reference', 0],
+    ] as const) {
+      await server.query(`DROP TABLE IF EXISTS ${name}`);
+      await server.query(
+        `CREATE TABLE ${name} AS SELECT g AS id, (g::bigint * 7919 % 100003) / 100.0 + ${shift} AS x, g % 5 AS k, md5(g::text) AS s FROM generate_series(1, 300000) AS g`,
+      );
+    }
+    const [{ bytes }] = (await server.query("SELECT pg_total_relation_size('big_current') AS bytes")).rows;
+    const suite = readSuite(
+      parseConfig(
+        'version: 1\ntable: {unique: [[id]]}\ncolumns:\n  x: {min: 0, max: 1000, mean: {min: 0, max: 1000}, quantiles: {0.5: {min: 0, max: 1000}}}\n  s: {pattern: "^[0-9a-f]{32}$"}\n  k: {in: [0, 1, 2, 3]}\n',
+        'suite.yml',
+        'suite',
+      ),
+    );
+    const connection = await openPostgres(server.connectionString);
+    try {
+      const run = await validateRemote(
+        connection,
+        postgresDialect,
+        remoteSource('big_current', postgresDialect, 'data'),
+        suite,
+        { source: remoteSource('big_reference', postgresDialect, 'reference') },
+      );
+      expect(run.rows).toBe(300_000);
+      expect(run.checks.find((check) => check.id === 'column.k.in')?.observed).toEqual({ failingRows: 60_000 });
+      const x = run.drift?.columns.find((column) => column.column === 'x') as ColumnDrift;
+      expect([x.method, x.drifted, x.approximate]).toEqual(['wasserstein', true, true]);
+      expect(x.bound).toBeLessThan(0.01);
+      expect(Number(bytes)).toBeGreaterThan(20_000_000);
+      expect(run.engine.bytesReceived).toBeLessThan(300_000);
+    } finally {
+      await connection.close();
+    }
+  }, 120_000);
+
   test('past exact-rows, PSI on a many-valued number is refused: the grid cannot reproduce its Sturges bins', async () => {
     // The tables of the last case are loaded: 4000 and 5000 rows, income with thousands of distinct values.
     const connection = await openPostgres((postgres as PostgresHandle).connectionString);
