@@ -84967,8 +84967,19 @@ const DEFAULT_GRID_CELLS = 2_000;
 /** The suite's failing rows and duplicated keys, from the engine: a bounded sample, never the table. */
 async function judgeRemoteSuite(session, table, plan, values) {
     const { dialect } = session;
-    const rowId = table.source.table ? dialect.rowIdentifier : undefined;
+    // A stored table's rows have an identifier (Postgres ctid); a view named like a table has none: asked once.
+    let rowId;
+    let asked = false;
+    const rowIdentifier = async () => {
+        if (!asked && table.source.table && dialect.rowIdentifier) {
+            asked = true;
+            const probe = `SELECT ${dialect.rowIdentifier} FROM ${table.source.from} LIMIT 0`;
+            rowId = await session.rows(probe, table.input, table.source).then(() => dialect.rowIdentifier, () => undefined);
+        }
+        return rowId;
+    };
     const outcomes = await judgeChecks(plan, values, async (predicate, column, info) => {
+        const rowId = await rowIdentifier();
         const rows = await session.rows(`SELECT ${rowId ? `${dialect.asText(rowId)} AS row_id, ` : ''}${shownValue(column, info, dialect)} AS shown FROM ${table.source.from} WHERE ${predicate}${rowId ? ` ORDER BY ${rowId}` : ''} LIMIT ${SAMPLE_ROWS}`, table.input, table.source);
         return rows.map((row) => ({ ...(rowId ? { row: String(row.row_id) } : {}), value: plain(row.shown) }));
     });

@@ -78,6 +78,7 @@ describe.skipIf(!requireService('postgres'))('validate-data on PostgreSQL', () =
     // One bad row: a negative precipitation and an unknown weather.
     await server.query('CREATE TABLE weather_broken AS SELECT * FROM weather');
     await server.query("UPDATE weather_broken SET precipitation = -1, weather = 'hail' WHERE date = '2013-06-01'");
+    await server.query('CREATE VIEW weather_view AS SELECT * FROM weather_broken');
   }, 120_000);
   afterAll(() => server?.stop());
 
@@ -149,6 +150,19 @@ describe.skipIf(!requireService('postgres'))('validate-data on PostgreSQL', () =
     ]);
     expect(failed[0].details).toMatch(/^row \(\d+,\d+\): -1$/);
     expect(failed[1].details).toMatch(/^row \(\d+,\d+\): "hail"$/);
+    // A view has no ctid: the same failures, their values without a row.
+    const { report: fromView } = await validate(
+      { 'suite.yml': weatherSuite },
+      { data: 'weather_view', suite: 'suite.yml' },
+    );
+    expect(
+      fromView.checks
+        .filter((check: { status: string }) => check.status === 'failed')
+        .map((check: { id: string; details: string }) => [check.id, check.details]),
+    ).toEqual([
+      ['column.precipitation.min', '-1'],
+      ['column.weather.in', '"hail"'],
+    ]);
   });
 
   test.each([
