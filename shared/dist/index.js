@@ -84527,6 +84527,8 @@ const defaults = lib.defaults
 /** PostgreSQL's built-in type OIDs (pg_type.dat) that checks, profiles and drift tell apart. */
 const TYPES = {
     16: { name: 'boolean', kind: 'boolean' },
+    17: { name: 'bytea', kind: 'other' },
+    114: { name: 'json', kind: 'other' },
     18: { name: 'char', kind: 'string' },
     19: { name: 'name', kind: 'string' },
     20: { name: 'bigint', kind: 'integer' },
@@ -84541,6 +84543,8 @@ const TYPES = {
     1114: { name: 'timestamp without time zone', kind: 'timestamp' },
     1184: { name: 'timestamp with time zone', kind: 'timestamp' },
     1700: { name: 'numeric', kind: 'decimal' },
+    2950: { name: 'uuid', kind: 'other' },
+    3802: { name: 'jsonb', kind: 'other' },
 };
 const INT8 = 20;
 const TIMESTAMP = 1114;
@@ -84716,8 +84720,9 @@ function planRemoteProfile(session, columns, declared) {
             reads.push(`${dialect.distinct(value)} AS p_d${index}`, `${dialect.countIf(`${id} IS NOT NULL AND NOT ${dialect.isFinite(value)}`)} AS p_nf${index}`, `min(${finite}) AS p_lo${index}`, `max(${finite}) AS p_hi${index}`, `avg(${finite}) AS p_mean${index}`, `${dialect.stddevPopulation(finite)} AS p_sd${index}`);
             return;
         }
-        reads.push(`${dialect.distinct(id)} AS p_d${index}`);
         const stored = storedKind(info.type);
+        // Some types have no equality (PostgreSQL's json): their distinct values are counted as text.
+        reads.push(`${dialect.distinct(stored === 'other' ? dialect.asText(id) : id)} AS p_d${index}`);
         if (stored === 'string') {
             // By code point, as DuckDB compares text, whatever the database's collation.
             reads.push(`min(${dialect.byCodePoint(id)}) AS p_lo${index}`, `max(${dialect.byCodePoint(id)}) AS p_hi${index}`);

@@ -79,6 +79,8 @@ describe.skipIf(!requireService('postgres'))('validate-data on PostgreSQL', () =
     await server.query('CREATE TABLE weather_broken AS SELECT * FROM weather');
     await server.query("UPDATE weather_broken SET precipitation = -1, weather = 'hail' WHERE date = '2013-06-01'");
     await server.query('CREATE VIEW weather_view AS SELECT * FROM weather_broken');
+    // json has no equality operator: a profile must not count its distinct values with one.
+    await server.query("CREATE TABLE weather_json AS SELECT *, json_build_object('w', weather) AS extra FROM weather");
   }, 120_000);
   afterAll(() => server?.stop());
 
@@ -135,6 +137,21 @@ describe.skipIf(!requireService('postgres'))('validate-data on PostgreSQL', () =
     expect((await reportValidator())(report)).toBe(true);
     expect(run.summary).toContain('Checked where the data lives, on postgres:');
     expect(await everythingShown(run, server.password)).not.toContain(server.password);
+  });
+
+  test('a column of a type without equality (json) is profiled as text', async () => {
+    const { run, report } = await validate({ 'suite.yml': weatherSuite }, { data: 'weather_json', suite: 'suite.yml' });
+    expect(run.exitCode, run.stdout).toBe(0);
+    const profile = JSON.parse(await readFile(run.outputs.profile as string, 'utf8'));
+    expect(profile.columns.find((column: { name: string }) => column.name === 'extra')).toMatchObject({
+      type: 'json',
+      kind: 'other',
+      count: 1461,
+      distinct: 5,
+      min: '{"w" : "drizzle"}',
+      max: '{"w" : "sun"}',
+    });
+    expect(report.rows).toBe(1461);
   });
 
   test('failing rows come back as a bounded sample with their ctid', async () => {

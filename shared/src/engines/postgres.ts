@@ -6,6 +6,8 @@ import { EngineError } from './connection.js';
 /** PostgreSQL's built-in type OIDs (pg_type.dat) that checks, profiles and drift tell apart. */
 const TYPES: Record<number, { name: string; kind: ColumnKindOfEngine }> = {
   16: { name: 'boolean', kind: 'boolean' },
+  17: { name: 'bytea', kind: 'other' },
+  114: { name: 'json', kind: 'other' },
   18: { name: 'char', kind: 'string' },
   19: { name: 'name', kind: 'string' },
   20: { name: 'bigint', kind: 'integer' },
@@ -20,6 +22,8 @@ const TYPES: Record<number, { name: string; kind: ColumnKindOfEngine }> = {
   1114: { name: 'timestamp without time zone', kind: 'timestamp' },
   1184: { name: 'timestamp with time zone', kind: 'timestamp' },
   1700: { name: 'numeric', kind: 'decimal' },
+  2950: { name: 'uuid', kind: 'other' },
+  3802: { name: 'jsonb', kind: 'other' },
 };
 
 const INT8 = 20;

@@ -57,8 +57,9 @@ export function planRemoteProfile(
       );
       return;
     }
-    reads.push(`${dialect.distinct(id)} AS p_d${index}`);
     const stored = storedKind(info.type);
+    // Some types have no equality (PostgreSQL's json): their distinct values are counted as text.
+    reads.push(`${dialect.distinct(stored === 'other' ? dialect.asText(id) : id)} AS p_d${index}`);
     if (stored === 'string') {
       // By code point, as DuckDB compares text, whatever the database's collation.
       reads.push(`min(${dialect.byCodePoint(id)}) AS p_lo${index}`, `max(${dialect.byCodePoint(id)}) AS p_hi${index}`);
