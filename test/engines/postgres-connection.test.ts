@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { EngineError, openPostgres } from '../../shared/src/index.js';
+import {
+  EngineError,
+  openPostgres,
+  parseConfig,
+  postgresDialect,
+  readSuite,
+  remoteSource,
+  validateRemote,
+} from '../../shared/src/index.js';
 import { type PostgresHandle, startPostgres } from '../services/postgres.js';
 import { requireService } from '../services/require-service.js';
 
@@ -73,6 +81,45 @@ describe.skipIf(!requireService('postgres'))('PostgreSQL connection', () => {
       expect((missing as Error).message).toBe('relation "nowhere.nothing" does not exist');
       const noFunction = await connection.query('SELECT count_if(i > 1) FROM t').catch((error: unknown) => error);
       expect((noFunction as EngineError).kind).toBe('missing-function');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test('names and values with quotes, backslashes and SQL in them reach PostgreSQL quoted, never as SQL', async () => {
+    await server.query(
+      `CREATE TABLE "odd ""table"" name" ("we""ird col" text, "x; DROP TABLE t; --" bigint);
+       INSERT INTO "odd ""table"" name" VALUES ('it''s', 1), ('a\\d', 2), ('plain', 3), (NULL, 4)`,
+    );
+    const suite = readSuite(
+      parseConfig(
+        [
+          'version: 1',
+          'columns:',
+          "  'we\"ird col':",
+          '    in: ["it\'s", plain]',
+          "    pattern: '^[a-z'']+$'",
+          '  "x; DROP TABLE t; --": {max: 3}',
+        ].join('\n'),
+        'suite.yml',
+        'suite',
+      ),
+    );
+    const connection = await openPostgres(server.connectionString);
+    try {
+      const run = await validateRemote(
+        connection,
+        postgresDialect,
+        remoteSource('"odd ""table"" name"', postgresDialect, 'data'),
+        suite,
+        undefined,
+      );
+      expect(run.checks.map((check) => [check.id, check.status, check.details ?? null])).toEqual([
+        ['column.we"ird col.in', 'failed', 'row (0,2): "a\\\\d"'],
+        ['column.we"ird col.pattern', 'failed', 'row (0,2): "a\\\\d"'],
+        ['column.x; DROP TABLE t; --.max', 'failed', 'row (0,4): 4'],
+      ]);
+      expect((await server.query('SELECT count(*) AS n FROM t')).rows[0].n).toBe('2');
     } finally {
       await connection.close();
     }
