@@ -79277,14 +79277,17 @@ class EngineError extends errors_ConfigurationError {
 function plainNumber(value) {
     return Number.isInteger(value) && Math.abs(value) < 1e21 ? value.toFixed(0) : String(value);
 }
-/** Text that parses as each cast target, for Postgres, which has no TRY_CAST before version 16's pg_input_is_valid. */
+/**
+ * Text that parses as each cast target, for Postgres, which has no TRY_CAST before version 16's pg_input_is_valid.
+ * As DuckDB's and Spark's TRY_CAST: a decimal or exponent converts to an integer (rounded); on/off is no boolean.
+ */
 const CONVERTIBLE = {
-    integer: '^\\s*[+-]?[0-9]+\\s*$',
+    integer: '^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$',
     double: '^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$|^\\s*[+-]?(nan|inf|infinity)\\s*$',
     date: '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\\s*$',
     timestamp: '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?\\s*$',
 };
-const BOOLEAN_TEXT = '^\\s*(t|true|f|false|y|yes|n|no|on|off|1|0)\\s*$';
+const BOOLEAN_TEXT = '^\\s*(t|true|f|false|y|yes|n|no|1|0)\\s*$';
 const POSTGRES_TYPES = {
     integer: 'numeric',
     double: 'double precision',

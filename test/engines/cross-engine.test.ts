@@ -57,6 +57,10 @@ function generate(rows: number, seed: number, shift: number): Table {
       index % 41 === 0 ? null : `note ${index % 7}`,
       // Numbers kept as text, one in 89 unreadable: the suite's type and range checks convert them.
       index % 89 === 3 ? 'n/a' : (income / 100).toFixed(2),
+      // Whole numbers as text: a decimal converts (rounded, as TRY_CAST does), a word does not.
+      index % 97 === 1 ? '1.5' : index % 113 === 2 ? 'many' : String(index % 50),
+      // Booleans as text: yes/no convert, on does not (DuckDB's and Spark's TRY_CAST).
+      index % 61 === 4 ? 'on' : index % 2 === 0 ? 'yes' : 'no',
     ]);
   }
   return {
@@ -70,6 +74,8 @@ function generate(rows: number, seed: number, shift: number): Table {
       { name: 'rating', sql: 'bigint' },
       { name: 'note', sql: 'text' },
       { name: 'amount', sql: 'text' },
+      { name: 'visits', sql: 'text' },
+      { name: 'answer', sql: 'text' },
     ],
     rows: data,
   };
@@ -94,6 +100,8 @@ columns:
   rating: {type: integer, in: [1, 2, 3, 4, 5]}
   note: {nullable: false, max-null-fraction: 0.1}
   amount: {type: float, min: 0, max: 500, mean: {min: 10, max: 1000}, quantiles: {0.5: {min: 1, max: 1000}}}
+  visits: {type: integer}
+  answer: {type: boolean}
 drift: {share: 0.2}
 `;
 
@@ -265,6 +273,8 @@ describe.skipIf(!requireService('postgres'))('the same suite on every engine', (
         'column.note.nullable',
         'column.amount.type',
         'column.amount.max',
+        'column.visits.type',
+        'column.answer.type',
         'unique.id',
         'drift.dataset',
       ]);
@@ -398,7 +408,7 @@ describe.skipIf(!requireService('postgres'))('the same suite on every engine', (
         { exactRows: 1000 },
       ).catch((error: unknown) => error as Error);
       expect((refused as Error).message).toBe(
-        "suite.yml:20: drift method psi on numeric column 'income' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input to 5000 rows or more, or use ks or wasserstein (at drift.method)",
+        "suite.yml:22: drift method psi on numeric column 'income' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input to 5000 rows or more, or use ks or wasserstein (at drift.method)",
       );
     } finally {
       await connection.close();
