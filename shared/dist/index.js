@@ -84589,7 +84589,10 @@ function describePostgresError(error, where) {
     const pgError = error;
     const detail = (pgError?.message ?? String(error)).split('\n')[0] ?? '';
     const code = pgError?.code ?? '';
-    if (/^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(code) || /timeout/i.test(detail))
+    // A session the server ended (SQLSTATE 57P: shutdown, terminated) or lost (08: connection exceptions) is an
+    // engine gone; pg reports a connection lost mid-query without a code, as "Connection terminated unexpectedly".
+    if (/^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN|EPIPE|57P0\d|08\w{3})$/.test(code) ||
+        /timeout|Connection terminated/i.test(detail))
         return new EngineError('unreachable', `The postgres engine at ${where} cannot be reached (${detail}).`, detail);
     if (code === '28P01' || code === '28000')
         return new EngineError('authentication', `The postgres engine at ${where} refused the credentials: ${detail}.`, detail);

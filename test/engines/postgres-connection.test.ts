@@ -81,6 +81,14 @@ describe.skipIf(!requireService('postgres'))('PostgreSQL connection', () => {
       expect((missing as Error).message).toBe('relation "nowhere.nothing" does not exist');
       const noFunction = await connection.query('SELECT count_if(i > 1) FROM t').catch((error: unknown) => error);
       expect((noFunction as EngineError).kind).toBe('missing-function');
+      // The server ends this session mid-query: the engine is gone, said as such.
+      const lost = await connection
+        .query('SELECT pg_terminate_backend(pg_backend_pid())')
+        .catch((error: unknown) => error);
+      expect((lost as EngineError).kind).toBe('unreachable');
+      expect((lost as Error).message).toMatch(
+        /^The postgres engine at mlops@127\.0\.0\.1:\d+\/postgres cannot be reached \(/,
+      );
     } finally {
       await connection.close();
     }
