@@ -84676,6 +84676,8 @@ function checkConnection(engine, connection) {
 }
 /** The secrets inside a connection string, to mask before anything is logged: the whole string and its password. */
 function connectionSecrets(connection) {
+    if (connection === '')
+        return [];
     const secrets = [connection];
     try {
         const password = new URL(connection).password;
@@ -93868,8 +93870,6 @@ function remoteReference(host, remote) {
     return { source: remoteSource(remote.reference, dialectOf(remote.engine), 'reference') };
 }
 async function validateOnEngine(host, inputs, remote) {
-    for (const secret of connectionSecrets(remote.connection))
-        host.setSecret(secret);
     const dialect = dialectOf(remote.engine);
     const data = remoteSource(remote.data, dialect, 'data');
     const suite = inputs.suite ? await readSuiteFile(host, inputs.suite) : undefined;
@@ -93902,6 +93902,9 @@ async function validateOnEngine(host, inputs, remote) {
 const validate_data_lib_main_action = defineAction({
     name: 'validate-data',
     async main(host) {
+        // Masked before any input is checked: a refusal of another input must not be the first line after it.
+        for (const secret of connectionSecrets(host.inputs.optional('connection') ?? ''))
+            host.setSecret(secret);
         const inputs = validate_data_lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github, log } = host;

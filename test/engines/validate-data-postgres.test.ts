@@ -208,6 +208,18 @@ describe.skipIf(!requireService('postgres'))('validate-data on PostgreSQL', () =
       "Input 'data': the postgres engine lacks a SQL function validate-data needs to check the query in 'data' (function no_such_function(double precision) does not exist).",
     ],
     [
+      'no connection',
+      () => ({ connection: '', data: 'weather' }),
+      undefined,
+      "Input 'connection' is required with engine 'postgres'.",
+    ],
+    [
+      'infer, which only DuckDB does',
+      () => ({ data: 'weather', infer: 'true' }),
+      'server',
+      "Input 'infer' applies to engine 'duckdb' only; engine is 'postgres'.",
+    ],
+    [
       'a connection string for another engine',
       () => ({ connection: 'sc://127.0.0.1:15002', data: 'weather' }),
       undefined,

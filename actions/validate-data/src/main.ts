@@ -1,4 +1,4 @@
-import { defineAction, openDataEngine, validateDataset } from '@mlops-actions/core';
+import { connectionSecrets, defineAction, openDataEngine, validateDataset } from '@mlops-actions/core';
 import { writeInferredSuite } from './infer.js';
 import { getInputs } from './inputs.js';
 import { validateOnEngine } from './remote.js';
@@ -8,6 +8,8 @@ import { dataFiles, readSuiteFile, resolveReference } from './sources.js';
 export const action = defineAction({
   name: 'validate-data',
   async main(host) {
+    // Masked before any input is checked: a refusal of another input must not be the first line after it.
+    for (const secret of connectionSecrets(host.inputs.optional('connection') ?? '')) host.setSecret(secret);
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.comment.token);
     const { github, log } = host;

@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import {
   type ActionHost,
-  connectionSecrets,
   dialectOf,
   openRemoteEngine,
   type RemoteReferenceInput,
@@ -23,7 +22,6 @@ function remoteReference(host: ActionHost, remote: RemoteInputs): RemoteReferenc
 }
 
 export async function validateOnEngine(host: ActionHost, inputs: Inputs, remote: RemoteInputs): Promise<void> {
-  for (const secret of connectionSecrets(remote.connection)) host.setSecret(secret);
   const dialect = dialectOf(remote.engine);
   const data = remoteSource(remote.data, dialect, 'data');
   const suite = inputs.suite ? await readSuiteFile(host, inputs.suite) : undefined;

@@ -25,6 +25,7 @@ export function checkConnection(engine: RemoteEngineName, connection: string): v
 
 /** The secrets inside a connection string, to mask before anything is logged: the whole string and its password. */
 export function connectionSecrets(connection: string): string[] {
+  if (connection === '') return [];
   const secrets = [connection];
   try {
     const password = new URL(connection).password;
