@@ -93745,6 +93745,8 @@ function readRemote(reader, engine) {
 /** Reads and checks every input once, before any work. */
 function validate_data_lib_inputs_getInputs(reader) {
     const engine = reader.enum('engine', ENGINES, 'duckdb');
+    if (engine === 'duckdb' && reader.optional('connection') !== undefined)
+        throw new errors_ConfigurationError("Input 'connection' is for engine 'postgres' or 'spark'; engine is 'duckdb' (set engine to where the data lives).", { input: 'connection' });
     const inputs = {
         engine,
         ...(engine === 'duckdb' ? {} : { remote: readRemote(reader, engine) }),

@@ -214,6 +214,12 @@ describe.skipIf(!requireService('postgres'))('validate-data on PostgreSQL', () =
       "Input 'connection' is required with engine 'postgres'.",
     ],
     [
+      'a connection with engine duckdb',
+      () => ({ engine: 'duckdb', data: 'weather.csv' }),
+      'server',
+      "Input 'connection' is for engine 'postgres' or 'spark'; engine is 'duckdb' (set engine to where the data lives).",
+    ],
+    [
       'infer, which only DuckDB does',
       () => ({ data: 'weather', infer: 'true' }),
       'server',

@@ -77,6 +77,11 @@ function readRemote(reader: InputReader, engine: Exclude<Engine, 'duckdb'>): Rem
 /** Reads and checks every input once, before any work. */
 export function getInputs(reader: InputReader): Inputs {
   const engine = reader.enum('engine', ENGINES, 'duckdb');
+  if (engine === 'duckdb' && reader.optional('connection') !== undefined)
+    throw new ConfigurationError(
+      "Input 'connection' is for engine 'postgres' or 'spark'; engine is 'duckdb' (set engine to where the data lives).",
+      { input: 'connection' },
+    );
   const inputs: Inputs = {
     engine,
     ...(engine === 'duckdb' ? {} : { remote: readRemote(reader, engine) }),
