@@ -64179,10 +64179,10 @@ class InputReader {
         return path;
     }
     /**
-     * The YAML or JSON file input `name` names (`path`: its value, defaults applied), confined like every input path
-     * and parsed with positions so later checks can name the line.
+     * The YAML or JSON file input `name` names (`path`: its value with defaults applied; the input itself, required,
+     * when not given), confined like every input path and parsed with positions so later checks can name the line.
      */
-    async configFile(name, path) {
+    async configFile(name, path = this.required(name)) {
         const resolved = this.resolveConfined(name, path);
         return loadConfigFile(resolved, this.display(resolved), name);
     }
