@@ -8980,6 +8980,6594 @@ function escapeJsonPtr(str) {
 
 /***/ }),
 
+/***/ 785:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// This is an empty module that is served up when outside of a workerd environment
+// See the `exports` field in package.json
+exports["default"] = {};
+//# sourceMappingURL=empty.js.map
+
+/***/ }),
+
+/***/ 26122:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+//Parse method copied from https://github.com/brianc/node-postgres
+//Copyright (c) 2010-2014 Brian Carlson (brian.m.carlson@gmail.com)
+//MIT License
+
+//parses a connection string
+function parse(str, options = {}) {
+  //unix socket
+  if (str.charAt(0) === '/') {
+    const config = str.split(' ')
+    return { host: config[0], database: config[1] }
+  }
+
+  // Check for empty host in URL
+
+  const config = Object.create(null)
+  let result
+  let dummyHost = false
+  if (/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(str)) {
+    // Ensure spaces are encoded as %20
+    str = encodeURI(str).replace(/%25(\d\d)/g, '%$1')
+  }
+
+  try {
+    try {
+      result = new URL(str, 'postgres://base')
+    } catch (e) {
+      // The URL is invalid so try again with a dummy host
+      result = new URL(str.replace('@/', '@___DUMMY___/'), 'postgres://base')
+      dummyHost = true
+    }
+  } catch (err) {
+    // Remove the input from the error message to avoid leaking sensitive information
+    err.input && (err.input = '*****REDACTED*****')
+    throw err
+  }
+
+  // We'd like to use Object.fromEntries() here but Node.js 10 does not support it
+  for (const entry of result.searchParams.entries()) {
+    config[entry[0]] = entry[1]
+  }
+
+  config.user = config.user || decodeURIComponent(result.username)
+  config.password = config.password || decodeURIComponent(result.password)
+
+  if (result.protocol == 'socket:') {
+    config.host = decodeURI(result.pathname)
+    config.database = result.searchParams.get('db')
+    config.client_encoding = result.searchParams.get('encoding')
+    return config
+  }
+  const hostname = (dummyHost ? '' : result.hostname).replace(/^\[(.+)\]$/, '$1')
+  if (!config.host) {
+    // Only set the host if there is no equivalent query param.
+    config.host = decodeURIComponent(hostname)
+  } else if (hostname && /^%2f/i.test(hostname)) {
+    // Only prepend the hostname to the pathname if it is not a URL encoded Unix socket host.
+    result.pathname = hostname + result.pathname
+  }
+  if (!config.port) {
+    // Only set the port if there is no equivalent query param.
+    config.port = result.port
+  }
+
+  const pathname = result.pathname.slice(1) || null
+  config.database = pathname ? decodeURI(pathname) : null
+
+  if (config.ssl === 'true' || config.ssl === '1') {
+    config.ssl = true
+  }
+
+  if (config.ssl === '0') {
+    config.ssl = false
+  }
+
+  if (config.sslcert || config.sslkey || config.sslrootcert || config.sslmode) {
+    config.ssl = {}
+  }
+
+  // sslnegotiation=direct implies SSL is in use (libpq requires sslmode>=require),
+  // so enable SSL if the connection string did not otherwise configure it.
+  if (config.sslnegotiation === 'direct' && config.ssl === undefined) {
+    config.ssl = true
+  }
+
+  // Only try to load fs if we expect to read from the disk
+  const fs = config.sslcert || config.sslkey || config.sslrootcert ? __nccwpck_require__(79896) : null
+
+  if (config.sslcert) {
+    config.ssl.cert = fs.readFileSync(config.sslcert).toString()
+  }
+
+  if (config.sslkey) {
+    config.ssl.key = fs.readFileSync(config.sslkey).toString()
+  }
+
+  if (config.sslrootcert) {
+    config.ssl.ca = fs.readFileSync(config.sslrootcert).toString()
+  }
+
+  if (options.useLibpqCompat && config.uselibpqcompat) {
+    throw new Error('Both useLibpqCompat and uselibpqcompat are set. Please use only one of them.')
+  }
+
+  if (config.uselibpqcompat === 'true' || options.useLibpqCompat) {
+    switch (config.sslmode) {
+      case 'disable': {
+        config.ssl = false
+        break
+      }
+      case 'prefer': {
+        config.ssl.rejectUnauthorized = false
+        break
+      }
+      case 'require': {
+        if (config.sslrootcert) {
+          // If a root CA is specified, behavior of `sslmode=require` will be the same as that of `verify-ca`
+          config.ssl.checkServerIdentity = function () {}
+        } else {
+          config.ssl.rejectUnauthorized = false
+        }
+        break
+      }
+      case 'verify-ca': {
+        if (!config.ssl.ca) {
+          throw new Error(
+            'SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert. If a public CA is used, verify-ca allows connections to a server that somebody else may have registered with the CA, making you vulnerable to Man-in-the-Middle attacks. Either specify a custom CA certificate with sslrootcert parameter or use sslmode=verify-full for proper security.'
+          )
+        }
+        config.ssl.checkServerIdentity = function () {}
+        break
+      }
+      case 'verify-full': {
+        break
+      }
+    }
+  } else {
+    switch (config.sslmode) {
+      case 'disable': {
+        config.ssl = false
+        break
+      }
+      case 'prefer':
+      case 'require':
+      case 'verify-ca':
+      case 'verify-full': {
+        if (config.sslmode !== 'verify-full') {
+          deprecatedSslModeWarning(config.sslmode)
+        }
+        break
+      }
+      case 'no-verify': {
+        config.ssl.rejectUnauthorized = false
+        break
+      }
+    }
+  }
+
+  return config
+}
+
+// convert pg-connection-string ssl config to a ClientConfig.ConnectionOptions
+function toConnectionOptions(sslConfig) {
+  const connectionOptions = Object.entries(sslConfig).reduce((c, [key, value]) => {
+    // we explicitly check for undefined and null instead of `if (value)` because some
+    // options accept falsy values. Example: `ssl.rejectUnauthorized = false`
+    if (value !== undefined && value !== null) {
+      c[key] = value
+    }
+
+    return c
+  }, Object.create(null))
+
+  return connectionOptions
+}
+
+// convert pg-connection-string config to a ClientConfig
+function toClientConfig(config) {
+  const poolConfig = Object.entries(config).reduce((c, [key, value]) => {
+    if (key === 'ssl') {
+      const sslConfig = value
+
+      if (typeof sslConfig === 'boolean') {
+        c[key] = sslConfig
+      }
+
+      if (typeof sslConfig === 'object') {
+        c[key] = toConnectionOptions(sslConfig)
+      }
+    } else if (value !== undefined && value !== null) {
+      if (key === 'port') {
+        // when port is not specified, it is converted into an empty string
+        // we want to avoid NaN or empty string as a values in ClientConfig
+        if (value !== '') {
+          const v = parseInt(value, 10)
+          if (isNaN(v)) {
+            throw new Error(`Invalid ${key}: ${value}`)
+          }
+
+          c[key] = v
+        }
+      } else {
+        c[key] = value
+      }
+    }
+
+    return c
+  }, Object.create(null))
+
+  return poolConfig
+}
+
+// parses a connection string into ClientConfig
+function parseIntoClientConfig(str) {
+  return toClientConfig(parse(str))
+}
+
+function deprecatedSslModeWarning(sslmode) {
+  if (!deprecatedSslModeWarning.warned && typeof process !== 'undefined' && process.emitWarning) {
+    deprecatedSslModeWarning.warned = true
+    process.emitWarning(`SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'.
+In the next major version (pg-connection-string v3.0.0 and pg v9.0.0), these modes will adopt standard libpq semantics, which have weaker security guarantees.
+
+To prepare for this change:
+- If you want the current behavior, explicitly use 'sslmode=verify-full'
+- If you want libpq compatibility now, use 'uselibpqcompat=true&sslmode=${sslmode}'
+
+See https://www.postgresql.org/docs/current/libpq-ssl.html for libpq SSL mode definitions.`)
+  }
+}
+
+module.exports = parse
+
+parse.parse = parse
+parse.toClientConfig = toClientConfig
+parse.parseIntoClientConfig = parseIntoClientConfig
+
+
+/***/ }),
+
+/***/ 62299:
+/***/ ((module) => {
+
+
+
+// selected so (BASE - 1) * 0x100000000 + 0xffffffff is a safe integer
+var BASE = 1000000;
+
+function readInt8(buffer) {
+	var high = buffer.readInt32BE(0);
+	var low = buffer.readUInt32BE(4);
+	var sign = '';
+
+	if (high < 0) {
+		high = ~high + (low === 0);
+		low = (~low + 1) >>> 0;
+		sign = '-';
+	}
+
+	var result = '';
+	var carry;
+	var t;
+	var digits;
+	var pad;
+	var l;
+	var i;
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		t = 0x100000000 * carry + low;
+		digits = '' + t % BASE;
+
+		return sign + digits + result;
+	}
+}
+
+module.exports = readInt8;
+
+
+/***/ }),
+
+/***/ 17558:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
+
+const NOOP = function () {}
+
+const removeWhere = (list, predicate) => {
+  const i = list.findIndex(predicate)
+
+  return i === -1 ? undefined : list.splice(i, 1)[0]
+}
+
+class IdleItem {
+  constructor(client, idleListener, timeoutId) {
+    this.client = client
+    this.idleListener = idleListener
+    this.timeoutId = timeoutId
+  }
+}
+
+class PendingItem {
+  constructor(callback) {
+    this.callback = callback
+  }
+}
+
+function throwOnDoubleRelease() {
+  throw new Error('Release called on client which has already been released to the pool.')
+}
+
+function promisify(Promise, callback) {
+  if (callback) {
+    return { callback: callback, result: undefined }
+  }
+  let rej
+  let res
+  const cb = function (err, client) {
+    err ? rej(err) : res(client)
+  }
+  const result = new Promise(function (resolve, reject) {
+    res = resolve
+    rej = reject
+  }).catch((err) => {
+    // replace the stack trace that leads to `TCP.onStreamRead` with one that leads back to the
+    // application that created the query
+    Error.captureStackTrace(err)
+    throw err
+  })
+  return { callback: cb, result: result }
+}
+
+function makeIdleListener(pool, client) {
+  return function idleListener(err) {
+    err.client = client
+
+    client.removeListener('error', idleListener)
+    client.on('error', () => {
+      pool.log('additional client error after disconnection due to error', err)
+    })
+    pool._remove(client)
+    // TODO - document that once the pool emits an error
+    // the client has already been closed & purged and is unusable
+    pool.emit('error', err, client)
+  }
+}
+
+class Pool extends EventEmitter {
+  constructor(options, Client) {
+    super()
+    this.options = Object.assign({}, options)
+
+    if (options != null && 'password' in options) {
+      // "hiding" the password so it doesn't show up in stack traces
+      // or if the client is console.logged
+      Object.defineProperty(this.options, 'password', {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value: options.password,
+      })
+    }
+    if (options != null && options.ssl && options.ssl.key) {
+      // "hiding" the ssl->key so it doesn't show up in stack traces
+      // or if the client is console.logged
+      Object.defineProperty(this.options.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    this.options.max = this.options.max || this.options.poolSize || 10
+    this.options.min = this.options.min || 0
+    this.options.maxUses = this.options.maxUses || Infinity
+    this.options.allowExitOnIdle = this.options.allowExitOnIdle || false
+    this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0
+    this.log = this.options.log || function () {}
+    this.Client = this.options.Client || Client || (__nccwpck_require__(13273).Client)
+    this.Promise = this.options.Promise || global.Promise
+
+    if (typeof this.options.idleTimeoutMillis === 'undefined') {
+      this.options.idleTimeoutMillis = 10000
+    }
+
+    this._clients = []
+    this._idle = []
+    this._expired = new WeakSet()
+    this._pendingQueue = []
+    this._endCallback = undefined
+    this.ending = false
+    this.ended = false
+  }
+
+  _promiseTry(f) {
+    const Promise = this.Promise
+    if (typeof Promise.try === 'function') {
+      return Promise.try(f)
+    }
+    return new Promise((resolve) => resolve(f()))
+  }
+
+  _isFull() {
+    return this._clients.length >= this.options.max
+  }
+
+  _isAboveMin() {
+    return this._clients.length > this.options.min
+  }
+
+  _pulseQueue() {
+    this.log('pulse queue')
+    if (this.ended) {
+      this.log('pulse queue ended')
+      return
+    }
+    if (this.ending) {
+      this.log('pulse queue on ending')
+      if (this._idle.length) {
+        this._idle.slice().map((item) => {
+          this._remove(item.client)
+        })
+      }
+      if (!this._clients.length) {
+        this.ended = true
+        this._endCallback()
+      }
+      return
+    }
+
+    // if we don't have any waiting, do nothing
+    if (!this._pendingQueue.length) {
+      this.log('no queued requests')
+      return
+    }
+    // if we don't have any idle clients and we have no more room do nothing
+    if (!this._idle.length && this._isFull()) {
+      return
+    }
+    const pendingItem = this._pendingQueue.shift()
+    if (this._idle.length) {
+      const idleItem = this._idle.pop()
+      clearTimeout(idleItem.timeoutId)
+      const client = idleItem.client
+      client.ref && client.ref()
+      const idleListener = idleItem.idleListener
+
+      return this._acquireClient(client, pendingItem, idleListener, false)
+    }
+    if (!this._isFull()) {
+      return this.newClient(pendingItem)
+    }
+    throw new Error('unexpected condition')
+  }
+
+  _remove(client, callback) {
+    const removed = removeWhere(this._idle, (item) => item.client === client)
+
+    if (removed !== undefined) {
+      clearTimeout(removed.timeoutId)
+    }
+
+    this._clients = this._clients.filter((c) => c !== client)
+    const context = this
+    client.end(() => {
+      context.emit('remove', client)
+
+      if (typeof callback === 'function') {
+        callback()
+      }
+    })
+  }
+
+  connect(cb) {
+    if (this.ending) {
+      const err = new Error('Cannot use a pool after calling end on the pool')
+      return cb ? cb(err) : this.Promise.reject(err)
+    }
+
+    const response = promisify(this.Promise, cb)
+    const result = response.result
+
+    // if we don't have to connect a new client, don't do so
+    if (this._isFull() || this._idle.length) {
+      // if we have idle clients schedule a pulse immediately
+      if (this._idle.length) {
+        process.nextTick(() => this._pulseQueue())
+      }
+
+      if (!this.options.connectionTimeoutMillis) {
+        this._pendingQueue.push(new PendingItem(response.callback))
+        return result
+      }
+
+      const queueCallback = (err, res, done) => {
+        clearTimeout(tid)
+        response.callback(err, res, done)
+      }
+
+      const pendingItem = new PendingItem(queueCallback)
+
+      // set connection timeout on checking out an existing client
+      const tid = setTimeout(() => {
+        // remove the callback from pending waiters because
+        // we're going to call it with a timeout error
+        removeWhere(this._pendingQueue, (i) => i.callback === queueCallback)
+        pendingItem.timedOut = true
+        response.callback(new Error('timeout exceeded when trying to connect'))
+      }, this.options.connectionTimeoutMillis)
+
+      if (tid.unref) {
+        tid.unref()
+      }
+
+      this._pendingQueue.push(pendingItem)
+      return result
+    }
+
+    this.newClient(new PendingItem(response.callback))
+
+    return result
+  }
+
+  newClient(pendingItem) {
+    const client = new this.Client(this.options)
+    this._clients.push(client)
+    const idleListener = makeIdleListener(this, client)
+
+    this.log('checking client timeout')
+
+    // connection timeout logic
+    let tid
+    let timeoutHit = false
+    if (this.options.connectionTimeoutMillis) {
+      tid = setTimeout(() => {
+        if (client.connection) {
+          this.log('ending client due to timeout')
+          timeoutHit = true
+          client.connection.stream.destroy()
+        } else if (!client.isConnected()) {
+          this.log('ending client due to timeout')
+          timeoutHit = true
+          // force kill the node driver, and let libpq do its teardown
+          client.end()
+        }
+      }, this.options.connectionTimeoutMillis)
+    }
+
+    this.log('connecting new client')
+    client.connect((err) => {
+      if (tid) {
+        clearTimeout(tid)
+      }
+      client.on('error', idleListener)
+      if (err) {
+        this.log('client failed to connect', err)
+        // remove the dead client from our list of clients
+        this._clients = this._clients.filter((c) => c !== client)
+        if (timeoutHit) {
+          err = new Error('Connection terminated due to connection timeout', { cause: err })
+        }
+
+        // this client won’t be released, so move on immediately
+        this._pulseQueue()
+
+        if (!pendingItem.timedOut) {
+          pendingItem.callback(err, undefined, NOOP)
+        }
+      } else {
+        this.log('new client connected')
+
+        if (this.options.onConnect) {
+          this._promiseTry(() => this.options.onConnect(client)).then(
+            () => {
+              this._afterConnect(client, pendingItem, idleListener)
+            },
+            (hookErr) => {
+              this._clients = this._clients.filter((c) => c !== client)
+              client.end(() => {
+                this._pulseQueue()
+                if (!pendingItem.timedOut) {
+                  pendingItem.callback(hookErr, undefined, NOOP)
+                }
+              })
+            }
+          )
+          return
+        }
+
+        return this._afterConnect(client, pendingItem, idleListener)
+      }
+    })
+  }
+
+  _afterConnect(client, pendingItem, idleListener) {
+    if (this.options.maxLifetimeSeconds !== 0) {
+      const maxLifetimeTimeout = setTimeout(() => {
+        this.log('ending client due to expired lifetime')
+        this._expired.add(client)
+        const idleIndex = this._idle.findIndex((idleItem) => idleItem.client === client)
+        if (idleIndex !== -1) {
+          this._acquireClient(
+            client,
+            new PendingItem((err, client, clientRelease) => clientRelease()),
+            idleListener,
+            false
+          )
+        }
+      }, this.options.maxLifetimeSeconds * 1000)
+
+      maxLifetimeTimeout.unref()
+      client.once('end', () => clearTimeout(maxLifetimeTimeout))
+    }
+
+    return this._acquireClient(client, pendingItem, idleListener, true)
+  }
+
+  // acquire a client for a pending work item
+  _acquireClient(client, pendingItem, idleListener, isNew) {
+    if (isNew) {
+      this.emit('connect', client)
+    }
+
+    this.emit('acquire', client)
+
+    client.release = this._releaseOnce(client, idleListener)
+
+    client.removeListener('error', idleListener)
+
+    if (!pendingItem.timedOut) {
+      if (isNew && this.options.verify) {
+        this.options.verify(client, (err) => {
+          if (err) {
+            client.release(err)
+            return pendingItem.callback(err, undefined, NOOP)
+          }
+
+          pendingItem.callback(undefined, client, client.release)
+        })
+      } else {
+        pendingItem.callback(undefined, client, client.release)
+      }
+    } else {
+      if (isNew && this.options.verify) {
+        this.options.verify(client, client.release)
+      } else {
+        client.release()
+      }
+    }
+  }
+
+  // returns a function that wraps _release and throws if called more than once
+  _releaseOnce(client, idleListener) {
+    let released = false
+
+    return (err) => {
+      if (released) {
+        throwOnDoubleRelease()
+      }
+
+      released = true
+      this._release(client, idleListener, err)
+    }
+  }
+
+  // release a client back to the poll, include an error
+  // to remove it from the pool
+  _release(client, idleListener, err) {
+    client.on('error', idleListener)
+
+    client._poolUseCount = (client._poolUseCount || 0) + 1
+
+    this.emit('release', err, client)
+
+    // TODO(bmc): expose a proper, public interface _queryable and _ending
+    if (err || this.ending || !client._queryable || client._ending || client._poolUseCount >= this.options.maxUses) {
+      if (client._poolUseCount >= this.options.maxUses) {
+        this.log('remove expended client')
+      }
+
+      return this._remove(client, this._pulseQueue.bind(this))
+    }
+
+    const isExpired = this._expired.has(client)
+    if (isExpired) {
+      this.log('remove expired client')
+      this._expired.delete(client)
+      return this._remove(client, this._pulseQueue.bind(this))
+    }
+
+    // idle timeout
+    let tid
+    if (this.options.idleTimeoutMillis && this._isAboveMin()) {
+      tid = setTimeout(() => {
+        if (this._isAboveMin()) {
+          this.log('remove idle client')
+          this._remove(client, this._pulseQueue.bind(this))
+        }
+      }, this.options.idleTimeoutMillis)
+
+      if (this.options.allowExitOnIdle) {
+        // allow Node to exit if this is all that's left
+        tid.unref()
+      }
+    }
+
+    if (this.options.allowExitOnIdle) {
+      client.unref()
+    }
+
+    this._idle.push(new IdleItem(client, idleListener, tid))
+    this._pulseQueue()
+  }
+
+  query(text, values, cb) {
+    // guard clause against passing a function as the first parameter
+    if (typeof text === 'function') {
+      const response = promisify(this.Promise, text)
+      setImmediate(function () {
+        return response.callback(new Error('Passing a function as the first parameter to pool.query is not supported'))
+      })
+      return response.result
+    }
+
+    // allow plain text query without values, but callback
+    if (typeof values === 'function') {
+      cb = values
+      values = undefined
+    }
+    const response = promisify(this.Promise, cb)
+    cb = response.callback
+
+    this.connect((err, client) => {
+      if (err) {
+        return cb(err)
+      }
+
+      let clientReleased = false
+      const onError = (err) => {
+        if (clientReleased) {
+          return
+        }
+        clientReleased = true
+        client.release(err)
+        cb(err)
+      }
+
+      client.once('error', onError)
+      this.log('dispatching query')
+      try {
+        client.query(text, values, (err, res) => {
+          this.log('query dispatched')
+          client.removeListener('error', onError)
+          if (clientReleased) {
+            return
+          }
+          clientReleased = true
+          client.release(err)
+          if (err) {
+            return cb(err)
+          }
+          return cb(undefined, res)
+        })
+      } catch (err) {
+        client.release(err)
+        return cb(err)
+      }
+    })
+    return response.result
+  }
+
+  end(cb) {
+    this.log('ending')
+    if (this.ending) {
+      const err = new Error('Called end on pool more than once')
+      return cb ? cb(err) : this.Promise.reject(err)
+    }
+    this.ending = true
+    const promised = promisify(this.Promise, cb)
+    this._endCallback = promised.callback
+    this._pulseQueue()
+    return promised.result
+  }
+
+  get waitingCount() {
+    return this._pendingQueue.length
+  }
+
+  get idleCount() {
+    return this._idle.length
+  }
+
+  get expiredCount() {
+    return this._clients.reduce((acc, client) => acc + (this._expired.has(client) ? 1 : 0), 0)
+  }
+
+  get totalCount() {
+    return this._clients.length
+  }
+}
+module.exports = Pool
+
+
+/***/ }),
+
+/***/ 19971:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BufferReader = void 0;
+class BufferReader {
+    constructor(offset = 0) {
+        this.offset = offset;
+        this.buffer = Buffer.allocUnsafe(0);
+        // TODO(bmc): support non-utf8 encoding?
+        this.encoding = 'utf-8';
+    }
+    setBuffer(offset, buffer) {
+        this.offset = offset;
+        this.buffer = buffer;
+    }
+    int16() {
+        const result = this.buffer.readInt16BE(this.offset);
+        this.offset += 2;
+        return result;
+    }
+    byte() {
+        const result = this.buffer[this.offset];
+        this.offset++;
+        return result;
+    }
+    int32() {
+        const result = this.buffer.readInt32BE(this.offset);
+        this.offset += 4;
+        return result;
+    }
+    uint32() {
+        const result = this.buffer.readUInt32BE(this.offset);
+        this.offset += 4;
+        return result;
+    }
+    string(length) {
+        const result = this.buffer.toString(this.encoding, this.offset, this.offset + length);
+        this.offset += length;
+        return result;
+    }
+    cstring() {
+        const start = this.offset;
+        let end = start;
+        // eslint-disable-next-line no-empty
+        while (this.buffer[end++]) { }
+        this.offset = end;
+        return this.buffer.toString(this.encoding, start, end - 1);
+    }
+    bytes(length) {
+        const result = this.buffer.slice(this.offset, this.offset + length);
+        this.offset += length;
+        return result;
+    }
+}
+exports.BufferReader = BufferReader;
+//# sourceMappingURL=buffer-reader.js.map
+
+/***/ }),
+
+/***/ 49315:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+//binary data writer tuned for encoding binary specific to the postgres binary protocol
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Writer = void 0;
+class Writer {
+    constructor(size = 256) {
+        this.size = size;
+        this.offset = 5;
+        this.headerPosition = 0;
+        this.buffer = Buffer.allocUnsafe(size);
+    }
+    ensure(size) {
+        const remaining = this.buffer.length - this.offset;
+        if (remaining < size) {
+            const oldBuffer = this.buffer;
+            // exponential growth factor of around ~ 1.5
+            // https://stackoverflow.com/questions/2269063/buffer-growth-strategy
+            const newSize = oldBuffer.length + (oldBuffer.length >> 1) + size;
+            this.buffer = Buffer.allocUnsafe(newSize);
+            oldBuffer.copy(this.buffer, 0, 0, this.offset);
+        }
+    }
+    addInt32(num) {
+        this.ensure(4);
+        this.buffer[this.offset++] = (num >>> 24) & 0xff;
+        this.buffer[this.offset++] = (num >>> 16) & 0xff;
+        this.buffer[this.offset++] = (num >>> 8) & 0xff;
+        this.buffer[this.offset++] = (num >>> 0) & 0xff;
+        return this;
+    }
+    addInt16(num) {
+        this.ensure(2);
+        this.buffer[this.offset++] = (num >>> 8) & 0xff;
+        this.buffer[this.offset++] = (num >>> 0) & 0xff;
+        return this;
+    }
+    addCString(string) {
+        if (!string) {
+            this.ensure(1);
+        }
+        else {
+            const len = Buffer.byteLength(string);
+            this.ensure(len + 1); // +1 for null terminator
+            this.buffer.write(string, this.offset, 'utf-8');
+            this.offset += len;
+        }
+        this.buffer[this.offset++] = 0; // null terminator
+        return this;
+    }
+    addString(string = '') {
+        const len = Buffer.byteLength(string);
+        this.ensure(len);
+        this.buffer.write(string, this.offset);
+        this.offset += len;
+        return this;
+    }
+    // Write an Int32 byte-length prefix immediately followed by the string's UTF-8
+    // bytes. Postgres' Bind wire format prefixes every parameter with its length,
+    // and doing it in one method computes Buffer.byteLength ONCE — the previous
+    // `addInt32(Buffer.byteLength(s)).addString(s)` pairing scanned the string
+    // three times (byteLength for the prefix, byteLength again inside addString,
+    // then the encode), which is costly for large text parameters.
+    addInt32PrefixedString(string) {
+        const len = Buffer.byteLength(string);
+        this.ensure(4 + len);
+        const buffer = this.buffer;
+        let offset = this.offset;
+        buffer[offset++] = (len >>> 24) & 0xff;
+        buffer[offset++] = (len >>> 16) & 0xff;
+        buffer[offset++] = (len >>> 8) & 0xff;
+        buffer[offset++] = (len >>> 0) & 0xff;
+        buffer.write(string, offset, 'utf-8');
+        this.offset = offset + len;
+        return this;
+    }
+    add(otherBuffer) {
+        this.ensure(otherBuffer.length);
+        otherBuffer.copy(this.buffer, this.offset);
+        this.offset += otherBuffer.length;
+        return this;
+    }
+    /**
+     * Appends an uninitialized block of {@link size} bytes to the buffer and returns its offset.
+     */
+    reserveUnsafe(size) {
+        const offset = this.offset;
+        this.ensure(size);
+        this.offset += size;
+        return offset;
+    }
+    join(code) {
+        if (code) {
+            this.buffer[this.headerPosition] = code;
+            //length is everything in this packet minus the code
+            const length = this.offset - (this.headerPosition + 1);
+            this.buffer.writeInt32BE(length, this.headerPosition + 1);
+        }
+        return this.buffer.slice(code ? 0 : 5, this.offset);
+    }
+    flush(code) {
+        const result = this.join(code);
+        this.offset = 5;
+        this.headerPosition = 0;
+        this.buffer = Buffer.allocUnsafe(this.size);
+        return result;
+    }
+    clear() {
+        this.offset = 5;
+        this.headerPosition = 0;
+    }
+}
+exports.Writer = Writer;
+//# sourceMappingURL=buffer-writer.js.map
+
+/***/ }),
+
+/***/ 74233:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DatabaseError = exports.serialize = void 0;
+exports.parse = parse;
+const messages_1 = __nccwpck_require__(85809);
+Object.defineProperty(exports, "DatabaseError", ({ enumerable: true, get: function () { return messages_1.DatabaseError; } }));
+const serializer_1 = __nccwpck_require__(76513);
+Object.defineProperty(exports, "serialize", ({ enumerable: true, get: function () { return serializer_1.serialize; } }));
+const parser_1 = __nccwpck_require__(43318);
+function parse(stream, callback) {
+    const parser = new parser_1.Parser();
+    stream.on('data', (buffer) => parser.parse(buffer, callback));
+    return new Promise((resolve) => stream.on('end', () => resolve()));
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 85809:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.NoticeMessage = exports.DataRowMessage = exports.CommandCompleteMessage = exports.ReadyForQueryMessage = exports.NotificationResponseMessage = exports.BackendKeyDataMessage = exports.AuthenticationMD5Password = exports.ParameterStatusMessage = exports.ParameterDescriptionMessage = exports.RowDescriptionMessage = exports.Field = exports.CopyResponse = exports.CopyDataMessage = exports.DatabaseError = exports.copyDone = exports.emptyQuery = exports.replicationStart = exports.portalSuspended = exports.noData = exports.closeComplete = exports.bindComplete = exports.parseComplete = void 0;
+exports.parseComplete = {
+    name: 'parseComplete',
+    length: 5,
+};
+exports.bindComplete = {
+    name: 'bindComplete',
+    length: 5,
+};
+exports.closeComplete = {
+    name: 'closeComplete',
+    length: 5,
+};
+exports.noData = {
+    name: 'noData',
+    length: 5,
+};
+exports.portalSuspended = {
+    name: 'portalSuspended',
+    length: 5,
+};
+exports.replicationStart = {
+    name: 'replicationStart',
+    length: 4,
+};
+exports.emptyQuery = {
+    name: 'emptyQuery',
+    length: 4,
+};
+exports.copyDone = {
+    name: 'copyDone',
+    length: 4,
+};
+class DatabaseError extends Error {
+    constructor(message, length, name) {
+        super(message);
+        this.length = length;
+        this.name = name;
+    }
+}
+exports.DatabaseError = DatabaseError;
+class CopyDataMessage {
+    constructor(length, chunk) {
+        this.length = length;
+        this.chunk = chunk;
+        this.name = 'copyData';
+    }
+}
+exports.CopyDataMessage = CopyDataMessage;
+class CopyResponse {
+    constructor(length, name, binary, columnCount) {
+        this.length = length;
+        this.name = name;
+        this.binary = binary;
+        this.columnTypes = new Array(columnCount);
+    }
+}
+exports.CopyResponse = CopyResponse;
+class Field {
+    constructor(name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, format) {
+        this.name = name;
+        this.tableID = tableID;
+        this.columnID = columnID;
+        this.dataTypeID = dataTypeID;
+        this.dataTypeSize = dataTypeSize;
+        this.dataTypeModifier = dataTypeModifier;
+        this.format = format;
+    }
+}
+exports.Field = Field;
+class RowDescriptionMessage {
+    constructor(length, fieldCount) {
+        this.length = length;
+        this.fieldCount = fieldCount;
+        this.name = 'rowDescription';
+        this.fields = new Array(this.fieldCount);
+    }
+}
+exports.RowDescriptionMessage = RowDescriptionMessage;
+class ParameterDescriptionMessage {
+    constructor(length, parameterCount) {
+        this.length = length;
+        this.parameterCount = parameterCount;
+        this.name = 'parameterDescription';
+        this.dataTypeIDs = new Array(this.parameterCount);
+    }
+}
+exports.ParameterDescriptionMessage = ParameterDescriptionMessage;
+class ParameterStatusMessage {
+    constructor(length, parameterName, parameterValue) {
+        this.length = length;
+        this.parameterName = parameterName;
+        this.parameterValue = parameterValue;
+        this.name = 'parameterStatus';
+    }
+}
+exports.ParameterStatusMessage = ParameterStatusMessage;
+class AuthenticationMD5Password {
+    constructor(length, salt) {
+        this.length = length;
+        this.salt = salt;
+        this.name = 'authenticationMD5Password';
+    }
+}
+exports.AuthenticationMD5Password = AuthenticationMD5Password;
+class BackendKeyDataMessage {
+    constructor(length, processID, secretKey) {
+        this.length = length;
+        this.processID = processID;
+        this.secretKey = secretKey;
+        this.name = 'backendKeyData';
+    }
+}
+exports.BackendKeyDataMessage = BackendKeyDataMessage;
+class NotificationResponseMessage {
+    constructor(length, processId, channel, payload) {
+        this.length = length;
+        this.processId = processId;
+        this.channel = channel;
+        this.payload = payload;
+        this.name = 'notification';
+    }
+}
+exports.NotificationResponseMessage = NotificationResponseMessage;
+class ReadyForQueryMessage {
+    constructor(length, status) {
+        this.length = length;
+        this.status = status;
+        this.name = 'readyForQuery';
+    }
+}
+exports.ReadyForQueryMessage = ReadyForQueryMessage;
+class CommandCompleteMessage {
+    constructor(length, text) {
+        this.length = length;
+        this.text = text;
+        this.name = 'commandComplete';
+    }
+}
+exports.CommandCompleteMessage = CommandCompleteMessage;
+class DataRowMessage {
+    constructor(length, fields) {
+        this.length = length;
+        this.fields = fields;
+        this.name = 'dataRow';
+        this.fieldCount = fields.length;
+    }
+}
+exports.DataRowMessage = DataRowMessage;
+class NoticeMessage {
+    constructor(length, message) {
+        this.length = length;
+        this.message = message;
+        this.name = 'notice';
+    }
+}
+exports.NoticeMessage = NoticeMessage;
+//# sourceMappingURL=messages.js.map
+
+/***/ }),
+
+/***/ 43318:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Parser = void 0;
+const messages_1 = __nccwpck_require__(85809);
+const buffer_reader_1 = __nccwpck_require__(19971);
+// every message is prefixed with a single byte
+const CODE_LENGTH = 1;
+// every message has an int32 length which includes itself but does
+// NOT include the code in the length
+const LEN_LENGTH = 4;
+const HEADER_LENGTH = CODE_LENGTH + LEN_LENGTH;
+// A placeholder for a `BackendMessage`’s length value that will be set after construction.
+const LATEINIT_LENGTH = -1;
+const emptyBuffer = Buffer.allocUnsafe(0);
+class Parser {
+    constructor(opts) {
+        this.buffer = emptyBuffer;
+        this.bufferLength = 0;
+        this.bufferOffset = 0;
+        this.reader = new buffer_reader_1.BufferReader();
+        if ((opts === null || opts === void 0 ? void 0 : opts.mode) === 'binary') {
+            throw new Error('Binary mode not supported yet');
+        }
+        this.mode = (opts === null || opts === void 0 ? void 0 : opts.mode) || 'text';
+    }
+    parse(buffer, callback) {
+        this.mergeBuffer(buffer);
+        const bufferFullLength = this.bufferOffset + this.bufferLength;
+        let offset = this.bufferOffset;
+        while (offset + HEADER_LENGTH <= bufferFullLength) {
+            // code is 1 byte long - it identifies the message type
+            const code = this.buffer[offset];
+            // length is 1 Uint32BE - it is the length of the message EXCLUDING the code
+            const length = this.buffer.readUInt32BE(offset + CODE_LENGTH);
+            const fullMessageLength = CODE_LENGTH + length;
+            if (fullMessageLength + offset <= bufferFullLength) {
+                const message = this.handlePacket(offset + HEADER_LENGTH, code, length, this.buffer);
+                callback(message);
+                offset += fullMessageLength;
+            }
+            else {
+                break;
+            }
+        }
+        if (offset === bufferFullLength) {
+            // No more use for the buffer
+            this.buffer = emptyBuffer;
+            this.bufferLength = 0;
+            this.bufferOffset = 0;
+        }
+        else {
+            // Adjust the cursors of remainingBuffer
+            this.bufferLength = bufferFullLength - offset;
+            this.bufferOffset = offset;
+        }
+    }
+    mergeBuffer(buffer) {
+        if (this.bufferLength > 0) {
+            const newLength = this.bufferLength + buffer.byteLength;
+            const newFullLength = newLength + this.bufferOffset;
+            if (newFullLength > this.buffer.byteLength) {
+                // We can't concat the new buffer with the remaining one
+                let newBuffer;
+                if (newLength <= this.buffer.byteLength && this.bufferOffset >= this.bufferLength) {
+                    // We can move the relevant part to the beginning of the buffer instead of allocating a new buffer
+                    newBuffer = this.buffer;
+                }
+                else {
+                    // Allocate a new larger buffer
+                    let newBufferLength = this.buffer.byteLength * 2;
+                    while (newLength >= newBufferLength) {
+                        newBufferLength *= 2;
+                    }
+                    newBuffer = Buffer.allocUnsafe(newBufferLength);
+                }
+                // Move the remaining buffer to the new one
+                this.buffer.copy(newBuffer, 0, this.bufferOffset, this.bufferOffset + this.bufferLength);
+                this.buffer = newBuffer;
+                this.bufferOffset = 0;
+            }
+            // Concat the new buffer with the remaining one
+            buffer.copy(this.buffer, this.bufferOffset + this.bufferLength);
+            this.bufferLength = newLength;
+        }
+        else {
+            this.buffer = buffer;
+            this.bufferOffset = 0;
+            this.bufferLength = buffer.byteLength;
+        }
+    }
+    handlePacket(offset, code, length, bytes) {
+        const { reader } = this;
+        // NOTE: This undesirably retains the buffer in `this.reader` if the `parse*Message` calls below throw. However, those should only throw in the case of a protocol error, which normally results in the reader being discarded.
+        reader.setBuffer(offset, bytes);
+        let message;
+        switch (code) {
+            case 50 /* MessageCodes.BindComplete */:
+                message = messages_1.bindComplete;
+                break;
+            case 49 /* MessageCodes.ParseComplete */:
+                message = messages_1.parseComplete;
+                break;
+            case 51 /* MessageCodes.CloseComplete */:
+                message = messages_1.closeComplete;
+                break;
+            case 110 /* MessageCodes.NoData */:
+                message = messages_1.noData;
+                break;
+            case 115 /* MessageCodes.PortalSuspended */:
+                message = messages_1.portalSuspended;
+                break;
+            case 99 /* MessageCodes.CopyDone */:
+                message = messages_1.copyDone;
+                break;
+            case 87 /* MessageCodes.ReplicationStart */:
+                message = messages_1.replicationStart;
+                break;
+            case 73 /* MessageCodes.EmptyQuery */:
+                message = messages_1.emptyQuery;
+                break;
+            case 68 /* MessageCodes.DataRow */:
+                message = parseDataRowMessage(reader);
+                break;
+            case 67 /* MessageCodes.CommandComplete */:
+                message = parseCommandCompleteMessage(reader);
+                break;
+            case 90 /* MessageCodes.ReadyForQuery */:
+                message = parseReadyForQueryMessage(reader);
+                break;
+            case 65 /* MessageCodes.NotificationResponse */:
+                message = parseNotificationMessage(reader);
+                break;
+            case 82 /* MessageCodes.AuthenticationResponse */:
+                message = parseAuthenticationResponse(reader, length);
+                break;
+            case 83 /* MessageCodes.ParameterStatus */:
+                message = parseParameterStatusMessage(reader);
+                break;
+            case 75 /* MessageCodes.BackendKeyData */:
+                message = parseBackendKeyData(reader);
+                break;
+            case 69 /* MessageCodes.ErrorMessage */:
+                message = parseErrorMessage(reader, 'error');
+                break;
+            case 78 /* MessageCodes.NoticeMessage */:
+                message = parseErrorMessage(reader, 'notice');
+                break;
+            case 84 /* MessageCodes.RowDescriptionMessage */:
+                message = parseRowDescriptionMessage(reader);
+                break;
+            case 116 /* MessageCodes.ParameterDescriptionMessage */:
+                message = parseParameterDescriptionMessage(reader);
+                break;
+            case 71 /* MessageCodes.CopyIn */:
+                message = parseCopyInMessage(reader);
+                break;
+            case 72 /* MessageCodes.CopyOut */:
+                message = parseCopyOutMessage(reader);
+                break;
+            case 100 /* MessageCodes.CopyData */:
+                message = parseCopyData(reader, length);
+                break;
+            default:
+                return new messages_1.DatabaseError('received invalid response: ' + code.toString(16), length, 'error');
+        }
+        reader.setBuffer(0, emptyBuffer);
+        message.length = length;
+        return message;
+    }
+}
+exports.Parser = Parser;
+const parseReadyForQueryMessage = (reader) => {
+    const status = reader.string(1);
+    return new messages_1.ReadyForQueryMessage(LATEINIT_LENGTH, status);
+};
+const parseCommandCompleteMessage = (reader) => {
+    const text = reader.cstring();
+    return new messages_1.CommandCompleteMessage(LATEINIT_LENGTH, text);
+};
+const parseCopyData = (reader, length) => {
+    const chunk = reader.bytes(length - 4);
+    return new messages_1.CopyDataMessage(LATEINIT_LENGTH, chunk);
+};
+const parseCopyInMessage = (reader) => parseCopyMessage(reader, 'copyInResponse');
+const parseCopyOutMessage = (reader) => parseCopyMessage(reader, 'copyOutResponse');
+const parseCopyMessage = (reader, messageName) => {
+    const isBinary = reader.byte() !== 0;
+    const columnCount = reader.int16();
+    const message = new messages_1.CopyResponse(LATEINIT_LENGTH, messageName, isBinary, columnCount);
+    for (let i = 0; i < columnCount; i++) {
+        message.columnTypes[i] = reader.int16();
+    }
+    return message;
+};
+const parseNotificationMessage = (reader) => {
+    const processId = reader.int32();
+    const channel = reader.cstring();
+    const payload = reader.cstring();
+    return new messages_1.NotificationResponseMessage(LATEINIT_LENGTH, processId, channel, payload);
+};
+const parseRowDescriptionMessage = (reader) => {
+    const fieldCount = reader.int16();
+    const message = new messages_1.RowDescriptionMessage(LATEINIT_LENGTH, fieldCount);
+    for (let i = 0; i < fieldCount; i++) {
+        message.fields[i] = parseField(reader);
+    }
+    return message;
+};
+const parseField = (reader) => {
+    const name = reader.cstring();
+    const tableID = reader.uint32();
+    const columnID = reader.int16();
+    const dataTypeID = reader.uint32();
+    const dataTypeSize = reader.int16();
+    const dataTypeModifier = reader.int32();
+    const mode = reader.int16() === 0 ? 'text' : 'binary';
+    return new messages_1.Field(name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, mode);
+};
+const parseParameterDescriptionMessage = (reader) => {
+    const parameterCount = reader.int16();
+    const message = new messages_1.ParameterDescriptionMessage(LATEINIT_LENGTH, parameterCount);
+    for (let i = 0; i < parameterCount; i++) {
+        // OIDs are unsigned, same as dataTypeID in parseField above
+        message.dataTypeIDs[i] = reader.uint32();
+    }
+    return message;
+};
+const parseDataRowMessage = (reader) => {
+    const fieldCount = reader.int16();
+    const fields = new Array(fieldCount);
+    for (let i = 0; i < fieldCount; i++) {
+        const len = reader.int32();
+        // a -1 for length means the value of the field is null
+        fields[i] = len === -1 ? null : reader.string(len);
+    }
+    return new messages_1.DataRowMessage(LATEINIT_LENGTH, fields);
+};
+const parseParameterStatusMessage = (reader) => {
+    const name = reader.cstring();
+    const value = reader.cstring();
+    return new messages_1.ParameterStatusMessage(LATEINIT_LENGTH, name, value);
+};
+const parseBackendKeyData = (reader) => {
+    const processID = reader.int32();
+    const secretKey = reader.int32();
+    return new messages_1.BackendKeyDataMessage(LATEINIT_LENGTH, processID, secretKey);
+};
+const parseAuthenticationResponse = (reader, length) => {
+    const code = reader.int32();
+    // TODO(bmc): maybe better types here
+    const message = {
+        name: 'authenticationOk',
+        length,
+    };
+    switch (code) {
+        case 0: // AuthenticationOk
+            break;
+        case 3: // AuthenticationCleartextPassword
+            if (message.length === 8) {
+                message.name = 'authenticationCleartextPassword';
+            }
+            break;
+        case 5: // AuthenticationMD5Password
+            if (message.length === 12) {
+                message.name = 'authenticationMD5Password';
+                const salt = reader.bytes(4);
+                return new messages_1.AuthenticationMD5Password(LATEINIT_LENGTH, salt);
+            }
+            break;
+        case 10: // AuthenticationSASL
+            {
+                message.name = 'authenticationSASL';
+                message.mechanisms = [];
+                let mechanism;
+                do {
+                    mechanism = reader.cstring();
+                    if (mechanism) {
+                        message.mechanisms.push(mechanism);
+                    }
+                } while (mechanism);
+            }
+            break;
+        case 11: // AuthenticationSASLContinue
+            message.name = 'authenticationSASLContinue';
+            message.data = reader.string(length - 8);
+            break;
+        case 12: // AuthenticationSASLFinal
+            message.name = 'authenticationSASLFinal';
+            message.data = reader.string(length - 8);
+            break;
+        default:
+            throw new Error('Unknown authenticationOk message type ' + code);
+    }
+    return message;
+};
+const parseErrorMessage = (reader, name) => {
+    const fields = {};
+    let fieldType = reader.string(1);
+    while (fieldType !== '\0') {
+        fields[fieldType] = reader.cstring();
+        fieldType = reader.string(1);
+    }
+    const messageValue = fields.M;
+    const message = name === 'notice'
+        ? new messages_1.NoticeMessage(LATEINIT_LENGTH, messageValue)
+        : new messages_1.DatabaseError(messageValue, LATEINIT_LENGTH, name);
+    message.severity = fields.S;
+    message.code = fields.C;
+    message.detail = fields.D;
+    message.hint = fields.H;
+    message.position = fields.P;
+    message.internalPosition = fields.p;
+    message.internalQuery = fields.q;
+    message.where = fields.W;
+    message.schema = fields.s;
+    message.table = fields.t;
+    message.column = fields.c;
+    message.dataType = fields.d;
+    message.constraint = fields.n;
+    message.file = fields.F;
+    message.line = fields.L;
+    message.routine = fields.R;
+    return message;
+};
+//# sourceMappingURL=parser.js.map
+
+/***/ }),
+
+/***/ 76513:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.serialize = void 0;
+const buffer_writer_1 = __nccwpck_require__(49315);
+const writer = new buffer_writer_1.Writer();
+const startup = (opts) => {
+    // protocol version
+    writer.addInt16(3).addInt16(0);
+    for (const key of Object.keys(opts)) {
+        writer.addCString(key).addCString(opts[key]);
+    }
+    writer.addCString('client_encoding').addCString('UTF8');
+    const bodyBuffer = writer.addCString('').flush();
+    // this message is sent without a code
+    const length = bodyBuffer.length + 4;
+    return new buffer_writer_1.Writer().addInt32(length).add(bodyBuffer).flush();
+};
+const requestSsl = () => {
+    const response = Buffer.allocUnsafe(8);
+    response.writeInt32BE(8, 0);
+    response.writeInt32BE(80877103, 4);
+    return response;
+};
+const password = (password) => {
+    return writer.addCString(password).flush(112 /* code.startup */);
+};
+const sendSASLInitialResponseMessage = function (mechanism, initialResponse) {
+    // 0x70 = 'p'
+    writer.addCString(mechanism).addInt32PrefixedString(initialResponse);
+    return writer.flush(112 /* code.startup */);
+};
+const sendSCRAMClientFinalMessage = function (additionalData) {
+    return writer.addString(additionalData).flush(112 /* code.startup */);
+};
+const query = (text) => {
+    return writer.addCString(text).flush(81 /* code.query */);
+};
+const emptyArray = [];
+const parse = (query) => {
+    // expect something like this:
+    // { name: 'queryName',
+    //   text: 'select * from blah',
+    //   types: ['int8', 'bool'] }
+    // normalize missing query names to allow for null
+    const name = query.name || '';
+    if (name.length > 63) {
+        console.error('Warning! Postgres only supports 63 characters for query names.');
+        console.error('You supplied %s (%s)', name, name.length);
+        console.error('This can cause conflicts and silent errors executing queries');
+    }
+    const types = query.types || emptyArray;
+    const len = types.length;
+    const buffer = writer
+        .addCString(name) // name of query
+        .addCString(query.text) // actual query text
+        .addInt16(len);
+    for (let i = 0; i < len; i++) {
+        buffer.addInt32(types[i]);
+    }
+    return writer.flush(80 /* code.parse */);
+};
+const writeValues = function (values, valueMapper, formatsOffset) {
+    const len = values.length;
+    for (let i = 0; i < len; i++) {
+        const mappedVal = valueMapper ? valueMapper(values[i], i) : values[i];
+        let formatByte = 0 /* ParamType.STRING */;
+        if (mappedVal == null) {
+            // write -1 to indicate null
+            writer.addInt32(-1);
+        }
+        else if (mappedVal instanceof Buffer) {
+            formatByte = 1 /* ParamType.BINARY */;
+            // add the buffer to the param writer
+            writer.addInt32(mappedVal.length);
+            writer.add(mappedVal);
+        }
+        else {
+            // length prefix + UTF-8 bytes in one pass (Buffer.byteLength computed once)
+            writer.addInt32PrefixedString(mappedVal);
+        }
+        // beware: `writer` operations can replace `writer.buffer` with a new buffer
+        const buf = writer.buffer;
+        buf[formatsOffset++] = 0;
+        buf[formatsOffset++] = formatByte;
+    }
+};
+const bind = (config = {}) => {
+    // normalize config
+    const portal = config.portal || '';
+    const statement = config.statement || '';
+    const binary = config.binary || false;
+    const values = config.values || emptyArray;
+    const len = values.length;
+    writer.addCString(portal).addCString(statement);
+    // number of parameter format codes
+    writer.addInt16(len);
+    // space for those codes, filled by `writeValues`
+    const formatsOffset = writer.reserveUnsafe(len * 2);
+    // number of parameter values
+    writer.addInt16(len);
+    try {
+        writeValues(values, config.valueMapper, formatsOffset);
+    }
+    catch (err) {
+        writer.clear();
+        throw err;
+    }
+    // all results use the same format code
+    writer.addInt16(1);
+    // format code
+    writer.addInt16(binary ? 1 /* ParamType.BINARY */ : 0 /* ParamType.STRING */);
+    return writer.flush(66 /* code.bind */);
+};
+const emptyExecute = Buffer.from([69 /* code.execute */, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00]);
+const execute = (config) => {
+    // this is the happy path for most queries
+    if (!config || (!config.portal && !config.rows)) {
+        return emptyExecute;
+    }
+    const portal = config.portal || '';
+    const rows = config.rows || 0;
+    const portalLength = Buffer.byteLength(portal);
+    const len = 4 + portalLength + 1 + 4;
+    // one extra bit for code
+    const buff = Buffer.allocUnsafe(1 + len);
+    buff[0] = 69 /* code.execute */;
+    buff.writeInt32BE(len, 1);
+    buff.write(portal, 5, 'utf-8');
+    buff[portalLength + 5] = 0; // null terminate portal cString
+    buff.writeUInt32BE(rows, buff.length - 4);
+    return buff;
+};
+const cancel = (processID, secretKey) => {
+    const buffer = Buffer.allocUnsafe(16);
+    buffer.writeInt32BE(16, 0);
+    buffer.writeInt16BE(1234, 4);
+    buffer.writeInt16BE(5678, 6);
+    buffer.writeInt32BE(processID, 8);
+    buffer.writeInt32BE(secretKey, 12);
+    return buffer;
+};
+const cstringMessage = (code, string) => {
+    const stringLen = Buffer.byteLength(string);
+    const len = 4 + stringLen + 1;
+    // one extra bit for code
+    const buffer = Buffer.allocUnsafe(1 + len);
+    buffer[0] = code;
+    buffer.writeInt32BE(len, 1);
+    buffer.write(string, 5, 'utf-8');
+    buffer[len] = 0; // null terminate cString
+    return buffer;
+};
+const emptyDescribePortal = writer.addCString('P').flush(68 /* code.describe */);
+const emptyDescribeStatement = writer.addCString('S').flush(68 /* code.describe */);
+const describe = (msg) => {
+    return msg.name
+        ? cstringMessage(68 /* code.describe */, `${msg.type}${msg.name || ''}`)
+        : msg.type === 'P'
+            ? emptyDescribePortal
+            : emptyDescribeStatement;
+};
+const close = (msg) => {
+    const text = `${msg.type}${msg.name || ''}`;
+    return cstringMessage(67 /* code.close */, text);
+};
+const copyData = (chunk) => {
+    return writer.add(chunk).flush(100 /* code.copyFromChunk */);
+};
+const copyFail = (message) => {
+    return cstringMessage(102 /* code.copyFail */, message);
+};
+const codeOnlyBuffer = (code) => Buffer.from([code, 0x00, 0x00, 0x00, 0x04]);
+const flushBuffer = codeOnlyBuffer(72 /* code.flush */);
+const syncBuffer = codeOnlyBuffer(83 /* code.sync */);
+const endBuffer = codeOnlyBuffer(88 /* code.end */);
+const copyDoneBuffer = codeOnlyBuffer(99 /* code.copyDone */);
+const serialize = {
+    startup,
+    password,
+    requestSsl,
+    sendSASLInitialResponseMessage,
+    sendSCRAMClientFinalMessage,
+    query,
+    parse,
+    bind,
+    execute,
+    describe,
+    close,
+    flush: () => flushBuffer,
+    sync: () => syncBuffer,
+    end: () => endBuffer,
+    copyData,
+    copyDone: () => copyDoneBuffer,
+    copyFail,
+    cancel,
+};
+exports.serialize = serialize;
+//# sourceMappingURL=serializer.js.map
+
+/***/ }),
+
+/***/ 11549:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var textParsers = __nccwpck_require__(74784);
+var binaryParsers = __nccwpck_require__(87522);
+var arrayParser = __nccwpck_require__(76471);
+var builtinTypes = __nccwpck_require__(16345);
+
+exports.getTypeParser = getTypeParser;
+exports.setTypeParser = setTypeParser;
+exports.arrayParser = arrayParser;
+exports.builtins = builtinTypes;
+
+var typeParsers = {
+  text: {},
+  binary: {}
+};
+
+//the empty parse function
+function noParse (val) {
+  return String(val);
+};
+
+//returns a function used to convert a specific type (specified by
+//oid) into a result javascript type
+//note: the oid can be obtained via the following sql query:
+//SELECT oid FROM pg_type WHERE typname = 'TYPE_NAME_HERE';
+function getTypeParser (oid, format) {
+  format = format || 'text';
+  if (!typeParsers[format]) {
+    return noParse;
+  }
+  return typeParsers[format][oid] || noParse;
+};
+
+function setTypeParser (oid, format, parseFn) {
+  if(typeof format == 'function') {
+    parseFn = format;
+    format = 'text';
+  }
+  typeParsers[format][oid] = parseFn;
+};
+
+textParsers.init(function(oid, converter) {
+  typeParsers.text[oid] = converter;
+});
+
+binaryParsers.init(function(oid, converter) {
+  typeParsers.binary[oid] = converter;
+});
+
+
+/***/ }),
+
+/***/ 76471:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var array = __nccwpck_require__(3879);
+
+module.exports = {
+  create: function (source, transform) {
+    return {
+      parse: function() {
+        return array.parse(source, transform);
+      }
+    };
+  }
+};
+
+
+/***/ }),
+
+/***/ 87522:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var parseInt64 = __nccwpck_require__(62299);
+
+var parseBits = function(data, bits, offset, invert, callback) {
+  offset = offset || 0;
+  invert = invert || false;
+  callback = callback || function(lastValue, newValue, bits) { return (lastValue * Math.pow(2, bits)) + newValue; };
+  var offsetBytes = offset >> 3;
+
+  var inv = function(value) {
+    if (invert) {
+      return ~value & 0xff;
+    }
+
+    return value;
+  };
+
+  // read first (maybe partial) byte
+  var mask = 0xff;
+  var firstBits = 8 - (offset % 8);
+  if (bits < firstBits) {
+    mask = (0xff << (8 - bits)) & 0xff;
+    firstBits = bits;
+  }
+
+  if (offset) {
+    mask = mask >> (offset % 8);
+  }
+
+  var result = 0;
+  if ((offset % 8) + bits >= 8) {
+    result = callback(0, inv(data[offsetBytes]) & mask, firstBits);
+  }
+
+  // read bytes
+  var bytes = (bits + offset) >> 3;
+  for (var i = offsetBytes + 1; i < bytes; i++) {
+    result = callback(result, inv(data[i]), 8);
+  }
+
+  // bits to read, that are not a complete byte
+  var lastBits = (bits + offset) % 8;
+  if (lastBits > 0) {
+    result = callback(result, inv(data[bytes]) >> (8 - lastBits), lastBits);
+  }
+
+  return result;
+};
+
+var parseFloatFromBits = function(data, precisionBits, exponentBits) {
+  var bias = Math.pow(2, exponentBits - 1) - 1;
+  var sign = parseBits(data, 1);
+  var exponent = parseBits(data, exponentBits, 1);
+
+  if (exponent === 0) {
+    return 0;
+  }
+
+  // parse mantissa
+  var precisionBitsCounter = 1;
+  var parsePrecisionBits = function(lastValue, newValue, bits) {
+    if (lastValue === 0) {
+      lastValue = 1;
+    }
+
+    for (var i = 1; i <= bits; i++) {
+      precisionBitsCounter /= 2;
+      if ((newValue & (0x1 << (bits - i))) > 0) {
+        lastValue += precisionBitsCounter;
+      }
+    }
+
+    return lastValue;
+  };
+
+  var mantissa = parseBits(data, precisionBits, exponentBits + 1, false, parsePrecisionBits);
+
+  // special cases
+  if (exponent == (Math.pow(2, exponentBits + 1) - 1)) {
+    if (mantissa === 0) {
+      return (sign === 0) ? Infinity : -Infinity;
+    }
+
+    return NaN;
+  }
+
+  // normale number
+  return ((sign === 0) ? 1 : -1) * Math.pow(2, exponent - bias) * mantissa;
+};
+
+var parseInt16 = function(value) {
+  if (parseBits(value, 1) == 1) {
+    return -1 * (parseBits(value, 15, 1, true) + 1);
+  }
+
+  return parseBits(value, 15, 1);
+};
+
+var parseInt32 = function(value) {
+  if (parseBits(value, 1) == 1) {
+    return -1 * (parseBits(value, 31, 1, true) + 1);
+  }
+
+  return parseBits(value, 31, 1);
+};
+
+var parseFloat32 = function(value) {
+  return parseFloatFromBits(value, 23, 8);
+};
+
+var parseFloat64 = function(value) {
+  return parseFloatFromBits(value, 52, 11);
+};
+
+var parseNumeric = function(value) {
+  var sign = parseBits(value, 16, 32);
+  if (sign == 0xc000) {
+    return NaN;
+  }
+
+  var weight = Math.pow(10000, parseBits(value, 16, 16));
+  var result = 0;
+
+  var digits = [];
+  var ndigits = parseBits(value, 16);
+  for (var i = 0; i < ndigits; i++) {
+    result += parseBits(value, 16, 64 + (16 * i)) * weight;
+    weight /= 10000;
+  }
+
+  var scale = Math.pow(10, parseBits(value, 16, 48));
+  return ((sign === 0) ? 1 : -1) * Math.round(result * scale) / scale;
+};
+
+var parseDate = function(isUTC, value) {
+  var sign = parseBits(value, 1);
+  var rawValue = parseBits(value, 63, 1);
+
+  // discard usecs and shift from 2000 to 1970
+  var result = new Date((((sign === 0) ? 1 : -1) * rawValue / 1000) + 946684800000);
+
+  if (!isUTC) {
+    result.setTime(result.getTime() + result.getTimezoneOffset() * 60000);
+  }
+
+  // add microseconds to the date
+  result.usec = rawValue % 1000;
+  result.getMicroSeconds = function() {
+    return this.usec;
+  };
+  result.setMicroSeconds = function(value) {
+    this.usec = value;
+  };
+  result.getUTCMicroSeconds = function() {
+    return this.usec;
+  };
+
+  return result;
+};
+
+var parseArray = function(value) {
+  var dim = parseBits(value, 32);
+
+  var flags = parseBits(value, 32, 32);
+  var elementType = parseBits(value, 32, 64);
+
+  var offset = 96;
+  var dims = [];
+  for (var i = 0; i < dim; i++) {
+    // parse dimension
+    dims[i] = parseBits(value, 32, offset);
+    offset += 32;
+
+    // ignore lower bounds
+    offset += 32;
+  }
+
+  var parseElement = function(elementType) {
+    // parse content length
+    var length = parseBits(value, 32, offset);
+    offset += 32;
+
+    // parse null values
+    if (length == 0xffffffff) {
+      return null;
+    }
+
+    var result;
+    if ((elementType == 0x17) || (elementType == 0x14)) {
+      // int/bigint
+      result = parseBits(value, length * 8, offset);
+      offset += length * 8;
+      return result;
+    }
+    else if (elementType == 0x19) {
+      // string
+      result = value.toString(this.encoding, offset >> 3, (offset += (length << 3)) >> 3);
+      return result;
+    }
+    else {
+      console.log("ERROR: ElementType not implemented: " + elementType);
+    }
+  };
+
+  var parse = function(dimension, elementType) {
+    var array = [];
+    var i;
+
+    if (dimension.length > 1) {
+      var count = dimension.shift();
+      for (i = 0; i < count; i++) {
+        array[i] = parse(dimension, elementType);
+      }
+      dimension.unshift(count);
+    }
+    else {
+      for (i = 0; i < dimension[0]; i++) {
+        array[i] = parseElement(elementType);
+      }
+    }
+
+    return array;
+  };
+
+  return parse(dims, elementType);
+};
+
+var parseText = function(value) {
+  return value.toString('utf8');
+};
+
+var parseBool = function(value) {
+  if(value === null) return null;
+  return (parseBits(value, 8) > 0);
+};
+
+var init = function(register) {
+  register(20, parseInt64);
+  register(21, parseInt16);
+  register(23, parseInt32);
+  register(26, parseInt32);
+  register(1700, parseNumeric);
+  register(700, parseFloat32);
+  register(701, parseFloat64);
+  register(16, parseBool);
+  register(1114, parseDate.bind(null, false));
+  register(1184, parseDate.bind(null, true));
+  register(1000, parseArray);
+  register(1007, parseArray);
+  register(1016, parseArray);
+  register(1008, parseArray);
+  register(1009, parseArray);
+  register(25, parseText);
+};
+
+module.exports = {
+  init: init
+};
+
+
+/***/ }),
+
+/***/ 16345:
+/***/ ((module) => {
+
+/**
+ * Following query was used to generate this file:
+
+ SELECT json_object_agg(UPPER(PT.typname), PT.oid::int4 ORDER BY pt.oid)
+ FROM pg_type PT
+ WHERE typnamespace = (SELECT pgn.oid FROM pg_namespace pgn WHERE nspname = 'pg_catalog') -- Take only builting Postgres types with stable OID (extension types are not guaranted to be stable)
+ AND typtype = 'b' -- Only basic types
+ AND typelem = 0 -- Ignore aliases
+ AND typisdefined -- Ignore undefined types
+ */
+
+module.exports = {
+    BOOL: 16,
+    BYTEA: 17,
+    CHAR: 18,
+    INT8: 20,
+    INT2: 21,
+    INT4: 23,
+    REGPROC: 24,
+    TEXT: 25,
+    OID: 26,
+    TID: 27,
+    XID: 28,
+    CID: 29,
+    JSON: 114,
+    XML: 142,
+    PG_NODE_TREE: 194,
+    SMGR: 210,
+    PATH: 602,
+    POLYGON: 604,
+    CIDR: 650,
+    FLOAT4: 700,
+    FLOAT8: 701,
+    ABSTIME: 702,
+    RELTIME: 703,
+    TINTERVAL: 704,
+    CIRCLE: 718,
+    MACADDR8: 774,
+    MONEY: 790,
+    MACADDR: 829,
+    INET: 869,
+    ACLITEM: 1033,
+    BPCHAR: 1042,
+    VARCHAR: 1043,
+    DATE: 1082,
+    TIME: 1083,
+    TIMESTAMP: 1114,
+    TIMESTAMPTZ: 1184,
+    INTERVAL: 1186,
+    TIMETZ: 1266,
+    BIT: 1560,
+    VARBIT: 1562,
+    NUMERIC: 1700,
+    REFCURSOR: 1790,
+    REGPROCEDURE: 2202,
+    REGOPER: 2203,
+    REGOPERATOR: 2204,
+    REGCLASS: 2205,
+    REGTYPE: 2206,
+    UUID: 2950,
+    TXID_SNAPSHOT: 2970,
+    PG_LSN: 3220,
+    PG_NDISTINCT: 3361,
+    PG_DEPENDENCIES: 3402,
+    TSVECTOR: 3614,
+    TSQUERY: 3615,
+    GTSVECTOR: 3642,
+    REGCONFIG: 3734,
+    REGDICTIONARY: 3769,
+    JSONB: 3802,
+    REGNAMESPACE: 4089,
+    REGROLE: 4096
+};
+
+
+/***/ }),
+
+/***/ 74784:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var array = __nccwpck_require__(3879)
+var arrayParser = __nccwpck_require__(76471);
+var parseDate = __nccwpck_require__(92690);
+var parseInterval = __nccwpck_require__(68755);
+var parseByteA = __nccwpck_require__(463);
+
+function allowNull (fn) {
+  return function nullAllowed (value) {
+    if (value === null) return value
+    return fn(value)
+  }
+}
+
+function parseBool (value) {
+  if (value === null) return value
+  return value === 'TRUE' ||
+    value === 't' ||
+    value === 'true' ||
+    value === 'y' ||
+    value === 'yes' ||
+    value === 'on' ||
+    value === '1';
+}
+
+function parseBoolArray (value) {
+  if (!value) return null
+  return array.parse(value, parseBool)
+}
+
+function parseBaseTenInt (string) {
+  return parseInt(string, 10)
+}
+
+function parseIntegerArray (value) {
+  if (!value) return null
+  return array.parse(value, allowNull(parseBaseTenInt))
+}
+
+function parseBigIntegerArray (value) {
+  if (!value) return null
+  return array.parse(value, allowNull(function (entry) {
+    return parseBigInteger(entry).trim()
+  }))
+}
+
+var parsePointArray = function(value) {
+  if(!value) { return null; }
+  var p = arrayParser.create(value, function(entry) {
+    if(entry !== null) {
+      entry = parsePoint(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseFloatArray = function(value) {
+  if(!value) { return null; }
+  var p = arrayParser.create(value, function(entry) {
+    if(entry !== null) {
+      entry = parseFloat(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseStringArray = function(value) {
+  if(!value) { return null; }
+
+  var p = arrayParser.create(value);
+  return p.parse();
+};
+
+var parseDateArray = function(value) {
+  if (!value) { return null; }
+
+  var p = arrayParser.create(value, function(entry) {
+    if (entry !== null) {
+      entry = parseDate(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseIntervalArray = function(value) {
+  if (!value) { return null; }
+
+  var p = arrayParser.create(value, function(entry) {
+    if (entry !== null) {
+      entry = parseInterval(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseByteAArray = function(value) {
+  if (!value) { return null; }
+
+  return array.parse(value, allowNull(parseByteA));
+};
+
+var parseInteger = function(value) {
+  return parseInt(value, 10);
+};
+
+var parseBigInteger = function(value) {
+  var valStr = String(value);
+  if (/^\d+$/.test(valStr)) { return valStr; }
+  return value;
+};
+
+var parseJsonArray = function(value) {
+  if (!value) { return null; }
+
+  return array.parse(value, allowNull(JSON.parse));
+};
+
+var parsePoint = function(value) {
+  if (value[0] !== '(') { return null; }
+
+  value = value.substring( 1, value.length - 1 ).split(',');
+
+  return {
+    x: parseFloat(value[0])
+  , y: parseFloat(value[1])
+  };
+};
+
+var parseCircle = function(value) {
+  if (value[0] !== '<' && value[1] !== '(') { return null; }
+
+  var point = '(';
+  var radius = '';
+  var pointParsed = false;
+  for (var i = 2; i < value.length - 1; i++){
+    if (!pointParsed) {
+      point += value[i];
+    }
+
+    if (value[i] === ')') {
+      pointParsed = true;
+      continue;
+    } else if (!pointParsed) {
+      continue;
+    }
+
+    if (value[i] === ','){
+      continue;
+    }
+
+    radius += value[i];
+  }
+  var result = parsePoint(point);
+  result.radius = parseFloat(radius);
+
+  return result;
+};
+
+var init = function(register) {
+  register(20, parseBigInteger); // int8
+  register(21, parseInteger); // int2
+  register(23, parseInteger); // int4
+  register(26, parseInteger); // oid
+  register(700, parseFloat); // float4/real
+  register(701, parseFloat); // float8/double
+  register(16, parseBool);
+  register(1082, parseDate); // date
+  register(1114, parseDate); // timestamp without timezone
+  register(1184, parseDate); // timestamp
+  register(600, parsePoint); // point
+  register(651, parseStringArray); // cidr[]
+  register(718, parseCircle); // circle
+  register(1000, parseBoolArray);
+  register(1001, parseByteAArray);
+  register(1005, parseIntegerArray); // _int2
+  register(1007, parseIntegerArray); // _int4
+  register(1028, parseIntegerArray); // oid[]
+  register(1016, parseBigIntegerArray); // _int8
+  register(1017, parsePointArray); // point[]
+  register(1021, parseFloatArray); // _float4
+  register(1022, parseFloatArray); // _float8
+  register(1231, parseFloatArray); // _numeric
+  register(1014, parseStringArray); //char
+  register(1015, parseStringArray); //varchar
+  register(1008, parseStringArray);
+  register(1009, parseStringArray);
+  register(1040, parseStringArray); // macaddr[]
+  register(1041, parseStringArray); // inet[]
+  register(1115, parseDateArray); // timestamp without time zone[]
+  register(1182, parseDateArray); // _date
+  register(1185, parseDateArray); // timestamp with time zone[]
+  register(1186, parseInterval);
+  register(1187, parseIntervalArray);
+  register(17, parseByteA);
+  register(114, JSON.parse.bind(JSON)); // json
+  register(3802, JSON.parse.bind(JSON)); // jsonb
+  register(199, parseJsonArray); // json[]
+  register(3807, parseJsonArray); // jsonb[]
+  register(3907, parseStringArray); // numrange[]
+  register(2951, parseStringArray); // uuid[]
+  register(791, parseStringArray); // money[]
+  register(1183, parseStringArray); // time[]
+  register(1270, parseStringArray); // timetz[]
+};
+
+module.exports = {
+  init: init
+};
+
+
+/***/ }),
+
+/***/ 75042:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
+const utils = __nccwpck_require__(69652)
+const nodeUtils = __nccwpck_require__(39023)
+const sasl = __nccwpck_require__(20948)
+const TypeOverrides = __nccwpck_require__(50365)
+
+const ConnectionParameters = __nccwpck_require__(646)
+const Query = __nccwpck_require__(84473)
+const defaults = __nccwpck_require__(68995)
+const Connection = __nccwpck_require__(9809)
+const crypto = __nccwpck_require__(84150)
+
+const activeQueryDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Client.activeQuery is deprecated and will be removed in pg@9.0'
+)
+
+const queryQueueDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Client.queryQueue is deprecated and will be removed in pg@9.0.'
+)
+
+const pgPassDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'pgpass support is deprecated and will be removed in pg@9.0. ' +
+    'You can provide an async function as the password property to the Client/Pool constructor that returns a password instead. Within this function you can call the pgpass module in your own code.'
+)
+
+const byoPromiseDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Passing a custom Promise implementation to the Client/Pool constructor is deprecated and will be removed in pg@9.0.'
+)
+
+const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead.'
+)
+
+function coerceNumberOrDefault(value, defaultValue) {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? value : defaultValue
+  }
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value)
+    return Number.isFinite(n) ? n : defaultValue
+  }
+  return defaultValue
+}
+
+class Client extends EventEmitter {
+  constructor(config) {
+    super()
+
+    this.connectionParameters = new ConnectionParameters(config)
+    this.user = this.connectionParameters.user
+    this.database = this.connectionParameters.database
+    this.port = this.connectionParameters.port
+    this.host = this.connectionParameters.host
+
+    // "hiding" the password so it doesn't show up in stack traces
+    // or if the client is console.logged
+    Object.defineProperty(this, 'password', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: this.connectionParameters.password,
+    })
+
+    this.replication = this.connectionParameters.replication
+
+    const c = config || {}
+
+    if (c.Promise) {
+      byoPromiseDeprecationNotice()
+    }
+    this._Promise = c.Promise || global.Promise
+    this._types = new TypeOverrides(c.types)
+    this._ending = false
+    this._ended = false
+    this._connecting = false
+    this._connected = false
+    this._connectionError = false
+    this._queryable = true
+    this._activeQuery = null
+    this._txStatus = null
+
+    this.enableChannelBinding = Boolean(c.enableChannelBinding) // set true to use SCRAM-SHA-256-PLUS when offered
+    this.scramMaxIterations = coerceNumberOrDefault(c.scramMaxIterations, sasl.DEFAULT_MAX_SCRAM_ITERATIONS)
+    this.connection =
+      c.connection ||
+      new Connection({
+        stream: c.stream,
+        ssl: this.connectionParameters.ssl,
+        sslNegotiation: this.connectionParameters.sslnegotiation,
+        keepAlive: c.keepAlive || false,
+        keepAliveInitialDelayMillis: c.keepAliveInitialDelayMillis || 0,
+        encoding: this.connectionParameters.client_encoding || 'utf8',
+      })
+    this._queryQueue = []
+    this._sentQueryQueue = []
+    this.pipeline = Boolean(c.pipeline)
+    this.binary = c.binary || defaults.binary
+    this.processID = null
+    this.secretKey = null
+    this.ssl = this.connectionParameters.ssl || false
+    this.sslNegotiation = this.connectionParameters.sslnegotiation || 'postgres'
+    // As with Password, make SSL->Key (the private key) non-enumerable.
+    // It won't show up in stack traces
+    // or if the client is console.logged
+    if (this.ssl && this.ssl.key) {
+      Object.defineProperty(this.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    this._connectionTimeoutMillis = c.connectionTimeoutMillis || 0
+  }
+
+  get activeQuery() {
+    activeQueryDeprecationNotice()
+    return this._activeQuery
+  }
+
+  set activeQuery(val) {
+    activeQueryDeprecationNotice()
+    this._activeQuery = val
+  }
+
+  _getActiveQuery() {
+    return this._activeQuery
+  }
+
+  _errorAllQueries(err) {
+    const enqueueError = (query) => {
+      process.nextTick(() => {
+        query.handleError(err, this.connection)
+      })
+    }
+
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery) {
+      enqueueError(activeQuery)
+      this._activeQuery = null
+    }
+
+    this._sentQueryQueue.forEach(enqueueError)
+    this._sentQueryQueue.length = 0
+
+    this._queryQueue.forEach(enqueueError)
+    this._queryQueue.length = 0
+  }
+
+  _connect(callback) {
+    const self = this
+    const con = this.connection
+    this._connectionCallback = callback
+
+    if (this._connecting || this._connected) {
+      const err = new Error('Client has already been connected. You cannot reuse a client.')
+      process.nextTick(() => {
+        callback(err)
+      })
+      return
+    }
+    this._connecting = true
+
+    if (this._connectionTimeoutMillis > 0) {
+      this.connectionTimeoutHandle = setTimeout(() => {
+        con._ending = true
+        con.stream.destroy(new Error('timeout expired'))
+      }, this._connectionTimeoutMillis)
+
+      if (this.connectionTimeoutHandle.unref) {
+        this.connectionTimeoutHandle.unref()
+      }
+    }
+
+    if (this.host && this.host.indexOf('/') === 0) {
+      con.connect(this.host + '/.s.PGSQL.' + this.port)
+    } else {
+      con.connect(this.port, this.host)
+    }
+
+    // once connection is established send startup message
+    con.on('connect', function () {
+      if (self.ssl) {
+        // With direct SSL negotiation the connection upgrades to TLS without an
+        // SSLRequest packet, so the startup message is sent after 'sslconnect'.
+        if (self.sslNegotiation !== 'direct') {
+          con.requestSsl()
+        }
+      } else {
+        con.startup(self.getStartupConf())
+      }
+    })
+
+    con.on('sslconnect', function () {
+      con.startup(self.getStartupConf())
+    })
+
+    this._attachListeners(con)
+
+    con.once('end', () => {
+      const error = this._ending ? new Error('Connection terminated') : new Error('Connection terminated unexpectedly')
+
+      clearTimeout(this.connectionTimeoutHandle)
+      this._errorAllQueries(error)
+      this._ended = true
+
+      if (!this._ending) {
+        // if the connection is ended without us calling .end()
+        // on this client then we have an unexpected disconnection
+        // treat this as an error unless we've already emitted an error
+        // during connection.
+        if (this._connecting && !this._connectionError) {
+          if (this._connectionCallback) {
+            this._connectionCallback(error)
+          } else {
+            this._handleErrorEvent(error)
+          }
+        } else if (!this._connectionError) {
+          this._handleErrorEvent(error)
+        }
+      }
+
+      process.nextTick(() => {
+        this.emit('end')
+      })
+    })
+  }
+
+  connect(callback) {
+    if (callback) {
+      this._connect(callback)
+      return
+    }
+
+    return new this._Promise((resolve, reject) => {
+      this._connect((error) => {
+        if (error) {
+          reject(error)
+        } else {
+          resolve(this)
+        }
+      })
+    })
+  }
+
+  _attachListeners(con) {
+    // password request handling
+    con.on('authenticationCleartextPassword', this._handleAuthCleartextPassword.bind(this))
+    // password request handling
+    con.on('authenticationMD5Password', this._handleAuthMD5Password.bind(this))
+    // password request handling (SASL)
+    con.on('authenticationSASL', this._handleAuthSASL.bind(this))
+    con.on('authenticationSASLContinue', this._handleAuthSASLContinue.bind(this))
+    con.on('authenticationSASLFinal', this._handleAuthSASLFinal.bind(this))
+    con.on('backendKeyData', this._handleBackendKeyData.bind(this))
+    con.on('error', this._handleErrorEvent.bind(this))
+    con.on('errorMessage', this._handleErrorMessage.bind(this))
+    con.on('readyForQuery', this._handleReadyForQuery.bind(this))
+    con.on('notice', this._handleNotice.bind(this))
+    con.on('rowDescription', this._handleRowDescription.bind(this))
+    con.on('dataRow', this._handleDataRow.bind(this))
+    con.on('portalSuspended', this._handlePortalSuspended.bind(this))
+    con.on('emptyQuery', this._handleEmptyQuery.bind(this))
+    con.on('commandComplete', this._handleCommandComplete.bind(this))
+    con.on('parseComplete', this._handleParseComplete.bind(this))
+    con.on('copyInResponse', this._handleCopyInResponse.bind(this))
+    con.on('copyData', this._handleCopyData.bind(this))
+    con.on('notification', this._handleNotification.bind(this))
+  }
+
+  _getPassword(cb) {
+    const con = this.connection
+    if (typeof this.password === 'function') {
+      this._Promise
+        .resolve()
+        .then(() => this.password(this.connectionParameters))
+        .then((pass) => {
+          if (pass !== undefined) {
+            if (typeof pass !== 'string') {
+              con.emit('error', new TypeError('Password must be a string'))
+              return
+            }
+            this.connectionParameters.password = this.password = pass
+          } else {
+            this.connectionParameters.password = this.password = null
+          }
+          cb()
+        })
+        .catch((err) => {
+          con.emit('error', err)
+        })
+    } else if (this.password !== null) {
+      cb()
+    } else {
+      try {
+        const pgPass = __nccwpck_require__(13272)
+        pgPass(this.connectionParameters, (pass) => {
+          if (undefined !== pass) {
+            pgPassDeprecationNotice()
+            this.connectionParameters.password = this.password = pass
+          }
+          cb()
+        })
+      } catch (e) {
+        this.emit('error', e)
+      }
+    }
+  }
+
+  _handleAuthCleartextPassword(msg) {
+    this._getPassword(() => {
+      this.connection.password(this.password)
+    })
+  }
+
+  _handleAuthMD5Password(msg) {
+    this._getPassword(async () => {
+      try {
+        const hashedPassword = await crypto.postgresMd5PasswordHash(this.user, this.password, msg.salt)
+        this.connection.password(hashedPassword)
+      } catch (e) {
+        this.emit('error', e)
+      }
+    })
+  }
+
+  _handleAuthSASL(msg) {
+    this._getPassword(() => {
+      try {
+        this.saslSession = sasl.startSession(
+          msg.mechanisms,
+          this.enableChannelBinding && this.connection.stream,
+          this.scramMaxIterations
+        )
+        this.connection.sendSASLInitialResponseMessage(this.saslSession.mechanism, this.saslSession.response)
+      } catch (err) {
+        this.connection.emit('error', err)
+      }
+    })
+  }
+
+  async _handleAuthSASLContinue(msg) {
+    try {
+      await sasl.continueSession(
+        this.saslSession,
+        this.password,
+        msg.data,
+        this.enableChannelBinding && this.connection.stream
+      )
+      this.connection.sendSCRAMClientFinalMessage(this.saslSession.response)
+    } catch (err) {
+      this.connection.emit('error', err)
+    }
+  }
+
+  _handleAuthSASLFinal(msg) {
+    try {
+      sasl.finalizeSession(this.saslSession, msg.data)
+      this.saslSession = null
+    } catch (err) {
+      this.connection.emit('error', err)
+    }
+  }
+
+  _handleBackendKeyData(msg) {
+    this.processID = msg.processID
+    this.secretKey = msg.secretKey
+  }
+
+  _handleReadyForQuery(msg) {
+    if (this._connecting) {
+      this._connecting = false
+      this._connected = true
+      clearTimeout(this.connectionTimeoutHandle)
+
+      // process possible callback argument to Client#connect
+      if (this._connectionCallback) {
+        this._connectionCallback(null, this)
+        // remove callback for proper error handling
+        // after the connect event
+        this._connectionCallback = null
+      }
+      this.emit('connect')
+    }
+    const activeQuery = this._getActiveQuery()
+    this._activeQuery = null
+    this._txStatus = msg?.status ?? null
+    this.readyForQuery = true
+    if (activeQuery) {
+      activeQuery.handleReadyForQuery(this.connection)
+    }
+    this._pulseQueryQueue()
+  }
+
+  // if we receive an error event or error message
+  // during the connection process we handle it here
+  _handleErrorWhileConnecting(err) {
+    if (this._connectionError) {
+      // TODO(bmc): this is swallowing errors - we shouldn't do this
+      return
+    }
+    this._connectionError = true
+    clearTimeout(this.connectionTimeoutHandle)
+    if (this._connectionCallback) {
+      return this._connectionCallback(err)
+    }
+    this.emit('error', err)
+  }
+
+  // if we're connected and we receive an error event from the connection
+  // this means the socket is dead - do a hard abort of all queries and emit
+  // the socket error on the client as well
+  _handleErrorEvent(err) {
+    if (this._connecting) {
+      return this._handleErrorWhileConnecting(err)
+    }
+    this._queryable = false
+    this._errorAllQueries(err)
+    this.emit('error', err)
+  }
+
+  // handle error messages from the postgres backend
+  _handleErrorMessage(msg) {
+    if (this._connecting) {
+      return this._handleErrorWhileConnecting(msg)
+    }
+    const activeQuery = this._getActiveQuery()
+
+    if (!activeQuery) {
+      this._handleErrorEvent(msg)
+      return
+    }
+
+    this._activeQuery = null
+    if (activeQuery.name) {
+      delete this.connection.submittedNamedStatements[activeQuery.name]
+    }
+    activeQuery.handleError(msg, this.connection)
+  }
+
+  _handleRowDescription(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected rowDescription message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate rowDescription to active query
+    activeQuery.handleRowDescription(msg)
+  }
+
+  _handleDataRow(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected dataRow message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate dataRow to active query
+    activeQuery.handleDataRow(msg)
+  }
+
+  _handlePortalSuspended(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected portalSuspended message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate portalSuspended to active query
+    activeQuery.handlePortalSuspended(this.connection)
+  }
+
+  _handleEmptyQuery(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected emptyQuery message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate emptyQuery to active query
+    activeQuery.handleEmptyQuery(this.connection)
+  }
+
+  _handleCommandComplete(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected commandComplete message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate commandComplete to active query
+    activeQuery.handleCommandComplete(msg, this.connection)
+  }
+
+  _handleParseComplete() {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected parseComplete message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // if a prepared statement has a name and properly parses
+    // we track that its already been executed so we don't parse
+    // it again on the same client
+    if (activeQuery.name) {
+      this.connection.parsedStatements[activeQuery.name] = activeQuery.text
+      delete this.connection.submittedNamedStatements[activeQuery.name]
+    }
+  }
+
+  _handleCopyInResponse(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected copyInResponse message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    activeQuery.handleCopyInResponse(this.connection)
+  }
+
+  _handleCopyData(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected copyData message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    activeQuery.handleCopyData(msg, this.connection)
+  }
+
+  _handleNotification(msg) {
+    this.emit('notification', msg)
+  }
+
+  _handleNotice(msg) {
+    this.emit('notice', msg)
+  }
+
+  getStartupConf() {
+    const params = this.connectionParameters
+
+    const data = {
+      user: params.user,
+      database: params.database,
+    }
+
+    const appName = params.application_name || params.fallback_application_name
+    if (appName) {
+      data.application_name = appName
+    }
+    if (params.replication) {
+      data.replication = '' + params.replication
+    }
+    if (params.statement_timeout) {
+      data.statement_timeout = String(parseInt(params.statement_timeout, 10))
+    }
+    if (params.lock_timeout) {
+      data.lock_timeout = String(parseInt(params.lock_timeout, 10))
+    }
+    if (params.idle_in_transaction_session_timeout) {
+      data.idle_in_transaction_session_timeout = String(parseInt(params.idle_in_transaction_session_timeout, 10))
+    }
+    if (params.options) {
+      data.options = params.options
+    }
+
+    return data
+  }
+
+  cancel(client, query) {
+    if (client.activeQuery === query) {
+      const con = this.connection
+
+      if (this.host && this.host.indexOf('/') === 0) {
+        con.connect(this.host + '/.s.PGSQL.' + this.port)
+      } else {
+        con.connect(this.port, this.host)
+      }
+
+      // once connection is established send cancel message
+      con.on('connect', function () {
+        con.cancel(client.processID, client.secretKey)
+      })
+    } else if (client._queryQueue.indexOf(query) !== -1) {
+      client._queryQueue.splice(client._queryQueue.indexOf(query), 1)
+    } else if (client._sentQueryQueue.indexOf(query) !== -1) {
+      // Query already sent on wire — can't remove it without corrupting the
+      // pipeline. No-op the callback so the result is silently discarded.
+      query.callback = () => {}
+    }
+  }
+
+  setTypeParser(oid, format, parseFn) {
+    return this._types.setTypeParser(oid, format, parseFn)
+  }
+
+  getTypeParser(oid, format) {
+    return this._types.getTypeParser(oid, format)
+  }
+
+  // escapeIdentifier and escapeLiteral moved to utility functions & exported
+  // on PG
+  // re-exported here for backwards compatibility
+  escapeIdentifier(str) {
+    return utils.escapeIdentifier(str)
+  }
+
+  escapeLiteral(str) {
+    return utils.escapeLiteral(str)
+  }
+
+  _pulseQueryQueue() {
+    if (this.pipeline) {
+      this._pulsePipelinedQueryQueue()
+      return
+    }
+    if (this.readyForQuery === true) {
+      this._activeQuery = this._queryQueue.shift()
+      const activeQuery = this._getActiveQuery()
+      if (activeQuery) {
+        this.readyForQuery = false
+        this.hasExecuted = true
+
+        const queryError = activeQuery.submit(this.connection)
+        if (queryError) {
+          process.nextTick(() => {
+            activeQuery.handleError(queryError, this.connection)
+            this.readyForQuery = true
+            this._pulseQueryQueue()
+          })
+        }
+      } else if (this.hasExecuted) {
+        this._activeQuery = null
+        this.emit('drain')
+      }
+    }
+  }
+
+  _pulsePipelinedQueryQueue() {
+    if (!this._connected || !this._queryable) {
+      return
+    }
+    while (this._queryQueue.length > 0) {
+      const query = this._queryQueue.shift()
+      this.hasExecuted = true
+      const queryError = query.submit(this.connection)
+      if (queryError) {
+        process.nextTick(() => {
+          query.handleError(queryError, this.connection)
+        })
+        continue
+      }
+      this._sentQueryQueue.push(query)
+    }
+    if (this.readyForQuery && !this._activeQuery && this._sentQueryQueue.length > 0) {
+      this._activeQuery = this._sentQueryQueue.shift()
+      this.readyForQuery = false
+    }
+    if (!this._activeQuery && this._sentQueryQueue.length === 0 && this._queryQueue.length === 0 && this.hasExecuted) {
+      this.emit('drain')
+    }
+  }
+
+  query(config, values, callback) {
+    // can take in strings, config object or query object
+    let query
+    let result
+
+    if (config == null) {
+      throw new TypeError('Client was passed a null or undefined query')
+    }
+
+    if (typeof config.submit === 'function') {
+      result = query = config
+      if (!query.callback) {
+        if (typeof values === 'function') {
+          query.callback = values
+        } else if (callback) {
+          query.callback = callback
+        }
+      }
+    } else {
+      query = new Query(config, values, callback)
+      if (!query.callback) {
+        result = new this._Promise((resolve, reject) => {
+          query.callback = (err, res) => (err ? reject(err) : resolve(res))
+        }).catch((err) => {
+          // replace the stack trace that leads to `TCP.onStreamRead` with one that leads back to the
+          // application that created the query
+          Error.captureStackTrace(err)
+          throw err
+        })
+      } else if (typeof query.callback !== 'function') {
+        throw new TypeError('callback is not a function')
+      }
+    }
+
+    const readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    if (readTimeout) {
+      const queryCallback = query.callback || (() => {})
+
+      const readTimeoutTimer = setTimeout(() => {
+        const error = new Error('Query read timeout')
+
+        process.nextTick(() => {
+          query.handleError(error, this.connection)
+        })
+
+        queryCallback(error)
+
+        // we already returned an error,
+        // just do nothing if query completes
+        query.callback = () => {}
+
+        // Remove from queue (only safe if not yet sent)
+        const index = this._queryQueue.indexOf(query)
+        if (index > -1) {
+          this._queryQueue.splice(index, 1)
+        } else if (this.pipeline) {
+          // Query already sent — the pipeline is blocked until it completes.
+          // Destroy the connection to unblock all remaining pipelined queries.
+          this.connection.stream.destroy()
+          return
+        }
+
+        this._pulseQueryQueue()
+      }, readTimeout)
+
+      query.callback = (err, res) => {
+        clearTimeout(readTimeoutTimer)
+        queryCallback(err, res)
+      }
+    }
+
+    if (this.binary && !query.binary) {
+      query.binary = true
+    }
+
+    if (query._result && !query._result._types) {
+      query._result._types = this._types
+    }
+
+    // A query that keeps a portal open across round trips cannot share a pipelined connection: the
+    // queries written behind it are answered out of its portal, so rows land on the wrong query and
+    // the reads that follow fail with 'portal does not exist'. Refuse it instead of corrupting.
+    if (this.pipeline) {
+      const portalQuery =
+        typeof config.submit === 'function' && !(query instanceof Query)
+          ? 'Custom query classes such as pg-cursor and pg-query-stream are'
+          : query.rows
+          ? 'The `rows` option is'
+          : null
+      if (portalQuery) {
+        process.nextTick(() => {
+          query.handleError(new Error(`${portalQuery} not supported in pipeline mode`), this.connection)
+        })
+        return result
+      }
+    }
+
+    if (!this._queryable) {
+      process.nextTick(() => {
+        query.handleError(new Error('Client has encountered a connection error and is not queryable'), this.connection)
+      })
+      return result
+    }
+
+    if (this._ending) {
+      process.nextTick(() => {
+        query.handleError(new Error('Client was closed and is not queryable'), this.connection)
+      })
+      return result
+    }
+
+    if (this._queryQueue.length > 0 && !this.pipeline) {
+      queryQueueLengthDeprecationNotice()
+    }
+    this._queryQueue.push(query)
+    this._pulseQueryQueue()
+    return result
+  }
+
+  ref() {
+    this.connection.ref()
+  }
+
+  unref() {
+    this.connection.unref()
+  }
+
+  getTransactionStatus() {
+    return this._txStatus
+  }
+
+  end(cb) {
+    this._ending = true
+
+    // if we have never connected, then end is a noop, callback immediately
+    if (!this.connection._connecting || this._ended) {
+      if (cb) {
+        cb()
+        return
+      } else {
+        return this._Promise.resolve()
+      }
+    }
+
+    if (!this._queryable) {
+      // socket is dead — force close
+      this.connection.stream.destroy()
+    } else if (
+      this.pipeline &&
+      (this._getActiveQuery() || this._sentQueryQueue.length > 0 || this._queryQueue.length > 0)
+    ) {
+      // pipelined queries are already on the wire (or queued to send) and will
+      // complete normally; wait for drain then do a graceful goodbye
+      this.once('drain', () => this.connection.end())
+    } else if (this._getActiveQuery()) {
+      // non-pipeline: a hung query could block end forever — force disconnect
+      this.connection.stream.destroy()
+    } else {
+      this.connection.end()
+    }
+
+    if (cb) {
+      this.connection.once('end', cb)
+    } else {
+      return new this._Promise((resolve) => {
+        this.connection.once('end', resolve)
+      })
+    }
+  }
+  get queryQueue() {
+    queryQueueDeprecationNotice()
+    return this._queryQueue
+  }
+}
+
+// expose a Query constructor
+Client.Query = Query
+
+module.exports = Client
+
+
+/***/ }),
+
+/***/ 646:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const dns = __nccwpck_require__(72250)
+
+const defaults = __nccwpck_require__(68995)
+
+const parse = (__nccwpck_require__(26122).parse) // parses a connection string
+
+const val = function (key, config, envVar) {
+  if (config[key]) {
+    return config[key]
+  }
+
+  if (envVar === undefined) {
+    envVar = process.env['PG' + key.toUpperCase()]
+  } else if (envVar === false) {
+    // do nothing ... use false
+  } else {
+    envVar = process.env[envVar]
+  }
+
+  return envVar || defaults[key]
+}
+
+const readSSLConfigFromEnvironment = function () {
+  switch (process.env.PGSSLMODE) {
+    case 'disable':
+      return false
+    case 'prefer':
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+      return true
+    case 'no-verify':
+      return { rejectUnauthorized: false }
+  }
+  return defaults.ssl
+}
+
+// Convert arg to a string, surround in single quotes, and escape single quotes and backslashes
+const quoteParamValue = function (value) {
+  return "'" + ('' + value).replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'"
+}
+
+const add = function (params, config, paramName) {
+  const value = config[paramName]
+  if (value !== undefined && value !== null) {
+    params.push(paramName + '=' + quoteParamValue(value))
+  }
+}
+
+class ConnectionParameters {
+  constructor(config) {
+    // if a string is passed, it is a raw connection string so we parse it into a config
+    config = typeof config === 'string' ? parse(config) : config || {}
+
+    // if the config has a connectionString defined, parse IT into the config we use
+    // this will override other default values with what is stored in connectionString
+    if (config.connectionString) {
+      config = Object.assign({}, config, parse(config.connectionString))
+    }
+
+    this.user = val('user', config)
+    this.database = val('database', config)
+
+    if (this.database === undefined) {
+      this.database = this.user
+    }
+
+    this.port = parseInt(val('port', config), 10)
+    this.host = val('host', config)
+
+    // "hiding" the password so it doesn't show up in stack traces
+    // or if the client is console.logged
+    Object.defineProperty(this, 'password', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: val('password', config),
+    })
+
+    this.binary = val('binary', config)
+    this.options = val('options', config)
+
+    this.ssl = typeof config.ssl === 'undefined' ? readSSLConfigFromEnvironment() : config.ssl
+
+    if (typeof this.ssl === 'string') {
+      if (this.ssl === 'true') {
+        this.ssl = true
+      }
+    }
+    // support passing in ssl=no-verify via connection string
+    if (this.ssl === 'no-verify') {
+      this.ssl = { rejectUnauthorized: false }
+    }
+    if (this.ssl && this.ssl.key) {
+      Object.defineProperty(this.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    // How to negotiate SSL: 'postgres' (default, the traditional SSLRequest
+    // handshake) or 'direct' (start the TLS handshake immediately on connect).
+    this.sslnegotiation = val('sslnegotiation', config, 'PGSSLNEGOTIATION')
+    if (this.sslnegotiation !== undefined && this.sslnegotiation !== 'postgres' && this.sslnegotiation !== 'direct') {
+      throw new Error(
+        `Invalid sslnegotiation value: "${this.sslnegotiation}". Valid values are "postgres" and "direct".`
+      )
+    }
+    if (this.sslnegotiation === 'direct' && !this.ssl) {
+      throw new Error('sslnegotiation=direct requires SSL to be enabled')
+    }
+
+    this.client_encoding = val('client_encoding', config)
+    this.replication = val('replication', config)
+    // a domain socket begins with '/'
+    this.isDomainSocket = !(this.host || '').indexOf('/')
+
+    this.application_name = val('application_name', config, 'PGAPPNAME')
+    this.fallback_application_name = val('fallback_application_name', config, false)
+    this.statement_timeout = val('statement_timeout', config, false)
+    this.lock_timeout = val('lock_timeout', config, false)
+    this.idle_in_transaction_session_timeout = val('idle_in_transaction_session_timeout', config, false)
+    this.query_timeout = val('query_timeout', config, false)
+
+    if (config.connectionTimeoutMillis === undefined) {
+      this.connect_timeout = process.env.PGCONNECT_TIMEOUT || 0
+    } else {
+      this.connect_timeout = Math.floor(config.connectionTimeoutMillis / 1000)
+    }
+
+    if (config.keepAlive === false) {
+      this.keepalives = 0
+    } else if (config.keepAlive === true) {
+      this.keepalives = 1
+    }
+
+    if (typeof config.keepAliveInitialDelayMillis === 'number') {
+      this.keepalives_idle = Math.floor(config.keepAliveInitialDelayMillis / 1000)
+    }
+  }
+
+  getLibpqConnectionString(cb) {
+    const params = []
+    add(params, this, 'user')
+    add(params, this, 'password')
+    add(params, this, 'port')
+    add(params, this, 'application_name')
+    add(params, this, 'fallback_application_name')
+    add(params, this, 'connect_timeout')
+    add(params, this, 'options')
+
+    const ssl = typeof this.ssl === 'object' ? this.ssl : this.ssl ? { sslmode: this.ssl } : {}
+    add(params, ssl, 'sslmode')
+    add(params, ssl, 'sslca')
+    add(params, ssl, 'sslkey')
+    add(params, ssl, 'sslcert')
+    add(params, ssl, 'sslrootcert')
+    add(params, this, 'sslnegotiation')
+
+    if (this.database) {
+      params.push('dbname=' + quoteParamValue(this.database))
+    }
+    if (this.replication) {
+      params.push('replication=' + quoteParamValue(this.replication))
+    }
+    if (this.host) {
+      params.push('host=' + quoteParamValue(this.host))
+    }
+    if (this.isDomainSocket) {
+      return cb(null, params.join(' '))
+    }
+    if (this.client_encoding) {
+      params.push('client_encoding=' + quoteParamValue(this.client_encoding))
+    }
+    dns.lookup(this.host, function (err, address) {
+      if (err) return cb(err, null)
+      params.push('hostaddr=' + quoteParamValue(address))
+      return cb(null, params.join(' '))
+    })
+  }
+}
+
+module.exports = ConnectionParameters
+
+
+/***/ }),
+
+/***/ 9809:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
+
+const { parse, serialize } = __nccwpck_require__(74233)
+const stream = __nccwpck_require__(30829)
+const { getStream } = stream
+
+const flushBuffer = serialize.flush()
+const syncBuffer = serialize.sync()
+const endBuffer = serialize.end()
+
+// TODO(bmc) support binary mode at some point
+class Connection extends EventEmitter {
+  constructor(config) {
+    super()
+    config = config || {}
+
+    this.stream = config.stream || getStream(config.ssl)
+    if (typeof this.stream === 'function') {
+      this.stream = this.stream(config)
+    }
+
+    this._keepAlive = config.keepAlive
+    this._keepAliveInitialDelayMillis = config.keepAliveInitialDelayMillis
+    this.parsedStatements = {}
+    this.submittedNamedStatements = {}
+    this.ssl = config.ssl || false
+    this.sslNegotiation = config.sslNegotiation || 'postgres'
+    this._ending = false
+    this._emitMessage = false
+    const self = this
+    this.on('newListener', function (eventName) {
+      if (eventName === 'message') {
+        self._emitMessage = true
+      }
+    })
+  }
+
+  connect(port, host) {
+    const self = this
+
+    this._connecting = true
+    this.stream.setNoDelay(true)
+    this.stream.connect(port, host)
+
+    this.stream.once('connect', function () {
+      if (self._keepAlive) {
+        self.stream.setKeepAlive(true, self._keepAliveInitialDelayMillis)
+      }
+      self.emit('connect')
+    })
+
+    const reportStreamError = function (error) {
+      // errors about disconnections should be ignored during disconnect
+      if (self._ending && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+        return
+      }
+      self.emit('error', error)
+    }
+    this.stream.on('error', reportStreamError)
+
+    this.stream.on('close', function () {
+      self.emit('end')
+    })
+
+    if (!this.ssl) {
+      return this.attachListeners(this.stream)
+    }
+
+    // With direct SSL negotiation the TLS handshake starts immediately on the
+    // raw socket, skipping the SSLRequest packet and the server's 'S'/'N' reply.
+    if (this.sslNegotiation === 'direct') {
+      return this.stream.once('connect', function () {
+        self.upgradeToSSL(host, reportStreamError)
+      })
+    }
+
+    this.stream.once('data', function (buffer) {
+      const responseCode = buffer.toString('utf8')
+      switch (responseCode) {
+        case 'S': // Server supports SSL connections, continue with a secure connection
+          break
+        case 'N': // Server does not support SSL connections
+          self.stream.end()
+          return self.emit('error', new Error('The server does not support SSL connections'))
+        default:
+          // Any other response byte, including 'E' (ErrorResponse) indicating a server error
+          self.stream.end()
+          return self.emit('error', new Error('There was an error establishing an SSL connection'))
+      }
+      self.upgradeToSSL(host, reportStreamError)
+    })
+  }
+
+  upgradeToSSL(host, reportStreamError) {
+    const self = this
+    const options = {
+      socket: self.stream,
+      // tls.connect checks the server identity against `servername`, falling
+      // back to `host` and then to 'localhost'. `servername` must stay unset
+      // for IP addresses (see below), so `host` is needed to keep certificate
+      // validation working when connecting to an IP address.
+      host,
+    }
+
+    if (self.ssl !== true) {
+      Object.assign(options, self.ssl)
+
+      if ('key' in self.ssl) {
+        options.key = self.ssl.key
+      }
+    }
+
+    // Direct SSL negotiation requires ALPN so the server can confirm it is
+    // speaking the PostgreSQL protocol over the TLS connection.
+    if (self.sslNegotiation === 'direct') {
+      options.ALPNProtocols = ['postgresql']
+    }
+
+    // SNI must not be set to an IP address (RFC 6066 section 3)
+    const net = __nccwpck_require__(69278)
+    if (net.isIP && net.isIP(host) === 0) {
+      options.servername = host
+    }
+    try {
+      self.stream = stream.getSecureStream(options)
+    } catch (err) {
+      return self.emit('error', err)
+    }
+    self.attachListeners(self.stream)
+    self.stream.on('error', reportStreamError)
+
+    self.emit('sslconnect')
+  }
+
+  attachListeners(stream) {
+    parse(stream, (msg) => {
+      const eventName = msg.name === 'error' ? 'errorMessage' : msg.name
+      if (this._emitMessage) {
+        this.emit('message', msg)
+      }
+      this.emit(eventName, msg)
+    })
+  }
+
+  requestSsl() {
+    this.stream.write(serialize.requestSsl())
+  }
+
+  startup(config) {
+    this.stream.write(serialize.startup(config))
+  }
+
+  cancel(processID, secretKey) {
+    this._send(serialize.cancel(processID, secretKey))
+  }
+
+  password(password) {
+    this._send(serialize.password(password))
+  }
+
+  sendSASLInitialResponseMessage(mechanism, initialResponse) {
+    this._send(serialize.sendSASLInitialResponseMessage(mechanism, initialResponse))
+  }
+
+  sendSCRAMClientFinalMessage(additionalData) {
+    this._send(serialize.sendSCRAMClientFinalMessage(additionalData))
+  }
+
+  _send(buffer) {
+    if (!this.stream.writable) {
+      return false
+    }
+    return this.stream.write(buffer)
+  }
+
+  query(text) {
+    this._send(serialize.query(text))
+  }
+
+  // send parse message
+  parse(query) {
+    this._send(serialize.parse(query))
+  }
+
+  // send bind message
+  bind(config) {
+    this._send(serialize.bind(config))
+  }
+
+  // send execute message
+  execute(config) {
+    this._send(serialize.execute(config))
+  }
+
+  flush() {
+    if (this.stream.writable) {
+      this.stream.write(flushBuffer)
+    }
+  }
+
+  sync() {
+    // Sync is the extended-query protocol barrier, not a disconnect.
+    // Only end()/Terminate (and connect-timeout teardown) should set _ending.
+    this._send(syncBuffer)
+  }
+
+  ref() {
+    this.stream.ref()
+  }
+
+  unref() {
+    this.stream.unref()
+  }
+
+  end() {
+    // 0x58 = 'X'
+    this._ending = true
+    if (!this._connecting || !this.stream.writable) {
+      this.stream.end()
+      return
+    }
+    return this.stream.write(endBuffer, () => {
+      this.stream.end()
+    })
+  }
+
+  close(msg) {
+    this._send(serialize.close(msg))
+  }
+
+  describe(msg) {
+    this._send(serialize.describe(msg))
+  }
+
+  sendCopyFromChunk(chunk) {
+    this._send(serialize.copyData(chunk))
+  }
+
+  endCopyFrom() {
+    this._send(serialize.copyDone())
+  }
+
+  sendCopyFail(msg) {
+    this._send(serialize.copyFail(msg))
+  }
+}
+
+module.exports = Connection
+
+
+/***/ }),
+
+/***/ 9765:
+/***/ ((module) => {
+
+function x509Error(msg, cert) {
+  return new Error('SASL channel binding: ' + msg + ' when parsing public certificate ' + cert.toString('base64'))
+}
+
+function readASN1Length(data, index) {
+  let length = data[index++]
+  if (length < 0x80) return { length, index }
+
+  const lengthBytes = length & 0x7f
+  if (lengthBytes > 4) throw x509Error('bad length', data)
+
+  length = 0
+  for (let i = 0; i < lengthBytes; i++) {
+    length = (length << 8) | data[index++]
+  }
+
+  return { length, index }
+}
+
+function readASN1OID(data, index) {
+  if (data[index++] !== 0x6) throw x509Error('non-OID data', data) // 6 = OID
+
+  const { length: OIDLength, index: indexAfterOIDLength } = readASN1Length(data, index)
+  index = indexAfterOIDLength
+  const lastIndex = index + OIDLength
+
+  const byte1 = data[index++]
+  let oid = ((byte1 / 40) >> 0) + '.' + (byte1 % 40)
+
+  while (index < lastIndex) {
+    // loop over numbers in OID
+    let value = 0
+    while (index < lastIndex) {
+      // loop over bytes in number
+      const nextByte = data[index++]
+      value = (value << 7) | (nextByte & 0x7f)
+      if (nextByte < 0x80) break
+    }
+    oid += '.' + value
+  }
+
+  return { oid, index }
+}
+
+function expectASN1Seq(data, index) {
+  if (data[index++] !== 0x30) throw x509Error('non-sequence data', data) // 30 = Sequence
+  return readASN1Length(data, index)
+}
+
+function signatureAlgorithmHashFromCertificate(data, index) {
+  // read this thread: https://www.postgresql.org/message-id/17760-b6c61e752ec07060%40postgresql.org
+  if (index === undefined) index = 0
+  index = expectASN1Seq(data, index).index
+  const { length: certInfoLength, index: indexAfterCertInfoLength } = expectASN1Seq(data, index)
+  index = indexAfterCertInfoLength + certInfoLength // skip over certificate info
+  index = expectASN1Seq(data, index).index // skip over signature length field
+  const { oid, index: indexAfterOID } = readASN1OID(data, index)
+  switch (oid) {
+    // RSA
+    case '1.2.840.113549.1.1.4':
+      return 'MD5'
+    case '1.2.840.113549.1.1.5':
+      return 'SHA-1'
+    case '1.2.840.113549.1.1.11':
+      return 'SHA-256'
+    case '1.2.840.113549.1.1.12':
+      return 'SHA-384'
+    case '1.2.840.113549.1.1.13':
+      return 'SHA-512'
+    case '1.2.840.113549.1.1.14':
+      return 'SHA-224'
+    case '1.2.840.113549.1.1.15':
+      return 'SHA512-224'
+    case '1.2.840.113549.1.1.16':
+      return 'SHA512-256'
+    // ECDSA
+    case '1.2.840.10045.4.1':
+      return 'SHA-1'
+    case '1.2.840.10045.4.3.1':
+      return 'SHA-224'
+    case '1.2.840.10045.4.3.2':
+      return 'SHA-256'
+    case '1.2.840.10045.4.3.3':
+      return 'SHA-384'
+    case '1.2.840.10045.4.3.4':
+      return 'SHA-512'
+    // RSASSA-PSS: hash is indicated separately
+    case '1.2.840.113549.1.1.10': {
+      index = indexAfterOID
+      index = expectASN1Seq(data, index).index
+      if (data[index++] !== 0xa0) throw x509Error('non-tag data', data) // a0 = constructed tag 0
+      index = readASN1Length(data, index).index // skip over tag length field
+      index = expectASN1Seq(data, index).index // skip over sequence length field
+      const { oid: hashOID } = readASN1OID(data, index)
+      switch (hashOID) {
+        // standalone hash OIDs
+        case '1.2.840.113549.2.5':
+          return 'MD5'
+        case '1.3.14.3.2.26':
+          return 'SHA-1'
+        case '2.16.840.1.101.3.4.2.1':
+          return 'SHA-256'
+        case '2.16.840.1.101.3.4.2.2':
+          return 'SHA-384'
+        case '2.16.840.1.101.3.4.2.3':
+          return 'SHA-512'
+      }
+      throw x509Error('unknown hash OID ' + hashOID, data)
+    }
+    // Ed25519 -- see https://github.com/openssl/openssl/issues/15477
+    case '1.3.101.110':
+    case '1.3.101.112': // ph
+      return 'SHA-512'
+    // Ed448 -- still not in pg 17.2 (if supported, digest would be SHAKE256 x 64 bytes)
+    case '1.3.101.111':
+    case '1.3.101.113': // ph
+      throw x509Error('Ed448 certificate channel binding is not currently supported by Postgres')
+  }
+  throw x509Error('unknown OID ' + oid, data)
+}
+
+module.exports = { signatureAlgorithmHashFromCertificate }
+
+
+/***/ }),
+
+/***/ 20948:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const crypto = __nccwpck_require__(84150)
+const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
+
+// SASLprep (RFC 4013) — minimal in-tree implementation.
+//
+// Per RFC 5802 §2.2, the SCRAM-SHA-256 client must normalize the password via
+// SASLprep before feeding it into PBKDF2. PostgreSQL's server applies the same
+// SASLprep when computing the stored verifier, and libpq does the same client
+// side, so passwords whose NFKC form differs from the raw form
+// would otherwise authenticate against psql/libpq but fail against pg with `28P01`.
+//
+// We deliberately implement only the three steps that change the byte content:
+//   1. RFC 3454 Table C.1.2 (non-ASCII space) → U+0020 SPACE.
+//   2. RFC 3454 Table B.1 (commonly mapped to nothing) → empty.
+//   3. NFKC normalization.
+// We skip the prohibition (RFC 4013 §2.3) and bidi (RFC 3454 §6) checks.
+// libpq is forgiving on those paths and Postgres's own SASLprep matches that
+// leniency for legacy roles, so omitting the rejection logic keeps existing
+// roles working without adding complexity.
+function saslprep(password) {
+  // RFC 3454 Table C.1.2 — non-ASCII space characters, mapped to U+0020.
+  const nonAsciiSpace = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g
+  // RFC 3454 Table B.1 — "commonly mapped to nothing". The set intentionally
+  // contains zero-width joiners and variation selectors — the very characters
+  // ESLint's no-misleading-character-class warns about — because they combine
+  // with their neighbors and the RFC strips them for that reason.
+  // eslint-disable-next-line no-misleading-character-class
+  const mappedToNothing = /[\u00AD\u034F\u1806\u180B\u180C\u180D\u200C\u200D\u2060\uFE00-\uFE0F\uFEFF]/g
+  return password.replace(nonAsciiSpace, ' ').replace(mappedToNothing, '').normalize('NFKC')
+}
+
+const DEFAULT_MAX_SCRAM_ITERATIONS = 100000
+
+function startSession(mechanisms, stream, scramMaxIterations = DEFAULT_MAX_SCRAM_ITERATIONS) {
+  const candidates = ['SCRAM-SHA-256']
+  if (stream) candidates.unshift('SCRAM-SHA-256-PLUS') // higher-priority, so placed first
+
+  const mechanism = candidates.find((candidate) => mechanisms.includes(candidate))
+
+  if (!mechanism) {
+    throw new Error('SASL: Only mechanism(s) ' + candidates.join(' and ') + ' are supported')
+  }
+
+  if (mechanism === 'SCRAM-SHA-256-PLUS' && typeof stream.getPeerCertificate !== 'function') {
+    // this should never happen if we are really talking to a Postgres server
+    throw new Error('SASL: Mechanism SCRAM-SHA-256-PLUS requires a certificate')
+  }
+
+  const clientNonce = crypto.randomBytes(18).toString('base64')
+  const gs2Header = mechanism === 'SCRAM-SHA-256-PLUS' ? 'p=tls-server-end-point' : stream ? 'y' : 'n'
+
+  return {
+    mechanism,
+    clientNonce,
+    response: gs2Header + ',,n=*,r=' + clientNonce,
+    message: 'SASLInitialResponse',
+    scramMaxIterations,
+  }
+}
+
+async function continueSession(session, password, serverData, stream) {
+  if (session.message !== 'SASLInitialResponse') {
+    throw new Error('SASL: Last message was not SASLInitialResponse')
+  }
+  if (typeof password !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string')
+  }
+  if (password === '') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a non-empty string')
+  }
+  if (typeof serverData !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: serverData must be a string')
+  }
+
+  const sv = parseServerFirstMessage(serverData)
+
+  if (!sv.nonce.startsWith(session.clientNonce)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce does not start with client nonce')
+  } else if (sv.nonce.length === session.clientNonce.length) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce is too short')
+  }
+
+  const scramMaxIterations =
+    typeof session.scramMaxIterations === 'number' ? session.scramMaxIterations : DEFAULT_MAX_SCRAM_ITERATIONS
+  // a value of 0 disables the iteration count check
+  if (scramMaxIterations !== 0 && sv.iteration > scramMaxIterations) {
+    throw new Error(
+      'SASL: SCRAM-SERVER-FIRST-MESSAGE: iteration count ' +
+        sv.iteration +
+        ' exceeds scramMaxIterations of ' +
+        scramMaxIterations
+    )
+  }
+
+  const clientFirstMessageBare = 'n=*,r=' + session.clientNonce
+  const serverFirstMessage = 'r=' + sv.nonce + ',s=' + sv.salt + ',i=' + sv.iteration
+
+  // without channel binding:
+  let channelBinding = stream ? 'eSws' : 'biws' // 'y,,' or 'n,,', base64-encoded
+
+  // override if channel binding is in use:
+  if (session.mechanism === 'SCRAM-SHA-256-PLUS') {
+    const peerCert = stream.getPeerCertificate().raw
+    let hashName = signatureAlgorithmHashFromCertificate(peerCert)
+    if (hashName === 'MD5' || hashName === 'SHA-1') hashName = 'SHA-256'
+    const certHash = await crypto.hashByName(hashName, peerCert)
+    const bindingData = Buffer.concat([Buffer.from('p=tls-server-end-point,,'), Buffer.from(certHash)])
+    channelBinding = bindingData.toString('base64')
+  }
+
+  const clientFinalMessageWithoutProof = 'c=' + channelBinding + ',r=' + sv.nonce
+  const authMessage = clientFirstMessageBare + ',' + serverFirstMessage + ',' + clientFinalMessageWithoutProof
+
+  const saltBytes = Buffer.from(sv.salt, 'base64')
+  const saltedPassword = await crypto.deriveKey(saslprep(password), saltBytes, sv.iteration)
+  const clientKey = await crypto.hmacSha256(saltedPassword, 'Client Key')
+  const storedKey = await crypto.sha256(clientKey)
+  const clientSignature = await crypto.hmacSha256(storedKey, authMessage)
+  const clientProof = xorBuffers(Buffer.from(clientKey), Buffer.from(clientSignature)).toString('base64')
+  const serverKey = await crypto.hmacSha256(saltedPassword, 'Server Key')
+  const serverSignatureBytes = await crypto.hmacSha256(serverKey, authMessage)
+
+  session.message = 'SASLResponse'
+  session.serverSignature = Buffer.from(serverSignatureBytes).toString('base64')
+  session.response = clientFinalMessageWithoutProof + ',p=' + clientProof
+}
+
+function finalizeSession(session, serverData) {
+  if (session.message !== 'SASLResponse') {
+    throw new Error('SASL: Last message was not SASLResponse')
+  }
+  if (typeof serverData !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: serverData must be a string')
+  }
+
+  const { serverSignature } = parseServerFinalMessage(serverData)
+
+  if (serverSignature !== session.serverSignature) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature does not match')
+  }
+}
+
+/**
+ * printable       = %x21-2B / %x2D-7E
+ *                   ;; Printable ASCII except ",".
+ *                   ;; Note that any "printable" is also
+ *                   ;; a valid "value".
+ */
+function isPrintableChars(text) {
+  if (typeof text !== 'string') {
+    throw new TypeError('SASL: text must be a string')
+  }
+  return text
+    .split('')
+    .map((_, i) => text.charCodeAt(i))
+    .every((c) => (c >= 0x21 && c <= 0x2b) || (c >= 0x2d && c <= 0x7e))
+}
+
+/**
+ * base64-char     = ALPHA / DIGIT / "/" / "+"
+ *
+ * base64-4        = 4base64-char
+ *
+ * base64-3        = 3base64-char "="
+ *
+ * base64-2        = 2base64-char "=="
+ *
+ * base64          = *base64-4 [base64-3 / base64-2]
+ */
+function isBase64(text) {
+  return /^(?:[a-zA-Z0-9+/]{4})*(?:[a-zA-Z0-9+/]{2}==|[a-zA-Z0-9+/]{3}=)?$/.test(text)
+}
+
+function parseAttributePairs(text) {
+  if (typeof text !== 'string') {
+    throw new TypeError('SASL: attribute pairs text must be a string')
+  }
+
+  return new Map(
+    text.split(',').map((attrValue) => {
+      if (!/^.=/.test(attrValue)) {
+        throw new Error('SASL: Invalid attribute pair entry')
+      }
+      const name = attrValue[0]
+      const value = attrValue.substring(2)
+      return [name, value]
+    })
+  )
+}
+
+function parseServerFirstMessage(data) {
+  const attrPairs = parseAttributePairs(data)
+
+  const nonce = attrPairs.get('r')
+  if (!nonce) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce missing')
+  } else if (!isPrintableChars(nonce)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce must only contain printable characters')
+  }
+  const salt = attrPairs.get('s')
+  if (!salt) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: salt missing')
+  } else if (!isBase64(salt)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: salt must be base64')
+  }
+  const iterationText = attrPairs.get('i')
+  if (!iterationText) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: iteration missing')
+  } else if (!/^[1-9][0-9]*$/.test(iterationText)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: invalid iteration count')
+  }
+  const iteration = parseInt(iterationText, 10)
+
+  return {
+    nonce,
+    salt,
+    iteration,
+  }
+}
+
+function parseServerFinalMessage(serverData) {
+  const attrPairs = parseAttributePairs(serverData)
+  const error = attrPairs.get('e')
+  const serverSignature = attrPairs.get('v')
+
+  if (error) {
+    throw new Error(`SASL: SCRAM-SERVER-FINAL-MESSAGE: server returned error: "${error}"`)
+  }
+
+  if (!serverSignature) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature is missing')
+  } else if (!isBase64(serverSignature)) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature must be base64')
+  }
+  return {
+    serverSignature,
+  }
+}
+
+function xorBuffers(a, b) {
+  if (!Buffer.isBuffer(a)) {
+    throw new TypeError('first argument must be a Buffer')
+  }
+  if (!Buffer.isBuffer(b)) {
+    throw new TypeError('second argument must be a Buffer')
+  }
+  if (a.length !== b.length) {
+    throw new Error('Buffer lengths must match')
+  }
+  if (a.length === 0) {
+    throw new Error('Buffers cannot be empty')
+  }
+  return Buffer.from(a.map((_, i) => a[i] ^ b[i]))
+}
+
+module.exports = {
+  startSession,
+  continueSession,
+  finalizeSession,
+  DEFAULT_MAX_SCRAM_ITERATIONS,
+}
+
+
+/***/ }),
+
+/***/ 84150:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const nodeCrypto = __nccwpck_require__(76982)
+
+module.exports = {
+  postgresMd5PasswordHash,
+  randomBytes,
+  deriveKey,
+  sha256,
+  hashByName,
+  hmacSha256,
+  md5,
+}
+
+/**
+ * The Web Crypto API - grabbed from the Node.js library or the global
+ * @type Crypto
+ */
+// eslint-disable-next-line no-undef
+const webCrypto = nodeCrypto.webcrypto || globalThis.crypto
+/**
+ * The SubtleCrypto API for low level crypto operations.
+ * @type SubtleCrypto
+ */
+const subtleCrypto = webCrypto.subtle
+const textEncoder = new TextEncoder()
+
+/**
+ *
+ * @param {*} length
+ * @returns
+ */
+function randomBytes(length) {
+  return webCrypto.getRandomValues(Buffer.alloc(length))
+}
+
+async function md5(string) {
+  try {
+    return nodeCrypto.createHash('md5').update(string, 'utf-8').digest('hex')
+  } catch (e) {
+    // `createHash()` failed so we are probably not in Node.js, use the WebCrypto API instead.
+    // Note that the MD5 algorithm on WebCrypto is not available in Node.js.
+    // This is why we cannot just use WebCrypto in all environments.
+    const data = typeof string === 'string' ? textEncoder.encode(string) : string
+    const hash = await subtleCrypto.digest('MD5', data)
+    return Array.from(new Uint8Array(hash))
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('')
+  }
+}
+
+// See AuthenticationMD5Password at https://www.postgresql.org/docs/current/static/protocol-flow.html
+async function postgresMd5PasswordHash(user, password, salt) {
+  const inner = await md5(password + user)
+  const outer = await md5(Buffer.concat([Buffer.from(inner), salt]))
+  return 'md5' + outer
+}
+
+/**
+ * Create a SHA-256 digest of the given data
+ * @param {Buffer} data
+ */
+async function sha256(text) {
+  return await subtleCrypto.digest('SHA-256', text)
+}
+
+async function hashByName(hashName, text) {
+  return await subtleCrypto.digest(hashName, text)
+}
+
+/**
+ * Sign the message with the given key
+ * @param {ArrayBuffer} keyBuffer
+ * @param {string} msg
+ */
+async function hmacSha256(keyBuffer, msg) {
+  const key = await subtleCrypto.importKey('raw', keyBuffer, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  return await subtleCrypto.sign('HMAC', key, textEncoder.encode(msg))
+}
+
+/**
+ * Derive a key from the password and salt
+ * @param {string} password
+ * @param {Uint8Array} salt
+ * @param {number} iterations
+ */
+async function deriveKey(password, salt, iterations) {
+  const key = await subtleCrypto.importKey('raw', textEncoder.encode(password), 'PBKDF2', false, ['deriveBits'])
+  const params = { name: 'PBKDF2', hash: 'SHA-256', salt: salt, iterations: iterations }
+  return await subtleCrypto.deriveBits(params, key, 32 * 8, ['deriveBits'])
+}
+
+
+/***/ }),
+
+/***/ 68995:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+let user
+try {
+  user = process.platform === 'win32' ? process.env.USERNAME : process.env.USER
+} catch {
+  // ignore, e.g., Deno without --allow-env
+}
+
+module.exports = {
+  // database host. defaults to localhost
+  host: 'localhost',
+
+  // database user's name
+  user,
+
+  // name of database to connect
+  database: undefined,
+
+  // database user's password
+  password: null,
+
+  // a Postgres connection string to be used instead of setting individual connection items
+  // NOTE:  Setting this value will cause it to override any other value (such as database or user) defined
+  // in the defaults object.
+  connectionString: undefined,
+
+  // database port
+  port: 5432,
+
+  // number of rows to return at a time from a prepared statement's
+  // portal. 0 will return all rows at once
+  rows: 0,
+
+  // binary result mode
+  binary: false,
+
+  // Connection pool options - see https://github.com/brianc/node-pg-pool
+
+  // number of connections to use in connection pool
+  // 0 will disable connection pooling
+  max: 10,
+
+  // max milliseconds a client can go unused before it is removed
+  // from the pool and destroyed
+  idleTimeoutMillis: 30000,
+
+  client_encoding: '',
+
+  ssl: false,
+
+  // SSL negotiation style: 'postgres' (traditional SSLRequest) or 'direct'
+  sslnegotiation: undefined,
+
+  application_name: undefined,
+
+  fallback_application_name: undefined,
+
+  options: undefined,
+
+  parseInputDatesAsUTC: false,
+
+  // max milliseconds any query using this connection will execute for before timing out in error.
+  // false=unlimited
+  statement_timeout: false,
+
+  // Abort any statement that waits longer than the specified duration in milliseconds while attempting to acquire a lock.
+  // false=unlimited
+  lock_timeout: false,
+
+  // Terminate any session with an open transaction that has been idle for longer than the specified duration in milliseconds
+  // false=unlimited
+  idle_in_transaction_session_timeout: false,
+
+  // max milliseconds to wait for query to complete (client side)
+  query_timeout: false,
+
+  connect_timeout: 0,
+
+  keepalives: 1,
+
+  keepalives_idle: 0,
+}
+
+const pgTypes = __nccwpck_require__(11549)
+// save default parsers
+const parseBigInteger = pgTypes.getTypeParser(20, 'text')
+const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
+
+// parse int8 so you can get your count values as actual numbers
+module.exports.__defineSetter__('parseInt8', function (val) {
+  pgTypes.setTypeParser(20, 'text', val ? pgTypes.getTypeParser(23, 'text') : parseBigInteger)
+  pgTypes.setTypeParser(1016, 'text', val ? pgTypes.getTypeParser(1007, 'text') : parseBigIntegerArray)
+})
+
+
+/***/ }),
+
+/***/ 13273:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Client = __nccwpck_require__(75042)
+const defaults = __nccwpck_require__(68995)
+const Connection = __nccwpck_require__(9809)
+const Result = __nccwpck_require__(26424)
+const utils = __nccwpck_require__(69652)
+const Pool = __nccwpck_require__(17558)
+const TypeOverrides = __nccwpck_require__(50365)
+const { DatabaseError } = __nccwpck_require__(74233)
+const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(69652)
+
+const poolFactory = (Client) => {
+  return class BoundPool extends Pool {
+    constructor(options) {
+      super(options, Client)
+    }
+  }
+}
+
+const PG = function (clientConstructor) {
+  this.defaults = defaults
+  this.Client = clientConstructor
+  this.Query = this.Client.Query
+  this.Pool = poolFactory(this.Client)
+  this._pools = []
+  this.Connection = Connection
+  this.types = __nccwpck_require__(11549)
+  this.DatabaseError = DatabaseError
+  this.TypeOverrides = TypeOverrides
+  this.escapeIdentifier = escapeIdentifier
+  this.escapeLiteral = escapeLiteral
+  this.Result = Result
+  this.utils = utils
+}
+
+let clientConstructor = Client
+
+let forceNative = false
+try {
+  forceNative = !!process.env.NODE_PG_FORCE_NATIVE
+} catch {
+  // ignore, e.g., Deno without --allow-env
+}
+
+if (forceNative) {
+  clientConstructor = __nccwpck_require__(45301)
+}
+
+module.exports = new PG(clientConstructor)
+
+// lazy require native module...the native module may not have installed
+Object.defineProperty(module.exports, "native", ({
+  configurable: true,
+  enumerable: false,
+  get() {
+    let native = null
+    try {
+      native = new PG(__nccwpck_require__(45301))
+    } catch (err) {
+      if (err.code !== 'MODULE_NOT_FOUND') {
+        throw err
+      }
+    }
+
+    // overwrite module.exports.native so that getter is never called again
+    Object.defineProperty(module.exports, "native", ({
+      value: native,
+    }))
+
+    return native
+  },
+}))
+
+
+/***/ }),
+
+/***/ 28942:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const nodeUtils = __nccwpck_require__(39023)
+// eslint-disable-next-line
+var Native
+// eslint-disable-next-line no-useless-catch
+try {
+  // Wrap this `require()` in a try-catch to avoid upstream bundlers from complaining that this might not be available since it is an optional import
+  Native = __nccwpck_require__(84390)
+} catch (e) {
+  throw e
+}
+const TypeOverrides = __nccwpck_require__(50365)
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
+const util = __nccwpck_require__(39023)
+const ConnectionParameters = __nccwpck_require__(646)
+
+const NativeQuery = __nccwpck_require__(17581)
+
+const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead.'
+)
+
+const Client = (module.exports = function (config) {
+  EventEmitter.call(this)
+  config = config || {}
+
+  this._Promise = config.Promise || global.Promise
+  this._types = new TypeOverrides(config.types)
+
+  this.native = new Native({
+    types: this._types,
+  })
+
+  this._queryQueue = []
+  this._ending = false
+  this._connecting = false
+  this._connected = false
+  this._queryable = true
+  this.pipeline = Boolean(config.pipeline)
+  this._pipelineInFlight = false
+
+  // keep these on the object for legacy reasons
+  // for the time being. TODO: deprecate all this jazz
+  const cp = (this.connectionParameters = new ConnectionParameters(config))
+  if (config.nativeConnectionString) cp.nativeConnectionString = config.nativeConnectionString
+  this.user = cp.user
+
+  // "hiding" the password so it doesn't show up in stack traces
+  // or if the client is console.logged
+  Object.defineProperty(this, 'password', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value: cp.password,
+  })
+  this.database = cp.database
+  this.host = cp.host
+  this.port = cp.port
+
+  // a hash to hold named queries
+  this.namedQueries = {}
+})
+
+Client.Query = NativeQuery
+
+util.inherits(Client, EventEmitter)
+
+Client.prototype._errorAllQueries = function (err) {
+  const enqueueError = (query) => {
+    process.nextTick(() => {
+      query.native = this.native
+      query.handleError(err)
+    })
+  }
+
+  if (this._hasActiveQuery()) {
+    enqueueError(this._activeQuery)
+    this._activeQuery = null
+  }
+
+  this._queryQueue.forEach(enqueueError)
+  this._queryQueue.length = 0
+}
+
+// connect to the backend
+// pass an optional callback to be called once connected
+// or with an error if there was a connection error
+Client.prototype._connect = function (cb) {
+  const self = this
+
+  if (this._connecting) {
+    process.nextTick(() => cb(new Error('Client has already been connected. You cannot reuse a client.')))
+    return
+  }
+
+  this._connecting = true
+
+  this.connectionParameters.getLibpqConnectionString(function (err, conString) {
+    if (self.connectionParameters.nativeConnectionString) conString = self.connectionParameters.nativeConnectionString
+    if (err) return cb(err)
+    self.native.connect(conString, function (err) {
+      if (err) {
+        self.native.end()
+        return cb(err)
+      }
+
+      // set internal states to connected
+      self._connected = true
+
+      // handle connection errors from the native layer
+      self.native.on('error', function (err) {
+        self._queryable = false
+        self._errorAllQueries(err)
+        self.emit('error', err)
+      })
+
+      self.native.on('notification', function (msg) {
+        self.emit('notification', {
+          channel: msg.relname,
+          payload: msg.extra,
+        })
+      })
+
+      // signal we are connected now
+      self.emit('connect')
+      self._pulseQueryQueue(true)
+
+      cb(null, this)
+    })
+  })
+}
+
+Client.prototype.connect = function (callback) {
+  if (callback) {
+    this._connect(callback)
+    return
+  }
+
+  return new this._Promise((resolve, reject) => {
+    this._connect((error) => {
+      if (error) {
+        reject(error)
+      } else {
+        resolve(this)
+      }
+    })
+  })
+}
+
+// send a query to the server
+// this method is highly overloaded to take
+// 1) string query, optional array of parameters, optional function callback
+// 2) object query with {
+//    string query
+//    optional array values,
+//    optional function callback instead of as a separate parameter
+//    optional string name to name & cache the query plan
+//    optional string rowMode = 'array' for an array of results
+//  }
+Client.prototype.query = function (config, values, callback) {
+  let query
+  let result
+  let readTimeout
+  let readTimeoutTimer
+  let queryCallback
+
+  if (config === null || config === undefined) {
+    throw new TypeError('Client was passed a null or undefined query')
+  } else if (typeof config.submit === 'function') {
+    readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    result = query = config
+    // accept query(new Query(...), (err, res) => { }) style
+    if (typeof values === 'function') {
+      config.callback = values
+    }
+  } else {
+    readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    query = new NativeQuery(config, values, callback)
+    if (!query.callback) {
+      let resolveOut, rejectOut
+      result = new this._Promise((resolve, reject) => {
+        resolveOut = resolve
+        rejectOut = reject
+      }).catch((err) => {
+        Error.captureStackTrace(err)
+        throw err
+      })
+      query.callback = (err, res) => (err ? rejectOut(err) : resolveOut(res))
+    }
+  }
+
+  if (readTimeout) {
+    queryCallback = query.callback || (() => {})
+
+    readTimeoutTimer = setTimeout(() => {
+      const error = new Error('Query read timeout')
+
+      process.nextTick(() => {
+        query.handleError(error, this.connection)
+      })
+
+      queryCallback(error)
+
+      // we already returned an error,
+      // just do nothing if query completes
+      query.callback = () => {}
+
+      // Remove from queue
+      const index = this._queryQueue.indexOf(query)
+      if (index > -1) {
+        this._queryQueue.splice(index, 1)
+      }
+
+      this._pulseQueryQueue()
+    }, readTimeout)
+
+    query.callback = (err, res) => {
+      clearTimeout(readTimeoutTimer)
+      queryCallback(err, res)
+    }
+  }
+
+  if (!this._queryable) {
+    query.native = this.native
+    process.nextTick(() => {
+      query.handleError(new Error('Client has encountered a connection error and is not queryable'))
+    })
+    return result
+  }
+
+  if (this._ending) {
+    query.native = this.native
+    process.nextTick(() => {
+      query.handleError(new Error('Client was closed and is not queryable'))
+    })
+    return result
+  }
+
+  if (this._queryQueue.length > 0 && !this.pipeline) {
+    queryQueueLengthDeprecationNotice()
+  }
+
+  this._queryQueue.push(query)
+  this._pulseQueryQueue()
+  return result
+}
+
+// disconnect from the backend server
+Client.prototype.end = function (cb) {
+  const self = this
+
+  this._ending = true
+
+  if (this._connecting && !this._connected) {
+    this.once('connect', () => {
+      this.end(() => {})
+    })
+  }
+  let result
+  if (!cb) {
+    result = new this._Promise(function (resolve, reject) {
+      cb = (err) => (err ? reject(err) : resolve())
+    })
+  }
+
+  const doEnd = function () {
+    self.native.end(function () {
+      self._connected = false
+
+      self._errorAllQueries(new Error('Connection terminated'))
+
+      process.nextTick(() => {
+        self.emit('end')
+        if (cb) cb()
+      })
+    })
+  }
+
+  // If pipeline has in-flight or queued queries, wait for them to drain before closing
+  if (this.pipeline && (this._pipelineInFlight || this._queryQueue.length > 0)) {
+    this.once('drain', doEnd)
+  } else {
+    doEnd()
+  }
+  return result
+}
+
+Client.prototype._hasActiveQuery = function () {
+  return this._activeQuery && this._activeQuery.state !== 'error' && this._activeQuery.state !== 'end'
+}
+
+Client.prototype._pulseQueryQueue = function (initialConnection) {
+  if (!this._connected) {
+    return
+  }
+  if (this.pipeline && !initialConnection) {
+    return this._pulsePipelinedQueryQueue()
+  }
+  if (this._hasActiveQuery()) {
+    return
+  }
+  const query = this._queryQueue.shift()
+  if (!query) {
+    if (!initialConnection) {
+      this.emit('drain')
+    }
+    return
+  }
+  this._activeQuery = query
+  query.submit(this)
+  const self = this
+  query.once('_done', function () {
+    self._pulseQueryQueue()
+  })
+}
+
+Client.prototype._pulsePipelinedQueryQueue = function () {
+  if (!this._connected || this._pipelineInFlight) {
+    return
+  }
+  if (this._queryQueue.length === 0) {
+    if (this.hasExecuted) {
+      this.emit('drain')
+    }
+    return
+  }
+
+  this._pipelineInFlight = true
+  const self = this
+  const queries = []
+  const nativeQueries = []
+  const utils = __nccwpck_require__(69652)
+
+  while (this._queryQueue.length > 0) {
+    const query = this._queryQueue.shift()
+    this.hasExecuted = true
+    nativeQueries.push(query)
+
+    const values = query.values ? query.values.map(utils.prepareValue) : null
+    const pipelineEntry = { text: query.text, name: query.name, arrayMode: query._arrayMode }
+    if (values) {
+      pipelineEntry.values = values
+    }
+    if (query.name && this.namedQueries[query.name]) {
+      pipelineEntry._alreadyPrepared = true
+    }
+    queries.push(pipelineEntry)
+  }
+
+  this.native.pipeline(queries, function (err, results) {
+    self._pipelineInFlight = false
+
+    if (err) {
+      // Total pipeline failure. Per-query errors arrive on results[i].err, so reaching here means
+      // the connection itself is gone: mark it unusable and say so, the way the JS client and the
+      // non-pipelined native path both do. Without this the client looks healthy after losing its
+      // backend, a Pool never discards it, and everything routed to it fails one query at a time
+      // for the life of the process.
+      self._connected = false
+      self._queryable = false
+      for (let i = 0; i < nativeQueries.length; i++) {
+        const q = nativeQueries[i]
+        q.native = self.native
+        q.handleError(err)
+      }
+      self._errorAllQueries(err)
+      self.emit('error', err)
+      self.emit('end')
+      return
+    }
+
+    // Deliver results to each query
+    for (let i = 0; i < nativeQueries.length; i++) {
+      const q = nativeQueries[i]
+      const r = results[i]
+      q.native = self.native
+
+      if (r.err) {
+        q.handleError(r.err)
+      } else {
+        // Track named queries on success
+        if (q.name) {
+          self.namedQueries[q.name] = q.text
+        }
+        q.state = 'end'
+        q.emit('end', r.result)
+        if (q.callback) {
+          q.callback(null, r.result)
+        }
+      }
+
+      setImmediate(function () {
+        q.emit('_done')
+      })
+    }
+
+    // Process any queries that arrived while we were reading
+    self._pulsePipelinedQueryQueue()
+  })
+}
+
+// attempt to cancel an in-progress query
+Client.prototype.cancel = function (query) {
+  if (this._activeQuery === query) {
+    this.native.cancel(function () {})
+  } else if (this._queryQueue.indexOf(query) !== -1) {
+    this._queryQueue.splice(this._queryQueue.indexOf(query), 1)
+  }
+}
+
+Client.prototype.ref = function () {}
+Client.prototype.unref = function () {}
+
+Client.prototype.setTypeParser = function (oid, format, parseFn) {
+  return this._types.setTypeParser(oid, format, parseFn)
+}
+
+Client.prototype.getTypeParser = function (oid, format) {
+  return this._types.getTypeParser(oid, format)
+}
+
+Client.prototype.isConnected = function () {
+  return this._connected
+}
+
+Client.prototype.getTransactionStatus = function () {
+  return this.native.getTransactionStatus()
+}
+
+
+/***/ }),
+
+/***/ 45301:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+module.exports = __nccwpck_require__(28942)
+
+
+/***/ }),
+
+/***/ 17581:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const EventEmitter = (__nccwpck_require__(24434).EventEmitter)
+const util = __nccwpck_require__(39023)
+const utils = __nccwpck_require__(69652)
+
+const NativeQuery = (module.exports = function (config, values, callback) {
+  EventEmitter.call(this)
+  config = utils.normalizeQueryConfig(config, values, callback)
+  this.text = config.text
+  this.values = config.values
+  this.name = config.name
+  this.queryMode = config.queryMode
+  this.callback = config.callback
+  this.state = 'new'
+  this._arrayMode = config.rowMode === 'array'
+
+  // if the 'row' event is listened for
+  // then emit them as they come in
+  // without setting singleRowMode to true
+  // this has almost no meaning because libpq
+  // reads all rows into memory before returning any
+  this._emitRowEvents = false
+  this.on(
+    'newListener',
+    function (event) {
+      if (event === 'row') this._emitRowEvents = true
+    }.bind(this)
+  )
+})
+
+util.inherits(NativeQuery, EventEmitter)
+
+const errorFieldMap = {
+  sqlState: 'code',
+  statementPosition: 'position',
+  messagePrimary: 'message',
+  messageDetail: 'detail',
+  messageHint: 'hint',
+  context: 'where',
+  schemaName: 'schema',
+  tableName: 'table',
+  columnName: 'column',
+  dataTypeName: 'dataType',
+  constraintName: 'constraint',
+  sourceFile: 'file',
+  sourceLine: 'line',
+  sourceFunction: 'routine',
+}
+
+NativeQuery.prototype.handleError = function (err) {
+  // copy pq error fields into the error object
+  const fields = this.native && this.native.pq.resultErrorFields()
+  if (fields) {
+    for (const key in fields) {
+      const normalizedFieldName = errorFieldMap[key] || key
+      err[normalizedFieldName] = fields[key]
+    }
+  }
+  if (this.callback) {
+    this.callback(err)
+  } else {
+    this.emit('error', err)
+  }
+  this.state = 'error'
+}
+
+NativeQuery.prototype.then = function (onSuccess, onFailure) {
+  return this._getPromise().then(onSuccess, onFailure)
+}
+
+NativeQuery.prototype.catch = function (callback) {
+  return this._getPromise().catch(callback)
+}
+
+NativeQuery.prototype._getPromise = function () {
+  if (this._promise) return this._promise
+  this._promise = new Promise(
+    function (resolve, reject) {
+      this._once('end', resolve)
+      this._once('error', reject)
+    }.bind(this)
+  )
+  return this._promise
+}
+
+NativeQuery.prototype.submit = function (client) {
+  this.state = 'running'
+  const self = this
+  this.native = client.native
+  client.native.arrayMode = this._arrayMode
+
+  let after = function (err, rows, results) {
+    client.native.arrayMode = false
+    setImmediate(function () {
+      self.emit('_done')
+    })
+
+    // handle possible query error
+    if (err) {
+      return self.handleError(err)
+    }
+
+    // emit row events for each row in the result
+    if (self._emitRowEvents) {
+      if (results.length > 1) {
+        rows.forEach((rowOfRows, i) => {
+          rowOfRows.forEach((row) => {
+            self.emit('row', row, results[i])
+          })
+        })
+      } else {
+        rows.forEach(function (row) {
+          self.emit('row', row, results)
+        })
+      }
+    }
+
+    // handle successful result
+    self.state = 'end'
+    self.emit('end', results)
+    if (self.callback) {
+      self.callback(null, results)
+    }
+  }
+
+  if (process.domain) {
+    after = process.domain.bind(after)
+  }
+
+  // named query
+  if (this.name) {
+    if (this.name.length > 63) {
+      console.error('Warning! Postgres only supports 63 characters for query names.')
+      console.error('You supplied %s (%s)', this.name, this.name.length)
+      console.error('This can cause conflicts and silent errors executing queries')
+    }
+    const values = (this.values || []).map(utils.prepareValue)
+
+    // check if the client has already executed this named query
+    // if so...just execute it again - skip the planning phase
+    if (client.namedQueries[this.name] !== undefined) {
+      if (this.text && client.namedQueries[this.name] !== this.text) {
+        const err = new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`)
+        return after(err)
+      }
+      return client.native.execute(this.name, values, after)
+    }
+    // plan the named query the first time, then execute it
+    return client.native.prepare(this.name, this.text, values.length, function (err) {
+      if (err) return after(err)
+      client.namedQueries[self.name] = self.text
+      return self.native.execute(self.name, values, after)
+    })
+  } else if (this.values) {
+    if (!Array.isArray(this.values)) {
+      const err = new Error('Query values must be an array')
+      return after(err)
+    }
+    const vals = this.values.map(utils.prepareValue)
+    client.native.query(this.text, vals, after)
+  } else if (this.queryMode === 'extended') {
+    client.native.query(this.text, [], after)
+  } else {
+    client.native.query(this.text, after)
+  }
+}
+
+
+/***/ }),
+
+/***/ 84473:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { EventEmitter } = __nccwpck_require__(24434)
+
+const Result = __nccwpck_require__(26424)
+const utils = __nccwpck_require__(69652)
+
+class Query extends EventEmitter {
+  constructor(config, values, callback) {
+    super()
+
+    config = utils.normalizeQueryConfig(config, values, callback)
+
+    this.text = config.text
+    this.values = config.values
+    this.rows = config.rows
+    this.types = config.types
+    this.name = config.name
+    this.queryMode = config.queryMode
+    this.binary = config.binary
+    // use unique portal name each time
+    this.portal = config.portal || ''
+    this.callback = config.callback
+    this._rowMode = config.rowMode
+    if (process.domain && config.callback) {
+      this.callback = process.domain.bind(config.callback)
+    }
+    this._result = new Result(this._rowMode, this.types)
+
+    // potential for multiple results
+    this._results = this._result
+    this._canceledDueToError = false
+  }
+
+  requiresPreparation() {
+    if (this.queryMode === 'extended') {
+      return true
+    }
+
+    // named queries must always be prepared
+    if (this.name) {
+      return true
+    }
+    // always prepare if there are max number of rows expected per
+    // portal execution
+    if (this.rows) {
+      return true
+    }
+    // don't prepare empty text queries
+    if (!this.text) {
+      return false
+    }
+    // prepare if there are values
+    if (!this.values) {
+      return false
+    }
+    return this.values.length > 0
+  }
+
+  _checkForMultirow() {
+    // if we already have a result with a command property
+    // then we've already executed one query in a multi-statement simple query
+    // turn our results into an array of results
+    if (this._result.command) {
+      if (!Array.isArray(this._results)) {
+        this._results = [this._result]
+      }
+      this._result = new Result(this._rowMode, this._result._types)
+      this._results.push(this._result)
+    }
+  }
+
+  // associates row metadata from the supplied
+  // message with this query object
+  // metadata used when parsing row results
+  handleRowDescription(msg) {
+    this._checkForMultirow()
+    this._result.addFields(msg.fields)
+    this._accumulateRows = this.callback || !this.listeners('row').length
+  }
+
+  handleDataRow(msg) {
+    let row
+
+    if (this._canceledDueToError) {
+      return
+    }
+
+    try {
+      row = this._result.parseRow(msg.fields)
+    } catch (err) {
+      this._canceledDueToError = err
+      return
+    }
+
+    this.emit('row', row, this._result)
+    if (this._accumulateRows) {
+      this._result.addRow(row)
+    }
+  }
+
+  handleCommandComplete(msg, connection) {
+    this._checkForMultirow()
+    this._result.addCommandComplete(msg)
+    // need to sync after each command complete of a prepared statement
+    // if we were using a row count which results in multiple calls to _getRows
+    if (this.rows) {
+      connection.sync()
+    }
+  }
+
+  // if a named prepared statement is created with empty query text
+  // the backend will send an emptyQuery message but *not* a command complete message
+  // since we pipeline sync immediately after execute we don't need to do anything here
+  // unless we have rows specified, in which case we did not pipeline the initial sync call
+  handleEmptyQuery(connection) {
+    if (this.rows) {
+      connection.sync()
+    }
+  }
+
+  handleError(err, connection) {
+    // need to sync after error during a prepared statement
+    if (this._canceledDueToError) {
+      err = this._canceledDueToError
+      this._canceledDueToError = false
+    }
+    // if callback supplied do not emit error event as uncaught error
+    // events will bubble up to node process
+    if (this.callback) {
+      return this.callback(err)
+    }
+    this.emit('error', err)
+  }
+
+  handleReadyForQuery(con) {
+    if (this._canceledDueToError) {
+      return this.handleError(this._canceledDueToError, con)
+    }
+    if (this.callback) {
+      try {
+        this.callback(null, this._results)
+      } catch (err) {
+        process.nextTick(() => {
+          throw err
+        })
+      }
+    }
+    this.emit('end', this._results)
+  }
+
+  submit(connection) {
+    if (typeof this.text !== 'string' && typeof this.name !== 'string') {
+      return new Error('A query must have either text or a name. Supplying neither is unsupported.')
+    }
+    const previous = connection.parsedStatements[this.name] || connection.submittedNamedStatements[this.name]
+    if (this.text && previous && this.text !== previous) {
+      return new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`)
+    }
+    if (this.values && !Array.isArray(this.values)) {
+      return new Error('Query values must be an array')
+    }
+    if (this.requiresPreparation()) {
+      // If we're using the extended query protocol we fire off several separate commands
+      // to the backend. On some versions of node & some operating system versions
+      // the network stack writes each message separately instead of buffering them together
+      // causing the client & network to send more slowly. Corking & uncorking the stream
+      // allows node to buffer up the messages internally before sending them all off at once.
+      // note: we're checking for existence of cork/uncork because some versions of streams
+      // might not have this (cloudflare?)
+      connection.stream.cork && connection.stream.cork()
+      try {
+        this.prepare(connection)
+      } finally {
+        // while unlikely for this.prepare to throw, if it does & we don't uncork this stream
+        // this client becomes unresponsive, so put in finally block "just in case"
+        connection.stream.uncork && connection.stream.uncork()
+      }
+    } else {
+      connection.query(this.text)
+    }
+    return null
+  }
+
+  hasBeenParsed(connection) {
+    return (
+      this.name &&
+      (connection.parsedStatements[this.name] !== undefined ||
+        connection.submittedNamedStatements[this.name] !== undefined)
+    )
+  }
+
+  handlePortalSuspended(connection) {
+    this._getRows(connection, this.rows)
+  }
+
+  _getRows(connection, rows) {
+    connection.execute({
+      portal: this.portal,
+      rows: rows,
+    })
+    // if we're not reading pages of rows send the sync command
+    // to indicate the pipeline is finished
+    if (!rows) {
+      connection.sync()
+    } else {
+      // otherwise flush the call out to read more rows
+      connection.flush()
+    }
+  }
+
+  // http://developer.postgresql.org/pgdocs/postgres/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+  prepare(connection) {
+    // TODO refactor this poor encapsulation
+    if (!this.hasBeenParsed(connection)) {
+      connection.parse({
+        text: this.text,
+        name: this.name,
+        types: this.types,
+      })
+      if (this.name) {
+        connection.submittedNamedStatements[this.name] = this.text
+      }
+    }
+
+    // because we're mapping user supplied values to
+    // postgres wire protocol compatible values it could
+    // throw an exception, so try/catch this section
+    try {
+      connection.bind({
+        portal: this.portal,
+        statement: this.name,
+        values: this.values,
+        binary: this.binary,
+        valueMapper: utils.prepareValue,
+      })
+    } catch (err) {
+      // we should close parse to avoid leaking connections
+      connection.close({ type: 'S', name: this.name })
+      connection.sync()
+
+      this.handleError(err, connection)
+      return
+    }
+
+    connection.describe({
+      type: 'P',
+      name: this.portal || '',
+    })
+
+    this._getRows(connection, this.rows)
+  }
+
+  handleCopyInResponse(connection) {
+    connection.sendCopyFail('No source stream defined')
+  }
+
+  handleCopyData(msg, connection) {
+    // noop
+  }
+}
+
+module.exports = Query
+
+
+/***/ }),
+
+/***/ 26424:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const types = __nccwpck_require__(11549)
+
+const matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/
+
+// result object returned from query
+// in the 'end' event and also
+// passed as second argument to provided callback
+class Result {
+  constructor(rowMode, types) {
+    this.command = null
+    this.rowCount = null
+    this.oid = null
+    this.rows = []
+    this.fields = []
+    this._parsers = undefined
+    this._types = types
+    this.RowCtor = null
+    this.rowAsArray = rowMode === 'array'
+    if (this.rowAsArray) {
+      this.parseRow = this._parseRowAsArray
+    }
+    this._prebuiltEmptyResultObject = null
+  }
+
+  // adds a command complete message
+  addCommandComplete(msg) {
+    let match
+    if (msg.text) {
+      // pure javascript
+      match = matchRegexp.exec(msg.text)
+    } else {
+      // native bindings
+      match = matchRegexp.exec(msg.command)
+    }
+    if (match) {
+      this.command = match[1]
+      if (match[3]) {
+        // COMMAND OID ROWS
+        this.oid = parseInt(match[2], 10)
+        this.rowCount = parseInt(match[3], 10)
+      } else if (match[2]) {
+        // COMMAND ROWS
+        this.rowCount = parseInt(match[2], 10)
+      }
+    }
+  }
+
+  _parseRowAsArray(rowData) {
+    const row = new Array(rowData.length)
+    for (let i = 0, len = rowData.length; i < len; i++) {
+      const rawValue = rowData[i]
+      if (rawValue !== null) {
+        row[i] = this._parsers[i](rawValue)
+      } else {
+        row[i] = null
+      }
+    }
+    return row
+  }
+
+  parseRow(rowData) {
+    const row = { ...this._prebuiltEmptyResultObject }
+    for (let i = 0, len = rowData.length; i < len; i++) {
+      const rawValue = rowData[i]
+      const field = this.fields[i].name
+      if (rawValue !== null) {
+        const v = this.fields[i].format === 'binary' ? Buffer.from(rawValue) : rawValue
+        row[field] = this._parsers[i](v)
+      } else {
+        row[field] = null
+      }
+    }
+    return row
+  }
+
+  addRow(row) {
+    this.rows.push(row)
+  }
+
+  addFields(fieldDescriptions) {
+    // clears field definitions
+    // multiple query statements in 1 action can result in multiple sets
+    // of rowDescriptions...eg: 'select NOW(); select 1::int;'
+    // you need to reset the fields
+    this.fields = fieldDescriptions
+    if (this.fields.length) {
+      this._parsers = new Array(fieldDescriptions.length)
+    }
+
+    const row = Object.create(null)
+
+    for (let i = 0; i < fieldDescriptions.length; i++) {
+      const desc = fieldDescriptions[i]
+      row[desc.name] = null
+
+      if (this._types) {
+        this._parsers[i] = this._types.getTypeParser(desc.dataTypeID, desc.format || 'text')
+      } else {
+        this._parsers[i] = types.getTypeParser(desc.dataTypeID, desc.format || 'text')
+      }
+    }
+
+    this._prebuiltEmptyResultObject = { ...row }
+  }
+}
+
+module.exports = Result
+
+
+/***/ }),
+
+/***/ 30829:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const { getStream, getSecureStream } = getStreamFuncs()
+
+module.exports = {
+  /**
+   * Get a socket stream compatible with the current runtime environment.
+   * @returns {Duplex}
+   */
+  getStream,
+  /**
+   * Get a TLS secured socket, compatible with the current environment,
+   * using the socket and other settings given in `options`.
+   * @returns {Duplex}
+   */
+  getSecureStream,
+}
+
+/**
+ * The stream functions that work in Node.js
+ */
+function getNodejsStreamFuncs() {
+  function getStream(ssl) {
+    const net = __nccwpck_require__(69278)
+    return new net.Socket()
+  }
+
+  function getSecureStream(options) {
+    const tls = __nccwpck_require__(64756)
+    return tls.connect(options)
+  }
+  return {
+    getStream,
+    getSecureStream,
+  }
+}
+
+/**
+ * The stream functions that work in Cloudflare Workers
+ */
+function getCloudflareStreamFuncs() {
+  function getStream(ssl) {
+    const { CloudflareSocket } = __nccwpck_require__(785)
+    return new CloudflareSocket(ssl)
+  }
+
+  function getSecureStream(options) {
+    options.socket.startTls(options)
+    return options.socket
+  }
+  return {
+    getStream,
+    getSecureStream,
+  }
+}
+
+/**
+ * Are we running in a Cloudflare Worker?
+ *
+ * @returns true if the code is currently running inside a Cloudflare Worker.
+ */
+function isCloudflareRuntime() {
+  // Since 2022-03-21 the `global_navigator` compatibility flag is on for Cloudflare Workers
+  // which means that `navigator.userAgent` will be defined.
+  // eslint-disable-next-line no-undef
+  if (typeof navigator === 'object' && navigator !== null && typeof navigator.userAgent === 'string') {
+    // eslint-disable-next-line no-undef
+    return navigator.userAgent === 'Cloudflare-Workers'
+  }
+  // In case `navigator` or `navigator.userAgent` is not defined then try a more sneaky approach
+  if (typeof Response === 'function') {
+    const resp = new Response(null, { cf: { thing: true } })
+    if (typeof resp.cf === 'object' && resp.cf !== null && resp.cf.thing) {
+      return true
+    }
+  }
+  return false
+}
+
+function getStreamFuncs() {
+  if (isCloudflareRuntime()) {
+    return getCloudflareStreamFuncs()
+  }
+  return getNodejsStreamFuncs()
+}
+
+
+/***/ }),
+
+/***/ 50365:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const types = __nccwpck_require__(11549)
+
+function TypeOverrides(userTypes) {
+  this._types = userTypes || types
+  this.text = {}
+  this.binary = {}
+}
+
+TypeOverrides.prototype.getOverrides = function (format) {
+  switch (format) {
+    case 'text':
+      return this.text
+    case 'binary':
+      return this.binary
+    default:
+      return {}
+  }
+}
+
+TypeOverrides.prototype.setTypeParser = function (oid, format, parseFn) {
+  if (typeof format === 'function') {
+    parseFn = format
+    format = 'text'
+  }
+  this.getOverrides(format)[oid] = parseFn
+}
+
+TypeOverrides.prototype.getTypeParser = function (oid, format) {
+  format = format || 'text'
+  return this.getOverrides(format)[oid] || this._types.getTypeParser(oid, format)
+}
+
+module.exports = TypeOverrides
+
+
+/***/ }),
+
+/***/ 69652:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const defaults = __nccwpck_require__(68995)
+const nodeUtils = __nccwpck_require__(39023)
+
+const { isDate } = __nccwpck_require__(98253)
+
+const invalidDateDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Sending an invalid date to Postgres is deprecated and will throw an error in the next major version of pg. Ensure any Date object passed as a query parameter is valid.',
+  'PG_INVALID_DATE'
+)
+
+function escapeElement(elementRepresentation) {
+  const escaped = elementRepresentation.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
+
+  return '"' + escaped + '"'
+}
+
+// convert a JS array to a postgres array literal
+// uses comma separator so won't work for types like box that use
+// a different array separator.
+function arrayString(val) {
+  let result = '{'
+  for (let i = 0; i < val.length; i++) {
+    if (i > 0) {
+      result += ','
+    }
+    let item = val[i]
+    if (item == null) {
+      result += 'NULL'
+    } else if (Array.isArray(item)) {
+      result += arrayString(item)
+    } else if (ArrayBuffer.isView(item)) {
+      if (!(item instanceof Buffer)) {
+        item = Buffer.from(item.buffer, item.byteOffset, item.byteLength)
+      }
+      result += '\\\\x' + item.toString('hex')
+    } else {
+      result += escapeElement(prepareValue(item))
+    }
+  }
+  result += '}'
+  return result
+}
+
+// converts values from javascript types
+// to their 'raw' counterparts for use as a postgres parameter
+// note: you can override this function to provide your own conversion mechanism
+// for complex types, etc...
+const prepareValue = function (val, seen) {
+  // null and undefined are both null for postgres
+  if (val == null) {
+    return null
+  }
+  if (typeof val === 'object') {
+    if (val instanceof Buffer) {
+      return val
+    }
+    if (ArrayBuffer.isView(val)) {
+      return Buffer.from(val.buffer, val.byteOffset, val.byteLength)
+    }
+    if (isDate(val)) {
+      if (isNaN(val.getTime())) {
+        invalidDateDeprecationNotice()
+      }
+      if (defaults.parseInputDatesAsUTC) {
+        return dateToStringUTC(val)
+      } else {
+        return dateToString(val)
+      }
+    }
+    if (Array.isArray(val)) {
+      return arrayString(val)
+    }
+
+    return prepareObject(val, seen)
+  }
+  return val.toString()
+}
+
+function prepareObject(val, seen) {
+  if (val && typeof val.toPostgres === 'function') {
+    seen = seen || []
+    if (seen.indexOf(val) !== -1) {
+      throw new Error('circular reference detected while preparing "' + val + '" for query')
+    }
+    seen.push(val)
+
+    return prepareValue(val.toPostgres(prepareValue), seen)
+  }
+  return JSON.stringify(val)
+}
+
+function dateToString(date) {
+  let offset = -date.getTimezoneOffset()
+
+  let year = date.getFullYear()
+  const isBCYear = year < 1
+  if (isBCYear) year = Math.abs(year) + 1 // negative years are 1 off their BC representation
+
+  let ret =
+    String(year).padStart(4, '0') +
+    '-' +
+    String(date.getMonth() + 1).padStart(2, '0') +
+    '-' +
+    String(date.getDate()).padStart(2, '0') +
+    'T' +
+    String(date.getHours()).padStart(2, '0') +
+    ':' +
+    String(date.getMinutes()).padStart(2, '0') +
+    ':' +
+    String(date.getSeconds()).padStart(2, '0') +
+    '.' +
+    String(date.getMilliseconds()).padStart(3, '0')
+
+  if (offset < 0) {
+    ret += '-'
+    offset *= -1
+  } else {
+    ret += '+'
+  }
+
+  ret += String(Math.floor(offset / 60)).padStart(2, '0') + ':' + String(offset % 60).padStart(2, '0')
+  if (isBCYear) ret += ' BC'
+  return ret
+}
+
+function dateToStringUTC(date) {
+  let year = date.getUTCFullYear()
+  const isBCYear = year < 1
+  if (isBCYear) year = Math.abs(year) + 1 // negative years are 1 off their BC representation
+
+  let ret =
+    String(year).padStart(4, '0') +
+    '-' +
+    String(date.getUTCMonth() + 1).padStart(2, '0') +
+    '-' +
+    String(date.getUTCDate()).padStart(2, '0') +
+    'T' +
+    String(date.getUTCHours()).padStart(2, '0') +
+    ':' +
+    String(date.getUTCMinutes()).padStart(2, '0') +
+    ':' +
+    String(date.getUTCSeconds()).padStart(2, '0') +
+    '.' +
+    String(date.getUTCMilliseconds()).padStart(3, '0')
+
+  ret += '+00:00'
+  if (isBCYear) ret += ' BC'
+  return ret
+}
+
+function normalizeQueryConfig(config, values, callback) {
+  // can take in strings or config objects
+  // Copy config so normalization does not mutate the caller's object.
+  config = typeof config === 'string' ? { text: config } : cloneQueryConfig(config)
+  if (values) {
+    if (typeof values === 'function') {
+      config.callback = values
+    } else {
+      config.values = values
+    }
+  }
+  if (callback) {
+    config.callback = callback
+  }
+  return config
+}
+
+function cloneQueryConfig(config) {
+  if (config == null) {
+    return config
+  }
+  return Object.defineProperties(Object.create(Object.getPrototypeOf(config)), Object.getOwnPropertyDescriptors(config))
+}
+
+// Ported from PostgreSQL 9.2.4 source code in src/interfaces/libpq/fe-exec.c
+const escapeIdentifier = function (str) {
+  return '"' + str.replace(/"/g, '""') + '"'
+}
+
+const escapeLiteral = function (str) {
+  let hasBackslash = false
+  let escaped = "'"
+
+  if (str == null) {
+    return "''"
+  }
+
+  if (typeof str !== 'string') {
+    return "''"
+  }
+
+  for (let i = 0; i < str.length; i++) {
+    const c = str[i]
+    if (c === "'") {
+      escaped += c + c
+    } else if (c === '\\') {
+      escaped += c + c
+      hasBackslash = true
+    } else {
+      escaped += c
+    }
+  }
+
+  escaped += "'"
+
+  if (hasBackslash === true) {
+    escaped = ' E' + escaped
+  }
+
+  return escaped
+}
+
+module.exports = {
+  prepareValue: function prepareValueWrapper(value) {
+    // this ensures that extra arguments do not get passed into prepareValue
+    // by accident, eg: from calling values.map(utils.prepareValue)
+    return prepareValue(value)
+  },
+  normalizeQueryConfig,
+  escapeIdentifier,
+  escapeLiteral,
+}
+
+
+/***/ }),
+
+/***/ 98702:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var path = __nccwpck_require__(16928)
+  , Stream = (__nccwpck_require__(2203).Stream)
+  , split = __nccwpck_require__(35286)
+  , util = __nccwpck_require__(39023)
+  , defaultPort = 5432
+  , isWin = (process.platform === 'win32')
+  , warnStream = process.stderr
+;
+
+
+var S_IRWXG = 56     //    00070(8)
+  , S_IRWXO = 7      //    00007(8)
+  , S_IFMT  = 61440  // 00170000(8)
+  , S_IFREG = 32768  //  0100000(8)
+;
+function isRegFile(mode) {
+    return ((mode & S_IFMT) == S_IFREG);
+}
+
+var fieldNames = [ 'host', 'port', 'database', 'user', 'password' ];
+var nrOfFields = fieldNames.length;
+var passKey = fieldNames[ nrOfFields -1 ];
+
+
+function warn() {
+    var isWritable = (
+        warnStream instanceof Stream &&
+          true === warnStream.writable
+    );
+
+    if (isWritable) {
+        var args = Array.prototype.slice.call(arguments).concat("\n");
+        warnStream.write( util.format.apply(util, args) );
+    }
+}
+
+
+Object.defineProperty(module.exports, "isWin", ({
+    get : function() {
+        return isWin;
+    } ,
+    set : function(val) {
+        isWin = val;
+    }
+}));
+
+
+module.exports.warnTo = function(stream) {
+    var old = warnStream;
+    warnStream = stream;
+    return old;
+};
+
+module.exports.getFileName = function(rawEnv){
+    var env = rawEnv || process.env;
+    var file = env.PGPASSFILE || (
+        isWin ?
+          path.join( env.APPDATA || './' , 'postgresql', 'pgpass.conf' ) :
+          path.join( env.HOME || './', '.pgpass' )
+    );
+    return file;
+};
+
+module.exports.usePgPass = function(stats, fname) {
+    if (Object.prototype.hasOwnProperty.call(process.env, 'PGPASSWORD')) {
+        return false;
+    }
+
+    if (isWin) {
+        return true;
+    }
+
+    fname = fname || '<unkn>';
+
+    if (! isRegFile(stats.mode)) {
+        warn('WARNING: password file "%s" is not a plain file', fname);
+        return false;
+    }
+
+    if (stats.mode & (S_IRWXG | S_IRWXO)) {
+        /* If password file is insecure, alert the user and ignore it. */
+        warn('WARNING: password file "%s" has group or world access; permissions should be u=rw (0600) or less', fname);
+        return false;
+    }
+
+    return true;
+};
+
+
+var matcher = module.exports.match = function(connInfo, entry) {
+    return fieldNames.slice(0, -1).reduce(function(prev, field, idx){
+        if (idx == 1) {
+            // the port
+            if ( Number( connInfo[field] || defaultPort ) === Number( entry[field] ) ) {
+                return prev && true;
+            }
+        }
+        return prev && (
+            entry[field] === '*' ||
+              entry[field] === connInfo[field]
+        );
+    }, true);
+};
+
+
+module.exports.getPassword = function(connInfo, stream, cb) {
+    var pass;
+    var lineStream = stream.pipe(split());
+
+    function onLine(line) {
+        var entry = parseLine(line);
+        if (entry && isValidEntry(entry) && matcher(connInfo, entry)) {
+            pass = entry[passKey];
+            lineStream.end(); // -> calls onEnd(), but pass is set now
+        }
+    }
+
+    var onEnd = function() {
+        stream.destroy();
+        cb(pass);
+    };
+
+    var onErr = function(err) {
+        stream.destroy();
+        warn('WARNING: error on reading file: %s', err);
+        cb(undefined);
+    };
+
+    stream.on('error', onErr);
+    lineStream
+        .on('data', onLine)
+        .on('end', onEnd)
+        .on('error', onErr)
+    ;
+
+};
+
+
+var parseLine = module.exports.parseLine = function(line) {
+    if (line.length < 11 || line.match(/^\s+#/)) {
+        return null;
+    }
+
+    var curChar = '';
+    var prevChar = '';
+    var fieldIdx = 0;
+    var startIdx = 0;
+    var endIdx = 0;
+    var obj = {};
+    var isLastField = false;
+    var addToObj = function(idx, i0, i1) {
+        var field = line.substring(i0, i1);
+
+        if (! Object.hasOwnProperty.call(process.env, 'PGPASS_NO_DEESCAPE')) {
+            field = field.replace(/\\([:\\])/g, '$1');
+        }
+
+        obj[ fieldNames[idx] ] = field;
+    };
+
+    for (var i = 0 ; i < line.length-1 ; i += 1) {
+        curChar = line.charAt(i+1);
+        prevChar = line.charAt(i);
+
+        isLastField = (fieldIdx == nrOfFields-1);
+
+        if (isLastField) {
+            addToObj(fieldIdx, startIdx);
+            break;
+        }
+
+        if (i >= 0 && curChar == ':' && prevChar !== '\\') {
+            addToObj(fieldIdx, startIdx, i+1);
+
+            startIdx = i+2;
+            fieldIdx += 1;
+        }
+    }
+
+    obj = ( Object.keys(obj).length === nrOfFields ) ? obj : null;
+
+    return obj;
+};
+
+
+var isValidEntry = module.exports.isValidEntry = function(entry){
+    var rules = {
+        // host
+        0 : function(x){
+            return x.length > 0;
+        } ,
+        // port
+        1 : function(x){
+            if (x === '*') {
+                return true;
+            }
+            x = Number(x);
+            return (
+                isFinite(x) &&
+                  x > 0 &&
+                  x < 9007199254740992 &&
+                  Math.floor(x) === x
+            );
+        } ,
+        // database
+        2 : function(x){
+            return x.length > 0;
+        } ,
+        // username
+        3 : function(x){
+            return x.length > 0;
+        } ,
+        // password
+        4 : function(x){
+            return x.length > 0;
+        }
+    };
+
+    for (var idx = 0 ; idx < fieldNames.length ; idx += 1) {
+        var rule = rules[idx];
+        var value = entry[ fieldNames[idx] ] || '';
+
+        var res = rule(value);
+        if (!res) {
+            return false;
+        }
+    }
+
+    return true;
+};
+
+
+
+/***/ }),
+
+/***/ 13272:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var path = __nccwpck_require__(16928)
+  , fs = __nccwpck_require__(79896)
+  , helper = __nccwpck_require__(98702)
+;
+
+
+module.exports = function(connInfo, cb) {
+    var file = helper.getFileName();
+    
+    fs.stat(file, function(err, stat){
+        if (err || !helper.usePgPass(stat, file)) {
+            return cb(undefined);
+        }
+
+        var st = fs.createReadStream(file);
+
+        helper.getPassword(connInfo, st, cb);
+    });
+};
+
+module.exports.warnTo = helper.warnTo;
+
+
+/***/ }),
+
+/***/ 3879:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+exports.parse = function (source, transform) {
+  return new ArrayParser(source, transform).parse()
+}
+
+class ArrayParser {
+  constructor (source, transform) {
+    this.source = source
+    this.transform = transform || identity
+    this.position = 0
+    this.entries = []
+    this.recorded = []
+    this.dimension = 0
+  }
+
+  isEof () {
+    return this.position >= this.source.length
+  }
+
+  nextCharacter () {
+    var character = this.source[this.position++]
+    if (character === '\\') {
+      return {
+        value: this.source[this.position++],
+        escaped: true
+      }
+    }
+    return {
+      value: character,
+      escaped: false
+    }
+  }
+
+  record (character) {
+    this.recorded.push(character)
+  }
+
+  newEntry (includeEmpty) {
+    var entry
+    if (this.recorded.length > 0 || includeEmpty) {
+      entry = this.recorded.join('')
+      if (entry === 'NULL' && !includeEmpty) {
+        entry = null
+      }
+      if (entry !== null) entry = this.transform(entry)
+      this.entries.push(entry)
+      this.recorded = []
+    }
+  }
+
+  consumeDimensions () {
+    if (this.source[0] === '[') {
+      while (!this.isEof()) {
+        var char = this.nextCharacter()
+        if (char.value === '=') break
+      }
+    }
+  }
+
+  parse (nested) {
+    var character, parser, quote
+    this.consumeDimensions()
+    while (!this.isEof()) {
+      character = this.nextCharacter()
+      if (character.value === '{' && !quote) {
+        this.dimension++
+        if (this.dimension > 1) {
+          parser = new ArrayParser(this.source.substr(this.position - 1), this.transform)
+          this.entries.push(parser.parse(true))
+          this.position += parser.position - 2
+        }
+      } else if (character.value === '}' && !quote) {
+        this.dimension--
+        if (!this.dimension) {
+          this.newEntry()
+          if (nested) return this.entries
+        }
+      } else if (character.value === '"' && !character.escaped) {
+        if (quote) this.newEntry(true)
+        quote = !quote
+      } else if (character.value === ',' && !quote) {
+        this.newEntry()
+      } else {
+        this.record(character.value)
+      }
+    }
+    if (this.dimension !== 0) {
+      throw new Error('array dimension not balanced')
+    }
+    return this.entries
+  }
+}
+
+function identity (value) {
+  return value
+}
+
+
+/***/ }),
+
+/***/ 463:
+/***/ ((module) => {
+
+
+
+var bufferFrom = Buffer.from || Buffer
+
+module.exports = function parseBytea (input) {
+  if (/^\\x/.test(input)) {
+    // new 'hex' style response (pg >9.0)
+    return bufferFrom(input.substr(2), 'hex')
+  }
+  var output = ''
+  var i = 0
+  while (i < input.length) {
+    if (input[i] !== '\\') {
+      output += input[i]
+      ++i
+    } else {
+      if (/[0-7]{3}/.test(input.substr(i + 1, 3))) {
+        output += String.fromCharCode(parseInt(input.substr(i + 1, 3), 8))
+        i += 4
+      } else {
+        var backslashes = 1
+        while (i + backslashes < input.length && input[i + backslashes] === '\\') {
+          backslashes++
+        }
+        for (var k = 0; k < Math.floor(backslashes / 2); ++k) {
+          output += '\\'
+        }
+        i += Math.floor(backslashes / 2) * 2
+      }
+    }
+  }
+  return bufferFrom(output, 'binary')
+}
+
+
+/***/ }),
+
+/***/ 92690:
+/***/ ((module) => {
+
+
+
+var DATE_TIME = /(\d{1,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,})?.*?( BC)?$/
+var DATE = /^(\d{1,})-(\d{2})-(\d{2})( BC)?$/
+var TIME_ZONE = /([Z+-])(\d{2})?:?(\d{2})?:?(\d{2})?/
+var INFINITY = /^-?infinity$/
+
+module.exports = function parseDate (isoDate) {
+  if (INFINITY.test(isoDate)) {
+    // Capitalize to Infinity before passing to Number
+    return Number(isoDate.replace('i', 'I'))
+  }
+  var matches = DATE_TIME.exec(isoDate)
+
+  if (!matches) {
+    // Force YYYY-MM-DD dates to be parsed as local time
+    return getDate(isoDate) || null
+  }
+
+  var isBC = !!matches[8]
+  var year = parseInt(matches[1], 10)
+  if (isBC) {
+    year = bcYearToNegativeYear(year)
+  }
+
+  var month = parseInt(matches[2], 10) - 1
+  var day = matches[3]
+  var hour = parseInt(matches[4], 10)
+  var minute = parseInt(matches[5], 10)
+  var second = parseInt(matches[6], 10)
+
+  var ms = matches[7]
+  ms = ms ? 1000 * parseFloat(ms) : 0
+
+  var date
+  var offset = timeZoneOffset(isoDate)
+  if (offset != null) {
+    date = new Date(Date.UTC(year, month, day, hour, minute, second, ms))
+
+    // Account for years from 0 to 99 being interpreted as 1900-1999
+    // by Date.UTC / the multi-argument form of the Date constructor
+    if (is0To99(year)) {
+      date.setUTCFullYear(year)
+    }
+
+    if (offset !== 0) {
+      date.setTime(date.getTime() - offset)
+    }
+  } else {
+    date = new Date(year, month, day, hour, minute, second, ms)
+
+    if (is0To99(year)) {
+      date.setFullYear(year)
+    }
+  }
+
+  return date
+}
+
+function getDate (isoDate) {
+  var matches = DATE.exec(isoDate)
+  if (!matches) {
+    return
+  }
+
+  var year = parseInt(matches[1], 10)
+  var isBC = !!matches[4]
+  if (isBC) {
+    year = bcYearToNegativeYear(year)
+  }
+
+  var month = parseInt(matches[2], 10) - 1
+  var day = matches[3]
+  // YYYY-MM-DD will be parsed as local time
+  var date = new Date(year, month, day)
+
+  if (is0To99(year)) {
+    date.setFullYear(year)
+  }
+
+  return date
+}
+
+// match timezones:
+// Z (UTC)
+// -05
+// +06:30
+function timeZoneOffset (isoDate) {
+  if (isoDate.endsWith('+00')) {
+    return 0
+  }
+
+  var zone = TIME_ZONE.exec(isoDate.split(' ')[1])
+  if (!zone) return
+  var type = zone[1]
+
+  if (type === 'Z') {
+    return 0
+  }
+  var sign = type === '-' ? -1 : 1
+  var offset = parseInt(zone[2], 10) * 3600 +
+    parseInt(zone[3] || 0, 10) * 60 +
+    parseInt(zone[4] || 0, 10)
+
+  return offset * sign * 1000
+}
+
+function bcYearToNegativeYear (year) {
+  // Account for numerical difference between representations of BC years
+  // See: https://github.com/bendrucker/postgres-date/issues/5
+  return -(year - 1)
+}
+
+function is0To99 (num) {
+  return num >= 0 && num < 100
+}
+
+
+/***/ }),
+
+/***/ 68755:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var extend = __nccwpck_require__(80223)
+
+module.exports = PostgresInterval
+
+function PostgresInterval (raw) {
+  if (!(this instanceof PostgresInterval)) {
+    return new PostgresInterval(raw)
+  }
+  extend(this, parse(raw))
+}
+var properties = ['seconds', 'minutes', 'hours', 'days', 'months', 'years']
+PostgresInterval.prototype.toPostgres = function () {
+  var filtered = properties.filter(this.hasOwnProperty, this)
+
+  // In addition to `properties`, we need to account for fractions of seconds.
+  if (this.milliseconds && filtered.indexOf('seconds') < 0) {
+    filtered.push('seconds')
+  }
+
+  if (filtered.length === 0) return '0'
+  return filtered
+    .map(function (property) {
+      var value = this[property] || 0
+
+      // Account for fractional part of seconds,
+      // remove trailing zeroes.
+      if (property === 'seconds' && this.milliseconds) {
+        value = (value + this.milliseconds / 1000).toFixed(6).replace(/\.?0+$/, '')
+      }
+
+      return value + ' ' + property
+    }, this)
+    .join(' ')
+}
+
+var propertiesISOEquivalent = {
+  years: 'Y',
+  months: 'M',
+  days: 'D',
+  hours: 'H',
+  minutes: 'M',
+  seconds: 'S'
+}
+var dateProperties = ['years', 'months', 'days']
+var timeProperties = ['hours', 'minutes', 'seconds']
+// according to ISO 8601
+PostgresInterval.prototype.toISOString = PostgresInterval.prototype.toISO = function () {
+  var datePart = dateProperties
+    .map(buildProperty, this)
+    .join('')
+
+  var timePart = timeProperties
+    .map(buildProperty, this)
+    .join('')
+
+  return 'P' + datePart + 'T' + timePart
+
+  function buildProperty (property) {
+    var value = this[property] || 0
+
+    // Account for fractional part of seconds,
+    // remove trailing zeroes.
+    if (property === 'seconds' && this.milliseconds) {
+      value = (value + this.milliseconds / 1000).toFixed(6).replace(/0+$/, '')
+    }
+
+    return value + propertiesISOEquivalent[property]
+  }
+}
+
+var NUMBER = '([+-]?\\d+)'
+var YEAR = NUMBER + '\\s+years?'
+var MONTH = NUMBER + '\\s+mons?'
+var DAY = NUMBER + '\\s+days?'
+var TIME = '([+-])?([\\d]*):(\\d\\d):(\\d\\d)\\.?(\\d{1,6})?'
+var INTERVAL = new RegExp([YEAR, MONTH, DAY, TIME].map(function (regexString) {
+  return '(' + regexString + ')?'
+})
+  .join('\\s*'))
+
+// Positions of values in regex match
+var positions = {
+  years: 2,
+  months: 4,
+  days: 6,
+  hours: 9,
+  minutes: 10,
+  seconds: 11,
+  milliseconds: 12
+}
+// We can use negative time
+var negatives = ['hours', 'minutes', 'seconds', 'milliseconds']
+
+function parseMilliseconds (fraction) {
+  // add omitted zeroes
+  var microseconds = fraction + '000000'.slice(fraction.length)
+  return parseInt(microseconds, 10) / 1000
+}
+
+function parse (interval) {
+  if (!interval) return {}
+  var matches = INTERVAL.exec(interval)
+  var isNegative = matches[8] === '-'
+  return Object.keys(positions)
+    .reduce(function (parsed, property) {
+      var position = positions[property]
+      var value = matches[position]
+      // no empty string
+      if (!value) return parsed
+      // milliseconds are actually microseconds (up to 6 digits)
+      // with omitted trailing zeroes.
+      value = property === 'milliseconds'
+        ? parseMilliseconds(value)
+        : parseInt(value, 10)
+      // no zeros
+      if (!value) return parsed
+      if (isNegative && ~negatives.indexOf(property)) {
+        value *= -1
+      }
+      parsed[property] = value
+      return parsed
+    }, {})
+}
+
+
+/***/ }),
+
+/***/ 35286:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/*
+Copyright (c) 2014-2021, Matteo Collina <hello@matteocollina.com>
+
+Permission to use, copy, modify, and/or distribute this software for any
+purpose with or without fee is hereby granted, provided that the above
+copyright notice and this permission notice appear in all copies.
+
+THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR
+IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+*/
+
+
+
+const { Transform } = __nccwpck_require__(2203)
+const { StringDecoder } = __nccwpck_require__(13193)
+const kLast = Symbol('last')
+const kDecoder = Symbol('decoder')
+
+function transform (chunk, enc, cb) {
+  let list
+  if (this.overflow) { // Line buffer is full. Skip to start of next line.
+    const buf = this[kDecoder].write(chunk)
+    list = buf.split(this.matcher)
+
+    if (list.length === 1) return cb() // Line ending not found. Discard entire chunk.
+
+    // Line ending found. Discard trailing fragment of previous line and reset overflow state.
+    list.shift()
+    this.overflow = false
+  } else {
+    this[kLast] += this[kDecoder].write(chunk)
+    list = this[kLast].split(this.matcher)
+  }
+
+  this[kLast] = list.pop()
+
+  for (let i = 0; i < list.length; i++) {
+    try {
+      push(this, this.mapper(list[i]))
+    } catch (error) {
+      return cb(error)
+    }
+  }
+
+  this.overflow = this[kLast].length > this.maxLength
+  if (this.overflow && !this.skipOverflow) {
+    cb(new Error('maximum buffer reached'))
+    return
+  }
+
+  cb()
+}
+
+function flush (cb) {
+  // forward any gibberish left in there
+  this[kLast] += this[kDecoder].end()
+
+  if (this[kLast]) {
+    try {
+      push(this, this.mapper(this[kLast]))
+    } catch (error) {
+      return cb(error)
+    }
+  }
+
+  cb()
+}
+
+function push (self, val) {
+  if (val !== undefined) {
+    self.push(val)
+  }
+}
+
+function noop (incoming) {
+  return incoming
+}
+
+function split (matcher, mapper, options) {
+  // Set defaults for any arguments not supplied.
+  matcher = matcher || /\r?\n/
+  mapper = mapper || noop
+  options = options || {}
+
+  // Test arguments explicitly.
+  switch (arguments.length) {
+    case 1:
+      // If mapper is only argument.
+      if (typeof matcher === 'function') {
+        mapper = matcher
+        matcher = /\r?\n/
+      // If options is only argument.
+      } else if (typeof matcher === 'object' && !(matcher instanceof RegExp) && !matcher[Symbol.split]) {
+        options = matcher
+        matcher = /\r?\n/
+      }
+      break
+
+    case 2:
+      // If mapper and options are arguments.
+      if (typeof matcher === 'function') {
+        options = mapper
+        mapper = matcher
+        matcher = /\r?\n/
+      // If matcher and options are arguments.
+      } else if (typeof mapper === 'object') {
+        options = mapper
+        mapper = noop
+      }
+  }
+
+  options = Object.assign({}, options)
+  options.autoDestroy = true
+  options.transform = transform
+  options.flush = flush
+  options.readableObjectMode = true
+
+  const stream = new Transform(options)
+
+  stream[kLast] = ''
+  stream[kDecoder] = new StringDecoder('utf8')
+  stream.matcher = matcher
+  stream.mapper = mapper
+  stream.maxLength = options.maxLength
+  stream.skipOverflow = options.skipOverflow || false
+  stream.overflow = false
+  stream._destroy = function (err, cb) {
+    // Weird Node v12 bug that we need to work around
+    this._writableState.errorEmitted = false
+    cb(err)
+  }
+
+  return stream
+}
+
+module.exports = split
+
+
+/***/ }),
+
 /***/ 20770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -37347,6 +43935,38 @@ module.exports = {
 
 /***/ }),
 
+/***/ 80223:
+/***/ ((module) => {
+
+module.exports = extend
+
+var hasOwnProperty = Object.prototype.hasOwnProperty;
+
+function extend(target) {
+    for (var i = 1; i < arguments.length; i++) {
+        var source = arguments[i]
+
+        for (var key in source) {
+            if (hasOwnProperty.call(source, key)) {
+                target[key] = source[key]
+            }
+        }
+    }
+
+    return target
+}
+
+
+/***/ }),
+
+/***/ 84390:
+/***/ ((module) => {
+
+module.exports = eval("require")("pg-native");
+
+
+/***/ }),
+
 /***/ 42613:
 /***/ ((module) => {
 
@@ -37372,6 +43992,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("constants");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
+/***/ 72250:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
 
 /***/ }),
 
@@ -37666,6 +44293,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 98253:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
 
 /***/ }),
 
@@ -72627,72 +79261,1791 @@ function parseSteps(items, input = 'steps') {
 
 
 
-;// CONCATENATED MODULE: ./shared/lib/evaluation/baseline.js
+;// CONCATENATED MODULE: ./shared/lib/engines/connection.js
 
-/** The files of the metrics artifact a push to the default branch saves, and a later pull request compares with. */
-const SAVED_METRICS_FILE = 'mlops-metrics.json';
-const SAVED_PREDICTIONS_FILE = 'predictions.parquet';
-/** Artifact names allow letters, digits and `-_.`; other characters of a model name become `-`. */
-function artifactSafeName(name) {
-    return name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+/**
+ * An engine's refusal worded for the user (the connection string's password never in it). `detail` is the
+ * engine's own first line. The caller names the input: `connection` for the first two kinds, else `data`,
+ * `reference` or `suite`.
+ */
+class EngineError extends errors_ConfigurationError {
+    kind;
+    detail;
+    constructor(kind, message, detail) {
+        super(message, { input: kind === 'unreachable' || kind === 'authentication' ? 'connection' : 'data' });
+        this.kind = kind;
+        this.detail = detail;
+        this.name = 'EngineError';
+    }
 }
-function metricsArtifactName(name) {
-    return `mlops-metrics-${artifactSafeName(name)}`;
-}
-function partialArtifactPrefix(name) {
-    return `mlops-partial-${artifactSafeName(name)}-`;
-}
-function baseline_isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function isSavedMetrics(value) {
-    return baseline_isRecord(value) && value.mlopsMetrics === 1 && baseline_isRecord(value.metrics);
+
+;// CONCATENATED MODULE: ./shared/lib/engines/dialect.js
+/** A double as SQL text both engines read back exactly (JavaScript's shortest round-trip form). */
+function plainNumber(value) {
+    return Number.isInteger(value) && Math.abs(value) < 1e21 ? value.toFixed(0) : String(value);
 }
 /**
- * A saved metrics file read back: the artifact is untrusted (another run wrote it), so its metric values are
- * checked to be finite numbers before anything compares with them.
+ * Text that parses as each cast target, for Postgres, which has no TRY_CAST before version 16's pg_input_is_valid.
+ * As DuckDB's and Spark's TRY_CAST: a decimal or exponent converts to an integer (rounded); on/off is no boolean.
  */
-function parseSavedMetrics(text, display, input) {
-    let value;
-    try {
-        value = JSON.parse(text);
+const CONVERTIBLE = {
+    integer: '^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$',
+    double: '^\\s*[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?\\s*$|^\\s*[+-]?(nan|inf|infinity)\\s*$',
+    date: '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\\s*$',
+    timestamp: '^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?)?\\s*$',
+};
+const BOOLEAN_TEXT = '^\\s*(t|true|f|false|y|yes|n|no|1|0)\\s*$';
+const POSTGRES_TYPES = {
+    integer: 'numeric',
+    double: 'double precision',
+    boolean: 'boolean',
+    date: 'date',
+    timestamp: 'timestamp',
+    text: 'text',
+};
+const postgresLiteral = (text) => `'${text.replace(/'/g, "''")}'`;
+const postgresDialect = {
+    engine: 'postgres',
+    identifier: (name) => `"${name.replace(/"/g, '""')}"`,
+    // standard_conforming_strings is on by default since 9.1: a backslash is an ordinary character. E'' is not used.
+    literal: (text) => {
+        if (text.includes('\0'))
+            throw new RangeError('PostgreSQL text cannot hold a NUL character');
+        return postgresLiteral(text);
+    },
+    number: (value) => Number.isFinite(value)
+        ? `CAST(${plainNumber(value)} AS double precision)`
+        : `CAST('${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'}' AS double precision)`,
+    countIf: (predicate) => `count(*) FILTER (WHERE ${predicate})`,
+    matches: (expression, pattern) => `(${expression} ~ ${postgresLiteral(pattern)})`,
+    asText: (expression) => `CAST(${expression} AS text)`,
+    asDouble: (expression) => `CAST(${expression} AS double precision)`,
+    tryCast(expression, target) {
+        const text = `CAST(${expression} AS text)`;
+        if (target === 'text')
+            return text;
+        const valid = target === 'boolean'
+            ? `${text} ~* ${postgresLiteral(BOOLEAN_TEXT)}`
+            : `${text} ~* ${postgresLiteral(CONVERTIBLE[target])}`;
+        // A date-shaped text that is no date (2024-02-30) still fails the cast: such rows are rare enough to accept the
+        // engine's error, which names the value, rather than a wrong count.
+        return `CASE WHEN ${valid} THEN CAST(btrim(${text}) AS ${POSTGRES_TYPES[target]}) END`;
+    },
+    isFinite: (expression) => 
+    // NaN sorts above +∞ in PostgreSQL, so this leaves it out too.
+    `(${expression} > CAST('-Infinity' AS double precision) AND ${expression} < CAST('Infinity' AS double precision))`,
+    stddevSample: (expression) => `stddev_samp(${expression})`,
+    stddevPopulation: (expression) => `stddev_pop(${expression})`,
+    quantile: (expression, q) => `percentile_cont(${plainNumber(q)}) WITHIN GROUP (ORDER BY CAST(${expression} AS double precision))`,
+    quantiles: (expression, qs) => `percentile_cont(CAST(ARRAY[${qs.map(plainNumber).join(', ')}] AS double precision[])) WITHIN GROUP (ORDER BY CAST(${expression} AS double precision))`,
+    exactQuantiles: true,
+    distinct: (expression) => `count(DISTINCT ${expression})`,
+    exactDistinct: true,
+    byCodePoint: (expression) => `${expression} COLLATE "C"`,
+    rowIdentifier: 'ctid',
+};
+/** Spark SQL: a backslash escapes in string literals, so it is escaped too. */
+const sparkLiteral = (text) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
+const SPARK_TYPES = {
+    integer: 'DECIMAL(38, 0)',
+    double: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    date: 'DATE',
+    timestamp: 'TIMESTAMP',
+    text: 'STRING',
+};
+/** Rank accuracy of Spark's percentile_approx: the rank error is at most n / this. */
+const SPARK_PERCENTILE_ACCURACY = 100_000;
+const sparkDialect = {
+    engine: 'spark',
+    identifier: (name) => `\`${name.replace(/`/g, '``')}\``,
+    literal: sparkLiteral,
+    number: (value) => Number.isFinite(value)
+        ? `CAST(${plainNumber(value)} AS DOUBLE)`
+        : `CAST('${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'}' AS DOUBLE)`,
+    countIf: (predicate) => `count_if(${predicate})`,
+    matches: (expression, pattern) => `(${expression} RLIKE ${sparkLiteral(pattern)})`,
+    asText: (expression) => `CAST(${expression} AS STRING)`,
+    asDouble: (expression) => `CAST(${expression} AS DOUBLE)`,
+    // try_cast is NULL where ANSI mode's CAST would raise (Spark 3.2+).
+    tryCast: (expression, target) => `try_cast(CAST(${expression} AS STRING) AS ${SPARK_TYPES[target]})`,
+    // NaN equals NaN and sorts above +∞ in Spark SQL.
+    isFinite: (expression) => `(${expression} > CAST('-Infinity' AS DOUBLE) AND ${expression} < CAST('Infinity' AS DOUBLE))`,
+    stddevSample: (expression) => `stddev_samp(${expression})`,
+    stddevPopulation: (expression) => `stddev_pop(${expression})`,
+    quantile: (expression, q) => `percentile_approx(${expression}, ${plainNumber(q)}, ${SPARK_PERCENTILE_ACCURACY})`,
+    quantiles: (expression, qs) => `percentile_approx(${expression}, array(${qs.map(plainNumber).join(', ')}), ${SPARK_PERCENTILE_ACCURACY})`,
+    exactQuantiles: false,
+    distinct: (expression) => `approx_count_distinct(${expression})`,
+    exactDistinct: false,
+    byCodePoint: (expression) => expression,
+};
+const DUCKDB_TYPES = {
+    integer: 'HUGEINT',
+    double: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    date: 'DATE',
+    timestamp: 'TIMESTAMP',
+    text: 'VARCHAR',
+};
+/** DuckDB on the runner (shared/src/data): the SQL validate-data has always sent it. */
+const duckdbDialect = {
+    engine: 'duckdb',
+    identifier: postgresDialect.identifier,
+    literal: postgresLiteral,
+    number: (value) => Number.isFinite(value)
+        ? `CAST(${plainNumber(value)} AS DOUBLE)`
+        : `CAST('${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'}' AS DOUBLE)`,
+    countIf: postgresDialect.countIf,
+    matches: (expression, pattern) => `regexp_matches(${expression}, ${postgresLiteral(pattern)})`,
+    asText: (expression) => `CAST(${expression} AS VARCHAR)`,
+    asDouble: (expression) => `CAST(${expression} AS DOUBLE)`,
+    tryCast: (expression, target) => `TRY_CAST(${expression} AS ${DUCKDB_TYPES[target]})`,
+    isFinite: (expression) => `isfinite(${expression})`,
+    stddevSample: (expression) => `stddev_samp(${expression})`,
+    stddevPopulation: (expression) => `stddev_pop(${expression})`,
+    quantile: (expression, q) => `quantile_cont(${expression}, ${q})`,
+    quantiles: (expression, qs) => `quantile_cont(${expression}, [${qs.map(plainNumber).join(', ')}])`,
+    exactQuantiles: true,
+    distinct: (expression) => `approx_count_distinct(${expression})`,
+    exactDistinct: false,
+    byCodePoint: (expression) => expression,
+};
+function dialectOf(engine) {
+    return engine === 'postgres' ? postgresDialect : sparkDialect;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/categorical.js
+// Tests on category counts as Evidently runs them: chi-square goodness of fit of the current counts against the
+// reference proportions, and the pooled two-proportion z-test for two categories.
+
+
+function checkCategory(value, name, index) {
+    const type = typeof value;
+    if ((type !== 'string' && type !== 'number' && type !== 'boolean') || Number.isNaN(value)) {
+        throw new RangeError(`${name}[${index}] is ${String(value)}: filter missing values before testing`);
     }
-    catch (error) {
-        throw new errors_ConfigurationError(`Input '${input}': ${display} is not JSON (${error.message}).`, { input });
+}
+/** Counts each category in both samples over their union (Evidently's `value_counts` on the union of keys). */
+function categorical_countCategories(reference, current) {
+    if (reference.length === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (current.length === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    const slots = new Map();
+    const referenceCounts = [];
+    const currentCounts = [];
+    const tally = (sample, counts, name) => {
+        for (let index = 0; index < sample.length; index += 1) {
+            const value = sample[index];
+            checkCategory(value, name, index);
+            let slot = slots.get(value);
+            if (slot === undefined) {
+                slot = slots.size;
+                slots.set(value, slot);
+                referenceCounts.push(0);
+                currentCounts.push(0);
+            }
+            counts[slot] = counts[slot] + 1;
+        }
+    };
+    tally(reference, referenceCounts, 'reference');
+    tally(current, currentCounts, 'current');
+    return {
+        categories: [...slots.keys()],
+        referenceCounts,
+        currentCounts,
+        referenceSize: reference.length,
+        currentSize: current.length,
+    };
+}
+function checkCounts(counts, name) {
+    let total = 0;
+    for (let index = 0; index < counts.length; index += 1) {
+        const count = counts[index];
+        if (!Number.isFinite(count) || count < 0)
+            throw new RangeError(`${name}[${index}] is ${count}: counts are >= 0`);
+        total += count;
     }
-    if (!isSavedMetrics(value)) {
-        throw new errors_ConfigurationError(`Input '${input}': ${display} is not a metrics file saved by test-model.`, { input });
+    return total;
+}
+/**
+ * scipy `chisquare(observed, expected)`: Σ (o - e)² / e with k - 1 degrees of freedom. A category expected 0
+ * times but observed makes the statistic infinite (p = 0), as in scipy. With a single category there are no
+ * degrees of freedom and nothing can differ: statistic 0, p-value 1 (scipy returns NaN).
+ */
+function chiSquareTest(observed, expected) {
+    if (observed.length !== expected.length) {
+        throw new RangeError(`observed has ${observed.length} categories but expected has ${expected.length}`);
     }
-    for (const [name, metric] of Object.entries(value.metrics)) {
-        if (typeof metric !== 'number' || !Number.isFinite(metric)) {
-            throw new errors_ConfigurationError(`Input '${input}': ${display}: metric '${name}' is not a finite number.`, { input });
+    if (observed.length === 0)
+        throw new RangeError('chi-square needs at least one category');
+    const observedTotal = checkCounts(observed, 'observed');
+    const expectedTotal = checkCounts(expected, 'expected');
+    if (Math.abs(observedTotal - expectedTotal) > 1e-8 * Math.max(observedTotal, expectedTotal)) {
+        throw new RangeError(`observed counts sum to ${observedTotal} but expected counts to ${expectedTotal}`);
+    }
+    const statistic = new CompensatedSum();
+    for (let index = 0; index < observed.length; index += 1) {
+        const difference = observed[index] - expected[index];
+        if (difference === 0)
+            continue;
+        if (expected[index] === 0)
+            return { statistic: Number.POSITIVE_INFINITY, pValue: 0 };
+        statistic.add((difference * difference) / expected[index]);
+    }
+    if (observed.length === 1)
+        return { statistic: 0, pValue: 1 };
+    return { statistic: statistic.value, pValue: chiSquareSf(statistic.value, observed.length - 1) };
+}
+/**
+ * Evidently's chi-square drift test: current counts against the reference counts scaled to the current size,
+ * f_exp = reference count × (current size / reference size), over the union of categories.
+ */
+function chiSquareDrift(counts) {
+    const scale = counts.currentSize / counts.referenceSize;
+    return chiSquareTest(counts.currentCounts, counts.referenceCounts.map((count) => count * scale));
+}
+/**
+ * Pooled two-proportion z-test, two-sided: z = (p1 - p2) / √(P(1-P)(1/n1 + 1/n2)), p = 2 P(Z > |z|) computed as
+ * erfc (accurate in the far tail, where Evidently's 2 (1 - Φ(|z|)) rounds to 0). Identical proportions of 0 or 1
+ * in both samples give z = 0, p = 1.
+ */
+function twoProportionZTest(successes1, size1, successes2, size2) {
+    for (const [name, value] of [
+        ['successes1', successes1],
+        ['size1', size1],
+        ['successes2', successes2],
+        ['size2', size2],
+    ]) {
+        if (!Number.isFinite(value) || value < 0)
+            throw new RangeError(`${name} is ${value}: counts are finite and >= 0`);
+    }
+    if (size1 === 0 || size2 === 0)
+        throw new RangeError('two-proportion z-test needs two non-empty samples');
+    if (successes1 > size1 || successes2 > size2)
+        throw new RangeError('successes cannot exceed the sample size');
+    const p1 = successes1 / size1;
+    const p2 = successes2 / size2;
+    const pooled = (p1 * size1 + p2 * size2) / (size1 + size2);
+    const variance = pooled * (1 - pooled) * (1 / size1 + 1 / size2);
+    if (variance === 0)
+        return { statistic: 0, pValue: 1 };
+    const z = (p1 - p2) / Math.sqrt(variance);
+    return { statistic: z, pValue: regularizedGammaQ(0.5, (z * z) / 2) };
+}
+/**
+ * Evidently's z-test drift for a column with (at most) two values: the share of the first category of the union
+ * in reference against current. A column with one and the same value in both samples cannot drift (p = 1).
+ */
+function zTestDrift(counts) {
+    if (counts.categories.length > 2) {
+        throw new RangeError(`the z-test compares two categories, the column has ${counts.categories.length}: use chi-square`);
+    }
+    return twoProportionZTest(counts.referenceCounts[0], counts.referenceSize, counts.currentCounts[0], counts.currentSize);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/distance.js
+// Distances between distributions: Wasserstein-1 between samples (scipy `wasserstein_distance`, unweighted),
+// Evidently's normed Wasserstein, Jensen-Shannon distance (scipy `distance.jensenshannon`, natural log) and the
+// population stability index with Evidently's empty-bin fill.
+
+/** Wasserstein-1 between two sorted samples: ∫ |F_u - F_v| over the merged support. */
+function wassersteinDistanceSorted(u, v) {
+    const nu = u.length;
+    const nv = v.length;
+    if (nu === 0 || nv === 0)
+        throw new RangeError('wassersteinDistance needs two non-empty samples');
+    const integral = new CompensatedSum();
+    let i = 0;
+    let j = 0;
+    let previous = Math.min(u[0], v[0]);
+    while (i < nu || j < nv) {
+        const value = j >= nv || (i < nu && u[i] <= v[j]) ? u[i] : v[j];
+        if (value > previous)
+            integral.add(Math.abs(i / nu - j / nv) * (value - previous));
+        while (i < nu && u[i] <= value)
+            i += 1;
+        while (j < nv && v[j] <= value)
+            j += 1;
+        previous = value;
+    }
+    return integral.value;
+}
+/** scipy `stats.wasserstein_distance(u, v)` (unweighted). */
+function wassersteinDistance(u, v) {
+    return wassersteinDistanceSorted(sortedFiniteSample(u, 'u'), sortedFiniteSample(v, 'v'));
+}
+/** Bins of the unordered Wasserstein: at 5M values a side, about 76 per bin, and 2.5 MB of counts and sums. */
+const WASSERSTEIN_BINS = 1 << 16;
+/**
+ * Wasserstein-1 between two finite samples in any order, exactly, without sorting them. Both are counted into equal
+ * bins over their joint range, with each bin's sum of offsets from its left edge. Where the two CDFs cannot cross
+ * inside a bin (one is above the other at both its ends, counting the bin's values on the far side),
+ * ∫|F_u − F_v| over the bin is |∫(F_u − F_v)|, which the counts and sums give exactly. Only the bins where they may
+ * cross are sorted and merged: a few percent of the values when the samples are alike, fewer when they drift (and
+ * all of them when both hold the same values, as the same ids do). Samples that arrive ascending (files kept in key
+ * or time order; `vSorted` says so of v) are merged directly. Equal to the sorted merge up to rounding: about
+ * 2^-52 × (max − min) in absolute terms, as offsets are measured from the minimum.
+ */
+function wassersteinDistanceUnordered(u, v, { vSorted = false, bins = WASSERSTEIN_BINS } = {}) {
+    const vAscending = vSorted || nonDecreasing(v);
+    if (vAscending && nonDecreasing(u))
+        return wassersteinDistanceSorted(u, v);
+    const nu = u.length;
+    const nv = v.length;
+    if (nu === 0 || nv === 0)
+        throw new RangeError('wassersteinDistance needs two non-empty samples');
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const sample of [u, v]) {
+        for (let index = 0; index < sample.length; index += 1) {
+            const value = sample[index];
+            if (value < lo)
+                lo = value;
+            if (value > hi)
+                hi = value;
+            if (Number.isNaN(value))
+                lo = Number.NaN; // refused below
         }
     }
-    return value;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+        throw new RangeError('wassersteinDistance needs finite values: filter NaN and infinities first');
+    }
+    if (lo === hi)
+        return 0;
+    const width = (hi - lo) / bins;
+    const scale = bins / (hi - lo);
+    // A range too wide (or too narrow) for doubles to bin, or whose scaled integrals would overflow: sort and merge.
+    if (!(width > 0) || !Number.isFinite(scale) || !Number.isFinite(nu * nv * (hi - lo) * 2)) {
+        return wassersteinDistanceSorted(u.slice().sort(), v.slice().sort());
+    }
+    // The bin of a value never decreases with the value, so a sorted sample's bins are runs.
+    const binOf = (value) => Math.min(bins - 1, Math.floor((value - lo) * scale));
+    const tally = (sample) => {
+        const counts = new Float64Array(bins);
+        const offsets = new Float64Array(bins);
+        for (let index = 0; index < sample.length; index += 1) {
+            const shifted = (sample[index] - lo) * scale;
+            const bin = Math.min(bins - 1, Math.floor(shifted));
+            counts[bin] += 1;
+            offsets[bin] += (shifted - bin) * width;
+        }
+        return { counts, offsets };
+    };
+    const tu = tally(u);
+    const tv = tally(v);
+    // F_u − F_v scaled by nu·nv is the integer i·nv − j·nu: exact below 2^53, with a margin of rounding above.
+    const margin = nu * nv > 2 ** 53 ? nu * nv * 2 ** -50 : 0;
+    const integral = new CompensatedSum();
+    const crossing = new Uint8Array(bins);
+    const startU = new Float64Array(bins);
+    const startV = new Float64Array(bins);
+    let before = 0;
+    let beforeV = 0;
+    let crossings = 0;
+    for (let bin = 0; bin < bins; bin += 1) {
+        const endU = before + tu.counts[bin];
+        const endV = beforeV + tv.counts[bin];
+        const lowest = before * nv - endV * nu;
+        const highest = endU * nv - beforeV * nu;
+        // Within the bin F_u − F_v lies between these two: when both have one sign, it never crosses zero there.
+        if (lowest >= margin || highest <= -margin) {
+            // ∫ over the bin of F scaled by n is (count up to the bin's end)·width − (offsets of its values).
+            integral.add(Math.abs(nv * (endU * width - tu.offsets[bin]) - nu * (endV * width - tv.offsets[bin])));
+        }
+        else {
+            crossing[bin] = 1;
+            startU[bin] = before;
+            startV[bin] = beforeV;
+            crossings += 1;
+        }
+        before = endU;
+        beforeV = endV;
+    }
+    if (crossings > 0) {
+        const valuesU = crossingValues(u, crossing, tu.counts, binOf);
+        // An ascending v holds each bin's values as one run, from the count of the values below the bin.
+        const valuesV = vAscending ? undefined : crossingValues(v, crossing, tv.counts, binOf);
+        for (let bin = 0, offsetU = 0, offsetV = 0; bin < bins; bin += 1) {
+            if (crossing[bin] === 0)
+                continue;
+            const countU = tu.counts[bin];
+            const countV = tv.counts[bin];
+            const inU = valuesU.subarray(offsetU, offsetU + countU).sort();
+            const inV = valuesV
+                ? valuesV.subarray(offsetV, offsetV + countV).sort()
+                : v.subarray(startV[bin], startV[bin] + countV);
+            offsetU += countU;
+            offsetV += countV;
+            // Merge inside the bin from its left edge, with the counts of the values below it. Offsets are measured as
+            // the tally measured them: lo + bin·width would round to lo's precision, which may exceed a bin's width.
+            let i = startU[bin];
+            let j = startV[bin];
+            let p = 0;
+            let q = 0;
+            let position = 0;
+            while (p < countU || q < countV) {
+                const takeU = q >= countV || (p < countU && inU[p] <= inV[q]);
+                const next = Math.min(width, Math.max(0, (((takeU ? inU[p] : inV[q]) - lo) * scale - bin) * width));
+                if (next > position)
+                    integral.add(Math.abs(i * nv - j * nu) * (next - position));
+                position = Math.max(position, next);
+                if (takeU) {
+                    p += 1;
+                    i += 1;
+                }
+                else {
+                    q += 1;
+                    j += 1;
+                }
+            }
+            if (width > position)
+                integral.add(Math.abs(i * nv - j * nu) * (width - position));
+        }
+    }
+    return integral.value / nu / nv;
 }
-function isPartialFile(value) {
-    const record = value;
-    return (typeof record === 'object' && record !== null && record.mlopsPartial === 1 && typeof record.partial === 'object');
+/** The values of `sample` in the marked bins, grouped by bin in bin order (within a bin, in sample order). */
+function crossingValues(sample, marked, counts, binOf) {
+    const starts = new Float64Array(marked.length);
+    let total = 0;
+    for (let bin = 0; bin < marked.length; bin += 1) {
+        starts[bin] = total;
+        if (marked[bin] === 1)
+            total += counts[bin];
+    }
+    const values = new Float64Array(total);
+    for (let index = 0; index < sample.length; index += 1) {
+        const value = sample[index];
+        const bin = binOf(value);
+        if (marked[bin] === 1) {
+            values[starts[bin]] = value;
+            starts[bin] += 1;
+        }
+    }
+    return values;
 }
-/** The workflow file of this run (`ml.yml`), from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/ml.yml@ref`). */
-function workflowFileOf(workflowRef) {
-    const match = /\/\.github\/workflows\/([^@/]+)@/.exec(workflowRef ?? '');
-    return match?.[1];
+/**
+ * numpy's `mean(values)` and `std(values)` (ddof = 0): two passes, no copy (the samples here run to millions). Sums
+ * run in blocks of 256 added plainly, the blocks then summed with compensation: within a few ulps, at a third of
+ * the time of compensating every value.
+ */
+function populationMoments(values) {
+    const length = values.length;
+    if (length === 0)
+        throw new RangeError('values is empty: a statistic needs at least one value');
+    const total = new CompensatedSum();
+    for (let start = 0; start < length; start += SUM_BLOCK) {
+        const end = Math.min(length, start + SUM_BLOCK);
+        let block = 0;
+        for (let index = start; index < end; index += 1)
+            block += values[index];
+        total.add(block);
+    }
+    if (!Number.isFinite(total.value)) {
+        for (let index = 0; index < length; index += 1) {
+            const value = values[index];
+            if (!Number.isFinite(value)) {
+                throw new RangeError(`values[${index}] is ${value}: filter missing and non-finite values before testing`);
+            }
+        }
+        throw new RangeError('the values sum beyond the largest double: rescale them first');
+    }
+    const mean = total.value / length;
+    const squares = new CompensatedSum();
+    for (let start = 0; start < length; start += SUM_BLOCK) {
+        const end = Math.min(length, start + SUM_BLOCK);
+        let block = 0;
+        for (let index = start; index < end; index += 1) {
+            const deviation = values[index] - mean;
+            block += deviation * deviation;
+        }
+        squares.add(block);
+    }
+    return { mean, std: Math.sqrt(squares.value / length) };
 }
-/** The branch whose metrics a run compares with: the pull request's base, else the default branch. */
-function baselineBranchOf(eventName, payload) {
-    if (eventName === 'pull_request' || eventName === 'pull_request_target')
-        return payload?.pull_request?.base?.ref;
-    return payload?.repository?.default_branch;
+const SUM_BLOCK = 256;
+/** numpy `std(values)` (ddof = 0). */
+function populationStd(values) {
+    return populationMoments(values).std;
 }
-const SAVE_BASELINE_MODES = ['auto', 'true', 'false'];
-/** `auto` saves on a push to the default branch: the run pull requests compare with. */
-function shouldSaveBaseline(mode, eventName, refName, payload) {
-    if (mode === 'true')
-        return true;
-    if (mode === 'false')
+/** Evidently's floor on the reference spread, so a constant reference does not divide by zero. */
+const NORMED_WASSERSTEIN_MIN_STD = 0.001;
+/** Evidently's normed Wasserstein: W1(reference, current) / max(std(reference), 0.001). */
+function normedWassersteinDistance(reference, current) {
+    const distance = wassersteinDistance(reference, current);
+    return distance / Math.max(populationStd(reference), NORMED_WASSERSTEIN_MIN_STD);
+}
+function checkDistribution(values, name) {
+    if (values.length === 0)
+        throw new RangeError(`${name} is empty`);
+    let total = 0;
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (!Number.isFinite(value) || value < 0)
+            throw new RangeError(`${name}[${index}] is ${value}: shares are >= 0`);
+        total += value;
+    }
+    if (!(total > 0))
+        throw new RangeError(`${name} sums to 0: no distribution to compare`);
+    return total;
+}
+/** x log(x / y) with scipy `rel_entr`'s conventions for zeros. */
+function relativeEntropyTerm(x, y) {
+    if (x > 0 && y > 0)
+        return x * Math.log(x / y);
+    if (x === 0 && y >= 0)
+        return 0;
+    return Number.POSITIVE_INFINITY;
+}
+/**
+ * scipy `spatial.distance.jensenshannon(p, q)` with the natural log: the square root of the Jensen-Shannon
+ * divergence. p and q are normalised to sum to 1 first (counts work as well as shares). Between 0 and √ln 2.
+ */
+function jensenShannonDistance(p, q) {
+    if (p.length !== q.length)
+        throw new RangeError(`p has ${p.length} entries but q has ${q.length}`);
+    const pTotal = checkDistribution(p, 'p');
+    const qTotal = checkDistribution(q, 'q');
+    const left = new CompensatedSum();
+    const right = new CompensatedSum();
+    for (let index = 0; index < p.length; index += 1) {
+        const pi = p[index] / pTotal;
+        const qi = q[index] / qTotal;
+        const mi = (pi + qi) / 2;
+        left.add(relativeEntropyTerm(pi, mi));
+        right.add(relativeEntropyTerm(qi, mi));
+    }
+    return Math.sqrt(Math.max(0, (left.value + right.value) / 2));
+}
+/**
+ * Evidently's fill for empty bins before PSI: with m the smallest non-zero share, zeros become m / 1e6 when
+ * m <= 1e-4, else 1e-4. No renormalisation.
+ */
+function fillEmptyShares(shares) {
+    const filled = Float64Array.from(shares);
+    let smallest = Number.POSITIVE_INFINITY;
+    for (const share of filled) {
+        if (!Number.isFinite(share) || share < 0)
+            throw new RangeError(`share ${share} is not a finite value >= 0`);
+        if (share !== 0 && share < smallest)
+            smallest = share;
+    }
+    if (smallest === Number.POSITIVE_INFINITY)
+        throw new RangeError('every share is 0: no distribution to compare');
+    const fill = smallest <= 1e-4 ? smallest / 1e6 : 1e-4;
+    return filled.map((share) => (share === 0 ? fill : share));
+}
+/** Population stability index Σ (ref - cur) ln(ref / cur), after Evidently's empty-bin fill of both sides. */
+function populationStabilityIndex(referenceShares, currentShares) {
+    if (referenceShares.length !== currentShares.length) {
+        throw new RangeError(`reference has ${referenceShares.length} bins but current has ${currentShares.length}`);
+    }
+    const reference = fillEmptyShares(referenceShares);
+    const current = fillEmptyShares(currentShares);
+    const total = new CompensatedSum();
+    for (let index = 0; index < reference.length; index += 1) {
+        const r = reference[index];
+        const c = current[index];
+        total.add((r - c) * Math.log(r / c));
+    }
+    return total.value;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/histogram.js
+// numpy's histogram conventions, bit for bit: `histogram_bin_edges(values, 'sturges')` (linspace edges) and
+// `histogram(sample, edges)` with explicit edges (every bin half-open except the last, which is closed).
+
+/** numpy `linspace(start, stop, count)` with endpoint: start + index * step, the last edge exactly `stop`. */
+function linspace(start, stop, count) {
+    const edges = new Float64Array(count);
+    const divisions = count - 1;
+    const delta = stop - start;
+    const step = delta / divisions;
+    for (let index = 0; index < count; index += 1) {
+        // numpy special-cases a zero (denormal-underflowed) step: y / div * delta.
+        edges[index] = (step === 0 ? (index / divisions) * delta : index * step) + start;
+    }
+    edges[divisions] = stop;
+    return edges;
+}
+/** Sturges bin edges over a sorted, finite, non-empty sample (numpy `histogram_bin_edges(a, 'sturges')`). */
+function sturgesBinEdgesSorted(sorted) {
+    let first = sorted[0];
+    let last = sorted[sorted.length - 1];
+    const width = (last - first) / (Math.log2(sorted.length) + 1);
+    if (first === last) {
+        first -= 0.5;
+        last += 0.5;
+    }
+    const binCount = width ? Math.ceil((last - first) / width) : 1;
+    const edges = linspace(first, last, binCount + 1);
+    for (let index = 1; index < edges.length; index += 1) {
+        if (!(edges[index - 1] < edges[index])) {
+            throw new RangeError(`too many bins for the data range: cannot create ${binCount} finite-sized bins`);
+        }
+    }
+    return edges;
+}
+/** numpy `histogram_bin_edges(values, bins='sturges')`. */
+function sturgesBinEdges(values) {
+    return sturgesBinEdgesSorted(sortedFiniteSample(values, 'values'));
+}
+/** First index whose value is >= (or > when `right`) the target, in a sorted array. */
+function searchSorted(sorted, target, right = false) {
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (right ? sorted[middle] <= target : sorted[middle] < target)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+/** numpy `histogram(sample, edges)[0]` for a sorted sample: values outside [edges[0], edges[-1]] are not counted. */
+function histogramCountsSorted(sorted, edges) {
+    const counts = new Float64Array(edges.length - 1);
+    let previous = searchSorted(sorted, edges[0]);
+    for (let bin = 0; bin < counts.length; bin += 1) {
+        const isLast = bin === counts.length - 1;
+        const next = searchSorted(sorted, edges[bin + 1], isLast);
+        counts[bin] = next - previous;
+        previous = next;
+    }
+    return counts;
+}
+/** numpy `histogram(sample, edges)[0]`: edges must increase; the last bin includes its right edge. */
+function histogramCounts(sample, edges) {
+    if (edges.length < 2)
+        throw new RangeError('a histogram needs at least two edges');
+    const edgeArray = Float64Array.from(edges);
+    for (let index = 1; index < edgeArray.length; index += 1) {
+        if (!(edgeArray[index - 1] <= edgeArray[index]))
+            throw new RangeError('histogram edges must increase');
+    }
+    return histogramCountsSorted(sortedFiniteSample(sample, 'sample'), edgeArray);
+}
+/**
+ * Evidently's numeric binning for PSI and Jensen-Shannon: Sturges edges over reference and current combined,
+ * then each sample's counts divided by its size.
+ */
+function sturgesShares(reference, current) {
+    return sturgesSharesSorted(sortedFiniteSample(reference, 'reference'), sortedFiniteSample(current, 'current'));
+}
+function sturgesSharesSorted(reference, current) {
+    const edges = sturgesBinEdgesSorted(mergeSorted(reference, current));
+    const share = (sorted) => histogramCountsSorted(sorted, edges).map((count) => count / sorted.length);
+    return { edges, referenceShares: share(reference), currentShares: share(current) };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/kolmogorov.js
+// The one-sample two-sided Kolmogorov-Smirnov distribution, P(D_n >= d): scipy's `kstwo.sf(d, n)`, which
+// `ks_2samp` uses for its asymptotic p-value. A port of scipy/stats/_ksstats.py (Simard & L'Ecuyer's choice
+// between Durbin's matrix (Marsaglia-Tsang-Wang), Pomeranz's recursion, Pelz-Good and Smirnov's one-sided sum)
+// and of the one-sided `smirnov` from scipy's xsf (cephes/kolmogorov.h).
+
+const SCALE_EXPONENT = 128;
+const SCALE_UP = 2 ** SCALE_EXPONENT;
+const SCALE_DOWN = 2 ** -SCALE_EXPONENT;
+const MIN_LOG = -708;
+const LOG_2PI = Math.log(2 * Math.PI);
+const SQRT_2PI = Math.sqrt(2 * Math.PI);
+const SQRT3 = Math.sqrt(3);
+const PI_SQUARED = Math.PI ** 2;
+const PI_FOUR = Math.PI ** 4;
+const PI_SIX = Math.PI ** 6;
+// Stirling coefficients B_2j / (2j (2j-1)) for j = 8 .. 1, as in _ksstats.py.
+const STIRLING_COEFFICIENTS = [-3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12];
+/** log(n! / n^n) by Stirling, with n log n removed up front. */
+function logFactorialOverPower(n) {
+    const rn = 1 / n;
+    let polynomial = 0;
+    for (const coefficient of STIRLING_COEFFICIENTS)
+        polynomial = polynomial * (rn / n) + coefficient;
+    return Math.log(n) / 2 - n + LOG_2PI / 2 + rn * polynomial;
+}
+function multiply(a, b, size) {
+    const out = new Float64Array(size * size);
+    for (let i = 0; i < size; i += 1) {
+        for (let k = 0; k < size; k += 1) {
+            const aik = a[i * size + k];
+            if (aik === 0)
+                continue;
+            for (let j = 0; j < size; j += 1)
+                out[i * size + j] = out[i * size + j] + aik * b[k * size + j];
+        }
+    }
+    return out;
+}
+/** P(D_n <= d) by Durbin's matrix algorithm as Marsaglia, Tsang and Wang evaluate it. */
+function durbinCdf(n, d) {
+    if (d >= 1)
+        return 1;
+    const nd = n * d;
+    if (nd <= 0.5)
+        return 0;
+    const k = Math.ceil(nd);
+    const h = k - nd;
+    const m = 2 * k - 1;
+    const v = new Float64Array(m);
+    const w = new Float64Array(m);
+    let factorial = 1;
+    for (let j = 1; j <= m; j += 1) {
+        w[j - 1] = factorial;
+        factorial /= j;
+        v[j - 1] = (1 - h ** j) * factorial;
+    }
+    const tt = Math.max(2 * h - 1, 0) ** m - 2 * h ** m;
+    v[m - 1] = (1 + tt) * factorial;
+    let power = new Float64Array(m * m);
+    for (let i = 1; i < m; i += 1) {
+        for (let row = i - 1; row < m; row += 1)
+            power[row * m + i] = w[row - i + 1];
+    }
+    for (let row = 0; row < m; row += 1)
+        power[row * m] = v[row];
+    for (let column = 0; column < m; column += 1)
+        power[(m - 1) * m + column] = v[m - 1 - column];
+    let result = new Float64Array(m * m);
+    for (let i = 0; i < m; i += 1)
+        result[i * m + i] = 1;
+    let remaining = n;
+    let exponent = 0;
+    let powerExponent = 0;
+    const diagonal = (k - 1) * m + (k - 1);
+    while (remaining > 0) {
+        if (remaining % 2) {
+            result = multiply(result, power, m);
+            exponent += powerExponent;
+        }
+        power = multiply(power, power, m);
+        powerExponent *= 2;
+        if (Math.abs(power[diagonal]) > SCALE_UP) {
+            for (let index = 0; index < power.length; index += 1)
+                power[index] /= SCALE_UP;
+            powerExponent += SCALE_EXPONENT;
+        }
+        remaining = Math.floor(remaining / 2);
+    }
+    let p = result[diagonal];
+    for (let i = 1; i <= n; i += 1) {
+        p = (i * p) / n;
+        if (Math.abs(p) < SCALE_DOWN) {
+            p *= SCALE_UP;
+            exponent -= SCALE_EXPONENT;
+        }
+    }
+    return clampProbability(exponent !== 0 ? ldexp(p, exponent) : p);
+}
+function pomeranzInterval(i, n, ll, ceilf, roundf) {
+    let j1;
+    let j2;
+    if (i === 0) {
+        j1 = -ll - ceilf - 1;
+        j2 = ll + ceilf - 1;
+    }
+    else {
+        const half = Math.floor((i + 1) / 2);
+        if ((i + 1) % 2 === 0) {
+            if (half === n + 1) {
+                j1 = n - ll - ceilf - 1;
+                j2 = n + ll + ceilf - 1;
+            }
+            else {
+                j1 = half - 1 - ll - roundf - 1;
+                j2 = half + ll - 1 + ceilf - 1;
+            }
+        }
+        else {
+            j1 = half - 1 - ll - 1;
+            j2 = half + ll + roundf - 1;
+        }
+    }
+    return [Math.max(j1 + 2, 0), Math.min(j2, n)];
+}
+/** P(D_n <= d) by Pomeranz's recursion. */
+function pomeranzCdf(n, x) {
+    const t = n * x;
+    const ll = Math.floor(t);
+    const f = t - ll;
+    const g = Math.min(f, 1 - f);
+    const ceilf = f > 0 ? 1 : 0;
+    const roundf = f > 0.5 ? 1 : 0;
+    const powers = 2 * (ll + 1);
+    const gPower = new Float64Array(powers);
+    const twoGPower = new Float64Array(powers);
+    const oneMinusTwoGPower = new Float64Array(powers);
+    gPower[0] = 1;
+    twoGPower[0] = 1;
+    oneMinusTwoGPower[0] = 1;
+    const gOverN = g / n;
+    const twoGOverN = (2 * g) / n;
+    const oneMinusTwoGOverN = (1 - 2 * g) / n;
+    for (let m = 1; m < powers; m += 1) {
+        gPower[m] = (gPower[m - 1] * gOverN) / m;
+        twoGPower[m] = (twoGPower[m - 1] * twoGOverN) / m;
+        oneMinusTwoGPower[m] = (oneMinusTwoGPower[m - 1] * oneMinusTwoGOverN) / m;
+    }
+    let v0 = new Float64Array(powers);
+    let v1 = new Float64Array(powers);
+    v1[0] = 1;
+    let v0Start = 0;
+    let v1Start = 0;
+    let exponent = 0;
+    let [j1, j2] = pomeranzInterval(0, n, ll, ceilf, roundf);
+    for (let i = 1; i < 2 * n + 2; i += 1) {
+        const k1 = j1;
+        [v0, v1] = [v1, v0];
+        [v0Start, v1Start] = [v1Start, v0Start];
+        v1.fill(0);
+        [j1, j2] = pomeranzInterval(i, n, ll, ceilf, roundf);
+        const weights = i === 1 || i === 2 * n + 1 ? gPower : i % 2 ? twoGPower : oneMinusTwoGPower;
+        const length = j2 - k1 + 1;
+        if (length > 0) {
+            // The entries [j1 - k1, j2 - k1] of the full convolution of V0[k1 - V0s ...] (length `length`) with weights.
+            const offset = k1 - v0Start;
+            const first = j1 - k1;
+            const count = j2 - j1 + 1;
+            let largest = 0;
+            for (let out = 0; out < count; out += 1) {
+                const position = first + out;
+                let sum = 0;
+                // numpy truncates a slice that runs past the row's end, which is the same as zero padding.
+                const last = Math.min(position, length - 1, powers - 1 - offset);
+                for (let index = Math.max(0, position - length + 1); index <= last; index += 1) {
+                    sum += v0[offset + index] * weights[position - index];
+                }
+                v1[out] = sum;
+                if (sum > largest)
+                    largest = sum;
+            }
+            if (largest > 0 && largest < SCALE_DOWN) {
+                for (let index = 0; index < count; index += 1)
+                    v1[index] *= SCALE_UP;
+                exponent -= SCALE_EXPONENT;
+            }
+            v1Start = v0Start + j1 - k1;
+        }
+    }
+    let answer = v1[n - v1Start];
+    for (let m = 1; m <= n; m += 1) {
+        if (Math.abs(answer) > SCALE_UP) {
+            answer *= SCALE_DOWN;
+            exponent += SCALE_EXPONENT;
+        }
+        answer *= m;
+    }
+    return clampProbability(exponent !== 0 ? ldexp(answer, exponent) : answer);
+}
+/** The Pelz-Good approximation of P(D_n <= x) (Li-Chien/Korolyuk transformed for small z = x √n). */
+function pelzGoodCdf(n, x) {
+    if (x <= 0)
+        return 0;
+    if (x >= 1)
+        return 1;
+    const z = Math.sqrt(n) * x;
+    const z2 = z ** 2;
+    const z3 = z ** 3;
+    const z4 = z ** 4;
+    const z6 = z ** 6;
+    const qlog = -PI_SQUARED / 8 / z2;
+    if (qlog < MIN_LOG)
+        return 0;
+    let q = Math.exp(qlog);
+    const k1a = -z2;
+    const k1b = PI_SQUARED / 4;
+    const k2a = 6 * z6 + 2 * z4;
+    const k2b = ((2 * z4 - 5 * z2) * PI_SQUARED) / 4;
+    const k2c = (PI_FOUR * (1 - 2 * z2)) / 16;
+    const k3d = (PI_SIX * (5 - 30 * z2)) / 64;
+    const k3c = (PI_FOUR * (-60 * z2 + 212 * z4)) / 16;
+    const k3b = (PI_SQUARED * (135 * z4 - 96 * z6)) / 4;
+    const k3a = -30 * z6 - 90 * z ** 8;
+    const terms = [0, 0, 0, 0];
+    const maxK = Math.ceil((16 * z) / Math.PI);
+    for (let k = maxK; k > 0; k -= 1) {
+        const m = 2 * k - 1;
+        const m2 = m ** 2;
+        const m4 = m ** 4;
+        const m6 = m ** 6;
+        const qPower = q ** (8 * k);
+        const coefficients = [1, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4, k3a + k3b * m2 + k3c * m4 + k3d * m6];
+        for (let index = 0; index < 4; index += 1)
+            terms[index] = terms[index] * qPower + coefficients[index];
+    }
+    const divisors = [z, 6 * z4, 72 * z ** 7, 6480 * z ** 10];
+    for (let index = 0; index < 4; index += 1)
+        terms[index] = (terms[index] * q * SQRT_2PI) / divisors[index];
+    q = Math.exp(-PI_SQUARED / 2 / z2);
+    const sqrt3z = SQRT3 * z;
+    let k2extra = 0;
+    let k3extra = 0;
+    for (let k = maxK; k > 0; k -= 1) {
+        const k2 = k ** 2;
+        const qPower = q ** k2;
+        const kPi = Math.PI * k;
+        k2extra += k2 * qPower;
+        k3extra += (sqrt3z + kPi) * (sqrt3z - kPi) * k2 * qPower;
+    }
+    terms[2] = terms[2] + (k2extra * PI_SQUARED * SQRT_2PI) / (-36 * z3);
+    terms[3] = terms[3] + (k3extra * PI_SQUARED * SQRT_2PI) / (216 * z6);
+    let sum = 0;
+    for (let index = 0; index < 4; index += 1)
+        sum += terms[index] / n ** (index / 2);
+    return sum;
+}
+/** floor(n x) and its fractional part as an unevaluated sum high + low, from the exact product (xsf `modNX`). */
+function floorAndFraction(n, x) {
+    const product = n * x;
+    const error = productError(n, x, product);
+    let floor = Math.floor(product);
+    let high = product - floor;
+    let low = error;
+    if (high === 0 && low < 0) {
+        floor -= 1;
+        high = 1;
+    }
+    if (high + low >= 1) {
+        floor += 1;
+        high = 0;
+        low = 0;
+    }
+    return { floor, high, low };
+}
+const frexpDouble = new Float64Array(1);
+const frexpWords = new Uint32Array(frexpDouble.buffer);
+const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0; // little-endian: the high word is [1]
+/** [m, e] with x = m · 2^e and m in [0.5, 1), for finite x > 0 (C's frexp), read from the IEEE bits. */
+function frexp(x) {
+    frexpDouble[0] = x;
+    const high = frexpWords[HIGH_WORD];
+    const biased = (high >>> 20) & 0x7ff;
+    if (biased === 0) {
+        const [mantissa, exponent] = frexp(x * 2 ** 64);
+        return [mantissa, exponent - 64];
+    }
+    frexpWords[HIGH_WORD] = (high & 0x800fffff) | (1022 << 20);
+    return [frexpDouble[0], biased - 1022];
+}
+const MAX_SCALED_EXPONENT = 960;
+/** base^k as mantissa and exponent, never underflowing (xsf `pow2Scaled_D`), for base > 0 and whole k >= 0. */
+function powScaled(base, k) {
+    if (k === 0)
+        return [1, 0];
+    const [y, yExponent] = frexp(base);
+    const log2y = -Math.log2(y);
+    if (k * log2y < MAX_SCALED_EXPONENT) {
+        const [mantissa, exponent] = frexp(y ** k);
+        return [mantissa, exponent + k * yExponent];
+    }
+    const chunk = Math.max(1, Math.floor(MAX_SCALED_EXPONENT / 2 / log2y));
+    const [chunkMantissa, chunkExponent] = powScaled(y, chunk);
+    const [chunksMantissa, chunksExponent] = powScaled(chunkMantissa, Math.floor(k / chunk));
+    const [restMantissa, restExponent] = powScaled(y, k % chunk);
+    const [mantissa, exponent] = frexp(chunksMantissa * restMantissa);
+    return [mantissa, exponent + chunksExponent + Math.floor(k / chunk) * chunkExponent + restExponent + k * yExponent];
+}
+/** (high + low)^k as mantissa and exponent: the low part enters to first order, as in xsf `pow_D`. */
+function powScaledDouble(high, low, k) {
+    const [mantissa, exponent] = powScaled(high, k);
+    return [mantissa * (1 + (k * low) / high), exponent];
+}
+/** (integer + high + low) / n as an unevaluated sum, for a whole number `integer`. */
+function ratioDouble(integer, high, low, n) {
+    const sum = integer + high;
+    const sumError = integer - (sum - high) + (high - (sum - (sum - high)));
+    const numerator = sum + (sumError + low);
+    const numeratorLow = sumError + low - (numerator - sum);
+    const quotient = numerator / n;
+    const back = quotient * n;
+    const remainder = numerator - back - productError(quotient, n, back) + numeratorLow;
+    return [quotient, remainder / n];
+}
+const SMIRNOV_MAX_COMPUTE_N = 1_000_000;
+const CEPHES_MIN_LOG = Math.log(2 ** -1022); // cephes MINLOG
+/**
+ * The one-sided Smirnov survival function P(D_n^+ >= x) (scipy.special.smirnov), by the Birnbaum-Tingey sum
+ * x Σ_{v < n(1-x)} C(n,v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v). Every factor is carried as mantissa and exponent
+ * and the bases to double-double precision, as xsf does, so large n loses no accuracy to rounding in the powers.
+ */
+function smirnovSf(n, x) {
+    if (!(Number.isInteger(n) && n > 0 && x >= 0 && x <= 1))
+        return Number.NaN;
+    if (n === 1)
+        return 1 - x;
+    if (x === 0)
+        return 1;
+    if (x === 1)
+        return 0;
+    const { floor: nxFloor, high: alphaHigh, low: alphaLow } = floorAndFraction(n, x);
+    const alphaIsZero = alphaHigh + alphaLow === 0;
+    if (nxFloor === 0 || (nxFloor === 1 && alphaIsZero)) {
+        const onePlusX = 1 + x;
+        const [mantissa, exponent] = powScaledDouble(onePlusX, x - (onePlusX - 1), n - 1);
+        return 1 - x * ldexp(mantissa, exponent);
+    }
+    if (-2 * n * x * x < CEPHES_MIN_LOG)
+        return 0;
+    if (nxFloor >= n - 1) {
+        const oneMinusX = 1 - x;
+        const [mantissa, exponent] = powScaledDouble(oneMinusX, 1 - oneMinusX - x, n);
+        return ldexp(mantissa, exponent);
+    }
+    if (n > SMIRNOV_MAX_COMPUTE_N) {
+        const logP = -((6 * n * x + 1) ** 2) / 18 / n;
+        return logP < -Math.LN2 ? Math.exp(logP) : 1 + Math.expm1(logP);
+    }
+    // The lower sum over v = 0 .. n - floor(nx) - 1 (all terms positive).
+    const termCount = n - nxFloor;
+    const middle = Math.floor(n / 2);
+    let binomialMantissa = 1;
+    let binomialExponent = 0;
+    let sum = 0;
+    for (let v = 0; v < termCount; v += 1) {
+        // A_v = C(n,v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v), with x + v/n = (v + nx)/n and 1 - x - v/n = (n - v - nx)/n.
+        const [t1High, t1Low] = ratioDouble(v + nxFloor, alphaHigh, alphaLow, n);
+        const [t2High, t2Low] = ratioDouble(n - v - nxFloor, -alphaHigh, -alphaLow, n);
+        let t1Mantissa;
+        let t1Exponent;
+        if (v === 0)
+            [t1Mantissa, t1Exponent] = frexp(1 / x);
+        else
+            [t1Mantissa, t1Exponent] = powScaledDouble(t1High, t1Low, v - 1);
+        const [t2Mantissa, t2Exponent] = powScaledDouble(t2High, t2Low, n - v);
+        const term = ldexp(binomialMantissa * t1Mantissa * t2Mantissa, binomialExponent + t1Exponent + t2Exponent);
+        sum += term;
+        if (term !== 0) {
+            if (4 * (termCount - v) * term < Number.EPSILON * sum && v !== termCount - 1)
+                break;
+        }
+        else if (v > middle)
+            break;
+        // C(n, v+1) = C(n, v) (n - v) / (v + 1), renormalised into [0.5, 1).
+        const [mantissa, shift] = frexp((binomialMantissa * (n - v)) / (v + 1));
+        binomialMantissa = mantissa;
+        binomialExponent += shift;
+    }
+    return clampProbability(x * sum);
+}
+/**
+ * P(D_n >= x) for the two-sided one-sample statistic: scipy `kstwo.sf(x, n)` (`_kolmogn(n, x, cdf=False)`).
+ * NaN when n is not a positive integer, as scipy.
+ */
+function kolmogorovSmirnovSf(n, x) {
+    if (!Number.isInteger(n) || n <= 0 || Number.isNaN(x))
+        return Number.NaN;
+    if (x >= 1)
+        return 0;
+    if (x <= 0)
+        return 1;
+    const t = n * x;
+    if (t <= 1) {
+        if (t <= 0.5)
+            return 1;
+        let cdf;
+        if (n <= 140) {
+            cdf = 1;
+            for (let i = 1; i <= n; i += 1)
+                cdf *= i * (1 / n) * (2 * t - 1);
+        }
+        else
+            cdf = Math.exp(logFactorialOverPower(n) + n * Math.log(2 * t - 1));
+        return clampProbability(1 - cdf);
+    }
+    if (t >= n - 1)
+        return clampProbability(2 * (1 - x) ** n);
+    if (x >= 0.5)
+        return clampProbability(2 * smirnovSf(n, x));
+    const nxSquared = t * x;
+    if (n <= 140) {
+        if (nxSquared <= 0.754693)
+            return clampProbability(1 - durbinCdf(n, x));
+        if (nxSquared <= 4)
+            return clampProbability(1 - pomeranzCdf(n, x));
+        return clampProbability(2 * smirnovSf(n, x));
+    }
+    if (nxSquared >= 370)
+        return 0;
+    if (nxSquared >= 2.2)
+        return clampProbability(2 * smirnovSf(n, x));
+    const cdf = n <= 100_000 && n * x ** 1.5 <= 1.4 ? durbinCdf(n, x) : pelzGoodCdf(n, x);
+    return clampProbability(1 - clampProbability(cdf));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/ks.js
+// Two-sample Kolmogorov-Smirnov test, two-sided: a port of scipy 1.17.1 `stats.ks_2samp` (scipy/stats/_stats_py.py,
+// with `_compute_outer_prob_inside_method` from scipy/stats/_stats_pythran.py and `kstwo.sf` from kolmogorov.ts).
+
+
+/** scipy's `MAX_AUTO_N`: 'auto' is exact when both samples have at most this many values. */
+const KS_MAX_EXACT_AUTO_N = 10_000;
+const INT32_MAX = 2 ** 31 - 1;
+/** The largest gap between the two empirical CDFs, evaluated as scipy does (ties count on both sides at once). */
+function ksStatisticSorted(sorted1, sorted2) {
+    const n1 = sorted1.length;
+    const n2 = sorted2.length;
+    let i = 0;
+    let j = 0;
+    let maxDifference = Number.NEGATIVE_INFINITY;
+    let minDifference = Number.POSITIVE_INFINITY;
+    while (i < n1 || j < n2) {
+        const value = j >= n2 || (i < n1 && sorted1[i] <= sorted2[j]) ? sorted1[i] : sorted2[j];
+        while (i < n1 && sorted1[i] <= value)
+            i += 1;
+        while (j < n2 && sorted2[j] <= value)
+            j += 1;
+        const difference = i / n1 - j / n2;
+        if (difference > maxDifference)
+            maxDifference = difference;
+        if (difference < minDifference)
+            minDifference = difference;
+    }
+    const minS = Math.min(1, Math.max(0, -minDifference));
+    return minS > maxDifference ? minS : maxDifference;
+}
+/** 2 Σ ±binom(2n, n-kh)/binom(2n, n): P(D_{n,n} >= h/n), evaluated Horner-like as scipy does. */
+function probabilityOutsideSquare(n, h) {
+    let p = 0;
+    for (let k = Math.floor(n / h); k >= 0; k -= 1) {
+        let term = 1;
+        for (let j = 0; j < h; j += 1)
+            term = ((n - k * h - j) * term) / (n + k * h + j + 1);
+        p = term * (1 - p);
+    }
+    return 2 * p;
+}
+/** P(D_{m,n} >= h/lcm) by Hodges' inside method with Viehmann's recursion for 1 - p (scipy's pythran kernel). */
+function probabilityOutsideBand(sizeA, sizeB, g, h) {
+    const m = Math.max(sizeA, sizeB);
+    const n = Math.min(sizeA, sizeB);
+    const mg = m / g;
+    const ng = n / g;
+    let minj = 0;
+    let maxj = Math.min(Math.ceil(h / mg), n + 1);
+    let currentLength = maxj - minj;
+    const lengthA = Math.min(2 * maxj + 2, n + 1);
+    const a = new Float64Array(lengthA).fill(1);
+    a.fill(0, minj, Math.min(maxj, lengthA));
+    for (let i = 1; i <= m; i += 1) {
+        const lastMinj = minj;
+        const lastLength = currentLength;
+        minj = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
+        maxj = Math.min(Math.ceil((ng * i + h) / mg), n + 1);
+        if (maxj <= minj)
+            return 1;
+        let value = minj === 0 ? 0 : 1;
+        for (let jj = 0; jj < maxj - minj; jj += 1) {
+            const j = jj + minj;
+            value = (a[jj + minj - lastMinj] * i + value * j) / (i + j);
+            a[jj] = value;
+        }
+        currentLength = maxj - minj;
+        if (lastLength > currentLength) {
+            a.fill(1, maxj - minj, Math.min(maxj - minj + (lastLength - currentLength), lengthA));
+        }
+    }
+    return a[maxj - minj - 1];
+}
+/** scipy `_attempt_exact_2kssamp` for the two-sided alternative; undefined when the exact value is unusable. */
+function exactTwoSided(n1, n2, statistic) {
+    const g = greatestCommonDivisor(n1, n2);
+    const lcm = (n1 / g) * n2;
+    const h = roundHalfEven(statistic * lcm);
+    const rounded = h / lcm;
+    if (h === 0)
+        return { statistic: rounded, pValue: 1 };
+    const pValue = n1 === n2 ? probabilityOutsideSquare(n1, h) : probabilityOutsideBand(n1, n2, g, h);
+    if (!(pValue >= 0 && pValue <= 1))
+        return undefined;
+    return { statistic: rounded, pValue };
+}
+/** Smirnov's asymptotic p-value: kstwo.sf(d, round(n1 n2 / (n1 + n2))), scipy's for samples past 10,000. */
+function asymptoticTwoSided(n1, n2, statistic) {
+    const m = Math.max(n1, n2);
+    const n = Math.min(n1, n2);
+    const effectiveN = roundHalfEven((m * n) / (m + n));
+    return Math.min(1, Math.max(0, kolmogorovSmirnovSf(effectiveN, statistic)));
+}
+/**
+ * Two-sample, two-sided Kolmogorov-Smirnov test, equal to scipy 1.17.1 `ks_2samp(x, y, method=...)`.
+ * 'auto' is exact when max(n1, n2) <= 10000, else asymptotic; 'exact' falls back to asymptotic when
+ * lcm(n1, n2) does not fit scipy's int32 or the exact computation fails, as scipy does (scipy warns; we report
+ * the method used). Throws RangeError for empty samples or non-finite values.
+ *
+ * One scipy quirk is kept: the asymptotic p-value for n1 = n2 = 1 is NaN (round(0.5) = 0 observations).
+ */
+function ks2Samp(sample1, sample2, method = 'auto') {
+    return ks2SampSorted(sortedFiniteSample(sample1, 'sample1'), sortedFiniteSample(sample2, 'sample2'), method);
+}
+/** `ks2Samp` for samples already checked and sorted ascending (no copy). */
+function ks2SampSorted(sorted1, sorted2, method = 'auto') {
+    const n1 = sorted1.length;
+    const n2 = sorted2.length;
+    if (n1 === 0 || n2 === 0)
+        throw new RangeError('ks2Samp needs two non-empty samples');
+    let statistic = ksStatisticSorted(sorted1, sorted2);
+    let mode = method;
+    if (mode === 'auto')
+        mode = Math.max(n1, n2) <= KS_MAX_EXACT_AUTO_N ? 'exact' : 'asymp';
+    else if (mode === 'exact') {
+        const g = greatestCommonDivisor(n1, n2);
+        if (n1 / g >= INT32_MAX / (n2 / g))
+            mode = 'asymp';
+    }
+    if (mode === 'exact') {
+        const exact = exactTwoSided(n1, n2, statistic);
+        if (exact)
+            return { statistic: exact.statistic, pValue: exact.pValue, method: 'exact' };
+        // scipy keeps the statistic rounded to h / lcm when it falls back.
+        const g = greatestCommonDivisor(n1, n2);
+        const lcm = (n1 / g) * n2;
+        statistic = roundHalfEven(statistic * lcm) / lcm;
+    }
+    return { statistic, pValue: asymptoticTwoSided(n1, n2, statistic), method: 'asymp' };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/drift.js
+// Evidently's drift tests behind one function: its automatic choice of method by reference size, column kind
+// and number of distinct values, and the drift decision against each method's threshold.
+
+
+
+
+
+/** Whether a method yields a p-value (drift when p <= threshold) or a distance (drift when distance >= threshold). */
+const DRIFT_METHOD_KIND = {
+    ks: 'p-value',
+    chisquare: 'p-value',
+    z: 'p-value',
+    wasserstein: 'distance',
+    jensenshannon: 'distance',
+    psi: 'distance',
+};
+/** Evidently's default thresholds: 0.05 for p-values, 0.1 for distances (normed Wasserstein, JS, PSI). */
+const DEFAULT_DRIFT_THRESHOLDS = {
+    ks: 0.05,
+    chisquare: 0.05,
+    z: 0.05,
+    wasserstein: 0.1,
+    jensenshannon: 0.1,
+    psi: 0.1,
+};
+/** Evidently switches from tests to distances above this many reference rows. */
+const SMALL_REFERENCE_MAX_ROWS = 1000;
+/** Distinct values of reference and current together, the count `chooseDriftMethod` takes (Evidently `nunique`). */
+function distinctValueCount(reference, current) {
+    return countCategories(reference, current).categories.length;
+}
+/**
+ * Evidently's automatic choice. Reference <= 1000 rows: numeric with > 5 distinct values → KS, 3-5 → chi-square,
+ * <= 2 → z-test; categorical with > 2 values → chi-square, else z-test. Larger references: numeric with > 5
+ * distinct values → normed Wasserstein, anything else → Jensen-Shannon. `distinctValues` counts the distinct
+ * non-missing values of reference and current together.
+ */
+function chooseDriftMethod(referenceRows, kind, distinctValues) {
+    if (!Number.isInteger(referenceRows) || referenceRows < 0) {
+        throw new RangeError(`referenceRows must be a whole number >= 0, got ${referenceRows}`);
+    }
+    if (!Number.isInteger(distinctValues) || distinctValues < 0) {
+        throw new RangeError(`distinctValues must be a whole number >= 0, got ${distinctValues}`);
+    }
+    if (kind !== 'numeric' && kind !== 'categorical')
+        throw new RangeError(`unknown column kind ${String(kind)}`);
+    let method;
+    if (referenceRows <= SMALL_REFERENCE_MAX_ROWS) {
+        if (kind === 'numeric')
+            method = distinctValues > 5 ? 'ks' : distinctValues > 2 ? 'chisquare' : 'z';
+        else
+            method = distinctValues > 2 ? 'chisquare' : 'z';
+    }
+    else
+        method = kind === 'numeric' && distinctValues > 5 ? 'wasserstein' : 'jensenshannon';
+    return { method, threshold: DEFAULT_DRIFT_THRESHOLDS[method] };
+}
+function isNumericSample(sample) {
+    for (let index = 0; index < sample.length; index += 1)
+        if (typeof sample[index] !== 'number')
+            return false;
+    return true;
+}
+function numericOnly(sample, name, method) {
+    if (!isNumericSample(sample))
+        throw new RangeError(`${method} compares numeric samples; ${name} holds non-numbers`);
+    return sortedFiniteSample(sample, name);
+}
+/**
+ * Runs one drift method as Evidently does and decides drift: p-value methods drift when p <= threshold,
+ * distances when distance >= threshold (the threshold defaults to Evidently's). Chi-square and z treat values as
+ * categories whatever their type; PSI and Jensen-Shannon bin numbers with Sturges unless `kind` is 'categorical'
+ * (default: numeric when every value is a number). Throws RangeError for empty samples, NaN or missing values.
+ */
+function driftTest(method, reference, current, threshold = DEFAULT_DRIFT_THRESHOLDS[method], kind) {
+    if (!(method in DEFAULT_DRIFT_THRESHOLDS))
+        throw new RangeError(`unknown drift method ${String(method)}`);
+    if (!Number.isFinite(threshold) || threshold < 0)
+        throw new RangeError(`threshold must be >= 0, got ${threshold}`);
+    if (reference.length === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (current.length === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    const columnKind = kind ?? (isNumericSample(reference) && isNumericSample(current) ? 'numeric' : 'categorical');
+    const numeric = method === 'ks' ||
+        method === 'wasserstein' ||
+        (columnKind === 'numeric' && method !== 'chisquare' && method !== 'z');
+    if (numeric) {
+        return driftTestSorted(method, numericOnly(reference, 'reference', method), numericOnly(current, 'current', method), threshold);
+    }
+    return driftTestFromCounts(method, countCategories(reference, current), threshold);
+}
+/** Drift by the method's rule: p-values at or below the threshold, distances at or above it. */
+function decide(method, statistic, pValue, threshold) {
+    const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
+    return pValue !== undefined
+        ? { method, statistic, pValue, threshold, drifted }
+        : { method, statistic, threshold, drifted };
+}
+/**
+ * The categorical methods from category counts (as a group-by in the data engine gives them), without
+ * materialising one value per row: chi-square, z, Jensen-Shannon and PSI over the category shares.
+ */
+function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLDS[method]) {
+    if (counts.referenceSize === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (counts.currentSize === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    let statistic;
+    let pValue;
+    if (method === 'chisquare' || method === 'z') {
+        const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
+        statistic = result.statistic;
+        pValue = result.pValue;
+    }
+    else {
+        const referenceShares = counts.referenceCounts.map((count) => count / counts.referenceSize);
+        const currentShares = counts.currentCounts.map((count) => count / counts.currentSize);
+        statistic =
+            method === 'psi'
+                ? populationStabilityIndex(referenceShares, currentShares)
+                : jensenShannonDistance(referenceShares, currentShares);
+    }
+    return decide(method, statistic, pValue, threshold);
+}
+/**
+ * Evidently's normed Wasserstein test on finite samples in any order: W1 without sorting either sample
+ * (`wassersteinDistanceUnordered`, which merges samples that arrive ascending), over the reference's population
+ * standard deviation.
+ */
+function normedWassersteinTest(reference, current, threshold = DEFAULT_DRIFT_THRESHOLDS.wasserstein, { currentSorted = false } = {}) {
+    if (reference.length === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (current.length === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    const distance = wassersteinDistanceUnordered(reference, current, { vSorted: currentSorted });
+    const statistic = distance / Math.max(populationStd(reference), NORMED_WASSERSTEIN_MIN_STD);
+    return decide('wasserstein', statistic, undefined, threshold);
+}
+/**
+ * The numeric methods on samples already checked and sorted ascending (no copy, no re-sort): callers that keep
+ * sorted columns, such as validate-data's profile, sort each column once.
+ */
+function driftTestSorted(method, sortedReference, sortedCurrent, threshold = DEFAULT_DRIFT_THRESHOLDS[method]) {
+    if (sortedReference.length === 0)
+        throw new RangeError('reference is empty: a statistic needs at least one value');
+    if (sortedCurrent.length === 0)
+        throw new RangeError('current is empty: a statistic needs at least one value');
+    let statistic;
+    let pValue;
+    if (method === 'ks') {
+        const result = ks2SampSorted(sortedReference, sortedCurrent);
+        statistic = result.statistic;
+        pValue = result.pValue;
+    }
+    else if (method === 'wasserstein') {
+        return normedWassersteinTest(sortedReference, sortedCurrent, threshold, { currentSorted: true });
+    }
+    else {
+        const { referenceShares, currentShares } = sturgesSharesSorted(sortedReference, sortedCurrent);
+        statistic =
+            method === 'psi'
+                ? populationStabilityIndex(referenceShares, currentShares)
+                : jensenShannonDistance(referenceShares, currentShares);
+    }
+    return decide(method, statistic, pValue, threshold);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/grid.js
+// Drift statistics from counts on a grid both samples share, for data that stays in a remote engine: the engine
+// counts each side's values per grid cell, and only the counts cross the network.
+function totals(grid) {
+    let reference = 0;
+    let current = 0;
+    for (let cell = 0; cell < grid.reference.length; cell += 1) {
+        reference += grid.reference[cell];
+        current += grid.current[cell];
+    }
+    if (reference === 0 || current === 0)
+        throw new RangeError('a grid statistic needs values on both sides');
+    return [reference, current];
+}
+/**
+ * Both CDFs at each cell boundary: `below[k]` is the share of values in cells before k (for intervals, the CDF
+ * just left of positions[k]); `through[k]` the share in cells up to and including k.
+ */
+function cumulativeShares(grid) {
+    const [referenceTotal, currentTotal] = totals(grid);
+    const cells = grid.reference.length;
+    const reference = new Float64Array(cells + 1);
+    const current = new Float64Array(cells + 1);
+    let referenceSum = 0;
+    let currentSum = 0;
+    for (let cell = 0; cell < cells; cell += 1) {
+        referenceSum += grid.reference[cell];
+        currentSum += grid.current[cell];
+        reference[cell + 1] = referenceSum / referenceTotal;
+        current[cell + 1] = currentSum / currentTotal;
+    }
+    return { reference, current };
+}
+/** The midpoint of an interval that surely holds the statistic, and half its width. */
+const within = (low, high) => ({
+    statistic: (low + high) / 2,
+    bound: (high - low) / 2,
+});
+/**
+ * The two-sample Kolmogorov-Smirnov D = sup |F_ref − F_cur|. On points, exact (the sup is reached at a value). On
+ * intervals, D lies between the largest gap at a cell's left boundary (a limit of the CDFs, so D is at least that)
+ * and, inside cell k, max(R[k+1] − C[k], C[k+1] − R[k]) (each CDF stays between its values at the cell's
+ * boundaries): the bound is half that interval, at most the largest cell's share on either side.
+ */
+function ksStatisticFromGrid(grid) {
+    const { reference, current } = cumulativeShares(grid);
+    const cells = grid.reference.length;
+    let low = 0;
+    let high = 0;
+    for (let cell = 0; cell < cells; cell += 1) {
+        const after = Math.abs(reference[cell + 1] - current[cell + 1]);
+        if (grid.points) {
+            low = Math.max(low, after);
+            continue;
+        }
+        low = Math.max(low, Math.abs(reference[cell] - current[cell]), after);
+        high = Math.max(high, reference[cell + 1] - current[cell], current[cell + 1] - reference[cell]);
+    }
+    return grid.points ? { statistic: low, bound: 0 } : within(low, Math.max(low, high));
+}
+/**
+ * The 1-Wasserstein distance ∫ |F_ref − F_cur| dx. On points, exact: the CDFs are constant between values. On
+ * intervals, inside cell k the difference stays within [R[k] − C[k+1], R[k+1] − C[k]], so its absolute value
+ * integrates to between the width times the least and the greatest |value| of that range.
+ */
+function wassersteinFromGrid(grid) {
+    const { reference, current } = cumulativeShares(grid);
+    const cells = grid.reference.length;
+    let low = 0;
+    let high = 0;
+    for (let cell = 0; cell < cells; cell += 1) {
+        if (grid.points) {
+            if (cell + 1 < cells) {
+                const width = grid.positions[cell + 1] - grid.positions[cell];
+                low += width * Math.abs(reference[cell + 1] - current[cell + 1]);
+            }
+            continue;
+        }
+        const width = grid.positions[cell + 1] - grid.positions[cell];
+        const least = reference[cell] - current[cell + 1];
+        const greatest = reference[cell + 1] - current[cell];
+        const smallest = least <= 0 && greatest >= 0 ? 0 : Math.min(Math.abs(least), Math.abs(greatest));
+        low += width * smallest;
+        high += width * Math.max(Math.abs(least), Math.abs(greatest));
+    }
+    return grid.points ? { statistic: low, bound: 0 } : within(low, Math.max(low, high));
+}
+/** The population standard deviation of values given with their counts (two passes, as numpy's std). */
+function weightedPopulationStd(values, counts) {
+    let total = 0;
+    let sum = 0;
+    for (let index = 0; index < values.length; index += 1) {
+        total += counts[index];
+        sum += values[index] * counts[index];
+    }
+    const mean = sum / total;
+    let squares = 0;
+    for (let index = 0; index < values.length; index += 1)
+        squares += counts[index] * (values[index] - mean) ** 2;
+    return Math.sqrt(squares / total);
+}
+
+;// CONCATENATED MODULE: ./shared/lib/statistics/index.js
+// Exact statistics for data drift and the deploy gate, equal to scipy / numpy / Evidently (test/statistics).
+// Floating-point helpers (numeric.ts) and log Γ stay internal: shared/src/metrics exports its own
+// CompensatedSum and logGamma, and `export *` of both would clash.
+
+
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/validation/column-types.js
+// Which kind of drift test a column gets, decided as Evidently 0.7 decides it for a DataDriftPreset run on data read
+// with pandas. Mirrors evidently 0.7.23, src/evidently/core/datasets.py `infer_column_type` (the column's type is
+// inferred from the current data) and src/evidently/legacy/calculations/data_drift.py `get_one_column_drift`
+// (the sizes the test choice sees are of non-missing, finite values).
+/** Evidently's `INTEGER_CARDINALITY_LIMIT`: an integer column with at most this many distinct values is categorical. */
+const INTEGER_CARDINALITY_LIMIT = 10;
+/** Evidently: a string column with more distinct values than this share of its non-null count is text. */
+const TEXT_DISTINCT_SHARE = 0.5;
+function stringTyping(count, distinct, what) {
+    return distinct > count * TEXT_DISTINCT_SHARE
+        ? { type: 'text', why: `${what}, ${distinct} distinct of ${count} values (more than half): text` }
+        : { type: 'categorical', why: `${what}, ${distinct} distinct of ${count} values (at most half)` };
+}
+/**
+ * The Evidently column type of one current column. A suite's `type: category` or `boolean` makes it categorical;
+ * `string` types it as text would be. Otherwise by what is stored, as pandas would hold it:
+ * - floats: numerical;
+ * - integers: categorical with ≤ 10 distinct values, else numerical; an integer column with nulls is numerical
+ *   whatever its values, because pandas holds it as float64 (Evidently's rule looks at the dtype);
+ * - strings: text when distinct > half the non-null count, else categorical;
+ * - booleans: categorical;
+ * - dates and timestamps: as strings when read from CSV or JSON, else not tested (Evidently's Datetime);
+ * - anything else (lists, structs, blobs): not tested.
+ */
+function driftColumnType(input) {
+    const { stored, declared, count, nulls, distinct, fromText } = input;
+    if (stored === 'other')
+        return { type: 'unknown', why: 'a type Evidently does not test' };
+    if (declared === 'category' || declared === 'boolean')
+        return { type: 'categorical', why: `declared ${declared} in the suite` };
+    if (declared === 'string')
+        return stringTyping(count, distinct, 'declared string');
+    switch (stored) {
+        case 'float':
+            return { type: 'numerical', why: 'float' };
+        case 'integer':
+            if (nulls > 0)
+                return { type: 'numerical', why: 'integer with nulls (a float column to pandas)' };
+            return distinct <= INTEGER_CARDINALITY_LIMIT
+                ? { type: 'categorical', why: `integer, ${distinct} distinct values ≤ ${INTEGER_CARDINALITY_LIMIT}` }
+                : { type: 'numerical', why: `integer, ${distinct} distinct values > ${INTEGER_CARDINALITY_LIMIT}` };
+        case 'boolean':
+            return { type: 'categorical', why: 'boolean' };
+        case 'string':
+            return stringTyping(count, distinct, 'string');
+        case 'date':
+        case 'timestamp':
+            return fromText
+                ? stringTyping(count, distinct, `${stored} as text`)
+                : { type: 'unknown', why: `a ${stored} column (Evidently's datetime: not tested for drift)` };
+    }
+}
+/** A string's distinct count within this share of the text boundary is counted exactly (HyperLogLog errs by a few %). */
+const NEAR_BOUNDARY = 0.2;
+/** Whether a column's type hangs on its exact distinct count, where the profile holds a HyperLogLog estimate. */
+function needsExactDistinct(profile, stored, declared) {
+    if (profile.kind === 'numeric' && declared !== 'string')
+        return false; // numeric profiles count exactly
+    if (declared === 'category' || declared === 'boolean' || stored === 'boolean' || stored === 'other')
         return false;
-    return eventName === 'push' && refName !== undefined && refName === payload?.repository?.default_branch;
+    const boundary = profile.count * TEXT_DISTINCT_SHARE;
+    return Math.abs(profile.distinct - boundary) <= boundary * NEAR_BOUNDARY;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/columns.js
+
+
+/** DuckDB type families, by the type names DESCRIBE reports. */
+const INTEGER_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
+const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/;
+function storedKind(duckType) {
+    if (INTEGER_TYPES.test(duckType))
+        return 'integer';
+    if (FLOAT_TYPES.test(duckType))
+        return 'float';
+    if (duckType === 'VARCHAR' || duckType.startsWith('ENUM'))
+        return 'string';
+    if (duckType === 'BOOLEAN')
+        return 'boolean';
+    if (duckType === 'DATE')
+        return 'date';
+    if (duckType.startsWith('TIMESTAMP'))
+        return 'timestamp';
+    return 'other';
+}
+/** A column's values as numbers, in SQL. */
+function asDouble(column) {
+    return `CAST(${quoteIdentifier(column)} AS DOUBLE)`;
+}
+/** The query whose non-null values are a column's numbers: the key under which the engine keeps them sorted. */
+function numericValues(table, column) {
+    return `SELECT ${asDouble(column)} FROM ${table}`;
+}
+function isNumericKind(kind) {
+    return kind === 'integer' || kind === 'float';
+}
+/** The type a column's values are compared in, from what the suite expects or else what is stored. */
+function comparisonType(expected, stored) {
+    if (expected === 'integer' || expected === 'float' || expected === 'number')
+        return 'number';
+    if (expected === 'date' || expected === 'timestamp' || expected === 'boolean' || expected === 'string')
+        return expected;
+    if (isNumericKind(stored))
+        return 'number';
+    if (stored === 'date' || stored === 'timestamp' || stored === 'boolean')
+        return stored;
+    return 'string';
+}
+/** The cast that makes a value comparable as each comparison type. */
+const CAST = {
+    number: 'double',
+    date: 'date',
+    timestamp: 'timestamp',
+    string: 'text',
+    boolean: 'boolean',
+};
+/** The column as a typed SQL expression: values that do not convert become NULL (they fail the type check). */
+function valueExpression(column, expected, stored, dialect = duckdbDialect) {
+    const target = comparisonType(expected, stored);
+    const id = dialect.identifier(column);
+    const alreadyTyped = (target === 'number' && isNumericKind(stored)) ||
+        (target !== 'number' && target === stored) ||
+        (target === 'string' && stored === 'string');
+    return alreadyTyped ? id : dialect.tryCast(id, CAST[target]);
+}
+/**
+ * A predicate true for the non-null values that are not of the expected type, or undefined when every value of
+ * the stored type is acceptable. Text is accepted where it converts (a CSV column of "1", "2" is an integer).
+ */
+function typeViolation(column, expected, stored, dialect = duckdbDialect) {
+    const id = dialect.identifier(column);
+    const present = `${id} IS NOT NULL`;
+    const fails = (target) => `${present} AND ${dialect.tryCast(id, target)} IS NULL`;
+    switch (expected) {
+        case 'integer':
+            if (stored === 'integer')
+                return undefined;
+            // floor, not trunc: Spark's trunc is for dates; a number is whole exactly when both leave it unchanged.
+            if (stored === 'float')
+                return `${present} AND ${id} <> floor(${id})`;
+            if (stored === 'string')
+                return fails('integer');
+            return present;
+        case 'float':
+        case 'number':
+            if (isNumericKind(stored))
+                return undefined;
+            if (stored === 'string')
+                return fails('double');
+            return present;
+        case 'string':
+        case 'category':
+            return stored === 'other' ? present : undefined;
+        case 'boolean':
+            if (stored === 'boolean')
+                return undefined;
+            if (stored === 'string')
+                return fails('boolean');
+            return present;
+        case 'date':
+            if (stored === 'date')
+                return undefined;
+            if (stored === 'string')
+                return fails('date');
+            return present;
+        case 'timestamp':
+            if (stored === 'timestamp' || stored === 'date')
+                return undefined;
+            if (stored === 'string')
+                return fails('timestamp');
+            return present;
+    }
+}
+/** A suite value as a SQL literal of the comparison type. */
+function literal(value, target, dialect = duckdbDialect) {
+    const text = dialect.literal(String(value));
+    if (target === 'number')
+        return typeof value === 'number' ? String(value) : dialect.tryCast(text, 'double');
+    if (target === 'boolean')
+        return typeof value === 'boolean' ? String(value).toUpperCase() : dialect.tryCast(text, 'boolean');
+    if (target === 'date' || target === 'timestamp')
+        return `${target.toUpperCase()} ${text}`;
+    return text;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/distribution.js
+const DISTRIBUTION_BINS = 10;
+const DISTRIBUTION_CATEGORIES = 5;
+function range(values) {
+    let low = Number.POSITIVE_INFINITY;
+    let high = Number.NEGATIVE_INFINITY;
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        if (value < low)
+            low = value;
+        if (value > high)
+            high = value;
+    }
+    return [low, high];
+}
+/** Each bin's share of `values`: [edge i, edge i+1), the last bin closed (as numpy.histogram with these edges). */
+function shares(values, edges) {
+    const bins = edges.length - 1;
+    const counts = new Array(bins).fill(0);
+    for (let index = 0; index < values.length; index += 1) {
+        const value = values[index];
+        let low = 0;
+        let high = bins - 1;
+        // The last edge at or below the value, by bisection.
+        while (low < high) {
+            const middle = (low + high + 1) >> 1;
+            if (edges[middle] <= value)
+                low = middle;
+            else
+                high = middle - 1;
+        }
+        counts[low] += 1;
+    }
+    return counts.map((count) => (values.length > 0 ? count / values.length : 0));
+}
+/**
+ * Both sides' finite values on the same equal-width bins over their joint range (a reference from a profile is
+ * its quantile grid, each point an equal share), so a shift shows as mass moving between the same bins.
+ */
+function numericDistribution(reference, current, bins = DISTRIBUTION_BINS) {
+    const [referenceLow, referenceHigh] = range(reference);
+    const [currentLow, currentHigh] = range(current);
+    const low = Math.min(referenceLow, currentLow);
+    const high = Math.max(referenceHigh, currentHigh);
+    const count = high > low ? bins : 1;
+    const width = (high - low) / count;
+    const edges = Array.from({ length: count + 1 }, (_, index) => (index === count ? high : low + index * width));
+    return { kind: 'numeric', edges, reference: shares(reference, edges), current: shares(current, edges) };
+}
+/** The categories most common on either side, each side's share of them, and the rest as one `(other)` row. */
+function categoricalDistribution(counts, top = DISTRIBUTION_CATEGORIES) {
+    const order = counts.categories
+        .map((category, index) => ({
+        category: String(category),
+        reference: (counts.referenceCounts[index] ?? 0) / Math.max(counts.referenceSize, 1),
+        current: (counts.currentCounts[index] ?? 0) / Math.max(counts.currentSize, 1),
+    }))
+        .sort((a, b) => Math.max(b.reference, b.current) - Math.max(a.reference, a.current));
+    const shown = order.slice(0, top);
+    const rest = order.slice(top);
+    const sum = (side) => rest.reduce((total, item) => total + item[side], 0);
+    return {
+        kind: 'categorical',
+        categories: [...shown.map((item) => item.category), ...(rest.length > 0 ? ['(other)'] : [])],
+        reference: [...shown.map((item) => item.reference), ...(rest.length > 0 ? [sum('reference')] : [])],
+        current: [...shown.map((item) => item.current), ...(rest.length > 0 ? [sum('current')] : [])],
+    };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/validate.js
@@ -73568,6 +81921,3320 @@ function metricFunction(name, task, options = {}) {
     return found;
 }
 
+;// CONCATENATED MODULE: ./shared/lib/metrics/random.js
+/**
+ * xoshiro128** seeded through splitmix32: uniform doubles in [0, 1) with 53 random bits, the same sequence for the
+ * same seed on every machine and Node version. The state is open so that a hot loop can run the same steps on
+ * local variables (`countDrawnCells`) and hand the state back.
+ */
+class SeededRandom {
+    /** s0..s3 as int32 bit patterns. */
+    state;
+    constructor(seed) {
+        let mixed = seed >>> 0;
+        const splitmix = () => {
+            mixed = (mixed + 0x9e3779b9) >>> 0;
+            let z = mixed;
+            z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+            z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+            return (z ^ (z >>> 16)) >>> 0;
+        };
+        this.state = Int32Array.of(splitmix(), splitmix(), splitmix(), splitmix());
+    }
+    next() {
+        const s = this.state;
+        let s0 = s[0];
+        let s1 = s[1];
+        let s2 = s[2];
+        let s3 = s[3];
+        let product = Math.imul(s1, 5);
+        const high = Math.imul((product << 7) | (product >>> 25), 9);
+        let shifted = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= shifted;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        product = Math.imul(s1, 5);
+        const low = Math.imul((product << 7) | (product >>> 25), 9);
+        shifted = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= shifted;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        s[0] = s0;
+        s[1] = s1;
+        s[2] = s2;
+        s[3] = s3;
+        return ((high >>> 5) * 67_108_864 + (low >>> 6)) / 9_007_199_254_740_992;
+    }
+}
+/** A seeded PRNG returning uniform doubles in [0, 1) (SeededRandom's sequence). */
+function createRandom(seed) {
+    const generator = new SeededRandom(seed);
+    return () => generator.next();
+}
+/** Indices drawn ahead of their lookups: the lookups then run in a tight loop whose cache misses overlap. */
+const DRAW_BATCH = 4096;
+/**
+ * Draws `draws` indices uniformly from [0, count) exactly as `Math.floor(random.next() * count)` would, in the
+ * same order, and adds one to `counts[cell]` of each drawn index's cell (below 8, two to a byte as packCells
+ * packs them: half the memory to look up at random was twice as fast at 10M rows): a bootstrap resample of a
+ * counting metric without an index array of the data's length. The generator's steps run on
+ * locals (a call and four typed-array writes per draw were much of the time) and the state is handed back at
+ * the end; the counts go to four lanes so that repeated cells do not wait on each other's increments.
+ */
+function countDrawnCells(random, packed, count, draws, counts) {
+    if (packed.length !== (count + 1) >> 1)
+        throw new RangeError('countDrawnCells: the cells are not packed two to a byte');
+    if (count > 0x7fffffff)
+        throw new RangeError('countDrawnCells: more than 2^31 - 1 cells');
+    const batch = new Int32Array(DRAW_BATCH);
+    const lanes = new Int32Array(32);
+    const s = random.state;
+    let s0 = s[0];
+    let s1 = s[1];
+    let s2 = s[2];
+    let s3 = s[3];
+    for (let done = 0; done < draws; done += DRAW_BATCH) {
+        const size = Math.min(DRAW_BATCH, draws - done);
+        for (let draw = 0; draw < size; draw += 1) {
+            let product = Math.imul(s1, 5);
+            const high = Math.imul((product << 7) | (product >>> 25), 9);
+            let shifted = s1 << 9;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= shifted;
+            s3 = (s3 << 11) | (s3 >>> 21);
+            product = Math.imul(s1, 5);
+            const low = Math.imul((product << 7) | (product >>> 25), 9);
+            shifted = s1 << 9;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= shifted;
+            s3 = (s3 << 11) | (s3 >>> 21);
+            // Below 2^31 a truncation is Math.floor of the same product.
+            batch[draw] = ((((high >>> 5) * 67_108_864 + (low >>> 6)) / 9_007_199_254_740_992) * count) | 0;
+        }
+        for (let draw = 0; draw < size; draw += 1) {
+            const index = batch[draw];
+            lanes[((draw & 3) << 3) | ((packed[index >> 1] >> ((index & 1) << 2)) & 7)] += 1;
+        }
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+    for (let lane = 0; lane < 32; lane += 1)
+        counts[lane & 7] += lanes[lane];
+}
+/** Cells below 16, two to a byte: the even index's in the low half. */
+function packCells(count, cellOf) {
+    const packed = new Uint8Array((count + 1) >> 1);
+    for (let index = 0; index < count; index += 1)
+        packed[index >> 1] |= cellOf(index) << ((index & 1) << 2);
+    return packed;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/metrics/significance.js
+
+
+
+
+
+
+
+
+/** Fills `into` with indices drawn uniformly with replacement from [0, count). */
+function drawBootstrapIndices(count, random, into) {
+    for (let index = 0; index < into.length; index += 1)
+        into[index] = Math.floor(random() * count);
+    return into;
+}
+/** numpy's default ('linear') percentile of ascending values, q in [0, 1]. */
+function percentileOfSorted(sorted, q) {
+    const position = (sorted.length - 1) * q;
+    const below = Math.floor(position);
+    const above = Math.min(below + 1, sorted.length - 1);
+    const fraction = position - below;
+    const low = sorted[below];
+    const high = sorted[above];
+    // On a value, or between equal ones, that value: an infinite one would otherwise turn into NaN (∞ − ∞).
+    if (fraction === 0 || low === high)
+        return low;
+    // Between an infinity and a finite value the interpolation is that infinity, not ∞ − ∞.
+    if (low === Number.NEGATIVE_INFINITY)
+        return low;
+    if (high === Number.POSITIVE_INFINITY)
+        return high;
+    // numpy's _lerp: interpolate from the nearer end, so q = 1 returns the maximum exactly.
+    return fraction >= 0.5 ? high - (high - low) * (1 - fraction) : low + (high - low) * fraction;
+}
+function positiveInteger(name, value) {
+    if (!Number.isInteger(value) || value < 1) {
+        throw new errors_ConfigurationError(`${name} must be a positive integer, got ${value}.`);
+    }
+    return value;
+}
+function resolveMetric(options) {
+    if (typeof options.metric === 'function')
+        return { compute: options.metric, direction: options.direction };
+    if (options.task === undefined) {
+        throw new errors_ConfigurationError(`metric '${options.metric}' is given by name, so the task is needed: pass task 'binary', 'multiclass' or 'regression'.`);
+    }
+    const thresholdOptions = options.threshold === undefined ? {} : { threshold: options.threshold };
+    return {
+        compute: metricFunction(options.metric, options.task, thresholdOptions),
+        direction: options.direction ?? metricDirection(options.metric),
+    };
+}
+/**
+ * Paired bootstrap of a metric's change against a baseline scored on the same examples: each resample draws n
+ * examples with replacement and computes metric(candidate) − metric(baseline) on the same draw, so the interval
+ * reflects the models' disagreement rather than the two models' independent noise. The interval is numpy's linear
+ * percentile of the deltas; a change whose interval contains 0 is labelled "within noise".
+ */
+function pairedBootstrap(yTrue, candidate, baseline, options) {
+    assertPaired('yTrue', yTrue, 'candidate', candidate);
+    assertSameLength('yTrue', yTrue, 'baseline', baseline);
+    const resamples = positiveInteger('resamples', options.resamples ?? 1000);
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed))
+        throw new errors_ConfigurationError(`seed must be an integer, got ${seed}.`);
+    const confidence = options.confidence ?? 0.95;
+    if (!(confidence > 0 && confidence < 1)) {
+        throw new errors_ConfigurationError(`confidence must be between 0 and 1 (e.g. 0.95), got ${confidence}.`);
+    }
+    const { compute, direction } = resolveMetric(options);
+    const candidateValue = compute(yTrue, candidate);
+    const baselineValue = compute(yTrue, baseline);
+    const generator = new SeededRandom(seed);
+    const counting = countingMetric(options);
+    const { deltas, skipped } = counting
+        ? { deltas: countedDeltas(yTrue, candidate, baseline, counting, resamples, generator), skipped: 0 }
+        : gatheredDeltas(yTrue, candidate, baseline, compute, resamples, () => generator.next());
+    if (deltas.length === 0) {
+        throw new errors_ConfigurationError(`the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
+            'bootstrap needs more examples of every class.');
+    }
+    const sorted = Float64Array.from(deltas).sort();
+    const low = percentileOfSorted(sorted, (1 - confidence) / 2);
+    const high = percentileOfSorted(sorted, (1 + confidence) / 2);
+    const delta = candidateValue - baselineValue;
+    const withinNoise = low <= 0 && high >= 0;
+    let verdict;
+    if (withinNoise)
+        verdict = 'within noise';
+    else if (direction === undefined)
+        verdict = delta > 0 ? 'higher' : 'lower';
+    else
+        verdict = delta > 0 === (direction === 'higher') ? 'better' : 'worse';
+    const result = {
+        candidate: candidateValue,
+        baseline: baselineValue,
+        delta,
+        low,
+        high,
+        confidence,
+        resamples,
+        seed,
+        skipped,
+        withinNoise,
+        verdict,
+    };
+    if (options.keepDeltas)
+        result.deltas = deltas;
+    return result;
+}
+/** Each resample's delta, computed on the resampled values (a metric undefined on a resample skips it). */
+function gatheredDeltas(yTrue, candidate, baseline, compute, resamples, random) {
+    const count = yTrue.length;
+    const indices = new Int32Array(count);
+    // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
+    const sampleTrue = new Float64Array(count);
+    const sampleCandidate = new Float64Array(count);
+    const sampleBaseline = new Float64Array(count);
+    const deltas = [];
+    let skipped = 0;
+    for (let resample = 0; resample < resamples; resample += 1) {
+        drawBootstrapIndices(count, random, indices);
+        for (let index = 0; index < count; index += 1) {
+            const drawn = indices[index];
+            sampleTrue[index] = yTrue[drawn];
+            sampleCandidate[index] = candidate[drawn];
+            sampleBaseline[index] = baseline[drawn];
+        }
+        try {
+            deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
+        }
+        catch (error) {
+            if (!isConfigurationError(error))
+                throw error;
+            skipped += 1;
+        }
+    }
+    return { deltas, skipped };
+}
+/**
+ * A counting metric depends on each example only through its confusion cells: a resample's confusion matrices are
+ * sums over the drawn examples' cells. Each example's pair of cells (label, candidate's and baseline's
+ * prediction) is half a byte, and each draw adds one to its pair's count: the same draws give the same integer
+ * counts as the gathered sample, so the same deltas, without an index array or moving any value.
+ */
+function countedDeltas(yTrue, candidate, baseline, counting, resamples, random) {
+    const count = yTrue.length;
+    const pairs = pairedCells(yTrue, candidate, baseline, counting.threshold);
+    const pairCounts = new Int32Array(8);
+    const deltas = [];
+    for (let resample = 0; resample < resamples; resample += 1) {
+        pairCounts.fill(0);
+        // The draws of drawBootstrapIndices, in the same order.
+        countDrawnCells(random, pairs, count, count, pairCounts);
+        const candidateCounts = [0, 0, 0, 0];
+        const baselineCounts = [0, 0, 0, 0];
+        for (let pair = 0; pair < 8; pair += 1) {
+            const label = pair >> 2;
+            candidateCounts[label * 2 + ((pair >> 1) & 1)] += pairCounts[pair];
+            baselineCounts[label * 2 + (pair & 1)] += pairCounts[pair];
+        }
+        deltas.push(ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
+            ratesFromConfusion(confusionOf(baselineCounts))[counting.rate]);
+    }
+    return deltas;
+}
+/** Binary metrics read off the confusion matrix, by name, with their threshold (`score >= threshold` positive). */
+const COUNTING_RATES = { accuracy: 'accuracy', precision: 'precision', recall: 'recall', f1: 'f1' };
+function countingMetric(options) {
+    if (options.task !== 'binary' || typeof options.metric !== 'string')
+        return undefined;
+    if (!Object.hasOwn(COUNTING_RATES, options.metric))
+        return undefined;
+    return { rate: COUNTING_RATES[options.metric], threshold: options.threshold ?? 0.5 };
+}
+/**
+ * Each example's label and both models' predictions in half a byte: label·4 + candidate·2 + baseline, so a model's
+ * confusion cell (0 tn, 1 fp, 2 fn, 3 tp) is label·2 + its prediction (labels 0/1, checked by computing the metric
+ * once).
+ */
+function pairedCells(yTrue, candidate, baseline, threshold) {
+    return packCells(yTrue.length, (index) => (yTrue[index] === 1 ? 4 : 0) + (candidate[index] >= threshold ? 2 : 0) + (baseline[index] >= threshold ? 1 : 0));
+}
+function confusionOf(counts) {
+    return { tn: counts[0], fp: counts[1], fn: counts[2], tp: counts[3] };
+}
+/** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */
+function binomialHalfCdf(k, n) {
+    if (k >= n)
+        return 1;
+    const logPmf = logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) - n * Math.LN2;
+    let relative = 1;
+    let sum = 1;
+    for (let j = k; j > 0; j -= 1) {
+        relative *= j / (n - j + 1);
+        sum += relative;
+        if (relative < sum * 1e-18)
+            break;
+    }
+    return Math.exp(logPmf) * sum;
+}
+/**
+ * McNemar's test of paired accuracy: only the discordant examples (one model right, the other wrong) carry
+ * information. With b + c < exactBelow (default 25, the usual rule of thumb) the exact two-sided binomial test
+ * p = min(1, 2·P(X ≤ min(b, c))), X ~ Bin(b + c, ½) (scipy.stats.binomtest); otherwise the chi² statistic with
+ * Edwards' continuity correction (|b − c| − 1)² / (b + c) on 1 degree of freedom (scipy.stats.chi2.sf).
+ */
+function mcnemarTest(yTrue, candidatePred, baselinePred, options = {}) {
+    assertPaired('yTrue', yTrue, 'candidatePred', candidatePred);
+    assertSameLength('yTrue', yTrue, 'baselinePred', baselinePred);
+    assertFinite('yTrue', yTrue);
+    assertFinite('candidatePred', candidatePred);
+    assertFinite('baselinePred', baselinePred);
+    const exactBelow = options.exactBelow ?? 25;
+    let candidateOnly = 0;
+    let baselineOnly = 0;
+    for (let index = 0; index < yTrue.length; index += 1) {
+        const candidateRight = candidatePred[index] === yTrue[index];
+        const baselineRight = baselinePred[index] === yTrue[index];
+        if (candidateRight && !baselineRight)
+            candidateOnly += 1;
+        else if (baselineRight && !candidateRight)
+            baselineOnly += 1;
+    }
+    const discordant = candidateOnly + baselineOnly;
+    const base = { candidateOnlyCorrect: candidateOnly, baselineOnlyCorrect: baselineOnly, discordant };
+    if (discordant < exactBelow) {
+        const smaller = Math.min(candidateOnly, baselineOnly);
+        const pValue = discordant === 0 ? 1 : Math.min(1, 2 * binomialHalfCdf(smaller, discordant));
+        return { ...base, method: 'exact-binomial', statistic: smaller, pValue };
+    }
+    const statistic = (Math.abs(candidateOnly - baselineOnly) - 1) ** 2 / discordant;
+    return { ...base, method: 'chi2-continuity', statistic, pValue: chiSquareSf(statistic, 1) };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/profile.js
+
+
+
+
+/** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
+const PROFILE_QUANTILES = 1001;
+/** Up to this many rows a profile also keeps the raw numeric values, so small references stay exact. */
+const PROFILE_RAW_VALUES_MAX_ROWS = 1000;
+/** Categories kept per column; the rest are counted together. */
+const PROFILE_TOP_VALUES = 1000;
+function columnKind(info, declared) {
+    const stored = storedKind(info.type);
+    if (declared === 'category' || declared === 'string' || declared === 'boolean')
+        return stored === 'other' ? 'other' : 'categorical';
+    if (isNumericKind(stored))
+        return 'numeric';
+    if (stored === 'string' || stored === 'boolean')
+        return 'categorical';
+    return 'other';
+}
+const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
+const DATE_KINDS = new Set(['date', 'timestamp']);
+const toNumber = (value) => (value === null || value === undefined ? null : Number(value));
+/**
+ * Quantiles at q = 0, 1/(points−1), …, 1 of sorted values with numpy's default linear interpolation. Done here
+ * rather than in SQL: DuckDB evaluates a list of quantiles one by one, a thousand passes over the column.
+ */
+function quantileGrid(sorted, points) {
+    return Array.from({ length: points }, (_, index) => percentileOfSorted(sorted, index / (points - 1)));
+}
+/** The number of distinct values in an ascending array (-0 and 0 are one value, as are all NaNs, as in SQL). */
+function distinctSorted(sorted) {
+    let distinct = sorted.length > 0 ? 1 : 0;
+    for (let index = 1; index < sorted.length; index += 1) {
+        const value = sorted[index];
+        const previous = sorted[index - 1];
+        if (value !== previous && !(Number.isNaN(value) && Number.isNaN(previous)))
+            distinct += 1;
+    }
+    return distinct;
+}
+/** Each distinct value of an ascending finite array with its count, most frequent first (ties by value). */
+function valueCounts(sorted) {
+    const counts = [];
+    for (const value of sorted) {
+        const last = counts[counts.length - 1];
+        if (last && last.value === value)
+            last.count += 1;
+        else
+            counts.push({ value, count: 1 });
+    }
+    counts.sort((a, b) => b.count - a.count || a.value - b.value);
+    return counts.map(({ value, count }) => ({ value: String(value), count }));
+}
+/** A numeric column's profile statistics from its sorted non-null values. */
+function numericSummary(sorted) {
+    const finite = finiteRun(sorted);
+    const nonFinite = sorted.length - finite.length;
+    const summary = { distinct: distinctSorted(sorted), ...(nonFinite > 0 ? { nonFinite } : {}) };
+    if (finite.length === 0)
+        return { ...summary, min: null, max: null, mean: null, stddev: null };
+    const { mean, std } = populationMoments(finite);
+    return {
+        ...summary,
+        min: finite[0],
+        max: finite[finite.length - 1],
+        mean,
+        stddev: std,
+        quantiles: quantileGrid(finite, PROFILE_QUANTILES),
+    };
+}
+/** A numeric column's profile from its sorted non-null values, in a table of `rows` rows. */
+function completeNumericProfile(profile, sorted, rows) {
+    Object.assign(profile, numericSummary(sorted));
+    if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles)
+        profile.values = [...finiteRun(sorted)];
+    else if (profile.distinct <= PROFILE_TOP_VALUES) {
+        // Few distinct numbers (0/1 labels, counts, ratings) are kept with their counts: drift against the
+        // profile then sees exactly the values the data had, for every test.
+        const counts = valueCounts(finiteRun(sorted));
+        if (counts.length > 0)
+            profile.top = counts;
+    }
+}
+/**
+ * Whether a column that is not numeric keeps its most frequent values: categories, and dates too (read from CSV
+ * they are tested for drift as categories, as Evidently tests them; column-types.ts). Identifiers and free text
+ * (far more distinct values than kept) get no top list: it would say nothing, and grouping millions of distinct
+ * strings costs seconds.
+ */
+function keepsTopValues(profile, info) {
+    return ((profile.kind === 'categorical' || DATE_KINDS.has(storedKind(info.type))) &&
+        profile.distinct <= PROFILE_TOP_VALUES * 10);
+}
+/** The top list and "other" count from the most frequent values (`value`, `n`), most frequent first. */
+function topValues(profile, rows) {
+    profile.top = rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
+    const kept = profile.top.reduce((sum, item) => sum + item.count, 0);
+    if (kept < profile.count)
+        profile.otherCount = profile.count - kept;
+}
+function planProfile(table, columns, declared = new Map()) {
+    const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
+    const reads = ['count(*) AS p_rows'];
+    columns.forEach((info, index) => {
+        const id = quoteIdentifier(info.name);
+        reads.push(`count(${id}) AS p_n${index}`);
+        // Numeric columns are sorted for their quantiles; the rest of their statistics come from those sorted values
+        // (distinct exactly, and NaN and infinities set apart, which DuckDB's stddev refuses).
+        if (kinds[index] === 'numeric')
+            return;
+        reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
+        if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
+            // Text, dates, timestamps and booleans: the native minimum and maximum (a date's, not its text's), as text.
+            reads.push(`CAST(min(${id}) AS VARCHAR) AS p_lo${index}`, `CAST(max(${id}) AS VARCHAR) AS p_hi${index}`);
+        }
+        else {
+            reads.push(`min(CAST(${id} AS VARCHAR)) AS p_lo${index}`, `max(CAST(${id} AS VARCHAR)) AS p_hi${index}`);
+        }
+    });
+    return { table, columns, kinds, reads };
+}
+/** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
+async function profileTable(engine, table, columns, declared = new Map()) {
+    const plan = planProfile(table, columns, declared);
+    const [stats = {}] = await engine.rows(`SELECT ${plan.reads.join(', ')} FROM ${table}`);
+    return finishProfile(engine, plan, stats);
+}
+/** Up to this many rows, numeric columns are read many to a query and sorted in JavaScript. */
+const BATCHED_READ_MAX_ROWS = 65_536;
+/** Values read per batched query: 16 MB of doubles. */
+const BATCHED_READ_VALUES = 2_000_000;
+/**
+ * A small table's numeric columns, sorted and kept in a few queries rather than a few per column: a table of
+ * thousands of columns otherwise spends its time on query overhead (5,000 columns: about 15,000 queries).
+ */
+async function keepSmallNumericColumns(engine, plan, stats, rows) {
+    if (rows > BATCHED_READ_MAX_ROWS)
+        return;
+    const numeric = plan.columns.filter((_info, index) => plan.kinds[index] === 'numeric' && (toNumber(stats[`p_n${index}`]) ?? 0) > 0);
+    const perQuery = Math.max(1, Math.floor(BATCHED_READ_VALUES / Math.max(rows, 1)));
+    for (let start = 0; start < numeric.length; start += perQuery) {
+        const batch = numeric.slice(start, start + perQuery);
+        // One column alone gains nothing from a batch: the engine's own read decides how to sort it.
+        if (batch.length > 1)
+            await engine.keepSortedColumns(plan.table, batch.map((info) => asDouble(info.name)));
+    }
+}
+/** The profile from the aggregate row holding the plan's reads, with quantiles and top values added. */
+async function finishProfile(engine, plan, stats) {
+    const { table, columns, kinds } = plan;
+    const rows = toNumber(stats.p_rows) ?? 0;
+    await keepSmallNumericColumns(engine, plan, stats, rows);
+    const profiles = [];
+    for (const [index, info] of columns.entries()) {
+        const kind = kinds[index];
+        const count = toNumber(stats[`p_n${index}`]) ?? 0;
+        const profile = {
+            name: info.name,
+            type: info.type,
+            kind,
+            count,
+            nulls: rows - count,
+            distinct: toNumber(stats[`p_d${index}`]) ?? 0,
+            min: kind === 'numeric' ? null : (stats[`p_lo${index}`] ?? null),
+            max: kind === 'numeric' ? null : (stats[`p_hi${index}`] ?? null),
+        };
+        if (kind === 'numeric') {
+            Object.assign(profile, { mean: null, stddev: null });
+            if (count > 0)
+                completeNumericProfile(profile, await engine.sortedDoubles(numericValues(table, info.name)), rows);
+        }
+        else if (keepsTopValues(profile, info)) {
+            const id = quoteIdentifier(info.name);
+            const top = await engine.rows(`SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${PROFILE_TOP_VALUES}`);
+            topValues(profile, top);
+        }
+        profiles.push(profile);
+    }
+    return {
+        kind: 'mlops-actions/data-profile',
+        version: 1,
+        rows,
+        createdAt: new Date().toISOString(),
+        columns: profiles,
+    };
+}
+function isDataProfile(value) {
+    return (typeof value === 'object' &&
+        value !== null &&
+        value.kind === 'mlops-actions/data-profile' &&
+        value.version === 1 &&
+        Array.isArray(value.columns));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/drift.js
+
+
+
+
+
+
+
+const METHOD_NAMES = {
+    ks: 'ks',
+    'chi-square': 'chisquare',
+    z: 'z',
+    wasserstein: 'wasserstein',
+    'jensen-shannon': 'jensenshannon',
+    psi: 'psi',
+};
+const NUMERIC_ONLY = new Set(['ks', 'wasserstein']);
+/** Numeric columns with at most this many distinct values are tested as categories (Evidently's rule). */
+const FEW_NUMERIC_VALUES = 5;
+/** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
+function driftMethodName(method) {
+    return METHOD_NAMES[method];
+}
+/** A column's values as category keys: numbers by value (3 and 3.0 are one category, as in pandas), else text. */
+function categoryKey(id, numeric) {
+    return numeric ? `CAST(${id} AS DOUBLE)` : `CAST(${id} AS VARCHAR)`;
+}
+/** The key as a profile writes it: a number as JavaScript prints it (so 3.0 is "3"), text as it is. */
+function keyText(value, numeric) {
+    return numeric ? String(Number(value)) : String(value);
+}
+async function categoryCountsFromTables(engine, column, numeric) {
+    const key = categoryKey(quoteIdentifier(column), numeric);
+    const rows = await engine.rows(`SELECT v, count(*) FILTER (WHERE side = 'r') AS r, count(*) FILTER (WHERE side = 'c') AS c FROM (
+       SELECT ${key} AS v, 'r' AS side FROM reference UNION ALL SELECT ${key}, 'c' FROM current
+     ) WHERE v IS NOT NULL ${numeric ? 'AND isfinite(v)' : ''} GROUP BY v ORDER BY v`);
+    return toCounts(rows.map((row) => ({ value: keyText(row.v, numeric), reference: Number(row.r), current: Number(row.c) })));
+}
+function toCounts(items) {
+    return {
+        categories: items.map((item) => item.value),
+        referenceCounts: items.map((item) => item.reference),
+        currentCounts: items.map((item) => item.current),
+        referenceSize: items.reduce((sum, item) => sum + item.reference, 0),
+        currentSize: items.reduce((sum, item) => sum + item.current, 0),
+    };
+}
+async function categoryCountsFromProfile(engine, column, profile, numeric) {
+    const id = quoteIdentifier(column);
+    const key = categoryKey(id, numeric);
+    const current = await engine.rows(`SELECT ${key} AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL ${numeric ? `AND isfinite(${key})` : ''} GROUP BY 1`);
+    return countsAgainstProfile(profile, current, numeric);
+}
+/** The current data's category counts (`v`, `n` rows) set against a profile's kept values and "other" count. */
+function countsAgainstProfile(profile, current, numeric) {
+    const byValue = new Map();
+    // A small numeric reference keeps its values rather than their counts.
+    const exact = numeric && !profile.top ? exactProfileValues(profile) : undefined;
+    for (const item of profile.top ?? (exact ? valueCounts(exact) : []))
+        byValue.set(item.value, { reference: item.count, current: 0 });
+    const other = '(other values)';
+    for (const row of current) {
+        const value = keyText(row.v, numeric);
+        // Categories beyond the profile's kept set go with its "other" count.
+        const key = byValue.has(value) || !profile.otherCount ? value : other;
+        const entry = byValue.get(key) ?? { reference: key === other ? (profile.otherCount ?? 0) : 0, current: 0 };
+        entry.current += Number(row.n);
+        byValue.set(key, entry);
+    }
+    return toCounts([...byValue.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => ({ value, ...counts })));
+}
+/** A profile's numeric column as its exact values, when it kept them or counted every one of them. */
+function exactProfileValues(profile) {
+    if (profile.values)
+        return Float64Array.from(profile.values.filter((value) => Number.isFinite(value))).sort();
+    if (profile.kind !== 'numeric' || !profile.top || profile.otherCount)
+        return undefined;
+    const total = profile.top.reduce((sum, item) => sum + item.count, 0);
+    const values = new Float64Array(total);
+    let at = 0;
+    for (const item of profile.top) {
+        values.fill(Number(item.value), at, at + item.count);
+        at += item.count;
+    }
+    return values.sort();
+}
+/**
+ * Distinct non-null values of numeric columns, of reference and current together, as far as the method thresholds
+ * need them (2 and 5 values): a column whose current values alone pass 5 passes both, so only the others are
+ * counted, in one scan of both tables; HyperLogLog counts such small sets exactly. Against a profile, its value
+ * counts are joined with the current values. Categorical columns count their categories exactly from the counts
+ * their tests use.
+ */
+async function distinctValueCounts(engine, columns, reference, currentProfile) {
+    const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
+    const counts = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
+    const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= FEW_NUMERIC_VALUES);
+    if (counted.length === 0)
+        return counts;
+    if (reference.kind === 'profile') {
+        for (const name of counted) {
+            const kept = reference.profile.columns.find((column) => column.name === name);
+            const referenceValues = kept ? exactProfileValues(kept) : undefined;
+            if (!kept || !referenceValues) {
+                counts.set(name, Math.max(counts.get(name) ?? 0, kept?.distinct ?? 0));
+                continue;
+            }
+            const id = quoteIdentifier(name);
+            const rows = await engine.rows(`SELECT DISTINCT CAST(${id} AS DOUBLE) AS v FROM current WHERE isfinite(CAST(${id} AS DOUBLE))`);
+            counts.set(name, new Set([...referenceValues, ...rows.map((row) => Number(row.v))]).size);
+        }
+        return counts;
+    }
+    const ids = counted.map(quoteIdentifier);
+    const [row = {}] = await engine.rows(`SELECT ${ids.map((id, index) => `approx_count_distinct(${id}) AS d${index}`).join(', ')} FROM ` +
+        `(SELECT ${ids.join(', ')} FROM reference UNION ALL SELECT ${ids.join(', ')} FROM current)`);
+    counted.forEach((name, index) => {
+        counts.set(name, Number(row[`d${index}`] ?? 0));
+    });
+    return counts;
+}
+/**
+ * The reference's non-missing, finite values per column: the size Evidently's test choice compares with 1000
+ * (it drops NaN and ±∞ before choosing, so a column with many nulls may get a p-value test where the table's row
+ * count would say distance).
+ */
+async function referenceSizes(engine, columns, reference) {
+    if (reference.kind === 'profile') {
+        return new Map(columns.map(({ name }) => {
+            const kept = reference.profile.columns.find((column) => column.name === name);
+            return [name, Math.max(0, (kept?.count ?? 0) - (kept?.nonFinite ?? 0))];
+        }));
+    }
+    if (columns.length === 0)
+        return new Map();
+    const reads = columns.map(({ name, numeric }, index) => {
+        const id = quoteIdentifier(name);
+        return numeric
+            ? `count(*) FILTER (WHERE isfinite(CAST(${id} AS DOUBLE))) AS n${index}`
+            : `count(${id}) AS n${index}`;
+    });
+    const [row = {}] = await engine.rows(`SELECT ${reads.join(', ')} FROM reference`);
+    return new Map(columns.map(({ name }, index) => [name, Number(row[`n${index}`] ?? 0)]));
+}
+function declaredTypes(suite) {
+    return new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
+}
+/** Columns the suite says are unique on their own: keys, whose every value is new by design. */
+function uniqueKeys(suite) {
+    return new Set((suite?.unique ?? []).filter((rule) => rule.columns.length === 1).map((rule) => rule.columns[0]));
+}
+const typingsByProfile = new WeakMap();
+/**
+ * The Evidently column type of each current column (see column-types.ts), from the current profile; strings near
+ * the text boundary get their distinct values counted exactly, in one query. Worked out once per profile: drift
+ * asks again after the current table has given up columns it no longer needs.
+ */
+async function driftTypings(engine, current, currentProfile, suite, fromText) {
+    const known = typingsByProfile.get(currentProfile);
+    if (known)
+        return known;
+    const declared = declaredTypes(suite);
+    const profiles = new Map(currentProfile.columns.map((column) => [column.name, column]));
+    const exact = current.filter((info) => {
+        const profile = profiles.get(info.name);
+        return profile !== undefined && needsExactDistinct(profile, storedKind(info.type), declared.get(info.name));
+    });
+    const exactDistinct = new Map();
+    if (exact.length > 0) {
+        const [row = {}] = await engine.rows(`SELECT ${exact.map((info, index) => `count(DISTINCT ${quoteIdentifier(info.name)}) AS d${index}`).join(', ')} FROM current`);
+        exact.forEach((info, index) => {
+            exactDistinct.set(info.name, Number(row[`d${index}`] ?? 0));
+        });
+    }
+    const typings = new Map(current.map((info) => {
+        const profile = profiles.get(info.name);
+        return [
+            info.name,
+            driftColumnType({
+                stored: storedKind(info.type),
+                declared: declared.get(info.name),
+                count: profile?.count ?? 0,
+                nulls: profile?.nulls ?? 0,
+                distinct: exactDistinct.get(info.name) ?? profile?.distinct ?? 0,
+                fromText,
+            }),
+        ];
+    }));
+    typingsByProfile.set(currentProfile, typings);
+    return typings;
+}
+/** The columns the drift settings name (all those in both tables by default); each must be in both. */
+function driftCandidates(suite, settings, current, referenceNames) {
+    if (settings.columns === 'all' || !suite)
+        return current.map((column) => column.name).filter((name) => referenceNames.includes(name));
+    // A column named twice is tested once.
+    const candidates = [...new Set(settings.columns)];
+    for (const name of candidates) {
+        if (!current.some((column) => column.name === name) || !referenceNames.includes(name)) {
+            throw suite.document.error(['drift', 'columns'], `drift column '${name}' must be in both the data and the reference`, { input: 'suite' });
+        }
+    }
+    return candidates;
+}
+/** A column drift leaves out, and why; undefined for a column it tests. Naming a column forces its test. */
+function skipReason(name, typing, settings, keys) {
+    if (typing.type === 'unknown')
+        return typing.why;
+    if (settings.columns !== 'all')
+        return undefined;
+    if (typing.type === 'text')
+        return `${typing.why}, which Evidently compares by a text model (list it under drift.columns to test its values as categories)`;
+    if (keys.has(name))
+        return 'a unique key in the suite: every value is new by design (list it under drift.columns to test it)';
+    return undefined;
+}
+async function planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText) {
+    const typings = await driftTypings(engine, current, currentProfile, suite, fromText);
+    const keys = uniqueKeys(suite);
+    const plan = { tested: [], skipped: [] };
+    for (const name of driftCandidates(suite, settings, current, referenceNames)) {
+        const typing = typings.get(name);
+        const reason = skipReason(name, typing, settings, keys);
+        if (reason)
+            plan.skipped.push({ column: name, reason });
+        else
+            plan.tested.push({ name, typing });
+    }
+    return plan;
+}
+/**
+ * The reference columns drift tests, known before the reference is read: typed from the current data as
+ * Evidently types them, less text, keys and types it does not test. Reading only these keeps an identifier or
+ * free-text column of millions of rows out of memory.
+ */
+async function driftColumnsToRead(engine, suite, settings, current, referenceNames, currentProfile, fromText) {
+    const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
+    return plan.tested.map((column) => column.name);
+}
+/**
+ * Of the columns drift reads (`driftColumnsToRead`), those it reads from the current table. A numerical column with
+ * more than 5 distinct values, tested by a method on values (not chi-square or z), is read from the engine's kept
+ * sorted values instead, so the table need not hold it while the reference loads.
+ */
+function currentColumnsReadFromTable(engine, read, settings, currentProfile) {
+    const byCounts = settings.method === 'chi-square' || settings.method === 'z';
+    const typings = typingsByProfile.get(currentProfile);
+    return read.filter((name) => {
+        const profile = currentProfile.columns.find((column) => column.name === name);
+        const onValues = typings?.get(name)?.type === 'numerical' &&
+            (profile?.distinct ?? 0) > FEW_NUMERIC_VALUES &&
+            !byCounts &&
+            engine.keeps(numericValues('current', name));
+        return !onValues;
+    });
+}
+/** Why a column got its method: its Evidently type, the reference size and the distinct values, or the suite. */
+function methodReason(typing, automatic, referenceSize, distinct) {
+    if (!automatic)
+        return `${typing.why}; method set by the suite`;
+    const size = referenceSize > SMALL_REFERENCE_MAX_ROWS ? `> ${SMALL_REFERENCE_MAX_ROWS}` : `≤ ${SMALL_REFERENCE_MAX_ROWS}`;
+    return `${typing.why}; ${distinct} distinct values in both, reference ${referenceSize} values ${size}`;
+}
+/**
+ * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
+ * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
+ * category counts from the engine.
+ */
+async function computeDrift(engine, suite, settings, current, reference, currentProfile, fromText = true) {
+    const referenceNames = reference.kind === 'table'
+        ? reference.columns.map((column) => column.name)
+        : reference.profile.columns.map((column) => column.name);
+    const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
+    const result = { columns: [], skipped: plan.skipped, share: 0, datasetDrift: false, settings };
+    const storedNumeric = (name) => isNumericKind(storedKind(current.find((column) => column.name === name).type));
+    const sizes = await referenceSizes(engine, plan.tested.map(({ name, typing }) => ({ name, numeric: typing.type === 'numerical' || storedNumeric(name) })), reference);
+    const numerical = plan.tested.filter(({ typing }) => typing.type === 'numerical').map(({ name }) => name);
+    const distinctCounts = await distinctValueCounts(engine, numerical, reference, currentProfile);
+    for (const { name, typing } of plan.tested) {
+        const kind = typing.type === 'numerical' ? 'numeric' : 'categorical';
+        const numericKeys = storedNumeric(name);
+        const profile = reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
+        const categoryCounts = () => reference.kind === 'table'
+            ? categoryCountsFromTables(engine, name, numericKeys)
+            : categoryCountsFromProfile(engine, name, profile, numericKeys);
+        const counts = kind === 'categorical' ? await categoryCounts() : undefined;
+        const distinct = counts?.categories.length ?? distinctCounts.get(name) ?? 0;
+        const referenceSize = sizes.get(name) ?? 0;
+        const automatic = settings.method === 'auto';
+        const choice = automatic
+            ? chooseDriftMethod(referenceSize, kind, distinct)
+            : {
+                method: driftMethodName(settings.method),
+                threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method)],
+            };
+        const threshold = settings.threshold ?? choice.threshold;
+        if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
+            throw suite.document.error(['drift', 'method'], `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`, {
+                input: 'suite',
+            });
+        }
+        const why = methodReason(typing, automatic, referenceSize, distinct);
+        const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
+        let approximate = false;
+        let nonFinite = 0;
+        let outcome;
+        let distribution;
+        if (numericTest) {
+            // Sorted once and shared with the profile, which read the same column; let go once tested.
+            const currentQuery = numericValues('current', name);
+            const referenceQuery = numericValues('reference', name);
+            // NaN and infinities have no place on a distance or a CDF: left out and counted, as Evidently drops them.
+            const allCurrent = await engine.sortedDoubles(currentQuery);
+            const currentValues = finiteRun(allCurrent);
+            engine.release(currentQuery);
+            nonFinite = allCurrent.length - currentValues.length;
+            const method = choice.method;
+            let referenceValues;
+            if (reference.kind === 'table' && method === 'wasserstein') {
+                // The distance takes values in any order: no sort of the reference unless it comes sorted for free.
+                const { values } = await engine.anyOrderDoubles(referenceQuery);
+                referenceValues = finiteValues(values);
+                nonFinite += values.length - referenceValues.length;
+            }
+            else if (reference.kind === 'table') {
+                const allReference = await engine.sortedDoubles(referenceQuery);
+                referenceValues = finiteRun(allReference);
+                engine.release(referenceQuery);
+                nonFinite += allReference.length - referenceValues.length;
+            }
+            else {
+                // Exact where the profile kept the values or counted each one; else its 0.001 quantile grid.
+                const exact = profile ? exactProfileValues(profile) : undefined;
+                approximate = !exact;
+                // Profiles keep finite values only; older ones wrote a NaN or an infinity as JSON null.
+                referenceValues =
+                    exact ?? Float64Array.from((profile?.quantiles ?? []).filter((value) => Number.isFinite(value))).sort();
+                nonFinite += profile?.nonFinite ?? 0;
+            }
+            if (currentValues.length === 0 || referenceValues.length === 0) {
+                result.skipped.push({ column: name, reason: 'no values on one side' });
+                continue;
+            }
+            outcome =
+                method === 'wasserstein'
+                    ? normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true })
+                    : driftTestSorted(method, referenceValues, currentValues, threshold);
+            if (outcome.drifted)
+                distribution = numericDistribution(referenceValues, currentValues);
+        }
+        else {
+            const tested = counts ?? (await categoryCounts());
+            if (tested.referenceSize === 0 || tested.currentSize === 0) {
+                result.skipped.push({ column: name, reason: 'no values on one side' });
+                continue;
+            }
+            outcome = driftTestFromCounts(choice.method, tested, threshold);
+            if (outcome.drifted)
+                distribution = categoricalDistribution(tested);
+        }
+        result.columns.push({
+            column: name,
+            kind,
+            ...outcome,
+            approximate,
+            why,
+            ...(nonFinite > 0 ? { nonFinite } : {}),
+            ...(distribution ? { distribution } : {}),
+        });
+    }
+    const drifted = result.columns.filter((column) => column.drifted).length;
+    result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
+    result.datasetDrift = result.columns.length > 0 && result.share >= settings.share;
+    return result;
+}
+function assertReferenceUsable(reference, suite) {
+    if (suite.drift && !reference) {
+        throw new ConfigurationError("The suite has a drift section but no 'reference' was given: pass reference data or a profile JSON.", {
+            input: 'reference',
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/suite.js
+
+/**
+ * The expectation suite (`suite:` YAML, schema in schemas/suite.schema.json). Parsing is strict: an unknown key or
+ * a value of the wrong type is a configuration error that points at its line, because a misspelt check that is
+ * silently ignored is a check that never runs.
+ */
+const COLUMN_TYPES = [
+    'integer',
+    'float',
+    'number',
+    'string',
+    'boolean',
+    'date',
+    'timestamp',
+    'category',
+];
+const SUITE_DRIFT_METHODS = ['auto', 'ks', 'chi-square', 'z', 'wasserstein', 'jensen-shannon', 'psi'];
+const suite_isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+class SuiteReader {
+    document;
+    constructor(document) {
+        this.document = document;
+    }
+    fail(path, message, key = false) {
+        throw this.document.error(path, message, { key });
+    }
+    mapping(value, path, allowed, what) {
+        if (!suite_isRecord(value))
+            this.fail(path, `${what} must be a mapping`);
+        for (const key of Object.keys(value)) {
+            if (!allowed.includes(key)) {
+                this.fail([...path, key], `unknown key '${key}' in ${what}; allowed: ${allowed.join(', ')}`, true);
+            }
+        }
+        return value;
+    }
+    number(value, path, what) {
+        if (typeof value !== 'number' || !Number.isFinite(value))
+            this.fail(path, `${what} must be a number, got ${JSON.stringify(value)}`);
+        return value;
+    }
+    atLeastZero(value, path, what) {
+        const number = this.number(value, path, what);
+        if (number < 0)
+            this.fail(path, `${what} must be 0 or more, got ${number}`);
+        return number;
+    }
+    fraction(value, path, what) {
+        const number = this.number(value, path, what);
+        if (number < 0 || number > 1)
+            this.fail(path, `${what} must be between 0 and 1, got ${number}`);
+        return number;
+    }
+    boolean(value, path, what) {
+        if (typeof value !== 'boolean')
+            this.fail(path, `${what} must be true or false, got ${JSON.stringify(value)}`);
+        return value;
+    }
+    string(value, path, what) {
+        if (typeof value !== 'string' || value.length === 0)
+            this.fail(path, `${what} must be a non-empty string`);
+        return value;
+    }
+    scalar(value, path, what) {
+        if (value instanceof Date)
+            return value.toISOString();
+        if (typeof value === 'string' ||
+            typeof value === 'boolean' ||
+            (typeof value === 'number' && Number.isFinite(value))) {
+            return value;
+        }
+        return this.fail(path, `${what} must be a number, string or boolean, got ${JSON.stringify(value)}`);
+    }
+    /** A min, max or `in` value of a column whose values compare as `kind` (see suiteValueProblem). */
+    typedScalar(value, path, what, kind, column) {
+        const scalar = this.scalar(value, path, what);
+        const problem = kind && suiteValueProblem(scalar, kind, what);
+        if (problem)
+            this.fail(path, `column '${column.name}' is declared ${column.type}: ${problem}`);
+        return scalar;
+    }
+    names(value, path, what) {
+        if (!Array.isArray(value) || value.length === 0)
+            this.fail(path, `${what} must be a non-empty list of column names`);
+        return value.map((item, index) => this.string(item, [...path, index], `${what}[${index}]`));
+    }
+    severity(value, path, inherited) {
+        if (value === undefined)
+            return inherited;
+        if (value !== 'error' && value !== 'warning' && value !== 'info') {
+            this.fail(path, `severity must be error, warning or info, got ${JSON.stringify(value)}`);
+        }
+        return value;
+    }
+    bounds(value, path, what, inherited) {
+        const map = this.mapping(value, path, ['min', 'max', 'severity'], what);
+        if (map.min === undefined && map.max === undefined)
+            this.fail(path, `${what} needs min, max or both`);
+        const bounds = { severity: this.severity(map.severity, [...path, 'severity'], inherited) };
+        if (map.min !== undefined)
+            bounds.min = this.number(map.min, [...path, 'min'], `${what}.min`);
+        if (map.max !== undefined)
+            bounds.max = this.number(map.max, [...path, 'max'], `${what}.max`);
+        if (bounds.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {
+            this.fail(path, `${what}: min ${bounds.min} is above max ${bounds.max}`);
+        }
+        return bounds;
+    }
+}
+const COLUMN_KEYS = [
+    'type',
+    'nullable',
+    'min',
+    'max',
+    'in',
+    'pattern',
+    'unique',
+    'max-null-fraction',
+    'mean',
+    'stddev',
+    'quantiles',
+    'severity',
+];
+function readColumn(reader, name, value, path) {
+    const map = reader.mapping(value ?? {}, path, COLUMN_KEYS, `column '${name}'`);
+    const severity = reader.severity(map.severity, [...path, 'severity'], 'error');
+    const rules = { name, path, severity, quantiles: [] };
+    if (map.type !== undefined) {
+        if (!COLUMN_TYPES.includes(map.type)) {
+            reader.fail([...path, 'type'], `type must be one of ${COLUMN_TYPES.join(', ')}, got ${JSON.stringify(map.type)}`);
+        }
+        rules.type = map.type;
+    }
+    if (map.nullable !== undefined)
+        rules.nullable = reader.boolean(map.nullable, [...path, 'nullable'], 'nullable');
+    const kind = rules.type === undefined ? undefined : DECLARED_KIND[rules.type];
+    if (map.min !== undefined)
+        rules.min = reader.typedScalar(map.min, [...path, 'min'], 'min', kind, rules);
+    if (map.max !== undefined)
+        rules.max = reader.typedScalar(map.max, [...path, 'max'], 'max', kind, rules);
+    if (map.in !== undefined) {
+        if (!Array.isArray(map.in) || map.in.length === 0)
+            reader.fail([...path, 'in'], "'in' must be a non-empty list of allowed values");
+        rules.in = map.in.map((item, index) => reader.typedScalar(item, [...path, 'in', index], `in[${index}]`, kind && { ...kind, inList: true }, rules));
+    }
+    // Whether RE2 can run it is DuckDB's to say, before the data is read (checkSuiteExpressions).
+    if (map.pattern !== undefined)
+        rules.pattern = reader.string(map.pattern, [...path, 'pattern'], 'pattern');
+    if (map.unique !== undefined)
+        rules.unique = reader.boolean(map.unique, [...path, 'unique'], 'unique');
+    if (map['max-null-fraction'] !== undefined) {
+        rules.maxNullFraction = reader.fraction(map['max-null-fraction'], [...path, 'max-null-fraction'], 'max-null-fraction');
+    }
+    if (map.mean !== undefined)
+        rules.mean = reader.bounds(map.mean, [...path, 'mean'], 'mean', severity);
+    if (map.stddev !== undefined)
+        rules.stddev = reader.bounds(map.stddev, [...path, 'stddev'], 'stddev', severity);
+    if (map.quantiles !== undefined) {
+        if (!suite_isRecord(map.quantiles))
+            reader.fail([...path, 'quantiles'], 'quantiles must map a quantile (0 to 1) to {min, max}');
+        for (const [key, bounds] of Object.entries(map.quantiles)) {
+            const q = Number(key);
+            if (!Number.isFinite(q) || q < 0 || q > 1)
+                reader.fail([...path, 'quantiles', key], `quantile '${key}' must be a number from 0 to 1`, true);
+            rules.quantiles.push({
+                q,
+                bounds: reader.bounds(bounds, [...path, 'quantiles', key], `quantile ${key}`, severity),
+            });
+        }
+    }
+    return rules;
+}
+/** Reads and checks a whole suite; every mistake names its file and line. */
+function readSuite(document) {
+    const reader = new SuiteReader(document);
+    const root = reader.mapping(document.value ?? {}, [], ['version', 'table', 'columns', 'drift'], 'the suite');
+    if (root.version !== 1)
+        reader.fail(['version'], `'version' must be 1, got ${JSON.stringify(root.version)}`);
+    const suite = { unique: [], columns: [], document };
+    if (root.table !== undefined && root.table !== null) {
+        const table = reader.mapping(root.table, ['table'], ['row-count', 'columns', 'unique', 'severity'], 'table');
+        const severity = reader.severity(table.severity, ['table', 'severity'], 'error');
+        if (table['row-count'] !== undefined)
+            suite.rowCount = reader.bounds(table['row-count'], ['table', 'row-count'], 'row-count', severity);
+        if (table.columns !== undefined) {
+            const path = ['table', 'columns'];
+            const set = reader.mapping(table.columns, path, ['required', 'exact', 'forbidden', 'severity'], 'table.columns');
+            suite.columnSet = { severity: reader.severity(set.severity, [...path, 'severity'], severity) };
+            for (const key of ['required', 'exact', 'forbidden']) {
+                if (set[key] !== undefined)
+                    suite.columnSet[key] = reader.names(set[key], [...path, key], `table.columns.${key}`);
+            }
+        }
+        if (table.unique !== undefined) {
+            const lists = Array.isArray(table.unique)
+                ? table.unique
+                : reader.fail(['table', 'unique'], 'table.unique must be a list of column lists, e.g. [[id], [user_id, day]]');
+            lists.forEach((item, index) => {
+                const path = ['table', 'unique', index];
+                const columns = Array.isArray(item)
+                    ? reader.names(item, path, `table.unique[${index}]`)
+                    : [reader.string(item, path, `table.unique[${index}]`)];
+                suite.unique.push({ columns, severity, path });
+            });
+        }
+    }
+    if (root.columns !== undefined && root.columns !== null) {
+        if (!suite_isRecord(root.columns))
+            reader.fail(['columns'], 'columns must map column names to their checks');
+        for (const [name, rules] of Object.entries(root.columns)) {
+            const column = readColumn(reader, name, rules, ['columns', name]);
+            suite.columns.push(column);
+            if (column.unique)
+                suite.unique.push({ columns: [name], severity: column.severity, path: ['columns', name, 'unique'] });
+        }
+    }
+    if (root.drift !== undefined && root.drift !== null) {
+        const path = ['drift'];
+        const drift = reader.mapping(root.drift, path, ['columns', 'method', 'threshold', 'share', 'severity'], 'drift');
+        const method = drift.method ?? 'auto';
+        if (!SUITE_DRIFT_METHODS.includes(method)) {
+            reader.fail([...path, 'method'], `drift.method must be one of ${SUITE_DRIFT_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
+        }
+        let columns = 'all';
+        if (drift.columns !== undefined && drift.columns !== 'all')
+            columns = reader.names(drift.columns, [...path, 'columns'], 'drift.columns');
+        suite.drift = {
+            columns,
+            method: method,
+            threshold: drift.threshold === undefined || drift.threshold === null
+                ? null
+                : reader.atLeastZero(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
+            share: drift.share === undefined ? 0.5 : reader.fraction(drift.share, [...path, 'share'], 'drift.share'),
+            severity: reader.severity(drift.severity, [...path, 'severity'], 'warning'),
+        };
+    }
+    return suite;
+}
+/** A category compares as it is stored, so only the data can say (evaluate.ts). */
+const DECLARED_KIND = {
+    integer: { compare: 'number', declared: true },
+    float: { compare: 'number', declared: true },
+    number: { compare: 'number', declared: true },
+    boolean: { compare: 'boolean', declared: true },
+    date: { compare: 'date', declared: true },
+    timestamp: { compare: 'timestamp', declared: true },
+    string: { compare: 'string', declared: true },
+    category: undefined,
+};
+const suite_describeValue = (value) => `${JSON.stringify(value)} (${typeof value === 'string' ? 'text' : typeof value === 'number' ? 'a number' : 'true/false'})`;
+/**
+ * What is wrong with a suite value for a column compared as `kind`, or undefined. A value of the wrong type would
+ * not fail loudly in SQL: TRY_CAST('5' AS DOUBLE) works but TRY_CAST('five' …) is NULL, and `x < NULL` is never
+ * true, so the check would pass on every row.
+ */
+function suiteValueProblem(value, kind, what) {
+    const got = suite_describeValue(value);
+    switch (kind.compare) {
+        case 'number':
+            return typeof value === 'number'
+                ? undefined
+                : `${what} must be a number, got ${got}${typeof value === 'string' && Number.isFinite(Number(value)) && value.trim() !== '' ? `; write ${Number(value)} without quotes` : ''}`;
+        case 'boolean':
+            return typeof value === 'boolean' ? undefined : `${what} must be true or false, got ${got}`;
+        case 'date':
+        case 'timestamp':
+            return typeof value === 'string'
+                ? undefined
+                : `${what} must be a ${kind.compare} written as text such as '${kind.compare === 'date' ? '2024-01-31' : '2024-01-31 12:00:00'}', got ${got}`;
+        case 'string':
+            if (typeof value === 'string' || (kind.inList && !kind.declared && typeof value === 'number'))
+                return undefined;
+            return `${what} must be text, got ${got}; quote it ('${String(value)}') to compare text${kind.declared ? '' : ', or declare the column numeric to compare numbers'}`;
+    }
+}
+/**
+ * Checks with DuckDB itself, before any data is read, what only DuckDB can judge: that each `pattern` is a regular
+ * expression its RE2 runs (no lookaround, no backreferences, unlike JavaScript's) and that each date or timestamp
+ * bound is one it reads.
+ */
+async function checkSuiteExpressions(engine, suite) {
+    for (const column of suite.columns) {
+        if (column.pattern !== undefined) {
+            try {
+                await engine.rows(`SELECT regexp_matches('', ${quoteLiteral(column.pattern)}) AS matched`);
+            }
+            catch (error) {
+                throw suite.document.error([...column.path, 'pattern'], `pattern of column '${column.name}' is not a regular expression DuckDB (RE2) can run: ${duckReason(error)}; RE2 has no lookahead, lookbehind or backreferences`, { input: 'suite' });
+            }
+        }
+        if (column.type === 'date' || column.type === 'timestamp') {
+            const example = column.type === 'date' ? '2024-01-31' : '2024-01-31 12:00:00';
+            const values = [
+                [column.min, [...column.path, 'min'], 'min'],
+                [column.max, [...column.path, 'max'], 'max'],
+                ...(column.in ?? []).map((item, index) => [
+                    item,
+                    [...column.path, 'in', index],
+                    `in[${index}]`,
+                ]),
+            ];
+            for (const [value, path, what] of values) {
+                if (value === undefined)
+                    continue;
+                const [row] = await engine.rows(`SELECT TRY_CAST(${quoteLiteral(String(value))} AS ${column.type.toUpperCase()}) IS NULL AS unreadable`);
+                if (row?.unreadable)
+                    throw suite.document.error(path, `${what} of column '${column.name}' is not a ${column.type} DuckDB reads: ${JSON.stringify(value)}; write it as '${example}'`, { input: 'suite' });
+            }
+        }
+    }
+}
+/** DuckDB's own reason, without its error class ("Invalid Input Error: …"). */
+function duckReason(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return (message.split('\n')[0] ?? message).replace(/^[\w ]*Error:\s*/, '');
+}
+/** The checks a suite defines, for the report's "suite read" line and for the CLI. */
+function countSuiteChecks(suite) {
+    let count = (suite.rowCount ? 1 : 0) + (suite.columnSet ? 1 : 0) + suite.unique.length;
+    for (const column of suite.columns) {
+        count += [
+            column.type,
+            column.nullable === false ? true : undefined,
+            column.min,
+            column.max,
+            column.in,
+            column.pattern,
+            column.maxNullFraction,
+            column.mean,
+            column.stddev,
+        ].filter((value) => value !== undefined).length;
+        count += column.quantiles.length;
+    }
+    return count;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/evaluate.js
+
+
+
+
+
+
+
+/** At most this many failing rows are shown per check. */
+const SAMPLE_ROWS = 5;
+/** The column numbering rows from 1 (across all files) in the `current_rows` view, for failing-row samples. */
+const ROW_NUMBER = '__mlops_row';
+const asNumber = (value) => value === null || value === undefined ? null : typeof value === 'bigint' ? Number(value) : Number(value);
+function plain(value) {
+    if (typeof value === 'bigint')
+        return Number(value);
+    if (value instanceof Date)
+        return value.toISOString();
+    if (value !== null && typeof value === 'object' && 'toString' in value && !Array.isArray(value))
+        return String(value);
+    return value;
+}
+/** Sample values as the data shows them: numbers as numbers, anything else (dates, timestamps) as its text. */
+function shownValue(column, info, dialect = duckdbDialect) {
+    const id = dialect.identifier(column);
+    const kind = info ? storedKind(info.type) : 'other';
+    return kind === 'integer' || kind === 'float' || kind === 'boolean' || kind === 'string' ? id : dialect.asText(id);
+}
+function evaluate_within(value, bounds) {
+    if (value === null || Number.isNaN(value))
+        return false;
+    return (bounds.min === undefined || value >= bounds.min) && (bounds.max === undefined || value <= bounds.max);
+}
+/**
+ * The mean and sample standard deviation (n − 1) of sorted values, as numpy's `mean` and `std(ddof=1)`: a NaN or an
+ * infinity makes them NaN or infinite (DuckDB's stddev would refuse the column instead); null without values.
+ */
+function sampleMoments(sorted) {
+    if (sorted.length === 0)
+        return { mean: null, stddev: null };
+    const finite = finiteRun(sorted);
+    if (finite.length < sorted.length) {
+        let nonFiniteSum = 0;
+        for (const value of sorted)
+            if (!Number.isFinite(value))
+                nonFiniteSum += value;
+        return { mean: nonFiniteSum, stddev: sorted.length > 1 ? Number.NaN : null };
+    }
+    const { mean, std } = populationMoments(finite);
+    return { mean, stddev: finite.length > 1 ? std * Math.sqrt(finite.length / (finite.length - 1)) : null };
+}
+function boundsText(bounds) {
+    if (bounds.min !== undefined && bounds.max !== undefined)
+        return `${bounds.min} … ${bounds.max}`;
+    return bounds.min !== undefined ? `≥ ${bounds.min}` : `≤ ${bounds.max}`;
+}
+/** Expected vs stored columns: configuration mistakes (a suite column that is not there) stop the run. */
+function checkSuiteColumns(suite, columns) {
+    const present = new Set(columns.map((column) => column.name));
+    const requiredByTable = new Set([...(suite.columnSet?.required ?? []), ...(suite.columnSet?.exact ?? [])]);
+    for (const column of suite.columns) {
+        if (!present.has(column.name) && !requiredByTable.has(column.name)) {
+            throw suite.document.error(column.path, `column '${column.name}' is not in the data (columns: ${[...present].join(', ')}); list it under table.columns.required to check for its absence`, { key: true, input: 'suite' });
+        }
+    }
+    for (const unique of suite.unique) {
+        for (const name of unique.columns) {
+            if (!present.has(name) && !requiredByTable.has(name)) {
+                throw suite.document.error(unique.path, `unique key column '${name}' is not in the data`, { input: 'suite' });
+            }
+        }
+    }
+}
+/**
+ * A column without a declared type (or a category) compares as the data stores it: its min, max and `in` values
+ * are checked against that here, before the data is read (readSuite checks the declared types).
+ */
+function checkValuesAgainstStored(suite, rules, info) {
+    if (rules.type !== undefined && rules.type !== 'category')
+        return;
+    const kind = { compare: comparisonType(rules.type, storedKind(info.type)), declared: false };
+    const values = [
+        [rules.min, ['min'], 'min', false],
+        [rules.max, ['max'], 'max', false],
+        ...(rules.in ?? []).map((item, index) => [
+            item,
+            ['in', index],
+            `in[${index}]`,
+            true,
+        ]),
+    ];
+    for (const [value, at, what, inList] of values) {
+        const problem = value === undefined ? undefined : suiteValueProblem(value, { ...kind, inList }, what);
+        if (problem)
+            throw suite.document.error([...rules.path, ...at], `column '${rules.name}' holds ${info.type} values${rules.type ? ' (a category compares as stored)' : ''}: ${problem}`, { input: 'suite' });
+    }
+}
+function columnChecks(rules, info, index, pending, dialect) {
+    const stored = storedKind(info.type);
+    const id = dialect.identifier(rules.name);
+    const value = valueExpression(rules.name, rules.type, stored, dialect);
+    const target = comparisonType(rules.type, stored);
+    const alias = (stat) => `c${index}_${stat}`;
+    const base = `column.${rules.name}`;
+    const rowCheck = (check, title, predicate, expected, severity = rules.severity) => {
+        const key = alias(check.replace(/\W/g, '_'));
+        pending.push({
+            id: `${base}.${check}`,
+            title,
+            severity,
+            expected,
+            reads: [`${dialect.countIf(predicate)} AS ${key}`],
+            rowPredicate: predicate,
+            sampleColumn: rules.name,
+            judge: (values) => {
+                const failing = asNumber(values[key]) ?? 0;
+                return { passed: failing === 0, observed: { failingRows: failing } };
+            },
+        });
+    };
+    if (rules.type) {
+        const violation = typeViolation(rules.name, rules.type, stored, dialect);
+        if (violation)
+            rowCheck('type', `${rules.name}: type ${rules.type}`, violation, { type: rules.type, stored: info.type });
+        else {
+            pending.push({
+                id: `${base}.type`,
+                title: `${rules.name}: type ${rules.type}`,
+                severity: rules.severity,
+                expected: { type: rules.type },
+                reads: [],
+                judge: () => ({ passed: true, observed: { stored: info.type } }),
+            });
+        }
+    }
+    if (rules.nullable === false)
+        rowCheck('nullable', `${rules.name}: no nulls`, `${id} IS NULL`, { nulls: 0 });
+    if (rules.maxNullFraction !== undefined) {
+        const key = alias('null_fraction');
+        const limit = rules.maxNullFraction;
+        pending.push({
+            id: `${base}.max-null-fraction`,
+            title: `${rules.name}: null fraction ≤ ${limit}`,
+            severity: rules.severity,
+            expected: { maxNullFraction: limit },
+            reads: [`${dialect.asDouble(`count(*) - count(${id})`)} / greatest(count(*), 1) AS ${key}`],
+            judge: (values) => {
+                const fraction = asNumber(values[key]) ?? 0;
+                return { passed: fraction <= limit, observed: { nullFraction: Number(fraction.toPrecision(6)) } };
+            },
+        });
+    }
+    if (rules.min !== undefined)
+        rowCheck('min', `${rules.name} ≥ ${rules.min}`, `${value} < ${literal(rules.min, target, dialect)}`, {
+            min: rules.min,
+        });
+    if (rules.max !== undefined)
+        rowCheck('max', `${rules.name} ≤ ${rules.max}`, `${value} > ${literal(rules.max, target, dialect)}`, {
+            max: rules.max,
+        });
+    if (rules.in) {
+        const numeric = rules.in.every((item) => typeof item === 'number');
+        const subject = numeric ? valueExpression(rules.name, 'number', stored, dialect) : dialect.asText(id);
+        const list = rules.in.map((item) => (numeric ? String(item) : dialect.literal(String(item)))).join(', ');
+        rowCheck('in', `${rules.name} in the allowed set`, `${id} IS NOT NULL AND ${subject} NOT IN (${list})`, {
+            in: rules.in,
+        });
+    }
+    if (rules.pattern) {
+        rowCheck('pattern', `${rules.name} matches ${rules.pattern}`, `${id} IS NOT NULL AND NOT ${dialect.matches(dialect.asText(id), rules.pattern)}`, { pattern: rules.pattern });
+    }
+    const statisticCheck = (check, title, bounds, reads, statistic) => {
+        pending.push({
+            id: `${base}.${check}`,
+            title,
+            severity: bounds.severity,
+            expected: { min: bounds.min, max: bounds.max },
+            reads,
+            judge: async (values, engine) => {
+                const observed = await statistic(values, engine);
+                return {
+                    passed: evaluate_within(observed, bounds),
+                    // JSON has no NaN or infinity: those are shown as text.
+                    observed: observed === null ? null : Number.isFinite(observed) ? Number(observed.toPrecision(8)) : String(observed),
+                };
+            },
+        });
+    };
+    const numeric = valueExpression(rules.name, 'number', stored, dialect);
+    /**
+     * A statistic of the column's values: on DuckDB, numeric columns answer it from their sorted values (kept for
+     * the profile anyway, so no sort or aggregate of its own); others, numbers stored as text, and every column on a
+     * remote engine, from `sql` in the aggregate.
+     */
+    const valuesCheck = (check, bounds, fromSorted, sql) => {
+        const title = `${rules.name}: ${check.replace('-', ' ')} ${boundsText(bounds)}`;
+        if (isNumericKind(stored) && dialect.engine === 'duckdb') {
+            statisticCheck(check, title, bounds, [], async (_, engine) => fromSorted(await engine.sortedDoubles(numericValues('current', rules.name))));
+            return;
+        }
+        const key = alias(check.replace(/\W/g, '_'));
+        statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
+    };
+    // The sample standard deviation (n − 1), as pandas, Great Expectations and pandera use; NaN and infinities
+    // count as numpy counts them.
+    if (rules.mean)
+        valuesCheck('mean', rules.mean, (sorted) => sampleMoments(sorted).mean, `avg(${numeric})`);
+    if (rules.stddev)
+        valuesCheck('stddev', rules.stddev, (sorted) => sampleMoments(sorted).stddev, dialect.stddevSample(numeric));
+    for (const { q, bounds } of rules.quantiles) {
+        // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont).
+        valuesCheck(`quantile-${q}`, bounds, (sorted) => {
+            if (sorted.length === 0)
+                return null;
+            // As numpy: a NaN (sorted last) makes every quantile NaN; infinities are values at the ends.
+            return Number.isNaN(sorted[sorted.length - 1]) ? Number.NaN : percentileOfSorted(sorted, q);
+        }, dialect.quantile(numeric, q));
+    }
+}
+function tableChecks(suite, columns, pending) {
+    if (suite.rowCount) {
+        const bounds = suite.rowCount;
+        pending.push({
+            id: 'table.row-count',
+            title: `row count ${boundsText(bounds)}`,
+            severity: bounds.severity,
+            expected: { min: bounds.min, max: bounds.max },
+            reads: ['count(*) AS t_rows'],
+            judge: (values) => {
+                const rows = asNumber(values.t_rows) ?? 0;
+                return { passed: evaluate_within(rows, bounds), observed: rows };
+            },
+        });
+    }
+    const set = suite.columnSet;
+    if (set) {
+        const present = columns.map((column) => column.name);
+        const missing = [...(set.required ?? []), ...(set.exact ?? [])].filter((name) => !present.includes(name));
+        const extra = set.exact ? present.filter((name) => !set.exact?.includes(name)) : [];
+        const forbidden = (set.forbidden ?? []).filter((name) => present.includes(name));
+        const problems = [
+            missing.length ? `missing: ${missing.join(', ')}` : '',
+            extra.length ? `unexpected: ${extra.join(', ')}` : '',
+            forbidden.length ? `forbidden present: ${forbidden.join(', ')}` : '',
+        ].filter(Boolean);
+        pending.push({
+            id: 'table.columns',
+            title: 'columns as expected',
+            severity: set.severity,
+            expected: { required: set.required, exact: set.exact, forbidden: set.forbidden },
+            reads: [],
+            judge: () => ({
+                passed: problems.length === 0,
+                observed: present,
+                ...(problems.length ? { details: problems.join('; ') } : {}),
+            }),
+        });
+    }
+}
+function samplesText(samples, failing) {
+    const shown = samples
+        .map((sample) => `${sample.row === undefined ? '' : `row ${sample.row}: `}${JSON.stringify(sample.value)}`)
+        .join(', ');
+    return failing > samples.length ? `${shown} … (${failing} rows)` : shown;
+}
+/**
+ * Compiles a suite against the table `current` into as few scans as it can: one aggregate query for every column
+ * statistic and row-level rule (shared with the profile's), one group-by per uniqueness key, then failing-row
+ * samples (5 per failed check, with their row numbers) only for the checks that failed.
+ */
+function planSuite(suite, columns, dialect = duckdbDialect) {
+    checkSuiteColumns(suite, columns);
+    const pending = [];
+    tableChecks(suite, columns, pending);
+    suite.columns.forEach((rules, index) => {
+        const info = columns.find((column) => column.name === rules.name);
+        if (!info)
+            return;
+        checkValuesAgainstStored(suite, rules, info);
+        columnChecks(rules, info, index, pending, dialect);
+    });
+    return { suite, columns, reads: pending.flatMap((check) => check.reads), dialect, pending };
+}
+/**
+ * Whether a single integer key is unique, from its sorted values (which the profile sorts anyway): no two
+ * neighbours equal and at most one null (nulls group together, so two would be a duplicated key). Exact while the
+ * values are integers a double holds exactly (|v| ≤ 2^53); otherwise, or when a duplicate shows, the caller's
+ * group-by counts and locates the duplicates.
+ */
+async function provablyUnique(engine, key, columns) {
+    const info = key.length === 1 ? columns.find((column) => column.name === key[0]) : undefined;
+    if (!info || storedKind(info.type) !== 'integer')
+        return false;
+    const sorted = await engine.sortedDoubles(numericValues('current', info.name));
+    const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
+    if (Number(rows) - sorted.length > 1)
+        return false;
+    if (sorted.length > 0 && Math.max(-sorted[0], sorted.at(-1)) > Number.MAX_SAFE_INTEGER)
+        return false;
+    for (let index = 1; index < sorted.length; index += 1)
+        if (sorted[index] === sorted[index - 1])
+            return false;
+    return true;
+}
+/** The plan's checks judged from the aggregate row holding its reads, with samples of each failed row check. */
+async function judgeChecks(plan, values, sampleRows, engine) {
+    const outcomes = [];
+    for (const check of plan.pending) {
+        const verdict = await check.judge(values, engine);
+        const outcome = {
+            id: check.id,
+            title: check.title,
+            status: verdict.passed ? 'passed' : 'failed',
+            severity: check.severity,
+            observed: verdict.observed,
+            expected: check.expected,
+            ...(verdict.details ? { details: verdict.details } : {}),
+        };
+        if (!verdict.passed && check.rowPredicate && check.sampleColumn) {
+            const info = plan.columns.find((column) => column.name === check.sampleColumn);
+            outcome.samples = await sampleRows(check.rowPredicate, check.sampleColumn, info);
+            const failing = verdict.observed.failingRows ?? outcome.samples.length;
+            outcome.details = samplesText(outcome.samples, failing);
+        }
+        outcomes.push(outcome);
+    }
+    return outcomes;
+}
+/** A uniqueness key's outcome; `duplicates` (up to SAMPLE_ROWS keys, each with where it occurs) when it failed. */
+function uniquenessOutcome(unique, counted, duplicates = []) {
+    return {
+        id: `unique.${unique.columns.join('+')}`,
+        title: `${unique.columns.join(' + ')} unique`,
+        status: counted.duplicatedKeys === 0 ? 'passed' : 'failed',
+        severity: unique.severity,
+        observed: counted,
+        expected: { duplicatedKeys: 0 },
+        ...(duplicates.length > 0
+            ? {
+                details: duplicates
+                    .map(({ key, at }) => `(${key.map((value) => JSON.stringify(plain(value))).join(', ')}) at ${at}`)
+                    .join('; '),
+            }
+            : {}),
+    };
+}
+/** The SQL counting duplicated keys and the rows holding them, over `from`. */
+function duplicateCountQuery(key, from) {
+    return `SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM ${from} GROUP BY ${key} HAVING count(*) > 1) AS duplicated`;
+}
+/** The checks' outcomes from the aggregate row holding the plan's reads, then samples and uniqueness. */
+async function judgeSuite(engine, plan, values) {
+    const { suite, columns } = plan;
+    const outcomes = await judgeChecks(plan, values, async (predicate, column, info) => (await engine.rows(`SELECT ${ROW_NUMBER} AS "row", ${shownValue(column, info)} AS "value" FROM current_rows WHERE ${predicate} ORDER BY ${ROW_NUMBER} LIMIT ${SAMPLE_ROWS}`)).map((row) => ({ row: asNumber(row.row) ?? 0, value: plain(row.value) })), engine);
+    for (const unique of suite.unique) {
+        const present = unique.columns.every((name) => columns.some((column) => column.name === name));
+        if (!present)
+            continue;
+        if (await provablyUnique(engine, unique.columns, columns)) {
+            outcomes.push(uniquenessOutcome(unique, { duplicatedKeys: 0, duplicatedRows: 0 }));
+            continue;
+        }
+        const key = unique.columns.map(quoteIdentifier).join(', ');
+        const [summary] = await engine.rows(duplicateCountQuery(key, 'current'));
+        const counted = {
+            duplicatedKeys: asNumber(summary?.keys) ?? 0,
+            duplicatedRows: asNumber(summary?.rows) ?? 0,
+        };
+        let duplicates = [];
+        if (counted.duplicatedKeys > 0) {
+            const shown = unique.columns.map((name, index) => `${shownValue(name, columns.find((column) => column.name === name))} AS k${index}`);
+            const rows = await engine.rows(`SELECT ${shown.join(', ')}, list(${ROW_NUMBER} ORDER BY ${ROW_NUMBER})[1:3] AS "rows" FROM current_rows GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(${ROW_NUMBER}) LIMIT ${SAMPLE_ROWS}`);
+            duplicates = rows.map((row) => ({
+                key: unique.columns.map((_, index) => row[`k${index}`]),
+                at: `rows ${row.rows.map((item) => asNumber(item)).join(', ')}`,
+            }));
+        }
+        outcomes.push(uniquenessOutcome(unique, counted, duplicates));
+    }
+    return outcomes;
+}
+function requireColumnsExist(names, columns, what, input) {
+    const present = new Set(columns.map((column) => column.name));
+    const missing = names.filter((name) => !present.has(name));
+    if (missing.length > 0)
+        throw new ConfigurationError(`${what}: ${missing.join(', ')} not in the data.`, { input });
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/tables.js
+// Data files made queryable by the engine: loaded into memory (text formats) or viewed in place (Parquet), with row
+// numbers for the failing rows a check shows, and read errors described as problems of the files.
+
+
+
+
+function refuseEmptyFiles(files, input) {
+    const empty = files.find((file) => file.bytes === 0);
+    if (empty)
+        throw new errors_ConfigurationError(`Input '${input}': ${empty.display} is empty (0 bytes).`, {
+            input,
+            file: empty.display,
+        });
+}
+/** The columns of files without reading them whole (DuckDB sniffs a sample). */
+async function describeFiles(engine, files, input) {
+    refuseEmptyFiles(files, input);
+    try {
+        return await engine.columns(tableSource(files));
+    }
+    catch (error) {
+        throw await describeReadError(error, files, input);
+    }
+}
+/**
+ * Makes the files queryable as `name`, and as `<name>_rows` with ROW_NUMBER added; only `only` columns when given.
+ * Text formats (CSV, JSON) are loaded into a temp table, so later queries read columns from memory rather than
+ * parse the files again. Parquet stays a view over the files: it is columnar and compressed already, so each query
+ * decodes only the columns it reads, and nothing is copied into memory.
+ *
+ * Says which of the two it made. `rowNumbers: false` is for tables no row is ever shown from (the drift
+ * reference): a text load may then keep rows in whatever order DuckDB's threads finish them, about a fifth faster
+ * than keeping the file's order.
+ */
+async function loadTable(engine, name, files, input, options = {}) {
+    const { only, rowNumbers = true } = options;
+    refuseEmptyFiles(files, input);
+    const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
+    // DuckDB cannot number the rows of a Parquet file that has a column of the name it would add: load those.
+    if (files[0]?.format === 'parquet' &&
+        !(await describeFiles(engine, files, input)).some((column) => PARQUET_ROW_COLUMNS.includes(column.name))) {
+        try {
+            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${projection} FROM ${tableSource(files)}`);
+            if (!rowNumbers)
+                return 'view';
+            // Row numbers run on across the files, in the order they are read (as a loaded table's rowid does).
+            let offset = 0;
+            const offsets = [];
+            for (const file of files) {
+                offsets.push(`WHEN ${quoteLiteral(file.path)} THEN ${offset}`);
+                const [{ rows = 0 } = {}] = await engine.rows(`SELECT count(*) AS rows FROM read_parquet(${quoteLiteral(file.path)})`);
+                offset += Number(rows);
+            }
+            const numbered = tableSource(files, { rowNumbers: true });
+            const [file, row] = PARQUET_ROW_COLUMNS;
+            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT ${projection}, ${row} + 1 + CASE ${file} ${offsets.join(' ')} END AS ${ROW_NUMBER} FROM ${numbered}`);
+        }
+        catch (error) {
+            throw await describeReadError(error, files, input);
+        }
+        return 'view';
+    }
+    const load = (sampleAll) => engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${projection} FROM ${tableSource(files, { sampleAll })}`);
+    if (!rowNumbers)
+        await engine.rows('SET preserve_insertion_order = false');
+    try {
+        await load(false);
+    }
+    catch (error) {
+        // A value past the type-inference sample that does not fit the inferred type ("n/a" in a number column):
+        // read again with types from the whole file, so the suite's type check reports it with its row.
+        if (!/Could not convert|Conversion Error/i.test(String(error.message)))
+            throw await describeReadError(error, files, input);
+        try {
+            await load(true);
+        }
+        catch (again) {
+            throw await describeReadError(again, files, input);
+        }
+    }
+    finally {
+        if (!rowNumbers)
+            await engine.rows('RESET preserve_insertion_order');
+    }
+    if (rowNumbers)
+        await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT *, rowid + 1 AS ${ROW_NUMBER} FROM ${name}`);
+    return 'table';
+}
+/**
+ * Drops the columns of a loaded table that nothing reads from it any more (free text and dates after the checks
+ * and the profile, and numeric columns whose sorted values are kept), before drift loads the reference, so their
+ * memory goes to the reference. Kept values of columns still `read` stay. DuckDB drops a column of an in-memory
+ * table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
+ */
+async function keepOnly(engine, table, columns, inTable, read) {
+    // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
+    await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
+    const unread = columns.filter((column) => !inTable.includes(column.name));
+    // A table keeps at least one column.
+    for (const column of unread.length === columns.length ? unread.slice(1) : unread) {
+        if (!read.includes(column.name))
+            engine.release(numericValues(table, column.name));
+        await engine.rows(`ALTER TABLE ${table} DROP COLUMN ${quoteIdentifier(column.name)}`);
+    }
+}
+/**
+ * Runs `work`; when `files` are Parquet (read lazily, through views) an engine error on the way is described as a
+ * problem of the files where it is one. Text formats were read whole when loaded, so their errors showed then.
+ */
+async function asReadError(files, input, work) {
+    try {
+        return await work();
+    }
+    catch (error) {
+        if (error instanceof errors_ConfigurationError || files[0]?.format !== 'parquet')
+            throw error;
+        throw await describeReadError(error, files, input);
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/dataset.js
+
+
+
+
+
+
+
+
+const DEFAULT_DRIFT = {
+    columns: 'all',
+    method: 'auto',
+    threshold: null,
+    share: 0.5,
+    severity: 'warning',
+};
+async function readProfile(path, display) {
+    let value;
+    try {
+        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
+    }
+    catch (error) {
+        throw new errors_ConfigurationError(`Input 'reference': ${display} is not a readable profile JSON (${error.message}).`, {
+            input: 'reference',
+        });
+    }
+    if (!isDataProfile(value)) {
+        throw new errors_ConfigurationError(`Input 'reference': ${display} is JSON but not a data profile written by validate-data.`, {
+            input: 'reference',
+        });
+    }
+    return value;
+}
+/** The dataset-level drift check: fails when the share of drifted columns reaches the suite's share. */
+function datasetDriftCheck(drift) {
+    const { settings } = drift;
+    const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
+    return {
+        id: 'drift.dataset',
+        title: `dataset drift: share of drifted columns < ${settings.share}`,
+        status: drift.datasetDrift ? 'failed' : 'passed',
+        severity: settings.severity,
+        observed: { drifted: drifted.length, checked: drift.columns.length, share: Number(drift.share.toFixed(4)) },
+        expected: { share: `< ${settings.share}` },
+        ...(drifted.length ? { details: `drifted: ${drifted.join(', ')}` } : {}),
+    };
+}
+/** The data checked by the suite, profiled, and compared with the reference for drift. */
+async function validateDataset(engine, files, suite, reference) {
+    if (suite)
+        await checkSuiteExpressions(engine, suite);
+    const storage = await loadTable(engine, 'current', files, 'data');
+    const columns = await engine.columns('current');
+    const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
+    const declared = new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
+    // The suite's aggregates and the profile's in one scan of the table.
+    const suitePlan = suite ? planSuite(suite, columns) : undefined;
+    const profilePlan = planProfile('current', columns, declared);
+    // The first query that decodes every value: a damaged Parquet page shows here, and is the file's fault.
+    const [values = {}] = await asReadError(files, 'data', () => engine.rows(`SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`));
+    const checks = suitePlan ? await judgeSuite(engine, suitePlan, values) : [];
+    const profile = await finishProfile(engine, profilePlan, values);
+    // An integer key the profile does not treat as numeric was sorted for its uniqueness alone: let it go.
+    for (const column of profile.columns)
+        if (column.kind !== 'numeric')
+            engine.release(numericValues('current', column.name));
+    let drift;
+    if (reference) {
+        let source;
+        const settings = suite?.drift ?? DEFAULT_DRIFT;
+        // pandas reads a date in CSV or JSON as text, and Evidently types it as text would be (column-types.ts).
+        const fromText = files[0]?.format !== 'parquet';
+        if ('files' in reference) {
+            const referenceColumns = await describeFiles(engine, reference.files, 'reference');
+            const needed = await driftColumnsToRead(engine, suite, settings, columns, referenceColumns.map((column) => column.name), profile, fromText);
+            if (storage === 'table') {
+                const inTable = currentColumnsReadFromTable(engine, needed, settings, profile);
+                await keepOnly(engine, 'current', columns, inTable, needed);
+            }
+            await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });
+            const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
+            // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.
+            source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
+        }
+        else {
+            source = { kind: 'profile', profile: await readProfile(reference.profilePath, reference.display) };
+        }
+        const emptySuite = suite ?? { unique: [], columns: [], document: undefined };
+        const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
+        // Parquet references are read while drift is computed (views over the files).
+        drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
+        checks.push(datasetDriftCheck(drift));
+    }
+    return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/infer.js
+// A starting suite from one sample of the data, meant to hold on the next sample of the same data: ranges reach a
+// little past what was seen, by an estimate of the tails; category lists and null limits only where the sample
+// makes them safe; keys get `unique` and nothing that a new key would break.
+
+
+
+
+
+
+/**
+ * The chance, per bound, that a next sample of the same size goes past it (by the tail estimate below): small, as a
+ * suite of 50 numeric columns has 100 bounds.
+ */
+const INFERRED_RANGE_EXCEEDANCE = 0.001;
+/**
+ * How far past the largest of `sorted` (ascending, finite) a next sample of the same size reaches with chance
+ * INFERRED_RANGE_EXCEEDANCE: peaks over threshold with an exponential tail. The k = ⌈√n⌉ largest values above
+ * the (k+1)-th largest u have mean excess β (the exponential's maximum-likelihood scale); then P(X > u + y) ≈
+ * (k/n)·e^(−y/β), and n more values stay below u + y with chance 1 − ε when y = β·ln(k/ε). A capped column (the
+ * top values all equal) gets its maximum; the bound never falls below what was seen.
+ */
+function upperBound(sorted) {
+    const n = sorted.length;
+    const max = sorted[n - 1];
+    const k = Math.min(n - 1, Math.ceil(Math.sqrt(n)));
+    if (k < 1)
+        return max;
+    const threshold = sorted[n - 1 - k];
+    let excess = 0;
+    for (let index = n - k; index < n; index += 1)
+        excess += sorted[index] - threshold;
+    const scale = excess / k;
+    return Math.max(max, threshold + scale * Math.log(k / INFERRED_RANGE_EXCEEDANCE));
+}
+/** The same at the low end. */
+function lowerBound(sorted) {
+    const negated = Float64Array.from(sorted, (value) => -value).reverse();
+    return -upperBound(negated);
+}
+/**
+ * The inferred range of a numeric column: the tail bounds, whole numbers outward for integers, and not across
+ * zero when no value crossed it (counts, amounts and durations stay non-negative).
+ */
+function inferredRange(sorted, integer) {
+    let min = lowerBound(sorted);
+    let max = upperBound(sorted);
+    const seenMin = sorted[0];
+    const seenMax = sorted[sorted.length - 1];
+    if (seenMin >= 0)
+        min = Math.max(0, min);
+    if (seenMax <= 0)
+        max = Math.min(0, max);
+    if (integer)
+        return { min: Math.floor(min), max: Math.ceil(max) };
+    // Rounded outward to 4 significant digits of the widening, so the YAML stays readable.
+    return { min: roundDown(min, max - min), max: roundUp(max, max - min) };
+}
+function step(span) {
+    return span > 0 ? 10 ** (Math.floor(Math.log10(span)) - 3) : 0;
+}
+function roundDown(value, span) {
+    const unit = step(span);
+    return unit > 0 ? Number((Math.floor(value / unit) * unit).toPrecision(15)) : value;
+}
+function roundUp(value, span) {
+    const unit = step(span);
+    return unit > 0 ? Number((Math.ceil(value / unit) * unit).toPrecision(15)) : value;
+}
+/**
+ * The null fraction a next sample of n rows stays under: twice the observed fraction, or four binomial standard
+ * errors above it when that is more (a few nulls in a small sample).
+ */
+function inferredNullLimit(nulls, rows) {
+    const p = nulls / Math.max(rows, 1);
+    const limit = Math.max(2 * p, p + 4 * Math.sqrt((p * (1 - p)) / Math.max(rows, 1)));
+    return Number(Math.min(1, limit).toPrecision(4));
+}
+/**
+ * Whether a category list is safe to write: the chance that a next row holds a category not seen is about the
+ * share of categories seen once (Good–Turing), so only columns with no category seen once get an `in` list.
+ */
+function categoriesAreComplete(profile) {
+    const top = profile.top ?? [];
+    return top.length > 0 && top.length <= 20 && !profile.otherCount && top.every((item) => item.count >= 2);
+}
+/** Distinct values per column counted exactly, many columns to a query. */
+const DISTINCT_COLUMNS_PER_QUERY = 200;
+/**
+ * Which columns hold no repeated value and no null: integers from their exact profile count, text and dates by
+ * an exact count where the estimate says they may (HyperLogLog is within a few percent, so below 80% they are not).
+ */
+async function uniqueColumns(engine, profile) {
+    const keys = new Set();
+    const candidates = [];
+    for (const column of profile.columns) {
+        // Keys are integers, text or dates; floats that happen to be distinct are not keys.
+        if (/DOUBLE|FLOAT|DECIMAL|REAL|BOOLEAN/.test(column.type) || column.count <= 1 || column.nulls > 0)
+            continue;
+        if (column.kind === 'numeric') {
+            if (column.distinct === column.count)
+                keys.add(column.name);
+        }
+        else if (column.distinct >= 0.8 * column.count)
+            candidates.push(column);
+    }
+    for (let start = 0; start < candidates.length; start += DISTINCT_COLUMNS_PER_QUERY) {
+        const batch = candidates.slice(start, start + DISTINCT_COLUMNS_PER_QUERY);
+        const [row = {}] = await engine.rows(`SELECT ${batch.map((column, index) => `count(DISTINCT ${quoteIdentifier(column.name)}) AS d${index}`).join(', ')} FROM current`);
+        batch.forEach((column, index) => {
+            if (Number(row[`d${index}`]) === column.count)
+                keys.add(column.name);
+        });
+    }
+    return keys;
+}
+function suiteType(type) {
+    if (/INT/.test(type))
+        return 'integer';
+    if (/DOUBLE|FLOAT|DECIMAL|REAL/.test(type))
+        return 'float';
+    if (type === 'BOOLEAN')
+        return 'boolean';
+    if (type === 'DATE')
+        return 'date';
+    if (type.startsWith('TIMESTAMP'))
+        return 'timestamp';
+    return 'string';
+}
+/** The suite YAML for the table `current` and its profile. */
+async function inferredSuiteText(engine, profile, source) {
+    const suite = {
+        version: 1,
+        table: {
+            'row-count': { min: Math.max(1, Math.floor(profile.rows / 2)) },
+            columns: { required: profile.columns.map((column) => column.name) },
+        },
+        columns: {},
+    };
+    const rules = suite.columns;
+    const keys = await uniqueColumns(engine, profile);
+    for (const column of profile.columns) {
+        const entry = { type: suiteType(column.type) };
+        if (column.nulls === 0)
+            entry.nullable = false;
+        else
+            entry['max-null-fraction'] = inferredNullLimit(column.nulls, profile.rows);
+        // A key's range says nothing a new key must meet; a column holding NaN or ±∞ gets none either (its finite
+        // range would fail those very rows).
+        if (keys.has(column.name))
+            entry.unique = true;
+        else if (column.kind === 'numeric' && (column.nonFinite ?? 0) === 0 && column.count > 0) {
+            const sorted = finiteRun(await engine.sortedDoubles(numericValues('current', column.name)));
+            if (sorted.length > 0)
+                Object.assign(entry, inferredRange(sorted, entry.type === 'integer'));
+        }
+        engine.release(numericValues('current', column.name));
+        if (column.kind === 'categorical' && categoriesAreComplete(column))
+            entry.in = (column.top ?? []).map((item) => item.value);
+        rules[column.name] = entry;
+    }
+    return (`# Inferred by mlops-actions validate-data from ${source} (${profile.rows} rows).\n` +
+        `# Review before use: ranges reach past the observed ones by a tail estimate (a next sample of the same size\n` +
+        `# passes each bound with about ${100 - 100 * INFERRED_RANGE_EXCEEDANCE}% chance); keys are unique and not drift-tested.\n` +
+        (0,dist/* stringify */.As)(suite));
+}
+/** A starting suite from what the data shows, meant to hold on the next sample of it. */
+async function inferSuite(engine, files) {
+    await loadTable(engine, 'current', files, 'data');
+    const profile = await profileTable(engine, 'current', await engine.columns('current'));
+    return inferredSuiteText(engine, profile, files.map((file) => file.display).join(', '));
+}
+
+;// CONCATENATED MODULE: ./shared/lib/report/render.js
+
+
+/** `1 row`, `4 rows`: a count with its noun, singular only for exactly one. */
+function plural(count, noun, many = `${noun}s`) {
+    return `${count.toLocaleString('en-US')} ${count === 1 ? noun : many}`;
+}
+/** A fraction as a percent with its sign kept, e.g. −0.047%. */
+function percentText(fraction, digits = 3) {
+    const text = formatNumber(Math.abs(fraction * 100), digits);
+    return `${fraction < 0 ? '−' : ''}${text}%`;
+}
+function scalarText(value) {
+    if (typeof value === 'number')
+        return formatNumber(value).replace(/^-/, '−');
+    if (typeof value === 'string')
+        return value;
+    if (value === null)
+        return 'none';
+    if (typeof value === 'boolean')
+        return value ? 'yes' : 'no';
+    return JSON.stringify(value) ?? '';
+}
+const COUNT_NOUNS = {
+    rows: ['row', 'rows'],
+    failingRows: ['failing row', 'failing rows'],
+    duplicatedKeys: ['duplicated key', 'duplicated keys'],
+    duplicatedRows: ['duplicated row', 'duplicated rows'],
+    drifted: ['drifted column', 'drifted columns'],
+    checked: ['column checked', 'columns checked'],
+    blobs: ['blob', 'blobs'],
+};
+/** How one key of an observed or expected object reads: `≥ 0.7`, `4 failing rows`, `share 0.4`. */
+function fieldText(key, value) {
+    if (key === 'min' && value !== null && value !== undefined)
+        return `≥ ${scalarText(value)}`;
+    if (key === 'max' && value !== null && value !== undefined)
+        return `≤ ${scalarText(value)}`;
+    if (/fraction$/i.test(key) && typeof value === 'number')
+        return `${words(key)} ${percentText(value)}`;
+    const noun = COUNT_NOUNS[key];
+    if (noun && typeof value === 'number')
+        return value === 1 ? `1 ${noun[0]}` : `${formatNumber(value)} ${noun[1]}`;
+    if (Array.isArray(value))
+        return `${words(key)} ${value.map(scalarText).join(', ') || 'none'}`;
+    return `${words(key)} ${scalarText(value)}`;
+}
+/** camelCase and dashed keys as words: maxNullFraction → max null fraction. */
+function words(key) {
+    return key
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .replace(/[-_]/g, ' ')
+        .toLowerCase();
+}
+/**
+ * An observed or expected value in words and numbers, never raw JSON: `{"min":0.7}` reads `≥ 0.7`,
+ * `{"failingRows":4}` reads `4 failing rows`; keys with no value are left out.
+ */
+function render_describeValue(value) {
+    if (value === undefined)
+        return '';
+    if (value === null || typeof value !== 'object')
+        return scalarText(value);
+    if (Array.isArray(value))
+        return value.map(render_describeValue).join(', ');
+    return Object.entries(value)
+        .filter(([, item]) => item !== undefined && item !== null)
+        .map(([key, item]) => item !== null && typeof item === 'object' && !Array.isArray(item)
+        ? `${words(key)} ${render_describeValue(item)}`
+        : fieldText(key, item))
+        .join(', ');
+}
+function checksTable(checks) {
+    return table(['', 'Check', 'Observed', 'Expected', 'Details'], checks.map((check) => [
+        // A failed check of warning severity warns; only error severity fails the verdict.
+        raw(STATUS_ICON[check.status === 'failed' && check.severity !== 'error' ? 'warning' : check.status]),
+        check.title,
+        render_describeValue(check.observed),
+        render_describeValue(check.expected),
+        check.details ?? '',
+    ]));
+}
+/** The verdict line: the headline and the counts, with correct plurals. */
+function countsLine(report) {
+    const counts = countChecks(report.checks);
+    return `**${escapeText(report.headline)}** · ${counts.errors} failed · ${plural(counts.warnings, 'warning')} · ${counts.passed} passed`;
+}
+/**
+ * The common part of every action's summary: a verdict line, the checks that did not pass in a table, and the
+ * ones that passed collapsed. Actions append their own sections (metrics, drift) after it.
+ */
+function renderChecks(title, report, options = {}) {
+    const parts = [];
+    if (options.heading !== false)
+        parts.push(heading(3, raw(`${STATUS_ICON[report.status]} ${escapeText(title)}`)));
+    parts.push(countsLine(report));
+    const open = report.checks.filter((check) => check.status !== 'passed');
+    const passed = report.checks.filter((check) => check.status === 'passed');
+    if (open.length > 0)
+        parts.push(checksTable(open));
+    if (passed.length > 0)
+        parts.push(details(`${plural(passed.length, 'passed check')}`, checksTable(passed)));
+    if (report.run.url)
+        parts.push(runLink(report.run.url));
+    return parts.join('\n\n');
+}
+function runLink(url) {
+    return `<sub>[Workflow run](${encodeURI(url)})</sub>`;
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/render.js
+
+
+/**
+ * How far past its threshold each column is, on the scale the chart's title names: for a test, −log10 p over
+ * −log10 of the p-value threshold; for a distance, distance over threshold. ≥ 1 is drift either way, and a p-value
+ * of 1e-40 stands out from one of 0.01 instead of both being cut to the same bar.
+ */
+function driftScore(column) {
+    if (column.pValue !== undefined) {
+        const limit = -Math.log10(Math.min(Math.max(column.threshold, 1e-300), 0.999999));
+        return -Math.log10(Math.max(column.pValue, 1e-300)) / limit;
+    }
+    return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
+}
+/** A byte count as a reader takes it in: 312 B, 48.2 KB, 1.3 MB. */
+function render_formatBytes(bytes) {
+    if (bytes < 1000)
+        return `${bytes} B`;
+    return bytes < 1e6 ? `${(bytes / 1000).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+function driftSection(drift, reference) {
+    const drifted = drift.columns.filter((column) => column.drifted).length;
+    const against = reference ? code(reference).text : 'the reference';
+    const shareAt = drift.shareThreshold !== undefined ? `, dataset drift at ${formatNumber(drift.shareThreshold)}` : '';
+    const parts = [
+        heading(4, raw(`Drift against ${against}: ${drifted} of ${plural(drift.columns.length, 'column')} drifted (share ${formatNumber(drift.share)}${shareAt})`)),
+        table(['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'], drift.columns.map((column) => [
+            column.column,
+            raw(`${escapeText(column.method)}${column.approximate ? ' ≈' : ''}`),
+            column.statistic,
+            column.pValue ?? null,
+            column.threshold,
+            raw(column.drifted ? '🔴 yes' : '🟢 no'),
+        ]), { align: ['left', 'left', 'right', 'right', 'right', 'center'] }),
+    ];
+    const charted = drift.columns.slice(0, 30);
+    const tests = charted.some((column) => column.pValue !== undefined);
+    const distances = charted.some((column) => column.pValue === undefined);
+    // Mermaid cuts titles at 60 characters: the scale is named as briefly as it can be.
+    const title = tests
+        ? distances
+            ? 'Drift ≥ 1: −log10 p ÷ −log10 α, distance ÷ threshold'
+            : 'Drift ≥ 1: −log10 p ÷ −log10 of the p threshold'
+        : 'Drift ≥ 1: distance ÷ threshold';
+    parts.push(xyChart({
+        title,
+        labels: charted.map((column) => column.column),
+        yLabel: 'relative to threshold',
+        series: [
+            { kind: 'bar', values: charted.map(driftScore) },
+            { kind: 'line', values: charted.map(() => 1) },
+        ],
+    }));
+    const shown = drift.columns.filter((column) => column.distribution);
+    if (shown.length > 0)
+        parts.push(details(`Reference vs current of the ${plural(shown.length, 'drifted column')}`, shown.map(distributionTable).join('\n\n')));
+    const bounded = drift.columns.filter((column) => column.bound !== undefined);
+    if (drift.columns.some((column) => column.approximate && column.bound === undefined)) {
+        parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
+    }
+    if (bounded.length > 0) {
+        parts.push(escapeText(`≈ Computed by the engine on a grid of counts both sides share, each within a proven bound of the exact statistic: ${bounded.map((column) => `${column.column} ± ${formatNumber(column.bound ?? 0)}`).join(', ')}.`));
+    }
+    const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
+    if (leftOut.length > 0) {
+        parts.push(escapeText(`NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${plural(column.nonFinite ?? 0, 'value')})`).join(', ')}.`));
+    }
+    if (drift.skipped.length > 0)
+        parts.push(escapeText(`Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`));
+    return parts;
+}
+/** A share as a bar of up to 20 blocks and its percent, so the two sides read as two small histograms. */
+function shareCell(share) {
+    const blocks = Math.round(Math.min(Math.max(share, 0), 1) * 20);
+    return raw(`${'█'.repeat(blocks)}${blocks > 0 ? ' ' : ''}${percentText(share, 3)}`);
+}
+function distributionTable(column) {
+    const distribution = column.distribution;
+    const labels = distribution.kind === 'numeric'
+        ? distribution.reference.map((_, index) => `${formatNumber(distribution.edges[index])} – ${formatNumber(distribution.edges[index + 1])}`)
+        : distribution.categories;
+    return table([column.column, 'reference', 'current'], labels.map((label, index) => [
+        label,
+        shareCell(distribution.reference[index] ?? 0),
+        shareCell(distribution.current[index] ?? 0),
+    ]), { align: ['left', 'left', 'left'] });
+}
+/**
+ * validate-data's section, from its report alone (so a fork's report artifact renders the same): the checks
+ * (failed ones with their failing-row samples, passed ones folded), then the drift table and chart.
+ */
+function renderDataSection(report, options = {}) {
+    // The link to the run goes last, after the drift section.
+    const { url, ...run } = report.run;
+    const parts = [renderChecks('Data validation', { ...report, run }, options)];
+    const engine = report.engine;
+    if (engine && typeof engine.name === 'string' && typeof engine.bytesReceived === 'number')
+        parts.push(escapeText(`Checked where the data lives, on ${engine.name}: ${plural(Number(engine.queries ?? 0), 'query', 'queries')}, ${render_formatBytes(engine.bytesReceived)} returned.`));
+    const drift = report.drift;
+    if (drift && drift.columns.length > 0)
+        parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));
+    if (url)
+        parts.push(runLink(url));
+    return parts.join('\n\n');
+}
+
+;// CONCATENATED MODULE: ./shared/lib/validation/index.js
+// validate-data's library: the suite file, its checks, the data profile, drift against a reference, suite inference
+// and the report section.
+
+
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/engines/drift.js
+
+
+/** Up to this many values on both sides, a grid of distinct values is expanded into the samples it stands for. */
+const EXPAND_MAX_VALUES = 5_000_000;
+function finiteDouble(session, name) {
+    return session.dialect.asDouble(session.dialect.identifier(name));
+}
+/** `side` tags and finite doubles of a column, over every engine side, as one derived table `sides(v, side)`. */
+function unionOfSides(session, name, sides) {
+    const value = finiteDouble(session, name);
+    return sides
+        .map(([tag, table]) => `SELECT ${value} AS v, ${session.dialect.literal(tag)} AS side FROM ${table.source.from}`)
+        .join(' UNION ALL ');
+}
+/** Runs a query over both tables; an error names the current table's input (both are on one engine). */
+function rowsOf(session, sql, table) {
+    return session.rows(sql, table.input, table.source);
+}
+/** Counts of each value on each side: a grid of points, or undefined when there are more than `cells` values. */
+async function pointGrid(session, name, reference, current, cells) {
+    const { dialect } = session;
+    const sides = [['c', current]];
+    if (reference.kind === 'engine')
+        sides.push(['r', reference.table]);
+    const rows = await rowsOf(session, `SELECT v, ${dialect.countIf("side = 'r'")} AS r, ${dialect.countIf("side = 'c'")} AS c FROM (${unionOfSides(session, name, sides)}) AS sides WHERE ${dialect.isFinite('v')} GROUP BY v ORDER BY v LIMIT ${cells + 1}`, current);
+    const counts = new Map(rows.map((row) => [Number(row.v), [Number(row.r), Number(row.c)]]));
+    if (reference.kind === 'values') {
+        for (const value of reference.values) {
+            const entry = counts.get(value) ?? [0, 0];
+            entry[0] += 1;
+            counts.set(value, entry);
+        }
+    }
+    if (rows.length > cells || counts.size > cells)
+        return undefined;
+    const positions = Float64Array.from(counts.keys()).sort();
+    return {
+        points: true,
+        positions,
+        reference: positions.map((value) => counts.get(value)[0]),
+        current: positions.map((value) => counts.get(value)[1]),
+    };
+}
+/** Counts per interval of `cells` equal intervals over the finite range of both sides. */
+async function intervalGrid(session, name, reference, current, cells) {
+    const { dialect } = session;
+    const sides = [['c', current]];
+    if (reference.kind === 'engine')
+        sides.push(['r', reference.table]);
+    const union = unionOfSides(session, name, sides);
+    const finite = dialect.isFinite('v');
+    const [range = {}] = await rowsOf(session, `SELECT min(v) AS lo, max(v) AS hi FROM (${union}) AS sides WHERE ${finite}`, current);
+    let low = Number(range.lo);
+    let high = Number(range.hi);
+    if (reference.kind === 'values') {
+        low = Math.min(low, reference.values[0]);
+        high = Math.max(high, reference.values[reference.values.length - 1]);
+    }
+    const width = (high - low) / cells;
+    const positions = Float64Array.from({ length: cells + 1 }, (_, index) => index === cells ? high : low + index * width);
+    const referenceCounts = new Float64Array(cells);
+    const currentCounts = new Float64Array(cells);
+    const cell = `LEAST(CAST(floor((v - ${dialect.number(low)}) / ${dialect.number(width)}) AS BIGINT), ${cells - 1})`;
+    const rows = await rowsOf(session, `SELECT side, ${cell} AS cell, count(*) AS n FROM (${union}) AS sides WHERE ${finite} GROUP BY side, ${cell}`, current);
+    for (const row of rows) {
+        const into = row.side === 'r' ? referenceCounts : currentCounts;
+        const index = Math.min(Math.max(Number(row.cell), 0), cells - 1);
+        into[index] = into[index] + Number(row.n);
+    }
+    if (reference.kind === 'values') {
+        for (const value of reference.values) {
+            const index = Math.min(Math.max(Math.floor((value - low) / width), 0), cells - 1);
+            referenceCounts[index] = referenceCounts[index] + 1;
+        }
+    }
+    return { points: false, positions, reference: referenceCounts, current: currentCounts };
+}
+/** The samples a grid of points stands for, each value repeated as often as counted. */
+function drift_expand(positions, counts) {
+    let total = 0;
+    for (const count of counts)
+        total += count;
+    const values = new Float64Array(total);
+    let at = 0;
+    positions.forEach((value, index) => {
+        const count = counts[index];
+        values.fill(value, at, at + count);
+        at += count;
+    });
+    return values;
+}
+const sum = (counts) => counts.reduce((total, count) => total + count, 0);
+/** The display distribution of a drifted column from its grid: each cell goes to the bin its position falls in. */
+function gridDistribution(grid) {
+    const bins = 10;
+    const low = grid.positions[0];
+    const high = grid.positions[grid.positions.length - 1];
+    const count = high > low ? bins : 1;
+    const width = (high - low) / count;
+    const edges = Array.from({ length: count + 1 }, (_, index) => (index === count ? high : low + index * width));
+    const shares = (counts) => {
+        const total = sum(counts);
+        const binned = new Array(count).fill(0);
+        counts.forEach((n, cell) => {
+            const at = grid.points
+                ? grid.positions[cell]
+                : (grid.positions[cell] + grid.positions[cell + 1]) / 2;
+            const bin = Math.min(Math.max(Math.floor((at - low) / (width || 1)), 0), count - 1);
+            binned[bin] = binned[bin] + n / total;
+        });
+        return binned;
+    };
+    return { kind: 'numeric', edges, reference: shares(grid.reference), current: shares(grid.current) };
+}
+/** KS or normed Wasserstein from a grid; the bound is the grid's (0 on points). */
+function gridTest(method, grid, threshold, referenceStd) {
+    if (method === 'ks') {
+        const { statistic, bound } = ksStatisticFromGrid(grid);
+        return {
+            outcome: decide('ks', statistic, asymptoticTwoSided(sum(grid.reference), sum(grid.current), statistic), threshold),
+            bound,
+        };
+    }
+    const { statistic, bound } = wassersteinFromGrid(grid);
+    const scale = Math.max(referenceStd, NORMED_WASSERSTEIN_MIN_STD);
+    return { outcome: decide('wasserstein', statistic / scale, undefined, threshold), bound: bound / scale };
+}
+async function sortedFinite(session, name, table) {
+    const value = finiteDouble(session, name);
+    const rows = await rowsOf(session, `SELECT v FROM (SELECT ${value} AS v FROM ${table.source.from}) AS values_of WHERE ${session.dialect.isFinite('v')} ORDER BY v`, table);
+    return Float64Array.from(rows, (row) => Number(row.v));
+}
+/**
+ * A numeric column's test. Both sides small (≤ exactRows): their sorted values, as DuckDB. Otherwise a grid
+ * shared by both sides: each distinct value a cell while there are at most `gridCells` (exact; expanded into the
+ * samples when they fit, so every method and p-value is DuckDB's), else equal intervals (KS and Wasserstein only,
+ * approximate within the stated bound).
+ */
+async function numericTest(session, name, method, threshold, current, reference, referenceApproximate, options, 
+/** Refuses a method the grid cannot reproduce (the Sturges-binned ones), as the user's configuration error. */
+needsValues) {
+    const smallReference = reference.kind === 'values' || reference.table.rows <= options.exactRows;
+    if (current.rows <= options.exactRows && smallReference) {
+        const currentValues = await sortedFinite(session, name, current);
+        const referenceValues = reference.kind === 'values' ? reference.values : await sortedFinite(session, name, reference.table);
+        if (currentValues.length === 0 || referenceValues.length === 0)
+            return undefined;
+        const outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
+        return {
+            outcome,
+            approximate: referenceApproximate,
+            ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
+        };
+    }
+    const points = await pointGrid(session, name, reference, current, options.gridCells);
+    if (points && sum(points.reference) + sum(points.current) <= EXPAND_MAX_VALUES) {
+        if (sum(points.reference) === 0 || sum(points.current) === 0)
+            return undefined;
+        const referenceValues = drift_expand(points.positions, points.reference);
+        const currentValues = drift_expand(points.positions, points.current);
+        const outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
+        return {
+            outcome,
+            approximate: referenceApproximate,
+            ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
+        };
+    }
+    if (method !== 'ks' && method !== 'wasserstein')
+        needsValues();
+    const grid = points ?? (await intervalGrid(session, name, reference, current, options.gridCells));
+    if (sum(grid.reference) === 0 || sum(grid.current) === 0)
+        return undefined;
+    let referenceStd = 0;
+    if (method === 'wasserstein') {
+        if (grid.points)
+            referenceStd = weightedPopulationStd(grid.positions, grid.reference);
+        else if (reference.kind === 'values')
+            referenceStd = populationStd(reference.values);
+        else {
+            const value = finiteDouble(session, name);
+            const [row = {}] = await rowsOf(session, `SELECT ${session.dialect.stddevPopulation('v')} AS sd FROM (SELECT ${value} AS v FROM ${reference.table.source.from}) AS values_of WHERE ${session.dialect.isFinite('v')}`, reference.table);
+            referenceStd = Number(row.sd ?? 0);
+        }
+    }
+    const { outcome, bound } = gridTest(method, grid, threshold, referenceStd);
+    return {
+        outcome,
+        approximate: referenceApproximate || bound > 0,
+        ...(bound > 0 ? { bound } : {}),
+        ...(outcome.drifted ? { distribution: gridDistribution(grid) } : {}),
+    };
+}
+/** Each category's count on both sides, keys as DuckDB's drift writes them (numbers by value, else text). */
+async function categoryCounts(session, name, numeric, current, reference, profile) {
+    const { dialect } = session;
+    const id = dialect.identifier(name);
+    const key = numeric ? dialect.asDouble(id) : dialect.asText(id);
+    const finite = numeric ? ` AND ${dialect.isFinite('v')}` : '';
+    const order = numeric ? 'v' : dialect.byCodePoint('v');
+    if (reference.kind === 'profile') {
+        const rows = await rowsOf(session, `SELECT v, count(*) AS n FROM (SELECT ${key} AS v FROM ${current.source.from}) AS keys WHERE v IS NOT NULL${finite} GROUP BY v`, current);
+        return countsAgainstProfile(profile, rows, numeric);
+    }
+    const rows = await rowsOf(session, `SELECT v, ${dialect.countIf("side = 'r'")} AS r, ${dialect.countIf("side = 'c'")} AS c FROM (
+       SELECT ${key} AS v, 'r' AS side FROM ${reference.table.source.from} UNION ALL SELECT ${key}, 'c' FROM ${current.source.from}
+     ) AS sides WHERE v IS NOT NULL${finite} GROUP BY v ORDER BY ${order}`, current);
+    return toCounts(rows.map((row) => ({ value: keyText(row.v, numeric), reference: Number(row.r), current: Number(row.c) })));
+}
+/** Evidently's column types from the current profile; near the text boundary an estimated distinct is counted. */
+async function typings(session, current, profile, suite) {
+    const declared = declaredTypes(suite);
+    const profiles = new Map(profile.columns.map((column) => [column.name, column]));
+    const recount = session.dialect.exactDistinct
+        ? []
+        : current.columns.filter((info) => {
+            const kept = profiles.get(info.name);
+            return kept !== undefined && needsExactDistinct(kept, storedKind(info.type), declared.get(info.name));
+        });
+    const exact = new Map();
+    if (recount.length > 0) {
+        const [row = {}] = await rowsOf(session, `SELECT ${recount.map((info, index) => `count(DISTINCT ${session.dialect.identifier(info.name)}) AS d${index}`).join(', ')} FROM ${current.source.from}`, current);
+        recount.forEach((info, index) => {
+            exact.set(info.name, Number(row[`d${index}`] ?? 0));
+        });
+    }
+    return new Map(current.columns.map((info) => {
+        const kept = profiles.get(info.name);
+        return [
+            info.name,
+            driftColumnType({
+                stored: storedKind(info.type),
+                declared: declared.get(info.name),
+                count: kept?.count ?? 0,
+                nulls: kept?.nulls ?? 0,
+                distinct: exact.get(info.name) ?? kept?.distinct ?? 0,
+                // A database column has its own type: a date is Evidently's datetime, as from Parquet.
+                fromText: false,
+            }),
+        ];
+    }));
+}
+/** Non-missing (numeric: finite) reference values per column, the size Evidently's choice of test compares. */
+async function drift_referenceSizes(session, columns, reference) {
+    if (reference.kind === 'profile') {
+        return new Map(columns.map(({ name }) => {
+            const kept = reference.profile.columns.find((column) => column.name === name);
+            const nonFinite = kept?.nonFinite ?? 0;
+            return [name, { size: Math.max(0, (kept?.count ?? 0) - nonFinite), nonFinite }];
+        }));
+    }
+    if (columns.length === 0)
+        return new Map();
+    const { dialect } = session;
+    const reads = columns.flatMap(({ name, numeric }, index) => {
+        const id = dialect.identifier(name);
+        const finite = dialect.isFinite(dialect.asDouble(id));
+        return numeric
+            ? [
+                `${dialect.countIf(finite)} AS n${index}`,
+                `${dialect.countIf(`${id} IS NOT NULL AND NOT ${finite}`)} AS f${index}`,
+            ]
+            : [`count(${id}) AS n${index}`];
+    });
+    const [row = {}] = await rowsOf(session, `SELECT ${reads.join(', ')} FROM ${reference.table.source.from}`, reference.table);
+    return new Map(columns.map(({ name }, index) => [
+        name,
+        { size: Number(row[`n${index}`] ?? 0), nonFinite: Number(row[`f${index}`] ?? 0) },
+    ]));
+}
+/** Distinct values of reference and current together for numeric columns with few (≤ 5) current values. */
+async function fewValueCounts(session, names, current, currentProfile, reference) {
+    const distinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
+    const counts = new Map(names.map((name) => [name, distinct.get(name) ?? 0]));
+    for (const name of names.filter((column) => (distinct.get(column) ?? 0) <= FEW_NUMERIC_VALUES)) {
+        const value = finiteDouble(session, name);
+        const rows = await rowsOf(session, `SELECT DISTINCT v FROM (SELECT ${value} AS v FROM ${current.source.from}${reference.kind === 'table' ? ` UNION ALL SELECT ${value} FROM ${reference.table.source.from}` : ''}) AS sides WHERE v IS NOT NULL`, current);
+        const values = new Set(rows.map((row) => Number(row.v)));
+        if (reference.kind === 'profile') {
+            const kept = reference.profile.columns.find((column) => column.name === name);
+            const exact = kept ? exactProfileValues(kept) : undefined;
+            if (!exact) {
+                counts.set(name, Math.max(values.size, kept?.distinct ?? 0));
+                continue;
+            }
+            for (const item of exact)
+                values.add(item);
+        }
+        counts.set(name, values.size);
+    }
+    return counts;
+}
+/**
+ * Drift between a reference (a table on the same engine, or a profile) and the current table, by the rules
+ * DuckDB's drift follows (validation/drift.ts), from aggregates the engine computes: categorical columns from
+ * exact counts of each value, numeric ones as `numericTest` says.
+ */
+async function computeRemoteDrift(session, suite, settings, current, currentProfile, reference, options) {
+    const referenceNames = reference.kind === 'table'
+        ? reference.table.columns.map((column) => column.name)
+        : reference.profile.columns.map((column) => column.name);
+    const types = await typings(session, current, currentProfile, suite);
+    const keys = uniqueKeys(suite);
+    const result = { columns: [], skipped: [], share: 0, datasetDrift: false, settings };
+    const tested = [];
+    for (const name of driftCandidates(suite, settings, current.columns, referenceNames)) {
+        const typing = types.get(name);
+        const reason = skipReason(name, typing, settings, keys);
+        if (reason)
+            result.skipped.push({ column: name, reason });
+        else
+            tested.push({ name, typing });
+    }
+    const storedNumeric = (name) => isNumericKind(storedKind(current.columns.find((column) => column.name === name).type));
+    const sizes = await drift_referenceSizes(session, tested.map(({ name, typing }) => ({ name, numeric: typing.type === 'numerical' || storedNumeric(name) })), reference);
+    const numerical = tested.filter(({ typing }) => typing.type === 'numerical').map(({ name }) => name);
+    const distinctCounts = await fewValueCounts(session, numerical, current, currentProfile, reference);
+    for (const { name, typing } of tested) {
+        const kind = typing.type === 'numerical' ? 'numeric' : 'categorical';
+        const profile = reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
+        const counts = kind === 'categorical'
+            ? await categoryCounts(session, name, storedNumeric(name), current, reference, profile)
+            : undefined;
+        const distinct = counts?.categories.length ?? distinctCounts.get(name) ?? 0;
+        const referenceSize = sizes.get(name)?.size ?? 0;
+        const automatic = settings.method === 'auto';
+        const fixed = automatic ? undefined : driftMethodName(settings.method);
+        const choice = fixed
+            ? { method: fixed, threshold: DEFAULT_DRIFT_THRESHOLDS[fixed] }
+            : chooseDriftMethod(referenceSize, kind, distinct);
+        const threshold = settings.threshold ?? choice.threshold;
+        if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
+            throw suite.document.error(['drift', 'method'], `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`, { input: 'suite' });
+        }
+        const why = methodReason(typing, automatic, referenceSize, distinct);
+        let tested;
+        let nonFinite = 0;
+        if (kind === 'numeric' && choice.method !== 'chisquare' && choice.method !== 'z') {
+            // NaN and infinities are left out of the test on both sides and counted, as DuckDB's drift does.
+            nonFinite =
+                (currentProfile.columns.find((column) => column.name === name)?.nonFinite ?? 0) +
+                    (sizes.get(name)?.nonFinite ?? 0);
+            let side;
+            let referenceApproximate = false;
+            if (reference.kind === 'table')
+                side = { kind: 'engine', table: reference.table };
+            else {
+                // Exact where the profile kept the values or counted each one; else its 0.001 quantile grid.
+                const exact = profile ? exactProfileValues(profile) : undefined;
+                referenceApproximate = !exact;
+                side = {
+                    kind: 'values',
+                    values: exact ?? finiteRun(Float64Array.from((profile?.quantiles ?? []).filter(Number.isFinite)).sort()),
+                };
+            }
+            tested = await numericTest(session, name, choice.method, threshold, current, side, referenceApproximate, options, () => {
+                throw suite.document.error(['drift', 'method'], `drift method ${settings.method} on numeric column '${name}' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input to ${Math.max(current.rows, reference.kind === 'table' ? reference.table.rows : 0)} rows or more, or use ks or wasserstein`, { input: 'suite' });
+            });
+        }
+        else {
+            const all = counts ?? (await categoryCounts(session, name, storedNumeric(name), current, reference, profile));
+            if (all.referenceSize > 0 && all.currentSize > 0) {
+                const outcome = driftTestFromCounts(choice.method, all, threshold);
+                tested = {
+                    outcome,
+                    approximate: false,
+                    ...(outcome.drifted ? { distribution: categoricalDistribution(all) } : {}),
+                };
+            }
+        }
+        if (!tested) {
+            result.skipped.push({ column: name, reason: 'no values on one side' });
+            continue;
+        }
+        const column = {
+            column: name,
+            kind,
+            ...tested.outcome,
+            approximate: tested.approximate,
+            ...(tested.bound !== undefined ? { bound: tested.bound } : {}),
+            why,
+            ...(nonFinite > 0 ? { nonFinite } : {}),
+            ...(tested.distribution ? { distribution: tested.distribution } : {}),
+        };
+        result.columns.push(column);
+    }
+    const drifted = result.columns.filter((column) => column.drifted).length;
+    result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
+    result.datasetDrift = result.columns.length > 0 && result.share >= settings.share;
+    return result;
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(13273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./shared/lib/engines/postgres.js
+
+
+/** PostgreSQL's built-in type OIDs (pg_type.dat) that checks, profiles and drift tell apart. */
+const TYPES = {
+    16: { name: 'boolean', kind: 'boolean' },
+    17: { name: 'bytea', kind: 'other' },
+    114: { name: 'json', kind: 'other' },
+    18: { name: 'char', kind: 'string' },
+    19: { name: 'name', kind: 'string' },
+    20: { name: 'bigint', kind: 'integer' },
+    21: { name: 'smallint', kind: 'integer' },
+    23: { name: 'integer', kind: 'integer' },
+    25: { name: 'text', kind: 'string' },
+    700: { name: 'real', kind: 'float' },
+    701: { name: 'double precision', kind: 'float' },
+    1042: { name: 'character', kind: 'string' },
+    1043: { name: 'character varying', kind: 'string' },
+    1082: { name: 'date', kind: 'date' },
+    1114: { name: 'timestamp without time zone', kind: 'timestamp' },
+    1184: { name: 'timestamp with time zone', kind: 'timestamp' },
+    1700: { name: 'numeric', kind: 'decimal' },
+    2950: { name: 'uuid', kind: 'other' },
+    3802: { name: 'jsonb', kind: 'other' },
+};
+const INT8 = 20;
+const TIMESTAMP = 1114;
+const TIMESTAMPTZ = 1184;
+/** Text as PostgreSQL prints it, with the conversions QueryResult promises (timestamps in UTC: the session's zone). */
+function parserFor(oid) {
+    if (oid === INT8) {
+        return (text) => {
+            const value = BigInt(text);
+            return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(-Number.MAX_SAFE_INTEGER)
+                ? Number(value)
+                : value;
+        };
+    }
+    if (oid === TIMESTAMP || oid === TIMESTAMPTZ)
+        return (text) => `${text.replace(' ', 'T').replace(/\+00$/, '')}Z`;
+    // Dates stay `YYYY-MM-DD` (pg would make a local-time Date); numeric stays its exact decimal text.
+    if (oid === 1082 || oid === 1700)
+        return (text) => text;
+    return undefined;
+}
+const typeParsers = {
+    getTypeParser(oid, format) {
+        return (parserFor(oid) ?? esm.types.getTypeParser(oid, format ?? 'text'));
+    },
+};
+/** The connection string without its password, for messages. */
+function describePostgresUrl(url) {
+    try {
+        const parsed = new URL(url);
+        return `${parsed.username ? `${decodeURIComponent(parsed.username)}@` : ''}${parsed.host}${parsed.pathname}`;
+    }
+    catch {
+        return 'the postgres:// connection';
+    }
+}
+/** A PostgreSQL error as the user's mistake it usually is: SQLSTATE classes, not message text. */
+function describePostgresError(error, where) {
+    const pgError = error;
+    const detail = (pgError?.message ?? String(error)).split('\n')[0] ?? '';
+    const code = pgError?.code ?? '';
+    // A session the server ended (SQLSTATE 57P: shutdown, terminated) or lost (08: connection exceptions) is an
+    // engine gone; pg reports a connection lost mid-query without a code, as "Connection terminated unexpectedly".
+    if (/^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN|EPIPE|57P0\d|08\w{3})$/.test(code) ||
+        /timeout|Connection terminated/i.test(detail))
+        return new EngineError('unreachable', `The postgres engine at ${where} cannot be reached (${detail}).`, detail);
+    if (code === '28P01' || code === '28000')
+        return new EngineError('authentication', `The postgres engine at ${where} refused the credentials: ${detail}.`, detail);
+    if (code === '3D000')
+        return new EngineError('authentication', `The postgres engine at ${where} has no such database: ${detail}.`, detail);
+    if (code === '42P01' || code === '3F000')
+        return new EngineError('missing-table', detail, detail);
+    if (code === '42703')
+        return new EngineError('missing-column', detail, detail);
+    if (code === '42883')
+        return new EngineError('missing-function', detail, detail);
+    if (error instanceof Error && code === '')
+        return error;
+    return new EngineError('query', detail, detail);
+}
+/** Connects to PostgreSQL (`postgres://user:password@host:port/database?sslmode=…`). */
+async function openPostgres(url, options = {}) {
+    const where = describePostgresUrl(url);
+    const client = new esm.Client({
+        connectionString: url,
+        connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
+        application_name: 'mlops-actions validate-data',
+        // Timestamps with a zone print in UTC; ISO dates for any date text the engine writes.
+        options: '-c TimeZone=UTC -c DateStyle=ISO',
+    });
+    // A broken connection after connect surfaces in the running query; this keeps it from being an unhandled event.
+    client.on('error', () => { });
+    try {
+        await client.connect();
+    }
+    catch (error) {
+        await client.end().catch(() => { });
+        throw describePostgresError(error, where);
+    }
+    const socket = client.connection.stream;
+    return {
+        engine: 'postgres',
+        async query(sql) {
+            const before = socket.bytesRead;
+            let result;
+            try {
+                result = await client.query({ text: sql, types: typeParsers });
+            }
+            catch (error) {
+                throw describePostgresError(error, where);
+            }
+            const columns = (result.fields ?? []).map((field) => {
+                const type = TYPES[field.dataTypeID];
+                return {
+                    name: field.name,
+                    kind: type?.kind ?? 'other',
+                    engineType: type?.name ?? `oid ${field.dataTypeID}`,
+                };
+            });
+            return { columns, rows: result.rows, bytesReceived: socket.bytesRead - before };
+        },
+        async close() {
+            await client.end().catch(() => { });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/engines/open.js
+
+
+/** The URL schemes each engine's `connection` takes. */
+const CONNECTION_SCHEMES = {
+    postgres: ['postgres:', 'postgresql:'],
+    spark: ['sc:'],
+};
+/**
+ * Checks a `connection` for `engine` without ever quoting it (it holds credentials): its scheme must be the
+ * engine's, e.g. postgres://user:password@host:5432/db or sc://host:15002/;token=….
+ */
+function checkConnection(engine, connection) {
+    const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(connection)?.[0]?.toLowerCase();
+    if (!scheme || !CONNECTION_SCHEMES[engine].includes(scheme)) {
+        const example = engine === 'postgres' ? 'postgres://user:password@host:5432/database' : 'sc://host:15002/;token=…';
+        throw new errors_ConfigurationError(`Input 'connection' must be a ${CONNECTION_SCHEMES[engine].map((known) => `${known}//`).join(' or ')} URL for engine '${engine}', such as ${example}${scheme ? `; it starts with ${scheme}//` : ''}.`, { input: 'connection' });
+    }
+}
+/** The secrets inside a connection string, to mask before anything is logged: the whole string and its password. */
+function connectionSecrets(connection) {
+    if (connection === '')
+        return [];
+    const secrets = [connection];
+    try {
+        const password = new URL(connection).password;
+        if (password)
+            secrets.push(password, decodeURIComponent(password));
+    }
+    catch {
+        // Not a URL the WHATWG parser reads: the whole string is masked.
+    }
+    const token = /;token=([^;]+)/.exec(connection)?.[1];
+    if (token)
+        secrets.push(token);
+    return [...new Set(secrets)];
+}
+/** Connects to a remote engine. */
+async function openRemoteEngine(engine, connection) {
+    checkConnection(engine, connection);
+    switch (engine) {
+        case 'postgres':
+            return openPostgres(connection);
+        case 'spark':
+            throw new errors_ConfigurationError("Input 'engine': spark is not in this build yet (Spark Connect client pending).", {
+                input: 'engine',
+            });
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/engines/profile.js
+
+const profile_toNumber = (value) => (value === null || value === undefined ? null : Number(value));
+/** The finite values of a numeric column as doubles, else NULL, for aggregates that must skip NaN and ±∞. */
+function finiteValue(session, name) {
+    const { dialect } = session;
+    const value = dialect.asDouble(dialect.identifier(name));
+    return `CASE WHEN ${dialect.isFinite(value)} THEN ${value} END`;
+}
+function planRemoteProfile(session, columns, declared) {
+    const { dialect } = session;
+    const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
+    const reads = ['count(*) AS p_rows'];
+    columns.forEach((info, index) => {
+        const id = dialect.identifier(info.name);
+        reads.push(`count(${id}) AS p_n${index}`);
+        if (kinds[index] === 'numeric') {
+            const value = dialect.asDouble(id);
+            const finite = finiteValue(session, info.name);
+            // Distinct doubles, NaN counted once as the sorted values count it (numericSummary).
+            reads.push(`${dialect.distinct(value)} AS p_d${index}`, `${dialect.countIf(`${id} IS NOT NULL AND NOT ${dialect.isFinite(value)}`)} AS p_nf${index}`, `min(${finite}) AS p_lo${index}`, `max(${finite}) AS p_hi${index}`, `avg(${finite}) AS p_mean${index}`, `${dialect.stddevPopulation(finite)} AS p_sd${index}`);
+            return;
+        }
+        const stored = storedKind(info.type);
+        // Some types have no equality (PostgreSQL's json): their distinct values are counted as text.
+        reads.push(`${dialect.distinct(stored === 'other' ? dialect.asText(id) : id)} AS p_d${index}`);
+        if (stored === 'string') {
+            // By code point, as DuckDB compares text, whatever the database's collation.
+            reads.push(`min(${dialect.byCodePoint(id)}) AS p_lo${index}`, `max(${dialect.byCodePoint(id)}) AS p_hi${index}`);
+        }
+        else if (ORDER_KEEPING_TEXT.has(stored) && stored !== 'boolean') {
+            reads.push(`${dialect.asText(`min(${id})`)} AS p_lo${index}`, `${dialect.asText(`max(${id})`)} AS p_hi${index}`);
+        }
+        else {
+            // Booleans too: 'false' < 'true' as text, and not every engine has min(boolean).
+            const text = dialect.byCodePoint(dialect.asText(id));
+            reads.push(`min(${text}) AS p_lo${index}`, `max(${text}) AS p_hi${index}`);
+        }
+    });
+    return { columns, kinds, reads };
+}
+/** The grid of quantiles a profile keeps, q = 0, 0.001, …, 1. */
+const PROFILE_GRID = Array.from({ length: PROFILE_QUANTILES }, (_, index) => index / (PROFILE_QUANTILES - 1));
+/**
+ * The profile from the aggregate row. Numeric columns of a table of at most `exactRows` rows are fetched sorted
+ * and summarized as DuckDB's are (identical profiles); larger ones from the engine's aggregates: exact counts,
+ * moments, each value with its count when there are at most PROFILE_TOP_VALUES, and the engine's quantiles
+ * (exact on PostgreSQL, within Spark's percentile_approx rank accuracy).
+ */
+async function finishRemoteProfile(session, source, input, plan, stats, exactRows) {
+    const { dialect } = session;
+    const rows = profile_toNumber(stats.p_rows) ?? 0;
+    const profiles = [];
+    const aggregated = [];
+    for (const [index, info] of plan.columns.entries()) {
+        const kind = plan.kinds[index];
+        const count = profile_toNumber(stats[`p_n${index}`]) ?? 0;
+        const id = dialect.identifier(info.name);
+        const lowest = stats[`p_lo${index}`];
+        const highest = stats[`p_hi${index}`];
+        const profile = {
+            name: info.name,
+            type: info.type,
+            kind,
+            count,
+            nulls: rows - count,
+            distinct: profile_toNumber(stats[`p_d${index}`]) ?? 0,
+            min: kind === 'numeric' ? null : lowest === null || lowest === undefined ? null : String(lowest),
+            max: kind === 'numeric' ? null : highest === null || highest === undefined ? null : String(highest),
+        };
+        profiles.push(profile);
+        if (kind === 'numeric') {
+            Object.assign(profile, { mean: null, stddev: null });
+            if (count === 0)
+                continue;
+            if (rows <= exactRows) {
+                const values = await session.rows(`SELECT ${dialect.asDouble(id)} AS v FROM ${source.from} WHERE ${id} IS NOT NULL ORDER BY 1`, input, source);
+                completeNumericProfile(profile, Float64Array.from(values, (row) => Number(row.v)), rows);
+                continue;
+            }
+            const nonFinite = profile_toNumber(stats[`p_nf${index}`]) ?? 0;
+            Object.assign(profile, {
+                ...(nonFinite > 0 ? { nonFinite } : {}),
+                min: profile_toNumber(lowest),
+                max: profile_toNumber(highest),
+                mean: profile_toNumber(stats[`p_mean${index}`]),
+                stddev: profile_toNumber(stats[`p_sd${index}`]),
+            });
+            if (count > nonFinite)
+                aggregated.push({ profile, name: info.name });
+        }
+        else if (keepsTopValues(profile, info)) {
+            const text = dialect.asText(id);
+            const top = await session.rows(`SELECT ${text} AS value, count(*) AS n FROM ${source.from} WHERE ${id} IS NOT NULL GROUP BY ${text} ORDER BY count(*) DESC, ${dialect.byCodePoint(text)} LIMIT ${PROFILE_TOP_VALUES}`, input, source);
+            topValues(profile, top);
+        }
+    }
+    if (aggregated.length > 0) {
+        const reads = aggregated.map(({ name }, index) => `${dialect.quantiles(finiteValue(session, name), PROFILE_GRID)} AS q${index}`);
+        const [quantiles = {}] = await session.rows(`SELECT ${reads.join(', ')} FROM ${source.from}`, input, source);
+        for (const [index, { profile, name }] of aggregated.entries()) {
+            profile.quantiles = quantiles[`q${index}`].map(Number);
+            if (profile.distinct > PROFILE_TOP_VALUES)
+                continue;
+            const value = finiteValue(session, name);
+            const counted = await session.rows(`SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM ${source.from}) AS finite_values WHERE v IS NOT NULL GROUP BY v`, input, source);
+            // As valueCounts orders them: most frequent first, ties by value.
+            const top = counted
+                .map((row) => ({ value: Number(row.v), count: Number(row.n) }))
+                .sort((a, b) => b.count - a.count || a.value - b.value)
+                .map(({ value, count }) => ({ value: String(value), count }));
+            if (top.length > 0)
+                profile.top = top;
+        }
+    }
+    return {
+        kind: 'mlops-actions/data-profile',
+        version: 1,
+        rows,
+        createdAt: new Date().toISOString(),
+        columns: profiles,
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/engines/source.js
+
+const BARE_PART = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+/** Splits `a."b.c".d` into its parts, each bare or quoted with the engine's quote (a doubled quote escapes one). */
+function nameParts(text, quote) {
+    const parts = [];
+    let rest = text;
+    for (;;) {
+        if (rest[0] === quote) {
+            let index = 1;
+            let part = '';
+            for (;;) {
+                if (index >= rest.length)
+                    return undefined;
+                if (rest[index] === quote) {
+                    if (rest[index + 1] === quote) {
+                        part += quote;
+                        index += 2;
+                        continue;
+                    }
+                    break;
+                }
+                part += rest[index];
+                index += 1;
+            }
+            if (part === '')
+                return undefined;
+            parts.push(part);
+            rest = rest.slice(index + 1);
+        }
+        else {
+            const bare = /^[^."`]+/.exec(rest)?.[0] ?? '';
+            if (!BARE_PART.test(bare))
+                return undefined;
+            parts.push(bare);
+            rest = rest.slice(bare.length);
+        }
+        if (rest === '')
+            return parts;
+        if (rest[0] !== '.')
+            return undefined;
+        rest = rest.slice(1);
+    }
+}
+/** Reads `data` or `reference` for a remote engine; a text that is none of the three forms is the user's mistake. */
+function remoteSource(text, dialect, input) {
+    const trimmed = text.trim().replace(/;\s*$/, '');
+    if (/^(select|with)\b/i.test(trimmed)) {
+        // The user's own query on their own engine: run as written, as a derived table.
+        return { from: `(${trimmed}) AS mlops_source`, display: `the query in '${input}'`, table: false };
+    }
+    const path = /^([A-Za-z]+)\.`((?:[^`]|``)+)`$/.exec(trimmed);
+    if (path && dialect.engine === 'spark') {
+        const [, format, location] = path;
+        return {
+            from: `${format.toLowerCase()}.${dialect.identifier(location.replace(/``/g, '`'))}`,
+            display: trimmed,
+            table: false,
+        };
+    }
+    const parts = nameParts(trimmed, dialect.identifier('')[0]);
+    if (parts && parts.length <= 3) {
+        return { from: parts.map((part) => dialect.identifier(part)).join('.'), display: trimmed, table: true };
+    }
+    const forms = dialect.engine === 'spark'
+        ? 'a table (catalog.schema.table), a path the engine reads (parquet.`s3://bucket/data/`) or a query (SELECT …)'
+        : 'a table (schema.table) or a query (SELECT …)';
+    throw new errors_ConfigurationError(`Input '${input}': ${JSON.stringify(text.length > 120 ? `${text.slice(0, 120)}…` : text)} is not ${forms} for the ${dialect.engine} engine.`, { input });
+}
+
+;// CONCATENATED MODULE: ./shared/lib/engines/tables.js
+
+
+/** DuckDB's name for each kind of engine column: checks, profiles and drift tell columns apart by these names. */
+const DUCKDB_TYPE = {
+    integer: 'BIGINT',
+    float: 'DOUBLE',
+    decimal: 'DOUBLE',
+    string: 'VARCHAR',
+    boolean: 'BOOLEAN',
+    date: 'DATE',
+    timestamp: 'TIMESTAMP',
+};
+/** A remote column as validate-data's column list holds it (an unsupported type keeps the engine's name). */
+function columnInfo(column) {
+    return { name: column.name, type: column.kind === 'other' ? column.engineType : DUCKDB_TYPE[column.kind] };
+}
+/** One validation's queries on a remote engine: counts what came back, and says which input an error is about. */
+class RemoteSession {
+    connection;
+    dialect;
+    bytesReceived = 0;
+    queries = 0;
+    constructor(connection, dialect) {
+        this.connection = connection;
+        this.dialect = dialect;
+    }
+    async rows(sql, input, source) {
+        try {
+            const result = await this.connection.query(sql);
+            this.bytesReceived += result.bytesReceived;
+            this.queries += 1;
+            return result.rows;
+        }
+        catch (error) {
+            throw this.describe(error, input, source);
+        }
+    }
+    async columns(source, input) {
+        try {
+            const result = await this.connection.query(`SELECT * FROM ${source.from} LIMIT 0`);
+            this.bytesReceived += result.bytesReceived;
+            this.queries += 1;
+            return result.columns.map(columnInfo);
+        }
+        catch (error) {
+            throw this.describe(error, input, source);
+        }
+    }
+    describe(error, input, source) {
+        if (!(error instanceof EngineError))
+            return error;
+        const engine = this.connection.engine;
+        switch (error.kind) {
+            case 'unreachable':
+            case 'authentication':
+                return error;
+            case 'missing-table':
+                return new errors_ConfigurationError(`Input '${input}': ${source.display} is not a table the ${engine} engine can read (${error.detail}).`, { input });
+            case 'missing-column':
+                return new errors_ConfigurationError(`Input '${input}': ${source.display} lacks a column validate-data reads (${error.detail}).`, { input });
+            case 'missing-function':
+                return new errors_ConfigurationError(`Input '${input}': the ${engine} engine lacks a SQL function validate-data needs to check ${source.display} (${error.detail}).`, { input });
+            default:
+                return new errors_ConfigurationError(`Input '${input}': the ${engine} engine could not check ${source.display}: ${error.detail}.`, { input });
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/lib/engines/validate.js
+
+
+
+
+/** Tables up to this many rows have their numeric columns fetched sorted: 100,000 doubles are about 2 MB of text. */
+const DEFAULT_EXACT_ROWS = 100_000;
+/** Cells of the shared grid beyond that: a KS bound of at most a cell's share of either side. */
+const DEFAULT_GRID_CELLS = 2_000;
+/** The suite's failing rows and duplicated keys, from the engine: a bounded sample, never the table. */
+async function judgeRemoteSuite(session, table, plan, values) {
+    const { dialect } = session;
+    // A stored table's rows have an identifier (Postgres ctid); a view named like a table has none: asked once.
+    let rowId;
+    let asked = false;
+    const rowIdentifier = async () => {
+        if (!asked && table.source.table && dialect.rowIdentifier) {
+            asked = true;
+            const probe = `SELECT ${dialect.rowIdentifier} FROM ${table.source.from} LIMIT 0`;
+            rowId = await session.rows(probe, table.input, table.source).then(() => dialect.rowIdentifier, () => undefined);
+        }
+        return rowId;
+    };
+    const outcomes = await judgeChecks(plan, values, async (predicate, column, info) => {
+        const rowId = await rowIdentifier();
+        const rows = await session.rows(`SELECT ${rowId ? `${dialect.asText(rowId)} AS row_id, ` : ''}${shownValue(column, info, dialect)} AS shown FROM ${table.source.from} WHERE ${predicate}${rowId ? ` ORDER BY ${rowId}` : ''} LIMIT ${SAMPLE_ROWS}`, table.input, table.source);
+        return rows.map((row) => ({ ...(rowId ? { row: String(row.row_id) } : {}), value: plain(row.shown) }));
+    });
+    for (const unique of plan.suite.unique) {
+        if (!unique.columns.every((name) => table.columns.some((column) => column.name === name)))
+            continue;
+        const key = unique.columns.map((name) => dialect.identifier(name)).join(', ');
+        const [summary] = await session.rows(duplicateCountQuery(key, table.source.from), table.input, table.source);
+        const counted = { duplicatedKeys: asNumber(summary?.keys) ?? 0, duplicatedRows: asNumber(summary?.rows) ?? 0 };
+        let duplicates = [];
+        if (counted.duplicatedKeys > 0) {
+            const shown = unique.columns.map((name, index) => `${shownValue(name, table.columns.find((column) => column.name === name), dialect)} AS k${index}`);
+            const rows = await session.rows(`SELECT ${shown.join(', ')}, count(*) AS n FROM ${table.source.from} GROUP BY ${key} HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT ${SAMPLE_ROWS}`, table.input, table.source);
+            duplicates = rows.map((row) => ({
+                key: unique.columns.map((_, index) => row[`k${index}`]),
+                at: `${asNumber(row.n)} rows`,
+            }));
+        }
+        outcomes.push(uniquenessOutcome(unique, counted, duplicates));
+    }
+    return outcomes;
+}
+/**
+ * validate-data on a remote engine: the suite's checks and the profile's aggregates in one query over the table,
+ * bounded samples of failing rows, and drift from counts (computeRemoteDrift). Returns what DuckDB's run returns,
+ * plus what the engine sent back.
+ */
+async function validateRemote(connection, dialect, data, suite, reference, options = {}) {
+    const session = new RemoteSession(connection, dialect);
+    const exactRows = options.exactRows ?? DEFAULT_EXACT_ROWS;
+    const columns = await session.columns(data, 'data');
+    const declared = new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
+    const suitePlan = suite ? planSuite(suite, columns, dialect) : undefined;
+    const profilePlan = planRemoteProfile(session, columns, declared);
+    const [values = {}] = await session.rows(`SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM ${data.from}`, 'data', data);
+    const rows = Number(values.p_rows ?? 0);
+    const current = { source: data, input: 'data', columns, rows };
+    const checks = suitePlan ? await judgeRemoteSuite(session, current, suitePlan, values) : [];
+    const profile = await finishRemoteProfile(session, data, 'data', profilePlan, values, exactRows);
+    let drift;
+    if (reference) {
+        const settings = suite?.drift ?? DEFAULT_DRIFT;
+        let against;
+        if ('source' in reference) {
+            const referenceColumns = await session.columns(reference.source, 'reference');
+            const [{ n = 0 } = {}] = await session.rows(`SELECT count(*) AS n FROM ${reference.source.from}`, 'reference', reference.source);
+            against = {
+                kind: 'table',
+                table: { source: reference.source, input: 'reference', columns: referenceColumns, rows: Number(n) },
+            };
+        }
+        else
+            against = { kind: 'profile', profile: reference.profile };
+        drift = await computeRemoteDrift(session, suite, settings, current, profile, against, {
+            exactRows,
+            gridCells: options.gridCells ?? DEFAULT_GRID_CELLS,
+        });
+        checks.push(datasetDriftCheck(drift));
+    }
+    return {
+        rows,
+        checks,
+        ...(drift ? { drift } : {}),
+        profile,
+        engine: { engine: connection.engine, queries: session.queries, bytesReceived: session.bytesReceived },
+    };
+}
+
+;// CONCATENATED MODULE: ./shared/lib/engines/index.js
+
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./shared/lib/evaluation/baseline.js
+
+/** The files of the metrics artifact a push to the default branch saves, and a later pull request compares with. */
+const SAVED_METRICS_FILE = 'mlops-metrics.json';
+const SAVED_PREDICTIONS_FILE = 'predictions.parquet';
+/** Artifact names allow letters, digits and `-_.`; other characters of a model name become `-`. */
+function artifactSafeName(name) {
+    return name.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+}
+function metricsArtifactName(name) {
+    return `mlops-metrics-${artifactSafeName(name)}`;
+}
+function partialArtifactPrefix(name) {
+    return `mlops-partial-${artifactSafeName(name)}-`;
+}
+function baseline_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function isSavedMetrics(value) {
+    return baseline_isRecord(value) && value.mlopsMetrics === 1 && baseline_isRecord(value.metrics);
+}
+/**
+ * A saved metrics file read back: the artifact is untrusted (another run wrote it), so its metric values are
+ * checked to be finite numbers before anything compares with them.
+ */
+function parseSavedMetrics(text, display, input) {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors_ConfigurationError(`Input '${input}': ${display} is not JSON (${error.message}).`, { input });
+    }
+    if (!isSavedMetrics(value)) {
+        throw new errors_ConfigurationError(`Input '${input}': ${display} is not a metrics file saved by test-model.`, { input });
+    }
+    for (const [name, metric] of Object.entries(value.metrics)) {
+        if (typeof metric !== 'number' || !Number.isFinite(metric)) {
+            throw new errors_ConfigurationError(`Input '${input}': ${display}: metric '${name}' is not a finite number.`, { input });
+        }
+    }
+    return value;
+}
+function isPartialFile(value) {
+    const record = value;
+    return (typeof record === 'object' && record !== null && record.mlopsPartial === 1 && typeof record.partial === 'object');
+}
+/** The workflow file of this run (`ml.yml`), from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/ml.yml@ref`). */
+function workflowFileOf(workflowRef) {
+    const match = /\/\.github\/workflows\/([^@/]+)@/.exec(workflowRef ?? '');
+    return match?.[1];
+}
+/** The branch whose metrics a run compares with: the pull request's base, else the default branch. */
+function baselineBranchOf(eventName, payload) {
+    if (eventName === 'pull_request' || eventName === 'pull_request_target')
+        return payload?.pull_request?.base?.ref;
+    return payload?.repository?.default_branch;
+}
+const SAVE_BASELINE_MODES = ['auto', 'true', 'false'];
+/** `auto` saves on a push to the default branch: the run pull requests compare with. */
+function shouldSaveBaseline(mode, eventName, refName, payload) {
+    if (mode === 'true')
+        return true;
+    if (mode === 'false')
+        return false;
+    return eventName === 'push' && refName !== undefined && refName === payload?.repository?.default_branch;
+}
+
 ;// CONCATENATED MODULE: ./shared/lib/metrics/partials.js
 
 
@@ -73994,363 +85661,6 @@ function metricsFromPartial(partial) {
     if (partial.kind === 'multiclass')
         return multiclassFromPartial(partial);
     return regressionFromPartial(partial);
-}
-
-;// CONCATENATED MODULE: ./shared/lib/metrics/random.js
-/**
- * xoshiro128** seeded through splitmix32: uniform doubles in [0, 1) with 53 random bits, the same sequence for the
- * same seed on every machine and Node version. The state is open so that a hot loop can run the same steps on
- * local variables (`countDrawnCells`) and hand the state back.
- */
-class SeededRandom {
-    /** s0..s3 as int32 bit patterns. */
-    state;
-    constructor(seed) {
-        let mixed = seed >>> 0;
-        const splitmix = () => {
-            mixed = (mixed + 0x9e3779b9) >>> 0;
-            let z = mixed;
-            z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-            z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-            return (z ^ (z >>> 16)) >>> 0;
-        };
-        this.state = Int32Array.of(splitmix(), splitmix(), splitmix(), splitmix());
-    }
-    next() {
-        const s = this.state;
-        let s0 = s[0];
-        let s1 = s[1];
-        let s2 = s[2];
-        let s3 = s[3];
-        let product = Math.imul(s1, 5);
-        const high = Math.imul((product << 7) | (product >>> 25), 9);
-        let shifted = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= shifted;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        product = Math.imul(s1, 5);
-        const low = Math.imul((product << 7) | (product >>> 25), 9);
-        shifted = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= shifted;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        s[0] = s0;
-        s[1] = s1;
-        s[2] = s2;
-        s[3] = s3;
-        return ((high >>> 5) * 67_108_864 + (low >>> 6)) / 9_007_199_254_740_992;
-    }
-}
-/** A seeded PRNG returning uniform doubles in [0, 1) (SeededRandom's sequence). */
-function createRandom(seed) {
-    const generator = new SeededRandom(seed);
-    return () => generator.next();
-}
-/** Indices drawn ahead of their lookups: the lookups then run in a tight loop whose cache misses overlap. */
-const DRAW_BATCH = 4096;
-/**
- * Draws `draws` indices uniformly from [0, count) exactly as `Math.floor(random.next() * count)` would, in the
- * same order, and adds one to `counts[cell]` of each drawn index's cell (below 8, two to a byte as packCells
- * packs them: half the memory to look up at random was twice as fast at 10M rows): a bootstrap resample of a
- * counting metric without an index array of the data's length. The generator's steps run on
- * locals (a call and four typed-array writes per draw were much of the time) and the state is handed back at
- * the end; the counts go to four lanes so that repeated cells do not wait on each other's increments.
- */
-function countDrawnCells(random, packed, count, draws, counts) {
-    if (packed.length !== (count + 1) >> 1)
-        throw new RangeError('countDrawnCells: the cells are not packed two to a byte');
-    if (count > 0x7fffffff)
-        throw new RangeError('countDrawnCells: more than 2^31 - 1 cells');
-    const batch = new Int32Array(DRAW_BATCH);
-    const lanes = new Int32Array(32);
-    const s = random.state;
-    let s0 = s[0];
-    let s1 = s[1];
-    let s2 = s[2];
-    let s3 = s[3];
-    for (let done = 0; done < draws; done += DRAW_BATCH) {
-        const size = Math.min(DRAW_BATCH, draws - done);
-        for (let draw = 0; draw < size; draw += 1) {
-            let product = Math.imul(s1, 5);
-            const high = Math.imul((product << 7) | (product >>> 25), 9);
-            let shifted = s1 << 9;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= shifted;
-            s3 = (s3 << 11) | (s3 >>> 21);
-            product = Math.imul(s1, 5);
-            const low = Math.imul((product << 7) | (product >>> 25), 9);
-            shifted = s1 << 9;
-            s2 ^= s0;
-            s3 ^= s1;
-            s1 ^= s2;
-            s0 ^= s3;
-            s2 ^= shifted;
-            s3 = (s3 << 11) | (s3 >>> 21);
-            // Below 2^31 a truncation is Math.floor of the same product.
-            batch[draw] = ((((high >>> 5) * 67_108_864 + (low >>> 6)) / 9_007_199_254_740_992) * count) | 0;
-        }
-        for (let draw = 0; draw < size; draw += 1) {
-            const index = batch[draw];
-            lanes[((draw & 3) << 3) | ((packed[index >> 1] >> ((index & 1) << 2)) & 7)] += 1;
-        }
-    }
-    s[0] = s0;
-    s[1] = s1;
-    s[2] = s2;
-    s[3] = s3;
-    for (let lane = 0; lane < 32; lane += 1)
-        counts[lane & 7] += lanes[lane];
-}
-/** Cells below 16, two to a byte: the even index's in the low half. */
-function packCells(count, cellOf) {
-    const packed = new Uint8Array((count + 1) >> 1);
-    for (let index = 0; index < count; index += 1)
-        packed[index >> 1] |= cellOf(index) << ((index & 1) << 2);
-    return packed;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/metrics/significance.js
-
-
-
-
-
-
-
-
-/** Fills `into` with indices drawn uniformly with replacement from [0, count). */
-function drawBootstrapIndices(count, random, into) {
-    for (let index = 0; index < into.length; index += 1)
-        into[index] = Math.floor(random() * count);
-    return into;
-}
-/** numpy's default ('linear') percentile of ascending values, q in [0, 1]. */
-function percentileOfSorted(sorted, q) {
-    const position = (sorted.length - 1) * q;
-    const below = Math.floor(position);
-    const above = Math.min(below + 1, sorted.length - 1);
-    const fraction = position - below;
-    const low = sorted[below];
-    const high = sorted[above];
-    // On a value, or between equal ones, that value: an infinite one would otherwise turn into NaN (∞ − ∞).
-    if (fraction === 0 || low === high)
-        return low;
-    // Between an infinity and a finite value the interpolation is that infinity, not ∞ − ∞.
-    if (low === Number.NEGATIVE_INFINITY)
-        return low;
-    if (high === Number.POSITIVE_INFINITY)
-        return high;
-    // numpy's _lerp: interpolate from the nearer end, so q = 1 returns the maximum exactly.
-    return fraction >= 0.5 ? high - (high - low) * (1 - fraction) : low + (high - low) * fraction;
-}
-function positiveInteger(name, value) {
-    if (!Number.isInteger(value) || value < 1) {
-        throw new errors_ConfigurationError(`${name} must be a positive integer, got ${value}.`);
-    }
-    return value;
-}
-function resolveMetric(options) {
-    if (typeof options.metric === 'function')
-        return { compute: options.metric, direction: options.direction };
-    if (options.task === undefined) {
-        throw new errors_ConfigurationError(`metric '${options.metric}' is given by name, so the task is needed: pass task 'binary', 'multiclass' or 'regression'.`);
-    }
-    const thresholdOptions = options.threshold === undefined ? {} : { threshold: options.threshold };
-    return {
-        compute: metricFunction(options.metric, options.task, thresholdOptions),
-        direction: options.direction ?? metricDirection(options.metric),
-    };
-}
-/**
- * Paired bootstrap of a metric's change against a baseline scored on the same examples: each resample draws n
- * examples with replacement and computes metric(candidate) − metric(baseline) on the same draw, so the interval
- * reflects the models' disagreement rather than the two models' independent noise. The interval is numpy's linear
- * percentile of the deltas; a change whose interval contains 0 is labelled "within noise".
- */
-function pairedBootstrap(yTrue, candidate, baseline, options) {
-    assertPaired('yTrue', yTrue, 'candidate', candidate);
-    assertSameLength('yTrue', yTrue, 'baseline', baseline);
-    const resamples = positiveInteger('resamples', options.resamples ?? 1000);
-    const seed = options.seed ?? 0;
-    if (!Number.isInteger(seed))
-        throw new errors_ConfigurationError(`seed must be an integer, got ${seed}.`);
-    const confidence = options.confidence ?? 0.95;
-    if (!(confidence > 0 && confidence < 1)) {
-        throw new errors_ConfigurationError(`confidence must be between 0 and 1 (e.g. 0.95), got ${confidence}.`);
-    }
-    const { compute, direction } = resolveMetric(options);
-    const candidateValue = compute(yTrue, candidate);
-    const baselineValue = compute(yTrue, baseline);
-    const generator = new SeededRandom(seed);
-    const counting = countingMetric(options);
-    const { deltas, skipped } = counting
-        ? { deltas: countedDeltas(yTrue, candidate, baseline, counting, resamples, generator), skipped: 0 }
-        : gatheredDeltas(yTrue, candidate, baseline, compute, resamples, () => generator.next());
-    if (deltas.length === 0) {
-        throw new errors_ConfigurationError(`the metric was undefined on all ${resamples} resamples (e.g. a single class in each): ` +
-            'bootstrap needs more examples of every class.');
-    }
-    const sorted = Float64Array.from(deltas).sort();
-    const low = percentileOfSorted(sorted, (1 - confidence) / 2);
-    const high = percentileOfSorted(sorted, (1 + confidence) / 2);
-    const delta = candidateValue - baselineValue;
-    const withinNoise = low <= 0 && high >= 0;
-    let verdict;
-    if (withinNoise)
-        verdict = 'within noise';
-    else if (direction === undefined)
-        verdict = delta > 0 ? 'higher' : 'lower';
-    else
-        verdict = delta > 0 === (direction === 'higher') ? 'better' : 'worse';
-    const result = {
-        candidate: candidateValue,
-        baseline: baselineValue,
-        delta,
-        low,
-        high,
-        confidence,
-        resamples,
-        seed,
-        skipped,
-        withinNoise,
-        verdict,
-    };
-    if (options.keepDeltas)
-        result.deltas = deltas;
-    return result;
-}
-/** Each resample's delta, computed on the resampled values (a metric undefined on a resample skips it). */
-function gatheredDeltas(yTrue, candidate, baseline, compute, resamples, random) {
-    const count = yTrue.length;
-    const indices = new Int32Array(count);
-    // Three buffers reused by every resample: memory stays at a few copies of the input whatever `resamples` is.
-    const sampleTrue = new Float64Array(count);
-    const sampleCandidate = new Float64Array(count);
-    const sampleBaseline = new Float64Array(count);
-    const deltas = [];
-    let skipped = 0;
-    for (let resample = 0; resample < resamples; resample += 1) {
-        drawBootstrapIndices(count, random, indices);
-        for (let index = 0; index < count; index += 1) {
-            const drawn = indices[index];
-            sampleTrue[index] = yTrue[drawn];
-            sampleCandidate[index] = candidate[drawn];
-            sampleBaseline[index] = baseline[drawn];
-        }
-        try {
-            deltas.push(compute(sampleTrue, sampleCandidate) - compute(sampleTrue, sampleBaseline));
-        }
-        catch (error) {
-            if (!isConfigurationError(error))
-                throw error;
-            skipped += 1;
-        }
-    }
-    return { deltas, skipped };
-}
-/**
- * A counting metric depends on each example only through its confusion cells: a resample's confusion matrices are
- * sums over the drawn examples' cells. Each example's pair of cells (label, candidate's and baseline's
- * prediction) is half a byte, and each draw adds one to its pair's count: the same draws give the same integer
- * counts as the gathered sample, so the same deltas, without an index array or moving any value.
- */
-function countedDeltas(yTrue, candidate, baseline, counting, resamples, random) {
-    const count = yTrue.length;
-    const pairs = pairedCells(yTrue, candidate, baseline, counting.threshold);
-    const pairCounts = new Int32Array(8);
-    const deltas = [];
-    for (let resample = 0; resample < resamples; resample += 1) {
-        pairCounts.fill(0);
-        // The draws of drawBootstrapIndices, in the same order.
-        countDrawnCells(random, pairs, count, count, pairCounts);
-        const candidateCounts = [0, 0, 0, 0];
-        const baselineCounts = [0, 0, 0, 0];
-        for (let pair = 0; pair < 8; pair += 1) {
-            const label = pair >> 2;
-            candidateCounts[label * 2 + ((pair >> 1) & 1)] += pairCounts[pair];
-            baselineCounts[label * 2 + (pair & 1)] += pairCounts[pair];
-        }
-        deltas.push(ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
-            ratesFromConfusion(confusionOf(baselineCounts))[counting.rate]);
-    }
-    return deltas;
-}
-/** Binary metrics read off the confusion matrix, by name, with their threshold (`score >= threshold` positive). */
-const COUNTING_RATES = { accuracy: 'accuracy', precision: 'precision', recall: 'recall', f1: 'f1' };
-function countingMetric(options) {
-    if (options.task !== 'binary' || typeof options.metric !== 'string')
-        return undefined;
-    if (!Object.hasOwn(COUNTING_RATES, options.metric))
-        return undefined;
-    return { rate: COUNTING_RATES[options.metric], threshold: options.threshold ?? 0.5 };
-}
-/**
- * Each example's label and both models' predictions in half a byte: label·4 + candidate·2 + baseline, so a model's
- * confusion cell (0 tn, 1 fp, 2 fn, 3 tp) is label·2 + its prediction (labels 0/1, checked by computing the metric
- * once).
- */
-function pairedCells(yTrue, candidate, baseline, threshold) {
-    return packCells(yTrue.length, (index) => (yTrue[index] === 1 ? 4 : 0) + (candidate[index] >= threshold ? 2 : 0) + (baseline[index] >= threshold ? 1 : 0));
-}
-function confusionOf(counts) {
-    return { tn: counts[0], fp: counts[1], fn: counts[2], tp: counts[3] };
-}
-/** P(X ≤ k) for X ~ Binomial(n, ½), summed downward from k in ratio form so it neither underflows nor loses digits. */
-function binomialHalfCdf(k, n) {
-    if (k >= n)
-        return 1;
-    const logPmf = logGamma(n + 1) - logGamma(k + 1) - logGamma(n - k + 1) - n * Math.LN2;
-    let relative = 1;
-    let sum = 1;
-    for (let j = k; j > 0; j -= 1) {
-        relative *= j / (n - j + 1);
-        sum += relative;
-        if (relative < sum * 1e-18)
-            break;
-    }
-    return Math.exp(logPmf) * sum;
-}
-/**
- * McNemar's test of paired accuracy: only the discordant examples (one model right, the other wrong) carry
- * information. With b + c < exactBelow (default 25, the usual rule of thumb) the exact two-sided binomial test
- * p = min(1, 2·P(X ≤ min(b, c))), X ~ Bin(b + c, ½) (scipy.stats.binomtest); otherwise the chi² statistic with
- * Edwards' continuity correction (|b − c| − 1)² / (b + c) on 1 degree of freedom (scipy.stats.chi2.sf).
- */
-function mcnemarTest(yTrue, candidatePred, baselinePred, options = {}) {
-    assertPaired('yTrue', yTrue, 'candidatePred', candidatePred);
-    assertSameLength('yTrue', yTrue, 'baselinePred', baselinePred);
-    assertFinite('yTrue', yTrue);
-    assertFinite('candidatePred', candidatePred);
-    assertFinite('baselinePred', baselinePred);
-    const exactBelow = options.exactBelow ?? 25;
-    let candidateOnly = 0;
-    let baselineOnly = 0;
-    for (let index = 0; index < yTrue.length; index += 1) {
-        const candidateRight = candidatePred[index] === yTrue[index];
-        const baselineRight = baselinePred[index] === yTrue[index];
-        if (candidateRight && !baselineRight)
-            candidateOnly += 1;
-        else if (baselineRight && !candidateRight)
-            baselineOnly += 1;
-    }
-    const discordant = candidateOnly + baselineOnly;
-    const base = { candidateOnlyCorrect: candidateOnly, baselineOnlyCorrect: baselineOnly, discordant };
-    if (discordant < exactBelow) {
-        const smaller = Math.min(candidateOnly, baselineOnly);
-        const pValue = discordant === 0 ? 1 : Math.min(1, 2 * binomialHalfCdf(smaller, discordant));
-        return { ...base, method: 'exact-binomial', statistic: smaller, pValue };
-    }
-    const statistic = (Math.abs(candidateOnly - baselineOnly) - 1) ** 2 / discordant;
-    return { ...base, method: 'chi2-continuity', statistic, pValue: chiSquareSf(statistic, 1) };
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/metrics/task.js
@@ -78839,116 +90149,6 @@ async function buildWithLayers(options) {
     return { image, pushed };
 }
 
-;// CONCATENATED MODULE: ./shared/lib/report/render.js
-
-
-/** `1 row`, `4 rows`: a count with its noun, singular only for exactly one. */
-function plural(count, noun, many = `${noun}s`) {
-    return `${count.toLocaleString('en-US')} ${count === 1 ? noun : many}`;
-}
-/** A fraction as a percent with its sign kept, e.g. −0.047%. */
-function percentText(fraction, digits = 3) {
-    const text = formatNumber(Math.abs(fraction * 100), digits);
-    return `${fraction < 0 ? '−' : ''}${text}%`;
-}
-function scalarText(value) {
-    if (typeof value === 'number')
-        return formatNumber(value).replace(/^-/, '−');
-    if (typeof value === 'string')
-        return value;
-    if (value === null)
-        return 'none';
-    if (typeof value === 'boolean')
-        return value ? 'yes' : 'no';
-    return JSON.stringify(value) ?? '';
-}
-const COUNT_NOUNS = {
-    rows: ['row', 'rows'],
-    failingRows: ['failing row', 'failing rows'],
-    duplicatedKeys: ['duplicated key', 'duplicated keys'],
-    duplicatedRows: ['duplicated row', 'duplicated rows'],
-    drifted: ['drifted column', 'drifted columns'],
-    checked: ['column checked', 'columns checked'],
-    blobs: ['blob', 'blobs'],
-};
-/** How one key of an observed or expected object reads: `≥ 0.7`, `4 failing rows`, `share 0.4`. */
-function fieldText(key, value) {
-    if (key === 'min' && value !== null && value !== undefined)
-        return `≥ ${scalarText(value)}`;
-    if (key === 'max' && value !== null && value !== undefined)
-        return `≤ ${scalarText(value)}`;
-    if (/fraction$/i.test(key) && typeof value === 'number')
-        return `${words(key)} ${percentText(value)}`;
-    const noun = COUNT_NOUNS[key];
-    if (noun && typeof value === 'number')
-        return value === 1 ? `1 ${noun[0]}` : `${formatNumber(value)} ${noun[1]}`;
-    if (Array.isArray(value))
-        return `${words(key)} ${value.map(scalarText).join(', ') || 'none'}`;
-    return `${words(key)} ${scalarText(value)}`;
-}
-/** camelCase and dashed keys as words: maxNullFraction → max null fraction. */
-function words(key) {
-    return key
-        .replace(/([a-z])([A-Z])/g, '$1 $2')
-        .replace(/[-_]/g, ' ')
-        .toLowerCase();
-}
-/**
- * An observed or expected value in words and numbers, never raw JSON: `{"min":0.7}` reads `≥ 0.7`,
- * `{"failingRows":4}` reads `4 failing rows`; keys with no value are left out.
- */
-function render_describeValue(value) {
-    if (value === undefined)
-        return '';
-    if (value === null || typeof value !== 'object')
-        return scalarText(value);
-    if (Array.isArray(value))
-        return value.map(render_describeValue).join(', ');
-    return Object.entries(value)
-        .filter(([, item]) => item !== undefined && item !== null)
-        .map(([key, item]) => item !== null && typeof item === 'object' && !Array.isArray(item)
-        ? `${words(key)} ${render_describeValue(item)}`
-        : fieldText(key, item))
-        .join(', ');
-}
-function checksTable(checks) {
-    return table(['', 'Check', 'Observed', 'Expected', 'Details'], checks.map((check) => [
-        // A failed check of warning severity warns; only error severity fails the verdict.
-        raw(STATUS_ICON[check.status === 'failed' && check.severity !== 'error' ? 'warning' : check.status]),
-        check.title,
-        render_describeValue(check.observed),
-        render_describeValue(check.expected),
-        check.details ?? '',
-    ]));
-}
-/** The verdict line: the headline and the counts, with correct plurals. */
-function countsLine(report) {
-    const counts = countChecks(report.checks);
-    return `**${escapeText(report.headline)}** · ${counts.errors} failed · ${plural(counts.warnings, 'warning')} · ${counts.passed} passed`;
-}
-/**
- * The common part of every action's summary: a verdict line, the checks that did not pass in a table, and the
- * ones that passed collapsed. Actions append their own sections (metrics, drift) after it.
- */
-function renderChecks(title, report, options = {}) {
-    const parts = [];
-    if (options.heading !== false)
-        parts.push(heading(3, raw(`${STATUS_ICON[report.status]} ${escapeText(title)}`)));
-    parts.push(countsLine(report));
-    const open = report.checks.filter((check) => check.status !== 'passed');
-    const passed = report.checks.filter((check) => check.status === 'passed');
-    if (open.length > 0)
-        parts.push(checksTable(open));
-    if (passed.length > 0)
-        parts.push(details(`${plural(passed.length, 'passed check')}`, checksTable(passed)));
-    if (report.run.url)
-        parts.push(runLink(report.run.url));
-    return parts.join('\n\n');
-}
-function runLink(url) {
-    return `<sub>[Workflow run](${encodeURI(url)})</sub>`;
-}
-
 ;// CONCATENATED MODULE: ./shared/lib/image/render.js
 
 
@@ -79705,7 +90905,10 @@ const REPORT_SCHEMA = {
     // What each stage's section is drawn from: typed here so that a report artifact from another run (a fork's pull
     // request) renders only what its types allow. Extra fields stay allowed.
     allOf: [
-        forStage('validate-data', { type: 'object', properties: { reference: schema_text, drift: { $ref: '#/$defs/drift' } } }),
+        forStage('validate-data', {
+            type: 'object',
+            properties: { reference: schema_text, drift: { $ref: '#/$defs/drift' }, engine: { $ref: '#/$defs/engine' } },
+        }),
         forStage('test-model', { $ref: '#/$defs/testModel' }),
         forStage('build-image', { $ref: '#/$defs/image' }),
         forStage('deploy', { $ref: '#/$defs/deploy' }),
@@ -79714,6 +90917,17 @@ const REPORT_SCHEMA = {
     $defs: {
         status: { enum: ['passed', 'warning', 'failed'] },
         numbers: { type: 'object', additionalProperties: schema_number },
+        // Which engine validate-data ran on; a remote one also says how many queries it sent and the bytes it returned.
+        engine: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+                name: { enum: ['duckdb', 'spark', 'postgres'] },
+                queries: schema_count,
+                bytesReceived: schema_count,
+            },
+            additionalProperties: false,
+        },
         drift: {
             type: ['object', 'null'],
             required: ['share', 'columns', 'skipped'],
@@ -79736,6 +90950,7 @@ const REPORT_SCHEMA = {
                             threshold: schema_number,
                             drifted: { type: 'boolean' },
                             approximate: { type: 'boolean' },
+                            bound: schema_number,
                             nonFinite: schema_count,
                             distribution: {
                                 type: 'object',
@@ -80129,100 +91344,6 @@ function withReleaseSection(body, record) {
         return `${text.slice(0, start)}${section}${text.slice(end + RELEASE_SECTION_END.length)}`;
     }
     return text.trim() === '' ? section : `${text.trimEnd()}\n\n${section}`;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/render.js
-
-
-/**
- * How far past its threshold each column is, on the scale the chart's title names: for a test, −log10 p over
- * −log10 of the p-value threshold; for a distance, distance over threshold. ≥ 1 is drift either way, and a p-value
- * of 1e-40 stands out from one of 0.01 instead of both being cut to the same bar.
- */
-function driftScore(column) {
-    if (column.pValue !== undefined) {
-        const limit = -Math.log10(Math.min(Math.max(column.threshold, 1e-300), 0.999999));
-        return -Math.log10(Math.max(column.pValue, 1e-300)) / limit;
-    }
-    return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
-}
-function driftSection(drift, reference) {
-    const drifted = drift.columns.filter((column) => column.drifted).length;
-    const against = reference ? code(reference).text : 'the reference';
-    const shareAt = drift.shareThreshold !== undefined ? `, dataset drift at ${formatNumber(drift.shareThreshold)}` : '';
-    const parts = [
-        heading(4, raw(`Drift against ${against}: ${drifted} of ${plural(drift.columns.length, 'column')} drifted (share ${formatNumber(drift.share)}${shareAt})`)),
-        table(['Column', 'Method', 'Statistic', 'p-value', 'Threshold', 'Drift'], drift.columns.map((column) => [
-            column.column,
-            raw(`${escapeText(column.method)}${column.approximate ? ' ≈' : ''}`),
-            column.statistic,
-            column.pValue ?? null,
-            column.threshold,
-            raw(column.drifted ? '🔴 yes' : '🟢 no'),
-        ]), { align: ['left', 'left', 'right', 'right', 'right', 'center'] }),
-    ];
-    const charted = drift.columns.slice(0, 30);
-    const tests = charted.some((column) => column.pValue !== undefined);
-    const distances = charted.some((column) => column.pValue === undefined);
-    // Mermaid cuts titles at 60 characters: the scale is named as briefly as it can be.
-    const title = tests
-        ? distances
-            ? 'Drift ≥ 1: −log10 p ÷ −log10 α, distance ÷ threshold'
-            : 'Drift ≥ 1: −log10 p ÷ −log10 of the p threshold'
-        : 'Drift ≥ 1: distance ÷ threshold';
-    parts.push(xyChart({
-        title,
-        labels: charted.map((column) => column.column),
-        yLabel: 'relative to threshold',
-        series: [
-            { kind: 'bar', values: charted.map(driftScore) },
-            { kind: 'line', values: charted.map(() => 1) },
-        ],
-    }));
-    const shown = drift.columns.filter((column) => column.distribution);
-    if (shown.length > 0)
-        parts.push(details(`Reference vs current of the ${plural(shown.length, 'drifted column')}`, shown.map(distributionTable).join('\n\n')));
-    if (drift.columns.some((column) => column.approximate)) {
-        parts.push(escapeText('≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).'));
-    }
-    const leftOut = drift.columns.filter((column) => (column.nonFinite ?? 0) > 0);
-    if (leftOut.length > 0) {
-        parts.push(escapeText(`NaN and infinite values are left out of drift tests, as Evidently does: ${leftOut.map((column) => `${column.column} (${plural(column.nonFinite ?? 0, 'value')})`).join(', ')}.`));
-    }
-    if (drift.skipped.length > 0)
-        parts.push(escapeText(`Not tested for drift: ${drift.skipped.map((item) => `${item.column} (${item.reason})`).join('; ')}.`));
-    return parts;
-}
-/** A share as a bar of up to 20 blocks and its percent, so the two sides read as two small histograms. */
-function shareCell(share) {
-    const blocks = Math.round(Math.min(Math.max(share, 0), 1) * 20);
-    return raw(`${'█'.repeat(blocks)}${blocks > 0 ? ' ' : ''}${percentText(share, 3)}`);
-}
-function distributionTable(column) {
-    const distribution = column.distribution;
-    const labels = distribution.kind === 'numeric'
-        ? distribution.reference.map((_, index) => `${formatNumber(distribution.edges[index])} – ${formatNumber(distribution.edges[index + 1])}`)
-        : distribution.categories;
-    return table([column.column, 'reference', 'current'], labels.map((label, index) => [
-        label,
-        shareCell(distribution.reference[index] ?? 0),
-        shareCell(distribution.current[index] ?? 0),
-    ]), { align: ['left', 'left', 'left'] });
-}
-/**
- * validate-data's section, from its report alone (so a fork's report artifact renders the same): the checks
- * (failed ones with their failing-row samples, passed ones folded), then the drift table and chart.
- */
-function renderDataSection(report, options = {}) {
-    // The link to the run goes last, after the drift section.
-    const { url, ...run } = report.run;
-    const parts = [renderChecks('Data validation', { ...report, run }, options)];
-    const drift = report.drift;
-    if (drift && drift.columns.length > 0)
-        parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));
-    if (url)
-        parts.push(runLink(url));
-    return parts.join('\n\n');
 }
 
 ;// CONCATENATED MODULE: ./shared/lib/report/stages.js
@@ -80626,7 +91747,7 @@ async function jsonFilesUnder(folder) {
         .map((entry) => (0,external_node_path_.join)(entry.parentPath, entry.name))
         .sort();
 }
-async function readProfile(folder) {
+async function gather_readProfile(folder) {
     for (const path of await jsonFilesUnder(folder)) {
         if ((await (0,promises_.stat)(path)).size > 4 * MAX_REPORT_BYTES)
             continue;
@@ -80652,7 +91773,7 @@ async function mainRunEvidence(github, query, folder) {
     const evidence = { run };
     const profile = await downloadRunArtifact(github.client, github.token, github.repository, run.id, DATA_PROFILE_ARTIFACT, (0,external_node_path_.join)(folder, `profile-${run.id}`));
     if (profile)
-        evidence.profile = await readProfile(profile.path);
+        evidence.profile = await gather_readProfile(profile.path);
     const reports = await downloadRunArtifactsByPrefix(github.client, github.token, github.repository, run.id, REPORT_ARTIFACT_PREFIX, (0,external_node_path_.join)(folder, `reports-${run.id}`));
     const runPrefix = run.url.replace(/\d+$/, '');
     for (const artifact of reports) {
@@ -82151,3205 +93272,10 @@ async function runAction(definition, env = process.env) {
 
 
 
-;// CONCATENATED MODULE: ./shared/lib/statistics/categorical.js
-// Tests on category counts as Evidently runs them: chi-square goodness of fit of the current counts against the
-// reference proportions, and the pooled two-proportion z-test for two categories.
-
-
-function checkCategory(value, name, index) {
-    const type = typeof value;
-    if ((type !== 'string' && type !== 'number' && type !== 'boolean') || Number.isNaN(value)) {
-        throw new RangeError(`${name}[${index}] is ${String(value)}: filter missing values before testing`);
-    }
-}
-/** Counts each category in both samples over their union (Evidently's `value_counts` on the union of keys). */
-function categorical_countCategories(reference, current) {
-    if (reference.length === 0)
-        throw new RangeError('reference is empty: a statistic needs at least one value');
-    if (current.length === 0)
-        throw new RangeError('current is empty: a statistic needs at least one value');
-    const slots = new Map();
-    const referenceCounts = [];
-    const currentCounts = [];
-    const tally = (sample, counts, name) => {
-        for (let index = 0; index < sample.length; index += 1) {
-            const value = sample[index];
-            checkCategory(value, name, index);
-            let slot = slots.get(value);
-            if (slot === undefined) {
-                slot = slots.size;
-                slots.set(value, slot);
-                referenceCounts.push(0);
-                currentCounts.push(0);
-            }
-            counts[slot] = counts[slot] + 1;
-        }
-    };
-    tally(reference, referenceCounts, 'reference');
-    tally(current, currentCounts, 'current');
-    return {
-        categories: [...slots.keys()],
-        referenceCounts,
-        currentCounts,
-        referenceSize: reference.length,
-        currentSize: current.length,
-    };
-}
-function checkCounts(counts, name) {
-    let total = 0;
-    for (let index = 0; index < counts.length; index += 1) {
-        const count = counts[index];
-        if (!Number.isFinite(count) || count < 0)
-            throw new RangeError(`${name}[${index}] is ${count}: counts are >= 0`);
-        total += count;
-    }
-    return total;
-}
-/**
- * scipy `chisquare(observed, expected)`: Σ (o - e)² / e with k - 1 degrees of freedom. A category expected 0
- * times but observed makes the statistic infinite (p = 0), as in scipy. With a single category there are no
- * degrees of freedom and nothing can differ: statistic 0, p-value 1 (scipy returns NaN).
- */
-function chiSquareTest(observed, expected) {
-    if (observed.length !== expected.length) {
-        throw new RangeError(`observed has ${observed.length} categories but expected has ${expected.length}`);
-    }
-    if (observed.length === 0)
-        throw new RangeError('chi-square needs at least one category');
-    const observedTotal = checkCounts(observed, 'observed');
-    const expectedTotal = checkCounts(expected, 'expected');
-    if (Math.abs(observedTotal - expectedTotal) > 1e-8 * Math.max(observedTotal, expectedTotal)) {
-        throw new RangeError(`observed counts sum to ${observedTotal} but expected counts to ${expectedTotal}`);
-    }
-    const statistic = new CompensatedSum();
-    for (let index = 0; index < observed.length; index += 1) {
-        const difference = observed[index] - expected[index];
-        if (difference === 0)
-            continue;
-        if (expected[index] === 0)
-            return { statistic: Number.POSITIVE_INFINITY, pValue: 0 };
-        statistic.add((difference * difference) / expected[index]);
-    }
-    if (observed.length === 1)
-        return { statistic: 0, pValue: 1 };
-    return { statistic: statistic.value, pValue: chiSquareSf(statistic.value, observed.length - 1) };
-}
-/**
- * Evidently's chi-square drift test: current counts against the reference counts scaled to the current size,
- * f_exp = reference count × (current size / reference size), over the union of categories.
- */
-function chiSquareDrift(counts) {
-    const scale = counts.currentSize / counts.referenceSize;
-    return chiSquareTest(counts.currentCounts, counts.referenceCounts.map((count) => count * scale));
-}
-/**
- * Pooled two-proportion z-test, two-sided: z = (p1 - p2) / √(P(1-P)(1/n1 + 1/n2)), p = 2 P(Z > |z|) computed as
- * erfc (accurate in the far tail, where Evidently's 2 (1 - Φ(|z|)) rounds to 0). Identical proportions of 0 or 1
- * in both samples give z = 0, p = 1.
- */
-function twoProportionZTest(successes1, size1, successes2, size2) {
-    for (const [name, value] of [
-        ['successes1', successes1],
-        ['size1', size1],
-        ['successes2', successes2],
-        ['size2', size2],
-    ]) {
-        if (!Number.isFinite(value) || value < 0)
-            throw new RangeError(`${name} is ${value}: counts are finite and >= 0`);
-    }
-    if (size1 === 0 || size2 === 0)
-        throw new RangeError('two-proportion z-test needs two non-empty samples');
-    if (successes1 > size1 || successes2 > size2)
-        throw new RangeError('successes cannot exceed the sample size');
-    const p1 = successes1 / size1;
-    const p2 = successes2 / size2;
-    const pooled = (p1 * size1 + p2 * size2) / (size1 + size2);
-    const variance = pooled * (1 - pooled) * (1 / size1 + 1 / size2);
-    if (variance === 0)
-        return { statistic: 0, pValue: 1 };
-    const z = (p1 - p2) / Math.sqrt(variance);
-    return { statistic: z, pValue: regularizedGammaQ(0.5, (z * z) / 2) };
-}
-/**
- * Evidently's z-test drift for a column with (at most) two values: the share of the first category of the union
- * in reference against current. A column with one and the same value in both samples cannot drift (p = 1).
- */
-function zTestDrift(counts) {
-    if (counts.categories.length > 2) {
-        throw new RangeError(`the z-test compares two categories, the column has ${counts.categories.length}: use chi-square`);
-    }
-    return twoProportionZTest(counts.referenceCounts[0], counts.referenceSize, counts.currentCounts[0], counts.currentSize);
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/distance.js
-// Distances between distributions: Wasserstein-1 between samples (scipy `wasserstein_distance`, unweighted),
-// Evidently's normed Wasserstein, Jensen-Shannon distance (scipy `distance.jensenshannon`, natural log) and the
-// population stability index with Evidently's empty-bin fill.
-
-/** Wasserstein-1 between two sorted samples: ∫ |F_u - F_v| over the merged support. */
-function wassersteinDistanceSorted(u, v) {
-    const nu = u.length;
-    const nv = v.length;
-    if (nu === 0 || nv === 0)
-        throw new RangeError('wassersteinDistance needs two non-empty samples');
-    const integral = new CompensatedSum();
-    let i = 0;
-    let j = 0;
-    let previous = Math.min(u[0], v[0]);
-    while (i < nu || j < nv) {
-        const value = j >= nv || (i < nu && u[i] <= v[j]) ? u[i] : v[j];
-        if (value > previous)
-            integral.add(Math.abs(i / nu - j / nv) * (value - previous));
-        while (i < nu && u[i] <= value)
-            i += 1;
-        while (j < nv && v[j] <= value)
-            j += 1;
-        previous = value;
-    }
-    return integral.value;
-}
-/** scipy `stats.wasserstein_distance(u, v)` (unweighted). */
-function wassersteinDistance(u, v) {
-    return wassersteinDistanceSorted(sortedFiniteSample(u, 'u'), sortedFiniteSample(v, 'v'));
-}
-/** Bins of the unordered Wasserstein: at 5M values a side, about 76 per bin, and 2.5 MB of counts and sums. */
-const WASSERSTEIN_BINS = 1 << 16;
-/**
- * Wasserstein-1 between two finite samples in any order, exactly, without sorting them. Both are counted into equal
- * bins over their joint range, with each bin's sum of offsets from its left edge. Where the two CDFs cannot cross
- * inside a bin (one is above the other at both its ends, counting the bin's values on the far side),
- * ∫|F_u − F_v| over the bin is |∫(F_u − F_v)|, which the counts and sums give exactly. Only the bins where they may
- * cross are sorted and merged: a few percent of the values when the samples are alike, fewer when they drift (and
- * all of them when both hold the same values, as the same ids do). Samples that arrive ascending (files kept in key
- * or time order; `vSorted` says so of v) are merged directly. Equal to the sorted merge up to rounding: about
- * 2^-52 × (max − min) in absolute terms, as offsets are measured from the minimum.
- */
-function wassersteinDistanceUnordered(u, v, { vSorted = false, bins = WASSERSTEIN_BINS } = {}) {
-    const vAscending = vSorted || nonDecreasing(v);
-    if (vAscending && nonDecreasing(u))
-        return wassersteinDistanceSorted(u, v);
-    const nu = u.length;
-    const nv = v.length;
-    if (nu === 0 || nv === 0)
-        throw new RangeError('wassersteinDistance needs two non-empty samples');
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const sample of [u, v]) {
-        for (let index = 0; index < sample.length; index += 1) {
-            const value = sample[index];
-            if (value < lo)
-                lo = value;
-            if (value > hi)
-                hi = value;
-            if (Number.isNaN(value))
-                lo = Number.NaN; // refused below
-        }
-    }
-    if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
-        throw new RangeError('wassersteinDistance needs finite values: filter NaN and infinities first');
-    }
-    if (lo === hi)
-        return 0;
-    const width = (hi - lo) / bins;
-    const scale = bins / (hi - lo);
-    // A range too wide (or too narrow) for doubles to bin, or whose scaled integrals would overflow: sort and merge.
-    if (!(width > 0) || !Number.isFinite(scale) || !Number.isFinite(nu * nv * (hi - lo) * 2)) {
-        return wassersteinDistanceSorted(u.slice().sort(), v.slice().sort());
-    }
-    // The bin of a value never decreases with the value, so a sorted sample's bins are runs.
-    const binOf = (value) => Math.min(bins - 1, Math.floor((value - lo) * scale));
-    const tally = (sample) => {
-        const counts = new Float64Array(bins);
-        const offsets = new Float64Array(bins);
-        for (let index = 0; index < sample.length; index += 1) {
-            const shifted = (sample[index] - lo) * scale;
-            const bin = Math.min(bins - 1, Math.floor(shifted));
-            counts[bin] += 1;
-            offsets[bin] += (shifted - bin) * width;
-        }
-        return { counts, offsets };
-    };
-    const tu = tally(u);
-    const tv = tally(v);
-    // F_u − F_v scaled by nu·nv is the integer i·nv − j·nu: exact below 2^53, with a margin of rounding above.
-    const margin = nu * nv > 2 ** 53 ? nu * nv * 2 ** -50 : 0;
-    const integral = new CompensatedSum();
-    const crossing = new Uint8Array(bins);
-    const startU = new Float64Array(bins);
-    const startV = new Float64Array(bins);
-    let before = 0;
-    let beforeV = 0;
-    let crossings = 0;
-    for (let bin = 0; bin < bins; bin += 1) {
-        const endU = before + tu.counts[bin];
-        const endV = beforeV + tv.counts[bin];
-        const lowest = before * nv - endV * nu;
-        const highest = endU * nv - beforeV * nu;
-        // Within the bin F_u − F_v lies between these two: when both have one sign, it never crosses zero there.
-        if (lowest >= margin || highest <= -margin) {
-            // ∫ over the bin of F scaled by n is (count up to the bin's end)·width − (offsets of its values).
-            integral.add(Math.abs(nv * (endU * width - tu.offsets[bin]) - nu * (endV * width - tv.offsets[bin])));
-        }
-        else {
-            crossing[bin] = 1;
-            startU[bin] = before;
-            startV[bin] = beforeV;
-            crossings += 1;
-        }
-        before = endU;
-        beforeV = endV;
-    }
-    if (crossings > 0) {
-        const valuesU = crossingValues(u, crossing, tu.counts, binOf);
-        // An ascending v holds each bin's values as one run, from the count of the values below the bin.
-        const valuesV = vAscending ? undefined : crossingValues(v, crossing, tv.counts, binOf);
-        for (let bin = 0, offsetU = 0, offsetV = 0; bin < bins; bin += 1) {
-            if (crossing[bin] === 0)
-                continue;
-            const countU = tu.counts[bin];
-            const countV = tv.counts[bin];
-            const inU = valuesU.subarray(offsetU, offsetU + countU).sort();
-            const inV = valuesV
-                ? valuesV.subarray(offsetV, offsetV + countV).sort()
-                : v.subarray(startV[bin], startV[bin] + countV);
-            offsetU += countU;
-            offsetV += countV;
-            // Merge inside the bin from its left edge, with the counts of the values below it. Offsets are measured as
-            // the tally measured them: lo + bin·width would round to lo's precision, which may exceed a bin's width.
-            let i = startU[bin];
-            let j = startV[bin];
-            let p = 0;
-            let q = 0;
-            let position = 0;
-            while (p < countU || q < countV) {
-                const takeU = q >= countV || (p < countU && inU[p] <= inV[q]);
-                const next = Math.min(width, Math.max(0, (((takeU ? inU[p] : inV[q]) - lo) * scale - bin) * width));
-                if (next > position)
-                    integral.add(Math.abs(i * nv - j * nu) * (next - position));
-                position = Math.max(position, next);
-                if (takeU) {
-                    p += 1;
-                    i += 1;
-                }
-                else {
-                    q += 1;
-                    j += 1;
-                }
-            }
-            if (width > position)
-                integral.add(Math.abs(i * nv - j * nu) * (width - position));
-        }
-    }
-    return integral.value / nu / nv;
-}
-/** The values of `sample` in the marked bins, grouped by bin in bin order (within a bin, in sample order). */
-function crossingValues(sample, marked, counts, binOf) {
-    const starts = new Float64Array(marked.length);
-    let total = 0;
-    for (let bin = 0; bin < marked.length; bin += 1) {
-        starts[bin] = total;
-        if (marked[bin] === 1)
-            total += counts[bin];
-    }
-    const values = new Float64Array(total);
-    for (let index = 0; index < sample.length; index += 1) {
-        const value = sample[index];
-        const bin = binOf(value);
-        if (marked[bin] === 1) {
-            values[starts[bin]] = value;
-            starts[bin] += 1;
-        }
-    }
-    return values;
-}
-/**
- * numpy's `mean(values)` and `std(values)` (ddof = 0): two passes, no copy (the samples here run to millions). Sums
- * run in blocks of 256 added plainly, the blocks then summed with compensation: within a few ulps, at a third of
- * the time of compensating every value.
- */
-function populationMoments(values) {
-    const length = values.length;
-    if (length === 0)
-        throw new RangeError('values is empty: a statistic needs at least one value');
-    const total = new CompensatedSum();
-    for (let start = 0; start < length; start += SUM_BLOCK) {
-        const end = Math.min(length, start + SUM_BLOCK);
-        let block = 0;
-        for (let index = start; index < end; index += 1)
-            block += values[index];
-        total.add(block);
-    }
-    if (!Number.isFinite(total.value)) {
-        for (let index = 0; index < length; index += 1) {
-            const value = values[index];
-            if (!Number.isFinite(value)) {
-                throw new RangeError(`values[${index}] is ${value}: filter missing and non-finite values before testing`);
-            }
-        }
-        throw new RangeError('the values sum beyond the largest double: rescale them first');
-    }
-    const mean = total.value / length;
-    const squares = new CompensatedSum();
-    for (let start = 0; start < length; start += SUM_BLOCK) {
-        const end = Math.min(length, start + SUM_BLOCK);
-        let block = 0;
-        for (let index = start; index < end; index += 1) {
-            const deviation = values[index] - mean;
-            block += deviation * deviation;
-        }
-        squares.add(block);
-    }
-    return { mean, std: Math.sqrt(squares.value / length) };
-}
-const SUM_BLOCK = 256;
-/** numpy `std(values)` (ddof = 0). */
-function populationStd(values) {
-    return populationMoments(values).std;
-}
-/** Evidently's floor on the reference spread, so a constant reference does not divide by zero. */
-const NORMED_WASSERSTEIN_MIN_STD = 0.001;
-/** Evidently's normed Wasserstein: W1(reference, current) / max(std(reference), 0.001). */
-function normedWassersteinDistance(reference, current) {
-    const distance = wassersteinDistance(reference, current);
-    return distance / Math.max(populationStd(reference), NORMED_WASSERSTEIN_MIN_STD);
-}
-function checkDistribution(values, name) {
-    if (values.length === 0)
-        throw new RangeError(`${name} is empty`);
-    let total = 0;
-    for (let index = 0; index < values.length; index += 1) {
-        const value = values[index];
-        if (!Number.isFinite(value) || value < 0)
-            throw new RangeError(`${name}[${index}] is ${value}: shares are >= 0`);
-        total += value;
-    }
-    if (!(total > 0))
-        throw new RangeError(`${name} sums to 0: no distribution to compare`);
-    return total;
-}
-/** x log(x / y) with scipy `rel_entr`'s conventions for zeros. */
-function relativeEntropyTerm(x, y) {
-    if (x > 0 && y > 0)
-        return x * Math.log(x / y);
-    if (x === 0 && y >= 0)
-        return 0;
-    return Number.POSITIVE_INFINITY;
-}
-/**
- * scipy `spatial.distance.jensenshannon(p, q)` with the natural log: the square root of the Jensen-Shannon
- * divergence. p and q are normalised to sum to 1 first (counts work as well as shares). Between 0 and √ln 2.
- */
-function jensenShannonDistance(p, q) {
-    if (p.length !== q.length)
-        throw new RangeError(`p has ${p.length} entries but q has ${q.length}`);
-    const pTotal = checkDistribution(p, 'p');
-    const qTotal = checkDistribution(q, 'q');
-    const left = new CompensatedSum();
-    const right = new CompensatedSum();
-    for (let index = 0; index < p.length; index += 1) {
-        const pi = p[index] / pTotal;
-        const qi = q[index] / qTotal;
-        const mi = (pi + qi) / 2;
-        left.add(relativeEntropyTerm(pi, mi));
-        right.add(relativeEntropyTerm(qi, mi));
-    }
-    return Math.sqrt(Math.max(0, (left.value + right.value) / 2));
-}
-/**
- * Evidently's fill for empty bins before PSI: with m the smallest non-zero share, zeros become m / 1e6 when
- * m <= 1e-4, else 1e-4. No renormalisation.
- */
-function fillEmptyShares(shares) {
-    const filled = Float64Array.from(shares);
-    let smallest = Number.POSITIVE_INFINITY;
-    for (const share of filled) {
-        if (!Number.isFinite(share) || share < 0)
-            throw new RangeError(`share ${share} is not a finite value >= 0`);
-        if (share !== 0 && share < smallest)
-            smallest = share;
-    }
-    if (smallest === Number.POSITIVE_INFINITY)
-        throw new RangeError('every share is 0: no distribution to compare');
-    const fill = smallest <= 1e-4 ? smallest / 1e6 : 1e-4;
-    return filled.map((share) => (share === 0 ? fill : share));
-}
-/** Population stability index Σ (ref - cur) ln(ref / cur), after Evidently's empty-bin fill of both sides. */
-function populationStabilityIndex(referenceShares, currentShares) {
-    if (referenceShares.length !== currentShares.length) {
-        throw new RangeError(`reference has ${referenceShares.length} bins but current has ${currentShares.length}`);
-    }
-    const reference = fillEmptyShares(referenceShares);
-    const current = fillEmptyShares(currentShares);
-    const total = new CompensatedSum();
-    for (let index = 0; index < reference.length; index += 1) {
-        const r = reference[index];
-        const c = current[index];
-        total.add((r - c) * Math.log(r / c));
-    }
-    return total.value;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/histogram.js
-// numpy's histogram conventions, bit for bit: `histogram_bin_edges(values, 'sturges')` (linspace edges) and
-// `histogram(sample, edges)` with explicit edges (every bin half-open except the last, which is closed).
-
-/** numpy `linspace(start, stop, count)` with endpoint: start + index * step, the last edge exactly `stop`. */
-function linspace(start, stop, count) {
-    const edges = new Float64Array(count);
-    const divisions = count - 1;
-    const delta = stop - start;
-    const step = delta / divisions;
-    for (let index = 0; index < count; index += 1) {
-        // numpy special-cases a zero (denormal-underflowed) step: y / div * delta.
-        edges[index] = (step === 0 ? (index / divisions) * delta : index * step) + start;
-    }
-    edges[divisions] = stop;
-    return edges;
-}
-/** Sturges bin edges over a sorted, finite, non-empty sample (numpy `histogram_bin_edges(a, 'sturges')`). */
-function sturgesBinEdgesSorted(sorted) {
-    let first = sorted[0];
-    let last = sorted[sorted.length - 1];
-    const width = (last - first) / (Math.log2(sorted.length) + 1);
-    if (first === last) {
-        first -= 0.5;
-        last += 0.5;
-    }
-    const binCount = width ? Math.ceil((last - first) / width) : 1;
-    const edges = linspace(first, last, binCount + 1);
-    for (let index = 1; index < edges.length; index += 1) {
-        if (!(edges[index - 1] < edges[index])) {
-            throw new RangeError(`too many bins for the data range: cannot create ${binCount} finite-sized bins`);
-        }
-    }
-    return edges;
-}
-/** numpy `histogram_bin_edges(values, bins='sturges')`. */
-function sturgesBinEdges(values) {
-    return sturgesBinEdgesSorted(sortedFiniteSample(values, 'values'));
-}
-/** First index whose value is >= (or > when `right`) the target, in a sorted array. */
-function searchSorted(sorted, target, right = false) {
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-        const middle = (low + high) >>> 1;
-        if (right ? sorted[middle] <= target : sorted[middle] < target)
-            low = middle + 1;
-        else
-            high = middle;
-    }
-    return low;
-}
-/** numpy `histogram(sample, edges)[0]` for a sorted sample: values outside [edges[0], edges[-1]] are not counted. */
-function histogramCountsSorted(sorted, edges) {
-    const counts = new Float64Array(edges.length - 1);
-    let previous = searchSorted(sorted, edges[0]);
-    for (let bin = 0; bin < counts.length; bin += 1) {
-        const isLast = bin === counts.length - 1;
-        const next = searchSorted(sorted, edges[bin + 1], isLast);
-        counts[bin] = next - previous;
-        previous = next;
-    }
-    return counts;
-}
-/** numpy `histogram(sample, edges)[0]`: edges must increase; the last bin includes its right edge. */
-function histogramCounts(sample, edges) {
-    if (edges.length < 2)
-        throw new RangeError('a histogram needs at least two edges');
-    const edgeArray = Float64Array.from(edges);
-    for (let index = 1; index < edgeArray.length; index += 1) {
-        if (!(edgeArray[index - 1] <= edgeArray[index]))
-            throw new RangeError('histogram edges must increase');
-    }
-    return histogramCountsSorted(sortedFiniteSample(sample, 'sample'), edgeArray);
-}
-/**
- * Evidently's numeric binning for PSI and Jensen-Shannon: Sturges edges over reference and current combined,
- * then each sample's counts divided by its size.
- */
-function sturgesShares(reference, current) {
-    return sturgesSharesSorted(sortedFiniteSample(reference, 'reference'), sortedFiniteSample(current, 'current'));
-}
-function sturgesSharesSorted(reference, current) {
-    const edges = sturgesBinEdgesSorted(mergeSorted(reference, current));
-    const share = (sorted) => histogramCountsSorted(sorted, edges).map((count) => count / sorted.length);
-    return { edges, referenceShares: share(reference), currentShares: share(current) };
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/kolmogorov.js
-// The one-sample two-sided Kolmogorov-Smirnov distribution, P(D_n >= d): scipy's `kstwo.sf(d, n)`, which
-// `ks_2samp` uses for its asymptotic p-value. A port of scipy/stats/_ksstats.py (Simard & L'Ecuyer's choice
-// between Durbin's matrix (Marsaglia-Tsang-Wang), Pomeranz's recursion, Pelz-Good and Smirnov's one-sided sum)
-// and of the one-sided `smirnov` from scipy's xsf (cephes/kolmogorov.h).
-
-const SCALE_EXPONENT = 128;
-const SCALE_UP = 2 ** SCALE_EXPONENT;
-const SCALE_DOWN = 2 ** -SCALE_EXPONENT;
-const MIN_LOG = -708;
-const LOG_2PI = Math.log(2 * Math.PI);
-const SQRT_2PI = Math.sqrt(2 * Math.PI);
-const SQRT3 = Math.sqrt(3);
-const PI_SQUARED = Math.PI ** 2;
-const PI_FOUR = Math.PI ** 4;
-const PI_SIX = Math.PI ** 6;
-// Stirling coefficients B_2j / (2j (2j-1)) for j = 8 .. 1, as in _ksstats.py.
-const STIRLING_COEFFICIENTS = [-3617 / 122400, 1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360, 1 / 12];
-/** log(n! / n^n) by Stirling, with n log n removed up front. */
-function logFactorialOverPower(n) {
-    const rn = 1 / n;
-    let polynomial = 0;
-    for (const coefficient of STIRLING_COEFFICIENTS)
-        polynomial = polynomial * (rn / n) + coefficient;
-    return Math.log(n) / 2 - n + LOG_2PI / 2 + rn * polynomial;
-}
-function multiply(a, b, size) {
-    const out = new Float64Array(size * size);
-    for (let i = 0; i < size; i += 1) {
-        for (let k = 0; k < size; k += 1) {
-            const aik = a[i * size + k];
-            if (aik === 0)
-                continue;
-            for (let j = 0; j < size; j += 1)
-                out[i * size + j] = out[i * size + j] + aik * b[k * size + j];
-        }
-    }
-    return out;
-}
-/** P(D_n <= d) by Durbin's matrix algorithm as Marsaglia, Tsang and Wang evaluate it. */
-function durbinCdf(n, d) {
-    if (d >= 1)
-        return 1;
-    const nd = n * d;
-    if (nd <= 0.5)
-        return 0;
-    const k = Math.ceil(nd);
-    const h = k - nd;
-    const m = 2 * k - 1;
-    const v = new Float64Array(m);
-    const w = new Float64Array(m);
-    let factorial = 1;
-    for (let j = 1; j <= m; j += 1) {
-        w[j - 1] = factorial;
-        factorial /= j;
-        v[j - 1] = (1 - h ** j) * factorial;
-    }
-    const tt = Math.max(2 * h - 1, 0) ** m - 2 * h ** m;
-    v[m - 1] = (1 + tt) * factorial;
-    let power = new Float64Array(m * m);
-    for (let i = 1; i < m; i += 1) {
-        for (let row = i - 1; row < m; row += 1)
-            power[row * m + i] = w[row - i + 1];
-    }
-    for (let row = 0; row < m; row += 1)
-        power[row * m] = v[row];
-    for (let column = 0; column < m; column += 1)
-        power[(m - 1) * m + column] = v[m - 1 - column];
-    let result = new Float64Array(m * m);
-    for (let i = 0; i < m; i += 1)
-        result[i * m + i] = 1;
-    let remaining = n;
-    let exponent = 0;
-    let powerExponent = 0;
-    const diagonal = (k - 1) * m + (k - 1);
-    while (remaining > 0) {
-        if (remaining % 2) {
-            result = multiply(result, power, m);
-            exponent += powerExponent;
-        }
-        power = multiply(power, power, m);
-        powerExponent *= 2;
-        if (Math.abs(power[diagonal]) > SCALE_UP) {
-            for (let index = 0; index < power.length; index += 1)
-                power[index] /= SCALE_UP;
-            powerExponent += SCALE_EXPONENT;
-        }
-        remaining = Math.floor(remaining / 2);
-    }
-    let p = result[diagonal];
-    for (let i = 1; i <= n; i += 1) {
-        p = (i * p) / n;
-        if (Math.abs(p) < SCALE_DOWN) {
-            p *= SCALE_UP;
-            exponent -= SCALE_EXPONENT;
-        }
-    }
-    return clampProbability(exponent !== 0 ? ldexp(p, exponent) : p);
-}
-function pomeranzInterval(i, n, ll, ceilf, roundf) {
-    let j1;
-    let j2;
-    if (i === 0) {
-        j1 = -ll - ceilf - 1;
-        j2 = ll + ceilf - 1;
-    }
-    else {
-        const half = Math.floor((i + 1) / 2);
-        if ((i + 1) % 2 === 0) {
-            if (half === n + 1) {
-                j1 = n - ll - ceilf - 1;
-                j2 = n + ll + ceilf - 1;
-            }
-            else {
-                j1 = half - 1 - ll - roundf - 1;
-                j2 = half + ll - 1 + ceilf - 1;
-            }
-        }
-        else {
-            j1 = half - 1 - ll - 1;
-            j2 = half + ll + roundf - 1;
-        }
-    }
-    return [Math.max(j1 + 2, 0), Math.min(j2, n)];
-}
-/** P(D_n <= d) by Pomeranz's recursion. */
-function pomeranzCdf(n, x) {
-    const t = n * x;
-    const ll = Math.floor(t);
-    const f = t - ll;
-    const g = Math.min(f, 1 - f);
-    const ceilf = f > 0 ? 1 : 0;
-    const roundf = f > 0.5 ? 1 : 0;
-    const powers = 2 * (ll + 1);
-    const gPower = new Float64Array(powers);
-    const twoGPower = new Float64Array(powers);
-    const oneMinusTwoGPower = new Float64Array(powers);
-    gPower[0] = 1;
-    twoGPower[0] = 1;
-    oneMinusTwoGPower[0] = 1;
-    const gOverN = g / n;
-    const twoGOverN = (2 * g) / n;
-    const oneMinusTwoGOverN = (1 - 2 * g) / n;
-    for (let m = 1; m < powers; m += 1) {
-        gPower[m] = (gPower[m - 1] * gOverN) / m;
-        twoGPower[m] = (twoGPower[m - 1] * twoGOverN) / m;
-        oneMinusTwoGPower[m] = (oneMinusTwoGPower[m - 1] * oneMinusTwoGOverN) / m;
-    }
-    let v0 = new Float64Array(powers);
-    let v1 = new Float64Array(powers);
-    v1[0] = 1;
-    let v0Start = 0;
-    let v1Start = 0;
-    let exponent = 0;
-    let [j1, j2] = pomeranzInterval(0, n, ll, ceilf, roundf);
-    for (let i = 1; i < 2 * n + 2; i += 1) {
-        const k1 = j1;
-        [v0, v1] = [v1, v0];
-        [v0Start, v1Start] = [v1Start, v0Start];
-        v1.fill(0);
-        [j1, j2] = pomeranzInterval(i, n, ll, ceilf, roundf);
-        const weights = i === 1 || i === 2 * n + 1 ? gPower : i % 2 ? twoGPower : oneMinusTwoGPower;
-        const length = j2 - k1 + 1;
-        if (length > 0) {
-            // The entries [j1 - k1, j2 - k1] of the full convolution of V0[k1 - V0s ...] (length `length`) with weights.
-            const offset = k1 - v0Start;
-            const first = j1 - k1;
-            const count = j2 - j1 + 1;
-            let largest = 0;
-            for (let out = 0; out < count; out += 1) {
-                const position = first + out;
-                let sum = 0;
-                // numpy truncates a slice that runs past the row's end, which is the same as zero padding.
-                const last = Math.min(position, length - 1, powers - 1 - offset);
-                for (let index = Math.max(0, position - length + 1); index <= last; index += 1) {
-                    sum += v0[offset + index] * weights[position - index];
-                }
-                v1[out] = sum;
-                if (sum > largest)
-                    largest = sum;
-            }
-            if (largest > 0 && largest < SCALE_DOWN) {
-                for (let index = 0; index < count; index += 1)
-                    v1[index] *= SCALE_UP;
-                exponent -= SCALE_EXPONENT;
-            }
-            v1Start = v0Start + j1 - k1;
-        }
-    }
-    let answer = v1[n - v1Start];
-    for (let m = 1; m <= n; m += 1) {
-        if (Math.abs(answer) > SCALE_UP) {
-            answer *= SCALE_DOWN;
-            exponent += SCALE_EXPONENT;
-        }
-        answer *= m;
-    }
-    return clampProbability(exponent !== 0 ? ldexp(answer, exponent) : answer);
-}
-/** The Pelz-Good approximation of P(D_n <= x) (Li-Chien/Korolyuk transformed for small z = x √n). */
-function pelzGoodCdf(n, x) {
-    if (x <= 0)
-        return 0;
-    if (x >= 1)
-        return 1;
-    const z = Math.sqrt(n) * x;
-    const z2 = z ** 2;
-    const z3 = z ** 3;
-    const z4 = z ** 4;
-    const z6 = z ** 6;
-    const qlog = -PI_SQUARED / 8 / z2;
-    if (qlog < MIN_LOG)
-        return 0;
-    let q = Math.exp(qlog);
-    const k1a = -z2;
-    const k1b = PI_SQUARED / 4;
-    const k2a = 6 * z6 + 2 * z4;
-    const k2b = ((2 * z4 - 5 * z2) * PI_SQUARED) / 4;
-    const k2c = (PI_FOUR * (1 - 2 * z2)) / 16;
-    const k3d = (PI_SIX * (5 - 30 * z2)) / 64;
-    const k3c = (PI_FOUR * (-60 * z2 + 212 * z4)) / 16;
-    const k3b = (PI_SQUARED * (135 * z4 - 96 * z6)) / 4;
-    const k3a = -30 * z6 - 90 * z ** 8;
-    const terms = [0, 0, 0, 0];
-    const maxK = Math.ceil((16 * z) / Math.PI);
-    for (let k = maxK; k > 0; k -= 1) {
-        const m = 2 * k - 1;
-        const m2 = m ** 2;
-        const m4 = m ** 4;
-        const m6 = m ** 6;
-        const qPower = q ** (8 * k);
-        const coefficients = [1, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4, k3a + k3b * m2 + k3c * m4 + k3d * m6];
-        for (let index = 0; index < 4; index += 1)
-            terms[index] = terms[index] * qPower + coefficients[index];
-    }
-    const divisors = [z, 6 * z4, 72 * z ** 7, 6480 * z ** 10];
-    for (let index = 0; index < 4; index += 1)
-        terms[index] = (terms[index] * q * SQRT_2PI) / divisors[index];
-    q = Math.exp(-PI_SQUARED / 2 / z2);
-    const sqrt3z = SQRT3 * z;
-    let k2extra = 0;
-    let k3extra = 0;
-    for (let k = maxK; k > 0; k -= 1) {
-        const k2 = k ** 2;
-        const qPower = q ** k2;
-        const kPi = Math.PI * k;
-        k2extra += k2 * qPower;
-        k3extra += (sqrt3z + kPi) * (sqrt3z - kPi) * k2 * qPower;
-    }
-    terms[2] = terms[2] + (k2extra * PI_SQUARED * SQRT_2PI) / (-36 * z3);
-    terms[3] = terms[3] + (k3extra * PI_SQUARED * SQRT_2PI) / (216 * z6);
-    let sum = 0;
-    for (let index = 0; index < 4; index += 1)
-        sum += terms[index] / n ** (index / 2);
-    return sum;
-}
-/** floor(n x) and its fractional part as an unevaluated sum high + low, from the exact product (xsf `modNX`). */
-function floorAndFraction(n, x) {
-    const product = n * x;
-    const error = productError(n, x, product);
-    let floor = Math.floor(product);
-    let high = product - floor;
-    let low = error;
-    if (high === 0 && low < 0) {
-        floor -= 1;
-        high = 1;
-    }
-    if (high + low >= 1) {
-        floor += 1;
-        high = 0;
-        low = 0;
-    }
-    return { floor, high, low };
-}
-const frexpDouble = new Float64Array(1);
-const frexpWords = new Uint32Array(frexpDouble.buffer);
-const HIGH_WORD = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 1 : 0; // little-endian: the high word is [1]
-/** [m, e] with x = m · 2^e and m in [0.5, 1), for finite x > 0 (C's frexp), read from the IEEE bits. */
-function frexp(x) {
-    frexpDouble[0] = x;
-    const high = frexpWords[HIGH_WORD];
-    const biased = (high >>> 20) & 0x7ff;
-    if (biased === 0) {
-        const [mantissa, exponent] = frexp(x * 2 ** 64);
-        return [mantissa, exponent - 64];
-    }
-    frexpWords[HIGH_WORD] = (high & 0x800fffff) | (1022 << 20);
-    return [frexpDouble[0], biased - 1022];
-}
-const MAX_SCALED_EXPONENT = 960;
-/** base^k as mantissa and exponent, never underflowing (xsf `pow2Scaled_D`), for base > 0 and whole k >= 0. */
-function powScaled(base, k) {
-    if (k === 0)
-        return [1, 0];
-    const [y, yExponent] = frexp(base);
-    const log2y = -Math.log2(y);
-    if (k * log2y < MAX_SCALED_EXPONENT) {
-        const [mantissa, exponent] = frexp(y ** k);
-        return [mantissa, exponent + k * yExponent];
-    }
-    const chunk = Math.max(1, Math.floor(MAX_SCALED_EXPONENT / 2 / log2y));
-    const [chunkMantissa, chunkExponent] = powScaled(y, chunk);
-    const [chunksMantissa, chunksExponent] = powScaled(chunkMantissa, Math.floor(k / chunk));
-    const [restMantissa, restExponent] = powScaled(y, k % chunk);
-    const [mantissa, exponent] = frexp(chunksMantissa * restMantissa);
-    return [mantissa, exponent + chunksExponent + Math.floor(k / chunk) * chunkExponent + restExponent + k * yExponent];
-}
-/** (high + low)^k as mantissa and exponent: the low part enters to first order, as in xsf `pow_D`. */
-function powScaledDouble(high, low, k) {
-    const [mantissa, exponent] = powScaled(high, k);
-    return [mantissa * (1 + (k * low) / high), exponent];
-}
-/** (integer + high + low) / n as an unevaluated sum, for a whole number `integer`. */
-function ratioDouble(integer, high, low, n) {
-    const sum = integer + high;
-    const sumError = integer - (sum - high) + (high - (sum - (sum - high)));
-    const numerator = sum + (sumError + low);
-    const numeratorLow = sumError + low - (numerator - sum);
-    const quotient = numerator / n;
-    const back = quotient * n;
-    const remainder = numerator - back - productError(quotient, n, back) + numeratorLow;
-    return [quotient, remainder / n];
-}
-const SMIRNOV_MAX_COMPUTE_N = 1_000_000;
-const CEPHES_MIN_LOG = Math.log(2 ** -1022); // cephes MINLOG
-/**
- * The one-sided Smirnov survival function P(D_n^+ >= x) (scipy.special.smirnov), by the Birnbaum-Tingey sum
- * x Σ_{v < n(1-x)} C(n,v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v). Every factor is carried as mantissa and exponent
- * and the bases to double-double precision, as xsf does, so large n loses no accuracy to rounding in the powers.
- */
-function smirnovSf(n, x) {
-    if (!(Number.isInteger(n) && n > 0 && x >= 0 && x <= 1))
-        return Number.NaN;
-    if (n === 1)
-        return 1 - x;
-    if (x === 0)
-        return 1;
-    if (x === 1)
-        return 0;
-    const { floor: nxFloor, high: alphaHigh, low: alphaLow } = floorAndFraction(n, x);
-    const alphaIsZero = alphaHigh + alphaLow === 0;
-    if (nxFloor === 0 || (nxFloor === 1 && alphaIsZero)) {
-        const onePlusX = 1 + x;
-        const [mantissa, exponent] = powScaledDouble(onePlusX, x - (onePlusX - 1), n - 1);
-        return 1 - x * ldexp(mantissa, exponent);
-    }
-    if (-2 * n * x * x < CEPHES_MIN_LOG)
-        return 0;
-    if (nxFloor >= n - 1) {
-        const oneMinusX = 1 - x;
-        const [mantissa, exponent] = powScaledDouble(oneMinusX, 1 - oneMinusX - x, n);
-        return ldexp(mantissa, exponent);
-    }
-    if (n > SMIRNOV_MAX_COMPUTE_N) {
-        const logP = -((6 * n * x + 1) ** 2) / 18 / n;
-        return logP < -Math.LN2 ? Math.exp(logP) : 1 + Math.expm1(logP);
-    }
-    // The lower sum over v = 0 .. n - floor(nx) - 1 (all terms positive).
-    const termCount = n - nxFloor;
-    const middle = Math.floor(n / 2);
-    let binomialMantissa = 1;
-    let binomialExponent = 0;
-    let sum = 0;
-    for (let v = 0; v < termCount; v += 1) {
-        // A_v = C(n,v) (x + v/n)^(v-1) (1 - x - v/n)^(n-v), with x + v/n = (v + nx)/n and 1 - x - v/n = (n - v - nx)/n.
-        const [t1High, t1Low] = ratioDouble(v + nxFloor, alphaHigh, alphaLow, n);
-        const [t2High, t2Low] = ratioDouble(n - v - nxFloor, -alphaHigh, -alphaLow, n);
-        let t1Mantissa;
-        let t1Exponent;
-        if (v === 0)
-            [t1Mantissa, t1Exponent] = frexp(1 / x);
-        else
-            [t1Mantissa, t1Exponent] = powScaledDouble(t1High, t1Low, v - 1);
-        const [t2Mantissa, t2Exponent] = powScaledDouble(t2High, t2Low, n - v);
-        const term = ldexp(binomialMantissa * t1Mantissa * t2Mantissa, binomialExponent + t1Exponent + t2Exponent);
-        sum += term;
-        if (term !== 0) {
-            if (4 * (termCount - v) * term < Number.EPSILON * sum && v !== termCount - 1)
-                break;
-        }
-        else if (v > middle)
-            break;
-        // C(n, v+1) = C(n, v) (n - v) / (v + 1), renormalised into [0.5, 1).
-        const [mantissa, shift] = frexp((binomialMantissa * (n - v)) / (v + 1));
-        binomialMantissa = mantissa;
-        binomialExponent += shift;
-    }
-    return clampProbability(x * sum);
-}
-/**
- * P(D_n >= x) for the two-sided one-sample statistic: scipy `kstwo.sf(x, n)` (`_kolmogn(n, x, cdf=False)`).
- * NaN when n is not a positive integer, as scipy.
- */
-function kolmogorovSmirnovSf(n, x) {
-    if (!Number.isInteger(n) || n <= 0 || Number.isNaN(x))
-        return Number.NaN;
-    if (x >= 1)
-        return 0;
-    if (x <= 0)
-        return 1;
-    const t = n * x;
-    if (t <= 1) {
-        if (t <= 0.5)
-            return 1;
-        let cdf;
-        if (n <= 140) {
-            cdf = 1;
-            for (let i = 1; i <= n; i += 1)
-                cdf *= i * (1 / n) * (2 * t - 1);
-        }
-        else
-            cdf = Math.exp(logFactorialOverPower(n) + n * Math.log(2 * t - 1));
-        return clampProbability(1 - cdf);
-    }
-    if (t >= n - 1)
-        return clampProbability(2 * (1 - x) ** n);
-    if (x >= 0.5)
-        return clampProbability(2 * smirnovSf(n, x));
-    const nxSquared = t * x;
-    if (n <= 140) {
-        if (nxSquared <= 0.754693)
-            return clampProbability(1 - durbinCdf(n, x));
-        if (nxSquared <= 4)
-            return clampProbability(1 - pomeranzCdf(n, x));
-        return clampProbability(2 * smirnovSf(n, x));
-    }
-    if (nxSquared >= 370)
-        return 0;
-    if (nxSquared >= 2.2)
-        return clampProbability(2 * smirnovSf(n, x));
-    const cdf = n <= 100_000 && n * x ** 1.5 <= 1.4 ? durbinCdf(n, x) : pelzGoodCdf(n, x);
-    return clampProbability(1 - clampProbability(cdf));
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/ks.js
-// Two-sample Kolmogorov-Smirnov test, two-sided: a port of scipy 1.17.1 `stats.ks_2samp` (scipy/stats/_stats_py.py,
-// with `_compute_outer_prob_inside_method` from scipy/stats/_stats_pythran.py and `kstwo.sf` from kolmogorov.ts).
-
-
-/** scipy's `MAX_AUTO_N`: 'auto' is exact when both samples have at most this many values. */
-const KS_MAX_EXACT_AUTO_N = 10_000;
-const INT32_MAX = 2 ** 31 - 1;
-/** The largest gap between the two empirical CDFs, evaluated as scipy does (ties count on both sides at once). */
-function ksStatisticSorted(sorted1, sorted2) {
-    const n1 = sorted1.length;
-    const n2 = sorted2.length;
-    let i = 0;
-    let j = 0;
-    let maxDifference = Number.NEGATIVE_INFINITY;
-    let minDifference = Number.POSITIVE_INFINITY;
-    while (i < n1 || j < n2) {
-        const value = j >= n2 || (i < n1 && sorted1[i] <= sorted2[j]) ? sorted1[i] : sorted2[j];
-        while (i < n1 && sorted1[i] <= value)
-            i += 1;
-        while (j < n2 && sorted2[j] <= value)
-            j += 1;
-        const difference = i / n1 - j / n2;
-        if (difference > maxDifference)
-            maxDifference = difference;
-        if (difference < minDifference)
-            minDifference = difference;
-    }
-    const minS = Math.min(1, Math.max(0, -minDifference));
-    return minS > maxDifference ? minS : maxDifference;
-}
-/** 2 Σ ±binom(2n, n-kh)/binom(2n, n): P(D_{n,n} >= h/n), evaluated Horner-like as scipy does. */
-function probabilityOutsideSquare(n, h) {
-    let p = 0;
-    for (let k = Math.floor(n / h); k >= 0; k -= 1) {
-        let term = 1;
-        for (let j = 0; j < h; j += 1)
-            term = ((n - k * h - j) * term) / (n + k * h + j + 1);
-        p = term * (1 - p);
-    }
-    return 2 * p;
-}
-/** P(D_{m,n} >= h/lcm) by Hodges' inside method with Viehmann's recursion for 1 - p (scipy's pythran kernel). */
-function probabilityOutsideBand(sizeA, sizeB, g, h) {
-    const m = Math.max(sizeA, sizeB);
-    const n = Math.min(sizeA, sizeB);
-    const mg = m / g;
-    const ng = n / g;
-    let minj = 0;
-    let maxj = Math.min(Math.ceil(h / mg), n + 1);
-    let currentLength = maxj - minj;
-    const lengthA = Math.min(2 * maxj + 2, n + 1);
-    const a = new Float64Array(lengthA).fill(1);
-    a.fill(0, minj, Math.min(maxj, lengthA));
-    for (let i = 1; i <= m; i += 1) {
-        const lastMinj = minj;
-        const lastLength = currentLength;
-        minj = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
-        maxj = Math.min(Math.ceil((ng * i + h) / mg), n + 1);
-        if (maxj <= minj)
-            return 1;
-        let value = minj === 0 ? 0 : 1;
-        for (let jj = 0; jj < maxj - minj; jj += 1) {
-            const j = jj + minj;
-            value = (a[jj + minj - lastMinj] * i + value * j) / (i + j);
-            a[jj] = value;
-        }
-        currentLength = maxj - minj;
-        if (lastLength > currentLength) {
-            a.fill(1, maxj - minj, Math.min(maxj - minj + (lastLength - currentLength), lengthA));
-        }
-    }
-    return a[maxj - minj - 1];
-}
-/** scipy `_attempt_exact_2kssamp` for the two-sided alternative; undefined when the exact value is unusable. */
-function exactTwoSided(n1, n2, statistic) {
-    const g = greatestCommonDivisor(n1, n2);
-    const lcm = (n1 / g) * n2;
-    const h = roundHalfEven(statistic * lcm);
-    const rounded = h / lcm;
-    if (h === 0)
-        return { statistic: rounded, pValue: 1 };
-    const pValue = n1 === n2 ? probabilityOutsideSquare(n1, h) : probabilityOutsideBand(n1, n2, g, h);
-    if (!(pValue >= 0 && pValue <= 1))
-        return undefined;
-    return { statistic: rounded, pValue };
-}
-/** Smirnov's asymptotic p-value: kstwo.sf(d, round(n1 n2 / (n1 + n2))). */
-function asymptoticTwoSided(n1, n2, statistic) {
-    const m = Math.max(n1, n2);
-    const n = Math.min(n1, n2);
-    const effectiveN = roundHalfEven((m * n) / (m + n));
-    return Math.min(1, Math.max(0, kolmogorovSmirnovSf(effectiveN, statistic)));
-}
-/**
- * Two-sample, two-sided Kolmogorov-Smirnov test, equal to scipy 1.17.1 `ks_2samp(x, y, method=...)`.
- * 'auto' is exact when max(n1, n2) <= 10000, else asymptotic; 'exact' falls back to asymptotic when
- * lcm(n1, n2) does not fit scipy's int32 or the exact computation fails, as scipy does (scipy warns; we report
- * the method used). Throws RangeError for empty samples or non-finite values.
- *
- * One scipy quirk is kept: the asymptotic p-value for n1 = n2 = 1 is NaN (round(0.5) = 0 observations).
- */
-function ks2Samp(sample1, sample2, method = 'auto') {
-    return ks2SampSorted(sortedFiniteSample(sample1, 'sample1'), sortedFiniteSample(sample2, 'sample2'), method);
-}
-/** `ks2Samp` for samples already checked and sorted ascending (no copy). */
-function ks2SampSorted(sorted1, sorted2, method = 'auto') {
-    const n1 = sorted1.length;
-    const n2 = sorted2.length;
-    if (n1 === 0 || n2 === 0)
-        throw new RangeError('ks2Samp needs two non-empty samples');
-    let statistic = ksStatisticSorted(sorted1, sorted2);
-    let mode = method;
-    if (mode === 'auto')
-        mode = Math.max(n1, n2) <= KS_MAX_EXACT_AUTO_N ? 'exact' : 'asymp';
-    else if (mode === 'exact') {
-        const g = greatestCommonDivisor(n1, n2);
-        if (n1 / g >= INT32_MAX / (n2 / g))
-            mode = 'asymp';
-    }
-    if (mode === 'exact') {
-        const exact = exactTwoSided(n1, n2, statistic);
-        if (exact)
-            return { statistic: exact.statistic, pValue: exact.pValue, method: 'exact' };
-        // scipy keeps the statistic rounded to h / lcm when it falls back.
-        const g = greatestCommonDivisor(n1, n2);
-        const lcm = (n1 / g) * n2;
-        statistic = roundHalfEven(statistic * lcm) / lcm;
-    }
-    return { statistic, pValue: asymptoticTwoSided(n1, n2, statistic), method: 'asymp' };
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/drift.js
-// Evidently's drift tests behind one function: its automatic choice of method by reference size, column kind
-// and number of distinct values, and the drift decision against each method's threshold.
-
-
-
-
-
-/** Whether a method yields a p-value (drift when p <= threshold) or a distance (drift when distance >= threshold). */
-const DRIFT_METHOD_KIND = {
-    ks: 'p-value',
-    chisquare: 'p-value',
-    z: 'p-value',
-    wasserstein: 'distance',
-    jensenshannon: 'distance',
-    psi: 'distance',
-};
-/** Evidently's default thresholds: 0.05 for p-values, 0.1 for distances (normed Wasserstein, JS, PSI). */
-const DEFAULT_DRIFT_THRESHOLDS = {
-    ks: 0.05,
-    chisquare: 0.05,
-    z: 0.05,
-    wasserstein: 0.1,
-    jensenshannon: 0.1,
-    psi: 0.1,
-};
-/** Evidently switches from tests to distances above this many reference rows. */
-const SMALL_REFERENCE_MAX_ROWS = 1000;
-/** Distinct values of reference and current together, the count `chooseDriftMethod` takes (Evidently `nunique`). */
-function distinctValueCount(reference, current) {
-    return countCategories(reference, current).categories.length;
-}
-/**
- * Evidently's automatic choice. Reference <= 1000 rows: numeric with > 5 distinct values → KS, 3-5 → chi-square,
- * <= 2 → z-test; categorical with > 2 values → chi-square, else z-test. Larger references: numeric with > 5
- * distinct values → normed Wasserstein, anything else → Jensen-Shannon. `distinctValues` counts the distinct
- * non-missing values of reference and current together.
- */
-function chooseDriftMethod(referenceRows, kind, distinctValues) {
-    if (!Number.isInteger(referenceRows) || referenceRows < 0) {
-        throw new RangeError(`referenceRows must be a whole number >= 0, got ${referenceRows}`);
-    }
-    if (!Number.isInteger(distinctValues) || distinctValues < 0) {
-        throw new RangeError(`distinctValues must be a whole number >= 0, got ${distinctValues}`);
-    }
-    if (kind !== 'numeric' && kind !== 'categorical')
-        throw new RangeError(`unknown column kind ${String(kind)}`);
-    let method;
-    if (referenceRows <= SMALL_REFERENCE_MAX_ROWS) {
-        if (kind === 'numeric')
-            method = distinctValues > 5 ? 'ks' : distinctValues > 2 ? 'chisquare' : 'z';
-        else
-            method = distinctValues > 2 ? 'chisquare' : 'z';
-    }
-    else
-        method = kind === 'numeric' && distinctValues > 5 ? 'wasserstein' : 'jensenshannon';
-    return { method, threshold: DEFAULT_DRIFT_THRESHOLDS[method] };
-}
-function isNumericSample(sample) {
-    for (let index = 0; index < sample.length; index += 1)
-        if (typeof sample[index] !== 'number')
-            return false;
-    return true;
-}
-function numericOnly(sample, name, method) {
-    if (!isNumericSample(sample))
-        throw new RangeError(`${method} compares numeric samples; ${name} holds non-numbers`);
-    return sortedFiniteSample(sample, name);
-}
-/**
- * Runs one drift method as Evidently does and decides drift: p-value methods drift when p <= threshold,
- * distances when distance >= threshold (the threshold defaults to Evidently's). Chi-square and z treat values as
- * categories whatever their type; PSI and Jensen-Shannon bin numbers with Sturges unless `kind` is 'categorical'
- * (default: numeric when every value is a number). Throws RangeError for empty samples, NaN or missing values.
- */
-function driftTest(method, reference, current, threshold = DEFAULT_DRIFT_THRESHOLDS[method], kind) {
-    if (!(method in DEFAULT_DRIFT_THRESHOLDS))
-        throw new RangeError(`unknown drift method ${String(method)}`);
-    if (!Number.isFinite(threshold) || threshold < 0)
-        throw new RangeError(`threshold must be >= 0, got ${threshold}`);
-    if (reference.length === 0)
-        throw new RangeError('reference is empty: a statistic needs at least one value');
-    if (current.length === 0)
-        throw new RangeError('current is empty: a statistic needs at least one value');
-    const columnKind = kind ?? (isNumericSample(reference) && isNumericSample(current) ? 'numeric' : 'categorical');
-    const numeric = method === 'ks' ||
-        method === 'wasserstein' ||
-        (columnKind === 'numeric' && method !== 'chisquare' && method !== 'z');
-    if (numeric) {
-        return driftTestSorted(method, numericOnly(reference, 'reference', method), numericOnly(current, 'current', method), threshold);
-    }
-    return driftTestFromCounts(method, countCategories(reference, current), threshold);
-}
-/** Drift by the method's rule: p-values at or below the threshold, distances at or above it. */
-function decide(method, statistic, pValue, threshold) {
-    const drifted = pValue !== undefined ? pValue <= threshold : statistic >= threshold;
-    return pValue !== undefined
-        ? { method, statistic, pValue, threshold, drifted }
-        : { method, statistic, threshold, drifted };
-}
-/**
- * The categorical methods from category counts (as a group-by in the data engine gives them), without
- * materialising one value per row: chi-square, z, Jensen-Shannon and PSI over the category shares.
- */
-function driftTestFromCounts(method, counts, threshold = DEFAULT_DRIFT_THRESHOLDS[method]) {
-    if (counts.referenceSize === 0)
-        throw new RangeError('reference is empty: a statistic needs at least one value');
-    if (counts.currentSize === 0)
-        throw new RangeError('current is empty: a statistic needs at least one value');
-    let statistic;
-    let pValue;
-    if (method === 'chisquare' || method === 'z') {
-        const result = method === 'z' ? zTestDrift(counts) : chiSquareDrift(counts);
-        statistic = result.statistic;
-        pValue = result.pValue;
-    }
-    else {
-        const referenceShares = counts.referenceCounts.map((count) => count / counts.referenceSize);
-        const currentShares = counts.currentCounts.map((count) => count / counts.currentSize);
-        statistic =
-            method === 'psi'
-                ? populationStabilityIndex(referenceShares, currentShares)
-                : jensenShannonDistance(referenceShares, currentShares);
-    }
-    return decide(method, statistic, pValue, threshold);
-}
-/**
- * Evidently's normed Wasserstein test on finite samples in any order: W1 without sorting either sample
- * (`wassersteinDistanceUnordered`, which merges samples that arrive ascending), over the reference's population
- * standard deviation.
- */
-function normedWassersteinTest(reference, current, threshold = DEFAULT_DRIFT_THRESHOLDS.wasserstein, { currentSorted = false } = {}) {
-    if (reference.length === 0)
-        throw new RangeError('reference is empty: a statistic needs at least one value');
-    if (current.length === 0)
-        throw new RangeError('current is empty: a statistic needs at least one value');
-    const distance = wassersteinDistanceUnordered(reference, current, { vSorted: currentSorted });
-    const statistic = distance / Math.max(populationStd(reference), NORMED_WASSERSTEIN_MIN_STD);
-    return decide('wasserstein', statistic, undefined, threshold);
-}
-/**
- * The numeric methods on samples already checked and sorted ascending (no copy, no re-sort): callers that keep
- * sorted columns, such as validate-data's profile, sort each column once.
- */
-function driftTestSorted(method, sortedReference, sortedCurrent, threshold = DEFAULT_DRIFT_THRESHOLDS[method]) {
-    if (sortedReference.length === 0)
-        throw new RangeError('reference is empty: a statistic needs at least one value');
-    if (sortedCurrent.length === 0)
-        throw new RangeError('current is empty: a statistic needs at least one value');
-    let statistic;
-    let pValue;
-    if (method === 'ks') {
-        const result = ks2SampSorted(sortedReference, sortedCurrent);
-        statistic = result.statistic;
-        pValue = result.pValue;
-    }
-    else if (method === 'wasserstein') {
-        return normedWassersteinTest(sortedReference, sortedCurrent, threshold, { currentSorted: true });
-    }
-    else {
-        const { referenceShares, currentShares } = sturgesSharesSorted(sortedReference, sortedCurrent);
-        statistic =
-            method === 'psi'
-                ? populationStabilityIndex(referenceShares, currentShares)
-                : jensenShannonDistance(referenceShares, currentShares);
-    }
-    return decide(method, statistic, pValue, threshold);
-}
-
-;// CONCATENATED MODULE: ./shared/lib/statistics/index.js
-// Exact statistics for data drift and the deploy gate, equal to scipy / numpy / Evidently (test/statistics).
-// Floating-point helpers (numeric.ts) and log Γ stay internal: shared/src/metrics exports its own
-// CompensatedSum and logGamma, and `export *` of both would clash.
-
-
-
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./shared/lib/validation/columns.js
-
-/** DuckDB type families, by the type names DESCRIBE reports. */
-const INTEGER_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
-const FLOAT_TYPES = /^(FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/;
-function storedKind(duckType) {
-    if (INTEGER_TYPES.test(duckType))
-        return 'integer';
-    if (FLOAT_TYPES.test(duckType))
-        return 'float';
-    if (duckType === 'VARCHAR' || duckType.startsWith('ENUM'))
-        return 'string';
-    if (duckType === 'BOOLEAN')
-        return 'boolean';
-    if (duckType === 'DATE')
-        return 'date';
-    if (duckType.startsWith('TIMESTAMP'))
-        return 'timestamp';
-    return 'other';
-}
-/** A column's values as numbers, in SQL. */
-function asDouble(column) {
-    return `CAST(${quoteIdentifier(column)} AS DOUBLE)`;
-}
-/** The query whose non-null values are a column's numbers: the key under which the engine keeps them sorted. */
-function numericValues(table, column) {
-    return `SELECT ${asDouble(column)} FROM ${table}`;
-}
-function isNumericKind(kind) {
-    return kind === 'integer' || kind === 'float';
-}
-/** The type a column's values are compared in, from what the suite expects or else what is stored. */
-function comparisonType(expected, stored) {
-    if (expected === 'integer' || expected === 'float' || expected === 'number')
-        return 'number';
-    if (expected === 'date' || expected === 'timestamp' || expected === 'boolean' || expected === 'string')
-        return expected;
-    if (isNumericKind(stored))
-        return 'number';
-    if (stored === 'date' || stored === 'timestamp' || stored === 'boolean')
-        return stored;
-    return 'string';
-}
-const CAST = {
-    number: 'DOUBLE',
-    date: 'DATE',
-    timestamp: 'TIMESTAMP',
-    string: 'VARCHAR',
-    boolean: 'BOOLEAN',
-};
-/** The column as a typed SQL expression: values that do not convert become NULL (they fail the type check). */
-function valueExpression(column, expected, stored) {
-    const target = comparisonType(expected, stored);
-    const id = quoteIdentifier(column);
-    const alreadyTyped = (target === 'number' && isNumericKind(stored)) ||
-        (target !== 'number' && target === stored) ||
-        (target === 'string' && stored === 'string');
-    return alreadyTyped ? id : `TRY_CAST(${id} AS ${CAST[target]})`;
-}
-/**
- * A predicate true for the non-null values that are not of the expected type, or undefined when every value of
- * the stored type is acceptable. Text is accepted where it converts (a CSV column of "1", "2" is an integer).
- */
-function typeViolation(column, expected, stored) {
-    const id = quoteIdentifier(column);
-    const present = `${id} IS NOT NULL`;
-    switch (expected) {
-        case 'integer':
-            if (stored === 'integer')
-                return undefined;
-            if (stored === 'float')
-                return `${present} AND ${id} <> trunc(${id})`;
-            if (stored === 'string')
-                return `${present} AND TRY_CAST(${id} AS HUGEINT) IS NULL`;
-            return present;
-        case 'float':
-        case 'number':
-            if (isNumericKind(stored))
-                return undefined;
-            if (stored === 'string')
-                return `${present} AND TRY_CAST(${id} AS DOUBLE) IS NULL`;
-            return present;
-        case 'string':
-        case 'category':
-            return stored === 'other' ? present : undefined;
-        case 'boolean':
-            if (stored === 'boolean')
-                return undefined;
-            if (stored === 'string')
-                return `${present} AND TRY_CAST(${id} AS BOOLEAN) IS NULL`;
-            return present;
-        case 'date':
-            if (stored === 'date')
-                return undefined;
-            if (stored === 'string')
-                return `${present} AND TRY_CAST(${id} AS DATE) IS NULL`;
-            return present;
-        case 'timestamp':
-            if (stored === 'timestamp' || stored === 'date')
-                return undefined;
-            if (stored === 'string')
-                return `${present} AND TRY_CAST(${id} AS TIMESTAMP) IS NULL`;
-            return present;
-    }
-}
-/** A suite value as a SQL literal of the comparison type. */
-function literal(value, target) {
-    if (target === 'number')
-        return typeof value === 'number' ? String(value) : `TRY_CAST(${quoteLiteral(String(value))} AS DOUBLE)`;
-    if (target === 'boolean')
-        return typeof value === 'boolean'
-            ? String(value).toUpperCase()
-            : `TRY_CAST(${quoteLiteral(String(value))} AS BOOLEAN)`;
-    if (target === 'date' || target === 'timestamp')
-        return `${CAST[target]} ${quoteLiteral(String(value))}`;
-    return quoteLiteral(String(value));
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/column-types.js
-// Which kind of drift test a column gets, decided as Evidently 0.7 decides it for a DataDriftPreset run on data read
-// with pandas. Mirrors evidently 0.7.23, src/evidently/core/datasets.py `infer_column_type` (the column's type is
-// inferred from the current data) and src/evidently/legacy/calculations/data_drift.py `get_one_column_drift`
-// (the sizes the test choice sees are of non-missing, finite values).
-/** Evidently's `INTEGER_CARDINALITY_LIMIT`: an integer column with at most this many distinct values is categorical. */
-const INTEGER_CARDINALITY_LIMIT = 10;
-/** Evidently: a string column with more distinct values than this share of its non-null count is text. */
-const TEXT_DISTINCT_SHARE = 0.5;
-function stringTyping(count, distinct, what) {
-    return distinct > count * TEXT_DISTINCT_SHARE
-        ? { type: 'text', why: `${what}, ${distinct} distinct of ${count} values (more than half): text` }
-        : { type: 'categorical', why: `${what}, ${distinct} distinct of ${count} values (at most half)` };
-}
-/**
- * The Evidently column type of one current column. A suite's `type: category` or `boolean` makes it categorical;
- * `string` types it as text would be. Otherwise by what is stored, as pandas would hold it:
- * - floats: numerical;
- * - integers: categorical with ≤ 10 distinct values, else numerical; an integer column with nulls is numerical
- *   whatever its values, because pandas holds it as float64 (Evidently's rule looks at the dtype);
- * - strings: text when distinct > half the non-null count, else categorical;
- * - booleans: categorical;
- * - dates and timestamps: as strings when read from CSV or JSON, else not tested (Evidently's Datetime);
- * - anything else (lists, structs, blobs): not tested.
- */
-function driftColumnType(input) {
-    const { stored, declared, count, nulls, distinct, fromText } = input;
-    if (stored === 'other')
-        return { type: 'unknown', why: 'a type Evidently does not test' };
-    if (declared === 'category' || declared === 'boolean')
-        return { type: 'categorical', why: `declared ${declared} in the suite` };
-    if (declared === 'string')
-        return stringTyping(count, distinct, 'declared string');
-    switch (stored) {
-        case 'float':
-            return { type: 'numerical', why: 'float' };
-        case 'integer':
-            if (nulls > 0)
-                return { type: 'numerical', why: 'integer with nulls (a float column to pandas)' };
-            return distinct <= INTEGER_CARDINALITY_LIMIT
-                ? { type: 'categorical', why: `integer, ${distinct} distinct values ≤ ${INTEGER_CARDINALITY_LIMIT}` }
-                : { type: 'numerical', why: `integer, ${distinct} distinct values > ${INTEGER_CARDINALITY_LIMIT}` };
-        case 'boolean':
-            return { type: 'categorical', why: 'boolean' };
-        case 'string':
-            return stringTyping(count, distinct, 'string');
-        case 'date':
-        case 'timestamp':
-            return fromText
-                ? stringTyping(count, distinct, `${stored} as text`)
-                : { type: 'unknown', why: `a ${stored} column (Evidently's datetime: not tested for drift)` };
-    }
-}
-/** A string's distinct count within this share of the text boundary is counted exactly (HyperLogLog errs by a few %). */
-const NEAR_BOUNDARY = 0.2;
-/** Whether a column's type hangs on its exact distinct count, where the profile holds a HyperLogLog estimate. */
-function needsExactDistinct(profile, stored, declared) {
-    if (profile.kind === 'numeric' && declared !== 'string')
-        return false; // numeric profiles count exactly
-    if (declared === 'category' || declared === 'boolean' || stored === 'boolean' || stored === 'other')
-        return false;
-    const boundary = profile.count * TEXT_DISTINCT_SHARE;
-    return Math.abs(profile.distinct - boundary) <= boundary * NEAR_BOUNDARY;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/distribution.js
-const DISTRIBUTION_BINS = 10;
-const DISTRIBUTION_CATEGORIES = 5;
-function range(values) {
-    let low = Number.POSITIVE_INFINITY;
-    let high = Number.NEGATIVE_INFINITY;
-    for (let index = 0; index < values.length; index += 1) {
-        const value = values[index];
-        if (value < low)
-            low = value;
-        if (value > high)
-            high = value;
-    }
-    return [low, high];
-}
-/** Each bin's share of `values`: [edge i, edge i+1), the last bin closed (as numpy.histogram with these edges). */
-function shares(values, edges) {
-    const bins = edges.length - 1;
-    const counts = new Array(bins).fill(0);
-    for (let index = 0; index < values.length; index += 1) {
-        const value = values[index];
-        let low = 0;
-        let high = bins - 1;
-        // The last edge at or below the value, by bisection.
-        while (low < high) {
-            const middle = (low + high + 1) >> 1;
-            if (edges[middle] <= value)
-                low = middle;
-            else
-                high = middle - 1;
-        }
-        counts[low] += 1;
-    }
-    return counts.map((count) => (values.length > 0 ? count / values.length : 0));
-}
-/**
- * Both sides' finite values on the same equal-width bins over their joint range (a reference from a profile is
- * its quantile grid, each point an equal share), so a shift shows as mass moving between the same bins.
- */
-function numericDistribution(reference, current, bins = DISTRIBUTION_BINS) {
-    const [referenceLow, referenceHigh] = range(reference);
-    const [currentLow, currentHigh] = range(current);
-    const low = Math.min(referenceLow, currentLow);
-    const high = Math.max(referenceHigh, currentHigh);
-    const count = high > low ? bins : 1;
-    const width = (high - low) / count;
-    const edges = Array.from({ length: count + 1 }, (_, index) => (index === count ? high : low + index * width));
-    return { kind: 'numeric', edges, reference: shares(reference, edges), current: shares(current, edges) };
-}
-/** The categories most common on either side, each side's share of them, and the rest as one `(other)` row. */
-function categoricalDistribution(counts, top = DISTRIBUTION_CATEGORIES) {
-    const order = counts.categories
-        .map((category, index) => ({
-        category: String(category),
-        reference: (counts.referenceCounts[index] ?? 0) / Math.max(counts.referenceSize, 1),
-        current: (counts.currentCounts[index] ?? 0) / Math.max(counts.currentSize, 1),
-    }))
-        .sort((a, b) => Math.max(b.reference, b.current) - Math.max(a.reference, a.current));
-    const shown = order.slice(0, top);
-    const rest = order.slice(top);
-    const sum = (side) => rest.reduce((total, item) => total + item[side], 0);
-    return {
-        kind: 'categorical',
-        categories: [...shown.map((item) => item.category), ...(rest.length > 0 ? ['(other)'] : [])],
-        reference: [...shown.map((item) => item.reference), ...(rest.length > 0 ? [sum('reference')] : [])],
-        current: [...shown.map((item) => item.current), ...(rest.length > 0 ? [sum('current')] : [])],
-    };
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/profile.js
-
-
-
-
-/** Quantiles kept per numeric column: a 0.001 grid, enough for drift against a profile without the raw data. */
-const PROFILE_QUANTILES = 1001;
-/** Up to this many rows a profile also keeps the raw numeric values, so small references stay exact. */
-const PROFILE_RAW_VALUES_MAX_ROWS = 1000;
-/** Categories kept per column; the rest are counted together. */
-const PROFILE_TOP_VALUES = 1000;
-function columnKind(info, declared) {
-    const stored = storedKind(info.type);
-    if (declared === 'category' || declared === 'string' || declared === 'boolean')
-        return stored === 'other' ? 'other' : 'categorical';
-    if (isNumericKind(stored))
-        return 'numeric';
-    if (stored === 'string' || stored === 'boolean')
-        return 'categorical';
-    return 'other';
-}
-const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
-const DATE_KINDS = new Set(['date', 'timestamp']);
-const toNumber = (value) => (value === null || value === undefined ? null : Number(value));
-/**
- * Quantiles at q = 0, 1/(points−1), …, 1 of sorted values with numpy's default linear interpolation. Done here
- * rather than in SQL: DuckDB evaluates a list of quantiles one by one, a thousand passes over the column.
- */
-function quantileGrid(sorted, points) {
-    return Array.from({ length: points }, (_, index) => percentileOfSorted(sorted, index / (points - 1)));
-}
-/** The number of distinct values in an ascending array (-0 and 0 are one value, as are all NaNs, as in SQL). */
-function distinctSorted(sorted) {
-    let distinct = sorted.length > 0 ? 1 : 0;
-    for (let index = 1; index < sorted.length; index += 1) {
-        const value = sorted[index];
-        const previous = sorted[index - 1];
-        if (value !== previous && !(Number.isNaN(value) && Number.isNaN(previous)))
-            distinct += 1;
-    }
-    return distinct;
-}
-/** Each distinct value of an ascending finite array with its count, most frequent first (ties by value). */
-function valueCounts(sorted) {
-    const counts = [];
-    for (const value of sorted) {
-        const last = counts[counts.length - 1];
-        if (last && last.value === value)
-            last.count += 1;
-        else
-            counts.push({ value, count: 1 });
-    }
-    counts.sort((a, b) => b.count - a.count || a.value - b.value);
-    return counts.map(({ value, count }) => ({ value: String(value), count }));
-}
-/** A numeric column's profile statistics from its sorted non-null values. */
-function numericSummary(sorted) {
-    const finite = finiteRun(sorted);
-    const nonFinite = sorted.length - finite.length;
-    const summary = { distinct: distinctSorted(sorted), ...(nonFinite > 0 ? { nonFinite } : {}) };
-    if (finite.length === 0)
-        return { ...summary, min: null, max: null, mean: null, stddev: null };
-    const { mean, std } = populationMoments(finite);
-    return {
-        ...summary,
-        min: finite[0],
-        max: finite[finite.length - 1],
-        mean,
-        stddev: std,
-        quantiles: quantileGrid(finite, PROFILE_QUANTILES),
-    };
-}
-function planProfile(table, columns, declared = new Map()) {
-    const kinds = columns.map((info) => columnKind(info, declared.get(info.name)));
-    const reads = ['count(*) AS p_rows'];
-    columns.forEach((info, index) => {
-        const id = quoteIdentifier(info.name);
-        reads.push(`count(${id}) AS p_n${index}`);
-        // Numeric columns are sorted for their quantiles; the rest of their statistics come from those sorted values
-        // (distinct exactly, and NaN and infinities set apart, which DuckDB's stddev refuses).
-        if (kinds[index] === 'numeric')
-            return;
-        reads.push(`approx_count_distinct(${id}) AS p_d${index}`);
-        if (ORDER_KEEPING_TEXT.has(storedKind(info.type))) {
-            // Text, dates, timestamps and booleans: the native minimum and maximum (a date's, not its text's), as text.
-            reads.push(`CAST(min(${id}) AS VARCHAR) AS p_lo${index}`, `CAST(max(${id}) AS VARCHAR) AS p_hi${index}`);
-        }
-        else {
-            reads.push(`min(CAST(${id} AS VARCHAR)) AS p_lo${index}`, `max(CAST(${id} AS VARCHAR)) AS p_hi${index}`);
-        }
-    });
-    return { table, columns, kinds, reads };
-}
-/** Profiles every column of `table` (one aggregate query, plus a group-by per categorical column). */
-async function profileTable(engine, table, columns, declared = new Map()) {
-    const plan = planProfile(table, columns, declared);
-    const [stats = {}] = await engine.rows(`SELECT ${plan.reads.join(', ')} FROM ${table}`);
-    return finishProfile(engine, plan, stats);
-}
-/** Up to this many rows, numeric columns are read many to a query and sorted in JavaScript. */
-const BATCHED_READ_MAX_ROWS = 65_536;
-/** Values read per batched query: 16 MB of doubles. */
-const BATCHED_READ_VALUES = 2_000_000;
-/**
- * A small table's numeric columns, sorted and kept in a few queries rather than a few per column: a table of
- * thousands of columns otherwise spends its time on query overhead (5,000 columns: about 15,000 queries).
- */
-async function keepSmallNumericColumns(engine, plan, stats, rows) {
-    if (rows > BATCHED_READ_MAX_ROWS)
-        return;
-    const numeric = plan.columns.filter((_info, index) => plan.kinds[index] === 'numeric' && (toNumber(stats[`p_n${index}`]) ?? 0) > 0);
-    const perQuery = Math.max(1, Math.floor(BATCHED_READ_VALUES / Math.max(rows, 1)));
-    for (let start = 0; start < numeric.length; start += perQuery) {
-        const batch = numeric.slice(start, start + perQuery);
-        // One column alone gains nothing from a batch: the engine's own read decides how to sort it.
-        if (batch.length > 1)
-            await engine.keepSortedColumns(plan.table, batch.map((info) => asDouble(info.name)));
-    }
-}
-/** The profile from the aggregate row holding the plan's reads, with quantiles and top values added. */
-async function finishProfile(engine, plan, stats) {
-    const { table, columns, kinds } = plan;
-    const rows = toNumber(stats.p_rows) ?? 0;
-    await keepSmallNumericColumns(engine, plan, stats, rows);
-    const profiles = [];
-    for (const [index, info] of columns.entries()) {
-        const kind = kinds[index];
-        const count = toNumber(stats[`p_n${index}`]) ?? 0;
-        const profile = {
-            name: info.name,
-            type: info.type,
-            kind,
-            count,
-            nulls: rows - count,
-            distinct: toNumber(stats[`p_d${index}`]) ?? 0,
-            min: kind === 'numeric' ? null : (stats[`p_lo${index}`] ?? null),
-            max: kind === 'numeric' ? null : (stats[`p_hi${index}`] ?? null),
-        };
-        if (kind === 'numeric') {
-            Object.assign(profile, { mean: null, stddev: null });
-            if (count > 0) {
-                const sorted = await engine.sortedDoubles(numericValues(table, info.name));
-                Object.assign(profile, numericSummary(sorted));
-                if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles)
-                    profile.values = [...finiteRun(sorted)];
-                else if (profile.distinct <= PROFILE_TOP_VALUES) {
-                    // Few distinct numbers (0/1 labels, counts, ratings) are kept with their counts: drift against the
-                    // profile then sees exactly the values the data had, for every test.
-                    const counts = valueCounts(finiteRun(sorted));
-                    if (counts.length > 0)
-                        profile.top = counts;
-                }
-            }
-        }
-        else if ((kind === 'categorical' || DATE_KINDS.has(storedKind(info.type))) &&
-            profile.distinct <= PROFILE_TOP_VALUES * 10) {
-            // Dates too: read from CSV they are tested for drift as categories, as Evidently tests them (column-types.ts).
-            // Identifiers and free text (far more distinct values than kept) get no top list: it would say nothing,
-            // and grouping millions of distinct strings costs seconds.
-            const id = quoteIdentifier(info.name);
-            const top = await engine.rows(`SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${PROFILE_TOP_VALUES}`);
-            profile.top = top.map((row) => ({ value: String(row.value), count: Number(row.n) }));
-            const kept = profile.top.reduce((sum, item) => sum + item.count, 0);
-            if (kept < count)
-                profile.otherCount = count - kept;
-        }
-        profiles.push(profile);
-    }
-    return {
-        kind: 'mlops-actions/data-profile',
-        version: 1,
-        rows,
-        createdAt: new Date().toISOString(),
-        columns: profiles,
-    };
-}
-function isDataProfile(value) {
-    return (typeof value === 'object' &&
-        value !== null &&
-        value.kind === 'mlops-actions/data-profile' &&
-        value.version === 1 &&
-        Array.isArray(value.columns));
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/drift.js
-
-
-
-
-
-
-
-const METHOD_NAMES = {
-    ks: 'ks',
-    'chi-square': 'chisquare',
-    z: 'z',
-    wasserstein: 'wasserstein',
-    'jensen-shannon': 'jensenshannon',
-    psi: 'psi',
-};
-const NUMERIC_ONLY = new Set(['ks', 'wasserstein']);
-/** Numeric columns with at most this many distinct values are tested as categories (Evidently's rule). */
-const FEW_NUMERIC_VALUES = 5;
-/** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
-function driftMethodName(method) {
-    return METHOD_NAMES[method];
-}
-/** A column's values as category keys: numbers by value (3 and 3.0 are one category, as in pandas), else text. */
-function categoryKey(id, numeric) {
-    return numeric ? `CAST(${id} AS DOUBLE)` : `CAST(${id} AS VARCHAR)`;
-}
-/** The key as a profile writes it: a number as JavaScript prints it (so 3.0 is "3"), text as it is. */
-function keyText(value, numeric) {
-    return numeric ? String(Number(value)) : String(value);
-}
-async function categoryCountsFromTables(engine, column, numeric) {
-    const key = categoryKey(quoteIdentifier(column), numeric);
-    const rows = await engine.rows(`SELECT v, count(*) FILTER (WHERE side = 'r') AS r, count(*) FILTER (WHERE side = 'c') AS c FROM (
-       SELECT ${key} AS v, 'r' AS side FROM reference UNION ALL SELECT ${key}, 'c' FROM current
-     ) WHERE v IS NOT NULL ${numeric ? 'AND isfinite(v)' : ''} GROUP BY v ORDER BY v`);
-    return toCounts(rows.map((row) => ({ value: keyText(row.v, numeric), reference: Number(row.r), current: Number(row.c) })));
-}
-function toCounts(items) {
-    return {
-        categories: items.map((item) => item.value),
-        referenceCounts: items.map((item) => item.reference),
-        currentCounts: items.map((item) => item.current),
-        referenceSize: items.reduce((sum, item) => sum + item.reference, 0),
-        currentSize: items.reduce((sum, item) => sum + item.current, 0),
-    };
-}
-async function categoryCountsFromProfile(engine, column, profile, numeric) {
-    const id = quoteIdentifier(column);
-    const key = categoryKey(id, numeric);
-    const current = await engine.rows(`SELECT ${key} AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL ${numeric ? `AND isfinite(${key})` : ''} GROUP BY 1`);
-    const byValue = new Map();
-    // A small numeric reference keeps its values rather than their counts.
-    const exact = numeric && !profile.top ? exactProfileValues(profile) : undefined;
-    for (const item of profile.top ?? (exact ? valueCounts(exact) : []))
-        byValue.set(item.value, { reference: item.count, current: 0 });
-    const other = '(other values)';
-    for (const row of current) {
-        const value = keyText(row.v, numeric);
-        // Categories beyond the profile's kept set go with its "other" count.
-        const key = byValue.has(value) || !profile.otherCount ? value : other;
-        const entry = byValue.get(key) ?? { reference: key === other ? (profile.otherCount ?? 0) : 0, current: 0 };
-        entry.current += Number(row.n);
-        byValue.set(key, entry);
-    }
-    return toCounts([...byValue.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([value, counts]) => ({ value, ...counts })));
-}
-/** A profile's numeric column as its exact values, when it kept them or counted every one of them. */
-function exactProfileValues(profile) {
-    if (profile.values)
-        return Float64Array.from(profile.values.filter((value) => Number.isFinite(value))).sort();
-    if (profile.kind !== 'numeric' || !profile.top || profile.otherCount)
-        return undefined;
-    const total = profile.top.reduce((sum, item) => sum + item.count, 0);
-    const values = new Float64Array(total);
-    let at = 0;
-    for (const item of profile.top) {
-        values.fill(Number(item.value), at, at + item.count);
-        at += item.count;
-    }
-    return values.sort();
-}
-/**
- * Distinct non-null values of numeric columns, of reference and current together, as far as the method thresholds
- * need them (2 and 5 values): a column whose current values alone pass 5 passes both, so only the others are
- * counted, in one scan of both tables; HyperLogLog counts such small sets exactly. Against a profile, its value
- * counts are joined with the current values. Categorical columns count their categories exactly from the counts
- * their tests use.
- */
-async function distinctValueCounts(engine, columns, reference, currentProfile) {
-    const currentDistinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
-    const counts = new Map(columns.map((name) => [name, currentDistinct.get(name) ?? 0]));
-    const counted = columns.filter((name) => (currentDistinct.get(name) ?? 0) <= FEW_NUMERIC_VALUES);
-    if (counted.length === 0)
-        return counts;
-    if (reference.kind === 'profile') {
-        for (const name of counted) {
-            const kept = reference.profile.columns.find((column) => column.name === name);
-            const referenceValues = kept ? exactProfileValues(kept) : undefined;
-            if (!kept || !referenceValues) {
-                counts.set(name, Math.max(counts.get(name) ?? 0, kept?.distinct ?? 0));
-                continue;
-            }
-            const id = quoteIdentifier(name);
-            const rows = await engine.rows(`SELECT DISTINCT CAST(${id} AS DOUBLE) AS v FROM current WHERE isfinite(CAST(${id} AS DOUBLE))`);
-            counts.set(name, new Set([...referenceValues, ...rows.map((row) => Number(row.v))]).size);
-        }
-        return counts;
-    }
-    const ids = counted.map(quoteIdentifier);
-    const [row = {}] = await engine.rows(`SELECT ${ids.map((id, index) => `approx_count_distinct(${id}) AS d${index}`).join(', ')} FROM ` +
-        `(SELECT ${ids.join(', ')} FROM reference UNION ALL SELECT ${ids.join(', ')} FROM current)`);
-    counted.forEach((name, index) => {
-        counts.set(name, Number(row[`d${index}`] ?? 0));
-    });
-    return counts;
-}
-/**
- * The reference's non-missing, finite values per column: the size Evidently's test choice compares with 1000
- * (it drops NaN and ±∞ before choosing, so a column with many nulls may get a p-value test where the table's row
- * count would say distance).
- */
-async function referenceSizes(engine, columns, reference) {
-    if (reference.kind === 'profile') {
-        return new Map(columns.map(({ name }) => {
-            const kept = reference.profile.columns.find((column) => column.name === name);
-            return [name, Math.max(0, (kept?.count ?? 0) - (kept?.nonFinite ?? 0))];
-        }));
-    }
-    if (columns.length === 0)
-        return new Map();
-    const reads = columns.map(({ name, numeric }, index) => {
-        const id = quoteIdentifier(name);
-        return numeric
-            ? `count(*) FILTER (WHERE isfinite(CAST(${id} AS DOUBLE))) AS n${index}`
-            : `count(${id}) AS n${index}`;
-    });
-    const [row = {}] = await engine.rows(`SELECT ${reads.join(', ')} FROM reference`);
-    return new Map(columns.map(({ name }, index) => [name, Number(row[`n${index}`] ?? 0)]));
-}
-function declaredTypes(suite) {
-    return new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
-}
-/** Columns the suite says are unique on their own: keys, whose every value is new by design. */
-function uniqueKeys(suite) {
-    return new Set((suite?.unique ?? []).filter((rule) => rule.columns.length === 1).map((rule) => rule.columns[0]));
-}
-const typingsByProfile = new WeakMap();
-/**
- * The Evidently column type of each current column (see column-types.ts), from the current profile; strings near
- * the text boundary get their distinct values counted exactly, in one query. Worked out once per profile: drift
- * asks again after the current table has given up columns it no longer needs.
- */
-async function driftTypings(engine, current, currentProfile, suite, fromText) {
-    const known = typingsByProfile.get(currentProfile);
-    if (known)
-        return known;
-    const declared = declaredTypes(suite);
-    const profiles = new Map(currentProfile.columns.map((column) => [column.name, column]));
-    const exact = current.filter((info) => {
-        const profile = profiles.get(info.name);
-        return profile !== undefined && needsExactDistinct(profile, storedKind(info.type), declared.get(info.name));
-    });
-    const exactDistinct = new Map();
-    if (exact.length > 0) {
-        const [row = {}] = await engine.rows(`SELECT ${exact.map((info, index) => `count(DISTINCT ${quoteIdentifier(info.name)}) AS d${index}`).join(', ')} FROM current`);
-        exact.forEach((info, index) => {
-            exactDistinct.set(info.name, Number(row[`d${index}`] ?? 0));
-        });
-    }
-    const typings = new Map(current.map((info) => {
-        const profile = profiles.get(info.name);
-        return [
-            info.name,
-            driftColumnType({
-                stored: storedKind(info.type),
-                declared: declared.get(info.name),
-                count: profile?.count ?? 0,
-                nulls: profile?.nulls ?? 0,
-                distinct: exactDistinct.get(info.name) ?? profile?.distinct ?? 0,
-                fromText,
-            }),
-        ];
-    }));
-    typingsByProfile.set(currentProfile, typings);
-    return typings;
-}
-/** The columns the drift settings name (all those in both tables by default); each must be in both. */
-function driftCandidates(suite, settings, current, referenceNames) {
-    if (settings.columns === 'all' || !suite)
-        return current.map((column) => column.name).filter((name) => referenceNames.includes(name));
-    // A column named twice is tested once.
-    const candidates = [...new Set(settings.columns)];
-    for (const name of candidates) {
-        if (!current.some((column) => column.name === name) || !referenceNames.includes(name)) {
-            throw suite.document.error(['drift', 'columns'], `drift column '${name}' must be in both the data and the reference`, { input: 'suite' });
-        }
-    }
-    return candidates;
-}
-/** A column drift leaves out, and why; undefined for a column it tests. Naming a column forces its test. */
-function skipReason(name, typing, settings, keys) {
-    if (typing.type === 'unknown')
-        return typing.why;
-    if (settings.columns !== 'all')
-        return undefined;
-    if (typing.type === 'text')
-        return `${typing.why}, which Evidently compares by a text model (list it under drift.columns to test its values as categories)`;
-    if (keys.has(name))
-        return 'a unique key in the suite: every value is new by design (list it under drift.columns to test it)';
-    return undefined;
-}
-async function planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText) {
-    const typings = await driftTypings(engine, current, currentProfile, suite, fromText);
-    const keys = uniqueKeys(suite);
-    const plan = { tested: [], skipped: [] };
-    for (const name of driftCandidates(suite, settings, current, referenceNames)) {
-        const typing = typings.get(name);
-        const reason = skipReason(name, typing, settings, keys);
-        if (reason)
-            plan.skipped.push({ column: name, reason });
-        else
-            plan.tested.push({ name, typing });
-    }
-    return plan;
-}
-/**
- * The reference columns drift tests, known before the reference is read: typed from the current data as
- * Evidently types them, less text, keys and types it does not test. Reading only these keeps an identifier or
- * free-text column of millions of rows out of memory.
- */
-async function driftColumnsToRead(engine, suite, settings, current, referenceNames, currentProfile, fromText) {
-    const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
-    return plan.tested.map((column) => column.name);
-}
-/**
- * Of the columns drift reads (`driftColumnsToRead`), those it reads from the current table. A numerical column with
- * more than 5 distinct values, tested by a method on values (not chi-square or z), is read from the engine's kept
- * sorted values instead, so the table need not hold it while the reference loads.
- */
-function currentColumnsReadFromTable(engine, read, settings, currentProfile) {
-    const byCounts = settings.method === 'chi-square' || settings.method === 'z';
-    const typings = typingsByProfile.get(currentProfile);
-    return read.filter((name) => {
-        const profile = currentProfile.columns.find((column) => column.name === name);
-        const onValues = typings?.get(name)?.type === 'numerical' &&
-            (profile?.distinct ?? 0) > FEW_NUMERIC_VALUES &&
-            !byCounts &&
-            engine.keeps(numericValues('current', name));
-        return !onValues;
-    });
-}
-/** Why a column got its method: its Evidently type, the reference size and the distinct values, or the suite. */
-function methodReason(typing, automatic, referenceSize, distinct) {
-    if (!automatic)
-        return `${typing.why}; method set by the suite`;
-    const size = referenceSize > SMALL_REFERENCE_MAX_ROWS ? `> ${SMALL_REFERENCE_MAX_ROWS}` : `≤ ${SMALL_REFERENCE_MAX_ROWS}`;
-    return `${typing.why}; ${distinct} distinct values in both, reference ${referenceSize} values ${size}`;
-}
-/**
- * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
- * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
- * category counts from the engine.
- */
-async function computeDrift(engine, suite, settings, current, reference, currentProfile, fromText = true) {
-    const referenceNames = reference.kind === 'table'
-        ? reference.columns.map((column) => column.name)
-        : reference.profile.columns.map((column) => column.name);
-    const plan = await planDrift(engine, suite, settings, current, referenceNames, currentProfile, fromText);
-    const result = { columns: [], skipped: plan.skipped, share: 0, datasetDrift: false, settings };
-    const storedNumeric = (name) => isNumericKind(storedKind(current.find((column) => column.name === name).type));
-    const sizes = await referenceSizes(engine, plan.tested.map(({ name, typing }) => ({ name, numeric: typing.type === 'numerical' || storedNumeric(name) })), reference);
-    const numerical = plan.tested.filter(({ typing }) => typing.type === 'numerical').map(({ name }) => name);
-    const distinctCounts = await distinctValueCounts(engine, numerical, reference, currentProfile);
-    for (const { name, typing } of plan.tested) {
-        const kind = typing.type === 'numerical' ? 'numeric' : 'categorical';
-        const numericKeys = storedNumeric(name);
-        const profile = reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
-        const categoryCounts = () => reference.kind === 'table'
-            ? categoryCountsFromTables(engine, name, numericKeys)
-            : categoryCountsFromProfile(engine, name, profile, numericKeys);
-        const counts = kind === 'categorical' ? await categoryCounts() : undefined;
-        const distinct = counts?.categories.length ?? distinctCounts.get(name) ?? 0;
-        const referenceSize = sizes.get(name) ?? 0;
-        const automatic = settings.method === 'auto';
-        const choice = automatic
-            ? chooseDriftMethod(referenceSize, kind, distinct)
-            : {
-                method: driftMethodName(settings.method),
-                threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method)],
-            };
-        const threshold = settings.threshold ?? choice.threshold;
-        if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
-            throw suite.document.error(['drift', 'method'], `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`, {
-                input: 'suite',
-            });
-        }
-        const why = methodReason(typing, automatic, referenceSize, distinct);
-        const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
-        let approximate = false;
-        let nonFinite = 0;
-        let outcome;
-        let distribution;
-        if (numericTest) {
-            // Sorted once and shared with the profile, which read the same column; let go once tested.
-            const currentQuery = numericValues('current', name);
-            const referenceQuery = numericValues('reference', name);
-            // NaN and infinities have no place on a distance or a CDF: left out and counted, as Evidently drops them.
-            const allCurrent = await engine.sortedDoubles(currentQuery);
-            const currentValues = finiteRun(allCurrent);
-            engine.release(currentQuery);
-            nonFinite = allCurrent.length - currentValues.length;
-            const method = choice.method;
-            let referenceValues;
-            if (reference.kind === 'table' && method === 'wasserstein') {
-                // The distance takes values in any order: no sort of the reference unless it comes sorted for free.
-                const { values } = await engine.anyOrderDoubles(referenceQuery);
-                referenceValues = finiteValues(values);
-                nonFinite += values.length - referenceValues.length;
-            }
-            else if (reference.kind === 'table') {
-                const allReference = await engine.sortedDoubles(referenceQuery);
-                referenceValues = finiteRun(allReference);
-                engine.release(referenceQuery);
-                nonFinite += allReference.length - referenceValues.length;
-            }
-            else {
-                // Exact where the profile kept the values or counted each one; else its 0.001 quantile grid.
-                const exact = profile ? exactProfileValues(profile) : undefined;
-                approximate = !exact;
-                // Profiles keep finite values only; older ones wrote a NaN or an infinity as JSON null.
-                referenceValues =
-                    exact ?? Float64Array.from((profile?.quantiles ?? []).filter((value) => Number.isFinite(value))).sort();
-                nonFinite += profile?.nonFinite ?? 0;
-            }
-            if (currentValues.length === 0 || referenceValues.length === 0) {
-                result.skipped.push({ column: name, reason: 'no values on one side' });
-                continue;
-            }
-            outcome =
-                method === 'wasserstein'
-                    ? normedWassersteinTest(referenceValues, currentValues, threshold, { currentSorted: true })
-                    : driftTestSorted(method, referenceValues, currentValues, threshold);
-            if (outcome.drifted)
-                distribution = numericDistribution(referenceValues, currentValues);
-        }
-        else {
-            const tested = counts ?? (await categoryCounts());
-            if (tested.referenceSize === 0 || tested.currentSize === 0) {
-                result.skipped.push({ column: name, reason: 'no values on one side' });
-                continue;
-            }
-            outcome = driftTestFromCounts(choice.method, tested, threshold);
-            if (outcome.drifted)
-                distribution = categoricalDistribution(tested);
-        }
-        result.columns.push({
-            column: name,
-            kind,
-            ...outcome,
-            approximate,
-            why,
-            ...(nonFinite > 0 ? { nonFinite } : {}),
-            ...(distribution ? { distribution } : {}),
-        });
-    }
-    const drifted = result.columns.filter((column) => column.drifted).length;
-    result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
-    result.datasetDrift = result.columns.length > 0 && result.share >= settings.share;
-    return result;
-}
-function assertReferenceUsable(reference, suite) {
-    if (suite.drift && !reference) {
-        throw new ConfigurationError("The suite has a drift section but no 'reference' was given: pass reference data or a profile JSON.", {
-            input: 'reference',
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/suite.js
-
-/**
- * The expectation suite (`suite:` YAML, schema in schemas/suite.schema.json). Parsing is strict: an unknown key or
- * a value of the wrong type is a configuration error that points at its line, because a misspelt check that is
- * silently ignored is a check that never runs.
- */
-const COLUMN_TYPES = [
-    'integer',
-    'float',
-    'number',
-    'string',
-    'boolean',
-    'date',
-    'timestamp',
-    'category',
-];
-const SUITE_DRIFT_METHODS = ['auto', 'ks', 'chi-square', 'z', 'wasserstein', 'jensen-shannon', 'psi'];
-const suite_isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
-class SuiteReader {
-    document;
-    constructor(document) {
-        this.document = document;
-    }
-    fail(path, message, key = false) {
-        throw this.document.error(path, message, { key });
-    }
-    mapping(value, path, allowed, what) {
-        if (!suite_isRecord(value))
-            this.fail(path, `${what} must be a mapping`);
-        for (const key of Object.keys(value)) {
-            if (!allowed.includes(key)) {
-                this.fail([...path, key], `unknown key '${key}' in ${what}; allowed: ${allowed.join(', ')}`, true);
-            }
-        }
-        return value;
-    }
-    number(value, path, what) {
-        if (typeof value !== 'number' || !Number.isFinite(value))
-            this.fail(path, `${what} must be a number, got ${JSON.stringify(value)}`);
-        return value;
-    }
-    atLeastZero(value, path, what) {
-        const number = this.number(value, path, what);
-        if (number < 0)
-            this.fail(path, `${what} must be 0 or more, got ${number}`);
-        return number;
-    }
-    fraction(value, path, what) {
-        const number = this.number(value, path, what);
-        if (number < 0 || number > 1)
-            this.fail(path, `${what} must be between 0 and 1, got ${number}`);
-        return number;
-    }
-    boolean(value, path, what) {
-        if (typeof value !== 'boolean')
-            this.fail(path, `${what} must be true or false, got ${JSON.stringify(value)}`);
-        return value;
-    }
-    string(value, path, what) {
-        if (typeof value !== 'string' || value.length === 0)
-            this.fail(path, `${what} must be a non-empty string`);
-        return value;
-    }
-    scalar(value, path, what) {
-        if (value instanceof Date)
-            return value.toISOString();
-        if (typeof value === 'string' ||
-            typeof value === 'boolean' ||
-            (typeof value === 'number' && Number.isFinite(value))) {
-            return value;
-        }
-        return this.fail(path, `${what} must be a number, string or boolean, got ${JSON.stringify(value)}`);
-    }
-    /** A min, max or `in` value of a column whose values compare as `kind` (see suiteValueProblem). */
-    typedScalar(value, path, what, kind, column) {
-        const scalar = this.scalar(value, path, what);
-        const problem = kind && suiteValueProblem(scalar, kind, what);
-        if (problem)
-            this.fail(path, `column '${column.name}' is declared ${column.type}: ${problem}`);
-        return scalar;
-    }
-    names(value, path, what) {
-        if (!Array.isArray(value) || value.length === 0)
-            this.fail(path, `${what} must be a non-empty list of column names`);
-        return value.map((item, index) => this.string(item, [...path, index], `${what}[${index}]`));
-    }
-    severity(value, path, inherited) {
-        if (value === undefined)
-            return inherited;
-        if (value !== 'error' && value !== 'warning' && value !== 'info') {
-            this.fail(path, `severity must be error, warning or info, got ${JSON.stringify(value)}`);
-        }
-        return value;
-    }
-    bounds(value, path, what, inherited) {
-        const map = this.mapping(value, path, ['min', 'max', 'severity'], what);
-        if (map.min === undefined && map.max === undefined)
-            this.fail(path, `${what} needs min, max or both`);
-        const bounds = { severity: this.severity(map.severity, [...path, 'severity'], inherited) };
-        if (map.min !== undefined)
-            bounds.min = this.number(map.min, [...path, 'min'], `${what}.min`);
-        if (map.max !== undefined)
-            bounds.max = this.number(map.max, [...path, 'max'], `${what}.max`);
-        if (bounds.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {
-            this.fail(path, `${what}: min ${bounds.min} is above max ${bounds.max}`);
-        }
-        return bounds;
-    }
-}
-const COLUMN_KEYS = [
-    'type',
-    'nullable',
-    'min',
-    'max',
-    'in',
-    'pattern',
-    'unique',
-    'max-null-fraction',
-    'mean',
-    'stddev',
-    'quantiles',
-    'severity',
-];
-function readColumn(reader, name, value, path) {
-    const map = reader.mapping(value ?? {}, path, COLUMN_KEYS, `column '${name}'`);
-    const severity = reader.severity(map.severity, [...path, 'severity'], 'error');
-    const rules = { name, path, severity, quantiles: [] };
-    if (map.type !== undefined) {
-        if (!COLUMN_TYPES.includes(map.type)) {
-            reader.fail([...path, 'type'], `type must be one of ${COLUMN_TYPES.join(', ')}, got ${JSON.stringify(map.type)}`);
-        }
-        rules.type = map.type;
-    }
-    if (map.nullable !== undefined)
-        rules.nullable = reader.boolean(map.nullable, [...path, 'nullable'], 'nullable');
-    const kind = rules.type === undefined ? undefined : DECLARED_KIND[rules.type];
-    if (map.min !== undefined)
-        rules.min = reader.typedScalar(map.min, [...path, 'min'], 'min', kind, rules);
-    if (map.max !== undefined)
-        rules.max = reader.typedScalar(map.max, [...path, 'max'], 'max', kind, rules);
-    if (map.in !== undefined) {
-        if (!Array.isArray(map.in) || map.in.length === 0)
-            reader.fail([...path, 'in'], "'in' must be a non-empty list of allowed values");
-        rules.in = map.in.map((item, index) => reader.typedScalar(item, [...path, 'in', index], `in[${index}]`, kind && { ...kind, inList: true }, rules));
-    }
-    // Whether RE2 can run it is DuckDB's to say, before the data is read (checkSuiteExpressions).
-    if (map.pattern !== undefined)
-        rules.pattern = reader.string(map.pattern, [...path, 'pattern'], 'pattern');
-    if (map.unique !== undefined)
-        rules.unique = reader.boolean(map.unique, [...path, 'unique'], 'unique');
-    if (map['max-null-fraction'] !== undefined) {
-        rules.maxNullFraction = reader.fraction(map['max-null-fraction'], [...path, 'max-null-fraction'], 'max-null-fraction');
-    }
-    if (map.mean !== undefined)
-        rules.mean = reader.bounds(map.mean, [...path, 'mean'], 'mean', severity);
-    if (map.stddev !== undefined)
-        rules.stddev = reader.bounds(map.stddev, [...path, 'stddev'], 'stddev', severity);
-    if (map.quantiles !== undefined) {
-        if (!suite_isRecord(map.quantiles))
-            reader.fail([...path, 'quantiles'], 'quantiles must map a quantile (0 to 1) to {min, max}');
-        for (const [key, bounds] of Object.entries(map.quantiles)) {
-            const q = Number(key);
-            if (!Number.isFinite(q) || q < 0 || q > 1)
-                reader.fail([...path, 'quantiles', key], `quantile '${key}' must be a number from 0 to 1`, true);
-            rules.quantiles.push({
-                q,
-                bounds: reader.bounds(bounds, [...path, 'quantiles', key], `quantile ${key}`, severity),
-            });
-        }
-    }
-    return rules;
-}
-/** Reads and checks a whole suite; every mistake names its file and line. */
-function readSuite(document) {
-    const reader = new SuiteReader(document);
-    const root = reader.mapping(document.value ?? {}, [], ['version', 'table', 'columns', 'drift'], 'the suite');
-    if (root.version !== 1)
-        reader.fail(['version'], `'version' must be 1, got ${JSON.stringify(root.version)}`);
-    const suite = { unique: [], columns: [], document };
-    if (root.table !== undefined && root.table !== null) {
-        const table = reader.mapping(root.table, ['table'], ['row-count', 'columns', 'unique', 'severity'], 'table');
-        const severity = reader.severity(table.severity, ['table', 'severity'], 'error');
-        if (table['row-count'] !== undefined)
-            suite.rowCount = reader.bounds(table['row-count'], ['table', 'row-count'], 'row-count', severity);
-        if (table.columns !== undefined) {
-            const path = ['table', 'columns'];
-            const set = reader.mapping(table.columns, path, ['required', 'exact', 'forbidden', 'severity'], 'table.columns');
-            suite.columnSet = { severity: reader.severity(set.severity, [...path, 'severity'], severity) };
-            for (const key of ['required', 'exact', 'forbidden']) {
-                if (set[key] !== undefined)
-                    suite.columnSet[key] = reader.names(set[key], [...path, key], `table.columns.${key}`);
-            }
-        }
-        if (table.unique !== undefined) {
-            const lists = Array.isArray(table.unique)
-                ? table.unique
-                : reader.fail(['table', 'unique'], 'table.unique must be a list of column lists, e.g. [[id], [user_id, day]]');
-            lists.forEach((item, index) => {
-                const path = ['table', 'unique', index];
-                const columns = Array.isArray(item)
-                    ? reader.names(item, path, `table.unique[${index}]`)
-                    : [reader.string(item, path, `table.unique[${index}]`)];
-                suite.unique.push({ columns, severity, path });
-            });
-        }
-    }
-    if (root.columns !== undefined && root.columns !== null) {
-        if (!suite_isRecord(root.columns))
-            reader.fail(['columns'], 'columns must map column names to their checks');
-        for (const [name, rules] of Object.entries(root.columns)) {
-            const column = readColumn(reader, name, rules, ['columns', name]);
-            suite.columns.push(column);
-            if (column.unique)
-                suite.unique.push({ columns: [name], severity: column.severity, path: ['columns', name, 'unique'] });
-        }
-    }
-    if (root.drift !== undefined && root.drift !== null) {
-        const path = ['drift'];
-        const drift = reader.mapping(root.drift, path, ['columns', 'method', 'threshold', 'share', 'severity'], 'drift');
-        const method = drift.method ?? 'auto';
-        if (!SUITE_DRIFT_METHODS.includes(method)) {
-            reader.fail([...path, 'method'], `drift.method must be one of ${SUITE_DRIFT_METHODS.join(', ')}, got ${JSON.stringify(method)}`);
-        }
-        let columns = 'all';
-        if (drift.columns !== undefined && drift.columns !== 'all')
-            columns = reader.names(drift.columns, [...path, 'columns'], 'drift.columns');
-        suite.drift = {
-            columns,
-            method: method,
-            threshold: drift.threshold === undefined || drift.threshold === null
-                ? null
-                : reader.atLeastZero(drift.threshold, [...path, 'threshold'], 'drift.threshold'),
-            share: drift.share === undefined ? 0.5 : reader.fraction(drift.share, [...path, 'share'], 'drift.share'),
-            severity: reader.severity(drift.severity, [...path, 'severity'], 'warning'),
-        };
-    }
-    return suite;
-}
-/** A category compares as it is stored, so only the data can say (evaluate.ts). */
-const DECLARED_KIND = {
-    integer: { compare: 'number', declared: true },
-    float: { compare: 'number', declared: true },
-    number: { compare: 'number', declared: true },
-    boolean: { compare: 'boolean', declared: true },
-    date: { compare: 'date', declared: true },
-    timestamp: { compare: 'timestamp', declared: true },
-    string: { compare: 'string', declared: true },
-    category: undefined,
-};
-const suite_describeValue = (value) => `${JSON.stringify(value)} (${typeof value === 'string' ? 'text' : typeof value === 'number' ? 'a number' : 'true/false'})`;
-/**
- * What is wrong with a suite value for a column compared as `kind`, or undefined. A value of the wrong type would
- * not fail loudly in SQL: TRY_CAST('5' AS DOUBLE) works but TRY_CAST('five' …) is NULL, and `x < NULL` is never
- * true, so the check would pass on every row.
- */
-function suiteValueProblem(value, kind, what) {
-    const got = suite_describeValue(value);
-    switch (kind.compare) {
-        case 'number':
-            return typeof value === 'number'
-                ? undefined
-                : `${what} must be a number, got ${got}${typeof value === 'string' && Number.isFinite(Number(value)) && value.trim() !== '' ? `; write ${Number(value)} without quotes` : ''}`;
-        case 'boolean':
-            return typeof value === 'boolean' ? undefined : `${what} must be true or false, got ${got}`;
-        case 'date':
-        case 'timestamp':
-            return typeof value === 'string'
-                ? undefined
-                : `${what} must be a ${kind.compare} written as text such as '${kind.compare === 'date' ? '2024-01-31' : '2024-01-31 12:00:00'}', got ${got}`;
-        case 'string':
-            if (typeof value === 'string' || (kind.inList && !kind.declared && typeof value === 'number'))
-                return undefined;
-            return `${what} must be text, got ${got}; quote it ('${String(value)}') to compare text${kind.declared ? '' : ', or declare the column numeric to compare numbers'}`;
-    }
-}
-/**
- * Checks with DuckDB itself, before any data is read, what only DuckDB can judge: that each `pattern` is a regular
- * expression its RE2 runs (no lookaround, no backreferences, unlike JavaScript's) and that each date or timestamp
- * bound is one it reads.
- */
-async function checkSuiteExpressions(engine, suite) {
-    for (const column of suite.columns) {
-        if (column.pattern !== undefined) {
-            try {
-                await engine.rows(`SELECT regexp_matches('', ${quoteLiteral(column.pattern)}) AS matched`);
-            }
-            catch (error) {
-                throw suite.document.error([...column.path, 'pattern'], `pattern of column '${column.name}' is not a regular expression DuckDB (RE2) can run: ${duckReason(error)}; RE2 has no lookahead, lookbehind or backreferences`, { input: 'suite' });
-            }
-        }
-        if (column.type === 'date' || column.type === 'timestamp') {
-            const example = column.type === 'date' ? '2024-01-31' : '2024-01-31 12:00:00';
-            const values = [
-                [column.min, [...column.path, 'min'], 'min'],
-                [column.max, [...column.path, 'max'], 'max'],
-                ...(column.in ?? []).map((item, index) => [
-                    item,
-                    [...column.path, 'in', index],
-                    `in[${index}]`,
-                ]),
-            ];
-            for (const [value, path, what] of values) {
-                if (value === undefined)
-                    continue;
-                const [row] = await engine.rows(`SELECT TRY_CAST(${quoteLiteral(String(value))} AS ${column.type.toUpperCase()}) IS NULL AS unreadable`);
-                if (row?.unreadable)
-                    throw suite.document.error(path, `${what} of column '${column.name}' is not a ${column.type} DuckDB reads: ${JSON.stringify(value)}; write it as '${example}'`, { input: 'suite' });
-            }
-        }
-    }
-}
-/** DuckDB's own reason, without its error class ("Invalid Input Error: …"). */
-function duckReason(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return (message.split('\n')[0] ?? message).replace(/^[\w ]*Error:\s*/, '');
-}
-/** The checks a suite defines, for the report's "suite read" line and for the CLI. */
-function countSuiteChecks(suite) {
-    let count = (suite.rowCount ? 1 : 0) + (suite.columnSet ? 1 : 0) + suite.unique.length;
-    for (const column of suite.columns) {
-        count += [
-            column.type,
-            column.nullable === false ? true : undefined,
-            column.min,
-            column.max,
-            column.in,
-            column.pattern,
-            column.maxNullFraction,
-            column.mean,
-            column.stddev,
-        ].filter((value) => value !== undefined).length;
-        count += column.quantiles.length;
-    }
-    return count;
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/evaluate.js
-
-
-
-
-
-
-/** At most this many failing rows are shown per check. */
-const SAMPLE_ROWS = 5;
-/** The column numbering rows from 1 (across all files) in the `current_rows` view, for failing-row samples. */
-const ROW_NUMBER = '__mlops_row';
-const asNumber = (value) => value === null || value === undefined ? null : typeof value === 'bigint' ? Number(value) : Number(value);
-function plain(value) {
-    if (typeof value === 'bigint')
-        return Number(value);
-    if (value instanceof Date)
-        return value.toISOString();
-    if (value !== null && typeof value === 'object' && 'toString' in value && !Array.isArray(value))
-        return String(value);
-    return value;
-}
-/** Sample values as the data shows them: numbers as numbers, anything else (dates, timestamps) as its text. */
-function shownValue(column, info) {
-    const id = quoteIdentifier(column);
-    const kind = info ? storedKind(info.type) : 'other';
-    return kind === 'integer' || kind === 'float' || kind === 'boolean' || kind === 'string'
-        ? id
-        : `CAST(${id} AS VARCHAR)`;
-}
-function within(value, bounds) {
-    if (value === null || Number.isNaN(value))
-        return false;
-    return (bounds.min === undefined || value >= bounds.min) && (bounds.max === undefined || value <= bounds.max);
-}
-/**
- * The mean and sample standard deviation (n − 1) of sorted values, as numpy's `mean` and `std(ddof=1)`: a NaN or an
- * infinity makes them NaN or infinite (DuckDB's stddev would refuse the column instead); null without values.
- */
-function sampleMoments(sorted) {
-    if (sorted.length === 0)
-        return { mean: null, stddev: null };
-    const finite = finiteRun(sorted);
-    if (finite.length < sorted.length) {
-        let nonFiniteSum = 0;
-        for (const value of sorted)
-            if (!Number.isFinite(value))
-                nonFiniteSum += value;
-        return { mean: nonFiniteSum, stddev: sorted.length > 1 ? Number.NaN : null };
-    }
-    const { mean, std } = populationMoments(finite);
-    return { mean, stddev: finite.length > 1 ? std * Math.sqrt(finite.length / (finite.length - 1)) : null };
-}
-function boundsText(bounds) {
-    if (bounds.min !== undefined && bounds.max !== undefined)
-        return `${bounds.min} … ${bounds.max}`;
-    return bounds.min !== undefined ? `≥ ${bounds.min}` : `≤ ${bounds.max}`;
-}
-/** Expected vs stored columns: configuration mistakes (a suite column that is not there) stop the run. */
-function checkSuiteColumns(suite, columns) {
-    const present = new Set(columns.map((column) => column.name));
-    const requiredByTable = new Set([...(suite.columnSet?.required ?? []), ...(suite.columnSet?.exact ?? [])]);
-    for (const column of suite.columns) {
-        if (!present.has(column.name) && !requiredByTable.has(column.name)) {
-            throw suite.document.error(column.path, `column '${column.name}' is not in the data (columns: ${[...present].join(', ')}); list it under table.columns.required to check for its absence`, { key: true, input: 'suite' });
-        }
-    }
-    for (const unique of suite.unique) {
-        for (const name of unique.columns) {
-            if (!present.has(name) && !requiredByTable.has(name)) {
-                throw suite.document.error(unique.path, `unique key column '${name}' is not in the data`, { input: 'suite' });
-            }
-        }
-    }
-}
-/**
- * A column without a declared type (or a category) compares as the data stores it: its min, max and `in` values
- * are checked against that here, before the data is read (readSuite checks the declared types).
- */
-function checkValuesAgainstStored(suite, rules, info) {
-    if (rules.type !== undefined && rules.type !== 'category')
-        return;
-    const kind = { compare: comparisonType(rules.type, storedKind(info.type)), declared: false };
-    const values = [
-        [rules.min, ['min'], 'min', false],
-        [rules.max, ['max'], 'max', false],
-        ...(rules.in ?? []).map((item, index) => [
-            item,
-            ['in', index],
-            `in[${index}]`,
-            true,
-        ]),
-    ];
-    for (const [value, at, what, inList] of values) {
-        const problem = value === undefined ? undefined : suiteValueProblem(value, { ...kind, inList }, what);
-        if (problem)
-            throw suite.document.error([...rules.path, ...at], `column '${rules.name}' holds ${info.type} values${rules.type ? ' (a category compares as stored)' : ''}: ${problem}`, { input: 'suite' });
-    }
-}
-function columnChecks(rules, info, index, pending) {
-    const stored = storedKind(info.type);
-    const id = quoteIdentifier(rules.name);
-    const value = valueExpression(rules.name, rules.type, stored);
-    const target = comparisonType(rules.type, stored);
-    const alias = (stat) => `c${index}_${stat}`;
-    const base = `column.${rules.name}`;
-    const rowCheck = (check, title, predicate, expected, severity = rules.severity) => {
-        const key = alias(check.replace(/\W/g, '_'));
-        pending.push({
-            id: `${base}.${check}`,
-            title,
-            severity,
-            expected,
-            reads: [`count(*) FILTER (WHERE ${predicate}) AS ${key}`],
-            rowPredicate: predicate,
-            sampleColumn: rules.name,
-            judge: (values) => {
-                const failing = asNumber(values[key]) ?? 0;
-                return { passed: failing === 0, observed: { failingRows: failing } };
-            },
-        });
-    };
-    if (rules.type) {
-        const violation = typeViolation(rules.name, rules.type, stored);
-        if (violation)
-            rowCheck('type', `${rules.name}: type ${rules.type}`, violation, { type: rules.type, stored: info.type });
-        else {
-            pending.push({
-                id: `${base}.type`,
-                title: `${rules.name}: type ${rules.type}`,
-                severity: rules.severity,
-                expected: { type: rules.type },
-                reads: [],
-                judge: () => ({ passed: true, observed: { stored: info.type } }),
-            });
-        }
-    }
-    if (rules.nullable === false)
-        rowCheck('nullable', `${rules.name}: no nulls`, `${id} IS NULL`, { nulls: 0 });
-    if (rules.maxNullFraction !== undefined) {
-        const key = alias('null_fraction');
-        const limit = rules.maxNullFraction;
-        pending.push({
-            id: `${base}.max-null-fraction`,
-            title: `${rules.name}: null fraction ≤ ${limit}`,
-            severity: rules.severity,
-            expected: { maxNullFraction: limit },
-            reads: [`(count(*) - count(${id}))::DOUBLE / greatest(count(*), 1) AS ${key}`],
-            judge: (values) => {
-                const fraction = asNumber(values[key]) ?? 0;
-                return { passed: fraction <= limit, observed: { nullFraction: Number(fraction.toPrecision(6)) } };
-            },
-        });
-    }
-    if (rules.min !== undefined)
-        rowCheck('min', `${rules.name} ≥ ${rules.min}`, `${value} < ${literal(rules.min, target)}`, { min: rules.min });
-    if (rules.max !== undefined)
-        rowCheck('max', `${rules.name} ≤ ${rules.max}`, `${value} > ${literal(rules.max, target)}`, { max: rules.max });
-    if (rules.in) {
-        const numeric = rules.in.every((item) => typeof item === 'number');
-        const subject = numeric ? valueExpression(rules.name, 'number', stored) : `CAST(${id} AS VARCHAR)`;
-        const list = rules.in.map((item) => (numeric ? String(item) : quoteLiteral(String(item)))).join(', ');
-        rowCheck('in', `${rules.name} in the allowed set`, `${id} IS NOT NULL AND ${subject} NOT IN (${list})`, {
-            in: rules.in,
-        });
-    }
-    if (rules.pattern) {
-        rowCheck('pattern', `${rules.name} matches ${rules.pattern}`, `${id} IS NOT NULL AND NOT regexp_matches(CAST(${id} AS VARCHAR), ${quoteLiteral(rules.pattern)})`, { pattern: rules.pattern });
-    }
-    const statisticCheck = (check, title, bounds, reads, statistic) => {
-        pending.push({
-            id: `${base}.${check}`,
-            title,
-            severity: bounds.severity,
-            expected: { min: bounds.min, max: bounds.max },
-            reads,
-            judge: async (values, engine) => {
-                const observed = await statistic(values, engine);
-                return {
-                    passed: within(observed, bounds),
-                    // JSON has no NaN or infinity: those are shown as text.
-                    observed: observed === null ? null : Number.isFinite(observed) ? Number(observed.toPrecision(8)) : String(observed),
-                };
-            },
-        });
-    };
-    const numeric = valueExpression(rules.name, 'number', stored);
-    /**
-     * A statistic of the column's values: numeric columns answer it from their sorted values (kept for the profile
-     * anyway, so no sort or aggregate of its own); others, numbers stored as text, from `sql` in the aggregate.
-     */
-    const valuesCheck = (check, bounds, fromSorted, sql) => {
-        const title = `${rules.name}: ${check.replace('-', ' ')} ${boundsText(bounds)}`;
-        if (isNumericKind(stored)) {
-            statisticCheck(check, title, bounds, [], async (_, engine) => fromSorted(await engine.sortedDoubles(numericValues('current', rules.name))));
-            return;
-        }
-        const key = alias(check.replace(/\W/g, '_'));
-        statisticCheck(check, title, bounds, [`${sql} AS ${key}`], (values) => asNumber(values[key]));
-    };
-    // The sample standard deviation (n − 1), as pandas, Great Expectations and pandera use; NaN and infinities
-    // count as numpy counts them.
-    if (rules.mean)
-        valuesCheck('mean', rules.mean, (sorted) => sampleMoments(sorted).mean, `avg(${numeric})`);
-    if (rules.stddev)
-        valuesCheck('stddev', rules.stddev, (sorted) => sampleMoments(sorted).stddev, `stddev_samp(${numeric})`);
-    for (const { q, bounds } of rules.quantiles) {
-        // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont).
-        valuesCheck(`quantile-${q}`, bounds, (sorted) => {
-            if (sorted.length === 0)
-                return null;
-            // As numpy: a NaN (sorted last) makes every quantile NaN; infinities are values at the ends.
-            return Number.isNaN(sorted[sorted.length - 1]) ? Number.NaN : percentileOfSorted(sorted, q);
-        }, `quantile_cont(${numeric}, ${q})`);
-    }
-}
-function tableChecks(suite, columns, pending) {
-    if (suite.rowCount) {
-        const bounds = suite.rowCount;
-        pending.push({
-            id: 'table.row-count',
-            title: `row count ${boundsText(bounds)}`,
-            severity: bounds.severity,
-            expected: { min: bounds.min, max: bounds.max },
-            reads: ['count(*) AS t_rows'],
-            judge: (values) => {
-                const rows = asNumber(values.t_rows) ?? 0;
-                return { passed: within(rows, bounds), observed: rows };
-            },
-        });
-    }
-    const set = suite.columnSet;
-    if (set) {
-        const present = columns.map((column) => column.name);
-        const missing = [...(set.required ?? []), ...(set.exact ?? [])].filter((name) => !present.includes(name));
-        const extra = set.exact ? present.filter((name) => !set.exact?.includes(name)) : [];
-        const forbidden = (set.forbidden ?? []).filter((name) => present.includes(name));
-        const problems = [
-            missing.length ? `missing: ${missing.join(', ')}` : '',
-            extra.length ? `unexpected: ${extra.join(', ')}` : '',
-            forbidden.length ? `forbidden present: ${forbidden.join(', ')}` : '',
-        ].filter(Boolean);
-        pending.push({
-            id: 'table.columns',
-            title: 'columns as expected',
-            severity: set.severity,
-            expected: { required: set.required, exact: set.exact, forbidden: set.forbidden },
-            reads: [],
-            judge: () => ({
-                passed: problems.length === 0,
-                observed: present,
-                ...(problems.length ? { details: problems.join('; ') } : {}),
-            }),
-        });
-    }
-}
-function samplesText(samples, failing) {
-    const shown = samples.map((sample) => `row ${sample.row}: ${JSON.stringify(sample.value)}`).join(', ');
-    return failing > samples.length ? `${shown} … (${failing} rows)` : shown;
-}
-/**
- * Compiles a suite against the table `current` into as few scans as it can: one aggregate query for every column
- * statistic and row-level rule (shared with the profile's), one group-by per uniqueness key, then failing-row
- * samples (5 per failed check, with their row numbers) only for the checks that failed.
- */
-function planSuite(suite, columns) {
-    checkSuiteColumns(suite, columns);
-    const pending = [];
-    tableChecks(suite, columns, pending);
-    suite.columns.forEach((rules, index) => {
-        const info = columns.find((column) => column.name === rules.name);
-        if (!info)
-            return;
-        checkValuesAgainstStored(suite, rules, info);
-        columnChecks(rules, info, index, pending);
-    });
-    return { suite, columns, reads: pending.flatMap((check) => check.reads), pending };
-}
-/**
- * Whether a single integer key is unique, from its sorted values (which the profile sorts anyway): no two
- * neighbours equal and at most one null (nulls group together, so two would be a duplicated key). Exact while the
- * values are integers a double holds exactly (|v| ≤ 2^53); otherwise, or when a duplicate shows, the caller's
- * group-by counts and locates the duplicates.
- */
-async function provablyUnique(engine, key, columns) {
-    const info = key.length === 1 ? columns.find((column) => column.name === key[0]) : undefined;
-    if (!info || storedKind(info.type) !== 'integer')
-        return false;
-    const sorted = await engine.sortedDoubles(numericValues('current', info.name));
-    const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
-    if (Number(rows) - sorted.length > 1)
-        return false;
-    if (sorted.length > 0 && Math.max(-sorted[0], sorted.at(-1)) > Number.MAX_SAFE_INTEGER)
-        return false;
-    for (let index = 1; index < sorted.length; index += 1)
-        if (sorted[index] === sorted[index - 1])
-            return false;
-    return true;
-}
-/** The checks' outcomes from the aggregate row holding the plan's reads, then samples and uniqueness. */
-async function judgeSuite(engine, plan, values) {
-    const { suite, columns, pending } = plan;
-    const outcomes = [];
-    for (const check of pending) {
-        const verdict = await check.judge(values, engine);
-        const outcome = {
-            id: check.id,
-            title: check.title,
-            status: verdict.passed ? 'passed' : 'failed',
-            severity: check.severity,
-            observed: verdict.observed,
-            expected: check.expected,
-            ...(verdict.details ? { details: verdict.details } : {}),
-        };
-        if (!verdict.passed && check.rowPredicate && check.sampleColumn) {
-            const info = columns.find((column) => column.name === check.sampleColumn);
-            const rows = await engine.rows(`SELECT ${ROW_NUMBER} AS "row", ${shownValue(check.sampleColumn, info)} AS "value" FROM current_rows WHERE ${check.rowPredicate} ORDER BY ${ROW_NUMBER} LIMIT ${SAMPLE_ROWS}`);
-            outcome.samples = rows.map((row) => ({ row: asNumber(row.row) ?? 0, value: plain(row.value) }));
-            const failing = verdict.observed.failingRows ?? outcome.samples.length;
-            outcome.details = samplesText(outcome.samples, failing);
-        }
-        outcomes.push(outcome);
-    }
-    for (const unique of suite.unique) {
-        const present = unique.columns.every((name) => columns.some((column) => column.name === name));
-        if (!present)
-            continue;
-        if (await provablyUnique(engine, unique.columns, columns)) {
-            outcomes.push({
-                id: `unique.${unique.columns.join('+')}`,
-                title: `${unique.columns.join(' + ')} unique`,
-                status: 'passed',
-                severity: unique.severity,
-                observed: { duplicatedKeys: 0, duplicatedRows: 0 },
-                expected: { duplicatedKeys: 0 },
-            });
-            continue;
-        }
-        const key = unique.columns.map(quoteIdentifier).join(', ');
-        const [summary] = await engine.rows(`SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM current GROUP BY ${key} HAVING count(*) > 1)`);
-        const duplicatedKeys = asNumber(summary?.keys) ?? 0;
-        const outcome = {
-            id: `unique.${unique.columns.join('+')}`,
-            title: `${unique.columns.join(' + ')} unique`,
-            status: duplicatedKeys === 0 ? 'passed' : 'failed',
-            severity: unique.severity,
-            observed: { duplicatedKeys, duplicatedRows: asNumber(summary?.rows) ?? 0 },
-            expected: { duplicatedKeys: 0 },
-        };
-        if (duplicatedKeys > 0) {
-            const shown = unique.columns.map((name, index) => `${shownValue(name, columns.find((column) => column.name === name))} AS k${index}`);
-            const rows = await engine.rows(`SELECT ${shown.join(', ')}, list(${ROW_NUMBER} ORDER BY ${ROW_NUMBER})[1:3] AS "rows" FROM current_rows GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(${ROW_NUMBER}) LIMIT ${SAMPLE_ROWS}`);
-            outcome.details = rows
-                .map((row) => {
-                const keyText = unique.columns.map((_, index) => JSON.stringify(plain(row[`k${index}`]))).join(', ');
-                const at = row.rows.map((item) => asNumber(item)).join(', ');
-                return `(${keyText}) at rows ${at}`;
-            })
-                .join('; ');
-        }
-        outcomes.push(outcome);
-    }
-    return outcomes;
-}
-function requireColumnsExist(names, columns, what, input) {
-    const present = new Set(columns.map((column) => column.name));
-    const missing = names.filter((name) => !present.has(name));
-    if (missing.length > 0)
-        throw new ConfigurationError(`${what}: ${missing.join(', ')} not in the data.`, { input });
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/tables.js
-// Data files made queryable by the engine: loaded into memory (text formats) or viewed in place (Parquet), with row
-// numbers for the failing rows a check shows, and read errors described as problems of the files.
-
-
-
-
-function refuseEmptyFiles(files, input) {
-    const empty = files.find((file) => file.bytes === 0);
-    if (empty)
-        throw new errors_ConfigurationError(`Input '${input}': ${empty.display} is empty (0 bytes).`, {
-            input,
-            file: empty.display,
-        });
-}
-/** The columns of files without reading them whole (DuckDB sniffs a sample). */
-async function describeFiles(engine, files, input) {
-    refuseEmptyFiles(files, input);
-    try {
-        return await engine.columns(tableSource(files));
-    }
-    catch (error) {
-        throw await describeReadError(error, files, input);
-    }
-}
-/**
- * Makes the files queryable as `name`, and as `<name>_rows` with ROW_NUMBER added; only `only` columns when given.
- * Text formats (CSV, JSON) are loaded into a temp table, so later queries read columns from memory rather than
- * parse the files again. Parquet stays a view over the files: it is columnar and compressed already, so each query
- * decodes only the columns it reads, and nothing is copied into memory.
- *
- * Says which of the two it made. `rowNumbers: false` is for tables no row is ever shown from (the drift
- * reference): a text load may then keep rows in whatever order DuckDB's threads finish them, about a fifth faster
- * than keeping the file's order.
- */
-async function loadTable(engine, name, files, input, options = {}) {
-    const { only, rowNumbers = true } = options;
-    refuseEmptyFiles(files, input);
-    const projection = only ? only.map(quoteIdentifier).join(', ') || 'NULL AS nothing' : '*';
-    // DuckDB cannot number the rows of a Parquet file that has a column of the name it would add: load those.
-    if (files[0]?.format === 'parquet' &&
-        !(await describeFiles(engine, files, input)).some((column) => PARQUET_ROW_COLUMNS.includes(column.name))) {
-        try {
-            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${projection} FROM ${tableSource(files)}`);
-            if (!rowNumbers)
-                return 'view';
-            // Row numbers run on across the files, in the order they are read (as a loaded table's rowid does).
-            let offset = 0;
-            const offsets = [];
-            for (const file of files) {
-                offsets.push(`WHEN ${quoteLiteral(file.path)} THEN ${offset}`);
-                const [{ rows = 0 } = {}] = await engine.rows(`SELECT count(*) AS rows FROM read_parquet(${quoteLiteral(file.path)})`);
-                offset += Number(rows);
-            }
-            const numbered = tableSource(files, { rowNumbers: true });
-            const [file, row] = PARQUET_ROW_COLUMNS;
-            await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT ${projection}, ${row} + 1 + CASE ${file} ${offsets.join(' ')} END AS ${ROW_NUMBER} FROM ${numbered}`);
-        }
-        catch (error) {
-            throw await describeReadError(error, files, input);
-        }
-        return 'view';
-    }
-    const load = (sampleAll) => engine.rows(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${projection} FROM ${tableSource(files, { sampleAll })}`);
-    if (!rowNumbers)
-        await engine.rows('SET preserve_insertion_order = false');
-    try {
-        await load(false);
-    }
-    catch (error) {
-        // A value past the type-inference sample that does not fit the inferred type ("n/a" in a number column):
-        // read again with types from the whole file, so the suite's type check reports it with its row.
-        if (!/Could not convert|Conversion Error/i.test(String(error.message)))
-            throw await describeReadError(error, files, input);
-        try {
-            await load(true);
-        }
-        catch (again) {
-            throw await describeReadError(again, files, input);
-        }
-    }
-    finally {
-        if (!rowNumbers)
-            await engine.rows('RESET preserve_insertion_order');
-    }
-    if (rowNumbers)
-        await engine.rows(`CREATE OR REPLACE TEMP VIEW ${name}_rows AS SELECT *, rowid + 1 AS ${ROW_NUMBER} FROM ${name}`);
-    return 'table';
-}
-/**
- * Drops the columns of a loaded table that nothing reads from it any more (free text and dates after the checks
- * and the profile, and numeric columns whose sorted values are kept), before drift loads the reference, so their
- * memory goes to the reference. Kept values of columns still `read` stay. DuckDB drops a column of an in-memory
- * table without copying the others. (A view over Parquet holds nothing: callers leave it alone.)
- */
-async function keepOnly(engine, table, columns, inTable, read) {
-    // Failing rows were sampled already; the row-numbered view would not bind to the narrower table.
-    await engine.rows(`DROP VIEW IF EXISTS ${table}_rows`);
-    const unread = columns.filter((column) => !inTable.includes(column.name));
-    // A table keeps at least one column.
-    for (const column of unread.length === columns.length ? unread.slice(1) : unread) {
-        if (!read.includes(column.name))
-            engine.release(numericValues(table, column.name));
-        await engine.rows(`ALTER TABLE ${table} DROP COLUMN ${quoteIdentifier(column.name)}`);
-    }
-}
-/**
- * Runs `work`; when `files` are Parquet (read lazily, through views) an engine error on the way is described as a
- * problem of the files where it is one. Text formats were read whole when loaded, so their errors showed then.
- */
-async function asReadError(files, input, work) {
-    try {
-        return await work();
-    }
-    catch (error) {
-        if (error instanceof errors_ConfigurationError || files[0]?.format !== 'parquet')
-            throw error;
-        throw await describeReadError(error, files, input);
-    }
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/dataset.js
-
-
-
-
-
-
-
-
-const DEFAULT_DRIFT = {
-    columns: 'all',
-    method: 'auto',
-    threshold: null,
-    share: 0.5,
-    severity: 'warning',
-};
-async function dataset_readProfile(path, display) {
-    let value;
-    try {
-        value = JSON.parse(await (0,promises_.readFile)(path, 'utf8'));
-    }
-    catch (error) {
-        throw new errors_ConfigurationError(`Input 'reference': ${display} is not a readable profile JSON (${error.message}).`, {
-            input: 'reference',
-        });
-    }
-    if (!isDataProfile(value)) {
-        throw new errors_ConfigurationError(`Input 'reference': ${display} is JSON but not a data profile written by validate-data.`, {
-            input: 'reference',
-        });
-    }
-    return value;
-}
-/** The data checked by the suite, profiled, and compared with the reference for drift. */
-async function validateDataset(engine, files, suite, reference) {
-    if (suite)
-        await checkSuiteExpressions(engine, suite);
-    const storage = await loadTable(engine, 'current', files, 'data');
-    const columns = await engine.columns('current');
-    const [{ rows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM current');
-    const declared = new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type]));
-    // The suite's aggregates and the profile's in one scan of the table.
-    const suitePlan = suite ? planSuite(suite, columns) : undefined;
-    const profilePlan = planProfile('current', columns, declared);
-    // The first query that decodes every value: a damaged Parquet page shows here, and is the file's fault.
-    const [values = {}] = await asReadError(files, 'data', () => engine.rows(`SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM current`));
-    const checks = suitePlan ? await judgeSuite(engine, suitePlan, values) : [];
-    const profile = await finishProfile(engine, profilePlan, values);
-    // An integer key the profile does not treat as numeric was sorted for its uniqueness alone: let it go.
-    for (const column of profile.columns)
-        if (column.kind !== 'numeric')
-            engine.release(numericValues('current', column.name));
-    let drift;
-    if (reference) {
-        let source;
-        const settings = suite?.drift ?? DEFAULT_DRIFT;
-        // pandas reads a date in CSV or JSON as text, and Evidently types it as text would be (column-types.ts).
-        const fromText = files[0]?.format !== 'parquet';
-        if ('files' in reference) {
-            const referenceColumns = await describeFiles(engine, reference.files, 'reference');
-            const needed = await driftColumnsToRead(engine, suite, settings, columns, referenceColumns.map((column) => column.name), profile, fromText);
-            if (storage === 'table') {
-                const inTable = currentColumnsReadFromTable(engine, needed, settings, profile);
-                await keepOnly(engine, 'current', columns, inTable, needed);
-            }
-            await loadTable(engine, 'reference', reference.files, 'reference', { only: needed, rowNumbers: false });
-            const [{ rows: referenceRows = 0 } = {}] = await engine.rows('SELECT count(*) AS rows FROM reference');
-            // All the reference's columns, for the report's list of what was not tested; the table holds the tested ones.
-            source = { kind: 'table', columns: referenceColumns, rows: Number(referenceRows) };
-        }
-        else {
-            source = { kind: 'profile', profile: await dataset_readProfile(reference.profilePath, reference.display) };
-        }
-        const emptySuite = suite ?? { unique: [], columns: [], document: undefined };
-        const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
-        // Parquet references are read while drift is computed (views over the files).
-        drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
-        const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
-        checks.push({
-            id: 'drift.dataset',
-            title: `dataset drift: share of drifted columns < ${settings.share}`,
-            status: drift.datasetDrift ? 'failed' : 'passed',
-            severity: settings.severity,
-            observed: { drifted: drifted.length, checked: drift.columns.length, share: Number(drift.share.toFixed(4)) },
-            expected: { share: `< ${settings.share}` },
-            ...(drifted.length ? { details: `drifted: ${drifted.join(', ')}` } : {}),
-        });
-    }
-    return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/infer.js
-// A starting suite from one sample of the data, meant to hold on the next sample of the same data: ranges reach a
-// little past what was seen, by an estimate of the tails; category lists and null limits only where the sample
-// makes them safe; keys get `unique` and nothing that a new key would break.
-
-
-
-
-
-
-/**
- * The chance, per bound, that a next sample of the same size goes past it (by the tail estimate below): small, as a
- * suite of 50 numeric columns has 100 bounds.
- */
-const INFERRED_RANGE_EXCEEDANCE = 0.001;
-/**
- * How far past the largest of `sorted` (ascending, finite) a next sample of the same size reaches with chance
- * INFERRED_RANGE_EXCEEDANCE: peaks over threshold with an exponential tail. The k = ⌈√n⌉ largest values above
- * the (k+1)-th largest u have mean excess β (the exponential's maximum-likelihood scale); then P(X > u + y) ≈
- * (k/n)·e^(−y/β), and n more values stay below u + y with chance 1 − ε when y = β·ln(k/ε). A capped column (the
- * top values all equal) gets its maximum; the bound never falls below what was seen.
- */
-function upperBound(sorted) {
-    const n = sorted.length;
-    const max = sorted[n - 1];
-    const k = Math.min(n - 1, Math.ceil(Math.sqrt(n)));
-    if (k < 1)
-        return max;
-    const threshold = sorted[n - 1 - k];
-    let excess = 0;
-    for (let index = n - k; index < n; index += 1)
-        excess += sorted[index] - threshold;
-    const scale = excess / k;
-    return Math.max(max, threshold + scale * Math.log(k / INFERRED_RANGE_EXCEEDANCE));
-}
-/** The same at the low end. */
-function lowerBound(sorted) {
-    const negated = Float64Array.from(sorted, (value) => -value).reverse();
-    return -upperBound(negated);
-}
-/**
- * The inferred range of a numeric column: the tail bounds, whole numbers outward for integers, and not across
- * zero when no value crossed it (counts, amounts and durations stay non-negative).
- */
-function inferredRange(sorted, integer) {
-    let min = lowerBound(sorted);
-    let max = upperBound(sorted);
-    const seenMin = sorted[0];
-    const seenMax = sorted[sorted.length - 1];
-    if (seenMin >= 0)
-        min = Math.max(0, min);
-    if (seenMax <= 0)
-        max = Math.min(0, max);
-    if (integer)
-        return { min: Math.floor(min), max: Math.ceil(max) };
-    // Rounded outward to 4 significant digits of the widening, so the YAML stays readable.
-    return { min: roundDown(min, max - min), max: roundUp(max, max - min) };
-}
-function step(span) {
-    return span > 0 ? 10 ** (Math.floor(Math.log10(span)) - 3) : 0;
-}
-function roundDown(value, span) {
-    const unit = step(span);
-    return unit > 0 ? Number((Math.floor(value / unit) * unit).toPrecision(15)) : value;
-}
-function roundUp(value, span) {
-    const unit = step(span);
-    return unit > 0 ? Number((Math.ceil(value / unit) * unit).toPrecision(15)) : value;
-}
-/**
- * The null fraction a next sample of n rows stays under: twice the observed fraction, or four binomial standard
- * errors above it when that is more (a few nulls in a small sample).
- */
-function inferredNullLimit(nulls, rows) {
-    const p = nulls / Math.max(rows, 1);
-    const limit = Math.max(2 * p, p + 4 * Math.sqrt((p * (1 - p)) / Math.max(rows, 1)));
-    return Number(Math.min(1, limit).toPrecision(4));
-}
-/**
- * Whether a category list is safe to write: the chance that a next row holds a category not seen is about the
- * share of categories seen once (Good–Turing), so only columns with no category seen once get an `in` list.
- */
-function categoriesAreComplete(profile) {
-    const top = profile.top ?? [];
-    return top.length > 0 && top.length <= 20 && !profile.otherCount && top.every((item) => item.count >= 2);
-}
-/** Distinct values per column counted exactly, many columns to a query. */
-const DISTINCT_COLUMNS_PER_QUERY = 200;
-/**
- * Which columns hold no repeated value and no null: integers from their exact profile count, text and dates by
- * an exact count where the estimate says they may (HyperLogLog is within a few percent, so below 80% they are not).
- */
-async function uniqueColumns(engine, profile) {
-    const keys = new Set();
-    const candidates = [];
-    for (const column of profile.columns) {
-        // Keys are integers, text or dates; floats that happen to be distinct are not keys.
-        if (/DOUBLE|FLOAT|DECIMAL|REAL|BOOLEAN/.test(column.type) || column.count <= 1 || column.nulls > 0)
-            continue;
-        if (column.kind === 'numeric') {
-            if (column.distinct === column.count)
-                keys.add(column.name);
-        }
-        else if (column.distinct >= 0.8 * column.count)
-            candidates.push(column);
-    }
-    for (let start = 0; start < candidates.length; start += DISTINCT_COLUMNS_PER_QUERY) {
-        const batch = candidates.slice(start, start + DISTINCT_COLUMNS_PER_QUERY);
-        const [row = {}] = await engine.rows(`SELECT ${batch.map((column, index) => `count(DISTINCT ${quoteIdentifier(column.name)}) AS d${index}`).join(', ')} FROM current`);
-        batch.forEach((column, index) => {
-            if (Number(row[`d${index}`]) === column.count)
-                keys.add(column.name);
-        });
-    }
-    return keys;
-}
-function suiteType(type) {
-    if (/INT/.test(type))
-        return 'integer';
-    if (/DOUBLE|FLOAT|DECIMAL|REAL/.test(type))
-        return 'float';
-    if (type === 'BOOLEAN')
-        return 'boolean';
-    if (type === 'DATE')
-        return 'date';
-    if (type.startsWith('TIMESTAMP'))
-        return 'timestamp';
-    return 'string';
-}
-/** The suite YAML for the table `current` and its profile. */
-async function inferredSuiteText(engine, profile, source) {
-    const suite = {
-        version: 1,
-        table: {
-            'row-count': { min: Math.max(1, Math.floor(profile.rows / 2)) },
-            columns: { required: profile.columns.map((column) => column.name) },
-        },
-        columns: {},
-    };
-    const rules = suite.columns;
-    const keys = await uniqueColumns(engine, profile);
-    for (const column of profile.columns) {
-        const entry = { type: suiteType(column.type) };
-        if (column.nulls === 0)
-            entry.nullable = false;
-        else
-            entry['max-null-fraction'] = inferredNullLimit(column.nulls, profile.rows);
-        // A key's range says nothing a new key must meet; a column holding NaN or ±∞ gets none either (its finite
-        // range would fail those very rows).
-        if (keys.has(column.name))
-            entry.unique = true;
-        else if (column.kind === 'numeric' && (column.nonFinite ?? 0) === 0 && column.count > 0) {
-            const sorted = finiteRun(await engine.sortedDoubles(numericValues('current', column.name)));
-            if (sorted.length > 0)
-                Object.assign(entry, inferredRange(sorted, entry.type === 'integer'));
-        }
-        engine.release(numericValues('current', column.name));
-        if (column.kind === 'categorical' && categoriesAreComplete(column))
-            entry.in = (column.top ?? []).map((item) => item.value);
-        rules[column.name] = entry;
-    }
-    return (`# Inferred by mlops-actions validate-data from ${source} (${profile.rows} rows).\n` +
-        `# Review before use: ranges reach past the observed ones by a tail estimate (a next sample of the same size\n` +
-        `# passes each bound with about ${100 - 100 * INFERRED_RANGE_EXCEEDANCE}% chance); keys are unique and not drift-tested.\n` +
-        (0,dist/* stringify */.As)(suite));
-}
-/** A starting suite from what the data shows, meant to hold on the next sample of it. */
-async function inferSuite(engine, files) {
-    await loadTable(engine, 'current', files, 'data');
-    const profile = await profileTable(engine, 'current', await engine.columns('current'));
-    return inferredSuiteText(engine, profile, files.map((file) => file.display).join(', '));
-}
-
-;// CONCATENATED MODULE: ./shared/lib/validation/index.js
-// validate-data's library: the suite file, its checks, the data profile, drift against a reference, suite inference
-// and the report section.
-
-
-
-
-
-
-
-
-
-
-
 ;// CONCATENATED MODULE: ./shared/lib/index.js
 // The library's one face: each folder's index.ts, nothing deeper. Inside shared/src, files import the file they
 // need (one hop by name), so no face is part of an import circle.
+
 
 
 
@@ -87340,9 +95266,35 @@ function readMemoryLimit(reader) {
     }
     return bytes;
 }
+const ENGINES = ['duckdb', 'spark', 'postgres'];
+/** The remote engine's inputs: `data` and `reference` whole (a SELECT spans lines), the connection checked. */
+function readRemote(reader, engine) {
+    const connection = reader.optional('connection');
+    if (connection === undefined)
+        throw new errors_ConfigurationError(`Input 'connection' is required with engine '${engine}'.`, { input: 'connection' });
+    checkConnection(engine, connection);
+    for (const local of ['infer', 'memory-limit']) {
+        if (reader.optional(local) !== undefined && reader.optional(local) !== 'false')
+            throw new errors_ConfigurationError(`Input '${local}' applies to engine 'duckdb' only; engine is '${engine}'.`, {
+                input: local,
+            });
+    }
+    return {
+        engine,
+        connection,
+        data: reader.required('data'),
+        reference: reader.optional('reference'),
+        exactRows: reader.integer('exact-rows', DEFAULT_EXACT_ROWS, { min: 0 }),
+    };
+}
 /** Reads and checks every input once, before any work. */
 function validate_data_lib_inputs_getInputs(reader) {
+    const engine = reader.enum('engine', ENGINES, 'duckdb');
+    if (engine === 'duckdb' && reader.optional('connection') !== undefined)
+        throw new errors_ConfigurationError("Input 'connection' is for engine 'postgres' or 'spark'; engine is 'duckdb' (set engine to where the data lives).", { input: 'connection' });
     const inputs = {
+        engine,
+        ...(engine === 'duckdb' ? {} : { remote: readRemote(reader, engine) }),
         data: reader.requiredList('data'),
         suite: reader.optional('suite'),
         reference: reader.list('reference'),
@@ -87362,7 +95314,7 @@ function validate_data_lib_inputs_getInputs(reader) {
 
 
 
-async function publishValidation(host, inputs, files, run, referenceName) {
+async function publishValidation(host, inputs, data, run, referenceName, engine) {
     const { github } = host;
     // Not under mlops-reports/: the report action reads every JSON file there as a report.
     const profilePath = (0,external_node_path_.join)(github.runnerTemp, 'mlops-profiles', `validate-data-profile${github.stepId ? `-${github.stepId.replace(/[^\w.-]+/g, '_')}` : ''}.json`);
@@ -87376,7 +95328,14 @@ async function publishValidation(host, inputs, files, run, referenceName) {
         checks: run.checks.map(({ samples: _samples, ...check }) => check),
         run: reportRun(github),
         fields: {
-            data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
+            data: data.map(({ display, format, bytes }) => ({
+                path: display,
+                format,
+                ...(bytes === undefined ? {} : { bytes }),
+            })),
+            ...(engine
+                ? { engine: { name: engine.engine, queries: engine.queries, bytesReceived: engine.bytesReceived } }
+                : {}),
             rows: run.rows,
             ...(referenceName ? { reference: referenceName } : {}),
             drift: run.drift
@@ -87443,7 +95402,45 @@ async function looksLikeProfile(path) {
     }
 }
 
+;// CONCATENATED MODULE: ./actions/validate-data/lib/remote.js
+// validate-data on an engine where the data lives (PostgreSQL, Spark): only aggregates and bounded samples come back.
+
+
+
+
+/** A reference ending in .json that is a file in the workspace is a profile from an earlier run; else the engine's. */
+function remoteReference(host, remote) {
+    if (remote.reference === undefined)
+        return undefined;
+    if (/\.json$/i.test(remote.reference) && (0,external_node_fs_.existsSync)(host.inputs.resolveConfined('reference', remote.reference)))
+        return 'profile';
+    return { source: remoteSource(remote.reference, dialectOf(remote.engine), 'reference') };
+}
+async function validateOnEngine(host, inputs, remote) {
+    const dialect = dialectOf(remote.engine);
+    const data = remoteSource(remote.data, dialect, 'data');
+    const suite = inputs.suite ? await readSuiteFile(host, inputs.suite) : undefined;
+    const resolved = remoteReference(host, remote);
+    let reference;
+    if (resolved === 'profile') {
+        const path = host.inputs.resolveConfined('reference', remote.reference);
+        reference = { profile: await readProfile(path, host.inputs.display(path)) };
+    }
+    else
+        reference = resolved;
+    const connection = await openRemoteEngine(remote.engine, remote.connection);
+    try {
+        const run = await host.log.group(`Check ${data.display} on ${remote.engine}`, () => validateRemote(connection, dialect, data, suite, reference, { exactRows: remote.exactRows }));
+        host.log.info(`${remote.engine}: ${run.engine.queries} queries, ${run.engine.bytesReceived} bytes returned to the runner.`);
+        await publishValidation(host, inputs, [{ display: data.display, format: remote.engine }], run, remote.reference, run.engine);
+    }
+    finally {
+        await connection.close();
+    }
+}
+
 ;// CONCATENATED MODULE: ./actions/validate-data/lib/main.js
+
 
 
 
@@ -87452,9 +95449,14 @@ async function looksLikeProfile(path) {
 const validate_data_lib_main_action = defineAction({
     name: 'validate-data',
     async main(host) {
+        // Masked before any input is checked: a refusal of another input must not be the first line after it.
+        for (const secret of connectionSecrets(host.inputs.optional('connection') ?? ''))
+            host.setSecret(secret);
         const inputs = validate_data_lib_inputs_getInputs(host.inputs);
         host.setSecret(inputs.comment.token);
         const { github, log } = host;
+        if (inputs.remote)
+            return validateOnEngine(host, inputs, inputs.remote);
         const files = await dataFiles(host, inputs);
         const engine = await openDataEngine({
             log,
@@ -87493,7 +95495,7 @@ const actions = {
   "promote": { definition: promote_lib_main_action, metadata: {"name":"promote","description":"Promote the exact image and model version a release was tested with: every target tag gets the source's digest (blob mounts within a registry, digest-checked streams between registries, referrers included), the MLflow version is tagged, copied and aliased, all or nothing, behind the required checks, with an audit record.","inputs":{"source":{"description":"The tested image, by tag or digest (e.g. ghcr.io/acme/churn:sha-1a2b3c4 or …@sha256:…, or oci:DIR:TAG for an OCI image layout); resolved to a digest once. Default <image>:sha-<7> of the release commit (the tag build-image pushes).","required":false},"image":{"description":"Repository the source defaults into and ':tag' targets live in, e.g. ghcr.io/acme/churn-model or oci:build/churn-image.","required":false},"targets":{"description":"Tags to point at the source's digest, comma or newline separated: ':production' (in image) or a full reference in another repository or registry, e.g. other.registry/team/churn:prod, or layout, oci:DIR:prod.","required":true},"require-checks":{"description":"Check-run or commit-status names that must have succeeded on the commit; one missing or red check blocks the promotion. Name the ml-pull-request jobs themselves (e.g. ml), not the mlops-actions check that report posts: for a fork's pull request its statuses are the fork's claims.","required":false},"mlflow-tracking-uri":{"description":"MLflow tracking server URL; default MLFLOW_TRACKING_URI. Credentials from MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD.","required":false},"mlflow-model":{"description":"Registered model to promote a version of. Empty for an image-only promotion.","required":false},"mlflow-version":{"description":"The version to promote; default the one whose tag git_sha is the release commit.","required":false},"mlflow-alias":{"description":"Alias to move to the promoted version (e.g. champion); on mlflow-target-model when that is given.","required":false},"mlflow-target-model":{"description":"Copy the version into this registered model (created when missing), as copy_model_version does, e.g. prod.churn.","required":false},"require-record":{"description":"true: refuse to move any tag to the digest unless a release record (a signed in-toto attestation of predicate type https://mlops-actions.dev/attestations/release-record/v1) is attached to it whose signature verifies with record-public-key, whose subject is that digest and whose tests passed; the refusal names what is missing. false: no record needed.","required":false,"default":"false"},"record-public-key":{"description":"PEM public key (cosign.pub, ECDSA P-256) the release record must be signed with; needed by require-record.","required":false},"registry-username":{"description":"User name for the image's registry (never sent to another); without it, and for other registries, the stored docker/podman login (DOCKER_CONFIG, REGISTRY_AUTH_FILE), else github-token for ghcr.io (see Registry credentials in the README).","required":false},"registry-password":{"description":"Password or token for the image's registry (masked; never logged or reported).","required":false},"dry-run":{"description":"true: resolve, check and report what would move, change nothing; false: promote.","required":false,"default":"false"},"github-token":{"description":"Reads required checks, records a deployment per target, appends to the release notes (checks read, deployments and contents write); also the ghcr.io password when no other credentials are given for it.","required":false,"default":"${{ github.token }}"}},"outputs":{"digest":{"description":"The promoted digest, sha256:…."},"promoted":{"description":"JSON list of the references that now point at the digest."},"mlflow-version":{"description":"The promoted model version (the copy's version in mlflow-target-model when copied)."},"previous":{"description":"JSON: what each target pointed at before (digest or null), and models:/<model>@<alias> → its previous version."},"report":{"description":"Path of the JSON report."}}} },
   "report": { definition: report_lib_main_action, metadata: {"name":"report","description":"Combine the reports of every mlops-actions step into one sticky pull-request comment, also for pull requests from forks (run it under workflow_run with from-artifacts).","inputs":{"reports":{"description":"Report JSON files (paths or globs). Empty means every report this job's mlops-actions steps wrote.","required":false,"default":""},"from-artifacts":{"description":"true: download every mlops-report-* artifact of the triggering run (use under workflow_run).","required":false,"default":"false"},"comment-key":{"description":"Tells this comment apart from others on the same pull request.","required":false,"default":"summary"},"comment":{"description":"auto (on the pull request), always (else on the commit), or never.","required":false,"default":"auto"},"pr-number":{"description":"The pull request to comment on; found from the event when empty.","required":false},"check-run":{"description":"true: also create a check run with the same content. Its conclusion is failure when the triggering run failed or was cancelled, never better than the worst report, and neutral when reports are missing. For a pull request from a fork the statuses are the fork's claims: protect branches with the ml-pull-request jobs as required checks, not with this one.","required":false,"default":"false"},"expected-stages":{"description":"Stages whose report must be there (data, model, image, promote, deploy), comma separated; a missing one makes the check run neutral and is named. Empty: at least one report.","required":false,"default":""},"max-artifacts":{"description":"With from-artifacts, download at most this many report artifacts (1 to 1000); the rest are named in a warning.","required":false,"default":"50"},"max-artifacts-size":{"description":"With from-artifacts, the most the report artifacts may weigh together, as GitHub lists them before download and again unzipped (e.g. 100MB, 1GiB); an artifact over what is left is skipped with a warning.","required":false,"default":"100MB"},"github-token":{"description":"A token that may write pull-request comments (and checks, with check-run).","required":false,"default":"${{ github.token }}"}},"outputs":{"status":{"description":"passed, warning or failed: the worst status of the combined reports."},"comment-url":{"description":"URL of the posted comment, when one was posted."},"report":{"description":"Path of this step's own JSON report."}}} },
   "test-model": { definition: test_model_lib_main_action, metadata: {"name":"test-model","description":"Test a model's metrics against thresholds and against the base branch's metrics, per slice and with significance, and report them in one sticky pull-request comment.","inputs":{"predictions":{"description":"Predictions with one row per example (.csv .tsv .csv.gz .parquet .json .jsonl); paths or globs relative to the workspace, read as one table.","required":false,"default":""},"metrics":{"description":"Metric files (JSON, YAML or CSV), flat or nested like DVC's (`{\"val\":{\"loss\":0.2}}` is `val.loss`); with or instead of predictions.","required":false,"default":""},"task":{"description":"binary, multiclass or regression; detected from the columns when empty.","required":false,"default":""},"label-column":{"description":"Column of the true labels (or targets).","required":false,"default":"label"},"prediction-column":{"description":"Column of the predicted labels (or values, for regression).","required":false,"default":"prediction"},"score-column":{"description":"Column of the positive class's probability or score (binary).","required":false,"default":"score"},"probability-columns":{"description":"Per-class probability columns (multiclass), names or globs such as proba_*; the part matched by * is the class.","required":false,"default":""},"threshold":{"description":"Binary decision threshold; a score at or above it predicts the positive class.","required":false,"default":"0.5"},"tests":{"description":"Tests file (YAML, schema schemas/tests.schema.json) with metric gates, significance and slices.","required":false,"default":""},"name":{"description":"Model name, used in the report and in the baseline artifact's name; default the repository's name.","required":false,"default":""},"baseline":{"description":"auto (the metrics artifact of the latest successful push run of this workflow on the base branch), none, or a path to a metrics or predictions file.","required":false,"default":"auto"},"save-baseline":{"description":"auto (on a push to the default branch), true or false: upload this run's metrics and predictions as the artifact mlops-metrics-<name>.","required":false,"default":"auto"},"shard":{"description":"This job's shard id in a matrix: save the partial statistics of its predictions as an artifact for a later merge: true step, and test nothing.","required":false,"default":""},"merge":{"description":"true: combine this run's shard artifacts (mlops-partial-<name>-*) into the final metrics and test them.","required":false,"default":"false"},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"test-model"},"github-token":{"description":"Token for comments and for reading the baseline and shard artifacts (actions read).","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read predictions, tests, metrics and baseline from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no test failed."},"metrics":{"description":"JSON object of metric name to value."},"baseline-metrics":{"description":"JSON object of the baseline's metrics; {} without a baseline."},"failed-tests":{"description":"JSON array of the ids of the failed tests (e.g. \"f1.max-drop\")."},"report":{"description":"Path of the JSON report."}}} },
-  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB, with exact statistics.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl). Several files are read as one table.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output).","required":false},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
+  "validate-data": { definition: validate_data_lib_main_action, metadata: {"name":"validate-data","description":"Check a data set against an expectation suite and for drift against a reference (data or a profile from an earlier run), on DuckDB with exact statistics, or pushed down to PostgreSQL or Spark where the data lives.","inputs":{"data":{"description":"Data to check; paths or globs relative to the workspace (.csv .tsv .csv.gz .parquet .json .jsonl), several files read as one table. With another engine: a table (schema.table, catalog.schema.table), a path the engine reads (Spark: parquet.`s3://bucket/data/`) or a SELECT.","required":true},"suite":{"description":"Expectation suite (YAML, see schemas/suite.schema.json); required unless infer is true.","required":false},"reference":{"description":"Reference for drift; data files (paths or globs) or a profile JSON written by an earlier run (its `profile` output). With another engine: a table, path or SELECT on it, or a profile JSON file in the workspace.","required":false},"engine":{"description":"Where the checks run: duckdb (default; on the runner), postgres or spark (only aggregates and a few failing rows come back; needs `connection`).","required":false,"default":"duckdb"},"connection":{"description":"The engine's connection string, a secret (masked): postgres://user:password@host:5432/database?sslmode=require, or sc://host:15002/;token=… for Spark Connect. Pass it from a secret.","required":false},"exact-rows":{"description":"With another engine: tables of at most this many rows have their numeric columns fetched sorted, so drift and profile statistics are exact as on DuckDB; larger ones compare counts on a grid both sides share (KS and Wasserstein approximate, within the bound the report states).","required":false,"default":"100000"},"fail-on":{"description":"Fail the step on: error (default), warning, or never.","required":false,"default":"error"},"infer":{"description":"true: write a suite inferred from the data (to `suite`, or mlops-suite.yml) and stop.","required":false,"default":"false"},"memory-limit":{"description":"Memory the data engine (DuckDB) may hold, e.g. 512MB or 2GiB; beyond it, loaded tables and sorts spill to the runner's temp directory (slower, but large data fits a small runner). Default: DuckDB's, 80% of the memory.","required":false},"comment":{"description":"Post the report as a sticky PR comment: auto (on pull requests), always (else on the commit), or never (no comment; in a workflow run the report is uploaded as an mlops-report-* artifact for the report action to combine).","required":false,"default":"auto"},"comment-key":{"description":"Tells this step's comment apart from others on the same pull request.","required":false,"default":"validate-data"},"github-token":{"description":"Token for comments; a fork's read-only token hands the report on as an artifact instead.","required":false,"default":"${{ github.token }}"},"allow-paths-outside-workspace":{"description":"\"true\": read data, reference and suite from anywhere. By default a path that leads (through a symlink or `..`) outside the workspace and RUNNER_TEMP is refused, so a pull request cannot link a file to one elsewhere on the runner and have it quoted in the report.","required":false,"default":"false"}},"outputs":{"passed":{"description":"true when no check failed at the fail-on level."},"errors":{"description":"Number of failed checks of severity error."},"warnings":{"description":"Number of warnings."},"drifted-columns":{"description":"JSON array of the columns that drifted."},"drift-share":{"description":"Share of the tested columns that drifted (0 to 1)."},"report":{"description":"Path of the JSON report."},"profile":{"description":"Path of the data profile JSON, usable as `reference` by a later run."},"suite":{"description":"With infer, the path of the inferred suite."}}} },
 };
 
 var __webpack_exports__actions = __webpack_exports__.o1;

@@ -7,6 +7,7 @@ export * from './config/index.js';
 export * from './context/index.js';
 export * from './data/index.js';
 export * from './deploy/index.js';
+export * from './engines/index.js';
 export * from './errors/index.js';
 export * from './evaluation/index.js';
 export * from './exec/index.js';

@@ -4,6 +4,8 @@ import { repositoryRoot } from '../support/run-action.js';
 import { kubeBinaries } from './kube.js';
 import { kwokFolder } from './kube-nodes.js';
 
+/** Debian's PostgreSQL 15 (package postgresql, scripts/setup). */
+export const postgresBinaries = '/usr/lib/postgresql/15/bin';
 export const mlflowVenv = join(repositoryRoot, '.cache', 'venv-mlflow');
 /** Built by scripts/setup from the Go module proxy, pinned (cosign_version there). */
 export const cosignBinary = join(repositoryRoot, '.cache', 'tools', 'cosign-v2.6.5', 'cosign');
@@ -32,6 +34,7 @@ const requirements = {
     join(kwokFolder, 'kwok'),
     'openssl',
   ],
+  postgres: [join(postgresBinaries, 'postgres'), join(postgresBinaries, 'initdb')],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ServiceName = keyof typeof requirements;

@@ -1,15 +1,19 @@
-import { defineAction, openDataEngine, validateDataset } from '@mlops-actions/core';
+import { connectionSecrets, defineAction, openDataEngine, validateDataset } from '@mlops-actions/core';
 import { writeInferredSuite } from './infer.js';
 import { getInputs } from './inputs.js';
+import { validateOnEngine } from './remote.js';
 import { publishValidation } from './report.js';
 import { dataFiles, readSuiteFile, resolveReference } from './sources.js';
 
 export const action = defineAction({
   name: 'validate-data',
   async main(host) {
+    // Masked before any input is checked: a refusal of another input must not be the first line after it.
+    for (const secret of connectionSecrets(host.inputs.optional('connection') ?? '')) host.setSecret(secret);
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.comment.token);
     const { github, log } = host;
+    if (inputs.remote) return validateOnEngine(host, inputs, inputs.remote);
     const files = await dataFiles(host, inputs);
     const engine = await openDataEngine({
       log,

@@ -5,7 +5,7 @@ import {
   type ActionHost,
   buildReport,
   countChecks,
-  type DataFile,
+  type EngineUsage,
   failingChecks,
   GateFailure,
   plural,
@@ -18,9 +18,10 @@ import type { Inputs } from './inputs.js';
 export async function publishValidation(
   host: ActionHost,
   inputs: Inputs,
-  files: readonly DataFile[],
+  data: readonly { display: string; format: string; bytes?: number }[],
   run: ValidationRun,
   referenceName: string | undefined,
+  engine?: EngineUsage,
 ): Promise<void> {
   const { github } = host;
   // Not under mlops-reports/: the report action reads every JSON file there as a report.
@@ -40,7 +41,14 @@ export async function publishValidation(
     checks: run.checks.map(({ samples: _samples, ...check }) => check),
     run: reportRun(github),
     fields: {
-      data: files.map(({ display, format, bytes }) => ({ path: display, format, bytes })),
+      data: data.map(({ display, format, bytes }) => ({
+        path: display,
+        format,
+        ...(bytes === undefined ? {} : { bytes }),
+      })),
+      ...(engine
+        ? { engine: { name: engine.engine, queries: engine.queries, bytesReceived: engine.bytesReceived } }
+        : {}),
       rows: run.rows,
       ...(referenceName ? { reference: referenceName } : {}),
       drift: run.drift

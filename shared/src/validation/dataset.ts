@@ -24,7 +24,7 @@ export interface ValidationRun {
   profile: DataProfile;
 }
 
-const DEFAULT_DRIFT: DriftSettings = {
+export const DEFAULT_DRIFT: DriftSettings = {
   columns: 'all',
   method: 'auto',
   threshold: null,
@@ -32,7 +32,7 @@ const DEFAULT_DRIFT: DriftSettings = {
   severity: 'warning',
 };
 
-async function readProfile(path: string, display: string): Promise<DataProfile> {
+export async function readProfile(path: string, display: string): Promise<DataProfile> {
   let value: unknown;
   try {
     value = JSON.parse(await readFile(path, 'utf8'));
@@ -53,6 +53,21 @@ async function readProfile(path: string, display: string): Promise<DataProfile> 
     );
   }
   return value;
+}
+
+/** The dataset-level drift check: fails when the share of drifted columns reaches the suite's share. */
+export function datasetDriftCheck(drift: DriftResult): CheckOutcome {
+  const { settings } = drift;
+  const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
+  return {
+    id: 'drift.dataset',
+    title: `dataset drift: share of drifted columns < ${settings.share}`,
+    status: drift.datasetDrift ? 'failed' : 'passed',
+    severity: settings.severity,
+    observed: { drifted: drifted.length, checked: drift.columns.length, share: Number(drift.share.toFixed(4)) },
+    expected: { share: `< ${settings.share}` },
+    ...(drifted.length ? { details: `drifted: ${drifted.join(', ')}` } : {}),
+  };
 }
 
 /** The data checked by the suite, profiled, and compared with the reference for drift. */
@@ -114,16 +129,7 @@ export async function validateDataset(
     const computed = () => computeDrift(engine, emptySuite, settings, columns, source, profile, fromText);
     // Parquet references are read while drift is computed (views over the files).
     drift = await ('files' in reference ? asReadError(reference.files, 'reference', computed) : computed());
-    const drifted = drift.columns.filter((column) => column.drifted).map((column) => column.column);
-    checks.push({
-      id: 'drift.dataset',
-      title: `dataset drift: share of drifted columns < ${settings.share}`,
-      status: drift.datasetDrift ? 'failed' : 'passed',
-      severity: settings.severity,
-      observed: { drifted: drifted.length, checked: drift.columns.length, share: Number(drift.share.toFixed(4)) },
-      expected: { share: `< ${settings.share}` },
-      ...(drifted.length ? { details: `drifted: ${drifted.join(', ')}` } : {}),
-    });
+    checks.push(datasetDriftCheck(drift));
   }
   return { rows: Number(rows), checks, ...(drift ? { drift } : {}), profile };
 }
