@@ -8,6 +8,7 @@ export * from './data/duckdb.js';
 export * from './data/engine.js';
 export * from './data/files.js';
 export * from './deploy/index.js';
+export * from './engines/spark-connect/index.js';
 export * from './errors/index.js';
 export * from './evaluation/index.js';
 export * from './exec/index.js';

@@ -1,9 +1,22 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { repositoryRoot } from '../support/run-action.js';
 import { kubeBinaries } from './kube.js';
 
 export const mlflowVenv = join(repositoryRoot, '.cache', 'venv-mlflow');
+export const sparkVenv = join(repositoryRoot, '.cache', 'venv-spark');
+
+/** The Spark distribution pyspark unpacks into the venv (requirements-spark.txt): bin/, jars/ with the Connect server. */
+export function sparkHome(): string {
+  let python = 'python3';
+  try {
+    python = readdirSync(join(sparkVenv, 'lib')).find((entry) => entry.startsWith('python3')) ?? python;
+  } catch {
+    // No venv yet: the path below does not exist, and requireService says so.
+  }
+  return join(sparkVenv, 'lib', python, 'site-packages', 'pyspark');
+}
+
 /** Built by scripts/setup from the Go module proxy, pinned (cosign_version there). */
 export const cosignBinary = join(repositoryRoot, '.cache', 'tools', 'cosign-v2.6.5', 'cosign');
 
@@ -15,6 +28,7 @@ const requirements = {
   nginx: ['nginx'],
   prometheus: ['prometheus'],
   mlflow: [join(mlflowVenv, 'bin', 'mlflow')],
+  spark: [join(sparkHome(), 'bin', 'spark-submit'), 'java'],
   cosign: [cosignBinary],
   kube: [join(kubeBinaries, 'kube-apiserver'), join(kubeBinaries, 'etcd'), 'openssl'],
 } as const satisfies Record<string, readonly string[]>;
