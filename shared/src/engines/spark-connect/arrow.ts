@@ -19,7 +19,7 @@ export interface DecodedBatch {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const MICROS_PER_MILLI = 1000n;
+const MICROS_PER_SECOND = 1_000_000n;
 const MS_PER_DAY = 86_400_000;
 
 /** An integer as the contract wants it: number while exact, bigint beyond ±(2^53 − 1). */
@@ -48,12 +48,15 @@ function isoDate(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 10);
 }
 
-/** Microseconds since the epoch as ISO 8601 UTC: milliseconds as `toISOString` writes them, micros when present. */
+/**
+ * Microseconds since the epoch as ISO 8601 UTC, the way PostgreSQL prints them so both engines agree:
+ * `2024-01-02T03:04:05Z`, `…:05.5Z`, `…:05.123456Z` (the fraction without trailing zeros, none when whole).
+ */
 export function formatTimestampMicros(micros: bigint): string {
-  const millis = micros / MICROS_PER_MILLI - (micros % MICROS_PER_MILLI < 0n ? 1n : 0n);
-  const restMicros = Number(micros - millis * MICROS_PER_MILLI);
-  const iso = new Date(Number(millis)).toISOString();
-  return restMicros === 0 ? iso : `${iso.slice(0, -1)}${String(restMicros).padStart(3, '0')}Z`;
+  const seconds = micros / MICROS_PER_SECOND - (micros % MICROS_PER_SECOND < 0n ? 1n : 0n);
+  const fraction = Number(micros - seconds * MICROS_PER_SECOND);
+  const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  return fraction === 0 ? `${whole}Z` : `${whole}.${String(fraction).padStart(6, '0').replace(/0+$/, '')}Z`;
 }
 
 function timestampMicros(raw: bigint, unit: TimeUnit): bigint {

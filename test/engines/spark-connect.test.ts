@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { ConfigurationError, SparkConnectConnection, type SparkConnectOptions } from '@mlops-actions/core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freePort } from '../services/process.js';
+import { requireService } from '../services/require-service.js';
+import { type SparkConnectHandle, startSparkConnect } from '../services/spark-connect.js';
+import { startTcpCutProxy, type TcpCutProxy } from '../services/tcp-cut-proxy.js';
+
+/** A Spark SQL string literal (backslash escapes on, Spark's default) for any text. */
+function sqlString(text: string): string {
+  const escaped = text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+  return `'${escaped}'`;
+}
+
+const HOSTILE = 'it\'s "quoted" \\ back\nslash\t<script>alert(1)</script> ::error::x ;-- DROP TABLE t 😀 é';
+
+/** Column, SQL expression, its Spark type (for the NULL row), the value that must come back, kind. */
+const TYPE_CASES: [string, string, string, unknown, string][] = [
+  ['tiny', 'CAST(-128 AS TINYINT)', 'tinyint', -128, 'integer'],
+  ['small', 'CAST(32767 AS SMALLINT)', 'smallint', 32767, 'integer'],
+  ['int', '2147483647', 'int', 2147483647, 'integer'],
+  ['safe', '9007199254740991L', 'bigint', 9007199254740991, 'integer'],
+  ['beyond', '9007199254740993L', 'bigint', 9007199254740993n, 'integer'],
+  ['lowest', '-9223372036854775808L', 'bigint', -9223372036854775808n, 'integer'],
+  ['tenth', '0.1D', 'double', 0.1, 'float'],
+  ['nan', "CAST('NaN' AS DOUBLE)", 'double', Number.NaN, 'float'],
+  ['inf', "CAST('Infinity' AS DOUBLE)", 'double', Number.POSITIVE_INFINITY, 'float'],
+  ['ninf', "CAST('-Infinity' AS DOUBLE)", 'double', Number.NEGATIVE_INFINITY, 'float'],
+  ['single', 'CAST(1.5 AS FLOAT)', 'float', 1.5, 'float'],
+  ['cents', "CAST('-0.05' AS DECIMAL(10,2))", 'decimal(10,2)', '-0.05', 'decimal'],
+  [
+    'wide',
+    "CAST('12345678901234567890123456.123456789012' AS DECIMAL(38,12))",
+    'decimal(38,12)',
+    '12345678901234567890123456.123456789012',
+    'decimal',
+  ],
+  ['hostile', sqlString(HOSTILE), 'string', HOSTILE, 'string'],
+  ['empty', "''", 'string', '', 'string'],
+  ['yes', 'true', 'boolean', true, 'boolean'],
+  ['no', 'false', 'boolean', false, 'boolean'],
+  ['leap', "DATE'2024-02-29'", 'date', '2024-02-29', 'date'],
+  ['before_epoch', "DATE'1969-12-31'", 'date', '1969-12-31', 'date'],
+  ['micros', "TIMESTAMP'2024-01-02 03:04:05.123456'", 'timestamp', '2024-01-02T03:04:05.123456Z', 'timestamp'],
+  ['whole', "TIMESTAMP'2024-01-02 03:04:05'", 'timestamp', '2024-01-02T03:04:05Z', 'timestamp'],
+  ['pre_epoch', "TIMESTAMP'1969-12-31 23:59:59.999999'", 'timestamp', '1969-12-31T23:59:59.999999Z', 'timestamp'],
+];
+
+describe.skipIf(!requireService('spark'))('Spark Connect client against Spark 4.3.0', () => {
+  const token = randomBytes(16).toString('hex');
+  let server: SparkConnectHandle;
+  let proxy: TcpCutProxy;
+  beforeAll(async () => {
+    server = await startSparkConnect({ token });
+    proxy = await startTcpCutProxy(server.port);
+  }, 300_000);
+  afterAll(async () => {
+    await proxy?.stop();
+    await server?.stop();
+  });
+
+  async function withConnection<T>(
+    run: (connection: SparkConnectConnection) => Promise<T>,
+    connection = server.connectionString,
+    options: SparkConnectOptions = {},
+  ): Promise<T> {
+    const spark = SparkConnectConnection.fromConnectionString(connection, options);
+    try {
+      return await run(spark);
+    } finally {
+      await spark.close();
+    }
+  }
+
+  test('every type kind comes back by the SqlConnection contract, and NULL as null', async () => {
+    const values = TYPE_CASES.map(([name, expression]) => `${expression} AS ${name}`).join(', ');
+    const nulls = TYPE_CASES.map(([name, , type]) => `CAST(NULL AS ${type}) AS ${name}`).join(', ');
+    const result = await withConnection((spark) =>
+      spark.query(`SELECT 1 AS row_no, ${values} UNION ALL SELECT 2, ${nulls} ORDER BY row_no`),
+    );
+    expect(result.columns).toEqual([
+      { name: 'row_no', kind: 'integer', engineType: 'int' },
+      ...TYPE_CASES.map(([name, , engineType, , kind]) => ({ name, kind, engineType })),
+    ]);
+    expect(result.rows).toEqual([
+      { row_no: 1, ...Object.fromEntries(TYPE_CASES.map(([name, , , value]) => [name, value])) },
+      { row_no: 2, ...Object.fromEntries(TYPE_CASES.map(([name]) => [name, null])) },
+    ]);
+  });
+
+  test('a result of many Arrow batches arrives whole and in order', async () => {
+    const result = await withConnection(async (spark) => {
+      // 1,000 rows per Arrow batch: the 100,000 rows below come as at least 100 ExecutePlan responses.
+      await spark.query('SET spark.sql.execution.arrow.maxRecordsPerBatch=1000');
+      return spark.query('SELECT id, id * 3 AS tripled FROM range(0, 100000, 1, 4)');
+    });
+    expect(result.rows.length).toBe(100_000);
+    expect(result.rows.every((row, index) => row.id === index && row.tripled === index * 3)).toBe(true);
+  });
+
+  test('bytesReceived counts the result messages: at least the values, at most what crossed the socket', async () => {
+    const before = proxy.bytesDownstream();
+    const result = await withConnection(
+      (spark) => spark.query('SELECT id FROM range(0, 100000, 1, 2)'),
+      `sc://127.0.0.1:${proxy.port}/;token=${token}`,
+    );
+    const wire = proxy.bytesDownstream() - before;
+    expect(result.rows.length).toBe(100_000);
+    // 100,000 int64 values are 800,000 bytes of Arrow data alone.
+    expect(result.bytesReceived).toBeGreaterThanOrEqual(800_000);
+    expect(result.bytesReceived).toBeLessThanOrEqual(wire);
+    expect(result.bytesReceived).toBeGreaterThan(wire * 0.9);
+  });
+
+  test('a result stream cut mid-way is reattached where it stopped: every row once, in order', async () => {
+    const retries: { attempt: number; how: string }[] = [];
+    const cutsBefore = proxy.cuts();
+    const result = await withConnection(
+      async (spark) => {
+        await spark.query('SELECT 1');
+        // About a third of the ~2.4 MB result reaches the client, then the TCP connection dies.
+        proxy.cutAfter(800_000);
+        return spark.query("SELECT id, concat('row-', CAST(id AS STRING)) AS label FROM range(0, 100000, 1, 4)");
+      },
+      `sc://127.0.0.1:${proxy.port}/;token=${token}`,
+      { reattachDelayMs: 50, onRetry: ({ attempt, how }) => retries.push({ attempt, how }) },
+    );
+    expect(proxy.cuts() - cutsBefore).toBe(1);
+    expect(retries).toEqual([{ attempt: 1, how: 'reattach' }]);
+    expect(result.rows.length).toBe(100_000);
+    expect(result.rows.every((row, index) => row.id === index && row.label === `row-${index}`)).toBe(true);
+  });
+
+  test.each([
+    [
+      'bad SQL',
+      'SELEC 1',
+      "Spark rejected the query: Syntax error at or near 'SELEC'. (line 1, pos 0) (gRPC INTERNAL, PARSE_SYNTAX_ERROR, SQLSTATE 42601)",
+    ],
+    [
+      'a missing table',
+      'SELECT * FROM no_such_table',
+      'Spark rejected the query: The table or view `no_such_table` cannot be found. Verify the spelling and correctness of the schema and catalog. (gRPC INTERNAL, TABLE_OR_VIEW_NOT_FOUND, SQLSTATE 42P01)',
+    ],
+    [
+      'a missing function',
+      'SELECT no_such_function(1)',
+      'Spark rejected the query: Cannot resolve routine `no_such_function` on search path [`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`]. line 1 pos 7 (gRPC INTERNAL, UNRESOLVED_ROUTINE, SQLSTATE 42883)',
+    ],
+    [
+      'a missing column',
+      'SELECT no_such_column FROM range(1)',
+      'Spark rejected the query: A column, variable, or function parameter with name `no_such_column` cannot be resolved. Did you mean one of the following? [`id`]. line 1 pos 7 (gRPC INTERNAL, UNRESOLVED_COLUMN.WITH_SUGGESTION, SQLSTATE 42703)',
+    ],
+  ])('%s is one clear ConfigurationError', async (_what, sql, message) => {
+    const error = await withConnection((spark) => spark.query(sql)).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toBe(message);
+  });
+
+  test('a wrong token is refused with one message that does not contain it', async () => {
+    const wrong = randomBytes(16).toString('hex');
+    const error = await withConnection(
+      (spark) => spark.query('SELECT 1'),
+      `sc://127.0.0.1:${server.port}/;token=${wrong}`,
+    ).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).location).toEqual({ input: 'connection' });
+    expect((error as Error).message).toBe(
+      `the Spark Connect server at 127.0.0.1:${server.port} refused the credentials (check the token in the connection string): Invalid authentication token (gRPC UNAUTHENTICATED)`,
+    );
+    expect((error as Error).message).not.toContain(wrong);
+  });
+
+  test('an unreachable port is one ConfigurationError naming the address', async () => {
+    const port = await freePort();
+    const error = await withConnection((spark) => spark.query('SELECT 1'), `sc://127.0.0.1:${port}`, {
+      maxReattachAttempts: 1,
+      reattachDelayMs: 10,
+    }).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).location).toEqual({ input: 'connection' });
+    expect((error as Error).message).toBe(
+      `the Spark Connect server at 127.0.0.1:${port} is unreachable: No connection established. last error: connect ECONNREFUSED 127.0.0.1:${port}. (gRPC UNAVAILABLE)`,
+    );
+  });
+});
