@@ -46,14 +46,18 @@ const TYPE_CASES: [string, string, string, unknown, string][] = [
   ['pre_epoch', "TIMESTAMP'1969-12-31 23:59:59.999999'", 'timestamp', '1969-12-31T23:59:59.999999Z', 'timestamp'],
 ];
 
-describe.skipIf(!requireService('spark'))('Spark Connect client against Spark 4.3.0', () => {
+// Spark's first queries compile and JIT their way in: generous timeouts on a busy two-core machine.
+describe.skipIf(!requireService('spark'))('Spark Connect client against Spark 4.3.0', { timeout: 180_000 }, () => {
   const token = randomBytes(16).toString('hex');
   let server: SparkConnectHandle;
   let proxy: TcpCutProxy;
   beforeAll(async () => {
     server = await startSparkConnect({ token });
     proxy = await startTcpCutProxy(server.port);
-  }, 300_000);
+    // The first query on a fresh server costs tens of seconds of class loading, paid here once.
+    const warmUp = SparkConnectConnection.fromConnectionString(server.connectionString);
+    await warmUp.query('SELECT 1').finally(() => warmUp.close());
+  }, 400_000);
   afterAll(async () => {
     await proxy?.stop();
     await server?.stop();
@@ -170,6 +174,26 @@ describe.skipIf(!requireService('spark'))('Spark Connect client against Spark 4.
       `the Spark Connect server at 127.0.0.1:${server.port} refused the credentials (check the token in the connection string): Invalid authentication token (gRPC UNAUTHENTICATED)`,
     );
     expect((error as Error).message).not.toContain(wrong);
+  });
+
+  test('a query past its timeout is one ConfigurationError, and Spark is told to stop it', async () => {
+    await withConnection(
+      async (spark) => {
+        await spark.query('SELECT 1');
+        const error = await spark
+          .query('SELECT sum(hash(id)) FROM range(0, 100000000000, 1, 2)')
+          .catch((thrown: unknown) => thrown);
+        expect(error).toBeInstanceOf(ConfigurationError);
+        expect((error as Error).message).toMatch(
+          /^Spark did not answer within the query timeout: Deadline exceeded after \d+\.\d+s.* \(gRPC DEADLINE_EXCEEDED\)$/,
+        );
+        // The Interrupt reaches Spark while the session is still open (close() would end its jobs anyway).
+        const cancelled = new RegExp(`SPARK_JOB_CANCELLED.*Session_${spark.sessionId}`);
+        await expect.poll(() => cancelled.test(server.logs()), { timeout: 20_000, interval: 200 }).toBe(true);
+      },
+      server.connectionString,
+      { queryTimeoutMs: 3_000 },
+    );
   });
 
   test('an unreachable port is one ConfigurationError naming the address', async () => {

@@ -10,6 +10,9 @@ import {
   ExecutePlanRequestSchema,
   type ExecutePlanResponse,
   ExecutePlanResponseSchema,
+  InterruptRequest_InterruptType,
+  InterruptRequestSchema,
+  InterruptResponseSchema,
   ReattachExecuteRequestSchema,
   ReleaseExecuteRequestSchema,
   ReleaseExecuteResponseSchema,
@@ -50,6 +53,8 @@ interface QueryProgress {
   bytesReceived: number;
   /** Chunks of an Arrow batch the server split (result chunking), joined once the last arrives. */
   pendingChunks: Uint8Array[];
+  /** The gRPC status of the failure that ended the query, if one did. */
+  failureCode?: string;
 }
 
 /**
@@ -158,6 +163,27 @@ export class SparkConnectConnection implements SqlConnection {
       pendingChunks: [],
     };
 
+    try {
+      await this.run(request, progress, deadline);
+    } catch (error) {
+      // Spark would go on computing a result nobody reads (a timeout, a broken connection given up on).
+      if (progress.lastResponseId !== undefined || progress.failureCode === 'DEADLINE_EXCEEDED') {
+        this.interrupt(operationId);
+      }
+      throw error;
+    }
+    this.release(operationId);
+    return { columns: progress.columns ?? [], rows: progress.rows, bytesReceived: progress.bytesReceived };
+  }
+
+  private fail(failure: SparkFailure, progress: QueryProgress): never {
+    progress.failureCode = failure.code;
+    throw sparkFailureError(failure, this.target.address);
+  }
+
+  /** Reads the result to its end, reattaching (or resending an unseen plan) when the stream breaks. */
+  private async run(request: ExecutePlanRequest, progress: QueryProgress, deadline: number): Promise<void> {
+    const operationId = request.operationId as string;
     let stream = this.executePlan(request, progress, deadline);
     let reattaching = false;
     for (let attempt = 0; ; attempt += 1) {
@@ -171,11 +197,9 @@ export class SparkConnectConnection implements SqlConnection {
         failure = readSparkFailure(error);
         // The first ExecutePlan may have reached the server after all: then only a reattach can continue it.
         if (failure.errorClass === 'INVALID_HANDLE.OPERATION_ALREADY_EXISTS') reattaching = true;
-        else if (failure.code !== 'UNAVAILABLE') throw sparkFailureError(failure, this.target.address);
+        else if (failure.code !== 'UNAVAILABLE') return this.fail(failure, progress);
       }
-      if (attempt >= this.options.maxReattachAttempts || Date.now() >= deadline) {
-        throw sparkFailureError(failure, this.target.address);
-      }
+      if (attempt >= this.options.maxReattachAttempts || Date.now() >= deadline) return this.fail(failure, progress);
       await delay(this.options.reattachDelayMs * 2 ** attempt);
       // Nothing received yet and no sign the server has the operation: send the plan again, else pick it up.
       if (progress.lastResponseId !== undefined) reattaching = true;
@@ -184,8 +208,6 @@ export class SparkConnectConnection implements SqlConnection {
         ? this.reattach(operationId, progress, deadline)
         : this.executePlan(request, progress, deadline);
     }
-    this.release(operationId);
-    return { columns: progress.columns ?? [], rows: progress.rows, bytesReceived: progress.bytesReceived };
   }
 
   private async consume(stream: ClientReadableStream<ExecutePlanResponse>, progress: QueryProgress): Promise<void> {
@@ -247,6 +269,28 @@ export class SparkConnectConnection implements SqlConnection {
     );
   }
 
+  /** Asks Spark to stop an operation we gave up on; close() waits for it, its failure changes nothing. */
+  private interrupt(operationId: string): void {
+    const request = create(InterruptRequestSchema, {
+      sessionId: this.sessionId,
+      ...this.observedSession(),
+      userContext: this.userContext(),
+      clientType: CLIENT_TYPE,
+      interruptType: InterruptRequest_InterruptType.OPERATION_ID,
+      interrupt: { case: 'operationId', value: operationId },
+    });
+    this.track(this.unary('Interrupt', InterruptRequestSchema, InterruptResponseSchema, request, 10_000));
+  }
+
+  private track(call: Promise<unknown>): void {
+    const pending = call.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pendingReleases.add(pending);
+    void pending.finally(() => this.pendingReleases.delete(pending));
+  }
+
   /** Tells the server it may drop the finished operation's buffered results; close() waits for it. */
   private release(operationId: string): void {
     const request = create(ReleaseExecuteRequestSchema, {
@@ -257,17 +301,9 @@ export class SparkConnectConnection implements SqlConnection {
       clientType: CLIENT_TYPE,
       release: { case: 'releaseAll', value: {} },
     });
-    const pending = this.unary(
-      'ReleaseExecute',
-      ReleaseExecuteRequestSchema,
-      ReleaseExecuteResponseSchema,
-      request,
-      10_000,
-    )
-      .then(() => undefined)
-      .catch(() => undefined);
-    this.pendingReleases.add(pending);
-    void pending.finally(() => this.pendingReleases.delete(pending));
+    this.track(
+      this.unary('ReleaseExecute', ReleaseExecuteRequestSchema, ReleaseExecuteResponseSchema, request, 10_000),
+    );
   }
 
   private unary<Request extends DescMessage, Response extends DescMessage>(
