@@ -107,8 +107,8 @@ export class SparkConnectConnection implements SqlConnection {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled(this.pendingReleases);
-    if (this.sessionPrepared !== undefined) {
-      // Frees the server's session state; a failure here changes nothing for the caller.
+    if (this.sessionPrepared !== undefined && this.target.sessionId === undefined) {
+      // Frees the session we made (a session_id from the string is the user's to keep); failures change nothing.
       const request = create(ReleaseSessionRequestSchema, {
         sessionId: this.sessionId,
         userContext: this.userContext(),
