@@ -72,57 +72,37 @@ function timestampMicros(raw: bigint, unit: TimeUnit): bigint {
   }
 }
 
-/** Spark's own name for the Arrow type its server sends (`bigint`, `decimal(10,2)`, `timestamp`). */
-function sparkTypeName(type: DataType): string {
-  switch (type.typeId) {
-    case Type.Int: {
-      const int = type as Int;
-      return ({ 8: 'tinyint', 16: 'smallint', 32: 'int', 64: 'bigint' } as Record<number, string>)[int.bitWidth]!;
-    }
-    case Type.Float:
-      return (type as DataType & { precision: number }).precision === 1 ? 'float' : 'double';
-    case Type.Decimal: {
-      const decimal = type as Decimal;
-      return `decimal(${decimal.precision},${decimal.scale})`;
-    }
-    case Type.Utf8:
-    case Type.LargeUtf8:
-      return 'string';
-    case Type.Bool:
-      return 'boolean';
-    case Type.Date:
-      return 'date';
-    case Type.Timestamp:
-      return (type as Timestamp).timezone ? 'timestamp' : 'timestamp_ntz';
-    case Type.Binary:
-    case Type.LargeBinary:
-      return 'binary';
-    case Type.Null:
-      return 'void';
-    default:
-      return type.toString();
-  }
-}
+const KIND_OF_TYPE: Partial<Record<Type, ColumnKindOfEngine>> = {
+  [Type.Int]: 'integer',
+  [Type.Float]: 'float',
+  [Type.Decimal]: 'decimal',
+  [Type.Utf8]: 'string',
+  [Type.LargeUtf8]: 'string',
+  [Type.Bool]: 'boolean',
+  [Type.Date]: 'date',
+  [Type.Timestamp]: 'timestamp',
+};
+const INTEGER_NAMES: Record<number, string> = { 8: 'tinyint', 16: 'smallint', 32: 'int', 64: 'bigint' };
 
-function kindOf(type: DataType): ColumnKindOfEngine {
+/** The contract's kind, and Spark's own name for the Arrow type its server sends (`bigint`, `decimal(10,2)`). */
+function describeType(type: DataType): { kind: ColumnKindOfEngine; engineType: string } {
+  const kind = KIND_OF_TYPE[type.typeId] ?? 'other';
   switch (type.typeId) {
     case Type.Int:
-      return 'integer';
+      return { kind, engineType: INTEGER_NAMES[(type as Int).bitWidth] ?? type.toString() };
     case Type.Float:
-      return 'float';
+      return { kind, engineType: (type as DataType & { precision: number }).precision === 1 ? 'float' : 'double' };
     case Type.Decimal:
-      return 'decimal';
-    case Type.Utf8:
-    case Type.LargeUtf8:
-      return 'string';
-    case Type.Bool:
-      return 'boolean';
-    case Type.Date:
-      return 'date';
+      return { kind, engineType: `decimal(${(type as Decimal).precision},${(type as Decimal).scale})` };
     case Type.Timestamp:
-      return 'timestamp';
+      return { kind, engineType: (type as Timestamp).timezone ? 'timestamp' : 'timestamp_ntz' };
+    case Type.Binary:
+    case Type.LargeBinary:
+      return { kind, engineType: 'binary' };
+    case Type.Null:
+      return { kind, engineType: 'void' };
     default:
-      return 'other';
+      return { kind, engineType: kind === 'other' ? type.toString() : kind };
   }
 }
 
@@ -180,11 +160,7 @@ function valueReader(vector: Vector, data: Data): (index: number) => unknown {
 export function decodeArrowStream(bytes: Uint8Array): DecodedBatch {
   const table = tableFromIPC(bytes);
   const fields: Field[] = table.schema.fields;
-  const columns = fields.map((field) => ({
-    name: field.name,
-    kind: kindOf(field.type),
-    engineType: sparkTypeName(field.type),
-  }));
+  const columns = fields.map((field) => ({ name: field.name, ...describeType(field.type) }));
   const rows: Record<string, unknown>[] = [];
   for (const batch of table.batches) {
     const readers = fields.map((_field, index) => {
