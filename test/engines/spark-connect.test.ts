@@ -1,10 +1,47 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, SparkConnectConnection, type SparkConnectOptions } from '@mlops-actions/core';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SparkConnectOptions } from '@mlops-actions/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freePort } from '../services/process.js';
 import { requireService } from '../services/require-service.js';
 import { type SparkConnectHandle, startSparkConnect } from '../services/spark-connect.js';
 import { startTcpCutProxy, type TcpCutProxy } from '../services/tcp-cut-proxy.js';
+
+/** A throwaway certificate for 127.0.0.1, which gRPC trusts as its roots (read when grpc-js loads, hence first). */
+function trustedLoopbackCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'spark-tls-'));
+  const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  process.env.GRPC_DEFAULT_SSL_ROOTS_FILE_PATH = cert;
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+const certificate = trustedLoopbackCertificate();
+const { ConfigurationError, SparkConnectConnection } = await import('@mlops-actions/core');
 
 /** A Spark SQL string literal (backslash escapes on, Spark's default) for any text. */
 function sqlString(text: string): string {
@@ -51,20 +88,23 @@ describe.skipIf(!requireService('spark'))('Spark Connect client against Spark 4.
   const token = randomBytes(16).toString('hex');
   let server: SparkConnectHandle;
   let proxy: TcpCutProxy;
+  let tlsFront: TcpCutProxy;
   beforeAll(async () => {
     server = await startSparkConnect({ token });
     proxy = await startTcpCutProxy(server.port);
+    tlsFront = await startTcpCutProxy(server.port, { tls: certificate });
     // The first query on a fresh server costs tens of seconds of class loading, paid here once.
     const warmUp = SparkConnectConnection.fromConnectionString(server.connectionString);
     await warmUp.query('SELECT 1').finally(() => warmUp.close());
   }, 400_000);
   afterAll(async () => {
     await proxy?.stop();
+    await tlsFront?.stop();
     await server?.stop();
   });
 
   async function withConnection<T>(
-    run: (connection: SparkConnectConnection) => Promise<T>,
+    run: (connection: InstanceType<typeof SparkConnectConnection>) => Promise<T>,
     connection = server.connectionString,
     options: SparkConnectOptions = {},
   ): Promise<T> {
@@ -90,6 +130,16 @@ describe.skipIf(!requireService('spark'))('Spark Connect client against Spark 4.
       { row_no: 1, ...Object.fromEntries(TYPE_CASES.map(([name, , , value]) => [name, value])) },
       { row_no: 2, ...Object.fromEntries(TYPE_CASES.map(([name]) => [name, null])) },
     ]);
+  });
+
+  test('use_ssl=true speaks TLS (here a TLS front of the server), the token riding on it', async () => {
+    const before = tlsFront.bytesDownstream();
+    const result = await withConnection(
+      (spark) => spark.query("SELECT 'over tls' AS via"),
+      `sc://127.0.0.1:${tlsFront.port}/;use_ssl=true;token=${token}`,
+    );
+    expect(result.rows).toEqual([{ via: 'over tls' }]);
+    expect(tlsFront.bytesDownstream() - before).toBeGreaterThan(result.bytesReceived);
   });
 
   test('a result of many Arrow batches arrives whole and in order', async () => {
@@ -169,7 +219,7 @@ describe.skipIf(!requireService('spark'))('Spark Connect client against Spark 4.
       `sc://127.0.0.1:${server.port}/;token=${wrong}`,
     ).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as ConfigurationError).location).toEqual({ input: 'connection' });
+    expect((error as InstanceType<typeof ConfigurationError>).location).toEqual({ input: 'connection' });
     expect((error as Error).message).toBe(
       `the Spark Connect server at 127.0.0.1:${server.port} refused the credentials (check the token in the connection string): Invalid authentication token (gRPC UNAUTHENTICATED)`,
     );
@@ -203,7 +253,7 @@ describe.skipIf(!requireService('spark'))('Spark Connect client against Spark 4.
       reattachDelayMs: 10,
     }).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as ConfigurationError).location).toEqual({ input: 'connection' });
+    expect((error as InstanceType<typeof ConfigurationError>).location).toEqual({ input: 'connection' });
     expect((error as Error).message).toBe(
       `the Spark Connect server at 127.0.0.1:${port} is unreachable: No connection established. last error: connect ECONNREFUSED 127.0.0.1:${port}. (gRPC UNAVAILABLE)`,
     );

@@ -1,4 +1,5 @@
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 
 export interface TcpCutProxy {
   readonly port: number;
@@ -11,17 +12,22 @@ export interface TcpCutProxy {
   stop(): Promise<void>;
 }
 
+export interface TcpCutProxyOptions {
+  /** Terminate TLS (ALPN h2) with this certificate and relay the plaintext: a TLS front for a plaintext h2c peer. */
+  tls?: { key: string; cert: string };
+}
+
 /**
  * A TCP relay on 127.0.0.1 that can cut a connection mid-answer, both ways, as a dropped load balancer or a
- * broken network path does to a long gRPC result stream. Protocol-blind: HTTP/2 and TLS pass through untouched.
+ * broken network path does to a long gRPC result stream. Protocol-blind: HTTP/2 passes through untouched.
  */
-export async function startTcpCutProxy(upstreamPort: number): Promise<TcpCutProxy> {
+export async function startTcpCutProxy(upstreamPort: number, options: TcpCutProxyOptions = {}): Promise<TcpCutProxy> {
   let downstream = 0;
   let cuts = 0;
   /** Downstream bytes still to relay before the armed cut; undefined when none is armed. */
   let budget: number | undefined;
   const open = new Set<Socket>();
-  const server = createServer((client) => {
+  const relay = (client: Socket) => {
     const upstream = connect({ host: '127.0.0.1', port: upstreamPort });
     open.add(client);
     open.add(upstream);
@@ -50,7 +56,9 @@ export async function startTcpCutProxy(upstreamPort: number): Promise<TcpCutProx
         cut();
       });
     }
-  });
+  };
+  const server: Server =
+    options.tls === undefined ? createServer(relay) : createTlsServer({ ...options.tls, ALPNProtocols: ['h2'] }, relay);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
