@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   bufferBlobSource,
   type ImageIndex,
@@ -9,8 +10,7 @@ import {
   MediaType,
   RegistryClient,
   sha256Digest,
-} from '@mlops-actions/core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 import { type ContainerTools, createContainerTools, pushBusyboxBase } from '../services/containers.js';
 import { type FaultProxy, startFaultProxy } from '../services/fault-proxy.js';
 import { run } from '../services/process.js';

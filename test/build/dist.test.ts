@@ -29,11 +29,12 @@ describe('action metadata', () => {
     expect(Object.keys(metadata.outputs ?? {})).toContain('report');
   });
 
-  test('each action has the layout src/index.ts → src/main.ts', async () => {
+  test('each action is src/main.ts exporting its definition; the entry is generated, so no src/index.ts', async () => {
     for (const name of actionNames) {
-      const index = await readFile(join(repositoryRoot, 'actions', name, 'src', 'index.ts'), 'utf8');
-      expect(index).toContain('await runAction(action);');
-      expect(index).not.toMatch(/@actions\//);
+      const main = await readFile(join(repositoryRoot, 'actions', name, 'src', 'main.ts'), 'utf8');
+      expect(main).toMatch(/^export const action = defineAction\(\{\n {2}name: '[a-z-]+',$/m);
+      expect(main).not.toMatch(/@actions\//);
+      expect(existsSync(join(repositoryRoot, 'actions', name, 'src', 'index.ts'))).toBe(false);
     }
   });
 });

@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ImageIndex, type ImageManifest, REF_NAME_ANNOTATION, sha256Digest } from '@mlops-actions/core';
 import { afterAll, describe, expect, test } from 'vitest';
+import { type ImageIndex, type ImageManifest, REF_NAME_ANNOTATION, sha256Digest } from '../../shared/src/index.js';
 import { actionDir, runAction } from '../support/run-action.js';
 
 const buildImage = actionDir('build-image');

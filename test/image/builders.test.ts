@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
 import {
   buildahBudArgs,
   ConfigurationError,
@@ -7,8 +8,7 @@ import {
   dockerBuildArgs,
   dockerBuildEnv,
   dockerDaemonAnswers,
-} from '@mlops-actions/core';
-import { describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 
 const build: DockerfileBuild = {
   context: '/ws',

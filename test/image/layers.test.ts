@@ -3,8 +3,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { buildModelLayers, OWN_LAYER_BYTES, planModelLayers, scanDirectory } from '@mlops-actions/core';
 import { afterAll, describe, expect, test } from 'vitest';
+import { buildModelLayers, OWN_LAYER_BYTES, planModelLayers, scanDirectory } from '../../shared/src/index.js';
 import { run } from '../services/process.js';
 
 const dirs: string[] = [];

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, test } from 'vitest';
 import {
   bufferBlobSource,
   buildModelLayers,
@@ -25,8 +26,7 @@ import {
   referenceOrDefault,
   scratchBase,
   sha256Digest,
-} from '@mlops-actions/core';
-import { afterAll, describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 import { makeTestImage } from '../oci/support.js';
 import { type ContainerTools, createContainerTools } from '../services/containers.js';
 import { requireService } from '../services/require-service.js';

@@ -1,3 +1,4 @@
+import { describe, expect, test } from 'vitest';
 import {
   ConfigurationError,
   defaultTags,
@@ -5,8 +6,7 @@ import {
   readGithubEnvironment,
   resolveTags,
   tagContext,
-} from '@mlops-actions/core';
-import { describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 import { type EventName, eventEnvironment, exampleEvent, type WebhookEvent } from '../support/events.js';
 
 function contextOf(event: WebhookEvent) {

@@ -1,3 +1,4 @@
+import { describe, expect, test } from 'vitest';
 import {
   ConfigurationError,
   credentialsFromAuthFile,
@@ -6,8 +7,7 @@ import {
   parseRetryAfter,
   referrersFallbackTag,
   retryDelayMs,
-} from '@mlops-actions/core';
-import { describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 
 describe('parseImageReference', () => {
   test.each([

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   bufferBlobSource,
   copyImage,
@@ -11,8 +12,7 @@ import {
   type RegistryCredentials,
   referrersFallbackTag,
   sha256Digest,
-} from '@mlops-actions/core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 import { type ContainerTools, createContainerTools } from '../services/containers.js';
 import { type FaultProxy, startFaultProxy } from '../services/fault-proxy.js';
 import { type RegistryHandle, startRegistry, startRegistryPerAuth } from '../services/registry.js';

@@ -12,7 +12,7 @@ import {
   type ManifestToPush,
   MediaType,
   sha256Digest,
-} from '@mlops-actions/core';
+} from '../../shared/src/index.js';
 
 /** A small real image (random + text files as deterministic layers, a config, a manifest), never pushed yet. */
 export async function makeTestImage(options: { randomBytes: number; files?: number } = { randomBytes: 3 << 20 }) {

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
 import {
   type ImageIndex,
   type ImageManifest,
@@ -13,8 +14,7 @@ import {
   REF_NAME_ANNOTATION,
   RegistryClient,
   restoreTag,
-} from '@mlops-actions/core';
-import { afterAll, describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 import { makeTestImage } from '../oci/support.js';
 import { type RegistryHandle, startRegistry } from '../services/registry.js';
 import { requireService } from '../services/require-service.js';

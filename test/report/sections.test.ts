@@ -115,6 +115,32 @@ describe('each stage from its report', () => {
   });
 });
 
+describe('validate-data on a remote engine', () => {
+  test('the section names the engine and the bytes returned, and states each grid bound', async () => {
+    const report = dataReport();
+    const drift = report.drift as { columns: Record<string, unknown>[] };
+    Object.assign(drift.columns[0] as object, { approximate: true, bound: 0.00181 });
+    const remote = buildReport({
+      action: 'validate-data',
+      headline: report.headline,
+      run: report.run,
+      checks: report.checks,
+      fields: { rows: 120, drift, engine: { name: 'postgres', queries: 15, bytesReceived: 176_975 } },
+    });
+    expect((await reportValidator())(remote)).toBe(true);
+    const markdown = renderStage(remote);
+    expect(markdown).toContain('Checked where the data lives, on postgres: 15 queries, 177.0 KB returned.');
+    expect(markdown).toContain(
+      '≈ Computed by the engine on a grid of counts both sides share, each within a proven bound of the exact statistic: age ± 0.00181.',
+    );
+    // The profile note is for columns approximate without a bound only: none here.
+    expect(markdown).not.toContain('The reference is a profile without raw values');
+    // An engine's name is not rendered unchecked: the schema allows only the three engines.
+    const forged = { ...remote, engine: { name: '<img src=x>', bytesReceived: 1 } };
+    expect((await reportValidator())(forged)).toBe(false);
+  });
+});
+
 describe('the combined comment', () => {
   const reports = () => [dataReport(), modelReport(), imageReport()];
 

@@ -3,6 +3,8 @@ import { delimiter, join } from 'node:path';
 import { repositoryRoot } from '../support/run-action.js';
 import { kubeBinaries } from './kube.js';
 
+/** Debian's PostgreSQL 15 (package postgresql, scripts/setup). */
+export const postgresBinaries = '/usr/lib/postgresql/15/bin';
 export const mlflowVenv = join(repositoryRoot, '.cache', 'venv-mlflow');
 export const sparkVenv = join(repositoryRoot, '.cache', 'venv-spark');
 
@@ -31,6 +33,7 @@ const requirements = {
   spark: [join(sparkHome(), 'bin', 'spark-submit'), 'java'],
   cosign: [cosignBinary],
   kube: [join(kubeBinaries, 'kube-apiserver'), join(kubeBinaries, 'etcd'), 'openssl'],
+  postgres: [join(postgresBinaries, 'postgres'), join(postgresBinaries, 'initdb')],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ServiceName = keyof typeof requirements;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { chooseDriftMethod } from '../../shared/src/index.js';
-import { type DriftColumnType, driftColumnType, type TypingInput } from '../../shared/src/validation/column-types.js';
+import { type DriftColumnType, driftColumnType, type TypingInput } from '../../shared/src/validation/index.js';
 
 // Evidently 0.7.23's column typing (core/datasets.py infer_column_type) and its default test per type and size
 // (legacy/calculations/stattests/registry.py _get_default_stattest), row by row. The columns are of 600 current

@@ -11,7 +11,7 @@ import {
   resolveDataFiles,
   validateDataset,
 } from '../../shared/src/index.js';
-import { inferredRange, upperBound } from '../../shared/src/validation/infer.js';
+import { inferredRange, upperBound } from '../../shared/src/validation/index.js';
 import { seededRandom } from '../support/random.js';
 
 async function writeSuite(dir: string, text: string): Promise<string> {

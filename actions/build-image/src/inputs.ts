@@ -10,6 +10,7 @@ import {
   parseKeyValues,
   parsePlatform,
   platformName,
+  type RegistryCredentials,
   SCRATCH_BASE,
 } from '@mlops-actions/core';
 
@@ -32,8 +33,8 @@ export interface Inputs {
   modelDest: string;
   /** undefined: decide from the event (false on pull requests from forks). */
   push: boolean | undefined;
-  registryUsername: string | undefined;
-  registryPassword: string | undefined;
+  /** `registry-username` and `registry-password`: for the `image` input's registry only. */
+  registryCredentials: RegistryCredentials | undefined;
   githubToken: string | undefined;
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -96,16 +97,7 @@ export function getInputs(reader: InputReader): Inputs {
       throw new ConfigurationError(`Input 'env': '${entry}' must be written NAME=value.`, { input: 'env' });
     }
   }
-  const registryUsername = reader.optional('registry-username');
-  const registryPassword = reader.optional('registry-password');
-  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-    throw new ConfigurationError(
-      "Inputs 'registry-username' and 'registry-password' go together: give both or neither.",
-      {
-        input: registryUsername === undefined ? 'registry-username' : 'registry-password',
-      },
-    );
-  }
+  const registryCredentials = reader.userAndPassword('registry-username', 'registry-password');
   const pushText = reader.optional('push');
   const platforms = reader.list('platforms');
   const scratch = baseText === SCRATCH_BASE;
@@ -126,8 +118,7 @@ export function getInputs(reader: InputReader): Inputs {
     modelPath: reader.path('model-path'),
     modelDest: imagePath(reader.optional('model-dest') ?? '/opt/ml/model', 'model-dest'),
     push: pushText === undefined || pushText === 'auto' ? undefined : reader.boolean('push', true),
-    registryUsername,
-    registryPassword,
+    registryCredentials,
     githubToken: reader.optional('github-token'),
     labels: parseKeyValues(reader.list('labels'), 'labels'),
     annotations: parseKeyValues(reader.list('annotations'), 'annotations'),

@@ -1,68 +1,33 @@
-import { access, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  type ActionHost,
-  type BaseImage,
-  type Builder,
-  buildDockerfileToLayout,
   buildReport,
-  buildWithLayers,
   ConfigurationError,
-  chooseBuilder,
   defineAction,
-  dockerDaemonAnswers,
-  explainRegistryError,
   formatImageReference,
-  type ImageReference,
   imageLabels,
   isLoopbackRegistry,
-  isOciLayout,
-  isScratchBase,
   type ModelMetadata,
   openImageStore,
-  type PushResult,
-  pushImage,
-  type RegistryCredentials,
   type ReportCheck,
   readEventPayload,
   readMetricsFile,
-  readStoredCredentials,
-  referenceOrDefault,
   renderStage,
   reportRun,
-  requireDockerfile,
   resolveSourceDate,
   resolveTags,
-  SCRATCH_BASE,
-  scratchBase,
   tagContext,
-  toolAnswers,
 } from '@mlops-actions/core';
-import { getInputs, type Inputs } from './inputs.js';
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Credentials for `registry`: the inputs, else github-token for ghcr.io, else what `docker login` stored. */
-async function credentialsFor(
-  registry: string,
-  inputs: Inputs,
-  host: ActionHost,
-): Promise<RegistryCredentials | undefined> {
-  if (inputs.registryUsername && inputs.registryPassword) {
-    return { username: inputs.registryUsername, password: inputs.registryPassword };
-  }
-  if (registry === 'ghcr.io' && inputs.githubToken) {
-    return { username: host.github.actor ?? 'x-access-token', password: inputs.githubToken };
-  }
-  const stored = await readStoredCredentials(registry, host.env);
-  host.setSecret(stored?.password);
-  return stored;
-}
+import {
+  type Built,
+  buildDockerfile,
+  buildLayers,
+  credentialsFor,
+  decideBuilder,
+  explainAs,
+  type Target,
+} from './build.js';
+import { getInputs } from './inputs.js';
 
 /**
  * Builds a model-serving image with docker, buildah or (no daemon, no Dockerfile) by adding the model as
@@ -72,7 +37,7 @@ export const action = defineAction({
   name: 'build-image',
   async main(host) {
     const inputs = getInputs(host.inputs);
-    host.setSecret(inputs.registryPassword);
+    host.setSecret(inputs.registryCredentials?.password);
     host.setSecret(inputs.githubToken);
     const { github } = host;
     const payload = await readEventPayload(github);
@@ -91,42 +56,7 @@ export const action = defineAction({
 
     // Decide the builder and check its inputs before anything talks to a registry.
     const dockerfile = inputs.dockerfile ?? join(inputs.context, 'Dockerfile');
-    const hasDockerfile = inputs.dockerfile !== undefined || (await exists(dockerfile));
-    const builder: Builder =
-      inputs.builder === 'auto'
-        ? chooseBuilder('auto', {
-            hasDockerfile,
-            hasModelPath: inputs.modelPath !== undefined,
-            available: {
-              dockerDaemon: hasDockerfile && (await dockerDaemonAnswers()),
-              buildah: hasDockerfile && (await toolAnswers('buildah')),
-            },
-          })
-        : inputs.builder;
-    if (builder === 'layers') {
-      if (!inputs.baseImage) {
-        throw new ConfigurationError(
-          "Input 'base-image' is required by the layers builder (e.g. python:3.12-slim, or scratch for the model files alone).",
-          {
-            input: 'base-image',
-          },
-        );
-      }
-      if (!inputs.modelPath) {
-        throw new ConfigurationError("Input 'model-path' is required by the layers builder: the model directory.", {
-          input: 'model-path',
-        });
-      }
-      const modelStats = await stat(inputs.modelPath).catch(() => undefined);
-      if (!modelStats?.isDirectory()) {
-        throw new ConfigurationError(
-          `Input 'model-path': '${host.inputs.display(inputs.modelPath)}' ${modelStats ? 'is not a directory' : 'does not exist'}.`,
-          { input: 'model-path' },
-        );
-      }
-    } else {
-      await requireDockerfile(dockerfile, host.inputs.display(dockerfile));
-    }
+    const builder = await decideBuilder(host, inputs, dockerfile);
 
     const sourceDate = await resolveSourceDate({
       reproducible: inputs.reproducible,
@@ -158,129 +88,48 @@ export const action = defineAction({
       inputs.labels,
     );
 
-    // A layout directory (oci:DIR) needs no credentials; a registry gets the inputs' or the stored ones.
-    const credentials = isOciLayout(inputs.image)
-      ? undefined
-      : await credentialsFor(inputs.image.registry, inputs, host);
+    // A layout directory (oci:DIR) needs no credentials; a registry gets them by the one rule.
+    const credentials = await credentialsFor(inputs.image.registry, inputs, host);
     const imageName = formatImageReference(inputs.image);
     const storeOptions = { workspace: github.workspace, logger: host.log };
-    const client = openImageStore(inputs.image.registry, { ...storeOptions, credentials });
-    const explain = (input: string, reference: string, username: string | undefined) => (error: unknown) => {
-      throw explainRegistryError(error, { input, reference, username });
+    const target: Target = {
+      client: openImageStore(inputs.image.registry, { ...storeOptions, credentials }),
+      credentials,
+      name: imageName,
+      storeOptions,
     };
     if (push) {
-      await client
+      await target.client
         .checkAccess(inputs.image.repository, 'pull,push')
-        .catch(explain('image', imageName, credentials?.username));
+        .catch(explainAs('image', imageName, credentials?.username));
     }
 
     const workDir = await mkdtemp(join(github.runnerTemp, 'mlops-build-image-'));
     try {
-      let digest: string;
-      let pushed: PushResult | undefined;
-      let metadata: Record<string, unknown>;
-      if (builder === 'layers') {
-        let base: BaseImage;
-        let baseCredentials: RegistryCredentials | undefined;
-        if (inputs.baseImage === SCRATCH_BASE) {
-          base = scratchBase(inputs.scratchPlatforms);
-        } else {
-          const { text, reference } = inputs.baseImage as { text: string; reference: ImageReference };
-          const sameRegistry = reference.registry === inputs.image.registry;
-          baseCredentials = isOciLayout(reference)
-            ? undefined
-            : sameRegistry
-              ? credentials
-              : await credentialsFor(reference.registry, inputs, host);
-          const baseClient = sameRegistry
-            ? client
-            : openImageStore(reference.registry, { ...storeOptions, credentials: baseCredentials });
-          base = {
-            client: baseClient,
-            repository: reference.repository,
-            reference: await referenceOrDefault(baseClient, reference),
-            name: text,
-          };
-        }
-        const annotations = {
-          'org.opencontainers.image.created': created,
-          // A scratch image has no base to name.
-          ...(isScratchBase(base) ? {} : { 'org.opencontainers.image.base.name': base.name }),
-          ...(context.sha ? { 'org.opencontainers.image.revision': context.sha } : {}),
-          ...inputs.annotations,
-        };
-        const result = await buildWithLayers({
-          base,
-          target: { client, repository: inputs.image.repository },
-          modelPath: inputs.modelPath as string,
-          changes: {
-            created,
-            labels,
-            annotations,
-            env: inputs.env,
-            ...(inputs.cmd ? { cmd: inputs.cmd } : {}),
-            modelDest: inputs.modelDest,
-          },
-          epochSeconds: sourceDate.epochSeconds,
-          workDir,
-          ...(push ? { pushTags: tags } : {}),
-          log: host.log,
-        }).catch(explain('base-image', base.name, baseCredentials?.username));
-        digest = result.image.digest;
-        pushed = result.pushed;
-        metadata = {
-          labels,
-          annotations,
-          size: result.image.size,
-          baseDigest: result.image.baseDigest,
-          platforms: result.image.platforms,
-          layers: result.image.layers.map(({ digest, size, diffId, files, modelBytes }) => ({
-            digest,
-            size,
-            diffId,
-            files,
-            modelBytes,
-          })),
-        };
-      } else {
-        const built = await host.log.group(`Build ${host.inputs.display(dockerfile)} with ${builder}`, () =>
-          buildDockerfileToLayout({
-            builder: builder as 'docker' | 'buildah',
-            build: {
-              context: inputs.context,
-              dockerfile,
-              buildArgs: inputs.buildArgs,
-              labels,
-              annotations: inputs.annotations,
-              platforms: inputs.platforms,
-              epochSeconds: sourceDate.epochSeconds,
-              insecureRegistries: isLoopbackRegistry(inputs.image.registry),
-            },
-            workDir,
-            ...(credentials ? { registryAuth: { registry: inputs.image.registry, credentials } } : {}),
-            log: host.log,
-            secrets: host.secrets,
-          }),
-        );
-        digest = built.digest;
-        if (push) {
-          pushed = await host.log
-            .group(`Push ${digest}`, () =>
-              pushImage(client, inputs.image.repository, { blobs: built.blobs, manifests: built.manifests, tags }),
-            )
-            .catch(explain('image', imageName, credentials?.username));
-        }
-        metadata = {
-          labels,
-          annotations: inputs.annotations,
-          size: built.blobs.reduce((sum, blob) => sum + blob.source.size, 0),
-          layers: built.blobs.slice(1).map((blob) => ({ digest: blob.source.digest, size: blob.source.size })),
-        };
-      }
-
+      const pushTags = push ? tags : undefined;
+      const facts = { created, labels, epochSeconds: sourceDate.epochSeconds };
+      const built: Built =
+        builder === 'layers'
+          ? await buildLayers(host, inputs, target, { ...facts, sha: context.sha }, workDir, pushTags)
+          : await buildDockerfile(
+              host,
+              inputs,
+              builder,
+              target,
+              { ...facts, dockerfile, insecureRegistries: isLoopbackRegistry(inputs.image.registry) },
+              workDir,
+              pushTags,
+            );
+      const { digest, pushed } = built;
       const references = tags.map((tag) => `${imageName}:${tag}`);
       const imageRef = `${imageName}@${digest}`;
-      metadata = { builder, pushed: push, created, createdFrom: sourceDate.origin, ...metadata };
+      const metadata: Record<string, unknown> = {
+        builder,
+        pushed: push,
+        created,
+        createdFrom: sourceDate.origin,
+        ...built.metadata,
+      };
       const checks: ReportCheck[] = [
         {
           id: 'image.built',

@@ -12,7 +12,6 @@ import {
   GateEvaluator,
   GateFailure,
   isDiagnosable,
-  loadConfigFile,
   observeGate,
   readGate,
   renderStage,
@@ -45,8 +44,7 @@ export const action = defineAction({
   async main(host) {
     const inputs = getInputs(host.inputs);
     host.setSecret(inputs.githubToken);
-    const gatePath = host.inputs.resolveConfined('gate', inputs.gate);
-    const gate = readGate(await loadConfigFile(gatePath, host.inputs.display(gatePath), 'gate'));
+    const gate = readGate(await host.inputs.configFile('gate', inputs.gate));
     const provider = await createProvider(inputs.provider, {
       logger: host.log,
       secrets: host.secrets,

@@ -5,6 +5,7 @@ import {
   type ImageReference,
   type InputReader,
   parseImageReference,
+  type RegistryCredentials,
   readVerifyingKey,
 } from '@mlops-actions/core';
 
@@ -30,8 +31,8 @@ export interface Inputs {
   targets: TargetInput[];
   requireChecks: string[];
   mlflow: MlflowInputs | undefined;
-  registryUsername: string | undefined;
-  registryPassword: string | undefined;
+  /** `registry-username` and `registry-password`: for the `image` input's registry only. */
+  registryCredentials: RegistryCredentials | undefined;
   dryRun: boolean;
   githubToken: string | undefined;
   /** With require-record: the key the release record must be signed with. */
@@ -161,22 +162,14 @@ export function getInputs(reader: InputReader, env: NodeJS.ProcessEnv): Inputs {
       { input: 'image' },
     );
   }
-  const registryUsername = reader.optional('registry-username');
-  const registryPassword = reader.optional('registry-password');
-  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-    throw new ConfigurationError(
-      "Inputs 'registry-username' and 'registry-password' go together: give both or neither.",
-      { input: registryUsername === undefined ? 'registry-username' : 'registry-password' },
-    );
-  }
+  const registryCredentials = reader.userAndPassword('registry-username', 'registry-password');
   return {
     image,
     source,
     targets: readTargets(reader, image),
     requireChecks: [...new Set(reader.list('require-checks'))],
     mlflow: readMlflow(reader, env),
-    registryUsername,
-    registryPassword,
+    registryCredentials,
     dryRun: reader.boolean('dry-run', false),
     githubToken: reader.optional('github-token'),
     recordPublicKey: readRecordKey(reader),

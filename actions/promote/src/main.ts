@@ -9,9 +9,9 @@ import {
   describeThrown,
   GateFailure,
   type GitHubRecords,
+  givenCredentials,
   type ImageReference,
   type ImageStore,
-  isOciLayout,
   MlflowClient,
   mlflowAuthFromEnv,
   openImageStore,
@@ -23,31 +23,28 @@ import {
   type ReportCheck,
   type RepositoryAt,
   readEventPayload,
-  readStoredCredentials,
   releaseRecordCheck,
   renderStage,
   reportRun,
+  resolveRegistryCredentials,
 } from '@mlops-actions/core';
 import { getInputs, type Inputs } from './inputs.js';
 
 /**
- * One store per registry (one for all OCI layout directories), with the inputs' credentials for the image's
- * registry and stored ones elsewhere.
+ * One store per registry (one for all OCI layout directories), each logged in by the one credentials rule
+ * (chooseRegistryCredentials): the inputs for the image's registry only, else the stored login, else github-token
+ * for ghcr.io.
  */
 function registryClients(inputs: Inputs, host: ActionHost) {
   const clients = new Map<string, Promise<{ client: ImageStore; username: string | undefined }>>();
   const credentialsFor = async (registry: string): Promise<RegistryCredentials | undefined> => {
-    if (isOciLayout({ registry })) return undefined;
-    if (registry === inputs.image.registry && inputs.registryUsername && inputs.registryPassword) {
-      return { username: inputs.registryUsername, password: inputs.registryPassword };
-    }
-    const stored = await readStoredCredentials(registry, host.env);
-    host.setSecret(stored?.password);
-    if (stored) return stored;
-    if (registry === 'ghcr.io' && inputs.githubToken) {
-      return { username: host.github.actor ?? 'x-access-token', password: inputs.githubToken };
-    }
-    return undefined;
+    const credentials = await resolveRegistryCredentials(
+      registry,
+      givenCredentials(inputs, host.github.actor),
+      host.env,
+    );
+    host.setSecret(credentials?.password);
+    return credentials;
   };
   return async (registry: string) => {
     let entry = clients.get(registry);
@@ -126,7 +123,7 @@ export const action = defineAction({
   name: 'promote',
   async main(host) {
     const inputs = getInputs(host.inputs, host.env);
-    host.setSecret(inputs.registryPassword);
+    host.setSecret(inputs.registryCredentials?.password);
     host.setSecret(inputs.githubToken);
     const mlflowAuth = mlflowAuthFromEnv(host.env);
     host.setSecret(mlflowAuth && 'token' in mlflowAuth ? mlflowAuth.token : mlflowAuth?.password);

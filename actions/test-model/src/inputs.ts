@@ -1,13 +1,31 @@
 import {
+  type ColumnSpec,
+  type CommentRequest,
   ConfigurationError,
   type InputReader,
+  type ModelTask,
   readCommentRequest,
   SAVE_BASELINE_MODES,
-  TASKS,
-  type TestModelInputs,
+  type SaveBaselineMode,
 } from '@mlops-actions/core';
 
-export type Inputs = TestModelInputs;
+const TASKS = ['binary', 'multiclass', 'regression'] as const satisfies readonly ModelTask[];
+
+export interface Inputs {
+  predictions: string[];
+  metrics: string[];
+  task?: ModelTask;
+  columns: ColumnSpec;
+  threshold: number;
+  tests?: string;
+  name?: string;
+  /** `auto`, `none`, or a path to a metrics or predictions file. */
+  baseline: string;
+  saveBaseline: SaveBaselineMode;
+  merge: boolean;
+  shard?: string;
+  comment: CommentRequest;
+}
 
 /** Reads and checks every input once, before any work. */
 export function getInputs(reader: InputReader): Inputs {

@@ -6,8 +6,8 @@ import { type GithubEnvironment, readEventPayload } from '../context/index.js';
 import { createGitHubClient } from '../github/client.js';
 import { type PullRequestTarget, resolvePullRequest } from '../github/pull-request.js';
 import type { Logger } from '../log/index.js';
-import type { Report } from '../report/index.js';
-import { type CommentTarget, resolveTokenLogin, upsertStickyComment } from './index.js';
+import type { Report } from '../report/report.js';
+import { type CommentTarget, resolveTokenLogin, upsertStickyComment } from './sticky.js';
 
 /** `auto`: on the run's pull request when there is one; `always`: else on the commit; `never`: no comment. */
 export const COMMENT_MODES = ['auto', 'always', 'never'] as const;

@@ -2,7 +2,6 @@
 export * from './command-line.js';
 export * from './evaluate.js';
 export * from './gate.js';
-export * from './github.js';
 export * from './observe.js';
 export * from './providers/command.js';
 export * from './providers/factory.js';

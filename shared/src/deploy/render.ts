@@ -2,7 +2,7 @@
 
 import { type CandidateDiagnostics, renderCandidateDiagnostics } from '../kubernetes/index.js';
 import { code, details, escapeText, formatNumber, heading, raw, table } from '../markdown/index.js';
-import type { Report, ReportCheck } from '../report/index.js';
+import type { Report, ReportCheck } from '../report/report.js';
 import type { MetricVerdict } from './evaluate.js';
 import type { RolloutResult, StepRecord } from './rollout.js';
 

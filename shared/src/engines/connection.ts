@@ -1,3 +1,5 @@
+import { ConfigurationError } from '../errors/index.js';
+
 /**
  * A SQL engine where the data lives (Spark through Spark Connect, PostgreSQL): validate-data sends it aggregate
  * queries and bounded samples, so only aggregates cross the network. DuckDB, embedded on the runner, is not one of
@@ -40,4 +42,29 @@ export interface SqlConnection {
   /** Runs one statement. Errors are `ConfigurationError`s worded for the user when the cause is theirs. */
   query(sql: string): Promise<QueryResult>;
   close(): Promise<void>;
+}
+
+/** What went wrong talking to an engine, so callers can say which input is at fault. */
+export type EngineErrorKind =
+  | 'unreachable'
+  | 'authentication'
+  | 'missing-table'
+  | 'missing-column'
+  | 'missing-function'
+  | 'query';
+
+/**
+ * An engine's refusal worded for the user (the connection string's password never in it). `detail` is the
+ * engine's own first line. The caller names the input: `connection` for the first two kinds, else `data`,
+ * `reference` or `suite`.
+ */
+export class EngineError extends ConfigurationError {
+  constructor(
+    readonly kind: EngineErrorKind,
+    message: string,
+    readonly detail: string,
+  ) {
+    super(message, { input: kind === 'unreachable' || kind === 'authentication' ? 'connection' : 'data' });
+    this.name = 'EngineError';
+  }
 }

@@ -22,6 +22,17 @@ export class ConfigurationError extends Error {
   }
 }
 
+/**
+ * A check the user configured did not pass (a data check, a metric threshold, a deploy gate). The step fails, but
+ * this is the action doing its job, so it is reported as one line like a configuration error, never with a stack.
+ */
+export class GateFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GateFailure';
+  }
+}
+
 export function isConfigurationError(error: unknown): error is ConfigurationError {
   return error instanceof ConfigurationError;
 }

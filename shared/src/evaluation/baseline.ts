@@ -1,3 +1,4 @@
+import type { WebhookPayload } from '../context/index.js';
 import { ConfigurationError } from '../errors/index.js';
 import type { MetricsPartial, ModelTask } from '../metrics/index.js';
 import type { SliceEvaluation } from './compute.js';
@@ -68,4 +69,50 @@ export function parseSavedMetrics(text: string, display: string, input: string):
     }
   }
   return value;
+}
+
+/** What a shard saves for the merge job: the partial statistics of its rows. */
+export interface PartialFile {
+  mlopsPartial: 1;
+  name: string;
+  shard: string;
+  classes?: string[];
+  partial: MetricsPartial;
+}
+
+export function isPartialFile(value: unknown): value is PartialFile {
+  const record = value as Partial<PartialFile> | null;
+  return (
+    typeof record === 'object' && record !== null && record.mlopsPartial === 1 && typeof record.partial === 'object'
+  );
+}
+
+/** The workflow file of this run (`ml.yml`), from GITHUB_WORKFLOW_REF (`owner/repo/.github/workflows/ml.yml@ref`). */
+export function workflowFileOf(workflowRef: string | undefined): string | undefined {
+  const match = /\/\.github\/workflows\/([^@/]+)@/.exec(workflowRef ?? '');
+  return match?.[1];
+}
+
+/** The branch whose metrics a run compares with: the pull request's base, else the default branch. */
+export function baselineBranchOf(
+  eventName: string | undefined,
+  payload: WebhookPayload | undefined,
+): string | undefined {
+  if (eventName === 'pull_request' || eventName === 'pull_request_target') return payload?.pull_request?.base?.ref;
+  return payload?.repository?.default_branch;
+}
+
+export const SAVE_BASELINE_MODES = ['auto', 'true', 'false'] as const;
+export type SaveBaselineMode = (typeof SAVE_BASELINE_MODES)[number];
+
+/** `auto` saves on a push to the default branch: the run pull requests compare with. */
+export function shouldSaveBaseline(
+  mode: SaveBaselineMode,
+  eventName: string | undefined,
+  refName: string | undefined,
+  payload: WebhookPayload | undefined,
+): boolean {
+  if (mode === 'true') return true;
+  if (mode === 'false') return false;
+  return eventName === 'push' && refName !== undefined && refName === payload?.repository?.default_branch;
 }

@@ -1,10 +1,10 @@
 import { type Cell, code, details, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
 import type { MetricDirection } from '../metrics/index.js';
-import type { Report } from '../report/index.js';
+import type { Report } from '../report/report.js';
 import type { ConfusionTable, PerClassRow, SliceEvaluation } from './compute.js';
-import type { GateResult } from './gates.js';
 import type { FlatMetrics } from './metric-files.js';
 import type { MetricSignificance } from './significance.js';
+import type { ThresholdResult } from './thresholds.js';
 
 export interface RenderedBaseline {
   /** How the reader knows it: the branch (`main`) or the file. */
@@ -29,7 +29,7 @@ export interface TestModelView {
   baseline?: RenderedBaseline;
   /** Said when there is no baseline (none found, `none`), so the reader knows only absolute tests ran. */
   baselineNote?: string;
-  gates: GateResult[];
+  gates: ThresholdResult[];
   significance?: MetricSignificance[];
   significanceNotes?: string[];
   slices?: SliceEvaluation[];
@@ -104,7 +104,7 @@ function deltaCell(
   return raw(text);
 }
 
-function gatesCell(gates: readonly GateResult[]): Cell {
+function gatesCell(gates: readonly ThresholdResult[]): Cell {
   if (gates.length === 0) return '';
   return raw(
     gates
@@ -123,7 +123,7 @@ function valueCell(value: number | undefined): Cell {
 function metricRows(
   names: readonly string[],
   view: TestModelView,
-  gatesBy: Map<string, GateResult[]>,
+  gatesBy: Map<string, ThresholdResult[]>,
   withTests: boolean,
 ): Cell[][] {
   const significanceBy = new Map((view.significance ?? []).map((item) => [item.metric, item]));
@@ -267,7 +267,7 @@ export function renderTestModel(view: TestModelView, options: { heading?: boolea
   const parts: string[] = [...(options.heading !== false ? [heading(3, raw(title))] : []), verdictLine(view)];
   if (view.baselineNote) parts.push(`> [!NOTE]\n> ${escapeText(view.baselineNote)}`);
 
-  const gatesBy = new Map<string, GateResult[]>();
+  const gatesBy = new Map<string, ThresholdResult[]>();
   for (const gate of view.gates.filter((item) => !item.slice)) {
     gatesBy.set(gate.metric, [...(gatesBy.get(gate.metric) ?? []), gate]);
   }

@@ -4,8 +4,8 @@ import { ConfigurationError } from '../errors/index.js';
 import { BUILTIN_METRICS, isBuiltinMetric, type MetricDirection, type ModelTask } from '../metrics/index.js';
 
 /** What a gate compares: the metric itself (min, max), its change against the baseline, or the spread of slices. */
-export const GATE_KINDS = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise', 'max-gap'] as const;
-export type GateKind = (typeof GATE_KINDS)[number];
+export const THRESHOLD_KINDS = ['min', 'max', 'max-drop', 'max-relative-drop', 'max-rise', 'max-gap'] as const;
+export type ThresholdKind = (typeof THRESHOLD_KINDS)[number];
 
 export interface MetricTest {
   min?: number;
@@ -161,7 +161,7 @@ function schemaError(document: ConfigDocument, error: ErrorObject): Error {
     case 'enum':
       return document.error(path, `${at} must be one of ${(error.schema as unknown[]).join(', ')}`);
     case 'minProperties':
-      return document.error(path, `${at} needs at least one of ${GATE_KINDS.join(', ')}`);
+      return document.error(path, `${at} needs at least one of ${THRESHOLD_KINDS.join(', ')}`);
     default:
       return document.error(path, `${at} ${error.message ?? 'is invalid'}`);
   }

@@ -1,5 +1,5 @@
 import { escapeText } from '../markdown/index.js';
-import type { CheckStatus } from '../report/index.js';
+import type { CheckStatus } from '../report/report.js';
 import { describeGitHubFailure, type GitHubClient } from './client.js';
 import type { RepositoryRef } from './pull-request.js';
 

@@ -1,6 +1,6 @@
 import { code, escapeText, heading, raw, table } from '../markdown/index.js';
-import type { Report } from '../report/index.js';
 import { plural, renderChecks, runLink, type SectionOptions } from '../report/render.js';
+import type { Report } from '../report/report.js';
 
 /** Labels that say which model is inside (ours, `ai.mlops.model.*`) and where it came from (OCI's). */
 const SHOWN_LABEL = /^ai\.mlops\.model\.|^org\.opencontainers\.image\.(revision|version|source)$/;

@@ -99,6 +99,18 @@ export class InputReader {
     return items;
   }
 
+  /** A user name and password given together (e.g. `registry-username`, `registry-password`), or neither. */
+  userAndPassword(userInput: string, passwordInput: string): { username: string; password: string } | undefined {
+    const username = this.optional(userInput);
+    const password = this.optional(passwordInput);
+    if ((username === undefined) !== (password === undefined)) {
+      throw new ConfigurationError(`Inputs '${userInput}' and '${passwordInput}' go together: give both or neither.`, {
+        input: username === undefined ? userInput : passwordInput,
+      });
+    }
+    return username !== undefined && password !== undefined ? { username, password } : undefined;
+  }
+
   enum<const T extends string>(name: string, allowed: readonly T[], fallback: T): T;
   enum<const T extends string>(name: string, allowed: readonly T[]): T | undefined;
   enum<const T extends string>(name: string, allowed: readonly T[], fallback?: T): T | undefined {
@@ -137,11 +149,13 @@ export class InputReader {
     return path;
   }
 
-  /** A YAML or JSON file, parsed with positions so later checks can name the line. */
-  async configFile(name: string): Promise<ConfigDocument | undefined> {
-    const path = this.path(name);
-    if (path === undefined) return undefined;
-    return loadConfigFile(path, this.display(path), name);
+  /**
+   * The YAML or JSON file input `name` names (`path`: its value, defaults applied), confined like every input path
+   * and parsed with positions so later checks can name the line.
+   */
+  async configFile(name: string, path: string): Promise<ConfigDocument> {
+    const resolved = this.resolveConfined(name, path);
+    return loadConfigFile(resolved, this.display(resolved), name);
   }
 
   /**

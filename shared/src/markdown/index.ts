@@ -16,6 +16,9 @@ export function raw(text: string): Markdown {
   return new Markdown(text);
 }
 
+/** GitHub refuses comment bodies (and so the Markdown of a comment) longer than this many characters. */
+export const COMMENT_LIMIT = 65_536;
+
 /** The longest untrusted string any primitive renders; longer ones are cut with a note saying so. */
 export const MAX_UNTRUSTED_TEXT = 5000;
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isOciLayout } from './reference.js';
 
 export interface RegistryCredentials {
   username: string;
@@ -101,4 +102,67 @@ export async function readStoredCredentials(
     if (found) return found;
   }
   return undefined;
+}
+
+/** What a workflow gave an action to log in to registries with. */
+export interface GivenCredentials {
+  /** The registry `registry-username`/`registry-password` are for: the one the `image` input names. */
+  inputsRegistry: string;
+  inputs?: RegistryCredentials | undefined;
+  /** `github-token`: the password for ghcr.io, with the workflow's actor as the user name. */
+  githubToken?: string | undefined;
+  actor?: string | undefined;
+}
+
+/** What an action's inputs give: `registry-username`/`registry-password` for the `image` input's registry, `github-token`. */
+export function givenCredentials(
+  inputs: {
+    image: { registry: string };
+    registryCredentials: RegistryCredentials | undefined;
+    githubToken: string | undefined;
+  },
+  actor: string | undefined,
+): GivenCredentials {
+  return {
+    inputsRegistry: inputs.image.registry,
+    inputs: inputs.registryCredentials,
+    githubToken: inputs.githubToken,
+    actor,
+  };
+}
+
+export type CredentialsSource = 'inputs' | 'stored' | 'github-token';
+
+/**
+ * The one rule build-image and promote log in by. For `registry`, in this order: the inputs, when `registry` is the
+ * image's (the inputs are never sent anywhere else, so a base image on another registry gets none of them); else
+ * what `docker login` stored for `registry` (`stored`, read by the caller); else, for ghcr.io only, github-token.
+ * A stored login wins over github-token because it was made for that registry on purpose, while github-token is
+ * every workflow's default and often lacks `packages: write`.
+ */
+export function chooseRegistryCredentials(
+  registry: string,
+  given: GivenCredentials,
+  stored: RegistryCredentials | undefined,
+): { source: CredentialsSource; credentials: RegistryCredentials } | undefined {
+  if (registry === given.inputsRegistry && given.inputs) return { source: 'inputs', credentials: given.inputs };
+  if (stored) return { source: 'stored', credentials: stored };
+  if (registry === 'ghcr.io' && given.githubToken) {
+    return {
+      source: 'github-token',
+      credentials: { username: given.actor ?? 'x-access-token', password: given.githubToken },
+    };
+  }
+  return undefined;
+}
+
+/** chooseRegistryCredentials with the stored login read from DOCKER_CONFIG / REGISTRY_AUTH_FILE; none for oci:DIR. */
+export async function resolveRegistryCredentials(
+  registry: string,
+  given: GivenCredentials,
+  env: NodeJS.ProcessEnv,
+): Promise<RegistryCredentials | undefined> {
+  if (isOciLayout({ registry })) return undefined;
+  const stored = await readStoredCredentials(registry, env);
+  return chooseRegistryCredentials(registry, given, stored)?.credentials;
 }

@@ -7,7 +7,7 @@ import { RegistryError, type RegistryErrorKind, registryErrorDetail } from './er
 import { type Descriptor, type ImageIndex, MANIFEST_ACCEPT, MediaType } from './media-types.js';
 import { isLoopbackRegistry, registryApiHost } from './reference.js';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelayMs, sleep } from './retry.js';
-import type { ImageStore } from './store.js';
+import type { FetchedManifest, ImageStore, RegistryAccess, UploadOutcome } from './store.js';
 
 export interface RegistryClientOptions {
   /** `ghcr.io`, `127.0.0.1:5000`, `docker.io` (as in image references). */
@@ -23,18 +23,6 @@ export interface RegistryClientOptions {
   logger?: Logger;
   userAgent?: string;
 }
-
-export type RegistryAccess = 'pull' | 'pull,push';
-
-export interface FetchedManifest {
-  digest: string;
-  mediaType: string;
-  bytes: Buffer;
-  /** The parsed JSON; an image manifest or an index depending on mediaType. */
-  json: Record<string, unknown>;
-}
-
-export type UploadOutcome = 'exists' | 'mounted' | 'uploaded';
 
 interface RequestSpec {
   method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';

@@ -1,8 +1,7 @@
 import type { BlobSource } from './blob-source.js';
-import type { UploadOutcome } from './client.js';
 import { referrersFallbackTag, sha256Digest } from './digest.js';
 import { type Descriptor, type ImageIndex, type ImageManifest, isIndexMediaType, MediaType } from './media-types.js';
-import type { ImageStore } from './store.js';
+import type { ImageStore, UploadOutcome } from './store.js';
 
 /** A blob to push, and where in the same registry it may already be (to mount instead of uploading). */
 export interface BlobToPush {

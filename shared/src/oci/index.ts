@@ -7,5 +7,6 @@ export * from './errors.js';
 export * from './layout.js';
 export * from './media-types.js';
 export * from './reference.js';
+export * from './registry-problems.js';
 export * from './retry.js';
 export * from './store.js';

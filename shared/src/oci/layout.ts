@@ -5,12 +5,12 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from '../log/index.js';
 import type { RegistryCredentials } from './auth.js';
 import { type BlobSource, fileBlobSource } from './blob-source.js';
-import { type FetchedManifest, type RegistryAccess, RegistryClient, type UploadOutcome } from './client.js';
+import { RegistryClient } from './client.js';
 import { isDigest, sha256Digest, sha256FileDigest } from './digest.js';
 import { RegistryError } from './errors.js';
 import { type Descriptor, type ImageIndex, MediaType } from './media-types.js';
 import { type ImageReference, OCI_LAYOUT } from './reference.js';
-import type { ImageStore } from './store.js';
+import type { FetchedManifest, ImageStore, RegistryAccess, UploadOutcome } from './store.js';
 
 /** The annotation that names a tag in a layout's index.json (what `oci:DIR:TAG` refers to). */
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';

@@ -1,6 +1,17 @@
 import type { BlobSource } from './blob-source.js';
-import type { FetchedManifest, RegistryAccess, UploadOutcome } from './client.js';
 import type { Descriptor } from './media-types.js';
+
+export type RegistryAccess = 'pull' | 'pull,push';
+
+export interface FetchedManifest {
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+  /** The parsed JSON; an image manifest or an index depending on mediaType. */
+  json: Record<string, unknown>;
+}
+
+export type UploadOutcome = 'exists' | 'mounted' | 'uploaded';
 
 /**
  * Where images are kept and read by digest and tag: a registry (RegistryClient) or an OCI image layout directory

@@ -1,6 +1,6 @@
 import { code, escapeText, heading, raw, table } from '../markdown/index.js';
-import type { RequiredCheck } from './gate.js';
 import type { ModelOutcome } from './model.js';
+import type { RequiredCheck } from './required-checks.js';
 import type { RollbackResult } from './transaction.js';
 
 export type PromotionOutcome = 'promoted' | 'unchanged' | 'dry-run' | 'blocked' | 'rolled-back';

@@ -1,9 +1,8 @@
-import type { UploadOutcome } from '../oci/client.js';
 import { copyImage, copyReferrers, type ManifestToPush, mapLimit } from '../oci/copy.js';
 import { isDigest } from '../oci/digest.js';
 import type { Descriptor } from '../oci/media-types.js';
 import { formatImageReference } from '../oci/reference.js';
-import type { ImageStore } from '../oci/store.js';
+import type { ImageStore, UploadOutcome } from '../oci/store.js';
 import type { Transaction } from './transaction.js';
 
 /** A repository of one registry, with the client that speaks to it. */

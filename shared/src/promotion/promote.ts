@@ -1,9 +1,8 @@
 import { ConfigurationError, describeThrown } from '../errors/index.js';
-import { explainRegistryError } from '../image/registry-problems.js';
 import type { Logger } from '../log/index.js';
 import { isMlflowError, type MlflowClient } from '../mlflow/client.js';
+import { explainRegistryError } from '../oci/registry-problems.js';
 import type { PromotionRecord, TargetRecord } from './audit.js';
-import { evaluateRequiredChecks, type RequiredCheck } from './gate.js';
 import {
   copyPromotionContent,
   type ImagePlan,
@@ -24,7 +23,8 @@ import {
   type GitHubRecords,
   startDeployments,
 } from './records.js';
-import { PromotionFailure, Transaction } from './transaction.js';
+import { evaluateRequiredChecks, type RequiredCheck } from './required-checks.js';
+import { type RollbackResult, Transaction } from './transaction.js';
 
 export interface ModelPromotionOptions {
   client: MlflowClient;
@@ -270,4 +270,25 @@ export async function promote(options: PromotionOptions): Promise<PromotionRecor
     throw new PromotionFailure(error, rollback, record);
   }
   return record;
+}
+
+/** A promotion that failed after changing things: what failed, and what the rollback did about it. */
+export class PromotionFailure extends Error {
+  readonly rollback: RollbackResult;
+  readonly failure: unknown;
+  /** The audit record of the failed promotion, for the report. */
+  readonly record: PromotionRecord | undefined;
+
+  constructor(failure: unknown, rollback: RollbackResult, record?: PromotionRecord) {
+    const undone = rollback.undone.length > 0 ? ` Undone: ${rollback.undone.join('; ')}.` : ' Nothing had changed yet.';
+    const left =
+      rollback.failed.length > 0
+        ? ` NOT undone (fix by hand): ${rollback.failed.map((entry) => `${entry.step}: ${entry.error}`).join('; ')}.`
+        : '';
+    super(`Promotion failed: ${describeThrown(failure)}${undone}${left}`);
+    this.name = 'PromotionFailure';
+    this.failure = failure;
+    this.rollback = rollback;
+    this.record = record;
+  }
 }

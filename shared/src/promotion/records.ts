@@ -1,5 +1,5 @@
-import { createDeployment, type DeploymentState, setDeploymentStatus } from '../deploy/github.js';
 import { describeGitHubFailure, type GitHubClient, isGitHubRequestError } from '../github/client.js';
+import { createDeployment, type DeploymentState, setDeploymentStatus } from '../github/deployments.js';
 import type { RepositoryRef } from '../github/pull-request.js';
 import { type PromotionRecord, withReleaseSection } from './audit.js';
 

@@ -1,5 +1,4 @@
 import { describeThrown } from '../errors/index.js';
-import type { PromotionRecord } from './audit.js';
 
 export interface RollbackResult {
   /** What was put back, in the order it was undone (newest first). */
@@ -49,26 +48,5 @@ export class Transaction {
       }
     }
     return result;
-  }
-}
-
-/** A promotion that failed after changing things: what failed, and what the rollback did about it. */
-export class PromotionFailure extends Error {
-  readonly rollback: RollbackResult;
-  readonly failure: unknown;
-  /** The audit record of the failed promotion, for the report. */
-  readonly record: PromotionRecord | undefined;
-
-  constructor(failure: unknown, rollback: RollbackResult, record?: PromotionRecord) {
-    const undone = rollback.undone.length > 0 ? ` Undone: ${rollback.undone.join('; ')}.` : ' Nothing had changed yet.';
-    const left =
-      rollback.failed.length > 0
-        ? ` NOT undone (fix by hand): ${rollback.failed.map((entry) => `${entry.step}: ${entry.error}`).join('; ')}.`
-        : '';
-    super(`Promotion failed: ${describeThrown(failure)}${undone}${left}`);
-    this.name = 'PromotionFailure';
-    this.failure = failure;
-    this.rollback = rollback;
-    this.record = record;
   }
 }

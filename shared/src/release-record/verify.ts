@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { describeThrown } from '../errors/index.js';
 import type { ImageManifest } from '../oci/media-types.js';
 import type { ImageStore } from '../oci/store.js';
-import type { RequiredCheck } from '../promotion/gate.js';
+import type { RequiredCheck } from '../promotion/required-checks.js';
 import { cosignAttestationTag, DSSE_MEDIA_TYPE, RELEASE_RECORD_ARTIFACT_TYPE } from './attach.js';
 import { type DsseEnvelope, verifyEnvelope } from './dsse.js';
 import {

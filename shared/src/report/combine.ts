@@ -1,10 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { COMMENT_LIMIT } from '../comments/index.js';
-import { details, escapeText, heading, raw } from '../markdown/index.js';
-import { type CheckStatus, type Report, STATUS_ICON } from './index.js';
+import { COMMENT_LIMIT, details, escapeText, heading, raw } from '../markdown/index.js';
 import { renderChecks } from './render.js';
+import { type CheckStatus, type Report, STATUS_ICON } from './report.js';
 import { REPORT_SCHEMA } from './schema.js';
 import { renderStage, stageBrief } from './stages.js';
 

@@ -1,5 +1,5 @@
 import { details, escapeText, formatNumber, heading, raw, table } from '../markdown/index.js';
-import { countChecks, type Report, type ReportCheck, STATUS_ICON } from './index.js';
+import { countChecks, type Report, type ReportCheck, STATUS_ICON } from './report.js';
 
 /** `1 row`, `4 rows`: a count with its noun, singular only for exactly one. */
 export function plural(count: number, noun: string, many = `${noun}s`): string {

@@ -60,7 +60,10 @@ export const REPORT_SCHEMA = {
   // What each stage's section is drawn from: typed here so that a report artifact from another run (a fork's pull
   // request) renders only what its types allow. Extra fields stay allowed.
   allOf: [
-    forStage('validate-data', { type: 'object', properties: { reference: text, drift: { $ref: '#/$defs/drift' } } }),
+    forStage('validate-data', {
+      type: 'object',
+      properties: { reference: text, drift: { $ref: '#/$defs/drift' }, engine: { $ref: '#/$defs/engine' } },
+    }),
     forStage('test-model', { $ref: '#/$defs/testModel' }),
     forStage('build-image', { $ref: '#/$defs/image' }),
     forStage('deploy', { $ref: '#/$defs/deploy' }),
@@ -69,6 +72,17 @@ export const REPORT_SCHEMA = {
   $defs: {
     status: { enum: ['passed', 'warning', 'failed'] },
     numbers: { type: 'object', additionalProperties: number },
+    // Which engine validate-data ran on; a remote one also says how many queries it sent and the bytes it returned.
+    engine: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { enum: ['duckdb', 'spark', 'postgres'] },
+        queries: count,
+        bytesReceived: count,
+      },
+      additionalProperties: false,
+    },
     drift: {
       type: ['object', 'null'],
       required: ['share', 'columns', 'skipped'],
@@ -91,6 +105,7 @@ export const REPORT_SCHEMA = {
               threshold: number,
               drifted: { type: 'boolean' },
               approximate: { type: 'boolean' },
+              bound: number,
               nonFinite: count,
               distribution: {
                 type: 'object',

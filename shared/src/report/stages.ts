@@ -4,8 +4,8 @@ import { renderImageSection } from '../image/render.js';
 import { formatNumber } from '../markdown/index.js';
 import { type PromotionRecord, renderPromotionRecord } from '../promotion/audit.js';
 import { renderDataSection } from '../validation/render.js';
-import type { Report } from './index.js';
 import { renderChecks, type SectionOptions } from './render.js';
+import type { Report } from './report.js';
 
 /**
  * One renderer per stage, from the report alone: each action's job summary and own comment, and its section of

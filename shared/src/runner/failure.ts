@@ -1,16 +1,5 @@
-import { describeThrown, isConfigurationError } from '../errors/index.js';
+import { describeThrown, GateFailure, isConfigurationError } from '../errors/index.js';
 import type { AnnotationPosition } from '../log/index.js';
-
-/**
- * A check the user configured did not pass (a data check, a metric gate). The step fails, but this is the
- * action doing its job, so it is reported as one line like a configuration error, never with a stack.
- */
-export class GateFailure extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GateFailure';
-  }
-}
 
 export interface FailureReport {
   message: string;

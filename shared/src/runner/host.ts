@@ -2,7 +2,7 @@ import type { CommentOutcome, CommentRequest } from '../comments/publish.js';
 import type { GithubEnvironment } from '../context/index.js';
 import type { InputReader } from '../inputs/index.js';
 import type { Logger } from '../log/index.js';
-import type { Report } from '../report/index.js';
+import type { Report } from '../report/report.js';
 import type { SecretMask } from '../secrets/index.js';
 
 export type OutputValue = string | number | boolean | readonly unknown[] | Record<string, unknown>;

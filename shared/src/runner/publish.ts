@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { handOnReport } from '../comments/publish.js';
 import type { GithubEnvironment } from '../context/index.js';
-import { buildReport, reportRun, writeReport } from '../report/index.js';
+import { buildReport, reportRun, writeReport } from '../report/report.js';
 import type { SecretMask } from '../secrets/index.js';
 import type { ActionHost, Publication } from './host.js';
 

@@ -129,7 +129,7 @@ export function driftTest(
 }
 
 /** Drift by the method's rule: p-values at or below the threshold, distances at or above it. */
-function decide(
+export function decide(
   method: DriftMethod,
   statistic: number,
   pValue: number | undefined,

@@ -4,6 +4,7 @@
 export * from './categorical.js';
 export * from './distance.js';
 export * from './drift.js';
+export * from './grid.js';
 export * from './histogram.js';
 export * from './kolmogorov.js';
 export * from './ks.js';

@@ -93,8 +93,8 @@ function exactTwoSided(n1: number, n2: number, statistic: number): { statistic: 
   return { statistic: rounded, pValue };
 }
 
-/** Smirnov's asymptotic p-value: kstwo.sf(d, round(n1 n2 / (n1 + n2))). */
-function asymptoticTwoSided(n1: number, n2: number, statistic: number): number {
+/** Smirnov's asymptotic p-value: kstwo.sf(d, round(n1 n2 / (n1 + n2))), scipy's for samples past 10,000. */
+export function asymptoticTwoSided(n1: number, n2: number, statistic: number): number {
   const m = Math.max(n1, n2);
   const n = Math.min(n1, n2);
   const effectiveN = roundHalfEven((m * n) / (m + n));

@@ -1,4 +1,5 @@
-import { quoteIdentifier, quoteLiteral } from '../data/engine.js';
+import { quoteIdentifier } from '../data/engine.js';
+import { type CastTarget, duckdbDialect, type SqlDialect } from '../engines/dialect.js';
 import type { ColumnType, Scalar } from './suite.js';
 
 /** DuckDB type families, by the type names DESCRIBE reports. */
@@ -44,69 +45,84 @@ export function comparisonType(
   return 'string';
 }
 
-const CAST: Record<ReturnType<typeof comparisonType>, string> = {
-  number: 'DOUBLE',
-  date: 'DATE',
-  timestamp: 'TIMESTAMP',
-  string: 'VARCHAR',
-  boolean: 'BOOLEAN',
+/** The cast that makes a value comparable as each comparison type. */
+const CAST: Record<ReturnType<typeof comparisonType>, CastTarget> = {
+  number: 'double',
+  date: 'date',
+  timestamp: 'timestamp',
+  string: 'text',
+  boolean: 'boolean',
 };
 
 /** The column as a typed SQL expression: values that do not convert become NULL (they fail the type check). */
-export function valueExpression(column: string, expected: ColumnType | undefined, stored: StoredKind): string {
+export function valueExpression(
+  column: string,
+  expected: ColumnType | undefined,
+  stored: StoredKind,
+  dialect: SqlDialect = duckdbDialect,
+): string {
   const target = comparisonType(expected, stored);
-  const id = quoteIdentifier(column);
+  const id = dialect.identifier(column);
   const alreadyTyped =
     (target === 'number' && isNumericKind(stored)) ||
     (target !== 'number' && target === stored) ||
     (target === 'string' && stored === 'string');
-  return alreadyTyped ? id : `TRY_CAST(${id} AS ${CAST[target]})`;
+  return alreadyTyped ? id : dialect.tryCast(id, CAST[target]);
 }
 
 /**
  * A predicate true for the non-null values that are not of the expected type, or undefined when every value of
  * the stored type is acceptable. Text is accepted where it converts (a CSV column of "1", "2" is an integer).
  */
-export function typeViolation(column: string, expected: ColumnType, stored: StoredKind): string | undefined {
-  const id = quoteIdentifier(column);
+export function typeViolation(
+  column: string,
+  expected: ColumnType,
+  stored: StoredKind,
+  dialect: SqlDialect = duckdbDialect,
+): string | undefined {
+  const id = dialect.identifier(column);
   const present = `${id} IS NOT NULL`;
+  const fails = (target: CastTarget) => `${present} AND ${dialect.tryCast(id, target)} IS NULL`;
   switch (expected) {
     case 'integer':
       if (stored === 'integer') return undefined;
-      if (stored === 'float') return `${present} AND ${id} <> trunc(${id})`;
-      if (stored === 'string') return `${present} AND TRY_CAST(${id} AS HUGEINT) IS NULL`;
+      // floor, not trunc: Spark's trunc is for dates; a number is whole exactly when both leave it unchanged.
+      if (stored === 'float') return `${present} AND ${id} <> floor(${id})`;
+      if (stored === 'string') return fails('integer');
       return present;
     case 'float':
     case 'number':
       if (isNumericKind(stored)) return undefined;
-      if (stored === 'string') return `${present} AND TRY_CAST(${id} AS DOUBLE) IS NULL`;
+      if (stored === 'string') return fails('double');
       return present;
     case 'string':
     case 'category':
       return stored === 'other' ? present : undefined;
     case 'boolean':
       if (stored === 'boolean') return undefined;
-      if (stored === 'string') return `${present} AND TRY_CAST(${id} AS BOOLEAN) IS NULL`;
+      if (stored === 'string') return fails('boolean');
       return present;
     case 'date':
       if (stored === 'date') return undefined;
-      if (stored === 'string') return `${present} AND TRY_CAST(${id} AS DATE) IS NULL`;
+      if (stored === 'string') return fails('date');
       return present;
     case 'timestamp':
       if (stored === 'timestamp' || stored === 'date') return undefined;
-      if (stored === 'string') return `${present} AND TRY_CAST(${id} AS TIMESTAMP) IS NULL`;
+      if (stored === 'string') return fails('timestamp');
       return present;
   }
 }
 
 /** A suite value as a SQL literal of the comparison type. */
-export function literal(value: Scalar, target: ReturnType<typeof comparisonType>): string {
-  if (target === 'number')
-    return typeof value === 'number' ? String(value) : `TRY_CAST(${quoteLiteral(String(value))} AS DOUBLE)`;
+export function literal(
+  value: Scalar,
+  target: ReturnType<typeof comparisonType>,
+  dialect: SqlDialect = duckdbDialect,
+): string {
+  const text = dialect.literal(String(value));
+  if (target === 'number') return typeof value === 'number' ? String(value) : dialect.tryCast(text, 'double');
   if (target === 'boolean')
-    return typeof value === 'boolean'
-      ? String(value).toUpperCase()
-      : `TRY_CAST(${quoteLiteral(String(value))} AS BOOLEAN)`;
-  if (target === 'date' || target === 'timestamp') return `${CAST[target]} ${quoteLiteral(String(value))}`;
-  return quoteLiteral(String(value));
+    return typeof value === 'boolean' ? String(value).toUpperCase() : dialect.tryCast(text, 'boolean');
+  if (target === 'date' || target === 'timestamp') return `${target.toUpperCase()} ${text}`;
+  return text;
 }

@@ -1,4 +1,4 @@
-import { type ColumnInfo, type DataEngine, quoteIdentifier } from '../data/engine.js';
+import { type ColumnInfo, type DataEngine, quoteIdentifier, type Row } from '../data/engine.js';
 import { ConfigurationError } from '../errors/index.js';
 import {
   type CategoryCounts,
@@ -27,8 +27,13 @@ export interface ColumnDrift {
   pValue?: number;
   threshold: number;
   drifted: boolean;
-  /** True when the reference was a profile without raw values: computed on its 0.001 quantile grid. */
+  /**
+   * True when the reference was a profile without raw values (computed on its 0.001 quantile grid), or when a
+   * remote engine compared counts on a grid of intervals (see `bound`).
+   */
   approximate: boolean;
+  /** A remote engine's grid of intervals: the exact statistic lies within this distance of `statistic`. */
+  bound?: number;
   /** Numeric columns: NaN and infinite values left out of the test on both sides (as Evidently drops them). */
   nonFinite?: number;
   /** Why the column got its test: its Evidently type, and the sizes the choice looked at. */
@@ -58,10 +63,10 @@ const METHOD_NAMES: Record<Exclude<SuiteDriftMethod, 'auto'>, DriftMethod> = {
   psi: 'psi',
 };
 
-const NUMERIC_ONLY = new Set<DriftMethod>(['ks', 'wasserstein']);
+export const NUMERIC_ONLY = new Set<DriftMethod>(['ks', 'wasserstein']);
 
 /** Numeric columns with at most this many distinct values are tested as categories (Evidently's rule). */
-const FEW_NUMERIC_VALUES = 5;
+export const FEW_NUMERIC_VALUES = 5;
 
 /** The suite's method name as the statistics module calls it, e.g. `chi-square` → `chisquare`. */
 export function driftMethodName(method: Exclude<SuiteDriftMethod, 'auto'>): DriftMethod {
@@ -74,7 +79,7 @@ function categoryKey(id: string, numeric: boolean): string {
 }
 
 /** The key as a profile writes it: a number as JavaScript prints it (so 3.0 is "3"), text as it is. */
-function keyText(value: unknown, numeric: boolean): string {
+export function keyText(value: unknown, numeric: boolean): string {
   return numeric ? String(Number(value)) : String(value);
 }
 
@@ -90,7 +95,7 @@ async function categoryCountsFromTables(engine: DataEngine, column: string, nume
   );
 }
 
-function toCounts(items: { value: string; reference: number; current: number }[]): CategoryCounts {
+export function toCounts(items: { value: string; reference: number; current: number }[]): CategoryCounts {
   return {
     categories: items.map((item) => item.value),
     referenceCounts: items.map((item) => item.reference),
@@ -111,6 +116,15 @@ async function categoryCountsFromProfile(
   const current = await engine.rows(
     `SELECT ${key} AS v, count(*) AS n FROM current WHERE ${id} IS NOT NULL ${numeric ? `AND isfinite(${key})` : ''} GROUP BY 1`,
   );
+  return countsAgainstProfile(profile, current, numeric);
+}
+
+/** The current data's category counts (`v`, `n` rows) set against a profile's kept values and "other" count. */
+export function countsAgainstProfile(
+  profile: ColumnProfile,
+  current: readonly Row[],
+  numeric: boolean,
+): CategoryCounts {
   const byValue = new Map<string, { reference: number; current: number }>();
   // A small numeric reference keeps its values rather than their counts.
   const exact = numeric && !profile.top ? exactProfileValues(profile) : undefined;
@@ -217,12 +231,12 @@ async function referenceSizes(
   return new Map(columns.map(({ name }, index) => [name, Number(row[`n${index}`] ?? 0)]));
 }
 
-function declaredTypes(suite: Suite | undefined): Map<string, ColumnType> {
+export function declaredTypes(suite: Suite | undefined): Map<string, ColumnType> {
   return new Map((suite?.columns ?? []).filter((column) => column.type).map((column) => [column.name, column.type!]));
 }
 
 /** Columns the suite says are unique on their own: keys, whose every value is new by design. */
-function uniqueKeys(suite: Suite | undefined): Set<string> {
+export function uniqueKeys(suite: Suite | undefined): Set<string> {
   return new Set(
     (suite?.unique ?? []).filter((rule) => rule.columns.length === 1).map((rule) => rule.columns[0] as string),
   );
@@ -280,7 +294,7 @@ export async function driftTypings(
 }
 
 /** The columns the drift settings name (all those in both tables by default); each must be in both. */
-function driftCandidates(
+export function driftCandidates(
   suite: Suite | undefined,
   settings: DriftSettings,
   current: readonly ColumnInfo[],
@@ -303,7 +317,7 @@ function driftCandidates(
 }
 
 /** A column drift leaves out, and why; undefined for a column it tests. Naming a column forces its test. */
-function skipReason(
+export function skipReason(
   name: string,
   typing: DriftTyping,
   settings: DriftSettings,
@@ -387,7 +401,7 @@ export function currentColumnsReadFromTable(
 }
 
 /** Why a column got its method: its Evidently type, the reference size and the distinct values, or the suite. */
-function methodReason(typing: DriftTyping, automatic: boolean, referenceSize: number, distinct: number): string {
+export function methodReason(typing: DriftTyping, automatic: boolean, referenceSize: number, distinct: number): string {
   if (!automatic) return `${typing.why}; method set by the suite`;
   const size =
     referenceSize > SMALL_REFERENCE_MAX_ROWS ? `> ${SMALL_REFERENCE_MAX_ROWS}` : `≤ ${SMALL_REFERENCE_MAX_ROWS}`;

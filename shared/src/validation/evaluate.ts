@@ -1,7 +1,8 @@
-import { type ColumnInfo, type DataEngine, quoteIdentifier, quoteLiteral, type Row } from '../data/engine.js';
+import { type ColumnInfo, type DataEngine, quoteIdentifier, type Row } from '../data/engine.js';
+import { duckdbDialect, type SqlDialect } from '../engines/dialect.js';
 import { ConfigurationError } from '../errors/index.js';
 import { percentileOfSorted } from '../metrics/significance.js';
-import type { ReportCheck, Severity } from '../report/index.js';
+import type { ReportCheck, Severity } from '../report/report.js';
 import { finiteRun, populationMoments } from '../statistics/index.js';
 import {
   comparisonType,
@@ -21,7 +22,8 @@ export const SAMPLE_ROWS = 5;
 export const ROW_NUMBER = '__mlops_row';
 
 export interface FailingSample {
-  row: number;
+  /** DuckDB: the row's number in the data (from 1); a remote engine: its row identifier (Postgres ctid) if any. */
+  row?: number | string;
   value: unknown;
 }
 
@@ -42,16 +44,17 @@ interface Pending {
   expected: unknown;
   /** Aliases of the aggregate values this check reads. */
   reads: string[];
-  judge(values: Record<string, unknown>, engine: DataEngine): Verdict | Promise<Verdict>;
+  /** `engine`: DuckDB's, for checks answered from its kept sorted values; remote engines' checks need none. */
+  judge(values: Record<string, unknown>, engine?: DataEngine): Verdict | Promise<Verdict>;
   /** Predicate selecting the failing rows, for samples. */
   rowPredicate?: string;
   sampleColumn?: string;
 }
 
-const asNumber = (value: unknown): number | null =>
+export const asNumber = (value: unknown): number | null =>
   value === null || value === undefined ? null : typeof value === 'bigint' ? Number(value) : Number(value);
 
-function plain(value: unknown): unknown {
+export function plain(value: unknown): unknown {
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === 'object' && 'toString' in value && !Array.isArray(value)) return String(value);
@@ -59,12 +62,10 @@ function plain(value: unknown): unknown {
 }
 
 /** Sample values as the data shows them: numbers as numbers, anything else (dates, timestamps) as its text. */
-function shownValue(column: string, info: ColumnInfo | undefined): string {
-  const id = quoteIdentifier(column);
+export function shownValue(column: string, info: ColumnInfo | undefined, dialect: SqlDialect = duckdbDialect): string {
+  const id = dialect.identifier(column);
   const kind = info ? storedKind(info.type) : 'other';
-  return kind === 'integer' || kind === 'float' || kind === 'boolean' || kind === 'string'
-    ? id
-    : `CAST(${id} AS VARCHAR)`;
+  return kind === 'integer' || kind === 'float' || kind === 'boolean' || kind === 'string' ? id : dialect.asText(id);
 }
 
 function within(value: number | null, bounds: { min?: number; max?: number }): boolean {
@@ -143,10 +144,16 @@ function checkValuesAgainstStored(suite: Suite, rules: ColumnRules, info: Column
   }
 }
 
-function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pending: Pending[]): void {
+function columnChecks(
+  rules: ColumnRules,
+  info: ColumnInfo,
+  index: number,
+  pending: Pending[],
+  dialect: SqlDialect,
+): void {
   const stored = storedKind(info.type);
-  const id = quoteIdentifier(rules.name);
-  const value = valueExpression(rules.name, rules.type, stored);
+  const id = dialect.identifier(rules.name);
+  const value = valueExpression(rules.name, rules.type, stored, dialect);
   const target = comparisonType(rules.type, stored);
   const alias = (stat: string) => `c${index}_${stat}`;
   const base = `column.${rules.name}`;
@@ -163,7 +170,7 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
       title,
       severity,
       expected,
-      reads: [`count(*) FILTER (WHERE ${predicate}) AS ${key}`],
+      reads: [`${dialect.countIf(predicate)} AS ${key}`],
       rowPredicate: predicate,
       sampleColumn: rules.name,
       judge: (values) => {
@@ -174,7 +181,7 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
   };
 
   if (rules.type) {
-    const violation = typeViolation(rules.name, rules.type, stored);
+    const violation = typeViolation(rules.name, rules.type, stored, dialect);
     if (violation)
       rowCheck('type', `${rules.name}: type ${rules.type}`, violation, { type: rules.type, stored: info.type });
     else {
@@ -197,7 +204,7 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
       title: `${rules.name}: null fraction ≤ ${limit}`,
       severity: rules.severity,
       expected: { maxNullFraction: limit },
-      reads: [`(count(*) - count(${id}))::DOUBLE / greatest(count(*), 1) AS ${key}`],
+      reads: [`${dialect.asDouble(`count(*) - count(${id})`)} / greatest(count(*), 1) AS ${key}`],
       judge: (values) => {
         const fraction = asNumber(values[key]) ?? 0;
         return { passed: fraction <= limit, observed: { nullFraction: Number(fraction.toPrecision(6)) } };
@@ -205,13 +212,17 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
     });
   }
   if (rules.min !== undefined)
-    rowCheck('min', `${rules.name} ≥ ${rules.min}`, `${value} < ${literal(rules.min, target)}`, { min: rules.min });
+    rowCheck('min', `${rules.name} ≥ ${rules.min}`, `${value} < ${literal(rules.min, target, dialect)}`, {
+      min: rules.min,
+    });
   if (rules.max !== undefined)
-    rowCheck('max', `${rules.name} ≤ ${rules.max}`, `${value} > ${literal(rules.max, target)}`, { max: rules.max });
+    rowCheck('max', `${rules.name} ≤ ${rules.max}`, `${value} > ${literal(rules.max, target, dialect)}`, {
+      max: rules.max,
+    });
   if (rules.in) {
     const numeric = rules.in.every((item) => typeof item === 'number');
-    const subject = numeric ? valueExpression(rules.name, 'number', stored) : `CAST(${id} AS VARCHAR)`;
-    const list = rules.in.map((item) => (numeric ? String(item) : quoteLiteral(String(item)))).join(', ');
+    const subject = numeric ? valueExpression(rules.name, 'number', stored, dialect) : dialect.asText(id);
+    const list = rules.in.map((item) => (numeric ? String(item) : dialect.literal(String(item)))).join(', ');
     rowCheck('in', `${rules.name} in the allowed set`, `${id} IS NOT NULL AND ${subject} NOT IN (${list})`, {
       in: rules.in,
     });
@@ -220,7 +231,7 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
     rowCheck(
       'pattern',
       `${rules.name} matches ${rules.pattern}`,
-      `${id} IS NOT NULL AND NOT regexp_matches(CAST(${id} AS VARCHAR), ${quoteLiteral(rules.pattern)})`,
+      `${id} IS NOT NULL AND NOT ${dialect.matches(dialect.asText(id), rules.pattern)}`,
       { pattern: rules.pattern },
     );
   }
@@ -229,7 +240,7 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
     title: string,
     bounds: Bounds,
     reads: string[],
-    statistic: (values: Row, engine: DataEngine) => number | null | Promise<number | null>,
+    statistic: (values: Row, engine?: DataEngine) => number | null | Promise<number | null>,
   ) => {
     pending.push({
       id: `${base}.${check}`,
@@ -248,10 +259,11 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
       },
     });
   };
-  const numeric = valueExpression(rules.name, 'number', stored);
+  const numeric = valueExpression(rules.name, 'number', stored, dialect);
   /**
-   * A statistic of the column's values: numeric columns answer it from their sorted values (kept for the profile
-   * anyway, so no sort or aggregate of its own); others, numbers stored as text, from `sql` in the aggregate.
+   * A statistic of the column's values: on DuckDB, numeric columns answer it from their sorted values (kept for
+   * the profile anyway, so no sort or aggregate of its own); others, numbers stored as text, and every column on a
+   * remote engine, from `sql` in the aggregate.
    */
   const valuesCheck = (
     check: string,
@@ -260,9 +272,9 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
     sql: string,
   ) => {
     const title = `${rules.name}: ${check.replace('-', ' ')} ${boundsText(bounds)}`;
-    if (isNumericKind(stored)) {
+    if (isNumericKind(stored) && dialect.engine === 'duckdb') {
       statisticCheck(check, title, bounds, [], async (_, engine) =>
-        fromSorted(await engine.sortedDoubles(numericValues('current', rules.name))),
+        fromSorted(await (engine as DataEngine).sortedDoubles(numericValues('current', rules.name))),
       );
       return;
     }
@@ -273,7 +285,7 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
   // count as numpy counts them.
   if (rules.mean) valuesCheck('mean', rules.mean, (sorted) => sampleMoments(sorted).mean, `avg(${numeric})`);
   if (rules.stddev)
-    valuesCheck('stddev', rules.stddev, (sorted) => sampleMoments(sorted).stddev, `stddev_samp(${numeric})`);
+    valuesCheck('stddev', rules.stddev, (sorted) => sampleMoments(sorted).stddev, dialect.stddevSample(numeric));
   for (const { q, bounds } of rules.quantiles) {
     // Exact quantiles, linearly interpolated as numpy's default (and DuckDB's quantile_cont).
     valuesCheck(
@@ -284,7 +296,7 @@ function columnChecks(rules: ColumnRules, info: ColumnInfo, index: number, pendi
         // As numpy: a NaN (sorted last) makes every quantile NaN; infinities are values at the ends.
         return Number.isNaN(sorted[sorted.length - 1]) ? Number.NaN : percentileOfSorted(sorted, q);
       },
-      `quantile_cont(${numeric}, ${q})`,
+      dialect.quantile(numeric, q),
     );
   }
 }
@@ -330,8 +342,10 @@ function tableChecks(suite: Suite, columns: readonly ColumnInfo[], pending: Pend
   }
 }
 
-function samplesText(samples: readonly FailingSample[], failing: number): string {
-  const shown = samples.map((sample) => `row ${sample.row}: ${JSON.stringify(sample.value)}`).join(', ');
+export function samplesText(samples: readonly FailingSample[], failing: number): string {
+  const shown = samples
+    .map((sample) => `${sample.row === undefined ? '' : `row ${sample.row}: `}${JSON.stringify(sample.value)}`)
+    .join(', ');
   return failing > samples.length ? `${shown} … (${failing} rows)` : shown;
 }
 
@@ -341,6 +355,7 @@ export interface SuitePlan {
   columns: readonly ColumnInfo[];
   /** `expression AS alias` items for one aggregate query over `current` (other readers may add theirs). */
   reads: string[];
+  dialect: SqlDialect;
   pending: Pending[];
 }
 
@@ -349,7 +364,11 @@ export interface SuitePlan {
  * statistic and row-level rule (shared with the profile's), one group-by per uniqueness key, then failing-row
  * samples (5 per failed check, with their row numbers) only for the checks that failed.
  */
-export function planSuite(suite: Suite, columns: readonly ColumnInfo[]): SuitePlan {
+export function planSuite(
+  suite: Suite,
+  columns: readonly ColumnInfo[],
+  dialect: SqlDialect = duckdbDialect,
+): SuitePlan {
   checkSuiteColumns(suite, columns);
   const pending: Pending[] = [];
   tableChecks(suite, columns, pending);
@@ -357,9 +376,9 @@ export function planSuite(suite: Suite, columns: readonly ColumnInfo[]): SuitePl
     const info = columns.find((column) => column.name === rules.name);
     if (!info) return;
     checkValuesAgainstStored(suite, rules, info);
-    columnChecks(rules, info, index, pending);
+    columnChecks(rules, info, index, pending, dialect);
   });
-  return { suite, columns, reads: pending.flatMap((check) => check.reads), pending };
+  return { suite, columns, reads: pending.flatMap((check) => check.reads), dialect, pending };
 }
 
 /**
@@ -384,11 +403,18 @@ async function provablyUnique(
   return true;
 }
 
-/** The checks' outcomes from the aggregate row holding the plan's reads, then samples and uniqueness. */
-export async function judgeSuite(engine: DataEngine, plan: SuitePlan, values: Row): Promise<CheckOutcome[]> {
-  const { suite, columns, pending } = plan;
+/** Failing rows of a row check: `predicate` selects them, `column` is shown. */
+export type SampleRows = (predicate: string, column: string, info: ColumnInfo | undefined) => Promise<FailingSample[]>;
+
+/** The plan's checks judged from the aggregate row holding its reads, with samples of each failed row check. */
+export async function judgeChecks(
+  plan: SuitePlan,
+  values: Row,
+  sampleRows: SampleRows,
+  engine?: DataEngine,
+): Promise<CheckOutcome[]> {
   const outcomes: CheckOutcome[] = [];
-  for (const check of pending) {
+  for (const check of plan.pending) {
     const verdict = await check.judge(values, engine);
     const outcome: CheckOutcome = {
       id: check.id,
@@ -400,45 +426,74 @@ export async function judgeSuite(engine: DataEngine, plan: SuitePlan, values: Ro
       ...(verdict.details ? { details: verdict.details } : {}),
     };
     if (!verdict.passed && check.rowPredicate && check.sampleColumn) {
-      const info = columns.find((column) => column.name === check.sampleColumn);
-      const rows = await engine.rows(
-        `SELECT ${ROW_NUMBER} AS "row", ${shownValue(check.sampleColumn, info)} AS "value" FROM current_rows WHERE ${check.rowPredicate} ORDER BY ${ROW_NUMBER} LIMIT ${SAMPLE_ROWS}`,
-      );
-      outcome.samples = rows.map((row) => ({ row: asNumber(row.row) ?? 0, value: plain(row.value) }));
+      const info = plan.columns.find((column) => column.name === check.sampleColumn);
+      outcome.samples = await sampleRows(check.rowPredicate, check.sampleColumn, info);
       const failing = (verdict.observed as { failingRows?: number }).failingRows ?? outcome.samples.length;
       outcome.details = samplesText(outcome.samples, failing);
     }
     outcomes.push(outcome);
   }
+  return outcomes;
+}
+
+/** A uniqueness key's outcome; `duplicates` (up to SAMPLE_ROWS keys, each with where it occurs) when it failed. */
+export function uniquenessOutcome(
+  unique: Suite['unique'][number],
+  counted: { duplicatedKeys: number; duplicatedRows: number },
+  duplicates: readonly { key: unknown[]; at: string }[] = [],
+): CheckOutcome {
+  return {
+    id: `unique.${unique.columns.join('+')}`,
+    title: `${unique.columns.join(' + ')} unique`,
+    status: counted.duplicatedKeys === 0 ? 'passed' : 'failed',
+    severity: unique.severity,
+    observed: counted,
+    expected: { duplicatedKeys: 0 },
+    ...(duplicates.length > 0
+      ? {
+          details: duplicates
+            .map(({ key, at }) => `(${key.map((value) => JSON.stringify(plain(value))).join(', ')}) at ${at}`)
+            .join('; '),
+        }
+      : {}),
+  };
+}
+
+/** The SQL counting duplicated keys and the rows holding them, over `from`. */
+export function duplicateCountQuery(key: string, from: string): string {
+  return `SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM ${from} GROUP BY ${key} HAVING count(*) > 1) AS duplicated`;
+}
+
+/** The checks' outcomes from the aggregate row holding the plan's reads, then samples and uniqueness. */
+export async function judgeSuite(engine: DataEngine, plan: SuitePlan, values: Row): Promise<CheckOutcome[]> {
+  const { suite, columns } = plan;
+  const outcomes = await judgeChecks(
+    plan,
+    values,
+    async (predicate, column, info) =>
+      (
+        await engine.rows(
+          `SELECT ${ROW_NUMBER} AS "row", ${shownValue(column, info)} AS "value" FROM current_rows WHERE ${predicate} ORDER BY ${ROW_NUMBER} LIMIT ${SAMPLE_ROWS}`,
+        )
+      ).map((row) => ({ row: asNumber(row.row) ?? 0, value: plain(row.value) })),
+    engine,
+  );
 
   for (const unique of suite.unique) {
     const present = unique.columns.every((name) => columns.some((column) => column.name === name));
     if (!present) continue;
     if (await provablyUnique(engine, unique.columns, columns)) {
-      outcomes.push({
-        id: `unique.${unique.columns.join('+')}`,
-        title: `${unique.columns.join(' + ')} unique`,
-        status: 'passed',
-        severity: unique.severity,
-        observed: { duplicatedKeys: 0, duplicatedRows: 0 },
-        expected: { duplicatedKeys: 0 },
-      });
+      outcomes.push(uniquenessOutcome(unique, { duplicatedKeys: 0, duplicatedRows: 0 }));
       continue;
     }
     const key = unique.columns.map(quoteIdentifier).join(', ');
-    const [summary] = await engine.rows(
-      `SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM (SELECT count(*) AS n FROM current GROUP BY ${key} HAVING count(*) > 1)`,
-    );
-    const duplicatedKeys = asNumber(summary?.keys) ?? 0;
-    const outcome: CheckOutcome = {
-      id: `unique.${unique.columns.join('+')}`,
-      title: `${unique.columns.join(' + ')} unique`,
-      status: duplicatedKeys === 0 ? 'passed' : 'failed',
-      severity: unique.severity,
-      observed: { duplicatedKeys, duplicatedRows: asNumber(summary?.rows) ?? 0 },
-      expected: { duplicatedKeys: 0 },
+    const [summary] = await engine.rows(duplicateCountQuery(key, 'current'));
+    const counted = {
+      duplicatedKeys: asNumber(summary?.keys) ?? 0,
+      duplicatedRows: asNumber(summary?.rows) ?? 0,
     };
-    if (duplicatedKeys > 0) {
+    let duplicates: { key: unknown[]; at: string }[] = [];
+    if (counted.duplicatedKeys > 0) {
       const shown = unique.columns.map(
         (name, index) =>
           `${shownValue(
@@ -449,15 +504,12 @@ export async function judgeSuite(engine: DataEngine, plan: SuitePlan, values: Ro
       const rows = await engine.rows(
         `SELECT ${shown.join(', ')}, list(${ROW_NUMBER} ORDER BY ${ROW_NUMBER})[1:3] AS "rows" FROM current_rows GROUP BY ${key} HAVING count(*) > 1 ORDER BY min(${ROW_NUMBER}) LIMIT ${SAMPLE_ROWS}`,
       );
-      outcome.details = rows
-        .map((row) => {
-          const keyText = unique.columns.map((_, index) => JSON.stringify(plain(row[`k${index}`]))).join(', ');
-          const at = (row.rows as unknown[]).map((item) => asNumber(item)).join(', ');
-          return `(${keyText}) at rows ${at}`;
-        })
-        .join('; ');
+      duplicates = rows.map((row) => ({
+        key: unique.columns.map((_, index) => row[`k${index}`]),
+        at: `rows ${(row.rows as unknown[]).map((item) => asNumber(item)).join(', ')}`,
+      }));
     }
-    outcomes.push(outcome);
+    outcomes.push(uniquenessOutcome(unique, counted, duplicates));
   }
   return outcomes;
 }

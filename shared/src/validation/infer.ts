@@ -4,9 +4,11 @@
 
 import { stringify } from 'yaml';
 import { type DataEngine, quoteIdentifier } from '../data/engine.js';
+import type { DataFile } from '../data/files.js';
 import { finiteRun } from '../statistics/index.js';
 import { numericValues } from './columns.js';
-import type { ColumnProfile, DataProfile } from './profile.js';
+import { type ColumnProfile, type DataProfile, profileTable } from './profile.js';
+import { loadTable } from './tables.js';
 
 /**
  * The chance, per bound, that a next sample of the same size goes past it (by the tail estimate below): small, as a
@@ -160,4 +162,11 @@ export async function inferredSuiteText(engine: DataEngine, profile: DataProfile
     `# passes each bound with about ${100 - 100 * INFERRED_RANGE_EXCEEDANCE}% chance); keys are unique and not drift-tested.\n` +
     stringify(suite)
   );
+}
+
+/** A starting suite from what the data shows, meant to hold on the next sample of it. */
+export async function inferSuite(engine: DataEngine, files: readonly DataFile[]): Promise<string> {
+  await loadTable(engine, 'current', files, 'data');
+  const profile = await profileTable(engine, 'current', await engine.columns('current'));
+  return inferredSuiteText(engine, profile, files.map((file) => file.display).join(', '));
 }

@@ -61,7 +61,7 @@ export function columnKind(info: ColumnInfo, declared?: ColumnType): ProfileColu
   return 'other';
 }
 
-const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
+export const ORDER_KEEPING_TEXT = new Set(['string', 'date', 'timestamp', 'boolean']);
 const DATE_KINDS = new Set(['date', 'timestamp']);
 
 const toNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
@@ -114,6 +114,38 @@ export function numericSummary(
     stddev: std,
     quantiles: quantileGrid(finite, PROFILE_QUANTILES),
   };
+}
+
+/** A numeric column's profile from its sorted non-null values, in a table of `rows` rows. */
+export function completeNumericProfile(profile: ColumnProfile, sorted: Float64Array, rows: number): void {
+  Object.assign(profile, numericSummary(sorted));
+  if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles) profile.values = [...finiteRun(sorted)];
+  else if (profile.distinct <= PROFILE_TOP_VALUES) {
+    // Few distinct numbers (0/1 labels, counts, ratings) are kept with their counts: drift against the
+    // profile then sees exactly the values the data had, for every test.
+    const counts = valueCounts(finiteRun(sorted));
+    if (counts.length > 0) profile.top = counts;
+  }
+}
+
+/**
+ * Whether a column that is not numeric keeps its most frequent values: categories, and dates too (read from CSV
+ * they are tested for drift as categories, as Evidently tests them; column-types.ts). Identifiers and free text
+ * (far more distinct values than kept) get no top list: it would say nothing, and grouping millions of distinct
+ * strings costs seconds.
+ */
+export function keepsTopValues(profile: ColumnProfile, info: ColumnInfo): boolean {
+  return (
+    (profile.kind === 'categorical' || DATE_KINDS.has(storedKind(info.type))) &&
+    profile.distinct <= PROFILE_TOP_VALUES * 10
+  );
+}
+
+/** The top list and "other" count from the most frequent values (`value`, `n`), most frequent first. */
+export function topValues(profile: ColumnProfile, rows: readonly Row[]): void {
+  profile.top = rows.map((row) => ({ value: String(row.value), count: Number(row.n) }));
+  const kept = profile.top.reduce((sum, item) => sum + item.count, 0);
+  if (kept < profile.count) profile.otherCount = profile.count - kept;
 }
 
 /** A profile's aggregates, to be read in one query over the table (other readers may add theirs). */
@@ -208,31 +240,13 @@ export async function finishProfile(engine: DataEngine, plan: ProfilePlan, stats
     };
     if (kind === 'numeric') {
       Object.assign(profile, { mean: null, stddev: null });
-      if (count > 0) {
-        const sorted = await engine.sortedDoubles(numericValues(table, info.name));
-        Object.assign(profile, numericSummary(sorted));
-        if (rows <= PROFILE_RAW_VALUES_MAX_ROWS && profile.quantiles) profile.values = [...finiteRun(sorted)];
-        else if (profile.distinct <= PROFILE_TOP_VALUES) {
-          // Few distinct numbers (0/1 labels, counts, ratings) are kept with their counts: drift against the
-          // profile then sees exactly the values the data had, for every test.
-          const counts = valueCounts(finiteRun(sorted));
-          if (counts.length > 0) profile.top = counts;
-        }
-      }
-    } else if (
-      (kind === 'categorical' || DATE_KINDS.has(storedKind(info.type))) &&
-      profile.distinct <= PROFILE_TOP_VALUES * 10
-    ) {
-      // Dates too: read from CSV they are tested for drift as categories, as Evidently tests them (column-types.ts).
-      // Identifiers and free text (far more distinct values than kept) get no top list: it would say nothing,
-      // and grouping millions of distinct strings costs seconds.
+      if (count > 0) completeNumericProfile(profile, await engine.sortedDoubles(numericValues(table, info.name)), rows);
+    } else if (keepsTopValues(profile, info)) {
       const id = quoteIdentifier(info.name);
       const top = await engine.rows(
         `SELECT CAST(${id} AS VARCHAR) AS value, count(*) AS n FROM ${table} WHERE ${id} IS NOT NULL GROUP BY 1 ORDER BY n DESC, value LIMIT ${PROFILE_TOP_VALUES}`,
       );
-      profile.top = top.map((row) => ({ value: String(row.value), count: Number(row.n) }));
-      const kept = profile.top.reduce((sum, item) => sum + item.count, 0);
-      if (kept < count) profile.otherCount = count - kept;
+      topValues(profile, top);
     }
     profiles.push(profile);
   }

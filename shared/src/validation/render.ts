@@ -1,6 +1,6 @@
 import { code, details, escapeText, formatNumber, heading, raw, table, xyChart } from '../markdown/index.js';
-import type { Report } from '../report/index.js';
 import { percentText, plural, renderChecks, runLink, type SectionOptions } from '../report/render.js';
+import type { Report } from '../report/report.js';
 import type { ColumnDistribution } from './distribution.js';
 import type { ColumnDrift } from './drift.js';
 
@@ -25,6 +25,12 @@ export function driftScore(column: { pValue?: number; statistic: number; thresho
     return -Math.log10(Math.max(column.pValue, 1e-300)) / limit;
   }
   return column.threshold > 0 ? column.statistic / column.threshold : column.statistic;
+}
+
+/** A byte count as a reader takes it in: 312 B, 48.2 KB, 1.3 MB. */
+function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  return bytes < 1e6 ? `${(bytes / 1000).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
 function driftSection(drift: ReportedDrift, reference: string | undefined): string[] {
@@ -79,10 +85,18 @@ function driftSection(drift: ReportedDrift, reference: string | undefined): stri
         shown.map(distributionTable).join('\n\n'),
       ),
     );
-  if (drift.columns.some((column) => column.approximate)) {
+  const bounded = drift.columns.filter((column) => column.bound !== undefined);
+  if (drift.columns.some((column) => column.approximate && column.bound === undefined)) {
     parts.push(
       escapeText(
         '≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).',
+      ),
+    );
+  }
+  if (bounded.length > 0) {
+    parts.push(
+      escapeText(
+        `≈ Computed by the engine on a grid of counts both sides share, each within a proven bound of the exact statistic: ${bounded.map((column) => `${column.column} ± ${formatNumber(column.bound ?? 0)}`).join(', ')}.`,
       ),
     );
   }
@@ -135,6 +149,13 @@ export function renderDataSection(report: Report, options: SectionOptions = {}):
   // The link to the run goes last, after the drift section.
   const { url, ...run } = report.run;
   const parts = [renderChecks('Data validation', { ...report, run }, options)];
+  const engine = report.engine as { name?: unknown; queries?: unknown; bytesReceived?: unknown } | undefined;
+  if (engine && typeof engine.name === 'string' && typeof engine.bytesReceived === 'number')
+    parts.push(
+      escapeText(
+        `Checked where the data lives, on ${engine.name}: ${plural(Number(engine.queries ?? 0), 'query', 'queries')}, ${formatBytes(engine.bytesReceived)} returned.`,
+      ),
+    );
   const drift = report.drift as ReportedDrift | null | undefined;
   if (drift && drift.columns.length > 0)
     parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));

@@ -1,6 +1,6 @@
 import type { ConfigDocument, ConfigPath } from '../config/index.js';
 import { type DataEngine, quoteLiteral } from '../data/engine.js';
-import type { Severity } from '../report/index.js';
+import type { Severity } from '../report/report.js';
 
 /**
  * The expectation suite (`suite:` YAML, schema in schemas/suite.schema.json). Parsing is strict: an unknown key or

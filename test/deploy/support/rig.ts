@@ -3,12 +3,12 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createNginxProvider, MemoryLogger, type NginxSplit, renderNginxSplit } from '../../../shared/src/index.js';
-import { meanInstance } from '../../rig/traffic.js';
 import { type ModelBackendHandle, startModelBackend } from '../../services/backends.js';
 import { type NginxHandle, startNginx } from '../../services/nginx.js';
 import { makeWorkDir } from '../../services/process.js';
 import { type PrometheusHandle, startPrometheus } from '../../services/prometheus.js';
 import { findExecutable } from '../../services/require-service.js';
+import { meanInstance } from '../../services/traffic.js';
 
 /** A gate on the rig backends' `model_requests_total{variant,code}`: a guardrail on errors, a primary on successes. */
 export const RIG_GATE = `version: 1

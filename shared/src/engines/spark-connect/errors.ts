@@ -1,6 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { type ServiceError, status } from '@grpc/grpc-js';
-import { ConfigurationError } from '../../errors/index.js';
+import { EngineError, type EngineErrorKind } from '../connection.js';
 import { ErrorInfoSchema } from './generated/google/rpc/error_details_pb.js';
 import { StatusSchema } from './generated/google/rpc/status_pb.js';
 
@@ -61,22 +61,14 @@ function firstLine(text: string): string {
     .slice(0, 2000);
 }
 
-/** Which of the user's inputs a failure points at, read from the gRPC status and Spark's error class. */
-export type SparkFailureKind =
-  | 'unreachable'
-  | 'authentication'
-  | 'missing-table'
-  | 'missing-column'
-  | 'missing-function'
-  | 'query';
-
-const KIND_OF_ERROR_CLASS: [RegExp, SparkFailureKind][] = [
+const KIND_OF_ERROR_CLASS: [RegExp, EngineErrorKind][] = [
   [/^(TABLE_OR_VIEW_NOT_FOUND|PATH_NOT_FOUND|SCHEMA_NOT_FOUND|CATALOG_NOT_FOUND)\b/, 'missing-table'],
   [/^(UNRESOLVED_COLUMN|FIELD_NOT_FOUND|UNRESOLVED_FIELD)\b/, 'missing-column'],
   [/^(UNRESOLVED_ROUTINE|ROUTINE_NOT_FOUND)\b/, 'missing-function'],
 ];
 
-export function sparkFailureKind(failure: SparkFailure): SparkFailureKind {
+/** Which of the user's inputs a failure points at, read from the gRPC status and Spark's error class. */
+export function sparkFailureKind(failure: SparkFailure): EngineErrorKind {
   if (failure.code === 'UNAVAILABLE') return 'unreachable';
   if (failure.code === 'UNAUTHENTICATED' || failure.code === 'PERMISSION_DENIED') return 'authentication';
   const errorClass = failure.errorClass ?? '';
@@ -99,7 +91,7 @@ const USER_SIDE_CODES = new Set([
 /**
  * One message for a failed Spark Connect call: what happened in words, then the gRPC status and Spark's error
  * class. User-side causes (bad SQL, a missing table, column or function, credentials, an unreachable server)
- * become ConfigurationErrors; the rest stays a plain Error. The connection string and token are never part of it.
+ * become EngineErrors (ConfigurationErrors naming `connection` or `data`); the rest stays a plain Error. The connection string and token are never part of it.
  */
 export function sparkFailureError(failure: SparkFailure, address: string): Error {
   const tags = [`gRPC ${failure.code}`, failure.errorClass, failure.sqlState && `SQLSTATE ${failure.sqlState}`]
@@ -126,8 +118,5 @@ export function sparkFailureError(failure: SparkFailure, address: string): Error
     (failure.errorClass !== undefined &&
       !failure.errorClass.startsWith('INTERNAL') &&
       !failure.sqlState?.startsWith('XX'));
-  if (!userSide) return new Error(message);
-  const kind = sparkFailureKind(failure);
-  const aboutConnection = kind === 'unreachable' || kind === 'authentication';
-  return new ConfigurationError(message, aboutConnection ? { input: 'connection' } : {});
+  return userSide ? new EngineError(sparkFailureKind(failure), message, failure.message) : new Error(message);
 }

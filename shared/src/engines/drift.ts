@@ -1,0 +1,604 @@
+import type { ColumnInfo, Row } from '../data/engine.js';
+import {
+  asymptoticTwoSided,
+  type CategoryCounts,
+  chooseDriftMethod,
+  DEFAULT_DRIFT_THRESHOLDS,
+  type DriftMethod,
+  type DriftTestResult,
+  decide,
+  driftTestFromCounts,
+  driftTestSorted,
+  finiteRun,
+  ksStatisticFromGrid,
+  NORMED_WASSERSTEIN_MIN_STD,
+  populationStd,
+  type SharedGrid,
+  wassersteinFromGrid,
+  weightedPopulationStd,
+} from '../statistics/index.js';
+import type { ColumnProfile, DataProfile, DriftSettings, Suite, SuiteDriftMethod } from '../validation/index.js';
+import {
+  type ColumnDistribution,
+  type ColumnDrift,
+  categoricalDistribution,
+  countsAgainstProfile,
+  type DriftResult,
+  type DriftTyping,
+  declaredTypes,
+  driftCandidates,
+  driftColumnType,
+  driftMethodName,
+  exactProfileValues,
+  FEW_NUMERIC_VALUES,
+  isNumericKind,
+  keyText,
+  methodReason,
+  NUMERIC_ONLY,
+  needsExactDistinct,
+  numericDistribution,
+  skipReason,
+  storedKind,
+  toCounts,
+  uniqueKeys,
+} from '../validation/index.js';
+import type { RemoteSource } from './source.js';
+import type { RemoteSession } from './tables.js';
+
+/** A table on the engine: where it is, which input named it, its columns and rows. */
+export interface RemoteTable {
+  source: RemoteSource;
+  input: string;
+  columns: readonly ColumnInfo[];
+  rows: number;
+}
+
+export type RemoteReference = { kind: 'table'; table: RemoteTable } | { kind: 'profile'; profile: DataProfile };
+
+export interface RemoteDriftOptions {
+  /** Tables up to this many rows have numeric columns fetched sorted: exact statistics, as DuckDB's. */
+  exactRows: number;
+  /** Cells of the shared grid past that: the distinct values when there are at most this many, else intervals. */
+  gridCells: number;
+}
+
+/** Up to this many values on both sides, a grid of distinct values is expanded into the samples it stands for. */
+const EXPAND_MAX_VALUES = 5_000_000;
+
+/** Each side of a numeric comparison: counted in the engine, or values the runner holds (a profile's). */
+type NumericSide = { kind: 'engine'; table: RemoteTable } | { kind: 'values'; values: Float64Array };
+
+function finiteDouble(session: RemoteSession, name: string): string {
+  return session.dialect.asDouble(session.dialect.identifier(name));
+}
+
+/** `side` tags and finite doubles of a column, over every engine side, as one derived table `sides(v, side)`. */
+function unionOfSides(session: RemoteSession, name: string, sides: readonly [string, RemoteTable][]): string {
+  const value = finiteDouble(session, name);
+  return sides
+    .map(([tag, table]) => `SELECT ${value} AS v, ${session.dialect.literal(tag)} AS side FROM ${table.source.from}`)
+    .join(' UNION ALL ');
+}
+
+/** Runs a query over both tables; an error names the current table's input (both are on one engine). */
+function rowsOf(session: RemoteSession, sql: string, table: RemoteTable): Promise<Row[]> {
+  return session.rows(sql, table.input, table.source);
+}
+
+/** Counts of each value on each side: a grid of points, or undefined when there are more than `cells` values. */
+async function pointGrid(
+  session: RemoteSession,
+  name: string,
+  reference: NumericSide,
+  current: RemoteTable,
+  cells: number,
+): Promise<SharedGrid | undefined> {
+  const { dialect } = session;
+  const sides: [string, RemoteTable][] = [['c', current]];
+  if (reference.kind === 'engine') sides.push(['r', reference.table]);
+  const rows = await rowsOf(
+    session,
+    `SELECT v, ${dialect.countIf("side = 'r'")} AS r, ${dialect.countIf("side = 'c'")} AS c FROM (${unionOfSides(session, name, sides)}) AS sides WHERE ${dialect.isFinite('v')} GROUP BY v ORDER BY v LIMIT ${cells + 1}`,
+    current,
+  );
+  const counts = new Map<number, [number, number]>(rows.map((row) => [Number(row.v), [Number(row.r), Number(row.c)]]));
+  if (reference.kind === 'values') {
+    for (const value of reference.values) {
+      const entry = counts.get(value) ?? [0, 0];
+      entry[0] += 1;
+      counts.set(value, entry);
+    }
+  }
+  if (rows.length > cells || counts.size > cells) return undefined;
+  const positions = Float64Array.from(counts.keys()).sort();
+  return {
+    points: true,
+    positions,
+    reference: positions.map((value) => (counts.get(value) as [number, number])[0]),
+    current: positions.map((value) => (counts.get(value) as [number, number])[1]),
+  };
+}
+
+/** Counts per interval of `cells` equal intervals over the finite range of both sides. */
+async function intervalGrid(
+  session: RemoteSession,
+  name: string,
+  reference: NumericSide,
+  current: RemoteTable,
+  cells: number,
+): Promise<SharedGrid> {
+  const { dialect } = session;
+  const sides: [string, RemoteTable][] = [['c', current]];
+  if (reference.kind === 'engine') sides.push(['r', reference.table]);
+  const union = unionOfSides(session, name, sides);
+  const finite = dialect.isFinite('v');
+  const [range = {}] = await rowsOf(
+    session,
+    `SELECT min(v) AS lo, max(v) AS hi FROM (${union}) AS sides WHERE ${finite}`,
+    current,
+  );
+  let low = Number(range.lo);
+  let high = Number(range.hi);
+  if (reference.kind === 'values') {
+    low = Math.min(low, reference.values[0] as number);
+    high = Math.max(high, reference.values[reference.values.length - 1] as number);
+  }
+  const width = (high - low) / cells;
+  const positions = Float64Array.from({ length: cells + 1 }, (_, index) =>
+    index === cells ? high : low + index * width,
+  );
+  const referenceCounts = new Float64Array(cells);
+  const currentCounts = new Float64Array(cells);
+  const cell = `LEAST(CAST(floor((v - ${dialect.number(low)}) / ${dialect.number(width)}) AS BIGINT), ${cells - 1})`;
+  const rows = await rowsOf(
+    session,
+    `SELECT side, ${cell} AS cell, count(*) AS n FROM (${union}) AS sides WHERE ${finite} GROUP BY side, ${cell}`,
+    current,
+  );
+  for (const row of rows) {
+    const into = row.side === 'r' ? referenceCounts : currentCounts;
+    const index = Math.min(Math.max(Number(row.cell), 0), cells - 1);
+    into[index] = (into[index] as number) + Number(row.n);
+  }
+  if (reference.kind === 'values') {
+    for (const value of reference.values) {
+      const index = Math.min(Math.max(Math.floor((value - low) / width), 0), cells - 1);
+      referenceCounts[index] = (referenceCounts[index] as number) + 1;
+    }
+  }
+  return { points: false, positions, reference: referenceCounts, current: currentCounts };
+}
+
+/** The samples a grid of points stands for, each value repeated as often as counted. */
+function expand(positions: Float64Array, counts: Float64Array): Float64Array {
+  let total = 0;
+  for (const count of counts) total += count;
+  const values = new Float64Array(total);
+  let at = 0;
+  positions.forEach((value, index) => {
+    const count = counts[index] as number;
+    values.fill(value, at, at + count);
+    at += count;
+  });
+  return values;
+}
+
+const sum = (counts: Float64Array) => counts.reduce((total, count) => total + count, 0);
+
+/** The display distribution of a drifted column from its grid: each cell goes to the bin its position falls in. */
+function gridDistribution(grid: SharedGrid): ColumnDistribution {
+  const bins = 10;
+  const low = grid.positions[0] as number;
+  const high = grid.positions[grid.positions.length - 1] as number;
+  const count = high > low ? bins : 1;
+  const width = (high - low) / count;
+  const edges = Array.from({ length: count + 1 }, (_, index) => (index === count ? high : low + index * width));
+  const shares = (counts: Float64Array) => {
+    const total = sum(counts);
+    const binned = new Array<number>(count).fill(0);
+    counts.forEach((n, cell) => {
+      const at = grid.points
+        ? (grid.positions[cell] as number)
+        : ((grid.positions[cell] as number) + (grid.positions[cell + 1] as number)) / 2;
+      const bin = Math.min(Math.max(Math.floor((at - low) / (width || 1)), 0), count - 1);
+      binned[bin] = (binned[bin] as number) + n / total;
+    });
+    return binned;
+  };
+  return { kind: 'numeric', edges, reference: shares(grid.reference), current: shares(grid.current) };
+}
+
+interface NumericOutcome {
+  outcome: DriftTestResult;
+  approximate: boolean;
+  bound?: number;
+  distribution?: ColumnDistribution;
+}
+
+/** KS or normed Wasserstein from a grid; the bound is the grid's (0 on points). */
+function gridTest(
+  method: 'ks' | 'wasserstein',
+  grid: SharedGrid,
+  threshold: number,
+  referenceStd: number,
+): { outcome: DriftTestResult; bound: number } {
+  if (method === 'ks') {
+    const { statistic, bound } = ksStatisticFromGrid(grid);
+    return {
+      outcome: decide(
+        'ks',
+        statistic,
+        asymptoticTwoSided(sum(grid.reference), sum(grid.current), statistic),
+        threshold,
+      ),
+      bound,
+    };
+  }
+  const { statistic, bound } = wassersteinFromGrid(grid);
+  const scale = Math.max(referenceStd, NORMED_WASSERSTEIN_MIN_STD);
+  return { outcome: decide('wasserstein', statistic / scale, undefined, threshold), bound: bound / scale };
+}
+
+async function sortedFinite(session: RemoteSession, name: string, table: RemoteTable): Promise<Float64Array> {
+  const value = finiteDouble(session, name);
+  const rows = await rowsOf(
+    session,
+    `SELECT v FROM (SELECT ${value} AS v FROM ${table.source.from}) AS values_of WHERE ${session.dialect.isFinite('v')} ORDER BY v`,
+    table,
+  );
+  return Float64Array.from(rows, (row) => Number(row.v));
+}
+
+/**
+ * A numeric column's test. Both sides small (≤ exactRows): their sorted values, as DuckDB. Otherwise a grid
+ * shared by both sides: each distinct value a cell while there are at most `gridCells` (exact; expanded into the
+ * samples when they fit, so every method and p-value is DuckDB's), else equal intervals (KS and Wasserstein only,
+ * approximate within the stated bound).
+ */
+async function numericTest(
+  session: RemoteSession,
+  name: string,
+  method: Exclude<DriftMethod, 'chisquare' | 'z'>,
+  threshold: number,
+  current: RemoteTable,
+  reference: NumericSide,
+  referenceApproximate: boolean,
+  options: RemoteDriftOptions,
+  /** Refuses a method the grid cannot reproduce (the Sturges-binned ones), as the user's configuration error. */
+  needsValues: () => never,
+): Promise<NumericOutcome | undefined> {
+  const smallReference = reference.kind === 'values' || reference.table.rows <= options.exactRows;
+  if (current.rows <= options.exactRows && smallReference) {
+    const currentValues = await sortedFinite(session, name, current);
+    const referenceValues =
+      reference.kind === 'values' ? reference.values : await sortedFinite(session, name, reference.table);
+    if (currentValues.length === 0 || referenceValues.length === 0) return undefined;
+    const outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
+    return {
+      outcome,
+      approximate: referenceApproximate,
+      ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
+    };
+  }
+  const points = await pointGrid(session, name, reference, current, options.gridCells);
+  if (points && sum(points.reference) + sum(points.current) <= EXPAND_MAX_VALUES) {
+    if (sum(points.reference) === 0 || sum(points.current) === 0) return undefined;
+    const referenceValues = expand(points.positions, points.reference);
+    const currentValues = expand(points.positions, points.current);
+    const outcome = driftTestSorted(method, referenceValues, currentValues, threshold);
+    return {
+      outcome,
+      approximate: referenceApproximate,
+      ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
+    };
+  }
+  if (method !== 'ks' && method !== 'wasserstein') needsValues();
+  const grid = points ?? (await intervalGrid(session, name, reference, current, options.gridCells));
+  if (sum(grid.reference) === 0 || sum(grid.current) === 0) return undefined;
+  let referenceStd = 0;
+  if (method === 'wasserstein') {
+    if (grid.points) referenceStd = weightedPopulationStd(grid.positions, grid.reference);
+    else if (reference.kind === 'values') referenceStd = populationStd(reference.values);
+    else {
+      const value = finiteDouble(session, name);
+      const [row = {}] = await rowsOf(
+        session,
+        `SELECT ${session.dialect.stddevPopulation('v')} AS sd FROM (SELECT ${value} AS v FROM ${reference.table.source.from}) AS values_of WHERE ${session.dialect.isFinite('v')}`,
+        reference.table,
+      );
+      referenceStd = Number(row.sd ?? 0);
+    }
+  }
+  const { outcome, bound } = gridTest(method, grid, threshold, referenceStd);
+  return {
+    outcome,
+    approximate: referenceApproximate || bound > 0,
+    ...(bound > 0 ? { bound } : {}),
+    ...(outcome.drifted ? { distribution: gridDistribution(grid) } : {}),
+  };
+}
+
+/** Each category's count on both sides, keys as DuckDB's drift writes them (numbers by value, else text). */
+async function categoryCounts(
+  session: RemoteSession,
+  name: string,
+  numeric: boolean,
+  current: RemoteTable,
+  reference: RemoteReference,
+  profile: ColumnProfile | undefined,
+): Promise<CategoryCounts> {
+  const { dialect } = session;
+  const id = dialect.identifier(name);
+  const key = numeric ? dialect.asDouble(id) : dialect.asText(id);
+  const finite = numeric ? ` AND ${dialect.isFinite('v')}` : '';
+  const order = numeric ? 'v' : dialect.byCodePoint('v');
+  if (reference.kind === 'profile') {
+    const rows = await rowsOf(
+      session,
+      `SELECT v, count(*) AS n FROM (SELECT ${key} AS v FROM ${current.source.from}) AS keys WHERE v IS NOT NULL${finite} GROUP BY v`,
+      current,
+    );
+    return countsAgainstProfile(profile as ColumnProfile, rows, numeric);
+  }
+  const rows = await rowsOf(
+    session,
+    `SELECT v, ${dialect.countIf("side = 'r'")} AS r, ${dialect.countIf("side = 'c'")} AS c FROM (
+       SELECT ${key} AS v, 'r' AS side FROM ${reference.table.source.from} UNION ALL SELECT ${key}, 'c' FROM ${current.source.from}
+     ) AS sides WHERE v IS NOT NULL${finite} GROUP BY v ORDER BY ${order}`,
+    current,
+  );
+  return toCounts(
+    rows.map((row) => ({ value: keyText(row.v, numeric), reference: Number(row.r), current: Number(row.c) })),
+  );
+}
+
+/** Evidently's column types from the current profile; near the text boundary an estimated distinct is counted. */
+async function typings(
+  session: RemoteSession,
+  current: RemoteTable,
+  profile: DataProfile,
+  suite: Suite | undefined,
+): Promise<Map<string, DriftTyping>> {
+  const declared = declaredTypes(suite);
+  const profiles = new Map(profile.columns.map((column) => [column.name, column]));
+  const recount = session.dialect.exactDistinct
+    ? []
+    : current.columns.filter((info) => {
+        const kept = profiles.get(info.name);
+        return kept !== undefined && needsExactDistinct(kept, storedKind(info.type), declared.get(info.name));
+      });
+  const exact = new Map<string, number>();
+  if (recount.length > 0) {
+    const [row = {}] = await rowsOf(
+      session,
+      `SELECT ${recount.map((info, index) => `count(DISTINCT ${session.dialect.identifier(info.name)}) AS d${index}`).join(', ')} FROM ${current.source.from}`,
+      current,
+    );
+    recount.forEach((info, index) => {
+      exact.set(info.name, Number(row[`d${index}`] ?? 0));
+    });
+  }
+  return new Map(
+    current.columns.map((info) => {
+      const kept = profiles.get(info.name);
+      return [
+        info.name,
+        driftColumnType({
+          stored: storedKind(info.type),
+          declared: declared.get(info.name),
+          count: kept?.count ?? 0,
+          nulls: kept?.nulls ?? 0,
+          distinct: exact.get(info.name) ?? kept?.distinct ?? 0,
+          // A database column has its own type: a date is Evidently's datetime, as from Parquet.
+          fromText: false,
+        }),
+      ];
+    }),
+  );
+}
+
+/** Non-missing (numeric: finite) reference values per column, the size Evidently's choice of test compares. */
+async function referenceSizes(
+  session: RemoteSession,
+  columns: readonly { name: string; numeric: boolean }[],
+  reference: RemoteReference,
+): Promise<Map<string, { size: number; nonFinite: number }>> {
+  if (reference.kind === 'profile') {
+    return new Map(
+      columns.map(({ name }) => {
+        const kept = reference.profile.columns.find((column) => column.name === name);
+        const nonFinite = kept?.nonFinite ?? 0;
+        return [name, { size: Math.max(0, (kept?.count ?? 0) - nonFinite), nonFinite }];
+      }),
+    );
+  }
+  if (columns.length === 0) return new Map();
+  const { dialect } = session;
+  const reads = columns.flatMap(({ name, numeric }, index) => {
+    const id = dialect.identifier(name);
+    const finite = dialect.isFinite(dialect.asDouble(id));
+    return numeric
+      ? [
+          `${dialect.countIf(finite)} AS n${index}`,
+          `${dialect.countIf(`${id} IS NOT NULL AND NOT ${finite}`)} AS f${index}`,
+        ]
+      : [`count(${id}) AS n${index}`];
+  });
+  const [row = {}] = await rowsOf(
+    session,
+    `SELECT ${reads.join(', ')} FROM ${reference.table.source.from}`,
+    reference.table,
+  );
+  return new Map(
+    columns.map(({ name }, index) => [
+      name,
+      { size: Number(row[`n${index}`] ?? 0), nonFinite: Number(row[`f${index}`] ?? 0) },
+    ]),
+  );
+}
+
+/** Distinct values of reference and current together for numeric columns with few (≤ 5) current values. */
+async function fewValueCounts(
+  session: RemoteSession,
+  names: readonly string[],
+  current: RemoteTable,
+  currentProfile: DataProfile,
+  reference: RemoteReference,
+): Promise<Map<string, number>> {
+  const distinct = new Map(currentProfile.columns.map((column) => [column.name, column.distinct]));
+  const counts = new Map(names.map((name) => [name, distinct.get(name) ?? 0]));
+  for (const name of names.filter((column) => (distinct.get(column) ?? 0) <= FEW_NUMERIC_VALUES)) {
+    const value = finiteDouble(session, name);
+    const rows = await rowsOf(
+      session,
+      `SELECT DISTINCT v FROM (SELECT ${value} AS v FROM ${current.source.from}${reference.kind === 'table' ? ` UNION ALL SELECT ${value} FROM ${reference.table.source.from}` : ''}) AS sides WHERE v IS NOT NULL`,
+      current,
+    );
+    const values = new Set(rows.map((row) => Number(row.v)));
+    if (reference.kind === 'profile') {
+      const kept = reference.profile.columns.find((column) => column.name === name);
+      const exact = kept ? exactProfileValues(kept) : undefined;
+      if (!exact) {
+        counts.set(name, Math.max(values.size, kept?.distinct ?? 0));
+        continue;
+      }
+      for (const item of exact) values.add(item);
+    }
+    counts.set(name, values.size);
+  }
+  return counts;
+}
+
+/**
+ * Drift between a reference (a table on the same engine, or a profile) and the current table, by the rules
+ * DuckDB's drift follows (validation/drift.ts), from aggregates the engine computes: categorical columns from
+ * exact counts of each value, numeric ones as `numericTest` says.
+ */
+export async function computeRemoteDrift(
+  session: RemoteSession,
+  suite: Suite | undefined,
+  settings: DriftSettings,
+  current: RemoteTable,
+  currentProfile: DataProfile,
+  reference: RemoteReference,
+  options: RemoteDriftOptions,
+): Promise<DriftResult> {
+  const referenceNames =
+    reference.kind === 'table'
+      ? reference.table.columns.map((column) => column.name)
+      : reference.profile.columns.map((column) => column.name);
+  const types = await typings(session, current, currentProfile, suite);
+  const keys = uniqueKeys(suite);
+  const result: DriftResult = { columns: [], skipped: [], share: 0, datasetDrift: false, settings };
+  const tested: { name: string; typing: DriftTyping }[] = [];
+  for (const name of driftCandidates(suite, settings, current.columns, referenceNames)) {
+    const typing = types.get(name) as DriftTyping;
+    const reason = skipReason(name, typing, settings, keys);
+    if (reason) result.skipped.push({ column: name, reason });
+    else tested.push({ name, typing });
+  }
+  const storedNumeric = (name: string) =>
+    isNumericKind(storedKind((current.columns.find((column) => column.name === name) as ColumnInfo).type));
+  const sizes = await referenceSizes(
+    session,
+    tested.map(({ name, typing }) => ({ name, numeric: typing.type === 'numerical' || storedNumeric(name) })),
+    reference,
+  );
+  const numerical = tested.filter(({ typing }) => typing.type === 'numerical').map(({ name }) => name);
+  const distinctCounts = await fewValueCounts(session, numerical, current, currentProfile, reference);
+  for (const { name, typing } of tested) {
+    const kind = typing.type === 'numerical' ? 'numeric' : 'categorical';
+    const profile =
+      reference.kind === 'profile' ? reference.profile.columns.find((column) => column.name === name) : undefined;
+    const counts =
+      kind === 'categorical'
+        ? await categoryCounts(session, name, storedNumeric(name), current, reference, profile)
+        : undefined;
+    const distinct = counts?.categories.length ?? distinctCounts.get(name) ?? 0;
+    const referenceSize = sizes.get(name)?.size ?? 0;
+    const automatic = settings.method === 'auto';
+    const fixed = automatic ? undefined : driftMethodName(settings.method as Exclude<SuiteDriftMethod, 'auto'>);
+    const choice = fixed
+      ? { method: fixed, threshold: DEFAULT_DRIFT_THRESHOLDS[fixed] }
+      : chooseDriftMethod(referenceSize, kind, distinct);
+    const threshold = settings.threshold ?? choice.threshold;
+    if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
+      throw (suite as Suite).document.error(
+        ['drift', 'method'],
+        `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`,
+        { input: 'suite' },
+      );
+    }
+    const why = methodReason(typing, automatic, referenceSize, distinct);
+    let tested: NumericOutcome | undefined;
+    let nonFinite = 0;
+    if (kind === 'numeric' && choice.method !== 'chisquare' && choice.method !== 'z') {
+      // NaN and infinities are left out of the test on both sides and counted, as DuckDB's drift does.
+      nonFinite =
+        (currentProfile.columns.find((column) => column.name === name)?.nonFinite ?? 0) +
+        (sizes.get(name)?.nonFinite ?? 0);
+      let side: NumericSide;
+      let referenceApproximate = false;
+      if (reference.kind === 'table') side = { kind: 'engine', table: reference.table };
+      else {
+        // Exact where the profile kept the values or counted each one; else its 0.001 quantile grid.
+        const exact = profile ? exactProfileValues(profile) : undefined;
+        referenceApproximate = !exact;
+        side = {
+          kind: 'values',
+          values: exact ?? finiteRun(Float64Array.from((profile?.quantiles ?? []).filter(Number.isFinite)).sort()),
+        };
+      }
+      tested = await numericTest(
+        session,
+        name,
+        choice.method as Exclude<DriftMethod, 'chisquare' | 'z'>,
+        threshold,
+        current,
+        side,
+        referenceApproximate,
+        options,
+        () => {
+          throw (suite as Suite).document.error(
+            ['drift', 'method'],
+            `drift method ${settings.method} on numeric column '${name}' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input to ${Math.max(current.rows, reference.kind === 'table' ? reference.table.rows : 0)} rows or more, or use ks or wasserstein`,
+            { input: 'suite' },
+          );
+        },
+      );
+    } else {
+      const all = counts ?? (await categoryCounts(session, name, storedNumeric(name), current, reference, profile));
+      if (all.referenceSize > 0 && all.currentSize > 0) {
+        const outcome = driftTestFromCounts(
+          choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>,
+          all,
+          threshold,
+        );
+        tested = {
+          outcome,
+          approximate: false,
+          ...(outcome.drifted ? { distribution: categoricalDistribution(all) } : {}),
+        };
+      }
+    }
+    if (!tested) {
+      result.skipped.push({ column: name, reason: 'no values on one side' });
+      continue;
+    }
+    const column: ColumnDrift = {
+      column: name,
+      kind,
+      ...tested.outcome,
+      approximate: tested.approximate,
+      ...(tested.bound !== undefined ? { bound: tested.bound } : {}),
+      why,
+      ...(nonFinite > 0 ? { nonFinite } : {}),
+      ...(tested.distribution ? { distribution: tested.distribution } : {}),
+    };
+    result.columns.push(column);
+  }
+  const drifted = result.columns.filter((column) => column.drifted).length;
+  result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
+  result.datasetDrift = result.columns.length > 0 && result.share >= settings.share;
+  return result;
+}
