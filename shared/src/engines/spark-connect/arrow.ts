@@ -106,7 +106,7 @@ function describeType(type: DataType): { kind: ColumnKindOfEngine; engineType: s
   }
 }
 
-/** Text for the types the contract has no value for (binary, arrays, structs, maps, intervals). */
+/** Text for the types the contract has no value for (binary, structs, maps, intervals). */
 function otherText(value: unknown): string {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   if (typeof value === 'bigint') return value.toString();
@@ -151,6 +151,14 @@ function valueReader(vector: Vector, data: Data): (index: number) => unknown {
       const unit = (type as Timestamp).unit;
       return (index) => formatTimestampMicros(timestampMicros(values[offset + index]!, unit));
     }
+    case Type.List:
+    case Type.FixedSizeList:
+      // Arrays (percentile_approx of several points) as arrays, each element by the same rules.
+      return (index) => {
+        const items = vector.get(index) as Vector;
+        const read = valueReader(items, items.data[0]!);
+        return Array.from({ length: items.length }, (_, item) => (items.isValid(item) ? read(item) : null));
+      };
     default:
       return (index) => otherText(vector.get(index));
   }
