@@ -116,7 +116,7 @@ describe.skipIf(!requireService('spark'))('validate-data on Spark', { timeout: 2
       'a wrong token',
       () => ({ connection: `sc://127.0.0.1:${server.port}/;token=wrong-token-value`, data: 'weather' }),
       'wrong-token-value',
-      `the Spark Connect server at 127.0.0.1:${server.port} refused the credentials (check the token in the connection string): Invalid authentication token (gRPC UNAUTHENTICATED)`,
+      'refused the credentials (check the token in the connection string): Invalid authentication token (gRPC UNAUTHENTICATED)',
     ],
     ['a missing table', () => ({ data: 'nowhere' }), token, 'The table or view `nowhere` cannot be found.'],
     [
