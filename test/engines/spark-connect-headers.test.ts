@@ -1,13 +1,14 @@
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Server, ServerCredentials, type ServerWritableStream, status } from '@grpc/grpc-js';
-import { ConfigurationError, SparkConnectConnection } from '@mlops-actions/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  ConfigurationError,
   type ExecutePlanRequest,
   ExecutePlanRequestSchema,
   type ExecutePlanResponse,
   ExecutePlanResponseSchema,
-} from '../../shared/src/engines/spark-connect/generated/spark/connect/base_pb.js';
+  SparkConnectConnection,
+} from '../../shared/src/index.js';
 
 /**
  * Open-source Spark checks only its local pre-shared token (spark-connect.test.ts); what a Databricks-style gateway

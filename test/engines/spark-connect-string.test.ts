@@ -1,11 +1,11 @@
+import { describe, expect, test } from 'vitest';
 import {
   ConfigurationError,
   formatDecimal,
   formatTimestampMicros,
   parseSparkConnectString,
   type SparkConnectTarget,
-} from '@mlops-actions/core';
-import { describe, expect, test } from 'vitest';
+} from '../../shared/src/index.js';
 
 const base = { userId: 'mlops-actions', userAgent: 'mlops-actions', headers: {} };
 

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SparkConnectOptions } from '@mlops-actions/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { SparkConnectOptions } from '../../shared/src/index.js';
 import { freePort } from '../services/process.js';
 import { requireService } from '../services/require-service.js';
 import { type SparkConnectHandle, startSparkConnect } from '../services/spark-connect.js';
@@ -41,7 +41,7 @@ function trustedLoopbackCertificate(): { key: string; cert: string } {
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
 }
 const certificate = trustedLoopbackCertificate();
-const { ConfigurationError, SparkConnectConnection } = await import('@mlops-actions/core');
+const { ConfigurationError, SparkConnectConnection } = await import('../../shared/src/index.js');
 
 /** A Spark SQL string literal (backslash escapes on, Spark's default) for any text. */
 function sqlString(text: string): string {
