@@ -11,19 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { register } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { load, root } from './load-rig.js';
 import { SUITE_20_CHECKS } from './suite-20.js';
 
-// The rig (test/services) is TypeScript with `.js` import specifiers: Node strips the types; this maps the names.
-register(
-  `data:text/javascript,${encodeURIComponent(
-    "export async function resolve(s, c, next) { try { return await next(s, c); } catch (e) { if (s.startsWith('.') && s.endsWith('.js')) return next(s.slice(0, -3) + '.ts', c); throw e; } }",
-  )}`,
-);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const load = (path) => import(pathToFileURL(join(root, path)).href);
 const { SparkConnectConnection } = await load('shared/lib/index.js');
 const { startSparkConnect } = await load('test/services/spark-connect.ts');
 
