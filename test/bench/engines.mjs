@@ -8,10 +8,11 @@
 // Goal of issue 22: < 1 MB returned to the runner by the remote engine. Run `npx tsc -b` and `npm run build` first
 // (this imports the compiled shared/lib and runs shared/bin/mlops.js).
 //   node test/bench/engines.mjs [--rows N]
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { load, root } from './load-rig.js';
 import { SUITE_20_CHECKS } from './suite-20.js';
 
@@ -72,7 +73,8 @@ try {
   async function validate(name, engineArgs) {
     const out = join(dataDir, `out-${name}`);
     const started = performance.now();
-    const run = spawnSync(
+    // Asynchronous: the server's output is read by this process's event loop, and a blocked loop would stall Spark.
+    await promisify(execFile)(
       process.execPath,
       [
         join(root, 'shared', 'bin', 'mlops.js'),
@@ -85,11 +87,12 @@ try {
         '--fail-on',
         'never',
       ],
-      { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 1 << 26 },
-    );
+      { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 1 << 26 },
+    ).catch((error) => {
+      throw new Error(`validate-data (${name}) failed:\n${error.stdout}\n${error.stderr}`);
+    });
     const seconds = (performance.now() - started) / 1000;
-    if (run.status !== 0) throw new Error(`validate-data (${name}) failed:\n${run.stdout}\n${run.stderr}`);
-    const report = JSON.parse(await readFile(join(out, 'validation-report.json'), 'utf8'));
+    const report = JSON.parse(await readFile(join(out, 'mlops-reports', 'validate-data.json'), 'utf8'));
     return { name, seconds, report };
   }
 
