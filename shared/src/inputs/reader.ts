@@ -150,10 +150,10 @@ export class InputReader {
   }
 
   /**
-   * The YAML or JSON file input `name` names (`path`: its value, defaults applied), confined like every input path
-   * and parsed with positions so later checks can name the line.
+   * The YAML or JSON file input `name` names (`path`: its value with defaults applied; the input itself, required,
+   * when not given), confined like every input path and parsed with positions so later checks can name the line.
    */
-  async configFile(name: string, path: string): Promise<ConfigDocument> {
+  async configFile(name: string, path: string = this.required(name)): Promise<ConfigDocument> {
     const resolved = this.resolveConfined(name, path);
     return loadConfigFile(resolved, this.display(resolved), name);
   }
