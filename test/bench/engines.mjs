@@ -49,8 +49,8 @@ async function directoryBytes(path) {
 const suitePath = join(dataDir, 'suite.yml');
 await writeFile(suitePath, SUITE_20_CHECKS);
 
-console.log('starting the Spark Connect server (local[2]) …');
-const server = await startSparkConnect();
+console.log('starting the Spark Connect server (local[2], driver heap 6 GB) …');
+const server = await startSparkConnect({ driverMemory: '6g' });
 try {
   if (!existsSync(join(tables.reference, '_SUCCESS'))) {
     console.log(`generating 2 × ${rows.toLocaleString('en-US')} rows × 7 columns inside Spark as Parquet …`);

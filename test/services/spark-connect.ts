@@ -11,6 +11,8 @@ export interface SparkConnectHandle extends ServiceHandle {
 export interface SparkConnectServerOptions {
   /** Spark's local pre-shared token (`spark.connect.authenticate.token`): calls without `Bearer <token>` fail. */
   token?: string;
+  /** The driver's heap (`--driver-memory`); Spark's 1g suits the suites' small tables, not a benchmark's 50M rows. */
+  driverMemory?: string;
 }
 
 function portAccepts(port: number): Promise<boolean> {
@@ -60,6 +62,7 @@ export async function startSparkConnect(options: SparkConnectServerOptions = {})
       '--class',
       'org.apache.spark.sql.connect.service.SparkConnectServer',
       ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]),
+      ...(options.driverMemory !== undefined ? ['--driver-memory', options.driverMemory] : []),
       '--driver-java-options',
       `-Djava.io.tmpdir=${workDir}`,
     ],
