@@ -186,12 +186,21 @@ export class SparkConnectConnection implements SqlConnection {
     const operationId = request.operationId as string;
     let stream = this.executePlan(request, progress, deadline);
     let reattaching = false;
-    for (let attempt = 0; ; attempt += 1) {
+    let attempt = 0;
+    for (;;) {
       let failure: SparkFailure;
+      const seenBefore = progress.lastResponseId;
       try {
         await this.consume(stream, progress);
-        if (progress.complete) break;
-        failure = { code: 'UNAVAILABLE', message: 'the result stream ended before Spark said the result was complete' };
+        if (progress.complete) return;
+        // Spark ends a reattachable stream on purpose after a while (senderMaxStreamDuration, 2 minutes by
+        // default) for the client to reattach: no failure, so no pause and no attempt counted.
+        if (Date.now() >= deadline) {
+          return this.fail({ code: 'DEADLINE_EXCEEDED', message: 'the query ran past its timeout' }, progress);
+        }
+        stream = this.reattach(operationId, progress, deadline);
+        reattaching = true;
+        continue;
       } catch (error) {
         if (!isServiceError(error)) throw error;
         failure = readSparkFailure(error);
@@ -199,11 +208,14 @@ export class SparkConnectConnection implements SqlConnection {
         if (failure.errorClass === 'INVALID_HANDLE.OPERATION_ALREADY_EXISTS') reattaching = true;
         else if (failure.code !== 'UNAVAILABLE') return this.fail(failure, progress);
       }
+      // A stream that broke after delivering more counts afresh: only failures in a row use up the attempts.
+      if (progress.lastResponseId !== seenBefore) attempt = 0;
       if (attempt >= this.options.maxReattachAttempts || Date.now() >= deadline) return this.fail(failure, progress);
       await delay(this.options.reattachDelayMs * 2 ** attempt);
+      attempt += 1;
       // Nothing received yet and no sign the server has the operation: send the plan again, else pick it up.
       if (progress.lastResponseId !== undefined) reattaching = true;
-      this.options.onRetry({ attempt: attempt + 1, how: reattaching ? 'reattach' : 'resend', reason: failure.message });
+      this.options.onRetry({ attempt, how: reattaching ? 'reattach' : 'resend', reason: failure.message });
       stream = reattaching
         ? this.reattach(operationId, progress, deadline)
         : this.executePlan(request, progress, deadline);
