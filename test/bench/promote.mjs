@@ -10,18 +10,9 @@
 // Run `npx tsc -b` first: this imports the compiled shared/lib. Needs docker-registry, htpasswd and skopeo.
 import { randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
-import { register } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { load } from './load-rig.js';
 
-// The rig (test/services) is TypeScript with `.js` import specifiers: Node strips the types; this maps the names.
-register(
-  `data:text/javascript,${encodeURIComponent(
-    "export async function resolve(s, c, next) { try { return await next(s, c); } catch (e) { if (s.startsWith('.') && s.endsWith('.js')) return next(s.slice(0, -3) + '.ts', c); throw e; } }",
-  )}`,
-);
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const load = (path) => import(pathToFileURL(join(root, path)).href);
 const core = {
   ...(await load('shared/lib/oci/index.js')),
   ...(await load('shared/lib/promotion/index.js')),

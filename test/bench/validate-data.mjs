@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SUITE_20_CHECKS } from './suite-20.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rowsFlag = process.argv.indexOf('--rows');
@@ -74,23 +75,8 @@ if (!existsSync(files.parquet) || !existsSync(files.referenceCsv)) {
     console.log(JSON.stringify({}));`);
 }
 
-// 20 checks: 3 table-level, 17 on columns.
-const suite = `version: 1
-table:
-  row-count: {min: 1000, max: 100000000}
-  columns: {required: [id, age, plan, score, income, signup, email]}
-  unique: [[id]]
-columns:
-  id: {type: integer, nullable: false}
-  age: {type: integer, nullable: false, min: 0, max: 120, mean: {min: 30, max: 70}}
-  plan: {type: string, in: [free, pro, enterprise]}
-  score: {type: float, min: 0, max: 1, max-null-fraction: 0.01, quantiles: {0.5: {min: 0.4, max: 0.6}}, stddev: {max: 0.4}}
-  income: {type: float, min: 0}
-  email: {type: string, pattern: '^[^@]+@[^@]+$'}
-  signup: {type: date, nullable: false}
-`;
 const suitePath = join(dataDir, 'suite.yml');
-await writeFile(suitePath, suite);
+await writeFile(suitePath, SUITE_20_CHECKS);
 
 const source = (path) => (path.endsWith('.csv') ? `read_csv('${path}', header = true)` : `read_parquet('${path}')`);
 const columnNames = ['id', 'age', 'plan', 'score', 'income', 'signup', 'email'];

@@ -34,7 +34,7 @@ describe('identifiers and literals', () => {
     expect(postgresDialect.quantile('x', 0.5)).toBe(
       'percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(x AS double precision))',
     );
-    expect(sparkDialect.quantile('x', 0.5)).toBe('percentile_approx(x, 0.5, 100000)');
+    expect(sparkDialect.quantile('x', 0.5)).toBe('percentile(CAST(x AS DOUBLE), 0.5)');
     expect(sparkDialect.tryCast('s', 'double')).toBe('try_cast(CAST(s AS STRING) AS DOUBLE)');
     expect(postgresDialect.number(Number.NaN)).toBe("CAST('NaN' AS double precision)");
     expect(sparkDialect.number(1e-7)).toBe('CAST(1e-7 AS DOUBLE)');

@@ -7,25 +7,13 @@ import { type PostgresHandle, startPostgres } from '../services/postgres.js';
 import { requireService } from '../services/require-service.js';
 import { actionDir, repositoryRoot, runAction } from '../support/run-action.js';
 import { reportValidator } from '../support/schemas.js';
+import { WEATHER_SUITE } from '../support/weather-suite.js';
 
 // validate-data with engine: postgres, run as the runner runs it (node dist/index.js), against a real server.
 
 const validateData = actionDir('validate-data');
 
-// The Seattle weather suite of validate-data's own tests, on the same data loaded into PostgreSQL.
-const weatherSuite = `version: 1
-table:
-  row-count: {min: 1000}
-  columns: {required: [date, precipitation, temp_max, temp_min, wind, weather]}
-  unique: [[date]]
-columns:
-  date: {type: date, nullable: false}
-  precipitation: {type: float, nullable: false, min: 0, max: 60}
-  temp_max: {type: float, min: -10, max: 40, mean: {min: 14, max: 18}}
-  temp_min: {type: float, min: -15, max: 20, quantiles: {0.5: {min: 7, max: 10}}}
-  wind: {type: float, min: 0, max: 10, stddev: {max: 2}}
-  weather: {type: category, in: [drizzle, rain, sun, snow, fog]}
-`;
+const weatherSuite = WEATHER_SUITE;
 
 let server: PostgresHandle;
 

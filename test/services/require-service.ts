@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { repositoryRoot } from '../support/run-action.js';
 import { kubeBinaries } from './kube.js';
@@ -7,6 +7,19 @@ import { kwokFolder } from './kube-nodes.js';
 /** Debian's PostgreSQL 15 (package postgresql, scripts/setup). */
 export const postgresBinaries = '/usr/lib/postgresql/15/bin';
 export const mlflowVenv = join(repositoryRoot, '.cache', 'venv-mlflow');
+export const sparkVenv = join(repositoryRoot, '.cache', 'venv-spark');
+
+/** The Spark distribution pyspark unpacks into the venv (requirements-spark.txt): bin/, jars/ with the Connect server. */
+export function sparkHome(): string {
+  let python = 'python3';
+  try {
+    python = readdirSync(join(sparkVenv, 'lib')).find((entry) => entry.startsWith('python3')) ?? python;
+  } catch {
+    // No venv yet: the path below does not exist, and requireService says so.
+  }
+  return join(sparkVenv, 'lib', python, 'site-packages', 'pyspark');
+}
+
 /** Built by scripts/setup from the Go module proxy, pinned (cosign_version there). */
 export const cosignBinary = join(repositoryRoot, '.cache', 'tools', 'cosign-v2.6.5', 'cosign');
 /** Built by scripts/setup from the Go module proxy, pinned (buildx_version there); a docker CLI plugin. */
@@ -25,6 +38,7 @@ const requirements = {
   nginx: ['nginx'],
   prometheus: ['prometheus'],
   mlflow: [join(mlflowVenv, 'bin', 'mlflow')],
+  spark: [join(sparkHome(), 'bin', 'spark-submit'), 'java'],
   cosign: [cosignBinary],
   docker: ['dockerd', 'containerd', 'runc', dockerClient, buildxBinary],
   kube: [

@@ -148,12 +148,15 @@ export const sparkDialect: SqlDialect = {
     `(${expression} > CAST('-Infinity' AS DOUBLE) AND ${expression} < CAST('Infinity' AS DOUBLE))`,
   stddevSample: (expression) => `stddev_samp(${expression})`,
   stddevPopulation: (expression) => `stddev_pop(${expression})`,
-  quantile: (expression, q) => `percentile_approx(${expression}, ${plainNumber(q)}, ${SPARK_PERCENTILE_ACCURACY})`,
+  // A suite's quantile check is exact, linearly interpolated as DuckDB's and numpy's (Spark's percentile counts
+  // each distinct value); the profile's 1001-point grid stays approximate, memory-bounded on any table.
+  quantile: (expression, q) => `percentile(CAST(${expression} AS DOUBLE), ${plainNumber(q)})`,
   quantiles: (expression, qs) =>
     `percentile_approx(${expression}, array(${qs.map(plainNumber).join(', ')}), ${SPARK_PERCENTILE_ACCURACY})`,
   exactQuantiles: false,
-  distinct: (expression) => `approx_count_distinct(${expression})`,
-  exactDistinct: false,
+  // Exact, as the DuckDB engine's numeric profile (Spark distributes the count).
+  distinct: (expression) => `count(DISTINCT ${expression})`,
+  exactDistinct: true,
   byCodePoint: (expression) => expression,
 };
 

@@ -5,5 +5,6 @@ export * from './open.js';
 export * from './postgres.js';
 export * from './profile.js';
 export * from './source.js';
+export * from './spark-connect/index.js';
 export * from './tables.js';
 export * from './validate.js';

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../errors/index.js';
 import type { RemoteEngineName, SqlConnection } from './connection.js';
 import { openPostgres } from './postgres.js';
+import { SparkConnectConnection } from './spark-connect/index.js';
 
 /** The URL schemes each engine's `connection` takes. */
 export const CONNECTION_SCHEMES: Record<RemoteEngineName, readonly string[]> = {
@@ -34,7 +35,14 @@ export function connectionSecrets(connection: string): string[] {
     // Not a URL the WHATWG parser reads: the whole string is masked.
   }
   const token = /;token=([^;]+)/.exec(connection)?.[1];
-  if (token) secrets.push(token);
+  if (token) {
+    secrets.push(token);
+    try {
+      secrets.push(decodeURIComponent(token));
+    } catch {
+      // Not percent-encoded validly: the raw form is masked, and the parser refuses the string.
+    }
+  }
   return [...new Set(secrets)];
 }
 
@@ -45,8 +53,7 @@ export async function openRemoteEngine(engine: RemoteEngineName, connection: str
     case 'postgres':
       return openPostgres(connection);
     case 'spark':
-      throw new ConfigurationError("Input 'engine': spark is not in this build yet (Spark Connect client pending).", {
-        input: 'engine',
-      });
+      // Nothing is sent until the first query: an unreachable server or a refused token surfaces there.
+      return SparkConnectConnection.fromConnectionString(connection);
   }
 }
