@@ -22,12 +22,12 @@ import {
   type ColumnDistribution,
   type ColumnDrift,
   categoricalDistribution,
+  columnsToCountExactly,
   countsAgainstProfile,
   type DriftResult,
   type DriftTyping,
   declaredTypes,
   driftCandidates,
-  driftColumnType,
   driftMethodName,
   exactProfileValues,
   FEW_NUMERIC_VALUES,
@@ -35,11 +35,11 @@ import {
   keyText,
   methodReason,
   NUMERIC_ONLY,
-  needsExactDistinct,
   numericDistribution,
   skipReason,
   storedKind,
   toCounts,
+  typingsFromProfile,
   uniqueKeys,
 } from '../validation/index.js';
 import type { RemoteSource } from './source.js';
@@ -361,12 +361,7 @@ async function typings(
 ): Promise<Map<string, DriftTyping>> {
   const declared = declaredTypes(suite);
   const profiles = new Map(profile.columns.map((column) => [column.name, column]));
-  const recount = session.dialect.exactDistinct
-    ? []
-    : current.columns.filter((info) => {
-        const kept = profiles.get(info.name);
-        return kept !== undefined && needsExactDistinct(kept, storedKind(info.type), declared.get(info.name));
-      });
+  const recount = session.dialect.exactDistinct ? [] : columnsToCountExactly(current.columns, profiles, declared);
   const exact = new Map<string, number>();
   if (recount.length > 0) {
     const [row = {}] = await rowsOf(
@@ -378,23 +373,8 @@ async function typings(
       exact.set(info.name, Number(row[`d${index}`] ?? 0));
     });
   }
-  return new Map(
-    current.columns.map((info) => {
-      const kept = profiles.get(info.name);
-      return [
-        info.name,
-        driftColumnType({
-          stored: storedKind(info.type),
-          declared: declared.get(info.name),
-          count: kept?.count ?? 0,
-          nulls: kept?.nulls ?? 0,
-          distinct: exact.get(info.name) ?? kept?.distinct ?? 0,
-          // A database column has its own type: a date is Evidently's datetime, as from Parquet.
-          fromText: false,
-        }),
-      ];
-    }),
-  );
+  // A database column has its own type: a date is Evidently's datetime, as from Parquet (not from text).
+  return typingsFromProfile(current.columns, profiles, declared, exact, false);
 }
 
 /** Non-missing (numeric: finite) reference values per column, the size Evidently's choice of test compares. */

@@ -3,6 +3,7 @@ import type { ColumnType } from '../validation/index.js';
 import {
   type ColumnProfile,
   columnKind,
+  columnProfileFromStats,
   completeNumericProfile,
   type DataProfile,
   keepsTopValues,
@@ -97,20 +98,11 @@ export async function finishRemoteProfile(
   const aggregated: { profile: ColumnProfile; name: string }[] = [];
   for (const [index, info] of plan.columns.entries()) {
     const kind = plan.kinds[index] as ProfileColumnKind;
-    const count = toNumber(stats[`p_n${index}`]) ?? 0;
     const id = dialect.identifier(info.name);
     const lowest = stats[`p_lo${index}`];
     const highest = stats[`p_hi${index}`];
-    const profile: ColumnProfile = {
-      name: info.name,
-      type: info.type,
-      kind,
-      count,
-      nulls: rows - count,
-      distinct: toNumber(stats[`p_d${index}`]) ?? 0,
-      min: kind === 'numeric' ? null : lowest === null || lowest === undefined ? null : String(lowest),
-      max: kind === 'numeric' ? null : highest === null || highest === undefined ? null : String(highest),
-    };
+    const profile = columnProfileFromStats(info, kind, stats, index, rows);
+    const { count } = profile;
     profiles.push(profile);
     if (kind === 'numeric') {
       Object.assign(profile, { mean: null, stddev: null });

@@ -260,10 +260,7 @@ export async function driftTypings(
   if (known) return known;
   const declared = declaredTypes(suite);
   const profiles = new Map(currentProfile.columns.map((column) => [column.name, column]));
-  const exact = current.filter((info) => {
-    const profile = profiles.get(info.name);
-    return profile !== undefined && needsExactDistinct(profile, storedKind(info.type), declared.get(info.name));
-  });
+  const exact = columnsToCountExactly(current, profiles, declared);
   const exactDistinct = new Map<string, number>();
   if (exact.length > 0) {
     const [row = {}] = await engine.rows(
@@ -273,7 +270,32 @@ export async function driftTypings(
       exactDistinct.set(info.name, Number(row[`d${index}`] ?? 0));
     });
   }
-  const typings = new Map(
+  const typings = typingsFromProfile(current, profiles, declared, exactDistinct, fromText);
+  typingsByProfile.set(currentProfile, typings);
+  return typings;
+}
+
+/** The columns near the text boundary, whose distinct values the profile only estimates: they are counted exactly. */
+export function columnsToCountExactly(
+  current: readonly ColumnInfo[],
+  profiles: ReadonlyMap<string, ColumnProfile>,
+  declared: ReadonlyMap<string, ColumnType>,
+): ColumnInfo[] {
+  return current.filter((info) => {
+    const profile = profiles.get(info.name);
+    return profile !== undefined && needsExactDistinct(profile, storedKind(info.type), declared.get(info.name));
+  });
+}
+
+/** Evidently's type of each current column from its profile, with the distinct counts counted exactly. */
+export function typingsFromProfile(
+  current: readonly ColumnInfo[],
+  profiles: ReadonlyMap<string, ColumnProfile>,
+  declared: ReadonlyMap<string, ColumnType>,
+  exactDistinct: ReadonlyMap<string, number>,
+  fromText: boolean,
+): Map<string, DriftTyping> {
+  return new Map(
     current.map((info) => {
       const profile = profiles.get(info.name);
       return [
@@ -289,8 +311,6 @@ export async function driftTypings(
       ];
     }),
   );
-  typingsByProfile.set(currentProfile, typings);
-  return typings;
 }
 
 /** The columns the drift settings name (all those in both tables by default); each must be in both. */

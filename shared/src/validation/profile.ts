@@ -227,17 +227,8 @@ export async function finishProfile(engine: DataEngine, plan: ProfilePlan, stats
   const profiles: ColumnProfile[] = [];
   for (const [index, info] of columns.entries()) {
     const kind = kinds[index] as ProfileColumnKind;
-    const count = toNumber(stats[`p_n${index}`]) ?? 0;
-    const profile: ColumnProfile = {
-      name: info.name,
-      type: info.type,
-      kind,
-      count,
-      nulls: rows - count,
-      distinct: toNumber(stats[`p_d${index}`]) ?? 0,
-      min: kind === 'numeric' ? null : ((stats[`p_lo${index}`] as string | null) ?? null),
-      max: kind === 'numeric' ? null : ((stats[`p_hi${index}`] as string | null) ?? null),
-    };
+    const profile = columnProfileFromStats(info, kind, stats, index, rows);
+    const { count } = profile;
     if (kind === 'numeric') {
       Object.assign(profile, { mean: null, stddev: null });
       if (count > 0) completeNumericProfile(profile, await engine.sortedDoubles(numericValues(table, info.name)), rows);
@@ -256,6 +247,32 @@ export async function finishProfile(engine: DataEngine, plan: ProfilePlan, stats
     rows,
     createdAt: new Date().toISOString(),
     columns: profiles,
+  };
+}
+
+/**
+ * A column's counts and, for a non-numeric column, its least and greatest value as text, from the profile query's
+ * aggregates (`p_n`, `p_d`, `p_lo`, `p_hi` + the column's index); numeric statistics are the caller's.
+ */
+export function columnProfileFromStats(
+  info: ColumnInfo,
+  kind: ProfileColumnKind,
+  stats: Row,
+  index: number,
+  rows: number,
+): ColumnProfile {
+  const count = toNumber(stats[`p_n${index}`]) ?? 0;
+  const asText = (value: unknown) =>
+    kind === 'numeric' || value === null || value === undefined ? null : String(value);
+  return {
+    name: info.name,
+    type: info.type,
+    kind,
+    count,
+    nulls: rows - count,
+    distinct: toNumber(stats[`p_d${index}`]) ?? 0,
+    min: asText(stats[`p_lo${index}`]),
+    max: asText(stats[`p_hi${index}`]),
   };
 }
 
