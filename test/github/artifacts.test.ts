@@ -9,7 +9,7 @@ import {
   findLatestSuccessfulRun,
   uploadRunArtifact,
 } from '../../shared/src/index.js';
-import { type GitHubSandbox, REPOSITORY, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
+import { type GitHubSandbox, REPOSITORY, startGitHubSandbox } from '../support/github/sandbox.js';
 
 /**
  * @actions/github fixes its API base URL from GITHUB_API_URL when first imported (as on a runner, where the
@@ -66,7 +66,6 @@ describe('artifacts through the results service (Twirp) and Azurite', () => {
     const destination = await mkdtemp(join(tmpdir(), 'baseline-'));
     const downloaded = await downloadLatestArtifact(
       client,
-      TOKENS.actions,
       repository,
       { workflow: 'ml.yml', branch: 'main' },
       'mlops-metrics-churn',
@@ -82,19 +81,10 @@ describe('artifacts through the results service (Twirp) and Azurite', () => {
     const { client } = sandbox.client();
     const destination = await mkdtemp(join(tmpdir(), 'none-'));
     expect(
-      await downloadLatestArtifact(
-        client,
-        TOKENS.actions,
-        repository,
-        { workflow: 'other.yml', branch: 'main' },
-        'x',
-        destination,
-      ),
+      await downloadLatestArtifact(client, repository, { workflow: 'other.yml', branch: 'main' }, 'x', destination),
     ).toBeUndefined();
     const { run } = await mainRunUploading('mlops-metrics-a', { a: 1 });
-    expect(
-      await downloadRunArtifact(client, TOKENS.actions, repository, run.id, 'mlops-metrics-b', destination),
-    ).toBeUndefined();
+    expect(await downloadRunArtifact(client, repository, run.id, 'mlops-metrics-b', destination)).toBeUndefined();
   });
 
   test('a blob that no longer matches its recorded digest fails clearly', async () => {
@@ -109,14 +99,7 @@ describe('artifacts through the results service (Twirp) and Azurite', () => {
 
     const destination = await mkdtemp(join(tmpdir(), 'tampered-'));
     await expect(
-      downloadRunArtifact(
-        sandbox.client().client,
-        TOKENS.actions,
-        repository,
-        run.id,
-        'mlops-metrics-tampered',
-        destination,
-      ),
+      downloadRunArtifact(sandbox.client().client, repository, run.id, 'mlops-metrics-tampered', destination),
     ).rejects.toThrow(
       `Artifact 'mlops-metrics-tampered' (id ${uploaded.id}) of run ${run.id} does not match its recorded digest sha256:${uploaded.digest}`,
     );

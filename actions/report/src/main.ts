@@ -58,7 +58,6 @@ export const action = defineAction({
       const { downloaded, warnings } = await host.log.group(`Download report artifacts of run ${runId}`, () =>
         downloadArtifactsWithinLimits(
           client,
-          inputs.comment.token as string,
           { owner: github.owner!, repo: github.repo! },
           runId,
           REPORT_ARTIFACT_PREFIX,

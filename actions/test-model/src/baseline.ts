@@ -62,7 +62,6 @@ export async function downloadBaseline(
   const destination = await mkdtemp(join(github.runnerTemp, 'mlops-baseline-'));
   const downloaded = await downloadLatestArtifact(
     githubClient(host, inputs),
-    inputs.comment.token,
     { owner: github.owner, repo: github.repo },
     { workflow, branch, event: 'push' },
     artifact,

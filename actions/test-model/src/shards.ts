@@ -91,7 +91,6 @@ export async function mergeShardArtifacts(
   const prefix = partialArtifactPrefix(name);
   const downloaded = await downloadRunArtifactsByPrefix(
     githubClient(host, inputs),
-    inputs.comment.token,
     { owner: github.owner, repo: github.repo },
     Number(github.runId),
     prefix,

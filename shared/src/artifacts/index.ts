@@ -1,34 +1,10 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { describeGitHubFailure, type GitHubClient } from '../github/client.js';
 import type { RepositoryRef } from '../github/pull-request.js';
 import { UnzipLimitError, unzipWithin, writeEntries } from './unzip.js';
 
 export { UnzipLimitError, unzipWithin, type ZipEntry } from './unzip.js';
-
-/** Loaded on first use: most steps never touch artifacts, and the client (Azure storage) is large to parse. */
-async function artifactClient() {
-  const { DefaultArtifactClient } = await import('@actions/artifact');
-  return new DefaultArtifactClient();
-}
-
-export interface UploadedArtifact {
-  id: number;
-  size: number;
-  digest: string | undefined;
-}
-
-/** Uploads files of this run as one named artifact (the Actions results service, as upload-artifact v4 does). */
-export async function uploadRunArtifact(
-  name: string,
-  files: readonly string[],
-  rootDirectory: string,
-  retentionDays?: number,
-): Promise<UploadedArtifact> {
-  const client = await artifactClient();
-  const result = await client.uploadArtifact(name, [...files], rootDirectory, retentionDays ? { retentionDays } : {});
-  if (result.id === undefined) throw new Error(`Uploading artifact '${name}' returned no artifact id.`);
-  return { id: result.id, size: result.size ?? 0, digest: result.digest };
-}
 
 export interface RunQuery {
   /** The workflow file name (e.g. `ml.yml`) or its numeric id. */
@@ -94,7 +70,7 @@ function listed(artifact: ArtifactListing['artifacts'][number]): ListedArtifact 
  * upload: a mismatch (a tampered or truncated blob) is an error, never a silently wrong baseline.
  */
 async function downloadListedArtifact(
-  token: string,
+  client: GitHubClient,
   repository: RepositoryRef,
   runId: number,
   artifact: ListedArtifact,
@@ -105,39 +81,64 @@ async function downloadListedArtifact(
   if (!digest) {
     throw new Error(`Artifact '${name}' of run ${runId} has no recorded digest, so its content cannot be verified.`);
   }
+  const zip = await fetchArtifactZip(client, repository, runId, artifact);
+  // sha256 of the zip as stored, the digest GitHub recorded when it was uploaded.
+  const actual = `sha256:${createHash('sha256').update(zip).digest('hex')}`;
+  if (actual !== digest) {
+    throw new Error(
+      `Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${digest}: ` +
+        'the stored blob was altered or truncated; refusing to use it.',
+    );
+  }
+  // Unzipped here, within the caller's budget (another run's artifact may be a zip bomb).
+  const entries = unzipWithin(zip, maxUnzippedBytes ?? Number.POSITIVE_INFINITY);
   await mkdir(destination, { recursive: true });
-  // Capped: the zip as it is (the library would unzip while downloading, however big it inflates), unzipped here.
-  const zipFolder = maxUnzippedBytes === undefined ? undefined : await mkdtemp(`${destination}.zip-`);
+  await writeEntries(entries, destination);
+  const unzippedBytes = entries.reduce((sum, entry) => sum + entry.content.length, 0);
+  return { id: artifact.id, name, digest, path: destination, runId, unzippedBytes };
+}
+
+/** GitHub answers the artifact's zip route with a redirect to a signed blob URL, fetched without our token. */
+async function fetchArtifactZip(
+  client: GitHubClient,
+  repository: RepositoryRef,
+  runId: number,
+  artifact: ListedArtifact,
+): Promise<Buffer> {
+  let location: string | undefined;
   try {
-    const { digestMismatch } = await (await artifactClient()).downloadArtifact(artifact.id, {
-      path: zipFolder ?? destination,
-      expectedHash: digest,
-      ...(zipFolder ? { skipDecompress: true } : {}),
-      findBy: { token, workflowRunId: runId, repositoryOwner: repository.owner, repositoryName: repository.repo },
+    const { headers } = await client.rest.actions.downloadArtifact({
+      ...repository,
+      artifact_id: artifact.id,
+      archive_format: 'zip',
+      request: { redirect: 'manual' },
     });
-    if (digestMismatch) {
-      throw new Error(
-        `Artifact '${name}' (id ${artifact.id}) of run ${runId} does not match its recorded digest ${digest}: ` +
-          'the stored blob was altered or truncated; refusing to use it.',
-      );
+    location = headers.location;
+  } catch (error) {
+    throw describeGitHubFailure(error, `Downloading artifact '${artifact.name}' of run ${runId}`);
+  }
+  if (!location) throw new Error(`GitHub gave no download address for artifact '${artifact.name}' of run ${runId}.`);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const response = await fetch(location);
+      if (response.ok) return Buffer.from(await response.arrayBuffer());
+      if (response.status < 500 || attempt >= BLOB_ATTEMPTS) {
+        throw new Error(`the blob store answered ${response.status} ${response.statusText}`);
+      }
+    } catch (error) {
+      if (attempt >= BLOB_ATTEMPTS) {
+        throw new Error(`Downloading artifact '${artifact.name}' of run ${runId} failed: ${(error as Error).message}.`);
+      }
     }
-    if (zipFolder === undefined || maxUnzippedBytes === undefined)
-      return { id: artifact.id, name, digest, path: destination, runId };
-    const [zipFile] = await readdir(zipFolder);
-    if (zipFile === undefined) throw new Error(`Artifact '${name}' of run ${runId} downloaded as nothing.`);
-    const entries = unzipWithin(await readFile(`${zipFolder}/${zipFile}`), maxUnzippedBytes);
-    await writeEntries(entries, destination);
-    const unzippedBytes = entries.reduce((sum, entry) => sum + entry.content.length, 0);
-    return { id: artifact.id, name, digest, path: destination, runId, unzippedBytes };
-  } finally {
-    if (zipFolder) await rm(zipFolder, { recursive: true, force: true });
   }
 }
+
+/** Tries of a blob download that failed on the network or with a server error. */
+const BLOB_ATTEMPTS = 3;
 
 /** Downloads a run's artifact by name into `destination`, verified against its recorded digest. */
 export async function downloadRunArtifact(
   client: GitHubClient,
-  token: string,
   repository: RepositoryRef,
   runId: number,
   name: string,
@@ -152,13 +153,12 @@ export async function downloadRunArtifact(
     throw describeGitHubFailure(error, `Listing artifacts of run ${runId}`);
   }
   const artifact = artifacts.filter((candidate) => !candidate.expired).at(-1);
-  return artifact ? downloadListedArtifact(token, repository, runId, listed(artifact), destination) : undefined;
+  return artifact ? downloadListedArtifact(client, repository, runId, listed(artifact), destination) : undefined;
 }
 
 /** The artifact `name` from the latest successful run of `query`: baselines such as main's metrics. */
 export async function downloadLatestArtifact(
   client: GitHubClient,
-  token: string,
   repository: RepositoryRef,
   query: RunQuery,
   name: string,
@@ -166,7 +166,7 @@ export async function downloadLatestArtifact(
 ): Promise<(DownloadedArtifact & { run: FoundRun }) | undefined> {
   const run = await findLatestSuccessfulRun(client, repository, query);
   if (!run) return undefined;
-  const downloaded = await downloadRunArtifact(client, token, repository, run.id, name, destination);
+  const downloaded = await downloadRunArtifact(client, repository, run.id, name, destination);
   return downloaded ? { ...downloaded, run } : undefined;
 }
 
@@ -223,7 +223,6 @@ const folderFor = (destination: string, name: string) => `${destination}/${name.
  */
 export async function downloadRunArtifactsByPrefix(
   client: GitHubClient,
-  token: string,
   repository: RepositoryRef,
   runId: number,
   prefix: string,
@@ -233,7 +232,7 @@ export async function downloadRunArtifactsByPrefix(
   const downloaded: DownloadedArtifact[] = [];
   for (const artifact of artifacts.sort((a, b) => a.name.localeCompare(b.name))) {
     downloaded.push(
-      await downloadListedArtifact(token, repository, runId, artifact, folderFor(destination, artifact.name)),
+      await downloadListedArtifact(client, repository, runId, artifact, folderFor(destination, artifact.name)),
     );
   }
   return downloaded;
@@ -313,7 +312,6 @@ export function planArtifactDownloads(
  */
 export async function downloadArtifactsWithinLimits(
   client: GitHubClient,
-  token: string,
   repository: RepositoryRef,
   runId: number,
   prefix: string,
@@ -329,7 +327,7 @@ export async function downloadArtifactsWithinLimits(
     const folder = folderFor(destination, artifact.name);
     try {
       const { unzippedBytes = 0, ...fetched } = await downloadListedArtifact(
-        token,
+        client,
         repository,
         runId,
         artifact,

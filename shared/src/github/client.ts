@@ -1,9 +1,15 @@
-import { getOctokit } from '@actions/github';
+import { Octokit } from '@octokit/core';
+import { paginateRest } from '@octokit/plugin-paginate-rest';
+import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import { EnvHttpProxyAgent, fetch as proxiedFetch } from 'undici';
 import type { Logger } from '../log/index.js';
 
-export type GitHubClient = ReturnType<typeof getOctokit>;
+// The same Octokit @actions/github builds (REST methods, pagination), plus retries and GitHub's pacing; made here
+// so that the library needs nothing of the runner's packages.
+const GitHubOctokit = Octokit.plugin(restEndpointMethods, paginateRest, retry, throttling);
+export type GitHubClient = InstanceType<typeof GitHubOctokit>;
 
 export interface GitHubClientOptions {
   token: string;
@@ -19,6 +25,8 @@ export interface GitHubClientOptions {
    * for a second between writes and three between notifying ones; tests against the emulator pass faster groups.
    */
   pacing?: Record<string, unknown>;
+  /** Where the proxy variables are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -37,22 +45,36 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       );
       return again;
     };
-  return getOctokit(
-    options.token,
-    {
-      baseUrl: options.apiUrl.replace(/\/+$/, ''),
-      log: {
-        debug: (message: string) => log.debug(message),
-        info: (message: string) => log.debug(message),
-        warn: (message: string) => log.warning(message),
-        error: (message: string) => log.debug(message),
-      },
-      retry: { retries: options.retries ?? 3 },
-      throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary'), ...options.pacing },
+  const fetchThroughProxy = proxyFetch(options.env ?? process.env);
+  return new GitHubOctokit({
+    auth: options.token,
+    baseUrl: options.apiUrl.replace(/\/+$/, ''),
+    log: {
+      debug: (message: string) => log.debug(message),
+      info: (message: string) => log.debug(message),
+      warn: (message: string) => log.warning(message),
+      error: (message: string) => log.debug(message),
     },
-    retry,
-    throttling,
-  );
+    retry: { retries: options.retries ?? 3 },
+    throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary'), ...options.pacing },
+    ...(fetchThroughProxy ? { request: { fetch: fetchThroughProxy } } : {}),
+  });
+}
+
+/**
+ * Self-hosted runners behind a proxy set HTTPS_PROXY/HTTP_PROXY (and NO_PROXY), as @actions/github honours them:
+ * then requests go through undici's proxy agent, which reads the same variables; otherwise Node's own fetch.
+ */
+export function proxyFetch(env: NodeJS.ProcessEnv): typeof fetch | undefined {
+  const proxied = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => env[name]);
+  if (!proxied) return undefined;
+  const dispatcher = new EnvHttpProxyAgent({
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? env.http_proxy ?? env.HTTP_PROXY,
+    noProxy: env.no_proxy ?? env.NO_PROXY,
+  });
+  return ((url: string | URL, init?: Record<string, unknown>) =>
+    proxiedFetch(url, { ...init, dispatcher } as Parameters<typeof proxiedFetch>[1])) as unknown as typeof fetch;
 }
 
 /** The shape of an Octokit RequestError, without importing its class (bundles may hold two copies). */

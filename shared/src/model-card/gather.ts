@@ -72,7 +72,6 @@ export async function mainRunEvidence(
   const evidence: MainRunEvidence = { run };
   const profile = await downloadRunArtifact(
     github.client,
-    github.token,
     github.repository,
     run.id,
     DATA_PROFILE_ARTIFACT,
@@ -81,7 +80,6 @@ export async function mainRunEvidence(
   if (profile) evidence.profile = await readProfile(profile.path);
   const reports = await downloadRunArtifactsByPrefix(
     github.client,
-    github.token,
     github.repository,
     run.id,
     REPORT_ARTIFACT_PREFIX,

@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
-import { handOnReport, publishComment } from '../comments/publish.js';
 import { readGithubEnvironment } from '../context/index.js';
 import { environmentInputSource, InputReader } from '../inputs/index.js';
 import type { AnnotationPosition, Logger } from '../log/index.js';
 import { SecretMask } from '../secrets/index.js';
+import { handOnReport, publishComment } from './comment.js';
 import type { ActionHost } from './host.js';
 import { outputText } from './host.js';
 import { appendSummaryFile, writePublishedReport } from './publish.js';

@@ -1,8 +1,8 @@
 import { appendFile } from 'node:fs/promises';
-import { handOnReport } from '../comments/publish.js';
 import type { GithubEnvironment } from '../context/index.js';
 import { buildReport, reportRun, writeReport } from '../report/report.js';
 import type { SecretMask } from '../secrets/index.js';
+import { handOnReport } from './comment.js';
 import type { ActionHost, Publication } from './host.js';
 
 /** The GitHub limit for one step's summary; past it the runner drops the whole summary. */
