@@ -3,7 +3,7 @@ import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { restEndpointMethods } from '@octokit/plugin-rest-endpoint-methods';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { EnvHttpProxyAgent, fetch as proxiedFetch } from 'undici';
+import { ProxyAgent, fetch as proxiedFetch } from 'undici';
 import type { Logger } from '../log/index.js';
 
 // The same Octokit @actions/github builds (REST methods, pagination), plus retries and GitHub's pacing; made here
@@ -45,7 +45,7 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       );
       return again;
     };
-  const fetchThroughProxy = proxyFetch(options.env ?? process.env);
+  const fetchThroughProxy = proxyFetch(options.apiUrl, options.env ?? process.env);
   return new GitHubOctokit({
     auth: options.token,
     baseUrl: options.apiUrl.replace(/\/+$/, ''),
@@ -62,19 +62,34 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
 }
 
 /**
- * Self-hosted runners behind a proxy set HTTPS_PROXY/HTTP_PROXY (and NO_PROXY), as @actions/github honours them:
- * then requests go through undici's proxy agent, which reads the same variables; otherwise Node's own fetch.
+ * Self-hosted runners behind a proxy set HTTPS_PROXY/HTTP_PROXY and NO_PROXY, which @actions/github honours: the
+ * API's host decides once (NO_PROXY: comma-separated hosts or domain suffixes, `*` for all), then every request goes
+ * through undici's proxy agent; with no proxy for the host, Node's own fetch.
  */
-export function proxyFetch(env: NodeJS.ProcessEnv): typeof fetch | undefined {
-  const proxied = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY'].some((name) => env[name]);
-  if (!proxied) return undefined;
-  const dispatcher = new EnvHttpProxyAgent({
-    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
-    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY ?? env.http_proxy ?? env.HTTP_PROXY,
-    noProxy: env.no_proxy ?? env.NO_PROXY,
-  });
+export function proxyFetch(apiUrl: string, env: NodeJS.ProcessEnv): typeof fetch | undefined {
+  const target = new URL(apiUrl);
+  const proxy =
+    target.protocol === 'https:'
+      ? (env.https_proxy ?? env.HTTPS_PROXY ?? env.http_proxy ?? env.HTTP_PROXY)
+      : (env.http_proxy ?? env.HTTP_PROXY);
+  if (!proxy || bypassesProxy(target.hostname, env.no_proxy ?? env.NO_PROXY ?? '')) return undefined;
+  const dispatcher = new ProxyAgent(proxy);
   return ((url: string | URL, init?: Record<string, unknown>) =>
     proxiedFetch(url, { ...init, dispatcher } as Parameters<typeof proxiedFetch>[1])) as unknown as typeof fetch;
+}
+
+function bypassesProxy(host: string, noProxy: string): boolean {
+  return noProxy
+    .split(',')
+    .map((entry) =>
+      entry
+        .trim()
+        .toLowerCase()
+        .replace(/:\d+$/, '')
+        .replace(/^\*?\./, ''),
+    )
+    .filter((entry) => entry !== '')
+    .some((entry) => entry === '*' || host === entry || host.endsWith(`.${entry}`));
 }
 
 /** The shape of an Octokit RequestError, without importing its class (bundles may hold two copies). */
