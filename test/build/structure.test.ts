@@ -161,9 +161,7 @@ describe('the import graph of shared/src and actions/*/src', () => {
         ...module.local
           .filter((file) => RUNNER_SIDE.includes(folderOf(file)))
           .map((file) => `${module.file} → ${file}`),
-        ...module.packages
-          .filter((name) => name.startsWith('@actions/'))
-          .map((name) => `${module.file} → ${name}`),
+        ...module.packages.filter((name) => name.startsWith('@actions/')).map((name) => `${module.file} → ${name}`),
       ]);
     expect(offending).toEqual([]);
   });
