@@ -112,6 +112,36 @@ describe('rollout state machine', () => {
     expect(result.steps[2]?.last?.decision).toBe('promotable');
   });
 
+  test('a weight is logged once the provider holds it, after what the provider logged while waiting', async () => {
+    const provider = fakeProvider();
+    const log = new MemoryLogger();
+    const waiting = {
+      ...provider,
+      setCandidateWeight: async (weight: number) => {
+        if (weight === 5) log.info('Waiting for the candidate to be ready…');
+        await provider.setCandidateWeight(weight);
+      },
+    };
+    await runRollout({
+      steps: [5, 100],
+      intervalMs: 60_000,
+      maxDurationMs: 30 * 60_000,
+      pollMs: 10_000,
+      onNoData: 'hold',
+      evaluator: new GateEvaluator(readGate(parseConfig(GATE, 'gate.yml'))),
+      provider: waiting,
+      observe: trafficModel(provider, { rate: 200, errorA: 0.01, errorB: 0.01 }),
+      log,
+      clock: fakeClock(),
+    });
+    const lines = log.entries.map((entry) => entry.message);
+    const waited = lines.indexOf('Waiting for the candidate to be ready…');
+    const weighted = lines.indexOf('Weight: candidate 5%, baseline 95% (fake memory).');
+    expect(waited).toBeGreaterThanOrEqual(0);
+    expect(weighted).toBeGreaterThan(waited);
+    expect(lines).toContain('Weight: candidate 100%, baseline 0% (fake memory).');
+  });
+
   test('a 5× error rate rolls back at the first step, at the first look with evidence, to 0%', async () => {
     const provider = fakeProvider();
     const result = await rollout(trafficModel(provider, { rate: 400, errorA: 0.01, errorB: 0.05 }), provider);

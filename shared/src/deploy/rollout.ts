@@ -89,9 +89,10 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutResult
 
   const setWeight = async (next: number) => {
     await options.beforeWeightChange?.(next);
-    log.info(`Weight: candidate ${next}%, baseline ${100 - next}% (${provider.kind} ${provider.target}).`);
+    // Logged once the provider holds the weight: it may first wait for the candidate to be ready.
     await provider.setCandidateWeight(next);
     weight = next;
+    log.info(`Weight: candidate ${next}%, baseline ${100 - next}% (${provider.kind} ${provider.target}).`);
   };
   const finish = (decision: RolloutDecision, reason: string): RolloutResult => {
     const current = steps.at(-1);
