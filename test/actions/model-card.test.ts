@@ -21,6 +21,7 @@ import { stopAll } from '../services/rig.js';
 import { exampleEvent } from '../support/events.js';
 import { type GitHubSandbox, passingCheckRun, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
 import { type ActionRun, actionDir, repositoryRoot, runAction } from '../support/run-action.js';
+import { schemaValidator } from '../support/schemas.js';
 
 /**
  * The release's model card as the runner runs it, against the GitHub emulator (with real artifact storage), the
@@ -327,6 +328,46 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
       delta: (main.metrics.accuracy as number) - (older.metrics.accuracy as number),
     });
     expect(card.human.intendedUse).toBe('Field researchers sexing unlabelled birds.');
+
+    // Drift against the training data of the production version before it: its main run's profile against this
+    // one's. The first 300 birds hold fewer Gentoo (Biscoe) and no Sex "." row: three columns drift.
+    const drift = card.data.driftFromPrevious;
+    expect(drift).toMatchObject({ version: previous.version, commit: previousCommit, share: 0.5, datasetDrift: true });
+    expect(drift?.skipped).toEqual([]);
+    expect(drift?.columns.map((column) => [column.column, column.method, column.drifted, column.approximate])).toEqual([
+      ['Species', 'chisquare', true, false],
+      ['Island', 'chisquare', true, false],
+      ['Beak Length (mm)', 'ks', false, false],
+      ['Beak Depth (mm)', 'ks', false, false],
+      ['Flipper Length (mm)', 'ks', false, false],
+      ['Sex', 'chisquare', true, false],
+    ]);
+    // The same numbers validate-data gives with the older data itself as the reference (JSON: ∞ is null).
+    const withData = await runAction(actionDir('validate-data'), {
+      event: exampleEvent('push'),
+      workspace,
+      inputs: { data: 'data/penguins.json', reference: 'data/older.json', comment: 'never', 'fail-on': 'never' },
+      timeoutMs: 120_000,
+    });
+    expect(withData.exitCode, withData.stdout).toBe(0);
+    const fromData = JSON.parse(await readFile(withData.outputs.report as string, 'utf8')).drift as {
+      columns: { column: string; statistic: number | null; pValue?: number }[];
+    };
+    const numbers = (columns: { column: string; statistic: number | null; pValue?: number }[]) =>
+      columns.map((column) => [column.column, column.statistic, column.pValue]);
+    expect(numbers(drift?.columns ?? [])).toEqual(numbers(fromData.columns));
+    expect(drift?.columns.find((column) => column.column === 'Species')).toMatchObject({
+      statistic: expect.closeTo(15.4767, 4),
+      pValue: expect.closeTo(0.000436, 6),
+    });
+    expect(markdown).toContain(
+      `### Drift against \`churn version ${previous.version} (b0b0b0b)\`: 3 of 6 columns drifted (share 0.5, dataset drift at 0.5)`,
+    );
+    expect(markdown).toContain('| Species | chisquare | 15.48 | 0.0004358 | 0.05 | 🔴 yes |');
+    expect(markdown).toContain('| Beak Length (mm) | ks | 0.06352 | 0.5131 | 0.05 | 🟢 no |');
+    expect(markdown).toContain('| Sex | chisquare | ∞ | 0 | 0.05 | 🔴 yes |');
+    const validate = await schemaValidator('model-card.schema.json');
+    expect(validate(card), JSON.stringify(validate.errors)).toBe(true);
 
     expect(markdown).toContain('# Model card: churn version 2');
     expect(markdown).toContain(`\`${registry.host}/models/churn@${image.digest}\``);

@@ -81,6 +81,16 @@ function evidence(text: (index: number) => string = (index) => `text ${index}`):
     },
     checks: [{ name: t(), state: 'success', passed: true }],
     approvals: [{ login: t(), environments: [t()], state: 'approved', at: null, comment: t() }],
+    previousProfile: {
+      kind: 'mlops-actions/data-profile',
+      version: 1,
+      rows: 300,
+      createdAt: '2026-11-01T00:00:00Z',
+      columns: [
+        { name: 'bill_length_mm', type: 'DOUBLE', kind: 'numeric', count: 300, nulls: 0, distinct: 150 },
+        { name: 'island', type: 'VARCHAR', kind: 'categorical', count: 300, nulls: 0, distinct: 3 },
+      ],
+    },
     previous: {
       version: '3',
       commit: 'beef'.padEnd(40, '1'),
@@ -185,6 +195,19 @@ describe('the card: assembled from evidence, pure', () => {
       missing: 'the data profile (mlops-data-profile) of run 11',
     },
     { case: 'no test report', change: (e) => delete e.testReport, missing: 'the test-model report of run 11' },
+    {
+      case: "no profile of the previous version's training data",
+      change: (e) => delete e.previousProfile,
+      missing: `the training data profile of the previous production version 3 (the main-branch run of beef111)`,
+    },
+    {
+      case: 'a previous version without a commit',
+      change: (e) => {
+        delete e.previousProfile;
+        delete e.previous!.commit;
+      },
+      missing: 'the training data profile of the previous production version 3 (its MLflow version has no git_sha tag)',
+    },
     {
       case: 'a version without a run',
       change: (e) => {

@@ -128,6 +128,7 @@ async function gatherEvidence(
       ? await modelEvidence(mlflow, inputs.mlflow.model, inputs.mlflow.version, commit)
       : undefined;
   let previous: CardEvidence['previous'];
+  let previousProfile: CardEvidence['previousProfile'];
   if (mlflow && inputs.mlflow) {
     const found = await previousVersion(mlflow, inputs.mlflow.model, inputs.mlflow.alias, model?.version.version);
     if (found) {
@@ -137,6 +138,7 @@ async function gatherEvidence(
           ? await mainRunEvidence({ ...github, log }, { ...query, commit: before.commit }, folder)
           : {};
       previous = previousOf(found, theirs.profile);
+      previousProfile = theirs.profile;
       // Compare like with like: the previous release's test-model metrics when its main run still has them.
       const reported = theirs.testReport?.metrics;
       if (reported && typeof reported === 'object')
@@ -173,6 +175,7 @@ async function gatherEvidence(
     checks: [],
     approvals: [],
     ...(previous ? { previous } : {}),
+    ...(previousProfile ? { previousProfile } : {}),
     human,
   };
   if (github) {

@@ -1,6 +1,9 @@
 import type { DigestedFile, ReleaseRecord } from '../release-record/index.js';
 import type { Report } from '../report/index.js';
+import { DEFAULT_DRIFT } from '../validation/dataset.js';
 import type { DataProfile } from '../validation/profile.js';
+import { profileDrift } from '../validation/profile-drift.js';
+import type { ReportedDrift } from '../validation/render.js';
 import type { ModelCardConfig } from './config.js';
 
 export const MODEL_CARD_KIND = 'mlops-actions/model-card';
@@ -60,6 +63,11 @@ export interface ModelCard extends ReleaseRecord {
     columns?: { name: string; type: string }[];
     suite?: { status: string; headline: string; checks: CardCheck[] };
     drift?: { share: number; datasetDrift: boolean; drifted: string[]; reference?: string };
+    /**
+     * This release's training data against the training data of the production version before it, profile
+     * against profile (both from their main runs' validate-data).
+     */
+    driftFromPrevious?: ReportedDrift & { version: string; commit?: string };
   };
   evaluation?: {
     headline: string;
@@ -108,6 +116,8 @@ export interface CardEvidence {
   checks: ModelCard['process']['checks'];
   approvals: CardApproval[];
   previous?: CardPreviousVersion;
+  /** The data profile of the previous version's training data (its commit's main run). */
+  previousProfile?: DataProfile;
   human: ModelCardConfig;
 }
 
@@ -158,6 +168,33 @@ function driftOf(report: Report): ModelCard['data']['drift'] {
     datasetDrift: drift.datasetDrift === true,
     drifted: columns.filter((column) => column.drifted === true).map((column) => String(column.column)),
     ...(typeof report.reference === 'string' ? { reference: report.reference } : {}),
+  };
+}
+
+/**
+ * Drift of this release's training data against the previous production version's, from the two profiles; when
+ * there is a previous version but its profile was not found, that is named as missing evidence.
+ */
+function driftFromPrevious(evidence: CardEvidence, missing: string[]): ModelCard['data']['driftFromPrevious'] {
+  const { previous, previousProfile, profile } = evidence;
+  if (!previous) return undefined;
+  if (!previousProfile) {
+    const where = previous.commit
+      ? `the main-branch run of ${previous.commit.slice(0, 7)}`
+      : 'its MLflow version has no git_sha tag';
+    missing.push(`the training data profile of the previous production version ${previous.version} (${where})`);
+    return undefined;
+  }
+  if (!profile) return undefined;
+  const drift = profileDrift(previousProfile, profile, { settings: DEFAULT_DRIFT });
+  return {
+    version: previous.version,
+    ...(previous.commit ? { commit: previous.commit } : {}),
+    share: drift.share,
+    datasetDrift: drift.datasetDrift,
+    shareThreshold: drift.settings.share,
+    columns: drift.columns,
+    skipped: drift.skipped,
   };
 }
 
@@ -216,6 +253,7 @@ export function assembleCard(evidence: CardEvidence): ModelCard {
     evidence.profile?.rows ?? (typeof evidence.dataReport?.rows === 'number' ? evidence.dataReport.rows : undefined);
   const dataReport = evidence.dataReport;
   const failedTests = evaluation?.tests.filter((test) => test.status === 'failed').length ?? 0;
+  const previousDrift = driftFromPrevious(evidence, missing);
   return {
     schemaVersion: 1,
     kind: MODEL_CARD_KIND,
@@ -245,6 +283,7 @@ export function assembleCard(evidence: CardEvidence): ModelCard {
         ? { suite: { status: dataReport.status, headline: dataReport.headline, checks: reportChecks(dataReport) } }
         : {}),
       ...(dataReport && driftOf(dataReport) ? { drift: driftOf(dataReport) } : {}),
+      ...(previousDrift ? { driftFromPrevious: previousDrift } : {}),
     },
     ...(evaluation ? { evaluation } : {}),
     tests: evaluation

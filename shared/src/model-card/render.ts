@@ -1,5 +1,6 @@
 import { code, escapeText, formatNumber, heading, link, type Markdown, table } from '../markdown/index.js';
 import { percentText, plural } from '../report/render.js';
+import { driftSection } from '../validation/render.js';
 import type { ModelCard } from './card.js';
 
 const STATUS_WORD: Record<string, string> = { passed: '✅ passed', warning: '⚠️ warning', failed: '❌ failed' };
@@ -86,6 +87,29 @@ function intendedUse(card: ModelCard): string {
   ].join('\n');
 }
 
+/** Drift against the previous production version's training data, or why there is none. */
+function previousDriftSection(card: ModelCard): string[] {
+  const drift = card.data.driftFromPrevious;
+  const previous = card.history.previous;
+  if (!drift) {
+    if (!previous) return ['_No previous production version: no drift to show against its training data._'];
+    return [
+      `_No drift against version ${escapeText(previous.version)}: the profile of its or this release's training data was not found._`,
+    ];
+  }
+  const label = `${card.model.name ?? 'the model'} version ${drift.version}${drift.commit ? ` (${drift.commit.slice(0, 7)})` : ''}`;
+  const sections = driftSection(drift, label, {
+    level: 3,
+    approximateNote:
+      '≈ A profile without raw values on one side: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).',
+  });
+  return [
+    ...sections.flatMap((section, index) => (index === 0 ? [section] : ['', section])),
+    '',
+    `This release's training data against that of version ${escapeText(drift.version)}, the production model before it (their validate-data profiles).`,
+  ];
+}
+
 function trainingData(card: ModelCard): string {
   const { data } = card;
   const parts = [heading(2, 'Training data'), ''];
@@ -122,6 +146,7 @@ function trainingData(card: ModelCard): string {
     const drifted = data.drift.drifted.length > 0 ? `: ${data.drift.drifted.map(escapeText).join(', ')}` : '';
     parts.push('', `Drift${against}: ${percentText(data.drift.share)} of columns drifted${drifted}.`);
   }
+  parts.push('', ...previousDriftSection(card));
   return parts.join('\n');
 }
 
@@ -287,7 +312,7 @@ export function renderModelCard(card: ModelCard, options: { headingLevel?: 1 | 2
   );
   const text = parts.join('\n');
   // Inside release notes the card is one section: every heading one level down.
-  return options.headingLevel === 2 ? text.replace(/^(#{1,3}) /gm, '#$1 ') : text;
+  return options.headingLevel === 2 ? text.replace(/^(#{1,5}) /gm, '#$1 ') : text;
 }
 
 export const MODEL_CARD_SECTION_START = '<!-- mlops-actions/model-card:start -->';
