@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   createRandom,
+  MLFLOW_DESCRIPTION_LIMIT,
   MlflowClient,
   type ModelCard,
+  mlflowDescription,
   RegistryClient,
   readVerifyingKey,
   uploadRunArtifact,
@@ -99,6 +101,10 @@ beforeAll(async () => {
   >[];
   const older = birds.slice(0, 300).map(({ 'Body Mass (g)': _mass, ...bird }) => bird);
   await writeFile(join(workspace, 'data', 'older.json'), JSON.stringify(older));
+  // The production version before that one: 250 birds, without their beak depth either.
+  const oldest = older.slice(0, 250).map(({ 'Beak Depth (mm)': _depth, ...bird }) => bird);
+  await writeFile(join(workspace, 'data', 'oldest.json'), JSON.stringify(oldest));
+  await writeFile(join(workspace, 'oldest-predictions.csv'), predictionsCsv(300, 5));
   await writeFile(join(workspace, 'ml', 'tests.yml'), TESTS);
   await writeFile(join(workspace, 'predictions.csv'), predictionsCsv(300, 3));
   await writeFile(join(workspace, 'older-predictions.csv'), predictionsCsv(300, 4));
@@ -133,7 +139,8 @@ async function mainRun(commit: string, data: string) {
   const tested = await runAction(actionDir('test-model'), {
     ...common,
     inputs: {
-      predictions: data === 'data/older.json' ? 'older-predictions.csv' : 'predictions.csv',
+      predictions:
+        data === 'data/penguins.json' ? 'predictions.csv' : data.replace(/^data\/(\w+)\.json$/, '$1-predictions.csv'),
       tests: 'ml/tests.yml',
       name: 'churn',
       comment: 'never',
@@ -145,7 +152,10 @@ async function mainRun(commit: string, data: string) {
 }
 
 /** A registered version of `churn` tagged with the commit, from a run with params and metrics (or without a run). */
-async function registerVersion(commit: string, options: { withRun: boolean; metrics?: Record<string, number> }) {
+async function registerVersion(
+  commit: string,
+  options: { withRun: boolean; metrics?: Record<string, number>; promotedAt?: string },
+) {
   await mlflow.api('POST', 'registered-models/create', { name: 'churn' }).catch(() => undefined);
   let runId: string | undefined;
   if (options.withRun) {
@@ -168,7 +178,11 @@ async function registerVersion(commit: string, options: { withRun: boolean; metr
     // A version registered from files outside any run (MLflow allows a source without a run).
     source: runId ? `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model` : `s3://models/churn/${commit}`,
     ...(runId ? { run_id: runId } : {}),
-    tags: [{ key: 'git_sha', value: commit }],
+    tags: [
+      { key: 'git_sha', value: commit },
+      // What promote writes on the version it moves to production.
+      ...(options.promotedAt ? [{ key: 'promoted_at', value: options.promotedAt }] : []),
+    ],
   });
   return { version: model_version.version, runId };
 }
@@ -210,12 +224,25 @@ async function runModelCard(commit: string, tag: string, inputs: Record<string, 
 }
 
 describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the emulator, MLflow and a registry', () => {
+  const oldestCommit = 'a0'.repeat(20);
   const previousCommit = 'b0'.repeat(20);
   const commit = 'c1'.repeat(20);
 
   test('a complete release: the card a reviewer reads, everywhere it goes, signed and verifiable', async () => {
+    const oldest = await mainRun(oldestCommit, 'data/oldest.json');
+    const first = await registerVersion(oldestCommit, {
+      withRun: true,
+      metrics: { accuracy: 0.4 },
+      promotedAt: '2026-10-01T08:00:00.000Z',
+    });
+    // A version that never went to production: not in the history.
+    await registerVersion('a1'.repeat(20), { withRun: false });
     const older = await mainRun(previousCommit, 'data/older.json');
-    const previous = await registerVersion(previousCommit, { withRun: true, metrics: { accuracy: 0.5, f1: 0.5 } });
+    const previous = await registerVersion(previousCommit, {
+      withRun: true,
+      metrics: { accuracy: 0.5, f1: 0.5 },
+      promotedAt: '2026-11-01T08:00:00.000Z',
+    });
     await mlflow.api('POST', 'registered-models/alias', {
       name: 'churn',
       alias: 'champion',
@@ -366,17 +393,52 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
     expect(markdown).toContain('| Species | chisquare | 15.48 | 0.0004358 | 0.05 | 🔴 yes |');
     expect(markdown).toContain('| Beak Length (mm) | ks | 0.06352 | 0.5131 | 0.05 | 🟢 no |');
     expect(markdown).toContain('| Sex | chisquare | ∞ | 0 | 0.05 | 🔴 yes |');
+    // The production history: the alias's version, then the one promote promoted before it, each with its
+    // changes from the one before; the version that never went to production is left out.
+    expect(
+      card.history.versions?.map((entry) => [
+        entry.version,
+        entry.date,
+        entry.commit,
+        entry.rows,
+        entry.metrics.accuracy,
+      ]),
+    ).toEqual([
+      [previous.version, '2026-11-01T08:00:00.000Z', previousCommit, 300, older.metrics.accuracy],
+      [first.version, '2026-10-01T08:00:00.000Z', oldestCommit, 250, oldest.metrics.accuracy],
+    ]);
+    expect(card.history.versions?.[0]?.changes).toEqual({
+      metricDeltas: Object.keys(older.metrics)
+        .filter((metric) => oldest.metrics[metric] !== undefined)
+        .sort()
+        .map((metric) => ({
+          metric,
+          previous: oldest.metrics[metric],
+          current: older.metrics[metric],
+          delta: (older.metrics[metric] as number) - (oldest.metrics[metric] as number),
+        })),
+      featuresAdded: ['Beak Depth (mm)'],
+      featuresRemoved: [],
+      rows: { previous: 250, current: 300, change: 50 },
+    });
+    expect(card.history.versions?.[1]?.changes).toBeUndefined();
+    expect(markdown).toContain('### Production history (2 versions)');
+    expect(markdown).toMatch(
+      new RegExp(
+        `\\| ${previous.version} \\| 2026-11-01T08:00:00\\.000Z \\| \`b0b0b0b\` \\| 300 \\| .*added Beak Depth \\(mm\\); rows \\+50 \\|`,
+      ),
+    );
     const validate = await schemaValidator('model-card.schema.json');
     expect(validate(card), JSON.stringify(validate.errors)).toBe(true);
 
-    expect(markdown).toContain('# Model card: churn version 2');
+    expect(markdown).toContain(`# Model card: churn version ${current.version}`);
     expect(markdown).toContain(`\`${registry.host}/models/churn@${image.digest}\``);
     expect(markdown).toContain(`| data/penguins.json | \`${dataDigest}\` |`);
     expect(markdown).toContain('written by `data-scientist`; approved by `alice`.');
     expect(markdown).toContain(`| \`release-manager\` | release | approved | ${approvedAt} | Card reviewed |`);
     expect(markdown).toContain('Features added: Body Mass (g)');
     expect(markdown).not.toContain('Missing evidence');
-    expect(run.summary).toContain('# Model card: churn version 2');
+    expect(run.summary).toContain(`# Model card: churn version ${current.version}`);
 
     // The release: both files as assets, the card as a section of the notes.
     const stored = sandbox.emulator.repository(REPO);
@@ -387,11 +449,17 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
     ]);
     const notes = stored.releases.find((entry) => entry.id === release.id)?.body as string;
     expect(
-      notes.startsWith('Churn model v2.\n\n<!-- mlops-actions/model-card:start -->\n## Model card: churn version 2'),
+      notes.startsWith(
+        `Churn model v2.\n\n<!-- mlops-actions/model-card:start -->\n## Model card: churn version ${current.version}`,
+      ),
     ).toBe(true);
 
     // MLflow: the version's description and the run's artifacts.
-    expect((await mlflowClient.getModelVersion('churn', current.version))?.description).toBe(markdown);
+    // The card with its drift section passes MLflow's 5000 characters: cut, pointing at the run's artifact.
+    expect(markdown.length).toBeGreaterThan(MLFLOW_DESCRIPTION_LIMIT);
+    expect((await mlflowClient.getModelVersion('churn', current.version))?.description).toBe(
+      mlflowDescription(markdown),
+    );
     expect(await mlflowClient.listRunArtifacts(current.runId as string, 'model-card')).toEqual([
       { path: 'model-card/model-card.json', is_dir: false, file_size: Buffer.byteLength(json) },
       { path: 'model-card/model-card.md', is_dir: false, file_size: Buffer.byteLength(markdown) },

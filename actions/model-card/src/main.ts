@@ -8,12 +8,15 @@ import {
   attachRecord,
   buildReport,
   type CardEvidence,
+  type CardPreviousVersion,
   ConfigurationError,
   createGitHubClient,
   defineAction,
   describeGitHubFailure,
   digestFiles,
+  earlierProductionVersions,
   evaluateRequiredChecks,
+  type FoundVersion,
   findMergingPullRequest,
   formatImageReference,
   type GitHubClient,
@@ -127,22 +130,33 @@ async function gatherEvidence(
     mlflow && inputs.mlflow
       ? await modelEvidence(mlflow, inputs.mlflow.model, inputs.mlflow.version, commit)
       : undefined;
+  /** An earlier version as the card shows it, with its training data's profile from its commit's main run. */
+  const withMainRun = async (found: FoundVersion) => {
+    const commitOf = previousOf(found, undefined).commit;
+    const theirs =
+      github && commitOf ? await mainRunEvidence({ ...github, log }, { ...query, commit: commitOf }, folder) : {};
+    const shown = previousOf(found, theirs.profile);
+    // Compare like with like: the earlier release's test-model metrics when its main run still has them.
+    const reported = theirs.testReport?.metrics;
+    if (reported && typeof reported === 'object')
+      shown.metrics = { ...shown.metrics, ...(reported as Record<string, number>) };
+    return { shown, profile: theirs.profile };
+  };
   let previous: CardEvidence['previous'];
   let previousProfile: CardEvidence['previousProfile'];
+  const earlier: CardPreviousVersion[] = [];
   if (mlflow && inputs.mlflow) {
-    const found = await previousVersion(mlflow, inputs.mlflow.model, inputs.mlflow.alias, model?.version.version);
+    const { model: name, alias } = inputs.mlflow;
+    const found = await previousVersion(mlflow, name, alias, model?.version.version);
     if (found) {
-      const before = previousOf(found, undefined);
-      const theirs =
-        github && before.commit
-          ? await mainRunEvidence({ ...github, log }, { ...query, commit: before.commit }, folder)
-          : {};
-      previous = previousOf(found, theirs.profile);
-      previousProfile = theirs.profile;
-      // Compare like with like: the previous release's test-model metrics when its main run still has them.
-      const reported = theirs.testReport?.metrics;
-      if (reported && typeof reported === 'object')
-        previous.metrics = { ...previous.metrics, ...(reported as Record<string, number>) };
+      ({ shown: previous, profile: previousProfile } = await withMainRun(found));
+      const before = await earlierProductionVersions(
+        mlflow,
+        name,
+        [model?.version.version, found.version.version],
+        inputs.historyVersions - 1,
+      );
+      for (const version of before) earlier.push((await withMainRun(version)).shown);
     }
   }
 
@@ -176,6 +190,7 @@ async function gatherEvidence(
     approvals: [],
     ...(previous ? { previous } : {}),
     ...(previousProfile ? { previousProfile } : {}),
+    earlier,
     human,
   };
   if (github) {

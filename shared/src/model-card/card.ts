@@ -40,6 +40,8 @@ export interface CardApproval {
 
 export interface CardPreviousVersion {
   version: string;
+  /** When it went to production (promote's promoted_at tag), else when it was registered. */
+  date?: string;
   runId?: string;
   commit?: string;
   metrics: Record<string, number>;
@@ -88,9 +90,17 @@ export interface ModelCard extends ReleaseRecord {
     featuresAdded: string[];
     featuresRemoved: string[];
     rows?: { previous: number; current: number; change: number };
+    /**
+     * The production versions before this release, newest first (the previous one, then those promote promoted
+     * before it), each with what changed from the one before it.
+     */
+    versions?: (CardPreviousVersion & { changes?: VersionChanges })[];
   };
   human: ModelCardConfig;
 }
+
+/** What changed from one version to the next: metric deltas, features added or removed, rows. */
+export type VersionChanges = Omit<ModelCard['history'], 'previous' | 'versions'>;
 
 /** What was found about a release; `undefined` means not found, and the card names it as missing evidence. */
 export interface CardEvidence {
@@ -116,6 +126,8 @@ export interface CardEvidence {
   checks: ModelCard['process']['checks'];
   approvals: CardApproval[];
   previous?: CardPreviousVersion;
+  /** Production versions before `previous`, newest first. */
+  earlier?: CardPreviousVersion[];
   /** The data profile of the previous version's training data (its commit's main run). */
   previousProfile?: DataProfile;
   human: ModelCardConfig;
@@ -225,6 +237,21 @@ export function historyOf(
   return history;
 }
 
+/** The previous version and the earlier ones, newest first, each with its changes from the one before it. */
+export function productionHistory(
+  previous: CardPreviousVersion | undefined,
+  earlier: readonly CardPreviousVersion[],
+): NonNullable<ModelCard['history']['versions']> {
+  if (!previous) return [];
+  const versions = [previous, ...earlier];
+  return versions.map((version, index) => {
+    const before = versions[index + 1];
+    if (!before) return version;
+    const { previous: _, ...changes } = historyOf(version, before);
+    return { ...version, changes };
+  });
+}
+
 /**
  * The card from what was found, pure. Whatever is missing is named in `missingEvidence` (the record then does
  * not admit the release: promote's require-record refuses it), and the tests pass only when the test-model
@@ -297,14 +324,17 @@ export function assembleCard(evidence: CardEvidence): ModelCard {
       checks: evidence.checks,
       approvals: evidence.approvals,
     },
-    history: historyOf(
-      {
-        metrics: evaluation?.metrics ?? {},
-        ...(columns ? { columns: columns.map((column) => column.name) } : {}),
-        ...(rows !== undefined ? { rows } : {}),
-      },
-      evidence.previous,
-    ),
+    history: {
+      ...historyOf(
+        {
+          metrics: evaluation?.metrics ?? {},
+          ...(columns ? { columns: columns.map((column) => column.name) } : {}),
+          ...(rows !== undefined ? { rows } : {}),
+        },
+        evidence.previous,
+      ),
+      versions: productionHistory(evidence.previous, evidence.earlier ?? []),
+    },
     human: evidence.human,
     missingEvidence: missing,
   };

@@ -1,7 +1,7 @@
 import { code, escapeText, formatNumber, heading, link, type Markdown, table } from '../markdown/index.js';
 import { percentText, plural } from '../report/render.js';
 import { driftSection } from '../validation/render.js';
-import type { ModelCard } from './card.js';
+import type { ModelCard, VersionChanges } from './card.js';
 
 const STATUS_WORD: Record<string, string> = { passed: '✅ passed', warning: '⚠️ warning', failed: '❌ failed' };
 
@@ -245,7 +245,44 @@ function changes(card: ModelCard): string {
       `Training rows: ${formatNumber(history.rows.previous)} → ${formatNumber(history.rows.current)} (${signed(history.rows.change)}).`,
     );
   }
+  parts.push(...productionHistoryTable(card));
   return parts.join('\n');
+}
+
+/** One version's changes from the one before it, in a few words: the key metrics' deltas, features, rows. */
+function changesText(changes: VersionChanges, metrics: readonly string[]): string {
+  const parts = changes.metricDeltas
+    .filter((delta) => metrics.includes(delta.metric))
+    .map((delta) => `${delta.metric} ${signed(delta.delta)}`);
+  if (changes.featuresAdded.length > 0) parts.push(`added ${changes.featuresAdded.join(', ')}`);
+  if (changes.featuresRemoved.length > 0) parts.push(`removed ${changes.featuresRemoved.join(', ')}`);
+  if (changes.rows) parts.push(`rows ${signed(changes.rows.change)}`);
+  return parts.length > 0 ? parts.join('; ') : 'no change seen';
+}
+
+/** The production versions before this release, newest first, with their key metrics and what each changed. */
+function productionHistoryTable(card: ModelCard): string[] {
+  const versions = card.history.versions ?? [];
+  if (versions.length === 0) return [];
+  // The metrics this release reports, else those the versions share: the columns a reader compares along.
+  const current = Object.keys(card.evaluation?.metrics ?? {});
+  const metrics = (current.length > 0 ? current : Object.keys(versions[0]?.metrics ?? {})).slice(0, 4);
+  return [
+    '',
+    heading(3, `Production history (${plural(versions.length, 'version')})`),
+    '',
+    table(
+      ['Version', 'Promoted', 'Commit', 'Rows', ...metrics, 'Changes from the one before'],
+      versions.map((version) => [
+        version.version,
+        version.date ?? '',
+        version.commit ? code(version.commit.slice(0, 7)) : '',
+        version.rows ?? null,
+        ...metrics.map((metric) => version.metrics[metric] ?? null),
+        version.changes ? changesText(version.changes, metrics) : 'the oldest listed',
+      ]),
+    ),
+  ];
 }
 
 function process(card: ModelCard): string {
