@@ -9,6 +9,7 @@ import {
   MlflowClient,
   type ModelCard,
   mlflowDescription,
+  RELEASE_RECORD_ARTIFACT_TYPE,
   RegistryClient,
   readVerifyingKey,
   uploadRunArtifact,
@@ -475,6 +476,63 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
     expect(verified).toMatchObject({ admitted: true, problems: [], referrer: run.outputs.record });
     expect(verified.record).toEqual(card);
   }, 400_000);
+
+  test('a write refused midway: one error naming what was and was not written; the rerun converges without duplicates', async () => {
+    // The release commit of the first test, released again as a patch: its evidence is all there.
+    const release = sandbox.emulator.addRelease(REPO, { tag: 'v2.0.1', body: 'Patch.', commit });
+    const image = await registryClient.resolve('models/churn', `sha-${commit.slice(0, 7)}`);
+    const version = (await mlflowClient.findVersionsByTag('churn', 'git_sha', commit))[0] as { version: string };
+    sandbox.emulator.injectFault({
+      method: 'POST',
+      path: new RegExp(`/releases/${release.id}/assets$`),
+      status: 403,
+      message: 'Resource not accessible by integration',
+    });
+    const failed = await (await runModelCard(commit, 'v2.0.1')).result();
+    expect(failed.exitCode).toBe(1);
+    const errors = errorLines(failed);
+    expect(errors).toHaveLength(1);
+    const record = `the signed release record on ${registry.host}/models/churn@${image?.digest}`;
+    expect(errors[0]).toContain(
+      'The model card was not written to release v2.0.1: assets model-card.md and model-card.json:',
+    );
+    expect(errors[0]).toContain('Resource not accessible by integration');
+    expect(errors[0]).toContain(
+      `Written: ${record}. Not written: release v2.0.1: assets model-card.md and model-card.json; release v2.0.1: the notes' model card section; MLflow run `,
+    );
+    expect(errors[0]).toContain(`; MLflow churn version ${version.version}: its description. Rerun the job`);
+    expect(failed.stdout + failed.stderr).not.toMatch(/\n\s+at /);
+    const stored = sandbox.emulator.repository(REPO);
+    expect(stored.releaseAssets.filter((asset) => asset.release_id === release.id)).toEqual([]);
+    expect(stored.releases.find((entry) => entry.id === release.id)?.body).toBe('Patch.');
+
+    // The rerun writes everything once: two assets, one notes section, one record on the image (the first run's
+    // replaced), and that record is the card the release carries.
+    const rerun = await (await runModelCard(commit, 'v2.0.1')).result();
+    expect(rerun.exitCode, rerun.stdout + rerun.stderr).toBe(0);
+    const again = await (await runModelCard(commit, 'v2.0.1')).result();
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    const assets = stored.releaseAssets.filter((asset) => asset.release_id === release.id);
+    const json = await readFile(again.outputs.json as string, 'utf8');
+    expect(assets.map((asset) => [asset.name, asset.content.toString()])).toEqual([
+      ['model-card.md', await readFile(again.outputs.markdown as string, 'utf8')],
+      ['model-card.json', json],
+    ]);
+    const notes = stored.releases.find((entry) => entry.id === release.id)?.body as string;
+    expect(notes.match(/mlops-actions\/model-card:start/g)).toHaveLength(1);
+    expect(notes.startsWith('Patch.\n\n<!-- mlops-actions/model-card:start -->')).toBe(true);
+    const records = (await registryClient.referrers('models/churn', image?.digest as string)).filter(
+      (entry) => entry.artifactType === RELEASE_RECORD_ARTIFACT_TYPE,
+    );
+    expect(records.map((entry) => entry.digest)).toEqual([again.outputs.record]);
+    const verified = await verifyAttachedRecord(
+      registryClient,
+      'models/churn',
+      image?.digest as string,
+      readVerifyingKey(signer.publicPem, 'record-public-key'),
+    );
+    expect(verified.record).toEqual(JSON.parse(json));
+  }, 300_000);
 
   test('missing evidence (no main run, no pull request, a version without a run): named in the card, and promote refuses', async () => {
     const bare = 'e3'.repeat(20);

@@ -7,6 +7,7 @@ import {
   assembleCard,
   attachRecord,
   buildReport,
+  type CardDestination,
   type CardEvidence,
   type CardPreviousVersion,
   ConfigurationError,
@@ -36,6 +37,7 @@ import {
   parseConfig,
   previousOf,
   previousVersion,
+  publishCard,
   type ReportCheck,
   type RepositoryRef,
   readEventPayload,
@@ -275,44 +277,76 @@ export const action = defineAction({
     await writeFile(join(folder, 'model-card.json'), json);
     for (const missing of card.missingEvidence) host.log.warning(`Model card: missing evidence: ${missing}.`);
 
+    // Everything is computed before the first write (signed, rendered, cut); then each destination in turn.
     let recordDigest: string | undefined;
+    const destinations: CardDestination[] = [];
     if (inputs.signingKey && evidence.image) {
-      const envelope = signStatement(releaseStatement(imageName, evidence.image.digest, card), inputs.signingKey);
-      const attached = await attachRecord(store, source.repository, evidence.image.digest, envelope);
-      recordDigest = attached.digest;
-      host.log.info(`Signed release record ${attached.digest} attached to ${imageName}@${evidence.image.digest}.`);
+      const subject = evidence.image.digest;
+      const envelope = signStatement(releaseStatement(imageName, subject, card), inputs.signingKey);
+      destinations.push({
+        name: `the signed release record on ${imageName}@${subject}`,
+        write: async () => {
+          const attached = await attachRecord(store, source.repository, subject, envelope);
+          recordDigest = attached.digest;
+          for (const stale of attached.stale)
+            host.log.warning(
+              `The registry refused to delete the earlier release record ${stale} of ${imageName}@${subject}: promote may still read it.`,
+            );
+        },
+      });
     } else if (!inputs.signingKey) {
       host.log.info('No signing-key: the card is not attached to the image as a signed release record.');
     }
-
     if (github && release) {
-      for (const [name, content, type] of [
-        ['model-card.md', markdown, 'text/markdown'],
-        ['model-card.json', json, 'application/json'],
-      ] as const) {
-        await uploadReleaseAsset(github.client, github.repository, release, {
-          name,
-          contentType: type,
-          content: Buffer.from(content),
-        });
-      }
-      await updateReleaseNotes(github.client, github.repository, release.id, (body) =>
-        withModelCardSection(body, renderModelCard(card, { headingLevel: 2 })),
+      const notes = renderModelCard(card, { headingLevel: 2 });
+      destinations.push(
+        {
+          name: `release ${tag}: assets model-card.md and model-card.json`,
+          write: async () => {
+            for (const [name, content, type] of [
+              ['model-card.md', markdown, 'text/markdown'],
+              ['model-card.json', json, 'application/json'],
+            ] as const) {
+              await uploadReleaseAsset(github.client, github.repository, release, {
+                name,
+                contentType: type,
+                content: Buffer.from(content),
+              });
+            }
+          },
+        },
+        {
+          name: `release ${tag}: the notes' model card section`,
+          write: () =>
+            updateReleaseNotes(github.client, github.repository, release.id, (body) =>
+              withModelCardSection(body, notes),
+            ),
+        },
       );
-      host.log.info(`Release ${tag}: model-card.md and model-card.json uploaded, notes updated.`);
     }
-
     if (mlflow && model) {
-      await mlflow.setModelVersionDescription(model.version.name, model.version.version, mlflowDescription(markdown));
-      if (model.run && artifactsWritable(model.run)) {
-        await mlflow.logRunArtifact(model.run, 'model-card/model-card.md', Buffer.from(markdown), 'text/markdown');
-        await mlflow.logRunArtifact(model.run, 'model-card/model-card.json', Buffer.from(json), 'application/json');
-      } else if (model.run) {
+      const { name, version } = model.version;
+      const run = model.run;
+      if (run && artifactsWritable(run)) {
+        destinations.push({
+          name: `MLflow run ${run.info.run_id}: artifacts model-card/model-card.md and model-card.json`,
+          write: async () => {
+            await mlflow.logRunArtifact(run, 'model-card/model-card.md', Buffer.from(markdown), 'text/markdown');
+            await mlflow.logRunArtifact(run, 'model-card/model-card.json', Buffer.from(json), 'application/json');
+          },
+        });
+      } else if (run) {
         host.log.warning(
-          `MLflow run ${model.run.info.run_id} keeps its artifacts at ${model.run.info.artifact_uri}, which the tracking server does not proxy: the card is in the version's description only.`,
+          `MLflow run ${run.info.run_id} keeps its artifacts at ${run.info.artifact_uri}, which the tracking server does not proxy: the card is in the version's description only.`,
         );
       }
+      const description = mlflowDescription(markdown);
+      destinations.push({
+        name: `MLflow ${name} version ${version}: its description`,
+        write: () => mlflow.setModelVersionDescription(name, version, description),
+      });
     }
+    await publishCard(destinations, host.log);
 
     const report = buildReport({
       action: 'model-card',
