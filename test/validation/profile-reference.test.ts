@@ -139,4 +139,21 @@ describe('a profile as the drift reference gives the verdicts of the data it was
     );
     expect(profiles.skipped).toEqual(raw.skipped);
   });
+
+  test('few values on each side, more in both: the test is chosen on the values of both, as with the data', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'profile-reference-'));
+    // Three values a side, six in all: past 5 distinct values a float column gets KS, not chi-square.
+    const table = (values: number[]) =>
+      `score,group\n${Array.from({ length: 240 }, (_, row) => `${values[row % 3]},${['a', 'b'][row % 2]}`).join('\n')}\n`;
+    await writeFile(join(dir, 'reference.csv'), table([1.5, 2.5, 3.5]));
+    await writeFile(join(dir, 'current.csv'), table([4.5, 5.5, 6.5]));
+    const { raw, fromProfile, profiles } = await bothWays(dir, 'current.csv', 'reference.csv');
+    expect(verdicts(raw)).toEqual([
+      ['score', 'numeric', 'ks', true],
+      ['group', 'categorical', 'z', false],
+    ]);
+    expect(verdicts(fromProfile)).toEqual(verdicts(raw));
+    expect(verdicts(profiles)).toEqual(verdicts(raw));
+    expect(exactNumbers(profiles)).toEqual(exactNumbers(raw));
+  });
 });
