@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   createRandom,
+  MLFLOW_DESCRIPTION_LIMIT,
   MlflowClient,
   type ModelCard,
+  mlflowDescription,
+  RELEASE_RECORD_ARTIFACT_TYPE,
   RegistryClient,
   readVerifyingKey,
   uploadRunArtifact,
@@ -21,6 +24,7 @@ import { stopAll } from '../services/rig.js';
 import { exampleEvent } from '../support/events.js';
 import { type GitHubSandbox, passingCheckRun, startGitHubSandbox, TOKENS } from '../support/github/sandbox.js';
 import { type ActionRun, actionDir, repositoryRoot, runAction } from '../support/run-action.js';
+import { schemaValidator } from '../support/schemas.js';
 
 /**
  * The release's model card as the runner runs it, against the GitHub emulator (with real artifact storage), the
@@ -98,6 +102,10 @@ beforeAll(async () => {
   >[];
   const older = birds.slice(0, 300).map(({ 'Body Mass (g)': _mass, ...bird }) => bird);
   await writeFile(join(workspace, 'data', 'older.json'), JSON.stringify(older));
+  // The production version before that one: 250 birds, without their beak depth either.
+  const oldest = older.slice(0, 250).map(({ 'Beak Depth (mm)': _depth, ...bird }) => bird);
+  await writeFile(join(workspace, 'data', 'oldest.json'), JSON.stringify(oldest));
+  await writeFile(join(workspace, 'oldest-predictions.csv'), predictionsCsv(300, 5));
   await writeFile(join(workspace, 'ml', 'tests.yml'), TESTS);
   await writeFile(join(workspace, 'predictions.csv'), predictionsCsv(300, 3));
   await writeFile(join(workspace, 'older-predictions.csv'), predictionsCsv(300, 4));
@@ -132,7 +140,8 @@ async function mainRun(commit: string, data: string) {
   const tested = await runAction(actionDir('test-model'), {
     ...common,
     inputs: {
-      predictions: data === 'data/older.json' ? 'older-predictions.csv' : 'predictions.csv',
+      predictions:
+        data === 'data/penguins.json' ? 'predictions.csv' : data.replace(/^data\/(\w+)\.json$/, '$1-predictions.csv'),
       tests: 'ml/tests.yml',
       name: 'churn',
       comment: 'never',
@@ -144,7 +153,10 @@ async function mainRun(commit: string, data: string) {
 }
 
 /** A registered version of `churn` tagged with the commit, from a run with params and metrics (or without a run). */
-async function registerVersion(commit: string, options: { withRun: boolean; metrics?: Record<string, number> }) {
+async function registerVersion(
+  commit: string,
+  options: { withRun: boolean; metrics?: Record<string, number>; promotedAt?: string },
+) {
   await mlflow.api('POST', 'registered-models/create', { name: 'churn' }).catch(() => undefined);
   let runId: string | undefined;
   if (options.withRun) {
@@ -167,7 +179,11 @@ async function registerVersion(commit: string, options: { withRun: boolean; metr
     // A version registered from files outside any run (MLflow allows a source without a run).
     source: runId ? `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model` : `s3://models/churn/${commit}`,
     ...(runId ? { run_id: runId } : {}),
-    tags: [{ key: 'git_sha', value: commit }],
+    tags: [
+      { key: 'git_sha', value: commit },
+      // What promote writes on the version it moves to production.
+      ...(options.promotedAt ? [{ key: 'promoted_at', value: options.promotedAt }] : []),
+    ],
   });
   return { version: model_version.version, runId };
 }
@@ -209,12 +225,25 @@ async function runModelCard(commit: string, tag: string, inputs: Record<string, 
 }
 
 describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the emulator, MLflow and a registry', () => {
+  const oldestCommit = 'a0'.repeat(20);
   const previousCommit = 'b0'.repeat(20);
   const commit = 'c1'.repeat(20);
 
   test('a complete release: the card a reviewer reads, everywhere it goes, signed and verifiable', async () => {
+    const oldest = await mainRun(oldestCommit, 'data/oldest.json');
+    const first = await registerVersion(oldestCommit, {
+      withRun: true,
+      metrics: { accuracy: 0.4 },
+      promotedAt: '2026-10-01T08:00:00.000Z',
+    });
+    // A version that never went to production: not in the history.
+    await registerVersion('a1'.repeat(20), { withRun: false });
     const older = await mainRun(previousCommit, 'data/older.json');
-    const previous = await registerVersion(previousCommit, { withRun: true, metrics: { accuracy: 0.5, f1: 0.5 } });
+    const previous = await registerVersion(previousCommit, {
+      withRun: true,
+      metrics: { accuracy: 0.5, f1: 0.5 },
+      promotedAt: '2026-11-01T08:00:00.000Z',
+    });
     await mlflow.api('POST', 'registered-models/alias', {
       name: 'churn',
       alias: 'champion',
@@ -328,14 +357,89 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
     });
     expect(card.human.intendedUse).toBe('Field researchers sexing unlabelled birds.');
 
-    expect(markdown).toContain('# Model card: churn version 2');
+    // Drift against the training data of the production version before it: its main run's profile against this
+    // one's. The first 300 birds hold fewer Gentoo (Biscoe) and no Sex "." row: three columns drift.
+    const drift = card.data.driftFromPrevious;
+    expect(drift).toMatchObject({ version: previous.version, commit: previousCommit, share: 0.5, datasetDrift: true });
+    expect(drift?.skipped).toEqual([]);
+    expect(drift?.columns.map((column) => [column.column, column.method, column.drifted, column.approximate])).toEqual([
+      ['Species', 'chisquare', true, false],
+      ['Island', 'chisquare', true, false],
+      ['Beak Length (mm)', 'ks', false, false],
+      ['Beak Depth (mm)', 'ks', false, false],
+      ['Flipper Length (mm)', 'ks', false, false],
+      ['Sex', 'chisquare', true, false],
+    ]);
+    // The same numbers validate-data gives with the older data itself as the reference (JSON: ∞ is null).
+    const withData = await runAction(actionDir('validate-data'), {
+      event: exampleEvent('push'),
+      workspace,
+      inputs: { data: 'data/penguins.json', reference: 'data/older.json', comment: 'never', 'fail-on': 'never' },
+      timeoutMs: 120_000,
+    });
+    expect(withData.exitCode, withData.stdout).toBe(0);
+    const fromData = JSON.parse(await readFile(withData.outputs.report as string, 'utf8')).drift as {
+      columns: { column: string; statistic: number | null; pValue?: number }[];
+    };
+    const numbers = (columns: { column: string; statistic: number | null; pValue?: number }[]) =>
+      columns.map((column) => [column.column, column.statistic, column.pValue]);
+    expect(numbers(drift?.columns ?? [])).toEqual(numbers(fromData.columns));
+    expect(drift?.columns.find((column) => column.column === 'Species')).toMatchObject({
+      statistic: expect.closeTo(15.4767, 4),
+      pValue: expect.closeTo(0.000436, 6),
+    });
+    expect(markdown).toContain(
+      `### Drift against \`churn version ${previous.version} (b0b0b0b)\`: 3 of 6 columns drifted (share 0.5, dataset drift at 0.5)`,
+    );
+    expect(markdown).toContain('| Species | chisquare | 15.48 | 0.0004358 | 0.05 | 🔴 yes |');
+    expect(markdown).toContain('| Beak Length (mm) | ks | 0.06352 | 0.5131 | 0.05 | 🟢 no |');
+    expect(markdown).toContain('| Sex | chisquare | ∞ | 0 | 0.05 | 🔴 yes |');
+    // The production history: the alias's version, then the one promote promoted before it, each with its
+    // changes from the one before; the version that never went to production is left out.
+    expect(
+      card.history.versions?.map((entry) => [
+        entry.version,
+        entry.date,
+        entry.commit,
+        entry.rows,
+        entry.metrics.accuracy,
+      ]),
+    ).toEqual([
+      [previous.version, '2026-11-01T08:00:00.000Z', previousCommit, 300, older.metrics.accuracy],
+      [first.version, '2026-10-01T08:00:00.000Z', oldestCommit, 250, oldest.metrics.accuracy],
+    ]);
+    expect(card.history.versions?.[0]?.changes).toEqual({
+      metricDeltas: Object.keys(older.metrics)
+        .filter((metric) => oldest.metrics[metric] !== undefined)
+        .sort()
+        .map((metric) => ({
+          metric,
+          previous: oldest.metrics[metric],
+          current: older.metrics[metric],
+          delta: (older.metrics[metric] as number) - (oldest.metrics[metric] as number),
+        })),
+      featuresAdded: ['Beak Depth (mm)'],
+      featuresRemoved: [],
+      rows: { previous: 250, current: 300, change: 50 },
+    });
+    expect(card.history.versions?.[1]?.changes).toBeUndefined();
+    expect(markdown).toContain('### Production history (2 versions)');
+    expect(markdown).toMatch(
+      new RegExp(
+        `\\| ${previous.version} \\| 2026-11-01T08:00:00\\.000Z \\| \`b0b0b0b\` \\| 300 \\| .*added Beak Depth \\(mm\\); rows \\+50 \\|`,
+      ),
+    );
+    const validate = await schemaValidator('model-card.schema.json');
+    expect(validate(card), JSON.stringify(validate.errors)).toBe(true);
+
+    expect(markdown).toContain(`# Model card: churn version ${current.version}`);
     expect(markdown).toContain(`\`${registry.host}/models/churn@${image.digest}\``);
     expect(markdown).toContain(`| data/penguins.json | \`${dataDigest}\` |`);
     expect(markdown).toContain('written by `data-scientist`; approved by `alice`.');
     expect(markdown).toContain(`| \`release-manager\` | release | approved | ${approvedAt} | Card reviewed |`);
     expect(markdown).toContain('Features added: Body Mass (g)');
     expect(markdown).not.toContain('Missing evidence');
-    expect(run.summary).toContain('# Model card: churn version 2');
+    expect(run.summary).toContain(`# Model card: churn version ${current.version}`);
 
     // The release: both files as assets, the card as a section of the notes.
     const stored = sandbox.emulator.repository(REPO);
@@ -346,11 +450,17 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
     ]);
     const notes = stored.releases.find((entry) => entry.id === release.id)?.body as string;
     expect(
-      notes.startsWith('Churn model v2.\n\n<!-- mlops-actions/model-card:start -->\n## Model card: churn version 2'),
+      notes.startsWith(
+        `Churn model v2.\n\n<!-- mlops-actions/model-card:start -->\n## Model card: churn version ${current.version}`,
+      ),
     ).toBe(true);
 
     // MLflow: the version's description and the run's artifacts.
-    expect((await mlflowClient.getModelVersion('churn', current.version))?.description).toBe(markdown);
+    // The card with its drift section passes MLflow's 5000 characters: cut, pointing at the run's artifact.
+    expect(markdown.length).toBeGreaterThan(MLFLOW_DESCRIPTION_LIMIT);
+    expect((await mlflowClient.getModelVersion('churn', current.version))?.description).toBe(
+      mlflowDescription(markdown),
+    );
     expect(await mlflowClient.listRunArtifacts(current.runId as string, 'model-card')).toEqual([
       { path: 'model-card/model-card.json', is_dir: false, file_size: Buffer.byteLength(json) },
       { path: 'model-card/model-card.md', is_dir: false, file_size: Buffer.byteLength(markdown) },
@@ -366,6 +476,63 @@ describe.skipIf(!requireService('registry', 'mlflow'))('model-card against the e
     expect(verified).toMatchObject({ admitted: true, problems: [], referrer: run.outputs.record });
     expect(verified.record).toEqual(card);
   }, 400_000);
+
+  test('a write refused midway: one error naming what was and was not written; the rerun converges without duplicates', async () => {
+    // The release commit of the first test, released again as a patch: its evidence is all there.
+    const release = sandbox.emulator.addRelease(REPO, { tag: 'v2.0.1', body: 'Patch.', commit });
+    const image = await registryClient.resolve('models/churn', `sha-${commit.slice(0, 7)}`);
+    const version = (await mlflowClient.findVersionsByTag('churn', 'git_sha', commit))[0] as { version: string };
+    sandbox.emulator.injectFault({
+      method: 'POST',
+      path: new RegExp(`/releases/${release.id}/assets$`),
+      status: 403,
+      message: 'Resource not accessible by integration',
+    });
+    const failed = await (await runModelCard(commit, 'v2.0.1')).result();
+    expect(failed.exitCode).toBe(1);
+    const errors = errorLines(failed);
+    expect(errors).toHaveLength(1);
+    const record = `the signed release record on ${registry.host}/models/churn@${image?.digest}`;
+    expect(errors[0]).toContain(
+      'The model card was not written to release v2.0.1: assets model-card.md and model-card.json:',
+    );
+    expect(errors[0]).toContain('Resource not accessible by integration');
+    expect(errors[0]).toContain(
+      `Written: ${record}. Not written: release v2.0.1: assets model-card.md and model-card.json; release v2.0.1: the notes' model card section; MLflow run `,
+    );
+    expect(errors[0]).toContain(`; MLflow churn version ${version.version}: its description. Rerun the job`);
+    expect(failed.stdout + failed.stderr).not.toMatch(/\n\s+at /);
+    const stored = sandbox.emulator.repository(REPO);
+    expect(stored.releaseAssets.filter((asset) => asset.release_id === release.id)).toEqual([]);
+    expect(stored.releases.find((entry) => entry.id === release.id)?.body).toBe('Patch.');
+
+    // The rerun writes everything once: two assets, one notes section, one record on the image (the first run's
+    // replaced), and that record is the card the release carries.
+    const rerun = await (await runModelCard(commit, 'v2.0.1')).result();
+    expect(rerun.exitCode, rerun.stdout + rerun.stderr).toBe(0);
+    const again = await (await runModelCard(commit, 'v2.0.1')).result();
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
+    const assets = stored.releaseAssets.filter((asset) => asset.release_id === release.id);
+    const json = await readFile(again.outputs.json as string, 'utf8');
+    expect(assets.map((asset) => [asset.name, asset.content.toString()])).toEqual([
+      ['model-card.md', await readFile(again.outputs.markdown as string, 'utf8')],
+      ['model-card.json', json],
+    ]);
+    const notes = stored.releases.find((entry) => entry.id === release.id)?.body as string;
+    expect(notes.match(/mlops-actions\/model-card:start/g)).toHaveLength(1);
+    expect(notes.startsWith('Patch.\n\n<!-- mlops-actions/model-card:start -->')).toBe(true);
+    const records = (await registryClient.referrers('models/churn', image?.digest as string)).filter(
+      (entry) => entry.artifactType === RELEASE_RECORD_ARTIFACT_TYPE,
+    );
+    expect(records.map((entry) => entry.digest)).toEqual([again.outputs.record]);
+    const verified = await verifyAttachedRecord(
+      registryClient,
+      'models/churn',
+      image?.digest as string,
+      readVerifyingKey(signer.publicPem, 'record-public-key'),
+    );
+    expect(verified.record).toEqual(JSON.parse(json));
+  }, 300_000);
 
   test('missing evidence (no main run, no pull request, a version without a run): named in the card, and promote refuses', async () => {
     const bare = 'e3'.repeat(20);

@@ -69,6 +69,23 @@ describe('parseFlags', () => {
     expect(Object.fromEntries(parseFlags(args))).toEqual(expected);
   });
 
+  // An option that takes a value takes the next argument whatever it starts with, unless it names a known option.
+  const known = (name: string) => ['signing-key', 'image', 'out-dir', 'message', 'loud', 'tags'].includes(name);
+  const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG\n-----END PRIVATE KEY-----\n';
+  test.each([
+    { args: ['--signing-key', pem, '--image', 'x'], expected: { 'signing-key': pem, image: 'x' } },
+    { args: ['--out-dir', '-reports'], expected: { 'out-dir': '-reports' } },
+    { args: ['--out-dir', '--reports'], expected: { 'out-dir': '--reports' } },
+    { args: ['--message', '-1.5'], expected: { message: '-1.5' } },
+    { args: ['--message', '-'], expected: { message: '-' } },
+    { args: ['--loud', '--message', 'hi'], expected: { loud: 'true', message: 'hi' } },
+    { args: ['--loud', '--tags=a'], expected: { loud: 'true', tags: 'a' } },
+    { args: ['--message=--tags'], expected: { message: '--tags' } },
+    { args: ['--tags', pem, '--tags', '--b'], expected: { tags: `${pem}\n--b` } },
+  ])('with known options: $args.0 $args.1 …', ({ args, expected }) => {
+    expect(Object.fromEntries(parseFlags(args, known))).toEqual(expected);
+  });
+
   test('a positional argument is a usage error', () => {
     expect(() => parseFlags(['stray'])).toThrow("unexpected argument 'stray'");
   });
@@ -103,6 +120,13 @@ describe('runCli', () => {
     expect(await readFile(commentFile, 'utf8')).toContain('<summary>said</summary>');
     const report = JSON.parse(await readFile(join(cwd, '.mlops', 'echo', 'mlops-reports', 'echo.json'), 'utf8'));
     expect(report.headline).toBe('said hello');
+  });
+
+  test('a value starting with dashes (a PEM key) is the value of its input, not an unknown option', async () => {
+    const pem = '-----BEGIN EC PRIVATE KEY-----';
+    const { code, stdout, stderr } = await cli(['echo', '--message', pem, '--loud']);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toContain(`  said=${pem}\n`);
   });
 
   test('a bad boolean fails with the input named and exit 1', async () => {

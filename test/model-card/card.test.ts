@@ -81,6 +81,16 @@ function evidence(text: (index: number) => string = (index) => `text ${index}`):
     },
     checks: [{ name: t(), state: 'success', passed: true }],
     approvals: [{ login: t(), environments: [t()], state: 'approved', at: null, comment: t() }],
+    previousProfile: {
+      kind: 'mlops-actions/data-profile',
+      version: 1,
+      rows: 300,
+      createdAt: '2026-11-01T00:00:00Z',
+      columns: [
+        { name: 'bill_length_mm', type: 'DOUBLE', kind: 'numeric', count: 300, nulls: 0, distinct: 150 },
+        { name: 'island', type: 'VARCHAR', kind: 'categorical', count: 300, nulls: 0, distinct: 3 },
+      ],
+    },
     previous: {
       version: '3',
       commit: 'beef'.padEnd(40, '1'),
@@ -88,6 +98,17 @@ function evidence(text: (index: number) => string = (index) => `text ${index}`):
       columns: ['bill_length_mm', 'island'],
       rows: 300,
     },
+    earlier: [
+      {
+        version: '2',
+        date: '2026-10-01T08:00:00.000Z',
+        commit: 'cafe'.padEnd(40, '2'),
+        metrics: { accuracy: 0.8, f1: 0.9 },
+        columns: ['bill_length_mm', 'sex'],
+        rows: 250,
+      },
+      { version: '1', metrics: { accuracy: 0.7 } },
+    ],
     human: {
       description: t(),
       intendedUse: t(),
@@ -164,6 +185,30 @@ describe('the card: assembled from evidence, pure', () => {
     expect(card.history.featuresAdded).toEqual([card.data.columns?.[1]?.name]);
     expect(card.history.featuresRemoved).toEqual(['island']);
     expect(card.history.rows).toEqual({ previous: 300, current: 344, change: 44 });
+    // The production history, newest first, each version against the one before it.
+    expect(card.history.versions?.map((version) => [version.version, version.changes])).toEqual([
+      [
+        '3',
+        {
+          metricDeltas: [
+            { metric: 'accuracy', previous: 0.8, current: 0.88, delta: 0.88 - 0.8 },
+            { metric: 'f1', previous: 0.9, current: 0.86, delta: 0.86 - 0.9 },
+          ],
+          featuresAdded: ['island'],
+          featuresRemoved: ['sex'],
+          rows: { previous: 250, current: 300, change: 50 },
+        },
+      ],
+      [
+        '2',
+        {
+          metricDeltas: [{ metric: 'accuracy', previous: 0.7, current: 0.8, delta: 0.8 - 0.7 }],
+          featuresAdded: [],
+          featuresRemoved: [],
+        },
+      ],
+      ['1', undefined],
+    ]);
     const validate = await schemaValidator('model-card.schema.json');
     expect(validate(card), JSON.stringify(validate.errors)).toBe(true);
   });
@@ -185,6 +230,19 @@ describe('the card: assembled from evidence, pure', () => {
       missing: 'the data profile (mlops-data-profile) of run 11',
     },
     { case: 'no test report', change: (e) => delete e.testReport, missing: 'the test-model report of run 11' },
+    {
+      case: "no profile of the previous version's training data",
+      change: (e) => delete e.previousProfile,
+      missing: `the training data profile of the previous production version 3 (the main-branch run of beef111)`,
+    },
+    {
+      case: 'a previous version without a commit',
+      change: (e) => {
+        delete e.previousProfile;
+        delete e.previous!.commit;
+      },
+      missing: 'the training data profile of the previous production version 3 (its MLflow version has no git_sha tag)',
+    },
     {
       case: 'a version without a run',
       change: (e) => {
@@ -242,6 +300,12 @@ describe('the card in Markdown', () => {
     expect(markdown).toContain('| f1 | 0.86 | 0.85 | −0.01 |');
     expect(markdown).toContain('Training rows: 300 → 344 (+44).');
     expect(markdown).toContain('Features removed: island');
+    expect(markdown).toContain('### Production history (3 versions)');
+    expect(markdown).toContain(
+      '| 3 |  | `beef111` | 300 | 0.88 | 0.86 | accuracy +0.08; f1 −0.04; added island; removed sex; rows +50 |',
+    );
+    expect(markdown).toContain('| 2 | 2026-10-01T08:00:00.000Z | `cafe222` | 250 | 0.8 | 0.9 | accuracy +0.1 |');
+    expect(markdown).toContain('| 1 |  |  |  | 0.7 |  | the oldest listed |');
     expect(markdown).toMatch(/\n\| `text \d+` \| text \d+ \| approved \| {2}\| text \d+ \|\n/);
     expect(markdown).toMatch(/approved by `text \d+`\./);
   });

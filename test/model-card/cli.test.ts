@@ -32,7 +32,8 @@ test('mlops model-card on a laptop: an OCI layout image, local data, no GitHub o
   const keys = keyPairPem();
   const run = spawnSync(
     process.execPath,
-    [bin, 'model-card', '--image', 'oci:build/image', '--data', 'train.csv', `--signing-key=${keys.privatePem}`],
+    // The PEM as the next argument, as a shell passes "$(cat key.pem)": it starts with dashes and is still the value.
+    [bin, 'model-card', '--image', 'oci:build/image', '--signing-key', keys.privatePem, '--data', 'train.csv'],
     { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, GITHUB_SHA: commit } },
   );
   expect(run.status, run.stdout + run.stderr).toBe(0);

@@ -192,6 +192,24 @@ describe.skipIf(!requireService('registry'))('a release record attached to an im
     });
   });
 
+  test('a rerun replaces the record: the earlier one is deleted, so an outdated passing card cannot admit the digest', async () => {
+    const image = await pushSingle(client, 'team/rerun', 'sha-c0de777', 4 << 10);
+    const first = await attachRecord(client, 'team/rerun', image.digest, signed(passingRecord(), image.digest));
+    const failing = passingRecord({ tests: { passed: false, summary: '1 of 5 tests failed: auc' } });
+    const second = await attachRecord(client, 'team/rerun', image.digest, signed(failing, image.digest));
+    expect(second).toMatchObject({ replaced: [first.digest], stale: [] });
+    const records = (await client.referrers('team/rerun', image.digest)).filter(
+      (entry) => entry.artifactType === RELEASE_RECORD_ARTIFACT_TYPE,
+    );
+    expect(records.map((entry) => entry.digest)).toEqual([second.digest]);
+    expect(await client.resolve('team/rerun', first.digest)).toBeUndefined();
+    const verification = await verifyAttachedRecord(client, 'team/rerun', image.digest, publicKey);
+    expect(verification.admitted).toBe(false);
+    expect(verification.problems).toEqual([
+      `record ${second.digest.slice(0, 19)}: tests did not pass (1 of 5 tests failed: auc)`,
+    ]);
+  });
+
   test('cosign’s .att tag is carried only where the record was copied, and never over another one', async () => {
     const image = await pushSingle(client, 'team/carry', 'sha-c0de777', 4 << 10);
     await attachRecord(client, 'team/carry', image.digest, signed(passingRecord(), image.digest));

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
+  DEFAULT_DRIFT,
   type DriftResult,
+  declaredTypes,
   loadConfigFile,
   MemoryLogger,
   openDataEngine,
+  profileDrift,
   readSuite,
   resolveDataFiles,
   type Suite,
@@ -38,8 +41,14 @@ async function bothWays(dir: string, data: string, reference: string, suite?: Su
   const { profile } = await run(dir, reference, undefined);
   await writeFile(join(dir, 'reference-profile.json'), JSON.stringify(profile));
   const raw = (await run(dir, data, suite, reference)).drift as DriftResult;
-  const fromProfile = (await run(dir, data, suite, 'reference-profile.json')).drift as DriftResult;
-  return { raw, fromProfile };
+  const checked = await run(dir, data, suite, 'reference-profile.json');
+  const fromProfile = checked.drift as DriftResult;
+  // Both sides profiles: the data itself no longer at hand (a model card comparing two releases' training data).
+  const profiles = profileDrift(profile, checked.profile, {
+    settings: suite?.drift ?? DEFAULT_DRIFT,
+    declared: declaredTypes(suite),
+  });
+  return { raw, fromProfile, profiles };
 }
 
 const verdicts = (drift: DriftResult) =>
@@ -72,7 +81,7 @@ describe('a profile as the drift reference gives the verdicts of the data it was
     const suite = readSuite(
       await loadConfigFile(join(repositoryRoot, 'examples/demo/suite.yml'), 'suite.yml', 'suite'),
     );
-    const { raw, fromProfile } = await bothWays(dir, 'pr.csv', 'main.csv', suite);
+    const { raw, fromProfile, profiles } = await bothWays(dir, 'pr.csv', 'main.csv', suite);
     // 731 reference rows: p-value tests. Every float here has ≤ 1,000 distinct values or ≤ 1,000 rows: exact.
     expect(verdicts(raw)).toEqual([
       ['precipitation', 'numeric', 'ks', expect.any(Boolean)],
@@ -84,6 +93,10 @@ describe('a profile as the drift reference gives the verdicts of the data it was
     expect(verdicts(fromProfile)).toEqual(verdicts(raw));
     expect(exactNumbers(fromProfile)).toEqual(exactNumbers(raw));
     expect(fromProfile.columns.every((column) => !column.approximate)).toBe(true);
+    // 730 current rows: their profile keeps every value, so two profiles give the data's very numbers.
+    expect(verdicts(profiles)).toEqual(verdicts(raw));
+    expect(exactNumbers(profiles)).toEqual(exactNumbers(raw));
+    expect([profiles.share, profiles.datasetDrift]).toEqual([raw.share, raw.datasetDrift]);
   });
 
   test('generated data with drift: 0/1 label and prediction, a 6-valued rating, a float, past 1,000 rows', async () => {
@@ -103,7 +116,7 @@ describe('a profile as the drift reference gives the verdicts of the data it was
     };
     await writeFile(join(dir, 'reference.csv'), table(1, 5000, 0));
     await writeFile(join(dir, 'current.csv'), table(2, 4000, 1));
-    const { raw, fromProfile } = await bothWays(dir, 'current.csv', 'reference.csv');
+    const { raw, fromProfile, profiles } = await bothWays(dir, 'current.csv', 'reference.csv');
     expect(verdicts(raw)).toEqual([
       ['label', 'categorical', 'jensenshannon', false],
       ['prediction', 'categorical', 'jensenshannon', true],
@@ -117,5 +130,30 @@ describe('a profile as the drift reference gives the verdicts of the data it was
       exactNumbers(raw).map((row) => (row[0] === 'amount' ? ['amount', 'approximate'] : row)),
     );
     expect(fromProfile.skipped).toEqual(raw.skipped);
+    // 4,000 current rows: the counted columns stay exact; amount runs on both quantile grids.
+    expect(verdicts(profiles)).toEqual(verdicts(raw));
+    expect(exactNumbers(profiles)).toEqual(exactNumbers(fromProfile));
+    expect(profiles.columns.find((column) => column.column === 'amount')?.statistic).toBeCloseTo(
+      raw.columns.find((column) => column.column === 'amount')?.statistic as number,
+      2,
+    );
+    expect(profiles.skipped).toEqual(raw.skipped);
+  });
+
+  test('few values on each side, more in both: the test is chosen on the values of both, as with the data', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'profile-reference-'));
+    // Three values a side, six in all: past 5 distinct values a float column gets KS, not chi-square.
+    const table = (values: number[]) =>
+      `score,group\n${Array.from({ length: 240 }, (_, row) => `${values[row % 3]},${['a', 'b'][row % 2]}`).join('\n')}\n`;
+    await writeFile(join(dir, 'reference.csv'), table([1.5, 2.5, 3.5]));
+    await writeFile(join(dir, 'current.csv'), table([4.5, 5.5, 6.5]));
+    const { raw, fromProfile, profiles } = await bothWays(dir, 'current.csv', 'reference.csv');
+    expect(verdicts(raw)).toEqual([
+      ['score', 'numeric', 'ks', true],
+      ['group', 'categorical', 'z', false],
+    ]);
+    expect(verdicts(fromProfile)).toEqual(verdicts(raw));
+    expect(verdicts(profiles)).toEqual(verdicts(raw));
+    expect(exactNumbers(profiles)).toEqual(exactNumbers(raw));
   });
 });

@@ -63,6 +63,24 @@ describe('actionlint', () => {
     expect(result.code).toBe(0);
   });
 
+  test('both release templates write the same model card before promote, and promote requires its record', async () => {
+    const load = async (file: string) => parse(await readFile(join(repositoryRoot, 'workflows', file), 'utf8'));
+    const [release, kubernetes] = await Promise.all([load('ml-release.yml'), load('ml-release-kubernetes.yml')]);
+    expect(kubernetes.jobs['model-card']).toEqual(release.jobs['model-card']);
+    expect(kubernetes.jobs['model-card'].environment.name).toBe('release');
+    for (const template of [release, kubernetes]) {
+      expect(Object.keys(template.jobs).slice(0, 2)).toEqual(['model-card', 'promote']);
+      expect(template.jobs.promote.needs).toBe('model-card');
+      const promote = template.jobs.promote.steps.find((step: { id?: string }) => step.id === 'promote');
+      expect(promote.with).toMatchObject({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JavaScript one
+        'require-record': "${{ vars.RELEASE_RECORD_PUBLIC_KEY != '' }}",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JavaScript one
+        'record-public-key': '${{ vars.RELEASE_RECORD_PUBLIC_KEY }}',
+      });
+    }
+  });
+
   test("ml-release-kubernetes.yml's commented KServe job passes too, once uncommented", async () => {
     const template = await readFile(join(repositoryRoot, 'workflows', 'ml-release-kubernetes.yml'), 'utf8');
     const lines = template.split('\n');

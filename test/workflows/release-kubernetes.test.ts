@@ -113,6 +113,8 @@ describeRelease('ml-release-kubernetes.yml under act', () => {
 
     expect(result.removed).toEqual([]);
     expect(stepOutcomes(result.log), tail).toEqual([
+      { step: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', outcome: 'success' },
+      { step: 'Model card of the release', outcome: 'success' },
       { step: 'Promote the tested image and model version', outcome: 'success' },
       { step: 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683', outcome: 'success' },
       { step: 'Write the kubeconfig', outcome: 'success' },

@@ -20,6 +20,8 @@ export interface Inputs {
   mainBranch: string;
   requireChecks: string[];
   mlflow: { trackingUri: string; model: string; version: string | undefined; alias: string } | undefined;
+  /** How many production versions before this release the card's history lists. */
+  historyVersions: number;
   signingKey: KeyObject | undefined;
   /** The key's PEM text, to mask. */
   signingKeyText: string | undefined;
@@ -74,6 +76,7 @@ export function getInputs(reader: InputReader, env: NodeJS.ProcessEnv): Inputs {
     mainBranch: reader.optional('main-branch') ?? 'main',
     requireChecks: [...new Set(reader.list('require-checks'))],
     mlflow: readMlflow(reader, env),
+    historyVersions: reader.integer('history-versions', 5, { min: 1, max: 50 }),
     signingKey: signingPem === undefined ? undefined : readSigningKey(signingPem, 'signing-key'),
     signingKeyText: signingPem,
     registryCredentials: reader.userAndPassword('registry-username', 'registry-password'),

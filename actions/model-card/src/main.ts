@@ -7,13 +7,17 @@ import {
   assembleCard,
   attachRecord,
   buildReport,
+  type CardDestination,
   type CardEvidence,
+  type CardPreviousVersion,
   ConfigurationError,
   createGitHubClient,
   defineAction,
   describeGitHubFailure,
   digestFiles,
+  earlierProductionVersions,
   evaluateRequiredChecks,
+  type FoundVersion,
   findMergingPullRequest,
   formatImageReference,
   type GitHubClient,
@@ -33,6 +37,7 @@ import {
   parseConfig,
   previousOf,
   previousVersion,
+  publishCard,
   type ReportCheck,
   type RepositoryRef,
   readEventPayload,
@@ -127,20 +132,33 @@ async function gatherEvidence(
     mlflow && inputs.mlflow
       ? await modelEvidence(mlflow, inputs.mlflow.model, inputs.mlflow.version, commit)
       : undefined;
+  /** An earlier version as the card shows it, with its training data's profile from its commit's main run. */
+  const withMainRun = async (found: FoundVersion) => {
+    const commitOf = previousOf(found, undefined).commit;
+    const theirs =
+      github && commitOf ? await mainRunEvidence({ ...github, log }, { ...query, commit: commitOf }, folder) : {};
+    const shown = previousOf(found, theirs.profile);
+    // Compare like with like: the earlier release's test-model metrics when its main run still has them.
+    const reported = theirs.testReport?.metrics;
+    if (reported && typeof reported === 'object')
+      shown.metrics = { ...shown.metrics, ...(reported as Record<string, number>) };
+    return { shown, profile: theirs.profile };
+  };
   let previous: CardEvidence['previous'];
+  let previousProfile: CardEvidence['previousProfile'];
+  const earlier: CardPreviousVersion[] = [];
   if (mlflow && inputs.mlflow) {
-    const found = await previousVersion(mlflow, inputs.mlflow.model, inputs.mlflow.alias, model?.version.version);
+    const { model: name, alias } = inputs.mlflow;
+    const found = await previousVersion(mlflow, name, alias, model?.version.version);
     if (found) {
-      const before = previousOf(found, undefined);
-      const theirs =
-        github && before.commit
-          ? await mainRunEvidence({ ...github, log }, { ...query, commit: before.commit }, folder)
-          : {};
-      previous = previousOf(found, theirs.profile);
-      // Compare like with like: the previous release's test-model metrics when its main run still has them.
-      const reported = theirs.testReport?.metrics;
-      if (reported && typeof reported === 'object')
-        previous.metrics = { ...previous.metrics, ...(reported as Record<string, number>) };
+      ({ shown: previous, profile: previousProfile } = await withMainRun(found));
+      const before = await earlierProductionVersions(
+        mlflow,
+        name,
+        [model?.version.version, found.version.version],
+        inputs.historyVersions - 1,
+      );
+      for (const version of before) earlier.push((await withMainRun(version)).shown);
     }
   }
 
@@ -173,6 +191,8 @@ async function gatherEvidence(
     checks: [],
     approvals: [],
     ...(previous ? { previous } : {}),
+    ...(previousProfile ? { previousProfile } : {}),
+    earlier,
     human,
   };
   if (github) {
@@ -257,44 +277,76 @@ export const action = defineAction({
     await writeFile(join(folder, 'model-card.json'), json);
     for (const missing of card.missingEvidence) host.log.warning(`Model card: missing evidence: ${missing}.`);
 
+    // Everything is computed before the first write (signed, rendered, cut); then each destination in turn.
     let recordDigest: string | undefined;
+    const destinations: CardDestination[] = [];
     if (inputs.signingKey && evidence.image) {
-      const envelope = signStatement(releaseStatement(imageName, evidence.image.digest, card), inputs.signingKey);
-      const attached = await attachRecord(store, source.repository, evidence.image.digest, envelope);
-      recordDigest = attached.digest;
-      host.log.info(`Signed release record ${attached.digest} attached to ${imageName}@${evidence.image.digest}.`);
+      const subject = evidence.image.digest;
+      const envelope = signStatement(releaseStatement(imageName, subject, card), inputs.signingKey);
+      destinations.push({
+        name: `the signed release record on ${imageName}@${subject}`,
+        write: async () => {
+          const attached = await attachRecord(store, source.repository, subject, envelope);
+          recordDigest = attached.digest;
+          for (const stale of attached.stale)
+            host.log.warning(
+              `The registry refused to delete the earlier release record ${stale} of ${imageName}@${subject}: promote may still read it.`,
+            );
+        },
+      });
     } else if (!inputs.signingKey) {
       host.log.info('No signing-key: the card is not attached to the image as a signed release record.');
     }
-
     if (github && release) {
-      for (const [name, content, type] of [
-        ['model-card.md', markdown, 'text/markdown'],
-        ['model-card.json', json, 'application/json'],
-      ] as const) {
-        await uploadReleaseAsset(github.client, github.repository, release, {
-          name,
-          contentType: type,
-          content: Buffer.from(content),
-        });
-      }
-      await updateReleaseNotes(github.client, github.repository, release.id, (body) =>
-        withModelCardSection(body, renderModelCard(card, { headingLevel: 2 })),
+      const notes = renderModelCard(card, { headingLevel: 2 });
+      destinations.push(
+        {
+          name: `release ${tag}: assets model-card.md and model-card.json`,
+          write: async () => {
+            for (const [name, content, type] of [
+              ['model-card.md', markdown, 'text/markdown'],
+              ['model-card.json', json, 'application/json'],
+            ] as const) {
+              await uploadReleaseAsset(github.client, github.repository, release, {
+                name,
+                contentType: type,
+                content: Buffer.from(content),
+              });
+            }
+          },
+        },
+        {
+          name: `release ${tag}: the notes' model card section`,
+          write: () =>
+            updateReleaseNotes(github.client, github.repository, release.id, (body) =>
+              withModelCardSection(body, notes),
+            ),
+        },
       );
-      host.log.info(`Release ${tag}: model-card.md and model-card.json uploaded, notes updated.`);
     }
-
     if (mlflow && model) {
-      await mlflow.setModelVersionDescription(model.version.name, model.version.version, mlflowDescription(markdown));
-      if (model.run && artifactsWritable(model.run)) {
-        await mlflow.logRunArtifact(model.run, 'model-card/model-card.md', Buffer.from(markdown), 'text/markdown');
-        await mlflow.logRunArtifact(model.run, 'model-card/model-card.json', Buffer.from(json), 'application/json');
-      } else if (model.run) {
+      const { name, version } = model.version;
+      const run = model.run;
+      if (run && artifactsWritable(run)) {
+        destinations.push({
+          name: `MLflow run ${run.info.run_id}: artifacts model-card/model-card.md and model-card.json`,
+          write: async () => {
+            await mlflow.logRunArtifact(run, 'model-card/model-card.md', Buffer.from(markdown), 'text/markdown');
+            await mlflow.logRunArtifact(run, 'model-card/model-card.json', Buffer.from(json), 'application/json');
+          },
+        });
+      } else if (run) {
         host.log.warning(
-          `MLflow run ${model.run.info.run_id} keeps its artifacts at ${model.run.info.artifact_uri}, which the tracking server does not proxy: the card is in the version's description only.`,
+          `MLflow run ${run.info.run_id} keeps its artifacts at ${run.info.artifact_uri}, which the tracking server does not proxy: the card is in the version's description only.`,
         );
       }
+      const description = mlflowDescription(markdown);
+      destinations.push({
+        name: `MLflow ${name} version ${version}: its description`,
+        write: () => mlflow.setModelVersionDescription(name, version, description),
+      });
     }
+    await publishCard(destinations, host.log);
 
     const report = buildReport({
       action: 'model-card',

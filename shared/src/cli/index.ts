@@ -43,15 +43,28 @@ export const CLI_OPTIONS = {
 
 export class UsageError extends Error {}
 
+/** The option an argument names (`--name` or `--name=value`), or undefined when it is no option. */
+function optionName(arg: string): string | undefined {
+  if (!arg.startsWith('--') || arg === '--') return undefined;
+  const body = arg.slice(2);
+  const equals = body.indexOf('=');
+  return equals >= 0 ? body.slice(0, equals) : body;
+}
+
 /**
  * Splits `--name value`, `--name=value` and bare `--flag` (meaning true) into a map. Repeated flags join
- * with newlines, which list inputs accept, so `--tags a --tags b` works as a list.
+ * with newlines, which list inputs accept, so `--tags a --tags b` works as a list. An option takes the next
+ * argument as its value whatever it starts with (a PEM key's `-----BEGIN`, a negative number, a path such as
+ * `--x`), unless that argument names an option `isOption` knows: then the first is a bare flag.
  */
-export function parseFlags(args: readonly string[]): Map<string, string> {
+export function parseFlags(
+  args: readonly string[],
+  isOption: (name: string) => boolean = () => true,
+): Map<string, string> {
   const flags = new Map<string, string>();
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index] as string;
-    if (!arg.startsWith('--') || arg === '--') throw new UsageError(`unexpected argument '${arg}'`);
+    if (optionName(arg) === undefined) throw new UsageError(`unexpected argument '${arg}'`);
     const body = arg.slice(2);
     const equals = body.indexOf('=');
     let name: string;
@@ -62,7 +75,8 @@ export function parseFlags(args: readonly string[]): Map<string, string> {
     } else {
       name = body;
       const next = args[index + 1];
-      if (next === undefined || next.startsWith('--')) value = 'true';
+      const nextOption = next === undefined ? undefined : optionName(next);
+      if (next === undefined || (nextOption !== undefined && isOption(nextOption))) value = 'true';
       else {
         value = next;
         index += 1;
@@ -182,7 +196,7 @@ export async function runCli(argv: readonly string[], registry: ActionRegistry, 
   const { metadata, definition } = registered;
   let flags: Map<string, string>;
   try {
-    flags = parseFlags(rest);
+    flags = parseFlags(rest, (name) => name in metadata.inputs || name in CLI_OPTIONS);
   } catch (error) {
     io.stderr(`mlops ${actionName}: ${(error as Error).message}\n`);
     return 2;

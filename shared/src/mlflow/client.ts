@@ -40,6 +40,8 @@ export interface ModelVersion {
   status?: string;
   aliases?: string[];
   tags?: MlflowTag[];
+  /** Milliseconds since the epoch. */
+  creation_timestamp?: number | string;
 }
 
 /** A run as `runs/get` answers: its parameters, metrics and tags as lists of key/value pairs. */
@@ -246,6 +248,12 @@ export class MlflowClient {
     const versions = await this.searchModelVersions(
       `name = ${filterString(name)} and tags.${key} = ${filterString(value)}`,
     );
+    return versions.sort((a, b) => Number(b.version) - Number(a.version));
+  }
+
+  /** Every version of `name`, newest (highest number) first. */
+  async listVersions(name: string): Promise<ModelVersion[]> {
+    const versions = await this.searchModelVersions(`name = ${filterString(name)}`);
     return versions.sort((a, b) => Number(b.version) - Number(a.version));
   }
 

@@ -1,6 +1,9 @@
 import type { DigestedFile, ReleaseRecord } from '../release-record/index.js';
 import type { Report } from '../report/index.js';
+import { DEFAULT_DRIFT } from '../validation/dataset.js';
 import type { DataProfile } from '../validation/profile.js';
+import { profileDrift } from '../validation/profile-drift.js';
+import type { ReportedDrift } from '../validation/render.js';
 import type { ModelCardConfig } from './config.js';
 
 export const MODEL_CARD_KIND = 'mlops-actions/model-card';
@@ -37,6 +40,8 @@ export interface CardApproval {
 
 export interface CardPreviousVersion {
   version: string;
+  /** When it went to production (promote's promoted_at tag), else when it was registered. */
+  date?: string;
   runId?: string;
   commit?: string;
   metrics: Record<string, number>;
@@ -60,6 +65,11 @@ export interface ModelCard extends ReleaseRecord {
     columns?: { name: string; type: string }[];
     suite?: { status: string; headline: string; checks: CardCheck[] };
     drift?: { share: number; datasetDrift: boolean; drifted: string[]; reference?: string };
+    /**
+     * This release's training data against the training data of the production version before it, profile
+     * against profile (both from their main runs' validate-data).
+     */
+    driftFromPrevious?: ReportedDrift & { version: string; commit?: string };
   };
   evaluation?: {
     headline: string;
@@ -80,9 +90,17 @@ export interface ModelCard extends ReleaseRecord {
     featuresAdded: string[];
     featuresRemoved: string[];
     rows?: { previous: number; current: number; change: number };
+    /**
+     * The production versions before this release, newest first (the previous one, then those promote promoted
+     * before it), each with what changed from the one before it.
+     */
+    versions?: (CardPreviousVersion & { changes?: VersionChanges })[];
   };
   human: ModelCardConfig;
 }
+
+/** What changed from one version to the next: metric deltas, features added or removed, rows. */
+export type VersionChanges = Omit<ModelCard['history'], 'previous' | 'versions'>;
 
 /** What was found about a release; `undefined` means not found, and the card names it as missing evidence. */
 export interface CardEvidence {
@@ -108,6 +126,10 @@ export interface CardEvidence {
   checks: ModelCard['process']['checks'];
   approvals: CardApproval[];
   previous?: CardPreviousVersion;
+  /** Production versions before `previous`, newest first. */
+  earlier?: CardPreviousVersion[];
+  /** The data profile of the previous version's training data (its commit's main run). */
+  previousProfile?: DataProfile;
   human: ModelCardConfig;
 }
 
@@ -161,6 +183,33 @@ function driftOf(report: Report): ModelCard['data']['drift'] {
   };
 }
 
+/**
+ * Drift of this release's training data against the previous production version's, from the two profiles; when
+ * there is a previous version but its profile was not found, that is named as missing evidence.
+ */
+function driftFromPrevious(evidence: CardEvidence, missing: string[]): ModelCard['data']['driftFromPrevious'] {
+  const { previous, previousProfile, profile } = evidence;
+  if (!previous) return undefined;
+  if (!previousProfile) {
+    const where = previous.commit
+      ? `the main-branch run of ${previous.commit.slice(0, 7)}`
+      : 'its MLflow version has no git_sha tag';
+    missing.push(`the training data profile of the previous production version ${previous.version} (${where})`);
+    return undefined;
+  }
+  if (!profile) return undefined;
+  const drift = profileDrift(previousProfile, profile, { settings: DEFAULT_DRIFT });
+  return {
+    version: previous.version,
+    ...(previous.commit ? { commit: previous.commit } : {}),
+    share: drift.share,
+    datasetDrift: drift.datasetDrift,
+    shareThreshold: drift.settings.share,
+    columns: drift.columns,
+    skipped: drift.skipped,
+  };
+}
+
 /** Metric deltas, features added or removed and the change in rows against the previous production version. */
 export function historyOf(
   current: { metrics: Record<string, number>; columns?: string[]; rows?: number },
@@ -186,6 +235,21 @@ export function historyOf(
     history.rows = { previous: previous.rows, current: current.rows, change: current.rows - previous.rows };
   }
   return history;
+}
+
+/** The previous version and the earlier ones, newest first, each with its changes from the one before it. */
+export function productionHistory(
+  previous: CardPreviousVersion | undefined,
+  earlier: readonly CardPreviousVersion[],
+): NonNullable<ModelCard['history']['versions']> {
+  if (!previous) return [];
+  const versions = [previous, ...earlier];
+  return versions.map((version, index) => {
+    const before = versions[index + 1];
+    if (!before) return version;
+    const { previous: _, ...changes } = historyOf(version, before);
+    return { ...version, changes };
+  });
 }
 
 /**
@@ -216,6 +280,7 @@ export function assembleCard(evidence: CardEvidence): ModelCard {
     evidence.profile?.rows ?? (typeof evidence.dataReport?.rows === 'number' ? evidence.dataReport.rows : undefined);
   const dataReport = evidence.dataReport;
   const failedTests = evaluation?.tests.filter((test) => test.status === 'failed').length ?? 0;
+  const previousDrift = driftFromPrevious(evidence, missing);
   return {
     schemaVersion: 1,
     kind: MODEL_CARD_KIND,
@@ -245,6 +310,7 @@ export function assembleCard(evidence: CardEvidence): ModelCard {
         ? { suite: { status: dataReport.status, headline: dataReport.headline, checks: reportChecks(dataReport) } }
         : {}),
       ...(dataReport && driftOf(dataReport) ? { drift: driftOf(dataReport) } : {}),
+      ...(previousDrift ? { driftFromPrevious: previousDrift } : {}),
     },
     ...(evaluation ? { evaluation } : {}),
     tests: evaluation
@@ -258,14 +324,17 @@ export function assembleCard(evidence: CardEvidence): ModelCard {
       checks: evidence.checks,
       approvals: evidence.approvals,
     },
-    history: historyOf(
-      {
-        metrics: evaluation?.metrics ?? {},
-        ...(columns ? { columns: columns.map((column) => column.name) } : {}),
-        ...(rows !== undefined ? { rows } : {}),
-      },
-      evidence.previous,
-    ),
+    history: {
+      ...historyOf(
+        {
+          metrics: evaluation?.metrics ?? {},
+          ...(columns ? { columns: columns.map((column) => column.name) } : {}),
+          ...(rows !== undefined ? { rows } : {}),
+        },
+        evidence.previous,
+      ),
+      versions: productionHistory(evidence.previous, evidence.earlier ?? []),
+    },
     human: evidence.human,
     missingEvidence: missing,
   };

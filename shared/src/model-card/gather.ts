@@ -161,6 +161,20 @@ export async function modelEvidence(
   };
 }
 
+/** The tag promote writes on each version it promotes: when it went to production. */
+export const PROMOTED_AT_TAG = 'promoted_at';
+
+export interface FoundVersion {
+  version: ModelVersion;
+  metrics: Record<string, number>;
+  runId?: string;
+}
+
+async function withRunMetrics(mlflow: MlflowClient, version: ModelVersion): Promise<FoundVersion> {
+  const run = version.run_id ? await mlflow.getRun(version.run_id) : undefined;
+  return { version, metrics: runMetrics(run), ...(version.run_id ? { runId: version.run_id } : {}) };
+}
+
 /**
  * The production version before this release: the one `alias` names now (the card is made before promote moves
  * it), unless that is this very version. Its metrics come from its run; its data from its commit's main run.
@@ -170,7 +184,7 @@ export async function previousVersion(
   model: string,
   alias: string,
   current: string | undefined,
-): Promise<{ version: ModelVersion; metrics: Record<string, number>; runId?: string } | undefined> {
+): Promise<FoundVersion | undefined> {
   let version: ModelVersion | undefined;
   try {
     version = await mlflow.getAlias(model, alias);
@@ -179,18 +193,49 @@ export async function previousVersion(
     throw error;
   }
   if (!version || version.version === current) return undefined;
-  const run = version.run_id ? await mlflow.getRun(version.run_id) : undefined;
-  return { version, metrics: runMetrics(run), ...(version.run_id ? { runId: version.run_id } : {}) };
+  return withRunMetrics(mlflow, version);
+}
+
+/**
+ * The production versions before `previous` (the alias's), newest first, at most `limit` in all with it. MLflow
+ * keeps no history of an alias; promote tags every version it promotes with promoted_at, so the versions holding
+ * that tag, by its time, are the ones that went to production (a version promoted again keeps its first time).
+ */
+export async function earlierProductionVersions(
+  mlflow: MlflowClient,
+  model: string,
+  exclude: readonly (string | undefined)[],
+  limit: number,
+): Promise<FoundVersion[]> {
+  if (limit <= 0) return [];
+  const promoted = (await mlflow.listVersions(model))
+    .filter((version) => versionTags(version)[PROMOTED_AT_TAG] && !exclude.includes(version.version))
+    .sort((a, b) =>
+      (versionTags(b)[PROMOTED_AT_TAG] as string).localeCompare(versionTags(a)[PROMOTED_AT_TAG] as string),
+    )
+    .slice(0, limit);
+  const found: FoundVersion[] = [];
+  for (const version of promoted) found.push(await withRunMetrics(mlflow, version));
+  return found;
+}
+
+/** When a version went to production (promote's tag), else when it was registered. */
+function versionDate(version: ModelVersion): string | undefined {
+  const promoted = versionTags(version)[PROMOTED_AT_TAG];
+  if (promoted) return promoted;
+  const created = Number(version.creation_timestamp);
+  return version.creation_timestamp !== undefined && Number.isFinite(created)
+    ? new Date(created).toISOString()
+    : undefined;
 }
 
 /** The previous version as the card shows it, with its training data's columns and rows when known. */
-export function previousOf(
-  found: { version: ModelVersion; metrics: Record<string, number>; runId?: string },
-  profile: DataProfile | undefined,
-): CardPreviousVersion {
+export function previousOf(found: FoundVersion, profile: DataProfile | undefined): CardPreviousVersion {
   const commit = versionTags(found.version).git_sha;
+  const date = versionDate(found.version);
   return {
     version: found.version.version,
+    ...(date ? { date } : {}),
     ...(found.runId ? { runId: found.runId } : {}),
     ...(commit ? { commit } : {}),
     metrics: found.metrics,

@@ -1,6 +1,7 @@
 import { code, escapeText, formatNumber, heading, link, type Markdown, table } from '../markdown/index.js';
 import { percentText, plural } from '../report/render.js';
-import type { ModelCard } from './card.js';
+import { driftSection } from '../validation/render.js';
+import type { ModelCard, VersionChanges } from './card.js';
 
 const STATUS_WORD: Record<string, string> = { passed: '✅ passed', warning: '⚠️ warning', failed: '❌ failed' };
 
@@ -86,6 +87,29 @@ function intendedUse(card: ModelCard): string {
   ].join('\n');
 }
 
+/** Drift against the previous production version's training data, or why there is none. */
+function previousDriftSection(card: ModelCard): string[] {
+  const drift = card.data.driftFromPrevious;
+  const previous = card.history.previous;
+  if (!drift) {
+    if (!previous) return ['_No previous production version: no drift to show against its training data._'];
+    return [
+      `_No drift against version ${escapeText(previous.version)}: the profile of its or this release's training data was not found._`,
+    ];
+  }
+  const label = `${card.model.name ?? 'the model'} version ${drift.version}${drift.commit ? ` (${drift.commit.slice(0, 7)})` : ''}`;
+  const sections = driftSection(drift, label, {
+    level: 3,
+    approximateNote:
+      '≈ A profile without raw values on one side: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).',
+  });
+  return [
+    ...sections.flatMap((section, index) => (index === 0 ? [section] : ['', section])),
+    '',
+    `This release's training data against that of version ${escapeText(drift.version)}, the production model before it (their validate-data profiles).`,
+  ];
+}
+
 function trainingData(card: ModelCard): string {
   const { data } = card;
   const parts = [heading(2, 'Training data'), ''];
@@ -122,6 +146,7 @@ function trainingData(card: ModelCard): string {
     const drifted = data.drift.drifted.length > 0 ? `: ${data.drift.drifted.map(escapeText).join(', ')}` : '';
     parts.push('', `Drift${against}: ${percentText(data.drift.share)} of columns drifted${drifted}.`);
   }
+  parts.push('', ...previousDriftSection(card));
   return parts.join('\n');
 }
 
@@ -220,7 +245,44 @@ function changes(card: ModelCard): string {
       `Training rows: ${formatNumber(history.rows.previous)} → ${formatNumber(history.rows.current)} (${signed(history.rows.change)}).`,
     );
   }
+  parts.push(...productionHistoryTable(card));
   return parts.join('\n');
+}
+
+/** One version's changes from the one before it, in a few words: the key metrics' deltas, features, rows. */
+function changesText(changes: VersionChanges, metrics: readonly string[]): string {
+  const parts = changes.metricDeltas
+    .filter((delta) => metrics.includes(delta.metric))
+    .map((delta) => `${delta.metric} ${signed(delta.delta)}`);
+  if (changes.featuresAdded.length > 0) parts.push(`added ${changes.featuresAdded.join(', ')}`);
+  if (changes.featuresRemoved.length > 0) parts.push(`removed ${changes.featuresRemoved.join(', ')}`);
+  if (changes.rows) parts.push(`rows ${signed(changes.rows.change)}`);
+  return parts.length > 0 ? parts.join('; ') : 'no change seen';
+}
+
+/** The production versions before this release, newest first, with their key metrics and what each changed. */
+function productionHistoryTable(card: ModelCard): string[] {
+  const versions = card.history.versions ?? [];
+  if (versions.length === 0) return [];
+  // The metrics this release reports, else those the versions share: the columns a reader compares along.
+  const current = Object.keys(card.evaluation?.metrics ?? {});
+  const metrics = (current.length > 0 ? current : Object.keys(versions[0]?.metrics ?? {})).slice(0, 4);
+  return [
+    '',
+    heading(3, `Production history (${plural(versions.length, 'version')})`),
+    '',
+    table(
+      ['Version', 'Promoted', 'Commit', 'Rows', ...metrics, 'Changes from the one before'],
+      versions.map((version) => [
+        version.version,
+        version.date ?? '',
+        version.commit ? code(version.commit.slice(0, 7)) : '',
+        version.rows ?? null,
+        ...metrics.map((metric) => version.metrics[metric] ?? null),
+        version.changes ? changesText(version.changes, metrics) : 'the oldest listed',
+      ]),
+    ),
+  ];
 }
 
 function process(card: ModelCard): string {
@@ -287,7 +349,7 @@ export function renderModelCard(card: ModelCard, options: { headingLevel?: 1 | 2
   );
   const text = parts.join('\n');
   // Inside release notes the card is one section: every heading one level down.
-  return options.headingLevel === 2 ? text.replace(/^(#{1,3}) /gm, '#$1 ') : text;
+  return options.headingLevel === 2 ? text.replace(/^(#{1,5}) /gm, '#$1 ') : text;
 }
 
 export const MODEL_CARD_SECTION_START = '<!-- mlops-actions/model-card:start -->';

@@ -23,6 +23,10 @@ export interface AttachedRecord {
   digest: string;
   /** Where it can be found besides the referrers API: the fallback index tag and cosign's tag. */
   tags: string[];
+  /** Earlier records of the subject (a rerun's) this one replaced: deleted. */
+  replaced: string[];
+  /** Earlier records the registry would not delete: still listed, and read by verifiers. */
+  stale: string[];
 }
 
 function json(value: unknown): Buffer {
@@ -33,7 +37,8 @@ function json(value: unknown): Buffer {
  * Attaches the signed record to the image `subject` in `repository`, so that both kinds of reader find it:
  * an OCI 1.1 referrer (artifactType ours, `subject` the image; listed under the `sha256-<hex>` fallback index
  * where the registry has no referrers API) that promote copies with the image, and the same manifest under
- * cosign's `sha256-<hex>.att` tag, keeping the attestations of other predicate types that were there.
+ * cosign's `sha256-<hex>.att` tag, keeping the attestations of other predicate types that were there. Earlier
+ * records of the subject are deleted (a rerun replaces, never adds); those the registry keeps are `stale`.
  */
 export async function attachRecord(
   store: ImageStore,
@@ -73,13 +78,23 @@ export async function attachRecord(
   const digest = await store.putManifest(repository, sha256Digest(bytes), bytes, MediaType.ociManifest);
   await store.putManifest(repository, attTag, bytes, MediaType.ociManifest);
   const tags = [attTag];
+  // A rerun replaces the record: earlier ones of the subject go, so no verifier reads an outdated card.
+  const replaced: string[] = [];
+  const stale: string[] = [];
+  const earlier = (await store.referrers(repository, subjectDigest)).filter(
+    (entry) => entry.artifactType === RELEASE_RECORD_ARTIFACT_TYPE && entry.digest !== digest,
+  );
+  for (const entry of earlier) {
+    const outcome = await store.deleteManifest(repository, entry.digest);
+    (outcome === 'unsupported' ? stale : replaced).push(entry.digest);
+  }
   if (!(await store.hasReferrersApi(repository, subjectDigest))) {
     const listed = await store.referrers(repository, subjectDigest);
     const index: ImageIndex = {
       schemaVersion: 2,
       mediaType: MediaType.ociIndex,
       manifests: [
-        ...listed.filter((entry) => entry.digest !== digest),
+        ...listed.filter((entry) => entry.digest !== digest && !replaced.includes(entry.digest)),
         { mediaType: MediaType.ociManifest, digest, size: bytes.length, artifactType: RELEASE_RECORD_ARTIFACT_TYPE },
       ],
     };
@@ -87,7 +102,7 @@ export async function attachRecord(
     await store.putManifest(repository, fallbackTag, json(index), MediaType.ociIndex);
     tags.push(fallbackTag);
   }
-  return { digest, tags };
+  return { digest, tags, replaced, stale };
 }
 
 /**

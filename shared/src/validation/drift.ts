@@ -429,6 +429,41 @@ export function methodReason(typing: DriftTyping, automatic: boolean, referenceS
 }
 
 /**
+ * A tested column's method and threshold (Evidently's choice, or the suite's), and why. A suite without a
+ * document (no suite file) never sets a method, so the numeric-only refusal always has a file to point at.
+ */
+export function columnMethod(
+  suite: Suite | undefined,
+  settings: DriftSettings,
+  column: {
+    name: string;
+    typing: DriftTyping;
+    kind: 'numeric' | 'categorical';
+    referenceSize: number;
+    distinct: number;
+  },
+): { choice: { method: DriftMethod; threshold: number }; threshold: number; why: string } {
+  const { name, typing, kind, referenceSize, distinct } = column;
+  const automatic = settings.method === 'auto';
+  const choice = automatic
+    ? chooseDriftMethod(referenceSize, kind, distinct)
+    : {
+        method: driftMethodName(settings.method as Exclude<SuiteDriftMethod, 'auto'>),
+        threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method as Exclude<SuiteDriftMethod, 'auto'>)],
+      };
+  if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
+    const message = `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`;
+    if (!suite?.document) throw new ConfigurationError(`Drift: ${message}.`);
+    throw suite.document.error(['drift', 'method'], message, { input: 'suite' });
+  }
+  return {
+    choice,
+    threshold: settings.threshold ?? choice.threshold,
+    why: methodReason(typing, automatic, referenceSize, distinct),
+  };
+}
+
+/**
  * Drift of each column between the reference and the current table, by Evidently's rules unless the suite
  * fixes a method. Numeric columns are compared on all their values (exact statistics); categorical ones on
  * category counts from the engine.
@@ -469,24 +504,7 @@ export async function computeDrift(
     const counts = kind === 'categorical' ? await categoryCounts() : undefined;
     const distinct = counts?.categories.length ?? distinctCounts.get(name) ?? 0;
     const referenceSize = sizes.get(name) ?? 0;
-    const automatic = settings.method === 'auto';
-    const choice = automatic
-      ? chooseDriftMethod(referenceSize, kind, distinct)
-      : {
-          method: driftMethodName(settings.method as Exclude<SuiteDriftMethod, 'auto'>),
-          threshold: DEFAULT_DRIFT_THRESHOLDS[driftMethodName(settings.method as Exclude<SuiteDriftMethod, 'auto'>)],
-        };
-    const threshold = settings.threshold ?? choice.threshold;
-    if (kind === 'categorical' && NUMERIC_ONLY.has(choice.method)) {
-      throw suite.document.error(
-        ['drift', 'method'],
-        `drift method ${settings.method} needs numeric columns; '${name}' is categorical (${typing.why}; use auto, chi-square, z, jensen-shannon or psi)`,
-        {
-          input: 'suite',
-        },
-      );
-    }
-    const why = methodReason(typing, automatic, referenceSize, distinct);
+    const { choice, threshold, why } = columnMethod(suite, settings, { name, typing, kind, referenceSize, distinct });
     const numericTest = kind === 'numeric' && !(choice.method === 'chisquare' || choice.method === 'z');
     let approximate = false;
     let nonFinite = 0;
@@ -550,9 +568,14 @@ export async function computeDrift(
       ...(distribution ? { distribution } : {}),
     });
   }
+  return concludeDrift(result);
+}
+
+/** The share of tested columns that drifted, and whether it reaches the settings' dataset share. */
+export function concludeDrift(result: DriftResult): DriftResult {
   const drifted = result.columns.filter((column) => column.drifted).length;
   result.share = result.columns.length > 0 ? drifted / result.columns.length : 0;
-  result.datasetDrift = result.columns.length > 0 && result.share >= settings.share;
+  result.datasetDrift = result.columns.length > 0 && result.share >= result.settings.share;
   return result;
 }
 

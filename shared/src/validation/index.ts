@@ -9,5 +9,6 @@ export * from './drift.js';
 export * from './evaluate.js';
 export * from './infer.js';
 export * from './profile.js';
+export * from './profile-drift.js';
 export * from './render.js';
 export * from './suite.js';

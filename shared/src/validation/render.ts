@@ -33,13 +33,21 @@ function formatBytes(bytes: number): string {
   return bytes < 1e6 ? `${(bytes / 1000).toFixed(1)} KB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-function driftSection(drift: ReportedDrift, reference: string | undefined): string[] {
+/**
+ * The drift table, chart and distributions under a heading naming the reference (as code), at `level`; a model
+ * card, comparing two profiles, says which side `approximate` statistics come from.
+ */
+export function driftSection(
+  drift: ReportedDrift,
+  reference: string | undefined,
+  options: { level?: 3 | 4; approximateNote?: string } = {},
+): string[] {
   const drifted = drift.columns.filter((column) => column.drifted).length;
   const against = reference ? code(reference).text : 'the reference';
   const shareAt = drift.shareThreshold !== undefined ? `, dataset drift at ${formatNumber(drift.shareThreshold)}` : '';
   const parts = [
     heading(
-      4,
+      options.level ?? 4,
       raw(
         `Drift against ${against}: ${drifted} of ${plural(drift.columns.length, 'column')} drifted (share ${formatNumber(drift.share)}${shareAt})`,
       ),
@@ -89,7 +97,8 @@ function driftSection(drift: ReportedDrift, reference: string | undefined): stri
   if (drift.columns.some((column) => column.approximate && column.bound === undefined)) {
     parts.push(
       escapeText(
-        '≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).',
+        options.approximateNote ??
+          '≈ The reference is a profile without raw values: these statistics use its 0.001 quantile grid (distances within about one grid step of the exact value).',
       ),
     );
   }
