@@ -18,7 +18,7 @@ import type { SqlDialect } from './dialect.js';
 import { computeRemoteDrift, type RemoteReference, type RemoteTable } from './drift.js';
 import { finishRemoteProfile, planRemoteProfile } from './profile.js';
 import type { RemoteSource } from './source.js';
-import { RemoteSession } from './tables.js';
+import { type QueryTiming, RemoteSession } from './tables.js';
 
 /** Tables up to this many rows have their numeric columns fetched sorted: 100,000 doubles are about 2 MB of text. */
 export const DEFAULT_EXACT_ROWS = 100_000;
@@ -28,6 +28,8 @@ export const DEFAULT_GRID_CELLS = 2_000;
 export interface RemoteValidationOptions {
   exactRows?: number;
   gridCells?: number;
+  /** Called after each query with its wall time and what came back (a debug log's per-statement timing). */
+  onQuery?: (timing: QueryTiming) => void;
 }
 
 /** Which engine ran the checks, and what crossed the network. */
@@ -117,7 +119,7 @@ export async function validateRemote(
   reference: RemoteReferenceInput | undefined,
   options: RemoteValidationOptions = {},
 ): Promise<RemoteValidationRun> {
-  const session = new RemoteSession(connection, dialect);
+  const session = new RemoteSession(connection, dialect, options.onQuery);
   const exactRows = options.exactRows ?? DEFAULT_EXACT_ROWS;
   const columns = await session.columns(data, 'data');
   const declared = new Map<string, ColumnType>(
