@@ -108,6 +108,13 @@ try {
     const code = await new Promise((resolve) => child.on('close', resolve));
     if (code !== 0) throw new Error(`validate-data (${name}) failed:\n${output.join('\n')}`);
     const seconds = (performance.now() - started) / 1000;
+    // Every statement in full, for a closer look (EXPLAIN) at one that takes the time.
+    await writeFile(
+      join(dataDir, `queries-${name}.txt`),
+      queries
+        .map((query, index) => `-- ${index + 1}: ${query.seconds} s, ${query.bytes} bytes\n${query.sql}\n`)
+        .join('\n'),
+    );
     const report = JSON.parse(await readFile(join(out, 'mlops-reports', 'validate-data.json'), 'utf8'));
     return { name, seconds, report, queries };
   }

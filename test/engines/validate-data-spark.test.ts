@@ -87,6 +87,49 @@ describe.skipIf(!requireService('spark'))('validate-data on Spark', { timeout: 2
     expect(await everythingShown(run)).not.toContain(token);
   });
 
+  test('past exact-rows the profile says which quantiles are estimates; debug logging times each query', async () => {
+    const run = await runAction(validateData, {
+      workspace: await workspace({ 'suite.yml': weatherSuite }),
+      inputs: {
+        comment: 'never',
+        engine: 'spark',
+        connection: server.connectionString,
+        suite: 'suite.yml',
+        data: 'weather',
+        'exact-rows': '1000',
+      },
+      env: { RUNNER_DEBUG: '1' },
+    });
+    expect(run.exitCode, run.stdout).toBe(0);
+    const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
+    expect(report.engine.approximateQuantiles).toEqual({
+      columns: ['precipitation', 'temp_max', 'temp_min', 'wind'],
+      rankError: 0.00001,
+    });
+    expect((await reportValidator())(report)).toBe(true);
+    const profile = JSON.parse(await readFile(run.outputs.profile as string, 'utf8'));
+    expect(
+      profile.columns.map((column: { name: string; quantilesRankError?: number }) => [
+        column.name,
+        column.quantilesRankError,
+      ]),
+    ).toEqual([
+      ['date', undefined],
+      ['precipitation', 0.00001],
+      ['temp_max', 0.00001],
+      ['temp_min', 0.00001],
+      ['wind', 0.00001],
+      ['weather', undefined],
+    ]);
+    // One debug line per query: its time, bytes and rows, then the SQL on one line.
+    const timed = run.stdout.split('\n').filter((line) => line.startsWith('::debug::spark query: '));
+    expect(timed).toHaveLength(report.engine.queries);
+    expect(timed[0]).toMatch(
+      /^::debug::spark query: \d+\.\d{3} s, \d+ bytes, 0 rows: SELECT \* FROM `weather` LIMIT 0$/,
+    );
+    expect(await everythingShown(run)).not.toContain(token);
+  });
+
   test('failing rows come back as a bounded sample of their values', async () => {
     const { run, report } = await validate({ data: 'weather_broken' });
     expect(run.exitCode).toBe(1);

@@ -331,6 +331,8 @@ async function numericTest(
   reference: NumericSide,
   referenceApproximate: boolean,
   options: RemoteDriftOptions,
+  /** The current profile's distinct values of the column (exact or estimated, as the dialect says). */
+  currentDistinct: number,
 ): Promise<NumericOutcome | undefined> {
   const smallReference = reference.kind === 'values' || reference.table.rows <= options.exactRows;
   if (current.rows <= options.exactRows && smallReference) {
@@ -345,7 +347,13 @@ async function numericTest(
       ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
     };
   }
-  const points = await pointGrid(session, name, reference, current, options.gridCells);
+  // Current alone with more distinct values than cells (NaN and ±∞ among them): no grid of points, and no
+  // grouping of millions of values to learn it. An estimate (Spark) is trusted only well past the cells.
+  const finiteDistinct = session.dialect.exactDistinct ? currentDistinct - 3 : currentDistinct / 2;
+  const points =
+    finiteDistinct > options.gridCells
+      ? undefined
+      : await pointGrid(session, name, reference, current, options.gridCells);
   if (points && sum(points.reference) + sum(points.current) <= EXPAND_MAX_VALUES) {
     if (sum(points.reference) === 0 || sum(points.current) === 0) return undefined;
     const referenceValues = expand(points.positions, points.reference);
@@ -612,6 +620,7 @@ export async function computeRemoteDrift(
         side,
         referenceApproximate,
         options,
+        currentProfile.columns.find((column) => column.name === name)?.distinct ?? 0,
       );
     } else {
       const all = counts ?? (await categoryCounts(session, name, storedNumeric(name), current, reference, profile));

@@ -146,15 +146,24 @@ export async function finishRemoteProfile(
     const [quantiles = {}] = await session.rows(`SELECT ${reads.join(', ')} FROM ${source.from}`, input, source);
     for (const [index, { profile, name }] of aggregated.entries()) {
       profile.quantiles = (quantiles[`q${index}`] as unknown[]).map(Number);
-      if (profile.distinct > PROFILE_TOP_VALUES) continue;
-      const value = finiteValue(session, name);
+      if (dialect.quantilesRankError > 0) profile.quantilesRankError = dialect.quantilesRankError;
+      // An estimated count (Spark) is checked where it could be PROFILE_TOP_VALUES or fewer: the values are
+      // counted, up to one more than kept, which makes the count exact wherever a decision hangs on it.
+      if (profile.distinct > PROFILE_TOP_VALUES * (dialect.exactDistinct ? 1 : 2)) continue;
+      // NaN and the infinities are distinct values too (as numericSummary counts them), but kept out of the top.
+      const cap = PROFILE_TOP_VALUES + 4;
+      const double = dialect.asDouble(dialect.identifier(name));
       const counted = await session.rows(
-        `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM ${source.from}) AS finite_values WHERE v IS NOT NULL GROUP BY v`,
+        `SELECT v, count(*) AS n FROM (SELECT ${double} AS v FROM ${source.from}) AS numbers WHERE v IS NOT NULL GROUP BY v LIMIT ${cap}`,
         input,
         source,
       );
+      if (!dialect.exactDistinct)
+        profile.distinct = counted.length < cap ? counted.length : Math.max(profile.distinct, cap);
+      const finite = counted.filter((row) => Number.isFinite(Number(row.v)));
+      if (finite.length > PROFILE_TOP_VALUES) continue;
       // As valueCounts orders them: most frequent first, ties by value.
-      const top = counted
+      const top = finite
         .map((row) => ({ value: Number(row.v), count: Number(row.n) }))
         .sort((a, b) => b.count - a.count || a.value - b.value)
         .map(({ value, count }) => ({ value: String(value), count }));
