@@ -511,20 +511,21 @@ function expectProfilesAgree(actual: DataProfile, expected: DataProfile, approxi
     expect(other?.top, column.name).toEqual(column.top);
     if (column.kind !== 'numeric') continue;
     expect([other?.values, other?.nonFinite], column.name).toEqual([column.values, column.nonFinite]);
-    // Spark estimates distinct values past exact-rows (HyperLogLog, 1% relative standard deviation) unless there
-    // are at most 1000, which it then counts.
-    if (approximateGrid && column.distinct > 1000)
+    // Spark estimates distinct values and quantiles past exact-rows (HyperLogLog at 1% relative standard deviation,
+    // percentile_approx) unless there are at most 1000 values, which it then counts: both exact.
+    const estimated = approximateGrid && column.distinct > 1000;
+    if (estimated)
       expect(Math.abs((other?.distinct as number) - column.distinct), column.name).toBeLessThanOrEqual(
         0.03 * column.distinct,
       );
     else expect(other?.distinct, column.name).toBe(column.distinct);
-    expect(other?.quantilesRankError, column.name).toBe(approximateGrid ? 0.00001 : undefined);
+    expect(other?.quantilesRankError, column.name).toBe(estimated ? 0.00001 : undefined);
     for (const key of ['min', 'max', 'mean', 'stddev'] as const)
       expect(close(other?.[key] as number, column[key] as number), `${column.name} ${key}`).toBe(true);
     expect(other?.quantiles?.length, column.name).toBe(column.quantiles?.length);
     const exact = column.quantiles ?? [];
     other?.quantiles?.forEach((value, index) => {
-      if (!approximateGrid) {
+      if (!estimated) {
         expect(close(value, exact[index] as number), `${column.name} q${index}`).toBe(true);
         return;
       }

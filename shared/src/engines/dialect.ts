@@ -30,10 +30,10 @@ export interface SqlDialect {
   /** Quantiles at each of `qs`, as one array-valued aggregate. */
   quantiles(expression: string, qs: readonly number[]): string;
   /**
-   * Whether an aggregate read (`expression AS alias`) runs in a query of its own rather than with the table's other
-   * aggregates: on Spark an exact `percentile` keeps every distinct value and turns the whole aggregate it is in
-   * into an interpreted one (ObjectHashAggregate), tens of times slower per row than the generated code the
-   * others get.
+   * Whether an aggregate read (`expression AS alias`) runs in a second query rather than with the table's other
+   * aggregates: on Spark an exact `percentile` or a distinct estimate is an imperative aggregate, which turns the
+   * whole aggregate it is in into interpreted code, several times slower per row than the generated code the
+   * counts, sums and extremes get on their own.
    */
   runsApart(read: string): boolean;
   /**
@@ -174,7 +174,7 @@ export const sparkDialect: SqlDialect = {
   distinct: (expression) => `approx_count_distinct(${expression}, ${SPARK_DISTINCT_RSD})`,
   exactDistinct: false,
   byCodePoint: (expression) => expression,
-  runsApart: (read) => read.startsWith('percentile('),
+  runsApart: (read) => read.startsWith('percentile(') || read.startsWith('approx_count_distinct('),
 };
 
 const DUCKDB_TYPES: Record<CastTarget, string> = {
