@@ -5,6 +5,8 @@
 //   - mlops validate-data --engine spark: the CLI on the committed bundle against a Spark Connect server
 //     (pyspark from .cache/venv-spark, local[2] on 127.0.0.1) reading the Parquet: wall time, bytes returned
 //   - mlops validate-data (DuckDB on the runner) over the same Parquet files: wall time, bytes it read
+// Each Spark statement is listed as it finishes (validate-data's debug log: wall time, bytes, rows, the SQL) and
+// written in full to queries-spark.txt, so a slow run shows where the time goes.
 // Goal of issue 22: < 1 MB returned to the runner by the remote engine. Run `npx tsc -b` and `npm run build` first
 // (this imports the compiled shared/lib and runs shared/bin/mlops.js).
 //   node test/bench/engines.mjs [--rows N]

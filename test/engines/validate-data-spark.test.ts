@@ -106,6 +106,9 @@ describe.skipIf(!requireService('spark'))('validate-data on Spark', { timeout: 2
     const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
     expect(report.engine.approximateQuantiles).toEqual({ columns: ['id', 'x'], rankError: 0.00001 });
     expect((await reportValidator())(report)).toBe(true);
+    expect(run.summary).toContain(
+      "≈ The profile's quantiles of id, x are the engine's estimates, each within 0.001% of the values in rank.",
+    );
     const profile = JSON.parse(await readFile(run.outputs.profile as string, 'utf8'));
     const [id, x, k] = profile.columns;
     expect([id.quantilesRankError, x.quantilesRankError, k.quantilesRankError]).toEqual([0.00001, 0.00001, undefined]);
