@@ -76,9 +76,14 @@ function finiteDouble(session: RemoteSession, name: string): string {
   return session.dialect.asDouble(session.dialect.identifier(name));
 }
 
-/** `side` tags and finite doubles of a column, over every engine side, as one derived table `sides(v, side)`. */
-function unionOfSides(session: RemoteSession, name: string, sides: readonly [string, RemoteTable][]): string {
+/**
+ * `side` tags ('c' current, 'r' reference) and doubles of a column, over the sides the engine holds, as one derived
+ * table `sides(v, side)`: a reference of values held here is counted by the caller.
+ */
+function unionOfSides(session: RemoteSession, name: string, current: RemoteTable, reference: NumericSide): string {
   const value = finiteDouble(session, name);
+  const sides: [string, RemoteTable][] = [['c', current]];
+  if (reference.kind === 'engine') sides.push(['r', reference.table]);
   return sides
     .map(([tag, table]) => `SELECT ${value} AS v, ${session.dialect.literal(tag)} AS side FROM ${table.source.from}`)
     .join(' UNION ALL ');
@@ -98,11 +103,9 @@ async function pointGrid(
   cells: number,
 ): Promise<SharedGrid | undefined> {
   const { dialect } = session;
-  const sides: [string, RemoteTable][] = [['c', current]];
-  if (reference.kind === 'engine') sides.push(['r', reference.table]);
   const rows = await rowsOf(
     session,
-    `SELECT v, ${dialect.countIf("side = 'r'")} AS r, ${dialect.countIf("side = 'c'")} AS c FROM (${unionOfSides(session, name, sides)}) AS sides WHERE ${dialect.isFinite('v')} GROUP BY v ORDER BY v LIMIT ${cells + 1}`,
+    `SELECT v, ${dialect.countIf("side = 'r'")} AS r, ${dialect.countIf("side = 'c'")} AS c FROM (${unionOfSides(session, name, current, reference)}) AS sides WHERE ${dialect.isFinite('v')} GROUP BY v ORDER BY v LIMIT ${cells + 1}`,
     current,
   );
   const counts = new Map<number, [number, number]>(rows.map((row) => [Number(row.v), [Number(row.r), Number(row.c)]]));
@@ -132,9 +135,7 @@ async function intervalGrid(
   cells: number,
 ): Promise<SharedGrid> {
   const { dialect } = session;
-  const sides: [string, RemoteTable][] = [['c', current]];
-  if (reference.kind === 'engine') sides.push(['r', reference.table]);
-  const union = unionOfSides(session, name, sides);
+  const union = unionOfSides(session, name, current, reference);
   const finite = dialect.isFinite('v');
   const [range = {}] = await rowsOf(
     session,
@@ -225,9 +226,7 @@ async function sturgesGrid(
   current: RemoteTable,
 ): Promise<SharedGrid | undefined> {
   const { dialect } = session;
-  const sides: [string, RemoteTable][] = [['c', current]];
-  if (reference.kind === 'engine') sides.push(['r', reference.table]);
-  const union = unionOfSides(session, name, sides);
+  const union = unionOfSides(session, name, current, reference);
   const finite = dialect.isFinite('v');
   const [range = {}] = await rowsOf(
     session,
