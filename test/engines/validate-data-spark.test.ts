@@ -118,11 +118,12 @@ describe.skipIf(!requireService('spark'))('validate-data on Spark', { timeout: 2
     expect(k.quantiles[143]).toBeCloseTo(0.857, 9);
     // Within the estimate's rank error (3000 × 0.00001 < 1 rank): x's points are its values near q × 2999 × 0.37.
     expect(Math.abs(x.quantiles[500] - 1499.5 * 0.37)).toBeLessThanOrEqual(0.37);
-    // One debug line per query: its time, bytes and rows, then the SQL on one line.
+    // One debug line per query: its time, bytes and rows, then the SQL on one line (% escaped as workflow commands
+    // escape it).
     const timed = run.stdout.split('\n').filter((line) => line.startsWith('::debug::spark query: '));
     expect(timed).toHaveLength(report.engine.queries);
     expect(timed[0]).toMatch(
-      /^::debug::spark query: \d+\.\d{3} s, \d+ bytes, 0 rows: SELECT \* FROM \(SELECT id, id \* 0\.37 AS x, id % 7 AS k FROM range\(3000\)\) AS mlops_source LIMIT 0$/,
+      /^::debug::spark query: \d+\.\d{3} s, \d+ bytes, 0 rows: SELECT \* FROM \(SELECT id, id \* 0\.37 AS x, id %25 7 AS k FROM range\(3000\)\) AS mlops_source LIMIT 0$/,
     );
     expect(await everythingShown(run)).not.toContain(token);
   });
