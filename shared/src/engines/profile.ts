@@ -113,8 +113,9 @@ const PROFILE_GRID = Array.from({ length: PROFILE_QUANTILES }, (_, index) => ind
 /**
  * The profile from the aggregate row. Numeric columns of a table of at most `exactRows` rows are fetched sorted
  * and summarized as DuckDB's are (identical profiles); larger ones from the engine's aggregates: exact counts,
- * moments, each value with its count when there are at most PROFILE_TOP_VALUES, and the engine's quantiles
- * (exact on PostgreSQL, within Spark's percentile_approx rank accuracy).
+ * moments, each value with its count when there are at most PROFILE_TOP_VALUES (then the quantiles too, exact,
+ * from the counts), else the engine's quantiles (exact on PostgreSQL; on Spark within percentile_approx's rank
+ * accuracy, marked `quantilesRankError`).
  */
 export async function finishRemoteProfile(
   session: RemoteSession,
