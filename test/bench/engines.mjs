@@ -5,14 +5,16 @@
 //   - mlops validate-data --engine spark: the CLI on the committed bundle against a Spark Connect server
 //     (pyspark from .cache/venv-spark, local[2] on 127.0.0.1) reading the Parquet: wall time, bytes returned
 //   - mlops validate-data (DuckDB on the runner) over the same Parquet files: wall time, bytes it read
+// Each Spark statement is listed as it finishes (validate-data's debug log: wall time, bytes, rows, the SQL) and
+// written in full to queries-spark.txt, so a slow run shows where the time goes.
 // Goal of issue 22: < 1 MB returned to the runner by the remote engine. Run `npx tsc -b` and `npm run build` first
 // (this imports the compiled shared/lib and runs shared/bin/mlops.js).
 //   node test/bench/engines.mjs [--rows N]
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { createInterface } from 'node:readline';
 import { load, root } from './load-rig.js';
 import { SUITE_20_CHECKS } from './suite-20.js';
 
@@ -74,7 +76,9 @@ try {
     const out = join(dataDir, `out-${name}`);
     const started = performance.now();
     // Asynchronous: the server's output is read by this process's event loop, and a blocked loop would stall Spark.
-    await promisify(execFile)(
+    // Debug logging on: validate-data prints each engine query with its wall time and the bytes that came back,
+    // shown as they finish so that a run that stalls still says where.
+    const child = spawn(
       process.execPath,
       [
         join(root, 'shared', 'bin', 'mlops.js'),
@@ -87,13 +91,34 @@ try {
         '--fail-on',
         'never',
       ],
-      { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 1 << 26 },
-    ).catch((error) => {
-      throw new Error(`validate-data (${name}) failed:\n${error.stdout}\n${error.stderr}`);
+      { cwd: root, env: { ...process.env, NODE_OPTIONS: '', RUNNER_DEBUG: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const queries = [];
+    const output = [];
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line);
+      const match = /debug: \w+ query: ([\d.]+) s, (\d+) bytes, (\d+) rows: (.*)/.exec(line);
+      if (!match) return;
+      const [, seconds, bytes, rows, sql] = match;
+      const query = { seconds: Number(seconds), bytes: Number(bytes), rows: Number(rows), sql };
+      queries.push(query);
+      console.log(
+        `  ${name} query ${queries.length}: ${query.seconds.toFixed(1).padStart(7)} s ${String(query.bytes).padStart(9)} B ${String(query.rows).padStart(6)} rows  ${sql.length > 200 ? `${sql.slice(0, 200)}…` : sql}`,
+      );
     });
+    child.stderr.on('data', (chunk) => output.push(String(chunk)));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    if (code !== 0) throw new Error(`validate-data (${name}) failed:\n${output.join('\n')}`);
     const seconds = (performance.now() - started) / 1000;
+    // Every statement in full, for a closer look (EXPLAIN) at one that takes the time.
+    await writeFile(
+      join(dataDir, `queries-${name}.txt`),
+      queries
+        .map((query, index) => `-- ${index + 1}: ${query.seconds} s, ${query.bytes} bytes\n${query.sql}\n`)
+        .join('\n'),
+    );
     const report = JSON.parse(await readFile(join(out, 'mlops-reports', 'validate-data.json'), 'utf8'));
-    return { name, seconds, report };
+    return { name, seconds, report, queries };
   }
 
   const spark = await validate('spark', [
@@ -113,6 +138,12 @@ try {
     join(tables.reference, '*.parquet'),
   ]);
 
+  const slowest = [...spark.queries].sort((a, b) => b.seconds - a.seconds).slice(0, 5);
+  console.log('\nslowest Spark queries:');
+  for (const query of slowest)
+    console.log(
+      `  ${query.seconds.toFixed(1).padStart(7)} s  ${query.sql.length > 200 ? `${query.sql.slice(0, 200)}…` : query.sql}`,
+    );
   const parquetBytes = (await directoryBytes(tables.current)) + (await directoryBytes(tables.reference));
   const summary = (run) => {
     const checks = run.report.checks ?? [];

@@ -87,6 +87,47 @@ describe.skipIf(!requireService('spark'))('validate-data on Spark', { timeout: 2
     expect(await everythingShown(run)).not.toContain(token);
   });
 
+  test('past exact-rows the profile says which quantiles are estimates; debug logging times each query', async () => {
+    // 3000 rows past an exact-rows of 1000: x and id have 3000 values (Spark's estimated quantiles), k has 7
+    // (counted, so its quantiles are exact).
+    const run = await runAction(validateData, {
+      workspace: await workspace({ 'suite.yml': 'version: 1\ncolumns:\n  x: {min: 0}\n' }),
+      inputs: {
+        comment: 'never',
+        engine: 'spark',
+        connection: server.connectionString,
+        suite: 'suite.yml',
+        data: 'SELECT id, id * 0.37 AS x, id % 7 AS k FROM range(3000)',
+        'exact-rows': '1000',
+      },
+      env: { RUNNER_DEBUG: '1' },
+    });
+    expect(run.exitCode, run.stdout).toBe(0);
+    const report = JSON.parse(await readFile(run.outputs.report as string, 'utf8'));
+    expect(report.engine.approximateQuantiles).toEqual({ columns: ['id', 'x'], rankError: 0.00001 });
+    expect((await reportValidator())(report)).toBe(true);
+    expect(run.summary).toContain(
+      "≈ The profile's quantiles of id, x are the engine's estimates, each within 0.001% of the values in rank.",
+    );
+    const profile = JSON.parse(await readFile(run.outputs.profile as string, 'utf8'));
+    const [id, x, k] = profile.columns;
+    expect([id.quantilesRankError, x.quantilesRankError, k.quantilesRankError]).toEqual([0.00001, 0.00001, undefined]);
+    // k: 0…6, 429 or 428 times each (3000 = 7 × 428 + 4): numpy's quantiles of the sorted 3000 values.
+    expect([k.distinct, k.quantiles[0], k.quantiles[500], k.quantiles[1000]]).toEqual([7, 0, 3, 6]);
+    // q = 0.143: rank 2999 × 0.143 = 428.857, between the last 0 (rank 428) and the first 1, linearly.
+    expect(k.quantiles[143]).toBeCloseTo(0.857, 9);
+    // Within the estimate's rank error (3000 × 0.00001 < 1 rank): x's points are its values near q × 2999 × 0.37.
+    expect(Math.abs(x.quantiles[500] - 1499.5 * 0.37)).toBeLessThanOrEqual(0.37);
+    // One debug line per query: its time, bytes and rows, then the SQL on one line (% escaped as workflow commands
+    // escape it).
+    const timed = run.stdout.split('\n').filter((line) => line.startsWith('::debug::spark query: '));
+    expect(timed).toHaveLength(report.engine.queries);
+    expect(timed[0]).toMatch(
+      /^::debug::spark query: \d+\.\d{3} s, \d+ bytes, 0 rows: SELECT \* FROM \(SELECT id, id \* 0\.37 AS x, id %25 7 AS k FROM range\(3000\)\) AS mlops_source LIMIT 0$/,
+    );
+    expect(await everythingShown(run)).not.toContain(token);
+  });
+
   test('failing rows come back as a bounded sample of their values', async () => {
     const { run, report } = await validate({ data: 'weather_broken' });
     expect(run.exitCode).toBe(1);

@@ -4,6 +4,7 @@ import {
   type ActionHost,
   dialectOf,
   openRemoteEngine,
+  type QueryTiming,
   type RemoteReferenceInput,
   readProfile,
   remoteSource,
@@ -12,6 +13,11 @@ import {
 import type { Inputs, RemoteInputs } from './inputs.js';
 import { publishValidation } from './report.js';
 import { readSuiteFile } from './sources.js';
+
+/** One debug line per query, so a slow run shows which statement took the time (the SQL on one line). */
+export function queryTimingLine(engine: string, timing: QueryTiming): string {
+  return `${engine} query: ${timing.seconds.toFixed(3)} s, ${timing.bytesReceived} bytes, ${timing.rows} rows: ${timing.sql.replace(/\s+/g, ' ')}`;
+}
 
 /** A reference ending in .json that is a file in the workspace is a profile from an earlier run; else the engine's. */
 function remoteReference(host: ActionHost, remote: RemoteInputs): RemoteReferenceInput | 'profile' | undefined {
@@ -34,7 +40,10 @@ export async function validateOnEngine(host: ActionHost, inputs: Inputs, remote:
   const connection = await openRemoteEngine(remote.engine, remote.connection);
   try {
     const run = await host.log.group(`Check ${data.display} on ${remote.engine}`, () =>
-      validateRemote(connection, dialect, data, suite, reference, { exactRows: remote.exactRows }),
+      validateRemote(connection, dialect, data, suite, reference, {
+        exactRows: remote.exactRows,
+        onQuery: (timing) => host.log.debug(queryTimingLine(remote.engine, timing)),
+      }),
     );
     host.log.info(
       `${remote.engine}: ${run.engine.queries} queries, ${run.engine.bytesReceived} bytes returned to the runner.`,

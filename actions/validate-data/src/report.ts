@@ -5,6 +5,7 @@ import {
   type ActionHost,
   buildReport,
   countChecks,
+  type DataProfile,
   type EngineUsage,
   failingChecks,
   GateFailure,
@@ -14,6 +15,24 @@ import {
   type ValidationRun,
 } from '@mlops-actions/core';
 import type { Inputs } from './inputs.js';
+
+/** The report's engine field: which engine, what came back, and which profile quantiles are its estimates. */
+export function engineField(engine: EngineUsage, profile: DataProfile) {
+  const approximate = profile.columns.filter((column) => column.quantilesRankError !== undefined);
+  return {
+    name: engine.engine,
+    queries: engine.queries,
+    bytesReceived: engine.bytesReceived,
+    ...(approximate.length > 0
+      ? {
+          approximateQuantiles: {
+            columns: approximate.map((column) => column.name),
+            rankError: Math.max(...approximate.map((column) => column.quantilesRankError as number)),
+          },
+        }
+      : {}),
+  };
+}
 
 export async function publishValidation(
   host: ActionHost,
@@ -46,9 +65,7 @@ export async function publishValidation(
         format,
         ...(bytes === undefined ? {} : { bytes }),
       })),
-      ...(engine
-        ? { engine: { name: engine.engine, queries: engine.queries, bytesReceived: engine.bytesReceived } }
-        : {}),
+      ...(engine ? { engine: engineField(engine, run.profile) } : {}),
       rows: run.rows,
       ...(referenceName ? { reference: referenceName } : {}),
       drift: run.drift

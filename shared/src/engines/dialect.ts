@@ -25,12 +25,22 @@ export interface SqlDialect {
   /** Sample standard deviation (n − 1) and population standard deviation of an aggregate's input. */
   stddevSample(expression: string): string;
   stddevPopulation(expression: string): string;
-  /** The exact (Postgres) or approximate (Spark, see `exactQuantiles`) linear quantile `q` of a double. */
+  /** The exact (Postgres) or approximate (Spark, see `quantilesRankError`) linear quantile `q` of a double. */
   quantile(expression: string, q: number): string;
   /** Quantiles at each of `qs`, as one array-valued aggregate. */
   quantiles(expression: string, qs: readonly number[]): string;
-  /** Whether `quantile` and `quantiles` are exact (numpy's linear interpolation) rather than approximate. */
-  readonly exactQuantiles: boolean;
+  /**
+   * Whether an aggregate read (`expression AS alias`) runs in a second query rather than with the table's other
+   * aggregates: on Spark an exact `percentile` or a distinct estimate is an imperative aggregate, which turns the
+   * whole aggregate it is in into interpreted code, several times slower per row than the generated code the
+   * counts, sums and extremes get on their own.
+   */
+  runsApart(read: string): boolean;
+  /**
+   * 0 when `quantiles` are exact (numpy's linear interpolation); else the rank error they may have, as a share of
+   * the values counted (each returned point has a rank within that share of its q's).
+   */
+  readonly quantilesRankError: number;
   /** Distinct non-null values: exact where the engine affords it, an estimate otherwise (`exactDistinct`). */
   distinct(expression: string): string;
   readonly exactDistinct: boolean;
@@ -106,10 +116,11 @@ export const postgresDialect: SqlDialect = {
     `percentile_cont(${plainNumber(q)}) WITHIN GROUP (ORDER BY CAST(${expression} AS double precision))`,
   quantiles: (expression, qs) =>
     `percentile_cont(CAST(ARRAY[${qs.map(plainNumber).join(', ')}] AS double precision[])) WITHIN GROUP (ORDER BY CAST(${expression} AS double precision))`,
-  exactQuantiles: true,
+  quantilesRankError: 0,
   distinct: (expression) => `count(DISTINCT ${expression})`,
   exactDistinct: true,
   byCodePoint: (expression) => `${expression} COLLATE "C"`,
+  runsApart: () => false,
   rowIdentifier: 'ctid',
 };
 
@@ -125,6 +136,9 @@ const SPARK_TYPES: Record<CastTarget, string> = {
   timestamp: 'TIMESTAMP',
   text: 'STRING',
 };
+
+/** Relative standard deviation of Spark's distinct estimate (approx_count_distinct). */
+export const SPARK_DISTINCT_RSD = 0.01;
 
 /** Rank accuracy of Spark's percentile_approx: the rank error is at most n / this. */
 export const SPARK_PERCENTILE_ACCURACY = 100_000;
@@ -153,11 +167,14 @@ export const sparkDialect: SqlDialect = {
   quantile: (expression, q) => `percentile(CAST(${expression} AS DOUBLE), ${plainNumber(q)})`,
   quantiles: (expression, qs) =>
     `percentile_approx(${expression}, array(${qs.map(plainNumber).join(', ')}), ${SPARK_PERCENTILE_ACCURACY})`,
-  exactQuantiles: false,
-  // Exact, as the DuckDB engine's numeric profile (Spark distributes the count).
-  distinct: (expression) => `count(DISTINCT ${expression})`,
-  exactDistinct: true,
+  quantilesRankError: 1 / SPARK_PERCENTILE_ACCURACY,
+  // HyperLogLog++ at 1% relative standard deviation: several exact count(DISTINCT)s in one aggregate make Spark
+  // copy every row once per column (Expand), which at tens of millions of rows outlasts everything else. Where a
+  // decision hangs on the count (≤ 10 values, at most half the rows, ≤ 1000 kept values) it is counted exactly.
+  distinct: (expression) => `approx_count_distinct(${expression}, ${SPARK_DISTINCT_RSD})`,
+  exactDistinct: false,
   byCodePoint: (expression) => expression,
+  runsApart: (read) => read.startsWith('percentile(') || read.startsWith('approx_count_distinct('),
 };
 
 const DUCKDB_TYPES: Record<CastTarget, string> = {
@@ -188,10 +205,11 @@ export const duckdbDialect: SqlDialect = {
   stddevPopulation: (expression) => `stddev_pop(${expression})`,
   quantile: (expression, q) => `quantile_cont(${expression}, ${q})`,
   quantiles: (expression, qs) => `quantile_cont(${expression}, [${qs.map(plainNumber).join(', ')}])`,
-  exactQuantiles: true,
+  quantilesRankError: 0,
   distinct: (expression) => `approx_count_distinct(${expression})`,
   exactDistinct: false,
   byCodePoint: (expression) => expression,
+  runsApart: () => false,
 };
 
 export function dialectOf(engine: RemoteEngineName): SqlDialect {

@@ -10,10 +10,14 @@ import {
   driftTestFromCounts,
   driftTestSorted,
   finiteRun,
+  histogramCountsSorted,
+  jensenShannonDistance,
   ksStatisticFromGrid,
   NORMED_WASSERSTEIN_MIN_STD,
+  populationStabilityIndex,
   populationStd,
   type SharedGrid,
+  sturgesBinEdgesOfRange,
   wassersteinFromGrid,
   weightedPopulationStd,
 } from '../statistics/index.js';
@@ -72,9 +76,14 @@ function finiteDouble(session: RemoteSession, name: string): string {
   return session.dialect.asDouble(session.dialect.identifier(name));
 }
 
-/** `side` tags and finite doubles of a column, over every engine side, as one derived table `sides(v, side)`. */
-function unionOfSides(session: RemoteSession, name: string, sides: readonly [string, RemoteTable][]): string {
+/**
+ * `side` tags ('c' current, 'r' reference) and doubles of a column, over the sides the engine holds, as one derived
+ * table `sides(v, side)`: a reference of values held here is counted by the caller.
+ */
+function unionOfSides(session: RemoteSession, name: string, current: RemoteTable, reference: NumericSide): string {
   const value = finiteDouble(session, name);
+  const sides: [string, RemoteTable][] = [['c', current]];
+  if (reference.kind === 'engine') sides.push(['r', reference.table]);
   return sides
     .map(([tag, table]) => `SELECT ${value} AS v, ${session.dialect.literal(tag)} AS side FROM ${table.source.from}`)
     .join(' UNION ALL ');
@@ -94,11 +103,9 @@ async function pointGrid(
   cells: number,
 ): Promise<SharedGrid | undefined> {
   const { dialect } = session;
-  const sides: [string, RemoteTable][] = [['c', current]];
-  if (reference.kind === 'engine') sides.push(['r', reference.table]);
   const rows = await rowsOf(
     session,
-    `SELECT v, ${dialect.countIf("side = 'r'")} AS r, ${dialect.countIf("side = 'c'")} AS c FROM (${unionOfSides(session, name, sides)}) AS sides WHERE ${dialect.isFinite('v')} GROUP BY v ORDER BY v LIMIT ${cells + 1}`,
+    `SELECT v, ${dialect.countIf("side = 'r'")} AS r, ${dialect.countIf("side = 'c'")} AS c FROM (${unionOfSides(session, name, current, reference)}) AS sides WHERE ${dialect.isFinite('v')} GROUP BY v ORDER BY v LIMIT ${cells + 1}`,
     current,
   );
   const counts = new Map<number, [number, number]>(rows.map((row) => [Number(row.v), [Number(row.r), Number(row.c)]]));
@@ -128,9 +135,7 @@ async function intervalGrid(
   cells: number,
 ): Promise<SharedGrid> {
   const { dialect } = session;
-  const sides: [string, RemoteTable][] = [['c', current]];
-  if (reference.kind === 'engine') sides.push(['r', reference.table]);
-  const union = unionOfSides(session, name, sides);
+  const union = unionOfSides(session, name, current, reference);
   const finite = dialect.isFinite('v');
   const [range = {}] = await rowsOf(
     session,
@@ -208,6 +213,66 @@ function gridDistribution(grid: SharedGrid): ColumnDistribution {
   return { kind: 'numeric', edges, reference: shares(grid.reference), current: shares(grid.current) };
 }
 
+/**
+ * Each side's count per Sturges bin, as Evidently bins both samples for PSI and Jensen-Shannon: the edges need only
+ * the least, greatest and number of finite values of both sides together (one aggregate), then the engine counts
+ * each bin against those edges (a CASE on the edges as literals, so no rounding of a computed bin index can move a
+ * value across an edge).
+ */
+async function sturgesGrid(
+  session: RemoteSession,
+  name: string,
+  reference: NumericSide,
+  current: RemoteTable,
+): Promise<SharedGrid | undefined> {
+  const { dialect } = session;
+  const union = unionOfSides(session, name, current, reference);
+  const finite = dialect.isFinite('v');
+  const [range = {}] = await rowsOf(
+    session,
+    `SELECT min(v) AS lo, max(v) AS hi, count(*) AS n FROM (${union}) AS sides WHERE ${finite}`,
+    current,
+  );
+  const held = reference.kind === 'values' ? reference.values : new Float64Array(0);
+  const size = Number(range.n ?? 0) + held.length;
+  if (Number(range.n ?? 0) === 0 || size === held.length) return undefined;
+  const least = Math.min(Number(range.lo), ...(held.length > 0 ? [held[0] as number] : []));
+  const greatest = Math.max(Number(range.hi), ...(held.length > 0 ? [held[held.length - 1] as number] : []));
+  const edges = sturgesBinEdgesOfRange(least, greatest, size);
+  const bins = edges.length - 1;
+  const cases = Array.from(edges.subarray(1, bins), (edge, bin) => `WHEN v < ${dialect.number(edge)} THEN ${bin}`);
+  const bin = cases.length > 0 ? `CASE ${cases.join(' ')} ELSE ${bins - 1} END` : '0';
+  const rows = await rowsOf(
+    session,
+    `SELECT side, bin, count(*) AS n FROM (SELECT side, ${bin} AS bin FROM (${union}) AS sides WHERE ${finite}) AS binned GROUP BY side, bin`,
+    current,
+  );
+  const grid: SharedGrid = {
+    points: false,
+    positions: edges,
+    reference: reference.kind === 'values' ? histogramCountsSorted(held, edges) : new Float64Array(bins),
+    current: new Float64Array(bins),
+  };
+  for (const row of rows) {
+    const into = row.side === 'r' ? grid.reference : grid.current;
+    into[Number(row.bin)] = (into[Number(row.bin)] as number) + Number(row.n);
+  }
+  return grid;
+}
+
+/** PSI or Jensen-Shannon from each side's counts per Sturges bin: the shares Evidently compares, exactly. */
+function binnedTest(method: 'psi' | 'jensenshannon', grid: SharedGrid, threshold: number): DriftTestResult {
+  const referenceTotal = sum(grid.reference);
+  const currentTotal = sum(grid.current);
+  const referenceShares = grid.reference.map((count) => count / referenceTotal);
+  const currentShares = grid.current.map((count) => count / currentTotal);
+  const statistic =
+    method === 'psi'
+      ? populationStabilityIndex(referenceShares, currentShares)
+      : jensenShannonDistance(referenceShares, currentShares);
+  return decide(method, statistic, undefined, threshold);
+}
+
 interface NumericOutcome {
   outcome: DriftTestResult;
   approximate: boolean;
@@ -252,8 +317,9 @@ async function sortedFinite(session: RemoteSession, name: string, table: RemoteT
 /**
  * A numeric column's test. Both sides small (≤ exactRows): their sorted values, as DuckDB. Otherwise a grid
  * shared by both sides: each distinct value a cell while there are at most `gridCells` (exact; expanded into the
- * samples when they fit, so every method and p-value is DuckDB's), else equal intervals (KS and Wasserstein only,
- * approximate within the stated bound).
+ * samples when they fit, so every method and p-value is DuckDB's), else PSI and Jensen-Shannon on Evidently's
+ * Sturges bins counted in the engine (exact), KS and Wasserstein on equal intervals (approximate within the stated
+ * bound).
  */
 async function numericTest(
   session: RemoteSession,
@@ -264,8 +330,8 @@ async function numericTest(
   reference: NumericSide,
   referenceApproximate: boolean,
   options: RemoteDriftOptions,
-  /** Refuses a method the grid cannot reproduce (the Sturges-binned ones), as the user's configuration error. */
-  needsValues: () => never,
+  /** The current profile's distinct values of the column (exact or estimated, as the dialect says). */
+  currentDistinct: number,
 ): Promise<NumericOutcome | undefined> {
   const smallReference = reference.kind === 'values' || reference.table.rows <= options.exactRows;
   if (current.rows <= options.exactRows && smallReference) {
@@ -280,7 +346,13 @@ async function numericTest(
       ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
     };
   }
-  const points = await pointGrid(session, name, reference, current, options.gridCells);
+  // Current alone with more distinct values than cells (NaN and ±∞ among them): no grid of points, and no
+  // grouping of millions of values to learn it. An estimate (Spark) is trusted only well past the cells.
+  const finiteDistinct = session.dialect.exactDistinct ? currentDistinct - 3 : currentDistinct / 2;
+  const points =
+    finiteDistinct > options.gridCells
+      ? undefined
+      : await pointGrid(session, name, reference, current, options.gridCells);
   if (points && sum(points.reference) + sum(points.current) <= EXPAND_MAX_VALUES) {
     if (sum(points.reference) === 0 || sum(points.current) === 0) return undefined;
     const referenceValues = expand(points.positions, points.reference);
@@ -292,7 +364,16 @@ async function numericTest(
       ...(outcome.drifted ? { distribution: numericDistribution(referenceValues, currentValues) } : {}),
     };
   }
-  if (method !== 'ks' && method !== 'wasserstein') needsValues();
+  if (method === 'psi' || method === 'jensenshannon') {
+    const bins = await sturgesGrid(session, name, reference, current);
+    if (!bins || sum(bins.reference) === 0 || sum(bins.current) === 0) return undefined;
+    const outcome = binnedTest(method, bins, threshold);
+    return {
+      outcome,
+      approximate: referenceApproximate,
+      ...(outcome.drifted ? { distribution: gridDistribution(bins) } : {}),
+    };
+  }
   const grid = points ?? (await intervalGrid(session, name, reference, current, options.gridCells));
   if (sum(grid.reference) === 0 || sum(grid.current) === 0) return undefined;
   let referenceStd = 0;
@@ -538,13 +619,7 @@ export async function computeRemoteDrift(
         side,
         referenceApproximate,
         options,
-        () => {
-          throw (suite as Suite).document.error(
-            ['drift', 'method'],
-            `drift method ${settings.method} on numeric column '${name}' bins its values (Sturges), which the engine's grid cannot reproduce: raise the exact-rows input to ${Math.max(current.rows, reference.kind === 'table' ? reference.table.rows : 0)} rows or more, or use ks or wasserstein`,
-            { input: 'suite' },
-          );
-        },
+        currentProfile.columns.find((column) => column.name === name)?.distinct ?? 0,
       );
     } else {
       const all = counts ?? (await categoryCounts(session, name, storedNumeric(name), current, reference, profile));

@@ -1,4 +1,5 @@
 import type { ColumnInfo, Row } from '../data/engine.js';
+import { percentileOfSorted } from '../metrics/significance.js';
 import type { ColumnType } from '../validation/index.js';
 import {
   type ColumnProfile,
@@ -75,14 +76,46 @@ export function planRemoteProfile(
   return { columns, kinds, reads };
 }
 
+/**
+ * Quantiles at each of `qs` of the sample that `values` (ascending, each with its count) stand for, as numpy's
+ * linear interpolation gives them on the sorted sample: the sample is read by rank, never expanded.
+ */
+export function quantilesOfCounts(
+  values: readonly { value: number; count: number }[],
+  qs: readonly number[],
+): number[] {
+  const ends: number[] = [];
+  let total = 0;
+  for (const { count } of values) {
+    total += count;
+    ends.push(total);
+  }
+  const atRank = (rank: number): number => {
+    let low = 0;
+    let high = ends.length - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((ends[middle] as number) > rank) high = middle;
+      else low = middle + 1;
+    }
+    return (values[low] as { value: number }).value;
+  };
+  const sample = new Proxy({ length: total } as ArrayLike<number>, {
+    get: (target, key) =>
+      typeof key === 'string' && /^\d+$/.test(key) ? atRank(Number(key)) : Reflect.get(target, key),
+  });
+  return qs.map((q) => percentileOfSorted(sample, q));
+}
+
 /** The grid of quantiles a profile keeps, q = 0, 0.001, …, 1. */
 const PROFILE_GRID = Array.from({ length: PROFILE_QUANTILES }, (_, index) => index / (PROFILE_QUANTILES - 1));
 
 /**
  * The profile from the aggregate row. Numeric columns of a table of at most `exactRows` rows are fetched sorted
  * and summarized as DuckDB's are (identical profiles); larger ones from the engine's aggregates: exact counts,
- * moments, each value with its count when there are at most PROFILE_TOP_VALUES, and the engine's quantiles
- * (exact on PostgreSQL, within Spark's percentile_approx rank accuracy).
+ * moments, each value with its count when there are at most PROFILE_TOP_VALUES (then the quantiles too, exact,
+ * from the counts), else the engine's quantiles (exact on PostgreSQL; on Spark within percentile_approx's rank
+ * accuracy, marked `quantilesRankError`).
  */
 export async function finishRemoteProfile(
   session: RemoteSession,
@@ -96,6 +129,36 @@ export async function finishRemoteProfile(
   const rows = toNumber(stats.p_rows) ?? 0;
   const profiles: ColumnProfile[] = [];
   const aggregated: { profile: ColumnProfile; name: string }[] = [];
+  /**
+   * Counts each value of a numeric column, up to PROFILE_TOP_VALUES finite ones (NaN and ±∞ are distinct values
+   * too, as numericSummary counts them, but kept out of the top and the quantiles). True when every value was
+   * counted: the profile then has its exact distinct count, top list and quantile grid.
+   */
+  const countValues = async (profile: ColumnProfile, name: string): Promise<boolean> => {
+    const cap = PROFILE_TOP_VALUES + 4;
+    const counted = await session.rows(
+      `SELECT v, count(*) AS n FROM (SELECT ${dialect.asDouble(dialect.identifier(name))} AS v FROM ${source.from}) AS numbers WHERE v IS NOT NULL GROUP BY v LIMIT ${cap}`,
+      input,
+      source,
+    );
+    if (counted.length >= cap) {
+      profile.distinct = Math.max(profile.distinct, cap);
+      return false;
+    }
+    profile.distinct = counted.length;
+    const finite = counted
+      .map((row) => ({ value: Number(row.v), count: Number(row.n) }))
+      .filter(({ value }) => Number.isFinite(value));
+    if (finite.length > PROFILE_TOP_VALUES) return false;
+    finite.sort((a, b) => a.value - b.value);
+    profile.quantiles = quantilesOfCounts(finite, PROFILE_GRID);
+    // As valueCounts orders them: most frequent first, ties by value.
+    const top = [...finite]
+      .sort((a, b) => b.count - a.count || a.value - b.value)
+      .map(({ value, count }) => ({ value: String(value), count }));
+    if (top.length > 0) profile.top = top;
+    return true;
+  };
   for (const [index, info] of plan.columns.entries()) {
     const kind = plan.kinds[index] as ProfileColumnKind;
     const id = dialect.identifier(info.name);
@@ -139,26 +202,21 @@ export async function finishRemoteProfile(
       topValues(profile, top);
     }
   }
-  if (aggregated.length > 0) {
-    const reads = aggregated.map(
+  // Few values (at most PROFILE_TOP_VALUES, an estimate checked up to twice that): each value with its count, which
+  // also gives the exact distinct count and the exact quantile grid; the rest get the engine's quantiles.
+  const estimated: typeof aggregated = [];
+  for (const { profile, name } of aggregated) {
+    if (profile.distinct > PROFILE_TOP_VALUES * (dialect.exactDistinct ? 1 : 2) || !(await countValues(profile, name)))
+      estimated.push({ profile, name });
+  }
+  if (estimated.length > 0) {
+    const reads = estimated.map(
       ({ name }, index) => `${dialect.quantiles(finiteValue(session, name), PROFILE_GRID)} AS q${index}`,
     );
     const [quantiles = {}] = await session.rows(`SELECT ${reads.join(', ')} FROM ${source.from}`, input, source);
-    for (const [index, { profile, name }] of aggregated.entries()) {
+    for (const [index, { profile }] of estimated.entries()) {
       profile.quantiles = (quantiles[`q${index}`] as unknown[]).map(Number);
-      if (profile.distinct > PROFILE_TOP_VALUES) continue;
-      const value = finiteValue(session, name);
-      const counted = await session.rows(
-        `SELECT v, count(*) AS n FROM (SELECT ${value} AS v FROM ${source.from}) AS finite_values WHERE v IS NOT NULL GROUP BY v`,
-        input,
-        source,
-      );
-      // As valueCounts orders them: most frequent first, ties by value.
-      const top = counted
-        .map((row) => ({ value: Number(row.v), count: Number(row.n) }))
-        .sort((a, b) => b.count - a.count || a.value - b.value)
-        .map(({ value, count }) => ({ value: String(value), count }));
-      if (top.length > 0) profile.top = top;
+      if (dialect.quantilesRankError > 0) profile.quantilesRankError = dialect.quantilesRankError;
     }
   }
   return {

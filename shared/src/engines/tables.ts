@@ -1,6 +1,6 @@
 import type { ColumnInfo, Row } from '../data/engine.js';
 import { ConfigurationError } from '../errors/index.js';
-import { EngineError, type ResultColumn, type SqlConnection } from './connection.js';
+import { EngineError, type QueryResult, type ResultColumn, type SqlConnection } from './connection.js';
 import type { SqlDialect } from './dialect.js';
 import type { RemoteSource } from './source.js';
 
@@ -20,6 +20,14 @@ export function columnInfo(column: ResultColumn): ColumnInfo {
   return { name: column.name, type: column.kind === 'other' ? column.engineType : DUCKDB_TYPE[column.kind] };
 }
 
+/** One finished query: what a slow validation's debug log shows, to tell which statement the time went to. */
+export interface QueryTiming {
+  sql: string;
+  seconds: number;
+  bytesReceived: number;
+  rows: number;
+}
+
 /** One validation's queries on a remote engine: counts what came back, and says which input an error is about. */
 export class RemoteSession {
   bytesReceived = 0;
@@ -28,25 +36,30 @@ export class RemoteSession {
   constructor(
     readonly connection: SqlConnection,
     readonly dialect: SqlDialect,
+    private readonly onQuery?: (timing: QueryTiming) => void,
   ) {}
 
   async rows(sql: string, input: string, source: RemoteSource): Promise<Row[]> {
+    return (await this.run(sql, input, source)).rows;
+  }
+
+  async columns(source: RemoteSource, input: string): Promise<ColumnInfo[]> {
+    return (await this.run(`SELECT * FROM ${source.from} LIMIT 0`, input, source)).columns.map(columnInfo);
+  }
+
+  private async run(sql: string, input: string, source: RemoteSource): Promise<QueryResult> {
+    const started = performance.now();
     try {
       const result = await this.connection.query(sql);
       this.bytesReceived += result.bytesReceived;
       this.queries += 1;
-      return result.rows;
-    } catch (error) {
-      throw this.describe(error, input, source);
-    }
-  }
-
-  async columns(source: RemoteSource, input: string): Promise<ColumnInfo[]> {
-    try {
-      const result = await this.connection.query(`SELECT * FROM ${source.from} LIMIT 0`);
-      this.bytesReceived += result.bytesReceived;
-      this.queries += 1;
-      return result.columns.map(columnInfo);
+      this.onQuery?.({
+        sql,
+        seconds: (performance.now() - started) / 1000,
+        bytesReceived: result.bytesReceived,
+        rows: result.rows.length,
+      });
+      return result;
     } catch (error) {
       throw this.describe(error, input, source);
     }

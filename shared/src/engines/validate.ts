@@ -18,7 +18,7 @@ import type { SqlDialect } from './dialect.js';
 import { computeRemoteDrift, type RemoteReference, type RemoteTable } from './drift.js';
 import { finishRemoteProfile, planRemoteProfile } from './profile.js';
 import type { RemoteSource } from './source.js';
-import { RemoteSession } from './tables.js';
+import { type QueryTiming, RemoteSession } from './tables.js';
 
 /** Tables up to this many rows have their numeric columns fetched sorted: 100,000 doubles are about 2 MB of text. */
 export const DEFAULT_EXACT_ROWS = 100_000;
@@ -28,6 +28,8 @@ export const DEFAULT_GRID_CELLS = 2_000;
 export interface RemoteValidationOptions {
   exactRows?: number;
   gridCells?: number;
+  /** Called after each query with its wall time and what came back (a debug log's per-statement timing). */
+  onQuery?: (timing: QueryTiming) => void;
 }
 
 /** Which engine ran the checks, and what crossed the network. */
@@ -105,7 +107,8 @@ async function judgeRemoteSuite(
 }
 
 /**
- * validate-data on a remote engine: the suite's checks and the profile's aggregates in one query over the table,
+ * validate-data on a remote engine: the suite's checks and the profile's aggregates in one query over the table
+ * (and one more for the aggregates the dialect runs apart),
  * bounded samples of failing rows, and drift from counts (computeRemoteDrift). Returns what DuckDB's run returns,
  * plus what the engine sent back.
  */
@@ -117,7 +120,7 @@ export async function validateRemote(
   reference: RemoteReferenceInput | undefined,
   options: RemoteValidationOptions = {},
 ): Promise<RemoteValidationRun> {
-  const session = new RemoteSession(connection, dialect);
+  const session = new RemoteSession(connection, dialect, options.onQuery);
   const exactRows = options.exactRows ?? DEFAULT_EXACT_ROWS;
   const columns = await session.columns(data, 'data');
   const declared = new Map<string, ColumnType>(
@@ -125,11 +128,17 @@ export async function validateRemote(
   );
   const suitePlan = suite ? planSuite(suite, columns, dialect) : undefined;
   const profilePlan = planRemoteProfile(session, columns, declared);
+  const reads = [...(suitePlan?.reads ?? []), ...profilePlan.reads];
+  const apart = reads.filter((read) => dialect.runsApart(read));
   const [values = {}] = await session.rows(
-    `SELECT ${[...(suitePlan?.reads ?? []), ...profilePlan.reads].join(',\n  ')} FROM ${data.from}`,
+    `SELECT ${reads.filter((read) => !dialect.runsApart(read)).join(',\n  ')} FROM ${data.from}`,
     'data',
     data,
   );
+  if (apart.length > 0) {
+    const [more = {}] = await session.rows(`SELECT ${apart.join(',\n  ')} FROM ${data.from}`, 'data', data);
+    Object.assign(values, more);
+  }
   const rows = Number(values.p_rows ?? 0);
   const current: RemoteTable = { source: data, input: 'data', columns, rows };
   const checks = suitePlan ? await judgeRemoteSuite(session, current, suitePlan, values) : [];

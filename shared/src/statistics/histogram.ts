@@ -19,9 +19,17 @@ function linspace(start: number, stop: number, count: number): Float64Array {
 
 /** Sturges bin edges over a sorted, finite, non-empty sample (numpy `histogram_bin_edges(a, 'sturges')`). */
 export function sturgesBinEdgesSorted(sorted: Float64Array): Float64Array {
-  let first = sorted[0]!;
-  let last = sorted[sorted.length - 1]!;
-  const width = (last - first) / (Math.log2(sorted.length) + 1);
+  return sturgesBinEdgesOfRange(sorted[0]!, sorted[sorted.length - 1]!, sorted.length);
+}
+
+/**
+ * The same edges from what they depend on: the least and greatest of `size` finite values. An engine that keeps
+ * the data computes those three aggregates, then counts each bin against these edges.
+ */
+export function sturgesBinEdgesOfRange(least: number, greatest: number, size: number): Float64Array {
+  let first = least;
+  let last = greatest;
+  const width = (last - first) / (Math.log2(size) + 1);
   if (first === last) {
     first -= 0.5;
     last += 0.5;

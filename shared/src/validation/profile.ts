@@ -21,8 +21,8 @@ export interface ColumnProfile {
   nulls: number;
   /**
    * Numeric columns: exact (counted on the sorted values as doubles, so integers beyond 2^53 that round to the same
-   * double count once). Others: a HyperLogLog estimate (DuckDB approx_count_distinct, typically within a few
-   * percent).
+   * double count once), except beyond PROFILE_TOP_VALUES values in a Spark profile past exact-rows. Others: a
+   * HyperLogLog estimate (approx_count_distinct, typically within a few percent).
    */
   distinct: number;
   /** Numeric columns: min, max, mean, stddev (population), quantiles and values are of the finite values only. */
@@ -32,8 +32,13 @@ export interface ColumnProfile {
   stddev?: number | null;
   /** Numeric columns: how many values are NaN, +∞ or −∞ (left out of the statistics, and of drift); absent when 0. */
   nonFinite?: number;
-  /** PROFILE_QUANTILES values at q = 0, 0.001, …, 1 (exact, linear interpolation). */
+  /** PROFILE_QUANTILES values at q = 0, 0.001, …, 1 (exact, linear interpolation, unless quantilesRankError). */
   quantiles?: number[];
+  /**
+   * Present when `quantiles` are approximate (a remote engine's estimate past exact-rows, Spark's percentile_approx):
+   * each point is a value whose rank lies within this share of the finite count of its q's rank.
+   */
+  quantilesRankError?: number;
   values?: number[];
   /**
    * Categorical columns: the PROFILE_TOP_VALUES most frequent values with their counts. Numeric columns with at

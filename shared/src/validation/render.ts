@@ -158,13 +158,27 @@ export function renderDataSection(report: Report, options: SectionOptions = {}):
   // The link to the run goes last, after the drift section.
   const { url, ...run } = report.run;
   const parts = [renderChecks('Data validation', { ...report, run }, options)];
-  const engine = report.engine as { name?: unknown; queries?: unknown; bytesReceived?: unknown } | undefined;
-  if (engine && typeof engine.name === 'string' && typeof engine.bytesReceived === 'number')
+  const engine = report.engine as
+    | {
+        name?: unknown;
+        queries?: unknown;
+        bytesReceived?: unknown;
+        approximateQuantiles?: { columns?: unknown; rankError?: unknown };
+      }
+    | undefined;
+  if (engine && typeof engine.name === 'string' && typeof engine.bytesReceived === 'number') {
+    const estimated = engine.approximateQuantiles;
+    const columns = Array.isArray(estimated?.columns) ? estimated.columns.map(String) : [];
     parts.push(
       escapeText(
-        `Checked where the data lives, on ${engine.name}: ${plural(Number(engine.queries ?? 0), 'query', 'queries')}, ${formatBytes(engine.bytesReceived)} returned.`,
+        `Checked where the data lives, on ${engine.name}: ${plural(Number(engine.queries ?? 0), 'query', 'queries')}, ${formatBytes(engine.bytesReceived)} returned.${
+          columns.length > 0
+            ? ` ≈ The profile's quantiles of ${columns.join(', ')} are the engine's estimates, each within ${formatNumber(Number(estimated?.rankError) * 100)}% of the values in rank.`
+            : ''
+        }`,
       ),
     );
+  }
   const drift = report.drift as ReportedDrift | null | undefined;
   if (drift && drift.columns.length > 0)
     parts.push(...driftSection(drift, typeof report.reference === 'string' ? report.reference : undefined));
