@@ -83,6 +83,7 @@ export {
   drawBootstrapIndices,
   type McNemarOptions,
   type McNemarResult,
+  mcnemarFromDiscordant,
   mcnemarTest,
   type PairedBootstrapOptions,
   type PairedBootstrapResult,

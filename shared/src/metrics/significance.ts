@@ -308,7 +308,6 @@ export function mcnemarTest(
   assertFinite('yTrue', yTrue);
   assertFinite('candidatePred', candidatePred);
   assertFinite('baselinePred', baselinePred);
-  const exactBelow = options.exactBelow ?? 25;
   let candidateOnly = 0;
   let baselineOnly = 0;
   for (let index = 0; index < yTrue.length; index += 1) {
@@ -317,6 +316,16 @@ export function mcnemarTest(
     if (candidateRight && !baselineRight) candidateOnly += 1;
     else if (baselineRight && !candidateRight) baselineOnly += 1;
   }
+  return mcnemarFromDiscordant(candidateOnly, baselineOnly, options);
+}
+
+/** McNemar's test from the discordant counts alone (see mcnemarTest). */
+export function mcnemarFromDiscordant(
+  candidateOnly: number,
+  baselineOnly: number,
+  options: McNemarOptions = {},
+): McNemarResult {
+  const exactBelow = options.exactBelow ?? 25;
   const discordant = candidateOnly + baselineOnly;
   const base = { candidateOnlyCorrect: candidateOnly, baselineOnlyCorrect: baselineOnly, discordant };
   if (discordant < exactBelow) {
