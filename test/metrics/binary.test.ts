@@ -143,9 +143,9 @@ const sortCases: [string, (random: () => number, index: number) => number][] = [
       return random();
     },
   ],
-  // 90% piled in a range a millionth of the whole: one crowded bucket, bucketed again.
+  // 90% piled in a range a millionth of the whole.
   ['scores piled in a narrow range', (random, index) => (index % 10 === 0 ? random() : 0.7 + random() * 1e-6)],
-  // Few enough zeros to share a bucket that the insertion pass orders: −0 must still come first.
+  // A few zeros, +0 before −0 in the input: −0 must still come first.
   [
     'five signed zeros among scores either side of 0',
     (random, index) => (index % 20_000 === 7 ? (index % 40_000 === 7 ? 0 : -0) : random() - 0.5),
