@@ -130,20 +130,37 @@ test('decision-function scores (outside [0, 1]) rank like sklearn and skip log l
   expect(all.brier).toBeUndefined();
 });
 
-test('the radix sort orders large arrays exactly as the native sort, signs, zeros and ties included', () => {
+const sortCases: [string, (random: () => number, index: number) => number][] = [
+  [
+    'signs, zeros, ties, huge and tiny values',
+    (random, index) => {
+      const kind = index % 6;
+      if (kind === 0) return -0;
+      if (kind === 1) return 0;
+      if (kind === 2) return Math.round(random() * 100) / 100 - 0.5;
+      if (kind === 3) return (random() - 0.5) * 1e300;
+      if (kind === 4) return (random() - 0.5) * 1e-300;
+      return random();
+    },
+  ],
+  // 90% piled in a range a millionth of the whole.
+  ['scores piled in a narrow range', (random, index) => (index % 10 === 0 ? random() : 0.7 + random() * 1e-6)],
+  // A few zeros, +0 before −0 in the input: −0 must still come first.
+  [
+    'five signed zeros among scores either side of 0',
+    (random, index) => (index % 20_000 === 7 ? (index % 40_000 === 7 ? 0 : -0) : random() - 0.5),
+  ],
+  ['sigmoid scores of a confident model', (random) => 1 / (1 + Math.exp(-12 * (random() - 0.5)))],
+  ['a range of subnormal width', (random) => 5e-324 * Math.floor(random() * 50)],
+  ['the full double range', (random) => (random() - 0.5) * Number.MAX_VALUE * 2],
+];
+
+test.each(sortCases)('sortAscending orders 100,000 values exactly as the native sort: %s', (_, value) => {
   const random = createRandom(5);
-  const values = Float64Array.from({ length: 100_000 }, (_, index) => {
-    const kind = index % 6;
-    if (kind === 0) return -0;
-    if (kind === 1) return 0;
-    if (kind === 2) return Math.round(random() * 100) / 100 - 0.5;
-    if (kind === 3) return (random() - 0.5) * 1e300;
-    if (kind === 4) return (random() - 0.5) * 1e-300;
-    return random();
-  });
+  const values = Float64Array.from({ length: 100_000 }, (_, index) => value(random, index));
   const native = values.slice().sort();
-  const radix = sortAscending(values.slice());
-  expect(Array.from(radix).map((value) => (Object.is(value, -0) ? '-0' : value))).toEqual(
-    Array.from(native).map((value) => (Object.is(value, -0) ? '-0' : value)),
+  const sorted = sortAscending(values.slice());
+  expect(Array.from(sorted).map((item) => (Object.is(item, -0) ? '-0' : item))).toEqual(
+    Array.from(native).map((item) => (Object.is(item, -0) ? '-0' : item)),
   );
 });

@@ -1,16 +1,17 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import {
-  binaryAccuracy,
-  binaryF1,
   binaryLogLoss,
-  binaryPrecision,
-  binaryRecall,
   createRandom,
+  drawBinomial,
   drawBootstrapIndices,
+  drawMultinomial,
   mcnemarTest,
   pairedBootstrap,
+  pairedCellCounts,
   rocAucScore,
+  SeededRandom,
 } from '../../shared/src/metrics/index.js';
+import { binomialPmf } from '../../shared/src/statistics/index.js';
 import { runReference } from '../support/python.js';
 import { binaryCase, expectClose, normal } from './support.js';
 
@@ -171,36 +172,145 @@ result = {"deltas": [delta(np.asarray(i)) for i in data["draws"]], "low": low, "
   });
 });
 
+describe('binomial and multinomial draws (the counting bootstrap draws cell counts, not rows)', () => {
+  const pmfCases: [number, number, number][] = [
+    [0, 10, 0.3],
+    [3, 10, 0.3],
+    [10, 10, 0.3],
+    [0, 1_000, 0.001],
+    [14, 1_000, 0.01],
+    [2_999_123, 10_000_000, 0.3],
+    [3_000_000, 10_000_000, 0.3],
+    [3_010_000, 10_000_000, 0.3],
+    [7, 10_000_000, 1e-6],
+    [500_000_000, 1_000_000_000, 0.5],
+  ];
+  test('binomialPmf equals scipy.stats.binom.pmf to 1e-12 relative, also at n = 10^9', async () => {
+    const expected = await runReference<number[]>(
+      'from scipy import stats\nresult = [float(stats.binom.pmf(k, n, p)) for k, n, p in data]',
+      pmfCases,
+    );
+    for (const [index, [k, n, p]] of pmfCases.entries()) {
+      expectRelativelyClose(binomialPmf(k, n, p), expected[index]!, 1e-12);
+    }
+  });
+
+  const drawCases: [number, number][] = [
+    [10, 0.3],
+    [1_000, 0.01],
+    [200, 0.97],
+    [10_000_000, 0.3],
+    [10_000_000, 0.0004],
+  ];
+  test.each(drawCases)(
+    'Binomial(%i, %f): 20,000 seeded draws pass a chi-square test against scipy (p > 0.001)',
+    async (n, p) => {
+      const random = new SeededRandom(5);
+      const draws = Array.from({ length: 20_000 }, () => drawBinomial(random, n, p));
+      const reference = await runReference<{ pValue: number; mean: number; variance: number }>(
+        `
+import numpy as np
+from scipy import stats
+n, p, x = data["n"], data["p"], np.asarray(data["draws"])
+# Cells of consecutive outcomes with at least 20 expected draws each, from the exact pmf.
+lo, hi = int(stats.binom.ppf(1e-9, n, p)), int(stats.binom.isf(1e-9, n, p))
+edges, expected, mass = [lo], [], 0.0
+for k in range(lo, hi + 1):
+    mass += stats.binom.pmf(k, n, p)
+    if mass * len(x) >= 20:
+        edges.append(k + 1); expected.append(mass); mass = 0.0
+expected[-1] += mass + stats.binom.cdf(lo - 1, n, p) + stats.binom.sf(hi, n, p)
+edges[-1] = n + 1
+edges[0] = 0
+observed = np.histogram(x, bins=np.asarray(edges) - 0.5)[0]
+e = np.asarray(expected) / sum(expected) * len(x)
+result = {"pValue": float(stats.chisquare(observed, e).pvalue), "mean": n * p, "variance": n * p * (1 - p)}
+`,
+        { n, p, draws },
+      );
+      expect(reference.pValue).toBeGreaterThan(0.001);
+      const mean = draws.reduce((sum, value) => sum + value, 0) / draws.length;
+      // Five standard errors of the mean of 20,000 draws.
+      expect(Math.abs(mean - reference.mean)).toBeLessThan(5 * Math.sqrt(reference.variance / draws.length));
+    },
+  );
+
+  test('drawMultinomial puts every row in some cell and none in an empty one', () => {
+    const random = new SeededRandom(9);
+    const weights = [5, 0, 1_000_000, 3, 0, 2_000_000, 1, 7_000_000];
+    const into = new Float64Array(8);
+    for (let draw = 0; draw < 200; draw += 1) {
+      drawMultinomial(random, 10_000_009, weights, into);
+      expect(into.reduce((sum, value) => sum + value, 0)).toBe(10_000_009);
+      expect([into[1], into[4]]).toEqual([0, 0]);
+    }
+  });
+});
+
 describe('paired bootstrap of a counting metric (accuracy, precision, recall, F1)', () => {
-  // These are counted from each resample's multiplicities instead of gathered samples: the deltas must be the very
-  // ones the gathered samples give (the metric passed as a function takes the general path).
+  // These are drawn as the resample's eight cell counts (label × candidate × baseline prediction) instead of n row
+  // indices: another stream of draws, so the check is against numpy resampling rows, on the distribution.
   const random = createRandom(7);
   const count = 3001;
   const yTrue = Float64Array.from({ length: count }, () => (random() < 0.3 ? 1 : 0));
   const candidate = yTrue.map((label) => Math.min(1, Math.max(0, 0.5 + 0.25 * normal(random) + (label ? 0.1 : -0.1))));
   const baseline = yTrue.map((label) => Math.min(1, Math.max(0, 0.5 + 0.3 * normal(random) + (label ? 0.05 : -0.05))));
   candidate[5] = 0.35; // exactly on the threshold below: positive (score >= threshold)
-  test.each([
-    ['accuracy', binaryAccuracy],
-    ['precision', binaryPrecision],
-    ['recall', binaryRecall],
-    ['f1', binaryF1],
-  ] as const)('%s: the same deltas, interval and verdict as resampling the values', (metric, compute) => {
-    const options = { resamples: 200, seed: 11, keepDeltas: true, threshold: 0.35 };
-    const counted = pairedBootstrap(yTrue, candidate, baseline, { ...options, metric, task: 'binary' });
-    const gathered = pairedBootstrap(yTrue, candidate, baseline, {
-      ...options,
-      metric: (labels, scores) => compute(labels, scores, { threshold: 0.35 }),
-      direction: 'higher',
-    });
-    expect(counted.deltas).toHaveLength(200);
-    expect(counted.deltas).toEqual(gathered.deltas);
-    expect([counted.low, counted.high, counted.delta, counted.verdict]).toEqual([
-      gathered.low,
-      gathered.high,
-      gathered.delta,
-      gathered.verdict,
-    ]);
+  const resamples = 20_000;
+  let reference: Record<string, { mean: number; sd: number; low: number; high: number; delta: number }>;
+  beforeAll(async () => {
+    reference = await runReference(
+      `
+import numpy as np
+y, c, b = (np.asarray(data[k]) for k in ("y", "c", "b"))
+pc, pb = (c >= 0.35).astype(int), (b >= 0.35).astype(int)
+rng = np.random.default_rng(0)
+def rates(y, p):
+    tp, fp, fn = ((y == 1) & (p == 1)).sum(-1), ((y == 0) & (p == 1)).sum(-1), ((y == 1) & (p == 0)).sum(-1)
+    div = lambda a, b: np.where(b > 0, a / np.maximum(b, 1), 0.0)  # sklearn's zero_division -> 0
+    return {"accuracy": (y == p).mean(-1), "precision": div(tp, tp + fp), "recall": div(tp, tp + fn),
+            "f1": div(2 * tp, 2 * tp + fp + fn)}
+deltas = {name: [] for name in ("accuracy", "precision", "recall", "f1")}
+for _ in range(data["resamples"] // 1000):
+    i = rng.integers(0, len(y), (1000, len(y)))
+    rc, rb = rates(y[i], pc[i]), rates(y[i], pb[i])
+    for name in deltas:
+        deltas[name].append(rc[name] - rb[name])
+full_c, full_b = rates(y, pc), rates(y, pb)
+result = {}
+for name, parts in deltas.items():
+    d = np.concatenate(parts)
+    low, high = np.percentile(d, [5, 95])
+    result[name] = {"mean": d.mean(), "sd": d.std(), "low": low, "high": high, "delta": float(full_c[name] - full_b[name])}
+`,
+      { y: Array.from(yTrue), c: Array.from(candidate), b: Array.from(baseline), resamples },
+    );
+  });
+  test.each(['accuracy', 'precision', 'recall', 'f1'] as const)(
+    '%s: the deltas follow numpy resampling rows (mean, sd and 90 percent interval within Monte Carlo error)',
+    (metric) => {
+      const options = { resamples, seed: 11, keepDeltas: true, threshold: 0.35, confidence: 0.9 };
+      const counted = pairedBootstrap(yTrue, candidate, baseline, { ...options, metric, task: 'binary' });
+      const expected = reference[metric]!;
+      expect(counted.deltas).toHaveLength(resamples);
+      expectClose(counted.delta, expected.delta, 1e-12);
+      const deltas = counted.deltas!;
+      const mean = deltas.reduce((sum, value) => sum + value, 0) / resamples;
+      const sd = Math.sqrt(deltas.reduce((sum, value) => sum + (value - mean) ** 2, 0) / resamples);
+      // Both sides are Monte Carlo estimates of B = 20,000: a mean differs by ~σ·√(2/B) ≈ 0.01σ, an sd by ~0.007σ
+      // and a 5% or 95% quantile by ~0.03σ; the bounds are about five of those.
+      expect(Math.abs(mean - expected.mean)).toBeLessThan(0.05 * expected.sd);
+      expect(Math.abs(sd / expected.sd - 1)).toBeLessThan(0.035);
+      expect(Math.abs(counted.low - expected.low)).toBeLessThan(0.15 * expected.sd);
+      expect(Math.abs(counted.high - expected.high)).toBeLessThan(0.15 * expected.sd);
+      expect(pairedBootstrap(yTrue, candidate, baseline, { ...options, metric, task: 'binary' })).toEqual(counted);
+    },
+  );
+
+  test('pairedCellCounts counts each (label, candidate, baseline) cell', () => {
+    expect(
+      Array.from(pairedCellCounts([1, 1, 0, 0, 1], [0.9, 0.2, 0.5, 0.1, 0.5], [0.1, 0.8, 0.7, 0.2, 0.9], 0.5)),
+    ).toEqual([1, 0, 0, 1, 0, 1, 1, 1]);
   });
 });
 

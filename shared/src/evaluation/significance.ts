@@ -3,10 +3,12 @@ import {
   type ChangeVerdict,
   type MetricDirection,
   type ModelTask,
+  mcnemarFromDiscordant,
   mcnemarTest,
   metricDirection,
   metricFunction,
   pairedBootstrap,
+  pairedCellCounts,
 } from '../metrics/index.js';
 import type { ResolvedColumns } from './compute.js';
 import type { SignificanceSettings } from './tests-file.js';
@@ -37,9 +39,14 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
-function hardPredictions(columns: ResolvedColumns, threshold: number): Float64Array {
-  if (columns.task !== 'binary') return columns.predictions;
-  return columns.predictions.map((score) => (score >= threshold ? 1 : 0));
+/**
+ * McNemar's test of two binary models from their paired cells (label, candidate's and baseline's score ≥ threshold),
+ * one pass without materialising the hard predictions: the candidate alone is right in cells 1 (label 0, baseline
+ * says 1) and 6 (label 1, baseline says 0), the baseline alone in 2 and 5.
+ */
+function binaryMcNemar(candidate: ResolvedColumns, baseline: ResolvedColumns, threshold: number) {
+  const cells = pairedCellCounts(candidate.labels, candidate.predictions, baseline.predictions, threshold);
+  return mcnemarFromDiscordant(cells[1]! + cells[6]!, cells[2]! + cells[5]!);
 }
 
 function verdictOf(delta: number, withinNoise: boolean, direction: MetricDirection): ChangeVerdict {
@@ -114,11 +121,10 @@ export function compareWithBaseline(
       verdict: bootstrap.verdict,
     };
     if (metric === 'accuracy' && task !== 'regression') {
-      const test = mcnemarTest(
-        candidate.labels,
-        hardPredictions(candidate, threshold),
-        hardPredictions(baseline, threshold),
-      );
+      const test =
+        task === 'binary'
+          ? binaryMcNemar(candidate, baseline, threshold)
+          : mcnemarTest(candidate.labels, candidate.predictions, baseline.predictions);
       result.pValue = test.pValue;
       result.method = 'paired bootstrap + McNemar';
       result.withinNoise = test.pValue >= settings.alpha;

@@ -64,6 +64,7 @@ export {
   regressionPartial,
   type ScoreHistogram,
 } from './partials.js';
+export { drawBinomial, drawMultinomial, SeededRandom } from './random.js';
 export { sortAscending } from './ranking.js';
 export {
   MAPE_EPS,
@@ -82,10 +83,12 @@ export {
   drawBootstrapIndices,
   type McNemarOptions,
   type McNemarResult,
+  mcnemarFromDiscordant,
   mcnemarTest,
   type PairedBootstrapOptions,
   type PairedBootstrapResult,
   pairedBootstrap,
+  pairedCellCounts,
   percentileOfSorted,
 } from './significance.js';
 export { type DetectedTask, detectTask, type ModelTask, type TaskColumns } from './task.js';

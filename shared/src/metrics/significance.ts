@@ -3,7 +3,7 @@ import { chiSquareSf, logGamma } from '../statistics/special.js';
 import { ratesFromConfusion } from './binary.js';
 import { type MetricDirection, metricDirection } from './directions.js';
 import { type MetricFunction, metricFunction } from './functions.js';
-import { countDrawnCells, packCells, SeededRandom } from './random.js';
+import { drawMultinomial, SeededRandom } from './random.js';
 import type { ModelTask } from './task.js';
 import { assertFinite, assertPaired, assertSameLength, type Labels, type Values } from './validate.js';
 
@@ -192,10 +192,11 @@ function gatheredDeltas(
 }
 
 /**
- * A counting metric depends on each example only through its confusion cells: a resample's confusion matrices are
- * sums over the drawn examples' cells. Each example's pair of cells (label, candidate's and baseline's
- * prediction) is half a byte, and each draw adds one to its pair's count: the same draws give the same integer
- * counts as the gathered sample, so the same deltas, without an index array or moving any value.
+ * A counting metric depends on each example only through its confusion cells, so a resample enters it only through
+ * how many drawn examples fall in each (label, candidate's prediction, baseline's prediction) cell. Drawing n rows
+ * with replacement puts Multinomial(n, cell counts / n) draws in the eight cells: those counts are drawn directly,
+ * a few thousand steps per resample instead of n random lookups. The resamples follow the same distribution as
+ * drawing row indices, from another stream of the same seeded generator.
  */
 function countedDeltas(
   yTrue: Labels,
@@ -205,20 +206,17 @@ function countedDeltas(
   resamples: number,
   random: SeededRandom,
 ): number[] {
-  const count = yTrue.length;
-  const pairs = pairedCells(yTrue, candidate, baseline, counting.threshold);
-  const pairCounts = new Int32Array(8);
+  const cells = pairedCellCounts(yTrue, candidate, baseline, counting.threshold);
+  const drawn = new Float64Array(8);
   const deltas: number[] = [];
   for (let resample = 0; resample < resamples; resample += 1) {
-    pairCounts.fill(0);
-    // The draws of drawBootstrapIndices, in the same order.
-    countDrawnCells(random, pairs, count, count, pairCounts);
+    drawMultinomial(random, yTrue.length, cells, drawn);
     const candidateCounts = [0, 0, 0, 0];
     const baselineCounts = [0, 0, 0, 0];
     for (let pair = 0; pair < 8; pair += 1) {
       const label = pair >> 2;
-      candidateCounts[label * 2 + ((pair >> 1) & 1)]! += pairCounts[pair]!;
-      baselineCounts[label * 2 + (pair & 1)]! += pairCounts[pair]!;
+      candidateCounts[label * 2 + ((pair >> 1) & 1)]! += drawn[pair]!;
+      baselineCounts[label * 2 + (pair & 1)]! += drawn[pair]!;
     }
     deltas.push(
       ratesFromConfusion(confusionOf(candidateCounts))[counting.rate] -
@@ -243,16 +241,18 @@ function countingMetric(options: PairedBootstrapOptions): CountingMetric | undef
 }
 
 /**
- * Each example's label and both models' predictions in half a byte: label·4 + candidate·2 + baseline, so a model's
- * confusion cell (0 tn, 1 fp, 2 fn, 3 tp) is label·2 + its prediction (labels 0/1, checked by computing the metric
- * once).
+ * How many examples fall in each cell label·4 + candidate·2 + baseline (a prediction is score ≥ threshold), so a
+ * model's confusion cell (0 tn, 1 fp, 2 fn, 3 tp) is label·2 + its prediction (labels 0/1, checked by computing the
+ * metric once).
  */
-function pairedCells(yTrue: Labels, candidate: Values, baseline: Values, threshold: number): Uint8Array {
-  return packCells(
-    yTrue.length,
-    (index) =>
-      (yTrue[index] === 1 ? 4 : 0) + (candidate[index]! >= threshold ? 2 : 0) + (baseline[index]! >= threshold ? 1 : 0),
-  );
+export function pairedCellCounts(yTrue: Labels, candidate: Values, baseline: Values, threshold: number): Float64Array {
+  const counts = new Float64Array(8);
+  for (let index = 0; index < yTrue.length; index += 1) {
+    counts[
+      (yTrue[index] === 1 ? 4 : 0) + (candidate[index]! >= threshold ? 2 : 0) + (baseline[index]! >= threshold ? 1 : 0)
+    ]! += 1;
+  }
+  return counts;
 }
 
 function confusionOf(counts: readonly number[]) {
@@ -308,7 +308,6 @@ export function mcnemarTest(
   assertFinite('yTrue', yTrue);
   assertFinite('candidatePred', candidatePred);
   assertFinite('baselinePred', baselinePred);
-  const exactBelow = options.exactBelow ?? 25;
   let candidateOnly = 0;
   let baselineOnly = 0;
   for (let index = 0; index < yTrue.length; index += 1) {
@@ -317,6 +316,16 @@ export function mcnemarTest(
     if (candidateRight && !baselineRight) candidateOnly += 1;
     else if (baselineRight && !candidateRight) baselineOnly += 1;
   }
+  return mcnemarFromDiscordant(candidateOnly, baselineOnly, options);
+}
+
+/** McNemar's test from the discordant counts alone (see mcnemarTest). */
+export function mcnemarFromDiscordant(
+  candidateOnly: number,
+  baselineOnly: number,
+  options: McNemarOptions = {},
+): McNemarResult {
+  const exactBelow = options.exactBelow ?? 25;
   const discordant = candidateOnly + baselineOnly;
   const base = { candidateOnlyCorrect: candidateOnly, baselineOnlyCorrect: baselineOnly, discordant };
   if (discordant < exactBelow) {

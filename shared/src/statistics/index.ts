@@ -11,6 +11,7 @@ export * from './ks.js';
 export { finiteRun, finiteValues, type NumericSample, sortedFiniteSample } from './numeric.js';
 export * from './sequential.js';
 export {
+  binomialPmf,
   chiSquareSf,
   erfc,
   logNormalCdf,
