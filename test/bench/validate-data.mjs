@@ -6,10 +6,14 @@
 //     reference; no profile, no drift, no failing rows. What exact checks cost in DuckDB before anything we add.
 //   - mlops validate-data: the CLI on the committed bundle, suite + drift + profile (also with memory-limit 300MB)
 //   - Great Expectations 1.x and pandera (PyPI, venv .cache/venv-bench-peers): the same checks on pandas
-// Ratios are against the bare scan of the same file in the same run, and against the exact floor (DuckDB by hand),
-// which the goals of issue 19 are stated against: checks + profile ≤ 1.2× the floor and faster than pandera; with
-// drift ≤ 1.8×; peak RSS ≤ 1 GB on CSV. Data is cached in .cache/bench-data.
-//   node test/bench/validate-data.mjs [--rows N] [--no-peers] [--repeat N]
+// Each repetition runs every contender once, one after another (interleaved, so a change in the machine's speed hits
+// all alike); the medians are printed (3 repetitions by default: this VM's timings wander ±30% between runs).
+// Ratios are against the bare scan of the same file, and against the exact floor (DuckDB by hand), which the goals of
+// issue 19 are stated against: checks + profile ≤ 1.2× the floor and faster than pandera; with drift ≤ 1.8×; peak
+// RSS ≤ 1 GB on CSV. The run without drift reads only the current file, so it is set against the checks alone (the
+// floor without the reference scan) as well. Data is cached in .cache/bench-data.
+//   node test/bench/validate-data.mjs [--rows N] [--no-peers] [--repeat N] [--skip gx,300mb] [--phases]
+// --phases: one more run of ours per case with step debug on, its DuckDB time summed per phase.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -22,16 +26,22 @@ const rowsFlag = process.argv.indexOf('--rows');
 const rows = rowsFlag >= 0 ? Number(process.argv[rowsFlag + 1]) : 5_000_000;
 const withPeers = !process.argv.includes('--no-peers');
 const repeatFlag = process.argv.indexOf('--repeat');
-// This VM's timings wander (±30% between runs of the same command): --repeat N reports each contender's median.
-const repeat = repeatFlag >= 0 ? Number(process.argv[repeatFlag + 1]) : 1;
+const repeat = repeatFlag >= 0 ? Number(process.argv[repeatFlag + 1]) : 3;
+const skipFlag = process.argv.indexOf('--skip');
+const skipped = new Set(skipFlag >= 0 ? process.argv[skipFlag + 1].split(',') : []);
+const withPhases = process.argv.includes('--phases');
 
-/** The run repeated: the median time, the largest peak memory, the rest from the last run. */
-function median(run) {
-  const runs = Array.from({ length: repeat }, run);
+/** The runs of one contender: the median time, the largest peak memory, the rest from the last run. */
+function median(runs) {
   if (runs.some((result) => !result.seconds)) return runs.find((result) => !result.seconds);
   const times = runs.map((result) => result.seconds).sort((a, b) => a - b);
   const rss = runs.map((result) => result.rssMb ?? 0);
-  return { ...runs.at(-1), seconds: times[Math.floor(times.length / 2)], rssMb: Math.max(...rss) || null };
+  return {
+    ...runs.at(-1),
+    seconds: times[Math.floor(times.length / 2)],
+    spread: [times[0], times.at(-1)],
+    rssMb: Math.max(...rss) || null,
+  };
 }
 const dataDir = join(root, '.cache', 'bench-data', String(rows));
 await mkdir(dataDir, { recursive: true });
@@ -100,43 +110,51 @@ function duckdbQueries(queries) {
     console.log(JSON.stringify({ rssMb: process.resourceUsage().maxRSS / 1024 }));`);
 }
 
-function ours(data, reference, memoryLimit) {
-  const withReference = [
+/** The CLI on the committed bundle, once, under /usr/bin/time: wall time and peak RSS of the same run. */
+function ours(data, reference, memoryLimit, env = {}) {
+  const options = [
     ...(reference ? ['--reference', reference] : []),
     ...(memoryLimit ? ['--memory-limit', memoryLimit] : []),
   ];
   const started = performance.now();
   const out = join(dataDir, 'out');
+  const cli = [join(root, 'shared', 'bin', 'mlops.js'), 'validate-data', '--data', data, '--suite', suitePath];
   const run = spawnSync(
-    process.execPath,
-    [
-      join(root, 'shared', 'bin', 'mlops.js'),
-      'validate-data',
-      '--data',
-      data,
-      '--suite',
-      suitePath,
-      ...withReference,
-      '--out-dir',
-      out,
-      '--fail-on',
-      'never',
-    ],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+    '/usr/bin/time',
+    ['-f', '%M', process.execPath, ...cli, ...options, '--out-dir', out, '--fail-on', 'never'],
+    { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, NODE_OPTIONS: '', ...env } },
   );
   const seconds = (performance.now() - started) / 1000;
   if (run.status !== 0) throw new Error(`validate-data failed:\n${run.stdout}\n${run.stderr}`);
-  const rss = spawnSync(
-    'bash',
-    [
-      '-c',
-      `/usr/bin/time -f %M ${process.execPath} ${join(root, 'shared', 'bin', 'mlops.js')} validate-data --data ${data} --suite ${suitePath} ${withReference.join(' ')} --out-dir ${out} --fail-on never > /dev/null`,
-    ],
-    { encoding: 'utf8' },
-  );
-  const rssMb = Number(rss.stderr.trim().split('\n').at(-1)) / 1024;
+  const rssMb = Number(run.stderr.trim().split('\n').at(-1)) / 1024;
   const checks = /(\d+) checks on/.exec(run.stdout)?.[1] ?? /all (\d+) checks/.exec(run.stdout)?.[1];
-  return { seconds, rssMb: Number.isFinite(rssMb) ? rssMb : null, checks };
+  return { seconds, rssMb: Number.isFinite(rssMb) ? rssMb : null, checks, stdout: run.stdout };
+}
+
+/** Which phase a DuckDB query of ours belongs to (from its step-debug line). */
+function phaseOf(sql) {
+  if (/\breference\b/.test(sql) && !/^SELECT regexp/.test(sql)) return 'drift (reference load and tests)';
+  if (/^CREATE OR REPLACE TEMP (TABLE|VIEW) current\b/.test(sql)) return 'load / view of the data';
+  if (/\bt_rows\b|\bp_rows\b/.test(sql)) return 'checks + profile aggregate (one scan)';
+  if (
+    /^(probe|counted|ascending|sorted|scanned|columns): /.test(sql) ||
+    /AS value, count\(\*\)|\) AS counted ORDER BY n DESC/.test(sql)
+  )
+    return 'profile: sorted/counted columns, top values';
+  return 'other queries';
+}
+
+/** One run of ours with step debug on: DuckDB's time per phase, and the rest (process start, JS, report). */
+function phases(data, reference) {
+  const run = ours(data, reference, undefined, { ACTIONS_STEP_DEBUG: 'true' });
+  const totals = new Map();
+  for (const [, seconds, sql] of run.stdout.matchAll(/debug: duckdb ([\d.]+) s: (.*)/g)) {
+    const phase = phaseOf(sql);
+    totals.set(phase, (totals.get(phase) ?? 0) + Number(seconds));
+  }
+  const queries = [...totals.values()].reduce((sum, value) => sum + value, 0);
+  totals.set('outside DuckDB (start, JS statistics, report)', run.seconds - queries);
+  return { seconds: run.seconds, totals };
 }
 
 const peersPython = join(root, '.cache', 'venv-bench-peers', 'bin', 'python');
@@ -194,36 +212,61 @@ print('{"checks": %d, "seconds": %f, "rssMb": %f}' % (checks, elapsed, resource.
 }
 
 const results = [];
+const phaseReports = [];
 for (const format of ['csv', 'parquet']) {
   const data = files[format];
   const reference = format === 'csv' ? files.referenceCsv : files.referenceParquet;
-  // The floor: one scan of each file (current and reference, as validate-data reads both).
-  const floor = median(() => duckdbQueries([bareScan(data), bareScan(reference)]));
-  results.push({ format, name: 'bare DuckDB scan of both files (count/nulls/min/max)', ...floor, ratio: 1 });
-  /** Runs a contender (median of --repeat) and records it with its ratio to the bare scan. */
-  let exactFloor;
-  const measure = (name, run) => {
-    const result = median(run);
-    const exact = exactFloor?.seconds && result.seconds ? result.seconds / exactFloor.seconds : null;
-    results.push({ format, name, ...result, ratio: result.seconds ? result.seconds / floor.seconds : null, exact });
-    return result;
-  };
-  exactFloor = measure('DuckDB by hand: exact checks + reference scan', () =>
-    duckdbQueries([checksByHand(data), bareScan(reference)]),
-  );
-  measure('mlops validate-data (20 checks + drift + profile)', () => ours(data, reference));
-  // The same with DuckDB held to 300 MB (input memory-limit): what a small runner trades for memory.
-  measure('mlops validate-data, memory-limit 300MB', () => ours(data, reference, '300MB'));
-  // The peers below run the checks only, on the current file: the same for us.
-  measure('mlops validate-data (20 checks + profile, no drift)', () => ours(data, undefined));
+  /** Contenders: name, run, and the floor its ratio is also given against. */
+  const contenders = [
+    // The floor: one scan of each file (current and reference, as validate-data reads both).
+    {
+      name: 'bare DuckDB scan of both files (count/nulls/min/max)',
+      run: () => duckdbQueries([bareScan(data), bareScan(reference)]),
+    },
+    { name: 'DuckDB by hand: exact checks (current file only)', run: () => duckdbQueries([checksByHand(data)]) },
+    {
+      name: 'DuckDB by hand: exact checks + reference scan',
+      run: () => duckdbQueries([checksByHand(data), bareScan(reference)]),
+    },
+    { name: 'mlops validate-data (20 checks + drift + profile)', run: () => ours(data, reference), floor: 2 },
+    // The same with DuckDB held to 300 MB (input memory-limit): what a small runner trades for memory.
+    ...(skipped.has('300mb')
+      ? []
+      : [{ name: 'mlops validate-data, memory-limit 300MB', run: () => ours(data, reference, '300MB'), floor: 2 }]),
+    // The peers below run the checks only, on the current file: the same for us.
+    { name: 'mlops validate-data (20 checks + profile, no drift)', run: () => ours(data, undefined), floor: 1 },
+  ];
   if (withPeers && existsSync(peersPython)) {
     for (const [kind, name] of [
       ['gx', 'Great Expectations 1.24 (pandas)'],
       ['pandera', 'pandera 0.35 (pandas)'],
     ])
-      measure(name, () => peer(kind, data));
+      if (!skipped.has(kind)) contenders.push({ name, run: () => peer(kind, data), floor: 1 });
   } else if (withPeers) {
     console.log(`(peers skipped: create ${peersPython} with pip install -r test/bench/requirements-peers.txt)`);
+  }
+  const runs = contenders.map(() => []);
+  for (let round = 0; round < repeat; round += 1)
+    contenders.forEach((contender, index) => {
+      runs[index].push(contender.run());
+    });
+  const medians = runs.map(median);
+  const [bare, checksOnly, checksAndReference] = medians;
+  contenders.forEach((contender, index) => {
+    const result = medians[index];
+    const floor = contender.floor === 1 ? checksOnly : contender.floor === 2 ? checksAndReference : undefined;
+    results.push({
+      format,
+      name: contender.name,
+      ...result,
+      ratio: result.seconds ? result.seconds / bare.seconds : null,
+      exact: floor?.seconds && result.seconds ? result.seconds / floor.seconds : null,
+      exactWithReference: contender.floor === 1 && result.seconds ? result.seconds / checksAndReference.seconds : null,
+    });
+  });
+  if (withPhases) {
+    phaseReports.push({ format, name: 'no drift', ...phases(data, undefined) });
+    phaseReports.push({ format, name: 'with drift', ...phases(data, reference) });
   }
 }
 console.log(
@@ -231,11 +274,25 @@ console.log(
 );
 for (const result of results) {
   const time = result.seconds ? `${result.seconds.toFixed(2)} s` : 'failed';
+  const spread = result.spread ? ` (${result.spread[0].toFixed(2)}–${result.spread[1].toFixed(2)})` : '';
   const rss = result.rssMb ? `${Math.round(result.rssMb)} MB` : '?';
+  const floors = [
+    result.exact ? `${result.exact.toFixed(2)}× its exact floor` : '',
+    result.exactWithReference ? `${result.exactWithReference.toFixed(2)}× checks + reference scan` : '',
+  ].filter(Boolean);
   const ratio = result.ratio
-    ? `${result.ratio.toFixed(2)}× the bare scan${result.exact ? `, ${result.exact.toFixed(2)}× the exact floor` : ''}`
+    ? `${result.ratio.toFixed(2)}× the bare scan${floors.length ? `, ${floors.join(', ')}` : ''}`
     : (result.error ?? '');
   console.log(
-    `  [${result.format}] ${result.name.padEnd(52)} ${time.padStart(9)}  peak RSS ${rss.padStart(7)}  ${ratio}`,
+    `  [${result.format}] ${result.name.padEnd(52)} ${time.padStart(9)}${spread.padEnd(14)} peak RSS ${rss.padStart(7)}  ${ratio}`,
   );
+}
+for (const report of phaseReports) {
+  console.log(
+    `\nwhere our time goes, ${report.format} ${report.name} (one run with step debug, ${report.seconds.toFixed(2)} s):`,
+  );
+  for (const [phase, seconds] of report.totals)
+    console.log(
+      `  ${phase.padEnd(50)} ${seconds.toFixed(2).padStart(6)} s  ${((100 * seconds) / report.seconds).toFixed(0).padStart(3)}%`,
+    );
 }

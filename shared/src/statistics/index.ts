@@ -8,7 +8,7 @@ export * from './grid.js';
 export * from './histogram.js';
 export * from './kolmogorov.js';
 export * from './ks.js';
-export { finiteRun, finiteValues, type NumericSample, sortedFiniteSample } from './numeric.js';
+export { finiteRun, finiteValues, type NumericSample, sortDoubles, sortedFiniteSample } from './numeric.js';
 export * from './sequential.js';
 export {
   binomialPmf,

@@ -142,3 +142,79 @@ export function greatestCommonDivisor(a: number, b: number): number {
   while (y !== 0) [x, y] = [y, x % y];
   return x;
 }
+
+/** Below this many values the typed-array sort is as fast as radix passes and needs no buffers. */
+const RADIX_SORT_MIN_VALUES = 4_096;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The values sorted ascending as Float64Array.prototype.sort orders them (−∞ … −0, 0 … +∞, NaN last), by a radix
+ * sort on their bits: four 16-bit passes, fewer when a digit is the same for every value, in linear time. At 5M values
+ * it takes a fraction of a comparison sort's time (DuckDB's ORDER BY, or the typed-array sort). The array is
+ * consumed: the result is it or a new array of the same length (memory: one more array of the same size).
+ */
+export function sortDoubles(values: Float64Array, minValues = RADIX_SORT_MIN_VALUES): Float64Array {
+  const n = values.length;
+  if (n < minValues || !LITTLE_ENDIAN || values.byteOffset % 8 !== 0) return values.sort();
+  // Two pairs of (low word, high word) arrays: the values' own buffer split in halves, and one more buffer.
+  const own = values.byteOffset === 0 && values.buffer.byteLength === n * 8 ? values.buffer : values.slice().buffer;
+  const spare = new ArrayBuffer(n * 8);
+  const pairs = [own, spare].map((buffer) => [new Uint32Array(buffer, 0, n), new Uint32Array(buffer, n * 4, n)]);
+  const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  // Keys whose unsigned order is the numbers' order: negatives have every bit flipped, others their sign bit set;
+  // every NaN becomes the one NaN that sorts last.
+  const [keyLow, keyHigh] = pairs[1] as [Uint32Array, Uint32Array];
+  for (let index = 0; index < n; index += 1) {
+    let low = words[2 * index]!;
+    let high = words[2 * index + 1]!;
+    if ((high & 0x7ff00000) === 0x7ff00000 && ((high & 0xfffff) | low) !== 0) {
+      high = 0x7ff80000;
+      low = 0;
+    }
+    if (high & 0x80000000) {
+      keyLow[index] = ~low >>> 0;
+      keyHigh[index] = ~high >>> 0;
+    } else {
+      keyLow[index] = low;
+      keyHigh[index] = (high | 0x80000000) >>> 0;
+    }
+  }
+  let from = 1;
+  const counts = new Uint32Array(65_536);
+  for (let pass = 0; pass < 4; pass += 1) {
+    const [sourceLow, sourceHigh] = pairs[from] as [Uint32Array, Uint32Array];
+    const [targetLow, targetHigh] = pairs[1 - from] as [Uint32Array, Uint32Array];
+    const digits = pass < 2 ? sourceLow : sourceHigh;
+    const shift = pass % 2 === 0 ? 0 : 16;
+    counts.fill(0);
+    for (let index = 0; index < n; index += 1) counts[(digits[index]! >>> shift) & 0xffff]! += 1;
+    if (counts[(digits[0]! >>> shift) & 0xffff] === n) continue;
+    let offset = 0;
+    for (let digit = 0; digit < 65_536; digit += 1) {
+      const count = counts[digit]!;
+      counts[digit] = offset;
+      offset += count;
+    }
+    for (let index = 0; index < n; index += 1) {
+      const at = counts[(digits[index]! >>> shift) & 0xffff]!++;
+      targetLow[at] = sourceLow[index]!;
+      targetHigh[at] = sourceHigh[index]!;
+    }
+    from = 1 - from;
+  }
+  // Back to numbers, interleaved into the other buffer.
+  const [sortedLow, sortedHigh] = pairs[from] as [Uint32Array, Uint32Array];
+  const out = new Uint32Array(from === 0 ? spare : own);
+  for (let index = 0; index < n; index += 1) {
+    const low = sortedLow[index]!;
+    const high = sortedHigh[index]!;
+    if (high & 0x80000000) {
+      out[2 * index] = low;
+      out[2 * index + 1] = (high & 0x7fffffff) >>> 0;
+    } else {
+      out[2 * index] = ~low >>> 0;
+      out[2 * index + 1] = ~high >>> 0;
+    }
+  }
+  return new Float64Array(out.buffer);
+}
