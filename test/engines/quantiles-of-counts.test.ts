@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { quantilesOfCounts } from '../../shared/src/engines/profile.js';
-import { quantileGrid } from '../../shared/src/validation/profile.js';
+import { quantilesOfCounts } from '../../shared/src/engines/index.js';
+import { quantileGrid } from '../../shared/src/validation/index.js';
 import { seededRandom } from '../support/random.js';
 
 // A remote engine counts each value of a column with few values; the profile's 1001-point quantile grid is then

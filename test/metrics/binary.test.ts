@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import { sortDoubles } from '../../shared/src/index.js';
 import {
   averagePrecisionScore,
   binaryAccuracy,
@@ -11,7 +12,6 @@ import {
   brierScoreLoss,
   createRandom,
   rocAucScore,
-  sortAscending,
 } from '../../shared/src/metrics/index.js';
 import { runReference } from '../support/python.js';
 import { type BinaryCase, binaryCase, expectClose, type Ties } from './support.js';
@@ -155,11 +155,11 @@ const sortCases: [string, (random: () => number, index: number) => number][] = [
   ['the full double range', (random) => (random() - 0.5) * Number.MAX_VALUE * 2],
 ];
 
-test.each(sortCases)('sortAscending orders 100,000 values exactly as the native sort: %s', (_, value) => {
+test.each(sortCases)('sortDoubles orders 100,000 values exactly as the native sort: %s', (_, value) => {
   const random = createRandom(5);
   const values = Float64Array.from({ length: 100_000 }, (_, index) => value(random, index));
   const native = values.slice().sort();
-  const sorted = sortAscending(values.slice());
+  const sorted = sortDoubles(values.slice());
   expect(Array.from(sorted).map((item) => (Object.is(item, -0) ? '-0' : item))).toEqual(
     Array.from(native).map((item) => (Object.is(item, -0) ? '-0' : item)),
   );

@@ -65,7 +65,6 @@ export {
   type ScoreHistogram,
 } from './partials.js';
 export { drawBinomial, drawMultinomial, SeededRandom } from './random.js';
-export { sortAscending } from './ranking.js';
 export {
   MAPE_EPS,
   meanAbsoluteError,

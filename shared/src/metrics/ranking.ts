@@ -1,3 +1,4 @@
+import { sortDoubles } from '../statistics/numeric.js';
 import { CompensatedSum } from './validate.js';
 
 /**
@@ -88,77 +89,9 @@ export function sortedScoresByClass(
     if (labels[index] === 1) positive[nextPositive++] = scores[index]!;
     else negative[nextNegative++] = scores[index]!;
   }
-  sortAscending(positive);
-  sortAscending(negative);
+  sortDoubles(positive);
+  sortDoubles(negative);
   return { positive, negative };
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const DIGIT_BITS = 11;
-const DIGIT_VALUES = 1 << DIGIT_BITS;
-const DIGIT_MASK = DIGIT_VALUES - 1;
-/** Six 11-bit digits cover the 64-bit key: bits 0, 11, 22 of the low word, then of the high word (10 bits each at 22). */
-const DIGIT_PASSES = 6;
-
-/** The order-preserving key word of a double: flip the sign bit of non-negatives, every bit of negatives. */
-function keyWord(high: number, word: number, isHighWord: boolean): number {
-  if (high >>> 31) return ~word >>> 0;
-  return isHighWord ? (word | 0x80000000) >>> 0 : word;
-}
-
-/**
- * Sorts finite doubles ascending in place. Large arrays use an LSD radix sort on the doubles' bit patterns (six
- * passes of 11 bits, skipping passes where every key has the same digit), about 2–3× faster than the native
- * comparison sort at 10M values; small arrays and big-endian machines use the native typed-array sort. Both order
- * −0 before +0, which the ranking walk treats as one score anyway.
- */
-export function sortAscending(values: Float64Array): Float64Array {
-  const count = values.length;
-  if (count < 1 << 15 || !LITTLE_ENDIAN) return values.sort();
-  let source: Float64Array = values;
-  let target: Float64Array = new Float64Array(count);
-  let sourceWords: Uint32Array = new Uint32Array(source.buffer, source.byteOffset, 2 * count);
-  let targetWords: Uint32Array = new Uint32Array(target.buffer, target.byteOffset, 2 * count);
-  const counts = new Uint32Array(DIGIT_PASSES * DIGIT_VALUES);
-  for (let index = 0; index < count; index += 1) {
-    const rawHigh = sourceWords[2 * index + 1]!;
-    const low = keyWord(rawHigh, sourceWords[2 * index]!, false);
-    const high = keyWord(rawHigh, rawHigh, true);
-    counts[low & DIGIT_MASK]! += 1;
-    counts[DIGIT_VALUES + ((low >>> 11) & DIGIT_MASK)]! += 1;
-    counts[2 * DIGIT_VALUES + (low >>> 22)]! += 1;
-    counts[3 * DIGIT_VALUES + (high & DIGIT_MASK)]! += 1;
-    counts[4 * DIGIT_VALUES + ((high >>> 11) & DIGIT_MASK)]! += 1;
-    counts[5 * DIGIT_VALUES + (high >>> 22)]! += 1;
-  }
-  const offsets = new Uint32Array(DIGIT_VALUES);
-  for (let pass = 0; pass < DIGIT_PASSES; pass += 1) {
-    const base = pass * DIGIT_VALUES;
-    let allSame = false;
-    let start = 0;
-    for (let digit = 0; digit < DIGIT_VALUES; digit += 1) {
-      const digitCount = counts[base + digit]!;
-      if (digitCount === count) {
-        allSame = true;
-        break;
-      }
-      offsets[digit] = start;
-      start += digitCount;
-    }
-    if (allSame) continue;
-    const isHighWord = pass >= 3;
-    const shift = (pass % 3) * DIGIT_BITS;
-    for (let index = 0; index < count; index += 1) {
-      const rawHigh = sourceWords[2 * index + 1]!;
-      const word = keyWord(rawHigh, isHighWord ? rawHigh : sourceWords[2 * index]!, isHighWord);
-      const digit = (word >>> shift) & DIGIT_MASK;
-      target[offsets[digit]!++] = source[index]!;
-    }
-    [source, target] = [target, source];
-    [sourceWords, targetWords] = [targetWords, sourceWords];
-  }
-  if (source !== values) values.set(source);
-  return values;
 }
 
 /** Walks two ascending arrays from the top, one group per distinct score, into the accumulator. */

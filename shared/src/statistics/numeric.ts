@@ -144,77 +144,78 @@ export function greatestCommonDivisor(a: number, b: number): number {
 }
 
 /** Below this many values the typed-array sort is as fast as radix passes and needs no buffers. */
-const RADIX_SORT_MIN_VALUES = 4_096;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const RADIX_SORT_MIN_VALUES = 1 << 15;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const DIGIT_BITS = 11;
+const DIGIT_VALUES = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGIT_VALUES - 1;
+/** Six 11-bit digits cover the 64-bit key: bits 0, 11, 22 of the low word, then of the high word (10 bits at 22). */
+const DIGIT_PASSES = 6;
+const NAN_HIGH_WORD = 0x7ff80000;
+
+/** The order-preserving key word of a double: flip the sign bit of non-negatives, every bit of negatives. */
+function keyWord(high: number, word: number, isHighWord: boolean): number {
+  if (high >>> 31) return ~word >>> 0;
+  return isHighWord ? (word | 0x80000000) >>> 0 : word;
+}
 
 /**
- * The values sorted ascending as Float64Array.prototype.sort orders them (−∞ … −0, 0 … +∞, NaN last), by a radix
- * sort on their bits: four 16-bit passes, fewer when a digit is the same for every value, in linear time. At 5M values
- * it takes a fraction of a comparison sort's time (DuckDB's ORDER BY, or the typed-array sort). The array is
- * consumed: the result is it or a new array of the same length (memory: one more array of the same size).
+ * Sorts doubles ascending in place, as Float64Array.prototype.sort orders them (−∞ … −0, 0 … +∞, NaN last; every
+ * NaN is rewritten as the one quiet NaN). Large arrays use an LSD radix sort on the bit patterns: one counting pass
+ * for six 11-bit digits, then a scatter pass per digit that is not the same for every value. At 10M values it
+ * takes about two thirds of the typed-array sort's time; small arrays and big-endian machines use that sort.
+ * Returns `values`, which may be a view into a larger buffer (the rest is not touched).
  */
 export function sortDoubles(values: Float64Array, minValues = RADIX_SORT_MIN_VALUES): Float64Array {
-  const n = values.length;
-  if (n < minValues || !LITTLE_ENDIAN || values.byteOffset % 8 !== 0) return values.sort();
-  // Two pairs of (low word, high word) arrays: the values' own buffer split in halves, and one more buffer.
-  const own = values.byteOffset === 0 && values.buffer.byteLength === n * 8 ? values.buffer : values.slice().buffer;
-  const spare = new ArrayBuffer(n * 8);
-  const pairs = [own, spare].map((buffer) => [new Uint32Array(buffer, 0, n), new Uint32Array(buffer, n * 4, n)]);
-  const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  // Keys whose unsigned order is the numbers' order: negatives have every bit flipped, others their sign bit set;
-  // every NaN becomes the one NaN that sorts last.
-  const [keyLow, keyHigh] = pairs[1] as [Uint32Array, Uint32Array];
-  for (let index = 0; index < n; index += 1) {
-    let low = words[2 * index]!;
-    let high = words[2 * index + 1]!;
-    if ((high & 0x7ff00000) === 0x7ff00000 && ((high & 0xfffff) | low) !== 0) {
-      high = 0x7ff80000;
-      low = 0;
+  const count = values.length;
+  if (count < minValues || count === 0 || !LITTLE_ENDIAN) return values.sort();
+  let source: Float64Array = values;
+  let target: Float64Array = new Float64Array(count);
+  let sourceWords: Uint32Array = new Uint32Array(source.buffer, source.byteOffset, 2 * count);
+  let targetWords: Uint32Array = new Uint32Array(target.buffer, target.byteOffset, 2 * count);
+  const counts = new Uint32Array(DIGIT_PASSES * DIGIT_VALUES);
+  for (let index = 0; index < count; index += 1) {
+    let rawHigh = sourceWords[2 * index + 1]!;
+    if ((rawHigh & 0x7ff00000) === 0x7ff00000 && ((rawHigh & 0xfffff) | sourceWords[2 * index]!) !== 0) {
+      sourceWords[2 * index] = 0;
+      sourceWords[2 * index + 1] = NAN_HIGH_WORD;
+      rawHigh = NAN_HIGH_WORD;
     }
-    if (high & 0x80000000) {
-      keyLow[index] = ~low >>> 0;
-      keyHigh[index] = ~high >>> 0;
-    } else {
-      keyLow[index] = low;
-      keyHigh[index] = (high | 0x80000000) >>> 0;
-    }
+    const low = keyWord(rawHigh, sourceWords[2 * index]!, false);
+    const high = keyWord(rawHigh, rawHigh, true);
+    counts[low & DIGIT_MASK]! += 1;
+    counts[DIGIT_VALUES + ((low >>> 11) & DIGIT_MASK)]! += 1;
+    counts[2 * DIGIT_VALUES + (low >>> 22)]! += 1;
+    counts[3 * DIGIT_VALUES + (high & DIGIT_MASK)]! += 1;
+    counts[4 * DIGIT_VALUES + ((high >>> 11) & DIGIT_MASK)]! += 1;
+    counts[5 * DIGIT_VALUES + (high >>> 22)]! += 1;
   }
-  let from = 1;
-  const counts = new Uint32Array(65_536);
-  for (let pass = 0; pass < 4; pass += 1) {
-    const [sourceLow, sourceHigh] = pairs[from] as [Uint32Array, Uint32Array];
-    const [targetLow, targetHigh] = pairs[1 - from] as [Uint32Array, Uint32Array];
-    const digits = pass < 2 ? sourceLow : sourceHigh;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    counts.fill(0);
-    for (let index = 0; index < n; index += 1) counts[(digits[index]! >>> shift) & 0xffff]! += 1;
-    if (counts[(digits[0]! >>> shift) & 0xffff] === n) continue;
-    let offset = 0;
-    for (let digit = 0; digit < 65_536; digit += 1) {
-      const count = counts[digit]!;
-      counts[digit] = offset;
-      offset += count;
+  const offsets = new Uint32Array(DIGIT_VALUES);
+  for (let pass = 0; pass < DIGIT_PASSES; pass += 1) {
+    const base = pass * DIGIT_VALUES;
+    let allSame = false;
+    let start = 0;
+    for (let digit = 0; digit < DIGIT_VALUES; digit += 1) {
+      const digitCount = counts[base + digit]!;
+      if (digitCount === count) {
+        allSame = true;
+        break;
+      }
+      offsets[digit] = start;
+      start += digitCount;
     }
-    for (let index = 0; index < n; index += 1) {
-      const at = counts[(digits[index]! >>> shift) & 0xffff]!++;
-      targetLow[at] = sourceLow[index]!;
-      targetHigh[at] = sourceHigh[index]!;
+    if (allSame) continue;
+    const isHighWord = pass >= 3;
+    const shift = (pass % 3) * DIGIT_BITS;
+    for (let index = 0; index < count; index += 1) {
+      const rawHigh = sourceWords[2 * index + 1]!;
+      const word = keyWord(rawHigh, isHighWord ? rawHigh : sourceWords[2 * index]!, isHighWord);
+      const digit = (word >>> shift) & DIGIT_MASK;
+      target[offsets[digit]!++] = source[index]!;
     }
-    from = 1 - from;
+    [source, target] = [target, source];
+    [sourceWords, targetWords] = [targetWords, sourceWords];
   }
-  // Back to numbers, interleaved into the other buffer.
-  const [sortedLow, sortedHigh] = pairs[from] as [Uint32Array, Uint32Array];
-  const out = new Uint32Array(from === 0 ? spare : own);
-  for (let index = 0; index < n; index += 1) {
-    const low = sortedLow[index]!;
-    const high = sortedHigh[index]!;
-    if (high & 0x80000000) {
-      out[2 * index] = low;
-      out[2 * index + 1] = (high & 0x7fffffff) >>> 0;
-    } else {
-      out[2 * index] = ~low >>> 0;
-      out[2 * index + 1] = ~high >>> 0;
-    }
-  }
-  return new Float64Array(out.buffer);
+  if (source !== values) values.set(source);
+  return values;
 }
