@@ -571,25 +571,45 @@ export async function computeDrift(
           : driftTestSorted(method, referenceValues, currentValues, threshold);
       if (outcome.drifted) distribution = numericDistribution(referenceValues, currentValues);
     } else {
-      const tested = counts ?? (await categoryCounts());
-      if (tested.referenceSize === 0 || tested.currentSize === 0) {
+      const tested = testCounts(choice.method, counts ?? (await categoryCounts()), threshold);
+      if (!tested) {
         result.skipped.push({ column: name, reason: 'no values on one side' });
         continue;
       }
-      outcome = driftTestFromCounts(choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, tested, threshold);
-      if (outcome.drifted) distribution = categoricalDistribution(tested);
+      ({ outcome, distribution } = tested);
     }
-    result.columns.push({
-      column: name,
-      kind,
-      ...outcome,
-      approximate,
-      why,
-      ...(nonFinite > 0 ? { nonFinite } : {}),
-      ...(distribution ? { distribution } : {}),
-    });
+    result.columns.push(driftRow({ column: name, kind, approximate, why, nonFinite }, outcome, distribution));
   }
   return concludeDrift(result);
+}
+
+/** A test on category counts, with the distribution shown when it drifted; undefined when a side has no values. */
+export function testCounts(
+  method: DriftMethod,
+  counts: CategoryCounts,
+  threshold: number,
+): { outcome: DriftTestResult; distribution: ColumnDistribution | undefined } | undefined {
+  if (counts.referenceSize === 0 || counts.currentSize === 0) return undefined;
+  const outcome = driftTestFromCounts(method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, counts, threshold);
+  return { outcome, distribution: outcome.drifted ? categoricalDistribution(counts) : undefined };
+}
+
+/** The report's row of a tested column; the non-finite count and the distribution only where there are some. */
+export function driftRow(
+  column: Pick<ColumnDrift, 'column' | 'kind' | 'approximate' | 'why'> & { nonFinite: number },
+  outcome: DriftTestResult,
+  distribution: ColumnDistribution | undefined,
+): ColumnDrift {
+  const { nonFinite } = column;
+  return {
+    column: column.column,
+    kind: column.kind,
+    ...outcome,
+    approximate: column.approximate,
+    why: column.why,
+    ...(nonFinite > 0 ? { nonFinite } : {}),
+    ...(distribution ? { distribution } : {}),
+  };
 }
 
 /** The share of tested columns that drifted, and whether it reaches the settings' dataset share. */

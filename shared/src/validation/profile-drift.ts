@@ -1,23 +1,18 @@
 import type { ColumnInfo, Row } from '../data/engine.js';
-import {
-  type CategoryCounts,
-  type DriftMethod,
-  type DriftTestResult,
-  driftTestFromCounts,
-  driftTestSorted,
-} from '../statistics/index.js';
+import { type CategoryCounts, type DriftMethod, type DriftTestResult, driftTestSorted } from '../statistics/index.js';
 import { isNumericKind, storedKind } from './columns.js';
-import { type ColumnDistribution, categoricalDistribution, numericDistribution } from './distribution.js';
+import { type ColumnDistribution, numericDistribution } from './distribution.js';
 import {
-  type ColumnDrift,
   columnMethod,
   concludeDrift,
   countsAgainstProfile,
   type DriftResult,
   driftCandidates,
+  driftRow,
   exactProfileValues,
   FEW_NUMERIC_VALUES,
   skipReason,
+  testCounts,
   typingsFromProfile,
 } from './drift.js';
 import { type ColumnProfile, type DataProfile, valueCounts } from './profile.js';
@@ -145,24 +140,15 @@ export function profileDrift(reference: DataProfile, current: DataProfile, optio
       outcome = driftTestSorted(method, before.values, now.values, threshold);
       if (outcome.drifted) distribution = numericDistribution(before.values, now.values);
     } else {
-      const tested = counts ?? countsBetweenProfiles(referenceColumn, currentColumn, numericKeys);
-      if (!tested || tested.referenceSize === 0 || tested.currentSize === 0) {
+      const counted = counts ?? countsBetweenProfiles(referenceColumn, currentColumn, numericKeys);
+      const tested = counted && testCounts(choice.method, counted, threshold);
+      if (!tested) {
         result.skipped.push({ column: name, reason: 'no values on one side' });
         continue;
       }
-      outcome = driftTestFromCounts(choice.method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, tested, threshold);
-      if (outcome.drifted) distribution = categoricalDistribution(tested);
+      ({ outcome, distribution } = tested);
     }
-    const column: ColumnDrift = {
-      column: name,
-      kind,
-      ...outcome,
-      approximate,
-      why,
-      ...(nonFinite > 0 ? { nonFinite } : {}),
-      ...(distribution ? { distribution } : {}),
-    };
-    result.columns.push(column);
+    result.columns.push(driftRow({ column: name, kind, approximate, why, nonFinite }, outcome, distribution));
   }
   return concludeDrift(result);
 }
