@@ -571,32 +571,37 @@ export async function computeDrift(
           : driftTestSorted(method, referenceValues, currentValues, threshold);
       if (outcome.drifted) distribution = numericDistribution(referenceValues, currentValues);
     } else {
-      const tested = testCounts(choice.method, counts ?? (await categoryCounts()), threshold);
-      if (!tested) {
-        result.skipped.push({ column: name, reason: 'no values on one side' });
-        continue;
-      }
-      ({ outcome, distribution } = tested);
+      const row: DriftRowFields = { column: name, kind, approximate, why, nonFinite };
+      recordCountedColumn(result, row, choice.method, counts ?? (await categoryCounts()), threshold);
+      continue;
     }
     result.columns.push(driftRow({ column: name, kind, approximate, why, nonFinite }, outcome, distribution));
   }
   return concludeDrift(result);
 }
 
-/** A test on category counts, with the distribution shown when it drifted; undefined when a side has no values. */
-export function testCounts(
+/** What a drift row says of its column besides the test's outcome. */
+export type DriftRowFields = Pick<ColumnDrift, 'column' | 'kind' | 'approximate' | 'why'> & { nonFinite: number };
+
+/** Tests a column on its category counts and records its row, or records it skipped when a side has no values. */
+export function recordCountedColumn(
+  result: DriftResult,
+  column: DriftRowFields,
   method: DriftMethod,
-  counts: CategoryCounts,
+  counts: CategoryCounts | undefined,
   threshold: number,
-): { outcome: DriftTestResult; distribution: ColumnDistribution | undefined } | undefined {
-  if (counts.referenceSize === 0 || counts.currentSize === 0) return undefined;
+): void {
+  if (!counts || counts.referenceSize === 0 || counts.currentSize === 0) {
+    result.skipped.push({ column: column.column, reason: 'no values on one side' });
+    return;
+  }
   const outcome = driftTestFromCounts(method as Exclude<DriftMethod, 'ks' | 'wasserstein'>, counts, threshold);
-  return { outcome, distribution: outcome.drifted ? categoricalDistribution(counts) : undefined };
+  result.columns.push(driftRow(column, outcome, outcome.drifted ? categoricalDistribution(counts) : undefined));
 }
 
 /** The report's row of a tested column; the non-finite count and the distribution only where there are some. */
 export function driftRow(
-  column: Pick<ColumnDrift, 'column' | 'kind' | 'approximate' | 'why'> & { nonFinite: number },
+  column: DriftRowFields,
   outcome: DriftTestResult,
   distribution: ColumnDistribution | undefined,
 ): ColumnDrift {

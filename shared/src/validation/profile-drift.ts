@@ -7,12 +7,13 @@ import {
   concludeDrift,
   countsAgainstProfile,
   type DriftResult,
+  type DriftRowFields,
   driftCandidates,
   driftRow,
   exactProfileValues,
   FEW_NUMERIC_VALUES,
+  recordCountedColumn,
   skipReason,
-  testCounts,
   typingsFromProfile,
 } from './drift.js';
 import { type ColumnProfile, type DataProfile, valueCounts } from './profile.js';
@@ -140,13 +141,15 @@ export function profileDrift(reference: DataProfile, current: DataProfile, optio
       outcome = driftTestSorted(method, before.values, now.values, threshold);
       if (outcome.drifted) distribution = numericDistribution(before.values, now.values);
     } else {
-      const counted = counts ?? countsBetweenProfiles(referenceColumn, currentColumn, numericKeys);
-      const tested = counted && testCounts(choice.method, counted, threshold);
-      if (!tested) {
-        result.skipped.push({ column: name, reason: 'no values on one side' });
-        continue;
-      }
-      ({ outcome, distribution } = tested);
+      const row: DriftRowFields = { column: name, kind, approximate, why, nonFinite };
+      recordCountedColumn(
+        result,
+        row,
+        choice.method,
+        counts ?? countsBetweenProfiles(referenceColumn, currentColumn, numericKeys),
+        threshold,
+      );
+      continue;
     }
     result.columns.push(driftRow({ column: name, kind, approximate, why, nonFinite }, outcome, distribution));
   }
