@@ -139,6 +139,33 @@ describe('validate-data on a remote engine', () => {
     const forged = { ...remote, engine: { name: '<img src=x>', bytesReceived: 1 } };
     expect((await reportValidator())(forged)).toBe(false);
   });
+
+  test("a Spark report's estimated profile quantiles pass the schema and are named, their column names inert", async () => {
+    const report = dataReport();
+    const estimated = { columns: ['id', '<img src=x>'], rankError: 1e-5 };
+    const spark = buildReport({
+      action: 'validate-data',
+      headline: report.headline,
+      run: report.run,
+      checks: report.checks,
+      fields: {
+        rows: 120,
+        engine: { name: 'spark', queries: 18, bytesReceived: 347_000, approximateQuantiles: estimated },
+      },
+    });
+    expect((await reportValidator())(spark)).toBe(true);
+    const markdown = renderStage(spark);
+    expect(markdown).toContain('Checked where the data lives, on spark: 18 queries, 347.0 KB returned.');
+    expect(markdown).toContain(
+      "≈ The profile's quantiles of id, &lt;img src=x&gt; are the engine's estimates, each within 0.001% of the values in rank.",
+    );
+    expect(markdown).not.toContain('<img');
+    const unbounded = {
+      ...spark,
+      engine: { name: 'spark', bytesReceived: 1, approximateQuantiles: { columns: ['x'] } },
+    };
+    expect((await reportValidator())(unbounded)).toBe(false);
+  });
 });
 
 describe('the combined comment', () => {

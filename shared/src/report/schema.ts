@@ -80,6 +80,17 @@ export const REPORT_SCHEMA = {
         name: { enum: ['duckdb', 'spark', 'postgres'] },
         queries: count,
         bytesReceived: count,
+        approximateQuantiles: {
+          description:
+            "Columns whose profile quantiles are the engine's estimates (past exact-rows), each point's rank within rankError × the column's finite count of its q's.",
+          type: 'object',
+          required: ['columns', 'rankError'],
+          properties: {
+            columns: { type: 'array', items: { type: 'string' } },
+            rankError: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+          },
+          additionalProperties: false,
+        },
       },
       additionalProperties: false,
     },
