@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   buildReport,
@@ -6,6 +9,7 @@ import {
   countCategories,
   describeValue,
   driftScore,
+  loadUntrustedReport,
   numericDistribution,
   renderChecks,
   renderStage,
@@ -140,7 +144,7 @@ describe('validate-data on a remote engine', () => {
     expect((await reportValidator())(forged)).toBe(false);
   });
 
-  test("a Spark report's estimated profile quantiles pass the schema and are named, their column names inert", async () => {
+  test("a Spark report's estimated profile quantiles are loaded as a report and named, their column names inert", async () => {
     const report = dataReport();
     const estimated = { columns: ['id', '<img src=x>'], rankError: 1e-5 };
     const spark = buildReport({
@@ -153,8 +157,17 @@ describe('validate-data on a remote engine', () => {
         engine: { name: 'spark', queries: 18, bytesReceived: 347_000, approximateQuantiles: estimated },
       },
     });
+    // Loaded as the report stage and the model card load an artifact: through the schema the code validates with.
+    const folder = await mkdtemp(join(tmpdir(), 'spark-report-'));
+    const load = async (value: unknown) => {
+      const path = join(folder, 'report.json');
+      await writeFile(path, JSON.stringify(value));
+      return loadUntrustedReport(path, 'validate-data', undefined);
+    };
+    const loaded = await load(spark);
+    if (!('report' in loaded)) throw new Error(`refused: ${loaded.reason}`);
     expect((await reportValidator())(spark)).toBe(true);
-    const markdown = renderStage(spark);
+    const markdown = renderStage(loaded.report);
     expect(markdown).toContain('Checked where the data lives, on spark: 18 queries, 347.0 KB returned.');
     expect(markdown).toContain(
       "≈ The profile's quantiles of id, &lt;img src=x&gt; are the engine's estimates, each within 0.001% of the values in rank.",
@@ -164,6 +177,7 @@ describe('validate-data on a remote engine', () => {
       ...spark,
       engine: { name: 'spark', bytesReceived: 1, approximateQuantiles: { columns: ['x'] } },
     };
+    expect(await load(unbounded)).toMatchObject({ reason: expect.stringMatching(/^not a report: /) });
     expect((await reportValidator())(unbounded)).toBe(false);
   });
 });
