@@ -136,6 +136,9 @@ async function categoryCountsFromProfile(
   return countsAgainstProfile(profile, current, numeric);
 }
 
+/** The category that stands for a profile's values beyond the ones it kept. */
+export const OTHER_VALUES = '(other values)';
+
 /** The current data's category counts (`v`, `n` rows) set against a profile's kept values and "other" count. */
 export function countsAgainstProfile(
   profile: ColumnProfile,
@@ -147,12 +150,11 @@ export function countsAgainstProfile(
   const exact = numeric && !profile.top ? exactProfileValues(profile) : undefined;
   for (const item of profile.top ?? (exact ? valueCounts(exact) : []))
     byValue.set(item.value, { reference: item.count, current: 0 });
-  const other = '(other values)';
   for (const row of current) {
     const value = keyText(row.v, numeric);
     // Categories beyond the profile's kept set go with its "other" count.
-    const key = byValue.has(value) || !profile.otherCount ? value : other;
-    const entry = byValue.get(key) ?? { reference: key === other ? (profile.otherCount ?? 0) : 0, current: 0 };
+    const key = byValue.has(value) || !profile.otherCount ? value : OTHER_VALUES;
+    const entry = byValue.get(key) ?? { reference: key === OTHER_VALUES ? (profile.otherCount ?? 0) : 0, current: 0 };
     entry.current += Number(row.n);
     byValue.set(key, entry);
   }

@@ -12,14 +12,13 @@ import {
   driftRow,
   exactProfileValues,
   FEW_NUMERIC_VALUES,
+  OTHER_VALUES,
   recordCountedColumn,
   skipReason,
   typingsFromProfile,
 } from './drift.js';
 import { type ColumnProfile, type DataProfile, valueCounts } from './profile.js';
 import type { ColumnType, DriftSettings } from './suite.js';
-
-const OTHER_VALUES = '(other values)';
 
 /** A numeric column's finite values, sorted: exact when the profile kept or counted them, else its quantile grid. */
 function sortedValues(profile: ColumnProfile): { values: Float64Array; exact: boolean } {
